@@ -1,0 +1,42 @@
+# Each target sets up .venv itself on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8000
+CUSTOMER_PORT ?= 8550
+TECHNICIAN_PORT ?= 8551
+
+.PHONY: demo test test-fast bench lint clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/doorstep migrate
+	$(VENV)/bin/doorstep seed-demo
+	$(VENV)/bin/doorstep apps --port $(PORT) --customer-port $(CUSTOMER_PORT) --technician-port $(TECHNICIAN_PORT)
+
+# Three runs: the bulk in parallel; real-server scale tests and browser tests serially
+# (Playwright's sync API keeps an event loop that must not share a worker with async tests).
+test: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadgroup -q -p no:cacheprovider -m "not e2e and not scale"
+	$(PY) -m pytest -q -p no:cacheprovider -m scale
+	$(PY) -m pytest -q -p no:cacheprovider -m e2e
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -x -m "not e2e and not scale" -p no:cacheprovider
+
+bench: $(STAMP)
+	$(PY) bench/dispatch_bench.py
+	$(PY) bench/solomon_bench.py
+	$(PY) bench/push_bench.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check server client technician_app customer_app tests bench
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

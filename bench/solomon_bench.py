@@ -1,0 +1,171 @@
+"""Fleet planner on the Solomon VRPTW instances, against best-known solutions.
+
+For every instance file in the directory (default ../shared/benchmarks/solomon/ from the
+repository root), run the PyVRP planner in ``server.dispatch.routing`` with a fixed time
+limit and report distance (original units, recomputed exactly from the routes),
+vehicles, feasibility checked independently in original units, the gap to the
+best-known distance and the vehicle difference.
+
+Two objectives, because the literature ranks by vehicles first and distance second:
+- ``distance``: PyVRP's plain objective, total distance with up to 25 vehicles. It can
+  beat the best-known distance by using more vehicles than the best-known solution.
+- ``fleet``: a fixed cost per vehicle (1000 distance units) in front of the distance,
+  which approximates the hierarchical objective of the best-known solutions.
+
+Writes bench/out/solomon.json and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from server.dispatch.routing import read_solomon, solve_solomon  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DIR = REPO / ".." / "shared" / "benchmarks" / "solomon"
+SCALE = 100
+FLEET_COST = 1000 * SCALE  # per vehicle, in scaled distance units
+OBJECTIVES = {"distance": 0, "fleet": FLEET_COST}
+
+
+def gap_pct(distance: float, best_known: float | None) -> float | None:
+    if best_known is None:
+        return None
+    return round(100 * (distance / best_known - 1), 2) + 0.0  # no "-0.0"
+
+
+def run(directory: Path, seconds: float, seed: int, objectives: list[str]) -> list[dict]:
+    best_path = directory / "best_known.json"
+    best = json.loads(best_path.read_text()) if best_path.is_file() else {}
+    files = sorted(p for p in directory.glob("*.txt") if not p.name.upper().startswith("LICENSE"))
+    if not files:
+        raise SystemExit(f"no Solomon instances in {directory}")
+    rows = []
+    for path in files:
+        inst = read_solomon(path)
+        bk = best.get(inst.name, {})
+        for objective in objectives:
+            t0 = time.perf_counter()
+            res = solve_solomon(
+                inst,
+                seconds=seconds,
+                seed=seed,
+                scale=SCALE,
+                vehicle_fixed_cost=OBJECTIVES[objective],
+            )
+            wall = time.perf_counter() - t0
+            bk_dist = bk.get("best_known_distance")
+            bk_veh = bk.get("vehicles")
+            row = {
+                "instance": inst.name,
+                "objective": objective,
+                "distance": round(res.distance, 2),
+                "vehicles": res.vehicles,
+                "feasible": res.feasible,
+                "best_known_distance": bk_dist,
+                "best_known_vehicles": bk_veh,
+                "gap_pct": gap_pct(res.distance, bk_dist),
+                "vehicle_diff": None if bk_veh is None else res.vehicles - bk_veh,
+                "solver_s": round(res.runtime_s, 2),
+                "wall_s": round(wall, 2),
+                "iterations": res.iterations,
+            }
+            rows.append(row)
+            print(
+                f"  {inst.name:<6} {objective:<8} {row['distance']:>9.2f} {res.vehicles:>3} veh "
+                f"gap {row['gap_pct']}%",
+                flush=True,
+            )
+    return rows
+
+
+def print_table(rows: list[dict], objectives: list[str]) -> None:
+    print()
+    head = f"{'instance':<9} {'best known':>15} |"
+    for obj in objectives:
+        label = f"[{obj}] distance"
+        head += f" {label:>21} {'veh':>3} {'gap %':>6} {'dveh':>4} {'ok':>3} {'s':>5} |"
+    print(head)
+    by_inst: dict[str, dict[str, dict]] = {}
+    for r in rows:
+        by_inst.setdefault(r["instance"], {})[r["objective"]] = r
+    for name, per in by_inst.items():
+        any_row = next(iter(per.values()))
+        bk = (
+            f"{any_row['best_known_distance']:>10.2f} {any_row['best_known_vehicles']:>3}v"
+            if any_row["best_known_distance"] is not None
+            else f"{'-':>15}"
+        )
+        line = f"{name:<9} {bk:>15} |"
+        for obj in objectives:
+            r = per[obj]
+            gap = "-" if r["gap_pct"] is None else f"{r['gap_pct']:.2f}"
+            dveh = "-" if r["vehicle_diff"] is None else f"{r['vehicle_diff']:+d}"
+            line += (
+                f" {r['distance']:>21.2f} {r['vehicles']:>3} {gap:>6} {dveh:>4} "
+                f"{'yes' if r['feasible'] else 'NO':>3} {r['wall_s']:>5.1f} |"
+            )
+        print(line)
+    for obj in objectives:
+        gaps = [r["gap_pct"] for r in rows if r["objective"] == obj and r["gap_pct"] is not None]
+        dv = [
+            r["vehicle_diff"]
+            for r in rows
+            if r["objective"] == obj and r["vehicle_diff"] is not None
+        ]
+        feas = sum(r["feasible"] for r in rows if r["objective"] == obj)
+        n = sum(1 for r in rows if r["objective"] == obj)
+        if gaps:
+            print(
+                f"{obj}: mean gap {statistics.mean(gaps):.2f}%, max {max(gaps):.2f}%, "
+                f"vehicles vs best known {sum(dv):+d} in total, feasible {feas}/{n}"
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="folder of Solomon .txt files")
+    ap.add_argument(
+        "--seconds", type=float, default=5.0, help="time limit per instance and objective"
+    )
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--objective", choices=["distance", "fleet", "both"], default="both")
+    ap.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "solomon.json")
+    args = ap.parse_args(argv)
+    objectives = ["distance", "fleet"] if args.objective == "both" else [args.objective]
+    load_start = list(os.getloadavg())
+    rows = run(args.dir.resolve(), args.seconds, args.seed, objectives)
+    print_table(rows, objectives)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    report = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seconds_per_run": args.seconds,
+        "seed": args.seed,
+        "scale": SCALE,
+        "fleet_objective_vehicle_cost": FLEET_COST / SCALE,
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "load_average_at_start": load_start,
+            "load_average_at_end": list(os.getloadavg()),
+        },
+        "results": rows,
+    }
+    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

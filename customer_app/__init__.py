@@ -1,0 +1,1 @@
+"""Doorstep customer app (Flet): browse, quote, book, pay, track, review."""

@@ -1,0 +1,3 @@
+from customer_app.main import cli
+
+cli()

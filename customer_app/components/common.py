@@ -1,0 +1,278 @@
+"""Small building blocks shared by the screens.
+
+Every interactive control carries a stable ``key`` and sits in a ``Semantics`` node with
+the same ``identifier`` (the DOM attribute ``flt-semantics-identifier`` on the web), and
+its visible text or ``label`` is its accessible name, so browser tests find it by role
+and name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import flet as ft
+
+from customer_app.i18n import money, t
+
+PRIMARY = ft.Colors.TEAL_700
+MUTED = ft.Colors.GREY_700
+
+AppContext = ft.create_context(None)
+
+
+def act(
+    fn: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any
+) -> Callable[[Any], Awaitable[None]]:
+    """An async click handler that runs one state action."""
+
+    async def handler(_e: Any) -> None:
+        await fn(*args, **kwargs)
+
+    return handler
+
+
+def do(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[Any], None]:
+    """A sync click handler that runs one state call."""
+
+    def handler(_e: Any) -> None:
+        fn(*args, **kwargs)
+
+    return handler
+
+
+def keyed(key: str, control: ft.Control, label: str | None = None, **semantics: Any) -> ft.Control:
+    # the wrapper takes the child's flex so an expanding field still fills its Row; only
+    # when it really expands (a flex wrapper inside a wrapping Row fails to lay out)
+    return ft.Semantics(
+        identifier=key,
+        label=label,
+        content=control,
+        expand=getattr(control, "expand", None) or None,
+        **semantics,
+    )
+
+
+def button(
+    key: str,
+    label: str,
+    on_click: Any,
+    *,
+    kind: str = "filled",
+    icon: Any = None,
+    disabled: bool = False,
+    expand: bool = False,
+) -> ft.Control:
+    cls = {
+        "filled": ft.FilledButton,
+        "outlined": ft.OutlinedButton,
+        "text": ft.TextButton,
+        "tonal": ft.FilledTonalButton,
+    }[kind]
+    return keyed(
+        key,
+        cls(content=label, icon=icon, key=key, on_click=on_click, disabled=disabled, expand=expand),
+    )
+
+
+def icon_button(key: str, icon: Any, label: str, on_click: Any) -> ft.Control:
+    return keyed(key, ft.IconButton(icon=icon, tooltip=label, key=key, on_click=on_click))
+
+
+def field(
+    state: Any,
+    key: str,
+    label: str,
+    *,
+    password: bool = False,
+    multiline: bool = False,
+    keyboard: ft.KeyboardType | None = None,
+    width: int | None = None,
+    expand: bool = False,
+    on_submit: Any = None,
+) -> ft.Control:
+    """A text field whose value lives in ``state.form[key]`` (survives re-renders)."""
+
+    def changed(e: Any) -> None:
+        state.form[key] = e.control.value
+
+    return keyed(
+        key,
+        ft.TextField(
+            label=label,
+            key=key,
+            value=state.form.get(key, ""),
+            password=password,
+            can_reveal_password=password,
+            multiline=multiline,
+            min_lines=3 if multiline else None,
+            max_lines=5 if multiline else 1,
+            keyboard_type=keyboard,
+            width=width,
+            expand=expand,
+            on_change=changed,
+            on_submit=on_submit,
+            dense=True,
+        ),
+    )
+
+
+def chip(
+    key: str, label: str, selected: bool, on_click: Any, *, disabled: bool = False
+) -> ft.Control:
+    return keyed(
+        key,
+        ft.Chip(
+            label=ft.Text(label),
+            key=key,
+            selected=selected,
+            on_select=on_click,
+            disabled=disabled,
+            show_checkmark=False,
+            selected_color=ft.Colors.TEAL_100,
+        ),
+    )
+
+
+def checkbox(key: str, label: str, value: bool, on_change: Any) -> ft.Control:
+    return keyed(key, ft.Checkbox(label=label, key=key, value=value, on_change=on_change))
+
+
+def heading(text: str, size: int = 16) -> ft.Control:
+    return ft.Semantics(header=True, content=ft.Text(text, size=size, weight=ft.FontWeight.BOLD))
+
+
+def muted(text: str, size: int = 13) -> ft.Control:
+    return ft.Text(text, size=size, color=MUTED)
+
+
+def section(title: str, *controls: ft.Control) -> ft.Control:
+    return ft.Container(
+        content=ft.Column([heading(title), *controls], spacing=6, tight=True),
+        padding=ft.Padding.all(12),
+        border_radius=12,
+        bgcolor=ft.Colors.WHITE,
+        border=ft.Border.all(1, ft.Colors.GREY_200),
+    )
+
+
+def price_line(
+    label: str, amount: int, *, bold: bool = False, detail: str | None = None
+) -> ft.Control:
+    weight = ft.FontWeight.BOLD if bold else None
+    left: list[ft.Control] = [ft.Text(label, weight=weight)]
+    if detail:
+        left.append(muted(detail, 12))
+    return ft.Row(
+        [
+            ft.Column(left, spacing=0, tight=True, expand=True),
+            ft.Text(money(amount), weight=weight),
+        ],
+        vertical_alignment=ft.CrossAxisAlignment.START,
+    )
+
+
+def banner(state: Any) -> list[ft.Control]:
+    """Error and notice lines from the last action."""
+    out: list[ft.Control] = []
+    if state.error:
+        msg = (
+            t(state.lang, state.error)
+            if state.error in ("network_error", "unavailable")
+            else state.error
+        )
+        out.append(
+            keyed(
+                "error",
+                ft.Container(
+                    content=ft.Text(msg, color=ft.Colors.RED_800),
+                    bgcolor=ft.Colors.RED_50,
+                    padding=ft.Padding.all(10),
+                    border_radius=8,
+                ),
+                label=None,
+                live_region=True,
+            )
+        )
+    if state.notice:
+        out.append(
+            keyed(
+                "notice",
+                ft.Container(
+                    content=ft.Text(t(state.lang, state.notice), color=ft.Colors.TEAL_900),
+                    bgcolor=ft.Colors.TEAL_50,
+                    padding=ft.Padding.all(10),
+                    border_radius=8,
+                ),
+                live_region=True,
+            )
+        )
+    return out
+
+
+def name_of(item: dict, lang: str, base: str = "name") -> str:
+    return item.get(f"{base}_{lang}") or item.get(f"{base}_zh") or item.get(base) or ""
+
+
+def bottom_bar(state: Any) -> ft.Control:
+    lang = state.lang
+    return ft.BottomAppBar(
+        content=ft.Row(
+            [
+                button(
+                    "nav-home", t(lang, "home"), act(state.go_home), kind="text", icon=ft.Icons.HOME
+                ),
+                button(
+                    "nav-support",
+                    t(lang, "chat_support"),
+                    act(state.open_support),
+                    kind="text",
+                    icon=ft.Icons.SUPPORT_AGENT,
+                ),
+                button(
+                    "nav-me", t(lang, "me"), act(state.load_me), kind="text", icon=ft.Icons.PERSON
+                ),
+            ],
+            alignment=ft.MainAxisAlignment.SPACE_AROUND,
+        ),
+        height=64,
+        padding=ft.Padding.symmetric(horizontal=4, vertical=0),
+    )
+
+
+def page_view(
+    state: Any,
+    route: str,
+    title: str,
+    controls: list[ft.Control],
+    *,
+    back: bool = True,
+    nav: bool = True,
+    actions: list[ft.Control] | None = None,
+) -> ft.View:
+    leading = (
+        icon_button("back", ft.Icons.ARROW_BACK, t(state.lang, "back"), do(state.back))
+        if back
+        else None
+    )
+    return ft.View(
+        route=route,
+        appbar=ft.AppBar(
+            title=ft.Text(title),
+            leading=leading,
+            automatically_imply_leading=False,
+            bgcolor=ft.Colors.TEAL_50,
+            actions=actions or [],
+        ),
+        controls=[
+            ft.Column(
+                [*banner(state), *controls],
+                spacing=12,
+                horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+            )
+        ],
+        scroll=ft.ScrollMode.AUTO,
+        padding=ft.Padding.all(12),
+        bgcolor=ft.Colors.GREY_50,
+        bottom_appbar=bottom_bar(state) if nav else None,
+    )

@@ -1,0 +1,116 @@
+"""Entry point: ``python -m customer_app [--web] [--port P] [--server URL]``.
+
+Web mode serves the app with ``no_cdn=True`` (works with no internet); without
+``--web`` it opens a desktop window. The server URL also comes from
+``DOORSTEP_SERVER_URL`` (default ``http://127.0.0.1:8000``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import flet as ft
+
+from client.api import DoorstepClient
+from customer_app.components.common import AppContext
+from customer_app.i18n import t
+from customer_app.state import CustomerState, LocalStore, default_store_path
+from customer_app.views import view_for
+
+APP_DIR = Path(__file__).resolve().parent
+ASSETS_DIR = APP_DIR / "assets"
+FONT_NAME = "DroidSansFallback"
+log = logging.getLogger("customer_app")
+
+
+def feed_factory() -> Any:
+    """The shared live feed (``client.feed.LiveFeed``): pushes with reconnect and resume."""
+    from client.feed import LiveFeed
+
+    def make(api: DoorstepClient, *, on_message: Any) -> LiveFeed:
+        return LiveFeed(api, on_message=on_message)
+
+    return make
+
+
+@ft.component
+def Screen() -> ft.View:
+    """The current screen; re-renders whenever the state says it changed."""
+    state: CustomerState = ft.use_context(AppContext)
+    _version, set_version = ft.use_state(0)
+
+    def subscribe() -> Any:
+        return state.subscribe(lambda: set_version(lambda v: v + 1))
+
+    ft.use_effect(subscribe, [])
+    return view_for(state)
+
+
+@ft.component
+def App(state: CustomerState) -> list[ft.View]:
+    """The root: hands the state (and through it the API client) down by context."""
+    return AppContext(state, lambda: [Screen()])
+
+
+def make_main(server_url: str, *, persist_session: bool) -> Any:
+    async def main(page: ft.Page) -> None:
+        page.title = t("zh", "app_title")
+        page.fonts = {FONT_NAME: "fonts/DroidSansFallbackFull.ttf"}
+        page.theme = ft.Theme(font_family=FONT_NAME, color_scheme_seed=ft.Colors.TEAL)
+        page.theme_mode = ft.ThemeMode.LIGHT
+        client = DoorstepClient(server_url)
+        state = CustomerState(
+            client,
+            store=LocalStore(default_store_path()),
+            feed_factory=feed_factory(),
+            persist_session=persist_session,
+        )
+
+        async def closed(_e: Any) -> None:
+            await state.stop_tracking()
+            await client.aclose()
+
+        page.on_close = closed
+        page.render_views(App, state)
+        await state.start()
+
+    return main
+
+
+def cli(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="customer_app", description="Doorstep customer app")
+    parser.add_argument(
+        "--web", action="store_true", help="serve in the browser instead of a desktop window"
+    )
+    parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("DOORSTEP_CUSTOMER_PORT", "8550"))
+    )
+    parser.add_argument("--host", default=os.environ.get("DOORSTEP_CUSTOMER_HOST", "127.0.0.1"))
+    parser.add_argument(
+        "--server", default=os.environ.get("DOORSTEP_SERVER_URL", "http://127.0.0.1:8000")
+    )
+    parser.add_argument("--open", action="store_true", help="web mode: also open a browser tab")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=os.environ.get("DOORSTEP_LOG_LEVEL", "INFO"))
+    if args.web:
+        if not args.open:
+            os.environ.setdefault("FLET_FORCE_WEB_SERVER", "true")
+        # one web process serves many browsers: never share a signed-in session
+        ft.run(
+            make_main(args.server, persist_session=False),
+            host=args.host,
+            port=args.port,
+            view=ft.AppView.WEB_BROWSER,
+            assets_dir=str(ASSETS_DIR),
+            no_cdn=True,
+        )
+    else:
+        ft.run(make_main(args.server, persist_session=True), assets_dir=str(ASSETS_DIR))
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,294 @@
+"""Booking: options, date and slot, address, notes, coupon and points, the live quote."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from customer_app.components.common import (
+    act,
+    button,
+    checkbox,
+    chip,
+    do,
+    field,
+    icon_button,
+    keyed,
+    muted,
+    name_of,
+    page_view,
+    price_line,
+    section,
+)
+from customer_app.i18n import money, t
+from customer_app.state import CITY_TZ, CustomerState, parse_time
+
+WEEKDAYS = {"zh": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+
+
+def options_section(state: CustomerState) -> ft.Control:
+    lang = state.lang
+    s, d = state.service or {}, state.draft
+    p = s.get("pricing", {})
+    if p.get("unit") == "hour":
+        qty_label = t(lang, "quantity_hours")
+    else:
+        qty_label = t(
+            lang, "quantity_items", unit=p.get(f"unit_name_{lang}") or p.get("unit_name_zh") or ""
+        )
+    lo, hi = int(p.get("min_units") or 1), int(p.get("max_units") or 1)
+    stepper = ft.Row(
+        [
+            ft.Text(qty_label, expand=True),
+            icon_button(
+                "units-minus",
+                ft.Icons.REMOVE,
+                t(lang, "less"),
+                act(state.set_units, max(lo, (d.units or lo) - 1)),
+            ),
+            ft.Semantics(
+                identifier="units-value",
+                content=ft.Text(str(d.units), size=18, weight=ft.FontWeight.BOLD),
+                label=f"{qty_label} {d.units}",
+            ),
+            icon_button(
+                "units-plus",
+                ft.Icons.ADD,
+                t(lang, "more"),
+                act(state.set_units, min(hi, (d.units or lo) + 1)),
+            ),
+        ]
+    )
+    controls: list[ft.Control] = [stepper]
+    if p.get("area_band_m2"):
+        controls.append(
+            field(state, "area", t(lang, "area"), keyboard=ft.KeyboardType.NUMBER, width=200)
+        )
+    addons = s.get("addons") or []
+    if addons:
+        controls.append(muted(t(lang, "addons")))
+        controls += [
+            checkbox(
+                f"addon-{a['code']}",
+                f"{name_of(a, lang)}  +{money(int(a['price']))}",
+                a["code"] in d.addons,
+                do(state.toggle_addon, a["code"]),
+            )
+            for a in addons
+        ]
+    return section(name_of(s, lang), *controls)
+
+
+def time_section(state: CustomerState) -> ft.Control:
+    lang = state.lang
+    d = state.draft
+    days = []
+    for day in state.bookable_days():
+        wd = WEEKDAYS[lang][day.weekday()]
+        label = f"{day.month}/{day.day} {'周' + wd if lang == 'zh' else wd}"
+        days.append(chip(f"day-{day.isoformat()}", label, d.day == day, act(state.set_day, day)))
+    slots = []
+    for slot in state.slots:
+        label = slot.label()
+        if not slot.available:  # full by the server's count, or too soon / past
+            label += f" {t(lang, 'slot_full' if slot.remaining == 0 else 'slot_closed')}"
+        elif slot.remaining is not None:
+            label += f" {t(lang, 'slot_left', n=slot.remaining)}"
+        slots.append(
+            chip(
+                f"slot-{slot.key}",
+                label,
+                d.slot_start == slot.start,
+                do(state.choose_slot, slot),
+                disabled=not slot.available,
+            )
+        )
+    controls: list[ft.Control] = [
+        muted(t(lang, "date")),
+        ft.Row(days, wrap=True, spacing=6),
+        muted(t(lang, "time_slot")),
+        ft.Row(slots, wrap=True, spacing=6),
+    ]
+    if not state.slots_from_server:
+        controls.append(muted(t(lang, "slots_estimated"), 12))
+    return section(t(lang, "time_slot"), *controls)
+
+
+def address_section(state: CustomerState) -> ft.Control:
+    lang = state.lang
+    d = state.draft
+    places = state.addresses()
+    controls: list[ft.Control] = []
+    if places:
+        controls.append(muted(t(lang, "saved_places")))
+        controls.append(
+            ft.Row(
+                [
+                    chip(
+                        f"place-{i}",
+                        p.label or p.text[:12],
+                        d.address == p,
+                        act(state.set_address, p),
+                    )
+                    for i, p in enumerate(places)
+                ],
+                wrap=True,
+                spacing=6,
+            )
+        )
+    if d.address:
+        here = f"{d.address.text}  ({d.address.lat:.4f}, {d.address.lng:.4f})"
+        controls.append(
+            keyed(
+                "chosen-address",
+                ft.Row(
+                    [
+                        ft.Icon(ft.Icons.PLACE, color=ft.Colors.TEAL_700, size=18),
+                        ft.Text(here, expand=True),
+                    ]
+                ),
+                label=here,
+            )
+        )
+    controls += [
+        field(state, "addr_label", t(lang, "address_label")),
+        field(state, "addr_text", t(lang, "address_text")),
+        field(state, "addr_district", t(lang, "district")),
+        ft.Row(
+            [
+                field(
+                    state, "addr_lat", t(lang, "lat"), keyboard=ft.KeyboardType.NUMBER, expand=True
+                ),
+                field(
+                    state, "addr_lng", t(lang, "lng"), keyboard=ft.KeyboardType.NUMBER, expand=True
+                ),
+            ]
+        ),
+        button("save-address", t(lang, "save_address"), act(state.submit_address), kind="outlined"),
+    ]
+    return section(t(lang, "address"), *controls)
+
+
+def extras_section(state: CustomerState) -> ft.Control:
+    lang = state.lang
+    d = state.draft
+    controls: list[ft.Control] = [field(state, "notes", t(lang, "notes"), multiline=True)]
+    if d.preferred_technician_id:
+        name = (state.technician or {}).get("name") or d.preferred_technician_id
+        controls.append(
+            ft.Row(
+                [
+                    muted(t(lang, "preferred_technician")),
+                    ft.Text(name),
+                    button(
+                        "clear-technician",
+                        t(lang, "none"),
+                        do(state.update_draft, preferred_technician_id=None),
+                        kind="text",
+                    ),
+                ]
+            )
+        )
+    if state.coupons:
+        chips = [
+            chip(
+                "coupon-none",
+                t(lang, "no_coupon"),
+                d.coupon_id is None,
+                do(state.update_draft, coupon_id=None),
+            )
+        ]
+        for c in state.coupons:
+            label = c.get("label") or c["id"]
+            chips.append(
+                chip(
+                    f"coupon-{c['id']}",
+                    label,
+                    d.coupon_id == c["id"],
+                    do(state.update_draft, coupon_id=c["id"]),
+                )
+            )
+        controls += [muted(t(lang, "coupon")), ft.Row(chips, wrap=True, spacing=6)]
+    balance = state.redeemable_points()
+    if balance:
+        controls.append(
+            checkbox(
+                "use-points",
+                f"{t(lang, 'use_points')} ({t(lang, 'points_balance', points=balance)})",
+                d.use_points,
+                do(state.update_draft, use_points=not d.use_points),
+            )
+        )
+    return section(t(lang, "notes"), *controls)
+
+
+def quote_section(state: CustomerState) -> ft.Control:
+    lang = state.lang
+    q = state.quote
+    if q is None:
+        return button(
+            "get-quote",
+            t(lang, "get_quote"),
+            act(state.submit_quote),
+            expand=True,
+            disabled=state.busy,
+        )
+    lines = [
+        price_line(
+            line.get("label", line.get("code", "")),
+            int(line["amount"]),
+            detail=_line_detail(line, lang),
+        )
+        for line in q.get("lines", [])
+    ]
+    expires = parse_time(q.get("expires_at"))
+    controls = [
+        *lines,
+        ft.Divider(),
+        ft.Semantics(
+            identifier="quote-total",
+            label=f"{t(lang, 'total')} {money(int(q['total']))}",
+            content=price_line(t(lang, "total"), int(q["total"]), bold=True),
+        ),
+    ]
+    if expires:
+        controls.append(
+            muted(t(lang, "quote_expires", time=expires.astimezone(CITY_TZ).strftime("%H:%M")), 12)
+        )
+    controls.append(
+        button(
+            "submit-order",
+            t(lang, "submit_order"),
+            act(state.place_order),
+            expand=True,
+            disabled=state.busy,
+        )
+    )
+    return section(t(lang, "quote"), *controls)
+
+
+def _line_detail(line: dict, lang: str) -> str | None:
+    detail = line.get("detail") or {}
+    if not isinstance(detail, dict):
+        return str(detail)
+    explain = detail.get(f"explain_{lang}") or detail.get("explain") or detail.get(f"text_{lang}")
+    if explain:
+        return str(explain)
+    if detail.get("units") is not None and detail.get("unit_price") is not None:
+        return f"{detail['units']} × {money(int(detail['unit_price']))}"
+    if detail.get("rate_bp") is not None:
+        return f"{int(detail['rate_bp']) / 100:g}%"
+    return None
+
+
+def book_view(state: CustomerState) -> ft.View:
+    lang = state.lang
+    if state.draft is None:
+        return page_view(state, state.route, t(lang, "book_title"), [muted(t(lang, "loading"))])
+    controls = [
+        options_section(state),
+        time_section(state),
+        address_section(state),
+        extras_section(state),
+        quote_section(state),
+    ]
+    return page_view(state, state.route, t(lang, "book_title"), controls)

@@ -1,0 +1,195 @@
+"""Home: search, filters, recommendations and the three-level catalog."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flet as ft
+
+from customer_app.components.common import (
+    act,
+    button,
+    chip,
+    field,
+    heading,
+    keyed,
+    muted,
+    name_of,
+    page_view,
+    section,
+)
+from customer_app.i18n import money, t
+from customer_app.state import CustomerState
+
+FILTERS = {
+    "duration": (
+        ("any", "any"),
+        ("short", "dur_short"),
+        ("half", "dur_half"),
+        ("long", "dur_long"),
+    ),
+    "gender": (("any", "any"), ("female", "female"), ("male", "male")),
+    "level": (
+        ("any", "any"),
+        ("junior", "level_junior"),
+        ("senior", "level_senior"),
+        ("expert", "level_expert"),
+    ),
+}
+FILTER_TITLES = {"duration": "filter_duration", "gender": "filter_gender", "level": "filter_level"}
+
+
+def price_from(s: dict, lang: str) -> str:
+    p = s.get("pricing", {})
+    price = money(int(p.get("unit_price", 0)))
+    if p.get("unit") == "hour":
+        unit = "小时" if lang == "zh" else "hour"
+    else:
+        unit = p.get(f"unit_name_{lang}") or p.get("unit_name_zh") or ""
+    return (
+        t(lang, "per_unit", price=price, unit=unit) if unit else t(lang, "from_price", price=price)
+    )
+
+
+def service_tile(state: CustomerState, s: dict, key_prefix: str) -> ft.Control:
+    lang = state.lang
+    tags = " · ".join(s.get("tags", [])[:3])
+    return keyed(
+        f"{key_prefix}-{s['id']}",
+        ft.ListTile(
+            key=f"{key_prefix}-{s['id']}",
+            title=ft.Text(name_of(s, lang)),
+            subtitle=ft.Text(tags, size=12) if tags else None,
+            trailing=ft.Text(price_from(s, lang), color=ft.Colors.TEAL_800, size=13),
+            on_click=act(state.open_service, s["id"]),
+            dense=True,
+        ),
+    )
+
+
+def rec_card(state: CustomerState, s: dict, group: str) -> ft.Control:
+    lang = state.lang
+    return keyed(
+        f"rec-{group}-{s['id']}",
+        ft.Container(
+            key=f"rec-{group}-{s['id']}",
+            content=ft.Column(
+                [
+                    ft.Text(name_of(s, lang), weight=ft.FontWeight.W_500, max_lines=2),
+                    muted(price_from(s, lang), 12),
+                ],
+                spacing=2,
+                tight=True,
+            ),
+            width=150,
+            padding=ft.Padding.all(10),
+            border_radius=10,
+            bgcolor=ft.Colors.TEAL_50,
+            on_click=act(state.open_service, s["id"]),
+            ink=True,
+        ),
+        button=True,
+    )
+
+
+def filter_row(state: CustomerState, name: str) -> ft.Control:
+    lang = state.lang
+    chips = [
+        chip(
+            f"filter-{name}-{value}",
+            t(lang, label),
+            state.filters.get(name) == value,
+            act(state.set_filter, name, value),
+        )
+        for value, label in FILTERS[name]
+    ]
+    return ft.Row(
+        [muted(t(lang, FILTER_TITLES[name]), 12), *chips], wrap=True, spacing=6, run_spacing=4
+    )
+
+
+def category_tree(state: CustomerState) -> ft.Control:
+    lang = state.lang
+    tiles: list[ft.Control] = []
+    for top in state.categories:
+        children: list[ft.Control] = []
+        for child in top.get("children", []):
+            services = [service_tile(state, s, "svc") for s in child.get("services", [])]
+            for grand in child.get("children", []):
+                services += [service_tile(state, s, "svc") for s in grand.get("services", [])]
+            children.append(
+                ft.Column([muted(name_of(child, lang), 13), *services], spacing=0, tight=True)
+            )
+        children += [service_tile(state, s, "svc") for s in top.get("services", [])]
+        tiles.append(
+            keyed(
+                f"cat-{top['id']}",
+                ft.ExpansionTile(
+                    key=f"cat-{top['id']}",
+                    title=ft.Text(name_of(top, lang)),
+                    controls=children,
+                    dense=True,
+                ),
+            )
+        )
+    return section(t(lang, "categories"), *tiles) if tiles else muted(t(lang, "loading"))
+
+
+def home_view(state: CustomerState) -> ft.View:
+    lang = state.lang
+    controls: list[Any] = [
+        ft.Row(
+            [
+                field(
+                    state,
+                    "search",
+                    t(lang, "search"),
+                    expand=True,
+                    on_submit=act(state.submit_search),
+                ),
+                button("search-go", t(lang, "search_button"), act(state.submit_search)),
+            ]
+        ),
+        ft.Column([filter_row(state, n) for n in FILTERS], spacing=2),
+    ]
+    if state.results is not None:
+        items = [service_tile(state, s, "result") for s in state.results]
+        controls.append(
+            section(
+                f"{t(lang, 'results')} ({len(items)})", *(items or [muted(t(lang, "no_results"))])
+            )
+        )
+    for group, title in (
+        ("repeat", "rec_repeat"),
+        ("nearby", "rec_nearby"),
+        ("seasonal", "rec_seasonal"),
+    ):
+        items = state.recommendations.get(group) or []
+        if items:
+            controls.append(
+                ft.Column(
+                    [
+                        heading(t(lang, title), 15),
+                        ft.Row(
+                            [rec_card(state, s, group) for s in items],
+                            scroll=ft.ScrollMode.AUTO,
+                            spacing=8,
+                        ),
+                    ],
+                    spacing=6,
+                )
+            )
+    controls.append(category_tree(state))
+    actions = [
+        button(
+            "lang-toggle",
+            "EN" if lang == "zh" else "中文",
+            lambda _e: state.set_lang("en" if lang == "zh" else "zh"),
+            kind="text",
+        )
+    ]
+    if not state.signed_in:
+        actions.append(
+            button("open-login", t(lang, "login"), lambda _e: state.go("/login"), kind="text")
+        )
+    return page_view(state, "/", t(lang, "app_title"), controls, back=False, actions=actions)

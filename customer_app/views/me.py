@@ -1,0 +1,133 @@
+"""Me: orders, coupons, points, membership level, invoices, language, sign out."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from customer_app.components.common import (
+    act,
+    button,
+    chip,
+    field,
+    keyed,
+    muted,
+    page_view,
+    section,
+)
+from customer_app.i18n import money, status_label, t
+from customer_app.state import CustomerState
+from customer_app.views.order import local
+
+
+def orders_section(state: CustomerState) -> ft.Control:
+    lang = state.lang
+    tiles = [
+        keyed(
+            f"order-{o['id']}",
+            ft.ListTile(
+                key=f"order-{o['id']}",
+                title=ft.Text(o.get(f"service_name_{lang}") or o.get("service_name_zh", "")),
+                subtitle=ft.Text(
+                    f"{local(o['scheduled_start'])} · {status_label(lang, o['status'])}", size=12
+                ),
+                trailing=ft.Text(money(int(o.get("total", 0)))),
+                on_click=act(state.open_order, o["id"]),
+                dense=True,
+            ),
+        )
+        for o in state.orders
+    ]
+    return section(t(lang, "my_orders"), *(tiles or [muted(t(lang, "no_orders"))]))
+
+
+def wallet_section(state: CustomerState) -> ft.Control:
+    lang = state.lang
+    rows: list[ft.Control] = []
+    m = state.membership or {}
+    level = (m.get("name_zh") if lang == "zh" else m.get("code", "").title()) or m.get("code")
+    rows.append(ft.Text(f"{t(lang, 'membership')}: {level or t(lang, 'unavailable')}"))
+    bp = int(m.get("discount_bp") or 10000)
+    if bp < 10000:  # basis points of the price paid: 9000 = 9折 = 10% off
+        rows.append(muted(f"{bp / 1000:g}折" if lang == "zh" else f"{(10000 - bp) / 100:g}% off"))
+    if m.get("next_level") and m.get("next_level_spend") is not None:
+        spent, target = money(int(m["yearly_spend"])), money(int(m["next_level_spend"]))
+        rows.append(muted(t(lang, "next_level", level=m["next_level"], spent=spent, target=target)))
+    p = state.points or {}
+    balance = p.get("balance")
+    rows.append(
+        ft.Text(
+            f"{t(lang, 'points')}: {balance if balance is not None else t(lang, 'unavailable')}"
+        )
+    )
+    coupons = []
+    for c in state.coupons:
+        label = c.get("label") or c.get("id")
+        amount = f" -{money(int(c['amount']))}" if c.get("amount") else ""
+        until = f" · {str(c.get('valid_until', ''))[:10]}" if c.get("valid_until") else ""
+        coupons.append(ft.Text(f"· {label}{amount}{until}"))
+    if "wallet" in state.missing:
+        coupons = [muted(t(lang, "unavailable"))]
+    claim = ft.Row(
+        [
+            field(state, "coupon_code", t(lang, "coupon_code"), expand=True),
+            button("claim-coupon", t(lang, "claim"), act(state.claim_coupon), kind="outlined"),
+        ]
+    )
+    rows += [muted(t(lang, "coupons")), *(coupons or [muted(t(lang, "none"))]), claim]
+    return section(t(lang, "membership"), *rows)
+
+
+def invoices_section(state: CustomerState) -> ft.Control:
+    lang = state.lang
+    if "invoices" in state.missing:
+        return section(t(lang, "invoices"), muted(t(lang, "unavailable")))
+    rows: list[ft.Control] = [
+        ft.Text(f"· {i.get('number', '')} {i.get('title', '')} {money(int(i.get('amount', 0)))}")
+        for i in state.invoices
+    ]
+    have = {i.get("order_id") for i in state.invoices}
+    done = [o for o in state.orders if o["status"] == "COMPLETED" and o["id"] not in have]
+    if done:
+        rows.append(field(state, "invoice_title", t(lang, "invoice_title")))
+        rows.append(
+            ft.Row(
+                [
+                    button(
+                        f"invoice-{o['id']}",
+                        f"{t(lang, 'request_invoice')} {local(o['scheduled_start'])}",
+                        act(state.submit_invoice, o["id"]),
+                        kind="outlined",
+                    )
+                    for o in done[:5]
+                ],
+                wrap=True,
+            )
+        )
+    return section(t(lang, "invoices"), *(rows or [muted(t(lang, "none"))]))
+
+
+def me_view(state: CustomerState) -> ft.View:
+    lang = state.lang
+    user = state.user or {}
+    controls = [
+        ft.Row(
+            [
+                ft.CircleAvatar(content=ft.Text((user.get("name") or "?")[:1])),
+                ft.Text(user.get("name", ""), size=18, weight=ft.FontWeight.BOLD),
+            ]
+        ),
+        orders_section(state),
+        wallet_section(state),
+        invoices_section(state),
+        section(
+            t(lang, "language"),
+            ft.Row(
+                [
+                    chip("lang-zh", "中文", lang == "zh", lambda _e: state.set_lang("zh")),
+                    chip("lang-en", "English", lang == "en", lambda _e: state.set_lang("en")),
+                ]
+            ),
+        ),
+        button("logout", t(lang, "logout"), act(state.logout), kind="outlined"),
+    ]
+    return page_view(state, "/me", t(lang, "me"), controls)

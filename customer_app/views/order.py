@@ -1,0 +1,438 @@
+"""The order page: payment, live timeline, technician position and ETA, contact and
+chat, work-order signing, change requests, completion, review, complaint, cancel."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from customer_app.components.common import (
+    act,
+    button,
+    chip,
+    do,
+    field,
+    keyed,
+    muted,
+    page_view,
+    price_line,
+    section,
+)
+from customer_app.i18n import event_label, money, status_label, t
+from customer_app.state import CITY_TZ, REVIEW_DIMENSIONS, CustomerState, parse_time
+from customer_app.views.support import chat_panel
+
+COMPLAINT_CATEGORIES = ("quality", "late", "damage", "attitude", "overcharge", "other")
+SIGNABLE = {"ACCEPTED", "EN_ROUTE", "ARRIVED"}
+
+
+def local(ts: object, fmt: str = "%m-%d %H:%M") -> str:
+    dt = parse_time(ts)
+    return dt.astimezone(CITY_TZ).strftime(fmt) if dt else ""
+
+
+def technician_name(state: CustomerState) -> str:
+    name = state.technician_name() or ""
+    if not name:
+        return t(state.lang, "technician")
+    return t(state.lang, "master", surname=name[:1], name=name) if state.lang == "zh" else name
+
+
+def header(state: CustomerState, o: dict) -> ft.Control:
+    lang = state.lang
+    name = o.get(f"service_name_{lang}") or o.get("service_name_zh", "")
+    live = {
+        "live": (t(lang, "live"), ft.Colors.GREEN_700),
+        "reconnecting": (t(lang, "reconnecting"), ft.Colors.ORANGE_800),
+    }.get(state.feed_state)
+    top = [
+        keyed(
+            "order-status",
+            ft.Text(
+                status_label(lang, o["status"]),
+                size=22,
+                weight=ft.FontWeight.BOLD,
+                color=ft.Colors.TEAL_800,
+            ),
+            label=f"{t(lang, 'order')} {status_label(lang, o['status'])}",
+            live_region=True,
+        )
+    ]
+    if live:
+        top.append(
+            ft.Row(
+                [
+                    ft.Icon(ft.Icons.CIRCLE, size=10, color=live[1]),
+                    ft.Text(live[0], color=live[1], size=12),
+                ],
+                spacing=4,
+                tight=True,
+            )
+        )
+    when = f"{local(o['scheduled_start'])}–{local(o['scheduled_end'], '%H:%M')}"
+    return section(
+        name,
+        ft.Row(top, alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
+        muted(t(lang, "order_no", id=o["id"]), 12),
+        ft.Text(f"{t(lang, 'scheduled')}: {when}"),
+        ft.Text(f"{t(lang, 'address')}: {o.get('address', '')}"),
+        price_line(t(lang, "total"), int(o.get("total", 0)), bold=True),
+    )
+
+
+def payment_section(state: CustomerState, o: dict) -> ft.Control:
+    lang = state.lang
+    pay = state.payment or {}
+    checkout = pay.get("checkout") or {}
+    ref = (
+        checkout.get("qr_text")
+        or checkout.get("qr")
+        or checkout.get("url")
+        or pay.get("payment_id", "")
+    )
+    title = t(lang, "pay_title") if o["status"] == "PENDING_PAYMENT" else t(lang, "pay_extras")
+    return section(
+        title,
+        ft.Row(
+            [
+                ft.Icon(ft.Icons.QR_CODE_2, size=96, color=ft.Colors.GREY_800),
+                ft.Column([muted(t(lang, "pay_hint")), muted(str(ref)[:48], 11)], expand=True),
+            ]
+        ),
+        button(
+            "pay-confirm",
+            t(lang, "confirm_payment", amount=money(state.amount_to_pay())),
+            act(state.approve_sandbox_payment),
+            expand=True,
+            disabled=state.busy,
+        ),
+    )
+
+
+def tracking_section(state: CustomerState) -> ft.Control:
+    lang = state.lang
+    tr = state.tracking
+    name = technician_name(state)
+    if tr.distance_km is None:
+        text = t(lang, "waiting_location")
+    else:
+        text = t(lang, "eta", name=name, km=f"{tr.distance_km:.1f}", minutes=tr.eta_minutes)
+    return section(
+        t(lang, "on_the_way"),
+        keyed(
+            "eta", ft.Text(text, size=16, weight=ft.FontWeight.W_500), label=text, live_region=True
+        ),
+        mini_map(state),
+    )
+
+
+def mini_map(state: CustomerState) -> ft.Control:
+    """A schematic map: home in the middle, the technician placed by bearing and
+    distance (no tile service is bundled, so no street map; positions are real)."""
+    o, tr = state.order or {}, state.tracking
+    size, half = 220, 110
+    pins: list[ft.Control] = [
+        ft.Container(width=size, height=size, border_radius=size, bgcolor=ft.Colors.TEAL_50),
+        ft.Container(
+            ft.Icon(ft.Icons.HOME, color=ft.Colors.TEAL_800), left=half - 12, top=half - 12
+        ),
+    ]
+    if tr.lat is not None and o.get("lat") is not None:
+        scale = max(tr.distance_km or 0.1, 0.3) * 1.2
+        dx = (tr.lng - o["lng"]) * 85.0 / scale  # ~85 km per degree of longitude at 40°N
+        dy = (tr.lat - o["lat"]) * 111.0 / scale
+        x = half + max(-1.0, min(1.0, dx)) * (half - 16)
+        y = half - max(-1.0, min(1.0, dy)) * (half - 16)
+        pins.append(
+            ft.Container(
+                ft.Icon(ft.Icons.DIRECTIONS_BIKE, color=ft.Colors.ORANGE_800),
+                left=x - 12,
+                top=y - 12,
+            )
+        )
+    return ft.Row([ft.Stack(pins, width=size, height=size)], alignment=ft.MainAxisAlignment.CENTER)
+
+
+def technician_section(state: CustomerState, o: dict) -> ft.Control:
+    lang = state.lang
+    card = state.technician_card or {}
+    rating = card.get("rating") or card.get("rating_avg")
+    line = technician_name(state) + (f"  ★{float(rating):.1f}" if rating else "")
+    controls: list[ft.Control] = [
+        ft.Row(
+            [
+                ft.CircleAvatar(content=ft.Text((state.technician_name() or "?")[:1])),
+                ft.Text(line, expand=True),
+                button(
+                    "open-technician",
+                    t(lang, "technician"),
+                    act(state.open_technician, o["technician_id"]),
+                    kind="text",
+                )
+                if card
+                else ft.Container(),
+            ]
+        )
+    ]
+    number = state.contact_number()
+    if number:
+        controls.append(
+            keyed(
+                "contact",
+                ft.Text(t(lang, "contact_number", number=number)),
+                label=t(lang, "contact_number", number=number),
+            )
+        )
+    return section(t(lang, "technician"), *controls)
+
+
+def work_order_section(state: CustomerState, o: dict) -> ft.Control:
+    lang = state.lang
+    steps = [
+        ft.Text(f"{s['no']}. {s.get('title_' + lang) or s.get('title_zh', '')}", size=13)
+        for s in o.get("sop", [])
+    ]
+    return section(
+        t(lang, "sign_work_order"),
+        *steps,
+        button(
+            "sign-work-order", t(lang, "sign_work_order"), act(state.sign_work_order), expand=True
+        ),
+    )
+
+
+def change_request_section(state: CustomerState) -> list[ft.Control]:
+    lang = state.lang
+    out = []
+    for cr in state.change_requests:
+        # awaiting_support: over the on-site cap, support looks first; answered: done
+        if cr.get("status") not in ("awaiting_customer", "awaiting_support"):
+            continue
+        items = [
+            price_line(
+                f"{i.get('name') or i.get('code', '')} × {i.get('quantity', 1)}",
+                int(i["amount"]),
+                detail=i.get("reason"),
+            )
+            for i in cr.get("items", [])
+            if i.get("status", "pending") == "pending"
+        ]
+        if cr.get("total") is not None:
+            items.append(price_line(t(lang, "total"), int(cr["total"]), bold=True))
+        if cr["status"] == "awaiting_support":
+            out.append(section(t(lang, "change_request"), *items, muted(t(lang, "cr_support"))))
+            continue
+        out.append(
+            section(
+                t(lang, "change_request"),
+                *items,
+                ft.Row(
+                    [
+                        button(
+                            f"cr-approve-{cr['id']}",
+                            t(lang, "approve"),
+                            act(state.decide_change_request, cr["id"], True),
+                        ),
+                        button(
+                            f"cr-reject-{cr['id']}",
+                            t(lang, "reject"),
+                            act(state.decide_change_request, cr["id"], False),
+                            kind="outlined",
+                        ),
+                    ]
+                ),
+            )
+        )
+    return out
+
+
+def completion_section(state: CustomerState) -> ft.Control:
+    lang = state.lang
+    photos = [
+        ft.Image(src=state.photos[fid], width=100, height=100, fit=ft.BoxFit.COVER, border_radius=8)
+        for fid in state.completion_photos()
+        if fid in state.photos
+    ]
+    return section(
+        t(lang, "photos"),
+        ft.Row(photos, wrap=True, spacing=6) if photos else muted(t(lang, "none")),
+        button(
+            "confirm-completion",
+            t(lang, "confirm_done"),
+            act(state.confirm_completion),
+            expand=True,
+        ),
+    )
+
+
+async def pick_review_photos(state: CustomerState) -> None:
+    """Let the customer attach photos (the picker is UI; the bytes go to the state)."""
+    files = await ft.FilePicker().pick_files(
+        allow_multiple=True, with_data=True, file_type=ft.FilePickerFileType.IMAGE
+    )
+    state.attach_review_photos([(f.name, f.bytes) for f in files or [] if f.bytes])
+
+
+def review_section(state: CustomerState) -> ft.Control:
+    lang = state.lang
+    if state.reviewed:
+        return section(t(lang, "review"), ft.Text(t(lang, "reviewed")))
+    rows = []
+    for dim in REVIEW_DIMENSIONS:
+        current = int(state.form.get(f"review_{dim}", 5))
+        stars = [
+            chip(
+                f"rate-{dim}-{n}",
+                "★" * n if n == current else str(n),
+                n == current,
+                do(state.set_form, f"review_{dim}", n),
+            )
+            for n in range(1, 6)
+        ]
+        rows.append(
+            ft.Row([ft.Text(t(lang, f"dim_{dim}"), width=80), *stars], wrap=True, spacing=4)
+        )
+    attached = state.form.get("review_photos") or []
+    return section(
+        t(lang, "write_review"),
+        *rows,
+        field(state, "review_text", t(lang, "review_text"), multiline=True),
+        ft.Row(
+            [
+                button(
+                    "review-photos",
+                    f"{t(lang, 'photos')} ({len(attached)})",
+                    act(pick_review_photos, state),
+                    kind="outlined",
+                    icon=ft.Icons.PHOTO_CAMERA,
+                )
+            ]
+        ),
+        button(
+            "submit-review", t(lang, "submit_review"), act(state.submit_review_form), expand=True
+        ),
+    )
+
+
+def complaint_section(state: CustomerState) -> ft.Control:
+    lang = state.lang
+    if state.complaint is not None or (state.order or {}).get("status") == "DISPUTED":
+        return section(t(lang, "complain"), ft.Text(t(lang, "complaint_filed")))
+    if not state.form.get("complaint_open"):
+        return button(
+            "open-complaint",
+            t(lang, "complain"),
+            do(state.set_form, "complaint_open", True),
+            kind="outlined",
+            icon=ft.Icons.REPORT_PROBLEM,
+        )
+    current = state.form.get("complaint_category", "quality")
+    chips = [
+        chip(
+            f"complaint-{c}",
+            t(lang, f"cat_{c}"),
+            c == current,
+            do(state.set_form, "complaint_category", c),
+        )
+        for c in COMPLAINT_CATEGORIES
+    ]
+    return section(
+        t(lang, "complain"),
+        muted(t(lang, "complaint_category")),
+        ft.Row(chips, wrap=True, spacing=6),
+        field(state, "complaint_text", t(lang, "complaint_text"), multiline=True),
+        button(
+            "submit-complaint",
+            t(lang, "submit_complaint"),
+            act(state.submit_complaint_form),
+            expand=True,
+        ),
+    )
+
+
+def cancel_section(state: CustomerState) -> ft.Control:
+    lang = state.lang
+    if state.cancel_quote is None:
+        return button(
+            "cancel-order", t(lang, "cancel_order"), act(state.load_cancel_quote), kind="outlined"
+        )
+    fee = state.cancel_fee() or 0
+    refund = int(
+        state.cancel_quote.get("refund", max(0, int((state.order or {}).get("total", 0)) - fee))
+    )
+    text = (
+        t(lang, "cancel_fee", fee=money(fee), refund=money(refund))
+        if fee
+        else t(lang, "cancel_free")
+    )
+    return section(
+        t(lang, "cancel_order"),
+        keyed("cancel-fee", ft.Text(text), label=text),
+        ft.Row(
+            [
+                button("cancel-confirm", t(lang, "cancel_confirm"), act(state.cancel)),
+                button(
+                    "cancel-keep", t(lang, "keep_order"), act(state.dismiss_cancel), kind="outlined"
+                ),
+            ]
+        ),
+    )
+
+
+def timeline_section(state: CustomerState) -> ft.Control:
+    lang = state.lang
+    rows = []
+    for e in reversed(state.events):
+        label = event_label(lang, e["type"], e.get("payload"))
+        rows.append(
+            keyed(
+                f"event-{e['seq']}",
+                ft.Row(
+                    [
+                        ft.Icon(ft.Icons.CIRCLE, size=10, color=ft.Colors.TEAL_700),
+                        ft.Text(local(e.get("occurred_at"), "%H:%M"), width=48, size=13),
+                        ft.Text(label, expand=True),
+                    ]
+                ),
+                label=f"{local(e.get('occurred_at'), '%H:%M')} {label}",
+            )
+        )
+    return section(t(lang, "timeline"), *(rows or [muted(t(lang, "loading"))]))
+
+
+def order_view(state: CustomerState) -> ft.View:
+    lang = state.lang
+    o = state.order
+    if o is None:
+        return page_view(state, state.route, t(lang, "order"), [muted(t(lang, "loading"))])
+    status = o["status"]
+    controls: list[ft.Control] = [header(state, o)]
+    if state.amount_to_pay() > 0:
+        controls.append(payment_section(state, o))
+    if o.get("technician_id"):
+        controls.append(technician_section(state, o))
+    if state.shows_tracking():
+        controls.append(tracking_section(state))
+    if status in SIGNABLE and not o.get("work_order_confirmed_at"):
+        controls.append(work_order_section(state, o))
+    controls += change_request_section(state)
+    if status == "AWAITING_CONFIRMATION":
+        controls.append(completion_section(state))
+    if status == "COMPLETED":
+        controls.append(review_section(state))
+    if "dispute" in o.get("allowed_actions", []) or status == "DISPUTED":
+        controls.append(complaint_section(state))
+    if (
+        o.get("technician_id")
+        and status not in ("COMPLETED", "CANCELLED")
+        and "chat" not in state.missing
+    ):
+        controls.append(
+            section(
+                t(lang, "chat_technician"),
+                chat_panel(state, state.messages, "chat", act(state.submit_chat)),
+            )
+        )
+    if "cancel" in o.get("allowed_actions", []):
+        controls.append(cancel_section(state))
+    controls.append(timeline_section(state))
+    return page_view(state, state.route, t(lang, "order"), controls)

@@ -1,0 +1,157 @@
+"""The application factory: ``create_app(settings)`` assembles every domain router."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import text
+
+import server.models  # noqa: F401  (registers every table)
+from server.core.clock import Clock, SystemClock
+from server.core.db import make_engine
+from server.core.errors import error_body, install_error_handlers
+from server.core.idempotency import IdempotencyMiddleware
+from server.core.observability import Metrics, RequestContextMiddleware, configure_logging
+from server.core.ratelimit import make_rate_limiter
+from server.core.settings import Settings, get_settings
+from server.ops.audit_middleware import StaffWriteAudit
+from server.privacy.crypto import FieldCipher
+
+API_PREFIX = "/api/v1"
+log = logging.getLogger("doorstep.app")
+
+
+def _routers() -> list[APIRouter]:
+    from server.auth.routes import router as auth
+    from server.catalog.routes import router as catalog
+    from server.dispatch.routes import router as dispatch
+    from server.files.routes import router as files
+    from server.ops.routes import public_router as ops_public
+    from server.ops.routes import router as ops
+    from server.orders.routes import router as orders
+    from server.payments.routes import router as payments
+    from server.pricing.routes import router as pricing
+    from server.privacy.routes import router as privacy
+    from server.realtime.routes import router as realtime
+    from server.reviews.routes import router as reviews
+    from server.technicians.routes import router as technicians
+
+    return [auth, catalog, files, orders, pricing, payments, ops, technicians, realtime, ops_public, reviews, privacy, dispatch]
+
+
+def _background_tasks() -> list:
+    """Coroutines ``task(app)`` that run while the server runs (deadlines, sweeps)."""
+    from server.dispatch.service import dispatch_task
+    from server.ops.certificates import certificate_expiry_task
+    from server.payments.service import auto_confirm_task
+    from server.privacy.service import privacy_sweep_task
+    from server.realtime.service import location_sweep_task
+    from server.reviews.service import quarterly_levels_task
+
+    return [location_sweep_task, auto_confirm_task, certificate_expiry_task, privacy_sweep_task, dispatch_task,
+            quarterly_levels_task]
+
+
+class RequestGuard:
+    """Refuse, before anything reads them, bodies larger than the limit (by
+    Content-Length) and paths or queries carrying NUL bytes."""
+
+    def __init__(self, app, max_bytes: int) -> None:  # noqa: ANN001
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")):
+            response = JSONResponse(error_body("invalid_characters", "NUL bytes are not allowed"), status_code=400)
+            await response(scope, receive, send)
+            return
+        if scope["type"] == "http":
+            for key, value in scope["headers"]:
+                if key == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                    response = JSONResponse(
+                        error_body("payload_too_large", "request body too large", {"max_bytes": self.max_bytes}),
+                        status_code=413,
+                    )
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None, engine=None) -> FastAPI:  # noqa: ANN001
+    settings = settings or get_settings()
+    configure_logging(settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):  # noqa: ANN202
+        tasks = []
+        if settings.background_tasks:
+            tasks = [asyncio.create_task(task(app)) for task in _background_tasks()]
+        for hook in app.state.startup_hooks:
+            await hook(app)
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for hook in app.state.shutdown_hooks:
+                await hook(app)
+
+    app = FastAPI(
+        title="Doorstep API",
+        version="1.0",
+        description="On-demand home services: catalog, pricing, dispatch, orders, payments, realtime.",
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.clock = clock or SystemClock()
+    app.state.engine = engine or make_engine(settings.effective_database_url)
+    app.state.cipher = FieldCipher.from_settings(settings.encryption_keys, settings.secret_key)
+    app.state.metrics = Metrics()
+    app.state.rate_limiter = make_rate_limiter(settings.effective_redis_url)
+    app.state.startup_hooks = []
+    app.state.shutdown_hooks = []
+    from server.realtime import routes as realtime_routes, service as realtime_service
+
+    realtime_service.install(app)  # live feed: hub + broker, started with the lifespan
+    app.add_api_websocket_route("/ws", realtime_routes.feed)  # also at /api/v1/ws
+    settings.files_dir.mkdir(parents=True, exist_ok=True)
+
+    install_error_handlers(app)
+    app.add_middleware(StaffWriteAudit)  # innermost: idempotent replays are not re-audited
+    app.add_middleware(IdempotencyMiddleware, engine_getter=lambda: app.state.engine,
+                       secret_getter=lambda: app.state.settings.secret_key,
+                       clock_getter=lambda: app.state.clock)
+    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestGuard, max_bytes=settings.upload_max_bytes + 64 * 1024)
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
+                       allow_headers=["*"], expose_headers=["X-Request-ID"])
+
+    for router in _routers():
+        app.include_router(router, prefix=API_PREFIX)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    def readyz() -> JSONResponse:
+        try:
+            with app.state.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:  # report, don't crash: readiness is a question
+            log.warning("database not ready: %s", exc)
+            return JSONResponse(error_body("not_ready", "database unreachable"), status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    @app.get("/metrics", tags=["health"])
+    def metrics() -> Response:
+        return Response(app.state.metrics.render(), media_type="text/plain; version=0.0.4")
+
+    return app

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, field_validator
+from sqlmodel import Field, SQLModel
+
+
+class Role(StrEnum):
+    customer = "customer"
+    technician = "technician"
+    operator = "operator"
+    support = "support"
+    finance = "finance"
+    admin = "admin"
+
+
+STAFF_ROLES = frozenset({Role.operator, Role.support, Role.finance, Role.admin})
+SELF_SERVICE_ROLES = frozenset({Role.customer, Role.technician})
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: str = Field(primary_key=True, max_length=40)
+    role: str = Field(index=True, max_length=20)
+    name: str = Field(max_length=80)
+    phone_enc: str  # AES-GCM, see server.privacy.crypto
+    phone_index: str = Field(unique=True, max_length=64)  # blind index for login lookups
+    password_hash: str
+    status: str = Field(default="active", max_length=20)  # active | locked | disabled
+    token_version: int = 0  # bump to revoke every refresh token of the user
+    created_at: datetime
+
+
+class RegisterIn(BaseModel):
+    phone: str
+    password: str
+    name: str
+    role: Role = Role.customer
+    referral_code: str | None = None
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        from server.privacy.crypto import is_valid_phone, normalize_phone
+
+        if not is_valid_phone(value):
+            raise ValueError("phone must be 6-15 digits, optionally with a leading +")
+        return normalize_phone(value)
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, value: str) -> str:
+        if len(value) < 8 or len(value) > 128:
+            raise ValueError("password must be 8-128 characters")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        value = value.strip()
+        if not 1 <= len(value) <= 80:
+            raise ValueError("name must be 1-80 characters")
+        return value
+
+
+class LoginIn(BaseModel):
+    phone: str
+    password: str
+
+
+class RefreshIn(BaseModel):
+    refresh_token: str
+
+
+class UserRead(BaseModel):
+    id: str
+    role: Role
+    name: str
+    phone: str  # masked unless it is the caller's own
+    status: str
+    created_at: datetime
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    user: UserRead

@@ -1,0 +1,160 @@
+"""The catalog: loaded from assets/catalog.yaml, read by everyone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlmodel import Session, col, or_, select
+
+from server.catalog.models import (
+    Category,
+    CategoryNode,
+    CertificateType,
+    Service,
+    ServiceRead,
+    ServiceSummary,
+    SkillType,
+    SopStepRead,
+)
+from server.core.errors import NotFound
+from server.orders.machine import SopStep
+
+DEFAULT_CATALOG = Path(__file__).resolve().parents[2] / "assets" / "catalog.yaml"
+
+
+def _stable_id(prefix: str, code: str) -> str:
+    """Catalog ids are derived from codes so reloading keeps every reference valid."""
+    return f"{prefix}_{code}"
+
+
+def load_catalog(*, session: Session, path: Path = DEFAULT_CATALOG) -> dict[str, int]:
+    """Insert or update the catalog from YAML (idempotent). Commits."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    counts = {"categories": 0, "services": 0}
+    for skill in data.get("skills", []):
+        session.merge(SkillType(code=skill["code"], name_zh=skill["name_zh"], name_en=skill["name_en"]))
+    for cert in data.get("certificates", []):
+        session.merge(CertificateType(code=cert["code"], name_zh=cert["name_zh"], name_en=cert["name_en"]))
+    for top_pos, top in enumerate(data["categories"]):
+        top_id = _stable_id("cat", top["code"])
+        session.merge(
+            Category(id=top_id, code=top["code"], parent_id=None, level=1, name_zh=top["name_zh"],
+                     name_en=top["name_en"], icon=top.get("icon"), position=top_pos)
+        )
+        counts["categories"] += 1
+        for child_pos, child in enumerate(top.get("children", [])):
+            child_id = _stable_id("cat", child["code"])
+            session.merge(
+                Category(id=child_id, code=child["code"], parent_id=top_id, level=2, name_zh=child["name_zh"],
+                         name_en=child["name_en"], icon=child.get("icon") or top.get("icon"), position=child_pos)
+            )
+            for pos, svc in enumerate(child.get("services", [])):
+                session.merge(_service_row(svc, child_id, top_id, pos))
+                counts["services"] += 1
+    session.commit()
+    return counts
+
+
+def _service_row(svc: dict[str, Any], category_id: str, top_id: str, position: int) -> Service:
+    keywords = [str(k) for k in svc.get("keywords", [])]
+    search_text = " ".join([svc["name_zh"], svc["name_en"], *keywords, *svc.get("tags", [])]).lower()
+    return Service(
+        id=_stable_id("svc", svc["code"]),
+        code=svc["code"],
+        category_id=category_id,
+        top_category_id=top_id,
+        name_zh=svc["name_zh"],
+        name_en=svc["name_en"],
+        description_zh=svc.get("description_zh", ""),
+        description_en=svc.get("description_en", ""),
+        keywords=keywords,
+        search_text=search_text,
+        pricing=dict(svc["pricing"]),
+        duration_minutes=int(svc["duration_minutes"]),
+        skills=list(svc.get("skills", [])),
+        certificates=list(svc.get("certificates", [])),
+        materials=svc.get("materials", "platform"),
+        tags=[str(t) for t in svc.get("tags", [])],
+        addons=list(svc.get("addons", [])),
+        rate_card=list(svc.get("rate_card", [])),
+        acceptance_criteria_zh=svc.get("acceptance_criteria_zh", ""),
+        acceptance_criteria_en=svc.get("acceptance_criteria_en", ""),
+        sop=[
+            {"no": i + 1, "title_zh": s["title_zh"], "title_en": s.get("title_en", ""), "photo": bool(s.get("photo"))}
+            for i, s in enumerate(svc.get("sop", []))
+        ],
+        position=position,
+    )
+
+
+def get_service(*, session: Session, service_id: str) -> Service:
+    service = session.get(Service, service_id)
+    if service is None or not service.active:
+        raise NotFound("no such service", code="service_not_found", details={"service_id": service_id})
+    return service
+
+
+def sop_steps(service: Service) -> tuple[SopStep, ...]:
+    return tuple(
+        SopStep(no=s["no"], title=s["title_zh"], photo_required=bool(s["photo"])) for s in service.sop
+    )
+
+
+def to_read(service: Service) -> ServiceRead:
+    data = service.model_dump()
+    data["sop"] = [SopStepRead(**s) for s in service.sop]
+    return ServiceRead(**data)
+
+
+def to_summary(service: Service) -> ServiceSummary:
+    return ServiceSummary(**service.model_dump())
+
+
+def search(*, session: Session, q: str | None = None, category_id: str | None = None) -> list[Service]:
+    stmt = select(Service).where(Service.active == True)  # noqa: E712
+    if category_id:
+        stmt = stmt.where(or_(Service.category_id == category_id, Service.top_category_id == category_id))
+    services = list(session.exec(stmt.order_by(col(Service.top_category_id), col(Service.position))).all())
+    if q:
+        terms = [t for t in q.lower().split() if t]
+        services = [s for s in services if all(_matches(s, t) for t in terms)]
+        services.sort(key=lambda s: 0 if q.lower() in (s.name_zh + s.name_en).lower() else 1)
+    return services
+
+
+def _matches(service: Service, term: str) -> bool:
+    """A term matches a name, a keyword, or (for Chinese) shares a 2-character run with one."""
+    if term in service.search_text:
+        return True
+    if any(ord(ch) > 0x2E80 for ch in term) and len(term) >= 2:
+        return any(term[i : i + 2] in service.search_text for i in range(len(term) - 1))
+    return False
+
+
+def tree(*, session: Session) -> list[CategoryNode]:
+    categories = list(session.exec(select(Category).order_by(col(Category.level), col(Category.position))).all())
+    services = search(session=session)
+    nodes = {
+        c.id: CategoryNode(id=c.id, code=c.code, level=c.level, name_zh=c.name_zh, name_en=c.name_en, icon=c.icon)
+        for c in categories
+    }
+    roots: list[CategoryNode] = []
+    for c in categories:
+        if c.parent_id and c.parent_id in nodes:
+            nodes[c.parent_id].children.append(nodes[c.id])
+        elif c.parent_id is None:
+            roots.append(nodes[c.id])
+    for s in services:
+        if s.category_id in nodes:
+            nodes[s.category_id].services.append(to_summary(s))
+    return roots
+
+
+def skill_codes(*, session: Session) -> set[str]:
+    return set(session.exec(select(SkillType.code)).all())
+
+
+def certificate_codes(*, session: Session) -> set[str]:
+    return set(session.exec(select(CertificateType.code)).all())

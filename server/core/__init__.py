@@ -1,0 +1,1 @@
+"""Cross-cutting pieces every domain uses: settings, db, errors, ids, clock, security."""

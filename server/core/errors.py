@@ -1,0 +1,152 @@
+"""One error shape for every 4xx/5xx reply (ARCHITECTURE.md §2).
+
+``{"error": {"code": "order_not_cancellable", "message": "...", "details": {...}}}``
+Services raise ``AppError`` subclasses; handlers here turn them (and FastAPI's own
+validation and HTTP errors) into that shape. Unexpected exceptions become a 500 with
+the request id and no stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("doorstep.errors")
+
+
+class AppError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        code: str | None = None,
+        details: dict[str, Any] | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message or self.code)
+        self.message = message or self.code.replace("_", " ")
+        if code:
+            self.code = code
+        if status_code:
+            self.status_code = status_code
+        self.details = details or {}
+
+
+class BadRequest(AppError):
+    status_code = 400
+    code = "bad_request"
+
+
+class Unauthorized(AppError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+
+
+class Gone(AppError):
+    status_code = 410
+    code = "gone"
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(AppError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+class Unprocessable(AppError):
+    status_code = 422
+    code = "validation_error"
+
+
+class TooManyRequests(AppError):
+    status_code = 429
+    code = "rate_limited"
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+        headers = {"Retry-After": str(exc.details["retry_after"])} if "retry_after" in exc.details else None
+        return JSONResponse(
+            error_body(exc.code, exc.message, _json_safe(exc.details)),
+            status_code=exc.status_code,
+            headers=headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        return JSONResponse(
+            error_body("validation_error", "the request is not valid", {"errors": errors}),
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
+        code = codes.get(exc.status_code, f"http_{exc.status_code}")
+        return JSONResponse(
+            error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(DataError)
+    async def _data_error(request: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value the validators let through (e.g. a NUL byte in
+        # text on PostgreSQL): the input is bad, and the transaction is rolled back.
+        return JSONResponse(
+            error_body("invalid_data", "the request holds a value the store cannot keep"), status_code=422
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        request_id = getattr(request.state, "request_id", "")
+        log.exception("unhandled error", extra={"request_id": request_id})
+        return JSONResponse(
+            error_body("internal_error", "something went wrong on our side", {"request_id": request_id}),
+            status_code=500,
+        )

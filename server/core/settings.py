@@ -1,0 +1,63 @@
+"""Process settings from the environment (prefix ``DOORSTEP_``).
+
+These are the settings of a deployment (where the database is, secrets, limits).
+Business rules an operator edits at run time (prices, commission, dispatch weights)
+live in the database as versioned rules: see ``server.ops.rules``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DOORSTEP_", env_file=".env", extra="ignore")
+
+    env: str = "dev"  # dev | test | prod
+    data_dir: Path = Path("./data")
+    database_url: str = ""  # empty: SQLite file under data_dir
+    broker_url: str = ""  # empty: in-process broker; redis://... to share across workers
+    redis_url: str = ""  # rate limits; defaults to broker_url when that is redis
+    secret_key: str = "dev-secret-change-me-0123456789abcdef"
+    # 32-byte key, base64 (urlsafe); several comma-separated keys allow rotation: the
+    # first encrypts, all decrypt. Empty in dev: derived from secret_key.
+    encryption_keys: str = ""
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    timezone: str = "Asia/Shanghai"
+    currency: str = "CNY"
+    upload_max_bytes: int = 8 * 1024 * 1024
+    sandbox_payments: bool = True
+    sandbox_webhook_secret: str = "sandbox-webhook-secret"
+    login_attempts_per_phone: int = 5
+    login_attempts_per_ip: int = 30
+    login_window_seconds: int = 300
+    background_tasks: bool = True  # dispatch deadlines, auto-confirm, retention sweeps
+    background_interval_seconds: float = 1.0
+    log_json: bool = False
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"])
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'doorstep.db').as_posix()}"
+
+    @property
+    def effective_redis_url(self) -> str:
+        if self.redis_url:
+            return self.redis_url
+        return self.broker_url if self.broker_url.startswith("redis") else ""
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,682 @@
+"""``doorstep seed-demo``: a believable district to try the platform with.
+
+Loads the catalog, then builds the city of ``assets/demo_city.yaml``: verified and
+online technicians of every trade (skills and certificates derived from the catalog
+services of that trade, some certificates expiring soon), a few technicians waiting in
+the verification queue, customers, staff accounts, and past orders walked through the
+order machine to COMPLETED with their full timeline. Deterministic (seeded random) and
+idempotent: a second run finds the demo admin account and changes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+import struct
+import zlib
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from sqlmodel import Session, select
+
+from server.auth import service as auth_service
+from server.auth.models import Role, User
+from server.catalog import service as catalog_service
+from server.catalog.models import Service
+from server.core.clock import Clock, FrozenClock, as_utc
+from server.core.ids import new_id
+from server.core.security import hash_password
+from server.core.settings import Settings
+from server.files import service as files_service
+from server.orders import service as orders_service
+from server.orders.machine import Action, Actor, ActorKind
+from server.pricing import service as pricing_service
+from server.pricing.models import QuoteCreate
+from server.privacy.crypto import FieldCipher
+from server.technicians import availability
+from server.technicians import service as technicians_service
+from server.technicians.models import (
+    Certificate,
+    CertificateStatus,
+    TechnicianProfile,
+    TimeOff,
+    VerificationStatus,
+)
+
+DEFAULT_CITY = Path(__file__).resolve().parents[1] / "assets" / "demo_city.yaml"
+
+# Certificates that lapse, and for how long they are issued (days); others never expire.
+_VALIDITY_DAYS = {
+    "health": 365,
+    "electrician": 6 * 365,
+    "refrigeration": 6 * 365,
+    "work_at_height": 6 * 365,
+    "gas": 4 * 365,
+    "locksmith": 3 * 365,
+    "driver": 6 * 365,
+}
+_NUMBER_PREFIX = {
+    "health": "京朝健证",
+    "maternity_nurse": "MYHL",
+    "lactation": "CRS",
+    "childcare": "YYY",
+    "caregiver": "YLHL",
+    "electrician": "T1101",
+    "refrigeration": "T1101",
+    "work_at_height": "T1101",
+    "gas": "RQ",
+    "locksmith": "KS",
+    "driver": "1101",
+}
+_BIOS = {
+    "cleaning": "做保洁{years}年,擦窗、厨房重油污都拿手,自带工具,干活仔细。",
+    "nanny": "{years}年家政经验,会做北方家常菜,照顾过老人和孩子。",
+    "maternity": "持证月嫂,带过{count}个宝宝,擅长月子餐和新生儿护理。",
+    "childcare": "育婴员,{years}年带娃经验,会早教游戏和辅食制作。",
+    "elder_care": "养老护理员,{years}年护理经验,会助浴、陪诊、康复协助。",
+    "appliance_repair": "家电维修{years}年,空调冰箱洗衣机都修,先报价后维修。",
+    "appliance_cleaning": "专业家电清洗{years}年,高温蒸汽杀菌,拆洗干净复原。",
+    "installation": "持证电工,{years}年安装经验,灯具、插座、热水器安装,走线规范。",
+    "plumbing": "水电工{years}年,疏通、漏水检修、龙头马桶更换,当天上门。",
+    "locksmith": "公安备案开锁师傅,{years}年经验,开锁换锁芯,先验证身份再开锁。",
+    "moving": "搬家师傅{years}年,自带厢货和工具,家具拆装打包一条龙。",
+    "organizing": "整理收纳师,{years}年经验,衣橱、厨房、儿童房收纳规划。",
+}
+_DEFAULT_BIO = "从业{years}年,准时守约,服务认真。"
+_FALLBACK_NAMES = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙"]
+
+
+@dataclass
+class SeedResult:
+    already_seeded: bool
+    counts: dict[str, int] = field(default_factory=dict)
+    accounts: list[dict[str, str]] = field(default_factory=list)
+
+
+def png_bytes(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A small solid-colour PNG (avatars and certificate scans of the demo)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return (
+            struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+        )
+
+    row = b"\x00" + bytes(rgb) * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _load_city(path: Path) -> dict[str, Any]:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (a safe loader)
+    if "demo_seed" not in data:
+        raise ValueError(f"{path} has no demo_seed section")
+    return data
+
+
+def _accounts(city: dict[str, Any], total_techs: int) -> list[dict[str, str]]:
+    seed = city["demo_seed"]
+    pw = seed["passwords"]
+    out = [
+        {"role": s["role"], "name": s["name"], "phone": str(s["phone"]), "password": pw["staff"]}
+        for s in seed["staff"]
+    ]
+    tech_base = int(seed["phone_blocks"]["technician"])
+    cust_base = int(seed["phone_blocks"]["customer"])
+    out.append(
+        {
+            "role": "technician",
+            "name": f"(technicians 1..{total_techs})",
+            "phone": f"{tech_base + 1}..{tech_base + total_techs}",
+            "password": pw["technician"],
+        }
+    )
+    out.append(
+        {
+            "role": "customer",
+            "name": f"(customers 1..{len(city['customer_names'])})",
+            "phone": f"{cust_base + 1}..{cust_base + len(city['customer_names'])}",
+            "password": pw["customer"],
+        }
+    )
+    return out
+
+
+def seed_demo(
+    session: Session,
+    cipher: FieldCipher,
+    clock: Clock,
+    settings: Settings,
+    *,
+    city_path: Path = DEFAULT_CITY,
+) -> SeedResult:
+    """Build the demo district (idempotent). Commits."""
+    city = _load_city(city_path)
+    seed = city["demo_seed"]
+    admin_phone = next(str(s["phone"]) for s in seed["staff"] if s["role"] == "admin")
+    catalog_counts = catalog_service.load_catalog(session=session)
+    if auth_service.find_by_phone(session=session, cipher=cipher, phone=admin_phone) is not None:
+        total = len(session.exec(select(TechnicianProfile.user_id)).all())
+        return SeedResult(already_seeded=True, accounts=_accounts(city, total))
+
+    rng = random.Random(int(seed["random_seed"]))
+    tz = ZoneInfo(city.get("timezone") or settings.timezone)
+    builder = _Builder(
+        session=session, cipher=cipher, clock=clock, settings=settings, city=city, rng=rng, tz=tz
+    )
+    customers = builder.customers()
+    technicians = builder.technicians()
+    builder.staff()
+    session.commit()
+    orders = builder.historic_orders(customers, technicians)
+    counts = {
+        "categories": catalog_counts["categories"],
+        "services": catalog_counts["services"],
+        "technicians": len(technicians),
+        "technicians_online": sum(1 for t in technicians if t.online),
+        "technicians_pending": sum(
+            1 for t in technicians if t.status == VerificationStatus.pending.value
+        ),
+        "certificates": builder.certificate_count,
+        "customers": len(customers),
+        "staff": len(seed["staff"]),
+        "orders_completed": len(orders),
+    }
+    return SeedResult(
+        already_seeded=False, counts=counts, accounts=_accounts(city, len(technicians))
+    )
+
+
+@dataclass
+class _Tech:
+    user: User
+    category: str
+    skills: set[str]
+    certificates: set[str]
+    status: str
+    online: bool
+
+
+class _Builder:
+    def __init__(
+        self,
+        *,
+        session: Session,
+        cipher: FieldCipher,
+        clock: Clock,
+        settings: Settings,
+        city: dict[str, Any],
+        rng: random.Random,
+        tz: ZoneInfo,
+    ) -> None:
+        self.session = session
+        self.cipher = cipher
+        self.clock = clock
+        self.settings = settings
+        self.city = city
+        self.seed = city["demo_seed"]
+        self.rng = rng
+        self.tz = tz
+        self.now = clock.now()
+        self.today = self.now.astimezone(tz).date()
+        self.districts = {d["code"]: d for d in city["districts"]}
+        self.compounds: dict[str, list[dict[str, Any]]] = {}
+        for compound in city["residential_compounds"]:
+            self.compounds.setdefault(compound["district"], []).append(compound)
+        self.certificate_count = 0
+        self._hashes: dict[str, str] = {}
+
+    # --- people ------------------------------------------------------------------------
+
+    def _user(self, *, role: Role, name: str, phone: str, password: str) -> User:
+        if password not in self._hashes:  # argon2 is slow on purpose: once per shared password
+            self._hashes[password] = hash_password(password)
+        return auth_service.create_user(
+            session=self.session,
+            cipher=self.cipher,
+            clock=self.clock,
+            phone=phone,
+            password=password,
+            name=name,
+            role=role,
+            password_hash=self._hashes[password],
+        )
+
+    def customers(self) -> list[User]:
+        base = int(self.seed["phone_blocks"]["customer"])
+        password = self.seed["passwords"]["customer"]
+        return [
+            self._user(
+                role=Role.customer, name=c["name"], phone=str(base + i + 1), password=password
+            )
+            for i, c in enumerate(self.city["customer_names"])
+        ]
+
+    def staff(self) -> list[User]:
+        password = self.seed["passwords"]["staff"]
+        return [
+            self._user(
+                role=Role(s["role"]), name=s["name"], phone=str(s["phone"]), password=password
+            )
+            for s in self.seed["staff"]
+        ]
+
+    def _trades(self) -> dict[str, list[Service]]:
+        by_top: dict[str, list[Service]] = {}
+        for service in catalog_service.search(session=self.session):
+            by_top.setdefault(service.top_category_id.removeprefix("cat_"), []).append(service)
+        return by_top
+
+    def technicians(self) -> list[_Tech]:
+        trades = self._trades()
+        names: dict[str, list[str]] = {"female": [], "male": []}
+        for person in self.city["technician_names"]:
+            names[person["gender"]].append(person["name"])
+        base = int(self.seed["phone_blocks"]["technician"])
+        password = self.seed["passwords"]["technician"]
+        mix = list(self.seed["technician_mix"])
+        mixed = {m["category"] for m in mix}
+        mix += [
+            {"category": c, "count": 1, "female_share": 0.5, "weekly": ["full_time"]}
+            for c in trades
+            if c not in mixed
+        ]
+        plan: list[tuple[str, str, list[str]]] = []  # (category, gender, weekly patterns)
+        for trade in mix:
+            if trade["category"] not in trades:
+                continue  # a trade the catalog no longer has
+            women = round(trade["count"] * trade["female_share"])
+            for i in range(trade["count"]):
+                plan.append((trade["category"], "female" if i < women else "male", trade["weekly"]))
+        # Who is waiting, offline or suspended: spread over the trades, never a trade's first.
+        firsts = {i for i, p in enumerate(plan) if i == 0 or plan[i - 1][0] != p[0]}
+        others = [i for i in range(len(plan)) if i not in firsts]
+        self.rng.shuffle(others)
+        n_pending = int(self.seed["pending_technicians"])
+        n_offline = int(self.seed["offline_technicians"])
+        n_suspended = int(self.seed["suspended_technicians"])
+        pending = set(others[:n_pending])
+        offline = set(others[n_pending : n_pending + n_offline])
+        suspended = set(others[n_pending + n_offline : n_pending + n_offline + n_suspended])
+        soon = set(others[n_pending + n_offline + n_suspended :][:3])  # a certificate expiring soon
+        district_codes = list(self.districts)
+        techs = []
+        for index, (category, gender, patterns) in enumerate(plan):
+            other = "female" if gender == "male" else "male"
+            if names[gender]:
+                name = names[gender].pop(0)
+            elif names[other]:
+                gender, name = other, names[other].pop(0)
+            else:
+                name = f"{_FALLBACK_NAMES[index % len(_FALLBACK_NAMES)]}师傅{index + 1}"
+            user = self._user(
+                role=Role.technician, name=name, phone=str(base + index + 1), password=password
+            )
+            services = trades[category]
+            skills = {s for svc in services for s in svc.skills}
+            needed = {c for svc in services for c in svc.certificates}
+            # The first of a trade holds every licence of it; others sometimes lack a special one.
+            # Everyone working in homes carries a health certificate (seed 002: 健康证).
+            certs = {"health"} | {c for c in needed if index in firsts or self.rng.random() < 0.75}
+            if category == "cleaning" and self.rng.random() < 0.3:
+                skills.add("appliance_cleaning")
+            status = VerificationStatus.verified.value
+            if index in pending:
+                status = VerificationStatus.pending.value
+            elif index in suspended:
+                status = VerificationStatus.suspended.value
+            online = status == VerificationStatus.verified.value and index not in offline
+            district = self.districts[district_codes[index % len(district_codes)]]
+            self._profile(
+                user=user,
+                category=category,
+                gender=gender,
+                skills=skills,
+                status=status,
+                online=online,
+                district=district,
+                pattern=self.rng.choice(patterns),
+                index=index,
+            )
+            self._certificates(
+                user=user, types=sorted(certs), status=status, expiring_soon=index in soon
+            )
+            techs.append(
+                _Tech(
+                    user=user,
+                    category=category,
+                    skills=skills,
+                    certificates=certs,
+                    status=status,
+                    online=online,
+                )
+            )
+        self.session.flush()
+        return techs
+
+    def _profile(
+        self,
+        *,
+        user: User,
+        category: str,
+        gender: str,
+        skills: set[str],
+        status: str,
+        online: bool,
+        district: dict[str, Any],
+        pattern: str,
+        index: int,
+    ) -> None:
+        rng = self.rng
+        profile = technicians_service.ensure_profile(
+            session=self.session, user=user, clock=self.clock
+        )
+        years = rng.randint(1, 15)
+        photo = self._file(
+            user, "photo", png_bytes(48, 48, (rng.randrange(90, 230), rng.randrange(90, 230), 200))
+        )
+        profile.gender = gender
+        profile.birth_year = rng.randint(1968, 1998)
+        profile.experience_years = years
+        profile.bio = _BIOS.get(category, _DEFAULT_BIO).format(
+            years=years, count=rng.randint(12, 60)
+        )
+        profile.photo_file_id = photo
+        profile.skills = sorted(skills)
+        profile.verification_status = status
+        profile.submitted_at = self.now - timedelta(
+            days=rng.randint(1, 3) if status == "pending" else 200
+        )
+        if status != VerificationStatus.pending.value:
+            profile.reviewed_at = self.now - timedelta(days=rng.randint(30, 180))
+        if status == VerificationStatus.suspended.value:
+            profile.verification_note = "近30天投诉率超过5%,暂停接单,待复核"
+        profile.online = online
+        profile.online_changed_at = (
+            self.now - timedelta(minutes=rng.randint(5, 240)) if online else None
+        )
+        profile.travel_mode = rng.choice(["ebike", "ebike", "ebike", "car", "walk"])
+        center = (
+            district["lat"] + rng.uniform(-0.004, 0.004),
+            district["lng"] + rng.uniform(-0.004, 0.004),
+        )
+        if index % 9 == 4:  # some draw their area on the map instead of a circle
+            d = 0.025
+            lat, lng = district["lat"], district["lng"]
+            area = availability.make_area(
+                polygon=[
+                    [lat + d, lng - d],
+                    [lat + d, lng + d * 1.3],
+                    [lat - d, lng + d],
+                    [lat - d * 0.8, lng - d],
+                ]
+            )
+            profile.area_polygon = [list(v) for v in area.polygon or ()]
+        else:
+            area = availability.make_area(
+                center=center, radius_km=rng.choice([3.0, 4.0, 5.0, 6.0, 8.0])
+            )
+            profile.area_center_lat, profile.area_center_lng = area.center or center
+            profile.area_radius_km = area.radius_km
+        profile.max_distance_km = rng.choice([None, None, 5.0, 8.0, 10.0])
+        profile.weekly_availability = availability.normalize_weekly(
+            self.seed["weekly_patterns"][pattern]
+        )
+        spot = area.centroid()
+        profile.last_lat = round(spot[0] + rng.uniform(-0.01, 0.01), 6)
+        profile.last_lng = round(spot[1] + rng.uniform(-0.01, 0.01), 6)
+        profile.last_located_at = self.now - timedelta(
+            minutes=rng.randint(1, 30 if online else 600)
+        )
+        if status != VerificationStatus.pending.value:
+            count = rng.randint(8, 420)
+            avg = round(min(5.0, rng.gauss(4.75, 0.15)), 2)
+            profile.rating_avg = avg
+            profile.rating_count = count
+            profile.rating_dimensions = {
+                dim: round(min(5.0, max(3.5, avg + rng.uniform(-0.2, 0.15))), 2)
+                for dim in ("response", "skill", "attitude", "care")
+            }
+            profile.reviews_30d = min(count, rng.randint(2, 30))
+            profile.good_rate_30d = round(rng.uniform(0.91, 1.0), 3)
+            profile.offers_received = int(count * rng.uniform(1.2, 1.8))
+            profile.offers_accepted = min(
+                profile.offers_received, int(count * rng.uniform(1.05, 1.25))
+            )
+            profile.completed_orders = count + rng.randint(0, count // 3 + 1)
+            profile.transfer_count = rng.randint(0, 4)
+            profile.complaint_rate = round(rng.uniform(0.0, 0.03), 3)
+            profile.level = (
+                "S"
+                if avg >= 4.85 and count >= 150
+                else "A"
+                if avg >= 4.7 and count >= 50
+                else ("C" if avg < 4.45 else "B")
+            )
+            if status == VerificationStatus.suspended.value:
+                profile.complaint_rate = 0.062
+                profile.level = "C"
+            if index % 13 == 7:  # dispatch halves priority under a 90% recent good rate (seed 002)
+                profile.good_rate_30d = 0.86
+        if online and index % 11 == 3:  # upcoming leave
+            start = datetime.combine(
+                self.today + timedelta(days=rng.randint(2, 6)), datetime.min.time(), tzinfo=self.tz
+            )
+            self.session.add(
+                TimeOff(
+                    id=new_id("tof"),
+                    technician_id=user.id,
+                    start=start,
+                    end=start + timedelta(days=rng.randint(1, 3)),
+                    reason="回老家探亲",
+                )
+            )
+        profile.updated_at = self.now
+        self.session.add(profile)
+
+    def _file(self, owner: User, kind: str, data: bytes, order_id: str | None = None) -> str:
+        row = files_service.store(
+            session=self.session,
+            files_dir=self.settings.files_dir,
+            owner=owner,
+            kind=kind,
+            data=data,
+            max_bytes=self.settings.upload_max_bytes,
+            clock=self.clock,
+            order_id=order_id,
+        )
+        return row.id
+
+    def _certificates(
+        self, *, user: User, types: list[str], status: str, expiring_soon: bool
+    ) -> None:
+        rng = self.rng
+        lapsing = [t for t in types if t in _VALIDITY_DAYS]
+        soon_type = rng.choice(lapsing) if expiring_soon and lapsing else None
+        for kind in types:
+            validity = _VALIDITY_DAYS.get(kind)
+            expires: date | None = None
+            if validity:
+                issued = self.today - timedelta(days=rng.randint(20, validity - 40))
+                expires = issued + timedelta(days=validity)
+            if kind == soon_type:
+                expires = self.today + timedelta(days=rng.randint(7, 25))
+            file_id = self._file(
+                user, "certificate", png_bytes(120, 80, (240, 236, rng.randrange(180, 230)))
+            )
+            number = f"{_NUMBER_PREFIX.get(kind, 'ZS')}{rng.randrange(10**9, 10**10)}"
+            cert_status = CertificateStatus.verified.value
+            if status == VerificationStatus.pending.value:
+                cert_status = CertificateStatus.pending.value
+            reviewed = (
+                None
+                if cert_status == CertificateStatus.pending.value
+                else self.now - timedelta(days=60)
+            )
+            self.session.add(
+                Certificate(
+                    id=new_id("crt"),
+                    technician_id=user.id,
+                    type=kind,
+                    file_id=file_id,
+                    number=number,
+                    expires_on=expires,
+                    status=cert_status,
+                    created_at=self.now - timedelta(days=90),
+                    reviewed_at=reviewed,
+                )
+            )
+            self.certificate_count += 1
+
+    # --- past orders ---------------------------------------------------------------------
+
+    def historic_orders(self, customers: list[User], techs: list[_Tech]) -> list[str]:
+        done = []
+        for spec in self.seed["historic_orders"]:
+            service = catalog_service.get_service(
+                session=self.session, service_id=f"svc_{spec['service']}"
+            )
+            tech = self._qualified(service, techs)
+            customer = customers[int(spec["customer"]) - 1]
+            compound = self.compounds[spec["district"]][int(spec["compound"])]
+            done.append(
+                self._walk(
+                    service=service, tech=tech, customer=customer, compound=compound, spec=spec
+                )
+            )
+        return done
+
+    def _qualified(self, service: Service, techs: list[_Tech]) -> _Tech:
+        for tech in techs:
+            if (
+                tech.status == VerificationStatus.verified.value
+                and set(service.skills) <= tech.skills
+                and set(service.certificates) <= tech.certificates
+            ):
+                return tech
+        raise ValueError(
+            f"no demo technician can do {service.code}; check demo_seed.technician_mix"
+        )
+
+    def _walk(
+        self,
+        *,
+        service: Service,
+        tech: _Tech,
+        customer: User,
+        compound: dict[str, Any],
+        spec: dict[str, Any],
+    ) -> str:
+        """One past visit, booked the evening before, every step at a plausible time."""
+        day = self.today - timedelta(days=int(spec["days_ago"]))
+        start = datetime.combine(day, datetime.min.time(), tzinfo=self.tz) + timedelta(
+            hours=int(spec["hour"])
+        )
+        booked = (
+            start - timedelta(hours=int(spec["hour"])) - timedelta(hours=3)
+        )  # 21:00 the day before
+        clock = FrozenClock(booked)
+        session = self.session
+        body = QuoteCreate(
+            service_id=service.id,
+            address={
+                "lat": compound["lat"],
+                "lng": compound["lng"],
+                "text": compound["text_zh"],
+                "district": self.districts[compound["district"]]["name_zh"],
+            },
+            scheduled_start=start,
+            units=int(spec["units"]),
+        )
+        quote = pricing_service.create_quote(
+            session=session,
+            customer=customer,
+            body=body,
+            clock=clock,
+            cipher=self.cipher,
+            timezone=str(self.tz),
+        )
+        clock.advance(minutes=2)
+        order = orders_service.create_from_quote(
+            session=session,
+            customer=customer,
+            quote_id=quote.id,
+            notes="",
+            preferred_technician_id=None,
+            clock=clock,
+            cipher=self.cipher,
+        )
+        system = Actor(ActorKind.SYSTEM)
+        as_tech = Actor(ActorKind.TECHNICIAN, tech.user.id)
+        as_customer = Actor(ActorKind.CUSTOMER, customer.id)
+
+        def move(action: Action, actor: Actor, **kwargs: Any) -> None:
+            orders_service.move(
+                session=session,
+                order_id=order.id,
+                action=action,
+                actor=actor,
+                clock=clock,
+                **kwargs,
+            )
+
+        clock.advance(minutes=1)
+        move(Action.PAYMENT_SUCCEEDED, system)
+        clock.advance(seconds=20)
+        move(Action.OFFER, system, technician_id=tech.user.id)
+        clock.advance(seconds=25)
+        move(Action.ACCEPT, as_tech)
+        clock.set(start - timedelta(minutes=40))
+        move(Action.DEPART, as_tech)
+        clock.set(start - timedelta(minutes=6))
+        move(Action.ARRIVE, as_tech, location=(compound["lat"] + 0.0002, compound["lng"] - 0.0001))
+        clock.advance(minutes=3)
+        orders_service.confirm_work_order(
+            session=session,
+            order_id=order.id,
+            user=customer,
+            signed_on="customer_app",
+            signature_file_id=None,
+            clock=clock,
+            cipher=self.cipher,
+            files_dir=self.settings.files_dir,
+            max_bytes=self.settings.upload_max_bytes,
+        )
+        clock.set(start)
+        move(Action.START, as_tech)
+        order = orders_service.get(session=session, order_id=order.id)
+        end = order.scheduled_end
+        steps = catalog_service.sop_steps(service)
+        gap = as_utc(end) - start
+        for i, step in enumerate(steps):
+            clock.set(start + gap * (i + 1) / (len(steps) + 1))
+            photo = None
+            if step.photo_required:
+                photo = self._file(
+                    tech.user, "photo", png_bytes(64, 48, (200, 210, 220)), order_id=order.id
+                )
+                session.commit()
+            orders_service.complete_sop_step(
+                session=session,
+                order_id=order.id,
+                step_no=step.no,
+                technician=tech.user,
+                photo_file_id=photo,
+                note="",
+                occurred_at=None,
+                clock=clock,
+            )
+        clock.set(start + gap)
+        move(Action.FINISH, as_tech)
+        clock.advance(minutes=25)
+        move(Action.CONFIRM, as_customer)
+        return order.id

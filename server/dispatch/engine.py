@@ -1,0 +1,189 @@
+"""One dispatch decision, and one batch, from facts to a ranking. Pure.
+
+prefilter (spatial index) -> eligibility (hard filters) -> scoring (soft preferences).
+
+The index holds where each technician is now (live position, else home base); the
+exact departure point used for distance and ETA is worked out per job by eligibility
+(a previous job nearby in time wins over the live position). The search radius only
+trims work: set it at least as large as the largest service-area reach in the city.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from server.dispatch.assignment import Assignment, assign_optimal
+from server.dispatch.eligibility import (
+    DEFAULT_POLICY,
+    EligibilityPolicy,
+    Evaluation,
+    Rejection,
+    evaluate,
+)
+from server.dispatch.facts import JobFacts, TechnicianFacts
+from server.dispatch.geo import TravelTime
+from server.dispatch.scoring import (
+    DEFAULT_SCORING,
+    DEFAULT_WEIGHTS,
+    CandidateScore,
+    DispatchWeights,
+    ScoringPolicy,
+    score_candidate,
+)
+from server.dispatch.spatial import SpatialIndex
+
+DEFAULT_SEARCH_RADIUS_M = 15_000.0
+
+
+@dataclass(frozen=True)
+class DispatchDecision:
+    job_id: str
+    ranked: tuple[CandidateScore, ...]
+    rejected: dict[str, tuple[Rejection, ...]]
+    prefiltered: int  # technicians the index returned (before exact checks)
+    search_radius_m: float
+
+    @property
+    def best(self) -> CandidateScore | None:
+        return self.ranked[0] if self.ranked else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The explanation stored with each decision (what ops/dispatch/{id} shows)."""
+        return {
+            "job_id": self.job_id,
+            "search_radius_m": self.search_radius_m,
+            "prefiltered": self.prefiltered,
+            "ranked": [c.as_dict() for c in self.ranked],
+            "rejected": {
+                tid: [
+                    {"code": r.code.value, "message": r.message, "details": r.details} for r in rs
+                ]
+                for tid, rs in self.rejected.items()
+            },
+        }
+
+
+def candidate_ids(
+    job: JobFacts,
+    technicians: Mapping[str, TechnicianFacts],
+    *,
+    index: SpatialIndex | None,
+    radius_m: float,
+) -> list[str]:
+    """Technicians to examine: all of them without an index, else those within the radius."""
+    if index is None:
+        return list(technicians)
+    lat, lng = job.location
+    return [tid for tid, _ in index.nearby(lat, lng, radius_m) if tid in technicians]
+
+
+def decide(
+    job: JobFacts,
+    technicians: Mapping[str, TechnicianFacts],
+    *,
+    now: datetime,
+    travel: TravelTime,
+    index: SpatialIndex | None = None,
+    radius_m: float = DEFAULT_SEARCH_RADIUS_M,
+    weights: DispatchWeights = DEFAULT_WEIGHTS,
+    scoring: ScoringPolicy = DEFAULT_SCORING,
+    policy: EligibilityPolicy = DEFAULT_POLICY,
+    exclude: frozenset[str] = frozenset(),
+    all_reasons: bool = False,
+) -> DispatchDecision:
+    """Rank the eligible technicians for one job; ``exclude`` drops ones already tried.
+
+    A rejected technician is recorded with the first failing group of checks (cheapest
+    first) unless ``all_reasons``: in a dense city most candidates fail on skills, and
+    running the calendar and travel checks for them only to list more reasons costs
+    most of the decision's time. ``eligibility.check`` gives the full list on demand.
+    """
+    ids = candidate_ids(job, technicians, index=index, radius_m=radius_m)
+    ranked: list[CandidateScore] = []
+    rejected: dict[str, tuple[Rejection, ...]] = {}
+    for tid in ids:
+        if tid in exclude:
+            continue
+        tech = technicians[tid]
+        ev = evaluate(tech, job, now=now, travel=travel, policy=policy, exhaustive=all_reasons)
+        if ev.rejections or ev.distance_m is None:
+            rejected[tid] = ev.rejections
+            continue
+        ranked.append(
+            score_candidate(
+                tech,
+                distance_m=ev.distance_m,
+                eta_s=ev.eta_s,
+                now=now,
+                weights=weights,
+                policy=scoring,
+            )
+        )
+    ranked.sort(key=lambda c: (-c.score, c.distance_m, c.technician_id))
+    return DispatchDecision(job.id, tuple(ranked), rejected, len(ids), radius_m)
+
+
+@dataclass(frozen=True)
+class BatchMatrix:
+    job_ids: tuple[str, ...]
+    technician_ids: tuple[str, ...]
+    scores: np.ndarray  # NaN where infeasible
+    distances: np.ndarray  # NaN where infeasible
+    feasible: np.ndarray
+    details: dict[tuple[int, int], CandidateScore]
+
+
+def batch_matrix(
+    jobs: Sequence[JobFacts],
+    technicians: Mapping[str, TechnicianFacts],
+    *,
+    now: datetime,
+    travel: TravelTime,
+    index: SpatialIndex | None = None,
+    radius_m: float = DEFAULT_SEARCH_RADIUS_M,
+    weights: DispatchWeights = DEFAULT_WEIGHTS,
+    scoring: ScoringPolicy = DEFAULT_SCORING,
+    policy: EligibilityPolicy = DEFAULT_POLICY,
+) -> BatchMatrix:
+    tech_ids = tuple(technicians)
+    col = {tid: k for k, tid in enumerate(tech_ids)}
+    scores = np.full((len(jobs), len(tech_ids)), np.nan)
+    dists = np.full_like(scores, np.nan)
+    details: dict[tuple[int, int], CandidateScore] = {}
+    for r, job in enumerate(jobs):
+        for tid in candidate_ids(job, technicians, index=index, radius_m=radius_m):
+            ev: Evaluation = evaluate(
+                technicians[tid], job, now=now, travel=travel, policy=policy, exhaustive=False
+            )
+            if ev.rejections or ev.distance_m is None:
+                continue
+            cs = score_candidate(
+                technicians[tid],
+                distance_m=ev.distance_m,
+                eta_s=ev.eta_s,
+                now=now,
+                weights=weights,
+                policy=scoring,
+            )
+            c = col[tid]
+            scores[r, c] = cs.score
+            dists[r, c] = cs.distance_m
+            details[(r, c)] = cs
+    return BatchMatrix(
+        tuple(j.id for j in jobs), tech_ids, scores, dists, np.isfinite(scores), details
+    )
+
+
+def batch_assign(
+    matrix: BatchMatrix, *, prefer_coverage: bool = False
+) -> dict[str, CandidateScore]:
+    """job id -> chosen technician's score, for the jobs that got one."""
+    result: Assignment = assign_optimal(
+        matrix.scores, matrix.feasible, prefer_coverage=prefer_coverage
+    )
+    return {matrix.job_ids[j]: matrix.details[(j, t)] for j, t in result.pairs}

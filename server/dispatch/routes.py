@@ -1,0 +1,206 @@
+"""Dispatch over HTTP: offers, the open pool, claims, the day plan, blocks, ops views."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Query, Response
+
+from server.auth.dependencies import (
+    CipherDep,
+    CustomerUser,
+    OperatorUser,
+    StaffUser,
+    TechnicianUser,
+)
+from server.core.deps import ClockDep, SessionDep, SettingsDep
+from server.dispatch import service
+from server.dispatch.models import (
+    AssignIn,
+    BlockIn,
+    BlockRead,
+    DeclineIn,
+    OfferRead,
+    OrderDispatchRead,
+    PoolItemRead,
+    RespondIn,
+    RoundRead,
+    ScheduleRead,
+    SlotsRead,
+)
+from server.orders.models import OrderRead
+
+router = APIRouter(tags=["dispatch"])
+
+
+@router.get("/catalog/services/{service_id}/slots", response_model=SlotsRead)
+def service_slots(
+    service_id: str,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    day: date = Query(alias="date"),
+    lat: float = Query(ge=-90, le=90),
+    lng: float = Query(ge=-180, le=180),
+    units: int | None = Query(default=None, ge=1, le=100),
+) -> SlotsRead:
+    """Public: the day's slots at an address, each with how many technicians could take it."""
+    return service.day_slots(
+        session=session,
+        service_id=service_id,
+        day=day,
+        lat=lat,
+        lng=lng,
+        units=units,
+        clock=clock,
+        timezone=settings.timezone,
+    )
+
+
+@router.get("/technician/offers", response_model=list[OfferRead])
+def my_offers(
+    user: TechnicianUser, session: SessionDep, clock: ClockDep, settings: SettingsDep
+) -> list[OfferRead]:
+    return service.my_offers(session=session, user=user, clock=clock, timezone=settings.timezone)
+
+
+@router.post("/technician/offers/{offer_id}/accept", response_model=OrderRead)
+def accept_offer(
+    offer_id: str,
+    user: TechnicianUser,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    cipher: CipherDep,
+    body: RespondIn | None = None,
+) -> OrderRead:
+    return service.accept_offer(
+        session=session,
+        user=user,
+        offer_id=offer_id,
+        clock=clock,
+        timezone=settings.timezone,
+        cipher=cipher,
+        occurred_at=body.occurred_at if body else None,
+    )
+
+
+@router.post("/technician/offers/{offer_id}/decline", response_model=OfferRead)
+def decline_offer(
+    offer_id: str,
+    user: TechnicianUser,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    body: DeclineIn | None = None,
+) -> OfferRead:
+    body = body or DeclineIn()
+    return service.decline_offer(
+        session=session,
+        user=user,
+        offer_id=offer_id,
+        clock=clock,
+        timezone=settings.timezone,
+        reason=body.reason,
+        occurred_at=body.occurred_at,
+    )
+
+
+@router.get("/technician/pool", response_model=list[PoolItemRead])
+def pool(
+    user: TechnicianUser, session: SessionDep, clock: ClockDep, settings: SettingsDep
+) -> list[PoolItemRead]:
+    return service.pool(session=session, user=user, clock=clock, timezone=settings.timezone)
+
+
+@router.post("/orders/{order_id}/claim", response_model=OrderRead)
+def claim(
+    order_id: str,
+    user: TechnicianUser,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    cipher: CipherDep,
+    body: RespondIn | None = None,
+) -> OrderRead:
+    return service.claim(
+        session=session,
+        user=user,
+        order_id=order_id,
+        clock=clock,
+        timezone=settings.timezone,
+        cipher=cipher,
+        occurred_at=body.occurred_at if body else None,
+    )
+
+
+@router.get("/technician/schedule", response_model=ScheduleRead)
+def schedule(
+    user: TechnicianUser,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    day: date | None = None,
+) -> ScheduleRead:
+    """The day's jobs in visiting order with ETAs (``?day=YYYY-MM-DD``, default today)."""
+    return service.schedule(
+        session=session, user=user, clock=clock, timezone=settings.timezone, day=day
+    )
+
+
+@router.get("/me/blocked-technicians", response_model=list[BlockRead])
+def list_blocks(user: CustomerUser, session: SessionDep) -> list[BlockRead]:
+    return service.blocks(session=session, user=user)
+
+
+@router.post("/me/blocked-technicians", response_model=BlockRead, status_code=201)
+def block(body: BlockIn, user: CustomerUser, session: SessionDep, clock: ClockDep) -> BlockRead:
+    return service.block(
+        session=session,
+        user=user,
+        technician_id=body.technician_id,
+        reason=body.reason,
+        clock=clock,
+    )
+
+
+@router.delete("/me/blocked-technicians/{technician_id}", status_code=204)
+def unblock(technician_id: str, user: CustomerUser, session: SessionDep) -> Response:
+    service.unblock(session=session, user=user, technician_id=technician_id)
+    return Response(status_code=204)
+
+
+@router.get("/ops/dispatch/{order_id}", response_model=OrderDispatchRead)
+def explain(order_id: str, user: StaffUser, session: SessionDep) -> OrderDispatchRead:
+    """Every decision on the order: candidates with features and scores, rejections, offers."""
+    return service.explain(session=session, order_id=order_id)
+
+
+@router.post("/ops/dispatch/{order_id}/assign", response_model=OrderDispatchRead)
+def assign(
+    order_id: str,
+    body: AssignIn,
+    user: OperatorUser,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> OrderDispatchRead:
+    return service.assign(
+        session=session,
+        user=user,
+        order_id=order_id,
+        technician_id=body.technician_id,
+        clock=clock,
+        timezone=settings.timezone,
+        note=body.note,
+    )
+
+
+@router.post("/ops/dispatch/run", response_model=RoundRead)
+def run_round(
+    user: OperatorUser, session: SessionDep, clock: ClockDep, settings: SettingsDep
+) -> RoundRead:
+    """Run one dispatcher round now (expire offers, place waiting orders)."""
+    return service.run_round(
+        session=session, clock=clock, timezone=settings.timezone, batch_due=True
+    )

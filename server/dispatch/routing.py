@@ -1,0 +1,847 @@
+"""Routes: one technician's day, and a fleet plan for operators. Pure computation.
+
+(a) ``read_solomon`` parses the Solomon VRPTW benchmark files, the public yardstick for
+    routing with time windows, so the fleet planner can be measured against published
+    best-known solutions.
+(b) ``plan_day`` orders one technician's jobs so each starts inside its window. Up to
+    ``exact_limit`` jobs it is exact (dynamic programming over subsets with Pareto
+    labels); past that, or when no order respects every window, an insertion heuristic
+    with relocation moves minimizes lateness then travel, and the plan carries
+    warnings naming the jobs that cannot all be kept.
+(c) ``solve_vrptw`` plans many vehicles with PyVRP's iterated local search, from either a
+    Solomon instance (``solomon_problem``) or technicians and jobs on a map
+    (``fleet_problem``). PyVRP wants integers: Solomon coordinates and times are scaled
+    by ``scale`` (100 by default) with distances rounded and travel times rounded up, so
+    a plan that is feasible in integers is feasible in the original units; distances
+    are reported back in original units, recomputed exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from server.dispatch.geo import LatLng, TravelMode, TravelTime, distance_m
+
+# ============================================================== (a) Solomon reader
+
+
+@dataclass(frozen=True)
+class SolomonCustomer:
+    id: int
+    x: float
+    y: float
+    demand: int
+    ready: float
+    due: float
+    service: float
+
+
+@dataclass(frozen=True)
+class SolomonInstance:
+    name: str
+    vehicles: int
+    capacity: int
+    depot: SolomonCustomer
+    customers: tuple[SolomonCustomer, ...]
+
+    @property
+    def nodes(self) -> tuple[SolomonCustomer, ...]:
+        return (self.depot, *self.customers)
+
+    def euclid(self, a: int, b: int) -> float:
+        """Distance between node ``a`` and node ``b`` (0 is the depot)."""
+        na, nb = self.nodes[a], self.nodes[b]
+        return math.hypot(na.x - nb.x, na.y - nb.y)
+
+
+def _numbers(tokens: list[str]) -> list[float] | None:
+    try:
+        return [float(t) for t in tokens]
+    except ValueError:
+        return None
+
+
+def parse_solomon(text: str) -> SolomonInstance:
+    """Parse the text of a Solomon file (LF or CRLF line ends, blank lines anywhere)."""
+    lines = [ln.strip() for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lines = [ln for ln in lines if ln]
+    if not lines:
+        raise ValueError("empty Solomon file")
+    name = lines[0]
+    vehicles = capacity = None
+    rows: list[SolomonCustomer] = []
+    section = ""
+    for ln in lines[1:]:
+        upper = ln.upper()
+        if upper.startswith("VEHICLE"):
+            section = "vehicle"
+            continue
+        if upper.startswith("CUSTOMER"):
+            section = "customer"
+            continue
+        nums = _numbers(ln.split())
+        if nums is None:
+            continue  # a column header line
+        if section == "vehicle" and len(nums) == 2 and vehicles is None:
+            vehicles, capacity = int(nums[0]), int(nums[1])
+        elif section == "customer":
+            if len(nums) != 7:
+                raise ValueError(f"customer row needs 7 columns, got {len(nums)}: {ln!r}")
+            rows.append(
+                SolomonCustomer(
+                    id=int(nums[0]),
+                    x=nums[1],
+                    y=nums[2],
+                    demand=int(nums[3]),
+                    ready=nums[4],
+                    due=nums[5],
+                    service=nums[6],
+                )
+            )
+    if vehicles is None or capacity is None:
+        raise ValueError("no VEHICLE block with number and capacity")
+    if not rows:
+        raise ValueError("no CUSTOMER rows")
+    if rows[0].id != 0:
+        raise ValueError("the first customer row must be the depot (number 0)")
+    return SolomonInstance(name, vehicles, capacity, rows[0], tuple(rows[1:]))
+
+
+def read_solomon(path: str | Path) -> SolomonInstance:
+    return parse_solomon(Path(path).read_text(encoding="utf-8", errors="replace"))
+
+
+# ============================================================== (b) one technician's day
+
+# Datetimes carry microseconds; a millisecond of slack keeps float offsets and the
+# windows they came from agreeing.
+_EPS = 1e-3
+
+
+@dataclass(frozen=True)
+class DayJob:
+    """A job on a technician's day; service must *start* within [earliest, latest]."""
+
+    id: str
+    location: LatLng
+    earliest: datetime
+    latest: datetime
+    service_s: float
+
+    def __post_init__(self) -> None:
+        if self.earliest.tzinfo is None or self.latest.tzinfo is None:
+            raise ValueError("job windows must be timezone-aware")
+        if self.latest < self.earliest:
+            raise ValueError(f"job {self.id}: window closes before it opens")
+        if self.service_s < 0:
+            raise ValueError("service_s must be non-negative")
+
+
+@dataclass(frozen=True)
+class PlannedVisit:
+    job_id: str
+    travel_s: float
+    arrive_at: datetime
+    start_at: datetime
+    end_at: datetime
+    wait_s: float
+    late_s: float
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    visits: tuple[PlannedVisit, ...]
+    feasible: bool
+    total_travel_s: float
+    total_late_s: float
+    finish_at: datetime
+    return_at: datetime | None
+    method: str  # "exact" | "insertion"
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def order(self) -> list[str]:
+        return [v.job_id for v in self.visits]
+
+
+class _Legs:
+    """Travel seconds between the day's points, cached per departure minute.
+
+    A travel-time model may depend on the departure time (rush hours); caching by
+    minute keeps the planner's arithmetic consistent between search and final schedule.
+    """
+
+    def __init__(
+        self, points: list[LatLng], travel: TravelTime, base: datetime, mode: TravelMode
+    ) -> None:
+        self.points = points
+        self.travel = travel
+        self.base = base
+        self.mode = mode
+        self._cache: dict[tuple[int, int, int], float] = {}
+
+    def __call__(self, i: int, j: int, depart_s: float) -> float:
+        if i == j:
+            return 0.0
+        minute = int(depart_s // 60)
+        key = (i, j, minute)
+        v = self._cache.get(key)
+        if v is None:
+            when = self.base + timedelta(seconds=minute * 60)
+            v = self.travel.seconds(self.points[i], self.points[j], when, self.mode)
+            self._cache[key] = v
+        return v
+
+
+def _simulate(
+    order: Sequence[int],
+    legs: _Legs,
+    early: list[float],
+    late: list[float],
+    service: list[float],
+    end_node: int | None,
+) -> tuple[float, float, float, list[tuple[float, float, float, float, float]]]:
+    """Walk an order (job indices; node = index + 1, node 0 = start).
+
+    Returns (total lateness, total travel, finish, per-visit rows of
+    (travel, arrive, start, end, late)). Lateness: service starts when the technician
+    arrives if the window has closed, and the delay counts.
+    """
+    t = 0.0
+    node = 0
+    total_travel = 0.0
+    total_late = 0.0
+    rows = []
+    for j in order:
+        leg = legs(node, j + 1, t)
+        arrive = t + leg
+        start = max(arrive, early[j])
+        lateness = start - late[j]
+        if lateness <= _EPS:
+            lateness = 0.0
+        end = start + service[j]
+        rows.append((leg, arrive, start, end, lateness))
+        total_travel += leg
+        total_late += lateness
+        t = end
+        node = j + 1
+    finish = t
+    if end_node is not None:
+        back = legs(node, end_node, t)
+        total_travel += back
+        finish = t + back
+    return total_late, total_travel, finish, rows
+
+
+def _exact_order(
+    n: int,
+    legs: _Legs,
+    early: list[float],
+    late: list[float],
+    service: list[float],
+    end_node: int | None,
+    max_labels: int,
+) -> list[int] | None:
+    """A window-respecting order with least travel (then earliest finish), or None.
+
+    Labels per (visited set, last job) are Pareto-optimal in (finish time, travel).
+    Keeping the earliest-finishing label always makes the feasibility answer exact when
+    travel time never rewards leaving later; the travel optimum is exact up to the
+    ``max_labels`` cap per state.
+    """
+    # label: (finish, travel, parent_key, parent_label_idx)
+    Label = tuple[float, float, tuple[int, int] | None, int]
+    layer: dict[tuple[int, int], list[Label]] = {}
+    for j in range(n):
+        leg = legs(0, j + 1, 0.0)
+        start = max(leg, early[j])
+        if start <= late[j] + _EPS:
+            layer[(1 << j, j)] = [(start + service[j], leg, None, -1)]
+    history: list[dict[tuple[int, int], list[Label]]] = [layer]
+    for _ in range(1, n):
+        nxt: dict[tuple[int, int], list[Label]] = {}
+        for (mask, last), labels in layer.items():
+            for li, (fin, trav, _, _) in enumerate(labels):
+                for j in range(n):
+                    if mask >> j & 1:
+                        continue
+                    leg = legs(last + 1, j + 1, fin)
+                    start = max(fin + leg, early[j])
+                    if start > late[j] + _EPS:
+                        continue
+                    key = (mask | 1 << j, j)
+                    cand: Label = (start + service[j], trav + leg, (mask, last), li)
+                    bucket = nxt.setdefault(key, [])
+                    if any(f <= cand[0] + 1e-9 and tr <= cand[1] + 1e-9 for f, tr, _, _ in bucket):
+                        continue
+                    bucket[:] = [b for b in bucket if not (cand[0] <= b[0] and cand[1] <= b[1])]
+                    bucket.append(cand)
+        for bucket in nxt.values():
+            if len(bucket) > max_labels:
+                bucket.sort(key=lambda b: b[0])
+                keep = [bucket[0]] + sorted(bucket[1:], key=lambda b: b[1])[: max_labels - 1]
+                bucket[:] = keep
+        history.append(nxt)
+        layer = nxt
+        if not layer:
+            return None
+    full = (1 << n) - 1
+    best: tuple[float, float, tuple[int, int], int] | None = None
+    for (mask, last), labels in layer.items():
+        if mask != full:
+            continue
+        for li, (fin, trav, _, _) in enumerate(labels):
+            total = trav
+            finish = fin
+            if end_node is not None:
+                back = legs(last + 1, end_node, fin)
+                total += back
+                finish += back
+            cand = (total, finish, (mask, last), li)
+            if best is None or cand[:2] < best[:2]:
+                best = cand
+    if best is None:
+        return None
+    order: list[int] = []
+    key: tuple[int, int] | None = best[2]
+    li = best[3]
+    depth = n - 1
+    while key is not None:
+        order.append(key[1])
+        fin, trav, parent, pli = history[depth][key][li]
+        key, li = parent, pli
+        depth -= 1
+    order.reverse()
+    return order
+
+
+def _insertion_order(
+    n: int,
+    legs: _Legs,
+    early: list[float],
+    late: list[float],
+    service: list[float],
+    end_node: int | None,
+) -> list[int]:
+    """Cheapest insertion by window close, then relocate moves until no gain."""
+
+    def cost(order: Sequence[int]) -> tuple[float, float]:
+        lateness, travel_s, _, _ = _simulate(order, legs, early, late, service, end_node)
+        return (round(lateness, 6), travel_s)
+
+    order: list[int] = []
+    for j in sorted(range(n), key=lambda k: (late[k], early[k])):
+        best_pos, best_cost = 0, None
+        for pos in range(len(order) + 1):
+            c = cost(order[:pos] + [j] + order[pos:])
+            if best_cost is None or c < best_cost:
+                best_pos, best_cost = pos, c
+        order.insert(best_pos, j)
+    current = cost(order)
+    improved = True
+    while improved:
+        improved = False
+        for i in range(len(order)):
+            job = order[i]
+            rest = order[:i] + order[i + 1 :]
+            for pos in range(len(rest) + 1):
+                if pos == i:
+                    continue
+                cand = rest[:pos] + [job] + rest[pos:]
+                c = cost(cand)
+                if c < current:
+                    order, current, improved = cand, c, True
+                    break
+            if improved:
+                break
+    return order
+
+
+def _conflict_warnings(
+    jobs: Sequence[DayJob],
+    legs: _Legs,
+    early: list[float],
+    late: list[float],
+    service: list[float],
+) -> list[str]:
+    """Name the obvious culprits: jobs unreachable on their own and pairs that collide."""
+    out: list[str] = []
+    n = len(jobs)
+    for j in range(n):
+        if legs(0, j + 1, 0.0) > late[j] + _EPS:
+            out.append(f"job {jobs[j].id} cannot be reached before its window closes")
+    for a in range(n):
+        for b in range(a + 1, n):
+            ab = early[a] + service[a] + legs(a + 1, b + 1, early[a] + service[a]) > late[b] + _EPS
+            ba = early[b] + service[b] + legs(b + 1, a + 1, early[b] + service[b]) > late[a] + _EPS
+            if ab and ba:
+                out.append(
+                    f"jobs {jobs[a].id} and {jobs[b].id} overlap: neither can follow the other"
+                )
+    return out
+
+
+def plan_day(
+    jobs: Sequence[DayJob],
+    *,
+    start: LatLng,
+    start_at: datetime,
+    travel: TravelTime,
+    mode: TravelMode = TravelMode.EBIKE,
+    end: LatLng | None = None,
+    exact_limit: int = 12,
+    max_labels: int = 16,
+) -> DayPlan:
+    """Order one technician's jobs from ``start`` leaving at ``start_at``.
+
+    Returns ETAs per job, and ``feasible=False`` with warnings when no order lets every
+    job start inside its window (the planner then minimizes total lateness).
+    """
+    if start_at.tzinfo is None:
+        raise ValueError("start_at must be timezone-aware")
+    if len({j.id for j in jobs}) != len(jobs):
+        raise ValueError("job ids must be unique")
+    n = len(jobs)
+    points = [start, *[j.location for j in jobs]]
+    end_node = None
+    if end is not None:
+        points.append(end)
+        end_node = len(points) - 1
+    legs = _Legs(points, travel, start_at, mode)
+    early = [(j.earliest - start_at).total_seconds() for j in jobs]
+    late = [(j.latest - start_at).total_seconds() for j in jobs]
+    service = [j.service_s for j in jobs]
+
+    order: list[int] | None = None
+    method = "insertion"
+    if n <= exact_limit:
+        order = _exact_order(n, legs, early, late, service, end_node, max_labels) if n else []
+        if order is not None:
+            method = "exact"
+    if order is None:
+        order = _insertion_order(n, legs, early, late, service, end_node)
+    lateness, travel_s, finish, rows = _simulate(order, legs, early, late, service, end_node)
+
+    visits = []
+    warnings: list[str] = []
+    for j, (leg, arrive, st, en, lt) in zip(order, rows, strict=True):
+        visits.append(
+            PlannedVisit(
+                job_id=jobs[j].id,
+                travel_s=leg,
+                arrive_at=start_at + timedelta(seconds=arrive),
+                start_at=start_at + timedelta(seconds=st),
+                end_at=start_at + timedelta(seconds=en),
+                wait_s=max(0.0, early[j] - arrive),
+                late_s=lt,
+            )
+        )
+        if lt > 0:
+            warnings.append(f"job {jobs[j].id} starts {lt / 60:.0f} min after its window closes")
+    feasible = lateness == 0
+    if not feasible:
+        warnings = _conflict_warnings(jobs, legs, early, late, service) + warnings
+    last_end = start_at + timedelta(seconds=rows[-1][3]) if rows else start_at
+    return DayPlan(
+        visits=tuple(visits),
+        feasible=feasible,
+        total_travel_s=travel_s,
+        total_late_s=lateness,
+        finish_at=last_end,
+        return_at=start_at + timedelta(seconds=finish) if end is not None else None,
+        method=method,
+        warnings=tuple(warnings),
+    )
+
+
+# ============================================================== (c) fleet planning (PyVRP)
+
+
+@dataclass(frozen=True)
+class VehicleSpec:
+    start_depot: int
+    end_depot: int
+    capacity: int
+    tw_early: int
+    tw_late: int
+    count: int = 1
+    name: str = ""
+
+
+@dataclass
+class VrptwProblem:
+    """An integer VRPTW: depots are locations ``0..num_depots-1``, clients follow.
+
+    ``demand``, ``service``, ``prize`` and ``required`` are per client; ``tw`` per
+    location. ``distance``/``duration`` are full square integer matrices.
+    """
+
+    names: list[str]
+    coords: list[tuple[float, float]]
+    num_depots: int
+    distance: np.ndarray
+    duration: np.ndarray
+    tw: list[tuple[int, int]]
+    service: list[int]
+    demand: list[int]
+    vehicles: list[VehicleSpec]
+    prize: list[int] | None = None
+    required: list[bool] | None = None
+
+    def __post_init__(self) -> None:
+        n = len(self.names)
+        if self.distance.shape != (n, n) or self.duration.shape != (n, n):
+            raise ValueError("distance and duration must be square matrices over all locations")
+        m = n - self.num_depots
+        for name, seq in (("service", self.service), ("demand", self.demand)):
+            if len(seq) != m:
+                raise ValueError(f"{name} needs one entry per client")
+        if len(self.tw) != n or len(self.coords) != n:
+            raise ValueError("tw and coords need one entry per location")
+
+
+@dataclass(frozen=True)
+class RoutePlan:
+    vehicle_type: int
+    clients: tuple[int, ...]  # location indices, in visiting order
+    distance: int
+    start_time: int
+    end_time: int
+
+
+@dataclass(frozen=True)
+class VrpSolution:
+    routes: tuple[RoutePlan, ...]
+    distance: int  # integer units of the problem
+    feasible: bool
+    unassigned: tuple[int, ...]  # location indices of clients left out (optional ones)
+    runtime_s: float
+    iterations: int
+
+    @property
+    def vehicles_used(self) -> int:
+        return len(self.routes)
+
+
+def solve_vrptw(
+    problem: VrptwProblem,
+    *,
+    seconds: float = 5.0,
+    seed: int = 0,
+    vehicle_fixed_cost: int = 0,
+) -> VrpSolution:
+    """Solve with PyVRP's iterated local search under a wall-clock limit."""
+    from pyvrp import Model
+    from pyvrp.stop import MaxRuntime
+
+    if seconds <= 0:
+        raise ValueError("seconds must be positive")
+    model = Model()
+    locs = [
+        model.add_location(x=float(x), y=float(y), name=nm)
+        for (x, y), nm in zip(problem.coords, problem.names, strict=True)
+    ]
+    depots = [
+        model.add_depot(
+            locs[d], tw_early=problem.tw[d][0], tw_late=problem.tw[d][1], name=problem.names[d]
+        )
+        for d in range(problem.num_depots)
+    ]
+    for v in problem.vehicles:
+        model.add_vehicle_type(
+            num_available=v.count,
+            capacity=v.capacity,
+            start_depot=depots[v.start_depot],
+            end_depot=depots[v.end_depot],
+            tw_early=v.tw_early,
+            tw_late=v.tw_late,
+            fixed_cost=vehicle_fixed_cost,
+            name=v.name,
+        )
+    for c in range(problem.num_depots, len(problem.names)):
+        k = c - problem.num_depots
+        model.add_client(
+            locs[c],
+            delivery=problem.demand[k],
+            service_duration=problem.service[k],
+            tw_early=problem.tw[c][0],
+            tw_late=problem.tw[c][1],
+            prize=0 if problem.prize is None else problem.prize[k],
+            required=True if problem.required is None else problem.required[k],
+            name=problem.names[c],
+        )
+    dist, dur = problem.distance, problem.duration
+    n = len(locs)
+    for i in range(n):
+        for j in range(n):
+            if i != j:
+                model.add_edge(locs[i], locs[j], distance=int(dist[i, j]), duration=int(dur[i, j]))
+
+    result = model.solve(stop=MaxRuntime(seconds), seed=seed, display=False, collect_stats=False)
+    best = result.best
+    nd = problem.num_depots
+    routes = []
+    visited: set[int] = set()
+    for r in best.routes():
+        clients = tuple(a.idx + nd for a in r if a.is_client())
+        visited.update(clients)
+        routes.append(
+            RoutePlan(
+                r.vehicle_type(), clients, int(r.distance()), int(r.start_time()), int(r.end_time())
+            )
+        )
+    unassigned = tuple(c for c in range(nd, n) if c not in visited)
+    return VrpSolution(
+        routes=tuple(routes),
+        distance=int(best.distance()),
+        feasible=bool(best.is_feasible()),
+        unassigned=unassigned,
+        runtime_s=float(result.runtime),
+        iterations=int(result.num_iterations),
+    )
+
+
+def solomon_problem(inst: SolomonInstance, *, scale: int = 100) -> VrptwProblem:
+    """Integer model of a Solomon instance: x ``scale``, distance rounded, time rounded up."""
+    nodes = inst.nodes
+    xy = np.array([(c.x, c.y) for c in nodes])
+    d = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1]) * scale
+    distance = np.rint(d).astype(np.int64)
+    duration = np.ceil(d - 1e-9).astype(np.int64)
+    np.fill_diagonal(duration, 0)
+    return VrptwProblem(
+        names=[str(c.id) for c in nodes],
+        coords=[(c.x, c.y) for c in nodes],
+        num_depots=1,
+        distance=distance,
+        duration=duration,
+        tw=[(round(c.ready * scale), round(c.due * scale)) for c in nodes],
+        service=[round(c.service * scale) for c in inst.customers],
+        demand=[c.demand for c in inst.customers],
+        vehicles=[
+            VehicleSpec(
+                0,
+                0,
+                inst.capacity,
+                round(inst.depot.ready * scale),
+                round(inst.depot.due * scale),
+                inst.vehicles,
+            )
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class SolomonResult:
+    name: str
+    distance: float  # original units, recomputed exactly
+    vehicles: int
+    feasible: bool  # every window met and capacity respected, checked in original units
+    routes: tuple[tuple[int, ...], ...]  # Solomon customer numbers per route
+    runtime_s: float
+    iterations: int
+
+
+def check_solomon_routes(
+    inst: SolomonInstance, routes: Sequence[Sequence[int]]
+) -> tuple[bool, float]:
+    """Feasibility and total distance of routes (customer numbers) in original units."""
+    seen: list[int] = []
+    total = 0.0
+    ok = True
+    nodes = inst.nodes
+    for route in routes:
+        t = nodes[0].ready
+        prev = 0
+        load = 0
+        for c in route:
+            dist = inst.euclid(prev, c)
+            total += dist
+            t = max(t + dist, nodes[c].ready)
+            if t > nodes[c].due + 1e-6:
+                ok = False
+            t += nodes[c].service
+            load += nodes[c].demand
+            prev = c
+            seen.append(c)
+        back = inst.euclid(prev, 0)
+        total += back
+        if t + back > nodes[0].due + 1e-6 or load > inst.capacity:
+            ok = False
+    if sorted(seen) != list(range(1, len(nodes))):
+        ok = False
+    return ok, total
+
+
+def solve_solomon(
+    inst: SolomonInstance,
+    *,
+    seconds: float = 5.0,
+    seed: int = 0,
+    scale: int = 100,
+    vehicle_fixed_cost: int = 0,
+) -> SolomonResult:
+    problem = solomon_problem(inst, scale=scale)
+    sol = solve_vrptw(problem, seconds=seconds, seed=seed, vehicle_fixed_cost=vehicle_fixed_cost)
+    routes = tuple(tuple(int(problem.names[c]) for c in r.clients) for r in sol.routes)
+    ok, dist = check_solomon_routes(inst, routes)
+    return SolomonResult(
+        name=inst.name,
+        distance=dist,
+        vehicles=len(routes),
+        feasible=ok and sol.feasible,
+        routes=routes,
+        runtime_s=sol.runtime_s,
+        iterations=sol.iterations,
+    )
+
+
+# -------------------------------------------------------------- operators' fleet plan
+
+
+@dataclass(frozen=True)
+class FleetTechnician:
+    id: str
+    start: LatLng
+    shift_start: datetime
+    shift_end: datetime
+    end: LatLng | None = None  # None: back to the start
+
+
+@dataclass(frozen=True)
+class FleetJob:
+    id: str
+    location: LatLng
+    earliest: datetime
+    latest: datetime  # latest start of service
+    service_s: int
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class FleetStop:
+    job_id: str
+    start_at: datetime
+
+
+@dataclass(frozen=True)
+class FleetPlan:
+    routes: dict[str, tuple[FleetStop, ...]]  # technician id -> stops in order
+    unassigned: tuple[str, ...]
+    total_distance_m: int
+    feasible: bool
+
+
+def fleet_problem(
+    technicians: Sequence[FleetTechnician],
+    jobs: Sequence[FleetJob],
+    *,
+    plan_start: datetime,
+    travel: TravelTime,
+    mode: TravelMode = TravelMode.EBIKE,
+    skip_prize: int = 1_000_000,
+) -> VrptwProblem:
+    """Integer model of an operator's day: seconds from ``plan_start``, meters.
+
+    Each technician gets their own start/end depots. Travel times are taken at the
+    plan's start; a fleet plan is a proposal refreshed during the day, not a promise.
+    Jobs marked ``required=False`` may be left out at a cost of ``skip_prize``, so an
+    overbooked day yields a plan plus a list of jobs to reassign instead of no plan.
+    """
+    if plan_start.tzinfo is None:
+        raise ValueError("plan_start must be timezone-aware")
+    points: list[LatLng] = []
+    names: list[str] = []
+    tw: list[tuple[int, int]] = []
+    vehicles: list[VehicleSpec] = []
+
+    def sec(t: datetime) -> int:
+        return max(0, int((t - plan_start).total_seconds()))
+
+    for tech in technicians:
+        s = len(points)
+        points.append(tech.start)
+        names.append(f"{tech.id}:start")
+        tw.append((sec(tech.shift_start), sec(tech.shift_end)))
+        e = s
+        if tech.end is not None:
+            e = len(points)
+            points.append(tech.end)
+            names.append(f"{tech.id}:end")
+            tw.append((sec(tech.shift_start), sec(tech.shift_end)))
+        vehicles.append(
+            VehicleSpec(s, e, len(jobs) + 1, sec(tech.shift_start), sec(tech.shift_end), 1, tech.id)
+        )
+    num_depots = len(points)
+    for job in jobs:
+        points.append(job.location)
+        names.append(job.id)
+        tw.append((sec(job.earliest), sec(job.latest)))
+    n = len(points)
+    distance = np.zeros((n, n), dtype=np.int64)
+    duration = np.zeros((n, n), dtype=np.int64)
+    for i in range(n):
+        for j in range(n):
+            if i != j:
+                distance[i, j] = round(distance_m(points[i], points[j]))
+                duration[i, j] = math.ceil(travel.seconds(points[i], points[j], plan_start, mode))
+    return VrptwProblem(
+        names=names,
+        coords=[(p[1], p[0]) for p in points],
+        num_depots=num_depots,
+        distance=distance,
+        duration=duration,
+        tw=tw,
+        service=[int(j.service_s) for j in jobs],
+        demand=[1 for _ in jobs],
+        vehicles=vehicles,
+        prize=[0 if j.required else skip_prize for j in jobs],
+        required=[j.required for j in jobs],
+    )
+
+
+def plan_fleet(
+    technicians: Sequence[FleetTechnician],
+    jobs: Sequence[FleetJob],
+    *,
+    plan_start: datetime,
+    travel: TravelTime,
+    mode: TravelMode = TravelMode.EBIKE,
+    seconds: float = 2.0,
+    seed: int = 0,
+) -> FleetPlan:
+    """Assign and order many technicians' jobs for a day (operators' planning view)."""
+    if not technicians:
+        raise ValueError("a fleet plan needs at least one technician")
+    if len({j.id for j in jobs}) != len(jobs):
+        raise ValueError("job ids must be unique")
+    if not jobs:
+        return FleetPlan({t.id: () for t in technicians}, (), 0, True)
+    problem = fleet_problem(technicians, jobs, plan_start=plan_start, travel=travel, mode=mode)
+    sol = solve_vrptw(problem, seconds=seconds, seed=seed)
+    routes: dict[str, tuple[FleetStop, ...]] = {t.id: () for t in technicians}
+    nd = problem.num_depots
+    job_by_loc = {nd + k: j for k, j in enumerate(jobs)}
+    for r in sol.routes:
+        tech = technicians[r.vehicle_type]
+        stops = []
+        t = r.start_time
+        prev = problem.vehicles[r.vehicle_type].start_depot
+        for c in r.clients:
+            t = max(t + int(problem.duration[prev, c]), problem.tw[c][0])
+            stops.append(FleetStop(job_by_loc[c].id, plan_start + timedelta(seconds=t)))
+            t += problem.service[c - nd]
+            prev = c
+        routes[tech.id] = tuple(stops)
+    return FleetPlan(
+        routes=routes,
+        unassigned=tuple(job_by_loc[c].id for c in sol.unassigned),
+        total_distance_m=sol.distance,
+        feasible=sol.feasible,
+    )

@@ -1,0 +1,279 @@
+"""Soft preferences among eligible technicians (ARCHITECTURE.md §5.2). Pure.
+
+score = (sum_i w_i * f_i / sum_i w_i) * product of factors
+
+Features ``f_i`` are each in [0, 1] (1 best) so the weights read as shares: the default
+40 % proximity and 30 % rating come from the operations brief. Factors carry the rules
+that are stated as multipliers ("30-day good rate under 90 % halves priority"). Every
+score keeps its features, factors and plain-language reasons so a decision can be
+explained to an operator or a technician who asks why they did not get an order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from server.dispatch.facts import Level, Rating, TechnicianFacts
+
+FEATURES = ("proximity", "rating", "level", "fairness", "acceptance")
+
+
+class DispatchWeights(BaseModel):
+    """Operator-set weights of the score features. Non-negative, not all zero."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    proximity: float = Field(0.40, ge=0)
+    rating: float = Field(0.30, ge=0)
+    level: float = Field(0.10, ge=0)
+    fairness: float = Field(0.10, ge=0)
+    acceptance: float = Field(0.10, ge=0)
+
+    @model_validator(mode="after")
+    def _positive_total(self) -> DispatchWeights:
+        if self.total <= 0:
+            raise ValueError("at least one dispatch weight must be positive")
+        return self
+
+    @property
+    def total(self) -> float:
+        return self.proximity + self.rating + self.level + self.fairness + self.acceptance
+
+    def normalized(self) -> dict[str, float]:
+        t = self.total
+        return {name: getattr(self, name) / t for name in FEATURES}
+
+
+class ScoringPolicy(BaseModel):
+    """Operator settings of the features and the multiplier rules."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    proximity_basis: Literal["distance", "eta"] = "distance"
+    # Proximity = scale / (scale + d): 1 on the spot, 0.5 at the scale, -> 0 far away.
+    distance_scale_m: float = Field(3000.0, gt=0)
+    eta_scale_s: float = Field(600.0, gt=0)
+
+    # Rating: each rating weighs 0.5 ** (age / half-life); a prior of a few average
+    # ratings keeps one early 5-star review from outranking a long good record.
+    rating_half_life_days: float = Field(90.0, gt=0)
+    rating_prior_mean: float = Field(4.5, ge=1, le=5)
+    rating_prior_weight: float = Field(3.0, ge=0)
+    undated_rating_age_days: float = Field(365.0, ge=0)
+
+    level_values: dict[Level, float] = Field(
+        default_factory=lambda: {Level.S: 1.0, Level.A: 0.75, Level.B: 0.5, Level.C: 0.25}
+    )
+
+    # Fairness: fewer jobs and less money earned today -> higher.
+    fairness_jobs_scale: float = Field(4.0, gt=0)
+    fairness_earnings_scale_fen: int = Field(40_000, gt=0)
+
+    acceptance_prior_rate: float = Field(0.8, ge=0, le=1)
+    acceptance_prior_weight: float = Field(5.0, ge=0)
+
+    # "Within 3 km and no current order: dispatch first."
+    nearby_idle_radius_m: float = Field(3000.0, ge=0)
+    nearby_idle_boost: float = Field(1.25, ge=1)
+    # "Over 5 km: the customer pays a traffic subsidy." Flagged here, priced by pricing.
+    traffic_subsidy_over_m: float = Field(5000.0, ge=0)
+    # "30-day good rate under 90 %: priority halved."
+    good_rate_threshold: float = Field(0.90, ge=0, le=1)
+    good_rate_factor: float = Field(0.5, ge=0, le=1)
+    good_rate_min_reviews: int = Field(1, ge=0)
+    # "Complaint rate over 5 %: fewer orders."
+    complaint_rate_threshold: float = Field(0.05, ge=0, le=1)
+    complaint_factor: float = Field(0.6, ge=0, le=1)
+    complaint_min_orders: int = Field(1, ge=0)
+
+    @model_validator(mode="after")
+    def _levels_complete(self) -> ScoringPolicy:
+        missing = [lv for lv in Level if lv not in self.level_values]
+        if missing:
+            raise ValueError(f"level_values lacks {', '.join(missing)}")
+        if any(not 0.0 <= v <= 1.0 for v in self.level_values.values()):
+            raise ValueError("level values must be within [0, 1]")
+        return self
+
+
+DEFAULT_WEIGHTS = DispatchWeights()
+DEFAULT_SCORING = ScoringPolicy()
+
+
+@dataclass(frozen=True)
+class CandidateScore:
+    technician_id: str
+    score: float
+    base: float
+    features: dict[str, float]
+    factors: dict[str, float]
+    distance_m: float
+    eta_s: float | None
+    traffic_subsidy: bool
+    rating_estimate: float
+    reasons: tuple[str, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "technician_id": self.technician_id,
+            "score": round(self.score, 6),
+            "base": round(self.base, 6),
+            "features": {k: round(v, 6) for k, v in self.features.items()},
+            "factors": dict(self.factors),
+            "distance_m": round(self.distance_m, 1),
+            "eta_s": None if self.eta_s is None else round(self.eta_s, 1),
+            "traffic_subsidy": self.traffic_subsidy,
+            "rating_estimate": round(self.rating_estimate, 3),
+            "reasons": list(self.reasons),
+        }
+
+
+def recency_weighted_rating(
+    ratings: Iterable[Rating],
+    *,
+    now: datetime,
+    policy: ScoringPolicy = DEFAULT_SCORING,
+    total_avg: float | None = None,
+    total_count: int = 0,
+) -> float:
+    """Mean stars with exponential decay by age, shrunk toward the prior mean.
+
+    ``total_avg``/``total_count`` are the all-time figures: ratings counted there but not
+    passed individually (older than what was loaded) join with the weight of a rating
+    ``undated_rating_age_days`` old, at the mean that makes the totals add up.
+    """
+    num = policy.rating_prior_mean * policy.rating_prior_weight
+    den = policy.rating_prior_weight
+    half_life_s = policy.rating_half_life_days * 86_400.0
+    n = 0
+    stars_sum = 0.0
+    for r in ratings:
+        age = max(0.0, (now - r.at).total_seconds())
+        w = 0.5 ** (age / half_life_s)
+        num += w * r.stars
+        den += w
+        n += 1
+        stars_sum += r.stars
+    if total_avg is not None and total_count > n:
+        rest = total_count - n
+        rest_mean = min(5.0, max(1.0, (total_avg * total_count - stars_sum) / rest))
+        w = 0.5 ** (policy.undated_rating_age_days / policy.rating_half_life_days)
+        num += rest * w * rest_mean
+        den += rest * w
+    if den == 0:
+        return policy.rating_prior_mean
+    return num / den
+
+
+def score_candidate(
+    tech: TechnicianFacts,
+    *,
+    distance_m: float,
+    eta_s: float | None,
+    now: datetime,
+    weights: DispatchWeights = DEFAULT_WEIGHTS,
+    policy: ScoringPolicy = DEFAULT_SCORING,
+) -> CandidateScore:
+    if distance_m < 0:
+        raise ValueError("distance_m must be non-negative")
+    st = tech.stats
+    if policy.proximity_basis == "eta" and eta_s is not None:
+        proximity = policy.eta_scale_s / (policy.eta_scale_s + max(0.0, eta_s))
+    else:
+        proximity = policy.distance_scale_m / (policy.distance_scale_m + distance_m)
+    stars = recency_weighted_rating(
+        st.ratings, now=now, policy=policy, total_avg=st.rating_avg, total_count=st.rating_count
+    )
+    rating = (stars - 1.0) / 4.0
+    level = policy.level_values[st.level]
+    jobs_term = 1.0 / (1.0 + st.jobs_today / policy.fairness_jobs_scale)
+    earn_term = 1.0 / (1.0 + st.earnings_today_fen / policy.fairness_earnings_scale_fen)
+    fairness = 0.5 * (jobs_term + earn_term)
+    offers = st.offers_received + policy.acceptance_prior_weight
+    if offers > 0:
+        prior_accepts = policy.acceptance_prior_rate * policy.acceptance_prior_weight
+        acceptance = (st.offers_accepted + prior_accepts) / offers
+    else:
+        acceptance = policy.acceptance_prior_rate
+
+    features = {
+        "proximity": proximity,
+        "rating": rating,
+        "level": level,
+        "fairness": fairness,
+        "acceptance": acceptance,
+    }
+    w = weights.normalized()
+    base = sum(w[name] * features[name] for name in FEATURES)
+
+    factors: dict[str, float] = {}
+    reasons: list[str] = []
+    if (
+        distance_m <= policy.nearby_idle_radius_m
+        and tech.is_idle
+        and policy.nearby_idle_boost != 1.0
+    ):
+        factors["nearby_idle"] = policy.nearby_idle_boost
+        reasons.append(
+            f"idle and within {policy.nearby_idle_radius_m / 1000:g} km: "
+            f"x{policy.nearby_idle_boost:g}"
+        )
+    if (
+        st.good_rate_30d is not None
+        and st.reviews_30d >= policy.good_rate_min_reviews
+        and st.good_rate_30d < policy.good_rate_threshold
+    ):
+        factors["low_good_rate"] = policy.good_rate_factor
+        reasons.append(
+            f"30-day good rate {st.good_rate_30d:.0%} < {policy.good_rate_threshold:.0%}: "
+            f"x{policy.good_rate_factor:g}"
+        )
+    if (
+        st.complaint_rate is not None
+        and st.orders_for_complaint_rate >= policy.complaint_min_orders
+        and st.complaint_rate > policy.complaint_rate_threshold
+    ):
+        factors["high_complaint_rate"] = policy.complaint_factor
+        reasons.append(
+            f"complaint rate {st.complaint_rate:.1%} > {policy.complaint_rate_threshold:.0%}: "
+            f"x{policy.complaint_factor:g}"
+        )
+    score = base
+    for f in factors.values():
+        score *= f
+    subsidy = distance_m > policy.traffic_subsidy_over_m
+    if subsidy:
+        reasons.append(f"over {policy.traffic_subsidy_over_m / 1000:g} km: traffic subsidy applies")
+    return CandidateScore(
+        technician_id=tech.id,
+        score=score,
+        base=base,
+        features=features,
+        factors=factors,
+        distance_m=distance_m,
+        eta_s=eta_s,
+        traffic_subsidy=subsidy,
+        rating_estimate=stars,
+        reasons=tuple(reasons),
+    )
+
+
+def rank(
+    candidates: Iterable[tuple[TechnicianFacts, float, float | None]],
+    *,
+    now: datetime,
+    weights: DispatchWeights = DEFAULT_WEIGHTS,
+    policy: ScoringPolicy = DEFAULT_SCORING,
+) -> list[CandidateScore]:
+    """Score (technician, distance_m, eta_s) triples; best first, ties to the nearer, then id."""
+    scored = [
+        score_candidate(tech, distance_m=d, eta_s=eta, now=now, weights=weights, policy=policy)
+        for tech, d, eta in candidates
+    ]
+    scored.sort(key=lambda c: (-c.score, c.distance_m, c.technician_id))
+    return scored

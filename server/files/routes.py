@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
+
+from server.auth.dependencies import CurrentUser
+from server.core.deps import ClockDep, SessionDep, SettingsDep
+from server.core.errors import NotFound, PayloadTooLarge
+from server.files import service
+from server.files.models import FileRead
+
+router = APIRouter(prefix="/files", tags=["files"])
+
+
+@router.post("", response_model=FileRead, status_code=201)
+async def upload(
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    file: UploadFile = File(...),
+    kind: str = Form("photo"),
+    order_id: str | None = Form(None),
+) -> FileRead:
+    data = await file.read(settings.upload_max_bytes + 1)
+    if len(data) > settings.upload_max_bytes:
+        raise PayloadTooLarge("file too large", code="file_too_large", details={"max_bytes": settings.upload_max_bytes})
+
+    def store() -> FileRead:
+        if order_id:
+            from server.orders import service as orders_service
+
+            if not orders_service.is_participant(session=session, order_id=order_id, user=user):
+                raise NotFound("order not found", code="order_not_found")
+        row = service.store(
+            session=session, files_dir=settings.files_dir, owner=user, kind=kind, data=data,
+            max_bytes=settings.upload_max_bytes, clock=clock, order_id=order_id,
+        )
+        session.commit()
+        return service.to_read(row)
+
+    # Database work off the event loop: a blocking SQLite lock wait here would stall
+    # every other request (and whoever holds the lock, if it needs the loop to finish).
+    return await run_in_threadpool(store)
+
+
+@router.get("/{file_id}")
+def download(file_id: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> FileResponse:
+    row = service.get(session=session, file_id=file_id)
+    if not service.can_read(session=session, row=row, user=user):
+        raise NotFound("no such file", code="file_not_found")  # existence must not leak
+    return FileResponse(settings.files_dir / row.storage_path, media_type=row.content_type)

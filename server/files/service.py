@@ -1,0 +1,109 @@
+"""Photo, certificate and document storage on disk under the data folder.
+
+The type is decided by the file's own bytes (magic numbers), not by what the client
+claims, and size is checked while reading so an oversized upload is never kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from sqlmodel import Session
+
+from server.auth.models import STAFF_ROLES, User
+from server.core.clock import Clock
+from server.core.errors import NotFound, PayloadTooLarge, UnsupportedMediaType, Unprocessable
+from server.core.ids import new_id
+from server.files.models import FileRead, StoredFile
+
+KINDS = {
+    "photo": {"image/jpeg", "image/png", "image/webp"},
+    "certificate": {"image/jpeg", "image/png", "image/webp", "application/pdf"},
+    "document": {"application/pdf"},
+}
+_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "application/pdf": "pdf"}
+
+
+def sniff_content_type(head: bytes) -> str | None:
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    return None
+
+
+def store(
+    *,
+    session: Session,
+    files_dir: Path,
+    owner: User,
+    kind: str,
+    data: bytes,
+    max_bytes: int,
+    clock: Clock,
+    order_id: str | None = None,
+) -> StoredFile:
+    """Validate and write a file; adds the row (the caller commits)."""
+    if kind not in KINDS:
+        raise Unprocessable("unknown file kind", code="file_kind_invalid", details={"allowed": sorted(KINDS)})
+    if len(data) > max_bytes:
+        raise PayloadTooLarge("file too large", code="file_too_large", details={"max_bytes": max_bytes})
+    if not data:
+        raise Unprocessable("empty file", code="file_empty")
+    content_type = sniff_content_type(data[:16])
+    if content_type is None or content_type not in KINDS[kind]:
+        raise UnsupportedMediaType(
+            "this file type is not accepted here",
+            code="file_type_not_allowed",
+            details={"allowed": sorted(KINDS[kind])},
+        )
+    file_id = new_id("fil")
+    digest = hashlib.sha256(data).hexdigest()
+    relative = Path(file_id[4:6]) / f"{file_id}.{_EXTENSIONS[content_type]}"
+    target = files_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    row = StoredFile(
+        id=file_id, owner_id=owner.id, kind=kind, content_type=content_type, size=len(data), sha256=digest,
+        storage_path=relative.as_posix(), order_id=order_id, created_at=clock.now(),
+    )
+    session.add(row)
+    return row
+
+
+def get(*, session: Session, file_id: str) -> StoredFile:
+    row = session.get(StoredFile, file_id)
+    if row is None:
+        raise NotFound("no such file", code="file_not_found")
+    return row
+
+
+def ensure_owned(*, session: Session, file_id: str, owner: User, kinds: set[str] | None = None) -> StoredFile:
+    """A client may only attach files it uploaded itself."""
+    row = session.get(StoredFile, file_id)
+    if row is None or row.owner_id != owner.id or (kinds and row.kind not in kinds):
+        raise Unprocessable("unknown file", code="file_not_found", details={"file_id": file_id})
+    return row
+
+
+def can_read(*, session: Session, row: StoredFile, user: User) -> bool:
+    if row.owner_id == user.id or user.role in STAFF_ROLES:
+        return True
+    if row.order_id:
+        from server.orders import service as orders_service
+
+        return orders_service.is_participant(session=session, order_id=row.order_id, user=user)
+    if row.kind == "certificate" or row.kind == "photo":
+        from server.technicians import service as technicians_service
+
+        return technicians_service.file_is_public(session=session, file_id=row.id)
+    return False
+
+
+def to_read(row: StoredFile) -> FileRead:
+    return FileRead(**row.model_dump(), url=f"/api/v1/files/{row.id}")

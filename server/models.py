@@ -1,0 +1,41 @@
+"""Every table, imported in one place so metadata (and Alembic) sees them all."""
+
+from server.auth.models import User  # noqa: F401
+from server.catalog.models import Category, CertificateType, Service, SkillType  # noqa: F401
+from server.core.idempotency import IdempotencyRecord  # noqa: F401
+from server.files.models import StoredFile  # noqa: F401
+from server.ops.models import Alert, AuditEntry, LoginGuard, Notification, RiskFlag, RulesVersion  # noqa: F401
+from server.orders.models import Order, OrderEvent, SopProgress  # noqa: F401
+from server.payments.models import (  # noqa: F401
+    Escrow,
+    Invoice,
+    JournalEntry,
+    JournalLine,
+    LedgerAccount,
+    Payment,
+    PayoutBatch,
+    PayoutLine,
+    Refund,
+    SandboxCharge,
+    WebhookEvent,
+    Withdrawal,
+)
+from server.pricing.models import (  # noqa: F401
+    CardUse,
+    ChangeItem,
+    ChangeRequest,
+    Coupon,
+    CouponCampaign,
+    CustomerSpend,
+    LoyaltyAccount,
+    PointsEntry,
+    Quote,
+    Referral,
+    ReferralCode,
+    ServiceCard,
+)
+from server.technicians.models import Certificate, TechnicianProfile, TimeOff  # noqa: F401
+from server.reviews.models import Appeal, Complaint, LevelRecord, Review  # noqa: F401
+from server.privacy.models import VirtualNumberBinding  # noqa: F401
+from server.realtime.models import ChatMessage, ContactAttempt, TechnicianLocation  # noqa: F401
+from server.dispatch.models import CustomerBlock, DispatchDecisionRecord, DispatchOffer  # noqa: F401

@@ -1,0 +1,97 @@
+"""Certificate expiry: the sweep that marks lapsed certificates and tells the technician.
+
+Eligibility already ignores a certificate past its date (dispatch reads
+``expires_on``); the sweep makes the state visible: status ``expired`` in the
+technician's list, a notification, and an audit entry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from server.core.clock import Clock
+from server.core.db import session_scope
+from server.ops import audit as audit_service
+from server.ops import notifications
+from server.technicians import service as technicians_service
+from server.technicians.models import Certificate, CertificateStatus
+
+log = logging.getLogger("doorstep.ops.certificates")
+SWEEP_SECONDS = 3600
+
+
+def expire_certificates(
+    *, session: Session, clock: Clock, timezone: str = "Asia/Shanghai", today: date | None = None
+) -> list[str]:
+    """Mark verified certificates whose date has passed as expired; commit; ids changed."""
+    today = today or technicians_service.local_today(clock.now(), timezone)
+    due = list(
+        session.exec(
+            select(Certificate).where(
+                Certificate.status == CertificateStatus.verified.value,
+                col(Certificate.expires_on).is_not(None),
+                Certificate.expires_on < today,
+            )
+        ).all()
+    )
+    for cert in due:
+        # conditional: a certificate re-reviewed meanwhile is left alone
+        result = session.execute(
+            update(Certificate)
+            .where(
+                col(Certificate.id) == cert.id,
+                col(Certificate.status) == CertificateStatus.verified.value,
+            )
+            .values(status=CertificateStatus.expired.value)
+        )
+        if not result.rowcount:
+            continue
+        notifications.notify(
+            session=session,
+            user_id=cert.technician_id,
+            kind="certificate.expired",
+            title="证书已过期 / Certificate expired",
+            body=f"{cert.type} expired on {cert.expires_on}; "
+            "upload a renewed one to keep taking these orders.",
+            data={"certificate_id": cert.id, "type": cert.type, "expires_on": str(cert.expires_on)},
+            clock=clock,
+        )
+        audit_service.record(
+            session=session,
+            actor=None,
+            action="certificate.expire",
+            target_type="certificate",
+            target_id=cert.id,
+            clock=clock,
+            details={
+                "technician_id": cert.technician_id,
+                "type": cert.type,
+                "expires_on": str(cert.expires_on),
+            },
+        )
+    session.commit()
+    return [c.id for c in due]
+
+
+def sweep_once(app) -> list[str]:  # noqa: ANN001
+    with session_scope(app.state.engine) as session:
+        return expire_certificates(
+            session=session, clock=app.state.clock, timezone=app.state.settings.timezone
+        )
+
+
+async def certificate_expiry_task(app) -> None:  # noqa: ANN001
+    """Background loop (``server.app._background_tasks``)."""
+    while True:
+        try:
+            expired = await asyncio.to_thread(sweep_once, app)
+            if expired:
+                log.info("certificates expired: %d", len(expired))
+        except Exception:  # keep sweeping; the next round retries
+            log.exception("certificate sweep failed")
+        await asyncio.sleep(SWEEP_SECONDS)

@@ -1,0 +1,104 @@
+"""Operator commands: ``doorstep audit verify``, ``doorstep privacy rotate-keys|sweep``,
+``doorstep report``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import typer
+
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+privacy_app = typer.Typer(help="Encryption keys and retention.", no_args_is_help=True)
+
+
+def _engine():  # noqa: ANN202
+    from server.core.db import make_engine
+    from server.core.settings import get_settings
+
+    return make_engine(get_settings().effective_database_url)
+
+
+def _cipher():  # noqa: ANN202
+    from server.core.settings import get_settings
+    from server.privacy.crypto import FieldCipher
+
+    settings = get_settings()
+    return FieldCipher.from_settings(settings.encryption_keys, settings.secret_key)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    expect_head: str = typer.Option("", help="a head hash kept from an earlier run"),
+) -> None:
+    """Re-hash the whole chain; exit 1 at the first entry that does not fit."""
+    from server.core.db import session_scope
+    from server.ops import audit as audit_service
+
+    with session_scope(_engine()) as session:
+        result = audit_service.verify(session=session, expect_head=expect_head or None)
+    if result.ok:
+        typer.echo(f"audit log intact: {result.checked} entries; head {result.head}")
+        return
+    typer.echo(
+        f"AUDIT LOG TAMPERED at seq {result.first_bad_seq}: {result.reason} "
+        f"({result.checked} entries verified before it)",
+        err=True,
+    )
+    raise typer.Exit(1)
+
+
+@privacy_app.command("rotate-keys")
+def rotate_keys() -> None:
+    """Re-encrypt every encrypted column under the first key of DOORSTEP_ENCRYPTION_KEYS."""
+    from server.privacy import service as privacy_service
+
+    cipher = _cipher()
+    counts = privacy_service.rotate_keys(engine=_engine(), cipher=cipher)
+    for column, n in counts.items():
+        typer.echo(f"{column}: {n} re-encrypted")
+    typer.echo(f"done; every value is now under key {cipher.primary_key_id}")
+
+
+@privacy_app.command("sweep")
+def privacy_sweep() -> None:
+    """Unbind expired virtual numbers and apply retention now."""
+    from server.core.clock import SystemClock
+    from server.core.db import session_scope
+    from server.privacy import service as privacy_service
+
+    clock = SystemClock()
+    with session_scope(_engine()) as session:
+        unbound = privacy_service.unbind_expired(session=session, clock=clock)
+        purged = privacy_service.purge_expired(session=session, clock=clock)
+    typer.echo(f"unbound {len(unbound)} virtual numbers; purged {purged}")
+
+
+def report(
+    out: Path = typer.Option(
+        Path("report"), help="folder for report.html, the PNG charts and summary.json"
+    ),
+    days: int = typer.Option(7, min=1, max=366, help="window length ending now (or --to)"),
+    to: str = typer.Option("", help="window end, ISO 8601 (default: now)"),
+) -> None:
+    """Render the operations dashboards into an HTML report with PNG charts."""
+    from datetime import UTC, timedelta
+
+    from server.core.clock import as_utc
+    from server.core.db import session_scope
+    from server.ops import dashboard
+    from server.ops.report import render
+
+    until = as_utc(datetime.fromisoformat(to)) if to else datetime.now(UTC)
+    with session_scope(_engine()) as session:
+        summary = dashboard.summary(
+            session=session, since=until - timedelta(days=days), until=until
+        )
+    path = render(summary, out)
+    typer.echo(f"report written to {path}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(audit_app, name="audit")
+    app.add_typer(privacy_app, name="privacy")
+    app.command("report")(report)

@@ -1,0 +1,203 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic import Field as PField
+from sqlmodel import Field, SQLModel
+
+from server.core.jsontypes import json_column
+
+
+class RulesVersion(SQLModel, table=True):
+    """Every change to the business rules is a new row: who, when, old and new."""
+
+    __tablename__ = "rules_version"
+
+    version: int = Field(primary_key=True)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    changed_by: str | None = Field(default=None, max_length=40)
+    changed_at: datetime
+    note: str = ""
+
+
+class RulesRead(BaseModel):
+    version: int
+    rules: dict[str, Any]
+    changed_by: str | None
+    changed_at: datetime | None
+    note: str = ""
+
+
+class RulesUpdate(BaseModel):
+    rules: dict[str, Any]
+    expected_version: int | None = None
+    note: str = ""
+
+
+class AuditEntry(SQLModel, table=True):
+    """One append-only audit record; ``hash`` chains it to the entry before (see auditchain)."""
+
+    __tablename__ = "audit_log"
+
+    seq: int = Field(primary_key=True)  # 1, 2, 3 ... assigned under a lock, no gaps
+    id: str = Field(unique=True, max_length=40)
+    at: datetime = Field(index=True)
+    actor_id: str | None = Field(default=None, index=True, max_length=40)
+    actor_role: str | None = Field(default=None, max_length=20)
+    action: str = Field(index=True, max_length=60)
+    target_type: str = Field(default="", max_length=40)
+    target_id: str | None = Field(default=None, index=True, max_length=60)
+    ip: str | None = Field(default=None, max_length=64)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class AuditRead(BaseModel):
+    seq: int
+    id: str
+    at: datetime
+    actor_id: str | None
+    actor_role: str | None
+    action: str
+    target_type: str
+    target_id: str | None
+    ip: str | None
+    details: dict[str, Any]
+    hash: str
+
+
+class Notification(SQLModel, table=True):
+    """A message to one user (certificate expired, complaint resolved, appeal decided...)."""
+
+    __tablename__ = "notification"
+
+    id: str = Field(primary_key=True, max_length=40)
+    user_id: str = Field(foreign_key="app_user.id", index=True, max_length=40)
+    kind: str = Field(max_length=40)
+    title: str = Field(max_length=120)
+    body: str = ""
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    created_at: datetime = Field(index=True)
+    read_at: datetime | None = None
+
+
+class NotificationRead(BaseModel):
+    id: str
+    kind: str
+    title: str
+    body: str
+    data: dict[str, Any]
+    created_at: datetime
+    read_at: datetime | None
+
+
+class Alert(SQLModel, table=True):
+    """An SOS (or another alert an operator must handle)."""
+
+    __tablename__ = "ops_alert"
+
+    id: str = Field(primary_key=True, max_length=40)
+    kind: str = Field(default="sos", max_length=20)
+    user_id: str = Field(foreign_key="app_user.id", index=True, max_length=40)
+    user_role: str = Field(max_length=20)
+    order_id: str | None = Field(default=None, index=True, max_length=40)
+    lat: float
+    lng: float
+    status: str = Field(default="open", index=True, max_length=20)  # open | acknowledged | closed
+    note: str = ""
+    created_at: datetime = Field(index=True)
+    handled_by: str | None = Field(default=None, max_length=40)
+    handled_at: datetime | None = None
+
+
+class SosIn(BaseModel):
+    lat: float = PField(ge=-90, le=90)
+    lng: float = PField(ge=-180, le=180)
+    order_id: str | None = PField(default=None, max_length=64)
+    note: str = PField(default="", max_length=300)
+
+
+class AlertRead(BaseModel):
+    id: str
+    kind: str
+    user_id: str
+    user_role: str
+    order_id: str | None
+    lat: float
+    lng: float
+    status: str
+    note: str
+    created_at: datetime
+    handled_by: str | None
+    handled_at: datetime | None
+
+
+class AlertHandleIn(BaseModel):
+    status: str = PField(pattern="^(acknowledged|closed)$")
+    note: str = PField(default="", max_length=500)
+
+
+class LoginGuard(SQLModel, table=True):
+    """Failed sign-ins per account (by phone blind index): N failures lock it M minutes."""
+
+    __tablename__ = "login_guard"
+
+    phone_index: str = Field(primary_key=True, max_length=64)
+    failures: int = 0
+    window_start: datetime | None = None
+    locked_until: datetime | None = None
+
+
+class RiskFlag(SQLModel, table=True):
+    """An account or technician put up for human review by a risk rule."""
+
+    __tablename__ = "risk_flag"
+
+    id: str = Field(primary_key=True, max_length=40)
+    subject_id: str = Field(index=True, max_length=40)
+    kind: str = Field(index=True, max_length=40)  # cancel_burst | complaint_rate | login_lockout
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    status: str = Field(default="open", index=True, max_length=20)  # open | reviewed
+    created_at: datetime
+    reviewed_by: str | None = Field(default=None, max_length=40)
+    reviewed_at: datetime | None = None
+
+
+class RiskFlagRead(BaseModel):
+    id: str
+    subject_id: str
+    kind: str
+    details: dict[str, Any]
+    status: str
+    created_at: datetime
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+
+
+class RiskReviewIn(BaseModel):
+    note: str = PField(default="", max_length=500)
+
+
+class RulesHistoryItem(BaseModel):
+    version: int
+    changed_by: str | None
+    changed_at: datetime
+    note: str
+    changes: list[dict[str, Any]]  # [{path, old, new}]
+
+
+class OrderMonitorRead(BaseModel):
+    id: str
+    status: str
+    customer_id: str
+    technician_id: str | None
+    service_id: str
+    district: str
+    scheduled_start: datetime
+    scheduled_end: datetime
+    total: int
+    created_at: datetime
+    anomalies: list[str]

@@ -1,0 +1,280 @@
+"""Order monitoring for operators: filtered lists, anomalies, SOS alerts.
+
+This is a read model over the orders domain's tables (bulk reads for a console
+page); every write still goes through ``server.orders.service``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from sqlmodel import Session, col, func, select
+
+from server.auth.models import Role, User
+from server.core.clock import Clock, as_utc
+from server.core.errors import NotFound, Unprocessable
+from server.core.ids import new_id
+from server.ops import anomalies
+from server.ops import audit as audit_service
+from server.ops import service as ops_service
+from server.ops.models import Alert, AlertRead, OrderMonitorRead, SosIn
+from server.ops.ops_rules import MonitorRules
+from server.orders import service as orders_service
+from server.orders.models import Order, OrderEvent
+
+ACTIVE = (
+    "PENDING_DISPATCH",
+    "OFFERED",
+    "ACCEPTED",
+    "EN_ROUTE",
+    "ARRIVED",
+    "IN_SERVICE",
+    "AWAITING_CONFIRMATION",
+)
+_EVENT_FACTS = {"order.paid": "paid_at", "order.departed": "departed_at"}
+
+
+def facts_for(session: Session, orders: list[Order]) -> dict[str, anomalies.OrderFacts]:
+    ids = [o.id for o in orders]
+    firsts: dict[str, dict[str, datetime]] = defaultdict(dict)
+    timeouts: dict[str, int] = defaultdict(int)
+    sos: dict[str, int] = defaultdict(int)
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        rows = session.exec(
+            select(
+                OrderEvent.order_id, OrderEvent.type, func.min(OrderEvent.received_at), func.count()
+            )
+            .where(col(OrderEvent.order_id).in_(chunk))
+            .where(col(OrderEvent.type).in_([*_EVENT_FACTS, "order.offer_timed_out"]))
+            .group_by(OrderEvent.order_id, OrderEvent.type)
+        ).all()
+        for order_id, type_, first, count in rows:
+            if type_ == "order.offer_timed_out":
+                timeouts[order_id] = count
+            else:
+                firsts[order_id][_EVENT_FACTS[type_]] = as_utc(first)
+        for order_id, count in session.exec(
+            select(Alert.order_id, func.count())
+            .where(col(Alert.order_id).in_(chunk))
+            .where(col(Alert.status) != "closed")
+            .group_by(Alert.order_id)
+        ).all():
+            sos[order_id] = count
+    out = {}
+    for o in orders:
+
+        def t(value: datetime | None) -> datetime | None:
+            return as_utc(value) if value else None
+
+        out[o.id] = anomalies.OrderFacts(
+            status=o.status,
+            scheduled_start=as_utc(o.scheduled_start),
+            scheduled_end=as_utc(o.scheduled_end),
+            created_at=as_utc(o.created_at),
+            paid_at=firsts[o.id].get("paid_at"),
+            accepted_at=t(o.accepted_at),
+            departed_at=firsts[o.id].get("departed_at"),
+            arrived_at=t(o.arrived_at),
+            started_at=t(o.started_at),
+            finished_at=t(o.finished_at),
+            offer_timeouts=timeouts[o.id],
+            open_sos=sos[o.id],
+        )
+    return out
+
+
+def _codes(
+    order: Order, facts: anomalies.OrderFacts, now: datetime, rules: MonitorRules
+) -> list[str]:
+    codes = anomalies.detect(facts, now, rules)
+    if order.anomaly and order.anomaly not in codes and order.status in ACTIVE:
+        codes.append(order.anomaly)  # set by dispatch (e.g. no candidate)
+    return codes
+
+
+def _read(order: Order, codes: list[str]) -> OrderMonitorRead:
+    return OrderMonitorRead(
+        id=order.id,
+        status=order.status,
+        customer_id=order.customer_id,
+        technician_id=order.technician_id,
+        service_id=order.service_id,
+        district=order.district,
+        scheduled_start=as_utc(order.scheduled_start),
+        scheduled_end=as_utc(order.scheduled_end),
+        total=order.total,
+        created_at=as_utc(order.created_at),
+        anomalies=codes,
+    )
+
+
+def list_orders(
+    *,
+    session: Session,
+    clock: Clock,
+    status: list[str] | None = None,
+    district: str | None = None,
+    technician_id: str | None = None,
+    customer_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    anomaly: str | None = None,
+    limit: int = 100,
+) -> list[OrderMonitorRead]:
+    if anomaly and anomaly not in anomalies.CODES and anomaly != "any":
+        raise Unprocessable(
+            "unknown anomaly code",
+            code="anomaly_unknown",
+            details={"known": [*anomalies.CODES, "any"]},
+        )
+    query = select(Order)
+    if status:
+        query = query.where(col(Order.status).in_(status))
+    elif anomaly:
+        query = query.where(col(Order.status).in_(ACTIVE))
+    if district:
+        query = query.where(Order.district == district)
+    if technician_id:
+        query = query.where(Order.technician_id == technician_id)
+    if customer_id:
+        query = query.where(Order.customer_id == customer_id)
+    if since:
+        query = query.where(Order.created_at >= since)
+    if until:
+        query = query.where(Order.created_at < until)
+    limit = max(1, limit)
+    query = query.order_by(col(Order.created_at).desc())
+    orders = list(session.exec(query if anomaly else query.limit(limit)).all())
+    facts = facts_for(session, orders)
+    now = clock.now()
+    rules = ops_service.current_rules(session=session).ops.monitor
+    out = []
+    for order in orders:
+        codes = _codes(order, facts[order.id], now, rules)
+        if anomaly and not (codes if anomaly == "any" else anomaly in codes):
+            continue
+        out.append(_read(order, codes))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def current_anomalies(*, session: Session, clock: Clock) -> dict:
+    """Counts over every active order, the 500 most recent anomalous ones, open alerts (SOS)."""
+    orders = list_orders(session=session, clock=clock, anomaly="any", limit=100_000)
+    counts: dict[str, int] = defaultdict(int)
+    for o in orders:
+        for code in o.anomalies:
+            counts[code] += 1
+    total = len(orders)
+    orders = orders[:500]
+    alerts = session.exec(
+        select(Alert).where(col(Alert.status) != "closed").order_by(col(Alert.created_at).desc())
+    ).all()
+    return {
+        "as_of": clock.now(),
+        "counts": dict(counts),
+        "anomalous_orders": total,
+        "orders": [o.model_dump(mode="json") for o in orders],
+        "alerts": [alert_read(a).model_dump(mode="json") for a in alerts],
+    }
+
+
+def alert_read(alert: Alert) -> AlertRead:
+    return AlertRead(
+        id=alert.id,
+        kind=alert.kind,
+        user_id=alert.user_id,
+        user_role=alert.user_role,
+        order_id=alert.order_id,
+        lat=alert.lat,
+        lng=alert.lng,
+        status=alert.status,
+        note=alert.note,
+        created_at=as_utc(alert.created_at),
+        handled_by=alert.handled_by,
+        handled_at=as_utc(alert.handled_at) if alert.handled_at else None,
+    )
+
+
+def raise_sos(
+    *, session: Session, user: User, body: SosIn, clock: Clock, ip: str | None
+) -> AlertRead:
+    """A customer or technician presses SOS: an alert operators see at once."""
+    if user.role not in (Role.customer.value, Role.technician.value):
+        raise Unprocessable("SOS is for customers and technicians", code="sos_role")
+    if body.order_id:
+        # only on one's own order; others' orders look missing
+        order = orders_service.get_for(session=session, order_id=body.order_id, user=user)
+        if not orders_service.is_participant(session=session, order_id=order.id, user=user):
+            raise NotFound(
+                "order not found", code="order_not_found", details={"order_id": body.order_id}
+            )
+    alert = Alert(
+        id=new_id("sos"),
+        user_id=user.id,
+        user_role=user.role,
+        order_id=body.order_id,
+        lat=body.lat,
+        lng=body.lng,
+        note=body.note,
+        created_at=clock.now(),
+    )
+    session.add(alert)
+    audit_service.record(
+        session=session,
+        actor=user,
+        action="sos.raise",
+        target_type="alert",
+        target_id=alert.id,
+        ip=ip,
+        clock=clock,
+        details={"order_id": body.order_id},
+    )
+    session.commit()
+    return alert_read(alert)
+
+
+def list_alerts(
+    *, session: Session, status: str | None = None, limit: int = 100
+) -> list[AlertRead]:
+    query = select(Alert)
+    if status:
+        query = query.where(Alert.status == status)
+    rows = session.exec(
+        query.order_by(col(Alert.created_at).desc()).limit(max(1, min(limit, 500)))
+    ).all()
+    return [alert_read(a) for a in rows]
+
+
+def handle_alert(
+    *,
+    session: Session,
+    user: User,
+    alert_id: str,
+    status: str,
+    note: str,
+    clock: Clock,
+    ip: str | None,
+) -> AlertRead:
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise NotFound("alert not found", code="alert_not_found")
+    old = alert.status
+    alert.status, alert.handled_by, alert.handled_at = status, user.id, clock.now()
+    if note:
+        alert.note = (alert.note + "\n" if alert.note else "") + note
+    session.add(alert)
+    audit_service.record(
+        session=session,
+        actor=user,
+        action="sos.handle",
+        target_type="alert",
+        target_id=alert.id,
+        ip=ip,
+        clock=clock,
+        details={"old": old, "new": status},
+    )
+    session.commit()
+    return alert_read(alert)

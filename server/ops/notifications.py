@@ -1,0 +1,82 @@
+"""In-app notifications to one user (the push channel is the realtime domain's)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from server.auth.models import User
+from server.core.clock import Clock, as_utc
+from server.core.errors import NotFound
+from server.core.ids import new_id
+from server.ops.models import Notification, NotificationRead
+
+
+def notify(
+    *,
+    session: Session,
+    user_id: str,
+    kind: str,
+    title: str,
+    clock: Clock,
+    body: str = "",
+    data: dict[str, Any] | None = None,
+) -> Notification:
+    """Add a notification in the caller's transaction (no commit)."""
+    note = Notification(
+        id=new_id("ntf"),
+        user_id=user_id,
+        kind=kind,
+        title=title,
+        body=body,
+        data=data or {},
+        created_at=clock.now(),
+    )
+    session.add(note)
+    return note
+
+
+def to_read(note: Notification) -> NotificationRead:
+    return NotificationRead(
+        id=note.id,
+        kind=note.kind,
+        title=note.title,
+        body=note.body,
+        data=note.data,
+        created_at=as_utc(note.created_at),
+        read_at=as_utc(note.read_at) if note.read_at else None,
+    )
+
+
+def list_for(
+    *, session: Session, user: User, unread_only: bool = False, limit: int = 50
+) -> list[NotificationRead]:
+    query = select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        query = query.where(col(Notification.read_at).is_(None))
+    rows = session.exec(
+        query.order_by(col(Notification.created_at).desc()).limit(max(1, min(limit, 200)))
+    ).all()
+    return [to_read(r) for r in rows]
+
+
+def mark_read(
+    *, session: Session, user: User, notification_id: str, clock: Clock
+) -> NotificationRead:
+    note = session.get(Notification, notification_id)
+    if note is None or note.user_id != user.id:
+        raise NotFound("notification not found", code="notification_not_found")
+    if note.read_at is None:
+        note.read_at = clock.now()
+        session.add(note)
+        session.commit()
+    return to_read(note)
+
+
+def purge_older_than(*, session: Session, days: int, clock: Clock) -> int:
+    cutoff = clock.now() - timedelta(days=days)
+    result = session.execute(delete(Notification).where(col(Notification.created_at) < cutoff))
+    return int(result.rowcount or 0)

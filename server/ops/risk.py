@@ -1,0 +1,218 @@
+"""Risk rules (seed 002 §五 反欺诈与风控): flags for human review, login lockout.
+
+- many orders then cancels from one account in a short time → a ``cancel_burst`` flag
+- a technician's complaint rate over the limit → ``complaint_rate`` flag (and the rate
+  in the profile, which dispatch reads to give fewer orders)
+- N failed sign-ins → the account is locked for M minutes (audited)
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from server.auth.models import User
+from server.core.clock import Clock, FrozenClock, as_utc
+from server.core.errors import Conflict, NotFound, TooManyRequests
+from server.core.ids import new_id
+from server.ops import audit as audit_service
+from server.ops import service as ops_service
+from server.ops.models import LoginGuard, RiskFlag, RiskFlagRead
+from server.orders import signals
+from server.orders.models import Order
+
+
+def flag(
+    *, session: Session, subject_id: str, kind: str, clock: Clock, details: dict[str, Any]
+) -> RiskFlag | None:
+    """Open a flag unless one of this kind is already open for the subject (no commit)."""
+    existing = session.exec(
+        select(RiskFlag).where(
+            RiskFlag.subject_id == subject_id, RiskFlag.kind == kind, RiskFlag.status == "open"
+        )
+    ).first()
+    if existing is not None:
+        existing.details = {**existing.details, **details}
+        session.add(existing)
+        return None
+    row = RiskFlag(
+        id=new_id("rsk"), subject_id=subject_id, kind=kind, details=details, created_at=clock.now()
+    )
+    session.add(row)
+    audit_service.record(
+        session=session,
+        actor=None,
+        action=f"risk.flag.{kind}",
+        target_type="user",
+        target_id=subject_id,
+        clock=clock,
+        details=details,
+    )
+    return row
+
+
+def flag_read(row: RiskFlag) -> RiskFlagRead:
+    return RiskFlagRead(
+        id=row.id,
+        subject_id=row.subject_id,
+        kind=row.kind,
+        details=row.details,
+        status=row.status,
+        created_at=as_utc(row.created_at),
+        reviewed_by=row.reviewed_by,
+        reviewed_at=as_utc(row.reviewed_at) if row.reviewed_at else None,
+    )
+
+
+def list_flags(
+    *, session: Session, status: str | None = "open", kind: str | None = None
+) -> list[RiskFlagRead]:
+    query = select(RiskFlag)
+    if status:
+        query = query.where(RiskFlag.status == status)
+    if kind:
+        query = query.where(RiskFlag.kind == kind)
+    return [
+        flag_read(r)
+        for r in session.exec(query.order_by(col(RiskFlag.created_at).desc()).limit(200)).all()
+    ]
+
+
+def review_flag(
+    *, session: Session, user: User, flag_id: str, note: str, clock: Clock, ip: str | None
+) -> RiskFlagRead:
+    row = session.get(RiskFlag, flag_id)
+    if row is None:
+        raise NotFound("risk flag not found", code="risk_flag_not_found")
+    if row.status != "open":
+        raise Conflict("already reviewed", code="risk_flag_reviewed")
+    row.status, row.reviewed_by, row.reviewed_at = "reviewed", user.id, clock.now()
+    session.add(row)
+    audit_service.record(
+        session=session,
+        actor=user,
+        action="risk.review",
+        target_type="risk_flag",
+        target_id=row.id,
+        ip=ip,
+        clock=clock,
+        details={"kind": row.kind, "subject_id": row.subject_id, "note": note},
+    )
+    session.commit()
+    return flag_read(row)
+
+
+# --- cancel bursts --------------------------------------------------------------------------
+
+
+@signals.on_transition
+def _watch_cancels(session: Session, moved: signals.Moved) -> None:
+    """In the cancel's own transaction: count the customer's recent cancels."""
+    if moved.action != "cancel" or moved.actor_role != "customer":
+        return
+    rules = ops_service.current_rules(session=session).ops.risk
+    order = moved.order
+    now = as_utc(order.cancelled_at or order.updated_at)
+    since = now - timedelta(minutes=rules.cancel_burst_window_minutes)
+    count = session.exec(
+        select(func.count())
+        .select_from(Order)
+        .where(
+            Order.customer_id == order.customer_id,
+            Order.status == "CANCELLED",
+            Order.cancelled_at >= since,
+        )
+    ).one()
+    if count >= rules.cancel_burst_count:
+        flag(
+            session=session,
+            subject_id=order.customer_id,
+            kind="cancel_burst",
+            clock=FrozenClock(now),
+            details={
+                "cancels": count,
+                "window_minutes": rules.cancel_burst_window_minutes,
+                "last_order_id": order.id,
+            },
+        )
+
+
+# --- login lockout -----------------------------------------------------------------------------
+
+
+def ensure_not_locked(*, session: Session, phone_index: str, clock: Clock) -> None:
+    guard = session.get(LoginGuard, phone_index)
+    if guard and guard.locked_until and as_utc(guard.locked_until) > clock.now():
+        retry = int((as_utc(guard.locked_until) - clock.now()).total_seconds()) + 1
+        raise TooManyRequests(
+            "too many failed sign-ins; the account is locked for a while",
+            code="account_locked",
+            details={"retry_after_seconds": retry},
+        )
+
+
+def login_failed(
+    *, session: Session, phone_index: str, user_id: str | None, clock: Clock, ip: str | None
+) -> bool:
+    """Count a failure (own commit); True when this failure locked the account.
+    The row is locked while counting (PostgreSQL); two first failures racing to create
+    it are retried once."""
+    try:
+        return _count_failure(
+            session=session, phone_index=phone_index, user_id=user_id, clock=clock, ip=ip
+        )
+    except IntegrityError:
+        session.rollback()
+        return _count_failure(
+            session=session, phone_index=phone_index, user_id=user_id, clock=clock, ip=ip
+        )
+
+
+def _count_failure(
+    *, session: Session, phone_index: str, user_id: str | None, clock: Clock, ip: str | None
+) -> bool:
+    rules = ops_service.current_rules(session=session).ops.risk
+    now = clock.now()
+    guard = session.get(LoginGuard, phone_index, with_for_update=True) or LoginGuard(
+        phone_index=phone_index
+    )
+    window = timedelta(minutes=rules.login_failure_window_minutes)
+    if guard.window_start is None or now - as_utc(guard.window_start) > window:
+        guard.window_start, guard.failures = now, 0
+    guard.failures += 1
+    locked = guard.failures >= rules.login_max_failures
+    if locked:
+        guard.locked_until = now + timedelta(minutes=rules.login_lock_minutes)
+        guard.failures, guard.window_start = 0, None
+        if user_id:
+            audit_service.record(
+                session=session,
+                actor=None,
+                action="auth.lockout",
+                target_type="user",
+                target_id=user_id,
+                ip=ip,
+                clock=clock,
+                details={"minutes": rules.login_lock_minutes, "failures": rules.login_max_failures},
+            )
+            flag(
+                session=session,
+                subject_id=user_id,
+                kind="login_lockout",
+                clock=clock,
+                details={"locked_until": guard.locked_until.isoformat()},
+            )
+    session.add(guard)
+    session.commit()
+    return locked
+
+
+def login_succeeded(*, session: Session, phone_index: str) -> None:
+    guard = session.get(LoginGuard, phone_index)
+    if guard is not None and guard.failures:
+        guard.failures, guard.window_start = 0, None
+        session.add(guard)
+        session.commit()

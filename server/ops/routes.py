@@ -1,0 +1,328 @@
+"""The operators' console: settings, audit, monitoring, complaints, appeals, risk, dashboards.
+
+Role design (checked by tests/api/ops/test_authorization_matrix.py):
+- settings: read by staff, changed by operators/admins; audit log: admins only
+- monitoring (orders, anomalies, alerts, risk flags): staff (operator, support, admin)
+- complaints and appeals: support, operator, admin
+- level review, risk decisions, sweeps: operator, admin
+- dashboards: operator, finance, admin
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from server.auth.dependencies import (
+    AdminUser,
+    CurrentUser,
+    OperatorUser,
+    StaffUser,
+    require_roles,
+)
+from server.auth.models import Role, User
+from server.core.deps import ClockDep, SessionDep, SettingsDep, client_ip
+from server.ops import audit as audit_service
+from server.ops import certificates, dashboard, monitoring, notifications, risk, service
+from server.ops.models import (
+    AlertHandleIn,
+    AlertRead,
+    AuditRead,
+    NotificationRead,
+    OrderMonitorRead,
+    RiskFlagRead,
+    RiskReviewIn,
+    RulesHistoryItem,
+    RulesRead,
+    RulesUpdate,
+    SosIn,
+)
+
+router = APIRouter(prefix="/ops", tags=["ops"])
+public_router = APIRouter(tags=["ops"])  # /sos and /me/notifications
+
+DashboardUser = Annotated[User, Depends(require_roles(Role.operator, Role.finance, Role.admin))]
+
+
+# --- settings ------------------------------------------------------------------------------
+
+
+@router.get("/settings", response_model=RulesRead)
+def get_settings(user: StaffUser, session: SessionDep) -> RulesRead:
+    return service.read_rules(session=session)
+
+
+@router.put("/settings", response_model=RulesRead)
+def put_settings(
+    body: RulesUpdate, user: OperatorUser, session: SessionDep, clock: ClockDep, request: Request
+) -> RulesRead:
+    service.update_rules(
+        session=session,
+        user=user,
+        data=body.rules,
+        expected_version=body.expected_version,
+        note=body.note,
+        clock=clock,
+        ip=client_ip(request),
+    )
+    session.commit()
+    return service.read_rules(session=session)
+
+
+@router.get("/settings/history", response_model=list[RulesHistoryItem])
+def settings_history(
+    user: StaffUser, session: SessionDep, limit: int = Query(50, ge=1, le=500)
+) -> list:
+    return service.history(session=session, limit=limit)
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+
+@router.get("/audit", response_model=list[AuditRead])
+def audit_log(
+    user: AdminUser,
+    session: SessionDep,
+    clock: ClockDep,
+    request: Request,
+    actor_id: str | None = None,
+    action: str | None = None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    since: Annotated[datetime | None, Query(alias="from")] = None,
+    until: Annotated[datetime | None, Query(alias="to")] = None,
+    before_seq: int | None = Query(None, ge=1),
+    limit: int = Query(100, ge=1, le=500),
+) -> list[AuditRead]:
+    rows = audit_service.search(
+        session=session,
+        actor_id=actor_id,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        since=since,
+        until=until,
+        limit=limit,
+        before_seq=before_seq,
+    )
+    audit_service.record_read(
+        session=session,
+        actor=user,
+        action="audit.read",
+        target_type="audit_log",
+        ip=client_ip(request),
+        clock=clock,
+        details={"filters": {"actor_id": actor_id, "action": action, "target_id": target_id}},
+    )
+    return rows
+
+
+@router.get("/audit/verify")
+def audit_verify(
+    user: AdminUser, session: SessionDep, expect_head: str | None = None
+) -> dict[str, Any]:
+    result = audit_service.verify(session=session, expect_head=expect_head)
+    return {
+        "ok": result.ok,
+        "checked": result.checked,
+        "first_bad_seq": result.first_bad_seq,
+        "reason": result.reason,
+        "head": result.head,
+    }
+
+
+# --- monitoring -------------------------------------------------------------------------------
+
+
+@router.get("/orders", response_model=list[OrderMonitorRead])
+def monitor_orders(
+    user: StaffUser,
+    session: SessionDep,
+    clock: ClockDep,
+    request: Request,
+    status: Annotated[list[str] | None, Query()] = None,
+    district: str | None = None,
+    technician_id: str | None = None,
+    customer_id: str | None = None,
+    since: Annotated[datetime | None, Query(alias="from")] = None,
+    until: Annotated[datetime | None, Query(alias="to")] = None,
+    anomaly: str | None = None,
+    limit: int = Query(100, ge=1, le=500),
+) -> list[OrderMonitorRead]:
+    statuses = [s for part in status or [] for s in part.split(",") if s] or None
+    rows = monitoring.list_orders(
+        session=session,
+        clock=clock,
+        status=statuses,
+        district=district,
+        technician_id=technician_id,
+        customer_id=customer_id,
+        since=since,
+        until=until,
+        anomaly=anomaly,
+        limit=limit,
+    )
+    audit_service.record_read(
+        session=session,
+        actor=user,
+        action="orders.search",
+        target_type="order",
+        ip=client_ip(request),
+        clock=clock,
+        details={
+            "status": statuses,
+            "district": district,
+            "technician_id": technician_id,
+            "customer_id": customer_id,
+            "anomaly": anomaly,
+            "results": len(rows),
+        },
+    )
+    return rows
+
+
+@router.get("/anomalies")
+def current_anomalies(user: StaffUser, session: SessionDep, clock: ClockDep) -> dict[str, Any]:
+    return monitoring.current_anomalies(session=session, clock=clock)
+
+
+@router.get("/alerts", response_model=list[AlertRead])
+def list_alerts(user: StaffUser, session: SessionDep, status: str | None = None) -> list[AlertRead]:
+    return monitoring.list_alerts(session=session, status=status)
+
+
+@router.post("/alerts/{alert_id}/handle", response_model=AlertRead)
+def handle_alert(
+    alert_id: str,
+    body: AlertHandleIn,
+    user: StaffUser,
+    session: SessionDep,
+    clock: ClockDep,
+    request: Request,
+) -> AlertRead:
+    return monitoring.handle_alert(
+        session=session,
+        user=user,
+        alert_id=alert_id,
+        status=body.status,
+        note=body.note,
+        clock=clock,
+        ip=client_ip(request),
+    )
+
+
+# --- risk ---------------------------------------------------------------------------------------
+
+
+@router.get("/risk/flags", response_model=list[RiskFlagRead])
+def risk_flags(
+    user: StaffUser, session: SessionDep, status: str | None = "open", kind: str | None = None
+) -> list[RiskFlagRead]:
+    return risk.list_flags(session=session, status=status or None, kind=kind)
+
+
+@router.post("/risk/flags/{flag_id}/review", response_model=RiskFlagRead)
+def review_flag(
+    flag_id: str,
+    body: RiskReviewIn,
+    user: OperatorUser,
+    session: SessionDep,
+    clock: ClockDep,
+    request: Request,
+) -> RiskFlagRead:
+    return risk.review_flag(
+        session=session,
+        user=user,
+        flag_id=flag_id,
+        note=body.note,
+        clock=clock,
+        ip=client_ip(request),
+    )
+
+
+@router.post("/certificates/expire")
+def run_certificate_sweep(
+    user: OperatorUser, session: SessionDep, clock: ClockDep, settings: SettingsDep
+) -> dict[str, Any]:
+    """Run the certificate expiry sweep now (it also runs in the background)."""
+    expired = certificates.expire_certificates(
+        session=session, clock=clock, timezone=settings.timezone
+    )
+    return {"expired": expired}
+
+
+# --- dashboards ---------------------------------------------------------------------------------
+
+_From = Annotated[datetime | None, Query(alias="from")]
+_To = Annotated[datetime | None, Query(alias="to")]
+
+
+def _window(clock: ClockDep, since: _From = None, until: _To = None) -> tuple[datetime, datetime]:
+    """The period a dashboard covers (default: the last 24 hours)."""
+    return dashboard.window(clock, since, until)
+
+
+Window = Annotated[tuple[datetime, datetime], Depends(_window)]
+
+_PANELS = {
+    "summary": dashboard.summary,
+    "orders-per-hour": dashboard.orders_per_hour,
+    "gmv": dashboard.gmv,
+    "acceptance": dashboard.acceptance,
+    "on-time": dashboard.on_time,
+    "complaints": dashboard.complaints,
+}
+
+
+def _panel(compute):  # noqa: ANN001, ANN202
+    def endpoint(user: DashboardUser, session: SessionDep, window: Window) -> dict[str, Any]:
+        return compute(session=session, since=window[0], until=window[1])
+
+    return endpoint
+
+
+for _name, _compute in _PANELS.items():
+    router.add_api_route(
+        f"/dashboard/{_name}", _panel(_compute), methods=["GET"], name=f"dashboard_{_name.replace('-', '_')}",
+        summary=f"Dashboard: {_name}",
+    )
+
+
+@router.get("/dashboard/technicians")
+def dashboard_technicians(
+    user: DashboardUser, session: SessionDep, window: Window, n: int = Query(5, ge=1, le=50)
+) -> dict[str, Any]:
+    return dashboard.technicians(session=session, since=window[0], until=window[1], n=n)
+
+
+# --- SOS and notifications (any signed-in user) ---------------------------------------------------
+
+
+@public_router.post("/sos", response_model=AlertRead, status_code=201)
+def sos(
+    body: SosIn, user: CurrentUser, session: SessionDep, clock: ClockDep, request: Request
+) -> AlertRead:
+    return monitoring.raise_sos(
+        session=session, user=user, body=body, clock=clock, ip=client_ip(request)
+    )
+
+
+@public_router.get("/me/notifications", response_model=list[NotificationRead])
+def my_notifications(
+    user: CurrentUser,
+    session: SessionDep,
+    unread: bool = False,
+    limit: int = Query(50, ge=1, le=200),
+) -> list[NotificationRead]:
+    return notifications.list_for(session=session, user=user, unread_only=unread, limit=limit)
+
+
+@public_router.post("/me/notifications/{notification_id}/read", response_model=NotificationRead)
+def read_notification(
+    notification_id: str, user: CurrentUser, session: SessionDep, clock: ClockDep
+) -> NotificationRead:
+    return notifications.mark_read(
+        session=session, user=user, notification_id=notification_id, clock=clock
+    )

@@ -1,0 +1,152 @@
+"""Versioned business rules (and, with the ops issue, the operators' console)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from server.auth.models import User
+from server.core.clock import Clock, as_utc
+from server.core.errors import Conflict, Unprocessable
+from server.ops import audit as audit_service
+from server.ops.models import RulesHistoryItem, RulesRead, RulesVersion
+from server.ops.rules import Rules
+
+_cache: dict[tuple, Rules] = {}  # validated documents by (version, when, who)
+
+
+def _latest(session: Session) -> RulesVersion | None:
+    return session.exec(
+        select(RulesVersion).order_by(col(RulesVersion.version).desc()).limit(1)
+    ).first()
+
+
+def current_rules_versioned(*, session: Session) -> tuple[int, Rules]:
+    row = _latest(session)
+    if row is None:
+        return 0, Rules()
+    key = (row.version, row.changed_at.isoformat(), row.changed_by)
+    rules = _cache.get(key)
+    if rules is None:
+        rules = Rules.model_validate(row.data)
+        _cache[key] = rules
+    return row.version, rules
+
+
+def current_rules(*, session: Session) -> Rules:
+    return current_rules_versioned(session=session)[1]
+
+
+def read_rules(*, session: Session) -> RulesRead:
+    row = _latest(session)
+    version, rules = current_rules_versioned(session=session)
+    return RulesRead(
+        version=version,
+        rules=rules.model_dump(mode="json"),
+        changed_by=row.changed_by if row else None,
+        changed_at=row.changed_at if row else None,
+        note=row.note if row else "",
+    )
+
+
+def update_rules(
+    *,
+    session: Session,
+    user: User,
+    data: dict[str, Any],
+    expected_version: int | None,
+    note: str,
+    clock: Clock,
+    ip: str | None = None,
+) -> RulesVersion:
+    """Store a new version (validated whole). Returns it; the caller commits."""
+    version, current = current_rules_versioned(session=session)
+    if expected_version is not None and expected_version != version:
+        raise Conflict("the rules changed meanwhile", code="conflict", details={"version": version})
+    merged = _deep_merge(current.model_dump(mode="json"), data)
+    try:
+        rules = Rules.model_validate(merged)
+    except ValidationError as exc:
+        errors = [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"]} for e in exc.errors()]
+        raise Unprocessable(
+            "the rules are not valid", code="rules_invalid", details={"errors": errors}
+        ) from exc
+    row = RulesVersion(
+        version=version + 1,
+        data=rules.model_dump(mode="json"),
+        changed_by=user.id,
+        changed_at=clock.now(),
+        note=note,
+    )
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict("the rules changed meanwhile", code="conflict") from exc
+    changes = diff(current.model_dump(mode="json"), row.data)
+    audit_service.record(
+        session=session,
+        actor=user,
+        action="settings.update",
+        target_type="rules",
+        target_id=str(row.version),
+        ip=ip,
+        clock=clock,
+        details={
+            "from_version": version,
+            "to_version": row.version,
+            "note": note,
+            "changes": changes,
+        },
+    )
+    return row
+
+
+def diff(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
+    """Leaf-level differences between two rules documents: [{path, old, new}]."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out: list[dict[str, Any]] = []
+        for key in sorted(set(old) | set(new)):
+            out.extend(diff(old.get(key), new.get(key), f"{path}.{key}" if path else key))
+        return out
+    if old != new:
+        return [{"path": path, "old": old, "new": new}]
+    return []
+
+
+def history(*, session: Session, limit: int = 50) -> list[RulesHistoryItem]:
+    """Every version, newest first, with what changed from the one before."""
+    rows = list(
+        session.exec(
+            select(RulesVersion)
+            .order_by(col(RulesVersion.version).desc())
+            .limit(max(1, min(limit, 500)) + 1)
+        ).all()
+    )
+    items = []
+    for i, row in enumerate(rows[: max(1, min(limit, 500))]):
+        before = rows[i + 1].data if i + 1 < len(rows) else Rules().model_dump(mode="json")
+        items.append(
+            RulesHistoryItem(
+                version=row.version,
+                changed_by=row.changed_by,
+                changed_at=as_utc(row.changed_at),
+                note=row.note,
+                changes=diff(before, row.data),
+            )
+        )
+    return items
+
+
+def _deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,38 @@
+"""Small pure statistics for the dashboards (no database)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+
+def percentile(values: Sequence[float], p: float) -> float | None:
+    """Linear interpolation between closest ranks (numpy's default); None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return float(ordered[0])
+    rank = (len(ordered) - 1) * p / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return float(ordered[low] + (ordered[high] - ordered[low]) * (rank - low))
+
+
+def hour_buckets(times: Iterable[datetime], since: datetime, until: datetime) -> list[dict]:
+    """Counts per hour in [since, until), every hour present (zeros included)."""
+    start = since.replace(minute=0, second=0, microsecond=0)
+    counts = Counter(
+        t.replace(minute=0, second=0, microsecond=0) for t in times if since <= t < until
+    )
+    out = []
+    hour = start
+    while hour < until:
+        out.append({"hour": hour.isoformat(), "count": counts.get(hour, 0)})
+        hour += timedelta(hours=1)
+    return out
+
+
+def rate(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None

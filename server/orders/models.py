@@ -1,0 +1,180 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field as PField
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from server.core.jsontypes import json_column
+
+
+class Order(SQLModel, table=True):
+    __tablename__ = "service_order"
+
+    id: str = Field(primary_key=True, max_length=40)
+    customer_id: str = Field(foreign_key="app_user.id", index=True)
+    technician_id: str | None = Field(default=None, foreign_key="app_user.id", index=True)
+    offered_technician_id: str | None = Field(default=None, index=True, max_length=40)
+    preferred_technician_id: str | None = Field(default=None, max_length=40)
+    service_id: str = Field(foreign_key="service.id", index=True)
+    quote_id: str | None = Field(default=None, max_length=40)
+    status: str = Field(index=True, max_length=32)
+    version: int = 1  # optimistic locking: every update is conditional on it
+    last_seq: int = 0  # sequence of the last OrderEvent
+    scheduled_start: datetime = Field(index=True)
+    scheduled_end: datetime
+    address_enc: str  # AES-GCM (server.privacy.crypto)
+    lat: float
+    lng: float
+    district: str = ""
+    notes: str = ""
+    currency: str = "CNY"
+    total: int  # fen, what the customer owes for the booked work (price snapshot total)
+    extras_total: int = 0  # fen, approved change requests
+    price_snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    work_order_confirmed_at: datetime | None = None
+    work_order_file_id: str | None = Field(default=None, max_length=40)
+    anomaly: str | None = Field(default=None, index=True, max_length=40)
+    cancel_reason: str | None = None
+    created_at: datetime = Field(index=True)
+    updated_at: datetime
+    accepted_at: datetime | None = None
+    arrived_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    completed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+
+
+class OrderEvent(SQLModel, table=True):
+    """The order's timeline: append-only, gap-free sequence per order."""
+
+    __tablename__ = "order_event"
+    __table_args__ = (UniqueConstraint("order_id", "seq", name="uq_order_event_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: str = Field(foreign_key="service_order.id", index=True)
+    seq: int
+    type: str = Field(max_length=60)
+    actor_id: str | None = Field(default=None, max_length=40)
+    actor_role: str = Field(max_length=20)
+    occurred_at: datetime  # device time when given (offline queue), else server time
+    received_at: datetime
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+
+
+class SopProgress(SQLModel, table=True):
+    __tablename__ = "sop_progress"
+    __table_args__ = (UniqueConstraint("order_id", "step_no", name="uq_sop_step"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: str = Field(foreign_key="service_order.id", index=True)
+    step_no: int
+    photo_file_id: str | None = Field(default=None, max_length=40)
+    note: str = ""
+    done_at: datetime
+
+
+# --- API schemas ---------------------------------------------------------------------
+
+
+class AddressIn(BaseModel):
+    lat: float = PField(ge=-90, le=90)
+    lng: float = PField(ge=-180, le=180)
+    text: str = PField(min_length=1, max_length=300)
+    district: str = PField(default="", max_length=60)
+
+
+class OrderCreate(BaseModel):
+    quote_id: str = PField(max_length=64)
+    notes: str = PField(default="", max_length=500)
+    preferred_technician_id: str | None = PField(default=None, max_length=64)
+
+
+class ActionIn(BaseModel):
+    """Body of a technician move; ``occurred_at`` is the device time (offline replay)."""
+
+    occurred_at: datetime | None = None
+    lat: float | None = PField(default=None, ge=-90, le=90)
+    lng: float | None = PField(default=None, ge=-180, le=180)
+    reason: str | None = PField(default=None, max_length=300)
+
+
+class CancelIn(BaseModel):
+    reason: str = PField(default="", max_length=300)
+    expected_fee: int | None = PField(
+        default=None, ge=0, description="the fee the customer was shown; a different fee is refused (409)"
+    )
+
+
+class SopDoneIn(BaseModel):
+    photo_file_id: str | None = PField(default=None, max_length=64)
+    note: str = PField(default="", max_length=300)
+    occurred_at: datetime | None = None
+
+
+class WorkOrderConfirmIn(BaseModel):
+    signature_file_id: str | None = PField(default=None, max_length=64)
+    signed_on: str = PField(default="customer_app", pattern="^(customer_app|technician_screen)$")
+
+
+class OrderEventRead(BaseModel):
+    order_id: str
+    seq: int
+    type: str
+    actor_id: str | None
+    actor_role: str
+    occurred_at: datetime
+    received_at: datetime
+    payload: dict[str, Any]
+
+
+class SopStepState(BaseModel):
+    no: int
+    title_zh: str
+    title_en: str
+    photo: bool
+    done_at: datetime | None = None
+    photo_file_id: str | None = None
+
+
+class OrderRead(BaseModel):
+    id: str
+    status: str
+    version: int
+    last_seq: int
+    customer_id: str
+    technician_id: str | None
+    offered_technician_id: str | None
+    service_id: str
+    service_name_zh: str
+    service_name_en: str
+    scheduled_start: datetime
+    scheduled_end: datetime
+    address: str  # exact address, or district only when the caller may not see it
+    address_visible: bool
+    lat: float | None
+    lng: float | None
+    district: str
+    notes: str
+    currency: str
+    total: int
+    extras_total: int
+    amount_due: int
+    price_snapshot: dict[str, Any]
+    work_order_confirmed_at: datetime | None
+    work_order_file_id: str | None
+    anomaly: str | None
+    sop: list[SopStepState]
+    allowed_actions: list[str]
+    created_at: datetime
+    updated_at: datetime
+    accepted_at: datetime | None
+    arrived_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str | None

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Query
+
+from server.auth.dependencies import CipherDep, CurrentUser, CustomerUser, TechnicianUser
+from server.core.deps import ClockDep, SessionDep, SettingsDep
+from server.orders import service
+from server.orders.machine import Action
+from server.orders.models import (
+    ActionIn,
+    CancelIn,
+    OrderCreate,
+    OrderEventRead,
+    OrderRead,
+    SopDoneIn,
+    WorkOrderConfirmIn,
+)
+
+router = APIRouter(tags=["orders"])
+
+
+def _read(session, order, user, cipher, clock) -> OrderRead:  # noqa: ANN001
+    return service.to_read(session=session, order=order, user=user, cipher=cipher, now=clock.now())
+
+
+@router.post("/orders", response_model=OrderRead, status_code=201)
+def create_order(body: OrderCreate, user: CustomerUser, session: SessionDep, clock: ClockDep, cipher: CipherDep) -> OrderRead:
+    order = service.create_from_quote(
+        session=session, customer=user, quote_id=body.quote_id, notes=body.notes,
+        preferred_technician_id=body.preferred_technician_id, clock=clock, cipher=cipher,
+    )
+    return _read(session, order, user, cipher, clock)
+
+
+@router.get("/orders", response_model=list[OrderRead])
+def list_orders(
+    user: CurrentUser,
+    session: SessionDep,
+    clock: ClockDep,
+    cipher: CipherDep,
+    status: list[str] | None = Query(default=None),
+    limit: int = Query(default=50, ge=1, le=200),
+    before: datetime | None = None,
+) -> list[OrderRead]:
+    orders = service.list_for(session=session, user=user, status=status, limit=limit, before=before)
+    return [_read(session, o, user, cipher, clock) for o in orders]
+
+
+@router.get("/orders/{order_id}", response_model=OrderRead)
+def get_order(order_id: str, user: CurrentUser, session: SessionDep, clock: ClockDep, cipher: CipherDep) -> OrderRead:
+    return _read(session, service.get_for(session=session, order_id=order_id, user=user), user, cipher, clock)
+
+
+@router.get("/orders/{order_id}/events", response_model=list[OrderEventRead])
+def order_events(
+    order_id: str,
+    user: CurrentUser,
+    session: SessionDep,
+    after_seq: int = Query(default=0, ge=0),
+    limit: int = Query(default=500, ge=1, le=1000),
+) -> list[OrderEventRead]:
+    service.get_for(session=session, order_id=order_id, user=user)
+    return [service.event_to_read(e) for e in service.events_after(session=session, order_id=order_id,
+                                                                      after_seq=after_seq, limit=limit)]
+
+
+@router.post("/orders/{order_id}/cancel", response_model=OrderRead)
+def cancel(order_id: str, body: CancelIn, user: CurrentUser, session: SessionDep, clock: ClockDep,
+           cipher: CipherDep) -> OrderRead:
+    service.get_for(session=session, order_id=order_id, user=user)
+    extra = {"expected_fee": body.expected_fee} if body.expected_fee is not None else None
+    order, _ = service.move(session=session, order_id=order_id, action=Action.CANCEL,
+                            actor=service.actor_for(user), clock=clock, reason=body.reason, extra=extra)
+    return _read(session, order, user, cipher, clock)
+
+
+@router.post("/orders/{order_id}/confirm", response_model=OrderRead)
+def confirm(order_id: str, user: CustomerUser, session: SessionDep, clock: ClockDep, cipher: CipherDep) -> OrderRead:
+    service.get_for(session=session, order_id=order_id, user=user)
+    order, _ = service.move(session=session, order_id=order_id, action=Action.CONFIRM,
+                            actor=service.actor_for(user), clock=clock)
+    return _read(session, order, user, cipher, clock)
+
+
+def _technician_move(action: Action):  # noqa: ANN202
+    def endpoint(order_id: str, user: TechnicianUser, session: SessionDep, clock: ClockDep, cipher: CipherDep,
+                 body: ActionIn | None = None) -> OrderRead:
+        body = body or ActionIn()
+        service.get_for(session=session, order_id=order_id, user=user)
+        location = (body.lat, body.lng) if body.lat is not None and body.lng is not None else None
+        order, _ = service.move(
+            session=session, order_id=order_id, action=action, actor=service.actor_for(user), clock=clock,
+            occurred_at=body.occurred_at, location=location, reason=body.reason,
+        )
+        return _read(session, order, user, cipher, clock)
+
+    endpoint.__name__ = f"technician_{action.value}"
+    return endpoint
+
+
+for _path, _action in (
+    ("depart", Action.DEPART),
+    ("arrive", Action.ARRIVE),
+    ("start", Action.START),
+    ("finish", Action.FINISH),
+    ("transfer", Action.TRANSFER),
+):
+    router.add_api_route(
+        f"/orders/{{order_id}}/{_path}", _technician_move(_action), methods=["POST"], response_model=OrderRead,
+        summary=f"Technician: {_path}",
+    )
+
+
+@router.post("/orders/{order_id}/sop/{step_no}/done", response_model=OrderRead)
+def sop_done(order_id: str, step_no: int, body: SopDoneIn, user: TechnicianUser, session: SessionDep,
+             clock: ClockDep, cipher: CipherDep) -> OrderRead:
+    service.get_for(session=session, order_id=order_id, user=user)
+    order = service.complete_sop_step(
+        session=session, order_id=order_id, step_no=step_no, technician=user, photo_file_id=body.photo_file_id,
+        note=body.note, occurred_at=body.occurred_at, clock=clock,
+    )
+    return _read(session, order, user, cipher, clock)
+
+
+@router.post("/orders/{order_id}/work-order/confirm", response_model=OrderRead)
+def confirm_work_order(order_id: str, body: WorkOrderConfirmIn, user: CurrentUser, session: SessionDep,
+                       clock: ClockDep, cipher: CipherDep, settings: SettingsDep) -> OrderRead:
+    order = service.confirm_work_order(
+        session=session, order_id=order_id, user=user, signed_on=body.signed_on,
+        signature_file_id=body.signature_file_id, clock=clock, cipher=cipher, files_dir=settings.files_dir,
+        max_bytes=settings.upload_max_bytes,
+    )
+    return _read(session, order, user, cipher, clock)

@@ -1,0 +1,11 @@
+"""Operator-editable rules of the order lifecycle (part of the versioned rules)."""
+
+from pydantic import BaseModel, Field
+
+
+class OrderRules(BaseModel):
+    checkin_radius_m: float = Field(default=200.0, gt=0, le=5000)
+    after_sale_days: int = Field(default=7, ge=1, le=30)  # seeds: 7-15 days
+    auto_confirm_hours: int = Field(default=48, ge=1, le=24 * 14)
+    payment_timeout_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    exact_address_hours_after_completion: int = Field(default=72, ge=0, le=24 * 30)

@@ -1,0 +1,583 @@
+"""The order's life: create from a quote, apply machine moves, record the timeline.
+
+Every move is one transaction: a conditional update on ``version`` (optimistic
+locking), the ``OrderEvent`` rows with gap-free sequence numbers, and the
+in-transaction listeners of other domains (money, dispatch). Listeners after commit
+push the change to live clients.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from geopy.distance import geodesic
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, col, func, select
+
+from server.auth.models import STAFF_ROLES, Role, User
+from server.catalog import service as catalog_service
+from server.core.clock import Clock, as_utc
+from server.core.errors import AppError, Conflict, Forbidden, NotFound
+from server.core.ids import new_id
+from server.orders import machine, signals
+from server.orders.machine import Action, Actor, ActorKind, Status
+from server.orders.models import Order, OrderEvent, OrderEventRead, OrderRead, SopProgress, SopStepState
+from server.privacy.crypto import FieldCipher
+
+STAFF_ACTOR_ROLES = {Role.operator.value, Role.support.value, Role.admin.value}
+
+
+def actor_for(user: User | None) -> Actor:
+    if user is None:
+        return Actor(ActorKind.SYSTEM)
+    if user.role == Role.customer.value:
+        return Actor(ActorKind.CUSTOMER, user.id)
+    if user.role == Role.technician.value:
+        return Actor(ActorKind.TECHNICIAN, user.id)
+    if user.role in STAFF_ACTOR_ROLES:
+        return Actor(ActorKind.STAFF, user.id)
+    raise Forbidden("your role may not change orders", code="role_forbidden")
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def get(*, session: Session, order_id: str) -> Order:
+    order = session.get(Order, order_id)
+    if order is None:
+        raise NotFound("order not found", code="order_not_found", details={"order_id": order_id})
+    return order
+
+
+def is_participant(*, session: Session, order_id: str, user: User) -> bool:
+    order = session.get(Order, order_id)
+    if order is None:
+        return False
+    return _may_view(order, user)
+
+
+def _may_view(order: Order, user: User) -> bool:
+    if user.role in STAFF_ROLES:
+        return True
+    if user.role == Role.customer.value:
+        return order.customer_id == user.id
+    if user.role == Role.technician.value:
+        return user.id in (order.technician_id, order.offered_technician_id)
+    return False
+
+
+def get_for(*, session: Session, order_id: str, user: User) -> Order:
+    """An order the caller may see; others' orders look like missing ones (no leak)."""
+    order = session.get(Order, order_id)
+    if order is None or not _may_view(order, user):
+        from server.dispatch import service as dispatch_service
+
+        if order is not None and dispatch_service.may_view_in_pool(session=session, order=order, user=user):
+            return order
+        raise NotFound("order not found", code="order_not_found", details={"order_id": order_id})
+    return order
+
+
+def list_for(
+    *,
+    session: Session,
+    user: User,
+    status: list[str] | None = None,
+    limit: int = 50,
+    before: datetime | None = None,
+) -> list[Order]:
+    stmt = select(Order)
+    if user.role == Role.customer.value:
+        stmt = stmt.where(Order.customer_id == user.id)
+    elif user.role == Role.technician.value:
+        stmt = stmt.where(Order.technician_id == user.id)
+    elif user.role not in STAFF_ROLES:
+        raise Forbidden("your role may not list orders", code="role_forbidden")
+    if status:
+        stmt = stmt.where(col(Order.status).in_(status))
+    if before:
+        stmt = stmt.where(Order.created_at < before)
+    return list(session.exec(stmt.order_by(col(Order.created_at).desc()).limit(limit)).all())
+
+
+def address_visible_to(order: Order, user: User, now: datetime, *, hours_after: int = 72) -> bool:
+    """Exact address: the customer and staff always (finance never); the technician
+    from acceptance until ``hours_after`` hours after completion."""
+    if user.role == Role.finance.value:
+        return False
+    if user.role in STAFF_ROLES or user.id == order.customer_id:
+        return True
+    if user.role == Role.technician.value and user.id == order.technician_id:
+        if order.status in {s.value for s in machine.ASSIGNED} | {Status.DISPUTED.value}:
+            return True
+        if order.status == Status.COMPLETED.value and order.completed_at:
+            return now <= as_utc(order.completed_at) + timedelta(hours=hours_after)
+    return False
+
+
+def to_read(*, session: Session, order: Order, user: User, cipher: FieldCipher, now: datetime) -> OrderRead:
+    from server.ops import service as ops_service
+
+    rules = ops_service.current_rules(session=session)
+    service = catalog_service.get_service(session=session, service_id=order.service_id)
+    visible = address_visible_to(order, user, now, hours_after=rules.orders.exact_address_hours_after_completion)
+    done = {p.step_no: p for p in session.exec(select(SopProgress).where(SopProgress.order_id == order.id)).all()}
+    sop = [
+        SopStepState(
+            no=s["no"], title_zh=s["title_zh"], title_en=s["title_en"], photo=s["photo"],
+            done_at=done[s["no"]].done_at if s["no"] in done else None,
+            photo_file_id=done[s["no"]].photo_file_id if s["no"] in done else None,
+        )
+        for s in service.sop
+    ]
+    actor_kind = None
+    try:
+        actor_kind = actor_for(user).kind
+    except Forbidden:
+        actor_kind = None
+    allowed = [
+        a.value
+        for a in machine.allowed_actions(Status(order.status))
+        if actor_kind is not None and actor_kind in machine.TRANSITIONS[(Status(order.status), a)].actors
+    ]
+    return OrderRead(
+        **order.model_dump(exclude={"address_enc", "lat", "lng"}),
+        service_name_zh=service.name_zh,
+        service_name_en=service.name_en,
+        address=cipher.decrypt(order.address_enc) if visible else order.district,
+        address_visible=visible,
+        lat=order.lat if visible else None,
+        lng=order.lng if visible else None,
+        amount_due=order.total + order.extras_total,
+        sop=sop,
+        allowed_actions=allowed,
+    )
+
+
+def events_after(*, session: Session, order_id: str, after_seq: int = 0, limit: int = 500) -> list[OrderEvent]:
+    stmt = (
+        select(OrderEvent)
+        .where(OrderEvent.order_id == order_id, OrderEvent.seq > after_seq)
+        .order_by(col(OrderEvent.seq))
+        .limit(limit)
+    )
+    return list(session.exec(stmt).all())
+
+
+def event_to_read(event: OrderEvent) -> OrderEventRead:
+    return OrderEventRead(**event.model_dump())
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def create_from_quote(
+    *,
+    session: Session,
+    customer: User,
+    quote_id: str,
+    notes: str,
+    preferred_technician_id: str | None,
+    clock: Clock,
+    cipher: FieldCipher,
+) -> Order:
+    """Create an order that keeps the quote's price snapshot forever. Commits."""
+    from server.pricing import service as pricing_service
+
+    now = clock.now()
+    quote = pricing_service.take_quote(session=session, quote_id=quote_id, customer_id=customer.id, now=now)
+    order = Order(
+        id=new_id("ord"),
+        customer_id=customer.id,
+        service_id=quote.service_id,
+        quote_id=quote.id,
+        preferred_technician_id=preferred_technician_id,
+        status=Status.PENDING_PAYMENT.value,
+        scheduled_start=quote.scheduled_start,
+        scheduled_end=quote.scheduled_end,
+        address_enc=quote.address_enc,
+        lat=quote.lat,
+        lng=quote.lng,
+        district=quote.district,
+        notes=notes,
+        currency=quote.currency,
+        total=quote.total,
+        price_snapshot=quote.snapshot(),
+        created_at=now,
+        updated_at=now,
+        last_seq=1,
+    )
+    session.add(order)
+    session.flush()
+    pricing_service.mark_quote_used(session=session, quote=quote, order_id=order.id)
+    event = _append_events(
+        session, order, [machine.EventSpec("order.created", {"total": order.total, "service_id": order.service_id})],
+        actor_id=customer.id, actor_role=customer.role, occurred_at=now, received_at=now,
+    )
+    moved = signals.Moved(order=order, action=None, from_status="", to_status=order.status, events=event,
+                          actor_id=customer.id, actor_role=customer.role)
+    signals.run_in_transaction(session, moved)
+    session.commit()
+    signals.run_after_commit(moved)
+    return order
+
+
+def create_follow_up(
+    *,
+    session: Session,
+    original: Order,
+    scheduled_start: datetime,
+    lines: list[dict[str, Any]],
+    snapshot: dict[str, Any],
+    preferred_technician_id: str | None,
+    actor_id: str | None,
+    actor_role: str,
+    clock: Clock,
+    notes: str = "",
+) -> Order:
+    """A new order for the same customer, service and address as ``original`` (a redo
+    visit, for example), priced by ``lines`` alone, with the same duration. In the
+    caller's transaction: the caller commits with ``finish_moves``."""
+    now = clock.now()
+    start = as_utc(scheduled_start)
+    duration = as_utc(original.scheduled_end) - as_utc(original.scheduled_start)
+    total = sum(int(line["amount"]) for line in lines)
+    order = Order(
+        id=new_id("ord"),
+        customer_id=original.customer_id,
+        service_id=original.service_id,
+        quote_id=None,
+        preferred_technician_id=preferred_technician_id,
+        status=Status.PENDING_PAYMENT.value,
+        scheduled_start=start,
+        scheduled_end=start + duration,
+        address_enc=original.address_enc,
+        lat=original.lat,
+        lng=original.lng,
+        district=original.district,
+        notes=notes,
+        currency=original.currency,
+        total=total,
+        price_snapshot={"lines": lines, "total": total, "currency": original.currency,
+                        "priced_at": now.isoformat(), **snapshot},
+        created_at=now,
+        updated_at=now,
+        last_seq=1,
+    )
+    session.add(order)
+    session.flush()
+    events = _append_events(
+        session, order,
+        [machine.EventSpec("order.created", {"total": order.total, "service_id": order.service_id, **snapshot})],
+        actor_id=actor_id, actor_role=actor_role, occurred_at=now, received_at=now,
+    )
+    moved = signals.Moved(order=order, action=None, from_status="", to_status=order.status, events=events,
+                          actor_id=actor_id, actor_role=actor_role)
+    signals.run_in_transaction(session, moved)
+    session.info.setdefault("pending_moves", []).append(moved)
+    return order
+
+
+def _append_events(
+    session: Session,
+    order: Order,
+    specs: list[machine.EventSpec] | tuple[machine.EventSpec, ...],
+    *,
+    actor_id: str | None,
+    actor_role: str,
+    occurred_at: datetime,
+    received_at: datetime,
+    first_seq: int = 1,
+) -> list[OrderEvent]:
+    rows = []
+    for offset, spec in enumerate(specs):
+        row = OrderEvent(
+            order_id=order.id, seq=first_seq + offset, type=spec.type, actor_id=actor_id, actor_role=actor_role,
+            occurred_at=occurred_at, received_at=received_at, payload=spec.payload,
+        )
+        session.add(row)
+        rows.append(row)
+    return rows
+
+
+def _save(session: Session, order: Order, expected_version: int, changes: dict[str, Any]) -> None:
+    """Conditional update: the row must still be at the version we read."""
+    changes = {**changes, "version": expected_version + 1}
+    result = session.execute(
+        update(Order).where(col(Order.id) == order.id, col(Order.version) == expected_version).values(**changes)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        current = session.get(Order, order.id)
+        session.refresh(current)
+        raise Conflict(
+            "the order changed meanwhile; reload and try again",
+            code="conflict",
+            details={"status": current.status, "version": current.version},
+        )
+    for key, value in changes.items():
+        set_committed_value(order, key, value)  # already written; don't flush it twice
+
+
+def _view(session: Session, order: Order) -> machine.OrderView:
+    service = catalog_service.get_service(session=session, service_id=order.service_id)
+    required = tuple(s.no for s in catalog_service.sop_steps(service) if s.required)
+    done = tuple(session.exec(select(SopProgress.step_no).where(SopProgress.order_id == order.id)).all())
+    from server.pricing import service as pricing_service
+
+    return machine.OrderView(
+        status=Status(order.status),
+        customer_id=order.customer_id,
+        technician_id=order.technician_id,
+        offered_technician_id=order.offered_technician_id,
+        work_order_confirmed=order.work_order_confirmed_at is not None,
+        sop_required_steps=required,
+        sop_done_steps=done,
+        completed_at=as_utc(order.completed_at) if order.completed_at else None,
+        pending_change_requests=pricing_service.pending_change_requests(session=session, order_id=order.id),
+    )
+
+
+_TIMESTAMP_FIELDS = {
+    Status.ACCEPTED: "accepted_at",
+    Status.ARRIVED: "arrived_at",
+    Status.IN_SERVICE: "started_at",
+    Status.AWAITING_CONFIRMATION: "finished_at",
+    Status.COMPLETED: "completed_at",
+    Status.CANCELLED: "cancelled_at",
+}
+
+
+def move(
+    *,
+    session: Session,
+    order_id: str,
+    action: Action,
+    actor: Actor,
+    clock: Clock,
+    occurred_at: datetime | None = None,
+    location: tuple[float, float] | None = None,
+    technician_id: str | None = None,
+    reason: str | None = None,
+    extra: dict[str, Any] | None = None,
+    commit: bool = True,
+) -> tuple[Order, list[OrderEvent]]:
+    """Apply one machine action. Commits (unless ``commit=False`` for a caller that owns
+    a larger transaction and then must call ``finish_move``)."""
+    from server.ops import service as ops_service
+
+    order = get(session=session, order_id=order_id)
+    rules = ops_service.current_rules(session=session).orders
+    now = clock.now()
+    distance = None
+    if location is not None:
+        distance = geodesic(location, (order.lat, order.lng)).meters
+    ctx = machine.Context(
+        now=now,
+        distance_to_address_m=distance,
+        checkin_radius_m=rules.checkin_radius_m,
+        after_sale_days=rules.after_sale_days,
+        technician_id=technician_id,
+        reason=reason,
+    )
+    try:
+        decision = machine.decide(_view(session, order), action, actor, ctx)
+    except machine.TransitionError as exc:
+        raise _to_app_error(exc) from exc
+
+    changes: dict[str, Any] = {
+        "status": decision.to_status.value,
+        "technician_id": decision.technician_id,
+        "offered_technician_id": decision.offered_technician_id,
+        "updated_at": now,
+    }
+    if decision.to_status in _TIMESTAMP_FIELDS:
+        changes[_TIMESTAMP_FIELDS[decision.to_status]] = now
+    if action == Action.CANCEL:
+        changes["cancel_reason"] = reason or ""
+    if decision.to_status not in (Status.PENDING_DISPATCH, Status.OFFERED):
+        changes["anomaly"] = None
+    expected = order.version
+    specs = list(decision.events)
+    if extra:
+        specs = [machine.EventSpec(s.type, {**s.payload, **extra}) for s in specs]
+    # The sequence numbers are claimed by the same conditional update.
+    first_seq = order.last_seq + 1
+    changes["last_seq"] = order.last_seq + len(specs)
+    _save(session, order, expected, changes)
+    role = "system" if actor.kind == ActorKind.SYSTEM else _role_of(session, actor)
+    events = _append_events(
+        session, order, specs, actor_id=actor.id, actor_role=role,
+        occurred_at=occurred_at or now, received_at=now, first_seq=first_seq,
+    )
+    moved = signals.Moved(
+        order=order, action=action.value, from_status=decision.from_status.value,
+        to_status=decision.to_status.value, events=events, actor_id=actor.id, actor_role=role,
+        context={"reason": reason, "technician_id": technician_id, **(extra or {})},
+    )
+    signals.run_in_transaction(session, moved)
+    if commit:
+        session.commit()
+        signals.run_after_commit(moved)
+    else:
+        session.info.setdefault("pending_moves", []).append(moved)
+    return order, events
+
+
+def finish_moves(session: Session) -> None:
+    """For callers that moved with ``commit=False``: commit, then notify."""
+    moves = session.info.pop("pending_moves", [])
+    session.commit()
+    for moved in moves:
+        signals.run_after_commit(moved)
+
+
+def record(
+    *,
+    session: Session,
+    order: Order,
+    event_type: str,
+    payload: dict[str, Any],
+    actor_id: str | None,
+    actor_role: str,
+    clock: Clock,
+    occurred_at: datetime | None = None,
+    changes: dict[str, Any] | None = None,
+) -> list[OrderEvent]:
+    """Append a non-transition event (SOP step, change request, work order...) in the
+    caller's transaction, with the same optimistic lock. The caller commits and then
+    calls ``notify``."""
+    now = clock.now()
+    seq = order.last_seq + 1
+    _save(session, order, order.version, {**(changes or {}), "last_seq": seq, "updated_at": now})
+    events = _append_events(
+        session, order, [machine.EventSpec(event_type, payload)], actor_id=actor_id, actor_role=actor_role,
+        occurred_at=occurred_at or now, received_at=now, first_seq=seq,
+    )
+    session.info.setdefault("pending_records", []).append(
+        signals.Moved(order=order, action=None, from_status=order.status, to_status=order.status, events=events,
+                      actor_id=actor_id, actor_role=actor_role)
+    )
+    return events
+
+
+def notify(session: Session) -> None:
+    """After the caller's commit: push recorded events to live listeners."""
+    for moved in session.info.pop("pending_records", []):
+        signals.run_after_commit(moved)
+
+
+def _role_of(session: Session, actor: Actor) -> str:
+    if actor.kind == ActorKind.CUSTOMER:
+        return "customer"
+    if actor.kind == ActorKind.TECHNICIAN:
+        return "technician"
+    user = session.get(User, actor.id) if actor.id else None
+    return user.role if user else "staff"
+
+
+def _to_app_error(exc: machine.TransitionError) -> AppError:
+    details = {"status": exc.status.value, **exc.details}
+    if isinstance(exc, machine.NotAllowed):
+        return Forbidden(exc.message, code=exc.code, details=details)
+    if isinstance(exc, machine.GuardFailed):
+        status_code = 422 if exc.code in {"location_required", "sop_photo_required", "sop_step_unknown"} else 409
+        return AppError(exc.message, code=exc.code, details=details, status_code=status_code)
+    return Conflict(exc.message, code=exc.code, details=details)
+
+
+def complete_sop_step(
+    *,
+    session: Session,
+    order_id: str,
+    step_no: int,
+    technician: User,
+    photo_file_id: str | None,
+    note: str,
+    occurred_at: datetime | None,
+    clock: Clock,
+) -> Order:
+    from server.files import service as files_service
+
+    order = get(session=session, order_id=order_id)
+    if order.technician_id != technician.id:
+        raise NotFound("order not found", code="order_not_found")
+    if photo_file_id:
+        files_service.ensure_owned(session=session, file_id=photo_file_id, owner=technician, kinds={"photo"})
+    service = catalog_service.get_service(session=session, service_id=order.service_id)
+    done = tuple(session.exec(select(SopProgress.step_no).where(SopProgress.order_id == order.id)).all())
+    try:
+        spec = machine.check_sop_step(
+            status=Status(order.status), steps=catalog_service.sop_steps(service), done=done,
+            step_no=step_no, has_photo=photo_file_id is not None,
+        )
+    except machine.TransitionError as exc:
+        raise _to_app_error(exc) from exc
+    now = clock.now()
+    session.add(SopProgress(order_id=order.id, step_no=step_no, photo_file_id=photo_file_id, note=note,
+                            done_at=occurred_at or now))
+    payload = {**spec.payload, "photo_file_id": photo_file_id, "note": note}
+    record(session=session, order=order, event_type=spec.type, payload=payload, actor_id=technician.id,
+           actor_role="technician", clock=clock, occurred_at=occurred_at)
+    session.commit()
+    notify(session)
+    return order
+
+
+def confirm_work_order(
+    *,
+    session: Session,
+    order_id: str,
+    user: User,
+    signed_on: str,
+    signature_file_id: str | None,
+    clock: Clock,
+    cipher: FieldCipher,
+    files_dir,  # noqa: ANN001
+    max_bytes: int,
+) -> Order:
+    """The customer confirms items, price and acceptance criteria before work starts
+    (seed 003's electronic contract), in their app or signed on the technician's
+    screen. The confirmation is kept as a PDF on the order."""
+    from server.files import service as files_service
+    from server.orders.work_order import render_work_order_pdf
+
+    order = get_for(session=session, order_id=order_id, user=user)
+    if signed_on == "customer_app" and user.id != order.customer_id:
+        raise Forbidden("only the customer confirms in their app", code="not_order_customer")
+    if signed_on == "technician_screen" and user.id != order.technician_id:
+        raise Forbidden("only the assigned technician collects a signature", code="not_assigned_technician")
+    if order.status not in (Status.ACCEPTED.value, Status.EN_ROUTE.value, Status.ARRIVED.value):
+        raise Conflict("the work order is confirmed between acceptance and start", code="illegal_transition",
+                       details={"status": order.status})
+    if order.work_order_confirmed_at is not None:
+        raise Conflict("the work order is already confirmed", code="work_order_already_confirmed",
+                       details={"status": order.status})
+    if signature_file_id:
+        files_service.ensure_owned(session=session, file_id=signature_file_id, owner=user, kinds={"photo"})
+    elif signed_on == "technician_screen":
+        raise AppError("a signature image is needed", code="signature_required", status_code=422)
+    service = catalog_service.get_service(session=session, service_id=order.service_id)
+    now = clock.now()
+    pdf = render_work_order_pdf(order=order, service=service, address=cipher.decrypt(order.address_enc),
+                                confirmed_at=now, signed_on=signed_on)
+    owner = session.get(User, order.customer_id)
+    stored = files_service.store(session=session, files_dir=files_dir, owner=owner, kind="document", data=pdf,
+                                 max_bytes=max(max_bytes, len(pdf)), clock=clock, order_id=order.id)
+    record(
+        session=session, order=order, event_type="order.work_order_confirmed",
+        payload={"file_id": stored.id, "signed_on": signed_on, "signature_file_id": signature_file_id,
+                 "total": order.total},
+        actor_id=user.id, actor_role=user.role, clock=clock,
+        changes={"work_order_confirmed_at": now, "work_order_file_id": stored.id},
+    )
+    session.commit()
+    notify(session)
+    return order
+
+
+def count_by_status(*, session: Session) -> dict[str, int]:
+    rows = session.exec(select(Order.status, func.count()).group_by(Order.status)).all()
+    return {status: count for status, count in rows}

@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from fastapi import APIRouter, Query, Request
+
+from server.auth.dependencies import (
+    CipherDep,
+    CurrentUser,
+    CustomerUser,
+    FinanceUser,
+    TechnicianUser,
+)
+from server.auth.models import Role
+from server.core.deps import ClockDep, SessionDep, SettingsDep
+from server.core.errors import NotFound, Unprocessable
+from server.payments import service
+from server.payments.models import (
+    CancellationQuoteRead,
+    EarningsRead,
+    EscrowRead,
+    InvoiceIn,
+    InvoiceRead,
+    JournalEntryRead,
+    PaymentCreate,
+    PaymentRead,
+    PayoutBatchRead,
+    PayoutLineRead,
+    TrialBalanceRead,
+    WebhookAck,
+    WithdrawalIn,
+    WithdrawalRead,
+)
+
+router = APIRouter(tags=["payments"])
+
+
+@router.post("/orders/{order_id}/payments", status_code=201)
+def create_payment(order_id: str, body: PaymentCreate, user: CustomerUser, session: SessionDep, clock: ClockDep,
+                   settings: SettingsDep) -> dict:
+    payment = service.create_payment(session=session, order_id=order_id, user=user, body=body, clock=clock,
+                                     settings=settings)
+    return {"payment_id": payment.id, "checkout": payment.checkout, **service.to_read(payment).model_dump()}
+
+
+@router.get("/orders/{order_id}/payments", response_model=list[PaymentRead])
+def list_payments(order_id: str, user: CurrentUser, session: SessionDep) -> list[PaymentRead]:
+    return [service.to_read(p) for p in service.list_for_order(session=session, order_id=order_id, user=user)]
+
+
+@router.get("/payments/{payment_id}", response_model=PaymentRead)
+def get_payment(payment_id: str, user: CurrentUser, session: SessionDep) -> PaymentRead:
+    return service.to_read(service.get_payment_for(session=session, payment_id=payment_id, user=user))
+
+
+@router.post("/payments/webhooks/{provider}", response_model=WebhookAck)
+async def webhook(provider: str, request: Request) -> WebhookAck:
+    """Signed by the provider; the only write that takes no user token."""
+    from starlette.concurrency import run_in_threadpool
+
+    from server.core.db import session_scope
+
+    body = await request.body()
+    app = request.app
+
+    def handle() -> str:
+        with session_scope(app.state.engine) as session:
+            return service.handle_webhook(session=session, provider_name=provider, body=body,
+                                          headers=dict(request.headers), clock=app.state.clock,
+                                          settings=app.state.settings)
+
+    outcome = await run_in_threadpool(handle)
+    return WebhookAck(received=True, outcome=outcome)
+
+
+def _sandbox(settle: bool):  # noqa: ANN202
+    def endpoint(payment_id: str, user: CurrentUser, session: SessionDep, clock: ClockDep, settings: SettingsDep,
+                 deliveries: int = Query(default=1, ge=1, le=3)) -> dict:
+        if not settings.sandbox_payments:
+            raise NotFound("not found", code="not_found")
+        outcomes = service.sandbox_settle(session=session, payment_id=payment_id, user=user, succeed=settle,
+                                          clock=clock, settings=settings, deliveries=deliveries)
+        payment = service.get_payment_for(session=session, payment_id=payment_id, user=user)
+        return {"payment": service.to_read(payment).model_dump(), "webhook_outcomes": outcomes}
+
+    endpoint.__name__ = "sandbox_approve" if settle else "sandbox_fail"
+    return endpoint
+
+
+router.add_api_route("/sandbox/payments/{payment_id}/approve", _sandbox(True), methods=["POST"],
+                     summary="Sandbox: the customer approves; a signed webhook is delivered")
+router.add_api_route("/sandbox/payments/{payment_id}/fail", _sandbox(False), methods=["POST"],
+                     summary="Sandbox: the customer declines; a signed webhook is delivered")
+
+
+@router.get("/orders/{order_id}/cancellation-quote", response_model=CancellationQuoteRead)
+def cancellation_quote(order_id: str, user: CurrentUser, session: SessionDep, clock: ClockDep) -> CancellationQuoteRead:
+    if user.role == Role.technician.value:
+        raise NotFound("order not found", code="order_not_found")
+    return service.cancellation_quote(session=session, order_id=order_id, user=user, clock=clock)
+
+
+@router.get("/orders/{order_id}/escrow", response_model=EscrowRead)
+def escrow(order_id: str, user: CurrentUser, session: SessionDep) -> EscrowRead:
+    from server.orders import service as orders_service
+
+    order = orders_service.get_for(session=session, order_id=order_id, user=user)
+    if user.role == Role.technician.value:
+        raise NotFound("order not found", code="order_not_found")
+    return EscrowRead(**service.escrow_state(session=session, order_id=order.id))
+
+
+# --- finance ---------------------------------------------------------------------------------
+
+
+@router.get("/ops/ledger/trial-balance", response_model=TrialBalanceRead)
+def trial_balance(user: FinanceUser, session: SessionDep) -> TrialBalanceRead:
+    return TrialBalanceRead(**service.trial_balance(session=session))
+
+
+@router.get("/ops/ledger/orders/{order_id}", response_model=list[JournalEntryRead])
+def order_entries(order_id: str, user: FinanceUser, session: SessionDep) -> list[JournalEntryRead]:
+    return [JournalEntryRead(**e) for e in service.entries_for_order(session=session, order_id=order_id)]
+
+
+def _batch_read(session, batch) -> PayoutBatchRead:  # noqa: ANN001
+    lines = service.batch_lines(session=session, batch_id=batch.id)
+    return PayoutBatchRead(id=batch.id, cutoff=batch.cutoff, total=batch.total, lines_count=batch.lines_count,
+                           created_at=batch.created_at,
+                           lines=[PayoutLineRead(technician_id=ln.technician_id, amount=ln.amount) for ln in lines])
+
+
+@router.post("/ops/payouts/run", response_model=PayoutBatchRead, status_code=201)
+def run_payouts(user: FinanceUser, session: SessionDep, clock: ClockDep) -> PayoutBatchRead:
+    return _batch_read(session, service.run_payouts(session=session, user=user, clock=clock))
+
+
+@router.get("/ops/payouts", response_model=list[PayoutBatchRead])
+def list_payouts(user: FinanceUser, session: SessionDep) -> list[PayoutBatchRead]:
+    return [_batch_read(session, b) for b in service.list_batches(session=session)]
+
+
+# --- technicians ------------------------------------------------------------------------------
+
+
+@router.post("/technician/withdrawals", response_model=WithdrawalRead, status_code=201)
+def withdraw(body: WithdrawalIn, user: TechnicianUser, session: SessionDep, clock: ClockDep,
+             cipher: CipherDep) -> WithdrawalRead:
+    w = service.request_withdrawal(session=session, technician=user, amount=body.amount,
+                                   bank_account=body.bank_account, clock=clock, cipher=cipher)
+    return WithdrawalRead(**w.model_dump())
+
+
+@router.get("/technician/earnings", response_model=EarningsRead)
+def technician_earnings(user: TechnicianUser, session: SessionDep, clock: ClockDep,
+                        start: datetime | None = Query(default=None, alias="from"),
+                        end: datetime | None = Query(default=None, alias="to")) -> EarningsRead:
+    end = end or clock.now() + timedelta(seconds=1)
+    start = start or end - timedelta(days=30)
+    start = start if start.tzinfo else start.replace(tzinfo=UTC)
+    end = end if end.tzinfo else end.replace(tzinfo=UTC)
+    if start >= end or end - start > timedelta(days=366):
+        raise Unprocessable("choose a period of at most a year", code="period_invalid")
+    return EarningsRead(**service.earnings(session=session, technician=user, start=start, end=end, clock=clock))
+
+
+@router.get("/technician/payouts")
+def technician_payouts(user: TechnicianUser, session: SessionDep, clock: ClockDep) -> list[dict]:
+    now = clock.now()
+    data = service.earnings(session=session, technician=user, start=now - timedelta(days=366),
+                            end=now + timedelta(seconds=1), clock=clock)
+    return data["payouts"]
+
+
+# --- invoices ---------------------------------------------------------------------------------
+
+
+def _invoice_read(invoice) -> InvoiceRead:  # noqa: ANN001
+    return InvoiceRead(**invoice.model_dump(), file_url=f"/api/v1/files/{invoice.file_id}")
+
+
+@router.post("/orders/{order_id}/invoice", response_model=InvoiceRead, status_code=201)
+def create_invoice(order_id: str, body: InvoiceIn, user: CustomerUser, session: SessionDep, clock: ClockDep,
+                   settings: SettingsDep) -> InvoiceRead:
+    invoice = service.create_invoice(session=session, order_id=order_id, user=user, title=body.title,
+                                     tax_id=body.tax_id, email=body.email, clock=clock,
+                                     files_dir=settings.files_dir, max_bytes=settings.upload_max_bytes)
+    return _invoice_read(invoice)
+
+
+@router.get("/orders/{order_id}/invoice", response_model=InvoiceRead)
+def get_invoice(order_id: str, user: CurrentUser, session: SessionDep) -> InvoiceRead:
+    return _invoice_read(service.get_invoice(session=session, order_id=order_id, user=user))

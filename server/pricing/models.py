@@ -1,0 +1,401 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic import Field as PField
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from server.core.jsontypes import json_column
+from server.orders.models import AddressIn
+
+
+class Quote(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=40)
+    customer_id: str = Field(foreign_key="app_user.id", index=True)
+    service_id: str = Field(foreign_key="service.id")
+    scheduled_start: datetime
+    scheduled_end: datetime
+    address_enc: str
+    lat: float
+    lng: float
+    district: str = ""
+    options: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    lines: list[dict[str, Any]] = Field(default_factory=list, sa_column=json_column())
+    total: int
+    currency: str = "CNY"
+    rules_version: int = 0
+    created_at: datetime
+    expires_at: datetime
+    order_id: str | None = Field(default=None, max_length=40)
+
+    def snapshot(self) -> dict[str, Any]:
+        """What an order keeps forever, whatever later happens to prices."""
+        return {
+            "quote_id": self.id,
+            "lines": self.lines,
+            "total": self.total,
+            "currency": self.currency,
+            "options": self.options,
+            "rules_version": self.rules_version,
+            "priced_at": self.created_at.isoformat(),
+        }
+
+
+class QuoteCreate(BaseModel):
+    service_id: str = PField(max_length=64)
+    address: AddressIn
+    scheduled_start: datetime
+    units: int | None = PField(default=None, ge=1, le=1000, description="hours or items")
+    area_m2: int | None = PField(default=None, ge=1, le=100000)
+    addons: list[str] = PField(default_factory=list, max_length=20)
+    coupon_ids: list[str] = PField(default_factory=list, max_length=5)
+    points: int = PField(default=0, ge=0, le=10_000_000, description="points to redeem")
+    service_card_id: str | None = PField(default=None, max_length=64)
+
+
+class QuoteLineRead(BaseModel):
+    code: str
+    label: str
+    amount: int
+    detail: dict[str, Any] = {}
+
+
+class QuoteRead(BaseModel):
+    quote_id: str
+    service_id: str
+    total: int
+    currency: str
+    lines: list[QuoteLineRead]
+    scheduled_start: datetime
+    scheduled_end: datetime
+    expires_at: datetime
+    options: dict[str, Any]
+    gross: int = 0
+
+
+# --- promotions -------------------------------------------------------------------------
+
+
+class CouponCampaign(SQLModel, table=True):
+    """An operator's coupon offer; customers claim coupons from it."""
+
+    __tablename__ = "coupon_campaign"
+
+    id: str = Field(primary_key=True, max_length=40)
+    code: str = Field(unique=True, max_length=40)
+    name: str = Field(max_length=60)
+    kind: str = Field(max_length=20)  # fixed | threshold | percent
+    amount: int = 0
+    threshold: int = 0
+    percent_bp: int = 0
+    cap: int = 0
+    service_ids: list[str] = Field(default_factory=list, sa_column=json_column())
+    stackable: bool = False
+    valid_from: datetime
+    valid_until: datetime
+    per_user_limit: int = 1
+    total_limit: int = 0  # 0: unlimited
+    issued: int = 0
+    active: bool = True
+    created_by: str | None = Field(default=None, max_length=40)
+    created_at: datetime
+
+
+class Coupon(SQLModel, table=True):
+    """One coupon held by one customer. ``grant_key`` makes every grant happen once."""
+
+    __tablename__ = "coupon"
+    __table_args__ = (UniqueConstraint("customer_id", "grant_key", name="uq_coupon_grant"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    customer_id: str = Field(foreign_key="app_user.id", index=True)
+    grant_key: str = Field(max_length=120)  # welcome | referral:<invitee> | campaign:<code>:<n>
+    campaign_id: str | None = Field(default=None, max_length=40)
+    kind: str = Field(max_length=20)
+    label: str = Field(default="", max_length=60)
+    amount: int = 0
+    threshold: int = 0
+    percent_bp: int = 0
+    cap: int = 0
+    service_ids: list[str] = Field(default_factory=list, sa_column=json_column())
+    stackable: bool = False
+    first_order_only: bool = False
+    valid_from: datetime
+    valid_until: datetime
+    status: str = Field(default="available", max_length=20)  # available | used
+    order_id: str | None = Field(default=None, max_length=40)
+    used_at: datetime | None = None
+    created_at: datetime
+
+
+class LoyaltyAccount(SQLModel, table=True):
+    __tablename__ = "loyalty_account"
+
+    customer_id: str = Field(primary_key=True, foreign_key="app_user.id")
+    points: int = 0
+
+
+class PointsEntry(SQLModel, table=True):
+    """Every change of a points balance; ``entry_key`` makes each happen once."""
+
+    __tablename__ = "points_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: str = Field(foreign_key="app_user.id", index=True)
+    entry_key: str = Field(unique=True, max_length=120)
+    delta: int
+    reason: str = Field(max_length=40)  # earned | redeemed | restored | reversed
+    order_id: str | None = Field(default=None, max_length=40)
+    created_at: datetime
+
+
+class CustomerSpend(SQLModel, table=True):
+    """What a customer paid for a completed order (membership by yearly spend)."""
+
+    __tablename__ = "customer_spend"
+
+    order_id: str = Field(primary_key=True, max_length=40)
+    customer_id: str = Field(foreign_key="app_user.id", index=True)
+    amount: int
+    at: datetime = Field(index=True)
+
+
+class ServiceCard(SQLModel, table=True):
+    __tablename__ = "service_card"
+
+    id: str = Field(primary_key=True, max_length=40)
+    customer_id: str = Field(foreign_key="app_user.id", index=True)
+    product_code: str = Field(max_length=40)
+    name_zh: str = Field(max_length=60)
+    service_id: str = Field(max_length=64)
+    units_per_visit: int
+    visits_total: int
+    visits_left: int
+    price: int  # fen paid for the card
+    status: str = Field(default="pending", max_length=20)  # pending | active
+    payment_id: str | None = Field(default=None, max_length=40)
+    valid_until: datetime
+    created_at: datetime
+    activated_at: datetime | None = None
+
+
+class CardUse(SQLModel, table=True):
+    """A card visit used by an order; ``value`` is the prepaid money it stands for."""
+
+    __tablename__ = "card_use"
+
+    order_id: str = Field(primary_key=True, max_length=40)
+    card_id: str = Field(foreign_key="service_card.id", index=True)
+    value: int
+    restored: bool = False
+    created_at: datetime
+
+
+class ReferralCode(SQLModel, table=True):
+    __tablename__ = "referral_code"
+
+    customer_id: str = Field(primary_key=True, foreign_key="app_user.id")
+    code: str = Field(unique=True, max_length=16)
+
+
+class Referral(SQLModel, table=True):
+    __tablename__ = "referral"
+
+    invitee_id: str = Field(primary_key=True, foreign_key="app_user.id")
+    inviter_id: str = Field(foreign_key="app_user.id", index=True)
+    created_at: datetime
+    rewarded_at: datetime | None = None
+    rewarded_order_id: str | None = Field(default=None, max_length=40)
+
+
+# --- on-site change requests ---------------------------------------------------------------
+
+
+class ChangeRequest(SQLModel, table=True):
+    __tablename__ = "change_request"
+
+    id: str = Field(primary_key=True, max_length=40)
+    order_id: str = Field(foreign_key="service_order.id", index=True)
+    technician_id: str = Field(max_length=40)
+    # awaiting_support (over the cap) -> awaiting_customer -> answered
+    status: str = Field(max_length=24, index=True)
+    total: int  # fen, every proposed item
+    approved_total: int = 0
+    support_id: str | None = Field(default=None, max_length=40)
+    support_at: datetime | None = None
+    created_at: datetime
+    answered_at: datetime | None = None
+
+
+class ChangeItem(SQLModel, table=True):
+    __tablename__ = "change_item"
+
+    id: str = Field(primary_key=True, max_length=40)
+    change_request_id: str = Field(foreign_key="change_request.id", index=True)
+    order_id: str = Field(max_length=40, index=True)
+    code: str = Field(max_length=60)
+    name: str = Field(max_length=80)
+    quantity: int
+    unit_price: int
+    amount: int  # priced by the engine (quantity x rate card, night surcharge)
+    lines: list[dict[str, Any]] = Field(default_factory=list, sa_column=json_column())
+    reason: str = Field(max_length=300)
+    photo_file_id: str = Field(max_length=40)
+    status: str = Field(default="pending", max_length=20)  # pending | approved | rejected
+    answered_by: str | None = Field(default=None, max_length=40)
+    answered_at: datetime | None = None
+
+
+# --- API schemas -----------------------------------------------------------------------
+
+
+class CampaignCreate(BaseModel):
+    code: str = PField(min_length=2, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
+    name: str = PField(min_length=1, max_length=60)
+    kind: str = PField(pattern="^(fixed|threshold|percent)$")
+    amount: int = PField(default=0, ge=0, le=10_000_000)
+    threshold: int = PField(default=0, ge=0, le=100_000_000)
+    percent_bp: int = PField(default=0, ge=0, le=10000)
+    cap: int = PField(default=0, ge=0, le=10_000_000)
+    service_ids: list[str] = PField(default_factory=list, max_length=50)
+    stackable: bool = False
+    valid_from: datetime
+    valid_until: datetime
+    per_user_limit: int = PField(default=1, ge=1, le=100)
+    total_limit: int = PField(default=0, ge=0, le=10_000_000)
+
+
+class CampaignRead(BaseModel):
+    id: str
+    code: str
+    name: str
+    kind: str
+    amount: int
+    threshold: int
+    percent_bp: int
+    cap: int
+    service_ids: list[str]
+    stackable: bool
+    valid_from: datetime
+    valid_until: datetime
+    per_user_limit: int
+    total_limit: int
+    issued: int
+    active: bool
+
+
+class ClaimIn(BaseModel):
+    campaign_code: str = PField(min_length=1, max_length=40)
+
+
+class CouponRead(BaseModel):
+    id: str
+    kind: str
+    label: str
+    amount: int
+    threshold: int
+    percent_bp: int
+    cap: int
+    service_ids: list[str]
+    stackable: bool
+    first_order_only: bool
+    valid_from: datetime
+    valid_until: datetime
+    status: str
+    order_id: str | None
+
+
+class ServiceCardRead(BaseModel):
+    id: str
+    product_code: str
+    name_zh: str
+    service_id: str
+    units_per_visit: int
+    visits_total: int
+    visits_left: int
+    price: int
+    status: str
+    valid_until: datetime
+    payment_id: str | None = None
+
+
+class ServiceCardProductRead(BaseModel):
+    code: str
+    name_zh: str
+    service_id: str
+    units_per_visit: int
+    paid_visits: int
+    bonus_visits: int
+    valid_days: int
+    price: int
+
+
+class MembershipRead(BaseModel):
+    code: str
+    name_zh: str
+    discount_bp: int
+    yearly_spend: int
+    next_level: str | None
+    next_level_spend: int | None
+
+
+class WalletRead(BaseModel):
+    customer_id: str
+    points: int
+    points_value: dict[str, int]  # {"block": 500, "value": 4000}
+    membership: MembershipRead
+    coupons: list[CouponRead]
+    service_cards: list[ServiceCardRead]
+    referral_code: str
+    invited_by: str | None
+
+
+class ReferralIn(BaseModel):
+    code: str = PField(min_length=4, max_length=16)
+
+
+class ChangeItemIn(BaseModel):
+    code: str = PField(min_length=1, max_length=60)
+    quantity: int = PField(default=1, ge=1, le=100)
+    reason: str = PField(min_length=1, max_length=300)
+    photo_file_id: str = PField(min_length=1, max_length=64)
+
+
+class ChangeRequestCreate(BaseModel):
+    items: list[ChangeItemIn] = PField(min_length=1, max_length=10)
+
+
+class ChangeAnswerIn(BaseModel):
+    item_ids: list[str] = PField(min_length=1, max_length=10)
+
+
+class ChangeItemRead(BaseModel):
+    id: str
+    code: str
+    name: str
+    quantity: int
+    unit_price: int
+    amount: int
+    lines: list[dict[str, Any]]
+    reason: str
+    photo_file_id: str
+    status: str
+    answered_by: str | None
+    answered_at: datetime | None
+
+
+class ChangeRequestRead(BaseModel):
+    id: str
+    order_id: str
+    technician_id: str
+    status: str
+    total: int
+    approved_total: int
+    support_id: str | None
+    support_at: datetime | None
+    created_at: datetime
+    answered_at: datetime | None
+    items: list[ChangeItemRead]

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from server.auth.dependencies import (
+    CipherDep,
+    CurrentUser,
+    CustomerUser,
+    OperatorUser,
+    SupportUser,
+    TechnicianUser,
+)
+from server.core.deps import ClockDep, SessionDep, SettingsDep
+from server.payments.models import PaymentCreate
+from server.pricing import service
+from server.pricing.models import (
+    CampaignCreate,
+    CampaignRead,
+    ChangeAnswerIn,
+    ChangeRequestCreate,
+    ChangeRequestRead,
+    ClaimIn,
+    CouponRead,
+    QuoteCreate,
+    QuoteRead,
+    ReferralIn,
+    ServiceCardProductRead,
+    ServiceCardRead,
+    WalletRead,
+)
+
+router = APIRouter(tags=["pricing"])
+
+
+@router.post("/quotes", response_model=QuoteRead, status_code=201)
+def create_quote(body: QuoteCreate, user: CustomerUser, session: SessionDep, clock: ClockDep, cipher: CipherDep,
+                 settings: SettingsDep) -> QuoteRead:
+    quote = service.create_quote(session=session, customer=user, body=body, clock=clock, cipher=cipher,
+                                 timezone=settings.timezone)
+    return service.to_read(quote)
+
+
+@router.get("/quotes/{quote_id}", response_model=QuoteRead)
+def get_quote(quote_id: str, user: CustomerUser, session: SessionDep) -> QuoteRead:
+    return service.to_read(service.get_quote_for(session=session, quote_id=quote_id, customer_id=user.id))
+
+
+# --- wallet and promotions ---------------------------------------------------------------
+
+
+@router.get("/me/wallet", response_model=WalletRead)
+def my_wallet(user: CustomerUser, session: SessionDep, clock: ClockDep) -> WalletRead:
+    return service.wallet(session=session, customer=user, clock=clock)
+
+
+@router.post("/me/coupons/claim", response_model=CouponRead, status_code=201)
+def claim_coupon(body: ClaimIn, user: CustomerUser, session: SessionDep, clock: ClockDep) -> CouponRead:
+    coupon = service.claim_coupon(session=session, customer=user, campaign_code=body.campaign_code, clock=clock)
+    return CouponRead(**coupon.model_dump(include=set(CouponRead.model_fields)))
+
+
+@router.post("/me/referral", status_code=201)
+def apply_referral(body: ReferralIn, user: CustomerUser, session: SessionDep, clock: ClockDep) -> dict:
+    referral = service.apply_referral(session=session, customer=user, code=body.code, clock=clock)
+    return {"inviter_id": referral.inviter_id, "created_at": referral.created_at}
+
+
+@router.get("/service-cards/products", response_model=list[ServiceCardProductRead])
+def card_products(session: SessionDep) -> list[ServiceCardProductRead]:
+    return service.card_products(session=session)
+
+
+class _CardBuy(PaymentCreate):
+    product_code: str
+
+
+@router.post("/me/service-cards", status_code=201)
+def buy_card(body: _CardBuy, user: CustomerUser, session: SessionDep, clock: ClockDep,
+             settings: SettingsDep) -> dict:
+    from server.payments import service as payments_service
+
+    card, payment = service.buy_service_card(session=session, customer=user, product_code=body.product_code,
+                                             payment=body, clock=clock, settings=settings)
+    return {"card": ServiceCardRead(**card.model_dump(include=set(ServiceCardRead.model_fields))).model_dump(),
+            "payment_id": payment.id, "checkout": payment.checkout,
+            "payment": payments_service.to_read(payment).model_dump()}
+
+
+@router.post("/ops/coupon-campaigns", response_model=CampaignRead, status_code=201)
+def create_campaign(body: CampaignCreate, user: OperatorUser, session: SessionDep, clock: ClockDep) -> CampaignRead:
+    campaign = service.create_campaign(session=session, user=user, body=body, clock=clock)
+    return CampaignRead(**campaign.model_dump())
+
+
+@router.get("/ops/coupon-campaigns", response_model=list[CampaignRead])
+def list_campaigns(user: OperatorUser, session: SessionDep) -> list[CampaignRead]:
+    return [CampaignRead(**c.model_dump()) for c in service.list_campaigns(session=session)]
+
+
+# --- on-site change requests ------------------------------------------------------------------
+
+
+@router.post("/orders/{order_id}/change-requests", response_model=ChangeRequestRead, status_code=201)
+def propose_change(order_id: str, body: ChangeRequestCreate, user: TechnicianUser, session: SessionDep,
+                   clock: ClockDep, settings: SettingsDep) -> ChangeRequestRead:
+    return service.propose_change(session=session, order_id=order_id, technician=user, items=body.items,
+                                  clock=clock, timezone=settings.timezone)
+
+
+@router.get("/orders/{order_id}/change-requests", response_model=list[ChangeRequestRead])
+def list_changes(order_id: str, user: CurrentUser, session: SessionDep) -> list[ChangeRequestRead]:
+    return service.list_change_requests(session=session, order_id=order_id, user=user)
+
+
+@router.post("/orders/{order_id}/change-requests/{cid}/approve", response_model=ChangeRequestRead)
+def approve_change(order_id: str, cid: str, body: ChangeAnswerIn, user: CustomerUser, session: SessionDep,
+                   clock: ClockDep) -> ChangeRequestRead:
+    return service.answer_change(session=session, order_id=order_id, cid=cid, customer=user, item_ids=body.item_ids,
+                                 approve=True, clock=clock)
+
+
+@router.post("/orders/{order_id}/change-requests/{cid}/reject", response_model=ChangeRequestRead)
+def reject_change(order_id: str, cid: str, body: ChangeAnswerIn, user: CustomerUser, session: SessionDep,
+                  clock: ClockDep) -> ChangeRequestRead:
+    return service.answer_change(session=session, order_id=order_id, cid=cid, customer=user, item_ids=body.item_ids,
+                                 approve=False, clock=clock)
+
+
+@router.post("/orders/{order_id}/change-requests/{cid}/support-approve", response_model=ChangeRequestRead)
+def support_approve(order_id: str, cid: str, user: SupportUser, session: SessionDep,
+                    clock: ClockDep) -> ChangeRequestRead:
+    return service.support_approve_change(session=session, order_id=order_id, cid=cid, user=user, clock=clock)

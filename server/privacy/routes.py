@@ -1,0 +1,23 @@
+"""Privacy endpoints: the order's virtual contact number."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from server.auth.dependencies import CipherDep, CurrentUser
+from server.core.deps import ClockDep, SessionDep
+from server.privacy import service
+from server.privacy.models import ContactRead
+
+router = APIRouter(tags=["privacy"])
+
+
+@router.get("/orders/{order_id}/contact", response_model=ContactRead)
+def order_contact(
+    order_id: str, user: CurrentUser, session: SessionDep, clock: ClockDep, cipher: CipherDep
+) -> ContactRead:
+    """The virtual number to call the other side of the order (bound per order, unbound
+    72 h after it ends), with the other side's name and masked phone."""
+    return service.contact(
+        session=session, user=user, order_id=order_id, cipher=cipher, clock=clock
+    )

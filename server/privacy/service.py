@@ -1,0 +1,284 @@
+"""Privacy operations: virtual numbers per order, key rotation, retention, plaintext scan."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import String, Text, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, select
+
+from server.auth import service as auth_service
+from server.auth.models import Role, User
+from server.core.clock import Clock, as_utc
+from server.core.db import session_scope
+from server.core.errors import Conflict, Gone, NotFound
+from server.core.ids import new_id
+from server.ops import service as ops_service
+from server.orders import service as orders_service
+from server.orders.models import Order
+from server.privacy.crypto import FieldCipher, mask_phone
+from server.privacy.models import ContactRead, VirtualNumberBinding
+from server.privacy.rules import PrivacyRules
+from server.privacy.virtual import PoolExhausted, SandboxProvider, VirtualNumberProvider
+
+log = logging.getLogger("doorstep.privacy")
+_ENDED = {"COMPLETED": "completed_at", "CANCELLED": "cancelled_at"}
+SWEEP_SECONDS = 600
+
+
+def provider_for(rules: PrivacyRules) -> VirtualNumberProvider:
+    return SandboxProvider(
+        prefix=rules.virtual_number_pool_prefix, size=rules.virtual_number_pool_size
+    )
+
+
+def _ended_at(order: Order) -> datetime | None:
+    field = _ENDED.get(order.status)
+    value = getattr(order, field) if field else None
+    return as_utc(value) if value else None
+
+
+def contact(
+    *,
+    session: Session,
+    user: User,
+    order_id: str,
+    cipher: FieldCipher,
+    clock: Clock,
+    provider: VirtualNumberProvider | None = None,
+) -> ContactRead:
+    """The order's virtual number for a participant, and who is on the other end (masked)."""
+    order = orders_service.get_for(session=session, order_id=order_id, user=user)
+    rules = ops_service.current_rules(session=session)
+    now = clock.now()
+    if user.id == order.customer_id:
+        counterpart_id, counterpart_role = order.technician_id, Role.technician.value
+    elif user.role == Role.technician.value and user.id == order.technician_id:
+        counterpart_id, counterpart_role = order.customer_id, Role.customer.value
+    else:
+        raise NotFound("order not found", code="order_not_found", details={"order_id": order_id})
+    if counterpart_id is None or order.status in ("PENDING_PAYMENT", "PENDING_DISPATCH", "OFFERED"):
+        raise Conflict("no technician has accepted this order yet", code="contact_not_yet")
+    ended = _ended_at(order)
+    valid_until = (
+        ended + timedelta(hours=rules.privacy.virtual_number_unbind_hours) if ended else None
+    )
+    if order.status == "CANCELLED" or (valid_until is not None and now > valid_until):
+        unbind_order(session=session, order_id=order.id, clock=clock, provider=provider)
+        session.commit()
+        raise Gone("the contact number of this order has expired", code="contact_expired")
+    if user.role == Role.technician.value and not orders_service.address_visible_to(
+        order, user, now, hours_after=rules.orders.exact_address_hours_after_completion
+    ):
+        raise Gone("the contact number of this order has expired", code="contact_expired")
+    binding = _binding(session, order, cipher, clock, provider or provider_for(rules.privacy))
+    session.commit()
+    other = auth_service.get(session=session, user_id=counterpart_id)
+    return ContactRead(
+        order_id=order.id,
+        virtual_number=binding.number,
+        counterpart_role=counterpart_role,
+        counterpart_name=other.name,
+        counterpart_phone_masked=mask_phone(auth_service.phone_of(other, cipher)),
+        valid_until=valid_until,
+    )
+
+
+def _binding(
+    session: Session,
+    order: Order,
+    cipher: FieldCipher,
+    clock: Clock,
+    provider: VirtualNumberProvider,
+) -> VirtualNumberBinding:
+    active = session.exec(
+        select(VirtualNumberBinding).where(
+            VirtualNumberBinding.order_id == order.id, VirtualNumberBinding.status == "active"
+        )
+    ).all()
+    for b in active:
+        if b.technician_id == order.technician_id:
+            return b
+        _unbind(
+            session, b, clock, provider
+        )  # the order was transferred: the old pair loses the number
+    in_use = set(
+        session.exec(
+            select(VirtualNumberBinding.number).where(VirtualNumberBinding.status == "active")
+        ).all()
+    )
+    customer = auth_service.get(session=session, user_id=order.customer_id)
+    technician = auth_service.get(session=session, user_id=order.technician_id)
+    try:
+        number = provider.bind(
+            order_id=order.id,
+            phone_a=auth_service.phone_of(customer, cipher),
+            phone_b=auth_service.phone_of(technician, cipher),
+            in_use=in_use,
+        )
+    except PoolExhausted as exc:
+        raise Conflict(
+            "no virtual number is free right now; try again shortly",
+            code="virtual_number_pool_exhausted",
+        ) from exc
+    binding = VirtualNumberBinding(
+        id=new_id("vnb"),
+        order_id=order.id,
+        provider=provider.name,
+        number=number,
+        customer_id=order.customer_id,
+        technician_id=order.technician_id,
+        bound_at=clock.now(),
+    )
+    session.add(binding)
+    session.flush()
+    return binding
+
+
+def _unbind(
+    session: Session, binding: VirtualNumberBinding, clock: Clock, provider: VirtualNumberProvider
+) -> None:
+    provider.unbind(number=binding.number, order_id=binding.order_id)
+    binding.status, binding.unbound_at = "unbound", clock.now()
+    session.add(binding)
+
+
+def unbind_order(
+    *, session: Session, order_id: str, clock: Clock, provider: VirtualNumberProvider | None = None
+) -> int:
+    rules = ops_service.current_rules(session=session).privacy
+    provider = provider or provider_for(rules)
+    rows = session.exec(
+        select(VirtualNumberBinding).where(
+            VirtualNumberBinding.order_id == order_id, VirtualNumberBinding.status == "active"
+        )
+    ).all()
+    for b in rows:
+        _unbind(session, b, clock, provider)
+    return len(rows)
+
+
+def unbind_expired(
+    *, session: Session, clock: Clock, provider: VirtualNumberProvider | None = None
+) -> list[str]:
+    """Sweep: unbind numbers 72 h (rule) after the order completed or at once when cancelled."""
+    rules = ops_service.current_rules(session=session).privacy
+    provider = provider or provider_for(rules)
+    now = clock.now()
+    done = []
+    for b in session.exec(
+        select(VirtualNumberBinding).where(VirtualNumberBinding.status == "active")
+    ).all():
+        order = orders_service.get(session=session, order_id=b.order_id)
+        ended = _ended_at(order)
+        if order.status == "CANCELLED" or (
+            ended is not None and now > ended + timedelta(hours=rules.virtual_number_unbind_hours)
+        ):
+            _unbind(session, b, clock, provider)
+            done.append(b.id)
+    session.commit()
+    return done
+
+
+def purge_expired(*, session: Session, clock: Clock) -> dict[str, int]:
+    """Retention of what this area keeps: old notifications. (The location trail's
+    retention is the realtime domain's own sweep.)"""
+    from server.ops import notifications
+
+    rules = ops_service.current_rules(session=session).privacy
+    out = {
+        "notifications": notifications.purge_older_than(
+            session=session, days=rules.notification_retention_days, clock=clock
+        )
+    }
+    session.commit()
+    return out
+
+
+def sweep_once(app) -> dict[str, Any]:  # noqa: ANN001
+    with session_scope(app.state.engine) as session:
+        unbound = unbind_expired(session=session, clock=app.state.clock)
+        purged = purge_expired(session=session, clock=app.state.clock)
+    return {"unbound": len(unbound), **purged}
+
+
+async def privacy_sweep_task(app) -> None:  # noqa: ANN001
+    """Background loop: unbind expired virtual numbers, apply retention."""
+    while True:
+        try:
+            result = await asyncio.to_thread(sweep_once, app)
+            if any(result.values()):
+                log.info("privacy sweep: %s", result)
+        except Exception:  # keep sweeping; the next round retries
+            log.exception("privacy sweep failed")
+        await asyncio.sleep(SWEEP_SECONDS)
+
+
+# --- encryption at rest: every ``*_enc`` column ---------------------------------------------
+
+
+def encrypted_columns() -> list[tuple[str, str]]:
+    """(table, column) of every encrypted column: by convention their names end in ``_enc``."""
+    out = []
+    for table in SQLModel.metadata.sorted_tables:
+        for column in table.columns:
+            if column.name.endswith("_enc"):
+                out.append((table.name, column.name))
+    return out
+
+
+def rotate_keys(*, engine: Engine, cipher: FieldCipher, batch: int = 500) -> dict[str, int]:
+    """Re-encrypt every encrypted value not under the primary key. Idempotent, batched;
+    safe to run while the server runs (each row is updated only if unchanged)."""
+    counts: dict[str, int] = {}
+    for table_name, column_name in encrypted_columns():
+        table = SQLModel.metadata.tables[table_name]
+        column = table.columns[column_name]
+        pk = list(table.primary_key.columns)
+        done = 0
+        with engine.begin() as conn:
+            rows = conn.execute(sa_select(*pk, column).where(column.is_not(None))).all()
+        for start in range(0, len(rows), batch):
+            with engine.begin() as conn:
+                for row in rows[start : start + batch]:
+                    token = row[-1]
+                    if not token or not cipher.needs_rotation(token):
+                        continue
+                    new = cipher.encrypt(cipher.decrypt(token))
+                    cond = [c == row[i] for i, c in enumerate(pk)] + [column == token]
+                    done += (
+                        conn.execute(update(table).where(*cond).values({column_name: new})).rowcount
+                        or 0
+                    )
+        counts[f"{table_name}.{column_name}"] = done
+    return counts
+
+
+def scan_plaintext(*, engine: Engine, needles: list[str]) -> list[dict[str, str]]:
+    """Every text or JSON cell that contains one of ``needles`` (phones, addresses) in clear."""
+    hits = []
+    for table in SQLModel.metadata.sorted_tables:
+        cols = [
+            c
+            for c in table.columns
+            if isinstance(c.type, String | Text) or c.type.__class__.__name__ == "JSON"
+        ]
+        if not cols:
+            continue
+        with engine.connect() as conn:
+            for row in conn.execute(sa_select(*cols)).all():
+                for c, value in zip(cols, row, strict=True):
+                    text_value = (
+                        value
+                        if isinstance(value, str)
+                        else (str(value) if value is not None else "")
+                    )
+                    for needle in needles:
+                        if needle and needle in text_value:
+                            hits.append({"table": table.name, "column": c.name, "needle": needle})
+    return hits

@@ -1,0 +1,214 @@
+"""Ratings, complaints and appeals: customer, technician and support sides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+
+from server.auth.dependencies import (
+    CipherDep,
+    CurrentUser,
+    CustomerUser,
+    OperatorUser,
+    SupportUser,
+    TechnicianUser,
+)
+from server.core.deps import ClockDep, SessionDep, client_ip
+from server.reviews import service
+from server.reviews.models import (
+    AnswerIn,
+    AppealDecideIn,
+    AppealIn,
+    AppealRead,
+    ComplaintDetail,
+    ComplaintIn,
+    ComplaintRead,
+    ResolveIn,
+    ReviewIn,
+    ReviewRead,
+    ScoreRead,
+)
+
+router = APIRouter(tags=["reviews"])
+
+
+@router.post("/orders/{order_id}/reviews", response_model=ReviewRead, status_code=201)
+def rate_order(
+    order_id: str, body: ReviewIn, user: CurrentUser, session: SessionDep, clock: ClockDep
+) -> ReviewRead:
+    return service.create_review(
+        session=session, user=user, order_id=order_id, body=body, clock=clock
+    )
+
+
+@router.get("/orders/{order_id}/reviews", response_model=list[ReviewRead])
+def order_reviews(order_id: str, user: CurrentUser, session: SessionDep) -> list[ReviewRead]:
+    return service.reviews_of_order(session=session, user=user, order_id=order_id)
+
+
+@router.get("/technicians/{technician_id}/reviews", response_model=list[ReviewRead])
+def technician_reviews(
+    technician_id: str, session: SessionDep, limit: int = Query(50, ge=1, le=200)
+) -> list[ReviewRead]:
+    """Public: what customers said, with their names masked."""
+    return service.public_reviews(session=session, technician_id=technician_id, limit=limit)
+
+
+@router.post("/orders/{order_id}/complaints", response_model=ComplaintRead, status_code=201)
+def complain(
+    order_id: str,
+    body: ComplaintIn,
+    user: CustomerUser,
+    session: SessionDep,
+    clock: ClockDep,
+    cipher: CipherDep,
+) -> ComplaintRead:
+    return service.create_complaint(
+        session=session, user=user, order_id=order_id, body=body, clock=clock, cipher=cipher
+    )
+
+
+@router.get("/technician/complaints", response_model=list[ComplaintRead])
+def my_complaints(
+    user: TechnicianUser, session: SessionDep, cipher: CipherDep
+) -> list[ComplaintRead]:
+    return service.technician_complaints(session=session, user=user, cipher=cipher)
+
+
+@router.post("/technician/complaints/{complaint_id}/answer", response_model=ComplaintRead)
+def answer(
+    complaint_id: str,
+    body: AnswerIn,
+    user: TechnicianUser,
+    session: SessionDep,
+    clock: ClockDep,
+    cipher: CipherDep,
+) -> ComplaintRead:
+    return service.answer_complaint(
+        session=session,
+        user=user,
+        complaint_id=complaint_id,
+        text=body.text,
+        clock=clock,
+        cipher=cipher,
+    )
+
+
+@router.get("/technician/score", response_model=ScoreRead)
+def my_score(user: TechnicianUser, session: SessionDep, clock: ClockDep) -> ScoreRead:
+    return service.explain_score(session=session, user=user, clock=clock)
+
+
+@router.post("/technician/appeals", response_model=AppealRead, status_code=201)
+def appeal(
+    body: AppealIn, user: TechnicianUser, session: SessionDep, clock: ClockDep
+) -> AppealRead:
+    return service.create_appeal(
+        session=session,
+        user=user,
+        target_type=body.target_type,
+        target_id=body.target_id,
+        reason=body.reason,
+        clock=clock,
+    )
+
+
+@router.get("/technician/appeals", response_model=list[AppealRead])
+def my_appeals(user: TechnicianUser, session: SessionDep) -> list[AppealRead]:
+    return service.list_appeals(session=session, user=user)
+
+
+# --- support ------------------------------------------------------------------------------
+
+
+@router.get("/ops/complaints", response_model=list[ComplaintRead])
+def ops_complaints(
+    user: SupportUser,
+    session: SessionDep,
+    cipher: CipherDep,
+    status: str | None = None,
+    technician_id: str | None = None,
+    limit: int = Query(100, ge=1, le=500),
+) -> list[ComplaintRead]:
+    return service.list_complaints(
+        session=session, cipher=cipher, status=status, technician_id=technician_id, limit=limit
+    )
+
+
+@router.get("/ops/complaints/{complaint_id}", response_model=ComplaintDetail)
+def ops_complaint(
+    complaint_id: str,
+    user: SupportUser,
+    session: SessionDep,
+    clock: ClockDep,
+    cipher: CipherDep,
+    request: Request,
+) -> ComplaintDetail:
+    return service.complaint_detail(
+        session=session,
+        user=user,
+        complaint_id=complaint_id,
+        clock=clock,
+        cipher=cipher,
+        ip=client_ip(request),
+    )
+
+
+@router.post("/ops/complaints/{complaint_id}/resolve", response_model=ComplaintRead)
+def ops_resolve(
+    complaint_id: str,
+    body: ResolveIn,
+    user: SupportUser,
+    session: SessionDep,
+    clock: ClockDep,
+    cipher: CipherDep,
+    request: Request,
+) -> ComplaintRead:
+    return service.resolve_complaint(
+        session=session,
+        user=user,
+        complaint_id=complaint_id,
+        body=body,
+        clock=clock,
+        cipher=cipher,
+        ip=client_ip(request),
+    )
+
+
+@router.get("/ops/appeals", response_model=list[AppealRead])
+def ops_appeals(
+    user: SupportUser, session: SessionDep, status: str | None = None
+) -> list[AppealRead]:
+    return service.list_appeals(session=session, status=status)
+
+
+@router.post("/ops/appeals/{appeal_id}/decide", response_model=AppealRead)
+def ops_decide(
+    appeal_id: str,
+    body: AppealDecideIn,
+    user: SupportUser,
+    session: SessionDep,
+    clock: ClockDep,
+    request: Request,
+) -> AppealRead:
+    return service.decide_appeal(
+        session=session,
+        user=user,
+        appeal_id=appeal_id,
+        decision=body.decision,
+        note=body.note,
+        clock=clock,
+        ip=client_ip(request),
+    )
+
+
+@router.post("/ops/levels/recompute")
+def ops_levels(
+    user: OperatorUser, session: SessionDep, clock: ClockDep, request: Request
+) -> dict[str, Any]:
+    """The quarterly level review (previous quarter), written into each technician profile."""
+    results = service.recompute_levels(
+        session=session, operator=user, clock=clock, ip=client_ip(request)
+    )
+    return {"technicians": results}

@@ -1,0 +1,299 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+
+from server.auth.dependencies import CipherDep, CurrentUser, OperatorUser, StaffUser, TechnicianUser
+from server.core.deps import ClockDep, SessionDep, SettingsDep
+from server.technicians import service
+from server.technicians.models import (
+    AvailabilityIn,
+    AvailabilityRead,
+    CertificateIn,
+    CertificateRead,
+    LevelIn,
+    ProfileRead,
+    ProfileUpdate,
+    PublicTechnicianRead,
+    QueueItemRead,
+    ReasonIn,
+    ServiceAreaIn,
+    ServiceAreaRead,
+    StatusIn,
+    StatusRead,
+    VerifyIn,
+)
+
+router = APIRouter(tags=["technicians"])
+
+
+# --- the technician's own record ----------------------------------------------------------
+
+
+@router.get("/technician/profile", response_model=ProfileRead)
+def get_profile(
+    user: TechnicianUser, session: SessionDep, clock: ClockDep, cipher: CipherDep
+) -> ProfileRead:
+    return service.read_own(session=session, user=user, clock=clock, cipher=cipher)
+
+
+@router.put("/technician/profile", response_model=ProfileRead)
+def put_profile(
+    body: ProfileUpdate,
+    user: TechnicianUser,
+    session: SessionDep,
+    clock: ClockDep,
+    cipher: CipherDep,
+) -> ProfileRead:
+    profile = service.update_profile(session=session, user=user, body=body, clock=clock)
+    return service.to_read(session=session, profile=profile, cipher=cipher, own=True)
+
+
+@router.get("/technician/availability", response_model=AvailabilityRead)
+def get_availability(
+    user: TechnicianUser, session: SessionDep, clock: ClockDep, settings: SettingsDep
+) -> AvailabilityRead:
+    return service.read_availability(
+        session=session, user=user, clock=clock, timezone=settings.timezone
+    )
+
+
+@router.put("/technician/availability", response_model=AvailabilityRead)
+def put_availability(
+    body: AvailabilityIn,
+    user: TechnicianUser,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> AvailabilityRead:
+    return service.set_availability(
+        session=session, user=user, body=body, clock=clock, timezone=settings.timezone
+    )
+
+
+@router.get("/technician/service-area", response_model=ServiceAreaRead)
+def get_service_area(user: TechnicianUser, session: SessionDep, clock: ClockDep) -> ServiceAreaRead:
+    return service.read_service_area(session=session, user=user, clock=clock)
+
+
+@router.put("/technician/service-area", response_model=ServiceAreaRead)
+def put_service_area(
+    body: ServiceAreaIn, user: TechnicianUser, session: SessionDep, clock: ClockDep
+) -> ServiceAreaRead:
+    return service.set_service_area(session=session, user=user, body=body, clock=clock)
+
+
+@router.post("/technician/certificates", response_model=CertificateRead, status_code=201)
+def post_certificate(
+    body: CertificateIn,
+    user: TechnicianUser,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> CertificateRead:
+    return service.add_certificate(
+        session=session, user=user, body=body, clock=clock, timezone=settings.timezone
+    )
+
+
+@router.get("/technician/certificates", response_model=list[CertificateRead])
+def get_certificates(
+    user: TechnicianUser, session: SessionDep, clock: ClockDep, settings: SettingsDep
+) -> list[CertificateRead]:
+    return service.list_certificates(
+        session=session, user=user, clock=clock, timezone=settings.timezone
+    )
+
+
+@router.get("/technician/certificates/{certificate_id}", response_model=CertificateRead)
+def get_certificate(
+    certificate_id: str,
+    user: TechnicianUser,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> CertificateRead:
+    return service.get_certificate(
+        session=session,
+        user=user,
+        certificate_id=certificate_id,
+        clock=clock,
+        timezone=settings.timezone,
+    )
+
+
+@router.put("/technician/status", response_model=StatusRead)
+def put_status(
+    body: StatusIn, user: TechnicianUser, session: SessionDep, clock: ClockDep
+) -> StatusRead:
+    profile = service.set_online(session=session, user=user, online=body.online, clock=clock)
+    return StatusRead(online=profile.online, verification_status=profile.verification_status)
+
+
+# --- public --------------------------------------------------------------------------------
+
+
+@router.get("/technicians/{technician_id}", response_model=PublicTechnicianRead)
+def get_public(
+    technician_id: str,
+    user: CurrentUser,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> PublicTechnicianRead:
+    return service.public_read(
+        session=session,
+        technician_id=technician_id,
+        viewer=user,
+        clock=clock,
+        timezone=settings.timezone,
+    )
+
+
+# --- operators -----------------------------------------------------------------------------
+
+
+@router.get("/ops/technicians", response_model=list[QueueItemRead])
+def ops_list(
+    user: StaffUser,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    cipher: CipherDep,
+    status: str | None = Query(
+        "pending", description="pending | verified | rejected | suspended; empty: all"
+    ),
+    pending_certificates: bool = Query(
+        False, description="only technicians with certificates awaiting review"
+    ),
+    limit: int = Query(100, ge=1, le=500),
+) -> list[QueueItemRead]:
+    return service.review_queue(
+        session=session,
+        status=status or None,
+        pending_certificates=pending_certificates,
+        cipher=cipher,
+        clock=clock,
+        timezone=settings.timezone,
+        limit=limit,
+    )
+
+
+@router.get("/ops/technicians/{technician_id}", response_model=QueueItemRead)
+def ops_get(
+    technician_id: str,
+    user: StaffUser,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    cipher: CipherDep,
+) -> QueueItemRead:
+    return service.queue_item(
+        session=session,
+        technician_id=technician_id,
+        cipher=cipher,
+        clock=clock,
+        timezone=settings.timezone,
+    )
+
+
+@router.post("/ops/technicians/{technician_id}/verify", response_model=QueueItemRead)
+def ops_verify(
+    technician_id: str,
+    body: VerifyIn,
+    user: OperatorUser,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    cipher: CipherDep,
+) -> QueueItemRead:
+    service.verify(
+        session=session,
+        operator=user,
+        technician_id=technician_id,
+        decision=body.decision,
+        note=body.note,
+        clock=clock,
+        timezone=settings.timezone,
+    )
+    return service.queue_item(
+        session=session,
+        technician_id=technician_id,
+        cipher=cipher,
+        clock=clock,
+        timezone=settings.timezone,
+    )
+
+
+@router.post(
+    "/ops/technicians/{technician_id}/certificates/{certificate_id}/review",
+    response_model=CertificateRead,
+)
+def ops_review_certificate(
+    technician_id: str,
+    certificate_id: str,
+    body: VerifyIn,
+    user: OperatorUser,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> CertificateRead:
+    return service.review_certificate(
+        session=session,
+        operator=user,
+        technician_id=technician_id,
+        certificate_id=certificate_id,
+        decision=body.decision,
+        note=body.note,
+        clock=clock,
+        timezone=settings.timezone,
+    )
+
+
+@router.post("/ops/technicians/{technician_id}/suspend", response_model=ProfileRead)
+def ops_suspend(
+    technician_id: str,
+    body: ReasonIn,
+    user: OperatorUser,
+    session: SessionDep,
+    clock: ClockDep,
+    cipher: CipherDep,
+) -> ProfileRead:
+    profile = service.suspend(
+        session=session, operator=user, technician_id=technician_id, reason=body.reason, clock=clock
+    )
+    return service.to_read(session=session, profile=profile, cipher=cipher, own=False)
+
+
+@router.post("/ops/technicians/{technician_id}/reinstate", response_model=ProfileRead)
+def ops_reinstate(
+    technician_id: str,
+    body: ReasonIn,
+    user: OperatorUser,
+    session: SessionDep,
+    clock: ClockDep,
+    cipher: CipherDep,
+) -> ProfileRead:
+    profile = service.reinstate(
+        session=session, operator=user, technician_id=technician_id, reason=body.reason, clock=clock
+    )
+    return service.to_read(session=session, profile=profile, cipher=cipher, own=False)
+
+
+@router.post("/ops/technicians/{technician_id}/level", response_model=ProfileRead)
+def ops_level(
+    technician_id: str,
+    body: LevelIn,
+    user: OperatorUser,
+    session: SessionDep,
+    clock: ClockDep,
+    cipher: CipherDep,
+) -> ProfileRead:
+    profile = service.set_level(
+        session=session,
+        operator=user,
+        technician_id=technician_id,
+        level=body.level,
+        reason=body.reason,
+        clock=clock,
+    )
+    return service.to_read(session=session, profile=profile, cipher=cipher, own=False)

@@ -1,0 +1,1 @@
+"""Doorstep technician app (Flet): accept, navigate, check in, SOPs, offline queue."""

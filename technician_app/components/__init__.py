@@ -1,0 +1,1 @@
+"""Reusable widgets: big touch targets and big numbers for use on the road."""

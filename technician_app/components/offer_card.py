@@ -1,0 +1,119 @@
+"""The incoming-offer card: service, district and distance only (the exact address is
+shown after acceptance), time, pay, a countdown, and accept/decline in one tap."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime
+
+import flet as ft
+
+from technician_app import navigation
+from technician_app.components.widgets import GO, HUGE, MUTED, STOP, WARN, big_button, card
+from technician_app.state import Offer, TechnicianState, yuan
+
+
+def local_time(value: datetime | None) -> str:
+    return value.astimezone().strftime("%m-%d %H:%M") if value else "—"
+
+
+@ft.component
+def Countdown(offer: Offer, state: TechnicianState):  # noqa: ANN201
+    now, set_now = ft.use_state(state.now())
+
+    def start():  # noqa: ANN202
+        async def tick() -> None:
+            while True:
+                await asyncio.sleep(1)
+                set_now(state.now())
+
+        task = asyncio.create_task(tick())
+
+        def stop() -> None:
+            task.cancel()
+
+        return stop
+
+    ft.use_effect(start, [])
+    left = offer.seconds_left(now)
+    if left is None:
+        return ft.Text("抢单池订单" if offer.source == "pool" else "", size=16, color=MUTED)
+    return ft.Text(
+        f"{left} 秒",
+        size=HUGE,
+        weight=ft.FontWeight.BOLD,
+        color=STOP if left <= 10 else WARN,
+        key="offer_countdown",
+    )
+
+
+@ft.component
+def OfferCard(offer: Offer, state: TechnicianState, on_accepted=None, full: bool = True):  # noqa: ANN001, ANN201
+    async def accept(_e) -> None:  # noqa: ANN001
+        action = await state.accept(offer)
+        if on_accepted is not None and action.status != "rejected":
+            on_accepted(offer.order_id)
+
+    async def decline(_e) -> None:  # noqa: ANN001
+        with contextlib.suppress(Exception):
+            await state.decline(offer, "")
+
+    distance = navigation.format_distance(offer.distance_m) if offer.distance_m is not None else "—"
+    eta = (
+        f"约 {navigation.eta_minutes(offer.distance_m)} 分钟"
+        if offer.distance_m is not None
+        else ""
+    )
+    accept_label = "立即抢单" if offer.source == "pool" else "接单"
+    buttons = [
+        big_button(accept_label, accept, key=f"accept_{offer.order_id}", color=GO, height=80)
+    ]
+    if offer.source != "pool":
+        buttons.append(
+            big_button("拒绝", decline, key=f"decline_{offer.order_id}", color=STOP, height=80)
+        )
+    return card(
+        ft.Row(
+            [
+                ft.Text(
+                    "新订单" if offer.source != "pool" else "抢单",
+                    size=22,
+                    weight=ft.FontWeight.BOLD,
+                ),
+                Countdown(offer, state),
+            ],
+            alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
+        ),
+        ft.Text(
+            offer.service_name,
+            size=30,
+            weight=ft.FontWeight.BOLD,
+            key=f"offer_service_{offer.order_id}",
+        ),
+        ft.Row(
+            [
+                ft.Icon(ft.Icons.PLACE, size=28),
+                ft.Text(
+                    f"{offer.district or '—'} · {distance}", size=26, weight=ft.FontWeight.BOLD
+                ),
+            ]
+        ),
+        ft.Text(eta, size=18, color=MUTED),
+        ft.Row(
+            [
+                ft.Icon(ft.Icons.SCHEDULE, size=28),
+                ft.Text(local_time(offer.scheduled_start), size=26, weight=ft.FontWeight.BOLD),
+            ]
+        ),
+        ft.Text(
+            yuan(offer.pay),
+            size=HUGE,
+            weight=ft.FontWeight.BOLD,
+            color=GO,
+            key=f"offer_pay_{offer.order_id}",
+        ),
+        ft.Text("接单后显示详细地址", size=14, color=MUTED),
+        ft.Row(buttons, spacing=12),
+        bgcolor=ft.Colors.AMBER_50 if full else None,
+    )

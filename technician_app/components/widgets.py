@@ -1,0 +1,233 @@
+"""Widgets sized for a technician outdoors: buttons at least 64 px tall, key numbers
+at 28 px and up (seed 003: 关键数据采用加粗24px以上字号), green for go, red for alarm.
+Every interactive control has a stable ``key`` and an accessible name (its text or a
+semantics label), so tests and screen readers find it by role and name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import flet as ft
+
+from technician_app.state import TechnicianState
+
+GO = "#2E7D32"
+STOP = "#C62828"
+WARN = "#EF6C00"
+PRIMARY = "#1565C0"
+MUTED = "#607D8B"
+BIG = 28
+HUGE = 40
+TOUCH = 64
+
+
+def big_button(
+    text: str,
+    on_click: Callable[..., Any] | None,
+    *,
+    key: str,
+    color: str = PRIMARY,
+    icon: ft.IconData | None = None,
+    disabled: bool = False,
+    expand: bool | int = True,
+    height: int = TOUCH,
+) -> ft.Control:
+    return ft.FilledButton(
+        content=ft.Text(text, size=22, weight=ft.FontWeight.BOLD),
+        icon=icon,
+        key=key,
+        on_click=on_click,
+        disabled=disabled,
+        height=height,
+        expand=expand,
+        style=ft.ButtonStyle(
+            bgcolor=color if not disabled else None,
+            color=ft.Colors.WHITE,
+            shape=ft.RoundedRectangleBorder(radius=14),
+        ),
+    )
+
+
+def outline_button(
+    text: str,
+    on_click: Callable[..., Any] | None,
+    *,
+    key: str,
+    icon: ft.IconData | None = None,
+    expand: bool | int = True,
+    height: int = 56,
+) -> ft.Control:
+    return ft.OutlinedButton(
+        content=ft.Text(text, size=18),
+        icon=icon,
+        key=key,
+        on_click=on_click,
+        height=height,
+        expand=expand,
+    )
+
+
+def big_number(
+    value: str, label: str, *, color: str = PRIMARY, key: str | None = None
+) -> ft.Control:
+    return ft.Column(
+        [
+            ft.Text(value, size=BIG, weight=ft.FontWeight.BOLD, color=color, key=key),
+            ft.Text(label, size=14, color=MUTED),
+        ],
+        spacing=2,
+        horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+    )
+
+
+def card(*controls: ft.Control, bgcolor: str | None = None, padding: int = 16) -> ft.Control:
+    return ft.Container(
+        ft.Column(list(controls), spacing=10),
+        padding=padding,
+        border_radius=16,
+        bgcolor=bgcolor or ft.Colors.SURFACE_CONTAINER_LOW,
+    )
+
+
+def text_field(
+    label: str,
+    value: str,
+    on_change: Callable[[str], None],
+    *,
+    key: str,
+    password: bool = False,
+    keyboard: ft.KeyboardType | None = None,
+    multiline: bool = False,
+) -> ft.Control:
+    return ft.TextField(
+        label=label,
+        value=value,
+        key=key,
+        password=password,
+        can_reveal_password=password,
+        keyboard_type=keyboard,
+        multiline=multiline,
+        text_size=20,
+        on_change=lambda e: on_change(e.control.value or ""),
+    )
+
+
+def status_strip(state: TechnicianState) -> ft.Control | None:
+    """Connection, pending-sync and rejected-sync banner, plus the latest message."""
+    rows: list[ft.Control] = []
+    pending = len(state.pending_actions)
+    rejected = state.rejections
+    if not state.connected:
+        rows.append(
+            _banner(
+                f"离线模式 · {pending} 项待同步" if pending else "离线模式：操作将保存在本机",
+                WARN,
+                key="offline_banner",
+            )
+        )
+    elif pending:
+        rows.append(
+            _banner(
+                f"{pending} 项待同步",
+                WARN,
+                key="pending_banner",
+                on_click=lambda _e: ft.context.page.navigate("/sync"),
+            )
+        )
+    if rejected:
+        rows.append(
+            _banner(
+                f"{len(rejected)} 项同步被拒绝，点此查看",
+                STOP,
+                key="rejected_banner",
+                on_click=lambda _e: ft.context.page.navigate("/sync"),
+            )
+        )
+    if state.notices:
+        notice = state.notices[-1]
+        color = {"error": STOP, "success": GO}.get(notice.kind, PRIMARY)
+
+        def dismiss(_e) -> None:  # noqa: ANN001
+            state.notices.clear()
+            state.changed()
+
+        rows.append(
+            ft.Container(
+                ft.Row(
+                    [
+                        ft.Text(
+                            notice.text,
+                            color=ft.Colors.WHITE,
+                            size=16,
+                            expand=True,
+                            key="notice_text",
+                        ),
+                        ft.TextButton(
+                            content=ft.Text("知道了", color=ft.Colors.WHITE),
+                            key="notice_dismiss",
+                            on_click=dismiss,
+                        ),
+                    ]
+                ),
+                bgcolor=color,
+                padding=ft.Padding.symmetric(horizontal=12, vertical=6),
+                border_radius=10,
+            )
+        )
+    return ft.Column(rows, spacing=6) if rows else None
+
+
+def _banner(
+    text: str, color: str, *, key: str, on_click: Callable[..., Any] | None = None
+) -> ft.Control:
+    label = ft.Text(text, color=ft.Colors.WHITE, size=16, weight=ft.FontWeight.BOLD)
+    if on_click is not None:
+        return ft.Container(
+            ft.TextButton(content=label, key=key, on_click=on_click),
+            bgcolor=color,
+            border_radius=10,
+        )
+    return ft.Container(
+        label,
+        bgcolor=color,
+        padding=ft.Padding.symmetric(horizontal=12, vertical=10),
+        border_radius=10,
+        key=key,
+    )
+
+
+def view(
+    route: str,
+    title: str,
+    controls: list[ft.Control],
+    state: TechnicianState,
+    *,
+    back: str | None = "/",
+    actions: list[ft.Control] | None = None,
+    bottom: ft.Control | None = None,
+) -> ft.View:
+    """The frame of every screen: app bar (with a big back button), status strip, body."""
+    leading = None
+    if back is not None:
+        leading = ft.TextButton(
+            content=ft.Text("返回", size=18),
+            icon=ft.Icons.ARROW_BACK,
+            key="back",
+            on_click=lambda _e: ft.context.page.navigate(back),
+        )
+    strip = status_strip(state)
+    body = ([strip] if strip else []) + controls
+    return ft.View(
+        route=route,
+        appbar=ft.AppBar(
+            title=ft.Text(title, size=22, weight=ft.FontWeight.BOLD),
+            leading=leading,
+            leading_width=110,
+            automatically_imply_leading=False,
+            actions=actions or [],
+        ),
+        controls=[ft.Column(body, spacing=14, scroll=ft.ScrollMode.AUTO, expand=True)],
+        bottom_appbar=bottom,
+        padding=16,
+    )

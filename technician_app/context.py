@@ -1,0 +1,25 @@
+"""How screens reach the app state: a Flet context, not a global (ARCHITECTURE.md §8)."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from technician_app.state import TechnicianState
+
+AppContext = ft.create_context(None)
+
+
+def use_app() -> TechnicianState:
+    """The state object, and a re-render of the calling screen whenever it changes."""
+    state: TechnicianState = ft.use_context(AppContext)
+    _, set_tick = ft.use_state(0)
+
+    def subscribe():  # noqa: ANN202
+        return state.subscribe(lambda: set_tick(lambda tick: tick + 1))
+
+    ft.use_effect(subscribe, [])
+    return state
+
+
+def go(route: str) -> None:
+    ft.context.page.navigate(route)

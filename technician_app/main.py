@@ -1,0 +1,139 @@
+"""Entry point: ``python -m technician_app [--web] [--port P] [--server URL]``.
+
+Desktop window by default; ``--web`` serves the web build (no CDN, so it works with no
+internet). The server URL comes from ``--server`` or ``DOORSTEP_SERVER_URL``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import flet as ft
+
+from technician_app.context import AppContext
+from technician_app.state import DEFAULT_SERVER_URL, TechnicianState
+from technician_app.views.earnings import EarningsView
+from technician_app.views.home import HomeView
+from technician_app.views.login import SignupView
+from technician_app.views.order import OrderView
+from technician_app.views.pool import PoolView
+from technician_app.views.ratings import RatingsView
+from technician_app.views.sync import SyncView
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+FONT_FAMILY = "DroidSansFallback"
+FONT_FILE = "fonts/DroidSansFallbackFull.ttf"
+PRIMARY = "#1565C0"
+
+
+def assets_dir() -> str:
+    """The repository's shared assets (CJK font) when run from a checkout; the app's own
+    ``assets/`` folder in a packaged build."""
+    shared = PACKAGE_DIR.parent / "assets"
+    if (shared / FONT_FILE).exists():
+        return str(shared)
+    return str(PACKAGE_DIR / "assets")
+
+
+def data_dir(explicit: str | None) -> Path:
+    if explicit:
+        return Path(explicit)
+    if os.environ.get("FLET_APP_STORAGE_DATA"):
+        return Path(os.environ["FLET_APP_STORAGE_DATA"])
+    return Path.home() / ".doorstep" / "technician"
+
+
+def parse_location(text: str | None) -> tuple[float, float] | None:
+    if not text:
+        return None
+    lat, lng = (float(part) for part in text.split(","))
+    return lat, lng
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m technician_app", description="Doorstep technician app"
+    )
+    parser.add_argument(
+        "--web", action="store_true", help="serve the web build instead of a desktop window"
+    )
+    parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("DOORSTEP_TECHNICIAN_PORT", "8551"))
+    )
+    parser.add_argument("--host", default=os.environ.get("DOORSTEP_TECHNICIAN_HOST", "127.0.0.1"))
+    parser.add_argument(
+        "--server", default=os.environ.get("DOORSTEP_SERVER_URL", DEFAULT_SERVER_URL)
+    )
+    parser.add_argument("--data-dir", default=None, help="where the offline queue lives")
+    parser.add_argument(
+        "--location",
+        default=os.environ.get("DOORSTEP_DEVICE_LOCATION"),
+        help="fixed device location 'lat,lng' where the device has no GPS (desktop, web)",
+    )
+    parser.add_argument(
+        "--poll", type=float, default=3.0, help="seconds between background refreshes"
+    )
+    return parser.parse_args(argv)
+
+
+@ft.component
+def App(state: TechnicianState):  # noqa: ANN201
+    return AppContext(
+        state,
+        lambda: ft.Router(
+            [
+                ft.Route(index=True, component=HomeView),
+                ft.Route(path="signup", component=SignupView),
+                ft.Route(path="order/:order_id", component=OrderView),
+                ft.Route(path="pool", component=PoolView),
+                ft.Route(path="earnings", component=EarningsView),
+                ft.Route(path="ratings", component=RatingsView),
+                ft.Route(path="sync", component=SyncView),
+            ],
+            manage_views=True,
+        ),
+    )
+
+
+def make_main(args: argparse.Namespace):  # noqa: ANN201
+    async def main(page: ft.Page) -> None:
+        page.title = "Doorstep 技师"
+        page.fonts = {FONT_FAMILY: FONT_FILE}
+        page.theme = ft.Theme(font_family=FONT_FAMILY, color_scheme_seed=PRIMARY)
+        page.theme_mode = ft.ThemeMode.LIGHT
+        # One state per session; web sessions get their own folder for the queue.
+        folder = data_dir(args.data_dir)
+        if args.web:
+            folder = folder / "web"
+        state = TechnicianState(
+            args.server, folder, location=parse_location(args.location), poll_interval=args.poll
+        )
+        page.render_views(App, state)
+        if state.signed_in:
+            await state.refresh()
+        await state.start_live()
+
+        async def on_close_session(_e) -> None:  # noqa: ANN001
+            await state.close()
+
+        page.on_close = on_close_session
+
+    return main
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.web:
+        os.environ["FLET_FORCE_WEB_SERVER"] = "true"  # serve; don't try to open a browser
+        ft.run(
+            make_main(args),
+            host=args.host,
+            port=args.port,
+            view=ft.AppView.WEB_BROWSER,
+            no_cdn=True,
+            assets_dir=assets_dir(),
+        )
+    else:
+        ft.run(make_main(args), assets_dir=assets_dir())

@@ -1,0 +1,73 @@
+"""Distance, ETA and map-app links for the order screen. Pure functions, no I/O.
+
+Map apps: Amap (高德) and Baidu take WGS84 when told so (``coordinate=wgs84`` /
+``coord_type=wgs84``); Apple and Google take WGS84 as is; ``geo:`` lets Android pick
+whatever map app the technician has installed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from urllib.parse import quote
+
+EARTH_RADIUS_M = 6_371_008.8
+ROAD_FACTOR = 1.3  # streets are longer than the straight line
+SPEED_KMH = {"ebike": 18.0, "car": 25.0, "walk": 4.5}
+
+
+def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance in metres (haversine; good to ~0.5% at city scale)."""
+    lat1, lng1 = map(math.radians, a)
+    lat2, lng2 = map(math.radians, b)
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def eta_minutes(meters: float, mode: str = "ebike") -> int:
+    """Travel estimate: road distance at a typical city speed, at least one minute."""
+    speed_m_per_min = SPEED_KMH.get(mode, SPEED_KMH["ebike"]) * 1000 / 60
+    return max(1, math.ceil(meters * ROAD_FACTOR / speed_m_per_min))
+
+
+def format_distance(meters: float) -> str:
+    if meters < 1000:
+        return f"{round(meters / 10) * 10:.0f} 米"
+    return f"{meters / 1000:.1f} 公里"
+
+
+@dataclass(frozen=True)
+class MapLink:
+    key: str
+    label: str
+    url: str
+
+
+def map_links(lat: float, lng: float, name: str = "") -> list[MapLink]:
+    """Links that open the address in the device's map apps, best first for China."""
+    n = quote(name or "服务地址")
+    return [
+        MapLink(
+            "amap",
+            "高德地图",
+            f"https://uri.amap.com/navigation?to={lng:.6f},{lat:.6f},{n}&mode=ride&coordinate=wgs84&callnative=1",
+        ),
+        MapLink(
+            "baidu",
+            "百度地图",
+            f"https://api.map.baidu.com/direction?destination=latlng:{lat:.6f},{lng:.6f}|name:{n}"
+            f"&coord_type=wgs84&mode=riding&output=html&src=doorstep.technician",
+        ),
+        MapLink(
+            "apple", "Apple 地图", f"https://maps.apple.com/?daddr={lat:.6f},{lng:.6f}&dirflg=d"
+        ),
+        MapLink(
+            "google",
+            "Google 地图",
+            f"https://www.google.com/maps/dir/?api=1&destination={lat:.6f},{lng:.6f}&travelmode=two-wheeler",
+        ),
+        MapLink("geo", "其他地图 (geo:)", f"geo:{lat:.6f},{lng:.6f}?q={lat:.6f},{lng:.6f}({n})"),
+    ]

@@ -1,0 +1,1 @@
+"""One screen per file; each returns an ``ft.View``."""

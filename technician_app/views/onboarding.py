@@ -1,0 +1,188 @@
+"""Onboarding: profile, skills, service area, availability, certificate photos, and a
+clear "waiting for verification" state until an operator approves."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from technician_app.components.widgets import (
+    GO,
+    MUTED,
+    WARN,
+    big_button,
+    card,
+    outline_button,
+    text_field,
+)
+from technician_app.context import use_app
+from technician_app.state import VERIFICATION_LABELS
+
+SKILLS = [
+    ("cleaning", "保洁"),
+    ("housekeeping", "家务料理"),
+    ("cooking", "烹饪"),
+    ("elder_care", "养老护理"),
+    ("childcare", "育儿看护"),
+    ("appliance_repair", "家电维修"),
+    ("appliance_cleaning", "家电清洗"),
+    ("installation", "安装"),
+    ("electrical", "水电电工"),
+    ("plumbing", "管道水路"),
+]
+CERTIFICATES = [
+    ("health", "健康证"),
+    ("electrician", "电工证"),
+    ("refrigeration", "制冷与空调作业证"),
+    ("caregiver", "养老护理员证"),
+    ("childcare", "育婴员证"),
+]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@ft.component
+def Onboarding():  # noqa: ANN201
+    state = use_app()
+    profile = state.profile or {}
+    skills, set_skills = ft.use_state(lambda: list(profile.get("skills") or []))
+    bio, set_bio = ft.use_state(profile.get("bio") or "")
+    years, set_years = ft.use_state(str(profile.get("experience_years") or ""))
+    radius, set_radius = ft.use_state("10")
+    hours, set_hours = ft.use_state("08:00-20:00")
+    cert_type, set_cert_type = ft.use_state("health")
+    cert_no, set_cert_no = ft.use_state("")
+
+    def toggle(code: str):  # noqa: ANN202
+        return lambda _e: set_skills(
+            lambda cur: [s for s in cur if s != code] if code in cur else [*cur, code]
+        )
+
+    async def save(_e) -> None:  # noqa: ANN001
+        ok = await state.save_profile(
+            skills=skills, bio=bio, experience_years=int(years) if years.isdigit() else None
+        )
+        if state.location:
+            ok = (
+                await state.save_service_area(center=state.location, radius_km=float(radius or 10))
+                and ok
+            )
+        start, _, end = hours.partition("-")
+        ok = (
+            await state.save_availability(
+                weekly={d: [[start.strip(), end.strip()]] for d in WEEKDAYS}
+            )
+            and ok
+        )
+        if ok:
+            state.notify("资料已保存，等待平台审核", "success")
+
+    async def upload(_e) -> None:  # noqa: ANN001
+        files = await ft.FilePicker().pick_files(
+            file_type=ft.FilePickerFileType.IMAGE, with_data=True
+        )
+        if files and files[0].bytes:
+            name = files[0].name or "certificate.jpg"
+            ctype = "image/png" if name.lower().endswith(".png") else "image/jpeg"
+            await state.upload_certificate(
+                cert_type=cert_type,
+                data=files[0].bytes,
+                number=cert_no,
+                filename=name,
+                content_type=ctype,
+            )
+
+    async def recheck(_e) -> None:  # noqa: ANN001
+        await state.refresh()
+
+    status = state.verification
+    waiting = card(
+        ft.Text(
+            VERIFICATION_LABELS.get(status, "资料审核中"),
+            size=28,
+            weight=ft.FontWeight.BOLD,
+            color=WARN,
+            key="verification_status",
+        ),
+        ft.Text(
+            "平台会在 1-3 个工作日内审核你的资料与证书；审核通过后即可上线接单。"
+            + (
+                f"\n审核意见：{profile.get('verification_note')}"
+                if profile.get("verification_note")
+                else ""
+            ),
+            size=16,
+        ),
+        ft.Row([outline_button("刷新审核状态", recheck, key="verification_refresh")]),
+    )
+    skill_chips = ft.Row(
+        [
+            ft.Chip(
+                label=ft.Text(name, size=16),
+                selected=code in skills,
+                on_select=toggle(code),
+                key=f"skill_{code}",
+            )
+            for code, name in SKILLS
+        ],
+        wrap=True,
+        spacing=8,
+    )
+    certs = [
+        ft.Text(f"{c.get('type_name_zh') or c.get('type')} · {c.get('status')}", size=16)
+        for c in state.certificates
+    ]
+    return ft.Column(
+        [
+            waiting,
+            card(
+                ft.Text("1. 技能", size=20, weight=ft.FontWeight.BOLD),
+                skill_chips,
+                text_field(
+                    "从业年限",
+                    years,
+                    set_years,
+                    key="profile_years",
+                    keyboard=ft.KeyboardType.NUMBER,
+                ),
+                text_field("个人简介", bio, set_bio, key="profile_bio", multiline=True),
+            ),
+            card(
+                ft.Text("2. 服务区域与时间", size=20, weight=ft.FontWeight.BOLD),
+                ft.Text(
+                    "以当前位置为中心" if state.location else "未获取到定位：服务区域待定位后设置",
+                    color=MUTED,
+                ),
+                text_field(
+                    "服务半径（公里）",
+                    radius,
+                    set_radius,
+                    key="area_radius",
+                    keyboard=ft.KeyboardType.NUMBER,
+                ),
+                text_field("每天可接单时间", hours, set_hours, key="availability_hours"),
+            ),
+            ft.Row([big_button("保存资料", save, key="profile_save", color=GO)]),
+            card(
+                ft.Text("3. 证书照片", size=20, weight=ft.FontWeight.BOLD),
+                ft.Dropdown(
+                    label="证书类型",
+                    value=cert_type,
+                    key="cert_type",
+                    options=[ft.DropdownOption(key=code, text=name) for code, name in CERTIFICATES],
+                    on_select=lambda e: set_cert_type(e.control.value or "health"),
+                ),
+                text_field("证书编号", cert_no, set_cert_no, key="cert_number"),
+                ft.Row(
+                    [
+                        outline_button(
+                            "拍照/选择证书照片上传",
+                            upload,
+                            key="cert_upload",
+                            icon=ft.Icons.PHOTO_CAMERA,
+                        )
+                    ]
+                ),
+                *certs,
+            ),
+        ],
+        spacing=14,
+    )

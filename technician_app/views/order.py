@@ -1,0 +1,432 @@
+"""The order screen: navigate → depart → arrive (geofenced check-in) → work order
+signature → start → SOP checklist (photos where required) → extra items → finish.
+Chat with the customer and transfer live here too. One big primary button per state,
+so accept → navigate → check in is three taps."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from technician_app import navigation, signature
+from technician_app.components.offer_card import local_time
+from technician_app.components.signature_pad import SignaturePad
+from technician_app.components.widgets import (
+    GO,
+    HUGE,
+    MUTED,
+    PRIMARY,
+    STOP,
+    WARN,
+    big_button,
+    big_number,
+    card,
+    outline_button,
+    text_field,
+    view,
+)
+from technician_app.context import go, use_app
+from technician_app.state import STATUS_LABELS, yuan
+
+
+async def launch(url: str) -> None:
+    await ft.UrlLauncher().launch_url(url)
+
+
+async def pick_photo() -> bytes | None:
+    files = await ft.FilePicker().pick_files(file_type=ft.FilePickerFileType.IMAGE, with_data=True)
+    return files[0].bytes if files and files[0].bytes else None
+
+
+@ft.component
+def OrderView():  # noqa: ANN201
+    state = use_app()
+    params = ft.use_route_params()
+    order_id = params.get("order_id", "")
+    order = state.order(order_id)
+    strokes, set_strokes = ft.use_state(list)
+    reason, set_reason = ft.use_state("")
+    chat_text, set_chat_text = ft.use_state("")
+    extra_code, set_extra_code = ft.use_state("")
+
+    def load():  # noqa: ANN202
+        async def run() -> None:
+            fresh = await state.load_order(order_id)
+            if fresh:
+                await state.load_service(fresh["service_id"])
+            await state.load_messages(order_id)
+            await state.load_change_requests(order_id)
+
+        ft.context.page.run_task(run)
+
+    ft.use_effect(load, [order_id])
+    route = f"/order/{order_id}"
+    if order is None:
+        return view(route, "订单", [ft.Text("订单不存在或已转出", size=20)], state)
+
+    status = order["status"]
+    service = state.services.get(order["service_id"], {})
+    distance = state.distance_to(order)
+    pending = state.pending_for(order_id)
+
+    async def depart_and_navigate(_e) -> None:  # noqa: ANN001
+        await state.depart(order_id)
+        links = navigation.map_links(order["lat"], order["lng"], order.get("district", ""))
+        await launch(links[0].url)
+
+    async def depart(_e) -> None:  # noqa: ANN001
+        await state.depart(order_id)
+
+    async def arrive(_e) -> None:  # noqa: ANN001
+        await state.arrive(order_id)
+
+    async def sign(_e) -> None:  # noqa: ANN001
+        if signature.ink_points(strokes) < 3:
+            state.notify("请客户在签名区签字", "error", "signature_required")
+            return
+        await state.sign_work_order(order_id, signature.render(strokes))
+        set_strokes([])
+
+    async def start(_e) -> None:  # noqa: ANN001
+        await state.start(order_id)
+
+    async def finish(_e) -> None:  # noqa: ANN001
+        await state.finish(order_id)
+
+    async def transfer(_e) -> None:  # noqa: ANN001
+        action = await state.transfer(order_id, reason)
+        if action is not None and action.status != "rejected":
+            go("/")
+
+    async def send(_e) -> None:  # noqa: ANN001
+        text = chat_text
+        set_chat_text("")
+        await state.send_message(order_id, text)
+
+    async def propose(_e) -> None:  # noqa: ANN001
+        item = next((i for i in service.get("rate_card", []) if i["code"] == extra_code), None)
+        if item is None:
+            state.notify("请选择增项", "error", "item_required")
+            return
+        photo = await pick_photo()
+        await state.propose_change(
+            order_id, [{"code": item["code"], "quantity": 1, "reason": item["name_zh"]}], photo
+        )
+
+    # -- header: what, where, when, how far ----------------------------------------------
+    header = card(
+        ft.Text(order.get("service_name_zh", ""), size=28, weight=ft.FontWeight.BOLD),
+        ft.Text(
+            STATUS_LABELS.get(status, status) + (" · 待同步" if pending else ""),
+            size=22,
+            weight=ft.FontWeight.BOLD,
+            color=WARN if pending else PRIMARY,
+            key="order_status",
+        ),
+        ft.Text(order.get("address") or order.get("district", ""), size=20, key="order_address"),
+        ft.Text(f"预约 {local_time(_t(order.get('scheduled_start')))}", size=18),
+        ft.Row(
+            [
+                big_number(
+                    navigation.format_distance(distance) if distance is not None else "—", "距离"
+                ),
+                big_number(
+                    f"{navigation.eta_minutes(distance)} 分钟" if distance is not None else "—",
+                    "预计到达",
+                ),
+                big_number(yuan(order.get("amount_due", order.get("total"))), "订单金额", color=GO),
+            ],
+            alignment=ft.MainAxisAlignment.SPACE_AROUND,
+        ),
+    )
+    body: list[ft.Control] = [header]
+
+    if status in ("ACCEPTED", "EN_ROUTE") and order.get("lat") is not None:
+        links = navigation.map_links(order["lat"], order["lng"], order.get("district", ""))
+        body.append(
+            ft.Row(
+                [
+                    ft.TextButton(
+                        content=ft.Text(link.label, size=16),
+                        key=f"map_{link.key}",
+                        on_click=lambda _e, u=link.url: ft.context.page.run_task(launch, u),
+                    )
+                    for link in links
+                ],
+                wrap=True,
+            )
+        )
+
+    if status == "ACCEPTED":
+        body.append(
+            ft.Row(
+                [
+                    big_button(
+                        "导航并出发",
+                        depart_and_navigate,
+                        key="navigate",
+                        color=GO,
+                        icon=ft.Icons.NAVIGATION,
+                        height=80,
+                    )
+                ]
+            )
+        )
+        body.append(ft.Row([outline_button("仅标记出发", depart, key="depart")]))
+    elif status == "EN_ROUTE":
+        body.append(
+            ft.Row(
+                [
+                    big_button(
+                        "到达签到",
+                        arrive,
+                        key="arrive",
+                        color=GO,
+                        icon=ft.Icons.PIN_DROP,
+                        height=80,
+                    )
+                ]
+            )
+        )
+    if status in ("ACCEPTED", "EN_ROUTE", "ARRIVED"):
+        body.append(_work_order(order, service, strokes, set_strokes, sign))
+    if status == "ARRIVED":
+        body.append(
+            ft.Row(
+                [
+                    big_button(
+                        "开始服务",
+                        start,
+                        key="start",
+                        color=GO,
+                        icon=ft.Icons.PLAY_ARROW,
+                        disabled=not order.get("work_order_confirmed_at"),
+                        height=80,
+                    )
+                ]
+            )
+        )
+    if status in ("IN_SERVICE", "AWAITING_CONFIRMATION", "COMPLETED"):
+        body.append(_sop(state, order))
+    if status == "IN_SERVICE":
+        body.append(_extras(state, order, service, extra_code, set_extra_code, propose))
+        all_done = all(s.get("done_at") for s in order.get("sop", []))
+        body.append(
+            ft.Row(
+                [
+                    big_button(
+                        "完成服务",
+                        finish,
+                        key="finish",
+                        color=GO,
+                        icon=ft.Icons.DONE_ALL,
+                        disabled=not all_done,
+                        height=80,
+                    )
+                ]
+            )
+        )
+    if status == "AWAITING_CONFIRMATION":
+        body.append(
+            card(
+                ft.Text(
+                    "服务已完成，等待客户确认",
+                    size=24,
+                    weight=ft.FontWeight.BOLD,
+                    color=GO,
+                    key="finished_banner",
+                ),
+                ft.Text("客户确认后订单完成，收入计入结算。", size=16),
+            )
+        )
+    if status == "ACCEPTED":
+        body.append(
+            card(
+                ft.Text("转单", size=20, weight=ft.FontWeight.BOLD),
+                text_field("转单原因", reason, set_reason, key="transfer_reason"),
+                ft.Row(
+                    [outline_button("提交转单", transfer, key="transfer", icon=ft.Icons.SWAP_HORIZ)]
+                ),
+            )
+        )
+    if status not in ("CANCELLED",):
+        body.append(_chat(state, order_id, chat_text, set_chat_text, send))
+    return view(route, "订单详情", body, state)
+
+
+def _t(value):  # noqa: ANN001, ANN202
+    from technician_app.state import parse_time
+
+    return parse_time(value)
+
+
+def _work_order(order, service, strokes, set_strokes, sign) -> ft.Control:  # noqa: ANN001
+    lines = (order.get("price_snapshot") or {}).get("lines") or []
+    items = [
+        ft.Row(
+            [
+                ft.Text(line.get("label", line.get("code", "")), size=16, expand=True),
+                ft.Text(yuan(line.get("amount")), size=16),
+            ]
+        )
+        for line in lines
+    ]
+    criteria = service.get("acceptance_criteria_zh") or ""
+    if order.get("work_order_confirmed_at"):
+        return card(
+            ft.Text(
+                "电子工单已确认",
+                size=20,
+                weight=ft.FontWeight.BOLD,
+                color=GO,
+                key="work_order_confirmed",
+            ),
+            ft.Text("工单 PDF 已保存到订单", size=14, color=MUTED),
+        )
+    return card(
+        ft.Text("电子工单（服务前由客户确认）", size=20, weight=ft.FontWeight.BOLD),
+        *items,
+        ft.Row(
+            [
+                ft.Text("合计", size=18, weight=ft.FontWeight.BOLD, expand=True),
+                ft.Text(yuan(order.get("total")), size=24, weight=ft.FontWeight.BOLD, color=GO),
+            ]
+        ),
+        ft.Text(f"验收标准：{criteria}" if criteria else "", size=15),
+        ft.Text("客户可在 APP 中确认，或在下方签名：", size=15, color=MUTED),
+        SignaturePad(strokes, set_strokes),
+        ft.Row(
+            [
+                big_button("客户签字确认", sign, key="sign_work_order", color=PRIMARY),
+                outline_button(
+                    "清除", lambda _e: set_strokes([]), key="clear_signature", expand=False
+                ),
+            ]
+        ),
+    )
+
+
+def _sop(state, order) -> ft.Control:  # noqa: ANN001
+    steps = order.get("sop", [])
+    next_step = next((s for s in steps if not s.get("done_at")), None)
+    rows: list[ft.Control] = [ft.Text("服务步骤 (SOP)", size=22, weight=ft.FontWeight.BOLD)]
+    for step in steps:
+        done = bool(step.get("done_at"))
+        rows.append(
+            ft.Row(
+                [
+                    ft.Icon(
+                        ft.Icons.CHECK_CIRCLE if done else ft.Icons.RADIO_BUTTON_UNCHECKED,
+                        size=32,
+                        color=GO if done else MUTED,
+                    ),
+                    ft.Text(
+                        f"{step['no']}. {step.get('title_zh', '')}",
+                        size=18,
+                        expand=True,
+                        weight=ft.FontWeight.BOLD if step is next_step else None,
+                    ),
+                    ft.Icon(ft.Icons.PHOTO_CAMERA, size=24, color=WARN)
+                    if step.get("photo")
+                    else ft.Container(),
+                ]
+            )
+        )
+    if next_step is not None and order["status"] == "IN_SERVICE":
+        no = next_step["no"]
+
+        async def tick(_e) -> None:  # noqa: ANN001
+            photo = await pick_photo() if next_step.get("photo") else None
+            if next_step.get("photo") and photo is None:
+                state.notify("此步骤需要拍照", "error", "sop_photo_required")
+                return
+            await state.sop_done(order["id"], no, photo=photo)
+
+        label = f"拍照并完成第 {no} 步" if next_step.get("photo") else f"完成第 {no} 步"
+        rows.append(
+            ft.Row(
+                [
+                    big_button(
+                        label,
+                        tick,
+                        key=f"sop_{no}",
+                        color=GO,
+                        icon=ft.Icons.PHOTO_CAMERA if next_step.get("photo") else ft.Icons.CHECK,
+                    )
+                ]
+            )
+        )
+    done = sum(1 for s in steps if s.get("done_at"))
+    rows.insert(
+        1,
+        ft.Text(
+            f"{done} / {len(steps)}",
+            size=HUGE,
+            weight=ft.FontWeight.BOLD,
+            color=PRIMARY,
+            key="sop_progress",
+        ),
+    )
+    return card(*rows)
+
+
+def _extras(state, order, service, extra_code, set_extra_code, propose) -> ft.Control:  # noqa: ANN001
+    requests = state.change_requests.get(order["id"], [])
+    status_zh = {
+        "awaiting_customer": "等待客户确认",
+        "pending": "等待客户确认",
+        "approved": "客户已同意",
+        "rejected": "客户已拒绝",
+    }
+    rows = [
+        ft.Text(
+            f"{', '.join(i.get('name_zh', i.get('code', '')) for i in r.get('items', []))} · "
+            f"{yuan(r.get('total'))} · {status_zh.get(r.get('status'), r.get('status'))}",
+            size=16,
+        )
+        for r in requests
+    ]
+    options = [
+        ft.DropdownOption(key=i["code"], text=f"{i['name_zh']} {yuan(i['price'])}")
+        for i in service.get("rate_card", [])
+    ]
+    return card(
+        ft.Text("增项（需客户确认后生效）", size=20, weight=ft.FontWeight.BOLD),
+        ft.Dropdown(
+            label="选择增项",
+            value=extra_code or None,
+            options=options,
+            key="extra_item",
+            on_select=lambda e: set_extra_code(e.control.value or ""),
+        ),
+        ft.Row([outline_button("拍照并提交增项", propose, key="propose_extra", icon=ft.Icons.ADD)]),
+        *rows,
+        ft.Text(
+            "增项功能暂不可用" if "change_requests" in state.unavailable else "",
+            size=14,
+            color=STOP,
+        ),
+    )
+
+
+def _chat(state, order_id, text, set_text, send) -> ft.Control:  # noqa: ANN001
+    messages = state.messages.get(order_id, [])[-8:]
+    rows = [
+        ft.Text(
+            ("我：" if m.get("sender_role") == "technician" else "客户：")
+            + str(m.get("text", ""))
+            + (" (待发送)" if m.get("pending") else ""),
+            size=16,
+        )
+        for m in messages
+    ]
+    return card(
+        ft.Text("与客户沟通", size=20, weight=ft.FontWeight.BOLD),
+        *rows,
+        ft.Row(
+            [
+                ft.Container(text_field("消息", text, set_text, key="chat_input"), expand=True),
+                big_button("发送", send, key="chat_send", expand=False, height=56),
+            ]
+        ),
+        ft.Text("聊天功能暂不可用" if "chat" in state.unavailable else "", size=14, color=STOP),
+    )

@@ -1,0 +1,73 @@
+"""Ratings received, and complaints against me with the right to answer."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from technician_app.components.widgets import MUTED, WARN, card, outline_button, text_field, view
+from technician_app.context import use_app
+
+
+@ft.component
+def RatingsView():  # noqa: ANN201
+    state = use_app()
+    answers, set_answers = ft.use_state(dict)
+
+    def load():  # noqa: ANN202
+        ft.context.page.run_task(state.load_reviews)
+
+    ft.use_effect(load, [])
+    reviews = [
+        card(
+            ft.Text(
+                "★" * round(r.get("overall") or 0)
+                + "☆" * (5 - round(r.get("overall") or 0))
+                + f"  {r.get('overall', 0):.1f}",
+                size=26,
+                color=WARN,
+            ),
+            ft.Text(f"{r.get('author_name', '')}：{r.get('text') or ''}", size=16),
+        )
+        for r in state.reviews
+    ]
+    complaints: list[ft.Control] = []
+    for c in state.complaints:
+        cid = str(c.get("id"))
+
+        async def reply(_e, cid=cid) -> None:  # noqa: ANN001
+            await state.answer_complaint(cid, answers.get(cid, ""))
+
+        complaints.append(
+            card(
+                ft.Text(str(c.get("category", "投诉")), size=20, weight=ft.FontWeight.BOLD),
+                ft.Text(str(c.get("text", "")), size=16),
+                ft.Text(
+                    f"我的答复：{c['technician_answer']}" if c.get("technician_answer") else "",
+                    size=16,
+                ),
+                ft.Text(f"状态：{c.get('status', '')}", size=14, color=MUTED),
+                text_field(
+                    "我的申诉/说明",
+                    answers.get(cid, ""),
+                    lambda v, cid=cid: set_answers(lambda cur: {**cur, cid: v}),
+                    key=f"complaint_answer_{cid}",
+                    multiline=True,
+                ),
+                ft.Row([outline_button("提交申诉", reply, key=f"complaint_reply_{cid}")]),
+            )
+        )
+    missing = "reviews" in state.unavailable
+    return view(
+        "/ratings",
+        "评价与投诉",
+        [
+            ft.Text("收到的评价", size=22, weight=ft.FontWeight.BOLD),
+            *(
+                reviews
+                or [ft.Text("服务器暂未开放评价查询" if missing else "暂无评价", color=MUTED)]
+            ),
+            ft.Text("投诉与申诉", size=22, weight=ft.FontWeight.BOLD),
+            *(complaints or [ft.Text("暂无投诉", color=MUTED)]),
+        ],
+        state,
+    )

@@ -1,0 +1,75 @@
+"""The stored audit log: appended in the caller's transaction, verified, tamper caught."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from server.ops import audit as audit_service
+
+
+def test_record_chain_and_tamper(engine, clock):
+    with Session(engine) as session:
+        for i in range(5):
+            audit_service.record(
+                session=session,
+                actor="usr_x",
+                actor_role="operator",
+                action="test.write",
+                target_type="order",
+                target_id=f"ord_{i}",
+                ip="10.0.0.1",
+                details={"i": i},
+                clock=clock,
+            )
+            clock.advance(seconds=1)
+        session.commit()
+    with Session(engine) as session:
+        result = audit_service.verify(session=session)
+        assert result.ok and result.checked == 5
+        head = result.head
+        session.execute(text("UPDATE audit_log SET target_id = 'ord_forged' WHERE seq = 3"))
+        session.commit()
+    with Session(engine) as session:
+        result = audit_service.verify(session=session)
+        assert not result.ok and result.first_bad_seq == 3
+        session.execute(text("UPDATE audit_log SET target_id = 'ord_2' WHERE seq = 3"))
+        session.execute(text("DELETE FROM audit_log WHERE seq = 5"))
+        session.commit()
+    with Session(engine) as session:
+        assert audit_service.verify(session=session).ok
+        assert not audit_service.verify(session=session, expect_head=head).ok
+
+
+def test_rolled_back_change_leaves_no_entry(engine, clock):
+    with Session(engine) as session:
+        audit_service.record(session=session, actor=None, action="test.rollback", clock=clock)
+        session.rollback()
+    with Session(engine) as session:
+        assert audit_service.search(session=session) == []
+
+
+def test_concurrent_writers_keep_one_unbroken_chain(engine, clock):
+    import threading
+
+    def writer(n: int) -> None:
+        for i in range(10):
+            with Session(engine) as session:
+                audit_service.record(
+                    session=session,
+                    actor=f"usr_{n}",
+                    actor_role="operator",
+                    action="test.concurrent",
+                    target_id=f"{n}:{i}",
+                    clock=clock,
+                )
+                session.commit()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with Session(engine) as session:
+        result = audit_service.verify(session=session)
+    assert result.ok and result.checked == 40

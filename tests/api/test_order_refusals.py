@@ -1,0 +1,137 @@
+"""Every refusal of the order endpoints: 404 / 403 / 409 / 410 / 422, never a 500."""
+
+from sqlmodel import Session
+
+from server.orders import service as orders_service
+from server.orders.machine import Action, Actor, ActorKind
+
+
+def _paid_and_assigned(api, customer, tech) -> str:
+    order = api.order(customer)
+    with Session(api.app.state.engine) as s:
+        orders_service.move(session=s, order_id=order["id"], action=Action.PAYMENT_SUCCEEDED,
+                            actor=Actor(ActorKind.SYSTEM), clock=api.app.state.clock)
+        orders_service.move(session=s, order_id=order["id"], action=Action.ASSIGN, actor=Actor(ActorKind.SYSTEM),
+                            clock=api.app.state.clock, technician_id=tech["user"]["id"])
+    return order["id"]
+
+
+def test_unknown_and_foreign_orders_look_missing(api):
+    alice, bob = api.register(), api.register()
+    order = api.order(alice)
+    assert api.get("/orders/ord_nope", alice).status_code == 404
+    r = api.get(f"/orders/{order['id']}", bob)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "order_not_found"
+    assert api.get(f"/orders/{order['id']}/events", bob).status_code == 404
+    assert api.post(f"/orders/{order['id']}/cancel", bob, json={}).status_code == 404
+    assert [o["id"] for o in api.get("/orders", bob).json()] == []
+
+
+def test_wrong_role(api):
+    customer, tech = api.register(), api.register("technician")
+    order = api.order(customer)
+    r = api.post(f"/orders/{order['id']}/depart", customer, json={})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "role_forbidden"
+    q = api.quote(customer)
+    r = api.post("/orders", tech, json={"quote_id": q["quote_id"]})
+    assert r.status_code == 403
+
+
+def test_illegal_transition_is_409_with_current_state(api):
+    customer, tech = api.register(), api.register("technician")
+    oid = _paid_and_assigned(api, customer, tech)
+    r = api.post(f"/orders/{oid}/finish", tech, json={})
+    assert r.status_code == 409
+    assert r.json()["error"]["code"] == "illegal_transition"
+    assert r.json()["error"]["details"]["status"] == "ACCEPTED"
+    r = api.post(f"/orders/{oid}/confirm", customer)
+    assert r.status_code == 409
+
+
+def test_other_technician_cannot_touch(api):
+    customer, tech, other = api.register(), api.register("technician"), api.register("technician")
+    oid = _paid_and_assigned(api, customer, tech)
+    assert api.post(f"/orders/{oid}/depart", other, json={}).status_code == 404
+    assert api.get(f"/orders/{oid}", other).status_code == 404
+
+
+def test_address_is_hidden_until_accepted(api):
+    customer, tech = api.register(), api.register("technician")
+    order = api.order(customer)
+    assert order["address_visible"] and "三里屯路19号院" in order["address"]
+    oid = _paid_and_assigned(api, customer, tech)
+    seen = api.get(f"/orders/{oid}", tech).json()
+    assert seen["address_visible"] and seen["lat"] is not None
+
+
+def test_quote_refusals(api):
+    customer = api.register()
+    q = api.quote(customer)
+    assert api.post("/orders", customer, json={"quote_id": q["quote_id"]}).status_code == 201
+    r = api.post("/orders", customer, json={"quote_id": q["quote_id"]})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "quote_used"
+    q2 = api.quote(customer)
+    api.app.state.clock.advance(hours=2)
+    customer = api.login(customer)
+    r = api.post("/orders", customer, json={"quote_id": q2["quote_id"]})
+    assert r.status_code == 410 and r.json()["error"]["code"] == "quote_expired"
+    r = api.post("/orders", customer, json={"quote_id": "quo_nope"})
+    assert r.status_code == 404
+    other = api.register()
+    q3 = api.quote(customer)
+    assert api.post("/orders", other, json={"quote_id": q3["quote_id"]}).status_code == 404
+    r = api.post("/quotes", customer, json={"service_id": "svc_daily_cleaning", "address": {"lat": 200, "lng": 0, "text": "x"},
+                                            "scheduled_start": "2026-06-02T02:00:00Z"})
+    assert r.status_code == 422
+    r = api.post("/quotes", customer, json={"service_id": "svc_daily_cleaning",
+                                            "address": {"lat": 39.9, "lng": 116.4, "text": "x"},
+                                            "scheduled_start": "2020-01-01T00:00:00Z"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "scheduled_in_past"
+
+
+def test_optimistic_lock_conflict(api):
+    customer, tech = api.register(), api.register("technician")
+    oid = _paid_and_assigned(api, customer, tech)
+    with Session(api.app.state.engine) as s:
+        stale = orders_service.get(session=s, order_id=oid)
+        version = stale.version
+    api.post(f"/orders/{oid}/depart", tech, json={})
+    with Session(api.app.state.engine) as s:
+        order = orders_service.get(session=s, order_id=oid)
+        try:
+            orders_service._save(s, order, version, {"notes": "late write"})
+        except Exception as exc:  # noqa: BLE001
+            assert getattr(exc, "code", "") == "conflict"
+            assert exc.details["status"] == "EN_ROUTE"
+        else:
+            raise AssertionError("a stale version must not write")
+
+
+def test_sop_refusals(api):
+    customer, tech = api.register(), api.register("technician")
+    oid = _paid_and_assigned(api, customer, tech)
+    assert api.post(f"/orders/{oid}/sop/1/done", tech, json={}).status_code == 409  # not in service yet
+    api.post(f"/orders/{oid}/depart", tech, json={})
+    api.post(f"/orders/{oid}/arrive", tech, json={"lat": 39.9334, "lng": 116.4540})
+    api.post(f"/orders/{oid}/work-order/confirm", customer, json={})
+    assert api.post(f"/orders/{oid}/start", tech, json={}).status_code == 200
+    order = api.get(f"/orders/{oid}", tech).json()
+    photo_steps = [s["no"] for s in order["sop"] if s["photo"]]
+    first = order["sop"][0]
+    if first["photo"]:
+        r = api.post(f"/orders/{oid}/sop/1/done", tech, json={})
+        assert r.status_code == 422 and r.json()["error"]["code"] == "sop_photo_required"
+    if len(order["sop"]) > 1:
+        r = api.post(f"/orders/{oid}/sop/2/done", tech, json={})
+        assert r.status_code == 409 and r.json()["error"]["code"] == "sop_out_of_order"
+    r = api.post(f"/orders/{oid}/sop/99/done", tech, json={})
+    assert r.status_code == 422
+    r = api.post(f"/orders/{oid}/finish", tech, json={})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "sop_incomplete"
+    assert photo_steps  # every service carries photo evidence
+    # someone else's photo can't be attached
+    other = api.register("technician")
+    up = api.post("/files", other, files={"file": ("a.png", b"\x89PNG\r\n\x1a\n" + b"1" * 10, "image/png")},
+                  data={"kind": "photo"})
+    r = api.post(f"/orders/{oid}/sop/1/done", tech, json={"photo_file_id": up.json()["id"]})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "file_not_found"

@@ -1,0 +1,390 @@
+"""Money through the HTTP contract: quote, pay through the sandbox, complete,
+confirm, split, pay out; cancellations, refunds, webhooks, change requests."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from server.orders import service as orders_service
+from server.orders.machine import Action, Actor, ActorKind
+from server.payments import service as payments_service
+from server.payments.providers import SandboxProvider
+
+SYSTEM = Actor(ActorKind.SYSTEM)
+
+
+def pay(api, customer, order_id, **body):
+    r = api.post(f"/orders/{order_id}/payments", customer, json={"provider": "sandbox", "method": "wechat", **body})
+    assert r.status_code == 201, r.text
+    payment = r.json()
+    assert payment["checkout"]["type"] == "qr"
+    r = api.post(f"/sandbox/payments/{payment['payment_id']}/approve", customer)
+    assert r.status_code == 200, r.text
+    return payment, r.json()
+
+
+def assign(api, order_id, tech):
+    with Session(api.app.state.engine) as s:
+        orders_service.move(session=s, order_id=order_id, action=Action.ASSIGN, actor=SYSTEM,
+                            clock=api.app.state.clock, technician_id=tech["user"]["id"])
+
+
+def to_service(api, customer, tech, order_id):
+    assign(api, order_id, tech)
+    assert api.post(f"/orders/{order_id}/depart", tech, json={}).status_code == 200
+    r = api.post(f"/orders/{order_id}/arrive", tech, json={"lat": 39.9335, "lng": 116.4541})
+    assert r.status_code == 200, r.text
+    assert api.post(f"/orders/{order_id}/work-order/confirm", customer, json={}).status_code == 200
+    r = api.post(f"/orders/{order_id}/start", tech, json={})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def photo(api, user, order_id):
+    up = api.post("/files", user, files={"file": ("a.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, "image/png")},
+                  data={"kind": "photo", "order_id": order_id})
+    assert up.status_code == 201, up.text
+    return up.json()["id"]
+
+
+def finish(api, tech, order_id, sop):
+    for step in sop:
+        body = {"photo_file_id": photo(api, tech, order_id)} if step["photo"] else {}
+        r = api.post(f"/orders/{order_id}/sop/{step['no']}/done", tech, json=body)
+        assert r.status_code == 200, r.text
+    return api.post(f"/orders/{order_id}/finish", tech, json={})
+
+
+def relogin(api, user):
+    """Access tokens are short; after moving the clock by days, sign in again."""
+    r = api.post("/auth/login", json={"phone": user["phone"], "password": "correct horse"})
+    assert r.status_code == 200, r.text
+    user["headers"] = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    return user
+
+
+def trial(api, finance):
+    r = api.get("/ops/ledger/trial-balance", finance)
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert data["difference"] == 0
+    return {row["account"]: row["balance"] for row in data["accounts"]}
+
+
+def test_quote_pay_complete_confirm_split_and_payout(api):
+    customer = api.register("customer", "张女士")
+    tech = api.register("technician", "李师傅")
+    finance = api.staff("finance")
+    order = api.order(customer, units=3, area_m2=100, addons=["high_window"])
+    oid = order["id"]
+    codes = [line["code"] for line in order["price_snapshot"]["lines"]]
+    assert codes[:3] == ["base", "area_surcharge", "addon:high_window"]
+    assert order["total"] == 12000 + 2000 + 5000  # 3 h x 40 + 2 x 10 over 80 m2 + high window 50
+
+    payment, approved = pay(api, customer, oid)
+    assert approved["webhook_outcomes"] == ["order_paid"]
+    assert api.get(f"/orders/{oid}", customer).json()["status"] == "PENDING_DISPATCH"
+    balances = trial(api, finance)
+    assert balances[f"escrow:order:{oid}"] == -19000
+    assert balances["cash:provider:sandbox"] == 19000
+
+    # the provider delivers the same event again: acknowledged, booked once
+    again = api.post(f"/sandbox/payments/{payment['payment_id']}/approve", customer, params={"deliveries": 2})
+    assert again.json()["webhook_outcomes"] == ["duplicate", "duplicate"]
+    assert trial(api, finance)[f"escrow:order:{oid}"] == -19000
+
+    started = to_service(api, customer, tech, oid)
+    r = finish(api, tech, oid, started["sop"])
+    assert r.status_code == 200, r.text
+    r = api.post(f"/orders/{oid}/confirm", customer)
+    assert r.status_code == 200 and r.json()["status"] == "COMPLETED", r.text
+
+    balances = trial(api, finance)
+    assert balances.get(f"escrow:order:{oid}", 0) == 0
+    assert balances[f"payable:technician:{tech['user']['id']}"] == -16150  # 85% of 190.00
+    assert balances["revenue:commission"] == -2850  # 15%
+    entries = api.get(f"/ops/ledger/orders/{oid}", finance).json()
+    assert [e["kind"] for e in entries] == ["payment", "split"]
+    assert all(sum(line["amount"] for line in e["lines"]) == 0 for e in entries)
+
+    # T+1: nothing matured today, everything tomorrow
+    r = api.post("/ops/payouts/run", finance)
+    assert r.status_code == 201 and r.json()["lines_count"] == 0
+    api.app.state.clock.advance(days=1, minutes=1)
+    finance = api.staff("finance")
+    relogin(api, tech)
+    relogin(api, customer)
+    r = api.post("/ops/payouts/run", finance)
+    assert r.json()["lines"] == [{"technician_id": tech["user"]["id"], "amount": 16150}]
+    balances = trial(api, finance)
+    assert balances.get(f"payable:technician:{tech['user']['id']}", 0) == 0
+    assert balances["payouts:sent"] == -16150
+
+    earnings = api.get("/technician/earnings", tech).json()
+    assert earnings["earned"] == 16150 and earnings["paid_out"] == 16150 and earnings["balance"] == 0
+    assert api.get("/technician/earnings", customer).status_code == 403
+
+    # points and yearly spend follow the completed order
+    wallet = api.get("/me/wallet", customer).json()
+    assert wallet["points"] == 190
+    assert wallet["membership"]["yearly_spend"] == 19000
+
+    # invoice on request, once
+    r = api.post(f"/orders/{oid}/invoice", customer, json={"title": "张女士"})
+    assert r.status_code == 201, r.text
+    inv = r.json()
+    assert inv["amount"] == 19000 and inv["tax_amount"] == 19000 - round(19000 / 1.06)
+    assert api.get(inv["file_url"].removeprefix("/api/v1"), customer).status_code == 200
+    assert api.get(f"/orders/{oid}/invoice", customer).json()["id"] == inv["id"]
+    assert api.post(f"/orders/{oid}/invoice", customer, json={"title": "张女士"}).json()["id"] == inv["id"]
+
+
+def test_webhook_signature_amount_and_unknown_payment(api):
+    customer = api.register("customer")
+    finance = api.staff("finance")
+    order = api.order(customer)
+    r = api.post(f"/orders/{order['id']}/payments", customer, json={"provider": "sandbox", "method": "card"})
+    payment = r.json()
+    assert payment["checkout"]["type"] == "redirect"
+    ref = payment["checkout"]["url"]
+    assert ref.endswith("/approve")
+    settings = api.app.state.settings
+    with Session(api.app.state.engine) as s:
+        from server.payments.models import Payment
+
+        provider_ref = s.get(Payment, payment["payment_id"]).provider_ref
+    body = json.dumps({"id": "evt_1", "type": "payment.succeeded",
+                       "data": {"provider_ref": provider_ref, "payment_id": payment["payment_id"],
+                                "amount": order["total"]}}).encode()
+    now = api.app.state.clock.now()
+    wrong = SandboxProvider("not-the-secret").signed_headers(body, now)
+    r = api.client.post("/api/v1/payments/webhooks/sandbox", content=body, headers=wrong)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "signature_invalid"
+    r = api.client.post("/api/v1/payments/webhooks/sandbox", content=body)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "signature_missing"
+    good = SandboxProvider(settings.sandbox_webhook_secret)
+    old = good.signed_headers(body, now - timedelta(hours=1))
+    r = api.client.post("/api/v1/payments/webhooks/sandbox", content=body, headers=old)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "signature_expired"
+    cheap = body.replace(str(order["total"]).encode(), b"1")
+    r = api.client.post("/api/v1/payments/webhooks/sandbox", content=cheap, headers=good.signed_headers(cheap, now))
+    assert r.status_code == 409 and r.json()["error"]["code"] == "amount_mismatch"
+    assert trial(api, finance) == {}
+    assert api.get(f"/orders/{order['id']}", customer).json()["status"] == "PENDING_PAYMENT"
+    # the charge was never approved at the sandbox, but a correctly signed event books it
+    r = api.client.post("/api/v1/payments/webhooks/sandbox", content=body, headers=good.signed_headers(body, now))
+    assert r.status_code == 200 and r.json()["outcome"] == "order_paid"
+    r = api.client.post("/api/v1/payments/webhooks/sandbox", content=body, headers=good.signed_headers(body, now))
+    assert r.json()["outcome"] == "duplicate"
+    assert trial(api, finance)[f"escrow:order:{order['id']}"] == -order["total"]
+    r = api.client.post("/api/v1/payments/webhooks/nope", content=body, headers=good.signed_headers(body, now))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "provider_unknown"
+
+
+def test_payment_refusals_and_replays(api):
+    customer = api.register("customer")
+    other = api.register("customer")
+    order = api.order(customer)
+    oid = order["id"]
+    r = api.post(f"/orders/{oid}/payments", customer, json={"provider": "sandbox", "method": "wechat", "amount": 1})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "amount_mismatch"
+    r = api.post(f"/orders/{oid}/payments", other, json={"provider": "sandbox", "method": "wechat"})
+    assert r.status_code == 404
+    r = api.post(f"/orders/{oid}/payments", customer, json={"provider": "sandbox", "method": "cash"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "payment_method_unknown"
+    headers = {"Idempotency-Key": "pay-1"}
+    first = api.post(f"/orders/{oid}/payments", customer, json={"method": "wechat"}, headers=headers)
+    second = api.post(f"/orders/{oid}/payments", customer, json={"method": "wechat"}, headers=headers)
+    assert first.json()["payment_id"] == second.json()["payment_id"]
+    # asking again without a key returns the same open checkout
+    third = api.post(f"/orders/{oid}/payments", customer, json={"method": "wechat"})
+    assert third.json()["payment_id"] == first.json()["payment_id"]
+    r = api.post(f"/sandbox/payments/{first.json()['payment_id']}/fail", customer)
+    assert r.json()["webhook_outcomes"] == ["failed"]
+    assert api.get(f"/orders/{oid}", customer).json()["status"] == "PENDING_PAYMENT"
+    pay(api, customer, oid)
+    r = api.post(f"/orders/{oid}/payments", customer, json={"method": "wechat"})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "nothing_to_pay"
+
+
+def test_large_order_needs_second_confirmation(api):
+    customer = api.register("customer")
+    order = api.order(customer, service_id="svc_daily_cleaning", units=8, area_m2=2000)
+    assert order["total"] > 200000
+    r = api.post(f"/orders/{order['id']}/payments", customer, json={"method": "wechat"})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "large_order_confirmation_required"
+    payment, approved = pay(api, customer, order["id"], confirm_large=True)
+    assert approved["webhook_outcomes"] == ["order_paid"]
+
+
+def _cancel(api, user, oid, expected_fee=None):
+    body = {"reason": "plans changed"}
+    if expected_fee is not None:
+        body["expected_fee"] = expected_fee
+    return api.post(f"/orders/{oid}/cancel", user, json=body)
+
+
+def test_cancellation_bands(api):
+    customer = api.register("customer")
+    tech = api.register("technician")
+    finance = api.staff("finance")
+    cases = [(30, 0), (10, 1000), (1, 3000)]  # hours ahead -> fee bp
+    fees = 0
+    for hours, bp in cases:
+        order = api.order(customer, hours_ahead=hours)
+        oid = order["id"]
+        pay(api, customer, oid)
+        assign(api, oid, tech)
+        quote = api.get(f"/orders/{oid}/cancellation-quote", customer).json()
+        fee = order["total"] * bp // 10000
+        assert (quote["fee_bp"], quote["fee"], quote["refund"]) == (bp, fee, order["total"] - fee)
+        if fee:
+            r = _cancel(api, customer, oid, expected_fee=0)
+            assert r.status_code == 409 and r.json()["error"]["code"] == "cancellation_fee_changed"
+            assert api.get(f"/orders/{oid}", customer).json()["status"] == "ACCEPTED"
+        r = _cancel(api, customer, oid, expected_fee=fee)
+        assert r.status_code == 200 and r.json()["status"] == "CANCELLED", r.text
+        escrow = api.get(f"/orders/{oid}/escrow", customer).json()
+        assert (escrow["cancellation_fee"], escrow["refunded"], escrow["held"]) == (fee, order["total"] - fee, 0)
+        events = api.get(f"/orders/{oid}/events", customer).json()
+        assert events[-1]["payload"]["fee"] == fee
+        fees += fee
+    balances = trial(api, finance)
+    assert fees == 800 + 2400  # 10% and 30% of 80.00 (2 h x 40 CNY)
+    assert balances["cash:provider:sandbox"] == fees
+    assert -balances["revenue:cancellation_fee"] - balances[f"payable:technician:{tech['user']['id']}"] == fees
+
+
+def test_cancel_unpaid_and_late_webhook_is_refunded(api):
+    customer = api.register("customer")
+    finance = api.staff("finance")
+    order = api.order(customer)
+    oid = order["id"]
+    r = api.post(f"/orders/{oid}/payments", customer, json={"method": "wechat"})
+    payment_id = r.json()["payment_id"]
+    assert api.get(f"/orders/{oid}/cancellation-quote", customer).json()["fee"] == 0
+    assert _cancel(api, customer, oid, expected_fee=0).status_code == 200
+    # the customer had paid at the provider just before: the late webhook is refunded at once
+    with Session(api.app.state.engine) as s:
+        from server.payments.models import Payment
+
+        p = s.get(Payment, payment_id)
+        p.status = "pending"
+        s.add(p)
+        s.commit()
+    r = api.post(f"/sandbox/payments/{payment_id}/approve", customer)
+    assert r.json()["webhook_outcomes"] == ["late_refunded"], r.text
+    balances = trial(api, finance)
+    assert balances.get("cash:provider:sandbox", 0) == 0
+    assert balances.get(f"escrow:order:{oid}", 0) == 0
+    assert api.get(f"/orders/{oid}", customer).json()["status"] == "CANCELLED"
+
+
+def test_change_requests_extras_and_second_payment(api):
+    customer = api.register("customer")
+    tech = api.register("technician")
+    support = api.staff("support")
+    finance = api.staff("finance")
+    order = api.order(customer)
+    oid = order["id"]
+    pay(api, customer, oid)
+    started = to_service(api, customer, tech, oid)
+    pic = photo(api, tech, oid)
+    r = api.post(f"/orders/{oid}/change-requests", tech,
+                 json={"items": [{"code": "free_form", "quantity": 1, "reason": "x", "photo_file_id": pic}]})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "rate_card_item_unknown"
+    r = api.post(f"/orders/{oid}/change-requests", customer,
+                 json={"items": [{"code": "balcony_clean", "reason": "x", "photo_file_id": pic}]})
+    assert r.status_code == 403
+    r = api.post(f"/orders/{oid}/change-requests", tech, json={"items": [
+        {"code": "balcony_clean", "quantity": 1, "reason": "阳台很脏", "photo_file_id": pic},
+        {"code": "cabinet_inside", "quantity": 2, "reason": "橱柜内部", "photo_file_id": pic},
+    ]})
+    assert r.status_code == 201, r.text
+    cr = r.json()
+    assert cr["status"] == "awaiting_customer" and cr["total"] == 3000 + 4000
+    assert finish(api, tech, oid, started["sop"]).json()["error"]["code"] == "change_request_pending"
+    balcony, cabinet = cr["items"]
+    r = api.post(f"/orders/{oid}/change-requests/{cr['id']}/approve", customer, json={"item_ids": [balcony["id"]]})
+    assert r.status_code == 200 and r.json()["status"] == "awaiting_customer"
+    r = api.post(f"/orders/{oid}/change-requests/{cr['id']}/approve", customer, json={"item_ids": [balcony["id"]]})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "change_item_answered"
+    r = api.post(f"/orders/{oid}/change-requests/{cr['id']}/reject", customer, json={"item_ids": [cabinet["id"]]})
+    assert r.status_code == 200 and r.json()["status"] == "answered" and r.json()["approved_total"] == 3000
+    # over the cap (200 CNY by default): support approves before the customer sees it
+    r = api.post(f"/orders/{oid}/change-requests", tech, json={"items": [
+        {"code": "extra_hour", "quantity": 5, "reason": "全屋太大", "photo_file_id": pic}]})
+    big = r.json()
+    assert big["status"] == "awaiting_support"
+    r = api.post(f"/orders/{oid}/change-requests/{big['id']}/approve", customer,
+                 json={"item_ids": [big["items"][0]["id"]]})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "change_request_not_pending"
+    r = api.post(f"/orders/{oid}/change-requests/{big['id']}/support-approve", support)
+    assert r.status_code == 200 and r.json()["status"] == "awaiting_customer"
+    r = api.post(f"/orders/{oid}/change-requests/{big['id']}/reject", customer,
+                 json={"item_ids": [big["items"][0]["id"]]})
+    assert r.status_code == 200
+    seen = api.get(f"/orders/{oid}", customer).json()
+    assert seen["extras_total"] == 3000 and seen["amount_due"] == order["total"] + 3000
+    types = [e["type"] for e in api.get(f"/orders/{oid}/events", customer).json()]
+    assert "order.change_requested" in types and "order.change_approved" in types
+    assert "order.change_rejected" in types and "order.change_support_approved" in types
+    assert api.post(f"/orders/{oid}/finish", tech, json={}).status_code == 200
+    r = api.post(f"/orders/{oid}/confirm", customer)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "extras_unpaid"
+    payment, approved = pay(api, customer, oid, amount=3000)
+    assert payment["purpose"] == "extras" and approved["webhook_outcomes"] == ["extras_paid"]
+    assert api.post(f"/orders/{oid}/confirm", customer).status_code == 200
+    balances = trial(api, finance)
+    total = order["total"] + 3000
+    assert balances[f"payable:technician:{tech['user']['id']}"] == -(total - total * 15 // 100)
+
+
+def test_auto_confirm_and_freeze(api):
+    customer = api.register("customer")
+    tech = api.register("technician")
+    finance = api.staff("finance")
+    orders = []
+    for _ in range(2):
+        order = api.order(customer)
+        pay(api, customer, order["id"])
+        started = to_service(api, customer, tech, order["id"])
+        assert finish(api, tech, order["id"], started["sop"]).status_code == 200
+        orders.append(order)
+    clock = api.app.state.clock
+    with Session(api.app.state.engine) as s:
+        payments_service.freeze_escrow(session=s, order_id=orders[1]["id"], reason="complaint", clock=clock)
+        s.commit()
+        assert payments_service.run_auto_confirm(s, clock) == []
+    clock.advance(hours=48, minutes=1)
+    relogin(api, customer)
+    finance = api.staff("finance")
+    with Session(api.app.state.engine) as s:
+        assert payments_service.run_auto_confirm(s, clock) == [orders[0]["id"]]
+    assert api.get(f"/orders/{orders[0]['id']}", customer).json()["status"] == "COMPLETED"
+    assert api.get(f"/orders/{orders[1]['id']}", customer).json()["status"] == "AWAITING_CONFIRMATION"
+    with Session(api.app.state.engine) as s:
+        state = payments_service.escrow_state(session=s, order_id=orders[1]["id"])
+        assert state["frozen"] and state["held"] == orders[1]["total"]
+        # support resolves: part refunded, the rest released
+        refunded = payments_service.refund(session=s, order_id=orders[1]["id"], amount=2000, reason="partial",
+                                           clock=clock)
+        assert refunded["held"] == orders[1]["total"] - 2000
+        from server.core.errors import AppError
+
+        try:
+            payments_service.refund(session=s, order_id=orders[1]["id"], amount=orders[1]["total"],
+                                    reason="too much", clock=clock)
+            raise AssertionError("refund above what was paid must fail")
+        except AppError as exc:
+            assert exc.code == "refund_exceeds_payment"
+        payments_service.unfreeze_escrow(session=s, order_id=orders[1]["id"], clock=clock)
+        s.commit()
+        assert payments_service.run_auto_confirm(s, clock) == [orders[1]["id"]]
+    balances = trial(api, finance)
+    assert balances.get(f"escrow:order:{orders[1]['id']}", 0) == 0
+    assert balances["cash:provider:sandbox"] == orders[0]["total"] * 2 - 2000
+

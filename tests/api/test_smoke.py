@@ -1,0 +1,53 @@
+from sqlmodel import Session
+
+from server.orders import service as orders_service
+from server.orders.machine import Action, Actor, ActorKind
+
+
+def test_health_and_docs(api):
+    assert api.client.get("/healthz").json() == {"status": "ok"}
+    assert api.client.get("/readyz").status_code == 200
+    assert "doorstep_http_requests_total" in api.client.get("/metrics").text
+    assert api.client.get("/docs").status_code == 200
+
+
+def test_order_walk_with_system_moves(api):
+    customer = api.register("customer", "张女士")
+    tech = api.register("technician", "李师傅")
+    order = api.order(customer)
+    assert order["status"] == "PENDING_PAYMENT"
+    system = Actor(ActorKind.SYSTEM)
+    with Session(api.app.state.engine) as s:
+        orders_service.move(session=s, order_id=order["id"], action=Action.PAYMENT_SUCCEEDED, actor=system,
+                            clock=api.app.state.clock)
+        orders_service.move(session=s, order_id=order["id"], action=Action.ASSIGN, actor=system,
+                            clock=api.app.state.clock, technician_id=tech["user"]["id"])
+    oid = order["id"]
+    r = api.post(f"/orders/{oid}/depart", tech, json={})
+    assert r.status_code == 200, r.text
+    r = api.post(f"/orders/{oid}/arrive", tech, json={"lat": 39.9400, "lng": 116.4540})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "outside_geofence"
+    r = api.post(f"/orders/{oid}/arrive", tech, json={"lat": 39.9335, "lng": 116.4541})
+    assert r.status_code == 200, r.text
+    r = api.post(f"/orders/{oid}/start", tech, json={})
+    assert r.json()["error"]["code"] == "work_order_not_confirmed"
+    r = api.post(f"/orders/{oid}/work-order/confirm", customer, json={})
+    assert r.status_code == 200, r.text
+    r = api.post(f"/orders/{oid}/start", tech, json={})
+    assert r.status_code == 200, r.text
+    for step in r.json()["sop"]:
+        body = {}
+        if step["photo"]:
+            up = api.post("/files", tech, files={"file": ("a.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, "image/png")},
+                          data={"kind": "photo", "order_id": oid})
+            assert up.status_code == 201, up.text
+            body["photo_file_id"] = up.json()["id"]
+        r = api.post(f"/orders/{oid}/sop/{step['no']}/done", tech, json=body)
+        assert r.status_code == 200, r.text
+    r = api.post(f"/orders/{oid}/finish", tech, json={})
+    assert r.status_code == 200, r.text
+    r = api.post(f"/orders/{oid}/confirm", customer)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "COMPLETED"
+    events = api.get(f"/orders/{oid}/events", customer).json()
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))

@@ -1,0 +1,98 @@
+"""Invariants of the customer app's pure helpers (no server, no UI)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from string import Formatter
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from client.api import DoorstepClient
+from customer_app.i18n import _STRINGS, DEFAULT_LANG, LANGS, event_label, money, status_label, t
+from customer_app.state import (
+    CITY_TZ,
+    FALLBACK_LEAD,
+    CustomerState,
+    _parse_slot,
+    estimate_eta_minutes,
+    haversine_km,
+    service_minutes,
+)
+
+OFFLINE_CLIENT = DoorstepClient("http://127.0.0.1:9")  # never called: slots are computed locally
+WINDOW = {"duration_minutes": 15, "pricing": {"unit": "item", "min_units": 4}}
+
+
+@given(st.integers(min_value=-(10**12), max_value=10**12))
+def test_money_shows_exact_fen(fen: int) -> None:
+    text = money(fen)
+    sign = -1 if text.startswith("-") else 1
+    yuan, cents = text.lstrip("-").removeprefix("¥").split(".")
+    assert sign * (int(yuan) * 100 + int(cents)) == fen and len(cents) == 2
+
+
+@given(st.floats(min_value=0, max_value=500, allow_nan=False))
+def test_eta_grows_with_distance_and_is_at_least_a_minute(km: float) -> None:
+    assert estimate_eta_minutes(km) >= 1
+    assert estimate_eta_minutes(km + 1) >= estimate_eta_minutes(km)
+
+
+@given(
+    st.floats(min_value=-80, max_value=80),
+    st.floats(min_value=-179, max_value=179),
+    st.floats(min_value=-80, max_value=80),
+    st.floats(min_value=-179, max_value=179),
+)
+def test_distance_is_symmetric_and_never_negative(a: float, b: float, c: float, d: float) -> None:
+    assert haversine_km(a, b, c, d) >= 0
+    assert abs(haversine_km(a, b, c, d) - haversine_km(c, d, a, b)) < 1e-6
+
+
+@given(
+    st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31)),
+    st.integers(0, 6),
+)
+def test_fallback_slots_never_offer_a_start_too_soon(now_naive: datetime, offset: int) -> None:
+    now = now_naive.replace(tzinfo=UTC)
+    state = CustomerState(OFFLINE_CLIENT, now=lambda: now)
+    state.service = WINDOW
+    day = state.bookable_days()[offset]
+    slots = state._fallback_slots(day)
+    assert [s.start for s in slots] == sorted(s.start for s in slots)
+    for slot in slots:
+        assert slot.start.astimezone(CITY_TZ).date() == day
+        assert slot.available == (slot.start >= now + FALLBACK_LEAD)
+        assert slot.end - slot.start == timedelta(minutes=service_minutes(WINDOW))
+    # the first bookable day always has a slot left
+    first = state._fallback_slots(state.bookable_days()[0])
+    assert any(s.available for s in first)
+
+
+def test_server_slots_are_read_with_their_capacity() -> None:
+    full = _parse_slot(
+        {"start": "2026-06-02T02:00:00Z", "end": "2026-06-02T04:00:00Z", "remaining": 0}
+    )
+    left = _parse_slot({"start": "2026-06-02T04:00:00+00:00", "capacity_left": 3})
+    assert full is not None and not full.available and full.remaining == 0
+    assert left is not None and left.available and left.remaining == 3
+    assert _parse_slot({"start": "not a time"}) is None
+
+
+def test_every_string_has_both_languages_and_statuses_read_well() -> None:
+    assert DEFAULT_LANG == "zh"
+    for key, entry in _STRINGS.items():
+        assert set(LANGS) <= set(entry), key
+        names = {f for lang in LANGS for _, f, _, _ in Formatter().parse(entry[lang]) if f}
+        for lang in LANGS:  # both render with the values a screen passes
+            assert "{" not in t(lang, key, **dict.fromkeys(names, "x")), key
+    assert status_label("zh", "EN_ROUTE") == "师傅已出发"
+    assert status_label("en", "EN_ROUTE") == "On the way"
+    assert (
+        event_label("zh", "order.sop_step_done", {"title": {"zh": "拍门牌", "en": "Door"}})
+        == "完成步骤：拍门牌"
+    )
+    assert (
+        t("zh", "eta", name="李师傅", km="1.2", minutes=15) == "李师傅距您1.2公里，预计15分钟到达"
+    )
+    assert date(2026, 6, 1).isoformat() == "2026-06-01"

@@ -1,0 +1,511 @@
+"""The customer app's state layer against a real server over HTTP (no UI).
+
+Browse → book → pay → track → sign → confirm → review, and cancel in each fee band.
+The server runs with a frozen clock the test moves, so fee bands are exact.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from client.api import DoorstepClient
+from customer_app.i18n import money
+from customer_app.state import (
+    CITY_TZ,
+    Address,
+    CustomerState,
+    LocalStore,
+    Slot,
+    _parse_slot,
+    estimate_eta_minutes,
+    haversine_km,
+)
+from server.core.clock import FrozenClock
+from tests.apps.conftest import DEMO_ADDRESS, LiveServer, live_settings, serve
+
+HOME = Address(
+    text=DEMO_ADDRESS["text"],
+    lat=DEMO_ADDRESS["lat"],
+    lng=DEMO_ADDRESS["lng"],
+    district=DEMO_ADDRESS["district"],
+    label="家",
+)
+PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 200
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    # 2026-06-01 10:00 Beijing
+    return FrozenClock(datetime(2026, 6, 1, 2, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def server(tmp_path: Path, clock: FrozenClock) -> Iterator[LiveServer]:
+    settings = live_settings(tmp_path / "server")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with serve(settings, clock=clock) as live:
+        live.ready_technician(at=(HOME.lat, HOME.lng))  # the slots near home are open
+        yield live
+
+
+def feed_factory():  # noqa: ANN201
+    from customer_app.main import feed_factory as app_feed_factory
+
+    return app_feed_factory()
+
+
+@pytest.fixture
+async def state(
+    server: LiveServer, clock: FrozenClock, tmp_path: Path
+) -> AsyncIterator[CustomerState]:
+    client = DoorstepClient(server.base_url)
+    st = CustomerState(
+        client, store=LocalStore(tmp_path / "app.json"), now=clock.now, feed_factory=feed_factory()
+    )
+    yield st
+    await st.stop_tracking()
+    await client.aclose()
+
+
+async def signed_in(state: CustomerState, server: LiveServer, name: str = "张女士") -> None:
+    assert await state.register(phone=server.next_phone(), password="correct horse", name=name), (
+        state.error
+    )
+    state.save_address(HOME)
+
+
+async def wait_for(predicate, timeout: float = 10.0) -> None:  # noqa: ANN001
+    """Wait for a pushed update to reach the state (no polling of the server)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError("the pushed update did not arrive")
+        await asyncio.sleep(0.05)
+
+
+async def book(
+    state: CustomerState, service_id: str, start: datetime | None = None, **draft
+) -> dict:  # noqa: ANN003
+    await state.open_service(service_id)
+    await state.begin_booking(service_id)
+    assert state.route == f"/book/{service_id}"
+    if start is None:
+        slot = next(s for s in state.slots if s.available)
+        state.choose_slot(slot)
+    else:
+        state.update_draft(slot_start=start)
+    state.update_draft(**draft)
+    quote = await state.request_quote()
+    assert quote is not None, state.error
+    order = await state.place_order()
+    assert order is not None, state.error
+    assert await state.approve_sandbox_payment(), state.error
+    assert state.order["status"] == "PENDING_DISPATCH"
+    return state.order
+
+
+async def test_browse_search_filters_and_recommendations(
+    state: CustomerState, server: LiveServer
+) -> None:
+    await state.start()
+    tops = [c["name_zh"] for c in state.categories]
+    assert "保洁" in tops and len(state.all_services()) > 20
+    assert state.recommendations["nearby"] and state.recommendations["seasonal"]
+    await state.search("擦玻璃")
+    assert "svc_window_cleaning" in [s["id"] for s in state.results]
+    await state.set_filter("duration", "long")
+    assert all(s["id"] != "svc_window_cleaning" for s in state.results)  # 4 panes x 15 min
+    await state.set_filter("duration", "short")
+    assert "svc_window_cleaning" in [s["id"] for s in state.results]
+
+    await state.open_service("svc_window_cleaning")
+    assert state.route == "/service/svc_window_cleaning"
+    assert state.service["sop"] and state.service["addons"]
+    # signing in from the booking button comes back to booking
+    await state.begin_booking("svc_window_cleaning")
+    assert state.route == "/login"
+    state.form.update(
+        auth_mode="register", phone=server.next_phone(), password="correct horse", name="王先生"
+    )
+    assert await state.submit_auth(), state.error
+    assert state.route == "/book/svc_window_cleaning"
+    assert state.draft is not None and state.draft.units == 4
+
+
+async def test_saved_places_are_kept_per_user(
+    state: CustomerState, server: LiveServer, tmp_path: Path
+) -> None:
+    await signed_in(state, server)
+    state.form.update(
+        addr_label="公司",
+        addr_text="海淀区中关村大街1号",
+        addr_district="中关村",
+        addr_lat="39.9836",
+        addr_lng="116.3164",
+    )
+    assert await state.submit_address()
+    assert [a.label for a in state.addresses()] == ["公司", "家"]
+    state.form.update(addr_lat="north", addr_lng="116")
+    assert not await state.submit_address() and state.error
+    again = LocalStore(tmp_path / "app.json")
+    assert len(again.get(f"addresses:{state.user['id']}")) == 2
+
+
+async def test_quote_lines_explain_the_total(state: CustomerState, server: LiveServer) -> None:
+    await signed_in(state, server)
+    await state.open_service("svc_window_cleaning")
+    await state.begin_booking("svc_window_cleaning")
+    assert state.slots and not any(s.available and s.start < state.now() for s in state.slots)
+    state.choose_slot(next(s for s in state.slots if s.available))
+    state.update_draft(units=6)
+    state.toggle_addon("screen_wash")
+    quote = await state.request_quote()
+    assert quote is not None, state.error
+    assert sum(line["amount"] for line in quote["lines"]) == quote["total"]
+    assert quote["total"] >= 6 * 2500 + 4000
+    # changing an option drops the stale quote
+    state.toggle_addon("screen_wash")
+    assert state.quote is None
+
+
+async def test_full_visit_browse_book_pay_track_sign_confirm_review(
+    state: CustomerState, server: LiveServer, clock: FrozenClock
+) -> None:
+    await signed_in(state, server)
+    await state.start()
+    await state.search("擦玻璃")
+    order = await book(state, "svc_window_cleaning", notes="门口有狗，请敲门")
+    oid = order["id"]
+    assert order["notes"] == "门口有狗，请敲门"
+    assert "order.paid" in [e["type"] for e in state.events]
+
+    tech = server.register("technician", "李师傅")
+    tclient = DoorstepClient(server.base_url)
+    tclient.session.access_token = tech["access_token"]
+    try:
+        server.move(oid, "assign", technician_id=tech["user"]["id"])
+        await wait_for(lambda: state.order["status"] == "ACCEPTED")
+        await wait_for(lambda: state.technician_name() == "李师傅")
+        assert state.contact_number()
+
+        await tclient.depart(oid)
+        await wait_for(lambda: state.order["status"] == "EN_ROUTE")
+        assert state.shows_tracking()
+        here = (HOME.lat + 0.0108, HOME.lng)  # 1.2 km north
+        await tclient.send_location(
+            [{"lat": here[0], "lng": here[1], "occurred_at": clock.now().isoformat()}], order_id=oid
+        )
+        await wait_for(lambda: state.tracking.distance_km is not None)
+        assert state.tracking.distance_km == pytest.approx(1.2, abs=0.1)
+        assert state.tracking.eta_minutes >= 1
+
+        await tclient.arrive(oid, lat=HOME.lat, lng=HOME.lng)
+        await wait_for(lambda: state.order["status"] == "ARRIVED")
+        assert await state.sign_work_order(), state.error
+        assert state.order["work_order_confirmed_at"]
+
+        await tclient.start(oid)
+        await wait_for(lambda: state.order["status"] == "IN_SERVICE")
+        for step in state.order["sop"]:
+            photo = None
+            if step["photo"]:
+                photo = (
+                    await tclient.upload(
+                        PNG, filename="p.png", content_type="image/png", order_id=oid
+                    )
+                )["id"]
+            await tclient.sop_done(oid, step["no"], photo_file_id=photo)
+        await tclient.finish(oid)
+        await wait_for(lambda: state.order["status"] == "AWAITING_CONFIRMATION")
+        assert len(state.completion_photos()) == sum(1 for s in state.order["sop"] if s["photo"])
+        await wait_for(lambda: len(state.photos) == len(state.completion_photos()))
+        assert await state.confirm_completion(), state.error
+        assert state.order["status"] == "COMPLETED"
+
+        state.form.update(
+            review_response=5,
+            review_skill=4,
+            review_attitude=5,
+            review_care=5,
+            review_text="擦得很干净",
+        )
+        state.attach_review_photos([("after.png", PNG)])
+        assert await state.submit_review_form(), state.error
+        assert state.reviewed
+        types = [e["type"] for e in state.events]
+        for expected in (
+            "order.paid",
+            "order.assigned",
+            "order.departed",
+            "order.arrived",
+            "order.work_order_confirmed",
+            "order.started",
+            "order.finished",
+            "order.confirmed",
+        ):
+            assert expected in types
+        assert [e["seq"] for e in state.events] == sorted({e["seq"] for e in state.events})
+
+        await state.load_me()
+        assert state.route == "/me" and state.orders[0]["id"] == oid
+        assert state.membership is not None and state.points is not None
+        state.form["invoice_title"] = "北京某某科技有限公司"
+        assert await state.submit_invoice(oid), state.error
+        assert (
+            state.invoices[0]["order_id"] == oid
+            and state.invoices[0]["title"] == "北京某某科技有限公司"
+        )
+    finally:
+        await tclient.aclose()
+
+
+@pytest.mark.parametrize(("hours_before", "fee_bp"), [(30, 0), (10, 1000), (1, 3000)])
+async def test_cancel_shows_the_fee_of_each_band_before_confirming(
+    state: CustomerState, server: LiveServer, clock: FrozenClock, hours_before: int, fee_bp: int
+) -> None:
+    await signed_in(state, server)
+    start = (clock.now() + timedelta(hours=48)).replace(minute=0, second=0, microsecond=0)
+    order = await book(state, "svc_daily_cleaning", start=start)
+    clock.set(start - timedelta(hours=hours_before))
+    quote = await state.load_cancel_quote()
+    assert quote is not None, state.error
+    assert quote["fee"] == order["total"] * fee_bp // 10000
+    assert quote["fee"] + quote["refund"] == order["total"]
+    assert await state.cancel("计划有变"), state.error
+    assert state.order["status"] == "CANCELLED"
+    assert "order.cancelled" in [e["type"] for e in state.events]
+
+
+async def test_cancel_refuses_a_fee_the_customer_was_not_shown(
+    state: CustomerState, server: LiveServer, clock: FrozenClock
+) -> None:
+    await signed_in(state, server)
+    start = (clock.now() + timedelta(hours=48)).replace(minute=0, second=0, microsecond=0)
+    await book(state, "svc_daily_cleaning", start=start)
+    quote = await state.load_cancel_quote()
+    assert quote["fee"] == 0
+    clock.set(start - timedelta(hours=1))  # the band changed after the fee was shown
+    assert not await state.cancel()
+    assert state.last_error_code == "cancellation_fee_changed"
+    assert state.order["status"] == "PENDING_DISPATCH"
+
+
+async def test_complaint_freezes_the_money(state: CustomerState, server: LiveServer) -> None:
+    await signed_in(state, server)
+    order = await book(state, "svc_daily_cleaning")
+    oid = order["id"]
+    tech = server.register("technician", "赵师傅")
+    server.move(oid, "assign", technician_id=tech["user"]["id"])
+    for step, body in (("depart", {}), ("arrive", {"lat": HOME.lat, "lng": HOME.lng})):
+        r = server.call("POST", f"/orders/{oid}/{step}", tech, json=body)
+        assert r.status_code == 200, r.text
+    await state.refresh_order()
+    assert await state.sign_work_order()
+    r = server.call("POST", f"/orders/{oid}/start", tech, json={})
+    assert r.status_code == 200, r.text
+    for step in r.json()["sop"]:
+        body = {}
+        if step["photo"]:
+            up = server.call(
+                "POST",
+                "/files",
+                tech,
+                files={"file": ("a.png", PNG, "image/png")},
+                data={"kind": "photo", "order_id": oid},
+            )
+            body["photo_file_id"] = up.json()["id"]
+        assert (
+            server.call("POST", f"/orders/{oid}/sop/{step['no']}/done", tech, json=body).status_code
+            == 200
+        )
+    assert server.call("POST", f"/orders/{oid}/finish", tech, json={}).status_code == 200
+    await state.refresh_order()
+    assert state.order["status"] == "AWAITING_CONFIRMATION"
+    state.form.update(complaint_category="quality", complaint_text="厨房没有擦")
+    assert await state.submit_complaint_form(), state.error
+    assert state.complaint["category"] == "quality"
+    escrow = server.call(
+        "GET", f"/orders/{oid}/escrow", {"access_token": state.client.session.access_token}
+    )
+    assert escrow.status_code == 200 and escrow.json()["frozen"] is True
+    assert state.order["status"] == "DISPUTED"
+
+
+async def test_claimed_coupon_lowers_the_quote(
+    state: CustomerState, server: LiveServer, clock: FrozenClock
+) -> None:
+    operator = server.staff("operator")
+    r = server.call(
+        "POST",
+        "/ops/coupon-campaigns",
+        operator,
+        json={
+            "code": "CLEAN30",
+            "name": "保洁立减30元",
+            "kind": "fixed",
+            "amount": 3000,
+            "valid_from": clock.now().isoformat(),
+            "valid_until": (clock.now() + timedelta(days=30)).isoformat(),
+        },
+    )
+    assert r.status_code == 201, r.text
+    await signed_in(state, server)
+    state.form["coupon_code"] = "CLEAN30"
+    assert await state.claim_coupon(), state.error
+    assert [c["label"] for c in state.coupons] and state.coupons[0]["amount"] == 3000
+    await state.open_service("svc_daily_cleaning")
+    await state.begin_booking("svc_daily_cleaning")
+    state.choose_slot(next(s for s in state.slots if s.available))
+    plain = await state.request_quote()
+    state.update_draft(coupon_id=state.coupons[0]["id"])
+    with_coupon = await state.request_quote()
+    assert with_coupon is not None, state.error
+    assert with_coupon["total"] == plain["total"] - 3000
+    assert any(line["amount"] == -3000 for line in with_coupon["lines"])
+
+
+async def test_chat_with_the_technician_and_support(
+    state: CustomerState, server: LiveServer
+) -> None:
+    await signed_in(state, server)
+    order = await book(state, "svc_daily_cleaning")
+    oid = order["id"]
+    tech = server.register("technician", "孙师傅")
+    server.move(oid, "assign", technician_id=tech["user"]["id"])
+    await wait_for(lambda: state.order["status"] == "ACCEPTED")
+    state.form["chat-text"] = "您好，小区东门进"
+    assert await state.submit_chat(), state.error
+    seen = server.call("GET", f"/orders/{oid}/messages", tech).json()
+    assert [m["text"] for m in seen] == ["您好，小区东门进"]
+    r = server.call("POST", f"/orders/{oid}/messages", tech, json={"text": "好的，十分钟到"})
+    assert r.status_code == 201, r.text
+    await wait_for(lambda: any(m["text"] == "好的，十分钟到" for m in state.messages))  # pushed
+    await state.open_support()
+    assert state.route == "/support"
+    state.form["support-text"] = "想改预约时间"
+    assert await state.submit_support(), state.error
+    assert state.support_messages[-1]["text"] == "想改预约时间"
+
+
+async def test_the_page_catches_up_after_the_feed_drops(
+    state: CustomerState, server: LiveServer
+) -> None:
+    await signed_in(state, server)
+    order = await book(state, "svc_daily_cleaning")
+    oid = order["id"]
+    await wait_for(lambda: state.feed_state == "live")
+    tech = server.register("technician", "周师傅")
+    await state._feed.drop()  # the network goes away for a moment
+    server.move(oid, "assign", technician_id=tech["user"]["id"])
+    assert server.call("POST", f"/orders/{oid}/depart", tech, json={}).status_code == 200
+    await wait_for(lambda: "order.departed" in [e["type"] for e in state.events])
+    await wait_for(lambda: state.order["status"] == "EN_ROUTE")
+    types = [e["type"] for e in state.events]
+    assert types.index("order.assigned") < types.index("order.departed")
+    assert len(types) == len(set(e["seq"] for e in state.events))
+    assert state._feed.connects >= 2 and state.feed_state == "live"
+
+
+async def test_change_request_approved_then_paid(state: CustomerState, server: LiveServer) -> None:
+    await signed_in(state, server)
+    order = await book(state, "svc_window_cleaning")
+    oid = order["id"]
+    tech = server.register("technician", "钱师傅")
+    server.move(oid, "assign", technician_id=tech["user"]["id"])
+    for step, body in (("depart", {}), ("arrive", {"lat": HOME.lat, "lng": HOME.lng})):
+        assert server.call("POST", f"/orders/{oid}/{step}", tech, json=body).status_code == 200
+    await wait_for(lambda: state.order["status"] == "ARRIVED")
+    assert await state.sign_work_order()
+    assert server.call("POST", f"/orders/{oid}/start", tech, json={}).status_code == 200
+    photo = server.call(
+        "POST",
+        "/files",
+        tech,
+        files={"file": ("a.png", PNG, "image/png")},
+        data={"kind": "photo", "order_id": oid},
+    ).json()["id"]
+    r = server.call(
+        "POST",
+        f"/orders/{oid}/change-requests",
+        tech,
+        json={
+            "items": [
+                {
+                    "code": "large_pane",
+                    "quantity": 2,
+                    "reason": "客厅两扇落地窗",
+                    "photo_file_id": photo,
+                }
+            ]
+        },
+    )
+    assert r.status_code == 201, r.text
+    await wait_for(lambda: bool(state.change_requests))
+    cr = state.change_requests[0]
+    assert cr["total"] == 2 * 4000 and cr["items"][0]["reason"] == "客厅两扇落地窗"
+    assert cr["status"] == "awaiting_customer"  # the order page offers approve / reject
+    assert await state.decide_change_request(cr["id"], approve=True), state.error
+    assert state.order["extras_total"] == 8000
+    assert state.amount_to_pay() == 8000
+    assert await state.approve_sandbox_payment(), state.error
+    assert state.amount_to_pay() == 0
+
+
+def test_slots_and_eta_helpers() -> None:
+    start = datetime(2026, 6, 2, 2, 0, tzinfo=UTC)
+    slot = Slot(start=start, end=start + timedelta(hours=2), available=True)
+    assert slot.label() == "10:00-12:00" and slot.key == "1000"
+    assert haversine_km(39.9334, 116.4540, 39.9442, 116.4540) == pytest.approx(1.2, abs=0.01)
+    assert estimate_eta_minutes(1.2) == 5
+    assert money(12345) == "¥123.45" and money(-5) == "-¥0.05"
+
+
+async def test_slots_come_from_the_server_with_their_capacity(
+    state: CustomerState, server: LiveServer
+) -> None:
+    await signed_in(state, server)
+    await state.open_service("svc_daily_cleaning")
+    await state.begin_booking("svc_daily_cleaning")
+    assert state.slots_from_server and state.slots
+    # the one cleaner near home: every bookable slot is open with one technician
+    assert all(s.end - s.start == timedelta(hours=2) for s in state.slots)
+    bookable = [s for s in state.slots if s.available]
+    assert bookable and all(s.remaining == 1 and s.start >= state.now() for s in bookable)
+    state.choose_slot(bookable[0])
+    # four hours: the slots are counted again, for longer visits
+    await state.set_units(4)
+    assert state.draft.units == 4
+    assert all(s.end - s.start == timedelta(hours=4) for s in state.slots)
+    # 40 km north nobody works: every slot is full, and the chosen one is dropped
+    far = Address(text="远处", lat=HOME.lat + 0.36, lng=HOME.lng, district="", label="远")
+    await state.set_address(far)
+    assert state.slots and not any(s.available for s in state.slots)
+    assert {s.remaining for s in state.slots} <= {0, None} and state.draft.slot_start is None
+
+
+def test_server_slot_statuses_are_read() -> None:
+    base = {"start": "2026-06-02T02:00:00Z", "end": "2026-06-02T04:00:00Z"}
+    open_ = _parse_slot({**base, "available": 3, "status": "open"})
+    full = _parse_slot({**base, "available": 0, "status": "full"})
+    past = _parse_slot({**base, "available": 0, "status": "past"})
+    assert open_ is not None and open_.available and open_.remaining == 3
+    assert full is not None and not full.available and full.remaining == 0
+    assert past is not None and not past.available and past.remaining is None
+
+
+async def test_late_in_the_day_booking_opens_on_tomorrow(
+    state: CustomerState, server: LiveServer, clock: FrozenClock
+) -> None:
+    await signed_in(state, server)
+    clock.advance(hours=7, minutes=30)  # 17:30 Beijing: the last 2-hour visit (18:00) is too soon
+    await state.open_service("svc_daily_cleaning")
+    await state.begin_booking("svc_daily_cleaning")
+    today = clock.now().astimezone(CITY_TZ).date()
+    assert state.draft is not None and state.draft.day == today + timedelta(days=1)
+    assert state.slots_from_server and any(s.available for s in state.slots)

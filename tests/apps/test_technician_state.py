@@ -1,0 +1,368 @@
+"""The technician app's state layer against a real server (no UI): one technician's
+whole day — onboarding, verification, jobs with check-in, signature, SOP and finish —
+including losing the signal mid-job and coming back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from technician_app import navigation, signature
+from technician_app.offline import PENDING, REJECTED, SYNCED
+from technician_app.state import TechnicianState
+from tests.apps.conftest import DEMO_ADDRESS, LiveServer, free_port
+
+HOME = (DEMO_ADDRESS["lat"], DEMO_ADDRESS["lng"])
+FAR = (HOME[0] + 0.01, HOME[1])  # ~1.1 km north
+
+
+def png(mark: int = 1) -> bytes:
+    return signature.render([[(10, 10), (10 + mark * 20, 40)]], width=64, height=48)
+
+
+class DeviceClock:
+    """The phone's clock; tests move it by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def tick(self, minutes: int = 1) -> datetime:
+        self.now += timedelta(minutes=minutes)
+        return self.now
+
+
+@pytest.fixture
+def device() -> DeviceClock:
+    return DeviceClock()
+
+
+@pytest.fixture
+async def tech(live_server: LiveServer, tmp_path: Path, device: DeviceClock):
+    state = TechnicianState(live_server.base_url, tmp_path / "phone", now=device, use_feed=False)
+    yield state
+    await state.close()
+
+
+def go_offline(state: TechnicianState) -> None:
+    state.use_transport(None, server_url=f"http://127.0.0.1:{free_port()}")  # nothing listens there
+
+
+def go_online(state: TechnicianState, live: LiveServer) -> None:
+    state.use_transport(None, server_url=live.base_url)
+
+
+async def onboard(state: TechnicianState, live: LiveServer) -> None:
+    phone = live.next_phone()
+    assert await state.register(phone=phone, password="correct horse", name="王师傅")
+    assert state.verification == "pending" and not state.verified
+    assert await state.save_profile(skills=["cleaning"], bio="十年保洁经验", experience_years=10)
+    assert await state.save_service_area(center=HOME, radius_km=10, max_distance_km=8)
+    assert await state.save_availability(
+        weekly={d: [["00:00", "23:59"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    )
+    assert await state.upload_certificate(
+        cert_type="health",
+        data=png(),
+        number="HC-001",
+        filename="health.png",
+        content_type="image/png",
+    )
+    assert [c["type"] for c in state.certificates] == ["health"]
+    await state.load_profile()
+    assert state.verification == "pending"  # waiting for an operator
+
+    operator = live.staff("operator")
+    r = live.call(
+        "POST",
+        f"/ops/technicians/{state.user['id']}/verify",
+        operator,
+        json={"decision": "approve", "note": "证件齐全"},
+    )
+    assert r.status_code == 200, r.text
+    await state.refresh()
+    assert state.verified
+
+
+async def do_job(state: TechnicianState, order_id: str, device: DeviceClock) -> None:
+    """Depart, arrive, signature, start, every SOP step, finish."""
+    state.set_location(*FAR)
+    assert (await state.depart(order_id)).status == SYNCED
+    device.tick(20)
+    assert (await state.arrive(order_id)).status == SYNCED
+    assert (await state.sign_work_order(order_id, png(2))).status == SYNCED
+    assert (await state.start(order_id)).status == SYNCED
+    for step in state.order(order_id)["sop"]:
+        device.tick(10)
+        photo = png(step["no"]) if step["photo"] else None
+        assert (await state.sop_done(order_id, step["no"], photo=photo)).status == SYNCED
+    assert (await state.finish(order_id)).status == SYNCED
+
+
+async def test_whole_day_including_offline(
+    live_server: LiveServer, tech: TechnicianState, device: DeviceClock
+) -> None:
+    await onboard(tech, live_server)
+    assert await tech.set_working(True)
+    assert tech.working
+    customer = live_server.register("customer", name="李女士")
+
+    # --- job 1, online; the geofence refuses a check-in 1 km away, with the distance ---
+    first = live_server.assign(customer, tech.user["id"], hours_ahead=2)
+    await tech.refresh()
+    assert [o["id"] for o in tech.active_orders()] == [first["id"]]
+    assert tech.order(first["id"])["address_visible"]
+    tech.set_location(*FAR)
+    row = tech.schedule()[0]
+    assert row["seq"] == 1 and row["travel_minutes"] == navigation.eta_minutes(
+        navigation.distance_m(FAR, HOME)
+    )
+    assert (await tech.depart(first["id"])).status == SYNCED
+    refused = await tech.arrive(first["id"])
+    assert refused.status == REJECTED and refused.error_code == "outside_geofence"
+    assert "米内签到" in tech.notices[-1].text and "1.1 公里" in tech.notices[-1].text
+    assert tech.rejections == []  # refused while looking: shown, not left on the banner
+    assert tech.order(first["id"])["status"] == "EN_ROUTE"  # reloaded from the server
+    tech.set_location(*HOME)
+    assert (await tech.arrive(first["id"])).status == SYNCED
+    start_refused = await tech.start(first["id"])  # no signed work order yet
+    assert start_refused.error_code == "work_order_not_confirmed"
+    assert (await tech.sign_work_order(first["id"], png(3))).status == SYNCED
+    assert tech.order(first["id"])["work_order_file_id"]
+    assert (await tech.start(first["id"])).status == SYNCED
+    steps = tech.order(first["id"])["sop"]
+    assert await tech.sop_done(first["id"], steps[0]["no"]) is None  # photo step without a photo
+    assert tech.notices[-1].code == "sop_photo_required"
+    for step in steps:
+        photo = png(step["no"]) if step["photo"] else None
+        assert (await tech.sop_done(first["id"], step["no"], photo=photo)).status == SYNCED
+    assert all(s["done_at"] for s in tech.order(first["id"])["sop"])
+    assert (await tech.finish(first["id"])).status == SYNCED
+    assert tech.order(first["id"])["status"] == "AWAITING_CONFIRMATION"
+
+    # --- job 2: the signal drops after departure; everything else is done offline ---
+    second = live_server.assign(customer, tech.user["id"], hours_ahead=5)
+    await tech.refresh()
+    tech.set_location(*FAR)
+    assert (await tech.depart(second["id"])).status == SYNCED
+    go_offline(tech)
+    tech.set_location(*HOME)
+    device.tick(25)
+    arrived_at = device.now
+    assert (await tech.arrive(second["id"])).status == PENDING
+    assert not tech.connected
+    assert tech.notices[-1].code == "pending_sync"
+    assert (await tech.sign_work_order(second["id"], png(4))).status == PENDING
+    assert (await tech.start(second["id"])).status == PENDING
+    for step in tech.order(second["id"])["sop"]:
+        device.tick(10)
+        assert (
+            await tech.sop_done(second["id"], step["no"], photo=png() if step["photo"] else None)
+        ).status == PENDING
+    assert (await tech.finish(second["id"])).status == PENDING
+    queued = tech.pending_actions
+    assert [a.kind for a in queued][:3] == ["arrive", "sign_work_order", "start"]
+    assert len(queued) == 3 + len(tech.order(second["id"])["sop"]) + 1
+    assert (
+        tech.order(second["id"])["status"] == "AWAITING_CONFIRMATION"
+    )  # shown locally, pending sync
+
+    # the app restarts while still offline: the queue and the orders survive on disk
+    data_dir, now = tech.data_dir, tech._now
+    await tech.close()
+    tech2 = TechnicianState(live_server.base_url, data_dir, now=now, use_feed=False)
+    try:
+        assert [a.idempotency_key for a in tech2.pending_actions] == [
+            a.idempotency_key for a in queued
+        ]
+        assert tech2.order(second["id"])["status"] == "AWAITING_CONFIRMATION"
+        await tech2.sync()  # signal is back
+        assert tech2.connected and tech2.pending_actions == [] and tech2.rejections == []
+        server_order = live_server.call("GET", f"/orders/{second['id']}", customer).json()
+        assert server_order["status"] == "AWAITING_CONFIRMATION"
+        assert all(s["done_at"] for s in server_order["sop"])
+        events = live_server.call("GET", f"/orders/{second['id']}/events", customer).json()
+        arrive_event = next(e for e in events if e["type"] == "order.arrived")
+        assert (
+            datetime.fromisoformat(arrive_event["occurred_at"]).replace(tzinfo=UTC) == arrived_at
+        )  # device time
+
+        # a replay after a lost reply is harmless (same idempotency key, same answer)
+        replayed = tech2.queue.all()[-1]
+        again = await tech2._perform(replayed)
+        assert again["status"] == "AWAITING_CONFIRMATION"
+
+        # --- job 3: offline departure; the customer cancels meanwhile -> rejection shown ---
+        third = live_server.assign(customer, tech2.user["id"], hours_ahead=8)
+        await tech2.refresh()
+        go_offline(tech2)
+        assert (await tech2.depart(third["id"])).status == PENDING
+        r = live_server.call(
+            "POST", f"/orders/{third['id']}/cancel", customer, json={"reason": "计划有变"}
+        )
+        assert r.status_code == 200, r.text
+        go_online(tech2, live_server)
+        await tech2.sync()
+        rejected = tech2.rejections
+        assert [(a.kind, a.order_id) for a in rejected] == [("depart", third["id"])]
+        assert rejected[0].error_code in ("illegal_transition", "conflict")
+        assert tech2.notices[-1].text.startswith("同步被拒绝")
+        assert tech2.order(third["id"])["status"] == "CANCELLED"
+        tech2.acknowledge(rejected[0].id)
+        assert tech2.rejections == []
+        log = [(a.kind, a.order_id) for a in tech2.queue.rejected(include_acknowledged=True)]
+        assert log == [
+            ("arrive", first["id"]),
+            ("start", first["id"]),
+            ("depart", third["id"]),
+        ]  # kept in the log
+        assert third["id"] not in [o["id"] for o in tech2.active_orders()]
+    finally:
+        await tech2.close()
+
+
+async def test_offers_from_dispatch_decline_accept_and_pool_claim(
+    live_server: LiveServer, tech: TechnicianState, device: DeviceClock
+) -> None:
+    await onboard(tech, live_server)
+    assert await tech.set_working(True)
+    customer = live_server.register("customer", name="李女士")
+
+    # an offer as dispatch makes it: listed by GET /technician/offers, keyed by offer id
+    first = live_server.offer(customer, tech.user["id"], hours_ahead=2)
+    await tech.load_offers()
+    (offer,) = tech.offers
+    server_row = live_server.call("GET", "/technician/offers", _bearer(tech)).json()[0]
+    assert offer.id == first["offer_id"] != first["id"] and offer.order_id == first["id"]
+    assert offer.source == "offer" and offer.district == "三里屯"
+    assert offer.service_name == server_row["service_name_zh"] and offer.service_name
+    assert offer.pay == server_row["technician_pay"] < server_row["total"]
+    assert offer.distance_m == server_row["distance_m"]
+    left = offer.seconds_left(device.now)
+    assert left is not None and 0 < left <= server_row["seconds_left"] + 1
+    assert offer.seconds_left(device.now + timedelta(minutes=10)) == 0
+
+    # declining answers the offer (by offer id); the order goes back to dispatch
+    assert (await tech.decline(offer, "太远")).status == SYNCED
+    assert tech.offers == []
+    back = live_server.call("GET", f"/orders/{first['id']}", customer).json()
+    assert back["status"] == "PENDING_DISPATCH" and back["technician_id"] is None
+    await tech.load_offers()
+    assert tech.offers == []
+
+    # the live feed's "order.offered" brings the next offer in; accepting takes the order
+    second = live_server.offer(customer, tech.user["id"], hours_ahead=5)
+    await tech._on_feed_message(
+        {"type": "event", "event_type": "order.offered", "order_id": second["id"]}
+    )
+    assert [(o.id, o.order_id) for o in tech.offers] == [(second["offer_id"], second["id"])]
+    assert (await tech.accept(tech.offers[0])).status == SYNCED
+    assert tech.offers == []
+    taken = tech.order(second["id"])
+    assert taken["status"] == "ACCEPTED" and taken["technician_id"] == tech.user["id"]
+    assert taken["address_visible"]
+    assert [o["id"] for o in tech.active_orders()] == [second["id"]]
+
+    # an answered offer cannot be answered again: refused while looking, shown at once
+    stale = await tech.accept(offer)
+    assert stale.status == REJECTED and stale.error_code == "offer_closed"
+    assert tech.notices[-1].code == "offer_closed" and tech.rejections == []
+
+    # the open pool: the order declined above is still waiting; claiming it takes it
+    await tech.load_pool()
+    assert [p.order_id for p in tech.pool] == [first["id"]]
+    (item,) = tech.pool
+    assert item.source == "pool" and item.expires_at is None and item.district == "三里屯"
+    assert (await tech.accept(item)).status == SYNCED
+    assert tech.pool == [] and tech.order(first["id"])["status"] == "ACCEPTED"
+    events = live_server.call("GET", f"/orders/{first['id']}/events", customer).json()
+    assert [e["type"] for e in events][-1] == "order.claimed"
+
+
+def _bearer(state: TechnicianState) -> dict:
+    return {"access_token": state.session.access_token}
+
+
+async def test_transfer_with_reason(live_server: LiveServer, tech: TechnicianState) -> None:
+    await onboard(tech, live_server)
+    customer = live_server.register("customer")
+    order = live_server.assign(customer, tech.user["id"])
+    await tech.refresh()
+    assert await tech.transfer(order["id"], "  ") is None
+    assert tech.notices[-1].code == "reason_required"
+    assert (await tech.transfer(order["id"], "车坏了，赶不过去")).status == SYNCED
+    assert tech.order(order["id"]) is None
+    events = live_server.call("GET", f"/orders/{order['id']}/events", customer).json()
+    assert (
+        events[-1]["type"] == "order.transferred"
+        and events[-1]["payload"]["reason"] == "车坏了，赶不过去"
+    )
+
+
+async def test_offline_checkin_outside_fence_is_refused_locally(
+    live_server: LiveServer, tech: TechnicianState
+) -> None:
+    await onboard(tech, live_server)
+    customer = live_server.register("customer")
+    order = live_server.assign(customer, tech.user["id"])
+    await tech.refresh()
+    tech.set_location(*FAR)
+    await tech.depart(order["id"])
+    go_offline(tech)
+    await tech.load_orders()  # discovers there is no signal
+    assert not tech.connected
+    assert await tech.arrive(order["id"]) is None
+    assert tech.notices[-1].code == "outside_geofence"
+    assert tech.pending_actions == []
+
+
+async def test_login_refuses_a_customer_account(
+    live_server: LiveServer, tech: TechnicianState
+) -> None:
+    customer = live_server.register("customer")
+    assert not await tech.login(customer["phone"], customer["password"])
+    assert tech.notices[-1].code == "role_forbidden"
+    assert not tech.signed_in
+
+
+async def test_network_error_reports_offline_without_queueing_reads(tech: TechnicianState) -> None:
+    go_offline(tech)
+    assert not await tech.login("13900000001", "whatever")
+    assert not tech.connected and tech.notices[-1].code == "offline"
+    assert tech.pending_actions == []
+    with pytest.raises(httpx.ConnectError):
+        await tech.client.http.get("/healthz")
+
+
+async def test_sos_earnings_and_change_request(
+    live_server: LiveServer, tech: TechnicianState
+) -> None:
+    await onboard(tech, live_server)
+    customer = live_server.register("customer")
+    order = live_server.assign(customer, tech.user["id"])
+    await tech.refresh()
+    assert tech.earnings_today() == 0
+    tech.set_location(*HOME)
+    await tech.depart(order["id"])
+    await tech.arrive(order["id"])
+    await tech.sign_work_order(order["id"], png())
+    await tech.start(order["id"])
+    assert (
+        await tech.propose_change(
+            order["id"], [{"code": "balcony_clean", "quantity": 1, "reason": "阳台很脏"}], None
+        )
+        is None
+    )
+    action = await tech.propose_change(
+        order["id"], [{"code": "balcony_clean", "quantity": 1, "reason": "阳台很脏"}], png()
+    )
+    assert action.status == SYNCED, (action.error_code, action.error_message)
+    assert [r["status"] for r in tech.change_requests[order["id"]]] == ["awaiting_customer"]
+    sos = await tech.sos("有人闹事")
+    assert sos.status == SYNCED, (sos.error_code, sos.error_message)
+    assert sos.result["order_id"] == order["id"] and sos.result["lat"] == HOME[0]

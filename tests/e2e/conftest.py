@@ -1,0 +1,227 @@
+"""Browser-test harness shared by both apps' e2e tests.
+
+Pieces (all generic; the app under test is named by its module):
+
+* ``e2e_server``  — a real Doorstep server (uvicorn thread, temp SQLite, catalog loaded);
+  the same :class:`tests.apps.conftest.LiveServer` the state-layer tests use.
+* ``flet_web_app(module_name, server_url, *args)`` — starts ``python -m <module> --web
+  --port P --server URL`` in a subprocess on a free port (its data folder in a temp
+  dir via ``FLET_APP_STORAGE_DATA``) and returns its URL; stopped at teardown.
+* ``browser`` — headless Debian Chromium through Playwright (never downloads one).
+* ``open_app(url)`` — a new phone-sized page with Flutter's semantics tree enabled, so
+  controls are found by role and accessible name (``page.get_by_role("button", name=...)``).
+* ``shot(page, name)`` — screenshot into ``tests/e2e/out/<name>.png``.
+* ``ui`` — small helpers: ``ui.tap(page, name)``, ``ui.fill(page, label, text)``,
+  ``ui.wait_text(page, text)``.
+
+Browser tests are marked ``@pytest.mark.e2e``. They skip only when Chromium is missing
+AND the ``CI`` variable is unset; in CI a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.apps.conftest import LiveServer, free_port, live_settings, serve
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT_DIR = Path(__file__).resolve().parent / "out"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE_VIEWPORT = {"width": 412, "height": 915}
+APP_START_TIMEOUT = 90.0
+UI_TIMEOUT_MS = 30_000
+
+
+def chromium_path() -> str | None:
+    candidate = os.environ.get("DOORSTEP_CHROMIUM") or "/usr/bin/chromium"
+    if Path(candidate).exists():
+        return candidate
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _skip_or_fail_without_browser() -> str:
+    path = chromium_path()
+    if path:
+        return path
+    if os.environ.get("CI"):
+        pytest.fail("Chromium is required for browser tests in CI (set DOORSTEP_CHROMIUM)")
+    pytest.skip("Chromium not installed (set DOORSTEP_CHROMIUM); browser tests skipped outside CI")
+    raise AssertionError("unreachable")
+
+
+@pytest.fixture
+def e2e_server(tmp_path: Path) -> Iterator[LiveServer]:
+    settings = live_settings(tmp_path / "server")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with serve(settings) as live:
+        yield live
+
+
+def _wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"app process exited with {proc.returncode}:\n{log.read_text(errors='replace')[-4000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"app did not answer at {url} within {timeout}s:\n{log.read_text(errors='replace')[-4000:]}")
+
+
+@pytest.fixture
+def flet_web_app(tmp_path: Path) -> Iterator[Callable[..., str]]:
+    """Factory: ``url = flet_web_app("technician_app", server_url, *extra_args)``."""
+    procs: list[tuple[subprocess.Popen, object]] = []
+
+    def start(module_name: str, server_url: str, *extra_args: str, env: dict[str, str] | None = None) -> str:
+        port = free_port()
+        data_dir = tmp_path / f"{module_name}-data-{port}"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        log_path = tmp_path / f"{module_name}-{port}.log"
+        log = log_path.open("w")
+        proc_env = {
+            **os.environ,
+            "FLET_APP_STORAGE_DATA": str(data_dir),
+            "DOORSTEP_SERVER_URL": server_url,
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
+        proc = subprocess.Popen(
+            [sys.executable, "-m", module_name, "--web", "--port", str(port), "--server", server_url, *extra_args],
+            cwd=ROOT, env=proc_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        procs.append((proc, log))
+        url = f"http://127.0.0.1:{port}/"
+        _wait_http(url, proc, log_path, APP_START_TIMEOUT)
+        return url
+
+    yield start
+    for proc, log in procs:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():  # noqa: ANN201
+    path = _skip_or_fail_without_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+def enable_semantics(page) -> None:  # noqa: ANN001
+    """Flutter web hides its semantics tree behind an 'Enable accessibility' placeholder."""
+    placeholder = page.locator("flt-semantics-placeholder")
+    placeholder.wait_for(state="attached", timeout=APP_START_TIMEOUT * 1000)
+    placeholder.dispatch_event("click")
+    page.locator("flt-semantics").first.wait_for(state="attached", timeout=UI_TIMEOUT_MS)
+
+
+@pytest.fixture
+def open_app(browser) -> Iterator[Callable[..., object]]:  # noqa: ANN001
+    """Factory: ``page = open_app(url)`` — phone viewport, semantics on."""
+    contexts = []
+
+    def open_(url: str, *, viewport: dict | None = None, locale: str = "zh-CN"):  # noqa: ANN202
+        context = browser.new_context(viewport=viewport or PHONE_VIEWPORT, locale=locale)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(UI_TIMEOUT_MS)
+        page.goto(url)
+        enable_semantics(page)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def shot(page, name: str) -> Path:  # noqa: ANN001
+    """Screenshot for human review (tests/e2e/out/<name>.png)."""
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    path = OUT_DIR / f"{name}.png"
+    page.wait_for_timeout(400)  # let the last frame paint
+    page.screenshot(path=str(path))
+    return path
+
+
+class UI:
+    """Find-by-role helpers over Flutter's semantics tree."""
+
+    @staticmethod
+    def button(page, name: str, *, exact: bool = False):  # noqa: ANN001, ANN205
+        return page.get_by_role("button", name=name, exact=exact)
+
+    @staticmethod
+    def tap(page, name: str, *, exact: bool = False, timeout: float = UI_TIMEOUT_MS) -> None:  # noqa: ANN001
+        target = page.get_by_role("button", name=name, exact=exact).first
+        target.wait_for(timeout=timeout)
+        target.click()
+
+    @staticmethod
+    def fill(page, label: str, text: str) -> None:  # noqa: ANN001
+        """Focus the field, wait for Flutter's hidden editing element, type, verify."""
+        box = page.get_by_role("textbox", name=label).first
+        box.wait_for()
+        for _attempt in range(3):
+            box.click()
+            page.wait_for_function(
+                "() => document.activeElement && ['INPUT', 'TEXTAREA'].includes(document.activeElement.tagName)"
+            )
+            page.wait_for_timeout(150)
+            page.keyboard.press("Control+A")
+            page.keyboard.press("Delete")
+            page.keyboard.type(text, delay=20)
+            page.wait_for_timeout(150)
+            if page.evaluate("() => document.activeElement && document.activeElement.value") == text:
+                return
+        raise AssertionError(f"could not type into {label!r}")
+
+    @staticmethod
+    def wait_text(page, text: str, *, timeout: float = UI_TIMEOUT_MS) -> None:  # noqa: ANN001
+        """Wait until some semantics node's accessible name or text contains ``text``."""
+        page.wait_for_function(
+            """(needle) => Array.from(document.querySelectorAll('flt-semantics, [aria-label], [role]'))
+                  .some(el => ((el.getAttribute('aria-label') || '') + ' ' + (el.textContent || '')).includes(needle))""",
+            arg=text, timeout=timeout,
+        )
+
+
+@pytest.fixture
+def ui() -> type[UI]:
+    return UI
+
+
+@pytest.fixture
+def screenshot() -> Callable[..., Path]:
+    return shot

@@ -1,0 +1,246 @@
+"""The customer app in headless Chromium: a new user books a window cleaning and follows
+the visit live while a scripted technician (through ``client/``) works the order.
+
+Screenshots of each screen go to ``tests/e2e/out/customer_*.png``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from client.api import DoorstepClient
+from tests.apps.conftest import DEMO_ADDRESS
+
+pytestmark = pytest.mark.e2e
+
+
+def photo_png(color: tuple[int, int, int]) -> bytes:
+    """A real little picture, so the confirmation screen shows the evidence photos."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (240, 240), color)
+    ImageDraw.Draw(image).rectangle((40, 40, 200, 200), outline=(255, 255, 255), width=8)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+SLOW_MS = 90_000  # steps that chain several requests, on a busy two-core machine
+SLOT = re.compile(r"^\d{2}:\d{2}-\d{2}:\d{2}( (余\d+|\d+ left))?$")  # open, with the count
+
+
+class Technician:
+    """A technician driven through the shared API client, as the technician app would."""
+
+    def __init__(self, base_url: str, account: dict) -> None:
+        self.base_url = base_url
+        self.account = account
+
+    def __call__(self, method: str, *args, **kwargs):  # noqa: ANN002, ANN003, ANN204
+        async def go():  # noqa: ANN202
+            async with DoorstepClient(self.base_url) as api:
+                api.session.access_token = self.account["access_token"]
+                return await getattr(api, method)(*args, **kwargs)
+
+        # Playwright's sync API owns this thread's event loop: run the client in another
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, go()).result(timeout=60)
+
+    def photo(self, order_id: str, color: tuple[int, int, int]) -> str:
+        png = photo_png(color)
+        return self("upload", png, filename="p.png", content_type="image/png", order_id=order_id)[
+            "id"
+        ]
+
+    def work(self, order_id: str) -> None:
+        order = self("order", order_id)
+        for step in order["sop"]:
+            photo = None
+            if step["photo"]:
+                png = photo_png((40 + 50 * step["no"] % 200, 140, 170))
+                photo = self(
+                    "upload", png, filename="step.png", content_type="image/png", order_id=order_id
+                )["id"]
+            self("sop_done", order_id, step["no"], photo_file_id=photo)
+        self("finish", order_id)
+
+
+@pytest.fixture(autouse=True)
+def cleaner_nearby(e2e_server) -> None:  # noqa: ANN001
+    """Slots are counted by eligible technicians: one cleaner works around the demo address."""
+    e2e_server.ready_technician("保洁师傅")
+
+
+def test_new_user_books_and_follows_a_visit_live(
+    e2e_server, flet_web_app, open_app, ui, screenshot
+) -> None:  # noqa: ANN001
+    url = flet_web_app("customer_app", e2e_server.base_url)
+    page = open_app(url)
+
+    # home: search, filters, recommendations, the catalog
+    ui.wait_text(page, "附近热门")
+    ui.fill(page, "搜索服务，如 擦玻璃", "擦玻璃")
+    ui.tap(page, "搜索", exact=True)
+    ui.wait_text(page, "搜索结果")
+    ui.tap(page, "玻璃擦洗")
+
+    # service page: included, SOP, price rules
+    ui.wait_text(page, "价格说明")
+    ui.wait_text(page, "按扇计价")
+    screenshot(page, "customer_service")
+    ui.tap(page, "立即预约")
+
+    # not signed in yet: sign up, then straight back to booking
+    ui.tap(page, "没有账号？注册")
+    phone = e2e_server.next_phone()
+    ui.fill(page, "手机号", phone)
+    ui.fill(page, "密码", "correct horse")
+    ui.fill(page, "称呼", "张女士")
+    ui.tap(page, "注册", exact=True)
+    ui.wait_text(page, "时间段", timeout=SLOW_MS)
+
+    # booking: address with its position, a slot, an add-on, the quote
+    ui.fill(page, "地址名称（如 家）", "家")
+    ui.fill(page, "详细地址", DEMO_ADDRESS["text"])
+    ui.fill(page, "区域/商圈", DEMO_ADDRESS["district"])
+    ui.fill(page, "纬度", str(DEMO_ADDRESS["lat"]))
+    ui.fill(page, "经度", str(DEMO_ADDRESS["lng"]))
+    ui.tap(page, "保存地址")
+    ui.wait_text(page, "(39.9334, 116.4540)")
+    page.get_by_role("checkbox", name=SLOT, disabled=False).first.click()
+    page.get_by_role("checkbox", name=re.compile("纱窗拆洗")).first.click()
+    page.get_by_role("checkbox", name=re.compile("新客")).first.click()  # the welcome coupon
+    ui.tap(page, "计算价格")
+    ui.wait_text(page, "费用明细")
+    ui.wait_text(page, "-¥50.00")  # 4 panes ¥100 + screens ¥40 - coupon ¥50
+    ui.wait_text(page, "¥90.00")
+    page.mouse.move(200, 500)
+    page.mouse.wheel(0, 4000)  # down to the price lines
+    screenshot(page, "customer_quote")
+    ui.tap(page, "提交订单")
+    ui.wait_text(page, "收银台", timeout=SLOW_MS)  # order, payment and the live page in one step
+
+    # the sandbox checkout, then the order page
+    ui.tap(page, "确认支付")
+    ui.wait_text(page, "待接单")
+    customer = e2e_server.call(
+        "POST", "/auth/login", json={"phone": phone, "password": "correct horse"}
+    ).json()
+    order_id = e2e_server.call("GET", "/orders", customer).json()[0]["id"]
+
+    # a technician takes it (dispatch's step), departs and moves: the page follows live
+    tech = Technician(e2e_server.base_url, e2e_server.register("technician", "李师傅"))
+    e2e_server.move(order_id, "assign", technician_id=tech.account["user"]["id"])
+    ui.wait_text(page, "已接单")
+    tech("depart", order_id)
+    ui.wait_text(page, "师傅已出发")
+    tech(
+        "send_location",
+        [{"lat": DEMO_ADDRESS["lat"] + 0.0108, "lng": DEMO_ADDRESS["lng"]}],
+        order_id=order_id,
+    )
+    ui.wait_text(page, "李师傅距您1.2公里")
+    screenshot(page, "customer_tracking")
+
+    # arrival: the customer signs the work order before the work starts
+    tech("arrive", order_id, lat=DEMO_ADDRESS["lat"], lng=DEMO_ADDRESS["lng"])
+    ui.wait_text(page, "师傅已到达")
+    ui.tap(page, "确认电子工单")
+    ui.wait_text(page, "电子工单已确认")
+    tech("start", order_id)
+    ui.wait_text(page, "服务中")
+
+    # on site the technician finds two floor-to-ceiling panes: the customer approves and pays
+    proof = tech.photo(order_id, (90, 120, 160))
+    item = {"code": "large_pane", "quantity": 2, "reason": "客厅两扇落地窗", "photo_file_id": proof}
+    tech("create_change_request", order_id, items=[item])
+    ui.wait_text(page, "师傅申请增加项目")
+    ui.wait_text(page, "客厅两扇落地窗")
+    screenshot(page, "customer_change_request")
+    ui.tap(page, "同意", exact=True)
+    ui.wait_text(page, "支付加项费用")
+    ui.tap(page, "确认支付 ¥80.00")
+    page.wait_for_function(
+        "() => !Array.from(document.querySelectorAll('flt-semantics')).some("
+        "el => (el.textContent || '').includes('支付加项费用'))"
+    )
+
+    tech.work(order_id)
+    ui.wait_text(page, "待确认完成")
+    screenshot(page, "customer_confirm")
+    ui.tap(page, "确认完成")
+    ui.wait_text(page, "评价本次服务")
+    ui.fill(page, "说说您的体验", "擦得很干净")
+    ui.tap(page, "提交评价")
+    ui.wait_text(page, "已评价")
+    screenshot(page, "customer_reviewed")
+
+    # back home: the past order comes back as a "book again" recommendation
+    ui.tap(page, "首页", exact=True)
+    ui.wait_text(page, "再来一单")
+    screenshot(page, "customer_home")
+
+    order = e2e_server.call("GET", f"/orders/{order_id}", customer).json()
+    assert order["status"] == "COMPLETED" and order["extras_total"] == 8000
+    escrow = e2e_server.call("GET", f"/orders/{order_id}/escrow", customer).json()
+    assert escrow["extras_paid"] == 8000
+    reviews = e2e_server.call("GET", f"/orders/{order_id}/reviews", customer).json()
+    assert reviews and reviews[0]["text"] == "擦得很干净"
+
+
+def test_english_ui_and_cancel_with_the_fee_shown_first(
+    e2e_server, flet_web_app, open_app, ui, screenshot
+) -> None:  # noqa: ANN001
+    url = flet_web_app("customer_app", e2e_server.base_url)
+    page = open_app(url)
+    ui.tap(page, "EN", exact=True)
+    ui.wait_text(page, "Popular nearby")
+    ui.tap(page, "Sign in", exact=True)
+    ui.tap(page, "New here? Sign up")
+    phone = e2e_server.next_phone()
+    ui.fill(page, "Phone", phone)
+    ui.fill(page, "Password", "correct horse")
+    ui.fill(page, "Name", "Ms Zhang")
+    ui.tap(page, "Sign up", exact=True)
+    ui.wait_text(page, "Popular nearby")
+    ui.tap(page, "Daily home cleaning")
+    ui.wait_text(page, "How the price works")
+    ui.tap(page, "Book now")
+    ui.fill(page, "Label (e.g. Home)", "Home")
+    ui.fill(page, "Street address", DEMO_ADDRESS["text"])
+    ui.fill(page, "Latitude", str(DEMO_ADDRESS["lat"]))
+    ui.fill(page, "Longitude", str(DEMO_ADDRESS["lng"]))
+    ui.tap(page, "Save address")
+    page.get_by_role("checkbox", name=SLOT, disabled=False).first.click()
+    ui.tap(page, "Get the price")
+    ui.wait_text(page, "Price breakdown")
+    ui.tap(page, "Place order")
+    ui.wait_text(page, "Checkout", timeout=SLOW_MS)
+    ui.tap(page, "Pay ¥")
+    ui.wait_text(page, "Finding a technician")
+
+    customer = e2e_server.call(
+        "POST", "/auth/login", json={"phone": phone, "password": "correct horse"}
+    ).json()
+    order_id = e2e_server.call("GET", "/orders", customer).json()[0]["id"]
+    quote = e2e_server.call("GET", f"/orders/{order_id}/cancellation-quote", customer).json()
+    ui.tap(page, "Cancel order")
+    shown = (
+        f"Cancelling now costs ¥{quote['fee'] // 100}.{quote['fee'] % 100:02d}"
+        if quote["fee"]
+        else "Cancelling now is free"
+    )
+    ui.wait_text(page, shown)
+    screenshot(page, "customer_cancel_en")
+    ui.tap(page, "Confirm cancellation")
+    ui.wait_text(page, "Order cancelled")
+    order = e2e_server.call("GET", f"/orders/{order_id}", customer).json()
+    assert order["status"] == "CANCELLED"
+    escrow = e2e_server.call("GET", f"/orders/{order_id}/escrow", customer).json()
+    assert escrow["cancellation_fee"] == quote["fee"]

@@ -1,0 +1,160 @@
+"""The technician web app in headless Chromium against a real server: sign in, receive
+an order from the server, accept, navigate, check in, get the work order signed on
+the screen, tick every SOP step (with photos), finish. Screenshots go to tests/e2e/out/."""
+
+from __future__ import annotations
+
+import pytest
+
+from technician_app import signature
+from tests.apps.conftest import DEMO_ADDRESS
+
+pytestmark = pytest.mark.e2e
+
+PHOTO = signature.render([[(4, 4), (40, 30)]], width=48, height=36)
+
+
+def verified_technician(server, operator: dict) -> dict:  # noqa: ANN001
+    """Skills and the health certificate daily cleaning needs, approved by an operator
+    (accepting an offer re-checks both)."""
+    tech = server.register("technician", name="王师傅")
+    r = server.call(
+        "PUT", "/technician/profile", tech, json={"skills": ["cleaning"], "experience_years": 6}
+    )
+    assert r.status_code == 200, r.text
+    r = server.call(
+        "PUT",
+        "/technician/service-area",
+        tech,
+        json={
+            "center": {"lat": DEMO_ADDRESS["lat"] + 0.0036, "lng": DEMO_ADDRESS["lng"]},
+            "radius_km": 10,
+        },
+    )
+    assert r.status_code == 200, r.text
+    r = server.call(
+        "POST",
+        "/files",
+        tech,
+        files={"file": ("health.png", PHOTO, "image/png")},
+        data={"kind": "certificate"},
+    )
+    assert r.status_code == 201, r.text
+    r = server.call(
+        "POST",
+        "/technician/certificates",
+        tech,
+        json={
+            "type": "health",
+            "file_id": r.json()["id"],
+            "number": "HC-1",
+            "expires_on": "2030-01-01",
+        },
+    )
+    assert r.status_code == 201, r.text
+    r = server.call(
+        "POST",
+        f"/ops/technicians/{tech['user']['id']}/verify",
+        operator,
+        json={"decision": "approve", "note": "ok"},
+    )
+    assert r.status_code == 200, r.text
+    return tech
+
+
+def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screenshot) -> None:  # noqa: ANN001
+    operator = e2e_server.staff("operator")
+    tech = verified_technician(e2e_server, operator)
+    # a slow CI browser must not lose the offer to the default 20-second answer window
+    r = e2e_server.call(
+        "PUT",
+        "/ops/settings",
+        operator,
+        json={"rules": {"dispatch": {"offer_timeout_seconds": 180}}},
+    )
+    assert r.status_code == 200, r.text
+    customer = e2e_server.register("customer", name="李女士")
+    location = f"{DEMO_ADDRESS['lat']},{DEMO_ADDRESS['lng'] + 0.0005}"  # ~40 m from the door
+    url = flet_web_app("technician_app", e2e_server.base_url, "--location", location, "--poll", "1")
+    page = open_app(url)
+
+    ui.tap(page, "登录")  # empty form: the server refuses, the app says why
+    ui.fill(page, "手机号", tech["phone"])
+    ui.fill(page, "密码", tech["password"])
+    screenshot(page, "technician_login")
+    ui.tap(page, "登录")
+    ui.wait_text(page, "今日工作")
+    screenshot(page, "technician_home_empty")
+
+    # dispatch offers an order to this technician while the app is open
+    order = e2e_server.offer(customer, tech["user"]["id"], hours_ahead=2)
+    (listed,) = e2e_server.call("GET", "/technician/offers", tech).json()
+    assert listed["offer_id"] == order["offer_id"] and listed["order_id"] == order["id"]
+    accept = ui.button(page, "接单", exact=True).first  # only the full-screen offer card has it
+    accept.wait_for(state="visible", timeout=20_000)
+    ui.wait_text(page, "三里屯 · 400 米")  # district and distance, never the address
+    ui.wait_text(page, " 秒")  # the answer countdown
+    screenshot(page, "technician_offer")
+    ui.tap(page, "接单", exact=True)  # tap 1
+    ui.wait_text(page, "导航并出发")
+    accepted = e2e_server.call("GET", f"/orders/{order['id']}", customer).json()
+    assert accepted["status"] == "ACCEPTED" and accepted["technician_id"] == tech["user"]["id"]
+    assert e2e_server.call("GET", "/technician/offers", tech).json() == []
+    screenshot(page, "technician_order_accepted")
+
+    with page.context.expect_page(timeout=10_000) as _maps:  # the map app (a new tab on the web)
+        ui.tap(page, "导航并出发")  # tap 2
+    ui.wait_text(page, "到达签到")
+    ui.tap(page, "到达签到")  # tap 3: geofenced check-in with the device location
+    ui.wait_text(page, "已到达")
+
+    # the customer signs the work order on the technician's screen
+    pad = page.locator("[flt-semantics-identifier='signature_pad']")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 30, box["y"] + 40)
+    page.mouse.down()
+    for i in range(1, 12):
+        page.mouse.move(box["x"] + 30 + i * 22, box["y"] + 40 + (i % 3) * 25, steps=3)
+    page.mouse.up()
+    screenshot(page, "technician_work_order")
+    ui.tap(page, "客户签字确认")
+    ui.wait_text(page, "电子工单已确认")
+    ui.tap(page, "开始服务")
+    ui.wait_text(page, "服务步骤")
+
+    steps = e2e_server.call("GET", f"/orders/{order['id']}", customer).json()["sop"]
+    for step in steps:
+        label = f"拍照并完成第 {step['no']} 步" if step["photo"] else f"完成第 {step['no']} 步"
+        if step["photo"]:
+            with page.expect_file_chooser() as chooser:
+                ui.tap(page, label)
+            chooser.value.set_files(
+                files=[{"name": f"step{step['no']}.png", "mimeType": "image/png", "buffer": PHOTO}]
+            )
+        else:
+            ui.tap(page, label)
+        ui.wait_text(page, f"{step['no']} / {len(steps)}")
+        if step["no"] == 3:
+            screenshot(page, "technician_sop")
+    ui.tap(page, "完成服务")
+    ui.wait_text(page, "服务已完成，等待客户确认")
+    screenshot(page, "technician_finished")
+
+    final = e2e_server.call("GET", f"/orders/{order['id']}", customer).json()
+    assert final["status"] == "AWAITING_CONFIRMATION"
+    assert final["work_order_file_id"]
+    assert all(s["done_at"] for s in final["sop"])
+    events = [
+        e["type"] for e in e2e_server.call("GET", f"/orders/{order['id']}/events", customer).json()
+    ]
+    assert (
+        events.index("order.departed")
+        < events.index("order.arrived")
+        < events.index("order.started")
+    )
+
+    ui.tap(page, "返回")
+    ui.wait_text(page, "今日工作")
+    screenshot(page, "technician_home")

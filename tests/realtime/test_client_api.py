@@ -1,0 +1,76 @@
+"""The shared API client against the in-process server (ASGI transport, no sockets)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from client import ApiError, DoorstepClient, NetworkError, Session
+
+
+def _client(app, **kwargs) -> DoorstepClient:  # noqa: ANN001
+    return DoorstepClient("http://testserver", transport=httpx.ASGITransport(app=app), **kwargs)
+
+
+async def test_register_login_quote_order_and_errors(app, clock) -> None:  # noqa: ANN001
+    saved: list[dict] = []
+    async with _client(app, on_session_change=lambda s: saved.append(s.to_dict())) as c:
+        reply = await c.register(
+            phone="13900000001", password="correct horse", name="客户", role="customer"
+        )
+        assert c.session.signed_in and c.session.role == "customer"
+        assert saved and saved[-1]["access_token"] == reply["access_token"]
+        me = await c.me()
+        assert me["id"] == c.session.user_id
+        assert any(s["id"] == "svc_daily_cleaning" for s in await c.services())
+        quote = await c.quote(
+            service_id="svc_daily_cleaning",
+            address={"lat": 39.93, "lng": 116.45, "text": "朝阳区某路1号", "district": "三里屯"},
+            scheduled_start=clock.now() + timedelta(hours=26),
+        )
+        order = await c.create_order(quote_id=quote["quote_id"], idempotency_key="k-order-1")
+        again = await c.create_order(quote_id=quote["quote_id"], idempotency_key="k-order-1")
+        assert again["id"] == order["id"]  # same key, same reply
+        assert [o["id"] for o in await c.orders()] == [order["id"]]
+        with pytest.raises(ApiError) as err:
+            await c.order("ord_does_not_exist")
+        assert err.value.status == 404 and err.value.code
+        with pytest.raises(ApiError) as err:
+            await c.login(phone="13900000001", password="wrong password")
+        assert err.value.status == 401
+
+
+async def test_expired_access_token_is_refreshed_once(app, clock) -> None:  # noqa: ANN001
+    async with _client(app) as c:
+        await c.register(phone="13900000002", password="correct horse", name="客户")
+        old = c.session.access_token
+        clock.advance(minutes=app.state.settings.access_token_minutes + 1)
+        me = await c.me()  # 401 token_expired → refresh → retry
+        assert me["id"] == c.session.user_id
+        assert c.session.access_token != old
+
+
+async def test_session_round_trips_and_bad_refresh_clears_it(app) -> None:  # noqa: ANN001
+    async with _client(app) as c:
+        await c.register(phone="13900000003", password="correct horse", name="客户")
+        restored = Session.from_dict(c.session.to_dict())
+    async with _client(app, session=restored) as c2:
+        assert (await c2.me())["id"] == restored.user_id
+        c2.session.refresh_token = "garbage"
+        with pytest.raises(ApiError):
+            await c2.refresh()
+        assert not c2.session.signed_in
+
+
+async def test_connection_refused_is_network_error() -> None:
+    async with DoorstepClient("http://127.0.0.1:9", timeout=2) as c:
+        with pytest.raises(NetworkError) as err:
+            await c.services()
+        assert err.value.maybe_delivered is False
+
+
+def test_ws_url() -> None:
+    assert DoorstepClient("https://x.example/").ws_url() == "wss://x.example/api/v1/ws"
+    assert DoorstepClient("http://h:8000/api/v1").ws_url() == "ws://h:8000/api/v1/ws"
