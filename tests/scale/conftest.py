@@ -439,10 +439,6 @@ class Api:
             return r
         return self.post(f"/sandbox/payments/{r.json()['payment_id']}/approve", customer)
 
-    def has_route(self, method: str, path: str) -> bool:
-        r = self._client().get(self.base_url + "/openapi.json")
-        return method.lower() in r.json().get("paths", {}).get("/api/v1" + path, {})
-
 
 def check_event_sequences(db_url: str) -> dict[str, int]:
     """Every order's events are 1..last_seq with no gap or duplicate; returns last_seq by order."""

@@ -2,7 +2,7 @@
 was lost and nothing was half-written.
 
 A uvicorn process on a fresh PostgreSQL database (Redis as the broker) takes bookings,
-payments and (when dispatch serves it) pool claims from several threads; the process
+payments and pool claims from several threads; the process
 is killed with SIGKILL while requests are in flight, then started again on the same
 port while the threads keep going. Afterwards:
 
@@ -75,7 +75,6 @@ class Rig:
     db_url: str
     customers: list[User]
     technicians: list[User]
-    claims: bool
 
 
 @pytest.fixture(scope="module")
@@ -93,8 +92,7 @@ def rig(tmp_path_factory) -> Iterator[Rig]:  # noqa: ANN001
             for t in bulk_users(db_url, "technician", TECHNICIANS)
         ]
         customers = bulk_users(db_url, "customer", CUSTOMERS)
-        claims = api.has_route("post", "/orders/{order_id}/claim")
-        yield Rig(server, api, db_url, customers, technicians, claims)
+        yield Rig(server, api, db_url, customers, technicians)
     finally:
         server.stop()
         drop_pg_database(name)
@@ -172,11 +170,10 @@ def test_kill_9_mid_load_loses_nothing_acknowledged(rig: Rig) -> None:
         threading.Thread(target=_customer_loop, args=(api, c, tally, stop), daemon=True)
         for c in rig.customers
     ]
-    if rig.claims:
-        threads += [
-            threading.Thread(target=_technician_loop, args=(api, t, tally, stop), daemon=True)
-            for t in rig.technicians
-        ]
+    threads += [
+        threading.Thread(target=_technician_loop, args=(api, t, tally, stop), daemon=True)
+        for t in rig.technicians
+    ]
     for t in threads:
         t.start()
     waited = time.monotonic()
