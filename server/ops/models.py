@@ -33,7 +33,7 @@ class RulesRead(BaseModel):
 class RulesUpdate(BaseModel):
     rules: dict[str, Any]
     expected_version: int | None = None
-    note: str = ""
+    note: str = PField("", max_length=500)
 
 
 class AuditEntry(SQLModel, table=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pydantic import ValidationError
@@ -74,9 +75,18 @@ def update_rules(
         raise Unprocessable(
             "the rules are not valid", code="rules_invalid", details={"errors": errors}
         ) from exc
+    stored = rules.model_dump(mode="json")
+    errors = [
+        {"loc": path.split("."), "msg": "unknown setting"} for path in _unknown_paths(data, stored)
+    ] + [{"loc": path.split("."), "msg": "not a finite number"} for path in _non_finite(data)]
+    if errors:
+        # a misspelt key would otherwise be dropped silently and audited as a change
+        raise Unprocessable(
+            "the rules are not valid", code="rules_invalid", details={"errors": errors}
+        )
     row = RulesVersion(
         version=version + 1,
-        data=rules.model_dump(mode="json"),
+        data=stored,
         changed_by=user.id,
         changed_at=clock.now(),
         note=note,
@@ -104,6 +114,33 @@ def update_rules(
         },
     )
     return row
+
+
+def _unknown_paths(submitted: Any, stored: Any, path: str = "") -> list[str]:
+    """Keys of the submitted document that the validated rules do not keep."""
+    if not isinstance(submitted, dict):
+        return []
+    out: list[str] = []
+    for key, value in submitted.items():
+        here = f"{path}.{key}" if path else str(key)
+        if not isinstance(stored, dict) or key not in stored:
+            out.append(here)
+        else:
+            out.extend(_unknown_paths(value, stored[key], here))
+    return out
+
+
+def _non_finite(value: Any, path: str = "") -> list[str]:
+    """Paths holding NaN or infinity (JSON bodies may carry them; scores would become NaN)."""
+    if isinstance(value, float):
+        return [] if math.isfinite(value) else [path]
+    if isinstance(value, dict):
+        return [
+            p for k, v in value.items() for p in _non_finite(v, f"{path}.{k}" if path else str(k))
+        ]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _non_finite(v, f"{path}.{i}")]
+    return []
 
 
 def diff(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:

@@ -52,6 +52,28 @@ def test_settings_change_is_audited_with_old_and_new(api):
     assert api.get("/ops/audit/verify", admin).json()["ok"] is True
 
 
+def test_settings_refuse_unknown_keys_and_non_finite_numbers(api):
+    operator = api.staff("operator")
+    before = api.get("/ops/settings", operator).json()["version"]
+    typo = api.put(
+        "/ops/settings", operator, json={"rules": {"dispatch": {"offer_timeout_secs": 30}}}
+    )
+    assert typo.status_code == 422 and typo.json()["error"]["code"] == "rules_invalid"
+    assert ["dispatch", "offer_timeout_secs"] in [
+        e["loc"] for e in typo.json()["error"]["details"]["errors"]
+    ]
+    infinite = api.put(  # Python's json module parses the bare token Infinity
+        "/ops/settings",
+        operator,
+        content='{"rules": {"dispatch": {"weights": {"proximity": Infinity}}}}',
+        headers={"content-type": "application/json"},
+    )
+    assert infinite.status_code == 422 and infinite.json()["error"]["code"] == "rules_invalid"
+    long_note = api.put("/ops/settings", operator, json={"rules": {}, "note": "x" * 501})
+    assert long_note.status_code == 422
+    assert api.get("/ops/settings", operator).json()["version"] == before  # nothing stored
+
+
 def test_orders_monitor_filters_and_anomalies_and_sos(api, clock):
     customer, tech = api.register("customer", "赵先生"), api.register("technician", "钱师傅")
     operator, admin = api.staff("operator"), api.staff("admin")
