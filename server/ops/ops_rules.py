@@ -35,6 +35,10 @@ class RiskRules(BaseModel):
     restricted_daily_order_cap: int = Field(
         default=2, ge=0, le=100
     )  # 限制其接单量 (read by dispatch)
+    contact_attempt_count: int = Field(default=3, ge=1, le=100)  # contact details in chat ...
+    contact_attempt_window_hours: int = Field(
+        default=24, ge=1, le=30 * 24
+    )  # ... this often within this → review (私下交易 is a severe violation)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_failure_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
     login_lock_minutes: int = Field(default=15, ge=1, le=7 * 24 * 60)

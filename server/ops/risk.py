@@ -3,6 +3,7 @@
 - many orders then cancels from one account in a short time → a ``cancel_burst`` flag
 - a technician's complaint rate over the limit → ``complaint_rate`` flag (and the rate
   in the profile, which dispatch reads to give fewer orders)
+- contact details typed into chat again and again → a ``contact_sharing`` flag
 - N failed sign-ins → the account is locked for M minutes (audited)
 """
 
@@ -138,6 +139,39 @@ def _watch_cancels(session: Session, moved: signals.Moved) -> None:
                 "last_order_id": order.id,
             },
         )
+
+
+# --- contact details in chat ------------------------------------------------------------------
+
+
+def contact_attempt_window(*, session: Session) -> timedelta:
+    return timedelta(
+        hours=ops_service.current_rules(session=session).ops.risk.contact_attempt_window_hours
+    )
+
+
+def contact_attempts_counted(
+    *, session: Session, user_id: str, attempts: int, order_id: str | None, clock: Clock
+) -> RiskFlag | None:
+    """Called by chat after it masked a message; ``attempts`` is the count within the window.
+
+    One masked message may be innocent (a door code that looks like a number); a habit of
+    them is how deals are taken off the platform, so a human looks at the account.
+    """
+    rules = ops_service.current_rules(session=session).ops.risk
+    if attempts < rules.contact_attempt_count:
+        return None
+    return flag(
+        session=session,
+        subject_id=user_id,
+        kind="contact_sharing",
+        clock=clock,
+        details={
+            "attempts": attempts,
+            "window_hours": rules.contact_attempt_window_hours,
+            "last_order_id": order_id,
+        },
+    )
 
 
 # --- login lockout -----------------------------------------------------------------------------

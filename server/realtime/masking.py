@@ -62,7 +62,9 @@ _HOTLINE = re.compile(r"(?:400|800)[0-9]{7}")
 _LONG_NUMBER = 11  # any run of this many digits is treated as a contact number
 
 _KEYWORDS = (
-    r"微信号?|威信|薇信|徽信|维信|v信|V信|weixin|wechat|we\s*chat|vx|wx|v\s*x|w\s*x|wxid"
+    r"微\s*信号?|[威薇徽维]\s*信|v\s*信|weixin|wechat|we\s*chat|vx|wx|v\s*x|w\s*x|wxid"
+    # a lone "v" is a handle keyword only in the shapes people use for it: "V：", "加v"
+    r"|v(?=\s*[:：=＝])|(?<=[加我])v"
     r"|qq号?|扣扣|企鹅号?|telegram|tg|whatsapp|line|skype|email|邮箱|电话|手机号?|tel|phone|联系方式"
 )
 _HANDLE = re.compile(

@@ -749,6 +749,17 @@ def _new_message(
         log.warning(
             "contact details masked in chat", extra={"order_id": order_id, "user_id": user.id}
         )
+        from server.ops import risk as risk_service
+
+        session.flush()
+        since = now - risk_service.contact_attempt_window(session=session)
+        risk_service.contact_attempts_counted(
+            session=session,
+            user_id=user.id,
+            attempts=contact_attempts(session=session, user_id=user.id, since=since),
+            order_id=order_id,
+            clock=clock,
+        )
     return row
 
 

@@ -260,6 +260,17 @@ def test_chat_masks_contacts_counts_attempts_and_reaches_the_other_side(
         api.post(f"/orders/{oid}/messages", customer, json={"text": "  "}).json()["error"]["code"]
         == "empty_message"
     )
+    # a habit of it (3 within 24 h by default) opens a risk flag for review
+    operator = api.staff("operator")
+    flagged = lambda: [  # noqa: E731
+        f for f in api.get("/ops/risk/flags", operator).json()
+        if f["kind"] == "contact_sharing" and f["subject_id"] == customer["user"]["id"]
+    ]
+    api.post(f"/orders/{oid}/messages", customer, json={"text": "vx: zhang_888"})
+    assert flagged() == []
+    api.post(f"/orders/{oid}/messages", customer, json={"text": "QQ 87654321"})
+    [flag] = flagged()
+    assert flag["details"]["attempts"] == 3 and flag["details"]["last_order_id"] == oid
 
 
 def test_support_thread(api, feed) -> None:  # noqa: ANN001

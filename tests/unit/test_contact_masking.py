@@ -40,6 +40,9 @@ def test_phone_numbers_are_masked(text: str) -> None:
         ("QQ 12345678", "12345678"),
         ("我的wxid_abcd1234", "wxid_abcd1234"),
         ("邮箱 me.home@example.com", "me.home@example.com"),
+        ("加我V：abc_12345", "abc_12345"),
+        ("微 信 abcdef12", "abcdef12"),
+        ("加v zhang888", "zhang888"),
     ],
 )
 def test_messenger_ids_and_email_are_masked(text: str, hidden: str) -> None:
