@@ -1,4 +1,5 @@
-"""A safety net for the audit log: every successful staff write under ``/ops`` that did
+"""A safety net for the audit log: every successful staff write (under ``/ops`` or
+elsewhere, e.g. a support approval of a change request or a staff cancellation) that did
 not write its own audit entry is recorded generically (who, method, route, path ids, IP),
 and so is every staff read of a record that shows personal data (an order with its exact
 address, its chat, a customer's files, support threads).
@@ -35,7 +36,7 @@ SENSITIVE_READS = frozenset(
 
 
 class StaffWriteAudit:
-    def __init__(self, app, prefix: str = "/api/v1/ops") -> None:  # noqa: ANN001
+    def __init__(self, app, prefix: str = "/api/v1/") -> None:  # noqa: ANN001
         self.app = app
         self.prefix = prefix
 
@@ -43,10 +44,9 @@ class StaffWriteAudit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        write = scope["method"] in _WRITES and scope["path"].startswith(self.prefix)
-        read = (
-            scope["method"] == "GET" and scope["path"].startswith("/api/v1/") and _has_bearer(scope)
-        )
+        signed_in = scope["path"].startswith(self.prefix) and _has_bearer(scope)
+        write = signed_in and scope["method"] in _WRITES
+        read = signed_in and scope["method"] == "GET"
         if not (write or read):
             await self.app(scope, receive, send)
             return
@@ -85,7 +85,7 @@ class StaffWriteAudit:
             )
         except AppError:
             return
-        if read and payload.get("role") not in _STAFF:
+        if payload.get("role") not in _STAFF:  # customers and technicians are not audited
             return
         route = getattr(scope.get("route"), "path", scope["path"])
         params = dict(scope.get("path_params") or {})

@@ -74,6 +74,20 @@ def test_settings_refuse_unknown_keys_and_non_finite_numbers(api):
     assert api.get("/ops/settings", operator).json()["version"] == before  # nothing stored
 
 
+def test_staff_writes_outside_ops_are_audited_customer_writes_are_not(api):
+    customer, support, admin = api.register("customer"), api.staff("support"), api.staff("admin")
+    mine, theirs = api.order(customer), api.order(customer)
+    r = api.post(f"/orders/{mine['id']}/cancel", customer, json={"reason": "改期"})
+    assert r.status_code == 200, r.text
+    r = api.post(f"/orders/{theirs['id']}/cancel", support, json={"reason": "客户来电要求取消"})
+    assert r.status_code == 200, r.text
+    entries = audit_actions(api, admin, action="http.post /orders/{order_id}/cancel")
+    assert [(e["actor_id"], e["target_id"]) for e in entries] == [
+        (support["user"]["id"], theirs["id"])
+    ]
+    assert entries[0]["ip"]
+
+
 def test_orders_monitor_filters_and_anomalies_and_sos(api, clock):
     customer, tech = api.register("customer", "赵先生"), api.register("technician", "钱师傅")
     operator, admin = api.staff("operator"), api.staff("admin")

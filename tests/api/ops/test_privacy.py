@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+from datetime import timedelta
 
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel
@@ -50,8 +51,11 @@ def test_no_plaintext_address_or_phone_at_rest_after_a_full_flow(api):
         customer,
         json={"lat": 39.9334, "lng": 116.4540, "order_id": oid, "note": ADDRESS[:3]},
     )
+    redo_start = api.app.state.clock.now() + timedelta(days=1)
     r = api.post(
-        f"/ops/complaints/{cid}/resolve", support, json={"outcome": "redo", "note": "安排返工"}
+        f"/ops/complaints/{cid}/resolve",
+        support,
+        json={"outcome": "redo", "note": "安排返工", "redo_start": redo_start.isoformat()},
     )
     assert r.status_code == 200, r.text
     r = api.post(
