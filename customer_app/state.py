@@ -683,9 +683,6 @@ class CustomerState:
         if not self.require_login(f"/book/{service_id}"):
             return
         await asyncio.gather(self.load_slots(), self.load_wallet())
-        if self.slots_from_server and all(s.remaining is None for s in self.slots):
-            # late in the day every slot of today has passed: open on tomorrow instead
-            await self.set_day(self.draft.day + timedelta(days=1))
         self.go(f"/book/{service_id}")
 
     def _first_bookable_day(self) -> date:
@@ -718,6 +715,12 @@ class CustomerState:
                 s for s in (_parse_slot(x) for x in _items(reply, "slots")) if s is not None
             ]
             self.slots_from_server = True
+            if self.slots and all(s.remaining is None for s in self.slots) and (
+                d.day <= self._first_bookable_day()
+            ):
+                # late in the day every slot of today has passed: open on tomorrow instead
+                await self.set_day(d.day + timedelta(days=1))
+                return
         else:
             self.slots = self._fallback_slots(d.day)
             self.slots_from_server = False

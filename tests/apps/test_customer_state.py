@@ -509,3 +509,21 @@ async def test_late_in_the_day_booking_opens_on_tomorrow(
     today = clock.now().astimezone(CITY_TZ).date()
     assert state.draft is not None and state.draft.day == today + timedelta(days=1)
     assert state.slots_from_server and any(s.available for s in state.slots)
+
+
+async def test_late_in_the_day_an_address_typed_after_opening_the_form_moves_to_tomorrow(
+    state: CustomerState, server: LiveServer, clock: FrozenClock
+) -> None:
+    """A new user has no saved place: the real slots arrive only once the address is typed."""
+    assert await state.register(phone=server.next_phone(), password="correct horse", name="新用户")
+    clock.advance(hours=7, minutes=30)  # 17:30 Beijing: every visit of today is too soon
+    await state.open_service("svc_daily_cleaning")
+    await state.begin_booking("svc_daily_cleaning")
+    today = clock.now().astimezone(CITY_TZ).date()
+    assert state.draft is not None and state.draft.address is None
+    state.form.update(
+        addr_label="家", addr_text=HOME.text, addr_lat=str(HOME.lat), addr_lng=str(HOME.lng)
+    )
+    assert await state.submit_address()
+    assert state.draft.day == today + timedelta(days=1)
+    assert state.slots_from_server and any(s.available for s in state.slots)
