@@ -80,14 +80,17 @@ async def walk(server: str, operator_phone: str, operator_password: str, wait_se
         print(f"order {order_id} paid")
 
         taken = False
-        deadline = asyncio.get_running_loop().time() + wait_seconds
-        while not taken and asyncio.get_running_loop().time() < deadline:
+        now = asyncio.get_running_loop().time
+        deadline = now() + wait_seconds
+        pool_after = now() + wait_seconds / 2  # wait for an offer first: it walks OFFERED too
+        while not taken and now() < deadline:
             for offer in await tech.offers():
                 if offer["order_id"] == order_id:
                     await tech.accept_offer(offer["id"])
                     print("dispatch offered the order; the technician accepted")
                     taken = True
-            if not taken and any(item["order_id"] == order_id for item in await tech.pool()):
+            if (not taken and now() > pool_after
+                    and any(item["order_id"] == order_id for item in await tech.pool())):
                 await tech.claim(order_id)
                 print("the technician claimed the order from the pool")
                 taken = True
