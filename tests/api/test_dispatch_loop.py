@@ -50,6 +50,29 @@ def test_background_loop_offers_a_paid_order_and_expires_it(live_api):
     )
 
 
+def test_an_offer_deadline_survives_a_server_restart(settings, clock, engine):  # noqa: ANN001
+    """The deadline lives in the database: a server that starts after it passed expires it."""
+    quiet = settings.model_copy(update={"background_tasks": False})
+    with TestClient(create_app(quiet, clock=clock, engine=engine)) as client:
+        api = Api(client)
+        tech = ready_technician(api, "近师傅", home=north_km(1))
+        customer = api.register("customer", "张女士")
+        order = paid_order(api, customer)
+        assert api.post("/ops/dispatch/run", api.staff("operator")).status_code == 200
+        (offer,) = api.get("/technician/offers", tech).json()
+        assert offer["order_id"] == order["id"]
+    # the first server is gone; the deadline passes while nothing runs
+    clock.advance(seconds=25)
+    live = settings.model_copy(update={"background_tasks": True, "background_interval_seconds": 0.2})
+    with TestClient(create_app(live, clock=clock, engine=engine)) as client:
+        api = Api(client)
+        events = lambda: [  # noqa: E731
+            e["type"] for e in api.get(f"/orders/{order['id']}/events", customer).json()
+        ]
+        assert _wait_for(lambda: "order.offer_timed_out" in events()), events()
+        assert api.get("/technician/offers", tech).json() == []
+
+
 def test_gini():
     assert gini([3, 3, 3]) == 0.0
     assert gini([0, 0, 9]) == pytest.approx(2 / 3, abs=1e-4)
