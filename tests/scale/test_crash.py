@@ -180,6 +180,7 @@ def test_kill_9_mid_load_loses_nothing_acknowledged(rig: Rig) -> None:
     while len(tally.paid) < 8 and time.monotonic() - waited < 30:  # load is flowing
         time.sleep(0.05)
     assert tally.paid, "no order got paid before the crash"
+    _wait_for_an_open_offer(rig.db_url, seconds=10)  # so the restart has a deadline to resume
     before_kill = len(tally.acknowledged)
     rig.server.kill9()  # requests in flight die with the process
     time.sleep(0.5)
@@ -264,6 +265,24 @@ def test_kill_9_mid_load_loses_nothing_acknowledged(rig: Rig) -> None:
 
     if offered_at_crash:  # dispatch's deadlines resume: an offer open at the crash is moved on
         _offers_move_on_after_restart(rig, offered_at_crash)
+
+
+def _wait_for_an_open_offer(db_url: str, seconds: float) -> None:
+    """Kill while dispatch has an offer out, when the load gives one within ``seconds``
+    (pool claims race the offers; tests/api/test_dispatch_loop.py covers the restart of a
+    deadline deterministically)."""
+    engine = engine_for(db_url)
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                if conn.execute(
+                    text("SELECT 1 FROM service_order WHERE status = 'OFFERED' LIMIT 1")
+                ).first():
+                    return
+            time.sleep(0.1)
+    finally:
+        engine.dispose()
 
 
 def _offers_move_on_after_restart(rig: Rig, offered: dict[str, int], timeout: float = 45) -> None:
