@@ -22,7 +22,12 @@ from customer_app.state import CustomerState, LocalStore, default_store_path
 from customer_app.views import view_for
 
 APP_DIR = Path(__file__).resolve().parent
-ASSETS_DIR = APP_DIR / "assets"
+# the repository's shared assets (CJK font) in a checkout; ``assets/`` beside the app in a
+# packaged build (scripts/stage_flet_build.py puts the font there)
+ASSETS_DIR = next(
+    (d for d in (APP_DIR.parent / "assets", APP_DIR / "assets") if (d / "fonts").is_dir()),
+    APP_DIR.parent / "assets",
+)
 FONT_NAME = "DroidSansFallback"
 log = logging.getLogger("customer_app")
 
