@@ -34,7 +34,7 @@ from server.pricing.models import (  # noqa: F401
     ReferralCode,
     ServiceCard,
 )
-from server.technicians.models import Certificate, TechnicianProfile, TimeOff  # noqa: F401
+from server.technicians.models import Certificate, TechnicianProfile, TechnicianTransfer, TimeOff  # noqa: F401
 from server.reviews.models import Appeal, Complaint, LevelRecord, Review  # noqa: F401
 from server.privacy.models import VirtualNumberBinding  # noqa: F401
 from server.realtime.models import ChatMessage, ContactAttempt, TechnicianLocation  # noqa: F401

@@ -68,6 +68,7 @@ class RejectionCode(StrEnum):
     OUTSIDE_WORKING_HOURS = "outside_working_hours"
     TIME_OFF = "time_off"
     DAILY_CAP_REACHED = "daily_cap_reached"
+    HANDED_BACK = "handed_back"  # the technician transferred this very order away
 
 
 @dataclass(frozen=True)
@@ -273,6 +274,13 @@ def evaluate(
         )
     if job.customer_id in tech.blocked_customer_ids or tech.id in job.blocked_technician_ids:
         add(Rejection(RejectionCode.BLOCKED, "customer and technician are blocked from each other"))
+    if tech.id in job.handed_back_by:
+        add(
+            Rejection(
+                RejectionCode.HANDED_BACK,
+                "technician transferred this order away; it goes to someone else",
+            )
+        )
 
     missing = sorted(job.required_skills - tech.skills)
     if missing:

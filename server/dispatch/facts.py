@@ -132,6 +132,11 @@ class TechnicianStats:
     jobs_today: int = 0
     earnings_today_fen: Money = 0
     active_jobs: int = 0  # orders held right now (accepted .. in service)
+    # The recent window (``dispatch.transfer_window_days``): orders taken (offer, pool
+    # claim or assignment, including those later transferred) and the transfers held
+    # against the technician (not those at the platform's fault).
+    orders_taken_recent: int = 0
+    transfers_recent: int = 0
 
     def __post_init__(self) -> None:
         _require_rate("good_rate_30d", self.good_rate_30d)
@@ -147,12 +152,23 @@ class TechnicianStats:
             "jobs_today",
             "earnings_today_fen",
             "active_jobs",
+            "orders_taken_recent",
+            "transfers_recent",
         ):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be a non-negative integer")
         if self.offers_accepted > self.offers_received:
             raise ValueError("offers_accepted cannot exceed offers_received")
+        if self.transfers_recent > self.orders_taken_recent:
+            raise ValueError("transfers_recent cannot exceed orders_taken_recent")
+
+    @property
+    def transfer_rate(self) -> float | None:
+        """Share of the recently taken orders handed back; None when none were taken."""
+        if self.orders_taken_recent == 0:
+            return None
+        return self.transfers_recent / self.orders_taken_recent
 
 
 @dataclass(frozen=True)
@@ -200,6 +216,9 @@ class JobFacts:
     required_certificates: frozenset[str] = frozenset()
     price_fen: Money = 0
     blocked_technician_ids: frozenset[str] = frozenset()
+    # Technicians the order was transferred away from (however they had got it): it
+    # is never given back to them.
+    handed_back_by: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         _require_point("location", self.location)

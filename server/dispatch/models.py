@@ -138,6 +138,24 @@ class AssignIn(BaseModel):
     note: str = PField(default="", max_length=300)
 
 
+class ReassignIn(BaseModel):
+    """Staff send an accepted order back to dispatch. ``platform_fault``: the platform
+    caused it (a double booking, a wrong assignment), so the technician is compensated
+    and the transfer is not held against them."""
+
+    reason: str = PField(default="", max_length=300)  # required: blank is 422 reason_required
+    platform_fault: bool = False
+
+
+class ReassignRead(BaseModel):
+    order_id: str
+    status: str
+    previous_technician_id: str
+    platform_fault: bool
+    compensation: int  # fen booked to the previous technician (0 unless platform_fault)
+    reason: str
+
+
 class BlockIn(BaseModel):
     technician_id: str = PField(min_length=1, max_length=64)
     reason: str = PField(default="", max_length=300)

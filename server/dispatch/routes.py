@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from server.auth.dependencies import (
     CipherDep,
@@ -13,7 +13,7 @@ from server.auth.dependencies import (
     StaffUser,
     TechnicianUser,
 )
-from server.core.deps import ClockDep, SessionDep, SettingsDep
+from server.core.deps import ClockDep, SessionDep, SettingsDep, client_ip
 from server.dispatch import service
 from server.dispatch.models import (
     AssignIn,
@@ -23,6 +23,8 @@ from server.dispatch.models import (
     OfferRead,
     OrderDispatchRead,
     PoolItemRead,
+    ReassignIn,
+    ReassignRead,
     RespondIn,
     RoundRead,
     ScheduleRead,
@@ -193,6 +195,28 @@ def assign(
         clock=clock,
         timezone=settings.timezone,
         note=body.note,
+    )
+
+
+@router.post("/ops/orders/{order_id}/reassign", response_model=ReassignRead)
+def reassign(
+    order_id: str,
+    body: ReassignIn,
+    user: OperatorUser,
+    session: SessionDep,
+    clock: ClockDep,
+    request: Request,
+) -> ReassignRead:
+    """Send an accepted order back to dispatch, away from its technician, with a reason;
+    ``platform_fault: true`` pays them the transfer compensation (10% by default)."""
+    return service.reassign(
+        session=session,
+        user=user,
+        order_id=order_id,
+        reason=body.reason,
+        platform_fault=body.platform_fault,
+        clock=clock,
+        ip=client_ip(request),
     )
 
 

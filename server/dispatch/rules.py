@@ -40,6 +40,9 @@ class DispatchRules(BaseModel):
     # While an order finds nobody, a fresh "no candidate" decision is stored at most
     # this often (the earlier one still explains it).
     unplaced_record_minutes: int = Field(default=10, ge=1, le=24 * 60)
+    # Transfers (and the orders taken) this many days back count for the scoring's
+    # frequent-transfer penalty (``scoring.transfer_*``).
+    transfer_window_days: int = Field(default=30, ge=1, le=365)
     # Candidates and rejections kept with each decision, for the explanation.
     explain_top_candidates: int = Field(default=20, ge=1, le=500)
     explain_rejections: int = Field(default=50, ge=0, le=5000)

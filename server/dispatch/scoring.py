@@ -90,6 +90,14 @@ class ScoringPolicy(BaseModel):
     complaint_rate_threshold: float = Field(0.05, ge=0, le=1)
     complaint_factor: float = Field(0.6, ge=0, le=1)
     complaint_min_orders: int = Field(1, ge=0)
+    # "Frequent transfers are watched and limited" (seed 003): at least
+    # ``transfer_min_count`` transfers held against the technician in the recent window,
+    # and more than ``transfer_rate_threshold`` of the orders they took: priority times
+    # ``transfer_factor`` (1 switches the penalty off; the window is
+    # ``dispatch.transfer_window_days``).
+    transfer_rate_threshold: float = Field(0.10, ge=0, le=1)
+    transfer_min_count: int = Field(2, ge=1)
+    transfer_factor: float = Field(0.7, ge=0, le=1)
 
     @model_validator(mode="after")
     def _levels_complete(self) -> ScoringPolicy:
@@ -242,6 +250,18 @@ def score_candidate(
         reasons.append(
             f"complaint rate {st.complaint_rate:.1%} > {policy.complaint_rate_threshold:.0%}: "
             f"x{policy.complaint_factor:g}"
+        )
+    transfer_rate = st.transfer_rate
+    if (
+        transfer_rate is not None
+        and st.transfers_recent >= policy.transfer_min_count
+        and transfer_rate > policy.transfer_rate_threshold
+        and policy.transfer_factor != 1.0
+    ):
+        factors["frequent_transfers"] = policy.transfer_factor
+        reasons.append(
+            f"{st.transfers_recent} transfers, {transfer_rate:.0%} of recent orders "
+            f"> {policy.transfer_rate_threshold:.0%}: x{policy.transfer_factor:g}"
         )
     score = base
     for f in factors.values():

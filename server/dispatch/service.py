@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from server.auth.models import Role, User
 from server.core.clock import Clock, as_utc
@@ -62,6 +62,7 @@ from server.dispatch.models import (
     OfferStatus,
     OrderDispatchRead,
     PoolItemRead,
+    ReassignRead,
     RoundRead,
     ScheduleRead,
     ScheduleVisitRead,
@@ -101,6 +102,7 @@ CALENDAR_CODES = frozenset(
         RejectionCode.NO_TIME_TO_NEXT,
         RejectionCode.TIME_OFF,
         RejectionCode.DAILY_CAP_REACHED,
+        RejectionCode.HANDED_BACK,
     }
 )
 
@@ -109,8 +111,11 @@ CALENDAR_CODES = frozenset(
 
 
 def may_view_in_pool(*, session: Session, order, user: User) -> bool:  # noqa: ANN001
-    """A technician sees a pooled order's card (district only) while it waits."""
-    return user.role == Role.technician.value and order.status == Status.PENDING_DISPATCH.value
+    """A technician sees a pooled order's card (district only) while it waits, unless
+    they transferred that order away: it is no longer theirs to take."""
+    if user.role != Role.technician.value or order.status != Status.PENDING_DISPATCH.value:
+        return False
+    return user.id not in _handed_back(session, [order.id]).get(order.id, frozenset())
 
 
 def nearest_eligible_distance_m(
@@ -423,6 +428,9 @@ def load_world(
                     as_utc(o.scheduled_start), as_utc(o.scheduled_end), LatLng(o.lat, o.lng), o.id
                 )
             )
+    taken, transfers = _recent_transfers(
+        session, tech_ids, since=now - timedelta(days=settings.dispatch.transfer_window_days)
+    )
     ratings: dict[str, list[Rating]] = {}
     if tech_ids:
         since = now - timedelta(days=365)
@@ -472,6 +480,8 @@ def load_world(
             jobs_today=jobs_today.get(t.id, 0),
             earnings_today_fen=earned_today.get(t.id, 0),
             active_jobs=active.get(t.id, 0),
+            orders_taken_recent=taken.get(t.id, 0),
+            transfers_recent=transfers.get(t.id, 0),
         )
         weekly = None
         if t.weekly_windows is not None:
@@ -504,6 +514,40 @@ def load_world(
     )
 
 
+def _recent_transfers(
+    session: Session, tech_ids: Sequence[str], *, since: datetime
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Per technician since ``since``: orders taken (still held or done, plus the ones
+    transferred away) and the transfers held against them (not the platform's fault)."""
+    from server.technicians import service as technicians_service
+
+    if not tech_ids:
+        return {}, {}
+    taken: dict[str, int] = {
+        tid: int(n)
+        for tid, n in session.exec(
+            select(Order.technician_id, func.count())
+            .where(col(Order.technician_id).in_(tech_ids), col(Order.accepted_at) >= since)
+            .group_by(col(Order.technician_id))
+        ).all()
+        if tid
+    }
+    held_against: dict[str, int] = {}
+    recent = technicians_service.recent_transfers(
+        session=session, technician_ids=tech_ids, since=since
+    )
+    for tid, (own, total) in recent.items():
+        taken[tid] = taken.get(tid, 0) + total
+        held_against[tid] = own
+    return taken, held_against
+
+
+def _handed_back(session: Session, order_ids: Iterable[str]) -> dict[str, frozenset[str]]:
+    from server.technicians import service as technicians_service
+
+    return technicians_service.handed_back(session=session, order_ids=order_ids)
+
+
 def _blocked_by(session: Session, customer_ids: Iterable[str]) -> dict[str, frozenset[str]]:
     ids = list(set(customer_ids))
     if not ids:
@@ -516,12 +560,20 @@ def _blocked_by(session: Session, customer_ids: Iterable[str]) -> dict[str, froz
     return {k: frozenset(v) for k, v in out.items()}
 
 
-def job_facts(*, session: Session, order: Order, blocked: frozenset[str] | None = None) -> JobFacts:
+def job_facts(
+    *,
+    session: Session,
+    order: Order,
+    blocked: frozenset[str] | None = None,
+    handed_back: frozenset[str] | None = None,
+) -> JobFacts:
     from server.catalog import service as catalog_service
 
     service = catalog_service.get_service(session=session, service_id=order.service_id)
     if blocked is None:
         blocked = _blocked_by(session, [order.customer_id]).get(order.customer_id, frozenset())
+    if handed_back is None:
+        handed_back = _handed_back(session, [order.id]).get(order.id, frozenset())
     return JobFacts(
         id=order.id,
         customer_id=order.customer_id,
@@ -532,6 +584,7 @@ def job_facts(*, session: Session, order: Order, blocked: frozenset[str] | None 
         required_certificates=frozenset(service.certificates or []),
         price_fen=max(0, int(order.total)),
         blocked_technician_ids=blocked,
+        handed_back_by=handed_back,
     )
 
 
@@ -803,6 +856,7 @@ def place_batch(
     s = world.settings
     now = clock.now()
     blocked = _blocked_by(session, [o.customer_id for o in orders])
+    handed_back = _handed_back(session, [o.id for o in orders])
     live: list[Order] = []
     jobs: list[JobFacts] = []
     tried: list[set[str]] = []
@@ -814,7 +868,10 @@ def place_batch(
         live.append(order)
         jobs.append(
             job_facts(
-                session=session, order=order, blocked=blocked.get(order.customer_id, frozenset())
+                session=session,
+                order=order,
+                blocked=blocked.get(order.customer_id, frozenset()),
+                handed_back=handed_back.get(order.id, frozenset()),
             )
         )
         tried.append(set(_not_again(before, now, s.dispatch)))
@@ -1264,11 +1321,17 @@ def pool(
         return []
     level = tech.stats.level.value
     blocked = _blocked_by(session, [o.customer_id for o in orders])
+    handed_back = _handed_back(session, [o.id for o in orders])
     names = _service_names(session, [o.service_id for o in orders])
     items = []
     for order in orders:
+        if user.id in handed_back.get(order.id, frozenset()):
+            continue  # they transferred it away: not theirs to take again
         job = job_facts(
-            session=session, order=order, blocked=blocked.get(order.customer_id, frozenset())
+            session=session,
+            order=order,
+            blocked=blocked.get(order.customer_id, frozenset()),
+            handed_back=handed_back.get(order.id, frozenset()),
         )
         ev = evaluate(
             tech, job, now=now, travel=world.travel, policy=world.settings.policy, exhaustive=False
@@ -1308,7 +1371,8 @@ def claim(
     occurred_at: datetime | None = None,
 ) -> Any:
     """Grab a waiting order from the pool. Exactly one claim wins: the order's version
-    check turns a second concurrent claim into 409 ``conflict``."""
+    check turns a second concurrent claim into 409 ``conflict``. The technician who
+    transferred the order away may not take it back (409 ``order_transferred_by_you``)."""
     from server.orders import service as orders_service
 
     order = orders_service.get(session=session, order_id=order_id)
@@ -1316,6 +1380,13 @@ def claim(
         raise Conflict(
             "this order is no longer waiting for a technician",
             code="order_not_claimable",
+            details={"status": order.status},
+        )
+    handed_back = _handed_back(session, [order.id]).get(order.id, frozenset())
+    if user.id in handed_back:
+        raise Conflict(
+            "you transferred this order; it goes to another technician",
+            code="order_transferred_by_you",
             details={"status": order.status},
         )
     world = load_world(
@@ -1334,7 +1405,7 @@ def claim(
         )
     ev = evaluate(
         tech,
-        job_facts(session=session, order=order),
+        job_facts(session=session, order=order, handed_back=handed_back),
         now=clock.now(),
         travel=world.travel,
         policy=world.settings.policy,
@@ -1613,6 +1684,70 @@ def assign(
     )
     _commit(session)
     return explain(session=session, order_id=order.id)
+
+
+def reassign(
+    *,
+    session: Session,
+    user: User | None,
+    order_id: str,
+    reason: str,
+    platform_fault: bool,
+    clock: Clock,
+    ip: str | None = None,
+) -> ReassignRead:
+    """Staff (or the system, ``user`` None) send an accepted order back to dispatch.
+
+    The technician who held it is never offered it again. At the platform's fault (a
+    double booking, a wrong assignment) payments books their transfer compensation in
+    this same transaction, and the transfer is not held against them in scoring. The
+    action is audited. One transaction."""
+    from server.ops import audit as audit_service
+    from server.orders import service as orders_service
+    from server.payments import service as payments_service
+
+    order = orders_service.get(session=session, order_id=order_id)
+    _, events = orders_service.move(
+        session=session,
+        order_id=order.id,
+        action=Action.TRANSFER,
+        actor=orders_service.actor_for(user),
+        clock=clock,
+        reason=reason.strip() or None,
+        extra={"platform_fault": platform_fault},
+        commit=False,
+    )
+    payload = events[-1].payload if events else {}
+    previous = str(payload.get("previous_technician_id") or "")
+    compensation = 0
+    if events:
+        compensation = payments_service.transfer_compensation(
+            session=session, order_id=order.id, seq=events[-1].seq
+        )
+    audit_service.record(
+        session=session,
+        actor=user,
+        action="order.reassign",
+        target_type="order",
+        target_id=order.id,
+        ip=ip,
+        details={
+            "reason": reason.strip(),
+            "platform_fault": platform_fault,
+            "previous_technician_id": previous,
+            "compensation": compensation,
+        },
+        clock=clock,
+    )
+    _commit(session)
+    return ReassignRead(
+        order_id=order.id,
+        status=order.status,
+        previous_technician_id=previous,
+        platform_fault=platform_fault,
+        compensation=compensation,
+        reason=reason.strip(),
+    )
 
 
 # --- reacting to order moves -------------------------------------------------------------

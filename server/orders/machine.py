@@ -231,6 +231,14 @@ def _can_dispute(order: OrderView, actor: Actor, ctx: Context) -> None:
             )
 
 
+def _can_transfer(order: OrderView, actor: Actor, ctx: Context) -> None:
+    """A hand-back is re-dispatched to someone else and may cost the technician
+    priority (or, at the platform's fault, earn them compensation): it must say why."""
+    _assigned_technician(order, actor, ctx)
+    if not (ctx.reason or "").strip():
+        raise GuardFailed("a transfer needs a reason", status=order.status, code="reason_required")
+
+
 def _cancel_guard(order: OrderView, actor: Actor, ctx: Context) -> None:
     _own_customer(order, actor, ctx)
     if actor.kind == T:
@@ -260,8 +268,10 @@ TRANSITIONS: dict[tuple[Status, Action], Transition] = {
     (Status.PENDING_DISPATCH, Action.ASSIGN): Transition(
         Status.ACCEPTED, frozenset({S, Y}), _needs_technician, technician="context"
     ),
+    # The technician hands the order back, or staff / the system re-dispatch it (e.g. a
+    # double booking): either way it goes back to dispatch, never to the same technician.
     (Status.ACCEPTED, Action.TRANSFER): Transition(
-        Status.PENDING_DISPATCH, frozenset({T, S}), _assigned_technician, technician="clear"
+        Status.PENDING_DISPATCH, frozenset({T, S, Y}), _can_transfer, technician="clear"
     ),
     (Status.ACCEPTED, Action.DEPART): Transition(Status.EN_ROUTE, frozenset({T}), _assigned_technician),
     (Status.EN_ROUTE, Action.ARRIVE): Transition(Status.ARRIVED, frozenset({T, S}), _within_geofence),

@@ -478,12 +478,18 @@ def _role_of(session: Session, actor: Actor) -> str:
     return user.role if user else "staff"
 
 
+# Guards that refuse what the request carries (or lacks) rather than the order's state.
+_UNPROCESSABLE_GUARDS = frozenset(
+    {"location_required", "sop_photo_required", "sop_step_unknown", "reason_required"}
+)
+
+
 def _to_app_error(exc: machine.TransitionError) -> AppError:
     details = {"status": exc.status.value, **exc.details}
     if isinstance(exc, machine.NotAllowed):
         return Forbidden(exc.message, code=exc.code, details=details)
     if isinstance(exc, machine.GuardFailed):
-        status_code = 422 if exc.code in {"location_required", "sop_photo_required", "sop_step_unknown"} else 409
+        status_code = 422 if exc.code in _UNPROCESSABLE_GUARDS else 409
         return AppError(exc.message, code=exc.code, details=details, status_code=status_code)
     return Conflict(exc.message, code=exc.code, details=details)
 

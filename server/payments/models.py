@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -146,6 +146,9 @@ class PayoutBatch(SQLModel, table=True):
     lines_count: int
     created_by: str | None = Field(default=None, max_length=40)
     created_at: datetime
+    # The local day of a scheduled batch (None for one run by hand): one a day, so a
+    # second scheduled run that day, on any worker, books nothing.
+    scheduled_for: date | None = Field(default=None, index=True, unique=True)
 
 
 class PayoutLine(SQLModel, table=True):
@@ -287,6 +290,7 @@ class PayoutBatchRead(BaseModel):
     total: int
     lines_count: int
     created_at: datetime
+    scheduled_for: date | None = None  # the local day of a scheduled batch; None: run by hand
     lines: list[PayoutLineRead]
 
 

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from server.auth.dependencies import (
     CipherDep,
@@ -10,8 +11,9 @@ from server.auth.dependencies import (
     CustomerUser,
     FinanceUser,
     TechnicianUser,
+    require_roles,
 )
-from server.auth.models import Role
+from server.auth.models import Role, User
 from server.core.deps import ClockDep, SessionDep, SettingsDep
 from server.core.errors import NotFound, Unprocessable
 from server.payments import service
@@ -33,6 +35,8 @@ from server.payments.models import (
 )
 
 router = APIRouter(tags=["payments"])
+# The paying customer (record check in the service), finance and admins.
+PaymentReader = Annotated[User, Depends(require_roles(Role.customer, Role.finance, Role.admin))]
 
 
 @router.post("/orders/{order_id}/payments", status_code=201)
@@ -44,12 +48,13 @@ def create_payment(order_id: str, body: PaymentCreate, user: CustomerUser, sessi
 
 
 @router.get("/orders/{order_id}/payments", response_model=list[PaymentRead])
-def list_payments(order_id: str, user: CurrentUser, session: SessionDep) -> list[PaymentRead]:
+def list_payments(order_id: str, user: PaymentReader, session: SessionDep) -> list[PaymentRead]:
     return [service.to_read(p) for p in service.list_for_order(session=session, order_id=order_id, user=user)]
 
 
 @router.get("/payments/{payment_id}", response_model=PaymentRead)
-def get_payment(payment_id: str, user: CurrentUser, session: SessionDep) -> PaymentRead:
+def get_payment(payment_id: str, user: PaymentReader, session: SessionDep) -> PaymentRead:
+    """The paying customer, finance and admins; support and operators see orders, not money."""
     return service.to_read(service.get_payment_for(session=session, payment_id=payment_id, user=user))
 
 
@@ -80,7 +85,7 @@ def _sandbox(settle: bool):  # noqa: ANN202
             raise NotFound("not found", code="not_found")
         outcomes = service.sandbox_settle(session=session, payment_id=payment_id, user=user, succeed=settle,
                                           clock=clock, settings=settings, deliveries=deliveries)
-        payment = service.get_payment_for(session=session, payment_id=payment_id, user=user)
+        payment = service.own_payment(session=session, payment_id=payment_id, user=user)
         return {"payment": service.to_read(payment).model_dump(), "webhook_outcomes": outcomes}
 
     endpoint.__name__ = "sandbox_approve" if settle else "sandbox_fail"
@@ -126,7 +131,7 @@ def order_entries(order_id: str, user: FinanceUser, session: SessionDep) -> list
 def _batch_read(session, batch) -> PayoutBatchRead:  # noqa: ANN001
     lines = service.batch_lines(session=session, batch_id=batch.id)
     return PayoutBatchRead(id=batch.id, cutoff=batch.cutoff, total=batch.total, lines_count=batch.lines_count,
-                           created_at=batch.created_at,
+                           created_at=batch.created_at, scheduled_for=batch.scheduled_for,
                            lines=[PayoutLineRead(technician_id=ln.technician_id, amount=ln.amount) for ln in lines])
 
 

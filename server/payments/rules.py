@@ -30,6 +30,11 @@ class PaymentRules(BaseModel):
     cancellation_fee_needs_technician: bool = False
     transfer_compensation_bp: int = Field(default=1000, ge=0, le=10000)  # 转单补偿10%
     payout_delay_days: int = Field(default=1, ge=0, le=30)  # T+1
+    # The T+n payout batch runs by itself once a day at this local (city) time; what was
+    # earned up to the end of day T is paid on day T+n. POST /ops/payouts/run still runs
+    # one by hand.
+    payout_schedule_enabled: bool = True
+    payout_time: str = Field(default="10:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
     min_withdrawal: int = Field(default=10000, ge=0, le=100_000_000)  # 100 CNY
     large_order_threshold: int = Field(default=200000, ge=0, le=1_000_000_000)  # 2000 CNY
     payment_methods: list[str] = Field(default_factory=lambda: ["wechat", "alipay", "card", "balance"])

@@ -13,16 +13,17 @@ owns the transaction.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from server.auth.models import STAFF_ROLES, Role, User
+from server.auth.models import Role, User
 from server.core.clock import Clock, as_utc
-from server.core.errors import AppError, Conflict, NotFound, Unprocessable
+from server.core.errors import AppError, Conflict, Forbidden, NotFound, Unprocessable
 from server.core.ids import new_id
 from server.core.money import Money, apply_bp, round_half_up
 from server.core.settings import Settings, get_settings
@@ -197,7 +198,11 @@ def _release(session: Session, order: Order, esc: Escrow, clock: Clock) -> None:
     card_value = pricing_service.card_value_for_order(session=session, order_id=order.id)
     technician_id = order.technician_id
     share = 0
-    if technician_id and amount + card_value > 0:
+    # A coupon (or points) that made the order free leaves nothing held, but the work was
+    # done: the technician's share of the gross is then wholly a promotion cost. Nothing
+    # held after a payment means it was refunded: no share.
+    fully_discounted = esc.paid + card_value == 0 and _gross(order) > 0
+    if technician_id and (amount + card_value > 0 or fully_discounted):
         rules = _rules(session).payments
         commission = policy.commission_bp(rules, _technician_level(session, technician_id))
         share = policy.technician_share(gross=_gross(order), paid=esc.paid + card_value, held=amount + card_value,
@@ -411,16 +416,40 @@ def create_card_payment(*, session: Session, card_id: str, customer_id: str, amo
                          amount=amount, body=body, clock=clock, settings=settings)
 
 
+# Who reads payments: the paying customer, and finance (admins too). Support and
+# operators see orders but not money movements (ARCHITECTURE.md §3; seed 002: "客服仅可
+# 查看订单状态，财务可访问交易数据").
+PAYMENT_READERS = frozenset({Role.customer.value, Role.finance.value, Role.admin.value})
+
+
+def _may_read_payments(user: User) -> None:
+    if user.role not in PAYMENT_READERS:
+        raise Forbidden("your role may not read payments", code="role_forbidden",
+                        details={"allowed": sorted(PAYMENT_READERS)})
+
+
 def get_payment_for(*, session: Session, payment_id: str, user: User) -> Payment:
+    """A payment for its customer, or for finance/admin; anyone else's looks missing."""
+    _may_read_payments(user)
     payment = session.get(Payment, payment_id)
-    if payment is None or (payment.customer_id != user.id and user.role not in STAFF_ROLES):
+    if payment is None or (user.role == Role.customer.value and payment.customer_id != user.id):
+        raise NotFound("payment not found", code="payment_not_found")
+    return payment
+
+
+def own_payment(*, session: Session, payment_id: str, user: User) -> Payment:
+    """The caller's own payment (the sandbox's approve page stands in for the payer's
+    wallet app, so only the payer uses it); anyone else's looks missing."""
+    payment = session.get(Payment, payment_id)
+    if payment is None or payment.customer_id != user.id:
         raise NotFound("payment not found", code="payment_not_found")
     return payment
 
 
 def list_for_order(*, session: Session, order_id: str, user: User) -> list[Payment]:
-    orders_service.get_for(session=session, order_id=order_id, user=user)
-    if user.role == Role.technician.value:
+    _may_read_payments(user)
+    order = orders_service.get_for(session=session, order_id=order_id, user=user)
+    if user.role == Role.customer.value and order.customer_id != user.id:
         raise NotFound("order not found", code="order_not_found")
     return list(session.exec(select(Payment).where(Payment.order_id == order_id)
                              .order_by(col(Payment.created_at))).all())
@@ -541,7 +570,7 @@ def sandbox_settle(*, session: Session, payment_id: str, user: User, succeed: bo
     """The simulated customer approves (or declines) on the sandbox's page; the sandbox
     then delivers its signed webhook to our own handler, ``deliveries`` times (a real
     provider retries, so duplicates happen)."""
-    payment = get_payment_for(session=session, payment_id=payment_id, user=user)
+    payment = own_payment(session=session, payment_id=payment_id, user=user)
     if payment.provider != "sandbox" or payment.provider_ref is None:
         raise NotFound("payment not found", code="payment_not_found")
     provider = _provider("sandbox", settings)
@@ -664,20 +693,49 @@ def _money_on_move(session: Session, moved: signals.Moved) -> None:
 
 
 def _transfer_compensation(session: Session, moved: signals.Moved, clock: Clock) -> None:
-    """Seed 002: the technician whose order is re-dispatched at the platform's fault
-    (a double booking, a staff reassignment) gets 10% of the order (setting)."""
-    platform_fault = bool(moved.context.get("platform_fault")) or moved.actor_role not in ("technician",)
+    """Seed 002: the technician whose order is re-dispatched at the platform's fault (a
+    double booking, a wrong assignment: ``POST /ops/orders/{id}/reassign`` with
+    ``platform_fault: true``, or the system) gets 10% of the order (setting
+    ``payments.transfer_compensation_bp``), paid by the platform (expense:compensation).
+    A technician's own hand-back, or staff re-dispatch not at the platform's fault,
+    earns nothing.
+
+    The base is the order's gross price (``_gross``: the positive lines of its price
+    snapshot, before coupons, points, membership or service-card discounts, plus any
+    approved extras), not what the customer paid: discounts are the platform's cost,
+    the technician's split is figured on the gross too, and a coupon the platform gave
+    the customer must not shrink what the platform owes the technician it took the job
+    from (a fully discounted order would otherwise compensate nothing)."""
+    if not moved.context.get("platform_fault"):
+        return
     previous = next((e.payload.get("previous_technician_id") for e in moved.events
                      if e.payload.get("previous_technician_id")), None)
-    if not platform_fault or not previous:
+    if not previous:
         return
-    amount = apply_bp(moved.order.total, _rules(session).payments.transfer_compensation_bp)
+    amount = apply_bp(_gross(moved.order), _rules(session).payments.transfer_compensation_bp)
     if amount <= 0:
         return
     seq = moved.events[-1].seq if moved.events else 0
-    post(session, kind="compensation", dedupe_key=f"transfer:{moved.order.id}:{seq}", order_id=moved.order.id,
-         clock=clock, memo="transfer compensation",
+    post(session, kind="compensation", dedupe_key=_transfer_key(moved.order.id, seq),
+         order_id=moved.order.id, clock=clock, memo="transfer compensation",
          lines=ledger.compensation(technician_id=previous, amount=amount))
+
+
+def _transfer_key(order_id: str, seq: int) -> str:
+    return f"transfer:{order_id}:{seq}"
+
+
+def transfer_compensation(*, session: Session, order_id: str, seq: int) -> Money:
+    """Fen booked to the technician for the transfer recorded as the order's event
+    ``seq`` (0 when it earned none). Kept out of the event's payload: the customer
+    reads the timeline, and what the platform pays a technician is not theirs to see."""
+    total = session.execute(
+        select(func.sum(JournalLine.amount))
+        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+        .where(JournalEntry.dedupe_key == _transfer_key(order_id, seq),
+               JournalLine.account == ledger.COMPENSATION)
+    ).scalar_one_or_none()
+    return int(total or 0)
 
 
 def run_auto_confirm(session: Session, clock: Clock) -> list[str]:
@@ -745,12 +803,22 @@ def _matured(session: Session, technician_id: str, cutoff: datetime) -> Money:
     return max(0, min(current, current - ledger.natural(account, int(after))))
 
 
-def run_payouts(*, session: Session, user: User | None, clock: Clock) -> PayoutBatch:
-    """One batch, one line per technician with a matured payable balance. Commits."""
+def run_payouts(
+    *,
+    session: Session,
+    user: User | None,
+    clock: Clock,
+    cutoff: datetime | None = None,
+    scheduled_for: date | None = None,
+) -> PayoutBatch:
+    """One batch, one line per technician with a balance matured by ``cutoff`` (default:
+    T+n from now). Commits."""
     now = clock.now()
-    cutoff = now - timedelta(days=_rules(session).payments.payout_delay_days)
+    if cutoff is None:
+        cutoff = now - timedelta(days=_rules(session).payments.payout_delay_days)
     batch = PayoutBatch(id=new_id("pob"), cutoff=cutoff, total=0, lines_count=0,
-                        created_by=user.id if user else None, created_at=now)
+                        created_by=user.id if user else None, created_at=now,
+                        scheduled_for=scheduled_for)
     session.add(batch)
     session.flush()
     accounts = session.exec(select(LedgerAccount).where(col(LedgerAccount.code).startswith("payable:technician:"),
@@ -770,6 +838,75 @@ def run_payouts(*, session: Session, user: User | None, clock: Clock) -> PayoutB
     session.add(batch)
     session.commit()
     return batch
+
+
+def scheduled_cutoff(*, local_day: date, timezone: str, delay_days: int, now: datetime) -> datetime:
+    """T+n by calendar day: the batch of local day D pays what was booked before local
+    midnight starting day D-(n-1), i.e. everything earned up to the end of day D-n.
+    T+0 pays everything up to now."""
+    if delay_days <= 0:
+        return now
+    first_unpaid_day = local_day - timedelta(days=delay_days - 1)
+    return datetime.combine(first_unpaid_day, time(0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
+def run_scheduled_payouts(*, session: Session, clock: Clock, timezone: str) -> PayoutBatch | None:
+    """One iteration of the payout schedule: once the city's local time has passed
+    ``payments.payout_time``, run that day's T+n batch, once per local day. The day's
+    batch row (``scheduled_for``, unique) is the state: a second run the same day, by
+    this worker or another, a restart or a clock that never moved, books nothing. A
+    server down at the set time catches up when it comes back the same day; a missed
+    day is covered by the next day's batch, which pays everything matured. Returns the
+    batch it ran, or None. Commits."""
+    rules = _rules(session).payments
+    if not rules.payout_schedule_enabled:
+        return None
+    now = clock.now()
+    local = now.astimezone(ZoneInfo(timezone))
+    hour, minute = (int(part) for part in rules.payout_time.split(":"))
+    if local.time() < time(hour, minute):
+        return None
+    today = local.date()
+    done = select(PayoutBatch.id).where(PayoutBatch.scheduled_for == today)
+    if session.exec(done).first() is not None:
+        session.rollback()  # end the read transaction
+        return None
+    cutoff = scheduled_cutoff(local_day=today, timezone=timezone,
+                              delay_days=rules.payout_delay_days, now=now)
+    try:
+        return run_payouts(session=session, user=None, clock=clock, cutoff=cutoff,
+                           scheduled_for=today)
+    except IntegrityError:  # another worker ran today's batch at the same moment
+        session.rollback()
+        return None
+    except AppError as exc:  # e.g. a withdrawal took the balance meanwhile: next round retries
+        session.rollback()
+        log.info("scheduled payouts skipped: %s", exc.code)
+        return None
+
+
+async def payout_schedule_task(app) -> None:  # noqa: ANN001
+    """Background loop: the daily payout batch (``run_scheduled_payouts``), checked every
+    ``background_interval_seconds`` (at least every 30 s is plenty for a daily job)."""
+    import asyncio
+
+    from server.core.db import session_scope
+
+    def one_round() -> None:
+        with session_scope(app.state.engine) as session:
+            batch = run_scheduled_payouts(session=session, clock=app.state.clock,
+                                          timezone=app.state.settings.timezone)
+            if batch is not None:
+                log.info("scheduled payouts %s: %s lines, %s fen", batch.id, batch.lines_count,
+                         batch.total)
+
+    interval = max(float(app.state.settings.background_interval_seconds), 30.0)
+    while True:
+        try:
+            await asyncio.to_thread(one_round)
+        except Exception:  # keep the loop alive; the next round retries
+            log.exception("scheduled payout round failed")
+        await asyncio.sleep(interval)
 
 
 def batch_lines(*, session: Session, batch_id: str) -> list[PayoutLine]:

@@ -555,6 +555,17 @@ def pending_change_requests(*, session: Session, order_id: str) -> int:
         col(ChangeRequest.status).in_(("awaiting_support", "awaiting_customer")))).scalar_one()
 
 
+def pending_change_amount(*, session: Session, order_id: str) -> int:
+    """Fen of the items still waiting for support's or the customer's answer."""
+    total = session.execute(
+        select(func.coalesce(func.sum(ChangeItem.amount), 0))
+        .join(ChangeRequest, col(ChangeRequest.id) == col(ChangeItem.change_request_id))
+        .where(ChangeItem.order_id == order_id, ChangeItem.status == "pending",
+               col(ChangeRequest.status).in_(("awaiting_support", "awaiting_customer")))
+    ).scalar_one()
+    return int(total or 0)
+
+
 def _cr_read(session: Session, cr: ChangeRequest) -> ChangeRequestRead:
     items = session.exec(select(ChangeItem).where(ChangeItem.change_request_id == cr.id)
                          .order_by(col(ChangeItem.id))).all()
@@ -599,7 +610,10 @@ def propose_change(*, session: Session, order_id: str, technician: User, items: 
         priced.append((item, lines))
     now = clock.now()
     total = sum(sum(ln.amount for ln in lines) for _, lines in priced)
-    over_cap = order.extras_total + total > rules.pricing.change_request_cap
+    # The cap is on everything asked for on this order: approved extras plus items still
+    # waiting for an answer, so several small requests sent at once can't slip past support.
+    committed = order.extras_total + pending_change_amount(session=session, order_id=order.id)
+    over_cap = committed + total > rules.pricing.change_request_cap
     cr = ChangeRequest(id=new_id("chg"), order_id=order.id, technician_id=technician.id,
                        status="awaiting_support" if over_cap else "awaiting_customer", total=total, created_at=now)
     session.add(cr)

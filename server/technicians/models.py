@@ -130,6 +130,22 @@ class TimeOff(SQLModel, table=True):
     reason: str = ""
 
 
+class TechnicianTransfer(SQLModel, table=True):
+    """An accepted order that left a technician for re-dispatch: handed back by them, or
+    taken back by staff or the system. Dispatch never offers that order to them again,
+    and the transfers not at the platform's fault lower their priority for a while."""
+
+    __tablename__ = "technician_transfer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    technician_id: str = Field(foreign_key="app_user.id", index=True, max_length=40)
+    order_id: str = Field(foreign_key="service_order.id", index=True, max_length=40)
+    at: datetime = Field(index=True)
+    by_role: str = Field(max_length=20)  # technician | operator | support | admin | system
+    platform_fault: bool = False
+    reason: str = Field(default="", max_length=300)
+
+
 # --- what dispatch reads -------------------------------------------------------------
 
 

@@ -51,6 +51,7 @@ from server.technicians.models import (
     ServiceAreaRead,
     StatsRead,
     TechnicianProfile,
+    TechnicianTransfer,
     TimeOff,
     TimeOffRead,
     VerificationStatus,
@@ -928,6 +929,43 @@ def list_dispatchable(
     ]
 
 
+def handed_back(*, session: Session, order_ids: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Per order, the technicians it was transferred away from (however they had got it):
+    dispatch never gives the order back to them."""
+    wanted = list(set(order_ids))
+    if not wanted:
+        return {}
+    out: dict[str, set[str]] = {}
+    rows = session.exec(
+        select(TechnicianTransfer.order_id, TechnicianTransfer.technician_id).where(
+            col(TechnicianTransfer.order_id).in_(wanted)
+        )
+    ).all()
+    for order_id, technician_id in rows:
+        out.setdefault(order_id, set()).add(technician_id)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def recent_transfers(
+    *, session: Session, technician_ids: Iterable[str], since: datetime
+) -> dict[str, tuple[int, int]]:
+    """Per technician since ``since``: (transfers held against them, all transfers). A
+    re-dispatch at the platform's fault is in the second figure only."""
+    wanted = list(set(technician_ids))
+    if not wanted:
+        return {}
+    out: dict[str, tuple[int, int]] = {}
+    rows = session.exec(
+        select(TechnicianTransfer.technician_id, TechnicianTransfer.platform_fault).where(
+            col(TechnicianTransfer.technician_id).in_(wanted), TechnicianTransfer.at >= since
+        )
+    ).all()
+    for technician_id, platform_fault in rows:
+        own, total = out.get(technician_id, (0, 0))
+        out[technician_id] = (own + (0 if platform_fault else 1), total + 1)
+    return out
+
+
 def update_location(
     *, session: Session, user_id: str, lat: float, lng: float, at: datetime, commit: bool = True
 ) -> TechnicianProfile:
@@ -1035,6 +1073,21 @@ def _count_order_moves(session: Session, moved: signals.Moved) -> None:
             ),
             None,
         )
-        _increment(session, previous, transfer_count=1)
+        if not previous:
+            return
+        platform_fault = bool(moved.context.get("platform_fault"))
+        at = moved.events[0].received_at if moved.events else moved.order.updated_at
+        session.add(
+            TechnicianTransfer(
+                technician_id=previous,
+                order_id=moved.order.id,
+                at=at,
+                by_role=moved.actor_role or "system",
+                platform_fault=platform_fault,
+                reason=str(moved.context.get("reason") or "")[:300],
+            )
+        )
+        if not platform_fault:  # the platform's own re-dispatch is not held against them
+            _increment(session, previous, transfer_count=1)
     elif action in ("confirm", "auto_confirm") and moved.to_status == "COMPLETED":
         _increment(session, moved.order.technician_id, completed_orders=1)

@@ -4,7 +4,7 @@ confirm, split, pay out; cancellations, refunds, webhooks, change requests."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlmodel import Session
 
@@ -388,3 +388,139 @@ def test_auto_confirm_and_freeze(api):
     assert balances.get(f"escrow:order:{orders[1]['id']}", 0) == 0
     assert balances["cash:provider:sandbox"] == orders[0]["total"] * 2 - 2000
 
+
+def test_change_request_cap_counts_requests_still_pending(api):
+    """Two under-cap requests at once are together over the cap: the second waits for
+    support, as one request for both would."""
+    customer = api.register("customer")
+    tech = api.register("technician")
+    support = api.staff("support")
+    order = api.order(customer)
+    oid = order["id"]
+    pay(api, customer, oid)
+    to_service(api, customer, tech, oid)
+    pic = photo(api, tech, oid)
+
+    def propose(hours: int) -> dict:
+        r = api.post(f"/orders/{oid}/change-requests", tech, json={"items": [
+            {"code": "extra_hour", "quantity": hours, "reason": "加时", "photo_file_id": pic}]})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    first = propose(3)  # 120.00, under the 200.00 cap
+    second = propose(3)  # another 120.00 while the first waits: 240.00 asked for
+    assert first["status"] == "awaiting_customer" and second["status"] == "awaiting_support"
+    requested = [e["payload"] for e in api.get(f"/orders/{oid}/events", customer).json()
+                 if e["type"] == "order.change_requested"]
+    assert [p["needs_support"] for p in requested] == [False, True]
+    r = api.post(f"/orders/{oid}/change-requests/{second['id']}/approve", customer,
+                 json={"item_ids": [second["items"][0]["id"]]})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "change_request_not_pending"
+    # rejected items free the room again: 120.00 still waiting for support + 80.00 = the cap
+    r = api.post(f"/orders/{oid}/change-requests/{first['id']}/reject", customer,
+                 json={"item_ids": [first["items"][0]["id"]]})
+    assert r.status_code == 200
+    third = propose(2)
+    assert third["status"] == "awaiting_customer"
+    r = api.post(f"/orders/{oid}/change-requests/{third['id']}/approve", customer,
+                 json={"item_ids": [third["items"][0]["id"]]})
+    assert r.status_code == 200
+    assert api.get(f"/orders/{oid}", customer).json()["extras_total"] == 8000
+    # approved extras count too: 80.00 approved + 120.00 waiting = 200.00, one fen more is over
+    assert propose(1)["status"] == "awaiting_support"
+    r = api.post(f"/orders/{oid}/change-requests/{second['id']}/support-approve", support)
+    assert r.status_code == 200 and r.json()["status"] == "awaiting_customer"
+
+
+def test_payments_are_read_by_the_payer_and_finance_not_support(api):
+    customer = api.register("customer")
+    other = api.register("customer")
+    tech = api.register("technician")
+    order = api.order(customer)
+    payment, _ = pay(api, customer, order["id"])
+    pid, oid = payment["payment_id"], order["id"]
+    for role in ("finance", "admin"):
+        staff = api.staff(role)
+        r = api.get(f"/payments/{pid}", staff)
+        assert r.status_code == 200 and r.json()["amount"] == order["total"], (role, r.text)
+        assert [p["payment_id"] for p in api.get(f"/orders/{oid}/payments", staff).json()] == [pid]
+    assert api.get(f"/payments/{pid}", customer).status_code == 200
+    assert [p["payment_id"] for p in api.get(f"/orders/{oid}/payments", customer).json()] == [pid]
+    for role in ("support", "operator"):
+        staff = api.staff(role)
+        for path in (f"/payments/{pid}", f"/orders/{oid}/payments"):
+            r = api.get(path, staff)
+            assert r.status_code == 403, (role, path)
+            assert r.json()["error"]["code"] == "role_forbidden"
+    r = api.get(f"/payments/{pid}", tech)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "role_forbidden"
+    # another customer's payment looks missing, and so does its sandbox page
+    r = api.get(f"/payments/{pid}", other)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "payment_not_found"
+    assert api.get(f"/orders/{oid}/payments", other).status_code == 404
+    assert api.post(f"/sandbox/payments/{pid}/approve", other).status_code == 404
+
+
+def test_scheduled_payouts_run_once_a_day_at_the_set_local_time(api):
+    """The background task's one iteration with an injected clock: T+1 by local day, at
+    ``payments.payout_time`` (city time), once a day whatever the number of runs."""
+    from datetime import UTC, datetime
+
+    from server.core.clock import FrozenClock
+
+    customer = api.register("customer")
+    tech = api.register("technician")
+    finance = api.staff("finance")
+    operator = api.staff("operator")
+    engine = api.app.state.engine
+    tz = api.app.state.settings.timezone  # Asia/Shanghai, UTC+8
+
+    def run_at(when: datetime):  # noqa: ANN202
+        with Session(engine) as s:
+            batch = payments_service.run_scheduled_payouts(
+                session=s, clock=FrozenClock(when), timezone=tz
+            )
+            return None if batch is None else (batch.scheduled_for, batch.lines_count, batch.total)
+
+    r = api.put("/ops/settings", operator, json={"rules": {"payments": {"payout_time": "25:00"}}})
+    assert r.status_code == 422
+    r = api.put("/ops/settings", operator, json={"rules": {"payments": {"payout_time": "09:30"}}})
+    assert r.status_code == 200, r.text
+
+    # earned on 1 June (10:00 local, the test clock's start)
+    order = api.order(customer)
+    oid = order["id"]
+    pay(api, customer, oid)
+    started = to_service(api, customer, tech, oid)
+    assert finish(api, tech, oid, started["sop"]).status_code == 200
+    assert api.post(f"/orders/{oid}/confirm", customer).status_code == 200
+    share = order["total"] - order["total"] * 15 // 100
+    payable = f"payable:technician:{tech['user']['id']}"
+    assert trial(api, finance)[payable] == -share
+
+    june_1, june_2 = date(2026, 6, 1), date(2026, 6, 2)
+    # 1 June 23:00 local: today's batch runs, but what was earned today waits for tomorrow
+    assert run_at(datetime(2026, 6, 1, 15, 0, tzinfo=UTC)) == (june_1, 0, 0)
+    assert run_at(datetime(2026, 6, 1, 15, 30, tzinfo=UTC)) is None  # the day's batch is done
+    # 2 June 09:00 local: before the set time, nothing
+    assert run_at(datetime(2026, 6, 2, 1, 0, tzinfo=UTC)) is None
+    # 2 June 09:30 local: T+1, yesterday's earnings go out
+    assert run_at(datetime(2026, 6, 2, 1, 30, tzinfo=UTC)) == (june_2, 1, share)
+    balances = trial(api, finance)
+    assert balances.get(payable, 0) == 0 and balances["payouts:sent"] == -share
+    # again the same day (another worker, a restart): books nothing
+    assert run_at(datetime(2026, 6, 2, 1, 31, tzinfo=UTC)) is None
+    assert run_at(datetime(2026, 6, 2, 15, 59, tzinfo=UTC)) is None  # 23:59 local
+    assert trial(api, finance)["payouts:sent"] == -share
+    batches = api.get("/ops/payouts", finance).json()
+    assert [(b["scheduled_for"], b["lines_count"]) for b in batches] == [
+        ("2026-06-02", 1),
+        ("2026-06-01", 0),
+    ]
+    assert batches[0]["lines"] == [{"technician_id": tech["user"]["id"], "amount": share}]
+
+    # switched off: nothing runs
+    off = {"rules": {"payments": {"payout_schedule_enabled": False}}}
+    r = api.put("/ops/settings", operator, json=off)
+    assert r.status_code == 200
+    assert run_at(datetime(2026, 6, 3, 2, 0, tzinfo=UTC)) is None

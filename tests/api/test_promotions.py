@@ -95,3 +95,38 @@ def test_referral_rewards_both_after_first_completed_order(api):
         refs = [c for c in api.get("/me/wallet", user).json()["coupons"] if c["kind"] == "referral"]
         assert len(refs) == 1 and refs[0]["amount"] == 5000
     assert api.get("/me/wallet", invitee).json()["points"] == order["total"] // 100
+
+
+def test_a_fully_discounted_order_still_pays_the_technician_from_promotions(api):
+    customer = api.register("customer")
+    operator = api.staff("operator")
+    finance = api.staff("finance")
+    now = api.app.state.clock.now()
+    r = api.post("/ops/coupon-campaigns", operator, json={
+        "code": "FREE80", "name": "免单80元", "kind": "fixed", "amount": 8000,
+        "valid_from": now.isoformat(), "valid_until": (now + timedelta(days=7)).isoformat()})
+    assert r.status_code == 201, r.text
+    coupon = api.post("/me/coupons/claim", customer, json={"campaign_code": "FREE80"}).json()
+    q = api.quote(customer, units=2, coupon_ids=[coupon["id"]])
+    assert q["total"] == 0 and q["lines"][0]["amount"] == 8000  # 2 h x 40 CNY, all of it off
+    order = api.post("/orders", customer, json={"quote_id": q["quote_id"]}).json()
+    r = api.post(f"/orders/{order['id']}/payments", customer, json={"method": "wechat"})
+    assert r.status_code == 201 and r.json()["status"] == "succeeded", r.text
+    tech = api.register("technician")
+    started = to_service(api, customer, tech, order["id"])
+    assert finish(api, tech, order["id"], started["sop"]).status_code == 200
+    assert api.post(f"/orders/{order['id']}/confirm", customer).status_code == 200
+
+    balances = trial(api, finance)  # the trial balance stays at zero difference
+    share = 8000 - 8000 * 15 // 100  # 85 % of the undiscounted price
+    assert balances[f"payable:technician:{tech['user']['id']}"] == -share
+    assert balances["expense:promotions"] == share  # the platform funds all of it
+    assert balances.get(f"escrow:order:{order['id']}", 0) == 0
+    entries = api.get(f"/ops/ledger/orders/{order['id']}", finance).json()
+    assert [e["kind"] for e in entries] == ["split"]
+    assert sorted((ln["account"], ln["amount"]) for ln in entries[0]["lines"]) == [
+        ("expense:promotions", share), (f"payable:technician:{tech['user']['id']}", -share)]
+    escrow = api.get(f"/orders/{order['id']}/escrow", customer).json()
+    assert escrow["technician_share"] == share and escrow["state"] == "released"
+    earnings = api.get("/technician/earnings", tech).json()
+    assert earnings["earned"] == share

@@ -21,6 +21,9 @@ FINANCE = frozenset({"finance", "admin"})
 ADMIN = frozenset({"admin"})
 DASHBOARD = frozenset({"operator", "finance", "admin"})
 SUPPORT_CHAT = frozenset({"customer", "operator", "support", "admin"})
+# Payments: the paying customer (record check: another's is 404) and finance; support and
+# operators see orders, not money (ARCHITECTURE.md §3).
+PAYMENT_READERS = CUSTOMER | FINANCE
 
 EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/auth/register"): PUBLIC,
@@ -60,9 +63,9 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/orders/{order_id}/change-requests/{cid}/approve"): CUSTOMER,
     ("POST", "/orders/{order_id}/change-requests/{cid}/reject"): CUSTOMER,
     ("POST", "/orders/{order_id}/change-requests/{cid}/support-approve"): STAFF,
-    ("GET", "/orders/{order_id}/payments"): SIGNED_IN,
+    ("GET", "/orders/{order_id}/payments"): PAYMENT_READERS,
     ("POST", "/orders/{order_id}/payments"): CUSTOMER,
-    ("GET", "/payments/{payment_id}"): SIGNED_IN,
+    ("GET", "/payments/{payment_id}"): PAYMENT_READERS,
     ("POST", "/payments/webhooks/{provider}"): PUBLIC,
     ("POST", "/sandbox/payments/{payment_id}/approve"): SIGNED_IN,
     ("POST", "/sandbox/payments/{payment_id}/fail"): SIGNED_IN,
@@ -150,6 +153,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/ops/dispatch/{order_id}"): STAFF,
     ("POST", "/ops/dispatch/{order_id}/assign"): OPERATOR,
     ("POST", "/ops/dispatch/run"): OPERATOR,
+    ("POST", "/ops/orders/{order_id}/reassign"): OPERATOR,
 }
 
 

@@ -63,7 +63,7 @@ EXPECTED_ACTORS = {
     Action.ACCEPT: {ActorKind.TECHNICIAN},
     Action.CLAIM: {ActorKind.TECHNICIAN},
     Action.ASSIGN: {ActorKind.STAFF, ActorKind.SYSTEM},
-    Action.TRANSFER: {ActorKind.TECHNICIAN, ActorKind.STAFF},
+    Action.TRANSFER: {ActorKind.TECHNICIAN, ActorKind.STAFF, ActorKind.SYSTEM},
     Action.DEPART: {ActorKind.TECHNICIAN},
     Action.ARRIVE: {ActorKind.TECHNICIAN, ActorKind.STAFF},
     Action.START: {ActorKind.TECHNICIAN},
@@ -91,7 +91,7 @@ def happy_view(status: Status) -> OrderView:
 
 
 def happy_context() -> Context:
-    return Context(now=NOW, distance_to_address_m=50.0, technician_id="usr_t")
+    return Context(now=NOW, distance_to_address_m=50.0, technician_id="usr_t", reason="test")
 
 
 def test_table_matches_expectation():
@@ -164,6 +164,15 @@ def test_transfer_clears_the_technician():
     assert decision.technician_id is None
     assert decision.events[0].payload["previous_technician_id"] == "usr_t"
     assert decision.events[0].payload["reason"] == "sick"
+
+
+@pytest.mark.parametrize("reason", [None, "", "   "])
+@pytest.mark.parametrize("actor", [TECH, STAFF, SYSTEM])
+def test_transfer_needs_a_reason(reason, actor):
+    with pytest.raises(GuardFailed) as err:
+        ctx = Context(now=NOW, reason=reason)
+        machine.decide(happy_view(Status.ACCEPTED), Action.TRANSFER, actor, ctx)
+    assert err.value.code == "reason_required"
 
 
 @pytest.mark.parametrize(
