@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
 import server.models  # noqa: F401  (registers every table)
+from server.core.asgi import read_body, replaying
 from server.core.clock import Clock, SystemClock
 from server.core.db import make_engine
 from server.core.errors import error_body, install_error_handlers
@@ -58,28 +59,41 @@ def _background_tasks() -> list:
 
 
 class RequestGuard:
-    """Refuse, before anything reads them, bodies larger than the limit (by
-    Content-Length) and paths or queries carrying NUL bytes."""
+    """Refuse, before anything reads them, bodies larger than the limit and paths or
+    queries carrying NUL bytes.
+
+    A body that declares its Content-Length is judged by the header (the server holds
+    the client to it). One without (chunked) is read here first, counting the bytes,
+    so it cannot slip past the limit; at most ``max_bytes`` of it are held."""
 
     def __init__(self, app, max_bytes: int) -> None:  # noqa: ANN001
         self.app = app
         self.max_bytes = max_bytes
 
     async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
-        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b""):
             response = JSONResponse(error_body("invalid_characters", "NUL bytes are not allowed"), status_code=400)
             await response(scope, receive, send)
             return
-        if scope["type"] == "http":
-            for key, value in scope["headers"]:
-                if key == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                    response = JSONResponse(
-                        error_body("payload_too_large", "request body too large", {"max_bytes": self.max_bytes}),
-                        status_code=413,
-                    )
-                    await response(scope, receive, send)
-                    return
-        await self.app(scope, receive, send)
+        length = next((value for key, value in scope["headers"] if key == b"content-length"), None)
+        if length is not None and length.isdigit():
+            if int(length) > self.max_bytes:
+                await self._too_large(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+            return
+        body = await read_body(receive, self.max_bytes)
+        if body is None:
+            await self._too_large(scope, receive, send)
+            return
+        await self.app(scope, replaying(body, receive), send)
+
+    async def _too_large(self, scope, receive, send) -> None:  # noqa: ANN001
+        body = error_body("payload_too_large", "request body too large", {"max_bytes": self.max_bytes})
+        await JSONResponse(body, status_code=413)(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None, engine=None) -> FastAPI:  # noqa: ANN001
@@ -126,10 +140,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     install_error_handlers(app)
     app.add_middleware(StaffWriteAudit)  # innermost: idempotent replays are not re-audited
     app.add_middleware(IdempotencyMiddleware, engine_getter=lambda: app.state.engine,
-                       secret_getter=lambda: app.state.settings.secret_key,
-                       clock_getter=lambda: app.state.clock)
+                       settings_getter=lambda: app.state.settings,
+                       cipher_getter=lambda: app.state.cipher, clock_getter=lambda: app.state.clock)
     app.add_middleware(RequestContextMiddleware)
-    app.add_middleware(RequestGuard, max_bytes=settings.upload_max_bytes + 64 * 1024)
+    app.add_middleware(RequestGuard, max_bytes=settings.max_request_bytes)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
                        allow_headers=["*"], expose_headers=["X-Request-ID"])
 

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("doorstep.errors")
@@ -140,6 +140,19 @@ def install_error_handlers(app: FastAPI) -> None:
         # text on PostgreSQL): the input is bad, and the transaction is rolled back.
         return JSONResponse(
             error_body("invalid_data", "the request holds a value the store cannot keep"), status_code=422
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
+        # A unique or foreign-key rule refused the write: another request got there first
+        # (two taps on the same step, two claims). The transaction is rolled back; the
+        # caller reloads and sees the current state, as after a lost optimistic lock.
+        # (Logged without the database's message: it may quote the refused values.)
+        log.info("integrity conflict on %s %s", request.method, request.url.path,
+                 extra={"request_id": getattr(request.state, "request_id", "")})
+        return JSONResponse(
+            error_body("conflict", "someone else changed this at the same time; reload and retry"),
+            status_code=409,
         )
 
     @app.exception_handler(Exception)

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     currency: str = "CNY"
     upload_max_bytes: int = 8 * 1024 * 1024
+    # Idempotency records: a record still unfinished after the lease belongs to a request
+    # that crashed, so a retry may take it over; every record is purged after retention.
+    idempotency_lease_seconds: int = 60
+    idempotency_retention_hours: int = 24
     sandbox_payments: bool = True
     sandbox_webhook_secret: str = "sandbox-webhook-secret"
     login_attempts_per_phone: int = 5
@@ -52,6 +56,11 @@ class Settings(BaseSettings):
         if self.redis_url:
             return self.redis_url
         return self.broker_url if self.broker_url.startswith("redis") else ""
+
+    @property
+    def max_request_bytes(self) -> int:
+        """Largest request body accepted at all: an upload plus its multipart framing."""
+        return self.upload_max_bytes + 64 * 1024
 
     @property
     def files_dir(self) -> Path:

@@ -46,8 +46,9 @@ async def upload(
 
 
 @router.get("/{file_id}")
-def download(file_id: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> FileResponse:
+def download(file_id: str, user: CurrentUser, session: SessionDep, settings: SettingsDep,
+             clock: ClockDep) -> FileResponse:
     row = service.get(session=session, file_id=file_id)
-    if not service.can_read(session=session, row=row, user=user):
+    if not service.can_read(session=session, row=row, user=user, now=clock.now()):
         raise NotFound("no such file", code="file_not_found")  # existence must not leak
     return FileResponse(settings.files_dir / row.storage_path, media_type=row.content_type)

@@ -7,6 +7,7 @@ claims, and size is checked while reading so an oversized upload is never kept.
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from pathlib import Path
 
 from sqlmodel import Session
@@ -91,13 +92,20 @@ def ensure_owned(*, session: Session, file_id: str, owner: User, kinds: set[str]
     return row
 
 
-def can_read(*, session: Session, row: StoredFile, user: User) -> bool:
-    if row.owner_id == user.id or user.role in STAFF_ROLES:
+def can_read(*, session: Session, row: StoredFile, user: User, now: datetime) -> bool:
+    """An order's files (work-order PDF, site and complaint photos, invoice) show the home
+    and its address, so they follow the order's address rule: the customer and staff but
+    never finance; the technician only from acceptance to the window after completion."""
+    if row.owner_id == user.id:
         return True
     if row.order_id:
         from server.orders import service as orders_service
 
-        return orders_service.is_participant(session=session, order_id=row.order_id, user=user)
+        return orders_service.address_visible(
+            session=session, order_id=row.order_id, user=user, now=now
+        )
+    if user.role in STAFF_ROLES:
+        return True
     if row.kind == "certificate" or row.kind == "photo":
         from server.technicians import service as technicians_service
 

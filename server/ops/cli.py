@@ -65,12 +65,16 @@ def privacy_sweep() -> None:
     """Unbind expired virtual numbers and apply retention now."""
     from server.core.clock import SystemClock
     from server.core.db import session_scope
+    from server.core.settings import get_settings
     from server.privacy import service as privacy_service
 
     clock = SystemClock()
     with session_scope(_engine()) as session:
         unbound = privacy_service.unbind_expired(session=session, clock=clock)
-        purged = privacy_service.purge_expired(session=session, clock=clock)
+        retention = get_settings().idempotency_retention_hours
+        purged = privacy_service.purge_expired(
+            session=session, clock=clock, idempotency_retention_hours=retention
+        )
     typer.echo(f"unbound {len(unbound)} virtual numbers; purged {purged}")
 
 

@@ -9,3 +9,7 @@ class OrderRules(BaseModel):
     auto_confirm_hours: int = Field(default=48, ge=1, le=24 * 14)
     payment_timeout_minutes: int = Field(default=30, ge=1, le=24 * 60)
     exact_address_hours_after_completion: int = Field(default=72, ge=0, le=24 * 30)
+    # Device times (offline replays): a phone clock may run a little fast; anything
+    # further ahead, or older than an offline queue can plausibly be, is refused.
+    device_time_max_future_seconds: int = Field(default=300, ge=0, le=3600)
+    device_time_max_age_hours: int = Field(default=24 * 7, ge=1, le=24 * 30)

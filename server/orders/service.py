@@ -8,7 +8,7 @@ push the change to live clients.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from geopy.distance import geodesic
@@ -19,11 +19,12 @@ from sqlmodel import Session, col, func, select
 from server.auth.models import STAFF_ROLES, Role, User
 from server.catalog import service as catalog_service
 from server.core.clock import Clock, as_utc
-from server.core.errors import AppError, Conflict, Forbidden, NotFound
+from server.core.errors import AppError, Conflict, Forbidden, NotFound, Unprocessable
 from server.core.ids import new_id
 from server.orders import machine, signals
 from server.orders.machine import Action, Actor, ActorKind, Status
 from server.orders.models import Order, OrderEvent, OrderEventRead, OrderRead, SopProgress, SopStepState
+from server.orders.rules import OrderRules
 from server.privacy.crypto import FieldCipher
 
 STAFF_ACTOR_ROLES = {Role.operator.value, Role.support.value, Role.admin.value}
@@ -115,6 +116,18 @@ def address_visible_to(order: Order, user: User, now: datetime, *, hours_after: 
         if order.status == Status.COMPLETED.value and order.completed_at:
             return now <= as_utc(order.completed_at) + timedelta(hours=hours_after)
     return False
+
+
+def address_visible(*, session: Session, order_id: str, user: User, now: datetime) -> bool:
+    """``address_visible_to`` under the current rules, for things that carry the address
+    (the order's files: work-order PDF, site photos)."""
+    from server.ops import service as ops_service
+
+    order = session.get(Order, order_id)
+    if order is None:
+        return False
+    hours = ops_service.current_rules(session=session).orders.exact_address_hours_after_completion
+    return address_visible_to(order, user, now, hours_after=hours)
 
 
 def to_read(*, session: Session, order: Order, user: User, cipher: FieldCipher, now: datetime) -> OrderRead:
@@ -350,6 +363,28 @@ _TIMESTAMP_FIELDS = {
 }
 
 
+def device_time(
+    occurred_at: datetime | None, *, now: datetime, rules: OrderRules
+) -> datetime | None:
+    """A device's ``occurred_at`` as aware UTC. Naive times are refused (whose zone?),
+    and so are times too far ahead of the server or too old for an offline queue: they
+    would put the timeline out of order."""
+    if occurred_at is None:
+        return None
+    details = {"occurred_at": occurred_at.isoformat()}
+    if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
+        raise Unprocessable("occurred_at needs a time zone offset (e.g. Z or +08:00)",
+                            code="occurred_at_naive", details=details)
+    at = occurred_at.astimezone(UTC)
+    if at > now + timedelta(seconds=rules.device_time_max_future_seconds):
+        raise Unprocessable("occurred_at is in the future; check the device clock",
+                            code="occurred_at_in_future", details=details)
+    if at < now - timedelta(hours=rules.device_time_max_age_hours):
+        raise Unprocessable("occurred_at is too long ago", code="occurred_at_too_old",
+                            details=details)
+    return at
+
+
 def move(
     *,
     session: Session,
@@ -371,6 +406,7 @@ def move(
     order = get(session=session, order_id=order_id)
     rules = ops_service.current_rules(session=session).orders
     now = clock.now()
+    occurred_at = device_time(occurred_at, now=now, rules=rules)
     distance = None
     if location is not None:
         distance = geodesic(location, (order.lat, order.lng)).meters
@@ -506,10 +542,13 @@ def complete_sop_step(
     clock: Clock,
 ) -> Order:
     from server.files import service as files_service
+    from server.ops import service as ops_service
 
     order = get(session=session, order_id=order_id)
     if order.technician_id != technician.id:
         raise NotFound("order not found", code="order_not_found")
+    rules = ops_service.current_rules(session=session).orders
+    occurred_at = device_time(occurred_at, now=clock.now(), rules=rules)
     if photo_file_id:
         files_service.ensure_owned(session=session, file_id=photo_file_id, owner=technician, kinds={"photo"})
     service = catalog_service.get_service(session=session, service_id=order.service_id)

@@ -81,7 +81,9 @@ def verify_signature(secret: str, body: bytes, header: str | None, now: datetime
     except ValueError as exc:
         raise ProviderError("bad signature", "signature_invalid", 401) from exc
     expected = sign(secret, body, timestamp).split("v1=", 1)[1]
-    if not hmac.compare_digest(expected, parts.get("v1", "")):
+    given = parts.get("v1", "")
+    # compare_digest refuses non-ASCII text with a TypeError: such a header is just wrong.
+    if not given.isascii() or not hmac.compare_digest(expected, given):
         raise ProviderError("bad signature", "signature_invalid", 401)
     if abs(now.timestamp() - timestamp) > SIGNATURE_TOLERANCE_S:
         raise ProviderError("signature too old", "signature_expired", 401)

@@ -9,7 +9,9 @@ every listed key decrypts. Rotation:
    restart the servers (new writes use the new key, old values still decrypt);
 2. run ``doorstep privacy rotate-keys``: every ``*_enc`` column of every table is
    re-encrypted under the first key (idempotent, row by row, safe while serving);
-3. drop the old key from the list and restart.
+3. drop the old key from the list and restart. Stored idempotent replies are encrypted too
+   but not rotated: they live ``DOORSTEP_IDEMPOTENCY_RETENTION_HOURS`` (24 h), so wait that
+   long after step 1 before dropping the old key, or their replays answer 409.
 
 Without ``DOORSTEP_ENCRYPTION_KEYS`` the key is derived from the secret key (development).
 The blind index key stays derived from the secret key, so rotation never touches lookups.
@@ -57,14 +59,21 @@ class FieldCipher:
         return self._primary
 
     def encrypt(self, plaintext: str) -> str:
-        nonce = os.urandom(12)
-        data = self._keys[self._primary].encrypt(nonce, plaintext.encode(), None)
-        return f"v1:{self._primary}:{base64.b64encode(nonce + data).decode()}"
+        return self.encrypt_bytes(plaintext.encode())
 
     def decrypt(self, token: str) -> str:
+        return self.decrypt_bytes(token).decode()
+
+    def encrypt_bytes(self, data: bytes) -> str:
+        """For opaque payloads (stored idempotent replies); same token format as text."""
+        nonce = os.urandom(12)
+        sealed = self._keys[self._primary].encrypt(nonce, data, None)
+        return f"v1:{self._primary}:{base64.b64encode(nonce + sealed).decode()}"
+
+    def decrypt_bytes(self, token: str) -> bytes:
         _version, key_id, payload = token.split(":", 2)
         raw = base64.b64decode(payload)
-        return self._keys[key_id].decrypt(raw[:12], raw[12:], None).decode()
+        return self._keys[key_id].decrypt(raw[:12], raw[12:], None)
 
     def needs_rotation(self, token: str) -> bool:
         return token.split(":", 2)[1] != self._primary

@@ -7,13 +7,14 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, Text, update
+from sqlalchemy import LargeBinary, String, Text, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
 from server.auth import service as auth_service
 from server.auth.models import Role, User
+from server.core import idempotency
 from server.core.clock import Clock, as_utc
 from server.core.db import session_scope
 from server.core.errors import Conflict, Gone, NotFound
@@ -185,16 +186,22 @@ def unbind_expired(
     return done
 
 
-def purge_expired(*, session: Session, clock: Clock) -> dict[str, int]:
-    """Retention of what this area keeps: old notifications. (The location trail's
-    retention is the realtime domain's own sweep.)"""
+def purge_expired(
+    *, session: Session, clock: Clock, idempotency_retention_hours: int
+) -> dict[str, int]:
+    """Retention of what this area keeps: old notifications, and stored idempotent
+    replies (login tokens, addresses). (The location trail's retention is the realtime
+    domain's own sweep.)"""
     from server.ops import notifications
 
     rules = ops_service.current_rules(session=session).privacy
     out = {
         "notifications": notifications.purge_older_than(
             session=session, days=rules.notification_retention_days, clock=clock
-        )
+        ),
+        "idempotency_records": idempotency.purge_older_than(
+            session=session, before=clock.now() - timedelta(hours=idempotency_retention_hours)
+        ),
     }
     session.commit()
     return out
@@ -203,7 +210,11 @@ def purge_expired(*, session: Session, clock: Clock) -> dict[str, int]:
 def sweep_once(app) -> dict[str, Any]:  # noqa: ANN001
     with session_scope(app.state.engine) as session:
         unbound = unbind_expired(session=session, clock=app.state.clock)
-        purged = purge_expired(session=session, clock=app.state.clock)
+        purged = purge_expired(
+            session=session,
+            clock=app.state.clock,
+            idempotency_retention_hours=app.state.settings.idempotency_retention_hours,
+        )
     return {"unbound": len(unbound), **purged}
 
 
@@ -260,19 +271,23 @@ def rotate_keys(*, engine: Engine, cipher: FieldCipher, batch: int = 500) -> dic
 
 
 def scan_plaintext(*, engine: Engine, needles: list[str]) -> list[dict[str, str]]:
-    """Every text or JSON cell that contains one of ``needles`` (phones, addresses) in clear."""
+    """Every text, JSON or binary cell (stored replies of idempotent requests are binary)
+    that contains one of ``needles`` (phones, addresses) in clear."""
     hits = []
     for table in SQLModel.metadata.sorted_tables:
         cols = [
             c
             for c in table.columns
-            if isinstance(c.type, String | Text) or c.type.__class__.__name__ == "JSON"
+            if isinstance(c.type, String | Text | LargeBinary)
+            or c.type.__class__.__name__ == "JSON"
         ]
         if not cols:
             continue
         with engine.connect() as conn:
             for row in conn.execute(sa_select(*cols)).all():
                 for c, value in zip(cols, row, strict=True):
+                    if isinstance(value, bytes | memoryview):
+                        value = bytes(value).decode("utf-8", "replace")
                     text_value = (
                         value
                         if isinstance(value, str)

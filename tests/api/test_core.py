@@ -1,5 +1,7 @@
 """Cross-cutting behaviour: idempotency keys, error shape, uploads, request ids."""
 
+from datetime import timedelta
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -90,3 +92,114 @@ def test_idempotency_key_survives_a_token_refresh(api):
     again = api.client.post("/api/v1/orders", json={"quote_id": q["quote_id"]},
                             headers={**headers, "Authorization": f"Bearer {refreshed['access_token']}"})
     assert again.status_code == 201 and again.json()["id"] == first.json()["id"]
+
+
+def _upload(api, user, data: bytes, key: str, boundary: str):  # noqa: ANN001, ANN202
+    """A multipart upload sent with an explicit boundary (a retry gets a new one)."""
+    from httpx import Request
+
+    content_type = f"multipart/form-data; boundary={boundary}"
+    built = Request("POST", "http://x/", files={"file": ("site.png", data, "image/png")},
+                    data={"kind": "photo"}, headers={"Content-Type": content_type})
+    headers = {**user["headers"], "Idempotency-Key": key, "Content-Type": content_type}
+    return api.client.post("/api/v1/files", content=built.read(), headers=headers)
+
+
+def test_retried_upload_with_a_new_boundary_replays_the_first_reply(api):
+    user = api.register()
+    first = _upload(api, user, PNG, "up-1", "boundary-one")
+    again = _upload(api, user, PNG, "up-1", "another-boundary-2")
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers.get("idempotent-replay") == "true"
+    other = _upload(api, user, PNG + b"x", "up-1", "boundary-three")  # other bytes, same key
+    assert other.status_code == 409 and other.json()["error"]["code"] == "idempotency_key_reused"
+
+
+def test_upload_larger_than_2_mib_with_an_idempotency_key_is_accepted(api, settings):
+    user = api.register()
+    big = PNG + b"\x00" * (3 * 1024 * 1024)
+    assert len(big) < settings.upload_max_bytes
+    r = api.post("/files", user, files={"file": ("big.png", big, "image/png")},
+                 data={"kind": "photo"}, headers={"Idempotency-Key": "big-1"})
+    assert r.status_code == 201, r.text
+    assert api.get(f"/files/{r.json()['id']}", user).content == big
+
+
+def test_a_key_left_in_progress_by_a_crash_is_taken_over_after_the_lease(api, clock, settings):
+    from sqlalchemy import text
+
+    customer = api.register()
+    start = clock.now() + timedelta(hours=26)
+    body = {"service_id": "svc_daily_cleaning", "scheduled_start": start.isoformat(),
+            "address": {"lat": 39.9334, "lng": 116.4540, "text": "朝阳区某路1号",
+                        "district": "三里屯"}}
+    headers = {"Idempotency-Key": "crashy"}
+    assert api.post("/quotes", customer, json=body, headers=headers).status_code == 201
+    with api.app.state.engine.begin() as conn:  # as if the server died before answering
+        conn.execute(text("UPDATE idempotency_record SET status_code = NULL, response_body = NULL"))
+    r = api.post("/quotes", customer, json=body, headers=headers)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "idempotency_key_in_progress"
+    clock.advance(seconds=settings.idempotency_lease_seconds + 1)
+    r = api.post("/quotes", customer, json=body, headers=headers)
+    assert r.status_code == 201 and r.headers.get("idempotent-replay") is None, r.text
+    replay = api.post("/quotes", customer, json=body, headers=headers)
+    assert replay.headers.get("idempotent-replay") == "true" and replay.json() == r.json()
+
+
+def test_stored_replies_are_encrypted_and_purged_after_retention(api, clock, settings):
+    from sqlalchemy import text
+
+    from server.privacy import service as privacy_service
+
+    body = {"phone": "13912340000", "password": "correct horse", "name": "钱女士",
+            "role": "customer"}
+    headers = {"Idempotency-Key": "register-1"}
+    first = api.client.post("/api/v1/auth/register", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    with api.app.state.engine.connect() as conn:
+        (stored,) = conn.execute(text("SELECT response_body FROM idempotency_record")).one()
+    stored = bytes(stored)
+    reply = first.json()
+    for secret in (reply["access_token"], reply["refresh_token"], "13912340000", "钱女士"):
+        assert secret.encode() not in stored
+    again = api.client.post("/api/v1/auth/register", json=body, headers=headers)
+    assert again.json() == first.json() and again.headers.get("idempotent-replay") == "true"
+    clock.advance(hours=settings.idempotency_retention_hours - 1)
+    assert privacy_service.sweep_once(api.app)["idempotency_records"] == 0
+    clock.advance(hours=2)
+    assert privacy_service.sweep_once(api.app)["idempotency_records"] == 1
+    with api.app.state.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM idempotency_record")).scalar() == 0
+
+
+def test_anonymous_idempotency_keys_are_per_client_address(app):
+    from fastapi.testclient import TestClient
+
+    def register(ip: str, phone: str):  # noqa: ANN202
+        with TestClient(app, client=(ip, 50000)) as c:
+            body = {"phone": phone, "password": "correct horse", "name": "新用户",
+                    "role": "customer"}
+            return c.post("/api/v1/auth/register", headers={"Idempotency-Key": "signup"}, json=body)
+
+    a = register("10.0.0.1", "13912340001")
+    b = register("10.0.0.2", "13912340002")  # same key, someone else: not 409, not a's tokens
+    assert a.status_code == b.status_code == 201, b.text
+    assert b.headers.get("idempotent-replay") is None
+    assert b.json()["access_token"] != a.json()["access_token"]
+
+
+def test_integrity_error_is_a_409_conflict_not_a_500(app):
+    from fastapi.testclient import TestClient
+    from sqlalchemy.exc import IntegrityError
+
+    def racing_insert() -> None:
+        raise IntegrityError("INSERT INTO sop_progress ...", {}, Exception("UNIQUE failed"))
+
+    app.add_api_route("/test/racing-insert", racing_insert, methods=["POST"])
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.post("/test/racing-insert")
+    assert r.status_code == 409
+    error = r.json()["error"]
+    assert error["code"] == "conflict" and error["message"] and error["details"] == {}
+    assert "UNIQUE" not in r.text

@@ -1,5 +1,7 @@
 """Every refusal of the order endpoints: 404 / 403 / 409 / 410 / 422, never a 500."""
 
+from datetime import UTC, datetime, timedelta, timezone
+
 from sqlmodel import Session
 
 from server.orders import service as orders_service
@@ -135,3 +137,34 @@ def test_sop_refusals(api):
                   data={"kind": "photo"})
     r = api.post(f"/orders/{oid}/sop/1/done", tech, json={"photo_file_id": up.json()["id"]})
     assert r.status_code == 422 and r.json()["error"]["code"] == "file_not_found"
+
+
+def test_device_times_must_be_aware_and_plausible(api, clock):
+    """``occurred_at`` from a phone: stored as aware UTC; naive, far-future or ancient refused."""
+
+    customer, tech = api.register(), api.register("technician")
+    oid = _paid_and_assigned(api, customer, tech)
+    now = clock.now()
+    cases = [
+        (now.replace(tzinfo=None).isoformat(), "occurred_at_naive"),
+        ((now + timedelta(minutes=6)).isoformat(), "occurred_at_in_future"),
+        ((now - timedelta(days=8)).isoformat(), "occurred_at_too_old"),
+    ]
+    for value, code in cases:
+        r = api.post(f"/orders/{oid}/depart", tech, json={"occurred_at": value})
+        assert r.status_code == 422 and r.json()["error"]["code"] == code, (value, r.text)
+    assert api.get(f"/orders/{oid}", tech).json()["status"] == "ACCEPTED"  # nothing moved
+    # an offset is kept as the same instant in UTC
+    local = (now - timedelta(minutes=3)).astimezone(timezone(timedelta(hours=8)))
+    r = api.post(f"/orders/{oid}/depart", tech, json={"occurred_at": local.isoformat()})
+    assert r.status_code == 200, r.text
+    event = api.get(f"/orders/{oid}/events", tech).json()[-1]
+    stored = datetime.fromisoformat(event["occurred_at"]).replace(tzinfo=UTC)
+    assert stored == now - timedelta(minutes=3)
+    # SOP steps go through the same check
+    api.post(f"/orders/{oid}/arrive", tech, json={"lat": 39.9334, "lng": 116.4540})
+    api.post(f"/orders/{oid}/work-order/confirm", customer, json={})
+    assert api.post(f"/orders/{oid}/start", tech, json={}).status_code == 200
+    r = api.post(f"/orders/{oid}/sop/1/done", tech,
+                 json={"occurred_at": now.replace(tzinfo=None).isoformat(), "note": "ok"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "occurred_at_naive"

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from server.orders import service as orders_service
 from server.orders.machine import Action, Actor, ActorKind
 from server.payments import service as payments_service
-from server.payments.providers import SandboxProvider
+from server.payments.providers import SIGNATURE_HEADER, SandboxProvider
 
 SYSTEM = Actor(ActorKind.SYSTEM)
 
@@ -182,6 +182,25 @@ def test_webhook_signature_amount_and_unknown_payment(api):
     assert trial(api, finance)[f"escrow:order:{order['id']}"] == -order["total"]
     r = api.client.post("/api/v1/payments/webhooks/nope", content=body, headers=good.signed_headers(body, now))
     assert r.status_code == 422 and r.json()["error"]["code"] == "provider_unknown"
+
+
+def test_webhook_signature_with_non_ascii_characters_is_401(api):
+    customer = api.register("customer")
+    finance = api.staff("finance")
+    order = api.order(customer)
+    payment = api.post(f"/orders/{order['id']}/payments", customer,
+                       json={"provider": "sandbox", "method": "card"}).json()
+    body = json.dumps({"id": "evt_utf8", "type": "payment.succeeded",
+                       "data": {"provider_ref": "sbx_x", "payment_id": payment["payment_id"],
+                                "amount": order["total"]}}).encode()
+    ts = int(api.app.state.clock.now().timestamp())
+    for mac in ("é" * 64, "签名", "a\u00ff"):
+        header = f"t={ts},v1={mac}".encode()
+        r = api.client.post("/api/v1/payments/webhooks/sandbox", content=body,
+                            headers={SIGNATURE_HEADER: header})
+        assert r.status_code == 401 and r.json()["error"]["code"] == "signature_invalid", r.text
+    assert trial(api, finance) == {}
+    assert api.get(f"/orders/{order['id']}", customer).json()["status"] == "PENDING_PAYMENT"
 
 
 def test_payment_refusals_and_replays(api):

@@ -40,6 +40,29 @@ def test_oversized_body_is_413(api):
     assert r.status_code == 413 and _code(r) == "payload_too_large"
 
 
+def test_oversized_chunked_body_without_content_length_is_413(api):
+    """A chunked body declares no length: the guard counts what arrives."""
+    customer = api.register()
+    limit = api.app.state.settings.max_request_bytes
+
+    def chunks():  # noqa: ANN202
+        yield b'{"a":"'
+        for _ in range(limit // 65536 + 2):
+            yield b"x" * 65536
+        yield b'"}'
+
+    for extra in ({}, {"Idempotency-Key": "chunky"}):
+        headers = {**customer["headers"], "Content-Type": "application/json", **extra}
+        r = api.client.post("/api/v1/quotes", content=chunks(), headers=headers)
+        assert "content-length" not in r.request.headers
+        assert r.status_code == 413 and _code(r) == "payload_too_large"
+    # a small chunked body still goes through
+    small = iter([b'{"phone": "1", ', b'"password": "x"}'])
+    r = api.client.post("/api/v1/auth/login", content=small,
+                        headers={"Content-Type": "application/json"})
+    assert r.status_code in (401, 422), r.text
+
+
 def test_deeply_nested_json_is_refused(api):
     customer = api.register()
     depth = 100_000

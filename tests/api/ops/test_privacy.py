@@ -6,12 +6,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import uuid
 from datetime import timedelta
 
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 
 from server.auth.models import User
+from server.core.idempotency import IdempotencyRecord
 from server.orders import service as orders_service
 from server.orders.machine import Action
 from server.privacy import service as privacy_service
@@ -21,7 +23,17 @@ from tests.api.ops.helpers import SYSTEM, assign, complete, pay, photo, relogin,
 ADDRESS = "朝阳区三里屯路19号院3号楼2单元501"
 
 
+def _idempotency_key_on_every_post(api) -> None:  # noqa: ANN001
+    """As the shared client does: stored replies (tokens, addresses) are data at rest too."""
+    def add_key(request) -> None:  # noqa: ANN001
+        if request.method == "POST":
+            request.headers["Idempotency-Key"] = uuid.uuid4().hex
+
+    api.client.event_hooks["request"].append(add_key)
+
+
 def test_no_plaintext_address_or_phone_at_rest_after_a_full_flow(api):
+    _idempotency_key_on_every_post(api)
     customer, tech = api.register("customer", "吴女士"), api.register("technician", "郑师傅")
     support = api.staff("support")
     order = walk_to_finished(api, customer, tech)
@@ -77,7 +89,10 @@ def test_no_plaintext_address_or_phone_at_rest_after_a_full_flow(api):
     assert customer["phone"] not in seen and ADDRESS[:6] in seen
     assert customer["phone"] in api.get(f"/ops/complaints/{cid}", support).json()["text"]
 
-    needles = [customer["phone"], tech["phone"], ADDRESS, ADDRESS[:8]]
+    with Session(api.app.state.engine) as s:  # the replies above were kept (to replay them)
+        assert s.exec(select(IdempotencyRecord)).first() is not None
+    needles = [customer["phone"], tech["phone"], ADDRESS, ADDRESS[:8],
+               customer["access_token"], customer["refresh_token"]]
     hits = privacy_service.scan_plaintext(engine=api.app.state.engine, needles=needles)
     assert hits == [], hits
 
@@ -214,3 +229,24 @@ def test_exact_address_only_from_acceptance_to_72_hours_after(api, clock):
     tech = relogin(api, tech)
     view = api.get(f"/orders/{done['id']}", tech).json()
     assert view["address_visible"] is False and ADDRESS not in view["address"]
+
+
+def test_order_files_follow_the_address_rule(api, clock):
+    """The work-order PDF prints the exact address: finance never reads it, the technician
+    only until 72 h after completion, other technicians never."""
+    customer, tech = api.register("customer"), api.register("technician")
+    other = api.register("technician")
+    support, finance = api.staff("support"), api.staff("finance")
+    done = complete(api, customer, tech)
+    pdf = done["work_order_file_id"]
+    assert pdf
+    readers = ((customer, 200), (support, 200), (tech, 200), (finance, 404), (other, 404))
+    for user, status in readers:
+        assert api.get(f"/files/{pdf}", user).status_code == status, user["user"]["role"]
+    clock.advance(hours=71)
+    tech = relogin(api, tech)
+    assert api.get(f"/files/{pdf}", tech).status_code == 200
+    clock.advance(hours=2)
+    tech, customer = relogin(api, tech), relogin(api, customer)
+    assert api.get(f"/files/{pdf}", tech).status_code == 404
+    assert api.get(f"/files/{pdf}", customer).status_code == 200
