@@ -157,6 +157,21 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
 }
 
 
+# Routes outside /api/v1: health and docs are public (metrics too: scrape it from the
+# private network; a load balancer should not route it), the live feed needs a token.
+OUTSIDE_API: dict[tuple[str, str], frozenset[str]] = {
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,
+    ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/docs/oauth2-redirect"): PUBLIC,
+    ("GET", "/redoc"): PUBLIC,
+    ("WS", "/ws"): SIGNED_IN,
+    ("WS", "/api/v1/ws"): SIGNED_IN,
+}
+
+
 def _refused_by_role(response) -> bool:  # noqa: ANN001
     if response.status_code == 401:
         return True
@@ -191,3 +206,45 @@ def test_every_endpoint_has_a_rule_and_keeps_it(api):
             if _refused_by_role(response) == (role in allowed):
                 wrong.append(f"{method} {path} as {role}: {response.status_code}")
     assert not wrong, "\n".join(wrong)
+
+
+def _every_route(routes, prefix: str = "") -> set[tuple[str, str]]:  # noqa: ANN001
+    """(method, path) of every route the app serves, from its router, not from OpenAPI: a
+    route hidden from the schema still needs a rule. Included routers are walked with
+    their prefix (FastAPI keeps them as lazy entries)."""
+    found: set[tuple[str, str]] = set()
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            found |= _every_route(included.routes, prefix + route.include_context.prefix)
+        elif type(route).__name__ in ("APIWebSocketRoute", "WebSocketRoute"):
+            found.add(("WS", prefix + route.path))
+        else:
+            found |= {(m, prefix + route.path) for m in getattr(route, "methods", ()) if m != "HEAD"}
+    return found
+
+
+def test_routes_outside_the_api_have_rules_too(api):  # noqa: ANN001
+    from starlette.websockets import WebSocketDisconnect
+
+    served = _every_route(api.app.routes)
+    inside = {(m, p) for m, p in served if p.startswith("/api/v1/") and m != "WS"}
+    assert inside == {(m, "/api/v1" + p) for m, p in EXPECTED}, "see the test above"
+    outside = served - inside
+    assert outside == set(OUTSIDE_API), sorted(outside ^ set(OUTSIDE_API))
+    customer = api.register("customer")
+    for (method, path), allowed in OUTSIDE_API.items():
+        if method == "WS":
+            assert "anonymous" not in allowed
+            with api.client.websocket_connect(path) as ws:
+                assert ws.receive_json()["code"] == "not_authenticated"
+                try:
+                    ws.receive_json()
+                except WebSocketDisconnect as closed:
+                    assert closed.code == 4401
+                else:
+                    raise AssertionError(f"{path} stayed open without a token")
+            with api.client.websocket_connect(f"{path}?token={customer['access_token']}") as ws:
+                ws.send_json({"type": "ping"})
+        else:
+            assert api.client.get(path).status_code == 200, path
