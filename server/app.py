@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
 import server.models  # noqa: F401  (registers every table)
+from server.core import migrate
 from server.core.asgi import read_body, replaying
 from server.core.clock import Clock, SystemClock
 from server.core.db import make_engine
@@ -131,7 +132,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.state.rate_limiter = make_rate_limiter(settings.effective_redis_url)
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
-    from server.realtime import routes as realtime_routes, service as realtime_service
+    from server.realtime import routes as realtime_routes
+    from server.realtime import service as realtime_service
 
     realtime_service.install(app)  # live feed: hub + broker, started with the lifespan
     app.add_api_websocket_route("/ws", realtime_routes.feed)  # also at /api/v1/ws
@@ -154,14 +156,26 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     def healthz() -> dict:
         return {"status": "ok"}
 
+    schema_head = migrate.head_revision()
+
     @app.get("/readyz", tags=["health"])
     def readyz() -> JSONResponse:
+        """Ready means the database answers and its schema is the one this code expects
+        (run ``doorstep migrate`` otherwise), so a load balancer never routes to a worker
+        whose every request would fail."""
         try:
             with app.state.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
+                problem = migrate.schema_problem(conn, schema_head)
         except Exception as exc:  # report, don't crash: readiness is a question
             log.warning("database not ready: %s", exc)
             return JSONResponse(error_body("not_ready", "database unreachable"), status_code=503)
+        if problem:
+            return JSONResponse(
+                error_body(problem, "the database schema is not at this version: run doorstep migrate",
+                           {"expected": schema_head}),
+                status_code=503,
+            )
         return JSONResponse({"status": "ready"})
 
     @app.get("/metrics", tags=["health"])

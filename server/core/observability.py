@@ -13,9 +13,17 @@ from starlette.responses import Response
 
 from server.core.ids import new_id
 
+# Domain counters are per process: a service counts without knowing which app serves it.
+DOMAIN_REGISTRY = CollectorRegistry()
+ORDER_TRANSITIONS = Counter(
+    "doorstep_order_transitions_total", "Applied order transitions", ["action"],
+    registry=DOMAIN_REGISTRY,
+)
+
 
 class Metrics:
-    """One registry per app, so several apps in one test process don't collide."""
+    """One registry per app for HTTP figures, so several apps in one test process don't
+    collide; rendered together with the process's domain counters."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -25,15 +33,12 @@ class Metrics:
         self.latency = Histogram(
             "doorstep_http_request_seconds", "HTTP request latency", ["method", "route"], registry=self.registry
         )
-        self.order_transitions = Counter(
-            "doorstep_order_transitions_total", "Applied order transitions", ["action"], registry=self.registry
-        )
         self.ws_connections = Counter(
             "doorstep_ws_connections_total", "WebSocket connections accepted", registry=self.registry
         )
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        return generate_latest(self.registry) + generate_latest(DOMAIN_REGISTRY)
 
 
 class RequestContextMiddleware(BaseHTTPMiddleware):

@@ -21,9 +21,17 @@ from server.catalog import service as catalog_service
 from server.core.clock import Clock, as_utc
 from server.core.errors import AppError, Conflict, Forbidden, NotFound, Unprocessable
 from server.core.ids import new_id
+from server.core.observability import ORDER_TRANSITIONS
 from server.orders import machine, signals
 from server.orders.machine import Action, Actor, ActorKind, Status
-from server.orders.models import Order, OrderEvent, OrderEventRead, OrderRead, SopProgress, SopStepState
+from server.orders.models import (
+    Order,
+    OrderEvent,
+    OrderEventRead,
+    OrderRead,
+    SopProgress,
+    SopStepState,
+)
 from server.orders.rules import OrderRules
 from server.privacy.crypto import FieldCipher
 
@@ -460,6 +468,12 @@ def move(
     else:
         session.info.setdefault("pending_moves", []).append(moved)
     return order, events
+
+
+@signals.after_commit
+def _count_transition(moved: signals.Moved) -> None:
+    if moved.action is not None:  # events recorded without a transition are not moves
+        ORDER_TRANSITIONS.labels(moved.action).inc()
 
 
 def finish_moves(session: Session) -> None:

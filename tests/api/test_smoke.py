@@ -11,6 +11,38 @@ def test_health_and_docs(api):
     assert api.client.get("/docs").status_code == 200
 
 
+def test_metrics_count_order_transitions(api):
+    customer = api.register("customer")
+    order = api.order(customer)
+    with Session(api.app.state.engine) as s:
+        orders_service.move(session=s, order_id=order["id"], action=Action.PAYMENT_SUCCEEDED,
+                            actor=Actor(ActorKind.SYSTEM), clock=api.app.state.clock)
+    text = api.client.get("/metrics").text
+    assert 'doorstep_order_transitions_total{action="payment_succeeded"}' in text
+
+
+def test_not_ready_until_the_schema_is_migrated(settings, clock, tmp_path):  # noqa: ANN001
+    from fastapi.testclient import TestClient
+    from sqlalchemy import text
+
+    from server.app import create_app
+    from server.core import migrate
+    from server.core.db import make_engine
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    engine = make_engine(url)
+    with TestClient(create_app(settings, clock=clock, engine=engine)) as client:
+        r = client.get("/readyz")
+        assert r.status_code == 503 and r.json()["error"]["code"] == "schema_missing"
+        migrate.upgrade(url)
+        assert client.get("/readyz").status_code == 200
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = 'older'"))
+        r = client.get("/readyz")
+        assert r.status_code == 503 and r.json()["error"]["code"] == "schema_outdated"
+        assert r.json()["error"]["details"]["expected"] == migrate.head_revision()
+
+
 def test_order_walk_with_system_moves(api):
     customer = api.register("customer", "张女士")
     tech = api.register("technician", "李师傅")
