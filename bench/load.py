@@ -132,7 +132,7 @@ def base_env(db_url: str, data_dir: Path) -> dict[str, str]:
         **os.environ,
         "DOORSTEP_DATABASE_URL": db_url,
         "DOORSTEP_SECRET_KEY": SECRET,
-        "DOORSTEP_ENV": "prod",
+        "DOORSTEP_ENV": "bench",  # prod settings, but the sandbox provider pays
         "DOORSTEP_DATA_DIR": str(data_dir),
         "DOORSTEP_LOGIN_ATTEMPTS_PER_IP": "1000000",
         "DOORSTEP_BROKER_URL": "",

@@ -100,6 +100,8 @@ class RequestGuard:
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None, engine=None) -> FastAPI:  # noqa: ANN001
     settings = settings or get_settings()
     configure_logging(settings.log_json)
+    if problems := settings.production_problems():
+        raise RuntimeError("refusing to start in production: " + "; ".join(problems))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202

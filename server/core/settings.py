@@ -14,6 +14,9 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+DEV_SECRET_KEY = "dev-secret-change-me-0123456789abcdef"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DOORSTEP_", env_file=".env", extra="ignore")
 
@@ -22,7 +25,7 @@ class Settings(BaseSettings):
     database_url: str = ""  # empty: SQLite file under data_dir
     broker_url: str = ""  # empty: in-process broker; redis://... to share across workers
     redis_url: str = ""  # rate limits; defaults to broker_url when that is redis
-    secret_key: str = "dev-secret-change-me-0123456789abcdef"
+    secret_key: str = DEV_SECRET_KEY
     # 32-byte key, base64 (urlsafe); several comma-separated keys allow rotation: the
     # first encrypts, all decrypt. Empty in dev: derived from secret_key.
     encryption_keys: str = ""
@@ -44,6 +47,22 @@ class Settings(BaseSettings):
     background_interval_seconds: float = 1.0
     log_json: bool = False
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
+    # Load balancers whose X-Forwarded-For is believed (comma-separated IPs, or "*"): the
+    # client address behind them is what per-IP login limits and the audit log see.
+    forwarded_allow_ips: str = "127.0.0.1"
+
+    def production_problems(self) -> list[str]:
+        """Defaults that are fine on a laptop and dangerous in production."""
+        if self.env != "prod":
+            return []
+        problems = []
+        if self.secret_key == DEV_SECRET_KEY:
+            problems.append("DOORSTEP_SECRET_KEY is the development default")
+        if self.sandbox_payments:
+            problems.append("DOORSTEP_SANDBOX_PAYMENTS is on: anyone could approve their own payment")
+        if not self.encryption_keys:
+            problems.append("DOORSTEP_ENCRYPTION_KEYS is empty (keys derived from the secret key)")
+        return problems
 
     @property
     def effective_database_url(self) -> str:

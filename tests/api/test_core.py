@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+import pytest
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -203,3 +205,38 @@ def test_integrity_error_is_a_409_conflict_not_a_500(app):
     error = r.json()["error"]
     assert error["code"] == "conflict" and error["message"] and error["details"] == {}
     assert "UNIQUE" not in r.text
+
+
+def test_production_refuses_development_defaults(tmp_path):
+    from server.app import create_app
+    from server.core.settings import Settings
+
+    with pytest.raises(RuntimeError) as refused:
+        create_app(Settings(env="prod", data_dir=tmp_path, background_tasks=False))
+    message = str(refused.value)
+    assert "SECRET_KEY" in message and "SANDBOX_PAYMENTS" in message and "ENCRYPTION_KEYS" in message
+    ready = Settings(
+        env="prod", data_dir=tmp_path, background_tasks=False, sandbox_payments=False,
+        secret_key="a-real-secret-from-the-vault-0123456789",
+        encryption_keys="MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=",
+    )
+    assert ready.production_problems() == []
+    create_app(ready)
+
+
+def test_serve_trusts_forwarded_addresses_only_from_its_load_balancers(monkeypatch):
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from server.cli import app as cli
+    from server.core.settings import get_settings
+
+    seen = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: seen.update(kw))
+    monkeypatch.setenv("DOORSTEP_FORWARDED_ALLOW_IPS", "10.0.0.5,10.0.0.6")
+    get_settings.cache_clear()
+    try:
+        assert CliRunner().invoke(cli, ["serve", "--workers", "2"]).exit_code == 0
+    finally:
+        get_settings.cache_clear()
+    assert seen["proxy_headers"] is True and seen["forwarded_allow_ips"] == "10.0.0.5,10.0.0.6"
