@@ -503,11 +503,18 @@ class DoorstepClient:
         return await self._get(f"/orders/{order_id}/change-requests")
 
     async def approve_change_request(
-        self, order_id: str, change_request_id: str, *, idempotency_key: str | None = None
+        self,
+        order_id: str,
+        change_request_id: str,
+        *,
+        item_ids: list[str],
+        idempotency_key: str | None = None,
     ) -> JSON:
+        """The customer says yes to these items of the request (one by one or several;
+        the server's ``ChangeAnswerIn`` wants 1-10 item ids)."""
         return await self._post(
             f"/orders/{order_id}/change-requests/{change_request_id}/approve",
-            {},
+            {"item_ids": list(item_ids)},
             idempotency_key=idempotency_key,
         )
 
@@ -516,12 +523,13 @@ class DoorstepClient:
         order_id: str,
         change_request_id: str,
         *,
-        reason: str = "",
+        item_ids: list[str],
         idempotency_key: str | None = None,
     ) -> JSON:
+        """The customer says no to these items; the rest of the request stays open."""
         return await self._post(
             f"/orders/{order_id}/change-requests/{change_request_id}/reject",
-            {"reason": reason},
+            {"item_ids": list(item_ids)},
             idempotency_key=idempotency_key,
         )
 
@@ -715,7 +723,8 @@ class DoorstepClient:
         order_id: str | None = None,
         idempotency_key: str | None = None,
     ) -> JSON:
-        """Points: ``{"lat", "lng", "occurred_at", "accuracy_m"?, "speed_mps"?, "heading"?}`` (batched)."""
+        """Points (a batch, up to 100): ``{"lat", "lng", "occurred_at", "accuracy_m"?,
+        "speed_mps"?, "heading"?}``; ``occurred_at`` is the device time of each point."""
         body = {"points": [_clean(dict(p)) for p in points], "order_id": order_id}
         return await self._post("/technician/location", body, idempotency_key=idempotency_key)
 
@@ -763,9 +772,8 @@ class DoorstepClient:
     async def withdraw(self, *, amount: int, bank_account: str, bank_name: str = "",
                        idempotency_key: str | None = None) -> JSON:
         """Ask for a payout of ``amount`` fen from the technician's payable balance."""
-        return await self._post("/technician/withdrawals",
-                                {"amount": amount, "bank_account": bank_account, "bank_name": bank_name},
-                                idempotency_key=idempotency_key)
+        body = {"amount": amount, "bank_account": bank_account, "bank_name": bank_name}
+        return await self._post("/technician/withdrawals", body, idempotency_key=idempotency_key)
 
     async def sos(
         self,
@@ -779,7 +787,9 @@ class DoorstepClient:
     ) -> JSON:
         """Emergency: sends the technician's location to the operators' safety desk."""
         body = {"lat": lat, "lng": lng, "order_id": order_id, "note": note}
-        return await self._post("/sos", body, idempotency_key=idempotency_key, occurred_at=occurred_at)
+        return await self._post(
+            "/sos", body, idempotency_key=idempotency_key, occurred_at=occurred_at
+        )
 
     async def technician_reviews(self, technician_id: str, *, limit: int = 50) -> Any:
         return await self._get(f"/technicians/{technician_id}/reviews", limit=limit)
@@ -787,7 +797,9 @@ class DoorstepClient:
     async def technician_complaints(self) -> Any:
         return await self._get("/technician/complaints")
 
-    async def reply_complaint(self, complaint_id: str, *, text: str, idempotency_key: str | None = None) -> JSON:
+    async def reply_complaint(
+        self, complaint_id: str, *, text: str, idempotency_key: str | None = None
+    ) -> JSON:
         """The technician's answer to a complaint against them."""
         return await self._post(f"/technician/complaints/{complaint_id}/answer", {"text": text},
                                 idempotency_key=idempotency_key)

@@ -6,6 +6,14 @@ server replays what was missed, and drops duplicates, so the app sees each order
 events once and in order. Reconnects back off exponentially (with jitter) while the
 server is unreachable; an expired token is refreshed through the API client first.
 
+A connection that goes silent (no frame at all, not even the server's heartbeat ping,
+for ``read_timeout`` seconds: by default 2.5x the ``heartbeat_seconds`` the server
+announces in its welcome) is treated as dead: the feed reconnects and resumes, instead
+of waiting forever on a half-open TCP connection. A gap in an order's sequence that the
+REST timeline cannot fill keeps the cursor where it was and reconnects, so the server's
+replay fills it; only a gap that survives that replay (events this user may not see, e.g.
+while the order was someone else's) is stepped over.
+
 Use it with a callback::
 
     feed = LiveFeed(api, on_message=state.apply)
@@ -38,6 +46,9 @@ Callback = Callable[[Message], Awaitable[None] | None]
 
 CLOSE_TOKEN_EXPIRED = 4001
 CLOSE_UNAUTHORIZED = 4401
+DEFAULT_HEARTBEAT_SECONDS = 20.0  # the server's default ping period
+HEARTBEAT_FACTOR = 2.5  # silence for this many heartbeats: the connection is dead
+CONNECT_READ_TIMEOUT = 15.0  # for the welcome, before the heartbeat period is known
 
 
 class Socket(Protocol):
@@ -109,7 +120,12 @@ class LiveFeed:
         max_backoff: float = 30.0,
         queue_size: int = 10_000,
         path: str = "/ws",
+        read_timeout: float | None = None,
+        heartbeat_factor: float = HEARTBEAT_FACTOR,
     ) -> None:
+        """``read_timeout``: seconds of silence after which the connection counts as
+        dead (reconnect + resume); ``None`` derives it from the server's announced
+        heartbeat (``heartbeat_factor`` x ``heartbeat_seconds``, 20 s when not said)."""
         self.api = api
         self.on_message = on_message
         self.state = state or FeedState()
@@ -117,12 +133,17 @@ class LiveFeed:
         self.min_backoff = min_backoff
         self.max_backoff = max_backoff
         self.path = path
+        self.read_timeout = read_timeout
+        self.heartbeat_factor = heartbeat_factor
+        self.heartbeat_seconds = DEFAULT_HEARTBEAT_SECONDS
         self.connected = asyncio.Event()
         self.connects = 0
         self.last_close: FeedClosed | None = None
         self._queue: asyncio.Queue[Message] = asyncio.Queue(maxsize=queue_size)
         self._stopping = False
         self._socket: Socket | None = None
+        # gaps (order_id, seq) already sent back to the server's replay once
+        self._gaps_resumed: set[tuple[str, int]] = set()
 
     # -- public ----------------------------------------------------------------------
 
@@ -130,6 +151,7 @@ class LiveFeed:
         """Stay connected until ``stop()`` (or the session can no longer be refreshed)."""
         delay = self.min_backoff
         while not self._stopping:
+            connects_before = self.connects
             try:
                 await self._session()
                 delay = self.min_backoff
@@ -157,6 +179,8 @@ class LiveFeed:
                 self.connected.clear()
             if self._stopping:
                 break
+            if self.connects > connects_before:
+                delay = self.min_backoff  # that connection worked: start the backoff over
             await asyncio.sleep(delay * (0.5 + random.random()))  # noqa: S311 - jitter, not crypto
             delay = min(delay * 2, self.max_backoff)
 
@@ -165,6 +189,12 @@ class LiveFeed:
         if self._socket is not None:
             with contextlib.suppress(Exception):
                 await self._socket.close()
+
+    def effective_read_timeout(self) -> float:
+        """Seconds of silence that end a connection."""
+        if self.read_timeout is not None:
+            return self.read_timeout
+        return self.heartbeat_factor * self.heartbeat_seconds
 
     async def drop(self) -> None:
         """Close the current connection (as a network loss would); ``run`` reconnects."""
@@ -207,11 +237,17 @@ class LiveFeed:
             raise FeedClosed(None, str(exc)) from exc
         self._socket = socket
         try:
-            welcome = await self._recv(socket)
+            first_wait = (
+                self.read_timeout if self.read_timeout is not None else CONNECT_READ_TIMEOUT
+            )
+            welcome = await self._recv(socket, first_wait)
             if welcome.get("type") == "error":
                 raise FeedClosed(CLOSE_UNAUTHORIZED, str(welcome.get("code")))
             if welcome.get("type") != "welcome":
                 raise FeedClosed(None, f"unexpected first message {welcome.get('type')}")
+            with contextlib.suppress(TypeError, ValueError):
+                if welcome.get("heartbeat_seconds"):
+                    self.heartbeat_seconds = float(welcome["heartbeat_seconds"])
             if self.state.cursor is None:
                 self.state.cursor = int(welcome.get("cursor") or 0)
             if self.state.chat_cursor is None:
@@ -220,16 +256,20 @@ class LiveFeed:
             self.connects += 1
             self.connected.set()
             while True:
-                message = await self._recv(socket)
+                message = await self._recv(socket, self.effective_read_timeout())
                 await self._handle(socket, message)
         finally:
             self._socket = None
             with contextlib.suppress(Exception):
                 await socket.close()
 
-    async def _recv(self, socket: Socket) -> Message:
+    async def _recv(self, socket: Socket, timeout: float | None = None) -> Message:
         try:
-            raw = await socket.recv()
+            async with asyncio.timeout(timeout):
+                raw = await socket.recv()
+        except TimeoutError as exc:
+            # nothing at all, not even a heartbeat: a dead (half-open) connection
+            raise FeedClosed(None, f"read timeout: no message for {timeout:.1f}s") from exc
         except Exception as exc:
             code = getattr(getattr(exc, "rcvd", None), "code", None)
             reason = getattr(getattr(exc, "rcvd", None), "reason", "") or ""
@@ -276,20 +316,36 @@ class LiveFeed:
             return  # a duplicate from a replay
         if last is not None and seq > last + 1:
             await self._fill_gap(order_id, last, seq)
+            filled = self.state.seqs.get(order_id, last)
+            if filled < seq - 1:
+                if (order_id, seq) not in self._gaps_resumed:
+                    # keep the cursor where it is; the server's replay on resume fills it
+                    self._gaps_resumed.add((order_id, seq))
+                    raise FeedClosed(None, f"gap in {order_id} after seq {filled}: resuming")
+                # the server's own replay came back with the same gap: events this user
+                # may not see (the order was someone else's meanwhile)
+                log.info("feed gap in %s (%s..%s) is not visible here", order_id, filled, seq)
+        self._gaps_resumed.discard((order_id, seq))
+        if len(self._gaps_resumed) > 1000:
+            self._gaps_resumed.clear()
         self.state.seqs[order_id] = seq
         self.state.cursor = max(self.state.cursor or 0, int(message.get("id") or 0))
         await self._deliver(message)
 
     async def _fill_gap(self, order_id: str, last: int, seq: int) -> None:
-        """The server fills gaps itself; this is the belt to its braces (REST timeline)."""
+        """The server fills gaps itself; this is the belt to its braces (REST timeline).
+        Delivers what it can in order; when it cannot, the caller resumes instead."""
         try:
             missing = await self.api.order_events(order_id, after_seq=last, limit=seq - last - 1)
         except (ApiError, NetworkError) as exc:
             log.warning("could not fill a feed gap for %s: %s", order_id, exc)
             return
         for event in missing:
-            if event["seq"] >= seq:
-                break
+            have = self.state.seqs.get(order_id, last)
+            if event["seq"] <= have:
+                continue
+            if event["seq"] >= seq or event["seq"] != have + 1:
+                break  # only contiguous events; the rest comes with the resume
             self.state.seqs[order_id] = event["seq"]
             await self._deliver(
                 {

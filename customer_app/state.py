@@ -192,6 +192,8 @@ class CustomerState:
         self._listeners: list[Callable[[], None]] = []
         self._feed: Any = None
         self._feed_task: asyncio.Task | None = None
+        self.feed_restart_delay = 1.0  # seconds before a feed that gave up is started again
+        self.feed_restarts = 0
 
         self.lang: str = self.store.get("lang", "zh")
         self.route: str = "/"
@@ -984,6 +986,13 @@ class CustomerState:
             self.change_requests = _items(
                 await self._try("change_requests", self.client.change_requests(oid), [])
             )
+            # the technician's photo of each item still waiting for an answer
+            for item in self.pending_change_items():
+                fid = item.get("photo_file_id")
+                if fid and fid not in self.photos:
+                    data = await self._try("files", self.client.download(fid))
+                    if isinstance(data, bytes):
+                        self.photos[fid] = data
         if o["status"] in ("AWAITING_CONFIRMATION", "COMPLETED", "DISPUTED"):
             for fid in self.completion_photos():
                 if fid not in self.photos:
@@ -1017,17 +1026,34 @@ class CustomerState:
         self._feed_task = asyncio.create_task(self._run_feed(self._feed))
 
     async def _run_feed(self, feed: Any) -> None:
-        watcher = asyncio.create_task(self._watch_connection(feed))
-        try:
-            await feed.run()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("live feed stopped")
+        """Run the feed; if it gives up (say the token could not be refreshed for a while),
+        start a new one after a pause, from the same position, for as long as the
+        customer is signed in. Only ``stop_tracking`` ends it."""
+        delay = self.feed_restart_delay
+        while True:
+            watcher = asyncio.create_task(self._watch_connection(feed))
+            try:
+                await feed.run()
+                return  # stopped on purpose
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("live feed stopped; restarting it")
+            finally:
+                watcher.cancel()
             self.feed_state = "reconnecting"
             self._changed()
-        finally:
-            watcher.cancel()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 60.0)
+            if self._feed is not feed or not self.signed_in or self.feed_factory is None:
+                if self._feed is feed:
+                    self._feed, self._feed_task = None, None
+                return
+            fresh = self.feed_factory(self.client, on_message=self.on_feed_message)
+            if getattr(feed, "state", None) is not None and hasattr(fresh, "state"):
+                fresh.state = feed.state  # resume where the old one was: nothing is lost
+            self._feed = feed = fresh
+            self.feed_restarts += 1
 
     async def _watch_connection(self, feed: Any) -> None:
         """Show "live" / "reconnecting" from the feed's own connection flag (local state,
@@ -1087,7 +1113,8 @@ class CustomerState:
         self.tracking = Tracking(
             lat=lat,
             lng=lng,
-            at=parse_time(loc.get("occurred_at")),
+            # the server sends the device time of the point as ``at``
+            at=parse_time(loc.get("at") or loc.get("occurred_at")),
             distance_km=round(dist, 1) if dist is not None else None,
             eta_minutes=eta,
         )
@@ -1180,20 +1207,43 @@ class CustomerState:
             notice="work_order_signed",
         )
 
-    async def decide_change_request(
-        self, change_request_id: str, approve: bool, reason: str = ""
+    def pending_change_items(self) -> list[JSON]:
+        """Items of the open change requests still waiting for the customer's answer."""
+        return [
+            {**item, "change_request_id": cr["id"]}
+            for cr in self.change_requests
+            if cr.get("status") == "awaiting_customer"
+            for item in cr.get("items", [])
+            if item.get("status", "pending") == "pending"
+        ]
+
+    async def decide_change_item(
+        self, change_request_id: str, item_id: str, approve: bool
     ) -> bool:
+        """Approve or reject one item the technician proposed (with its photo and reason
+        on screen); the other items of the request stay open."""
+        if self.order is None:
+            return False
+        oid = self.order["id"]
+        if approve:
+            call = self.client.approve_change_request(oid, change_request_id, item_ids=[item_id])
+        else:
+            call = self.client.reject_change_request(oid, change_request_id, item_ids=[item_id])
+        return await self._order_action("change_requests", call)
+
+    async def decide_change_request(self, change_request_id: str, approve: bool) -> bool:
+        """Answer every still-pending item of one request the same way."""
         if self.order is None:
             return False
         oid = self.order["id"]
         cr = next((c for c in self.change_requests if c["id"] == change_request_id), {})
         item_ids = [i["id"] for i in cr.get("items", []) if i.get("status", "pending") == "pending"]
-        verb = "approve" if approve else "reject"
-        call = self.client.request(
-            "POST",
-            f"/orders/{oid}/change-requests/{change_request_id}/{verb}",
-            json={"item_ids": item_ids},
-        )
+        if not item_ids:
+            return False
+        if approve:
+            call = self.client.approve_change_request(oid, change_request_id, item_ids=item_ids)
+        else:
+            call = self.client.reject_change_request(oid, change_request_id, item_ids=item_ids)
         return await self._order_action("change_requests", call)
 
     def completion_photos(self) -> list[str]:

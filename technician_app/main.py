@@ -13,7 +13,12 @@ from pathlib import Path
 import flet as ft
 
 from technician_app.context import AppContext
-from technician_app.state import DEFAULT_SERVER_URL, TechnicianState
+from technician_app.state import (
+    DEFAULT_IDLE_LOCATION_INTERVAL,
+    DEFAULT_LOCATION_INTERVAL,
+    DEFAULT_SERVER_URL,
+    TechnicianState,
+)
 from technician_app.views.earnings import EarningsView
 from technician_app.views.home import HomeView
 from technician_app.views.login import SignupView
@@ -73,7 +78,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="fixed device location 'lat,lng' where the device has no GPS (desktop, web)",
     )
     parser.add_argument(
-        "--poll", type=float, default=3.0, help="seconds between background refreshes"
+        "--poll",
+        type=float,
+        default=float(os.environ.get("DOORSTEP_TECHNICIAN_POLL", "30")),
+        help="seconds between background refreshes (the fallback: offers and order changes "
+        "are pushed over the live feed)",
+    )
+    parser.add_argument(
+        "--location-every",
+        type=float,
+        default=float(os.environ.get("DOORSTEP_LOCATION_INTERVAL", str(DEFAULT_LOCATION_INTERVAL))),
+        help="seconds between location reports on the way to a job (0: off; at least 2)",
+    )
+    parser.add_argument(
+        "--idle-location-every",
+        type=float,
+        default=float(
+            os.environ.get("DOORSTEP_IDLE_LOCATION_INTERVAL", str(DEFAULT_IDLE_LOCATION_INTERVAL))
+        ),
+        help="seconds between location reports while online for orders (0: off)",
     )
     return parser.parse_args(argv)
 
@@ -103,12 +126,20 @@ def make_main(args: argparse.Namespace):  # noqa: ANN201
         page.fonts = {FONT_FAMILY: FONT_FILE}
         page.theme = ft.Theme(font_family=FONT_FAMILY, color_scheme_seed=PRIMARY)
         page.theme_mode = ft.ThemeMode.LIGHT
-        # One state per session; web sessions get their own folder for the queue.
+        # One state per session. The web build serves many browsers from one process:
+        # no saved login is restored there, and each technician's queue lives in their
+        # own folder, opened at sign-in (as the customer app keeps no web session).
         folder = data_dir(args.data_dir)
         if args.web:
             folder = folder / "web"
         state = TechnicianState(
-            args.server, folder, location=parse_location(args.location), poll_interval=args.poll
+            args.server,
+            folder,
+            location=parse_location(args.location),
+            poll_interval=args.poll,
+            persist_session=not args.web,
+            location_interval=args.location_every,
+            idle_location_interval=args.idle_location_every,
         )
         page.render_views(App, state)
         if state.signed_in:

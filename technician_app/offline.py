@@ -115,11 +115,17 @@ Performer = Callable[[QueuedAction], Awaitable[Any]]
 class OfflineQueue:
     """SQLite-backed, ordered, durable. Safe to open on every app start."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path | str | None) -> None:
+        """``path=None``: a queue in memory (a web session before anyone signs in)."""
+        self.path = Path(path) if path is not None else None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(
+            self.path if self.path is not None else ":memory:",
+            check_same_thread=False,
+            isolation_level=None,
+        )
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
@@ -144,7 +150,8 @@ class OfflineQueue:
         when = occurred_at or utcnow()
         with self._lock:
             cur = self._db.execute(
-                "INSERT INTO action (kind, order_id, params, blob, idempotency_key, occurred_at) VALUES (?,?,?,?,?,?)",
+                "INSERT INTO action (kind, order_id, params, blob, idempotency_key, occurred_at) "
+                "VALUES (?,?,?,?,?,?)",
                 (
                     kind,
                     order_id,
@@ -174,6 +181,25 @@ class OfflineQueue:
     def pending(self) -> list[QueuedAction]:
         return self._select("status = ?", (PENDING,))
 
+    def last_pending(self) -> QueuedAction | None:
+        """The newest action still waiting to be sent."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT * FROM action WHERE status = ? ORDER BY id DESC LIMIT 1", (PENDING,)
+            ).fetchone()
+        return QueuedAction.from_row(row) if row else None
+
+    def update_params(self, action_id: int, params: dict[str, Any]) -> bool:
+        """Change what a not-yet-attempted action will send (location points are batched
+        this way). False when it was attempted meanwhile: its idempotency key is then
+        bound to what was sent."""
+        with self._lock:
+            cur = self._db.execute(
+                "UPDATE action SET params = ? WHERE id = ? AND status = ? AND attempts = 0",
+                (json.dumps(params, ensure_ascii=False), action_id, PENDING),
+            )
+        return cur.rowcount == 1
+
     def rejected(self, *, include_acknowledged: bool = False) -> list[QueuedAction]:
         if include_acknowledged:
             return self._select("status = ?", (REJECTED,))
@@ -185,8 +211,8 @@ class OfflineQueue:
     def mark_synced(self, action_id: int, result: Any = None) -> None:
         with self._lock:
             self._db.execute(
-                "UPDATE action SET status = ?, result = ?, synced_at = ?, attempts = attempts + 1, blob = NULL "
-                "WHERE id = ?",
+                "UPDATE action SET status = ?, result = ?, synced_at = ?, "
+                "attempts = attempts + 1, blob = NULL WHERE id = ?",
                 (
                     SYNCED,
                     json.dumps(result, ensure_ascii=False, default=str)
@@ -202,8 +228,8 @@ class OfflineQueue:
     ) -> None:
         with self._lock:
             self._db.execute(
-                "UPDATE action SET status = ?, error_code = ?, error_message = ?, error_details = ?, "
-                "attempts = attempts + 1 WHERE id = ?",
+                "UPDATE action SET status = ?, error_code = ?, error_message = ?, "
+                "error_details = ?, attempts = attempts + 1 WHERE id = ?",
                 (
                     REJECTED,
                     code,
@@ -260,7 +286,8 @@ class OfflineQueue:
         with self._lock:
             self._db.execute(
                 "INSERT INTO cache (key, value, updated_at) VALUES (?,?,?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value, "
+                "updated_at = excluded.updated_at",
                 (key, json.dumps(value, ensure_ascii=False, default=str), utcnow().isoformat()),
             )
 

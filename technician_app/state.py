@@ -13,7 +13,19 @@ the connection returns. The technician keeps working either way.
 Refusals: an action refused while the technician is looking (online, right now) is
 shown as a message and the local order is reloaded. An action refused later, during a
 replay (the order was cancelled meanwhile), stays on the "rejected" list until the
-technician acknowledges it — never silently dropped.
+technician acknowledges it — never silently dropped. (Location points are the
+exception: a refused point is logged, not put in front of the technician.)
+
+Location: while a job is on its way (an order ACCEPTED or EN_ROUTE) the device position
+is reported every ``location_interval`` seconds, so the customer sees the technician
+coming; while merely online for orders, every ``idle_location_interval`` seconds (dispatch
+uses it); otherwise never. Points taken without signal are batched into one queued post
+with their device times (the server takes up to 100 per post, 30 posts a minute).
+
+Web: one web server serves many browsers. With ``persist_session=False`` the state
+never restores a saved login, and the queue and cache live in a folder per technician
+(``data_dir/users/<user id>/``), opened at sign-in: a second browser never opens as
+somebody else, nor replays their queue.
 """
 
 from __future__ import annotations
@@ -38,6 +50,11 @@ log = logging.getLogger("technician_app")
 DEFAULT_SERVER_URL = "http://127.0.0.1:8000"
 DEFAULT_CHECKIN_RADIUS_M = 200.0
 ACTIVE = ("ACCEPTED", "EN_ROUTE", "ARRIVED", "IN_SERVICE", "AWAITING_CONFIRMATION")
+TRACKED = ("ACCEPTED", "EN_ROUTE")  # the customer follows the technician until arrival
+DEFAULT_LOCATION_INTERVAL = 10.0  # seconds, on the way to a job
+DEFAULT_IDLE_LOCATION_INTERVAL = 60.0  # seconds, online and waiting for orders
+MIN_LOCATION_INTERVAL = 2.0  # the server takes 30 location posts a minute
+LOCATION_POINTS_PER_POST = 100  # the server's batch limit
 
 # What a queued action does to the local copy of the order before the server answers.
 OPTIMISTIC_STATUS = {
@@ -86,6 +103,14 @@ VERIFICATION_LABELS = {
     "suspended": "已暂停接单",
     "incomplete": "资料未完善",
 }
+
+
+def _interval(seconds: float | None) -> float:
+    """A reporting interval: 0 (or None) means off; otherwise at least what the server's
+    rate limit allows."""
+    if not seconds or seconds <= 0:
+        return 0.0
+    return max(MIN_LOCATION_INTERVAL, float(seconds))
 
 
 def yuan(fen: int | None) -> str:
@@ -192,34 +217,38 @@ class TechnicianState:
         now: Callable[[], datetime] | None = None,
         poll_interval: float = 3.0,
         use_feed: bool = True,
+        persist_session: bool = True,
+        location_interval: float = DEFAULT_LOCATION_INTERVAL,
+        idle_location_interval: float = DEFAULT_IDLE_LOCATION_INTERVAL,
     ) -> None:
+        """``persist_session=False`` (the web build): no saved login is restored and
+        the queue lives per technician, opened at sign-in. Location intervals are in
+        seconds (0 turns that kind of reporting off)."""
         self.server_url = server_url
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.queue = OfflineQueue(self.data_dir / "technician.sqlite3")
+        self.persist_session = persist_session
+        self.queue = (
+            OfflineQueue(self.data_dir / "technician.sqlite3")
+            if persist_session
+            else OfflineQueue(None)  # nobody signed in yet: nothing of anyone's on disk
+        )
         self._transport = transport
         self._now = now or (lambda: datetime.now(UTC))
         self.poll_interval = poll_interval
         self.use_feed = use_feed
+        self.location_interval = _interval(location_interval)
+        self.idle_location_interval = _interval(idle_location_interval)
         session = Session.from_dict(self.queue.cache_get("session"))
         self.client = self._make_client(server_url, session)
 
         self.connected = True
         self.working = False  # online for orders (the technician's toggle)
         self.location: tuple[float, float] | None = location
-        self.profile: dict[str, Any] | None = self.queue.cache_get("profile")
-        self.verification: str = (self.profile or {}).get("verification_status", "unknown")
-        self.orders: dict[str, dict[str, Any]] = self.queue.cache_get("orders", {}) or {}
         self.offers: list[Offer] = []
         self.pool: list[Offer] = []
-        self.earnings: dict[str, Any] | None = self.queue.cache_get("earnings")
         self.certificates: list[dict[str, Any]] = []
-        self.earned_today: int | None = (
-            (self.earnings or {}).get("earned")
-            if (self.earnings or {}).get("period") == "day"
-            else None
-        )
-        self.services: dict[str, dict[str, Any]] = self.queue.cache_get("services", {}) or {}
+        self._load_cached()
         self.payouts: list[dict[str, Any]] = []
         self.reviews: list[dict[str, Any]] = []
         self.complaints: list[dict[str, Any]] = []
@@ -232,9 +261,50 @@ class TechnicianState:
         self._live_task: asyncio.Task | None = None
         self._feed: Any = None
         self._feed_task: asyncio.Task | None = None
+        self._location_task: asyncio.Task | None = None
+        self._last_location_report: float | None = None  # event-loop time
+        self.live_rounds = 0  # background refreshes done (the poll: the feed's fallback)
+        self._wake: asyncio.Event | None = None
         self._sync_lock = asyncio.Lock()
 
     # -- plumbing -----------------------------------------------------------------------
+
+    def _load_cached(self) -> None:
+        """What the queue's cache remembers (the day's jobs stay visible offline)."""
+        self.profile: dict[str, Any] | None = self.queue.cache_get("profile")
+        self.verification: str = (self.profile or {}).get("verification_status", "unknown")
+        self.orders: dict[str, dict[str, Any]] = self.queue.cache_get("orders", {}) or {}
+        self.earnings: dict[str, Any] | None = self.queue.cache_get("earnings")
+        self.earned_today: int | None = (
+            (self.earnings or {}).get("earned")
+            if (self.earnings or {}).get("period") == "day"
+            else None
+        )
+        self.services: dict[str, dict[str, Any]] = self.queue.cache_get("services", {}) or {}
+
+    def user_data_dir(self, user_id: str) -> Path:
+        """The web build's folder for one technician's queue and cache."""
+        safe = "".join(ch for ch in user_id if ch.isalnum() or ch in "-_") or "unknown"
+        return self.data_dir / "users" / safe
+
+    def _bind_user(self) -> None:
+        """Web build: after sign-in, open this technician's own queue (their offline
+        actions from an earlier session are replayed; nobody else's ever are)."""
+        if self.persist_session or not self.user.get("id"):
+            return
+        path = self.user_data_dir(str(self.user["id"])) / "technician.sqlite3"
+        if self.queue.path == path:
+            return
+        old, self.queue = self.queue, OfflineQueue(path)
+        old.close()
+        self._load_cached()
+
+    def _unbind_user(self) -> None:
+        if self.persist_session:
+            return
+        old, self.queue = self.queue, OfflineQueue(None)
+        old.close()
+        self._load_cached()
 
     def _make_client(self, server_url: str, session: Session) -> DoorstepClient:
         return DoorstepClient(
@@ -245,7 +315,8 @@ class TechnicianState:
         )
 
     def _save_session(self, session: Session) -> None:
-        self.queue.cache_set("session", session.to_dict())
+        if self.persist_session:  # one device, one technician; a web server serves many
+            self.queue.cache_set("session", session.to_dict())
 
     def use_transport(
         self, transport: httpx.AsyncBaseTransport | None, server_url: str | None = None
@@ -398,7 +469,9 @@ class TechnicianState:
                 self.notify("该账号不是技师账号", "error", "role_forbidden")
                 return False
             self.notices.clear()
+            self._bind_user()
             await self.refresh()
+            self._wake_live()
             return True
         finally:
             self.busy = False
@@ -413,20 +486,26 @@ class TechnicianState:
             )
             if reply is None:
                 return False
+            self._bind_user()
             await self.refresh()
+            self._wake_live()
             return True
         finally:
             self.busy = False
             self.changed()
 
     async def logout(self) -> None:
-        await self.stop_live()
+        """Sign out; the background loops keep running (idle) for the next sign-in."""
+        await self._stop_feed(forget=True)
         with contextlib.suppress(NetworkError, ApiError):
             await self.client.logout()
         self.client.session.clear()
         self.queue.cache_delete("session")
-        self.orders, self.offers, self.pool, self.profile = {}, [], [], None
         self.queue.cache_delete("orders")
+        async with self._sync_lock:  # never swap the queue under a replay
+            self._unbind_user()
+        self.orders, self.offers, self.pool, self.profile = {}, [], [], None
+        self.working = False
         self.changed()
 
     async def load_profile(self) -> None:
@@ -800,15 +879,53 @@ class TechnicianState:
             self.notify("求助已保存，恢复信号后立即发送；紧急情况请拨打 110", "error", "offline")
         return action
 
-    async def report_location(self) -> QueuedAction | None:
-        if self.location is None:
+    def tracked_order(self) -> dict[str, Any] | None:
+        """The job the technician is on the way to (the customer follows them)."""
+        return next((o for o in self.active_orders() if o.get("status") in TRACKED), None)
+
+    def location_interval_now(self) -> float | None:
+        """How often the position goes out right now: fast on the way to a job, slowly
+        while online for orders, not at all when offline for orders or signed out."""
+        if not self.signed_in or self.location is None:
             return None
-        active = next(
-            (o for o in self.active_orders() if o.get("status") in ("ACCEPTED", "EN_ROUTE")), None
-        )
-        return await self._act(
-            "location", active["id"] if active else None, self._here(), quiet=True
-        )
+        if self.tracked_order() is not None:
+            return self.location_interval or None
+        if self.working:
+            return self.idle_location_interval or None
+        return None
+
+    async def report_location(self) -> QueuedAction | None:
+        """Queue the current position with the device time and send what is queued.
+        Without signal the points pile up in one pending post (up to the server's batch
+        size) instead of one post each, so the replay is one request, not a burst that
+        the server's rate limit would refuse."""
+        if self.location is None or not self.signed_in:
+            return None
+        tracked = self.tracked_order()
+        order_id = tracked["id"] if tracked else None
+        point = {**self._here(), "occurred_at": self.now().isoformat()}
+        last = self.queue.last_pending()
+        action: QueuedAction | None = None
+        if (
+            last is not None
+            and last.kind == "location"
+            and last.order_id == order_id
+            and last.attempts == 0
+            and not self._sync_lock.locked()  # not being sent right now
+            and len(last.params.get("points", [])) < LOCATION_POINTS_PER_POST
+        ):
+            points = list(last.params.get("points", [])) + [point]
+            if self.queue.update_params(last.id, {"points": points}):
+                action = self.queue.get(last.id)
+        if action is None:
+            action = self.queue.enqueue(
+                "location", order_id=order_id, params={"points": [point]}, occurred_at=self.now()
+            )
+        if self.connected:
+            await self.sync(current=action.id)
+        else:
+            await self._probe()  # no signal: the point waits (and gathers more) until there is
+        return self.queue.get(action.id)
 
     def set_location(self, lat: float, lng: float) -> None:
         self.location = (lat, lng)
@@ -887,9 +1004,15 @@ class TechnicianState:
                     self.orders.pop(result["id"], None)
                 else:
                     self.orders[result["id"]] = result
-            elif done.order_id:
+            elif done.order_id and done.kind != "location":
                 touched.add(done.order_id)
         for rejected in report.rejected:
+            if rejected.kind == "location":
+                # a refused position (order no longer tracked, clock far off) is of no use
+                # to the technician: keep it in the log, off the banner
+                log.info("location refused: %s", rejected.error_code)
+                self.queue.acknowledge(rejected.id)
+                continue
             if rejected.order_id:
                 touched.add(rejected.order_id)
             text = self._refusal_text(rejected)
@@ -1002,8 +1125,10 @@ class TechnicianState:
                     idempotency_key=key,
                 )
             case "location":
-                point = {"lat": p["lat"], "lng": p["lng"], "occurred_at": when}
-                return await c.send_location([point], order_id=action.order_id, idempotency_key=key)
+                points = p.get("points") or [
+                    {"lat": p["lat"], "lng": p["lng"], "occurred_at": when}
+                ]
+                return await c.send_location(points, order_id=action.order_id, idempotency_key=key)
             case "complaint_reply":
                 return await c.reply_complaint(
                     p["complaint_id"], text=p["text"], idempotency_key=key
@@ -1013,22 +1138,42 @@ class TechnicianState:
     # -- live updates -------------------------------------------------------------------
 
     async def start_live(self) -> None:
-        """Follow the server: the live feed when ``client.feed`` is available, and a
-        slow poll that also retries the queue when the signal comes back."""
+        """Follow the server: the live feed (``client.feed``: offers, order events and chat
+        pushed as they happen) plus a slow poll as the fallback, which also retries the
+        queue when the signal comes back; and the location reports."""
+        if self._wake is None:
+            self._wake = asyncio.Event()
         if self._live_task is None or self._live_task.done():
             self._live_task = asyncio.create_task(self._live_loop())
+        if self._location_task is None or self._location_task.done():
+            self._location_task = asyncio.create_task(self._location_loop())
+
+    def _wake_live(self) -> None:
+        """Run the live loop now (after sign-in: start the feed, load everything)."""
+        if self._wake is not None:
+            self._wake.set()
 
     async def stop_live(self) -> None:
-        if self._feed is not None:
-            with contextlib.suppress(Exception):
-                await self._feed.stop()
-            self._feed = None
-        for task in (self._feed_task, self._live_task):
+        await self._stop_feed()
+        for task in (self._live_task, self._location_task):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-        self._feed_task = self._live_task = None
+        self._live_task = self._location_task = None
+
+    async def _stop_feed(self, *, forget: bool = False) -> None:
+        if self._feed is not None:
+            with contextlib.suppress(Exception):
+                await self._feed.stop()
+            self._feed = None
+        if self._feed_task is not None:
+            self._feed_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._feed_task
+            self._feed_task = None
+        if forget:  # signing out: the next technician starts from their own cursor
+            self.queue.cache_delete("feed")
 
     async def _start_feed(self) -> None:
         """Subscribe to the server's live feed (client.feed.LiveFeed): offers, order
@@ -1076,6 +1221,8 @@ class TechnicianState:
         while True:
             try:
                 if self.signed_in:
+                    if self._feed_task is not None and self._feed_task.done():
+                        self._feed = self._feed_task = None  # it gave up: start a fresh one
                     await self._start_feed()
                     await self.sync(quiet=False)
                     if self.connected:
@@ -1087,7 +1234,32 @@ class TechnicianState:
                         await self._probe()
             except Exception:
                 log.exception("live loop iteration failed")
-            await asyncio.sleep(self.poll_interval)
+            self.live_rounds += 1
+            if self._wake is None:
+                self._wake = asyncio.Event()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+            self._wake.clear()
+
+    async def _location_loop(self) -> None:
+        """Report the position at the rate the moment calls for (see ``location_interval_now``);
+        checks once a second, so a job that starts is tracked within one interval."""
+        loop = asyncio.get_running_loop()
+        while True:
+            wait = 1.0
+            try:
+                interval = self.location_interval_now()
+                if interval is not None:
+                    last = self._last_location_report
+                    elapsed = None if last is None else loop.time() - last
+                    if elapsed is None or elapsed >= interval:
+                        self._last_location_report = loop.time()
+                        await self.report_location()
+                        continue
+                    wait = min(wait, interval - elapsed)
+            except Exception:
+                log.exception("location report failed")
+            await asyncio.sleep(max(0.05, wait))
 
     async def _probe(self) -> None:
         with contextlib.suppress(NetworkError, ApiError):

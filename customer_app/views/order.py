@@ -200,6 +200,71 @@ def work_order_section(state: CustomerState, o: dict) -> ft.Control:
     )
 
 
+def change_item(state: CustomerState, cr: dict, item: dict) -> ft.Control:
+    """One proposed item: the technician's photo and reason, the price, and the
+    customer's answer (buttons while it waits, the answer once given)."""
+    lang = state.lang
+    item_id = item["id"]
+    name = f"{item.get('name') or item.get('code', '')} × {item.get('quantity', 1)}"
+    fid = item.get("photo_file_id")
+    if fid and fid in state.photos:
+        picture: ft.Control = ft.Image(
+            src=state.photos[fid], width=96, height=96, fit=ft.BoxFit.COVER, border_radius=8
+        )
+    else:
+        picture = ft.Container(
+            ft.Icon(ft.Icons.PHOTO_CAMERA, color=ft.Colors.GREY_500),
+            width=96,
+            height=96,
+            border_radius=8,
+            bgcolor=ft.Colors.GREY_100,
+            alignment=ft.Alignment.CENTER,
+        )
+    reason = t(lang, "cr_reason", reason=item.get("reason") or "—")
+    details = ft.Column(
+        [
+            price_line(name, int(item.get("amount", 0)), bold=True),
+            keyed(f"cr-reason-{item_id}", ft.Text(reason, size=13), label=reason),
+        ],
+        spacing=4,
+        tight=True,
+        expand=True,
+    )
+    rows: list[ft.Control] = [
+        ft.Row(
+            [keyed(f"cr-photo-{item_id}", picture, label=t(lang, "cr_photo")), details],
+            vertical_alignment=ft.CrossAxisAlignment.START,
+        )
+    ]
+    status = item.get("status", "pending")
+    if status == "pending" and cr.get("status") == "awaiting_customer":
+        rows.append(
+            ft.Row(
+                [
+                    button(
+                        f"cr-approve-{item_id}",
+                        t(lang, "approve"),
+                        act(state.decide_change_item, cr["id"], item_id, True),
+                    ),
+                    button(
+                        f"cr-reject-{item_id}",
+                        t(lang, "reject"),
+                        act(state.decide_change_item, cr["id"], item_id, False),
+                        kind="outlined",
+                    ),
+                ],
+                alignment=ft.MainAxisAlignment.END,
+            )
+        )
+    elif status in ("approved", "rejected"):
+        rows.append(muted(t(lang, f"cr_{status}")))
+    return ft.Container(
+        ft.Column(rows, spacing=6, tight=True),
+        padding=ft.Padding.only(top=6, bottom=6),
+        border=ft.Border.only(bottom=ft.BorderSide(width=1, color=ft.Colors.GREY_200)),
+    )
+
+
 def change_request_section(state: CustomerState) -> list[ft.Control]:
     lang = state.lang
     out = []
@@ -207,41 +272,11 @@ def change_request_section(state: CustomerState) -> list[ft.Control]:
         # awaiting_support: over the on-site cap, support looks first; answered: done
         if cr.get("status") not in ("awaiting_customer", "awaiting_support"):
             continue
-        items = [
-            price_line(
-                f"{i.get('name') or i.get('code', '')} × {i.get('quantity', 1)}",
-                int(i["amount"]),
-                detail=i.get("reason"),
-            )
-            for i in cr.get("items", [])
-            if i.get("status", "pending") == "pending"
-        ]
+        items = [change_item(state, cr, i) for i in cr.get("items", [])]
         if cr.get("total") is not None:
             items.append(price_line(t(lang, "total"), int(cr["total"]), bold=True))
-        if cr["status"] == "awaiting_support":
-            out.append(section(t(lang, "change_request"), *items, muted(t(lang, "cr_support"))))
-            continue
-        out.append(
-            section(
-                t(lang, "change_request"),
-                *items,
-                ft.Row(
-                    [
-                        button(
-                            f"cr-approve-{cr['id']}",
-                            t(lang, "approve"),
-                            act(state.decide_change_request, cr["id"], True),
-                        ),
-                        button(
-                            f"cr-reject-{cr['id']}",
-                            t(lang, "reject"),
-                            act(state.decide_change_request, cr["id"], False),
-                            kind="outlined",
-                        ),
-                    ]
-                ),
-            )
-        )
+        note = "cr_support" if cr["status"] == "awaiting_support" else "cr_each"
+        out.append(section(t(lang, "change_request"), muted(t(lang, note)), *items))
     return out
 
 

@@ -11,9 +11,11 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import flet as ft
 import pytest
 
-from client.api import DoorstepClient
+from client.api import ApiError, DoorstepClient
+from client.feed import FeedState
 from customer_app.i18n import money
 from customer_app.state import (
     CITY_TZ,
@@ -204,6 +206,7 @@ async def test_full_visit_browse_book_pay_track_sign_confirm_review(
         await wait_for(lambda: state.tracking.distance_km is not None)
         assert state.tracking.distance_km == pytest.approx(1.2, abs=0.1)
         assert state.tracking.eta_minutes >= 1
+        assert state.tracking.at == clock.now()  # the point's time (the server sends ``at``)
 
         await tclient.arrive(oid, lat=HOME.lat, lng=HOME.lng)
         await wait_for(lambda: state.order["status"] == "ARRIVED")
@@ -527,3 +530,173 @@ async def test_late_in_the_day_an_address_typed_after_opening_the_form_moves_to_
     assert await state.submit_address()
     assert state.draft.day == today + timedelta(days=1)
     assert state.slots_from_server and any(s.available for s in state.slots)
+
+
+def _controls(root: object) -> list[object]:
+    """Every control under ``root`` (a screen's tree, as built, no page needed)."""
+    out, todo = [], [root]
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        for attr in ("controls", "content", "appbar"):
+            child = getattr(node, attr, None)
+            if isinstance(child, list):
+                todo.extend(child)
+            elif child is not None and not isinstance(child, str):
+                todo.append(child)
+    return out
+
+
+def _keys(view: object) -> set[str]:
+    return {c.identifier for c in _controls(view) if isinstance(c, ft.Semantics) and c.identifier}
+
+
+async def test_change_request_answered_item_by_item_with_photo_and_reason(
+    state: CustomerState, server: LiveServer
+) -> None:
+    from customer_app.views.order import order_view
+
+    await signed_in(state, server)
+    order = await book(state, "svc_window_cleaning")
+    oid = order["id"]
+    tech = server.register("technician", "孙师傅")
+    server.move(oid, "assign", technician_id=tech["user"]["id"])
+    for step, body in (("depart", {}), ("arrive", {"lat": HOME.lat, "lng": HOME.lng})):
+        assert server.call("POST", f"/orders/{oid}/{step}", tech, json=body).status_code == 200
+    await wait_for(lambda: state.order["status"] == "ARRIVED")
+    assert await state.sign_work_order()
+    assert server.call("POST", f"/orders/{oid}/start", tech, json={}).status_code == 200
+    pane_photo, sticker_photo = PNG + b"pane", PNG + b"sticker"
+    ids = []
+    for data in (pane_photo, sticker_photo):
+        r = server.call(
+            "POST",
+            "/files",
+            tech,
+            files={"file": ("a.png", data, "image/png")},
+            data={"kind": "photo", "order_id": oid},
+        )
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    items = [
+        {"code": "large_pane", "quantity": 2, "reason": "客厅两扇落地窗", "photo_file_id": ids[0]},
+        {
+            "code": "sticker_removal",
+            "quantity": 1,
+            "reason": "玻璃上贴纸很多",
+            "photo_file_id": ids[1],
+        },
+    ]
+    r = server.call("POST", f"/orders/{oid}/change-requests", tech, json={"items": items})
+    assert r.status_code == 201, r.text
+    await wait_for(lambda: len(state.pending_change_items()) == 2)
+    pane, sticker = state.pending_change_items()
+    # the customer sees what each item is, why, and the technician's photo of it
+    assert (pane["reason"], sticker["reason"]) == ("客厅两扇落地窗", "玻璃上贴纸很多")
+    await wait_for(lambda: ids[0] in state.photos and ids[1] in state.photos)
+    assert state.photos[ids[0]] == pane_photo and state.photos[ids[1]] == sticker_photo
+    keys = _keys(order_view(state))
+    for item in (pane, sticker):
+        for part in ("photo", "reason", "approve", "reject"):
+            assert f"cr-{part}-{item['id']}" in keys
+    texts = [c.value for c in _controls(order_view(state)) if isinstance(c, ft.Text)]
+    assert "原因：客厅两扇落地窗" in texts and "原因：玻璃上贴纸很多" in texts
+    images = [c for c in _controls(order_view(state)) if isinstance(c, ft.Image)]
+    assert {bytes(c.src) for c in images} >= {pane_photo, sticker_photo}
+
+    # one yes, one no: only the approved item is added to the bill
+    assert await state.decide_change_item(pane["change_request_id"], pane["id"], True), state.error
+    assert [i["id"] for i in state.pending_change_items()] == [sticker["id"]]
+    assert state.order["extras_total"] == pane["amount"] == 2 * 4000
+    keys = _keys(order_view(state))
+    assert f"cr-approve-{pane['id']}" not in keys and f"cr-approve-{sticker['id']}" in keys
+    assert await state.decide_change_item(sticker["change_request_id"], sticker["id"], False), (
+        state.error
+    )
+    assert state.pending_change_items() == []
+    assert state.order["extras_total"] == 8000
+    (cr,) = server.call("GET", f"/orders/{oid}/change-requests", tech).json()
+    assert cr["status"] == "answered" and cr["approved_total"] == 8000
+    assert {i["id"]: i["status"] for i in cr["items"]} == {
+        pane["id"]: "approved",
+        sticker["id"]: "rejected",
+    }
+    types = [e["type"] for e in state.events]
+    assert "order.change_approved" in types and "order.change_rejected" in types
+
+
+async def test_client_sends_the_item_ids_the_server_asks_for(
+    state: CustomerState, server: LiveServer
+) -> None:
+    """``approve_change_request`` / ``reject_change_request`` take the items to answer."""
+    await signed_in(state, server)
+    order = await book(state, "svc_window_cleaning")
+    oid = order["id"]
+    tech = server.register("technician", "周师傅")
+    server.move(oid, "assign", technician_id=tech["user"]["id"])
+    for step, body in (("depart", {}), ("arrive", {"lat": HOME.lat, "lng": HOME.lng})):
+        assert server.call("POST", f"/orders/{oid}/{step}", tech, json=body).status_code == 200
+    assert await state.sign_work_order()
+    assert server.call("POST", f"/orders/{oid}/start", tech, json={}).status_code == 200
+    photo = server.call(
+        "POST",
+        "/files",
+        tech,
+        files={"file": ("a.png", PNG, "image/png")},
+        data={"kind": "photo", "order_id": oid},
+    ).json()["id"]
+    items = [
+        {"code": "large_pane", "quantity": 1, "reason": "落地窗", "photo_file_id": photo},
+        {"code": "sticker_removal", "quantity": 1, "reason": "贴纸", "photo_file_id": photo},
+    ]
+    cr = server.call("POST", f"/orders/{oid}/change-requests", tech, json={"items": items}).json()
+    first, second = (i["id"] for i in cr["items"])
+    answered = await state.client.reject_change_request(oid, cr["id"], item_ids=[second])
+    assert {i["id"]: i["status"] for i in answered["items"]} == {
+        first: "pending",
+        second: "rejected",
+    }
+    answered = await state.client.approve_change_request(oid, cr["id"], item_ids=[first])
+    assert answered["status"] == "answered" and answered["approved_total"] == 4000
+
+
+class _GivingUpFeed:
+    """A feed whose first run gives up (the session could not be refreshed)."""
+
+    made: list[_GivingUpFeed] = []
+
+    def __init__(self, api: DoorstepClient, *, on_message) -> None:  # noqa: ANN001
+        self.state = FeedState(cursor=7, seqs={"ord_x": 3})
+        self.connected = asyncio.Event()
+        self.stopped = False
+        self.made.append(self)
+
+    async def run(self) -> None:
+        if len(self.made) == 1:
+            raise ApiError(503, "unavailable")
+        self.connected.set()
+        while not self.stopped:
+            await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        self.stopped = True
+
+
+async def test_a_feed_that_gives_up_is_started_again_from_where_it_was() -> None:
+    _GivingUpFeed.made = []
+    client = DoorstepClient("http://127.0.0.1:9")
+    client.session.access_token = "token"
+    st = CustomerState(client, feed_factory=_GivingUpFeed)
+    st.user = {"id": "usr_1", "role": "customer"}
+    st.feed_restart_delay = 0.01
+    try:
+        st.start_feed()
+        await wait_for(lambda: len(_GivingUpFeed.made) == 2, timeout=5)
+        first, second = _GivingUpFeed.made
+        assert second.state is first.state  # resumes from the old position: nothing lost
+        assert st._feed is second and st.feed_restarts == 1
+        await wait_for(lambda: st.feed_state == "live", timeout=5)
+    finally:
+        await st.stop_tracking()
+        await client.aclose()
+    assert second.stopped and st.feed_state == "idle"

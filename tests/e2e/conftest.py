@@ -10,7 +10,8 @@ Pieces (all generic; the app under test is named by its module):
 * ``browser`` — headless Debian Chromium through Playwright (never downloads one).
 * ``open_app(url)`` — a new phone-sized page with Flutter's semantics tree enabled, so
   controls are found by role and accessible name (``page.get_by_role("button", name=...)``).
-* ``shot(page, name)`` — screenshot into ``tests/e2e/out/<name>.png``.
+* ``shot(page, name, expect)`` — screenshot into ``tests/e2e/out/<name>.png`` once the
+  screen shows the text ``expect``.
 * ``ui`` — small helpers: ``ui.tap(page, name)``, ``ui.fill(page, label, text)``,
   ``ui.wait_text(page, text)``.
 
@@ -166,11 +167,20 @@ def open_app(browser) -> Iterator[Callable[..., object]]:  # noqa: ANN001
         context.close()
 
 
-def shot(page, name: str) -> Path:  # noqa: ANN001
-    """Screenshot for human review (tests/e2e/out/<name>.png)."""
+_PAINTED = """() => new Promise(done =>
+    requestAnimationFrame(() => requestAnimationFrame(() => done(true))))"""
+
+
+def shot(page, name: str, expect: str, *, timeout: float = UI_TIMEOUT_MS) -> Path:  # noqa: ANN001
+    """Screenshot for human review (tests/e2e/out/<name>.png), of the screen that shows
+    ``expect``: waits for that text (a timer alone sometimes caught the previous
+    screen), then for two animation frames so the frame carrying it is painted."""
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     path = OUT_DIR / f"{name}.png"
-    page.wait_for_timeout(400)  # let the last frame paint
+    UI.wait_text(page, expect, timeout=timeout)
+    page.evaluate(_PAINTED)
+    page.wait_for_timeout(100)  # images decoded after the text appear a beat later
+    page.evaluate(_PAINTED)
     page.screenshot(path=str(path))
     return path
 

@@ -92,8 +92,7 @@ def test_new_user_books_and_follows_a_visit_live(
 
     # service page: included, SOP, price rules
     ui.wait_text(page, "价格说明")
-    ui.wait_text(page, "按扇计价")
-    screenshot(page, "customer_service")
+    screenshot(page, "customer_service", "按扇计价")
     ui.tap(page, "立即预约")
 
     # not signed in yet: sign up, then straight back to booking
@@ -122,7 +121,7 @@ def test_new_user_books_and_follows_a_visit_live(
     ui.wait_text(page, "¥90.00")
     page.mouse.move(200, 500)
     page.mouse.wheel(0, 4000)  # down to the price lines
-    screenshot(page, "customer_quote")
+    screenshot(page, "customer_quote", "提交订单")
     ui.tap(page, "提交订单")
     ui.wait_text(page, "收银台", timeout=SLOW_MS)  # order, payment and the live page in one step
 
@@ -145,8 +144,7 @@ def test_new_user_books_and_follows_a_visit_live(
         [{"lat": DEMO_ADDRESS["lat"] + 0.0108, "lng": DEMO_ADDRESS["lng"]}],
         order_id=order_id,
     )
-    ui.wait_text(page, "李师傅距您1.2公里")
-    screenshot(page, "customer_tracking")
+    screenshot(page, "customer_tracking", "李师傅距您1.2公里")
 
     # arrival: the customer signs the work order before the work starts
     tech("arrive", order_id, lat=DEMO_ADDRESS["lat"], lng=DEMO_ADDRESS["lng"])
@@ -161,8 +159,8 @@ def test_new_user_books_and_follows_a_visit_live(
     item = {"code": "large_pane", "quantity": 2, "reason": "客厅两扇落地窗", "photo_file_id": proof}
     tech("create_change_request", order_id, items=[item])
     ui.wait_text(page, "师傅申请增加项目")
-    ui.wait_text(page, "客厅两扇落地窗")
-    screenshot(page, "customer_change_request")
+    ui.wait_text(page, "原因：客厅两扇落地窗")  # item by item, with the reason and photo
+    screenshot(page, "customer_change_request", "师傅拍摄的照片")
     ui.tap(page, "同意", exact=True)
     ui.wait_text(page, "支付加项费用")
     ui.tap(page, "确认支付 ¥80.00")
@@ -173,18 +171,16 @@ def test_new_user_books_and_follows_a_visit_live(
 
     tech.work(order_id)
     ui.wait_text(page, "待确认完成")
-    screenshot(page, "customer_confirm")
+    screenshot(page, "customer_confirm", "服务照片")
     ui.tap(page, "确认完成")
     ui.wait_text(page, "评价本次服务")
     ui.fill(page, "说说您的体验", "擦得很干净")
     ui.tap(page, "提交评价")
-    ui.wait_text(page, "已评价")
-    screenshot(page, "customer_reviewed")
+    screenshot(page, "customer_reviewed", "已评价")
 
     # back home: the past order comes back as a "book again" recommendation
     ui.tap(page, "首页", exact=True)
-    ui.wait_text(page, "再来一单")
-    screenshot(page, "customer_home")
+    screenshot(page, "customer_home", "再来一单")
 
     order = e2e_server.call("GET", f"/orders/{order_id}", customer).json()
     assert order["status"] == "COMPLETED" and order["extras_total"] == 8000
@@ -236,8 +232,7 @@ def test_english_ui_and_cancel_with_the_fee_shown_first(
         if quote["fee"]
         else "Cancelling now is free"
     )
-    ui.wait_text(page, shown)
-    screenshot(page, "customer_cancel_en")
+    screenshot(page, "customer_cancel_en", shown)
     ui.tap(page, "Confirm cancellation")
     ui.wait_text(page, "Order cancelled")
     order = e2e_server.call("GET", f"/orders/{order_id}", customer).json()

@@ -1,8 +1,13 @@
 """The technician web app in headless Chromium against a real server: sign in, receive
 an order from the server, accept, navigate, check in, get the work order signed on
-the screen, tick every SOP step (with photos), finish. Screenshots go to tests/e2e/out/."""
+the screen, tick every SOP step (with photos), finish. Screenshots go to tests/e2e/out/.
+
+The app runs with a ten-minute poll: the offer reaches the open screen only through the
+live feed (the poll is the fallback)."""
 
 from __future__ import annotations
+
+import time
 
 import pytest
 
@@ -62,6 +67,26 @@ def verified_technician(server, operator: dict) -> dict:  # noqa: ANN001
     return tech
 
 
+def _wait_for_location(server, technician_id: str, order_id: str, timeout: float = 30) -> None:  # noqa: ANN001
+    from sqlmodel import Session, select
+
+    from server.realtime.models import TechnicianLocation
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with Session(server.engine) as session:
+            point = session.exec(
+                select(TechnicianLocation).where(
+                    TechnicianLocation.technician_id == technician_id,
+                    TechnicianLocation.order_id == order_id,
+                )
+            ).first()
+        if point is not None:
+            return
+        time.sleep(0.5)
+    raise AssertionError("the app did not report its location on the way to the job")
+
+
 def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screenshot) -> None:  # noqa: ANN001
     operator = e2e_server.staff("operator")
     tech = verified_technician(e2e_server, operator)
@@ -75,16 +100,19 @@ def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screens
     assert r.status_code == 200, r.text
     customer = e2e_server.register("customer", name="李女士")
     location = f"{DEMO_ADDRESS['lat']},{DEMO_ADDRESS['lng'] + 0.0005}"  # ~40 m from the door
-    url = flet_web_app("technician_app", e2e_server.base_url, "--location", location, "--poll", "1")
+    # the poll (the app's fallback) is ten minutes away: the offer can only come by push
+    url = flet_web_app(
+        "technician_app", e2e_server.base_url, "--location", location, "--poll", "600"
+    )
     page = open_app(url)
 
     ui.tap(page, "登录")  # empty form: the server refuses, the app says why
     ui.fill(page, "手机号", tech["phone"])
     ui.fill(page, "密码", tech["password"])
-    screenshot(page, "technician_login")
+    screenshot(page, "technician_login", "服务器：")
     ui.tap(page, "登录")
     ui.wait_text(page, "今日工作")
-    screenshot(page, "technician_home_empty")
+    screenshot(page, "technician_home_empty", "今日工作")
 
     # dispatch offers an order to this technician while the app is open
     order = e2e_server.offer(customer, tech["user"]["id"], hours_ahead=2)
@@ -94,13 +122,15 @@ def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screens
     accept.wait_for(state="visible", timeout=20_000)
     ui.wait_text(page, "三里屯 · 400 米")  # district and distance, never the address
     ui.wait_text(page, " 秒")  # the answer countdown
-    screenshot(page, "technician_offer")
+    screenshot(page, "technician_offer", "三里屯 · 400 米")
     ui.tap(page, "接单", exact=True)  # tap 1
     ui.wait_text(page, "导航并出发")
     accepted = e2e_server.call("GET", f"/orders/{order['id']}", customer).json()
     assert accepted["status"] == "ACCEPTED" and accepted["technician_id"] == tech["user"]["id"]
     assert e2e_server.call("GET", "/technician/offers", tech).json() == []
-    screenshot(page, "technician_order_accepted")
+    screenshot(page, "technician_order", "导航并出发")  # README: "Order accepted"
+    # on the way to the job the app reports the device position by itself
+    _wait_for_location(e2e_server, tech["user"]["id"], order["id"])
 
     with page.context.expect_page(timeout=10_000) as _maps:  # the map app (a new tab on the web)
         ui.tap(page, "导航并出发")  # tap 2
@@ -118,7 +148,7 @@ def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screens
     for i in range(1, 12):
         page.mouse.move(box["x"] + 30 + i * 22, box["y"] + 40 + (i % 3) * 25, steps=3)
     page.mouse.up()
-    screenshot(page, "technician_work_order")
+    screenshot(page, "technician_work_order", "客户签字确认")
     ui.tap(page, "客户签字确认")
     ui.wait_text(page, "电子工单已确认")
     ui.tap(page, "开始服务")
@@ -137,10 +167,10 @@ def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screens
             ui.tap(page, label)
         ui.wait_text(page, f"{step['no']} / {len(steps)}")
         if step["no"] == 3:
-            screenshot(page, "technician_sop")
+            screenshot(page, "technician_sop", f"3 / {len(steps)}")
     ui.tap(page, "完成服务")
     ui.wait_text(page, "服务已完成，等待客户确认")
-    screenshot(page, "technician_finished")
+    screenshot(page, "technician_finished", "服务已完成，等待客户确认")
 
     final = e2e_server.call("GET", f"/orders/{order['id']}", customer).json()
     assert final["status"] == "AWAITING_CONFIRMATION"
@@ -157,4 +187,4 @@ def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screens
 
     ui.tap(page, "返回")
     ui.wait_text(page, "今日工作")
-    screenshot(page, "technician_home")
+    screenshot(page, "technician_home", "今日工作")
