@@ -39,3 +39,9 @@ from server.reviews.models import Appeal, Complaint, LevelRecord, Review  # noqa
 from server.privacy.models import VirtualNumberBinding  # noqa: F401
 from server.realtime.models import ChatMessage, ContactAttempt, TechnicianLocation  # noqa: F401
 from server.dispatch.models import CustomerBlock, DispatchDecisionRecord, DispatchOffer  # noqa: F401
+
+from sqlmodel import SQLModel  # noqa: E402
+
+from server.core import appendonly  # noqa: E402
+
+appendonly.install(SQLModel.metadata)  # the ledger and the audit log only grow

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from server.core import appendonly
 from server.ops import audit as audit_service
+
+
+def drop_append_only_triggers(engine) -> None:  # noqa: ANN001
+    """What an attacker with the database owner's rights would do first."""
+    with engine.begin() as conn:
+        for table in appendonly.APPEND_ONLY_TABLES:
+            for statement in appendonly.drop_statements(table, conn.dialect.name):
+                conn.execute(text(statement))
 
 
 def test_record_chain_and_tamper(engine, clock):
@@ -28,6 +39,12 @@ def test_record_chain_and_tamper(engine, clock):
         result = audit_service.verify(session=session)
         assert result.ok and result.checked == 5
         head = result.head
+    for statement in ("UPDATE audit_log SET target_id = 'ord_forged' WHERE seq = 3",
+                      "DELETE FROM audit_log WHERE seq = 5"):
+        with Session(engine) as session, pytest.raises(IntegrityError, match="append-only"):
+            session.execute(text(statement))  # the database itself refuses
+    drop_append_only_triggers(engine)
+    with Session(engine) as session:
         session.execute(text("UPDATE audit_log SET target_id = 'ord_forged' WHERE seq = 3"))
         session.commit()
     with Session(engine) as session:
