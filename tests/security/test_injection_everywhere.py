@@ -39,8 +39,10 @@ def _fill(schema: dict, spec: dict, attack: str, depth: int = 0) -> Any:
     if kind == "object" or "properties" in schema:
         if depth > 4:
             return {}
-        return {name: _fill(sub, spec, attack, depth + 1)
-                for name, sub in schema.get("properties", {}).items()}
+        return {
+            name: _fill(sub, spec, attack, depth + 1)
+            for name, sub in schema.get("properties", {}).items()
+        }
     if kind == "array":
         return [_fill(schema.get("items", {}), spec, attack, depth + 1)]
     if kind == "integer":
@@ -58,9 +60,12 @@ def _calls(spec: dict, attack: str):  # noqa: ANN202
             continue
         for method, operation in operations.items():
             url = re.sub(r"\{[^}]+\}", quote(attack, safe=""), path)
-            params = {p["name"]: attack for p in operation.get("parameters", [])
-                      if p["in"] == "query" and _resolve(p.get("schema", {}), spec).get("type")
-                      in (None, "string")}
+            params = {
+                p["name"]: attack
+                for p in operation.get("parameters", [])
+                if p["in"] == "query"
+                and _resolve(p.get("schema", {}), spec).get("type") in (None, "string")
+            }
             content = operation.get("requestBody", {}).get("content", {})
             body = None
             if "application/json" in content:
@@ -78,15 +83,18 @@ def test_every_text_field_takes_injection_as_data(api, attack: str) -> None:  # 
     failures = []
     calls, stored = 0, 0
     for method, path, url, params, body in _calls(spec, attack):
-        allowed = EXPECTED[(method, path[len("/api/v1"):])]
+        allowed = EXPECTED[(method, path[len("/api/v1") :])]
         role = next(r for r in ROLES if r in allowed)
         user = users[role]
-        response = api.client.request(method, url, params=params or None, json=body,
-                                      headers=user["headers"] if user else {})
+        response = api.client.request(
+            method, url, params=params or None, json=body, headers=user["headers"] if user else {}
+        )
         calls += 1
         stored += method != "GET" and response.status_code < 300
         if response.status_code >= 500:
-            failures.append(f"{method} {path} as {role}: {response.status_code} {response.text[:150]}")
+            failures.append(
+                f"{method} {path} as {role}: {response.status_code} {response.text[:150]}"
+            )
         elif response.status_code >= 400:
             assert response.json()["error"]["code"], (method, path, response.text[:200])
     # most writes refuse the attack as an id; some (sign-up, profile, notes) store it as text
