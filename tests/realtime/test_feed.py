@@ -321,6 +321,36 @@ def test_staff_subscribe_to_an_order(api, client, move) -> None:  # noqa: ANN001
         assert [e["seq"] for e in f.events()] == [2]
 
 
+def test_a_silent_client_is_closed_after_three_heartbeats(api, client, app) -> None:  # noqa: ANN001
+    """A phone that vanished without closing (tunnel, dead battery) frees its slot."""
+    customer = api.register("customer")
+    app.state.realtime.config.heartbeat_seconds = 0.05
+    with client.websocket_connect(f"/api/v1/ws?token={customer['access_token']}") as ws:
+        assert ws.receive_json()["type"] == "welcome"
+        ws.send_json({"type": "resume"})
+        pings = 0
+        with pytest.raises(WebSocketDisconnect) as closed:
+            while True:  # never answer the pings
+                message = ws.receive_json()
+                pings += message["type"] == "ping"
+        assert closed.value.code == 4000 and pings >= 1
+
+
+def test_a_client_that_answers_pings_stays(api, client, app) -> None:  # noqa: ANN001
+    customer = api.register("customer")
+    app.state.realtime.config.heartbeat_seconds = 0.05
+    with client.websocket_connect(f"/api/v1/ws?token={customer['access_token']}") as ws:
+        ws.receive_json()
+        ws.send_json({"type": "resume"})
+        for _ in range(12):  # well past three heartbeats
+            if ws.receive_json()["type"] == "ping":
+                ws.send_json({"type": "pong"})
+        ws.send_json({"type": "ping"})
+        while (m := ws.receive_json())["type"] != "pong":
+            if m["type"] == "ping":
+                ws.send_json({"type": "pong"})
+
+
 def test_token_expiry_closes_cleanly(api, client, app) -> None:  # noqa: ANN001
     customer = api.register("customer")
     app.state.realtime.config.heartbeat_seconds = 0.05
