@@ -109,7 +109,7 @@ def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screens
     ui.tap(page, "登录")  # empty form: the server refuses, the app says why
     ui.fill(page, "手机号", tech["phone"])
     ui.fill(page, "密码", tech["password"])
-    screenshot(page, "technician_login", "服务器：")
+    screenshot(page, "technician_login", "手机号")
     ui.tap(page, "登录")
     ui.wait_text(page, "今日工作")
     screenshot(page, "technician_home_empty", "今日工作")
