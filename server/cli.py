@@ -103,42 +103,63 @@ def apps(
 
 @app.command()
 def simulate(
-    hours: float = typer.Option(4.0, help="simulated hours"),
-    orders_per_hour: float = typer.Option(12.0, "--orders-per-hour"),
-    mode: str = typer.Option("cascade", help="cascade | batch | pool"),
+    technicians: int = typer.Option(
+        0, help="online technicians: the demo district's trade mix scaled (0: as seeded, 32)"
+    ),
+    orders: int = typer.Option(0, help="bookings over the run (0: --orders-per-hour decides)"),
+    orders_per_hour: float = typer.Option(
+        12.0, "--orders-per-hour", help="booking rate at an ordinary daytime hour (peaks ~1.8x)"
+    ),
+    hours: float = typer.Option(6.0, help="simulated hours of bookings"),
+    start_hour: float = typer.Option(8.5, help="local time the day starts (8.5 = 08:30)"),
     seed: int = typer.Option(7),
-    db: str = typer.Option("", help="SQLite file to use (default: a fresh temporary one)"),
-    out: str = typer.Option("bench/out/simulation.json", help="where to write the report"),
+    mode: str = typer.Option("all", help="all | nearest | cascade | batch"),
+    out: str = typer.Option("bench/out", help="directory for simulation.json and simulation.png"),
+    workdir: str = typer.Option("", help="keep the SQLite databases here (default: temporary)"),
 ) -> None:
-    """Run the demo district through simulated hours of bookings and dispatch."""
+    """Simulate a day of the demo district through the real dispatch code, comparing
+    nearest-first, the weighted cascade and batch assignment (or one with --mode)."""
     import tempfile
+    from datetime import datetime, timedelta
     from pathlib import Path
+    from zoneinfo import ZoneInfo
 
-    from sqlmodel import SQLModel
+    from server.dispatch.simulation import (
+        POLICIES,
+        SimConfig,
+        compare,
+        compare_table,
+        summary_lines,
+        write_compare,
+    )
 
-    import server.models  # noqa: F401
-    from server.core.db import make_engine
-    from server.dispatch.simulation import SimConfig, simulate as run_simulation, summary_lines, write_report
-
-    if mode not in ("cascade", "batch", "pool"):
-        raise typer.BadParameter("mode is cascade, batch or pool")
-    base = get_settings()
+    policies = tuple(POLICIES) if mode == "all" else (mode,)
+    if any(p not in POLICIES for p in policies):
+        raise typer.BadParameter("mode is all, " + ", ".join(POLICIES))
+    base = get_settings().model_copy(update={"background_tasks": False})
+    day = datetime(2026, 6, 1, tzinfo=ZoneInfo(base.timezone))  # a Monday
+    config = SimConfig(
+        hours=hours,
+        orders=orders or None,
+        orders_per_hour=orders_per_hour,
+        technicians=technicians or None,
+        seed=seed,
+        start=(day + timedelta(hours=start_hour)).astimezone(ZoneInfo("UTC")),
+    )
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(db) if db else Path(tmp) / "simulation.db"
-        settings = base.model_copy(update={"data_dir": path.parent, "background_tasks": False})
-        engine = make_engine(f"sqlite:///{path}")
-        SQLModel.metadata.create_all(engine)
-        report = run_simulation(
-            engine=engine,
-            settings=settings,
-            config=SimConfig(hours=hours, orders_per_hour=orders_per_hour, mode=mode, seed=seed),
-            echo=typer.echo,
-        )
-        engine.dispose()
-    for line in summary_lines(report):
+        work = Path(workdir) if workdir else Path(tmp)
+        reports = compare(settings=base, config=config, workdir=work, policies=policies,
+                          echo=typer.echo)
+    for name, report in reports.items():
+        typer.echo(f"--- {name}")
+        for line in summary_lines(report):
+            typer.echo("  " + line)
+    typer.echo("")
+    for line in compare_table(reports):
         typer.echo(line)
-    write_report(report, Path(out))
-    typer.echo(f"report written to {out}")
+    json_path, png_path = Path(out) / "simulation.json", Path(out) / "simulation.png"
+    write_compare(reports, json_path, png_path)
+    typer.echo(f"report written to {json_path} and {png_path}")
 
 
 from server.ops.cli import register as _register_ops  # noqa: E402
