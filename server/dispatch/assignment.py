@@ -59,12 +59,16 @@ def assign_optimal(
     s, mask = _prepare(scores, feasible)
     if s.size == 0 or not mask.any():
         return _result([], s)
-    cost = np.where(mask, s, 0.0)
+    # Only technicians feasible for some job take part: the answer then does not depend
+    # on how many unreachable ones the matrix carries (nor does the solver's time).
+    keep = np.flatnonzero(mask.any(axis=0))
+    sub_mask = mask[:, keep]
+    cost = np.where(sub_mask, s[:, keep], 0.0)
     if prefer_coverage:
-        bonus = float(cost.max()) * min(s.shape) + 1.0
-        cost = np.where(mask, cost + bonus, 0.0)
+        bonus = float(cost.max()) * min(cost.shape) + 1.0
+        cost = np.where(sub_mask, cost + bonus, 0.0)
     rows, cols = linear_sum_assignment(cost, maximize=True)
-    pairs = [(int(j), int(t)) for j, t in zip(rows, cols, strict=True) if mask[j, t]]
+    pairs = [(int(j), int(keep[t])) for j, t in zip(rows, cols, strict=True) if sub_mask[j, t]]
     return _result(pairs, s)
 
 

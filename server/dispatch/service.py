@@ -28,6 +28,7 @@ from server.core.errors import AppError, Conflict, Gone, NotFound
 from server.core.ids import new_id
 from server.core.money import apply_bp
 from server.dispatch import engine
+from server.dispatch import reach as reach_core
 from server.dispatch import slots as slots_core
 from server.dispatch.assignment import assign_optimal
 from server.dispatch.eligibility import EligibilityPolicy, Rejection, RejectionCode, evaluate
@@ -156,9 +157,14 @@ def day_slots(
     clock: Clock,
     timezone: str,
     customer_id: str | None = None,
+    prefilter: bool = True,
 ) -> SlotsRead:
     """The service's slots on a local day at (lat, lng), each with the number of
-    technicians dispatch could offer it to (``slots.day_slots`` on this round's facts)."""
+    technicians dispatch could offer it to (``slots.day_slots`` on this round's facts).
+
+    Only the technicians within reach of the address are loaded (``reachable``);
+    ``prefilter=False`` loads them all, the reference the counts must agree with.
+    """
     from server.catalog import service as catalog_service
 
     service = catalog_service.get_service(session=session, service_id=service_id)
@@ -198,7 +204,11 @@ def day_slots(
     if customer_id:
         blocked = _blocked_by(session, [customer_id]).get(customer_id, frozenset())
     settings = load_settings(session=session, timezone=timezone)
-    world = load_world(session=session, now=now, timezone=timezone, settings=settings)
+    radius_m = settings.dispatch.search_radius_km * 1000.0
+    ids = None
+    if prefilter:
+        (ids,) = reachable(session=session, points=[LatLng(lat, lng)], now=now, radius_m=radius_m)
+    world = load_world(session=session, now=now, timezone=timezone, settings=settings, ids=ids)
     request = slots_core.SlotRequest(
         location=LatLng(lat, lng),
         length=timedelta(minutes=minutes),
@@ -215,7 +225,7 @@ def day_slots(
         travel=world.travel,
         tz=timezone,
         index=world.index,
-        radius_m=settings.dispatch.search_radius_km * 1000.0,
+        radius_m=radius_m,
         policy=settings.policy,
     )
     return SlotsRead(
@@ -349,6 +359,33 @@ class World:
         self.techs[technician_id] = replace(tech, busy=(*tech.busy, busy), stats=stats)
 
 
+def _fresh_location(t: Any, now: datetime) -> LatLng | None:
+    """The live position while it still says where the technician is."""
+    if t.location is None or t.location_at is None or now - t.location_at > LOCATION_MAX_AGE:
+        return None
+    return LatLng(float(t.location[0]), float(t.location[1]))
+
+
+def reachable(
+    *, session: Session, points: Sequence[LatLng], now: datetime, radius_m: float
+) -> list[frozenset[str]]:
+    """Per point, the technicians who could be eligible for a job there by place alone
+    (``reach.within_reach``): positioned, as ``load_world`` indexes them, within the search
+    radius, with a service area containing the point. Read from a few columns of the
+    technicians whose area's box holds a point, so a round loads full facts only for
+    these instead of for every technician in the city."""
+    from server.technicians import service as technicians_service
+
+    if not points:
+        return []
+    found = []
+    boxes = reach_core.search_boxes(points)
+    for w in technicians_service.whereabouts(session=session, boxes=boxes):
+        areas, home = _area(w)
+        found.append(reach_core.Whereabouts(w.id, _fresh_location(w, now) or home, areas))
+    return reach_core.within_reach(found, points, radius_m)
+
+
 def _local_day_bounds(now: datetime, timezone: str) -> tuple[datetime, datetime]:
     tz = ZoneInfo(timezone)
     day = now.astimezone(tz).date()
@@ -450,13 +487,7 @@ def load_world(
     index = GridIndex(1000.0)
     for t in rows:
         areas, home = _area(t)
-        location = None
-        if (
-            t.location is not None
-            and t.location_at is not None
-            and now - t.location_at <= LOCATION_MAX_AGE
-        ):
-            location = LatLng(float(t.location[0]), float(t.location[1]))
+        location = _fresh_location(t, now)
         received = max(0, int(t.offers_received))
         restricted = (
             t.complaint_rate is not None
@@ -757,9 +788,20 @@ def _commit(session: Session) -> None:
 
 
 def place_order(
-    *, session: Session, order: Order, world: World, clock: Clock, report: RoundRead
+    *,
+    session: Session,
+    order: Order,
+    world: World,
+    clock: Clock,
+    report: RoundRead,
+    within_reach: frozenset[str] | None = None,
 ) -> DispatchDecisionRecord | None:
-    """Cascade step for one waiting order: offer it to the best untried candidate."""
+    """Cascade step for one waiting order: offer it to the best untried candidate.
+
+    ``within_reach`` (from ``reachable``) limits the decision to the technicians who could
+    serve this address, so what it records does not depend on which other orders brought
+    technicians into the round's world.
+    """
     s = world.settings
     now = clock.now()
     tried = _offered_before(session, order.id)
@@ -780,9 +822,12 @@ def place_order(
         _commit(session)
         return record
     job = job_facts(session=session, order=order)
+    techs = world.techs
+    if within_reach is not None:
+        techs = {tid: t for tid, t in techs.items() if tid in within_reach}
     decision = engine.decide(
         job,
-        world.techs,
+        techs,
         now=now,
         travel=world.travel,
         index=world.index,
@@ -1003,10 +1048,20 @@ def expire_offers(*, session: Session, clock: Clock, report: RoundRead | None = 
 
 
 def run_round(
-    *, session: Session, clock: Clock, timezone: str, batch_due: bool = True
+    *,
+    session: Session,
+    clock: Clock,
+    timezone: str,
+    batch_due: bool = True,
+    prefilter: bool = True,
 ) -> RoundRead:
     """One dispatcher round. Each placement commits on its own: one failure (a lost
-    race with a technician's claim, say) does not hold up the others."""
+    race with a technician's claim, say) does not hold up the others.
+
+    Facts are loaded only for the technicians within reach of a waiting order
+    (``reachable``); ``prefilter=False`` loads every technician, the reference the
+    prefiltered round must agree with (tests, benchmarks).
+    """
     report = RoundRead()
     expire_offers(session=session, clock=clock, report=report)
     now = clock.now()
@@ -1023,7 +1078,18 @@ def run_round(
         orders = [o for o in orders if not _recently_unplaced(o, now, retry)]
         if not orders:
             return report
-    world = load_world(session=session, now=now, timezone=timezone, settings=settings)
+    reach: dict[str, frozenset[str]] = {}
+    ids: set[str] | None = None
+    if prefilter:
+        found = reachable(
+            session=session,
+            points=[LatLng(o.lat, o.lng) for o in orders],
+            now=now,
+            radius_m=settings.dispatch.search_radius_km * 1000.0,
+        )
+        reach = {o.id: r for o, r in zip(orders, found, strict=True)}
+        ids = set().union(*found)
+    world = load_world(session=session, now=now, timezone=timezone, settings=settings, ids=ids)
     if mode == "batch":
         if batch_due:
             place_batch(session=session, orders=orders, world=world, clock=clock, report=report)
@@ -1031,7 +1097,12 @@ def run_round(
     for order in orders:
         try:
             record = place_order(
-                session=session, order=order, world=world, clock=clock, report=report
+                session=session,
+                order=order,
+                world=world,
+                clock=clock,
+                report=report,
+                within_reach=reach.get(order.id),  # None: no prefilter
             )
             if record is not None and record.outcome == DecisionOutcome.OFFERED.value:
                 report.order_ids.append(order.id)

@@ -390,6 +390,27 @@ class Area:
         assert self.center is not None and self.radius_km is not None
         return haversine_km(self.center, (lat, lng)) <= self.radius_km
 
+    def bounds(self) -> tuple[float, float, float, float]:
+        """``(lat_lo, lat_hi, lng_lo, lng_hi)`` holding the whole area (a circle's with a
+        0.1 % margin): dispatch asks the database for the areas whose box holds an
+        address, then tests them exactly."""
+        if self.polygon:
+            lats = [p[0] for p in self.polygon]
+            lngs = [p[1] for p in self.polygon]
+            return (min(lats), max(lats), min(lngs), max(lngs))
+        assert self.center is not None and self.radius_km is not None
+        lat, lng = self.center
+        reach = self.radius_km * 1.001 / EARTH_RADIUS_KM  # radians of arc
+        lat_lo, lat_hi = lat - math.degrees(reach), lat + math.degrees(reach)
+        if lat_lo <= -89.0 or lat_hi >= 89.0:
+            return (max(lat_lo, -90.0), min(lat_hi, 90.0), -180.0, 180.0)
+        # a degree of longitude is shortest at the latitude farthest from the equator
+        widest = math.cos(math.radians(max(abs(lat_lo), abs(lat_hi))))
+        dlng = math.degrees(reach / widest)
+        if lng - dlng < -180.0 or lng + dlng > 180.0:
+            return (lat_lo, lat_hi, -180.0, 180.0)
+        return (lat_lo, lat_hi, lng - dlng, lng + dlng)
+
     def centroid(self) -> tuple[float, float]:
         if self.polygon:
             return (

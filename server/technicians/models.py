@@ -9,9 +9,11 @@ from typing import Any
 
 from pydantic import BaseModel, field_validator
 from pydantic import Field as PField
+from sqlalchemy import Index, event
 from sqlmodel import Field, SQLModel
 
 from server.core.jsontypes import json_column
+from server.technicians.availability import Area
 
 
 class Level(StrEnum):
@@ -56,6 +58,17 @@ class TechnicianProfile(SQLModel, table=True):
     """
 
     __tablename__ = "technician_profile"
+    # Dispatch asks for the technicians whose service area's box holds a waiting order
+    # before it loads anyone's facts (``technicians.service.whereabouts``).
+    __table_args__ = (
+        Index(
+            "ix_technician_profile_area_box",
+            "area_lat_min",
+            "area_lat_max",
+            "area_lng_min",
+            "area_lng_max",
+        ),
+    )
 
     user_id: str = Field(primary_key=True, foreign_key="app_user.id", max_length=40)
     gender: str | None = Field(default=None, max_length=10)
@@ -82,6 +95,12 @@ class TechnicianProfile(SQLModel, table=True):
         default=None, sa_column=json_column(nullable=True)
     )
     max_distance_km: float | None = None  # the technician's own preference ("only within 5 km")
+    # The service area's bounding box (``availability.Area.bounds``), derived from the
+    # area on every write (``_keep_area_box``): columns only so the database can search.
+    area_lat_min: float | None = None
+    area_lat_max: float | None = None
+    area_lng_min: float | None = None
+    area_lng_max: float | None = None
     travel_mode: str = Field(default=TravelMode.ebike.value, max_length=10)
     weekly_availability: dict[str, list[list[str]]] | None = Field(
         default=None, sa_column=json_column(nullable=True)
@@ -102,6 +121,30 @@ class TechnicianProfile(SQLModel, table=True):
     complaint_rate: float | None = None
     created_at: datetime
     updated_at: datetime
+
+
+def area_box(profile: TechnicianProfile) -> tuple[float, float, float, float] | None:
+    """The bounding box of the profile's service area (``Area.bounds``); None without one."""
+    if profile.area_polygon:
+        vertices = tuple((float(p[0]), float(p[1])) for p in profile.area_polygon)
+        return Area(polygon=vertices).bounds()
+    if (
+        profile.area_center_lat is not None
+        and profile.area_center_lng is not None
+        and profile.area_radius_km
+    ):
+        center = (float(profile.area_center_lat), float(profile.area_center_lng))
+        return Area(center=center, radius_km=float(profile.area_radius_km)).bounds()
+    return None
+
+
+@event.listens_for(TechnicianProfile, "before_insert")
+@event.listens_for(TechnicianProfile, "before_update")
+def _keep_area_box(mapper: Any, connection: Any, target: TechnicianProfile) -> None:
+    """Every ORM write of a profile (service, demo seed, tests) keeps the box in step with
+    the area, so no writer can leave a technician out of dispatch's search."""
+    box = area_box(target) or (None, None, None, None)
+    target.area_lat_min, target.area_lat_max, target.area_lng_min, target.area_lng_max = box
 
 
 class Certificate(SQLModel, table=True):
@@ -191,6 +234,20 @@ class DispatchableTechnician:
     transfer_count: int
     completed_orders: int
     complaint_rate: float | None
+
+
+@dataclass(frozen=True)
+class TechnicianWhereabouts:
+    """The few columns that say whether a technician could reach a place at all: read
+    for thousands of technicians before anyone's full facts are loaded. The area fields
+    have the shapes of ``DispatchableTechnician``'s."""
+
+    id: str
+    area_center: tuple[float, float] | None
+    area_radius_km: float | None
+    area_polygon: tuple[tuple[float, float], ...] | None
+    location: tuple[float, float] | None
+    location_at: datetime | None
 
 
 # --- API schemas -----------------------------------------------------------------------

@@ -16,7 +16,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
 from server.auth import service as auth_service
@@ -52,6 +52,7 @@ from server.technicians.models import (
     StatsRead,
     TechnicianProfile,
     TechnicianTransfer,
+    TechnicianWhereabouts,
     TimeOff,
     TimeOffRead,
     VerificationStatus,
@@ -927,6 +928,65 @@ def list_dispatchable(
     return [
         _dispatchable(p, u, certs.get(p.user_id, []), leave.get(p.user_id, [])) for p, u in rows
     ]
+
+
+def whereabouts(
+    *,
+    session: Session,
+    boxes: Iterable[tuple[float, float, float, float]] | None = None,
+) -> list[TechnicianWhereabouts]:
+    """Position and service area of the technicians ``list_dispatchable(online_only=False)``
+    returns, limited to those whose service area's bounding box overlaps one of the
+    ``(lat_lo, lat_hi, lng_lo, lng_hi)`` boxes (None: everywhere); a technician without an
+    area is never returned then.
+
+    A few columns and no joins to certificates or calendars: dispatch reads this every
+    round and loads full facts only for the technicians it keeps.
+    """
+    p = TechnicianProfile
+    stmt = select(
+        p.user_id,
+        p.area_center_lat,
+        p.area_center_lng,
+        p.area_radius_km,
+        p.area_polygon,
+        p.last_lat,
+        p.last_lng,
+        p.last_located_at,
+    ).where(
+        p.user_id == User.id,
+        p.verification_status == VerificationStatus.verified.value,
+        User.status == "active",
+    )
+    if boxes is not None:
+        overlaps = [
+            and_(
+                col(p.area_lat_min) <= lat_hi,
+                col(p.area_lat_max) >= lat_lo,
+                col(p.area_lng_min) <= lng_hi,
+                col(p.area_lng_max) >= lng_lo,
+            )
+            for lat_lo, lat_hi, lng_lo, lng_hi in boxes
+        ]
+        if not overlaps:
+            return []
+        stmt = stmt.where(or_(*overlaps))
+    out = []
+    for uid, c_lat, c_lng, radius, polygon, l_lat, l_lng, l_at in session.exec(stmt).all():
+        circle = not polygon and c_lat is not None and c_lng is not None and bool(radius)
+        out.append(
+            TechnicianWhereabouts(
+                id=uid,
+                area_center=(c_lat, c_lng) if circle else None,
+                area_radius_km=radius if circle else None,
+                area_polygon=(
+                    tuple((float(v[0]), float(v[1])) for v in polygon) if polygon else None
+                ),
+                location=(l_lat, l_lng) if l_lat is not None and l_lng is not None else None,
+                location_at=as_utc(l_at) if l_at else None,
+            )
+        )
+    return out
 
 
 def handed_back(*, session: Session, order_ids: Iterable[str]) -> dict[str, frozenset[str]]:
