@@ -38,7 +38,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Run the API server."""
     import uvicorn
 
-    uvicorn.run("server.asgi:app", host=host, port=port, workers=workers, log_level="info")
+    uvicorn.run("server.asgi:app", host=host, port=port, workers=workers, log_level="info",
+                proxy_headers=True, forwarded_allow_ips=get_settings().forwarded_allow_ips)
 
 
 @users_app.command("create")
@@ -49,18 +50,32 @@ def users_create(
     name: str = typer.Option(...),
 ) -> None:
     """Create an account (the only way to create staff accounts)."""
+    from pydantic import ValidationError
+
     from server.auth import service as auth_service
     from server.auth.models import RegisterIn, Role
     from server.core.clock import SystemClock
     from server.core.db import make_engine, session_scope
+    from server.core.errors import AppError
     from server.privacy.crypto import FieldCipher
 
     settings = get_settings()
-    body = RegisterIn(phone=phone, password=password, name=name, role=Role(role))
+    try:
+        body = RegisterIn(phone=phone, password=password, name=name, role=Role(role))
+    except ValueError as exc:  # an unknown role, or a phone/password the API would refuse
+        problems = exc.errors() if isinstance(exc, ValidationError) else [{"msg": str(exc)}]
+        for problem in problems:
+            typer.echo(f"refused: {problem['msg']}", err=True)
+        raise typer.Exit(2) from exc
     cipher = FieldCipher.from_settings(settings.encryption_keys, settings.secret_key)
     with session_scope(make_engine(settings.effective_database_url)) as session:
-        user = auth_service.create_user(session=session, cipher=cipher, clock=SystemClock(), phone=body.phone,
-                                        password=body.password, name=body.name, role=body.role)
+        try:
+            user = auth_service.create_user(session=session, cipher=cipher, clock=SystemClock(),
+                                            phone=body.phone, password=body.password,
+                                            name=body.name, role=body.role)
+        except AppError as exc:
+            typer.echo(f"refused: {exc.message} ({exc.code})", err=True)
+            raise typer.Exit(1) from exc
         session.commit()
         typer.echo(f"created {user.role} {user.id}")
 

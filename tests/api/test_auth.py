@@ -70,7 +70,11 @@ def test_staff_accounts_come_from_the_cli(tmp_path, monkeypatch):
         assert "created operator" in result.output
         again = runner.invoke(cli, ["users", "create", "--role", "operator", "--phone", "13700000001",
                                     "--password", "operator pass", "--name", "dup"])
-        assert again.exit_code != 0
+        assert again.exit_code == 1 and "phone_taken" in again.output
+        assert again.exception is None or isinstance(again.exception, SystemExit)  # no traceback
+        wrong = runner.invoke(cli, ["users", "create", "--role", "boss", "--phone", "13700000002",
+                                    "--password", "operator pass", "--name", "x"])
+        assert wrong.exit_code == 2 and "refused" in wrong.output
     finally:
         get_settings.cache_clear()
 
