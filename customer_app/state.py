@@ -23,14 +23,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from client.api import ApiError, DoorstepClient, NetworkError
+from client.citytime import CITY_TZ
 
 log = logging.getLogger("customer_app.state")
 
 JSON = dict[str, Any]
-CITY_TZ = ZoneInfo(os.environ.get("DOORSTEP_CITY_TZ", "Asia/Shanghai"))
 # When the server offers no slot endpoint: a 2-hour grid of start times, local time.
 FALLBACK_SLOT_HOURS = (8, 10, 12, 14, 16, 18, 20)
 FALLBACK_LEAD = timedelta(hours=2)

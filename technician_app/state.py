@@ -42,6 +42,7 @@ from typing import Any
 import httpx
 
 from client.api import ApiError, DoorstepClient, NetworkError, Session
+from client.citytime import CITY_TZ
 from technician_app import navigation
 from technician_app.offline import PENDING, REJECTED, SYNCED, OfflineQueue, QueuedAction
 
@@ -672,8 +673,8 @@ class TechnicianState:
             self.changed()
 
     async def load_earnings(self, period: str = "day") -> None:
-        """Earnings of today / this week / this month (local calendar of the device)."""
-        now = self.now().astimezone()
+        """Earnings of today / this week / this month (the city's calendar)."""
+        now = self.now().astimezone(CITY_TZ)
         start = now.replace(hour=0, minute=0, second=0, microsecond=0)
         if period == "week":
             start -= timedelta(days=start.weekday())

@@ -9,13 +9,14 @@ from datetime import datetime
 
 import flet as ft
 
+from client.citytime import CITY_TZ
 from technician_app import navigation
 from technician_app.components.widgets import GO, HUGE, MUTED, STOP, WARN, big_button, card
 from technician_app.state import Offer, TechnicianState, yuan
 
 
 def local_time(value: datetime | None) -> str:
-    return value.astimezone().strftime("%m-%d %H:%M") if value else "—"
+    return value.astimezone(CITY_TZ).strftime("%m-%d %H:%M") if value else "—"
 
 
 @ft.component

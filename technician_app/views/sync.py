@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import flet as ft
 
+from client.citytime import CITY_TZ
 from technician_app.components.widgets import (
     GO,
     MUTED,
@@ -30,7 +31,7 @@ def SyncView():  # noqa: ANN201
             [
                 ft.Icon(ft.Icons.SCHEDULE, color=WARN),
                 ft.Text(
-                    f"{ACTION_LABELS.get(a.kind, a.kind)} · {a.occurred_at.astimezone():%H:%M:%S}",
+                    f"{ACTION_LABELS.get(a.kind, a.kind)} · {a.occurred_at.astimezone(CITY_TZ):%H:%M:%S}",
                     size=16,
                     expand=True,
                 ),
@@ -49,7 +50,7 @@ def SyncView():  # noqa: ANN201
             ),
             ft.Text(state._refusal_text(a), size=16),
             ft.Text(
-                f"操作时间 {a.occurred_at.astimezone():%m-%d %H:%M:%S} · 订单 {a.order_id or '—'}",
+                f"操作时间 {a.occurred_at.astimezone(CITY_TZ):%m-%d %H:%M:%S} · 订单 {a.order_id or '—'}",
                 size=14,
                 color=MUTED,
             ),
