@@ -551,21 +551,28 @@ def _keys(view: object) -> set[str]:
     return {c.identifier for c in _controls(view) if isinstance(c, ft.Semantics) and c.identifier}
 
 
-async def test_change_request_answered_item_by_item_with_photo_and_reason(
-    state: CustomerState, server: LiveServer
-) -> None:
-    from customer_app.views.order import order_view
-
+async def window_cleaning_in_service(
+    state: CustomerState, server: LiveServer, technician: str
+) -> tuple[str, dict]:
+    """A window cleaning booked by the app, its technician at work (work order signed)."""
     await signed_in(state, server)
-    order = await book(state, "svc_window_cleaning")
-    oid = order["id"]
-    tech = server.register("technician", "孙师傅")
+    oid = (await book(state, "svc_window_cleaning"))["id"]
+    tech = server.register("technician", technician)
     server.move(oid, "assign", technician_id=tech["user"]["id"])
     for step, body in (("depart", {}), ("arrive", {"lat": HOME.lat, "lng": HOME.lng})):
         assert server.call("POST", f"/orders/{oid}/{step}", tech, json=body).status_code == 200
     await wait_for(lambda: state.order["status"] == "ARRIVED")
     assert await state.sign_work_order()
     assert server.call("POST", f"/orders/{oid}/start", tech, json={}).status_code == 200
+    return oid, tech
+
+
+async def test_change_request_answered_item_by_item_with_photo_and_reason(
+    state: CustomerState, server: LiveServer
+) -> None:
+    from customer_app.views.order import order_view
+
+    oid, tech = await window_cleaning_in_service(state, server, "孙师傅")
     pane_photo, sticker_photo = PNG + b"pane", PNG + b"sticker"
     ids = []
     for data in (pane_photo, sticker_photo):
@@ -629,15 +636,7 @@ async def test_client_sends_the_item_ids_the_server_asks_for(
     state: CustomerState, server: LiveServer
 ) -> None:
     """``approve_change_request`` / ``reject_change_request`` take the items to answer."""
-    await signed_in(state, server)
-    order = await book(state, "svc_window_cleaning")
-    oid = order["id"]
-    tech = server.register("technician", "周师傅")
-    server.move(oid, "assign", technician_id=tech["user"]["id"])
-    for step, body in (("depart", {}), ("arrive", {"lat": HOME.lat, "lng": HOME.lng})):
-        assert server.call("POST", f"/orders/{oid}/{step}", tech, json=body).status_code == 200
-    assert await state.sign_work_order()
-    assert server.call("POST", f"/orders/{oid}/start", tech, json={}).status_code == 200
+    oid, tech = await window_cleaning_in_service(state, server, "周师傅")
     photo = server.call(
         "POST",
         "/files",
