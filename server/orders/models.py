@@ -3,11 +3,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field as PField
+from pydantic import BaseModel, model_validator
+from pydantic import Field as PField
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from server.core.jsontypes import json_column
+from server.pricing.models import AddressIn, QuoteCreate
 
 
 class Order(SQLModel, table=True):
@@ -80,17 +82,35 @@ class SopProgress(SQLModel, table=True):
 # --- API schemas ---------------------------------------------------------------------
 
 
-class AddressIn(BaseModel):
-    lat: float = PField(ge=-90, le=90)
-    lng: float = PField(ge=-180, le=180)
-    text: str = PField(min_length=1, max_length=300)
-    district: str = PField(default="", max_length=60)
+class OrderCreate(QuoteCreate):
+    """``POST /orders``: a quote the customer has seen (``quote_id`` alone), or the booking
+    itself (the fields of ``POST /quotes``), quoted and booked in one step at that price.
 
+    The quote is the price the customer agreed to; booking without one is for clients that
+    show the price some other way (a partner's site, a repeat order) and accept the quote
+    the server makes now. The order's ``price_snapshot`` says what it was either way."""
 
-class OrderCreate(BaseModel):
-    quote_id: str = PField(max_length=64)
+    quote_id: str | None = PField(default=None, max_length=64)
+    service_id: str | None = PField(default=None, max_length=64)  # type: ignore[assignment]
+    address: AddressIn | None = None  # type: ignore[assignment]
+    scheduled_start: datetime | None = None  # type: ignore[assignment]
     notes: str = PField(default="", max_length=500)
     preferred_technician_id: str | None = PField(default=None, max_length=64)
+
+    @model_validator(mode="after")
+    def _quote_or_booking(self) -> OrderCreate:
+        given = [f for f in _BOOKING_REQUIRED if getattr(self, f) is not None]
+        if self.quote_id is None and len(given) < len(_BOOKING_REQUIRED):
+            raise ValueError("give quote_id, or service_id, address and scheduled_start")
+        if self.quote_id is not None and given:
+            raise ValueError("give quote_id or the booking's fields, not both")
+        return self
+
+    def quote_request(self) -> QuoteCreate:
+        return QuoteCreate.model_validate(self.model_dump(include=set(QuoteCreate.model_fields)))
+
+
+_BOOKING_REQUIRED = ("service_id", "address", "scheduled_start")
 
 
 class ActionIn(BaseModel):

@@ -26,11 +26,10 @@ def _read(session, order, user, cipher, clock) -> OrderRead:  # noqa: ANN001
 
 
 @router.post("/orders", response_model=OrderRead, status_code=201)
-def create_order(body: OrderCreate, user: CustomerUser, session: SessionDep, clock: ClockDep, cipher: CipherDep) -> OrderRead:
-    order = service.create_from_quote(
-        session=session, customer=user, quote_id=body.quote_id, notes=body.notes,
-        preferred_technician_id=body.preferred_technician_id, clock=clock, cipher=cipher,
-    )
+def create_order(body: OrderCreate, user: CustomerUser, session: SessionDep, clock: ClockDep, cipher: CipherDep,
+                 settings: SettingsDep) -> OrderRead:
+    order = service.create(session=session, customer=user, body=body, clock=clock, cipher=cipher,
+                           timezone=settings.timezone)
     return _read(session, order, user, cipher, clock)
 
 

@@ -26,6 +26,7 @@ from server.orders import machine, signals
 from server.orders.machine import Action, Actor, ActorKind, Status
 from server.orders.models import (
     Order,
+    OrderCreate,
     OrderEvent,
     OrderEventRead,
     OrderRead,
@@ -192,6 +193,25 @@ def event_to_read(event: OrderEvent) -> OrderEventRead:
 
 
 # --- writing ---------------------------------------------------------------------------
+
+
+def create(
+    *, session: Session, customer: User, body: OrderCreate, clock: Clock, cipher: FieldCipher,
+    timezone: str,
+) -> Order:
+    """An order from the quote the customer saw, or from the booking quoted here and now."""
+    from server.pricing import service as pricing_service
+
+    quote_id = body.quote_id
+    if quote_id is None:
+        quote_id = pricing_service.create_quote(
+            session=session, customer=customer, body=body.quote_request(), clock=clock,
+            cipher=cipher, timezone=timezone,
+        ).id
+    return create_from_quote(
+        session=session, customer=customer, quote_id=quote_id, notes=body.notes,
+        preferred_technician_id=body.preferred_technician_id, clock=clock, cipher=cipher,
+    )
 
 
 def create_from_quote(

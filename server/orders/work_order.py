@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-
 from server.catalog.models import Service
-from server.core.pdf import FAMILY, new_document
 from server.core.money import yuan
+from server.core.pdf import FAMILY, new_document
 from server.orders.models import Order
-
 
 
 def render_work_order_pdf(

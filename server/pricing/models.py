@@ -9,7 +9,6 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from server.core.jsontypes import json_column
-from server.orders.models import AddressIn
 
 
 class Quote(SQLModel, table=True):
@@ -42,6 +41,16 @@ class Quote(SQLModel, table=True):
             "rules_version": self.rules_version,
             "priced_at": self.created_at.isoformat(),
         }
+
+
+class AddressIn(BaseModel):
+    """Where the visit is: WGS84 position, the text the technician reads at the door (stored
+    encrypted), and the district shown before acceptance."""
+
+    lat: float = PField(ge=-90, le=90)
+    lng: float = PField(ge=-180, le=180)
+    text: str = PField(min_length=1, max_length=300)
+    district: str = PField(default="", max_length=60)
 
 
 class QuoteCreate(BaseModel):

@@ -66,6 +66,28 @@ def test_address_is_hidden_until_accepted(api):
     assert seen["address_visible"] and seen["lat"] is not None
 
 
+def test_book_in_one_step_with_the_booking_body(api):
+    """POST /orders with the fields of POST /quotes: quoted now, booked at that price."""
+    customer = api.register()
+    start = (api.app.state.clock.now() + timedelta(hours=26)).isoformat()
+    booking = {"service_id": "svc_daily_cleaning", "scheduled_start": start, "units": 3,
+               "address": {"lat": 39.9334, "lng": 116.4540, "text": "朝阳区三里屯路19号院"}}
+    r = api.post("/orders", customer, json={**booking, "notes": "请带鞋套"})
+    assert r.status_code == 201, r.text
+    order = r.json()
+    quoted = api.post("/quotes", customer, json=booking).json()  # the same booking, priced apart
+    assert order["total"] == quoted["total"] and order["notes"] == "请带鞋套"
+    assert [line["code"] for line in order["price_snapshot"]["lines"]] == [
+        line["code"] for line in quoted["lines"]
+    ]
+    for body in ({}, {"service_id": "svc_daily_cleaning"}, {**booking, "quote_id": quoted["quote_id"]}):
+        r = api.post("/orders", customer, json=body)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "validation_error", body
+    r = api.post("/orders", customer, json={**booking, "service_id": "svc_nope"})
+    assert r.status_code == 404
+    assert len(api.get("/orders", customer).json()) == 1  # nothing half-booked
+
+
 def test_quote_refusals(api):
     customer = api.register()
     q = api.quote(customer)
