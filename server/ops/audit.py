@@ -33,16 +33,19 @@ _PG_LOCK_KEY = 0x0D00_A0D1  # advisory lock that serialises appends on PostgreSQ
 # entries recorded while serving the current request (see audit_middleware); a list so the
 # copy of the context a threadpool endpoint runs in still appends to the same object
 _request_entries: ContextVar[list[str] | None] = ContextVar("audit_request_entries", default=None)
+# the caller's address, so an entry made deep in a domain service still says where from
+_request_ip: ContextVar[str | None] = ContextVar("audit_request_ip", default=None)
 
 
-def begin_request() -> Token:
-    return _request_entries.set([])
+def begin_request(ip: str | None = None) -> tuple[Token, Token]:
+    return _request_entries.set([]), _request_ip.set(ip)
 
 
-def end_request(token: Token) -> bool:
+def end_request(tokens: tuple[Token, Token]) -> bool:
     """True when the request recorded at least one entry itself."""
     entries = _request_entries.get()
-    _request_entries.reset(token)
+    _request_entries.reset(tokens[0])
+    _request_ip.reset(tokens[1])
     return bool(entries)
 
 
@@ -104,7 +107,7 @@ def record(
         action=action,
         target_type=target_type,
         target_id=target_id,
-        ip=ip,
+        ip=ip or _request_ip.get(),
         details=_jsonable(details or {}),
         prev_hash=prev_hash,
         hash="",

@@ -57,11 +57,12 @@ class StaffWriteAudit:
                 status["code"] = message["status"]
             await send(message)
 
-        token = audit_service.begin_request()
+        client = scope.get("client")
+        tokens = audit_service.begin_request(client[0] if client else None)
         try:
             await self.app(scope, receive, capture)
         finally:
-            recorded = audit_service.end_request(token)
+            recorded = audit_service.end_request(tokens)
         route = getattr(scope.get("route"), "path", "") or ""
         if read and route.removeprefix("/api/v1") not in SENSITIVE_READS:
             return

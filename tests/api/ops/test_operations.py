@@ -299,6 +299,7 @@ def test_verification_is_audited_and_the_net_catches_the_rest(api):
     for verb in ("verify", "suspend", "reinstate"):
         assert any(verb in a for a in actions), actions
     assert all(e["actor_id"] == operator["user"]["id"] for e in entries)
+    assert all(e["ip"] for e in entries)  # the request's address, though the service passed none
     # a refused write leaves no entry
     api.post(f"/ops/technicians/{tid}/suspend", api.staff("support"), json={"reason": "x"})
     assert len(audit_actions(api, admin, target_id=tid)) == len(entries)
