@@ -19,6 +19,14 @@ from tests.api.test_dispatch import ADDRESS, north_km, paid_order, ready_technic
 SECOND = north_km(25)  # a second waiting order, 25 km north of the first
 
 
+@pytest.fixture
+def db_kind() -> str:
+    """SQLite only: the comparison runs a round on a byte-for-byte copy of the database,
+    made with SQLite's backup API. The prefilter's SQL runs on PostgreSQL too, in every
+    dispatch test of tests/api/test_dispatch.py."""
+    return "sqlite"
+
+
 def _clone(engine, path: Path):  # noqa: ANN001, ANN202
     """A copy of the test database (SQLite's backup API, safe with WAL)."""
     raw = engine.raw_connection()
