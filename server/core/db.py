@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -52,3 +53,19 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     """A session for background work and the CLI (requests use the dependency)."""
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+def insert_if_absent(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING: rows that another transaction may be creating at the
+    same moment (a ledger account on its first posting) are created once, without the
+    loser of the race failing on the unique key."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        raise ValueError(f"unsupported database: {dialect} (SQLite and PostgreSQL are)")
+    session.execute(insert(table).values(rows).on_conflict_do_nothing())

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from server.auth.models import Role, User
 from server.core.clock import Clock, as_utc
+from server.core.db import insert_if_absent
 from server.core.errors import AppError, Conflict, Forbidden, NotFound, Unprocessable
 from server.core.ids import new_id
 from server.core.money import Money, apply_bp, round_half_up
@@ -86,9 +87,11 @@ def post(
     row = JournalEntry(id=new_id("jnl"), kind=kind, dedupe_key=dedupe_key, order_id=order_id, memo=memo[:200],
                        reverses_id=reverses_id, created_at=now)
     session.add(row)
+    new_accounts = {p.account for p in lines if session.get(LedgerAccount, p.account) is None}
+    insert_if_absent(session, LedgerAccount.__table__, [  # two first postings may race
+        {"code": code, "normal": ledger.normal_side(code), "balance": 0} for code in sorted(new_accounts)
+    ])
     for posting in lines:
-        if session.get(LedgerAccount, posting.account) is None:
-            session.add(LedgerAccount(code=posting.account, normal=ledger.normal_side(posting.account)))
         session.add(JournalLine(entry_id=row.id, account=posting.account, amount=posting.amount,
                                 order_id=order_id, created_at=now))
     try:

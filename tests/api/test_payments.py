@@ -543,3 +543,40 @@ def test_scheduled_payouts_run_once_a_day_at_the_set_local_time(api):
     r = api.put("/ops/settings", operator, json=off)
     assert r.status_code == 200
     assert run_at(datetime(2026, 6, 3, 2, 0, tzinfo=UTC)) is None
+
+
+def test_two_first_postings_to_a_new_account_race_without_a_conflict(api):
+    """Two payments through a provider the ledger has never seen, at once: the account row
+    is created by one, the other waits and books (it used to fail on the unique key)."""
+    import threading
+
+    from server.payments import ledger
+
+    engine, clock = api.app.state.engine, api.app.state.clock
+
+    def book(session, key: str, amount: int) -> None:  # noqa: ANN001
+        payments_service.post(session, kind="payment", dedupe_key=key, clock=clock,
+                              lines=ledger.payment_received(provider="racepay", order_id=key,
+                                                            amount=amount))
+
+    outcome: dict[str, object] = {}
+
+    def second() -> None:
+        try:
+            with Session(engine) as other:
+                book(other, "race_b", 50)
+                other.commit()
+            outcome["ok"] = True
+        except Exception as exc:  # reported below, the assertion says what went wrong
+            outcome["error"] = exc
+
+    with Session(engine) as first:
+        book(first, "race_a", 100)  # holds the new account row, not committed yet
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(timeout=0.5)  # the second is now waiting on the first
+        first.commit()
+    thread.join(timeout=20)
+    assert outcome.get("ok"), outcome
+    with Session(engine) as s:
+        assert payments_service.balance(s, ledger.cash("racepay")) == 150
