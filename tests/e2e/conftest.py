@@ -200,14 +200,23 @@ class UI:
 
     @staticmethod
     def fill(page, label: str, text: str) -> None:  # noqa: ANN001
-        """Focus the field, wait for Flutter's hidden editing element, type, verify."""
-        box = page.get_by_role("textbox", name=label).first
-        box.wait_for()
-        for _attempt in range(3):
+        """Focus the field, wait for Flutter's hidden editing element, type, verify.
+
+        A tap that lands while the screen re-renders (a notice appearing, a button turning
+        busy) focuses nothing: then the field is found and tapped again."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        for _attempt in range(5):
+            box = page.get_by_role("textbox", name=label).first
+            box.wait_for()
             box.click()
-            page.wait_for_function(
-                "() => document.activeElement && ['INPUT', 'TEXTAREA'].includes(document.activeElement.tagName)"
-            )
+            try:
+                page.wait_for_function(
+                    "() => document.activeElement && ['INPUT', 'TEXTAREA'].includes(document.activeElement.tagName)",
+                    timeout=5_000,
+                )
+            except PlaywrightTimeout:
+                continue
             page.wait_for_timeout(150)
             page.keyboard.press("Control+A")
             page.keyboard.press("Delete")
