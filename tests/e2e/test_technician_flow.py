@@ -87,6 +87,30 @@ def _wait_for_location(server, technician_id: str, order_id: str, timeout: float
     raise AssertionError("the app did not report its location on the way to the job")
 
 
+def _sign_on_the_pad(page) -> None:  # noqa: ANN001
+    """Draw a signature with the mouse. The pad's semantics node is rebuilt when a pushed
+    event re-renders the screen, so a locator that went stale is looked up again."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for _attempt in range(5):
+        pad = page.locator("[flt-semantics-identifier='signature_pad']")
+        try:
+            pad.scroll_into_view_if_needed(timeout=10_000)
+            box = pad.bounding_box(timeout=10_000)
+        except PlaywrightError:
+            page.wait_for_timeout(300)
+            continue
+        if box is None:
+            continue
+        page.mouse.move(box["x"] + 30, box["y"] + 40)
+        page.mouse.down()
+        for i in range(1, 12):
+            page.mouse.move(box["x"] + 30 + i * 22, box["y"] + 40 + (i % 3) * 25, steps=3)
+        page.mouse.up()
+        return
+    raise AssertionError("the signature pad never settled on the screen")
+
+
 def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screenshot) -> None:  # noqa: ANN001
     operator = e2e_server.staff("operator")
     tech = verified_technician(e2e_server, operator)
@@ -139,15 +163,7 @@ def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screens
     ui.wait_text(page, "已到达")
 
     # the customer signs the work order on the technician's screen
-    pad = page.locator("[flt-semantics-identifier='signature_pad']")
-    pad.scroll_into_view_if_needed()
-    box = pad.bounding_box()
-    assert box is not None
-    page.mouse.move(box["x"] + 30, box["y"] + 40)
-    page.mouse.down()
-    for i in range(1, 12):
-        page.mouse.move(box["x"] + 30 + i * 22, box["y"] + 40 + (i % 3) * 25, steps=3)
-    page.mouse.up()
+    _sign_on_the_pad(page)
     screenshot(page, "technician_work_order", "客户签字确认")
     ui.tap(page, "客户签字确认")
     ui.wait_text(page, "电子工单已确认")
