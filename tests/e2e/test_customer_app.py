@@ -32,7 +32,9 @@ def photo_png(color: tuple[int, int, int]) -> bytes:
 
 
 SLOW_MS = 90_000  # steps that chain several requests, on a busy two-core machine
-SLOT = re.compile(r"^\d{2}:\d{2}-\d{2}:\d{2}( (余\d+|\d+ left))?$")  # open, with the count
+# an open slot as the server counted it (the estimated grid shown before the address is
+# known has no count, and clicking it could race the real slots arriving)
+SLOT = re.compile(r"^\d{2}:\d{2}-\d{2}:\d{2} (余\d+|\d+ left)$")
 
 
 class Technician:
