@@ -22,8 +22,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # One connection per request thread (FastAPI runs sync endpoints on up to 40): a
+        # burst waits on SQLite's own write lock (busy_timeout below), not on the pool.
         engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=10, max_overflow=40,
         )
 
         @event.listens_for(engine, "connect")

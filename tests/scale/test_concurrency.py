@@ -70,7 +70,10 @@ def backend(request, tmp_path_factory) -> Iterator[Backend]:  # noqa: ANN001
         db_url = f"sqlite:///{data_dir / 'race.db'}"
         prepare_schema(db_url)
         with thread_server(db_url, data_dir / "server") as base_url:
-            api = Api(base_url)
+            # 50 claims at once queue for SQLite's single writer (every transaction begins
+            # IMMEDIATE) in the test's own process on two cores: the race is the point, not
+            # the wait, so the client waits as long as the server's lock timeouts allow
+            api = Api(base_url, timeout=120)
             yield Backend(kind, api, db_url, api.staff(db_url, "operator"))
         return
     name, db_url = create_pg_database("doorstep_race")
@@ -78,7 +81,7 @@ def backend(request, tmp_path_factory) -> Iterator[Backend]:  # noqa: ANN001
     try:
         prepare_schema(db_url)
         server.start()
-        api = Api(server.url)
+        api = Api(server.url, timeout=120)
         yield Backend(kind, api, db_url, api.staff(db_url, "operator"))
     finally:
         server.stop()
