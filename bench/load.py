@@ -1,26 +1,26 @@
-"""Load: simulated customers and technicians walk whole orders through the HTTP API
-and the live feed of a real server, side by side on two set-ups.
+"""Booking load: customers quoting and booking at once, against a ceiling run beside it.
 
-Set-ups (each a fresh database, a uvicorn started here as a subprocess, loopback only):
-- ``sqlite-1w``: SQLite, one worker, in-process broker (the default deployment);
-- ``postgresql-2w``: PostgreSQL, two uvicorn workers, Redis as the event broker
-  (``--pg-url``, ``--redis-url``; skipped with a note when unreachable).
+Set-ups (each a fresh database seeded with the demo district, servers started here as
+uvicorn subprocesses, loopback only): ``sqlite-1w`` (SQLite, one worker, in-process
+broker: the default deployment) and ``postgresql-2w`` (PostgreSQL, two workers, Redis;
+skipped with a note when unreachable).
 
-For each: first the ceiling, ``GET /healthz`` from as many concurrent tasks as the run
-has virtual users; then, for ``--seconds``, the workflow:
+For each set-up, with one HTTP client (one connection) per simulated user:
 
-- customers: quote -> order -> sandbox payment -> approve (the signed webhook follows),
-  at most ``--open-per-customer`` orders open at a time, each customer with a live feed
-  socket on ``/api/v1/ws``;
-- technicians: take work the way the server offers it (pool claim or offer acceptance,
-  whichever routes exist; without either, an order is put on them through the orders
-  service, as dispatch would, and the report says so), depart, arrive with coordinates
-  at the address, the customer confirms the work order, start, every SOP step (a photo
-  uploaded for the steps that need one), finish; the customer confirms.
+1. **Closed loop, alternated with the ceiling**: ``--users`` customers each loop
+   ``POST /quotes`` -> ``POST /orders`` with no think time, for ``--seconds``; then the
+   same users loop ``POST /insert`` on ``bench/ceiling_app.py`` (one INSERT + commit,
+   same database, engine and uvicorn settings); ``--rounds`` times. The figure is
+   bookings/s as a share of ceiling inserts/s, per round.
+2. **Open loop** at half the closed loop's booking rate for ``--open-seconds`` (arrivals
+   on a fixed schedule, a new client whenever every client is busy, latency counted
+   from the scheduled arrival), with ``--readers`` readers beside it (customers listing
+   and opening their orders, operators and support opening orders and the order
+   monitor): p99 of ``POST /quotes`` and ``POST /orders``, and the slowest read.
+3. **Burst**: ``--burst`` requests at once, a mix of catalog and order reads, quotes
+   and one-step bookings: status codes and the slowest.
 
-Reported: orders completed per second, HTTP requests per second, p50/p95/p99 latency
-per endpoint, push latency (a move's HTTP response -> the event's arrival on the
-customer's socket), errors. Writes ``bench/out/load.json`` and prints a table.
+Writes ``bench/out/load.json`` and prints the figures.
 
     .venv/bin/python bench/load.py --seconds 20
 """
@@ -29,14 +29,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import platform
 import random
-import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -50,809 +47,317 @@ from typing import Any
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from servers import (  # noqa: E402
+    ROOT,
+    Server,
+    Setup,
+    User,
+    log,
+    postgres_setup,
+    sqlite_setup,
+    staff_user,
+    summary,
+)
+
 OUT = ROOT / "bench" / "out" / "load.json"
-SECRET = "load-bench-secret-0123456789abcdef0123"
-ADDRESS = {
-    "lat": 39.9334,
-    "lng": 116.4540,
-    "text": "朝阳区三里屯路19号院3号楼2单元501",
-    "district": "三里屯",
-}
-AT_DOOR = (39.93345, 116.45405)  # a few metres from the address: inside the check-in geofence
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 2048
-WEEK = {d: [["00:00", "23:59"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-_ID = re.compile(r"/(ord|pay|usr|off|fil)_[0-9a-z]+")
+# Addresses in the demo district (assets/demo_city.yaml), where its technicians work.
+ADDRESSES = [
+    {"lat": 39.9312, "lng": 116.4566, "text": "朝阳区工体北路8号院三里屯SOHO 5号楼1902", "district": "三里屯"},
+    {"lat": 39.9302, "lng": 116.4661, "text": "朝阳区团结湖北里11号楼2单元502", "district": "团结湖"},
+    {"lat": 39.9134, "lng": 116.4558, "text": "朝阳区光华路光华里7号楼1单元802", "district": "国贸"},
+]
+SERVICES = ["svc_daily_cleaning", "svc_deep_cleaning", "svc_window_cleaning"]
 
 
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+@dataclass
+class Tally:
+    latency: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: Counter[str] = field(default_factory=Counter)
+    bookings: list[float] = field(default_factory=list)  # quote sent -> order booked
+
+    def error(self, name: str, r: httpx.Response | None, exc: Exception | None = None) -> None:
+        if r is None:
+            self.errors[f"{name}: {type(exc).__name__}"] += 1
+            return
+        code = ""
+        if "json" in r.headers.get("content-type", ""):
+            code = r.json().get("error", {}).get("code", "")
+        self.errors[f"{name}: {r.status_code} {code}".strip()] += 1
 
 
-def percentile(values: list[float], q: float) -> float | None:
-    if not values:
+def _client(base: str) -> httpx.AsyncClient:
+    """One simulated user's own client: one connection, as one phone has."""
+    return httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=1))
+
+
+async def _timed(tally: Tally, name: str, client: httpx.AsyncClient, method: str, path: str,
+                 expect: int, **kw: Any) -> httpx.Response | None:
+    started = time.perf_counter()
+    try:
+        r = await client.request(method, path, **kw)
+    except httpx.HTTPError as exc:
+        tally.error(name, None, exc)
         return None
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+    tally.latency[name].append(time.perf_counter() - started)
+    if r.status_code != expect:
+        tally.error(name, r)
+        return None
+    return r
 
 
-def summary(values: list[float]) -> dict[str, Any]:
-    ms = [v * 1000 for v in values]
-    return {
-        "n": len(ms),
-        "p50_ms": _r(percentile(ms, 0.5)),
-        "p95_ms": _r(percentile(ms, 0.95)),
-        "p99_ms": _r(percentile(ms, 0.99)),
-        "max_ms": _r(max(ms) if ms else None),
-    }
+def _quote_body(rng: random.Random) -> dict[str, Any]:
+    start = datetime.now(UTC) + timedelta(days=rng.randint(2, 20), hours=rng.randint(0, 8))
+    start = start.replace(minute=0, second=0, microsecond=0)
+    return {"service_id": rng.choice(SERVICES), "address": rng.choice(ADDRESSES),
+            "scheduled_start": start.isoformat()}
 
 
-def _r(v: float | None) -> float | None:
-    return None if v is None else round(v, 2)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-# --- the servers ---------------------------------------------------------------------------
-
-
-@dataclass
-class Setup:
-    name: str
-    db_url: str
-    env: dict[str, str]
-    workers: int
-    cleanup: list = field(default_factory=list)
-
-
-def prepare_database(url: str) -> None:
-    """Schema by the migrations (as production), then the catalog."""
-    from sqlmodel import Session
-
-    from server.catalog import service as catalog_service
-    from server.core.db import make_engine
-    from server.core.migrate import upgrade
-
-    upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        catalog_service.load_catalog(session=session)
-    engine.dispose()
-
-
-def base_env(db_url: str, data_dir: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DOORSTEP_DATABASE_URL": db_url,
-        "DOORSTEP_SECRET_KEY": SECRET,
-        "DOORSTEP_ENV": "bench",  # prod settings, but the sandbox provider pays
-        "DOORSTEP_DATA_DIR": str(data_dir),
-        "DOORSTEP_LOGIN_ATTEMPTS_PER_IP": "1000000",
-        "DOORSTEP_BROKER_URL": "",
-        "DOORSTEP_LOG_JSON": "true",
-    }
-
-
-def sqlite_setup(tmp: Path) -> Setup:
-    data_dir = tmp / "sqlite"
-    data_dir.mkdir()
-    url = f"sqlite:///{data_dir / 'doorstep.db'}"
-    prepare_database(url)
-    return Setup("sqlite-1w", url, base_env(url, data_dir), 1)
-
-
-def postgres_setup(tmp: Path, pg_url: str, redis_url: str) -> Setup:
-    import psycopg
-    import redis
-
-    redis.Redis.from_url(redis_url, socket_timeout=2).ping()
-    base = pg_url.replace("postgresql+psycopg://", "postgresql://")
-    name = f"doorstep_load_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(base, autocommit=True, connect_timeout=3) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = base.rpartition("/")[0] + f"/{name}"
-    url = url.replace("postgresql://", "postgresql+psycopg://", 1)
-
-    def drop() -> None:
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    data_dir = tmp / "pg"
-    data_dir.mkdir()
-    prepare_database(url)
-    env = base_env(url, data_dir)
-    env.update(
-        {"DOORSTEP_BROKER_URL": redis_url, "DOORSTEP_REALTIME_CHANNEL": f"doorstep:load:{name}"}
-    )
-    return Setup("postgresql-2w", url, env, 2, [drop])
-
-
-class Server:
-    def __init__(self, setup: Setup) -> None:
-        self.setup = setup
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen | None = None
-
-    def __enter__(self) -> Server:
-        # SIGUSR1 dumps every thread's stack to the server's log (to see where a stall is)
-        boot = (
-            "import faulthandler, signal, sys; "
-            "faulthandler.register(signal.SIGUSR1, all_threads=True); "
-            "import uvicorn; sys.argv[0] = 'uvicorn'; uvicorn.main()"
-        )
-        self.log_path = Path(self.setup.env["DOORSTEP_DATA_DIR"]) / "server.log"
-        self.log_file = self.log_path.open("wb")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                boot,
-                "server.asgi:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--workers",
-                str(self.setup.workers),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-            cwd=ROOT,
-            env=self.setup.env,
-            stdout=subprocess.DEVNULL,
-            stderr=self.log_file,
-        )
-        deadline = time.monotonic() + 90
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"server exited: {self.log_path.read_text(errors='replace')[-2000:]}"
-                )
-            try:
-                if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("server not ready")
-            time.sleep(0.2)
-        return self
-
-    def __exit__(self, exc_type: object, *exc: object) -> None:
-        assert self.proc is not None
-        if exc_type is not None:  # show what the server said about it
-            log(f"server log tail:\n{self.log_path.read_text(errors='replace')[-4000:]}")
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log_file.close()
-
-
-# --- the virtual users ----------------------------------------------------------------------
-
-
-@dataclass
-class User:
-    id: str
-    token: str
-    phone: str = ""
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-class Stats:
-    def __init__(self) -> None:
-        self.latency: dict[str, list[float]] = defaultdict(list)
-        self.errors: Counter[str] = Counter()
-        self.push: list[float] = []
-        self.push_from_send: list[float] = []  # from the move's request being sent
-        self.push_early = 0  # events that reached the socket before the move's HTTP reply
-        self.push_missing = 0
-        self.completed = 0
-        self.paid = 0
-        self.requests = 0
-
-
-class Http:
-    """Timed calls; the endpoint name is the method and the path with ids folded."""
-
-    def __init__(self, url: str, stats: Stats, connections: int) -> None:
-        self.root = url + "/api/v1"
-        self.url = url
-        self.stats = stats
-        self.client = httpx.AsyncClient(
-            timeout=60,
-            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
-        )
-        self.recording = True
-
-    async def call(
-        self,
-        method: str,
-        path: str,
-        user: User | None = None,
-        expect: tuple[int, ...] = (200, 201),
-        **kw: Any,
-    ) -> httpx.Response | None:
-        name = f"{method} {_ID.sub(lambda m: '/{' + m.group(1) + '}', path)}"
-        name = re.sub(r"/sop/\d+/", "/sop/{n}/", name)
-        headers = {**(user.headers if user else {}), **kw.pop("headers", {})}
-        if method == "POST":
-            headers.setdefault("Idempotency-Key", uuid.uuid4().hex)
-        started = time.perf_counter()
-        try:
-            r = await self.client.request(method, self.root + path, headers=headers, **kw)
-        except httpx.HTTPError as exc:
-            if not self.recording:
-                raise
-            self.stats.errors[f"{name}: {type(exc).__name__}"] += 1
-            return None
-        elapsed = time.perf_counter() - started
-        if self.recording:
-            self.stats.requests += 1
-            self.stats.latency[name].append(elapsed)
-            if r.status_code not in expect:
-                code = (
-                    r.json().get("error", {}).get("code")
-                    if "json" in r.headers.get("content-type", "")
-                    else ""
-                )
-                self.stats.errors[f"{name}: {r.status_code} {code}"] += 1
-        return r
-
-
-async def make_users(
-    http: Http, db_url: str, customers: int, technicians: int
-) -> tuple[list[User], list[User]]:
-    """Customers and technicians sign up through the API; technicians fill in their
-    profile, area, availability and health certificate, and an operator verifies them."""
-    operator = await asyncio.to_thread(staff_user, db_url, "operator")
-    phone = [13100000000 + random.randrange(10_000) * 10_000]
-
-    async def register(role: str) -> User:
-        phone[0] += 1
-        r = await http.call(
-            "POST",
-            "/auth/register",
-            json={
-                "phone": str(phone[0]),
-                "password": "correct horse",
-                "name": f"{role} 压测",
-                "role": role,
-            },
-        )
-        assert r is not None and r.status_code == 201, r and r.text
-        return User(r.json()["user"]["id"], r.json()["access_token"], str(phone[0]))
-
-    async def onboard() -> User:
-        tech = await register("technician")
-        for path, body in (
-            ("/technician/profile", {"skills": ["cleaning"], "experience_years": 5}),
-            (
-                "/technician/service-area",
-                {
-                    "center": {"lat": ADDRESS["lat"], "lng": ADDRESS["lng"]},
-                    "radius_km": 20,
-                    "max_distance_km": 20,
-                },
-            ),
-            ("/technician/availability", {"weekly": WEEK}),
-        ):
-            r = await http.call("PUT", path, tech, json=body)
-            assert r is not None and r.status_code == 200, r and r.text
-        up = await http.call(
-            "POST",
-            "/files",
-            tech,
-            files={"file": ("health.png", PNG, "image/png")},
-            data={"kind": "certificate"},
-        )
-        assert up is not None and up.status_code == 201, up and up.text
-        r = await http.call(
-            "POST",
-            "/technician/certificates",
-            tech,
-            json={"type": "health", "file_id": up.json()["id"], "number": f"HC-{tech.id[-6:]}"},
-        )
-        assert r is not None and r.status_code == 201, r and r.text
-        r = await http.call(
-            "POST",
-            f"/ops/technicians/{tech.id}/verify",
-            operator,
-            json={"decision": "approve", "note": "证件齐全"},
-        )
-        assert r is not None and r.status_code == 200, r and r.text
-        r = await http.call("PUT", "/technician/status", tech, json={"online": True})
-        assert r is not None and r.status_code == 200, r and r.text
-        return tech
-
-    sem = asyncio.Semaphore(4)
-
-    async def bounded(coro_fn):  # noqa: ANN001, ANN202
-        async with sem:
-            return await coro_fn()
-
-    custs = await asyncio.gather(*(bounded(lambda: register("customer")) for _ in range(customers)))
-    techs = await asyncio.gather(*(bounded(onboard) for _ in range(technicians)))
-    return list(custs), list(techs)
-
-
-def staff_user(db_url: str, role: str) -> User:
-    """Staff accounts exist only through the CLI or the database; tokens from login."""
-    from sqlmodel import Session
-
-    from server.auth import service as auth_service
-    from server.auth.models import Role
-    from server.core.clock import SystemClock
-    from server.core.db import make_engine
-    from server.privacy.crypto import FieldCipher
-
-    phone = f"136{random.randrange(10**8):08d}"
-    engine = make_engine(db_url)
-    with Session(engine) as session:
-        user = auth_service.create_user(
-            session=session,
-            cipher=FieldCipher.from_settings("", SECRET),
-            clock=SystemClock(),
-            phone=phone,
-            password="staff password",
-            name=f"{role} 压测",
-            role=Role(role),
-        )
-        session.commit()
-        user_id = user.id
-    engine.dispose()
-    from server.core.security import make_token
-
-    token = make_token(
-        secret=SECRET,
-        subject=user_id,
-        role=role,
-        kind="access",
-        now=datetime.now(UTC),
-        ttl=timedelta(hours=1),
-    )
-    return User(user_id, token, phone)
-
-
-def assign_directly(db_url: str, order_id: str, technician_id: str) -> bool:
-    """What dispatch does when it puts an order on a technician (no HTTP route for it)."""
-    from sqlmodel import Session
-
-    from server.core.clock import SystemClock
-    from server.core.db import make_engine
-    from server.core.errors import AppError
-    from server.orders import service as orders_service
-    from server.orders.machine import Action, Actor, ActorKind
-
-    engine = _engines.setdefault(db_url, make_engine(db_url))
-    with Session(engine) as session:
-        try:
-            orders_service.move(
-                session=session,
-                order_id=order_id,
-                action=Action.ASSIGN,
-                actor=Actor(ActorKind.SYSTEM),
-                clock=SystemClock(),
-                technician_id=technician_id,
-            )
-        except AppError:
-            return False
+async def book(client: httpx.AsyncClient, user: User, tally: Tally, rng: random.Random,
+               since: float | None = None) -> bool:
+    """quote -> order, as the customer app does it (each POST with its own key)."""
+    began = since if since is not None else time.perf_counter()
+    headers = {**user.headers, "Idempotency-Key": uuid.uuid4().hex}
+    quote = await _timed(tally, "POST /quotes", client, "POST", "/api/v1/quotes", 201,
+                         json=_quote_body(rng), headers=headers)
+    if quote is None:
+        return False
+    headers = {**user.headers, "Idempotency-Key": uuid.uuid4().hex}
+    order = await _timed(tally, "POST /orders", client, "POST", "/api/v1/orders", 201,
+                         json={"quote_id": quote.json()["quote_id"]}, headers=headers)
+    if order is None:
+        return False
+    tally.bookings.append(time.perf_counter() - began)
     return True
 
 
-_engines: dict[str, Any] = {}
+async def closed_booking(clients: list[tuple[httpx.AsyncClient, User]], seconds: float) -> dict:
+    tally, stop_at = Tally(), time.monotonic() + seconds
 
-
-class Feed:
-    """One customer's live feed socket: records when each (order, seq) arrives."""
-
-    def __init__(self, url: str, user: User) -> None:
-        self.url = url.replace("http://", "ws://") + f"/api/v1/ws?token={user.token}"
-        self.arrivals: dict[tuple[str, int], float] = {}
-        self.waiters: dict[tuple[str, int], asyncio.Future] = {}
-        self.ready = asyncio.Event()
-        self.task: asyncio.Task | None = None
-
-    async def run(self) -> None:
-        import websockets
-
-        async with websockets.connect(self.url, max_size=2**22, open_timeout=30) as ws:
-            async for raw in ws:
-                now = time.perf_counter()
-                msg = json.loads(raw)
-                kind = msg.get("type")
-                if kind == "welcome":
-                    await ws.send(json.dumps({"type": "resume", "cursor": msg.get("cursor")}))
-                elif kind == "replayed":
-                    self.ready.set()
-                elif kind == "ping":
-                    await ws.send('{"type":"pong"}')
-                elif kind == "event":
-                    key = (msg["order_id"], int(msg["seq"]))
-                    self.arrivals[key] = now
-                    waiter = self.waiters.pop(key, None)
-                    if waiter is not None and not waiter.done():
-                        waiter.set_result(now)
-
-    async def arrival(self, key: tuple[str, int], timeout: float = 5.0) -> float | None:
-        if key in self.arrivals:
-            return self.arrivals[key]
-        fut = self.waiters.setdefault(key, asyncio.get_running_loop().create_future())
-        try:
-            return await asyncio.wait_for(asyncio.shield(fut), timeout)
-        except TimeoutError:
-            return None
-
-
-@dataclass
-class Job:
-    order_id: str
-    customer: User
-    feed: Feed | None
-    sop: list[dict]
-
-
-async def run_workflow(
-    http: Http,
-    server_url: str,
-    db_url: str,
-    customers: list[User],
-    techs: list[User],
-    seconds: float,
-    open_per_customer: int,
-    stats: Stats,
-    use_ws: bool,
-    take_work: str = "auto",
-) -> dict[str, Any]:
-    routes = (await http.client.get(server_url + "/openapi.json")).json()["paths"]
-    mode = (
-        take_work
-        if take_work != "auto"
-        else (
-            "claim"
-            if "post" in routes.get("/api/v1/orders/{order_id}/claim", {})
-            else "offers"
-            if "get" in routes.get("/api/v1/technician/offers", {})
-            else "assign-direct"
-        )
-    )
-    jobs: asyncio.Queue[Job] = asyncio.Queue()
-    pending: dict[str, Job] = {}  # paid orders waiting for a technician (claim/offers modes)
-    stop_at = time.monotonic() + seconds
-    feeds: dict[str, Feed] = {}
-    if use_ws:
-        for c in customers:
-            feeds[c.id] = Feed(server_url, c)
-            feeds[c.id].task = asyncio.create_task(feeds[c.id].run())
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.gather(*(f.ready.wait() for f in feeds.values())), 30)
-
-    async def customer_loop(c: User) -> None:
-        open_orders: set[str] = set()
+    async def loop(client: httpx.AsyncClient, user: User, seed: int) -> None:
+        rng = random.Random(seed)
         while time.monotonic() < stop_at:
-            if len(open_orders) >= open_per_customer:
-                await asyncio.sleep(0.05)
-                open_orders &= unfinished
-                continue
-            start = datetime.now(UTC) + timedelta(hours=26, minutes=random.randrange(600))
-            q = await http.call(
-                "POST",
-                "/quotes",
-                c,
-                json={
-                    "service_id": "svc_daily_cleaning",
-                    "address": ADDRESS,
-                    "scheduled_start": start.isoformat(),
-                },
-            )
-            if q is None or q.status_code != 201:
-                await asyncio.sleep(0.1)
-                continue
-            o = await http.call("POST", "/orders", c, json={"quote_id": q.json()["quote_id"]})
-            if o is None or o.status_code != 201:
-                continue
-            order = o.json()
-            p = await http.call(
-                "POST",
-                f"/orders/{order['id']}/payments",
-                c,
-                json={"provider": "sandbox", "method": "wechat", "amount": order["total"]},
-            )
-            if p is None or p.status_code != 201:
-                continue
-            a = await http.call("POST", f"/sandbox/payments/{p.json()['payment_id']}/approve", c)
-            if a is None or a.status_code != 200 or a.json()["payment"]["status"] != "succeeded":
-                continue
-            stats.paid += 1
-            unfinished.add(order["id"])
-            job = Job(order["id"], c, feeds.get(c.id), order.get("sop") or [])
-            open_orders.add(order["id"])
-            if mode == "assign-direct":
-                await jobs.put(job)
-            else:
-                pending[order["id"]] = job
+            await book(client, user, tally, rng)
 
-    unfinished: set[str] = set()  # paid, not yet completed or given up
+    began = time.monotonic()
+    await asyncio.gather(*(loop(c, u, i) for i, (c, u) in enumerate(clients)))
+    elapsed = time.monotonic() - began
+    return _report(tally, elapsed, per_s=len(tally.bookings) / elapsed)
 
-    async def timed_move(
-        tech: User,
-        job: Job,
-        path: str,
-        body: dict | None = None,
-        as_customer: bool = False,
-        push: bool = True,
-    ) -> httpx.Response | None:
-        sent = time.perf_counter()
-        r = await http.call(
-            "POST",
-            f"/orders/{job.order_id}/{path}",
-            job.customer if as_customer else tech,
-            json=body or {},
-        )
-        if r is None or r.status_code != 200:
-            return None
-        answered = time.perf_counter()
-        if push and job.feed is not None:
-            arrived = await job.feed.arrival((job.order_id, int(r.json()["last_seq"])))
-            if arrived is None:
-                stats.push_missing += 1
-            else:
-                stats.push_from_send.append(arrived - sent)
-                stats.push_early += arrived < answered
-                stats.push.append(max(0.0, arrived - answered))
-        return r
 
-    async def work(tech: User, job: Job) -> None:
+async def closed_ceiling(clients: list[httpx.AsyncClient], seconds: float) -> dict:
+    tally, stop_at = Tally(), time.monotonic() + seconds
+
+    async def loop(client: httpx.AsyncClient, n: int) -> None:
+        while time.monotonic() < stop_at:
+            await _timed(tally, "POST /insert", client, "POST", "/insert", 201,
+                         json={"customer": f"c{n}"})
+
+    began = time.monotonic()
+    await asyncio.gather(*(loop(c, i) for i, c in enumerate(clients)))
+    elapsed = time.monotonic() - began
+    done = len(tally.latency["POST /insert"]) - sum(tally.errors.values())
+    return _report(tally, elapsed, per_s=done / elapsed)
+
+
+async def open_booking(base: str, customers: list[User], rate: float, seconds: float,
+                       readers: list[tuple[User, str]]) -> dict:
+    """Arrivals every 1/rate s whatever the server does; readers read all along."""
+    tally, reads = Tally(), Tally()
+    idle: list[httpx.AsyncClient] = [_client(base) for _ in customers]
+    made = len(idle)
+    stop_at = time.monotonic() + seconds
+    rng = random.Random(11)
+
+    async def arrival(n: int, scheduled: float) -> None:
+        nonlocal made
+        if idle:
+            client = idle.pop()
+        else:
+            client, made = _client(base), made + 1
         try:
-            if await timed_move(tech, job, "depart") is None:
-                return
-            if (
-                await timed_move(tech, job, "arrive", {"lat": AT_DOOR[0], "lng": AT_DOOR[1]})
-                is None
-            ):
-                return
-            if (
-                await timed_move(tech, job, "work-order/confirm", {}, as_customer=True, push=False)
-                is None
-            ):
-                return
-            started = await timed_move(tech, job, "start")
-            if started is None:
-                return
-            for step in started.json().get("sop", []):
-                body: dict[str, Any] = {}
-                if step.get("photo"):
-                    up = await http.call(
-                        "POST",
-                        "/files",
-                        tech,
-                        files={"file": ("step.png", PNG, "image/png")},
-                        data={"kind": "photo", "order_id": job.order_id},
-                    )
-                    if up is None or up.status_code != 201:
-                        return
-                    body["photo_file_id"] = up.json()["id"]
-                if await timed_move(tech, job, f"sop/{step['no']}/done", body, push=False) is None:
-                    return
-            if await timed_move(tech, job, "finish") is None:
-                return
-            done = await timed_move(tech, job, "confirm", as_customer=True)
-            if done is not None and done.json()["status"] == "COMPLETED":
-                stats.completed += 1
+            await book(client, customers[n % len(customers)], tally, rng, since=scheduled)
         finally:
-            unfinished.discard(job.order_id)
+            idle.append(client)
 
-    async def technician_loop(tech: User) -> None:
-        while time.monotonic() < stop_at:
-            job: Job | None = None
-            if mode == "assign-direct":
-                try:
-                    job = await asyncio.wait_for(
-                        jobs.get(), timeout=max(0.01, stop_at - time.monotonic())
-                    )
-                except TimeoutError:
-                    return
-                if not await asyncio.to_thread(assign_directly, db_url, job.order_id, tech.id):
-                    stats.errors["assign (direct): refused"] += 1
-                    unfinished.discard(job.order_id)
-                    continue
-            elif mode == "claim":
-                r = await http.call("GET", "/technician/pool", tech)
-                items = r.json() if r is not None and r.status_code == 200 else []
-                ids = [i.get("order_id") or i.get("id") for i in items]
-                ids = [i for i in ids if i in pending]
-                if not ids:
-                    await asyncio.sleep(0.05)
-                    continue
-                order_id = random.choice(ids)
-                r = await http.call(
-                    "POST", f"/orders/{order_id}/claim", tech, json={}, expect=(200, 201, 409)
-                )
-                if r is None or r.status_code not in (200, 201):
-                    continue
-                job = pending.pop(order_id, None)
+    async def reader(user: User, kind: str) -> None:
+        async with _client(base) as client:
+            while time.monotonic() < stop_at:
+                await read_once(client, user, kind, reads)
+
+    reading = [asyncio.create_task(reader(u, k)) for u, k in readers]
+    tasks, n, began = [], 0, time.perf_counter()
+    while time.monotonic() < stop_at:
+        scheduled = began + n / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(arrival(n, scheduled)))
+        n += 1
+    await asyncio.gather(*tasks, *reading)
+    elapsed = time.perf_counter() - began
+    for client in idle:
+        await client.aclose()
+    out = _report(tally, elapsed, per_s=len(tally.bookings) / elapsed)
+    out.update({"arrival_rate_per_s": round(rate, 2), "clients": made,
+                "readers": {**_report(reads, elapsed, per_s=None), "slowest_ms": _slowest(reads)}})
+    return out
+
+
+async def read_once(client: httpx.AsyncClient, user: User, kind: str, tally: Tally) -> None:
+    if kind == "customer":
+        r = await _timed(tally, "GET /orders", client, "GET", "/api/v1/orders", 200, headers=user.headers)
+        if r is not None and r.json():
+            order_id = r.json()[0]["id"]
+            await _timed(tally, "GET /orders/{id}", client, "GET", f"/api/v1/orders/{order_id}", 200,
+                         headers=user.headers)
+        return
+    r = await _timed(tally, "GET /ops/orders (staff)", client, "GET", "/api/v1/ops/orders", 200,
+                     headers=user.headers)
+    if r is not None and r.json():
+        order_id = r.json()[0]["id"]
+        await _timed(tally, "GET /orders/{id} (staff)", client, "GET", f"/api/v1/orders/{order_id}", 200,
+                     headers=user.headers)
+
+
+async def burst(base: str, customers: list[User], size: int) -> dict:
+    """``size`` requests released at once, each on its own connection."""
+    tally, statuses = Tally(), Counter()
+    rng = random.Random(5)
+    clients = [_client(base) for _ in range(size)]
+    gate = asyncio.Event()
+
+    async def one(n: int, client: httpx.AsyncClient) -> None:
+        user = customers[n % len(customers)]
+        kind = n % 4
+        await gate.wait()
+        started = time.perf_counter()
+        try:
+            if kind == 0:
+                r = await client.get("/api/v1/catalog/categories")
+            elif kind == 1:
+                r = await client.get("/api/v1/orders", headers=user.headers)
+            elif kind == 2:
+                r = await client.post("/api/v1/quotes", json=_quote_body(rng), headers=user.headers)
             else:
-                r = await http.call("GET", "/technician/offers", tech)
-                offers = r.json() if r is not None and r.status_code == 200 else []
-                offers = [o for o in offers if (o.get("order_id") or o.get("id")) in pending]
-                if not offers:
-                    await asyncio.sleep(0.05)
-                    continue
-                offer = offers[0]
-                r = await http.call(
-                    "POST",
-                    f"/technician/offers/{offer['id']}/accept",
-                    tech,
-                    json={},
-                    expect=(200, 201, 409),
-                )
-                if r is None or r.status_code not in (200, 201):
-                    continue
-                job = pending.pop(offer.get("order_id") or offer["id"], None)
-            if job is not None:
-                await work(tech, job)
+                r = await client.post("/api/v1/orders", json=_quote_body(rng), headers=user.headers)
+        except httpx.HTTPError as exc:
+            statuses[type(exc).__name__] += 1
+            return
+        tally.latency[("GET", "GET", "POST quote", "POST order")[kind]].append(time.perf_counter() - started)
+        statuses[str(r.status_code)] += 1
 
-    began = time.monotonic()
-    await asyncio.gather(
-        *(customer_loop(c) for c in customers), *(technician_loop(t) for t in techs)
-    )
-    elapsed = time.monotonic() - began
-    for f in feeds.values():
-        if f.task is not None:
-            f.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await f.task
-    return {"mode": mode, "elapsed_s": round(elapsed, 2), "ws": bool(feeds)}
+    tasks = [asyncio.create_task(one(n, c)) for n, c in enumerate(clients)]
+    await asyncio.sleep(0)
+    began = time.perf_counter()
+    gate.set()
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - began
+    for client in clients:
+        await client.aclose()
+    return {"requests": size, "statuses": dict(statuses), "all_done_s": round(elapsed, 2),
+            "slowest_ms": _slowest(tally), "server_errors": sum(v for k, v in statuses.items() if k.startswith("5"))}
 
 
-async def ceiling(http: Http, seconds: float, concurrency: int) -> dict[str, Any]:
-    """The trivial endpoint on the same server, as hard as the run's users can push it."""
-    latencies: list[float] = []
-    errors = 0
-    stop_at = time.monotonic() + seconds
+def _slowest(tally: Tally) -> float | None:
+    values = [v for vs in tally.latency.values() for v in vs]
+    return round(max(values) * 1000, 1) if values else None
 
-    async def loop() -> None:
-        nonlocal errors
-        while time.monotonic() < stop_at:
-            t = time.perf_counter()
-            try:
-                r = await http.client.get(http.url + "/healthz")
-                ok = r.status_code == 200
-            except httpx.HTTPError:
-                ok = False
-            if ok:
-                latencies.append(time.perf_counter() - t)
-            else:
-                errors += 1
 
-    began = time.monotonic()
-    await asyncio.gather(*(loop() for _ in range(concurrency)))
-    elapsed = time.monotonic() - began
+def _report(tally: Tally, elapsed: float, per_s: float | None) -> dict[str, Any]:
     return {
-        "requests_per_s": round(len(latencies) / elapsed, 1),
-        "errors": errors,
-        **summary(latencies),
+        "seconds": round(elapsed, 2),
+        "per_s": None if per_s is None else round(per_s, 2),
+        "booking": summary(tally.bookings),
+        "endpoints": {name: summary(values) for name, values in sorted(tally.latency.items())},
+        "errors": dict(tally.errors.most_common()),
     }
+
+
+async def register_customers(base: str, n: int) -> list[User]:
+    users = []
+    async with _client(base) as client:
+        for i in range(n):
+            phone = f"135{random.randrange(10**8):08d}"
+            r = await client.post("/api/v1/auth/register", json={
+                "phone": phone, "password": "load password", "name": f"压测客户{i}", "role": "customer"})
+            r.raise_for_status()
+            data = r.json()
+            users.append(User(data["user"]["id"], data["access_token"], phone))
+    return users
+
+
+def seed_demo(setup: Setup) -> None:
+    doorstep = Path(sys.executable).parent / "doorstep"
+    subprocess.run([str(doorstep), "seed-demo"], env=setup.env, check=True, cwd=ROOT,
+                   stdout=subprocess.DEVNULL)
 
 
 async def bench_setup(setup: Setup, args: argparse.Namespace) -> dict[str, Any]:
-    with Server(setup) as server:
-        stats = Stats()
-        users = args.customers + args.technicians
-        http = Http(server.url, stats, connections=users + 8)
-        http.recording = False
-        log(f"{setup.name}: server up at {server.url}; signing up users")
-        customers, techs = await make_users(http, setup.db_url, args.customers, args.technicians)
-        log(f"{setup.name}: ceiling (GET /healthz) for {args.ceiling_seconds} s")
-        top = await ceiling(http, args.ceiling_seconds, users)
-        http.recording = True
-        log(f"{setup.name}: workflow for {args.seconds} s")
-        run = await run_workflow(
-            http,
-            server.url,
-            setup.db_url,
-            customers,
-            techs,
-            args.seconds,
-            args.open_per_customer,
-            stats,
-            use_ws=not args.no_ws,
-            take_work=args.take_work,
-        )
-        log(f"{setup.name}: workflow done ({stats.completed} completed); checking the ledger")
-        finance = await asyncio.to_thread(staff_user, setup.db_url, "finance")
-        http.recording = False
-        trial = (await http.call("GET", "/ops/ledger/trial-balance", finance)).json()
-        await http.client.aclose()
-    for engine in _engines.values():
-        engine.dispose()
-    _engines.clear()
-    elapsed = run["elapsed_s"]
-    endpoints = {name: summary(values) for name, values in sorted(stats.latency.items())}
-    workflow_rps = stats.requests / elapsed
-    result = {
-        "setup": setup.name,
-        "workers": setup.workers,
-        "customers": args.customers,
-        "technicians": args.technicians,
-        "take_work_by": run["mode"],
-        "seconds": elapsed,
-        "ceiling_healthz": top,
-        "orders_completed": stats.completed,
-        "orders_paid": stats.paid,
-        "orders_completed_per_s": round(stats.completed / elapsed, 2),
-        "orders_paid_per_s": round(stats.paid / elapsed, 2),
-        "http_requests": stats.requests,
-        "http_requests_per_s": round(workflow_rps, 1),
-        "ratio_requests_to_ceiling": round(workflow_rps / top["requests_per_s"], 3)
-        if top["requests_per_s"]
-        else None,
-        "endpoints": endpoints,
-        "push_latency": {
-            **summary(stats.push),
-            "before_http_reply": stats.push_early,
-            "missing_after_5s": stats.push_missing,
-            "from_request_sent": summary(stats.push_from_send),
-        }
-        if run["ws"]
-        else None,
-        "errors": dict(stats.errors.most_common()),
-        "trial_balance_difference": trial["difference"],
+    seed_demo(setup)
+    with Server(setup) as server, Server(setup, "bench.ceiling_app:app", "ceiling") as ceiling:
+        log(f"{setup.name}: servers up; signing up {args.users} customers")
+        customers = await register_customers(server.url, args.users)
+        staff = [await asyncio.to_thread(staff_user, setup.db_url, role)
+                 for role in ("operator", "support", "operator")]
+        booking_clients = [(_client(server.url), u) for u in customers]
+        ceiling_clients = [_client(ceiling.url) for _ in customers]
+        await closed_booking(booking_clients, 3)  # warm up both
+        await closed_ceiling(ceiling_clients, 3)
+        rounds = []
+        for n in range(args.rounds):
+            log(f"{setup.name}: round {n + 1}: ceiling, then booking, {args.seconds} s each")
+            top = await closed_ceiling(ceiling_clients, args.seconds)
+            load = await closed_booking(booking_clients, args.seconds)
+            rounds.append({"ceiling": top, "booking": load,
+                           "ratio": round(load["per_s"] / top["per_s"], 3) if top["per_s"] else None})
+        for client, _ in booking_clients:
+            await client.aclose()
+        for client in ceiling_clients:
+            await client.aclose()
+        max_rate = sum(r["booking"]["per_s"] for r in rounds) / len(rounds)
+        readers = [(u, "customer") for u in customers[: args.readers // 2]]
+        readers += [(u, "staff") for u in staff[: args.readers - len(readers)]]
+        log(f"{setup.name}: open loop at {max_rate / 2:.1f} bookings/s for {args.open_seconds} s "
+            f"with {len(readers)} readers")
+        opened = await open_booking(server.url, customers, max(0.5, max_rate / 2), args.open_seconds,
+                                    readers)
+        log(f"{setup.name}: burst of {args.burst}")
+        burst_result = await burst(server.url, customers, args.burst)
+    ratios = [r["ratio"] for r in rounds if r["ratio"] is not None]
+    return {
+        "setup": setup.name, "workers": setup.workers, "users": args.users,
+        "rounds": rounds,
+        "ratio_bookings_to_ceiling": round(sum(ratios) / len(ratios), 3) if ratios else None,
+        "open_loop": opened, "burst": burst_result,
     }
-    return result
 
 
-def print_table(results: list[dict[str, Any]]) -> None:
+def print_report(results: list[dict[str, Any]]) -> None:
     print()
     for res in results:
         if "skipped" in res:
             print(f"== {res['setup']}: skipped ({res['skipped']})")
             continue
-        top, push = res["ceiling_healthz"], res["push_latency"]
-        lines = [
-            f"== {res['setup']} ({res['workers']} worker(s), {res['customers']} customers, "
-            f"{res['technicians']} technicians, work taken by {res['take_work_by']}, "
-            f"{res['seconds']} s)",
-            f"   ceiling GET /healthz: {top['requests_per_s']} req/s, "
-            f"p50 {top['p50_ms']} ms, p99 {top['p99_ms']} ms",
-            f"   orders completed: {res['orders_completed']} ({res['orders_completed_per_s']}/s); "
-            f"paid {res['orders_paid']} ({res['orders_paid_per_s']}/s)",
-            f"   workflow HTTP {res['http_requests_per_s']} req/s "
-            f"= {res['ratio_requests_to_ceiling']} x ceiling",
-        ]
-        if push:
-            sent = push["from_request_sent"]
-            lines += [
-                f"   push latency (HTTP reply -> customer socket): n={push['n']} "
-                f"p50 {push['p50_ms']} ms, p95 {push['p95_ms']} ms, p99 {push['p99_ms']} ms",
-                f"   ({push['before_http_reply']} arrived before the reply, "
-                f"{push['missing_after_5s']} missing; from the request sent: "
-                f"p50 {sent['p50_ms']} ms, p99 {sent['p99_ms']} ms)",
-            ]
-        head = f"{'endpoint':<44}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'p50/ceil':>10}"
-        lines.append(f"   {head}")
-        for name, st in res["endpoints"].items():
-            ratio = round(st["p50_ms"] / top["p50_ms"], 1) if top["p50_ms"] else None
-            row = f"{name:<44}{st['n']:>6}{st['p50_ms']:>9}{st['p95_ms']:>9}{st['p99_ms']:>9}"
-            lines.append(f"   {row}{ratio!s:>10}")
-        lines.append(f"   errors: {res['errors'] or 'none'}")
-        lines.append(f"   trial balance difference {res['trial_balance_difference']}")
-        print("\n".join(lines))
+        print(f"== {res['setup']} ({res['workers']} worker(s), {res['users']} customers, closed loop)")
+        for n, r in enumerate(res["rounds"], 1):
+            b, c = r["booking"], r["ceiling"]
+            print(f"   round {n}: ceiling {c['per_s']} inserts/s (p99 {c['endpoints']['POST /insert']['p99_ms']} ms); "
+                  f"bookings {b['per_s']}/s = {r['ratio']} x ceiling; booking p50 {b['booking']['p50_ms']} ms, "
+                  f"p99 {b['booking']['p99_ms']} ms; errors {b['errors'] or 'none'}")
+        o = res["open_loop"]
+        eps = o["endpoints"]
+        print(f"   open loop {o['arrival_rate_per_s']}/s -> {o['per_s']} bookings/s: "
+              + ", ".join(f"{k} p99 {v['p99_ms']} ms" for k, v in eps.items())
+              + f"; errors {o['errors'] or 'none'}")
+        rd = o["readers"]
+        print(f"   readers: slowest {rd['slowest_ms']} ms; "
+              + ", ".join(f"{k} p99 {v['p99_ms']} ms" for k, v in rd["endpoints"].items())
+              + f"; errors {rd['errors'] or 'none'}")
+        bu = res["burst"]
+        print(f"   burst of {bu['requests']}: {bu['statuses']}, slowest {bu['slowest_ms']} ms, "
+              f"all done in {bu['all_done_s']} s")
     print()
 
 
@@ -864,9 +369,7 @@ async def main_async(args: argparse.Namespace) -> list[dict[str, Any]]:
         if not args.sqlite_only:
             try:
                 setups.append(postgres_setup(tmp, args.pg_url, args.redis_url))
-            except (
-                Exception
-            ) as exc:  # the machine may have no PostgreSQL/Redis: say so in the report
+            except Exception as exc:  # no PostgreSQL/Redis here: say so in the report
                 setups.append(("postgresql-2w", f"{type(exc).__name__}: {exc}"[:200]))
         for setup in setups:
             if isinstance(setup, tuple):
@@ -884,56 +387,26 @@ async def main_async(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--ceiling-seconds", type=float, default=5.0)
-    parser.add_argument("--customers", type=int, default=16)
-    parser.add_argument("--technicians", type=int, default=12)
-    parser.add_argument("--open-per-customer", type=int, default=2)
-    parser.add_argument(
-        "--pg-url",
-        default=os.environ.get(
-            "DOORSTEP_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
-    parser.add_argument(
-        "--redis-url",
-        default=os.environ.get("DOORSTEP_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
-    )
+    parser.add_argument("--seconds", type=float, default=20.0, help="per closed-loop phase")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--open-seconds", type=float, default=60.0)
+    parser.add_argument("--readers", type=int, default=6)
+    parser.add_argument("--burst", type=int, default=200)
     parser.add_argument("--sqlite-only", action="store_true")
-    parser.add_argument(
-        "--take-work",
-        choices=["auto", "claim", "offers", "assign-direct"],
-        default="auto",
-        help="how technicians get orders (auto: claim or offers, whichever routes exist)",
-    )
-    parser.add_argument("--no-ws", action="store_true")
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--pg-url", default=os.environ.get(
+        "DOORSTEP_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--redis-url", default=os.environ.get(
+        "DOORSTEP_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
     args = parser.parse_args()
-    for url in (args.pg_url, args.redis_url):
-        host = re.sub(r"^[a-z+]+://([^@/]*@)?", "", url).split("/")[0].rsplit(":", 1)[0]
-        if host not in ("127.0.0.1", "localhost", "::1", "[::1]"):
-            parser.error(f"loopback addresses only: {url}")
     results = asyncio.run(main_async(args))
-    report = {
-        "bench": "load",
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-        },
-        "note": "load generator, server(s), PostgreSQL and Redis share this machine",
-        "args": {
-            k: (str(v) if isinstance(v, Path) else v)
-            for k, v in vars(args).items()
-            if k not in ("pg_url", "redis_url")
-        },
-        "results": results,
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    print_table(results)
-    print(f"written {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps({
+        "bench": "booking load", "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "args": vars(args), "results": results,
+    }, ensure_ascii=False, indent=2))
+    print_report(results)
 
 
 if __name__ == "__main__":

@@ -17,11 +17,11 @@ from server.core.asgi import read_body, replaying
 from server.core.clock import Clock, SystemClock
 from server.core.db import make_engine
 from server.core.errors import error_body, install_error_handlers
-from server.core.idempotency import IdempotencyMiddleware
 from server.core.observability import Metrics, RequestContextMiddleware, configure_logging
+from server.core.uow_middleware import UnitOfWorkMiddleware
 from server.core.ratelimit import make_rate_limiter
 from server.core.settings import Settings, get_settings
-from server.ops.audit_middleware import StaffWriteAudit
+from server.ops.audit_middleware import StaffAuditNet
 from server.privacy.crypto import FieldCipher
 
 API_PREFIX = "/api/v1"
@@ -142,10 +142,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     settings.files_dir.mkdir(parents=True, exist_ok=True)
 
     install_error_handlers(app)
-    app.add_middleware(StaffWriteAudit)  # innermost: idempotent replays are not re-audited
-    app.add_middleware(IdempotencyMiddleware, engine_getter=lambda: app.state.engine,
-                       settings_getter=lambda: app.state.settings,
-                       cipher_getter=lambda: app.state.cipher, clock_getter=lambda: app.state.clock)
+    # One transaction per request, with its idempotency record and staff audit entry.
+    app.add_middleware(UnitOfWorkMiddleware, hooks=(StaffAuditNet(prefix=API_PREFIX + "/"),))
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(RequestGuard, max_bytes=settings.max_request_bytes)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],

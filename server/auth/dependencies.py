@@ -17,7 +17,7 @@ from server.privacy.crypto import FieldCipher
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_cipher(request: Request) -> FieldCipher:
+async def get_cipher(request: Request) -> FieldCipher:
     return request.app.state.cipher
 
 
@@ -42,12 +42,7 @@ def get_current_user(
 ) -> User:
     if credentials is None or not credentials.credentials:
         raise Unauthorized("sign in first", code="not_authenticated")
-    user = user_from_token(credentials.credentials, session=session, settings=settings, clock=clock)
-    # End the read transaction here: on SQLite it holds the write lock (BEGIN IMMEDIATE)
-    # until the endpoint, which may wait for a worker thread that others hold while they
-    # wait for this lock (a stall until the busy timeout under many concurrent requests).
-    session.commit()
-    return user
+    return user_from_token(credentials.credentials, session=session, settings=settings, clock=clock)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
@@ -56,7 +51,7 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 def require_roles(*roles: Role) -> Callable[[User], User]:
     allowed = {r.value for r in roles}
 
-    def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> User:  # no I/O: stays on the event loop
         if user.role not in allowed:
             raise Forbidden(
                 "your role may not do this", code="role_forbidden", details={"allowed": sorted(allowed)}

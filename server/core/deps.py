@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,16 +11,20 @@ from server.core.clock import Clock
 from server.core.settings import Settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
-        yield session
+async def get_session(request: Request) -> Session:
+    """The request's unit of work's session (``server.core.uow_middleware`` made it; only
+    it commits). Outside /api (none there today) a session of its own."""
+    uow = getattr(request.state, "uow", None)
+    if uow is None:
+        raise RuntimeError("no unit of work for this request: it is served outside /api")
+    return uow.session
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:  # dependencies without I/O stay on the loop
     return request.app.state.clock
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 

@@ -14,8 +14,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from server.core.db import is_busy
 
 log = logging.getLogger("doorstep.errors")
 
@@ -154,6 +157,17 @@ def install_error_handlers(app: FastAPI) -> None:
             error_body("conflict", "someone else changed this at the same time; reload and retry"),
             status_code=409,
         )
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
+        # A lock or a pool wait ran out, or the database chose this transaction as a
+        # deadlock or serialization victim: nothing was written, a retry will do.
+        if not is_busy(exc):
+            return await _unexpected(request, exc)
+        log.warning("database busy on %s %s", request.method, request.url.path)
+        return JSONResponse(error_body("busy", "the service is busy; retry shortly"),
+                            status_code=503, headers={"Retry-After": "1"})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -7,9 +7,6 @@ import logging
 import time
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.requests import Request
-from starlette.responses import Response
 
 from server.core.ids import new_id
 
@@ -41,24 +38,42 @@ class Metrics:
         return generate_latest(self.registry) + generate_latest(DOMAIN_REGISTRY)
 
 
-class RequestContextMiddleware(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next) -> Response:  # noqa: ANN001
-        request_id = request.headers.get("x-request-id") or new_id("req")
-        request.state.request_id = request_id[:80]
+class RequestContextMiddleware:
+    """Request id, access log and metrics (pure ASGI: no extra task or body copy)."""
+
+    def __init__(self, app) -> None:  # noqa: ANN001
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"").decode("latin-1")
+        request_id = (given or new_id("req"))[:80]
+        scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
-        response = await call_next(request)
-        elapsed = time.perf_counter() - started
-        route = request.scope.get("route")
-        template = getattr(route, "path", "unmatched")
-        metrics: Metrics = request.app.state.metrics
-        metrics.requests.labels(request.method, template, str(response.status_code)).inc()
-        metrics.latency.labels(request.method, template).observe(elapsed)
-        response.headers["X-Request-ID"] = request.state.request_id
-        logging.getLogger("doorstep.access").info(
-            "%s %s %s", request.method, request.url.path, response.status_code,
-            extra={"request_id": request.state.request_id, "ms": round(elapsed * 1000, 1)},
-        )
-        return response
+        status = {"code": 500}
+
+        async def send_with_id(message) -> None:  # noqa: ANN001
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  (b"x-request-id", request_id.encode("latin-1"))]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            template = getattr(scope.get("route"), "path", "unmatched")
+            metrics: Metrics = scope["app"].state.metrics
+            metrics.requests.labels(scope["method"], template, str(status["code"])).inc()
+            metrics.latency.labels(scope["method"], template).observe(elapsed)
+            _access.info("%s %s %s", scope["method"], scope["path"], status["code"],
+                         extra={"request_id": request_id, "ms": round(elapsed * 1000, 1)})
+
+
+_access = logging.getLogger("doorstep.access")
 
 
 class JsonFormatter(logging.Formatter):

@@ -34,9 +34,7 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     currency: str = "CNY"
     upload_max_bytes: int = 8 * 1024 * 1024
-    # Idempotency records: a record still unfinished after the lease belongs to a request
-    # that crashed, so a retry may take it over; every record is purged after retention.
-    idempotency_lease_seconds: int = 60
+    # Idempotency records commit with their request's effect; purged after retention.
     idempotency_retention_hours: int = 24
     sandbox_payments: bool = True
     sandbox_webhook_secret: str = "sandbox-webhook-secret"

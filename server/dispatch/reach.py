@@ -15,6 +15,7 @@ off, which may be a previous job, and jobs are not among these few columns.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -36,6 +37,17 @@ class Whereabouts:
     id: str
     position: LatLng | None  # where the engine's index puts them (None: not indexed)
     areas: tuple[ServiceArea, ...]
+
+
+METRES_PER_DEGREE_LAT = 111_320.0
+
+
+def box_around(point: LatLng, radius_m: float) -> Box:
+    """A box holding every point within ``radius_m`` of ``point`` (a little more near the
+    poles' side of it; callers measure exact distances afterwards)."""
+    dlat = radius_m / METRES_PER_DEGREE_LAT
+    dlng = radius_m / (METRES_PER_DEGREE_LAT * max(0.01, math.cos(math.radians(point.lat))))
+    return (point.lat - dlat, point.lat + dlat, point.lng - dlng, point.lng + dlng)
 
 
 def search_boxes(points: Sequence[LatLng], limit: int = 16) -> list[Box]:

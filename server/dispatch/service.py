@@ -120,27 +120,26 @@ def may_view_in_pool(*, session: Session, order, user: User) -> bool:  # noqa: A
 
 
 def nearest_eligible_distance_m(
-    *, session: Session, lat: float, lng: float, service_id: str
+    *, session: Session, lat: float, lng: float, service_id: str, within_m: float
 ) -> float | None:
     """Distance in metres from (lat, lng) to the nearest verified technician who has the
-    service's skills, by their last known position or else their service-area centre.
-    None when nobody qualifies (pricing then adds no traffic subsidy). Used by pricing."""
+    service's skills, by their last known position or else their service-area centre,
+    among those whose service area comes within ``within_m`` of the address (an indexed
+    search: a quote costs what its neighbourhood costs, not the city). Past ``within_m``
+    the exact figure does not matter to the caller: someone farther away is reported at
+    ``within_m`` + 1. None when nobody anywhere has the skills (no traffic subsidy)."""
     from server.catalog import service as catalog_service
     from server.dispatch.geo import haversine_m
     from server.technicians import service as technicians_service
 
-    skills = set(catalog_service.get_service(session=session, service_id=service_id).skills or [])
-    best: float | None = None
-    for tech in technicians_service.list_dispatchable(session=session, online_only=False):
-        if tech.suspended or not skills <= set(tech.skills):
-            continue
-        point = tech.location or tech.area_center
-        if point is None:
-            continue
-        distance = haversine_m(lat, lng, point[0], point[1])
-        if best is None or distance < best:
-            best = distance
-    return best
+    skills = catalog_service.get_service(session=session, service_id=service_id).skills or []
+    box = reach_core.box_around(LatLng(lat, lng), within_m)
+    near = technicians_service.skilled_positions(session=session, skills=skills, box=box)
+    if near:
+        return min(haversine_m(lat, lng, p_lat, p_lng) for p_lat, p_lng in near)
+    if technicians_service.skilled_positions(session=session, skills=skills, box=None):
+        return within_m + 1
+    return None
 
 
 SLOT_MAX_DAYS_AHEAD = 60  # as far ahead as a quote may be booked

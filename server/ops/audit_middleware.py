@@ -6,15 +6,16 @@ address, its chat, a customer's files, support threads).
 
 Domain services record precise entries themselves (``audit_service.record``, with old and
 new values); this catches endpoints that don't yet, so no staff change goes unrecorded.
-Runs after the response; a failure to record is logged, never turned into an error.
+The entry commits with the request's own change (or the read it records), in the same
+transaction: a request whose entry cannot be written is not answered as a success.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from server.core.db import session_scope
 from server.core.errors import AppError
 from server.core.security import decode_token
 from server.ops import audit as audit_service
@@ -35,81 +36,71 @@ SENSITIVE_READS = frozenset(
 )
 
 
-class StaffWriteAudit:
-    def __init__(self, app, prefix: str = "/api/v1/") -> None:  # noqa: ANN001
-        self.app = app
+class StaffAuditNet:
+    """A hook of the unit of work (``server.core.uow_middleware``): the entry is written in
+    the request's own transaction, after the reply is ready and before it is sent."""
+
+    def __init__(self, prefix: str = "/api/v1/") -> None:
         self.prefix = prefix
 
-    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        signed_in = scope["path"].startswith(self.prefix) and _has_bearer(scope)
-        write = signed_in and scope["method"] in _WRITES
-        read = signed_in and scope["method"] == "GET"
-        if not (write or read):
-            await self.app(scope, receive, send)
-            return
-        status: dict[str, int] = {}
-
-        async def capture(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-            await send(message)
-
-        client = scope.get("client")
-        tokens = audit_service.begin_request(client[0] if client else None)
-        try:
-            await self.app(scope, receive, capture)
-        finally:
-            recorded = audit_service.end_request(tokens)
-        route = getattr(scope.get("route"), "path", "") or ""
-        if read and route.removeprefix("/api/v1") not in SENSITIVE_READS:
-            return
-        if status.get("code", 500) < 400 and not recorded:
-            try:
-                self._record(scope, status["code"], read=read)
-            except Exception:  # the change is done; a missing net entry is logged loudly
-                log.exception("could not audit %s %s", scope["method"], scope["path"])
-
-    def _record(self, scope: dict[str, Any], code: int, *, read: bool = False) -> None:
-        app = scope["app"]
-        auth = dict(scope.get("headers") or []).get(b"authorization", b"").decode()
+    def staff_role(self, scope: dict[str, Any]) -> str | None:
+        """The caller's staff role, from a valid access token; None for everyone else."""
+        if not scope["path"].startswith(self.prefix):
+            return None
+        auth = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
         if not auth.lower().startswith("bearer "):
-            return
+            return None
+        app = scope["app"]
         try:
-            payload = decode_token(
-                auth[7:],
-                secret=app.state.settings.secret_key,
-                kind="access",
-                now=app.state.clock.now(),
-            )
+            payload = decode_token(auth[7:], secret=app.state.settings.secret_key, kind="access",
+                                   now=app.state.clock.now())
         except AppError:
-            return
-        if payload.get("role") not in _STAFF:  # customers and technicians are not audited
-            return
+            return None
+        role = payload.get("role")
+        if role not in _STAFF:  # customers and technicians are not audited
+            return None
+        scope.setdefault("state", {})["audit_actor"] = (payload["sub"], role)
+        return role
+
+    def needs_write(self, scope: dict[str, Any]) -> bool:
+        """A staff read may be audited, so it runs in a transaction that may write."""
+        return self.staff_role(scope) is not None
+
+    def start(self, scope: dict[str, Any]) -> Any:  # noqa: ANN401
+        state = scope.setdefault("state", {})
+        if "audit_actor" not in state:
+            state["audit_actor"] = None
+            self.staff_role(scope)
+        client = scope.get("client")
+        return audit_service.begin_request(client[0] if client else None)
+
+    def finish(self, scope: dict[str, Any], token: Any, status: int) -> Callable[[Any], None] | None:  # noqa: ANN401
+        """Called in the request's context once the reply is known: the net entry to add
+        to the request's transaction, when the request wrote none itself."""
+        recorded = audit_service.end_request(token)
+        actor = (scope.get("state") or {}).get("audit_actor")
+        if actor is None or recorded or status >= 400:
+            return None
+        route = getattr(scope.get("route"), "path", "") or ""
+        if scope["method"] not in _WRITES and route.removeprefix("/api/v1") not in SENSITIVE_READS:
+            return None
+        return lambda session: self._record(scope, actor, status, session)
+
+    def _record(self, scope: dict[str, Any], actor: tuple[str, str], code: int, session: Any) -> None:  # noqa: ANN401
+        app = scope["app"]
         route = getattr(scope.get("route"), "path", scope["path"])
         params = dict(scope.get("path_params") or {})
         target = next(iter(params.values()), None)
         client = scope.get("client")
-        with session_scope(app.state.engine) as session:
-            audit_service.record(
-                session=session,
-                actor=payload["sub"],
-                actor_role=payload.get("role"),
-                action=f"http.{scope['method'].lower()} {route.removeprefix('/api/v1')}",
-                target_type=route.removeprefix("/api/v1")
-                .removeprefix("/ops")
-                .strip("/")
-                .split("/")[0]
-                or "ops",
-                target_id=str(target) if target is not None else None,
-                ip=client[0] if client else None,
-                clock=app.state.clock,
-                details={"path_params": params, "status": code},
-            )
-            session.commit()
-
-
-def _has_bearer(scope: dict[str, Any]) -> bool:
-    return any(k == b"authorization" for k, _ in scope.get("headers") or [])
+        audit_service.record(
+            session=session,
+            actor=actor[0],
+            actor_role=actor[1],
+            action=f"http.{scope['method'].lower()} {route.removeprefix('/api/v1')}",
+            target_type=route.removeprefix("/api/v1").removeprefix("/ops").strip("/").split("/")[0]
+            or "ops",
+            target_id=str(target) if target is not None else None,
+            ip=client[0] if client else None,
+            clock=app.state.clock,
+            details={"path_params": params, "status": code},
+        )

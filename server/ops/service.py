@@ -17,6 +17,7 @@ from server.ops.models import RulesHistoryItem, RulesRead, RulesVersion
 from server.ops.rules import Rules
 
 _cache: dict[tuple, Rules] = {}  # validated documents by (version, when, who)
+_MEMO = "ops.rules_in_force"  # session.info key: (transaction, the rules it read)
 
 
 def _latest(session: Session) -> RulesVersion | None:
@@ -26,15 +27,29 @@ def _latest(session: Session) -> RulesVersion | None:
 
 
 def current_rules_versioned(*, session: Session) -> tuple[int, Rules]:
-    row = _latest(session)
-    if row is None:
-        return 0, Rules()
-    key = (row.version, row.changed_at.isoformat(), row.changed_by)
-    rules = _cache.get(key)
-    if rules is None:
-        rules = Rules.model_validate(row.data)
-        _cache[key] = rules
-    return row.version, rules
+    """The rules in force. Read once per transaction (kept in ``session.info``), and the
+    stored document is parsed once per process and version: a request asks for the
+    newest version's key, not for its whole document."""
+    transaction = session.get_transaction()
+    memo = session.info.get(_MEMO)
+    if memo is not None and transaction is not None and memo[0] is transaction:
+        return memo[1]
+    head = session.exec(
+        select(RulesVersion.version, RulesVersion.changed_at, RulesVersion.changed_by)
+        .order_by(col(RulesVersion.version).desc()).limit(1)
+    ).first()
+    if head is None:
+        memo = (0, Rules())
+    else:
+        key = (head[0], as_utc(head[1]).isoformat(), head[2])
+        rules = _cache.get(key)
+        if rules is None:
+            row = session.get(RulesVersion, head[0])
+            assert row is not None
+            rules = _cache[key] = Rules.model_validate(row.data)
+        memo = (head[0], rules)
+    session.info[_MEMO] = (session.get_transaction(), memo)
+    return memo
 
 
 def current_rules(*, session: Session) -> Rules:
@@ -92,6 +107,7 @@ def update_rules(
         note=note,
     )
     session.add(row)
+    session.info.pop(_MEMO, None)
     try:
         session.flush()
     except IntegrityError as exc:

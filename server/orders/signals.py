@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlmodel import Session
 
+from server.core import uow
+
 log = logging.getLogger("doorstep.orders")
 
 
@@ -57,6 +59,12 @@ def run_in_transaction(session: Session, moved: Moved) -> None:
 
 
 def run_after_commit(moved: Moved) -> None:
+    """Once the transaction is durable: at once when the caller committed it itself (a
+    background job), else when the request's unit of work commits."""
+    uow.after_commit(lambda: _run_after_commit_now(moved))
+
+
+def _run_after_commit_now(moved: Moved) -> None:
     for listener in list(_after_commit):
         try:
             listener(moved)

@@ -134,6 +134,15 @@ def peak_applies(rule: PeakRule, local_start: datetime, service_id: str) -> bool
     return not (rule.date_to and day > rule.date_to)
 
 
+def traffic_subsidy_full_at_m(rules: PricingRules) -> float:
+    """The distance past which the traffic subsidy is the same (the cap): the nearest
+    technician need only be searched for within it."""
+    room = rules.traffic_subsidy_cap - rules.traffic_subsidy_base
+    if rules.traffic_subsidy_per_km <= 0 or room <= 0:
+        return float(rules.traffic_subsidy_threshold_m)
+    return float(rules.traffic_subsidy_threshold_m + 1000 * -(-room // rules.traffic_subsidy_per_km))
+
+
 def traffic_subsidy(distance_m: float | None, rules: PricingRules) -> Money:
     if distance_m is None or distance_m <= rules.traffic_subsidy_threshold_m:
         return 0

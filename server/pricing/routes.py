@@ -11,6 +11,7 @@ from server.auth.dependencies import (
     TechnicianUser,
 )
 from server.core.deps import ClockDep, SessionDep, SettingsDep
+from server.core.uow_middleware import MAY_WRITE
 from server.payments.models import PaymentCreate
 from server.pricing import service
 from server.pricing.models import (
@@ -48,7 +49,7 @@ def get_quote(quote_id: str, user: CustomerUser, session: SessionDep) -> QuoteRe
 # --- wallet and promotions ---------------------------------------------------------------
 
 
-@router.get("/me/wallet", response_model=WalletRead)
+@router.get("/me/wallet", response_model=WalletRead, dependencies=[MAY_WRITE])
 def my_wallet(user: CustomerUser, session: SessionDep, clock: ClockDep) -> WalletRead:
     return service.wallet(session=session, customer=user, clock=clock)
 

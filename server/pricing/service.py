@@ -138,10 +138,15 @@ def ensure_welcome_coupon(*, session: Session, customer: User, now: datetime, ru
 # --- quotes -------------------------------------------------------------------------------
 
 
-def _nearest_distance(session: Session, lat: float, lng: float, service_id: str) -> float | None:
+def _nearest_distance(
+    session: Session, lat: float, lng: float, service_id: str, rules: PricingRules
+) -> float | None:
     from server.dispatch import service as dispatch_service
 
-    return dispatch_service.nearest_eligible_distance_m(session=session, lat=lat, lng=lng, service_id=service_id)
+    return dispatch_service.nearest_eligible_distance_m(
+        session=session, lat=lat, lng=lng, service_id=service_id,
+        within_m=engine.traffic_subsidy_full_at_m(rules),
+    )
 
 
 def create_quote(
@@ -185,7 +190,7 @@ def create_quote(
         local_start=start.astimezone(ZoneInfo(timezone)),
         service_id=service.id,
         now=now,
-        nearest_distance_m=_nearest_distance(session, body.address.lat, body.address.lng, service.id),
+        nearest_distance_m=_nearest_distance(session, body.address.lat, body.address.lng, service.id, pricing_rules),
         customer=customer_facts(session, customer.id, now, pricing_rules),
         coupons=tuple(coupons),
         points=body.points,

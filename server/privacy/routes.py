@@ -6,13 +6,14 @@ from fastapi import APIRouter
 
 from server.auth.dependencies import CipherDep, CurrentUser
 from server.core.deps import ClockDep, SessionDep
+from server.core.uow_middleware import MAY_WRITE
 from server.privacy import service
 from server.privacy.models import ContactRead
 
 router = APIRouter(tags=["privacy"])
 
 
-@router.get("/orders/{order_id}/contact", response_model=ContactRead)
+@router.get("/orders/{order_id}/contact", response_model=ContactRead, dependencies=[MAY_WRITE])
 def order_contact(
     order_id: str, user: CurrentUser, session: SessionDep, clock: ClockDep, cipher: CipherDep
 ) -> ContactRead:

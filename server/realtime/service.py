@@ -26,7 +26,9 @@ from sqlalchemy.orm import object_session
 from sqlmodel import Session, col, or_, select
 
 from server.auth.models import Role, User
+from server.core import uow
 from server.core.clock import Clock, as_utc
+from server.core.db import mode_engine, read_session
 from server.core.errors import Forbidden, NotFound, Unprocessable
 from server.core.ratelimit import enforce
 from server.orders import signals
@@ -188,10 +190,15 @@ def _runtimes_for(engine: Any) -> list[Runtime]:
         runtimes = list(_runtimes)
     if engine is None:
         return runtimes
-    return [r for r in runtimes if r.engine is engine]
+    return [r for r in runtimes if engine in (r.engine, mode_engine(r.engine, write=False))]
 
 
 def publish(engine: Any, message: dict[str, Any]) -> None:
+    """Push ``message`` once the transaction that wrote it is durable."""
+    uow.after_commit(lambda: _publish_now(engine, message))
+
+
+def _publish_now(engine: Any, message: dict[str, Any]) -> None:
     runtimes = _runtimes_for(engine)
     for runtime in runtimes:
         runtime.publish(message)
@@ -234,7 +241,8 @@ class DbFeedStore:
         self.app = app
 
     def _session(self) -> Session:
-        return Session(self.app.state.engine, expire_on_commit=False)
+        """Read-only: the feed's lookups never take SQLite's write lock."""
+        return Session(mode_engine(self.app.state.engine, write=False), expire_on_commit=False)
 
     def check_token(self, token: str) -> tuple[str, str, datetime]:
         return check_token(self.app, token)
@@ -276,14 +284,14 @@ def check_token(app: FastAPI, token: str) -> tuple[str, str, datetime]:
     from server.core.security import decode_token
 
     settings, clock = app.state.settings, app.state.clock
-    with Session(app.state.engine) as session:
+    with read_session(app.state.engine) as session:
         user = user_from_token(token, session=session, settings=settings, clock=clock)
         payload = decode_token(token, secret=settings.secret_key, kind="access", now=clock.now())
         return user.id, user.role, datetime.fromtimestamp(int(payload["exp"]), tz=UTC)
 
 
 def current_cursors(app: FastAPI) -> tuple[int, int]:
-    with Session(app.state.engine) as session:
+    with read_session(app.state.engine) as session:
         event_id = session.exec(select(func.max(OrderEvent.id))).one() or 0
         chat_id = session.exec(select(func.max(ChatMessage.id))).one() or 0
         return int(event_id), int(chat_id)

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Query
 
 from server.auth.dependencies import CipherDep, CurrentUser, OperatorUser, StaffUser, TechnicianUser
 from server.core.deps import ClockDep, SessionDep, SettingsDep
+from server.core.uow_middleware import MAY_WRITE
 from server.technicians import service
 from server.technicians.models import (
     AvailabilityIn,
@@ -29,7 +30,7 @@ router = APIRouter(tags=["technicians"])
 # --- the technician's own record ----------------------------------------------------------
 
 
-@router.get("/technician/profile", response_model=ProfileRead)
+@router.get("/technician/profile", response_model=ProfileRead, dependencies=[MAY_WRITE])
 def get_profile(
     user: TechnicianUser, session: SessionDep, clock: ClockDep, cipher: CipherDep
 ) -> ProfileRead:
@@ -48,7 +49,7 @@ def put_profile(
     return service.to_read(session=session, profile=profile, cipher=cipher, own=True)
 
 
-@router.get("/technician/availability", response_model=AvailabilityRead)
+@router.get("/technician/availability", response_model=AvailabilityRead, dependencies=[MAY_WRITE])
 def get_availability(
     user: TechnicianUser, session: SessionDep, clock: ClockDep, settings: SettingsDep
 ) -> AvailabilityRead:
@@ -70,7 +71,7 @@ def put_availability(
     )
 
 
-@router.get("/technician/service-area", response_model=ServiceAreaRead)
+@router.get("/technician/service-area", response_model=ServiceAreaRead, dependencies=[MAY_WRITE])
 def get_service_area(user: TechnicianUser, session: SessionDep, clock: ClockDep) -> ServiceAreaRead:
     return service.read_service_area(session=session, user=user, clock=clock)
 
