@@ -64,9 +64,24 @@ from servers import (  # noqa: E402
 OUT = ROOT / "bench" / "out" / "load.json"
 # Addresses in the demo district (assets/demo_city.yaml), where its technicians work.
 ADDRESSES = [
-    {"lat": 39.9312, "lng": 116.4566, "text": "朝阳区工体北路8号院三里屯SOHO 5号楼1902", "district": "三里屯"},
-    {"lat": 39.9302, "lng": 116.4661, "text": "朝阳区团结湖北里11号楼2单元502", "district": "团结湖"},
-    {"lat": 39.9134, "lng": 116.4558, "text": "朝阳区光华路光华里7号楼1单元802", "district": "国贸"},
+    {
+        "lat": 39.9312,
+        "lng": 116.4566,
+        "text": "朝阳区工体北路8号院三里屯SOHO 5号楼1902",
+        "district": "三里屯",
+    },
+    {
+        "lat": 39.9302,
+        "lng": 116.4661,
+        "text": "朝阳区团结湖北里11号楼2单元502",
+        "district": "团结湖",
+    },
+    {
+        "lat": 39.9134,
+        "lng": 116.4558,
+        "text": "朝阳区光华路光华里7号楼1单元802",
+        "district": "国贸",
+    },
 ]
 SERVICES = ["svc_daily_cleaning", "svc_deep_cleaning", "svc_window_cleaning"]
 
@@ -92,8 +107,15 @@ def _client(base: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=1))
 
 
-async def _timed(tally: Tally, name: str, client: httpx.AsyncClient, method: str, path: str,
-                 expect: int, **kw: Any) -> httpx.Response | None:
+async def _timed(
+    tally: Tally,
+    name: str,
+    client: httpx.AsyncClient,
+    method: str,
+    path: str,
+    expect: int,
+    **kw: Any,
+) -> httpx.Response | None:
     started = time.perf_counter()
     try:
         r = await client.request(method, path, **kw)
@@ -110,22 +132,46 @@ async def _timed(tally: Tally, name: str, client: httpx.AsyncClient, method: str
 def _quote_body(rng: random.Random) -> dict[str, Any]:
     start = datetime.now(UTC) + timedelta(days=rng.randint(2, 20), hours=rng.randint(0, 8))
     start = start.replace(minute=0, second=0, microsecond=0)
-    return {"service_id": rng.choice(SERVICES), "address": rng.choice(ADDRESSES),
-            "scheduled_start": start.isoformat()}
+    return {
+        "service_id": rng.choice(SERVICES),
+        "address": rng.choice(ADDRESSES),
+        "scheduled_start": start.isoformat(),
+    }
 
 
-async def book(client: httpx.AsyncClient, user: User, tally: Tally, rng: random.Random,
-               since: float | None = None) -> bool:
+async def book(
+    client: httpx.AsyncClient,
+    user: User,
+    tally: Tally,
+    rng: random.Random,
+    since: float | None = None,
+) -> bool:
     """quote -> order, as the customer app does it (each POST with its own key)."""
     began = since if since is not None else time.perf_counter()
     headers = {**user.headers, "Idempotency-Key": uuid.uuid4().hex}
-    quote = await _timed(tally, "POST /quotes", client, "POST", "/api/v1/quotes", 201,
-                         json=_quote_body(rng), headers=headers)
+    quote = await _timed(
+        tally,
+        "POST /quotes",
+        client,
+        "POST",
+        "/api/v1/quotes",
+        201,
+        json=_quote_body(rng),
+        headers=headers,
+    )
     if quote is None:
         return False
     headers = {**user.headers, "Idempotency-Key": uuid.uuid4().hex}
-    order = await _timed(tally, "POST /orders", client, "POST", "/api/v1/orders", 201,
-                         json={"quote_id": quote.json()["quote_id"]}, headers=headers)
+    order = await _timed(
+        tally,
+        "POST /orders",
+        client,
+        "POST",
+        "/api/v1/orders",
+        201,
+        json={"quote_id": quote.json()["quote_id"]},
+        headers=headers,
+    )
     if order is None:
         return False
     tally.bookings.append(time.perf_counter() - began)
@@ -151,8 +197,9 @@ async def closed_ceiling(clients: list[httpx.AsyncClient], seconds: float) -> di
 
     async def loop(client: httpx.AsyncClient, n: int) -> None:
         while time.monotonic() < stop_at:
-            await _timed(tally, "POST /insert", client, "POST", "/insert", 201,
-                         json={"customer": f"c{n}"})
+            await _timed(
+                tally, "POST /insert", client, "POST", "/insert", 201, json={"customer": f"c{n}"}
+            )
 
     began = time.monotonic()
     await asyncio.gather(*(loop(c, i) for i, c in enumerate(clients)))
@@ -161,8 +208,9 @@ async def closed_ceiling(clients: list[httpx.AsyncClient], seconds: float) -> di
     return _report(tally, elapsed, per_s=done / elapsed)
 
 
-async def open_booking(base: str, customers: list[User], rate: float, seconds: float,
-                       readers: list[tuple[User, str]]) -> dict:
+async def open_booking(
+    base: str, customers: list[User], rate: float, seconds: float, readers: list[tuple[User, str]]
+) -> dict:
     """Arrivals every 1/rate s whatever the server does; readers read all along."""
     tally, reads = Tally(), Tally()
     idle: list[httpx.AsyncClient] = [_client(base) for _ in customers]
@@ -200,25 +248,53 @@ async def open_booking(base: str, customers: list[User], rate: float, seconds: f
     for client in idle:
         await client.aclose()
     out = _report(tally, elapsed, per_s=len(tally.bookings) / elapsed)
-    out.update({"arrival_rate_per_s": round(rate, 2), "clients": made,
-                "readers": {**_report(reads, elapsed, per_s=None), "slowest_ms": _slowest(reads)}})
+    out.update(
+        {
+            "arrival_rate_per_s": round(rate, 2),
+            "clients": made,
+            "readers": {**_report(reads, elapsed, per_s=None), "slowest_ms": _slowest(reads)},
+        }
+    )
     return out
 
 
 async def read_once(client: httpx.AsyncClient, user: User, kind: str, tally: Tally) -> None:
     if kind == "customer":
-        r = await _timed(tally, "GET /orders", client, "GET", "/api/v1/orders", 200, headers=user.headers)
+        r = await _timed(
+            tally, "GET /orders", client, "GET", "/api/v1/orders", 200, headers=user.headers
+        )
         if r is not None and r.json():
             order_id = r.json()[0]["id"]
-            await _timed(tally, "GET /orders/{id}", client, "GET", f"/api/v1/orders/{order_id}", 200,
-                         headers=user.headers)
+            await _timed(
+                tally,
+                "GET /orders/{id}",
+                client,
+                "GET",
+                f"/api/v1/orders/{order_id}",
+                200,
+                headers=user.headers,
+            )
         return
-    r = await _timed(tally, "GET /ops/orders (staff)", client, "GET", "/api/v1/ops/orders", 200,
-                     headers=user.headers)
+    r = await _timed(
+        tally,
+        "GET /ops/orders (staff)",
+        client,
+        "GET",
+        "/api/v1/ops/orders",
+        200,
+        headers=user.headers,
+    )
     if r is not None and r.json():
         order_id = r.json()[0]["id"]
-        await _timed(tally, "GET /orders/{id} (staff)", client, "GET", f"/api/v1/orders/{order_id}", 200,
-                     headers=user.headers)
+        await _timed(
+            tally,
+            "GET /orders/{id} (staff)",
+            client,
+            "GET",
+            f"/api/v1/orders/{order_id}",
+            200,
+            headers=user.headers,
+        )
 
 
 async def burst(base: str, customers: list[User], size: int) -> dict:
@@ -245,7 +321,9 @@ async def burst(base: str, customers: list[User], size: int) -> dict:
         except httpx.HTTPError as exc:
             statuses[type(exc).__name__] += 1
             return
-        tally.latency[("GET", "GET", "POST quote", "POST order")[kind]].append(time.perf_counter() - started)
+        tally.latency[("GET", "GET", "POST quote", "POST order")[kind]].append(
+            time.perf_counter() - started
+        )
         statuses[str(r.status_code)] += 1
 
     tasks = [asyncio.create_task(one(n, c)) for n, c in enumerate(clients)]
@@ -256,8 +334,13 @@ async def burst(base: str, customers: list[User], size: int) -> dict:
     elapsed = time.perf_counter() - began
     for client in clients:
         await client.aclose()
-    return {"requests": size, "statuses": dict(statuses), "all_done_s": round(elapsed, 2),
-            "slowest_ms": _slowest(tally), "server_errors": sum(v for k, v in statuses.items() if k.startswith("5"))}
+    return {
+        "requests": size,
+        "statuses": dict(statuses),
+        "all_done_s": round(elapsed, 2),
+        "slowest_ms": _slowest(tally),
+        "server_errors": sum(v for k, v in statuses.items() if k.startswith("5")),
+    }
 
 
 def _slowest(tally: Tally) -> float | None:
@@ -280,8 +363,15 @@ async def register_customers(base: str, n: int) -> list[User]:
     async with _client(base) as client:
         for i in range(n):
             phone = f"135{random.randrange(10**8):08d}"
-            r = await client.post("/api/v1/auth/register", json={
-                "phone": phone, "password": "load password", "name": f"压测客户{i}", "role": "customer"})
+            r = await client.post(
+                "/api/v1/auth/register",
+                json={
+                    "phone": phone,
+                    "password": "load password",
+                    "name": f"压测客户{i}",
+                    "role": "customer",
+                },
+            )
             r.raise_for_status()
             data = r.json()
             users.append(User(data["user"]["id"], data["access_token"], phone))
@@ -290,8 +380,9 @@ async def register_customers(base: str, n: int) -> list[User]:
 
 def seed_demo(setup: Setup) -> None:
     doorstep = Path(sys.executable).parent / "doorstep"
-    subprocess.run([str(doorstep), "seed-demo"], env=setup.env, check=True, cwd=ROOT,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [str(doorstep), "seed-demo"], env=setup.env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL
+    )
 
 
 async def bench_setup(setup: Setup, args: argparse.Namespace) -> dict[str, Any]:
@@ -299,8 +390,10 @@ async def bench_setup(setup: Setup, args: argparse.Namespace) -> dict[str, Any]:
     with Server(setup) as server, Server(setup, "bench.ceiling_app:app", "ceiling") as ceiling:
         log(f"{setup.name}: servers up; signing up {args.users} customers")
         customers = await register_customers(server.url, args.users)
-        staff = [await asyncio.to_thread(staff_user, setup.db_url, role)
-                 for role in ("operator", "support", "operator")]
+        staff = [
+            await asyncio.to_thread(staff_user, setup.db_url, role)
+            for role in ("operator", "support", "operator")
+        ]
         booking_clients = [(_client(server.url), u) for u in customers]
         ceiling_clients = [_client(ceiling.url) for _ in customers]
         await closed_booking(booking_clients, 3)  # warm up both
@@ -310,8 +403,13 @@ async def bench_setup(setup: Setup, args: argparse.Namespace) -> dict[str, Any]:
             log(f"{setup.name}: round {n + 1}: ceiling, then booking, {args.seconds} s each")
             top = await closed_ceiling(ceiling_clients, args.seconds)
             load = await closed_booking(booking_clients, args.seconds)
-            rounds.append({"ceiling": top, "booking": load,
-                           "ratio": round(load["per_s"] / top["per_s"], 3) if top["per_s"] else None})
+            rounds.append(
+                {
+                    "ceiling": top,
+                    "booking": load,
+                    "ratio": round(load["per_s"] / top["per_s"], 3) if top["per_s"] else None,
+                }
+            )
         for client, _ in booking_clients:
             await client.aclose()
         for client in ceiling_clients:
@@ -319,18 +417,24 @@ async def bench_setup(setup: Setup, args: argparse.Namespace) -> dict[str, Any]:
         max_rate = sum(r["booking"]["per_s"] for r in rounds) / len(rounds)
         readers = [(u, "customer") for u in customers[: args.readers // 2]]
         readers += [(u, "staff") for u in staff[: args.readers - len(readers)]]
-        log(f"{setup.name}: open loop at {max_rate / 2:.1f} bookings/s for {args.open_seconds} s "
-            f"with {len(readers)} readers")
-        opened = await open_booking(server.url, customers, max(0.5, max_rate / 2), args.open_seconds,
-                                    readers)
+        log(
+            f"{setup.name}: open loop at {max_rate / 2:.1f} bookings/s for {args.open_seconds} s "
+            f"with {len(readers)} readers"
+        )
+        opened = await open_booking(
+            server.url, customers, max(0.5, max_rate / 2), args.open_seconds, readers
+        )
         log(f"{setup.name}: burst of {args.burst}")
         burst_result = await burst(server.url, customers, args.burst)
     ratios = [r["ratio"] for r in rounds if r["ratio"] is not None]
     return {
-        "setup": setup.name, "workers": setup.workers, "users": args.users,
+        "setup": setup.name,
+        "workers": setup.workers,
+        "users": args.users,
         "rounds": rounds,
         "ratio_bookings_to_ceiling": round(sum(ratios) / len(ratios), 3) if ratios else None,
-        "open_loop": opened, "burst": burst_result,
+        "open_loop": opened,
+        "burst": burst_result,
     }
 
 
@@ -340,24 +444,36 @@ def print_report(results: list[dict[str, Any]]) -> None:
         if "skipped" in res:
             print(f"== {res['setup']}: skipped ({res['skipped']})")
             continue
-        print(f"== {res['setup']} ({res['workers']} worker(s), {res['users']} customers, closed loop)")
+        print(
+            f"== {res['setup']} ({res['workers']} worker(s), {res['users']} customers, closed loop)"
+        )
         for n, r in enumerate(res["rounds"], 1):
             b, c = r["booking"], r["ceiling"]
-            print(f"   round {n}: ceiling {c['per_s']} inserts/s (p99 {c['endpoints']['POST /insert']['p99_ms']} ms); "
-                  f"bookings {b['per_s']}/s = {r['ratio']} x ceiling; booking p50 {b['booking']['p50_ms']} ms, "
-                  f"p99 {b['booking']['p99_ms']} ms; errors {b['errors'] or 'none'}")
+            insert_p99 = c["endpoints"]["POST /insert"]["p99_ms"]
+            print(
+                f"   round {n}: ceiling {c['per_s']} inserts/s (p99 {insert_p99} ms); "
+                f"bookings {b['per_s']}/s = {r['ratio']} x ceiling; "
+                f"booking p50 {b['booking']['p50_ms']} ms, p99 {b['booking']['p99_ms']} ms; "
+                f"errors {b['errors'] or 'none'}"
+            )
         o = res["open_loop"]
         eps = o["endpoints"]
-        print(f"   open loop {o['arrival_rate_per_s']}/s -> {o['per_s']} bookings/s: "
-              + ", ".join(f"{k} p99 {v['p99_ms']} ms" for k, v in eps.items())
-              + f"; errors {o['errors'] or 'none'}")
+        print(
+            f"   open loop {o['arrival_rate_per_s']}/s -> {o['per_s']} bookings/s: "
+            + ", ".join(f"{k} p99 {v['p99_ms']} ms" for k, v in eps.items())
+            + f"; errors {o['errors'] or 'none'}"
+        )
         rd = o["readers"]
-        print(f"   readers: slowest {rd['slowest_ms']} ms; "
-              + ", ".join(f"{k} p99 {v['p99_ms']} ms" for k, v in rd["endpoints"].items())
-              + f"; errors {rd['errors'] or 'none'}")
+        print(
+            f"   readers: slowest {rd['slowest_ms']} ms; "
+            + ", ".join(f"{k} p99 {v['p99_ms']} ms" for k, v in rd["endpoints"].items())
+            + f"; errors {rd['errors'] or 'none'}"
+        )
         bu = res["burst"]
-        print(f"   burst of {bu['requests']}: {bu['statuses']}, slowest {bu['slowest_ms']} ms, "
-              f"all done in {bu['all_done_s']} s")
+        print(
+            f"   burst of {bu['requests']}: {bu['statuses']}, slowest {bu['slowest_ms']} ms, "
+            f"all done in {bu['all_done_s']} s"
+        )
     print()
 
 
@@ -394,18 +510,32 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=6)
     parser.add_argument("--burst", type=int, default=200)
     parser.add_argument("--sqlite-only", action="store_true")
-    parser.add_argument("--pg-url", default=os.environ.get(
-        "DOORSTEP_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
-    parser.add_argument("--redis-url", default=os.environ.get(
-        "DOORSTEP_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get(
+            "DOORSTEP_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("DOORSTEP_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+    )
     args = parser.parse_args()
     results = asyncio.run(main_async(args))
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps({
-        "bench": "booking load", "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "args": vars(args), "results": results,
-    }, ensure_ascii=False, indent=2))
+    OUT.write_text(
+        json.dumps(
+            {
+                "bench": "booking load",
+                "when": datetime.now(UTC).isoformat(timespec="seconds"),
+                "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                "args": vars(args),
+                "results": results,
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
     print_report(results)
 
 

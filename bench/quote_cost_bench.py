@@ -44,20 +44,39 @@ OUT = Path(__file__).parent / "out" / "quote_cost.json"
 
 def quote_cpu(db: Path, points: list[tuple[float, float]], repeats: int) -> dict[str, Any]:
     engine = make_engine(f"sqlite:///{db}")
-    settings = Settings(env="test", data_dir=db.parent / f"data_{db.stem}", background_tasks=False,
-                        secret_key="quote-bench-secret-0123456789abcdef")
+    settings = Settings(
+        env="test",
+        data_dir=db.parent / f"data_{db.stem}",
+        background_tasks=False,
+        secret_key="quote-bench-secret-0123456789abcdef",
+    )
     app = create_app(settings, clock=FrozenClock(NOW), engine=engine)
     per_quote: list[float] = []
     with TestClient(app) as client:
-        r = client.post("/api/v1/auth/register", json={
-            "phone": "13512345678", "password": "bench password", "name": "报价", "role": "customer"})
+        r = client.post(
+            "/api/v1/auth/register",
+            json={
+                "phone": "13512345678",
+                "password": "bench password",
+                "name": "报价",
+                "role": "customer",
+            },
+        )
         r.raise_for_status()
         headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
         start = (NOW + timedelta(days=2)).isoformat()
         for round_ in range(repeats + 1):
             for lat, lng in points:
-                body = {"service_id": SERVICE, "scheduled_start": start,
-                        "address": {"lat": lat, "lng": lng, "text": "北京市朝阳区某小区1号楼", "district": "朝阳"}}
+                body = {
+                    "service_id": SERVICE,
+                    "scheduled_start": start,
+                    "address": {
+                        "lat": lat,
+                        "lng": lng,
+                        "text": "北京市朝阳区某小区1号楼",
+                        "district": "朝阳",
+                    },
+                }
                 t0 = time.process_time()
                 r = client.post("/api/v1/quotes", json=body, headers=headers)
                 spent = time.process_time() - t0
@@ -65,8 +84,11 @@ def quote_cpu(db: Path, points: list[tuple[float, float]], repeats: int) -> dict
                 if round_:  # the first round warms caches
                     per_quote.append(spent)
     engine.dispose()
-    return {"quotes": len(per_quote), "cpu_ms_p50": round(statistics.median(per_quote) * 1000, 2),
-            "cpu_ms_mean": round(statistics.fmean(per_quote) * 1000, 2)}
+    return {
+        "quotes": len(per_quote),
+        "cpu_ms_p50": round(statistics.median(per_quote) * 1000, 2),
+        "cpu_ms_mean": round(statistics.fmean(per_quote) * 1000, 2),
+    }
 
 
 def main() -> None:
@@ -87,15 +109,24 @@ def main() -> None:
             _copy(empty, db)
             seed(db, n, 0)
             runs.append({"technicians": n, **quote_cpu(db, points, args.repeats)})
-            print(f"{n:>6} technicians: {runs[-1]['cpu_ms_p50']} ms CPU per quote (p50), "
-                  f"{runs[-1]['cpu_ms_mean']} ms mean, {runs[-1]['quotes']} quotes", flush=True)
+            print(
+                f"{n:>6} technicians: {runs[-1]['cpu_ms_p50']} ms CPU per quote (p50), "
+                f"{runs[-1]['cpu_ms_mean']} ms mean, {runs[-1]['quotes']} quotes",
+                flush=True,
+            )
     ratio = round(runs[-1]["cpu_ms_p50"] / runs[0]["cpu_ms_p50"], 2)
     print(f"largest / smallest city: {ratio} x CPU per quote")
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps({
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
-        "runs": runs, "ratio_largest_to_smallest": ratio,
-    }, indent=2))
+    OUT.write_text(
+        json.dumps(
+            {
+                "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+                "runs": runs,
+                "ratio_largest_to_smallest": ratio,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

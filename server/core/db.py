@@ -39,8 +39,12 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         # One connection per request thread (FastAPI runs sync endpoints on up to 40): a
         # burst waits on SQLite's own write lock (busy_timeout below), not on the pool.
         engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
-            pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_timeout=10,
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+            pool_timeout=10,
         )
 
         @event.listens_for(engine, "connect")
@@ -67,8 +71,14 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=POOL_SIZE,
-                         max_overflow=POOL_OVERFLOW, pool_timeout=10)
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+        pool_timeout=10,
+    )
 
 
 _modes: weakref.WeakKeyDictionary[Engine, dict[bool, Engine]] = weakref.WeakKeyDictionary()
@@ -101,8 +111,14 @@ def is_busy(exc: BaseException) -> bool:
     if not isinstance(exc, OperationalError):
         return False
     text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
-    markers = ("database is locked", "database table is locked", "lock timeout",
-               "could not serialize", "deadlock detected", "canceling statement due to")
+    markers = (
+        "database is locked",
+        "database table is locked",
+        "lock timeout",
+        "could not serialize",
+        "deadlock detected",
+        "canceling statement due to",
+    )
     return any(marker in text for marker in markers)
 
 

@@ -111,7 +111,11 @@ def _json_safe(value: Any) -> Any:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
-        headers = {"Retry-After": str(exc.details["retry_after"])} if "retry_after" in exc.details else None
+        headers = (
+            {"Retry-After": str(exc.details["retry_after"])}
+            if "retry_after" in exc.details
+            else None
+        )
         return JSONResponse(
             error_body(exc.code, exc.message, _json_safe(exc.details)),
             status_code=exc.status_code,
@@ -121,7 +125,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": e.get("type", "")}
+            {
+                "loc": [str(p) for p in e.get("loc", ())],
+                "msg": str(e.get("msg", "")),
+                "type": e.get("type", ""),
+            }
             for e in exc.errors()
         ]
         return JSONResponse(
@@ -142,7 +150,8 @@ def install_error_handlers(app: FastAPI) -> None:
         # The database refused a value the validators let through (e.g. a NUL byte in
         # text on PostgreSQL): the input is bad, and the transaction is rolled back.
         return JSONResponse(
-            error_body("invalid_data", "the request holds a value the store cannot keep"), status_code=422
+            error_body("invalid_data", "the request holds a value the store cannot keep"),
+            status_code=422,
         )
 
     @app.exception_handler(IntegrityError)
@@ -151,8 +160,12 @@ def install_error_handlers(app: FastAPI) -> None:
         # (two taps on the same step, two claims). The transaction is rolled back; the
         # caller reloads and sees the current state, as after a lost optimistic lock.
         # (Logged without the database's message: it may quote the refused values.)
-        log.info("integrity conflict on %s %s", request.method, request.url.path,
-                 extra={"request_id": getattr(request.state, "request_id", "")})
+        log.info(
+            "integrity conflict on %s %s",
+            request.method,
+            request.url.path,
+            extra={"request_id": getattr(request.state, "request_id", "")},
+        )
         return JSONResponse(
             error_body("conflict", "someone else changed this at the same time; reload and retry"),
             status_code=409,
@@ -166,14 +179,19 @@ def install_error_handlers(app: FastAPI) -> None:
         if not is_busy(exc):
             return await _unexpected(request, exc)
         log.warning("database busy on %s %s", request.method, request.url.path)
-        return JSONResponse(error_body("busy", "the service is busy; retry shortly"),
-                            status_code=503, headers={"Retry-After": "1"})
+        return JSONResponse(
+            error_body("busy", "the service is busy; retry shortly"),
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         request_id = getattr(request.state, "request_id", "")
         log.exception("unhandled error", extra={"request_id": request_id})
         return JSONResponse(
-            error_body("internal_error", "something went wrong on our side", {"request_id": request_id}),
+            error_body(
+                "internal_error", "something went wrong on our side", {"request_id": request_id}
+            ),
             status_code=500,
         )

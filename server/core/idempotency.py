@@ -35,6 +35,7 @@ from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from server.core.errors import error_body
+from server.core.security import signed_claims
 from server.privacy.crypto import FieldCipher
 
 MAX_BODY_FOR_KEY = 2 * 1024 * 1024  # bodies other than multipart uploads
@@ -63,9 +64,7 @@ def caller_of(authorization: str, secret: str, client_ip: str) -> str:
     if scheme.lower() != "bearer" or not token:
         return f"header:{authorization}"
     try:
-        claims = jwt.decode(
-            token, secret, algorithms=["HS256"], options={"verify_exp": False, "verify_iat": False}
-        )
+        claims = signed_claims(token, secret)
     except jwt.PyJWTError:  # scoped by the header text; the route refuses the token anyway
         return f"header:{authorization}"
     subject = str(claims.get("sub", "")).split(":", 1)[0]
@@ -119,8 +118,12 @@ async def replay(send, record: IdempotencyRecord, cipher: FieldCipher) -> None: 
         reply = cipher.decrypt_bytes(token) if token else b""
     except (KeyError, ValueError, InvalidTag):  # its key was retired before the record expired
         log.warning("a stored idempotent reply cannot be decrypted")
-        await refuse(send, 409, "idempotency_reply_unavailable",
-                      "this request was already processed; its reply is no longer available")
+        await refuse(
+            send,
+            409,
+            "idempotency_reply_unavailable",
+            "this request was already processed; its reply is no longer available",
+        )
         return
     await send(
         {
@@ -147,33 +150,53 @@ async def refuse(send, status: int, code: str, message: str, details: dict | Non
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json"),
-                        (b"content-length", str(len(data)).encode())],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(data)).encode()),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": data})
 
 
-def find(session: Session, scope_key: str) -> IdempotencyRecord | None:
-    """The finished record for this key, if any (left over unfinished ones, from before
-    records were written with their effect, do not count)."""
+def find(
+    session: Session, scope_key: str, *, drop_unfinished: bool = True
+) -> IdempotencyRecord | None:
+    """The finished record for this key, if any. (An unfinished one can only be left from
+    before records were written with their effect: it is dropped, and the request runs.)"""
     record = session.get(IdempotencyRecord, scope_key)
-    if record is None or record.status_code is None:
+    if record is not None and record.status_code is None:
+        if drop_unfinished:
+            session.delete(record)
+            session.flush()
         return None
-    session.expunge(record)  # read after the session ends
+    if record is not None:
+        session.expunge(record)  # read after the session ends
     return record
 
 
-def keep(  # noqa: PLR0913
-    session: Session, *, scope_key: str, request_hash: str, status: int, reply: bytes,
-    content_type: str | None, cipher: FieldCipher, now: datetime,
+def keep(
+    session: Session,
+    *,
+    scope_key: str,
+    request_hash: str,
+    status: int,
+    reply: bytes,
+    content_type: str | None,
+    cipher: FieldCipher,
+    now: datetime,
 ) -> None:
     """Write the key's record in the caller's transaction (the one with the effect)."""
-    session.merge(IdempotencyRecord(
-        scope_key=scope_key, request_hash=request_hash, status_code=status,
-        response_body=cipher.encrypt_bytes(reply).encode("ascii"), content_type=content_type,
-        created_at=now,
-    ))
+    session.add(
+        IdempotencyRecord(
+            scope_key=scope_key,
+            request_hash=request_hash,
+            status_code=status,
+            response_body=cipher.encrypt_bytes(reply).encode("ascii"),
+            content_type=content_type,
+            created_at=now,
+        )
+    )
 
 
 def keeps_reply(status: int) -> bool:

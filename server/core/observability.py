@@ -13,7 +13,9 @@ from server.core.ids import new_id
 # Domain counters are per process: a service counts without knowing which app serves it.
 DOMAIN_REGISTRY = CollectorRegistry()
 ORDER_TRANSITIONS = Counter(
-    "doorstep_order_transitions_total", "Applied order transitions", ["action"],
+    "doorstep_order_transitions_total",
+    "Applied order transitions",
+    ["action"],
     registry=DOMAIN_REGISTRY,
 )
 
@@ -25,13 +27,21 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "doorstep_http_requests_total", "HTTP requests", ["method", "route", "status"], registry=self.registry
+            "doorstep_http_requests_total",
+            "HTTP requests",
+            ["method", "route", "status"],
+            registry=self.registry,
         )
         self.latency = Histogram(
-            "doorstep_http_request_seconds", "HTTP request latency", ["method", "route"], registry=self.registry
+            "doorstep_http_request_seconds",
+            "HTTP request latency",
+            ["method", "route"],
+            registry=self.registry,
         )
         self.ws_connections = Counter(
-            "doorstep_ws_connections_total", "WebSocket connections accepted", registry=self.registry
+            "doorstep_ws_connections_total",
+            "WebSocket connections accepted",
+            registry=self.registry,
         )
 
     def render(self) -> bytes:
@@ -48,7 +58,9 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"").decode("latin-1")
+        given = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"").decode(
+            "latin-1"
+        )
         request_id = (given or new_id("req"))[:80]
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
@@ -57,8 +69,13 @@ class RequestContextMiddleware:
         async def send_with_id(message) -> None:  # noqa: ANN001
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
-                message = {**message, "headers": [*message.get("headers", []),
-                                                  (b"x-request-id", request_id.encode("latin-1"))]}
+                message = {
+                    **message,
+                    "headers": [
+                        *message.get("headers", []),
+                        (b"x-request-id", request_id.encode("latin-1")),
+                    ],
+                }
             await send(message)
 
         try:
@@ -69,8 +86,13 @@ class RequestContextMiddleware:
             metrics: Metrics = scope["app"].state.metrics
             metrics.requests.labels(scope["method"], template, str(status["code"])).inc()
             metrics.latency.labels(scope["method"], template).observe(elapsed)
-            _access.info("%s %s %s", scope["method"], scope["path"], status["code"],
-                         extra={"request_id": request_id, "ms": round(elapsed * 1000, 1)})
+            _access.info(
+                "%s %s %s",
+                scope["method"],
+                scope["path"],
+                status["code"],
+                extra={"request_id": request_id, "ms": round(elapsed * 1000, 1)},
+            )
 
 
 _access = logging.getLogger("doorstep.access")
@@ -89,7 +111,11 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(json_logs: bool) -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter() if json_logs else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(
+        JsonFormatter()
+        if json_logs
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+    )
     root = logging.getLogger("doorstep")
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from collections.abc import Callable
@@ -38,6 +39,17 @@ log = logging.getLogger("doorstep.uow")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 RETRY_AFTER_SECONDS = 1
 Writer = Callable[[Session], None]
+
+
+def writer_gate(app: Any) -> asyncio.Lock | None:  # noqa: ANN401
+    """SQLite's writers of this process queue here, in order, on the event loop (requests
+    and the dispatch rounds alike); None on PostgreSQL, whose row locks suffice."""
+    if app.state.engine.dialect.name != "sqlite":
+        return None
+    gate = getattr(app.state, "writer_gate", None)
+    if gate is None:
+        gate = app.state.writer_gate = asyncio.Lock()
+    return gate
 
 
 async def _may_write(request: Request) -> None:
@@ -109,7 +121,6 @@ class UnitOfWorkMiddleware:
         self.hooks = hooks
         self.prefix = prefix
         self._slots: asyncio.Semaphore | None = None
-        self._writer_gate: asyncio.Lock | None = None
 
     async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
         if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
@@ -117,7 +128,6 @@ class UnitOfWorkMiddleware:
             return
         if self._slots is None:
             self._slots = asyncio.Semaphore(REQUEST_SLOTS)
-            self._writer_gate = asyncio.Lock()
         write = scope["method"] not in SAFE_METHODS or any(h.needs_write(scope) for h in self.hooks)
         if write:
             await self._write(scope, receive, send)
@@ -134,7 +144,7 @@ class UnitOfWorkMiddleware:
             uow = UnitOfWork(engine, write=False)
             state = scope.setdefault("state", {})
             state["uow"] = uow
-            state["writer_gate"] = self._writer_gate if engine.dialect.name == "sqlite" else None
+            state["writer_gate"] = writer_gate(scope["app"])
             held = _Reply()
             streamed = False
 
@@ -162,8 +172,13 @@ class UnitOfWorkMiddleware:
         content_type = headers.get("content-type", "")
         body = await read_body(receive, settings.max_request_bytes)
         if body is None:
-            await _refuse(send, 413, "payload_too_large", "request body too large",
-                          {"max_bytes": settings.max_request_bytes})
+            await _refuse(
+                send,
+                413,
+                "payload_too_large",
+                "request body too large",
+                {"max_bytes": settings.max_request_bytes},
+            )
             return
         key = _IdempotencyKey.of(scope, headers) if scope["method"] == "POST" else None
         if key is not None and key.problem:
@@ -175,7 +190,7 @@ class UnitOfWorkMiddleware:
                 await _refuse(send, *key.problem)
                 return
         engine = state.engine
-        gate = self._writer_gate if engine.dialect.name == "sqlite" else None
+        gate = writer_gate(scope["app"])
         assert self._slots is not None
         async with self._slots:
             if gate is not None:
@@ -184,20 +199,31 @@ class UnitOfWorkMiddleware:
                 uow = UnitOfWork(engine, write=True)
                 scope.setdefault("state", {})["uow"] = uow
                 reply = _Reply()
-                reply = await self._run(scope, replaying(body, receive), uow, reply, reply.capture, key)
+                reply = await self._run(
+                    scope, replaying(body, receive), uow, reply, reply.capture, key
+                )
             finally:
                 if gate is not None:
                     gate.release()
         await reply.send_to(send)
 
-    async def _run(self, scope, receive, uow: UnitOfWork, reply: _Reply,  # noqa: ANN001
-                   send: Callable[[dict[str, Any]], Any], key: _IdempotencyKey | None) -> _Reply:
+    async def _run(
+        self,
+        scope,
+        receive,
+        uow: UnitOfWork,
+        reply: _Reply,  # noqa: ANN001
+        send: Callable[[dict[str, Any]], Any],
+        key: _IdempotencyKey | None,
+    ) -> _Reply:
         """The app in ``uow``; then, if it may write, the one commit (with the key's record
         and the hooks' rows) or the rollback. Returns the reply to send when held."""
         state = scope["app"].state
         try:
             if key is not None:
-                earlier = await anyio.to_thread.run_sync(idempotency.find, uow.session, key.scope_key)
+                earlier = await anyio.to_thread.run_sync(
+                    idempotency.find, uow.session, key.scope_key
+                )
                 if earlier is not None:
                     await anyio.to_thread.run_sync(uow.close)
                     return await key.answer_from(earlier, state.cipher)
@@ -207,8 +233,10 @@ class UnitOfWorkMiddleware:
                 with uow.bound():
                     await self.app(scope, receive, send)
             finally:
-                writers = [hook.finish(scope, token, reply.status)
-                           for hook, token in zip(hooks, tokens, strict=True)]
+                writers = [
+                    hook.finish(scope, token, reply.status)
+                    for hook, token in zip(hooks, tokens, strict=True)
+                ]
             if not uow.write:
                 await self._end(uow, uow.close)
             elif reply.status >= 500:
@@ -220,7 +248,9 @@ class UnitOfWorkMiddleware:
             await anyio.to_thread.run_sync(uow.rollback)
             if key is not None:  # another copy of this request committed first
                 return await self._answer_as_first(state, key)
-            return _error_reply(409, "conflict", "someone else changed this at the same time; reload and retry")
+            return _error_reply(
+                409, "conflict", "someone else changed this at the same time; reload and retry"
+            )
         except (OperationalError, PoolTimeout) as exc:
             await anyio.to_thread.run_sync(uow.rollback)
             if not is_busy(exc):
@@ -239,8 +269,13 @@ class UnitOfWorkMiddleware:
         else:
             end()
 
-    def _commit(self, uow: UnitOfWork, reply: _Reply, key: _IdempotencyKey | None,
-                writers: list[Writer | None]) -> None:
+    def _commit(
+        self,
+        uow: UnitOfWork,
+        reply: _Reply,
+        key: _IdempotencyKey | None,
+        writers: list[Writer | None],
+    ) -> None:
         uow.discard_tail()
         for write in writers:
             if write is not None:
@@ -252,11 +287,17 @@ class UnitOfWorkMiddleware:
     async def _answer_as_first(self, state: Any, key: _IdempotencyKey) -> _Reply:  # noqa: ANN401
         uow = UnitOfWork(state.engine, write=False)
         try:
-            earlier = await anyio.to_thread.run_sync(idempotency.find, uow.session, key.scope_key)
+            earlier = await anyio.to_thread.run_sync(
+                functools.partial(idempotency.find, drop_unfinished=False),
+                uow.session,
+                key.scope_key,
+            )
         finally:
             await anyio.to_thread.run_sync(uow.close)
         if earlier is None:
-            return _error_reply(409, "conflict", "someone else changed this at the same time; reload and retry")
+            return _error_reply(
+                409, "conflict", "someone else changed this at the same time; reload and retry"
+            )
         return await key.answer_from(earlier, state.cipher)
 
 
@@ -277,8 +318,11 @@ class _IdempotencyKey:
             return None
         settings = scope["app"].state.settings
         client = scope.get("client")
-        caller = idempotency.caller_of(headers.get("authorization", ""), settings.secret_key,
-                                       client[0] if client else "unknown")
+        caller = idempotency.caller_of(
+            headers.get("authorization", ""),
+            settings.secret_key,
+            client[0] if client else "unknown",
+        )
         made = cls(scope, key, caller)
         if len(key) > 200:
             made.problem = (400, "bad_idempotency_key", "Idempotency-Key is too long")
@@ -293,33 +337,54 @@ class _IdempotencyKey:
     async def answer_from(self, earlier: idempotency.IdempotencyRecord, cipher: Any) -> _Reply:  # noqa: ANN401
         reply = _Reply()
         if earlier.request_hash != self.request_hash:
-            await idempotency.refuse(reply.capture, 409, "idempotency_key_reused",
-                                     "this Idempotency-Key was used with another body")
+            await idempotency.refuse(
+                reply.capture,
+                409,
+                "idempotency_key_reused",
+                "this Idempotency-Key was used with another body",
+            )
         else:
             await idempotency.replay(reply.capture, earlier, cipher)
         return reply
 
     def keep(self, session: Session, reply: _Reply) -> None:
-        idempotency.keep(session, scope_key=self.scope_key, request_hash=self.request_hash,
-                         status=reply.status, reply=reply.body,
-                         content_type=reply.header(b"content-type"), cipher=self._cipher,
-                         now=self._clock.now())
+        idempotency.keep(
+            session,
+            scope_key=self.scope_key,
+            request_hash=self.request_hash,
+            status=reply.status,
+            reply=reply.body,
+            content_type=reply.header(b"content-type"),
+            cipher=self._cipher,
+            now=self._clock.now(),
+        )
 
 
-def _error_reply(status: int, code: str, message: str,
-                 headers: list[tuple[bytes, bytes]] | None = None) -> _Reply:
+def _error_reply(
+    status: int, code: str, message: str, headers: list[tuple[bytes, bytes]] | None = None
+) -> _Reply:
     reply = _Reply()
     data = json.dumps(error_body(code, message)).encode()
-    reply.start = {"type": "http.response.start", "status": status,
-                   "headers": [(b"content-type", b"application/json"),
-                               (b"content-length", str(len(data)).encode()), *(headers or [])]}
+    reply.start = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(data)).encode()),
+            *(headers or []),
+        ],
+    }
     reply.chunks = [data]
     return reply
 
 
 def _busy_reply() -> _Reply:
-    return _error_reply(503, "busy", "the service is busy; retry shortly",
-                        [(b"retry-after", str(RETRY_AFTER_SECONDS).encode())])
+    return _error_reply(
+        503,
+        "busy",
+        "the service is busy; retry shortly",
+        [(b"retry-after", str(RETRY_AFTER_SECONDS).encode())],
+    )
 
 
 async def _refuse(send, status: int, code: str, message: str, details: dict | None = None) -> None:  # noqa: ANN001

@@ -27,6 +27,7 @@ from server.core.clock import Clock, as_utc
 from server.core.errors import AppError, Conflict, Gone, NotFound
 from server.core.ids import new_id
 from server.core.money import apply_bp
+from server.core.uow_middleware import writer_gate
 from server.dispatch import engine
 from server.dispatch import reach as reach_core
 from server.dispatch import slots as slots_core
@@ -1882,9 +1883,14 @@ async def dispatch_task(app) -> None:  # noqa: ANN001
     settings = app.state.settings
     interval = max(0.2, float(settings.background_interval_seconds))
     last_batch: list[datetime | None] = [None]
+    gate = writer_gate(app)
     while True:
         try:
-            await asyncio.to_thread(_one_round, app, last_batch)
+            if gate is None:
+                await asyncio.to_thread(_one_round, app, last_batch)
+            else:  # SQLite: queue with the requests' writers instead of polling the lock
+                async with gate:
+                    await asyncio.to_thread(_one_round, app, last_batch)
         except Exception:  # keep the loop alive; the next round retries
             log.exception("dispatch round failed")
         await asyncio.to_thread(_wake.wait, interval)

@@ -52,8 +52,12 @@ class StaffAuditNet:
             return None
         app = scope["app"]
         try:
-            payload = decode_token(auth[7:], secret=app.state.settings.secret_key, kind="access",
-                                   now=app.state.clock.now())
+            payload = decode_token(
+                auth[7:],
+                secret=app.state.settings.secret_key,
+                kind="access",
+                now=app.state.clock.now(),
+            )
         except AppError:
             return None
         role = payload.get("role")
@@ -74,7 +78,9 @@ class StaffAuditNet:
         client = scope.get("client")
         return audit_service.begin_request(client[0] if client else None)
 
-    def finish(self, scope: dict[str, Any], token: Any, status: int) -> Callable[[Any], None] | None:  # noqa: ANN401
+    def finish(
+        self, scope: dict[str, Any], token: Any, status: int
+    ) -> Callable[[Any], None] | None:  # noqa: ANN401
         """Called in the request's context once the reply is known: the net entry to add
         to the request's transaction, when the request wrote none itself."""
         recorded = audit_service.end_request(token)
@@ -86,7 +92,9 @@ class StaffAuditNet:
             return None
         return lambda session: self._record(scope, actor, status, session)
 
-    def _record(self, scope: dict[str, Any], actor: tuple[str, str], code: int, session: Any) -> None:  # noqa: ANN401
+    def _record(
+        self, scope: dict[str, Any], actor: tuple[str, str], code: int, session: Any
+    ) -> None:  # noqa: ANN401
         app = scope["app"]
         route = getattr(scope.get("route"), "path", scope["path"])
         params = dict(scope.get("path_params") or {})

@@ -46,7 +46,7 @@ class AuditEntry(SQLModel, table=True):
     at: datetime = Field(index=True)
     actor_id: str | None = Field(default=None, index=True, max_length=40)
     actor_role: str | None = Field(default=None, max_length=20)
-    action: str = Field(index=True, max_length=60)
+    action: str = Field(index=True, max_length=200)
     target_type: str = Field(default="", max_length=40)
     target_id: str | None = Field(default=None, index=True, max_length=60)
     ip: str | None = Field(default=None, max_length=64)

@@ -1,11 +1,11 @@
 """One transaction per request (server/core/uow.py, uow_middleware.py): the idempotency
-record commits with the effect, reads never take SQLite's write lock, a busy database
-answers 503 with Retry-After, and work meant for after the commit waits for it."""
+record commits with the effect, an error reply keeps what the use case checkpointed,
+and work meant for after the commit waits for it. (SQLite's write lock:
+test_sqlite_write_lock.py.)"""
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import timedelta
 
 import httpx
@@ -13,16 +13,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from server.app import create_app
-from server.core import db as db_module
 from server.core import idempotency
-from server.core.db import make_engine
 
 
 def _quote_body(api) -> dict:  # noqa: ANN001
     start = api.app.state.clock.now() + timedelta(hours=26)
-    return {"service_id": "svc_daily_cleaning", "scheduled_start": start.isoformat(),
-            "address": {"lat": 39.9334, "lng": 116.4540, "text": "朝阳区某路1号", "district": "三里屯"}}
+    return {
+        "service_id": "svc_daily_cleaning",
+        "scheduled_start": start.isoformat(),
+        "address": {"lat": 39.9334, "lng": 116.4540, "text": "朝阳区某路1号", "district": "三里屯"},
+    }
 
 
 def _count(api, table: str) -> int:  # noqa: ANN001
@@ -66,12 +66,23 @@ def test_a_reply_lost_after_the_commit_is_replayed_not_repeated(api, client: Tes
         async def drop(message) -> None:  # noqa: ANN001
             raise ConnectionLost
 
-        request = httpx.Request("POST", "http://testserver/api/v1/quotes", json=body, headers=headers)
+        request = httpx.Request(
+            "POST", "http://testserver/api/v1/quotes", json=body, headers=headers
+        )
         payload = request.read()
-        scope = {"type": "http", "http_version": "1.1", "method": "POST", "scheme": "http",
-                 "path": "/api/v1/quotes", "raw_path": b"/api/v1/quotes", "query_string": b"",
-                 "root_path": "", "server": ("testserver", 80), "client": ("testclient", 50000),
-                 "headers": [(k.lower().encode(), v.encode()) for k, v in request.headers.items()]}
+        scope = {
+            "type": "http",
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/api/v1/quotes",
+            "raw_path": b"/api/v1/quotes",
+            "query_string": b"",
+            "root_path": "",
+            "server": ("testserver", 80),
+            "client": ("testclient", 50000),
+            "headers": [(k.lower().encode(), v.encode()) for k, v in request.headers.items()],
+        }
 
         async def receive() -> dict:
             return {"type": "http.request", "body": payload, "more_body": False}
@@ -94,9 +105,16 @@ def test_two_copies_sent_at_once_book_once_and_both_get_the_first_reply(api, cli
     async def both() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=api.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            return list(await asyncio.gather(*(
-                http.post("/api/v1/orders", json={"quote_id": quote["quote_id"]}, headers=headers)
-                for _ in range(2))))
+            return list(
+                await asyncio.gather(
+                    *(
+                        http.post(
+                            "/api/v1/orders", json={"quote_id": quote["quote_id"]}, headers=headers
+                        )
+                        for _ in range(2)
+                    )
+                )
+            )
 
     first, second = client.portal.call(both)
     assert {first.status_code, second.status_code} == {201}, (first.text, second.text)
@@ -109,63 +127,14 @@ def test_an_error_reply_keeps_what_the_use_case_checkpointed(api):  # noqa: ANN0
     """A refused sign-in still counts: the failure is a checkpoint, the 401 is the reply."""
     customer = api.register()
     for _ in range(5):
-        r = api.client.post("/api/v1/auth/login", json={"phone": customer["phone"], "password": "wrong"})
+        r = api.client.post(
+            "/api/v1/auth/login", json={"phone": customer["phone"], "password": "wrong"}
+        )
         assert r.status_code in (401, 423), r.text
-    locked = api.client.post("/api/v1/auth/login", json={"phone": customer["phone"], "password": "correct horse"})
+    locked = api.client.post(
+        "/api/v1/auth/login", json={"phone": customer["phone"], "password": "correct horse"}
+    )
     assert locked.status_code in (423, 429), locked.text
-
-
-@pytest.fixture
-def sqlite_path(engine, db_kind):  # noqa: ANN001, ANN201
-    if db_kind != "sqlite":
-        pytest.skip("SQLite's write lock")
-    return engine.url.database
-
-
-def test_reads_never_take_sqlites_write_lock(api, sqlite_path):  # noqa: ANN001
-    customer = api.register()
-    order = api.order(customer)
-    blocker = sqlite3.connect(sqlite_path, isolation_level=None)
-    blocker.execute("BEGIN IMMEDIATE")  # another writer holds the lock for the whole test
-    try:
-        for path in ("/catalog/categories", "/orders", f"/orders/{order['id']}", "/me"):
-            r = api.get(path, customer)
-            assert r.status_code == 200, (path, r.text)
-    finally:
-        blocker.rollback()
-        blocker.close()
-
-
-def test_a_read_only_transaction_refuses_to_write(engine, sqlite_path):  # noqa: ANN001
-    from sqlalchemy.exc import OperationalError
-
-    with db_module.read_session(engine) as session, pytest.raises(OperationalError):
-        session.execute(text("DELETE FROM idempotency_record"))
-
-
-def test_a_write_that_cannot_get_the_lock_is_503_busy_with_retry_after(  # noqa: ANN001
-    settings, clock, sqlite_path, monkeypatch
-):
-    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_MS", 50)
-    engine = make_engine(f"sqlite:///{sqlite_path}")
-    with TestClient(create_app(settings, clock=clock, engine=engine)) as client:
-        registered = client.post("/api/v1/auth/register", json={
-            "phone": "13811112222", "password": "correct horse", "name": "王", "role": "customer"})
-        assert registered.status_code == 201
-        blocker = sqlite3.connect(sqlite_path, isolation_level=None)
-        blocker.execute("BEGIN IMMEDIATE")
-        try:
-            r = client.post("/api/v1/auth/register", json={
-                "phone": "13811113333", "password": "correct horse", "name": "李", "role": "customer"})
-        finally:
-            blocker.rollback()
-            blocker.close()
-        assert r.status_code == 503, r.text
-        assert r.json()["error"]["code"] == "busy" and r.headers["retry-after"] == "1"
-        again = client.post("/api/v1/auth/register", json={
-            "phone": "13811113333", "password": "correct horse", "name": "李", "role": "customer"})
-        assert again.status_code == 201, again.text
-    engine.dispose()
 
 
 def test_pushes_wait_for_the_commit(api, monkeypatch):  # noqa: ANN001
