@@ -30,13 +30,15 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -x -m "not e2e and not scale" -p no:cacheprovider
 
-# Every benchmark; each writes bench/out/*.json (load.py wants PostgreSQL + Redis too).
+# Every benchmark; each writes bench/out/*.json (the load benches want PostgreSQL + Redis too).
 bench: $(STAMP)
 	$(PY) bench/dispatch_bench.py
 	$(PY) bench/dispatch_round_bench.py
 	$(PY) bench/solomon_bench.py
 	$(PY) bench/push_bench.py
-	$(PY) bench/load.py --seconds 60
+	$(PY) bench/quote_cost_bench.py
+	$(PY) bench/load.py
+	$(PY) bench/workflow_load.py --seconds 60
 	$(VENV)/bin/doorstep simulate
 
 lint: $(STAMP)

@@ -45,10 +45,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx  # setup only: signing the customers up
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from rawhttp import RawClient, Reply  # noqa: E402
 from servers import (  # noqa: E402
     ROOT,
     Server,
@@ -92,7 +93,7 @@ class Tally:
     errors: Counter[str] = field(default_factory=Counter)
     bookings: list[float] = field(default_factory=list)  # quote sent -> order booked
 
-    def error(self, name: str, r: httpx.Response | None, exc: Exception | None = None) -> None:
+    def error(self, name: str, r: Reply | None, exc: BaseException | None = None) -> None:
         if r is None:
             self.errors[f"{name}: {type(exc).__name__}"] += 1
             return
@@ -102,24 +103,28 @@ class Tally:
         self.errors[f"{name}: {r.status_code} {code}".strip()] += 1
 
 
-def _client(base: str) -> httpx.AsyncClient:
-    """One simulated user's own client: one connection, as one phone has."""
-    return httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=1))
+def _client(base: str) -> RawClient:
+    """One simulated user's own client: one keep-alive connection, as one phone has."""
+    return RawClient.for_url(base)
+
+
+TRANSPORT_ERRORS = (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError)
 
 
 async def _timed(
     tally: Tally,
     name: str,
-    client: httpx.AsyncClient,
+    client: RawClient,
     method: str,
     path: str,
     expect: int,
-    **kw: Any,
-) -> httpx.Response | None:
+    json: Any = None,  # noqa: ANN401
+    headers: dict[str, str] | None = None,
+) -> Reply | None:
     started = time.perf_counter()
     try:
-        r = await client.request(method, path, **kw)
-    except httpx.HTTPError as exc:
+        r = await client.request(method, path, json_body=json, headers=headers)
+    except TRANSPORT_ERRORS as exc:
         tally.error(name, None, exc)
         return None
     tally.latency[name].append(time.perf_counter() - started)
@@ -140,7 +145,7 @@ def _quote_body(rng: random.Random) -> dict[str, Any]:
 
 
 async def book(
-    client: httpx.AsyncClient,
+    client: RawClient,
     user: User,
     tally: Tally,
     rng: random.Random,
@@ -178,10 +183,10 @@ async def book(
     return True
 
 
-async def closed_booking(clients: list[tuple[httpx.AsyncClient, User]], seconds: float) -> dict:
+async def closed_booking(clients: list[tuple[RawClient, User]], seconds: float) -> dict:
     tally, stop_at = Tally(), time.monotonic() + seconds
 
-    async def loop(client: httpx.AsyncClient, user: User, seed: int) -> None:
+    async def loop(client: RawClient, user: User, seed: int) -> None:
         rng = random.Random(seed)
         while time.monotonic() < stop_at:
             await book(client, user, tally, rng)
@@ -192,10 +197,10 @@ async def closed_booking(clients: list[tuple[httpx.AsyncClient, User]], seconds:
     return _report(tally, elapsed, per_s=len(tally.bookings) / elapsed)
 
 
-async def closed_ceiling(clients: list[httpx.AsyncClient], seconds: float) -> dict:
+async def closed_ceiling(clients: list[RawClient], seconds: float) -> dict:
     tally, stop_at = Tally(), time.monotonic() + seconds
 
-    async def loop(client: httpx.AsyncClient, n: int) -> None:
+    async def loop(client: RawClient, n: int) -> None:
         while time.monotonic() < stop_at:
             await _timed(
                 tally, "POST /insert", client, "POST", "/insert", 201, json={"customer": f"c{n}"}
@@ -213,7 +218,7 @@ async def open_booking(
 ) -> dict:
     """Arrivals every 1/rate s whatever the server does; readers read all along."""
     tally, reads = Tally(), Tally()
-    idle: list[httpx.AsyncClient] = [_client(base) for _ in customers]
+    idle: list[RawClient] = [_client(base) for _ in customers]
     made = len(idle)
     stop_at = time.monotonic() + seconds
     rng = random.Random(11)
@@ -230,9 +235,10 @@ async def open_booking(
             idle.append(client)
 
     async def reader(user: User, kind: str) -> None:
-        async with _client(base) as client:
-            while time.monotonic() < stop_at:
-                await read_once(client, user, kind, reads)
+        client = _client(base)
+        while time.monotonic() < stop_at:
+            await read_once(client, user, kind, reads)
+        await client.aclose()
 
     reading = [asyncio.create_task(reader(u, k)) for u, k in readers]
     tasks, n, began = [], 0, time.perf_counter()
@@ -258,7 +264,7 @@ async def open_booking(
     return out
 
 
-async def read_once(client: httpx.AsyncClient, user: User, kind: str, tally: Tally) -> None:
+async def read_once(client: RawClient, user: User, kind: str, tally: Tally) -> None:
     if kind == "customer":
         r = await _timed(
             tally, "GET /orders", client, "GET", "/api/v1/orders", 200, headers=user.headers
@@ -304,21 +310,22 @@ async def burst(base: str, customers: list[User], size: int) -> dict:
     clients = [_client(base) for _ in range(size)]
     gate = asyncio.Event()
 
-    async def one(n: int, client: httpx.AsyncClient) -> None:
+    async def one(n: int, client: RawClient) -> None:
         user = customers[n % len(customers)]
         kind = n % 4
         await gate.wait()
         started = time.perf_counter()
         try:
             if kind == 0:
-                r = await client.get("/api/v1/catalog/categories")
+                r = await client.request("GET", "/api/v1/catalog/categories")
             elif kind == 1:
-                r = await client.get("/api/v1/orders", headers=user.headers)
-            elif kind == 2:
-                r = await client.post("/api/v1/quotes", json=_quote_body(rng), headers=user.headers)
+                r = await client.request("GET", "/api/v1/orders", headers=user.headers)
             else:
-                r = await client.post("/api/v1/orders", json=_quote_body(rng), headers=user.headers)
-        except httpx.HTTPError as exc:
+                path = "/api/v1/quotes" if kind == 2 else "/api/v1/orders"
+                r = await client.request(
+                    "POST", path, json_body=_quote_body(rng), headers=user.headers
+                )
+        except TRANSPORT_ERRORS as exc:
             statuses[type(exc).__name__] += 1
             return
         tally.latency[("GET", "GET", "POST quote", "POST order")[kind]].append(
@@ -360,7 +367,7 @@ def _report(tally: Tally, elapsed: float, per_s: float | None) -> dict[str, Any]
 
 async def register_customers(base: str, n: int) -> list[User]:
     users = []
-    async with _client(base) as client:
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
         for i in range(n):
             phone = f"135{random.randrange(10**8):08d}"
             r = await client.post(

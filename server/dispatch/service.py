@@ -120,24 +120,35 @@ def may_view_in_pool(*, session: Session, order, user: User) -> bool:  # noqa: A
     return user.id not in _handed_back(session, [order.id]).get(order.id, frozenset())
 
 
+NEAREST_FIRST_SEARCH_M = 500.0  # the first ring searched for the nearest technician
+
+
 def nearest_eligible_distance_m(
     *, session: Session, lat: float, lng: float, service_id: str, within_m: float
 ) -> float | None:
     """Distance in metres from (lat, lng) to the nearest verified technician who has the
-    service's skills, by their last known position or else their service-area centre,
-    among those whose service area comes within ``within_m`` of the address (an indexed
-    search: a quote costs what its neighbourhood costs, not the city). Past ``within_m``
-    the exact figure does not matter to the caller: someone farther away is reported at
-    ``within_m`` + 1. None when nobody anywhere has the skills (no traffic subsidy)."""
+    service's skills, by their last known position or else their service-area centre.
+
+    Searched in growing boxes around the address (500 m, 1 km, 2 km, … up to ``within_m``)
+    on indexed position columns, so a quote reads the few technicians near it whatever
+    the city's size. Past ``within_m`` the exact figure does not matter to the caller:
+    someone farther is reported at ``within_m`` + 1. None when nobody anywhere has the
+    skills (no traffic subsidy)."""
     from server.catalog import service as catalog_service
     from server.dispatch.geo import haversine_m
     from server.technicians import service as technicians_service
 
     skills = catalog_service.get_service(session=session, service_id=service_id).skills or []
-    box = reach_core.box_around(LatLng(lat, lng), within_m)
-    near = technicians_service.skilled_positions(session=session, skills=skills, box=box)
-    if near:
-        return min(haversine_m(lat, lng, p_lat, p_lng) for p_lat, p_lng in near)
+    radius = min(NEAREST_FIRST_SEARCH_M, within_m)
+    while True:
+        box = reach_core.box_around(LatLng(lat, lng), radius)
+        near = technicians_service.skilled_positions(session=session, skills=skills, box=box)
+        nearest = min((haversine_m(lat, lng, p_lat, p_lng) for p_lat, p_lng in near), default=None)
+        if nearest is not None and nearest <= radius:  # anyone nearer would be in the box too
+            return nearest
+        if radius >= within_m:
+            break
+        radius = min(radius * 2, within_m)
     if technicians_service.skilled_positions(session=session, skills=skills, box=None):
         return within_m + 1
     return None

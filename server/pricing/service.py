@@ -90,11 +90,13 @@ def points_balance(session: Session, customer_id: str) -> int:
     return account.points if account else 0
 
 
-def customer_facts(session: Session, customer_id: str, now: datetime, rules: PricingRules) -> engine.CustomerFacts:
+def customer_facts(
+    session: Session, customer_id: str, now: datetime, rules: PricingRules, *, orders_so_far: int
+) -> engine.CustomerFacts:
     _, level = engine.membership_for(yearly_spend(session, customer_id, now), rules)
     return engine.CustomerFacts(
         membership_code=level.code, membership_label=level.name_zh, membership_discount_bp=level.discount_bp,
-        points_balance=points_balance(session, customer_id), is_first_order=_order_count(session, customer_id) == 0,
+        points_balance=points_balance(session, customer_id), is_first_order=orders_so_far == 0,
     )
 
 
@@ -124,11 +126,15 @@ def _grant(session: Session, *, customer_id: str, grant_key: str, kind: str, lab
     return coupon
 
 
-def ensure_welcome_coupon(*, session: Session, customer: User, now: datetime, rules: PricingRules) -> None:
+def ensure_welcome_coupon(
+    *, session: Session, customer: User, now: datetime, rules: PricingRules, orders_so_far: int | None = None
+) -> None:
     """新客首单立减: a customer with no order yet holds the first-order coupon."""
     if customer.role != Role.customer.value or not rules.new_customer_coupon_amount:
         return
-    if _order_count(session, customer.id):
+    if orders_so_far is None:
+        orders_so_far = _order_count(session, customer.id)
+    if orders_so_far:
         return
     _grant(session, customer_id=customer.id, grant_key="welcome", kind="new_customer",
            label=f"新客首单立减{rules.new_customer_coupon_amount // 100}元", amount=rules.new_customer_coupon_amount,
@@ -161,7 +167,9 @@ def create_quote(
     service = catalog_service.get_service(session=session, service_id=body.service_id)
     rules_version, rules = _rules(session)
     pricing_rules: PricingRules = rules.pricing
-    ensure_welcome_coupon(session=session, customer=customer, now=now, rules=pricing_rules)
+    orders_so_far = _order_count(session, customer.id)
+    ensure_welcome_coupon(session=session, customer=customer, now=now, rules=pricing_rules,
+                          orders_so_far=orders_so_far)
     coupons = []
     for coupon_id in body.coupon_ids:
         coupon = session.get(Coupon, coupon_id)
@@ -191,7 +199,7 @@ def create_quote(
         service_id=service.id,
         now=now,
         nearest_distance_m=_nearest_distance(session, body.address.lat, body.address.lng, service.id, pricing_rules),
-        customer=customer_facts(session, customer.id, now, pricing_rules),
+        customer=customer_facts(session, customer.id, now, pricing_rules, orders_so_far=orders_so_far),
         coupons=tuple(coupons),
         points=body.points,
         card=card,

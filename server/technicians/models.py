@@ -68,6 +68,9 @@ class TechnicianProfile(SQLModel, table=True):
             "area_lng_min",
             "area_lng_max",
         ),
+        # Pricing asks for the technicians positioned near an address (the traffic subsidy).
+        Index("ix_technician_profile_last_position", "last_lat", "last_lng"),
+        Index("ix_technician_profile_area_center", "area_center_lat", "area_center_lng"),
     )
 
     user_id: str = Field(primary_key=True, foreign_key="app_user.id", max_length=40)

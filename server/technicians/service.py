@@ -933,29 +933,37 @@ def list_dispatchable(
 def skilled_positions(
     *, session: Session, skills: Iterable[str], box: tuple[float, float, float, float] | None
 ) -> list[tuple[float, float]]:
-    """Where the verified technicians with all of ``skills`` are (last known position,
-    else the centre of their area), for those whose service area's box overlaps ``box``
-    (None: everywhere). Pricing's traffic subsidy reads this: a few columns, near the
-    address, not the city."""
+    """Where the verified technicians with all of ``skills`` are: their last known
+    position, else the centre of their service area; only those placed inside ``box``
+    (None: everywhere). Pricing's traffic subsidy reads this through the indexed position
+    columns: a quote costs what its neighbourhood costs, not the city."""
     p = TechnicianProfile
-    stmt = select(p.skills, p.last_lat, p.last_lng, p.area_center_lat, p.area_center_lng).where(
+    columns = select(p.skills, p.last_lat, p.last_lng, p.area_center_lat, p.area_center_lng).where(
         p.user_id == User.id,
         p.verification_status == VerificationStatus.verified.value,
         User.status == "active",
     )
-    if box is not None:
+    if box is None:
+        statements = [columns]
+    else:
         lat_lo, lat_hi, lng_lo, lng_hi = box
-        stmt = stmt.where(col(p.area_lat_min) <= lat_hi, col(p.area_lat_max) >= lat_lo,
-                          col(p.area_lng_min) <= lng_hi, col(p.area_lng_max) >= lng_lo)
+        statements = [
+            columns.where(col(p.last_lat).between(lat_lo, lat_hi),
+                          col(p.last_lng).between(lng_lo, lng_hi)),
+            columns.where(col(p.last_lat).is_(None),
+                          col(p.area_center_lat).between(lat_lo, lat_hi),
+                          col(p.area_center_lng).between(lng_lo, lng_hi)),
+        ]
     wanted = set(skills)
     out = []
-    for tech_skills, l_lat, l_lng, c_lat, c_lng in session.exec(stmt).all():
-        if not wanted <= set(tech_skills or ()):
-            continue
-        if l_lat is not None and l_lng is not None:
-            out.append((float(l_lat), float(l_lng)))
-        elif c_lat is not None and c_lng is not None:
-            out.append((float(c_lat), float(c_lng)))
+    for statement in statements:
+        for tech_skills, l_lat, l_lng, c_lat, c_lng in session.exec(statement).all():
+            if not wanted <= set(tech_skills or ()):
+                continue
+            if l_lat is not None and l_lng is not None:
+                out.append((float(l_lat), float(l_lng)))
+            elif c_lat is not None and c_lng is not None:
+                out.append((float(c_lat), float(c_lng)))
     return out
 
 
