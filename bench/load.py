@@ -264,42 +264,19 @@ async def open_booking(
     return out
 
 
+READS = {  # what a reader lists, then opens the first of
+    "customer": ("GET /orders", "/api/v1/orders", "GET /orders/{id}"),
+    "staff": ("GET /ops/orders (staff)", "/api/v1/ops/orders", "GET /orders/{id} (staff)"),
+}
+
+
 async def read_once(client: RawClient, user: User, kind: str, tally: Tally) -> None:
-    if kind == "customer":
-        r = await _timed(
-            tally, "GET /orders", client, "GET", "/api/v1/orders", 200, headers=user.headers
-        )
-        if r is not None and r.json():
-            order_id = r.json()[0]["id"]
-            await _timed(
-                tally,
-                "GET /orders/{id}",
-                client,
-                "GET",
-                f"/api/v1/orders/{order_id}",
-                200,
-                headers=user.headers,
-            )
-        return
-    r = await _timed(
-        tally,
-        "GET /ops/orders (staff)",
-        client,
-        "GET",
-        "/api/v1/ops/orders",
-        200,
-        headers=user.headers,
-    )
+    list_name, list_path, open_name = READS[kind]
+    r = await _timed(tally, list_name, client, "GET", list_path, 200, headers=user.headers)
     if r is not None and r.json():
         order_id = r.json()[0]["id"]
         await _timed(
-            tally,
-            "GET /orders/{id} (staff)",
-            client,
-            "GET",
-            f"/api/v1/orders/{order_id}",
-            200,
-            headers=user.headers,
+            tally, open_name, client, "GET", f"/api/v1/orders/{order_id}", 200, headers=user.headers
         )
 
 

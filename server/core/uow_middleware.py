@@ -185,7 +185,7 @@ class UnitOfWorkMiddleware:
             await _refuse(send, *key.problem)
             return
         if key is not None:
-            await key.hash_body(body, content_type, settings)
+            await key.hash_body(body, content_type)
             if key.problem:
                 await _refuse(send, *key.problem)
                 return
@@ -328,7 +328,7 @@ class _IdempotencyKey:
             made.problem = (400, "bad_idempotency_key", "Idempotency-Key is too long")
         return made
 
-    async def hash_body(self, body: bytes, content_type: str, settings: Any) -> None:  # noqa: ANN401
+    async def hash_body(self, body: bytes, content_type: str) -> None:
         if not idempotency.is_multipart(content_type) and len(body) > idempotency.MAX_BODY_FOR_KEY:
             self.problem = (413, "payload_too_large", "request body too large")
             return

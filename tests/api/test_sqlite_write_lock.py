@@ -46,48 +46,30 @@ def test_a_read_only_transaction_refuses_to_write(engine, sqlite_path):  # noqa:
         session.execute(text("DELETE FROM idempotency_record"))
 
 
+def _register(client: TestClient, phone: str, name: str):  # noqa: ANN202
+    return client.post(
+        "/api/v1/auth/register",
+        json={"phone": phone, "password": "correct horse", "name": name, "role": "customer"},
+    )
+
+
 def test_a_write_that_cannot_get_the_lock_is_503_busy_with_retry_after(  # noqa: ANN001
     settings, clock, sqlite_path, monkeypatch
 ):
     monkeypatch.setattr(db_module, "BUSY_TIMEOUT_MS", 50)
     engine = make_engine(f"sqlite:///{sqlite_path}")
     with TestClient(create_app(settings, clock=clock, engine=engine)) as client:
-        registered = client.post(
-            "/api/v1/auth/register",
-            json={
-                "phone": "13811112222",
-                "password": "correct horse",
-                "name": "王",
-                "role": "customer",
-            },
-        )
-        assert registered.status_code == 201
+        assert _register(client, "13811112222", "王").status_code == 201
         blocker = sqlite3.connect(sqlite_path, isolation_level=None)
-        blocker.execute("BEGIN IMMEDIATE")
+        blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
         try:
-            r = client.post(
-                "/api/v1/auth/register",
-                json={
-                    "phone": "13811113333",
-                    "password": "correct horse",
-                    "name": "李",
-                    "role": "customer",
-                },
-            )
+            r = _register(client, "13811113333", "李")
         finally:
             blocker.rollback()
             blocker.close()
         assert r.status_code == 503, r.text
         assert r.json()["error"]["code"] == "busy" and r.headers["retry-after"] == "1"
-        again = client.post(
-            "/api/v1/auth/register",
-            json={
-                "phone": "13811113333",
-                "password": "correct horse",
-                "name": "李",
-                "role": "customer",
-            },
-        )
+        again = _register(client, "13811113333", "李")  # nothing was half-written
         assert again.status_code == 201, again.text
     engine.dispose()
 
