@@ -136,31 +136,41 @@ class UnitOfWorkMiddleware:
 
     # --- reads ----------------------------------------------------------------------------
     async def _read(self, scope, receive, send) -> None:  # noqa: ANN001
-        """Read-only, the reply streamed as it comes; unless the route asked to write
-        (``MAY_WRITE``), then as a write: held until the commit."""
-        assert self._slots is not None
+        """Read-only, the reply streamed as it comes: the transaction ends and the slot is
+        freed as the reply starts, so a slow client (a photo to a phone on 3G) holds
+        neither. Unless the route asked to write (``MAY_WRITE``): then as a write, the
+        reply held until the commit."""
+        slots = self._slots
+        assert slots is not None
         engine = scope["app"].state.engine
-        async with self._slots:
-            uow = UnitOfWork(engine, write=False)
-            state = scope.setdefault("state", {})
-            state["uow"] = uow
-            state["writer_gate"] = writer_gate(scope["app"])
-            held = _Reply()
-            streamed = False
+        await slots.acquire()
+        admitted = True
+        uow = UnitOfWork(engine, write=False)
+        state = scope.setdefault("state", {})
+        state["uow"] = uow
+        state["writer_gate"] = writer_gate(scope["app"])
+        held = _Reply()
+        streamed = False
 
-            async def stream_or_hold(message: dict[str, Any]) -> None:
-                nonlocal streamed
-                if uow.write:
-                    await held.capture(message)
-                else:
-                    streamed = True
-                    await send(message)
+        async def stream_or_hold(message: dict[str, Any]) -> None:
+            nonlocal streamed, admitted
+            if uow.write:
+                await held.capture(message)
+                return
+            if not streamed:
+                streamed = True
+                await self._end(uow, uow.close)
+                slots.release()
+                admitted = False
+            await send(message)
 
-            try:
-                reply = await self._run(scope, receive, uow, held, stream_or_hold, key=None)
-            finally:
-                if state.pop("writer_gate_held", False):
-                    state["writer_gate"].release()
+        try:
+            reply = await self._run(scope, receive, uow, held, stream_or_hold, key=None)
+        finally:
+            if state.pop("writer_gate_held", False):
+                state["writer_gate"].release()
+            if admitted:
+                slots.release()
         if uow.write or (reply is not held and not streamed):
             await reply.send_to(send)
 
