@@ -26,6 +26,7 @@ import hashlib
 import json
 import logging
 from datetime import datetime
+from typing import Any
 
 import jwt
 from cryptography.exceptions import InvalidTag
@@ -34,7 +35,7 @@ from sqlmodel import Field, Session, SQLModel
 from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from server.core.errors import error_body
+from server.core.asgi import HeldReply
 from server.core.security import signed_claims
 from server.privacy.crypto import FieldCipher
 
@@ -145,18 +146,7 @@ def purge_older_than(*, session: Session, before: datetime) -> int:
 
 
 async def refuse(send, status: int, code: str, message: str, details: dict | None = None) -> None:  # noqa: ANN001
-    data = json.dumps(error_body(code, message, details)).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(data)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": data})
+    await HeldReply.error(status, code, message, details).send_to(send)
 
 
 def find(
@@ -202,3 +192,62 @@ def keep(
 def keeps_reply(status: int) -> bool:
     """5xx and 401 are not kept: the client retries (after a token refresh)."""
     return status < 500 and status != 401
+
+
+class RequestKey:
+    """The ``Idempotency-Key`` of one POST: whose, for which path, for which body."""
+
+    def __init__(self, scope: dict[str, Any], key: str, caller: str) -> None:
+        self.scope_key = scope_key_of(key, caller, scope["path"])
+        self.request_hash = ""
+        self.problem: tuple[int, str, str] | None = None
+        self._clock = scope["app"].state.clock
+        self._cipher = scope["app"].state.cipher
+
+    @classmethod
+    def of(cls, scope: dict[str, Any], headers: dict[str, str]) -> RequestKey | None:
+        key = headers.get("idempotency-key")
+        if not key:
+            return None
+        settings = scope["app"].state.settings
+        client = scope.get("client")
+        caller = caller_of(
+            headers.get("authorization", ""),
+            settings.secret_key,
+            client[0] if client else "unknown",
+        )
+        made = cls(scope, key, caller)
+        if len(key) > 200:
+            made.problem = (400, "bad_idempotency_key", "Idempotency-Key is too long")
+        return made
+
+    async def hash_body(self, body: bytes, content_type: str) -> None:
+        if not is_multipart(content_type) and len(body) > MAX_BODY_FOR_KEY:
+            self.problem = (413, "payload_too_large", "request body too large")
+            return
+        self.request_hash = await body_digest(body, content_type)
+
+    async def answer_from(self, earlier: IdempotencyRecord, cipher: Any) -> HeldReply:  # noqa: ANN401
+        reply = HeldReply()
+        if earlier.request_hash != self.request_hash:
+            await refuse(
+                reply.capture,
+                409,
+                "idempotency_key_reused",
+                "this Idempotency-Key was used with another body",
+            )
+        else:
+            await replay(reply.capture, earlier, cipher)
+        return reply
+
+    def keep(self, session: Session, reply: HeldReply) -> None:
+        keep(
+            session,
+            scope_key=self.scope_key,
+            request_hash=self.request_hash,
+            status=reply.status,
+            reply=reply.body,
+            content_type=reply.header(b"content-type"),
+            cipher=self._cipher,
+            now=self._clock.now(),
+        )

@@ -13,7 +13,6 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
 DEV_SECRET_KEY = "dev-secret-change-me-0123456789abcdef"
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -30,9 +29,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
 from server.core import idempotency
-from server.core.asgi import read_body, replaying
+from server.core.asgi import HeldReply, read_body, replaying
 from server.core.db import REQUEST_SLOTS, is_busy
-from server.core.errors import error_body
 from server.core.uow import UnitOfWork
 
 log = logging.getLogger("doorstep.uow")
@@ -82,39 +80,6 @@ class RequestHook(Protocol):
     def finish(self, scope: dict[str, Any], token: Any, status: int) -> Writer | None: ...  # noqa: ANN401
 
 
-class _Reply:
-    """The app's reply, held until the transaction behind it has committed."""
-
-    def __init__(self) -> None:
-        self.start: dict[str, Any] | None = None
-        self.chunks: list[bytes] = []
-
-    async def capture(self, message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            self.start = message
-        elif message["type"] == "http.response.body":
-            self.chunks.append(message.get("body", b""))
-
-    @property
-    def status(self) -> int:
-        return self.start["status"] if self.start else 500
-
-    @property
-    def body(self) -> bytes:
-        return b"".join(self.chunks)
-
-    def header(self, name: bytes) -> str | None:
-        for key, value in (self.start or {}).get("headers", []):
-            if key.lower() == name:
-                return value.decode("latin-1")
-        return None
-
-    async def send_to(self, send: Callable[[dict[str, Any]], Any]) -> None:
-        assert self.start is not None
-        await send(self.start)
-        await send({"type": "http.response.body", "body": self.body})
-
-
 class UnitOfWorkMiddleware:
     def __init__(self, app, *, hooks: tuple[RequestHook, ...] = (), prefix: str = "/api/") -> None:  # noqa: ANN001
         self.app = app
@@ -149,7 +114,7 @@ class UnitOfWorkMiddleware:
         state = scope.setdefault("state", {})
         state["uow"] = uow
         state["writer_gate"] = writer_gate(scope["app"])
-        held = _Reply()
+        held = HeldReply()
         streamed = False
 
         async def stream_or_hold(message: dict[str, Any]) -> None:
@@ -182,7 +147,7 @@ class UnitOfWorkMiddleware:
         content_type = headers.get("content-type", "")
         body = await read_body(receive, settings.max_request_bytes)
         if body is None:
-            await _refuse(
+            await idempotency.refuse(
                 send,
                 413,
                 "payload_too_large",
@@ -190,14 +155,14 @@ class UnitOfWorkMiddleware:
                 {"max_bytes": settings.max_request_bytes},
             )
             return
-        key = _IdempotencyKey.of(scope, headers) if scope["method"] == "POST" else None
+        key = idempotency.RequestKey.of(scope, headers) if scope["method"] == "POST" else None
         if key is not None and key.problem:
-            await _refuse(send, *key.problem)
+            await idempotency.refuse(send, *key.problem)
             return
         if key is not None:
             await key.hash_body(body, content_type)
             if key.problem:
-                await _refuse(send, *key.problem)
+                await idempotency.refuse(send, *key.problem)
                 return
         engine = state.engine
         gate = writer_gate(scope["app"])
@@ -208,7 +173,7 @@ class UnitOfWorkMiddleware:
             try:
                 uow = UnitOfWork(engine, write=True)
                 scope.setdefault("state", {})["uow"] = uow
-                reply = _Reply()
+                reply = HeldReply()
                 reply = await self._run(
                     scope, replaying(body, receive), uow, reply, reply.capture, key
                 )
@@ -222,10 +187,10 @@ class UnitOfWorkMiddleware:
         scope,
         receive,
         uow: UnitOfWork,
-        reply: _Reply,  # noqa: ANN001
+        reply: HeldReply,  # noqa: ANN001
         send: Callable[[dict[str, Any]], Any],
-        key: _IdempotencyKey | None,
-    ) -> _Reply:
+        key: idempotency.RequestKey | None,
+    ) -> HeldReply:
         """The app in ``uow``; then, if it may write, the one commit (with the key's record
         and the hooks' rows) or the rollback. Returns the reply to send when held."""
         state = scope["app"].state
@@ -258,7 +223,7 @@ class UnitOfWorkMiddleware:
             await anyio.to_thread.run_sync(uow.rollback)
             if key is not None:  # another copy of this request committed first
                 return await self._answer_as_first(state, key)
-            return _error_reply(
+            return HeldReply.error(
                 409, "conflict", "someone else changed this at the same time; reload and retry"
             )
         except (OperationalError, PoolTimeout) as exc:
@@ -282,8 +247,8 @@ class UnitOfWorkMiddleware:
     def _commit(
         self,
         uow: UnitOfWork,
-        reply: _Reply,
-        key: _IdempotencyKey | None,
+        reply: HeldReply,
+        key: idempotency.RequestKey | None,
         writers: list[Writer | None],
     ) -> None:
         uow.discard_tail()
@@ -294,7 +259,7 @@ class UnitOfWorkMiddleware:
             key.keep(uow.session, reply)
         uow.commit()
 
-    async def _answer_as_first(self, state: Any, key: _IdempotencyKey) -> _Reply:  # noqa: ANN401
+    async def _answer_as_first(self, state: Any, key: idempotency.RequestKey) -> HeldReply:  # noqa: ANN401
         uow = UnitOfWork(state.engine, write=False)
         try:
             earlier = await anyio.to_thread.run_sync(
@@ -305,97 +270,16 @@ class UnitOfWorkMiddleware:
         finally:
             await anyio.to_thread.run_sync(uow.close)
         if earlier is None:
-            return _error_reply(
+            return HeldReply.error(
                 409, "conflict", "someone else changed this at the same time; reload and retry"
             )
         return await key.answer_from(earlier, state.cipher)
 
 
-class _IdempotencyKey:
-    """The ``Idempotency-Key`` of one POST: whose, for which path, for which body."""
-
-    def __init__(self, scope: dict[str, Any], key: str, caller: str) -> None:
-        self.scope_key = idempotency.scope_key_of(key, caller, scope["path"])
-        self.request_hash = ""
-        self.problem: tuple[int, str, str] | None = None
-        self._clock = scope["app"].state.clock
-        self._cipher = scope["app"].state.cipher
-
-    @classmethod
-    def of(cls, scope: dict[str, Any], headers: dict[str, str]) -> _IdempotencyKey | None:
-        key = headers.get("idempotency-key")
-        if not key:
-            return None
-        settings = scope["app"].state.settings
-        client = scope.get("client")
-        caller = idempotency.caller_of(
-            headers.get("authorization", ""),
-            settings.secret_key,
-            client[0] if client else "unknown",
-        )
-        made = cls(scope, key, caller)
-        if len(key) > 200:
-            made.problem = (400, "bad_idempotency_key", "Idempotency-Key is too long")
-        return made
-
-    async def hash_body(self, body: bytes, content_type: str) -> None:
-        if not idempotency.is_multipart(content_type) and len(body) > idempotency.MAX_BODY_FOR_KEY:
-            self.problem = (413, "payload_too_large", "request body too large")
-            return
-        self.request_hash = await idempotency.body_digest(body, content_type)
-
-    async def answer_from(self, earlier: idempotency.IdempotencyRecord, cipher: Any) -> _Reply:  # noqa: ANN401
-        reply = _Reply()
-        if earlier.request_hash != self.request_hash:
-            await idempotency.refuse(
-                reply.capture,
-                409,
-                "idempotency_key_reused",
-                "this Idempotency-Key was used with another body",
-            )
-        else:
-            await idempotency.replay(reply.capture, earlier, cipher)
-        return reply
-
-    def keep(self, session: Session, reply: _Reply) -> None:
-        idempotency.keep(
-            session,
-            scope_key=self.scope_key,
-            request_hash=self.request_hash,
-            status=reply.status,
-            reply=reply.body,
-            content_type=reply.header(b"content-type"),
-            cipher=self._cipher,
-            now=self._clock.now(),
-        )
-
-
-def _error_reply(
-    status: int, code: str, message: str, headers: list[tuple[bytes, bytes]] | None = None
-) -> _Reply:
-    reply = _Reply()
-    data = json.dumps(error_body(code, message)).encode()
-    reply.start = {
-        "type": "http.response.start",
-        "status": status,
-        "headers": [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(data)).encode()),
-            *(headers or []),
-        ],
-    }
-    reply.chunks = [data]
-    return reply
-
-
-def _busy_reply() -> _Reply:
-    return _error_reply(
+def _busy_reply() -> HeldReply:
+    return HeldReply.error(
         503,
         "busy",
         "the service is busy; retry shortly",
-        [(b"retry-after", str(RETRY_AFTER_SECONDS).encode())],
+        headers=[(b"retry-after", str(RETRY_AFTER_SECONDS).encode())],
     )
-
-
-async def _refuse(send, status: int, code: str, message: str, details: dict | None = None) -> None:  # noqa: ANN001
-    await idempotency.refuse(send, status, code, message, details)
