@@ -33,10 +33,8 @@ import json
 import os
 import platform
 import random
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -56,8 +54,7 @@ from servers import (  # noqa: E402
     Setup,
     User,
     log,
-    postgres_setup,
-    sqlite_setup,
+    run_setups,
     staff_user,
     summary,
 )
@@ -461,30 +458,6 @@ def print_report(results: list[dict[str, Any]]) -> None:
     print()
 
 
-async def main_async(args: argparse.Namespace) -> list[dict[str, Any]]:
-    tmp = Path(tempfile.mkdtemp(prefix="doorstep-load-"))
-    results = []
-    try:
-        setups: list[Setup | tuple[str, str]] = [sqlite_setup(tmp)]
-        if not args.sqlite_only:
-            try:
-                setups.append(postgres_setup(tmp, args.pg_url, args.redis_url))
-            except Exception as exc:  # no PostgreSQL/Redis here: say so in the report
-                setups.append(("postgresql-2w", f"{type(exc).__name__}: {exc}"[:200]))
-        for setup in setups:
-            if isinstance(setup, tuple):
-                results.append({"setup": setup[0], "skipped": setup[1]})
-                continue
-            try:
-                results.append(await bench_setup(setup, args))
-            finally:
-                for fn in setup.cleanup:
-                    fn()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return results
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="per closed-loop phase")
@@ -505,7 +478,7 @@ def main() -> None:
         default=os.environ.get("DOORSTEP_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
     )
     args = parser.parse_args()
-    results = asyncio.run(main_async(args))
+    results = asyncio.run(run_setups(args, bench_setup))
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(
         json.dumps(

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -198,6 +201,35 @@ class Server:
             self.proc.kill()
             self.proc.wait()
         self.log_file.close()
+
+
+async def run_setups(
+    args: Any,
+    bench: Callable[[Setup, Any], Awaitable[dict[str, Any]]],  # noqa: ANN401
+) -> list[dict[str, Any]]:
+    """``bench`` on SQLite, then on PostgreSQL + Redis (``args.pg_url``, ``args.redis_url``;
+    reported as skipped when unreachable or ``args.sqlite_only``), each on a fresh database."""
+    tmp = Path(tempfile.mkdtemp(prefix="doorstep-load-"))
+    results = []
+    try:
+        setups: list[Setup | tuple[str, str]] = [sqlite_setup(tmp)]
+        if not args.sqlite_only:
+            try:
+                setups.append(postgres_setup(tmp, args.pg_url, args.redis_url))
+            except Exception as exc:  # no PostgreSQL/Redis here: say so in the report
+                setups.append(("postgresql-2w", f"{type(exc).__name__}: {exc}"[:200]))
+        for setup in setups:
+            if isinstance(setup, tuple):
+                results.append({"setup": setup[0], "skipped": setup[1]})
+                continue
+            try:
+                results.append(await bench(setup, args))
+            finally:
+                for fn in setup.cleanup:
+                    fn()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return results
 
 
 # --- accounts ------------------------------------------------------------------------------

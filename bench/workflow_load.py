@@ -35,9 +35,7 @@ import os
 import platform
 import random
 import re
-import shutil
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -56,8 +54,7 @@ from servers import (  # noqa: E402
     Setup,
     User,
     log,
-    postgres_setup,
-    sqlite_setup,
+    run_setups,
     staff_user,
     summary,
 )
@@ -642,32 +639,6 @@ def print_table(results: list[dict[str, Any]]) -> None:
     print()
 
 
-async def main_async(args: argparse.Namespace) -> list[dict[str, Any]]:
-    tmp = Path(tempfile.mkdtemp(prefix="doorstep-load-"))
-    results = []
-    try:
-        setups: list[Setup | tuple[str, str]] = [sqlite_setup(tmp)]
-        if not args.sqlite_only:
-            try:
-                setups.append(postgres_setup(tmp, args.pg_url, args.redis_url))
-            except (
-                Exception
-            ) as exc:  # the machine may have no PostgreSQL/Redis: say so in the report
-                setups.append(("postgresql-2w", f"{type(exc).__name__}: {exc}"[:200]))
-        for setup in setups:
-            if isinstance(setup, tuple):
-                results.append({"setup": setup[0], "skipped": setup[1]})
-                continue
-            try:
-                results.append(await bench_setup(setup, args))
-            finally:
-                for fn in setup.cleanup:
-                    fn()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return results
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=20.0)
@@ -699,7 +670,7 @@ def main() -> None:
         host = re.sub(r"^[a-z+]+://([^@/]*@)?", "", url).split("/")[0].rsplit(":", 1)[0]
         if host not in ("127.0.0.1", "localhost", "::1", "[::1]"):
             parser.error(f"loopback addresses only: {url}")
-    results = asyncio.run(main_async(args))
+    results = asyncio.run(run_setups(args, bench_setup))
     report = {
         "bench": "load",
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
