@@ -94,6 +94,11 @@ class TooManyRequests(AppError):
     code = "rate_limited"
 
 
+# A database too busy to answer in time: the one reply, wherever the wait ran out.
+BUSY_STATUS, BUSY_CODE, BUSY_MESSAGE = 503, "busy", "the service is busy; retry shortly"
+BUSY_HEADERS = {"Retry-After": "1"}
+
+
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict:
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
@@ -180,9 +185,9 @@ def install_error_handlers(app: FastAPI) -> None:
             return await _unexpected(request, exc)
         log.warning("database busy on %s %s", request.method, request.url.path)
         return JSONResponse(
-            error_body("busy", "the service is busy; retry shortly"),
-            status_code=503,
-            headers={"Retry-After": "1"},
+            error_body(BUSY_CODE, BUSY_MESSAGE),
+            status_code=BUSY_STATUS,
+            headers=BUSY_HEADERS,
         )
 
     @app.exception_handler(Exception)

@@ -31,11 +31,11 @@ from sqlmodel import Session
 from server.core import idempotency
 from server.core.asgi import HeldReply, read_body, replaying
 from server.core.db import REQUEST_SLOTS, is_busy
+from server.core.errors import BUSY_CODE, BUSY_HEADERS, BUSY_MESSAGE, BUSY_STATUS
 from server.core.uow import UnitOfWork
 
 log = logging.getLogger("doorstep.uow")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-RETRY_AFTER_SECONDS = 1
 Writer = Callable[[Session], None]
 
 
@@ -278,8 +278,8 @@ class UnitOfWorkMiddleware:
 
 def _busy_reply() -> HeldReply:
     return HeldReply.error(
-        503,
-        "busy",
-        "the service is busy; retry shortly",
-        headers=[(b"retry-after", str(RETRY_AFTER_SECONDS).encode())],
+        BUSY_STATUS,
+        BUSY_CODE,
+        BUSY_MESSAGE,
+        headers=[(k.lower().encode(), v.encode()) for k, v in BUSY_HEADERS.items()],
     )
