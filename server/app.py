@@ -12,15 +12,16 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
 import server.models  # noqa: F401  (registers every table)
+from server.auth.dependencies import preload_caller
 from server.core import migrate
 from server.core.asgi import read_body, replaying
 from server.core.clock import Clock, SystemClock
 from server.core.db import make_engine
 from server.core.errors import error_body, install_error_handlers
 from server.core.observability import Metrics, RequestContextMiddleware, configure_logging
-from server.core.uow_middleware import UnitOfWorkMiddleware
 from server.core.ratelimit import make_rate_limiter
 from server.core.settings import Settings, get_settings
+from server.core.uow_middleware import UnitOfWorkMiddleware
 from server.ops.audit_middleware import StaffAuditNet
 from server.privacy.crypto import FieldCipher
 
@@ -143,7 +144,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
 
     install_error_handlers(app)
     # One transaction per request, with its idempotency record and staff audit entry.
-    app.add_middleware(UnitOfWorkMiddleware, hooks=(StaffAuditNet(prefix=API_PREFIX + "/"),))
+    app.add_middleware(UnitOfWorkMiddleware, hooks=(StaffAuditNet(prefix=API_PREFIX + "/"),),
+                       load_caller=preload_caller)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(RequestGuard, max_bytes=settings.max_request_bytes)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from server.auth.models import Role, User
 from server.core.deps import ClockDep, SessionDep, SettingsDep
-from server.core.errors import Forbidden, Unauthorized
+from server.core.errors import AppError, Forbidden, Unauthorized
 from server.core.security import decode_token
 from server.privacy.crypto import FieldCipher
 
@@ -34,7 +36,33 @@ def user_from_token(token: str, *, session, settings, clock) -> User:  # noqa: A
     return user
 
 
-def get_current_user(
+class PreloadedCaller:
+    """Who a write request's bearer token names, looked up by the unit of work in the hop
+    that opens it (with the idempotency lookup): the user, or the refusal to raise when a
+    route asks for the user."""
+
+    def __init__(self, token: str, user: User | None, refusal: AppError | None) -> None:
+        self.token = token
+        self.user = user
+        self.refusal = refusal
+
+
+def preload_caller(session: Session, scope: dict[str, Any]) -> PreloadedCaller | None:
+    """The ``load_caller`` of ``server.core.uow_middleware``: runs in a worker thread."""
+    authorization = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
+    scheme, _, token = authorization.decode("latin-1").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    state = scope["app"].state
+    try:
+        user = user_from_token(token, session=session, settings=state.settings, clock=state.clock)
+    except AppError as refusal:
+        return PreloadedCaller(token, None, refusal)
+    return PreloadedCaller(token, user, None)
+
+
+async def get_current_user(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
@@ -42,7 +70,16 @@ def get_current_user(
 ) -> User:
     if credentials is None or not credentials.credentials:
         raise Unauthorized("sign in first", code="not_authenticated")
-    return user_from_token(credentials.credentials, session=session, settings=settings, clock=clock)
+    token = credentials.credentials
+    preloaded: PreloadedCaller | None = request.scope.get("state", {}).get("caller")
+    if preloaded is not None and preloaded.token == token:
+        if preloaded.refusal is not None:
+            raise preloaded.refusal
+        assert preloaded.user is not None
+        return preloaded.user
+    return await run_in_threadpool(
+        user_from_token, token, session=session, settings=settings, clock=clock
+    )
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from server.auth import service
 from server.auth.dependencies import CipherDep, CurrentUser
@@ -15,10 +15,11 @@ from server.auth.models import (
 from server.core.deps import ClockDep, SessionDep, SettingsDep, client_ip
 from server.core.errors import Forbidden, Unauthorized
 from server.core.ratelimit import enforce
+from server.core.routing import api_router
 from server.ops import risk
 from server.privacy.crypto import normalize_phone
 
-router = APIRouter(tags=["auth"])
+router = api_router(tags=["auth"])
 
 
 @router.post("/auth/register", response_model=TokenPair, status_code=201)

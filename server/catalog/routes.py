@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from server.catalog import service
 from server.catalog.models import CategoryNode, ServiceRead, ServiceSummary
 from server.core.deps import SessionDep
+from server.core.routing import api_router
 
-router = APIRouter(prefix="/catalog", tags=["catalog"])
+router = api_router(prefix="/catalog", tags=["catalog"])
 
 
 @router.get("/categories", response_model=list[CategoryNode])

@@ -1,7 +1,14 @@
-"""The catalog: loaded from assets/catalog.yaml, read by everyone."""
+"""The catalog: loaded from assets/catalog.yaml, read by everyone.
+
+Services are read on every quote and order, and change only when the catalog is
+reloaded (``doorstep load-catalog`` at a deploy): each process keeps a copy of the ones
+it read for ``SERVICE_COPY_SECONDS``. A reload clears its own process's copies; other
+processes see it within that time.
+"""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +61,7 @@ def load_catalog(*, session: Session, path: Path = DEFAULT_CATALOG) -> dict[str,
                 session.merge(_service_row(svc, child_id, top_id, pos))
                 counts["services"] += 1
     session.commit()
+    _service_copies.clear()
     return counts
 
 
@@ -89,9 +97,24 @@ def _service_row(svc: dict[str, Any], category_id: str, top_id: str, position: i
     )
 
 
+SERVICE_COPY_SECONDS = 60.0
+# (database, service id) -> (when read, a copy bound to no session; never mutated)
+_service_copies: dict[tuple[object, str], tuple[float, Service]] = {}
+
+
 def get_service(*, session: Session, service_id: str) -> Service:
-    service = session.get(Service, service_id)
-    if service is None or not service.active:
+    """An active service, from this process's copy when it is fresh. Read-only: callers
+    share the copy."""
+    key = (session.get_bind().url, service_id)
+    copy = _service_copies.get(key)
+    if copy is None or time.monotonic() - copy[0] > SERVICE_COPY_SECONDS:
+        row = session.get(Service, service_id)
+        if row is None:
+            raise NotFound("no such service", code="service_not_found", details={"service_id": service_id})
+        copy = (time.monotonic(), Service(**row.model_dump()))
+        _service_copies[key] = copy
+    service = copy[1]
+    if not service.active:
         raise NotFound("no such service", code="service_not_found", details={"service_id": service_id})
     return service
 

@@ -37,6 +37,9 @@ from server.core.uow import UnitOfWork
 log = logging.getLogger("doorstep.uow")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 Writer = Callable[[Session], None]
+# Looks up who a request's credentials name (in the hop that opens a write's unit of work);
+# what it returns is left in the request state as ``caller`` for the auth dependency.
+CallerLoader = Callable[[Session, dict[str, Any]], Any]
 
 
 def writer_gate(app: Any) -> asyncio.Lock | None:  # noqa: ANN401
@@ -81,9 +84,17 @@ class RequestHook(Protocol):
 
 
 class UnitOfWorkMiddleware:
-    def __init__(self, app, *, hooks: tuple[RequestHook, ...] = (), prefix: str = "/api/") -> None:  # noqa: ANN001
+    def __init__(
+        self,
+        app,  # noqa: ANN001
+        *,
+        hooks: tuple[RequestHook, ...] = (),
+        load_caller: CallerLoader | None = None,
+        prefix: str = "/api/",
+    ) -> None:
         self.app = app
         self.hooks = hooks
+        self.load_caller = load_caller
         self.prefix = prefix
         self._slots: asyncio.Semaphore | None = None
 
@@ -195,13 +206,11 @@ class UnitOfWorkMiddleware:
         and the hooks' rows) or the rollback. Returns the reply to send when held."""
         state = scope["app"].state
         try:
-            if key is not None:
-                earlier = await anyio.to_thread.run_sync(
-                    idempotency.find, uow.session, key.scope_key
-                )
+            if uow.write:
+                earlier = await anyio.to_thread.run_sync(self._open, uow, scope, key)
                 if earlier is not None:
                     await anyio.to_thread.run_sync(uow.close)
-                    return await key.answer_from(earlier, state.cipher)
+                    return await key.answer_from(earlier, state.cipher)  # type: ignore[union-attr]
             hooks = self.hooks if uow.write else ()
             tokens = [hook.start(scope) for hook in hooks]
             try:
@@ -235,6 +244,19 @@ class UnitOfWorkMiddleware:
         except BaseException:
             await anyio.to_thread.run_sync(uow.rollback)
             raise
+
+    def _open(
+        self, uow: UnitOfWork, scope: dict[str, Any], key: idempotency.RequestKey | None
+    ) -> idempotency.IdempotencyRecord | None:
+        """A write's first hop: the key's earlier reply, if any; else the caller, looked up
+        now rather than in a hop of its own."""
+        if key is not None:
+            earlier = idempotency.find(uow.session, key.scope_key)
+            if earlier is not None:
+                return earlier
+        if self.load_caller is not None:
+            scope.setdefault("state", {})["caller"] = self.load_caller(uow.session, scope)
+        return None
 
     @staticmethod
     async def _end(uow: UnitOfWork, end: Callable[[], None]) -> None:

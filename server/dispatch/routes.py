@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from server.auth.dependencies import (
     CipherDep,
@@ -14,6 +14,7 @@ from server.auth.dependencies import (
     TechnicianUser,
 )
 from server.core.deps import ClockDep, SessionDep, SettingsDep, client_ip
+from server.core.routing import api_router
 from server.dispatch import service
 from server.dispatch.models import (
     AssignIn,
@@ -32,7 +33,7 @@ from server.dispatch.models import (
 )
 from server.orders.models import OrderRead
 
-router = APIRouter(tags=["dispatch"])
+router = api_router(tags=["dispatch"])
 
 
 @router.get("/catalog/services/{service_id}/slots", response_model=SlotsRead)

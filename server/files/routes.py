@@ -1,16 +1,17 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import File, Form, UploadFile
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
 from server.auth.dependencies import CurrentUser
 from server.core.deps import ClockDep, SessionDep, SettingsDep
 from server.core.errors import NotFound, PayloadTooLarge
+from server.core.routing import api_router
 from server.files import service
 from server.files.models import FileRead
 
-router = APIRouter(prefix="/files", tags=["files"])
+router = api_router(prefix="/files", tags=["files"])
 
 
 @router.post("", response_model=FileRead, status_code=201)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 
 from server.auth.dependencies import (
     AdminUser,
@@ -24,6 +24,7 @@ from server.auth.dependencies import (
 )
 from server.auth.models import Role, User
 from server.core.deps import ClockDep, SessionDep, SettingsDep, client_ip
+from server.core.routing import api_router
 from server.ops import audit as audit_service
 from server.ops import certificates, dashboard, monitoring, notifications, risk, service
 from server.ops.models import (
@@ -40,8 +41,8 @@ from server.ops.models import (
     SosIn,
 )
 
-router = APIRouter(prefix="/ops", tags=["ops"])
-public_router = APIRouter(tags=["ops"])  # /sos and /me/notifications
+router = api_router(prefix="/ops", tags=["ops"])
+public_router = api_router(tags=["ops"])  # /sos and /me/notifications
 
 DashboardUser = Annotated[User, Depends(require_roles(Role.operator, Role.finance, Role.admin))]
 

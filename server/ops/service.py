@@ -16,7 +16,7 @@ from server.ops import audit as audit_service
 from server.ops.models import RulesHistoryItem, RulesRead, RulesVersion
 from server.ops.rules import Rules
 
-_cache: dict[tuple, Rules] = {}  # validated documents by (version, when, who)
+_cache: dict[tuple, Rules] = {}  # validated documents by (version, when, who); () the defaults
 _MEMO = "ops.rules_in_force"  # session.info key: (transaction, the rules it read)
 
 
@@ -24,6 +24,14 @@ def _latest(session: Session) -> RulesVersion | None:
     return session.exec(
         select(RulesVersion).order_by(col(RulesVersion.version).desc()).limit(1)
     ).first()
+
+
+# the newest version's key; one statement object, as building it costs more than running it
+_HEAD = (
+    select(RulesVersion.version, RulesVersion.changed_at, RulesVersion.changed_by)
+    .order_by(col(RulesVersion.version).desc())
+    .limit(1)
+)
 
 
 def current_rules_versioned(*, session: Session) -> tuple[int, Rules]:
@@ -34,12 +42,12 @@ def current_rules_versioned(*, session: Session) -> tuple[int, Rules]:
     memo = session.info.get(_MEMO)
     if memo is not None and transaction is not None and memo[0] is transaction:
         return memo[1]
-    head = session.exec(
-        select(RulesVersion.version, RulesVersion.changed_at, RulesVersion.changed_by)
-        .order_by(col(RulesVersion.version).desc()).limit(1)
-    ).first()
-    if head is None:
-        memo = (0, Rules())
+    head = session.execute(_HEAD).first()
+    if head is None:  # never edited: the defaults, validated once
+        rules = _cache.get(())
+        if rules is None:
+            rules = _cache[()] = Rules()
+        memo = (0, rules)
     else:
         key = (head[0], as_utc(head[1]).isoformat(), head[2])
         rules = _cache.get(key)

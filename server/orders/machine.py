@@ -31,6 +31,10 @@ class Status(StrEnum):
 TERMINAL = frozenset({Status.COMPLETED, Status.CANCELLED})
 # Between these the customer sees the technician's live position.
 TRACKING = frozenset({Status.ACCEPTED, Status.EN_ROUTE})
+# Checklist steps are ticked from the start of service on, and no transition leads back.
+SERVICE_STARTED = frozenset(
+    {Status.IN_SERVICE, Status.AWAITING_CONFIRMATION, Status.COMPLETED, Status.DISPUTED}
+)
 # A technician holds the order (exact address visible) in these states.
 ASSIGNED = frozenset(
     {Status.ACCEPTED, Status.EN_ROUTE, Status.ARRIVED, Status.IN_SERVICE, Status.AWAITING_CONFIRMATION}

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from server.auth.dependencies import CipherDep, CurrentUser, CustomerUser, TechnicianUser
 from server.core.deps import ClockDep, SessionDep, SettingsDep
+from server.core.routing import api_router
 from server.orders import service
 from server.orders.machine import Action
 from server.orders.models import (
@@ -18,7 +19,7 @@ from server.orders.models import (
     WorkOrderConfirmIn,
 )
 
-router = APIRouter(tags=["orders"])
+router = api_router(tags=["orders"])
 
 
 def _read(session, order, user, cipher, clock) -> OrderRead:  # noqa: ANN001

@@ -145,7 +145,9 @@ def to_read(*, session: Session, order: Order, user: User, cipher: FieldCipher, 
     rules = ops_service.current_rules(session=session)
     service = catalog_service.get_service(session=session, service_id=order.service_id)
     visible = address_visible_to(order, user, now, hours_after=rules.orders.exact_address_hours_after_completion)
-    done = {p.step_no: p for p in session.exec(select(SopProgress).where(SopProgress.order_id == order.id)).all()}
+    done: dict[int, SopProgress] = {}
+    if Status(order.status) in machine.SERVICE_STARTED:
+        done = {p.step_no: p for p in session.exec(select(SopProgress).where(SopProgress.order_id == order.id))}
     sop = [
         SopStepState(
             no=s["no"], title_zh=s["title_zh"], title_en=s["title_en"], photo=s["photo"],

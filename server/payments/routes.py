@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 
 from server.auth.dependencies import (
     CipherDep,
@@ -16,6 +16,7 @@ from server.auth.dependencies import (
 from server.auth.models import Role, User
 from server.core.deps import ClockDep, SessionDep, SettingsDep
 from server.core.errors import NotFound, Unprocessable
+from server.core.routing import api_router
 from server.payments import service
 from server.payments.models import (
     CancellationQuoteRead,
@@ -34,7 +35,7 @@ from server.payments.models import (
     WithdrawalRead,
 )
 
-router = APIRouter(tags=["payments"])
+router = api_router(tags=["payments"])
 # The paying customer (record check in the service), finance and admins.
 PaymentReader = Annotated[User, Depends(require_roles(Role.customer, Role.finance, Role.admin))]
 

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from server.auth.dependencies import (
     CipherDep,
     CurrentUser,
@@ -11,6 +9,7 @@ from server.auth.dependencies import (
     TechnicianUser,
 )
 from server.core.deps import ClockDep, SessionDep, SettingsDep
+from server.core.routing import api_router
 from server.core.uow_middleware import MAY_WRITE
 from server.payments.models import PaymentCreate
 from server.pricing import service
@@ -30,7 +29,7 @@ from server.pricing.models import (
     WalletRead,
 )
 
-router = APIRouter(tags=["pricing"])
+router = api_router(tags=["pricing"])
 
 
 @router.post("/quotes", response_model=QuoteRead, status_code=201)

@@ -9,14 +9,16 @@ is cancelled. Points, yearly spend and referral rewards follow completed orders.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from server.auth.models import STAFF_ROLES, Role, User
@@ -71,18 +73,25 @@ def _pricing_error(exc: engine.PricingError) -> AppError:
 # --- customer facts ------------------------------------------------------------------------
 
 
-def _order_count(session: Session, customer_id: str) -> int:
+def _counted_orders(customer_id: Any) -> Any:  # noqa: ANN401
     """Orders that count against "first order" (cancelled ones don't)."""
     from server.orders.models import Order
 
-    return session.execute(select(func.count()).select_from(Order).where(
-        Order.customer_id == customer_id, Order.status != Status.CANCELLED.value)).scalar_one()
+    return select(func.count()).select_from(Order).where(
+        Order.customer_id == customer_id, Order.status != Status.CANCELLED.value)
+
+
+def _spend_since(customer_id: Any, since: Any) -> Any:  # noqa: ANN401
+    return select(func.coalesce(func.sum(CustomerSpend.amount), 0)).where(
+        CustomerSpend.customer_id == customer_id, CustomerSpend.at > since)
+
+
+def _order_count(session: Session, customer_id: str) -> int:
+    return session.execute(_counted_orders(customer_id)).scalar_one()
 
 
 def yearly_spend(session: Session, customer_id: str, now: datetime) -> int:
-    total = session.execute(select(func.sum(CustomerSpend.amount)).where(
-        CustomerSpend.customer_id == customer_id, CustomerSpend.at > now - timedelta(days=365))).scalar_one()
-    return int(total or 0)
+    return int(session.execute(_spend_since(customer_id, now - timedelta(days=365))).scalar_one())
 
 
 def points_balance(session: Session, customer_id: str) -> int:
@@ -90,13 +99,29 @@ def points_balance(session: Session, customer_id: str) -> int:
     return account.points if account else 0
 
 
+@functools.cache
+def _facts_statement() -> Any:  # noqa: ANN401
+    """Built once: a statement's construction costs several times its execution."""
+    customer, since = bindparam("customer"), bindparam("since")
+    return select(
+        _counted_orders(customer).scalar_subquery(),
+        _spend_since(customer, since).scalar_subquery(),
+        select(LoyaltyAccount.points).where(LoyaltyAccount.customer_id == customer).scalar_subquery(),
+    )
+
+
 def customer_facts(
-    session: Session, customer_id: str, now: datetime, rules: PricingRules, *, orders_so_far: int
-) -> engine.CustomerFacts:
-    _, level = engine.membership_for(yearly_spend(session, customer_id, now), rules)
-    return engine.CustomerFacts(
+    session: Session, customer_id: str, now: datetime, rules: PricingRules
+) -> tuple[int, engine.CustomerFacts]:
+    """(orders so far, what pricing knows of the customer), in one round trip: a quote
+    asks for all three at once."""
+    orders, spend, points = session.execute(
+        _facts_statement(), {"customer": customer_id, "since": now - timedelta(days=365)}
+    ).one()
+    _, level = engine.membership_for(int(spend or 0), rules)
+    return orders, engine.CustomerFacts(
         membership_code=level.code, membership_label=level.name_zh, membership_discount_bp=level.discount_bp,
-        points_balance=points_balance(session, customer_id), is_first_order=orders_so_far == 0,
+        points_balance=int(points or 0), is_first_order=orders == 0,
     )
 
 
@@ -167,7 +192,7 @@ def create_quote(
     service = catalog_service.get_service(session=session, service_id=body.service_id)
     rules_version, rules = _rules(session)
     pricing_rules: PricingRules = rules.pricing
-    orders_so_far = _order_count(session, customer.id)
+    orders_so_far, facts = customer_facts(session, customer.id, now, pricing_rules)
     ensure_welcome_coupon(session=session, customer=customer, now=now, rules=pricing_rules,
                           orders_so_far=orders_so_far)
     coupons = []
@@ -199,7 +224,7 @@ def create_quote(
         service_id=service.id,
         now=now,
         nearest_distance_m=_nearest_distance(session, body.address.lat, body.address.lng, service.id, pricing_rules),
-        customer=customer_facts(session, customer.id, now, pricing_rules, orders_so_far=orders_so_far),
+        customer=facts,
         coupons=tuple(coupons),
         points=body.points,
         card=card,
@@ -254,15 +279,25 @@ def take_quote(*, session: Session, quote_id: str, customer_id: str, now: dateti
     return quote
 
 
+@functools.cache
+def _take_quote_statement() -> Any:  # noqa: ANN401
+    """Built once (see ``_facts_statement``); the row in the session is updated by hand."""
+    return (
+        update(Quote)
+        .where(col(Quote.id) == bindparam("quote"), col(Quote.order_id).is_(None))
+        .values(order_id=bindparam("order"))
+        .execution_options(synchronize_session=False)
+    )
+
+
 def mark_quote_used(*, session: Session, quote: Quote, order_id: str) -> None:
     """Conditional: two orders racing for one quote can't both win; the quote's
     coupons, points and card visit are spent in the same transaction."""
-    result = session.execute(
-        update(Quote).where(col(Quote.id) == quote.id, col(Quote.order_id).is_(None)).values(order_id=order_id)
-    )
+    result = session.execute(_take_quote_statement(), {"quote": quote.id, "order": order_id})
     if result.rowcount != 1:
         session.rollback()
         raise Conflict("this quote was already used", code="quote_used")
+    set_committed_value(quote, "order_id", order_id)
     _reserve_promotions(session, quote, order_id)
 
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from server.auth.dependencies import CipherDep, CurrentUser
 from server.core.deps import ClockDep, SessionDep
+from server.core.routing import api_router
 from server.core.uow_middleware import MAY_WRITE
 from server.privacy import service
 from server.privacy.models import ContactRead
 
-router = APIRouter(tags=["privacy"])
+router = api_router(tags=["privacy"])
 
 
 @router.get("/orders/{order_id}/contact", response_model=ContactRead, dependencies=[MAY_WRITE])

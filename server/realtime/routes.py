@@ -27,18 +27,19 @@ import json
 import logging
 from typing import Any
 
-from fastapi import APIRouter, Query, Request, WebSocket
+from fastapi import Query, Request, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
 from server.auth.dependencies import CurrentUser, TechnicianUser
 from server.core.deps import ClockDep, SessionDep
 from server.core.errors import AppError
+from server.core.routing import api_router
 from server.realtime import service, visibility
 from server.realtime.hub import CLOSE_UNAUTHORIZED, Connection
 from server.realtime.models import ChatIn, ChatRead, LocationAck, LocationIn
 
 log = logging.getLogger("doorstep.realtime")
-router = APIRouter(tags=["realtime"])
+router = api_router(tags=["realtime"])
 
 
 def _runtime(request_or_ws: Request | WebSocket) -> service.Runtime:

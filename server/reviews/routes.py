@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 
 from server.auth.dependencies import (
     CipherDep,
@@ -15,6 +15,7 @@ from server.auth.dependencies import (
     TechnicianUser,
 )
 from server.core.deps import ClockDep, SessionDep, client_ip
+from server.core.routing import api_router
 from server.reviews import service
 from server.reviews.models import (
     AnswerIn,
@@ -30,7 +31,7 @@ from server.reviews.models import (
     ScoreRead,
 )
 
-router = APIRouter(tags=["reviews"])
+router = api_router(tags=["reviews"])
 
 
 @router.post("/orders/{order_id}/reviews", response_model=ReviewRead, status_code=201)

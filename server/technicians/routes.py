@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from server.auth.dependencies import CipherDep, CurrentUser, OperatorUser, StaffUser, TechnicianUser
 from server.core.deps import ClockDep, SessionDep, SettingsDep
+from server.core.routing import api_router
 from server.core.uow_middleware import MAY_WRITE
 from server.technicians import service
 from server.technicians.models import (
@@ -24,7 +25,7 @@ from server.technicians.models import (
     VerifyIn,
 )
 
-router = APIRouter(tags=["technicians"])
+router = api_router(tags=["technicians"])
 
 
 # --- the technician's own record ----------------------------------------------------------

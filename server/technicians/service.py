@@ -11,12 +11,13 @@ domain calls ``update_review_stats``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, bindparam, or_, union_all, update
 from sqlmodel import Session, col, select
 
 from server.auth import service as auth_service
@@ -930,6 +931,27 @@ def list_dispatchable(
     ]
 
 
+@functools.cache
+def _skilled_positions_statements() -> tuple[Any, Any]:
+    """(everywhere, inside the box ``lat_lo``..``lng_hi``): built once, as a statement's
+    construction costs several times its execution. The box is one round trip, each half
+    on its own index."""
+    p = TechnicianProfile
+    columns = select(p.skills, p.last_lat, p.last_lng, p.area_center_lat, p.area_center_lng).where(
+        p.user_id == User.id,
+        p.verification_status == VerificationStatus.verified.value,
+        User.status == "active",
+    )
+    lat_lo, lat_hi = bindparam("lat_lo"), bindparam("lat_hi")
+    lng_lo, lng_hi = bindparam("lng_lo"), bindparam("lng_hi")
+    in_box = union_all(
+        columns.where(col(p.last_lat).between(lat_lo, lat_hi), col(p.last_lng).between(lng_lo, lng_hi)),
+        columns.where(col(p.last_lat).is_(None), col(p.area_center_lat).between(lat_lo, lat_hi),
+                      col(p.area_center_lng).between(lng_lo, lng_hi)),
+    )
+    return columns, in_box
+
+
 def skilled_positions(
     *, session: Session, skills: Iterable[str], box: tuple[float, float, float, float] | None
 ) -> list[tuple[float, float]]:
@@ -937,33 +959,21 @@ def skilled_positions(
     position, else the centre of their service area; only those placed inside ``box``
     (None: everywhere). Pricing's traffic subsidy reads this through the indexed position
     columns: a quote costs what its neighbourhood costs, not the city."""
-    p = TechnicianProfile
-    columns = select(p.skills, p.last_lat, p.last_lng, p.area_center_lat, p.area_center_lng).where(
-        p.user_id == User.id,
-        p.verification_status == VerificationStatus.verified.value,
-        User.status == "active",
-    )
+    everywhere, in_box = _skilled_positions_statements()
     if box is None:
-        statements = [columns]
+        rows = session.execute(everywhere).all()
     else:
-        lat_lo, lat_hi, lng_lo, lng_hi = box
-        statements = [
-            columns.where(col(p.last_lat).between(lat_lo, lat_hi),
-                          col(p.last_lng).between(lng_lo, lng_hi)),
-            columns.where(col(p.last_lat).is_(None),
-                          col(p.area_center_lat).between(lat_lo, lat_hi),
-                          col(p.area_center_lng).between(lng_lo, lng_hi)),
-        ]
+        bounds = dict(zip(("lat_lo", "lat_hi", "lng_lo", "lng_hi"), box, strict=True))
+        rows = session.execute(in_box, bounds).all()
     wanted = set(skills)
     out = []
-    for statement in statements:
-        for tech_skills, l_lat, l_lng, c_lat, c_lng in session.exec(statement).all():
-            if not wanted <= set(tech_skills or ()):
-                continue
-            if l_lat is not None and l_lng is not None:
-                out.append((float(l_lat), float(l_lng)))
-            elif c_lat is not None and c_lng is not None:
-                out.append((float(c_lat), float(c_lng)))
+    for tech_skills, l_lat, l_lng, c_lat, c_lng in rows:
+        if not wanted <= set(tech_skills or ()):
+            continue
+        if l_lat is not None and l_lng is not None:
+            out.append((float(l_lat), float(l_lng)))
+        elif c_lat is not None and c_lng is not None:
+            out.append((float(c_lat), float(c_lng)))
     return out
 
 
