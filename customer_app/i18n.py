@@ -225,6 +225,8 @@ _STRINGS: dict[str, dict[str, str]] = {
     "invoices": {"zh": "发票", "en": "Invoices"},
     "request_invoice": {"zh": "申请发票", "en": "Request invoice"},
     "invoice_title": {"zh": "发票抬头", "en": "Invoice title"},
+    "invoice_pending": {"zh": "PDF 开具中", "en": "PDF on its way"},
+    "invoice_ready": {"zh": "PDF 已开具", "en": "PDF ready"},
     "language": {"zh": "语言 / Language", "en": "Language / 语言"},
     "unavailable": {"zh": "该功能暂未开放", "en": "Not available yet"},
     "back": {"zh": "返回", "en": "Back"},

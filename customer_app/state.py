@@ -1089,6 +1089,8 @@ class CustomerState:
                 m.get("id") != msg.get("id") for m in target
             ):
                 target.append(msg)
+        elif kind == "document":
+            self._on_document(message)
         elif kind == "event" and oid and message.get("order_id") == oid:
             self.notice = None  # the order moved on: the last action's note is stale
             event = dict(message)
@@ -1098,6 +1100,18 @@ class CustomerState:
                 self.order = await self.client.order(oid)
             await self._load_order_extras()
         self._changed()
+
+    def _on_document(self, message: JSON) -> None:
+        """A PDF the server filed after the reply: the signed work order of the open order,
+        or an invoice asked for earlier."""
+        file_id = message.get("file_id")
+        if message.get("kind") == "work_order":
+            if self.order is not None and self.order.get("id") == message.get("order_id"):
+                self.order["work_order_file_id"] = file_id
+            return
+        for invoice in self.invoices:
+            if invoice.get("id") == message.get("invoice_id"):
+                invoice["file_id"], invoice["file_url"] = file_id, f"/api/v1/files/{file_id}"
 
     def _on_location(self, loc: JSON) -> None:
         if self.order is None or loc.get("lat") is None:

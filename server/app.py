@@ -50,6 +50,7 @@ def _routers() -> list[APIRouter]:
 def _background_tasks() -> list:
     """Coroutines ``task(app)`` that run while the server runs (deadlines, sweeps)."""
     from server.dispatch.service import dispatch_task
+    from server.files.filing import filing_task
     from server.ops.certificates import certificate_expiry_task
     from server.payments.service import auto_confirm_task, payout_schedule_task
     from server.privacy.service import privacy_sweep_task
@@ -57,7 +58,15 @@ def _background_tasks() -> list:
     from server.reviews.service import quarterly_levels_task
 
     return [location_sweep_task, auto_confirm_task, certificate_expiry_task, privacy_sweep_task, dispatch_task,
-            quarterly_levels_task, payout_schedule_task]
+            quarterly_levels_task, payout_schedule_task, filing_task]
+
+
+def _document_finders() -> tuple:
+    """What the filing job (``server.files.filing``) asks for documents due."""
+    from server.orders.work_order import due_work_orders
+    from server.payments.invoice_pdf import due_invoices
+
+    return (due_work_orders, due_invoices)
 
 
 class RequestGuard:
@@ -133,6 +142,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.state.cipher = FieldCipher.from_settings(settings.encryption_keys, settings.secret_key)
     app.state.metrics = Metrics()
     app.state.rate_limiter = make_rate_limiter(settings.effective_redis_url)
+    app.state.document_finders = _document_finders()
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
     from server.realtime import routes as realtime_routes

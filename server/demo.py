@@ -647,9 +647,6 @@ class _Builder:
             signed_on="customer_app",
             signature_file_id=None,
             clock=clock,
-            cipher=self.cipher,
-            files_dir=self.settings.files_dir,
-            max_bytes=self.settings.upload_max_bytes,
         )
         clock.set(start)
         move(Action.START, as_tech)

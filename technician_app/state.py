@@ -1211,6 +1211,11 @@ class TechnicianState:
             order_id = chat.get("order_id")
             if order_id:
                 await self.load_messages(order_id)
+        elif kind == "document" and message.get("kind") == "work_order":
+            order = self.orders.get(str(message.get("order_id") or ""))
+            if order is not None:  # the signed work order's PDF, filed after the signing
+                order["work_order_file_id"] = message.get("file_id")
+                self.queue.cache_set("orders", self.orders)
         elif kind.startswith("offer") or kind.startswith("pool"):
             await self.load_offers()
             await self.load_pool()

@@ -137,6 +137,13 @@ class Api:
     def app(self):  # noqa: ANN201
         return self.client.app
 
+    def file_documents(self) -> int:
+        """What the filing job does after the reply (background tasks are off in tests):
+        render and attach the PDFs now due."""
+        from server.files import filing
+
+        return filing.file_due(self.app)
+
     def next_phone(self) -> str:
         self._phone += 1
         return str(self._phone)

@@ -82,7 +82,10 @@ def invoices_section(state: CustomerState) -> ft.Control:
     if "invoices" in state.missing:
         return section(t(lang, "invoices"), muted(t(lang, "unavailable")))
     rows: list[ft.Control] = [
-        ft.Text(f"· {i.get('number', '')} {i.get('title', '')} {money(int(i.get('amount', 0)))}")
+        ft.Text(
+            f"· {i.get('number', '')} {i.get('title', '')} {money(int(i.get('amount', 0)))} "
+            f"({t(lang, 'invoice_ready' if i.get('file_id') else 'invoice_pending')})"
+        )
         for i in state.invoices
     ]
     have = {i.get("order_id") for i in state.invoices}

@@ -126,10 +126,9 @@ def sop_done(order_id: str, step_no: int, body: SopDoneIn, user: TechnicianUser,
 
 @router.post("/orders/{order_id}/work-order/confirm", response_model=OrderRead)
 def confirm_work_order(order_id: str, body: WorkOrderConfirmIn, user: CurrentUser, session: SessionDep,
-                       clock: ClockDep, cipher: CipherDep, settings: SettingsDep) -> OrderRead:
+                       clock: ClockDep, cipher: CipherDep) -> OrderRead:
     order = service.confirm_work_order(
         session=session, order_id=order_id, user=user, signed_on=body.signed_on,
-        signature_file_id=body.signature_file_id, clock=clock, cipher=cipher, files_dir=settings.files_dir,
-        max_bytes=settings.upload_max_bytes,
+        signature_file_id=body.signature_file_id, clock=clock,
     )
     return _read(session, order, user, cipher, clock)

@@ -615,15 +615,13 @@ def confirm_work_order(
     signed_on: str,
     signature_file_id: str | None,
     clock: Clock,
-    cipher: FieldCipher,
-    files_dir,  # noqa: ANN001
-    max_bytes: int,
 ) -> Order:
     """The customer confirms items, price and acceptance criteria before work starts
     (seed 003's electronic contract), in their app or signed on the technician's
-    screen. The confirmation is kept as a PDF on the order."""
+    screen. The confirmation is kept as a PDF on the order, rendered after the reply
+    (``server.files.filing``: ``work_order_file_id`` is set and pushed when it is ready)."""
+    from server.files import filing
     from server.files import service as files_service
-    from server.orders.work_order import render_work_order_pdf
 
     order = get_for(session=session, order_id=order_id, user=user)
     if signed_on == "customer_app" and user.id != order.customer_id:
@@ -640,21 +638,15 @@ def confirm_work_order(
         files_service.ensure_owned(session=session, file_id=signature_file_id, owner=user, kinds={"photo"})
     elif signed_on == "technician_screen":
         raise AppError("a signature image is needed", code="signature_required", status_code=422)
-    service = catalog_service.get_service(session=session, service_id=order.service_id)
     now = clock.now()
-    pdf = render_work_order_pdf(order=order, service=service, address=cipher.decrypt(order.address_enc),
-                                confirmed_at=now, signed_on=signed_on)
-    owner = session.get(User, order.customer_id)
-    stored = files_service.store(session=session, files_dir=files_dir, owner=owner, kind="document", data=pdf,
-                                 max_bytes=max(max_bytes, len(pdf)), clock=clock, order_id=order.id)
     record(
         session=session, order=order, event_type="order.work_order_confirmed",
-        payload={"file_id": stored.id, "signed_on": signed_on, "signature_file_id": signature_file_id,
-                 "total": order.total},
+        payload={"signed_on": signed_on, "signature_file_id": signature_file_id, "total": order.total},
         actor_id=user.id, actor_role=user.role, clock=clock,
-        changes={"work_order_confirmed_at": now, "work_order_file_id": stored.id},
+        changes={"work_order_confirmed_at": now},
     )
     session.commit()
+    filing.file_soon()
     notify(session)
     return order
 

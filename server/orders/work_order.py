@@ -1,14 +1,69 @@
-"""The electronic work order (seed 003): items, price and acceptance criteria, as a PDF."""
+"""The electronic work order (seed 003): items, price and acceptance criteria, as a PDF,
+rendered after the confirmation by the filing job (``server.files.filing``)."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from server.catalog import service as catalog_service
 from server.catalog.models import Service
+from server.core.clock import as_utc
 from server.core.money import yuan
 from server.core.pdf import FAMILY, new_document
-from server.orders.models import Order
+from server.files.filing import BATCH, DueDocument
+from server.orders.models import Order, OrderEvent
+
+CONFIRMED = "order.work_order_confirmed"
+
+
+def due_work_orders(session: Session, app: Any) -> list[DueDocument]:  # noqa: ANN401
+    """Confirmed work orders still without their PDF, oldest confirmation first."""
+    orders = session.exec(
+        select(Order)
+        .where(col(Order.work_order_confirmed_at).is_not(None), col(Order.work_order_file_id).is_(None))
+        .order_by(col(Order.work_order_confirmed_at))
+        .limit(BATCH)
+    ).all()
+    due = []
+    for order in orders:
+        confirmation = session.exec(
+            select(OrderEvent)
+            .where(OrderEvent.order_id == order.id, OrderEvent.type == CONFIRMED)
+            .order_by(col(OrderEvent.seq).desc())
+            .limit(1)
+        ).first()
+        signed = confirmation.payload if confirmation is not None else {}
+        render = functools.partial(
+            render_work_order_pdf,
+            order=order,
+            service=catalog_service.get_service(session=session, service_id=order.service_id),
+            address=app.state.cipher.decrypt(order.address_enc),
+            confirmed_at=as_utc(order.work_order_confirmed_at),
+            signed_on=(signed or {}).get("signed_on", "customer_app"),
+            timezone=app.state.settings.timezone,
+        )
+        due.append(DueDocument(
+            kind="work_order", order_id=order.id, owner_id=order.customer_id, render=render,
+            attach=functools.partial(_attach, order.id),
+            notice={"customer_id": order.customer_id, "technician_id": order.technician_id},
+        ))
+    return due
+
+
+def _attach(order_id: str, session: Session, file_id: str) -> bool:
+    """The file joins the order without a new version: the order did not change state."""
+    done = session.execute(
+        update(Order)
+        .where(col(Order.id) == order_id, col(Order.work_order_file_id).is_(None))
+        .values(work_order_file_id=file_id)
+    )
+    return done.rowcount == 1
 
 
 def render_work_order_pdf(
@@ -20,11 +75,7 @@ def render_work_order_pdf(
     pdf.set_font(FAMILY, size=18)
     pdf.cell(0, 12, "电子工单 / Work order", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, size=11)
-    start = order.scheduled_start
-    if start.tzinfo is None:
-        from datetime import UTC
-
-        start = start.replace(tzinfo=UTC)
+    start = as_utc(order.scheduled_start)
     rows = [
         ("订单号 Order", order.id),
         ("服务 Service", f"{service.name_zh} / {service.name_en}"),

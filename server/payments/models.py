@@ -188,7 +188,8 @@ class Invoice(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=120)
     amount: int
     tax_amount: int
-    file_id: str = Field(max_length=40)
+    tax_rate_bp: int | None = None  # the rate it was issued at (None: issued before it was kept)
+    file_id: str | None = Field(default=None, max_length=40)  # None until the PDF is filed
     created_at: datetime
 
 
@@ -343,6 +344,6 @@ class InvoiceRead(BaseModel):
     email: str | None
     amount: int
     tax_amount: int
-    file_id: str
-    file_url: str
+    file_id: str | None = PField(description="None while the PDF is being made; pushed when ready")
+    file_url: str | None
     created_at: datetime

@@ -182,15 +182,15 @@ def technician_payouts(user: TechnicianUser, session: SessionDep, clock: ClockDe
 
 
 def _invoice_read(invoice) -> InvoiceRead:  # noqa: ANN001
-    return InvoiceRead(**invoice.model_dump(), file_url=f"/api/v1/files/{invoice.file_id}")
+    file_url = f"/api/v1/files/{invoice.file_id}" if invoice.file_id else None
+    return InvoiceRead(**invoice.model_dump(exclude={"tax_rate_bp"}), file_url=file_url)
 
 
 @router.post("/orders/{order_id}/invoice", response_model=InvoiceRead, status_code=201)
-def create_invoice(order_id: str, body: InvoiceIn, user: CustomerUser, session: SessionDep, clock: ClockDep,
-                   settings: SettingsDep) -> InvoiceRead:
+def create_invoice(order_id: str, body: InvoiceIn, user: CustomerUser, session: SessionDep,
+                   clock: ClockDep) -> InvoiceRead:
     invoice = service.create_invoice(session=session, order_id=order_id, user=user, title=body.title,
-                                     tax_id=body.tax_id, email=body.email, clock=clock,
-                                     files_dir=settings.files_dir, max_bytes=settings.upload_max_bytes)
+                                     tax_id=body.tax_id, email=body.email, clock=clock)
     return _invoice_read(invoice)
 
 

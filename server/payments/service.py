@@ -977,10 +977,10 @@ def earnings(*, session: Session, technician: User, start: datetime, end: dateti
 
 
 def create_invoice(*, session: Session, order_id: str, user: User, title: str, tax_id: str | None,
-                   email: str | None, clock: Clock, files_dir, max_bytes: int) -> Invoice:  # noqa: ANN001
-    """An invoice (record and PDF) for a completed order, once; asking again returns it."""
-    from server.files import service as files_service
-    from server.payments.invoice_pdf import render_invoice_pdf
+                   email: str | None, clock: Clock) -> Invoice:
+    """An invoice for a completed order, once; asking again returns it. Its PDF follows
+    (``server.files.filing``: ``file_id`` is set and pushed when it is ready)."""
+    from server.files import filing
 
     order = orders_service.get_for(session=session, order_id=order_id, user=user)
     if order.customer_id != user.id:
@@ -996,18 +996,16 @@ def create_invoice(*, session: Session, order_id: str, user: User, title: str, t
     tax = amount - round_half_up(amount * 10000, 10000 + rate)
     now = clock.now()
     number = f"DS{now:%Y%m%d}{new_id('x')[-8:].upper()}"
-    pdf = render_invoice_pdf(number=number, order=order, title=title, tax_id=tax_id, amount=amount, tax=tax,
-                             tax_rate_bp=rate, issued_at=now)
-    stored = files_service.store(session=session, files_dir=files_dir, owner=user, kind="document", data=pdf,
-                                 max_bytes=max(max_bytes, len(pdf)), clock=clock, order_id=order.id)
     invoice = Invoice(id=new_id("inv"), number=number, order_id=order.id, customer_id=user.id, title=title,
-                      tax_id=tax_id, email=email, amount=amount, tax_amount=tax, file_id=stored.id, created_at=now)
+                      tax_id=tax_id, email=email, amount=amount, tax_amount=tax, tax_rate_bp=rate,
+                      file_id=None, created_at=now)
     session.add(invoice)
     try:
         session.commit()
     except IntegrityError:
         session.rollback()
         return session.exec(select(Invoice).where(Invoice.order_id == order_id)).one()
+    filing.file_soon()
     return invoice
 
 

@@ -28,6 +28,9 @@ CLOSE_TOKEN_EXPIRED = 4001
 CLOSE_HEARTBEAT = 4000
 CLOSE_TOO_SLOW = 4008
 CLOSE_RESTART = 1012  # broker reconnected: live messages may be missing, resume
+# Messages with no order sequence to keep, passed on as they are to whoever the rule
+# lets see them (a filed document is live only: a resumed client re-reads the order).
+_PLAIN = {"location": visibility.location_visible, "document": visibility.document_visible}
 
 
 class FeedStore(Protocol):
@@ -163,16 +166,14 @@ class Connection:
         kind = message.get("t")
         if kind == "order":
             await self._live_order(message)
-        elif kind == "location":
-            if visibility.location_visible(
+        elif kind in _PLAIN:
+            if _PLAIN[kind](
                 user_id=self.user_id,
                 role=self.role,
                 message=message,
                 staff_watching=self.staff_watching(message.get("order_id")),
             ):
-                await self.send(
-                    {"type": "location", **{k: v for k, v in message.items() if k != "t"}}
-                )
+                await self.send({"type": kind, **{k: v for k, v in message.items() if k != "t"}})
         elif kind == "chat":
             chat = message["message"]
             if chat["id"] in self.chat_sent:

@@ -89,6 +89,18 @@ def location_visible(
     return role in FEED_STAFF_ROLES and staff_watching
 
 
+def document_visible(
+    *, user_id: str, role: str, message: Mapping[str, Any], staff_watching: bool
+) -> bool:
+    """A filed document: the order's customer; its technician for the work order (not the
+    invoice); staff watching the order."""
+    if role == CUSTOMER:
+        return message.get("customer_id") == user_id
+    if role == TECHNICIAN:
+        return message.get("kind") == "work_order" and message.get("technician_id") == user_id
+    return role in FEED_STAFF_ROLES and staff_watching
+
+
 def chat_visible(
     *, user_id: str, role: str, message: Mapping[str, Any], staff_watching: bool
 ) -> bool:

@@ -137,7 +137,12 @@ def test_quote_pay_complete_confirm_split_and_payout(api):
     assert r.status_code == 201, r.text
     inv = r.json()
     assert inv["amount"] == 19000 and inv["tax_amount"] == 19000 - round(19000 / 1.06)
-    assert api.get(inv["file_url"].removeprefix("/api/v1"), customer).status_code == 200
+    assert inv["file_id"] is None and inv["file_url"] is None  # the PDF follows the reply
+    assert api.file_documents() == 2  # the work order signed before the work, and the invoice
+    inv = api.get(f"/orders/{oid}/invoice", customer).json()
+    pdf = api.get(inv["file_url"].removeprefix("/api/v1"), customer)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    assert api.file_documents() == 0  # filed once
     assert api.get(f"/orders/{oid}/invoice", customer).json()["id"] == inv["id"]
     assert api.post(f"/orders/{oid}/invoice", customer, json={"title": "张女士"}).json()["id"] == inv["id"]
 

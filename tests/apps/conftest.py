@@ -64,6 +64,12 @@ class LiveServer:
     def engine(self):  # noqa: ANN201
         return self.app.state.engine
 
+    def file_documents(self) -> int:
+        """The filing job's pass (background tasks are off here): PDFs due are filed."""
+        from server.files import filing
+
+        return filing.file_due(self.app)
+
     def next_phone(self) -> str:
         self._phone += 1
         return str(self._phone)

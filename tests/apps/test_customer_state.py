@@ -263,7 +263,11 @@ async def test_full_visit_browse_book_pay_track_sign_confirm_review(
         assert (
             state.invoices[0]["order_id"] == oid
             and state.invoices[0]["title"] == "北京某某科技有限公司"
+            and state.invoices[0]["file_id"] is None  # the PDF follows the reply
         )
+        assert await asyncio.to_thread(server.file_documents) == 2  # work order and invoice
+        await wait_for(lambda: state.invoices[0]["file_id"] is not None)
+        assert await state.photo(state.invoices[0]["file_id"])  # downloadable
     finally:
         await tclient.aclose()
 

@@ -142,7 +142,13 @@ async def test_whole_day_including_offline(
     start_refused = await tech.start(first["id"])  # no signed work order yet
     assert start_refused.error_code == "work_order_not_confirmed"
     assert (await tech.sign_work_order(first["id"], png(3))).status == SYNCED
-    assert tech.order(first["id"])["work_order_file_id"]
+    assert tech.order(first["id"])["work_order_confirmed_at"]
+    assert live_server.file_documents() == 1  # the PDF follows the signing
+    filed = live_server.call("GET", f"/orders/{first['id']}", customer).json()["work_order_file_id"]
+    await tech._on_feed_message(
+        {"type": "document", "kind": "work_order", "order_id": first["id"], "file_id": filed}
+    )
+    assert tech.order(first["id"])["work_order_file_id"] == filed
     assert (await tech.start(first["id"])).status == SYNCED
     steps = tech.order(first["id"])["sop"]
     assert await tech.sop_done(first["id"], steps[0]["no"]) is None  # photo step without a photo

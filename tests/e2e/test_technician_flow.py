@@ -188,6 +188,7 @@ def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screens
     ui.wait_text(page, "服务已完成，等待客户确认")
     screenshot(page, "technician_finished", "服务已完成，等待客户确认")
 
+    assert e2e_server.file_documents() == 1  # the signed work order's PDF, after the reply
     final = e2e_server.call("GET", f"/orders/{order['id']}", customer).json()
     assert final["status"] == "AWAITING_CONFIRMATION"
     assert final["work_order_file_id"]

@@ -238,7 +238,9 @@ def test_order_files_follow_the_address_rule(api, clock):
     other = api.register("technician")
     support, finance = api.staff("support"), api.staff("finance")
     done = complete(api, customer, tech)
-    pdf = done["work_order_file_id"]
+    assert done["work_order_file_id"] is None  # confirmed; the PDF follows the reply
+    assert api.file_documents() == 1
+    pdf = api.get(f"/orders/{done['id']}", customer).json()["work_order_file_id"]
     assert pdf
     readers = ((customer, 200), (support, 200), (tech, 200), (finance, 404), (other, 404))
     for user, status in readers:

@@ -1,0 +1,132 @@
+"""Documents made after the reply: a signed work order's and an invoice's PDF.
+
+Rendering a PDF takes most of a second of CPU, so the request that makes a document due
+(the customer confirms the work order, asks for an invoice) only records that it is due
+and replies at once; this job renders the file, stores it and attaches it to the row
+that waits for it, then tells the order's parties over the live feed
+(``{"t": "document", "kind", "order_id", "file_id", ...}``).
+
+What is due is read from the rows themselves (a confirmed work order without its file,
+an invoice without its file), so nothing is lost to a crash: the next pass finds it. The
+rendering runs outside any transaction; attaching is one short transaction with a
+conditional update, so when two workers render the same document the second one's file
+is dropped. Each domain says what it has due through a ``Finder``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from server.auth.models import User
+from server.core import uow
+from server.core.db import read_session, session_scope
+from server.core.uow_middleware import writer_gate
+from server.files import service as files_service
+
+log = logging.getLogger("doorstep.files.filing")
+
+BATCH = 20  # documents a finder hands over per pass
+IDLE_SECONDS = 5.0  # a pass at least this often (documents left by a crash or another worker)
+
+
+@dataclass(frozen=True)
+class DueDocument:
+    kind: str  # "work_order" | "invoice"
+    order_id: str
+    owner_id: str  # whose file it is: the customer
+    render: Callable[[], bytes]  # pure: what it needs was read by the finder
+    attach: Callable[[Session, str], bool]  # the conditional update; False: already attached
+    notice: dict[str, Any]  # what the feed message says besides kind, order and file
+
+
+# (read-only session, app) -> documents due, at most BATCH
+Finder = Callable[[Session, Any], list[DueDocument]]
+
+_due = threading.Event()
+
+
+def file_soon() -> None:
+    """Wake the job once the current transaction (which made a document due) commits."""
+    uow.after_commit(_due.set)
+
+
+def finders(app: Any) -> Sequence[Finder]:  # noqa: ANN401
+    return app.state.document_finders
+
+
+def _find(app: Any) -> list[DueDocument]:  # noqa: ANN401
+    with read_session(app.state.engine) as session:
+        return [doc for find in finders(app) for doc in find(session, app)]
+
+
+def _keep(app: Any, doc: DueDocument, data: bytes) -> str | None:  # noqa: ANN401
+    """Store the file and attach it, in one transaction; None when it was attached first
+    elsewhere (the file written here is removed again). Then the feed is told."""
+    settings = app.state.settings
+    with session_scope(app.state.engine) as session:
+        owner = session.get(User, doc.owner_id)
+        if owner is None:
+            return None
+        row = files_service.store(session=session, files_dir=settings.files_dir, owner=owner,
+                                  kind="document", data=data, max_bytes=len(data),
+                                  clock=app.state.clock, order_id=doc.order_id)
+        written = settings.files_dir / row.storage_path
+        try:
+            attached = doc.attach(session, row.id)
+            if attached:
+                session.commit()
+        except BaseException:
+            written.unlink(missing_ok=True)
+            raise
+        if not attached:
+            written.unlink(missing_ok=True)
+            return None
+    app.state.realtime.publish(
+        {"t": "document", "kind": doc.kind, "order_id": doc.order_id, "file_id": row.id, **doc.notice}
+    )
+    return row.id
+
+
+def file_due(app: Any) -> int:  # noqa: ANN401
+    """One pass, here and now (the CLI, tests): the number of documents attached."""
+    return sum(_keep(app, doc, doc.render()) is not None for doc in _find(app))
+
+
+async def file_due_async(app: Any) -> int:  # noqa: ANN401
+    """One pass off the event loop: finding and rendering in threads, each attach through
+    the writer gate on SQLite (a short write among the requests' writes). A document that
+    fails is logged and left due; the others go on."""
+    gate = writer_gate(app)
+    attached = 0
+    for doc in await asyncio.to_thread(_find, app):
+        try:
+            data = await asyncio.to_thread(doc.render)
+            if gate is None:
+                file_id = await asyncio.to_thread(_keep, app, doc, data)
+            else:
+                async with gate:
+                    file_id = await asyncio.to_thread(_keep, app, doc, data)
+        except Exception:
+            log.exception("filing the %s of order %s failed", doc.kind, doc.order_id)
+            continue
+        attached += file_id is not None
+    return attached
+
+
+async def filing_task(app: Any) -> None:  # noqa: ANN401
+    """Background loop: a pass whenever a document becomes due here, else every
+    ``IDLE_SECONDS``."""
+    while True:
+        try:
+            await file_due_async(app)
+        except Exception:  # keep the loop alive; the next pass retries
+            log.exception("document filing pass failed")
+        await asyncio.to_thread(_due.wait, IDLE_SECONDS)
+        _due.clear()
