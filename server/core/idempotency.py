@@ -25,12 +25,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import jwt
 from cryptography.exceptions import InvalidTag
-from sqlalchemy import Column, LargeBinary, delete
+from sqlalchemy import Column, LargeBinary, bindparam, delete, insert, select
 from sqlmodel import Field, Session, SQLModel
 from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
@@ -113,7 +114,7 @@ async def _multipart_digest(body: bytes, content_type: str) -> str | None:
     return digest.hexdigest()
 
 
-async def replay(send, record: IdempotencyRecord, cipher: FieldCipher) -> None:  # noqa: ANN001
+async def replay(send, record: KeptReply, cipher: FieldCipher) -> None:  # noqa: ANN001
     try:
         token = (record.response_body or b"").decode("ascii")
         reply = cipher.decrypt_bytes(token) if token else b""
@@ -149,20 +150,36 @@ async def refuse(send, status: int, code: str, message: str, details: dict | Non
     await HeldReply.error(status, code, message, details).send_to(send)
 
 
-def find(
-    session: Session, scope_key: str, *, drop_unfinished: bool = True
-) -> IdempotencyRecord | None:
+@dataclass(frozen=True)
+class KeptReply:
+    """A key's finished record: what the first request was and what it answered."""
+
+    request_hash: str
+    status_code: int
+    response_body: bytes | None
+    content_type: str | None
+
+
+# Statements built once (building one costs more than running it): every POST runs both.
+_record = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+_FIND = select(
+    _record.c.request_hash, _record.c.status_code, _record.c.response_body, _record.c.content_type
+).where(_record.c.scope_key == bindparam("key"))
+_DROP = delete(_record).where(_record.c.scope_key == bindparam("key"))
+_KEEP = insert(_record)
+
+
+def find(session: Session, scope_key: str, *, drop_unfinished: bool = True) -> KeptReply | None:
     """The finished record for this key, if any. (An unfinished one can only be left from
     before records were written with their effect: it is dropped, and the request runs.)"""
-    record = session.get(IdempotencyRecord, scope_key)
-    if record is not None and record.status_code is None:
-        if drop_unfinished:
-            session.delete(record)
-            session.flush()
+    row = session.connection().execute(_FIND, {"key": scope_key}).first()
+    if row is None:
         return None
-    if record is not None:
-        session.expunge(record)  # read after the session ends
-    return record
+    if row.status_code is None:
+        if drop_unfinished:
+            session.connection().execute(_DROP, {"key": scope_key})
+        return None
+    return KeptReply(row.request_hash, row.status_code, row.response_body, row.content_type)
 
 
 def keep(
@@ -177,15 +194,16 @@ def keep(
     now: datetime,
 ) -> None:
     """Write the key's record in the caller's transaction (the one with the effect)."""
-    session.add(
-        IdempotencyRecord(
-            scope_key=scope_key,
-            request_hash=request_hash,
-            status_code=status,
-            response_body=cipher.encrypt_bytes(reply).encode("ascii"),
-            content_type=content_type,
-            created_at=now,
-        )
+    session.connection().execute(
+        _KEEP,
+        {
+            "scope_key": scope_key,
+            "request_hash": request_hash,
+            "status_code": status,
+            "response_body": cipher.encrypt_bytes(reply).encode("ascii"),
+            "content_type": content_type,
+            "created_at": now,
+        },
     )
 
 
@@ -227,7 +245,7 @@ class RequestKey:
             return
         self.request_hash = await body_digest(body, content_type)
 
-    async def answer_from(self, earlier: IdempotencyRecord, cipher: Any) -> HeldReply:  # noqa: ANN401
+    async def answer_from(self, earlier: KeptReply, cipher: Any) -> HeldReply:  # noqa: ANN401
         reply = HeldReply()
         if earlier.request_hash != self.request_hash:
             await refuse(

@@ -247,7 +247,7 @@ class UnitOfWorkMiddleware:
 
     def _open(
         self, uow: UnitOfWork, scope: dict[str, Any], key: idempotency.RequestKey | None
-    ) -> idempotency.IdempotencyRecord | None:
+    ) -> idempotency.KeptReply | None:
         """A write's first hop: the key's earlier reply, if any; else the caller, looked up
         now rather than in a hop of its own."""
         if key is not None:
