@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
@@ -61,6 +62,7 @@ class UnitOfWork:
         self.session.info["uow"] = self
         self.closed = False
         self._savepoint: SessionTransaction | None = None
+        self._reached: set[SessionTransaction] = set()  # transactions that reached the database
         self._after_commit: list[Callable[[], None]] = []
 
     def upgrade(self) -> None:
@@ -94,12 +96,19 @@ class UnitOfWork:
 
     def discard_tail(self) -> None:
         """Drop what no checkpoint kept (the reply is an error, or the use case wrote
-        something it did not mean to keep), before the unit of work adds its own rows."""
-        if self._savepoint is not None and self._savepoint.is_active:
-            self._savepoint.rollback()
-        elif self._savepoint is None:
-            Session.rollback(self.session)
+        something it did not mean to keep), before the unit of work adds its own rows.
+        A tail that never reached the database and holds no changes is simply closed: the
+        usual case, a use case whose last act was its commit."""
+        savepoint = self._savepoint
         self._savepoint = None
+        if savepoint is None:
+            Session.rollback(self.session)
+        elif savepoint.is_active:
+            session = self.session
+            if savepoint in self._reached or session.new or session.dirty or session.deleted:
+                savepoint.rollback()
+            else:
+                savepoint.commit()
 
     def commit(self) -> None:
         """The one real COMMIT, then the work that waited for it."""
@@ -134,6 +143,13 @@ class UnitOfWork:
             yield self
         finally:
             _current.reset(token)
+
+
+@event.listens_for(UnitOfWorkSession, "after_begin")
+def _reached_the_database(session: Session, transaction: SessionTransaction, _connection: Any) -> None:  # noqa: ANN401
+    uow: UnitOfWork | None = session.info.get("uow")
+    if uow is not None:
+        uow._reached.add(transaction)
 
 
 def current() -> UnitOfWork | None:

@@ -8,6 +8,7 @@ push the change to live clients.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -112,9 +113,12 @@ def list_for(
     return list(session.exec(stmt.order_by(col(Order.created_at).desc()).limit(limit)).all())
 
 
-def address_visible_to(order: Order, user: User, now: datetime, *, hours_after: int = 72) -> bool:
+def address_visible_to(
+    order: Order, user: User, now: datetime, *, hours_after: int | Callable[[], int] = 72
+) -> bool:
     """Exact address: the customer and staff always (finance never); the technician
-    from acceptance until ``hours_after`` hours after completion."""
+    from acceptance until ``hours_after`` hours after completion (a callable: asked only
+    then, as it reads the rules)."""
     if user.role == Role.finance.value:
         return False
     if user.role in STAFF_ROLES or user.id == order.customer_id:
@@ -123,28 +127,30 @@ def address_visible_to(order: Order, user: User, now: datetime, *, hours_after: 
         if order.status in {s.value for s in machine.ASSIGNED} | {Status.DISPUTED.value}:
             return True
         if order.status == Status.COMPLETED.value and order.completed_at:
-            return now <= as_utc(order.completed_at) + timedelta(hours=hours_after)
+            hours = hours_after() if callable(hours_after) else hours_after
+            return now <= as_utc(order.completed_at) + timedelta(hours=hours)
     return False
 
 
 def address_visible(*, session: Session, order_id: str, user: User, now: datetime) -> bool:
     """``address_visible_to`` under the current rules, for things that carry the address
     (the order's files: work-order PDF, site photos)."""
-    from server.ops import service as ops_service
-
     order = session.get(Order, order_id)
     if order is None:
         return False
-    hours = ops_service.current_rules(session=session).orders.exact_address_hours_after_completion
-    return address_visible_to(order, user, now, hours_after=hours)
+    return address_visible_to(order, user, now, hours_after=_window_hours(session))
+
+
+def _window_hours(session: Session) -> Callable[[], int]:
+    """How long after completion the technician still sees the address, when asked."""
+    from server.ops import service as ops_service
+
+    return lambda: ops_service.current_rules(session=session).orders.exact_address_hours_after_completion
 
 
 def to_read(*, session: Session, order: Order, user: User, cipher: FieldCipher, now: datetime) -> OrderRead:
-    from server.ops import service as ops_service
-
-    rules = ops_service.current_rules(session=session)
     service = catalog_service.get_service(session=session, service_id=order.service_id)
-    visible = address_visible_to(order, user, now, hours_after=rules.orders.exact_address_hours_after_completion)
+    visible = address_visible_to(order, user, now, hours_after=_window_hours(session))
     done: dict[int, SopProgress] = {}
     if Status(order.status) in machine.SERVICE_STARTED:
         done = {p.step_no: p for p in session.exec(select(SopProgress).where(SopProgress.order_id == order.id))}
