@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlmodel import Session
+from sqlalchemy import bindparam
+from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from server.auth.models import Role, User
@@ -26,9 +27,13 @@ async def get_cipher(request: Request) -> FieldCipher:
 CipherDep = Annotated[FieldCipher, Depends(get_cipher)]
 
 
+# every authenticated request runs it: built once (building costs more than running it)
+_USER_BY_ID = select(User).where(col(User.id) == bindparam("id"))
+
+
 def user_from_token(token: str, *, session, settings, clock) -> User:  # noqa: ANN001
     payload = decode_token(token, secret=settings.secret_key, kind="access", now=clock.now())
-    user = session.get(User, payload["sub"])
+    user = session.execute(_USER_BY_ID, {"id": payload["sub"]}).scalar_one_or_none()
     if user is None:
         raise Unauthorized("unknown user", code="invalid_token")
     if user.status != "active":

@@ -263,8 +263,11 @@ def create_quote(
     return quote
 
 
+_QUOTE_BY_ID = select(Quote).where(col(Quote.id) == bindparam("id"))  # built once: every order reads one
+
+
 def get_quote_for(*, session: Session, quote_id: str, customer_id: str) -> Quote:
-    quote = session.get(Quote, quote_id)
+    quote = session.execute(_QUOTE_BY_ID, {"id": quote_id}).scalar_one_or_none()
     if quote is None or quote.customer_id != customer_id:
         raise NotFound("quote not found", code="quote_not_found", details={"quote_id": quote_id})
     return quote
