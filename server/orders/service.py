@@ -259,12 +259,12 @@ def create_from_quote(
         last_seq=1,
     )
     session.add(order)
-    session.flush()
-    pricing_service.mark_quote_used(session=session, quote=quote, order_id=order.id)
     event = _append_events(
         session, order, [machine.EventSpec("order.created", {"total": order.total, "service_id": order.service_id})],
         actor_id=customer.id, actor_role=customer.role, occurred_at=now, received_at=now,
     )
+    session.flush()  # the order and its first event, in one go: the quote's row points at it
+    pricing_service.mark_quote_used(session=session, quote=quote, order_id=order.id)
     moved = signals.Moved(order=order, action=None, from_status="", to_status=order.status, events=event,
                           actor_id=customer.id, actor_role=customer.role)
     signals.run_in_transaction(session, moved)
