@@ -935,18 +935,20 @@ def list_dispatchable(
 def _skilled_positions_statements() -> tuple[Any, Any]:
     """(everywhere, inside the box ``lat_lo``..``lng_hi``): built once, as a statement's
     construction costs several times its execution. The box is one round trip, each half
-    on its own index."""
+    on its own index. Verification is checked on the rows found, not in the WHERE: as an
+    equality there, SQLite (without statistics) would walk its index — every technician —
+    instead of the position's."""
     p = TechnicianProfile
-    columns = select(p.skills, p.last_lat, p.last_lng, p.area_center_lat, p.area_center_lng).where(
-        p.user_id == User.id,
-        p.verification_status == VerificationStatus.verified.value,
-        User.status == "active",
-    )
+    columns = select(
+        p.skills, p.last_lat, p.last_lng, p.area_center_lat, p.area_center_lng, p.verification_status
+    ).where(p.user_id == User.id, User.status == "active")
     lat_lo, lat_hi = bindparam("lat_lo"), bindparam("lat_hi")
     lng_lo, lng_hi = bindparam("lng_lo"), bindparam("lng_hi")
+    # placed in the box by their last position, or by their area's centre (then, if they
+    # have a last position, that is where they are: the caller gets a few spare rows)
     in_box = union_all(
         columns.where(col(p.last_lat).between(lat_lo, lat_hi), col(p.last_lng).between(lng_lo, lng_hi)),
-        columns.where(col(p.last_lat).is_(None), col(p.area_center_lat).between(lat_lo, lat_hi),
+        columns.where(col(p.area_center_lat).between(lat_lo, lat_hi),
                       col(p.area_center_lng).between(lng_lo, lng_hi)),
     )
     return columns, in_box
@@ -957,8 +959,9 @@ def skilled_positions(
 ) -> list[tuple[float, float]]:
     """Where the verified technicians with all of ``skills`` are: their last known
     position, else the centre of their service area; only those placed inside ``box``
-    (None: everywhere). Pricing's traffic subsidy reads this through the indexed position
-    columns: a quote costs what its neighbourhood costs, not the city."""
+    (None: everywhere; with a box, some just outside it may come too, at their true
+    position). Pricing's traffic subsidy reads this through the indexed position columns:
+    a quote costs what its neighbourhood costs, not the city."""
     everywhere, in_box = _skilled_positions_statements()
     if box is None:
         rows = session.execute(everywhere).all()
@@ -967,8 +970,8 @@ def skilled_positions(
         rows = session.execute(in_box, bounds).all()
     wanted = set(skills)
     out = []
-    for tech_skills, l_lat, l_lng, c_lat, c_lng in rows:
-        if not wanted <= set(tech_skills or ()):
+    for tech_skills, l_lat, l_lng, c_lat, c_lng, verification in rows:
+        if verification != VerificationStatus.verified.value or not wanted <= set(tech_skills or ()):
             continue
         if l_lat is not None and l_lng is not None:
             out.append((float(l_lat), float(l_lng)))
