@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from server.auth.models import Role, User
-from server.core.deps import ClockDep, SessionDep, SettingsDep
+from server.core.deps import get_session
 from server.core.errors import AppError, Forbidden, Unauthorized
 from server.core.security import decode_token
 from server.privacy.crypto import FieldCipher
@@ -68,11 +68,10 @@ def preload_caller(session: Session, scope: dict[str, Any]) -> PreloadedCaller |
 
 async def get_current_user(
     request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    clock: ClockDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
+    """The caller: preloaded with a write's unit of work, else looked up in a hop of its
+    own (few sub-dependencies: every signed-in request resolves this)."""
     if credentials is None or not credentials.credentials:
         raise Unauthorized("sign in first", code="not_authenticated")
     token = credentials.credentials
@@ -82,8 +81,10 @@ async def get_current_user(
             raise preloaded.refusal
         assert preloaded.user is not None
         return preloaded.user
+    state = request.app.state
     return await run_in_threadpool(
-        user_from_token, token, session=session, settings=settings, clock=clock
+        user_from_token, token, session=await get_session(request), settings=state.settings,
+        clock=state.clock,
     )
 
 

@@ -208,9 +208,9 @@ class UnitOfWorkMiddleware:
         try:
             if uow.write:
                 earlier = await anyio.to_thread.run_sync(self._open, uow, scope, key)
-                if earlier is not None:
+                if earlier is not None and key is not None:
                     await anyio.to_thread.run_sync(uow.close)
-                    return await key.answer_from(earlier, state.cipher)  # type: ignore[union-attr]
+                    return await key.answer_from(earlier, state.cipher)
             hooks = self.hooks if uow.write else ()
             tokens = [hook.start(scope) for hook in hooks]
             try:

@@ -89,7 +89,8 @@ def _keep(app: Any, doc: DueDocument, data: bytes) -> str | None:  # noqa: ANN40
             written.unlink(missing_ok=True)
             return None
     app.state.realtime.publish(
-        {"t": "document", "kind": doc.kind, "order_id": doc.order_id, "file_id": row.id, **doc.notice}
+        {"t": "document", "kind": doc.kind, "order_id": doc.order_id, "file_id": row.id,
+         **doc.notice}
     )
     return row.id
 

@@ -26,7 +26,8 @@ def due_work_orders(session: Session, app: Any) -> list[DueDocument]:  # noqa: A
     """Confirmed work orders still without their PDF, oldest confirmation first."""
     orders = session.exec(
         select(Order)
-        .where(col(Order.work_order_confirmed_at).is_not(None), col(Order.work_order_file_id).is_(None))
+        .where(col(Order.work_order_confirmed_at).is_not(None),
+               col(Order.work_order_file_id).is_(None))
         .order_by(col(Order.work_order_confirmed_at))
         .limit(BATCH)
     ).all()

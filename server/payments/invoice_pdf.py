@@ -24,7 +24,8 @@ def due_invoices(session: Session, app: Any) -> list[DueDocument]:  # noqa: ANN4
     invoices = session.exec(
         select(Invoice).where(col(Invoice.file_id).is_(None)).order_by(col(Invoice.created_at)).limit(BATCH)
     ).all()
-    orders = {o.id: o for o in session.exec(select(Order).where(col(Order.id).in_([i.order_id for i in invoices])))}
+    wanted = [invoice.order_id for invoice in invoices]
+    orders = {o.id: o for o in session.exec(select(Order).where(col(Order.id).in_(wanted)))}
     return [
         DueDocument(
             kind="invoice",
@@ -32,7 +33,8 @@ def due_invoices(session: Session, app: Any) -> list[DueDocument]:  # noqa: ANN4
             owner_id=invoice.customer_id,
             render=functools.partial(
                 render_invoice_pdf, number=invoice.number, order=orders[invoice.order_id],
-                title=invoice.title, tax_id=invoice.tax_id, amount=invoice.amount, tax=invoice.tax_amount,
+                title=invoice.title, tax_id=invoice.tax_id, amount=invoice.amount,
+                tax=invoice.tax_amount,
                 tax_rate_bp=_rate_of(invoice), issued_at=as_utc(invoice.created_at),
                 timezone=app.state.settings.timezone,
             ),
@@ -55,7 +57,9 @@ def _rate_of(invoice: Invoice) -> int:
 
 def _attach(invoice_id: str, session: Session, file_id: str) -> bool:
     done = session.execute(
-        update(Invoice).where(col(Invoice.id) == invoice_id, col(Invoice.file_id).is_(None)).values(file_id=file_id)
+        update(Invoice)
+        .where(col(Invoice.id) == invoice_id, col(Invoice.file_id).is_(None))
+        .values(file_id=file_id)
     )
     return done.rowcount == 1
 
