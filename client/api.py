@@ -345,6 +345,31 @@ class DoorstepClient:
         self.session.user = user
         return user
 
+    # -- places ---------------------------------------------------------------------
+
+    async def search_places(
+        self, q: str, *, near: tuple[float, float] | None = None, limit: int = 10
+    ) -> list[JSON]:
+        """Places for autocomplete: ``{name, address, district, lat, lng}`` (WGS-84)."""
+        near_text = f"{near[0]},{near[1]}" if near else None
+        return await self._get("/geo/search", q=q, near=near_text, limit=limit)
+
+    async def place_at(self, lat: float, lng: float) -> JSON:
+        """The named place at a point (404 ``place_not_found`` where there is none)."""
+        return await self._get("/geo/reverse", lat=lat, lng=lng)
+
+    async def saved_addresses(self) -> list[JSON]:
+        return await self._get("/me/addresses")
+
+    async def save_address(self, address: Mapping[str, Any]) -> JSON:
+        return await self._post("/me/addresses", address)
+
+    async def update_address(self, address_id: str, address: Mapping[str, Any]) -> JSON:
+        return await self._put(f"/me/addresses/{address_id}", address)
+
+    async def delete_address(self, address_id: str) -> None:
+        await self.request("DELETE", f"/me/addresses/{address_id}")
+
     # -- catalog and quotes ---------------------------------------------------------
 
     async def categories(self) -> list[JSON]:

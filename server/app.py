@@ -34,6 +34,7 @@ def _routers() -> list[APIRouter]:
     from server.catalog.routes import router as catalog
     from server.dispatch.routes import router as dispatch
     from server.files.routes import router as files
+    from server.geo.routes import router as geo
     from server.ops.routes import public_router as ops_public
     from server.ops.routes import router as ops
     from server.orders.routes import router as orders
@@ -44,7 +45,7 @@ def _routers() -> list[APIRouter]:
     from server.reviews.routes import router as reviews
     from server.technicians.routes import router as technicians
 
-    return [auth, catalog, files, orders, pricing, payments, ops, technicians, realtime, ops_public, reviews, privacy, dispatch]
+    return [auth, catalog, files, orders, pricing, payments, ops, technicians, realtime, ops_public, reviews, privacy, dispatch, geo]
 
 
 def _background_tasks() -> list:

@@ -4,6 +4,7 @@ from server.auth.models import User  # noqa: F401
 from server.catalog.models import Category, CertificateType, Service, SkillType  # noqa: F401
 from server.core.idempotency import IdempotencyRecord  # noqa: F401
 from server.files.models import StoredFile  # noqa: F401
+from server.geo.models import SavedAddress  # noqa: F401
 from server.ops.models import Alert, AuditEntry, LoginGuard, Notification, RiskFlag, RulesVersion  # noqa: F401
 from server.orders.models import Order, OrderEvent, SopProgress  # noqa: F401
 from server.payments.models import (  # noqa: F401

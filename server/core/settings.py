@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     # Load balancers whose X-Forwarded-For is believed (comma-separated IPs, or "*"): the
     # client address behind them is what per-IP login limits and the audit log see.
     forwarded_allow_ips: str = "127.0.0.1"
+    # Address search (server/geo): local (the embedded gazetteer) | nominatim | baidu | amap
+    geocoder: str = "local"
+    geocoder_key: str = ""  # Baidu's AK or Amap's key
+    geocoder_url: str = ""  # another host for the provider (a proxy; the tests' fakes)
+    geocoder_timeout_seconds: float = 3.0
 
     def production_problems(self) -> list[str]:
         """Defaults that are fine on a laptop and dangerous in production."""

@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from geopy.distance import geodesic
 
-EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
+from server.geo.coords import EARTH_RADIUS_M, haversine_m  # noqa: F401  (dispatch's names)
+
 DEFAULT_TZ = "Asia/Shanghai"
 
 
@@ -39,16 +40,6 @@ def validate_latlng(lat: float, lng: float) -> None:
         raise ValueError(f"latitude {lat} outside [-90, 90]")
     if not -180.0 <= lng <= 180.0:
         raise ValueError(f"longitude {lng} outside [-180, 180]")
-
-
-def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance in meters on the mean-radius sphere."""
-    p1 = math.radians(lat1)
-    p2 = math.radians(lat2)
-    dp = p2 - p1
-    dl = math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
 def distance_m(a: LatLng, b: LatLng) -> float:

@@ -74,3 +74,23 @@ async def test_connection_refused_is_network_error() -> None:
 def test_ws_url() -> None:
     assert DoorstepClient("https://x.example/").ws_url() == "wss://x.example/api/v1/ws"
     assert DoorstepClient("http://h:8000/api/v1").ws_url() == "ws://h:8000/api/v1/ws"
+
+
+async def test_places_and_saved_addresses_through_the_client(app) -> None:  # noqa: ANN001
+    async with _client(app) as c:
+        await c.register(phone="13900000009", password="correct horse", name="客户", role="customer")
+        found = await c.search_places("三里屯", near=(39.93, 116.45))
+        assert found and "三里屯" in found[0]["name"]
+        here = await c.place_at(found[0]["lat"], found[0]["lng"])
+        assert "三里屯" in here["name"] and here["district"] == "三里屯"
+        saved = await c.save_address({"label": "家", "text": here["name"], "lat": here["lat"],
+                                      "lng": here["lng"], "district": here["district"],
+                                      "detail": "3号楼2单元502"})
+        assert [a["id"] for a in await c.saved_addresses()] == [saved["id"]]
+        moved = await c.update_address(saved["id"], {**saved, "detail": "5号楼"})
+        assert moved["detail"] == "5号楼"
+        await c.delete_address(saved["id"])
+        assert await c.saved_addresses() == []
+        with pytest.raises(ApiError) as err:
+            await c.place_at(91, 0)
+        assert err.value.status == 422 and err.value.code == "coordinates_invalid"

@@ -1,0 +1,84 @@
+"""Address search for booking and for a technician's service area."""
+
+from __future__ import annotations
+
+from fastapi import Query
+from pydantic import BaseModel
+
+from server.auth.dependencies import CipherDep, CurrentUser, CustomerUser
+from server.core.deps import ClockDep, SessionDep, SettingsDep
+from server.core.errors import NotFound, Unprocessable
+from server.core.routing import api_router
+from server.geo import addresses, service
+from server.geo.models import SavedAddressIn, SavedAddressRead
+
+router = api_router(tags=["geo"])
+
+
+class PlaceRead(BaseModel):
+    name: str
+    address: str
+    district: str
+    lat: float  # WGS-84
+    lng: float
+
+
+def _near(near: str | None) -> tuple[float, float] | None:
+    if not near:
+        return None
+    try:
+        lat, lng = (float(part) for part in near.split(","))
+    except ValueError as exc:
+        raise Unprocessable("near is lat,lng", code="coordinates_invalid",
+                            details={"near": near}) from exc
+    return lat, lng
+
+
+@router.get("/geo/search", response_model=list[PlaceRead])
+def search(
+    user: CurrentUser,
+    settings: SettingsDep,
+    q: str = Query(min_length=1, max_length=100),
+    near: str | None = Query(default=None, max_length=60, description="lat,lng to rank by"),
+    limit: int = Query(default=10, ge=1, le=20),
+) -> list[PlaceRead]:
+    """Places whose name, alias or pinyin matches ``q``, for autocomplete."""
+    places = service.search(settings, q, _near(near), limit)
+    return [PlaceRead(**vars(p)) for p in places]
+
+
+@router.get("/geo/reverse", response_model=PlaceRead)
+def reverse(user: CurrentUser, settings: SettingsDep, lat: float, lng: float) -> PlaceRead:
+    """The named place at a point (the customer's "use my location", a dropped pin)."""
+    place = service.reverse(settings, lat, lng)
+    if place is None:
+        raise NotFound("no named place near this point", code="place_not_found")
+    return PlaceRead(**vars(place))
+
+
+# --- saved addresses ----------------------------------------------------------------------
+
+
+@router.get("/me/addresses", response_model=list[SavedAddressRead])
+def list_addresses(user: CustomerUser, session: SessionDep, cipher: CipherDep) -> list[SavedAddressRead]:
+    return [addresses.to_read(r, cipher) for r in addresses.list_for(session=session, customer=user)]
+
+
+@router.post("/me/addresses", response_model=SavedAddressRead, status_code=201)
+def add_address(body: SavedAddressIn, user: CustomerUser, session: SessionDep, cipher: CipherDep,
+                clock: ClockDep) -> SavedAddressRead:
+    row = addresses.add(session=session, customer=user, body=body, cipher=cipher, clock=clock)
+    return addresses.to_read(row, cipher)
+
+
+@router.put("/me/addresses/{address_id}", response_model=SavedAddressRead)
+def replace_address(address_id: str, body: SavedAddressIn, user: CustomerUser, session: SessionDep,
+                    cipher: CipherDep, clock: ClockDep) -> SavedAddressRead:
+    row = addresses.replace(session=session, customer=user, address_id=address_id, body=body,
+                            cipher=cipher, clock=clock)
+    return addresses.to_read(row, cipher)
+
+
+@router.delete("/me/addresses/{address_id}", status_code=204)
+def remove_address(address_id: str, user: CustomerUser, session: SessionDep) -> None:
+    addresses.remove(session=session, customer=user, address_id=address_id)
