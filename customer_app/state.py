@@ -78,14 +78,36 @@ def parse_time(value: Any) -> datetime | None:
 
 @dataclass
 class Address:
-    text: str
+    text: str  # the place, as found by search
     lat: float
     lng: float
     district: str = ""
     label: str = ""
+    detail: str = ""  # building, unit, door: typed by the customer
+    id: str | None = None  # the saved address on the server
 
     def to_api(self) -> JSON:
-        return {"text": self.text, "lat": self.lat, "lng": self.lng, "district": self.district}
+        """Where an order is booked: the place and the door in one text."""
+        text = f"{self.text} {self.detail}".strip()
+        return {"text": text, "lat": self.lat, "lng": self.lng, "district": self.district}
+
+    def to_saved(self) -> JSON:
+        return {"label": self.label or self.text[:20], "text": self.text, "lat": self.lat,
+                "lng": self.lng, "district": self.district, "detail": self.detail}
+
+    @classmethod
+    def from_saved(cls, row: JSON) -> Address:
+        return cls(text=row["text"], lat=float(row["lat"]), lng=float(row["lng"]),
+                   district=row.get("district") or "", label=row.get("label") or "",
+                   detail=row.get("detail") or "", id=row.get("id"))
+
+    @classmethod
+    def from_place(cls, place: JSON, *, detail: str = "", label: str = "") -> Address:
+        """A search hit: its name, with the street address when the name is not in it."""
+        name, address = str(place.get("name") or ""), str(place.get("address") or "")
+        text = address if name and name in address else f"{address} {name}".strip()
+        return cls(text=text or name, lat=float(place["lat"]), lng=float(place["lng"]),
+                   district=str(place.get("district") or ""), label=label, detail=detail)
 
 
 @dataclass
@@ -245,6 +267,8 @@ class CustomerState:
         # what the screens' inputs hold (text fields, open panels, star choices); plain
         # data, so tests can fill a form the same way a screen does
         self.form: JSON = {}
+        self.place_hits: list[JSON] = []  # address search suggestions
+        self.picked_place: JSON | None = None  # the suggestion chosen, door not yet typed
 
     # -- observation ----------------------------------------------------------------
 
@@ -613,11 +637,40 @@ class CustomerState:
         )
         self.go(f"/technician/{technician_id}")
 
-    # -- saved places (kept in app storage: the server has no address book) ---------
+    # -- places: search, and the saved ones (on the server; app storage for offline) --
 
     def addresses(self) -> list[Address]:
         raw = self.store.get(f"addresses:{self._uid()}", [])
         return [Address(**a) for a in raw]
+
+    async def load_addresses(self) -> None:
+        """The saved places from the server (they follow the customer to a new device),
+        newest first, then any kept only here (saved while the server could not be
+        reached); the copy in app storage serves while offline."""
+        rows = await self._try("addresses", self.client.saved_addresses())
+        if rows is None:
+            return
+        places = [Address.from_saved(r) for r in reversed(rows)]
+        places += [a for a in self.addresses() if a.id is None]
+        self.store.put(f"addresses:{self._uid()}", [asdict(a) for a in places])
+        self._changed()
+
+    async def search_places(self) -> None:
+        """Suggestions for what the customer typed, nearest to the current address first."""
+        q = str(self.form.get("addr_query", "")).strip()
+        self.place_hits = []
+        if q:
+            here = self.draft.address if self.draft is not None else None
+            near = (here.lat, here.lng) if here is not None else None
+            hits = await self._run("places", self.client.search_places(q, near=near, limit=8))
+            self.place_hits = list(hits or [])
+            self.notice = None if self.place_hits else "no_places"
+        self._changed()
+
+    def pick_place(self, place: JSON) -> None:
+        self.picked_place = place
+        self.place_hits = []
+        self._changed()
 
     def default_address(self) -> Address | None:
         places = self.addresses()
@@ -632,32 +685,24 @@ class CustomerState:
         self._changed()
 
     async def submit_address(self) -> bool:
-        """Save the typed address (label, text, district, lat/lng) as a saved place."""
-        f = self.form
-        try:
-            lat, lng = (
-                float(str(f.get("addr_lat", "")).strip()),
-                float(str(f.get("addr_lng", "")).strip()),
-            )
-        except ValueError:
-            self.error = "lat/lng?"
-            self._changed()
-            return False
-        text = str(f.get("addr_text", "")).strip()
-        if not text or not (-90 <= lat <= 90 and -180 <= lng <= 180):
-            self.error = "address?"
+        """Save the picked place with the door typed beside it (on the server, and here)."""
+        if self.picked_place is None:
+            self.notice = "pick_a_place"
             self._changed()
             return False
         self.clear_messages()
-        self.save_address(
-            Address(
-                text=text,
-                lat=lat,
-                lng=lng,
-                district=str(f.get("addr_district", "")).strip(),
-                label=str(f.get("addr_label", "")).strip() or text[:8],
-            )
+        address = Address.from_place(
+            self.picked_place,
+            detail=str(self.form.get("addr_detail", "")).strip(),
+            label=str(self.form.get("addr_label", "")).strip(),
         )
+        stored = await self._try("addresses", self.client.save_address(address.to_saved()))
+        if stored is not None:  # else kept here only, until the server can be reached
+            address = Address.from_saved(stored)
+        self.save_address(address)
+        self.picked_place = None
+        for key in ("addr_query", "addr_detail", "addr_label"):
+            self.form.pop(key, None)
         if self.draft is not None:
             self.quote = None
             await self.load_slots()
@@ -670,6 +715,8 @@ class CustomerState:
     ) -> None:
         if self.service is None or self.service.get("id") != service_id:
             self.service = await self._try("catalog", self.client.service(service_id))
+        if self.signed_in:
+            await self.load_addresses()
         pricing = (self.service or {}).get("pricing", {})
         self.draft = BookingDraft(
             service_id=service_id,

@@ -136,7 +136,7 @@ def address_section(state: CustomerState) -> ft.Control:
             )
         )
     if d.address:
-        here = f"{d.address.text}  ({d.address.lat:.4f}, {d.address.lng:.4f})"
+        here = f"{d.address.text} {d.address.detail}".strip()
         controls.append(
             keyed(
                 "chosen-address",
@@ -149,22 +149,31 @@ def address_section(state: CustomerState) -> ft.Control:
                 label=here,
             )
         )
-    controls += [
-        field(state, "addr_label", t(lang, "address_label")),
-        field(state, "addr_text", t(lang, "address_text")),
-        field(state, "addr_district", t(lang, "district")),
+    controls.append(
         ft.Row(
             [
-                field(
-                    state, "addr_lat", t(lang, "lat"), keyboard=ft.KeyboardType.NUMBER, expand=True
-                ),
-                field(
-                    state, "addr_lng", t(lang, "lng"), keyboard=ft.KeyboardType.NUMBER, expand=True
-                ),
+                field(state, "addr_query", t(lang, "place_search"), expand=True,
+                      on_submit=act(state.search_places)),
+                button("search-places", t(lang, "search_places"), act(state.search_places),
+                       kind="tonal"),
             ]
-        ),
-        button("save-address", t(lang, "save_address"), act(state.submit_address), kind="outlined"),
-    ]
+        )
+    )
+    for i, hit in enumerate(state.place_hits):
+        label = f"{hit['name']} · {hit['district']}" if hit.get("district") else hit["name"]
+        controls.append(
+            button(f"place-hit-{i}", label, do(state.pick_place, hit), kind="text",
+                   icon=ft.Icons.PLACE_OUTLINED)
+        )
+    picked = state.picked_place
+    if picked is not None:
+        controls += [
+            ft.Text(f"{t(lang, 'picked_place')}{picked['name']} · {picked.get('address', '')}"),
+            field(state, "addr_detail", t(lang, "address_detail")),
+            field(state, "addr_label", t(lang, "address_label")),
+            button("save-address", t(lang, "save_address"), act(state.submit_address),
+                   kind="outlined"),
+        ]
     return section(t(lang, "address"), *controls)
 
 

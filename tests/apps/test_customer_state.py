@@ -140,23 +140,34 @@ async def test_browse_search_filters_and_recommendations(
     assert state.draft is not None and state.draft.units == 4
 
 
-async def test_saved_places_are_kept_per_user(
+async def test_an_address_is_found_by_name_and_kept_on_the_server(
     state: CustomerState, server: LiveServer, tmp_path: Path
 ) -> None:
+    """No coordinates typed: search, pick a suggestion, type the door; the place follows
+    the customer to a new device."""
     await signed_in(state, server)
-    state.form.update(
-        addr_label="公司",
-        addr_text="海淀区中关村大街1号",
-        addr_district="中关村",
-        addr_lat="39.9836",
-        addr_lng="116.3164",
-    )
+    assert not await state.submit_address() and state.notice == "pick_a_place"
+    state.form["addr_query"] = "zhongguancun"  # pinyin finds it too
+    await state.search_places()
+    assert state.place_hits and state.place_hits[0]["name"] == "中关村"
+    state.form["addr_query"] = "没有这个地方"
+    await state.search_places()
+    assert state.place_hits == [] and state.notice == "no_places"
+    state.form["addr_query"] = "海龙大厦"
+    await state.search_places()
+    state.pick_place(state.place_hits[0])
+    state.form.update(addr_detail="12层1203", addr_label="公司")
     assert await state.submit_address()
-    assert [a.label for a in state.addresses()] == ["公司", "家"]
-    state.form.update(addr_lat="north", addr_lng="116")
-    assert not await state.submit_address() and state.error
-    again = LocalStore(tmp_path / "app.json")
-    assert len(again.get(f"addresses:{state.user['id']}")) == 2
+    office = state.addresses()[0]
+    assert office.label == "公司" and office.id and office.district == "中关村"
+    assert office.to_api()["text"].endswith("海龙大厦 12层1203")
+    assert abs(office.lat - 39.9837) < 1e-6 and state.picked_place is None
+    # a new device: the app storage is empty, the server still has it
+    fresh = CustomerState(state.client, store=LocalStore(tmp_path / "other.json"),
+                          now=state.now, feed_factory=feed_factory())
+    fresh.user = state.user
+    await fresh.load_addresses()
+    assert [(a.label, a.detail) for a in fresh.addresses()] == [("公司", "12层1203")]
 
 
 async def test_quote_lines_explain_the_total(state: CustomerState, server: LiveServer) -> None:
@@ -528,9 +539,10 @@ async def test_late_in_the_day_an_address_typed_after_opening_the_form_moves_to_
     await state.begin_booking("svc_daily_cleaning")
     today = clock.now().astimezone(CITY_TZ).date()
     assert state.draft is not None and state.draft.address is None
-    state.form.update(
-        addr_label="家", addr_text=HOME.text, addr_lat=str(HOME.lat), addr_lng=str(HOME.lng)
-    )
+    state.form["addr_query"] = "三里屯SOHO"
+    await state.search_places()
+    state.pick_place(state.place_hits[0])
+    state.form.update(addr_detail="5号楼1902", addr_label="家")
     assert await state.submit_address()
     assert state.draft.day == today + timedelta(days=1)
     assert state.slots_from_server and any(s.available for s in state.slots)

@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from client.api import DoorstepClient
-from tests.apps.conftest import DEMO_ADDRESS
 
 pytestmark = pytest.mark.e2e
 
@@ -106,14 +105,14 @@ def test_new_user_books_and_follows_a_visit_live(
     ui.tap(page, "注册", exact=True)
     ui.wait_text(page, "时间段", timeout=SLOW_MS)
 
-    # booking: address with its position, a slot, an add-on, the quote
+    # booking: the address found by name (no coordinates typed), a slot, an add-on, the quote
+    ui.fill(page, "搜索小区、写字楼、地标", "三里屯")
+    ui.tap(page, "搜索", exact=True)
+    ui.tap(page, "三里屯SOHO · 三里屯")
+    ui.fill(page, "楼号/单元/门牌号", "5号楼1902")
     ui.fill(page, "地址名称（如 家）", "家")
-    ui.fill(page, "详细地址", DEMO_ADDRESS["text"])
-    ui.fill(page, "区域/商圈", DEMO_ADDRESS["district"])
-    ui.fill(page, "纬度", str(DEMO_ADDRESS["lat"]))
-    ui.fill(page, "经度", str(DEMO_ADDRESS["lng"]))
     ui.tap(page, "保存地址")
-    ui.wait_text(page, "(39.9334, 116.4540)")
+    ui.wait_text(page, "三里屯SOHO 5号楼1902")
     page.get_by_role("checkbox", name=SLOT, disabled=False).first.click()
     page.get_by_role("checkbox", name=re.compile("纱窗拆洗")).first.click()
     page.get_by_role("checkbox", name=re.compile("新客")).first.click()  # the welcome coupon
@@ -134,6 +133,8 @@ def test_new_user_books_and_follows_a_visit_live(
         "POST", "/auth/login", json={"phone": phone, "password": "correct horse"}
     ).json()
     order_id = e2e_server.call("GET", "/orders", customer).json()[0]["id"]
+    booked = e2e_server.call("GET", f"/orders/{order_id}", customer).json()
+    home = {"lat": booked["lat"], "lng": booked["lng"]}  # the place picked by name
 
     # a technician takes it (dispatch's step), departs and moves: the page follows live
     tech = Technician(e2e_server.base_url, e2e_server.register("technician", "李师傅"))
@@ -143,13 +144,13 @@ def test_new_user_books_and_follows_a_visit_live(
     ui.wait_text(page, "师傅已出发")
     tech(
         "send_location",
-        [{"lat": DEMO_ADDRESS["lat"] + 0.0108, "lng": DEMO_ADDRESS["lng"]}],
+        [{"lat": home["lat"] + 0.0108, "lng": home["lng"]}],
         order_id=order_id,
     )
     screenshot(page, "customer_tracking", "李师傅距您1.2公里")
 
     # arrival: the customer signs the work order before the work starts
-    tech("arrive", order_id, lat=DEMO_ADDRESS["lat"], lng=DEMO_ADDRESS["lng"])
+    tech("arrive", order_id, lat=home["lat"], lng=home["lng"])
     ui.wait_text(page, "师傅已到达")
     ui.tap(page, "确认电子工单")
     ui.wait_text(page, "电子工单已确认")
@@ -210,11 +211,13 @@ def test_english_ui_and_cancel_with_the_fee_shown_first(
     ui.tap(page, "Daily home cleaning")
     ui.wait_text(page, "How the price works")
     ui.tap(page, "Book now")
+    ui.fill(page, "Search a compound, office, landmark", "sanlitun soho")
+    ui.tap(page, "Search", exact=True)
+    ui.tap(page, "三里屯SOHO · 三里屯")
+    ui.fill(page, "Building, unit, door", "Tower 5, 1902")
     ui.fill(page, "Label (e.g. Home)", "Home")
-    ui.fill(page, "Street address", DEMO_ADDRESS["text"])
-    ui.fill(page, "Latitude", str(DEMO_ADDRESS["lat"]))
-    ui.fill(page, "Longitude", str(DEMO_ADDRESS["lng"]))
     ui.tap(page, "Save address")
+    ui.wait_text(page, "Tower 5, 1902")
     page.get_by_role("checkbox", name=SLOT, disabled=False).first.click()
     ui.tap(page, "Get the price")
     ui.wait_text(page, "Price breakdown")
