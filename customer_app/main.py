@@ -17,6 +17,7 @@ import flet as ft
 
 from client.api import DoorstepClient
 from customer_app.components.common import AppContext
+from customer_app.device import DevicePosition
 from customer_app.i18n import t
 from customer_app.state import CustomerState, LocalStore, default_store_path
 from customer_app.views import view_for
@@ -73,6 +74,7 @@ def make_main(server_url: str, *, persist_session: bool) -> Any:
             store=LocalStore(default_store_path()),
             feed_factory=feed_factory(),
             persist_session=persist_session,
+            locate=DevicePosition().locate,
         )
 
         async def closed(_e: Any) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 
 from client.api import ApiError, DoorstepClient, NetworkError
 from client.citytime import CITY_TZ
+from customer_app.i18n import t
 
 log = logging.getLogger("customer_app.state")
 
@@ -152,6 +153,18 @@ class Tracking:
     eta_minutes: int | None = None
 
 
+class LocationUnavailable(Exception):
+    """The device gave no position; ``code`` is the notice to show (``location_denied``,
+    ``location_off``, ``location_failed``)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+Locate = Callable[[], Awaitable[tuple[float, float]]]
+
+
 class LocalStore:
     """A small JSON file for what the server does not keep: saved places, language,
     the signed-in session. One file per app install; entries per user id."""
@@ -204,12 +217,14 @@ class CustomerState:
         now: Callable[[], datetime] | None = None,
         feed_factory: FeedFactory | None = None,
         persist_session: bool = True,
+        locate: Locate | None = None,
     ) -> None:
         self.client = client
         self.store = store or LocalStore(None)
         self.now = now or (lambda: datetime.now(UTC))
         self.feed_factory = feed_factory
         self.persist_session = persist_session
+        self.locate = locate  # the device's position (customer_app.device), if it has one
         self._listeners: list[Callable[[], None]] = []
         self._feed: Any = None
         self._feed_task: asyncio.Task | None = None
@@ -666,6 +681,23 @@ class CustomerState:
             self.place_hits = list(hits or [])
             self.notice = None if self.place_hits else "no_places"
         self._changed()
+
+    async def use_my_location(self) -> None:
+        """The device's position, named by the server where a place is near: the customer
+        then types the door as for a searched place."""
+        if self.locate is None:
+            self.notice = "location_failed"
+            self._changed()
+            return
+        try:
+            lat, lng = await self.locate()
+        except LocationUnavailable as exc:
+            self.notice = exc.code
+            self._changed()
+            return
+        place = await self._try("places", self.client.place_at(lat, lng))
+        named = place or {"name": t(self.lang, "my_location"), "address": "", "district": ""}
+        self.pick_place({**named, "lat": lat, "lng": lng})
 
     def pick_place(self, place: JSON) -> None:
         self.picked_place = place

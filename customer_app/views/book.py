@@ -159,6 +159,10 @@ def address_section(state: CustomerState) -> ft.Control:
             ]
         )
     )
+    controls.append(
+        button("use-my-location", t(lang, "use_my_location"), act(state.use_my_location),
+               kind="text", icon=ft.Icons.MY_LOCATION)
+    )
     for i, hit in enumerate(state.place_hits):
         label = f"{hit['name']} · {hit['district']}" if hit.get("district") else hit["name"]
         controls.append(

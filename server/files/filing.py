@@ -74,9 +74,16 @@ def _keep(app: Any, doc: DueDocument, data: bytes) -> str | None:  # noqa: ANN40
         owner = session.get(User, doc.owner_id)
         if owner is None:
             return None
-        row = files_service.store(session=session, files_dir=settings.files_dir, owner=owner,
-                                  kind="document", data=data, max_bytes=len(data),
-                                  clock=app.state.clock, order_id=doc.order_id)
+        row = files_service.store(
+            session=session,
+            files_dir=settings.files_dir,
+            owner=owner,
+            kind="document",
+            data=data,
+            max_bytes=len(data),
+            clock=app.state.clock,
+            order_id=doc.order_id,
+        )
         written = settings.files_dir / row.storage_path
         try:
             attached = doc.attach(session, row.id)
@@ -89,8 +96,13 @@ def _keep(app: Any, doc: DueDocument, data: bytes) -> str | None:  # noqa: ANN40
             written.unlink(missing_ok=True)
             return None
     app.state.realtime.publish(
-        {"t": "document", "kind": doc.kind, "order_id": doc.order_id, "file_id": row.id,
-         **doc.notice}
+        {
+            "t": "document",
+            "kind": doc.kind,
+            "order_id": doc.order_id,
+            "file_id": row.id,
+            **doc.notice,
+        }
     )
     return row.id
 

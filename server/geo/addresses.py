@@ -18,8 +18,9 @@ MAX_PER_CUSTOMER = 20
 
 def to_read(row: SavedAddress, cipher: FieldCipher) -> SavedAddressRead:
     place = json.loads(cipher.decrypt(row.place_enc))
-    return SavedAddressRead(id=row.id, label=row.label, created_at=row.created_at,
-                            updated_at=row.updated_at, **place)
+    return SavedAddressRead(
+        id=row.id, label=row.label, created_at=row.created_at, updated_at=row.updated_at, **place
+    )
 
 
 def _sealed(body: SavedAddressIn, cipher: FieldCipher) -> str:
@@ -27,23 +28,39 @@ def _sealed(body: SavedAddressIn, cipher: FieldCipher) -> str:
 
 
 def list_for(*, session: Session, customer: User) -> list[SavedAddress]:
-    return list(session.exec(
-        select(SavedAddress).where(SavedAddress.customer_id == customer.id)
-        .order_by(col(SavedAddress.created_at))
-    ).all())
+    return list(
+        session.exec(
+            select(SavedAddress)
+            .where(SavedAddress.customer_id == customer.id)
+            .order_by(col(SavedAddress.created_at))
+        ).all()
+    )
 
 
-def add(*, session: Session, customer: User, body: SavedAddressIn, cipher: FieldCipher,
-        clock: Clock) -> SavedAddress:
+def add(
+    *, session: Session, customer: User, body: SavedAddressIn, cipher: FieldCipher, clock: Clock
+) -> SavedAddress:
     count = session.exec(
-        select(func.count()).select_from(SavedAddress).where(SavedAddress.customer_id == customer.id)
+        select(func.count())
+        .select_from(SavedAddress)
+        .where(SavedAddress.customer_id == customer.id)
     ).one()
     if count >= MAX_PER_CUSTOMER:
-        raise AppError("too many saved addresses; remove one first", code="too_many_addresses",
-                       status_code=409, details={"max": MAX_PER_CUSTOMER})
+        raise AppError(
+            "too many saved addresses; remove one first",
+            code="too_many_addresses",
+            status_code=409,
+            details={"max": MAX_PER_CUSTOMER},
+        )
     now = clock.now()
-    row = SavedAddress(id=new_id("adr"), customer_id=customer.id, label=body.label,
-                       place_enc=_sealed(body, cipher), created_at=now, updated_at=now)
+    row = SavedAddress(
+        id=new_id("adr"),
+        customer_id=customer.id,
+        label=body.label,
+        place_enc=_sealed(body, cipher),
+        created_at=now,
+        updated_at=now,
+    )
     session.add(row)
     session.commit()
     return row
@@ -56,8 +73,15 @@ def _own(session: Session, customer: User, address_id: str) -> SavedAddress:
     return row
 
 
-def replace(*, session: Session, customer: User, address_id: str, body: SavedAddressIn,
-            cipher: FieldCipher, clock: Clock) -> SavedAddress:
+def replace(
+    *,
+    session: Session,
+    customer: User,
+    address_id: str,
+    body: SavedAddressIn,
+    cipher: FieldCipher,
+    clock: Clock,
+) -> SavedAddress:
     row = _own(session, customer, address_id)
     row.label, row.place_enc, row.updated_at = body.label, _sealed(body, cipher), clock.now()
     session.add(row)

@@ -88,10 +88,12 @@ class Gazetteer:
         return best
 
 
-def _entry(name: str, kind: str, district: str, address: str, lat: float, lng: float,
-           aliases: list[str]) -> Entry:
-    return Entry(name, kind, district, address or name, float(lat), float(lng),
-                 _keys(name, *aliases))
+def _entry(
+    name: str, kind: str, district: str, address: str, lat: float, lng: float, aliases: list[str]
+) -> Entry:
+    return Entry(
+        name, kind, district, address or name, float(lat), float(lng), _keys(name, *aliases)
+    )
 
 
 @functools.cache
@@ -106,6 +108,15 @@ def load(path: Path = GAZETTEER, demo_city: Path = DEMO_CITY) -> Gazetteer:
         entries.append(_entry(name, kind, district, address, lat, lng, aliases))
     city = yaml.safe_load(demo_city.read_text(encoding="utf-8"))
     for d in city["districts"]:
-        entries.append(_entry(d["name_zh"], "district", d["name_zh"], f"{city['city']}{d['name_zh']}",
-                              d["lat"], d["lng"], [d["name_en"]]))
+        entries.append(
+            _entry(
+                d["name_zh"],
+                "district",
+                d["name_zh"],
+                f"{city['city']}{d['name_zh']}",
+                d["lat"],
+                d["lng"],
+                [d["name_en"]],
+            )
+        )
     return Gazetteer(entries)

@@ -75,13 +75,20 @@ class NominatimProvider:
             lat, lng = near
             viewbox = [(lat - 0.1, lng - 0.1), (lat + 0.1, lng + 0.1)]
         found = self.geocoder.geocode(
-            q, exactly_one=False, limit=limit, addressdetails=True, language="zh",
-            viewbox=viewbox, bounded=False,
+            q,
+            exactly_one=False,
+            limit=limit,
+            addressdetails=True,
+            language="zh",
+            viewbox=viewbox,
+            bounded=False,
         )
         return [_nominatim_place(loc) for loc in found or []]
 
     def reverse(self, lat: float, lng: float) -> Place | None:
-        loc = self.geocoder.reverse((lat, lng), exactly_one=True, language="zh", addressdetails=True)
+        loc = self.geocoder.reverse(
+            (lat, lng), exactly_one=True, language="zh", addressdetails=True
+        )
         return _nominatim_place(loc) if loc is not None else None
 
 
@@ -130,27 +137,46 @@ class Amap(Geocoder):
     domain = "restapi.amap.com"
 
     def __init__(
-        self, api_key: str, *, scheme: str | None = None, domain: str | None = None,
-        timeout: Any = DEFAULT_SENTINEL, user_agent: str | None = None,  # noqa: ANN401
+        self,
+        api_key: str,
+        *,
+        scheme: str | None = None,
+        domain: str | None = None,
+        timeout: Any = DEFAULT_SENTINEL,
+        user_agent: str | None = None,  # noqa: ANN401
     ) -> None:
         super().__init__(scheme=scheme, timeout=timeout, user_agent=user_agent)
         self.api_key = api_key
         self.domain = domain or self.domain
 
     def geocode(
-        self, query: str, *, near: tuple[float, float] | None = None, limit: int = 10,
-        exactly_one: bool = False, timeout: Any = DEFAULT_SENTINEL,  # noqa: ANN401
+        self,
+        query: str,
+        *,
+        near: tuple[float, float] | None = None,
+        limit: int = 10,
+        exactly_one: bool = False,
+        timeout: Any = DEFAULT_SENTINEL,  # noqa: ANN401
     ) -> Any:  # noqa: ANN401
-        params: dict[str, Any] = {"key": self.api_key, "keywords": query, "offset": limit,
-                                  "extensions": "base", "output": "JSON"}
+        params: dict[str, Any] = {
+            "key": self.api_key,
+            "keywords": query,
+            "offset": limit,
+            "extensions": "base",
+            "output": "JSON",
+        }
         if near is not None:
             params["location"] = f"{near[1]:.6f},{near[0]:.6f}"
         url = f"{self.scheme}://{self.domain}/v3/place/text?{urlencode(params)}"
-        return self._call_geocoder(url, partial(self._parse_places, exactly_one=exactly_one),
-                                   timeout=timeout)
+        return self._call_geocoder(
+            url, partial(self._parse_places, exactly_one=exactly_one), timeout=timeout
+        )
 
     def reverse(
-        self, query: tuple[float, float], *, exactly_one: bool = True,
+        self,
+        query: tuple[float, float],
+        *,
+        exactly_one: bool = True,
         timeout: Any = DEFAULT_SENTINEL,  # noqa: ANN401
     ) -> Any:  # noqa: ANN401
         lat, lng = query
@@ -186,8 +212,9 @@ class Amap(Geocoder):
 class AmapProvider:
     def __init__(self, api_key: str, base_url: str | None, timeout: float) -> None:
         scheme, domain = _split(base_url, "https", Amap.domain)
-        self.geocoder = Amap(api_key, scheme=scheme, domain=domain, timeout=timeout,
-                             user_agent=USER_AGENT)
+        self.geocoder = Amap(
+            api_key, scheme=scheme, domain=domain, timeout=timeout, user_agent=USER_AGENT
+        )
 
     def search(self, q: str, near: tuple[float, float] | None, limit: int) -> list[Place]:
         near_gcj = coords.wgs84_to_gcj02(*near) if near is not None else None
@@ -197,8 +224,15 @@ class AmapProvider:
             lat, lng = coords.gcj02_to_wgs84(float(loc.latitude), float(loc.longitude))
             address = poi.get("address") if isinstance(poi.get("address"), str) else ""
             district = poi.get("business_area") if isinstance(poi.get("business_area"), str) else ""
-            out.append(Place(str(poi.get("name", "")), address or str(poi.get("name", "")),
-                             district or str(poi.get("adname", "")), lat, lng))
+            out.append(
+                Place(
+                    str(poi.get("name", "")),
+                    address or str(poi.get("name", "")),
+                    district or str(poi.get("adname", "")),
+                    lat,
+                    lng,
+                )
+            )
         return out[:limit]
 
     def reverse(self, lat: float, lng: float) -> Place | None:
@@ -211,8 +245,13 @@ class AmapProvider:
         building = (parts.get("building") or {}).get("name")
         name = next((n for n in (building, neighborhood) if isinstance(n, str) and n), None)
         township = parts.get("township") if isinstance(parts.get("township"), str) else ""
-        return Place(name or regeo["formatted_address"], regeo["formatted_address"],
-                     township or str(parts.get("district") or ""), lat, lng)
+        return Place(
+            name or regeo["formatted_address"],
+            regeo["formatted_address"],
+            township or str(parts.get("district") or ""),
+            lat,
+            lng,
+        )
 
 
 def _split(base_url: str | None, scheme: str, domain: str) -> tuple[str, str]:

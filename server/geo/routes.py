@@ -29,8 +29,9 @@ def _near(near: str | None) -> tuple[float, float] | None:
     try:
         lat, lng = (float(part) for part in near.split(","))
     except ValueError as exc:
-        raise Unprocessable("near is lat,lng", code="coordinates_invalid",
-                            details={"near": near}) from exc
+        raise Unprocessable(
+            "near is lat,lng", code="coordinates_invalid", details={"near": near}
+        ) from exc
     return lat, lng
 
 
@@ -60,22 +61,38 @@ def reverse(user: CurrentUser, settings: SettingsDep, lat: float, lng: float) ->
 
 
 @router.get("/me/addresses", response_model=list[SavedAddressRead])
-def list_addresses(user: CustomerUser, session: SessionDep, cipher: CipherDep) -> list[SavedAddressRead]:
-    return [addresses.to_read(r, cipher) for r in addresses.list_for(session=session, customer=user)]
+def list_addresses(
+    user: CustomerUser, session: SessionDep, cipher: CipherDep
+) -> list[SavedAddressRead]:
+    return [
+        addresses.to_read(r, cipher) for r in addresses.list_for(session=session, customer=user)
+    ]
 
 
 @router.post("/me/addresses", response_model=SavedAddressRead, status_code=201)
-def add_address(body: SavedAddressIn, user: CustomerUser, session: SessionDep, cipher: CipherDep,
-                clock: ClockDep) -> SavedAddressRead:
+def add_address(
+    body: SavedAddressIn,
+    user: CustomerUser,
+    session: SessionDep,
+    cipher: CipherDep,
+    clock: ClockDep,
+) -> SavedAddressRead:
     row = addresses.add(session=session, customer=user, body=body, cipher=cipher, clock=clock)
     return addresses.to_read(row, cipher)
 
 
 @router.put("/me/addresses/{address_id}", response_model=SavedAddressRead)
-def replace_address(address_id: str, body: SavedAddressIn, user: CustomerUser, session: SessionDep,
-                    cipher: CipherDep, clock: ClockDep) -> SavedAddressRead:
-    row = addresses.replace(session=session, customer=user, address_id=address_id, body=body,
-                            cipher=cipher, clock=clock)
+def replace_address(
+    address_id: str,
+    body: SavedAddressIn,
+    user: CustomerUser,
+    session: SessionDep,
+    cipher: CipherDep,
+    clock: ClockDep,
+) -> SavedAddressRead:
+    row = addresses.replace(
+        session=session, customer=user, address_id=address_id, body=body, cipher=cipher, clock=clock
+    )
     return addresses.to_read(row, cipher)
 
 

@@ -37,14 +37,21 @@ def _provider(name: str, key: str, url: str, timeout: float) -> Provider:
 
 
 def provider_for(settings: Settings) -> Provider:
-    return _provider(settings.geocoder, settings.geocoder_key, settings.geocoder_url,
-                     settings.geocoder_timeout_seconds)
+    return _provider(
+        settings.geocoder,
+        settings.geocoder_key,
+        settings.geocoder_url,
+        settings.geocoder_timeout_seconds,
+    )
 
 
 def check_point(lat: float, lng: float) -> None:
     if not coords.valid(lat, lng):
-        raise Unprocessable("no such place on Earth: latitude within ±90, longitude within ±180",
-                            code="coordinates_invalid", details={"point": f"{lat},{lng}"})
+        raise Unprocessable(
+            "no such place on Earth: latitude within ±90, longitude within ±180",
+            code="coordinates_invalid",
+            details={"point": f"{lat},{lng}"},
+        )
 
 
 def search(settings: Settings, q: str, near: tuple[float, float] | None, limit: int) -> list[Place]:
@@ -66,5 +73,8 @@ def reverse(settings: Settings, lat: float, lng: float) -> Place | None:
 
 def _unavailable(exc: Exception) -> AppError:
     log.warning("geocoder failed: %s: %s", type(exc).__name__, exc)
-    return AppError("address search is unavailable; try again, or place the pin on the map",
-                    code="geocoder_unavailable", status_code=503)
+    return AppError(
+        "address search is unavailable; try again, or place the pin on the map",
+        code="geocoder_unavailable",
+        status_code=503,
+    )

@@ -113,15 +113,35 @@ def test_amap_speaks_gcj02_both_ways(api, provider) -> None:  # noqa: ANN001
 
     def amap(path: str, query: dict[str, str]) -> tuple[int, Any]:
         if path == "/v3/place/text":
-            poi = {"name": "三里屯太古里", "address": "三里屯路19号", "location": f"{gcj[1]},{gcj[0]}",
-                   "adname": "朝阳区", "business_area": "三里屯", "id": "B000A7BD6C"}
-            return 200, {"status": "1", "count": "1", "info": "OK", "infocode": "10000",
-                         "pois": [poi]}
-        return 200, {"status": "1", "info": "OK", "infocode": "10000", "regeocode": {
-            "formatted_address": "北京市朝阳区三里屯街道三里屯路19号三里屯太古里",
-            "addressComponent": {"district": "朝阳区", "township": "三里屯街道",
-                                 "neighborhood": {"name": "三里屯太古里", "type": "购物服务"},
-                                 "building": {"name": [], "type": []}}}}
+            poi = {
+                "name": "三里屯太古里",
+                "address": "三里屯路19号",
+                "location": f"{gcj[1]},{gcj[0]}",
+                "adname": "朝阳区",
+                "business_area": "三里屯",
+                "id": "B000A7BD6C",
+            }
+            return 200, {
+                "status": "1",
+                "count": "1",
+                "info": "OK",
+                "infocode": "10000",
+                "pois": [poi],
+            }
+        return 200, {
+            "status": "1",
+            "info": "OK",
+            "infocode": "10000",
+            "regeocode": {
+                "formatted_address": "北京市朝阳区三里屯街道三里屯路19号三里屯太古里",
+                "addressComponent": {
+                    "district": "朝阳区",
+                    "township": "三里屯街道",
+                    "neighborhood": {"name": "三里屯太古里", "type": "购物服务"},
+                    "building": {"name": [], "type": []},
+                },
+            },
+        }
 
     fake = provider("amap", amap)
     customer = api.register()
@@ -145,13 +165,25 @@ def test_baidu_through_geopy_speaks_bd09(api, provider) -> None:  # noqa: ANN001
 
     def baidu(path: str, query: dict[str, str]) -> tuple[int, Any]:
         if path == "/geocoding/v3/":
-            return 200, {"status": 0, "result": {"location": {"lng": bd[1], "lat": bd[0]},
-                                                 "precise": 1, "confidence": 80, "level": "购物"}}
-        return 200, {"status": 0, "result": {
-            "location": {"lng": bd[1], "lat": bd[0]},
-            "formatted_address": "北京市朝阳区三里屯路19号",
-            "business": "三里屯,工体", "sematic_description": "三里屯太古里内,北京三里屯通盈中心",
-            "addressComponent": {"district": "朝阳区", "street": "三里屯路"}}}
+            return 200, {
+                "status": 0,
+                "result": {
+                    "location": {"lng": bd[1], "lat": bd[0]},
+                    "precise": 1,
+                    "confidence": 80,
+                    "level": "购物",
+                },
+            }
+        return 200, {
+            "status": 0,
+            "result": {
+                "location": {"lng": bd[1], "lat": bd[0]},
+                "formatted_address": "北京市朝阳区三里屯路19号",
+                "business": "三里屯,工体",
+                "sematic_description": "三里屯太古里内,北京三里屯通盈中心",
+                "addressComponent": {"district": "朝阳区", "street": "三里屯路"},
+            },
+        }
 
     fake = provider("baidu", baidu)
     customer = api.register()
@@ -166,15 +198,25 @@ def test_baidu_through_geopy_speaks_bd09(api, provider) -> None:  # noqa: ANN001
 
 
 def test_nominatim_through_geopy_is_wgs84(api, provider) -> None:  # noqa: ANN001
-    place = {"place_id": 1, "lat": str(TAIKOO_LI[0]), "lon": str(TAIKOO_LI[1]),
-             "name": "三里屯太古里", "display_name": "三里屯太古里, 三里屯路, 朝阳区, 北京市, 中国",
-             "address": {"suburb": "三里屯街道", "city": "北京市"}}
+    place = {
+        "place_id": 1,
+        "lat": str(TAIKOO_LI[0]),
+        "lon": str(TAIKOO_LI[1]),
+        "name": "三里屯太古里",
+        "display_name": "三里屯太古里, 三里屯路, 朝阳区, 北京市, 中国",
+        "address": {"suburb": "三里屯街道", "city": "北京市"},
+    }
     fake = provider("nominatim", lambda path, q: (200, [place] if path == "/search" else place))
     customer = api.register()
     r = api.get("/geo/search", customer, params={"q": "太古里", "near": "39.93,116.45"})
     assert r.status_code == 200, r.text
-    assert r.json()[0] == {"name": "三里屯太古里", "address": place["display_name"],
-                           "district": "三里屯街道", "lat": TAIKOO_LI[0], "lng": TAIKOO_LI[1]}
+    assert r.json()[0] == {
+        "name": "三里屯太古里",
+        "address": place["display_name"],
+        "district": "三里屯街道",
+        "lat": TAIKOO_LI[0],
+        "lng": TAIKOO_LI[1],
+    }
     assert fake.requests[-1][1]["q"] == "太古里" and "viewbox" in fake.requests[-1][1]
     r = api.get("/geo/reverse", customer, params={"lat": TAIKOO_LI[0], "lng": TAIKOO_LI[1]})
     assert r.json()["name"] == "三里屯太古里"
@@ -189,8 +231,10 @@ def test_a_failing_provider_is_503_not_500(api, provider, name) -> None:  # noqa
 
 
 def test_amap_refusing_the_key_is_503(api, provider) -> None:  # noqa: ANN001
-    provider("amap", lambda path, q: (200, {"status": "0", "info": "INVALID_USER_KEY",
-                                            "infocode": "10001"}))
+    provider(
+        "amap",
+        lambda path, q: (200, {"status": "0", "info": "INVALID_USER_KEY", "infocode": "10001"}),
+    )
     r = api.get("/geo/reverse", api.register(), params={"lat": 39.93, "lng": 116.45})
     assert r.status_code == 503 and r.json()["error"]["code"] == "geocoder_unavailable"
 
@@ -200,22 +244,38 @@ def test_amap_refusing_the_key_is_503(api, provider) -> None:  # noqa: ANN001
 
 def test_saved_addresses_are_the_customers_own_and_encrypted(api) -> None:  # noqa: ANN001
     customer, other, tech = api.register(), api.register(), api.register("technician")
-    home = {"label": "家", "text": "三里屯太古里", "lat": TAIKOO_LI[0], "lng": TAIKOO_LI[1],
-            "district": "三里屯", "detail": "3号楼2单元502"}
+    home = {
+        "label": "家",
+        "text": "三里屯太古里",
+        "lat": TAIKOO_LI[0],
+        "lng": TAIKOO_LI[1],
+        "district": "三里屯",
+        "detail": "3号楼2单元502",
+    }
     r = api.post("/me/addresses", customer, json=home)
     assert r.status_code == 201, r.text
     saved = r.json()
     assert {k: saved[k] for k in home} == home
-    office = {**home, "label": "公司", "text": "国贸三期", "lat": 39.9097, "lng": 116.4596,
-              "detail": "52层"}
+    office = {
+        **home,
+        "label": "公司",
+        "text": "国贸三期",
+        "lat": 39.9097,
+        "lng": 116.4596,
+        "detail": "52层",
+    }
     assert api.post("/me/addresses", customer, json=office).status_code == 201
     assert [a["label"] for a in api.get("/me/addresses", customer).json()] == ["家", "公司"]
     assert api.get("/me/addresses", other).json() == []
     assert api.get("/me/addresses", tech).status_code == 403
     # someone else's id is as if absent
     assert api.put(f"/me/addresses/{saved['id']}", other, json=home).status_code == 404
-    assert api.client.delete(f"/api/v1/me/addresses/{saved['id']}",
-                             headers=other["headers"]).status_code == 404
+    assert (
+        api.client.delete(
+            f"/api/v1/me/addresses/{saved['id']}", headers=other["headers"]
+        ).status_code
+        == 404
+    )
     moved = {**home, "detail": "5号楼1单元101"}
     r = api.put(f"/me/addresses/{saved['id']}", customer, json=moved)
     assert r.status_code == 200 and r.json()["detail"] == "5号楼1单元101"
@@ -230,8 +290,12 @@ def test_saved_addresses_are_the_customers_own_and_encrypted(api) -> None:  # no
 def test_saved_address_input_is_checked(api) -> None:  # noqa: ANN001
     customer = api.register()
     base = {"label": "家", "text": "三里屯", "lat": 39.93, "lng": 116.45}
-    for bad in ({**base, "lat": 91}, {**base, "label": ""}, {**base, "text": "x" * 301},
-                {k: v for k, v in base.items() if k != "lng"}):
+    for bad in (
+        {**base, "lat": 91},
+        {**base, "label": ""},
+        {**base, "text": "x" * 301},
+        {k: v for k, v in base.items() if k != "lng"},
+    ):
         assert api.post("/me/addresses", customer, json=bad).status_code == 422, bad
     for _ in range(20):
         assert api.post("/me/addresses", customer, json=base).status_code == 201

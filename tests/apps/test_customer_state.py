@@ -715,3 +715,32 @@ async def test_a_feed_that_gives_up_is_started_again_from_where_it_was() -> None
         await st.stop_tracking()
         await client.aclose()
     assert second.stopped and st.feed_state == "idle"
+
+
+async def test_use_my_location_names_the_place_or_says_why_not(
+    state: CustomerState, server: LiveServer
+) -> None:
+    from customer_app.state import LocationUnavailable
+
+    await signed_in(state, server)
+    answers: list[object] = [
+        LocationUnavailable("location_denied"), (39.9313, 116.4565), (31.2304, 121.4737)
+    ]
+
+    async def locate() -> tuple[float, float]:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer  # type: ignore[return-value]
+
+    state.locate = locate
+    await state.use_my_location()
+    assert state.notice == "location_denied" and state.picked_place is None
+    await state.use_my_location()  # at Sanlitun SOHO: the server names it, the point stays
+    assert state.picked_place is not None and state.picked_place["name"] == "三里屯SOHO"
+    assert (state.picked_place["lat"], state.picked_place["lng"]) == (39.9313, 116.4565)
+    await state.use_my_location()  # nowhere the gazetteer knows: still usable, as "my location"
+    assert state.picked_place["name"] == "当前位置"
+    state.form["addr_detail"] = "2号楼"
+    assert await state.submit_address()
+    assert state.addresses()[0].lat == 31.2304

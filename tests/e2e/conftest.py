@@ -150,11 +150,18 @@ def enable_semantics(page) -> None:  # noqa: ANN001
 
 @pytest.fixture
 def open_app(browser) -> Iterator[Callable[..., object]]:  # noqa: ANN001
-    """Factory: ``page = open_app(url)`` — phone viewport, semantics on."""
+    """Factory: ``page = open_app(url)`` — phone viewport, semantics on; with
+    ``geolocation=(lat, lng)`` the browser reports that position and may share it."""
     contexts = []
 
-    def open_(url: str, *, viewport: dict | None = None, locale: str = "zh-CN"):  # noqa: ANN202
-        context = browser.new_context(viewport=viewport or PHONE_VIEWPORT, locale=locale)
+    def open_(url: str, *, viewport: dict | None = None, locale: str = "zh-CN",
+              geolocation: tuple[float, float] | None = None):  # noqa: ANN202
+        located: dict = {}
+        if geolocation is not None:
+            located = {"geolocation": {"latitude": geolocation[0], "longitude": geolocation[1]},
+                       "permissions": ["geolocation"]}
+        context = browser.new_context(viewport=viewport or PHONE_VIEWPORT, locale=locale,
+                                      **located)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(UI_TIMEOUT_MS)

@@ -55,8 +55,14 @@ def test_the_job_files_once_and_the_parties_hear_of_it(api, feed, move, app) -> 
         for connection in (fc, ft):
             documents = [m for m in connection.drain() if m["type"] == "document"]
             assert documents == [
-                {"type": "document", "kind": "work_order", "order_id": oid, "file_id": file_id,
-                 "customer_id": customer["user"]["id"], "technician_id": tech["user"]["id"]}
+                {
+                    "type": "document",
+                    "kind": "work_order",
+                    "order_id": oid,
+                    "file_id": file_id,
+                    "customer_id": customer["user"]["id"],
+                    "technician_id": tech["user"]["id"],
+                }
             ]
         assert [m for m in fs.drain() if m["type"] == "document"] == []
     pdf = api.get(f"/files/{file_id}", customer)
@@ -113,6 +119,9 @@ def test_a_failing_document_stays_due_and_the_others_are_filed(api, move, app, m
 )
 def test_who_hears_of_a_document(role, user, kind, watching, seen) -> None:  # noqa: ANN001
     message = {"kind": kind, "customer_id": "c1", "technician_id": "t1"}
-    assert visibility.document_visible(
-        user_id=user, role=role, message=message, staff_watching=watching
-    ) is seen
+    assert (
+        visibility.document_visible(
+            user_id=user, role=role, message=message, staff_watching=watching
+        )
+        is seen
+    )

@@ -22,7 +22,9 @@ def close(a: tuple[float, float], b: tuple[float, float], tol: float = 1e-12) ->
 def test_forward_transforms_match_the_published_values() -> None:
     assert close(coords.wgs84_to_gcj02(*REFERENCE), (39.91640428150164, 116.41024449916938))
     assert close(coords.gcj02_to_bd09(*REFERENCE), (39.92133699351021, 116.41036949371029))
-    assert close(coords._bd09_to_gcj02_published(*REFERENCE), (39.90865673957631, 116.39762729119315))
+    assert close(
+        coords._bd09_to_gcj02_published(*REFERENCE), (39.90865673957631, 116.39762729119315)
+    )
 
 
 def test_the_inverse_is_exact_where_the_one_step_approximation_is_not() -> None:
@@ -58,8 +60,15 @@ def test_round_trips_return_to_the_point(point: tuple[float, float]) -> None:
 
 @pytest.mark.parametrize(
     ("lat", "lng", "ok"),
-    [(39.9, 116.4, True), (90, 180, True), (-90, -180, True), (90.01, 0, False),
-     (0, 180.5, False), (math.nan, 0, False), (0, math.inf, False)],
+    [
+        (39.9, 116.4, True),
+        (90, 180, True),
+        (-90, -180, True),
+        (90.01, 0, False),
+        (0, 180.5, False),
+        (math.nan, 0, False),
+        (0, math.inf, False),
+    ],
 )
 def test_valid_points(lat: float, lng: float, ok: bool) -> None:
     assert coords.valid(lat, lng) is ok

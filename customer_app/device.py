@@ -1,0 +1,41 @@
+"""The device's position, through Flet's geolocator (GPS on a phone, the browser's
+geolocation on the web). The state layer only sees ``locate()``: a pair, or
+``LocationUnavailable`` with the reason to show."""
+
+from __future__ import annotations
+
+import flet_geolocator as fgl
+
+from customer_app.state import LocationUnavailable
+
+_REFUSED = {fgl.GeolocatorPermissionStatus.DENIED, fgl.GeolocatorPermissionStatus.DENIED_FOREVER}
+
+
+class DevicePosition:
+    """Made inside the page (it registers itself as one of the page's services)."""
+
+    def __init__(self) -> None:
+        self._geo = fgl.Geolocator(
+            configuration=fgl.GeolocatorConfiguration(
+                accuracy=fgl.GeolocatorPositionAccuracy.HIGH, time_limit=15
+            )
+        )
+
+    async def locate(self) -> tuple[float, float]:
+        status = await self._geo.get_permission_status()
+        if status != fgl.GeolocatorPermissionStatus.DENIED_FOREVER and status not in (
+            fgl.GeolocatorPermissionStatus.WHILE_IN_USE,
+            fgl.GeolocatorPermissionStatus.ALWAYS,
+        ):
+            status = await self._geo.request_permission()
+        if status in _REFUSED:
+            raise LocationUnavailable("location_denied")
+        if not await self._geo.is_location_service_enabled():
+            raise LocationUnavailable("location_off")
+        try:
+            position = await self._geo.get_current_position()
+        except Exception as exc:  # a timeout or the platform's refusal, as the device reports it
+            raise LocationUnavailable("location_failed") from exc
+        if position.latitude is None or position.longitude is None:
+            raise LocationUnavailable("location_failed")
+        return float(position.latitude), float(position.longitude)
