@@ -16,8 +16,8 @@ from typing import Any
 import flet as ft
 
 from client.api import DoorstepClient
+from client.device import DevicePosition
 from customer_app.components.common import AppContext
-from customer_app.device import DevicePosition
 from customer_app.i18n import t
 from customer_app.state import CustomerState, LocalStore, default_store_path
 from customer_app.views import view_for

@@ -26,6 +26,7 @@ from typing import Any
 
 from client.api import ApiError, DoorstepClient, NetworkError
 from client.citytime import CITY_TZ
+from client.position import Locate, LocationUnavailable
 from customer_app.i18n import t
 
 log = logging.getLogger("customer_app.state")
@@ -151,18 +152,6 @@ class Tracking:
     at: datetime | None = None
     distance_km: float | None = None
     eta_minutes: int | None = None
-
-
-class LocationUnavailable(Exception):
-    """The device gave no position; ``code`` is the notice to show (``location_denied``,
-    ``location_off``, ``location_failed``)."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
-
-
-Locate = Callable[[], Awaitable[tuple[float, float]]]
 
 
 class LocalStore:

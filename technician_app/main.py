@@ -12,6 +12,7 @@ from pathlib import Path
 
 import flet as ft
 
+from client.device import DevicePosition
 from technician_app.context import AppContext
 from technician_app.state import (
     DEFAULT_IDLE_LOCATION_INTERVAL,
@@ -75,7 +76,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--location",
         default=os.environ.get("DOORSTEP_DEVICE_LOCATION"),
-        help="fixed device location 'lat,lng' where the device has no GPS (desktop, web)",
+        help="developer override: a fixed location 'lat,lng' instead of the device's "
+        "(a desktop with no GPS); the app shows that it is fixed",
     )
     parser.add_argument(
         "--poll",
@@ -132,14 +134,16 @@ def make_main(args: argparse.Namespace):  # noqa: ANN201
         folder = data_dir(args.data_dir)
         if args.web:
             folder = folder / "web"
+        fixed = parse_location(args.location)
         state = TechnicianState(
             args.server,
             folder,
-            location=parse_location(args.location),
+            location=fixed,
             poll_interval=args.poll,
             persist_session=not args.web,
             location_interval=args.location_every,
             idle_location_interval=args.idle_location_every,
+            locate=None if fixed else DevicePosition().locate,  # the device, unless overridden
         )
         page.render_views(App, state)
         if state.signed_in:

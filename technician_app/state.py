@@ -43,6 +43,7 @@ import httpx
 
 from client.api import ApiError, DoorstepClient, NetworkError, Session
 from client.citytime import CITY_TZ
+from client.position import Locate, LocationUnavailable
 from technician_app import navigation
 from technician_app.offline import PENDING, REJECTED, SYNCED, OfflineQueue, QueuedAction
 
@@ -50,6 +51,14 @@ log = logging.getLogger("technician_app")
 
 DEFAULT_SERVER_URL = "http://127.0.0.1:8000"
 DEFAULT_CHECKIN_RADIUS_M = 200.0
+# What to do when the device gives no position (check-in and the customer's tracking need it)
+LOCATION_HELP = {
+    "location_denied": "未获得定位权限：请在系统（网页版：浏览器）设置中允许本应用使用位置，"
+    "签到和顾客查看您的位置都需要",
+    "location_off": "定位服务已关闭：请在系统设置中打开定位后再签到",
+    "location_failed": "暂时无法获取位置：请到开阔处稍后再试",
+    "": "无法获取当前位置，请开启定位后再签到",
+}
 ACTIVE = ("ACCEPTED", "EN_ROUTE", "ARRIVED", "IN_SERVICE", "AWAITING_CONFIRMATION")
 TRACKED = ("ACCEPTED", "EN_ROUTE")  # the customer follows the technician until arrival
 DEFAULT_LOCATION_INTERVAL = 10.0  # seconds, on the way to a job
@@ -221,10 +230,13 @@ class TechnicianState:
         persist_session: bool = True,
         location_interval: float = DEFAULT_LOCATION_INTERVAL,
         idle_location_interval: float = DEFAULT_IDLE_LOCATION_INTERVAL,
+        locate: Locate | None = None,
     ) -> None:
         """``persist_session=False`` (the web build): no saved login is restored and
         the queue lives per technician, opened at sign-in. Location intervals are in
-        seconds (0 turns that kind of reporting off)."""
+        seconds (0 turns that kind of reporting off). ``locate`` reads the device's
+        position (``client.device``); a fixed ``location`` without it is the developer
+        override (a desktop with no GPS)."""
         self.server_url = server_url
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -246,6 +258,9 @@ class TechnicianState:
         self.connected = True
         self.working = False  # online for orders (the technician's toggle)
         self.location: tuple[float, float] | None = location
+        self.locate = locate
+        self.location_fixed = location is not None and locate is None  # the developer override
+        self.location_problem: str | None = None  # why the device gave none, until it does
         self.offers: list[Offer] = []
         self.pool: list[Offer] = []
         self.certificates: list[dict[str, Any]] = []
@@ -792,14 +807,16 @@ class TechnicianState:
         return await self._act("claim", order_id, {})
 
     async def depart(self, order_id: str) -> QueuedAction:
+        await self.refresh_location()  # where the trip starts, if the device says
         return await self._act("depart", order_id, self._here())
 
     async def arrive(self, order_id: str) -> QueuedAction | None:
         """Geofenced check-in with the device location. Offline, the fence is checked
         here (the server checks again on replay); online, the server decides."""
         order = self.orders.get(order_id) or {}
-        if self.location is None:
-            self.notify("无法获取当前位置，请开启定位后再签到", "error", "location_required")
+        if not await self.refresh_location():
+            self.notify(LOCATION_HELP.get(self.location_problem or "", LOCATION_HELP[""]),
+                        "error", self.location_problem or "location_required")
             return None
         distance = self.distance_to(order)
         if not self.connected and distance is not None and distance > DEFAULT_CHECKIN_RADIUS_M:
@@ -887,7 +904,7 @@ class TechnicianState:
     def location_interval_now(self) -> float | None:
         """How often the position goes out right now: fast on the way to a job, slowly
         while online for orders, not at all when offline for orders or signed out."""
-        if not self.signed_in or self.location is None:
+        if not self.signed_in or (self.location is None and self.locate is None):
             return None
         if self.tracked_order() is not None:
             return self.location_interval or None
@@ -931,6 +948,22 @@ class TechnicianState:
     def set_location(self, lat: float, lng: float) -> None:
         self.location = (lat, lng)
         self.changed()
+
+    async def refresh_location(self) -> bool:
+        """Ask the device where it is (the first time, the user is asked for the
+        permission); remember why not when it says no. True when there is a position."""
+        if self.locate is None:
+            return self.location is not None
+        try:
+            lat, lng = await self.locate()
+        except LocationUnavailable as exc:
+            if self.location_problem != exc.code:
+                self.location_problem = exc.code
+                self.changed()
+            return False
+        self.location_problem = None
+        self.set_location(lat, lng)
+        return True
 
     def acknowledge(self, action_id: int) -> None:
         self.queue.acknowledge(action_id)
@@ -1260,7 +1293,8 @@ class TechnicianState:
                     elapsed = None if last is None else loop.time() - last
                     if elapsed is None or elapsed >= interval:
                         self._last_location_report = loop.time()
-                        await self.report_location()
+                        if await self.refresh_location():
+                            await self.report_location()
                         continue
                     wait = min(wait, interval - elapsed)
             except Exception:

@@ -19,9 +19,30 @@ from technician_app.components.widgets import (
     view,
 )
 from technician_app.context import go, use_app
-from technician_app.state import STATUS_LABELS, yuan
+from technician_app.state import LOCATION_HELP, STATUS_LABELS, yuan
 from technician_app.views.login import LoginForm
 from technician_app.views.onboarding import Onboarding
+
+
+def _location_status(state) -> list[ft.Control]:  # noqa: ANN001
+    """Why the position matters and what to do when the device gives none; a fixed
+    (developer) position is labelled as such."""
+    if state.location_fixed:
+        return [ft.Text("开发者模式：使用固定位置，不读取设备定位", size=14, color=MUTED,
+                        key="location_fixed")]
+    if state.location_problem is None:
+        return []
+
+    async def retry(_e) -> None:  # noqa: ANN001
+        await state.refresh_location()
+
+    return [
+        card(
+            ft.Text("需要定位", size=20, weight=ft.FontWeight.BOLD, color=STOP),
+            ft.Text(LOCATION_HELP.get(state.location_problem, LOCATION_HELP[""]), size=16),
+            big_button("重新获取定位", retry, key="retry_location"),
+        )
+    ]
 
 
 @ft.component
@@ -136,6 +157,7 @@ def HomeView():  # noqa: ANN201
                     alignment=ft.MainAxisAlignment.SPACE_AROUND,
                 ),
             ),
+            *_location_status(state),
             ft.Text("今日路线", size=22, weight=ft.FontWeight.BOLD),
             *rows,
             ft.Row(

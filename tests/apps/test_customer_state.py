@@ -720,7 +720,7 @@ async def test_a_feed_that_gives_up_is_started_again_from_where_it_was() -> None
 async def test_use_my_location_names_the_place_or_says_why_not(
     state: CustomerState, server: LiveServer
 ) -> None:
-    from customer_app.state import LocationUnavailable
+    from client.position import LocationUnavailable
 
     await signed_in(state, server)
     answers: list[object] = [

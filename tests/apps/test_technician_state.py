@@ -588,3 +588,44 @@ async def test_web_sessions_never_share_a_login_or_a_queue(
         [wang["user"]["id"], li["user"]["id"]]
     )
     assert not (shared / "technician.sqlite3").exists()  # nothing shared at the top
+
+
+async def test_the_device_position_drives_check_in_and_says_why_it_is_missing(
+    live_server: LiveServer, tmp_path: Path, device: DeviceClock
+) -> None:
+    """No fixed location: the device is asked (the first time, for the permission); a
+    refusal is explained and blocks check-in; at 1 km the fence refuses, at the door it
+    lets in; on the way the reports carry the device's position."""
+    from client.position import LocationUnavailable
+
+    where: list[object] = [LocationUnavailable("location_denied")]
+
+    async def locate() -> tuple[float, float]:
+        if isinstance(where[0], Exception):
+            raise where[0]
+        return where[0]  # type: ignore[return-value]
+
+    state = TechnicianState(live_server.base_url, tmp_path / "gps", now=device, use_feed=False,
+                            locate=locate)
+    try:
+        assert not state.location_fixed
+        await onboard(state, live_server)
+        customer = live_server.register("customer", name="李女士")
+        job = live_server.assign(customer, state.user["id"], hours_ahead=2)
+        await state.refresh()
+        assert await state.arrive(job["id"]) is None  # no permission: nothing sent
+        assert state.location_problem == "location_denied"
+        assert state.notices[-1].code == "location_denied" and "设置" in state.notices[-1].text
+        where[0] = FAR
+        assert (await state.depart(job["id"])).status == SYNCED
+        assert state.location == FAR and state.location_problem is None
+        assert (await state.report_location()).status == SYNCED
+        with Session(live_server.engine) as session:
+            point = session.exec(select(TechnicianLocation)).first()
+        assert point is not None and abs(point.lat - FAR[0]) < 1e-9
+        refused = await state.arrive(job["id"])
+        assert refused is not None and refused.error_code == "outside_geofence"
+        where[0] = HOME  # walked to the door: check-in reads the device again
+        assert (await state.arrive(job["id"])).status == SYNCED
+    finally:
+        await state.close()

@@ -1,12 +1,12 @@
-"""The device's position, through Flet's geolocator (GPS on a phone, the browser's
-geolocation on the web). The state layer only sees ``locate()``: a pair, or
-``LocationUnavailable`` with the reason to show."""
+"""The device's position for both apps, through Flet's geolocator (GPS on a phone, the
+browser's geolocation on the web): the ``locate()`` of ``client.position``. Asking for it
+the first time asks the user for the permission."""
 
 from __future__ import annotations
 
 import flet_geolocator as fgl
 
-from customer_app.state import LocationUnavailable
+from client.position import LocationUnavailable
 
 _REFUSED = {fgl.GeolocatorPermissionStatus.DENIED, fgl.GeolocatorPermissionStatus.DENIED_FOREVER}
 
