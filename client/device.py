@@ -4,6 +4,7 @@ the first time asks the user for the permission."""
 
 from __future__ import annotations
 
+import flet as ft
 import flet_geolocator as fgl
 
 from client.position import LocationUnavailable
@@ -15,9 +16,14 @@ class DevicePosition:
     """Made inside the page (it registers itself as one of the page's services)."""
 
     def __init__(self) -> None:
+        # on the web, no cached position (maximum age 0): a technician walking to the door
+        # must be seen where they are now
+        settings = (
+            fgl.GeolocatorWebConfiguration if ft.context.page.web else fgl.GeolocatorConfiguration
+        )
         self._geo = fgl.Geolocator(
-            configuration=fgl.GeolocatorConfiguration(
-                accuracy=fgl.GeolocatorPositionAccuracy.HIGH, time_limit=15
+            configuration=settings(
+                accuracy=fgl.GeolocatorPositionAccuracy.HIGH, time_limit=ft.Duration(seconds=15)
             )
         )
 

@@ -123,12 +123,11 @@ def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screens
     )
     assert r.status_code == 200, r.text
     customer = e2e_server.register("customer", name="李女士")
-    location = f"{DEMO_ADDRESS['lat']},{DEMO_ADDRESS['lng'] + 0.0005}"  # ~40 m from the door
+    # the browser is the device: its position (no --location) starts about 1 km from the door
+    far = (DEMO_ADDRESS["lat"] + 0.009, DEMO_ADDRESS["lng"])
     # the poll (the app's fallback) is ten minutes away: the offer can only come by push
-    url = flet_web_app(
-        "technician_app", e2e_server.base_url, "--location", location, "--poll", "600"
-    )
-    page = open_app(url)
+    url = flet_web_app("technician_app", e2e_server.base_url, "--poll", "600")
+    page = open_app(url, geolocation=far)
 
     ui.tap(page, "登录")  # empty form: the server refuses, the app says why
     ui.fill(page, "手机号", tech["phone"])
@@ -159,8 +158,15 @@ def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screens
     with page.context.expect_page(timeout=10_000) as _maps:  # the map app (a new tab on the web)
         ui.tap(page, "导航并出发")  # tap 2
     ui.wait_text(page, "到达签到")
-    ui.tap(page, "到达签到")  # tap 3: geofenced check-in with the device location
-    ui.wait_text(page, "已到达")
+    ui.tap(page, "到达签到")  # a kilometre away: the geofence says how far
+    ui.wait_text(page, "米内签到")
+    page.context.set_geolocation(  # walked to the door (~40 m)
+        {"latitude": DEMO_ADDRESS["lat"], "longitude": DEMO_ADDRESS["lng"] + 0.0005}
+    )
+    # tap 3 of accept → navigate → check in: the device is read again ("exact": the refusal
+    # banner above also begins with 到达签到)
+    ui.tap(page, "到达签到", exact=True)
+    ui.wait_text(page, "客户签字确认")
 
     # the customer signs the work order on the technician's screen
     _sign_on_the_pad(page)
