@@ -17,6 +17,7 @@ from customer_app.components.common import (
     price_line,
     section,
 )
+from customer_app.components.live_map import live_map
 from customer_app.i18n import event_label, money, status_label, t
 from customer_app.state import CITY_TZ, REVIEW_DIMENSIONS, CustomerState, parse_time
 from customer_app.views.support import chat_panel
@@ -126,30 +127,12 @@ def tracking_section(state: CustomerState) -> ft.Control:
 
 
 def mini_map(state: CustomerState) -> ft.Control:
-    """A schematic map: home in the middle, the technician placed by bearing and
-    distance (no tile service is bundled, so no street map; positions are real)."""
+    """The home and, once it is known, the technician on a street map."""
     o, tr = state.order or {}, state.tracking
-    size, half = 220, 110
-    pins: list[ft.Control] = [
-        ft.Container(width=size, height=size, border_radius=size, bgcolor=ft.Colors.TEAL_50),
-        ft.Container(
-            ft.Icon(ft.Icons.HOME, color=ft.Colors.TEAL_800), left=half - 12, top=half - 12
-        ),
-    ]
-    if tr.lat is not None and o.get("lat") is not None:
-        scale = max(tr.distance_km or 0.1, 0.3) * 1.2
-        dx = (tr.lng - o["lng"]) * 85.0 / scale  # ~85 km per degree of longitude at 40°N
-        dy = (tr.lat - o["lat"]) * 111.0 / scale
-        x = half + max(-1.0, min(1.0, dx)) * (half - 16)
-        y = half - max(-1.0, min(1.0, dy)) * (half - 16)
-        pins.append(
-            ft.Container(
-                ft.Icon(ft.Icons.DIRECTIONS_BIKE, color=ft.Colors.ORANGE_800),
-                left=x - 12,
-                top=y - 12,
-            )
-        )
-    return ft.Row([ft.Stack(pins, width=size, height=size)], alignment=ft.MainAxisAlignment.CENTER)
+    if o.get("lat") is None or o.get("lng") is None:
+        return ft.Container()
+    here = (tr.lat, tr.lng) if tr.lat is not None and tr.lng is not None else None
+    return keyed("live_map", live_map((o["lat"], o["lng"]), here), label="map")
 
 
 def technician_section(state: CustomerState, o: dict) -> ft.Control:

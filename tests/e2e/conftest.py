@@ -90,9 +90,46 @@ def _wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> N
     raise RuntimeError(f"app did not answer at {url} within {timeout}s:\n{log.read_text(errors='replace')[-4000:]}")
 
 
+@pytest.fixture(scope="session")
+def tile_server() -> Iterator[str]:
+    """Map tiles for the browser tests, from 127.0.0.1 (no network here): a checkerboard
+    of two greens, so a drawn map shows its tiles. Yields the URL template."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from server.demo import png_bytes
+
+    tiles = [png_bytes(256, 256, (214, 234, 223)), png_bytes(256, 256, (197, 224, 209))]
+
+    class Tiles(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            parts = [p for p in self.path.split("?")[0].split("/") if p]
+            try:
+                z, x, y = (int(p.removesuffix(".png")) for p in parts[-3:])
+            except ValueError:
+                self.send_error(404)
+                return
+            body = tiles[(x + y + z) % 2]
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/tiles/{{z}}/{{x}}/{{y}}.png"
+    server.shutdown()
+
+
 @pytest.fixture
-def flet_web_app(tmp_path: Path) -> Iterator[Callable[..., str]]:
-    """Factory: ``url = flet_web_app("technician_app", server_url, *extra_args)``."""
+def flet_web_app(tmp_path: Path, tile_server: str) -> Iterator[Callable[..., str]]:
+    """Factory: ``url = flet_web_app("technician_app", server_url, *extra_args)``; the
+    apps draw their maps from the local tile server."""
     procs: list[tuple[subprocess.Popen, object]] = []
 
     def start(module_name: str, server_url: str, *extra_args: str, env: dict[str, str] | None = None) -> str:
@@ -106,6 +143,7 @@ def flet_web_app(tmp_path: Path) -> Iterator[Callable[..., str]]:
             "FLET_APP_STORAGE_DATA": str(data_dir),
             "DOORSTEP_SERVER_URL": server_url,
             "PYTHONUNBUFFERED": "1",
+            "DOORSTEP_MAP_TILES": tile_server,
             **(env or {}),
         }
         proc = subprocess.Popen(
