@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import flet as ft
 
+from client.maps import street_map
 from customer_app.components.common import (
     act,
     button,
@@ -17,7 +18,6 @@ from customer_app.components.common import (
     price_line,
     section,
 )
-from customer_app.components.live_map import live_map
 from customer_app.i18n import event_label, money, status_label, t
 from customer_app.state import CITY_TZ, REVIEW_DIMENSIONS, CustomerState, parse_time
 from customer_app.views.support import chat_panel
@@ -132,7 +132,9 @@ def mini_map(state: CustomerState) -> ft.Control:
     if o.get("lat") is None or o.get("lng") is None:
         return ft.Container()
     here = (tr.lat, tr.lng) if tr.lat is not None and tr.lng is not None else None
-    return keyed("live_map", live_map((o["lat"], o["lng"]), here), label="map")
+    return keyed(
+        "live_map", street_map((o["lat"], o["lng"]), here, app="org.doorstep.customer"), label="map"
+    )
 
 
 def technician_section(state: CustomerState, o: dict) -> ft.Control:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import flet as ft
 
+from client.maps import street_map
 from technician_app import navigation, signature
 from technician_app.components.offer_card import local_time
 from technician_app.components.signature_pad import SignaturePad
@@ -25,7 +26,7 @@ from technician_app.components.widgets import (
     view,
 )
 from technician_app.context import go, use_app
-from technician_app.state import STATUS_LABELS, yuan
+from technician_app.state import DEFAULT_CHECKIN_RADIUS_M, STATUS_LABELS, yuan
 
 
 async def launch(url: str) -> None:
@@ -141,6 +142,16 @@ def OrderView():  # noqa: ANN201
     body: list[ft.Control] = [header]
 
     if status in ("ACCEPTED", "EN_ROUTE") and order.get("lat") is not None:
+        # where the door is, where I am, and the circle within which check-in counts
+        body.append(
+            street_map(
+                (order["lat"], order["lng"]),
+                state.location,
+                mover_icon=ft.Icons.PERSON_PIN_CIRCLE,
+                circle_m=DEFAULT_CHECKIN_RADIUS_M,
+                app="org.doorstep.technician",
+            )
+        )
         links = navigation.map_links(order["lat"], order["lng"], order.get("district", ""))
         body.append(
             ft.Row(

@@ -1,0 +1,89 @@
+"""Street maps for both apps (``flet-map``): a destination (the home), someone on the way
+to it, the line between them, and optionally the circle within which a check-in counts.
+
+Tiles come from ``DOORSTEP_MAP_TILES`` (an ``{z}/{x}/{y}`` URL template; OpenStreetMap's by
+default, whose WGS-84 Web Mercator matches the positions the server keeps). Without a
+network the map still draws its markers, line and circle on a plain background."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import flet as ft
+import flet_map as fm
+
+DEFAULT_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+
+
+def tile_template() -> str:
+    return os.environ.get("DOORSTEP_MAP_TILES") or DEFAULT_TILES
+
+
+def street_map(
+    home: tuple[float, float],
+    mover: tuple[float, float] | None,
+    *,
+    mover_icon: Any = ft.Icons.DIRECTIONS_BIKE,  # noqa: ANN401
+    circle_m: float | None = None,
+    app: str = "org.doorstep",
+    height: int = 240,
+) -> ft.Control:
+    here = fm.MapLatitudeLongitude(*home)
+    markers = [
+        fm.Marker(content=ft.Icon(ft.Icons.HOME, color=ft.Colors.TEAL_800), coordinates=here)
+    ]
+    layers: list[fm.MapLayer] = [
+        fm.TileLayer(
+            url_template=tile_template(),
+            user_agent_package_name=app,
+            evict_error_tile_strategy=fm.TileLayerEvictErrorTileStrategy.DISPOSE,
+        )
+    ]
+    if circle_m:
+        layers.append(
+            fm.CircleLayer(
+                circles=[
+                    fm.CircleMarker(
+                        coordinates=here,
+                        radius=circle_m,
+                        use_radius_in_meter=True,
+                        color=ft.Colors.with_opacity(0.15, ft.Colors.GREEN_700),
+                        border_color=ft.Colors.GREEN_700,
+                        border_stroke_width=2,
+                    )
+                ]
+            )
+        )
+    fit = None
+    if mover is not None:
+        there = fm.MapLatitudeLongitude(*mover)
+        layers.append(
+            fm.PolylineLayer(
+                polylines=[
+                    fm.PolylineMarker(
+                        coordinates=[there, here], color=ft.Colors.ORANGE_700, stroke_width=4
+                    )
+                ]
+            )
+        )
+        markers.append(
+            fm.Marker(content=ft.Icon(mover_icon, color=ft.Colors.ORANGE_800), coordinates=there)
+        )
+        fit = fm.CameraFit(coordinates=[here, there], padding=ft.Padding.all(40))
+    layers.append(fm.MarkerLayer(markers=markers))
+    return ft.Container(
+        fm.Map(
+            # a new map (camera fitted to both) once the one on the way is first seen;
+            # after that the camera stays where the user left it
+            key="with-mover" if mover is not None else "home-only",
+            layers=layers,
+            initial_center=here,
+            initial_zoom=15,
+            initial_camera_fit=fit,
+            bgcolor=ft.Colors.TEAL_50,
+        ),
+        height=height,
+        border_radius=12,
+        clip_behavior=ft.ClipBehavior.HARD_EDGE,
+    )
