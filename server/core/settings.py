@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     geocoder_key: str = ""  # Baidu's AK or Amap's key
     geocoder_url: str = ""  # another host for the provider (a proxy; the tests' fakes)
     geocoder_timeout_seconds: float = 3.0
+    geocoder_requests_per_minute: int = 60  # per user: search-as-you-type, not scraping
 
     def production_problems(self) -> list[str]:
         """Defaults that are fine on a laptop and dangerous in production."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import Query
+from fastapi import Query, Request
 from pydantic import BaseModel
 
 from server.auth.dependencies import CipherDep, CurrentUser, CustomerUser
 from server.core.deps import ClockDep, SessionDep, SettingsDep
 from server.core.errors import NotFound, Unprocessable
+from server.core.ratelimit import enforce
 from server.core.routing import api_router
 from server.geo import addresses, service
 from server.geo.models import SavedAddressIn, SavedAddressRead
@@ -35,8 +36,20 @@ def _near(near: str | None) -> tuple[float, float] | None:
     return lat, lng
 
 
+def _metered(request: Request, user_id: str) -> None:
+    """Address search spends the provider's quota: a user gets ``geocoder_requests_per_minute``."""
+    settings = request.app.state.settings
+    enforce(
+        request.app.state.rate_limiter,
+        f"geo:{user_id}",
+        limit=settings.geocoder_requests_per_minute,
+        window_seconds=60,
+    )
+
+
 @router.get("/geo/search", response_model=list[PlaceRead])
 def search(
+    request: Request,
     user: CurrentUser,
     settings: SettingsDep,
     q: str = Query(min_length=1, max_length=100),
@@ -44,13 +57,17 @@ def search(
     limit: int = Query(default=10, ge=1, le=20),
 ) -> list[PlaceRead]:
     """Places whose name, alias or pinyin matches ``q``, for autocomplete."""
+    _metered(request, user.id)
     places = service.search(settings, q, _near(near), limit)
     return [PlaceRead(**vars(p)) for p in places]
 
 
 @router.get("/geo/reverse", response_model=PlaceRead)
-def reverse(user: CurrentUser, settings: SettingsDep, lat: float, lng: float) -> PlaceRead:
+def reverse(
+    request: Request, user: CurrentUser, settings: SettingsDep, lat: float, lng: float
+) -> PlaceRead:
     """The named place at a point (the customer's "use my location", a dropped pin)."""
+    _metered(request, user.id)
     place = service.reverse(settings, lat, lng)
     if place is None:
         raise NotFound("no named place near this point", code="place_not_found")

@@ -105,6 +105,16 @@ def test_bad_input_is_a_clear_4xx(api) -> None:  # noqa: ANN001
         assert r.status_code == 422 and r.json()["error"]["code"] == code, (params, r.text)
 
 
+def test_address_search_is_metered_per_user(api, settings) -> None:  # noqa: ANN001
+    settings.geocoder_requests_per_minute = 3
+    customer, other = api.register(), api.register()
+    for _ in range(3):
+        assert api.get("/geo/search", customer, params={"q": "国贸"}).status_code == 200
+    r = api.get("/geo/reverse", customer, params={"lat": 39.9, "lng": 116.4})
+    assert r.status_code == 429 and r.json()["error"]["code"]
+    assert api.get("/geo/search", other, params={"q": "国贸"}).status_code == 200
+
+
 # --- HTTP providers, against fakes in their own formats -------------------------------------
 
 
