@@ -62,8 +62,16 @@ def finders(app: Any) -> Sequence[Finder]:  # noqa: ANN401
 
 
 def _find(app: Any) -> list[DueDocument]:  # noqa: ANN401
+    """Every finder's documents; one that fails is logged and the others still count."""
+    due: list[DueDocument] = []
     with read_session(app.state.engine) as session:
-        return [doc for find in finders(app) for doc in find(session, app)]
+        for find in finders(app):
+            try:
+                due += find(session, app)
+            except Exception:
+                log.exception("finding due documents failed: %s", getattr(find, "__name__", find))
+                session.rollback()
+    return due
 
 
 def _keep(app: Any, doc: DueDocument, data: bytes) -> str | None:  # noqa: ANN401

@@ -4,6 +4,7 @@ rendered after the confirmation by the filing job (``server.files.filing``)."""
 from __future__ import annotations
 
 import functools
+import logging
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,7 +12,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from server.catalog import service as catalog_service
 from server.catalog.models import Service
 from server.core.clock import as_utc
 from server.core.money import yuan
@@ -20,6 +20,7 @@ from server.files.filing import BATCH, DueDocument
 from server.orders.models import Order, OrderEvent
 
 CONFIRMED = "order.work_order_confirmed"
+log = logging.getLogger("doorstep.orders.work_order")
 
 
 def due_work_orders(session: Session, app: Any) -> list[DueDocument]:  # noqa: ANN401
@@ -40,10 +41,15 @@ def due_work_orders(session: Session, app: Any) -> list[DueDocument]:  # noqa: A
             .limit(1)
         ).first()
         signed = confirmation.payload if confirmation is not None else {}
+        # the order's service as it is, even if since withdrawn from the catalog
+        service = session.get(Service, order.service_id)
+        if service is None:
+            log.warning("work order of %s: its service %s is gone", order.id, order.service_id)
+            continue
         render = functools.partial(
             render_work_order_pdf,
             order=order,
-            service=catalog_service.get_service(session=session, service_id=order.service_id),
+            service=service,
             address=app.state.cipher.decrypt(order.address_enc),
             confirmed_at=as_utc(order.work_order_confirmed_at),
             signed_on=(signed or {}).get("signed_on", "customer_app"),

@@ -125,3 +125,15 @@ def test_who_hears_of_a_document(role, user, kind, watching, seen) -> None:  # n
         )
         is seen
     )
+
+
+def test_a_failing_finder_does_not_hold_up_the_others(api, move, app, monkeypatch) -> None:  # noqa: ANN001
+    customer, _, oid = _accepted(api, move)
+    _confirm(api, customer, oid)
+
+    def broken(session, app):  # noqa: ANN001, ANN202
+        raise RuntimeError("a finder that fails")
+
+    monkeypatch.setattr(app.state, "document_finders", (broken, *app.state.document_finders))
+    assert api.file_documents() == 1
+    assert api.get(f"/orders/{oid}", customer).json()["work_order_file_id"]
