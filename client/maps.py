@@ -87,3 +87,65 @@ def street_map(
         border_radius=12,
         clip_behavior=ft.ClipBehavior.HARD_EDGE,
     )
+
+
+def route_map(
+    stops: list[tuple[float, float]],
+    me: tuple[float, float] | None,
+    *,
+    app: str = "org.doorstep",
+    height: int = 220,
+) -> ft.Control:
+    """A day's visits in order: numbered stops and the line through them from where I
+    am, the camera fitted to all of them."""
+    points = [fm.MapLatitudeLongitude(*p) for p in stops]
+    path = ([fm.MapLatitudeLongitude(*me)] if me is not None else []) + points
+    markers = [
+        fm.Marker(
+            content=ft.Container(
+                ft.Text(str(n), color=ft.Colors.WHITE, weight=ft.FontWeight.BOLD),
+                bgcolor=ft.Colors.BLUE_800,
+                border_radius=15,
+                alignment=ft.Alignment.CENTER,
+            ),
+            coordinates=point,
+        )
+        for n, point in enumerate(points, start=1)
+    ]
+    if me is not None:
+        markers.append(
+            fm.Marker(
+                content=ft.Icon(ft.Icons.PERSON_PIN_CIRCLE, color=ft.Colors.ORANGE_800),
+                coordinates=path[0],
+            )
+        )
+    layers: list[fm.MapLayer] = [
+        fm.TileLayer(
+            url_template=tile_template(),
+            user_agent_package_name=app,
+            evict_error_tile_strategy=fm.TileLayerEvictErrorTileStrategy.DISPOSE,
+        )
+    ]
+    if len(path) > 1:
+        layers.append(
+            fm.PolylineLayer(
+                polylines=[
+                    fm.PolylineMarker(coordinates=path, color=ft.Colors.BLUE_700, stroke_width=4)
+                ]
+            )
+        )
+    layers.append(fm.MarkerLayer(markers=markers))
+    fit = fm.CameraFit(coordinates=path, padding=ft.Padding.all(36)) if len(path) > 1 else None
+    return ft.Container(
+        fm.Map(
+            key=f"route-{len(path)}",  # refitted when a stop is added or removed
+            layers=layers,
+            initial_center=path[0],
+            initial_zoom=14,
+            initial_camera_fit=fit,
+            bgcolor=ft.Colors.BLUE_50,
+        ),
+        height=height,
+        border_radius=12,
+        clip_behavior=ft.ClipBehavior.HARD_EDGE,
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import flet as ft
 
+from client.maps import route_map
 from technician_app.components.offer_card import OfferCard, local_time
 from technician_app.components.widgets import (
     GO,
@@ -24,12 +25,30 @@ from technician_app.views.login import LoginForm
 from technician_app.views.onboarding import Onboarding
 
 
+def _route(state, schedule: list[dict]) -> list[ft.Control]:  # noqa: ANN001
+    """Today's visits on a map, in order, from where I am."""
+    stops = [
+        (row["order"]["lat"], row["order"]["lng"])
+        for row in schedule
+        if row["order"].get("lat") is not None and row["order"].get("lng") is not None
+    ]
+    if not stops:
+        return []
+    return [route_map(stops, state.location, app="org.doorstep.technician")]
+
+
 def _location_status(state) -> list[ft.Control]:  # noqa: ANN001
     """Why the position matters and what to do when the device gives none; a fixed
     (developer) position is labelled as such."""
     if state.location_fixed:
-        return [ft.Text("开发者模式：使用固定位置，不读取设备定位", size=14, color=MUTED,
-                        key="location_fixed")]
+        return [
+            ft.Text(
+                "开发者模式：使用固定位置，不读取设备定位",
+                size=14,
+                color=MUTED,
+                key="location_fixed",
+            )
+        ]
     if state.location_problem is None:
         return []
 
@@ -159,6 +178,7 @@ def HomeView():  # noqa: ANN201
             ),
             *_location_status(state),
             ft.Text("今日路线", size=22, weight=ft.FontWeight.BOLD),
+            *_route(state, schedule),
             *rows,
             ft.Row(
                 [

@@ -216,13 +216,18 @@ _PAINTED = """() => new Promise(done =>
     requestAnimationFrame(() => requestAnimationFrame(() => done(true))))"""
 
 
-def shot(page, name: str, expect: str, *, timeout: float = UI_TIMEOUT_MS) -> Path:  # noqa: ANN001
+def shot(page, name: str, expect: str, *, gone: str | None = None,  # noqa: ANN001
+         timeout: float = UI_TIMEOUT_MS) -> Path:
     """Screenshot for human review (tests/e2e/out/<name>.png), of the screen that shows
     ``expect``: waits for that text (a timer alone sometimes caught the previous
-    screen), then for two animation frames so the frame carrying it is painted."""
+    screen) and, with ``gone``, until the previous screen's text has left (the page
+    transition is over), then for two animation frames so the frame carrying it is
+    painted."""
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     path = OUT_DIR / f"{name}.png"
     UI.wait_text(page, expect, timeout=timeout)
+    if gone is not None:
+        UI.wait_text(page, gone, timeout=timeout, present=False)
     page.evaluate(_PAINTED)
     page.wait_for_timeout(100)  # images decoded after the text appear a beat later
     page.evaluate(_PAINTED)
@@ -272,12 +277,13 @@ class UI:
         raise AssertionError(f"could not type into {label!r}")
 
     @staticmethod
-    def wait_text(page, text: str, *, timeout: float = UI_TIMEOUT_MS) -> None:  # noqa: ANN001
-        """Wait until some semantics node's accessible name or text contains ``text``."""
+    def wait_text(page, text: str, *, timeout: float = UI_TIMEOUT_MS, present: bool = True) -> None:  # noqa: ANN001
+        """Wait until some semantics node's accessible name or text contains ``text``
+        (``present=False``: until none does)."""
         page.wait_for_function(
-            """(needle) => Array.from(document.querySelectorAll('flt-semantics, [aria-label], [role]'))
-                  .some(el => ((el.getAttribute('aria-label') || '') + ' ' + (el.textContent || '')).includes(needle))""",
-            arg=text, timeout=timeout,
+            """([needle, present]) => Array.from(document.querySelectorAll('flt-semantics, [aria-label], [role]'))
+                  .some(el => ((el.getAttribute('aria-label') || '') + ' ' + (el.textContent || '')).includes(needle)) === present""",
+            arg=[text, present], timeout=timeout,
         )
 
 

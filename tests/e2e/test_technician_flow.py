@@ -151,9 +151,10 @@ def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screens
     accepted = e2e_server.call("GET", f"/orders/{order['id']}", customer).json()
     assert accepted["status"] == "ACCEPTED" and accepted["technician_id"] == tech["user"]["id"]
     assert e2e_server.call("GET", "/technician/offers", tech).json() == []
-    screenshot(page, "technician_order", "导航并出发")  # README: "Order accepted"
     # on the way to the job the app reports the device position by itself
     _wait_for_location(e2e_server, tech["user"]["id"], order["id"])
+    # README: "Order accepted", on its map (the door, the technician, the check-in circle)
+    screenshot(page, "technician_order", "1.0 公里", gone="今日路线")
 
     with page.context.expect_page(timeout=10_000) as _maps:  # the map app (a new tab on the web)
         ui.tap(page, "导航并出发")  # tap 2
