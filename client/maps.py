@@ -149,3 +149,54 @@ def route_map(
         border_radius=12,
         clip_behavior=ft.ClipBehavior.HARD_EDGE,
     )
+
+
+def area_map(
+    center: tuple[float, float],
+    radius_km: float,
+    on_tap: Any,  # noqa: ANN401
+    *,
+    app: str = "org.doorstep",
+    height: int = 240,
+) -> ft.Control:
+    """A service area to edit: its centre where the map is tapped, its radius drawn."""
+    here = fm.MapLatitudeLongitude(*center)
+    return ft.Container(
+        fm.Map(
+            layers=[
+                fm.TileLayer(
+                    url_template=tile_template(),
+                    user_agent_package_name=app,
+                    evict_error_tile_strategy=fm.TileLayerEvictErrorTileStrategy.DISPOSE,
+                ),
+                fm.CircleLayer(
+                    circles=[
+                        fm.CircleMarker(
+                            coordinates=here,
+                            radius=radius_km * 1000,
+                            use_radius_in_meter=True,
+                            color=ft.Colors.with_opacity(0.12, ft.Colors.BLUE_700),
+                            border_color=ft.Colors.BLUE_700,
+                            border_stroke_width=2,
+                        )
+                    ]
+                ),
+                fm.MarkerLayer(
+                    markers=[
+                        fm.Marker(
+                            content=ft.Icon(ft.Icons.LOCATION_ON, color=ft.Colors.BLUE_800),
+                            coordinates=here,
+                        )
+                    ]
+                ),
+            ],
+            key=f"area-{center[0]:.6f},{center[1]:.6f}",  # centred again on a new centre
+            initial_center=here,
+            initial_zoom=11,
+            bgcolor=ft.Colors.BLUE_50,
+            on_tap=on_tap,
+        ),
+        height=height,
+        border_radius=12,
+        clip_behavior=ft.ClipBehavior.HARD_EDGE,
+    )

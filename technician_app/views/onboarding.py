@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import flet as ft
 
+from client.maps import area_map
 from technician_app.components.widgets import (
     GO,
     MUTED,
@@ -15,7 +16,7 @@ from technician_app.components.widgets import (
     text_field,
 )
 from technician_app.context import use_app
-from technician_app.state import VERIFICATION_LABELS
+from technician_app.state import LOCATION_HELP, VERIFICATION_LABELS
 
 SKILLS = [
     ("cleaning", "保洁"),
@@ -39,15 +40,41 @@ CERTIFICATES = [
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+CITY_CENTER = (39.9219, 116.4435)  # where the map opens with no position yet (朝阳, the demo city)
+
+
+def _km(text: str) -> float:
+    """The typed radius, within what the server accepts; 10 km when unreadable."""
+    try:
+        return min(max(float(text), 0.5), 50.0)
+    except ValueError:
+        return 10.0
+
+
 @ft.component
 def Onboarding():  # noqa: ANN201
     state = use_app()
     profile = state.profile or {}
     skills, set_skills = ft.use_state(lambda: list(profile.get("skills") or []))
-    bio, set_bio = ft.use_state(profile.get("bio") or "")
-    years, set_years = ft.use_state(str(profile.get("experience_years") or ""))
-    radius, set_radius = ft.use_state("10")
-    hours, set_hours = ft.use_state("08:00-20:00")
+    # What was typed or picked last, for "save": a tap can arrive before the re-render that
+    # carries the last keystroke into this function's locals.
+    latest = ft.use_ref(dict)
+
+    def kept(name: str, value: object) -> tuple:  # noqa: ANN202
+        current, setter = ft.use_state(value)
+
+        def set_value(new: object) -> None:
+            latest.current[name] = new
+            setter(new)
+
+        return latest.current.get(name, current), set_value
+
+    bio, set_bio = kept("bio", profile.get("bio") or "")
+    years, set_years = kept("years", str(profile.get("experience_years") or ""))
+    radius, set_radius = kept("radius", "10")
+    # the area's centre: where the map was tapped, or the device's position, or the city
+    center, set_center = kept("center", state.location or CITY_CENTER)
+    hours, set_hours = kept("hours", "08:00-20:00")
     cert_type, set_cert_type = ft.use_state("health")
     cert_no, set_cert_no = ft.use_state("")
 
@@ -57,15 +84,15 @@ def Onboarding():  # noqa: ANN201
         )
 
     async def save(_e) -> None:  # noqa: ANN001
+        now = {"bio": bio, "years": years, "radius": radius, "center": center, "hours": hours,
+               **latest.current}
+        typed_years = str(now["years"])
         ok = await state.save_profile(
-            skills=skills, bio=bio, experience_years=int(years) if years.isdigit() else None
+            skills=skills, bio=now["bio"],
+            experience_years=int(typed_years) if typed_years.isdigit() else None,
         )
-        if state.location:
-            ok = (
-                await state.save_service_area(center=state.location, radius_km=float(radius or 10))
-                and ok
-            )
-        start, _, end = hours.partition("-")
+        ok = await state.save_service_area(center=now["center"], radius_km=_km(now["radius"])) and ok
+        start, _, end = str(now["hours"]).partition("-")
         ok = (
             await state.save_availability(
                 weekly={d: [[start.strip(), end.strip()]] for d in WEEKDAYS}
@@ -74,6 +101,13 @@ def Onboarding():  # noqa: ANN201
         )
         if ok:
             state.notify("资料已保存，等待平台审核", "success")
+
+    async def here(_e) -> None:  # noqa: ANN001
+        if await state.refresh_location() and state.location is not None:
+            set_center(state.location)
+        else:
+            state.notify(LOCATION_HELP.get(state.location_problem or "", LOCATION_HELP[""]),
+                         "error", state.location_problem or "location_required")
 
     async def upload(_e) -> None:  # noqa: ANN001
         files = await ft.FilePicker().pick_files(
@@ -147,10 +181,14 @@ def Onboarding():  # noqa: ANN201
             ),
             card(
                 ft.Text("2. 服务区域与时间", size=20, weight=ft.FontWeight.BOLD),
-                ft.Text(
-                    "以当前位置为中心" if state.location else "未获取到定位：服务区域待定位后设置",
-                    color=MUTED,
+                ft.Text("点地图选择服务区域中心，圆圈内的订单会派给您", color=MUTED),
+                area_map(
+                    center,
+                    _km(radius),
+                    lambda e: set_center((e.coordinates.latitude, e.coordinates.longitude)),
+                    app="org.doorstep.technician",
                 ),
+                outline_button("以当前位置为中心", here, key="area_here", icon=ft.Icons.MY_LOCATION),
                 text_field(
                     "服务半径（公里）",
                     radius,

@@ -212,3 +212,32 @@ def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screens
     ui.tap(page, "返回")
     ui.wait_text(page, "今日工作")
     screenshot(page, "technician_home", "今日工作")
+
+
+def test_a_new_technician_sets_the_service_area_on_the_map(
+    e2e_server, flet_web_app, open_app, ui, screenshot
+) -> None:  # noqa: ANN001
+    """Sign up, then the service area's centre from the device's position (the browser
+    shares one), its radius typed, saved: no coordinates typed anywhere."""
+    wudaokou = (39.9925, 116.3381)
+    url = flet_web_app("technician_app", e2e_server.base_url, "--poll", "600")
+    page = open_app(url, geolocation=wudaokou)
+    ui.tap(page, "注册成为技师")
+    phone = e2e_server.next_phone()
+    ui.fill(page, "姓名", "赵师傅")
+    ui.fill(page, "手机号", phone)
+    ui.fill(page, "密码（至少8位）", "correct horse")
+    ui.tap(page, "注册", exact=True)
+    ui.wait_text(page, "点地图选择服务区域中心")
+    ui.fill(page, "服务半径（公里）", "6")
+    ui.tap(page, "以当前位置为中心")
+    screenshot(page, "technician_service_area", "点地图选择服务区域中心")
+    ui.tap(page, "保存资料")
+    ui.wait_text(page, "资料已保存")
+    tech = e2e_server.call(
+        "POST", "/auth/login", json={"phone": phone, "password": "correct horse"}
+    ).json()
+    area = e2e_server.call("GET", "/technician/service-area", tech).json()
+    assert area["kind"] == "circle" and area["radius_km"] == 6
+    assert abs(area["center"]["lat"] - wudaokou[0]) < 1e-6
+    assert abs(area["center"]["lng"] - wudaokou[1]) < 1e-6
