@@ -20,6 +20,21 @@ def tile_template() -> str:
     return os.environ.get("DOORSTEP_MAP_TILES") or DEFAULT_TILES
 
 
+def _tiles(app: str) -> fm.TileLayer:
+    """The street tiles under every map; tiles that fail are dropped, not retried."""
+    return fm.TileLayer(
+        url_template=tile_template(),
+        user_agent_package_name=app,
+        evict_error_tile_strategy=fm.TileLayerEvictErrorTileStrategy.DISPOSE,
+    )
+
+
+def _framed(street: fm.Map, height: int) -> ft.Control:
+    return ft.Container(
+        street, height=height, border_radius=12, clip_behavior=ft.ClipBehavior.HARD_EDGE
+    )
+
+
 def street_map(
     home: tuple[float, float],
     mover: tuple[float, float] | None,
@@ -33,13 +48,7 @@ def street_map(
     markers = [
         fm.Marker(content=ft.Icon(ft.Icons.HOME, color=ft.Colors.TEAL_800), coordinates=here)
     ]
-    layers: list[fm.MapLayer] = [
-        fm.TileLayer(
-            url_template=tile_template(),
-            user_agent_package_name=app,
-            evict_error_tile_strategy=fm.TileLayerEvictErrorTileStrategy.DISPOSE,
-        )
-    ]
+    layers: list[fm.MapLayer] = [_tiles(app)]
     if circle_m:
         layers.append(
             fm.CircleLayer(
@@ -72,7 +81,7 @@ def street_map(
         )
         fit = fm.CameraFit(coordinates=[here, there], padding=ft.Padding.all(40))
     layers.append(fm.MarkerLayer(markers=markers))
-    return ft.Container(
+    return _framed(
         fm.Map(
             # a new map (camera fitted to both) once the one on the way is first seen;
             # after that the camera stays where the user left it
@@ -83,9 +92,7 @@ def street_map(
             initial_camera_fit=fit,
             bgcolor=ft.Colors.TEAL_50,
         ),
-        height=height,
-        border_radius=12,
-        clip_behavior=ft.ClipBehavior.HARD_EDGE,
+        height,
     )
 
 
@@ -119,13 +126,7 @@ def route_map(
                 coordinates=path[0],
             )
         )
-    layers: list[fm.MapLayer] = [
-        fm.TileLayer(
-            url_template=tile_template(),
-            user_agent_package_name=app,
-            evict_error_tile_strategy=fm.TileLayerEvictErrorTileStrategy.DISPOSE,
-        )
-    ]
+    layers: list[fm.MapLayer] = [_tiles(app)]
     if len(path) > 1:
         layers.append(
             fm.PolylineLayer(
@@ -136,7 +137,7 @@ def route_map(
         )
     layers.append(fm.MarkerLayer(markers=markers))
     fit = fm.CameraFit(coordinates=path, padding=ft.Padding.all(36)) if len(path) > 1 else None
-    return ft.Container(
+    return _framed(
         fm.Map(
             key=f"route-{len(path)}",  # refitted when a stop is added or removed
             layers=layers,
@@ -145,9 +146,7 @@ def route_map(
             initial_camera_fit=fit,
             bgcolor=ft.Colors.BLUE_50,
         ),
-        height=height,
-        border_radius=12,
-        clip_behavior=ft.ClipBehavior.HARD_EDGE,
+        height,
     )
 
 
@@ -161,14 +160,10 @@ def area_map(
 ) -> ft.Control:
     """A service area to edit: its centre where the map is tapped, its radius drawn."""
     here = fm.MapLatitudeLongitude(*center)
-    return ft.Container(
+    return _framed(
         fm.Map(
             layers=[
-                fm.TileLayer(
-                    url_template=tile_template(),
-                    user_agent_package_name=app,
-                    evict_error_tile_strategy=fm.TileLayerEvictErrorTileStrategy.DISPOSE,
-                ),
+                _tiles(app),
                 fm.CircleLayer(
                     circles=[
                         fm.CircleMarker(
@@ -196,7 +191,5 @@ def area_map(
             bgcolor=ft.Colors.BLUE_50,
             on_tap=on_tap,
         ),
-        height=height,
-        border_radius=12,
-        clip_behavior=ft.ClipBehavior.HARD_EDGE,
+        height,
     )
