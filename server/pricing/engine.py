@@ -17,7 +17,7 @@ here: the service gathers the facts (coupons, points balance, membership, distan
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -316,6 +316,24 @@ def _discounts(request: PriceRequest, rules: PricingRules, lines: list[Line], di
         if value:
             out.append(Line("points", f"积分抵扣 {request.points}分", -value, {"points": request.points}))
     return out
+
+
+def price_with_best_coupon(
+    request: PriceRequest, rules: PricingRules, held: tuple[CouponOffer, ...]
+) -> PriceResult:
+    """The lowest price the customer's coupons allow, one coupon at a time (what an app's
+    "best coupon picked for you" means); the request's own coupons are ignored. Coupons
+    that do not apply here are skipped; with none usable the price has no coupon. Ties
+    go to the coupon listed first (the caller lists the soonest to expire first)."""
+    best = price(replace(request, coupons=()), rules)
+    for coupon in held:
+        try:
+            candidate = price(replace(request, coupons=(coupon,)), rules)
+        except PricingError:
+            continue
+        if candidate.total < best.total:
+            best = candidate
+    return best
 
 
 def price_change_items(

@@ -61,6 +61,10 @@ class QuoteCreate(BaseModel):
     area_m2: int | None = PField(default=None, ge=1, le=100000)
     addons: list[str] = PField(default_factory=list, max_length=20)
     coupon_ids: list[str] = PField(default_factory=list, max_length=5)
+    best_coupon: bool = PField(
+        default=False,
+        description="with no coupon_ids: apply the customer's coupon that saves the most",
+    )
     points: int = PField(default=0, ge=0, le=10_000_000, description="points to redeem")
     service_card_id: str | None = PField(default=None, max_length=64)
 

@@ -169,6 +169,13 @@ def ensure_welcome_coupon(
 # --- quotes -------------------------------------------------------------------------------
 
 
+def _held_coupons(session: Session, customer_id: str, now: datetime) -> tuple[engine.CouponOffer, ...]:
+    """The customer's usable coupons, soonest to expire first (the tie-break for the best)."""
+    rows = session.exec(select(Coupon).where(Coupon.customer_id == customer_id, Coupon.status == "available")
+                        .order_by(col(Coupon.valid_until))).all()
+    return tuple(_coupon_offer(c) for c in rows if as_utc(c.valid_until) > now)
+
+
 def _nearest_distance(
     session: Session, lat: float, lng: float, service_id: str, rules: PricingRules
 ) -> float | None:
@@ -230,10 +237,14 @@ def create_quote(
         card=card,
     )
     try:
-        result = engine.price(request, pricing_rules)
+        if body.best_coupon and not body.coupon_ids:
+            result = engine.price_with_best_coupon(request, pricing_rules, _held_coupons(session, customer.id, now))
+        else:
+            result = engine.price(request, pricing_rules)
     except engine.PricingError as exc:
         session.rollback()
         raise _pricing_error(exc) from exc
+    coupon_ids = [line.detail["coupon_id"] for line in result.lines if line.code.startswith("coupon:")]
     minutes = service.duration_minutes
     if service.pricing.get("unit", "hour") == "hour":
         minutes = 60 * result.units
@@ -248,7 +259,7 @@ def create_quote(
         lng=body.address.lng,
         district=body.address.district,
         options={"units": result.units, "area_m2": body.area_m2, "addons": list(body.addons),
-                 "coupon_ids": list(body.coupon_ids), "points": body.points,
+                 "coupon_ids": coupon_ids, "points": body.points,
                  "service_card_id": body.service_card_id, "gross": result.gross,
                  "nearest_distance_m": round(request.nearest_distance_m)
                  if request.nearest_distance_m is not None else None},

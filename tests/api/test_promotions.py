@@ -32,6 +32,9 @@ def test_welcome_coupon_campaign_limits_and_card(api):
         "address": {"lat": 39.93, "lng": 116.45, "text": "朝阳区"},
         "scheduled_start": (now + timedelta(hours=26)).isoformat()})
     assert r.status_code == 422 and r.json()["error"]["details"]["reason"] == "below_threshold"
+    # the best coupon picked by the server: the welcome ¥50, not 满100减20
+    best = api.quote(customer, units=3, best_coupon=True)
+    assert best["lines"][-1]["detail"] == {"coupon_id": welcome[0]["id"]}
     q = api.quote(customer, units=3, coupon_ids=[welcome[0]["id"]])
     assert q["lines"][-1]["code"] == "coupon:new_customer" and q["total"] == 12000 - 5000
     order = api.post("/orders", customer, json={"quote_id": q["quote_id"]}).json()

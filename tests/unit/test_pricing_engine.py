@@ -101,6 +101,33 @@ def test_coupon_not_applicable_says_why(coupon, facts, reason):
     assert exc.value.code == "coupon_not_applicable" and exc.value.details["reason"] == reason
 
 
+def test_best_coupon_saves_the_most_and_skips_what_does_not_apply():
+    held = (
+        CouponOffer(id="small", kind="fixed", amount=1000),
+        CouponOffer(id="high", kind="threshold", amount=9000, threshold=50000),  # 满500: no
+        CouponOffer(id="pct", kind="percent", percent_bp=2000, cap=3000),  # 20% of 120 = 24
+        CouponOffer(id="same", kind="fixed", amount=2400),  # ties with pct: the first wins
+    )
+    best = engine.price_with_best_coupon(req(), PricingRules(), held)
+    assert best.total == 12000 - 2400 and best.lines[-1].detail == {"coupon_id": "pct"}
+    none_apply = engine.price_with_best_coupon(req(), PricingRules(), held[1:2])
+    assert none_apply.total == 12000 and codes(none_apply)[-1] == "base"
+    # where points do not combine with coupons the points are kept, no coupon is taken
+    points = engine.price_with_best_coupon(
+        req(points=500, customer=CustomerFacts(points_balance=500)),
+        PricingRules(points_with_coupons=False), held,
+    )
+    assert codes(points)[-1] == "points" and not any(c.startswith("coupon:") for c in codes(points))
+
+
+@given(amounts=st.lists(st.integers(min_value=1, max_value=20000), max_size=5))
+def test_best_coupon_is_never_worse_than_any_single_coupon(amounts):
+    held = tuple(CouponOffer(id=f"c{i}", kind="fixed", amount=a) for i, a in enumerate(amounts))
+    best = engine.price_with_best_coupon(req(), PricingRules(), held).total
+    assert best <= 12000
+    assert all(best <= engine.price(req(coupons=(c,)), PricingRules()).total for c in held)
+
+
 def test_stacking_rules():
     a = CouponOffer(id="a", kind="fixed", amount=100)
     b = CouponOffer(id="b", kind="fixed", amount=100)
