@@ -29,6 +29,10 @@ def _tiles(app: str) -> fm.TileLayer:
     )
 
 
+def _labelled(icon: ft.Control, label: str | None) -> ft.Control:
+    return ft.Semantics(label=label, content=icon) if label else icon
+
+
 def _framed(street: fm.Map, height: int) -> ft.Control:
     return ft.Container(
         street, height=height, border_radius=12, clip_behavior=ft.ClipBehavior.HARD_EDGE
@@ -43,10 +47,17 @@ def street_map(
     circle_m: float | None = None,
     app: str = "org.doorstep",
     height: int = 240,
+    home_label: str | None = None,
+    mover_label: str | None = None,
 ) -> ft.Control:
+    """The home and the one on the way; the labels name the two markers for screen
+    readers (and for tests that follow the marker across the map)."""
     here = fm.MapLatitudeLongitude(*home)
     markers = [
-        fm.Marker(content=ft.Icon(ft.Icons.HOME, color=ft.Colors.TEAL_800), coordinates=here)
+        fm.Marker(
+            content=_labelled(ft.Icon(ft.Icons.HOME, color=ft.Colors.TEAL_800), home_label),
+            coordinates=here,
+        )
     ]
     layers: list[fm.MapLayer] = [_tiles(app)]
     if circle_m:
@@ -77,7 +88,10 @@ def street_map(
             )
         )
         markers.append(
-            fm.Marker(content=ft.Icon(mover_icon, color=ft.Colors.ORANGE_800), coordinates=there)
+            fm.Marker(
+                content=_labelled(ft.Icon(mover_icon, color=ft.Colors.ORANGE_800), mover_label),
+                coordinates=there,
+            )
         )
         fit = fm.CameraFit(coordinates=[here, there], padding=ft.Padding.all(40))
     layers.append(fm.MarkerLayer(markers=markers))
@@ -159,35 +173,53 @@ def area_map(
     height: int = 240,
 ) -> ft.Control:
     """A service area to edit: its centre where the map is tapped, its radius drawn."""
+    return pin_map(center, on_tap, radius_m=radius_km * 1000, zoom=11, app=app, height=height)
+
+
+def pin_map(
+    center: tuple[float, float],
+    on_tap: Any,  # noqa: ANN401
+    *,
+    radius_m: float | None = None,
+    zoom: float = 17,
+    app: str = "org.doorstep",
+    height: int = 200,
+) -> ft.Control:
+    """A pin the user places by tapping the map (a home's exact building, an area's
+    centre), with the circle around it when there is one."""
     here = fm.MapLatitudeLongitude(*center)
+    layers: list[fm.MapLayer] = [_tiles(app)]
+    if radius_m:
+        layers.append(
+            fm.CircleLayer(
+                circles=[
+                    fm.CircleMarker(
+                        coordinates=here,
+                        radius=radius_m,
+                        use_radius_in_meter=True,
+                        color=ft.Colors.with_opacity(0.12, ft.Colors.BLUE_700),
+                        border_color=ft.Colors.BLUE_700,
+                        border_stroke_width=2,
+                    )
+                ]
+            )
+        )
+    layers.append(
+        fm.MarkerLayer(
+            markers=[
+                fm.Marker(
+                    content=ft.Icon(ft.Icons.LOCATION_ON, color=ft.Colors.BLUE_800),
+                    coordinates=here,
+                )
+            ]
+        )
+    )
     return _framed(
         fm.Map(
-            layers=[
-                _tiles(app),
-                fm.CircleLayer(
-                    circles=[
-                        fm.CircleMarker(
-                            coordinates=here,
-                            radius=radius_km * 1000,
-                            use_radius_in_meter=True,
-                            color=ft.Colors.with_opacity(0.12, ft.Colors.BLUE_700),
-                            border_color=ft.Colors.BLUE_700,
-                            border_stroke_width=2,
-                        )
-                    ]
-                ),
-                fm.MarkerLayer(
-                    markers=[
-                        fm.Marker(
-                            content=ft.Icon(ft.Icons.LOCATION_ON, color=ft.Colors.BLUE_800),
-                            coordinates=here,
-                        )
-                    ]
-                ),
-            ],
-            key=f"area-{center[0]:.6f},{center[1]:.6f}",  # centred again on a new centre
+            layers=layers,
+            key=f"pin-{center[0]:.6f},{center[1]:.6f}",  # centred again on the new pin
             initial_center=here,
-            initial_zoom=11,
+            initial_zoom=zoom,
             bgcolor=ft.Colors.BLUE_50,
             on_tap=on_tap,
         ),

@@ -23,6 +23,7 @@ _STRINGS: dict[str, dict[str, str]] = {
     "phone": {"zh": "手机号", "en": "Phone"},
     "password": {"zh": "密码", "en": "Password"},
     "name": {"zh": "称呼", "en": "Name"},
+    "name_optional": {"zh": "称呼（选填）", "en": "Name (optional)"},
     "have_account": {"zh": "已有账号？去登录", "en": "Have an account? Sign in"},
     "no_account": {"zh": "没有账号？注册", "en": "New here? Sign up"},
     # home / browse
@@ -113,6 +114,10 @@ _STRINGS: dict[str, dict[str, str]] = {
     "place_search": {"zh": "搜索小区、写字楼、地标", "en": "Search a compound, office, landmark"},
     "search_places": {"zh": "搜索", "en": "Search"},
     "picked_place": {"zh": "已选：", "en": "Chosen: "},
+    "move_pin": {"zh": "位置不准？在地图上点准确的楼", "en": "Not quite? Tap the exact building"},
+    "quote_pending": {"zh": "选好时间和地址后自动显示价格", "en": "The price shows once time and place are chosen"},
+    "quote_working": {"zh": "正在计算价格", "en": "Working out the price"},
+    "best_coupon_applied": {"zh": "已为您选用最优惠的券", "en": "Your best coupon is applied"},
     "use_my_location": {"zh": "使用当前位置", "en": "Use my location"},
     "my_location": {"zh": "当前位置", "en": "My location"},
     "location_denied": {
@@ -152,6 +157,8 @@ _STRINGS: dict[str, dict[str, str]] = {
     "timeline": {"zh": "订单进度", "en": "Timeline"},
     "scheduled": {"zh": "预约时间", "en": "Scheduled"},
     "technician": {"zh": "服务人员", "en": "Technician"},
+    "map_home": {"zh": "服务地址", "en": "Your address"},
+    "map_technician": {"zh": "师傅位置", "en": "Technician"},
     "eta": {
         "zh": "{name}距您{km}公里，预计{minutes}分钟到达",
         "en": "{name} is {km} km away, about {minutes} min",

@@ -75,6 +75,7 @@ def make_main(server_url: str, *, persist_session: bool) -> Any:
             feed_factory=feed_factory(),
             persist_session=persist_session,
             locate=DevicePosition().locate,
+            live_quotes=True,
         )
 
         async def closed(_e: Any) -> None:

@@ -19,22 +19,30 @@ import logging
 import math
 import os
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from client.api import ApiError, DoorstepClient, NetworkError
 from client.citytime import CITY_TZ
-from client.position import Locate, LocationUnavailable
-from customer_app.i18n import t
+from client.position import Locate
+from customer_app.booking import BookingFlow
+from customer_app.model import (
+    JSON,
+    Address,
+    BookingDraft,
+    Slot,
+    items_of,
+    parse_time,
+    service_minutes,
+)
+
+__all__ = ["CITY_TZ", "Address", "BookingDraft", "CustomerState", "LocalStore", "Slot"]
 
 log = logging.getLogger("customer_app.state")
 
-JSON = dict[str, Any]
 # When the server offers no slot endpoint: a 2-hour grid of start times, local time.
-FALLBACK_SLOT_HOURS = (8, 10, 12, 14, 16, 18, 20)
-FALLBACK_LEAD = timedelta(hours=2)
 # ETA when the server sends none: straight-line distance x road factor at city speed.
 ROAD_FACTOR = 1.3
 CITY_SPEED_KMH = 20.0
@@ -64,83 +72,6 @@ def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 def estimate_eta_minutes(distance_km: float) -> int:
     return max(1, math.ceil(distance_km * ROAD_FACTOR / CITY_SPEED_KMH * 60))
 
-
-def parse_time(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    text = str(value).replace("Z", "+00:00")
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-@dataclass
-class Address:
-    text: str  # the place, as found by search
-    lat: float
-    lng: float
-    district: str = ""
-    label: str = ""
-    detail: str = ""  # building, unit, door: typed by the customer
-    id: str | None = None  # the saved address on the server
-
-    def to_api(self) -> JSON:
-        """Where an order is booked: the place and the door in one text."""
-        text = f"{self.text} {self.detail}".strip()
-        return {"text": text, "lat": self.lat, "lng": self.lng, "district": self.district}
-
-    def to_saved(self) -> JSON:
-        return {"label": self.label or self.text[:20], "text": self.text, "lat": self.lat,
-                "lng": self.lng, "district": self.district, "detail": self.detail}
-
-    @classmethod
-    def from_saved(cls, row: JSON) -> Address:
-        return cls(text=row["text"], lat=float(row["lat"]), lng=float(row["lng"]),
-                   district=row.get("district") or "", label=row.get("label") or "",
-                   detail=row.get("detail") or "", id=row.get("id"))
-
-    @classmethod
-    def from_place(cls, place: JSON, *, detail: str = "", label: str = "") -> Address:
-        """A search hit: its name, with the street address when the name is not in it."""
-        name, address = str(place.get("name") or ""), str(place.get("address") or "")
-        text = address if name and name in address else f"{address} {name}".strip()
-        return cls(text=text or name, lat=float(place["lat"]), lng=float(place["lng"]),
-                   district=str(place.get("district") or ""), label=label, detail=detail)
-
-
-@dataclass
-class Slot:
-    start: datetime
-    end: datetime
-    available: bool
-    remaining: int | None = None  # None: the server gave no count (fallback grid)
-
-    @property
-    def key(self) -> str:
-        return self.start.astimezone(CITY_TZ).strftime("%H%M")
-
-    def label(self) -> str:
-        a, b = self.start.astimezone(CITY_TZ), self.end.astimezone(CITY_TZ)
-        return f"{a:%H:%M}-{b:%H:%M}"
-
-
-@dataclass
-class BookingDraft:
-    service_id: str
-    units: int | None = None
-    area_m2: int | None = None
-    addons: list[str] = field(default_factory=list)
-    day: date | None = None
-    slot_start: datetime | None = None
-    address: Address | None = None
-    notes: str = ""
-    preferred_technician_id: str | None = None
-    coupon_id: str | None = None
-    use_points: bool = False
 
 
 @dataclass
@@ -197,7 +128,7 @@ def _route_missing(exc: ApiError) -> bool:
 FeedFactory = Callable[..., Any]
 
 
-class CustomerState:
+class CustomerState(BookingFlow):
     def __init__(
         self,
         client: DoorstepClient,
@@ -207,6 +138,7 @@ class CustomerState:
         feed_factory: FeedFactory | None = None,
         persist_session: bool = True,
         locate: Locate | None = None,
+        live_quotes: bool = False,
     ) -> None:
         self.client = client
         self.store = store or LocalStore(None)
@@ -273,6 +205,7 @@ class CustomerState:
         self.form: JSON = {}
         self.place_hits: list[JSON] = []  # address search suggestions
         self.picked_place: JSON | None = None  # the suggestion chosen, door not yet typed
+        self._init_booking(live_quotes=live_quotes)
 
     # -- observation ----------------------------------------------------------------
 
@@ -596,7 +529,7 @@ class CustomerState:
         except (ApiError, NetworkError):
             self._changed()
             return
-        self.service_reviews = _items(
+        self.service_reviews = items_of(
             await self._try(
                 "service_reviews",
                 self.client.request("GET", f"/catalog/services/{service_id}/reviews"),
@@ -604,7 +537,7 @@ class CustomerState:
             )
         )
         params = {k: v for k, v in self.filters.items() if k in ("gender", "level") and v != "any"}
-        self.service_technicians = _items(
+        self.service_technicians = items_of(
             await self._try(
                 "technicians",
                 self.client.request(
@@ -632,7 +565,7 @@ class CustomerState:
                 "files", self.client.download(url.rsplit("/files/", 1)[1].split("?")[0])
             )
             self.technician_photo = data if isinstance(data, bytes) else None
-        self.technician_reviews = _items(
+        self.technician_reviews = items_of(
             await self._try(
                 "technician_reviews",
                 self.client.request("GET", f"/technicians/{technician_id}/reviews"),
@@ -640,364 +573,6 @@ class CustomerState:
             )
         )
         self.go(f"/technician/{technician_id}")
-
-    # -- places: search, and the saved ones (on the server; app storage for offline) --
-
-    def addresses(self) -> list[Address]:
-        raw = self.store.get(f"addresses:{self._uid()}", [])
-        return [Address(**a) for a in raw]
-
-    async def load_addresses(self) -> None:
-        """The saved places from the server (they follow the customer to a new device),
-        newest first, then any kept only here (saved while the server could not be
-        reached); the copy in app storage serves while offline."""
-        rows = await self._try("addresses", self.client.saved_addresses())
-        if rows is None:
-            return
-        places = [Address.from_saved(r) for r in reversed(rows)]
-        places += [a for a in self.addresses() if a.id is None]
-        self.store.put(f"addresses:{self._uid()}", [asdict(a) for a in places])
-        self._changed()
-
-    async def search_places(self) -> None:
-        """Suggestions for what the customer typed, nearest to the current address first."""
-        q = str(self.form.get("addr_query", "")).strip()
-        self.place_hits = []
-        if q:
-            here = self.draft.address if self.draft is not None else None
-            near = (here.lat, here.lng) if here is not None else None
-            hits = await self._run("places", self.client.search_places(q, near=near, limit=8))
-            self.place_hits = list(hits or [])
-            self.notice = None if self.place_hits else "no_places"
-        self._changed()
-
-    async def use_my_location(self) -> None:
-        """The device's position, named by the server where a place is near: the customer
-        then types the door as for a searched place."""
-        if self.locate is None:
-            self.notice = "location_failed"
-            self._changed()
-            return
-        try:
-            lat, lng = await self.locate()
-        except LocationUnavailable as exc:
-            self.notice = exc.code
-            self._changed()
-            return
-        place = await self._try("places", self.client.place_at(lat, lng))
-        named = place or {"name": t(self.lang, "my_location"), "address": "", "district": ""}
-        self.pick_place({**named, "lat": lat, "lng": lng})
-
-    def pick_place(self, place: JSON) -> None:
-        self.picked_place = place
-        self.place_hits = []
-        self._changed()
-
-    def default_address(self) -> Address | None:
-        places = self.addresses()
-        return places[0] if places else None
-
-    def save_address(self, address: Address) -> None:
-        places = [a for a in self.addresses() if a.label != address.label or not address.label]
-        places.insert(0, address)
-        self.store.put(f"addresses:{self._uid()}", [asdict(a) for a in places[:10]])
-        if self.draft is not None:
-            self.draft.address = address
-        self._changed()
-
-    async def submit_address(self) -> bool:
-        """Save the picked place with the door typed beside it (on the server, and here)."""
-        if self.picked_place is None:
-            self.notice = "pick_a_place"
-            self._changed()
-            return False
-        self.clear_messages()
-        address = Address.from_place(
-            self.picked_place,
-            detail=str(self.form.get("addr_detail", "")).strip(),
-            label=str(self.form.get("addr_label", "")).strip(),
-        )
-        stored = await self._try("addresses", self.client.save_address(address.to_saved()))
-        if stored is not None:  # else kept here only, until the server can be reached
-            address = Address.from_saved(stored)
-        self.save_address(address)
-        self.picked_place = None
-        for key in ("addr_query", "addr_detail", "addr_label"):
-            self.form.pop(key, None)
-        if self.draft is not None:
-            self.quote = None
-            await self.load_slots()
-        return True
-
-    # -- booking --------------------------------------------------------------------
-
-    async def begin_booking(
-        self, service_id: str, *, preferred_technician_id: str | None = None
-    ) -> None:
-        if self.service is None or self.service.get("id") != service_id:
-            self.service = await self._try("catalog", self.client.service(service_id))
-        if self.signed_in:
-            await self.load_addresses()
-        pricing = (self.service or {}).get("pricing", {})
-        self.draft = BookingDraft(
-            service_id=service_id,
-            units=int(pricing.get("min_units") or 1),
-            area_m2=int(pricing["area_band_m2"]) if pricing.get("area_band_m2") else None,
-            address=self.default_address(),
-            preferred_technician_id=preferred_technician_id,
-            day=self._first_bookable_day(),
-        )
-        self.quote = None
-        self.slots = []
-        if not self.require_login(f"/book/{service_id}"):
-            return
-        await asyncio.gather(self.load_slots(), self.load_wallet())
-        self.go(f"/book/{service_id}")
-
-    def _first_bookable_day(self) -> date:
-        local = (self.now() + FALLBACK_LEAD).astimezone(CITY_TZ)
-        last_start = max(FALLBACK_SLOT_HOURS)
-        return local.date() if local.hour < last_start else local.date() + timedelta(days=1)
-
-    def bookable_days(self, n: int = 7) -> list[date]:
-        first = self._first_bookable_day()
-        return [first + timedelta(days=i) for i in range(n)]
-
-    async def load_slots(self) -> None:
-        d = self.draft
-        if d is None or d.day is None:
-            return
-        reply = None
-        if d.address:  # capacity is counted at an address: without one, the estimated grid
-            reply = await self._try(
-                "slots",
-                self.client.slots(
-                    d.service_id,
-                    date=d.day.isoformat(),
-                    lat=d.address.lat,
-                    lng=d.address.lng,
-                    units=d.units if _hourly(self.service) else None,
-                ),
-            )
-        if reply is not None:
-            self.slots = [
-                s for s in (_parse_slot(x) for x in _items(reply, "slots")) if s is not None
-            ]
-            self.slots_from_server = True
-            if self.slots and all(s.remaining is None for s in self.slots) and (
-                d.day <= self._first_bookable_day()
-            ):
-                # late in the day every slot of today has passed: open on tomorrow instead
-                await self.set_day(d.day + timedelta(days=1))
-                return
-        else:
-            self.slots = self._fallback_slots(d.day)
-            self.slots_from_server = False
-        if d.slot_start and not any(s.start == d.slot_start and s.available for s in self.slots):
-            d.slot_start = None
-        self._changed()
-
-    def _fallback_slots(self, day: date) -> list[Slot]:
-        minutes = service_minutes((self.service or {}), (self.draft.units if self.draft else None))
-        earliest = self.now() + FALLBACK_LEAD
-        slots = []
-        for hour in FALLBACK_SLOT_HOURS:
-            start = datetime.combine(day, time(hour), CITY_TZ).astimezone(UTC)
-            slots.append(
-                Slot(
-                    start=start, end=start + timedelta(minutes=minutes), available=start >= earliest
-                )
-            )
-        return slots
-
-    async def set_day(self, day: date) -> None:
-        if self.draft:
-            self.draft.day = day
-            self.draft.slot_start = None
-            self.quote = None
-        await self.load_slots()
-
-    async def set_address(self, address: Address) -> None:
-        """Capacity is counted at the address: a new one means new slots."""
-        if self.draft is None:
-            return
-        self.update_draft(address=address)
-        await self.load_slots()
-
-    async def set_units(self, units: int) -> None:
-        """Hours change the visit's length, so the slots are counted again."""
-        if self.draft is None:
-            return
-        self.update_draft(units=units)
-        if _hourly(self.service):
-            await self.load_slots()
-
-    def choose_slot(self, slot: Slot) -> None:
-        if self.draft and slot.available:
-            self.draft.slot_start = slot.start
-            self.quote = None
-            self._changed()
-
-    def update_draft(self, **changes: Any) -> None:
-        if self.draft is None:
-            return
-        for k, v in changes.items():
-            setattr(self.draft, k, v)
-        self.quote = None
-        self._changed()
-
-    def toggle_addon(self, code: str) -> None:
-        if self.draft is None:
-            return
-        addons = list(self.draft.addons)
-        if code in addons:
-            addons.remove(code)
-        else:
-            addons.append(code)
-        self.update_draft(addons=addons)
-
-    async def load_wallet(self) -> None:
-        """Coupons, points and membership (the Me screen and the booking screen)."""
-        wallet = await self._try("wallet", self.client.request("GET", "/me/wallet"))
-        if isinstance(wallet, dict):
-            self.coupons = [
-                c for c in wallet.get("coupons", []) if c.get("status", "available") == "available"
-            ]
-            self.points = {
-                "balance": int(wallet.get("points", 0)),
-                "value": wallet.get("points_value") or {},
-            }
-            self.membership = wallet.get("membership")
-        self._changed()
-
-    def redeemable_points(self) -> int:
-        """Points are redeemed in whole blocks (e.g. 500 points = ¥40)."""
-        p = self.points or {}
-        block = int((p.get("value") or {}).get("block") or 1)
-        return int(p.get("balance", 0)) // block * block
-
-    def booking_problems(self) -> list[str]:
-        d = self.draft
-        problems = []
-        if d is None:
-            return ["service"]
-        if d.slot_start is None:
-            problems.append("time_slot")
-        if d.address is None:
-            problems.append("address")
-        return problems
-
-    async def request_quote(self) -> JSON | None:
-        d = self.draft
-        self.clear_messages()
-        if d is None or self.booking_problems():
-            self.error = "missing: " + ", ".join(self.booking_problems())
-            self._changed()
-            return None
-        pricing = (self.service or {}).get("pricing", {})
-        options: JSON = {"addons": list(d.addons)}
-        if d.units:
-            options["units"] = d.units
-        if d.area_m2 and pricing.get("area_band_m2"):
-            options["area_m2"] = d.area_m2
-        if d.coupon_id:
-            options["coupon_ids"] = [d.coupon_id]
-        if d.use_points and self.redeemable_points():
-            options["points"] = self.redeemable_points()
-        self.busy = True
-        self._changed()
-        try:
-            self.quote = await self._run(
-                "quotes",
-                self.client.quote(
-                    service_id=d.service_id,
-                    address=d.address.to_api(),
-                    scheduled_start=d.slot_start,
-                    **options,
-                ),
-            )
-        except (ApiError, NetworkError):
-            self.quote = None
-        finally:
-            self.busy = False
-        self._changed()
-        return self.quote
-
-    async def submit_quote(self) -> JSON | None:
-        """The booking screen's button: take notes and area from the form, then quote."""
-        if self.draft is not None:
-            self.draft.notes = str(self.form.get("notes", "")).strip()
-            area = str(self.form.get("area", "")).strip()
-            if area:
-                if not area.isdigit() or int(area) < 1:
-                    self.error = "area?"
-                    self._changed()
-                    return None
-                self.draft.area_m2 = int(area)
-        return await self.request_quote()
-
-    async def place_order(self) -> JSON | None:
-        """Create the order from the quote, then open the sandbox checkout."""
-        d = self.draft
-        if self.quote is None or d is None:
-            self.error = "missing: quote"
-            self._changed()
-            return None
-        self.clear_messages()
-        self.busy = True
-        self._changed()
-        try:
-            order = await self._run(
-                "orders",
-                self.client.create_order(
-                    quote_id=self.quote["quote_id"],
-                    notes=d.notes,
-                    preferred_technician_id=d.preferred_technician_id,
-                ),
-            )
-        except (ApiError, NetworkError):
-            self.busy = False
-            self._changed()
-            return None
-        self.order, self.events = order, []
-        self.payment = None
-        await self.start_payment()
-        self.busy = False
-        self.go(f"/order/{order['id']}")
-        await self.track(order["id"])
-        return order
-
-    async def start_payment(self) -> JSON | None:
-        if self.order is None:
-            return None
-        try:
-            self.payment = await self._run(
-                "payments",
-                self.client.pay(self.order["id"], provider="sandbox", method="wechat"),
-                quiet_missing=False,
-            )
-        except (ApiError, NetworkError):
-            self.payment = None
-        self._changed()
-        return self.payment
-
-    async def approve_sandbox_payment(self) -> bool:
-        """What the customer does on the sandbox checkout page (stands in for scanning
-        the QR code with a wallet app): the provider then calls the signed webhook."""
-        if self.payment is None:
-            await self.start_payment()
-        if self.payment is None:
-            return False
-        pid = self.payment.get("payment_id") or self.payment.get("id")
-        try:
-            await self._run("payments", self.client.sandbox_approve(pid), quiet_missing=False)
-        except (ApiError, NetworkError):
-            self._changed()
-            return False
-        self.payment = None
-        self.notice = "paid"
-        await self.refresh_order()
-        return True
 
     # -- the order page -------------------------------------------------------------
 
@@ -1050,7 +625,7 @@ class CustomerState:
                 "escrow", self.client.request("GET", f"/orders/{oid}/escrow")
             )
         if o["status"] in ("ARRIVED", "IN_SERVICE", "AWAITING_CONFIRMATION"):
-            self.change_requests = _items(
+            self.change_requests = items_of(
                 await self._try("change_requests", self.client.change_requests(oid), [])
             )
             # the technician's photo of each item still waiting for an answer
@@ -1067,7 +642,7 @@ class CustomerState:
                     if isinstance(data, bytes):
                         self.photos[fid] = data
         if o["status"] in LIVE_STATUSES and o.get("technician_id"):
-            self.messages = _items(await self._try("chat", self.client.messages(oid), []))
+            self.messages = items_of(await self._try("chat", self.client.messages(oid), []))
 
     def _merge_events(self, new: list[JSON]) -> None:
         seen = {e["seq"] for e in self.events}
@@ -1208,6 +783,7 @@ class CustomerState:
         return bool(connected is not None and connected.is_set())
 
     async def stop_tracking(self) -> None:
+        await self.stop_quoting()
         task, feed = self._feed_task, self._feed
         self._feed_task, self._feed = None, None
         if feed is not None:
@@ -1467,7 +1043,7 @@ class CustomerState:
         return True
 
     async def load_support(self) -> None:
-        self.support_messages = _items(
+        self.support_messages = items_of(
             await self._try("support_chat", self.client.support_messages(), [])
         )
         self._changed()
@@ -1598,56 +1174,6 @@ _SEASONAL = {
     12: ("大扫除", "深度", "油烟机"),
 }
 
-
-def service_minutes(s: JSON, units: int | None = None) -> int:
-    pricing = s.get("pricing", {})
-    n = units or int(pricing.get("min_units") or 1)
-    per = int(s.get("duration_minutes") or 60)
-    if pricing.get("unit") == "hour":
-        return 60 * n
-    return per * n
-
-
-def _items(reply: Any, key: str = "items") -> list[JSON]:
-    if isinstance(reply, list):
-        return reply
-    if isinstance(reply, dict):
-        for k in (key, "items", "results", "data"):
-            if isinstance(reply.get(k), list):
-                return reply[k]
-    return []
-
-
-def _hourly(service: JSON | None) -> bool:
-    return (service or {}).get("pricing", {}).get("unit") == "hour"
-
-
-def _parse_slot(raw: JSON) -> Slot | None:
-    start = parse_time(raw.get("start") or raw.get("scheduled_start"))
-    if start is None:
-        return None
-    end = parse_time(raw.get("end") or raw.get("scheduled_end")) or start + timedelta(hours=2)
-    status = raw.get("status")
-    if status in ("open", "full", "past"):
-        # the slots endpoint: ``available`` counts eligible technicians; a past slot has
-        # no count to show (the view reads it as closed, a full one as full)
-        count = raw.get("available")
-        return Slot(
-            start=start,
-            end=end,
-            available=status == "open",
-            remaining=None if status == "past" else int(count or 0),
-        )
-    remaining = raw.get("remaining", raw.get("capacity_left", raw.get("capacity")))
-    available = raw.get("available")
-    if available is None:
-        available = bool(remaining) if remaining is not None else True
-    return Slot(
-        start=start,
-        end=end,
-        available=bool(available),
-        remaining=int(remaining) if remaining is not None else None,
-    )
 
 
 def default_store_path() -> Path:

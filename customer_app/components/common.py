@@ -90,11 +90,16 @@ def field(
     width: int | None = None,
     expand: bool = False,
     on_submit: Any = None,
+    on_change: Callable[[], Awaitable[Any]] | None = None,
+    ref: ft.Ref | None = None,
 ) -> ft.Control:
-    """A text field whose value lives in ``state.form[key]`` (survives re-renders)."""
+    """A text field whose value lives in ``state.form[key]`` (survives re-renders);
+    ``on_change`` runs after each edit is kept."""
 
-    def changed(e: Any) -> None:
+    async def changed(e: Any) -> None:
         state.form[key] = e.control.value
+        if on_change is not None:
+            await on_change()
 
     return keyed(
         key,
@@ -112,9 +117,25 @@ def field(
             expand=expand,
             on_change=changed,
             on_submit=on_submit,
+            ref=ref,
             dense=True,
         ),
     )
+
+
+@ft.component
+def KeyboardField(state: Any, key: str, label: str) -> ft.Control:
+    """A text field that takes the keyboard as it appears: the next thing to type, with
+    no tap (the door number once a place is picked)."""
+    box = ft.use_ref(lambda: ft.Ref[ft.TextField]())
+
+    async def take_keyboard() -> None:
+        control = box.current.current if box.current is not None else None
+        if control is not None:
+            await control.focus()
+
+    ft.use_effect(take_keyboard, [])
+    return field(state, key, label, ref=box.current)
 
 
 def chip(

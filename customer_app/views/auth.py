@@ -14,9 +14,14 @@ def login_view(state: CustomerState) -> ft.View:
     registering = state.form.get("auth_mode") == "register"
     controls: list[ft.Control] = [muted(t(lang, "tagline"))]
     controls.append(field(state, "phone", t(lang, "phone"), keyboard=ft.KeyboardType.PHONE))
-    controls.append(field(state, "password", t(lang, "password"), password=True))
+    if registering:  # optional: the phone's last digits stand in until one is given
+        controls.append(field(state, "name", t(lang, "name_optional")))
+    # the keyboard's enter / go key sends the form: no tap on the button needed
+    controls.append(
+        field(state, "password", t(lang, "password"), password=True,
+              on_submit=act(state.submit_auth))
+    )
     if registering:
-        controls.append(field(state, "name", t(lang, "name")))
         controls.append(
             button("register-submit", t(lang, "register"), act(state.submit_auth), expand=True)
         )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import flet as ft
 
+from client.maps import pin_map
 from customer_app.components.common import (
+    KeyboardField,
     act,
     button,
     checkbox,
@@ -153,7 +157,7 @@ def address_section(state: CustomerState) -> ft.Control:
         ft.Row(
             [
                 field(state, "addr_query", t(lang, "place_search"), expand=True,
-                      on_submit=act(state.search_places)),
+                      on_submit=act(state.search_places), on_change=state.suggest_places),
                 button("search-places", t(lang, "search_places"), act(state.search_places),
                        kind="tonal"),
             ]
@@ -166,14 +170,21 @@ def address_section(state: CustomerState) -> ft.Control:
     for i, hit in enumerate(state.place_hits):
         label = f"{hit['name']} · {hit['district']}" if hit.get("district") else hit["name"]
         controls.append(
-            button(f"place-hit-{i}", label, do(state.pick_place, hit), kind="text",
+            button(f"place-hit-{i}", label, act(state.choose_place, hit), kind="text",
                    icon=ft.Icons.PLACE_OUTLINED)
         )
     picked = state.picked_place
     if picked is not None:
+
+        async def pin_moved(e: Any) -> None:
+            await state.move_pin(e.coordinates.latitude, e.coordinates.longitude)
+
         controls += [
             ft.Text(f"{t(lang, 'picked_place')}{picked['name']} · {picked.get('address', '')}"),
-            field(state, "addr_detail", t(lang, "address_detail")),
+            muted(t(lang, "move_pin"), 12),
+            keyed("pin-map", pin_map((picked["lat"], picked["lng"]), pin_moved,
+                                     app="org.doorstep.customer", height=180), label="map"),
+            KeyboardField(state, "addr_detail", t(lang, "address_detail")),
             field(state, "addr_label", t(lang, "address_label")),
             button("save-address", t(lang, "save_address"), act(state.submit_address),
                    kind="outlined"),
@@ -202,12 +213,13 @@ def extras_section(state: CustomerState) -> ft.Control:
             )
         )
     if state.coupons:
+        applied = state.applied_coupon()
         chips = [
             chip(
                 "coupon-none",
                 t(lang, "no_coupon"),
-                d.coupon_id is None,
-                do(state.update_draft, coupon_id=None),
+                d.coupon_id is None and not d.coupon_auto,
+                do(state.update_draft, coupon_id=None, coupon_auto=False),
             )
         ]
         for c in state.coupons:
@@ -216,11 +228,13 @@ def extras_section(state: CustomerState) -> ft.Control:
                 chip(
                     f"coupon-{c['id']}",
                     label,
-                    d.coupon_id == c["id"],
-                    do(state.update_draft, coupon_id=c["id"]),
+                    d.coupon_id == c["id"] or (d.coupon_auto and applied == c["id"]),
+                    do(state.update_draft, coupon_id=c["id"], coupon_auto=False),
                 )
             )
         controls += [muted(t(lang, "coupon")), ft.Row(chips, wrap=True, spacing=6)]
+        if d.coupon_auto and applied:
+            controls.append(muted(t(lang, "best_coupon_applied"), 12))
     balance = state.redeemable_points()
     if balance:
         controls.append(
@@ -238,12 +252,17 @@ def quote_section(state: CustomerState) -> ft.Control:
     lang = state.lang
     q = state.quote
     if q is None:
-        return button(
-            "get-quote",
-            t(lang, "get_quote"),
-            act(state.submit_quote),
-            expand=True,
-            disabled=state.busy,
+        waiting = state.busy or not state.booking_problems()
+        return section(
+            t(lang, "quote"),
+            muted(t(lang, "quote_working" if waiting else "quote_pending")),
+            button(
+                "get-quote",
+                t(lang, "get_quote"),
+                act(state.submit_quote),
+                expand=True,
+                disabled=state.busy,
+            ),
         )
     lines = [
         price_line(

@@ -132,9 +132,15 @@ def mini_map(state: CustomerState) -> ft.Control:
     if o.get("lat") is None or o.get("lng") is None:
         return ft.Container()
     here = (tr.lat, tr.lng) if tr.lat is not None and tr.lng is not None else None
-    return keyed(
-        "live_map", street_map((o["lat"], o["lng"]), here, app="org.doorstep.customer"), label="map"
+    lang = state.lang
+    street = street_map(
+        (o["lat"], o["lng"]),
+        here,
+        app="org.doorstep.customer",
+        home_label=t(lang, "map_home"),
+        mover_label=t(lang, "map_technician"),
     )
+    return keyed("live_map", street, label="map")
 
 
 def technician_section(state: CustomerState, o: dict) -> ft.Control:

@@ -10,14 +10,12 @@ from hypothesis import strategies as st
 
 from client.api import DoorstepClient
 from customer_app.i18n import _STRINGS, DEFAULT_LANG, LANGS, event_label, money, status_label, t
+from customer_app.model import FALLBACK_LEAD, parse_slot, service_minutes
 from customer_app.state import (
     CITY_TZ,
-    FALLBACK_LEAD,
     CustomerState,
-    _parse_slot,
     estimate_eta_minutes,
     haversine_km,
-    service_minutes,
 )
 
 OFFLINE_CLIENT = DoorstepClient("http://127.0.0.1:9")  # never called: slots are computed locally
@@ -70,13 +68,13 @@ def test_fallback_slots_never_offer_a_start_too_soon(now_naive: datetime, offset
 
 
 def test_server_slots_are_read_with_their_capacity() -> None:
-    full = _parse_slot(
+    full = parse_slot(
         {"start": "2026-06-02T02:00:00Z", "end": "2026-06-02T04:00:00Z", "remaining": 0}
     )
-    left = _parse_slot({"start": "2026-06-02T04:00:00+00:00", "capacity_left": 3})
+    left = parse_slot({"start": "2026-06-02T04:00:00+00:00", "capacity_left": 3})
     assert full is not None and not full.available and full.remaining == 0
     assert left is not None and left.available and left.remaining == 3
-    assert _parse_slot({"start": "not a time"}) is None
+    assert parse_slot({"start": "not a time"}) is None
 
 
 def test_every_string_has_both_languages_and_statuses_read_well() -> None:

@@ -17,13 +17,13 @@ import pytest
 from client.api import ApiError, DoorstepClient
 from client.feed import FeedState
 from customer_app.i18n import money
+from customer_app.model import parse_slot
 from customer_app.state import (
     CITY_TZ,
     Address,
     CustomerState,
     LocalStore,
     Slot,
-    _parse_slot,
     estimate_eta_minutes,
     haversine_km,
 )
@@ -170,6 +170,48 @@ async def test_an_address_is_found_by_name_and_kept_on_the_server(
     assert [(a.label, a.detail) for a in fresh.addresses()] == [("公司", "12层1203")]
 
 
+async def test_the_price_follows_each_choice_and_a_picked_place_is_kept_at_ordering(
+    server: LiveServer, clock: FrozenClock, tmp_path: Path
+) -> None:
+    """The app's booking: suggestions while typing, a suggestion is the place at once, the
+    price comes by itself (best coupon applied), the door typed after the price is priced
+    again at ordering, and the place is saved for next time without a save button."""
+    client = DoorstepClient(server.base_url)
+    state = CustomerState(client, store=LocalStore(tmp_path / "live.json"), now=clock.now,
+                          feed_factory=feed_factory(), live_quotes=True)
+    try:
+        await signed_in(state, server)
+        state.store.put(f"addresses:{state._uid()}", [])  # a first booking: no place yet
+        await state.begin_booking("svc_window_cleaning")
+        state.form["addr_query"] = "三里屯SOHO"
+        await asyncio.gather(state.suggest_places(), state.suggest_places())  # two keystrokes
+        hit = state.place_hits[0]
+        assert hit["name"] == "三里屯SOHO"
+        await state.choose_place(hit)
+        assert state.draft.address and state.slots_from_server
+        state.form["addr_detail"] = "5号楼1902"
+        state.choose_slot(next(s for s in state.slots if s.available))
+        await wait_for(lambda: state.quote is not None)
+        assert state.applied_coupon() == state.coupons[0]["id"]  # the welcome coupon
+        first = state.quote["total"]
+        state.toggle_addon("screen_wash")
+        assert state.quote is None
+        await wait_for(lambda: state.quote is not None)
+        assert state.quote["total"] == first + 4000
+        await state.move_pin(hit["lat"] + 0.0004, hit["lng"])  # the right building
+        await wait_for(lambda: state.quote is not None)
+        state.form["addr_detail"] = "5号楼1903"  # corrected after the price was shown
+        order = await state.place_order()
+        assert order is not None, state.error
+        assert order["address"].endswith("三里屯SOHO 5号楼1903")
+        assert abs(order["lat"] - (hit["lat"] + 0.0004)) < 1e-6
+        kept = state.addresses()[0]
+        assert kept.id and kept.detail == "5号楼1903" and state.picked_place is None
+    finally:
+        await state.stop_tracking()
+        await client.aclose()
+
+
 async def test_quote_lines_explain_the_total(state: CustomerState, server: LiveServer) -> None:
     await signed_in(state, server)
     await state.open_service("svc_window_cleaning")
@@ -181,7 +223,9 @@ async def test_quote_lines_explain_the_total(state: CustomerState, server: LiveS
     quote = await state.request_quote()
     assert quote is not None, state.error
     assert sum(line["amount"] for line in quote["lines"]) == quote["total"]
-    assert quote["total"] >= 6 * 2500 + 4000
+    # the welcome coupon is taken without asking: the best one the customer holds
+    assert state.applied_coupon() == state.coupons[0]["id"]
+    assert quote["total"] >= 6 * 2500 + 4000 - 5000
     # changing an option drops the stale quote
     state.toggle_addon("screen_wash")
     assert state.quote is None
@@ -376,15 +420,19 @@ async def test_claimed_coupon_lowers_the_quote(
     await signed_in(state, server)
     state.form["coupon_code"] = "CLEAN30"
     assert await state.claim_coupon(), state.error
-    assert [c["label"] for c in state.coupons] and state.coupons[0]["amount"] == 3000
+    clean30 = next(c for c in state.coupons if c["amount"] == 3000)
     await state.open_service("svc_daily_cleaning")
     await state.begin_booking("svc_daily_cleaning")
     state.choose_slot(next(s for s in state.slots if s.available))
+    best = await state.request_quote()  # no pick: the welcome ¥50 beats the ¥30
+    assert best is not None and state.applied_coupon() not in (None, clean30["id"])
+    state.update_draft(coupon_auto=False)  # "no coupon"
     plain = await state.request_quote()
-    state.update_draft(coupon_id=state.coupons[0]["id"])
+    assert plain is not None and state.applied_coupon() is None
+    state.update_draft(coupon_id=clean30["id"])
     with_coupon = await state.request_quote()
     assert with_coupon is not None, state.error
-    assert with_coupon["total"] == plain["total"] - 3000
+    assert with_coupon["total"] == plain["total"] - 3000 and best["total"] == plain["total"] - 5000
     assert any(line["amount"] == -3000 for line in with_coupon["lines"])
 
 
@@ -509,9 +557,9 @@ async def test_slots_come_from_the_server_with_their_capacity(
 
 def test_server_slot_statuses_are_read() -> None:
     base = {"start": "2026-06-02T02:00:00Z", "end": "2026-06-02T04:00:00Z"}
-    open_ = _parse_slot({**base, "available": 3, "status": "open"})
-    full = _parse_slot({**base, "available": 0, "status": "full"})
-    past = _parse_slot({**base, "available": 0, "status": "past"})
+    open_ = parse_slot({**base, "available": 3, "status": "open"})
+    full = parse_slot({**base, "available": 0, "status": "full"})
+    past = parse_slot({**base, "available": 0, "status": "past"})
     assert open_ is not None and open_.available and open_.remaining == 3
     assert full is not None and not full.available and full.remaining == 0
     assert past is not None and not past.available and past.remaining is None

@@ -235,46 +235,78 @@ def shot(page, name: str, expect: str, *, gone: str | None = None,  # noqa: ANN0
     return path
 
 
+_TYPING = ("() => document.activeElement && "
+           "['INPUT', 'TEXTAREA'].includes(document.activeElement.tagName)")
+
+
 class UI:
-    """Find-by-role helpers over Flutter's semantics tree."""
+    """Find-by-role helpers over Flutter's semantics tree, counting the user's taps
+    (``taps``: a button, a chip, a field focused; typing and keys are not taps)."""
+
+    def __init__(self) -> None:
+        self.taps = 0
 
     @staticmethod
     def button(page, name: str, *, exact: bool = False):  # noqa: ANN001, ANN205
         return page.get_by_role("button", name=name, exact=exact)
 
-    @staticmethod
-    def tap(page, name: str, *, exact: bool = False, timeout: float = UI_TIMEOUT_MS) -> None:  # noqa: ANN001
+    def tap(self, page, name: str, *, exact: bool = False, timeout: float = UI_TIMEOUT_MS) -> None:  # noqa: ANN001
         target = page.get_by_role("button", name=name, exact=exact).first
         target.wait_for(timeout=timeout)
         target.click()
+        self.taps += 1
 
-    @staticmethod
-    def fill(page, label: str, text: str) -> None:  # noqa: ANN001
-        """Focus the field, wait for Flutter's hidden editing element, type, verify.
+    def tap_id(self, page, identifier: str) -> None:  # noqa: ANN001
+        """Tap the control the app keyed ``identifier`` (when its text is not unique)."""
+        target = page.locator(f'flt-semantics[flt-semantics-identifier="{identifier}"]').first
+        target.wait_for()
+        target.click()
+        self.taps += 1
+
+    def check(self, page, name: object) -> None:  # noqa: ANN001
+        """Tap the first enabled checkbox-like chip whose name matches (text or regex)."""
+        page.get_by_role("checkbox", name=name, disabled=False).first.click()
+        self.taps += 1
+
+    def fill(self, page, label: str, text: str) -> None:  # noqa: ANN001
+        """Focus the field (one tap), wait for Flutter's hidden editing element, type, verify.
 
         A tap that lands while the screen re-renders (a notice appearing, a button turning
         busy) focuses nothing: then the field is found and tapped again."""
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+        self.taps += 1
         for _attempt in range(5):
             box = page.get_by_role("textbox", name=label).first
             box.wait_for()
             box.click()
             try:
-                page.wait_for_function(
-                    "() => document.activeElement && ['INPUT', 'TEXTAREA'].includes(document.activeElement.tagName)",
-                    timeout=5_000,
-                )
+                page.wait_for_function(_TYPING, timeout=5_000)
             except PlaywrightTimeout:
                 continue
-            page.wait_for_timeout(150)
-            page.keyboard.press("Control+A")
-            page.keyboard.press("Delete")
-            page.keyboard.type(text, delay=20)
-            page.wait_for_timeout(150)
-            if page.evaluate("() => document.activeElement && document.activeElement.value") == text:
+            if self._typed(page, text):
                 return
         raise AssertionError(f"could not type into {label!r}")
+
+    def type_here(self, page, text: str) -> None:  # noqa: ANN001
+        """Type into the field that already has the keyboard (no tap): a field the app
+        focused for the user."""
+        page.wait_for_function(_TYPING, timeout=UI_TIMEOUT_MS)
+        if not self._typed(page, text):
+            raise AssertionError(f"the focused field did not take {text!r}")
+
+    @staticmethod
+    def press(page, key: str) -> None:  # noqa: ANN001
+        page.keyboard.press(key)
+
+    @staticmethod
+    def _typed(page, text: str) -> bool:  # noqa: ANN001
+        page.wait_for_timeout(150)
+        page.keyboard.press("Control+A")
+        page.keyboard.press("Delete")
+        page.keyboard.type(text, delay=20)
+        page.wait_for_timeout(150)
+        return page.evaluate("() => document.activeElement && document.activeElement.value") == text
 
     @staticmethod
     def wait_text(page, text: str, *, timeout: float = UI_TIMEOUT_MS, present: bool = True) -> None:  # noqa: ANN001
@@ -288,8 +320,8 @@ class UI:
 
 
 @pytest.fixture
-def ui() -> type[UI]:
-    return UI
+def ui() -> UI:
+    return UI()
 
 
 @pytest.fixture

@@ -30,6 +30,28 @@ def photo_png(color: tuple[int, int, int]) -> bytes:
     return buffer.getvalue()
 
 
+# pixels between the technician's marker and the home marker on the tracking map (null
+# until both are drawn), from the markers' accessibility nodes, which sit where they are
+MARKER_GAP = """() => {
+  const find = (name) => Array.from(document.querySelectorAll('flt-semantics')).find(
+      el => (el.getAttribute('aria-label') || el.textContent || '').trim() === name);
+  const a = find('师傅位置'), b = find('服务地址');
+  if (!a || !b) return null;
+  const r = a.getBoundingClientRect(), s = b.getBoundingClientRect();
+  return Math.hypot(r.x + r.width / 2 - s.x - s.width / 2, r.y + r.height / 2 - s.y - s.height / 2);
+}"""
+def eta_minutes(page) -> int:  # noqa: ANN001
+    """The minutes in the tracking line (预计N分钟到达)."""
+    text = page.evaluate(
+        """() => Array.from(document.querySelectorAll('flt-semantics'))
+             .map(el => el.getAttribute('aria-label') || el.textContent || '')
+             .find(t => t.includes('分钟到达')) || ''"""
+    )
+    found = re.search(r"预计(\d+)分钟到达", text)
+    assert found, text
+    return int(found.group(1))
+
+
 SLOW_MS = 90_000  # steps that chain several requests, on a busy two-core machine
 # an open slot as the server counted it (the estimated grid shown before the address is
 # known has no count, and clicking it could race the real slots arriving)
@@ -84,11 +106,9 @@ def test_new_user_books_and_follows_a_visit_live(
     url = flet_web_app("customer_app", e2e_server.base_url)
     page = open_app(url)
 
-    # home: search, filters, recommendations, the catalog
+    # home: a popular service nearby; taps are counted from here to paid
     ui.wait_text(page, "附近热门")
-    ui.fill(page, "搜索服务，如 擦玻璃", "擦玻璃")
-    ui.tap(page, "搜索", exact=True)
-    ui.wait_text(page, "搜索结果")
+    ui.taps = 0
     ui.tap(page, "玻璃擦洗")
 
     # service page: included, SOP, price rules
@@ -96,30 +116,25 @@ def test_new_user_books_and_follows_a_visit_live(
     screenshot(page, "customer_service", "按扇计价")
     ui.tap(page, "立即预约")
 
-    # not signed in yet: sign up, then straight back to booking
+    # not signed in yet: sign up (the keyboard's enter sends it), then straight back
     ui.tap(page, "没有账号？注册")
     phone = e2e_server.next_phone()
     ui.fill(page, "手机号", phone)
     ui.fill(page, "密码", "correct horse")
-    ui.fill(page, "称呼", "张女士")
-    ui.tap(page, "注册", exact=True)
+    ui.press(page, "Enter")
     ui.wait_text(page, "时间段", timeout=SLOW_MS)
 
-    # booking: the address found by name (no coordinates typed), a slot, an add-on, the quote
+    # booking: the address found by name as it is typed (no coordinates), the door typed
+    # straight after (the field has the keyboard), a slot; the price comes by itself with
+    # the welcome coupon already applied
     ui.fill(page, "搜索小区、写字楼、地标", "三里屯")
-    ui.tap(page, "搜索", exact=True)
     ui.tap(page, "三里屯SOHO · 三里屯")
-    ui.fill(page, "楼号/单元/门牌号", "5号楼1902")
-    ui.fill(page, "地址名称（如 家）", "家")
-    ui.tap(page, "保存地址")
-    ui.wait_text(page, "三里屯SOHO 5号楼1902")
-    page.get_by_role("checkbox", name=SLOT, disabled=False).first.click()
-    page.get_by_role("checkbox", name=re.compile("纱窗拆洗")).first.click()
-    page.get_by_role("checkbox", name=re.compile("新客")).first.click()  # the welcome coupon
-    ui.tap(page, "计算价格")
+    ui.wait_text(page, "已选：三里屯SOHO")
+    ui.type_here(page, "5号楼1902")
+    ui.check(page, SLOT)
     ui.wait_text(page, "费用明细")
-    ui.wait_text(page, "-¥50.00")  # 4 panes ¥100 + screens ¥40 - coupon ¥50
-    ui.wait_text(page, "¥90.00")
+    ui.wait_text(page, "-¥50.00")  # 4 panes ¥100 - the welcome coupon ¥50
+    ui.wait_text(page, "合计 ¥50.00")
     page.mouse.move(200, 500)
     page.mouse.wheel(0, 4000)  # down to the price lines
     screenshot(page, "customer_quote", "提交订单")
@@ -129,6 +144,8 @@ def test_new_user_books_and_follows_a_visit_live(
     # the sandbox checkout, then the order page
     ui.tap(page, "确认支付")
     ui.wait_text(page, "待接单")
+    first_booking_taps = ui.taps
+    assert first_booking_taps <= 10, first_booking_taps  # a new user, sign-up included
     customer = e2e_server.call(
         "POST", "/auth/login", json={"phone": phone, "password": "correct horse"}
     ).json()
@@ -148,6 +165,17 @@ def test_new_user_books_and_follows_a_visit_live(
         order_id=order_id,
     )
     screenshot(page, "customer_tracking", "李师傅距您1.2公里")
+    far_eta = eta_minutes(page)
+    page.wait_for_function(f"() => ({MARKER_GAP})() !== null")
+    far = page.evaluate(f"() => ({MARKER_GAP})()")
+    tech(  # nearer: the marker moves toward the home on the same map, the ETA falls
+        "send_location",
+        [{"lat": home["lat"] + 0.0036, "lng": home["lng"]}],
+        order_id=order_id,
+    )
+    ui.wait_text(page, "李师傅距您0.4公里")
+    assert eta_minutes(page) < far_eta
+    page.wait_for_function(f"() => ({MARKER_GAP})() < {far} * 0.5")
 
     # arrival: the customer signs the work order before the work starts
     tech("arrive", order_id, lat=home["lat"], lng=home["lng"])
@@ -192,6 +220,22 @@ def test_new_user_books_and_follows_a_visit_live(
     reviews = e2e_server.call("GET", f"/orders/{order_id}/reviews", customer).json()
     assert reviews and reviews[0]["text"] == "擦得很干净"
 
+    # a returning customer books it again: the saved place is already chosen
+    ui.taps = 0
+    ui.tap_id(page, "rec-repeat-svc_window_cleaning")
+    ui.tap(page, "立即预约")
+    ui.wait_text(page, "三里屯SOHO 5号楼1902")
+    ui.check(page, SLOT)
+    ui.wait_text(page, "合计 ¥100.00")  # no welcome coupon the second time
+    ui.tap(page, "提交订单")
+    ui.wait_text(page, "收银台", timeout=SLOW_MS)
+    ui.tap(page, "确认支付")
+    ui.wait_text(page, "待接单")
+    assert ui.taps <= 8, ui.taps
+    again = e2e_server.call("GET", "/orders", customer).json()[0]
+    assert again["id"] != order_id and again["address"] == order["address"]
+    print(f"taps from home to paid: first booking {first_booking_taps}, again {ui.taps}")
+
 
 def test_english_ui_and_cancel_with_the_fee_shown_first(
     e2e_server, flet_web_app, open_app, ui, screenshot
@@ -217,9 +261,8 @@ def test_english_ui_and_cancel_with_the_fee_shown_first(
     ui.fill(page, "Label (e.g. Home)", "Home")
     ui.tap(page, "Save address")
     ui.wait_text(page, "Tower 5, 1902")
-    page.get_by_role("checkbox", name=SLOT, disabled=False).first.click()
-    ui.tap(page, "Get the price")
-    ui.wait_text(page, "Price breakdown")
+    ui.check(page, SLOT)
+    ui.wait_text(page, "Price breakdown")  # the price follows the choices
     ui.tap(page, "Place order")
     ui.wait_text(page, "Checkout", timeout=SLOW_MS)
     ui.tap(page, "Pay ¥")

@@ -146,7 +146,8 @@ def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screens
     ui.wait_text(page, "三里屯 · 400 米")  # district and distance, never the address
     ui.wait_text(page, " 秒")  # the answer countdown
     screenshot(page, "technician_offer", "三里屯 · 400 米")
-    ui.tap(page, "接单", exact=True)  # tap 1
+    ui.taps = 0  # accept → navigate → check in, counted
+    ui.tap(page, "接单", exact=True)
     ui.wait_text(page, "导航并出发")
     accepted = e2e_server.call("GET", f"/orders/{order['id']}", customer).json()
     assert accepted["status"] == "ACCEPTED" and accepted["technician_id"] == tech["user"]["id"]
@@ -157,17 +158,19 @@ def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screens
     screenshot(page, "technician_order", "1.0 公里", gone="今日路线")
 
     with page.context.expect_page(timeout=10_000) as _maps:  # the map app (a new tab on the web)
-        ui.tap(page, "导航并出发")  # tap 2
+        ui.tap(page, "导航并出发")
     ui.wait_text(page, "到达签到")
+    on_the_way = ui.taps
     ui.tap(page, "到达签到")  # a kilometre away: the geofence says how far
     ui.wait_text(page, "米内签到")
     page.context.set_geolocation(  # walked to the door (~40 m)
         {"latitude": DEMO_ADDRESS["lat"], "longitude": DEMO_ADDRESS["lng"] + 0.0005}
     )
-    # tap 3 of accept → navigate → check in: the device is read again ("exact": the refusal
-    # banner above also begins with 到达签到)
+    # at the door the device is read again ("exact": the refusal banner above also begins
+    # with 到达签到)
     ui.tap(page, "到达签到", exact=True)
     ui.wait_text(page, "客户签字确认")
+    assert on_the_way + 1 <= 3, on_the_way  # a technician who taps check-in at the door
 
     # the customer signs the work order on the technician's screen
     _sign_on_the_pad(page)

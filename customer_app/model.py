@@ -1,0 +1,145 @@
+"""What a booking is made of, as plain data: the place, the slot, the draft, and the
+readers that turn server replies into them. No I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from client.citytime import CITY_TZ
+
+JSON = dict[str, Any]
+# When the server offers no slot endpoint: a 2-hour grid of start times, local time.
+FALLBACK_SLOT_HOURS = (8, 10, 12, 14, 16, 18, 20)
+FALLBACK_LEAD = timedelta(hours=2)
+
+
+def parse_time(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    text = str(value).replace("Z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@dataclass
+class Address:
+    text: str  # the place, as found by search
+    lat: float
+    lng: float
+    district: str = ""
+    label: str = ""
+    detail: str = ""  # building, unit, door: typed by the customer
+    id: str | None = None  # the saved address on the server
+
+    def to_api(self) -> JSON:
+        """Where an order is booked: the place and the door in one text."""
+        text = f"{self.text} {self.detail}".strip()
+        return {"text": text, "lat": self.lat, "lng": self.lng, "district": self.district}
+
+    def to_saved(self) -> JSON:
+        return {"label": self.label or self.text[:20], "text": self.text, "lat": self.lat,
+                "lng": self.lng, "district": self.district, "detail": self.detail}
+
+    @classmethod
+    def from_saved(cls, row: JSON) -> Address:
+        return cls(text=row["text"], lat=float(row["lat"]), lng=float(row["lng"]),
+                   district=row.get("district") or "", label=row.get("label") or "",
+                   detail=row.get("detail") or "", id=row.get("id"))
+
+    @classmethod
+    def from_place(cls, place: JSON, *, detail: str = "", label: str = "") -> Address:
+        """A search hit: its name, with the street address when the name is not in it."""
+        name, address = str(place.get("name") or ""), str(place.get("address") or "")
+        text = address if name and name in address else f"{address} {name}".strip()
+        return cls(text=text or name, lat=float(place["lat"]), lng=float(place["lng"]),
+                   district=str(place.get("district") or ""), label=label, detail=detail)
+
+
+@dataclass
+class Slot:
+    start: datetime
+    end: datetime
+    available: bool
+    remaining: int | None = None  # None: the server gave no count (fallback grid)
+
+    @property
+    def key(self) -> str:
+        return self.start.astimezone(CITY_TZ).strftime("%H%M")
+
+    def label(self) -> str:
+        a, b = self.start.astimezone(CITY_TZ), self.end.astimezone(CITY_TZ)
+        return f"{a:%H:%M}-{b:%H:%M}"
+
+
+@dataclass
+class BookingDraft:
+    service_id: str
+    units: int | None = None
+    area_m2: int | None = None
+    addons: list[str] = field(default_factory=list)
+    day: date | None = None
+    slot_start: datetime | None = None
+    address: Address | None = None
+    notes: str = ""
+    preferred_technician_id: str | None = None
+    coupon_id: str | None = None  # the customer's own pick
+    coupon_auto: bool = True  # no pick yet: the coupon that saves the most
+    use_points: bool = False
+
+
+def service_minutes(s: JSON, units: int | None = None) -> int:
+    pricing = s.get("pricing", {})
+    n = units or int(pricing.get("min_units") or 1)
+    per = int(s.get("duration_minutes") or 60)
+    if pricing.get("unit") == "hour":
+        return 60 * n
+    return per * n
+
+
+def items_of(reply: Any, key: str = "items") -> list[JSON]:
+    if isinstance(reply, list):
+        return reply
+    if isinstance(reply, dict):
+        for k in (key, "items", "results", "data"):
+            if isinstance(reply.get(k), list):
+                return reply[k]
+    return []
+
+
+def is_hourly(service: JSON | None) -> bool:
+    return (service or {}).get("pricing", {}).get("unit") == "hour"
+
+
+def parse_slot(raw: JSON) -> Slot | None:
+    start = parse_time(raw.get("start") or raw.get("scheduled_start"))
+    if start is None:
+        return None
+    end = parse_time(raw.get("end") or raw.get("scheduled_end")) or start + timedelta(hours=2)
+    status = raw.get("status")
+    if status in ("open", "full", "past"):
+        # the slots endpoint: ``available`` counts eligible technicians; a past slot has
+        # no count to show (the view reads it as closed, a full one as full)
+        count = raw.get("available")
+        return Slot(
+            start=start,
+            end=end,
+            available=status == "open",
+            remaining=None if status == "past" else int(count or 0),
+        )
+    remaining = raw.get("remaining", raw.get("capacity_left", raw.get("capacity")))
+    available = raw.get("available")
+    if available is None:
+        available = bool(remaining) if remaining is not None else True
+    return Slot(
+        start=start,
+        end=end,
+        available=bool(available),
+        remaining=int(remaining) if remaining is not None else None,
+    )
