@@ -166,14 +166,64 @@ def route_map(
 
 def area_map(
     center: tuple[float, float],
-    radius_km: float,
     on_tap: Any,  # noqa: ANN401
     *,
+    radius_km: float | None = None,
+    polygon: list[tuple[float, float]] | None = None,
     app: str = "org.doorstep",
-    height: int = 240,
+    height: int = 260,
 ) -> ft.Control:
-    """A service area to edit: its centre where the map is tapped, its radius drawn."""
-    return pin_map(center, on_tap, radius_m=radius_km * 1000, zoom=11, app=app, height=height)
+    """A service area being drawn: a circle round the centre (tapping moves the centre),
+    or a polygon whose corners are the taps so far (a line until the third)."""
+    if polygon is None:
+        return pin_map(
+            center, on_tap, radius_m=(radius_km or 0) * 1000, zoom=11, app=app, height=height
+        )
+    corners = [fm.MapLatitudeLongitude(*p) for p in polygon]
+    layers: list[fm.MapLayer] = [_tiles(app)]
+    if len(corners) >= 3:
+        layers.append(
+            fm.PolygonLayer(
+                polygons=[
+                    fm.PolygonMarker(
+                        coordinates=corners,
+                        color=ft.Colors.with_opacity(0.15, ft.Colors.BLUE_700),
+                        border_color=ft.Colors.BLUE_700,
+                        border_stroke_width=2,
+                    )
+                ]
+            )
+        )
+    elif len(corners) == 2:
+        layers.append(
+            fm.PolylineLayer(
+                polylines=[
+                    fm.PolylineMarker(coordinates=corners, color=ft.Colors.BLUE_700, stroke_width=2)
+                ]
+            )
+        )
+    layers.append(
+        fm.MarkerLayer(
+            markers=[
+                fm.Marker(
+                    content=ft.Icon(ft.Icons.CIRCLE, color=ft.Colors.BLUE_800, size=12),
+                    coordinates=corner,
+                )
+                for corner in corners
+            ]
+        )
+    )
+    return _framed(
+        fm.Map(
+            layers=layers,
+            key="area-polygon",  # the camera stays where the user put it while drawing
+            initial_center=fm.MapLatitudeLongitude(*center),
+            initial_zoom=11,
+            bgcolor=ft.Colors.BLUE_50,
+            on_tap=on_tap,
+        ),
+        height,
+    )
 
 
 def pin_map(
@@ -184,6 +234,7 @@ def pin_map(
     zoom: float = 17,
     app: str = "org.doorstep",
     height: int = 200,
+    pin_label: str | None = None,
 ) -> ft.Control:
     """A pin the user places by tapping the map (a home's exact building, an area's
     centre), with the circle around it when there is one."""
@@ -208,7 +259,9 @@ def pin_map(
         fm.MarkerLayer(
             markers=[
                 fm.Marker(
-                    content=ft.Icon(ft.Icons.LOCATION_ON, color=ft.Colors.BLUE_800),
+                    content=_labelled(
+                        ft.Icon(ft.Icons.LOCATION_ON, color=ft.Colors.BLUE_800), pin_label
+                    ),
                     coordinates=here,
                 )
             ]

@@ -164,7 +164,7 @@ class BookingFlow:
         position is where the pin is."""
         if self.picked_place is None or not (-90 <= lat <= 90 and -180 <= lng <= 180):
             return
-        await self.choose_place({**self.picked_place, "lat": lat, "lng": lng})
+        await self.choose_place({**self.picked_place, "lat": lat, "lng": lng, "moved": True})
 
     def _picked_address(self) -> Address:
         """The picked place with what was typed beside it; named after the place until the

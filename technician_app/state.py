@@ -562,14 +562,21 @@ class TechnicianState:
         return True
 
     async def save_service_area(
-        self, *, center: tuple[float, float], radius_km: float, max_distance_km: float | None = None
+        self,
+        *,
+        center: tuple[float, float] | None = None,
+        radius_km: float | None = None,
+        polygon: list[tuple[float, float]] | None = None,
+        max_distance_km: float | None = None,
     ) -> bool:
+        """A circle (``center`` + ``radius_km``) or a ``polygon`` of (lat, lng) corners."""
+        if polygon is not None:
+            area: dict[str, Any] = {"polygon": [[lat, lng] for lat, lng in polygon]}
+        else:
+            assert center is not None and radius_km is not None
+            area = {"center": {"lat": center[0], "lng": center[1]}, "radius_km": radius_km}
         reply = await self._guard(
-            self.client.set_service_area(
-                center={"lat": center[0], "lng": center[1]},
-                radius_km=radius_km,
-                max_distance_km=max_distance_km,
-            ),
+            self.client.set_service_area(**area, max_distance_km=max_distance_km),
             feature="service_area",
         )
         self.changed()

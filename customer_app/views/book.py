@@ -181,9 +181,9 @@ def address_section(state: CustomerState) -> ft.Control:
 
         controls += [
             ft.Text(f"{t(lang, 'picked_place')}{picked['name']} · {picked.get('address', '')}"),
-            muted(t(lang, "move_pin"), 12),
-            keyed("pin-map", pin_map((picked["lat"], picked["lng"]), pin_moved,
-                                     app="org.doorstep.customer", height=180), label="map"),
+            muted(t(lang, "pin_moved" if picked.get("moved") else "move_pin"), 12),
+            pin_map((picked["lat"], picked["lng"]), pin_moved, app="org.doorstep.customer",
+                    height=180, pin_label=t(lang, "pin_map")),
             KeyboardField(state, "addr_detail", t(lang, "address_detail")),
             field(state, "addr_label", t(lang, "address_label")),
             button("save-address", t(lang, "save_address"), act(state.submit_address),

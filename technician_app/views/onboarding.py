@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import flet as ft
 
-from client.maps import area_map
 from technician_app.components.widgets import (
     GO,
-    MUTED,
     WARN,
     big_button,
     card,
@@ -16,7 +14,8 @@ from technician_app.components.widgets import (
     text_field,
 )
 from technician_app.context import use_app
-from technician_app.state import LOCATION_HELP, VERIFICATION_LABELS
+from technician_app.state import VERIFICATION_LABELS
+from technician_app.views.area_editor import CITY_CENTER, AreaEditor, polygon_unfinished
 
 SKILLS = [
     ("cleaning", "保洁"),
@@ -40,17 +39,6 @@ CERTIFICATES = [
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-CITY_CENTER = (39.9219, 116.4435)  # where the map opens with no position yet (朝阳, the demo city)
-
-
-def _km(text: str) -> float:
-    """The typed radius, within what the server accepts; 10 km when unreadable."""
-    try:
-        return min(max(float(text), 0.5), 50.0)
-    except ValueError:
-        return 10.0
-
-
 @ft.component
 def Onboarding():  # noqa: ANN201
     state = use_app()
@@ -71,9 +59,6 @@ def Onboarding():  # noqa: ANN201
 
     bio, set_bio = kept("bio", profile.get("bio") or "")
     years, set_years = kept("years", str(profile.get("experience_years") or ""))
-    radius, set_radius = kept("radius", "10")
-    # the area's centre: where the map was tapped, or the device's position, or the city
-    center, set_center = kept("center", state.location or CITY_CENTER)
     hours, set_hours = kept("hours", "08:00-20:00")
     cert_type, set_cert_type = ft.use_state("health")
     cert_no, set_cert_no = ft.use_state("")
@@ -84,14 +69,18 @@ def Onboarding():  # noqa: ANN201
         )
 
     async def save(_e) -> None:  # noqa: ANN001
-        now = {"bio": bio, "years": years, "radius": radius, "center": center, "hours": hours,
+        now = {"bio": bio, "years": years, "hours": hours,
+               "area": {"center": state.location or CITY_CENTER, "radius_km": 10.0},
                **latest.current}
+        if polygon_unfinished(now["area"]):
+            state.notify("服务范围至少要点3个点", "error", "service_area_polygon_invalid")
+            return
         typed_years = str(now["years"])
         ok = await state.save_profile(
             skills=skills, bio=now["bio"],
             experience_years=int(typed_years) if typed_years.isdigit() else None,
         )
-        ok = await state.save_service_area(center=now["center"], radius_km=_km(now["radius"])) and ok
+        ok = await state.save_service_area(**now["area"]) and ok
         start, _, end = str(now["hours"]).partition("-")
         ok = (
             await state.save_availability(
@@ -101,13 +90,6 @@ def Onboarding():  # noqa: ANN201
         )
         if ok:
             state.notify("资料已保存，等待平台审核", "success")
-
-    async def here(_e) -> None:  # noqa: ANN001
-        if await state.refresh_location() and state.location is not None:
-            set_center(state.location)
-        else:
-            state.notify(LOCATION_HELP.get(state.location_problem or "", LOCATION_HELP[""]),
-                         "error", state.location_problem or "location_required")
 
     async def upload(_e) -> None:  # noqa: ANN001
         files = await ft.FilePicker().pick_files(
@@ -181,21 +163,7 @@ def Onboarding():  # noqa: ANN201
             ),
             card(
                 ft.Text("2. 服务区域与时间", size=20, weight=ft.FontWeight.BOLD),
-                ft.Text("点地图选择服务区域中心，圆圈内的订单会派给您", color=MUTED),
-                area_map(
-                    center,
-                    _km(radius),
-                    lambda e: set_center((e.coordinates.latitude, e.coordinates.longitude)),
-                    app="org.doorstep.technician",
-                ),
-                outline_button("以当前位置为中心", here, key="area_here", icon=ft.Icons.MY_LOCATION),
-                text_field(
-                    "服务半径（公里）",
-                    radius,
-                    set_radius,
-                    key="area_radius",
-                    keyboard=ft.KeyboardType.NUMBER,
-                ),
+                AreaEditor(lambda area: latest.current.update(area=area)),
                 text_field("每天可接单时间", hours, set_hours, key="availability_hours"),
             ),
             ft.Row([big_button("保存资料", save, key="profile_save", color=GO)]),

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from server.geo import coords
 from server.geo.models import SavedAddress
 
-TAIKOO_LI = (39.9337, 116.4540)  # WGS-84
+TAIKOO_LI = (39.9323, 116.4478)  # WGS-84
 Answer = Callable[[str, dict[str, str]], tuple[int, Any]]
 
 

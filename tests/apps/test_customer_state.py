@@ -161,7 +161,7 @@ async def test_an_address_is_found_by_name_and_kept_on_the_server(
     office = state.addresses()[0]
     assert office.label == "公司" and office.id and office.district == "中关村"
     assert office.to_api()["text"].endswith("海龙大厦 12层1203")
-    assert abs(office.lat - 39.9837) < 1e-6 and state.picked_place is None
+    assert abs(office.lat - 39.9824) < 1e-6 and state.picked_place is None
     # a new device: the app storage is empty, the server still has it
     fresh = CustomerState(state.client, store=LocalStore(tmp_path / "other.json"),
                           now=state.now, feed_factory=feed_factory())
@@ -772,7 +772,7 @@ async def test_use_my_location_names_the_place_or_says_why_not(
 
     await signed_in(state, server)
     answers: list[object] = [
-        LocationUnavailable("location_denied"), (39.9313, 116.4565), (31.2304, 121.4737)
+        LocationUnavailable("location_denied"), (39.9299, 116.4503), (31.2304, 121.4737)
     ]
 
     async def locate() -> tuple[float, float]:
@@ -786,7 +786,7 @@ async def test_use_my_location_names_the_place_or_says_why_not(
     assert state.notice == "location_denied" and state.picked_place is None
     await state.use_my_location()  # at Sanlitun SOHO: the server names it, the point stays
     assert state.picked_place is not None and state.picked_place["name"] == "三里屯SOHO"
-    assert (state.picked_place["lat"], state.picked_place["lng"]) == (39.9313, 116.4565)
+    assert (state.picked_place["lat"], state.picked_place["lng"]) == (39.9299, 116.4503)
     await state.use_my_location()  # nowhere the gazetteer knows: still usable, as "my location"
     assert state.picked_place["name"] == "当前位置"
     state.form["addr_detail"] = "2号楼"

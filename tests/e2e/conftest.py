@@ -235,6 +235,21 @@ def shot(page, name: str, expect: str, *, gone: str | None = None,  # noqa: ANN0
     return path
 
 
+# finders of one semantics node: by the app's key, or by its own accessible name
+_BY_ID = """(id) => document.querySelector(`flt-semantics[flt-semantics-identifier="${id}"]`)"""
+_BY_LABEL = """(name) => Array.from(document.querySelectorAll('flt-semantics')).find(
+    el => (el.getAttribute('aria-label') || el.textContent || '').trim() === name)"""
+# with accessibility on, a click on a map's node is a screen reader's "activate" (a tap at
+# the map's centre, or nothing): the accessibility nodes over a point are made to let the
+# pointer through, so the click reaches the map where a finger's tap would
+_POINTER_THROUGH = """([x, y]) => {
+  for (let i = 0; i < 50; i++) {
+    const el = document.elementFromPoint(x, y);
+    const node = el && el.closest('flt-semantics');
+    if (!node) return;
+    node.style.pointerEvents = 'none';
+  }
+}"""
 _TYPING = ("() => document.activeElement && "
            "['INPUT', 'TEXTAREA'].includes(document.activeElement.tagName)")
 
@@ -262,6 +277,44 @@ class UI:
         target.wait_for()
         target.click()
         self.taps += 1
+
+    def tap_map(self, page, identifier: str, fx: float, fy: float) -> None:  # noqa: ANN001
+        """Tap a map where a finger would, at a fraction of the box of the node the app
+        keyed ``identifier``."""
+        box = self._in_view(page, _BY_ID, identifier)
+        self._finger(page, box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+
+    def tap_beside(self, page, label: str, dx: float, dy: float) -> None:  # noqa: ANN001
+        """Tap ``dx, dy`` pixels from the centre of the node labelled ``label`` (a map
+        pin: the map around it takes the tap)."""
+        box = self._in_view(page, _BY_LABEL, label)
+        self._finger(page, box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy)
+
+    def _finger(self, page, x: float, y: float) -> None:  # noqa: ANN001
+        page.evaluate(_POINTER_THROUGH, [x, y])
+        page.mouse.click(x, y)
+        self.taps += 1
+
+    @staticmethod
+    def _in_view(page, finder: str, arg: str) -> dict:  # noqa: ANN001
+        """The box of the node ``finder`` finds once it is on screen, scrolling to it (the
+        screen's nodes off view may leave the tree meanwhile)."""
+        height = page.viewport_size["height"]
+        page.wait_for_function(f"(arg) => !!({finder})(arg)", arg=arg)
+        step = 200
+        for _scroll in range(16):
+            box = page.evaluate(f"(arg) => {{ const el = ({finder})(arg); if (!el) return null;"
+                                " const r = el.getBoundingClientRect();"
+                                " return {x: r.x, y: r.y, width: r.width, height: r.height}; }",
+                                arg)
+            if box is not None:
+                if box["y"] >= 0 and box["y"] + box["height"] <= height:
+                    return box
+                step = 200 if box["y"] > 0 else -200
+            page.mouse.move(4, height / 2)  # the screen's margin: a wheel over a map zooms it
+            page.mouse.wheel(0, step)
+            page.evaluate(_PAINTED)
+        raise AssertionError(f"{arg} never came into view")
 
     def check(self, page, name: object) -> None:  # noqa: ANN001
         """Tap the first enabled checkbox-like chip whose name matches (text or regex)."""

@@ -244,3 +244,51 @@ def test_a_new_technician_sets_the_service_area_on_the_map(
     assert area["kind"] == "circle" and area["radius_km"] == 6
     assert abs(area["center"]["lat"] - wudaokou[0]) < 1e-6
     assert abs(area["center"]["lng"] - wudaokou[1]) < 1e-6
+
+    # a district's streets rarely make a circle: the area drawn corner by corner instead
+    ui.check(page, "画多边形")
+    ui.wait_text(page, "已标 0 个点")
+    for n, (fx, fy) in enumerate(((0.25, 0.25), (0.75, 0.25), (0.75, 0.75), (0.25, 0.75)), 1):
+        _tap_map_until(page, ui, fx, fy, n)
+    screenshot(page, "technician_service_area_polygon", "已标 4 个点")
+    ui.tap(page, "保存资料")
+    drawn = _wait_for_area(e2e_server, tech, "polygon")
+    lats = [p[0] for p in drawn["polygon"]]
+    lngs = [p[1] for p in drawn["polygon"]]
+    assert len(drawn["polygon"]) == 4  # the four taps, in order, round the browser's position
+    assert min(lats) < wudaokou[0] < max(lats) and min(lngs) < wudaokou[1] < max(lngs)
+
+
+_CORNERS = """() => {
+  const text = Array.from(document.querySelectorAll('flt-semantics'))
+      .map(el => el.getAttribute('aria-label') || el.textContent || '')
+      .find(t => /已标 \\d+ 个点/.test(t)) || '';
+  const found = text.match(/已标 (\\d+) 个点/);
+  return found ? Number(found[1]) : -1;
+}"""
+
+
+def _tap_map_until(page, ui, fx: float, fy: float, corners: int) -> None:  # noqa: ANN001
+    """Tap the map at a fraction of its box until the editor counts ``corners`` (a tap
+    that lands before the map takes input is tapped again)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _attempt in range(3):
+        ui.tap_map(page, "area-map", fx, fy)
+        try:
+            page.wait_for_function(f"() => ({_CORNERS})() >= {corners}", timeout=5_000)
+        except PlaywrightTimeout:
+            continue
+        assert page.evaluate(f"() => ({_CORNERS})()") == corners
+        return
+    raise AssertionError(f"the map did not take corner {corners}")
+
+
+def _wait_for_area(server, tech: dict, kind: str, timeout: float = 30) -> dict:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        area = server.call("GET", "/technician/service-area", tech).json()
+        if area["kind"] == kind:
+            return area
+        time.sleep(0.2)
+    raise AssertionError(f"no {kind} service area saved")

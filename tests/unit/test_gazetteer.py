@@ -30,7 +30,7 @@ def test_chinese_pinyin_initials_and_aliases_find_the_same_place() -> None:
 def test_prefix_matches_come_first_then_the_nearest() -> None:
     found = names("望京")
     assert found[0].startswith("望京")
-    near_cbd = names("站", near=(39.9087, 116.4604), limit=3)
+    near_cbd = names("站", near=(39.9074, 116.4542), limit=3)
     assert near_cbd[0] == "国贸站"
 
 
@@ -39,6 +39,6 @@ def test_nothing_for_an_empty_or_unknown_query() -> None:
 
 
 def test_nearest_names_a_point_but_not_far_away() -> None:
-    entry = G.nearest(39.9339, 116.4541)
+    entry = G.nearest(39.9325, 116.4479)
     assert entry is not None and entry.name.startswith("三里屯")
     assert G.nearest(31.2304, 121.4737) is None  # Shanghai: nothing near
