@@ -167,7 +167,11 @@ _STRINGS: dict[str, dict[str, str]] = {
     },
     "master": {"zh": "{surname}师傅", "en": "{name}"},
     "on_the_way": {"zh": "师傅位置", "en": "On the way"},
-    "waiting_location": {"zh": "等待师傅位置…", "en": "Waiting for the technician's position…"},
+    "waiting_location": {"zh": "等待师傅位置", "en": "Waiting for the technician's position"},
+    "location_after_departure": {
+        "zh": "师傅出发后，这里显示他的实时位置",
+        "en": "The technician's position shows here once they set off",
+    },
     "contact": {"zh": "联系师傅", "en": "Call"},
     "contact_number": {"zh": "隐私号 {number}", "en": "Virtual number {number}"},
     "chat": {"zh": "聊天", "en": "Chat"},

@@ -113,8 +113,9 @@ def tracking_section(state: CustomerState) -> ft.Control:
     lang = state.lang
     tr = state.tracking
     name = technician_name(state)
-    if tr.distance_km is None:
-        text = t(lang, "waiting_location")
+    if tr.distance_km is None:  # the position is shared from departure to arrival only
+        on_the_way = (state.order or {}).get("status") == "EN_ROUTE"
+        text = t(lang, "waiting_location" if on_the_way else "location_after_departure")
     else:
         text = t(lang, "eta", name=name, km=f"{tr.distance_km:.1f}", minutes=tr.eta_minutes)
     return section(

@@ -137,8 +137,9 @@ def _batch_read(session, batch) -> PayoutBatchRead:  # noqa: ANN001
 
 
 @router.post("/ops/payouts/run", response_model=PayoutBatchRead, status_code=201)
-def run_payouts(user: FinanceUser, session: SessionDep, clock: ClockDep) -> PayoutBatchRead:
-    return _batch_read(session, service.run_payouts(session=session, user=user, clock=clock))
+def run_payouts(user: FinanceUser, session: SessionDep, clock: ClockDep, settings: SettingsDep) -> PayoutBatchRead:
+    return _batch_read(session, service.run_payouts(session=session, user=user, clock=clock,
+                                                    timezone=settings.timezone))
 
 
 @router.get("/ops/payouts", response_model=list[PayoutBatchRead])
@@ -151,14 +152,15 @@ def list_payouts(user: FinanceUser, session: SessionDep) -> list[PayoutBatchRead
 
 @router.post("/technician/withdrawals", response_model=WithdrawalRead, status_code=201)
 def withdraw(body: WithdrawalIn, user: TechnicianUser, session: SessionDep, clock: ClockDep,
-             cipher: CipherDep) -> WithdrawalRead:
+             cipher: CipherDep, settings: SettingsDep) -> WithdrawalRead:
     w = service.request_withdrawal(session=session, technician=user, amount=body.amount,
-                                   bank_account=body.bank_account, clock=clock, cipher=cipher)
+                                   bank_account=body.bank_account, clock=clock, cipher=cipher,
+                                   timezone=settings.timezone)
     return WithdrawalRead(**w.model_dump())
 
 
 @router.get("/technician/earnings", response_model=EarningsRead)
-def technician_earnings(user: TechnicianUser, session: SessionDep, clock: ClockDep,
+def technician_earnings(user: TechnicianUser, session: SessionDep, clock: ClockDep, settings: SettingsDep,
                         start: datetime | None = Query(default=None, alias="from"),
                         end: datetime | None = Query(default=None, alias="to")) -> EarningsRead:
     end = end or clock.now() + timedelta(seconds=1)
@@ -167,14 +169,16 @@ def technician_earnings(user: TechnicianUser, session: SessionDep, clock: ClockD
     end = end if end.tzinfo else end.replace(tzinfo=UTC)
     if start >= end or end - start > timedelta(days=366):
         raise Unprocessable("choose a period of at most a year", code="period_invalid")
-    return EarningsRead(**service.earnings(session=session, technician=user, start=start, end=end, clock=clock))
+    return EarningsRead(**service.earnings(session=session, technician=user, start=start, end=end, clock=clock,
+                                           timezone=settings.timezone))
 
 
 @router.get("/technician/payouts")
-def technician_payouts(user: TechnicianUser, session: SessionDep, clock: ClockDep) -> list[dict]:
+def technician_payouts(user: TechnicianUser, session: SessionDep, clock: ClockDep,
+                       settings: SettingsDep) -> list[dict]:
     now = clock.now()
     data = service.earnings(session=session, technician=user, start=now - timedelta(days=366),
-                            end=now + timedelta(seconds=1), clock=clock)
+                            end=now + timedelta(seconds=1), clock=clock, timezone=settings.timezone)
     return data["payouts"]
 
 

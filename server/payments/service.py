@@ -797,13 +797,24 @@ async def auto_confirm_task(app) -> None:  # noqa: ANN001
 
 
 def _matured(session: Session, technician_id: str, cutoff: datetime) -> Money:
-    """What a technician may take out now: their balance, less what was booked after
-    the cutoff (T+1: money earned today is paid tomorrow)."""
+    """What a technician may take out now: their balance, less what they earned after the
+    cut-off (T+1: money earned today is paid tomorrow). Only earnings count as "after":
+    money that left after the cut-off (an earlier batch today, a withdrawal, a clawback)
+    has already lowered the balance."""
     account = ledger.payable(technician_id)
     current = balance(session, account)
-    after = session.execute(select(func.sum(JournalLine.amount)).where(
-        JournalLine.account == account, JournalLine.created_at > cutoff)).scalar_one_or_none() or 0
-    return max(0, min(current, current - ledger.natural(account, int(after))))
+    earned_after = session.execute(select(func.sum(JournalLine.amount)).where(
+        JournalLine.account == account, JournalLine.created_at > cutoff,
+        JournalLine.amount < 0)).scalar_one_or_none() or 0  # credits: owed to them
+    return max(0, current - ledger.natural(account, int(earned_after)))
+
+
+def payout_cutoff(*, session: Session, now: datetime, timezone: str) -> datetime:
+    """Today's cut-off in the city's calendar (T+n): the same instant for every batch,
+    withdrawal and "available" figure of the day, however often they run."""
+    local_day = now.astimezone(ZoneInfo(timezone)).date()
+    return scheduled_cutoff(local_day=local_day, timezone=timezone,
+                            delay_days=_rules(session).payments.payout_delay_days, now=now)
 
 
 def run_payouts(
@@ -811,14 +822,15 @@ def run_payouts(
     session: Session,
     user: User | None,
     clock: Clock,
+    timezone: str,
     cutoff: datetime | None = None,
     scheduled_for: date | None = None,
 ) -> PayoutBatch:
     """One batch, one line per technician with a balance matured by ``cutoff`` (default:
-    T+n from now). Commits."""
+    today's T+n cut-off). Commits."""
     now = clock.now()
     if cutoff is None:
-        cutoff = now - timedelta(days=_rules(session).payments.payout_delay_days)
+        cutoff = payout_cutoff(session=session, now=now, timezone=timezone)
     batch = PayoutBatch(id=new_id("pob"), cutoff=cutoff, total=0, lines_count=0,
                         created_by=user.id if user else None, created_at=now,
                         scheduled_for=scheduled_for)
@@ -877,7 +889,7 @@ def run_scheduled_payouts(*, session: Session, clock: Clock, timezone: str) -> P
     cutoff = scheduled_cutoff(local_day=today, timezone=timezone,
                               delay_days=rules.payout_delay_days, now=now)
     try:
-        return run_payouts(session=session, user=None, clock=clock, cutoff=cutoff,
+        return run_payouts(session=session, user=None, clock=clock, timezone=timezone, cutoff=cutoff,
                            scheduled_for=today)
     except IntegrityError:  # another worker ran today's batch at the same moment
         session.rollback()
@@ -922,13 +934,13 @@ def list_batches(*, session: Session, limit: int = 50) -> list[PayoutBatch]:
 
 
 def request_withdrawal(*, session: Session, technician: User, amount: Money, bank_account: str, clock: Clock,
-                       cipher) -> Withdrawal:  # noqa: ANN001
+                       cipher, timezone: str) -> Withdrawal:  # noqa: ANN001
     """Withdraw a matured balance to a bank account (at least the minimum). Commits."""
     rules = _rules(session).payments
     if amount < rules.min_withdrawal:
         raise Unprocessable("below the minimum withdrawal", code="withdrawal_below_minimum",
                             details={"min_withdrawal": rules.min_withdrawal})
-    cutoff = clock.now() - timedelta(days=rules.payout_delay_days)
+    cutoff = payout_cutoff(session=session, now=clock.now(), timezone=timezone)
     available = _matured(session, technician.id, cutoff)
     if amount > available:
         raise Conflict("not enough available balance", code="insufficient_balance",
@@ -945,7 +957,8 @@ def request_withdrawal(*, session: Session, technician: User, amount: Money, ban
     return withdrawal
 
 
-def earnings(*, session: Session, technician: User, start: datetime, end: datetime, clock: Clock) -> dict[str, Any]:
+def earnings(*, session: Session, technician: User, start: datetime, end: datetime, clock: Clock,
+             timezone: str) -> dict[str, Any]:
     """Per order and per period: what was earned, paid out, and what is available."""
     account = ledger.payable(technician.id)
     rows = session.execute(
@@ -959,7 +972,7 @@ def earnings(*, session: Session, technician: User, start: datetime, end: dateti
     out_kinds = ("payout", "withdrawal")
     earned = sum(ln["amount"] for ln in lines if ln["kind"] not in out_kinds)
     paid_out = -sum(ln["amount"] for ln in lines if ln["kind"] in out_kinds)
-    cutoff = clock.now() - timedelta(days=_rules(session).payments.payout_delay_days)
+    cutoff = payout_cutoff(session=session, now=clock.now(), timezone=timezone)
     payouts = [{"kind": "payout", "id": p.batch_id, "amount": p.amount, "at": p.created_at} for p in
                session.exec(select(PayoutLine).where(PayoutLine.technician_id == technician.id)
                             .order_by(col(PayoutLine.created_at).desc()).limit(100)).all()]

@@ -531,9 +531,12 @@ def _current_locations(
     ).all()
     out = []
     for order in orders:
-        point = session.exec(
+        point = session.exec(  # only a point of this trip: never one from elsewhere
             select(TechnicianLocation)
-            .where(TechnicianLocation.technician_id == order.technician_id)
+            .where(
+                TechnicianLocation.technician_id == order.technician_id,
+                TechnicianLocation.order_id == order.id,
+            )
             .order_by(col(TechnicianLocation.occurred_at).desc())
             .limit(1)
         ).first()
@@ -586,12 +589,14 @@ def record_locations(
         window_seconds=60,
     )
     now = clock.now()
+    # the trip these points belong to: the order being travelled to (one at a time; the
+    # one named, if several are); its customer alone is told
     tracked = _tracked_orders(session, technician.id)
-    tag = None
     if body.order_id:
-        tag = body.order_id if any(o.id == body.order_id for o in tracked) else None
-    elif len(tracked) == 1:
-        tag = tracked[0].id
+        tracked = [o for o in tracked if o.id == body.order_id]
+    elif len(tracked) > 1:
+        tracked = []
+    tag = tracked[0].id if tracked else None
     rows = []
     for p in points:
         at = as_utc(p.occurred_at) if p.occurred_at else now

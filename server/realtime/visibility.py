@@ -17,7 +17,9 @@ CUSTOMER, TECHNICIAN = "customer", "technician"
 FEED_STAFF_ROLES = frozenset(
     {"support", "operator", "admin"}
 )  # finance sees money, not the live feed
-TRACKED_STATUSES = frozenset({"ACCEPTED", "EN_ROUTE"})  # location pushed until arrival
+# a technician's position goes to a customer only while the technician travels to that
+# customer's door (departed, not yet arrived): before departure they may be at another home
+TRACKED_STATUSES = frozenset({"EN_ROUTE"})
 # Events that end a technician's hold on an order they were offered or assigned.
 _LOSING = frozenset({"order.offer_declined", "order.offer_timed_out"})
 _TECH_KEYS = ("technician_id", "offered_technician_id")

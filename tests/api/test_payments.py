@@ -585,3 +585,41 @@ def test_two_first_postings_to_a_new_account_race_without_a_conflict(api):
     assert outcome.get("ok"), outcome
     with Session(engine) as s:
         assert payments_service.balance(s, ledger.cash("racepay")) == 150
+
+
+def _completed(api, customer, tech) -> int:
+    """One order done and confirmed: the technician's share, now owed."""
+    order = api.order(customer, units=3)
+    pay(api, customer, order["id"])
+    started = to_service(api, customer, tech, order["id"])
+    assert finish(api, tech, order["id"], started["sop"]).status_code == 200
+    assert api.post(f"/orders/{order['id']}/confirm", customer).status_code == 200
+    return order["total"] - order["total"] * 15 // 100
+
+
+def test_a_payout_pays_only_what_was_earned_before_the_days_cutoff_however_often_it_runs(api):
+    """T+1 by calendar day: money earned today waits for tomorrow's batch even when today's
+    batch has already run (a payout booked after the cut-off is not earnings after it)."""
+    customer, tech = api.register("customer"), api.register("technician")
+    yesterday = _completed(api, customer, tech)
+    api.app.state.clock.advance(days=1)
+    finance = api.staff("finance")
+    relogin(api, tech)
+    relogin(api, customer)
+    r = api.post("/ops/payouts/run", finance)
+    assert r.json()["lines"] == [{"technician_id": tech["user"]["id"], "amount": yesterday}]
+
+    today = _completed(api, customer, tech)  # after today's batch
+    for _again in range(2):
+        assert api.post("/ops/payouts/run", finance).json()["lines_count"] == 0
+    earnings = api.get("/technician/earnings", tech).json()
+    assert earnings["balance"] == today and earnings["available"] == 0
+    r = api.post("/technician/withdrawals", tech, json={"amount": today, "bank_account": "6222 0000 1234"})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "insufficient_balance"
+
+    api.app.state.clock.advance(days=1)
+    finance = api.staff("finance")
+    relogin(api, tech)
+    r = api.post("/ops/payouts/run", finance)
+    assert r.json()["lines"] == [{"technician_id": tech["user"]["id"], "amount": today}]
+    assert trial(api, finance).get(f"payable:technician:{tech['user']['id']}", 0) == 0

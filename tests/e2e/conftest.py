@@ -250,6 +250,13 @@ _POINTER_THROUGH = """([x, y]) => {
     node.style.pointerEvents = 'none';
   }
 }"""
+_SCROLL = """(dy) => {
+  const scrollable = Array.from(document.querySelectorAll('flt-semantics')).find(el => {
+    const style = getComputedStyle(el);
+    return ['scroll', 'auto'].includes(style.overflowY) && el.scrollHeight > el.clientHeight;
+  });
+  if (scrollable) scrollable.scrollTop += dy;
+}"""
 _TYPING = ("() => document.activeElement && "
            "['INPUT', 'TEXTAREA'].includes(document.activeElement.tagName)")
 
@@ -295,6 +302,10 @@ class UI:
         page.mouse.click(x, y)
         self.taps += 1
 
+    def scroll_to(self, page, label: str) -> None:  # noqa: ANN001
+        """Scroll until the node named ``label`` is on screen (the bottom of a long form)."""
+        self._in_view(page, _BY_LABEL, label)
+
     @staticmethod
     def _in_view(page, finder: str, arg: str) -> dict:  # noqa: ANN001
         """The box of the node ``finder`` finds once it is on screen, scrolling to it (the
@@ -311,8 +322,9 @@ class UI:
                 if box["y"] >= 0 and box["y"] + box["height"] <= height:
                     return box
                 step = 200 if box["y"] > 0 else -200
-            page.mouse.move(4, height / 2)  # the screen's margin: a wheel over a map zooms it
-            page.mouse.wheel(0, step)
+            # the screen's scrollable node is scrolled as a screen reader would (a mouse
+            # wheel over a map would zoom the map instead)
+            page.evaluate(_SCROLL, step)
             page.evaluate(_PAINTED)
         raise AssertionError(f"{arg} never came into view")
 

@@ -135,8 +135,7 @@ def test_new_user_books_and_follows_a_visit_live(
     ui.wait_text(page, "费用明细")
     ui.wait_text(page, "-¥50.00")  # 4 panes ¥100 - the welcome coupon ¥50
     ui.wait_text(page, "合计 ¥50.00")
-    page.mouse.move(200, 500)
-    page.mouse.wheel(0, 4000)  # down to the price lines
+    ui.scroll_to(page, "提交订单")  # down to the price lines
     screenshot(page, "customer_quote", "提交订单")
     ui.tap(page, "提交订单")
     ui.wait_text(page, "收银台", timeout=SLOW_MS)  # order, payment and the live page in one step

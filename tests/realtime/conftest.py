@@ -26,6 +26,7 @@ class Feed:
 
     def __init__(self, ws) -> None:  # noqa: ANN001
         self.ws = ws
+        self.replayed: list[dict] = []
         self.welcome = ws.receive_json()
         assert self.welcome["type"] == "welcome", self.welcome
 
@@ -59,7 +60,7 @@ def feed(client):  # noqa: ANN001, ANN201
     def connect(user: dict, **resume) -> Iterator[Feed]:  # noqa: ANN003
         with client.websocket_connect(f"/api/v1/ws?token={user['access_token']}") as ws:
             f = Feed(ws)
-            f.resume(**resume)
+            f.replayed = f.resume(**resume)  # what came on connecting
             yield f
 
     return connect

@@ -149,6 +149,12 @@ def test_location_is_pushed_with_eta_until_arrival(api, feed, move, app) -> None
     move(oid, Action.ASSIGN, technician_id=tech["user"]["id"])
     now = app.state.clock.now()
     with feed(customer) as fc, feed(stranger) as fs:
+        # accepted but not on the way yet (maybe still at another home): nobody is told
+        r = api.post("/technician/location", tech, json={"lat": 39.95, "lng": 116.45})
+        assert r.status_code == 200 and r.json()["pushed_to_orders"] == []
+        assert [m for m in fc.drain() if m["type"] == "location"] == []
+        assert api.post(f"/orders/{oid}/depart", tech, json={}).status_code == 200
+        fc.drain()
         points = [
             {
                 "lat": 39.9334 + 0.02 - i * 0.005,
@@ -169,7 +175,6 @@ def test_location_is_pushed_with_eta_until_arrival(api, feed, move, app) -> None
         assert 1000 < loc["distance_m"] < 1200 and loc["eta_s"] > 0
         assert loc["text"]["en"].endswith("min") and "km away" in loc["text"]["en"]
         assert fs.drain() == []
-        r = api.post("/orders/" + oid + "/depart", tech, json={})
         r = api.post(f"/orders/{oid}/arrive", tech, json={"lat": 39.9335, "lng": 116.4541})
         assert r.status_code == 200, r.text
         fc.drain()
@@ -178,7 +183,31 @@ def test_location_is_pushed_with_eta_until_arrival(api, feed, move, app) -> None
         assert [m for m in fc.drain() if m["type"] == "location"] == []
     # a customer reconnecting during the trip gets the last location straight away
     with Session(app.state.engine) as s:
-        assert len(s.exec(select(TechnicianLocation)).all()) == 4
+        assert len(s.exec(select(TechnicianLocation)).all()) == 5
+
+
+def test_only_the_customer_being_travelled_to_sees_the_technician(api, feed, move) -> None:  # noqa: ANN001
+    """Two accepted jobs: the points of the trip to one go to its customer alone, live and
+    on reconnect; the other customer sees nothing until the technician sets off to them."""
+    first, second, tech = (
+        api.register("customer"), api.register("customer"), api.register("technician")
+    )
+    orders = []
+    for customer in (first, second):
+        oid = api.order(customer)["id"]
+        move(oid, Action.PAYMENT_SUCCEEDED)
+        move(oid, Action.ASSIGN, technician_id=tech["user"]["id"])
+        orders.append(oid)
+    assert api.post(f"/orders/{orders[0]}/depart", tech, json={}).status_code == 200
+    with feed(first) as f1, feed(second) as f2:
+        f1.drain(), f2.drain()
+        r = api.post("/technician/location", tech, json={"lat": 39.94, "lng": 116.45})
+        assert r.json()["pushed_to_orders"] == [orders[0]]
+        assert [m["order_id"] for m in f1.drain() if m["type"] == "location"] == [orders[0]]
+        assert [m for m in f2.drain() if m["type"] == "location"] == []
+    with feed(second) as f2, feed(first) as f1:  # reconnecting: the last point, to its trip
+        assert [m for m in f2.replayed if m["type"] == "location"] == []
+        assert [m["order_id"] for m in f1.replayed if m["type"] == "location"] == [orders[0]]
 
 
 def test_location_rules_rate_limit_and_retention(api, app) -> None:  # noqa: ANN001
