@@ -1,8 +1,12 @@
 """Every table, imported in one place so metadata (and Alembic) sees them all."""
 
+from sqlmodel import SQLModel  # noqa: E402
+
 from server.auth.models import User  # noqa: F401
 from server.catalog.models import Category, CertificateType, Service, SkillType  # noqa: F401
+from server.core import appendonly  # noqa: E402
 from server.core.idempotency import IdempotencyRecord  # noqa: F401
+from server.dispatch.models import CustomerBlock, DispatchDecisionRecord, DispatchOffer  # noqa: F401
 from server.files.models import StoredFile  # noqa: F401
 from server.geo.models import SavedAddress  # noqa: F401
 from server.ops.models import Alert, AuditEntry, LoginGuard, Notification, RiskFlag, RulesVersion  # noqa: F401
@@ -35,14 +39,9 @@ from server.pricing.models import (  # noqa: F401
     ReferralCode,
     ServiceCard,
 )
-from server.technicians.models import Certificate, TechnicianProfile, TechnicianTransfer, TimeOff  # noqa: F401
-from server.reviews.models import Appeal, Complaint, LevelRecord, Review  # noqa: F401
 from server.privacy.models import VirtualNumberBinding  # noqa: F401
 from server.realtime.models import ChatMessage, ContactAttempt, TechnicianLocation  # noqa: F401
-from server.dispatch.models import CustomerBlock, DispatchDecisionRecord, DispatchOffer  # noqa: F401
-
-from sqlmodel import SQLModel  # noqa: E402
-
-from server.core import appendonly  # noqa: E402
+from server.reviews.models import Appeal, Complaint, LevelRecord, Review  # noqa: F401
+from server.technicians.models import Certificate, TechnicianProfile, TechnicianTransfer, TimeOff  # noqa: F401
 
 appendonly.install(SQLModel.metadata)  # the ledger and the audit log only grow

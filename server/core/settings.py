@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     geocoder_url: str = ""  # another host for the provider (a proxy; the tests' fakes)
     geocoder_timeout_seconds: float = 3.0
     geocoder_requests_per_minute: int = 60  # per user: search-as-you-type, not scraping
+    # per technician: an area is set up once and adjusted now and then; moving it over and
+    # over (to triangulate homes from offer distances) is refused
+    service_area_changes_per_hour: int = 10
 
     def production_problems(self) -> list[str]:
         """Defaults that are fine on a laptop and dangerous in production."""

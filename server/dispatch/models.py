@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 from pydantic import Field as PField
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -126,11 +126,11 @@ class PoolItemRead(BaseModel):
 
 class DeclineIn(BaseModel):
     reason: str = PField(default="", max_length=300)
-    occurred_at: datetime | None = None
+    occurred_at: AwareDatetime | None = None
 
 
 class RespondIn(BaseModel):
-    occurred_at: datetime | None = None
+    occurred_at: AwareDatetime | None = None
 
 
 class AssignIn(BaseModel):

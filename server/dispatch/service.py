@@ -15,7 +15,7 @@ import logging
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -1180,7 +1180,7 @@ def _offer_read(
         district=order.district,
         scheduled_start=as_utc(order.scheduled_start),
         scheduled_end=as_utc(order.scheduled_end),
-        distance_m=offer.distance_m,
+        distance_m=banded_distance_m(offer.distance_m),
         eta_minutes=_eta_minutes(offer.eta_s),
         traffic_subsidy=offer.traffic_subsidy,
         total=order.total,
@@ -1189,6 +1189,17 @@ def _offer_read(
         expires_at=expires,
         seconds_left=max(0, int((expires - now).total_seconds())),
     )
+
+
+PRE_ACCEPT_DISTANCE_STEP_M = 100
+
+
+def banded_distance_m(meters: float) -> int:
+    """How far a job is, as a technician sees it before accepting: to the nearest 100 m
+    (at least 100). Exact metres would let someone who moves their own position or
+    service area a few times work out where the home is."""
+    step = PRE_ACCEPT_DISTANCE_STEP_M
+    return max(step, round(meters / step) * step)
 
 
 def _level_of(session: Session, technician_id: str) -> str | None:
@@ -1430,7 +1441,7 @@ def pool(
                 district=order.district,
                 scheduled_start=as_utc(order.scheduled_start),
                 scheduled_end=as_utc(order.scheduled_end),
-                distance_m=round(ev.distance_m, 1),
+                distance_m=banded_distance_m(ev.distance_m),
                 eta_minutes=_eta_minutes(ev.eta_s),
                 traffic_subsidy=ev.distance_m > world.settings.scoring.traffic_subsidy_over_m,
                 total=order.total,
@@ -1517,7 +1528,8 @@ def schedule(
     tz = ZoneInfo(timezone)
     now = clock.now()
     day = day or now.astimezone(tz).date()
-    start = datetime.combine(day, time(0), tzinfo=tz)
+    # the local day's bounds, in UTC like every time the API gives out (one offset style)
+    start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
     end = start + timedelta(days=1)
     orders = list(
         session.exec(

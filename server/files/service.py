@@ -12,9 +12,9 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from server.auth.models import STAFF_ROLES, User
+from server.auth.models import Role, User
 from server.core.clock import Clock
-from server.core.errors import NotFound, PayloadTooLarge, UnsupportedMediaType, Unprocessable
+from server.core.errors import NotFound, PayloadTooLarge, Unprocessable, UnsupportedMediaType
 from server.core.ids import new_id
 from server.files.models import FileRead, StoredFile
 
@@ -92,10 +92,16 @@ def ensure_owned(*, session: Session, file_id: str, owner: User, kinds: set[str]
     return row
 
 
+# staff who work with people's own uploads (finance works with money, not photos)
+PRIVATE_FILE_STAFF = frozenset({Role.operator, Role.support, Role.admin})
+CERTIFICATE_REVIEWERS = frozenset({Role.operator, Role.admin})
+
+
 def can_read(*, session: Session, row: StoredFile, user: User, now: datetime) -> bool:
     """An order's files (work-order PDF, site and complaint photos, invoice) show the home
     and its address, so they follow the order's address rule: the customer and staff but
-    never finance; the technician only from acceptance to the window after completion."""
+    never finance; the technician only from acceptance to the window after completion.
+    Certificate scans: their owner and the reviewers. Profile photos: anyone signed in."""
     if row.owner_id == user.id:
         return True
     if row.order_id:
@@ -104,9 +110,11 @@ def can_read(*, session: Session, row: StoredFile, user: User, now: datetime) ->
         return orders_service.address_visible(
             session=session, order_id=row.order_id, user=user, now=now
         )
-    if user.role in STAFF_ROLES:
+    if row.kind == "certificate":  # an ID number and a face: for those who review it
+        return user.role in CERTIFICATE_REVIEWERS
+    if user.role in PRIVATE_FILE_STAFF:
         return True
-    if row.kind == "certificate" or row.kind == "photo":
+    if row.kind == "photo":
         from server.technicians import service as technicians_service
 
         return technicians_service.file_is_public(session=session, file_id=row.id)

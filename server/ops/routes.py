@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
+from pydantic import AwareDatetime
 
 from server.auth.dependencies import (
     AdminUser,
@@ -92,9 +93,9 @@ def audit_log(
     action: str | None = None,
     target_type: str | None = None,
     target_id: str | None = None,
-    since: Annotated[datetime | None, Query(alias="from")] = None,
-    until: Annotated[datetime | None, Query(alias="to")] = None,
-    before_seq: int | None = Query(None, ge=1),
+    since: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    until: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    before_seq: int | None = Query(None, ge=1, le=2**62),
     limit: int = Query(100, ge=1, le=500),
 ) -> list[AuditRead]:
     rows = audit_service.search(
@@ -147,8 +148,8 @@ def monitor_orders(
     district: str | None = None,
     technician_id: str | None = None,
     customer_id: str | None = None,
-    since: Annotated[datetime | None, Query(alias="from")] = None,
-    until: Annotated[datetime | None, Query(alias="to")] = None,
+    since: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    until: Annotated[AwareDatetime | None, Query(alias="to")] = None,
     anomaly: str | None = None,
     limit: int = Query(100, ge=1, le=500),
 ) -> list[OrderMonitorRead]:
@@ -256,8 +257,8 @@ def run_certificate_sweep(
 
 # --- dashboards ---------------------------------------------------------------------------------
 
-_From = Annotated[datetime | None, Query(alias="from")]
-_To = Annotated[datetime | None, Query(alias="to")]
+_From = Annotated[AwareDatetime | None, Query(alias="from")]
+_To = Annotated[AwareDatetime | None, Query(alias="to")]
 
 
 def _window(clock: ClockDep, since: _From = None, until: _To = None) -> tuple[datetime, datetime]:

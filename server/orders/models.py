@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, model_validator
+from pydantic import AwareDatetime, BaseModel, model_validator
 from pydantic import Field as PField
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -93,7 +93,7 @@ class OrderCreate(QuoteCreate):
     quote_id: str | None = PField(default=None, max_length=64)
     service_id: str | None = PField(default=None, max_length=64)  # type: ignore[assignment]
     address: AddressIn | None = None  # type: ignore[assignment]
-    scheduled_start: datetime | None = None  # type: ignore[assignment]
+    scheduled_start: AwareDatetime | None = None  # type: ignore[assignment]
     notes: str = PField(default="", max_length=500)
     preferred_technician_id: str | None = PField(default=None, max_length=64)
 
@@ -116,7 +116,7 @@ _BOOKING_REQUIRED = ("service_id", "address", "scheduled_start")
 class ActionIn(BaseModel):
     """Body of a technician move; ``occurred_at`` is the device time (offline replay)."""
 
-    occurred_at: datetime | None = None
+    occurred_at: AwareDatetime | None = None
     lat: float | None = PField(default=None, ge=-90, le=90)
     lng: float | None = PField(default=None, ge=-180, le=180)
     reason: str | None = PField(default=None, max_length=300)
@@ -132,7 +132,7 @@ class CancelIn(BaseModel):
 class SopDoneIn(BaseModel):
     photo_file_id: str | None = PField(default=None, max_length=64)
     note: str = PField(default="", max_length=300)
-    occurred_at: datetime | None = None
+    occurred_at: AwareDatetime | None = None
 
 
 class WorkOrderConfirmIn(BaseModel):

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import Query
+from pydantic import AwareDatetime
 
 from server.auth.dependencies import CipherDep, CurrentUser, CustomerUser, TechnicianUser
 from server.core.deps import ClockDep, SessionDep, SettingsDep
@@ -42,7 +41,7 @@ def list_orders(
     cipher: CipherDep,
     status: list[str] | None = Query(default=None),
     limit: int = Query(default=50, ge=1, le=200),
-    before: datetime | None = None,
+    before: AwareDatetime | None = None,
 ) -> list[OrderRead]:
     orders = service.list_for(session=session, user=user, status=status, limit=limit, before=before)
     return [_read(session, o, user, cipher, clock) for o in orders]
@@ -58,7 +57,7 @@ def order_events(
     order_id: str,
     user: CurrentUser,
     session: SessionDep,
-    after_seq: int = Query(default=0, ge=0),
+    after_seq: int = Query(default=0, ge=0, le=2**62),
     limit: int = Query(default=500, ge=1, le=1000),
 ) -> list[OrderEventRead]:
     service.get_for(session=session, order_id=order_id, user=user)

@@ -3,7 +3,27 @@
 from pydantic import BaseModel, Field
 
 
+class ServiceRegion(BaseModel):
+    """Where the platform serves: a circle (a city's districts, a whole city)."""
+
+    name: str = Field(min_length=1, max_length=60)
+    lat: float = Field(ge=-90, le=90)
+    lng: float = Field(ge=-180, le=180)
+    radius_km: float = Field(gt=0, le=300)
+
+
 class OrderRules(BaseModel):
+    # bookings are taken only here (a quote elsewhere is refused: no technician would come)
+    service_regions: list[ServiceRegion] = Field(
+        default_factory=lambda: [
+            ServiceRegion(name="北京城区", lat=39.9042, lng=116.4074, radius_km=35)
+        ],
+        min_length=1,
+        max_length=50,
+    )
+    # the earliest start a booking may have: dispatch, travel and the customer's own
+    # preparation need the time
+    min_lead_minutes: int = Field(default=60, ge=0, le=24 * 60)
     checkin_radius_m: float = Field(default=200.0, gt=0, le=5000)
     after_sale_days: int = Field(default=7, ge=1, le=30)  # seeds: 7-15 days
     auto_confirm_hours: int = Field(default=48, ge=1, le=24 * 14)

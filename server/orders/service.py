@@ -410,7 +410,7 @@ def device_time(
     details = {"occurred_at": occurred_at.isoformat()}
     if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
         raise Unprocessable("occurred_at needs a time zone offset (e.g. Z or +08:00)",
-                            code="occurred_at_naive", details=details)
+                            code="time_without_offset", details=details)
     at = occurred_at.astimezone(UTC)
     if at > now + timedelta(seconds=rules.device_time_max_future_seconds):
         raise Unprocessable("occurred_at is in the future; check the device clock",

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from pydantic import AwareDatetime
 
 from server.auth.dependencies import (
     CipherDep,
@@ -161,12 +162,10 @@ def withdraw(body: WithdrawalIn, user: TechnicianUser, session: SessionDep, cloc
 
 @router.get("/technician/earnings", response_model=EarningsRead)
 def technician_earnings(user: TechnicianUser, session: SessionDep, clock: ClockDep, settings: SettingsDep,
-                        start: datetime | None = Query(default=None, alias="from"),
-                        end: datetime | None = Query(default=None, alias="to")) -> EarningsRead:
+                        start: AwareDatetime | None = Query(default=None, alias="from"),
+                        end: AwareDatetime | None = Query(default=None, alias="to")) -> EarningsRead:
     end = end or clock.now() + timedelta(seconds=1)
     start = start or end - timedelta(days=30)
-    start = start if start.tzinfo else start.replace(tzinfo=UTC)
-    end = end if end.tzinfo else end.replace(tzinfo=UTC)
     if start >= end or end - start > timedelta(days=366):
         raise Unprocessable("choose a period of at most a year", code="period_invalid")
     return EarningsRead(**service.earnings(session=session, technician=user, start=start, end=end, clock=clock,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 from pydantic import Field as PField
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -56,9 +56,9 @@ class AddressIn(BaseModel):
 class QuoteCreate(BaseModel):
     service_id: str = PField(max_length=64)
     address: AddressIn
-    scheduled_start: datetime
+    scheduled_start: AwareDatetime
     units: int | None = PField(default=None, ge=1, le=1000, description="hours or items")
-    area_m2: int | None = PField(default=None, ge=1, le=100000)
+    area_m2: int | None = PField(default=None, ge=1, le=2000, description="a home's floor area")
     addons: list[str] = PField(default_factory=list, max_length=20)
     coupon_ids: list[str] = PField(default_factory=list, max_length=5)
     best_coupon: bool = PField(
@@ -275,8 +275,8 @@ class CampaignCreate(BaseModel):
     cap: int = PField(default=0, ge=0, le=10_000_000)
     service_ids: list[str] = PField(default_factory=list, max_length=50)
     stackable: bool = False
-    valid_from: datetime
-    valid_until: datetime
+    valid_from: AwareDatetime
+    valid_until: AwareDatetime
     per_user_limit: int = PField(default=1, ge=1, le=100)
     total_limit: int = PField(default=0, ge=0, le=10_000_000)
 

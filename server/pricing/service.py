@@ -27,8 +27,10 @@ from server.core.clock import Clock, as_utc
 from server.core.errors import AppError, Conflict, Forbidden, Gone, NotFound, Unprocessable
 from server.core.ids import new_id
 from server.core.money import round_half_up
+from server.geo.coords import haversine_m
 from server.orders import signals
 from server.orders.machine import Status
+from server.orders.rules import OrderRules
 from server.pricing import engine
 from server.pricing.models import (
     CampaignCreate,
@@ -187,6 +189,18 @@ def _nearest_distance(
     )
 
 
+def _refuse_unserviceable(body: QuoteCreate, *, start: datetime, now: datetime, rules: OrderRules) -> None:
+    """A booking nobody could serve is refused at the price, with the reason: too soon to
+    get there, or a place outside the regions served."""
+    if start < now + timedelta(minutes=rules.min_lead_minutes):
+        raise AppError(f"book at least {rules.min_lead_minutes} minutes ahead", code="scheduled_too_soon",
+                       status_code=422, details={"min_lead_minutes": rules.min_lead_minutes})
+    lat, lng = body.address.lat, body.address.lng
+    if not any(haversine_m(lat, lng, r.lat, r.lng) <= r.radius_km * 1000 for r in rules.service_regions):
+        raise AppError("this address is outside the area served", code="outside_service_area", status_code=422,
+                       details={"regions": [r.name for r in rules.service_regions]})
+
+
 def create_quote(
     *, session: Session, customer: User, body: QuoteCreate, clock: Clock, cipher: FieldCipher, timezone: str
 ) -> Quote:
@@ -198,6 +212,7 @@ def create_quote(
         raise AppError("book at most 60 days ahead", code="scheduled_too_far", status_code=422)
     service = catalog_service.get_service(session=session, service_id=body.service_id)
     rules_version, rules = _rules(session)
+    _refuse_unserviceable(body, start=start, now=now, rules=rules.orders)
     pricing_rules: PricingRules = rules.pricing
     orders_so_far, facts = customer_facts(session, customer.id, now, pricing_rules)
     ensure_welcome_coupon(session=session, customer=customer, now=now, rules=pricing_rules,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, field_validator
+from pydantic import AwareDatetime, BaseModel, field_validator
 from pydantic import Field as PField
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
@@ -69,7 +69,7 @@ class ContactAttempt(SQLModel, table=True):
 class LocationPointIn(BaseModel):
     lat: float = PField(ge=-90, le=90)
     lng: float = PField(ge=-180, le=180)
-    occurred_at: datetime | None = None  # device time; server time when missing
+    occurred_at: AwareDatetime | None = None  # device time; server time when missing
     accuracy_m: float | None = PField(default=None, ge=0, le=100_000)
     speed_mps: float | None = PField(default=None, ge=0, le=100)
     heading: float | None = PField(default=None, ge=0, le=360)
@@ -81,7 +81,7 @@ class LocationIn(BaseModel):
     points: list[LocationPointIn] = PField(default_factory=list)
     lat: float | None = PField(default=None, ge=-90, le=90)
     lng: float | None = PField(default=None, ge=-180, le=180)
-    occurred_at: datetime | None = None
+    occurred_at: AwareDatetime | None = None
     order_id: str | None = PField(default=None, max_length=40)
 
     def all_points(self) -> list[LocationPointIn]:

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, model_validator
+from pydantic import AwareDatetime, BaseModel, model_validator
 from pydantic import Field as PField
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -182,7 +182,7 @@ class ResolveIn(BaseModel):
     outcome: Outcome
     amount: int | None = PField(default=None, gt=0)
     note: str = PField(min_length=1, max_length=2000)
-    redo_start: datetime | None = PField(
+    redo_start: AwareDatetime | None = PField(
         default=None, description="when the free return visit starts (required for redo)"
     )
 

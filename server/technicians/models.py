@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, field_validator
+from pydantic import AwareDatetime, BaseModel, field_validator
 from pydantic import Field as PField
 from sqlalchemy import Index, event
 from sqlmodel import Field, SQLModel
@@ -322,8 +322,8 @@ class ProfileRead(BaseModel):
 
 
 class TimeOffIn(BaseModel):
-    start: datetime
-    end: datetime
+    start: AwareDatetime
+    end: AwareDatetime
     reason: str = PField(default="", max_length=200)
 
 
@@ -402,8 +402,7 @@ class PublicCertificateRead(BaseModel):
     name_zh: str
     name_en: str
     status: str  # verified | expired
-    expires_on: date | None
-    file_url: str | None  # only for a verified, unexpired certificate
+    expires_on: date | None  # the scan itself is for its owner and the reviewers only
 
 
 class PublicTechnicianRead(BaseModel):

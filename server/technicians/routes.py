@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from fastapi import Query
+from fastapi import Query, Request
 
 from server.auth.dependencies import CipherDep, CurrentUser, OperatorUser, StaffUser, TechnicianUser
 from server.core.deps import ClockDep, SessionDep, SettingsDep
+from server.core.ratelimit import enforce
 from server.core.routing import api_router
 from server.core.uow_middleware import MAY_WRITE
 from server.technicians import service
@@ -79,8 +80,11 @@ def get_service_area(user: TechnicianUser, session: SessionDep, clock: ClockDep)
 
 @router.put("/technician/service-area", response_model=ServiceAreaRead)
 def put_service_area(
-    body: ServiceAreaIn, user: TechnicianUser, session: SessionDep, clock: ClockDep
+    request: Request, body: ServiceAreaIn, user: TechnicianUser, session: SessionDep,
+    clock: ClockDep, settings: SettingsDep,
 ) -> ServiceAreaRead:
+    enforce(request.app.state.rate_limiter, f"service-area:{user.id}",
+            limit=settings.service_area_changes_per_hour, window_seconds=3600)
     return service.set_service_area(session=session, user=user, body=body, clock=clock)
 
 

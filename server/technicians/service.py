@@ -515,9 +515,6 @@ def public_read(
                 name_en=kind.name_en if kind else cert.type,
                 status=status,
                 expires_on=cert.expires_on,
-                file_url=_file_url(cert.file_id)
-                if status == CertificateStatus.verified.value
-                else None,
             )
         )
     verified = profile.verification_status == VerificationStatus.verified.value
@@ -542,14 +539,9 @@ def public_read(
 
 
 def file_is_public(*, session: Session, file_id: str) -> bool:
-    """A technician's profile photo, or a verified certificate, may be shown to customers."""
-    if session.exec(
-        select(TechnicianProfile.user_id).where(TechnicianProfile.photo_file_id == file_id)
-    ).first():
-        return True
-    stmt = select(Certificate.id).where(
-        Certificate.file_id == file_id, Certificate.status == CertificateStatus.verified.value
-    )
+    """A technician's profile photo may be shown to customers; a certificate scan never
+    (it carries an ID number and a face: the public page says verified, and until when)."""
+    stmt = select(TechnicianProfile.user_id).where(TechnicianProfile.photo_file_id == file_id)
     return session.exec(stmt).first() is not None
 
 

@@ -127,7 +127,7 @@ def test_cascade_offers_the_best_then_accept(api):
     assert api.get("/technician/offers", far).json() == []
     (offer,) = api.get("/technician/offers", near).json()
     assert offer["order_id"] == order["id"] and offer["district"] == "三里屯"
-    assert 900 < offer["distance_m"] < 1100 and offer["seconds_left"] == 20
+    assert offer["distance_m"] == 1000 and offer["seconds_left"] == 20  # to 100 m, no finer
     assert offer["technician_pay"] == offer["total"] - round(offer["total"] * 0.15)
     assert "address" not in offer
 
@@ -439,6 +439,9 @@ def test_schedule_orders_the_day_with_etas(api):
     assert plan["feasible"] is True and plan["warnings"] == []
     assert all(v["late_minutes"] == 0 for v in plan["visits"])
     assert plan["visits"][0]["travel_minutes"] > 0
+    times = [v for visit in plan["visits"] for v in visit.values()
+             if isinstance(v, str) and v[:4].isdigit() and "T" in v]
+    assert times and all(v.endswith("Z") for v in times), times  # one offset style: UTC
     assert api.get("/technician/schedule", customer).status_code == 403
 
 
@@ -550,3 +553,20 @@ def test_a_lapsed_offer_is_tried_again_after_the_cooldown(api):
     assert again["order_id"] == order["id"]
     r = api.post(f"/technician/offers/{again['id']}/accept", tech, json={})
     assert r.status_code == 200 and r.json()["status"] == "ACCEPTED"
+
+
+def test_a_technician_cannot_pinpoint_a_home_from_offer_distances(api):
+    """Before accepting, distances come in 100 m steps, and the service area cannot be
+    moved over and over to triangulate a home."""
+    operator = api.staff("operator")
+    tech = ready_technician(api, "好奇师傅", home=north_km(1.234), operator=operator)
+    paid_order(api, api.register("customer"))
+    run(api, operator)
+    (offer,) = api.get("/technician/offers", tech).json()
+    assert offer["distance_m"] == 1200
+    area = {"center": {"lat": ADDRESS[0], "lng": ADDRESS[1]}, "radius_km": 5}
+    limit = api.app.state.settings.service_area_changes_per_hour
+    for _move in range(limit - 1):  # ready_technician set it once
+        assert api.put("/technician/service-area", tech, json=area).status_code == 200
+    r = api.put("/technician/service-area", tech, json=area)
+    assert r.status_code == 429 and r.json()["error"]["code"] == "rate_limited"

@@ -168,7 +168,7 @@ def test_device_times_must_be_aware_and_plausible(api, clock):
     oid = _paid_and_assigned(api, customer, tech)
     now = clock.now()
     cases = [
-        (now.replace(tzinfo=None).isoformat(), "occurred_at_naive"),
+        (now.replace(tzinfo=None).isoformat(), "time_without_offset"),
         ((now + timedelta(minutes=6)).isoformat(), "occurred_at_in_future"),
         ((now - timedelta(days=8)).isoformat(), "occurred_at_too_old"),
     ]
@@ -189,4 +189,26 @@ def test_device_times_must_be_aware_and_plausible(api, clock):
     assert api.post(f"/orders/{oid}/start", tech, json={}).status_code == 200
     r = api.post(f"/orders/{oid}/sop/1/done", tech,
                  json={"occurred_at": now.replace(tzinfo=None).isoformat(), "note": "ok"})
-    assert r.status_code == 422 and r.json()["error"]["code"] == "occurred_at_naive"
+    assert r.status_code == 422 and r.json()["error"]["code"] == "time_without_offset"
+
+
+def test_a_booking_nobody_could_serve_is_refused_at_the_quote(api):
+    """Shanghai or (0, 0), a start minutes away, a 100,000 m² "home": each refused with
+    its reason before any money is asked for."""
+    customer = api.register()
+    start = api.app.state.clock.now() + timedelta(hours=26)
+
+    def quote(lat: float, lng: float, at: datetime = start, **extra):  # noqa: ANN202
+        body = {"service_id": "svc_daily_cleaning", "scheduled_start": at.isoformat(),
+                "address": {"lat": lat, "lng": lng, "text": "某地"}, **extra}
+        return api.post("/quotes", customer, json=body)
+
+    for lat, lng in ((31.2304, 121.4737), (0.0, 0.0)):
+        r = quote(lat, lng)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "outside_service_area", r.text
+    r = quote(39.93, 116.45, api.app.state.clock.now() + timedelta(minutes=5))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "scheduled_too_soon"
+    assert r.json()["error"]["details"]["min_lead_minutes"] == 60
+    r = quote(39.93, 116.45, area_m2=100000)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "validation_error"
+    assert quote(39.93, 116.45, area_m2=120).status_code == 201
