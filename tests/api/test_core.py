@@ -1,6 +1,5 @@
 """Cross-cutting behaviour: idempotency keys, error shape, uploads, request ids."""
 
-from datetime import timedelta
 
 import pytest
 
