@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
@@ -20,6 +21,7 @@ from server.core.db import make_engine
 from server.core.errors import error_body, install_error_handlers
 from server.core.observability import Metrics, RequestContextMiddleware, configure_logging
 from server.core.ratelimit import make_rate_limiter
+from server.core.security_headers import SecurityHeaders
 from server.core.settings import Settings, get_settings
 from server.core.uow_middleware import UnitOfWorkMiddleware
 from server.ops.audit_middleware import StaffAuditNet
@@ -159,8 +161,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
                        load_caller=preload_caller)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(RequestGuard, max_bytes=settings.max_request_bytes)
-    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
-                       allow_headers=["*"], expose_headers=["X-Request-ID"])
+    app.add_middleware(SecurityHeaders, api_prefix=API_PREFIX)
+    if settings.cors_origins:  # the apps call the API from their own process: none by default
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
+                           allow_headers=["*"], expose_headers=["X-Request-ID"])
 
     for router in _routers():
         app.include_router(router, prefix=API_PREFIX)
@@ -192,7 +196,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         return JSONResponse({"status": "ready"})
 
     @app.get("/metrics", tags=["health"])
-    def metrics() -> Response:
+    def metrics(request: Request) -> Response:
+        """For the monitoring on this machine, or whoever holds ``DOORSTEP_METRICS_TOKEN``:
+        request counts per route and timings are not for the world."""
+        token = settings.metrics_token
+        local = request.client is not None and request.client.host in ("127.0.0.1", "::1")
+        given = request.headers.get("authorization", "").removeprefix("Bearer ")
+        if not (hmac.compare_digest(given, token) if token else local):
+            return JSONResponse(error_body("forbidden", "metrics are not public"), status_code=403)
         return Response(app.state.metrics.render(), media_type="text/plain; version=0.0.4")
 
     return app

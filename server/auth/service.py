@@ -8,8 +8,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from server.auth.models import Role, TokenPair, User, UserRead
+from server.auth.passwords import password_problem
 from server.core.clock import Clock
-from server.core.errors import Conflict, Forbidden, NotFound, Unauthorized
+from server.core.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from server.core.ids import new_id
 from server.core.security import decode_token, hash_password, make_token, verify_password
 from server.core.settings import Settings
@@ -23,7 +24,13 @@ def create_user(
     """Create an account (no commit: the caller owns the transaction).
 
     ``password_hash`` lets bulk imports (the demo seed) hash a shared password once:
-    argon2 is deliberately slow."""
+    argon2 is deliberately slow. Every new password meets the policy (``auth.passwords``),
+    staff accounts' included."""
+    problem = password_problem(password, phone=phone) if password_hash is None else None
+    if problem is not None:
+        raise Unprocessable("choose a stronger password: 8 or more characters, not only digits, "
+                            "not a common one, not your phone number", code="password_weak",
+                            details={"reason": problem})
     index = cipher.blind_index(phone)
     if session.exec(select(User).where(User.phone_index == index)).first():
         raise Conflict("this phone number is already registered", code="phone_taken")

@@ -43,7 +43,10 @@ class Settings(BaseSettings):
     background_tasks: bool = True  # dispatch deadlines, auto-confirm, retention sweeps
     background_interval_seconds: float = 1.0
     log_json: bool = False
-    cors_origins: list[str] = Field(default_factory=lambda: ["*"])
+    # browsers on other origins allowed to call the API (a web console elsewhere); the
+    # apps call it from their own process, so none by default
+    cors_origins: list[str] = Field(default_factory=list)
+    metrics_token: str = ""  # /metrics: this bearer token, or (unset) this machine only
     # Load balancers whose X-Forwarded-For is believed (comma-separated IPs, or "*"): the
     # client address behind them is what per-IP login limits and the audit log see.
     forwarded_allow_ips: str = "127.0.0.1"

@@ -7,7 +7,10 @@ from server.orders.machine import Action, Actor, ActorKind
 def test_health_and_docs(api):
     assert api.client.get("/healthz").json() == {"status": "ok"}
     assert api.client.get("/readyz").status_code == 200
-    assert "doorstep_http_requests_total" in api.client.get("/metrics").text
+    assert api.client.get("/metrics").status_code == 403  # not from elsewhere, not without a token
+    api.app.state.settings.metrics_token = "scrape-me"
+    scrape = {"Authorization": "Bearer scrape-me"}
+    assert "doorstep_http_requests_total" in api.client.get("/metrics", headers=scrape).text
     assert api.client.get("/docs").status_code == 200
 
 
@@ -17,7 +20,8 @@ def test_metrics_count_order_transitions(api):
     with Session(api.app.state.engine) as s:
         orders_service.move(session=s, order_id=order["id"], action=Action.PAYMENT_SUCCEEDED,
                             actor=Actor(ActorKind.SYSTEM), clock=api.app.state.clock)
-    text = api.client.get("/metrics").text
+    api.app.state.settings.metrics_token = "scrape-me"
+    text = api.client.get("/metrics", headers={"Authorization": "Bearer scrape-me"}).text
     assert 'doorstep_order_transitions_total{action="payment_succeeded"}' in text
 
 

@@ -163,12 +163,12 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
 }
 
 
-# Routes outside /api/v1: health and docs are public (metrics too: scrape it from the
-# private network; a load balancer should not route it), the live feed needs a token.
+# Routes outside /api/v1: health and docs are public, metrics only from this machine or
+# with the metrics token (no role opens it), the live feed needs a token.
 OUTSIDE_API: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
-    ("GET", "/metrics"): PUBLIC,
+    ("GET", "/metrics"): frozenset(),
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
@@ -253,5 +253,7 @@ def test_routes_outside_the_api_have_rules_too(api):  # noqa: ANN001
                     raise AssertionError(f"{path} stayed open without a token")
             with api.client.websocket_connect(f"{path}?token={customer['access_token']}") as ws:
                 ws.send_json({"type": "ping"})
-        else:
+        elif allowed:
             assert api.client.get(path).status_code == 200, path
+        else:
+            assert api.client.get(path, headers=customer["headers"]).status_code == 403, path
