@@ -31,7 +31,8 @@ class Order(SQLModel, table=True):
     lat: float
     lng: float
     district: str = ""
-    notes: str = ""
+    # the customer's notes (door codes, a phone): AES-GCM like the address, "" when none
+    notes_enc: str = ""
     currency: str = "CNY"
     total: int  # fen, what the customer owes for the booked work (price snapshot total)
     extras_total: int = 0  # fen, approved change requests

@@ -36,6 +36,7 @@ from server.orders.models import (
 )
 from server.orders.rules import OrderRules
 from server.privacy.crypto import FieldCipher
+from server.privacy.masking import mask_contacts
 
 STAFF_ACTOR_ROLES = {Role.operator.value, Role.support.value, Role.admin.value}
 
@@ -173,7 +174,8 @@ def to_read(*, session: Session, order: Order, user: User, cipher: FieldCipher, 
         if actor_kind is not None and actor_kind in machine.TRANSITIONS[(Status(order.status), a)].actors
     ]
     return OrderRead(
-        **order.model_dump(exclude={"address_enc", "lat", "lng"}),
+        **order.model_dump(exclude={"address_enc", "lat", "lng", "notes_enc"}),
+        notes=_notes_for(order, user, cipher, visible=visible),
         service_name_zh=service.name_zh,
         service_name_en=service.name_en,
         address=cipher.decrypt(order.address_enc) if visible else order.district,
@@ -184,6 +186,18 @@ def to_read(*, session: Session, order: Order, user: User, cipher: FieldCipher, 
         sop=sop,
         allowed_actions=allowed,
     )
+
+
+def _notes_for(order: Order, user: User, cipher: FieldCipher, *, visible: bool) -> str:
+    """The notes go with the address: nothing outside its window (before acceptance, after
+    it, to finance); its author reads them as written; to the technician phone numbers and
+    other contacts are masked as in chat (calls go through the virtual number)."""
+    if not visible or not order.notes_enc:
+        return ""
+    notes = cipher.decrypt(order.notes_enc)
+    if user.id == order.customer_id or user.role in STAFF_ROLES:
+        return notes
+    return mask_contacts(notes).text
 
 
 def events_after(*, session: Session, order_id: str, after_seq: int = 0, limit: int = 500) -> list[OrderEvent]:
@@ -250,7 +264,7 @@ def create_from_quote(
         lat=quote.lat,
         lng=quote.lng,
         district=quote.district,
-        notes=notes,
+        notes_enc=cipher.encrypt(notes) if notes else "",
         currency=quote.currency,
         total=quote.total,
         price_snapshot=quote.snapshot(),
@@ -284,11 +298,11 @@ def create_follow_up(
     actor_id: str | None,
     actor_role: str,
     clock: Clock,
-    notes: str = "",
 ) -> Order:
     """A new order for the same customer, service and address as ``original`` (a redo
-    visit, for example), priced by ``lines`` alone, with the same duration. In the
-    caller's transaction: the caller commits with ``finish_moves``."""
+    visit, for example), priced by ``lines`` alone, with the same duration and the same
+    notes (the door code still opens the door; the snapshot says what it follows up).
+    In the caller's transaction: the caller commits with ``finish_moves``."""
     now = clock.now()
     start = as_utc(scheduled_start)
     duration = as_utc(original.scheduled_end) - as_utc(original.scheduled_start)
@@ -306,7 +320,7 @@ def create_follow_up(
         lat=original.lat,
         lng=original.lng,
         district=original.district,
-        notes=notes,
+        notes_enc=original.notes_enc,
         currency=original.currency,
         total=total,
         price_snapshot={"lines": lines, "total": total, "currency": original.currency,

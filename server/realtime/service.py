@@ -33,11 +33,11 @@ from server.core.errors import Forbidden, NotFound, Unprocessable
 from server.core.ratelimit import enforce
 from server.orders import signals
 from server.orders.models import Order, OrderEvent
+from server.privacy.masking import mask_contacts
 from server.realtime import visibility
 from server.realtime.broker import Broker, make_broker
 from server.realtime.config import RealtimeSettings
 from server.realtime.hub import Connection, Hub
-from server.realtime.masking import mask_contacts
 from server.realtime.models import (
     ChatIn,
     ChatMessage,

@@ -26,7 +26,7 @@ from server.orders import signals as orders_signals
 from server.orders.machine import Action, Actor, ActorKind
 from server.orders.models import Order
 from server.privacy.crypto import FieldCipher
-from server.realtime.masking import mask_contacts
+from server.privacy.masking import mask_contacts
 from server.reviews import levels as lv
 from server.reviews.models import (
     Appeal,
@@ -549,7 +549,6 @@ def _book_redo(
         actor_id=user.id,
         actor_role=user.role,
         clock=clock,
-        notes=f"返工 / redo of {order.id}",
     )
     orders_service.move(
         session=session,
