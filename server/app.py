@@ -55,13 +55,14 @@ def _background_tasks() -> list:
     from server.dispatch.service import dispatch_task
     from server.files.filing import filing_task
     from server.ops.certificates import certificate_expiry_task
+    from server.ops.sos import sos_escalation_task
     from server.payments.service import auto_confirm_task, payout_schedule_task
     from server.privacy.service import privacy_sweep_task
     from server.realtime.service import location_sweep_task
     from server.reviews.service import quarterly_levels_task
 
     return [location_sweep_task, auto_confirm_task, certificate_expiry_task, privacy_sweep_task, dispatch_task,
-            quarterly_levels_task, payout_schedule_task, filing_task]
+            quarterly_levels_task, payout_schedule_task, filing_task, sos_escalation_task]
 
 
 def _document_finders() -> tuple:

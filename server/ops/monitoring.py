@@ -15,7 +15,7 @@ from server.auth.models import Role, User
 from server.core.clock import Clock, as_utc
 from server.core.errors import NotFound, Unprocessable
 from server.core.ids import new_id
-from server.ops import anomalies
+from server.ops import anomalies, sos
 from server.ops import audit as audit_service
 from server.ops import service as ops_service
 from server.ops.models import Alert, AlertRead, OrderMonitorRead, SosIn
@@ -201,7 +201,8 @@ def alert_read(alert: Alert) -> AlertRead:
 def raise_sos(
     *, session: Session, user: User, body: SosIn, clock: Clock, ip: str | None
 ) -> AlertRead:
-    """A customer or technician presses SOS: an alert operators see at once."""
+    """A customer or technician presses SOS: every responder is told at once (inbox and
+    live feed, with the position)."""
     if user.role not in (Role.customer.value, Role.technician.value):
         raise Unprocessable("SOS is for customers and technicians", code="sos_role")
     if body.order_id:
@@ -222,6 +223,7 @@ def raise_sos(
         created_at=clock.now(),
     )
     session.add(alert)
+    sos.tell_staff(session, alert, clock)  # inbox now, live feed on commit
     audit_service.record(
         session=session,
         actor=user,

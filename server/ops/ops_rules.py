@@ -15,6 +15,8 @@ class MonitorRules(BaseModel):
     late_arrival_grace_minutes: int = Field(default=10, ge=0, le=24 * 60)
     overrun_minutes: int = Field(default=30, ge=1, le=24 * 60)  # beyond the booked duration
     awaiting_confirmation_hours: int = Field(default=72, ge=1, le=24 * 30)
+    # an SOS nobody has taken up after this long goes to the admins as well
+    sos_escalate_minutes: int = Field(default=3, ge=1, le=60)
 
 
 class RiskRules(BaseModel):

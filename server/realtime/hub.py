@@ -30,7 +30,11 @@ CLOSE_TOO_SLOW = 4008
 CLOSE_RESTART = 1012  # broker reconnected: live messages may be missing, resume
 # Messages with no order sequence to keep, passed on as they are to whoever the rule
 # lets see them (a filed document is live only: a resumed client re-reads the order).
-_PLAIN = {"location": visibility.location_visible, "document": visibility.document_visible}
+_PLAIN = {
+    "location": visibility.location_visible,
+    "document": visibility.document_visible,
+    "sos": visibility.sos_visible,
+}
 
 
 class FeedStore(Protocol):

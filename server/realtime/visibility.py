@@ -103,6 +103,13 @@ def document_visible(
     return role in FEED_STAFF_ROLES and staff_watching
 
 
+def sos_visible(
+    *, user_id: str, role: str, message: Mapping[str, Any], staff_watching: bool
+) -> bool:
+    """An SOS: every staff connection on the feed, watching its order or not."""
+    return role in FEED_STAFF_ROLES
+
+
 def chat_visible(
     *, user_id: str, role: str, message: Mapping[str, Any], staff_watching: bool
 ) -> bool:

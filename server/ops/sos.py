@@ -1,0 +1,74 @@
+"""SOS reaches people at once: every operator, support agent and admin gets it in their
+inbox and, if connected, on the live feed, with the position; one nobody has taken up
+within ``ops.monitor.sos_escalate_minutes`` is escalated to the admins."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from server.auth.models import Role, User
+from server.core.clock import Clock, as_utc
+from server.core.db import session_scope
+from server.ops import notifications
+from server.ops import service as ops_service
+from server.ops.models import Alert
+from server.realtime import service as realtime_service
+
+log = logging.getLogger(__name__)
+
+RESPONDERS = (Role.operator.value, Role.support.value, Role.admin.value)
+SWEEP_SECONDS = 30
+ROLE_NAMES = {Role.customer.value: "客户", Role.technician.value: "师傅"}
+
+
+def tell_staff(session: Session, alert: Alert, clock: Clock, *, escalated: bool = False) -> None:
+    """Inbox rows in the caller's transaction; the live message once it commits."""
+    roles = (Role.admin.value,) if escalated else RESPONDERS
+    staff = session.exec(select(User.id).where(col(User.role).in_(roles), User.status == "active")).all()
+    who = ROLE_NAMES.get(alert.user_role, alert.user_role)
+    title = f"SOS 超时未处理：{who}求助" if escalated else f"SOS：{who}求助"
+    data: dict[str, Any] = {"alert_id": alert.id, "order_id": alert.order_id, "lat": alert.lat,
+                            "lng": alert.lng, "user_role": alert.user_role}
+    for user_id in staff:
+        notifications.notify(session=session, user_id=user_id, kind="sos", title=title, body=alert.note,
+                             data=data, clock=clock)
+    realtime_service.publish(session.get_bind(), {
+        "t": "sos", **data, "status": alert.status, "escalated": escalated,
+        "created_at": as_utc(alert.created_at).isoformat(),
+    })
+
+
+def escalate_unanswered(*, session: Session, clock: Clock) -> list[str]:
+    """Open alerts older than the rule's minutes: marked escalated, the admins told.
+    Commits."""
+    minutes = ops_service.current_rules(session=session).ops.monitor.sos_escalate_minutes
+    due = session.exec(select(Alert).where(Alert.status == "open",
+                                           col(Alert.created_at) <= clock.now() - timedelta(minutes=minutes))).all()
+    for alert in due:
+        alert.status = "escalated"
+        session.add(alert)
+        tell_staff(session, alert, clock, escalated=True)
+    session.commit()
+    return [a.id for a in due]
+
+
+def sweep_once(app: Any) -> list[str]:  # noqa: ANN401
+    with session_scope(app.state.engine) as session:
+        return escalate_unanswered(session=session, clock=app.state.clock)
+
+
+async def sos_escalation_task(app: Any) -> None:  # noqa: ANN401
+    """Background loop (``server.app._background_tasks``)."""
+    while True:
+        try:
+            escalated = await asyncio.to_thread(sweep_once, app)
+            if escalated:
+                log.warning("SOS escalated: %s", escalated)
+        except Exception:  # keep watching; the next round retries
+            log.exception("SOS escalation round failed")
+        await asyncio.sleep(SWEEP_SECONDS)
