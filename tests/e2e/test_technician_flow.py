@@ -67,7 +67,9 @@ def verified_technician(server, operator: dict) -> dict:  # noqa: ANN001
     return tech
 
 
-def _wait_for_location(server, technician_id: str, order_id: str, timeout: float = 30) -> None:  # noqa: ANN001
+def _wait_for_location(server, technician_id: str, order_id: str | None, timeout: float = 30) -> None:  # noqa: ANN001
+    """A point reported by the app (``order_id``: one of that trip; None: any, such as
+    the ones dispatch reads before departure)."""
     from sqlmodel import Session, select
 
     from server.realtime.models import TechnicianLocation
@@ -78,7 +80,7 @@ def _wait_for_location(server, technician_id: str, order_id: str, timeout: float
             point = session.exec(
                 select(TechnicianLocation).where(
                     TechnicianLocation.technician_id == technician_id,
-                    TechnicianLocation.order_id == order_id,
+                    TechnicianLocation.order_id == order_id if order_id else True,
                 )
             ).first()
         if point is not None:
@@ -152,14 +154,16 @@ def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screens
     accepted = e2e_server.call("GET", f"/orders/{order['id']}", customer).json()
     assert accepted["status"] == "ACCEPTED" and accepted["technician_id"] == tech["user"]["id"]
     assert e2e_server.call("GET", "/technician/offers", tech).json() == []
-    # on the way to the job the app reports the device position by itself
-    _wait_for_location(e2e_server, tech["user"]["id"], order["id"])
+    # once accepted the app reports the device position by itself (for dispatch; the
+    # customer sees it only from departure)
+    _wait_for_location(e2e_server, tech["user"]["id"], None)
     # README: "Order accepted", on its map (the door, the technician, the check-in circle)
     screenshot(page, "technician_order", "1.0 公里", gone="今日路线")
 
     with page.context.expect_page(timeout=10_000) as _maps:  # the map app (a new tab on the web)
         ui.tap(page, "导航并出发")
     ui.wait_text(page, "到达签到")
+    _wait_for_location(e2e_server, tech["user"]["id"], order["id"])  # points of this trip
     on_the_way = ui.taps
     ui.tap(page, "到达签到")  # a kilometre away: the geofence says how far
     ui.wait_text(page, "米内签到")
