@@ -117,7 +117,10 @@ _STRINGS: dict[str, dict[str, str]] = {
     "move_pin": {"zh": "位置不准？在地图上点准确的楼", "en": "Not quite? Tap the exact building"},
     "pin_map": {"zh": "地址位置", "en": "The address"},
     "pin_moved": {"zh": "已按地图上点的位置", "en": "Placed where you tapped the map"},
-    "quote_pending": {"zh": "选好时间和地址后自动显示价格", "en": "The price shows once time and place are chosen"},
+    "quote_pending": {
+        "zh": "选好时间和地址后自动显示价格",
+        "en": "The price shows once time and place are chosen",
+    },
     "quote_working": {"zh": "正在计算价格", "en": "Working out the price"},
     "best_coupon_applied": {"zh": "已为您选用最优惠的券", "en": "Your best coupon is applied"},
     "use_my_location": {"zh": "使用当前位置", "en": "Use my location"},

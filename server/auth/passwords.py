@@ -5,13 +5,44 @@ from __future__ import annotations
 
 MIN_LENGTH, MAX_LENGTH = 8, 128
 # the most used passwords in Chinese and international leaks that pass the length rule
-COMMON = frozenset({
-    "12345678", "123456789", "1234567890", "87654321", "11111111", "88888888", "66666666",
-    "00000000", "12341234", "11223344", "password", "password1", "passw0rd", "qwertyui",
-    "qwerty123", "1qaz2wsx", "abc12345", "a1234567", "a12345678", "aa123456", "abcd1234",
-    "iloveyou", "woaini1314", "woaini520", "5201314520", "1314520520", "zxcvbnm1",
-    "asdfghjk", "qwer1234", "1q2w3e4r", "admin123", "admin1234", "p@ssw0rd", "welcome1",
-})
+COMMON = frozenset(
+    {
+        "12345678",
+        "123456789",
+        "1234567890",
+        "87654321",
+        "11111111",
+        "88888888",
+        "66666666",
+        "00000000",
+        "12341234",
+        "11223344",
+        "password",
+        "password1",
+        "passw0rd",
+        "qwertyui",
+        "qwerty123",
+        "1qaz2wsx",
+        "abc12345",
+        "a1234567",
+        "a12345678",
+        "aa123456",
+        "abcd1234",
+        "iloveyou",
+        "woaini1314",
+        "woaini520",
+        "5201314520",
+        "1314520520",
+        "zxcvbnm1",
+        "asdfghjk",
+        "qwer1234",
+        "1q2w3e4r",
+        "admin123",
+        "admin1234",
+        "p@ssw0rd",
+        "welcome1",
+    }
+)
 
 
 def password_problem(password: str, *, phone: str = "") -> str | None:

@@ -29,26 +29,50 @@ ROLE_NAMES = {Role.customer.value: "客户", Role.technician.value: "师傅"}
 def tell_staff(session: Session, alert: Alert, clock: Clock, *, escalated: bool = False) -> None:
     """Inbox rows in the caller's transaction; the live message once it commits."""
     roles = (Role.admin.value,) if escalated else RESPONDERS
-    staff = session.exec(select(User.id).where(col(User.role).in_(roles), User.status == "active")).all()
+    staff = session.exec(
+        select(User.id).where(col(User.role).in_(roles), User.status == "active")
+    ).all()
     who = ROLE_NAMES.get(alert.user_role, alert.user_role)
     title = f"SOS 超时未处理：{who}求助" if escalated else f"SOS：{who}求助"
-    data: dict[str, Any] = {"alert_id": alert.id, "order_id": alert.order_id, "lat": alert.lat,
-                            "lng": alert.lng, "user_role": alert.user_role}
+    data: dict[str, Any] = {
+        "alert_id": alert.id,
+        "order_id": alert.order_id,
+        "lat": alert.lat,
+        "lng": alert.lng,
+        "user_role": alert.user_role,
+    }
     for user_id in staff:
-        notifications.notify(session=session, user_id=user_id, kind="sos", title=title, body=alert.note,
-                             data=data, clock=clock)
-    realtime_service.publish(session.get_bind(), {
-        "t": "sos", **data, "status": alert.status, "escalated": escalated,
-        "created_at": as_utc(alert.created_at).isoformat(),
-    })
+        notifications.notify(
+            session=session,
+            user_id=user_id,
+            kind="sos",
+            title=title,
+            body=alert.note,
+            data=data,
+            clock=clock,
+        )
+    realtime_service.publish(
+        session.get_bind(),
+        {
+            "t": "sos",
+            **data,
+            "status": alert.status,
+            "escalated": escalated,
+            "created_at": as_utc(alert.created_at).isoformat(),
+        },
+    )
 
 
 def escalate_unanswered(*, session: Session, clock: Clock) -> list[str]:
     """Open alerts older than the rule's minutes: marked escalated, the admins told.
     Commits."""
     minutes = ops_service.current_rules(session=session).ops.monitor.sos_escalate_minutes
-    due = session.exec(select(Alert).where(Alert.status == "open",
-                                           col(Alert.created_at) <= clock.now() - timedelta(minutes=minutes))).all()
+    due = session.exec(
+        select(Alert).where(
+            Alert.status == "open",
+            col(Alert.created_at) <= clock.now() - timedelta(minutes=minutes),
+        )
+    ).all()
     for alert in due:
         alert.status = "escalated"
         session.add(alert)

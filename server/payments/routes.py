@@ -138,7 +138,9 @@ def _batch_read(session, batch) -> PayoutBatchRead:  # noqa: ANN001
 
 
 @router.post("/ops/payouts/run", response_model=PayoutBatchRead, status_code=201)
-def run_payouts(user: FinanceUser, session: SessionDep, clock: ClockDep, settings: SettingsDep) -> PayoutBatchRead:
+def run_payouts(
+    user: FinanceUser, session: SessionDep, clock: ClockDep, settings: SettingsDep
+) -> PayoutBatchRead:
     return _batch_read(session, service.run_payouts(session=session, user=user, clock=clock,
                                                     timezone=settings.timezone))
 
@@ -161,15 +163,17 @@ def withdraw(body: WithdrawalIn, user: TechnicianUser, session: SessionDep, cloc
 
 
 @router.get("/technician/earnings", response_model=EarningsRead)
-def technician_earnings(user: TechnicianUser, session: SessionDep, clock: ClockDep, settings: SettingsDep,
+def technician_earnings(user: TechnicianUser, session: SessionDep, clock: ClockDep,
+                        settings: SettingsDep,
                         start: AwareDatetime | None = Query(default=None, alias="from"),
-                        end: AwareDatetime | None = Query(default=None, alias="to")) -> EarningsRead:
+                        end: AwareDatetime | None = Query(default=None, alias="to"),
+                        ) -> EarningsRead:
     end = end or clock.now() + timedelta(seconds=1)
     start = start or end - timedelta(days=30)
     if start >= end or end - start > timedelta(days=366):
         raise Unprocessable("choose a period of at most a year", code="period_invalid")
-    return EarningsRead(**service.earnings(session=session, technician=user, start=start, end=end, clock=clock,
-                                           timezone=settings.timezone))
+    return EarningsRead(**service.earnings(session=session, technician=user, start=start, end=end,
+                                           clock=clock, timezone=settings.timezone))
 
 
 @router.get("/technician/payouts")

@@ -889,7 +889,8 @@ def run_scheduled_payouts(*, session: Session, clock: Clock, timezone: str) -> P
     cutoff = scheduled_cutoff(local_day=today, timezone=timezone,
                               delay_days=rules.payout_delay_days, now=now)
     try:
-        return run_payouts(session=session, user=None, clock=clock, timezone=timezone, cutoff=cutoff,
+        return run_payouts(session=session, user=None, clock=clock, timezone=timezone,
+                           cutoff=cutoff,
                            scheduled_for=today)
     except IntegrityError:  # another worker ran today's batch at the same moment
         session.rollback()

@@ -171,10 +171,15 @@ def ensure_welcome_coupon(
 # --- quotes -------------------------------------------------------------------------------
 
 
-def _held_coupons(session: Session, customer_id: str, now: datetime) -> tuple[engine.CouponOffer, ...]:
+def _held_coupons(
+    session: Session, customer_id: str, now: datetime
+) -> tuple[engine.CouponOffer, ...]:
     """The customer's usable coupons, soonest to expire first (the tie-break for the best)."""
-    rows = session.exec(select(Coupon).where(Coupon.customer_id == customer_id, Coupon.status == "available")
-                        .order_by(col(Coupon.valid_until))).all()
+    rows = session.exec(
+        select(Coupon)
+        .where(Coupon.customer_id == customer_id, Coupon.status == "available")
+        .order_by(col(Coupon.valid_until))
+    ).all()
     return tuple(_coupon_offer(c) for c in rows if as_utc(c.valid_until) > now)
 
 
@@ -189,16 +194,20 @@ def _nearest_distance(
     )
 
 
-def _refuse_unserviceable(body: QuoteCreate, *, start: datetime, now: datetime, rules: OrderRules) -> None:
+def _refuse_unserviceable(
+    body: QuoteCreate, *, start: datetime, now: datetime, rules: OrderRules
+) -> None:
     """A booking nobody could serve is refused at the price, with the reason: too soon to
     get there, or a place outside the regions served."""
     if start < now + timedelta(minutes=rules.min_lead_minutes):
-        raise AppError(f"book at least {rules.min_lead_minutes} minutes ahead", code="scheduled_too_soon",
-                       status_code=422, details={"min_lead_minutes": rules.min_lead_minutes})
+        raise AppError(f"book at least {rules.min_lead_minutes} minutes ahead",
+                       code="scheduled_too_soon", status_code=422,
+                       details={"min_lead_minutes": rules.min_lead_minutes})
     lat, lng = body.address.lat, body.address.lng
-    if not any(haversine_m(lat, lng, r.lat, r.lng) <= r.radius_km * 1000 for r in rules.service_regions):
-        raise AppError("this address is outside the area served", code="outside_service_area", status_code=422,
-                       details={"regions": [r.name for r in rules.service_regions]})
+    regions = rules.service_regions
+    if not any(haversine_m(lat, lng, r.lat, r.lng) <= r.radius_km * 1000 for r in regions):
+        raise AppError("this address is outside the area served", code="outside_service_area",
+                       status_code=422, details={"regions": [r.name for r in regions]})
 
 
 def create_quote(
@@ -253,13 +262,14 @@ def create_quote(
     )
     try:
         if body.best_coupon and not body.coupon_ids:
-            result = engine.price_with_best_coupon(request, pricing_rules, _held_coupons(session, customer.id, now))
+            held = _held_coupons(session, customer.id, now)
+            result = engine.price_with_best_coupon(request, pricing_rules, held)
         else:
             result = engine.price(request, pricing_rules)
     except engine.PricingError as exc:
         session.rollback()
         raise _pricing_error(exc) from exc
-    coupon_ids = [line.detail["coupon_id"] for line in result.lines if line.code.startswith("coupon:")]
+    coupon_ids = [ln.detail["coupon_id"] for ln in result.lines if ln.code.startswith("coupon:")]
     minutes = service.duration_minutes
     if service.pricing.get("unit", "hour") == "hour":
         minutes = 60 * result.units

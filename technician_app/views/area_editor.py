@@ -71,16 +71,27 @@ def AreaEditor(keep: Callable[[dict[str, Any]], None]) -> ft.Control:
             change(center=state.location)
         else:
             problem = state.location_problem or ""
-            state.notify(LOCATION_HELP.get(problem, LOCATION_HELP[""]), "error",
-                         problem or "location_required")
+            state.notify(
+                LOCATION_HELP.get(problem, LOCATION_HELP[""]),
+                "error",
+                problem or "location_required",
+            )
 
     polygon = now["mode"] == "polygon"
     modes = ft.Row(
         [
-            ft.Chip(label=ft.Text("圆形范围", size=16), selected=not polygon,
-                    on_select=lambda _e: change(mode="circle"), key="area_mode_circle"),
-            ft.Chip(label=ft.Text("画多边形", size=16), selected=polygon,
-                    on_select=lambda _e: change(mode="polygon"), key="area_mode_polygon"),
+            ft.Chip(
+                label=ft.Text("圆形范围", size=16),
+                selected=not polygon,
+                on_select=lambda _e: change(mode="circle"),
+                key="area_mode_circle",
+            ),
+            ft.Chip(
+                label=ft.Text("画多边形", size=16),
+                selected=polygon,
+                on_select=lambda _e: change(mode="polygon"),
+                key="area_mode_polygon",
+            ),
         ],
         spacing=8,
     )
@@ -99,14 +110,25 @@ def AreaEditor(keep: Callable[[dict[str, Any]], None]) -> ft.Control:
     if polygon:
         corners = len(now["corners"])
         tools: list[ft.Control] = [
-            ft.Text(f"已标 {corners} 个点" + ("" if corners >= MIN_CORNERS else "（至少3个）"),
-                    size=16, key="area_corners"),
+            ft.Text(
+                f"已标 {corners} 个点" + ("" if corners >= MIN_CORNERS else "（至少3个）"),
+                size=16,
+                key="area_corners",
+            ),
             ft.Row(
                 [
-                    outline_button("撤销上一点", lambda _e: change(corners=now["corners"][:-1]),
-                                   key="area_undo", icon=ft.Icons.UNDO),
-                    outline_button("清除重画", lambda _e: change(corners=[]), key="area_clear",
-                                   icon=ft.Icons.DELETE_OUTLINE),
+                    outline_button(
+                        "撤销上一点",
+                        lambda _e: change(corners=now["corners"][:-1]),
+                        key="area_undo",
+                        icon=ft.Icons.UNDO,
+                    ),
+                    outline_button(
+                        "清除重画",
+                        lambda _e: change(corners=[]),
+                        key="area_clear",
+                        icon=ft.Icons.DELETE_OUTLINE,
+                    ),
                 ]
             ),
         ]
@@ -114,8 +136,13 @@ def AreaEditor(keep: Callable[[dict[str, Any]], None]) -> ft.Control:
     else:
         tools = [
             outline_button("以当前位置为中心", here, key="area_here", icon=ft.Icons.MY_LOCATION),
-            text_field("服务半径（公里）", now["radius"], lambda v: change(radius=v),
-                       key="area_radius", keyboard=ft.KeyboardType.NUMBER),
+            text_field(
+                "服务半径（公里）",
+                now["radius"],
+                lambda v: change(radius=v),
+                key="area_radius",
+                keyboard=ft.KeyboardType.NUMBER,
+            ),
         ]
         hint = "点地图选择服务区域中心，圆圈内的订单会派给您"
     return ft.Column([modes, ft.Text(hint, color=MUTED), street, *tools], spacing=10)

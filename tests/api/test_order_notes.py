@@ -18,7 +18,9 @@ def test_notes_follow_the_address_rule_and_are_stored_encrypted(api) -> None:  #
     oid = r.json()["id"]
     assert r.json()["notes"] == NOTES  # its author reads them as written
     with api.app.state.engine.connect() as conn:
-        stored = conn.execute(text('SELECT notes_enc FROM service_order WHERE id = :id'), {"id": oid}).scalar()
+        stored = conn.execute(
+            text("SELECT notes_enc FROM service_order WHERE id = :id"), {"id": oid}
+        ).scalar()
     assert stored and "4321" not in stored and "13800138000" not in stored
 
     finance = api.staff("finance")

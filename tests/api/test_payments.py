@@ -614,7 +614,8 @@ def test_a_payout_pays_only_what_was_earned_before_the_days_cutoff_however_often
         assert api.post("/ops/payouts/run", finance).json()["lines_count"] == 0
     earnings = api.get("/technician/earnings", tech).json()
     assert earnings["balance"] == today and earnings["available"] == 0
-    r = api.post("/technician/withdrawals", tech, json={"amount": today, "bank_account": "6222 0000 1234"})
+    r = api.post("/technician/withdrawals", tech,
+                 json={"amount": today, "bank_account": "6222 0000 1234"})
     assert r.status_code == 409 and r.json()["error"]["code"] == "insufficient_balance"
 
     api.app.state.clock.advance(days=1)

@@ -67,7 +67,9 @@ def verified_technician(server, operator: dict) -> dict:  # noqa: ANN001
     return tech
 
 
-def _wait_for_location(server, technician_id: str, order_id: str | None, timeout: float = 30) -> None:  # noqa: ANN001
+def _wait_for_location(  # noqa: ANN001
+    server, technician_id: str, order_id: str | None, timeout: float = 30
+) -> None:
     """A point reported by the app (``order_id``: one of that trip; None: any, such as
     the ones dispatch reads before departure)."""
     from sqlmodel import Session, select
