@@ -29,6 +29,22 @@ def _tiles(app: str) -> fm.TileLayer:
     )
 
 
+def _circle(center: fm.MapLatitudeLongitude, radius_m: float, color: str) -> fm.CircleLayer:
+    """A circle of ``radius_m`` metres on the ground (a check-in fence, a service area)."""
+    return fm.CircleLayer(
+        circles=[
+            fm.CircleMarker(
+                coordinates=center,
+                radius=radius_m,
+                use_radius_in_meter=True,
+                color=ft.Colors.with_opacity(0.14, color),
+                border_color=color,
+                border_stroke_width=2,
+            )
+        ]
+    )
+
+
 def _labelled(icon: ft.Control, label: str | None) -> ft.Control:
     return ft.Semantics(label=label, content=icon) if label else icon
 
@@ -61,20 +77,7 @@ def street_map(
     ]
     layers: list[fm.MapLayer] = [_tiles(app)]
     if circle_m:
-        layers.append(
-            fm.CircleLayer(
-                circles=[
-                    fm.CircleMarker(
-                        coordinates=here,
-                        radius=circle_m,
-                        use_radius_in_meter=True,
-                        color=ft.Colors.with_opacity(0.15, ft.Colors.GREEN_700),
-                        border_color=ft.Colors.GREEN_700,
-                        border_stroke_width=2,
-                    )
-                ]
-            )
-        )
+        layers.append(_circle(here, circle_m, ft.Colors.GREEN_700))
     fit = None
     if mover is not None:
         there = fm.MapLatitudeLongitude(*mover)
@@ -241,20 +244,7 @@ def pin_map(
     here = fm.MapLatitudeLongitude(*center)
     layers: list[fm.MapLayer] = [_tiles(app)]
     if radius_m:
-        layers.append(
-            fm.CircleLayer(
-                circles=[
-                    fm.CircleMarker(
-                        coordinates=here,
-                        radius=radius_m,
-                        use_radius_in_meter=True,
-                        color=ft.Colors.with_opacity(0.12, ft.Colors.BLUE_700),
-                        border_color=ft.Colors.BLUE_700,
-                        border_stroke_width=2,
-                    )
-                ]
-            )
-        )
+        layers.append(_circle(here, radius_m, ft.Colors.BLUE_700))
     layers.append(
         fm.MarkerLayer(
             markers=[

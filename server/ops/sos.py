@@ -4,7 +4,6 @@ within ``ops.monitor.sos_escalate_minutes`` is escalated to the admins."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 from typing import Any
@@ -14,6 +13,7 @@ from sqlmodel import Session, col, select
 from server.auth.models import Role, User
 from server.core.clock import Clock, as_utc
 from server.core.db import session_scope
+from server.core.loops import every
 from server.ops import notifications
 from server.ops import service as ops_service
 from server.ops.models import Alert
@@ -88,11 +88,10 @@ def sweep_once(app: Any) -> list[str]:  # noqa: ANN401
 
 async def sos_escalation_task(app: Any) -> None:  # noqa: ANN401
     """Background loop (``server.app._background_tasks``)."""
-    while True:
-        try:
-            escalated = await asyncio.to_thread(sweep_once, app)
-            if escalated:
-                log.warning("SOS escalated: %s", escalated)
-        except Exception:  # keep watching; the next round retries
-            log.exception("SOS escalation round failed")
-        await asyncio.sleep(SWEEP_SECONDS)
+
+    def report(escalated: list[str]) -> None:
+        if escalated:
+            log.warning("SOS escalated: %s", escalated)
+
+    await every(SWEEP_SECONDS, lambda: sweep_once(app), what="SOS escalation round",
+                report=report)

@@ -31,8 +31,8 @@ class Order(SQLModel, table=True):
     lat: float
     lng: float
     district: str = ""
-    # the customer's notes (door codes, a phone): AES-GCM like the address, "" when none
-    notes_enc: str = ""
+    # the customer's notes (door codes, a phone): AES-GCM like the address; None: no notes
+    notes_enc: str | None = None
     currency: str = "CNY"
     total: int  # fen, what the customer owes for the booked work (price snapshot total)
     extras_total: int = 0  # fen, approved change requests

@@ -264,7 +264,7 @@ def create_from_quote(
         lat=quote.lat,
         lng=quote.lng,
         district=quote.district,
-        notes_enc=cipher.encrypt(notes) if notes else "",
+        notes_enc=cipher.encrypt(notes) if notes else None,
         currency=quote.currency,
         total=quote.total,
         price_snapshot=quote.snapshot(),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import importlib.util
 import logging
@@ -17,6 +16,7 @@ from server.auth.models import Role, User
 from server.core.clock import Clock, as_utc
 from server.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from server.core.ids import new_id
+from server.core.loops import every
 from server.files import service as files_service
 from server.ops import anomalies, notifications
 from server.ops import audit as audit_service
@@ -926,14 +926,13 @@ def quarterly_levels_once(app) -> str | None:  # noqa: ANN001
 
 async def quarterly_levels_task(app) -> None:  # noqa: ANN001
     """Background loop (``server.app._background_tasks``): the quarterly level review."""
-    while True:
-        try:
-            quarter = await asyncio.to_thread(quarterly_levels_once, app)
-            if quarter:
-                log.info("quarterly levels recomputed for %s", quarter)
-        except Exception:  # keep checking; the next round retries
-            log.exception("quarterly level review failed")
-        await asyncio.sleep(LEVELS_SWEEP_SECONDS)
+
+    def report(quarter: object) -> None:
+        if quarter:
+            log.info("quarterly levels recomputed for %s", quarter)
+
+    await every(LEVELS_SWEEP_SECONDS, lambda: quarterly_levels_once(app),
+                what="quarterly level review", report=report)
 
 
 def appeal_read(a: Appeal) -> AppealRead:

@@ -47,3 +47,60 @@ def test_postgresql_upgrade_downgrade_upgrade(worker_id):
         conn.execute("DROP SCHEMA public CASCADE")
         conn.execute("CREATE SCHEMA public")
     _check(base)
+
+
+def _insert(engine, raw, table: str, **given) -> None:  # noqa: ANN001
+    """A row with every required column filled (and the rows its keys point to)."""
+    values: dict = {}
+    for c in inspect(engine).get_columns(table):
+        if c["nullable"] or c.get("default") is not None:
+            continue
+        kind = str(c["type"])
+        values[c["name"]] = ("2026-06-01 02:00:00" if "DATETIME" in kind
+                             else 0 if kind.startswith(("INT", "FLOAT", "BOOL")) else "x")
+    values.update(given)
+    for fk in inspect(engine).get_foreign_keys(table):
+        column, target = fk["constrained_columns"][0], fk["referred_table"]
+        if values.get(column) and target != table:
+            exists = raw.execute(f"SELECT 1 FROM {target} WHERE id = ?", (values[column],)).fetchone()
+            if not exists:
+                _insert(engine, raw, target, id=values[column])
+    raw.execute(f"INSERT INTO {table} ({', '.join(values)}) "
+                f"VALUES ({', '.join('?' for _ in values)})", list(values.values()))
+
+
+def test_notes_stored_before_encryption_are_encrypted_by_the_migration(tmp_path):
+    """An order's notes written in clear by an older version come out encrypted (and the
+    downgrade restores them)."""
+    import sqlite3
+
+    from sqlalchemy import text
+
+    from server.core.settings import get_settings
+    from server.privacy.crypto import FieldCipher
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    upgrade(url, "6a2c9e7b1f30")
+    engine = make_engine(url)
+    try:
+        from sqlalchemy import create_engine
+
+        plain = create_engine(url)  # only to read the schema, with no write transaction
+        raw = sqlite3.connect(tmp_path / "m.db")
+        _insert(plain, raw, "service_order", id="ord_old", notes="门禁 4321#", price_snapshot="{}")
+        plain.dispose()
+        raw.commit()
+        raw.close()
+        engine.dispose()  # the migration needs the file to itself
+        upgrade(url)
+        with engine.connect() as conn:
+            token = conn.execute(text("SELECT notes_enc FROM service_order")).scalar()
+        settings = get_settings()
+        cipher = FieldCipher.from_settings(settings.encryption_keys, settings.secret_key)
+        assert "4321" not in token and cipher.decrypt(token) == "门禁 4321#"
+        engine.dispose()
+        downgrade(url, "6a2c9e7b1f30")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT notes FROM service_order")).scalar() == "门禁 4321#"
+    finally:
+        engine.dispose()

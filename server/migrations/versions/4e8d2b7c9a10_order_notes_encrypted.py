@@ -33,43 +33,32 @@ def _cipher() -> FieldCipher:
     return FieldCipher.from_settings(settings.encryption_keys, settings.secret_key)
 
 
-def upgrade() -> None:
+def _move(source: str, target: str, convert: str) -> None:
+    """Add ``target``, fill it from ``source`` through the cipher (``encrypt`` or
+    ``decrypt``) where there is something (no notes: NULL encrypted, "" in clear), then
+    drop ``source``."""
+    clear = convert == "decrypt"  # the old clear column: never null, "" for none
     with op.batch_alter_table("service_order", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column(
-                "notes_enc", sqlmodel.sql.sqltypes.AutoString(), nullable=False, server_default=""
-            )
+            sa.Column(target, sqlmodel.sql.sqltypes.AutoString(), nullable=not clear,
+                      server_default="" if clear else None)
         )
     conn = op.get_bind()
-    rows = conn.execute(sa.select(_orders.c.id, _orders.c.notes).where(_orders.c.notes != "")).all()
+    src, dst = _orders.c[source], _orders.c[target]
+    rows = conn.execute(sa.select(_orders.c.id, src).where(src.is_not(None), src != "")).all()
     if rows:
-        cipher = _cipher()
-        for order_id, notes in rows:
+        change = getattr(_cipher(), convert)
+        for order_id, value in rows:
             conn.execute(
-                _orders.update()
-                .where(_orders.c.id == order_id)
-                .values(notes_enc=cipher.encrypt(notes))
+                _orders.update().where(_orders.c.id == order_id).values({dst: change(value)})
             )
     with op.batch_alter_table("service_order", schema=None) as batch_op:
-        batch_op.drop_column("notes")
+        batch_op.drop_column(source)
+
+
+def upgrade() -> None:
+    _move("notes", "notes_enc", "encrypt")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("service_order", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "notes", sqlmodel.sql.sqltypes.AutoString(), nullable=False, server_default=""
-            )
-        )
-    conn = op.get_bind()
-    rows = conn.execute(
-        sa.select(_orders.c.id, _orders.c.notes_enc).where(_orders.c.notes_enc != "")
-    ).all()
-    if rows:
-        cipher = _cipher()
-        for order_id, token in rows:
-            conn.execute(
-                _orders.update().where(_orders.c.id == order_id).values(notes=cipher.decrypt(token))
-            )
-    with op.batch_alter_table("service_order", schema=None) as batch_op:
-        batch_op.drop_column("notes_enc")
+    _move("notes_enc", "notes", "decrypt")
