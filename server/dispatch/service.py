@@ -238,6 +238,7 @@ def day_slots(
         index=world.index,
         radius_m=radius_m,
         policy=settings.policy,
+        lead=settings.booking_lead,
     )
     return SlotsRead(
         service_id=service.id,
@@ -271,6 +272,9 @@ class DispatchSettings:
     complaint_limit: float
     complaint_min_orders: int
     restricted_cap: int
+    # the earliest start a booking may have (``orders.min_lead_minutes``): slots sooner
+    # than this are closed, as the quote would refuse them
+    booking_lead: timedelta = slots_core.BOOKING_LEAD
 
     def technician_pay(self, total: int, level: str | None) -> int:
         bp = self.commission.get(level or "", self.default_commission_bp)
@@ -311,6 +315,7 @@ def load_settings(*, session: Session, timezone: str) -> DispatchSettings:
         complaint_limit=risk.complaint_rate_limit_bp / 10_000,
         complaint_min_orders=risk.complaint_rate_min_orders,
         restricted_cap=risk.restricted_daily_order_cap,
+        booking_lead=timedelta(minutes=rules.orders.min_lead_minutes),
     )
 
 

@@ -145,3 +145,18 @@ def test_status_is_past_before_the_lead_else_by_count(offset_min: int, available
         assert status is SlotStatus.PAST
     else:
         assert status is (SlotStatus.OPEN if available else SlotStatus.FULL)
+
+
+def test_the_booking_lead_rule_closes_slots_and_refuses_quotes_alike(api):
+    """``orders.min_lead_minutes`` is one rule for both: a slot the quote would refuse is
+    not offered as open."""
+    operator = api.staff("operator")
+    ready_technician(api, "近师傅", home=north_km(1), operator=operator)
+    set_rules(api, operator, {"orders": {"min_lead_minutes": 180}})
+    by_start = {local(s)[0]: s for s in slots(api, TODAY).json()["slots"]}
+    assert by_start[time(12)]["status"] == "past" and by_start[time(13)]["status"] == "open"
+    customer = api.register("customer")
+    body = {"service_id": "svc_daily_cleaning", "address": {"lat": ADDRESS[0], "lng": ADDRESS[1],
+            "text": "朝阳区"}, "scheduled_start": datetime(2026, 6, 1, 12, tzinfo=CITY).isoformat()}
+    r = api.post("/quotes", customer, json=body)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "scheduled_too_soon"
