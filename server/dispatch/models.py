@@ -30,6 +30,10 @@ class DecisionOutcome(StrEnum):
     ASSIGNED = "assigned"  # an operator put a technician on the order
 
 
+# what dispatch writes into ``Order.anomaly`` for operators (ops' own codes are computed)
+ORDER_ANOMALIES = (DecisionOutcome.NO_CANDIDATE.value, DecisionOutcome.OFFER_LIMIT.value)
+
+
 class DispatchDecisionRecord(SQLModel, table=True):
     """One dispatch decision for one order: who was considered, how they scored, why
     others were ruled out. The explanation behind ``GET /ops/dispatch/{order_id}``."""

@@ -53,6 +53,7 @@ from server.dispatch.geo import (
     TravelMode,
 )
 from server.dispatch.models import (
+    ORDER_ANOMALIES,
     BlockRead,
     CustomerBlock,
     DecisionOutcome,
@@ -723,9 +724,6 @@ def _record_decision(
     return record
 
 
-_DISPATCH_ANOMALIES = (DecisionOutcome.NO_CANDIDATE.value, DecisionOutcome.OFFER_LIMIT.value)
-
-
 def _flag(
     session: Session, order: Order, code: str | None, clock: Clock, note: dict[str, Any]
 ) -> None:
@@ -775,7 +773,7 @@ def _make_offer(
     )
     session.add(offer)
     session.flush()
-    if order.anomaly in _DISPATCH_ANOMALIES:
+    if order.anomaly in ORDER_ANOMALIES:
         _flag(session, order, None, clock, {"offer_id": offer.id})
     orders_service.move(
         session=session,

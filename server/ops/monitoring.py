@@ -15,6 +15,7 @@ from server.auth.models import Role, User
 from server.core.clock import Clock, as_utc
 from server.core.errors import NotFound, Unprocessable
 from server.core.ids import new_id
+from server.dispatch.models import ORDER_ANOMALIES
 from server.ops import anomalies, sos
 from server.ops import audit as audit_service
 from server.ops import service as ops_service
@@ -122,11 +123,12 @@ def list_orders(
     anomaly: str | None = None,
     limit: int = 100,
 ) -> list[OrderMonitorRead]:
-    if anomaly and anomaly not in anomalies.CODES and anomaly != "any":
+    known = (*anomalies.CODES, *ORDER_ANOMALIES)  # one vocabulary: ops' and dispatch's
+    if anomaly and anomaly not in known and anomaly != "any":
         raise Unprocessable(
             "unknown anomaly code",
             code="anomaly_unknown",
-            details={"known": [*anomalies.CODES, "any"]},
+            details={"known": [*known, "any"]},
         )
     query = select(Order)
     if status:

@@ -41,6 +41,7 @@ from server.ops.models import (
     RulesUpdate,
     SosIn,
 )
+from server.orders import service as orders_service
 
 router = api_router(prefix="/ops", tags=["ops"])
 public_router = api_router(tags=["ops"])  # /sos and /me/notifications
@@ -153,7 +154,7 @@ def monitor_orders(
     anomaly: str | None = None,
     limit: int = Query(100, ge=1, le=500),
 ) -> list[OrderMonitorRead]:
-    statuses = [s for part in status or [] for s in part.split(",") if s] or None
+    statuses = orders_service.known_statuses(status)
     rows = monitoring.list_orders(
         session=session,
         clock=clock,

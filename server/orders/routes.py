@@ -43,7 +43,8 @@ def list_orders(
     limit: int = Query(default=50, ge=1, le=200),
     before: AwareDatetime | None = None,
 ) -> list[OrderRead]:
-    orders = service.list_for(session=session, user=user, status=status, limit=limit, before=before)
+    orders = service.list_for(session=session, user=user, status=service.known_statuses(status),
+                              limit=limit, before=before)
     return [_read(session, o, user, cipher, clock) for o in orders]
 
 

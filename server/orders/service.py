@@ -92,6 +92,17 @@ def get_for(*, session: Session, order_id: str, user: User) -> Order:
     return order
 
 
+def known_statuses(values: list[str] | None) -> list[str] | None:
+    """Status filters (repeated or comma-separated) checked against the order machine's
+    vocabulary: an unknown one is a 422, not an empty list that looks like "no orders"."""
+    wanted = [v for part in values or [] for v in part.split(",") if v]
+    unknown = sorted(set(wanted) - {s.value for s in Status})
+    if unknown:
+        raise Unprocessable("unknown order status", code="status_unknown",
+                            details={"unknown": unknown, "known": [s.value for s in Status]})
+    return wanted or None
+
+
 def list_for(
     *,
     session: Session,

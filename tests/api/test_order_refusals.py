@@ -212,3 +212,20 @@ def test_a_booking_nobody_could_serve_is_refused_at_the_quote(api):
     r = quote(39.93, 116.45, area_m2=100000)
     assert r.status_code == 422 and r.json()["error"]["code"] == "validation_error"
     assert quote(39.93, 116.45, area_m2=120).status_code == 201
+
+
+def test_one_vocabulary_for_filters_and_unknown_values_are_refused(api):
+    """A filter value nobody uses is a 422 with the known ones (an empty list would read
+    as "no such orders"); the anomaly dispatch writes is a code the filter knows."""
+    customer, operator = api.register(), api.staff("operator")
+    r = api.get("/orders", customer, params={"status": "FINISHED_MAYBE"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "status_unknown"
+    assert "COMPLETED" in r.json()["error"]["details"]["known"]
+    both = {"status": "PENDING_PAYMENT,COMPLETED"}
+    assert api.get("/orders", customer, params=both).status_code == 200
+    r = api.get("/ops/orders", operator, params={"status": "nope"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "status_unknown"
+    for code in ("no_candidate", "offer_limit", "late_arrival", "any"):
+        assert api.get("/ops/orders", operator, params={"anomaly": code}).status_code == 200, code
+    r = api.get("/ops/orders", operator, params={"anomaly": "haunted"})
+    assert r.status_code == 422 and "no_candidate" in r.json()["error"]["details"]["known"]
