@@ -109,6 +109,15 @@ def reversal(lines: Iterable[Posting]) -> tuple[Posting, ...]:
     return tuple(Posting(p.account, -p.amount) for p in lines)
 
 
+def net_by_account(lines: Iterable[Posting]) -> list[tuple[str, Money]]:
+    """Each account's net change, in the accounts' order: the order their balances are
+    updated in, so concurrent entries lock the same rows in the same order."""
+    net: dict[str, Money] = {}
+    for p in lines:
+        net[p.account] = net.get(p.account, 0) + p.amount
+    return sorted(net.items())
+
+
 def violations(balances: Mapping[str, Money], lines: Iterable[Posting]) -> list[dict]:
     """Guarded accounts that the lines would take below zero (natural side)."""
     after = dict(balances)

@@ -99,15 +99,17 @@ def post(
     except IntegrityError as exc:
         session.rollback()
         raise Conflict("this was booked meanwhile; retry", code="conflict") from exc
-    for posting in lines:
-        session.execute(update(LedgerAccount).where(col(LedgerAccount.code) == posting.account)
-                        .values(balance=LedgerAccount.balance + posting.amount))
-        if ledger.is_guarded(posting.account):
+    # Balances are updated (and so their rows locked) in one order, the accounts' codes:
+    # two entries touching the same accounts queue behind each other, never deadlock.
+    for account, amount in ledger.net_by_account(lines):
+        session.execute(update(LedgerAccount).where(col(LedgerAccount.code) == account)
+                        .values(balance=LedgerAccount.balance + amount))
+        if ledger.is_guarded(account):
             balance = session.execute(select(LedgerAccount.balance)
-                                      .where(LedgerAccount.code == posting.account)).scalar_one()
-            if ledger.natural(posting.account, balance) < 0:
+                                      .where(LedgerAccount.code == account)).scalar_one()
+            if ledger.natural(account, balance) < 0:
                 raise Conflict("not enough money in the account for this", code="insufficient_funds",
-                               details={"account": posting.account.split(":")[0]})
+                               details={"account": account.split(":")[0]})
     return row
 
 
@@ -397,6 +399,9 @@ def create_payment(*, session: Session, order_id: str, user: User, body: Payment
     order = orders_service.get_for(session=session, order_id=order_id, user=user)
     if order.customer_id != user.id:
         raise NotFound("order not found", code="order_not_found", details={"order_id": order_id})
+    # The order's row is locked while its charge is opened: a second tap (or a second
+    # device) waits here and then finds the first one's charge, never opening another.
+    order = session.get(Order, order.id, with_for_update=True, populate_existing=True) or order
     if order.status == Status.PENDING_PAYMENT.value:
         purpose, amount = "order", order.total
     else:
@@ -524,6 +529,15 @@ def _refund_through_payment(session: Session, payment: Payment, clock: Clock) ->
     return {payment.provider: payment.amount}
 
 
+def _lock_order_and_payment(session: Session, payment: Payment) -> None:
+    """Events for one payment (and checkouts of its order) are handled one after another,
+    each seeing what the one before committed. Rows are locked order first, then payment,
+    as opening a checkout does, so the two queue rather than deadlock."""
+    if payment.order_id:
+        session.get(Order, payment.order_id, with_for_update=True, populate_existing=True)
+    session.refresh(payment, with_for_update=True)
+
+
 def handle_webhook(*, session: Session, provider_name: str, body: bytes, headers: dict[str, str], clock: Clock,
                    settings: Settings) -> str:
     """A provider's signed event: verified, booked once (duplicates and replays are
@@ -534,19 +548,32 @@ def handle_webhook(*, session: Session, provider_name: str, body: bytes, headers
                                         now=clock.now())
     except ProviderError as exc:
         raise AppError(str(exc), code=exc.code, status_code=exc.status_code) from exc
-    seen = session.exec(select(WebhookEvent).where(WebhookEvent.provider == provider_name,
-                                                   WebhookEvent.event_id == event.event_id)).first()
-    if seen is not None:
-        return "duplicate"
     payment = session.get(Payment, event.payment_id)
     if payment is None or payment.provider != provider_name or payment.provider_ref != event.provider_ref:
         raise NotFound("no such payment", code="payment_not_found", details={"payment_id": event.payment_id})
     if event.amount != payment.amount:
         raise Conflict("the event's amount does not match the payment", code="amount_mismatch",
                        details={"expected": payment.amount, "given": event.amount})
+    if event.type not in ("payment.succeeded", "payment.failed"):
+        raise Unprocessable("unknown event type", code="webhook_type_unknown", details={"type": event.type})
+    _lock_order_and_payment(session, payment)
+    seen = session.exec(select(WebhookEvent.id).where(WebhookEvent.provider == provider_name,
+                                                      WebhookEvent.event_id == event.event_id)).first()
+    if seen is not None:
+        return "duplicate"
+    # The event is claimed before anything it causes (a provider refund is not undone by a
+    # rollback): should a duplicate still get this far, it stops here.
+    claim = WebhookEvent(provider=provider_name, event_id=event.event_id, type=event.type,
+                         payment_id=payment.id, outcome="received", received_at=clock.now())
+    session.add(claim)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return "duplicate"
     if event.type == "payment.succeeded":
         outcome = "already_succeeded" if payment.status == "succeeded" else _payment_succeeded(session, payment, clock)
-    elif event.type == "payment.failed":
+    else:
         outcome = "ignored"
         if payment.status == "pending":
             payment.status = "failed"
@@ -554,15 +581,8 @@ def handle_webhook(*, session: Session, provider_name: str, body: bytes, headers
             payment.updated_at = clock.now()
             session.add(payment)
             outcome = "failed"
-    else:
-        raise Unprocessable("unknown event type", code="webhook_type_unknown", details={"type": event.type})
-    session.add(WebhookEvent(provider=provider_name, event_id=event.event_id, type=event.type,
-                             payment_id=payment.id, outcome=outcome, received_at=clock.now()))
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        return "duplicate"
+    claim.outcome = outcome
+    session.add(claim)
     orders_service.finish_moves(session)
     orders_service.notify(session)
     return outcome

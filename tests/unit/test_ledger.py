@@ -125,3 +125,18 @@ def test_any_sequence_keeps_books_balanced(ops, total, discount, commission):
             if ledger.is_guarded(account):
                 assert ledger.natural(account, value) >= 0, (account, value)
     assert refunded <= paid
+
+
+@given(
+    lines=st.lists(
+        st.tuples(st.sampled_from(["cash:sandbox", "escrow:o1", "payable:t1", "revenue:commission"]),
+                  st.integers(-10_000, 10_000)),
+        max_size=8,
+    )
+)
+def test_net_by_account_keeps_each_accounts_sum_in_one_order(lines: list[tuple[str, int]]) -> None:
+    postings = [ledger.Posting(account, amount) for account, amount in lines]
+    net = ledger.net_by_account(postings)
+    assert [account for account, _ in net] == sorted({account for account, _ in lines})
+    for account, amount in net:
+        assert amount == sum(a for acc, a in lines if acc == account)
