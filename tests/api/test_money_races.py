@@ -35,9 +35,14 @@ LOCK_WAIT_LIMIT_S = 30
 
 def _someone_waits_on_a_lock(engine) -> bool:  # noqa: ANN001
     with engine.connect() as conn:
-        return bool(conn.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock'")).scalar())
+        return bool(
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"
+                )
+            ).scalar()
+        )
 
 
 class UseCase:
@@ -64,6 +69,7 @@ class UseCase:
 def _second_arrives(engine, work: Callable[[Session], object]) -> tuple[Future, ThreadPoolExecutor]:  # noqa: ANN001
     """Start ``work`` as its own use case on a thread, and return once it waits on a lock
     held by the caller's open transaction (or has already finished: it did not wait)."""
+
     def run() -> object:
         use_case = UseCase(engine)
         result = use_case.run(work)
@@ -102,13 +108,23 @@ def _signed_success(api, payment_id: str) -> tuple[bytes, dict[str, str]]:  # no
         payment = s.get(Payment, payment_id)
         charge = provider.settle(session=s, provider_ref=payment.provider_ref, succeed=True)
         s.commit()
-        body = json.dumps({"id": f"evt_{payment_id}", "type": "payment.succeeded",
-                           "data": {"provider_ref": charge.ref, "payment_id": payment_id,
-                                    "amount": charge.amount}}).encode()
+        body = json.dumps(
+            {
+                "id": f"evt_{payment_id}",
+                "type": "payment.succeeded",
+                "data": {
+                    "provider_ref": charge.ref,
+                    "payment_id": payment_id,
+                    "amount": charge.amount,
+                },
+            }
+        ).encode()
     return body, provider.signed_headers(body, api.app.state.clock.now())
 
 
-def test_a_duplicate_webhook_arriving_at_the_same_moment_never_reaches_the_provider_refund(api, refunds_sent):
+def test_a_duplicate_webhook_arriving_at_the_same_moment_never_reaches_the_provider_refund(
+    api, refunds_sent
+):
     """A charge the customer abandoned (then paid anyway) succeeds after the order was
     paid another way: it is refunded at once, and its duplicate delivered at the same
     moment refunds nothing more."""
@@ -122,8 +138,14 @@ def test_a_duplicate_webhook_arriving_at_the_same_moment_never_reaches_the_provi
     engine, clock, settings = api.app.state.engine, api.app.state.clock, api.app.state.settings
 
     def deliver(session: Session) -> str:
-        return payments_service.handle_webhook(session=session, provider_name="sandbox", body=body,
-                                               headers=headers, clock=clock, settings=settings)
+        return payments_service.handle_webhook(
+            session=session,
+            provider_name="sandbox",
+            body=body,
+            headers=headers,
+            clock=clock,
+            settings=settings,
+        )
 
     first_delivery = UseCase(engine)
     assert first_delivery.run(deliver) == "late_refunded"
@@ -133,7 +155,10 @@ def test_a_duplicate_webhook_arriving_at_the_same_moment_never_reaches_the_provi
     pool.shutdown()
     assert refunds_sent == [order["total"]]
     with Session(engine) as s:
-        assert s.get(SandboxCharge, s.get(Payment, first["payment_id"]).provider_ref).refunded == order["total"]
+        assert (
+            s.get(SandboxCharge, s.get(Payment, first["payment_id"]).provider_ref).refunded
+            == order["total"]
+        )
 
 
 def test_two_checkouts_of_one_order_at_the_same_moment_open_one_charge(api):
@@ -143,9 +168,14 @@ def test_two_checkouts_of_one_order_at_the_same_moment_open_one_charge(api):
 
     def checkout(session: Session) -> str:
         user = session.get(User, customer["user"]["id"])
-        return payments_service.create_payment(session=session, order_id=order["id"], user=user,
-                                               body=PaymentCreate(provider="sandbox", method="wechat"),
-                                               clock=clock, settings=settings).id
+        return payments_service.create_payment(
+            session=session,
+            order_id=order["id"],
+            user=user,
+            body=PaymentCreate(provider="sandbox", method="wechat"),
+            clock=clock,
+            settings=settings,
+        ).id
 
     first_checkout = UseCase(engine)
     first = first_checkout.run(checkout)
@@ -174,12 +204,16 @@ def test_entries_update_their_accounts_in_one_order_whatever_order_their_lines_a
     event.listen(engine, "before_cursor_execute", watch)
     try:
         with Session(engine) as s:
-            for n, lines in enumerate([
-                ledger.entry((accounts[2], -30), (accounts[1], -70), (accounts[0], 100)),
-                ledger.entry((accounts[0], -100), (accounts[1], 70), (accounts[2], 30)),
-            ]):
+            for n, lines in enumerate(
+                [
+                    ledger.entry((accounts[2], -30), (accounts[1], -70), (accounts[0], 100)),
+                    ledger.entry((accounts[0], -100), (accounts[1], 70), (accounts[2], 30)),
+                ]
+            ):
                 seen.clear()
-                payments_service.post(s, kind="test", dedupe_key=f"lock-order-{n}", clock=clock, lines=lines)
+                payments_service.post(
+                    s, kind="test", dedupe_key=f"lock-order-{n}", clock=clock, lines=lines
+                )
                 assert seen == sorted(accounts), seen
             s.commit()
     finally:
