@@ -116,6 +116,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     configure_logging(settings.log_json)
     if problems := settings.production_problems():
         raise RuntimeError("refusing to start in production: " + "; ".join(problems))
+    settings = settings.with_install_secrets()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202

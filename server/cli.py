@@ -33,11 +33,21 @@ def load_catalog() -> None:
     typer.echo(f"catalog: {counts['categories']} categories, {counts['services']} services")
 
 
+def _may_listen_on(host: str) -> None:
+    """Beyond this machine only with secrets nobody else can read."""
+    from server.core.install_secrets import refuses_to_listen
+
+    if reason := refuses_to_listen(host, get_settings()):
+        typer.echo(reason, err=True)
+        raise typer.Exit(2)
+
+
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Run the API server."""
     import uvicorn
 
+    _may_listen_on(host)
     # uvicorn's own access log prints query strings (a feed token in ?token=); the app's
     # access log (doorstep.access) records the path alone
     uvicorn.run("server.asgi:app", host=host, port=port, workers=workers, log_level="info",
@@ -115,6 +125,7 @@ def apps(
     """Serve the API and both web apps side by side (Ctrl-C stops all)."""
     from server.apps_runner import run_apps
 
+    _may_listen_on(host)
     raise typer.Exit(run_apps(host=host, port=port, customer_port=customer_port,
                               technician_port=technician_port, echo=typer.echo))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +24,9 @@ from server.core.db import make_engine
 from server.core.settings import Settings
 
 PG_URL = os.environ.get("DOORSTEP_TEST_DATABASE_URL", "")
+# Settings read from the environment (the CLI's, get_settings()) keep an installation's
+# secrets in its data folder: the tests' go to a folder of their own, not ./data.
+os.environ.setdefault("DOORSTEP_DATA_DIR", tempfile.mkdtemp(prefix="doorstep-tests-"))
 REDIS_URL = os.environ.get("DOORSTEP_TEST_REDIS_URL", "")
 _catalog_cache: dict[str, object] = {}
 

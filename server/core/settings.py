@@ -13,7 +13,12 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from server.core.install_secrets import with_install_secrets
+
+# The values an installation used before it made its own (server.core.install_secrets):
+# printed here, so never to be trusted beyond this machine.
 DEV_SECRET_KEY = "dev-secret-change-me-0123456789abcdef"
+PUBLIC_SANDBOX_WEBHOOK_SECRET = "sandbox-webhook-secret"
 
 
 class Settings(BaseSettings):
@@ -24,7 +29,8 @@ class Settings(BaseSettings):
     database_url: str = ""  # empty: SQLite file under data_dir
     broker_url: str = ""  # empty: in-process broker; redis://... to share across workers
     redis_url: str = ""  # rate limits; defaults to broker_url when that is redis
-    secret_key: str = DEV_SECRET_KEY
+    # Empty: made on first start and kept in data_dir (server.core.install_secrets).
+    secret_key: str = ""
     # 32-byte key, base64 (urlsafe); several comma-separated keys allow rotation: the
     # first encrypts, all decrypt. Empty in dev: derived from secret_key.
     encryption_keys: str = ""
@@ -36,7 +42,7 @@ class Settings(BaseSettings):
     # Idempotency records commit with their request's effect; purged after retention.
     idempotency_retention_hours: int = 24
     sandbox_payments: bool = True
-    sandbox_webhook_secret: str = "sandbox-webhook-secret"
+    sandbox_webhook_secret: str = ""  # empty: made on first start, as secret_key
     login_attempts_per_phone: int = 5
     login_attempts_per_ip: int = 30
     login_window_seconds: int = 300
@@ -65,13 +71,26 @@ class Settings(BaseSettings):
         if self.env != "prod":
             return []
         problems = []
-        if self.secret_key == DEV_SECRET_KEY:
-            problems.append("DOORSTEP_SECRET_KEY is the development default")
+        if not self.secret_key or self.secret_key == DEV_SECRET_KEY:
+            problems.append("DOORSTEP_SECRET_KEY is not set (or is the development value)")
         if self.sandbox_payments:
             problems.append("DOORSTEP_SANDBOX_PAYMENTS is on: anyone could approve their own payment")
         if not self.encryption_keys:
             problems.append("DOORSTEP_ENCRYPTION_KEYS is empty (keys derived from the secret key)")
         return problems
+
+    def public_secrets(self) -> list[str]:
+        """Secrets set to a value printed in the source."""
+        public = []
+        if self.secret_key == DEV_SECRET_KEY:
+            public.append("DOORSTEP_SECRET_KEY")
+        if self.sandbox_payments and self.sandbox_webhook_secret == PUBLIC_SANDBOX_WEBHOOK_SECRET:
+            public.append("DOORSTEP_SANDBOX_WEBHOOK_SECRET")
+        return public
+
+    def with_install_secrets(self) -> Settings:
+        """These settings with unset secrets made (or read back) for this installation."""
+        return with_install_secrets(self, development_key=DEV_SECRET_KEY)
 
     @property
     def effective_database_url(self) -> str:
@@ -97,4 +116,4 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    return Settings().with_install_secrets()

@@ -47,6 +47,8 @@ class FieldCipher:
 
     @classmethod
     def from_settings(cls, encryption_keys: str, secret_key: str) -> FieldCipher:
+        if not secret_key:  # keys derived from nothing would be the same for everyone
+            raise ValueError("no secret key: resolve the settings (Settings.with_install_secrets) first")
         if encryption_keys.strip():
             keys = [base64.urlsafe_b64decode(k.strip() + "==") for k in encryption_keys.split(",") if k.strip()]
         else:
