@@ -111,6 +111,7 @@ def settings(tmp_path: Path) -> Settings:
         background_tasks=False,
         login_attempts_per_phone=5,
         secret_key="test-secret-key-0123456789abcdef0123",
+        sandbox_webhook_secret="test-webhook-secret-0123456789",
     )
 
 

@@ -36,8 +36,11 @@ def with_install_secrets(settings: Settings, *, development_key: str) -> Setting
     missing = [name for name in GENERATED if not getattr(settings, name)]
     if not missing or settings.env == "prod":  # production brings its own (production_problems)
         return settings
-    stored = _load_or_create(settings.data_dir / FILE_NAME, legacy_database=_legacy_database(settings),
-                             development_key=development_key)
+    stored = _load_or_create(
+        settings.data_dir / FILE_NAME,
+        legacy_database=_legacy_database(settings),
+        development_key=development_key,
+    )
     return settings.model_copy(update={name: stored[name] for name in missing})
 
 
@@ -52,9 +55,11 @@ def _load_or_create(path: Path, *, legacy_database: bool, development_key: str) 
     values = {name: secrets.token_urlsafe(32) for name in GENERATED}
     if legacy_database:
         values["secret_key"] = development_key
-        log.warning("%s: the existing database was made with the development key, which is kept; "
-                    "set DOORSTEP_SECRET_KEY and DOORSTEP_ENCRYPTION_KEYS before serving beyond this machine",
-                    path.parent)
+        log.warning(
+            "%s: the existing database was made with the development key, which is kept; "
+            "set DOORSTEP_SECRET_KEY and DOORSTEP_ENCRYPTION_KEYS before serving beyond this machine",
+            path.parent,
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     draft = path.with_name(f".{FILE_NAME}.{os.getpid()}.{secrets.token_hex(4)}")
     fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -82,6 +87,8 @@ def refuses_to_listen(host: str, settings: Settings) -> str | None:
         return None
     public = settings.public_secrets()
     if public:
-        return (f"refusing to listen on {host}: {', '.join(public)} is a development value printed in the "
-                "source; set it in the environment (or remove it so that this installation makes its own)")
+        return (
+            f"refusing to listen on {host}: {', '.join(public)} is a development value printed in the "
+            "source; set it in the environment (or remove it so that this installation makes its own)"
+        )
     return None

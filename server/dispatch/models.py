@@ -30,7 +30,7 @@ class DecisionOutcome(StrEnum):
     ASSIGNED = "assigned"  # an operator put a technician on the order
 
 
-# what dispatch writes into ``Order.anomaly`` for operators (ops' own codes are computed)
+# what dispatch writes into ``Order.anomaly`` for operators (part of STORED_ANOMALIES)
 ORDER_ANOMALIES = (DecisionOutcome.NO_CANDIDATE.value, DecisionOutcome.OFFER_LIMIT.value)
 
 

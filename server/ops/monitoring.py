@@ -15,14 +15,13 @@ from server.auth.models import Role, User
 from server.core.clock import Clock, as_utc
 from server.core.errors import NotFound, Unprocessable
 from server.core.ids import new_id
-from server.dispatch.models import ORDER_ANOMALIES
 from server.ops import anomalies, sos
 from server.ops import audit as audit_service
 from server.ops import service as ops_service
 from server.ops.models import Alert, AlertRead, OrderMonitorRead, SosIn
 from server.ops.ops_rules import MonitorRules
 from server.orders import service as orders_service
-from server.orders.models import Order, OrderEvent
+from server.orders.models import STORED_ANOMALIES, Order, OrderEvent
 
 ACTIVE = (
     "PENDING_DISPATCH",
@@ -123,7 +122,7 @@ def list_orders(
     anomaly: str | None = None,
     limit: int = 100,
 ) -> list[OrderMonitorRead]:
-    known = (*anomalies.CODES, *ORDER_ANOMALIES)  # one vocabulary: ops' and dispatch's
+    known = (*anomalies.CODES, *STORED_ANOMALIES)  # one vocabulary: computed and stored
     if anomaly and anomaly not in known and anomaly != "any":
         raise Unprocessable(
             "unknown anomaly code",

@@ -12,6 +12,16 @@ from server.core.jsontypes import json_column
 from server.pricing.models import AddressIn, QuoteCreate
 
 
+# What may be written into ``Order.anomaly`` for operators to act on (ops computes its
+# own codes besides, server.ops.anomalies): one vocabulary for writers and filters.
+STORED_ANOMALIES = (
+    "no_candidate",  # dispatch found nobody to offer the order to
+    "offer_limit",  # too many offers went unanswered: left to the pool
+    "extras_unpaid",  # auto-confirmation held: approved extras not paid
+    "technician_suspended",  # the order's technician was suspended while it was under way
+)
+
+
 class Order(SQLModel, table=True):
     __tablename__ = "service_order"
 

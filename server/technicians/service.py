@@ -29,6 +29,7 @@ from server.core.errors import AppError, Conflict, NotFound, Unprocessable
 from server.core.ids import new_id
 from server.files import service as files_service
 from server.ops import audit as audit_service
+from server.ops import notifications
 from server.orders import signals
 from server.privacy.crypto import FieldCipher, mask_phone
 from server.technicians import availability
@@ -468,6 +469,13 @@ def set_online(*, session: Session, user: User, online: bool, clock: Clock) -> T
     """Only a verified technician with a service area may go online; going offline always works."""
     profile = _own_profile(session, user, clock)
     if online:
+        if profile.verification_status == VerificationStatus.suspended.value:
+            raise Conflict(
+                f"your account is suspended: {profile.verification_note or 'ask the operator'}",
+                code="technician_suspended",
+                details={"verification_status": profile.verification_status,
+                         "reason": profile.verification_note},
+            )
         if profile.verification_status != VerificationStatus.verified.value:
             raise Conflict(
                 "your account is not verified yet",
@@ -764,6 +772,9 @@ def suspend(
     profile.online_changed_at = now
     profile.reviewed_at, profile.reviewed_by, profile.updated_at = now, operator.id, now
     _audit(session, operator, "technician.suspend", technician_id, clock, reason=reason)
+    notifications.notify(session=session, user_id=technician_id, kind="account", title="账号已暂停接单",
+                         body=f"原因：{reason}。已接的订单已交回平台重新派单；如有疑问请联系运营。",
+                         data={"verification_status": profile.verification_status}, clock=clock)
     session.add(profile)
     session.commit()
     return profile
@@ -784,6 +795,11 @@ def reinstate(
     profile.verification_note = reason
     profile.reviewed_at, profile.reviewed_by, profile.updated_at = now, operator.id, now
     _audit(session, operator, "technician.reinstate", technician_id, clock, reason=reason)
+    # He went offline when suspended and may be asleep now: he is told, and goes online
+    # himself when he is ready to take work (an offer he cannot answer counts against him).
+    notifications.notify(session=session, user_id=technician_id, kind="account", title="账号已恢复接单",
+                         body=f"运营已恢复你的接单资格（{reason}）。上线即可接单。", data={"verification_status": profile.verification_status},
+                         clock=clock)
     session.add(profile)
     session.commit()
     return profile

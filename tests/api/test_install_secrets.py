@@ -35,7 +35,10 @@ def test_the_first_start_makes_secrets_that_every_later_start_reads_back(tmp_pat
     assert first.secret_key and first.sandbox_webhook_secret
     assert DEV_SECRET_KEY != first.secret_key != first.sandbox_webhook_secret
     assert first.sandbox_webhook_secret != PUBLIC_SANDBOX_WEBHOOK_SECRET
-    assert (again.secret_key, again.sandbox_webhook_secret) == (first.secret_key, first.sandbox_webhook_secret)
+    assert (again.secret_key, again.sandbox_webhook_secret) == (
+        first.secret_key,
+        first.sandbox_webhook_secret,
+    )
     assert elsewhere.secret_key != first.secret_key
     path = tmp_path / "a" / FILE_NAME
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -43,7 +46,9 @@ def test_the_first_start_makes_secrets_that_every_later_start_reads_back(tmp_pat
 
 
 def test_values_from_the_environment_win_and_production_makes_none(tmp_path):
-    given = _settings(tmp_path, secret_key="from-the-vault-0123456789abcdef0123").with_install_secrets()
+    given = _settings(
+        tmp_path, secret_key="from-the-vault-0123456789abcdef0123"
+    ).with_install_secrets()
     assert given.secret_key == "from-the-vault-0123456789abcdef0123"
     assert given.sandbox_webhook_secret  # the one left unset is made
     prod = Settings(env="prod", data_dir=tmp_path / "prod").with_install_secrets()
@@ -53,7 +58,9 @@ def test_values_from_the_environment_win_and_production_makes_none(tmp_path):
 
 def test_workers_starting_at_the_same_moment_agree_on_one_set(tmp_path):
     with ThreadPoolExecutor(max_workers=8) as pool:
-        made = list(pool.map(lambda _: _settings(tmp_path).with_install_secrets().secret_key, range(16)))
+        made = list(
+            pool.map(lambda _: _settings(tmp_path).with_install_secrets().secret_key, range(16))
+        )
     assert len(set(made)) == 1
     assert json.loads((tmp_path / FILE_NAME).read_text())["secret_key"] == made[0]
     assert [p.name for p in tmp_path.iterdir()] == [FILE_NAME]  # no drafts left behind
@@ -72,22 +79,58 @@ def test_tokens_and_webhooks_signed_with_the_public_values_are_refused(tmp_path)
         from sqlmodel import SQLModel
 
         SQLModel.metadata.create_all(app.state.engine)
-        admin = auth_service.create_user(session=session, cipher=app.state.cipher, clock=app.state.clock,
-                                         phone="13900000001", password="staff password 1", name="admin",
-                                         role=Role.admin)
+        admin = auth_service.create_user(
+            session=session,
+            cipher=app.state.cipher,
+            clock=app.state.clock,
+            phone="13900000001",
+            password="staff password 1",
+            name="admin",
+            role=Role.admin,
+        )
         session.commit()
         admin_id = admin.id
-    forged = make_token(secret=DEV_SECRET_KEY, subject=admin_id, role="admin", kind="access", now=now,
-                        ttl=timedelta(minutes=5))
-    honest = make_token(secret=app.state.settings.secret_key, subject=admin_id, role="admin", kind="access",
-                        now=now, ttl=timedelta(minutes=5))
-    body = json.dumps({"id": "evt_forged", "type": "payment.succeeded",
-                       "data": {"provider_ref": "sbx_x", "payment_id": "pay_x", "amount": 1}}).encode()
+    forged = make_token(
+        secret=DEV_SECRET_KEY,
+        subject=admin_id,
+        role="admin",
+        kind="access",
+        now=now,
+        ttl=timedelta(minutes=5),
+    )
+    honest = make_token(
+        secret=app.state.settings.secret_key,
+        subject=admin_id,
+        role="admin",
+        kind="access",
+        now=now,
+        ttl=timedelta(minutes=5),
+    )
+    body = json.dumps(
+        {
+            "id": "evt_forged",
+            "type": "payment.succeeded",
+            "data": {"provider_ref": "sbx_x", "payment_id": "pay_x", "amount": 1},
+        }
+    ).encode()
     with TestClient(app) as client:
-        assert client.get("/api/v1/ops/settings", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
-        assert client.get("/api/v1/ops/settings", headers={"Authorization": f"Bearer {honest}"}).status_code == 200
-        r = client.post("/api/v1/payments/webhooks/sandbox", content=body,
-                        headers=SandboxProvider(PUBLIC_SANDBOX_WEBHOOK_SECRET).signed_headers(body, now))
+        assert (
+            client.get(
+                "/api/v1/ops/settings", headers={"Authorization": f"Bearer {forged}"}
+            ).status_code
+            == 401
+        )
+        assert (
+            client.get(
+                "/api/v1/ops/settings", headers={"Authorization": f"Bearer {honest}"}
+            ).status_code
+            == 200
+        )
+        r = client.post(
+            "/api/v1/payments/webhooks/sandbox",
+            content=body,
+            headers=SandboxProvider(PUBLIC_SANDBOX_WEBHOOK_SECRET).signed_headers(body, now),
+        )
         assert r.status_code == 401 and r.json()["error"]["code"] == "signature_invalid"
 
 

@@ -211,7 +211,7 @@ def test_onboarding_review_approve_and_go_online(api):
         and r.json()["online"] is False
     )
     r = api.put("/technician/status", tech, json={"online": True})
-    assert r.status_code == 409 and r.json()["error"]["code"] == "not_verified"
+    assert r.status_code == 409 and r.json()["error"]["code"] == "technician_suspended"
     with Session(api.app.state.engine) as s:
         assert technicians_service.list_dispatchable(session=s) == []
     r = api.post(

@@ -1,0 +1,92 @@
+"""What suspending a technician does to the work he holds.
+
+A suspended technician takes no new work (eligibility refuses him) and keeps none he has
+not started: jobs he accepted go back to dispatch at once, so that someone else reaches
+the customer on time; an offer waiting for his answer is withdrawn. A job already under
+way (he is on the road, at the door or working) cannot simply change hands: it is
+flagged ``technician_suspended`` for the operator, who calls the customer and decides.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from server.auth.models import User
+from server.core.clock import Clock
+from server.dispatch.service import reassign
+from server.orders import service as orders_service
+from server.orders.machine import Action, Actor, ActorKind, Status
+from server.orders.models import Order
+
+ANOMALY = "technician_suspended"  # one of orders.models.STORED_ANOMALIES
+UNDER_WAY = (Status.EN_ROUTE.value, Status.ARRIVED.value, Status.IN_SERVICE.value)
+
+
+class SuspendedWork(BaseModel):
+    """Where each of the technician's jobs went."""
+
+    returned_to_dispatch: list[str] = []
+    offers_withdrawn: list[str] = []
+    flagged_for_operator: list[str] = []
+
+
+def release_work(
+    *, session: Session, operator: User, technician_id: str, reason: str, clock: Clock
+) -> SuspendedWork:
+    """Hand back the suspended technician's jobs (in the caller's transaction, checkpointed)."""
+    work = SuspendedWork()
+    why = f"technician suspended: {reason}".strip()
+    held = session.exec(
+        select(Order)
+        .where(
+            Order.technician_id == technician_id,
+            col(Order.status).in_((Status.ACCEPTED.value, *UNDER_WAY)),
+        )
+        .order_by(col(Order.scheduled_start))
+    ).all()
+    for order in held:
+        if order.status == Status.ACCEPTED.value:
+            reassign(
+                session=session,
+                user=operator,
+                order_id=order.id,
+                reason=why,
+                platform_fault=False,
+                clock=clock,
+            )
+            work.returned_to_dispatch.append(order.id)
+        else:
+            orders_service.record(
+                session=session,
+                order=order,
+                event_type="order.technician_suspended",
+                payload={"technician_id": technician_id, "reason": reason},
+                actor_id=operator.id,
+                actor_role=operator.role,
+                clock=clock,
+                changes={"anomaly": ANOMALY},
+            )
+            session.commit()
+            orders_service.notify(session)
+            work.flagged_for_operator.append(order.id)
+    offered = session.exec(
+        select(Order).where(
+            Order.offered_technician_id == technician_id, Order.status == Status.OFFERED.value
+        )
+    ).all()
+    for order in offered:
+        # the offer itself is closed with this reason by dispatch's own listener
+        orders_service.move(
+            session=session,
+            order_id=order.id,
+            action=Action.OFFER_TIMEOUT,
+            actor=Actor(ActorKind.SYSTEM),
+            clock=clock,
+            reason=ANOMALY,
+            commit=False,
+        )
+        orders_service.finish_moves(session)
+        orders_service.notify(session)
+        work.offers_withdrawn.append(order.id)
+    return work
