@@ -56,8 +56,8 @@ def _load_or_create(path: Path, *, legacy_database: bool, development_key: str) 
     if legacy_database:
         values["secret_key"] = development_key
         log.warning(
-            "%s: the existing database was made with the development key, which is kept; "
-            "set DOORSTEP_SECRET_KEY and DOORSTEP_ENCRYPTION_KEYS before serving beyond this machine",
+            "%s: the existing database was made with the development key, which is kept; set "
+            "DOORSTEP_SECRET_KEY and DOORSTEP_ENCRYPTION_KEYS before serving beyond this machine",
             path.parent,
         )
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -88,7 +88,7 @@ def refuses_to_listen(host: str, settings: Settings) -> str | None:
     public = settings.public_secrets()
     if public:
         return (
-            f"refusing to listen on {host}: {', '.join(public)} is a development value printed in the "
-            "source; set it in the environment (or remove it so that this installation makes its own)"
+            f"refusing to listen on {host}: {', '.join(public)} is a development value printed in "
+            "the source; set it in the environment (or unset it: this installation makes its own)"
         )
     return None

@@ -274,8 +274,9 @@ def ops_suspend(
     profile = service.suspend(
         session=session, operator=user, technician_id=technician_id, reason=body.reason, clock=clock
     )
-    work = release_work(session=session, operator=user, technician_id=technician_id, reason=body.reason,
-                        clock=clock)
+    work = release_work(
+        session=session, operator=user, technician_id=technician_id, reason=body.reason, clock=clock
+    )
     read = service.to_read(session=session, profile=profile, cipher=cipher, own=False)
     return SuspensionRead(**read.model_dump(), work=work)
 
