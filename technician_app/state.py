@@ -105,6 +105,13 @@ STATUS_LABELS = {
     "CANCELLED": "已取消",
     "DISPUTED": "售后处理中",
 }
+# Refusals the technician can act on, in his words (others show the server's message).
+REFUSAL_TEXTS = {
+    "technician_suspended": "账号已暂停接单，暂不能上线；恢复后会通知你",
+    "not_verified": "资料审核通过后才能上线接单",
+    "service_area_required": "请先设置服务范围，再上线接单",
+}
+
 VERIFICATION_LABELS = {
     "pending": "资料审核中",
     "verified": "已认证",
@@ -461,7 +468,7 @@ class TechnicianState:
                 self.unavailable.add(feature)
                 return None
             if not quiet:
-                self.notify(exc.message, "error", exc.code)
+                self.notify(REFUSAL_TEXTS.get(exc.code, exc.message), "error", exc.code)
             return None
         self._set_connected(True)
         if feature:

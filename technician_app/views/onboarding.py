@@ -119,13 +119,19 @@ def Onboarding():  # noqa: ANN201
             key="verification_status",
         ),
         ft.Text(
-            "平台会在 1-3 个工作日内审核你的资料与证书；审核通过后即可上线接单。"
+            (
+                "你的账号已暂停接单：期间不会收到新订单，已接的订单已交回平台重新派单。"
+                "如有疑问请联系运营；恢复后会通知你，上线即可接单。"
+                if status == "suspended"
+                else "平台会在 1-3 个工作日内审核你的资料与证书；审核通过后即可上线接单。"
+            )
             + (
-                f"\n审核意见：{profile.get('verification_note')}"
+                f"\n{'暂停原因' if status == 'suspended' else '审核意见'}：{profile.get('verification_note')}"
                 if profile.get("verification_note")
                 else ""
             ),
             size=16,
+            key="verification_explained",
         ),
         ft.Row([outline_button("刷新审核状态", recheck, key="verification_refresh")]),
     )

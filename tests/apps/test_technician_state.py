@@ -19,7 +19,7 @@ from client.feed import LiveFeed
 from server.realtime.models import TechnicianLocation
 from technician_app import navigation, signature
 from technician_app.offline import PENDING, REJECTED, SYNCED
-from technician_app.state import TechnicianState
+from technician_app.state import REFUSAL_TEXTS, TechnicianState
 from tests.apps.conftest import DEMO_ADDRESS, LiveServer, free_port
 
 HOME = (DEMO_ADDRESS["lat"], DEMO_ADDRESS["lng"])
@@ -317,6 +317,26 @@ async def test_transfer_with_reason(live_server: LiveServer, tech: TechnicianSta
         events[-1]["type"] == "order.transferred"
         and events[-1]["payload"]["reason"] == "车坏了，赶不过去"
     )
+
+
+async def test_a_suspended_technician_loses_his_jobs_and_is_told_why(
+    live_server: LiveServer, tech: TechnicianState
+) -> None:
+    await onboard(tech, live_server)
+    customer = live_server.register("customer")
+    order = live_server.assign(customer, tech.user["id"])
+    await tech.refresh()
+    assert tech.order(order["id"]) is not None
+    operator = live_server.staff("operator")
+    r = live_server.call(
+        "POST", f"/ops/technicians/{tech.user['id']}/suspend", operator, json={"reason": "投诉核实中"}
+    )
+    assert r.status_code == 200 and r.json()["work"]["returned_to_dispatch"] == [order["id"]]
+    await tech.refresh()
+    assert tech.verification == "suspended" and tech.order(order["id"]) is None
+    assert not await tech.set_working(True)
+    assert tech.notices[-1].code == "technician_suspended"
+    assert tech.notices[-1].text == REFUSAL_TEXTS["technician_suspended"]
 
 
 async def test_offline_checkin_outside_fence_is_refused_locally(
