@@ -19,6 +19,7 @@ Why it looks the way it does:
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+
+log = logging.getLogger("doorstep.client")
 
 API_PREFIX = "/api/v1"
 JSON = dict[str, Any]
@@ -336,7 +339,17 @@ class DoorstepClient:
         await self._session_changed()
         return reply
 
-    async def logout(self) -> None:
+    async def logout(self, *, all_devices: bool = False) -> None:
+        """End the sign-in on the server too (a copied refresh token stops working), then
+        forget it here; without signal it is forgotten here all the same."""
+        token = self.session.refresh_token
+        if token:
+            try:
+                await self.request("POST", "/auth/logout", json={"refresh_token": token,
+                                                                  "all_devices": all_devices},
+                                   authenticated=False)
+            except (ApiError, NetworkError) as exc:  # already ended, or no signal: forgotten below
+                log.info("sign-out not confirmed by the server: %s", exc)
         self.session.clear()
         await self._session_changed()
 

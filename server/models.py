@@ -9,7 +9,7 @@ from server.core.idempotency import IdempotencyRecord  # noqa: F401
 from server.dispatch.models import CustomerBlock, DispatchDecisionRecord, DispatchOffer  # noqa: F401
 from server.files.models import StoredFile  # noqa: F401
 from server.geo.models import SavedAddress  # noqa: F401
-from server.ops.models import Alert, AuditEntry, LoginGuard, Notification, RiskFlag, RulesVersion  # noqa: F401
+from server.ops.models import Alert, AuditEntry, LoginThrottle, Notification, RiskFlag, RulesVersion  # noqa: F401
 from server.orders.models import Order, OrderEvent, SopProgress  # noqa: F401
 from server.payments.models import (  # noqa: F401
     Escrow,

@@ -34,6 +34,27 @@ class User(SQLModel, table=True):
     created_at: datetime
 
 
+class AuthSession(SQLModel, table=True):
+    """One signed-in device. Its refresh token changes on every use; an old one used again
+    means it was copied (or stolen), and the whole session ends for both holders."""
+
+    __tablename__ = "auth_session"
+
+    id: str = Field(primary_key=True, max_length=40)
+    user_id: str = Field(foreign_key="app_user.id", index=True, max_length=40)
+    current_jti: str = Field(max_length=40)  # the one refresh token that may be used next
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    revoked_reason: str | None = Field(default=None, max_length=20)  # logout | reused | logout_all
+
+
+class LogoutIn(BaseModel):
+    refresh_token: str
+    all_devices: bool = False  # end every session of the account, not only this one
+
+
 class RegisterIn(BaseModel):
     phone: str
     password: str

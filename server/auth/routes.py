@@ -7,6 +7,7 @@ from server.auth.dependencies import CipherDep, CurrentUser
 from server.auth.models import (
     SELF_SERVICE_ROLES,
     LoginIn,
+    LogoutIn,
     RefreshIn,
     RegisterIn,
     TokenPair,
@@ -32,8 +33,9 @@ def register(
         session=session, cipher=cipher, clock=clock, phone=body.phone, password=body.password,
         name=body.name, role=body.role,
     )
+    pair = service.start_session(session=session, user=user, settings=settings, clock=clock, cipher=cipher)
     session.commit()
-    return service.issue_tokens(user=user, settings=settings, clock=clock, cipher=cipher)
+    return pair
 
 
 @router.post("/auth/login", response_model=TokenPair)
@@ -42,27 +44,38 @@ def login(
 ) -> TokenPair:
     limiter = request.app.state.rate_limiter
     window = settings.login_window_seconds
-    enforce(limiter, f"login:ip:{client_ip(request)}", limit=settings.login_attempts_per_ip, window_seconds=window)
-    phone_key = f"login:phone:{cipher.blind_index(normalize_phone(body.phone))}"
-    enforce(limiter, phone_key, limit=settings.login_attempts_per_phone, window_seconds=window)
-    index = cipher.blind_index(normalize_phone(body.phone))
-    risk.ensure_not_locked(session=session, phone_index=index, clock=clock)  # N failures → locked M minutes
+    ip = client_ip(request)
+    enforce(limiter, f"login:ip:{ip}", limit=settings.login_attempts_per_ip, window_seconds=window)
+    phone = normalize_phone(body.phone)
+    # Failures count per account *and* client: whoever fails on purpose locks himself out,
+    # not the account's owner.
+    key = risk.throttle_key(cipher.blind_index(phone), ip)
+    risk.ensure_not_locked(session=session, key=key, clock=clock)  # N failures → locked, doubling
+    enforce(limiter, f"login:client:{key}", limit=settings.login_attempts_per_phone, window_seconds=window)
     try:
-        user = service.authenticate(session=session, cipher=cipher, phone=normalize_phone(body.phone),
-                                    password=body.password)
+        user = service.authenticate(session=session, cipher=cipher, phone=phone, password=body.password)
     except Unauthorized:
-        known = service.find_by_phone(session=session, cipher=cipher, phone=normalize_phone(body.phone))
-        risk.login_failed(session=session, phone_index=index, user_id=known.id if known else None, clock=clock,
-                          ip=client_ip(request))
+        known = service.find_by_phone(session=session, cipher=cipher, phone=phone)
+        risk.login_failed(session=session, key=key, user_id=known.id if known else None, clock=clock, ip=ip)
         raise
-    risk.login_succeeded(session=session, phone_index=index)
-    limiter.reset(phone_key)
-    return service.issue_tokens(user=user, settings=settings, clock=clock, cipher=cipher)
+    risk.login_succeeded(session=session, key=key)
+    limiter.reset(f"login:client:{key}")
+    pair = service.start_session(session=session, user=user, settings=settings, clock=clock, cipher=cipher)
+    session.commit()
+    return pair
 
 
 @router.post("/auth/refresh", response_model=TokenPair)
 def refresh(body: RefreshIn, session: SessionDep, settings: SettingsDep, clock: ClockDep, cipher: CipherDep) -> TokenPair:
     return service.refresh(session=session, token=body.refresh_token, settings=settings, clock=clock, cipher=cipher)
+
+
+@router.post("/auth/logout", status_code=204)
+def logout(body: LogoutIn, session: SessionDep, settings: SettingsDep, clock: ClockDep) -> None:
+    """End this sign-in (its refresh token stops working; the short-lived access token
+    runs out within minutes), or every sign-in of the account with ``all_devices``."""
+    service.logout(session=session, token=body.refresh_token, all_devices=body.all_devices, settings=settings,
+                   clock=clock)
 
 
 @router.get("/me", response_model=UserRead)

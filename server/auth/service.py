@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from server.auth.models import Role, TokenPair, User, UserRead
+from server.auth.models import AuthSession, Role, TokenPair, User, UserRead
 from server.auth.passwords import password_problem
-from server.core.clock import Clock
+from server.core.clock import Clock, as_utc
 from server.core.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from server.core.ids import new_id
 from server.core.security import decode_token, hash_password, make_token, verify_password
@@ -79,43 +80,95 @@ def to_read(user: User, cipher: FieldCipher, *, own: bool) -> UserRead:
     )
 
 
+@functools.cache
+def _stand_in_hash() -> str:
+    """A hash to check unknown phones against: a sign-in takes as long whether the phone
+    has an account or not, so timing does not tell which phones are registered."""
+    return hash_password(new_id("nobody"))
+
+
 def authenticate(*, session: Session, cipher: FieldCipher, phone: str, password: str) -> User:
     user = find_by_phone(session=session, cipher=cipher, phone=phone)
-    if user is None or not verify_password(user.password_hash, password):
+    if user is None:
+        verify_password(_stand_in_hash(), password)
+        raise Unauthorized("wrong phone or password", code="invalid_credentials")
+    if not verify_password(user.password_hash, password):
         raise Unauthorized("wrong phone or password", code="invalid_credentials")
     if user.status != "active":
         raise Forbidden("this account is not active", code="account_inactive", details={"status": user.status})
     return user
 
 
-def issue_tokens(*, user: User, settings: Settings, clock: Clock, cipher: FieldCipher) -> TokenPair:
+def start_session(*, session: Session, user: User, settings: Settings, clock: Clock, cipher: FieldCipher) -> TokenPair:
+    """Sign-in on one device: a new session and its first token pair (the caller commits)."""
+    now = clock.now()
+    device = AuthSession(id=new_id("ses"), user_id=user.id, current_jti=new_id("rt"), created_at=now,
+                         last_used_at=now, expires_at=now + timedelta(days=settings.refresh_token_days))
+    session.add(device)
+    return _tokens(user=user, device=device, settings=settings, clock=clock, cipher=cipher)
+
+
+def _tokens(*, user: User, device: AuthSession, settings: Settings, clock: Clock, cipher: FieldCipher) -> TokenPair:
     now = clock.now()
     access_ttl = timedelta(minutes=settings.access_token_minutes)
     access = make_token(
         secret=settings.secret_key, subject=user.id, role=user.role, kind="access", now=now, ttl=access_ttl
     )
-    refresh = make_token(
-        secret=settings.secret_key,
-        subject=f"{user.id}:{user.token_version}",
-        role=user.role,
-        kind="refresh",
-        now=now,
-        ttl=timedelta(days=settings.refresh_token_days),
+    refresh_token = make_token(
+        secret=settings.secret_key, subject=f"{user.id}:{user.token_version}", role=user.role, kind="refresh",
+        now=now, ttl=as_utc(device.expires_at) - now, jti=device.current_jti, claims={"sid": device.id},
     )
     return TokenPair(
         access_token=access,
-        refresh_token=refresh,
+        refresh_token=refresh_token,
         expires_in=int(access_ttl.total_seconds()),
         user=to_read(user, cipher, own=True),
     )
 
 
-def refresh(*, session: Session, token: str, settings: Settings, clock: Clock, cipher: FieldCipher) -> TokenPair:
+def _session_of(session: Session, token: str, settings: Settings, clock: Clock) -> tuple[User, AuthSession, str]:
+    """The account, its device session (locked) and the token's id; refused if revoked."""
     payload = decode_token(token, secret=settings.secret_key, kind="refresh", now=clock.now())
     user_id, _, version = str(payload["sub"]).partition(":")
     user = session.get(User, user_id)
-    if user is None or str(user.token_version) != version:
-        raise Unauthorized("refresh token revoked", code="invalid_token")
+    device = session.get(AuthSession, str(payload.get("sid") or ""), with_for_update=True, populate_existing=True)
+    if user is None or str(user.token_version) != version or device is None or device.user_id != user.id \
+            or device.revoked_at is not None:
+        raise Unauthorized("this sign-in has ended; sign in again", code="invalid_token")
+    return user, device, str(payload.get("jti") or "")
+
+
+def refresh(*, session: Session, token: str, settings: Settings, clock: Clock, cipher: FieldCipher) -> TokenPair:
+    """A new pair for the device; its refresh token now the only one that works. A token
+    that was already exchanged ends the session: whoever copied it and the owner alike
+    must sign in again (the owner can; a thief cannot)."""
+    user, device, jti = _session_of(session, token, settings, clock)
+    now = clock.now()
+    if jti != device.current_jti:
+        device.revoked_at, device.revoked_reason = now, "reused"
+        session.add(device)
+        session.commit()  # kept although the reply is an error
+        raise Unauthorized("this sign-in was used elsewhere and has ended; sign in again", code="token_reused")
     if user.status != "active":
         raise Forbidden("this account is not active", code="account_inactive")
-    return issue_tokens(user=user, settings=settings, clock=clock, cipher=cipher)
+    device.current_jti, device.last_used_at = new_id("rt"), now
+    session.add(device)
+    pair = _tokens(user=user, device=device, settings=settings, clock=clock, cipher=cipher)
+    session.commit()
+    return pair
+
+
+def logout(*, session: Session, token: str, all_devices: bool, settings: Settings, clock: Clock) -> None:
+    """End this device's session (or, ``all_devices``, every session of the account)."""
+    user, device, _ = _session_of(session, token, settings, clock)
+    now = clock.now()
+    ended = [device]
+    if all_devices:
+        user.token_version += 1  # refresh tokens of every session stop working at once
+        session.add(user)
+        ended = list(session.exec(select(AuthSession).where(AuthSession.user_id == user.id,
+                                                            col(AuthSession.revoked_at).is_(None))).all())
+    for each in ended:
+        each.revoked_at, each.revoked_reason = now, "logout_all" if all_devices else "logout"
+        session.add(each)
+    session.commit()

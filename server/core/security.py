@@ -29,15 +29,17 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def make_token(
-    *, secret: str, subject: str, role: str, kind: str, now: datetime, ttl: timedelta
+    *, secret: str, subject: str, role: str, kind: str, now: datetime, ttl: timedelta,
+    jti: str | None = None, claims: dict[str, Any] | None = None,
 ) -> str:
     payload = {
+        **(claims or {}),
         "sub": subject,
         "role": role,
         "typ": kind,
         "iat": int(now.timestamp()),
         "exp": int((now + ttl).timestamp()),
-        "jti": new_id("tok"),
+        "jti": jti or new_id("tok"),
     }
     return jwt.encode(payload, secret, algorithm=ALGORITHM)
 

@@ -140,15 +140,18 @@ class AlertHandleIn(BaseModel):
     note: str = PField(default="", max_length=500)
 
 
-class LoginGuard(SQLModel, table=True):
-    """Failed sign-ins per account (by phone blind index): N failures lock it M minutes."""
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins to one account from one client (``server.ops.risk.throttle_key``):
+    N failures lock that client out of that account, each lockout twice as long as the
+    last. Others, the owner included, sign in as usual."""
 
-    __tablename__ = "login_guard"
+    __tablename__ = "login_throttle"
 
-    phone_index: str = Field(primary_key=True, max_length=64)
+    key: str = Field(primary_key=True, max_length=64)
     failures: int = 0
     window_start: datetime | None = None
     locked_until: datetime | None = None
+    lockouts: int = 0  # in a row, without a successful sign-in between
 
 
 class RiskFlag(SQLModel, table=True):

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import Any
 
@@ -21,7 +22,7 @@ from server.core.errors import Conflict, NotFound, TooManyRequests
 from server.core.ids import new_id
 from server.ops import audit as audit_service
 from server.ops import service as ops_service
-from server.ops.models import LoginGuard, RiskFlag, RiskFlagRead
+from server.ops.models import LoginThrottle, RiskFlag, RiskFlagRead
 from server.orders import signals
 from server.orders.models import Order
 
@@ -175,51 +176,59 @@ def contact_attempts_counted(
 
 
 # --- login lockout -----------------------------------------------------------------------------
+MAX_LOCK_MINUTES = 24 * 60
 
 
-def ensure_not_locked(*, session: Session, phone_index: str, clock: Clock) -> None:
-    guard = session.get(LoginGuard, phone_index)
+def throttle_key(phone_index: str, client: str) -> str:
+    """One account as tried from one client: the unit a lockout applies to, so that
+    nobody can lock an account for its owner by failing on purpose."""
+    return hashlib.sha256(f"{phone_index}|{client}".encode()).hexdigest()
+
+
+def ensure_not_locked(*, session: Session, key: str, clock: Clock) -> None:
+    guard = session.get(LoginThrottle, key)
     if guard and guard.locked_until and as_utc(guard.locked_until) > clock.now():
         retry = int((as_utc(guard.locked_until) - clock.now()).total_seconds()) + 1
         raise TooManyRequests(
-            "too many failed sign-ins; the account is locked for a while",
+            "too many failed sign-ins from here; try again later",
             code="account_locked",
             details={"retry_after_seconds": retry},
         )
 
 
 def login_failed(
-    *, session: Session, phone_index: str, user_id: str | None, clock: Clock, ip: str | None
+    *, session: Session, key: str, user_id: str | None, clock: Clock, ip: str | None
 ) -> bool:
-    """Count a failure (own commit); True when this failure locked the account.
+    """Count a failure (own commit); True when this failure locked the client out.
     The row is locked while counting (PostgreSQL); two first failures racing to create
     it are retried once."""
     try:
-        return _count_failure(
-            session=session, phone_index=phone_index, user_id=user_id, clock=clock, ip=ip
-        )
+        return _count_failure(session=session, key=key, user_id=user_id, clock=clock, ip=ip)
     except IntegrityError:
         session.rollback()
-        return _count_failure(
-            session=session, phone_index=phone_index, user_id=user_id, clock=clock, ip=ip
-        )
+        return _count_failure(session=session, key=key, user_id=user_id, clock=clock, ip=ip)
+
+
+def lock_minutes(base_minutes: int, lockouts_before: int) -> int:
+    """Each lockout in a row twice as long as the one before, up to a day."""
+    return min(base_minutes * 2 ** min(lockouts_before, 16), MAX_LOCK_MINUTES)
 
 
 def _count_failure(
-    *, session: Session, phone_index: str, user_id: str | None, clock: Clock, ip: str | None
+    *, session: Session, key: str, user_id: str | None, clock: Clock, ip: str | None
 ) -> bool:
     rules = ops_service.current_rules(session=session).ops.risk
     now = clock.now()
-    guard = session.get(LoginGuard, phone_index, with_for_update=True) or LoginGuard(
-        phone_index=phone_index
-    )
+    guard = session.get(LoginThrottle, key, with_for_update=True) or LoginThrottle(key=key)
     window = timedelta(minutes=rules.login_failure_window_minutes)
     if guard.window_start is None or now - as_utc(guard.window_start) > window:
         guard.window_start, guard.failures = now, 0
     guard.failures += 1
     locked = guard.failures >= rules.login_max_failures
     if locked:
-        guard.locked_until = now + timedelta(minutes=rules.login_lock_minutes)
+        minutes = lock_minutes(rules.login_lock_minutes, guard.lockouts)
+        guard.locked_until = now + timedelta(minutes=minutes)
+        guard.lockouts += 1
         guard.failures, guard.window_start = 0, None
         if user_id:
             audit_service.record(
@@ -230,7 +239,8 @@ def _count_failure(
                 target_id=user_id,
                 ip=ip,
                 clock=clock,
-                details={"minutes": rules.login_lock_minutes, "failures": rules.login_max_failures},
+                details={"minutes": minutes, "failures": rules.login_max_failures,
+                         "lockouts_in_a_row": guard.lockouts},
             )
             flag(
                 session=session,
@@ -244,9 +254,9 @@ def _count_failure(
     return locked
 
 
-def login_succeeded(*, session: Session, phone_index: str) -> None:
-    guard = session.get(LoginGuard, phone_index)
-    if guard is not None and guard.failures:
-        guard.failures, guard.window_start = 0, None
+def login_succeeded(*, session: Session, key: str) -> None:
+    guard = session.get(LoginThrottle, key)
+    if guard is not None and (guard.failures or guard.lockouts):
+        guard.failures, guard.window_start, guard.lockouts = 0, None, 0
         session.add(guard)
         session.commit()

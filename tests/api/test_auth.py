@@ -44,13 +44,13 @@ def test_forged_token_is_refused(api):
     assert api.get("/me", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
 
 
-def test_login_is_rate_limited_per_phone(api):
+def test_login_is_limited_per_phone_and_client(api):
     user = api.register()
     codes = [api.post("/auth/login", json={"phone": user["phone"], "password": "nope nope"}).status_code
              for _ in range(6)]
     assert codes[:5] == [401] * 5 and codes[5] == 429
     r = api.post("/auth/login", json={"phone": user["phone"], "password": "correct horse"})
-    assert r.status_code == 429 and r.json()["error"]["code"] == "rate_limited"
+    assert r.status_code == 429 and r.json()["error"]["code"] == "account_locked"
 
 
 def test_staff_accounts_come_from_the_cli(tmp_path, monkeypatch):

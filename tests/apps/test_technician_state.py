@@ -590,8 +590,11 @@ async def test_web_sessions_never_share_a_login_or_a_queue(
         await second.sync()
         r = live_server.call("GET", f"/orders/{order['id']}", customer).json()
         assert r["status"] == "ACCEPTED"  # Wang's queued departure was not replayed by Li
+        ended = second.client.session.refresh_token
         await second.logout()
         assert not second.signed_in and second.orders == {} and second.pending_actions == []
+        r = live_server.call("POST", "/auth/refresh", None, json={"refresh_token": ended})
+        assert r.status_code == 401  # signed out on the server, not only forgotten here
     finally:
         await second.close()
 

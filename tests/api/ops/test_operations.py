@@ -170,33 +170,43 @@ def test_cancel_burst_raises_a_risk_flag(api):
 
 
 def test_login_lockout_after_failures_is_audited(api, clock):
+    """Failures lock out the client that made them (the owner elsewhere still signs in),
+    each lockout in a row twice as long as the one before."""
+    from fastapi.testclient import TestClient
+
+    from server.ops.risk import throttle_key
+
     user = api.register("customer")
     admin = api.staff("admin")
-    api.app.state.rate_limiter.reset(
-        f"login:phone:{api.app.state.cipher.blind_index(user['phone'])}"
-    )
-    for _ in range(5):
-        r = api.client.post(
-            "/api/v1/auth/login", json={"phone": user["phone"], "password": "wrong password"}
-        )
-        assert r.status_code in (401, 429)
-    api.app.state.rate_limiter.reset(
-        f"login:phone:{api.app.state.cipher.blind_index(user['phone'])}"
-    )
-    r = api.client.post(
-        "/api/v1/auth/login", json={"phone": user["phone"], "password": "correct horse"}
-    )
+    attacker = api.client  # the test client's own address
+    key = throttle_key(api.app.state.cipher.blind_index(user["phone"]), "testclient")
+
+    def fail_five_times() -> None:
+        api.app.state.rate_limiter.reset(f"login:client:{key}")  # the limiter's window: not the point
+        for _ in range(5):
+            r = attacker.post("/api/v1/auth/login", json={"phone": user["phone"], "password": "wrong password"})
+            assert r.status_code == 401, r.text
+
+    def sign_in(client) -> int:  # noqa: ANN001
+        api.app.state.rate_limiter.reset(f"login:client:{key}")
+        return client.post("/api/v1/auth/login", json={"phone": user["phone"], "password": "correct horse"})
+
+    fail_five_times()
+    r = sign_in(attacker)
     assert r.status_code == 429 and r.json()["error"]["code"] == "account_locked"
+    assert 14 * 60 < r.json()["error"]["details"]["retry_after_seconds"] <= 15 * 60 + 1
+    with TestClient(api.app, client=("203.0.113.7", 50000)) as owner:
+        assert sign_in(owner).status_code == 200  # the owner, elsewhere, is not locked out
     entries = audit_actions(api, admin, action="auth.lockout")
     assert [e["target_id"] for e in entries] == [user["user"]["id"]]
     clock.advance(minutes=16)
-    api.app.state.rate_limiter.reset(
-        f"login:phone:{api.app.state.cipher.blind_index(user['phone'])}"
-    )
-    r = api.client.post(
-        "/api/v1/auth/login", json={"phone": user["phone"], "password": "correct horse"}
-    )
-    assert r.status_code == 200, r.text
+    fail_five_times()  # again at once: locked twice as long
+    r = sign_in(attacker)
+    assert 29 * 60 < r.json()["error"]["details"]["retry_after_seconds"] <= 30 * 60 + 1
+    clock.advance(minutes=31)
+    assert sign_in(attacker).status_code == 200  # and a success starts the count afresh
+    fail_five_times()
+    assert sign_in(attacker).json()["error"]["details"]["retry_after_seconds"] <= 15 * 60 + 1
 
 
 def test_certificate_expiry_sweep_notifies_and_audits(api, clock, settings):
