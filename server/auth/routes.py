@@ -10,14 +10,16 @@ from server.auth.models import (
     LogoutIn,
     RefreshIn,
     RegisterIn,
+    Role,
     TokenPair,
     UserRead,
 )
 from server.core.deps import ClockDep, SessionDep, SettingsDep, client_ip
-from server.core.errors import Forbidden, Unauthorized
+from server.core.errors import Forbidden, NotFound, Unauthorized, Unprocessable
 from server.core.ratelimit import enforce
 from server.core.routing import api_router
 from server.ops import risk
+from server.pricing import service as pricing_service
 from server.privacy.crypto import normalize_phone
 
 router = api_router(tags=["auth"])
@@ -29,10 +31,17 @@ def register(
 ) -> TokenPair:
     if body.role not in SELF_SERVICE_ROLES:
         raise Forbidden("staff accounts are created by an administrator", code="role_not_self_service")
+    if body.referral_code and body.role != Role.customer:
+        raise Unprocessable("invitation codes are for customers", code="referral_not_for_role")
     user = service.create_user(
         session=session, cipher=cipher, clock=clock, phone=body.phone, password=body.password,
         name=body.name, role=body.role,
     )
+    if body.referral_code:  # the inviter is named with the account, or neither is made
+        try:
+            pricing_service.apply_referral(session=session, customer=user, code=body.referral_code, clock=clock)
+        except NotFound as exc:
+            raise Unprocessable("unknown invitation code", code=exc.code) from exc
     pair = service.start_session(session=session, user=user, settings=settings, clock=clock, cipher=cipher)
     session.commit()
     return pair

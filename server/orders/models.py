@@ -193,7 +193,8 @@ class OrderRead(BaseModel):
     currency: str
     total: int
     extras_total: int
-    amount_due: int
+    order_value: int  # the booked price and approved extras
+    amount_due: int  # what the customer must still pay (0 once paid in full)
     price_snapshot: dict[str, Any]
     work_order_confirmed_at: datetime | None
     work_order_file_id: str | None

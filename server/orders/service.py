@@ -193,10 +193,21 @@ def to_read(*, session: Session, order: Order, user: User, cipher: FieldCipher, 
         address_visible=visible,
         lat=order.lat if visible else None,
         lng=order.lng if visible else None,
-        amount_due=order.total + order.extras_total,
+        order_value=order.total + order.extras_total,
+        amount_due=amount_owed(session, order),
         sop=sop,
         allowed_actions=allowed,
     )
+
+
+def amount_owed(session: Session, order: Order) -> int:
+    """What the customer must still pay: the booked price until it is paid, then approved
+    extras not yet paid; nothing on a cancelled order (refunds are the ledger's)."""
+    if order.status == Status.PENDING_PAYMENT.value:
+        return order.total
+    if order.status == Status.CANCELLED.value or not order.extras_total:
+        return 0
+    return max(0, order.extras_total - signals.extras_paid(session, order.id))
 
 
 def _notes_for(order: Order, user: User, cipher: FieldCipher, *, visible: bool) -> str:

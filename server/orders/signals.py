@@ -70,3 +70,21 @@ def _run_after_commit_now(moved: Moved) -> None:
             listener(moved)
         except Exception:  # a push or wake-up failing must not undo a committed move
             log.exception("after-commit listener failed", extra={"order_id": moved.order.id})
+
+
+# --- what other domains tell orders when asked ------------------------------------------------
+ExtrasPaid = Callable[[Session, str], int]
+_extras_paid: list[ExtrasPaid] = []
+
+
+def reads_extras_paid(reader: ExtrasPaid) -> ExtrasPaid:
+    """Payments tells how much of an order's approved extras was paid (orders keeps no
+    money of its own: the escrow is the one record)."""
+    _extras_paid[:] = [reader]
+    return reader
+
+
+def extras_paid(session: Session, order_id: str) -> int:
+    if not _extras_paid:
+        raise RuntimeError("no reader of paid extras registered (server.payments not loaded)")
+    return _extras_paid[0](session, order_id)

@@ -155,6 +155,12 @@ def held(session: Session, order_id: str) -> Money:
     return balance(session, ledger.escrow(order_id))
 
 
+@signals.reads_extras_paid
+def extras_paid(session: Session, order_id: str) -> Money:
+    esc = session.get(Escrow, order_id)
+    return esc.extras_paid if esc else 0
+
+
 def paid_amount(*, session: Session, order_id: str) -> Money:
     """What the customer paid for the order, net of refunds."""
     esc = session.get(Escrow, order_id)
@@ -1012,7 +1018,9 @@ def earnings(*, session: Session, technician: User, start: datetime, end: dateti
 
 def create_invoice(*, session: Session, order_id: str, user: User, title: str, tax_id: str | None,
                    email: str | None, clock: Clock) -> Invoice:
-    """An invoice for a completed order, once; asking again returns it. Its PDF follows
+    """An invoice for a completed order, once: the same request again (a retry) returns
+    it; a request with other details is refused, since an issued invoice is not changed
+    by asking twice (a corrected one is support's red-letter reissue). Its PDF follows
     (``server.files.filing``: ``file_id`` is set and pushed when it is ready)."""
     from server.files import filing
 
@@ -1021,7 +1029,7 @@ def create_invoice(*, session: Session, order_id: str, user: User, title: str, t
         raise NotFound("order not found", code="order_not_found")
     existing = session.exec(select(Invoice).where(Invoice.order_id == order_id)).first()
     if existing is not None:
-        return existing
+        return _same_invoice(existing, title=title, tax_id=tax_id, email=email)
     if order.status != Status.COMPLETED.value:
         raise Conflict("invoices are issued for completed orders", code="order_not_completed",
                        details={"status": order.status})
@@ -1038,9 +1046,17 @@ def create_invoice(*, session: Session, order_id: str, user: User, title: str, t
         session.commit()
     except IntegrityError:
         session.rollback()
-        return session.exec(select(Invoice).where(Invoice.order_id == order_id)).one()
+        existing = session.exec(select(Invoice).where(Invoice.order_id == order_id)).one()
+        return _same_invoice(existing, title=title, tax_id=tax_id, email=email)
     filing.file_soon()
     return invoice
+
+
+def _same_invoice(existing: Invoice, *, title: str, tax_id: str | None, email: str | None) -> Invoice:
+    if (existing.title, existing.tax_id, existing.email) != (title, tax_id, email):
+        raise Conflict("this order's invoice was already issued; ask support to correct it", code="invoice_exists",
+                       details={"invoice_id": existing.id, "number": existing.number, "title": existing.title})
+    return existing
 
 
 def get_invoice(*, session: Session, order_id: str, user: User) -> Invoice:

@@ -145,6 +145,9 @@ def test_quote_pay_complete_confirm_split_and_payout(api):
     assert api.file_documents() == 0  # filed once
     assert api.get(f"/orders/{oid}/invoice", customer).json()["id"] == inv["id"]
     assert api.post(f"/orders/{oid}/invoice", customer, json={"title": "张女士"}).json()["id"] == inv["id"]
+    r = api.post(f"/orders/{oid}/invoice", customer, json={"title": "某某科技有限公司", "tax_id": "91110000MA01ABCD1X"})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "invoice_exists"  # not silently the first
+    assert r.json()["error"]["details"]["invoice_id"] == inv["id"]
 
 
 def test_webhook_signature_amount_and_unknown_payment(api):
@@ -287,10 +290,12 @@ def test_cancel_unpaid_and_late_webhook_is_refunded(api):
     finance = api.staff("finance")
     order = api.order(customer)
     oid = order["id"]
+    assert order["amount_due"] == order["total"] == order["order_value"]
     r = api.post(f"/orders/{oid}/payments", customer, json={"method": "wechat"})
     payment_id = r.json()["payment_id"]
     assert api.get(f"/orders/{oid}/cancellation-quote", customer).json()["fee"] == 0
     assert _cancel(api, customer, oid, expected_fee=0).status_code == 200
+    assert api.get(f"/orders/{oid}", customer).json()["amount_due"] == 0  # nothing owed any more
     # the customer had paid at the provider just before: the late webhook is refunded at once
     with Session(api.app.state.engine) as s:
         from server.payments.models import Payment
@@ -352,7 +357,8 @@ def test_change_requests_extras_and_second_payment(api):
                  json={"item_ids": [big["items"][0]["id"]]})
     assert r.status_code == 200
     seen = api.get(f"/orders/{oid}", customer).json()
-    assert seen["extras_total"] == 3000 and seen["amount_due"] == order["total"] + 3000
+    assert seen["extras_total"] == 3000 and seen["order_value"] == order["total"] + 3000
+    assert seen["amount_due"] == 3000  # the booked price was paid: the extras are what is owed
     types = [e["type"] for e in api.get(f"/orders/{oid}/events", customer).json()]
     assert "order.change_requested" in types and "order.change_approved" in types
     assert "order.change_rejected" in types and "order.change_support_approved" in types
@@ -361,6 +367,7 @@ def test_change_requests_extras_and_second_payment(api):
     assert r.status_code == 409 and r.json()["error"]["code"] == "extras_unpaid"
     payment, approved = pay(api, customer, oid, amount=3000)
     assert payment["purpose"] == "extras" and approved["webhook_outcomes"] == ["extras_paid"]
+    assert api.get(f"/orders/{oid}", customer).json()["amount_due"] == 0
     assert api.post(f"/orders/{oid}/confirm", customer).status_code == 200
     balances = trial(api, finance)
     total = order["total"] + 3000

@@ -100,6 +100,23 @@ def test_referral_rewards_both_after_first_completed_order(api):
     assert api.get("/me/wallet", invitee).json()["points"] == order["total"] // 100
 
 
+def test_an_invitation_code_given_at_sign_up_names_the_inviter_or_nothing_is_made(api):
+    inviter = api.register("customer", "老用户")
+    code = api.get("/me/wallet", inviter).json()["referral_code"]
+    body = {"password": "correct horse", "name": "新用户", "role": "customer"}
+    phone = api.next_phone()
+    r = api.post("/auth/register", json={**body, "phone": phone, "referral_code": "ZZZZZZZZ"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "referral_code_not_found"
+    r = api.post("/auth/register", json={**body, "phone": phone, "referral_code": code.lower()})
+    assert r.status_code == 201, r.text  # the refused attempt made no account: the phone is free
+    invitee = {"headers": {"Authorization": f"Bearer {r.json()['access_token']}"}}
+    r = api.post("/me/referral", invitee, json={"code": code})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "referral_exists"  # it was kept
+    r = api.post("/auth/register", json={**body, "phone": api.next_phone(), "role": "technician",
+                                         "referral_code": code})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "referral_not_for_role"
+
+
 def test_a_fully_discounted_order_still_pays_the_technician_from_promotions(api):
     customer = api.register("customer")
     operator = api.staff("operator")
