@@ -87,7 +87,7 @@ def run_apps(*, host: str, port: int, customer_port: int, technician_port: int, 
 
     try:
         server = spawn(
-            "server", ["-m", "uvicorn", "server.asgi:app", "--host", host, "--port", str(port)]
+            "server", ["-m", "server.cli", "serve", "--host", host, "--port", str(port)]
         )
         _wait_http(f"{server_url}/healthz", server, "server")
         apps = {

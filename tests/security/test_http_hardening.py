@@ -60,3 +60,74 @@ def test_weak_passwords_are_refused_with_the_reason(api, password: str, reason: 
 def test_a_good_password_passes() -> None:
     assert password_problem("correct horse", phone="13800138000") is None
     assert password_problem("Lz9#river", phone="") is None
+
+
+@pytest.fixture
+def head_deadline_server(app, monkeypatch):  # noqa: ANN001, ANN201
+    """The app behind uvicorn with the protocol ``doorstep serve`` uses, a short deadline."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from server.core import http_protocol
+    from tests.scale.conftest import free_port
+
+    monkeypatch.setattr(http_protocol, "HEAD_TIMEOUT_S", 0.3)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            http=http_protocol.HeadDeadlineProtocol,
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    yield port
+    server.should_exit = True
+    thread.join(timeout=15)
+
+
+def _closed_by_server(sock, trickle: bytes = b"") -> bool:  # noqa: ANN001
+    """Send ``trickle`` a byte at a time; True once the server has closed the socket."""
+    import socket
+
+    sock.settimeout(0.1)
+    for byte in [trickle[i : i + 1] for i in range(len(trickle))] or [b""] * 100:
+        try:
+            if byte:
+                sock.sendall(byte)
+            if sock.recv(1) == b"":
+                return True
+        except TimeoutError:
+            continue
+        except (ConnectionResetError, BrokenPipeError, socket.error):
+            return True
+    sock.settimeout(10)  # whatever is left: the server must close by itself
+    try:
+        return sock.recv(1) == b""
+    except (ConnectionResetError, TimeoutError):
+        return False
+
+
+def test_a_client_that_never_finishes_its_request_head_is_disconnected(
+    head_deadline_server,
+) -> None:  # noqa: ANN001
+    import socket
+
+    import httpx
+
+    with socket.create_connection(("127.0.0.1", head_deadline_server)) as idle:
+        assert _closed_by_server(idle)  # connected, then silent
+    with socket.create_connection(("127.0.0.1", head_deadline_server)) as slow:
+        assert _closed_by_server(slow, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 400)
+    with httpx.Client(base_url=f"http://127.0.0.1:{head_deadline_server}") as honest:
+        assert honest.get("/healthz").status_code == 200
+        assert honest.get("/healthz").status_code == 200  # the kept-alive connection serves again
