@@ -51,9 +51,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     # access_log=False: uvicorn's own access log prints query strings (a feed token in
     # ?token=); the app's access log (doorstep.access) records the path alone. The HTTP
     # protocol closes connections that never finish a request head (server.core.http_protocol).
-    uvicorn.run("server.asgi:app", host=host, port=port, workers=workers, log_level="info",
-                proxy_headers=True, forwarded_allow_ips=get_settings().forwarded_allow_ips,
-                access_log=False, http="server.core.http_protocol:HeadDeadlineProtocol")
+    uvicorn.run(
+        "server.asgi:app", host=host, port=port, workers=workers, log_level="info",
+        proxy_headers=True, forwarded_allow_ips=get_settings().forwarded_allow_ips,
+        access_log=False, http="server.core.http_protocol:HeadDeadlineProtocol",
+    )
 
 
 @users_app.command("create")

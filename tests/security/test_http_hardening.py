@@ -97,7 +97,6 @@ def head_deadline_server(app, monkeypatch):  # noqa: ANN001, ANN201
 
 def _closed_by_server(sock, trickle: bytes = b"") -> bool:  # noqa: ANN001
     """Send ``trickle`` a byte at a time; True once the server has closed the socket."""
-    import socket
 
     sock.settimeout(0.1)
     for byte in [trickle[i : i + 1] for i in range(len(trickle))] or [b""] * 100:
@@ -108,7 +107,7 @@ def _closed_by_server(sock, trickle: bytes = b"") -> bool:  # noqa: ANN001
                 return True
         except TimeoutError:
             continue
-        except (ConnectionResetError, BrokenPipeError, socket.error):
+        except (OSError, ConnectionResetError, BrokenPipeError):
             return True
     sock.settimeout(10)  # whatever is left: the server must close by itself
     try:
