@@ -4,6 +4,9 @@ from __future__ import annotations
 
 Money = int  # minor units (fen)
 BASIS_POINTS = 10_000
+# Largest amount an input may name (a billion yuan): beyond any order, and far inside the
+# 64-bit columns every sum of amounts is stored in.
+MAX_AMOUNT: int = 10**11
 
 
 def apply_bp(amount: Money, basis_points: int) -> Money:

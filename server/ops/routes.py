@@ -25,6 +25,7 @@ from server.auth.dependencies import (
 )
 from server.auth.models import Role, User
 from server.core.deps import ClockDep, SessionDep, SettingsDep, client_ip
+from server.core.ids import CURSOR_MAX
 from server.core.routing import api_router
 from server.ops import audit as audit_service
 from server.ops import certificates, dashboard, monitoring, notifications, risk, service
@@ -96,7 +97,7 @@ def audit_log(
     target_id: str | None = None,
     since: Annotated[AwareDatetime | None, Query(alias="from")] = None,
     until: Annotated[AwareDatetime | None, Query(alias="to")] = None,
-    before_seq: int | None = Query(None, ge=1, le=2**62),
+    before_seq: int | None = Query(None, ge=1, le=CURSOR_MAX),
     limit: int = Query(100, ge=1, le=500),
 ) -> list[AuditRead]:
     rows = audit_service.search(

@@ -9,8 +9,8 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from server.core.jsontypes import json_column
+from server.core.money import MAX_AMOUNT
 from server.pricing.models import AddressIn, QuoteCreate
-
 
 # What may be written into ``Order.anomaly`` for operators to act on (ops computes its
 # own codes besides, server.ops.anomalies): one vocabulary for writers and filters.
@@ -136,7 +136,7 @@ class ActionIn(BaseModel):
 class CancelIn(BaseModel):
     reason: str = PField(default="", max_length=300)
     expected_fee: int | None = PField(
-        default=None, ge=0, description="the fee the customer was shown; a different fee is refused (409)"
+        default=None, ge=0, le=MAX_AMOUNT, description="the fee the customer was shown; a different fee is refused (409)"
     )
 
 

@@ -5,6 +5,7 @@ from pydantic import AwareDatetime
 
 from server.auth.dependencies import CipherDep, CurrentUser, CustomerUser, TechnicianUser
 from server.core.deps import ClockDep, SessionDep, SettingsDep
+from server.core.ids import CURSOR_MAX
 from server.core.routing import api_router
 from server.orders import service
 from server.orders.machine import Action
@@ -58,7 +59,7 @@ def order_events(
     order_id: str,
     user: CurrentUser,
     session: SessionDep,
-    after_seq: int = Query(default=0, ge=0, le=2**62),
+    after_seq: int = Query(default=0, ge=0, le=CURSOR_MAX),
     limit: int = Query(default=500, ge=1, le=1000),
 ) -> list[OrderEventRead]:
     service.get_for(session=session, order_id=order_id, user=user)

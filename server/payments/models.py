@@ -11,6 +11,7 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from server.core.jsontypes import json_column
+from server.core.money import MAX_AMOUNT
 
 
 class LedgerAccount(SQLModel, table=True):
@@ -199,7 +200,7 @@ class Invoice(SQLModel, table=True):
 class PaymentCreate(BaseModel):
     provider: str = PField(default="sandbox", max_length=20)
     method: str = PField(default="wechat", max_length=20)
-    amount: int | None = PField(default=None, ge=0, description="the amount the customer saw; must match")
+    amount: int | None = PField(default=None, ge=0, le=MAX_AMOUNT, description="the amount the customer saw")
     confirm_large: bool = False
 
 

@@ -33,6 +33,7 @@ from starlette.websockets import WebSocketDisconnect
 from server.auth.dependencies import CurrentUser, TechnicianUser
 from server.core.deps import ClockDep, SessionDep
 from server.core.errors import AppError
+from server.core.ids import CURSOR_MAX
 from server.core.routing import api_router
 from server.realtime import service, visibility
 from server.realtime.hub import CLOSE_UNAUTHORIZED, Connection
@@ -85,7 +86,7 @@ def list_order_messages(
     order_id: str,
     user: CurrentUser,
     session: SessionDep,
-    after: int = Query(0, ge=0),
+    after: int = Query(0, ge=0, le=CURSOR_MAX),
     limit: int = Query(200, ge=1, le=500),
 ) -> list[ChatRead]:
     return service.list_order_messages(
@@ -111,7 +112,7 @@ def post_support_message(
 def list_support_messages(
     user: CurrentUser,
     session: SessionDep,
-    after: int = Query(0, ge=0),
+    after: int = Query(0, ge=0, le=CURSOR_MAX),
     customer_id: str | None = None,
     limit: int = Query(200, ge=1, le=500),
 ) -> list[ChatRead]:

@@ -12,6 +12,7 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from server.core.jsontypes import json_column
+from server.core.money import MAX_AMOUNT
 
 
 class ComplaintCategory(StrEnum):
@@ -180,7 +181,7 @@ class AnswerIn(BaseModel):
 
 class ResolveIn(BaseModel):
     outcome: Outcome
-    amount: int | None = PField(default=None, gt=0)
+    amount: int | None = PField(default=None, gt=0, le=MAX_AMOUNT)
     note: str = PField(min_length=1, max_length=2000)
     redo_start: AwareDatetime | None = PField(
         default=None, description="when the free return visit starts (required for redo)"

@@ -58,3 +58,6 @@ def test_sequence_numbers_beyond_range_are_a_4xx(api) -> None:  # noqa: ANN001
     order = api.order(customer)
     r = api.get(f"/orders/{order['id']}/events", customer, params={"after_seq": 2**63})
     assert r.status_code == 422, r.text
+    for path in (f"/orders/{order['id']}/messages", "/support/messages"):
+        r = api.get(path, customer, params={"after": 2**63})
+        assert r.status_code == 422, (path, r.text)  # was a 500 from SQLite's 64-bit integers
