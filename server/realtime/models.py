@@ -44,7 +44,7 @@ class ChatMessage(SQLModel, table=True):
     customer_id: str = Field(foreign_key="app_user.id", index=True, max_length=40)
     sender_id: str = Field(foreign_key="app_user.id", max_length=40)
     sender_role: str = Field(max_length=20)
-    text: str = ""  # as shown, contact details masked
+    text_enc: str | None = None  # as shown (contact details masked), encrypted; None: a photo only
     file_id: str | None = Field(default=None, max_length=40)
     masked_kinds: list[str] = Field(default_factory=list, sa_column=json_column())
     created_at: datetime

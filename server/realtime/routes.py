@@ -30,7 +30,7 @@ from typing import Any
 from fastapi import Query, Request, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
-from server.auth.dependencies import CurrentUser, TechnicianUser
+from server.auth.dependencies import CipherDep, CurrentUser, TechnicianUser
 from server.core.deps import ClockDep, SessionDep
 from server.core.errors import AppError
 from server.core.ids import CURSOR_MAX
@@ -68,6 +68,7 @@ def post_order_message(
     user: CurrentUser,
     session: SessionDep,
     clock: ClockDep,
+    cipher: CipherDep,
     request: Request,
 ) -> ChatRead:
     return service.post_order_message(
@@ -78,6 +79,7 @@ def post_order_message(
         clock=clock,
         config=_runtime(request).config,
         limiter=request.app.state.rate_limiter,
+        cipher=cipher,
     )
 
 
@@ -86,17 +88,23 @@ def list_order_messages(
     order_id: str,
     user: CurrentUser,
     session: SessionDep,
+    cipher: CipherDep,
     after: int = Query(0, ge=0, le=CURSOR_MAX),
     limit: int = Query(200, ge=1, le=500),
 ) -> list[ChatRead]:
     return service.list_order_messages(
-        session=session, order_id=order_id, user=user, after=after, limit=limit
+        session=session, order_id=order_id, user=user, after=after, limit=limit, cipher=cipher
     )
 
 
 @router.post("/support/messages", response_model=ChatRead, status_code=201)
 def post_support_message(
-    body: ChatIn, user: CurrentUser, session: SessionDep, clock: ClockDep, request: Request
+    body: ChatIn,
+    user: CurrentUser,
+    session: SessionDep,
+    clock: ClockDep,
+    cipher: CipherDep,
+    request: Request,
 ) -> ChatRead:
     return service.post_support_message(
         session=session,
@@ -105,6 +113,7 @@ def post_support_message(
         clock=clock,
         config=_runtime(request).config,
         limiter=request.app.state.rate_limiter,
+        cipher=cipher,
     )
 
 
@@ -112,12 +121,14 @@ def post_support_message(
 def list_support_messages(
     user: CurrentUser,
     session: SessionDep,
+    cipher: CipherDep,
     after: int = Query(0, ge=0, le=CURSOR_MAX),
     customer_id: str | None = None,
     limit: int = Query(200, ge=1, le=500),
 ) -> list[ChatRead]:
     return service.list_support_messages(
-        session=session, user=user, after=after, customer_id=customer_id, limit=limit
+        session=session, user=user, after=after, customer_id=customer_id, limit=limit,
+        cipher=cipher,
     )
 
 

@@ -33,6 +33,7 @@ from server.core.errors import Forbidden, NotFound, Unprocessable
 from server.core.ratelimit import enforce
 from server.orders import signals
 from server.orders.models import Order, OrderEvent
+from server.privacy.crypto import FieldCipher
 from server.privacy.masking import mask_contacts
 from server.realtime import visibility
 from server.realtime.broker import Broker, make_broker
@@ -94,7 +95,7 @@ def order_message(order: Order, events: list[OrderEvent]) -> dict[str, Any]:
     }
 
 
-def chat_dict(row: ChatMessage) -> dict[str, Any]:
+def chat_dict(row: ChatMessage, cipher: FieldCipher) -> dict[str, Any]:
     return ChatRead(
         id=row.id,
         thread=row.thread,
@@ -102,7 +103,7 @@ def chat_dict(row: ChatMessage) -> dict[str, Any]:
         customer_id=row.customer_id,
         sender_id=row.sender_id,
         sender_role=row.sender_role,
-        text=row.text,
+        text=cipher.decrypt(row.text_enc) if row.text_enc else "",
         file_id=row.file_id,
         masked=bool(row.masked_kinds),
         created_at=as_utc(row.created_at),
@@ -275,6 +276,7 @@ class DbFeedStore:
                 watch_all=conn.watch_all,
                 config=self.app.state.realtime.config,
                 now=self.app.state.clock.now(),
+                cipher=self.app.state.cipher,
             )
 
 
@@ -320,6 +322,7 @@ def replay(
     watch_all: bool,
     config: RealtimeSettings,
     now: datetime,
+    cipher: FieldCipher,
 ) -> dict[str, Any]:
     """Everything a connection missed: events after its per-order ``seqs`` and, for
     orders it never saw, after its global ``cursor`` (with some slack, because ids are
@@ -413,6 +416,7 @@ def replay(
         watch=watch,
         watch_all=watch_all,
         config=config,
+        cipher=cipher,
     )
     locations = (
         _current_locations(session, user_id=user_id, role=role, now=now)
@@ -457,6 +461,7 @@ def _chat_replay(
     watch: set[str],
     watch_all: bool,
     config: RealtimeSettings,
+    cipher: FieldCipher,
 ) -> list[dict[str, Any]]:
     if chat_cursor is None:
         return []
@@ -475,7 +480,7 @@ def _chat_replay(
     else:
         return []
     rows = session.exec(stmt.order_by(col(ChatMessage.id)).limit(config.replay_limit)).all()
-    return [chat_dict(r) for r in rows]
+    return [chat_dict(r, cipher) for r in rows]
 
 
 # --- technician location and ETA -------------------------------------------------------
@@ -720,6 +725,7 @@ def _new_message(
     clock: Clock,
     config: RealtimeSettings,
     limiter: Any,
+    cipher: FieldCipher,
 ) -> ChatMessage:
     if not body.text and not body.file_id:
         raise Unprocessable("a message needs text or a photo", code="empty_message")
@@ -742,7 +748,7 @@ def _new_message(
         customer_id=customer_id,
         sender_id=user.id,
         sender_role=user.role,
-        text=masked.text,
+        text_enc=cipher.encrypt(masked.text) if masked.text else None,
         file_id=body.file_id,
         masked_kinds=list(masked.kinds),
         created_at=now,
@@ -785,6 +791,7 @@ def post_order_message(
     clock: Clock,
     config: RealtimeSettings,
     limiter: Any,
+    cipher: FieldCipher,
 ) -> ChatRead:
     order = _get_order_for_chat(session, order_id, user)
     if user.role == Role.customer.value and order.technician_id is None:
@@ -799,9 +806,10 @@ def post_order_message(
         clock=clock,
         config=config,
         limiter=limiter,
+        cipher=cipher,
     )
     session.commit()
-    read = chat_dict(row)
+    read = chat_dict(row, cipher)
     publish(
         session.get_bind(),
         {
@@ -817,7 +825,7 @@ def post_order_message(
 
 
 def list_order_messages(
-    *, session: Session, order_id: str, user: User, after: int, limit: int
+    *, session: Session, order_id: str, user: User, after: int, limit: int, cipher: FieldCipher
 ) -> list[ChatRead]:
     _get_order_for_chat(session, order_id, user)
     rows = session.exec(
@@ -830,7 +838,7 @@ def list_order_messages(
         .order_by(col(ChatMessage.id))
         .limit(limit)
     ).all()
-    return [ChatRead(**chat_dict(r)) for r in rows]
+    return [ChatRead(**chat_dict(r, cipher)) for r in rows]
 
 
 def post_support_message(
@@ -841,6 +849,7 @@ def post_support_message(
     clock: Clock,
     config: RealtimeSettings,
     limiter: Any,
+    cipher: FieldCipher,
 ) -> ChatRead:
     if user.role == Role.customer.value:
         customer_id = user.id
@@ -869,9 +878,10 @@ def post_support_message(
         clock=clock,
         config=config,
         limiter=limiter,
+        cipher=cipher,
     )
     session.commit()
-    read = chat_dict(row)
+    read = chat_dict(row, cipher)
     publish(
         session.get_bind(),
         {
@@ -886,7 +896,8 @@ def post_support_message(
 
 
 def list_support_messages(
-    *, session: Session, user: User, after: int, customer_id: str | None, limit: int
+    *, session: Session, user: User, after: int, customer_id: str | None, limit: int,
+    cipher: FieldCipher,
 ) -> list[ChatRead]:
     stmt = select(ChatMessage).where(ChatMessage.thread == "support", col(ChatMessage.id) > after)
     if user.role == Role.customer.value:
@@ -897,7 +908,7 @@ def list_support_messages(
     else:
         raise Forbidden("support chat is for customers and support staff", code="role_forbidden")
     rows = session.exec(stmt.order_by(col(ChatMessage.id)).limit(limit)).all()
-    return [ChatRead(**chat_dict(r)) for r in rows]
+    return [ChatRead(**chat_dict(r, cipher)) for r in rows]
 
 
 def contact_attempts(*, session: Session, user_id: str, since: datetime | None = None) -> int:

@@ -1,5 +1,6 @@
 """The schema comes from Alembic migrations; they must match the models exactly."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -69,38 +70,42 @@ def _insert(engine, raw, table: str, **given) -> None:  # noqa: ANN001
                 f"VALUES ({', '.join('?' for _ in values)})", list(values.values()))
 
 
-def test_notes_stored_before_encryption_are_encrypted_by_the_migration(tmp_path):
-    """An order's notes written in clear by an older version come out encrypted (and the
-    downgrade restores them)."""
+@pytest.mark.parametrize(
+    ("before", "table", "row", "clear", "encrypted"),
+    [
+        ("6a2c9e7b1f30", "service_order", {"id": "ord_old", "price_snapshot": "{}"}, "notes", "notes_enc"),
+        ("70fd43a7d388", "chat_message", {"id": 7, "masked_kinds": "[]"}, "text", "text_enc"),
+    ],
+)
+def test_values_stored_before_encryption_are_encrypted_by_the_migration(
+    tmp_path, before: str, table: str, row: dict, clear: str, encrypted: str
+):
+    """Order notes and chat text written in clear by an older version come out
+    encrypted (and the downgrade restores them)."""
     import sqlite3
 
-    from sqlalchemy import text
+    from sqlalchemy import create_engine, text
 
-    from server.core.settings import get_settings
-    from server.privacy.crypto import FieldCipher
+    from server.migrations.encrypted_columns import server_cipher
 
     url = f"sqlite:///{tmp_path / 'm.db'}"
-    upgrade(url, "6a2c9e7b1f30")
+    upgrade(url, before)
     engine = make_engine(url)
     try:
-        from sqlalchemy import create_engine
-
         plain = create_engine(url)  # only to read the schema, with no write transaction
         raw = sqlite3.connect(tmp_path / "m.db")
-        _insert(plain, raw, "service_order", id="ord_old", notes="门禁 4321#", price_snapshot="{}")
+        _insert(plain, raw, table, **row, **{clear: "门禁 4321#"})
         plain.dispose()
         raw.commit()
         raw.close()
         engine.dispose()  # the migration needs the file to itself
         upgrade(url)
         with engine.connect() as conn:
-            token = conn.execute(text("SELECT notes_enc FROM service_order")).scalar()
-        settings = get_settings()
-        cipher = FieldCipher.from_settings(settings.encryption_keys, settings.secret_key)
-        assert "4321" not in token and cipher.decrypt(token) == "门禁 4321#"
+            token = conn.execute(text(f"SELECT {encrypted} FROM {table}")).scalar()
+        assert "4321" not in token and server_cipher().decrypt(token) == "门禁 4321#"
         engine.dispose()
-        downgrade(url, "6a2c9e7b1f30")
+        downgrade(url, before)
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT notes FROM service_order")).scalar() == "门禁 4321#"
+            assert conn.execute(text(f"SELECT {clear} FROM {table}")).scalar() == "门禁 4321#"
     finally:
         engine.dispose()

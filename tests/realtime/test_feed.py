@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session, select
 from starlette.websockets import WebSocketDisconnect
 
@@ -270,6 +271,9 @@ def test_chat_masks_contacts_counts_attempts_and_reaches_the_other_side(
         assert realtime_service.contact_attempts(session=s, user_id=customer["user"]["id"]) == 1
     r = api.post(f"/orders/{oid}/messages", tech, json={"text": "好的，马上到"})
     assert r.status_code == 201 and not r.json()["masked"]
+    with app.state.engine.connect() as conn:  # what is stored is not what was said
+        stored = [row[0] for row in conn.execute(text("SELECT text_enc FROM chat_message"))]
+    assert len(stored) == 2 and not any("马上到" in t or "师傅" in t for t in stored)
     assert api.get(f"/orders/{oid}/messages", stranger).status_code == 404
     assert api.post(f"/orders/{oid}/messages", stranger, json={"text": "hi"}).status_code == 404
     thread = api.get(f"/orders/{oid}/messages", support).json()  # support reads it in a dispute
