@@ -29,7 +29,9 @@ def move_through_cipher(table: str, key: str, source: str, target: str, convert:
             sa.Column(target, sqlmodel.sql.sqltypes.AutoString(), nullable=not clear,
                       server_default="" if clear else None)
         )
-    rows_table = sa.table(table, sa.column(key), sa.column(source, sa.String), sa.column(target, sa.String))
+    rows_table = sa.table(
+        table, sa.column(key), sa.column(source, sa.String), sa.column(target, sa.String)
+    )
     conn = op.get_bind()
     src, dst, pk = rows_table.c[source], rows_table.c[target], rows_table.c[key]
     rows = conn.execute(sa.select(pk, src).where(src.is_not(None), src != "")).all()
