@@ -492,6 +492,7 @@ class _Builder:
             data=data,
             max_bytes=self.settings.upload_max_bytes,
             clock=self.clock,
+            cipher=self.cipher,
             order_id=order_id,
         )
         return row.id

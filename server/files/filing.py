@@ -90,6 +90,7 @@ def _keep(app: Any, doc: DueDocument, data: bytes) -> str | None:  # noqa: ANN40
             data=data,
             max_bytes=len(data),
             clock=app.state.clock,
+            cipher=app.state.cipher,
             order_id=doc.order_id,
         )
         written = settings.files_dir / row.storage_path

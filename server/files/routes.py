@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from fastapi import File, Form, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from server.auth.dependencies import CurrentUser
+from server.auth.dependencies import CipherDep, CurrentUser
 from server.core.deps import ClockDep, SessionDep, SettingsDep
 from server.core.errors import NotFound, PayloadTooLarge
 from server.core.routing import api_router
@@ -20,6 +20,7 @@ async def upload(
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
+    cipher: CipherDep,
     file: UploadFile = File(...),
     kind: str = Form("photo"),
     order_id: str | None = Form(None),
@@ -36,7 +37,7 @@ async def upload(
                 raise NotFound("order not found", code="order_not_found")
         row = service.store(
             session=session, files_dir=settings.files_dir, owner=user, kind=kind, data=data,
-            max_bytes=settings.upload_max_bytes, clock=clock, order_id=order_id,
+            max_bytes=settings.upload_max_bytes, clock=clock, cipher=cipher, order_id=order_id,
         )
         session.commit()
         return service.to_read(row)
@@ -48,8 +49,9 @@ async def upload(
 
 @router.get("/{file_id}")
 def download(file_id: str, user: CurrentUser, session: SessionDep, settings: SettingsDep,
-             clock: ClockDep) -> FileResponse:
+             clock: ClockDep, cipher: CipherDep) -> Response:
     row = service.get(session=session, file_id=file_id)
     if not service.can_read(session=session, row=row, user=user, now=clock.now()):
         raise NotFound("no such file", code="file_not_found")  # existence must not leak
-    return FileResponse(settings.files_dir / row.storage_path, media_type=row.content_type)
+    data = service.read(row=row, files_dir=settings.files_dir, cipher=cipher)
+    return Response(data, media_type=row.content_type)

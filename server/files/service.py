@@ -1,22 +1,28 @@
 """Photo, certificate and document storage on disk under the data folder.
 
 The type is decided by the file's own bytes (magic numbers), not by what the client
-claims, and size is checked while reading so an oversized upload is never kept.
+claims, and size is checked while reading so an oversized upload is never kept. Every
+file is sealed (AES-GCM, ``FieldCipher.seal``) before it touches the disk: a copied
+files folder shows no certificate, home photo or work order with its address. A file
+written in clear by an older version is still served, and sealed by ``doorstep privacy
+rotate-keys``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from datetime import datetime
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from server.auth.models import Role, User
 from server.core.clock import Clock
 from server.core.errors import NotFound, PayloadTooLarge, Unprocessable, UnsupportedMediaType
 from server.core.ids import new_id
 from server.files.models import FileRead, StoredFile
+from server.privacy.crypto import FieldCipher, is_sealed
 
 KINDS = {
     "photo": {"image/jpeg", "image/png", "image/webp"},
@@ -47,6 +53,7 @@ def store(
     data: bytes,
     max_bytes: int,
     clock: Clock,
+    cipher: FieldCipher,
     order_id: str | None = None,
 ) -> StoredFile:
     """Validate and write a file; adds the row (the caller commits)."""
@@ -68,13 +75,37 @@ def store(
     relative = Path(file_id[4:6]) / f"{file_id}.{_EXTENSIONS[content_type]}"
     target = files_dir / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    target.write_bytes(cipher.seal(data))
     row = StoredFile(
         id=file_id, owner_id=owner.id, kind=kind, content_type=content_type, size=len(data), sha256=digest,
         storage_path=relative.as_posix(), order_id=order_id, created_at=clock.now(),
     )
     session.add(row)
     return row
+
+
+def read(*, row: StoredFile, files_dir: Path, cipher: FieldCipher) -> bytes:
+    blob = (files_dir / row.storage_path).read_bytes()
+    return cipher.open_sealed(blob) if is_sealed(blob) else blob
+
+
+def reseal_all(*, session: Session, files_dir: Path, cipher: FieldCipher) -> int:
+    """Seal every stored file that is in clear or under an older key (rotation, and files
+    from before sealing). Each is replaced whole (written aside, then renamed)."""
+    done = 0
+    for row in session.exec(select(StoredFile).order_by(col(StoredFile.created_at))).all():
+        path = files_dir / row.storage_path
+        if not path.exists():
+            continue
+        blob = path.read_bytes()
+        if cipher.sealed_under_primary(blob):
+            continue
+        clear = cipher.open_sealed(blob) if is_sealed(blob) else blob
+        draft = path.with_name(f".{path.name}.{new_id('tmp')}")
+        draft.write_bytes(cipher.seal(clear))
+        os.replace(draft, path)
+        done += 1
+    return done
 
 
 def get(*, session: Session, file_id: str) -> StoredFile:

@@ -50,14 +50,23 @@ def audit_verify(
 
 @privacy_app.command("rotate-keys")
 def rotate_keys() -> None:
-    """Re-encrypt every encrypted column under the first key of DOORSTEP_ENCRYPTION_KEYS."""
+    """Re-encrypt every encrypted column and stored file under the first key of
+    DOORSTEP_ENCRYPTION_KEYS (files written in clear by older versions are sealed too)."""
     from server.privacy import service as privacy_service
 
+    from server.core.db import session_scope
+    from server.core.settings import get_settings
+    from server.files import service as files_service
+
     cipher = _cipher()
-    counts = privacy_service.rotate_keys(engine=_engine(), cipher=cipher)
+    engine = _engine()
+    counts = privacy_service.rotate_keys(engine=engine, cipher=cipher)
     for column, n in counts.items():
         typer.echo(f"{column}: {n} re-encrypted")
-    typer.echo(f"done; every value is now under key {cipher.primary_key_id}")
+    with session_scope(engine) as session:
+        sealed = files_service.reseal_all(session=session, files_dir=get_settings().files_dir, cipher=cipher)
+    typer.echo(f"files: {sealed} sealed anew")
+    typer.echo(f"done; every value and file is now under key {cipher.primary_key_id}")
 
 
 @privacy_app.command("sweep")

@@ -13,6 +13,9 @@ every listed key decrypts. Rotation:
    but not rotated: they live ``DOORSTEP_IDEMPOTENCY_RETENTION_HOURS`` (24 h), so wait that
    long after step 1 before dropping the old key, or their replays answer 409.
 
+Stored files (photos, certificates, work orders, invoices) are sealed the same way in a
+binary form (``seal``); step 2 re-seals them too.
+
 Without ``DOORSTEP_ENCRYPTION_KEYS`` the key is derived from the secret key (development).
 The blind index key stays derived from the secret key, so rotation never touches lookups.
 A blind index (HMAC-SHA256 of the normalised value) lets us look a phone up
@@ -28,6 +31,13 @@ import os
 import re
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+
+SEALED = b"DSv1"  # the first bytes of a sealed file
+
+
+def is_sealed(blob: bytes) -> bool:
+    return blob.startswith(SEALED)
 
 
 def _key_id(key: bytes) -> str:
@@ -76,6 +86,18 @@ class FieldCipher:
         _version, key_id, payload = token.split(":", 2)
         raw = base64.b64decode(payload)
         return self._keys[key_id].decrypt(raw[:12], raw[12:], None)
+
+    def seal(self, data: bytes) -> bytes:
+        """Binary form for files: ``SEALED`` + key id + nonce + ciphertext (no base64)."""
+        nonce = os.urandom(12)
+        return SEALED + self._primary.encode() + nonce + self._keys[self._primary].encrypt(nonce, data, None)
+
+    def open_sealed(self, blob: bytes) -> bytes:
+        key_id, nonce, sealed = blob[4:12].decode(), blob[12:24], blob[24:]
+        return self._keys[key_id].decrypt(nonce, sealed, None)
+
+    def sealed_under_primary(self, blob: bytes) -> bool:
+        return is_sealed(blob) and blob[4:12] == self._primary.encode()
 
     def needs_rotation(self, token: str) -> bool:
         return token.split(":", 2)[1] != self._primary
