@@ -11,10 +11,12 @@ from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from server.core.jsontypes import json_column
+from server.privacy.crypto import FieldCipher
 
 
 class TechnicianLocation(SQLModel, table=True):
-    """Every reported point, kept ``location_retention_days`` (a sweep deletes older)."""
+    """Every reported point, kept ``location_retention_days`` (a sweep deletes older). The
+    point itself is encrypted: a copied database shows nobody's movements."""
 
     __tablename__ = "technician_location"
     __table_args__ = (Index("ix_technician_location_tech_time", "technician_id", "occurred_at"),)
@@ -22,13 +24,20 @@ class TechnicianLocation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     technician_id: str = Field(foreign_key="app_user.id", max_length=40)
     order_id: str | None = Field(default=None, index=True, max_length=40)  # the active order then
-    lat: float
-    lng: float
+    point_enc: str  # "lat,lng", encrypted (seal_point / point)
     accuracy_m: float | None = None
     speed_mps: float | None = None
     heading: float | None = None
     occurred_at: datetime  # device time
     received_at: datetime = Field(index=True)
+
+    @staticmethod
+    def seal_point(cipher: FieldCipher, lat: float, lng: float) -> str:
+        return cipher.encrypt(f"{lat!r},{lng!r}")  # repr: the float comes back exactly
+
+    def point(self, cipher: FieldCipher) -> tuple[float, float]:
+        lat, lng = cipher.decrypt(self.point_enc).split(",")
+        return float(lat), float(lng)
 
 
 class ChatMessage(SQLModel, table=True):

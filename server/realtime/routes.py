@@ -49,7 +49,12 @@ def _runtime(request_or_ws: Request | WebSocket) -> service.Runtime:
 
 @router.post("/technician/location", response_model=LocationAck)
 def post_location(
-    body: LocationIn, user: TechnicianUser, session: SessionDep, clock: ClockDep, request: Request
+    body: LocationIn,
+    user: TechnicianUser,
+    session: SessionDep,
+    clock: ClockDep,
+    cipher: CipherDep,
+    request: Request,
 ) -> LocationAck:
     return service.post_locations(
         session=session,
@@ -58,6 +63,7 @@ def post_location(
         clock=clock,
         limiter=request.app.state.rate_limiter,
         config=_runtime(request).config,
+        cipher=cipher,
     )
 
 

@@ -419,7 +419,7 @@ def replay(
         cipher=cipher,
     )
     locations = (
-        _current_locations(session, user_id=user_id, role=role, now=now)
+        _current_locations(session, user_id=user_id, role=role, now=now, cipher=cipher)
         if role == "customer"
         else []
     )
@@ -525,7 +525,7 @@ def _tracked_orders(session: Session, technician_id: str) -> list[Order]:
 
 
 def _current_locations(
-    session: Session, *, user_id: str, role: str, now: datetime
+    session: Session, *, user_id: str, role: str, now: datetime, cipher: FieldCipher
 ) -> list[dict[str, Any]]:
     orders = session.exec(
         select(Order).where(
@@ -546,9 +546,8 @@ def _current_locations(
             .limit(1)
         ).first()
         if point is not None:
-            out.append(
-                eta_for(order=order, lat=point.lat, lng=point.lng, at=point.occurred_at, now=now)
-            )
+            lat, lng = point.point(cipher)
+            out.append(eta_for(order=order, lat=lat, lng=lng, at=point.occurred_at, now=now))
     return out
 
 
@@ -575,6 +574,7 @@ def record_locations(
     clock: Clock,
     limiter: Any,
     config: RealtimeSettings,
+    cipher: FieldCipher,
 ) -> tuple[LocationAck, list[dict[str, Any]]]:
     """Store the points (one transaction); returns the reply and the messages to push
     after the caller's commit."""
@@ -615,8 +615,7 @@ def record_locations(
             TechnicianLocation(
                 technician_id=technician.id,
                 order_id=tag,
-                lat=p.lat,
-                lng=p.lng,
+                point_enc=TechnicianLocation.seal_point(cipher, p.lat, p.lng),
                 accuracy_m=p.accuracy_m,
                 speed_mps=p.speed_mps,
                 heading=p.heading,
@@ -625,13 +624,13 @@ def record_locations(
             )
         )
     session.add_all(rows)
-    latest = max(rows, key=lambda r: r.occurred_at)
-    _update_technician_location(session, technician.id, latest.lat, latest.lng, latest.occurred_at)
-    messages = [
-        eta_for(order=o, lat=latest.lat, lng=latest.lng, at=latest.occurred_at, now=now)
-        for o in tracked
-    ]
-    last = {"lat": latest.lat, "lng": latest.lng, "occurred_at": _iso(latest.occurred_at)}
+    latest, (lat, lng) = max(
+        ((row, (p.lat, p.lng)) for row, p in zip(rows, points, strict=True)),
+        key=lambda pair: pair[0].occurred_at,
+    )
+    _update_technician_location(session, technician.id, lat, lng, latest.occurred_at)
+    messages = [eta_for(order=o, lat=lat, lng=lng, at=latest.occurred_at, now=now) for o in tracked]
+    last = {"lat": lat, "lng": lng, "occurred_at": _iso(latest.occurred_at)}
     return LocationAck(
         accepted=len(rows), pushed_to_orders=[o.id for o in tracked], last=last
     ), messages
@@ -645,6 +644,7 @@ def post_locations(
     clock: Clock,
     limiter: Any,
     config: RealtimeSettings,
+    cipher: FieldCipher,
 ) -> LocationAck:
     ack, messages = record_locations(
         session=session,
@@ -653,6 +653,7 @@ def post_locations(
         clock=clock,
         limiter=limiter,
         config=config,
+        cipher=cipher,
     )
     session.commit()
     for message in messages:

@@ -365,7 +365,7 @@ def complaint_detail(
         orders_service.event_to_read(e).model_dump(mode="json")
         for e in orders_service.events_after(session=session, order_id=order.id)
     ]
-    trail = _location_trail(session, order)
+    trail = _location_trail(session, order, cipher)
     escrow = _payments().escrow_state(session=session, order_id=order.id)
     audit_service.record(
         session=session,
@@ -388,7 +388,9 @@ def complaint_detail(
     )
 
 
-def _location_trail(session: Session, order: Order) -> list[dict[str, Any]] | None:
+def _location_trail(
+    session: Session, order: Order, cipher: FieldCipher
+) -> list[dict[str, Any]] | None:
     """The technician's reported points for this order (realtime keeps them for its
     retention period); None when this deployment has no location domain."""
     if importlib.util.find_spec("server.realtime.models") is None:
@@ -403,15 +405,12 @@ def _location_trail(session: Session, order: Order) -> list[dict[str, Any]] | No
         .order_by(col(location.occurred_at))
         .limit(2000)
     ).all()
-    return [
-        {
-            "lat": r.lat,
-            "lng": r.lng,
-            "accuracy_m": r.accuracy_m,
-            "occurred_at": as_utc(r.occurred_at).isoformat(),
-        }
-        for r in rows
-    ]
+    trail = []
+    for r in rows:
+        lat, lng = r.point(cipher)
+        trail.append({"lat": lat, "lng": lng, "accuracy_m": r.accuracy_m,
+                      "occurred_at": as_utc(r.occurred_at).isoformat()})
+    return trail
 
 
 def resolve_complaint(

@@ -22,7 +22,9 @@ def _check(url: str) -> None:
     upgrade(url)
     engine = make_engine(url)
     try:
-        assert _diff(engine) == [], "models changed without a migration: python -m server.core.make_migration"
+        assert _diff(engine) == [], (
+            "models changed without a migration: python -m server.core.make_migration"
+        )
         downgrade(url, "base")
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
         upgrade(url)
@@ -57,23 +59,38 @@ def _insert(engine, raw, table: str, **given) -> None:  # noqa: ANN001
         if c["nullable"] or c.get("default") is not None:
             continue
         kind = str(c["type"])
-        values[c["name"]] = ("2026-06-01 02:00:00" if "DATETIME" in kind
-                             else 0 if kind.startswith(("INT", "FLOAT", "BOOL")) else "x")
+        values[c["name"]] = (
+            "2026-06-01 02:00:00"
+            if "DATETIME" in kind
+            else 0
+            if kind.startswith(("INT", "FLOAT", "BOOL"))
+            else "x"
+        )
     values.update(given)
     for fk in inspect(engine).get_foreign_keys(table):
         column, target = fk["constrained_columns"][0], fk["referred_table"]
         if values.get(column) and target != table:
-            exists = raw.execute(f"SELECT 1 FROM {target} WHERE id = ?", (values[column],)).fetchone()
+            exists = raw.execute(
+                f"SELECT 1 FROM {target} WHERE id = ?", (values[column],)
+            ).fetchone()
             if not exists:
                 _insert(engine, raw, target, id=values[column])
-    raw.execute(f"INSERT INTO {table} ({', '.join(values)}) "
-                f"VALUES ({', '.join('?' for _ in values)})", list(values.values()))
+    raw.execute(
+        f"INSERT INTO {table} ({', '.join(values)}) VALUES ({', '.join('?' for _ in values)})",
+        list(values.values()),
+    )
 
 
 @pytest.mark.parametrize(
     ("before", "table", "row", "clear", "encrypted"),
     [
-        ("6a2c9e7b1f30", "service_order", {"id": "ord_old", "price_snapshot": "{}"}, "notes", "notes_enc"),
+        (
+            "6a2c9e7b1f30",
+            "service_order",
+            {"id": "ord_old", "price_snapshot": "{}"},
+            "notes",
+            "notes_enc",
+        ),
         ("70fd43a7d388", "chat_message", {"id": 7, "masked_kinds": "[]"}, "text", "text_enc"),
     ],
 )
@@ -107,5 +124,45 @@ def test_values_stored_before_encryption_are_encrypted_by_the_migration(
         downgrade(url, before)
         with engine.connect() as conn:
             assert conn.execute(text(f"SELECT {clear} FROM {table}")).scalar() == "门禁 4321#"
+    finally:
+        engine.dispose()
+
+
+def test_location_points_stored_in_clear_are_encrypted_by_the_migration(tmp_path):
+    import sqlite3
+
+    from sqlalchemy import create_engine, text
+
+    from server.migrations.encrypted_columns import server_cipher
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    upgrade(url, "8c1d5e9f2a47")
+    plain = create_engine(url)
+    raw = sqlite3.connect(tmp_path / "m.db")
+    _insert(
+        plain,
+        raw,
+        "technician_location",
+        id=3,
+        technician_id="usr_t",
+        lat=39.9334567,
+        lng=116.4540123,
+    )
+    plain.dispose()
+    raw.commit()
+    raw.close()
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            token = conn.execute(text("SELECT point_enc FROM technician_location")).scalar()
+        assert "39.93" not in token and server_cipher().decrypt(token) == "39.9334567,116.4540123"
+        engine.dispose()
+        downgrade(url, "8c1d5e9f2a47")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT lat, lng FROM technician_location")).one() == (
+                39.9334567,
+                116.4540123,
+            )
     finally:
         engine.dispose()
