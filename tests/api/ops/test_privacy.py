@@ -8,7 +8,9 @@ import hashlib
 import os
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, select
 
@@ -19,12 +21,19 @@ from server.orders.machine import Action
 from server.privacy import service as privacy_service
 from server.privacy.crypto import FieldCipher
 from tests.api.ops.helpers import SYSTEM, assign, complete, pay, photo, relogin, walk_to_finished
+from tests.conftest import PG_URL
 
 ADDRESS = "朝阳区三里屯路19号院3号楼2单元501"
+NOTES = "门禁密码 4321# 请敲门三下"
+CHAT = "暗号是红色玫瑰"
+DOOR_MARK = b"DOORPHOTO-7731"
+DOOR_PHOTO = b"\x89PNG\r\n\x1a\n" + DOOR_MARK * 40
+needs_pg = pytest.mark.skipif(not PG_URL, reason="needs DOORSTEP_TEST_DATABASE_URL")
 
 
 def _idempotency_key_on_every_post(api) -> None:  # noqa: ANN001
     """As the shared client does: stored replies (tokens, addresses) are data at rest too."""
+
     def add_key(request) -> None:  # noqa: ANN001
         if request.method == "POST":
             request.headers["Idempotency-Key"] = uuid.uuid4().hex
@@ -32,7 +41,8 @@ def _idempotency_key_on_every_post(api) -> None:  # noqa: ANN001
     api.client.event_hooks["request"].append(add_key)
 
 
-def test_no_plaintext_address_or_phone_at_rest_after_a_full_flow(api):
+@pytest.mark.parametrize("db_kind", ["sqlite", pytest.param("postgresql", marks=needs_pg)])
+def test_no_plaintext_address_or_phone_at_rest_after_a_full_flow(api, db_kind):
     _idempotency_key_on_every_post(api)
     customer, tech = api.register("customer", "吴女士"), api.register("technician", "郑师傅")
     support = api.staff("support")
@@ -41,7 +51,17 @@ def test_no_plaintext_address_or_phone_at_rest_after_a_full_flow(api):
     r = api.post(
         f"/orders/{oid}/messages",
         customer,
-        json={"text": f"我的电话 {customer['phone']},门牌 {ADDRESS}"},
+        json={"text": f"我的电话 {customer['phone']},门牌 {ADDRESS},{CHAT}"},
+    )
+    assert r.status_code == 201, r.text
+    quote = api.quote(customer)
+    r = api.post("/orders", customer, json={"quote_id": quote["quote_id"], "notes": NOTES})
+    assert r.status_code == 201 and r.json()["notes"] == NOTES, r.text
+    r = api.post(
+        "/files",
+        customer,
+        files={"file": ("door.png", DOOR_PHOTO, "image/png")},
+        data={"kind": "photo", "order_id": oid},
     )
     assert r.status_code == 201, r.text
     api.post(f"/orders/{oid}/messages", tech, json={"text": f"好的,打我 {tech['phone']}"})
@@ -91,10 +111,28 @@ def test_no_plaintext_address_or_phone_at_rest_after_a_full_flow(api):
 
     with Session(api.app.state.engine) as s:  # the replies above were kept (to replay them)
         assert s.exec(select(IdempotencyRecord)).first() is not None
-    needles = [customer["phone"], tech["phone"], ADDRESS, ADDRESS[:8],
-               customer["access_token"], customer["refresh_token"]]
-    hits = privacy_service.scan_plaintext(engine=api.app.state.engine, needles=needles)
+    needles = [
+        customer["phone"],
+        tech["phone"],
+        ADDRESS,
+        ADDRESS[:8],
+        NOTES,
+        CHAT,
+        customer["access_token"],
+        customer["refresh_token"],
+    ]
+    engine = api.app.state.engine
+    hits = privacy_service.scan_plaintext(engine=engine, needles=needles)
     assert hits == [], hits
+    raw = needles + [DOOR_MARK.decode()]
+    files = [p for p in api.app.state.settings.files_dir.rglob("*") if p.is_file()]
+    assert len(files) >= 3  # the photos and the document: sealed, every one
+    assert [p.name for p in files if any(n.encode() in p.read_bytes() for n in raw)] == []
+    if db_kind == "sqlite":  # the file itself, free pages and the write-ahead log included
+        engine.dispose()  # the last connection to close checkpoints the log into the file
+        database = Path(engine.url.database)
+        stored = b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
+        assert [n for n in raw if n.encode() in stored] == []
 
 
 def test_key_rotation_re_encrypts_every_column(api, settings):
