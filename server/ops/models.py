@@ -9,6 +9,10 @@ from sqlmodel import Field, SQLModel
 
 from server.core.jsontypes import json_column
 
+ALERT_STATUSES = ("open", "acknowledged", "closed", "escalated")
+RISK_FLAG_KINDS = ("cancel_burst", "complaint_rate", "contact_sharing", "login_lockout")
+RISK_FLAG_STATUSES = ("open", "reviewed")
+
 
 class RulesVersion(SQLModel, table=True):
     """Every change to the business rules is a new row: who, when, old and new."""
@@ -106,7 +110,7 @@ class Alert(SQLModel, table=True):
     order_id: str | None = Field(default=None, index=True, max_length=40)
     lat: float
     lng: float
-    status: str = Field(default="open", index=True, max_length=20)  # open | acknowledged | closed
+    status: str = Field(default="open", index=True, max_length=20)  # one of ALERT_STATUSES
     note: str = ""
     created_at: datetime = Field(index=True)
     handled_by: str | None = Field(default=None, max_length=40)
@@ -161,9 +165,9 @@ class RiskFlag(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=40)
     subject_id: str = Field(index=True, max_length=40)
-    kind: str = Field(index=True, max_length=40)  # cancel_burst | complaint_rate | login_lockout
+    kind: str = Field(index=True, max_length=40)  # one of RISK_FLAG_KINDS
     details: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
-    status: str = Field(default="open", index=True, max_length=20)  # open | reviewed
+    status: str = Field(default="open", index=True, max_length=20)  # one of RISK_FLAG_STATUSES
     created_at: datetime
     reviewed_by: str | None = Field(default=None, max_length=40)
     reviewed_at: datetime | None = None

@@ -4,7 +4,8 @@
 - a technician's complaint rate over the limit → ``complaint_rate`` flag (and the rate
   in the profile, which dispatch reads to give fewer orders)
 - contact details typed into chat again and again → a ``contact_sharing`` flag
-- N failed sign-ins → the account is locked for M minutes (audited)
+- N failed sign-ins to an account from one client → that client is locked out of it for
+  M minutes, doubling with each lockout in a row (audited)
 """
 
 from __future__ import annotations

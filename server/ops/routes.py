@@ -25,11 +25,15 @@ from server.auth.dependencies import (
 )
 from server.auth.models import Role, User
 from server.core.deps import ClockDep, SessionDep, SettingsDep, client_ip
+from server.core.errors import known_filter
 from server.core.ids import CURSOR_MAX
 from server.core.routing import api_router
 from server.ops import audit as audit_service
 from server.ops import certificates, dashboard, monitoring, notifications, risk, service
 from server.ops.models import (
+    ALERT_STATUSES,
+    RISK_FLAG_KINDS,
+    RISK_FLAG_STATUSES,
     AlertHandleIn,
     AlertRead,
     AuditRead,
@@ -194,6 +198,7 @@ def current_anomalies(user: StaffUser, session: SessionDep, clock: ClockDep) -> 
 
 @router.get("/alerts", response_model=list[AlertRead])
 def list_alerts(user: StaffUser, session: SessionDep, status: str | None = None) -> list[AlertRead]:
+    status = known_filter(status, ALERT_STATUSES, code="status_unknown")
     return monitoring.list_alerts(session=session, status=status)
 
 
@@ -224,7 +229,9 @@ def handle_alert(
 def risk_flags(
     user: StaffUser, session: SessionDep, status: str | None = "open", kind: str | None = None
 ) -> list[RiskFlagRead]:
-    return risk.list_flags(session=session, status=status or None, kind=kind)
+    status = known_filter(status, RISK_FLAG_STATUSES, code="status_unknown")
+    kind = known_filter(kind, RISK_FLAG_KINDS, code="kind_unknown")
+    return risk.list_flags(session=session, status=status, kind=kind)
 
 
 @router.post("/risk/flags/{flag_id}/review", response_model=RiskFlagRead)

@@ -14,6 +14,8 @@ from sqlmodel import Field, SQLModel
 from server.core.jsontypes import json_column
 from server.core.money import MAX_AMOUNT
 
+COMPLAINT_STATUSES = ("open", "resolved")
+
 
 class ComplaintCategory(StrEnum):
     quality = "quality"  # 服务质量不达标 / 未完成约定项目
@@ -66,7 +68,7 @@ class Complaint(SQLModel, table=True):
     category: str = Field(max_length=20)
     text_enc: str  # AES-GCM: customers write addresses and numbers into complaints
     photo_file_ids: list[str] = Field(default_factory=list, sa_column=json_column())
-    status: str = Field(default="open", index=True, max_length=20)  # open | resolved
+    status: str = Field(default="open", index=True, max_length=20)  # one of COMPLAINT_STATUSES
     escrow_frozen: bool = False
     technician_answer_enc: str | None = None
     answered_at: datetime | None = None

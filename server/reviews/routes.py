@@ -15,9 +15,11 @@ from server.auth.dependencies import (
     TechnicianUser,
 )
 from server.core.deps import ClockDep, SessionDep, client_ip
+from server.core.errors import known_filter
 from server.core.routing import api_router
 from server.reviews import service
 from server.reviews.models import (
+    COMPLAINT_STATUSES,
     AnswerIn,
     AppealDecideIn,
     AppealIn,
@@ -132,6 +134,7 @@ def ops_complaints(
     technician_id: str | None = None,
     limit: int = Query(100, ge=1, le=500),
 ) -> list[ComplaintRead]:
+    status = known_filter(status, COMPLAINT_STATUSES, code="status_unknown")
     return service.list_complaints(
         session=session, cipher=cipher, status=status, technician_id=technician_id, limit=limit
     )

@@ -4,6 +4,7 @@ from fastapi import Query, Request
 
 from server.auth.dependencies import CipherDep, CurrentUser, OperatorUser, StaffUser, TechnicianUser
 from server.core.deps import ClockDep, SessionDep, SettingsDep
+from server.core.errors import known_filter
 from server.core.ratelimit import enforce
 from server.core.routing import api_router
 from server.core.uow_middleware import MAY_WRITE
@@ -24,6 +25,7 @@ from server.technicians.models import (
     ServiceAreaRead,
     StatusIn,
     StatusRead,
+    VerificationStatus,
     VerifyIn,
 )
 
@@ -176,7 +178,7 @@ def ops_list(
 ) -> list[QueueItemRead]:
     return service.review_queue(
         session=session,
-        status=status or None,
+        status=known_filter(status, [v.value for v in VerificationStatus], code="status_unknown"),
         pending_certificates=pending_certificates,
         cipher=cipher,
         clock=clock,

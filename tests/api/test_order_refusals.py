@@ -229,3 +229,23 @@ def test_one_vocabulary_for_filters_and_unknown_values_are_refused(api):
         assert api.get("/ops/orders", operator, params={"anomaly": code}).status_code == 200, code
     r = api.get("/ops/orders", operator, params={"anomaly": "haunted"})
     assert r.status_code == 422 and "no_candidate" in r.json()["error"]["details"]["known"]
+
+
+def test_every_staff_filter_refuses_a_value_outside_its_vocabulary(api):
+    """An unknown value is a 422 naming the known ones, not an empty list read as "none"."""
+    support, operator = api.staff("support"), api.staff("operator")
+    cases = [
+        ("/ops/technicians", operator, {"status": "verifed"}, "status_unknown", "verified"),
+        ("/ops/alerts", operator, {"status": "opened"}, "status_unknown", "escalated"),
+        ("/ops/risk/flags", operator, {"status": "done"}, "status_unknown", "reviewed"),
+        ("/ops/risk/flags", operator, {"kind": "fraud"}, "kind_unknown", "login_lockout"),
+        ("/ops/complaints", support, {"status": "closed"}, "status_unknown", "resolved"),
+    ]
+    for path, user, params, code, one_known in cases:
+        r = api.get(path, user, params=params)
+        assert r.status_code == 422 and r.json()["error"]["code"] == code, (path, r.text)
+        assert one_known in r.json()["error"]["details"]["known"]
+        known = r.json()["error"]["details"]["known"]
+        r = api.get(path, user, params={next(iter(params)): known[0]})
+        assert r.status_code == 200, (path, r.text)
+    assert api.get("/ops/technicians", operator, params={"status": ""}).status_code == 200  # all
