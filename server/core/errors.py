@@ -93,7 +93,9 @@ def known_filter(value: str | None, known: tuple[str, ...] | list[str], *, code:
     """A filter's value checked against its vocabulary: an unknown one is a 422 that names
     the known ones, never an empty list that reads as "there are none". Empty: no filter."""
     if value and value not in known:
-        raise Unprocessable("unknown filter value", code=code, details={"unknown": value, "known": list(known)})
+        raise Unprocessable(
+            "unknown filter value", code=code, details={"unknown": value, "known": list(known)}
+        )
     return value or None
 
 
