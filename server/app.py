@@ -15,6 +15,7 @@ from sqlalchemy import text
 import server.models  # noqa: F401  (registers every table)
 from server.auth.dependencies import preload_caller
 from server.core import migrate
+from server.auth.sms import sms_provider_for
 from server.core.asgi import read_body, replaying
 from server.core.clock import Clock, SystemClock
 from server.core.db import make_engine
@@ -147,6 +148,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.state.cipher = FieldCipher.from_settings(settings.encryption_keys, settings.secret_key)
     app.state.metrics = Metrics()
     app.state.rate_limiter = make_rate_limiter(settings.effective_redis_url)
+    app.state.sms = sms_provider_for(settings.sms_provider)
     app.state.document_finders = _document_finders()
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []

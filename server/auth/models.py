@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, field_validator
+from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
 
@@ -50,9 +52,49 @@ class AuthSession(SQLModel, table=True):
     revoked_reason: str | None = Field(default=None, max_length=20)  # logout | reused | logout_all
 
 
+class PhoneCode(SQLModel, table=True):
+    """A one-time code sent to a phone: proof of owning the number before an account is
+    made on it. Only its hash is kept; it expires, and a few wrong tries burn it."""
+
+    __tablename__ = "phone_code"
+
+    id: str = Field(primary_key=True, max_length=40)
+    phone_index: str = Field(index=True, max_length=64)
+    purpose: str = Field(max_length=20)  # register
+    code_hash: str = Field(max_length=64)
+    expires_at: datetime
+    attempts: int = 0
+    consumed_at: datetime | None = None
+    created_at: datetime
+
+
+class PhoneCodeIn(BaseModel):
+    phone: str
+    purpose: Literal["register"] = "register"
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        return _valid_phone(value)
+
+
+class PhoneCodeSent(BaseModel):
+    expires_in: int  # seconds
+    resend_after: int  # seconds before another code may be asked for
+    sandbox_code: str | None = None  # the sandbox SMS provider only: no phone to read it on
+
+
 class LogoutIn(BaseModel):
     refresh_token: str
     all_devices: bool = False  # end every session of the account, not only this one
+
+
+def _valid_phone(value: str) -> str:
+    from server.privacy.crypto import is_valid_phone, normalize_phone
+
+    if not is_valid_phone(value):
+        raise ValueError("phone must be 6-15 digits, optionally with a leading +")
+    return normalize_phone(value)
 
 
 class RegisterIn(BaseModel):
@@ -61,15 +103,12 @@ class RegisterIn(BaseModel):
     name: str
     role: Role = Role.customer
     referral_code: str | None = None
+    code: str | None = PField(default=None, max_length=12)  # sent by POST /auth/phone-codes
 
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str) -> str:
-        from server.privacy.crypto import is_valid_phone, normalize_phone
-
-        if not is_valid_phone(value):
-            raise ValueError("phone must be 6-15 digits, optionally with a leading +")
-        return normalize_phone(value)
+        return _valid_phone(value)
 
     @field_validator("password")
     @classmethod

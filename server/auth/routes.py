@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from server.auth import service
+from server.auth import phone_codes, service
 from server.auth.dependencies import CipherDep, CurrentUser
 from server.auth.models import (
     SELF_SERVICE_ROLES,
     LoginIn,
     LogoutIn,
+    PhoneCodeIn,
+    PhoneCodeSent,
     RefreshIn,
     RegisterIn,
     Role,
@@ -25,6 +27,25 @@ from server.privacy.crypto import normalize_phone
 router = api_router(tags=["auth"])
 
 
+@router.post("/auth/phone-codes", response_model=PhoneCodeSent, status_code=202)
+def send_phone_code(
+    body: PhoneCodeIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    cipher: CipherDep,
+    request: Request,
+) -> PhoneCodeSent:
+    """Text a one-time code to the phone (the reply is the same whether it has an account)."""
+    sent = phone_codes.send_code(
+        session=session, phone=body.phone, purpose=body.purpose, cipher=cipher, settings=settings,
+        clock=clock, sms=request.app.state.sms, limiter=request.app.state.rate_limiter,
+        client=client_ip(request),
+    )
+    session.commit()
+    return sent
+
+
 @router.post("/auth/register", response_model=TokenPair, status_code=201)
 def register(
     body: RegisterIn, session: SessionDep, settings: SettingsDep, clock: ClockDep, cipher: CipherDep
@@ -33,6 +54,9 @@ def register(
         raise Forbidden("staff accounts are created by an administrator", code="role_not_self_service")
     if body.referral_code and body.role != Role.customer:
         raise Unprocessable("invitation codes are for customers", code="referral_not_for_role")
+    if settings.phone_verification:  # the number is the caller's before anything is said of it
+        phone_codes.check_code(session=session, phone=body.phone, purpose="register", code=body.code,
+                               cipher=cipher, settings=settings, clock=clock)
     user = service.create_user(
         session=session, cipher=cipher, clock=clock, phone=body.phone, password=body.password,
         name=body.name, role=body.role,

@@ -43,7 +43,12 @@ class Settings(BaseSettings):
     idempotency_retention_hours: int = 24
     sandbox_payments: bool = True
     sandbox_webhook_secret: str = ""  # empty: made on first start, as secret_key
-    login_attempts_per_phone: int = 5
+    login_attempts_per_phone: int = 5  # per account and client
+    # sign-up needs a code texted to the phone (server/auth/phone_codes.py); the sandbox
+    # provider sends nothing and hands the code back in the reply
+    phone_verification: bool = True
+    sms_provider: str = "sandbox"
+    phone_codes_per_ip_per_hour: int = 20
     login_attempts_per_ip: int = 30
     login_window_seconds: int = 300
     background_tasks: bool = True  # dispatch deadlines, auto-confirm, retention sweeps
@@ -75,6 +80,8 @@ class Settings(BaseSettings):
             problems.append("DOORSTEP_SECRET_KEY is not set (or is the development value)")
         if self.sandbox_payments:
             problems.append("DOORSTEP_SANDBOX_PAYMENTS is on: anyone could approve their own payment")
+        if self.phone_verification and self.sms_provider == "sandbox":
+            problems.append("DOORSTEP_SMS_PROVIDER is the sandbox: sign-up codes would be handed to anyone")
         if not self.encryption_keys:
             problems.append("DOORSTEP_ENCRYPTION_KEYS is empty (keys derived from the secret key)")
         return problems

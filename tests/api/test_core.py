@@ -133,7 +133,7 @@ def test_stored_replies_are_encrypted_and_purged_after_retention(api, clock, set
     from server.privacy import service as privacy_service
 
     body = {"phone": "13912340000", "password": "correct horse", "name": "钱女士",
-            "role": "customer"}
+            "role": "customer", "code": api.phone_code("13912340000")}
     headers = {"Idempotency-Key": "register-1"}
     first = api.client.post("/api/v1/auth/register", json=body, headers=headers)
     assert first.status_code == 201, first.text
@@ -158,8 +158,9 @@ def test_anonymous_idempotency_keys_are_per_client_address(app):
 
     def register(ip: str, phone: str):  # noqa: ANN202
         with TestClient(app, client=(ip, 50000)) as c:
+            code = c.post("/api/v1/auth/phone-codes", json={"phone": phone}).json()["sandbox_code"]
             body = {"phone": phone, "password": "correct horse", "name": "新用户",
-                    "role": "customer"}
+                    "role": "customer", "code": code}
             return c.post("/api/v1/auth/register", headers={"Idempotency-Key": "signup"}, json=body)
 
     a = register("10.0.0.1", "13912340001")
@@ -193,8 +194,10 @@ def test_production_refuses_development_defaults(tmp_path):
         create_app(Settings(env="prod", data_dir=tmp_path, background_tasks=False))
     message = str(refused.value)
     assert "SECRET_KEY" in message and "SANDBOX_PAYMENTS" in message and "ENCRYPTION_KEYS" in message
+    assert "SMS_PROVIDER" in message  # sign-up codes must go to the phone, not the reply
     ready = Settings(
         env="prod", data_dir=tmp_path, background_tasks=False, sandbox_payments=False,
+        phone_verification=False,  # a deployment without an SMS gateway adapter yet
         secret_key="a-real-secret-from-the-vault-0123456789",
         encryption_keys="MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=",
     )

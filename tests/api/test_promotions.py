@@ -105,9 +105,10 @@ def test_an_invitation_code_given_at_sign_up_names_the_inviter_or_nothing_is_mad
     code = api.get("/me/wallet", inviter).json()["referral_code"]
     body = {"password": "correct horse", "name": "新用户", "role": "customer"}
     phone = api.next_phone()
-    r = api.post("/auth/register", json={**body, "phone": phone, "referral_code": "ZZZZZZZZ"})
+    sms = api.phone_code(phone)
+    r = api.post("/auth/register", json={**body, "phone": phone, "referral_code": "ZZZZZZZZ", "code": sms})
     assert r.status_code == 422 and r.json()["error"]["code"] == "referral_code_not_found"
-    r = api.post("/auth/register", json={**body, "phone": phone, "referral_code": code.lower()})
+    r = api.post("/auth/register", json={**body, "phone": phone, "referral_code": code.lower(), "code": sms})
     assert r.status_code == 201, r.text  # the refused attempt made no account: the phone is free
     invitee = {"headers": {"Authorization": f"Bearer {r.json()['access_token']}"}}
     r = api.post("/me/referral", invitee, json={"code": code})

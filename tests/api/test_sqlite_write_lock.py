@@ -58,6 +58,7 @@ def test_a_write_that_cannot_get_the_lock_is_503_busy_with_retry_after(  # noqa:
 ):
     monkeypatch.setattr(db_module, "BUSY_TIMEOUT_MS", 50)
     engine = make_engine(f"sqlite:///{sqlite_path}")
+    settings = settings.model_copy(update={"phone_verification": False})  # one write: the sign-up
     with TestClient(create_app(settings, clock=clock, engine=engine)) as client:
         assert _register(client, "13811112222", "王").status_code == 201
         blocker = sqlite3.connect(sqlite_path, isolation_level=None)
