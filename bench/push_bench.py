@@ -67,6 +67,7 @@ class Worker:
             "DOORSTEP_DATABASE_URL": "",
             "DOORSTEP_BACKGROUND_TASKS": "false",
             "DOORSTEP_ENV": "bench",
+            "DOORSTEP_PHONE_VERIFICATION": "false",  # the bench measures pushes
             "DOORSTEP_REALTIME_QUEUE_SIZE": "5000",
             "DOORSTEP_REALTIME_CHANNEL": f"doorstep:bench:{self.port}",
         }

@@ -49,6 +49,7 @@ def quote_cpu(db: Path, points: list[tuple[float, float]], repeats: int) -> dict
         data_dir=db.parent / f"data_{db.stem}",
         background_tasks=False,
         secret_key="quote-bench-secret-0123456789abcdef",
+        phone_verification=False,  # the bench measures quotes, not sign-up
     )
     app = create_app(settings, clock=FrozenClock(NOW), engine=engine)
     per_quote: list[float] = []

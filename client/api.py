@@ -282,6 +282,13 @@ class DoorstepClient:
 
     # -- auth -----------------------------------------------------------------------
 
+    async def request_phone_code(self, phone: str) -> JSON:
+        """Have a one-time sign-up code texted to ``phone``: ``{expires_in, resend_after}``
+        (and ``sandbox_code`` from a server whose SMS provider is the sandbox)."""
+        return await self.request(
+            "POST", "/auth/phone-codes", json={"phone": phone}, authenticated=False
+        )
+
     async def register(
         self,
         *,
@@ -289,6 +296,7 @@ class DoorstepClient:
         password: str,
         name: str,
         role: str = "customer",
+        code: str | None = None,
         referral_code: str | None = None,
         idempotency_key: str | None = None,
     ) -> JSON:
@@ -298,6 +306,7 @@ class DoorstepClient:
                 "password": password,
                 "name": name,
                 "role": role,
+                "code": code,
                 "referral_code": referral_code,
             }
         )

@@ -259,6 +259,15 @@ _STRINGS: dict[str, dict[str, str]] = {
     "loading": {"zh": "加载中…", "en": "Loading…"},
     "retry": {"zh": "重试", "en": "Retry"},
     "network_error": {"zh": "网络连接失败，请稍后重试", "en": "Cannot reach the server; try again"},
+    "code": {"zh": "短信验证码", "en": "Code from the text message"},
+    "code_sent": {"zh": "验证码已发送至 {phone}", "en": "Code sent to {phone}"},
+    "code_filled": {"zh": "（测试环境：验证码已自动填入）", "en": " (test server: the code is filled in)"},
+    "resend_code": {"zh": "重新发送验证码", "en": "Send the code again"},
+    "code_required": {"zh": "请输入短信验证码", "en": "Enter the code from the text message"},
+    "code_invalid": {"zh": "验证码不正确", "en": "That code is not right"},
+    "code_expired": {"zh": "验证码已失效，请重新获取", "en": "The code has expired; ask for a new one"},
+    "phone_taken": {"zh": "该手机号已注册，请直接登录", "en": "This number has an account: sign in"},
+    "rate_limited": {"zh": "操作太频繁，请稍后再试", "en": "Too many tries; wait a moment"},
     "none": {"zh": "无", "en": "None"},
     "demo_accounts": {"zh": "演示账号", "en": "Demo accounts"},
 }
@@ -309,6 +318,10 @@ EVENTS: dict[str, dict[str, str]] = {
     "order.refunded": {"zh": "已退款", "en": "Refunded"},
     "order.resolved": {"zh": "投诉已处理", "en": "Complaint resolved"},
 }
+
+
+def has_text(key: str) -> bool:
+    return key in _STRINGS
 
 
 def t(lang: str, key: str, **values: object) -> str:

@@ -15,6 +15,12 @@ FALLBACK_SLOT_HOURS = (8, 10, 12, 14, 16, 18, 20)
 FALLBACK_LEAD = timedelta(hours=2)
 
 
+def masked_phone(phone: str) -> str:
+    """138****5678: enough to recognise one's own number on screen."""
+    digits = phone.strip()
+    return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 8 else digits
+
+
 def parse_time(value: Any) -> datetime | None:
     if value is None:
         return None

@@ -28,12 +28,14 @@ from client.api import ApiError, DoorstepClient, NetworkError
 from client.citytime import CITY_TZ
 from client.position import Locate
 from customer_app.booking import BookingFlow
+from customer_app.i18n import t
 from customer_app.model import (
     JSON,
     Address,
     BookingDraft,
     Slot,
     items_of,
+    masked_phone,
     parse_time,
     service_minutes,
 )
@@ -325,12 +327,30 @@ class CustomerState(BookingFlow):
                 "session", self.client.session.to_dict() if self.client.session.signed_in else None
             )
 
-    async def register(self, *, phone: str, password: str, name: str) -> bool:
+    async def send_code(self, phone: str) -> bool:
+        """Have the sign-up code texted; a sandbox server hands it back and it is filled in."""
+        self.clear_messages()
+        try:
+            sent = await self._run("auth", self.client.request_phone_code(phone))
+        except (ApiError, NetworkError):
+            self._changed()
+            return False
+        self.form["code_sent_to"] = phone
+        self.form["code"] = (sent or {}).get("sandbox_code") or ""
+        self.notice = t(self.lang, "code_sent", phone=masked_phone(phone)) + (
+            t(self.lang, "code_filled") if self.form["code"] else ""
+        )
+        self._changed()
+        return True
+
+    async def register(self, *, phone: str, password: str, name: str, code: str = "") -> bool:
         self.clear_messages()
         try:
             reply = await self._run(
                 "auth",
-                self.client.register(phone=phone, password=password, name=name, role="customer"),
+                self.client.register(
+                    phone=phone, password=password, name=name, role="customer", code=code or None
+                ),
             )
         except (ApiError, NetworkError):
             self._changed()
@@ -412,12 +432,19 @@ class CustomerState(BookingFlow):
         phone = str(self.form.get("phone", "")).strip()
         password = str(self.form.get("password", ""))
         if self.form.get("auth_mode") == "register":
+            # first the phone is proved: a code texted to it, typed (or filled) and sent back
+            if self.form.get("code_sent_to") != phone:
+                if not await self.send_code(phone) or not self.form.get("code"):
+                    return False  # the customer types the code from the text message
+                # a sandbox server filled it in, as a phone's one-time-code autofill would
             name = str(self.form.get("name", "")).strip() or phone[-4:]
-            ok = await self.register(phone=phone, password=password, name=name)
+            code = str(self.form.get("code", "")).strip()
+            ok = await self.register(phone=phone, password=password, name=name, code=code)
         else:
             ok = await self.login(phone=phone, password=password)
         if ok:
-            self.form.pop("password", None)
+            for key in ("password", "code", "code_sent_to"):
+                self.form.pop(key, None)
         return ok
 
     # -- browse ---------------------------------------------------------------------

@@ -107,6 +107,10 @@ STATUS_LABELS = {
 }
 # Refusals the technician can act on, in his words (others show the server's message).
 REFUSAL_TEXTS = {
+    "code_required": "请输入短信验证码",
+    "code_invalid": "验证码不正确",
+    "code_expired": "验证码已失效，请重新获取",
+    "phone_taken": "该手机号已注册，请直接登录",
     "technician_suspended": "账号已暂停接单，暂不能上线；恢复后会通知你",
     "not_verified": "资料审核通过后才能上线接单",
     "service_area_required": "请先设置服务范围，再上线接单",
@@ -500,12 +504,25 @@ class TechnicianState:
             self.busy = False
             self.changed()
 
-    async def register(self, *, phone: str, password: str, name: str) -> bool:
+    async def send_code(self, phone: str) -> str | None:
+        """Have the sign-up code texted to ``phone``: "" once sent, or the code itself from
+        a sandbox server (to fill in); None when it could not be sent."""
+        sent = await self._guard(self.client.request_phone_code(phone))
+        if sent is None:
+            return None
+        code = str(sent.get("sandbox_code") or "")
+        masked = f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else phone
+        self.notify(f"验证码已发送至 {masked}" + ("（测试环境：已自动填入）" if code else ""), "success")
+        return code
+
+    async def register(self, *, phone: str, password: str, name: str, code: str = "") -> bool:
         self.busy = True
         self.changed()
         try:
             reply = await self._guard(
-                self.client.register(phone=phone, password=password, name=name, role="technician")
+                self.client.register(
+                    phone=phone, password=password, name=name, role="technician", code=code or None
+                )
             )
             if reply is None:
                 return False

@@ -13,7 +13,7 @@ from typing import Any
 
 import flet as ft
 
-from customer_app.i18n import money, t
+from customer_app.i18n import has_text, money, t
 
 PRIMARY = ft.Colors.TEAL_700
 MUTED = ft.Colors.GREY_700
@@ -197,9 +197,11 @@ def banner(state: Any) -> list[ft.Control]:
     """Error and notice lines from the last action."""
     out: list[ft.Control] = []
     if state.error:
+        code = getattr(state, "last_error_code", None)
         msg = (
             t(state.lang, state.error)
             if state.error in ("network_error", "unavailable")
+            else t(state.lang, code) if code and has_text(code)  # refusals with words of their own
             else state.error
         )
         out.append(

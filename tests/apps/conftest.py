@@ -82,7 +82,9 @@ class LiveServer:
 
     def register(self, role: str = "customer", name: str = "测试用户", password: str = "correct horse") -> dict:
         phone = self.next_phone()
-        r = self.call("POST", "/auth/register", json={"phone": phone, "password": password, "name": name, "role": role})
+        code = self.call("POST", "/auth/phone-codes", json={"phone": phone}).json()["sandbox_code"]
+        r = self.call("POST", "/auth/register",
+                      json={"phone": phone, "password": password, "name": name, "role": role, "code": code})
         assert r.status_code == 201, r.text
         return {**r.json(), "phone": phone, "password": password}
 
@@ -235,6 +237,7 @@ def live_settings(data_dir: Path, **overrides: Any) -> Settings:
         "secret_key": "live-test-secret-key-0123456789abcdef",
         "login_attempts_per_phone": 50,
         "login_attempts_per_ip": 500,
+        "phone_codes_per_ip_per_hour": 500,
     }
     values.update(overrides)
     return Settings(**values)

@@ -7,6 +7,7 @@ The server runs with a frozen clock the test moves, so fee bands are exact.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -74,10 +75,18 @@ async def state(
     await client.aclose()
 
 
+async def sign_up(state: CustomerState, server: LiveServer, name: str) -> None:
+    """The code texted to the phone (filled in from the sandbox's reply), then the account."""
+    phone = server.next_phone()
+    assert await state.send_code(phone), state.error
+    assert state.form["code"] and "验证码已发送" in (state.notice or "")
+    assert await state.register(
+        phone=phone, password="correct horse", name=name, code=state.form["code"]
+    ), state.error
+
+
 async def signed_in(state: CustomerState, server: LiveServer, name: str = "张女士") -> None:
-    assert await state.register(phone=server.next_phone(), password="correct horse", name=name), (
-        state.error
-    )
+    await sign_up(state, server, name)
     state.save_address(HOME)
 
 
@@ -135,9 +144,29 @@ async def test_browse_search_filters_and_recommendations(
     state.form.update(
         auth_mode="register", phone=server.next_phone(), password="correct horse", name="王先生"
     )
+    # the code is texted, filled in from the sandbox's reply and sent back in one go
     assert await state.submit_auth(), state.error
     assert state.route == "/book/svc_window_cleaning"
     assert state.draft is not None and state.draft.units == 4
+
+
+async def test_sign_up_waits_for_the_code_the_customer_types_from_the_text_message(
+    state: CustomerState, server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real SMS gateway hands nothing back: the form asks for the code, and the one the
+    phone received signs the customer up."""
+    sms = server.app.state.sms
+    monkeypatch.setattr(sms, "name", "gateway")  # no code in the reply, as from a real one
+    phone = server.next_phone()
+    state.form.update(auth_mode="register", phone=phone, password="correct horse", name="韩女士")
+    assert not await state.submit_auth()
+    assert state.form["code_sent_to"] == phone and state.form["code"] == ""
+    assert "验证码已发送" in (state.notice or "") and phone[-4:] in state.notice
+    state.form["code"] = "000000" if "000000" not in sms.outbox[-1].text else "111111"
+    assert not await state.submit_auth() and state.last_error_code == "code_invalid"
+    state.form["code"] = re.search(r"\d{6}", sms.outbox[-1].text).group()
+    assert await state.submit_auth(), state.error
+    assert state.user["name"] == "韩女士"
 
 
 async def test_an_address_is_found_by_name_and_kept_on_the_server(
@@ -581,7 +610,7 @@ async def test_late_in_the_day_an_address_typed_after_opening_the_form_moves_to_
     state: CustomerState, server: LiveServer, clock: FrozenClock
 ) -> None:
     """A new user has no saved place: the real slots arrive only once the address is typed."""
-    assert await state.register(phone=server.next_phone(), password="correct horse", name="新用户")
+    await sign_up(state, server, "新用户")
     clock.advance(hours=7, minutes=30)  # 17:30 Beijing: every visit of today is too soon
     await state.open_service("svc_daily_cleaning")
     await state.begin_booking("svc_daily_cleaning")

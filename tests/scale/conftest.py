@@ -99,6 +99,7 @@ def server_env(db_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
         "DOORSTEP_DATA_DIR": str(data_dir),
         "DOORSTEP_LOGIN_ATTEMPTS_PER_IP": "100000",
         "DOORSTEP_LOGIN_ATTEMPTS_PER_PHONE": "1000",
+        "DOORSTEP_PHONE_CODES_PER_IP_PER_HOUR": "100000",
         "DOORSTEP_BACKGROUND_TASKS": "true",
         "DOORSTEP_BACKGROUND_INTERVAL_SECONDS": "0.5",
     }
@@ -185,6 +186,7 @@ def thread_server(db_url: str, data_dir: Path, **overrides: Any) -> Iterator[str
         "background_tasks": False,
         "login_attempts_per_ip": 100000,
         "login_attempts_per_phone": 1000,
+        "phone_codes_per_ip_per_hour": 100000,
     }
     values.update(overrides)
     settings = Settings(**values)
@@ -343,10 +345,13 @@ class Api:
         return self.call("GET", path, user, **kwargs)
 
     def register(self, role: str) -> User:
+        phone = next_phone()
+        code = self.post("/auth/phone-codes", json={"phone": phone}).json()["sandbox_code"]
         r = self.post(
             "/auth/register",
             json={
-                "phone": next_phone(),
+                "phone": phone,
+                "code": code,
                 "password": "correct horse",
                 "name": f"{role} 测试",
                 "role": role,
