@@ -512,7 +512,8 @@ class TechnicianState:
             return None
         code = str(sent.get("sandbox_code") or "")
         masked = f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else phone
-        self.notify(f"验证码已发送至 {masked}" + ("（测试环境：已自动填入）" if code else ""), "success")
+        filled = "（测试环境：已自动填入）" if code else ""
+        self.notify(f"验证码已发送至 {masked}{filled}", "success")
         return code
 
     async def register(self, *, phone: str, password: str, name: str, code: str = "") -> bool:

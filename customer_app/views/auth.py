@@ -18,18 +18,28 @@ def login_view(state: CustomerState) -> ft.View:
         controls.append(field(state, "name", t(lang, "name_optional")))
     # the keyboard's enter / go key sends the form: no tap on the button needed
     controls.append(
-        field(state, "password", t(lang, "password"), password=True,
-              on_submit=act(state.submit_auth))
+        field(
+            state, "password", t(lang, "password"), password=True, on_submit=act(state.submit_auth)
+        )
     )
     if registering and state.form.get("code_sent_to") == str(state.form.get("phone", "")).strip():
         # the phone is proved by the code texted to it (a sandbox server fills it in)
         controls.append(
-            field(state, "code", t(lang, "code"), keyboard=ft.KeyboardType.NUMBER,
-                  on_submit=act(state.submit_auth))
+            field(
+                state,
+                "code",
+                t(lang, "code"),
+                keyboard=ft.KeyboardType.NUMBER,
+                on_submit=act(state.submit_auth),
+            )
         )
         controls.append(
-            button("resend-code", t(lang, "resend_code"),
-                   act(state.send_code, str(state.form.get("phone", "")).strip()), kind="text")
+            button(
+                "resend-code",
+                t(lang, "resend_code"),
+                act(state.send_code, str(state.form.get("phone", "")).strip()),
+                kind="text",
+            )
         )
     if registering:
         controls.append(

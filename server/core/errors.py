@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -113,6 +114,38 @@ def error_body(code: str, message: str, details: dict[str, Any] | None = None) -
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
+class ErrorDetail(BaseModel):
+    code: str  # machine-readable: what a client branches on
+    message: str  # for people
+    details: dict[str, Any] = {}
+
+
+class ErrorReply(BaseModel):
+    """Every error reply, 422 included (FastAPI's own ``{"detail": [...]}`` is never sent)."""
+
+    error: ErrorDetail
+
+
+def describe_errors_truly(app: FastAPI) -> None:
+    """Make the OpenAPI document say what a 422 really carries: FastAPI declares its own
+    ``HTTPValidationError`` for every operation; here that name is given the one error shape."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            if "HTTPValidationError" in components:
+                reply = ErrorReply.model_json_schema(ref_template="#/components/schemas/{model}")
+                components.update(reply.pop("$defs", {}))
+                components["HTTPValidationError"] = reply
+                components.pop("ValidationError", None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def _json_safe(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _json_safe(v) for k, v in value.items()}
@@ -124,6 +157,8 @@ def _json_safe(value: Any) -> Any:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    describe_errors_truly(app)
+
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
         headers = (

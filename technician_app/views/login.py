@@ -65,7 +65,9 @@ def SignupView():  # noqa: ANN201
             if not typed:
                 return  # the technician types the code from the text message
             # a sandbox server filled it in, as a phone's one-time-code autofill would
-        if await state.register(phone=phone.strip(), password=password, name=name.strip(), code=typed):
+        if await state.register(
+            phone=phone.strip(), password=password, name=name.strip(), code=typed
+        ):
             go("/")
 
     async def resend(_e) -> None:  # noqa: ANN001
@@ -74,7 +76,9 @@ def SignupView():  # noqa: ANN201
     code_fields: list[ft.Control] = []
     if code_sent_to and code_sent_to == phone.strip():
         code_fields = [
-            text_field("短信验证码", code, set_code, key="signup_code", keyboard=ft.KeyboardType.NUMBER),
+            text_field(
+                "短信验证码", code, set_code, key="signup_code", keyboard=ft.KeyboardType.NUMBER
+            ),
             ft.Row([outline_button("重新发送验证码", resend, key="signup_resend")]),
         ]
 

@@ -133,3 +133,12 @@ def test_a_client_that_never_finishes_its_request_head_is_disconnected(
     with httpx.Client(base_url=f"http://127.0.0.1:{head_deadline_server}") as honest:
         assert honest.get("/healthz").status_code == 200
         assert honest.get("/healthz").status_code == 200  # the kept-alive connection serves again
+
+
+def test_the_schema_describes_the_422_that_is_sent(api) -> None:  # noqa: ANN001
+    schema = api.client.get("/openapi.json").json()
+    declared = schema["components"]["schemas"]["HTTPValidationError"]
+    assert declared["required"] == ["error"] and "detail" not in declared["properties"]
+    r = api.post("/auth/login", json={"phone": 1})
+    assert r.status_code == 422 and set(r.json()) == {"error"}
+    assert set(r.json()["error"]) == {"code", "message", "details"}

@@ -5,15 +5,18 @@ Each run calls every operation up to ``ROUNDS`` times (once when its input has n
 vary), each time as another role. Which roles
 an operation gets rotates with its position and a random offset per run (printed with any
 failure), so every operation x role pair comes up over a few runs while one run stays
-around half a minute.
+around half a minute. It runs on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import random
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+
+from tests.conftest import PG_URL
 
 ROLES = ["anonymous", "customer", "technician", "operator", "support", "finance", "admin"]
 ROUNDS = 3  # calls per operation per run, each as another role
@@ -29,7 +32,14 @@ def _operations(schema):  # noqa: ANN001, ANN202
     return ops
 
 
-def test_no_server_errors_for_any_generated_request(api):
+@pytest.mark.parametrize(
+    "db_kind",
+    [
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.skipif(not PG_URL, reason="no PostgreSQL")),
+    ],
+)
+def test_no_server_errors_for_any_generated_request(api, db_kind):
     users = {"anonymous": None}
     for role in ROLES[1:]:
         users[role] = api.register(role) if role in ("customer", "technician") else api.staff(role)
@@ -48,8 +58,13 @@ def test_no_server_errors_for_any_generated_request(api):
 
         # one operation per run, so every example draws the same shape; the roles are
         # walked in order, hence generate only (shrinking would replay other roles)
-        @settings(max_examples=ROUNDS, deadline=None, suppress_health_check=list(HealthCheck),
-                  database=None, phases=[Phase.generate])
+        @settings(
+            max_examples=ROUNDS,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+            phases=[Phase.generate],
+        )
         @given(case=operation.as_strategy())
         def run(case) -> None:  # noqa: ANN001
             role = next(roles, ROLES[0])
@@ -61,8 +76,10 @@ def test_no_server_errors_for_any_generated_request(api):
             seen[response.status_code] = seen.get(response.status_code, 0) + 1
             called.add((operation.method, operation.path))
             if response.status_code >= 500:
-                failures.append(f"{operation.method.upper()} {operation.path} as {role} (offset "
-                                f"{offset}): {response.status_code} {response.text[:200]}")
+                failures.append(
+                    f"{operation.method.upper()} {operation.path} as {role} (offset "
+                    f"{offset}): {response.status_code} {response.text[:200]}"
+                )
             assert response.status_code < 500, failures[-1]
 
         run()
