@@ -26,8 +26,12 @@ def move_through_cipher(table: str, key: str, source: str, target: str, convert:
     clear = convert == "decrypt"  # the clear column: never null, "" for none
     with op.batch_alter_table(table, schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column(target, sqlmodel.sql.sqltypes.AutoString(), nullable=not clear,
-                      server_default="" if clear else None)
+            sa.Column(
+                target,
+                sqlmodel.sql.sqltypes.AutoString(),
+                nullable=not clear,
+                server_default="" if clear else None,
+            )
         )
     rows_table = sa.table(
         table, sa.column(key), sa.column(source, sa.String), sa.column(target, sa.String)
@@ -41,3 +45,41 @@ def move_through_cipher(table: str, key: str, source: str, target: str, convert:
             conn.execute(rows_table.update().where(pk == row_key).values({dst: change(value)}))
     with op.batch_alter_table(table, schema=None) as batch_op:
         batch_op.drop_column(source)
+
+
+def _positions(table: str, key: str) -> sa.TableClause:
+    return sa.table(
+        table,
+        sa.column(key),
+        sa.column("lat", sa.Float),
+        sa.column("lng", sa.Float),
+        sa.column("point_enc", sa.String),
+    )
+
+
+def seal_positions(table: str, key: str, *, coarsen_to: int | None) -> None:
+    """Fill ``point_enc`` with each row's exact ``lat, lng`` (encrypted, as
+    ``server.privacy.points`` does), then round ``lat``/``lng`` to ``coarsen_to`` decimals
+    (None: leave them, for the caller to drop)."""
+    rows_table = _positions(table, key)
+    conn = op.get_bind()
+    pk = rows_table.c[key]
+    rows = conn.execute(sa.select(pk, rows_table.c.lat, rows_table.c.lng)).all()
+    cipher = server_cipher() if rows else None
+    for row_key, lat, lng in rows:
+        values: dict[str, object] = {"point_enc": cipher.encrypt(f"{lat!r},{lng!r}")}
+        if coarsen_to is not None:
+            values.update(lat=round(lat, coarsen_to), lng=round(lng, coarsen_to))
+        conn.execute(rows_table.update().where(pk == row_key).values(values))
+
+
+def open_positions(table: str, key: str) -> None:
+    """Put each row's exact position back into ``lat``/``lng`` from ``point_enc``."""
+    rows_table = _positions(table, key)
+    conn = op.get_bind()
+    pk = rows_table.c[key]
+    rows = conn.execute(sa.select(pk, rows_table.c.point_enc)).all()
+    cipher = server_cipher() if rows else None
+    for row_key, sealed in rows:
+        lat, lng = (float(v) for v in cipher.decrypt(sealed).split(","))
+        conn.execute(rows_table.update().where(pk == row_key).values(lat=lat, lng=lng))

@@ -52,11 +52,10 @@ def audit_verify(
 def rotate_keys() -> None:
     """Re-encrypt every encrypted column and stored file under the first key of
     DOORSTEP_ENCRYPTION_KEYS (files written in clear by older versions are sealed too)."""
-    from server.privacy import service as privacy_service
-
     from server.core.db import session_scope
     from server.core.settings import get_settings
     from server.files import service as files_service
+    from server.privacy import service as privacy_service
 
     cipher = _cipher()
     engine = _engine()

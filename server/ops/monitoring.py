@@ -22,6 +22,8 @@ from server.ops.models import Alert, AlertRead, OrderMonitorRead, SosIn
 from server.ops.ops_rules import MonitorRules
 from server.orders import service as orders_service
 from server.orders.models import STORED_ANOMALIES, Order, OrderEvent
+from server.privacy.crypto import FieldCipher
+from server.privacy.points import open_point, seal_point
 
 ACTIVE = (
     "PENDING_DISPATCH",
@@ -161,7 +163,7 @@ def list_orders(
     return out
 
 
-def current_anomalies(*, session: Session, clock: Clock) -> dict:
+def current_anomalies(*, session: Session, clock: Clock, cipher: FieldCipher) -> dict:
     """Counts over every active order, the 500 most recent anomalous ones, open alerts (SOS)."""
     orders = list_orders(session=session, clock=clock, anomaly="any", limit=100_000)
     counts: dict[str, int] = defaultdict(int)
@@ -178,21 +180,22 @@ def current_anomalies(*, session: Session, clock: Clock) -> dict:
         "counts": dict(counts),
         "anomalous_orders": total,
         "orders": [o.model_dump(mode="json") for o in orders],
-        "alerts": [alert_read(a).model_dump(mode="json") for a in alerts],
+        "alerts": [alert_read(a, cipher).model_dump(mode="json") for a in alerts],
     }
 
 
-def alert_read(alert: Alert) -> AlertRead:
+def alert_read(alert: Alert, cipher: FieldCipher) -> AlertRead:
+    lat, lng = open_point(cipher, alert.point_enc)
     return AlertRead(
         id=alert.id,
         kind=alert.kind,
         user_id=alert.user_id,
         user_role=alert.user_role,
         order_id=alert.order_id,
-        lat=alert.lat,
-        lng=alert.lng,
+        lat=lat,
+        lng=lng,
         status=alert.status,
-        note=alert.note,
+        note=cipher.decrypt(alert.note_enc) if alert.note_enc else "",
         created_at=as_utc(alert.created_at),
         handled_by=alert.handled_by,
         handled_at=as_utc(alert.handled_at) if alert.handled_at else None,
@@ -200,7 +203,7 @@ def alert_read(alert: Alert) -> AlertRead:
 
 
 def raise_sos(
-    *, session: Session, user: User, body: SosIn, clock: Clock, ip: str | None
+    *, session: Session, user: User, body: SosIn, clock: Clock, cipher: FieldCipher, ip: str | None
 ) -> AlertRead:
     """A customer or technician presses SOS: every responder is told at once (inbox and
     live feed, with the position)."""
@@ -218,13 +221,12 @@ def raise_sos(
         user_id=user.id,
         user_role=user.role,
         order_id=body.order_id,
-        lat=body.lat,
-        lng=body.lng,
-        note=body.note,
+        point_enc=seal_point(cipher, body.lat, body.lng),
+        note_enc=cipher.encrypt(body.note) if body.note else None,
         created_at=clock.now(),
     )
     session.add(alert)
-    sos.tell_staff(session, alert, clock)  # inbox now, live feed on commit
+    sos.tell_staff(session, alert, clock, cipher)  # inbox now, live feed on commit
     audit_service.record(
         session=session,
         actor=user,
@@ -236,11 +238,11 @@ def raise_sos(
         details={"order_id": body.order_id},
     )
     session.commit()
-    return alert_read(alert)
+    return alert_read(alert, cipher)
 
 
 def list_alerts(
-    *, session: Session, status: str | None = None, limit: int = 100
+    *, session: Session, cipher: FieldCipher, status: str | None = None, limit: int = 100
 ) -> list[AlertRead]:
     query = select(Alert)
     if status:
@@ -248,7 +250,7 @@ def list_alerts(
     rows = session.exec(
         query.order_by(col(Alert.created_at).desc()).limit(max(1, min(limit, 500)))
     ).all()
-    return [alert_read(a) for a in rows]
+    return [alert_read(a, cipher) for a in rows]
 
 
 def handle_alert(
@@ -259,6 +261,7 @@ def handle_alert(
     status: str,
     note: str,
     clock: Clock,
+    cipher: FieldCipher,
     ip: str | None,
 ) -> AlertRead:
     alert = session.get(Alert, alert_id)
@@ -267,7 +270,8 @@ def handle_alert(
     old = alert.status
     alert.status, alert.handled_by, alert.handled_at = status, user.id, clock.now()
     if note:
-        alert.note = (alert.note + "\n" if alert.note else "") + note
+        before = cipher.decrypt(alert.note_enc) if alert.note_enc else ""
+        alert.note_enc = cipher.encrypt((before + "\n" if before else "") + note)
     session.add(alert)
     audit_service.record(
         session=session,
@@ -280,4 +284,4 @@ def handle_alert(
         details={"old": old, "new": status},
     )
     session.commit()
-    return alert_read(alert)
+    return alert_read(alert, cipher)

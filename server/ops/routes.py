@@ -18,6 +18,7 @@ from pydantic import AwareDatetime
 
 from server.auth.dependencies import (
     AdminUser,
+    CipherDep,
     CurrentUser,
     OperatorUser,
     StaffUser,
@@ -192,14 +193,18 @@ def monitor_orders(
 
 
 @router.get("/anomalies")
-def current_anomalies(user: StaffUser, session: SessionDep, clock: ClockDep) -> dict[str, Any]:
-    return monitoring.current_anomalies(session=session, clock=clock)
+def current_anomalies(
+    user: StaffUser, session: SessionDep, clock: ClockDep, cipher: CipherDep
+) -> dict[str, Any]:
+    return monitoring.current_anomalies(session=session, clock=clock, cipher=cipher)
 
 
 @router.get("/alerts", response_model=list[AlertRead])
-def list_alerts(user: StaffUser, session: SessionDep, status: str | None = None) -> list[AlertRead]:
+def list_alerts(
+    user: StaffUser, session: SessionDep, cipher: CipherDep, status: str | None = None
+) -> list[AlertRead]:
     status = known_filter(status, ALERT_STATUSES, code="status_unknown")
-    return monitoring.list_alerts(session=session, status=status)
+    return monitoring.list_alerts(session=session, status=status, cipher=cipher)
 
 
 @router.post("/alerts/{alert_id}/handle", response_model=AlertRead)
@@ -209,6 +214,7 @@ def handle_alert(
     user: StaffUser,
     session: SessionDep,
     clock: ClockDep,
+    cipher: CipherDep,
     request: Request,
 ) -> AlertRead:
     return monitoring.handle_alert(
@@ -218,6 +224,7 @@ def handle_alert(
         status=body.status,
         note=body.note,
         clock=clock,
+        cipher=cipher,
         ip=client_ip(request),
     )
 
@@ -313,10 +320,15 @@ def dashboard_technicians(
 
 @public_router.post("/sos", response_model=AlertRead, status_code=201)
 def sos(
-    body: SosIn, user: CurrentUser, session: SessionDep, clock: ClockDep, request: Request
+    body: SosIn,
+    user: CurrentUser,
+    session: SessionDep,
+    clock: ClockDep,
+    cipher: CipherDep,
+    request: Request,
 ) -> AlertRead:
     return monitoring.raise_sos(
-        session=session, user=user, body=body, clock=clock, ip=client_ip(request)
+        session=session, user=user, body=body, clock=clock, cipher=cipher, ip=client_ip(request)
     )
 
 

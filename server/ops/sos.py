@@ -17,6 +17,8 @@ from server.core.loops import every
 from server.ops import notifications
 from server.ops import service as ops_service
 from server.ops.models import Alert
+from server.privacy.crypto import FieldCipher
+from server.privacy.points import open_point
 from server.realtime import service as realtime_service
 
 log = logging.getLogger(__name__)
@@ -26,7 +28,9 @@ SWEEP_SECONDS = 30
 ROLE_NAMES = {Role.customer.value: "客户", Role.technician.value: "师傅"}
 
 
-def tell_staff(session: Session, alert: Alert, clock: Clock, *, escalated: bool = False) -> None:
+def tell_staff(
+    session: Session, alert: Alert, clock: Clock, cipher: FieldCipher, *, escalated: bool = False
+) -> None:
     """Inbox rows in the caller's transaction; the live message once it commits."""
     roles = (Role.admin.value,) if escalated else RESPONDERS
     staff = session.exec(
@@ -34,11 +38,13 @@ def tell_staff(session: Session, alert: Alert, clock: Clock, *, escalated: bool 
     ).all()
     who = ROLE_NAMES.get(alert.user_role, alert.user_role)
     title = f"SOS 超时未处理：{who}求助" if escalated else f"SOS：{who}求助"
+    lat, lng = open_point(cipher, alert.point_enc)
+    note = cipher.decrypt(alert.note_enc) if alert.note_enc else ""
     data: dict[str, Any] = {
         "alert_id": alert.id,
         "order_id": alert.order_id,
-        "lat": alert.lat,
-        "lng": alert.lng,
+        "lat": lat,
+        "lng": lng,
         "user_role": alert.user_role,
     }
     for user_id in staff:
@@ -47,7 +53,7 @@ def tell_staff(session: Session, alert: Alert, clock: Clock, *, escalated: bool 
             user_id=user_id,
             kind="sos",
             title=title,
-            body=alert.note,
+            body=note,
             data=data,
             clock=clock,
         )
@@ -63,7 +69,7 @@ def tell_staff(session: Session, alert: Alert, clock: Clock, *, escalated: bool 
     )
 
 
-def escalate_unanswered(*, session: Session, clock: Clock) -> list[str]:
+def escalate_unanswered(*, session: Session, clock: Clock, cipher: FieldCipher) -> list[str]:
     """Open alerts older than the rule's minutes: marked escalated, the admins told.
     Commits."""
     minutes = ops_service.current_rules(session=session).ops.monitor.sos_escalate_minutes
@@ -76,14 +82,14 @@ def escalate_unanswered(*, session: Session, clock: Clock) -> list[str]:
     for alert in due:
         alert.status = "escalated"
         session.add(alert)
-        tell_staff(session, alert, clock, escalated=True)
+        tell_staff(session, alert, clock, cipher, escalated=True)
     session.commit()
     return [a.id for a in due]
 
 
 def sweep_once(app: Any) -> list[str]:  # noqa: ANN401
     with session_scope(app.state.engine) as session:
-        return escalate_unanswered(session=session, clock=app.state.clock)
+        return escalate_unanswered(session=session, clock=app.state.clock, cipher=app.state.cipher)
 
 
 async def sos_escalation_task(app: Any) -> None:  # noqa: ANN401

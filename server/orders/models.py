@@ -38,6 +38,9 @@ class Order(SQLModel, table=True):
     scheduled_start: datetime = Field(index=True)
     scheduled_end: datetime
     address_enc: str  # AES-GCM (server.privacy.crypto)
+    # where the home is: exactly, encrypted; and to ~100 m in clear, for dispatch and
+    # travel estimates (server.privacy.points)
+    point_enc: str
     lat: float
     lng: float
     district: str = ""

@@ -93,7 +93,7 @@ def _technician_move(action: Action):  # noqa: ANN202
         location = (body.lat, body.lng) if body.lat is not None and body.lng is not None else None
         order, _ = service.move(
             session=session, order_id=order_id, action=action, actor=service.actor_for(user), clock=clock,
-            occurred_at=body.occurred_at, location=location, reason=body.reason,
+            occurred_at=body.occurred_at, location=location, reason=body.reason, cipher=cipher,
         )
         return _read(session, order, user, cipher, clock)
 

@@ -37,6 +37,7 @@ from server.orders.models import (
 from server.orders.rules import OrderRules
 from server.privacy.crypto import FieldCipher
 from server.privacy.masking import mask_contacts
+from server.privacy.points import open_point
 
 STAFF_ACTOR_ROLES = {Role.operator.value, Role.support.value, Role.admin.value}
 
@@ -163,6 +164,7 @@ def _window_hours(session: Session) -> Callable[[], int]:
 def to_read(*, session: Session, order: Order, user: User, cipher: FieldCipher, now: datetime) -> OrderRead:
     service = catalog_service.get_service(session=session, service_id=order.service_id)
     visible = address_visible_to(order, user, now, hours_after=_window_hours(session))
+    home = open_point(cipher, order.point_enc) if visible else None
     done: dict[int, SopProgress] = {}
     if Status(order.status) in machine.SERVICE_STARTED:
         done = {p.step_no: p for p in session.exec(select(SopProgress).where(SopProgress.order_id == order.id))}
@@ -185,14 +187,14 @@ def to_read(*, session: Session, order: Order, user: User, cipher: FieldCipher, 
         if actor_kind is not None and actor_kind in machine.TRANSITIONS[(Status(order.status), a)].actors
     ]
     return OrderRead(
-        **order.model_dump(exclude={"address_enc", "lat", "lng", "notes_enc"}),
+        **order.model_dump(exclude={"address_enc", "point_enc", "lat", "lng", "notes_enc"}),
         notes=_notes_for(order, user, cipher, visible=visible),
         service_name_zh=service.name_zh,
         service_name_en=service.name_en,
         address=cipher.decrypt(order.address_enc) if visible else order.district,
         address_visible=visible,
-        lat=order.lat if visible else None,
-        lng=order.lng if visible else None,
+        lat=home[0] if home else None,
+        lng=home[1] if home else None,
         order_value=order.total + order.extras_total,
         amount_due=amount_owed(session, order),
         sop=sop,
@@ -283,6 +285,7 @@ def create_from_quote(
         scheduled_start=quote.scheduled_start,
         scheduled_end=quote.scheduled_end,
         address_enc=quote.address_enc,
+        point_enc=quote.point_enc,
         lat=quote.lat,
         lng=quote.lng,
         district=quote.district,
@@ -339,6 +342,7 @@ def create_follow_up(
         scheduled_start=start,
         scheduled_end=start + duration,
         address_enc=original.address_enc,
+        point_enc=original.point_enc,
         lat=original.lat,
         lng=original.lng,
         district=original.district,
@@ -470,6 +474,7 @@ def move(
     reason: str | None = None,
     extra: dict[str, Any] | None = None,
     commit: bool = True,
+    cipher: FieldCipher | None = None,
 ) -> tuple[Order, list[OrderEvent]]:
     """Apply one machine action. Commits (unless ``commit=False`` for a caller that owns
     a larger transaction and then must call ``finish_move``)."""
@@ -480,8 +485,10 @@ def move(
     now = clock.now()
     occurred_at = device_time(occurred_at, now=now, rules=rules)
     distance = None
-    if location is not None:
-        distance = geodesic(location, (order.lat, order.lng)).meters
+    if location is not None:  # the geofence is measured to the door, not to the block
+        if cipher is None:
+            raise ValueError("a move with a location needs the cipher to open the exact address")
+        distance = geodesic(location, open_point(cipher, order.point_enc)).meters
     ctx = machine.Context(
         now=now,
         distance_to_address_m=distance,

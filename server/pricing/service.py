@@ -59,6 +59,7 @@ from server.pricing.models import (
 )
 from server.pricing.rules import PricingRules
 from server.privacy.crypto import FieldCipher
+from server.privacy.points import coarse, seal_point
 
 
 def _rules(session: Session) -> tuple[int, Any]:
@@ -280,8 +281,9 @@ def create_quote(
         scheduled_start=start,
         scheduled_end=start + timedelta(minutes=minutes),
         address_enc=cipher.encrypt(body.address.text),
-        lat=body.address.lat,
-        lng=body.address.lng,
+        point_enc=seal_point(cipher, body.address.lat, body.address.lng),
+        lat=coarse(body.address.lat),
+        lng=coarse(body.address.lng),
         district=body.address.district,
         options={"units": result.units, "area_m2": body.area_m2, "addons": list(body.addons),
                  "coupon_ids": coupon_ids, "points": body.points,

@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 
 from server.core.jsontypes import json_column
 from server.privacy.crypto import FieldCipher
+from server.privacy.points import open_point
 
 
 class TechnicianLocation(SQLModel, table=True):
@@ -24,20 +25,15 @@ class TechnicianLocation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     technician_id: str = Field(foreign_key="app_user.id", max_length=40)
     order_id: str | None = Field(default=None, index=True, max_length=40)  # the active order then
-    point_enc: str  # "lat,lng", encrypted (seal_point / point)
+    point_enc: str  # "lat,lng", encrypted (server.privacy.points)
     accuracy_m: float | None = None
     speed_mps: float | None = None
     heading: float | None = None
     occurred_at: datetime  # device time
     received_at: datetime = Field(index=True)
 
-    @staticmethod
-    def seal_point(cipher: FieldCipher, lat: float, lng: float) -> str:
-        return cipher.encrypt(f"{lat!r},{lng!r}")  # repr: the float comes back exactly
-
     def point(self, cipher: FieldCipher) -> tuple[float, float]:
-        lat, lng = cipher.decrypt(self.point_enc).split(",")
-        return float(lat), float(lng)
+        return open_point(cipher, self.point_enc)
 
 
 class ChatMessage(SQLModel, table=True):

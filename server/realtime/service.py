@@ -34,6 +34,7 @@ from server.core.ratelimit import enforce
 from server.orders import signals
 from server.orders.models import Order, OrderEvent
 from server.privacy.crypto import FieldCipher
+from server.privacy.points import coarse, open_point, seal_point
 from server.privacy.masking import mask_contacts
 from server.realtime import visibility
 from server.realtime.broker import Broker, make_broker
@@ -492,10 +493,13 @@ def _travel_time():  # noqa: ANN202
     return RoadFactorTravelTime()
 
 
-def eta_for(*, order: Order, lat: float, lng: float, at: datetime, now: datetime) -> dict[str, Any]:
+def eta_for(
+    *, order: Order, cipher: FieldCipher, lat: float, lng: float, at: datetime, now: datetime
+) -> dict[str, Any]:
+    """The technician's point and how far (and long) from the door: the exact address."""
     from server.dispatch.geo import LatLng, TravelMode, distance_m
 
-    origin, dest = LatLng(lat, lng), LatLng(order.lat, order.lng)
+    origin, dest = LatLng(lat, lng), LatLng(*open_point(cipher, order.point_enc))
     meters = distance_m(origin, dest)
     seconds = _travel_time().seconds(origin, dest, now, TravelMode.EBIKE)
     return {
@@ -547,19 +551,23 @@ def _current_locations(
         ).first()
         if point is not None:
             lat, lng = point.point(cipher)
-            out.append(eta_for(order=order, lat=lat, lng=lng, at=point.occurred_at, now=now))
+            out.append(
+                eta_for(order=order, cipher=cipher, lat=lat, lng=lng, at=point.occurred_at, now=now)
+            )
     return out
 
 
 def _update_technician_location(
     session: Session, technician_id: str, lat: float, lng: float, at: datetime
 ) -> None:
-    """Keep the technician's last known location (dispatch reads it), in this transaction."""
+    """Keep the technician's last known location, to the block (dispatch needs no more;
+    the exact point is in the encrypted trail), in this transaction."""
     from server.technicians import service as technicians_service
 
     try:
         technicians_service.update_location(
-            session=session, user_id=technician_id, lat=lat, lng=lng, at=at, commit=False
+            session=session, user_id=technician_id, lat=coarse(lat), lng=coarse(lng), at=at,
+            commit=False,
         )
     except NotFound:
         # not onboarded yet (no profile): the points are still kept for the trip
@@ -615,7 +623,7 @@ def record_locations(
             TechnicianLocation(
                 technician_id=technician.id,
                 order_id=tag,
-                point_enc=TechnicianLocation.seal_point(cipher, p.lat, p.lng),
+                point_enc=seal_point(cipher, p.lat, p.lng),
                 accuracy_m=p.accuracy_m,
                 speed_mps=p.speed_mps,
                 heading=p.heading,
@@ -629,7 +637,10 @@ def record_locations(
         key=lambda pair: pair[0].occurred_at,
     )
     _update_technician_location(session, technician.id, lat, lng, latest.occurred_at)
-    messages = [eta_for(order=o, lat=lat, lng=lng, at=latest.occurred_at, now=now) for o in tracked]
+    messages = [
+        eta_for(order=o, cipher=cipher, lat=lat, lng=lng, at=latest.occurred_at, now=now)
+        for o in tracked
+    ]
     last = {"lat": lat, "lng": lng, "occurred_at": _iso(latest.occurred_at)}
     return LocationAck(
         accepted=len(rows), pushed_to_orders=[o.id for o in tracked], last=last

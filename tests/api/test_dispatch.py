@@ -13,6 +13,7 @@ from server.dispatch import service as dispatch_service
 from server.dispatch.models import DispatchOffer
 from server.orders import service as orders_service
 from server.orders.machine import Action, Actor, ActorKind
+from server.privacy.points import coarse
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 64
 ADDRESS = (39.9334, 116.4540)  # where api.quote() books
@@ -559,7 +560,10 @@ def test_a_technician_cannot_pinpoint_a_home_from_offer_distances(api):
     """Before accepting, distances come in 100 m steps, and the service area cannot be
     moved over and over to triangulate a home."""
     operator = api.staff("operator")
-    tech = ready_technician(api, "好奇师傅", home=north_km(1.234), operator=operator)
+    # dispatch itself knows the home only to the block (server.privacy.points): 1,234 m
+    # north of that point is what the distance is measured from
+    block = (coarse(ADDRESS[0]), coarse(ADDRESS[1]))
+    tech = ready_technician(api, "好奇师傅", home=(block[0] + 1.234 / 111.195, block[1]), operator=operator)
     paid_order(api, api.register("customer"))
     run(api, operator)
     (offer,) = api.get("/technician/offers", tech).json()

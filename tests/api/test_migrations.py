@@ -128,7 +128,20 @@ def test_values_stored_before_encryption_are_encrypted_by_the_migration(
         engine.dispose()
 
 
-def test_location_points_stored_in_clear_are_encrypted_by_the_migration(tmp_path):
+@pytest.mark.parametrize(
+    ("before", "table", "row", "kept_coarse"),
+    [
+        ("8c1d5e9f2a47", "technician_location", {"id": 3, "technician_id": "usr_t"}, False),
+        ("0ea73ea28054", "service_order", {"id": "ord_old", "price_snapshot": "{}"}, True),
+        ("0ea73ea28054", "quote", {"id": "quo_old", "options": "{}", "lines": "[]"}, True),
+        ("4ff7e57f3071", "ops_alert", {"id": "sos_old", "user_id": "usr_c"}, False),
+    ],
+)
+def test_positions_stored_in_clear_are_encrypted_by_the_migration(
+    tmp_path, before: str, table: str, row: dict, kept_coarse: bool
+):
+    """Exact positions (trails, homes, SOS) come out encrypted; homes keep a copy to the
+    block in clear for dispatch; the downgrade puts the exact point back."""
     import sqlite3
 
     from sqlalchemy import create_engine, text
@@ -136,18 +149,10 @@ def test_location_points_stored_in_clear_are_encrypted_by_the_migration(tmp_path
     from server.migrations.encrypted_columns import server_cipher
 
     url = f"sqlite:///{tmp_path / 'm.db'}"
-    upgrade(url, "8c1d5e9f2a47")
+    upgrade(url, before)
     plain = create_engine(url)
     raw = sqlite3.connect(tmp_path / "m.db")
-    _insert(
-        plain,
-        raw,
-        "technician_location",
-        id=3,
-        technician_id="usr_t",
-        lat=39.9334567,
-        lng=116.4540123,
-    )
+    _insert(plain, raw, table, **row, lat=39.9334567, lng=116.4540123)
     plain.dispose()
     raw.commit()
     raw.close()
@@ -155,14 +160,32 @@ def test_location_points_stored_in_clear_are_encrypted_by_the_migration(tmp_path
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            token = conn.execute(text("SELECT point_enc FROM technician_location")).scalar()
+            token = conn.execute(text(f"SELECT point_enc FROM {table}")).scalar()
+            if kept_coarse:
+                assert conn.execute(text(f"SELECT lat, lng FROM {table}")).one() == (39.933, 116.454)
         assert "39.93" not in token and server_cipher().decrypt(token) == "39.9334567,116.4540123"
         engine.dispose()
-        downgrade(url, "8c1d5e9f2a47")
+        downgrade(url, before)
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT lat, lng FROM technician_location")).one() == (
-                39.9334567,
-                116.4540123,
-            )
+            assert conn.execute(text(f"SELECT lat, lng FROM {table}")).one() == (39.9334567, 116.4540123)
+    finally:
+        engine.dispose()
+
+
+def test_the_migrated_schema_keeps_the_append_only_triggers(tmp_path):
+    """A migration that rebuilds one of these tables (SQLite's batch mode) would drop
+    them silently: after every migration each still refuses UPDATE and DELETE."""
+    from sqlalchemy import text
+
+    from server.core.appendonly import APPEND_ONLY_TABLES
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            names = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))}
+        for table in APPEND_ONLY_TABLES:
+            assert {f"{table}_no_update", f"{table}_no_delete"} <= names, (table, names)
     finally:
         engine.dispose()

@@ -14,11 +14,19 @@ def _client(app, **kwargs) -> DoorstepClient:  # noqa: ANN001
     return DoorstepClient("http://testserver", transport=httpx.ASGITransport(app=app), **kwargs)
 
 
+async def _sign_up(c: DoorstepClient, phone: str) -> None:
+    code = (await c.request_phone_code(phone))["sandbox_code"]
+    await c.register(phone=phone, password="correct horse", name="客户", role="customer", code=code)
+
+
 async def test_register_login_quote_order_and_errors(app, clock) -> None:  # noqa: ANN001
     saved: list[dict] = []
     async with _client(app, on_session_change=lambda s: saved.append(s.to_dict())) as c:
+        sent = await c.request_phone_code("13900000001")
+        assert sent["expires_in"] == 600 and sent["sandbox_code"]
         reply = await c.register(
-            phone="13900000001", password="correct horse", name="客户", role="customer"
+            phone="13900000001", password="correct horse", name="客户", role="customer",
+            code=sent["sandbox_code"],
         )
         assert c.session.signed_in and c.session.role == "customer"
         assert saved and saved[-1]["access_token"] == reply["access_token"]
@@ -44,7 +52,7 @@ async def test_register_login_quote_order_and_errors(app, clock) -> None:  # noq
 
 async def test_expired_access_token_is_refreshed_once(app, clock) -> None:  # noqa: ANN001
     async with _client(app) as c:
-        await c.register(phone="13900000002", password="correct horse", name="客户")
+        await _sign_up(c, "13900000002")
         old = c.session.access_token
         clock.advance(minutes=app.state.settings.access_token_minutes + 1)
         me = await c.me()  # 401 token_expired → refresh → retry
@@ -54,7 +62,7 @@ async def test_expired_access_token_is_refreshed_once(app, clock) -> None:  # no
 
 async def test_session_round_trips_and_bad_refresh_clears_it(app) -> None:  # noqa: ANN001
     async with _client(app) as c:
-        await c.register(phone="13900000003", password="correct horse", name="客户")
+        await _sign_up(c, "13900000003")
         restored = Session.from_dict(c.session.to_dict())
     async with _client(app, session=restored) as c2:
         assert (await c2.me())["id"] == restored.user_id
@@ -78,7 +86,7 @@ def test_ws_url() -> None:
 
 async def test_places_and_saved_addresses_through_the_client(app) -> None:  # noqa: ANN001
     async with _client(app) as c:
-        await c.register(phone="13900000009", password="correct horse", name="客户", role="customer")
+        await _sign_up(c, "13900000009")
         found = await c.search_places("三里屯", near=(39.93, 116.45))
         assert found and "三里屯" in found[0]["name"]
         here = await c.place_at(found[0]["lat"], found[0]["lng"])
