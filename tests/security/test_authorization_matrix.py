@@ -30,6 +30,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/auth/login"): PUBLIC,
     ("POST", "/auth/refresh"): PUBLIC,
     ("POST", "/auth/logout"): PUBLIC,  # the refresh token in the body is the credential
+    ("POST", "/auth/phone-codes"): PUBLIC,
     ("GET", "/me"): SIGNED_IN,
     ("GET", "/catalog/categories"): PUBLIC,
     ("GET", "/catalog/services"): PUBLIC,

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, select
 
@@ -57,6 +58,8 @@ def test_no_plaintext_address_or_phone_at_rest_after_a_full_flow(api, db_kind):
     quote = api.quote(customer)
     r = api.post("/orders", customer, json={"quote_id": quote["quote_id"], "notes": NOTES})
     assert r.status_code == 201 and r.json()["notes"] == NOTES, r.text
+    r = api.post("/technician/location", tech, json={"lat": 39.9391234, "lng": 116.4512345})
+    assert r.status_code == 200, r.text  # a trail point, and the last position
     r = api.post(
         "/files",
         customer,
@@ -124,6 +127,18 @@ def test_no_plaintext_address_or_phone_at_rest_after_a_full_flow(api, db_kind):
     engine = api.app.state.engine
     hits = privacy_service.scan_plaintext(engine=engine, needles=needles)
     assert hits == [], hits
+    # positions in clear are to the block at most: the exact ones are encrypted
+    with engine.connect() as conn:
+        for table, columns in (
+            ("service_order", "lat, lng"),
+            ("quote", "lat, lng"),
+            ("technician_profile", "last_lat, last_lng"),
+        ):
+            for row in conn.exec_driver_sql(f"SELECT {columns} FROM {table}"):
+                assert all(v is None or v == round(v, 3) for v in row), (table, row)
+    for table in ("technician_location", "ops_alert"):  # no position column at all
+        names = {c["name"] for c in inspect(engine).get_columns(table)}
+        assert not names & {"lat", "lng"}, (table, names)
     raw = needles + [DOOR_MARK.decode()]
     files = [p for p in api.app.state.settings.files_dir.rglob("*") if p.is_file()]
     assert len(files) >= 3  # the photos and the document: sealed, every one
