@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,17 @@ needs_pg_and_redis = pytest.mark.skipif(
     not (PG_URL and REDIS_URL),
     reason="needs DOORSTEP_TEST_DATABASE_URL and DOORSTEP_TEST_REDIS_URL (CI sets both)",
 )
+
+
+def morning_visit(around: datetime) -> datetime:
+    """10:00 Beijing time on ``around``'s Beijing day (never earlier than 2 h from now)."""
+    from zoneinfo import ZoneInfo
+
+    beijing = ZoneInfo("Asia/Shanghai")
+    start = datetime.combine(around.astimezone(beijing).date(), clock_time(10), tzinfo=beijing)
+    if start < datetime.now(UTC) + timedelta(hours=2):
+        start += timedelta(days=1)
+    return start.astimezone(UTC)
 
 
 def free_port() -> int:
@@ -413,8 +425,10 @@ class Api:
         return tech
 
     def book(self, customer: User, hours_ahead: float = 26) -> httpx.Response:
-        """Quote then order: the reply of POST /orders (201 = acknowledged)."""
-        start = datetime.now(UTC) + timedelta(hours=hours_ahead)
+        """Quote then order: the reply of POST /orders (201 = acknowledged). The visit
+        starts at 10:00 Beijing time on the day ``hours_ahead`` from now falls on, so it
+        lies inside every technician's working day whatever the hour the tests run."""
+        start = morning_visit(datetime.now(UTC) + timedelta(hours=hours_ahead))
         q = self.post(
             "/quotes",
             customer,
