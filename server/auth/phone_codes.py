@@ -22,7 +22,7 @@ from server.auth.sms import SmsProvider
 from server.core.clock import Clock, as_utc
 from server.core.errors import Unprocessable
 from server.core.ids import new_id
-from server.core.ratelimit import enforce
+from server.core.ratelimit import RateLimiter, enforce
 from server.core.settings import Settings
 from server.privacy.crypto import FieldCipher
 
@@ -47,17 +47,17 @@ def send_code(
     settings: Settings,
     clock: Clock,
     sms: SmsProvider,
-    limiter: object,
+    limiter: RateLimiter,
     client: str,
 ) -> PhoneCodeSent:
     """Make a code (earlier ones for the number stop working) and text it. The caller commits."""
     index = cipher.blind_index(phone)
-    enforce(limiter, f"phone-code:resend:{index}", limit=1, window_seconds=RESEND_SECONDS)  # type: ignore[arg-type]
-    enforce(limiter, f"phone-code:number:{index}", limit=PER_NUMBER_PER_HOUR, window_seconds=3600)  # type: ignore[arg-type]
+    enforce(limiter, f"phone-code:resend:{index}", limit=1, window_seconds=RESEND_SECONDS)
+    enforce(limiter, f"phone-code:number:{index}", limit=PER_NUMBER_PER_HOUR, window_seconds=3600)
     enforce(
         limiter,
         f"phone-code:client:{client}",
-        limit=settings.phone_codes_per_ip_per_hour,  # type: ignore[arg-type]
+        limit=settings.phone_codes_per_ip_per_hour,
         window_seconds=3600,
     )
     now = clock.now()
