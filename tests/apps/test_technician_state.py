@@ -75,7 +75,7 @@ async def onboard(state: TechnicianState, live: LiveServer) -> None:
     assert await state.save_profile(skills=["cleaning"], bio="十年保洁经验", experience_years=10)
     assert await state.save_service_area(center=HOME, radius_km=10, max_distance_km=8)
     assert await state.save_availability(
-        weekly={d: [["00:00", "23:59"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+        weekly={d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
     )
     assert await state.upload_certificate(
         cert_type="health",

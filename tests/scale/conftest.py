@@ -386,7 +386,7 @@ class Api:
         """Qualify a cleaner the way the app does (registering one unless given), then an
         operator verifies."""
         tech = tech or self.register("technician")
-        week = {d: [["00:00", "23:59"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+        week = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
         for path, body in (
             ("/technician/profile", {"skills": ["cleaning"], "experience_years": 5}),
             (
