@@ -511,9 +511,9 @@ class TechnicianState:
         if sent is None:
             return None
         code = str(sent.get("sandbox_code") or "")
-        masked = f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else phone
-        filled = "（测试环境：已自动填入）" if code else ""
-        self.notify(f"验证码已发送至 {masked}{filled}", "success")
+        if not code:  # to be typed from the text message; a filled-in one goes straight on
+            masked = f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else phone
+            self.notify(f"验证码已发送至 {masked}，请查收短信", "success")
         return code
 
     async def register(self, *, phone: str, password: str, name: str, code: str = "") -> bool:
