@@ -83,3 +83,30 @@ def open_positions(table: str, key: str) -> None:
     for row_key, sealed in rows:
         lat, lng = (float(v) for v in cipher.decrypt(sealed).split(","))
         conn.execute(rows_table.update().where(pk == row_key).values(lat=lat, lng=lng))
+
+
+def replace_positions_with_point(table: str, key: str) -> None:
+    """``lat``/``lng`` in clear become one encrypted ``point_enc`` (nothing kept in clear)."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("point_enc", sqlmodel.sql.sqltypes.AutoString(), nullable=True)
+        )
+    seal_positions(table, key, coarsen_to=None)
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.alter_column(
+            "point_enc", existing_type=sqlmodel.sql.sqltypes.AutoString(), nullable=False
+        )
+        batch_op.drop_column("lat")
+        batch_op.drop_column("lng")
+
+
+def restore_positions_from_point(table: str, key: str) -> None:
+    """The reverse of ``replace_positions_with_point``."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.add_column(sa.Column("lat", sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column("lng", sa.Float(), nullable=True))
+    open_positions(table, key)
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.alter_column("lat", existing_type=sa.Float(), nullable=False)
+        batch_op.alter_column("lng", existing_type=sa.Float(), nullable=False)
+        batch_op.drop_column("point_enc")
