@@ -354,9 +354,12 @@ class DoorstepClient:
         token = self.session.refresh_token
         if token:
             try:
-                await self.request("POST", "/auth/logout", json={"refresh_token": token,
-                                                                  "all_devices": all_devices},
-                                   authenticated=False)
+                await self.request(
+                    "POST",
+                    "/auth/logout",
+                    json={"refresh_token": token, "all_devices": all_devices},
+                    authenticated=False,
+                )
             except (ApiError, NetworkError) as exc:  # already ended, or no signal: forgotten below
                 log.info("sign-out not confirmed by the server: %s", exc)
         self.session.clear()
@@ -801,7 +804,12 @@ class DoorstepClient:
         return await self._put("/technician/status", {"online": online})
 
     async def add_certificate(
-        self, *, type: str, file_id: str, idempotency_key: str | None = None, **extra: Any  # noqa: A002
+        self,
+        *,
+        type: str,
+        file_id: str,
+        idempotency_key: str | None = None,
+        **extra: Any,  # noqa: A002
     ) -> JSON:
         """``type`` is a catalog certificate code; ``extra``: ``number``, ``expires_on``."""
         return await self._post(
@@ -816,8 +824,14 @@ class DoorstepClient:
     async def schedule(self, **params: Any) -> Any:
         return await self._get("/technician/schedule", **params)
 
-    async def withdraw(self, *, amount: int, bank_account: str, bank_name: str = "",
-                       idempotency_key: str | None = None) -> JSON:
+    async def withdraw(
+        self,
+        *,
+        amount: int,
+        bank_account: str,
+        bank_name: str = "",
+        idempotency_key: str | None = None,
+    ) -> JSON:
         """Ask for a payout of ``amount`` fen from the technician's payable balance."""
         body = {"amount": amount, "bank_account": bank_account, "bank_name": bank_name}
         return await self._post("/technician/withdrawals", body, idempotency_key=idempotency_key)
@@ -848,8 +862,11 @@ class DoorstepClient:
         self, complaint_id: str, *, text: str, idempotency_key: str | None = None
     ) -> JSON:
         """The technician's answer to a complaint against them."""
-        return await self._post(f"/technician/complaints/{complaint_id}/answer", {"text": text},
-                                idempotency_key=idempotency_key)
+        return await self._post(
+            f"/technician/complaints/{complaint_id}/answer",
+            {"text": text},
+            idempotency_key=idempotency_key,
+        )
 
     # -- files ----------------------------------------------------------------------
 

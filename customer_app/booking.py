@@ -269,8 +269,10 @@ class BookingFlow:
                 s for s in (parse_slot(x) for x in items_of(reply, "slots")) if s is not None
             ]
             self.slots_from_server = True
-            if self.slots and all(s.remaining is None for s in self.slots) and (
-                d.day <= self._first_bookable_day()
+            if (
+                self.slots
+                and all(s.remaining is None for s in self.slots)
+                and (d.day <= self._first_bookable_day())
             ):
                 # late in the day every slot of today has passed: open on tomorrow instead
                 await self.set_day(d.day + timedelta(days=1))
@@ -389,8 +391,17 @@ class BookingFlow:
         if d is None:
             return None
         place = tuple(sorted(d.address.to_api().items())) if d.address else None
-        return (d.service_id, d.units, d.area_m2, tuple(d.addons), d.slot_start, place,
-                d.coupon_id, d.coupon_auto, d.use_points)
+        return (
+            d.service_id,
+            d.units,
+            d.area_m2,
+            tuple(d.addons),
+            d.slot_start,
+            place,
+            d.coupon_id,
+            d.coupon_auto,
+            d.use_points,
+        )
 
     def _take_form(self) -> bool:
         """What the booking screen's fields hold, into the draft: the notes, the area and

@@ -129,10 +129,19 @@ _STRINGS: dict[str, dict[str, str]] = {
         "zh": "未获得定位权限：请在浏览器或系统设置中允许定位，或搜索地址",
         "en": "No permission to locate: allow it in the browser or system settings, or search",
     },
-    "location_off": {"zh": "定位服务已关闭：请打开定位，或搜索地址", "en": "Location is off: turn it on, or search"},
-    "location_failed": {"zh": "暂时无法定位，请搜索地址", "en": "Could not locate you; please search"},
+    "location_off": {
+        "zh": "定位服务已关闭：请打开定位，或搜索地址",
+        "en": "Location is off: turn it on, or search",
+    },
+    "location_failed": {
+        "zh": "暂时无法定位，请搜索地址",
+        "en": "Could not locate you; please search",
+    },
     "pick_a_place": {"zh": "请先搜索并选择地点", "en": "Search and pick a place first"},
-    "no_places": {"zh": "没有找到这个地点，换个说法试试", "en": "No such place found; try other words"},
+    "no_places": {
+        "zh": "没有找到这个地点，换个说法试试",
+        "en": "No such place found; try other words",
+    },
     "save_address": {"zh": "保存地址", "en": "Save address"},
     "saved_places": {"zh": "常用地址", "en": "Saved places"},
     "notes": {"zh": "备注（特殊要求）", "en": "Notes (special requests)"},

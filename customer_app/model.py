@@ -50,22 +50,40 @@ class Address:
         return {"text": text, "lat": self.lat, "lng": self.lng, "district": self.district}
 
     def to_saved(self) -> JSON:
-        return {"label": self.label or self.text[:20], "text": self.text, "lat": self.lat,
-                "lng": self.lng, "district": self.district, "detail": self.detail}
+        return {
+            "label": self.label or self.text[:20],
+            "text": self.text,
+            "lat": self.lat,
+            "lng": self.lng,
+            "district": self.district,
+            "detail": self.detail,
+        }
 
     @classmethod
     def from_saved(cls, row: JSON) -> Address:
-        return cls(text=row["text"], lat=float(row["lat"]), lng=float(row["lng"]),
-                   district=row.get("district") or "", label=row.get("label") or "",
-                   detail=row.get("detail") or "", id=row.get("id"))
+        return cls(
+            text=row["text"],
+            lat=float(row["lat"]),
+            lng=float(row["lng"]),
+            district=row.get("district") or "",
+            label=row.get("label") or "",
+            detail=row.get("detail") or "",
+            id=row.get("id"),
+        )
 
     @classmethod
     def from_place(cls, place: JSON, *, detail: str = "", label: str = "") -> Address:
         """A search hit: its name, with the street address when the name is not in it."""
         name, address = str(place.get("name") or ""), str(place.get("address") or "")
         text = address if name and name in address else f"{address} {name}".strip()
-        return cls(text=text or name, lat=float(place["lat"]), lng=float(place["lng"]),
-                   district=str(place.get("district") or ""), label=label, detail=detail)
+        return cls(
+            text=text or name,
+            lat=float(place["lat"]),
+            lng=float(place["lng"]),
+            district=str(place.get("district") or ""),
+            label=label,
+            detail=detail,
+        )
 
 
 @dataclass

@@ -75,7 +75,6 @@ def estimate_eta_minutes(distance_km: float) -> int:
     return max(1, math.ceil(distance_km * ROAD_FACTOR / CITY_SPEED_KMH * 60))
 
 
-
 @dataclass
 class Tracking:
     """The technician's position between acceptance and arrival."""
@@ -901,9 +900,7 @@ class CustomerState(BookingFlow):
             if item.get("status", "pending") == "pending"
         ]
 
-    async def decide_change_item(
-        self, change_request_id: str, item_id: str, approve: bool
-    ) -> bool:
+    async def decide_change_item(self, change_request_id: str, item_id: str, approve: bool) -> bool:
         """Approve or reject one item the technician proposed (with its photo and reason
         on screen); the other items of the request stay open."""
         if self.order is None:
@@ -1200,7 +1197,6 @@ _SEASONAL = {
     11: ("油烟机", "暖气", "深度"),
     12: ("大扫除", "深度", "油烟机"),
 }
-
 
 
 def default_store_path() -> Path:

@@ -14,8 +14,8 @@ from sqlalchemy import text
 
 import server.models  # noqa: F401  (registers every table)
 from server.auth.dependencies import preload_caller
-from server.core import migrate
 from server.auth.sms import sms_provider_for
+from server.core import migrate
 from server.core.asgi import read_body, replaying
 from server.core.clock import Clock, SystemClock
 from server.core.db import make_engine
@@ -48,7 +48,22 @@ def _routers() -> list[APIRouter]:
     from server.reviews.routes import router as reviews
     from server.technicians.routes import router as technicians
 
-    return [auth, catalog, files, orders, pricing, payments, ops, technicians, realtime, ops_public, reviews, privacy, dispatch, geo]
+    return [
+        auth,
+        catalog,
+        files,
+        orders,
+        pricing,
+        payments,
+        ops,
+        technicians,
+        realtime,
+        ops_public,
+        reviews,
+        privacy,
+        dispatch,
+        geo,
+    ]
 
 
 def _background_tasks() -> list:
@@ -62,8 +77,17 @@ def _background_tasks() -> list:
     from server.realtime.service import location_sweep_task
     from server.reviews.service import quarterly_levels_task
 
-    return [location_sweep_task, auto_confirm_task, certificate_expiry_task, privacy_sweep_task, dispatch_task,
-            quarterly_levels_task, payout_schedule_task, filing_task, sos_escalation_task]
+    return [
+        location_sweep_task,
+        auto_confirm_task,
+        certificate_expiry_task,
+        privacy_sweep_task,
+        dispatch_task,
+        quarterly_levels_task,
+        payout_schedule_task,
+        filing_task,
+        sos_escalation_task,
+    ]
 
 
 def _document_finders() -> tuple:
@@ -91,7 +115,9 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b""):
-            response = JSONResponse(error_body("invalid_characters", "NUL bytes are not allowed"), status_code=400)
+            response = JSONResponse(
+                error_body("invalid_characters", "NUL bytes are not allowed"), status_code=400
+            )
             await response(scope, receive, send)
             return
         length = next((value for key, value in scope["headers"] if key == b"content-length"), None)
@@ -108,11 +134,15 @@ class RequestGuard:
         await self.app(scope, replaying(body, receive), send)
 
     async def _too_large(self, scope, receive, send) -> None:  # noqa: ANN001
-        body = error_body("payload_too_large", "request body too large", {"max_bytes": self.max_bytes})
+        body = error_body(
+            "payload_too_large", "request body too large", {"max_bytes": self.max_bytes}
+        )
         await JSONResponse(body, status_code=413)(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None, engine=None) -> FastAPI:  # noqa: ANN001
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, engine=None
+) -> FastAPI:  # noqa: ANN001
     settings = settings or get_settings()
     configure_logging(settings.log_json)
     if problems := settings.production_problems():
@@ -137,7 +167,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app = FastAPI(
         title="Doorstep API",
         version="1.0",
-        description="On-demand home services: catalog, pricing, dispatch, orders, payments, realtime.",
+        description=(
+            "On-demand home services: catalog, pricing, dispatch, orders, payments, realtime."
+        ),
         lifespan=lifespan,
         docs_url="/docs",
         openapi_url="/openapi.json",
@@ -161,14 +193,22 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
 
     install_error_handlers(app)
     # One transaction per request, with its idempotency record and staff audit entry.
-    app.add_middleware(UnitOfWorkMiddleware, hooks=(StaffAuditNet(prefix=API_PREFIX + "/"),),
-                       load_caller=preload_caller)
+    app.add_middleware(
+        UnitOfWorkMiddleware,
+        hooks=(StaffAuditNet(prefix=API_PREFIX + "/"),),
+        load_caller=preload_caller,
+    )
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(RequestGuard, max_bytes=settings.max_request_bytes)
     app.add_middleware(SecurityHeaders, api_prefix=API_PREFIX)
     if settings.cors_origins:  # the apps call the API from their own process: none by default
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
-                           allow_headers=["*"], expose_headers=["X-Request-ID"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID"],
+        )
 
     for router in _routers():
         app.include_router(router, prefix=API_PREFIX)
@@ -193,8 +233,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             return JSONResponse(error_body("not_ready", "database unreachable"), status_code=503)
         if problem:
             return JSONResponse(
-                error_body(problem, "the database schema is not at this version: run doorstep migrate",
-                           {"expected": schema_head}),
+                error_body(
+                    problem,
+                    "the database schema is not at this version: run doorstep migrate",
+                    {"expected": schema_head},
+                ),
                 status_code=503,
             )
         return JSONResponse({"status": "ready"})

@@ -86,9 +86,7 @@ def run_apps(*, host: str, port: int, customer_port: int, technician_port: int, 
         return proc
 
     try:
-        server = spawn(
-            "server", ["-m", "server.cli", "serve", "--host", host, "--port", str(port)]
-        )
+        server = spawn("server", ["-m", "server.cli", "serve", "--host", host, "--port", str(port)])
         _wait_http(f"{server_url}/healthz", server, "server")
         apps = {
             "customer app": (

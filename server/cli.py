@@ -52,15 +52,23 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     # ?token=); the app's access log (doorstep.access) records the path alone. The HTTP
     # protocol closes connections that never finish a request head (server.core.http_protocol).
     uvicorn.run(
-        "server.asgi:app", host=host, port=port, workers=workers, log_level="info",
-        proxy_headers=True, forwarded_allow_ips=get_settings().forwarded_allow_ips,
-        access_log=False, http="server.core.http_protocol:HeadDeadlineProtocol",
+        "server.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=True,
+        forwarded_allow_ips=get_settings().forwarded_allow_ips,
+        access_log=False,
+        http="server.core.http_protocol:HeadDeadlineProtocol",
     )
 
 
 @users_app.command("create")
 def users_create(
-    role: str = typer.Option(..., help="operator | support | finance | admin | customer | technician"),
+    role: str = typer.Option(
+        ..., help="operator | support | finance | admin | customer | technician"
+    ),
     phone: str = typer.Option(...),
     password: str = typer.Option(...),
     name: str = typer.Option(...),
@@ -86,9 +94,15 @@ def users_create(
     cipher = FieldCipher.from_settings(settings.encryption_keys, settings.secret_key)
     with session_scope(make_engine(settings.effective_database_url)) as session:
         try:
-            user = auth_service.create_user(session=session, cipher=cipher, clock=SystemClock(),
-                                            phone=body.phone, password=body.password,
-                                            name=body.name, role=body.role)
+            user = auth_service.create_user(
+                session=session,
+                cipher=cipher,
+                clock=SystemClock(),
+                phone=body.phone,
+                password=body.password,
+                name=body.name,
+                role=body.role,
+            )
         except AppError as exc:
             typer.echo(f"refused: {exc.message} ({exc.code})", err=True)
             raise typer.Exit(1) from exc
@@ -115,7 +129,10 @@ def seed_demo() -> None:
         typer.echo("demo data seeded: " + ", ".join(f"{k} {v}" for k, v in result.counts.items()))
     typer.echo("demo accounts (role, phone, password):")
     for account in result.accounts:
-        typer.echo(f"  {account['role']:<10} {account['phone']:<25} {account['password']:<10} {account['name']}")
+        typer.echo(
+            f"  {account['role']:<10} {account['phone']:<25} "
+            f"{account['password']:<10} {account['name']}"
+        )
 
 
 @app.command()
@@ -129,8 +146,15 @@ def apps(
     from server.apps_runner import run_apps
 
     _may_listen_on(host)
-    raise typer.Exit(run_apps(host=host, port=port, customer_port=customer_port,
-                              technician_port=technician_port, echo=typer.echo))
+    raise typer.Exit(
+        run_apps(
+            host=host,
+            port=port,
+            customer_port=customer_port,
+            technician_port=technician_port,
+            echo=typer.echo,
+        )
+    )
 
 
 @app.command()
@@ -180,8 +204,9 @@ def simulate(
     )
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(workdir) if workdir else Path(tmp)
-        reports = compare(settings=base, config=config, workdir=work, policies=policies,
-                          echo=typer.echo)
+        reports = compare(
+            settings=base, config=config, workdir=work, policies=policies, echo=typer.echo
+        )
     for name, report in reports.items():
         typer.echo(f"--- {name}")
         for line in summary_lines(report):

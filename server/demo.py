@@ -639,8 +639,12 @@ class _Builder:
         clock.set(start - timedelta(minutes=40))
         move(Action.DEPART, as_tech)
         clock.set(start - timedelta(minutes=6))
-        move(Action.ARRIVE, as_tech, location=(compound["lat"] + 0.0002, compound["lng"] - 0.0001),
-             cipher=self.cipher)
+        move(
+            Action.ARRIVE,
+            as_tech,
+            location=(compound["lat"] + 0.0002, compound["lng"] - 0.0001),
+            cipher=self.cipher,
+        )
         clock.advance(minutes=3)
         orders_service.confirm_work_order(
             session=session,

@@ -847,8 +847,11 @@ class TechnicianState:
         here (the server checks again on replay); online, the server decides."""
         order = self.orders.get(order_id) or {}
         if not await self.refresh_location():
-            self.notify(LOCATION_HELP.get(self.location_problem or "", LOCATION_HELP[""]),
-                        "error", self.location_problem or "location_required")
+            self.notify(
+                LOCATION_HELP.get(self.location_problem or "", LOCATION_HELP[""]),
+                "error",
+                self.location_problem or "location_required",
+            )
             return None
         distance = self.distance_to(order)
         if not self.connected and distance is not None and distance > DEFAULT_CHECKIN_RADIUS_M:

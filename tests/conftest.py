@@ -128,7 +128,7 @@ def client(app) -> Iterator[TestClient]:  # noqa: ANN001
 
 
 @pytest.fixture
-def api(client: TestClient) -> "Api":
+def api(client: TestClient) -> Api:
     return Api(client)
 
 
@@ -162,9 +162,16 @@ class Api:
 
     def register(self, role: str = "customer", name: str = "测试用户") -> dict:
         phone = self.next_phone()
-        r = self.client.post("/api/v1/auth/register",
-                             json={"phone": phone, "password": "correct horse", "name": name, "role": role,
-                                   "code": self.phone_code(phone)})
+        r = self.client.post(
+            "/api/v1/auth/register",
+            json={
+                "phone": phone,
+                "password": "correct horse",
+                "name": name,
+                "role": role,
+                "code": self.phone_code(phone),
+            },
+        )
         assert r.status_code == 201, r.text
         data = r.json()
         data["phone"] = phone
@@ -173,7 +180,9 @@ class Api:
 
     def login(self, user: dict, password: str = "correct horse") -> dict:
         """Fresh tokens (e.g. after the test clock moved past the access token's life)."""
-        r = self.client.post("/api/v1/auth/login", json={"phone": user["phone"], "password": password})
+        r = self.client.post(
+            "/api/v1/auth/login", json={"phone": user["phone"], "password": password}
+        )
         assert r.status_code == 200, r.text
         data = {**user, **r.json()}
         data["headers"] = {"Authorization": f"Bearer {data['access_token']}"}
@@ -185,8 +194,15 @@ class Api:
 
         phone = self.next_phone()
         with Session(self.app.state.engine) as session:
-            auth_service.create_user(session=session, cipher=self.app.state.cipher, clock=self.app.state.clock,
-                                     phone=phone, password="staff password", name=f"{role} staff", role=Role(role))
+            auth_service.create_user(
+                session=session,
+                cipher=self.app.state.cipher,
+                clock=self.app.state.clock,
+                phone=phone,
+                password="staff password",
+                name=f"{role} staff",
+                role=Role(role),
+            )
             session.commit()
         return self.login({"phone": phone}, password="staff password")
 
@@ -202,12 +218,18 @@ class Api:
         headers = {**(user["headers"] if user else {}), **kwargs.pop("headers", {})}
         return self.client.put(f"/api/v1{path}", headers=headers, **kwargs)
 
-    def quote(self, customer: dict, service_id: str = "svc_daily_cleaning", hours_ahead: int = 26, **extra) -> dict:
+    def quote(
+        self, customer: dict, service_id: str = "svc_daily_cleaning", hours_ahead: int = 26, **extra
+    ) -> dict:
         start = self.app.state.clock.now() + timedelta(hours=hours_ahead)
         body = {
             "service_id": service_id,
-            "address": {"lat": 39.9334, "lng": 116.4540, "text": "朝阳区三里屯路19号院3号楼2单元501",
-                        "district": "三里屯"},
+            "address": {
+                "lat": 39.9334,
+                "lng": 116.4540,
+                "text": "朝阳区三里屯路19号院3号楼2单元501",
+                "district": "三里屯",
+            },
             "scheduled_start": start.isoformat(),
             **extra,
         }

@@ -201,7 +201,8 @@ def banner(state: Any) -> list[ft.Control]:
         msg = (
             t(state.lang, state.error)
             if state.error in ("network_error", "unavailable")
-            else t(state.lang, code) if code and has_text(code)  # refusals with words of their own
+            else t(state.lang, code)
+            if code and has_text(code)  # refusals with words of their own
             else state.error
         )
         out.append(

@@ -156,22 +156,42 @@ def address_section(state: CustomerState) -> ft.Control:
     controls.append(
         ft.Row(
             [
-                field(state, "addr_query", t(lang, "place_search"), expand=True,
-                      on_submit=act(state.search_places), on_change=state.suggest_places),
-                button("search-places", t(lang, "search_places"), act(state.search_places),
-                       kind="tonal"),
+                field(
+                    state,
+                    "addr_query",
+                    t(lang, "place_search"),
+                    expand=True,
+                    on_submit=act(state.search_places),
+                    on_change=state.suggest_places,
+                ),
+                button(
+                    "search-places",
+                    t(lang, "search_places"),
+                    act(state.search_places),
+                    kind="tonal",
+                ),
             ]
         )
     )
     controls.append(
-        button("use-my-location", t(lang, "use_my_location"), act(state.use_my_location),
-               kind="text", icon=ft.Icons.MY_LOCATION)
+        button(
+            "use-my-location",
+            t(lang, "use_my_location"),
+            act(state.use_my_location),
+            kind="text",
+            icon=ft.Icons.MY_LOCATION,
+        )
     )
     for i, hit in enumerate(state.place_hits):
         label = f"{hit['name']} · {hit['district']}" if hit.get("district") else hit["name"]
         controls.append(
-            button(f"place-hit-{i}", label, act(state.choose_place, hit), kind="text",
-                   icon=ft.Icons.PLACE_OUTLINED)
+            button(
+                f"place-hit-{i}",
+                label,
+                act(state.choose_place, hit),
+                kind="text",
+                icon=ft.Icons.PLACE_OUTLINED,
+            )
         )
     picked = state.picked_place
     if picked is not None:
@@ -182,12 +202,18 @@ def address_section(state: CustomerState) -> ft.Control:
         controls += [
             ft.Text(f"{t(lang, 'picked_place')}{picked['name']} · {picked.get('address', '')}"),
             muted(t(lang, "pin_moved" if picked.get("moved") else "move_pin"), 12),
-            pin_map((picked["lat"], picked["lng"]), pin_moved, app="org.doorstep.customer",
-                    height=180, pin_label=t(lang, "pin_map")),
+            pin_map(
+                (picked["lat"], picked["lng"]),
+                pin_moved,
+                app="org.doorstep.customer",
+                height=180,
+                pin_label=t(lang, "pin_map"),
+            ),
             KeyboardField(state, "addr_detail", t(lang, "address_detail")),
             field(state, "addr_label", t(lang, "address_label")),
-            button("save-address", t(lang, "save_address"), act(state.submit_address),
-                   kind="outlined"),
+            button(
+                "save-address", t(lang, "save_address"), act(state.submit_address), kind="outlined"
+            ),
         ]
     return section(t(lang, "address"), *controls)
 

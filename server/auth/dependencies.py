@@ -83,7 +83,10 @@ async def get_current_user(
         return preloaded.user
     state = request.app.state
     return await run_in_threadpool(
-        user_from_token, token, session=await get_session(request), settings=state.settings,
+        user_from_token,
+        token,
+        session=await get_session(request),
+        settings=state.settings,
         clock=state.clock,
     )
 
@@ -97,7 +100,9 @@ def require_roles(*roles: Role) -> Callable[[User], User]:
     async def check(user: CurrentUser) -> User:  # no I/O: stays on the event loop
         if user.role not in allowed:
             raise Forbidden(
-                "your role may not do this", code="role_forbidden", details={"allowed": sorted(allowed)}
+                "your role may not do this",
+                code="role_forbidden",
+                details={"allowed": sorted(allowed)},
             )
         return user
 

@@ -38,8 +38,14 @@ def send_phone_code(
 ) -> PhoneCodeSent:
     """Text a one-time code to the phone (the reply is the same whether it has an account)."""
     sent = phone_codes.send_code(
-        session=session, phone=body.phone, purpose=body.purpose, cipher=cipher, settings=settings,
-        clock=clock, sms=request.app.state.sms, limiter=request.app.state.rate_limiter,
+        session=session,
+        phone=body.phone,
+        purpose=body.purpose,
+        cipher=cipher,
+        settings=settings,
+        clock=clock,
+        sms=request.app.state.sms,
+        limiter=request.app.state.rate_limiter,
         client=client_ip(request),
     )
     session.commit()
@@ -51,29 +57,52 @@ def register(
     body: RegisterIn, session: SessionDep, settings: SettingsDep, clock: ClockDep, cipher: CipherDep
 ) -> TokenPair:
     if body.role not in SELF_SERVICE_ROLES:
-        raise Forbidden("staff accounts are created by an administrator", code="role_not_self_service")
+        raise Forbidden(
+            "staff accounts are created by an administrator", code="role_not_self_service"
+        )
     if body.referral_code and body.role != Role.customer:
         raise Unprocessable("invitation codes are for customers", code="referral_not_for_role")
     if settings.phone_verification:  # the number is the caller's before anything is said of it
-        phone_codes.check_code(session=session, phone=body.phone, purpose="register", code=body.code,
-                               cipher=cipher, settings=settings, clock=clock)
+        phone_codes.check_code(
+            session=session,
+            phone=body.phone,
+            purpose="register",
+            code=body.code,
+            cipher=cipher,
+            settings=settings,
+            clock=clock,
+        )
     user = service.create_user(
-        session=session, cipher=cipher, clock=clock, phone=body.phone, password=body.password,
-        name=body.name, role=body.role,
+        session=session,
+        cipher=cipher,
+        clock=clock,
+        phone=body.phone,
+        password=body.password,
+        name=body.name,
+        role=body.role,
     )
     if body.referral_code:  # the inviter is named with the account, or neither is made
         try:
-            pricing_service.apply_referral(session=session, customer=user, code=body.referral_code, clock=clock)
+            pricing_service.apply_referral(
+                session=session, customer=user, code=body.referral_code, clock=clock
+            )
         except NotFound as exc:
             raise Unprocessable("unknown invitation code", code=exc.code) from exc
-    pair = service.start_session(session=session, user=user, settings=settings, clock=clock, cipher=cipher)
+    pair = service.start_session(
+        session=session, user=user, settings=settings, clock=clock, cipher=cipher
+    )
     session.commit()
     return pair
 
 
 @router.post("/auth/login", response_model=TokenPair)
 def login(
-    body: LoginIn, session: SessionDep, settings: SettingsDep, clock: ClockDep, cipher: CipherDep, request: Request
+    body: LoginIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    cipher: CipherDep,
+    request: Request,
 ) -> TokenPair:
     limiter = request.app.state.rate_limiter
     window = settings.login_window_seconds
@@ -84,31 +113,51 @@ def login(
     # not the account's owner.
     key = risk.throttle_key(cipher.blind_index(phone), ip)
     risk.ensure_not_locked(session=session, key=key, clock=clock)  # N failures → locked, doubling
-    enforce(limiter, f"login:client:{key}", limit=settings.login_attempts_per_phone, window_seconds=window)
+    enforce(
+        limiter,
+        f"login:client:{key}",
+        limit=settings.login_attempts_per_phone,
+        window_seconds=window,
+    )
     try:
-        user = service.authenticate(session=session, cipher=cipher, phone=phone, password=body.password)
+        user = service.authenticate(
+            session=session, cipher=cipher, phone=phone, password=body.password
+        )
     except Unauthorized:
         known = service.find_by_phone(session=session, cipher=cipher, phone=phone)
-        risk.login_failed(session=session, key=key, user_id=known.id if known else None, clock=clock, ip=ip)
+        risk.login_failed(
+            session=session, key=key, user_id=known.id if known else None, clock=clock, ip=ip
+        )
         raise
     risk.login_succeeded(session=session, key=key)
     limiter.reset(f"login:client:{key}")
-    pair = service.start_session(session=session, user=user, settings=settings, clock=clock, cipher=cipher)
+    pair = service.start_session(
+        session=session, user=user, settings=settings, clock=clock, cipher=cipher
+    )
     session.commit()
     return pair
 
 
 @router.post("/auth/refresh", response_model=TokenPair)
-def refresh(body: RefreshIn, session: SessionDep, settings: SettingsDep, clock: ClockDep, cipher: CipherDep) -> TokenPair:
-    return service.refresh(session=session, token=body.refresh_token, settings=settings, clock=clock, cipher=cipher)
+def refresh(
+    body: RefreshIn, session: SessionDep, settings: SettingsDep, clock: ClockDep, cipher: CipherDep
+) -> TokenPair:
+    return service.refresh(
+        session=session, token=body.refresh_token, settings=settings, clock=clock, cipher=cipher
+    )
 
 
 @router.post("/auth/logout", status_code=204)
 def logout(body: LogoutIn, session: SessionDep, settings: SettingsDep, clock: ClockDep) -> None:
     """End this sign-in (its refresh token stops working; the short-lived access token
     runs out within minutes), or every sign-in of the account with ``all_devices``."""
-    service.logout(session=session, token=body.refresh_token, all_devices=body.all_devices, settings=settings,
-                   clock=clock)
+    service.logout(
+        session=session,
+        token=body.refresh_token,
+        all_devices=body.all_devices,
+        settings=settings,
+        clock=clock,
+    )
 
 
 @router.get("/me", response_model=UserRead)

@@ -19,7 +19,14 @@ from server.privacy.crypto import FieldCipher, mask_phone
 
 
 def create_user(
-    *, session: Session, cipher: FieldCipher, clock: Clock, phone: str, password: str, name: str, role: Role,
+    *,
+    session: Session,
+    cipher: FieldCipher,
+    clock: Clock,
+    phone: str,
+    password: str,
+    name: str,
+    role: Role,
     password_hash: str | None = None,
 ) -> User:
     """Create an account (no commit: the caller owns the transaction).
@@ -29,9 +36,12 @@ def create_user(
     staff accounts' included."""
     problem = password_problem(password, phone=phone) if password_hash is None else None
     if problem is not None:
-        raise Unprocessable("choose a stronger password: 8 or more characters, not only digits, "
-                            "not a common one, not your phone number", code="password_weak",
-                            details={"reason": problem})
+        raise Unprocessable(
+            "choose a stronger password: 8 or more characters, not only digits, "
+            "not a common one, not your phone number",
+            code="password_weak",
+            details={"reason": problem},
+        )
     index = cipher.blind_index(phone)
     if session.exec(select(User).where(User.phone_index == index)).first():
         raise Conflict("this phone number is already registered", code="phone_taken")
@@ -95,28 +105,51 @@ def authenticate(*, session: Session, cipher: FieldCipher, phone: str, password:
     if not verify_password(user.password_hash, password):
         raise Unauthorized("wrong phone or password", code="invalid_credentials")
     if user.status != "active":
-        raise Forbidden("this account is not active", code="account_inactive", details={"status": user.status})
+        raise Forbidden(
+            "this account is not active", code="account_inactive", details={"status": user.status}
+        )
     return user
 
 
-def start_session(*, session: Session, user: User, settings: Settings, clock: Clock, cipher: FieldCipher) -> TokenPair:
+def start_session(
+    *, session: Session, user: User, settings: Settings, clock: Clock, cipher: FieldCipher
+) -> TokenPair:
     """Sign-in on one device: a new session and its first token pair (the caller commits)."""
     now = clock.now()
-    device = AuthSession(id=new_id("ses"), user_id=user.id, current_jti=new_id("rt"), created_at=now,
-                         last_used_at=now, expires_at=now + timedelta(days=settings.refresh_token_days))
+    device = AuthSession(
+        id=new_id("ses"),
+        user_id=user.id,
+        current_jti=new_id("rt"),
+        created_at=now,
+        last_used_at=now,
+        expires_at=now + timedelta(days=settings.refresh_token_days),
+    )
     session.add(device)
     return _tokens(user=user, device=device, settings=settings, clock=clock, cipher=cipher)
 
 
-def _tokens(*, user: User, device: AuthSession, settings: Settings, clock: Clock, cipher: FieldCipher) -> TokenPair:
+def _tokens(
+    *, user: User, device: AuthSession, settings: Settings, clock: Clock, cipher: FieldCipher
+) -> TokenPair:
     now = clock.now()
     access_ttl = timedelta(minutes=settings.access_token_minutes)
     access = make_token(
-        secret=settings.secret_key, subject=user.id, role=user.role, kind="access", now=now, ttl=access_ttl
+        secret=settings.secret_key,
+        subject=user.id,
+        role=user.role,
+        kind="access",
+        now=now,
+        ttl=access_ttl,
     )
     refresh_token = make_token(
-        secret=settings.secret_key, subject=f"{user.id}:{user.token_version}", role=user.role, kind="refresh",
-        now=now, ttl=as_utc(device.expires_at) - now, jti=device.current_jti, claims={"sid": device.id},
+        secret=settings.secret_key,
+        subject=f"{user.id}:{user.token_version}",
+        role=user.role,
+        kind="refresh",
+        now=now,
+        ttl=as_utc(device.expires_at) - now,
+        jti=device.current_jti,
+        claims={"sid": device.id},
     )
     return TokenPair(
         access_token=access,
@@ -126,19 +159,30 @@ def _tokens(*, user: User, device: AuthSession, settings: Settings, clock: Clock
     )
 
 
-def _session_of(session: Session, token: str, settings: Settings, clock: Clock) -> tuple[User, AuthSession, str]:
+def _session_of(
+    session: Session, token: str, settings: Settings, clock: Clock
+) -> tuple[User, AuthSession, str]:
     """The account, its device session (locked) and the token's id; refused if revoked."""
     payload = decode_token(token, secret=settings.secret_key, kind="refresh", now=clock.now())
     user_id, _, version = str(payload["sub"]).partition(":")
     user = session.get(User, user_id)
-    device = session.get(AuthSession, str(payload.get("sid") or ""), with_for_update=True, populate_existing=True)
-    if user is None or str(user.token_version) != version or device is None or device.user_id != user.id \
-            or device.revoked_at is not None:
+    device = session.get(
+        AuthSession, str(payload.get("sid") or ""), with_for_update=True, populate_existing=True
+    )
+    if (
+        user is None
+        or str(user.token_version) != version
+        or device is None
+        or device.user_id != user.id
+        or device.revoked_at is not None
+    ):
         raise Unauthorized("this sign-in has ended; sign in again", code="invalid_token")
     return user, device, str(payload.get("jti") or "")
 
 
-def refresh(*, session: Session, token: str, settings: Settings, clock: Clock, cipher: FieldCipher) -> TokenPair:
+def refresh(
+    *, session: Session, token: str, settings: Settings, clock: Clock, cipher: FieldCipher
+) -> TokenPair:
     """A new pair for the device; its refresh token now the only one that works. A token
     that was already exchanged ends the session: whoever copied it and the owner alike
     must sign in again (the owner can; a thief cannot)."""
@@ -148,7 +192,9 @@ def refresh(*, session: Session, token: str, settings: Settings, clock: Clock, c
         device.revoked_at, device.revoked_reason = now, "reused"
         session.add(device)
         session.commit()  # kept although the reply is an error
-        raise Unauthorized("this sign-in was used elsewhere and has ended; sign in again", code="token_reused")
+        raise Unauthorized(
+            "this sign-in was used elsewhere and has ended; sign in again", code="token_reused"
+        )
     if user.status != "active":
         raise Forbidden("this account is not active", code="account_inactive")
     device.current_jti, device.last_used_at = new_id("rt"), now
@@ -158,7 +204,9 @@ def refresh(*, session: Session, token: str, settings: Settings, clock: Clock, c
     return pair
 
 
-def logout(*, session: Session, token: str, all_devices: bool, settings: Settings, clock: Clock) -> None:
+def logout(
+    *, session: Session, token: str, all_devices: bool, settings: Settings, clock: Clock
+) -> None:
     """End this device's session (or, ``all_devices``, every session of the account)."""
     user, device, _ = _session_of(session, token, settings, clock)
     now = clock.now()
@@ -166,8 +214,13 @@ def logout(*, session: Session, token: str, all_devices: bool, settings: Setting
     if all_devices:
         user.token_version += 1  # refresh tokens of every session stop working at once
         session.add(user)
-        ended = list(session.exec(select(AuthSession).where(AuthSession.user_id == user.id,
-                                                            col(AuthSession.revoked_at).is_(None))).all())
+        ended = list(
+            session.exec(
+                select(AuthSession).where(
+                    AuthSession.user_id == user.id, col(AuthSession.revoked_at).is_(None)
+                )
+            ).all()
+        )
     for each in ended:
         each.revoked_at, each.revoked_reason = now, "logout_all" if all_devices else "logout"
         session.add(each)

@@ -21,7 +21,9 @@ def services(
     q: str | None = Query(default=None, max_length=100),
     category_id: str | None = Query(default=None, max_length=64),
 ) -> list[ServiceSummary]:
-    return [service.to_summary(s) for s in service.search(session=session, q=q, category_id=category_id)]
+    return [
+        service.to_summary(s) for s in service.search(session=session, q=q, category_id=category_id)
+    ]
 
 
 @router.get("/services/{service_id}", response_model=ServiceRead)

@@ -41,21 +41,41 @@ def load_catalog(*, session: Session, path: Path = DEFAULT_CATALOG) -> dict[str,
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     counts = {"categories": 0, "services": 0}
     for skill in data.get("skills", []):
-        session.merge(SkillType(code=skill["code"], name_zh=skill["name_zh"], name_en=skill["name_en"]))
+        session.merge(
+            SkillType(code=skill["code"], name_zh=skill["name_zh"], name_en=skill["name_en"])
+        )
     for cert in data.get("certificates", []):
-        session.merge(CertificateType(code=cert["code"], name_zh=cert["name_zh"], name_en=cert["name_en"]))
+        session.merge(
+            CertificateType(code=cert["code"], name_zh=cert["name_zh"], name_en=cert["name_en"])
+        )
     for top_pos, top in enumerate(data["categories"]):
         top_id = _stable_id("cat", top["code"])
         session.merge(
-            Category(id=top_id, code=top["code"], parent_id=None, level=1, name_zh=top["name_zh"],
-                     name_en=top["name_en"], icon=top.get("icon"), position=top_pos)
+            Category(
+                id=top_id,
+                code=top["code"],
+                parent_id=None,
+                level=1,
+                name_zh=top["name_zh"],
+                name_en=top["name_en"],
+                icon=top.get("icon"),
+                position=top_pos,
+            )
         )
         counts["categories"] += 1
         for child_pos, child in enumerate(top.get("children", [])):
             child_id = _stable_id("cat", child["code"])
             session.merge(
-                Category(id=child_id, code=child["code"], parent_id=top_id, level=2, name_zh=child["name_zh"],
-                         name_en=child["name_en"], icon=child.get("icon") or top.get("icon"), position=child_pos)
+                Category(
+                    id=child_id,
+                    code=child["code"],
+                    parent_id=top_id,
+                    level=2,
+                    name_zh=child["name_zh"],
+                    name_en=child["name_en"],
+                    icon=child.get("icon") or top.get("icon"),
+                    position=child_pos,
+                )
             )
             for pos, svc in enumerate(child.get("services", [])):
                 session.merge(_service_row(svc, child_id, top_id, pos))
@@ -67,7 +87,9 @@ def load_catalog(*, session: Session, path: Path = DEFAULT_CATALOG) -> dict[str,
 
 def _service_row(svc: dict[str, Any], category_id: str, top_id: str, position: int) -> Service:
     keywords = [str(k) for k in svc.get("keywords", [])]
-    search_text = " ".join([svc["name_zh"], svc["name_en"], *keywords, *svc.get("tags", [])]).lower()
+    search_text = " ".join(
+        [svc["name_zh"], svc["name_en"], *keywords, *svc.get("tags", [])]
+    ).lower()
     return Service(
         id=_stable_id("svc", svc["code"]),
         code=svc["code"],
@@ -90,7 +112,12 @@ def _service_row(svc: dict[str, Any], category_id: str, top_id: str, position: i
         acceptance_criteria_zh=svc.get("acceptance_criteria_zh", ""),
         acceptance_criteria_en=svc.get("acceptance_criteria_en", ""),
         sop=[
-            {"no": i + 1, "title_zh": s["title_zh"], "title_en": s.get("title_en", ""), "photo": bool(s.get("photo"))}
+            {
+                "no": i + 1,
+                "title_zh": s["title_zh"],
+                "title_en": s.get("title_en", ""),
+                "photo": bool(s.get("photo")),
+            }
             for i, s in enumerate(svc.get("sop", []))
         ],
         position=position,
@@ -110,18 +137,23 @@ def get_service(*, session: Session, service_id: str) -> Service:
     if copy is None or time.monotonic() - copy[0] > SERVICE_COPY_SECONDS:
         row = session.get(Service, service_id)
         if row is None:
-            raise NotFound("no such service", code="service_not_found", details={"service_id": service_id})
+            raise NotFound(
+                "no such service", code="service_not_found", details={"service_id": service_id}
+            )
         copy = (time.monotonic(), Service(**row.model_dump()))
         _service_copies[key] = copy
     service = copy[1]
     if not service.active:
-        raise NotFound("no such service", code="service_not_found", details={"service_id": service_id})
+        raise NotFound(
+            "no such service", code="service_not_found", details={"service_id": service_id}
+        )
     return service
 
 
 def sop_steps(service: Service) -> tuple[SopStep, ...]:
     return tuple(
-        SopStep(no=s["no"], title=s["title_zh"], photo_required=bool(s["photo"])) for s in service.sop
+        SopStep(no=s["no"], title=s["title_zh"], photo_required=bool(s["photo"]))
+        for s in service.sop
     )
 
 
@@ -135,11 +167,17 @@ def to_summary(service: Service) -> ServiceSummary:
     return ServiceSummary(**service.model_dump())
 
 
-def search(*, session: Session, q: str | None = None, category_id: str | None = None) -> list[Service]:
+def search(
+    *, session: Session, q: str | None = None, category_id: str | None = None
+) -> list[Service]:
     stmt = select(Service).where(Service.active == True)  # noqa: E712
     if category_id:
-        stmt = stmt.where(or_(Service.category_id == category_id, Service.top_category_id == category_id))
-    services = list(session.exec(stmt.order_by(col(Service.top_category_id), col(Service.position))).all())
+        stmt = stmt.where(
+            or_(Service.category_id == category_id, Service.top_category_id == category_id)
+        )
+    services = list(
+        session.exec(stmt.order_by(col(Service.top_category_id), col(Service.position))).all()
+    )
     if q:
         terms = [t for t in q.lower().split() if t]
         services = [s for s in services if all(_matches(s, t) for t in terms)]
@@ -157,10 +195,14 @@ def _matches(service: Service, term: str) -> bool:
 
 
 def tree(*, session: Session) -> list[CategoryNode]:
-    categories = list(session.exec(select(Category).order_by(col(Category.level), col(Category.position))).all())
+    categories = list(
+        session.exec(select(Category).order_by(col(Category.level), col(Category.position))).all()
+    )
     services = search(session=session)
     nodes = {
-        c.id: CategoryNode(id=c.id, code=c.code, level=c.level, name_zh=c.name_zh, name_en=c.name_en, icon=c.icon)
+        c.id: CategoryNode(
+            id=c.id, code=c.code, level=c.level, name_zh=c.name_zh, name_en=c.name_en, icon=c.icon
+        )
         for c in categories
     }
     roots: list[CategoryNode] = []

@@ -1,7 +1,8 @@
 """Tables that only ever grow, enforced by the database itself.
 
 The ledger (entries are reversed, never edited) and the audit log (hash-chained) are
-append-only by design; triggers make the database refuse UPDATE and DELETE on them, so a bug or a stray script cannot rewrite history either. The hash chain of the audit
+append-only by design; triggers make the database refuse UPDATE and DELETE on them, so a
+bug or a stray script cannot rewrite history either. The hash chain of the audit
 log still catches someone who drops the triggers first (database owner rights), and the
 head hash kept elsewhere catches truncation (``doorstep audit verify --expect-head``).
 

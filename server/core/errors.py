@@ -184,8 +184,9 @@ def install_error_handlers(app: FastAPI) -> None:
         ]
         if errors and all(e["type"] == "timezone_aware" for e in errors):
             # one code for a time given without its offset, wherever it was given
-            body = error_body("time_without_offset", "times need an offset (Z or +08:00)",
-                              {"errors": errors})
+            body = error_body(
+                "time_without_offset", "times need an offset (Z or +08:00)", {"errors": errors}
+            )
         else:
             body = error_body("validation_error", "the request is not valid", {"errors": errors})
         return JSONResponse(body, status_code=422)

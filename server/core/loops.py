@@ -11,8 +11,13 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
-async def every(seconds: float, one_round: Callable[[], Any], *, what: str,
-                report: Callable[[Any], None] | None = None) -> None:
+async def every(
+    seconds: float,
+    one_round: Callable[[], Any],
+    *,
+    what: str,
+    report: Callable[[Any], None] | None = None,
+) -> None:
     """Run ``one_round`` (blocking: it talks to the database) forever, ``seconds`` apart;
     ``report`` gets each round's result."""
     while True:

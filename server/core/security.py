@@ -29,8 +29,15 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def make_token(
-    *, secret: str, subject: str, role: str, kind: str, now: datetime, ttl: timedelta,
-    jti: str | None = None, claims: dict[str, Any] | None = None,
+    *,
+    secret: str,
+    subject: str,
+    role: str,
+    kind: str,
+    now: datetime,
+    ttl: timedelta,
+    jti: str | None = None,
+    claims: dict[str, Any] | None = None,
 ) -> str:
     payload = {
         **(claims or {}),

@@ -79,9 +79,13 @@ class Settings(BaseSettings):
         if not self.secret_key or self.secret_key == DEV_SECRET_KEY:
             problems.append("DOORSTEP_SECRET_KEY is not set (or is the development value)")
         if self.sandbox_payments:
-            problems.append("DOORSTEP_SANDBOX_PAYMENTS is on: anyone could approve their own payment")
+            problems.append(
+                "DOORSTEP_SANDBOX_PAYMENTS is on: anyone could approve their own payment"
+            )
         if self.phone_verification and self.sms_provider == "sandbox":
-            problems.append("DOORSTEP_SMS_PROVIDER is the sandbox: sign-up codes would be handed to anyone")
+            problems.append(
+                "DOORSTEP_SMS_PROVIDER is the sandbox: sign-up codes would be handed to anyone"
+            )
         if not self.encryption_keys:
             problems.append("DOORSTEP_ENCRYPTION_KEYS is empty (keys derived from the secret key)")
         return problems

@@ -146,7 +146,9 @@ class UnitOfWork:
 
 
 @event.listens_for(UnitOfWorkSession, "after_begin")
-def _reached_the_database(session: Session, transaction: SessionTransaction, _connection: Any) -> None:  # noqa: ANN401
+def _reached_the_database(
+    session: Session, transaction: SessionTransaction, _connection: Any
+) -> None:  # noqa: ANN401
     uow: UnitOfWork | None = session.info.get("uow")
     if uow is not None:
         uow._reached.add(transaction)

@@ -27,7 +27,11 @@ async def upload(
 ) -> FileRead:
     data = await file.read(settings.upload_max_bytes + 1)
     if len(data) > settings.upload_max_bytes:
-        raise PayloadTooLarge("file too large", code="file_too_large", details={"max_bytes": settings.upload_max_bytes})
+        raise PayloadTooLarge(
+            "file too large",
+            code="file_too_large",
+            details={"max_bytes": settings.upload_max_bytes},
+        )
 
     def store() -> FileRead:
         if order_id:
@@ -36,8 +40,15 @@ async def upload(
             if not orders_service.is_participant(session=session, order_id=order_id, user=user):
                 raise NotFound("order not found", code="order_not_found")
         row = service.store(
-            session=session, files_dir=settings.files_dir, owner=user, kind=kind, data=data,
-            max_bytes=settings.upload_max_bytes, clock=clock, cipher=cipher, order_id=order_id,
+            session=session,
+            files_dir=settings.files_dir,
+            owner=user,
+            kind=kind,
+            data=data,
+            max_bytes=settings.upload_max_bytes,
+            clock=clock,
+            cipher=cipher,
+            order_id=order_id,
         )
         session.commit()
         return service.to_read(row)
@@ -48,8 +59,14 @@ async def upload(
 
 
 @router.get("/{file_id}")
-def download(file_id: str, user: CurrentUser, session: SessionDep, settings: SettingsDep,
-             clock: ClockDep, cipher: CipherDep) -> Response:
+def download(
+    file_id: str,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    cipher: CipherDep,
+) -> Response:
     row = service.get(session=session, file_id=file_id)
     if not service.can_read(session=session, row=row, user=user, now=clock.now()):
         raise NotFound("no such file", code="file_not_found")  # existence must not leak

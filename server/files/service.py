@@ -29,7 +29,12 @@ KINDS = {
     "certificate": {"image/jpeg", "image/png", "image/webp", "application/pdf"},
     "document": {"application/pdf"},
 }
-_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "application/pdf": "pdf"}
+_EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "application/pdf": "pdf",
+}
 
 
 def sniff_content_type(head: bytes) -> str | None:
@@ -58,9 +63,13 @@ def store(
 ) -> StoredFile:
     """Validate and write a file; adds the row (the caller commits)."""
     if kind not in KINDS:
-        raise Unprocessable("unknown file kind", code="file_kind_invalid", details={"allowed": sorted(KINDS)})
+        raise Unprocessable(
+            "unknown file kind", code="file_kind_invalid", details={"allowed": sorted(KINDS)}
+        )
     if len(data) > max_bytes:
-        raise PayloadTooLarge("file too large", code="file_too_large", details={"max_bytes": max_bytes})
+        raise PayloadTooLarge(
+            "file too large", code="file_too_large", details={"max_bytes": max_bytes}
+        )
     if not data:
         raise Unprocessable("empty file", code="file_empty")
     content_type = sniff_content_type(data[:16])
@@ -77,8 +86,15 @@ def store(
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(cipher.seal(data))
     row = StoredFile(
-        id=file_id, owner_id=owner.id, kind=kind, content_type=content_type, size=len(data), sha256=digest,
-        storage_path=relative.as_posix(), order_id=order_id, created_at=clock.now(),
+        id=file_id,
+        owner_id=owner.id,
+        kind=kind,
+        content_type=content_type,
+        size=len(data),
+        sha256=digest,
+        storage_path=relative.as_posix(),
+        order_id=order_id,
+        created_at=clock.now(),
     )
     session.add(row)
     return row
@@ -115,7 +131,9 @@ def get(*, session: Session, file_id: str) -> StoredFile:
     return row
 
 
-def ensure_owned(*, session: Session, file_id: str, owner: User, kinds: set[str] | None = None) -> StoredFile:
+def ensure_owned(
+    *, session: Session, file_id: str, owner: User, kinds: set[str] | None = None
+) -> StoredFile:
     """A client may only attach files it uploaded itself."""
     row = session.get(StoredFile, file_id)
     if row is None or row.owner_id != owner.id or (kinds and row.kind not in kinds):

@@ -63,7 +63,9 @@ def rotate_keys() -> None:
     for column, n in counts.items():
         typer.echo(f"{column}: {n} re-encrypted")
     with session_scope(engine) as session:
-        sealed = files_service.reseal_all(session=session, files_dir=get_settings().files_dir, cipher=cipher)
+        sealed = files_service.reseal_all(
+            session=session, files_dir=get_settings().files_dir, cipher=cipher
+        )
     typer.echo(f"files: {sealed} sealed anew")
     typer.echo(f"done; every value and file is now under key {cipher.primary_key_id}")
 

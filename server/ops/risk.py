@@ -240,8 +240,11 @@ def _count_failure(
                 target_id=user_id,
                 ip=ip,
                 clock=clock,
-                details={"minutes": minutes, "failures": rules.login_max_failures,
-                         "lockouts_in_a_row": guard.lockouts},
+                details={
+                    "minutes": minutes,
+                    "failures": rules.login_max_failures,
+                    "lockouts_in_a_row": guard.lockouts,
+                },
             )
             flag(
                 session=session,

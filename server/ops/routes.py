@@ -303,7 +303,10 @@ def _panel(compute):  # noqa: ANN001, ANN202
 
 for _name, _compute in _PANELS.items():
     router.add_api_route(
-        f"/dashboard/{_name}", _panel(_compute), methods=["GET"], name=f"dashboard_{_name.replace('-', '_')}",
+        f"/dashboard/{_name}",
+        _panel(_compute),
+        methods=["GET"],
+        name=f"dashboard_{_name.replace('-', '_')}",
         summary=f"Dashboard: {_name}",
     )
 

@@ -99,5 +99,4 @@ async def sos_escalation_task(app: Any) -> None:  # noqa: ANN401
         if escalated:
             log.warning("SOS escalated: %s", escalated)
 
-    await every(SWEEP_SECONDS, lambda: sweep_once(app), what="SOS escalation round",
-                report=report)
+    await every(SWEEP_SECONDS, lambda: sweep_once(app), what="SOS escalation round", report=report)

@@ -37,7 +37,13 @@ SERVICE_STARTED = frozenset(
 )
 # A technician holds the order (exact address visible) in these states.
 ASSIGNED = frozenset(
-    {Status.ACCEPTED, Status.EN_ROUTE, Status.ARRIVED, Status.IN_SERVICE, Status.AWAITING_CONFIRMATION}
+    {
+        Status.ACCEPTED,
+        Status.EN_ROUTE,
+        Status.ARRIVED,
+        Status.IN_SERVICE,
+        Status.AWAITING_CONFIRMATION,
+    }
 )
 
 
@@ -122,7 +128,9 @@ class TransitionError(Exception):
 
     code = "illegal_transition"
 
-    def __init__(self, message: str, *, status: Status, details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: Status, details: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
@@ -138,7 +146,9 @@ class NotAllowed(TransitionError):
 
 
 class GuardFailed(TransitionError):
-    def __init__(self, message: str, *, status: Status, code: str, details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: Status, code: str, details: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message, status=status, details=details)
         self.code = code
 
@@ -177,7 +187,9 @@ def _offered_technician(order: OrderView, actor: Actor, _ctx: Context) -> None:
 
 def _needs_technician(order: OrderView, _actor: Actor, ctx: Context) -> None:
     if not ctx.technician_id:
-        raise GuardFailed("a technician is required", status=order.status, code="technician_required")
+        raise GuardFailed(
+            "a technician is required", status=order.status, code="technician_required"
+        )
 
 
 def _within_geofence(order: OrderView, actor: Actor, ctx: Context) -> None:
@@ -185,13 +197,19 @@ def _within_geofence(order: OrderView, actor: Actor, ctx: Context) -> None:
     if actor.kind == S:
         return  # support may record an arrival by hand (e.g. GPS failure)
     if ctx.distance_to_address_m is None:
-        raise GuardFailed("your location is needed to check in", status=order.status, code="location_required")
+        raise GuardFailed(
+            "your location is needed to check in", status=order.status, code="location_required"
+        )
     if ctx.distance_to_address_m > ctx.checkin_radius_m:
         raise GuardFailed(
-            f"you are {ctx.distance_to_address_m:.0f} m from the address; check in within {ctx.checkin_radius_m:.0f} m",
+            f"you are {ctx.distance_to_address_m:.0f} m from the address; "
+            f"check in within {ctx.checkin_radius_m:.0f} m",
             status=order.status,
             code="outside_geofence",
-            details={"distance_m": round(ctx.distance_to_address_m), "radius_m": ctx.checkin_radius_m},
+            details={
+                "distance_m": round(ctx.distance_to_address_m),
+                "radius_m": ctx.checkin_radius_m,
+            },
         )
 
 
@@ -226,7 +244,9 @@ def _can_finish(order: OrderView, actor: Actor, ctx: Context) -> None:
 def _can_dispute(order: OrderView, actor: Actor, ctx: Context) -> None:
     _own_customer(order, actor, ctx)
     if order.status == Status.COMPLETED:
-        if order.completed_at is None or ctx.now > order.completed_at + timedelta(days=ctx.after_sale_days):
+        if order.completed_at is None or ctx.now > order.completed_at + timedelta(
+            days=ctx.after_sale_days
+        ):
             raise GuardFailed(
                 "the after-sale window has closed",
                 status=order.status,
@@ -246,7 +266,9 @@ def _can_transfer(order: OrderView, actor: Actor, ctx: Context) -> None:
 def _cancel_guard(order: OrderView, actor: Actor, ctx: Context) -> None:
     _own_customer(order, actor, ctx)
     if actor.kind == T:
-        raise NotAllowed("technicians transfer an order instead of cancelling it", status=order.status)
+        raise NotAllowed(
+            "technicians transfer an order instead of cancelling it", status=order.status
+        )
 
 
 _CANCELLABLE = (
@@ -259,16 +281,22 @@ _CANCELLABLE = (
 )
 
 TRANSITIONS: dict[tuple[Status, Action], Transition] = {
-    (Status.PENDING_PAYMENT, Action.PAYMENT_SUCCEEDED): Transition(Status.PENDING_DISPATCH, frozenset({Y})),
+    (Status.PENDING_PAYMENT, Action.PAYMENT_SUCCEEDED): Transition(
+        Status.PENDING_DISPATCH, frozenset({Y})
+    ),
     (Status.PENDING_DISPATCH, Action.OFFER): Transition(
         Status.OFFERED, frozenset({Y}), _needs_technician, offered="context"
     ),
-    (Status.OFFERED, Action.DECLINE): Transition(Status.PENDING_DISPATCH, frozenset({T}), _offered_technician),
+    (Status.OFFERED, Action.DECLINE): Transition(
+        Status.PENDING_DISPATCH, frozenset({T}), _offered_technician
+    ),
     (Status.OFFERED, Action.OFFER_TIMEOUT): Transition(Status.PENDING_DISPATCH, frozenset({Y})),
     (Status.OFFERED, Action.ACCEPT): Transition(
         Status.ACCEPTED, frozenset({T}), _offered_technician, technician="actor"
     ),
-    (Status.PENDING_DISPATCH, Action.CLAIM): Transition(Status.ACCEPTED, frozenset({T}), technician="actor"),
+    (Status.PENDING_DISPATCH, Action.CLAIM): Transition(
+        Status.ACCEPTED, frozenset({T}), technician="actor"
+    ),
     (Status.PENDING_DISPATCH, Action.ASSIGN): Transition(
         Status.ACCEPTED, frozenset({S, Y}), _needs_technician, technician="context"
     ),
@@ -277,13 +305,25 @@ TRANSITIONS: dict[tuple[Status, Action], Transition] = {
     (Status.ACCEPTED, Action.TRANSFER): Transition(
         Status.PENDING_DISPATCH, frozenset({T, S, Y}), _can_transfer, technician="clear"
     ),
-    (Status.ACCEPTED, Action.DEPART): Transition(Status.EN_ROUTE, frozenset({T}), _assigned_technician),
-    (Status.EN_ROUTE, Action.ARRIVE): Transition(Status.ARRIVED, frozenset({T, S}), _within_geofence),
+    (Status.ACCEPTED, Action.DEPART): Transition(
+        Status.EN_ROUTE, frozenset({T}), _assigned_technician
+    ),
+    (Status.EN_ROUTE, Action.ARRIVE): Transition(
+        Status.ARRIVED, frozenset({T, S}), _within_geofence
+    ),
     (Status.ARRIVED, Action.START): Transition(Status.IN_SERVICE, frozenset({T}), _can_start),
-    (Status.IN_SERVICE, Action.FINISH): Transition(Status.AWAITING_CONFIRMATION, frozenset({T}), _can_finish),
-    (Status.AWAITING_CONFIRMATION, Action.CONFIRM): Transition(Status.COMPLETED, frozenset({C}), _own_customer),
-    (Status.AWAITING_CONFIRMATION, Action.AUTO_CONFIRM): Transition(Status.COMPLETED, frozenset({Y})),
-    (Status.AWAITING_CONFIRMATION, Action.DISPUTE): Transition(Status.DISPUTED, frozenset({C}), _can_dispute),
+    (Status.IN_SERVICE, Action.FINISH): Transition(
+        Status.AWAITING_CONFIRMATION, frozenset({T}), _can_finish
+    ),
+    (Status.AWAITING_CONFIRMATION, Action.CONFIRM): Transition(
+        Status.COMPLETED, frozenset({C}), _own_customer
+    ),
+    (Status.AWAITING_CONFIRMATION, Action.AUTO_CONFIRM): Transition(
+        Status.COMPLETED, frozenset({Y})
+    ),
+    (Status.AWAITING_CONFIRMATION, Action.DISPUTE): Transition(
+        Status.DISPUTED, frozenset({C}), _can_dispute
+    ),
     (Status.COMPLETED, Action.DISPUTE): Transition(Status.DISPUTED, frozenset({C}), _can_dispute),
     (Status.DISPUTED, Action.RESOLVE): Transition(Status.COMPLETED, frozenset({S})),
     **{
@@ -328,7 +368,9 @@ def decide(order: OrderView, action: Action, actor: Actor, ctx: Context) -> Deci
             details={"allowed": [a.value for a in allowed_actions(order.status)]},
         )
     if actor.kind not in transition.actors:
-        raise NotAllowed(f"a {actor.kind.value} may not {action.value} this order", status=order.status)
+        raise NotAllowed(
+            f"a {actor.kind.value} may not {action.value} this order", status=order.status
+        )
     if transition.guard is not None:
         transition.guard(order, actor, ctx)
 
@@ -338,12 +380,18 @@ def decide(order: OrderView, action: Action, actor: Actor, ctx: Context) -> Deci
         "context": ctx.technician_id,
         "actor": actor.id,
     }[transition.technician]
-    offered = {"clear": None, "context": ctx.technician_id, "keep": order.offered_technician_id}[transition.offered]
+    offered = {"clear": None, "context": ctx.technician_id, "keep": order.offered_technician_id}[
+        transition.offered
+    ]
 
     payload: dict[str, Any] = {"from": order.status.value, "to": transition.to.value}
     if ctx.reason:
         payload["reason"] = ctx.reason
-    if technician_id != order.technician_id or action in (Action.ACCEPT, Action.CLAIM, Action.ASSIGN):
+    if technician_id != order.technician_id or action in (
+        Action.ACCEPT,
+        Action.CLAIM,
+        Action.ASSIGN,
+    ):
         payload["technician_id"] = technician_id
     if offered:
         payload["offered_technician_id"] = offered
@@ -373,7 +421,12 @@ class SopStep:
 
 
 def check_sop_step(
-    *, status: Status, steps: tuple[SopStep, ...], done: tuple[int, ...], step_no: int, has_photo: bool
+    *,
+    status: Status,
+    steps: tuple[SopStep, ...],
+    done: tuple[int, ...],
+    step_no: int,
+    has_photo: bool,
 ) -> EventSpec:
     """Steps are ticked in order, during service, with a photo where the step needs one."""
     if status != Status.IN_SERVICE:
@@ -381,16 +434,29 @@ def check_sop_step(
     by_no = {s.no: s for s in steps}
     step = by_no.get(step_no)
     if step is None:
-        raise GuardFailed("no such SOP step", status=status, code="sop_step_unknown", details={"step_no": step_no})
+        raise GuardFailed(
+            "no such SOP step", status=status, code="sop_step_unknown", details={"step_no": step_no}
+        )
     if step_no in done:
-        raise GuardFailed("this step is already done", status=status, code="sop_step_done", details={"step_no": step_no})
+        raise GuardFailed(
+            "this step is already done",
+            status=status,
+            code="sop_step_done",
+            details={"step_no": step_no},
+        )
     earlier = [s.no for s in steps if s.no < step_no and s.required and s.no not in done]
     if earlier:
         raise GuardFailed(
-            "do the SOP steps in order", status=status, code="sop_out_of_order", details={"missing_steps": earlier}
+            "do the SOP steps in order",
+            status=status,
+            code="sop_out_of_order",
+            details={"missing_steps": earlier},
         )
     if step.photo_required and not has_photo:
         raise GuardFailed(
-            "this step needs a photo", status=status, code="sop_photo_required", details={"step_no": step_no}
+            "this step needs a photo",
+            status=status,
+            code="sop_photo_required",
+            details={"step_no": step_no},
         )
     return EventSpec("order.sop_step_done", {"step_no": step_no, "title": step.title})

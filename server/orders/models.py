@@ -139,7 +139,10 @@ class ActionIn(BaseModel):
 class CancelIn(BaseModel):
     reason: str = PField(default="", max_length=300)
     expected_fee: int | None = PField(
-        default=None, ge=0, le=MAX_AMOUNT, description="the fee the customer was shown; a different fee is refused (409)"
+        default=None,
+        ge=0,
+        le=MAX_AMOUNT,
+        description="the fee the customer was shown; a different fee is refused (409)",
     )
 
 

@@ -27,10 +27,22 @@ def _read(session, order, user, cipher, clock) -> OrderRead:  # noqa: ANN001
 
 
 @router.post("/orders", response_model=OrderRead, status_code=201)
-def create_order(body: OrderCreate, user: CustomerUser, session: SessionDep, clock: ClockDep, cipher: CipherDep,
-                 settings: SettingsDep) -> OrderRead:
-    order = service.create(session=session, customer=user, body=body, clock=clock, cipher=cipher,
-                           timezone=settings.timezone)
+def create_order(
+    body: OrderCreate,
+    user: CustomerUser,
+    session: SessionDep,
+    clock: ClockDep,
+    cipher: CipherDep,
+    settings: SettingsDep,
+) -> OrderRead:
+    order = service.create(
+        session=session,
+        customer=user,
+        body=body,
+        clock=clock,
+        cipher=cipher,
+        timezone=settings.timezone,
+    )
     return _read(session, order, user, cipher, clock)
 
 
@@ -44,14 +56,23 @@ def list_orders(
     limit: int = Query(default=50, ge=1, le=200),
     before: AwareDatetime | None = None,
 ) -> list[OrderRead]:
-    orders = service.list_for(session=session, user=user, status=service.known_statuses(status),
-                              limit=limit, before=before)
+    orders = service.list_for(
+        session=session,
+        user=user,
+        status=service.known_statuses(status),
+        limit=limit,
+        before=before,
+    )
     return [_read(session, o, user, cipher, clock) for o in orders]
 
 
 @router.get("/orders/{order_id}", response_model=OrderRead)
-def get_order(order_id: str, user: CurrentUser, session: SessionDep, clock: ClockDep, cipher: CipherDep) -> OrderRead:
-    return _read(session, service.get_for(session=session, order_id=order_id, user=user), user, cipher, clock)
+def get_order(
+    order_id: str, user: CurrentUser, session: SessionDep, clock: ClockDep, cipher: CipherDep
+) -> OrderRead:
+    return _read(
+        session, service.get_for(session=session, order_id=order_id, user=user), user, cipher, clock
+    )
 
 
 @router.get("/orders/{order_id}/events", response_model=list[OrderEventRead])
@@ -63,37 +84,74 @@ def order_events(
     limit: int = Query(default=500, ge=1, le=1000),
 ) -> list[OrderEventRead]:
     service.get_for(session=session, order_id=order_id, user=user)
-    return [service.event_to_read(e) for e in service.events_after(session=session, order_id=order_id,
-                                                                      after_seq=after_seq, limit=limit)]
+    return [
+        service.event_to_read(e)
+        for e in service.events_after(
+            session=session, order_id=order_id, after_seq=after_seq, limit=limit
+        )
+    ]
 
 
 @router.post("/orders/{order_id}/cancel", response_model=OrderRead)
-def cancel(order_id: str, body: CancelIn, user: CurrentUser, session: SessionDep, clock: ClockDep,
-           cipher: CipherDep) -> OrderRead:
+def cancel(
+    order_id: str,
+    body: CancelIn,
+    user: CurrentUser,
+    session: SessionDep,
+    clock: ClockDep,
+    cipher: CipherDep,
+) -> OrderRead:
     service.get_for(session=session, order_id=order_id, user=user)
     extra = {"expected_fee": body.expected_fee} if body.expected_fee is not None else None
-    order, _ = service.move(session=session, order_id=order_id, action=Action.CANCEL,
-                            actor=service.actor_for(user), clock=clock, reason=body.reason, extra=extra)
+    order, _ = service.move(
+        session=session,
+        order_id=order_id,
+        action=Action.CANCEL,
+        actor=service.actor_for(user),
+        clock=clock,
+        reason=body.reason,
+        extra=extra,
+    )
     return _read(session, order, user, cipher, clock)
 
 
 @router.post("/orders/{order_id}/confirm", response_model=OrderRead)
-def confirm(order_id: str, user: CustomerUser, session: SessionDep, clock: ClockDep, cipher: CipherDep) -> OrderRead:
+def confirm(
+    order_id: str, user: CustomerUser, session: SessionDep, clock: ClockDep, cipher: CipherDep
+) -> OrderRead:
     service.get_for(session=session, order_id=order_id, user=user)
-    order, _ = service.move(session=session, order_id=order_id, action=Action.CONFIRM,
-                            actor=service.actor_for(user), clock=clock)
+    order, _ = service.move(
+        session=session,
+        order_id=order_id,
+        action=Action.CONFIRM,
+        actor=service.actor_for(user),
+        clock=clock,
+    )
     return _read(session, order, user, cipher, clock)
 
 
 def _technician_move(action: Action):  # noqa: ANN202
-    def endpoint(order_id: str, user: TechnicianUser, session: SessionDep, clock: ClockDep, cipher: CipherDep,
-                 body: ActionIn | None = None) -> OrderRead:
+    def endpoint(
+        order_id: str,
+        user: TechnicianUser,
+        session: SessionDep,
+        clock: ClockDep,
+        cipher: CipherDep,
+        body: ActionIn | None = None,
+    ) -> OrderRead:
         body = body or ActionIn()
         service.get_for(session=session, order_id=order_id, user=user)
         location = (body.lat, body.lng) if body.lat is not None and body.lng is not None else None
         order, _ = service.move(
-            session=session, order_id=order_id, action=action, actor=service.actor_for(user), clock=clock,
-            occurred_at=body.occurred_at, location=location, reason=body.reason, cipher=cipher,
+            session=session,
+            order_id=order_id,
+            action=action,
+            actor=service.actor_for(user),
+            clock=clock,
+            occurred_at=body.occurred_at,
+            location=location,
+            reason=body.reason,
+            cipher=cipher,
         )
         return _read(session, order, user, cipher, clock)
 
@@ -109,27 +167,53 @@ for _path, _action in (
     ("transfer", Action.TRANSFER),
 ):
     router.add_api_route(
-        f"/orders/{{order_id}}/{_path}", _technician_move(_action), methods=["POST"], response_model=OrderRead,
+        f"/orders/{{order_id}}/{_path}",
+        _technician_move(_action),
+        methods=["POST"],
+        response_model=OrderRead,
         summary=f"Technician: {_path}",
     )
 
 
 @router.post("/orders/{order_id}/sop/{step_no}/done", response_model=OrderRead)
-def sop_done(order_id: str, step_no: int, body: SopDoneIn, user: TechnicianUser, session: SessionDep,
-             clock: ClockDep, cipher: CipherDep) -> OrderRead:
+def sop_done(
+    order_id: str,
+    step_no: int,
+    body: SopDoneIn,
+    user: TechnicianUser,
+    session: SessionDep,
+    clock: ClockDep,
+    cipher: CipherDep,
+) -> OrderRead:
     service.get_for(session=session, order_id=order_id, user=user)
     order = service.complete_sop_step(
-        session=session, order_id=order_id, step_no=step_no, technician=user, photo_file_id=body.photo_file_id,
-        note=body.note, occurred_at=body.occurred_at, clock=clock,
+        session=session,
+        order_id=order_id,
+        step_no=step_no,
+        technician=user,
+        photo_file_id=body.photo_file_id,
+        note=body.note,
+        occurred_at=body.occurred_at,
+        clock=clock,
     )
     return _read(session, order, user, cipher, clock)
 
 
 @router.post("/orders/{order_id}/work-order/confirm", response_model=OrderRead)
-def confirm_work_order(order_id: str, body: WorkOrderConfirmIn, user: CurrentUser, session: SessionDep,
-                       clock: ClockDep, cipher: CipherDep) -> OrderRead:
+def confirm_work_order(
+    order_id: str,
+    body: WorkOrderConfirmIn,
+    user: CurrentUser,
+    session: SessionDep,
+    clock: ClockDep,
+    cipher: CipherDep,
+) -> OrderRead:
     order = service.confirm_work_order(
-        session=session, order_id=order_id, user=user, signed_on=body.signed_on,
-        signature_file_id=body.signature_file_id, clock=clock,
+        session=session,
+        order_id=order_id,
+        user=user,
+        signed_on=body.signed_on,
+        signature_file_id=body.signature_file_id,
+        clock=clock,
     )
     return _read(session, order, user, cipher, clock)

@@ -87,7 +87,9 @@ def get_for(*, session: Session, order_id: str, user: User) -> Order:
     if order is None or not _may_view(order, user):
         from server.dispatch import service as dispatch_service
 
-        if order is not None and dispatch_service.may_view_in_pool(session=session, order=order, user=user):
+        if order is not None and dispatch_service.may_view_in_pool(
+            session=session, order=order, user=user
+        ):
             return order
         raise NotFound("order not found", code="order_not_found", details={"order_id": order_id})
     return order
@@ -99,8 +101,11 @@ def known_statuses(values: list[str] | None) -> list[str] | None:
     wanted = [v for part in values or [] for v in part.split(",") if v]
     unknown = sorted(set(wanted) - {s.value for s in Status})
     if unknown:
-        raise Unprocessable("unknown order status", code="status_unknown",
-                            details={"unknown": unknown, "known": [s.value for s in Status]})
+        raise Unprocessable(
+            "unknown order status",
+            code="status_unknown",
+            details={"unknown": unknown, "known": [s.value for s in Status]},
+        )
     return wanted or None
 
 
@@ -158,19 +163,29 @@ def _window_hours(session: Session) -> Callable[[], int]:
     """How long after completion the technician still sees the address, when asked."""
     from server.ops import service as ops_service
 
-    return lambda: ops_service.current_rules(session=session).orders.exact_address_hours_after_completion
+    return lambda: (
+        ops_service.current_rules(session=session).orders.exact_address_hours_after_completion
+    )
 
 
-def to_read(*, session: Session, order: Order, user: User, cipher: FieldCipher, now: datetime) -> OrderRead:
+def to_read(
+    *, session: Session, order: Order, user: User, cipher: FieldCipher, now: datetime
+) -> OrderRead:
     service = catalog_service.get_service(session=session, service_id=order.service_id)
     visible = address_visible_to(order, user, now, hours_after=_window_hours(session))
     home = open_point(cipher, order.point_enc) if visible else None
     done: dict[int, SopProgress] = {}
     if Status(order.status) in machine.SERVICE_STARTED:
-        done = {p.step_no: p for p in session.exec(select(SopProgress).where(SopProgress.order_id == order.id))}
+        done = {
+            p.step_no: p
+            for p in session.exec(select(SopProgress).where(SopProgress.order_id == order.id))
+        }
     sop = [
         SopStepState(
-            no=s["no"], title_zh=s["title_zh"], title_en=s["title_en"], photo=s["photo"],
+            no=s["no"],
+            title_zh=s["title_zh"],
+            title_en=s["title_en"],
+            photo=s["photo"],
             done_at=done[s["no"]].done_at if s["no"] in done else None,
             photo_file_id=done[s["no"]].photo_file_id if s["no"] in done else None,
         )
@@ -184,7 +199,8 @@ def to_read(*, session: Session, order: Order, user: User, cipher: FieldCipher, 
     allowed = [
         a.value
         for a in machine.allowed_actions(Status(order.status))
-        if actor_kind is not None and actor_kind in machine.TRANSITIONS[(Status(order.status), a)].actors
+        if actor_kind is not None
+        and actor_kind in machine.TRANSITIONS[(Status(order.status), a)].actors
     ]
     return OrderRead(
         **order.model_dump(exclude={"address_enc", "point_enc", "lat", "lng", "notes_enc"}),
@@ -224,7 +240,9 @@ def _notes_for(order: Order, user: User, cipher: FieldCipher, *, visible: bool) 
     return mask_contacts(notes).text
 
 
-def events_after(*, session: Session, order_id: str, after_seq: int = 0, limit: int = 500) -> list[OrderEvent]:
+def events_after(
+    *, session: Session, order_id: str, after_seq: int = 0, limit: int = 500
+) -> list[OrderEvent]:
     stmt = (
         select(OrderEvent)
         .where(OrderEvent.order_id == order_id, OrderEvent.seq > after_seq)
@@ -242,7 +260,12 @@ def event_to_read(event: OrderEvent) -> OrderEventRead:
 
 
 def create(
-    *, session: Session, customer: User, body: OrderCreate, clock: Clock, cipher: FieldCipher,
+    *,
+    session: Session,
+    customer: User,
+    body: OrderCreate,
+    clock: Clock,
+    cipher: FieldCipher,
     timezone: str,
 ) -> Order:
     """An order from the quote the customer saw, or from the booking quoted here and now."""
@@ -251,12 +274,21 @@ def create(
     quote_id = body.quote_id
     if quote_id is None:
         quote_id = pricing_service.create_quote(
-            session=session, customer=customer, body=body.quote_request(), clock=clock,
-            cipher=cipher, timezone=timezone,
+            session=session,
+            customer=customer,
+            body=body.quote_request(),
+            clock=clock,
+            cipher=cipher,
+            timezone=timezone,
         ).id
     return create_from_quote(
-        session=session, customer=customer, quote_id=quote_id, notes=body.notes,
-        preferred_technician_id=body.preferred_technician_id, clock=clock, cipher=cipher,
+        session=session,
+        customer=customer,
+        quote_id=quote_id,
+        notes=body.notes,
+        preferred_technician_id=body.preferred_technician_id,
+        clock=clock,
+        cipher=cipher,
     )
 
 
@@ -274,7 +306,9 @@ def create_from_quote(
     from server.pricing import service as pricing_service
 
     now = clock.now()
-    quote = pricing_service.take_quote(session=session, quote_id=quote_id, customer_id=customer.id, now=now)
+    quote = pricing_service.take_quote(
+        session=session, quote_id=quote_id, customer_id=customer.id, now=now
+    )
     order = Order(
         id=new_id("ord"),
         customer_id=customer.id,
@@ -299,13 +333,29 @@ def create_from_quote(
     )
     session.add(order)
     event = _append_events(
-        session, order, [machine.EventSpec("order.created", {"total": order.total, "service_id": order.service_id})],
-        actor_id=customer.id, actor_role=customer.role, occurred_at=now, received_at=now,
+        session,
+        order,
+        [
+            machine.EventSpec(
+                "order.created", {"total": order.total, "service_id": order.service_id}
+            )
+        ],
+        actor_id=customer.id,
+        actor_role=customer.role,
+        occurred_at=now,
+        received_at=now,
     )
     session.flush()  # the order and its first event, in one go: the quote's row points at it
     pricing_service.mark_quote_used(session=session, quote=quote, order_id=order.id)
-    moved = signals.Moved(order=order, action=None, from_status="", to_status=order.status, events=event,
-                          actor_id=customer.id, actor_role=customer.role)
+    moved = signals.Moved(
+        order=order,
+        action=None,
+        from_status="",
+        to_status=order.status,
+        events=event,
+        actor_id=customer.id,
+        actor_role=customer.role,
+    )
     signals.run_in_transaction(session, moved)
     session.commit()
     signals.run_after_commit(moved)
@@ -349,8 +399,13 @@ def create_follow_up(
         notes_enc=original.notes_enc,
         currency=original.currency,
         total=total,
-        price_snapshot={"lines": lines, "total": total, "currency": original.currency,
-                        "priced_at": now.isoformat(), **snapshot},
+        price_snapshot={
+            "lines": lines,
+            "total": total,
+            "currency": original.currency,
+            "priced_at": now.isoformat(),
+            **snapshot,
+        },
         created_at=now,
         updated_at=now,
         last_seq=1,
@@ -358,12 +413,27 @@ def create_follow_up(
     session.add(order)
     session.flush()
     events = _append_events(
-        session, order,
-        [machine.EventSpec("order.created", {"total": order.total, "service_id": order.service_id, **snapshot})],
-        actor_id=actor_id, actor_role=actor_role, occurred_at=now, received_at=now,
+        session,
+        order,
+        [
+            machine.EventSpec(
+                "order.created", {"total": order.total, "service_id": order.service_id, **snapshot}
+            )
+        ],
+        actor_id=actor_id,
+        actor_role=actor_role,
+        occurred_at=now,
+        received_at=now,
     )
-    moved = signals.Moved(order=order, action=None, from_status="", to_status=order.status, events=events,
-                          actor_id=actor_id, actor_role=actor_role)
+    moved = signals.Moved(
+        order=order,
+        action=None,
+        from_status="",
+        to_status=order.status,
+        events=events,
+        actor_id=actor_id,
+        actor_role=actor_role,
+    )
     signals.run_in_transaction(session, moved)
     session.info.setdefault("pending_moves", []).append(moved)
     return order
@@ -383,8 +453,14 @@ def _append_events(
     rows = []
     for offset, spec in enumerate(specs):
         row = OrderEvent(
-            order_id=order.id, seq=first_seq + offset, type=spec.type, actor_id=actor_id, actor_role=actor_role,
-            occurred_at=occurred_at, received_at=received_at, payload=spec.payload,
+            order_id=order.id,
+            seq=first_seq + offset,
+            type=spec.type,
+            actor_id=actor_id,
+            actor_role=actor_role,
+            occurred_at=occurred_at,
+            received_at=received_at,
+            payload=spec.payload,
         )
         session.add(row)
         rows.append(row)
@@ -395,7 +471,9 @@ def _save(session: Session, order: Order, expected_version: int, changes: dict[s
     """Conditional update: the row must still be at the version we read."""
     changes = {**changes, "version": expected_version + 1}
     result = session.execute(
-        update(Order).where(col(Order.id) == order.id, col(Order.version) == expected_version).values(**changes)
+        update(Order)
+        .where(col(Order.id) == order.id, col(Order.version) == expected_version)
+        .values(**changes)
     )
     if result.rowcount != 1:
         session.rollback()
@@ -413,7 +491,9 @@ def _save(session: Session, order: Order, expected_version: int, changes: dict[s
 def _view(session: Session, order: Order) -> machine.OrderView:
     service = catalog_service.get_service(session=session, service_id=order.service_id)
     required = tuple(s.no for s in catalog_service.sop_steps(service) if s.required)
-    done = tuple(session.exec(select(SopProgress.step_no).where(SopProgress.order_id == order.id)).all())
+    done = tuple(
+        session.exec(select(SopProgress.step_no).where(SopProgress.order_id == order.id)).all()
+    )
     from server.pricing import service as pricing_service
 
     return machine.OrderView(
@@ -425,7 +505,9 @@ def _view(session: Session, order: Order) -> machine.OrderView:
         sop_required_steps=required,
         sop_done_steps=done,
         completed_at=as_utc(order.completed_at) if order.completed_at else None,
-        pending_change_requests=pricing_service.pending_change_requests(session=session, order_id=order.id),
+        pending_change_requests=pricing_service.pending_change_requests(
+            session=session, order_id=order.id
+        ),
     )
 
 
@@ -449,15 +531,22 @@ def device_time(
         return None
     details = {"occurred_at": occurred_at.isoformat()}
     if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
-        raise Unprocessable("occurred_at needs a time zone offset (e.g. Z or +08:00)",
-                            code="time_without_offset", details=details)
+        raise Unprocessable(
+            "occurred_at needs a time zone offset (e.g. Z or +08:00)",
+            code="time_without_offset",
+            details=details,
+        )
     at = occurred_at.astimezone(UTC)
     if at > now + timedelta(seconds=rules.device_time_max_future_seconds):
-        raise Unprocessable("occurred_at is in the future; check the device clock",
-                            code="occurred_at_in_future", details=details)
+        raise Unprocessable(
+            "occurred_at is in the future; check the device clock",
+            code="occurred_at_in_future",
+            details=details,
+        )
     if at < now - timedelta(hours=rules.device_time_max_age_hours):
-        raise Unprocessable("occurred_at is too long ago", code="occurred_at_too_old",
-                            details=details)
+        raise Unprocessable(
+            "occurred_at is too long ago", code="occurred_at_too_old", details=details
+        )
     return at
 
 
@@ -524,12 +613,23 @@ def move(
     _save(session, order, expected, changes)
     role = "system" if actor.kind == ActorKind.SYSTEM else _role_of(session, actor)
     events = _append_events(
-        session, order, specs, actor_id=actor.id, actor_role=role,
-        occurred_at=occurred_at or now, received_at=now, first_seq=first_seq,
+        session,
+        order,
+        specs,
+        actor_id=actor.id,
+        actor_role=role,
+        occurred_at=occurred_at or now,
+        received_at=now,
+        first_seq=first_seq,
     )
     moved = signals.Moved(
-        order=order, action=action.value, from_status=decision.from_status.value,
-        to_status=decision.to_status.value, events=events, actor_id=actor.id, actor_role=role,
+        order=order,
+        action=action.value,
+        from_status=decision.from_status.value,
+        to_status=decision.to_status.value,
+        events=events,
+        actor_id=actor.id,
+        actor_role=role,
         context={"reason": reason, "technician_id": technician_id, **(extra or {})},
     )
     signals.run_in_transaction(session, moved)
@@ -574,12 +674,25 @@ def record(
     seq = order.last_seq + 1
     _save(session, order, order.version, {**(changes or {}), "last_seq": seq, "updated_at": now})
     events = _append_events(
-        session, order, [machine.EventSpec(event_type, payload)], actor_id=actor_id, actor_role=actor_role,
-        occurred_at=occurred_at or now, received_at=now, first_seq=seq,
+        session,
+        order,
+        [machine.EventSpec(event_type, payload)],
+        actor_id=actor_id,
+        actor_role=actor_role,
+        occurred_at=occurred_at or now,
+        received_at=now,
+        first_seq=seq,
     )
     session.info.setdefault("pending_records", []).append(
-        signals.Moved(order=order, action=None, from_status=order.status, to_status=order.status, events=events,
-                      actor_id=actor_id, actor_role=actor_role)
+        signals.Moved(
+            order=order,
+            action=None,
+            from_status=order.status,
+            to_status=order.status,
+            events=events,
+            actor_id=actor_id,
+            actor_role=actor_role,
+        )
     )
     return events
 
@@ -635,22 +748,44 @@ def complete_sop_step(
     rules = ops_service.current_rules(session=session).orders
     occurred_at = device_time(occurred_at, now=clock.now(), rules=rules)
     if photo_file_id:
-        files_service.ensure_owned(session=session, file_id=photo_file_id, owner=technician, kinds={"photo"})
+        files_service.ensure_owned(
+            session=session, file_id=photo_file_id, owner=technician, kinds={"photo"}
+        )
     service = catalog_service.get_service(session=session, service_id=order.service_id)
-    done = tuple(session.exec(select(SopProgress.step_no).where(SopProgress.order_id == order.id)).all())
+    done = tuple(
+        session.exec(select(SopProgress.step_no).where(SopProgress.order_id == order.id)).all()
+    )
     try:
         spec = machine.check_sop_step(
-            status=Status(order.status), steps=catalog_service.sop_steps(service), done=done,
-            step_no=step_no, has_photo=photo_file_id is not None,
+            status=Status(order.status),
+            steps=catalog_service.sop_steps(service),
+            done=done,
+            step_no=step_no,
+            has_photo=photo_file_id is not None,
         )
     except machine.TransitionError as exc:
         raise _to_app_error(exc) from exc
     now = clock.now()
-    session.add(SopProgress(order_id=order.id, step_no=step_no, photo_file_id=photo_file_id, note=note,
-                            done_at=occurred_at or now))
+    session.add(
+        SopProgress(
+            order_id=order.id,
+            step_no=step_no,
+            photo_file_id=photo_file_id,
+            note=note,
+            done_at=occurred_at or now,
+        )
+    )
     payload = {**spec.payload, "photo_file_id": photo_file_id, "note": note}
-    record(session=session, order=order, event_type=spec.type, payload=payload, actor_id=technician.id,
-           actor_role="technician", clock=clock, occurred_at=occurred_at)
+    record(
+        session=session,
+        order=order,
+        event_type=spec.type,
+        payload=payload,
+        actor_id=technician.id,
+        actor_role="technician",
+        clock=clock,
+        occurred_at=occurred_at,
+    )
     session.commit()
     notify(session)
     return order
@@ -676,22 +811,40 @@ def confirm_work_order(
     if signed_on == "customer_app" and user.id != order.customer_id:
         raise Forbidden("only the customer confirms in their app", code="not_order_customer")
     if signed_on == "technician_screen" and user.id != order.technician_id:
-        raise Forbidden("only the assigned technician collects a signature", code="not_assigned_technician")
+        raise Forbidden(
+            "only the assigned technician collects a signature", code="not_assigned_technician"
+        )
     if order.status not in (Status.ACCEPTED.value, Status.EN_ROUTE.value, Status.ARRIVED.value):
-        raise Conflict("the work order is confirmed between acceptance and start", code="illegal_transition",
-                       details={"status": order.status})
+        raise Conflict(
+            "the work order is confirmed between acceptance and start",
+            code="illegal_transition",
+            details={"status": order.status},
+        )
     if order.work_order_confirmed_at is not None:
-        raise Conflict("the work order is already confirmed", code="work_order_already_confirmed",
-                       details={"status": order.status})
+        raise Conflict(
+            "the work order is already confirmed",
+            code="work_order_already_confirmed",
+            details={"status": order.status},
+        )
     if signature_file_id:
-        files_service.ensure_owned(session=session, file_id=signature_file_id, owner=user, kinds={"photo"})
+        files_service.ensure_owned(
+            session=session, file_id=signature_file_id, owner=user, kinds={"photo"}
+        )
     elif signed_on == "technician_screen":
         raise AppError("a signature image is needed", code="signature_required", status_code=422)
     now = clock.now()
     record(
-        session=session, order=order, event_type="order.work_order_confirmed",
-        payload={"signed_on": signed_on, "signature_file_id": signature_file_id, "total": order.total},
-        actor_id=user.id, actor_role=user.role, clock=clock,
+        session=session,
+        order=order,
+        event_type="order.work_order_confirmed",
+        payload={
+            "signed_on": signed_on,
+            "signature_file_id": signature_file_id,
+            "total": order.total,
+        },
+        actor_id=user.id,
+        actor_role=user.role,
+        clock=clock,
         changes={"work_order_confirmed_at": now},
     )
     session.commit()

@@ -27,8 +27,9 @@ def due_work_orders(session: Session, app: Any) -> list[DueDocument]:  # noqa: A
     """Confirmed work orders still without their PDF, oldest confirmation first."""
     orders = session.exec(
         select(Order)
-        .where(col(Order.work_order_confirmed_at).is_not(None),
-               col(Order.work_order_file_id).is_(None))
+        .where(
+            col(Order.work_order_confirmed_at).is_not(None), col(Order.work_order_file_id).is_(None)
+        )
         .order_by(col(Order.work_order_confirmed_at))
         .limit(BATCH)
     ).all()
@@ -55,11 +56,16 @@ def due_work_orders(session: Session, app: Any) -> list[DueDocument]:  # noqa: A
             signed_on=(signed or {}).get("signed_on", "customer_app"),
             timezone=app.state.settings.timezone,
         )
-        due.append(DueDocument(
-            kind="work_order", order_id=order.id, owner_id=order.customer_id, render=render,
-            attach=functools.partial(_attach, order.id),
-            notice={"customer_id": order.customer_id, "technician_id": order.technician_id},
-        ))
+        due.append(
+            DueDocument(
+                kind="work_order",
+                order_id=order.id,
+                owner_id=order.customer_id,
+                render=render,
+                attach=functools.partial(_attach, order.id),
+                notice={"customer_id": order.customer_id, "technician_id": order.technician_id},
+            )
+        )
     return due
 
 
@@ -74,7 +80,12 @@ def _attach(order_id: str, session: Session, file_id: str) -> bool:
 
 
 def render_work_order_pdf(
-    *, order: Order, service: Service, address: str, confirmed_at: datetime, signed_on: str,
+    *,
+    order: Order,
+    service: Service,
+    address: str,
+    confirmed_at: datetime,
+    signed_on: str,
     timezone: str = "Asia/Shanghai",
 ) -> bytes:
     tz = ZoneInfo(timezone)
@@ -96,22 +107,53 @@ def render_work_order_pdf(
     pdf.cell(0, 9, "费用明细 Price", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, size=11)
     for line in order.price_snapshot.get("lines", []):
-        pdf.cell(0, 7, f"{line.get('label', line.get('code'))}: ¥{yuan(int(line['amount']))}", new_x="LMARGIN",
-                 new_y="NEXT")
+        pdf.cell(
+            0,
+            7,
+            f"{line.get('label', line.get('code'))}: ¥{yuan(int(line['amount']))}",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
     pdf.cell(0, 8, f"合计 Total: ¥{yuan(order.total)}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     pdf.set_font(FAMILY, size=13)
     pdf.cell(0, 9, "服务步骤 Steps", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, size=11)
     for step in service.sop:
-        pdf.multi_cell(0, 7, f"{step['no']}. {step['title_zh']}  {step['title_en']}", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(
+            0,
+            7,
+            f"{step['no']}. {step['title_zh']}  {step['title_en']}",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
     pdf.ln(3)
-    pdf.multi_cell(0, 7, f"验收标准 Acceptance: {service.acceptance_criteria_zh} {service.acceptance_criteria_en}",
-                   new_x="LMARGIN", new_y="NEXT")
-    pdf.multi_cell(0, 7, "现场增项须经客户在应用内逐项确认 / Extra items only with the customer's approval in the app.",
-                   new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0,
+        7,
+        f"验收标准 Acceptance: {service.acceptance_criteria_zh} {service.acceptance_criteria_en}",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.multi_cell(
+        0,
+        7,
+        "现场增项须经客户在应用内逐项确认 / "
+        "Extra items only with the customer's approval in the app.",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.ln(3)
-    where = "客户应用 customer app" if signed_on == "customer_app" else "技师设备签名 signed on the technician's screen"
-    pdf.cell(0, 8, f"客户确认 Confirmed: {confirmed_at.astimezone(tz).strftime('%Y-%m-%d %H:%M')} ({where})",
-             new_x="LMARGIN", new_y="NEXT")
+    where = (
+        "客户应用 customer app"
+        if signed_on == "customer_app"
+        else "技师设备签名 signed on the technician's screen"
+    )
+    pdf.cell(
+        0,
+        8,
+        f"客户确认 Confirmed: {confirmed_at.astimezone(tz).strftime('%Y-%m-%d %H:%M')} ({where})",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     return bytes(pdf.output())

@@ -22,7 +22,10 @@ from server.payments.models import Invoice
 def due_invoices(session: Session, app: Any) -> list[DueDocument]:  # noqa: ANN401
     """Invoices still without their PDF, oldest first."""
     invoices = session.exec(
-        select(Invoice).where(col(Invoice.file_id).is_(None)).order_by(col(Invoice.created_at)).limit(BATCH)
+        select(Invoice)
+        .where(col(Invoice.file_id).is_(None))
+        .order_by(col(Invoice.created_at))
+        .limit(BATCH)
     ).all()
     wanted = [invoice.order_id for invoice in invoices]
     orders = {o.id: o for o in session.exec(select(Order).where(col(Order.id).in_(wanted)))}
@@ -32,10 +35,15 @@ def due_invoices(session: Session, app: Any) -> list[DueDocument]:  # noqa: ANN4
             order_id=invoice.order_id,
             owner_id=invoice.customer_id,
             render=functools.partial(
-                render_invoice_pdf, number=invoice.number, order=orders[invoice.order_id],
-                title=invoice.title, tax_id=invoice.tax_id, amount=invoice.amount,
+                render_invoice_pdf,
+                number=invoice.number,
+                order=orders[invoice.order_id],
+                title=invoice.title,
+                tax_id=invoice.tax_id,
+                amount=invoice.amount,
                 tax=invoice.tax_amount,
-                tax_rate_bp=_rate_of(invoice), issued_at=as_utc(invoice.created_at),
+                tax_rate_bp=_rate_of(invoice),
+                issued_at=as_utc(invoice.created_at),
                 timezone=app.state.settings.timezone,
             ),
             attach=functools.partial(_attach, invoice.id),
@@ -64,8 +72,18 @@ def _attach(invoice_id: str, session: Session, file_id: str) -> bool:
     return done.rowcount == 1
 
 
-def render_invoice_pdf(*, number: str, order: Order, title: str, tax_id: str | None, amount: int, tax: int,
-                       tax_rate_bp: int, issued_at: datetime, timezone: str = "Asia/Shanghai") -> bytes:
+def render_invoice_pdf(
+    *,
+    number: str,
+    order: Order,
+    title: str,
+    tax_id: str | None,
+    amount: int,
+    tax: int,
+    tax_rate_bp: int,
+    issued_at: datetime,
+    timezone: str = "Asia/Shanghai",
+) -> bytes:
     tz = ZoneInfo(timezone)
     pdf = new_document()
     pdf.set_font(FAMILY, size=18)
@@ -85,12 +103,31 @@ def render_invoice_pdf(*, number: str, order: Order, title: str, tax_id: str | N
     pdf.cell(0, 9, "项目 Items", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, size=11)
     for line in order.price_snapshot.get("lines", []):
-        pdf.cell(0, 7, f"{line.get('label', line.get('code'))}: ¥{yuan(int(line['amount']))}", new_x="LMARGIN",
-                 new_y="NEXT")
+        pdf.cell(
+            0,
+            7,
+            f"{line.get('label', line.get('code'))}: ¥{yuan(int(line['amount']))}",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
     if order.extras_total:
-        pdf.cell(0, 7, f"现场增项 Approved extras: ¥{yuan(order.extras_total)}", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(
+            0,
+            7,
+            f"现场增项 Approved extras: ¥{yuan(order.extras_total)}",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
     pdf.ln(2)
-    pdf.cell(0, 8, f"价税合计 Total paid (tax included): ¥{yuan(amount)}", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 8, f"其中税额 of which VAT {tax_rate_bp / 100:g}%: ¥{yuan(tax)}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        0, 8, f"价税合计 Total paid (tax included): ¥{yuan(amount)}", new_x="LMARGIN", new_y="NEXT"
+    )
+    pdf.cell(
+        0,
+        8,
+        f"其中税额 of which VAT {tax_rate_bp / 100:g}%: ¥{yuan(tax)}",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.cell(0, 8, f"不含税金额 Net: ¥{yuan(amount - tax)}", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

@@ -29,7 +29,9 @@ from server.core.money import Money
 
 
 class LedgerError(ValueError):
-    def __init__(self, message: str, code: str = "ledger_invalid", details: dict | None = None) -> None:
+    def __init__(
+        self, message: str, code: str = "ledger_invalid", details: dict | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.details = details or {}
@@ -100,7 +102,9 @@ def check_balanced(lines: Iterable[Posting]) -> None:
     lines = list(lines)
     total = sum(p.amount for p in lines)
     if total != 0:
-        raise LedgerError("an entry's lines must sum to zero", "entry_unbalanced", {"difference": total})
+        raise LedgerError(
+            "an entry's lines must sum to zero", "entry_unbalanced", {"difference": total}
+        )
     if len(lines) == 1:
         raise LedgerError("an entry needs two sides", "entry_unbalanced")
 
@@ -135,11 +139,23 @@ def trial_balance(balances: Mapping[str, Money]) -> dict:
     rows = []
     for account in sorted(balances):
         bal = balances[account]
-        rows.append({"account": account, "normal": normal_side(account),
-                     "debit": bal if bal > 0 else 0, "credit": -bal if bal < 0 else 0, "balance": bal})
+        rows.append(
+            {
+                "account": account,
+                "normal": normal_side(account),
+                "debit": bal if bal > 0 else 0,
+                "credit": -bal if bal < 0 else 0,
+                "balance": bal,
+            }
+        )
     debit = sum(r["debit"] for r in rows)
     credit = sum(r["credit"] for r in rows)
-    return {"accounts": rows, "total_debit": debit, "total_credit": credit, "difference": debit - credit}
+    return {
+        "accounts": rows,
+        "total_debit": debit,
+        "total_credit": credit,
+        "difference": debit - credit,
+    }
 
 
 # --- the entries of an order's money ---------------------------------------------------
@@ -153,8 +169,14 @@ def card_purchase(*, provider: str, amount: Money) -> tuple[Posting, ...]:
     return entry((cash(provider), amount), (DEFERRED_CARDS, -amount))
 
 
-def split(*, order_id: str, technician_id: str, held: Money, technician_share: Money,
-          card_value: Money = 0) -> tuple[Posting, ...]:
+def split(
+    *,
+    order_id: str,
+    technician_id: str,
+    held: Money,
+    technician_share: Money,
+    card_value: Money = 0,
+) -> tuple[Posting, ...]:
     """Release what the order holds (plus the prepaid card value it used): the
     technician's share to their payable, the rest to platform revenue; when discounts
     make the platform's part negative, the platform funds it as a promotion cost."""
@@ -167,12 +189,21 @@ def split(*, order_id: str, technician_id: str, held: Money, technician_share: M
     )
 
 
-def cancellation(*, order_id: str, held: Money, fee: Money, refunds: Mapping[str, Money],
-                 technician_id: str | None, technician_part: Money) -> tuple[Posting, ...]:
+def cancellation(
+    *,
+    order_id: str,
+    held: Money,
+    fee: Money,
+    refunds: Mapping[str, Money],
+    technician_id: str | None,
+    technician_part: Money,
+) -> tuple[Posting, ...]:
     """Close a cancelled order: the fee stays (technician part by the split, the rest
     platform revenue), everything else goes back through the providers it came from."""
     if not 0 <= fee <= held:
-        raise LedgerError("the fee must be between 0 and what is held", "fee_invalid", {"fee": fee, "held": held})
+        raise LedgerError(
+            "the fee must be between 0 and what is held", "fee_invalid", {"fee": fee, "held": held}
+        )
     if sum(refunds.values()) != held - fee:
         raise LedgerError("refunds must return what is held less the fee", "refund_mismatch")
     if technician_part and not technician_id:
@@ -184,7 +215,9 @@ def cancellation(*, order_id: str, held: Money, fee: Money, refunds: Mapping[str
     return entry(*postings)
 
 
-def refund(*, order_id: str, refunds: Mapping[str, Money], from_escrow: Money) -> tuple[Posting, ...]:
+def refund(
+    *, order_id: str, refunds: Mapping[str, Money], from_escrow: Money
+) -> tuple[Posting, ...]:
     """A refund comes out of what the order still holds; beyond that the platform pays it."""
     total = sum(refunds.values())
     if not 0 <= from_escrow <= total:

@@ -62,7 +62,9 @@ class Payment(SQLModel, table=True):
     amount: int
     refunded: int = 0
     currency: str = "CNY"
-    status: str = Field(default="pending", max_length=20, index=True)  # pending | succeeded | failed | cancelled
+    status: str = Field(
+        default="pending", max_length=20, index=True
+    )  # pending | succeeded | failed | cancelled
     provider_ref: str | None = Field(default=None, max_length=80, index=True)
     checkout: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
     failure_reason: str | None = None
@@ -121,7 +123,9 @@ class Escrow(SQLModel, table=True):
     platform_share: int = 0
     cancellation_fee: int = 0
     released_at: datetime | None = None
-    awaiting_since: datetime | None = Field(default=None, index=True)  # finished, waiting for confirmation
+    awaiting_since: datetime | None = Field(
+        default=None, index=True
+    )  # finished, waiting for confirmation
     version: int = 1
 
 
@@ -200,7 +204,9 @@ class Invoice(SQLModel, table=True):
 class PaymentCreate(BaseModel):
     provider: str = PField(default="sandbox", max_length=20)
     method: str = PField(default="wechat", max_length=20)
-    amount: int | None = PField(default=None, ge=0, le=MAX_AMOUNT, description="the amount the customer saw")
+    amount: int | None = PField(
+        default=None, ge=0, le=MAX_AMOUNT, description="the amount the customer saw"
+    )
     confirm_large: bool = False
 
 

@@ -18,18 +18,32 @@ class CancellationQuote:
     band_min_hours: float | None
 
 
-def cancellation_fee(*, now: datetime, scheduled_start: datetime, held: Money, rules: PaymentRules,
-                     started: bool = False, by_customer: bool = True,
-                     technician_assigned: bool = True) -> CancellationQuote:
+def cancellation_fee(
+    *,
+    now: datetime,
+    scheduled_start: datetime,
+    held: Money,
+    rules: PaymentRules,
+    started: bool = False,
+    by_customer: bool = True,
+    technician_assigned: bool = True,
+) -> CancellationQuote:
     """Free more than 24 h ahead, 30% inside 2 h, settable bands between. Nothing is
     refunded once service has started (the machine refuses that cancel anyway). Staff
     and system cancellations are the platform's doing: no fee."""
     hours = (scheduled_start - now).total_seconds() / 3600
     if started:
         return CancellationQuote(hours, BASIS_POINTS, held, 0, None)
-    if not by_customer or held <= 0 or (rules.cancellation_fee_needs_technician and not technician_assigned):
+    if (
+        not by_customer
+        or held <= 0
+        or (rules.cancellation_fee_needs_technician and not technician_assigned)
+    ):
         return CancellationQuote(hours, 0, 0, held, None)
-    band = next((b for b in rules.cancellation_bands if hours >= b.min_hours_before), rules.cancellation_bands[-1])
+    band = next(
+        (b for b in rules.cancellation_bands if hours >= b.min_hours_before),
+        rules.cancellation_bands[-1],
+    )
     fee = apply_bp(held, band.fee_bp)
     return CancellationQuote(hours, band.fee_bp, fee, held - fee, band.min_hours_before)
 

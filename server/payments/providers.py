@@ -58,11 +58,17 @@ class WebhookEventIn:
 class PaymentProvider(Protocol):
     name: str
 
-    def create(self, *, session: Session, payment_id: str, amount: int, method: str, now: datetime) -> Checkout: ...
+    def create(
+        self, *, session: Session, payment_id: str, amount: int, method: str, now: datetime
+    ) -> Checkout: ...
 
-    def verify_webhook(self, *, body: bytes, headers: dict[str, str], now: datetime) -> WebhookEventIn: ...
+    def verify_webhook(
+        self, *, body: bytes, headers: dict[str, str], now: datetime
+    ) -> WebhookEventIn: ...
 
-    def refund(self, *, session: Session, provider_ref: str, amount: int, now: datetime) -> ProviderRefund: ...
+    def refund(
+        self, *, session: Session, provider_ref: str, amount: int, now: datetime
+    ) -> ProviderRefund: ...
 
     def query(self, *, session: Session, provider_ref: str) -> str: ...
 
@@ -99,13 +105,19 @@ class SandboxProvider:
     def __init__(self, secret: str) -> None:
         self.secret = secret
 
-    def create(self, *, session: Session, payment_id: str, amount: int, method: str, now: datetime) -> Checkout:
+    def create(
+        self, *, session: Session, payment_id: str, amount: int, method: str, now: datetime
+    ) -> Checkout:
         ref = new_id("sbx")
         session.add(SandboxCharge(ref=ref, payment_id=payment_id, amount=amount, created_at=now))
         base = f"/api/v1/sandbox/payments/{payment_id}"
         if method in ("wechat", "alipay"):
-            action = {"type": "qr", "payload": f"sandbox://pay/{ref}", "approve_url": f"{base}/approve",
-                      "fail_url": f"{base}/fail"}
+            action = {
+                "type": "qr",
+                "payload": f"sandbox://pay/{ref}",
+                "approve_url": f"{base}/approve",
+                "fail_url": f"{base}/fail",
+            }
         else:
             action = {"type": "redirect", "url": f"{base}/approve", "fail_url": f"{base}/fail"}
         return Checkout(provider_ref=ref, action=action)
@@ -124,25 +136,36 @@ class SandboxProvider:
         body = {
             "id": event_id or new_id("evt"),
             "type": "payment.succeeded" if charge.status == "succeeded" else "payment.failed",
-            "data": {"provider_ref": charge.ref, "payment_id": charge.payment_id, "amount": charge.amount},
+            "data": {
+                "provider_ref": charge.ref,
+                "payment_id": charge.payment_id,
+                "amount": charge.amount,
+            },
         }
         return json.dumps(body, separators=(",", ":")).encode()
 
     def signed_headers(self, body: bytes, now: datetime) -> dict[str, str]:
         return {SIGNATURE_HEADER: sign(self.secret, body, int(now.timestamp()))}
 
-    def verify_webhook(self, *, body: bytes, headers: dict[str, str], now: datetime) -> WebhookEventIn:
+    def verify_webhook(
+        self, *, body: bytes, headers: dict[str, str], now: datetime
+    ) -> WebhookEventIn:
         verify_signature(self.secret, body, headers.get(SIGNATURE_HEADER), now)
         try:
             data = json.loads(body)
             return WebhookEventIn(
-                event_id=str(data["id"]), type=str(data["type"]), provider_ref=str(data["data"]["provider_ref"]),
-                payment_id=str(data["data"]["payment_id"]), amount=int(data["data"]["amount"]),
+                event_id=str(data["id"]),
+                type=str(data["type"]),
+                provider_ref=str(data["data"]["provider_ref"]),
+                payment_id=str(data["data"]["payment_id"]),
+                amount=int(data["data"]["amount"]),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise ProviderError("malformed event", "webhook_malformed", 400) from exc
 
-    def refund(self, *, session: Session, provider_ref: str, amount: int, now: datetime) -> ProviderRefund:
+    def refund(
+        self, *, session: Session, provider_ref: str, amount: int, now: datetime
+    ) -> ProviderRefund:
         charge = session.get(SandboxCharge, provider_ref)
         if charge is None or charge.status != "succeeded":
             raise ProviderError("the charge cannot be refunded", "charge_not_refundable", 409)

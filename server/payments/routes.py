@@ -42,22 +42,38 @@ PaymentReader = Annotated[User, Depends(require_roles(Role.customer, Role.financ
 
 
 @router.post("/orders/{order_id}/payments", status_code=201)
-def create_payment(order_id: str, body: PaymentCreate, user: CustomerUser, session: SessionDep, clock: ClockDep,
-                   settings: SettingsDep) -> dict:
-    payment = service.create_payment(session=session, order_id=order_id, user=user, body=body, clock=clock,
-                                     settings=settings)
-    return {"payment_id": payment.id, "checkout": payment.checkout, **service.to_read(payment).model_dump()}
+def create_payment(
+    order_id: str,
+    body: PaymentCreate,
+    user: CustomerUser,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> dict:
+    payment = service.create_payment(
+        session=session, order_id=order_id, user=user, body=body, clock=clock, settings=settings
+    )
+    return {
+        "payment_id": payment.id,
+        "checkout": payment.checkout,
+        **service.to_read(payment).model_dump(),
+    }
 
 
 @router.get("/orders/{order_id}/payments", response_model=list[PaymentRead])
 def list_payments(order_id: str, user: PaymentReader, session: SessionDep) -> list[PaymentRead]:
-    return [service.to_read(p) for p in service.list_for_order(session=session, order_id=order_id, user=user)]
+    return [
+        service.to_read(p)
+        for p in service.list_for_order(session=session, order_id=order_id, user=user)
+    ]
 
 
 @router.get("/payments/{payment_id}", response_model=PaymentRead)
 def get_payment(payment_id: str, user: PaymentReader, session: SessionDep) -> PaymentRead:
     """The paying customer, finance and admins; support and operators see orders, not money."""
-    return service.to_read(service.get_payment_for(session=session, payment_id=payment_id, user=user))
+    return service.to_read(
+        service.get_payment_for(session=session, payment_id=payment_id, user=user)
+    )
 
 
 @router.post("/payments/webhooks/{provider}", response_model=WebhookAck)
@@ -72,21 +88,39 @@ async def webhook(provider: str, request: Request) -> WebhookAck:
 
     def handle() -> str:
         with session_scope(app.state.engine) as session:
-            return service.handle_webhook(session=session, provider_name=provider, body=body,
-                                          headers=dict(request.headers), clock=app.state.clock,
-                                          settings=app.state.settings)
+            return service.handle_webhook(
+                session=session,
+                provider_name=provider,
+                body=body,
+                headers=dict(request.headers),
+                clock=app.state.clock,
+                settings=app.state.settings,
+            )
 
     outcome = await run_in_threadpool(handle)
     return WebhookAck(received=True, outcome=outcome)
 
 
 def _sandbox(settle: bool):  # noqa: ANN202
-    def endpoint(payment_id: str, user: CurrentUser, session: SessionDep, clock: ClockDep, settings: SettingsDep,
-                 deliveries: int = Query(default=1, ge=1, le=3)) -> dict:
+    def endpoint(
+        payment_id: str,
+        user: CurrentUser,
+        session: SessionDep,
+        clock: ClockDep,
+        settings: SettingsDep,
+        deliveries: int = Query(default=1, ge=1, le=3),
+    ) -> dict:
         if not settings.sandbox_payments:
             raise NotFound("not found", code="not_found")
-        outcomes = service.sandbox_settle(session=session, payment_id=payment_id, user=user, succeed=settle,
-                                          clock=clock, settings=settings, deliveries=deliveries)
+        outcomes = service.sandbox_settle(
+            session=session,
+            payment_id=payment_id,
+            user=user,
+            succeed=settle,
+            clock=clock,
+            settings=settings,
+            deliveries=deliveries,
+        )
         payment = service.own_payment(session=session, payment_id=payment_id, user=user)
         return {"payment": service.to_read(payment).model_dump(), "webhook_outcomes": outcomes}
 
@@ -94,14 +128,24 @@ def _sandbox(settle: bool):  # noqa: ANN202
     return endpoint
 
 
-router.add_api_route("/sandbox/payments/{payment_id}/approve", _sandbox(True), methods=["POST"],
-                     summary="Sandbox: the customer approves; a signed webhook is delivered")
-router.add_api_route("/sandbox/payments/{payment_id}/fail", _sandbox(False), methods=["POST"],
-                     summary="Sandbox: the customer declines; a signed webhook is delivered")
+router.add_api_route(
+    "/sandbox/payments/{payment_id}/approve",
+    _sandbox(True),
+    methods=["POST"],
+    summary="Sandbox: the customer approves; a signed webhook is delivered",
+)
+router.add_api_route(
+    "/sandbox/payments/{payment_id}/fail",
+    _sandbox(False),
+    methods=["POST"],
+    summary="Sandbox: the customer declines; a signed webhook is delivered",
+)
 
 
 @router.get("/orders/{order_id}/cancellation-quote", response_model=CancellationQuoteRead)
-def cancellation_quote(order_id: str, user: CurrentUser, session: SessionDep, clock: ClockDep) -> CancellationQuoteRead:
+def cancellation_quote(
+    order_id: str, user: CurrentUser, session: SessionDep, clock: ClockDep
+) -> CancellationQuoteRead:
     if user.role == Role.technician.value:
         raise NotFound("order not found", code="order_not_found")
     return service.cancellation_quote(session=session, order_id=order_id, user=user, clock=clock)
@@ -127,22 +171,32 @@ def trial_balance(user: FinanceUser, session: SessionDep) -> TrialBalanceRead:
 
 @router.get("/ops/ledger/orders/{order_id}", response_model=list[JournalEntryRead])
 def order_entries(order_id: str, user: FinanceUser, session: SessionDep) -> list[JournalEntryRead]:
-    return [JournalEntryRead(**e) for e in service.entries_for_order(session=session, order_id=order_id)]
+    return [
+        JournalEntryRead(**e) for e in service.entries_for_order(session=session, order_id=order_id)
+    ]
 
 
 def _batch_read(session, batch) -> PayoutBatchRead:  # noqa: ANN001
     lines = service.batch_lines(session=session, batch_id=batch.id)
-    return PayoutBatchRead(id=batch.id, cutoff=batch.cutoff, total=batch.total, lines_count=batch.lines_count,
-                           created_at=batch.created_at, scheduled_for=batch.scheduled_for,
-                           lines=[PayoutLineRead(technician_id=ln.technician_id, amount=ln.amount) for ln in lines])
+    return PayoutBatchRead(
+        id=batch.id,
+        cutoff=batch.cutoff,
+        total=batch.total,
+        lines_count=batch.lines_count,
+        created_at=batch.created_at,
+        scheduled_for=batch.scheduled_for,
+        lines=[PayoutLineRead(technician_id=ln.technician_id, amount=ln.amount) for ln in lines],
+    )
 
 
 @router.post("/ops/payouts/run", response_model=PayoutBatchRead, status_code=201)
 def run_payouts(
     user: FinanceUser, session: SessionDep, clock: ClockDep, settings: SettingsDep
 ) -> PayoutBatchRead:
-    return _batch_read(session, service.run_payouts(session=session, user=user, clock=clock,
-                                                    timezone=settings.timezone))
+    return _batch_read(
+        session,
+        service.run_payouts(session=session, user=user, clock=clock, timezone=settings.timezone),
+    )
 
 
 @router.get("/ops/payouts", response_model=list[PayoutBatchRead])
@@ -154,34 +208,64 @@ def list_payouts(user: FinanceUser, session: SessionDep) -> list[PayoutBatchRead
 
 
 @router.post("/technician/withdrawals", response_model=WithdrawalRead, status_code=201)
-def withdraw(body: WithdrawalIn, user: TechnicianUser, session: SessionDep, clock: ClockDep,
-             cipher: CipherDep, settings: SettingsDep) -> WithdrawalRead:
-    w = service.request_withdrawal(session=session, technician=user, amount=body.amount,
-                                   bank_account=body.bank_account, clock=clock, cipher=cipher,
-                                   timezone=settings.timezone)
+def withdraw(
+    body: WithdrawalIn,
+    user: TechnicianUser,
+    session: SessionDep,
+    clock: ClockDep,
+    cipher: CipherDep,
+    settings: SettingsDep,
+) -> WithdrawalRead:
+    w = service.request_withdrawal(
+        session=session,
+        technician=user,
+        amount=body.amount,
+        bank_account=body.bank_account,
+        clock=clock,
+        cipher=cipher,
+        timezone=settings.timezone,
+    )
     return WithdrawalRead(**w.model_dump())
 
 
 @router.get("/technician/earnings", response_model=EarningsRead)
-def technician_earnings(user: TechnicianUser, session: SessionDep, clock: ClockDep,
-                        settings: SettingsDep,
-                        start: AwareDatetime | None = Query(default=None, alias="from"),
-                        end: AwareDatetime | None = Query(default=None, alias="to"),
-                        ) -> EarningsRead:
+def technician_earnings(
+    user: TechnicianUser,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    start: AwareDatetime | None = Query(default=None, alias="from"),
+    end: AwareDatetime | None = Query(default=None, alias="to"),
+) -> EarningsRead:
     end = end or clock.now() + timedelta(seconds=1)
     start = start or end - timedelta(days=30)
     if start >= end or end - start > timedelta(days=366):
         raise Unprocessable("choose a period of at most a year", code="period_invalid")
-    return EarningsRead(**service.earnings(session=session, technician=user, start=start, end=end,
-                                           clock=clock, timezone=settings.timezone))
+    return EarningsRead(
+        **service.earnings(
+            session=session,
+            technician=user,
+            start=start,
+            end=end,
+            clock=clock,
+            timezone=settings.timezone,
+        )
+    )
 
 
 @router.get("/technician/payouts")
-def technician_payouts(user: TechnicianUser, session: SessionDep, clock: ClockDep,
-                       settings: SettingsDep) -> list[dict]:
+def technician_payouts(
+    user: TechnicianUser, session: SessionDep, clock: ClockDep, settings: SettingsDep
+) -> list[dict]:
     now = clock.now()
-    data = service.earnings(session=session, technician=user, start=now - timedelta(days=366),
-                            end=now + timedelta(seconds=1), clock=clock, timezone=settings.timezone)
+    data = service.earnings(
+        session=session,
+        technician=user,
+        start=now - timedelta(days=366),
+        end=now + timedelta(seconds=1),
+        clock=clock,
+        timezone=settings.timezone,
+    )
     return data["payouts"]
 
 
@@ -194,10 +278,18 @@ def _invoice_read(invoice) -> InvoiceRead:  # noqa: ANN001
 
 
 @router.post("/orders/{order_id}/invoice", response_model=InvoiceRead, status_code=201)
-def create_invoice(order_id: str, body: InvoiceIn, user: CustomerUser, session: SessionDep,
-                   clock: ClockDep) -> InvoiceRead:
-    invoice = service.create_invoice(session=session, order_id=order_id, user=user, title=body.title,
-                                     tax_id=body.tax_id, email=body.email, clock=clock)
+def create_invoice(
+    order_id: str, body: InvoiceIn, user: CustomerUser, session: SessionDep, clock: ClockDep
+) -> InvoiceRead:
+    invoice = service.create_invoice(
+        session=session,
+        order_id=order_id,
+        user=user,
+        title=body.title,
+        tax_id=body.tax_id,
+        email=body.email,
+        clock=clock,
+    )
     return _invoice_read(invoice)
 
 

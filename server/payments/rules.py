@@ -37,14 +37,18 @@ class PaymentRules(BaseModel):
     payout_time: str = Field(default="10:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
     min_withdrawal: int = Field(default=10000, ge=0, le=100_000_000)  # 100 CNY
     large_order_threshold: int = Field(default=200000, ge=0, le=1_000_000_000)  # 2000 CNY
-    payment_methods: list[str] = Field(default_factory=lambda: ["wechat", "alipay", "card", "balance"])
+    payment_methods: list[str] = Field(
+        default_factory=lambda: ["wechat", "alipay", "card", "balance"]
+    )
     invoice_tax_rate_bp: int = Field(default=600, ge=0, le=3000)  # 6% VAT on services
 
     @model_validator(mode="after")
     def _check(self) -> PaymentRules:
         hours = [band.min_hours_before for band in self.cancellation_bands]
         if not hours or hours != sorted(hours, reverse=True) or len(set(hours)) != len(hours):
-            raise ValueError("cancellation bands must go from the earliest to the latest, each once")
+            raise ValueError(
+                "cancellation bands must go from the earliest to the latest, each once"
+            )
         if hours[-1] != 0:
             raise ValueError("the last cancellation band must start at 0 hours")
         if any(not 0 <= bp <= 10000 for bp in self.level_commission_bp.values()):

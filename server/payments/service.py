@@ -66,15 +66,24 @@ def _provider(name: str, settings: Settings | None = None) -> PaymentProvider:
     try:
         return provider_for(name, settings or get_settings())
     except ProviderError as exc:
-        raise AppError(str(exc), code=exc.code, status_code=exc.status_code, details={"provider": name}) from exc
+        raise AppError(
+            str(exc), code=exc.code, status_code=exc.status_code, details={"provider": name}
+        ) from exc
 
 
 # --- the ledger --------------------------------------------------------------------------
 
 
 def post(
-    session: Session, *, kind: str, dedupe_key: str, lines: tuple[ledger.Posting, ...], clock: Clock,
-    order_id: str | None = None, memo: str = "", reverses_id: str | None = None,
+    session: Session,
+    *,
+    kind: str,
+    dedupe_key: str,
+    lines: tuple[ledger.Posting, ...],
+    clock: Clock,
+    order_id: str | None = None,
+    memo: str = "",
+    reverses_id: str | None = None,
 ) -> JournalEntry | None:
     """Book one balanced entry (once per ``dedupe_key``; None if already booked) and
     keep the running balances; a guarded account going negative refuses the whole entry."""
@@ -84,16 +93,35 @@ def post(
     if session.exec(select(JournalEntry.id).where(JournalEntry.dedupe_key == dedupe_key)).first():
         return None
     now = clock.now()
-    row = JournalEntry(id=new_id("jnl"), kind=kind, dedupe_key=dedupe_key, order_id=order_id, memo=memo[:200],
-                       reverses_id=reverses_id, created_at=now)
+    row = JournalEntry(
+        id=new_id("jnl"),
+        kind=kind,
+        dedupe_key=dedupe_key,
+        order_id=order_id,
+        memo=memo[:200],
+        reverses_id=reverses_id,
+        created_at=now,
+    )
     session.add(row)
     new_accounts = {p.account for p in lines if session.get(LedgerAccount, p.account) is None}
-    insert_if_absent(session, LedgerAccount.__table__, [  # two first postings may race
-        {"code": code, "normal": ledger.normal_side(code), "balance": 0} for code in sorted(new_accounts)
-    ])
+    insert_if_absent(
+        session,
+        LedgerAccount.__table__,
+        [  # two first postings may race
+            {"code": code, "normal": ledger.normal_side(code), "balance": 0}
+            for code in sorted(new_accounts)
+        ],
+    )
     for posting in lines:
-        session.add(JournalLine(entry_id=row.id, account=posting.account, amount=posting.amount,
-                                order_id=order_id, created_at=now))
+        session.add(
+            JournalLine(
+                entry_id=row.id,
+                account=posting.account,
+                amount=posting.amount,
+                order_id=order_id,
+                created_at=now,
+            )
+        )
     try:
         session.flush()
     except IntegrityError as exc:
@@ -102,40 +130,62 @@ def post(
     # Balances are updated (and so their rows locked) in one order, the accounts' codes:
     # two entries touching the same accounts queue behind each other, never deadlock.
     for account, amount in ledger.net_by_account(lines):
-        session.execute(update(LedgerAccount).where(col(LedgerAccount.code) == account)
-                        .values(balance=LedgerAccount.balance + amount))
+        session.execute(
+            update(LedgerAccount)
+            .where(col(LedgerAccount.code) == account)
+            .values(balance=LedgerAccount.balance + amount)
+        )
         if ledger.is_guarded(account):
-            balance = session.execute(select(LedgerAccount.balance)
-                                      .where(LedgerAccount.code == account)).scalar_one()
+            balance = session.execute(
+                select(LedgerAccount.balance).where(LedgerAccount.code == account)
+            ).scalar_one()
             if ledger.natural(account, balance) < 0:
-                raise Conflict("not enough money in the account for this", code="insufficient_funds",
-                               details={"account": account.split(":")[0]})
+                raise Conflict(
+                    "not enough money in the account for this",
+                    code="insufficient_funds",
+                    details={"account": account.split(":")[0]},
+                )
     return row
 
 
 def balance(session: Session, account: str) -> Money:
     """The account's balance on its normal side (what it holds / what is owed)."""
-    value = session.execute(select(LedgerAccount.balance).where(LedgerAccount.code == account)).scalar_one_or_none()
+    value = session.execute(
+        select(LedgerAccount.balance).where(LedgerAccount.code == account)
+    ).scalar_one_or_none()
     return ledger.natural(account, value or 0)
 
 
 def trial_balance(*, session: Session) -> dict[str, Any]:
     """From the journal lines themselves (the source of truth), not the running balances."""
-    rows = session.execute(select(JournalLine.account, func.sum(JournalLine.amount))
-                           .group_by(JournalLine.account)).all()
+    rows = session.execute(
+        select(JournalLine.account, func.sum(JournalLine.amount)).group_by(JournalLine.account)
+    ).all()
     return ledger.trial_balance({account: int(total or 0) for account, total in rows})
 
 
 def entries_for_order(*, session: Session, order_id: str) -> list[dict[str, Any]]:
-    entries = session.exec(select(JournalEntry).where(JournalEntry.order_id == order_id)
-                           .order_by(col(JournalEntry.created_at), col(JournalEntry.id))).all()
+    entries = session.exec(
+        select(JournalEntry)
+        .where(JournalEntry.order_id == order_id)
+        .order_by(col(JournalEntry.created_at), col(JournalEntry.id))
+    ).all()
     out = []
     for e in entries:
-        lines = session.exec(select(JournalLine).where(JournalLine.entry_id == e.id)
-                             .order_by(col(JournalLine.id))).all()
-        out.append({"id": e.id, "kind": e.kind, "order_id": e.order_id, "memo": e.memo, "reverses_id": e.reverses_id,
-                    "created_at": e.created_at, "lines": [{"account": ln.account, "amount": ln.amount}
-                                                          for ln in lines]})
+        lines = session.exec(
+            select(JournalLine).where(JournalLine.entry_id == e.id).order_by(col(JournalLine.id))
+        ).all()
+        out.append(
+            {
+                "id": e.id,
+                "kind": e.kind,
+                "order_id": e.order_id,
+                "memo": e.memo,
+                "reverses_id": e.reverses_id,
+                "created_at": e.created_at,
+                "lines": [{"account": ln.account, "amount": ln.amount} for ln in lines],
+            }
+        )
     return out
 
 
@@ -170,14 +220,33 @@ def paid_amount(*, session: Session, order_id: str) -> Money:
 def escrow_state(*, session: Session, order_id: str) -> dict[str, Any]:
     esc = session.get(Escrow, order_id)
     if esc is None:
-        return EscrowRead(order_id=order_id, state="none", frozen=False, frozen_reason=None, paid=0, extras_paid=0,
-                          held=0, refunded=0, technician_share=0, platform_share=0, cancellation_fee=0,
-                          clawed_back=0).model_dump()
+        return EscrowRead(
+            order_id=order_id,
+            state="none",
+            frozen=False,
+            frozen_reason=None,
+            paid=0,
+            extras_paid=0,
+            held=0,
+            refunded=0,
+            technician_share=0,
+            platform_share=0,
+            cancellation_fee=0,
+            clawed_back=0,
+        ).model_dump()
     return EscrowRead(
-        order_id=order_id, state=esc.state, frozen=esc.frozen, frozen_reason=esc.frozen_reason, paid=esc.paid,
-        extras_paid=esc.extras_paid, held=held(session, order_id), refunded=esc.refunded,
-        technician_share=esc.technician_share, platform_share=esc.platform_share,
-        cancellation_fee=esc.cancellation_fee, clawed_back=esc.clawed_back,
+        order_id=order_id,
+        state=esc.state,
+        frozen=esc.frozen,
+        frozen_reason=esc.frozen_reason,
+        paid=esc.paid,
+        extras_paid=esc.extras_paid,
+        held=held(session, order_id),
+        refunded=esc.refunded,
+        technician_share=esc.technician_share,
+        platform_share=esc.platform_share,
+        cancellation_fee=esc.cancellation_fee,
+        clawed_back=esc.clawed_back,
     ).model_dump()
 
 
@@ -195,7 +264,9 @@ def _technician_level(session: Session, technician_id: str | None) -> str | None
 def _gross(order: Order) -> Money:
     """The undiscounted price of the order and its approved extras."""
     lines = order.price_snapshot.get("lines", [])
-    return sum(int(line["amount"]) for line in lines if int(line["amount"]) > 0) + order.extras_total
+    return (
+        sum(int(line["amount"]) for line in lines if int(line["amount"]) > 0) + order.extras_total
+    )
 
 
 def _release(session: Session, order: Order, esc: Escrow, clock: Clock) -> None:
@@ -216,12 +287,27 @@ def _release(session: Session, order: Order, esc: Escrow, clock: Clock) -> None:
     if technician_id and (amount + card_value > 0 or fully_discounted):
         rules = _rules(session).payments
         commission = policy.commission_bp(rules, _technician_level(session, technician_id))
-        share = policy.technician_share(gross=_gross(order), paid=esc.paid + card_value, held=amount + card_value,
-                                        commission=commission)
-        post(session, kind="split", dedupe_key=f"split:{order.id}", order_id=order.id, clock=clock,
-             memo=f"split {10000 - commission}/{commission} bp",
-             lines=ledger.split(order_id=order.id, technician_id=technician_id, held=amount,
-                                technician_share=share, card_value=card_value))
+        share = policy.technician_share(
+            gross=_gross(order),
+            paid=esc.paid + card_value,
+            held=amount + card_value,
+            commission=commission,
+        )
+        post(
+            session,
+            kind="split",
+            dedupe_key=f"split:{order.id}",
+            order_id=order.id,
+            clock=clock,
+            memo=f"split {10000 - commission}/{commission} bp",
+            lines=ledger.split(
+                order_id=order.id,
+                technician_id=technician_id,
+                held=amount,
+                technician_share=share,
+                card_value=card_value,
+            ),
+        )
     esc.state = "released"
     esc.technician_id = technician_id
     esc.technician_share = share
@@ -242,9 +328,17 @@ def freeze_escrow(*, session: Session, order_id: str, reason: str, clock: Clock)
     if esc.state == "released" and esc.technician_id and esc.technician_share:
         amount = min(esc.technician_share, balance(session, ledger.payable(esc.technician_id)))
         if amount > 0:
-            post(session, kind="freeze", dedupe_key=f"freeze:{order_id}:{esc.version}", order_id=order_id,
-                 clock=clock, memo=reason,
-                 lines=ledger.claw_back(order_id=order_id, technician_id=esc.technician_id, amount=amount))
+            post(
+                session,
+                kind="freeze",
+                dedupe_key=f"freeze:{order_id}:{esc.version}",
+                order_id=order_id,
+                clock=clock,
+                memo=reason,
+                lines=ledger.claw_back(
+                    order_id=order_id, technician_id=esc.technician_id, amount=amount
+                ),
+            )
             esc.clawed_back = amount
     esc.frozen = True
     esc.frozen_reason = reason[:300]
@@ -266,10 +360,19 @@ def unfreeze_escrow(*, session: Session, order_id: str, clock: Clock) -> dict[st
     if esc.clawed_back and esc.technician_id:
         amount = min(esc.clawed_back, held(session, order_id))
         if amount > 0:
-            post(session, kind="unfreeze", dedupe_key=f"unfreeze:{order_id}:{esc.version}", order_id=order_id,
-                 clock=clock, memo="complaint resolved",
-                 lines=ledger.reversal(ledger.claw_back(order_id=order_id, technician_id=esc.technician_id,
-                                                        amount=amount)))
+            post(
+                session,
+                kind="unfreeze",
+                dedupe_key=f"unfreeze:{order_id}:{esc.version}",
+                order_id=order_id,
+                clock=clock,
+                memo="complaint resolved",
+                lines=ledger.reversal(
+                    ledger.claw_back(
+                        order_id=order_id, technician_id=esc.technician_id, amount=amount
+                    )
+                ),
+            )
         esc.clawed_back = 0
     session.add(esc)
     if order.status == Status.COMPLETED.value and esc.state == "open":
@@ -277,11 +380,15 @@ def unfreeze_escrow(*, session: Session, order_id: str, clock: Clock) -> dict[st
     return escrow_state(session=session, order_id=order_id)
 
 
-def _refund_through_providers(session: Session, order_id: str, amount: Money, reason: str,
-                              clock: Clock) -> dict[str, Money]:
+def _refund_through_providers(
+    session: Session, order_id: str, amount: Money, reason: str, clock: Clock
+) -> dict[str, Money]:
     """Send ``amount`` back through the payments it came from (latest first)."""
-    payments = session.exec(select(Payment).where(Payment.order_id == order_id, Payment.status == "succeeded")
-                            .order_by(col(Payment.succeeded_at).desc(), col(Payment.id).desc())).all()
+    payments = session.exec(
+        select(Payment)
+        .where(Payment.order_id == order_id, Payment.status == "succeeded")
+        .order_by(col(Payment.succeeded_at).desc(), col(Payment.id).desc())
+    ).all()
     left = amount
     by_provider: dict[str, Money] = {}
     for payment in payments:
@@ -292,25 +399,43 @@ def _refund_through_providers(session: Session, order_id: str, amount: Money, re
             continue
         provider = _provider(payment.provider)
         try:
-            result = provider.refund(session=session, provider_ref=payment.provider_ref or "", amount=part,
-                                     now=clock.now())
+            result = provider.refund(
+                session=session,
+                provider_ref=payment.provider_ref or "",
+                amount=part,
+                now=clock.now(),
+            )
         except ProviderError as exc:
             raise AppError(str(exc), code=exc.code, status_code=exc.status_code) from exc
         payment.refunded += part
         payment.updated_at = clock.now()
         session.add(payment)
-        session.add(Refund(id=new_id("rfd"), order_id=order_id, payment_id=payment.id, amount=part,
-                           reason=reason[:200], status=result.status, provider_ref=result.provider_ref,
-                           created_at=clock.now()))
+        session.add(
+            Refund(
+                id=new_id("rfd"),
+                order_id=order_id,
+                payment_id=payment.id,
+                amount=part,
+                reason=reason[:200],
+                status=result.status,
+                provider_ref=result.provider_ref,
+                created_at=clock.now(),
+            )
+        )
         by_provider[payment.provider] = by_provider.get(payment.provider, 0) + part
         left -= part
     if left:
-        raise Conflict("a refund larger than what was paid", code="refund_exceeds_payment",
-                       details={"refundable": amount - left})
+        raise Conflict(
+            "a refund larger than what was paid",
+            code="refund_exceeds_payment",
+            details={"refundable": amount - left},
+        )
     return by_provider
 
 
-def refund(*, session: Session, order_id: str, amount: Money, reason: str, clock: Clock) -> dict[str, Any]:
+def refund(
+    *, session: Session, order_id: str, amount: Money, reason: str, clock: Clock
+) -> dict[str, Any]:
     """Refund part or all of what the customer paid, through the provider and the
     ledger; never more than was paid. Taken from what the order still holds first, the
     platform pays the rest."""
@@ -320,25 +445,47 @@ def refund(*, session: Session, order_id: str, amount: Money, reason: str, clock
         raise Unprocessable("a refund must be positive", code="refund_invalid")
     refundable = esc.paid - esc.refunded
     if amount > refundable:
-        raise Conflict("a refund larger than what was paid", code="refund_exceeds_payment",
-                       details={"refundable": refundable, "requested": amount})
+        raise Conflict(
+            "a refund larger than what was paid",
+            code="refund_exceeds_payment",
+            details={"refundable": refundable, "requested": amount},
+        )
     from_escrow = min(amount, held(session, order_id))
     by_provider = _refund_through_providers(session, order_id, amount, reason, clock)
-    post(session, kind="refund", dedupe_key=f"refund:{order_id}:{esc.refunded}:{amount}:{new_id('r')}",
-         order_id=order_id, clock=clock, memo=reason,
-         lines=ledger.refund(order_id=order_id, refunds=by_provider, from_escrow=from_escrow))
+    post(
+        session,
+        kind="refund",
+        dedupe_key=f"refund:{order_id}:{esc.refunded}:{amount}:{new_id('r')}",
+        order_id=order_id,
+        clock=clock,
+        memo=reason,
+        lines=ledger.refund(order_id=order_id, refunds=by_provider, from_escrow=from_escrow),
+    )
     esc.refunded += amount
     esc.clawed_back = max(0, min(esc.clawed_back, held(session, order_id)))
     esc.version += 1
     session.add(esc)
-    orders_service.record(session=session, order=order, event_type="order.refunded",
-                          payload={"amount": amount, "reason": reason}, actor_id=None, actor_role="system",
-                          clock=clock)
+    orders_service.record(
+        session=session,
+        order=order,
+        event_type="order.refunded",
+        payload={"amount": amount, "reason": reason},
+        actor_id=None,
+        actor_role="system",
+        clock=clock,
+    )
     return escrow_state(session=session, order_id=order_id)
 
 
-def compensate_technician(*, session: Session, order_id: str, amount: Money, reason: str,
-                          clock: Clock, technician_id: str | None = None) -> dict[str, Any]:
+def compensate_technician(
+    *,
+    session: Session,
+    order_id: str,
+    amount: Money,
+    reason: str,
+    clock: Clock,
+    technician_id: str | None = None,
+) -> dict[str, Any]:
     """Platform-funded money to the order's technician (transfer compensation, goodwill)."""
     order = orders_service.get(session=session, order_id=order_id)
     technician_id = technician_id or order.technician_id
@@ -346,8 +493,15 @@ def compensate_technician(*, session: Session, order_id: str, amount: Money, rea
         raise Conflict("the order has no technician to compensate", code="no_technician")
     if amount <= 0:
         raise Unprocessable("compensation must be positive", code="compensation_invalid")
-    post(session, kind="compensation", dedupe_key=f"compensation:{order_id}:{new_id('c')}", order_id=order_id,
-         clock=clock, memo=reason, lines=ledger.compensation(technician_id=technician_id, amount=amount))
+    post(
+        session,
+        kind="compensation",
+        dedupe_key=f"compensation:{order_id}:{new_id('c')}",
+        order_id=order_id,
+        clock=clock,
+        memo=reason,
+        lines=ledger.compensation(technician_id=technician_id, amount=amount),
+    )
     return {"order_id": order_id, "technician_id": technician_id, "amount": amount}
 
 
@@ -355,52 +509,108 @@ def compensate_technician(*, session: Session, order_id: str, amount: Money, rea
 
 
 def to_read(payment: Payment) -> PaymentRead:
-    return PaymentRead(payment_id=payment.id, purpose=payment.purpose, order_id=payment.order_id,
-                       card_id=payment.card_id, provider=payment.provider, method=payment.method,
-                       amount=payment.amount, refunded=payment.refunded, currency=payment.currency,
-                       status=payment.status, checkout=payment.checkout, created_at=payment.created_at,
-                       succeeded_at=payment.succeeded_at)
+    return PaymentRead(
+        payment_id=payment.id,
+        purpose=payment.purpose,
+        order_id=payment.order_id,
+        card_id=payment.card_id,
+        provider=payment.provider,
+        method=payment.method,
+        amount=payment.amount,
+        refunded=payment.refunded,
+        currency=payment.currency,
+        status=payment.status,
+        checkout=payment.checkout,
+        created_at=payment.created_at,
+        succeeded_at=payment.succeeded_at,
+    )
 
 
-def _open_payment(session: Session, *, purpose: str, order_id: str | None, card_id: str | None, customer_id: str,
-                  amount: Money, body: PaymentCreate, clock: Clock, settings: Settings) -> Payment:
+def _open_payment(
+    session: Session,
+    *,
+    purpose: str,
+    order_id: str | None,
+    card_id: str | None,
+    customer_id: str,
+    amount: Money,
+    body: PaymentCreate,
+    clock: Clock,
+    settings: Settings,
+) -> Payment:
     rules = _rules(session).payments
     if body.method not in rules.payment_methods:
-        raise Unprocessable("unknown payment method", code="payment_method_unknown",
-                            details={"allowed": rules.payment_methods})
+        raise Unprocessable(
+            "unknown payment method",
+            code="payment_method_unknown",
+            details={"allowed": rules.payment_methods},
+        )
     provider = _provider(body.provider, settings)
     if body.amount is not None and body.amount != amount:
-        raise Conflict("the amount does not match what is owed", code="amount_mismatch",
-                       details={"expected": amount, "given": body.amount})
+        raise Conflict(
+            "the amount does not match what is owed",
+            code="amount_mismatch",
+            details={"expected": amount, "given": body.amount},
+        )
     if amount > rules.large_order_threshold and not body.confirm_large:
-        raise Conflict("large amounts need a second confirmation", code="large_order_confirmation_required",
-                       details={"amount": amount, "threshold": rules.large_order_threshold})
-    stmt = select(Payment).where(Payment.customer_id == customer_id, Payment.purpose == purpose,
-                                 Payment.status == "pending")
-    stmt = stmt.where(Payment.order_id == order_id) if order_id else stmt.where(Payment.card_id == card_id)
+        raise Conflict(
+            "large amounts need a second confirmation",
+            code="large_order_confirmation_required",
+            details={"amount": amount, "threshold": rules.large_order_threshold},
+        )
+    stmt = select(Payment).where(
+        Payment.customer_id == customer_id, Payment.purpose == purpose, Payment.status == "pending"
+    )
+    stmt = (
+        stmt.where(Payment.order_id == order_id)
+        if order_id
+        else stmt.where(Payment.card_id == card_id)
+    )
     for pending in session.exec(stmt).all():
-        if pending.amount == amount and pending.provider == body.provider and pending.method == body.method:
+        if (
+            pending.amount == amount
+            and pending.provider == body.provider
+            and pending.method == body.method
+        ):
             return pending  # asked twice: the same checkout
         pending.status = "cancelled"
         pending.updated_at = clock.now()
         session.add(pending)
     now = clock.now()
-    payment = Payment(id=new_id("pay"), purpose=purpose, order_id=order_id, card_id=card_id,
-                      customer_id=customer_id, provider=body.provider, method=body.method, amount=amount,
-                      created_at=now, updated_at=now)
+    payment = Payment(
+        id=new_id("pay"),
+        purpose=purpose,
+        order_id=order_id,
+        card_id=card_id,
+        customer_id=customer_id,
+        provider=body.provider,
+        method=body.method,
+        amount=amount,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(payment)
     if amount == 0:
         payment.checkout = {"type": "none"}
         _payment_succeeded(session, payment, clock)
         return payment
-    checkout = provider.create(session=session, payment_id=payment.id, amount=amount, method=body.method, now=now)
+    checkout = provider.create(
+        session=session, payment_id=payment.id, amount=amount, method=body.method, now=now
+    )
     payment.provider_ref = checkout.provider_ref
     payment.checkout = checkout.action
     return payment
 
 
-def create_payment(*, session: Session, order_id: str, user: User, body: PaymentCreate, clock: Clock,
-                   settings: Settings) -> Payment:
+def create_payment(
+    *,
+    session: Session,
+    order_id: str,
+    user: User,
+    body: PaymentCreate,
+    clock: Clock,
+    settings: Settings,
+) -> Payment:
     """Pay the booked price (order PENDING_PAYMENT) or, later, the approved extras."""
     order = orders_service.get_for(session=session, order_id=order_id, user=user)
     if order.customer_id != user.id:
@@ -414,20 +624,50 @@ def create_payment(*, session: Session, order_id: str, user: User, body: Payment
         esc = session.get(Escrow, order.id)
         amount = order.extras_total - (esc.extras_paid if esc else 0)
         if order.status in (Status.CANCELLED.value,) or amount <= 0:
-            raise Conflict("nothing to pay on this order", code="nothing_to_pay", details={"status": order.status})
+            raise Conflict(
+                "nothing to pay on this order",
+                code="nothing_to_pay",
+                details={"status": order.status},
+            )
         purpose = "extras"
-    payment = _open_payment(session, purpose=purpose, order_id=order.id, card_id=None, customer_id=user.id,
-                            amount=amount, body=body, clock=clock, settings=settings)
+    payment = _open_payment(
+        session,
+        purpose=purpose,
+        order_id=order.id,
+        card_id=None,
+        customer_id=user.id,
+        amount=amount,
+        body=body,
+        clock=clock,
+        settings=settings,
+    )
     orders_service.finish_moves(session)
     orders_service.notify(session)
     return payment
 
 
-def create_card_payment(*, session: Session, card_id: str, customer_id: str, amount: Money, body: PaymentCreate,
-                        clock: Clock, settings: Settings) -> Payment:
+def create_card_payment(
+    *,
+    session: Session,
+    card_id: str,
+    customer_id: str,
+    amount: Money,
+    body: PaymentCreate,
+    clock: Clock,
+    settings: Settings,
+) -> Payment:
     """A service card's payment (the caller commits)."""
-    return _open_payment(session, purpose="service_card", order_id=None, card_id=card_id, customer_id=customer_id,
-                         amount=amount, body=body, clock=clock, settings=settings)
+    return _open_payment(
+        session,
+        purpose="service_card",
+        order_id=None,
+        card_id=card_id,
+        customer_id=customer_id,
+        amount=amount,
+        body=body,
+        clock=clock,
+        settings=settings,
+    )
 
 
 # Who reads payments: the paying customer, and finance (admins too). Support and
@@ -438,8 +678,11 @@ PAYMENT_READERS = frozenset({Role.customer.value, Role.finance.value, Role.admin
 
 def _may_read_payments(user: User) -> None:
     if user.role not in PAYMENT_READERS:
-        raise Forbidden("your role may not read payments", code="role_forbidden",
-                        details={"allowed": sorted(PAYMENT_READERS)})
+        raise Forbidden(
+            "your role may not read payments",
+            code="role_forbidden",
+            details={"allowed": sorted(PAYMENT_READERS)},
+        )
 
 
 def get_payment_for(*, session: Session, payment_id: str, user: User) -> Payment:
@@ -465,8 +708,11 @@ def list_for_order(*, session: Session, order_id: str, user: User) -> list[Payme
     order = orders_service.get_for(session=session, order_id=order_id, user=user)
     if user.role == Role.customer.value and order.customer_id != user.id:
         raise NotFound("order not found", code="order_not_found")
-    return list(session.exec(select(Payment).where(Payment.order_id == order_id)
-                             .order_by(col(Payment.created_at))).all())
+    return list(
+        session.exec(
+            select(Payment).where(Payment.order_id == order_id).order_by(col(Payment.created_at))
+        ).all()
+    )
 
 
 def _payment_succeeded(session: Session, payment: Payment, clock: Clock) -> str:
@@ -478,31 +724,61 @@ def _payment_succeeded(session: Session, payment: Payment, clock: Clock) -> str:
     if payment.purpose == "service_card":
         from server.pricing import service as pricing_service
 
-        post(session, kind="card_purchase", dedupe_key=f"payment:{payment.id}", clock=clock,
-             memo=f"service card {payment.card_id}",
-             lines=ledger.card_purchase(provider=payment.provider, amount=payment.amount))
+        post(
+            session,
+            kind="card_purchase",
+            dedupe_key=f"payment:{payment.id}",
+            clock=clock,
+            memo=f"service card {payment.card_id}",
+            lines=ledger.card_purchase(provider=payment.provider, amount=payment.amount),
+        )
         pricing_service.activate_card(session=session, card_id=payment.card_id or "", clock=clock)
         return "card_activated"
 
     order = orders_service.get(session=session, order_id=payment.order_id or "")
     esc = _escrow(session, order)
-    post(session, kind="payment", dedupe_key=f"payment:{payment.id}", order_id=order.id, clock=clock,
-         memo=f"{payment.purpose} via {payment.provider}/{payment.method}",
-         lines=ledger.payment_received(provider=payment.provider, order_id=order.id, amount=payment.amount))
+    post(
+        session,
+        kind="payment",
+        dedupe_key=f"payment:{payment.id}",
+        order_id=order.id,
+        clock=clock,
+        memo=f"{payment.purpose} via {payment.provider}/{payment.method}",
+        lines=ledger.payment_received(
+            provider=payment.provider, order_id=order.id, amount=payment.amount
+        ),
+    )
     esc.paid += payment.amount
     if payment.purpose == "extras":
         esc.extras_paid += payment.amount
     esc.version += 1
     session.add(esc)
     if payment.purpose == "order" and order.status == Status.PENDING_PAYMENT.value:
-        orders_service.move(session=session, order_id=order.id, action=Action.PAYMENT_SUCCEEDED, actor=SYSTEM,
-                            clock=clock, extra={"payment_id": payment.id, "amount": payment.amount}, commit=False)
+        orders_service.move(
+            session=session,
+            order_id=order.id,
+            action=Action.PAYMENT_SUCCEEDED,
+            actor=SYSTEM,
+            clock=clock,
+            extra={"payment_id": payment.id, "amount": payment.amount},
+            commit=False,
+        )
         return "order_paid"
-    if payment.purpose == "extras" and esc.extras_paid <= order.extras_total and esc.state == "open" \
-            and order.status not in (Status.CANCELLED.value,):
-        orders_service.record(session=session, order=order, event_type="order.extras_paid",
-                              payload={"payment_id": payment.id, "amount": payment.amount}, actor_id=None,
-                              actor_role="system", clock=clock)
+    if (
+        payment.purpose == "extras"
+        and esc.extras_paid <= order.extras_total
+        and esc.state == "open"
+        and order.status not in (Status.CANCELLED.value,)
+    ):
+        orders_service.record(
+            session=session,
+            order=order,
+            event_type="order.extras_paid",
+            payload={"payment_id": payment.id, "amount": payment.amount},
+            actor_id=None,
+            actor_role="system",
+            clock=clock,
+        )
         return "extras_paid"
     # Late or duplicate money (the order was cancelled, already paid or already split):
     # it goes straight back to the customer.
@@ -510,28 +786,53 @@ def _payment_succeeded(session: Session, payment: Payment, clock: Clock) -> str:
     if payment.purpose == "extras":
         esc.extras_paid -= payment.amount
     by_provider = _refund_through_payment(session, payment, clock)
-    post(session, kind="refund", dedupe_key=f"late:{payment.id}", order_id=order.id, clock=clock,
-         memo="late or duplicate payment returned",
-         lines=ledger.refund(order_id=order.id, refunds=by_provider, from_escrow=payment.amount))
+    post(
+        session,
+        kind="refund",
+        dedupe_key=f"late:{payment.id}",
+        order_id=order.id,
+        clock=clock,
+        memo="late or duplicate payment returned",
+        lines=ledger.refund(order_id=order.id, refunds=by_provider, from_escrow=payment.amount),
+    )
     esc.refunded += payment.amount
     session.add(esc)
-    orders_service.record(session=session, order=order, event_type="order.payment_returned",
-                          payload={"payment_id": payment.id, "amount": payment.amount, "status": order.status},
-                          actor_id=None, actor_role="system", clock=clock)
+    orders_service.record(
+        session=session,
+        order=order,
+        event_type="order.payment_returned",
+        payload={"payment_id": payment.id, "amount": payment.amount, "status": order.status},
+        actor_id=None,
+        actor_role="system",
+        clock=clock,
+    )
     return "late_refunded"
 
 
 def _refund_through_payment(session: Session, payment: Payment, clock: Clock) -> dict[str, Money]:
     provider = _provider(payment.provider)
     try:
-        result = provider.refund(session=session, provider_ref=payment.provider_ref or "", amount=payment.amount,
-                                 now=clock.now())
+        result = provider.refund(
+            session=session,
+            provider_ref=payment.provider_ref or "",
+            amount=payment.amount,
+            now=clock.now(),
+        )
     except ProviderError as exc:
         raise AppError(str(exc), code=exc.code, status_code=exc.status_code) from exc
     payment.refunded = payment.amount
-    session.add(Refund(id=new_id("rfd"), order_id=payment.order_id or "", payment_id=payment.id,
-                       amount=payment.amount, reason="late or duplicate payment", status=result.status,
-                       provider_ref=result.provider_ref, created_at=clock.now()))
+    session.add(
+        Refund(
+            id=new_id("rfd"),
+            order_id=payment.order_id or "",
+            payment_id=payment.id,
+            amount=payment.amount,
+            reason="late or duplicate payment",
+            status=result.status,
+            provider_ref=result.provider_ref,
+            created_at=clock.now(),
+        )
+    )
     return {payment.provider: payment.amount}
 
 
@@ -544,33 +845,61 @@ def _lock_order_and_payment(session: Session, payment: Payment) -> None:
     session.refresh(payment, with_for_update=True)
 
 
-def handle_webhook(*, session: Session, provider_name: str, body: bytes, headers: dict[str, str], clock: Clock,
-                   settings: Settings) -> str:
+def handle_webhook(
+    *,
+    session: Session,
+    provider_name: str,
+    body: bytes,
+    headers: dict[str, str],
+    clock: Clock,
+    settings: Settings,
+) -> str:
     """A provider's signed event: verified, booked once (duplicates and replays are
     acknowledged and ignored), with the order's move in the same transaction."""
     provider = _provider(provider_name, settings)
     try:
-        event = provider.verify_webhook(body=body, headers={k.lower(): v for k, v in headers.items()},
-                                        now=clock.now())
+        event = provider.verify_webhook(
+            body=body, headers={k.lower(): v for k, v in headers.items()}, now=clock.now()
+        )
     except ProviderError as exc:
         raise AppError(str(exc), code=exc.code, status_code=exc.status_code) from exc
     payment = session.get(Payment, event.payment_id)
-    if payment is None or payment.provider != provider_name or payment.provider_ref != event.provider_ref:
-        raise NotFound("no such payment", code="payment_not_found", details={"payment_id": event.payment_id})
+    if (
+        payment is None
+        or payment.provider != provider_name
+        or payment.provider_ref != event.provider_ref
+    ):
+        raise NotFound(
+            "no such payment", code="payment_not_found", details={"payment_id": event.payment_id}
+        )
     if event.amount != payment.amount:
-        raise Conflict("the event's amount does not match the payment", code="amount_mismatch",
-                       details={"expected": payment.amount, "given": event.amount})
+        raise Conflict(
+            "the event's amount does not match the payment",
+            code="amount_mismatch",
+            details={"expected": payment.amount, "given": event.amount},
+        )
     if event.type not in ("payment.succeeded", "payment.failed"):
-        raise Unprocessable("unknown event type", code="webhook_type_unknown", details={"type": event.type})
+        raise Unprocessable(
+            "unknown event type", code="webhook_type_unknown", details={"type": event.type}
+        )
     _lock_order_and_payment(session, payment)
-    seen = session.exec(select(WebhookEvent.id).where(WebhookEvent.provider == provider_name,
-                                                      WebhookEvent.event_id == event.event_id)).first()
+    seen = session.exec(
+        select(WebhookEvent.id).where(
+            WebhookEvent.provider == provider_name, WebhookEvent.event_id == event.event_id
+        )
+    ).first()
     if seen is not None:
         return "duplicate"
     # The event is claimed before anything it causes (a provider refund is not undone by a
     # rollback): should a duplicate still get this far, it stops here.
-    claim = WebhookEvent(provider=provider_name, event_id=event.event_id, type=event.type,
-                         payment_id=payment.id, outcome="received", received_at=clock.now())
+    claim = WebhookEvent(
+        provider=provider_name,
+        event_id=event.event_id,
+        type=event.type,
+        payment_id=payment.id,
+        outcome="received",
+        received_at=clock.now(),
+    )
     session.add(claim)
     try:
         session.flush()
@@ -578,7 +907,11 @@ def handle_webhook(*, session: Session, provider_name: str, body: bytes, headers
         session.rollback()
         return "duplicate"
     if event.type == "payment.succeeded":
-        outcome = "already_succeeded" if payment.status == "succeeded" else _payment_succeeded(session, payment, clock)
+        outcome = (
+            "already_succeeded"
+            if payment.status == "succeeded"
+            else _payment_succeeded(session, payment, clock)
+        )
     else:
         outcome = "ignored"
         if payment.status == "pending":
@@ -594,8 +927,16 @@ def handle_webhook(*, session: Session, provider_name: str, body: bytes, headers
     return outcome
 
 
-def sandbox_settle(*, session: Session, payment_id: str, user: User, succeed: bool, clock: Clock,
-                   settings: Settings, deliveries: int = 1) -> list[str]:
+def sandbox_settle(
+    *,
+    session: Session,
+    payment_id: str,
+    user: User,
+    succeed: bool,
+    clock: Clock,
+    settings: Settings,
+    deliveries: int = 1,
+) -> list[str]:
     """The simulated customer approves (or declines) on the sandbox's page; the sandbox
     then delivers its signed webhook to our own handler, ``deliveries`` times (a real
     provider retries, so duplicates happen)."""
@@ -605,7 +946,9 @@ def sandbox_settle(*, session: Session, payment_id: str, user: User, succeed: bo
     provider = _provider("sandbox", settings)
     assert isinstance(provider, SandboxProvider)
     try:
-        charge = provider.settle(session=session, provider_ref=payment.provider_ref, succeed=succeed)
+        charge = provider.settle(
+            session=session, provider_ref=payment.provider_ref, succeed=succeed
+        )
     except ProviderError as exc:
         raise AppError(str(exc), code=exc.code, status_code=exc.status_code) from exc
     session.commit()
@@ -613,34 +956,55 @@ def sandbox_settle(*, session: Session, payment_id: str, user: User, succeed: bo
     outcomes = []
     for _ in range(deliveries):
         headers = provider.signed_headers(body, clock.now())
-        outcomes.append(handle_webhook(session=session, provider_name="sandbox", body=body, headers=headers,
-                                       clock=clock, settings=settings))
+        outcomes.append(
+            handle_webhook(
+                session=session,
+                provider_name="sandbox",
+                body=body,
+                headers=headers,
+                clock=clock,
+                settings=settings,
+            )
+        )
     return outcomes
 
 
 # --- cancellation ----------------------------------------------------------------------------
 
 
-def _cancellation(session: Session, order: Order, by_customer: bool, now: datetime) -> policy.CancellationQuote:
+def _cancellation(
+    session: Session, order: Order, by_customer: bool, now: datetime
+) -> policy.CancellationQuote:
     return policy.cancellation_fee(
-        now=now, scheduled_start=as_utc(order.scheduled_start), held=held(session, order.id),
-        rules=_rules(session).payments, started=order.status in (Status.IN_SERVICE.value,
-                                                                 Status.AWAITING_CONFIRMATION.value),
-        by_customer=by_customer, technician_assigned=order.technician_id is not None,
+        now=now,
+        scheduled_start=as_utc(order.scheduled_start),
+        held=held(session, order.id),
+        rules=_rules(session).payments,
+        started=order.status in (Status.IN_SERVICE.value, Status.AWAITING_CONFIRMATION.value),
+        by_customer=by_customer,
+        technician_assigned=order.technician_id is not None,
     )
 
 
-def cancellation_quote(*, session: Session, order_id: str, user: User, clock: Clock) -> CancellationQuoteRead:
+def cancellation_quote(
+    *, session: Session, order_id: str, user: User, clock: Clock
+) -> CancellationQuoteRead:
     order = orders_service.get_for(session=session, order_id=order_id, user=user)
     from server.orders import machine
 
     cancellable = (Status(order.status), Action.CANCEL) in machine.TRANSITIONS
     quote = _cancellation(session, order, user.role == Role.customer.value, clock.now())
     esc = session.get(Escrow, order.id)
-    return CancellationQuoteRead(order_id=order.id, status=order.status, cancellable=cancellable,
-                                 hours_before=round(quote.hours_before, 2), fee_bp=quote.fee_bp,
-                                 fee=quote.fee if cancellable else 0, refund=quote.refund if cancellable else 0,
-                                 paid=esc.paid if esc else 0)
+    return CancellationQuoteRead(
+        order_id=order.id,
+        status=order.status,
+        cancellable=cancellable,
+        hours_before=round(quote.hours_before, 2),
+        fee_bp=quote.fee_bp,
+        fee=quote.fee if cancellable else 0,
+        refund=quote.refund if cancellable else 0,
+        paid=esc.paid if esc else 0,
+    )
 
 
 def _on_cancelled(session: Session, moved: signals.Moved, clock: Clock) -> None:
@@ -651,10 +1015,14 @@ def _on_cancelled(session: Session, moved: signals.Moved, clock: Clock) -> None:
     quote = _cancellation(session, order, moved.actor_role == Role.customer.value, clock.now())
     expected = moved.context.get("expected_fee")
     if expected is not None and int(expected) != quote.fee:
-        raise Conflict("the cancellation fee changed; show the new one", code="cancellation_fee_changed",
-                       details={"fee": quote.fee, "expected_fee": expected, "refund": quote.refund})
-    for pending in session.exec(select(Payment).where(Payment.order_id == order.id,
-                                                      Payment.status == "pending")).all():
+        raise Conflict(
+            "the cancellation fee changed; show the new one",
+            code="cancellation_fee_changed",
+            details={"fee": quote.fee, "expected_fee": expected, "refund": quote.refund},
+        )
+    for pending in session.exec(
+        select(Payment).where(Payment.order_id == order.id, Payment.status == "pending")
+    ).all():
         pending.status = "cancelled"
         pending.updated_at = clock.now()
         session.add(pending)
@@ -662,13 +1030,30 @@ def _on_cancelled(session: Session, moved: signals.Moved, clock: Clock) -> None:
     if amount > 0:
         rules = _rules(session).payments
         commission = policy.commission_bp(rules, _technician_level(session, order.technician_id))
-        technician_part = policy.fee_technician_part(quote.fee, commission, order.technician_id is not None)
-        by_provider = _refund_through_providers(session, order.id, amount - quote.fee, "cancelled", clock) \
-            if amount > quote.fee else {}
-        post(session, kind="cancellation", dedupe_key=f"cancel:{order.id}", order_id=order.id, clock=clock,
-             memo=f"fee {quote.fee_bp} bp",
-             lines=ledger.cancellation(order_id=order.id, held=amount, fee=quote.fee, refunds=by_provider,
-                                       technician_id=order.technician_id, technician_part=technician_part))
+        technician_part = policy.fee_technician_part(
+            quote.fee, commission, order.technician_id is not None
+        )
+        by_provider = (
+            _refund_through_providers(session, order.id, amount - quote.fee, "cancelled", clock)
+            if amount > quote.fee
+            else {}
+        )
+        post(
+            session,
+            kind="cancellation",
+            dedupe_key=f"cancel:{order.id}",
+            order_id=order.id,
+            clock=clock,
+            memo=f"fee {quote.fee_bp} bp",
+            lines=ledger.cancellation(
+                order_id=order.id,
+                held=amount,
+                fee=quote.fee,
+                refunds=by_provider,
+                technician_id=order.technician_id,
+                technician_part=technician_part,
+            ),
+        )
         esc.refunded += amount - quote.fee
     esc.cancellation_fee = quote.fee
     esc.state = "cancelled"
@@ -676,8 +1061,11 @@ def _on_cancelled(session: Session, moved: signals.Moved, clock: Clock) -> None:
     esc.version += 1
     session.add(esc)
     if moved.events:
-        moved.events[-1].payload = {**moved.events[-1].payload, "fee": quote.fee,
-                                    "refund": max(amount - quote.fee, 0)}
+        moved.events[-1].payload = {
+            **moved.events[-1].payload,
+            "fee": quote.fee,
+            "refund": max(amount - quote.fee, 0),
+        }
 
 
 # --- reacting to order moves ---------------------------------------------------------------
@@ -701,8 +1089,11 @@ def _money_on_move(session: Session, moved: signals.Moved) -> None:
         esc = session.get(Escrow, order.id)
         unpaid = order.extras_total - (esc.extras_paid if esc else 0)
         if unpaid > 0:
-            raise Conflict("pay the approved extras before confirming", code="extras_unpaid",
-                           details={"amount": unpaid})
+            raise Conflict(
+                "pay the approved extras before confirming",
+                code="extras_unpaid",
+                details={"amount": unpaid},
+            )
     if moved.to_status == Status.AWAITING_CONFIRMATION.value:
         esc = _escrow(session, order)
         esc.awaiting_since = clock.now()
@@ -737,17 +1128,29 @@ def _transfer_compensation(session: Session, moved: signals.Moved, clock: Clock)
     from (a fully discounted order would otherwise compensate nothing)."""
     if not moved.context.get("platform_fault"):
         return
-    previous = next((e.payload.get("previous_technician_id") for e in moved.events
-                     if e.payload.get("previous_technician_id")), None)
+    previous = next(
+        (
+            e.payload.get("previous_technician_id")
+            for e in moved.events
+            if e.payload.get("previous_technician_id")
+        ),
+        None,
+    )
     if not previous:
         return
     amount = apply_bp(_gross(moved.order), _rules(session).payments.transfer_compensation_bp)
     if amount <= 0:
         return
     seq = moved.events[-1].seq if moved.events else 0
-    post(session, kind="compensation", dedupe_key=_transfer_key(moved.order.id, seq),
-         order_id=moved.order.id, clock=clock, memo="transfer compensation",
-         lines=ledger.compensation(technician_id=previous, amount=amount))
+    post(
+        session,
+        kind="compensation",
+        dedupe_key=_transfer_key(moved.order.id, seq),
+        order_id=moved.order.id,
+        clock=clock,
+        memo="transfer compensation",
+        lines=ledger.compensation(technician_id=previous, amount=amount),
+    )
 
 
 def _transfer_key(order_id: str, seq: int) -> str:
@@ -761,8 +1164,10 @@ def transfer_compensation(*, session: Session, order_id: str, seq: int) -> Money
     total = session.execute(
         select(func.sum(JournalLine.amount))
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-        .where(JournalEntry.dedupe_key == _transfer_key(order_id, seq),
-               JournalLine.account == ledger.COMPENSATION)
+        .where(
+            JournalEntry.dedupe_key == _transfer_key(order_id, seq),
+            JournalLine.account == ledger.COMPENSATION,
+        )
     ).scalar_one_or_none()
     return int(total or 0)
 
@@ -772,9 +1177,15 @@ def run_auto_confirm(session: Session, clock: Clock) -> list[str]:
     commits on its own, so one refusal doesn't hold back the others."""
     rules = _rules(session)
     cutoff = clock.now() - timedelta(hours=rules.orders.auto_confirm_hours)
-    due = session.exec(select(Escrow.order_id).where(col(Escrow.awaiting_since) <= cutoff,
-                                                     Escrow.frozen == False,  # noqa: E712
-                                                     Escrow.state == "open").limit(200)).all()
+    due = session.exec(
+        select(Escrow.order_id)
+        .where(
+            col(Escrow.awaiting_since) <= cutoff,
+            Escrow.frozen == False,  # noqa: E712
+            Escrow.state == "open",
+        )
+        .limit(200)
+    ).all()
     done = []
     for order_id in due:
         try:
@@ -782,14 +1193,27 @@ def run_auto_confirm(session: Session, clock: Clock) -> list[str]:
             esc = session.get(Escrow, order_id)
             if order.extras_total > (esc.extras_paid if esc else 0):
                 if order.anomaly != "extras_unpaid":
-                    orders_service.record(session=session, order=order, event_type="order.auto_confirm_held",
-                                          payload={"reason": "extras_unpaid"}, actor_id=None, actor_role="system",
-                                          clock=clock, changes={"anomaly": "extras_unpaid"})
+                    orders_service.record(
+                        session=session,
+                        order=order,
+                        event_type="order.auto_confirm_held",
+                        payload={"reason": "extras_unpaid"},
+                        actor_id=None,
+                        actor_role="system",
+                        clock=clock,
+                        changes={"anomaly": "extras_unpaid"},
+                    )
                     session.commit()
                     orders_service.notify(session)
                 continue
-            orders_service.move(session=session, order_id=order_id, action=Action.AUTO_CONFIRM, actor=SYSTEM,
-                                clock=clock, commit=False)
+            orders_service.move(
+                session=session,
+                order_id=order_id,
+                action=Action.AUTO_CONFIRM,
+                actor=SYSTEM,
+                clock=clock,
+                commit=False,
+            )
             orders_service.finish_moves(session)
             done.append(order_id)
         except AppError as exc:
@@ -829,9 +1253,16 @@ def _matured(session: Session, technician_id: str, cutoff: datetime) -> Money:
     has already lowered the balance."""
     account = ledger.payable(technician_id)
     current = balance(session, account)
-    earned_after = session.execute(select(func.sum(JournalLine.amount)).where(
-        JournalLine.account == account, JournalLine.created_at > cutoff,
-        JournalLine.amount < 0)).scalar_one_or_none() or 0  # credits: owed to them
+    earned_after = (
+        session.execute(
+            select(func.sum(JournalLine.amount)).where(
+                JournalLine.account == account,
+                JournalLine.created_at > cutoff,
+                JournalLine.amount < 0,
+            )
+        ).scalar_one_or_none()
+        or 0
+    )  # credits: owed to them
     return max(0, current - ledger.natural(account, int(earned_after)))
 
 
@@ -839,8 +1270,12 @@ def payout_cutoff(*, session: Session, now: datetime, timezone: str) -> datetime
     """Today's cut-off in the city's calendar (T+n): the same instant for every batch,
     withdrawal and "available" figure of the day, however often they run."""
     local_day = now.astimezone(ZoneInfo(timezone)).date()
-    return scheduled_cutoff(local_day=local_day, timezone=timezone,
-                            delay_days=_rules(session).payments.payout_delay_days, now=now)
+    return scheduled_cutoff(
+        local_day=local_day,
+        timezone=timezone,
+        delay_days=_rules(session).payments.payout_delay_days,
+        now=now,
+    )
 
 
 def run_payouts(
@@ -857,23 +1292,45 @@ def run_payouts(
     now = clock.now()
     if cutoff is None:
         cutoff = payout_cutoff(session=session, now=now, timezone=timezone)
-    batch = PayoutBatch(id=new_id("pob"), cutoff=cutoff, total=0, lines_count=0,
-                        created_by=user.id if user else None, created_at=now,
-                        scheduled_for=scheduled_for)
+    batch = PayoutBatch(
+        id=new_id("pob"),
+        cutoff=cutoff,
+        total=0,
+        lines_count=0,
+        created_by=user.id if user else None,
+        created_at=now,
+        scheduled_for=scheduled_for,
+    )
     session.add(batch)
     session.flush()
-    accounts = session.exec(select(LedgerAccount).where(col(LedgerAccount.code).startswith("payable:technician:"),
-                                                        LedgerAccount.balance < 0)
-                            .order_by(col(LedgerAccount.code))).all()
+    accounts = session.exec(
+        select(LedgerAccount)
+        .where(col(LedgerAccount.code).startswith("payable:technician:"), LedgerAccount.balance < 0)
+        .order_by(col(LedgerAccount.code))
+    ).all()
     for account in accounts:
         technician_id = account.code.split(":", 2)[2]
         amount = _matured(session, technician_id, cutoff)
         if amount <= 0:
             continue
-        row = post(session, kind="payout", dedupe_key=f"payout:{batch.id}:{technician_id}", clock=clock,
-                   memo=f"payout batch {batch.id}", lines=ledger.payout(technician_id=technician_id, amount=amount))
-        session.add(PayoutLine(id=new_id("pol"), batch_id=batch.id, technician_id=technician_id, amount=amount,
-                               entry_id=row.id if row else "", created_at=now))
+        row = post(
+            session,
+            kind="payout",
+            dedupe_key=f"payout:{batch.id}:{technician_id}",
+            clock=clock,
+            memo=f"payout batch {batch.id}",
+            lines=ledger.payout(technician_id=technician_id, amount=amount),
+        )
+        session.add(
+            PayoutLine(
+                id=new_id("pol"),
+                batch_id=batch.id,
+                technician_id=technician_id,
+                amount=amount,
+                entry_id=row.id if row else "",
+                created_at=now,
+            )
+        )
         batch.total += amount
         batch.lines_count += 1
     session.add(batch)
@@ -912,12 +1369,18 @@ def run_scheduled_payouts(*, session: Session, clock: Clock, timezone: str) -> P
     if session.exec(done).first() is not None:
         session.rollback()  # end the read transaction
         return None
-    cutoff = scheduled_cutoff(local_day=today, timezone=timezone,
-                              delay_days=rules.payout_delay_days, now=now)
+    cutoff = scheduled_cutoff(
+        local_day=today, timezone=timezone, delay_days=rules.payout_delay_days, now=now
+    )
     try:
-        return run_payouts(session=session, user=None, clock=clock, timezone=timezone,
-                           cutoff=cutoff,
-                           scheduled_for=today)
+        return run_payouts(
+            session=session,
+            user=None,
+            clock=clock,
+            timezone=timezone,
+            cutoff=cutoff,
+            scheduled_for=today,
+        )
     except IntegrityError:  # another worker ran today's batch at the same moment
         session.rollback()
         return None
@@ -936,11 +1399,16 @@ async def payout_schedule_task(app) -> None:  # noqa: ANN001
 
     def one_round() -> None:
         with session_scope(app.state.engine) as session:
-            batch = run_scheduled_payouts(session=session, clock=app.state.clock,
-                                          timezone=app.state.settings.timezone)
+            batch = run_scheduled_payouts(
+                session=session, clock=app.state.clock, timezone=app.state.settings.timezone
+            )
             if batch is not None:
-                log.info("scheduled payouts %s: %s lines, %s fen", batch.id, batch.lines_count,
-                         batch.total)
+                log.info(
+                    "scheduled payouts %s: %s lines, %s fen",
+                    batch.id,
+                    batch.lines_count,
+                    batch.total,
+                )
 
     interval = max(float(app.state.settings.background_interval_seconds), 30.0)
     while True:
@@ -952,72 +1420,159 @@ async def payout_schedule_task(app) -> None:  # noqa: ANN001
 
 
 def batch_lines(*, session: Session, batch_id: str) -> list[PayoutLine]:
-    return list(session.exec(select(PayoutLine).where(PayoutLine.batch_id == batch_id)
-                             .order_by(col(PayoutLine.technician_id))).all())
+    return list(
+        session.exec(
+            select(PayoutLine)
+            .where(PayoutLine.batch_id == batch_id)
+            .order_by(col(PayoutLine.technician_id))
+        ).all()
+    )
 
 
 def list_batches(*, session: Session, limit: int = 50) -> list[PayoutBatch]:
-    return list(session.exec(select(PayoutBatch).order_by(col(PayoutBatch.created_at).desc()).limit(limit)).all())
+    return list(
+        session.exec(
+            select(PayoutBatch).order_by(col(PayoutBatch.created_at).desc()).limit(limit)
+        ).all()
+    )
 
 
-def request_withdrawal(*, session: Session, technician: User, amount: Money, bank_account: str, clock: Clock,
-                       cipher, timezone: str) -> Withdrawal:  # noqa: ANN001
+def request_withdrawal(
+    *,
+    session: Session,
+    technician: User,
+    amount: Money,
+    bank_account: str,
+    clock: Clock,
+    cipher,
+    timezone: str,
+) -> Withdrawal:  # noqa: ANN001
     """Withdraw a matured balance to a bank account (at least the minimum). Commits."""
     rules = _rules(session).payments
     if amount < rules.min_withdrawal:
-        raise Unprocessable("below the minimum withdrawal", code="withdrawal_below_minimum",
-                            details={"min_withdrawal": rules.min_withdrawal})
+        raise Unprocessable(
+            "below the minimum withdrawal",
+            code="withdrawal_below_minimum",
+            details={"min_withdrawal": rules.min_withdrawal},
+        )
     cutoff = payout_cutoff(session=session, now=clock.now(), timezone=timezone)
     available = _matured(session, technician.id, cutoff)
     if amount > available:
-        raise Conflict("not enough available balance", code="insufficient_balance",
-                       details={"available": available})
+        raise Conflict(
+            "not enough available balance",
+            code="insufficient_balance",
+            details={"available": available},
+        )
     digits = bank_account.replace(" ", "")
     withdrawal_id = new_id("wdr")
-    row = post(session, kind="withdrawal", dedupe_key=f"withdrawal:{withdrawal_id}", clock=clock,
-               memo="withdrawal to bank", lines=ledger.payout(technician_id=technician.id, amount=amount))
-    withdrawal = Withdrawal(id=withdrawal_id, technician_id=technician.id, amount=amount,
-                            bank_account_enc=cipher.encrypt(digits), bank_account_masked=f"**** {digits[-4:]}",
-                            entry_id=row.id if row else "", created_at=clock.now())
+    row = post(
+        session,
+        kind="withdrawal",
+        dedupe_key=f"withdrawal:{withdrawal_id}",
+        clock=clock,
+        memo="withdrawal to bank",
+        lines=ledger.payout(technician_id=technician.id, amount=amount),
+    )
+    withdrawal = Withdrawal(
+        id=withdrawal_id,
+        technician_id=technician.id,
+        amount=amount,
+        bank_account_enc=cipher.encrypt(digits),
+        bank_account_masked=f"**** {digits[-4:]}",
+        entry_id=row.id if row else "",
+        created_at=clock.now(),
+    )
     session.add(withdrawal)
     session.commit()
     return withdrawal
 
 
-def earnings(*, session: Session, technician: User, start: datetime, end: datetime, clock: Clock,
-             timezone: str) -> dict[str, Any]:
+def earnings(
+    *,
+    session: Session,
+    technician: User,
+    start: datetime,
+    end: datetime,
+    clock: Clock,
+    timezone: str,
+) -> dict[str, Any]:
     """Per order and per period: what was earned, paid out, and what is available."""
     account = ledger.payable(technician.id)
     rows = session.execute(
-        select(JournalLine.amount, JournalLine.order_id, JournalLine.created_at, JournalEntry.kind, JournalEntry.memo)
+        select(
+            JournalLine.amount,
+            JournalLine.order_id,
+            JournalLine.created_at,
+            JournalEntry.kind,
+            JournalEntry.memo,
+        )
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-        .where(JournalLine.account == account, JournalLine.created_at >= start, JournalLine.created_at < end)
+        .where(
+            JournalLine.account == account,
+            JournalLine.created_at >= start,
+            JournalLine.created_at < end,
+        )
         .order_by(col(JournalLine.created_at), col(JournalLine.id))
     ).all()
-    lines = [{"order_id": order_id, "kind": kind, "amount": -amount, "at": at, "memo": memo}
-             for amount, order_id, at, kind, memo in rows]
+    lines = [
+        {"order_id": order_id, "kind": kind, "amount": -amount, "at": at, "memo": memo}
+        for amount, order_id, at, kind, memo in rows
+    ]
     out_kinds = ("payout", "withdrawal")
     earned = sum(ln["amount"] for ln in lines if ln["kind"] not in out_kinds)
     paid_out = -sum(ln["amount"] for ln in lines if ln["kind"] in out_kinds)
     cutoff = payout_cutoff(session=session, now=clock.now(), timezone=timezone)
-    payouts = [{"kind": "payout", "id": p.batch_id, "amount": p.amount, "at": p.created_at} for p in
-               session.exec(select(PayoutLine).where(PayoutLine.technician_id == technician.id)
-                            .order_by(col(PayoutLine.created_at).desc()).limit(100)).all()]
-    payouts += [{"kind": "withdrawal", "id": w.id, "amount": w.amount, "at": w.created_at,
-                 "bank_account": w.bank_account_masked} for w in
-                session.exec(select(Withdrawal).where(Withdrawal.technician_id == technician.id)
-                             .order_by(col(Withdrawal.created_at).desc()).limit(100)).all()]
+    payouts = [
+        {"kind": "payout", "id": p.batch_id, "amount": p.amount, "at": p.created_at}
+        for p in session.exec(
+            select(PayoutLine)
+            .where(PayoutLine.technician_id == technician.id)
+            .order_by(col(PayoutLine.created_at).desc())
+            .limit(100)
+        ).all()
+    ]
+    payouts += [
+        {
+            "kind": "withdrawal",
+            "id": w.id,
+            "amount": w.amount,
+            "at": w.created_at,
+            "bank_account": w.bank_account_masked,
+        }
+        for w in session.exec(
+            select(Withdrawal)
+            .where(Withdrawal.technician_id == technician.id)
+            .order_by(col(Withdrawal.created_at).desc())
+            .limit(100)
+        ).all()
+    ]
     payouts.sort(key=lambda p: as_utc(p["at"]), reverse=True)
-    return {"technician_id": technician.id, "period_from": start, "period_to": end, "earned": earned,
-            "paid_out": paid_out, "balance": balance(session, account),
-            "available": _matured(session, technician.id, cutoff), "lines": lines, "payouts": payouts}
+    return {
+        "technician_id": technician.id,
+        "period_from": start,
+        "period_to": end,
+        "earned": earned,
+        "paid_out": paid_out,
+        "balance": balance(session, account),
+        "available": _matured(session, technician.id, cutoff),
+        "lines": lines,
+        "payouts": payouts,
+    }
 
 
 # --- invoices ---------------------------------------------------------------------------------
 
 
-def create_invoice(*, session: Session, order_id: str, user: User, title: str, tax_id: str | None,
-                   email: str | None, clock: Clock) -> Invoice:
+def create_invoice(
+    *,
+    session: Session,
+    order_id: str,
+    user: User,
+    title: str,
+    tax_id: str | None,
+    email: str | None,
+    clock: Clock,
+) -> Invoice:
     """An invoice for a completed order, once: the same request again (a retry) returns
     it; a request with other details is refused, since an issued invoice is not changed
     by asking twice (a corrected one is support's red-letter reissue). Its PDF follows
@@ -1031,16 +1586,30 @@ def create_invoice(*, session: Session, order_id: str, user: User, title: str, t
     if existing is not None:
         return _same_invoice(existing, title=title, tax_id=tax_id, email=email)
     if order.status != Status.COMPLETED.value:
-        raise Conflict("invoices are issued for completed orders", code="order_not_completed",
-                       details={"status": order.status})
+        raise Conflict(
+            "invoices are issued for completed orders",
+            code="order_not_completed",
+            details={"status": order.status},
+        )
     amount = paid_amount(session=session, order_id=order_id)
     rate = _rules(session).payments.invoice_tax_rate_bp
     tax = amount - round_half_up(amount * 10000, 10000 + rate)
     now = clock.now()
     number = f"DS{now:%Y%m%d}{new_id('x')[-8:].upper()}"
-    invoice = Invoice(id=new_id("inv"), number=number, order_id=order.id, customer_id=user.id, title=title,
-                      tax_id=tax_id, email=email, amount=amount, tax_amount=tax, tax_rate_bp=rate,
-                      file_id=None, created_at=now)
+    invoice = Invoice(
+        id=new_id("inv"),
+        number=number,
+        order_id=order.id,
+        customer_id=user.id,
+        title=title,
+        tax_id=tax_id,
+        email=email,
+        amount=amount,
+        tax_amount=tax,
+        tax_rate_bp=rate,
+        file_id=None,
+        created_at=now,
+    )
     session.add(invoice)
     try:
         session.commit()
@@ -1052,17 +1621,25 @@ def create_invoice(*, session: Session, order_id: str, user: User, title: str, t
     return invoice
 
 
-def _same_invoice(existing: Invoice, *, title: str, tax_id: str | None, email: str | None) -> Invoice:
+def _same_invoice(
+    existing: Invoice, *, title: str, tax_id: str | None, email: str | None
+) -> Invoice:
     if (existing.title, existing.tax_id, existing.email) != (title, tax_id, email):
-        raise Conflict("this order's invoice was already issued; ask support to correct it", code="invoice_exists",
-                       details={"invoice_id": existing.id, "number": existing.number, "title": existing.title})
+        raise Conflict(
+            "this order's invoice was already issued; ask support to correct it",
+            code="invoice_exists",
+            details={"invoice_id": existing.id, "number": existing.number, "title": existing.title},
+        )
     return existing
 
 
 def get_invoice(*, session: Session, order_id: str, user: User) -> Invoice:
     order = orders_service.get_for(session=session, order_id=order_id, user=user)
     invoice = session.exec(select(Invoice).where(Invoice.order_id == order.id)).first()
-    if invoice is None or (user.role == Role.customer.value and invoice.customer_id != user.id) \
-            or user.role == Role.technician.value:
+    if (
+        invoice is None
+        or (user.role == Role.customer.value and invoice.customer_id != user.id)
+        or user.role == Role.technician.value
+    ):
         raise NotFound("no invoice for this order", code="invoice_not_found")
     return invoice

@@ -91,7 +91,9 @@ class PriceRequest:
     local_start: datetime  # in the city's time zone
     service_id: str = ""
     now: datetime | None = None  # for coupon validity; None: local_start
-    nearest_distance_m: float | None = None  # nearest eligible technician (None: unknown, no subsidy)
+    nearest_distance_m: float | None = (
+        None  # nearest eligible technician (None: unknown, no subsidy)
+    )
     customer: CustomerFacts = field(default_factory=CustomerFacts)
     coupons: tuple[CouponOffer, ...] = ()
     points: int = 0
@@ -140,18 +142,24 @@ def traffic_subsidy_full_at_m(rules: PricingRules) -> float:
     room = rules.traffic_subsidy_cap - rules.traffic_subsidy_base
     if rules.traffic_subsidy_per_km <= 0 or room <= 0:
         return float(rules.traffic_subsidy_threshold_m)
-    return float(rules.traffic_subsidy_threshold_m + 1000 * -(-room // rules.traffic_subsidy_per_km))
+    return float(
+        rules.traffic_subsidy_threshold_m + 1000 * -(-room // rules.traffic_subsidy_per_km)
+    )
 
 
 def traffic_subsidy(distance_m: float | None, rules: PricingRules) -> Money:
     if distance_m is None or distance_m <= rules.traffic_subsidy_threshold_m:
         return 0
     extra_km = -(-int(distance_m - rules.traffic_subsidy_threshold_m) // 1000)  # started km
-    return min(rules.traffic_subsidy_base + rules.traffic_subsidy_per_km * extra_km, rules.traffic_subsidy_cap)
+    return min(
+        rules.traffic_subsidy_base + rules.traffic_subsidy_per_km * extra_km,
+        rules.traffic_subsidy_cap,
+    )
 
 
-def coupon_problem(coupon: CouponOffer, *, running: Money, now: datetime, service_id: str,
-                   is_first_order: bool) -> dict[str, Any] | None:
+def coupon_problem(
+    coupon: CouponOffer, *, running: Money, now: datetime, service_id: str, is_first_order: bool
+) -> dict[str, Any] | None:
     """Why a coupon does not apply (a reason code and its facts), or None."""
     if coupon.kind not in COUPON_KINDS:
         return {"reason": "unknown_kind", "kind": coupon.kind}
@@ -200,65 +208,112 @@ def price(request: PriceRequest, rules: PricingRules) -> PriceResult:
     units = request.units if request.units is not None else min_units
     if not min_units <= units <= max_units:
         raise PricingError(
-            f"choose between {min_units} and {max_units} {unit}s", "units_out_of_range",
+            f"choose between {min_units} and {max_units} {unit}s",
+            "units_out_of_range",
             {"min_units": min_units, "max_units": max_units},
         )
     unit_price = int(p["unit_price"])
-    lines = [Line("base", "基础服务费" if unit == "item" else f"基础服务费 {units}小时", unit_price * units,
-                  {"unit": unit, "units": units, "unit_price": unit_price})]
+    lines = [
+        Line(
+            "base",
+            "基础服务费" if unit == "item" else f"基础服务费 {units}小时",
+            unit_price * units,
+            {"unit": unit, "units": units, "unit_price": unit_price},
+        )
+    ]
 
     band = int(p.get("area_band_m2", 0) or 0)
     if band and request.area_m2 is not None and request.area_m2 > band:
         step = max(int(p.get("area_step_m2", 10)), 1)
         steps = -(-(request.area_m2 - band) // step)  # ceiling
-        lines.append(Line("area_surcharge", f"超面积 {request.area_m2 - band}㎡", steps * int(p.get("area_step_price", 0)),
-                          {"area_m2": request.area_m2, "band_m2": band, "steps": steps}))
+        lines.append(
+            Line(
+                "area_surcharge",
+                f"超面积 {request.area_m2 - band}㎡",
+                steps * int(p.get("area_step_price", 0)),
+                {"area_m2": request.area_m2, "band_m2": band, "steps": steps},
+            )
+        )
 
     available = {a["code"]: a for a in request.addons_available}
     if len(set(request.addon_codes)) != len(request.addon_codes):
-        raise PricingError("each add-on once", "addon_duplicate", {"addons": list(request.addon_codes)})
+        raise PricingError(
+            "each add-on once", "addon_duplicate", {"addons": list(request.addon_codes)}
+        )
     for code in request.addon_codes:
         addon = available.get(code)
         if addon is None:
-            raise PricingError("unknown add-on", "addon_unknown", {"addon": code, "available": sorted(available)})
+            raise PricingError(
+                "unknown add-on", "addon_unknown", {"addon": code, "available": sorted(available)}
+            )
         lines.append(Line(f"addon:{code}", addon["name_zh"], int(addon["price"])))
 
     service_part = sum(line.amount for line in lines)
-    peaks = [r for r in rules.peak_rules if peak_applies(r, request.local_start, request.service_id)]
+    peaks = [
+        r for r in rules.peak_rules if peak_applies(r, request.local_start, request.service_id)
+    ]
     if peaks:
         top = max(peaks, key=lambda r: r.multiplier_bp)
         extra = apply_bp(service_part, top.multiplier_bp - 10000)
         if extra:
-            lines.append(Line(f"peak:{top.code}", f"{top.label} ×{top.multiplier_bp / 10000:g}", extra,
-                              {"multiplier_bp": top.multiplier_bp}))
+            lines.append(
+                Line(
+                    f"peak:{top.code}",
+                    f"{top.label} ×{top.multiplier_bp / 10000:g}",
+                    extra,
+                    {"multiplier_bp": top.multiplier_bp},
+                )
+            )
 
     if is_night(request.local_start.hour, rules) and rules.night_surcharge_bp:
         subtotal = sum(line.amount for line in lines)
-        lines.append(Line("night_surcharge", f"夜间服务 +{rules.night_surcharge_bp / 100:g}%",
-                          apply_bp(subtotal, rules.night_surcharge_bp), {"bp": rules.night_surcharge_bp}))
+        lines.append(
+            Line(
+                "night_surcharge",
+                f"夜间服务 +{rules.night_surcharge_bp / 100:g}%",
+                apply_bp(subtotal, rules.night_surcharge_bp),
+                {"bp": rules.night_surcharge_bp},
+            )
+        )
 
     subsidy = traffic_subsidy(request.nearest_distance_m, rules)
     if subsidy:
-        lines.append(Line("traffic_subsidy", "交通补贴(服务者距离超过"
-                          f"{rules.traffic_subsidy_threshold_m / 1000:g}公里)", subsidy,
-                          {"distance_m": round(request.nearest_distance_m or 0)}))
+        lines.append(
+            Line(
+                "traffic_subsidy",
+                f"交通补贴(服务者距离超过{rules.traffic_subsidy_threshold_m / 1000:g}公里)",
+                subsidy,
+                {"distance_m": round(request.nearest_distance_m or 0)},
+            )
+        )
 
     discountable = sum(line.amount for line in lines if line.code != "traffic_subsidy")
     lines.extend(_discounts(request, rules, lines, discountable, unit_price, units))
     return PriceResult(lines=tuple(lines), units=units)
 
 
-def _discounts(request: PriceRequest, rules: PricingRules, lines: list[Line], discountable: Money,
-               unit_price: Money, units: int) -> list[Line]:
+def _discounts(
+    request: PriceRequest,
+    rules: PricingRules,
+    lines: list[Line],
+    discountable: Money,
+    unit_price: Money,
+    units: int,
+) -> list[Line]:
     out: list[Line] = []
     running = sum(line.amount for line in lines)
     card = request.card
     if card is not None:
         if card.service_id != request.service_id:
-            raise PricingError("this card is for another service", "card_not_applicable",
-                               {"reason": "service_not_covered", "service_id": card.service_id})
+            raise PricingError(
+                "this card is for another service",
+                "card_not_applicable",
+                {"reason": "service_not_covered", "service_id": card.service_id},
+            )
         if card.visits_left < 1:
-            raise PricingError("this card has no visits left", "card_not_applicable", {"reason": "no_visits_left"})
+            raise PricingError(
+                "this card has no visits left", "card_not_applicable", {"reason": "no_visits_left"}
+            )
         covered = min(units, card.units_per_visit)
         off = min(unit_price * covered, running)
         out.append(Line("service_card", card.label, -off, {"card_id": card.id, "units": covered}))
@@ -270,9 +325,14 @@ def _discounts(request: PriceRequest, rules: PricingRules, lines: list[Line], di
     if facts.membership_discount_bp < 10000 and discountable > 0:
         off = min(discountable - apply_bp(discountable, facts.membership_discount_bp), running)
         if off > 0:
-            out.append(Line(f"membership:{facts.membership_code}",
-                            f"{facts.membership_label} {facts.membership_discount_bp / 1000:g}折", -off,
-                            {"discount_bp": facts.membership_discount_bp}))
+            out.append(
+                Line(
+                    f"membership:{facts.membership_code}",
+                    f"{facts.membership_label} {facts.membership_discount_bp / 1000:g}折",
+                    -off,
+                    {"discount_bp": facts.membership_discount_bp},
+                )
+            )
             running -= off
             member_applied = True
 
@@ -280,41 +340,70 @@ def _discounts(request: PriceRequest, rules: PricingRules, lines: list[Line], di
     if len({c.id for c in coupons}) != len(coupons):
         raise PricingError("each coupon once", "coupon_duplicate")
     if len(coupons) > rules.max_coupons_per_order:
-        raise PricingError(f"at most {rules.max_coupons_per_order} coupon(s) per order", "coupon_not_stackable",
-                           {"reason": "too_many_coupons", "max": rules.max_coupons_per_order})
+        raise PricingError(
+            f"at most {rules.max_coupons_per_order} coupon(s) per order",
+            "coupon_not_stackable",
+            {"reason": "too_many_coupons", "max": rules.max_coupons_per_order},
+        )
     if len(coupons) > 1 and not all(c.stackable for c in coupons):
-        raise PricingError("these coupons cannot be combined", "coupon_not_stackable",
-                           {"reason": "not_stackable", "coupon_ids": [c.id for c in coupons if not c.stackable]})
+        raise PricingError(
+            "these coupons cannot be combined",
+            "coupon_not_stackable",
+            {"reason": "not_stackable", "coupon_ids": [c.id for c in coupons if not c.stackable]},
+        )
     if coupons and member_applied and not rules.coupons_with_membership:
-        raise PricingError("coupons do not combine with the member discount", "coupon_not_stackable",
-                           {"reason": "membership_discount_applied"})
+        raise PricingError(
+            "coupons do not combine with the member discount",
+            "coupon_not_stackable",
+            {"reason": "membership_discount_applied"},
+        )
     now = request.now or request.local_start
     for coupon in coupons:
-        problem = coupon_problem(coupon, running=running, now=now, service_id=request.service_id,
-                                 is_first_order=facts.is_first_order)
+        problem = coupon_problem(
+            coupon,
+            running=running,
+            now=now,
+            service_id=request.service_id,
+            is_first_order=facts.is_first_order,
+        )
         if problem is not None:
-            raise PricingError("this coupon does not apply", "coupon_not_applicable",
-                               {"coupon_id": coupon.id, **problem})
+            raise PricingError(
+                "this coupon does not apply",
+                "coupon_not_applicable",
+                {"coupon_id": coupon.id, **problem},
+            )
         off = coupon_value(coupon, running)
-        out.append(Line(f"coupon:{coupon.kind}", _coupon_label(coupon), -off, {"coupon_id": coupon.id}))
+        out.append(
+            Line(f"coupon:{coupon.kind}", _coupon_label(coupon), -off, {"coupon_id": coupon.id})
+        )
         running -= off
 
     if request.points:
         if request.points < 0 or request.points % rules.points_redeem_block:
-            raise PricingError(f"redeem points in blocks of {rules.points_redeem_block}", "points_invalid",
-                               {"block": rules.points_redeem_block})
+            raise PricingError(
+                f"redeem points in blocks of {rules.points_redeem_block}",
+                "points_invalid",
+                {"block": rules.points_redeem_block},
+            )
         if request.points > facts.points_balance:
-            raise PricingError("not enough points", "points_insufficient", {"balance": facts.points_balance})
+            raise PricingError(
+                "not enough points", "points_insufficient", {"balance": facts.points_balance}
+            )
         if coupons and not rules.points_with_coupons:
             raise PricingError("points do not combine with coupons", "points_not_stackable")
         value = request.points // rules.points_redeem_block * rules.points_redeem_value
         limit = apply_bp(running, rules.points_max_share_bp)
         if value > limit:
             max_points = limit // max(rules.points_redeem_value, 1) * rules.points_redeem_block
-            raise PricingError("too many points for this order", "points_exceed_limit",
-                               {"max_points": max_points, "max_share_bp": rules.points_max_share_bp})
+            raise PricingError(
+                "too many points for this order",
+                "points_exceed_limit",
+                {"max_points": max_points, "max_share_bp": rules.points_max_share_bp},
+            )
         if value:
-            out.append(Line("points", f"积分抵扣 {request.points}分", -value, {"points": request.points}))
+            out.append(
+                Line("points", f"积分抵扣 {request.points}分", -value, {"points": request.points})
+            )
     return out
 
 
@@ -337,8 +426,12 @@ def price_with_best_coupon(
 
 
 def price_change_items(
-    *, rate_card: tuple[dict[str, Any], ...], items: tuple[tuple[str, int], ...], local_start: datetime,
-    rules: PricingRules, max_quantity: int = 10,
+    *,
+    rate_card: tuple[dict[str, Any], ...],
+    items: tuple[tuple[str, int], ...],
+    local_start: datetime,
+    rules: PricingRules,
+    max_quantity: int = 10,
 ) -> tuple[Line, ...]:
     """Price on-site extras from the service's published rate card only (no free-form
     prices), with the same night rule as the booking."""
@@ -347,17 +440,35 @@ def price_change_items(
     for code, quantity in items:
         entry = card.get(code)
         if entry is None:
-            raise PricingError("not on this service's rate card", "rate_card_item_unknown",
-                               {"code": code, "available": sorted(card)})
+            raise PricingError(
+                "not on this service's rate card",
+                "rate_card_item_unknown",
+                {"code": code, "available": sorted(card)},
+            )
         if not 1 <= quantity <= max_quantity:
-            raise PricingError(f"quantity must be 1 to {max_quantity}", "quantity_out_of_range",
-                               {"code": code, "max_quantity": max_quantity})
-        lines.append(Line(f"extra:{code}", f"{entry['name_zh']} ×{quantity}", int(entry["price"]) * quantity,
-                          {"code": code, "quantity": quantity, "unit_price": int(entry["price"])}))
+            raise PricingError(
+                f"quantity must be 1 to {max_quantity}",
+                "quantity_out_of_range",
+                {"code": code, "max_quantity": max_quantity},
+            )
+        lines.append(
+            Line(
+                f"extra:{code}",
+                f"{entry['name_zh']} ×{quantity}",
+                int(entry["price"]) * quantity,
+                {"code": code, "quantity": quantity, "unit_price": int(entry["price"])},
+            )
+        )
     if lines and is_night(local_start.hour, rules) and rules.night_surcharge_bp:
         subtotal = sum(line.amount for line in lines)
-        lines.append(Line("night_surcharge", f"夜间服务 +{rules.night_surcharge_bp / 100:g}%",
-                          apply_bp(subtotal, rules.night_surcharge_bp), {"bp": rules.night_surcharge_bp}))
+        lines.append(
+            Line(
+                "night_surcharge",
+                f"夜间服务 +{rules.night_surcharge_bp / 100:g}%",
+                apply_bp(subtotal, rules.night_surcharge_bp),
+                {"bp": rules.night_surcharge_bp},
+            )
+        )
     return tuple(lines)
 
 

@@ -33,16 +33,30 @@ router = api_router(tags=["pricing"])
 
 
 @router.post("/quotes", response_model=QuoteRead, status_code=201)
-def create_quote(body: QuoteCreate, user: CustomerUser, session: SessionDep, clock: ClockDep, cipher: CipherDep,
-                 settings: SettingsDep) -> QuoteRead:
-    quote = service.create_quote(session=session, customer=user, body=body, clock=clock, cipher=cipher,
-                                 timezone=settings.timezone)
+def create_quote(
+    body: QuoteCreate,
+    user: CustomerUser,
+    session: SessionDep,
+    clock: ClockDep,
+    cipher: CipherDep,
+    settings: SettingsDep,
+) -> QuoteRead:
+    quote = service.create_quote(
+        session=session,
+        customer=user,
+        body=body,
+        clock=clock,
+        cipher=cipher,
+        timezone=settings.timezone,
+    )
     return service.to_read(quote)
 
 
 @router.get("/quotes/{quote_id}", response_model=QuoteRead)
 def get_quote(quote_id: str, user: CustomerUser, session: SessionDep) -> QuoteRead:
-    return service.to_read(service.get_quote_for(session=session, quote_id=quote_id, customer_id=user.id))
+    return service.to_read(
+        service.get_quote_for(session=session, quote_id=quote_id, customer_id=user.id)
+    )
 
 
 # --- wallet and promotions ---------------------------------------------------------------
@@ -54,13 +68,19 @@ def my_wallet(user: CustomerUser, session: SessionDep, clock: ClockDep) -> Walle
 
 
 @router.post("/me/coupons/claim", response_model=CouponRead, status_code=201)
-def claim_coupon(body: ClaimIn, user: CustomerUser, session: SessionDep, clock: ClockDep) -> CouponRead:
-    coupon = service.claim_coupon(session=session, customer=user, campaign_code=body.campaign_code, clock=clock)
+def claim_coupon(
+    body: ClaimIn, user: CustomerUser, session: SessionDep, clock: ClockDep
+) -> CouponRead:
+    coupon = service.claim_coupon(
+        session=session, customer=user, campaign_code=body.campaign_code, clock=clock
+    )
     return CouponRead(**coupon.model_dump(include=set(CouponRead.model_fields)))
 
 
 @router.post("/me/referral", status_code=201)
-def apply_referral(body: ReferralIn, user: CustomerUser, session: SessionDep, clock: ClockDep) -> dict:
+def apply_referral(
+    body: ReferralIn, user: CustomerUser, session: SessionDep, clock: ClockDep
+) -> dict:
     referral = service.apply_referral(session=session, customer=user, code=body.code, clock=clock)
     return {"inviter_id": referral.inviter_id, "created_at": referral.created_at}
 
@@ -75,19 +95,33 @@ class _CardBuy(PaymentCreate):
 
 
 @router.post("/me/service-cards", status_code=201)
-def buy_card(body: _CardBuy, user: CustomerUser, session: SessionDep, clock: ClockDep,
-             settings: SettingsDep) -> dict:
+def buy_card(
+    body: _CardBuy, user: CustomerUser, session: SessionDep, clock: ClockDep, settings: SettingsDep
+) -> dict:
     from server.payments import service as payments_service
 
-    card, payment = service.buy_service_card(session=session, customer=user, product_code=body.product_code,
-                                             payment=body, clock=clock, settings=settings)
-    return {"card": ServiceCardRead(**card.model_dump(include=set(ServiceCardRead.model_fields))).model_dump(),
-            "payment_id": payment.id, "checkout": payment.checkout,
-            "payment": payments_service.to_read(payment).model_dump()}
+    card, payment = service.buy_service_card(
+        session=session,
+        customer=user,
+        product_code=body.product_code,
+        payment=body,
+        clock=clock,
+        settings=settings,
+    )
+    return {
+        "card": ServiceCardRead(
+            **card.model_dump(include=set(ServiceCardRead.model_fields))
+        ).model_dump(),
+        "payment_id": payment.id,
+        "checkout": payment.checkout,
+        "payment": payments_service.to_read(payment).model_dump(),
+    }
 
 
 @router.post("/ops/coupon-campaigns", response_model=CampaignRead, status_code=201)
-def create_campaign(body: CampaignCreate, user: OperatorUser, session: SessionDep, clock: ClockDep) -> CampaignRead:
+def create_campaign(
+    body: CampaignCreate, user: OperatorUser, session: SessionDep, clock: ClockDep
+) -> CampaignRead:
     campaign = service.create_campaign(session=session, user=user, body=body, clock=clock)
     return CampaignRead(**campaign.model_dump())
 
@@ -100,11 +134,25 @@ def list_campaigns(user: OperatorUser, session: SessionDep) -> list[CampaignRead
 # --- on-site change requests ------------------------------------------------------------------
 
 
-@router.post("/orders/{order_id}/change-requests", response_model=ChangeRequestRead, status_code=201)
-def propose_change(order_id: str, body: ChangeRequestCreate, user: TechnicianUser, session: SessionDep,
-                   clock: ClockDep, settings: SettingsDep) -> ChangeRequestRead:
-    return service.propose_change(session=session, order_id=order_id, technician=user, items=body.items,
-                                  clock=clock, timezone=settings.timezone)
+@router.post(
+    "/orders/{order_id}/change-requests", response_model=ChangeRequestRead, status_code=201
+)
+def propose_change(
+    order_id: str,
+    body: ChangeRequestCreate,
+    user: TechnicianUser,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> ChangeRequestRead:
+    return service.propose_change(
+        session=session,
+        order_id=order_id,
+        technician=user,
+        items=body.items,
+        clock=clock,
+        timezone=settings.timezone,
+    )
 
 
 @router.get("/orders/{order_id}/change-requests", response_model=list[ChangeRequestRead])
@@ -113,20 +161,51 @@ def list_changes(order_id: str, user: CurrentUser, session: SessionDep) -> list[
 
 
 @router.post("/orders/{order_id}/change-requests/{cid}/approve", response_model=ChangeRequestRead)
-def approve_change(order_id: str, cid: str, body: ChangeAnswerIn, user: CustomerUser, session: SessionDep,
-                   clock: ClockDep) -> ChangeRequestRead:
-    return service.answer_change(session=session, order_id=order_id, cid=cid, customer=user, item_ids=body.item_ids,
-                                 approve=True, clock=clock)
+def approve_change(
+    order_id: str,
+    cid: str,
+    body: ChangeAnswerIn,
+    user: CustomerUser,
+    session: SessionDep,
+    clock: ClockDep,
+) -> ChangeRequestRead:
+    return service.answer_change(
+        session=session,
+        order_id=order_id,
+        cid=cid,
+        customer=user,
+        item_ids=body.item_ids,
+        approve=True,
+        clock=clock,
+    )
 
 
 @router.post("/orders/{order_id}/change-requests/{cid}/reject", response_model=ChangeRequestRead)
-def reject_change(order_id: str, cid: str, body: ChangeAnswerIn, user: CustomerUser, session: SessionDep,
-                  clock: ClockDep) -> ChangeRequestRead:
-    return service.answer_change(session=session, order_id=order_id, cid=cid, customer=user, item_ids=body.item_ids,
-                                 approve=False, clock=clock)
+def reject_change(
+    order_id: str,
+    cid: str,
+    body: ChangeAnswerIn,
+    user: CustomerUser,
+    session: SessionDep,
+    clock: ClockDep,
+) -> ChangeRequestRead:
+    return service.answer_change(
+        session=session,
+        order_id=order_id,
+        cid=cid,
+        customer=user,
+        item_ids=body.item_ids,
+        approve=False,
+        clock=clock,
+    )
 
 
-@router.post("/orders/{order_id}/change-requests/{cid}/support-approve", response_model=ChangeRequestRead)
-def support_approve(order_id: str, cid: str, user: SupportUser, session: SessionDep,
-                    clock: ClockDep) -> ChangeRequestRead:
-    return service.support_approve_change(session=session, order_id=order_id, cid=cid, user=user, clock=clock)
+@router.post(
+    "/orders/{order_id}/change-requests/{cid}/support-approve", response_model=ChangeRequestRead
+)
+def support_approve(
+    order_id: str, cid: str, user: SupportUser, session: SessionDep, clock: ClockDep
+) -> ChangeRequestRead:
+    return service.support_approve_change(
+        session=session, order_id=order_id, cid=cid, user=user, clock=clock
+    )

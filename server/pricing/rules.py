@@ -71,8 +71,15 @@ def _default_levels() -> list[MembershipLevel]:
 
 def _default_cards() -> list[ServiceCardProduct]:
     return [
-        ServiceCardProduct(code="quarterly_cleaning", name_zh="季度保洁卡(12次送2次)", service_id="svc_daily_cleaning",
-                           units_per_visit=3, paid_visits=12, bonus_visits=2, valid_days=365),
+        ServiceCardProduct(
+            code="quarterly_cleaning",
+            name_zh="季度保洁卡(12次送2次)",
+            service_id="svc_daily_cleaning",
+            units_per_visit=3,
+            paid_visits=12,
+            bonus_visits=2,
+            valid_days=365,
+        ),
     ]
 
 
@@ -84,7 +91,9 @@ class PricingRules(BaseModel):
     # Seed 002: a technician farther than 5 km costs the customer a traffic subsidy.
     traffic_subsidy_threshold_m: int = Field(default=5000, ge=0, le=100_000)
     traffic_subsidy_base: int = Field(default=1000, ge=0, le=100_000)  # fen
-    traffic_subsidy_per_km: int = Field(default=200, ge=0, le=100_000)  # each started km past the threshold
+    traffic_subsidy_per_km: int = Field(
+        default=200, ge=0, le=100_000
+    )  # each started km past the threshold
     traffic_subsidy_cap: int = Field(default=5000, ge=0, le=100_000)
     peak_rules: list[PeakRule] = Field(default_factory=list)
     membership_levels: list[MembershipLevel] = Field(default_factory=_default_levels)
@@ -93,17 +102,23 @@ class PricingRules(BaseModel):
     new_customer_coupon_days: int = Field(default=30, ge=1, le=365)
     referral_coupon_amount: int = Field(default=5000, ge=0, le=100_000)  # 双方各得50元无门槛券
     referral_coupon_days: int = Field(default=30, ge=1, le=365)
-    referral_window_days: int = Field(default=30, ge=1, le=365)  # invitee names the inviter within this
+    referral_window_days: int = Field(
+        default=30, ge=1, le=365
+    )  # invitee names the inviter within this
     max_coupons_per_order: int = Field(default=1, ge=0, le=5)
     coupons_with_membership: bool = True  # a coupon on top of the member discount
     points_with_coupons: bool = True
     points_per_yuan: int = Field(default=1, ge=0, le=100)  # 消费1元=1积分
     points_redeem_block: int = Field(default=500, ge=1, le=1_000_000)  # 500积分
     points_redeem_value: int = Field(default=4000, ge=0, le=1_000_000)  # = one hour (40 CNY)
-    points_max_share_bp: int = Field(default=5000, ge=0, le=10000)  # at most half an order in points
+    points_max_share_bp: int = Field(
+        default=5000, ge=0, le=10000
+    )  # at most half an order in points
     service_cards: list[ServiceCardProduct] = Field(default_factory=_default_cards)
     # On-site change requests
-    change_request_cap: int = Field(default=20000, ge=0, le=10_000_000)  # per order; above: support approves
+    change_request_cap: int = Field(
+        default=20000, ge=0, le=10_000_000
+    )  # per order; above: support approves
     change_request_max_quantity: int = Field(default=10, ge=1, le=100)
 
     @model_validator(mode="after")

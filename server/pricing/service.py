@@ -80,13 +80,17 @@ def _counted_orders(customer_id: Any) -> Any:  # noqa: ANN401
     """Orders that count against "first order" (cancelled ones don't)."""
     from server.orders.models import Order
 
-    return select(func.count()).select_from(Order).where(
-        Order.customer_id == customer_id, Order.status != Status.CANCELLED.value)
+    return (
+        select(func.count())
+        .select_from(Order)
+        .where(Order.customer_id == customer_id, Order.status != Status.CANCELLED.value)
+    )
 
 
 def _spend_since(customer_id: Any, since: Any) -> Any:  # noqa: ANN401
     return select(func.coalesce(func.sum(CustomerSpend.amount), 0)).where(
-        CustomerSpend.customer_id == customer_id, CustomerSpend.at > since)
+        CustomerSpend.customer_id == customer_id, CustomerSpend.at > since
+    )
 
 
 def _order_count(session: Session, customer_id: str) -> int:
@@ -109,7 +113,9 @@ def _facts_statement() -> Any:  # noqa: ANN401
     return select(
         _counted_orders(customer).scalar_subquery(),
         _spend_since(customer, since).scalar_subquery(),
-        select(LoyaltyAccount.points).where(LoyaltyAccount.customer_id == customer).scalar_subquery(),
+        select(LoyaltyAccount.points)
+        .where(LoyaltyAccount.customer_id == customer)
+        .scalar_subquery(),
     )
 
 
@@ -123,29 +129,62 @@ def customer_facts(
     ).one()
     _, level = engine.membership_for(int(spend or 0), rules)
     return orders, engine.CustomerFacts(
-        membership_code=level.code, membership_label=level.name_zh, membership_discount_bp=level.discount_bp,
-        points_balance=int(points or 0), is_first_order=orders == 0,
+        membership_code=level.code,
+        membership_label=level.name_zh,
+        membership_discount_bp=level.discount_bp,
+        points_balance=int(points or 0),
+        is_first_order=orders == 0,
     )
 
 
 def _coupon_offer(coupon: Coupon) -> engine.CouponOffer:
     return engine.CouponOffer(
-        id=coupon.id, kind=coupon.kind, amount=coupon.amount, threshold=coupon.threshold,
-        percent_bp=coupon.percent_bp, cap=coupon.cap, valid_from=as_utc(coupon.valid_from),
-        valid_until=as_utc(coupon.valid_until), service_ids=tuple(coupon.service_ids or ()),
-        stackable=coupon.stackable, first_order_only=coupon.first_order_only, label=coupon.label,
+        id=coupon.id,
+        kind=coupon.kind,
+        amount=coupon.amount,
+        threshold=coupon.threshold,
+        percent_bp=coupon.percent_bp,
+        cap=coupon.cap,
+        valid_from=as_utc(coupon.valid_from),
+        valid_until=as_utc(coupon.valid_until),
+        service_ids=tuple(coupon.service_ids or ()),
+        stackable=coupon.stackable,
+        first_order_only=coupon.first_order_only,
+        label=coupon.label,
     )
 
 
-def _grant(session: Session, *, customer_id: str, grant_key: str, kind: str, label: str, amount: int,
-           days: int, now: datetime, first_order_only: bool = False, **extra: Any) -> Coupon | None:
+def _grant(
+    session: Session,
+    *,
+    customer_id: str,
+    grant_key: str,
+    kind: str,
+    label: str,
+    amount: int,
+    days: int,
+    now: datetime,
+    first_order_only: bool = False,
+    **extra: Any,
+) -> Coupon | None:
     """Give a customer a coupon once per ``grant_key`` (a savepoint absorbs the race)."""
-    if session.exec(select(Coupon.id).where(Coupon.customer_id == customer_id,
-                                            Coupon.grant_key == grant_key)).first():
+    if session.exec(
+        select(Coupon.id).where(Coupon.customer_id == customer_id, Coupon.grant_key == grant_key)
+    ).first():
         return None
-    coupon = Coupon(id=new_id("cpn"), customer_id=customer_id, grant_key=grant_key, kind=kind, label=label,
-                    amount=amount, first_order_only=first_order_only, valid_from=now,
-                    valid_until=now + timedelta(days=days), created_at=now, **extra)
+    coupon = Coupon(
+        id=new_id("cpn"),
+        customer_id=customer_id,
+        grant_key=grant_key,
+        kind=kind,
+        label=label,
+        amount=amount,
+        first_order_only=first_order_only,
+        valid_from=now,
+        valid_until=now + timedelta(days=days),
+        created_at=now,
+        **extra,
+    )
     try:
         with session.begin_nested():
             session.add(coupon)
@@ -155,7 +194,12 @@ def _grant(session: Session, *, customer_id: str, grant_key: str, kind: str, lab
 
 
 def ensure_welcome_coupon(
-    *, session: Session, customer: User, now: datetime, rules: PricingRules, orders_so_far: int | None = None
+    *,
+    session: Session,
+    customer: User,
+    now: datetime,
+    rules: PricingRules,
+    orders_so_far: int | None = None,
 ) -> None:
     """新客首单立减: a customer with no order yet holds the first-order coupon."""
     if customer.role != Role.customer.value or not rules.new_customer_coupon_amount:
@@ -164,9 +208,17 @@ def ensure_welcome_coupon(
         orders_so_far = _order_count(session, customer.id)
     if orders_so_far:
         return
-    _grant(session, customer_id=customer.id, grant_key="welcome", kind="new_customer",
-           label=f"新客首单立减{rules.new_customer_coupon_amount // 100}元", amount=rules.new_customer_coupon_amount,
-           days=rules.new_customer_coupon_days, now=now, first_order_only=True)
+    _grant(
+        session,
+        customer_id=customer.id,
+        grant_key="welcome",
+        kind="new_customer",
+        label=f"新客首单立减{rules.new_customer_coupon_amount // 100}元",
+        amount=rules.new_customer_coupon_amount,
+        days=rules.new_customer_coupon_days,
+        now=now,
+        first_order_only=True,
+    )
 
 
 # --- quotes -------------------------------------------------------------------------------
@@ -190,7 +242,10 @@ def _nearest_distance(
     from server.dispatch import service as dispatch_service
 
     return dispatch_service.nearest_eligible_distance_m(
-        session=session, lat=lat, lng=lng, service_id=service_id,
+        session=session,
+        lat=lat,
+        lng=lng,
+        service_id=service_id,
         within_m=engine.traffic_subsidy_full_at_m(rules),
     )
 
@@ -201,18 +256,31 @@ def _refuse_unserviceable(
     """A booking nobody could serve is refused at the price, with the reason: too soon to
     get there, or a place outside the regions served."""
     if start < now + timedelta(minutes=rules.min_lead_minutes):
-        raise AppError(f"book at least {rules.min_lead_minutes} minutes ahead",
-                       code="scheduled_too_soon", status_code=422,
-                       details={"min_lead_minutes": rules.min_lead_minutes})
+        raise AppError(
+            f"book at least {rules.min_lead_minutes} minutes ahead",
+            code="scheduled_too_soon",
+            status_code=422,
+            details={"min_lead_minutes": rules.min_lead_minutes},
+        )
     lat, lng = body.address.lat, body.address.lng
     regions = rules.service_regions
     if not any(haversine_m(lat, lng, r.lat, r.lng) <= r.radius_km * 1000 for r in regions):
-        raise AppError("this address is outside the area served", code="outside_service_area",
-                       status_code=422, details={"regions": [r.name for r in regions]})
+        raise AppError(
+            "this address is outside the area served",
+            code="outside_service_area",
+            status_code=422,
+            details={"regions": [r.name for r in regions]},
+        )
 
 
 def create_quote(
-    *, session: Session, customer: User, body: QuoteCreate, clock: Clock, cipher: FieldCipher, timezone: str
+    *,
+    session: Session,
+    customer: User,
+    body: QuoteCreate,
+    clock: Clock,
+    cipher: FieldCipher,
+    timezone: str,
 ) -> Quote:
     now = clock.now()
     start = as_utc(body.scheduled_start)
@@ -225,16 +293,27 @@ def create_quote(
     _refuse_unserviceable(body, start=start, now=now, rules=rules.orders)
     pricing_rules: PricingRules = rules.pricing
     orders_so_far, facts = customer_facts(session, customer.id, now, pricing_rules)
-    ensure_welcome_coupon(session=session, customer=customer, now=now, rules=pricing_rules,
-                          orders_so_far=orders_so_far)
+    ensure_welcome_coupon(
+        session=session,
+        customer=customer,
+        now=now,
+        rules=pricing_rules,
+        orders_so_far=orders_so_far,
+    )
     coupons = []
     for coupon_id in body.coupon_ids:
         coupon = session.get(Coupon, coupon_id)
         if coupon is None or coupon.customer_id != customer.id:
-            raise NotFound("coupon not found", code="coupon_not_found", details={"coupon_id": coupon_id})
+            raise NotFound(
+                "coupon not found", code="coupon_not_found", details={"coupon_id": coupon_id}
+            )
         if coupon.status != "available":
-            raise AppError("this coupon was already used", code="coupon_not_applicable", status_code=422,
-                           details={"coupon_id": coupon_id, "reason": "already_used"})
+            raise AppError(
+                "this coupon was already used",
+                code="coupon_not_applicable",
+                status_code=422,
+                details={"coupon_id": coupon_id, "reason": "already_used"},
+            )
         coupons.append(_coupon_offer(coupon))
     card = None
     if body.service_card_id:
@@ -242,10 +321,19 @@ def create_quote(
         if row is None or row.customer_id != customer.id:
             raise NotFound("service card not found", code="card_not_found")
         if row.status != "active" or as_utc(row.valid_until) <= now:
-            raise AppError("this card is not usable", code="card_not_applicable", status_code=422,
-                           details={"reason": "not_active" if row.status != "active" else "expired"})
-        card = engine.CardOffer(id=row.id, service_id=row.service_id, units_per_visit=row.units_per_visit,
-                                visits_left=row.visits_left, label=f"{row.name_zh}抵扣")
+            raise AppError(
+                "this card is not usable",
+                code="card_not_applicable",
+                status_code=422,
+                details={"reason": "not_active" if row.status != "active" else "expired"},
+            )
+        card = engine.CardOffer(
+            id=row.id,
+            service_id=row.service_id,
+            units_per_visit=row.units_per_visit,
+            visits_left=row.visits_left,
+            label=f"{row.name_zh}抵扣",
+        )
     request = engine.PriceRequest(
         pricing=service.pricing,
         addons_available=tuple(service.addons),
@@ -255,7 +343,9 @@ def create_quote(
         local_start=start.astimezone(ZoneInfo(timezone)),
         service_id=service.id,
         now=now,
-        nearest_distance_m=_nearest_distance(session, body.address.lat, body.address.lng, service.id, pricing_rules),
+        nearest_distance_m=_nearest_distance(
+            session, body.address.lat, body.address.lng, service.id, pricing_rules
+        ),
         customer=facts,
         coupons=tuple(coupons),
         points=body.points,
@@ -285,11 +375,18 @@ def create_quote(
         lat=coarse(body.address.lat),
         lng=coarse(body.address.lng),
         district=body.address.district,
-        options={"units": result.units, "area_m2": body.area_m2, "addons": list(body.addons),
-                 "coupon_ids": coupon_ids, "points": body.points,
-                 "service_card_id": body.service_card_id, "gross": result.gross,
-                 "nearest_distance_m": round(request.nearest_distance_m)
-                 if request.nearest_distance_m is not None else None},
+        options={
+            "units": result.units,
+            "area_m2": body.area_m2,
+            "addons": list(body.addons),
+            "coupon_ids": coupon_ids,
+            "points": body.points,
+            "service_card_id": body.service_card_id,
+            "gross": result.gross,
+            "nearest_distance_m": round(request.nearest_distance_m)
+            if request.nearest_distance_m is not None
+            else None,
+        },
         lines=[asdict(line) for line in result.lines],
         total=result.total,
         rules_version=rules_version,
@@ -301,7 +398,9 @@ def create_quote(
     return quote
 
 
-_QUOTE_BY_ID = select(Quote).where(col(Quote.id) == bindparam("id"))  # built once: every order reads one
+_QUOTE_BY_ID = select(Quote).where(
+    col(Quote.id) == bindparam("id")
+)  # built once: every order reads one
 
 
 def get_quote_for(*, session: Session, quote_id: str, customer_id: str) -> Quote:
@@ -314,7 +413,9 @@ def get_quote_for(*, session: Session, quote_id: str, customer_id: str) -> Quote
 def take_quote(*, session: Session, quote_id: str, customer_id: str, now: datetime) -> Quote:
     quote = get_quote_for(session=session, quote_id=quote_id, customer_id=customer_id)
     if quote.order_id is not None:
-        raise Conflict("this quote was already used", code="quote_used", details={"order_id": quote.order_id})
+        raise Conflict(
+            "this quote was already used", code="quote_used", details={"order_id": quote.order_id}
+        )
     if as_utc(quote.expires_at) <= now:
         raise Gone("this quote has expired; ask for a new one", code="quote_expired")
     return quote
@@ -346,34 +447,62 @@ def _reserve_promotions(session: Session, quote: Quote, order_id: str) -> None:
     now = quote.created_at
     options = quote.options or {}
     for coupon_id in options.get("coupon_ids") or []:
-        done = session.execute(update(Coupon).where(col(Coupon.id) == coupon_id, col(Coupon.status) == "available")
-                               .values(status="used", order_id=order_id, used_at=now))
+        done = session.execute(
+            update(Coupon)
+            .where(col(Coupon.id) == coupon_id, col(Coupon.status) == "available")
+            .values(status="used", order_id=order_id, used_at=now)
+        )
         if done.rowcount != 1:
             session.rollback()
-            raise Conflict("a coupon of this quote was used meanwhile; ask for a new quote",
-                           code="coupon_unavailable", details={"coupon_id": coupon_id})
+            raise Conflict(
+                "a coupon of this quote was used meanwhile; ask for a new quote",
+                code="coupon_unavailable",
+                details={"coupon_id": coupon_id},
+            )
     points = int(options.get("points") or 0)
     if points:
         if session.get(LoyaltyAccount, quote.customer_id) is None:
             session.add(LoyaltyAccount(customer_id=quote.customer_id, points=0))
             session.flush()
-        done = session.execute(update(LoyaltyAccount).where(col(LoyaltyAccount.customer_id) == quote.customer_id,
-                                                            col(LoyaltyAccount.points) >= points)
-                               .values(points=LoyaltyAccount.points - points))
+        done = session.execute(
+            update(LoyaltyAccount)
+            .where(
+                col(LoyaltyAccount.customer_id) == quote.customer_id,
+                col(LoyaltyAccount.points) >= points,
+            )
+            .values(points=LoyaltyAccount.points - points)
+        )
         if done.rowcount != 1:
             session.rollback()
-            raise Conflict("not enough points any more; ask for a new quote", code="points_insufficient")
-        session.add(PointsEntry(customer_id=quote.customer_id, entry_key=f"redeem:{order_id}", delta=-points,
-                                reason="redeemed", order_id=order_id, created_at=now))
+            raise Conflict(
+                "not enough points any more; ask for a new quote", code="points_insufficient"
+            )
+        session.add(
+            PointsEntry(
+                customer_id=quote.customer_id,
+                entry_key=f"redeem:{order_id}",
+                delta=-points,
+                reason="redeemed",
+                order_id=order_id,
+                created_at=now,
+            )
+        )
     card_id = options.get("service_card_id")
     if card_id:
-        done = session.execute(update(ServiceCard).where(col(ServiceCard.id) == card_id,
-                                                         col(ServiceCard.visits_left) >= 1,
-                                                         col(ServiceCard.status) == "active")
-                               .values(visits_left=ServiceCard.visits_left - 1))
+        done = session.execute(
+            update(ServiceCard)
+            .where(
+                col(ServiceCard.id) == card_id,
+                col(ServiceCard.visits_left) >= 1,
+                col(ServiceCard.status) == "active",
+            )
+            .values(visits_left=ServiceCard.visits_left - 1)
+        )
         if done.rowcount != 1:
             session.rollback()
-            raise Conflict("the card has no visit left; ask for a new quote", code="card_unavailable")
+            raise Conflict(
+                "the card has no visit left; ask for a new quote", code="card_unavailable"
+            )
         card = session.get(ServiceCard, card_id)
         session.refresh(card)
         value = round_half_up(card.price, max(card.visits_total, 1))
@@ -381,20 +510,43 @@ def _reserve_promotions(session: Session, quote: Quote, order_id: str) -> None:
 
 
 def _restore_promotions(session: Session, order_id: str, now: datetime) -> None:
-    """A cancelled order gives back its coupons (still within their window), points and card visit."""
-    session.execute(update(Coupon).where(col(Coupon.order_id) == order_id, col(Coupon.status) == "used")
-                    .values(status="available", order_id=None, used_at=None))
-    spent = session.exec(select(PointsEntry).where(PointsEntry.entry_key == f"redeem:{order_id}")).first()
-    if spent is not None and not session.exec(select(PointsEntry.id).where(
-            PointsEntry.entry_key == f"restore:{order_id}")).first():
-        session.execute(update(LoyaltyAccount).where(col(LoyaltyAccount.customer_id) == spent.customer_id)
-                        .values(points=LoyaltyAccount.points - spent.delta))
-        session.add(PointsEntry(customer_id=spent.customer_id, entry_key=f"restore:{order_id}", delta=-spent.delta,
-                                reason="restored", order_id=order_id, created_at=now))
+    """A cancelled order gives back its coupons (still in their window), points and card visit."""
+    session.execute(
+        update(Coupon)
+        .where(col(Coupon.order_id) == order_id, col(Coupon.status) == "used")
+        .values(status="available", order_id=None, used_at=None)
+    )
+    spent = session.exec(
+        select(PointsEntry).where(PointsEntry.entry_key == f"redeem:{order_id}")
+    ).first()
+    if (
+        spent is not None
+        and not session.exec(
+            select(PointsEntry.id).where(PointsEntry.entry_key == f"restore:{order_id}")
+        ).first()
+    ):
+        session.execute(
+            update(LoyaltyAccount)
+            .where(col(LoyaltyAccount.customer_id) == spent.customer_id)
+            .values(points=LoyaltyAccount.points - spent.delta)
+        )
+        session.add(
+            PointsEntry(
+                customer_id=spent.customer_id,
+                entry_key=f"restore:{order_id}",
+                delta=-spent.delta,
+                reason="restored",
+                order_id=order_id,
+                created_at=now,
+            )
+        )
     use = session.get(CardUse, order_id)
     if use is not None and not use.restored:
-        session.execute(update(ServiceCard).where(col(ServiceCard.id) == use.card_id)
-                        .values(visits_left=ServiceCard.visits_left + 1))
+        session.execute(
+            update(ServiceCard)
+            .where(col(ServiceCard.id) == use.card_id)
+            .values(visits_left=ServiceCard.visits_left + 1)
+        )
         use.restored = True
         session.add(use)
 
@@ -407,10 +559,19 @@ def card_value_for_order(*, session: Session, order_id: str) -> int:
 
 def to_read(quote: Quote) -> QuoteRead:
     return QuoteRead(
-        quote_id=quote.id, service_id=quote.service_id, total=quote.total, currency=quote.currency,
-        lines=[QuoteLineRead(**line) for line in quote.lines], scheduled_start=quote.scheduled_start,
-        scheduled_end=quote.scheduled_end, expires_at=quote.expires_at, options=quote.options,
-        gross=int((quote.options or {}).get("gross") or sum(ln["amount"] for ln in quote.lines if ln["amount"] > 0)),
+        quote_id=quote.id,
+        service_id=quote.service_id,
+        total=quote.total,
+        currency=quote.currency,
+        lines=[QuoteLineRead(**line) for line in quote.lines],
+        scheduled_start=quote.scheduled_start,
+        scheduled_end=quote.scheduled_end,
+        expires_at=quote.expires_at,
+        options=quote.options,
+        gross=int(
+            (quote.options or {}).get("gross")
+            or sum(ln["amount"] for ln in quote.lines if ln["amount"] > 0)
+        ),
     )
 
 
@@ -423,7 +584,10 @@ def _promotions_on_move(session: Session, moved: signals.Moved) -> None:
     now = as_utc(order.updated_at)
     if moved.to_status == Status.CANCELLED.value and moved.action is not None:
         _restore_promotions(session, order.id, now)
-    elif moved.to_status == Status.COMPLETED.value and moved.from_status == Status.AWAITING_CONFIRMATION.value:
+    elif (
+        moved.to_status == Status.COMPLETED.value
+        and moved.from_status == Status.AWAITING_CONFIRMATION.value
+    ):
         _reward_completed(session, order, now)
 
 
@@ -433,25 +597,51 @@ def _reward_completed(session: Session, order: Any, now: datetime) -> None:
     _, rules = _rules(session)
     paid = payments_service.paid_amount(session=session, order_id=order.id)
     if session.get(CustomerSpend, order.id) is None:
-        session.add(CustomerSpend(order_id=order.id, customer_id=order.customer_id, amount=paid, at=now))
+        session.add(
+            CustomerSpend(order_id=order.id, customer_id=order.customer_id, amount=paid, at=now)
+        )
     points = engine.points_earned(paid, rules.pricing)
-    if points and not session.exec(select(PointsEntry.id).where(
-            PointsEntry.entry_key == f"earn:{order.id}")).first():
+    if (
+        points
+        and not session.exec(
+            select(PointsEntry.id).where(PointsEntry.entry_key == f"earn:{order.id}")
+        ).first()
+    ):
         if session.get(LoyaltyAccount, order.customer_id) is None:
             session.add(LoyaltyAccount(customer_id=order.customer_id, points=0))
             session.flush()
-        session.execute(update(LoyaltyAccount).where(col(LoyaltyAccount.customer_id) == order.customer_id)
-                        .values(points=LoyaltyAccount.points + points))
-        session.add(PointsEntry(customer_id=order.customer_id, entry_key=f"earn:{order.id}", delta=points,
-                                reason="earned", order_id=order.id, created_at=now))
+        session.execute(
+            update(LoyaltyAccount)
+            .where(col(LoyaltyAccount.customer_id) == order.customer_id)
+            .values(points=LoyaltyAccount.points + points)
+        )
+        session.add(
+            PointsEntry(
+                customer_id=order.customer_id,
+                entry_key=f"earn:{order.id}",
+                delta=points,
+                reason="earned",
+                order_id=order.id,
+                created_at=now,
+            )
+        )
     referral = session.get(Referral, order.customer_id)
     if referral is not None and referral.rewarded_at is None:
         amount = rules.pricing.referral_coupon_amount
-        for customer_id, key in ((referral.inviter_id, f"referral:{order.customer_id}"),
-                                 (order.customer_id, "referral:invited")):
-            _grant(session, customer_id=customer_id, grant_key=key, kind="referral",
-                   label=f"邀请奖励{amount // 100}元无门槛券", amount=amount,
-                   days=rules.pricing.referral_coupon_days, now=now)
+        for customer_id, key in (
+            (referral.inviter_id, f"referral:{order.customer_id}"),
+            (order.customer_id, "referral:invited"),
+        ):
+            _grant(
+                session,
+                customer_id=customer_id,
+                grant_key=key,
+                kind="referral",
+                label=f"邀请奖励{amount // 100}元无门槛券",
+                amount=amount,
+                days=rules.pricing.referral_coupon_days,
+                now=now,
+            )
         referral.rewarded_at = now
         referral.rewarded_order_id = order.id
         session.add(referral)
@@ -491,24 +681,46 @@ def wallet(*, session: Session, customer: User, clock: Clock) -> WalletRead:
     index, level = engine.membership_for(spend, rules.pricing)
     levels = rules.pricing.membership_levels
     nxt = levels[index + 1] if index + 1 < len(levels) else None
-    coupons = session.exec(select(Coupon).where(Coupon.customer_id == customer.id)
-                           .order_by(col(Coupon.valid_until))).all()
-    cards = session.exec(select(ServiceCard).where(ServiceCard.customer_id == customer.id)
-                         .order_by(col(ServiceCard.created_at))).all()
+    coupons = session.exec(
+        select(Coupon).where(Coupon.customer_id == customer.id).order_by(col(Coupon.valid_until))
+    ).all()
+    cards = session.exec(
+        select(ServiceCard)
+        .where(ServiceCard.customer_id == customer.id)
+        .order_by(col(ServiceCard.created_at))
+    ).all()
     referral = session.get(Referral, customer.id)
     return WalletRead(
-        customer_id=customer.id, points=points_balance(session, customer.id),
-        points_value={"block": rules.pricing.points_redeem_block, "value": rules.pricing.points_redeem_value},
-        membership=MembershipRead(code=level.code, name_zh=level.name_zh, discount_bp=level.discount_bp,
-                                  yearly_spend=spend, next_level=nxt.code if nxt else None,
-                                  next_level_spend=nxt.min_yearly_spend if nxt else None),
-        coupons=[_coupon_read(c) for c in coupons if c.status == "available" and as_utc(c.valid_until) > now],
-        service_cards=[_card_read(c) for c in cards if c.status == "active" or c.status == "pending"],
-        referral_code=code, invited_by=referral.inviter_id if referral else None,
+        customer_id=customer.id,
+        points=points_balance(session, customer.id),
+        points_value={
+            "block": rules.pricing.points_redeem_block,
+            "value": rules.pricing.points_redeem_value,
+        },
+        membership=MembershipRead(
+            code=level.code,
+            name_zh=level.name_zh,
+            discount_bp=level.discount_bp,
+            yearly_spend=spend,
+            next_level=nxt.code if nxt else None,
+            next_level_spend=nxt.min_yearly_spend if nxt else None,
+        ),
+        coupons=[
+            _coupon_read(c)
+            for c in coupons
+            if c.status == "available" and as_utc(c.valid_until) > now
+        ],
+        service_cards=[
+            _card_read(c) for c in cards if c.status == "active" or c.status == "pending"
+        ],
+        referral_code=code,
+        invited_by=referral.inviter_id if referral else None,
     )
 
 
-def create_campaign(*, session: Session, user: User, body: CampaignCreate, clock: Clock) -> CouponCampaign:
+def create_campaign(
+    *, session: Session, user: User, body: CampaignCreate, clock: Clock
+) -> CouponCampaign:
     if as_utc(body.valid_until) <= as_utc(body.valid_from):
         raise Unprocessable("valid_until must be after valid_from", code="campaign_invalid")
     if body.kind == "percent" and not 0 < body.percent_bp < 10000:
@@ -517,7 +729,9 @@ def create_campaign(*, session: Session, user: User, body: CampaignCreate, clock
         raise Unprocessable("a money-off coupon needs an amount", code="campaign_invalid")
     if body.kind == "threshold" and body.threshold <= 0:
         raise Unprocessable("a threshold coupon needs a threshold", code="campaign_invalid")
-    campaign = CouponCampaign(id=new_id("cmp"), created_by=user.id, created_at=clock.now(), **body.model_dump())
+    campaign = CouponCampaign(
+        id=new_id("cmp"), created_by=user.id, created_at=clock.now(), **body.model_dump()
+    )
     session.add(campaign)
     try:
         session.commit()
@@ -528,33 +742,55 @@ def create_campaign(*, session: Session, user: User, body: CampaignCreate, clock
 
 
 def list_campaigns(*, session: Session) -> list[CouponCampaign]:
-    return list(session.exec(select(CouponCampaign).order_by(col(CouponCampaign.created_at).desc())).all())
+    return list(
+        session.exec(select(CouponCampaign).order_by(col(CouponCampaign.created_at).desc())).all()
+    )
 
 
 def claim_coupon(*, session: Session, customer: User, campaign_code: str, clock: Clock) -> Coupon:
     """A customer takes a coupon from a campaign, within its window and limits."""
     now = clock.now()
-    campaign = session.exec(select(CouponCampaign).where(CouponCampaign.code == campaign_code)).first()
+    campaign = session.exec(
+        select(CouponCampaign).where(CouponCampaign.code == campaign_code)
+    ).first()
     if campaign is None or not campaign.active:
         raise NotFound("no such campaign", code="campaign_not_found")
     if not as_utc(campaign.valid_from) <= now < as_utc(campaign.valid_until):
         raise Conflict("this campaign is not running", code="campaign_not_running")
-    held = session.execute(select(func.count()).select_from(Coupon).where(
-        Coupon.customer_id == customer.id, Coupon.campaign_id == campaign.id)).scalar_one()
+    held = session.execute(
+        select(func.count())
+        .select_from(Coupon)
+        .where(Coupon.customer_id == customer.id, Coupon.campaign_id == campaign.id)
+    ).scalar_one()
     if held >= campaign.per_user_limit:
-        raise Conflict("you already have this coupon", code="coupon_limit_reached",
-                       details={"per_user_limit": campaign.per_user_limit})
+        raise Conflict(
+            "you already have this coupon",
+            code="coupon_limit_reached",
+            details={"per_user_limit": campaign.per_user_limit},
+        )
     stmt = update(CouponCampaign).where(col(CouponCampaign.id) == campaign.id)
     if campaign.total_limit:
         stmt = stmt.where(col(CouponCampaign.issued) < campaign.total_limit)
     if session.execute(stmt.values(issued=CouponCampaign.issued + 1)).rowcount != 1:
         session.rollback()
         raise Conflict("this campaign has run out", code="campaign_exhausted")
-    coupon = Coupon(id=new_id("cpn"), customer_id=customer.id, grant_key=f"campaign:{campaign.code}:{held + 1}",
-                    campaign_id=campaign.id, kind=campaign.kind, label=campaign.name, amount=campaign.amount,
-                    threshold=campaign.threshold, percent_bp=campaign.percent_bp, cap=campaign.cap,
-                    service_ids=list(campaign.service_ids or []), stackable=campaign.stackable,
-                    valid_from=campaign.valid_from, valid_until=campaign.valid_until, created_at=now)
+    coupon = Coupon(
+        id=new_id("cpn"),
+        customer_id=customer.id,
+        grant_key=f"campaign:{campaign.code}:{held + 1}",
+        campaign_id=campaign.id,
+        kind=campaign.kind,
+        label=campaign.name,
+        amount=campaign.amount,
+        threshold=campaign.threshold,
+        percent_bp=campaign.percent_bp,
+        cap=campaign.cap,
+        service_ids=list(campaign.service_ids or []),
+        stackable=campaign.stackable,
+        valid_from=campaign.valid_from,
+        valid_until=campaign.valid_until,
+        created_at=now,
+    )
     session.add(coupon)
     try:
         session.commit()
@@ -574,8 +810,9 @@ def card_products(*, session: Session) -> list[ServiceCardProductRead]:
     return out
 
 
-def buy_service_card(*, session: Session, customer: User, product_code: str, payment, clock: Clock,
-                     settings) -> tuple[ServiceCard, Any]:  # noqa: ANN001
+def buy_service_card(
+    *, session: Session, customer: User, product_code: str, payment, clock: Clock, settings
+) -> tuple[ServiceCard, Any]:  # noqa: ANN001
     """Create the card (pending) and its payment; the card turns active when paid."""
     from server.payments import service as payments_service
 
@@ -583,15 +820,30 @@ def buy_service_card(*, session: Session, customer: User, product_code: str, pay
     if product is None:
         raise NotFound("no such service card", code="card_product_not_found")
     now = clock.now()
-    card = ServiceCard(id=new_id("crd"), customer_id=customer.id, product_code=product.code, name_zh=product.name_zh,
-                       service_id=product.service_id, units_per_visit=product.units_per_visit,
-                       visits_total=product.paid_visits + product.bonus_visits,
-                       visits_left=product.paid_visits + product.bonus_visits, price=product.price,
-                       valid_until=now + timedelta(days=product.valid_days), created_at=now)
+    card = ServiceCard(
+        id=new_id("crd"),
+        customer_id=customer.id,
+        product_code=product.code,
+        name_zh=product.name_zh,
+        service_id=product.service_id,
+        units_per_visit=product.units_per_visit,
+        visits_total=product.paid_visits + product.bonus_visits,
+        visits_left=product.paid_visits + product.bonus_visits,
+        price=product.price,
+        valid_until=now + timedelta(days=product.valid_days),
+        created_at=now,
+    )
     session.add(card)
     session.flush()
-    pay = payments_service.create_card_payment(session=session, card_id=card.id, customer_id=customer.id,
-                                               amount=card.price, body=payment, clock=clock, settings=settings)
+    pay = payments_service.create_card_payment(
+        session=session,
+        card_id=card.id,
+        customer_id=customer.id,
+        amount=card.price,
+        body=payment,
+        clock=clock,
+        settings=settings,
+    )
     card.payment_id = pay.id
     session.add(card)
     session.commit()
@@ -615,7 +867,9 @@ def apply_referral(*, session: Session, customer: User, code: str, clock: Clock)
     _, rules = _rules(session)
     if session.get(Referral, customer.id) is not None:
         raise Conflict("you already named who invited you", code="referral_exists")
-    inviter = session.exec(select(ReferralCode).where(ReferralCode.code == code.strip().upper())).first()
+    inviter = session.exec(
+        select(ReferralCode).where(ReferralCode.code == code.strip().upper())
+    ).first()
     if inviter is None:
         raise NotFound("unknown referral code", code="referral_code_not_found")
     if inviter.customer_id == customer.id:
@@ -638,10 +892,15 @@ def apply_referral(*, session: Session, customer: User, code: str, clock: Clock)
 
 
 def pending_change_requests(*, session: Session, order_id: str) -> int:
-    """Change requests waiting for an answer (support's or the customer's); finishing waits for them."""
-    return session.execute(select(func.count()).select_from(ChangeRequest).where(
-        ChangeRequest.order_id == order_id,
-        col(ChangeRequest.status).in_(("awaiting_support", "awaiting_customer")))).scalar_one()
+    """Change requests awaiting an answer (from support or the customer); finishing waits."""
+    return session.execute(
+        select(func.count())
+        .select_from(ChangeRequest)
+        .where(
+            ChangeRequest.order_id == order_id,
+            col(ChangeRequest.status).in_(("awaiting_support", "awaiting_customer")),
+        )
+    ).scalar_one()
 
 
 def pending_change_amount(*, session: Session, order_id: str) -> int:
@@ -649,29 +908,45 @@ def pending_change_amount(*, session: Session, order_id: str) -> int:
     total = session.execute(
         select(func.coalesce(func.sum(ChangeItem.amount), 0))
         .join(ChangeRequest, col(ChangeRequest.id) == col(ChangeItem.change_request_id))
-        .where(ChangeItem.order_id == order_id, ChangeItem.status == "pending",
-               col(ChangeRequest.status).in_(("awaiting_support", "awaiting_customer")))
+        .where(
+            ChangeItem.order_id == order_id,
+            ChangeItem.status == "pending",
+            col(ChangeRequest.status).in_(("awaiting_support", "awaiting_customer")),
+        )
     ).scalar_one()
     return int(total or 0)
 
 
 def _cr_read(session: Session, cr: ChangeRequest) -> ChangeRequestRead:
-    items = session.exec(select(ChangeItem).where(ChangeItem.change_request_id == cr.id)
-                         .order_by(col(ChangeItem.id))).all()
-    return ChangeRequestRead(**cr.model_dump(), items=[ChangeItemRead(**i.model_dump()) for i in items])
+    items = session.exec(
+        select(ChangeItem).where(ChangeItem.change_request_id == cr.id).order_by(col(ChangeItem.id))
+    ).all()
+    return ChangeRequestRead(
+        **cr.model_dump(), items=[ChangeItemRead(**i.model_dump()) for i in items]
+    )
 
 
 def list_change_requests(*, session: Session, order_id: str, user: User) -> list[ChangeRequestRead]:
     from server.orders import service as orders_service
 
     orders_service.get_for(session=session, order_id=order_id, user=user)
-    rows = session.exec(select(ChangeRequest).where(ChangeRequest.order_id == order_id)
-                        .order_by(col(ChangeRequest.created_at), col(ChangeRequest.id))).all()
+    rows = session.exec(
+        select(ChangeRequest)
+        .where(ChangeRequest.order_id == order_id)
+        .order_by(col(ChangeRequest.created_at), col(ChangeRequest.id))
+    ).all()
     return [_cr_read(session, cr) for cr in rows]
 
 
-def propose_change(*, session: Session, order_id: str, technician: User, items: list[Any], clock: Clock,
-                   timezone: str) -> ChangeRequestRead:
+def propose_change(
+    *,
+    session: Session,
+    order_id: str,
+    technician: User,
+    items: list[Any],
+    clock: Clock,
+    timezone: str,
+) -> ChangeRequestRead:
     """The technician proposes extras on site, only from the rate card, each with a
     reason and a photo. Over the per-order cap, support approves first."""
     from server.files import service as files_service
@@ -681,19 +956,28 @@ def propose_change(*, session: Session, order_id: str, technician: User, items: 
     if order.technician_id != technician.id:
         raise NotFound("order not found", code="order_not_found")
     if order.status != Status.IN_SERVICE.value:
-        raise Conflict("extras are proposed during service", code="illegal_transition",
-                       details={"status": order.status})
+        raise Conflict(
+            "extras are proposed during service",
+            code="illegal_transition",
+            details={"status": order.status},
+        )
     for item in items:
-        files_service.ensure_owned(session=session, file_id=item.photo_file_id, owner=technician, kinds={"photo"})
+        files_service.ensure_owned(
+            session=session, file_id=item.photo_file_id, owner=technician, kinds={"photo"}
+        )
     service = catalog_service.get_service(session=session, service_id=order.service_id)
     _, rules = _rules(session)
     local_start = as_utc(order.scheduled_start).astimezone(ZoneInfo(timezone))
     priced = []
     for item in items:
         try:
-            lines = engine.price_change_items(rate_card=tuple(service.rate_card), items=((item.code, item.quantity),),
-                                              local_start=local_start, rules=rules.pricing,
-                                              max_quantity=rules.pricing.change_request_max_quantity)
+            lines = engine.price_change_items(
+                rate_card=tuple(service.rate_card),
+                items=((item.code, item.quantity),),
+                local_start=local_start,
+                rules=rules.pricing,
+                max_quantity=rules.pricing.change_request_max_quantity,
+            )
         except engine.PricingError as exc:
             raise _pricing_error(exc) from exc
         priced.append((item, lines))
@@ -703,21 +987,48 @@ def propose_change(*, session: Session, order_id: str, technician: User, items: 
     # waiting for an answer, so several small requests sent at once can't slip past support.
     committed = order.extras_total + pending_change_amount(session=session, order_id=order.id)
     over_cap = committed + total > rules.pricing.change_request_cap
-    cr = ChangeRequest(id=new_id("chg"), order_id=order.id, technician_id=technician.id,
-                       status="awaiting_support" if over_cap else "awaiting_customer", total=total, created_at=now)
+    cr = ChangeRequest(
+        id=new_id("chg"),
+        order_id=order.id,
+        technician_id=technician.id,
+        status="awaiting_support" if over_cap else "awaiting_customer",
+        total=total,
+        created_at=now,
+    )
     session.add(cr)
     session.flush()
     for n, (item, lines) in enumerate(priced):
         entry = next(e for e in service.rate_card if e["code"] == item.code)
-        session.add(ChangeItem(id=f"{cr.id}_{n + 1}", change_request_id=cr.id, order_id=order.id, code=item.code,
-                               name=entry["name_zh"], quantity=item.quantity, unit_price=int(entry["price"]),
-                               amount=sum(ln.amount for ln in lines), lines=[asdict(ln) for ln in lines],
-                               reason=item.reason, photo_file_id=item.photo_file_id))
+        session.add(
+            ChangeItem(
+                id=f"{cr.id}_{n + 1}",
+                change_request_id=cr.id,
+                order_id=order.id,
+                code=item.code,
+                name=entry["name_zh"],
+                quantity=item.quantity,
+                unit_price=int(entry["price"]),
+                amount=sum(ln.amount for ln in lines),
+                lines=[asdict(ln) for ln in lines],
+                reason=item.reason,
+                photo_file_id=item.photo_file_id,
+            )
+        )
     orders_service.record(
-        session=session, order=order, event_type="order.change_requested",
-        payload={"change_request_id": cr.id, "total": total, "needs_support": over_cap,
-                 "items": [{"code": i.code, "quantity": i.quantity, "reason": i.reason} for i, _ in priced]},
-        actor_id=technician.id, actor_role="technician", clock=clock,
+        session=session,
+        order=order,
+        event_type="order.change_requested",
+        payload={
+            "change_request_id": cr.id,
+            "total": total,
+            "needs_support": over_cap,
+            "items": [
+                {"code": i.code, "quantity": i.quantity, "reason": i.reason} for i, _ in priced
+            ],
+        },
+        actor_id=technician.id,
+        actor_role="technician",
+        clock=clock,
     )
     session.commit()
     orders_service.notify(session)
@@ -731,8 +1042,9 @@ def _load_cr(session: Session, order_id: str, cid: str) -> ChangeRequest:
     return cr
 
 
-def support_approve_change(*, session: Session, order_id: str, cid: str, user: User,
-                           clock: Clock) -> ChangeRequestRead:
+def support_approve_change(
+    *, session: Session, order_id: str, cid: str, user: User, clock: Clock
+) -> ChangeRequestRead:
     """Over the cap: support lets the request go on to the customer."""
     from server.orders import service as orders_service
 
@@ -740,23 +1052,43 @@ def support_approve_change(*, session: Session, order_id: str, cid: str, user: U
         raise Forbidden("support approves change requests over the cap", code="role_forbidden")
     order = orders_service.get(session=session, order_id=order_id)
     cr = _load_cr(session, order_id, cid)
-    done = session.execute(update(ChangeRequest).where(col(ChangeRequest.id) == cid,
-                                                       col(ChangeRequest.status) == "awaiting_support")
-                           .values(status="awaiting_customer", support_id=user.id, support_at=clock.now()))
+    done = session.execute(
+        update(ChangeRequest)
+        .where(col(ChangeRequest.id) == cid, col(ChangeRequest.status) == "awaiting_support")
+        .values(status="awaiting_customer", support_id=user.id, support_at=clock.now())
+    )
     if done.rowcount != 1:
         session.rollback()
-        raise Conflict("this change request is not waiting for support", code="change_request_not_pending",
-                       details={"status": cr.status})
-    orders_service.record(session=session, order=order, event_type="order.change_support_approved",
-                          payload={"change_request_id": cid}, actor_id=user.id, actor_role=user.role, clock=clock)
+        raise Conflict(
+            "this change request is not waiting for support",
+            code="change_request_not_pending",
+            details={"status": cr.status},
+        )
+    orders_service.record(
+        session=session,
+        order=order,
+        event_type="order.change_support_approved",
+        payload={"change_request_id": cid},
+        actor_id=user.id,
+        actor_role=user.role,
+        clock=clock,
+    )
     session.commit()
     orders_service.notify(session)
     session.refresh(cr)
     return _cr_read(session, cr)
 
 
-def answer_change(*, session: Session, order_id: str, cid: str, customer: User, item_ids: list[str],
-                  approve: bool, clock: Clock) -> ChangeRequestRead:
+def answer_change(
+    *,
+    session: Session,
+    order_id: str,
+    cid: str,
+    customer: User,
+    item_ids: list[str],
+    approve: bool,
+    clock: Clock,
+) -> ChangeRequestRead:
     """The customer approves or rejects items one by one; approved ones are added to
     what the order owes (``extras_total``) and the timeline says who and when."""
     from server.orders import service as orders_service
@@ -766,27 +1098,43 @@ def answer_change(*, session: Session, order_id: str, cid: str, customer: User, 
         raise NotFound("order not found", code="order_not_found")
     cr = _load_cr(session, order_id, cid)
     if cr.status != "awaiting_customer":
-        raise Conflict("this change request is not waiting for your answer", code="change_request_not_pending",
-                       details={"status": cr.status})
+        raise Conflict(
+            "this change request is not waiting for your answer",
+            code="change_request_not_pending",
+            details={"status": cr.status},
+        )
     if order.status != Status.IN_SERVICE.value:
-        raise Conflict("extras are answered during service", code="illegal_transition",
-                       details={"status": order.status})
-    items = {i.id: i for i in session.exec(select(ChangeItem).where(ChangeItem.change_request_id == cid)).all()}
+        raise Conflict(
+            "extras are answered during service",
+            code="illegal_transition",
+            details={"status": order.status},
+        )
+    items = {
+        i.id: i
+        for i in session.exec(select(ChangeItem).where(ChangeItem.change_request_id == cid)).all()
+    }
     unknown = [i for i in item_ids if i not in items]
     if unknown or len(set(item_ids)) != len(item_ids):
-        raise Unprocessable("unknown or repeated items", code="change_item_unknown", details={"item_ids": unknown})
+        raise Unprocessable(
+            "unknown or repeated items", code="change_item_unknown", details={"item_ids": unknown}
+        )
     answered = [i for i in item_ids if items[i].status != "pending"]
     if answered:
-        raise Conflict("these items were already answered", code="change_item_answered",
-                       details={"item_ids": answered})
+        raise Conflict(
+            "these items were already answered",
+            code="change_item_answered",
+            details={"item_ids": answered},
+        )
     now = clock.now()
     status = "approved" if approve else "rejected"
     added = 0
     for item_id in item_ids:
         item = items[item_id]
-        done = session.execute(update(ChangeItem).where(col(ChangeItem.id) == item_id,
-                                                        col(ChangeItem.status) == "pending")
-                               .values(status=status, answered_by=customer.id, answered_at=now))
+        done = session.execute(
+            update(ChangeItem)
+            .where(col(ChangeItem.id) == item_id, col(ChangeItem.status) == "pending")
+            .values(status=status, answered_by=customer.id, answered_at=now)
+        )
         if done.rowcount != 1:
             session.rollback()
             raise Conflict("this item was answered meanwhile", code="change_item_answered")
@@ -799,10 +1147,18 @@ def answer_change(*, session: Session, order_id: str, cid: str, customer: User, 
         cr.answered_at = now
     session.add(cr)
     orders_service.record(
-        session=session, order=order, event_type=f"order.change_{status}",
-        payload={"change_request_id": cid, "item_ids": item_ids, "amount": added if approve else
-                 sum(items[i].amount for i in item_ids), "extras_total": order.extras_total + added},
-        actor_id=customer.id, actor_role="customer", clock=clock,
+        session=session,
+        order=order,
+        event_type=f"order.change_{status}",
+        payload={
+            "change_request_id": cid,
+            "item_ids": item_ids,
+            "amount": added if approve else sum(items[i].amount for i in item_ids),
+            "extras_total": order.extras_total + added,
+        },
+        actor_id=customer.id,
+        actor_role="customer",
+        clock=clock,
         changes={"extras_total": order.extras_total + added} if added else None,
     )
     session.commit()

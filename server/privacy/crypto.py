@@ -4,7 +4,8 @@ Stored form: ``v1:<key id>:<base64 nonce+ciphertext>``. Keys come from
 ``DOORSTEP_ENCRYPTION_KEYS`` (comma-separated base64 32-byte keys): the first encrypts,
 every listed key decrypts. Rotation:
 
-1. generate a key (``python -c "import os,base64;print(base64.urlsafe_b64encode(os.urandom(32)).decode())"``)
+1. generate a key
+   (``python -c "import os,base64;print(base64.urlsafe_b64encode(os.urandom(32)).decode())"``)
    and put it FIRST in ``DOORSTEP_ENCRYPTION_KEYS``, keeping the old key(s) after it;
    restart the servers (new writes use the new key, old values still decrypt);
 2. run ``doorstep privacy rotate-keys``: every ``*_enc`` column of every table is
@@ -32,7 +33,6 @@ import re
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-
 SEALED = b"DSv1"  # the first bytes of a sealed file
 
 
@@ -58,9 +58,15 @@ class FieldCipher:
     @classmethod
     def from_settings(cls, encryption_keys: str, secret_key: str) -> FieldCipher:
         if not secret_key:  # keys derived from nothing would be the same for everyone
-            raise ValueError("no secret key: resolve the settings (Settings.with_install_secrets) first")
+            raise ValueError(
+                "no secret key: resolve the settings (Settings.with_install_secrets) first"
+            )
         if encryption_keys.strip():
-            keys = [base64.urlsafe_b64decode(k.strip() + "==") for k in encryption_keys.split(",") if k.strip()]
+            keys = [
+                base64.urlsafe_b64decode(k.strip() + "==")
+                for k in encryption_keys.split(",")
+                if k.strip()
+            ]
         else:
             keys = [hashlib.sha256(("enc:" + secret_key).encode()).digest()]
         index_key = hashlib.sha256(("idx:" + secret_key).encode()).digest()
@@ -90,7 +96,12 @@ class FieldCipher:
     def seal(self, data: bytes) -> bytes:
         """Binary form for files: ``SEALED`` + key id + nonce + ciphertext (no base64)."""
         nonce = os.urandom(12)
-        return SEALED + self._primary.encode() + nonce + self._keys[self._primary].encrypt(nonce, data, None)
+        return (
+            SEALED
+            + self._primary.encode()
+            + nonce
+            + self._keys[self._primary].encrypt(nonce, data, None)
+        )
 
     def open_sealed(self, blob: bytes) -> bytes:
         key_id, nonce, sealed = blob[4:12].decode(), blob[12:24], blob[24:]
@@ -103,7 +114,9 @@ class FieldCipher:
         return token.split(":", 2)[1] != self._primary
 
     def blind_index(self, value: str) -> str:
-        return hmac.new(self._index_key, normalize_phone(value).encode(), hashlib.sha256).hexdigest()
+        return hmac.new(
+            self._index_key, normalize_phone(value).encode(), hashlib.sha256
+        ).hexdigest()
 
 
 _PHONE_RE = re.compile(r"^\+?\d{6,15}$")

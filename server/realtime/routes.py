@@ -133,7 +133,11 @@ def list_support_messages(
     limit: int = Query(200, ge=1, le=500),
 ) -> list[ChatRead]:
     return service.list_support_messages(
-        session=session, user=user, after=after, customer_id=customer_id, limit=limit,
+        session=session,
+        user=user,
+        after=after,
+        customer_id=customer_id,
+        limit=limit,
         cipher=cipher,
     )
 

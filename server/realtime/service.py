@@ -34,8 +34,8 @@ from server.core.ratelimit import enforce
 from server.orders import signals
 from server.orders.models import Order, OrderEvent
 from server.privacy.crypto import FieldCipher
-from server.privacy.points import coarse, open_point, seal_point
 from server.privacy.masking import mask_contacts
+from server.privacy.points import coarse, open_point, seal_point
 from server.realtime import visibility
 from server.realtime.broker import Broker, make_broker
 from server.realtime.config import RealtimeSettings
@@ -566,7 +566,11 @@ def _update_technician_location(
 
     try:
         technicians_service.update_location(
-            session=session, user_id=technician_id, lat=coarse(lat), lng=coarse(lng), at=at,
+            session=session,
+            user_id=technician_id,
+            lat=coarse(lat),
+            lng=coarse(lng),
+            at=at,
             commit=False,
         )
     except NotFound:
@@ -908,7 +912,12 @@ def post_support_message(
 
 
 def list_support_messages(
-    *, session: Session, user: User, after: int, customer_id: str | None, limit: int,
+    *,
+    session: Session,
+    user: User,
+    after: int,
+    customer_id: str | None,
+    limit: int,
     cipher: FieldCipher,
 ) -> list[ChatRead]:
     stmt = select(ChatMessage).where(ChatMessage.thread == "support", col(ChatMessage.id) > after)

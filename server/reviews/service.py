@@ -408,8 +408,14 @@ def _location_trail(
     trail = []
     for r in rows:
         lat, lng = r.point(cipher)
-        trail.append({"lat": lat, "lng": lng, "accuracy_m": r.accuracy_m,
-                      "occurred_at": as_utc(r.occurred_at).isoformat()})
+        trail.append(
+            {
+                "lat": lat,
+                "lng": lng,
+                "accuracy_m": r.accuracy_m,
+                "occurred_at": as_utc(r.occurred_at).isoformat(),
+            }
+        )
     return trail
 
 
@@ -930,8 +936,12 @@ async def quarterly_levels_task(app) -> None:  # noqa: ANN001
         if quarter:
             log.info("quarterly levels recomputed for %s", quarter)
 
-    await every(LEVELS_SWEEP_SECONDS, lambda: quarterly_levels_once(app),
-                what="quarterly level review", report=report)
+    await every(
+        LEVELS_SWEEP_SECONDS,
+        lambda: quarterly_levels_once(app),
+        what="quarterly level review",
+        report=report,
+    )
 
 
 def appeal_read(a: Appeal) -> AppealRead:

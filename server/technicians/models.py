@@ -337,7 +337,9 @@ class TimeOffRead(BaseModel):
 class AvailabilityIn(BaseModel):
     weekly: dict[str, list[list[str]]] | None = PField(
         default=None,
-        description='{"mon": [["08:00","12:00"],["13:00","20:00"]], ...} local time; null: no weekly limits',
+        description=(
+            '{"mon": [["08:00","12:00"],["13:00","20:00"]], ...} local time; null: no weekly limits'
+        ),
     )
     time_off: list[TimeOffIn] = PField(default_factory=list, max_length=50)
 

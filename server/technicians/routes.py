@@ -83,11 +83,19 @@ def get_service_area(user: TechnicianUser, session: SessionDep, clock: ClockDep)
 
 @router.put("/technician/service-area", response_model=ServiceAreaRead)
 def put_service_area(
-    request: Request, body: ServiceAreaIn, user: TechnicianUser, session: SessionDep,
-    clock: ClockDep, settings: SettingsDep,
+    request: Request,
+    body: ServiceAreaIn,
+    user: TechnicianUser,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
 ) -> ServiceAreaRead:
-    enforce(request.app.state.rate_limiter, f"service-area:{user.id}",
-            limit=settings.service_area_changes_per_hour, window_seconds=3600)
+    enforce(
+        request.app.state.rate_limiter,
+        f"service-area:{user.id}",
+        limit=settings.service_area_changes_per_hour,
+        window_seconds=3600,
+    )
     return service.set_service_area(session=session, user=user, body=body, clock=clock)
 
 

@@ -473,8 +473,10 @@ def set_online(*, session: Session, user: User, online: bool, clock: Clock) -> T
             raise Conflict(
                 f"your account is suspended: {profile.verification_note or 'ask the operator'}",
                 code="technician_suspended",
-                details={"verification_status": profile.verification_status,
-                         "reason": profile.verification_note},
+                details={
+                    "verification_status": profile.verification_status,
+                    "reason": profile.verification_note,
+                },
             )
         if profile.verification_status != VerificationStatus.verified.value:
             raise Conflict(
@@ -772,9 +774,15 @@ def suspend(
     profile.online_changed_at = now
     profile.reviewed_at, profile.reviewed_by, profile.updated_at = now, operator.id, now
     _audit(session, operator, "technician.suspend", technician_id, clock, reason=reason)
-    notifications.notify(session=session, user_id=technician_id, kind="account", title="账号已暂停接单",
-                         body=f"原因：{reason}。已接的订单已交回平台重新派单；如有疑问请联系运营。",
-                         data={"verification_status": profile.verification_status}, clock=clock)
+    notifications.notify(
+        session=session,
+        user_id=technician_id,
+        kind="account",
+        title="账号已暂停接单",
+        body=f"原因：{reason}。已接的订单已交回平台重新派单；如有疑问请联系运营。",
+        data={"verification_status": profile.verification_status},
+        clock=clock,
+    )
     session.add(profile)
     session.commit()
     return profile
@@ -797,9 +805,15 @@ def reinstate(
     _audit(session, operator, "technician.reinstate", technician_id, clock, reason=reason)
     # He went offline when suspended and may be asleep now: he is told, and goes online
     # himself when he is ready to take work (an offer he cannot answer counts against him).
-    notifications.notify(session=session, user_id=technician_id, kind="account", title="账号已恢复接单",
-                         body=f"运营已恢复你的接单资格（{reason}）。上线即可接单。", data={"verification_status": profile.verification_status},
-                         clock=clock)
+    notifications.notify(
+        session=session,
+        user_id=technician_id,
+        kind="account",
+        title="账号已恢复接单",
+        body=f"运营已恢复你的接单资格（{reason}）。上线即可接单。",
+        data={"verification_status": profile.verification_status},
+        clock=clock,
+    )
     session.add(profile)
     session.commit()
     return profile
@@ -948,16 +962,25 @@ def _skilled_positions_statements() -> tuple[Any, Any]:
     instead of the position's."""
     p = TechnicianProfile
     columns = select(
-        p.skills, p.last_lat, p.last_lng, p.area_center_lat, p.area_center_lng, p.verification_status
+        p.skills,
+        p.last_lat,
+        p.last_lng,
+        p.area_center_lat,
+        p.area_center_lng,
+        p.verification_status,
     ).where(p.user_id == User.id, User.status == "active")
     lat_lo, lat_hi = bindparam("lat_lo"), bindparam("lat_hi")
     lng_lo, lng_hi = bindparam("lng_lo"), bindparam("lng_hi")
     # placed in the box by their last position, or by their area's centre (then, if they
     # have a last position, that is where they are: the caller gets a few spare rows)
     in_box = union_all(
-        columns.where(col(p.last_lat).between(lat_lo, lat_hi), col(p.last_lng).between(lng_lo, lng_hi)),
-        columns.where(col(p.area_center_lat).between(lat_lo, lat_hi),
-                      col(p.area_center_lng).between(lng_lo, lng_hi)),
+        columns.where(
+            col(p.last_lat).between(lat_lo, lat_hi), col(p.last_lng).between(lng_lo, lng_hi)
+        ),
+        columns.where(
+            col(p.area_center_lat).between(lat_lo, lat_hi),
+            col(p.area_center_lng).between(lng_lo, lng_hi),
+        ),
     )
     return columns, in_box
 
@@ -979,7 +1002,9 @@ def skilled_positions(
     wanted = set(skills)
     out = []
     for tech_skills, l_lat, l_lng, c_lat, c_lng, verification in rows:
-        if verification != VerificationStatus.verified.value or not wanted <= set(tech_skills or ()):
+        if verification != VerificationStatus.verified.value or not wanted <= set(
+            tech_skills or ()
+        ):
             continue
         if l_lat is not None and l_lng is not None:
             out.append((float(l_lat), float(l_lng)))

@@ -110,11 +110,13 @@ def HomeView():  # noqa: ANN201
                                     weight=ft.FontWeight.BOLD,
                                 ),
                                 ft.Text(
-                                    f"{local_time(row['scheduled_start'])} · {order.get('district', '')}",
+                                    f"{local_time(row['scheduled_start'])} · "
+                                    f"{order.get('district', '')}",
                                     size=16,
                                 ),
                                 ft.Text(
-                                    f"{STATUS_LABELS.get(order['status'], order['status'])} · {travel}{pending}",
+                                    f"{STATUS_LABELS.get(order['status'], order['status'])} · "
+                                    f"{travel}{pending}",
                                     size=15,
                                     color=STOP if row["late"] else MUTED,
                                 ),

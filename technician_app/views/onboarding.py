@@ -69,15 +69,20 @@ def Onboarding():  # noqa: ANN201
         )
 
     async def save(_e) -> None:  # noqa: ANN001
-        now = {"bio": bio, "years": years, "hours": hours,
-               "area": {"center": state.location or CITY_CENTER, "radius_km": 10.0},
-               **latest.current}
+        now = {
+            "bio": bio,
+            "years": years,
+            "hours": hours,
+            "area": {"center": state.location or CITY_CENTER, "radius_km": 10.0},
+            **latest.current,
+        }
         if polygon_unfinished(now["area"]):
             state.notify("服务范围至少要点3个点", "error", "service_area_polygon_invalid")
             return
         typed_years = str(now["years"])
         ok = await state.save_profile(
-            skills=skills, bio=now["bio"],
+            skills=skills,
+            bio=now["bio"],
             experience_years=int(typed_years) if typed_years.isdigit() else None,
         )
         ok = await state.save_service_area(**now["area"]) and ok
@@ -126,7 +131,8 @@ def Onboarding():  # noqa: ANN201
                 else "平台会在 1-3 个工作日内审核你的资料与证书；审核通过后即可上线接单。"
             )
             + (
-                f"\n{'暂停原因' if status == 'suspended' else '审核意见'}：{profile.get('verification_note')}"
+                f"\n{'暂停原因' if status == 'suspended' else '审核意见'}："
+                f"{profile.get('verification_note')}"
                 if profile.get("verification_note")
                 else ""
             ),

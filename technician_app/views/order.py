@@ -134,7 +134,9 @@ def OrderView():  # noqa: ANN201
                     f"{navigation.eta_minutes(distance)} 分钟" if distance is not None else "—",
                     "预计到达",
                 ),
-                big_number(yuan(order.get("order_value", order.get("total"))), "订单金额", color=GO),
+                big_number(
+                    yuan(order.get("order_value", order.get("total"))), "订单金额", color=GO
+                ),
             ],
             alignment=ft.MainAxisAlignment.SPACE_AROUND,
         ),

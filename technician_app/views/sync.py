@@ -31,7 +31,8 @@ def SyncView():  # noqa: ANN201
             [
                 ft.Icon(ft.Icons.SCHEDULE, color=WARN),
                 ft.Text(
-                    f"{ACTION_LABELS.get(a.kind, a.kind)} · {a.occurred_at.astimezone(CITY_TZ):%H:%M:%S}",
+                    f"{ACTION_LABELS.get(a.kind, a.kind)} · "
+                    f"{a.occurred_at.astimezone(CITY_TZ):%H:%M:%S}",
                     size=16,
                     expand=True,
                 ),
@@ -50,7 +51,8 @@ def SyncView():  # noqa: ANN201
             ),
             ft.Text(state._refusal_text(a), size=16),
             ft.Text(
-                f"操作时间 {a.occurred_at.astimezone(CITY_TZ):%m-%d %H:%M:%S} · 订单 {a.order_id or '—'}",
+                f"操作时间 {a.occurred_at.astimezone(CITY_TZ):%m-%d %H:%M:%S} · "
+                f"订单 {a.order_id or '—'}",
                 size=14,
                 color=MUTED,
             ),

@@ -1,6 +1,5 @@
 """Cross-cutting behaviour: idempotency keys, error shape, uploads, request ids."""
 
-
 import pytest
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -22,7 +21,12 @@ def test_idempotency_key_with_another_body_is_refused(api):
     customer = api.register()
     q1, q2 = api.quote(customer), api.quote(customer)
     headers = {"Idempotency-Key": "k"}
-    assert api.post("/orders", customer, json={"quote_id": q1["quote_id"]}, headers=headers).status_code == 201
+    assert (
+        api.post(
+            "/orders", customer, json={"quote_id": q1["quote_id"]}, headers=headers
+        ).status_code
+        == 201
+    )
     r = api.post("/orders", customer, json={"quote_id": q2["quote_id"]}, headers=headers)
     assert r.status_code == 409 and r.json()["error"]["code"] == "idempotency_key_reused"
 
@@ -31,28 +35,47 @@ def test_idempotency_keys_are_per_caller(api):
     a, b = api.register(), api.register()
     qa, qb = api.quote(a), api.quote(b)
     headers = {"Idempotency-Key": "same"}
-    assert api.post("/orders", a, json={"quote_id": qa["quote_id"]}, headers=headers).status_code == 201
-    assert api.post("/orders", b, json={"quote_id": qb["quote_id"]}, headers=headers).status_code == 201
+    assert (
+        api.post("/orders", a, json={"quote_id": qa["quote_id"]}, headers=headers).status_code
+        == 201
+    )
+    assert (
+        api.post("/orders", b, json={"quote_id": qb["quote_id"]}, headers=headers).status_code
+        == 201
+    )
 
 
 def test_errors_have_one_shape_and_a_request_id(api):
     r = api.client.get("/api/v1/nope")
     assert r.status_code == 404 and set(r.json()["error"]) == {"code", "message", "details"}
     assert r.headers["X-Request-ID"]
-    r = api.client.post("/api/v1/auth/login", content=b"{not json", headers={"Content-Type": "application/json"})
+    r = api.client.post(
+        "/api/v1/auth/login", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
     assert r.status_code == 422 and r.json()["error"]["code"] == "validation_error"
 
 
 def test_upload_limits(api, settings):
     user = api.register()
-    r = api.post("/files", user, files={"file": ("x.exe", b"MZ\x90\x00" * 10, "image/png")}, data={"kind": "photo"})
+    r = api.post(
+        "/files",
+        user,
+        files={"file": ("x.exe", b"MZ\x90\x00" * 10, "image/png")},
+        data={"kind": "photo"},
+    )
     assert r.status_code == 415 and r.json()["error"]["code"] == "file_type_not_allowed"
     big = PNG + b"\x00" * settings.upload_max_bytes
-    r = api.post("/files", user, files={"file": ("big.png", big, "image/png")}, data={"kind": "photo"})
+    r = api.post(
+        "/files", user, files={"file": ("big.png", big, "image/png")}, data={"kind": "photo"}
+    )
     assert r.status_code == 413
-    r = api.post("/files", user, files={"file": ("a.png", PNG, "image/png")}, data={"kind": "weird"})
+    r = api.post(
+        "/files", user, files={"file": ("a.png", PNG, "image/png")}, data={"kind": "weird"}
+    )
     assert r.status_code == 422
-    r = api.post("/files", user, files={"file": ("a.png", PNG, "image/png")}, data={"kind": "photo"})
+    r = api.post(
+        "/files", user, files={"file": ("a.png", PNG, "image/png")}, data={"kind": "photo"}
+    )
     assert r.status_code == 201
     file_id = r.json()["id"]
     assert api.get(f"/files/{file_id}", user).content == PNG
@@ -90,8 +113,11 @@ def test_idempotency_key_survives_a_token_refresh(api):
     headers = {"Idempotency-Key": "offline-1"}
     first = api.post("/orders", customer, json={"quote_id": q["quote_id"]}, headers=headers)
     refreshed = api.post("/auth/refresh", json={"refresh_token": customer["refresh_token"]}).json()
-    again = api.client.post("/api/v1/orders", json={"quote_id": q["quote_id"]},
-                            headers={**headers, "Authorization": f"Bearer {refreshed['access_token']}"})
+    again = api.client.post(
+        "/api/v1/orders",
+        json={"quote_id": q["quote_id"]},
+        headers={**headers, "Authorization": f"Bearer {refreshed['access_token']}"},
+    )
     assert again.status_code == 201 and again.json()["id"] == first.json()["id"]
 
 
@@ -100,8 +126,13 @@ def _upload(api, user, data: bytes, key: str, boundary: str):  # noqa: ANN001, A
     from httpx import Request
 
     content_type = f"multipart/form-data; boundary={boundary}"
-    built = Request("POST", "http://x/", files={"file": ("site.png", data, "image/png")},
-                    data={"kind": "photo"}, headers={"Content-Type": content_type})
+    built = Request(
+        "POST",
+        "http://x/",
+        files={"file": ("site.png", data, "image/png")},
+        data={"kind": "photo"},
+        headers={"Content-Type": content_type},
+    )
     headers = {**user["headers"], "Idempotency-Key": key, "Content-Type": content_type}
     return api.client.post("/api/v1/files", content=built.read(), headers=headers)
 
@@ -121,8 +152,13 @@ def test_upload_larger_than_2_mib_with_an_idempotency_key_is_accepted(api, setti
     user = api.register()
     big = PNG + b"\x00" * (3 * 1024 * 1024)
     assert len(big) < settings.upload_max_bytes
-    r = api.post("/files", user, files={"file": ("big.png", big, "image/png")},
-                 data={"kind": "photo"}, headers={"Idempotency-Key": "big-1"})
+    r = api.post(
+        "/files",
+        user,
+        files={"file": ("big.png", big, "image/png")},
+        data={"kind": "photo"},
+        headers={"Idempotency-Key": "big-1"},
+    )
     assert r.status_code == 201, r.text
     assert api.get(f"/files/{r.json()['id']}", user).content == big
 
@@ -132,8 +168,13 @@ def test_stored_replies_are_encrypted_and_purged_after_retention(api, clock, set
 
     from server.privacy import service as privacy_service
 
-    body = {"phone": "13912340000", "password": "correct horse", "name": "钱女士",
-            "role": "customer", "code": api.phone_code("13912340000")}
+    body = {
+        "phone": "13912340000",
+        "password": "correct horse",
+        "name": "钱女士",
+        "role": "customer",
+        "code": api.phone_code("13912340000"),
+    }
     headers = {"Idempotency-Key": "register-1"}
     first = api.client.post("/api/v1/auth/register", json=body, headers=headers)
     assert first.status_code == 201, first.text
@@ -159,8 +200,13 @@ def test_anonymous_idempotency_keys_are_per_client_address(app):
     def register(ip: str, phone: str):  # noqa: ANN202
         with TestClient(app, client=(ip, 50000)) as c:
             code = c.post("/api/v1/auth/phone-codes", json={"phone": phone}).json()["sandbox_code"]
-            body = {"phone": phone, "password": "correct horse", "name": "新用户",
-                    "role": "customer", "code": code}
+            body = {
+                "phone": phone,
+                "password": "correct horse",
+                "name": "新用户",
+                "role": "customer",
+                "code": code,
+            }
             return c.post("/api/v1/auth/register", headers={"Idempotency-Key": "signup"}, json=body)
 
     a = register("10.0.0.1", "13912340001")
@@ -193,10 +239,15 @@ def test_production_refuses_development_defaults(tmp_path):
     with pytest.raises(RuntimeError) as refused:
         create_app(Settings(env="prod", data_dir=tmp_path, background_tasks=False))
     message = str(refused.value)
-    assert "SECRET_KEY" in message and "SANDBOX_PAYMENTS" in message and "ENCRYPTION_KEYS" in message
+    assert (
+        "SECRET_KEY" in message and "SANDBOX_PAYMENTS" in message and "ENCRYPTION_KEYS" in message
+    )
     assert "SMS_PROVIDER" in message  # sign-up codes must go to the phone, not the reply
     ready = Settings(
-        env="prod", data_dir=tmp_path, background_tasks=False, sandbox_payments=False,
+        env="prod",
+        data_dir=tmp_path,
+        background_tasks=False,
+        sandbox_payments=False,
         phone_verification=False,  # a deployment without an SMS gateway adapter yet
         secret_key="a-real-secret-from-the-vault-0123456789",
         encryption_keys="MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=",

@@ -440,8 +440,12 @@ def test_schedule_orders_the_day_with_etas(api):
     assert plan["feasible"] is True and plan["warnings"] == []
     assert all(v["late_minutes"] == 0 for v in plan["visits"])
     assert plan["visits"][0]["travel_minutes"] > 0
-    times = [v for visit in plan["visits"] for v in visit.values()
-             if isinstance(v, str) and v[:4].isdigit() and "T" in v]
+    times = [
+        v
+        for visit in plan["visits"]
+        for v in visit.values()
+        if isinstance(v, str) and v[:4].isdigit() and "T" in v
+    ]
     assert times and all(v.endswith("Z") for v in times), times  # one offset style: UTC
     assert api.get("/technician/schedule", customer).status_code == 403
 
@@ -563,7 +567,9 @@ def test_a_technician_cannot_pinpoint_a_home_from_offer_distances(api):
     # dispatch itself knows the home only to the block (server.privacy.points): 1,234 m
     # north of that point is what the distance is measured from
     block = (coarse(ADDRESS[0]), coarse(ADDRESS[1]))
-    tech = ready_technician(api, "好奇师傅", home=(block[0] + 1.234 / 111.195, block[1]), operator=operator)
+    tech = ready_technician(
+        api, "好奇师傅", home=(block[0] + 1.234 / 111.195, block[1]), operator=operator
+    )
     paid_order(api, api.register("customer"))
     run(api, operator)
     (offer,) = api.get("/technician/offers", tech).json()

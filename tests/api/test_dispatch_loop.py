@@ -63,7 +63,9 @@ def test_an_offer_deadline_survives_a_server_restart(settings, clock, engine):  
         assert offer["order_id"] == order["id"]
     # the first server is gone; the deadline passes while nothing runs
     clock.advance(seconds=25)
-    live = settings.model_copy(update={"background_tasks": True, "background_interval_seconds": 0.2})
+    live = settings.model_copy(
+        update={"background_tasks": True, "background_interval_seconds": 0.2}
+    )
     with TestClient(create_app(live, clock=clock, engine=engine)) as client:
         api = Api(client)
         events = lambda: [  # noqa: E731

@@ -162,12 +162,18 @@ def test_positions_stored_in_clear_are_encrypted_by_the_migration(
         with engine.connect() as conn:
             token = conn.execute(text(f"SELECT point_enc FROM {table}")).scalar()
             if kept_coarse:
-                assert conn.execute(text(f"SELECT lat, lng FROM {table}")).one() == (39.933, 116.454)
+                assert conn.execute(text(f"SELECT lat, lng FROM {table}")).one() == (
+                    39.933,
+                    116.454,
+                )
         assert "39.93" not in token and server_cipher().decrypt(token) == "39.9334567,116.4540123"
         engine.dispose()
         downgrade(url, before)
         with engine.connect() as conn:
-            assert conn.execute(text(f"SELECT lat, lng FROM {table}")).one() == (39.9334567, 116.4540123)
+            assert conn.execute(text(f"SELECT lat, lng FROM {table}")).one() == (
+                39.9334567,
+                116.4540123,
+            )
     finally:
         engine.dispose()
 
@@ -184,7 +190,10 @@ def test_the_migrated_schema_keeps_the_append_only_triggers(tmp_path):
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            names = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))}
+            names = {
+                r[0]
+                for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+            }
         for table in APPEND_ONLY_TABLES:
             assert {f"{table}_no_update", f"{table}_no_delete"} <= names, (table, names)
     finally:

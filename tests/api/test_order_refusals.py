@@ -11,10 +11,21 @@ from server.orders.machine import Action, Actor, ActorKind
 def _paid_and_assigned(api, customer, tech) -> str:
     order = api.order(customer)
     with Session(api.app.state.engine) as s:
-        orders_service.move(session=s, order_id=order["id"], action=Action.PAYMENT_SUCCEEDED,
-                            actor=Actor(ActorKind.SYSTEM), clock=api.app.state.clock)
-        orders_service.move(session=s, order_id=order["id"], action=Action.ASSIGN, actor=Actor(ActorKind.SYSTEM),
-                            clock=api.app.state.clock, technician_id=tech["user"]["id"])
+        orders_service.move(
+            session=s,
+            order_id=order["id"],
+            action=Action.PAYMENT_SUCCEEDED,
+            actor=Actor(ActorKind.SYSTEM),
+            clock=api.app.state.clock,
+        )
+        orders_service.move(
+            session=s,
+            order_id=order["id"],
+            action=Action.ASSIGN,
+            actor=Actor(ActorKind.SYSTEM),
+            clock=api.app.state.clock,
+            technician_id=tech["user"]["id"],
+        )
     return order["id"]
 
 
@@ -70,8 +81,12 @@ def test_book_in_one_step_with_the_booking_body(api):
     """POST /orders with the fields of POST /quotes: quoted now, booked at that price."""
     customer = api.register()
     start = (api.app.state.clock.now() + timedelta(hours=26)).isoformat()
-    booking = {"service_id": "svc_daily_cleaning", "scheduled_start": start, "units": 3,
-               "address": {"lat": 39.9334, "lng": 116.4540, "text": "朝阳区三里屯路19号院"}}
+    booking = {
+        "service_id": "svc_daily_cleaning",
+        "scheduled_start": start,
+        "units": 3,
+        "address": {"lat": 39.9334, "lng": 116.4540, "text": "朝阳区三里屯路19号院"},
+    }
     r = api.post("/orders", customer, json={**booking, "notes": "请带鞋套"})
     assert r.status_code == 201, r.text
     order = r.json()
@@ -80,7 +95,11 @@ def test_book_in_one_step_with_the_booking_body(api):
     assert [line["code"] for line in order["price_snapshot"]["lines"]] == [
         line["code"] for line in quoted["lines"]
     ]
-    for body in ({}, {"service_id": "svc_daily_cleaning"}, {**booking, "quote_id": quoted["quote_id"]}):
+    for body in (
+        {},
+        {"service_id": "svc_daily_cleaning"},
+        {**booking, "quote_id": quoted["quote_id"]},
+    ):
         r = api.post("/orders", customer, json=body)
         assert r.status_code == 422 and r.json()["error"]["code"] == "validation_error", body
     r = api.post("/orders", customer, json={**booking, "service_id": "svc_nope"})
@@ -104,12 +123,25 @@ def test_quote_refusals(api):
     other = api.register()
     q3 = api.quote(customer)
     assert api.post("/orders", other, json={"quote_id": q3["quote_id"]}).status_code == 404
-    r = api.post("/quotes", customer, json={"service_id": "svc_daily_cleaning", "address": {"lat": 200, "lng": 0, "text": "x"},
-                                            "scheduled_start": "2026-06-02T02:00:00Z"})
+    r = api.post(
+        "/quotes",
+        customer,
+        json={
+            "service_id": "svc_daily_cleaning",
+            "address": {"lat": 200, "lng": 0, "text": "x"},
+            "scheduled_start": "2026-06-02T02:00:00Z",
+        },
+    )
     assert r.status_code == 422
-    r = api.post("/quotes", customer, json={"service_id": "svc_daily_cleaning",
-                                            "address": {"lat": 39.9, "lng": 116.4, "text": "x"},
-                                            "scheduled_start": "2020-01-01T00:00:00Z"})
+    r = api.post(
+        "/quotes",
+        customer,
+        json={
+            "service_id": "svc_daily_cleaning",
+            "address": {"lat": 39.9, "lng": 116.4, "text": "x"},
+            "scheduled_start": "2020-01-01T00:00:00Z",
+        },
+    )
     assert r.status_code == 422 and r.json()["error"]["code"] == "scheduled_in_past"
 
 
@@ -134,7 +166,9 @@ def test_optimistic_lock_conflict(api):
 def test_sop_refusals(api):
     customer, tech = api.register(), api.register("technician")
     oid = _paid_and_assigned(api, customer, tech)
-    assert api.post(f"/orders/{oid}/sop/1/done", tech, json={}).status_code == 409  # not in service yet
+    assert (
+        api.post(f"/orders/{oid}/sop/1/done", tech, json={}).status_code == 409
+    )  # not in service yet
     api.post(f"/orders/{oid}/depart", tech, json={})
     api.post(f"/orders/{oid}/arrive", tech, json={"lat": 39.9334, "lng": 116.4540})
     api.post(f"/orders/{oid}/work-order/confirm", customer, json={})
@@ -155,8 +189,12 @@ def test_sop_refusals(api):
     assert photo_steps  # every service carries photo evidence
     # someone else's photo can't be attached
     other = api.register("technician")
-    up = api.post("/files", other, files={"file": ("a.png", b"\x89PNG\r\n\x1a\n" + b"1" * 10, "image/png")},
-                  data={"kind": "photo"})
+    up = api.post(
+        "/files",
+        other,
+        files={"file": ("a.png", b"\x89PNG\r\n\x1a\n" + b"1" * 10, "image/png")},
+        data={"kind": "photo"},
+    )
     r = api.post(f"/orders/{oid}/sop/1/done", tech, json={"photo_file_id": up.json()["id"]})
     assert r.status_code == 422 and r.json()["error"]["code"] == "file_not_found"
 
@@ -187,8 +225,11 @@ def test_device_times_must_be_aware_and_plausible(api, clock):
     api.post(f"/orders/{oid}/arrive", tech, json={"lat": 39.9334, "lng": 116.4540})
     api.post(f"/orders/{oid}/work-order/confirm", customer, json={})
     assert api.post(f"/orders/{oid}/start", tech, json={}).status_code == 200
-    r = api.post(f"/orders/{oid}/sop/1/done", tech,
-                 json={"occurred_at": now.replace(tzinfo=None).isoformat(), "note": "ok"})
+    r = api.post(
+        f"/orders/{oid}/sop/1/done",
+        tech,
+        json={"occurred_at": now.replace(tzinfo=None).isoformat(), "note": "ok"},
+    )
     assert r.status_code == 422 and r.json()["error"]["code"] == "time_without_offset"
 
 
@@ -199,8 +240,12 @@ def test_a_booking_nobody_could_serve_is_refused_at_the_quote(api):
     start = api.app.state.clock.now() + timedelta(hours=26)
 
     def quote(lat: float, lng: float, at: datetime = start, **extra):  # noqa: ANN202
-        body = {"service_id": "svc_daily_cleaning", "scheduled_start": at.isoformat(),
-                "address": {"lat": lat, "lng": lng, "text": "某地"}, **extra}
+        body = {
+            "service_id": "svc_daily_cleaning",
+            "scheduled_start": at.isoformat(),
+            "address": {"lat": lat, "lng": lng, "text": "某地"},
+            **extra,
+        }
         return api.post("/quotes", customer, json=body)
 
     for lat, lng in ((31.2304, 121.4737), (0.0, 0.0)):

@@ -17,7 +17,11 @@ SYSTEM = Actor(ActorKind.SYSTEM)
 
 
 def pay(api, customer, order_id, **body):
-    r = api.post(f"/orders/{order_id}/payments", customer, json={"provider": "sandbox", "method": "wechat", **body})
+    r = api.post(
+        f"/orders/{order_id}/payments",
+        customer,
+        json={"provider": "sandbox", "method": "wechat", **body},
+    )
     assert r.status_code == 201, r.text
     payment = r.json()
     assert payment["checkout"]["type"] == "qr"
@@ -28,8 +32,14 @@ def pay(api, customer, order_id, **body):
 
 def assign(api, order_id, tech):
     with Session(api.app.state.engine) as s:
-        orders_service.move(session=s, order_id=order_id, action=Action.ASSIGN, actor=SYSTEM,
-                            clock=api.app.state.clock, technician_id=tech["user"]["id"])
+        orders_service.move(
+            session=s,
+            order_id=order_id,
+            action=Action.ASSIGN,
+            actor=SYSTEM,
+            clock=api.app.state.clock,
+            technician_id=tech["user"]["id"],
+        )
 
 
 def to_service(api, customer, tech, order_id):
@@ -44,8 +54,12 @@ def to_service(api, customer, tech, order_id):
 
 
 def photo(api, user, order_id):
-    up = api.post("/files", user, files={"file": ("a.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, "image/png")},
-                  data={"kind": "photo", "order_id": order_id})
+    up = api.post(
+        "/files",
+        user,
+        files={"file": ("a.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, "image/png")},
+        data={"kind": "photo", "order_id": order_id},
+    )
     assert up.status_code == 201, up.text
     return up.json()["id"]
 
@@ -92,7 +106,9 @@ def test_quote_pay_complete_confirm_split_and_payout(api):
     assert balances["cash:provider:sandbox"] == 19000
 
     # the provider delivers the same event again: acknowledged, booked once
-    again = api.post(f"/sandbox/payments/{payment['payment_id']}/approve", customer, params={"deliveries": 2})
+    again = api.post(
+        f"/sandbox/payments/{payment['payment_id']}/approve", customer, params={"deliveries": 2}
+    )
     assert again.json()["webhook_outcomes"] == ["duplicate", "duplicate"]
     assert trial(api, finance)[f"escrow:order:{oid}"] == -19000
 
@@ -124,7 +140,9 @@ def test_quote_pay_complete_confirm_split_and_payout(api):
     assert balances["payouts:sent"] == -16150
 
     earnings = api.get("/technician/earnings", tech).json()
-    assert earnings["earned"] == 16150 and earnings["paid_out"] == 16150 and earnings["balance"] == 0
+    assert (
+        earnings["earned"] == 16150 and earnings["paid_out"] == 16150 and earnings["balance"] == 0
+    )
     assert api.get("/technician/earnings", customer).status_code == 403
 
     # points and yearly spend follow the completed order
@@ -144,9 +162,18 @@ def test_quote_pay_complete_confirm_split_and_payout(api):
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
     assert api.file_documents() == 0  # filed once
     assert api.get(f"/orders/{oid}/invoice", customer).json()["id"] == inv["id"]
-    assert api.post(f"/orders/{oid}/invoice", customer, json={"title": "张女士"}).json()["id"] == inv["id"]
-    r = api.post(f"/orders/{oid}/invoice", customer, json={"title": "某某科技有限公司", "tax_id": "91110000MA01ABCD1X"})
-    assert r.status_code == 409 and r.json()["error"]["code"] == "invoice_exists"  # not silently the first
+    assert (
+        api.post(f"/orders/{oid}/invoice", customer, json={"title": "张女士"}).json()["id"]
+        == inv["id"]
+    )
+    r = api.post(
+        f"/orders/{oid}/invoice",
+        customer,
+        json={"title": "某某科技有限公司", "tax_id": "91110000MA01ABCD1X"},
+    )
+    assert (
+        r.status_code == 409 and r.json()["error"]["code"] == "invoice_exists"
+    )  # not silently the first
     assert r.json()["error"]["details"]["invoice_id"] == inv["id"]
 
 
@@ -154,7 +181,9 @@ def test_webhook_signature_amount_and_unknown_payment(api):
     customer = api.register("customer")
     finance = api.staff("finance")
     order = api.order(customer)
-    r = api.post(f"/orders/{order['id']}/payments", customer, json={"provider": "sandbox", "method": "card"})
+    r = api.post(
+        f"/orders/{order['id']}/payments", customer, json={"provider": "sandbox", "method": "card"}
+    )
     payment = r.json()
     assert payment["checkout"]["type"] == "redirect"
     ref = payment["checkout"]["url"]
@@ -164,9 +193,17 @@ def test_webhook_signature_amount_and_unknown_payment(api):
         from server.payments.models import Payment
 
         provider_ref = s.get(Payment, payment["payment_id"]).provider_ref
-    body = json.dumps({"id": "evt_1", "type": "payment.succeeded",
-                       "data": {"provider_ref": provider_ref, "payment_id": payment["payment_id"],
-                                "amount": order["total"]}}).encode()
+    body = json.dumps(
+        {
+            "id": "evt_1",
+            "type": "payment.succeeded",
+            "data": {
+                "provider_ref": provider_ref,
+                "payment_id": payment["payment_id"],
+                "amount": order["total"],
+            },
+        }
+    ).encode()
     now = api.app.state.clock.now()
     wrong = SandboxProvider("not-the-secret").signed_headers(body, now)
     r = api.client.post("/api/v1/payments/webhooks/sandbox", content=body, headers=wrong)
@@ -178,17 +215,25 @@ def test_webhook_signature_amount_and_unknown_payment(api):
     r = api.client.post("/api/v1/payments/webhooks/sandbox", content=body, headers=old)
     assert r.status_code == 401 and r.json()["error"]["code"] == "signature_expired"
     cheap = body.replace(str(order["total"]).encode(), b"1")
-    r = api.client.post("/api/v1/payments/webhooks/sandbox", content=cheap, headers=good.signed_headers(cheap, now))
+    r = api.client.post(
+        "/api/v1/payments/webhooks/sandbox", content=cheap, headers=good.signed_headers(cheap, now)
+    )
     assert r.status_code == 409 and r.json()["error"]["code"] == "amount_mismatch"
     assert trial(api, finance) == {}
     assert api.get(f"/orders/{order['id']}", customer).json()["status"] == "PENDING_PAYMENT"
     # the charge was never approved at the sandbox, but a correctly signed event books it
-    r = api.client.post("/api/v1/payments/webhooks/sandbox", content=body, headers=good.signed_headers(body, now))
+    r = api.client.post(
+        "/api/v1/payments/webhooks/sandbox", content=body, headers=good.signed_headers(body, now)
+    )
     assert r.status_code == 200 and r.json()["outcome"] == "order_paid"
-    r = api.client.post("/api/v1/payments/webhooks/sandbox", content=body, headers=good.signed_headers(body, now))
+    r = api.client.post(
+        "/api/v1/payments/webhooks/sandbox", content=body, headers=good.signed_headers(body, now)
+    )
     assert r.json()["outcome"] == "duplicate"
     assert trial(api, finance)[f"escrow:order:{order['id']}"] == -order["total"]
-    r = api.client.post("/api/v1/payments/webhooks/nope", content=body, headers=good.signed_headers(body, now))
+    r = api.client.post(
+        "/api/v1/payments/webhooks/nope", content=body, headers=good.signed_headers(body, now)
+    )
     assert r.status_code == 422 and r.json()["error"]["code"] == "provider_unknown"
 
 
@@ -196,16 +241,26 @@ def test_webhook_signature_with_non_ascii_characters_is_401(api):
     customer = api.register("customer")
     finance = api.staff("finance")
     order = api.order(customer)
-    payment = api.post(f"/orders/{order['id']}/payments", customer,
-                       json={"provider": "sandbox", "method": "card"}).json()
-    body = json.dumps({"id": "evt_utf8", "type": "payment.succeeded",
-                       "data": {"provider_ref": "sbx_x", "payment_id": payment["payment_id"],
-                                "amount": order["total"]}}).encode()
+    payment = api.post(
+        f"/orders/{order['id']}/payments", customer, json={"provider": "sandbox", "method": "card"}
+    ).json()
+    body = json.dumps(
+        {
+            "id": "evt_utf8",
+            "type": "payment.succeeded",
+            "data": {
+                "provider_ref": "sbx_x",
+                "payment_id": payment["payment_id"],
+                "amount": order["total"],
+            },
+        }
+    ).encode()
     ts = int(api.app.state.clock.now().timestamp())
     for mac in ("é" * 64, "签名", "a\u00ff"):
         header = f"t={ts},v1={mac}".encode()
-        r = api.client.post("/api/v1/payments/webhooks/sandbox", content=body,
-                            headers={SIGNATURE_HEADER: header})
+        r = api.client.post(
+            "/api/v1/payments/webhooks/sandbox", content=body, headers={SIGNATURE_HEADER: header}
+        )
         assert r.status_code == 401 and r.json()["error"]["code"] == "signature_invalid", r.text
     assert trial(api, finance) == {}
     assert api.get(f"/orders/{order['id']}", customer).json()["status"] == "PENDING_PAYMENT"
@@ -216,15 +271,25 @@ def test_payment_refusals_and_replays(api):
     other = api.register("customer")
     order = api.order(customer)
     oid = order["id"]
-    r = api.post(f"/orders/{oid}/payments", customer, json={"provider": "sandbox", "method": "wechat", "amount": 1})
+    r = api.post(
+        f"/orders/{oid}/payments",
+        customer,
+        json={"provider": "sandbox", "method": "wechat", "amount": 1},
+    )
     assert r.status_code == 409 and r.json()["error"]["code"] == "amount_mismatch"
     r = api.post(f"/orders/{oid}/payments", other, json={"provider": "sandbox", "method": "wechat"})
     assert r.status_code == 404
-    r = api.post(f"/orders/{oid}/payments", customer, json={"provider": "sandbox", "method": "cash"})
+    r = api.post(
+        f"/orders/{oid}/payments", customer, json={"provider": "sandbox", "method": "cash"}
+    )
     assert r.status_code == 422 and r.json()["error"]["code"] == "payment_method_unknown"
     headers = {"Idempotency-Key": "pay-1"}
-    first = api.post(f"/orders/{oid}/payments", customer, json={"method": "wechat"}, headers=headers)
-    second = api.post(f"/orders/{oid}/payments", customer, json={"method": "wechat"}, headers=headers)
+    first = api.post(
+        f"/orders/{oid}/payments", customer, json={"method": "wechat"}, headers=headers
+    )
+    second = api.post(
+        f"/orders/{oid}/payments", customer, json={"method": "wechat"}, headers=headers
+    )
     assert first.json()["payment_id"] == second.json()["payment_id"]
     # asking again without a key returns the same open checkout
     third = api.post(f"/orders/{oid}/payments", customer, json={"method": "wechat"})
@@ -275,14 +340,21 @@ def test_cancellation_bands(api):
         r = _cancel(api, customer, oid, expected_fee=fee)
         assert r.status_code == 200 and r.json()["status"] == "CANCELLED", r.text
         escrow = api.get(f"/orders/{oid}/escrow", customer).json()
-        assert (escrow["cancellation_fee"], escrow["refunded"], escrow["held"]) == (fee, order["total"] - fee, 0)
+        assert (escrow["cancellation_fee"], escrow["refunded"], escrow["held"]) == (
+            fee,
+            order["total"] - fee,
+            0,
+        )
         events = api.get(f"/orders/{oid}/events", customer).json()
         assert events[-1]["payload"]["fee"] == fee
         fees += fee
     balances = trial(api, finance)
     assert fees == 800 + 2400  # 10% and 30% of 80.00 (2 h x 40 CNY)
     assert balances["cash:provider:sandbox"] == fees
-    assert -balances["revenue:cancellation_fee"] - balances[f"payable:technician:{tech['user']['id']}"] == fees
+    assert (
+        -balances["revenue:cancellation_fee"] - balances[f"payable:technician:{tech['user']['id']}"]
+        == fees
+    )
 
 
 def test_cancel_unpaid_and_late_webhook_is_refunded(api):
@@ -322,39 +394,92 @@ def test_change_requests_extras_and_second_payment(api):
     pay(api, customer, oid)
     started = to_service(api, customer, tech, oid)
     pic = photo(api, tech, oid)
-    r = api.post(f"/orders/{oid}/change-requests", tech,
-                 json={"items": [{"code": "free_form", "quantity": 1, "reason": "x", "photo_file_id": pic}]})
+    r = api.post(
+        f"/orders/{oid}/change-requests",
+        tech,
+        json={"items": [{"code": "free_form", "quantity": 1, "reason": "x", "photo_file_id": pic}]},
+    )
     assert r.status_code == 422 and r.json()["error"]["code"] == "rate_card_item_unknown"
-    r = api.post(f"/orders/{oid}/change-requests", customer,
-                 json={"items": [{"code": "balcony_clean", "reason": "x", "photo_file_id": pic}]})
+    r = api.post(
+        f"/orders/{oid}/change-requests",
+        customer,
+        json={"items": [{"code": "balcony_clean", "reason": "x", "photo_file_id": pic}]},
+    )
     assert r.status_code == 403
-    r = api.post(f"/orders/{oid}/change-requests", tech, json={"items": [
-        {"code": "balcony_clean", "quantity": 1, "reason": "阳台很脏", "photo_file_id": pic},
-        {"code": "cabinet_inside", "quantity": 2, "reason": "橱柜内部", "photo_file_id": pic},
-    ]})
+    r = api.post(
+        f"/orders/{oid}/change-requests",
+        tech,
+        json={
+            "items": [
+                {
+                    "code": "balcony_clean",
+                    "quantity": 1,
+                    "reason": "阳台很脏",
+                    "photo_file_id": pic,
+                },
+                {
+                    "code": "cabinet_inside",
+                    "quantity": 2,
+                    "reason": "橱柜内部",
+                    "photo_file_id": pic,
+                },
+            ]
+        },
+    )
     assert r.status_code == 201, r.text
     cr = r.json()
     assert cr["status"] == "awaiting_customer" and cr["total"] == 3000 + 4000
-    assert finish(api, tech, oid, started["sop"]).json()["error"]["code"] == "change_request_pending"
+    assert (
+        finish(api, tech, oid, started["sop"]).json()["error"]["code"] == "change_request_pending"
+    )
     balcony, cabinet = cr["items"]
-    r = api.post(f"/orders/{oid}/change-requests/{cr['id']}/approve", customer, json={"item_ids": [balcony["id"]]})
+    r = api.post(
+        f"/orders/{oid}/change-requests/{cr['id']}/approve",
+        customer,
+        json={"item_ids": [balcony["id"]]},
+    )
     assert r.status_code == 200 and r.json()["status"] == "awaiting_customer"
-    r = api.post(f"/orders/{oid}/change-requests/{cr['id']}/approve", customer, json={"item_ids": [balcony["id"]]})
+    r = api.post(
+        f"/orders/{oid}/change-requests/{cr['id']}/approve",
+        customer,
+        json={"item_ids": [balcony["id"]]},
+    )
     assert r.status_code == 409 and r.json()["error"]["code"] == "change_item_answered"
-    r = api.post(f"/orders/{oid}/change-requests/{cr['id']}/reject", customer, json={"item_ids": [cabinet["id"]]})
-    assert r.status_code == 200 and r.json()["status"] == "answered" and r.json()["approved_total"] == 3000
+    r = api.post(
+        f"/orders/{oid}/change-requests/{cr['id']}/reject",
+        customer,
+        json={"item_ids": [cabinet["id"]]},
+    )
+    assert (
+        r.status_code == 200
+        and r.json()["status"] == "answered"
+        and r.json()["approved_total"] == 3000
+    )
     # over the cap (200 CNY by default): support approves before the customer sees it
-    r = api.post(f"/orders/{oid}/change-requests", tech, json={"items": [
-        {"code": "extra_hour", "quantity": 5, "reason": "全屋太大", "photo_file_id": pic}]})
+    r = api.post(
+        f"/orders/{oid}/change-requests",
+        tech,
+        json={
+            "items": [
+                {"code": "extra_hour", "quantity": 5, "reason": "全屋太大", "photo_file_id": pic}
+            ]
+        },
+    )
     big = r.json()
     assert big["status"] == "awaiting_support"
-    r = api.post(f"/orders/{oid}/change-requests/{big['id']}/approve", customer,
-                 json={"item_ids": [big["items"][0]["id"]]})
+    r = api.post(
+        f"/orders/{oid}/change-requests/{big['id']}/approve",
+        customer,
+        json={"item_ids": [big["items"][0]["id"]]},
+    )
     assert r.status_code == 409 and r.json()["error"]["code"] == "change_request_not_pending"
     r = api.post(f"/orders/{oid}/change-requests/{big['id']}/support-approve", support)
     assert r.status_code == 200 and r.json()["status"] == "awaiting_customer"
-    r = api.post(f"/orders/{oid}/change-requests/{big['id']}/reject", customer,
-                 json={"item_ids": [big["items"][0]["id"]]})
+    r = api.post(
+        f"/orders/{oid}/change-requests/{big['id']}/reject",
+        customer,
+        json={"item_ids": [big["items"][0]["id"]]},
+    )
     assert r.status_code == 200
     seen = api.get(f"/orders/{oid}", customer).json()
     assert seen["extras_total"] == 3000 and seen["order_value"] == order["total"] + 3000
@@ -387,7 +512,9 @@ def test_auto_confirm_and_freeze(api):
         orders.append(order)
     clock = api.app.state.clock
     with Session(api.app.state.engine) as s:
-        payments_service.freeze_escrow(session=s, order_id=orders[1]["id"], reason="complaint", clock=clock)
+        payments_service.freeze_escrow(
+            session=s, order_id=orders[1]["id"], reason="complaint", clock=clock
+        )
         s.commit()
         assert payments_service.run_auto_confirm(s, clock) == []
     clock.advance(hours=48, minutes=1)
@@ -396,19 +523,27 @@ def test_auto_confirm_and_freeze(api):
     with Session(api.app.state.engine) as s:
         assert payments_service.run_auto_confirm(s, clock) == [orders[0]["id"]]
     assert api.get(f"/orders/{orders[0]['id']}", customer).json()["status"] == "COMPLETED"
-    assert api.get(f"/orders/{orders[1]['id']}", customer).json()["status"] == "AWAITING_CONFIRMATION"
+    assert (
+        api.get(f"/orders/{orders[1]['id']}", customer).json()["status"] == "AWAITING_CONFIRMATION"
+    )
     with Session(api.app.state.engine) as s:
         state = payments_service.escrow_state(session=s, order_id=orders[1]["id"])
         assert state["frozen"] and state["held"] == orders[1]["total"]
         # support resolves: part refunded, the rest released
-        refunded = payments_service.refund(session=s, order_id=orders[1]["id"], amount=2000, reason="partial",
-                                           clock=clock)
+        refunded = payments_service.refund(
+            session=s, order_id=orders[1]["id"], amount=2000, reason="partial", clock=clock
+        )
         assert refunded["held"] == orders[1]["total"] - 2000
         from server.core.errors import AppError
 
         try:
-            payments_service.refund(session=s, order_id=orders[1]["id"], amount=orders[1]["total"],
-                                    reason="too much", clock=clock)
+            payments_service.refund(
+                session=s,
+                order_id=orders[1]["id"],
+                amount=orders[1]["total"],
+                reason="too much",
+                clock=clock,
+            )
             raise AssertionError("refund above what was paid must fail")
         except AppError as exc:
             assert exc.code == "refund_exceeds_payment"
@@ -433,28 +568,52 @@ def test_change_request_cap_counts_requests_still_pending(api):
     pic = photo(api, tech, oid)
 
     def propose(hours: int) -> dict:
-        r = api.post(f"/orders/{oid}/change-requests", tech, json={"items": [
-            {"code": "extra_hour", "quantity": hours, "reason": "加时", "photo_file_id": pic}]})
+        r = api.post(
+            f"/orders/{oid}/change-requests",
+            tech,
+            json={
+                "items": [
+                    {
+                        "code": "extra_hour",
+                        "quantity": hours,
+                        "reason": "加时",
+                        "photo_file_id": pic,
+                    }
+                ]
+            },
+        )
         assert r.status_code == 201, r.text
         return r.json()
 
     first = propose(3)  # 120.00, under the 200.00 cap
     second = propose(3)  # another 120.00 while the first waits: 240.00 asked for
     assert first["status"] == "awaiting_customer" and second["status"] == "awaiting_support"
-    requested = [e["payload"] for e in api.get(f"/orders/{oid}/events", customer).json()
-                 if e["type"] == "order.change_requested"]
+    requested = [
+        e["payload"]
+        for e in api.get(f"/orders/{oid}/events", customer).json()
+        if e["type"] == "order.change_requested"
+    ]
     assert [p["needs_support"] for p in requested] == [False, True]
-    r = api.post(f"/orders/{oid}/change-requests/{second['id']}/approve", customer,
-                 json={"item_ids": [second["items"][0]["id"]]})
+    r = api.post(
+        f"/orders/{oid}/change-requests/{second['id']}/approve",
+        customer,
+        json={"item_ids": [second["items"][0]["id"]]},
+    )
     assert r.status_code == 409 and r.json()["error"]["code"] == "change_request_not_pending"
     # rejected items free the room again: 120.00 still waiting for support + 80.00 = the cap
-    r = api.post(f"/orders/{oid}/change-requests/{first['id']}/reject", customer,
-                 json={"item_ids": [first["items"][0]["id"]]})
+    r = api.post(
+        f"/orders/{oid}/change-requests/{first['id']}/reject",
+        customer,
+        json={"item_ids": [first["items"][0]["id"]]},
+    )
     assert r.status_code == 200
     third = propose(2)
     assert third["status"] == "awaiting_customer"
-    r = api.post(f"/orders/{oid}/change-requests/{third['id']}/approve", customer,
-                 json={"item_ids": [third["items"][0]["id"]]})
+    r = api.post(
+        f"/orders/{oid}/change-requests/{third['id']}/approve",
+        customer,
+        json={"item_ids": [third["items"][0]["id"]]},
+    )
     assert r.status_code == 200
     assert api.get(f"/orders/{oid}", customer).json()["extras_total"] == 8000
     # approved extras count too: 80.00 approved + 120.00 waiting = 200.00, one fen more is over
@@ -567,9 +726,13 @@ def test_two_first_postings_to_a_new_account_race_without_a_conflict(api):
     engine, clock = api.app.state.engine, api.app.state.clock
 
     def book(session, key: str, amount: int) -> None:  # noqa: ANN001
-        payments_service.post(session, kind="payment", dedupe_key=key, clock=clock,
-                              lines=ledger.payment_received(provider="racepay", order_id=key,
-                                                            amount=amount))
+        payments_service.post(
+            session,
+            kind="payment",
+            dedupe_key=key,
+            clock=clock,
+            lines=ledger.payment_received(provider="racepay", order_id=key, amount=amount),
+        )
 
     outcome: dict[str, object] = {}
 
@@ -621,8 +784,9 @@ def test_a_payout_pays_only_what_was_earned_before_the_days_cutoff_however_often
         assert api.post("/ops/payouts/run", finance).json()["lines_count"] == 0
     earnings = api.get("/technician/earnings", tech).json()
     assert earnings["balance"] == today and earnings["available"] == 0
-    r = api.post("/technician/withdrawals", tech,
-                 json={"amount": today, "bank_account": "6222 0000 1234"})
+    r = api.post(
+        "/technician/withdrawals", tech, json={"amount": today, "bank_account": "6222 0000 1234"}
+    )
     assert r.status_code == 409 and r.json()["error"]["code"] == "insufficient_balance"
 
     api.app.state.clock.advance(days=1)

@@ -17,9 +17,20 @@ def test_welcome_coupon_campaign_limits_and_card(api):
     assert wallet["membership"]["code"] == "regular" and wallet["points"] == 0
 
     now = api.app.state.clock.now()
-    r = api.post("/ops/coupon-campaigns", operator, json={
-        "code": "MAN100JIAN20", "name": "满100减20", "kind": "threshold", "amount": 2000, "threshold": 10000,
-        "valid_from": now.isoformat(), "valid_until": (now + timedelta(days=7)).isoformat(), "per_user_limit": 1})
+    r = api.post(
+        "/ops/coupon-campaigns",
+        operator,
+        json={
+            "code": "MAN100JIAN20",
+            "name": "满100减20",
+            "kind": "threshold",
+            "amount": 2000,
+            "threshold": 10000,
+            "valid_from": now.isoformat(),
+            "valid_until": (now + timedelta(days=7)).isoformat(),
+            "per_user_limit": 1,
+        },
+    )
     assert r.status_code == 201, r.text
     assert api.post("/ops/coupon-campaigns", customer, json={}).status_code in (403, 422)
     coupon = api.post("/me/coupons/claim", customer, json={"campaign_code": "MAN100JIAN20"}).json()
@@ -27,10 +38,16 @@ def test_welcome_coupon_campaign_limits_and_card(api):
     assert r.status_code == 409 and r.json()["error"]["code"] == "coupon_limit_reached"
 
     # below the threshold: refused with the reason
-    r = api.post("/quotes", customer, json={
-        "service_id": "svc_daily_cleaning", "coupon_ids": [coupon["id"]],
-        "address": {"lat": 39.93, "lng": 116.45, "text": "朝阳区"},
-        "scheduled_start": (now + timedelta(hours=26)).isoformat()})
+    r = api.post(
+        "/quotes",
+        customer,
+        json={
+            "service_id": "svc_daily_cleaning",
+            "coupon_ids": [coupon["id"]],
+            "address": {"lat": 39.93, "lng": 116.45, "text": "朝阳区"},
+            "scheduled_start": (now + timedelta(hours=26)).isoformat(),
+        },
+    )
     assert r.status_code == 422 and r.json()["error"]["details"]["reason"] == "below_threshold"
     # the best coupon picked by the server: the welcome ¥50, not 满100减20
     best = api.quote(customer, units=3, best_coupon=True)
@@ -40,20 +57,35 @@ def test_welcome_coupon_campaign_limits_and_card(api):
     order = api.post("/orders", customer, json={"quote_id": q["quote_id"]}).json()
     again = api.quote(customer, units=3)
     assert again["total"] == 12000
-    r = api.post("/quotes", customer, json={
-        "service_id": "svc_daily_cleaning", "coupon_ids": [welcome[0]["id"]],
-        "address": {"lat": 39.93, "lng": 116.45, "text": "朝阳区"},
-        "scheduled_start": (now + timedelta(hours=26)).isoformat()})
+    r = api.post(
+        "/quotes",
+        customer,
+        json={
+            "service_id": "svc_daily_cleaning",
+            "coupon_ids": [welcome[0]["id"]],
+            "address": {"lat": 39.93, "lng": 116.45, "text": "朝阳区"},
+            "scheduled_start": (now + timedelta(hours=26)).isoformat(),
+        },
+    )
     assert r.status_code == 422 and r.json()["error"]["details"]["reason"] == "already_used"
     # cancelling gives the coupon back
-    assert api.post(f"/orders/{order['id']}/cancel", customer, json={"expected_fee": 0}).status_code == 200
-    assert any(c["id"] == welcome[0]["id"] for c in api.get("/me/wallet", customer).json()["coupons"])
+    assert (
+        api.post(f"/orders/{order['id']}/cancel", customer, json={"expected_fee": 0}).status_code
+        == 200
+    )
+    assert any(
+        c["id"] == welcome[0]["id"] for c in api.get("/me/wallet", customer).json()["coupons"]
+    )
 
     # a 12+2 card: bought through the sandbox, then one visit covers 3 hours
     products = api.get("/service-cards/products").json()
     card_product = products[0]
     assert card_product["paid_visits"] == 12 and card_product["bonus_visits"] == 2
-    r = api.post("/me/service-cards", customer, json={"product_code": card_product["code"], "method": "alipay"})
+    r = api.post(
+        "/me/service-cards",
+        customer,
+        json={"product_code": card_product["code"], "method": "alipay"},
+    )
     assert r.status_code == 201, r.text
     bought = r.json()
     assert bought["card"]["status"] == "pending" and bought["card"]["visits_left"] == 14
@@ -86,12 +118,17 @@ def test_referral_rewards_both_after_first_completed_order(api):
     r = api.post("/me/referral", inviter, json={"code": code})
     assert r.status_code == 422 and r.json()["error"]["code"] == "referral_self"
     assert api.post("/me/referral", invitee, json={"code": code}).status_code == 201
-    assert api.post("/me/referral", invitee, json={"code": code}).json()["error"]["code"] == "referral_exists"
+    assert (
+        api.post("/me/referral", invitee, json={"code": code}).json()["error"]["code"]
+        == "referral_exists"
+    )
     order = api.order(invitee)
     pay(api, invitee, order["id"])
     tech = api.register("technician")
     started = to_service(api, invitee, tech, order["id"])
-    assert not [c for c in api.get("/me/wallet", inviter).json()["coupons"] if c["kind"] == "referral"]
+    assert not [
+        c for c in api.get("/me/wallet", inviter).json()["coupons"] if c["kind"] == "referral"
+    ]
     assert finish(api, tech, order["id"], started["sop"]).status_code == 200
     assert api.post(f"/orders/{order['id']}/confirm", invitee).status_code == 200
     for user in (inviter, invitee):
@@ -106,15 +143,21 @@ def test_an_invitation_code_given_at_sign_up_names_the_inviter_or_nothing_is_mad
     body = {"password": "correct horse", "name": "新用户", "role": "customer"}
     phone = api.next_phone()
     sms = api.phone_code(phone)
-    r = api.post("/auth/register", json={**body, "phone": phone, "referral_code": "ZZZZZZZZ", "code": sms})
+    r = api.post(
+        "/auth/register", json={**body, "phone": phone, "referral_code": "ZZZZZZZZ", "code": sms}
+    )
     assert r.status_code == 422 and r.json()["error"]["code"] == "referral_code_not_found"
-    r = api.post("/auth/register", json={**body, "phone": phone, "referral_code": code.lower(), "code": sms})
+    r = api.post(
+        "/auth/register", json={**body, "phone": phone, "referral_code": code.lower(), "code": sms}
+    )
     assert r.status_code == 201, r.text  # the refused attempt made no account: the phone is free
     invitee = {"headers": {"Authorization": f"Bearer {r.json()['access_token']}"}}
     r = api.post("/me/referral", invitee, json={"code": code})
     assert r.status_code == 409 and r.json()["error"]["code"] == "referral_exists"  # it was kept
-    r = api.post("/auth/register", json={**body, "phone": api.next_phone(), "role": "technician",
-                                         "referral_code": code})
+    r = api.post(
+        "/auth/register",
+        json={**body, "phone": api.next_phone(), "role": "technician", "referral_code": code},
+    )
     assert r.status_code == 422 and r.json()["error"]["code"] == "referral_not_for_role"
 
 
@@ -123,9 +166,18 @@ def test_a_fully_discounted_order_still_pays_the_technician_from_promotions(api)
     operator = api.staff("operator")
     finance = api.staff("finance")
     now = api.app.state.clock.now()
-    r = api.post("/ops/coupon-campaigns", operator, json={
-        "code": "FREE80", "name": "免单80元", "kind": "fixed", "amount": 8000,
-        "valid_from": now.isoformat(), "valid_until": (now + timedelta(days=7)).isoformat()})
+    r = api.post(
+        "/ops/coupon-campaigns",
+        operator,
+        json={
+            "code": "FREE80",
+            "name": "免单80元",
+            "kind": "fixed",
+            "amount": 8000,
+            "valid_from": now.isoformat(),
+            "valid_until": (now + timedelta(days=7)).isoformat(),
+        },
+    )
     assert r.status_code == 201, r.text
     coupon = api.post("/me/coupons/claim", customer, json={"campaign_code": "FREE80"}).json()
     q = api.quote(customer, units=2, coupon_ids=[coupon["id"]])
@@ -146,7 +198,9 @@ def test_a_fully_discounted_order_still_pays_the_technician_from_promotions(api)
     entries = api.get(f"/ops/ledger/orders/{order['id']}", finance).json()
     assert [e["kind"] for e in entries] == ["split"]
     assert sorted((ln["account"], ln["amount"]) for ln in entries[0]["lines"]) == [
-        ("expense:promotions", share), (f"payable:technician:{tech['user']['id']}", -share)]
+        ("expense:promotions", share),
+        (f"payable:technician:{tech['user']['id']}", -share),
+    ]
     escrow = api.get(f"/orders/{order['id']}/escrow", customer).json()
     assert escrow["technician_share"] == share and escrow["state"] == "released"
     earnings = api.get("/technician/earnings", tech).json()

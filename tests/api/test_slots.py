@@ -156,7 +156,10 @@ def test_the_booking_lead_rule_closes_slots_and_refuses_quotes_alike(api):
     by_start = {local(s)[0]: s for s in slots(api, TODAY).json()["slots"]}
     assert by_start[time(12)]["status"] == "past" and by_start[time(13)]["status"] == "open"
     customer = api.register("customer")
-    body = {"service_id": "svc_daily_cleaning", "address": {"lat": ADDRESS[0], "lng": ADDRESS[1],
-            "text": "朝阳区"}, "scheduled_start": datetime(2026, 6, 1, 12, tzinfo=CITY).isoformat()}
+    body = {
+        "service_id": "svc_daily_cleaning",
+        "address": {"lat": ADDRESS[0], "lng": ADDRESS[1], "text": "朝阳区"},
+        "scheduled_start": datetime(2026, 6, 1, 12, tzinfo=CITY).isoformat(),
+    }
     r = api.post("/quotes", customer, json=body)
     assert r.status_code == 422 and r.json()["error"]["code"] == "scheduled_too_soon"

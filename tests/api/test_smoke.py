@@ -18,8 +18,13 @@ def test_metrics_count_order_transitions(api):
     customer = api.register("customer")
     order = api.order(customer)
     with Session(api.app.state.engine) as s:
-        orders_service.move(session=s, order_id=order["id"], action=Action.PAYMENT_SUCCEEDED,
-                            actor=Actor(ActorKind.SYSTEM), clock=api.app.state.clock)
+        orders_service.move(
+            session=s,
+            order_id=order["id"],
+            action=Action.PAYMENT_SUCCEEDED,
+            actor=Actor(ActorKind.SYSTEM),
+            clock=api.app.state.clock,
+        )
     api.app.state.settings.metrics_token = "scrape-me"
     text = api.client.get("/metrics", headers={"Authorization": "Bearer scrape-me"}).text
     assert 'doorstep_order_transitions_total{action="payment_succeeded"}' in text
@@ -54,10 +59,21 @@ def test_order_walk_with_system_moves(api):
     assert order["status"] == "PENDING_PAYMENT"
     system = Actor(ActorKind.SYSTEM)
     with Session(api.app.state.engine) as s:
-        orders_service.move(session=s, order_id=order["id"], action=Action.PAYMENT_SUCCEEDED, actor=system,
-                            clock=api.app.state.clock)
-        orders_service.move(session=s, order_id=order["id"], action=Action.ASSIGN, actor=system,
-                            clock=api.app.state.clock, technician_id=tech["user"]["id"])
+        orders_service.move(
+            session=s,
+            order_id=order["id"],
+            action=Action.PAYMENT_SUCCEEDED,
+            actor=system,
+            clock=api.app.state.clock,
+        )
+        orders_service.move(
+            session=s,
+            order_id=order["id"],
+            action=Action.ASSIGN,
+            actor=system,
+            clock=api.app.state.clock,
+            technician_id=tech["user"]["id"],
+        )
     oid = order["id"]
     r = api.post(f"/orders/{oid}/depart", tech, json={})
     assert r.status_code == 200, r.text
@@ -74,8 +90,12 @@ def test_order_walk_with_system_moves(api):
     for step in r.json()["sop"]:
         body = {}
         if step["photo"]:
-            up = api.post("/files", tech, files={"file": ("a.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, "image/png")},
-                          data={"kind": "photo", "order_id": oid})
+            up = api.post(
+                "/files",
+                tech,
+                files={"file": ("a.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, "image/png")},
+                data={"kind": "photo", "order_id": oid},
+            )
             assert up.status_code == 201, up.text
             body["photo_file_id"] = up.json()["id"]
         r = api.post(f"/orders/{oid}/sop/{step['no']}/done", tech, json=body)

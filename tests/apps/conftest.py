@@ -38,7 +38,12 @@ from server.core.clock import Clock
 from server.core.db import make_engine
 from server.core.settings import Settings
 
-DEMO_ADDRESS = {"lat": 39.9334, "lng": 116.4540, "text": "朝阳区三里屯路19号院3号楼2单元501", "district": "三里屯"}
+DEMO_ADDRESS = {
+    "lat": 39.9334,
+    "lng": 116.4540,
+    "text": "朝阳区三里屯路19号院3号楼2单元501",
+    "district": "三里屯",
+}
 
 
 def free_port() -> int:
@@ -74,17 +79,24 @@ class LiveServer:
         self._phone += 1
         return str(self._phone)
 
-    def call(self, method: str, path: str, user: dict | None = None, **kwargs: Any) -> httpx.Response:
+    def call(
+        self, method: str, path: str, user: dict | None = None, **kwargs: Any
+    ) -> httpx.Response:
         headers = dict(kwargs.pop("headers", {}))
         if user:
             headers["Authorization"] = f"Bearer {user['access_token']}"
         return httpx.request(method, f"{self.api}{path}", headers=headers, timeout=30, **kwargs)
 
-    def register(self, role: str = "customer", name: str = "测试用户", password: str = "correct horse") -> dict:
+    def register(
+        self, role: str = "customer", name: str = "测试用户", password: str = "correct horse"
+    ) -> dict:
         phone = self.next_phone()
         code = self.call("POST", "/auth/phone-codes", json={"phone": phone}).json()["sandbox_code"]
-        r = self.call("POST", "/auth/register",
-                      json={"phone": phone, "password": password, "name": name, "role": role, "code": code})
+        r = self.call(
+            "POST",
+            "/auth/register",
+            json={"phone": phone, "password": password, "name": name, "role": role, "code": code},
+        )
         assert r.status_code == 201, r.text
         return {**r.json(), "phone": phone, "password": password}
 
@@ -94,16 +106,28 @@ class LiveServer:
 
         phone = self.next_phone()
         with Session(self.engine) as session:
-            auth_service.create_user(session=session, cipher=self.app.state.cipher, clock=self.app.state.clock,
-                                     phone=phone, password="staff password", name=f"{role} staff", role=Role(role))
+            auth_service.create_user(
+                session=session,
+                cipher=self.app.state.cipher,
+                clock=self.app.state.clock,
+                phone=phone,
+                password="staff password",
+                name=f"{role} staff",
+                role=Role(role),
+            )
             session.commit()
         r = self.call("POST", "/auth/login", json={"phone": phone, "password": "staff password"})
         assert r.status_code == 200, r.text
         return {**r.json(), "phone": phone, "password": "staff password"}
 
-    def ready_technician(self, name: str = "保洁师傅", *, at: tuple[float, float] | None = None,
-                         skills: tuple[str, ...] = ("cleaning",),
-                         certificates: tuple[str, ...] = ("health",)) -> dict:
+    def ready_technician(
+        self,
+        name: str = "保洁师傅",
+        *,
+        at: tuple[float, float] | None = None,
+        skills: tuple[str, ...] = ("cleaning",),
+        certificates: tuple[str, ...] = ("health",),
+    ) -> dict:
         """A verified, online technician with certificates, working 10 km around ``at``
         (default: the demo address): the slots endpoint then counts them there."""
         lat, lng = at or (DEMO_ADDRESS["lat"], DEMO_ADDRESS["lng"])
@@ -111,51 +135,99 @@ class LiveServer:
         png = b"\x89PNG\r\n\x1a\n" + b"0" * 200
 
         def upload(kind: str) -> str:
-            r = self.call("POST", "/files", tech, files={"file": ("a.png", png, "image/png")},
-                          data={"kind": kind})
+            r = self.call(
+                "POST",
+                "/files",
+                tech,
+                files={"file": ("a.png", png, "image/png")},
+                data={"kind": kind},
+            )
             assert r.status_code == 201, r.text
             return r.json()["id"]
 
-        profile = {"gender": "female", "birth_year": 1985, "experience_years": 5, "bio": name,
-                   "photo_file_id": upload("photo"), "skills": list(skills)}
+        profile = {
+            "gender": "female",
+            "birth_year": 1985,
+            "experience_years": 5,
+            "bio": name,
+            "photo_file_id": upload("photo"),
+            "skills": list(skills),
+        }
         area = {"center": {"lat": lat, "lng": lng}, "radius_km": 10}
         calls = [("PUT", "/technician/profile", profile), ("PUT", "/technician/service-area", area)]
-        calls += [("POST", "/technician/certificates",
-                   {"type": kind, "file_id": upload("certificate"), "number": "N-1",
-                    "expires_on": "2030-01-01"})
-                  for kind in certificates]
+        calls += [
+            (
+                "POST",
+                "/technician/certificates",
+                {
+                    "type": kind,
+                    "file_id": upload("certificate"),
+                    "number": "N-1",
+                    "expires_on": "2030-01-01",
+                },
+            )
+            for kind in certificates
+        ]
         for method, path, body in calls:
             r = self.call(method, path, tech, json=body)
             assert r.status_code in (200, 201), r.text
         operator = self.staff("operator")
-        r = self.call("POST", f"/ops/technicians/{tech['user']['id']}/verify", operator,
-                      json={"decision": "approve"})
+        r = self.call(
+            "POST",
+            f"/ops/technicians/{tech['user']['id']}/verify",
+            operator,
+            json={"decision": "approve"},
+        )
         assert r.status_code == 200, r.text
         r = self.call("PUT", "/technician/status", tech, json={"online": True})
         assert r.status_code == 200, r.text
         return tech
 
-    def order(self, customer: dict, *, service_id: str = "svc_daily_cleaning", hours_ahead: int = 3,
-              address: dict | None = None, **extra: Any) -> dict:
+    def order(
+        self,
+        customer: dict,
+        *,
+        service_id: str = "svc_daily_cleaning",
+        hours_ahead: int = 3,
+        address: dict | None = None,
+        **extra: Any,
+    ) -> dict:
         """A booked order (PENDING_PAYMENT) for ``customer``."""
         start = self.app.state.clock.now() + timedelta(hours=hours_ahead)
-        body = {"service_id": service_id, "address": address or DEMO_ADDRESS,
-                "scheduled_start": start.isoformat(), **extra}
+        body = {
+            "service_id": service_id,
+            "address": address or DEMO_ADDRESS,
+            "scheduled_start": start.isoformat(),
+            **extra,
+        }
         r = self.call("POST", "/quotes", customer, json=body)
         assert r.status_code == 201, r.text
         r = self.call("POST", "/orders", customer, json={"quote_id": r.json()["quote_id"]})
         assert r.status_code == 201, r.text
         return r.json()
 
-    def move(self, order_id: str, action: str, *, technician_id: str | None = None, reason: str | None = None):  # noqa: ANN201
+    def move(
+        self,
+        order_id: str,
+        action: str,
+        *,
+        technician_id: str | None = None,
+        reason: str | None = None,
+    ):  # noqa: ANN201
         """Apply a system transition directly (what payments/dispatch do in production)."""
         from server.orders import service as orders_service
         from server.orders.machine import Action, Actor, ActorKind
 
         with Session(self.engine) as session:
-            order, _ = orders_service.move(session=session, order_id=order_id, action=Action(action),
-                                           actor=Actor(ActorKind.SYSTEM), clock=self.app.state.clock,
-                                           technician_id=technician_id, reason=reason)
+            order, _ = orders_service.move(
+                session=session,
+                order_id=order_id,
+                action=Action(action),
+                actor=Actor(ActorKind.SYSTEM),
+                clock=self.app.state.clock,
+                technician_id=technician_id,
+                reason=reason,
+            )
             return order.status
 
     def paid_order(self, customer: dict, **kwargs: Any) -> dict:
@@ -179,20 +251,37 @@ class LiveServer:
         timezone = self.app.state.settings.timezone
         with Session(self.engine) as session:
             row = orders_service.get(session=session, order_id=order["id"])
-            world = dispatch_service.load_world(session=session, now=clock.now(), timezone=timezone,
-                                                ids=[technician_id])
+            world = dispatch_service.load_world(
+                session=session, now=clock.now(), timezone=timezone, ids=[technician_id]
+            )
             facts = world.techs.get(technician_id)
             where = (facts.location or facts.home) if facts is not None else None
             distance = haversine_m(where.lat, where.lng, row.lat, row.lng) if where else 0.0
-            candidate = CandidateScore(technician_id=technician_id, score=1.0, base=1.0,
-                                       features={}, factors={}, distance_m=distance, eta_s=None,
-                                       traffic_subsidy=False, rating_estimate=0.0)
+            candidate = CandidateScore(
+                technician_id=technician_id,
+                score=1.0,
+                base=1.0,
+                features={},
+                factors={},
+                distance_m=distance,
+                eta_s=None,
+                traffic_subsidy=False,
+                rating_estimate=0.0,
+            )
             decision = dispatch_service._record_decision(
-                session, order=row, mode="cascade", outcome=DecisionOutcome.OFFERED,
-                now=clock.now(), settings=world.settings, ranked=[candidate], considered=1,
-                chosen=technician_id)
-            made = dispatch_service._make_offer(session, order=row, candidate=candidate,
-                                                decision=decision, world=world, clock=clock)
+                session,
+                order=row,
+                mode="cascade",
+                outcome=DecisionOutcome.OFFERED,
+                now=clock.now(),
+                settings=world.settings,
+                ranked=[candidate],
+                considered=1,
+                chosen=technician_id,
+            )
+            made = dispatch_service._make_offer(
+                session, order=row, candidate=candidate, decision=decision, world=world, clock=clock
+            )
             offer_id = made.id
             dispatch_service._commit(session)
         return {**order, "offer_id": offer_id}
@@ -212,7 +301,9 @@ def serve(settings: Settings, *, clock: Clock | None = None, engine=None) -> Ite
         catalog_service.load_catalog(session=session)
     app = create_app(settings, clock=clock, engine=engine)
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="auto")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="auto"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()

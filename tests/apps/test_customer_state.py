@@ -192,8 +192,12 @@ async def test_an_address_is_found_by_name_and_kept_on_the_server(
     assert office.to_api()["text"].endswith("海龙大厦 12层1203")
     assert abs(office.lat - 39.9824) < 1e-6 and state.picked_place is None
     # a new device: the app storage is empty, the server still has it
-    fresh = CustomerState(state.client, store=LocalStore(tmp_path / "other.json"),
-                          now=state.now, feed_factory=feed_factory())
+    fresh = CustomerState(
+        state.client,
+        store=LocalStore(tmp_path / "other.json"),
+        now=state.now,
+        feed_factory=feed_factory(),
+    )
     fresh.user = state.user
     await fresh.load_addresses()
     assert [(a.label, a.detail) for a in fresh.addresses()] == [("公司", "12层1203")]
@@ -206,8 +210,13 @@ async def test_the_price_follows_each_choice_and_a_picked_place_is_kept_at_order
     price comes by itself (best coupon applied), the door typed after the price is priced
     again at ordering, and the place is saved for next time without a save button."""
     client = DoorstepClient(server.base_url)
-    state = CustomerState(client, store=LocalStore(tmp_path / "live.json"), now=clock.now,
-                          feed_factory=feed_factory(), live_quotes=True)
+    state = CustomerState(
+        client,
+        store=LocalStore(tmp_path / "live.json"),
+        now=clock.now,
+        feed_factory=feed_factory(),
+        live_quotes=True,
+    )
     try:
         await signed_in(state, server)
         state.store.put(f"addresses:{state._uid()}", [])  # a first booking: no place yet
@@ -801,7 +810,9 @@ async def test_use_my_location_names_the_place_or_says_why_not(
 
     await signed_in(state, server)
     answers: list[object] = [
-        LocationUnavailable("location_denied"), (39.9299, 116.4503), (31.2304, 121.4737)
+        LocationUnavailable("location_denied"),
+        (39.9299, 116.4503),
+        (31.2304, 121.4737),
     ]
 
     async def locate() -> tuple[float, float]:

@@ -331,7 +331,10 @@ async def test_a_suspended_technician_loses_his_jobs_and_is_told_why(
     assert tech.order(order["id"]) is not None
     operator = live_server.staff("operator")
     r = live_server.call(
-        "POST", f"/ops/technicians/{tech.user['id']}/suspend", operator, json={"reason": "投诉核实中"}
+        "POST",
+        f"/ops/technicians/{tech.user['id']}/suspend",
+        operator,
+        json={"reason": "投诉核实中"},
     )
     assert r.status_code == 200 and r.json()["work"]["returned_to_dispatch"] == [order["id"]]
     await tech.refresh()
@@ -630,8 +633,9 @@ async def test_the_device_position_drives_check_in_and_says_why_it_is_missing(
             raise where[0]
         return where[0]  # type: ignore[return-value]
 
-    state = TechnicianState(live_server.base_url, tmp_path / "gps", now=device, use_feed=False,
-                            locate=locate)
+    state = TechnicianState(
+        live_server.base_url, tmp_path / "gps", now=device, use_feed=False, locate=locate
+    )
     try:
         assert not state.location_fixed
         await onboard(state, live_server)
@@ -647,7 +651,9 @@ async def test_the_device_position_drives_check_in_and_says_why_it_is_missing(
         assert (await state.report_location()).status == SYNCED
         with Session(live_server.engine) as session:
             point = session.exec(select(TechnicianLocation)).first()
-        assert point is not None and abs(point.point(live_server.app.state.cipher)[0] - FAR[0]) < 1e-9
+        assert (
+            point is not None and abs(point.point(live_server.app.state.cipher)[0] - FAR[0]) < 1e-9
+        )
         refused = await state.arrive(job["id"])
         assert refused is not None and refused.error_code == "outside_geofence"
         where[0] = HOME  # walked to the door: check-in reads the device again

@@ -80,14 +80,19 @@ def _wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> N
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"app process exited with {proc.returncode}:\n{log.read_text(errors='replace')[-4000:]}")
+            raise RuntimeError(
+                f"app process exited with {proc.returncode}:\n"
+                f"{log.read_text(errors='replace')[-4000:]}"
+            )
         try:
             if httpx.get(url, timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
-    raise RuntimeError(f"app did not answer at {url} within {timeout}s:\n{log.read_text(errors='replace')[-4000:]}")
+    raise RuntimeError(
+        f"app did not answer at {url} within {timeout}s:\n{log.read_text(errors='replace')[-4000:]}"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -132,7 +137,9 @@ def flet_web_app(tmp_path: Path, tile_server: str) -> Iterator[Callable[..., str
     apps draw their maps from the local tile server."""
     procs: list[tuple[subprocess.Popen, object]] = []
 
-    def start(module_name: str, server_url: str, *extra_args: str, env: dict[str, str] | None = None) -> str:
+    def start(
+        module_name: str, server_url: str, *extra_args: str, env: dict[str, str] | None = None
+    ) -> str:
         port = free_port()
         data_dir = tmp_path / f"{module_name}-data-{port}"
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -147,8 +154,22 @@ def flet_web_app(tmp_path: Path, tile_server: str) -> Iterator[Callable[..., str
             **(env or {}),
         }
         proc = subprocess.Popen(
-            [sys.executable, "-m", module_name, "--web", "--port", str(port), "--server", server_url, *extra_args],
-            cwd=ROOT, env=proc_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                module_name,
+                "--web",
+                "--port",
+                str(port),
+                "--server",
+                server_url,
+                *extra_args,
+            ],
+            cwd=ROOT,
+            env=proc_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         procs.append((proc, log))
         url = f"http://127.0.0.1:{port}/"
@@ -192,14 +213,20 @@ def open_app(browser) -> Iterator[Callable[..., object]]:  # noqa: ANN001
     ``geolocation=(lat, lng)`` the browser reports that position and may share it."""
     contexts = []
 
-    def open_(url: str, *, viewport: dict | None = None, locale: str = "zh-CN",
-              geolocation: tuple[float, float] | None = None):  # noqa: ANN202
+    def open_(
+        url: str,
+        *,
+        viewport: dict | None = None,
+        locale: str = "zh-CN",
+        geolocation: tuple[float, float] | None = None,
+    ):  # noqa: ANN202
         located: dict = {}
         if geolocation is not None:
-            located = {"geolocation": {"latitude": geolocation[0], "longitude": geolocation[1]},
-                       "permissions": ["geolocation"]}
-        context = browser.new_context(viewport=viewport or PHONE_VIEWPORT, locale=locale,
-                                      **located)
+            located = {
+                "geolocation": {"latitude": geolocation[0], "longitude": geolocation[1]},
+                "permissions": ["geolocation"],
+            }
+        context = browser.new_context(viewport=viewport or PHONE_VIEWPORT, locale=locale, **located)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(UI_TIMEOUT_MS)
@@ -216,8 +243,14 @@ _PAINTED = """() => new Promise(done =>
     requestAnimationFrame(() => requestAnimationFrame(() => done(true))))"""
 
 
-def shot(page, name: str, expect: str, *, gone: str | None = None,  # noqa: ANN001
-         timeout: float = UI_TIMEOUT_MS) -> Path:
+def shot(
+    page,
+    name: str,
+    expect: str,
+    *,
+    gone: str | None = None,  # noqa: ANN001
+    timeout: float = UI_TIMEOUT_MS,
+) -> Path:
     """Screenshot for human review (tests/e2e/out/<name>.png), of the screen that shows
     ``expect``: waits for that text (a timer alone sometimes caught the previous
     screen) and, with ``gone``, until the previous screen's text has left (the page
@@ -257,8 +290,9 @@ _SCROLL = """(dy) => {
   });
   if (scrollable) scrollable.scrollTop += dy;
 }"""
-_TYPING = ("() => document.activeElement && "
-           "['INPUT', 'TEXTAREA'].includes(document.activeElement.tagName)")
+_TYPING = (
+    "() => document.activeElement && ['INPUT', 'TEXTAREA'].includes(document.activeElement.tagName)"
+)
 
 
 class UI:
@@ -314,10 +348,12 @@ class UI:
         page.wait_for_function(f"(arg) => !!({finder})(arg)", arg=arg)
         step = 200
         for _scroll in range(16):
-            box = page.evaluate(f"(arg) => {{ const el = ({finder})(arg); if (!el) return null;"
-                                " const r = el.getBoundingClientRect();"
-                                " return {x: r.x, y: r.y, width: r.width, height: r.height}; }",
-                                arg)
+            box = page.evaluate(
+                f"(arg) => {{ const el = ({finder})(arg); if (!el) return null;"
+                " const r = el.getBoundingClientRect();"
+                " return {x: r.x, y: r.y, width: r.width, height: r.height}; }",
+                arg,
+            )
             if box is not None:
                 if box["y"] >= 0 and box["y"] + box["height"] <= height:
                     return box
@@ -378,9 +414,12 @@ class UI:
         """Wait until some semantics node's accessible name or text contains ``text``
         (``present=False``: until none does)."""
         page.wait_for_function(
-            """([needle, present]) => Array.from(document.querySelectorAll('flt-semantics, [aria-label], [role]'))
-                  .some(el => ((el.getAttribute('aria-label') || '') + ' ' + (el.textContent || '')).includes(needle)) === present""",
-            arg=[text, present], timeout=timeout,
+            """([needle, present]) => Array.from(
+                    document.querySelectorAll('flt-semantics, [aria-label], [role]'))
+                  .some(el => ((el.getAttribute('aria-label') || '') + ' '
+                               + (el.textContent || '')).includes(needle)) === present""",
+            arg=[text, present],
+            timeout=timeout,
         )
 
 

@@ -40,6 +40,8 @@ MARKER_GAP = """() => {
   const r = a.getBoundingClientRect(), s = b.getBoundingClientRect();
   return Math.hypot(r.x + r.width / 2 - s.x - s.width / 2, r.y + r.height / 2 - s.y - s.height / 2);
 }"""
+
+
 def eta_minutes(page) -> int:  # noqa: ANN001
     """The minutes in the tracking line (预计N分钟到达)."""
     text = page.evaluate(

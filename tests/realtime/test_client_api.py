@@ -25,7 +25,10 @@ async def test_register_login_quote_order_and_errors(app, clock) -> None:  # noq
         sent = await c.request_phone_code("13900000001")
         assert sent["expires_in"] == 600 and sent["sandbox_code"]
         reply = await c.register(
-            phone="13900000001", password="correct horse", name="客户", role="customer",
+            phone="13900000001",
+            password="correct horse",
+            name="客户",
+            role="customer",
             code=sent["sandbox_code"],
         )
         assert c.session.signed_in and c.session.role == "customer"
@@ -91,9 +94,16 @@ async def test_places_and_saved_addresses_through_the_client(app) -> None:  # no
         assert found and "三里屯" in found[0]["name"]
         here = await c.place_at(found[0]["lat"], found[0]["lng"])
         assert "三里屯" in here["name"] and here["district"] == "三里屯"
-        saved = await c.save_address({"label": "家", "text": here["name"], "lat": here["lat"],
-                                      "lng": here["lng"], "district": here["district"],
-                                      "detail": "3号楼2单元502"})
+        saved = await c.save_address(
+            {
+                "label": "家",
+                "text": here["name"],
+                "lat": here["lat"],
+                "lng": here["lng"],
+                "district": here["district"],
+                "detail": "3号楼2单元502",
+            }
+        )
         assert [a["id"] for a in await c.saved_addresses()] == [saved["id"]]
         moved = await c.update_address(saved["id"], {**saved, "detail": "5号楼"})
         assert moved["detail"] == "5号楼"

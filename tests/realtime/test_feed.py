@@ -191,7 +191,9 @@ def test_only_the_customer_being_travelled_to_sees_the_technician(api, feed, mov
     """Two accepted jobs: the points of the trip to one go to its customer alone, live and
     on reconnect; the other customer sees nothing until the technician sets off to them."""
     first, second, tech = (
-        api.register("customer"), api.register("customer"), api.register("technician")
+        api.register("customer"),
+        api.register("customer"),
+        api.register("technician"),
     )
     orders = []
     for customer in (first, second):
@@ -296,7 +298,8 @@ def test_chat_masks_contacts_counts_attempts_and_reaches_the_other_side(
     # a habit of it (3 within 24 h by default) opens a risk flag for review
     operator = api.staff("operator")
     flagged = lambda: [  # noqa: E731
-        f for f in api.get("/ops/risk/flags", operator).json()
+        f
+        for f in api.get("/ops/risk/flags", operator).json()
         if f["kind"] == "contact_sharing" and f["subject_id"] == customer["user"]["id"]
     ]
     api.post(f"/orders/{oid}/messages", customer, json={"text": "vx: zhang_888"})

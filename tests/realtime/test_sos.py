@@ -32,10 +32,16 @@ def test_sos_reaches_every_responder_at_once_and_escalates(api, feed, app) -> No
     minutes = 3  # ops.monitor.sos_escalate_minutes
     app.state.clock.advance(minutes=minutes - 1)
     with Session(app.state.engine) as s:
-        assert sos.escalate_unanswered(session=s, clock=app.state.clock, cipher=app.state.cipher) == []
+        assert (
+            sos.escalate_unanswered(session=s, clock=app.state.clock, cipher=app.state.cipher) == []
+        )
     app.state.clock.advance(minutes=2)
     with Session(app.state.engine) as s:
-        assert sos.escalate_unanswered(session=s, clock=app.state.clock, cipher=app.state.cipher) == [alert_id]
-        assert sos.escalate_unanswered(session=s, clock=app.state.clock, cipher=app.state.cipher) == []  # once
+        assert sos.escalate_unanswered(
+            session=s, clock=app.state.clock, cipher=app.state.cipher
+        ) == [alert_id]
+        assert (
+            sos.escalate_unanswered(session=s, clock=app.state.clock, cipher=app.state.cipher) == []
+        )  # once
     titles = [n["title"] for n in api.get("/me/notifications", admin).json() if n["kind"] == "sos"]
     assert any("超时未处理" in t for t in titles)

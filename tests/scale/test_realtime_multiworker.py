@@ -179,7 +179,10 @@ async def _user(url: str, role: str) -> DoorstepClient:
     api = DoorstepClient(url)
     sent = await api.request_phone_code(str(_phone[0]))
     await api.register(
-        phone=str(_phone[0]), password="correct horse", name=f"{role} 测试", role=role,
+        phone=str(_phone[0]),
+        password="correct horse",
+        name=f"{role} 测试",
+        role=role,
         code=sent["sandbox_code"],
     )
     return api

@@ -184,7 +184,11 @@ def _refused_by_role(response) -> bool:  # noqa: ANN001
     if response.status_code == 401:
         return True
     if response.status_code == 403:
-        body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+        body = (
+            response.json()
+            if response.headers.get("content-type", "").startswith("application/json")
+            else {}
+        )
         return body.get("error", {}).get("code") in {"role_forbidden", "not_authenticated"}
     return False
 
@@ -194,7 +198,7 @@ def test_every_endpoint_has_a_rule_and_keeps_it(api):
     for role in ROLES[1:]:
         users[role] = api.register(role) if role in ("customer", "technician") else api.staff(role)
     routes = {
-        (method.upper(), path[len("/api/v1"):])
+        (method.upper(), path[len("/api/v1") :])
         for path, operations in api.app.openapi()["paths"].items()
         if path.startswith("/api/v1")
         for method in operations
@@ -228,7 +232,9 @@ def _every_route(routes, prefix: str = "") -> set[tuple[str, str]]:  # noqa: ANN
         elif type(route).__name__ in ("APIWebSocketRoute", "WebSocketRoute"):
             found.add(("WS", prefix + route.path))
         else:
-            found |= {(m, prefix + route.path) for m in getattr(route, "methods", ()) if m != "HEAD"}
+            found |= {
+                (m, prefix + route.path) for m in getattr(route, "methods", ()) if m != "HEAD"
+            }
     return found
 
 

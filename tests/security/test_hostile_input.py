@@ -35,8 +35,11 @@ def _code(response) -> str:  # noqa: ANN001
 def test_oversized_body_is_413(api):
     customer = api.register()
     body = b"{" + b'"a":"' + b"x" * (api.app.state.settings.upload_max_bytes + 100_000) + b'"}'
-    r = api.client.post("/api/v1/quotes", content=body,
-                        headers={**customer["headers"], "Content-Type": "application/json"})
+    r = api.client.post(
+        "/api/v1/quotes",
+        content=body,
+        headers={**customer["headers"], "Content-Type": "application/json"},
+    )
     assert r.status_code == 413 and _code(r) == "payload_too_large"
 
 
@@ -58,8 +61,9 @@ def test_oversized_chunked_body_without_content_length_is_413(api):
         assert r.status_code == 413 and _code(r) == "payload_too_large"
     # a small chunked body still goes through
     small = iter([b'{"phone": "1", ', b'"password": "x"}'])
-    r = api.client.post("/api/v1/auth/login", content=small,
-                        headers={"Content-Type": "application/json"})
+    r = api.client.post(
+        "/api/v1/auth/login", content=small, headers={"Content-Type": "application/json"}
+    )
     assert r.status_code in (401, 422), r.text
 
 
@@ -67,15 +71,21 @@ def test_deeply_nested_json_is_refused(api):
     customer = api.register()
     depth = 100_000
     body = "[" * depth + "]" * depth
-    r = api.client.post("/api/v1/quotes", content=body,
-                        headers={**customer["headers"], "Content-Type": "application/json"})
+    r = api.client.post(
+        "/api/v1/quotes",
+        content=body,
+        headers={**customer["headers"], "Content-Type": "application/json"},
+    )
     assert 400 <= r.status_code < 500, r.text[:200]
 
 
 def test_bad_utf8_is_refused(api):
     customer = api.register()
-    r = api.client.post("/api/v1/quotes", content=b'{"service_id": "\xff\xfe\xfa"}',
-                        headers={**customer["headers"], "Content-Type": "application/json"})
+    r = api.client.post(
+        "/api/v1/quotes",
+        content=b'{"service_id": "\xff\xfe\xfa"}',
+        headers={**customer["headers"], "Content-Type": "application/json"},
+    )
     assert 400 <= r.status_code < 500
 
 
@@ -114,15 +124,25 @@ def test_forged_and_expired_tokens(api):
     secret = api.app.state.settings.secret_key
     now = int(api.app.state.clock.now().timestamp())
     cases = {
-        "wrong key": jwt.encode({"sub": customer["user"]["id"], "typ": "access", "exp": now + 60}, "x" * 40,
-                                algorithm="HS256"),
-        "alg none": jwt.encode({"sub": customer["user"]["id"], "typ": "access", "exp": now + 60}, None,
-                               algorithm="none"),
-        "expired": jwt.encode({"sub": customer["user"]["id"], "typ": "access", "exp": now - 1}, secret,
-                              algorithm="HS256"),
+        "wrong key": jwt.encode(
+            {"sub": customer["user"]["id"], "typ": "access", "exp": now + 60},
+            "x" * 40,
+            algorithm="HS256",
+        ),
+        "alg none": jwt.encode(
+            {"sub": customer["user"]["id"], "typ": "access", "exp": now + 60},
+            None,
+            algorithm="none",
+        ),
+        "expired": jwt.encode(
+            {"sub": customer["user"]["id"], "typ": "access", "exp": now - 1},
+            secret,
+            algorithm="HS256",
+        ),
         "refresh as access": customer["refresh_token"],
-        "unknown user": jwt.encode({"sub": "usr_ghost", "typ": "access", "exp": now + 60}, secret,
-                                   algorithm="HS256"),
+        "unknown user": jwt.encode(
+            {"sub": "usr_ghost", "typ": "access", "exp": now + 60}, secret, algorithm="HS256"
+        ),
         "garbage": "a.b.c",
     }
     for name, token in cases.items():
@@ -146,6 +166,9 @@ def test_replayed_idempotency_key_with_other_body(api):
 def test_malformed_json_shapes(api):
     customer = api.register()
     for body in ([], "string", 12, {"service_id": 12}, {"service_id": None}, {"address": "x"}):
-        r = api.client.post("/api/v1/quotes", content=json.dumps(body),
-                            headers={**customer["headers"], "Content-Type": "application/json"})
+        r = api.client.post(
+            "/api/v1/quotes",
+            content=json.dumps(body),
+            headers={**customer["headers"], "Content-Type": "application/json"},
+        )
         assert r.status_code == 422, body

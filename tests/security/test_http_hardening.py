@@ -12,7 +12,12 @@ def test_every_reply_carries_the_security_headers(api) -> None:  # noqa: ANN001
     phone = api.next_phone()
     r = api.post(
         "/auth/register",
-        json={"phone": phone, "password": "correct horse", "name": "王", "code": api.phone_code(phone)},
+        json={
+            "phone": phone,
+            "password": "correct horse",
+            "name": "王",
+            "code": api.phone_code(phone),
+        },
     )
     assert r.status_code == 201, r.text
     assert r.headers["cache-control"] == "no-store"  # tokens never sit in a cache
@@ -50,8 +55,12 @@ def test_weak_passwords_are_refused_with_the_reason(api, password: str, reason: 
     assert password_problem(password, phone="+8613800138000") == reason
     r = api.post(
         "/auth/register",
-        json={"phone": "+8613800138000", "password": password, "name": "王",
-              "code": api.phone_code("+8613800138000")},
+        json={
+            "phone": "+8613800138000",
+            "password": password,
+            "name": "王",
+            "code": api.phone_code("+8613800138000"),
+        },
     )
     assert r.status_code == 422, r.text
     error = r.json()["error"]

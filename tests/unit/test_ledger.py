@@ -34,33 +34,70 @@ def test_entries_balance_or_are_refused():
 
 def test_split_15_85_and_level_override():
     rules = PaymentRules()
-    share = policy.technician_share(gross=19000, paid=19000, held=19000, commission=policy.commission_bp(rules, "B"))
+    share = policy.technician_share(
+        gross=19000, paid=19000, held=19000, commission=policy.commission_bp(rules, "B")
+    )
     assert share == 16150
-    assert policy.technician_share(gross=19000, paid=19000, held=19000,
-                                   commission=policy.commission_bp(rules, "S")) == 17100  # S keeps 90%
-    lines = ledger.split(order_id="o", technician_id="t", held=14000, technician_share=16150)  # coupon 50 off
+    assert (
+        policy.technician_share(
+            gross=19000, paid=19000, held=19000, commission=policy.commission_bp(rules, "S")
+        )
+        == 17100
+    )  # S keeps 90%
+    lines = ledger.split(
+        order_id="o", technician_id="t", held=14000, technician_share=16150
+    )  # coupon 50 off
     amounts = {p.account: p.amount for p in lines}
     assert amounts["expense:promotions"] == 2150 and "revenue:commission" not in amounts
 
 
-@pytest.mark.parametrize("hours, bp", [(48, 0), (24, 0), (23.9, 1000), (2, 1000), (1.99, 3000), (0.1, 3000),
-                                       (-1, 3000)])
+@pytest.mark.parametrize(
+    "hours, bp", [(48, 0), (24, 0), (23.9, 1000), (2, 1000), (1.99, 3000), (0.1, 3000), (-1, 3000)]
+)
 def test_cancellation_bands(hours, bp):
     now = datetime(2026, 6, 1, tzinfo=UTC)
-    q = policy.cancellation_fee(now=now, scheduled_start=now + timedelta(hours=hours), held=10000,
-                                rules=PaymentRules())
+    q = policy.cancellation_fee(
+        now=now, scheduled_start=now + timedelta(hours=hours), held=10000, rules=PaymentRules()
+    )
     assert (q.fee_bp, q.fee, q.refund) == (bp, 10000 * bp // 10000, 10000 - 10000 * bp // 10000)
-    staff = policy.cancellation_fee(now=now, scheduled_start=now + timedelta(hours=hours), held=10000,
-                                    rules=PaymentRules(), by_customer=False)
+    staff = policy.cancellation_fee(
+        now=now,
+        scheduled_start=now + timedelta(hours=hours),
+        held=10000,
+        rules=PaymentRules(),
+        by_customer=False,
+    )
     assert staff.fee == 0
 
 
-ops = st.lists(st.tuples(st.sampled_from(["pay", "extras", "refund", "freeze", "unfreeze", "confirm", "cancel",
-                                          "payout", "compensate"]), st.integers(1, 30000)), max_size=25)
+ops = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [
+                "pay",
+                "extras",
+                "refund",
+                "freeze",
+                "unfreeze",
+                "confirm",
+                "cancel",
+                "payout",
+                "compensate",
+            ]
+        ),
+        st.integers(1, 30000),
+    ),
+    max_size=25,
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(ops=ops, total=st.integers(0, 300000), discount=st.integers(0, 20000), commission=st.integers(0, 10000))
+@given(
+    ops=ops,
+    total=st.integers(0, 300000),
+    discount=st.integers(0, 20000),
+    commission=st.integers(0, 10000),
+)
 def test_any_sequence_keeps_books_balanced(ops, total, discount, commission):
     """A model of one order's money driven by the same rules the service uses."""
     b: dict[str, int] = {}
@@ -85,7 +122,10 @@ def test_any_sequence_keeps_books_balanced(ops, total, discount, commission):
         elif op == "refund" and state in ("open", "released") and paid - refunded > 0:
             amount = min(amount, paid - refunded)
             from_escrow = min(amount, held())
-            apply(b, ledger.refund(order_id=order, refunds={"sandbox": amount}, from_escrow=from_escrow))
+            apply(
+                b,
+                ledger.refund(order_id=order, refunds={"sandbox": amount}, from_escrow=from_escrow),
+            )
             refunded += amount
             clawed = min(clawed, held())
         elif op == "freeze" and not frozen and state in ("open", "released"):
@@ -97,21 +137,45 @@ def test_any_sequence_keeps_books_balanced(ops, total, discount, commission):
         elif op == "unfreeze" and frozen:
             back = min(clawed, held())
             if back:
-                apply(b, ledger.reversal(ledger.claw_back(order_id=order, technician_id=tech, amount=back)))
+                apply(
+                    b,
+                    ledger.reversal(
+                        ledger.claw_back(order_id=order, technician_id=tech, amount=back)
+                    ),
+                )
             frozen, clawed = False, 0
         elif op == "confirm" and state == "open" and not frozen:
             h = held()
-            share = policy.technician_share(gross=total + discount + (paid - total), paid=paid, held=h,
-                                            commission=commission) if h else 0
-            apply(b, ledger.split(order_id=order, technician_id=tech, held=h, technician_share=share))
+            share = (
+                policy.technician_share(
+                    gross=total + discount + (paid - total),
+                    paid=paid,
+                    held=h,
+                    commission=commission,
+                )
+                if h
+                else 0
+            )
+            apply(
+                b, ledger.split(order_id=order, technician_id=tech, held=h, technician_share=share)
+            )
             state = "released"
         elif op == "cancel" and state in ("unpaid", "open") and not frozen:
             h = held()
             fee = min(h, amount)
             part = policy.fee_technician_part(fee, commission, True)
             if h:
-                apply(b, ledger.cancellation(order_id=order, held=h, fee=fee, refunds={"sandbox": h - fee}
-                                             if h > fee else {}, technician_id=tech, technician_part=part))
+                apply(
+                    b,
+                    ledger.cancellation(
+                        order_id=order,
+                        held=h,
+                        fee=fee,
+                        refunds={"sandbox": h - fee} if h > fee else {},
+                        technician_id=tech,
+                        technician_part=part,
+                    ),
+                )
             state = "cancelled"
         elif op == "payout":
             available = tech_balance()
@@ -129,8 +193,10 @@ def test_any_sequence_keeps_books_balanced(ops, total, discount, commission):
 
 @given(
     lines=st.lists(
-        st.tuples(st.sampled_from(["cash:sandbox", "escrow:o1", "payable:t1", "revenue:commission"]),
-                  st.integers(-10_000, 10_000)),
+        st.tuples(
+            st.sampled_from(["cash:sandbox", "escrow:o1", "payable:t1", "revenue:commission"]),
+            st.integers(-10_000, 10_000),
+        ),
         max_size=8,
     )
 )

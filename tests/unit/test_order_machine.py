@@ -27,7 +27,12 @@ TECH = Actor(ActorKind.TECHNICIAN, "usr_t")
 OTHER_TECH = Actor(ActorKind.TECHNICIAN, "usr_u")
 STAFF = Actor(ActorKind.STAFF, "usr_s")
 SYSTEM = Actor(ActorKind.SYSTEM)
-ACTORS = {ActorKind.CUSTOMER: CUSTOMER, ActorKind.TECHNICIAN: TECH, ActorKind.STAFF: STAFF, ActorKind.SYSTEM: SYSTEM}
+ACTORS = {
+    ActorKind.CUSTOMER: CUSTOMER,
+    ActorKind.TECHNICIAN: TECH,
+    ActorKind.STAFF: STAFF,
+    ActorKind.SYSTEM: SYSTEM,
+}
 
 # The expected table, written out independently of the implementation.
 EXPECTED = {
@@ -50,8 +55,14 @@ EXPECTED = {
     (Status.DISPUTED, Action.RESOLVE): Status.COMPLETED,
     **{
         (s, Action.CANCEL): Status.CANCELLED
-        for s in (Status.PENDING_PAYMENT, Status.PENDING_DISPATCH, Status.OFFERED, Status.ACCEPTED,
-                  Status.EN_ROUTE, Status.ARRIVED)
+        for s in (
+            Status.PENDING_PAYMENT,
+            Status.PENDING_DISPATCH,
+            Status.OFFERED,
+            Status.ACCEPTED,
+            Status.EN_ROUTE,
+            Status.ARRIVED,
+        )
     },
 }
 
@@ -160,7 +171,9 @@ def test_offer_needs_a_technician_and_records_it():
 
 
 def test_transfer_clears_the_technician():
-    decision = machine.decide(happy_view(Status.ACCEPTED), Action.TRANSFER, TECH, Context(now=NOW, reason="sick"))
+    decision = machine.decide(
+        happy_view(Status.ACCEPTED), Action.TRANSFER, TECH, Context(now=NOW, reason="sick")
+    )
     assert decision.technician_id is None
     assert decision.events[0].payload["previous_technician_id"] == "usr_t"
     assert decision.events[0].payload["reason"] == "sick"
@@ -188,9 +201,15 @@ def test_arrive_geofence(distance, code):
 
 def test_arrive_inside_fence_and_support_override():
     ctx = Context(now=NOW, distance_to_address_m=199.0, checkin_radius_m=200)
-    assert machine.decide(happy_view(Status.EN_ROUTE), Action.ARRIVE, TECH, ctx).to_status == Status.ARRIVED
+    assert (
+        machine.decide(happy_view(Status.EN_ROUTE), Action.ARRIVE, TECH, ctx).to_status
+        == Status.ARRIVED
+    )
     ctx = Context(now=NOW, distance_to_address_m=None)
-    assert machine.decide(happy_view(Status.EN_ROUTE), Action.ARRIVE, STAFF, ctx).to_status == Status.ARRIVED
+    assert (
+        machine.decide(happy_view(Status.EN_ROUTE), Action.ARRIVE, STAFF, ctx).to_status
+        == Status.ARRIVED
+    )
 
 
 def test_start_needs_confirmed_work_order():
@@ -201,26 +220,44 @@ def test_start_needs_confirmed_work_order():
 
 
 def test_finish_needs_every_step_and_no_pending_change_request():
-    view = OrderView(status=Status.IN_SERVICE, customer_id="usr_c", technician_id="usr_t",
-                     sop_required_steps=(1, 2, 3), sop_done_steps=(1, 3))
+    view = OrderView(
+        status=Status.IN_SERVICE,
+        customer_id="usr_c",
+        technician_id="usr_t",
+        sop_required_steps=(1, 2, 3),
+        sop_done_steps=(1, 3),
+    )
     with pytest.raises(GuardFailed) as err:
         machine.decide(view, Action.FINISH, TECH, Context(now=NOW))
     assert err.value.code == "sop_incomplete"
     assert err.value.details["missing_steps"] == [2]
-    view = OrderView(status=Status.IN_SERVICE, customer_id="usr_c", technician_id="usr_t",
-                     pending_change_requests=1)
+    view = OrderView(
+        status=Status.IN_SERVICE,
+        customer_id="usr_c",
+        technician_id="usr_t",
+        pending_change_requests=1,
+    )
     with pytest.raises(GuardFailed) as err:
         machine.decide(view, Action.FINISH, TECH, Context(now=NOW))
     assert err.value.code == "change_request_pending"
 
 
 def test_dispute_after_sale_window():
-    view = OrderView(status=Status.COMPLETED, customer_id="usr_c", completed_at=NOW - timedelta(days=8))
+    view = OrderView(
+        status=Status.COMPLETED, customer_id="usr_c", completed_at=NOW - timedelta(days=8)
+    )
     with pytest.raises(GuardFailed) as err:
         machine.decide(view, Action.DISPUTE, CUSTOMER, Context(now=NOW, after_sale_days=7))
     assert err.value.code == "after_sale_window_closed"
-    view = OrderView(status=Status.COMPLETED, customer_id="usr_c", completed_at=NOW - timedelta(days=6))
-    assert machine.decide(view, Action.DISPUTE, CUSTOMER, Context(now=NOW, after_sale_days=7)).to_status == Status.DISPUTED
+    view = OrderView(
+        status=Status.COMPLETED, customer_id="usr_c", completed_at=NOW - timedelta(days=6)
+    )
+    assert (
+        machine.decide(
+            view, Action.DISPUTE, CUSTOMER, Context(now=NOW, after_sale_days=7)
+        ).to_status
+        == Status.DISPUTED
+    )
 
 
 def test_technician_cannot_cancel():
@@ -228,43 +265,70 @@ def test_technician_cannot_cancel():
         machine.decide(happy_view(Status.ACCEPTED), Action.CANCEL, TECH, happy_context())
 
 
-STEPS = (SopStep(1, "到达拍门牌", photo_required=True), SopStep(2, "清洁"), SopStep(3, "完工拍照", photo_required=True))
+STEPS = (
+    SopStep(1, "到达拍门牌", photo_required=True),
+    SopStep(2, "清洁"),
+    SopStep(3, "完工拍照", photo_required=True),
+)
 
 
 def test_sop_steps_in_order_with_photos():
     with pytest.raises(GuardFailed) as err:
-        machine.check_sop_step(status=Status.IN_SERVICE, steps=STEPS, done=(), step_no=2, has_photo=False)
+        machine.check_sop_step(
+            status=Status.IN_SERVICE, steps=STEPS, done=(), step_no=2, has_photo=False
+        )
     assert err.value.code == "sop_out_of_order"
     with pytest.raises(GuardFailed) as err:
-        machine.check_sop_step(status=Status.IN_SERVICE, steps=STEPS, done=(), step_no=1, has_photo=False)
+        machine.check_sop_step(
+            status=Status.IN_SERVICE, steps=STEPS, done=(), step_no=1, has_photo=False
+        )
     assert err.value.code == "sop_photo_required"
-    event = machine.check_sop_step(status=Status.IN_SERVICE, steps=STEPS, done=(), step_no=1, has_photo=True)
+    event = machine.check_sop_step(
+        status=Status.IN_SERVICE, steps=STEPS, done=(), step_no=1, has_photo=True
+    )
     assert event.payload["step_no"] == 1
     with pytest.raises(GuardFailed) as err:
-        machine.check_sop_step(status=Status.IN_SERVICE, steps=STEPS, done=(1,), step_no=1, has_photo=True)
+        machine.check_sop_step(
+            status=Status.IN_SERVICE, steps=STEPS, done=(1,), step_no=1, has_photo=True
+        )
     assert err.value.code == "sop_step_done"
     with pytest.raises(GuardFailed) as err:
-        machine.check_sop_step(status=Status.IN_SERVICE, steps=STEPS, done=(1,), step_no=9, has_photo=True)
+        machine.check_sop_step(
+            status=Status.IN_SERVICE, steps=STEPS, done=(1,), step_no=9, has_photo=True
+        )
     assert err.value.code == "sop_step_unknown"
     with pytest.raises(IllegalTransition):
-        machine.check_sop_step(status=Status.ARRIVED, steps=STEPS, done=(), step_no=1, has_photo=True)
+        machine.check_sop_step(
+            status=Status.ARRIVED, steps=STEPS, done=(), step_no=1, has_photo=True
+        )
 
 
 @given(st.lists(st.sampled_from(list(Action)), max_size=30))
 def test_any_action_sequence_stays_in_known_states(actions):
     """Random walks never reach an unknown state, and every applied step is in the table."""
-    view = OrderView(status=Status.PENDING_PAYMENT, customer_id="usr_c", work_order_confirmed=True,
-                     completed_at=NOW)
+    view = OrderView(
+        status=Status.PENDING_PAYMENT,
+        customer_id="usr_c",
+        work_order_confirmed=True,
+        completed_at=NOW,
+    )
     for action in actions:
         actor = ACTORS[sorted(EXPECTED_ACTORS[action])[0]]
         if actor.kind == ActorKind.TECHNICIAN:
-            actor = Actor(ActorKind.TECHNICIAN, view.technician_id or view.offered_technician_id or "usr_t")
+            actor = Actor(
+                ActorKind.TECHNICIAN, view.technician_id or view.offered_technician_id or "usr_t"
+            )
         try:
             decision = machine.decide(view, action, actor, happy_context())
         except machine.TransitionError:
             continue
         assert EXPECTED[(view.status, action)] == decision.to_status
-        view = OrderView(status=decision.to_status, customer_id="usr_c", technician_id=decision.technician_id,
-                         offered_technician_id=decision.offered_technician_id, work_order_confirmed=True,
-                         completed_at=NOW)
+        view = OrderView(
+            status=decision.to_status,
+            customer_id="usr_c",
+            technician_id=decision.technician_id,
+            offered_technician_id=decision.offered_technician_id,
+            work_order_confirmed=True,
+            completed_at=NOW,
+        )
         assert view.status in set(Status)

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision: str = "0ea73ea28054"
 down_revision: str | None = "24db231faa95"
 branch_labels: str | Sequence[str] | None = None

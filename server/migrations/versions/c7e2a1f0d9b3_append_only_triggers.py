@@ -4,14 +4,15 @@ Revision ID: c7e2a1f0d9b3
 Revises: b41f6d629291
 Create Date: 2026-11-30 19:00:00
 """
+
 from collections.abc import Sequence
 
 from alembic import op
 
 from server.core.appendonly import APPEND_ONLY_TABLES, create_statements, drop_statements
 
-revision: str = 'c7e2a1f0d9b3'
-down_revision: str | None = 'b41f6d629291'
+revision: str = "c7e2a1f0d9b3"
+down_revision: str | None = "b41f6d629291"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -39,8 +39,10 @@ def test_record_chain_and_tamper(engine, clock):
         result = audit_service.verify(session=session)
         assert result.ok and result.checked == 5
         head = result.head
-    for statement in ("UPDATE audit_log SET target_id = 'ord_forged' WHERE seq = 3",
-                      "DELETE FROM audit_log WHERE seq = 5"):
+    for statement in (
+        "UPDATE audit_log SET target_id = 'ord_forged' WHERE seq = 3",
+        "DELETE FROM audit_log WHERE seq = 5",
+    ):
         with Session(engine) as session, pytest.raises(IntegrityError, match="append-only"):
             session.execute(text(statement))  # the database itself refuses
     drop_append_only_triggers(engine)

@@ -228,8 +228,16 @@ def test_redo_books_a_free_visit_and_holds_the_money_until_it_is_done(api, clock
     # redo needs a start in the future
     for body in (
         {"outcome": "redo", "note": "返工"},
-        {"outcome": "redo", "note": "返工", "redo_start": (clock.now() - timedelta(hours=1)).isoformat()},
-        {"outcome": "reject", "note": "x", "redo_start": (clock.now() + timedelta(days=1)).isoformat()},
+        {
+            "outcome": "redo",
+            "note": "返工",
+            "redo_start": (clock.now() - timedelta(hours=1)).isoformat(),
+        },
+        {
+            "outcome": "reject",
+            "note": "x",
+            "redo_start": (clock.now() + timedelta(days=1)).isoformat(),
+        },
     ):
         r = api.post(f"/ops/complaints/{cid}/resolve", support, json=body)
         assert r.status_code == 422, r.text
@@ -245,7 +253,8 @@ def test_redo_books_a_free_visit_and_holds_the_money_until_it_is_done(api, clock
 
     # the follow-up: same customer, service, address; free; linked; straight to dispatch
     resolved = [
-        e for e in api.get(f"/orders/{oid}/events", customer).json()
+        e
+        for e in api.get(f"/orders/{oid}/events", customer).json()
         if e["type"] == "order.resolved"
     ]
     redo_id = resolved[-1]["payload"]["redo_order_id"]
@@ -263,7 +272,9 @@ def test_redo_books_a_free_visit_and_holds_the_money_until_it_is_done(api, clock
     assert redo["address"] == api.get(f"/orders/{oid}", customer).json()["address"]
     assert (redo["lat"], redo["lng"]) == (39.9334, 116.4540)
     assert redo["price_snapshot"]["redo_of"] == oid
-    assert redo["price_snapshot"]["lines"] == [{"code": "redo", "label": "返工（免费）", "amount": 0}]
+    assert redo["price_snapshot"]["lines"] == [
+        {"code": "redo", "label": "返工（免费）", "amount": 0}
+    ]
     assert redo["scheduled_start"].startswith(start.strftime("%Y-%m-%dT%H:%M"))
     created = api.get(f"/orders/{redo_id}/events", customer).json()[0]
     assert created["type"] == "order.created" and created["payload"]["redo_of"] == oid

@@ -182,14 +182,20 @@ def test_login_lockout_after_failures_is_audited(api, clock):
     key = throttle_key(api.app.state.cipher.blind_index(user["phone"]), "testclient")
 
     def fail_five_times() -> None:
-        api.app.state.rate_limiter.reset(f"login:client:{key}")  # the limiter's window: not the point
+        api.app.state.rate_limiter.reset(
+            f"login:client:{key}"
+        )  # the limiter's window: not the point
         for _ in range(5):
-            r = attacker.post("/api/v1/auth/login", json={"phone": user["phone"], "password": "wrong password"})
+            r = attacker.post(
+                "/api/v1/auth/login", json={"phone": user["phone"], "password": "wrong password"}
+            )
             assert r.status_code == 401, r.text
 
     def sign_in(client) -> int:  # noqa: ANN001
         api.app.state.rate_limiter.reset(f"login:client:{key}")
-        return client.post("/api/v1/auth/login", json={"phone": user["phone"], "password": "correct horse"})
+        return client.post(
+            "/api/v1/auth/login", json={"phone": user["phone"], "password": "correct horse"}
+        )
 
     fail_five_times()
     r = sign_in(attacker)
