@@ -41,8 +41,11 @@ bench: $(STAMP)
 	$(PY) bench/workflow_load.py --seconds 60
 	$(VENV)/bin/doorstep simulate
 
+# Style, format and the import contracts (pyproject.toml [tool.importlinter]).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check server client technician_app customer_app tests bench
+	$(VENV)/bin/ruff format --check server client technician_app customer_app tests bench
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
