@@ -255,7 +255,7 @@ def staff_user(db_url: str, role: str) -> User:
     from server.auth.models import Role
     from server.core.clock import SystemClock
     from server.core.db import make_engine
-    from server.privacy.crypto import FieldCipher
+    from server.core.crypto import FieldCipher
 
     phone = f"136{random.randrange(10**8):08d}"
     engine = make_engine(db_url)

@@ -26,7 +26,7 @@ from server.core.security_headers import SecurityHeaders
 from server.core.settings import Settings, get_settings
 from server.core.uow_middleware import UnitOfWorkMiddleware
 from server.ops.audit_middleware import StaffAuditNet
-from server.privacy.crypto import FieldCipher
+from server.core.crypto import FieldCipher
 
 API_PREFIX = "/api/v1"
 log = logging.getLogger("doorstep.app")

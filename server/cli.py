@@ -81,7 +81,7 @@ def users_create(
     from server.core.clock import SystemClock
     from server.core.db import make_engine, session_scope
     from server.core.errors import AppError
-    from server.privacy.crypto import FieldCipher
+    from server.core.crypto import FieldCipher
 
     settings = get_settings()
     try:
@@ -116,7 +116,7 @@ def seed_demo() -> None:
     from server.core.clock import SystemClock
     from server.core.db import make_engine, session_scope
     from server.demo import seed_demo as run_seed
-    from server.privacy.crypto import FieldCipher
+    from server.core.crypto import FieldCipher
 
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,7 @@ from server.orders import service as orders_service
 from server.orders.machine import Action, Actor, ActorKind
 from server.pricing import service as pricing_service
 from server.pricing.models import QuoteCreate
-from server.privacy.crypto import FieldCipher
+from server.core.crypto import FieldCipher
 from server.technicians import availability
 from server.technicians import service as technicians_service
 from server.technicians.models import (

@@ -15,7 +15,7 @@ from server.auth.models import Role, User
 from server.core.deps import get_session
 from server.core.errors import AppError, Forbidden, Unauthorized
 from server.core.security import decode_token
-from server.privacy.crypto import FieldCipher
+from server.core.crypto import FieldCipher
 
 _bearer = HTTPBearer(auto_error=False)
 

@@ -28,7 +28,7 @@ class User(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=40)
     role: str = Field(index=True, max_length=20)
     name: str = Field(max_length=80)
-    phone_enc: str  # AES-GCM, see server.privacy.crypto
+    phone_enc: str  # AES-GCM, see server.core.crypto
     phone_index: str = Field(unique=True, max_length=64)  # blind index for login lookups
     password_hash: str
     status: str = Field(default="active", max_length=20)  # active | locked | disabled
@@ -90,7 +90,7 @@ class LogoutIn(BaseModel):
 
 
 def _valid_phone(value: str) -> str:
-    from server.privacy.crypto import is_valid_phone, normalize_phone
+    from server.core.crypto import is_valid_phone, normalize_phone
 
     if not is_valid_phone(value):
         raise ValueError("phone must be 6-15 digits, optionally with a leading +")

@@ -24,7 +24,7 @@ from server.core.errors import Unprocessable
 from server.core.ids import new_id
 from server.core.ratelimit import RateLimiter, enforce
 from server.core.settings import Settings
-from server.privacy.crypto import FieldCipher
+from server.core.crypto import FieldCipher
 
 CODE_MINUTES = 10
 RESEND_SECONDS = 60

@@ -22,7 +22,7 @@ from server.core.ratelimit import enforce
 from server.core.routing import api_router
 from server.ops import risk
 from server.pricing import service as pricing_service
-from server.privacy.crypto import normalize_phone
+from server.core.crypto import normalize_phone
 
 router = api_router(tags=["auth"])
 

@@ -15,7 +15,7 @@ from server.core.errors import Conflict, Forbidden, NotFound, Unauthorized, Unpr
 from server.core.ids import new_id
 from server.core.security import decode_token, hash_password, make_token, verify_password
 from server.core.settings import Settings
-from server.privacy.crypto import FieldCipher, mask_phone
+from server.core.crypto import FieldCipher, mask_phone
 
 
 def create_user(

@@ -14,7 +14,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
 
-from server.privacy.crypto import mask_phone
+from server.core.crypto import mask_phone
 
 log = logging.getLogger("doorstep.sms")
 

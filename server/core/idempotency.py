@@ -38,7 +38,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from server.core.asgi import HeldReply
 from server.core.security import signed_claims
-from server.privacy.crypto import FieldCipher
+from server.core.crypto import FieldCipher
 
 MAX_BODY_FOR_KEY = 2 * 1024 * 1024  # bodies other than multipart uploads
 log = logging.getLogger("doorstep.idempotency")

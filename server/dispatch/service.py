@@ -79,7 +79,7 @@ from server.dispatch.spatial import GridIndex
 from server.orders import signals
 from server.orders.machine import Action, Actor, ActorKind, Status
 from server.orders.models import Order
-from server.privacy.crypto import FieldCipher
+from server.core.crypto import FieldCipher
 
 log = logging.getLogger("doorstep.dispatch")
 

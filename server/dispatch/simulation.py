@@ -56,7 +56,7 @@ from server.dispatch.models import (
     DispatchOffer,
     OfferStatus,
 )
-from server.privacy.crypto import FieldCipher
+from server.core.crypto import FieldCipher
 
 DEFAULT_CITY = Path(__file__).resolve().parents[2] / "assets" / "demo_city.yaml"
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

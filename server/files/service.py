@@ -22,7 +22,7 @@ from server.core.clock import Clock
 from server.core.errors import NotFound, PayloadTooLarge, Unprocessable, UnsupportedMediaType
 from server.core.ids import new_id
 from server.files.models import FileRead, StoredFile
-from server.privacy.crypto import FieldCipher, is_sealed
+from server.core.crypto import FieldCipher, is_sealed
 
 KINDS = {
     "photo": {"image/jpeg", "image/png", "image/webp"},

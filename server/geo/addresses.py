@@ -11,7 +11,7 @@ from server.core.clock import Clock
 from server.core.errors import AppError, NotFound
 from server.core.ids import new_id
 from server.geo.models import SavedAddress, SavedAddressIn, SavedAddressRead
-from server.privacy.crypto import FieldCipher
+from server.core.crypto import FieldCipher
 
 MAX_PER_CUSTOMER = 20
 

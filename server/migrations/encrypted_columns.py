@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 from server.core.settings import get_settings
-from server.privacy.crypto import FieldCipher
+from server.core.crypto import FieldCipher
 
 
 def server_cipher() -> FieldCipher:

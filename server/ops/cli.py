@@ -21,7 +21,7 @@ def _engine():  # noqa: ANN202
 
 def _cipher():  # noqa: ANN202
     from server.core.settings import get_settings
-    from server.privacy.crypto import FieldCipher
+    from server.core.crypto import FieldCipher
 
     settings = get_settings()
     return FieldCipher.from_settings(settings.encryption_keys, settings.secret_key)

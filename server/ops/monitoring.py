@@ -22,7 +22,7 @@ from server.ops.models import Alert, AlertRead, OrderMonitorRead, SosIn
 from server.ops.ops_rules import MonitorRules
 from server.orders import service as orders_service
 from server.orders.models import STORED_ANOMALIES, Order, OrderEvent
-from server.privacy.crypto import FieldCipher
+from server.core.crypto import FieldCipher
 from server.privacy.points import open_point, seal_point
 
 ACTIVE = (

@@ -17,7 +17,7 @@ from server.core.loops import every
 from server.ops import notifications
 from server.ops import service as ops_service
 from server.ops.models import Alert
-from server.privacy.crypto import FieldCipher
+from server.core.crypto import FieldCipher
 from server.privacy.points import open_point
 from server.realtime import service as realtime_service
 

@@ -37,7 +37,7 @@ class Order(SQLModel, table=True):
     last_seq: int = 0  # sequence of the last OrderEvent
     scheduled_start: datetime = Field(index=True)
     scheduled_end: datetime
-    address_enc: str  # AES-GCM (server.privacy.crypto)
+    address_enc: str  # AES-GCM (server.core.crypto)
     # where the home is: exactly, encrypted; and to ~100 m in clear, for dispatch and
     # travel estimates (server.privacy.points)
     point_enc: str

@@ -35,7 +35,7 @@ from server.orders.models import (
     SopStepState,
 )
 from server.orders.rules import OrderRules
-from server.privacy.crypto import FieldCipher
+from server.core.crypto import FieldCipher
 from server.privacy.masking import mask_contacts
 from server.privacy.points import open_point
 

@@ -58,7 +58,7 @@ from server.pricing.models import (
     WalletRead,
 )
 from server.pricing.rules import PricingRules
-from server.privacy.crypto import FieldCipher
+from server.core.crypto import FieldCipher
 from server.privacy.points import coarse, seal_point
 
 

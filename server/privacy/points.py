@@ -5,7 +5,7 @@ district). A copied database places a home within a block, not at its door.
 
 from __future__ import annotations
 
-from server.privacy.crypto import FieldCipher
+from server.core.crypto import FieldCipher
 
 COARSE_DECIMALS = 3  # ≈ 110 m north–south, 85 m east–west in Beijing: a block, not a door
 

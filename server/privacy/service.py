@@ -22,7 +22,7 @@ from server.core.ids import new_id
 from server.ops import service as ops_service
 from server.orders import service as orders_service
 from server.orders.models import Order
-from server.privacy.crypto import FieldCipher, mask_phone
+from server.core.crypto import FieldCipher, mask_phone
 from server.privacy.models import ContactRead, VirtualNumberBinding
 from server.privacy.rules import PrivacyRules
 from server.privacy.virtual import PoolExhausted, SandboxProvider, VirtualNumberProvider

@@ -11,7 +11,7 @@ from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from server.core.jsontypes import json_column
-from server.privacy.crypto import FieldCipher
+from server.core.crypto import FieldCipher
 from server.privacy.points import open_point
 
 

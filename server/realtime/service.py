@@ -33,7 +33,7 @@ from server.core.errors import Forbidden, NotFound, Unprocessable
 from server.core.ratelimit import enforce
 from server.orders import signals
 from server.orders.models import Order, OrderEvent
-from server.privacy.crypto import FieldCipher
+from server.core.crypto import FieldCipher
 from server.privacy.masking import mask_contacts
 from server.privacy.points import coarse, open_point, seal_point
 from server.realtime import visibility

@@ -25,7 +25,7 @@ from server.orders import service as orders_service
 from server.orders import signals as orders_signals
 from server.orders.machine import Action, Actor, ActorKind
 from server.orders.models import Order
-from server.privacy.crypto import FieldCipher
+from server.core.crypto import FieldCipher
 from server.privacy.masking import mask_contacts
 from server.reviews import levels as lv
 from server.reviews.models import (

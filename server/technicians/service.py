@@ -31,7 +31,7 @@ from server.files import service as files_service
 from server.ops import audit as audit_service
 from server.ops import notifications
 from server.orders import signals
-from server.privacy.crypto import FieldCipher, mask_phone
+from server.core.crypto import FieldCipher, mask_phone
 from server.technicians import availability
 from server.technicians.models import (
     AvailabilityIn,

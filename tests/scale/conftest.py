@@ -250,7 +250,7 @@ def make_staff(db_url: str, role: str) -> tuple[str, str]:
     from server.auth import service as auth_service
     from server.auth.models import Role
     from server.core.clock import SystemClock
-    from server.privacy.crypto import FieldCipher
+    from server.core.crypto import FieldCipher
 
     phone, password = next_phone(), "staff password"
     engine = engine_for(db_url)
@@ -277,7 +277,7 @@ def bulk_users(db_url: str, role: str, n: int) -> list[User]:
     from server.auth.models import Role
     from server.core.clock import SystemClock
     from server.core.security import hash_password, make_token
-    from server.privacy.crypto import FieldCipher
+    from server.core.crypto import FieldCipher
 
     cipher, clock, shared = (
         FieldCipher.from_settings("", SECRET),

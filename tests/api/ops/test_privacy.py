@@ -20,7 +20,7 @@ from server.core.idempotency import IdempotencyRecord
 from server.orders import service as orders_service
 from server.orders.machine import Action
 from server.privacy import service as privacy_service
-from server.privacy.crypto import FieldCipher
+from server.core.crypto import FieldCipher
 from tests.api.ops.helpers import SYSTEM, assign, complete, pay, photo, relogin, walk_to_finished
 from tests.conftest import PG_URL
 
