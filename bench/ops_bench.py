@@ -17,11 +17,11 @@ from pathlib import Path
 from sqlmodel import Session, SQLModel
 
 import server.models  # noqa: F401
+from server.audit import log as audit_service
 from server.auth.models import User
 from server.catalog import service as catalog_service
 from server.core.clock import FrozenClock
 from server.core.db import make_engine
-from server.ops import audit as audit_service
 from server.ops import monitoring
 from server.orders.models import Order
 

@@ -254,8 +254,8 @@ def staff_user(db_url: str, role: str) -> User:
     from server.auth import service as auth_service
     from server.auth.models import Role
     from server.core.clock import SystemClock
-    from server.core.db import make_engine
     from server.core.crypto import FieldCipher
+    from server.core.db import make_engine
 
     phone = f"136{random.randrange(10**8):08d}"
     engine = make_engine(db_url)

@@ -13,11 +13,13 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
 import server.models  # noqa: F401  (registers every table)
+from server.audit.middleware import StaffAuditNet
 from server.auth.dependencies import preload_caller
 from server.auth.sms import sms_provider_for
 from server.core import migrate
 from server.core.asgi import read_body, replaying
 from server.core.clock import Clock, SystemClock
+from server.core.crypto import FieldCipher
 from server.core.db import make_engine
 from server.core.errors import error_body, install_error_handlers
 from server.core.observability import Metrics, RequestContextMiddleware, configure_logging
@@ -25,8 +27,6 @@ from server.core.ratelimit import make_rate_limiter
 from server.core.security_headers import SecurityHeaders
 from server.core.settings import Settings, get_settings
 from server.core.uow_middleware import UnitOfWorkMiddleware
-from server.ops.audit_middleware import StaffAuditNet
-from server.core.crypto import FieldCipher
 
 API_PREFIX = "/api/v1"
 log = logging.getLogger("doorstep.app")

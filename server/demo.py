@@ -27,6 +27,7 @@ from server.auth.models import Role, User
 from server.catalog import service as catalog_service
 from server.catalog.models import Service
 from server.core.clock import Clock, FrozenClock, as_utc
+from server.core.crypto import FieldCipher
 from server.core.ids import new_id
 from server.core.security import hash_password
 from server.core.settings import Settings
@@ -35,7 +36,6 @@ from server.orders import service as orders_service
 from server.orders.machine import Action, Actor, ActorKind
 from server.pricing import service as pricing_service
 from server.pricing.models import QuoteCreate
-from server.core.crypto import FieldCipher
 from server.technicians import availability
 from server.technicians import service as technicians_service
 from server.technicians.models import (

@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel  # noqa: E402
 
+from server.audit.models import AuditEntry  # noqa: F401
 from server.auth.models import User  # noqa: F401
 from server.catalog.models import Category, CertificateType, Service, SkillType  # noqa: F401
 from server.core import appendonly  # noqa: E402
@@ -9,7 +10,8 @@ from server.core.idempotency import IdempotencyRecord  # noqa: F401
 from server.dispatch.models import CustomerBlock, DispatchDecisionRecord, DispatchOffer  # noqa: F401
 from server.files.models import StoredFile  # noqa: F401
 from server.geo.models import SavedAddress  # noqa: F401
-from server.ops.models import Alert, AuditEntry, LoginThrottle, Notification, RiskFlag, RulesVersion  # noqa: F401
+from server.notifications.models import Notification  # noqa: F401
+from server.ops.models import Alert, LoginThrottle, RiskFlag, RulesVersion  # noqa: F401
 from server.orders.models import Order, OrderEvent, SopProgress  # noqa: F401
 from server.payments.models import (  # noqa: F401
     Escrow,

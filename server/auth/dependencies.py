@@ -12,10 +12,10 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from server.auth.models import Role, User
+from server.core.crypto import FieldCipher
 from server.core.deps import get_session
 from server.core.errors import AppError, Forbidden, Unauthorized
 from server.core.security import decode_token
-from server.core.crypto import FieldCipher
 
 _bearer = HTTPBearer(auto_error=False)
 

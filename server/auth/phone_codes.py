@@ -20,11 +20,11 @@ from sqlmodel import Session, col, select
 from server.auth.models import PhoneCode, PhoneCodeSent, User
 from server.auth.sms import SmsProvider
 from server.core.clock import Clock, as_utc
+from server.core.crypto import FieldCipher
 from server.core.errors import Unprocessable
 from server.core.ids import new_id
 from server.core.ratelimit import RateLimiter, enforce
 from server.core.settings import Settings
-from server.core.crypto import FieldCipher
 
 CODE_MINUTES = 10
 RESEND_SECONDS = 60

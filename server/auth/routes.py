@@ -16,13 +16,13 @@ from server.auth.models import (
     TokenPair,
     UserRead,
 )
+from server.core.crypto import normalize_phone
 from server.core.deps import ClockDep, SessionDep, SettingsDep, client_ip
 from server.core.errors import Forbidden, NotFound, Unauthorized, Unprocessable
 from server.core.ratelimit import enforce
 from server.core.routing import api_router
 from server.ops import risk
 from server.pricing import service as pricing_service
-from server.core.crypto import normalize_phone
 
 router = api_router(tags=["auth"])
 

@@ -11,11 +11,11 @@ from sqlmodel import Session, col, select
 from server.auth.models import AuthSession, Role, TokenPair, User, UserRead
 from server.auth.passwords import password_problem
 from server.core.clock import Clock, as_utc
+from server.core.crypto import FieldCipher, mask_phone
 from server.core.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from server.core.ids import new_id
 from server.core.security import decode_token, hash_password, make_token, verify_password
 from server.core.settings import Settings
-from server.core.crypto import FieldCipher, mask_phone
 
 
 def create_user(

@@ -37,8 +37,8 @@ from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from server.core.asgi import HeldReply
-from server.core.security import signed_claims
 from server.core.crypto import FieldCipher
+from server.core.security import signed_claims
 
 MAX_BODY_FOR_KEY = 2 * 1024 * 1024  # bodies other than multipart uploads
 log = logging.getLogger("doorstep.idempotency")

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, func, select
 
 from server.auth.models import Role, User
 from server.core.clock import Clock, as_utc
+from server.core.crypto import FieldCipher
 from server.core.errors import AppError, Conflict, Gone, NotFound
 from server.core.ids import new_id
 from server.core.money import apply_bp
@@ -79,7 +80,6 @@ from server.dispatch.spatial import GridIndex
 from server.orders import signals
 from server.orders.machine import Action, Actor, ActorKind, Status
 from server.orders.models import Order
-from server.core.crypto import FieldCipher
 
 log = logging.getLogger("doorstep.dispatch")
 
@@ -1799,7 +1799,7 @@ def reassign(
     double booking, a wrong assignment) payments books their transfer compensation in
     this same transaction, and the transfer is not held against them in scoring. The
     action is audited. One transaction."""
-    from server.ops import audit as audit_service
+    from server.audit import log as audit_service
     from server.orders import service as orders_service
     from server.payments import service as payments_service
 

@@ -19,10 +19,10 @@ from sqlmodel import Session, col, select
 
 from server.auth.models import Role, User
 from server.core.clock import Clock
+from server.core.crypto import FieldCipher, is_sealed
 from server.core.errors import NotFound, PayloadTooLarge, Unprocessable, UnsupportedMediaType
 from server.core.ids import new_id
 from server.files.models import FileRead, StoredFile
-from server.core.crypto import FieldCipher, is_sealed
 
 KINDS = {
     "photo": {"image/jpeg", "image/png", "image/webp"},

@@ -8,10 +8,10 @@ from sqlmodel import Session, col, func, select
 
 from server.auth.models import User
 from server.core.clock import Clock
+from server.core.crypto import FieldCipher
 from server.core.errors import AppError, NotFound
 from server.core.ids import new_id
 from server.geo.models import SavedAddress, SavedAddressIn, SavedAddressRead
-from server.core.crypto import FieldCipher
 
 MAX_PER_CUSTOMER = 20
 

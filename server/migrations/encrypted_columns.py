@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-from server.core.settings import get_settings
 from server.core.crypto import FieldCipher
+from server.core.settings import get_settings
 
 
 def server_cipher() -> FieldCipher:

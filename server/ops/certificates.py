@@ -14,10 +14,10 @@ from datetime import date
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from server.audit import log as audit_service
 from server.core.clock import Clock
 from server.core.db import session_scope
-from server.ops import audit as audit_service
-from server.ops import notifications
+from server.notifications import inbox as notifications
 from server.technicians import service as technicians_service
 from server.technicians.models import Certificate, CertificateStatus
 

@@ -20,8 +20,8 @@ def _engine():  # noqa: ANN202
 
 
 def _cipher():  # noqa: ANN202
-    from server.core.settings import get_settings
     from server.core.crypto import FieldCipher
+    from server.core.settings import get_settings
 
     settings = get_settings()
     return FieldCipher.from_settings(settings.encryption_keys, settings.secret_key)
@@ -32,8 +32,8 @@ def audit_verify(
     expect_head: str = typer.Option("", help="a head hash kept from an earlier run"),
 ) -> None:
     """Re-hash the whole chain; exit 1 at the first entry that does not fit."""
+    from server.audit import log as audit_service
     from server.core.db import session_scope
-    from server.ops import audit as audit_service
 
     with session_scope(_engine()) as session:
         result = audit_service.verify(session=session, expect_head=expect_head or None)

@@ -40,64 +40,6 @@ class RulesUpdate(BaseModel):
     note: str = PField("", max_length=500)
 
 
-class AuditEntry(SQLModel, table=True):
-    """One append-only audit record; ``hash`` chains it to the entry before (see auditchain)."""
-
-    __tablename__ = "audit_log"
-
-    seq: int = Field(primary_key=True)  # 1, 2, 3 ... assigned under a lock, no gaps
-    id: str = Field(unique=True, max_length=40)
-    at: datetime = Field(index=True)
-    actor_id: str | None = Field(default=None, index=True, max_length=40)
-    actor_role: str | None = Field(default=None, max_length=20)
-    action: str = Field(index=True, max_length=200)
-    target_type: str = Field(default="", max_length=40)
-    target_id: str | None = Field(default=None, index=True, max_length=60)
-    ip: str | None = Field(default=None, max_length=64)
-    details: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
-    prev_hash: str = Field(max_length=64)
-    hash: str = Field(max_length=64)
-
-
-class AuditRead(BaseModel):
-    seq: int
-    id: str
-    at: datetime
-    actor_id: str | None
-    actor_role: str | None
-    action: str
-    target_type: str
-    target_id: str | None
-    ip: str | None
-    details: dict[str, Any]
-    hash: str
-
-
-class Notification(SQLModel, table=True):
-    """A message to one user (certificate expired, complaint resolved, appeal decided...)."""
-
-    __tablename__ = "notification"
-
-    id: str = Field(primary_key=True, max_length=40)
-    user_id: str = Field(foreign_key="app_user.id", index=True, max_length=40)
-    kind: str = Field(max_length=40)
-    title: str = Field(max_length=120)
-    body: str = ""
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
-    created_at: datetime = Field(index=True)
-    read_at: datetime | None = None
-
-
-class NotificationRead(BaseModel):
-    id: str
-    kind: str
-    title: str
-    body: str
-    data: dict[str, Any]
-    created_at: datetime
-    read_at: datetime | None
-
-
 class Alert(SQLModel, table=True):
     """An SOS (or another alert an operator must handle)."""
 

@@ -11,18 +11,18 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
+from server.audit import log as audit_service
 from server.auth.models import Role, User
 from server.core.clock import Clock, as_utc
+from server.core.crypto import FieldCipher
 from server.core.errors import NotFound, Unprocessable
 from server.core.ids import new_id
 from server.ops import anomalies, sos
-from server.ops import audit as audit_service
 from server.ops import service as ops_service
 from server.ops.models import Alert, AlertRead, OrderMonitorRead, SosIn
 from server.ops.ops_rules import MonitorRules
 from server.orders import service as orders_service
 from server.orders.models import STORED_ANOMALIES, Order, OrderEvent
-from server.core.crypto import FieldCipher
 from server.privacy.points import open_point, seal_point
 
 ACTIVE = (

@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from server.audit import log as audit_service
 from server.auth.models import User
 from server.core.clock import Clock, FrozenClock, as_utc
 from server.core.errors import Conflict, NotFound, TooManyRequests
 from server.core.ids import new_id
-from server.ops import audit as audit_service
 from server.ops import service as ops_service
 from server.ops.models import LoginThrottle, RiskFlag, RiskFlagRead
 from server.orders import signals

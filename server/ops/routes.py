@@ -16,6 +16,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request
 from pydantic import AwareDatetime
 
+from server.audit import log as audit_service
+from server.audit.models import AuditRead
 from server.auth.dependencies import (
     AdminUser,
     CipherDep,
@@ -29,16 +31,15 @@ from server.core.deps import ClockDep, SessionDep, SettingsDep, client_ip
 from server.core.errors import known_filter
 from server.core.ids import CURSOR_MAX
 from server.core.routing import api_router
-from server.ops import audit as audit_service
-from server.ops import certificates, dashboard, monitoring, notifications, risk, service
+from server.notifications import inbox as notifications
+from server.notifications.models import NotificationRead
+from server.ops import certificates, dashboard, monitoring, risk, service
 from server.ops.models import (
     ALERT_STATUSES,
     RISK_FLAG_KINDS,
     RISK_FLAG_STATUSES,
     AlertHandleIn,
     AlertRead,
-    AuditRead,
-    NotificationRead,
     OrderMonitorRead,
     RiskFlagRead,
     RiskReviewIn,

@@ -9,10 +9,10 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from server.audit import log as audit_service
 from server.auth.models import User
 from server.core.clock import Clock, as_utc
 from server.core.errors import Conflict, Unprocessable
-from server.ops import audit as audit_service
 from server.ops.models import RulesHistoryItem, RulesRead, RulesVersion
 from server.ops.rules import Rules
 

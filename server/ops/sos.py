@@ -12,12 +12,12 @@ from sqlmodel import Session, col, select
 
 from server.auth.models import Role, User
 from server.core.clock import Clock, as_utc
+from server.core.crypto import FieldCipher
 from server.core.db import session_scope
 from server.core.loops import every
-from server.ops import notifications
+from server.notifications import inbox as notifications
 from server.ops import service as ops_service
 from server.ops.models import Alert
-from server.core.crypto import FieldCipher
 from server.privacy.points import open_point
 from server.realtime import service as realtime_service
 

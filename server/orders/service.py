@@ -20,6 +20,7 @@ from sqlmodel import Session, col, func, select
 from server.auth.models import STAFF_ROLES, Role, User
 from server.catalog import service as catalog_service
 from server.core.clock import Clock, as_utc
+from server.core.crypto import FieldCipher
 from server.core.errors import AppError, Conflict, Forbidden, NotFound, Unprocessable
 from server.core.ids import new_id
 from server.core.observability import ORDER_TRANSITIONS
@@ -35,7 +36,6 @@ from server.orders.models import (
     SopStepState,
 )
 from server.orders.rules import OrderRules
-from server.core.crypto import FieldCipher
 from server.privacy.masking import mask_contacts
 from server.privacy.points import open_point
 

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from server.auth.models import STAFF_ROLES, Role, User
 from server.catalog import service as catalog_service
 from server.core.clock import Clock, as_utc
+from server.core.crypto import FieldCipher
 from server.core.errors import AppError, Conflict, Forbidden, Gone, NotFound, Unprocessable
 from server.core.ids import new_id
 from server.core.money import round_half_up
@@ -58,7 +59,6 @@ from server.pricing.models import (
     WalletRead,
 )
 from server.pricing.rules import PricingRules
-from server.core.crypto import FieldCipher
 from server.privacy.points import coarse, seal_point
 
 

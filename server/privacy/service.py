@@ -16,13 +16,13 @@ from server.auth import service as auth_service
 from server.auth.models import Role, User
 from server.core import idempotency
 from server.core.clock import Clock, as_utc
+from server.core.crypto import FieldCipher, mask_phone
 from server.core.db import session_scope
 from server.core.errors import Conflict, Gone, NotFound
 from server.core.ids import new_id
 from server.ops import service as ops_service
 from server.orders import service as orders_service
 from server.orders.models import Order
-from server.core.crypto import FieldCipher, mask_phone
 from server.privacy.models import ContactRead, VirtualNumberBinding
 from server.privacy.rules import PrivacyRules
 from server.privacy.virtual import PoolExhausted, SandboxProvider, VirtualNumberProvider
@@ -192,7 +192,7 @@ def purge_expired(
     """Retention of what this area keeps: old notifications, and stored idempotent
     replies (login tokens, addresses). (The location trail's retention is the realtime
     domain's own sweep.)"""
-    from server.ops import notifications
+    from server.notifications import inbox as notifications
 
     rules = ops_service.current_rules(session=session).privacy
     out = {

@@ -10,8 +10,8 @@ from pydantic import Field as PField
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from server.core.jsontypes import json_column
 from server.core.crypto import FieldCipher
+from server.core.jsontypes import json_column
 from server.privacy.points import open_point
 
 

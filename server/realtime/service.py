@@ -28,12 +28,12 @@ from sqlmodel import Session, col, or_, select
 from server.auth.models import Role, User
 from server.core import uow
 from server.core.clock import Clock, as_utc
+from server.core.crypto import FieldCipher
 from server.core.db import mode_engine, read_session
 from server.core.errors import Forbidden, NotFound, Unprocessable
 from server.core.ratelimit import enforce
 from server.orders import signals
 from server.orders.models import Order, OrderEvent
-from server.core.crypto import FieldCipher
 from server.privacy.masking import mask_contacts
 from server.privacy.points import coarse, open_point, seal_point
 from server.realtime import visibility

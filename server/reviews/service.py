@@ -12,20 +12,21 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from server.audit import log as audit_service
 from server.auth.models import Role, User
 from server.core.clock import Clock, as_utc
+from server.core.crypto import FieldCipher
 from server.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from server.core.ids import new_id
 from server.core.loops import every
 from server.files import service as files_service
-from server.ops import anomalies, notifications
-from server.ops import audit as audit_service
+from server.notifications import inbox as notifications
+from server.ops import anomalies
 from server.ops import service as ops_service
 from server.orders import service as orders_service
 from server.orders import signals as orders_signals
 from server.orders.machine import Action, Actor, ActorKind
 from server.orders.models import Order
-from server.core.crypto import FieldCipher
 from server.privacy.masking import mask_contacts
 from server.reviews import levels as lv
 from server.reviews.models import (

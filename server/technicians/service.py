@@ -20,18 +20,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, bindparam, or_, union_all, update
 from sqlmodel import Session, col, select
 
+from server.audit import log as audit_service
 from server.auth import service as auth_service
 from server.auth.models import STAFF_ROLES, Role, User
 from server.catalog import service as catalog_service
 from server.catalog.models import CertificateType
 from server.core.clock import Clock, as_utc
+from server.core.crypto import FieldCipher, mask_phone
 from server.core.errors import AppError, Conflict, NotFound, Unprocessable
 from server.core.ids import new_id
 from server.files import service as files_service
-from server.ops import audit as audit_service
-from server.ops import notifications
+from server.notifications import inbox as notifications
 from server.orders import signals
-from server.core.crypto import FieldCipher, mask_phone
 from server.technicians import availability
 from server.technicians.models import (
     AvailabilityIn,

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from server.ops import audit as audit_service
+from server.audit import log as audit_service
 from server.orders import service as orders_service
 from server.orders.machine import Action, Actor, ActorKind
 from server.technicians import service as technicians_service

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.ops import auditchain
+from server.audit import chain as auditchain
 
 _T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 

@@ -7,8 +7,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from server.audit import log as audit_service
 from server.core import appendonly
-from server.ops import audit as audit_service
 
 
 def drop_append_only_triggers(engine) -> None:  # noqa: ANN001

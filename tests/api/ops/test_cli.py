@@ -7,10 +7,10 @@ from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 from typer.testing import CliRunner
 
+from server.audit import log as audit_service
 from server.cli import app as cli
 from server.core.db import make_engine
 from server.core.settings import get_settings
-from server.ops import audit as audit_service
 from tests.api.ops.test_audit_store import drop_append_only_triggers
 
 

@@ -16,11 +16,11 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, select
 
 from server.auth.models import User
+from server.core.crypto import FieldCipher
 from server.core.idempotency import IdempotencyRecord
 from server.orders import service as orders_service
 from server.orders.machine import Action
 from server.privacy import service as privacy_service
-from server.core.crypto import FieldCipher
 from tests.api.ops.helpers import SYSTEM, assign, complete, pay, photo, relogin, walk_to_finished
 from tests.conftest import PG_URL
 

@@ -12,7 +12,7 @@ from server.auth.models import User
 from server.core.clock import Clock, as_utc
 from server.core.errors import NotFound
 from server.core.ids import new_id
-from server.ops.models import Notification, NotificationRead
+from server.notifications.models import Notification, NotificationRead
 
 
 def notify(

@@ -16,9 +16,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from server.audit import log as audit_service
 from server.core.errors import AppError
 from server.core.security import decode_token
-from server.ops import audit as audit_service
 
 log = logging.getLogger("doorstep.ops.audit")
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}

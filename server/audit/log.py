@@ -2,14 +2,14 @@
 
 Any domain records a sensitive staff read or write with::
 
-    from server.ops import audit as audit_service
+    from server.audit import log as audit_service
     audit_service.record(session=session, actor=user, action="technician.verify",
                          target_type="technician", target_id=tech_id, ip=client_ip(request),
                          details={"decision": "approved"}, clock=clock)
 
 ``record`` adds the entry to the caller's transaction (it never commits): the entry
 lands if and only if the change it describes lands. Entries are append-only and hash
-chained (``server.ops.auditchain``); ``doorstep audit verify`` re-checks the chain.
+chained (``server.audit.chain``); ``doorstep audit verify`` re-checks the chain.
 Never put plaintext phone numbers or addresses in ``details``.
 """
 
@@ -23,11 +23,11 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from server.audit import chain as auditchain
+from server.audit.models import AuditEntry, AuditRead
 from server.auth.models import User
 from server.core.clock import Clock, SystemClock, as_utc
 from server.core.ids import new_id
-from server.ops import auditchain
-from server.ops.models import AuditEntry, AuditRead
 
 _PG_LOCK_KEY = 0x0D00_A0D1  # advisory lock that serialises appends on PostgreSQL
 # entries recorded while serving the current request (see audit_middleware); a list so the

@@ -1,0 +1,3 @@
+"""The inbox: messages to one user (certificate expired, complaint resolved, ...).
+
+Below every domain, so any use case can tell someone."""
