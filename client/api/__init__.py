@@ -1,0 +1,55 @@
+"""Typed async client for the Doorstep HTTP API (ARCHITECTURE.md §10).
+
+Both Flet apps talk to the server only through this package and ``client.feed``.
+
+Why it looks the way it does:
+
+* Tokens live in a small :class:`Session` the app may persist (``to_dict`` /
+  ``from_dict``); ``on_session_change`` fires whenever tokens rotate so the app can
+  save them. A 401 ``token_expired`` is answered by one refresh and one retry.
+* Every POST carries an ``Idempotency-Key``. Callers may pass their own key (the
+  technician app's offline queue stores it with the action so a replay is recognised)
+  and a device ``occurred_at`` (the time the action really happened).
+* Server errors become :class:`ApiError` with the machine-readable ``code`` from the
+  server's ``{"error": {...}}`` shape; connection failures become
+  :class:`NetworkError` so an offline queue can tell "no signal" (keep and retry)
+  from "refused" (show the technician, never drop).
+
+Where things are: the request loop, tokens and the ``_get`` / ``_post`` / ``_put``
+helpers in ``core``; the endpoints by area in ``auth``, ``catalog`` (places, catalog,
+quotes), ``orders`` (with change requests), ``payments``, ``technician``, ``messages``
+(files, chat, support) and ``ops``, each a mixin of :class:`DoorstepClient`.
+"""
+
+from __future__ import annotations
+
+from client.api.auth import AuthApi
+from client.api.catalog import CatalogApi
+from client.api.core import API_PREFIX, ClientCore, api_root, new_idempotency_key
+from client.api.errors import ApiError, DoorstepError, NetworkError
+from client.api.messages import MessagesApi
+from client.api.ops import OpsApi
+from client.api.orders import OrdersApi
+from client.api.payments import PaymentsApi
+from client.api.session import JSON, Session
+from client.api.technician import TechnicianApi
+
+
+class DoorstepClient(
+    AuthApi, CatalogApi, OrdersApi, PaymentsApi, TechnicianApi, MessagesApi, OpsApi
+):
+    """One client per app (per signed-in user); share it through a Flet context."""
+
+
+__all__ = [
+    "API_PREFIX",
+    "JSON",
+    "ApiError",
+    "ClientCore",
+    "DoorstepClient",
+    "DoorstepError",
+    "NetworkError",
+    "Session",
+    "api_root",
+    "new_idempotency_key",
+]

@@ -1,0 +1,77 @@
+"""Before an order: places and saved addresses (``/geo``, ``/me/addresses``), the catalog
+and its slots (``/catalog``), and quotes (``/quotes``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from client.api.core import ClientCore, _iso
+from client.api.session import JSON
+
+
+class CatalogApi(ClientCore):
+    # -- places ---------------------------------------------------------------------
+
+    async def search_places(
+        self, q: str, *, near: tuple[float, float] | None = None, limit: int = 10
+    ) -> list[JSON]:
+        """Places for autocomplete: ``{name, address, district, lat, lng}`` (WGS-84)."""
+        near_text = f"{near[0]},{near[1]}" if near else None
+        return await self._get("/geo/search", q=q, near=near_text, limit=limit)
+
+    async def place_at(self, lat: float, lng: float) -> JSON:
+        """The named place at a point (404 ``place_not_found`` where there is none)."""
+        return await self._get("/geo/reverse", lat=lat, lng=lng)
+
+    async def saved_addresses(self) -> list[JSON]:
+        return await self._get("/me/addresses")
+
+    async def save_address(self, address: Mapping[str, Any]) -> JSON:
+        return await self._post("/me/addresses", address)
+
+    async def update_address(self, address_id: str, address: Mapping[str, Any]) -> JSON:
+        return await self._put(f"/me/addresses/{address_id}", address)
+
+    async def delete_address(self, address_id: str) -> None:
+        await self.request("DELETE", f"/me/addresses/{address_id}")
+
+    # -- catalog and quotes ---------------------------------------------------------
+
+    async def categories(self) -> list[JSON]:
+        return await self._get("/catalog/categories")
+
+    async def services(self, *, q: str | None = None, category_id: str | None = None) -> list[JSON]:
+        return await self._get("/catalog/services", q=q, category_id=category_id)
+
+    async def service(self, service_id: str) -> JSON:
+        return await self._get(f"/catalog/services/{service_id}")
+
+    async def slots(
+        self, service_id: str, *, date: str, lat: float, lng: float, units: int | None = None
+    ) -> JSON:
+        """The local day's slots: ``{"slots": [{start, end, available, status}]}``;
+        ``date`` is ``YYYY-MM-DD`` (a ``datetime.date`` is accepted too)."""
+        path = f"/catalog/services/{service_id}/slots"
+        return await self._get(path, date=str(date), lat=lat, lng=lng, units=units)
+
+    async def quote(
+        self,
+        *,
+        service_id: str,
+        address: Mapping[str, Any],
+        scheduled_start: datetime | str,
+        idempotency_key: str | None = None,
+        **options: Any,
+    ) -> JSON:
+        body = {
+            "service_id": service_id,
+            "address": dict(address),
+            "scheduled_start": _iso(scheduled_start),
+            **options,
+        }
+        return await self._post("/quotes", body, key=idempotency_key)
+
+    async def get_quote(self, quote_id: str) -> JSON:
+        return await self._get(f"/quotes/{quote_id}")

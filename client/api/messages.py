@@ -1,0 +1,69 @@
+"""Files (photos, signatures, certificates, PDFs: ``/files``) and the two conversations:
+an order's chat between customer and technician, and the customer's support thread."""
+
+from __future__ import annotations
+
+from client.api.core import ClientCore, _clean
+from client.api.session import JSON
+
+
+class MessagesApi(ClientCore):
+    # -- files ----------------------------------------------------------------------
+
+    async def upload(
+        self,
+        data: bytes,
+        *,
+        filename: str = "photo.jpg",
+        content_type: str = "image/jpeg",
+        kind: str = "photo",
+        order_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> JSON:
+        form = _clean({"kind": kind, "order_id": order_id})
+        return await self.request(
+            "POST",
+            "/files",
+            files={"file": (filename, data, content_type)},
+            data=form,
+            idempotency_key=idempotency_key,
+        )
+
+    async def download(self, file_id: str) -> bytes:
+        return await self.request("GET", f"/files/{file_id}")
+
+    # -- chat -----------------------------------------------------------------------
+
+    async def send_message(
+        self,
+        order_id: str,
+        *,
+        text: str = "",
+        file_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> JSON:
+        body = {"text": text, "file_id": file_id}
+        return await self._post(f"/orders/{order_id}/messages", body, key=idempotency_key)
+
+    async def messages(self, order_id: str, *, after: int = 0, limit: int = 200) -> list[JSON]:
+        return await self._get(f"/orders/{order_id}/messages", after=after, limit=limit)
+
+    async def send_support_message(
+        self,
+        *,
+        text: str = "",
+        file_id: str | None = None,
+        order_id: str | None = None,
+        customer_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> JSON:
+        """Customer → support; support staff pass ``customer_id`` to answer a customer's thread."""
+        body = {"text": text, "file_id": file_id, "order_id": order_id, "customer_id": customer_id}
+        return await self._post("/support/messages", body, key=idempotency_key)
+
+    async def support_messages(
+        self, *, after: int = 0, customer_id: str | None = None, limit: int = 200
+    ) -> list[JSON]:
+        return await self._get(
+            "/support/messages", after=after, customer_id=customer_id, limit=limit
+        )
