@@ -1,0 +1,84 @@
+"""The customer app's state and behaviour, free of any UI.
+
+Screens read attributes of :class:`CustomerState` and call its async actions; tests
+drive the same object against a real server. Every change ends in ``_changed()``,
+which notifies subscribers (the Flet root component re-renders on it).
+
+Endpoints that other parts of the platform add over time (slots, coupons, points,
+technician pages, reviews, chat, ...) are used when the server has them; a route the
+server does not know is recorded in ``missing`` and the screen says "not available
+yet" instead of failing.
+
+:class:`CustomerState` is composed of one mixin per use case, each in its own module
+over :class:`~customer_app.state.core.StateCore` (attributes, notification, server
+calls, navigation): ``account`` (sign-in, the "me" page), ``browse`` (home, search,
+service and technician pages), ``customer_app.booking`` (place, slot, price, order and
+pay), ``order_page`` (one order, kept current), ``order_actions`` (cancel, change
+requests, confirm, review, complain), ``chat`` (order chat, support) and ``live_feed``
+(pushes and the technician's way here). ``store`` is the app's own storage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from client.api import DoorstepClient
+from client.citytime import CITY_TZ
+from client.position import Locate
+from customer_app.booking import BookingFlow
+from customer_app.model import Address, BookingDraft, Slot, parse_time
+from customer_app.state.account import Account
+from customer_app.state.browse import Browsing
+from customer_app.state.chat import Chat
+from customer_app.state.core import FeedFactory
+from customer_app.state.live_feed import LiveUpdates
+from customer_app.state.order_actions import REVIEW_DIMENSIONS, OrderActions
+from customer_app.state.order_page import LIVE_STATUSES, OrderPage
+from customer_app.state.store import LocalStore, default_store_path
+from customer_app.state.tracking import (
+    ACTIVE_TRACKING,
+    Tracking,
+    estimate_eta_minutes,
+    haversine_km,
+)
+
+__all__ = [
+    "ACTIVE_TRACKING",
+    "CITY_TZ",
+    "LIVE_STATUSES",
+    "REVIEW_DIMENSIONS",
+    "Address",
+    "BookingDraft",
+    "CustomerState",
+    "LocalStore",
+    "Slot",
+    "Tracking",
+    "default_store_path",
+    "estimate_eta_minutes",
+    "haversine_km",
+    "parse_time",
+]
+
+
+class CustomerState(Account, Browsing, OrderPage, OrderActions, Chat, LiveUpdates, BookingFlow):
+    def __init__(
+        self,
+        client: DoorstepClient,
+        *,
+        store: LocalStore | None = None,
+        now: Callable[[], datetime] | None = None,
+        feed_factory: FeedFactory | None = None,
+        persist_session: bool = True,
+        locate: Locate | None = None,
+        live_quotes: bool = False,
+    ) -> None:
+        super().__init__(
+            client,
+            store=store,
+            now=now,
+            feed_factory=feed_factory,
+            persist_session=persist_session,
+            locate=locate,
+        )
+        self._init_booking(live_quotes=live_quotes)

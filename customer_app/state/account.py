@@ -1,0 +1,215 @@
+"""The customer's account: restoring a saved sign-in, signing up (the phone proved by a
+texted code), in and out, picking up where the sign-in interrupted, and the "me" page
+(past orders, wallet coupons, invoices)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from client.api import ApiError, NetworkError
+from customer_app.i18n import t
+from customer_app.model import masked_phone
+from customer_app.state.core import StateCore
+
+
+class Account(StateCore):
+    if TYPE_CHECKING:  # provided by the other parts of CustomerState
+
+        def start_feed(self) -> None: ...
+        async def stop_tracking(self) -> None: ...
+        async def load_home(self) -> None: ...
+        async def begin_booking(
+            self, service_id: str, *, preferred_technician_id: str | None = None
+        ) -> None: ...
+        async def load_wallet(self) -> None: ...
+        async def open_order(self, order_id: str) -> None: ...
+        async def open_support(self) -> None: ...
+
+    # -- session --------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Restore a saved session and load the home screen."""
+        saved = self.store.get("session") if self.persist_session else None
+        if saved and saved.get("access_token"):
+            self.client.session.access_token = saved.get("access_token")
+            self.client.session.refresh_token = saved.get("refresh_token")
+            self.client.session.user = saved.get("user")
+            try:
+                self.user = await self.client.me()
+            except (ApiError, NetworkError):
+                self.client.session.clear()
+                self.user = None
+        self.start_feed()
+        await self.load_home()
+
+    def _save_session(self) -> None:
+        if self.persist_session:
+            self.store.put(
+                "session", self.client.session.to_dict() if self.client.session.signed_in else None
+            )
+
+    async def send_code(self, phone: str) -> bool:
+        """Have the sign-up code texted; a sandbox server hands it back and it is filled in."""
+        self.clear_messages()
+        try:
+            sent = await self._run("auth", self.client.request_phone_code(phone))
+        except (ApiError, NetworkError):
+            self._changed()
+            return False
+        self.form["code_sent_to"] = phone
+        self.form["code"] = (sent or {}).get("sandbox_code") or ""
+        self.notice = t(self.lang, "code_sent", phone=masked_phone(phone)) + (
+            t(self.lang, "code_filled") if self.form["code"] else ""
+        )
+        self._changed()
+        return True
+
+    async def register(self, *, phone: str, password: str, name: str, code: str = "") -> bool:
+        self.clear_messages()
+        try:
+            reply = await self._run(
+                "auth",
+                self.client.register(
+                    phone=phone, password=password, name=name, role="customer", code=code or None
+                ),
+            )
+        except (ApiError, NetworkError):
+            self._changed()
+            return False
+        self.user = reply["user"]
+        self._save_session()
+        self.start_feed()
+        await self.load_home()
+        await self._resume_after_login()
+        return True
+
+    async def login(self, *, phone: str, password: str) -> bool:
+        self.clear_messages()
+        try:
+            reply = await self._run("auth", self.client.login(phone=phone, password=password))
+        except (ApiError, NetworkError):
+            self._changed()
+            return False
+        self.user = reply["user"]
+        if self.user.get("role") != "customer":
+            self.error = "customer accounts only"
+            await self.client.logout()
+            self.user = None
+            self._changed()
+            return False
+        self._save_session()
+        self.start_feed()
+        await self.load_home()
+        await self._resume_after_login()
+        return True
+
+    async def _resume_after_login(self) -> None:
+        """Continue what the customer was doing when the app asked them to sign in."""
+        target, self._pending_route = self._pending_route, None
+        self.history = [h for h in self.history if h != "/login"]
+        if target and target.startswith("/book/") and self.draft is not None:
+            self.route = self.history.pop() if self.history else "/"
+            await self.begin_booking(
+                self.draft.service_id, preferred_technician_id=self.draft.preferred_technician_id
+            )
+        elif target and target.startswith("/order/"):
+            await self.open_order(target.removeprefix("/order/"))
+        elif target == "/me":
+            await self.load_me()
+        elif target == "/support":
+            await self.open_support()
+        else:
+            self.route = "/"
+            self.clear_messages()
+            self._changed()
+
+    async def logout(self) -> None:
+        await self.stop_tracking()
+        await self.client.logout()
+        self.user = None
+        self.orders, self.order, self.events = [], None, []
+        self._save_session()
+        self.history = []
+        self.route = "/"
+        await self.load_home()
+
+    async def set_auth_mode(self, mode: str) -> None:
+        self.form["auth_mode"] = mode
+        self.clear_messages()
+        self._changed()
+
+    async def submit_auth(self) -> bool:
+        """The login screen's button: sign in, or sign up when in register mode."""
+        phone = str(self.form.get("phone", "")).strip()
+        password = str(self.form.get("password", ""))
+        if self.form.get("auth_mode") == "register":
+            # first the phone is proved: a code texted to it, typed (or filled) and sent back
+            if self.form.get("code_sent_to") != phone:
+                if not await self.send_code(phone) or not self.form.get("code"):
+                    return False  # the customer types the code from the text message
+                # a sandbox server filled it in, as a phone's one-time-code autofill would
+            name = str(self.form.get("name", "")).strip() or phone[-4:]
+            code = str(self.form.get("code", "")).strip()
+            ok = await self.register(phone=phone, password=password, name=name, code=code)
+        else:
+            ok = await self.login(phone=phone, password=password)
+        if ok:
+            for key in ("password", "code", "code_sent_to"):
+                self.form.pop(key, None)
+        return ok
+
+    # -- me -------------------------------------------------------------------------
+
+    async def load_me(self) -> None:
+        if not self.require_login("/me"):
+            return
+        self.orders = await self._try("orders", self.client.orders(limit=100), [])
+        await self.load_wallet()
+        invoices = []
+        for o in [o for o in self.orders if o["status"] == "COMPLETED"][:20]:
+            inv = await self._try(
+                "invoices", self.client.request("GET", f"/orders/{o['id']}/invoice")
+            )
+            if isinstance(inv, dict):
+                invoices.append(inv)
+        self.invoices = invoices
+        self.go("/me")
+
+    async def claim_coupon(self) -> bool:
+        """Claim a campaign's coupon by its code (新客券, 节日券 ...)."""
+        code = str(self.form.get("coupon_code", "")).strip()
+        if not code:
+            return False
+        self.clear_messages()
+        try:
+            coupon = await self._run(
+                "coupons",
+                self.client.request("POST", "/me/coupons/claim", json={"campaign_code": code}),
+                quiet_missing=False,
+            )
+        except (ApiError, NetworkError):
+            self._changed()
+            return False
+        self.form["coupon_code"] = ""
+        self.notice = "coupon_claimed"
+        await self.load_wallet()
+        return bool(coupon)
+
+    async def submit_invoice(self, order_id: str) -> bool:
+        title = str(self.form.get("invoice_title", "")).strip() or (self.user or {}).get("name", "")
+        return await self.request_invoice(order_id, title)
+
+    async def request_invoice(self, order_id: str, title: str) -> bool:
+        try:
+            reply = await self._run(
+                "invoices",
+                self.client.request("POST", f"/orders/{order_id}/invoice", json={"title": title}),
+                quiet_missing=False,
+            )
+        except (ApiError, NetworkError):
+            self._changed()
+            return False
+        if reply:
+            self.invoices.insert(0, reply)
+        self._changed()
+        return True

@@ -1,0 +1,203 @@
+"""Finding a service: the home screen (categories and recommendations), search with its
+filters, a category's services, and the pages of one service and one technician."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from client.api import ApiError, NetworkError
+from client.citytime import CITY_TZ
+from customer_app.model import JSON, Address, items_of, service_minutes
+from customer_app.state.core import StateCore
+
+# "popular nearby" when the server offers no recommendations: the city's best sellers
+_POPULAR = (
+    "svc_daily_cleaning",
+    "svc_window_cleaning",
+    "svc_ac_cleaning",
+    "svc_deep_cleaning",
+    "svc_range_hood_cleaning",
+)
+# "seasonal": words of a service's name or tags that fit each month
+_SEASONAL = {
+    1: ("大扫除", "深度", "开荒"),
+    2: ("大扫除", "深度"),
+    3: ("擦玻璃", "玻璃", "除螨"),
+    4: ("空调", "除螨"),
+    5: ("空调", "除螨", "除湿"),
+    6: ("空调", "除螨", "除湿", "消毒"),
+    7: ("空调", "除湿", "消毒"),
+    8: ("空调", "冰箱"),
+    9: ("除螨", "擦玻璃"),
+    10: ("暖气", "油烟机"),
+    11: ("油烟机", "暖气", "深度"),
+    12: ("大扫除", "深度", "油烟机"),
+}
+
+
+class Browsing(StateCore):
+    if TYPE_CHECKING:  # provided by BookingFlow
+
+        def default_address(self) -> Address | None: ...
+
+    async def go_home(self) -> None:
+        self.history = []
+        self.results, self.query = None, ""
+        self.form.pop("search", None)
+        self.route = "/"
+        self.clear_messages()
+        self._changed()
+        await self.load_recommendations()  # a finished order becomes "book again"
+        self._changed()
+
+    async def submit_search(self) -> None:
+        await self.search(str(self.form.get("search", "")))
+
+    async def load_home(self) -> None:
+        self.categories = await self._try("catalog", self.client.categories(), [])
+        await self.load_recommendations()
+        self._changed()
+
+    def all_services(self) -> list[JSON]:
+        found: dict[str, JSON] = {}
+
+        def walk(nodes: list[JSON]) -> None:
+            for node in nodes:
+                for s in node.get("services", []):
+                    found.setdefault(s["id"], s)
+                walk(node.get("children", []))
+
+        walk(self.categories)
+        return list(found.values())
+
+    async def load_recommendations(self) -> None:
+        """Repeat of past orders, popular nearby, seasonal — from the server when it
+        offers ``/recommendations``, otherwise derived here from the same signals."""
+        place = self.default_address()
+        params = {"lat": place.lat, "lng": place.lng} if place else {}
+        server = await self._try(
+            "recommendations", self.client.request("GET", "/recommendations", params=params)
+        )
+        if isinstance(server, dict) and any(
+            server.get(k) for k in ("repeat", "nearby", "seasonal")
+        ):
+            self.recommendations = {
+                k: list(server.get(k) or []) for k in ("repeat", "nearby", "seasonal")
+            }
+            return
+        services = {s["id"]: s for s in self.all_services()}
+        repeat: list[JSON] = []
+        if self.signed_in:
+            past = await self._try("orders", self.client.orders(limit=50), [])
+            for o in past:
+                s = services.get(o.get("service_id"))
+                if s and s not in repeat:
+                    repeat.append(s)
+        month = self.now().astimezone(CITY_TZ).month
+        seasonal_words = _SEASONAL.get(month, ())
+        seasonal = [
+            s
+            for s in services.values()
+            if any(
+                w in (s.get("name_zh", "") + " ".join(s.get("tags", []))) for w in seasonal_words
+            )
+        ]
+        nearby = [services[i] for i in _POPULAR if i in services]
+        self.recommendations = {
+            "repeat": repeat[:4],
+            "nearby": nearby[:4],
+            "seasonal": seasonal[:4],
+        }
+
+    async def search(self, query: str | None = None) -> None:
+        if query is not None:
+            self.query = query.strip()
+        self.clear_messages()
+        params = {k: v for k, v in self.filters.items() if v != "any"}
+        if self.query or params:
+            found = await self._try(
+                "catalog",
+                self.client.request(
+                    "GET", "/catalog/services", params={"q": self.query or None, **params}
+                ),
+                [],
+            )
+        else:
+            found = self.all_services()
+        self.results = [s for s in found if self._duration_ok(s)]
+        self._changed()
+
+    def _duration_ok(self, s: JSON) -> bool:
+        band = self.filters.get("duration", "any")
+        if band == "any":
+            return True
+        minutes = service_minutes(s)
+        if band == "short":
+            return minutes <= 120
+        if band == "half":
+            return 120 < minutes <= 240
+        return minutes > 240
+
+    async def set_filter(self, name: str, value: str) -> None:
+        self.filters[name] = value
+        await self.search()
+
+    async def browse_category(self, category_id: str) -> None:
+        self.query = ""
+        found = await self._try("catalog", self.client.services(category_id=category_id), [])
+        self.results = [s for s in found if self._duration_ok(s)]
+        self._changed()
+
+    # -- service and technician pages ----------------------------------------------
+
+    async def open_service(self, service_id: str) -> None:
+        self.clear_messages()
+        try:
+            self.service = await self._run("catalog", self.client.service(service_id))
+        except (ApiError, NetworkError):
+            self._changed()
+            return
+        self.service_reviews = items_of(
+            await self._try(
+                "service_reviews",
+                self.client.request("GET", f"/catalog/services/{service_id}/reviews"),
+                [],
+            )
+        )
+        params = {k: v for k, v in self.filters.items() if k in ("gender", "level") and v != "any"}
+        self.service_technicians = items_of(
+            await self._try(
+                "technicians",
+                self.client.request(
+                    "GET", "/technicians", params={"service_id": service_id, **params}
+                ),
+                [],
+            )
+        )
+        self.go(f"/service/{service_id}")
+
+    async def open_technician(self, technician_id: str) -> None:
+        self.clear_messages()
+        tech = await self._try(
+            "technicians", self.client.request("GET", f"/technicians/{technician_id}")
+        )
+        if tech is None:
+            self.error = "unavailable"
+            self._changed()
+            return
+        self.technician = tech
+        self.technician_photo = None
+        url = tech.get("photo_url") or ""
+        if "/files/" in url:
+            data = await self._try(
+                "files", self.client.download(url.rsplit("/files/", 1)[1].split("?")[0])
+            )
+            self.technician_photo = data if isinstance(data, bytes) else None
+        self.technician_reviews = items_of(
+            await self._try(
+                "technician_reviews",
+                self.client.request("GET", f"/technicians/{technician_id}/reviews"),
+                [],
+            )
+        )
+        self.go(f"/technician/{technician_id}")

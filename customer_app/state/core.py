@@ -1,0 +1,211 @@
+"""What every part of the customer app's state stands on: the attributes the screens
+read, change notification, the two ways of calling the server (``_run`` records the
+error for the screen and raises, ``_try`` keeps quiet for optional panels), and
+navigation with its sign-in guard.
+
+The parts (``account``, ``browse``, ``order_page`` ...) are mixins of :class:`StateCore`;
+:class:`customer_app.state.CustomerState` composes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from client.api import ApiError, DoorstepClient, NetworkError
+from client.position import Locate
+from customer_app.model import JSON, BookingDraft, Slot
+from customer_app.state.store import LocalStore
+from customer_app.state.tracking import Tracking
+
+log = logging.getLogger("customer_app.state")
+
+FeedFactory = Callable[..., Any]
+
+
+def _route_missing(exc: ApiError) -> bool:
+    """True when the server has no such route (as opposed to a missing record)."""
+    return (
+        exc.status in (404, 405)
+        and exc.code in ("http_404", "http_405", "not_found")
+        and exc.message in ("Not Found", "Method Not Allowed")
+    )
+
+
+class StateCore:
+    def __init__(
+        self,
+        client: DoorstepClient,
+        *,
+        store: LocalStore | None = None,
+        now: Callable[[], datetime] | None = None,
+        feed_factory: FeedFactory | None = None,
+        persist_session: bool = True,
+        locate: Locate | None = None,
+    ) -> None:
+        self.client = client
+        self.store = store or LocalStore(None)
+        self.now = now or (lambda: datetime.now(UTC))
+        self.feed_factory = feed_factory
+        self.persist_session = persist_session
+        self.locate = locate  # the device's position (customer_app.device), if it has one
+        self._listeners: list[Callable[[], None]] = []
+        self._feed: Any = None
+        self._feed_task: asyncio.Task | None = None
+        self.feed_restart_delay = 1.0  # seconds before a feed that gave up is started again
+        self.feed_restarts = 0
+
+        self.lang: str = self.store.get("lang", "zh")
+        self.route: str = "/"
+        self.history: list[str] = []
+        self.busy: bool = False
+        self.error: str | None = None
+        self.notice: str | None = None
+        self.missing: set[str] = set()
+
+        self.user: JSON | None = None
+        self.categories: list[JSON] = []
+        self.query: str = ""
+        self.filters: dict[str, str] = {"duration": "any", "gender": "any", "level": "any"}
+        self.results: list[JSON] | None = None
+        self.recommendations: dict[str, list[JSON]] = {"repeat": [], "nearby": [], "seasonal": []}
+
+        self.service: JSON | None = None
+        self.service_reviews: list[JSON] = []
+        self.service_technicians: list[JSON] = []
+        self.technician: JSON | None = None
+        self.technician_reviews: list[JSON] = []
+        self.technician_photo: bytes | None = None
+
+        self.draft: BookingDraft | None = None
+        self.slots: list[Slot] = []
+        self.slots_from_server: bool = False
+        self.quote: JSON | None = None
+        self.coupons: list[JSON] = []
+        self.points: JSON | None = None
+        self.membership: JSON | None = None
+
+        self.order: JSON | None = None
+        self.events: list[JSON] = []
+        self.payment: JSON | None = None
+        self.tracking = Tracking()
+        self.technician_card: JSON | None = None
+        self.change_requests: list[JSON] = []
+        self.contact: JSON | None = None
+        self.escrow: JSON | None = None
+        self.cancel_quote: JSON | None = None
+        self.messages: list[JSON] = []
+        self.support_messages: list[JSON] = []
+        self.feed_state: str = "idle"  # idle | live | reconnecting
+        self.reviewed: bool = False
+        self.complaint: JSON | None = None
+
+        self.orders: list[JSON] = []
+        self.invoices: list[JSON] = []
+        self.photos: dict[str, bytes] = {}
+        # what the screens' inputs hold (text fields, open panels, star choices); plain
+        # data, so tests can fill a form the same way a screen does
+        self.form: JSON = {}
+        self.place_hits: list[JSON] = []  # address search suggestions
+        self.picked_place: JSON | None = None  # the suggestion chosen, door not yet typed
+
+    # -- observation ----------------------------------------------------------------
+
+    def subscribe(self, fn: Callable[[], None]) -> Callable[[], None]:
+        self._listeners.append(fn)
+
+        def dispose() -> None:
+            with contextlib.suppress(ValueError):
+                self._listeners.remove(fn)
+
+        return dispose
+
+    def _changed(self) -> None:
+        for fn in list(self._listeners):
+            try:
+                fn()
+            except Exception:  # a broken view must not break the state
+                log.exception("state listener failed")
+
+    async def _run(self, feature: str, call: Awaitable[Any], *, quiet_missing: bool = True) -> Any:
+        """Await one server call; record errors for the screen instead of raising."""
+        try:
+            return await call
+        except ApiError as exc:
+            if _route_missing(exc):
+                self.missing.add(feature)
+                if not quiet_missing:
+                    self.error = "unavailable"
+                return None
+            self.error = exc.message if exc.message and exc.message != exc.code else exc.code
+            self.last_error_code = exc.code
+            raise
+        except NetworkError:
+            self.error = "network_error"
+            raise
+
+    async def _try(self, feature: str, call: Awaitable[Any], default: Any = None) -> Any:
+        """Like ``_run`` but swallows API errors (optional panels on a screen): no
+        error banner for a panel that simply has nothing to show."""
+        before = (self.error, self.last_error_code)
+        try:
+            result = await self._run(feature, call)
+        except (ApiError, NetworkError) as exc:
+            log.info("%s failed: %s", feature, exc)
+            self.error, self.last_error_code = before
+            return default
+        return default if result is None else result
+
+    last_error_code: str | None = None
+
+    def clear_messages(self) -> None:
+        self.error = None
+        self.notice = None
+        self.last_error_code = None
+
+    # -- navigation -----------------------------------------------------------------
+
+    def go(self, route: str) -> None:
+        if route != self.route:
+            self.history.append(self.route)
+            self.route = route
+        self.clear_messages()
+        self._changed()
+
+    def back(self) -> None:
+        self.route = self.history.pop() if self.history else "/"
+        self.clear_messages()
+        self._changed()
+
+    def set_lang(self, lang: str) -> None:
+        self.lang = lang
+        if self.persist_session:  # one install, one person; a web server serves many
+            self.store.put("lang", lang)
+        self._changed()
+
+    def set_form(self, key: str, value: Any) -> None:
+        self.form[key] = value
+        self._changed()
+
+    # -- who is signed in -----------------------------------------------------------
+
+    @property
+    def signed_in(self) -> bool:
+        return self.client.session.signed_in and self.user is not None
+
+    def _uid(self) -> str:
+        return (self.user or {}).get("id", "anonymous")
+
+    _pending_route: str | None = None  # where to go once signed in (``account``)
+
+    def require_login(self, route: str) -> bool:
+        """Guard for screens that need an account: remember where to go after login."""
+        if self.signed_in:
+            return True
+        self._pending_route = route
+        self.go("/login")
+        return False

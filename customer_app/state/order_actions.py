@@ -1,0 +1,210 @@
+"""What the customer does to an order once it exists: cancel (with the fee they were
+shown), sign the work order, answer the technician's change requests item by item,
+confirm the work, review it and complain about it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING
+
+from client.api import ApiError, NetworkError
+from customer_app.model import JSON
+from customer_app.state.core import StateCore
+
+# the four dimensions of the platform's rating (响应速度, 技能, 态度, 物品完好)
+REVIEW_DIMENSIONS = ("response", "skill", "attitude", "care")
+
+
+class OrderActions(StateCore):
+    if TYPE_CHECKING:  # provided by OrderPage
+
+        async def refresh_order(self) -> None: ...
+
+    async def _order_action(
+        self, feature: str, call: Awaitable[JSON], notice: str | None = None
+    ) -> bool:
+        self.clear_messages()
+        try:
+            reply = await self._run(feature, call, quiet_missing=False)
+        except (ApiError, NetworkError):
+            self._changed()
+            return False
+        if (
+            isinstance(reply, dict)
+            and reply.get("status")
+            and reply.get("id") == (self.order or {}).get("id")
+        ):
+            self.order = reply
+        self.notice = notice
+        await self.refresh_order()
+        return True
+
+    async def load_cancel_quote(self) -> JSON | None:
+        if self.order is None:
+            return None
+        self.clear_messages()
+        try:
+            self.cancel_quote = await self._run(
+                "cancellation_quote",
+                self.client.request("GET", f"/orders/{self.order['id']}/cancellation-quote"),
+                quiet_missing=False,
+            )
+        except (ApiError, NetworkError):
+            self.cancel_quote = None
+        self._changed()
+        return self.cancel_quote
+
+    def cancel_fee(self) -> int | None:
+        if self.cancel_quote is None:
+            return None
+        return int(self.cancel_quote.get("fee", self.cancel_quote.get("cancellation_fee", 0)))
+
+    async def cancel(self, reason: str = "") -> bool:
+        """Cancel with the fee the customer was shown (the server refuses another)."""
+        if self.order is None:
+            return False
+        fee = self.cancel_fee()
+        if fee is None and "cancellation_quote" not in self.missing:
+            await self.load_cancel_quote()
+            fee = self.cancel_fee()
+        ok = await self._order_action(
+            "orders", self.client.cancel(self.order["id"], reason=reason, expected_fee=fee)
+        )
+        if ok:
+            self.cancel_quote = None
+        return ok
+
+    async def dismiss_cancel(self) -> None:
+        self.cancel_quote = None
+        self._changed()
+
+    async def sign_work_order(self) -> bool:
+        if self.order is None:
+            return False
+        return await self._order_action(
+            "work_order",
+            self.client.confirm_work_order(self.order["id"], signed_on="customer_app"),
+            notice="work_order_signed",
+        )
+
+    async def decide_change_item(self, change_request_id: str, item_id: str, approve: bool) -> bool:
+        """Approve or reject one item the technician proposed (with its photo and reason
+        on screen); the other items of the request stay open."""
+        if self.order is None:
+            return False
+        oid = self.order["id"]
+        if approve:
+            call = self.client.approve_change_request(oid, change_request_id, item_ids=[item_id])
+        else:
+            call = self.client.reject_change_request(oid, change_request_id, item_ids=[item_id])
+        return await self._order_action("change_requests", call)
+
+    async def decide_change_request(self, change_request_id: str, approve: bool) -> bool:
+        """Answer every still-pending item of one request the same way."""
+        if self.order is None:
+            return False
+        oid = self.order["id"]
+        cr = next((c for c in self.change_requests if c["id"] == change_request_id), {})
+        item_ids = [i["id"] for i in cr.get("items", []) if i.get("status", "pending") == "pending"]
+        if not item_ids:
+            return False
+        if approve:
+            call = self.client.approve_change_request(oid, change_request_id, item_ids=item_ids)
+        else:
+            call = self.client.reject_change_request(oid, change_request_id, item_ids=item_ids)
+        return await self._order_action("change_requests", call)
+
+    async def confirm_completion(self) -> bool:
+        if self.order is None:
+            return False
+        return await self._order_action("orders", self.client.confirm(self.order["id"]))
+
+    # -- review and complaint -----------------------------------------------------
+
+    async def _upload_photos(self, photos: list[tuple[str, bytes]]) -> list[str]:
+        ids = []
+        for name, data in photos:
+            ctype = "image/png" if name.lower().endswith(".png") else "image/jpeg"
+            reply = await self._run(
+                "files",
+                self.client.upload(
+                    data, filename=name, content_type=ctype, kind="photo", order_id=self.order["id"]
+                ),
+            )
+            ids.append(reply["id"])
+        return ids
+
+    async def submit_review(
+        self,
+        *,
+        ratings: dict[str, int],
+        text: str = "",
+        photos: list[tuple[str, bytes]] | None = None,
+    ) -> bool:
+        if self.order is None:
+            return False
+        self.clear_messages()
+        try:
+            file_ids = await self._upload_photos(photos or [])
+        except (ApiError, NetworkError):
+            self._changed()
+            return False
+        body = {
+            **{d: int(ratings[d]) for d in REVIEW_DIMENSIONS},
+            "text": text,
+            "photo_file_ids": file_ids,
+        }
+        ok = await self._order_action(
+            "reviews",
+            self.client.request("POST", f"/orders/{self.order['id']}/reviews", json=body),
+            notice="reviewed",
+        )
+        self.reviewed = ok or self.reviewed
+        self._changed()
+        return ok
+
+    async def complain(
+        self, *, category: str, text: str, photos: list[tuple[str, bytes]] | None = None
+    ) -> bool:
+        if self.order is None:
+            return False
+        self.clear_messages()
+        try:
+            file_ids = await self._upload_photos(photos or [])
+            reply = await self._run(
+                "complaints",
+                self.client.request(
+                    "POST",
+                    f"/orders/{self.order['id']}/complaints",
+                    json={"category": category, "text": text, "photo_file_ids": file_ids},
+                ),
+                quiet_missing=False,
+            )
+        except (ApiError, NetworkError):
+            self._changed()
+            return False
+        self.complaint = reply
+        self.notice = "complaint_filed"
+        await self.refresh_order()
+        return True
+
+    def attach_review_photos(self, photos: list[tuple[str, bytes]]) -> None:
+        self.form["review_photos"] = list(self.form.get("review_photos") or []) + list(photos)
+        self._changed()
+
+    async def submit_review_form(self) -> bool:
+        ratings = {d: int(self.form.get(f"review_{d}", 5)) for d in REVIEW_DIMENSIONS}
+        ok = await self.submit_review(
+            ratings=ratings,
+            text=str(self.form.get("review_text", "")).strip(),
+            photos=self.form.get("review_photos") or [],
+        )
+        if ok:
+            self.form.pop("review_photos", None)
+        return ok
+
+    async def submit_complaint_form(self) -> bool:
+        return await self.complain(
+            category=str(self.form.get("complaint_category", "quality")),
+            text=str(self.form.get("complaint_text", "")).strip(),
+        )

@@ -1,0 +1,151 @@
+"""The order page: opening one order and keeping what it shows up to date (timeline,
+technician card and contact number, escrow of extras, change requests with their
+photos, completion photos, chat), and the values the page derives from them."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING
+
+from client.api import ApiError, NetworkError
+from customer_app.model import JSON, items_of
+from customer_app.state.core import StateCore
+from customer_app.state.tracking import Tracking
+
+# an order in these statuses is still going on: its chat is open
+LIVE_STATUSES = {
+    "PENDING_DISPATCH",
+    "OFFERED",
+    "ACCEPTED",
+    "EN_ROUTE",
+    "ARRIVED",
+    "IN_SERVICE",
+    "AWAITING_CONFIRMATION",
+    "DISPUTED",
+}
+
+
+class OrderPage(StateCore):
+    if TYPE_CHECKING:  # provided by LiveUpdates
+
+        async def track(self, order_id: str) -> None: ...
+
+    async def open_order(self, order_id: str) -> None:
+        if not self.require_login(f"/order/{order_id}"):
+            return
+        self.clear_messages()
+        try:
+            self.order = await self._run("orders", self.client.order(order_id))
+        except (ApiError, NetworkError):
+            self._changed()
+            return
+        self.events, self.payment, self.cancel_quote, self.contact = [], None, None, None
+        self.messages, self.change_requests = [], []
+        self.reviewed, self.complaint = False, None
+        self.tracking = Tracking()
+        self.go(f"/order/{order_id}")
+        await self.track(order_id)
+
+    async def refresh_order(self) -> None:
+        if self.order is None:
+            return
+        oid = self.order["id"]
+        with contextlib.suppress(ApiError, NetworkError):
+            self.order = await self._run("orders", self.client.order(oid))
+        await self._load_order_extras()
+        self._changed()
+
+    async def _load_order_extras(self) -> None:
+        o = self.order
+        if o is None:
+            return
+        oid = o["id"]
+        after = self.events[-1]["seq"] if self.events else 0
+        new = await self._try("orders", self.client.order_events(oid, after_seq=after), [])
+        self._merge_events(new)
+        if o.get("technician_id"):
+            if (self.technician_card or {}).get("id") != o["technician_id"]:
+                self.technician_card = await self._try(
+                    "technicians", self.client.request("GET", f"/technicians/{o['technician_id']}")
+                )
+            if o["status"] not in ("CANCELLED",) and (self.contact or {}).get("order_id") != oid:
+                self.contact = await self._try(
+                    "contact", self.client.request("GET", f"/orders/{oid}/contact")
+                )
+        else:
+            self.technician_card = None
+        if int(o.get("extras_total") or 0) > 0:
+            self.escrow = await self._try(
+                "escrow", self.client.request("GET", f"/orders/{oid}/escrow")
+            )
+        if o["status"] in ("ARRIVED", "IN_SERVICE", "AWAITING_CONFIRMATION"):
+            self.change_requests = items_of(
+                await self._try("change_requests", self.client.change_requests(oid), [])
+            )
+            # the technician's photo of each item still waiting for an answer
+            for item in self.pending_change_items():
+                fid = item.get("photo_file_id")
+                if fid and fid not in self.photos:
+                    data = await self._try("files", self.client.download(fid))
+                    if isinstance(data, bytes):
+                        self.photos[fid] = data
+        if o["status"] in ("AWAITING_CONFIRMATION", "COMPLETED", "DISPUTED"):
+            for fid in self.completion_photos():
+                if fid not in self.photos:
+                    data = await self._try("files", self.client.download(fid))
+                    if isinstance(data, bytes):
+                        self.photos[fid] = data
+        if o["status"] in LIVE_STATUSES and o.get("technician_id"):
+            self.messages = items_of(await self._try("chat", self.client.messages(oid), []))
+
+    def _merge_events(self, new: list[JSON]) -> None:
+        seen = {e["seq"] for e in self.events}
+        for e in new:
+            if e.get("seq") not in seen:
+                self.events.append(e)
+                seen.add(e.get("seq"))
+        self.events.sort(key=lambda e: e["seq"])
+
+    def pending_change_items(self) -> list[JSON]:
+        """Items of the open change requests still waiting for the customer's answer."""
+        return [
+            {**item, "change_request_id": cr["id"]}
+            for cr in self.change_requests
+            if cr.get("status") == "awaiting_customer"
+            for item in cr.get("items", [])
+            if item.get("status", "pending") == "pending"
+        ]
+
+    def completion_photos(self) -> list[str]:
+        """File ids of the technician's evidence photos, in SOP order."""
+        return [
+            s["photo_file_id"] for s in (self.order or {}).get("sop", []) if s.get("photo_file_id")
+        ]
+
+    async def photo(self, file_id: str) -> bytes | None:
+        return await self._try("files", self.client.download(file_id))
+
+    def amount_to_pay(self) -> int:
+        """What the customer still owes: the order before payment, approved extras after."""
+        o = self.order or {}
+        if o.get("status") == "PENDING_PAYMENT":
+            return int(o.get("total") or 0)
+        if o.get("status") == "CANCELLED":
+            return 0
+        extras = int(o.get("extras_total") or 0)
+        paid = int((self.escrow or {}).get("extras_paid") or 0) if self.escrow else 0
+        return max(0, extras - paid) if self.escrow is not None else 0
+
+    def technician_name(self) -> str | None:
+        """From the public page, or from the contact binding (an unverified page 404s)."""
+        name = (self.technician_card or {}).get("name")
+        if not name and (self.contact or {}).get("counterpart_role") == "technician":
+            name = self.contact.get("counterpart_name")
+        return name or None
+
+    def contact_number(self) -> str | None:
+        """The masked/virtual number the platform gives for this visit, if any."""
+        c = self.contact or {}
+        if c.get("order_id") != (self.order or {}).get("id"):
+            return None
+        return c.get("virtual_number")
