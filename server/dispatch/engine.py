@@ -31,11 +31,10 @@ from server.dispatch.scoring import (
     DEFAULT_SCORING,
     DEFAULT_WEIGHTS,
     CandidateScore,
-    DispatchWeights,
-    ScoringPolicy,
     score_candidate,
 )
 from server.dispatch.spatial import SpatialIndex
+from server.rules.dispatch import DispatchWeights, ScoringPolicy
 
 DEFAULT_SEARCH_RADIUS_M = 15_000.0
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from enum import StrEnum
 
 from server.core.money import Money
 from server.dispatch.geo import LatLng, ServiceArea, TravelMode, validate_latlng
+from server.technicians.models import Level
 
 
 def _require_aware(name: str, value: datetime) -> None:
@@ -33,15 +33,6 @@ def _require_point(name: str, value: LatLng | None) -> None:
 def _require_rate(name: str, value: float | None) -> None:
     if value is not None and not 0.0 <= value <= 1.0:
         raise ValueError(f"{name} must be within [0, 1], got {value}")
-
-
-class Level(StrEnum):
-    """Quarterly technician level (S best)."""
-
-    S = "S"
-    A = "A"
-    B = "B"
-    C = "C"
 
 
 @dataclass(frozen=True)

@@ -14,100 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from server.dispatch.facts import Level, Rating, TechnicianFacts
-
-FEATURES = ("proximity", "rating", "level", "fairness", "acceptance")
-
-
-class DispatchWeights(BaseModel):
-    """Operator-set weights of the score features. Non-negative, not all zero."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    proximity: float = Field(0.40, ge=0)
-    rating: float = Field(0.30, ge=0)
-    level: float = Field(0.10, ge=0)
-    fairness: float = Field(0.10, ge=0)
-    acceptance: float = Field(0.10, ge=0)
-
-    @model_validator(mode="after")
-    def _positive_total(self) -> DispatchWeights:
-        if self.total <= 0:
-            raise ValueError("at least one dispatch weight must be positive")
-        return self
-
-    @property
-    def total(self) -> float:
-        return self.proximity + self.rating + self.level + self.fairness + self.acceptance
-
-    def normalized(self) -> dict[str, float]:
-        t = self.total
-        return {name: getattr(self, name) / t for name in FEATURES}
-
-
-class ScoringPolicy(BaseModel):
-    """Operator settings of the features and the multiplier rules."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    proximity_basis: Literal["distance", "eta"] = "distance"
-    # Proximity = scale / (scale + d): 1 on the spot, 0.5 at the scale, -> 0 far away.
-    distance_scale_m: float = Field(3000.0, gt=0)
-    eta_scale_s: float = Field(600.0, gt=0)
-
-    # Rating: each rating weighs 0.5 ** (age / half-life); a prior of a few average
-    # ratings keeps one early 5-star review from outranking a long good record.
-    rating_half_life_days: float = Field(90.0, gt=0)
-    rating_prior_mean: float = Field(4.5, ge=1, le=5)
-    rating_prior_weight: float = Field(3.0, ge=0)
-    undated_rating_age_days: float = Field(365.0, ge=0)
-
-    level_values: dict[Level, float] = Field(
-        default_factory=lambda: {Level.S: 1.0, Level.A: 0.75, Level.B: 0.5, Level.C: 0.25}
-    )
-
-    # Fairness: fewer jobs and less money earned today -> higher.
-    fairness_jobs_scale: float = Field(4.0, gt=0)
-    fairness_earnings_scale_fen: int = Field(40_000, gt=0)
-
-    acceptance_prior_rate: float = Field(0.8, ge=0, le=1)
-    acceptance_prior_weight: float = Field(5.0, ge=0)
-
-    # "Within 3 km and no current order: dispatch first."
-    nearby_idle_radius_m: float = Field(3000.0, ge=0)
-    nearby_idle_boost: float = Field(1.25, ge=1)
-    # "Over 5 km: the customer pays a traffic subsidy." Flagged here, priced by pricing.
-    traffic_subsidy_over_m: float = Field(5000.0, ge=0)
-    # "30-day good rate under 90 %: priority halved."
-    good_rate_threshold: float = Field(0.90, ge=0, le=1)
-    good_rate_factor: float = Field(0.5, ge=0, le=1)
-    good_rate_min_reviews: int = Field(1, ge=0)
-    # "Complaint rate over 5 %: fewer orders."
-    complaint_rate_threshold: float = Field(0.05, ge=0, le=1)
-    complaint_factor: float = Field(0.6, ge=0, le=1)
-    complaint_min_orders: int = Field(1, ge=0)
-    # "Frequent transfers are watched and limited" (seed 003): at least
-    # ``transfer_min_count`` transfers held against the technician in the recent window,
-    # and more than ``transfer_rate_threshold`` of the orders they took: priority times
-    # ``transfer_factor`` (1 switches the penalty off; the window is
-    # ``dispatch.transfer_window_days``).
-    transfer_rate_threshold: float = Field(0.10, ge=0, le=1)
-    transfer_min_count: int = Field(2, ge=1)
-    transfer_factor: float = Field(0.7, ge=0, le=1)
-
-    @model_validator(mode="after")
-    def _levels_complete(self) -> ScoringPolicy:
-        missing = [lv for lv in Level if lv not in self.level_values]
-        if missing:
-            raise ValueError(f"level_values lacks {', '.join(missing)}")
-        if any(not 0.0 <= v <= 1.0 for v in self.level_values.values()):
-            raise ValueError("level values must be within [0, 1]")
-        return self
-
+from server.dispatch.facts import Rating, TechnicianFacts
+from server.rules.dispatch import FEATURES, DispatchWeights, ScoringPolicy
 
 DEFAULT_WEIGHTS = DispatchWeights()
 DEFAULT_SCORING = ScoringPolicy()

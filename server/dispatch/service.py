@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
+from server.audit import log as audit_service
 from server.auth.models import Role, User
 from server.core.clock import Clock, as_utc
 from server.core.crypto import FieldCipher
@@ -74,12 +75,13 @@ from server.dispatch.models import (
     SlotsRead,
 )
 from server.dispatch.routing import DayJob, plan_day
-from server.dispatch.rules import DispatchRules
-from server.dispatch.scoring import CandidateScore, ScoringPolicy
+from server.dispatch.scoring import CandidateScore
 from server.dispatch.spatial import GridIndex
 from server.orders import signals
 from server.orders.machine import Action, Actor, ActorKind, Status
 from server.orders.models import Order
+from server.rules import store as rules_store
+from server.rules.dispatch import DispatchRules, ScoringPolicy
 
 log = logging.getLogger("doorstep.dispatch")
 
@@ -291,9 +293,8 @@ class DispatchSettings:
 
 
 def load_settings(*, session: Session, timezone: str) -> DispatchSettings:
-    from server.ops import service as ops_service
 
-    rules = ops_service.current_rules(session=session)
+    rules = rules_store.current_rules(session=session)
     d = rules.dispatch
     risk = rules.ops.risk
     scoring = d.scoring.model_copy(
@@ -1799,7 +1800,6 @@ def reassign(
     double booking, a wrong assignment) payments books their transfer compensation in
     this same transaction, and the transfer is not held against them in scoring. The
     action is audited. One transaction."""
-    from server.audit import log as audit_service
     from server.orders import service as orders_service
     from server.payments import service as payments_service
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from server.ops.ops_rules import MonitorRules
+from server.rules.ops import MonitorRules
 
 SOS = "sos"
 OFFER_TIMEOUTS = "offer_timeouts"

@@ -15,9 +15,9 @@ from server.auth.models import Role, User
 from server.core.clock import Clock, as_utc
 from server.core.errors import Unprocessable
 from server.ops import anomalies, monitoring, stats
-from server.ops import service as ops_service
 from server.orders.models import Order
 from server.reviews.models import Complaint, Review
+from server.rules import store as rules_store
 
 
 def window(
@@ -99,7 +99,7 @@ def acceptance(*, session: Session, since: datetime, until: datetime) -> dict[st
 
 
 def on_time(*, session: Session, since: datetime, until: datetime) -> dict[str, Any]:
-    rules = ops_service.current_rules(session=session).ops.monitor
+    rules = rules_store.current_rules(session=session).ops.monitor
     rows = session.exec(
         select(Order.scheduled_start, Order.scheduled_end, Order.arrived_at).where(
             col(Order.arrived_at).is_not(None), Order.arrived_at >= since, Order.arrived_at < until

@@ -14,32 +14,6 @@ RISK_FLAG_KINDS = ("cancel_burst", "complaint_rate", "contact_sharing", "login_l
 RISK_FLAG_STATUSES = ("open", "reviewed")
 
 
-class RulesVersion(SQLModel, table=True):
-    """Every change to the business rules is a new row: who, when, old and new."""
-
-    __tablename__ = "rules_version"
-
-    version: int = Field(primary_key=True)
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
-    changed_by: str | None = Field(default=None, max_length=40)
-    changed_at: datetime
-    note: str = ""
-
-
-class RulesRead(BaseModel):
-    version: int
-    rules: dict[str, Any]
-    changed_by: str | None
-    changed_at: datetime | None
-    note: str = ""
-
-
-class RulesUpdate(BaseModel):
-    rules: dict[str, Any]
-    expected_version: int | None = None
-    note: str = PField("", max_length=500)
-
-
 class Alert(SQLModel, table=True):
     """An SOS (or another alert an operator must handle)."""
 
@@ -127,14 +101,6 @@ class RiskFlagRead(BaseModel):
 
 class RiskReviewIn(BaseModel):
     note: str = PField(default="", max_length=500)
-
-
-class RulesHistoryItem(BaseModel):
-    version: int
-    changed_by: str | None
-    changed_at: datetime
-    note: str
-    changes: list[dict[str, Any]]  # [{path, old, new}]
 
 
 class OrderMonitorRead(BaseModel):

@@ -18,12 +18,12 @@ from server.core.crypto import FieldCipher
 from server.core.errors import NotFound, Unprocessable
 from server.core.ids import new_id
 from server.ops import anomalies, sos
-from server.ops import service as ops_service
 from server.ops.models import Alert, AlertRead, OrderMonitorRead, SosIn
-from server.ops.ops_rules import MonitorRules
 from server.orders import service as orders_service
 from server.orders.models import STORED_ANOMALIES, Order, OrderEvent
 from server.privacy.points import open_point, seal_point
+from server.rules import store as rules_store
+from server.rules.ops import MonitorRules
 
 ACTIVE = (
     "PENDING_DISPATCH",
@@ -151,7 +151,7 @@ def list_orders(
     orders = list(session.exec(query if anomaly else query.limit(limit)).all())
     facts = facts_for(session, orders)
     now = clock.now()
-    rules = ops_service.current_rules(session=session).ops.monitor
+    rules = rules_store.current_rules(session=session).ops.monitor
     out = []
     for order in orders:
         codes = _codes(order, facts[order.id], now, rules)

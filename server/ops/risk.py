@@ -22,10 +22,10 @@ from server.auth.models import User
 from server.core.clock import Clock, FrozenClock, as_utc
 from server.core.errors import Conflict, NotFound, TooManyRequests
 from server.core.ids import new_id
-from server.ops import service as ops_service
 from server.ops.models import LoginThrottle, RiskFlag, RiskFlagRead
 from server.orders import signals
 from server.orders.models import Order
+from server.rules import store as rules_store
 
 
 def flag(
@@ -116,7 +116,7 @@ def _watch_cancels(session: Session, moved: signals.Moved) -> None:
     """In the cancel's own transaction: count the customer's recent cancels."""
     if moved.action != "cancel" or moved.actor_role != "customer":
         return
-    rules = ops_service.current_rules(session=session).ops.risk
+    rules = rules_store.current_rules(session=session).ops.risk
     order = moved.order
     now = as_utc(order.cancelled_at or order.updated_at)
     since = now - timedelta(minutes=rules.cancel_burst_window_minutes)
@@ -148,7 +148,7 @@ def _watch_cancels(session: Session, moved: signals.Moved) -> None:
 
 def contact_attempt_window(*, session: Session) -> timedelta:
     return timedelta(
-        hours=ops_service.current_rules(session=session).ops.risk.contact_attempt_window_hours
+        hours=rules_store.current_rules(session=session).ops.risk.contact_attempt_window_hours
     )
 
 
@@ -160,7 +160,7 @@ def contact_attempts_counted(
     One masked message may be innocent (a door code that looks like a number); a habit of
     them is how deals are taken off the platform, so a human looks at the account.
     """
-    rules = ops_service.current_rules(session=session).ops.risk
+    rules = rules_store.current_rules(session=session).ops.risk
     if attempts < rules.contact_attempt_count:
         return None
     return flag(
@@ -218,7 +218,7 @@ def lock_minutes(base_minutes: int, lockouts_before: int) -> int:
 def _count_failure(
     *, session: Session, key: str, user_id: str | None, clock: Clock, ip: str | None
 ) -> bool:
-    rules = ops_service.current_rules(session=session).ops.risk
+    rules = rules_store.current_rules(session=session).ops.risk
     now = clock.now()
     guard = session.get(LoginThrottle, key, with_for_update=True) or LoginThrottle(key=key)
     window = timedelta(minutes=rules.login_failure_window_minutes)

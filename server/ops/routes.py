@@ -33,7 +33,7 @@ from server.core.ids import CURSOR_MAX
 from server.core.routing import api_router
 from server.notifications import inbox as notifications
 from server.notifications.models import NotificationRead
-from server.ops import certificates, dashboard, monitoring, risk, service
+from server.ops import certificates, dashboard, monitoring, risk
 from server.ops.models import (
     ALERT_STATUSES,
     RISK_FLAG_KINDS,
@@ -43,12 +43,11 @@ from server.ops.models import (
     OrderMonitorRead,
     RiskFlagRead,
     RiskReviewIn,
-    RulesHistoryItem,
-    RulesRead,
-    RulesUpdate,
     SosIn,
 )
 from server.orders import service as orders_service
+from server.rules import store as rules_store
+from server.rules.models import RulesHistoryItem, RulesRead, RulesUpdate
 
 router = api_router(prefix="/ops", tags=["ops"])
 public_router = api_router(tags=["ops"])  # /sos and /me/notifications
@@ -61,14 +60,14 @@ DashboardUser = Annotated[User, Depends(require_roles(Role.operator, Role.financ
 
 @router.get("/settings", response_model=RulesRead)
 def get_settings(user: StaffUser, session: SessionDep) -> RulesRead:
-    return service.read_rules(session=session)
+    return rules_store.read_rules(session=session)
 
 
 @router.put("/settings", response_model=RulesRead)
 def put_settings(
     body: RulesUpdate, user: OperatorUser, session: SessionDep, clock: ClockDep, request: Request
 ) -> RulesRead:
-    service.update_rules(
+    rules_store.update_rules(
         session=session,
         user=user,
         data=body.rules,
@@ -78,14 +77,14 @@ def put_settings(
         ip=client_ip(request),
     )
     session.commit()
-    return service.read_rules(session=session)
+    return rules_store.read_rules(session=session)
 
 
 @router.get("/settings/history", response_model=list[RulesHistoryItem])
 def settings_history(
     user: StaffUser, session: SessionDep, limit: int = Query(50, ge=1, le=500)
 ) -> list:
-    return service.history(session=session, limit=limit)
+    return rules_store.history(session=session, limit=limit)
 
 
 # --- audit ------------------------------------------------------------------------------------

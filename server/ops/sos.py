@@ -16,10 +16,10 @@ from server.core.crypto import FieldCipher
 from server.core.db import session_scope
 from server.core.loops import every
 from server.notifications import inbox as notifications
-from server.ops import service as ops_service
 from server.ops.models import Alert
 from server.privacy.points import open_point
 from server.realtime import service as realtime_service
+from server.rules import store as rules_store
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def tell_staff(
 def escalate_unanswered(*, session: Session, clock: Clock, cipher: FieldCipher) -> list[str]:
     """Open alerts older than the rule's minutes: marked escalated, the admins told.
     Commits."""
-    minutes = ops_service.current_rules(session=session).ops.monitor.sos_escalate_minutes
+    minutes = rules_store.current_rules(session=session).ops.monitor.sos_escalate_minutes
     due = session.exec(
         select(Alert).where(
             Alert.status == "open",

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from geopy.distance import geodesic
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, func, select
@@ -24,6 +23,7 @@ from server.core.crypto import FieldCipher
 from server.core.errors import AppError, Conflict, Forbidden, NotFound, Unprocessable
 from server.core.ids import new_id
 from server.core.observability import ORDER_TRANSITIONS
+from server.geo.coords import haversine_m
 from server.orders import machine, signals
 from server.orders.machine import Action, Actor, ActorKind, Status
 from server.orders.models import (
@@ -35,9 +35,10 @@ from server.orders.models import (
     SopProgress,
     SopStepState,
 )
-from server.orders.rules import OrderRules
 from server.privacy.masking import mask_contacts
 from server.privacy.points import open_point
+from server.rules import store as rules_store
+from server.rules.orders import OrderRules
 
 STAFF_ACTOR_ROLES = {Role.operator.value, Role.support.value, Role.admin.value}
 
@@ -161,10 +162,9 @@ def address_visible(*, session: Session, order_id: str, user: User, now: datetim
 
 def _window_hours(session: Session) -> Callable[[], int]:
     """How long after completion the technician still sees the address, when asked."""
-    from server.ops import service as ops_service
 
     return lambda: (
-        ops_service.current_rules(session=session).orders.exact_address_hours_after_completion
+        rules_store.current_rules(session=session).orders.exact_address_hours_after_completion
     )
 
 
@@ -567,17 +567,16 @@ def move(
 ) -> tuple[Order, list[OrderEvent]]:
     """Apply one machine action. Commits (unless ``commit=False`` for a caller that owns
     a larger transaction and then must call ``finish_move``)."""
-    from server.ops import service as ops_service
 
     order = get(session=session, order_id=order_id)
-    rules = ops_service.current_rules(session=session).orders
+    rules = rules_store.current_rules(session=session).orders
     now = clock.now()
     occurred_at = device_time(occurred_at, now=now, rules=rules)
     distance = None
     if location is not None:  # the geofence is measured to the door, not to the block
         if cipher is None:
             raise ValueError("a move with a location needs the cipher to open the exact address")
-        distance = geodesic(location, open_point(cipher, order.point_enc)).meters
+        distance = haversine_m(*location, *open_point(cipher, order.point_enc))
     ctx = machine.Context(
         now=now,
         distance_to_address_m=distance,
@@ -740,12 +739,11 @@ def complete_sop_step(
     clock: Clock,
 ) -> Order:
     from server.files import service as files_service
-    from server.ops import service as ops_service
 
     order = get(session=session, order_id=order_id)
     if order.technician_id != technician.id:
         raise NotFound("order not found", code="order_not_found")
-    rules = ops_service.current_rules(session=session).orders
+    rules = rules_store.current_rules(session=session).orders
     occurred_at = device_time(occurred_at, now=clock.now(), rules=rules)
     if photo_file_id:
         files_service.ensure_owned(

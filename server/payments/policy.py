@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from server.core.money import BASIS_POINTS, Money, apply_bp, round_half_up
-from server.payments.rules import PaymentRules
+from server.rules.payments import PaymentRules
 
 
 @dataclass(frozen=True)

@@ -51,15 +51,15 @@ from server.payments.models import (
     Withdrawal,
 )
 from server.payments.providers import PaymentProvider, ProviderError, SandboxProvider, provider_for
+from server.rules import store as rules_store
 
 log = logging.getLogger("doorstep.payments")
 SYSTEM = Actor(ActorKind.SYSTEM)
 
 
 def _rules(session: Session):  # noqa: ANN202
-    from server.ops import service as ops_service
 
-    return ops_service.current_rules(session=session)
+    return rules_store.current_rules(session=session)
 
 
 def _provider(name: str, settings: Settings | None = None) -> PaymentProvider:

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from server.core.money import Money, apply_bp
-from server.pricing.rules import PeakRule, PricingRules
+from server.rules.pricing import PeakRule, PricingRules
 
 
 class PricingError(ValueError):

@@ -31,7 +31,6 @@ from server.core.money import round_half_up
 from server.geo.coords import haversine_m
 from server.orders import signals
 from server.orders.machine import Status
-from server.orders.rules import OrderRules
 from server.pricing import engine
 from server.pricing.models import (
     CampaignCreate,
@@ -58,14 +57,15 @@ from server.pricing.models import (
     ServiceCardRead,
     WalletRead,
 )
-from server.pricing.rules import PricingRules
 from server.privacy.points import coarse, seal_point
+from server.rules import store as rules_store
+from server.rules.orders import OrderRules
+from server.rules.pricing import PricingRules
 
 
 def _rules(session: Session) -> tuple[int, Any]:
-    from server.ops import service as ops_service
 
-    return ops_service.current_rules_versioned(session=session)
+    return rules_store.current_rules_versioned(session=session)
 
 
 def _pricing_error(exc: engine.PricingError) -> AppError:

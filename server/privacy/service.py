@@ -20,12 +20,12 @@ from server.core.crypto import FieldCipher, mask_phone
 from server.core.db import session_scope
 from server.core.errors import Conflict, Gone, NotFound
 from server.core.ids import new_id
-from server.ops import service as ops_service
 from server.orders import service as orders_service
 from server.orders.models import Order
 from server.privacy.models import ContactRead, VirtualNumberBinding
-from server.privacy.rules import PrivacyRules
 from server.privacy.virtual import PoolExhausted, SandboxProvider, VirtualNumberProvider
+from server.rules import store as rules_store
+from server.rules.privacy import PrivacyRules
 
 log = logging.getLogger("doorstep.privacy")
 _ENDED = {"COMPLETED": "completed_at", "CANCELLED": "cancelled_at"}
@@ -55,7 +55,7 @@ def contact(
 ) -> ContactRead:
     """The order's virtual number for a participant, and who is on the other end (masked)."""
     order = orders_service.get_for(session=session, order_id=order_id, user=user)
-    rules = ops_service.current_rules(session=session)
+    rules = rules_store.current_rules(session=session)
     now = clock.now()
     if user.id == order.customer_id:
         counterpart_id, counterpart_role = order.technician_id, Role.technician.value
@@ -152,7 +152,7 @@ def _unbind(
 def unbind_order(
     *, session: Session, order_id: str, clock: Clock, provider: VirtualNumberProvider | None = None
 ) -> int:
-    rules = ops_service.current_rules(session=session).privacy
+    rules = rules_store.current_rules(session=session).privacy
     provider = provider or provider_for(rules)
     rows = session.exec(
         select(VirtualNumberBinding).where(
@@ -168,7 +168,7 @@ def unbind_expired(
     *, session: Session, clock: Clock, provider: VirtualNumberProvider | None = None
 ) -> list[str]:
     """Sweep: unbind numbers 72 h (rule) after the order completed or at once when cancelled."""
-    rules = ops_service.current_rules(session=session).privacy
+    rules = rules_store.current_rules(session=session).privacy
     provider = provider or provider_for(rules)
     now = clock.now()
     done = []
@@ -194,7 +194,7 @@ def purge_expired(
     domain's own sweep.)"""
     from server.notifications import inbox as notifications
 
-    rules = ops_service.current_rules(session=session).privacy
+    rules = rules_store.current_rules(session=session).privacy
     out = {
         "notifications": notifications.purge_older_than(
             session=session, days=rules.notification_retention_days, clock=clock

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from server.reviews.rules import ReviewRules
+from server.rules.reviews import ReviewRules
 
 DIMENSIONS = ("response", "skill", "attitude", "care")
 

@@ -22,7 +22,6 @@ from server.core.loops import every
 from server.files import service as files_service
 from server.notifications import inbox as notifications
 from server.ops import anomalies
-from server.ops import service as ops_service
 from server.orders import service as orders_service
 from server.orders import signals as orders_signals
 from server.orders.machine import Action, Actor, ActorKind
@@ -44,6 +43,7 @@ from server.reviews.models import (
     ReviewRead,
     ScoreRead,
 )
+from server.rules import store as rules_store
 from server.technicians import service as technicians_service
 
 log = logging.getLogger("doorstep.reviews")
@@ -94,7 +94,7 @@ def create_review(
     *, session: Session, user: User, order_id: str, body: ReviewIn, clock: Clock
 ) -> ReviewRead:
     order = orders_service.get_for(session=session, order_id=order_id, user=user)
-    rules = ops_service.current_rules(session=session).reviews
+    rules = rules_store.current_rules(session=session).reviews
     if user.role == Role.customer.value and user.id == order.customer_id:
         dims = [body.response, body.skill, body.attitude, body.care]
         if any(d is None for d in dims):
@@ -636,7 +636,7 @@ def update_complaint_rate(*, session: Session, technician_id: str, clock: Clock)
     Written into the technician profile for dispatch; over the limit → a risk flag."""
     from server.ops import risk
 
-    rules = ops_service.current_rules(session=session).ops.risk
+    rules = rules_store.current_rules(session=session).ops.risk
     since = clock.now() - timedelta(days=rules.complaint_rate_window_days)
     orders = session.exec(
         select(func.count())
@@ -679,7 +679,7 @@ def update_complaint_rate(*, session: Session, technician_id: str, clock: Clock)
 def _penalties(
     session: Session, technician_id: str, since: datetime, until: datetime
 ) -> list[lv.Penalty]:
-    rules = ops_service.current_rules(session=session)
+    rules = rules_store.current_rules(session=session)
     out = []
     for c in session.exec(
         select(Complaint).where(
@@ -716,7 +716,7 @@ def _penalties(
 def score_card(
     *, session: Session, technician_id: str, since: datetime, until: datetime
 ) -> tuple[lv.ScoreCard, list[Review]]:
-    rules = ops_service.current_rules(session=session).reviews
+    rules = rules_store.current_rules(session=session).reviews
     reviews = _visible_reviews_of(session, technician_id, since, until)
     ratings = [
         lv.Rating(r.id, r.response or 0, r.skill or 0, r.attitude or 0, r.care or 0)
@@ -733,7 +733,7 @@ def explain_score(*, session: Session, user: User, clock: Clock) -> ScoreRead:
     card, reviews = score_card(
         session=session, technician_id=user.id, since=since, until=now + timedelta(seconds=1)
     )
-    rules = ops_service.current_rules(session=session).reviews
+    rules = rules_store.current_rules(session=session).reviews
     explanation = [
         f"{card.ratings} ratings in the last 90 days; weighted mean {card.weighted_mean} "
         f"(weights response {rules.weight_response}, skill {rules.weight_skill}, "
@@ -963,7 +963,7 @@ def appeal_read(a: Appeal) -> AppealRead:
 def create_appeal(
     *, session: Session, user: User, target_type: str, target_id: str, reason: str, clock: Clock
 ) -> AppealRead:
-    rules = ops_service.current_rules(session=session).reviews
+    rules = rules_store.current_rules(session=session).reviews
     if target_type == "review":
         target = session.get(Review, target_id)
         if (

@@ -17,6 +17,8 @@ from server.technicians.availability import Area
 
 
 class Level(StrEnum):
+    """Quarterly technician level (S best)."""
+
     S = "S"
     A = "A"
     B = "B"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from server.core.crypto import FieldCipher, is_sealed
 from server.files import service as files_service
 from server.files.models import StoredFile
-from server.core.crypto import FieldCipher, is_sealed
 
 MARK = b"DOOR-CODE-4321#"
 PNG = b"\x89PNG\r\n\x1a\n" + MARK * 20

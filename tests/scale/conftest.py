@@ -276,8 +276,8 @@ def bulk_users(db_url: str, role: str, n: int) -> list[User]:
     from server.auth import service as auth_service
     from server.auth.models import Role
     from server.core.clock import SystemClock
-    from server.core.security import hash_password, make_token
     from server.core.crypto import FieldCipher
+    from server.core.security import hash_password, make_token
 
     cipher, clock, shared = (
         FieldCipher.from_settings("", SECRET),

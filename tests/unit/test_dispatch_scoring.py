@@ -8,12 +8,11 @@ from pydantic import ValidationError
 
 from server.dispatch.facts import Level, Rating, TechnicianFacts, TechnicianStats
 from server.dispatch.scoring import (
-    DispatchWeights,
-    ScoringPolicy,
     rank,
     recency_weighted_rating,
     score_candidate,
 )
+from server.rules.dispatch import DispatchWeights, ScoringPolicy
 
 NOW = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 TECH = TechnicianFacts(id="t", stats=TechnicianStats(active_jobs=1))

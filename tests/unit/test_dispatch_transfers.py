@@ -12,8 +12,8 @@ from server.dispatch.eligibility import RejectionCode, check
 from server.dispatch.engine import batch_matrix, decide
 from server.dispatch.facts import JobFacts, TechnicianFacts, TechnicianStats, WeeklyWindow
 from server.dispatch.geo import CircleArea, LatLng, RoadFactorTravelTime
-from server.dispatch.rules import DispatchRules
-from server.dispatch.scoring import ScoringPolicy, score_candidate
+from server.dispatch.scoring import score_candidate
+from server.rules.dispatch import DispatchRules, ScoringPolicy
 
 TRAVEL = RoadFactorTravelTime()
 NOW = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)

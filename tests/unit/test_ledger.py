@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from server.payments import ledger, policy
 from server.payments.ledger import LedgerError
-from server.payments.rules import PaymentRules
+from server.rules.payments import PaymentRules
 
 
 def apply(balances: dict[str, int], lines) -> None:  # noqa: ANN001

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from server.ops import anomalies as a
-from server.ops.ops_rules import MonitorRules
+from server.rules.ops import MonitorRules
 
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 START = T0 + timedelta(hours=3)

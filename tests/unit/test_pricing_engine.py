@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from server.pricing import engine
 from server.pricing.engine import CardOffer, CouponOffer, CustomerFacts, PriceRequest, PricingError
-from server.pricing.rules import PeakRule, PricingRules
+from server.rules.pricing import PeakRule, PricingRules
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAILY = {

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from server.reviews import levels as lv
-from server.reviews.rules import ReviewRules
+from server.rules.reviews import ReviewRules
 
 RULES = ReviewRules()
 

@@ -1,19 +1,19 @@
 """All operator-editable business rules, one versioned document.
 
-Each domain owns its section's model (``server/<domain>/rules.py``); this composes
+Each domain owns its section's model (``server/rules/<domain>.py``); this composes
 them. ``PUT /ops/settings`` validates a whole new document against this model, so a
 negative weight or a value that doesn't parse is a 422 and nothing changes.
 """
 
 from pydantic import BaseModel, Field
 
-from server.dispatch.rules import DispatchRules
-from server.ops.ops_rules import OpsRules
-from server.orders.rules import OrderRules
-from server.payments.rules import PaymentRules
-from server.pricing.rules import PricingRules
-from server.privacy.rules import PrivacyRules
-from server.reviews.rules import ReviewRules
+from server.rules.dispatch import DispatchRules
+from server.rules.ops import OpsRules
+from server.rules.orders import OrderRules
+from server.rules.payments import PaymentRules
+from server.rules.pricing import PricingRules
+from server.rules.privacy import PrivacyRules
+from server.rules.reviews import ReviewRules
 
 
 class Rules(BaseModel):

@@ -13,8 +13,8 @@ from server.audit import log as audit_service
 from server.auth.models import User
 from server.core.clock import Clock, as_utc
 from server.core.errors import Conflict, Unprocessable
-from server.ops.models import RulesHistoryItem, RulesRead, RulesVersion
-from server.ops.rules import Rules
+from server.rules.book import Rules
+from server.rules.models import RulesHistoryItem, RulesRead, RulesVersion
 
 _cache: dict[tuple, Rules] = {}  # validated documents by (version, when, who); () the defaults
 _MEMO = "ops.rules_in_force"  # session.info key: (transaction, the rules it read)
