@@ -1,0 +1,227 @@
+"""The technician's account, online-only (never queued): signing up (the phone proved by
+a texted code), in and out, onboarding (profile, service area, availability,
+certificates), going online for orders, and withdrawals: money leaves only with signal."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, Any
+
+from client.api import ApiError, NetworkError
+from technician_app.state.core import TechnicianCore
+from technician_app.state.labels import yuan
+
+
+class Account(TechnicianCore):
+    if TYPE_CHECKING:  # provided by Loading and LiveUpdates
+
+        async def refresh(self) -> None: ...
+        async def load_offers(self) -> None: ...
+        async def load_pool(self) -> None: ...
+        async def load_earnings(self, period: str = "day") -> None: ...
+        def _wake_live(self) -> None: ...
+        async def _stop_feed(self, *, forget: bool = False) -> None: ...
+
+    async def login(self, phone: str, password: str) -> bool:
+        self.busy = True
+        self.changed()
+        try:
+            reply = await self._guard(self.client.login(phone=phone, password=password))
+            if reply is None:
+                return False
+            if self.user.get("role") != "technician":
+                await self.client.logout()
+                self.notify("该账号不是技师账号", "error", "role_forbidden")
+                return False
+            self.notices.clear()
+            self._bind_user()
+            await self.refresh()
+            self._wake_live()
+            return True
+        finally:
+            self.busy = False
+            self.changed()
+
+    async def send_code(self, phone: str) -> str | None:
+        """Have the sign-up code texted to ``phone``: "" once sent, or the code itself from
+        a sandbox server (to fill in); None when it could not be sent."""
+        sent = await self._guard(self.client.request_phone_code(phone))
+        if sent is None:
+            return None
+        code = str(sent.get("sandbox_code") or "")
+        if not code:  # to be typed from the text message; a filled-in one goes straight on
+            masked = f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else phone
+            self.notify(f"验证码已发送至 {masked}，请查收短信", "success")
+        return code
+
+    async def register(self, *, phone: str, password: str, name: str, code: str = "") -> bool:
+        self.busy = True
+        self.changed()
+        try:
+            reply = await self._guard(
+                self.client.register(
+                    phone=phone, password=password, name=name, role="technician", code=code or None
+                )
+            )
+            if reply is None:
+                return False
+            self._bind_user()
+            await self.refresh()
+            self._wake_live()
+            return True
+        finally:
+            self.busy = False
+            self.changed()
+
+    async def logout(self) -> None:
+        """Sign out; the background loops keep running (idle) for the next sign-in."""
+        await self._stop_feed(forget=True)
+        with contextlib.suppress(NetworkError, ApiError):
+            await self.client.logout()
+        self.client.session.clear()
+        self.queue.cache_delete("session")
+        self.queue.cache_delete("orders")
+        async with self._sync_lock:  # never swap the queue under a replay
+            self._unbind_user()
+        self.orders, self.offers, self.pool, self.profile = {}, [], [], None
+        self.working = False
+        self.changed()
+
+    # -- onboarding ---------------------------------------------------------------------
+
+    async def load_profile(self) -> None:
+        profile = await self._guard(self.client.profile(), feature="profile", quiet=True)
+        if profile is not None:
+            self.profile = profile
+            self.verification = str(
+                profile.get("verification_status") or profile.get("status") or "unknown"
+            )
+            self.working = bool(profile.get("online"))
+            self.queue.cache_set("profile", profile)
+
+    async def save_profile(
+        self,
+        *,
+        skills: list[str] | None = None,
+        bio: str | None = None,
+        experience_years: int | None = None,
+        travel_mode: str | None = None,
+    ) -> bool:
+        fields = {
+            k: v
+            for k, v in {
+                "skills": skills,
+                "bio": bio,
+                "experience_years": experience_years,
+                "travel_mode": travel_mode,
+            }.items()
+            if v is not None
+        }
+        profile = await self._guard(self.client.update_profile(**fields), feature="profile")
+        if profile is None:
+            return False
+        self.profile = profile
+        self.verification = str(profile.get("verification_status") or self.verification)
+        self.queue.cache_set("profile", profile)
+        self.changed()
+        return True
+
+    async def save_service_area(
+        self,
+        *,
+        center: tuple[float, float] | None = None,
+        radius_km: float | None = None,
+        polygon: list[tuple[float, float]] | None = None,
+        max_distance_km: float | None = None,
+    ) -> bool:
+        """A circle (``center`` + ``radius_km``) or a ``polygon`` of (lat, lng) corners."""
+        if polygon is not None:
+            area: dict[str, Any] = {"polygon": [[lat, lng] for lat, lng in polygon]}
+        else:
+            assert center is not None and radius_km is not None
+            area = {"center": {"lat": center[0], "lng": center[1]}, "radius_km": radius_km}
+        reply = await self._guard(
+            self.client.set_service_area(**area, max_distance_km=max_distance_km),
+            feature="service_area",
+        )
+        self.changed()
+        return reply is not None
+
+    async def save_availability(self, *, weekly: dict[str, list[list[str]]]) -> bool:
+        """``weekly``: ``{"mon": [["09:00", "18:00"]], ...}``."""
+        reply = await self._guard(
+            self.client.set_availability(weekly=weekly), feature="availability"
+        )
+        self.changed()
+        return reply is not None
+
+    async def upload_certificate(
+        self,
+        *,
+        cert_type: str,
+        data: bytes,
+        number: str = "",
+        filename: str = "certificate.jpg",
+        content_type: str = "image/jpeg",
+    ) -> bool:
+        file = await self._guard(
+            self.client.upload(
+                data, filename=filename, content_type=content_type, kind="certificate"
+            )
+        )
+        if file is None:
+            return False
+        reply = await self._guard(
+            self.client.request(
+                "POST",
+                "/technician/certificates",
+                json={"type": cert_type, "file_id": file["id"], "number": number},
+            ),
+            feature="certificates",
+        )
+        if reply is not None:
+            self.notify("证书已提交，等待审核", "success")
+            await self.load_certificates()
+        return reply is not None
+
+    async def load_certificates(self) -> None:
+        certificates = await self._guard(
+            self.client.request("GET", "/technician/certificates"),
+            feature="certificates",
+            quiet=True,
+        )
+        if certificates is not None:
+            self.certificates = (
+                certificates
+                if isinstance(certificates, list)
+                else list(certificates.get("items", []))
+            )
+            self.changed()
+
+    # -- online for orders, and money ----------------------------------------------------
+
+    async def set_working(self, online: bool) -> bool:
+        reply = await self._guard(
+            self.client.request("PUT", "/technician/status", json={"online": online}),
+            feature="status",
+        )
+        if reply is not None or "status" in self.unavailable:
+            self.working = online
+        self.changed()
+        if online:
+            await self.load_offers()
+            await self.load_pool()
+        return reply is not None
+
+    async def withdraw(self, amount: int, bank_account: str, bank_name: str = "") -> bool:
+        """Money leaves only with signal: a withdrawal is never queued."""
+        reply = await self._guard(
+            self.client.withdraw(amount=amount, bank_account=bank_account, bank_name=bank_name),
+            feature="withdraw",
+        )
+        if reply is not None:
+            self.notify(f"提现申请已提交：{yuan(amount)}", "success")
+            await self.load_earnings()
+        elif "withdraw" in self.unavailable:
+            self.notify("服务器暂不支持提现", "error", "unavailable")
+        return reply is not None

@@ -1,0 +1,303 @@
+"""What every part of the technician app's state stands on: the offline queue and its
+cache, the API client and the signed-in technician (with the web build's folder per
+technician), change notification and notices, values derived from the cached orders,
+and ``_guard``, the way every online-only call is made (it tracks the connection and
+the features this server lacks, and turns refusals into notices).
+
+The parts (``account``, ``loading``, ``field_work`` ...) are mixins of
+:class:`TechnicianCore`; :class:`technician_app.state.TechnicianState` composes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from client.api import ApiError, DoorstepClient, NetworkError, Session
+from client.position import Locate
+from technician_app import navigation
+from technician_app.offline import OfflineQueue, QueuedAction
+from technician_app.state.labels import REFUSAL_TEXTS
+from technician_app.state.model import ACTIVE, Notice, Offer, parse_time
+
+log = logging.getLogger("technician_app")
+
+DEFAULT_SERVER_URL = "http://127.0.0.1:8000"
+DEFAULT_LOCATION_INTERVAL = 10.0  # seconds, on the way to a job
+DEFAULT_IDLE_LOCATION_INTERVAL = 60.0  # seconds, online and waiting for orders
+MIN_LOCATION_INTERVAL = 2.0  # the server takes 30 location posts a minute
+
+
+def _interval(seconds: float | None) -> float:
+    """A reporting interval: 0 (or None) means off; otherwise at least what the server's
+    rate limit allows."""
+    if not seconds or seconds <= 0:
+        return 0.0
+    return max(MIN_LOCATION_INTERVAL, float(seconds))
+
+
+class TechnicianCore:
+    """The queue, the client, the listeners and what is derived from the cached orders."""
+
+    def __init__(
+        self,
+        server_url: str = DEFAULT_SERVER_URL,
+        data_dir: Path | str = Path("."),
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        location: tuple[float, float] | None = None,
+        now: Callable[[], datetime] | None = None,
+        poll_interval: float = 3.0,
+        use_feed: bool = True,
+        persist_session: bool = True,
+        location_interval: float = DEFAULT_LOCATION_INTERVAL,
+        idle_location_interval: float = DEFAULT_IDLE_LOCATION_INTERVAL,
+        locate: Locate | None = None,
+    ) -> None:
+        """``persist_session=False`` (the web build): no saved login is restored and
+        the queue lives per technician, opened at sign-in. Location intervals are in
+        seconds (0 turns that kind of reporting off). ``locate`` reads the device's
+        position (``client.device``); a fixed ``location`` without it is the developer
+        override (a desktop with no GPS)."""
+        self.server_url = server_url
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.persist_session = persist_session
+        self.queue = (
+            OfflineQueue(self.data_dir / "technician.sqlite3")
+            if persist_session
+            else OfflineQueue(None)  # nobody signed in yet: nothing of anyone's on disk
+        )
+        self._transport = transport
+        self._now = now or (lambda: datetime.now(UTC))
+        self.poll_interval = poll_interval
+        self.use_feed = use_feed
+        self.location_interval = _interval(location_interval)
+        self.idle_location_interval = _interval(idle_location_interval)
+        session = Session.from_dict(self.queue.cache_get("session"))
+        self.client = self._make_client(server_url, session)
+
+        self.connected = True
+        self.working = False  # online for orders (the technician's toggle)
+        self.location: tuple[float, float] | None = location
+        self.locate = locate
+        self.location_fixed = location is not None and locate is None  # the developer override
+        self.location_problem: str | None = None  # why the device gave none, until it does
+        self.offers: list[Offer] = []
+        self.pool: list[Offer] = []
+        self.certificates: list[dict[str, Any]] = []
+        self._load_cached()
+        self.payouts: list[dict[str, Any]] = []
+        self.reviews: list[dict[str, Any]] = []
+        self.complaints: list[dict[str, Any]] = []
+        self.messages: dict[str, list[dict[str, Any]]] = {}
+        self.change_requests: dict[str, list[dict[str, Any]]] = {}
+        self.unavailable: set[str] = set()  # features this server does not offer (yet)
+        self.notices: list[Notice] = []
+        self.busy = False
+        self._listeners: list[Callable[[], None]] = []
+        self._live_task: asyncio.Task | None = None
+        self._feed: Any = None
+        self._feed_task: asyncio.Task | None = None
+        self._location_task: asyncio.Task | None = None
+        self._last_location_report: float | None = None  # event-loop time
+        self.live_rounds = 0  # background refreshes done (the poll: the feed's fallback)
+        self._wake: asyncio.Event | None = None
+        self._sync_lock = asyncio.Lock()
+
+    # -- plumbing -----------------------------------------------------------------------
+
+    def _load_cached(self) -> None:
+        """What the queue's cache remembers (the day's jobs stay visible offline)."""
+        self.profile: dict[str, Any] | None = self.queue.cache_get("profile")
+        self.verification: str = (self.profile or {}).get("verification_status", "unknown")
+        self.orders: dict[str, dict[str, Any]] = self.queue.cache_get("orders", {}) or {}
+        self.earnings: dict[str, Any] | None = self.queue.cache_get("earnings")
+        self.earned_today: int | None = (
+            (self.earnings or {}).get("earned")
+            if (self.earnings or {}).get("period") == "day"
+            else None
+        )
+        self.services: dict[str, dict[str, Any]] = self.queue.cache_get("services", {}) or {}
+
+    def user_data_dir(self, user_id: str) -> Path:
+        """The web build's folder for one technician's queue and cache."""
+        safe = "".join(ch for ch in user_id if ch.isalnum() or ch in "-_") or "unknown"
+        return self.data_dir / "users" / safe
+
+    def _bind_user(self) -> None:
+        """Web build: after sign-in, open this technician's own queue (their offline
+        actions from an earlier session are replayed; nobody else's ever are)."""
+        if self.persist_session or not self.user.get("id"):
+            return
+        path = self.user_data_dir(str(self.user["id"])) / "technician.sqlite3"
+        if self.queue.path == path:
+            return
+        old, self.queue = self.queue, OfflineQueue(path)
+        old.close()
+        self._load_cached()
+
+    def _unbind_user(self) -> None:
+        if self.persist_session:
+            return
+        old, self.queue = self.queue, OfflineQueue(None)
+        old.close()
+        self._load_cached()
+
+    def _make_client(self, server_url: str, session: Session) -> DoorstepClient:
+        return DoorstepClient(
+            server_url,
+            transport=self._transport,
+            session=session,
+            on_session_change=self._save_session,
+        )
+
+    def _save_session(self, session: Session) -> None:
+        if self.persist_session:  # one device, one technician; a web server serves many
+            self.queue.cache_set("session", session.to_dict())
+
+    def use_transport(
+        self, transport: httpx.AsyncBaseTransport | None, server_url: str | None = None
+    ) -> None:
+        """Swap the network path (tests simulate losing and regaining signal this way)."""
+        old = self.client
+        self._transport = transport
+        self.server_url = server_url or self.server_url
+        self.client = self._make_client(self.server_url, old.session)
+        with contextlib.suppress(RuntimeError):
+            asyncio.get_running_loop().create_task(old.aclose())
+
+    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def changed(self) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener()
+            except Exception:  # a broken screen must not break the state
+                log.exception("state listener failed")
+
+    def notify(self, text: str, kind: str = "info", code: str | None = None) -> None:
+        self.notices.append(Notice(text, kind, code))
+        del self.notices[:-20]
+        self.changed()
+
+    def now(self) -> datetime:
+        return self._now()
+
+    # -- derived values -----------------------------------------------------------------
+
+    @property
+    def session(self) -> Session:
+        return self.client.session
+
+    @property
+    def signed_in(self) -> bool:
+        return self.client.session.signed_in
+
+    @property
+    def user(self) -> dict[str, Any]:
+        return self.client.session.user or {}
+
+    @property
+    def verified(self) -> bool:
+        return self.verification in ("verified", "approved") or (
+            self.verification == "unknown" and "profile" in self.unavailable
+        )
+
+    @property
+    def pending_actions(self) -> list[QueuedAction]:
+        return self.queue.pending()
+
+    @property
+    def rejections(self) -> list[QueuedAction]:
+        return self.queue.rejected()
+
+    def order(self, order_id: str) -> dict[str, Any] | None:
+        return self.orders.get(order_id)
+
+    def active_orders(self) -> list[dict[str, Any]]:
+        active = [o for o in self.orders.values() if o.get("status") in ACTIVE]
+        return sorted(active, key=lambda o: str(o.get("scheduled_start", "")))
+
+    def pending_for(self, order_id: str) -> list[QueuedAction]:
+        return [a for a in self.queue.pending() if a.order_id == order_id]
+
+    def distance_to(self, order: dict[str, Any]) -> float | None:
+        if self.location is None or order.get("lat") is None or order.get("lng") is None:
+            return None
+        return navigation.distance_m(self.location, (order["lat"], order["lng"]))
+
+    def schedule(self) -> list[dict[str, Any]]:
+        """Today's jobs in route order with travel ETAs chained from where I am."""
+        rows: list[dict[str, Any]] = []
+        here = self.location
+        clock = self.now()
+        for index, order in enumerate(self.active_orders(), start=1):
+            start = parse_time(order.get("scheduled_start"))
+            travel = None
+            if here and order.get("lat") is not None:
+                travel = navigation.eta_minutes(
+                    navigation.distance_m(here, (order["lat"], order["lng"]))
+                )
+                here = (order["lat"], order["lng"])
+            arrival = clock + timedelta(minutes=travel) if travel is not None else None
+            rows.append(
+                {
+                    "seq": index,
+                    "order": order,
+                    "travel_minutes": travel,
+                    "eta": arrival,
+                    "scheduled_start": start,
+                    "late": bool(arrival and start and arrival > start),
+                }
+            )
+            if start:
+                end = parse_time(order.get("scheduled_end")) or start
+                clock = max(clock, end)
+        return rows
+
+    def earnings_today(self) -> int | None:
+        return self.earned_today
+
+    # -- calls that need the server -----------------------------------------------------
+
+    async def _guard(self, coro, *, feature: str | None = None, quiet: bool = False):  # noqa: ANN001, ANN202
+        """Run one online-only call; track connectivity and missing endpoints."""
+        try:
+            result = await coro
+        except NetworkError:
+            self._set_connected(False)
+            if not quiet:
+                self.notify("网络不可用，已切换到离线模式", "error", "offline")
+            return None
+        except ApiError as exc:
+            self._set_connected(True)
+            if exc.status == 404 and exc.code == "not_found" and feature:
+                self.unavailable.add(feature)
+                return None
+            if not quiet:
+                self.notify(REFUSAL_TEXTS.get(exc.code, exc.message), "error", exc.code)
+            return None
+        self._set_connected(True)
+        if feature:
+            self.unavailable.discard(feature)
+        return result
+
+    def _set_connected(self, value: bool) -> None:
+        if self.connected != value:
+            self.connected = value
+            self.changed()

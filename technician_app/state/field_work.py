@@ -1,0 +1,161 @@
+"""What the technician does in the field, each action queued (``sync``) so it works
+without signal: accept, decline or claim a job, depart, check in inside the geofence,
+start, the SOP steps with their photos, finish, transfer, the customer's signature,
+extra work proposed with a photo, chat, SOS and answers to complaints."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from technician_app import navigation
+from technician_app.offline import PENDING, REJECTED, SYNCED, QueuedAction
+from technician_app.state.core import TechnicianCore
+from technician_app.state.labels import LOCATION_HELP
+from technician_app.state.model import DEFAULT_CHECKIN_RADIUS_M, Offer
+
+
+class FieldWork(TechnicianCore):
+    if TYPE_CHECKING:  # provided by QueueSync, Loading and LocationReports
+
+        async def _act(
+            self,
+            kind: str,
+            order_id: str | None,
+            params: dict[str, Any],
+            *,
+            blob: bytes | None = None,
+            seed: dict[str, Any] | None = None,
+            quiet: bool = False,
+        ) -> QueuedAction: ...
+        async def load_order(self, order_id: str) -> dict[str, Any] | None: ...
+        async def load_messages(self, order_id: str) -> None: ...
+        async def load_change_requests(self, order_id: str) -> None: ...
+        async def refresh_location(self) -> bool: ...
+        def _here(self) -> dict[str, Any]: ...
+
+    async def accept(self, offer: Offer) -> QueuedAction:
+        kind = "claim" if offer.source == "pool" else "accept"
+        action = await self._act(
+            kind, offer.order_id, {"offer_id": offer.id}, seed=offer.raw.get("order")
+        )
+        self.offers = [o for o in self.offers if o.order_id != offer.order_id]
+        self.pool = [o for o in self.pool if o.order_id != offer.order_id]
+        if action.status == SYNCED:
+            await self.load_order(offer.order_id)
+        self.changed()
+        return action
+
+    async def decline(self, offer: Offer, reason: str = "") -> QueuedAction:
+        action = await self._act(
+            "decline", offer.order_id, {"offer_id": offer.id, "reason": reason}
+        )
+        self.offers = [o for o in self.offers if o.order_id != offer.order_id]
+        self.changed()
+        return action
+
+    async def claim(self, order_id: str) -> QueuedAction:
+        return await self._act("claim", order_id, {})
+
+    async def depart(self, order_id: str) -> QueuedAction:
+        await self.refresh_location()  # where the trip starts, if the device says
+        return await self._act("depart", order_id, self._here())
+
+    async def arrive(self, order_id: str) -> QueuedAction | None:
+        """Geofenced check-in with the device location. Offline, the fence is checked
+        here (the server checks again on replay); online, the server decides."""
+        order = self.orders.get(order_id) or {}
+        if not await self.refresh_location():
+            self.notify(
+                LOCATION_HELP.get(self.location_problem or "", LOCATION_HELP[""]),
+                "error",
+                self.location_problem or "location_required",
+            )
+            return None
+        distance = self.distance_to(order)
+        if not self.connected and distance is not None and distance > DEFAULT_CHECKIN_RADIUS_M:
+            self.notify(
+                f"距服务地址 {navigation.format_distance(distance)}，需在 "
+                f"{DEFAULT_CHECKIN_RADIUS_M:.0f} 米内签到",
+                "error",
+                "outside_geofence",
+            )
+            return None
+        return await self._act("arrive", order_id, self._here())
+
+    async def start(self, order_id: str) -> QueuedAction:
+        return await self._act("start", order_id, {})
+
+    async def sop_done(
+        self, order_id: str, step_no: int, *, photo: bytes | None = None, note: str = ""
+    ) -> QueuedAction | None:
+        order = self.orders.get(order_id) or {}
+        step = next((s for s in order.get("sop", []) if s.get("no") == step_no), None)
+        if step and step.get("photo") and not photo:
+            self.notify("此步骤需要拍照", "error", "sop_photo_required")
+            return None
+        return await self._act("sop_done", order_id, {"step_no": step_no, "note": note}, blob=photo)
+
+    async def finish(self, order_id: str) -> QueuedAction:
+        return await self._act("finish", order_id, {})
+
+    async def transfer(self, order_id: str, reason: str) -> QueuedAction | None:
+        if not reason.strip():
+            self.notify("请填写转单原因", "error", "reason_required")
+            return None
+        return await self._act("transfer", order_id, {"reason": reason.strip()})
+
+    async def sign_work_order(self, order_id: str, signature_png: bytes) -> QueuedAction:
+        """The customer signs the work order on the technician's screen."""
+        return await self._act("sign_work_order", order_id, {}, blob=signature_png)
+
+    async def propose_change(
+        self, order_id: str, items: list[dict[str, Any]], photo: bytes | None
+    ) -> QueuedAction | None:
+        """Extra work needs the customer's yes, and a photo as evidence of why."""
+        if not photo:
+            self.notify("增项需要拍照说明", "error", "photo_required")
+            return None
+        action = await self._act("change_request", order_id, {"items": items}, blob=photo)
+        if action.status == SYNCED:
+            await self.load_change_requests(order_id)
+        return action
+
+    async def send_message(self, order_id: str, text: str) -> QueuedAction | None:
+        if not text.strip():
+            return None
+        local = {
+            "id": None,
+            "text": text.strip(),
+            "sender_role": "technician",
+            "pending": True,
+            "created_at": self.now().isoformat(),
+        }
+        self.messages.setdefault(order_id, []).append(local)
+        action = await self._act("message", order_id, {"text": text.strip()})
+        if action.status == SYNCED:
+            await self.load_messages(order_id)
+        return action
+
+    async def sos(self, note: str = "") -> QueuedAction:
+        """Sends my location to the operators' safety desk (queued like everything else,
+        so it goes out the moment there is any signal)."""
+        active = next(
+            (o for o in self.active_orders() if o.get("status") in ("ARRIVED", "IN_SERVICE")), None
+        )
+        params = {**self._here(), "note": note, "order_id": active["id"] if active else None}
+        action = await self._act("sos", active["id"] if active else None, params)
+        if action.status == SYNCED:
+            self.notify("已通知平台安全中心，请保持电话畅通", "success")
+        elif action.status == PENDING:
+            self.notify("求助已保存，恢复信号后立即发送；紧急情况请拨打 110", "error", "offline")
+        return action
+
+    async def answer_complaint(self, complaint_id: str, text: str) -> bool:
+        action = await self._act(
+            "complaint_reply", None, {"complaint_id": complaint_id, "text": text}
+        )
+        return action.status != REJECTED
+
+    def acknowledge(self, action_id: int) -> None:
+        self.queue.acknowledge(action_id)
+        self.changed()

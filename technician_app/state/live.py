@@ -1,0 +1,139 @@
+"""Following the server while the app runs: the live feed (``client.feed``: offers,
+order events, chat and filed documents pushed as they happen, resumed from its saved
+cursor), a slow poll as its fallback that also retries the queue when the signal
+returns, and the location reports' loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING, Any
+
+from client.feed import FeedState, LiveFeed
+from technician_app.state.core import TechnicianCore, log
+
+
+class LiveUpdates(TechnicianCore):
+    if TYPE_CHECKING:  # provided by Loading, QueueSync and LocationReports
+
+        async def load_orders(self) -> None: ...
+        async def load_order(self, order_id: str) -> dict[str, Any] | None: ...
+        async def load_offers(self) -> None: ...
+        async def load_pool(self) -> None: ...
+        async def load_messages(self, order_id: str) -> None: ...
+        async def load_change_requests(self, order_id: str) -> None: ...
+        async def sync(self, *, current: int | None = None, quiet: bool = False) -> None: ...
+        async def _probe(self) -> None: ...
+        async def _location_loop(self) -> None: ...
+
+    async def start_live(self) -> None:
+        """Follow the server: the live feed (``client.feed``: offers, order events and chat
+        pushed as they happen) plus a slow poll as the fallback, which also retries the
+        queue when the signal comes back; and the location reports."""
+        if self._wake is None:
+            self._wake = asyncio.Event()
+        if self._live_task is None or self._live_task.done():
+            self._live_task = asyncio.create_task(self._live_loop())
+        if self._location_task is None or self._location_task.done():
+            self._location_task = asyncio.create_task(self._location_loop())
+
+    def _wake_live(self) -> None:
+        """Run the live loop now (after sign-in: start the feed, load everything)."""
+        if self._wake is not None:
+            self._wake.set()
+
+    async def stop_live(self) -> None:
+        await self._stop_feed()
+        for task in (self._live_task, self._location_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        self._live_task = self._location_task = None
+
+    async def _stop_feed(self, *, forget: bool = False) -> None:
+        if self._feed is not None:
+            with contextlib.suppress(Exception):
+                await self._feed.stop()
+            self._feed = None
+        if self._feed_task is not None:
+            self._feed_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._feed_task
+            self._feed_task = None
+        if forget:  # signing out: the next technician starts from their own cursor
+            self.queue.cache_delete("feed")
+
+    async def _start_feed(self) -> None:
+        """Subscribe to the server's live feed (client.feed.LiveFeed): offers, order
+        events and chat arrive as they happen; the feed resumes from its saved cursor."""
+        if not self.use_feed or self._feed is not None:
+            return
+        self._feed = LiveFeed(
+            self.client,
+            on_message=self._on_feed_message,
+            state=FeedState.from_dict(self.queue.cache_get("feed")),
+        )
+        self._feed_task = asyncio.create_task(self._feed.run())
+
+    async def _on_feed_message(self, message: dict[str, Any]) -> None:
+        kind = str(message.get("type") or "")
+        if kind == "event":
+            event_type = str(message.get("event_type") or "")
+            order_id = message.get("order_id")
+            if event_type in ("order.offered", "order.offer_timed_out", "order.offer_declined") or (
+                event_type.startswith("offer")
+            ):
+                await self.load_offers()
+            if order_id and "change_request" in event_type:
+                await self.load_change_requests(order_id)
+            if order_id and (
+                order_id in self.orders
+                or event_type in ("order.assigned", "order.accepted", "order.claimed")
+            ):
+                await self.load_order(order_id)
+        elif kind == "chat":
+            chat = message.get("message") or {}
+            order_id = chat.get("order_id")
+            if order_id:
+                await self.load_messages(order_id)
+        elif kind == "document" and message.get("kind") == "work_order":
+            order = self.orders.get(str(message.get("order_id") or ""))
+            if order is not None:  # the signed work order's PDF, filed after the signing
+                order["work_order_file_id"] = message.get("file_id")
+                self.queue.cache_set("orders", self.orders)
+        elif kind.startswith("offer") or kind.startswith("pool"):
+            await self.load_offers()
+            await self.load_pool()
+        if self._feed is not None:
+            self.queue.cache_set("feed", self._feed.state.to_dict())
+        self.changed()
+
+    async def _live_loop(self) -> None:
+        while True:
+            try:
+                if self.signed_in:
+                    if self._feed_task is not None and self._feed_task.done():
+                        self._feed = self._feed_task = None  # it gave up: start a fresh one
+                    await self._start_feed()
+                    await self.sync(quiet=False)
+                    if self.connected:
+                        await self.load_offers()
+                        await self.load_orders()
+                        if self.working:
+                            await self.load_pool()
+                    else:
+                        await self._probe()
+            except Exception:
+                log.exception("live loop iteration failed")
+            self.live_rounds += 1
+            if self._wake is None:
+                self._wake = asyncio.Event()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+            self._wake.clear()
+
+    async def close(self) -> None:
+        await self.stop_live()
+        await self.client.aclose()
+        self.queue.close()

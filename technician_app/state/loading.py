@@ -1,0 +1,140 @@
+"""Loading what the screens show from the server into the state and the offline cache:
+orders (keeping the local status of those with actions still queued), offers and the
+pool, earnings, reviews and complaints, the catalog entry of a job, chat and change
+requests. ``refresh`` replays the queue first, so answers include what was done offline."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from client.citytime import CITY_TZ
+from technician_app.state.core import TechnicianCore
+from technician_app.state.model import normalize_offer
+
+
+class Loading(TechnicianCore):
+    if TYPE_CHECKING:  # provided by QueueSync
+
+        async def sync(self, *, current: int | None = None, quiet: bool = False) -> None: ...
+
+    async def refresh(self) -> None:
+        """Reload everything worth showing; replays the queue first so the server's
+        answers already include what was done offline."""
+        if not self.signed_in:
+            return
+        await self.sync()
+        if not self.connected:
+            return
+        await self.load_profile()
+        await self.load_orders()
+        await self.load_offers()
+        await self.load_pool()
+        await self.load_earnings()
+        self.changed()
+
+    async def load_orders(self) -> None:
+        orders = await self._guard(self.client.orders(limit=100), quiet=True)
+        if orders is None:
+            return
+        pending_orders = {a.order_id for a in self.queue.pending()}
+        fresh = {o["id"]: o for o in orders}
+        for order_id, local in self.orders.items():
+            if order_id in pending_orders and order_id in fresh:
+                fresh[order_id] = {
+                    **fresh[order_id],
+                    **{k: local[k] for k in ("status", "sop") if k in local},
+                }
+        self.orders = fresh
+        self.queue.cache_set("orders", self.orders)
+        self.changed()
+
+    async def load_order(self, order_id: str) -> dict[str, Any] | None:
+        order = await self._guard(self.client.order(order_id), quiet=True)
+        if order is not None:
+            self._store_order(order)
+        return order
+
+    def _store_order(self, order: dict[str, Any]) -> None:
+        self.orders[order["id"]] = order
+        self.queue.cache_set("orders", self.orders)
+        self.changed()
+
+    async def load_offers(self) -> None:
+        offers = await self._guard(self.client.offers(), feature="offers", quiet=True)
+        if offers is not None:
+            now = self.now()
+            self.offers = [
+                normalize_offer(o, source="offer", here=self.location, now=now)
+                for o in offers
+                if o.get("status", "pending") == "pending"
+            ]
+            self.changed()
+
+    async def load_pool(self) -> None:
+        pool = await self._guard(self.client.pool(), feature="pool", quiet=True)
+        if pool is not None:
+            self.pool = [normalize_offer(o, source="pool", here=self.location) for o in pool]
+            self.changed()
+
+    async def load_earnings(self, period: str = "day") -> None:
+        """Earnings of today / this week / this month (the city's calendar)."""
+        now = self.now().astimezone(CITY_TZ)
+        start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        if period == "week":
+            start -= timedelta(days=start.weekday())
+        elif period == "month":
+            start = start.replace(day=1)
+        earnings = await self._guard(
+            self.client.earnings(**{"from": start.isoformat(), "to": now.isoformat()}),
+            feature="earnings",
+            quiet=True,
+        )
+        if earnings is not None:
+            earnings["period"] = period
+            self.earnings = earnings
+            if period == "day":
+                self.earned_today = int(earnings.get("earned", 0))
+            self.payouts = list(earnings.get("payouts", []))
+            self.queue.cache_set("earnings", earnings)
+            self.changed()
+
+    async def load_reviews(self) -> None:
+        reviews = await self._guard(
+            self.client.technician_reviews(self.user.get("id", "")), feature="reviews", quiet=True
+        )
+        if reviews is not None:
+            self.reviews = reviews if isinstance(reviews, list) else list(reviews.get("items", []))
+        complaints = await self._guard(
+            self.client.technician_complaints(), feature="complaints", quiet=True
+        )
+        if complaints is not None:
+            self.complaints = (
+                complaints if isinstance(complaints, list) else list(complaints.get("items", []))
+            )
+        self.changed()
+
+    async def load_service(self, service_id: str) -> dict[str, Any] | None:
+        """The catalog entry (rate card, acceptance criteria, SOP), cached for offline use."""
+        if service_id in self.services:
+            return self.services[service_id]
+        service = await self._guard(self.client.service(service_id), quiet=True)
+        if service is not None:
+            self.services[service_id] = service
+            self.queue.cache_set("services", self.services)
+            self.changed()
+        return service
+
+    async def load_messages(self, order_id: str) -> None:
+        messages = await self._guard(self.client.messages(order_id), feature="chat", quiet=True)
+        if messages is not None:
+            self.messages[order_id] = messages
+            self.changed()
+
+    async def load_change_requests(self, order_id: str) -> None:
+        requests = await self._guard(
+            self.client.change_requests(order_id), feature="change_requests", quiet=True
+        )
+        if requests is not None:
+            self.change_requests[order_id] = requests
+            self.changed()

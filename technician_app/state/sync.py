@@ -1,0 +1,236 @@
+"""The offline queue at work. Every field action is first written to
+:class:`technician_app.offline.OfflineQueue` with the device time and an idempotency
+key, applied to the local copy of the order ("pending sync"), then the queue is
+replayed in order: at once with signal, when the connection returns without. A
+refusal of the action just taken is shown at once; a refusal during a later replay
+stays on the rejected list until the technician reads it (a refused location point is
+only logged)."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, Any
+
+from client.api import ApiError, NetworkError
+from technician_app import navigation
+from technician_app.offline import PENDING, QueuedAction
+from technician_app.state.core import TechnicianCore, log
+from technician_app.state.labels import ACTION_LABELS
+from technician_app.state.model import DEFAULT_CHECKIN_RADIUS_M
+
+# What a queued action does to the local copy of the order before the server answers.
+OPTIMISTIC_STATUS = {
+    "accept": "ACCEPTED",
+    "claim": "ACCEPTED",
+    "depart": "EN_ROUTE",
+    "arrive": "ARRIVED",
+    "start": "IN_SERVICE",
+    "finish": "AWAITING_CONFIRMATION",
+}
+
+
+class QueueSync(TechnicianCore):
+    if TYPE_CHECKING:  # provided by Loading
+
+        async def load_order(self, order_id: str) -> dict[str, Any] | None: ...
+
+    async def _act(
+        self,
+        kind: str,
+        order_id: str | None,
+        params: dict[str, Any],
+        *,
+        blob: bytes | None = None,
+        seed: dict[str, Any] | None = None,
+        quiet: bool = False,
+    ) -> QueuedAction:
+        action = self.queue.enqueue(
+            kind, order_id=order_id, params=params, blob=blob, occurred_at=self.now()
+        )
+        self._apply_locally(action, seed)
+        self.changed()
+        await self.sync(current=action.id, quiet=quiet)
+        final = self.queue.get(action.id)
+        if final.status == PENDING and not quiet:
+            self.notify(f"{ACTION_LABELS.get(kind, kind)}：已保存，待同步", "info", "pending_sync")
+        return final
+
+    def _apply_locally(self, action: QueuedAction, seed: dict[str, Any] | None = None) -> None:
+        if not action.order_id:
+            return
+        order = self.orders.get(action.order_id)
+        if order is None and seed:
+            order = dict(seed)
+            self.orders[action.order_id] = order
+        if order is None:
+            return
+        if action.kind in OPTIMISTIC_STATUS:
+            order["status"] = OPTIMISTIC_STATUS[action.kind]
+        elif action.kind == "transfer":
+            self.orders.pop(action.order_id, None)
+        elif action.kind == "sop_done":
+            for step in order.get("sop", []):
+                if step.get("no") == action.params.get("step_no"):
+                    step["done_at"] = action.occurred_at.isoformat()
+        elif action.kind == "sign_work_order":
+            order["work_order_confirmed_at"] = action.occurred_at.isoformat()
+        self.queue.cache_set("orders", self.orders)
+
+    async def sync(self, *, current: int | None = None, quiet: bool = False) -> None:
+        """Replay the queue in order. ``current`` is the action the technician just took:
+        a refusal of it is shown at once (and acknowledged); a refusal of an older,
+        replayed action stays on the rejected list until the technician reads it."""
+        async with self._sync_lock:
+            if not self.queue.pending():
+                return
+            report = await self.queue.replay(self._perform)
+        self._set_connected(not report.stopped_offline)
+        touched: set[str] = set()
+        for done in report.synced:
+            result = done.result
+            if (
+                isinstance(result, dict)
+                and "id" in result
+                and "status" in result
+                and done.order_id == result["id"]
+            ):
+                if done.kind == "transfer":
+                    self.orders.pop(result["id"], None)
+                else:
+                    self.orders[result["id"]] = result
+            elif done.order_id and done.kind != "location":
+                touched.add(done.order_id)
+        for rejected in report.rejected:
+            if rejected.kind == "location":
+                # a refused position (order no longer tracked, clock far off) is of no use
+                # to the technician: keep it in the log, off the banner
+                log.info("location refused: %s", rejected.error_code)
+                self.queue.acknowledge(rejected.id)
+                continue
+            if rejected.order_id:
+                touched.add(rejected.order_id)
+            text = self._refusal_text(rejected)
+            if rejected.id == current:
+                self.queue.acknowledge(rejected.id)
+                self.notify(text, "error", rejected.error_code)
+            elif not quiet:
+                self.notify(f"同步被拒绝：{text}", "error", rejected.error_code)
+        self.queue.cache_set("orders", self.orders)
+        for order_id in touched:
+            await self.load_order(order_id)
+        self.changed()
+
+    @staticmethod
+    def _refusal_text(action: QueuedAction) -> str:
+        label = ACTION_LABELS.get(action.kind, action.kind)
+        if action.error_code == "outside_geofence":
+            distance = action.error_details.get("distance_m")
+            radius = action.error_details.get("radius_m", DEFAULT_CHECKIN_RADIUS_M)
+            return (
+                f"{label}失败：距服务地址 {navigation.format_distance(float(distance or 0))}，"
+                f"需在 {float(radius):.0f} 米内签到"
+            )
+        if action.error_code in ("illegal_transition", "conflict"):
+            return f"{label}失败：订单状态已变化（可能已被取消或改派）"
+        return f"{label}失败：{action.error_message or action.error_code}"
+
+    async def _perform(self, action: QueuedAction) -> Any:
+        """Send one queued action; the idempotency key makes a repeat harmless."""
+        c, key, when, p = self.client, action.idempotency_key, action.occurred_at, action.params
+        oid = action.order_id or ""
+        match action.kind:
+            case "accept":
+                return await c.accept_offer(p["offer_id"], idempotency_key=key, occurred_at=when)
+            case "decline":
+                return await c.decline_offer(
+                    p["offer_id"], reason=p.get("reason", ""), idempotency_key=key, occurred_at=when
+                )
+            case "claim":
+                return await c.claim(oid, idempotency_key=key, occurred_at=when)
+            case "depart":
+                return await c.depart(
+                    oid, lat=p.get("lat"), lng=p.get("lng"), idempotency_key=key, occurred_at=when
+                )
+            case "arrive":
+                return await c.arrive(
+                    oid, lat=p.get("lat"), lng=p.get("lng"), idempotency_key=key, occurred_at=when
+                )
+            case "start":
+                return await c.start(oid, idempotency_key=key, occurred_at=when)
+            case "finish":
+                return await c.finish(oid, idempotency_key=key, occurred_at=when)
+            case "transfer":
+                return await c.transfer(
+                    oid, reason=p["reason"], idempotency_key=key, occurred_at=when
+                )
+            case "sop_done":
+                photo_id = None
+                if action.blob:
+                    photo = await c.upload(
+                        action.blob,
+                        filename=f"sop-{p['step_no']}.jpg",
+                        kind="photo",
+                        order_id=oid,
+                        idempotency_key=f"{key}-photo",
+                    )
+                    photo_id = photo["id"]
+                return await c.sop_done(
+                    oid,
+                    int(p["step_no"]),
+                    photo_file_id=photo_id,
+                    note=p.get("note", ""),
+                    idempotency_key=key,
+                    occurred_at=when,
+                )
+            case "sign_work_order":
+                signature = await c.upload(
+                    action.blob or b"",
+                    filename="signature.png",
+                    content_type="image/png",
+                    kind="photo",
+                    order_id=oid,
+                    idempotency_key=f"{key}-signature",
+                )
+                return await c.confirm_work_order(
+                    oid,
+                    signed_on="technician_screen",
+                    signature_file_id=signature["id"],
+                    idempotency_key=key,
+                )
+            case "change_request":
+                evidence = await c.upload(
+                    action.blob or b"",
+                    filename="change.jpg",
+                    kind="photo",
+                    order_id=oid,
+                    idempotency_key=f"{key}-photo",
+                )
+                items = [{**item, "photo_file_id": evidence["id"]} for item in p["items"]]
+                return await c.create_change_request(oid, items=items, idempotency_key=key)
+            case "message":
+                return await c.send_message(oid, text=p["text"], idempotency_key=key)
+            case "sos":
+                return await c.sos(
+                    lat=p.get("lat"),
+                    lng=p.get("lng"),
+                    order_id=p.get("order_id"),
+                    note=p.get("note", ""),
+                    occurred_at=when,
+                    idempotency_key=key,
+                )
+            case "location":
+                points = p.get("points") or [
+                    {"lat": p["lat"], "lng": p["lng"], "occurred_at": when}
+                ]
+                return await c.send_location(points, order_id=action.order_id, idempotency_key=key)
+            case "complaint_reply":
+                return await c.reply_complaint(
+                    p["complaint_id"], text=p["text"], idempotency_key=key
+                )
+        raise ValueError(f"unknown queued action {action.kind!r}")
+
+    async def _probe(self) -> None:
+        with contextlib.suppress(NetworkError, ApiError):
+            await self.client.healthz()
+            self._set_connected(True)
+            await self.sync()
