@@ -26,7 +26,7 @@ from technician_app.components.widgets import (
     view,
 )
 from technician_app.context import go, use_app
-from technician_app.state import DEFAULT_CHECKIN_RADIUS_M, STATUS_LABELS, yuan
+from technician_app.state import DEFAULT_CHECKIN_RADIUS_M, STATUS_LABELS, parse_time, yuan
 
 
 async def launch(url: str) -> None:
@@ -124,7 +124,7 @@ def OrderView():  # noqa: ANN201
             key="order_status",
         ),
         ft.Text(order.get("address") or order.get("district", ""), size=20, key="order_address"),
-        ft.Text(f"预约 {local_time(_t(order.get('scheduled_start')))}", size=18),
+        ft.Text(f"预约 {local_time(parse_time(order.get('scheduled_start')))}", size=18),
         ft.Row(
             [
                 big_number(
@@ -264,12 +264,6 @@ def OrderView():  # noqa: ANN201
     if status not in ("CANCELLED",):
         body.append(_chat(state, order_id, chat_text, set_chat_text, send))
     return view(route, "订单详情", body, state)
-
-
-def _t(value):  # noqa: ANN001, ANN202
-    from technician_app.state import parse_time
-
-    return parse_time(value)
 
 
 def _work_order(order, service, strokes, set_strokes, sign) -> ft.Control:  # noqa: ANN001
