@@ -59,7 +59,7 @@ def _positions(table: str, key: str) -> sa.TableClause:
 
 def seal_positions(table: str, key: str, *, coarsen_to: int | None) -> None:
     """Fill ``point_enc`` with each row's exact ``lat, lng`` (encrypted, as
-    ``server.privacy.points`` does), then round ``lat``/``lng`` to ``coarsen_to`` decimals
+    ``server.core.points`` does), then round ``lat``/``lng`` to ``coarsen_to`` decimals
     (None: leave them, for the caller to drop)."""
     rows_table = _positions(table, key)
     conn = op.get_bind()

@@ -24,7 +24,7 @@ class Alert(SQLModel, table=True):
     user_id: str = Field(foreign_key="app_user.id", index=True, max_length=40)
     user_role: str = Field(max_length=20)
     order_id: str | None = Field(default=None, index=True, max_length=40)
-    point_enc: str  # where help is needed, encrypted (server.privacy.points)
+    point_enc: str  # where help is needed, encrypted (server.core.points)
     status: str = Field(default="open", index=True, max_length=20)  # one of ALERT_STATUSES
     note_enc: str | None = None  # what the person wrote, then staff's notes; encrypted
     created_at: datetime = Field(index=True)

@@ -15,9 +15,9 @@ from server.core.clock import Clock, as_utc
 from server.core.crypto import FieldCipher
 from server.core.db import session_scope
 from server.core.loops import every
+from server.core.points import open_point
 from server.notifications import inbox as notifications
 from server.ops.models import Alert
-from server.privacy.points import open_point
 from server.realtime import service as realtime_service
 from server.rules import store as rules_store
 

@@ -39,7 +39,7 @@ class Order(SQLModel, table=True):
     scheduled_end: datetime
     address_enc: str  # AES-GCM (server.core.crypto)
     # where the home is: exactly, encrypted; and to ~100 m in clear, for dispatch and
-    # travel estimates (server.privacy.points)
+    # travel estimates (server.core.points)
     point_enc: str
     lat: float
     lng: float

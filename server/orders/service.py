@@ -22,7 +22,9 @@ from server.core.clock import Clock, as_utc
 from server.core.crypto import FieldCipher
 from server.core.errors import AppError, Conflict, Forbidden, NotFound, Unprocessable
 from server.core.ids import new_id
+from server.core.masking import mask_contacts
 from server.core.observability import ORDER_TRANSITIONS
+from server.core.points import open_point
 from server.geo.coords import haversine_m
 from server.orders import machine, signals
 from server.orders.machine import Action, Actor, ActorKind, Status
@@ -35,8 +37,6 @@ from server.orders.models import (
     SopProgress,
     SopStepState,
 )
-from server.privacy.masking import mask_contacts
-from server.privacy.points import open_point
 from server.rules import store as rules_store
 from server.rules.orders import OrderRules
 

@@ -18,7 +18,7 @@ class Quote(SQLModel, table=True):
     scheduled_start: datetime
     scheduled_end: datetime
     address_enc: str
-    point_enc: str  # the exact position, encrypted; lat/lng to ~100 m (server.privacy.points)
+    point_enc: str  # the exact position, encrypted; lat/lng to ~100 m (server.core.points)
     lat: float
     lng: float
     district: str = ""

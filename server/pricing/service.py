@@ -28,6 +28,7 @@ from server.core.crypto import FieldCipher
 from server.core.errors import AppError, Conflict, Forbidden, Gone, NotFound, Unprocessable
 from server.core.ids import new_id
 from server.core.money import round_half_up
+from server.core.points import coarse, seal_point
 from server.geo.coords import haversine_m
 from server.orders import signals
 from server.orders.machine import Status
@@ -57,7 +58,6 @@ from server.pricing.models import (
     ServiceCardRead,
     WalletRead,
 )
-from server.privacy.points import coarse, seal_point
 from server.rules import store as rules_store
 from server.rules.orders import OrderRules
 from server.rules.pricing import PricingRules

@@ -20,6 +20,7 @@ from server.core.crypto import FieldCipher, mask_phone
 from server.core.db import session_scope
 from server.core.errors import Conflict, Gone, NotFound
 from server.core.ids import new_id
+from server.notifications import inbox as notifications
 from server.orders import service as orders_service
 from server.orders.models import Order
 from server.privacy.models import ContactRead, VirtualNumberBinding
@@ -192,7 +193,6 @@ def purge_expired(
     """Retention of what this area keeps: old notifications, and stored idempotent
     replies (login tokens, addresses). (The location trail's retention is the realtime
     domain's own sweep.)"""
-    from server.notifications import inbox as notifications
 
     rules = rules_store.current_rules(session=session).privacy
     out = {

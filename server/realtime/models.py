@@ -12,7 +12,7 @@ from sqlmodel import Field, SQLModel
 
 from server.core.crypto import FieldCipher
 from server.core.jsontypes import json_column
-from server.privacy.points import open_point
+from server.core.points import open_point
 
 
 class TechnicianLocation(SQLModel, table=True):
@@ -25,7 +25,7 @@ class TechnicianLocation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     technician_id: str = Field(foreign_key="app_user.id", max_length=40)
     order_id: str | None = Field(default=None, index=True, max_length=40)  # the active order then
-    point_enc: str  # "lat,lng", encrypted (server.privacy.points)
+    point_enc: str  # "lat,lng", encrypted (server.core.points)
     accuracy_m: float | None = None
     speed_mps: float | None = None
     heading: float | None = None

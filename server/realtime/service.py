@@ -31,11 +31,11 @@ from server.core.clock import Clock, as_utc
 from server.core.crypto import FieldCipher
 from server.core.db import mode_engine, read_session
 from server.core.errors import Forbidden, NotFound, Unprocessable
+from server.core.masking import mask_contacts
+from server.core.points import coarse, open_point, seal_point
 from server.core.ratelimit import enforce
 from server.orders import signals
 from server.orders.models import Order, OrderEvent
-from server.privacy.masking import mask_contacts
-from server.privacy.points import coarse, open_point, seal_point
 from server.realtime import visibility
 from server.realtime.broker import Broker, make_broker
 from server.realtime.config import RealtimeSettings

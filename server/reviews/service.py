@@ -19,6 +19,7 @@ from server.core.crypto import FieldCipher
 from server.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from server.core.ids import new_id
 from server.core.loops import every
+from server.core.masking import mask_contacts
 from server.files import service as files_service
 from server.notifications import inbox as notifications
 from server.ops import anomalies
@@ -26,7 +27,6 @@ from server.orders import service as orders_service
 from server.orders import signals as orders_signals
 from server.orders.machine import Action, Actor, ActorKind
 from server.orders.models import Order
-from server.privacy.masking import mask_contacts
 from server.reviews import levels as lv
 from server.reviews.models import (
     Appeal,

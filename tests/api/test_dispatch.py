@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from server.core.errors import AppError
+from server.core.points import coarse
 from server.dispatch import service as dispatch_service
 from server.dispatch.models import DispatchOffer
 from server.orders import service as orders_service
 from server.orders.machine import Action, Actor, ActorKind
-from server.privacy.points import coarse
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 64
 ADDRESS = (39.9334, 116.4540)  # where api.quote() books
@@ -564,7 +564,7 @@ def test_a_technician_cannot_pinpoint_a_home_from_offer_distances(api):
     """Before accepting, distances come in 100 m steps, and the service area cannot be
     moved over and over to triangulate a home."""
     operator = api.staff("operator")
-    # dispatch itself knows the home only to the block (server.privacy.points): 1,234 m
+    # dispatch itself knows the home only to the block (server.core.points): 1,234 m
     # north of that point is what the distance is measured from
     block = (coarse(ADDRESS[0]), coarse(ADDRESS[1]))
     tech = ready_technician(

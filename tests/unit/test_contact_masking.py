@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.privacy.masking import MASK, mask_contacts
+from server.core.masking import MASK, mask_contacts
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TABLES = ("quote", "service_order")
-COARSE_DECIMALS = 3  # server.privacy.points.COARSE_DECIMALS when this was written
+COARSE_DECIMALS = 3  # server.core.points.COARSE_DECIMALS when this was written
 
 
 def upgrade() -> None:
