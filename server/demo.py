@@ -33,7 +33,7 @@ from server.core.security import hash_password
 from server.core.settings import Settings
 from server.files import service as files_service
 from server.orders import service as orders_service
-from server.orders.machine import Action, Actor, ActorKind
+from server.orders.machine import Action, Actor, ActorKind, sop_steps
 from server.pricing import service as pricing_service
 from server.pricing.models import QuoteCreate
 from server.technicians import availability
@@ -658,7 +658,7 @@ class _Builder:
         move(Action.START, as_tech)
         order = orders_service.get(session=session, order_id=order.id)
         end = order.scheduled_end
-        steps = catalog_service.sop_steps(service)
+        steps = sop_steps(service.sop)
         gap = as_utc(end) - start
         for i, step in enumerate(steps):
             clock.set(start + gap * (i + 1) / (len(steps) + 1))

@@ -26,7 +26,6 @@ from server.catalog.models import (
     SopStepRead,
 )
 from server.core.errors import NotFound
-from server.orders.machine import SopStep
 
 DEFAULT_CATALOG = Path(__file__).resolve().parents[2] / "assets" / "catalog.yaml"
 
@@ -148,13 +147,6 @@ def get_service(*, session: Session, service_id: str) -> Service:
             "no such service", code="service_not_found", details={"service_id": service_id}
         )
     return service
-
-
-def sop_steps(service: Service) -> tuple[SopStep, ...]:
-    return tuple(
-        SopStep(no=s["no"], title=s["title_zh"], photo_required=bool(s["photo"]))
-        for s in service.sop
-    )
 
 
 def to_read(service: Service) -> ServiceRead:

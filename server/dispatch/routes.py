@@ -31,7 +31,10 @@ from server.dispatch.models import (
     ScheduleRead,
     SlotsRead,
 )
+from server.dispatch.suspension import SuspendedWork, release_work
 from server.orders.models import OrderRead
+from server.technicians import service as technicians_service
+from server.technicians.models import ProfileRead, ReasonIn
 
 router = api_router(tags=["dispatch"])
 
@@ -229,3 +232,35 @@ def run_round(
     return service.run_round(
         session=session, clock=clock, timezone=settings.timezone, batch_due=True
     )
+
+
+# --- suspension: the technician's record, and the work he held ------------------------
+
+
+class SuspensionRead(ProfileRead):
+    work: SuspendedWork
+
+
+@router.post(
+    "/ops/technicians/{technician_id}/suspend",
+    response_model=SuspensionRead,
+    tags=["technicians"],
+)
+def ops_suspend(
+    technician_id: str,
+    body: ReasonIn,
+    user: OperatorUser,
+    session: SessionDep,
+    clock: ClockDep,
+    cipher: CipherDep,
+) -> SuspensionRead:
+    """Suspend a verified technician: his accepted jobs go back to dispatch, his pending
+    offers are withdrawn, jobs under way are flagged for the operator (``work``)."""
+    profile = technicians_service.suspend(
+        session=session, operator=user, technician_id=technician_id, reason=body.reason, clock=clock
+    )
+    work = release_work(
+        session=session, operator=user, technician_id=technician_id, reason=body.reason, clock=clock
+    )
+    read = technicians_service.to_read(session=session, profile=profile, cipher=cipher, own=False)
+    return SuspensionRead(**read.model_dump(), work=work)

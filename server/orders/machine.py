@@ -420,6 +420,13 @@ class SopStep:
     required: bool = True
 
 
+def sop_steps(sop: list[dict[str, Any]]) -> tuple[SopStep, ...]:
+    """A service's SOP as the catalog stores it, as the steps the machine checks."""
+    return tuple(
+        SopStep(no=s["no"], title=s["title_zh"], photo_required=bool(s["photo"])) for s in sop
+    )
+
+
 def check_sop_step(
     *,
     status: Status,

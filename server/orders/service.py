@@ -490,7 +490,7 @@ def _save(session: Session, order: Order, expected_version: int, changes: dict[s
 
 def _view(session: Session, order: Order) -> machine.OrderView:
     service = catalog_service.get_service(session=session, service_id=order.service_id)
-    required = tuple(s.no for s in catalog_service.sop_steps(service) if s.required)
+    required = tuple(s.no for s in machine.sop_steps(service.sop) if s.required)
     done = tuple(
         session.exec(select(SopProgress.step_no).where(SopProgress.order_id == order.id)).all()
     )
@@ -756,7 +756,7 @@ def complete_sop_step(
     try:
         spec = machine.check_sop_step(
             status=Status(order.status),
-            steps=catalog_service.sop_steps(service),
+            steps=machine.sop_steps(service.sop),
             done=done,
             step_no=step_no,
             has_photo=photo_file_id is not None,

@@ -8,7 +8,6 @@ from server.core.errors import known_filter
 from server.core.ratelimit import enforce
 from server.core.routing import api_router
 from server.core.uow_middleware import MAY_WRITE
-from server.dispatch.suspension import SuspendedWork, release_work
 from server.technicians import service
 from server.technicians.models import (
     AvailabilityIn,
@@ -264,31 +263,6 @@ def ops_review_certificate(
         clock=clock,
         timezone=settings.timezone,
     )
-
-
-class SuspensionRead(ProfileRead):
-    work: SuspendedWork
-
-
-@router.post("/ops/technicians/{technician_id}/suspend", response_model=SuspensionRead)
-def ops_suspend(
-    technician_id: str,
-    body: ReasonIn,
-    user: OperatorUser,
-    session: SessionDep,
-    clock: ClockDep,
-    cipher: CipherDep,
-) -> SuspensionRead:
-    """Suspend a verified technician: his accepted jobs go back to dispatch, his pending
-    offers are withdrawn, jobs under way are flagged for the operator (``work``)."""
-    profile = service.suspend(
-        session=session, operator=user, technician_id=technician_id, reason=body.reason, clock=clock
-    )
-    work = release_work(
-        session=session, operator=user, technician_id=technician_id, reason=body.reason, clock=clock
-    )
-    read = service.to_read(session=session, profile=profile, cipher=cipher, own=False)
-    return SuspensionRead(**read.model_dump(), work=work)
 
 
 @router.post("/ops/technicians/{technician_id}/reinstate", response_model=ProfileRead)
