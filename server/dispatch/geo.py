@@ -2,9 +2,10 @@
 
 Scoring runs over many candidates, so the hot path uses the haversine formula on a
 sphere (error under 0.6 % against the WGS84 ellipsoid, small beside the error of the
-road-factor travel estimate). ``geodesic_m`` (geopy, Karney's algorithm) is there for exact
-checks and tests. Travel time goes through the ``TravelTime`` protocol so a real
-routing engine can replace the road-factor estimate without touching the callers.
+road-factor travel estimate): ``distance_m`` is ``server.geo.coords.haversine_m`` on
+``LatLng`` points, ``haversine_many_m`` the same formula over arrays. Travel time goes
+through the ``TravelTime`` protocol so a real routing engine can replace the road-factor
+estimate (``server.geo.travel.travel_seconds``) without touching the callers.
 """
 
 from __future__ import annotations
@@ -17,10 +18,8 @@ from enum import StrEnum
 from typing import NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
-import numpy as np
-from geopy.distance import geodesic
-
-from server.geo.coords import EARTH_RADIUS_M, haversine_m  # noqa: F401  (dispatch's names)
+from server.geo.coords import haversine_m, haversine_many_m  # noqa: F401  (dispatch's names)
+from server.geo.travel import ROAD_FACTOR, travel_seconds
 
 DEFAULT_TZ = "Asia/Shanghai"
 
@@ -45,21 +44,6 @@ def validate_latlng(lat: float, lng: float) -> None:
 def distance_m(a: LatLng, b: LatLng) -> float:
     """Haversine between two points; the one distance the dispatch core uses."""
     return haversine_m(a[0], a[1], b[0], b[1])
-
-
-def haversine_many_m(lat: float, lng: float, lats: np.ndarray, lngs: np.ndarray) -> np.ndarray:
-    """Distances from one point to many (vectorised), for batch matrices and naive scans."""
-    p1 = math.radians(lat)
-    p2 = np.radians(lats)
-    dp = p2 - p1
-    dl = np.radians(lngs - lng)
-    a = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(a)))
-
-
-def geodesic_m(a: LatLng, b: LatLng) -> float:
-    """Exact ellipsoidal distance (WGS84), slower; for verification, not ranking."""
-    return float(geodesic((a[0], a[1]), (b[0], b[1])).meters)
 
 
 # --------------------------------------------------------------------------- areas
@@ -191,7 +175,7 @@ class RoadFactorTravelTime:
     def __init__(
         self,
         *,
-        road_factor: float = 1.3,
+        road_factor: float = ROAD_FACTOR,
         speeds: dict[TravelMode, SpeedProfile] | None = None,
         peaks: Sequence[tuple[time, time]] = DEFAULT_PEAKS,
         tz: str = DEFAULT_TZ,
@@ -222,17 +206,19 @@ class RoadFactorTravelTime:
         self._peak_cache[when] = peak
         return peak
 
-    def speed_mps(self, when: datetime, mode: TravelMode) -> float:
+    def speed_kmh(self, when: datetime, mode: TravelMode) -> float:
         profile = self.speeds[mode]
-        kmh = profile.peak_kmh if self.is_peak(when) else profile.off_peak_kmh
-        return kmh / 3.6
+        return profile.peak_kmh if self.is_peak(when) else profile.off_peak_kmh
 
     def seconds_for_distance(
         self, meters: float, depart_at: datetime, mode: TravelMode = TravelMode.EBIKE
     ) -> float:
-        if meters <= 0:
-            return 0.0
-        return self.fixed_overhead_s + meters * self.road_factor / self.speed_mps(depart_at, mode)
+        return travel_seconds(
+            meters,
+            self.speed_kmh(depart_at, mode),
+            road_factor=self.road_factor,
+            overhead_s=self.fixed_overhead_s,
+        )
 
     def seconds(
         self,

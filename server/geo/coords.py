@@ -6,11 +6,16 @@ obfuscation of up to several hundred metres), and Baidu its own BD-09 on top of 
 Outside mainland China GCJ-02 is WGS-84. The forward transforms are the published
 formulas; the inverses have no closed form and are solved by iteration until the forward
 transform gives the point back (to well under a millimetre). Pure: no I/O.
+
+``haversine_m`` is the one great-circle distance the server uses (``haversine_many_m`` the
+same over arrays); ``server.geo.travel`` turns a distance into a travel time.
 """
 
 from __future__ import annotations
 
 import math
+
+import numpy as np
 
 LatLng = tuple[float, float]
 
@@ -110,6 +115,16 @@ def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     dl = math.radians(lng2 - lng1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def haversine_many_m(lat: float, lng: float, lats: np.ndarray, lngs: np.ndarray) -> np.ndarray:
+    """``haversine_m`` from one point to many at once (numpy), for batch matrices and scans."""
+    p1 = math.radians(lat)
+    p2 = np.radians(lats)
+    dp = p2 - p1
+    dl = np.radians(lngs - lng)
+    a = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(a)))
 
 
 def valid(lat: float, lng: float) -> bool:

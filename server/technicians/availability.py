@@ -22,6 +22,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from server.geo.coords import EARTH_RADIUS_M, haversine_m
+
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
 MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
@@ -29,7 +31,7 @@ MAX_WINDOWS_PER_DAY = 6
 MAX_TIME_OFF_DAYS = 180
 MAX_RADIUS_KM = 50.0
 MAX_POLYGON_VERTICES = 200
-EARTH_RADIUS_KM = 6371.0088
+EARTH_RADIUS_KM = EARTH_RADIUS_M / 1000
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
 
@@ -364,14 +366,6 @@ def validate_point(lat: float, lng: float) -> tuple[float, float]:
     return float(lat), float(lng)
 
 
-def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    p1, p2 = math.radians(a[0]), math.radians(b[0])
-    dp = p2 - p1
-    dl = math.radians(b[1] - a[1])
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
-
-
 @dataclass(frozen=True)
 class Area:
     """A circle (``center`` + ``radius_km``) or a polygon; exactly one of them."""
@@ -388,7 +382,7 @@ class Area:
         if self.polygon:
             return point_in_polygon(lat, lng, self.polygon)
         assert self.center is not None and self.radius_km is not None
-        return haversine_km(self.center, (lat, lng)) <= self.radius_km
+        return haversine_m(self.center[0], self.center[1], lat, lng) <= self.radius_km * 1000
 
     def bounds(self) -> tuple[float, float, float, float]:
         """``(lat_lo, lat_hi, lng_lo, lng_hi)`` holding the whole area (a circle's with a
