@@ -39,12 +39,12 @@ bench: $(STAMP)
 	$(PY) bench/quote_cost_bench.py
 	$(PY) bench/load.py
 	$(PY) bench/workflow_load.py --seconds 60
-	$(VENV)/bin/doorstep simulate
+	$(VENV)/bin/doorstep-simulate
 
 # Style, format and the import contracts (pyproject.toml [tool.importlinter]).
 lint: $(STAMP)
-	$(VENV)/bin/ruff check server client technician_app customer_app tests bench
-	$(VENV)/bin/ruff format --check server client technician_app customer_app tests bench
+	$(VENV)/bin/ruff check server client technician_app customer_app simulation tests bench
+	$(VENV)/bin/ruff format --check server client technician_app customer_app simulation tests bench
 	$(VENV)/bin/lint-imports
 
 clean:

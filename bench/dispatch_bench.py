@@ -37,12 +37,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from server.dispatch.assignment import (  # noqa: E402
-    assign_exhaustive,
-    assign_optimal,
-    greedy_best_first,
-    greedy_nearest_first,
-)
+from server.dispatch.assignment import assign_optimal  # noqa: E402
 from server.dispatch.engine import batch_matrix, decide  # noqa: E402
 from server.dispatch.facts import (  # noqa: E402
     BusyInterval,
@@ -61,7 +56,14 @@ from server.dispatch.geo import (
     haversine_m,
     haversine_many_m,
 )  # noqa: E402
-from server.dispatch.spatial import GridIndex, H3Index, NaiveIndex  # noqa: E402
+from server.dispatch.spatial import GridIndex  # noqa: E402
+from server.ops.stats import percentile  # noqa: E402
+from simulation.baselines import (  # noqa: E402
+    assign_exhaustive,
+    greedy_best_first,
+    greedy_nearest_first,
+)
+from simulation.indexes import H3Index, NaiveIndex  # noqa: E402
 
 CENTER = LatLng(31.2304, 121.4737)
 CITY_HALF_KM = 20.0  # a 40 km x 40 km city
@@ -155,14 +157,9 @@ def make_job(k: int, rng: random.Random) -> JobFacts:
     )
 
 
-def pct(values: list[float], q: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, max(0, math.ceil(q * len(s)) - 1))]
-
-
 def summary(samples: dict[str, list[float]], digits: int = 3) -> dict[str, dict[str, float]]:
     return {
-        k: {"p50": round(pct(v, 0.5), digits), "p95": round(pct(v, 0.95), digits)}
+        k: {"p50": round(percentile(v, 50), digits), "p95": round(percentile(v, 95), digits)}
         for k, v in samples.items()
         if v
     }

@@ -1,10 +1,10 @@
 """Fleet planner on the Solomon VRPTW instances, against best-known solutions.
 
 For every instance file in the directory (default ../shared/benchmarks/solomon/ from the
-repository root), run the PyVRP planner in ``server.dispatch.routing`` with a fixed time
-limit and report distance (original units, recomputed exactly from the routes),
-vehicles, feasibility checked independently in original units, the gap to the
-best-known distance and the vehicle difference.
+repository root), run the PyVRP planner of ``server.dispatch.routing`` (through
+``simulation.solomon``) with a fixed time limit and report distance (original units,
+recomputed exactly from the routes), vehicles, feasibility checked independently in
+original units, the gap to the best-known distance and the vehicle difference.
 
 Two objectives, because the literature ranks by vehicles first and distance second:
 - ``distance``: PyVRP's plain objective, total distance with up to 25 vehicles. It can
@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from server.dispatch.routing import read_solomon, solve_solomon  # noqa: E402
+from simulation.solomon import read_solomon, solve_solomon  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DIR = REPO / ".." / "shared" / "benchmarks" / "solomon"

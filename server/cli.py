@@ -79,9 +79,9 @@ def users_create(
     from server.auth import service as auth_service
     from server.auth.models import RegisterIn, Role
     from server.core.clock import SystemClock
+    from server.core.crypto import FieldCipher
     from server.core.db import make_engine, session_scope
     from server.core.errors import AppError
-    from server.core.crypto import FieldCipher
 
     settings = get_settings()
     try:
@@ -114,9 +114,9 @@ def users_create(
 def seed_demo() -> None:
     """Load the catalog and a demo district (technicians, customers, staff, past orders)."""
     from server.core.clock import SystemClock
+    from server.core.crypto import FieldCipher
     from server.core.db import make_engine, session_scope
     from server.demo import seed_demo as run_seed
-    from server.core.crypto import FieldCipher
 
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -155,68 +155,6 @@ def apps(
             echo=typer.echo,
         )
     )
-
-
-@app.command()
-def simulate(
-    technicians: int = typer.Option(
-        0, help="online technicians: the demo district's trade mix scaled (0: as seeded, 32)"
-    ),
-    orders: int = typer.Option(0, help="bookings over the run (0: --orders-per-hour decides)"),
-    orders_per_hour: float = typer.Option(
-        12.0, "--orders-per-hour", help="booking rate at an ordinary daytime hour (peaks ~1.8x)"
-    ),
-    hours: float = typer.Option(6.0, help="simulated hours of bookings"),
-    start_hour: float = typer.Option(8.5, help="local time the day starts (8.5 = 08:30)"),
-    seed: int = typer.Option(7),
-    mode: str = typer.Option("all", help="all | nearest | cascade | batch"),
-    out: str = typer.Option("bench/out", help="directory for simulation.json and simulation.png"),
-    workdir: str = typer.Option("", help="keep the SQLite databases here (default: temporary)"),
-) -> None:
-    """Simulate a day of the demo district through the real dispatch code, comparing
-    nearest-first, the weighted cascade and batch assignment (or one with --mode)."""
-    import tempfile
-    from datetime import datetime, timedelta
-    from pathlib import Path
-    from zoneinfo import ZoneInfo
-
-    from server.dispatch.simulation import (
-        POLICIES,
-        SimConfig,
-        compare,
-        compare_table,
-        summary_lines,
-        write_compare,
-    )
-
-    policies = tuple(POLICIES) if mode == "all" else (mode,)
-    if any(p not in POLICIES for p in policies):
-        raise typer.BadParameter("mode is all, " + ", ".join(POLICIES))
-    base = get_settings().model_copy(update={"background_tasks": False})
-    day = datetime(2026, 6, 1, tzinfo=ZoneInfo(base.timezone))  # a Monday
-    config = SimConfig(
-        hours=hours,
-        orders=orders or None,
-        orders_per_hour=orders_per_hour,
-        technicians=technicians or None,
-        seed=seed,
-        start=(day + timedelta(hours=start_hour)).astimezone(ZoneInfo("UTC")),
-    )
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(workdir) if workdir else Path(tmp)
-        reports = compare(
-            settings=base, config=config, workdir=work, policies=policies, echo=typer.echo
-        )
-    for name, report in reports.items():
-        typer.echo(f"--- {name}")
-        for line in summary_lines(report):
-            typer.echo("  " + line)
-    typer.echo("")
-    for line in compare_table(reports):
-        typer.echo(line)
-    json_path, png_path = Path(out) / "simulation.json", Path(out) / "simulation.png"
-    write_compare(reports, json_path, png_path)
-    typer.echo(f"report written to {json_path} and {png_path}")
 
 
 from server.ops.cli import register as _register_ops  # noqa: E402

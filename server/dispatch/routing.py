@@ -1,19 +1,15 @@
 """Routes: one technician's day, and a fleet plan for operators. Pure computation.
 
-(a) ``read_solomon`` parses the Solomon VRPTW benchmark files, the public yardstick for
-    routing with time windows, so the fleet planner can be measured against published
-    best-known solutions.
-(b) ``plan_day`` orders one technician's jobs so each starts inside its window. Up to
+(a) ``plan_day`` orders one technician's jobs so each starts inside its window. Up to
     ``exact_limit`` jobs it is exact (dynamic programming over subsets with Pareto
     labels); past that, or when no order respects every window, an insertion heuristic
     with relocation moves minimizes lateness then travel, and the plan carries
     warnings naming the jobs that cannot all be kept.
-(c) ``solve_vrptw`` plans many vehicles with PyVRP's iterated local search, from either a
-    Solomon instance (``solomon_problem``) or technicians and jobs on a map
-    (``fleet_problem``). PyVRP wants integers: Solomon coordinates and times are scaled
-    by ``scale`` (100 by default) with distances rounded and travel times rounded up, so
-    a plan that is feasible in integers is feasible in the original units; distances
-    are reported back in original units, recomputed exactly.
+(b) ``solve_vrptw`` plans many vehicles with PyVRP's iterated local search, from
+    technicians and jobs on a map (``fleet_problem``, ``plan_fleet``). PyVRP wants
+    integers: meters and seconds. The Solomon VRPTW benchmark, the public yardstick that
+    measures this planner against published best-known solutions, feeds the same solver
+    from ``simulation.solomon``.
 """
 
 from __future__ import annotations
@@ -22,102 +18,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 
 from server.dispatch.geo import LatLng, TravelMode, TravelTime, distance_m
 
-# ============================================================== (a) Solomon reader
-
-
-@dataclass(frozen=True)
-class SolomonCustomer:
-    id: int
-    x: float
-    y: float
-    demand: int
-    ready: float
-    due: float
-    service: float
-
-
-@dataclass(frozen=True)
-class SolomonInstance:
-    name: str
-    vehicles: int
-    capacity: int
-    depot: SolomonCustomer
-    customers: tuple[SolomonCustomer, ...]
-
-    @property
-    def nodes(self) -> tuple[SolomonCustomer, ...]:
-        return (self.depot, *self.customers)
-
-    def euclid(self, a: int, b: int) -> float:
-        """Distance between node ``a`` and node ``b`` (0 is the depot)."""
-        na, nb = self.nodes[a], self.nodes[b]
-        return math.hypot(na.x - nb.x, na.y - nb.y)
-
-
-def _numbers(tokens: list[str]) -> list[float] | None:
-    try:
-        return [float(t) for t in tokens]
-    except ValueError:
-        return None
-
-
-def parse_solomon(text: str) -> SolomonInstance:
-    """Parse the text of a Solomon file (LF or CRLF line ends, blank lines anywhere)."""
-    lines = [ln.strip() for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    lines = [ln for ln in lines if ln]
-    if not lines:
-        raise ValueError("empty Solomon file")
-    name = lines[0]
-    vehicles = capacity = None
-    rows: list[SolomonCustomer] = []
-    section = ""
-    for ln in lines[1:]:
-        upper = ln.upper()
-        if upper.startswith("VEHICLE"):
-            section = "vehicle"
-            continue
-        if upper.startswith("CUSTOMER"):
-            section = "customer"
-            continue
-        nums = _numbers(ln.split())
-        if nums is None:
-            continue  # a column header line
-        if section == "vehicle" and len(nums) == 2 and vehicles is None:
-            vehicles, capacity = int(nums[0]), int(nums[1])
-        elif section == "customer":
-            if len(nums) != 7:
-                raise ValueError(f"customer row needs 7 columns, got {len(nums)}: {ln!r}")
-            rows.append(
-                SolomonCustomer(
-                    id=int(nums[0]),
-                    x=nums[1],
-                    y=nums[2],
-                    demand=int(nums[3]),
-                    ready=nums[4],
-                    due=nums[5],
-                    service=nums[6],
-                )
-            )
-    if vehicles is None or capacity is None:
-        raise ValueError("no VEHICLE block with number and capacity")
-    if not rows:
-        raise ValueError("no CUSTOMER rows")
-    if rows[0].id != 0:
-        raise ValueError("the first customer row must be the depot (number 0)")
-    return SolomonInstance(name, vehicles, capacity, rows[0], tuple(rows[1:]))
-
-
-def read_solomon(path: str | Path) -> SolomonInstance:
-    return parse_solomon(Path(path).read_text(encoding="utf-8", errors="replace"))
-
-
-# ============================================================== (b) one technician's day
+# ============================================================== (a) one technician's day
 
 # Datetimes carry microseconds; a millisecond of slack keeps float offsets and the
 # windows they came from agreeing.
@@ -460,7 +366,7 @@ def plan_day(
     )
 
 
-# ============================================================== (c) fleet planning (PyVRP)
+# ============================================================== (b) fleet planning (PyVRP)
 
 
 @dataclass(frozen=True)
@@ -604,101 +510,6 @@ def solve_vrptw(
         unassigned=unassigned,
         runtime_s=float(result.runtime),
         iterations=int(result.num_iterations),
-    )
-
-
-def solomon_problem(inst: SolomonInstance, *, scale: int = 100) -> VrptwProblem:
-    """Integer model of a Solomon instance: x ``scale``, distance rounded, time rounded up."""
-    nodes = inst.nodes
-    xy = np.array([(c.x, c.y) for c in nodes])
-    d = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1]) * scale
-    distance = np.rint(d).astype(np.int64)
-    duration = np.ceil(d - 1e-9).astype(np.int64)
-    np.fill_diagonal(duration, 0)
-    return VrptwProblem(
-        names=[str(c.id) for c in nodes],
-        coords=[(c.x, c.y) for c in nodes],
-        num_depots=1,
-        distance=distance,
-        duration=duration,
-        tw=[(round(c.ready * scale), round(c.due * scale)) for c in nodes],
-        service=[round(c.service * scale) for c in inst.customers],
-        demand=[c.demand for c in inst.customers],
-        vehicles=[
-            VehicleSpec(
-                0,
-                0,
-                inst.capacity,
-                round(inst.depot.ready * scale),
-                round(inst.depot.due * scale),
-                inst.vehicles,
-            )
-        ],
-    )
-
-
-@dataclass(frozen=True)
-class SolomonResult:
-    name: str
-    distance: float  # original units, recomputed exactly
-    vehicles: int
-    feasible: bool  # every window met and capacity respected, checked in original units
-    routes: tuple[tuple[int, ...], ...]  # Solomon customer numbers per route
-    runtime_s: float
-    iterations: int
-
-
-def check_solomon_routes(
-    inst: SolomonInstance, routes: Sequence[Sequence[int]]
-) -> tuple[bool, float]:
-    """Feasibility and total distance of routes (customer numbers) in original units."""
-    seen: list[int] = []
-    total = 0.0
-    ok = True
-    nodes = inst.nodes
-    for route in routes:
-        t = nodes[0].ready
-        prev = 0
-        load = 0
-        for c in route:
-            dist = inst.euclid(prev, c)
-            total += dist
-            t = max(t + dist, nodes[c].ready)
-            if t > nodes[c].due + 1e-6:
-                ok = False
-            t += nodes[c].service
-            load += nodes[c].demand
-            prev = c
-            seen.append(c)
-        back = inst.euclid(prev, 0)
-        total += back
-        if t + back > nodes[0].due + 1e-6 or load > inst.capacity:
-            ok = False
-    if sorted(seen) != list(range(1, len(nodes))):
-        ok = False
-    return ok, total
-
-
-def solve_solomon(
-    inst: SolomonInstance,
-    *,
-    seconds: float = 5.0,
-    seed: int = 0,
-    scale: int = 100,
-    vehicle_fixed_cost: int = 0,
-) -> SolomonResult:
-    problem = solomon_problem(inst, scale=scale)
-    sol = solve_vrptw(problem, seconds=seconds, seed=seed, vehicle_fixed_cost=vehicle_fixed_cost)
-    routes = tuple(tuple(int(problem.names[c]) for c in r.clients) for r in sol.routes)
-    ok, dist = check_solomon_routes(inst, routes)
-    return SolomonResult(
-        name=inst.name,
-        distance=dist,
-        vehicles=len(routes),
-        feasible=ok and sol.feasible,
-        routes=routes,
-        runtime_s=sol.runtime_s,
-        iterations=sol.iterations,
     )
 
 

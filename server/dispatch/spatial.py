@@ -2,12 +2,10 @@
 
 ``within`` returns a superset of the technicians inside the radius (every one inside is
 returned, a few just outside may be); ``nearby`` applies the exact haversine check and
-sorts by distance. Two implementations with one interface:
-
-- ``H3Index``: H3 hexagonal cells (h3 v4 API). Good when positions are also shared with
-  analytics or heat maps, which speak H3 too.
-- ``GridIndex``: a plain lat/lng grid. No dependency, and its completeness follows from
-  simple bounds, so it doubles as a cross-check of the H3 ring arithmetic.
+sorts by distance. Dispatch runs on ``GridIndex``, a plain lat/lng grid: no dependency,
+and its completeness follows from simple bounds. ``CellIndex`` is the bookkeeping any
+cell-bucketed index shares; the baselines it is measured against (H3 cells, a naive
+scan) are in ``simulation.indexes``.
 
 Positions move every few seconds; ``move`` is O(1) (a set removal and insertion when
 the cell changes, a tuple update otherwise).
@@ -21,10 +19,10 @@ from collections.abc import Iterable
 from itertools import chain
 from typing import Protocol
 
-import h3
 import numpy as np
 
-from server.dispatch.geo import EARTH_RADIUS_M, haversine_many_m, validate_latlng
+from server.dispatch.geo import validate_latlng
+from server.geo.coords import EARTH_RADIUS_M, haversine_many_m
 
 _M_PER_DEG = EARTH_RADIUS_M * math.pi / 180.0
 
@@ -41,7 +39,7 @@ class SpatialIndex(Protocol):
     def __contains__(self, item_id: object) -> bool: ...
 
 
-class _CellIndex(ABC):
+class CellIndex(ABC):
     """Shared bookkeeping.
 
     Each id owns a slot; coordinates live in two numpy arrays indexed by slot, and the
@@ -160,51 +158,7 @@ class _CellIndex(ABC):
         return hits
 
 
-class H3Index(_CellIndex):
-    """Positions bucketed by H3 cell; a query walks ``grid_disk`` rings around the cell.
-
-    Ring count: a point within ``r`` of the query lies in a cell whose centre is within
-    ``r + 2*e_max`` of the query cell's centre (e = edge length = circumradius). Cells at
-    grid distance k have centres at least ``1.5 * k * e_min`` away (the ring hexagon's
-    apothem), so ``k = ceil((r + 2 e_max) / (1.5 e_min))`` rings are enough. Edge lengths
-    come from the query cell itself, shrunk by 15 % for the distortion between nearby
-    cells; the property test against a naive scan checks the bound.
-    """
-
-    def __init__(self, resolution: int = 8) -> None:
-        super().__init__()
-        if not 0 <= resolution <= 15:
-            raise ValueError("H3 resolution must be in 0..15")
-        self.resolution = resolution
-        self._edge_cache: dict[str, tuple[float, float]] = {}
-
-    def _cell(self, lat: float, lng: float) -> str:
-        return h3.latlng_to_cell(lat, lng, self.resolution)
-
-    def _edges(self, cell: str) -> tuple[float, float]:
-        cached = self._edge_cache.get(cell)
-        if cached is None:
-            lengths = [h3.edge_length(e, unit="m") for e in h3.origin_to_directed_edges(cell)]
-            cached = (min(lengths), max(lengths))
-            if len(self._edge_cache) > 100_000:
-                self._edge_cache.clear()
-            self._edge_cache[cell] = cached
-        return cached
-
-    def rings_for(self, lat: float, lng: float, radius_m: float) -> int:
-        cell = self._cell(lat, lng)
-        e_min, e_max = self._edges(cell)
-        return math.ceil((radius_m + 2.0 * e_max * 1.15) / (1.5 * e_min * 0.85))
-
-    def _query_cells(self, lat: float, lng: float, radius_m: float) -> Iterable[str] | None:
-        k = self.rings_for(lat, lng, radius_m)
-        # Past a few hundred rings the disk has more cells than a small index has ids.
-        if 3 * k * (k + 1) + 1 > 4 * max(len(self._slot), 1) + 1000:
-            return None
-        return h3.grid_disk(self._cell(lat, lng), k)
-
-
-class GridIndex(_CellIndex):
+class GridIndex(CellIndex):
     """Positions bucketed on a regular lat/lng grid of ``cell_m`` (north-south size)."""
 
     def __init__(self, cell_m: float = 1000.0) -> None:
@@ -237,13 +191,3 @@ class GridIndex(_CellIndex):
         if (i1 - i0 + 1) * (j1 - j0 + 1) > 4 * max(len(self._slot), 1) + 1000:
             return None
         return [(i, j) for i in range(i0, i1 + 1) for j in range(j0, j1 + 1)]
-
-
-class NaiveIndex(_CellIndex):
-    """No buckets: every query scans every position. The baseline for benchmarks."""
-
-    def _cell(self, lat: float, lng: float) -> int:
-        return 0
-
-    def _query_cells(self, lat: float, lng: float, radius_m: float) -> None:
-        return None

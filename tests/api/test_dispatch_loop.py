@@ -9,7 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from server.app import create_app
-from server.dispatch.simulation import SimConfig, gini, simulate
+from simulation.city import simulate
+from simulation.stats import gini
+from simulation.world import SimConfig
 from tests.api.test_dispatch import north_km, paid_order, ready_technician
 from tests.conftest import Api
 

@@ -1,4 +1,4 @@
-"""``doorstep simulate``: the policies side by side on one seeded day, and its parts."""
+"""``doorstep-simulate``: the policies side by side on one seeded day, and its parts."""
 
 from __future__ import annotations
 
@@ -11,18 +11,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from server.dispatch.geo import LatLng, RoadFactorTravelTime, TravelMode
-from server.dispatch.simulation import (
+from simulation.compare import POLICIES, compare, compare_rows, write_compare
+from simulation.stats import spread
+from simulation.world import (
     DEMAND_BY_HOUR,
-    POLICIES,
     Itinerary,
     Job,
     SimConfig,
     accept_probability,
     booking_times,
-    compare,
-    compare_rows,
-    spread,
-    write_compare,
 )
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -4,12 +4,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from server.dispatch.assignment import (
-    assign_exhaustive,
-    assign_optimal,
-    greedy_best_first,
-    greedy_nearest_first,
-)
+from server.dispatch.assignment import assign_optimal
+from simulation.baselines import assign_exhaustive, greedy_best_first, greedy_nearest_first
 
 
 @st.composite

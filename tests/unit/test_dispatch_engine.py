@@ -4,12 +4,13 @@ from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
 
-from server.dispatch.assignment import assign_optimal, greedy_nearest_first
+from server.dispatch.assignment import assign_optimal
 from server.dispatch.eligibility import RejectionCode
 from server.dispatch.engine import batch_assign, batch_matrix, decide
 from server.dispatch.facts import JobFacts, Level, TechnicianFacts, TechnicianStats, WeeklyWindow
 from server.dispatch.geo import CircleArea, LatLng, RoadFactorTravelTime
-from server.dispatch.spatial import H3Index
+from simulation.baselines import greedy_nearest_first
+from simulation.indexes import H3Index
 
 TRAVEL = RoadFactorTravelTime()
 NOW = datetime(2026, 6, 1, 1, 0, tzinfo=UTC)

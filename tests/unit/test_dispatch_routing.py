@@ -6,15 +6,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from server.dispatch.geo import LatLng, RoadFactorTravelTime, TravelMode, distance_m
-from server.dispatch.routing import (
-    DayJob,
-    FleetJob,
-    FleetTechnician,
+from server.dispatch.routing import DayJob, FleetJob, FleetTechnician, plan_day, plan_fleet
+from simulation.solomon import (
     SolomonInstance,
     check_solomon_routes,
     parse_solomon,
-    plan_day,
-    plan_fleet,
     read_solomon,
     solve_solomon,
 )

@@ -5,7 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.dispatch.geo import haversine_m
-from server.dispatch.spatial import GridIndex, H3Index, NaiveIndex
+from server.dispatch.spatial import GridIndex
+from simulation.indexes import H3Index, NaiveIndex
 
 INDEXES = [
     pytest.param(lambda: H3Index(resolution=8), id="h3-r8"),

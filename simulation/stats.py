@@ -1,0 +1,65 @@
+"""The simulation's summary figures: quantiles of a sample, and how evenly an amount is
+shared (Gini, spread).
+
+Quantiles here are nearest-rank (the smallest observed value with at least p of the
+sample at or below it; numpy's ``inverted_cdf``), so every figure in a report is a value
+that happened. The dashboards and the load benchmarks interpolate between ranks instead
+(``server.ops.stats.percentile``).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+
+def nearest_rank(ordered: list[float], p: float) -> float:
+    """The ``p`` quantile (0..1) of a sorted, non-empty sample, by nearest rank."""
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(p * len(ordered)) - 1))]
+
+
+def quantiles(values: list[float], digits: int = 1) -> dict[str, float]:
+    """Count, mean, p10/p50/p90/p95 and max of a sample, rounded; {} when empty."""
+    if not values:
+        return {}
+    s = sorted(values)
+    return {
+        "n": len(s),
+        "mean": round(statistics.mean(s), digits),
+        "p10": round(nearest_rank(s, 0.1), digits),
+        "p50": round(nearest_rank(s, 0.5), digits),
+        "p90": round(nearest_rank(s, 0.9), digits),
+        "p95": round(nearest_rank(s, 0.95), digits),
+        "max": round(s[-1], digits),
+    }
+
+
+def gini(values: list[float]) -> float:
+    """0 when everyone has the same, towards 1 when one has everything."""
+    if not values or sum(values) == 0:
+        return 0.0
+    s = sorted(values)
+    n = len(s)
+    cum = sum((i + 1) * v for i, v in enumerate(s))
+    return round((2 * cum) / (n * sum(s)) - (n + 1) / n, 4)
+
+
+def spread(values: list[float]) -> dict[str, float | None]:
+    """How evenly an amount is shared: Gini and standard deviation over everyone,
+    p90/p10 over those who got anything (with idle ones p10 would be 0)."""
+    if not values:
+        return {}
+    q = quantiles(values, digits=2)
+    working = [v for v in values if v > 0]
+    wq = quantiles(working, digits=2) if working else {}
+    return {
+        "mean": q["mean"],
+        "std": round(statistics.pstdev(values), 2),
+        "p10": q["p10"],
+        "p50": q["p50"],
+        "p90": q["p90"],
+        "max": q["max"],
+        "gini": gini(values),
+        "idle": len(values) - len(working),
+        "p90_p10_working": round(wq["p90"] / wq["p10"], 2) if wq and wq["p10"] > 0 else None,
+    }
