@@ -22,7 +22,6 @@ import json
 import os
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,9 @@ from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out" / "push_bench.json"
+sys.path.insert(0, str(ROOT))
+
+from server.ops.stats import percentile  # noqa: E402
 
 
 def _free_port() -> int:
@@ -48,11 +50,6 @@ def _rss_kb(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 class Worker:
@@ -194,8 +191,8 @@ async def _run_config(broker: str, broker_url: str, clients: int, events: int) -
             "clients": clients,
             "events": events,
             "deliveries": len(latencies),
-            "p50_ms": round(statistics.median(latencies), 2),
-            "p99_ms": round(_pct(latencies, 0.99), 2),
+            "p50_ms": round(percentile(latencies, 50), 2),
+            "p99_ms": round(percentile(latencies, 99), 2),
             "max_ms": round(max(latencies), 2),
             "rss_per_connection_kb": round((rss_after - rss_before) / clients, 1),
         }

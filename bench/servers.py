@@ -22,6 +22,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from server.ops.stats import percentile  # noqa: E402
+
 SECRET = "load-bench-secret-0123456789abcdef0123"
 
 
@@ -29,22 +32,13 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
-
-
 def summary(values: list[float]) -> dict[str, Any]:
     ms = [v * 1000 for v in values]
     return {
         "n": len(ms),
-        "p50_ms": _r(percentile(ms, 0.5)),
-        "p95_ms": _r(percentile(ms, 0.95)),
-        "p99_ms": _r(percentile(ms, 0.99)),
+        "p50_ms": _r(percentile(ms, 50)),
+        "p95_ms": _r(percentile(ms, 95)),
+        "p99_ms": _r(percentile(ms, 99)),
         "max_ms": _r(max(ms) if ms else None),
     }
 
