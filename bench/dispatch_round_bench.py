@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlmodel import Session, SQLModel, col, select  # noqa: E402
 
 import server.models  # noqa: E402, F401
+from server import bootstrap  # noqa: E402
 from server.auth.models import User  # noqa: E402
 from server.catalog import service as catalog_service  # noqa: E402
 from server.core.clock import FrozenClock  # noqa: E402
@@ -374,6 +375,7 @@ def _p50(xs: list[float]) -> float:
 
 
 def main() -> None:
+    bootstrap.wire()
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="1000,10000")
     ap.add_argument("--waiting", type=int, default=3, help="orders waiting in the round")

@@ -59,6 +59,8 @@ from servers import (  # noqa: E402
     summary,
 )
 
+from server import bootstrap  # noqa: E402
+
 OUT = ROOT / "bench" / "out" / "workflow_load.json"
 ADDRESS = {
     "lat": 39.9334,
@@ -640,6 +642,7 @@ def print_table(results: list[dict[str, Any]]) -> None:
 
 
 def main() -> None:
+    bootstrap.wire()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--ceiling-seconds", type=float, default=5.0)

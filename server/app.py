@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
 import server.models  # noqa: F401  (registers every table)
+from server import bootstrap
 from server.audit.middleware import StaffAuditNet
 from server.auth.dependencies import preload_caller
 from server.auth.sms import sms_provider_for
@@ -144,6 +145,7 @@ def create_app(
     settings: Settings | None = None, *, clock: Clock | None = None, engine=None
 ) -> FastAPI:  # noqa: ANN001
     settings = settings or get_settings()
+    bootstrap.wire()
     configure_logging(settings.log_json)
     if problems := settings.production_problems():
         raise RuntimeError("refusing to start in production: " + "; ".join(problems))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from server import bootstrap
 from server.core.settings import get_settings
 
 app = typer.Typer(help="Doorstep: on-demand home services.", no_args_is_help=True)
@@ -163,6 +164,7 @@ _register_ops(app)  # audit verify, privacy rotate-keys|sweep, report
 
 
 def main() -> None:
+    bootstrap.wire()
     app()
 
 

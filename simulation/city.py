@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
+from server import bootstrap
 from server.auth import service as auth_service
 from server.auth.models import Role, User
 from server.core.clock import FrozenClock, as_utc
@@ -528,6 +529,7 @@ def simulate(
     echo: Callable[[str], None] = print,
 ) -> SimReport:
     """One simulated day on ``engine`` (seeded with the district first if it is not)."""
+    bootstrap.wire()
     city = load_city(city_path)
     seed_city(engine=engine, settings=settings, config=config, city_path=city_path)
     forget_process_state()

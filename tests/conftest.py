@@ -17,11 +17,14 @@ from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
 import server.models  # noqa: F401
+from server import bootstrap
 from server.app import create_app
 from server.catalog import service as catalog_service
 from server.core.clock import FrozenClock
 from server.core.db import make_engine
 from server.core.settings import Settings
+
+bootstrap.wire()  # tests that call services without an app still see every reaction
 
 PG_URL = os.environ.get("DOORSTEP_TEST_DATABASE_URL", "")
 # Settings read from the environment (the CLI's, get_settings()) keep an installation's

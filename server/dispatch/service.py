@@ -27,6 +27,7 @@ from server.auth.models import Role, User
 from server.core.clock import Clock, as_utc
 from server.core.crypto import FieldCipher
 from server.core.errors import AppError, Conflict, Gone, NotFound
+from server.core.events import Moved
 from server.core.ids import new_id
 from server.core.money import apply_bp
 from server.core.uow_middleware import writer_gate
@@ -77,7 +78,6 @@ from server.dispatch.models import (
 from server.dispatch.routing import DayJob, plan_day
 from server.dispatch.scoring import CandidateScore
 from server.dispatch.spatial import GridIndex
-from server.orders import signals
 from server.orders.machine import Action, Actor, ActorKind, Status
 from server.orders.models import Order
 from server.rules import store as rules_store
@@ -1856,8 +1856,7 @@ _OFFER_OUTCOME = {
 }
 
 
-@signals.on_transition
-def _close_offers(session: Session, moved: signals.Moved) -> None:
+def close_offers_on_move(session: Session, moved: Moved) -> None:
     """Whatever moved an order out of OFFERED (an answer, a timeout, a cancellation),
     its pending offer is closed in the same transaction."""
     if moved.from_status != Status.OFFERED.value or moved.action == Action.OFFER.value:
@@ -1880,8 +1879,7 @@ def _close_offers(session: Session, moved: signals.Moved) -> None:
 _wake = threading.Event()
 
 
-@signals.after_commit
-def _wake_dispatcher(moved: signals.Moved) -> None:
+def wake_dispatcher(moved: Moved) -> None:
     """An order started waiting (paid, declined, timed out, transferred): dispatch now."""
     if moved.to_status == Status.PENDING_DISPATCH.value:
         _wake.set()

@@ -21,9 +21,9 @@ from server.audit import log as audit_service
 from server.auth.models import User
 from server.core.clock import Clock, FrozenClock, as_utc
 from server.core.errors import Conflict, NotFound, TooManyRequests
+from server.core.events import Moved
 from server.core.ids import new_id
 from server.ops.models import LoginThrottle, RiskFlag, RiskFlagRead
-from server.orders import signals
 from server.orders.models import Order
 from server.rules import store as rules_store
 
@@ -111,8 +111,7 @@ def review_flag(
 # --- cancel bursts --------------------------------------------------------------------------
 
 
-@signals.on_transition
-def _watch_cancels(session: Session, moved: signals.Moved) -> None:
+def watch_cancels(session: Session, moved: Moved) -> None:
     """In the cancel's own transaction: count the customer's recent cancels."""
     if moved.action != "cancel" or moved.actor_role != "customer":
         return

@@ -21,12 +21,13 @@ from server.catalog import service as catalog_service
 from server.core.clock import Clock, as_utc
 from server.core.crypto import FieldCipher
 from server.core.errors import AppError, Conflict, Forbidden, NotFound, Unprocessable
+from server.core.events import Moved, order_events
 from server.core.ids import new_id
 from server.core.masking import mask_contacts
 from server.core.observability import ORDER_TRANSITIONS
 from server.core.points import open_point
 from server.geo.coords import haversine_m
-from server.orders import machine, signals
+from server.orders import machine
 from server.orders.machine import Action, Actor, ActorKind, Status
 from server.orders.models import (
     Order,
@@ -225,7 +226,7 @@ def amount_owed(session: Session, order: Order) -> int:
         return order.total
     if order.status == Status.CANCELLED.value or not order.extras_total:
         return 0
-    return max(0, order.extras_total - signals.extras_paid(session, order.id))
+    return max(0, order.extras_total - order_events.extras_paid(session, order.id))
 
 
 def _notes_for(order: Order, user: User, cipher: FieldCipher, *, visible: bool) -> str:
@@ -347,7 +348,7 @@ def create_from_quote(
     )
     session.flush()  # the order and its first event, in one go: the quote's row points at it
     pricing_service.mark_quote_used(session=session, quote=quote, order_id=order.id)
-    moved = signals.Moved(
+    moved = Moved(
         order=order,
         action=None,
         from_status="",
@@ -356,9 +357,9 @@ def create_from_quote(
         actor_id=customer.id,
         actor_role=customer.role,
     )
-    signals.run_in_transaction(session, moved)
+    order_events.run_in_transaction(session, moved)
     session.commit()
-    signals.run_after_commit(moved)
+    order_events.run_after_commit(moved)
     return order
 
 
@@ -425,7 +426,7 @@ def create_follow_up(
         occurred_at=now,
         received_at=now,
     )
-    moved = signals.Moved(
+    moved = Moved(
         order=order,
         action=None,
         from_status="",
@@ -434,7 +435,7 @@ def create_follow_up(
         actor_id=actor_id,
         actor_role=actor_role,
     )
-    signals.run_in_transaction(session, moved)
+    order_events.run_in_transaction(session, moved)
     session.info.setdefault("pending_moves", []).append(moved)
     return order
 
@@ -621,7 +622,7 @@ def move(
         received_at=now,
         first_seq=first_seq,
     )
-    moved = signals.Moved(
+    moved = Moved(
         order=order,
         action=action.value,
         from_status=decision.from_status.value,
@@ -631,17 +632,16 @@ def move(
         actor_role=role,
         context={"reason": reason, "technician_id": technician_id, **(extra or {})},
     )
-    signals.run_in_transaction(session, moved)
+    order_events.run_in_transaction(session, moved)
     if commit:
         session.commit()
-        signals.run_after_commit(moved)
+        order_events.run_after_commit(moved)
     else:
         session.info.setdefault("pending_moves", []).append(moved)
     return order, events
 
 
-@signals.after_commit
-def _count_transition(moved: signals.Moved) -> None:
+def count_transition(moved: Moved) -> None:
     if moved.action is not None:  # events recorded without a transition are not moves
         ORDER_TRANSITIONS.labels(moved.action).inc()
 
@@ -651,7 +651,7 @@ def finish_moves(session: Session) -> None:
     moves = session.info.pop("pending_moves", [])
     session.commit()
     for moved in moves:
-        signals.run_after_commit(moved)
+        order_events.run_after_commit(moved)
 
 
 def record(
@@ -683,7 +683,7 @@ def record(
         first_seq=seq,
     )
     session.info.setdefault("pending_records", []).append(
-        signals.Moved(
+        Moved(
             order=order,
             action=None,
             from_status=order.status,
@@ -699,7 +699,7 @@ def record(
 def notify(session: Session) -> None:
     """After the caller's commit: push recorded events to live listeners."""
     for moved in session.info.pop("pending_records", []):
-        signals.run_after_commit(moved)
+        order_events.run_after_commit(moved)
 
 
 def _role_of(session: Session, actor: Actor) -> str:

@@ -1,8 +1,8 @@
 """Money: payments through providers, escrow, the split, cancellations, refunds,
 payouts and invoices, all booked in the double-entry ledger.
 
-Order moves reach this module through ``@signals.on_transition`` listeners, inside the
-move's transaction: a succeeded payment and the order's PAYMENT_SUCCEEDED move commit
+Order moves reach this module through ``money_on_move`` (wired in ``server.bootstrap``),
+inside the move's transaction: a succeeded payment and the order's PAYMENT_SUCCEEDED move commit
 together, a confirmation and its split commit together, a cancellation and its fee and
 refund commit together. Helpers never commit; the use-case functions at the bottom of
 each section do, once. The functions the complaints flow calls (``freeze_escrow``,
@@ -25,11 +25,11 @@ from server.auth.models import Role, User
 from server.core.clock import Clock, as_utc
 from server.core.db import insert_if_absent
 from server.core.errors import AppError, Conflict, Forbidden, NotFound, Unprocessable
+from server.core.events import Moved
 from server.core.ids import new_id
 from server.core.money import Money, apply_bp, round_half_up
 from server.core.settings import Settings, get_settings
 from server.orders import service as orders_service
-from server.orders import signals
 from server.orders.machine import Action, Actor, ActorKind, Status
 from server.orders.models import Order
 from server.payments import ledger, policy
@@ -205,7 +205,6 @@ def held(session: Session, order_id: str) -> Money:
     return balance(session, ledger.escrow(order_id))
 
 
-@signals.reads_extras_paid
 def extras_paid(session: Session, order_id: str) -> Money:
     esc = session.get(Escrow, order_id)
     return esc.extras_paid if esc else 0
@@ -1007,7 +1006,7 @@ def cancellation_quote(
     )
 
 
-def _on_cancelled(session: Session, moved: signals.Moved, clock: Clock) -> None:
+def _on_cancelled(session: Session, moved: Moved, clock: Clock) -> None:
     order = moved.order
     esc = _escrow(session, order)
     if esc.frozen:
@@ -1079,8 +1078,7 @@ class _MoveClock:
         return self._now
 
 
-@signals.on_transition
-def _money_on_move(session: Session, moved: signals.Moved) -> None:
+def money_on_move(session: Session, moved: Moved) -> None:
     if moved.action is None:
         return
     order = moved.order
@@ -1112,7 +1110,7 @@ def _money_on_move(session: Session, moved: signals.Moved) -> None:
         _transfer_compensation(session, moved, clock)
 
 
-def _transfer_compensation(session: Session, moved: signals.Moved, clock: Clock) -> None:
+def _transfer_compensation(session: Session, moved: Moved, clock: Clock) -> None:
     """Seed 002: the technician whose order is re-dispatched at the platform's fault (a
     double booking, a wrong assignment: ``POST /ops/orders/{id}/reassign`` with
     ``platform_fault: true``, or the system) gets 10% of the order (setting

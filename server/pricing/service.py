@@ -26,11 +26,11 @@ from server.catalog import service as catalog_service
 from server.core.clock import Clock, as_utc
 from server.core.crypto import FieldCipher
 from server.core.errors import AppError, Conflict, Forbidden, Gone, NotFound, Unprocessable
+from server.core.events import Moved
 from server.core.ids import new_id
 from server.core.money import round_half_up
 from server.core.points import coarse, seal_point
 from server.geo.coords import haversine_m
-from server.orders import signals
 from server.orders.machine import Status
 from server.pricing import engine
 from server.pricing.models import (
@@ -578,8 +578,7 @@ def to_read(quote: Quote) -> QuoteRead:
 # --- reacting to order moves ----------------------------------------------------------------
 
 
-@signals.on_transition
-def _promotions_on_move(session: Session, moved: signals.Moved) -> None:
+def promotions_on_move(session: Session, moved: Moved) -> None:
     order = moved.order
     now = as_utc(order.updated_at)
     if moved.to_status == Status.CANCELLED.value and moved.action is not None:

@@ -1,8 +1,8 @@
 """The live feed's operations: publish after commit, replay from the database,
 technician locations with ETA, and chat.
 
-Order moves reach the feed through ``@signals.after_commit``: the listener runs after
-the transaction committed (in whatever thread made the move) and hands the message to
+Order moves reach the feed through ``on_order_committed`` (wired in ``server.bootstrap``):
+it runs after the transaction committed (in whatever thread made the move) and hands the message to
 the event loop thread-safely; the broker then wakes every process's hub. A receiver
 that sees a gap in an order's sequence reads the missing events from ``OrderEvent``,
 and a reconnecting client replays from there too, so the broker may lose messages
@@ -31,10 +31,10 @@ from server.core.clock import Clock, as_utc
 from server.core.crypto import FieldCipher
 from server.core.db import mode_engine, read_session
 from server.core.errors import Forbidden, NotFound, Unprocessable
+from server.core.events import Moved
 from server.core.masking import mask_contacts
 from server.core.points import coarse, open_point, seal_point
 from server.core.ratelimit import enforce
-from server.orders import signals
 from server.orders.models import Order, OrderEvent
 from server.realtime import visibility
 from server.realtime.broker import Broker, make_broker
@@ -226,8 +226,7 @@ def _publish_without_app(message: dict[str, Any]) -> None:
     client.publish(channel, json.dumps(message, default=str))
 
 
-@signals.after_commit
-def _on_order_committed(moved: signals.Moved) -> None:
+def on_order_committed(moved: Moved) -> None:
     if not moved.events:
         return
     session = object_session(moved.order)

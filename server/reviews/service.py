@@ -17,6 +17,7 @@ from server.auth.models import Role, User
 from server.core.clock import Clock, as_utc
 from server.core.crypto import FieldCipher
 from server.core.errors import Conflict, Forbidden, NotFound, Unprocessable
+from server.core.events import Moved
 from server.core.ids import new_id
 from server.core.loops import every
 from server.core.masking import mask_contacts
@@ -24,7 +25,6 @@ from server.files import service as files_service
 from server.notifications import inbox as notifications
 from server.ops import anomalies
 from server.orders import service as orders_service
-from server.orders import signals as orders_signals
 from server.orders.machine import Action, Actor, ActorKind
 from server.orders.models import Order
 from server.reviews import levels as lv
@@ -532,7 +532,7 @@ def _settle_money(
             session=session, order_id=order.id, amount=out["amount"], reason=reason, clock=clock
         )
     if c.escrow_frozen and body.outcome != Outcome.redo:
-        # a redo keeps the money held until the return visit is completed (_on_redo_done)
+        # a redo keeps the money held until the return visit is completed (on_redo_done)
         payments.unfreeze_escrow(session=session, order_id=order.id, clock=clock)
     return out
 
@@ -577,8 +577,7 @@ class _MoveClock:
         return self._now
 
 
-@orders_signals.on_transition
-def _on_redo_done(session: Session, moved: orders_signals.Moved) -> None:
+def on_redo_done(session: Session, moved: Moved) -> None:
     """A redo visit completed (or was cancelled: nothing more will be done): the original
     order's held money is released as after any resolution."""
     order = moved.order

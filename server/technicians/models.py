@@ -55,7 +55,7 @@ class TechnicianProfile(SQLModel, table=True):
     """One row per technician account, keyed by the user id.
 
     The rating, acceptance and quality figures are written by the domains that own
-    the facts (reviews, dispatch, orders via signals) through this domain's service;
+    the facts (reviews, dispatch, orders via order events) through this domain's service;
     dispatch scoring reads them from ``list_dispatchable``.
     """
 

@@ -5,7 +5,7 @@ catalog), uploads certificates (POST /files kind=certificate, then POST
 /technician/certificates) and draws a service area; an operator reviews the queue and
 approves or rejects; only a verified technician may go online. Operators suspend and
 reinstate. The rating and workload figures are kept here for dispatch scoring: order
-moves update acceptance, transfers and completions through ``signals``; the reviews
+moves update acceptance, transfers and completions through ``count_order_moves``; the reviews
 domain calls ``update_review_stats``.
 """
 
@@ -28,10 +28,10 @@ from server.catalog.models import CertificateType
 from server.core.clock import Clock, as_utc
 from server.core.crypto import FieldCipher, mask_phone
 from server.core.errors import AppError, Conflict, NotFound, Unprocessable
+from server.core.events import Moved
 from server.core.ids import new_id
 from server.files import service as files_service
 from server.notifications import inbox as notifications
-from server.orders import signals
 from server.technicians import availability
 from server.technicians.models import (
     AvailabilityIn,
@@ -1199,8 +1199,7 @@ def update_complaint_rate(*, session: Session, user_id: str, complaint_rate: flo
     )
 
 
-@signals.on_transition
-def _count_order_moves(session: Session, moved: signals.Moved) -> None:
+def count_order_moves(session: Session, moved: Moved) -> None:
     """Acceptance, transfer and completion counts follow the order machine."""
     action = moved.action
     if action == "offer":

@@ -1,0 +1,42 @@
+"""The composition root: what reacts to what, wired once for every entry point.
+
+Domains do not subscribe themselves on import (which made the reactions depend on which
+modules a process happened to load, and in which order). ``wire()`` subscribes them here,
+in the order they run: the risk watch and the coupons given back see the move first, the
+offers are closed, the technician's counters move, then the money, then a finished redo
+settles its complaint. After commit: the live feed, the dispatcher's wake-up, the metric.
+
+Called by ``create_app`` (server and workers), the CLI, the simulation and the tests.
+"""
+
+from __future__ import annotations
+
+from server.core.events import order_events
+from server.dispatch import service as dispatch_service
+from server.ops import risk
+from server.orders import service as orders_service
+from server.payments import service as payments_service
+from server.pricing import service as pricing_service
+from server.realtime import service as realtime_service
+from server.reviews import service as reviews_service
+from server.technicians import service as technicians_service
+
+
+def wire() -> None:
+    """Subscribe every reaction to order moves (idempotent: wiring twice is the same)."""
+    order_events.subscribe(
+        in_transaction=[
+            risk.watch_cancels,
+            pricing_service.promotions_on_move,
+            dispatch_service.close_offers_on_move,
+            technicians_service.count_order_moves,
+            payments_service.money_on_move,
+            reviews_service.on_redo_done,
+        ],
+        after_commit=[
+            realtime_service.on_order_committed,
+            dispatch_service.wake_dispatcher,
+            orders_service.count_transition,
+        ],
+        extras_paid=payments_service.extras_paid,
+    )

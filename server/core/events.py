@@ -1,0 +1,98 @@
+"""Order transitions, told to the domains that react to them.
+
+An order's move is the orders domain's business; what follows from it belongs to others
+(money held or refunded, offers closed, coupons given back, the live feed pushed). Those
+domains sit above orders or beside it, so orders cannot call them: it announces each
+applied move on ``order_events``, and ``server.bootstrap`` subscribes the reactions, in
+one visible order, for every entry point (server, CLI, simulation, tests).
+
+``in_transaction`` listeners run inside the transaction of the move: if one raises,
+nothing of the move is written. ``after_commit`` listeners run once the move is durable
+(push to the live feed, wake the dispatcher); their failures are logged, never undo the
+move. ``extras_paid`` is a question orders asks and payments answers (orders keeps no
+money of its own: the escrow is the one record).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from server.core import uow
+
+log = logging.getLogger("doorstep.orders")
+
+
+@dataclass
+class Moved:
+    """What a listener learns of an applied move."""
+
+    order: Any  # server.orders.models.Order, after the move
+    action: str | None  # machine Action value, None for non-transition events
+    from_status: str
+    to_status: str
+    events: list[Any] = field(default_factory=list)  # OrderEvent rows written
+    actor_id: str | None = None
+    actor_role: str = "system"
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+InTransaction = Callable[[Session, Moved], None]
+AfterCommit = Callable[[Moved], None]
+ExtrasPaid = Callable[[Session, str], int]
+
+
+class OrderEvents:
+    """The subscriptions to order moves; filled once by ``server.bootstrap.wire``."""
+
+    def __init__(self) -> None:
+        self._in_transaction: list[InTransaction] = []
+        self._after_commit: list[AfterCommit] = []
+        self._extras_paid: ExtrasPaid | None = None
+
+    # --- wiring ----------------------------------------------------------------------
+    def subscribe(
+        self,
+        *,
+        in_transaction: list[InTransaction],
+        after_commit: list[AfterCommit],
+        extras_paid: ExtrasPaid,
+    ) -> None:
+        """Replace every subscription at once (wiring twice gives the same result)."""
+        self._in_transaction = list(in_transaction)
+        self._after_commit = list(after_commit)
+        self._extras_paid = extras_paid
+
+    @property
+    def wired(self) -> bool:
+        return self._extras_paid is not None
+
+    # --- announcing ------------------------------------------------------------------
+    def run_in_transaction(self, session: Session, moved: Moved) -> None:
+        for listener in self._in_transaction:
+            listener(session, moved)
+
+    def run_after_commit(self, moved: Moved) -> None:
+        """Once the transaction is durable: at once when the caller committed it itself
+        (a background job), else when the request's unit of work commits."""
+        uow.after_commit(lambda: self._run_after_commit_now(moved))
+
+    def _run_after_commit_now(self, moved: Moved) -> None:
+        for listener in self._after_commit:
+            try:
+                listener(moved)
+            except Exception:  # a push or wake-up failing must not undo a committed move
+                log.exception("after-commit listener failed", extra={"order_id": moved.order.id})
+
+    # --- questions orders asks ---------------------------------------------------------
+    def extras_paid(self, session: Session, order_id: str) -> int:
+        if self._extras_paid is None:
+            raise RuntimeError("order events are not wired (call server.bootstrap.wire)")
+        return self._extras_paid(session, order_id)
+
+
+order_events = OrderEvents()
