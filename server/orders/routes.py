@@ -3,11 +3,17 @@ from __future__ import annotations
 from fastapi import Query
 from pydantic import AwareDatetime
 
-from server.auth.dependencies import CipherDep, CurrentUser, CustomerUser, TechnicianUser
+from server.auth.dependencies import (
+    CipherDep,
+    CurrentUser,
+    CustomerUser,
+    SupportUser,
+    TechnicianUser,
+)
 from server.core.deps import ClockDep, SessionDep, SettingsDep
 from server.core.ids import CURSOR_MAX
 from server.core.routing import api_router
-from server.orders import service
+from server.orders import changes, service
 from server.orders.machine import Action
 from server.orders.models import (
     ActionIn,
@@ -18,6 +24,7 @@ from server.orders.models import (
     SopDoneIn,
     WorkOrderConfirmIn,
 )
+from server.pricing.models import ChangeAnswerIn, ChangeRequestCreate, ChangeRequestRead
 
 router = api_router(tags=["orders"])
 
@@ -217,3 +224,83 @@ def confirm_work_order(
         clock=clock,
     )
     return _read(session, order, user, cipher, clock)
+
+
+# --- on-site change requests ------------------------------------------------------------------
+
+
+@router.post(
+    "/orders/{order_id}/change-requests", response_model=ChangeRequestRead, status_code=201
+)
+def propose_change(
+    order_id: str,
+    body: ChangeRequestCreate,
+    user: TechnicianUser,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> ChangeRequestRead:
+    return changes.propose_change(
+        session=session,
+        order_id=order_id,
+        technician=user,
+        items=body.items,
+        clock=clock,
+        timezone=settings.timezone,
+    )
+
+
+@router.get("/orders/{order_id}/change-requests", response_model=list[ChangeRequestRead])
+def list_changes(order_id: str, user: CurrentUser, session: SessionDep) -> list[ChangeRequestRead]:
+    return changes.list_change_requests(session=session, order_id=order_id, user=user)
+
+
+@router.post("/orders/{order_id}/change-requests/{cid}/approve", response_model=ChangeRequestRead)
+def approve_change(
+    order_id: str,
+    cid: str,
+    body: ChangeAnswerIn,
+    user: CustomerUser,
+    session: SessionDep,
+    clock: ClockDep,
+) -> ChangeRequestRead:
+    return changes.answer_change(
+        session=session,
+        order_id=order_id,
+        cid=cid,
+        customer=user,
+        item_ids=body.item_ids,
+        approve=True,
+        clock=clock,
+    )
+
+
+@router.post("/orders/{order_id}/change-requests/{cid}/reject", response_model=ChangeRequestRead)
+def reject_change(
+    order_id: str,
+    cid: str,
+    body: ChangeAnswerIn,
+    user: CustomerUser,
+    session: SessionDep,
+    clock: ClockDep,
+) -> ChangeRequestRead:
+    return changes.answer_change(
+        session=session,
+        order_id=order_id,
+        cid=cid,
+        customer=user,
+        item_ids=body.item_ids,
+        approve=False,
+        clock=clock,
+    )
+
+
+@router.post(
+    "/orders/{order_id}/change-requests/{cid}/support-approve", response_model=ChangeRequestRead
+)
+def support_approve(
+    order_id: str, cid: str, user: SupportUser, session: SessionDep, clock: ClockDep
+) -> ChangeRequestRead:
+    return changes.support_approve_change(
+        session=session, order_id=order_id, cid=cid, user=user, clock=clock
+    )

@@ -2,11 +2,8 @@ from __future__ import annotations
 
 from server.auth.dependencies import (
     CipherDep,
-    CurrentUser,
     CustomerUser,
     OperatorUser,
-    SupportUser,
-    TechnicianUser,
 )
 from server.core.deps import ClockDep, SessionDep, SettingsDep
 from server.core.routing import api_router
@@ -16,9 +13,6 @@ from server.pricing import service
 from server.pricing.models import (
     CampaignCreate,
     CampaignRead,
-    ChangeAnswerIn,
-    ChangeRequestCreate,
-    ChangeRequestRead,
     ClaimIn,
     CouponRead,
     QuoteCreate,
@@ -129,83 +123,3 @@ def create_campaign(
 @router.get("/ops/coupon-campaigns", response_model=list[CampaignRead])
 def list_campaigns(user: OperatorUser, session: SessionDep) -> list[CampaignRead]:
     return [CampaignRead(**c.model_dump()) for c in service.list_campaigns(session=session)]
-
-
-# --- on-site change requests ------------------------------------------------------------------
-
-
-@router.post(
-    "/orders/{order_id}/change-requests", response_model=ChangeRequestRead, status_code=201
-)
-def propose_change(
-    order_id: str,
-    body: ChangeRequestCreate,
-    user: TechnicianUser,
-    session: SessionDep,
-    clock: ClockDep,
-    settings: SettingsDep,
-) -> ChangeRequestRead:
-    return service.propose_change(
-        session=session,
-        order_id=order_id,
-        technician=user,
-        items=body.items,
-        clock=clock,
-        timezone=settings.timezone,
-    )
-
-
-@router.get("/orders/{order_id}/change-requests", response_model=list[ChangeRequestRead])
-def list_changes(order_id: str, user: CurrentUser, session: SessionDep) -> list[ChangeRequestRead]:
-    return service.list_change_requests(session=session, order_id=order_id, user=user)
-
-
-@router.post("/orders/{order_id}/change-requests/{cid}/approve", response_model=ChangeRequestRead)
-def approve_change(
-    order_id: str,
-    cid: str,
-    body: ChangeAnswerIn,
-    user: CustomerUser,
-    session: SessionDep,
-    clock: ClockDep,
-) -> ChangeRequestRead:
-    return service.answer_change(
-        session=session,
-        order_id=order_id,
-        cid=cid,
-        customer=user,
-        item_ids=body.item_ids,
-        approve=True,
-        clock=clock,
-    )
-
-
-@router.post("/orders/{order_id}/change-requests/{cid}/reject", response_model=ChangeRequestRead)
-def reject_change(
-    order_id: str,
-    cid: str,
-    body: ChangeAnswerIn,
-    user: CustomerUser,
-    session: SessionDep,
-    clock: ClockDep,
-) -> ChangeRequestRead:
-    return service.answer_change(
-        session=session,
-        order_id=order_id,
-        cid=cid,
-        customer=user,
-        item_ids=body.item_ids,
-        approve=False,
-        clock=clock,
-    )
-
-
-@router.post(
-    "/orders/{order_id}/change-requests/{cid}/support-approve", response_model=ChangeRequestRead
-)
-def support_approve(
-    order_id: str, cid: str, user: SupportUser, session: SessionDep, clock: ClockDep
-) -> ChangeRequestRead:
-    return service.support_approve_change(
-        session=session, order_id=order_id, cid=cid, user=user, clock=clock
-    )

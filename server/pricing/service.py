@@ -21,11 +21,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from server.auth.models import STAFF_ROLES, Role, User
+from server.auth.models import Role, User
 from server.catalog import service as catalog_service
 from server.core.clock import Clock, as_utc
 from server.core.crypto import FieldCipher
-from server.core.errors import AppError, Conflict, Forbidden, Gone, NotFound, Unprocessable
+from server.core.errors import AppError, Conflict, Gone, NotFound, Unprocessable
 from server.core.events import Moved
 from server.core.ids import new_id
 from server.core.money import round_half_up
@@ -37,9 +37,7 @@ from server.pricing.models import (
     CampaignCreate,
     CardUse,
     ChangeItem,
-    ChangeItemRead,
     ChangeRequest,
-    ChangeRequestRead,
     Coupon,
     CouponCampaign,
     CouponRead,
@@ -68,7 +66,8 @@ def _rules(session: Session) -> tuple[int, Any]:
     return rules_store.current_rules_versioned(session=session)
 
 
-def _pricing_error(exc: engine.PricingError) -> AppError:
+def pricing_error(exc: engine.PricingError) -> AppError:
+    """A pricing rule refused: 409 for a conflict with what the customer holds, else 422."""
     status = 409 if exc.code in {"coupon_not_stackable", "points_insufficient"} else 422
     return AppError(str(exc), code=exc.code, details=exc.details, status_code=status)
 
@@ -359,7 +358,7 @@ def create_quote(
             result = engine.price(request, pricing_rules)
     except engine.PricingError as exc:
         session.rollback()
-        raise _pricing_error(exc) from exc
+        raise pricing_error(exc) from exc
     coupon_ids = [ln.detail["coupon_id"] for ln in result.lines if ln.code.startswith("coupon:")]
     minutes = service.duration_minutes
     if service.pricing.get("unit", "hour") == "hour":
@@ -914,253 +913,3 @@ def pending_change_amount(*, session: Session, order_id: str) -> int:
         )
     ).scalar_one()
     return int(total or 0)
-
-
-def _cr_read(session: Session, cr: ChangeRequest) -> ChangeRequestRead:
-    items = session.exec(
-        select(ChangeItem).where(ChangeItem.change_request_id == cr.id).order_by(col(ChangeItem.id))
-    ).all()
-    return ChangeRequestRead(
-        **cr.model_dump(), items=[ChangeItemRead(**i.model_dump()) for i in items]
-    )
-
-
-def list_change_requests(*, session: Session, order_id: str, user: User) -> list[ChangeRequestRead]:
-    from server.orders import service as orders_service
-
-    orders_service.get_for(session=session, order_id=order_id, user=user)
-    rows = session.exec(
-        select(ChangeRequest)
-        .where(ChangeRequest.order_id == order_id)
-        .order_by(col(ChangeRequest.created_at), col(ChangeRequest.id))
-    ).all()
-    return [_cr_read(session, cr) for cr in rows]
-
-
-def propose_change(
-    *,
-    session: Session,
-    order_id: str,
-    technician: User,
-    items: list[Any],
-    clock: Clock,
-    timezone: str,
-) -> ChangeRequestRead:
-    """The technician proposes extras on site, only from the rate card, each with a
-    reason and a photo. Over the per-order cap, support approves first."""
-    from server.files import service as files_service
-    from server.orders import service as orders_service
-
-    order = orders_service.get_for(session=session, order_id=order_id, user=technician)
-    if order.technician_id != technician.id:
-        raise NotFound("order not found", code="order_not_found")
-    if order.status != Status.IN_SERVICE.value:
-        raise Conflict(
-            "extras are proposed during service",
-            code="illegal_transition",
-            details={"status": order.status},
-        )
-    for item in items:
-        files_service.ensure_owned(
-            session=session, file_id=item.photo_file_id, owner=technician, kinds={"photo"}
-        )
-    service = catalog_service.get_service(session=session, service_id=order.service_id)
-    _, rules = _rules(session)
-    local_start = as_utc(order.scheduled_start).astimezone(ZoneInfo(timezone))
-    priced = []
-    for item in items:
-        try:
-            lines = engine.price_change_items(
-                rate_card=tuple(service.rate_card),
-                items=((item.code, item.quantity),),
-                local_start=local_start,
-                rules=rules.pricing,
-                max_quantity=rules.pricing.change_request_max_quantity,
-            )
-        except engine.PricingError as exc:
-            raise _pricing_error(exc) from exc
-        priced.append((item, lines))
-    now = clock.now()
-    total = sum(sum(ln.amount for ln in lines) for _, lines in priced)
-    # The cap is on everything asked for on this order: approved extras plus items still
-    # waiting for an answer, so several small requests sent at once can't slip past support.
-    committed = order.extras_total + pending_change_amount(session=session, order_id=order.id)
-    over_cap = committed + total > rules.pricing.change_request_cap
-    cr = ChangeRequest(
-        id=new_id("chg"),
-        order_id=order.id,
-        technician_id=technician.id,
-        status="awaiting_support" if over_cap else "awaiting_customer",
-        total=total,
-        created_at=now,
-    )
-    session.add(cr)
-    session.flush()
-    for n, (item, lines) in enumerate(priced):
-        entry = next(e for e in service.rate_card if e["code"] == item.code)
-        session.add(
-            ChangeItem(
-                id=f"{cr.id}_{n + 1}",
-                change_request_id=cr.id,
-                order_id=order.id,
-                code=item.code,
-                name=entry["name_zh"],
-                quantity=item.quantity,
-                unit_price=int(entry["price"]),
-                amount=sum(ln.amount for ln in lines),
-                lines=[asdict(ln) for ln in lines],
-                reason=item.reason,
-                photo_file_id=item.photo_file_id,
-            )
-        )
-    orders_service.record(
-        session=session,
-        order=order,
-        event_type="order.change_requested",
-        payload={
-            "change_request_id": cr.id,
-            "total": total,
-            "needs_support": over_cap,
-            "items": [
-                {"code": i.code, "quantity": i.quantity, "reason": i.reason} for i, _ in priced
-            ],
-        },
-        actor_id=technician.id,
-        actor_role="technician",
-        clock=clock,
-    )
-    session.commit()
-    orders_service.notify(session)
-    return _cr_read(session, cr)
-
-
-def _load_cr(session: Session, order_id: str, cid: str) -> ChangeRequest:
-    cr = session.get(ChangeRequest, cid)
-    if cr is None or cr.order_id != order_id:
-        raise NotFound("change request not found", code="change_request_not_found")
-    return cr
-
-
-def support_approve_change(
-    *, session: Session, order_id: str, cid: str, user: User, clock: Clock
-) -> ChangeRequestRead:
-    """Over the cap: support lets the request go on to the customer."""
-    from server.orders import service as orders_service
-
-    if user.role not in STAFF_ROLES or user.role == Role.finance.value:
-        raise Forbidden("support approves change requests over the cap", code="role_forbidden")
-    order = orders_service.get(session=session, order_id=order_id)
-    cr = _load_cr(session, order_id, cid)
-    done = session.execute(
-        update(ChangeRequest)
-        .where(col(ChangeRequest.id) == cid, col(ChangeRequest.status) == "awaiting_support")
-        .values(status="awaiting_customer", support_id=user.id, support_at=clock.now())
-    )
-    if done.rowcount != 1:
-        session.rollback()
-        raise Conflict(
-            "this change request is not waiting for support",
-            code="change_request_not_pending",
-            details={"status": cr.status},
-        )
-    orders_service.record(
-        session=session,
-        order=order,
-        event_type="order.change_support_approved",
-        payload={"change_request_id": cid},
-        actor_id=user.id,
-        actor_role=user.role,
-        clock=clock,
-    )
-    session.commit()
-    orders_service.notify(session)
-    session.refresh(cr)
-    return _cr_read(session, cr)
-
-
-def answer_change(
-    *,
-    session: Session,
-    order_id: str,
-    cid: str,
-    customer: User,
-    item_ids: list[str],
-    approve: bool,
-    clock: Clock,
-) -> ChangeRequestRead:
-    """The customer approves or rejects items one by one; approved ones are added to
-    what the order owes (``extras_total``) and the timeline says who and when."""
-    from server.orders import service as orders_service
-
-    order = orders_service.get_for(session=session, order_id=order_id, user=customer)
-    if order.customer_id != customer.id:
-        raise NotFound("order not found", code="order_not_found")
-    cr = _load_cr(session, order_id, cid)
-    if cr.status != "awaiting_customer":
-        raise Conflict(
-            "this change request is not waiting for your answer",
-            code="change_request_not_pending",
-            details={"status": cr.status},
-        )
-    if order.status != Status.IN_SERVICE.value:
-        raise Conflict(
-            "extras are answered during service",
-            code="illegal_transition",
-            details={"status": order.status},
-        )
-    items = {
-        i.id: i
-        for i in session.exec(select(ChangeItem).where(ChangeItem.change_request_id == cid)).all()
-    }
-    unknown = [i for i in item_ids if i not in items]
-    if unknown or len(set(item_ids)) != len(item_ids):
-        raise Unprocessable(
-            "unknown or repeated items", code="change_item_unknown", details={"item_ids": unknown}
-        )
-    answered = [i for i in item_ids if items[i].status != "pending"]
-    if answered:
-        raise Conflict(
-            "these items were already answered",
-            code="change_item_answered",
-            details={"item_ids": answered},
-        )
-    now = clock.now()
-    status = "approved" if approve else "rejected"
-    added = 0
-    for item_id in item_ids:
-        item = items[item_id]
-        done = session.execute(
-            update(ChangeItem)
-            .where(col(ChangeItem.id) == item_id, col(ChangeItem.status) == "pending")
-            .values(status=status, answered_by=customer.id, answered_at=now)
-        )
-        if done.rowcount != 1:
-            session.rollback()
-            raise Conflict("this item was answered meanwhile", code="change_item_answered")
-        if approve:
-            added += item.amount
-    still_pending = sum(1 for i in items.values() if i.status == "pending" and i.id not in item_ids)
-    cr.approved_total += added
-    if not still_pending:
-        cr.status = "answered"
-        cr.answered_at = now
-    session.add(cr)
-    orders_service.record(
-        session=session,
-        order=order,
-        event_type=f"order.change_{status}",
-        payload={
-            "change_request_id": cid,
-            "item_ids": item_ids,
-            "amount": added if approve else sum(items[i].amount for i in item_ids),
-            "extras_total": order.extras_total + added,
-        },
-        actor_id=customer.id,
-        actor_role="customer",
-        clock=clock,
-        changes={"extras_total": order.extras_total + added} if added else None,
-    )
-    session.commit()
-    orders_service.notify(session)
-    session.refresh(cr)
-    return _cr_read(session, cr)
