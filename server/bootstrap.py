@@ -17,13 +17,15 @@ from server.ops import risk
 from server.orders import service as orders_service
 from server.payments import service as payments_service
 from server.pricing import service as pricing_service
+from server.pricing.ports import ports as pricing_ports
 from server.realtime import service as realtime_service
 from server.reviews import service as reviews_service
 from server.technicians import service as technicians_service
 
 
 def wire() -> None:
-    """Subscribe every reaction to order moves (idempotent: wiring twice is the same)."""
+    """Subscribe every reaction to order moves and plug the ports of the lower domains
+    (idempotent: wiring twice is the same)."""
     order_events.subscribe(
         in_transaction=[
             risk.watch_cancels,
@@ -39,4 +41,15 @@ def wire() -> None:
             orders_service.count_transition,
         ],
         extras_paid=payments_service.extras_paid,
+    )
+    pricing_ports.plug(
+        counted_orders=orders_service.counted_orders,
+        paid_amount=lambda session, order_id: payments_service.paid_amount(
+            session=session, order_id=order_id
+        ),
+        nearest_technician=lambda session, lat, lng, service_id, within_m: (
+            dispatch_service.nearest_eligible_distance_m(
+                session=session, lat=lat, lng=lng, service_id=service_id, within_m=within_m
+            )
+        ),
     )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from sqlmodel import Session
@@ -25,6 +26,23 @@ from sqlmodel import Session
 from server.core import uow
 
 log = logging.getLogger("doorstep.orders")
+
+
+class Status(StrEnum):
+    """The states an order moves between: the order machine's, and every listener's
+    vocabulary (``Moved.from_status`` / ``to_status`` hold these values)."""
+
+    PENDING_PAYMENT = "PENDING_PAYMENT"
+    PENDING_DISPATCH = "PENDING_DISPATCH"
+    OFFERED = "OFFERED"
+    ACCEPTED = "ACCEPTED"
+    EN_ROUTE = "EN_ROUTE"
+    ARRIVED = "ARRIVED"
+    IN_SERVICE = "IN_SERVICE"
+    AWAITING_CONFIRMATION = "AWAITING_CONFIRMATION"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+    DISPUTED = "DISPUTED"
 
 
 @dataclass

@@ -13,20 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-
-class Status(StrEnum):
-    PENDING_PAYMENT = "PENDING_PAYMENT"
-    PENDING_DISPATCH = "PENDING_DISPATCH"
-    OFFERED = "OFFERED"
-    ACCEPTED = "ACCEPTED"
-    EN_ROUTE = "EN_ROUTE"
-    ARRIVED = "ARRIVED"
-    IN_SERVICE = "IN_SERVICE"
-    AWAITING_CONFIRMATION = "AWAITING_CONFIRMATION"
-    COMPLETED = "COMPLETED"
-    CANCELLED = "CANCELLED"
-    DISPUTED = "DISPUTED"
-
+from server.core.events import Status
 
 TERMINAL = frozenset({Status.COMPLETED, Status.CANCELLED})
 # Between these the customer sees the technician's live position.

@@ -851,6 +851,16 @@ def confirm_work_order(
     return order
 
 
+def counted_orders(customer_id: Any) -> Any:  # noqa: ANN401
+    """A statement counting a customer's orders that count against "first order" (cancelled
+    ones don't); pricing composes it into a quote's facts."""
+    return (
+        select(func.count())
+        .select_from(Order)
+        .where(Order.customer_id == customer_id, Order.status != Status.CANCELLED.value)
+    )
+
+
 def count_by_status(*, session: Session) -> dict[str, int]:
     rows = session.exec(select(Order.status, func.count()).group_by(Order.status)).all()
     return {status: count for status, count in rows}

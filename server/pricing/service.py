@@ -26,12 +26,11 @@ from server.catalog import service as catalog_service
 from server.core.clock import Clock, as_utc
 from server.core.crypto import FieldCipher
 from server.core.errors import AppError, Conflict, Gone, NotFound, Unprocessable
-from server.core.events import Moved
+from server.core.events import Moved, Status
 from server.core.ids import new_id
 from server.core.money import round_half_up
 from server.core.points import coarse, seal_point
 from server.geo.coords import haversine_m
-from server.orders.machine import Status
 from server.pricing import engine
 from server.pricing.models import (
     CampaignCreate,
@@ -56,6 +55,7 @@ from server.pricing.models import (
     ServiceCardRead,
     WalletRead,
 )
+from server.pricing.ports import ports
 from server.rules import store as rules_store
 from server.rules.orders import OrderRules
 from server.rules.pricing import PricingRules
@@ -75,17 +75,6 @@ def pricing_error(exc: engine.PricingError) -> AppError:
 # --- customer facts ------------------------------------------------------------------------
 
 
-def _counted_orders(customer_id: Any) -> Any:  # noqa: ANN401
-    """Orders that count against "first order" (cancelled ones don't)."""
-    from server.orders.models import Order
-
-    return (
-        select(func.count())
-        .select_from(Order)
-        .where(Order.customer_id == customer_id, Order.status != Status.CANCELLED.value)
-    )
-
-
 def _spend_since(customer_id: Any, since: Any) -> Any:  # noqa: ANN401
     return select(func.coalesce(func.sum(CustomerSpend.amount), 0)).where(
         CustomerSpend.customer_id == customer_id, CustomerSpend.at > since
@@ -93,7 +82,7 @@ def _spend_since(customer_id: Any, since: Any) -> Any:  # noqa: ANN401
 
 
 def _order_count(session: Session, customer_id: str) -> int:
-    return session.execute(_counted_orders(customer_id)).scalar_one()
+    return session.execute(ports.counted_orders(customer_id)).scalar_one()
 
 
 def yearly_spend(session: Session, customer_id: str, now: datetime) -> int:
@@ -110,7 +99,7 @@ def _facts_statement() -> Any:  # noqa: ANN401
     """Built once: a statement's construction costs several times its execution."""
     customer, since = bindparam("customer"), bindparam("since")
     return select(
-        _counted_orders(customer).scalar_subquery(),
+        ports.counted_orders(customer).scalar_subquery(),
         _spend_since(customer, since).scalar_subquery(),
         select(LoyaltyAccount.points)
         .where(LoyaltyAccount.customer_id == customer)
@@ -238,14 +227,8 @@ def _held_coupons(
 def _nearest_distance(
     session: Session, lat: float, lng: float, service_id: str, rules: PricingRules
 ) -> float | None:
-    from server.dispatch import service as dispatch_service
-
-    return dispatch_service.nearest_eligible_distance_m(
-        session=session,
-        lat=lat,
-        lng=lng,
-        service_id=service_id,
-        within_m=engine.traffic_subsidy_full_at_m(rules),
+    return ports.nearest_technician(
+        session, lat, lng, service_id, engine.traffic_subsidy_full_at_m(rules)
     )
 
 
@@ -590,10 +573,8 @@ def promotions_on_move(session: Session, moved: Moved) -> None:
 
 
 def _reward_completed(session: Session, order: Any, now: datetime) -> None:
-    from server.payments import service as payments_service
-
     _, rules = _rules(session)
-    paid = payments_service.paid_amount(session=session, order_id=order.id)
+    paid = ports.paid_amount(session, order.id)
     if session.get(CustomerSpend, order.id) is None:
         session.add(
             CustomerSpend(order_id=order.id, customer_id=order.customer_id, amount=paid, at=now)
