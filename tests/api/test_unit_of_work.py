@@ -139,10 +139,10 @@ def test_an_error_reply_keeps_what_the_use_case_checkpointed(api):  # noqa: ANN0
 
 def test_pushes_wait_for_the_commit(api, monkeypatch):  # noqa: ANN001
     """A live-feed message is handed over only after the transaction that wrote it."""
-    from server.realtime import service as realtime_service
+    from server.realtime import runtime as realtime_runtime
 
     seen: list[bool] = []
-    real = realtime_service._publish_now
+    real = realtime_runtime._publish_now
 
     def spy(engine, message) -> None:  # noqa: ANN001
         from server.core import uow
@@ -151,7 +151,7 @@ def test_pushes_wait_for_the_commit(api, monkeypatch):  # noqa: ANN001
         seen.append(current is None or current.closed)
         real(engine, message)
 
-    monkeypatch.setattr(realtime_service, "_publish_now", spy)
+    monkeypatch.setattr(realtime_runtime, "_publish_now", spy)
     customer = api.register()
     api.order(customer)
     assert seen and all(seen)

@@ -1,0 +1,194 @@
+"""Technicians' location points: storing the encrypted trail (and the last known spot
+dispatch reads), pushing the ETA to the customer of the trip, and the retention sweep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from server.auth.models import User
+from server.core.clock import Clock, as_utc
+from server.core.crypto import FieldCipher
+from server.core.errors import NotFound, Unprocessable
+from server.core.points import coarse, seal_point
+from server.core.ratelimit import enforce
+from server.orders.models import Order
+from server.realtime import visibility
+from server.realtime.config import RealtimeSettings
+from server.realtime.eta import eta_for
+from server.realtime.messages import iso
+from server.realtime.models import LocationAck, LocationIn, TechnicianLocation
+from server.realtime.runtime import Runtime, publish
+
+log = logging.getLogger("doorstep.realtime")
+
+
+def _tracked_orders(session: Session, technician_id: str) -> list[Order]:
+    return list(
+        session.exec(
+            select(Order).where(
+                Order.technician_id == technician_id,
+                col(Order.status).in_(visibility.TRACKED_STATUSES),
+            )
+        ).all()
+    )
+
+
+def _update_technician_location(
+    session: Session, technician_id: str, lat: float, lng: float, at: datetime
+) -> None:
+    """Keep the technician's last known location, to the block (dispatch needs no more;
+    the exact point is in the encrypted trail), in this transaction."""
+    from server.technicians import service as technicians_service
+
+    try:
+        technicians_service.update_location(
+            session=session,
+            user_id=technician_id,
+            lat=coarse(lat),
+            lng=coarse(lng),
+            at=at,
+            commit=False,
+        )
+    except NotFound:
+        # not onboarded yet (no profile): the points are still kept for the trip
+        log.info("location from a technician without a profile", extra={"user_id": technician_id})
+
+
+def record_locations(
+    *,
+    session: Session,
+    technician: User,
+    body: LocationIn,
+    clock: Clock,
+    limiter: Any,
+    config: RealtimeSettings,
+    cipher: FieldCipher,
+) -> tuple[LocationAck, list[dict[str, Any]]]:
+    """Store the points (one transaction); returns the reply and the messages to push
+    after the caller's commit."""
+    points = body.all_points()
+    if not points:
+        raise Unprocessable("send at least one point", code="no_points")
+    if len(points) > config.location_points_per_post:
+        raise Unprocessable(
+            "too many points in one post",
+            code="too_many_points",
+            details={"max": config.location_points_per_post},
+        )
+    enforce(
+        limiter,
+        f"location:{technician.id}",
+        limit=config.location_posts_per_minute,
+        window_seconds=60,
+    )
+    now = clock.now()
+    # the trip these points belong to: the order being travelled to (one at a time; the
+    # one named, if several are); its customer alone is told
+    tracked = _tracked_orders(session, technician.id)
+    if body.order_id:
+        tracked = [o for o in tracked if o.id == body.order_id]
+    elif len(tracked) > 1:
+        tracked = []
+    tag = tracked[0].id if tracked else None
+    rows = []
+    for p in points:
+        at = as_utc(p.occurred_at) if p.occurred_at else now
+        if at > now + timedelta(minutes=5):
+            raise Unprocessable(
+                "a point is in the future",
+                code="occurred_at_in_future",
+                details={"occurred_at": at.isoformat()},
+            )
+        rows.append(
+            TechnicianLocation(
+                technician_id=technician.id,
+                order_id=tag,
+                point_enc=seal_point(cipher, p.lat, p.lng),
+                accuracy_m=p.accuracy_m,
+                speed_mps=p.speed_mps,
+                heading=p.heading,
+                occurred_at=at,
+                received_at=now,
+            )
+        )
+    session.add_all(rows)
+    latest, (lat, lng) = max(
+        ((row, (p.lat, p.lng)) for row, p in zip(rows, points, strict=True)),
+        key=lambda pair: pair[0].occurred_at,
+    )
+    _update_technician_location(session, technician.id, lat, lng, latest.occurred_at)
+    messages = [
+        eta_for(order=o, cipher=cipher, lat=lat, lng=lng, at=latest.occurred_at, now=now)
+        for o in tracked
+    ]
+    last = {"lat": lat, "lng": lng, "occurred_at": iso(latest.occurred_at)}
+    return LocationAck(
+        accepted=len(rows), pushed_to_orders=[o.id for o in tracked], last=last
+    ), messages
+
+
+def post_locations(
+    *,
+    session: Session,
+    technician: User,
+    body: LocationIn,
+    clock: Clock,
+    limiter: Any,
+    config: RealtimeSettings,
+    cipher: FieldCipher,
+) -> LocationAck:
+    ack, messages = record_locations(
+        session=session,
+        technician=technician,
+        body=body,
+        clock=clock,
+        limiter=limiter,
+        config=config,
+        cipher=cipher,
+    )
+    session.commit()
+    for message in messages:
+        publish(session.get_bind(), message)
+    return ack
+
+
+def sweep_locations(*, session: Session, now: datetime, retention_days: int) -> int:
+    """Delete points older than the retention period; returns how many went."""
+    cutoff = now - timedelta(days=retention_days)
+    result = session.execute(
+        delete(TechnicianLocation).where(col(TechnicianLocation.received_at) < cutoff)
+    )
+    session.commit()
+    return int(result.rowcount or 0)
+
+
+async def location_sweep_task(app: FastAPI) -> None:
+    """Background task: apply the location retention period."""
+    runtime: Runtime = app.state.realtime
+    while True:
+        try:
+            removed = await asyncio.to_thread(
+                _sweep_once, app, runtime.config.location_retention_days
+            )
+            if removed:
+                log.info("location sweep removed %d points", removed)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a failed sweep is retried at the next tick
+            log.exception("location sweep failed")
+        await asyncio.sleep(runtime.config.location_sweep_seconds)
+
+
+def _sweep_once(app: FastAPI, retention_days: int) -> int:
+    with Session(app.state.engine) as session:
+        return sweep_locations(
+            session=session, now=app.state.clock.now(), retention_days=retention_days
+        )

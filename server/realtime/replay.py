@@ -1,0 +1,269 @@
+"""What the hub reads from the database (blocking; the hub runs it in the threadpool):
+access-token checks, the current cursors, and the replay of everything a connection
+missed (events, chat, technicians' current locations).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import String, cast, func
+from sqlmodel import Session, col, or_, select
+
+from server.core.crypto import FieldCipher
+from server.core.db import mode_engine, read_session
+from server.orders.models import Order, OrderEvent
+from server.realtime import visibility
+from server.realtime.config import RealtimeSettings
+from server.realtime.eta import current_locations
+from server.realtime.hub import Connection
+from server.realtime.messages import chat_dict, event_dict
+from server.realtime.models import ChatMessage
+
+
+class DbFeedStore:
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    def _session(self) -> Session:
+        """Read-only: the feed's lookups never take SQLite's write lock."""
+        return Session(mode_engine(self.app.state.engine, write=False), expire_on_commit=False)
+
+    def check_token(self, token: str) -> tuple[str, str, datetime]:
+        return check_token(self.app, token)
+
+    def order_events(self, order_id: str, after_seq: int, upto_seq: int) -> list[dict[str, Any]]:
+        with self._session() as session:
+            rows = session.exec(
+                select(OrderEvent)
+                .where(
+                    OrderEvent.order_id == order_id,
+                    OrderEvent.seq > after_seq,
+                    OrderEvent.seq <= upto_seq,
+                )
+                .order_by(col(OrderEvent.seq))
+            ).all()
+            return [event_dict(e) for e in rows]
+
+    def replay(
+        self, conn: Connection, cursor: int | None, seqs: dict[str, int], chat_cursor: int | None
+    ) -> dict[str, Any]:
+        with self._session() as session:
+            return replay(
+                session=session,
+                user_id=conn.user_id,
+                role=conn.role,
+                cursor=cursor,
+                seqs=seqs,
+                chat_cursor=chat_cursor,
+                watch=set(conn.watch),
+                watch_all=conn.watch_all,
+                config=self.app.state.realtime.config,
+                now=self.app.state.clock.now(),
+                cipher=self.app.state.cipher,
+            )
+
+
+def check_token(app: FastAPI, token: str) -> tuple[str, str, datetime]:
+    """(user id, role, expiry) of a valid access token; raises Unauthorized/Forbidden."""
+    from server.auth.dependencies import user_from_token
+    from server.core.security import decode_token
+
+    settings, clock = app.state.settings, app.state.clock
+    with read_session(app.state.engine) as session:
+        user = user_from_token(token, session=session, settings=settings, clock=clock)
+        payload = decode_token(token, secret=settings.secret_key, kind="access", now=clock.now())
+        return user.id, user.role, datetime.fromtimestamp(int(payload["exp"]), tz=UTC)
+
+
+def current_cursors(app: FastAPI) -> tuple[int, int]:
+    with read_session(app.state.engine) as session:
+        event_id = session.exec(select(func.max(OrderEvent.id))).one() or 0
+        chat_id = session.exec(select(func.max(ChatMessage.id))).one() or 0
+        return int(event_id), int(chat_id)
+
+
+def _visible_order_ids_for_customer(
+    session: Session, user_id: str, order_ids: set[str]
+) -> set[str]:
+    if not order_ids:
+        return set()
+    rows = session.exec(
+        select(Order.id).where(col(Order.id).in_(order_ids), Order.customer_id == user_id)
+    ).all()
+    return set(rows)
+
+
+def replay(
+    *,
+    session: Session,
+    user_id: str,
+    role: str,
+    cursor: int | None,
+    seqs: dict[str, int],
+    chat_cursor: int | None,
+    watch: set[str],
+    watch_all: bool,
+    config: RealtimeSettings,
+    now: datetime,
+    cipher: FieldCipher,
+) -> dict[str, Any]:
+    """Everything a connection missed: events after its per-order ``seqs`` and, for
+    orders it never saw, after its global ``cursor`` (with some slack, because ids are
+    handed out before commit and may become visible out of order). Duplicates are fine:
+    the connection drops what it already sent."""
+    limit = config.replay_limit
+    floor = max(0, cursor - config.replay_lookback_ids) if cursor is not None else None
+    events: list[dict[str, Any]] = []
+    holds: list[str] = []
+    if role == visibility.CUSTOMER:
+        rows: list[OrderEvent] = []
+        known = _visible_order_ids_for_customer(session, user_id, set(seqs))
+        if known:
+            rows += session.exec(
+                select(OrderEvent)
+                .where(col(OrderEvent.order_id).in_(known))
+                .order_by(col(OrderEvent.id))
+                .limit(limit * 2)
+            ).all()
+        if floor is not None:
+            rows += session.exec(
+                select(OrderEvent)
+                .join(Order, col(Order.id) == col(OrderEvent.order_id))
+                .where(Order.customer_id == user_id, col(OrderEvent.id) > floor)
+                .order_by(col(OrderEvent.id))
+                .limit(limit)
+            ).all()
+        events = _after_known(rows, seqs, floor)
+    elif role == visibility.TECHNICIAN:
+        holds = list(
+            session.exec(
+                select(Order.id).where(
+                    or_(Order.technician_id == user_id, Order.offered_technician_id == user_id),
+                    col(Order.status).notin_(["COMPLETED", "CANCELLED"]),
+                )
+            ).all()
+        )
+        candidates = set(seqs)
+        if floor is not None:
+            candidates |= set(
+                session.exec(
+                    select(OrderEvent.order_id)
+                    .where(
+                        col(OrderEvent.id) > floor,
+                        or_(
+                            OrderEvent.actor_id == user_id,
+                            cast(OrderEvent.payload, String).contains(user_id),
+                        ),
+                    )
+                    .distinct()
+                ).all()
+            )
+            candidates |= set(
+                session.exec(
+                    select(OrderEvent.order_id)
+                    .where(col(OrderEvent.id) > floor, col(OrderEvent.order_id).in_(holds))
+                    .distinct()
+                ).all()
+            )
+        rows = []
+        for order_id in sorted(candidates):
+            timeline = session.exec(
+                select(OrderEvent)
+                .where(OrderEvent.order_id == order_id)
+                .order_by(col(OrderEvent.seq))
+            ).all()
+            dicts = [event_dict(e) for e in timeline]
+            seen = visibility.technician_visible(user_id, dicts)
+            rows += [e for e, ok in zip(timeline, seen, strict=True) if ok]
+        events = _after_known(rows, seqs, floor)
+    elif role in visibility.FEED_STAFF_ROLES:
+        stmt = select(OrderEvent)
+        if not watch_all:
+            stmt = stmt.where(col(OrderEvent.order_id).in_(watch | set(seqs)))
+        if floor is not None:
+            stmt = stmt.where(
+                or_(col(OrderEvent.id) > floor, col(OrderEvent.order_id).in_(set(seqs)))
+            )
+        elif watch_all:
+            stmt = stmt.where(col(OrderEvent.order_id).in_(set(seqs)))
+        events = _after_known(
+            session.exec(stmt.order_by(col(OrderEvent.id)).limit(limit * 2)).all(), seqs, floor
+        )
+    more = len(events) > limit
+    events = events[:limit]
+    chat = _chat_replay(
+        session,
+        user_id=user_id,
+        role=role,
+        chat_cursor=chat_cursor,
+        watch=watch,
+        watch_all=watch_all,
+        config=config,
+        cipher=cipher,
+    )
+    locations = (
+        current_locations(session, user_id=user_id, role=role, now=now, cipher=cipher)
+        if role == "customer"
+        else []
+    )
+    event_cursor = session.exec(select(func.max(OrderEvent.id))).one() or 0
+    chat_max = session.exec(select(func.max(ChatMessage.id))).one() or 0
+    return {
+        "events": events,
+        "holds": holds,
+        "chat": chat,
+        "locations": locations,
+        "more": more,
+        "cursor": int(event_cursor) if not more else (events[-1]["id"] if events else 0),
+        "chat_cursor": int(chat_max),
+    }
+
+
+def _after_known(
+    rows: list[OrderEvent], seqs: dict[str, int], floor: int | None
+) -> list[dict[str, Any]]:
+    """Unique events, ordered by id (so per-order seq order), minus what the client has."""
+    out: dict[int, OrderEvent] = {}
+    for event in rows:
+        known = seqs.get(event.order_id)
+        if known is not None:
+            if event.seq <= known:
+                continue
+        elif floor is None or event.id <= floor:
+            continue
+        out[event.id] = event
+    return [event_dict(out[k]) for k in sorted(out)]
+
+
+def _chat_replay(
+    session: Session,
+    *,
+    user_id: str,
+    role: str,
+    chat_cursor: int | None,
+    watch: set[str],
+    watch_all: bool,
+    config: RealtimeSettings,
+    cipher: FieldCipher,
+) -> list[dict[str, Any]]:
+    if chat_cursor is None:
+        return []
+    floor = max(0, chat_cursor - config.replay_lookback_ids)
+    stmt = select(ChatMessage).where(col(ChatMessage.id) > floor)
+    if role == visibility.CUSTOMER:
+        stmt = stmt.where(ChatMessage.customer_id == user_id)
+    elif role == visibility.TECHNICIAN:
+        mine = select(Order.id).where(Order.technician_id == user_id)
+        stmt = stmt.where(ChatMessage.thread == "order", col(ChatMessage.order_id).in_(mine))
+    elif role in visibility.FEED_STAFF_ROLES:
+        if not watch_all:
+            stmt = stmt.where(
+                or_(ChatMessage.thread == "support", col(ChatMessage.order_id).in_(watch))
+            )
+    else:
+        return []
+    rows = session.exec(stmt.order_by(col(ChatMessage.id)).limit(config.replay_limit)).all()
+    return [chat_dict(r, cipher) for r in rows]
