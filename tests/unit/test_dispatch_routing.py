@@ -5,8 +5,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from server.dispatch.fleet import FleetJob, FleetTechnician, plan_fleet
 from server.dispatch.geo import LatLng, RoadFactorTravelTime, TravelMode, distance_m
-from server.dispatch.routing import DayJob, FleetJob, FleetTechnician, plan_day, plan_fleet
+from server.dispatch.routing import DayJob, plan_day
 from simulation.solomon import (
     SolomonInstance,
     check_solomon_routes,
