@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from server.core.events import order_events
 from server.dispatch import service as dispatch_service
-from server.ops import risk
+from server.ops import cancel_watch
 from server.orders import service as orders_service
 from server.payments import service as payments_service
 from server.pricing import service as pricing_service
@@ -28,7 +28,7 @@ def wire() -> None:
     (idempotent: wiring twice is the same)."""
     order_events.subscribe(
         in_transaction=[
-            risk.watch_cancels,
+            cancel_watch.watch_cancels,
             pricing_service.promotions_on_move,
             dispatch_service.close_offers_on_move,
             technicians_service.count_order_moves,

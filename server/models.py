@@ -11,7 +11,7 @@ from server.dispatch.models import CustomerBlock, DispatchDecisionRecord, Dispat
 from server.files.models import StoredFile  # noqa: F401
 from server.geo.models import SavedAddress  # noqa: F401
 from server.notifications.models import Notification  # noqa: F401
-from server.ops.models import Alert, LoginThrottle, RiskFlag  # noqa: F401
+from server.ops.models import Alert  # noqa: F401
 from server.orders.models import Order, OrderEvent, SopProgress  # noqa: F401
 from server.payments.models import (  # noqa: F401
     Escrow,
@@ -44,6 +44,7 @@ from server.pricing.models import (  # noqa: F401
 from server.privacy.models import VirtualNumberBinding  # noqa: F401
 from server.realtime.models import ChatMessage, ContactAttempt, TechnicianLocation  # noqa: F401
 from server.reviews.models import Appeal, Complaint, LevelRecord, Review  # noqa: F401
+from server.risk.models import LoginThrottle, RiskFlag  # noqa: F401
 from server.rules.models import RulesVersion  # noqa: F401
 from server.technicians.models import Certificate, TechnicianProfile, TechnicianTransfer, TimeOff  # noqa: F401
 

@@ -21,8 +21,8 @@ from server.core.deps import ClockDep, SessionDep, SettingsDep, client_ip
 from server.core.errors import Forbidden, NotFound, Unauthorized, Unprocessable
 from server.core.ratelimit import enforce
 from server.core.routing import api_router
-from server.ops import risk
 from server.pricing import service as pricing_service
+from server.risk import service as risk
 
 router = api_router(tags=["auth"])
 

@@ -33,19 +33,17 @@ from server.core.ids import CURSOR_MAX
 from server.core.routing import api_router
 from server.notifications import inbox as notifications
 from server.notifications.models import NotificationRead
-from server.ops import certificates, dashboard, monitoring, risk
+from server.ops import certificates, dashboard, monitoring
 from server.ops.models import (
     ALERT_STATUSES,
-    RISK_FLAG_KINDS,
-    RISK_FLAG_STATUSES,
     AlertHandleIn,
     AlertRead,
     OrderMonitorRead,
-    RiskFlagRead,
-    RiskReviewIn,
     SosIn,
 )
 from server.orders import service as orders_service
+from server.risk import service as risk
+from server.risk.models import RISK_FLAG_KINDS, RISK_FLAG_STATUSES, RiskFlagRead, RiskReviewIn
 from server.rules import store as rules_store
 from server.rules.models import RulesHistoryItem, RulesRead, RulesUpdate
 

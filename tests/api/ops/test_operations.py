@@ -174,7 +174,7 @@ def test_login_lockout_after_failures_is_audited(api, clock):
     each lockout in a row twice as long as the one before."""
     from fastapi.testclient import TestClient
 
-    from server.ops.risk import throttle_key
+    from server.risk.service import throttle_key
 
     user = api.register("customer")
     admin = api.staff("admin")

@@ -1,6 +1,7 @@
 """Risk rules (seed 002 §五 反欺诈与风控): flags for human review, login lockout.
 
 - many orders then cancels from one account in a short time → a ``cancel_burst`` flag
+  (watched by ``server.ops.cancel_watch``, which reads the orders)
 - a technician's complaint rate over the limit → ``complaint_rate`` flag (and the rate
   in the profile, which dispatch reads to give fewer orders)
 - contact details typed into chat again and again → a ``contact_sharing`` flag
@@ -15,16 +16,14 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from server.audit import log as audit_service
 from server.auth.models import User
-from server.core.clock import Clock, FrozenClock, as_utc
+from server.core.clock import Clock, as_utc
 from server.core.errors import Conflict, NotFound, TooManyRequests
-from server.core.events import Moved
 from server.core.ids import new_id
-from server.ops.models import LoginThrottle, RiskFlag, RiskFlagRead
-from server.orders.models import Order
+from server.risk.models import LoginThrottle, RiskFlag, RiskFlagRead
 from server.rules import store as rules_store
 
 
@@ -106,40 +105,6 @@ def review_flag(
     )
     session.commit()
     return flag_read(row)
-
-
-# --- cancel bursts --------------------------------------------------------------------------
-
-
-def watch_cancels(session: Session, moved: Moved) -> None:
-    """In the cancel's own transaction: count the customer's recent cancels."""
-    if moved.action != "cancel" or moved.actor_role != "customer":
-        return
-    rules = rules_store.current_rules(session=session).ops.risk
-    order = moved.order
-    now = as_utc(order.cancelled_at or order.updated_at)
-    since = now - timedelta(minutes=rules.cancel_burst_window_minutes)
-    count = session.exec(
-        select(func.count())
-        .select_from(Order)
-        .where(
-            Order.customer_id == order.customer_id,
-            Order.status == "CANCELLED",
-            Order.cancelled_at >= since,
-        )
-    ).one()
-    if count >= rules.cancel_burst_count:
-        flag(
-            session=session,
-            subject_id=order.customer_id,
-            kind="cancel_burst",
-            clock=FrozenClock(now),
-            details={
-                "cancels": count,
-                "window_minutes": rules.cancel_burst_window_minutes,
-                "last_order_id": order.id,
-            },
-        )
 
 
 # --- contact details in chat ------------------------------------------------------------------

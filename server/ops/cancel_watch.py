@@ -1,0 +1,45 @@
+"""Cancel bursts: many orders then cancels from one account in a short time open a
+``cancel_burst`` risk flag, counted in the cancel's own transaction."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, func, select
+
+from server.core.clock import FrozenClock, as_utc
+from server.core.events import Moved
+from server.orders.models import Order
+from server.risk.service import flag
+from server.rules import store as rules_store
+
+
+def watch_cancels(session: Session, moved: Moved) -> None:
+    """In the cancel's own transaction: count the customer's recent cancels."""
+    if moved.action != "cancel" or moved.actor_role != "customer":
+        return
+    rules = rules_store.current_rules(session=session).ops.risk
+    order = moved.order
+    now = as_utc(order.cancelled_at or order.updated_at)
+    since = now - timedelta(minutes=rules.cancel_burst_window_minutes)
+    count = session.exec(
+        select(func.count())
+        .select_from(Order)
+        .where(
+            Order.customer_id == order.customer_id,
+            Order.status == "CANCELLED",
+            Order.cancelled_at >= since,
+        )
+    ).one()
+    if count >= rules.cancel_burst_count:
+        flag(
+            session=session,
+            subject_id=order.customer_id,
+            kind="cancel_burst",
+            clock=FrozenClock(now),
+            details={
+                "cancels": count,
+                "window_minutes": rules.cancel_burst_window_minutes,
+                "last_order_id": order.id,
+            },
+        )
