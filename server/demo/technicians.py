@@ -1,52 +1,22 @@
-"""``doorstep seed-demo``: a believable district to try the platform with.
-
-Loads the catalog, then builds the city of ``assets/demo_city.yaml``: verified and
-online technicians of every trade (skills and certificates derived from the catalog
-services of that trade, some certificates expiring soon), a few technicians waiting in
-the verification queue, customers, staff accounts, and past orders walked through the
-order machine to COMPLETED with their full timeline. Deterministic (seeded random) and
-idempotent: a second run finds the demo admin account and changes nothing.
+"""The demo's technicians: the trade mix, who waits for verification, is offline or
+suspended, and each one's profile (bio, area, weekly availability, ratings, leave) and
+certificates (some expiring soon), derived from the catalog services of the trade.
 """
 
 from __future__ import annotations
 
-import random
-import struct
-import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import yaml
-from sqlmodel import Session, select
-
-from server.auth import service as auth_service
 from server.auth.models import Role, User
 from server.catalog import service as catalog_service
 from server.catalog.models import Service
-from server.core.clock import Clock, FrozenClock, as_utc
-from server.core.crypto import FieldCipher
 from server.core.ids import new_id
-from server.core.security import hash_password
-from server.core.settings import Settings
-from server.files import service as files_service
-from server.orders import service as orders_service
-from server.orders.machine import Action, Actor, ActorKind, sop_steps
-from server.pricing import service as pricing_service
-from server.pricing.models import QuoteCreate
+from server.demo.builder import DemoBuilder, png_bytes
 from server.technicians import availability
 from server.technicians import service as technicians_service
-from server.technicians.models import (
-    Certificate,
-    CertificateStatus,
-    TechnicianProfile,
-    TimeOff,
-    VerificationStatus,
-)
-
-DEFAULT_CITY = Path(__file__).resolve().parents[1] / "assets" / "demo_city.yaml"
+from server.technicians.models import Certificate, CertificateStatus, TimeOff, VerificationStatus
 
 # Certificates that lapse, and for how long they are issued (days); others never expire.
 _VALIDITY_DAYS = {
@@ -90,114 +60,9 @@ _FALLBACK_NAMES = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周"
 
 
 @dataclass
-class SeedResult:
-    already_seeded: bool
-    counts: dict[str, int] = field(default_factory=dict)
-    accounts: list[dict[str, str]] = field(default_factory=list)
+class Tech:
+    """A seeded technician, as the past orders choose one for a service."""
 
-
-def png_bytes(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
-    """A small solid-colour PNG (avatars and certificate scans of the demo)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return (
-            struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
-        )
-
-    row = b"\x00" + bytes(rgb) * width
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(row * height))
-        + chunk(b"IEND", b"")
-    )
-
-
-def _load_city(path: Path) -> dict[str, Any]:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (a safe loader)
-    if "demo_seed" not in data:
-        raise ValueError(f"{path} has no demo_seed section")
-    return data
-
-
-def _accounts(city: dict[str, Any], total_techs: int) -> list[dict[str, str]]:
-    seed = city["demo_seed"]
-    pw = seed["passwords"]
-    out = [
-        {"role": s["role"], "name": s["name"], "phone": str(s["phone"]), "password": pw["staff"]}
-        for s in seed["staff"]
-    ]
-    tech_base = int(seed["phone_blocks"]["technician"])
-    cust_base = int(seed["phone_blocks"]["customer"])
-    out.append(
-        {
-            "role": "technician",
-            "name": f"(technicians 1..{total_techs})",
-            "phone": f"{tech_base + 1}..{tech_base + total_techs}",
-            "password": pw["technician"],
-        }
-    )
-    out.append(
-        {
-            "role": "customer",
-            "name": f"(customers 1..{len(city['customer_names'])})",
-            "phone": f"{cust_base + 1}..{cust_base + len(city['customer_names'])}",
-            "password": pw["customer"],
-        }
-    )
-    return out
-
-
-def seed_demo(
-    session: Session,
-    cipher: FieldCipher,
-    clock: Clock,
-    settings: Settings,
-    *,
-    city_path: Path = DEFAULT_CITY,
-) -> SeedResult:
-    """Build the demo district (idempotent). Commits."""
-    city = _load_city(city_path)
-    seed = city["demo_seed"]
-    admin_phone = next(str(s["phone"]) for s in seed["staff"] if s["role"] == "admin")
-    catalog_counts = catalog_service.load_catalog(session=session)
-    if auth_service.find_by_phone(session=session, cipher=cipher, phone=admin_phone) is not None:
-        total = len(session.exec(select(TechnicianProfile.user_id)).all())
-        return SeedResult(already_seeded=True, accounts=_accounts(city, total))
-
-    rng = random.Random(int(seed["random_seed"]))
-    tz = ZoneInfo(city.get("timezone") or settings.timezone)
-    builder = _Builder(
-        session=session, cipher=cipher, clock=clock, settings=settings, city=city, rng=rng, tz=tz
-    )
-    customers = builder.customers()
-    technicians = builder.technicians()
-    builder.staff()
-    session.commit()
-    orders = builder.historic_orders(customers, technicians)
-    counts = {
-        "categories": catalog_counts["categories"],
-        "services": catalog_counts["services"],
-        "technicians": len(technicians),
-        "technicians_online": sum(1 for t in technicians if t.online),
-        "technicians_pending": sum(
-            1 for t in technicians if t.status == VerificationStatus.pending.value
-        ),
-        "certificates": builder.certificate_count,
-        "customers": len(customers),
-        "staff": len(seed["staff"]),
-        "orders_completed": len(orders),
-    }
-    return SeedResult(
-        already_seeded=False, counts=counts, accounts=_accounts(city, len(technicians))
-    )
-
-
-@dataclass
-class _Tech:
     user: User
     category: str
     skills: set[str]
@@ -206,69 +71,8 @@ class _Tech:
     online: bool
 
 
-class _Builder:
-    def __init__(
-        self,
-        *,
-        session: Session,
-        cipher: FieldCipher,
-        clock: Clock,
-        settings: Settings,
-        city: dict[str, Any],
-        rng: random.Random,
-        tz: ZoneInfo,
-    ) -> None:
-        self.session = session
-        self.cipher = cipher
-        self.clock = clock
-        self.settings = settings
-        self.city = city
-        self.seed = city["demo_seed"]
-        self.rng = rng
-        self.tz = tz
-        self.now = clock.now()
-        self.today = self.now.astimezone(tz).date()
-        self.districts = {d["code"]: d for d in city["districts"]}
-        self.compounds: dict[str, list[dict[str, Any]]] = {}
-        for compound in city["residential_compounds"]:
-            self.compounds.setdefault(compound["district"], []).append(compound)
-        self.certificate_count = 0
-        self._hashes: dict[str, str] = {}
-
-    # --- people ------------------------------------------------------------------------
-
-    def _user(self, *, role: Role, name: str, phone: str, password: str) -> User:
-        if password not in self._hashes:  # argon2 is slow on purpose: once per shared password
-            self._hashes[password] = hash_password(password)
-        return auth_service.create_user(
-            session=self.session,
-            cipher=self.cipher,
-            clock=self.clock,
-            phone=phone,
-            password=password,
-            name=name,
-            role=role,
-            password_hash=self._hashes[password],
-        )
-
-    def customers(self) -> list[User]:
-        base = int(self.seed["phone_blocks"]["customer"])
-        password = self.seed["passwords"]["customer"]
-        return [
-            self._user(
-                role=Role.customer, name=c["name"], phone=str(base + i + 1), password=password
-            )
-            for i, c in enumerate(self.city["customer_names"])
-        ]
-
-    def staff(self) -> list[User]:
-        password = self.seed["passwords"]["staff"]
-        return [
-            self._user(
-                role=Role(s["role"]), name=s["name"], phone=str(s["phone"]), password=password
-            )
-            for s in self.seed["staff"]
-        ]
+class TechniciansMixin(DemoBuilder):
+    """Technician accounts, profiles and certificates."""
 
     def _trades(self) -> dict[str, list[Service]]:
         by_top: dict[str, list[Service]] = {}
@@ -276,7 +80,7 @@ class _Builder:
             by_top.setdefault(service.top_category_id.removeprefix("cat_"), []).append(service)
         return by_top
 
-    def technicians(self) -> list[_Tech]:
+    def technicians(self) -> list[Tech]:
         trades = self._trades()
         names: dict[str, list[str]] = {"female": [], "male": []}
         for person in self.city["technician_names"]:
@@ -351,7 +155,7 @@ class _Builder:
                 user=user, types=sorted(certs), status=status, expiring_soon=index in soon
             )
             techs.append(
-                _Tech(
+                Tech(
                     user=user,
                     category=category,
                     skills=skills,
@@ -483,20 +287,6 @@ class _Builder:
         profile.updated_at = self.now
         self.session.add(profile)
 
-    def _file(self, owner: User, kind: str, data: bytes, order_id: str | None = None) -> str:
-        row = files_service.store(
-            session=self.session,
-            files_dir=self.settings.files_dir,
-            owner=owner,
-            kind=kind,
-            data=data,
-            max_bytes=self.settings.upload_max_bytes,
-            clock=self.clock,
-            cipher=self.cipher,
-            order_id=order_id,
-        )
-        return row.id
-
     def _certificates(
         self, *, user: User, types: list[str], status: str, expiring_soon: bool
     ) -> None:
@@ -537,149 +327,3 @@ class _Builder:
                 )
             )
             self.certificate_count += 1
-
-    # --- past orders ---------------------------------------------------------------------
-
-    def historic_orders(self, customers: list[User], techs: list[_Tech]) -> list[str]:
-        done = []
-        for spec in self.seed["historic_orders"]:
-            service = catalog_service.get_service(
-                session=self.session, service_id=f"svc_{spec['service']}"
-            )
-            tech = self._qualified(service, techs)
-            customer = customers[int(spec["customer"]) - 1]
-            compound = self.compounds[spec["district"]][int(spec["compound"])]
-            done.append(
-                self._walk(
-                    service=service, tech=tech, customer=customer, compound=compound, spec=spec
-                )
-            )
-        return done
-
-    def _qualified(self, service: Service, techs: list[_Tech]) -> _Tech:
-        for tech in techs:
-            if (
-                tech.status == VerificationStatus.verified.value
-                and set(service.skills) <= tech.skills
-                and set(service.certificates) <= tech.certificates
-            ):
-                return tech
-        raise ValueError(
-            f"no demo technician can do {service.code}; check demo_seed.technician_mix"
-        )
-
-    def _walk(
-        self,
-        *,
-        service: Service,
-        tech: _Tech,
-        customer: User,
-        compound: dict[str, Any],
-        spec: dict[str, Any],
-    ) -> str:
-        """One past visit, booked the evening before, every step at a plausible time."""
-        day = self.today - timedelta(days=int(spec["days_ago"]))
-        start = datetime.combine(day, datetime.min.time(), tzinfo=self.tz) + timedelta(
-            hours=int(spec["hour"])
-        )
-        booked = (
-            start - timedelta(hours=int(spec["hour"])) - timedelta(hours=3)
-        )  # 21:00 the day before
-        clock = FrozenClock(booked)
-        session = self.session
-        body = QuoteCreate(
-            service_id=service.id,
-            address={
-                "lat": compound["lat"],
-                "lng": compound["lng"],
-                "text": compound["text_zh"],
-                "district": self.districts[compound["district"]]["name_zh"],
-            },
-            scheduled_start=start,
-            units=int(spec["units"]),
-        )
-        quote = pricing_service.create_quote(
-            session=session,
-            customer=customer,
-            body=body,
-            clock=clock,
-            cipher=self.cipher,
-            timezone=str(self.tz),
-        )
-        clock.advance(minutes=2)
-        order = orders_service.create_from_quote(
-            session=session,
-            customer=customer,
-            quote_id=quote.id,
-            notes="",
-            preferred_technician_id=None,
-            clock=clock,
-            cipher=self.cipher,
-        )
-        system = Actor(ActorKind.SYSTEM)
-        as_tech = Actor(ActorKind.TECHNICIAN, tech.user.id)
-        as_customer = Actor(ActorKind.CUSTOMER, customer.id)
-
-        def move(action: Action, actor: Actor, **kwargs: Any) -> None:
-            orders_service.move(
-                session=session,
-                order_id=order.id,
-                action=action,
-                actor=actor,
-                clock=clock,
-                **kwargs,
-            )
-
-        clock.advance(minutes=1)
-        move(Action.PAYMENT_SUCCEEDED, system)
-        clock.advance(seconds=20)
-        move(Action.OFFER, system, technician_id=tech.user.id)
-        clock.advance(seconds=25)
-        move(Action.ACCEPT, as_tech)
-        clock.set(start - timedelta(minutes=40))
-        move(Action.DEPART, as_tech)
-        clock.set(start - timedelta(minutes=6))
-        move(
-            Action.ARRIVE,
-            as_tech,
-            location=(compound["lat"] + 0.0002, compound["lng"] - 0.0001),
-            cipher=self.cipher,
-        )
-        clock.advance(minutes=3)
-        orders_service.confirm_work_order(
-            session=session,
-            order_id=order.id,
-            user=customer,
-            signed_on="customer_app",
-            signature_file_id=None,
-            clock=clock,
-        )
-        clock.set(start)
-        move(Action.START, as_tech)
-        order = orders_service.get(session=session, order_id=order.id)
-        end = order.scheduled_end
-        steps = sop_steps(service.sop)
-        gap = as_utc(end) - start
-        for i, step in enumerate(steps):
-            clock.set(start + gap * (i + 1) / (len(steps) + 1))
-            photo = None
-            if step.photo_required:
-                photo = self._file(
-                    tech.user, "photo", png_bytes(64, 48, (200, 210, 220)), order_id=order.id
-                )
-                session.commit()
-            orders_service.complete_sop_step(
-                session=session,
-                order_id=order.id,
-                step_no=step.no,
-                technician=tech.user,
-                photo_file_id=photo,
-                note="",
-                occurred_at=None,
-                clock=clock,
-            )
-        clock.set(start + gap)
-        move(Action.FINISH, as_tech)
-        clock.advance(minutes=25)
-        move(Action.CONFIRM, as_customer)
-        return order.id

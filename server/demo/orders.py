@@ -1,0 +1,169 @@
+"""The demo's past orders: each booked the evening before and walked through the order
+machine to COMPLETED (payment, offer, visit, work order, SOP steps with photos,
+confirmation), every step at a plausible time, so timelines look lived in.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from server.auth.models import User
+from server.catalog import service as catalog_service
+from server.catalog.models import Service
+from server.core.clock import FrozenClock, as_utc
+from server.demo.builder import DemoBuilder, png_bytes
+from server.demo.technicians import Tech
+from server.orders import service as orders_service
+from server.orders.machine import Action, Actor, ActorKind, sop_steps
+from server.pricing import service as pricing_service
+from server.pricing.models import QuoteCreate
+from server.technicians.models import VerificationStatus
+
+
+class PastOrdersMixin(DemoBuilder):
+    """Completed orders with their full timeline."""
+
+    def historic_orders(self, customers: list[User], techs: list[Tech]) -> list[str]:
+        done = []
+        for spec in self.seed["historic_orders"]:
+            service = catalog_service.get_service(
+                session=self.session, service_id=f"svc_{spec['service']}"
+            )
+            tech = self._qualified(service, techs)
+            customer = customers[int(spec["customer"]) - 1]
+            compound = self.compounds[spec["district"]][int(spec["compound"])]
+            done.append(
+                self._walk(
+                    service=service, tech=tech, customer=customer, compound=compound, spec=spec
+                )
+            )
+        return done
+
+    def _qualified(self, service: Service, techs: list[Tech]) -> Tech:
+        for tech in techs:
+            if (
+                tech.status == VerificationStatus.verified.value
+                and set(service.skills) <= tech.skills
+                and set(service.certificates) <= tech.certificates
+            ):
+                return tech
+        raise ValueError(
+            f"no demo technician can do {service.code}; check demo_seed.technician_mix"
+        )
+
+    def _walk(
+        self,
+        *,
+        service: Service,
+        tech: Tech,
+        customer: User,
+        compound: dict[str, Any],
+        spec: dict[str, Any],
+    ) -> str:
+        """One past visit, booked the evening before, every step at a plausible time."""
+        day = self.today - timedelta(days=int(spec["days_ago"]))
+        start = datetime.combine(day, datetime.min.time(), tzinfo=self.tz) + timedelta(
+            hours=int(spec["hour"])
+        )
+        booked = (
+            start - timedelta(hours=int(spec["hour"])) - timedelta(hours=3)
+        )  # 21:00 the day before
+        clock = FrozenClock(booked)
+        session = self.session
+        body = QuoteCreate(
+            service_id=service.id,
+            address={
+                "lat": compound["lat"],
+                "lng": compound["lng"],
+                "text": compound["text_zh"],
+                "district": self.districts[compound["district"]]["name_zh"],
+            },
+            scheduled_start=start,
+            units=int(spec["units"]),
+        )
+        quote = pricing_service.create_quote(
+            session=session,
+            customer=customer,
+            body=body,
+            clock=clock,
+            cipher=self.cipher,
+            timezone=str(self.tz),
+        )
+        clock.advance(minutes=2)
+        order = orders_service.create_from_quote(
+            session=session,
+            customer=customer,
+            quote_id=quote.id,
+            notes="",
+            preferred_technician_id=None,
+            clock=clock,
+            cipher=self.cipher,
+        )
+        system = Actor(ActorKind.SYSTEM)
+        as_tech = Actor(ActorKind.TECHNICIAN, tech.user.id)
+        as_customer = Actor(ActorKind.CUSTOMER, customer.id)
+
+        def move(action: Action, actor: Actor, **kwargs: Any) -> None:
+            orders_service.move(
+                session=session,
+                order_id=order.id,
+                action=action,
+                actor=actor,
+                clock=clock,
+                **kwargs,
+            )
+
+        clock.advance(minutes=1)
+        move(Action.PAYMENT_SUCCEEDED, system)
+        clock.advance(seconds=20)
+        move(Action.OFFER, system, technician_id=tech.user.id)
+        clock.advance(seconds=25)
+        move(Action.ACCEPT, as_tech)
+        clock.set(start - timedelta(minutes=40))
+        move(Action.DEPART, as_tech)
+        clock.set(start - timedelta(minutes=6))
+        move(
+            Action.ARRIVE,
+            as_tech,
+            location=(compound["lat"] + 0.0002, compound["lng"] - 0.0001),
+            cipher=self.cipher,
+        )
+        clock.advance(minutes=3)
+        orders_service.confirm_work_order(
+            session=session,
+            order_id=order.id,
+            user=customer,
+            signed_on="customer_app",
+            signature_file_id=None,
+            clock=clock,
+        )
+        clock.set(start)
+        move(Action.START, as_tech)
+        order = orders_service.get(session=session, order_id=order.id)
+        end = order.scheduled_end
+        steps = sop_steps(service.sop)
+        gap = as_utc(end) - start
+        for i, step in enumerate(steps):
+            clock.set(start + gap * (i + 1) / (len(steps) + 1))
+            photo = None
+            if step.photo_required:
+                photo = self._file(
+                    tech.user, "photo", png_bytes(64, 48, (200, 210, 220)), order_id=order.id
+                )
+                session.commit()
+            orders_service.complete_sop_step(
+                session=session,
+                order_id=order.id,
+                step_no=step.no,
+                technician=tech.user,
+                photo_file_id=photo,
+                note="",
+                occurred_at=None,
+                clock=clock,
+            )
+        clock.set(start + gap)
+        move(Action.FINISH, as_tech)
+        clock.advance(minutes=25)
+        move(Action.CONFIRM, as_customer)
+        return order.id
