@@ -38,6 +38,7 @@ def _routers() -> list[APIRouter]:
     from server.catalog.routes import router as catalog
     from server.dispatch.routes import router as dispatch
     from server.files.routes import router as files
+    from server.flows.accounts import router as accounts
     from server.geo.routes import router as geo
     from server.ops.routes import public_router as ops_public
     from server.ops.routes import router as ops
@@ -51,6 +52,7 @@ def _routers() -> list[APIRouter]:
 
     return [
         auth,
+        accounts,
         catalog,
         files,
         orders,

@@ -1,0 +1,106 @@
+"""Making an account and signing in: auth's accounts and sessions, with pricing's
+invitations and risk's sign-in lockout."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from server.auth import phone_codes
+from server.auth import service as auth_service
+from server.auth.dependencies import CipherDep
+from server.auth.models import SELF_SERVICE_ROLES, LoginIn, RegisterIn, Role, TokenPair
+from server.core.crypto import normalize_phone
+from server.core.deps import ClockDep, SessionDep, SettingsDep, client_ip
+from server.core.errors import Forbidden, NotFound, Unauthorized, Unprocessable
+from server.core.ratelimit import enforce
+from server.core.routing import api_router
+from server.pricing import service as pricing_service
+from server.risk import service as risk
+
+router = api_router(tags=["auth"])
+
+
+@router.post("/auth/register", response_model=TokenPair, status_code=201)
+def register(
+    body: RegisterIn, session: SessionDep, settings: SettingsDep, clock: ClockDep, cipher: CipherDep
+) -> TokenPair:
+    if body.role not in SELF_SERVICE_ROLES:
+        raise Forbidden(
+            "staff accounts are created by an administrator", code="role_not_self_service"
+        )
+    if body.referral_code and body.role != Role.customer:
+        raise Unprocessable("invitation codes are for customers", code="referral_not_for_role")
+    if settings.phone_verification:  # the number is the caller's before anything is said of it
+        phone_codes.check_code(
+            session=session,
+            phone=body.phone,
+            purpose="register",
+            code=body.code,
+            cipher=cipher,
+            settings=settings,
+            clock=clock,
+        )
+    user = auth_service.create_user(
+        session=session,
+        cipher=cipher,
+        clock=clock,
+        phone=body.phone,
+        password=body.password,
+        name=body.name,
+        role=body.role,
+    )
+    if body.referral_code:  # the inviter is named with the account, or neither is made
+        try:
+            pricing_service.apply_referral(
+                session=session, customer=user, code=body.referral_code, clock=clock
+            )
+        except NotFound as exc:
+            raise Unprocessable("unknown invitation code", code=exc.code) from exc
+    pair = auth_service.start_session(
+        session=session, user=user, settings=settings, clock=clock, cipher=cipher
+    )
+    session.commit()
+    return pair
+
+
+@router.post("/auth/login", response_model=TokenPair)
+def login(
+    body: LoginIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    cipher: CipherDep,
+    request: Request,
+) -> TokenPair:
+    limiter = request.app.state.rate_limiter
+    window = settings.login_window_seconds
+    ip = client_ip(request)
+    enforce(limiter, f"login:ip:{ip}", limit=settings.login_attempts_per_ip, window_seconds=window)
+    phone = normalize_phone(body.phone)
+    # Failures count per account *and* client: whoever fails on purpose locks himself out,
+    # not the account's owner.
+    key = risk.throttle_key(cipher.blind_index(phone), ip)
+    risk.ensure_not_locked(session=session, key=key, clock=clock)  # N failures → locked, doubling
+    enforce(
+        limiter,
+        f"login:client:{key}",
+        limit=settings.login_attempts_per_phone,
+        window_seconds=window,
+    )
+    try:
+        user = auth_service.authenticate(
+            session=session, cipher=cipher, phone=phone, password=body.password
+        )
+    except Unauthorized:
+        known = auth_service.find_by_phone(session=session, cipher=cipher, phone=phone)
+        risk.login_failed(
+            session=session, key=key, user_id=known.id if known else None, clock=clock, ip=ip
+        )
+        raise
+    risk.login_succeeded(session=session, key=key)
+    limiter.reset(f"login:client:{key}")
+    pair = auth_service.start_session(
+        session=session, user=user, settings=settings, clock=clock, cipher=cipher
+    )
+    session.commit()
+    return pair
