@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from server.core.db import make_engine
+from server.dispatch import booking, dispatcher, world
 from server.dispatch import service as dispatch_service
 from server.dispatch.models import DispatchDecisionRecord, DispatchOffer
 from server.technicians import service as technicians_service
@@ -86,16 +87,18 @@ def _district(api) -> dict[str, str]:  # noqa: ANN001
 
 
 def _spy(monkeypatch) -> list[set[str] | None]:  # noqa: ANN001
-    """Records the ids each load_world was asked for (None: everyone)."""
+    """Records the ids each load_world was asked for (None: everyone), where rounds and
+    slots look it up."""
     calls: list[set[str] | None] = []
-    real = dispatch_service.load_world
+    real = world.load_world
 
     def spy(**kwargs):  # noqa: ANN003, ANN202
         ids = kwargs.get("ids")
         calls.append(None if ids is None else set(ids))
         return real(**kwargs)
 
-    monkeypatch.setattr(dispatch_service, "load_world", spy)
+    monkeypatch.setattr(dispatcher, "load_world", spy)
+    monkeypatch.setattr(booking, "load_world", spy)
     return calls
 
 

@@ -237,12 +237,15 @@ class LiveServer:
 
     def offer(self, customer: dict, technician_id: str, **kwargs: Any) -> dict:
         """A paid order offered to ``technician_id`` through dispatch's own offer maker
-        (``_make_offer``, what the cascade calls): a pending ``DispatchOffer`` row that
+        (``offers.make_offer``, what the cascade calls): a pending ``DispatchOffer`` row that
         ``GET /technician/offers`` lists, plus the OFFER move, in one transaction. The
         returned order carries ``offer_id``."""
         from server.dispatch import service as dispatch_service
+        from server.dispatch.common import commit
+        from server.dispatch.decisions import record_decision
         from server.dispatch.geo import haversine_m
         from server.dispatch.models import DecisionOutcome
+        from server.dispatch.offers import make_offer
         from server.dispatch.scoring import CandidateScore
         from server.orders import service as orders_service
 
@@ -268,7 +271,7 @@ class LiveServer:
                 traffic_subsidy=False,
                 rating_estimate=0.0,
             )
-            decision = dispatch_service._record_decision(
+            decision = record_decision(
                 session,
                 order=row,
                 mode="cascade",
@@ -279,11 +282,11 @@ class LiveServer:
                 considered=1,
                 chosen=technician_id,
             )
-            made = dispatch_service._make_offer(
+            made = make_offer(
                 session, order=row, candidate=candidate, decision=decision, world=world, clock=clock
             )
             offer_id = made.id
-            dispatch_service._commit(session)
+            commit(session)
         return {**order, "offer_id": offer_id}
 
     def assign(self, customer: dict, technician_id: str, **kwargs: Any) -> dict:

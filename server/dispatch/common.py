@@ -1,0 +1,69 @@
+"""Small helpers several dispatch use cases share: the end of a use case's changes
+(``commit``), the orders waiting for a technician, the services' names, and how distances,
+ETAs and refusals are shown to a technician."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from server.core.errors import AppError, Conflict
+from server.dispatch.eligibility import Rejection
+from server.orders.machine import Status
+from server.orders.models import Order
+
+
+def commit(session: Session) -> None:
+    from server.orders import service as orders_service
+
+    orders_service.finish_moves(session)
+    orders_service.notify(session)
+
+
+def waiting_orders(session: Session, now: datetime, limit: int = 500) -> list[Order]:
+    return list(
+        session.exec(
+            select(Order)
+            .where(Order.status == Status.PENDING_DISPATCH.value, Order.scheduled_end > now)
+            .order_by(col(Order.scheduled_start), col(Order.created_at))
+            .limit(limit)
+        ).all()
+    )
+
+
+def service_names(session: Session, service_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+    from server.catalog import service as catalog_service
+
+    out = {}
+    for sid in set(service_ids):
+        try:
+            svc = catalog_service.get_service(session=session, service_id=sid)
+            out[sid] = (svc.name_zh, svc.name_en)
+        except AppError:
+            out[sid] = (sid, sid)
+    return out
+
+
+def eta_minutes(eta_s: float | None) -> int | None:
+    return None if eta_s is None else max(1, round(eta_s / 60))
+
+
+PRE_ACCEPT_DISTANCE_STEP_M = 100
+
+
+def banded_distance_m(meters: float) -> int:
+    """How far a job is, as a technician sees it before accepting: to the nearest 100 m
+    (at least 100). Exact metres would let someone who moves their own position or
+    service area a few times work out where the home is."""
+    step = PRE_ACCEPT_DISTANCE_STEP_M
+    return max(step, round(meters / step) * step)
+
+
+def refusal(reasons: list[Rejection], code: str, message: str) -> Conflict:
+    return Conflict(
+        message,
+        code=code,
+        details={"reasons": [{"code": r.code.value, "message": r.message} for r in reasons]},
+    )
