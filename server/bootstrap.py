@@ -14,17 +14,18 @@ from __future__ import annotations
 from server.core.events import order_events
 from server.dispatch import service as dispatch_service
 from server.ops import cancel_watch
+from server.orders import ports as orders_ports
 from server.orders import service as orders_service
 from server.payments import service as payments_service
+from server.pricing import ports as pricing_ports
 from server.pricing import service as pricing_service
-from server.pricing.ports import ports as pricing_ports
 from server.realtime import service as realtime_service
 from server.reviews import service as reviews_service
 from server.technicians import service as technicians_service
 
 
 def wire() -> None:
-    """Subscribe every reaction to order moves and plug the ports of the lower domains
+    """Subscribe every reaction to order moves and plug every port of the lower domains
     (idempotent: wiring twice is the same)."""
     order_events.subscribe(
         in_transaction=[
@@ -40,16 +41,21 @@ def wire() -> None:
             dispatch_service.wake_dispatcher,
             orders_service.count_transition,
         ],
-        extras_paid=payments_service.extras_paid,
     )
-    pricing_ports.plug(
-        counted_orders=orders_service.counted_orders,
-        paid_amount=lambda session, order_id: payments_service.paid_amount(
-            session=session, order_id=order_id
-        ),
-        nearest_technician=lambda session, lat, lng, service_id, within_m: (
+    orders_ports.extras_paid.plug(payments_service.extras_paid)
+    orders_ports.may_view_in_pool.plug(
+        lambda session, order, user: dispatch_service.may_view_in_pool(
+            session=session, order=order, user=user
+        )
+    )
+    pricing_ports.counted_orders.plug(orders_service.counted_orders)
+    pricing_ports.paid_amount.plug(
+        lambda session, order_id: payments_service.paid_amount(session=session, order_id=order_id)
+    )
+    pricing_ports.nearest_technician.plug(
+        lambda session, lat, lng, service_id, within_m: (
             dispatch_service.nearest_eligible_distance_m(
                 session=session, lat=lat, lng=lng, service_id=service_id, within_m=within_m
             )
-        ),
+        )
     )

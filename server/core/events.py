@@ -9,8 +9,7 @@ one visible order, for every entry point (server, CLI, simulation, tests).
 ``in_transaction`` listeners run inside the transaction of the move: if one raises,
 nothing of the move is written. ``after_commit`` listeners run once the move is durable
 (push to the live feed, wake the dispatcher); their failures are logged, never undo the
-move. ``extras_paid`` is a question orders asks and payments answers (orders keeps no
-money of its own: the escrow is the one record).
+move. Questions orders asks of the domains above it are ports (``orders/ports.py``).
 """
 
 from __future__ import annotations
@@ -61,7 +60,6 @@ class Moved:
 
 InTransaction = Callable[[Session, Moved], None]
 AfterCommit = Callable[[Moved], None]
-ExtrasPaid = Callable[[Session, str], int]
 
 
 class OrderEvents:
@@ -70,7 +68,6 @@ class OrderEvents:
     def __init__(self) -> None:
         self._in_transaction: list[InTransaction] = []
         self._after_commit: list[AfterCommit] = []
-        self._extras_paid: ExtrasPaid | None = None
 
     # --- wiring ----------------------------------------------------------------------
     def subscribe(
@@ -78,16 +75,10 @@ class OrderEvents:
         *,
         in_transaction: list[InTransaction],
         after_commit: list[AfterCommit],
-        extras_paid: ExtrasPaid,
     ) -> None:
         """Replace every subscription at once (wiring twice gives the same result)."""
         self._in_transaction = list(in_transaction)
         self._after_commit = list(after_commit)
-        self._extras_paid = extras_paid
-
-    @property
-    def wired(self) -> bool:
-        return self._extras_paid is not None
 
     # --- announcing ------------------------------------------------------------------
     def run_in_transaction(self, session: Session, moved: Moved) -> None:
@@ -105,12 +96,6 @@ class OrderEvents:
                 listener(moved)
             except Exception:  # a push or wake-up failing must not undo a committed move
                 log.exception("after-commit listener failed", extra={"order_id": moved.order.id})
-
-    # --- questions orders asks ---------------------------------------------------------
-    def extras_paid(self, session: Session, order_id: str) -> int:
-        if self._extras_paid is None:
-            raise RuntimeError("order events are not wired (call server.bootstrap.wire)")
-        return self._extras_paid(session, order_id)
 
 
 order_events = OrderEvents()

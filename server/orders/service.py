@@ -27,7 +27,7 @@ from server.core.masking import mask_contacts
 from server.core.observability import ORDER_TRANSITIONS
 from server.core.points import open_point
 from server.geo.coords import haversine_m
-from server.orders import machine
+from server.orders import machine, ports
 from server.orders.machine import Action, Actor, ActorKind, Status
 from server.orders.models import (
     Order,
@@ -87,11 +87,7 @@ def get_for(*, session: Session, order_id: str, user: User) -> Order:
     """An order the caller may see; others' orders look like missing ones (no leak)."""
     order = session.get(Order, order_id)
     if order is None or not _may_view(order, user):
-        from server.dispatch import service as dispatch_service
-
-        if order is not None and dispatch_service.may_view_in_pool(
-            session=session, order=order, user=user
-        ):
+        if order is not None and ports.may_view_in_pool.ask(session, order, user):
             return order
         raise NotFound("order not found", code="order_not_found", details={"order_id": order_id})
     return order
@@ -226,7 +222,7 @@ def amount_owed(session: Session, order: Order) -> int:
         return order.total
     if order.status == Status.CANCELLED.value or not order.extras_total:
         return 0
-    return max(0, order.extras_total - order_events.extras_paid(session, order.id))
+    return max(0, order.extras_total - ports.extras_paid.ask(session, order.id))
 
 
 def _notes_for(order: Order, user: User, cipher: FieldCipher, *, visible: bool) -> str:

@@ -31,7 +31,7 @@ from server.core.ids import new_id
 from server.core.money import round_half_up
 from server.core.points import coarse, seal_point
 from server.geo.coords import haversine_m
-from server.pricing import engine
+from server.pricing import engine, ports
 from server.pricing.models import (
     CampaignCreate,
     CardUse,
@@ -55,7 +55,6 @@ from server.pricing.models import (
     ServiceCardRead,
     WalletRead,
 )
-from server.pricing.ports import ports
 from server.rules import store as rules_store
 from server.rules.orders import OrderRules
 from server.rules.pricing import PricingRules
@@ -82,7 +81,7 @@ def _spend_since(customer_id: Any, since: Any) -> Any:  # noqa: ANN401
 
 
 def _order_count(session: Session, customer_id: str) -> int:
-    return session.execute(ports.counted_orders(customer_id)).scalar_one()
+    return session.execute(ports.counted_orders.ask(customer_id)).scalar_one()
 
 
 def yearly_spend(session: Session, customer_id: str, now: datetime) -> int:
@@ -99,7 +98,7 @@ def _facts_statement() -> Any:  # noqa: ANN401
     """Built once: a statement's construction costs several times its execution."""
     customer, since = bindparam("customer"), bindparam("since")
     return select(
-        ports.counted_orders(customer).scalar_subquery(),
+        ports.counted_orders.ask(customer).scalar_subquery(),
         _spend_since(customer, since).scalar_subquery(),
         select(LoyaltyAccount.points)
         .where(LoyaltyAccount.customer_id == customer)
@@ -227,7 +226,7 @@ def _held_coupons(
 def _nearest_distance(
     session: Session, lat: float, lng: float, service_id: str, rules: PricingRules
 ) -> float | None:
-    return ports.nearest_technician(
+    return ports.nearest_technician.ask(
         session, lat, lng, service_id, engine.traffic_subsidy_full_at_m(rules)
     )
 
@@ -574,7 +573,7 @@ def promotions_on_move(session: Session, moved: Moved) -> None:
 
 def _reward_completed(session: Session, order: Any, now: datetime) -> None:
     _, rules = _rules(session)
-    paid = ports.paid_amount(session, order.id)
+    paid = ports.paid_amount.ask(session, order.id)
     if session.get(CustomerSpend, order.id) is None:
         session.add(
             CustomerSpend(order_id=order.id, customer_id=order.customer_id, amount=paid, at=now)

@@ -12,7 +12,7 @@ This module is the realtime package's face for routes and other domains: it re-e
 what they call from the modules that do the work (``runtime``: hub, broker and publishing;
 ``replay``: what the hub reads; ``eta`` and ``locations``: technicians' points; ``messages``:
 the feed's message shapes), and holds chat itself, whose masked contact details are
-reported to risk review (``server.ops.risk``).
+reported to risk review (``server.risk``).
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ def _new_message(
         log.warning(
             "contact details masked in chat", extra={"order_id": order_id, "user_id": user.id}
         )
-        from server.ops import risk as risk_service
+        from server.risk import service as risk_service
 
         session.flush()
         since = now - risk_service.contact_attempt_window(session=session)
