@@ -1,0 +1,197 @@
+"""What a technician edits on his own record: the profile, weekly hours and time off, the
+service area, and going online (only verified, and with a service area).
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from server.auth.models import User
+from server.catalog import service as catalog_service
+from server.core.clock import Clock, as_utc
+from server.core.crypto import FieldCipher
+from server.core.errors import Conflict, Unprocessable
+from server.core.ids import new_id
+from server.files import service as files_service
+from server.technicians import availability
+from server.technicians.models import (
+    AvailabilityIn,
+    AvailabilityRead,
+    ProfileRead,
+    ProfileUpdate,
+    ServiceAreaIn,
+    ServiceAreaRead,
+    TechnicianProfile,
+    TimeOff,
+    TimeOffRead,
+    VerificationStatus,
+)
+from server.technicians.profiles import (
+    area_of,
+    area_to_read,
+    back_to_queue,
+    error,
+    own_profile,
+    time_off_of,
+    to_read,
+)
+
+
+def read_own(*, session: Session, user: User, clock: Clock, cipher: FieldCipher) -> ProfileRead:
+    profile = own_profile(session, user, clock)
+    return to_read(session=session, profile=profile, cipher=cipher, own=True)
+
+
+def update_profile(
+    *, session: Session, user: User, body: ProfileUpdate, clock: Clock
+) -> TechnicianProfile:
+    profile = own_profile(session, user, clock)
+    data = body.model_dump(exclude_unset=True)
+    if "skills" in data:
+        skills = data["skills"] or []
+        unknown = sorted(set(skills) - catalog_service.skill_codes(session=session))
+        if unknown:
+            raise Unprocessable(
+                "unknown skill",
+                code="skill_unknown",
+                details={
+                    "unknown": unknown,
+                    "allowed": sorted(catalog_service.skill_codes(session=session)),
+                },
+            )
+        profile.skills = skills
+    if data.get("photo_file_id"):
+        files_service.ensure_owned(
+            session=session, file_id=data["photo_file_id"], owner=user, kinds={"photo"}
+        )
+    for key in ("gender", "birth_year", "experience_years", "bio", "photo_file_id", "travel_mode"):
+        if key in data:
+            value = data[key]
+            if key == "experience_years" and value is None:
+                value = 0
+            if key == "bio" and value is None:
+                value = ""
+            if key == "travel_mode" and value is None:
+                continue
+            setattr(profile, key, value.value if hasattr(value, "value") else value)
+    now = clock.now()
+    back_to_queue(profile, now)
+    profile.updated_at = now
+    session.add(profile)
+    session.commit()
+    return profile
+
+
+def read_availability(
+    *, session: Session, user: User, clock: Clock, timezone: str
+) -> AvailabilityRead:
+    profile = own_profile(session, user, clock)
+    return _availability_read(session, profile, timezone)
+
+
+def _availability_read(
+    session: Session, profile: TechnicianProfile, timezone: str
+) -> AvailabilityRead:
+    weekly = profile.weekly_availability
+    return AvailabilityRead(
+        weekly=weekly,
+        weekly_minutes=availability.total_weekly_minutes(weekly) if weekly is not None else None,
+        time_off=[
+            TimeOffRead(id=t.id, start=as_utc(t.start), end=as_utc(t.end), reason=t.reason)
+            for t in time_off_of(session, profile.user_id)
+        ],
+        timezone=timezone,
+    )
+
+
+def set_availability(
+    *, session: Session, user: User, body: AvailabilityIn, clock: Clock, timezone: str
+) -> AvailabilityRead:
+    """Replace the weekly schedule and the list of time off (past leave is dropped)."""
+    profile = own_profile(session, user, clock)
+    now = clock.now()
+    try:
+        weekly = availability.normalize_weekly(body.weekly)
+        entries = availability.validate_time_off(
+            [availability.Interval(t.start, t.end, t.reason) for t in body.time_off], now=now
+        )
+    except availability.AvailabilityError as exc:
+        raise error(exc) from exc
+    profile.weekly_availability = weekly
+    profile.updated_at = now
+    session.add(profile)
+    for old in time_off_of(session, profile.user_id):
+        session.delete(old)
+    for entry in entries:
+        session.add(
+            TimeOff(
+                id=new_id("tof"),
+                technician_id=profile.user_id,
+                start=as_utc(entry.start),
+                end=as_utc(entry.end),
+                reason=entry.reason,
+            )
+        )
+    session.commit()
+    return _availability_read(session, profile, timezone)
+
+
+def read_service_area(*, session: Session, user: User, clock: Clock) -> ServiceAreaRead:
+    return area_to_read(own_profile(session, user, clock))
+
+
+def set_service_area(
+    *, session: Session, user: User, body: ServiceAreaIn, clock: Clock
+) -> ServiceAreaRead:
+    profile = own_profile(session, user, clock)
+    try:
+        area = availability.make_area(
+            center=(body.center.lat, body.center.lng) if body.center else None,
+            radius_km=body.radius_km,
+            polygon=body.polygon,
+        )
+    except availability.AvailabilityError as exc:
+        raise error(exc) from exc
+    if area.polygon:
+        profile.area_polygon = [list(v) for v in area.polygon]
+        profile.area_center_lat = profile.area_center_lng = profile.area_radius_km = None
+    else:
+        assert area.center is not None
+        profile.area_center_lat, profile.area_center_lng = area.center
+        profile.area_radius_km = area.radius_km
+        profile.area_polygon = None
+    profile.max_distance_km = body.max_distance_km
+    profile.updated_at = clock.now()
+    session.add(profile)
+    session.commit()
+    return area_to_read(profile)
+
+
+def set_online(*, session: Session, user: User, online: bool, clock: Clock) -> TechnicianProfile:
+    """Only a verified technician with a service area may go online; going offline always works."""
+    profile = own_profile(session, user, clock)
+    if online:
+        if profile.verification_status == VerificationStatus.suspended.value:
+            raise Conflict(
+                f"your account is suspended: {profile.verification_note or 'ask the operator'}",
+                code="technician_suspended",
+                details={
+                    "verification_status": profile.verification_status,
+                    "reason": profile.verification_note,
+                },
+            )
+        if profile.verification_status != VerificationStatus.verified.value:
+            raise Conflict(
+                "your account is not verified yet",
+                code="not_verified",
+                details={"verification_status": profile.verification_status},
+            )
+        if area_of(profile) is None:
+            raise Conflict("draw your service area first", code="service_area_required")
+    if profile.online != online:
+        profile.online = online
+        profile.online_changed_at = clock.now()
+        profile.updated_at = clock.now()
+        session.add(profile)
+        session.commit()
+    return profile

@@ -1,0 +1,324 @@
+"""Operators' decisions on technicians: the review queue, approval or rejection, a renewed
+certificate, suspension, reinstatement and the level; each one kept in the audit log.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from server.audit import log as audit_service
+from server.auth.models import User
+from server.catalog.models import CertificateType
+from server.core.clock import Clock
+from server.core.crypto import FieldCipher
+from server.core.errors import AppError, Conflict, NotFound, Unprocessable
+from server.notifications import inbox as notifications
+from server.technicians.certificates import certificate_names, certificate_to_read, certificates_of
+from server.technicians.models import (
+    Certificate,
+    CertificateRead,
+    CertificateStatus,
+    Level,
+    QueueItemRead,
+    TechnicianProfile,
+    VerificationStatus,
+)
+from server.technicians.profiles import area_to_read, get_profile, local_today, to_read
+
+
+def _audit(
+    session: Session,
+    operator: User | None,
+    action: str,
+    technician_id: str,
+    clock: Clock,
+    **details: Any,
+) -> None:
+    """Sensitive operator decisions go to the append-only audit log (same transaction)."""
+    audit_service.record(
+        session=session,
+        actor=operator,
+        action=action,
+        target_type="technician",
+        target_id=technician_id,
+        details=details,
+        clock=clock,
+    )
+
+
+def _queue_item(
+    session: Session,
+    profile: TechnicianProfile,
+    cipher: FieldCipher,
+    names: dict[str, CertificateType],
+    today: date,
+) -> QueueItemRead:
+    certs = certificates_of(session, profile.user_id)
+    return QueueItemRead(
+        profile=to_read(session=session, profile=profile, cipher=cipher, own=False),
+        certificates=[certificate_to_read(c, names, today) for c in certs],
+        service_area=area_to_read(profile),
+        ready_for_review=bool(profile.photo_file_id and profile.skills and certs),
+    )
+
+
+def review_queue(
+    *,
+    session: Session,
+    status: str | None,
+    pending_certificates: bool,
+    cipher: FieldCipher,
+    clock: Clock,
+    timezone: str,
+    limit: int = 100,
+) -> list[QueueItemRead]:
+    """Technicians by status, oldest submission first, with their documents."""
+    stmt = select(TechnicianProfile)
+    if status:
+        if status not in {s.value for s in VerificationStatus}:
+            raise Unprocessable(
+                "unknown status",
+                code="status_invalid",
+                details={"allowed": [s.value for s in VerificationStatus]},
+            )
+        stmt = stmt.where(TechnicianProfile.verification_status == status)
+    if pending_certificates:
+        waiting = select(Certificate.technician_id).where(
+            Certificate.status == CertificateStatus.pending.value
+        )
+        stmt = stmt.where(col(TechnicianProfile.user_id).in_(waiting))
+    stmt = stmt.order_by(
+        col(TechnicianProfile.submitted_at), col(TechnicianProfile.created_at)
+    ).limit(limit)
+    names = certificate_names(session)
+    today = local_today(clock.now(), timezone)
+    return [_queue_item(session, p, cipher, names, today) for p in session.exec(stmt).all()]
+
+
+def queue_item(
+    *, session: Session, technician_id: str, cipher: FieldCipher, clock: Clock, timezone: str
+) -> QueueItemRead:
+    profile = get_profile(session=session, user_id=technician_id)
+    return _queue_item(
+        session, profile, cipher, certificate_names(session), local_today(clock.now(), timezone)
+    )
+
+
+def verify(
+    *,
+    session: Session,
+    operator: User,
+    technician_id: str,
+    decision: str,
+    note: str,
+    clock: Clock,
+    timezone: str,
+) -> TechnicianProfile:
+    """Approve: the technician and every pending certificate become verified (a pending
+    certificate past its date becomes expired). Reject: pending ones are rejected with
+    the note; the technician may fix the file and is queued again."""
+    profile = get_profile(session=session, user_id=technician_id)
+    now = clock.now()
+    status = profile.verification_status
+    if status == VerificationStatus.suspended.value:
+        raise Conflict(
+            "this technician is suspended; reinstate instead", code="technician_suspended"
+        )
+    if decision == "approve":
+        if not profile.skills:
+            raise AppError(
+                "the technician has declared no skills",
+                code="profile_incomplete",
+                status_code=409,
+                details={"missing": ["skills"]},
+            )
+        profile.verification_status = VerificationStatus.verified.value
+    else:
+        if status == VerificationStatus.verified.value:
+            raise Conflict(
+                "a verified technician is suspended, not rejected", code="already_verified"
+            )
+        if not note.strip():
+            raise Unprocessable("say why, so the technician can fix it", code="note_required")
+        profile.verification_status = VerificationStatus.rejected.value
+        profile.online = False
+    today = local_today(now, timezone)
+    for cert in certificates_of(session, technician_id):
+        if cert.status != CertificateStatus.pending.value:
+            continue
+        if decision == "approve":
+            expired = cert.expires_on is not None and cert.expires_on < today
+            cert.status = (
+                CertificateStatus.expired.value if expired else CertificateStatus.verified.value
+            )
+        else:
+            cert.status = CertificateStatus.rejected.value
+            cert.note = note
+        cert.reviewed_at = now
+        cert.reviewed_by = operator.id
+        session.add(cert)
+    profile.verification_note = note
+    profile.reviewed_at = now
+    profile.reviewed_by = operator.id
+    profile.updated_at = now
+    _audit(
+        session,
+        operator,
+        f"technician.verify.{decision}",
+        technician_id,
+        clock,
+        note=note,
+        previous=status,
+    )
+    session.add(profile)
+    session.commit()
+    return profile
+
+
+def review_certificate(
+    *,
+    session: Session,
+    operator: User,
+    technician_id: str,
+    certificate_id: str,
+    decision: str,
+    note: str,
+    clock: Clock,
+    timezone: str,
+) -> CertificateRead:
+    """One certificate at a time (a renewal uploaded by an already verified technician)."""
+    cert = session.get(Certificate, certificate_id)
+    if cert is None or cert.technician_id != technician_id:
+        raise NotFound("certificate not found", code="certificate_not_found")
+    if cert.status != CertificateStatus.pending.value:
+        raise Conflict(
+            "this certificate was already reviewed",
+            code="certificate_already_reviewed",
+            details={"status": cert.status},
+        )
+    now = clock.now()
+    today = local_today(now, timezone)
+    if decision == "approve":
+        expired = cert.expires_on is not None and cert.expires_on < today
+        cert.status = (
+            CertificateStatus.expired.value if expired else CertificateStatus.verified.value
+        )
+    else:
+        if not note.strip():
+            raise Unprocessable("say why, so the technician can fix it", code="note_required")
+        cert.status = CertificateStatus.rejected.value
+    cert.note = note
+    cert.reviewed_at = now
+    cert.reviewed_by = operator.id
+    _audit(
+        session,
+        operator,
+        f"technician.certificate.{decision}",
+        technician_id,
+        clock,
+        certificate_id=cert.id,
+        type=cert.type,
+        note=note,
+    )
+    session.add(cert)
+    session.commit()
+    return certificate_to_read(cert, certificate_names(session), today)
+
+
+def suspend(
+    *, session: Session, operator: User, technician_id: str, reason: str, clock: Clock
+) -> TechnicianProfile:
+    profile = get_profile(session=session, user_id=technician_id)
+    if profile.verification_status != VerificationStatus.verified.value:
+        raise Conflict(
+            "only a verified technician can be suspended",
+            code="not_verified",
+            details={"verification_status": profile.verification_status},
+        )
+    now = clock.now()
+    profile.verification_status = VerificationStatus.suspended.value
+    profile.verification_note = reason
+    profile.online = False
+    profile.online_changed_at = now
+    profile.reviewed_at, profile.reviewed_by, profile.updated_at = now, operator.id, now
+    _audit(session, operator, "technician.suspend", technician_id, clock, reason=reason)
+    notifications.notify(
+        session=session,
+        user_id=technician_id,
+        kind="account",
+        title="账号已暂停接单",
+        body=f"原因：{reason}。已接的订单已交回平台重新派单；如有疑问请联系运营。",
+        data={"verification_status": profile.verification_status},
+        clock=clock,
+    )
+    session.add(profile)
+    session.commit()
+    return profile
+
+
+def reinstate(
+    *, session: Session, operator: User, technician_id: str, reason: str, clock: Clock
+) -> TechnicianProfile:
+    profile = get_profile(session=session, user_id=technician_id)
+    if profile.verification_status != VerificationStatus.suspended.value:
+        raise Conflict(
+            "this technician is not suspended",
+            code="not_suspended",
+            details={"verification_status": profile.verification_status},
+        )
+    now = clock.now()
+    profile.verification_status = VerificationStatus.verified.value
+    profile.verification_note = reason
+    profile.reviewed_at, profile.reviewed_by, profile.updated_at = now, operator.id, now
+    _audit(session, operator, "technician.reinstate", technician_id, clock, reason=reason)
+    # He went offline when suspended and may be asleep now: he is told, and goes online
+    # himself when he is ready to take work (an offer he cannot answer counts against him).
+    notifications.notify(
+        session=session,
+        user_id=technician_id,
+        kind="account",
+        title="账号已恢复接单",
+        body=f"运营已恢复你的接单资格（{reason}）。上线即可接单。",
+        data={"verification_status": profile.verification_status},
+        clock=clock,
+    )
+    session.add(profile)
+    session.commit()
+    return profile
+
+
+def set_level(
+    *,
+    session: Session,
+    operator: User | None,
+    technician_id: str,
+    level: Level,
+    reason: str,
+    clock: Clock,
+) -> TechnicianProfile:
+    """The quarterly S/A/B/C review (seed 002) is an operator decision (None: the
+    scheduled quarterly run)."""
+    profile = get_profile(session=session, user_id=technician_id)
+    profile.level = Level(level).value
+    if reason:
+        profile.verification_note = reason
+    profile.reviewed_at, profile.reviewed_by, profile.updated_at = (
+        clock.now(),
+        operator.id if operator is not None else None,
+        clock.now(),
+    )
+    _audit(
+        session,
+        operator,
+        "technician.level",
+        technician_id,
+        clock,
+        level=profile.level,
+        reason=reason,
+    )
+    session.add(profile)
+    session.commit()
+    return profile
