@@ -1,0 +1,281 @@
+"""Complaints: the customer complains (evidence kept, held money frozen, the order
+DISPUTED), the technician answers, support lists and investigates them (an audited read
+with the order's timeline, the technician's location trail and the escrow). The
+technician's complaint rate (read by dispatch; over the limit, a risk flag) is kept here.
+
+Resolving one is in ``resolutions``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from server.audit import log as audit_service
+from server.auth.models import User
+from server.core.clock import Clock, as_utc
+from server.core.crypto import FieldCipher
+from server.core.errors import Conflict, NotFound
+from server.core.ids import new_id
+from server.core.masking import mask_contacts
+from server.notifications import inbox as notifications
+from server.orders import service as orders_service
+from server.orders.machine import Action, Actor, ActorKind
+from server.orders.models import Order
+from server.reviews.common import _payments, attachments
+from server.reviews.models import Complaint, ComplaintDetail, ComplaintIn, ComplaintRead, Outcome
+from server.reviews.ratings import ensure_profile
+from server.risk import service as risk
+from server.rules import store as rules_store
+from server.technicians import service as technicians_service
+
+
+def complaint_read(
+    c: Complaint, cipher: FieldCipher, *, for_technician: bool = False
+) -> ComplaintRead:
+    """Support reads the complaint as written; the technician with contact details masked."""
+    text = cipher.decrypt(c.text_enc)
+    if for_technician:
+        text = mask_contacts(text).text
+    answer = cipher.decrypt(c.technician_answer_enc) if c.technician_answer_enc else None
+    return ComplaintRead(
+        id=c.id,
+        order_id=c.order_id,
+        customer_id=c.customer_id,
+        technician_id=c.technician_id,
+        category=c.category,
+        text=text,
+        photo_file_ids=c.photo_file_ids,
+        status=c.status,
+        escrow_frozen=c.escrow_frozen,
+        technician_answer=answer,
+        answered_at=as_utc(c.answered_at) if c.answered_at else None,
+        outcome=c.outcome,
+        amount=c.amount,
+        resolution_note=c.resolution_note,
+        resolved_by=c.resolved_by,
+        resolved_at=as_utc(c.resolved_at) if c.resolved_at else None,
+        created_at=as_utc(c.created_at),
+    )
+
+
+def create_complaint(
+    *,
+    session: Session,
+    user: User,
+    order_id: str,
+    body: ComplaintIn,
+    clock: Clock,
+    cipher: FieldCipher,
+) -> ComplaintRead:
+    """The customer complains: evidence kept, held money frozen, the order DISPUTED."""
+    order = orders_service.get_for(session=session, order_id=order_id, user=user)
+    if user.id != order.customer_id:
+        raise NotFound("order not found", code="order_not_found", details={"order_id": order_id})
+    if session.exec(
+        select(Complaint).where(Complaint.order_id == order.id, Complaint.status == "open")
+    ).first():
+        raise Conflict("this order already has an open complaint", code="complaint_open")
+    photos = attachments(session, user, body.photo_file_ids)
+    complaint = Complaint(
+        id=new_id("cmp"),
+        order_id=order.id,
+        customer_id=user.id,
+        technician_id=order.technician_id,
+        category=body.category.value,
+        text_enc=cipher.encrypt(body.text),
+        photo_file_ids=photos,
+        created_at=clock.now(),
+    )
+    session.add(complaint)
+    orders_service.move(
+        session=session,
+        order_id=order.id,
+        action=Action.DISPUTE,
+        actor=Actor(ActorKind.CUSTOMER, user.id),
+        clock=clock,
+        reason=body.category.value,
+        extra={"complaint_id": complaint.id},
+        commit=False,
+    )
+    _payments().freeze_escrow(
+        session=session, order_id=order.id, reason=f"complaint {complaint.id}", clock=clock
+    )
+    complaint.escrow_frozen = True
+    if order.technician_id:
+        notifications.notify(
+            session=session,
+            user_id=order.technician_id,
+            kind="complaint.opened",
+            title="您有一条新的投诉 / A customer complained",
+            body=body.category.value,
+            data={"complaint_id": complaint.id, "order_id": order.id},
+            clock=clock,
+        )
+    orders_service.finish_moves(session)
+    return complaint_read(complaint, cipher)
+
+
+def get_complaint(session: Session, complaint_id: str) -> Complaint:
+    c = session.get(Complaint, complaint_id)
+    if c is None:
+        raise NotFound("complaint not found", code="complaint_not_found")
+    return c
+
+
+def list_complaints(
+    *,
+    session: Session,
+    cipher: FieldCipher,
+    status: str | None = None,
+    technician_id: str | None = None,
+    limit: int = 100,
+) -> list[ComplaintRead]:
+    query = select(Complaint)
+    if status:
+        query = query.where(Complaint.status == status)
+    if technician_id:
+        query = query.where(Complaint.technician_id == technician_id)
+    rows = session.exec(
+        query.order_by(col(Complaint.created_at).desc()).limit(max(1, min(limit, 500)))
+    ).all()
+    return [complaint_read(c, cipher) for c in rows]
+
+
+def complaint_detail(
+    *,
+    session: Session,
+    user: User,
+    complaint_id: str,
+    clock: Clock,
+    cipher: FieldCipher,
+    ip: str | None,
+) -> ComplaintDetail:
+    """Support's investigation view; the read itself is audited (it shows a customer's case)."""
+    c = get_complaint(session, complaint_id)
+    order = orders_service.get(session=session, order_id=c.order_id)
+    timeline = [
+        orders_service.event_to_read(e).model_dump(mode="json")
+        for e in orders_service.events_after(session=session, order_id=order.id)
+    ]
+    trail = _location_trail(session, order, cipher)
+    escrow = _payments().escrow_state(session=session, order_id=order.id)
+    audit_service.record(
+        session=session,
+        actor=user,
+        action="complaint.read",
+        target_type="complaint",
+        target_id=c.id,
+        ip=ip,
+        clock=clock,
+        details={"order_id": order.id},
+    )
+    session.commit()
+    return ComplaintDetail(
+        **complaint_read(c, cipher).model_dump(),
+        order_status=order.status,
+        order_total=order.total + order.extras_total,
+        timeline=timeline,
+        location_trail=trail,
+        escrow=escrow,
+    )
+
+
+def _location_trail(
+    session: Session, order: Order, cipher: FieldCipher
+) -> list[dict[str, Any]] | None:
+    """The technician's reported points for this order (realtime keeps them for its
+    retention period); None when this deployment has no location domain."""
+    if importlib.util.find_spec("server.realtime.models") is None:
+        return None
+    models = importlib.import_module("server.realtime.models")
+    location = getattr(models, "TechnicianLocation", None)
+    if location is None:
+        return None
+    rows = session.exec(
+        select(location)
+        .where(location.order_id == order.id)
+        .order_by(col(location.occurred_at))
+        .limit(2000)
+    ).all()
+    trail = []
+    for r in rows:
+        lat, lng = r.point(cipher)
+        trail.append(
+            {
+                "lat": lat,
+                "lng": lng,
+                "accuracy_m": r.accuracy_m,
+                "occurred_at": as_utc(r.occurred_at).isoformat(),
+            }
+        )
+    return trail
+
+
+def technician_complaints(
+    *, session: Session, user: User, cipher: FieldCipher
+) -> list[ComplaintRead]:
+    rows = session.exec(
+        select(Complaint)
+        .where(Complaint.technician_id == user.id)
+        .order_by(col(Complaint.created_at).desc())
+    ).all()
+    return [complaint_read(c, cipher, for_technician=True) for c in rows]
+
+
+def answer_complaint(
+    *, session: Session, user: User, complaint_id: str, text: str, clock: Clock, cipher: FieldCipher
+) -> ComplaintRead:
+    c = session.get(Complaint, complaint_id)
+    if c is None or c.technician_id != user.id:
+        raise NotFound("complaint not found", code="complaint_not_found")
+    if c.status != "open":
+        raise Conflict("this complaint is already resolved", code="complaint_resolved")
+    c.technician_answer_enc, c.answered_at = cipher.encrypt(text), clock.now()
+    session.add(c)
+    session.commit()
+    return complaint_read(c, cipher, for_technician=True)
+
+
+def update_complaint_rate(*, session: Session, technician_id: str, clock: Clock) -> float | None:
+    """投诉率: complaints not rejected (nor voided on appeal) / finished orders in the window.
+    Written into the technician profile for dispatch; over the limit → a risk flag."""
+    rules = rules_store.current_rules(session=session).ops.risk
+    since = clock.now() - timedelta(days=rules.complaint_rate_window_days)
+    orders = session.exec(
+        select(func.count())
+        .select_from(Order)
+        .where(
+            Order.technician_id == technician_id,
+            col(Order.status).in_(["COMPLETED", "DISPUTED"]),
+            Order.finished_at >= since,
+        )
+    ).one()
+    complaints = session.exec(
+        select(func.count())
+        .select_from(Complaint)
+        .where(
+            Complaint.technician_id == technician_id,
+            Complaint.created_at >= since,
+            col(Complaint.outcome).is_distinct_from(Outcome.reject.value),
+            Complaint.penalty_void.is_(False),
+        )
+    ).one()
+    rate = round(complaints / orders, 4) if orders >= rules.complaint_rate_min_orders else None
+    ensure_profile(session, technician_id, clock)
+    technicians_service.update_complaint_rate(
+        session=session, user_id=technician_id, complaint_rate=rate
+    )
+    if rate is not None and rate * 10_000 > rules.complaint_rate_limit_bp:
+        risk.flag(
+            session=session,
+            subject_id=technician_id,
+            kind="complaint_rate",
+            clock=clock,
+            details={"rate": rate, "complaints": complaints, "orders": orders},
+        )
+    return rate

@@ -1,0 +1,210 @@
+"""Support resolves a complaint: refund, compensation or release of the held money through
+the payments domain, or a free redo visit, whose end releases what is still held; the
+order leaves DISPUTED and the complaint rate is brought up to date.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from server.audit import log as audit_service
+from server.auth.models import User
+from server.core.clock import Clock, as_utc
+from server.core.crypto import FieldCipher
+from server.core.errors import Conflict, Unprocessable
+from server.core.events import Moved
+from server.notifications import inbox as notifications
+from server.orders import service as orders_service
+from server.orders.machine import Action, Actor, ActorKind
+from server.orders.models import Order
+from server.reviews.common import _payments
+from server.reviews.complaints import complaint_read, get_complaint, update_complaint_rate
+from server.reviews.models import Complaint, ComplaintRead, Outcome, ResolveIn
+
+
+def resolve_complaint(
+    *,
+    session: Session,
+    user: User,
+    complaint_id: str,
+    body: ResolveIn,
+    clock: Clock,
+    cipher: FieldCipher,
+    ip: str | None,
+) -> ComplaintRead:
+    c = get_complaint(session, complaint_id)
+    if c.status != "open":
+        raise Conflict("this complaint is already resolved", code="complaint_resolved")
+    order = orders_service.get(session=session, order_id=c.order_id)
+    paid = order.total + order.extras_total
+    if body.outcome == Outcome.refund_partial and body.amount is not None and body.amount >= paid:
+        raise Unprocessable(
+            "a partial refund is less than the order total",
+            code="refund_amount_invalid",
+            details={"order_total": paid},
+        )
+    if body.outcome == Outcome.compensate and body.amount is not None and body.amount > paid:
+        raise Unprocessable(
+            "a compensation is at most what the customer paid",
+            code="compensation_too_large",
+            details={"order_total": paid},
+        )
+    if body.outcome == Outcome.redo and (
+        body.redo_start is None or as_utc(body.redo_start) <= clock.now()
+    ):
+        raise Unprocessable(
+            "the redo visit starts in the future",
+            code="redo_start_invalid",
+            details={"now": clock.now().isoformat()},
+        )
+    money = settle_money(session, order, c, body, paid, clock)
+    extra: dict[str, Any] = {
+        "complaint_id": c.id,
+        "outcome": body.outcome.value,
+        "amount": money.get("amount"),
+    }
+    if body.outcome == Outcome.redo and body.redo_start is not None:
+        redo = book_redo(session, order, c, user, body.redo_start, clock)
+        extra["redo_order_id"] = money["redo_order_id"] = redo.id
+    orders_service.move(
+        session=session,
+        order_id=order.id,
+        action=Action.RESOLVE,
+        actor=Actor(ActorKind.STAFF, user.id),
+        clock=clock,
+        reason=body.outcome.value,
+        extra=extra,
+        commit=False,
+    )
+    c.status, c.outcome, c.amount = "resolved", body.outcome.value, money.get("amount")
+    c.resolution_note, c.resolved_by, c.resolved_at = body.note, user.id, clock.now()
+    session.add(c)
+    for uid, role in ((c.customer_id, "customer"), (c.technician_id, "technician")):
+        if uid:
+            notifications.notify(
+                session=session,
+                user_id=uid,
+                kind="complaint.resolved",
+                title="投诉已处理 / Complaint resolved",
+                body=body.note,
+                data={
+                    "complaint_id": c.id,
+                    "order_id": order.id,
+                    "outcome": body.outcome.value,
+                    "amount": money.get("amount"),
+                    "role": role,
+                },
+                clock=clock,
+            )
+    audit_service.record(
+        session=session,
+        actor=user,
+        action="complaint.resolve",
+        target_type="complaint",
+        target_id=c.id,
+        ip=ip,
+        clock=clock,
+        details={"order_id": order.id, "outcome": body.outcome.value, **money, "note": body.note},
+    )
+    if c.technician_id:
+        update_complaint_rate(session=session, technician_id=c.technician_id, clock=clock)
+    orders_service.finish_moves(session)
+    return complaint_read(c, cipher)
+
+
+def settle_money(
+    session: Session, order: Order, c: Complaint, body: ResolveIn, paid: int, clock: Clock
+) -> dict[str, Any]:
+    """Refund / compensate / release through the payments domain; what was done."""
+    payments = _payments()
+    reason = f"complaint {c.id}: {body.outcome.value}"
+    out: dict[str, Any] = {"amount": None}
+    if body.outcome == Outcome.refund_full:
+        out["amount"] = paid
+    elif body.outcome in (Outcome.refund_partial, Outcome.compensate):
+        out["amount"] = body.amount
+    if body.outcome in (Outcome.refund_full, Outcome.refund_partial):
+        payments.refund(
+            session=session, order_id=order.id, amount=out["amount"], reason=reason, clock=clock
+        )
+    elif body.outcome == Outcome.compensate:
+        # goodwill money back to the customer (damage, lateness) beside the service they keep;
+        # paid through the original payment, so never more than what was paid
+        payments.refund(
+            session=session, order_id=order.id, amount=out["amount"], reason=reason, clock=clock
+        )
+    if c.escrow_frozen and body.outcome != Outcome.redo:
+        # a redo keeps the money held until the return visit is completed (on_redo_done)
+        payments.unfreeze_escrow(session=session, order_id=order.id, clock=clock)
+    return out
+
+
+REDO_LINE = {"code": "redo", "label": "返工（免费）", "amount": 0}
+
+
+def book_redo(
+    session: Session, order: Order, c: Complaint, user: User, start: datetime, clock: Clock
+) -> Order:
+    """The free return visit: same customer, service and address, the original technician
+    preferred; nothing to pay, so it goes straight to dispatch."""
+    redo = orders_service.create_follow_up(
+        session=session,
+        original=order,
+        scheduled_start=start,
+        lines=[dict(REDO_LINE)],
+        snapshot={"redo_of": order.id, "complaint_id": c.id},
+        preferred_technician_id=order.technician_id,
+        actor_id=user.id,
+        actor_role=user.role,
+        clock=clock,
+    )
+    orders_service.move(
+        session=session,
+        order_id=redo.id,
+        action=Action.PAYMENT_SUCCEEDED,
+        actor=Actor(ActorKind.SYSTEM),
+        clock=clock,
+        reason="redo",
+        extra={"redo_of": order.id, "complaint_id": c.id},
+        commit=False,
+    )
+    return redo
+
+
+class _MoveClock:
+    def __init__(self, now: datetime) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+
+def on_redo_done(session: Session, moved: Moved) -> None:
+    """A redo visit completed (or was cancelled: nothing more will be done): the original
+    order's held money is released as after any resolution."""
+    order = moved.order
+    redo_of = (order.price_snapshot or {}).get("redo_of")
+    if not redo_of or moved.action is None:
+        return
+    if moved.to_status not in ("COMPLETED", "CANCELLED"):
+        return
+    clock = _MoveClock(as_utc(order.updated_at))
+    c = session.get(Complaint, (order.price_snapshot or {}).get("complaint_id") or "")
+    if c is not None and not c.escrow_frozen:
+        return
+    _payments().unfreeze_escrow(session=session, order_id=redo_of, clock=clock)
+    if c is not None:
+        c.escrow_frozen = False
+        session.add(c)
+    audit_service.record(
+        session=session,
+        actor=None,
+        action="complaint.redo_done",
+        target_type="complaint",
+        target_id=c.id if c is not None else None,
+        clock=clock,
+        details={"order_id": redo_of, "redo_order_id": order.id, "redo_status": moved.to_status},
+    )
