@@ -1,0 +1,90 @@
+"""Confirming for the customer: orders left awaiting confirmation past the window
+(``orders.auto_confirm_hours``) are confirmed by the system, each in its own commit;
+``auto_confirm_task`` is the background loop the app starts."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlmodel import Session, col, select
+
+from server.core.clock import Clock
+from server.core.errors import AppError
+from server.orders import service as orders_service
+from server.orders.machine import Action
+from server.payments.common import SYSTEM, current_rules
+from server.payments.models import Escrow
+
+log = logging.getLogger("doorstep.payments")
+
+
+def run_auto_confirm(session: Session, clock: Clock) -> list[str]:
+    """Confirm orders nobody confirmed within the window (48 h by setting). Each order
+    commits on its own, so one refusal doesn't hold back the others."""
+    rules = current_rules(session)
+    cutoff = clock.now() - timedelta(hours=rules.orders.auto_confirm_hours)
+    due = session.exec(
+        select(Escrow.order_id)
+        .where(
+            col(Escrow.awaiting_since) <= cutoff,
+            Escrow.frozen == False,  # noqa: E712
+            Escrow.state == "open",
+        )
+        .limit(200)
+    ).all()
+    done = []
+    for order_id in due:
+        try:
+            order = orders_service.get(session=session, order_id=order_id)
+            esc = session.get(Escrow, order_id)
+            if order.extras_total > (esc.extras_paid if esc else 0):
+                if order.anomaly != "extras_unpaid":
+                    orders_service.record(
+                        session=session,
+                        order=order,
+                        event_type="order.auto_confirm_held",
+                        payload={"reason": "extras_unpaid"},
+                        actor_id=None,
+                        actor_role="system",
+                        clock=clock,
+                        changes={"anomaly": "extras_unpaid"},
+                    )
+                    session.commit()
+                    orders_service.notify(session)
+                continue
+            orders_service.move(
+                session=session,
+                order_id=order_id,
+                action=Action.AUTO_CONFIRM,
+                actor=SYSTEM,
+                clock=clock,
+                commit=False,
+            )
+            orders_service.finish_moves(session)
+            done.append(order_id)
+        except AppError as exc:
+            session.rollback()
+            session.info.pop("pending_moves", None)
+            log.info("auto-confirm skipped %s: %s", order_id, exc.code)
+    return done
+
+
+async def auto_confirm_task(app) -> None:  # noqa: ANN001
+    """Background loop: auto-confirm every ``background_interval_seconds``."""
+    import asyncio
+
+    from server.core.db import session_scope
+
+    def one_round() -> None:
+        # The session lives and closes inside the worker thread: a transaction left open
+        # until the event loop gets round to closing it holds SQLite's write lock meanwhile.
+        with session_scope(app.state.engine) as session:
+            run_auto_confirm(session, app.state.clock)
+
+    while True:
+        try:
+            await asyncio.to_thread(one_round)
+        except Exception:  # keep the loop alive; the next round retries
+            log.exception("auto-confirm round failed")
+        await asyncio.sleep(app.state.settings.background_interval_seconds)

@@ -1,0 +1,270 @@
+"""Paying: opening a payment with a provider for an order's price, its approved extras or
+a service card; who may read payments; and the sandbox's approve page, which stands in for
+the payer's wallet app. What the money does once it arrives is ``webhooks``."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from server.auth.models import Role, User
+from server.core.clock import Clock
+from server.core.errors import AppError, Conflict, Forbidden, NotFound, Unprocessable
+from server.core.ids import new_id
+from server.core.money import Money
+from server.core.settings import Settings
+from server.orders import service as orders_service
+from server.orders.machine import Status
+from server.orders.models import Order
+from server.payments.common import current_rules, get_provider
+from server.payments.models import Escrow, Payment, PaymentCreate, PaymentRead
+from server.payments.providers import ProviderError, SandboxProvider
+from server.payments.webhooks import handle_webhook, payment_succeeded
+
+
+def to_read(payment: Payment) -> PaymentRead:
+    return PaymentRead(
+        payment_id=payment.id,
+        purpose=payment.purpose,
+        order_id=payment.order_id,
+        card_id=payment.card_id,
+        provider=payment.provider,
+        method=payment.method,
+        amount=payment.amount,
+        refunded=payment.refunded,
+        currency=payment.currency,
+        status=payment.status,
+        checkout=payment.checkout,
+        created_at=payment.created_at,
+        succeeded_at=payment.succeeded_at,
+    )
+
+
+def _open_payment(
+    session: Session,
+    *,
+    purpose: str,
+    order_id: str | None,
+    card_id: str | None,
+    customer_id: str,
+    amount: Money,
+    body: PaymentCreate,
+    clock: Clock,
+    settings: Settings,
+) -> Payment:
+    rules = current_rules(session).payments
+    if body.method not in rules.payment_methods:
+        raise Unprocessable(
+            "unknown payment method",
+            code="payment_method_unknown",
+            details={"allowed": rules.payment_methods},
+        )
+    provider = get_provider(body.provider, settings)
+    if body.amount is not None and body.amount != amount:
+        raise Conflict(
+            "the amount does not match what is owed",
+            code="amount_mismatch",
+            details={"expected": amount, "given": body.amount},
+        )
+    if amount > rules.large_order_threshold and not body.confirm_large:
+        raise Conflict(
+            "large amounts need a second confirmation",
+            code="large_order_confirmation_required",
+            details={"amount": amount, "threshold": rules.large_order_threshold},
+        )
+    stmt = select(Payment).where(
+        Payment.customer_id == customer_id, Payment.purpose == purpose, Payment.status == "pending"
+    )
+    stmt = (
+        stmt.where(Payment.order_id == order_id)
+        if order_id
+        else stmt.where(Payment.card_id == card_id)
+    )
+    for pending in session.exec(stmt).all():
+        if (
+            pending.amount == amount
+            and pending.provider == body.provider
+            and pending.method == body.method
+        ):
+            return pending  # asked twice: the same checkout
+        pending.status = "cancelled"
+        pending.updated_at = clock.now()
+        session.add(pending)
+    now = clock.now()
+    payment = Payment(
+        id=new_id("pay"),
+        purpose=purpose,
+        order_id=order_id,
+        card_id=card_id,
+        customer_id=customer_id,
+        provider=body.provider,
+        method=body.method,
+        amount=amount,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(payment)
+    if amount == 0:
+        payment.checkout = {"type": "none"}
+        payment_succeeded(session, payment, clock)
+        return payment
+    checkout = provider.create(
+        session=session, payment_id=payment.id, amount=amount, method=body.method, now=now
+    )
+    payment.provider_ref = checkout.provider_ref
+    payment.checkout = checkout.action
+    return payment
+
+
+def create_payment(
+    *,
+    session: Session,
+    order_id: str,
+    user: User,
+    body: PaymentCreate,
+    clock: Clock,
+    settings: Settings,
+) -> Payment:
+    """Pay the booked price (order PENDING_PAYMENT) or, later, the approved extras."""
+    order = orders_service.get_for(session=session, order_id=order_id, user=user)
+    if order.customer_id != user.id:
+        raise NotFound("order not found", code="order_not_found", details={"order_id": order_id})
+    # The order's row is locked while its charge is opened: a second tap (or a second
+    # device) waits here and then finds the first one's charge, never opening another.
+    order = session.get(Order, order.id, with_for_update=True, populate_existing=True) or order
+    if order.status == Status.PENDING_PAYMENT.value:
+        purpose, amount = "order", order.total
+    else:
+        esc = session.get(Escrow, order.id)
+        amount = order.extras_total - (esc.extras_paid if esc else 0)
+        if order.status in (Status.CANCELLED.value,) or amount <= 0:
+            raise Conflict(
+                "nothing to pay on this order",
+                code="nothing_to_pay",
+                details={"status": order.status},
+            )
+        purpose = "extras"
+    payment = _open_payment(
+        session,
+        purpose=purpose,
+        order_id=order.id,
+        card_id=None,
+        customer_id=user.id,
+        amount=amount,
+        body=body,
+        clock=clock,
+        settings=settings,
+    )
+    orders_service.finish_moves(session)
+    orders_service.notify(session)
+    return payment
+
+
+def create_card_payment(
+    *,
+    session: Session,
+    card_id: str,
+    customer_id: str,
+    amount: Money,
+    body: PaymentCreate,
+    clock: Clock,
+    settings: Settings,
+) -> Payment:
+    """A service card's payment (the caller commits)."""
+    return _open_payment(
+        session,
+        purpose="service_card",
+        order_id=None,
+        card_id=card_id,
+        customer_id=customer_id,
+        amount=amount,
+        body=body,
+        clock=clock,
+        settings=settings,
+    )
+
+
+# Who reads payments: the paying customer, and finance (admins too). Support and
+# operators see orders but not money movements (ARCHITECTURE.md §3; seed 002: "客服仅可
+# 查看订单状态，财务可访问交易数据").
+PAYMENT_READERS = frozenset({Role.customer.value, Role.finance.value, Role.admin.value})
+
+
+def _may_read_payments(user: User) -> None:
+    if user.role not in PAYMENT_READERS:
+        raise Forbidden(
+            "your role may not read payments",
+            code="role_forbidden",
+            details={"allowed": sorted(PAYMENT_READERS)},
+        )
+
+
+def get_payment_for(*, session: Session, payment_id: str, user: User) -> Payment:
+    """A payment for its customer, or for finance/admin; anyone else's looks missing."""
+    _may_read_payments(user)
+    payment = session.get(Payment, payment_id)
+    if payment is None or (user.role == Role.customer.value and payment.customer_id != user.id):
+        raise NotFound("payment not found", code="payment_not_found")
+    return payment
+
+
+def own_payment(*, session: Session, payment_id: str, user: User) -> Payment:
+    """The caller's own payment (the sandbox's approve page stands in for the payer's
+    wallet app, so only the payer uses it); anyone else's looks missing."""
+    payment = session.get(Payment, payment_id)
+    if payment is None or payment.customer_id != user.id:
+        raise NotFound("payment not found", code="payment_not_found")
+    return payment
+
+
+def list_for_order(*, session: Session, order_id: str, user: User) -> list[Payment]:
+    _may_read_payments(user)
+    order = orders_service.get_for(session=session, order_id=order_id, user=user)
+    if user.role == Role.customer.value and order.customer_id != user.id:
+        raise NotFound("order not found", code="order_not_found")
+    return list(
+        session.exec(
+            select(Payment).where(Payment.order_id == order_id).order_by(col(Payment.created_at))
+        ).all()
+    )
+
+
+def sandbox_settle(
+    *,
+    session: Session,
+    payment_id: str,
+    user: User,
+    succeed: bool,
+    clock: Clock,
+    settings: Settings,
+    deliveries: int = 1,
+) -> list[str]:
+    """The simulated customer approves (or declines) on the sandbox's page; the sandbox
+    then delivers its signed webhook to our own handler, ``deliveries`` times (a real
+    provider retries, so duplicates happen)."""
+    payment = own_payment(session=session, payment_id=payment_id, user=user)
+    if payment.provider != "sandbox" or payment.provider_ref is None:
+        raise NotFound("payment not found", code="payment_not_found")
+    provider = get_provider("sandbox", settings)
+    assert isinstance(provider, SandboxProvider)
+    try:
+        charge = provider.settle(
+            session=session, provider_ref=payment.provider_ref, succeed=succeed
+        )
+    except ProviderError as exc:
+        raise AppError(str(exc), code=exc.code, status_code=exc.status_code) from exc
+    session.commit()
+    body = provider.event_for(charge, event_id=f"evt_{charge.ref}_{charge.status}")
+    outcomes = []
+    for _ in range(deliveries):
+        headers = provider.signed_headers(body, clock.now())
+        outcomes.append(
+            handle_webhook(
+                session=session,
+                provider_name="sandbox",
+                body=body,
+                headers=headers,
+                clock=clock,
+                settings=settings,
+            )
+        )
+    return outcomes

@@ -1,0 +1,135 @@
+"""Booking the double-entry ledger: ``post`` writes one balanced journal entry (once per
+dedupe key) and keeps the accounts' running balances; the reads give an account's balance,
+the trial balance and an order's entries. Which accounts an entry moves, and with which
+signs, is the pure core, ``server.payments.ledger``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from server.core.clock import Clock
+from server.core.db import insert_if_absent
+from server.core.errors import Conflict
+from server.core.ids import new_id
+from server.core.money import Money
+from server.payments import ledger
+from server.payments.models import JournalEntry, JournalLine, LedgerAccount
+
+
+def post(
+    session: Session,
+    *,
+    kind: str,
+    dedupe_key: str,
+    lines: tuple[ledger.Posting, ...],
+    clock: Clock,
+    order_id: str | None = None,
+    memo: str = "",
+    reverses_id: str | None = None,
+) -> JournalEntry | None:
+    """Book one balanced entry (once per ``dedupe_key``; None if already booked) and
+    keep the running balances; a guarded account going negative refuses the whole entry."""
+    ledger.check_balanced(lines)
+    if not lines:
+        return None
+    if session.exec(select(JournalEntry.id).where(JournalEntry.dedupe_key == dedupe_key)).first():
+        return None
+    now = clock.now()
+    row = JournalEntry(
+        id=new_id("jnl"),
+        kind=kind,
+        dedupe_key=dedupe_key,
+        order_id=order_id,
+        memo=memo[:200],
+        reverses_id=reverses_id,
+        created_at=now,
+    )
+    session.add(row)
+    new_accounts = {p.account for p in lines if session.get(LedgerAccount, p.account) is None}
+    insert_if_absent(
+        session,
+        LedgerAccount.__table__,
+        [  # two first postings may race
+            {"code": code, "normal": ledger.normal_side(code), "balance": 0}
+            for code in sorted(new_accounts)
+        ],
+    )
+    for posting in lines:
+        session.add(
+            JournalLine(
+                entry_id=row.id,
+                account=posting.account,
+                amount=posting.amount,
+                order_id=order_id,
+                created_at=now,
+            )
+        )
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict("this was booked meanwhile; retry", code="conflict") from exc
+    # Balances are updated (and so their rows locked) in one order, the accounts' codes:
+    # two entries touching the same accounts queue behind each other, never deadlock.
+    for account, amount in ledger.net_by_account(lines):
+        session.execute(
+            update(LedgerAccount)
+            .where(col(LedgerAccount.code) == account)
+            .values(balance=LedgerAccount.balance + amount)
+        )
+        if ledger.is_guarded(account):
+            balance = session.execute(
+                select(LedgerAccount.balance).where(LedgerAccount.code == account)
+            ).scalar_one()
+            if ledger.natural(account, balance) < 0:
+                raise Conflict(
+                    "not enough money in the account for this",
+                    code="insufficient_funds",
+                    details={"account": account.split(":")[0]},
+                )
+    return row
+
+
+def balance(session: Session, account: str) -> Money:
+    """The account's balance on its normal side (what it holds / what is owed)."""
+    value = session.execute(
+        select(LedgerAccount.balance).where(LedgerAccount.code == account)
+    ).scalar_one_or_none()
+    return ledger.natural(account, value or 0)
+
+
+def trial_balance(*, session: Session) -> dict[str, Any]:
+    """From the journal lines themselves (the source of truth), not the running balances."""
+    rows = session.execute(
+        select(JournalLine.account, func.sum(JournalLine.amount)).group_by(JournalLine.account)
+    ).all()
+    return ledger.trial_balance({account: int(total or 0) for account, total in rows})
+
+
+def entries_for_order(*, session: Session, order_id: str) -> list[dict[str, Any]]:
+    entries = session.exec(
+        select(JournalEntry)
+        .where(JournalEntry.order_id == order_id)
+        .order_by(col(JournalEntry.created_at), col(JournalEntry.id))
+    ).all()
+    out = []
+    for e in entries:
+        lines = session.exec(
+            select(JournalLine).where(JournalLine.entry_id == e.id).order_by(col(JournalLine.id))
+        ).all()
+        out.append(
+            {
+                "id": e.id,
+                "kind": e.kind,
+                "order_id": e.order_id,
+                "memo": e.memo,
+                "reverses_id": e.reverses_id,
+                "created_at": e.created_at,
+                "lines": [{"account": ln.account, "amount": ln.amount} for ln in lines],
+            }
+        )
+    return out

@@ -1,0 +1,235 @@
+"""A provider's signed events, verified and booked once, and what a succeeded payment
+causes in the same transaction as the order's move: the order paid (PAYMENT_SUCCEEDED),
+its extras paid, a service card activated, or late and duplicate money sent straight back
+to the customer."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from server.core.clock import Clock
+from server.core.errors import AppError, Conflict, NotFound, Unprocessable
+from server.core.ids import new_id
+from server.core.money import Money
+from server.core.settings import Settings
+from server.orders import service as orders_service
+from server.orders.machine import Action, Status
+from server.orders.models import Order
+from server.payments import ledger
+from server.payments.common import SYSTEM, escrow_for, get_provider
+from server.payments.journal import post
+from server.payments.models import Payment, Refund, WebhookEvent
+from server.payments.providers import ProviderError
+
+
+def payment_succeeded(session: Session, payment: Payment, clock: Clock) -> str:
+    now = clock.now()
+    payment.status = "succeeded"
+    payment.succeeded_at = now
+    payment.updated_at = now
+    session.add(payment)
+    if payment.purpose == "service_card":
+        from server.pricing import service as pricing_service
+
+        post(
+            session,
+            kind="card_purchase",
+            dedupe_key=f"payment:{payment.id}",
+            clock=clock,
+            memo=f"service card {payment.card_id}",
+            lines=ledger.card_purchase(provider=payment.provider, amount=payment.amount),
+        )
+        pricing_service.activate_card(session=session, card_id=payment.card_id or "", clock=clock)
+        return "card_activated"
+
+    order = orders_service.get(session=session, order_id=payment.order_id or "")
+    esc = escrow_for(session, order)
+    post(
+        session,
+        kind="payment",
+        dedupe_key=f"payment:{payment.id}",
+        order_id=order.id,
+        clock=clock,
+        memo=f"{payment.purpose} via {payment.provider}/{payment.method}",
+        lines=ledger.payment_received(
+            provider=payment.provider, order_id=order.id, amount=payment.amount
+        ),
+    )
+    esc.paid += payment.amount
+    if payment.purpose == "extras":
+        esc.extras_paid += payment.amount
+    esc.version += 1
+    session.add(esc)
+    if payment.purpose == "order" and order.status == Status.PENDING_PAYMENT.value:
+        orders_service.move(
+            session=session,
+            order_id=order.id,
+            action=Action.PAYMENT_SUCCEEDED,
+            actor=SYSTEM,
+            clock=clock,
+            extra={"payment_id": payment.id, "amount": payment.amount},
+            commit=False,
+        )
+        return "order_paid"
+    if (
+        payment.purpose == "extras"
+        and esc.extras_paid <= order.extras_total
+        and esc.state == "open"
+        and order.status not in (Status.CANCELLED.value,)
+    ):
+        orders_service.record(
+            session=session,
+            order=order,
+            event_type="order.extras_paid",
+            payload={"payment_id": payment.id, "amount": payment.amount},
+            actor_id=None,
+            actor_role="system",
+            clock=clock,
+        )
+        return "extras_paid"
+    # Late or duplicate money (the order was cancelled, already paid or already split):
+    # it goes straight back to the customer.
+    payment.late = True
+    if payment.purpose == "extras":
+        esc.extras_paid -= payment.amount
+    by_provider = _refund_through_payment(session, payment, clock)
+    post(
+        session,
+        kind="refund",
+        dedupe_key=f"late:{payment.id}",
+        order_id=order.id,
+        clock=clock,
+        memo="late or duplicate payment returned",
+        lines=ledger.refund(order_id=order.id, refunds=by_provider, from_escrow=payment.amount),
+    )
+    esc.refunded += payment.amount
+    session.add(esc)
+    orders_service.record(
+        session=session,
+        order=order,
+        event_type="order.payment_returned",
+        payload={"payment_id": payment.id, "amount": payment.amount, "status": order.status},
+        actor_id=None,
+        actor_role="system",
+        clock=clock,
+    )
+    return "late_refunded"
+
+
+def _refund_through_payment(session: Session, payment: Payment, clock: Clock) -> dict[str, Money]:
+    provider = get_provider(payment.provider)
+    try:
+        result = provider.refund(
+            session=session,
+            provider_ref=payment.provider_ref or "",
+            amount=payment.amount,
+            now=clock.now(),
+        )
+    except ProviderError as exc:
+        raise AppError(str(exc), code=exc.code, status_code=exc.status_code) from exc
+    payment.refunded = payment.amount
+    session.add(
+        Refund(
+            id=new_id("rfd"),
+            order_id=payment.order_id or "",
+            payment_id=payment.id,
+            amount=payment.amount,
+            reason="late or duplicate payment",
+            status=result.status,
+            provider_ref=result.provider_ref,
+            created_at=clock.now(),
+        )
+    )
+    return {payment.provider: payment.amount}
+
+
+def _lock_order_and_payment(session: Session, payment: Payment) -> None:
+    """Events for one payment (and checkouts of its order) are handled one after another,
+    each seeing what the one before committed. Rows are locked order first, then payment,
+    as opening a checkout does, so the two queue rather than deadlock."""
+    if payment.order_id:
+        session.get(Order, payment.order_id, with_for_update=True, populate_existing=True)
+    session.refresh(payment, with_for_update=True)
+
+
+def handle_webhook(
+    *,
+    session: Session,
+    provider_name: str,
+    body: bytes,
+    headers: dict[str, str],
+    clock: Clock,
+    settings: Settings,
+) -> str:
+    """A provider's signed event: verified, booked once (duplicates and replays are
+    acknowledged and ignored), with the order's move in the same transaction."""
+    provider = get_provider(provider_name, settings)
+    try:
+        event = provider.verify_webhook(
+            body=body, headers={k.lower(): v for k, v in headers.items()}, now=clock.now()
+        )
+    except ProviderError as exc:
+        raise AppError(str(exc), code=exc.code, status_code=exc.status_code) from exc
+    payment = session.get(Payment, event.payment_id)
+    if (
+        payment is None
+        or payment.provider != provider_name
+        or payment.provider_ref != event.provider_ref
+    ):
+        raise NotFound(
+            "no such payment", code="payment_not_found", details={"payment_id": event.payment_id}
+        )
+    if event.amount != payment.amount:
+        raise Conflict(
+            "the event's amount does not match the payment",
+            code="amount_mismatch",
+            details={"expected": payment.amount, "given": event.amount},
+        )
+    if event.type not in ("payment.succeeded", "payment.failed"):
+        raise Unprocessable(
+            "unknown event type", code="webhook_type_unknown", details={"type": event.type}
+        )
+    _lock_order_and_payment(session, payment)
+    seen = session.exec(
+        select(WebhookEvent.id).where(
+            WebhookEvent.provider == provider_name, WebhookEvent.event_id == event.event_id
+        )
+    ).first()
+    if seen is not None:
+        return "duplicate"
+    # The event is claimed before anything it causes (a provider refund is not undone by a
+    # rollback): should a duplicate still get this far, it stops here.
+    claim = WebhookEvent(
+        provider=provider_name,
+        event_id=event.event_id,
+        type=event.type,
+        payment_id=payment.id,
+        outcome="received",
+        received_at=clock.now(),
+    )
+    session.add(claim)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return "duplicate"
+    if event.type == "payment.succeeded":
+        outcome = (
+            "already_succeeded"
+            if payment.status == "succeeded"
+            else payment_succeeded(session, payment, clock)
+        )
+    else:
+        outcome = "ignored"
+        if payment.status == "pending":
+            payment.status = "failed"
+            payment.failure_reason = "declined"
+            payment.updated_at = clock.now()
+            session.add(payment)
+            outcome = "failed"
+    claim.outcome = outcome
+    session.add(claim)
+    orders_service.finish_moves(session)
+    orders_service.notify(session)
+    return outcome
