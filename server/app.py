@@ -16,7 +16,9 @@ import server.models  # noqa: F401  (registers every table)
 from server import bootstrap
 from server.audit.middleware import StaffAuditNet
 from server.auth.dependencies import preload_caller
+from server.auth.routes import router as auth
 from server.auth.sms import sms_provider_for
+from server.catalog.routes import router as catalog
 from server.core import migrate
 from server.core.asgi import read_body, replaying
 from server.core.clock import Clock, SystemClock
@@ -28,27 +30,37 @@ from server.core.ratelimit import make_rate_limiter
 from server.core.security_headers import SecurityHeaders
 from server.core.settings import Settings, get_settings
 from server.core.uow_middleware import UnitOfWorkMiddleware
+from server.dispatch.routes import router as dispatch
+from server.dispatch.service import dispatch_task
+from server.files.filing import filing_task
+from server.files.routes import router as files
+from server.flows.accounts import router as accounts
+from server.geo.routes import router as geo
+from server.ops.certificates import certificate_expiry_task
+from server.ops.routes import public_router as ops_public
+from server.ops.routes import router as ops
+from server.ops.sos import sos_escalation_task
+from server.orders.routes import router as orders
+from server.orders.work_order import due_work_orders
+from server.payments.invoice_pdf import due_invoices
+from server.payments.routes import router as payments
+from server.payments.service import auto_confirm_task, payout_schedule_task
+from server.pricing.routes import router as pricing
+from server.privacy.routes import router as privacy
+from server.privacy.service import privacy_sweep_task
+from server.realtime import routes as realtime_routes
+from server.realtime import service as realtime_service
+from server.realtime.routes import router as realtime
+from server.realtime.service import location_sweep_task
+from server.reviews.routes import router as reviews
+from server.reviews.service import quarterly_levels_task
+from server.technicians.routes import router as technicians
 
 API_PREFIX = "/api/v1"
 log = logging.getLogger("doorstep.app")
 
 
 def _routers() -> list[APIRouter]:
-    from server.auth.routes import router as auth
-    from server.catalog.routes import router as catalog
-    from server.dispatch.routes import router as dispatch
-    from server.files.routes import router as files
-    from server.flows.accounts import router as accounts
-    from server.geo.routes import router as geo
-    from server.ops.routes import public_router as ops_public
-    from server.ops.routes import router as ops
-    from server.orders.routes import router as orders
-    from server.payments.routes import router as payments
-    from server.pricing.routes import router as pricing
-    from server.privacy.routes import router as privacy
-    from server.realtime.routes import router as realtime
-    from server.reviews.routes import router as reviews
-    from server.technicians.routes import router as technicians
 
     return [
         auth,
@@ -71,14 +83,6 @@ def _routers() -> list[APIRouter]:
 
 def _background_tasks() -> list:
     """Coroutines ``task(app)`` that run while the server runs (deadlines, sweeps)."""
-    from server.dispatch.service import dispatch_task
-    from server.files.filing import filing_task
-    from server.ops.certificates import certificate_expiry_task
-    from server.ops.sos import sos_escalation_task
-    from server.payments.service import auto_confirm_task, payout_schedule_task
-    from server.privacy.service import privacy_sweep_task
-    from server.realtime.service import location_sweep_task
-    from server.reviews.service import quarterly_levels_task
 
     return [
         location_sweep_task,
@@ -95,8 +99,6 @@ def _background_tasks() -> list:
 
 def _document_finders() -> tuple:
     """What the filing job (``server.files.filing``) asks for documents due."""
-    from server.orders.work_order import due_work_orders
-    from server.payments.invoice_pdf import due_invoices
 
     return (due_work_orders, due_invoices)
 
@@ -188,8 +190,6 @@ def create_app(
     app.state.document_finders = _document_finders()
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
-    from server.realtime import routes as realtime_routes
-    from server.realtime import service as realtime_service
 
     realtime_service.install(app)  # live feed: hub + broker, started with the lifespan
     app.add_api_websocket_route("/ws", realtime_routes.feed)  # also at /api/v1/ws

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from server.core.events import order_events
 from server.dispatch import service as dispatch_service
+from server.files import ports as files_ports
 from server.ops import cancel_watch
 from server.orders import ports as orders_ports
 from server.orders import service as orders_service
@@ -57,5 +58,20 @@ def wire() -> None:
             dispatch_service.nearest_eligible_distance_m(
                 session=session, lat=lat, lng=lng, service_id=service_id, within_m=within_m
             )
+        )
+    )
+    files_ports.order_participant.plug(
+        lambda session, order_id, user: orders_service.is_participant(
+            session=session, order_id=order_id, user=user
+        )
+    )
+    files_ports.order_visible.plug(
+        lambda session, order_id, user, now: orders_service.address_visible(
+            session=session, order_id=order_id, user=user, now=now
+        )
+    )
+    files_ports.public_photo.plug(
+        lambda session, file_id: technicians_service.file_is_public(
+            session=session, file_id=file_id
         )
     )

@@ -8,7 +8,7 @@ from server.auth.dependencies import CipherDep, CurrentUser
 from server.core.deps import ClockDep, SessionDep, SettingsDep
 from server.core.errors import NotFound, PayloadTooLarge
 from server.core.routing import api_router
-from server.files import service
+from server.files import ports, service
 from server.files.models import FileRead
 
 router = api_router(prefix="/files", tags=["files"])
@@ -35,9 +35,7 @@ async def upload(
 
     def store() -> FileRead:
         if order_id:
-            from server.orders import service as orders_service
-
-            if not orders_service.is_participant(session=session, order_id=order_id, user=user):
+            if not ports.order_participant.ask(session, order_id, user):
                 raise NotFound("order not found", code="order_not_found")
         row = service.store(
             session=session,

@@ -22,6 +22,7 @@ from server.core.clock import Clock
 from server.core.crypto import FieldCipher, is_sealed
 from server.core.errors import NotFound, PayloadTooLarge, Unprocessable, UnsupportedMediaType
 from server.core.ids import new_id
+from server.files import ports
 from server.files.models import FileRead, StoredFile
 
 KINDS = {
@@ -154,19 +155,13 @@ def can_read(*, session: Session, row: StoredFile, user: User, now: datetime) ->
     if row.owner_id == user.id:
         return True
     if row.order_id:
-        from server.orders import service as orders_service
-
-        return orders_service.address_visible(
-            session=session, order_id=row.order_id, user=user, now=now
-        )
+        return ports.order_visible.ask(session, row.order_id, user, now)
     if row.kind == "certificate":  # an ID number and a face: for those who review it
         return user.role in CERTIFICATE_REVIEWERS
     if user.role in PRIVATE_FILE_STAFF:
         return True
     if row.kind == "photo":
-        from server.technicians import service as technicians_service
-
-        return technicians_service.file_is_public(session=session, file_id=row.id)
+        return ports.public_photo.ask(session, row.id)
     return False
 
 

@@ -26,6 +26,8 @@ from server.core.ids import new_id
 from server.core.masking import mask_contacts
 from server.core.observability import ORDER_TRANSITIONS
 from server.core.points import open_point
+from server.files import filing
+from server.files import service as files_service
 from server.geo.coords import haversine_m
 from server.orders import machine, ports
 from server.orders.machine import Action, Actor, ActorKind, Status
@@ -38,6 +40,7 @@ from server.orders.models import (
     SopProgress,
     SopStepState,
 )
+from server.pricing import service as pricing_service
 from server.rules import store as rules_store
 from server.rules.orders import OrderRules
 
@@ -266,7 +269,6 @@ def create(
     timezone: str,
 ) -> Order:
     """An order from the quote the customer saw, or from the booking quoted here and now."""
-    from server.pricing import service as pricing_service
 
     quote_id = body.quote_id
     if quote_id is None:
@@ -300,7 +302,6 @@ def create_from_quote(
     cipher: FieldCipher,
 ) -> Order:
     """Create an order that keeps the quote's price snapshot forever. Commits."""
-    from server.pricing import service as pricing_service
 
     now = clock.now()
     quote = pricing_service.take_quote(
@@ -491,7 +492,6 @@ def _view(session: Session, order: Order) -> machine.OrderView:
     done = tuple(
         session.exec(select(SopProgress.step_no).where(SopProgress.order_id == order.id)).all()
     )
-    from server.pricing import service as pricing_service
 
     return machine.OrderView(
         status=Status(order.status),
@@ -734,7 +734,6 @@ def complete_sop_step(
     occurred_at: datetime | None,
     clock: Clock,
 ) -> Order:
-    from server.files import service as files_service
 
     order = get(session=session, order_id=order_id)
     if order.technician_id != technician.id:
@@ -798,8 +797,6 @@ def confirm_work_order(
     (seed 003's electronic contract), in their app or signed on the technician's
     screen. The confirmation is kept as a PDF on the order, rendered after the reply
     (``server.files.filing``: ``work_order_file_id`` is set and pushed when it is ready)."""
-    from server.files import filing
-    from server.files import service as files_service
 
     order = get_for(session=session, order_id=order_id, user=user)
     if signed_on == "customer_app" and user.id != order.customer_id:

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from server.core.crypto import FieldCipher
 from server.core.points import open_point
+from server.dispatch.geo import LatLng, RoadFactorTravelTime, TravelMode, distance_m
 from server.orders.models import Order
 from server.realtime import visibility
 from server.realtime.messages import iso
@@ -18,7 +19,6 @@ from server.realtime.models import TechnicianLocation
 
 
 def _travel_time():  # noqa: ANN202
-    from server.dispatch.geo import RoadFactorTravelTime
 
     return RoadFactorTravelTime()
 
@@ -27,7 +27,6 @@ def eta_for(
     *, order: Order, cipher: FieldCipher, lat: float, lng: float, at: datetime, now: datetime
 ) -> dict[str, Any]:
     """The technician's point and how far (and long) from the door: the exact address."""
-    from server.dispatch.geo import LatLng, TravelMode, distance_m
 
     origin, dest = LatLng(lat, lng), LatLng(*open_point(cipher, order.point_enc))
     meters = distance_m(origin, dest)

@@ -26,6 +26,7 @@ from server.realtime.eta import eta_for
 from server.realtime.messages import iso
 from server.realtime.models import LocationAck, LocationIn, TechnicianLocation
 from server.realtime.runtime import Runtime, publish
+from server.technicians import service as technicians_service
 
 log = logging.getLogger("doorstep.realtime")
 
@@ -46,7 +47,6 @@ def _update_technician_location(
 ) -> None:
     """Keep the technician's last known location, to the block (dispatch needs no more;
     the exact point is in the encrypted trail), in this transaction."""
-    from server.technicians import service as technicians_service
 
     try:
         technicians_service.update_location(

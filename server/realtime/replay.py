@@ -12,8 +12,10 @@ from fastapi import FastAPI
 from sqlalchemy import String, cast, func
 from sqlmodel import Session, col, or_, select
 
+from server.auth.dependencies import user_from_token
 from server.core.crypto import FieldCipher
 from server.core.db import mode_engine, read_session
+from server.core.security import decode_token
 from server.orders.models import Order, OrderEvent
 from server.realtime import visibility
 from server.realtime.config import RealtimeSettings
@@ -68,8 +70,6 @@ class DbFeedStore:
 
 def check_token(app: FastAPI, token: str) -> tuple[str, str, datetime]:
     """(user id, role, expiry) of a valid access token; raises Unauthorized/Forbidden."""
-    from server.auth.dependencies import user_from_token
-    from server.core.security import decode_token
 
     settings, clock = app.state.settings, app.state.clock
     with read_session(app.state.engine) as session:

@@ -30,6 +30,7 @@ from server.core.crypto import FieldCipher
 from server.core.errors import Forbidden, NotFound, Unprocessable
 from server.core.masking import mask_contacts
 from server.core.ratelimit import enforce
+from server.files import service as files_service
 from server.orders.models import Order
 from server.realtime.config import RealtimeSettings
 from server.realtime.locations import location_sweep_task, post_locations, sweep_locations
@@ -37,6 +38,7 @@ from server.realtime.messages import chat_dict
 from server.realtime.models import ChatIn, ChatMessage, ChatRead, ContactAttempt
 from server.realtime.replay import check_token, current_cursors
 from server.realtime.runtime import Runtime, install, on_order_committed, publish
+from server.risk import service as risk_service
 
 __all__ = [
     "Runtime",
@@ -99,8 +101,6 @@ def _new_message(
         )
     enforce(limiter, f"chat:{user.id}", limit=config.chat_posts_per_minute, window_seconds=60)
     if body.file_id:
-        from server.files import service as files_service
-
         files_service.ensure_owned(
             session=session, file_id=body.file_id, owner=user, kinds={"photo"}
         )
@@ -132,7 +132,6 @@ def _new_message(
         log.warning(
             "contact details masked in chat", extra={"order_id": order_id, "user_id": user.id}
         )
-        from server.risk import service as risk_service
 
         session.flush()
         since = now - risk_service.contact_attempt_window(session=session)
