@@ -14,7 +14,8 @@ from sqlmodel import Session, col, func, select
 from server.auth.models import Role, User
 from server.core.clock import Clock, as_utc
 from server.core.errors import Unprocessable
-from server.ops import anomalies, monitoring, stats
+from server.ops import monitoring, stats
+from server.orders import anomalies
 from server.orders.models import Order
 from server.reviews.models import Complaint, Review
 from server.rules import store as rules_store

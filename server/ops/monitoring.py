@@ -18,8 +18,9 @@ from server.core.crypto import FieldCipher
 from server.core.errors import NotFound, Unprocessable
 from server.core.ids import new_id
 from server.core.points import open_point, seal_point
-from server.ops import anomalies, sos
+from server.ops import sos
 from server.ops.models import Alert, AlertRead, OrderMonitorRead, SosIn
+from server.orders import anomalies
 from server.orders import service as orders_service
 from server.orders.models import STORED_ANOMALIES, Order, OrderEvent
 from server.rules import store as rules_store

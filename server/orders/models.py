@@ -13,7 +13,7 @@ from server.core.money import MAX_AMOUNT
 from server.pricing.models import AddressIn, QuoteCreate
 
 # What may be written into ``Order.anomaly`` for operators to act on (ops computes its
-# own codes besides, server.ops.anomalies): one vocabulary for writers and filters.
+# own codes besides, server.orders.anomalies): one vocabulary for writers and filters.
 STORED_ANOMALIES = (
     "no_candidate",  # dispatch found nobody to offer the order to
     "offer_limit",  # too many offers went unanswered: left to the pool

@@ -1,21 +1,11 @@
-"""What ratings and complaints both need: the photos attached as evidence, and the payments
-domain's service (escrow freeze and release, refunds).
-"""
+"""What ratings and complaints both need: the photos attached as evidence."""
 
 from __future__ import annotations
-
-import importlib
-from types import ModuleType
 
 from sqlmodel import Session
 
 from server.auth.models import User
 from server.files import service as files_service
-
-
-def _payments() -> ModuleType:
-    """The payments domain's service (escrow freeze, refunds); imported late (cycle)."""
-    return importlib.import_module("server.payments.service")
 
 
 def attachments(session: Session, user: User, file_ids: list[str]) -> list[str]:

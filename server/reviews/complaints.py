@@ -8,8 +8,6 @@ Resolving one is in ``resolutions``.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from datetime import timedelta
 from typing import Any
 
@@ -26,7 +24,9 @@ from server.notifications import inbox as notifications
 from server.orders import service as orders_service
 from server.orders.machine import Action, Actor, ActorKind
 from server.orders.models import Order
-from server.reviews.common import _payments, attachments
+from server.payments import service as payments_service
+from server.realtime.models import TechnicianLocation
+from server.reviews.common import attachments
 from server.reviews.models import Complaint, ComplaintDetail, ComplaintIn, ComplaintRead, Outcome
 from server.reviews.ratings import ensure_profile
 from server.risk import service as risk
@@ -102,7 +102,7 @@ def create_complaint(
         extra={"complaint_id": complaint.id},
         commit=False,
     )
-    _payments().freeze_escrow(
+    payments_service.freeze_escrow(
         session=session, order_id=order.id, reason=f"complaint {complaint.id}", clock=clock
     )
     complaint.escrow_frozen = True
@@ -163,7 +163,7 @@ def complaint_detail(
         for e in orders_service.events_after(session=session, order_id=order.id)
     ]
     trail = _location_trail(session, order, cipher)
-    escrow = _payments().escrow_state(session=session, order_id=order.id)
+    escrow = payments_service.escrow_state(session=session, order_id=order.id)
     audit_service.record(
         session=session,
         actor=user,
@@ -185,21 +185,13 @@ def complaint_detail(
     )
 
 
-def _location_trail(
-    session: Session, order: Order, cipher: FieldCipher
-) -> list[dict[str, Any]] | None:
+def _location_trail(session: Session, order: Order, cipher: FieldCipher) -> list[dict[str, Any]]:
     """The technician's reported points for this order (realtime keeps them for its
-    retention period); None when this deployment has no location domain."""
-    if importlib.util.find_spec("server.realtime.models") is None:
-        return None
-    models = importlib.import_module("server.realtime.models")
-    location = getattr(models, "TechnicianLocation", None)
-    if location is None:
-        return None
+    retention period)."""
     rows = session.exec(
-        select(location)
-        .where(location.order_id == order.id)
-        .order_by(col(location.occurred_at))
+        select(TechnicianLocation)
+        .where(TechnicianLocation.order_id == order.id)
+        .order_by(col(TechnicianLocation.occurred_at))
         .limit(2000)
     ).all()
     trail = []

@@ -20,7 +20,7 @@ from server.notifications import inbox as notifications
 from server.orders import service as orders_service
 from server.orders.machine import Action, Actor, ActorKind
 from server.orders.models import Order
-from server.reviews.common import _payments
+from server.payments import service as payments_service
 from server.reviews.complaints import complaint_read, get_complaint, update_complaint_rate
 from server.reviews.models import Complaint, ComplaintRead, Outcome, ResolveIn
 
@@ -119,7 +119,7 @@ def settle_money(
     session: Session, order: Order, c: Complaint, body: ResolveIn, paid: int, clock: Clock
 ) -> dict[str, Any]:
     """Refund / compensate / release through the payments domain; what was done."""
-    payments = _payments()
+    payments = payments_service
     reason = f"complaint {c.id}: {body.outcome.value}"
     out: dict[str, Any] = {"amount": None}
     if body.outcome == Outcome.refund_full:
@@ -195,7 +195,7 @@ def on_redo_done(session: Session, moved: Moved) -> None:
     c = session.get(Complaint, (order.price_snapshot or {}).get("complaint_id") or "")
     if c is not None and not c.escrow_frozen:
         return
-    _payments().unfreeze_escrow(session=session, order_id=redo_of, clock=clock)
+    payments_service.unfreeze_escrow(session=session, order_id=redo_of, clock=clock)
     if c is not None:
         c.escrow_frozen = False
         session.add(c)

@@ -3,9 +3,8 @@
 This module is the domain's face for the routes and the other domains; the use cases live
 beside it: ``ratings``, ``complaints`` (with the complaint rate), ``resolutions`` (support's
 decision: the money, the redo visit) and ``appeals``. The technician's score card and the
-quarterly level review stay here: their lateness penalty is ops' rule
-(``ops.anomalies.was_late``), an upward import ``ignore_imports`` in pyproject.toml still
-names this module for.
+quarterly level review stay here (their lateness penalty is the orders' own rule,
+``orders.anomalies.was_late``).
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from server.core.clock import Clock, as_utc
 from server.core.ids import new_id
 from server.core.loops import every
 from server.notifications import inbox as notifications
-from server.ops import anomalies
+from server.orders import anomalies
 from server.orders.models import Order
 from server.reviews import levels as lv
 from server.reviews.appeals import create_appeal, decide_appeal, list_appeals

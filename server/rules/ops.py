@@ -4,7 +4,7 @@ from pydantic import BaseModel, Field
 
 
 class MonitorRules(BaseModel):
-    """When an order is flagged as an anomaly (``server.ops.anomalies``)."""
+    """When an order is flagged as an anomaly (``server.orders.anomalies``)."""
 
     offer_timeouts_alert: int = Field(default=3, ge=1, le=50)  # this many timed-out offers
     no_accept_minutes: int = Field(default=15, ge=1, le=24 * 60)  # paid, nobody accepted yet

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.ops import anomalies as a
+from server.orders import anomalies as a
 from server.rules.ops import MonitorRules
 
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
