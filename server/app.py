@@ -35,6 +35,7 @@ from server.dispatch.service import dispatch_task
 from server.files.filing import filing_task
 from server.files.routes import router as files
 from server.flows.accounts import router as accounts
+from server.flows.service_cards import router as service_cards
 from server.geo.routes import router as geo
 from server.ops.certificates import certificate_expiry_task
 from server.ops.routes import public_router as ops_public
@@ -69,6 +70,7 @@ def _routers() -> list[APIRouter]:
         files,
         orders,
         pricing,
+        service_cards,
         payments,
         ops,
         technicians,

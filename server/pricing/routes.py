@@ -8,7 +8,6 @@ from server.auth.dependencies import (
 from server.core.deps import ClockDep, SessionDep, SettingsDep
 from server.core.routing import api_router
 from server.core.uow_middleware import MAY_WRITE
-from server.payments.models import PaymentCreate
 from server.pricing import service
 from server.pricing.models import (
     CampaignCreate,
@@ -19,7 +18,6 @@ from server.pricing.models import (
     QuoteRead,
     ReferralIn,
     ServiceCardProductRead,
-    ServiceCardRead,
     WalletRead,
 )
 
@@ -82,34 +80,6 @@ def apply_referral(
 @router.get("/service-cards/products", response_model=list[ServiceCardProductRead])
 def card_products(session: SessionDep) -> list[ServiceCardProductRead]:
     return service.card_products(session=session)
-
-
-class _CardBuy(PaymentCreate):
-    product_code: str
-
-
-@router.post("/me/service-cards", status_code=201)
-def buy_card(
-    body: _CardBuy, user: CustomerUser, session: SessionDep, clock: ClockDep, settings: SettingsDep
-) -> dict:
-    from server.payments import service as payments_service
-
-    card, payment = service.buy_service_card(
-        session=session,
-        customer=user,
-        product_code=body.product_code,
-        payment=body,
-        clock=clock,
-        settings=settings,
-    )
-    return {
-        "card": ServiceCardRead(
-            **card.model_dump(include=set(ServiceCardRead.model_fields))
-        ).model_dump(),
-        "payment_id": payment.id,
-        "checkout": payment.checkout,
-        "payment": payments_service.to_read(payment).model_dump(),
-    }
 
 
 @router.post("/ops/coupon-campaigns", response_model=CampaignRead, status_code=201)

@@ -788,12 +788,10 @@ def card_products(*, session: Session) -> list[ServiceCardProductRead]:
     return out
 
 
-def buy_service_card(
-    *, session: Session, customer: User, product_code: str, payment, clock: Clock, settings
-) -> tuple[ServiceCard, Any]:  # noqa: ANN001
-    """Create the card (pending) and its payment; the card turns active when paid."""
-    from server.payments import service as payments_service
-
+def open_service_card(
+    *, session: Session, customer: User, product_code: str, clock: Clock
+) -> ServiceCard:
+    """A bought card, pending until its payment succeeds (``activate_card``); no commit."""
     product = next((p for p in card_products(session=session) if p.code == product_code), None)
     if product is None:
         raise NotFound("no such service card", code="card_product_not_found")
@@ -813,19 +811,7 @@ def buy_service_card(
     )
     session.add(card)
     session.flush()
-    pay = payments_service.create_card_payment(
-        session=session,
-        card_id=card.id,
-        customer_id=customer.id,
-        amount=card.price,
-        body=payment,
-        clock=clock,
-        settings=settings,
-    )
-    card.payment_id = pay.id
-    session.add(card)
-    session.commit()
-    return card, pay
+    return card
 
 
 def activate_card(*, session: Session, card_id: str, clock: Clock) -> None:

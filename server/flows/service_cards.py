@@ -1,0 +1,51 @@
+"""Buying a service card: pricing opens the card, payments opens its payment, in one
+transaction; the card turns active when the payment succeeds (payments tells pricing)."""
+
+from __future__ import annotations
+
+from server.auth.dependencies import CustomerUser
+from server.core.deps import ClockDep, SessionDep, SettingsDep
+from server.core.routing import api_router
+from server.payments import service as payments_service
+from server.payments.models import PaymentCreate
+from server.pricing import service as pricing_service
+from server.pricing.models import ServiceCardRead
+
+router = api_router(tags=["pricing"])
+
+
+class CardPurchase(PaymentCreate):
+    product_code: str
+
+
+@router.post("/me/service-cards", status_code=201)
+def buy_card(
+    body: CardPurchase,
+    user: CustomerUser,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> dict:
+    card = pricing_service.open_service_card(
+        session=session, customer=user, product_code=body.product_code, clock=clock
+    )
+    payment = payments_service.create_card_payment(
+        session=session,
+        card_id=card.id,
+        customer_id=user.id,
+        amount=card.price,
+        body=body,
+        clock=clock,
+        settings=settings,
+    )
+    card.payment_id = payment.id
+    session.add(card)
+    session.commit()
+    return {
+        "card": ServiceCardRead(
+            **card.model_dump(include=set(ServiceCardRead.model_fields))
+        ).model_dump(),
+        "payment_id": payment.id,
+        "checkout": payment.checkout,
+        "payment": payments_service.to_read(payment).model_dump(),
+    }
