@@ -12,6 +12,7 @@ Called by ``create_app`` (server and workers), the CLI, the simulation and the t
 from __future__ import annotations
 
 from server.core.events import order_events
+from server.dispatch import ports as dispatch_ports
 from server.dispatch import service as dispatch_service
 from server.files import ports as files_ports
 from server.ops import cancel_watch
@@ -21,6 +22,7 @@ from server.payments import service as payments_service
 from server.pricing import ports as pricing_ports
 from server.pricing import service as pricing_service
 from server.realtime import service as realtime_service
+from server.reviews import ratings as reviews_ratings
 from server.reviews import service as reviews_service
 from server.technicians import service as technicians_service
 
@@ -75,3 +77,4 @@ def wire() -> None:
             session=session, file_id=file_id
         )
     )
+    dispatch_ports.customer_ratings.plug(reviews_ratings.customer_ratings_since)

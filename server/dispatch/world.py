@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
-from server.auth.models import Role
 from server.core.clock import as_utc
 from server.core.money import apply_bp
+from server.dispatch import ports
 from server.dispatch import reach as reach_core
 from server.dispatch import slots as slots_core
 from server.dispatch.eligibility import EligibilityPolicy
@@ -48,6 +48,7 @@ from server.orders.machine import Status
 from server.orders.models import Order
 from server.rules import store as rules_store
 from server.rules.dispatch import DispatchRules, ScoringPolicy
+from server.technicians import service as technicians_service
 
 # Orders a technician holds: they block the calendar.
 HOLDING = (
@@ -231,9 +232,6 @@ def load_world(
     ``exclude_order_id`` leaves that order out of the calendars (when checking whether
     a technician may take it, its own pending offer must not count as a clash).
     """
-    from server.reviews.models import Review
-    from server.technicians import service as technicians_service
-
     settings = settings or load_settings(session=session, timezone=timezone)
     rows = technicians_service.list_dispatchable(
         session=session, ids=list(ids) if ids is not None else None, now=now, online_only=False
@@ -295,16 +293,9 @@ def load_world(
     ratings: dict[str, list[Rating]] = {}
     if tech_ids:
         since = now - timedelta(days=365)
-        for r in session.exec(
-            select(Review).where(
-                col(Review.subject_id).in_(tech_ids),
-                Review.author_role == Role.customer.value,
-                Review.status == "visible",
-                Review.created_at >= since,
-            )
-        ).all():
-            stars = min(5.0, max(1.0, float(r.overall)))
-            ratings.setdefault(r.subject_id, []).append(Rating(stars, as_utc(r.created_at)))
+        given = ports.customer_ratings.ask(session, tech_ids, since)
+        for tech_id, stars_at in given.items():
+            ratings[tech_id] = [Rating(min(5.0, max(1.0, stars)), at) for stars, at in stars_at]
 
     techs: dict[str, TechnicianFacts] = {}
     names: dict[str, str] = {}

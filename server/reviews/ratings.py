@@ -195,3 +195,21 @@ def reviews_of_order(*, session: Session, user: User, order_id: str) -> list[Rev
         )
         for r in reviews
     ]
+
+
+def customer_ratings_since(
+    session: Session, technician_ids: list[str], since: datetime
+) -> dict[str, list[tuple[float, datetime]]]:
+    """Each technician's visible customer ratings since ``since``: (overall stars, when);
+    what dispatch's scoring weighs by age."""
+    out: dict[str, list[tuple[float, datetime]]] = {}
+    for r in session.exec(
+        select(Review).where(
+            col(Review.subject_id).in_(technician_ids),
+            Review.author_role == Role.customer.value,
+            Review.status == "visible",
+            Review.created_at >= since,
+        )
+    ).all():
+        out.setdefault(r.subject_id, []).append((float(r.overall), as_utc(r.created_at)))
+    return out
