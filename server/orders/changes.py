@@ -159,7 +159,7 @@ def support_approve_change(
         raise Forbidden("support approves change requests over the cap", code="role_forbidden")
     order = orders_service.get(session=session, order_id=order_id)
     cr = _load_cr(session, order_id, cid)
-    done = session.execute(
+    done = session.exec(
         update(ChangeRequest)
         .where(col(ChangeRequest.id) == cid, col(ChangeRequest.status) == "awaiting_support")
         .values(status="awaiting_customer", support_id=user.id, support_at=clock.now())
@@ -235,7 +235,7 @@ def answer_change(
     added = 0
     for item_id in item_ids:
         item = items[item_id]
-        done = session.execute(
+        done = session.exec(
             update(ChangeItem)
             .where(col(ChangeItem.id) == item_id, col(ChangeItem.status) == "pending")
             .values(status=status, answered_by=customer.id, answered_at=now)

@@ -71,7 +71,7 @@ def due_work_orders(session: Session, app: Any) -> list[DueDocument]:  # noqa: A
 
 def _attach(order_id: str, session: Session, file_id: str) -> bool:
     """The file joins the order without a new version: the order did not change state."""
-    done = session.execute(
+    done = session.exec(
         update(Order)
         .where(col(Order.id) == order_id, col(Order.work_order_file_id).is_(None))
         .values(work_order_file_id=file_id)

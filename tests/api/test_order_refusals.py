@@ -155,7 +155,7 @@ def test_optimistic_lock_conflict(api):
     with Session(api.app.state.engine) as s:
         order = orders_service.get(session=s, order_id=oid)
         try:
-            orders_service._save(s, order, version, {"district": "late write"})
+            orders_service.save_version(s, order, version, {"district": "late write"})
         except Exception as exc:  # noqa: BLE001
             assert getattr(exc, "code", "") == "conflict"
             assert exc.details["status"] == "EN_ROUTE"
