@@ -17,6 +17,7 @@ import flet as ft
 
 from client.api import DoorstepClient
 from client.device import DevicePosition
+from client.feed import LiveFeed
 from customer_app.components.common import AppContext
 from customer_app.i18n import t
 from customer_app.state import CustomerState, LocalStore, default_store_path
@@ -35,7 +36,6 @@ log = logging.getLogger("customer_app")
 
 def feed_factory() -> Any:
     """The shared live feed (``client.feed.LiveFeed``): pushes with reconnect and resume."""
-    from client.feed import LiveFeed
 
     def make(api: DoorstepClient, *, on_message: Any) -> LiveFeed:
         return LiveFeed(api, on_message=on_message)

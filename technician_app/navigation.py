@@ -1,4 +1,7 @@
-"""Distance, ETA and map-app links for the order screen. Pure functions, no I/O.
+"""ETA, distance labels and map-app links for the order screen. Pure functions, no I/O.
+
+Distances and travel times come from ``client.geo`` (the apps' one great-circle distance
+and travel-time estimate); the technician's speeds by travel mode are named here.
 
 Map apps: Amap (高德) and Baidu take WGS84 when told so (``coordinate=wgs84`` /
 ``coord_type=wgs84``); Apple and Google take WGS84 as is; ``geo:`` lets Android pick
@@ -7,30 +10,17 @@ whatever map app the technician has installed.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from urllib.parse import quote
 
-EARTH_RADIUS_M = 6_371_008.8
-ROAD_FACTOR = 1.3  # streets are longer than the straight line
+from client import geo
+
 SPEED_KMH = {"ebike": 18.0, "car": 25.0, "walk": 4.5}
-
-
-def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance in metres (haversine; good to ~0.5% at city scale)."""
-    lat1, lng1 = map(math.radians, a)
-    lat2, lng2 = map(math.radians, b)
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
 def eta_minutes(meters: float, mode: str = "ebike") -> int:
     """Travel estimate: road distance at a typical city speed, at least one minute."""
-    speed_m_per_min = SPEED_KMH.get(mode, SPEED_KMH["ebike"]) * 1000 / 60
-    return max(1, math.ceil(meters * ROAD_FACTOR / speed_m_per_min))
+    return geo.eta_minutes(meters, SPEED_KMH.get(mode, SPEED_KMH["ebike"]))
 
 
 def format_distance(meters: float) -> str:

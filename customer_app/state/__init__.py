@@ -36,12 +36,7 @@ from customer_app.state.live_feed import LiveUpdates
 from customer_app.state.order_actions import REVIEW_DIMENSIONS, OrderActions
 from customer_app.state.order_page import LIVE_STATUSES, OrderPage
 from customer_app.state.store import LocalStore, default_store_path
-from customer_app.state.tracking import (
-    ACTIVE_TRACKING,
-    Tracking,
-    estimate_eta_minutes,
-    haversine_km,
-)
+from customer_app.state.tracking import ACTIVE_TRACKING, Tracking, estimate_eta_minutes
 
 __all__ = [
     "ACTIVE_TRACKING",
@@ -56,7 +51,6 @@ __all__ = [
     "Tracking",
     "default_store_path",
     "estimate_eta_minutes",
-    "haversine_km",
     "parse_time",
 ]
 

@@ -10,15 +10,11 @@ import contextlib
 import math
 from typing import TYPE_CHECKING, Any
 
+from client import geo
 from client.api import ApiError, NetworkError
 from customer_app.model import JSON, parse_time
 from customer_app.state.core import StateCore, log
-from customer_app.state.tracking import (
-    ACTIVE_TRACKING,
-    Tracking,
-    estimate_eta_minutes,
-    haversine_km,
-)
+from customer_app.state.tracking import ACTIVE_TRACKING, Tracking, estimate_eta_minutes
 
 
 class LiveUpdates(StateCore):
@@ -137,7 +133,7 @@ class LiveUpdates(StateCore):
         lat, lng = float(loc["lat"]), float(loc["lng"])
         dist = loc["distance_m"] / 1000 if loc.get("distance_m") is not None else None
         if dist is None and self.order.get("lat") is not None:
-            dist = haversine_km(lat, lng, self.order["lat"], self.order["lng"])
+            dist = geo.haversine_m(lat, lng, self.order["lat"], self.order["lng"]) / 1000
         eta = math.ceil(loc["eta_s"] / 60) if loc.get("eta_s") is not None else None
         if eta is None and dist is not None:
             eta = estimate_eta_minutes(dist)

@@ -3,7 +3,7 @@
 A trip's time is its straight-line (great-circle, ``coords.haversine_m``) distance times
 a road factor, at a speed in km/h, plus a fixed overhead. Dispatch and the live ETA use it
 through ``server.dispatch.geo.RoadFactorTravelTime`` (speeds by travel mode and rush
-hour); the apps keep a copy in ``client/`` (they never import the server), each caller
+hour); the apps keep a copy in ``client.geo`` (they never import the server), each caller
 with its own named speed.
 """
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from client import geo
 from client.api import ApiError, DoorstepClient, NetworkError, Session
 from client.position import Locate
 from technician_app import navigation
@@ -239,7 +240,7 @@ class TechnicianCore:
     def distance_to(self, order: dict[str, Any]) -> float | None:
         if self.location is None or order.get("lat") is None or order.get("lng") is None:
             return None
-        return navigation.distance_m(self.location, (order["lat"], order["lng"]))
+        return geo.haversine_m(*self.location, order["lat"], order["lng"])
 
     def schedule(self) -> list[dict[str, Any]]:
         """Today's jobs in route order with travel ETAs chained from where I am."""
@@ -250,9 +251,7 @@ class TechnicianCore:
             start = parse_time(order.get("scheduled_start"))
             travel = None
             if here and order.get("lat") is not None:
-                travel = navigation.eta_minutes(
-                    navigation.distance_m(here, (order["lat"], order["lng"]))
-                )
+                travel = navigation.eta_minutes(geo.haversine_m(*here, order["lat"], order["lng"]))
                 here = (order["lat"], order["lng"])
             arrival = clock + timedelta(minutes=travel) if travel is not None else None
             rows.append(

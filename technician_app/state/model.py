@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from technician_app import navigation
+from client import geo
 
 DEFAULT_CHECKIN_RADIUS_M = 200.0
 ACTIVE = ("ACCEPTED", "EN_ROUTE", "ARRIVED", "IN_SERVICE", "AWAITING_CONFIRMATION")
@@ -73,7 +73,7 @@ def normalize_offer(
     order_id = str(raw.get("order_id") or order.get("id") or raw.get("id"))
     distance = raw.get("distance_m", order.get("distance_m"))
     if distance is None and here and order.get("lat") is not None and order.get("lng") is not None:
-        distance = navigation.distance_m(here, (order["lat"], order["lng"]))
+        distance = geo.haversine_m(*here, order["lat"], order["lng"])
     pay = raw.get("technician_pay", raw.get("pay", order.get("technician_pay", order.get("total"))))
     return Offer(
         id=str(raw.get("offer_id") or raw.get("id") or order_id),

@@ -15,6 +15,7 @@ from pathlib import Path
 import flet as ft
 import pytest
 
+from client import geo
 from client.api import ApiError, DoorstepClient
 from client.feed import FeedState
 from customer_app.i18n import money
@@ -26,7 +27,6 @@ from customer_app.state import (
     LocalStore,
     Slot,
     estimate_eta_minutes,
-    haversine_km,
 )
 from server.core.clock import FrozenClock
 from tests.apps.conftest import DEMO_ADDRESS, LiveServer, live_settings, serve
@@ -565,7 +565,7 @@ def test_slots_and_eta_helpers() -> None:
     start = datetime(2026, 6, 2, 2, 0, tzinfo=UTC)
     slot = Slot(start=start, end=start + timedelta(hours=2), available=True)
     assert slot.label() == "10:00-12:00" and slot.key == "1000"
-    assert haversine_km(39.9334, 116.4540, 39.9442, 116.4540) == pytest.approx(1.2, abs=0.01)
+    assert geo.haversine_m(39.9334, 116.4540, 39.9442, 116.4540) == pytest.approx(1200, abs=10)
     assert estimate_eta_minutes(1.2) == 5
     assert money(12345) == "¥123.45" and money(-5) == "-¥0.05"
 

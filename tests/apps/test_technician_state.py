@@ -14,6 +14,7 @@ import httpx
 import pytest
 from sqlmodel import Session, col, select
 
+from client import geo
 from client.api import DoorstepClient
 from client.feed import LiveFeed
 from server.realtime.models import TechnicianLocation
@@ -131,7 +132,7 @@ async def test_whole_day_including_offline(
     tech.set_location(*FAR)
     row = tech.schedule()[0]
     assert row["seq"] == 1 and row["travel_minutes"] == navigation.eta_minutes(
-        navigation.distance_m(FAR, HOME)
+        geo.haversine_m(*FAR, *HOME)
     )
     assert (await tech.depart(first["id"])).status == SYNCED
     refused = await tech.arrive(first["id"])
@@ -482,7 +483,7 @@ async def test_location_is_reported_by_the_app_and_the_customer_sees_it_coming(
 
         await wait_for(lambda: bool(locations()))
         loc = locations()[-1]
-        expected = navigation.distance_m(FAR, HOME)
+        expected = geo.haversine_m(*FAR, *HOME)
         assert loc["distance_m"] == pytest.approx(expected, rel=0.02)
         assert loc["eta_s"] > 0 and "公里" in loc["text"]["zh"]
         assert datetime.fromisoformat(loc["at"]).replace(tzinfo=UTC) == device.now  # device time
