@@ -1,21 +1,17 @@
 """The simulation's summary figures: quantiles of a sample, and how evenly an amount is
 shared (Gini, spread).
 
-Quantiles here are nearest-rank (the smallest observed value with at least p of the
-sample at or below it; numpy's ``inverted_cdf``), so every figure in a report is a value
-that happened. The dashboards and the load benchmarks interpolate between ranks instead
-(``server.ops.stats.percentile``).
+Quantiles here are nearest-rank (``server.ops.stats.percentile`` with
+``method="nearest_rank"``: the smallest observed value with at least p of the sample at
+or below it), so every figure in a report is a value that happened. The dashboards and
+the load benchmarks interpolate between ranks instead (the same function's default).
 """
 
 from __future__ import annotations
 
-import math
 import statistics
 
-
-def nearest_rank(ordered: list[float], p: float) -> float:
-    """The ``p`` quantile (0..1) of a sorted, non-empty sample, by nearest rank."""
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(p * len(ordered)) - 1))]
+from server.ops.stats import percentile
 
 
 def quantiles(values: list[float], digits: int = 1) -> dict[str, float]:
@@ -23,15 +19,13 @@ def quantiles(values: list[float], digits: int = 1) -> dict[str, float]:
     if not values:
         return {}
     s = sorted(values)
-    return {
-        "n": len(s),
-        "mean": round(statistics.mean(s), digits),
-        "p10": round(nearest_rank(s, 0.1), digits),
-        "p50": round(nearest_rank(s, 0.5), digits),
-        "p90": round(nearest_rank(s, 0.9), digits),
-        "p95": round(nearest_rank(s, 0.95), digits),
-        "max": round(s[-1], digits),
-    }
+    figures: dict[str, float] = {"n": len(s), "mean": round(statistics.mean(s), digits)}
+    for p in (10, 50, 90, 95):
+        value = percentile(s, p, method="nearest_rank")
+        assert value is not None  # the sample is not empty
+        figures[f"p{p}"] = round(value, digits)
+    figures["max"] = round(s[-1], digits)
+    return figures
 
 
 def gini(values: list[float]) -> float:

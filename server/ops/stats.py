@@ -6,13 +6,26 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Literal
 
 
-def percentile(values: Sequence[float], p: float) -> float | None:
-    """Linear interpolation between closest ranks (numpy's default); None when empty."""
+def percentile(
+    values: Sequence[float], p: float, *, method: Literal["linear", "nearest_rank"] = "linear"
+) -> float | None:
+    """The ``p`` percentile (0..100) of ``values``; None when empty.
+
+    ``linear`` interpolates between the closest ranks (numpy's default), as the dashboards
+    and the load benchmarks report. ``nearest_rank`` is the smallest observed value with at
+    least p % of the sample at or below it (numpy's ``inverted_cdf``), so the figure is a
+    value that happened, as the simulation reports.
+    """
     if not values:
         return None
     ordered = sorted(values)
+    if method == "nearest_rank":
+        return float(ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))])
+    if method != "linear":
+        raise ValueError(f"unknown percentile method {method!r}")
     if len(ordered) == 1:
         return float(ordered[0])
     rank = (len(ordered) - 1) * p / 100

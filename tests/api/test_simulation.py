@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from server.dispatch.geo import LatLng, RoadFactorTravelTime, TravelMode
+from server.ops.stats import percentile
 from simulation.compare import POLICIES, compare, compare_rows, write_compare
 from simulation.stats import spread
 from simulation.world import (
@@ -117,6 +118,16 @@ def test_spread_of_pay():
     s = spread([0.0, 100.0, 100.0, 300.0])
     assert s["idle"] == 1 and s["p90_p10_working"] == 3.0 and 0 < s["gini"] < 1
     assert spread([50.0, 50.0])["gini"] == 0.0 and spread([50.0, 50.0])["std"] == 0.0
+
+
+def test_simulation_quantiles_are_nearest_rank_the_dashboards_interpolate():
+    working = [100.0, 100.0, 300.0]
+    assert percentile(working, 90, method="nearest_rank") == 300.0  # a value that happened
+    assert percentile(working, 10, method="nearest_rank") == 100.0
+    assert percentile(working, 90) == pytest.approx(260.0)  # linear, the default
+    assert percentile([], 50, method="nearest_rank") is None
+    with pytest.raises(ValueError):
+        percentile(working, 50, method="median")  # type: ignore[arg-type]  # not a method
 
 
 def _job(
