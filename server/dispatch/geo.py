@@ -5,7 +5,9 @@ sphere (error under 0.6 % against the WGS84 ellipsoid, small beside the error of
 road-factor travel estimate): ``distance_m`` is ``server.geo.coords.haversine_m`` on
 ``LatLng`` points, ``haversine_many_m`` the same formula over arrays. Travel time goes
 through the ``TravelTime`` protocol so a real routing engine can replace the road-factor
-estimate (``server.geo.travel.travel_seconds``) without touching the callers.
+estimate (``server.geo.travel.travel_seconds``) without touching the callers. A drawn
+area's test is ``server.geo.polygons.point_in_polygon``, the one the technicians' own
+service areas use too.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 from server.geo.coords import haversine_m, haversine_many_m  # noqa: F401  (dispatch's names)
+from server.geo.polygons import point_in_polygon
 from server.geo.travel import ROAD_FACTOR, travel_seconds
 
 DEFAULT_TZ = "Asia/Shanghai"
@@ -47,42 +50,6 @@ def distance_m(a: LatLng, b: LatLng) -> float:
 
 
 # --------------------------------------------------------------------------- areas
-
-
-def _on_segment(py: float, px: float, ay: float, ax: float, by: float, bx: float) -> bool:
-    cross = (bx - ax) * (py - ay) - (by - ay) * (px - ax)
-    scale = max(abs(bx - ax), abs(by - ay), 1e-12)
-    if abs(cross) > 1e-12 * scale:
-        return False
-    return min(ax, bx) - 1e-12 <= px <= max(ax, bx) + 1e-12 and (
-        min(ay, by) - 1e-12 <= py <= max(ay, by) + 1e-12
-    )
-
-
-def point_in_polygon(
-    lat: float, lng: float, polygon: Sequence[LatLng | tuple[float, float]]
-) -> bool:
-    """Even-odd ray casting on (lat, lng) vertices; points on an edge count as inside.
-
-    Service areas are district-sized, so treating lat/lng as planar is accurate enough;
-    polygons crossing the antimeridian are not supported (no city needs one).
-    """
-    n = len(polygon)
-    if n < 3:
-        raise ValueError("a polygon needs at least 3 vertices")
-    inside = False
-    j = n - 1
-    for i in range(n):
-        yi, xi = polygon[i][0], polygon[i][1]
-        yj, xj = polygon[j][0], polygon[j][1]
-        if _on_segment(lat, lng, yi, xi, yj, xj):
-            return True
-        if (yi > lat) != (yj > lat):
-            x_cross = xi + (lat - yi) * (xj - xi) / (yj - yi)
-            if lng < x_cross:
-                inside = not inside
-        j = i
-    return inside
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from server.geo.coords import EARTH_RADIUS_M, haversine_m
+from server.geo.polygons import point_in_polygon
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
@@ -466,24 +467,3 @@ def _polygon_area(vertices: Sequence[tuple[float, float]]) -> float:
         y2, x2 = vertices[(i + 1) % len(vertices)]
         total += x1 * y2 - x2 * y1
     return abs(total) / 2
-
-
-def point_in_polygon(lat: float, lng: float, polygon: Sequence[tuple[float, float]]) -> bool:
-    """Even-odd ray casting on (lat, lng), planar (district-sized areas); edges count inside."""
-    inside = False
-    n = len(polygon)
-    for i in range(n):
-        y1, x1 = polygon[i]
-        y2, x2 = polygon[(i + 1) % n]
-        cross = (x2 - x1) * (lat - y1) - (y2 - y1) * (lng - x1)
-        if (
-            abs(cross) < 1e-12
-            and min(x1, x2) <= lng <= max(x1, x2)
-            and min(y1, y2) <= lat <= max(y1, y2)
-        ):
-            return True
-        if (y1 > lat) != (y2 > lat):
-            x_cross = x1 + (lat - y1) * (x2 - x1) / (y2 - y1)
-            if lng < x_cross:
-                inside = not inside
-    return inside

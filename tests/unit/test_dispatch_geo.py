@@ -15,8 +15,8 @@ from server.dispatch.geo import (
     distance_m,
     haversine_m,
     haversine_many_m,
-    point_in_polygon,
 )
+from server.geo.polygons import point_in_polygon
 
 BEIJING = LatLng(39.9042, 116.4074)
 SHANGHAI = LatLng(31.2304, 121.4737)
