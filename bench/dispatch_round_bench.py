@@ -45,11 +45,16 @@ from server.auth.models import User  # noqa: E402
 from server.catalog import service as catalog_service  # noqa: E402
 from server.core.clock import FrozenClock  # noqa: E402
 from server.core.db import make_engine  # noqa: E402
+from server.dispatch import booking, dispatcher  # noqa: E402
 from server.dispatch import service as dispatch_service  # noqa: E402
+from server.dispatch import world as dispatch_world  # noqa: E402
+from server.dispatch.geo import LatLng  # noqa: E402
 from server.dispatch.models import DispatchDecisionRecord, DispatchOffer  # noqa: E402
+from server.dispatch.reach import search_boxes  # noqa: E402
 from server.orders.models import Order  # noqa: E402
 from server.reviews.models import Review  # noqa: E402
 from server.technicians import availability  # noqa: E402
+from server.technicians import service as technicians_service  # noqa: E402
 from server.technicians.models import Certificate, TechnicianProfile, area_box  # noqa: E402
 
 CENTER = (39.9042, 116.4074)
@@ -119,10 +124,10 @@ def seed(path: Path, n_techs: int, n_waiting: int, seed_: int = 7) -> dict[str, 
             scheduled_start=start,
             scheduled_end=start + timedelta(hours=3),
             address_enc="x",
+            point_enc="x",
             lat=where[0],
             lng=where[1],
             district="",
-            notes="",
             currency="CNY",
             total=12_000,
             extras_total=0,
@@ -283,15 +288,18 @@ _loaded: list[int] = []  # technicians in each world load_world built
 
 
 def _count_loads() -> None:
-    """Wrap ``load_world`` to record how many technicians' facts each call loaded."""
-    real = dispatch_service.load_world
+    """Wrap ``load_world`` to record how many technicians' facts each call loaded, where
+    the round (``dispatcher.run_round``) and the slots query (``booking.day_slots``)
+    look it up."""
+    real = dispatch_world.load_world
 
     def counting(**kw):  # noqa: ANN003, ANN202
         world = real(**kw)
         _loaded.append(len(world.techs))
         return world
 
-    dispatch_service.load_world = counting
+    dispatcher.load_world = counting
+    booking.load_world = counting
 
 
 def bench_round(template: Path, work: Path, *, prefilter: bool, repeats: int) -> dict:
@@ -349,10 +357,6 @@ def bench_slots(template: Path, point: tuple[float, float], *, prefilter: bool, 
 
 def bench_reach(template: Path, points: list, *, repeats: int) -> dict:
     """The prefilter alone: the database search and the exact radius and area tests."""
-    from server.dispatch.geo import LatLng
-    from server.dispatch.reach import search_boxes
-    from server.technicians import service as technicians_service
-
     engine = make_engine(f"sqlite:///{template}")
     pts = [LatLng(*p) for p in points]
     cpu, wall = [], []
