@@ -34,7 +34,8 @@ class ApiError(DoorstepError):
 
     @classmethod
     def from_response(cls, response: httpx.Response) -> ApiError:
-        code, message, details = f"http_{response.status_code}", response.reason_phrase or "", {}
+        code, message = f"http_{response.status_code}", response.reason_phrase or ""
+        details: dict[str, Any] = {}
         try:
             body = response.json()
         except ValueError:
@@ -44,7 +45,8 @@ class ApiError(DoorstepError):
             if isinstance(err, dict):
                 code = str(err.get("code") or code)
                 message = str(err.get("message") or message)
-                details = err.get("details") if isinstance(err.get("details"), dict) else {}
+                raw_details = err.get("details")
+                details = raw_details if isinstance(raw_details, dict) else {}
             elif isinstance(body.get("detail"), str):
                 message = body["detail"]
         return cls(response.status_code, code, message, details)
