@@ -1,7 +1,7 @@
 """Fleet planner on the Solomon VRPTW instances, against best-known solutions.
 
 For every instance file in the directory (default ../shared/benchmarks/solomon/ from the
-repository root), run the PyVRP planner of ``server.dispatch.routing`` (through
+repository root), run the PyVRP planner of ``server.dispatch.fleet`` (through
 ``simulation.solomon``) with a fixed time limit and report distance (original units,
 recomputed exactly from the routes), vehicles, feasibility checked independently in
 original units, the gap to the best-known distance and the vehicle difference.

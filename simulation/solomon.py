@@ -1,5 +1,5 @@
 """The Solomon VRPTW benchmark: the public yardstick for routing with time windows, so the
-fleet planner (``server.dispatch.routing.solve_vrptw``) can be measured against published
+fleet planner (``server.dispatch.fleet.solve_vrptw``) can be measured against published
 best-known solutions (``bench/solomon_bench.py``).
 
 ``read_solomon`` parses the instance files (LF or CRLF, blank lines anywhere);
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from server.dispatch.routing import VehicleSpec, VrptwProblem, solve_vrptw
+from server.dispatch.fleet import VehicleSpec, VrptwProblem, solve_vrptw
 
 
 @dataclass(frozen=True)
