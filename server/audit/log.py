@@ -90,6 +90,8 @@ def record(
     actor_role: str | None = None,
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (no commit). ``actor`` None = the system."""
+    actor_id: str | None
+    role: str | None
     if isinstance(actor, User):
         actor_id, role = actor.id, actor.role
     else:

@@ -131,7 +131,7 @@ _service_copies: dict[tuple[object, str], tuple[float, Service]] = {}
 def get_service(*, session: Session, service_id: str) -> Service:
     """An active service, from this process's copy when it is fresh. Read-only: callers
     share the copy."""
-    key = (session.get_bind().url, service_id)
+    key = (session.get_bind().engine.url, service_id)
     copy = _service_copies.get(key)
     if copy is None or time.monotonic() - copy[0] > SERVICE_COPY_SECONDS:
         row = session.get(Service, service_id)

@@ -139,9 +139,12 @@ def insert_if_absent(session: Session, table: Any, rows: list[dict[str, Any]]) -
         return
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(pg_insert(table).values(rows).on_conflict_do_nothing())
     elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        session.execute(sqlite_insert(table).values(rows).on_conflict_do_nothing())
     else:
         raise ValueError(f"unsupported database: {dialect} (SQLite and PostgreSQL are)")
-    session.execute(insert(table).values(rows).on_conflict_do_nothing())

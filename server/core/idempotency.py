@@ -32,7 +32,7 @@ from typing import Any
 import jwt
 from cryptography.exceptions import InvalidTag
 from sqlalchemy import Column, LargeBinary, bindparam, delete, insert, select
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col
 from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
@@ -142,7 +142,9 @@ async def replay(send, record: KeptReply, cipher: FieldCipher) -> None:  # noqa:
 
 def purge_older_than(*, session: Session, before: datetime) -> int:
     """Retention: forget keys recorded before ``before`` (the caller commits)."""
-    result = session.exec(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < before))
+    result = session.exec(
+        delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < before)
+    )
     return result.rowcount or 0
 
 

@@ -78,5 +78,5 @@ def mark_read(
 
 def purge_older_than(*, session: Session, days: int, clock: Clock) -> int:
     cutoff = clock.now() - timedelta(days=days)
-    result = session.execute(delete(Notification).where(col(Notification.created_at) < cutoff))
+    result = session.exec(delete(Notification).where(col(Notification.created_at) < cutoff))
     return int(result.rowcount or 0)
