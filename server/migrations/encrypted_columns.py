@@ -8,8 +8,8 @@ one; its downgrade does the reverse. Empty values stay empty: NULL encrypted, ""
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 from server.core.crypto import FieldCipher
 from server.core.settings import get_settings
@@ -28,7 +28,7 @@ def move_through_cipher(table: str, key: str, source: str, target: str, convert:
         batch_op.add_column(
             sa.Column(
                 target,
-                sqlmodel.sql.sqltypes.AutoString(),
+                AutoString(),
                 nullable=not clear,
                 server_default="" if clear else None,
             )
@@ -65,7 +65,9 @@ def seal_positions(table: str, key: str, *, coarsen_to: int | None) -> None:
     conn = op.get_bind()
     pk = rows_table.c[key]
     rows = conn.execute(sa.select(pk, rows_table.c.lat, rows_table.c.lng)).all()
-    cipher = server_cipher() if rows else None
+    if not rows:
+        return
+    cipher = server_cipher()
     for row_key, lat, lng in rows:
         values: dict[str, object] = {"point_enc": cipher.encrypt(f"{lat!r},{lng!r}")}
         if coarsen_to is not None:
@@ -79,7 +81,9 @@ def open_positions(table: str, key: str) -> None:
     conn = op.get_bind()
     pk = rows_table.c[key]
     rows = conn.execute(sa.select(pk, rows_table.c.point_enc)).all()
-    cipher = server_cipher() if rows else None
+    if not rows:
+        return
+    cipher = server_cipher()
     for row_key, sealed in rows:
         lat, lng = (float(v) for v in cipher.decrypt(sealed).split(","))
         conn.execute(rows_table.update().where(pk == row_key).values(lat=lat, lng=lng))
@@ -88,14 +92,10 @@ def open_positions(table: str, key: str) -> None:
 def replace_positions_with_point(table: str, key: str) -> None:
     """``lat``/``lng`` in clear become one encrypted ``point_enc`` (nothing kept in clear)."""
     with op.batch_alter_table(table, schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("point_enc", sqlmodel.sql.sqltypes.AutoString(), nullable=True)
-        )
+        batch_op.add_column(sa.Column("point_enc", AutoString(), nullable=True))
     seal_positions(table, key, coarsen_to=None)
     with op.batch_alter_table(table, schema=None) as batch_op:
-        batch_op.alter_column(
-            "point_enc", existing_type=sqlmodel.sql.sqltypes.AutoString(), nullable=False
-        )
+        batch_op.alter_column("point_enc", existing_type=AutoString(), nullable=False)
         batch_op.drop_column("lat")
         batch_op.drop_column("lng")
 
