@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from server.core.clock import FrozenClock, as_utc
 from server.core.events import Moved
@@ -28,7 +28,7 @@ def watch_cancels(session: Session, moved: Moved) -> None:
         .where(
             Order.customer_id == order.customer_id,
             Order.status == "CANCELLED",
-            Order.cancelled_at >= since,
+            col(Order.cancelled_at) >= since,
         )
     ).one()
     if count >= rules.cancel_burst_count:

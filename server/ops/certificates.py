@@ -35,13 +35,13 @@ def expire_certificates(
             select(Certificate).where(
                 Certificate.status == CertificateStatus.verified.value,
                 col(Certificate.expires_on).is_not(None),
-                Certificate.expires_on < today,
+                col(Certificate.expires_on) < today,
             )
         ).all()
     )
     for cert in due:
         # conditional: a certificate re-reviewed meanwhile is left alone
-        result = session.execute(
+        result = session.exec(
             update(Certificate)
             .where(
                 col(Certificate.id) == cert.id,

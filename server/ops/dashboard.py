@@ -7,7 +7,7 @@ the default is the last 7 days.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlmodel import Session, col, func, select
 
@@ -37,7 +37,9 @@ def orders_per_hour(*, session: Session, since: datetime, until: datetime) -> di
     times = [
         as_utc(t)
         for t in session.exec(
-            select(Order.created_at).where(Order.created_at >= since, Order.created_at < until)
+            select(Order.created_at).where(
+                col(Order.created_at) >= since, col(Order.created_at) < until
+            )
         ).all()
     ]
     buckets = stats.hour_buckets(times, since, until)
@@ -54,12 +56,15 @@ def gmv(*, session: Session, since: datetime, until: datetime) -> dict[str, Any]
     """GMV: value (fen) of the orders completed in the window, price plus approved extras."""
     rows = session.exec(
         select(Order.completed_at, Order.total, Order.extras_total).where(
-            Order.status == "COMPLETED", Order.completed_at >= since, Order.completed_at < until
+            Order.status == "COMPLETED",
+            col(Order.completed_at) >= since,
+            col(Order.completed_at) < until,
         )
     ).all()
     by_day: dict[str, int] = {}
     for completed_at, total, extras in rows:
-        day = as_utc(completed_at).date().isoformat()
+        # the window's bounds keep only orders with a completion time
+        day = as_utc(cast(datetime, completed_at)).date().isoformat()
         by_day[day] = by_day.get(day, 0) + total + extras
     total = sum(by_day.values())
     return {
@@ -79,8 +84,8 @@ def acceptance(*, session: Session, since: datetime, until: datetime) -> dict[st
         session.exec(
             select(Order).where(
                 col(Order.accepted_at).is_not(None),
-                Order.accepted_at >= since,
-                Order.accepted_at < until,
+                col(Order.accepted_at) >= since,
+                col(Order.accepted_at) < until,
             )
         ).all()
     )
@@ -88,7 +93,8 @@ def acceptance(*, session: Session, since: datetime, until: datetime) -> dict[st
     seconds = []
     for o in orders:
         start = facts[o.id].paid_at or as_utc(o.created_at)
-        seconds.append(max(0.0, (as_utc(o.accepted_at) - start).total_seconds()))
+        accepted_at = cast(datetime, o.accepted_at)  # the query keeps accepted orders only
+        seconds.append(max(0.0, (as_utc(accepted_at) - start).total_seconds()))
     return {
         "from": since,
         "to": until,
@@ -103,7 +109,9 @@ def on_time(*, session: Session, since: datetime, until: datetime) -> dict[str, 
     rules = rules_store.current_rules(session=session).ops.monitor
     rows = session.exec(
         select(Order.scheduled_start, Order.scheduled_end, Order.arrived_at).where(
-            col(Order.arrived_at).is_not(None), Order.arrived_at >= since, Order.arrived_at < until
+            col(Order.arrived_at).is_not(None),
+            col(Order.arrived_at) >= since,
+            col(Order.arrived_at) < until,
         )
     ).all()
     late = 0
@@ -113,7 +121,7 @@ def on_time(*, session: Session, since: datetime, until: datetime) -> dict[str, 
             scheduled_start=as_utc(start),
             scheduled_end=as_utc(end),
             created_at=as_utc(start),
-            arrived_at=as_utc(arrived),
+            arrived_at=as_utc(cast(datetime, arrived)),  # the query keeps arrivals only
         )
         late += bool(anomalies.was_late(facts, rules))
     return {
@@ -132,8 +140,8 @@ def complaints(*, session: Session, since: datetime, until: datetime) -> dict[st
         .select_from(Order)
         .where(
             col(Order.finished_at).is_not(None),
-            Order.finished_at >= since,
-            Order.finished_at < until,
+            col(Order.finished_at) >= since,
+            col(Order.finished_at) < until,
         )
     ).one()
     rows = session.exec(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import cast
 
 from sqlmodel import Session, col, func, select
 
@@ -57,13 +58,13 @@ def facts_for(session: Session, orders: list[Order]) -> dict[str, anomalies.Orde
                 timeouts[order_id] = count
             else:
                 firsts[order_id][_EVENT_FACTS[type_]] = as_utc(first)
-        for order_id, count in session.exec(
+        for alert_order_id, count in session.exec(
             select(Alert.order_id, func.count())
             .where(col(Alert.order_id).in_(chunk))
             .where(col(Alert.status) != "closed")
             .group_by(Alert.order_id)
         ).all():
-            sos[order_id] = count
+            sos[cast(str, alert_order_id)] = count  # in_(chunk): never NULL
     out = {}
     for o in orders:
 
