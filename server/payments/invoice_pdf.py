@@ -64,7 +64,7 @@ def _rate_of(invoice: Invoice) -> int:
 
 
 def _attach(invoice_id: str, session: Session, file_id: str) -> bool:
-    done = session.execute(
+    done = session.exec(
         update(Invoice)
         .where(col(Invoice.id) == invoice_id, col(Invoice.file_id).is_(None))
         .values(file_id=file_id)

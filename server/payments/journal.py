@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func, inspect, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -52,7 +52,7 @@ def post(
     new_accounts = {p.account for p in lines if session.get(LedgerAccount, p.account) is None}
     insert_if_absent(
         session,
-        LedgerAccount.__table__,
+        inspect(LedgerAccount).local_table,
         [  # two first postings may race
             {"code": code, "normal": ledger.normal_side(code), "balance": 0}
             for code in sorted(new_accounts)

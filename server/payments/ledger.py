@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from server.core.money import Money
 
@@ -136,7 +137,7 @@ def violations(balances: Mapping[str, Money], lines: Iterable[Posting]) -> list[
 
 def trial_balance(balances: Mapping[str, Money]) -> dict:
     """Per account debit/credit balance; the totals must match."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for account in sorted(balances):
         bal = balances[account]
         rows.append(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from server.core.clock import Clock, as_utc
 from server.core.errors import Conflict
@@ -114,7 +114,7 @@ def transfer_compensation(*, session: Session, order_id: str, seq: int) -> Money
     reads the timeline, and what the platform pays a technician is not theirs to see."""
     total = session.execute(
         select(func.sum(JournalLine.amount))
-        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+        .join(JournalEntry, col(JournalEntry.id) == col(JournalLine.entry_id))
         .where(
             JournalEntry.dedupe_key == _transfer_key(order_id, seq),
             JournalLine.account == ledger.COMPENSATION,

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -286,18 +287,19 @@ def earnings(
     """Per order and per period: what was earned, paid out, and what is available."""
     account = ledger.payable(technician.id)
     rows = session.execute(
-        select(
-            JournalLine.amount,
-            JournalLine.order_id,
-            JournalLine.created_at,
-            JournalEntry.kind,
-            JournalEntry.memo,
+        # SQLAlchemy's select: SQLModel's is typed for at most four columns
+        sa_select(
+            col(JournalLine.amount),
+            col(JournalLine.order_id),
+            col(JournalLine.created_at),
+            col(JournalEntry.kind),
+            col(JournalEntry.memo),
         )
-        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+        .join(JournalEntry, col(JournalEntry.id) == col(JournalLine.entry_id))
         .where(
-            JournalLine.account == account,
-            JournalLine.created_at >= start,
-            JournalLine.created_at < end,
+            col(JournalLine.account) == account,
+            col(JournalLine.created_at) >= start,
+            col(JournalLine.created_at) < end,
         )
         .order_by(col(JournalLine.created_at), col(JournalLine.id))
     ).all()
@@ -309,7 +311,7 @@ def earnings(
     earned = sum(ln["amount"] for ln in lines if ln["kind"] not in out_kinds)
     paid_out = -sum(ln["amount"] for ln in lines if ln["kind"] in out_kinds)
     cutoff = payout_cutoff(session=session, now=clock.now(), timezone=timezone)
-    payouts = [
+    payouts: list[dict[str, Any]] = [
         {"kind": "payout", "id": p.batch_id, "amount": p.amount, "at": p.created_at}
         for p in session.exec(
             select(PayoutLine)
