@@ -41,23 +41,23 @@ def create_appeal(
 ) -> AppealRead:
     rules = rules_store.current_rules(session=session).reviews
     if target_type == "review":
-        target = session.get(Review, target_id)
+        review = session.get(Review, target_id)
         if (
-            target is None
-            or target.subject_id != user.id
-            or target.author_role != Role.customer.value
+            review is None
+            or review.subject_id != user.id
+            or review.author_role != Role.customer.value
         ):
             raise NotFound("review not found", code="review_not_found")
-        when = as_utc(target.created_at)
+        when = as_utc(review.created_at)
     else:
-        target = session.get(Complaint, target_id)
-        if target is None or target.technician_id != user.id:
+        complaint = session.get(Complaint, target_id)
+        if complaint is None or complaint.technician_id != user.id:
             raise NotFound("complaint not found", code="complaint_not_found")
-        if target.status != "resolved" or target.outcome == Outcome.reject.value:
+        if complaint.status != "resolved" or complaint.outcome == Outcome.reject.value:
             raise Conflict(
                 "only an upheld complaint (a penalty) can be appealed", code="appeal_not_applicable"
             )
-        when = as_utc(target.resolved_at or target.created_at)
+        when = as_utc(complaint.resolved_at or complaint.created_at)
     if clock.now() > when + timedelta(days=rules.appeal_window_days):
         raise Conflict("the appeal window has closed", code="appeal_window_closed")
     if session.exec(
@@ -112,6 +112,8 @@ def decide_appeal(
     if decision == "upheld":
         if appeal.target_type == "review":
             review = session.get(Review, appeal.target_id)
+            if review is None:  # an appeal is only ever made on an existing review
+                raise LookupError(f"appeal {appeal.id}: review {appeal.target_id} is missing")
             review.status = "removed"
             session.add(review)
             session.flush()
@@ -121,6 +123,8 @@ def decide_appeal(
             effect = {"review_removed": review.id}
         else:
             complaint = session.get(Complaint, appeal.target_id)
+            if complaint is None:  # an appeal is only ever made on an existing complaint
+                raise LookupError(f"appeal {appeal.id}: complaint {appeal.target_id} is missing")
             complaint.penalty_void = True
             session.add(complaint)
             session.flush()

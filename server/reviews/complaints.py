@@ -244,7 +244,7 @@ def update_complaint_rate(*, session: Session, technician_id: str, clock: Clock)
         .where(
             Order.technician_id == technician_id,
             col(Order.status).in_(["COMPLETED", "DISPUTED"]),
-            Order.finished_at >= since,
+            col(Order.finished_at) >= since,
         )
     ).one()
     complaints = session.exec(
@@ -254,7 +254,7 @@ def update_complaint_rate(*, session: Session, technician_id: str, clock: Clock)
             Complaint.technician_id == technician_id,
             Complaint.created_at >= since,
             col(Complaint.outcome).is_distinct_from(Outcome.reject.value),
-            Complaint.penalty_void.is_(False),
+            col(Complaint.penalty_void).is_(False),
         )
     ).one()
     rate = round(complaints / orders, 4) if orders >= rules.complaint_rate_min_orders else None

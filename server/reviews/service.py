@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlmodel import Session, col, select
 
@@ -79,9 +79,9 @@ def _penalties(
             Complaint.technician_id == technician_id,
             Complaint.status == "resolved",
             col(Complaint.outcome) != Outcome.reject.value,
-            Complaint.penalty_void.is_(False),
-            Complaint.resolved_at >= since,
-            Complaint.resolved_at < until,
+            col(Complaint.penalty_void).is_(False),
+            col(Complaint.resolved_at) >= since,
+            col(Complaint.resolved_at) < until,
         )
     ).all():
         out.append(lv.penalty_for("upheld_complaint", c.id, rules.reviews))
@@ -89,17 +89,18 @@ def _penalties(
         select(Order).where(
             Order.technician_id == technician_id,
             col(Order.arrived_at).is_not(None),
-            Order.arrived_at >= since,
-            Order.arrived_at < until,
+            col(Order.arrived_at) >= since,
+            col(Order.arrived_at) < until,
         )
     ).all()
     for o in late:
         facts = anomalies.OrderFacts(
+        arrived_at = cast(datetime, o.arrived_at)  # the query keeps arrived orders only
             status=o.status,
             scheduled_start=as_utc(o.scheduled_start),
             scheduled_end=as_utc(o.scheduled_end),
             created_at=as_utc(o.created_at),
-            arrived_at=as_utc(o.arrived_at),
+            arrived_at=as_utc(arrived_at),
         )
         if anomalies.was_late(facts, rules.ops.monitor):
             out.append(lv.penalty_for("late_arrival", o.id, rules.reviews))
