@@ -163,7 +163,7 @@ def post_locations(
 def sweep_locations(*, session: Session, now: datetime, retention_days: int) -> int:
     """Delete points older than the retention period; returns how many went."""
     cutoff = now - timedelta(days=retention_days)
-    result = session.execute(
+    result = session.exec(
         delete(TechnicianLocation).where(col(TechnicianLocation.received_at) < cutoff)
     )
     session.commit()

@@ -5,6 +5,7 @@ missed (events, chat, technicians' current locations).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -223,18 +224,21 @@ def replay(
 
 
 def _after_known(
-    rows: list[OrderEvent], seqs: dict[str, int], floor: int | None
+    rows: Sequence[OrderEvent], seqs: dict[str, int], floor: int | None
 ) -> list[dict[str, Any]]:
     """Unique events, ordered by id (so per-order seq order), minus what the client has."""
     out: dict[int, OrderEvent] = {}
     for event in rows:
+        event_id = event.id
+        if event_id is None:  # rows read from the database always have their id
+            raise ValueError(f"order event {event.order_id}#{event.seq} has no id")
         known = seqs.get(event.order_id)
         if known is not None:
             if event.seq <= known:
                 continue
-        elif floor is None or event.id <= floor:
+        elif floor is None or event_id <= floor:
             continue
-        out[event.id] = event
+        out[event_id] = event
     return [event_dict(out[k]) for k in sorted(out)]
 
 

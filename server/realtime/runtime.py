@@ -11,7 +11,7 @@ import logging
 import os
 import threading
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from sqlalchemy.orm import object_session
@@ -24,6 +24,9 @@ from server.realtime.config import RealtimeSettings
 from server.realtime.hub import Hub
 from server.realtime.messages import order_message
 from server.realtime.replay import DbFeedStore
+
+if TYPE_CHECKING:
+    import redis
 
 log = logging.getLogger("doorstep.realtime")
 
@@ -43,7 +46,7 @@ class Runtime:
             config=self.config, store=DbFeedStore(app), now=lambda: app.state.clock.now()
         )
         self.loop: asyncio.AbstractEventLoop | None = None
-        self._sync_redis = None
+        self._sync_redis: redis.Redis | None = None
 
     @property
     def engine(self):  # noqa: ANN201
