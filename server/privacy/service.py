@@ -114,8 +114,11 @@ def _binding(
             select(VirtualNumberBinding.number).where(VirtualNumberBinding.status == "active")
         ).all()
     )
+    technician_id = order.technician_id
+    if technician_id is None:  # the caller binds only orders a technician has accepted
+        raise Conflict("no technician has accepted this order yet", code="contact_not_yet")
     customer = auth_service.get(session=session, user_id=order.customer_id)
-    technician = auth_service.get(session=session, user_id=order.technician_id)
+    technician = auth_service.get(session=session, user_id=technician_id)
     try:
         number = provider.bind(
             order_id=order.id,
@@ -134,7 +137,7 @@ def _binding(
         provider=provider.name,
         number=number,
         customer_id=order.customer_id,
-        technician_id=order.technician_id,
+        technician_id=technician_id,
         bound_at=clock.now(),
     )
     session.add(binding)
