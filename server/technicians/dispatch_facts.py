@@ -11,7 +11,8 @@ from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, or_, union_all
+from sqlalchemy import BindParameter, and_, bindparam, or_, union_all
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from server.auth.models import User
@@ -136,16 +137,19 @@ def _skilled_positions_statements() -> tuple[Any, Any]:
     equality there, SQLite (without statistics) would walk its index — every technician —
     instead of the position's."""
     p = TechnicianProfile
-    columns = select(
-        p.skills,
-        p.last_lat,
-        p.last_lng,
-        p.area_center_lat,
-        p.area_center_lng,
-        p.verification_status,
-    ).where(p.user_id == User.id, User.status == "active")
-    lat_lo, lat_hi = bindparam("lat_lo"), bindparam("lat_hi")
-    lng_lo, lng_hi = bindparam("lng_lo"), bindparam("lng_hi")
+    # SQLAlchemy's select: SQLModel's is typed for at most four columns
+    columns = sa_select(
+        col(p.skills),
+        col(p.last_lat),
+        col(p.last_lng),
+        col(p.area_center_lat),
+        col(p.area_center_lng),
+        col(p.verification_status),
+    ).where(col(p.user_id) == col(User.id), col(User.status) == "active")
+    lat_lo: BindParameter[float] = bindparam("lat_lo")
+    lat_hi: BindParameter[float] = bindparam("lat_hi")
+    lng_lo: BindParameter[float] = bindparam("lng_lo")
+    lng_hi: BindParameter[float] = bindparam("lng_hi")
     # placed in the box by their last position, or by their area's centre (then, if they
     # have a last position, that is where they are: the caller gets a few spare rows)
     in_box = union_all(
@@ -202,19 +206,20 @@ def whereabouts(
     round and loads full facts only for the technicians it keeps.
     """
     p = TechnicianProfile
-    stmt = select(
-        p.user_id,
-        p.area_center_lat,
-        p.area_center_lng,
-        p.area_radius_km,
-        p.area_polygon,
-        p.last_lat,
-        p.last_lng,
-        p.last_located_at,
+    # SQLAlchemy's select: SQLModel's is typed for at most four columns
+    stmt = sa_select(
+        col(p.user_id),
+        col(p.area_center_lat),
+        col(p.area_center_lng),
+        col(p.area_radius_km),
+        col(p.area_polygon),
+        col(p.last_lat),
+        col(p.last_lng),
+        col(p.last_located_at),
     ).where(
-        p.user_id == User.id,
-        p.verification_status == VerificationStatus.verified.value,
-        User.status == "active",
+        col(p.user_id) == col(User.id),
+        col(p.verification_status) == VerificationStatus.verified.value,
+        col(User.status) == "active",
     )
     if boxes is not None:
         overlaps = [
@@ -230,7 +235,7 @@ def whereabouts(
             return []
         stmt = stmt.where(or_(*overlaps))
     out = []
-    for uid, c_lat, c_lng, radius, polygon, l_lat, l_lng, l_at in session.exec(stmt).all():
+    for uid, c_lat, c_lng, radius, polygon, l_lat, l_lng, l_at in session.execute(stmt).all():
         circle = not polygon and c_lat is not None and c_lng is not None and bool(radius)
         out.append(
             TechnicianWhereabouts(
