@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import logging
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
@@ -52,7 +52,8 @@ def due_work_orders(session: Session, app: Any) -> list[DueDocument]:  # noqa: A
             order=order,
             service=service,
             address=app.state.cipher.decrypt(order.address_enc),
-            confirmed_at=as_utc(order.work_order_confirmed_at),
+            # the query keeps confirmed orders only
+            confirmed_at=as_utc(cast(datetime, order.work_order_confirmed_at)),
             signed_on=(signed or {}).get("signed_on", "customer_app"),
             timezone=app.state.settings.timezone,
         )
