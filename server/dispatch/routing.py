@@ -220,13 +220,13 @@ def _exact_order(
     if best is None:
         return None
     order: list[int] = []
-    key: tuple[int, int] | None = best[2]
+    node: tuple[int, int] | None = best[2]
     li = best[3]
     depth = n - 1
-    while key is not None:
-        order.append(key[1])
-        fin, trav, parent, pli = history[depth][key][li]
-        key, li = parent, pli
+    while node is not None:
+        order.append(node[1])
+        fin, trav, parent, pli = history[depth][node][li]
+        node, li = parent, pli
         depth -= 1
     order.reverse()
     return order
