@@ -94,8 +94,8 @@ def _penalties(
         )
     ).all()
     for o in late:
-        facts = anomalies.OrderFacts(
         arrived_at = cast(datetime, o.arrived_at)  # the query keeps arrived orders only
+        facts = anomalies.OrderFacts(
             status=o.status,
             scheduled_start=as_utc(o.scheduled_start),
             scheduled_end=as_utc(o.scheduled_end),
