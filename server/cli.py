@@ -5,7 +5,19 @@ from __future__ import annotations
 import typer
 
 from server import bootstrap
+from server.apps_runner import run_apps
+from server.auth import service as auth_service
+from server.auth.models import RegisterIn, Role
+from server.catalog import service as catalog_service
+from server.core.clock import SystemClock
+from server.core.crypto import FieldCipher
+from server.core.db import make_engine, session_scope
+from server.core.errors import AppError
+from server.core.install_secrets import refuses_to_listen
+from server.core.migrate import upgrade
 from server.core.settings import get_settings
+from server.demo import seed_demo as run_seed
+from server.ops.cli import register as _register_ops
 
 app = typer.Typer(help="Doorstep: on-demand home services.", no_args_is_help=True)
 users_app = typer.Typer(help="Accounts.", no_args_is_help=True)
@@ -15,8 +27,6 @@ app.add_typer(users_app, name="users")
 @app.command()
 def migrate(revision: str = "head") -> None:
     """Create or upgrade the database schema (Alembic)."""
-    from server.core.migrate import upgrade
-
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.effective_database_url, revision)
@@ -26,9 +36,6 @@ def migrate(revision: str = "head") -> None:
 @app.command("load-catalog")
 def load_catalog() -> None:
     """Load or refresh the service catalog from assets/catalog.yaml."""
-    from server.catalog import service as catalog_service
-    from server.core.db import make_engine, session_scope
-
     with session_scope(make_engine(get_settings().effective_database_url)) as session:
         counts = catalog_service.load_catalog(session=session)
     typer.echo(f"catalog: {counts['categories']} categories, {counts['services']} services")
@@ -36,8 +43,6 @@ def load_catalog() -> None:
 
 def _may_listen_on(host: str) -> None:
     """Beyond this machine only with secrets nobody else can read."""
-    from server.core.install_secrets import refuses_to_listen
-
     if reason := refuses_to_listen(host, get_settings()):
         typer.echo(reason, err=True)
         raise typer.Exit(2)
@@ -77,13 +82,6 @@ def users_create(
     """Create an account (the only way to create staff accounts)."""
     from pydantic import ValidationError
 
-    from server.auth import service as auth_service
-    from server.auth.models import RegisterIn, Role
-    from server.core.clock import SystemClock
-    from server.core.crypto import FieldCipher
-    from server.core.db import make_engine, session_scope
-    from server.core.errors import AppError
-
     settings = get_settings()
     try:
         body = RegisterIn(phone=phone, password=password, name=name, role=Role(role))
@@ -114,11 +112,6 @@ def users_create(
 @app.command("seed-demo")
 def seed_demo() -> None:
     """Load the catalog and a demo district (technicians, customers, staff, past orders)."""
-    from server.core.clock import SystemClock
-    from server.core.crypto import FieldCipher
-    from server.core.db import make_engine, session_scope
-    from server.demo import seed_demo as run_seed
-
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     cipher = FieldCipher.from_settings(settings.encryption_keys, settings.secret_key)
@@ -144,8 +137,6 @@ def apps(
     technician_port: int = typer.Option(8551, "--technician-port"),
 ) -> None:
     """Serve the API and both web apps side by side (Ctrl-C stops all)."""
-    from server.apps_runner import run_apps
-
     _may_listen_on(host)
     raise typer.Exit(
         run_apps(
@@ -157,8 +148,6 @@ def apps(
         )
     )
 
-
-from server.ops.cli import register as _register_ops  # noqa: E402
 
 _register_ops(app)  # audit verify, privacy rotate-keys|sweep, report
 

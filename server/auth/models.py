@@ -8,6 +8,8 @@ from pydantic import BaseModel, field_validator
 from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
+from server.core.crypto import is_valid_phone, normalize_phone
+
 
 class Role(StrEnum):
     customer = "customer"
@@ -90,7 +92,6 @@ class LogoutIn(BaseModel):
 
 
 def _valid_phone(value: str) -> str:
-    from server.core.crypto import is_valid_phone, normalize_phone
 
     if not is_valid_phone(value):
         raise ValueError("phone must be 6-15 digits, optionally with a leading +")

@@ -9,13 +9,15 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from server.catalog import service as catalog_service
 from server.core.clock import Clock
 from server.core.errors import AppError
 from server.dispatch import reach as reach_core
 from server.dispatch import slots as slots_core
-from server.dispatch.geo import LatLng
+from server.dispatch.geo import LatLng, haversine_m
 from server.dispatch.models import SlotRead, SlotsRead
 from server.dispatch.world import blocked_by, load_settings, load_world, reachable
+from server.technicians import service as technicians_service
 
 NEAREST_FIRST_SEARCH_M = 500.0  # the first ring searched for the nearest technician
 
@@ -31,9 +33,6 @@ def nearest_eligible_distance_m(
     the city's size. Past ``within_m`` the exact figure does not matter to the caller:
     someone farther is reported at ``within_m`` + 1. None when nobody anywhere has the
     skills (no traffic subsidy)."""
-    from server.catalog import service as catalog_service
-    from server.dispatch.geo import haversine_m
-    from server.technicians import service as technicians_service
 
     skills = catalog_service.get_service(session=session, service_id=service_id).skills or []
     radius = min(NEAREST_FIRST_SEARCH_M, within_m)
@@ -73,7 +72,6 @@ def day_slots(
     Only the technicians within reach of the address are loaded (``reachable``);
     ``prefilter=False`` loads them all, the reference the counts must agree with.
     """
-    from server.catalog import service as catalog_service
 
     service = catalog_service.get_service(session=session, service_id=service_id)
     now = clock.now()

@@ -9,14 +9,15 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from server.catalog import service as catalog_service
 from server.core.errors import AppError, Conflict
 from server.dispatch.eligibility import Rejection
+from server.orders import service as orders_service
 from server.orders.machine import Status
 from server.orders.models import Order
 
 
 def commit(session: Session) -> None:
-    from server.orders import service as orders_service
 
     orders_service.finish_moves(session)
     orders_service.notify(session)
@@ -34,7 +35,6 @@ def waiting_orders(session: Session, now: datetime, limit: int = 500) -> list[Or
 
 
 def service_names(session: Session, service_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
-    from server.catalog import service as catalog_service
 
     out = {}
     for sid in set(service_ids):

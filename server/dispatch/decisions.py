@@ -24,6 +24,7 @@ from server.dispatch.models import (
 )
 from server.dispatch.scoring import CandidateScore
 from server.dispatch.world import DispatchSettings
+from server.orders import service as orders_service
 from server.orders.models import Order
 from server.rules.dispatch import DispatchRules
 
@@ -117,7 +118,6 @@ def flag(
     session: Session, order: Order, code: str | None, clock: Clock, note: dict[str, Any]
 ) -> None:
     """Set or clear the order's dispatch anomaly (ops sees it), once per change."""
-    from server.orders import service as orders_service
 
     if order.anomaly == code:
         return
@@ -134,7 +134,6 @@ def flag(
 
 
 def explain(*, session: Session, order_id: str) -> OrderDispatchRead:
-    from server.orders import service as orders_service
 
     order = orders_service.get(session=session, order_id=order_id)
     decisions = session.exec(

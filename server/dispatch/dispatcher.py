@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from server.core.clock import Clock, as_utc
+from server.core.db import session_scope
 from server.core.errors import AppError
 from server.core.events import Moved
 from server.core.uow_middleware import writer_gate
@@ -130,7 +131,6 @@ def wake_dispatcher(moved: Moved) -> None:
 def _one_round(app, last_batch: list[datetime | None]) -> None:  # noqa: ANN001
     """One round, wholly in a worker thread: a session (and SQLite's write lock) never
     stays open on the event loop, where requests holding the lock wait to finish."""
-    from server.core.db import session_scope
 
     settings = app.state.settings
     with session_scope(app.state.engine) as session:

@@ -29,8 +29,10 @@ from server.dispatch.models import (
 )
 from server.dispatch.scoring import CandidateScore
 from server.dispatch.world import World, job_facts, load_settings, load_world
+from server.orders import service as orders_service
 from server.orders.machine import Action, Actor, ActorKind, Status
 from server.orders.models import Order
+from server.technicians import service as technicians_service
 
 log = logging.getLogger("doorstep.dispatch")
 
@@ -63,7 +65,6 @@ def make_offer(
     clock: Clock,
 ) -> DispatchOffer:
     """Create the offer and move the order to OFFERED, in the caller's transaction."""
-    from server.orders import service as orders_service
 
     now = clock.now()
     expires = now + timedelta(seconds=world.settings.dispatch.offer_timeout_seconds)
@@ -105,7 +106,6 @@ def make_offer(
 
 def expire_offers(*, session: Session, clock: Clock, report: RoundRead | None = None) -> int:
     """Every pending offer past its deadline: the order goes back to waiting."""
-    from server.orders import service as orders_service
 
     now = clock.now()
     due = session.exec(
@@ -172,7 +172,6 @@ def _offer_read(
 
 
 def _level_of(session: Session, technician_id: str) -> str | None:
-    from server.technicians import service as technicians_service
 
     try:
         return technicians_service.get_profile(session=session, user_id=technician_id).level
@@ -261,7 +260,6 @@ def accept_offer(
 ) -> Any:
     """The technician takes the offered order. Refused once the offer closed or expired,
     or when the technician's calendar no longer allows it (then the order moves on)."""
-    from server.orders import service as orders_service
 
     offer = _own_offer(session, user, offer_id)
     now = clock.now()
@@ -327,7 +325,6 @@ def decline_offer(
     occurred_at: datetime | None = None,
 ) -> OfferRead:
     """The technician passes; the dispatcher offers the order to the next candidate."""
-    from server.orders import service as orders_service
 
     offer = _own_offer(session, user, offer_id)
     if offer.status != OfferStatus.PENDING.value:

@@ -15,7 +15,9 @@ from server.dispatch.decisions import explain, record_decision
 from server.dispatch.eligibility import evaluate
 from server.dispatch.models import DecisionOutcome, OrderDispatchRead, ReassignRead
 from server.dispatch.world import job_facts, load_settings, load_world
+from server.orders import service as orders_service
 from server.orders.machine import Action, Status
+from server.payments import service as payments_service
 
 
 def assign(
@@ -29,7 +31,6 @@ def assign(
     note: str = "",
 ) -> OrderDispatchRead:
     """An operator puts a technician on a waiting order; the hard filters still apply."""
-    from server.orders import service as orders_service
 
     order = orders_service.get(session=session, order_id=order_id)
     if order.status != Status.PENDING_DISPATCH.value:
@@ -105,8 +106,6 @@ def reassign(
     double booking, a wrong assignment) payments books their transfer compensation in
     this same transaction, and the transfer is not held against them in scoring. The
     action is audited. One transaction."""
-    from server.orders import service as orders_service
-    from server.payments import service as payments_service
 
     order = orders_service.get(session=session, order_id=order_id)
     _, events = orders_service.move(

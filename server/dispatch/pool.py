@@ -23,6 +23,7 @@ from server.dispatch.common import (
 from server.dispatch.eligibility import Rejection, RejectionCode, evaluate
 from server.dispatch.models import PoolItemRead
 from server.dispatch.world import blocked_by, handed_back_by, job_facts, load_world
+from server.orders import service as orders_service
 from server.orders.machine import Action, Actor, ActorKind, Status
 
 
@@ -100,7 +101,6 @@ def claim(
     """Grab a waiting order from the pool. Exactly one claim wins: the order's version
     check turns a second concurrent claim into 409 ``conflict``. The technician who
     transferred the order away may not take it back (409 ``order_transferred_by_you``)."""
-    from server.orders import service as orders_service
 
     order = orders_service.get(session=session, order_id=order_id)
     if order.status != Status.PENDING_DISPATCH.value:

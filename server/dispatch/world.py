@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
+from server.catalog import service as catalog_service
 from server.core.clock import as_utc
 from server.core.money import apply_bp
 from server.dispatch import ports
@@ -199,7 +200,6 @@ def reachable(
     radius, with a service area containing the point. Read from a few columns of the
     technicians whose area's box holds a point, so a round loads full facts only for
     these instead of for every technician in the city."""
-    from server.technicians import service as technicians_service
 
     if not points:
         return []
@@ -365,7 +365,6 @@ def _recent_transfers(
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Per technician since ``since``: orders taken (still held or done, plus the ones
     transferred away) and the transfers held against them (not the platform's fault)."""
-    from server.technicians import service as technicians_service
 
     if not tech_ids:
         return {}, {}
@@ -389,7 +388,6 @@ def _recent_transfers(
 
 
 def handed_back_by(session: Session, order_ids: Iterable[str]) -> dict[str, frozenset[str]]:
-    from server.technicians import service as technicians_service
 
     return technicians_service.handed_back(session=session, order_ids=order_ids)
 
@@ -413,7 +411,6 @@ def job_facts(
     blocked: frozenset[str] | None = None,
     handed_back: frozenset[str] | None = None,
 ) -> JobFacts:
-    from server.catalog import service as catalog_service
 
     service = catalog_service.get_service(session=session, service_id=order.service_id)
     if blocked is None:

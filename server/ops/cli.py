@@ -8,20 +8,26 @@ from pathlib import Path
 
 import typer
 
+from server.audit import log as audit_service
+from server.core.clock import SystemClock, as_utc
+from server.core.crypto import FieldCipher
+from server.core.db import make_engine, session_scope
+from server.core.settings import get_settings
+from server.files import service as files_service
+from server.ops import dashboard
+from server.ops.report import render
+from server.privacy import service as privacy_service
+
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 privacy_app = typer.Typer(help="Encryption keys and retention.", no_args_is_help=True)
 
 
 def _engine():  # noqa: ANN202
-    from server.core.db import make_engine
-    from server.core.settings import get_settings
 
     return make_engine(get_settings().effective_database_url)
 
 
 def _cipher():  # noqa: ANN202
-    from server.core.crypto import FieldCipher
-    from server.core.settings import get_settings
 
     settings = get_settings()
     return FieldCipher.from_settings(settings.encryption_keys, settings.secret_key)
@@ -32,8 +38,6 @@ def audit_verify(
     expect_head: str = typer.Option("", help="a head hash kept from an earlier run"),
 ) -> None:
     """Re-hash the whole chain; exit 1 at the first entry that does not fit."""
-    from server.audit import log as audit_service
-    from server.core.db import session_scope
 
     with session_scope(_engine()) as session:
         result = audit_service.verify(session=session, expect_head=expect_head or None)
@@ -52,10 +56,6 @@ def audit_verify(
 def rotate_keys() -> None:
     """Re-encrypt every encrypted column and stored file under the first key of
     DOORSTEP_ENCRYPTION_KEYS (files written in clear by older versions are sealed too)."""
-    from server.core.db import session_scope
-    from server.core.settings import get_settings
-    from server.files import service as files_service
-    from server.privacy import service as privacy_service
 
     cipher = _cipher()
     engine = _engine()
@@ -73,10 +73,6 @@ def rotate_keys() -> None:
 @privacy_app.command("sweep")
 def privacy_sweep() -> None:
     """Unbind expired virtual numbers and apply retention now."""
-    from server.core.clock import SystemClock
-    from server.core.db import session_scope
-    from server.core.settings import get_settings
-    from server.privacy import service as privacy_service
 
     clock = SystemClock()
     with session_scope(_engine()) as session:
@@ -97,11 +93,6 @@ def report(
 ) -> None:
     """Render the operations dashboards into an HTML report with PNG charts."""
     from datetime import UTC, timedelta
-
-    from server.core.clock import as_utc
-    from server.core.db import session_scope
-    from server.ops import dashboard
-    from server.ops.report import render
 
     until = as_utc(datetime.fromisoformat(to)) if to else datetime.now(UTC)
     with session_scope(_engine()) as session:

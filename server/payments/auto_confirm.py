@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from server.core.clock import Clock
+from server.core.db import session_scope
 from server.core.errors import AppError
 from server.orders import service as orders_service
 from server.orders.machine import Action
@@ -73,8 +74,6 @@ def run_auto_confirm(session: Session, clock: Clock) -> list[str]:
 async def auto_confirm_task(app) -> None:  # noqa: ANN001
     """Background loop: auto-confirm every ``background_interval_seconds``."""
     import asyncio
-
-    from server.core.db import session_scope
 
     def one_round() -> None:
         # The session lives and closes inside the worker thread: a transaction left open

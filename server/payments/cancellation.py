@@ -12,6 +12,7 @@ from server.auth.models import Role, User
 from server.core.clock import Clock, as_utc
 from server.core.errors import Conflict
 from server.core.events import Moved
+from server.orders import machine
 from server.orders import service as orders_service
 from server.orders.machine import Action, Status
 from server.orders.models import Order
@@ -45,7 +46,6 @@ def cancellation_quote(
     *, session: Session, order_id: str, user: User, clock: Clock
 ) -> CancellationQuoteRead:
     order = orders_service.get_for(session=session, order_id=order_id, user=user)
-    from server.orders import machine
 
     cancellable = (Status(order.status), Action.CANCEL) in machine.TRANSITIONS
     quote = _cancellation(session, order, user.role == Role.customer.value, clock.now())

@@ -17,6 +17,7 @@ from server.orders.models import Order
 from server.payments.models import Escrow, Payment, Refund
 from server.payments.providers import PaymentProvider, ProviderError, provider_for
 from server.rules import store as rules_store
+from server.technicians import service as technicians_service
 
 SYSTEM = Actor(ActorKind.SYSTEM)
 
@@ -47,7 +48,6 @@ def escrow_for(session: Session, order: Order) -> Escrow:
 def technician_level(session: Session, technician_id: str | None) -> str | None:
     if not technician_id:
         return None
-    from server.technicians import service as technicians_service
 
     try:
         return technicians_service.get_profile(session=session, user_id=technician_id).level

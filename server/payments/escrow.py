@@ -26,6 +26,7 @@ from server.payments.common import (
 )
 from server.payments.journal import balance, post
 from server.payments.models import Escrow, EscrowRead
+from server.pricing import service as pricing_service
 
 
 def held(session: Session, order_id: str) -> Money:
@@ -81,7 +82,6 @@ def release(session: Session, order: Order, esc: Escrow, clock: Clock) -> None:
     to the platform (a promotion cost when discounts exceed the commission)."""
     if esc.frozen or esc.state != "open":
         return
-    from server.pricing import service as pricing_service
 
     amount = held(session, order.id)
     card_value = pricing_service.card_value_for_order(session=session, order_id=order.id)

@@ -12,6 +12,7 @@ from server.core.clock import Clock
 from server.core.errors import Conflict, NotFound
 from server.core.ids import new_id
 from server.core.money import round_half_up
+from server.files import filing
 from server.orders import service as orders_service
 from server.orders.machine import Status
 from server.payments.common import current_rules
@@ -33,7 +34,6 @@ def create_invoice(
     it; a request with other details is refused, since an issued invoice is not changed
     by asking twice (a corrected one is support's red-letter reissue). Its PDF follows
     (``server.files.filing``: ``file_id`` is set and pushed when it is ready)."""
-    from server.files import filing
 
     order = orders_service.get_for(session=session, order_id=order_id, user=user)
     if order.customer_id != user.id:

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from server.auth.models import User
 from server.core.clock import Clock, as_utc
+from server.core.db import session_scope
 from server.core.errors import AppError, Conflict, Unprocessable
 from server.core.ids import new_id
 from server.core.money import Money
@@ -182,8 +183,6 @@ async def payout_schedule_task(app) -> None:  # noqa: ANN001
     """Background loop: the daily payout batch (``run_scheduled_payouts``), checked every
     ``background_interval_seconds`` (at least every 30 s is plenty for a daily job)."""
     import asyncio
-
-    from server.core.db import session_scope
 
     def one_round() -> None:
         with session_scope(app.state.engine) as session:

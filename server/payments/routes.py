@@ -15,9 +15,11 @@ from server.auth.dependencies import (
     require_roles,
 )
 from server.auth.models import Role, User
+from server.core.db import session_scope
 from server.core.deps import ClockDep, SessionDep, SettingsDep
 from server.core.errors import NotFound, Unprocessable
 from server.core.routing import api_router
+from server.orders import service as orders_service
 from server.payments import service
 from server.payments.models import (
     CancellationQuoteRead,
@@ -80,8 +82,6 @@ def get_payment(payment_id: str, user: PaymentReader, session: SessionDep) -> Pa
 async def webhook(provider: str, request: Request) -> WebhookAck:
     """Signed by the provider; the only write that takes no user token."""
     from starlette.concurrency import run_in_threadpool
-
-    from server.core.db import session_scope
 
     body = await request.body()
     app = request.app
@@ -153,7 +153,6 @@ def cancellation_quote(
 
 @router.get("/orders/{order_id}/escrow", response_model=EscrowRead)
 def escrow(order_id: str, user: CurrentUser, session: SessionDep) -> EscrowRead:
-    from server.orders import service as orders_service
 
     order = orders_service.get_for(session=session, order_id=order_id, user=user)
     if user.role == Role.technician.value:

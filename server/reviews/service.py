@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from server.audit import log as audit_service
 from server.auth.models import Role, User
 from server.core.clock import Clock, as_utc
+from server.core.db import session_scope
 from server.core.ids import new_id
 from server.core.loops import every
 from server.notifications import inbox as notifications
@@ -316,7 +317,6 @@ LEVELS_SWEEP_SECONDS = 3600
 
 def quarterly_levels_once(app) -> str | None:  # noqa: ANN001
     """One check, wholly in the worker thread (the session never lives on the event loop)."""
-    from server.core.db import session_scope
 
     with session_scope(app.state.engine) as session:
         return run_quarterly_levels(
