@@ -6,9 +6,7 @@ past that, or when no order respects every window, an insertion heuristic with r
 moves minimizes lateness then travel, and the plan carries warnings naming the jobs that
 cannot all be kept.
 
-The fleet plan for operators (many technicians, PyVRP) is in ``server.dispatch.fleet``;
-the VRPTW model and solver are re-exported here for ``simulation.solomon``, which still
-imports them from this module.
+The fleet plan for operators (many technicians, PyVRP) is in ``server.dispatch.fleet``.
 """
 
 from __future__ import annotations
@@ -17,18 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from server.dispatch.fleet import VehicleSpec, VrptwProblem, solve_vrptw
 from server.dispatch.geo import LatLng, TravelMode, TravelTime
-
-__all__ = [
-    "DayJob",
-    "DayPlan",
-    "PlannedVisit",
-    "VehicleSpec",
-    "VrptwProblem",
-    "plan_day",
-    "solve_vrptw",
-]
 
 # Datetimes carry microseconds; a millisecond of slack keeps float offsets and the
 # windows they came from agreeing.
