@@ -41,11 +41,13 @@ bench: $(STAMP)
 	$(PY) bench/workflow_load.py --seconds 60
 	$(VENV)/bin/doorstep-simulate
 
-# Style, format and the import contracts (pyproject.toml [tool.importlinter]).
+# Style, format, the import contracts (pyproject.toml [tool.importlinter]) and types
+# (mypy with the pydantic plugin on server/ and client/, pyproject.toml [tool.mypy]).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check server client technician_app customer_app simulation tests bench
 	$(VENV)/bin/ruff format --check server client technician_app customer_app simulation tests bench
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

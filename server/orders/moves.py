@@ -15,7 +15,7 @@ from server.auth.models import User
 from server.catalog import service as catalog_service
 from server.core.clock import Clock, as_utc
 from server.core.crypto import FieldCipher
-from server.core.errors import AppError, Conflict, Forbidden, Unprocessable
+from server.core.errors import AppError, Conflict, Forbidden, NotFound, Unprocessable
 from server.core.events import Moved, order_events
 from server.core.observability import ORDER_TRANSITIONS
 from server.core.points import open_point
@@ -66,7 +66,7 @@ def save_version(
 ) -> None:
     """Conditional update: the row must still be at the version we read."""
     changes = {**changes, "version": expected_version + 1}
-    result = session.execute(
+    result = session.exec(
         update(Order)
         .where(col(Order.id) == order.id, col(Order.version) == expected_version)
         .values(**changes)
@@ -74,6 +74,8 @@ def save_version(
     if result.rowcount != 1:
         session.rollback()
         current = session.get(Order, order.id)
+        if current is None:
+            raise NotFound("order not found", code="order_not_found")
         session.refresh(current)
         raise Conflict(
             "the order changed meanwhile; reload and try again",

@@ -47,7 +47,8 @@ def points_balance(session: Session, customer_id: str) -> int:
 @functools.cache
 def _facts_statement() -> Any:  # noqa: ANN401
     """Built once: a statement's construction costs several times its execution."""
-    customer, since = bindparam("customer"), bindparam("since")
+    customer: Any = bindparam("customer")
+    since: Any = bindparam("since")
     return select(
         ports.counted_orders.ask(customer).scalar_subquery(),
         _spend_since(customer, since).scalar_subquery(),

@@ -249,7 +249,7 @@ def _take_quote_statement() -> Any:  # noqa: ANN401
 def mark_quote_used(*, session: Session, quote: Quote, order_id: str) -> None:
     """Conditional: two orders racing for one quote can't both win; the quote's
     coupons, points and card visit are spent in the same transaction."""
-    result = session.execute(_take_quote_statement(), {"quote": quote.id, "order": order_id})
+    result = session.exec(_take_quote_statement(), params={"quote": quote.id, "order": order_id})
     if result.rowcount != 1:
         session.rollback()
         raise Conflict("this quote was already used", code="quote_used")
@@ -261,7 +261,7 @@ def _reserve_promotions(session: Session, quote: Quote, order_id: str) -> None:
     now = quote.created_at
     options = quote.options or {}
     for coupon_id in options.get("coupon_ids") or []:
-        done = session.execute(
+        done = session.exec(
             update(Coupon)
             .where(col(Coupon.id) == coupon_id, col(Coupon.status) == "available")
             .values(status="used", order_id=order_id, used_at=now)
@@ -278,7 +278,7 @@ def _reserve_promotions(session: Session, quote: Quote, order_id: str) -> None:
         if session.get(LoyaltyAccount, quote.customer_id) is None:
             session.add(LoyaltyAccount(customer_id=quote.customer_id, points=0))
             session.flush()
-        done = session.execute(
+        done = session.exec(
             update(LoyaltyAccount)
             .where(
                 col(LoyaltyAccount.customer_id) == quote.customer_id,
@@ -303,7 +303,7 @@ def _reserve_promotions(session: Session, quote: Quote, order_id: str) -> None:
         )
     card_id = options.get("service_card_id")
     if card_id:
-        done = session.execute(
+        done = session.exec(
             update(ServiceCard)
             .where(
                 col(ServiceCard.id) == card_id,
@@ -318,6 +318,8 @@ def _reserve_promotions(session: Session, quote: Quote, order_id: str) -> None:
                 "the card has no visit left; ask for a new quote", code="card_unavailable"
             )
         card = session.get(ServiceCard, card_id)
+        if card is None:  # the update above matched it, so only a concurrent delete
+            raise Conflict("the card is gone; ask for a new quote", code="card_unavailable")
         session.refresh(card)
         value = round_half_up(card.price, max(card.visits_total, 1))
         session.add(CardUse(order_id=order_id, card_id=card_id, value=value, created_at=now))

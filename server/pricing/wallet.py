@@ -49,7 +49,10 @@ def referral_code_for(session: Session, customer_id: str) -> str:
             with session.begin_nested():
                 session.add(row)
         except IntegrityError:
-            row = session.get(ReferralCode, customer_id)
+            existing = session.get(ReferralCode, customer_id)
+            if existing is None:  # the conflict was not on this customer's code
+                raise
+            row = existing
     return row.code
 
 
@@ -161,7 +164,7 @@ def claim_coupon(*, session: Session, customer: User, campaign_code: str, clock:
     stmt = update(CouponCampaign).where(col(CouponCampaign.id) == campaign.id)
     if campaign.total_limit:
         stmt = stmt.where(col(CouponCampaign.issued) < campaign.total_limit)
-    if session.execute(stmt.values(issued=CouponCampaign.issued + 1)).rowcount != 1:
+    if session.exec(stmt.values(issued=CouponCampaign.issued + 1)).rowcount != 1:
         session.rollback()
         raise Conflict("this campaign has run out", code="campaign_exhausted")
     coupon = Coupon(
