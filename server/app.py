@@ -37,7 +37,6 @@ from server.files.routes import router as files
 from server.flows.accounts import router as accounts
 from server.flows.service_cards import router as service_cards
 from server.geo.routes import router as geo
-from server.ops.certificates import certificate_expiry_task
 from server.ops.routes import public_router as ops_public
 from server.ops.routes import router as ops
 from server.ops.sos import sos_escalation_task
@@ -55,6 +54,7 @@ from server.realtime.routes import router as realtime
 from server.realtime.service import location_sweep_task
 from server.reviews.routes import router as reviews
 from server.reviews.service import quarterly_levels_task
+from server.technicians.expiry import certificate_expiry_task
 from server.technicians.routes import router as technicians
 
 API_PREFIX = "/api/v1"

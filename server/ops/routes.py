@@ -33,7 +33,7 @@ from server.core.ids import CURSOR_MAX
 from server.core.routing import api_router
 from server.notifications import inbox as notifications
 from server.notifications.models import NotificationRead
-from server.ops import certificates, dashboard, monitoring
+from server.ops import dashboard, monitoring
 from server.ops.models import (
     ALERT_STATUSES,
     AlertHandleIn,
@@ -46,6 +46,7 @@ from server.risk import service as risk
 from server.risk.models import RISK_FLAG_KINDS, RISK_FLAG_STATUSES, RiskFlagRead, RiskReviewIn
 from server.rules import store as rules_store
 from server.rules.models import RulesHistoryItem, RulesRead, RulesUpdate
+from server.technicians import expiry
 
 router = api_router(prefix="/ops", tags=["ops"])
 public_router = api_router(tags=["ops"])  # /sos and /me/notifications
@@ -263,9 +264,7 @@ def run_certificate_sweep(
     user: OperatorUser, session: SessionDep, clock: ClockDep, settings: SettingsDep
 ) -> dict[str, Any]:
     """Run the certificate expiry sweep now (it also runs in the background)."""
-    expired = certificates.expire_certificates(
-        session=session, clock=clock, timezone=settings.timezone
-    )
+    expired = expiry.expire_certificates(session=session, clock=clock, timezone=settings.timezone)
     return {"expired": expired}
 
 

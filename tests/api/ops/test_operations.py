@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session
 
-from server.ops import certificates
+from server.technicians import expiry
 from server.technicians.models import Certificate
 from tests.api.ops.helpers import assign, audit_actions, complete, onboard, pay, relogin
 
@@ -232,13 +232,10 @@ def test_certificate_expiry_sweep_notifies_and_audits(api, clock, settings):
                 )
             )
         s.commit()
-        assert certificates.expire_certificates(
-            session=s, clock=clock, timezone=settings.timezone
-        ) == ["crt_old"]
-        assert (
-            certificates.expire_certificates(session=s, clock=clock, timezone=settings.timezone)
-            == []
-        )
+        assert expiry.expire_certificates(session=s, clock=clock, timezone=settings.timezone) == [
+            "crt_old"
+        ]
+        assert expiry.expire_certificates(session=s, clock=clock, timezone=settings.timezone) == []
         assert s.get(Certificate, "crt_old").status == "expired"
         assert s.get(Certificate, "crt_new").status == "verified"
     notes = api.get("/me/notifications", tech).json()

@@ -1,4 +1,5 @@
-"""Certificate expiry: the sweep that marks lapsed certificates and tells the technician.
+"""Certificate expiry: the sweep that marks lapsed certificates and tells the technician
+(operators can also run it at once: ``POST /ops/certificates/expire``).
 
 Eligibility already ignores a certificate past its date (dispatch reads
 ``expires_on``); the sweep makes the state visible: status ``expired`` in the
@@ -18,10 +19,10 @@ from server.audit import log as audit_service
 from server.core.clock import Clock
 from server.core.db import session_scope
 from server.notifications import inbox as notifications
-from server.technicians import service as technicians_service
 from server.technicians.models import Certificate, CertificateStatus
+from server.technicians.profiles import local_today
 
-log = logging.getLogger("doorstep.ops.certificates")
+log = logging.getLogger("doorstep.technicians.expiry")
 SWEEP_SECONDS = 3600
 
 
@@ -29,7 +30,7 @@ def expire_certificates(
     *, session: Session, clock: Clock, timezone: str = "Asia/Shanghai", today: date | None = None
 ) -> list[str]:
     """Mark verified certificates whose date has passed as expired; commit; ids changed."""
-    today = today or technicians_service.local_today(clock.now(), timezone)
+    today = today or local_today(clock.now(), timezone)
     due = list(
         session.exec(
             select(Certificate).where(
