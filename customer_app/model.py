@@ -1,5 +1,6 @@
 """What a booking is made of, as plain data: the place, the slot, the draft, and the
-readers that turn server replies into them. No I/O."""
+readers that turn server replies into them; what an order read says the customer may do
+and which phase the order is in. No I/O."""
 
 from __future__ import annotations
 
@@ -32,6 +33,19 @@ def parse_time(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def allows(order: JSON | None, action: str) -> bool:
+    """Whether the server offers the customer this move of the order machine now (the
+    order read's ``allowed_actions``: ``cancel``, ``confirm``, ``dispute``)."""
+    return action in ((order or {}).get("allowed_actions") or ())
+
+
+def in_group(order: JSON | None, group: str) -> bool:
+    """Whether the order's status is in one of the machine's groups (the order read's
+    ``status_groups``): ``assigned``, ``tracking`` (the technician is coming),
+    ``work_order_open``, ``on_site``, ``working``, ``service_started``, ``terminal``."""
+    return group in ((order or {}).get("status_groups") or ())
 
 
 @dataclass

@@ -27,21 +27,19 @@ from client.api import DoorstepClient
 from client.citytime import CITY_TZ
 from client.position import Locate
 from customer_app.booking import BookingFlow
-from customer_app.model import Address, BookingDraft, Slot, parse_time
+from customer_app.model import Address, BookingDraft, Slot, allows, in_group, parse_time
 from customer_app.state.account import Account
 from customer_app.state.browse import Browsing
 from customer_app.state.chat import Chat
 from customer_app.state.core import FeedFactory
 from customer_app.state.live_feed import LiveUpdates
 from customer_app.state.order_actions import REVIEW_DIMENSIONS, OrderActions
-from customer_app.state.order_page import LIVE_STATUSES, OrderPage
+from customer_app.state.order_page import OrderPage
 from customer_app.state.store import LocalStore, default_store_path
-from customer_app.state.tracking import ACTIVE_TRACKING, Tracking, estimate_eta_minutes
+from customer_app.state.tracking import Tracking, estimate_eta_minutes
 
 __all__ = [
-    "ACTIVE_TRACKING",
     "CITY_TZ",
-    "LIVE_STATUSES",
     "REVIEW_DIMENSIONS",
     "Address",
     "BookingDraft",
@@ -49,8 +47,10 @@ __all__ = [
     "LocalStore",
     "Slot",
     "Tracking",
+    "allows",
     "default_store_path",
     "estimate_eta_minutes",
+    "in_group",
     "parse_time",
 ]
 

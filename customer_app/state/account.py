@@ -166,7 +166,7 @@ class Account(StateCore):
         self.orders = await self._try("orders", self.client.orders(limit=100), [])
         await self.load_wallet()
         invoices = []
-        for o in [o for o in self.orders if o["status"] == "COMPLETED"][:20]:
+        for o in [o for o in self.orders if o["status"] == "COMPLETED"][:20]:  # invoiceable
             inv = await self._try(
                 "invoices", self.client.request("GET", f"/orders/{o['id']}/invoice")
             )

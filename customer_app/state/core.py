@@ -96,7 +96,6 @@ class StateCore:
         self.technician_card: JSON | None = None
         self.change_requests: list[JSON] = []
         self.contact: JSON | None = None
-        self.escrow: JSON | None = None
         self.cancel_quote: JSON | None = None
         self.messages: list[JSON] = []
         self.support_messages: list[JSON] = []

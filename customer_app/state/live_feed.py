@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from client import geo
 from client.api import ApiError, NetworkError
-from customer_app.model import JSON, parse_time
+from customer_app.model import JSON, in_group, parse_time
 from customer_app.state.core import StateCore, log
-from customer_app.state.tracking import ACTIVE_TRACKING, Tracking, estimate_eta_minutes
+from customer_app.state.tracking import Tracking, estimate_eta_minutes
 
 
 class LiveUpdates(StateCore):
@@ -147,7 +147,8 @@ class LiveUpdates(StateCore):
         )
 
     def shows_tracking(self) -> bool:
-        return bool(self.order and self.order["status"] in ACTIVE_TRACKING)
+        """The order page shows the technician coming (the machine's ``tracking`` phase)."""
+        return in_group(self.order, "tracking")
 
     def feed_connected(self) -> bool:
         connected = getattr(self._feed, "connected", None)

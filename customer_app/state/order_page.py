@@ -1,6 +1,7 @@
 """The order page: opening one order and keeping what it shows up to date (timeline,
-technician card and contact number, escrow of extras, change requests with their
-photos, completion photos, chat), and the values the page derives from them."""
+technician card and contact number, change requests with their photos, completion
+photos, chat), and the values the page derives from them. What is loaded when follows
+the phase the server puts the order in (its ``status_groups``)."""
 
 from __future__ import annotations
 
@@ -8,21 +9,9 @@ import contextlib
 from typing import TYPE_CHECKING
 
 from client.api import ApiError, NetworkError
-from customer_app.model import JSON, items_of
+from customer_app.model import JSON, in_group, items_of
 from customer_app.state.core import StateCore
 from customer_app.state.tracking import Tracking
-
-# an order in these statuses is still going on: its chat is open
-LIVE_STATUSES = {
-    "PENDING_DISPATCH",
-    "OFFERED",
-    "ACCEPTED",
-    "EN_ROUTE",
-    "ARRIVED",
-    "IN_SERVICE",
-    "AWAITING_CONFIRMATION",
-    "DISPUTED",
-}
 
 
 class OrderPage(StateCore):
@@ -74,11 +63,8 @@ class OrderPage(StateCore):
                 )
         else:
             self.technician_card = None
-        if int(o.get("extras_total") or 0) > 0:
-            self.escrow = await self._try(
-                "escrow", self.client.request("GET", f"/orders/{oid}/escrow")
-            )
-        if o["status"] in ("ARRIVED", "IN_SERVICE", "AWAITING_CONFIRMATION"):
+        # from check-in on, while the technician holds the order: the extra work proposed
+        if in_group(o, "assigned") and not in_group(o, "tracking"):
             self.change_requests = items_of(
                 await self._try("change_requests", self.client.change_requests(oid), [])
             )
@@ -89,13 +75,14 @@ class OrderPage(StateCore):
                     data = await self._try("files", self.client.download(fid))
                     if isinstance(data, bytes):
                         self.photos[fid] = data
-        if o["status"] in ("AWAITING_CONFIRMATION", "COMPLETED", "DISPUTED"):
+        # the work is done: the photos of its steps are final
+        if in_group(o, "service_started") and not in_group(o, "working"):
             for fid in self.completion_photos():
                 if fid not in self.photos:
                     data = await self._try("files", self.client.download(fid))
                     if isinstance(data, bytes):
                         self.photos[fid] = data
-        if o["status"] in LIVE_STATUSES and o.get("technician_id"):
+        if o.get("technician_id") and not in_group(o, "terminal"):  # the chat is open
             self.messages = items_of(await self._try("chat", self.client.messages(oid), []))
 
     def _merge_events(self, new: list[JSON]) -> None:
@@ -126,15 +113,9 @@ class OrderPage(StateCore):
         return await self._try("files", self.client.download(file_id))
 
     def amount_to_pay(self) -> int:
-        """What the customer still owes: the order before payment, approved extras after."""
-        o = self.order or {}
-        if o.get("status") == "PENDING_PAYMENT":
-            return int(o.get("total") or 0)
-        if o.get("status") == "CANCELLED":
-            return 0
-        extras = int(o.get("extras_total") or 0)
-        paid = int((self.escrow or {}).get("extras_paid") or 0) if self.escrow else 0
-        return max(0, extras - paid) if self.escrow is not None else 0
+        """What the customer still owes, as the server counts it (the order read's
+        ``amount_due``): the order before payment, approved extras not yet paid after."""
+        return int((self.order or {}).get("amount_due") or 0)
 
     def technician_name(self) -> str | None:
         """From the public page, or from the contact binding (an unverified page 404s)."""

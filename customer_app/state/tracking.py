@@ -14,8 +14,6 @@ from client import geo
 
 # ETA when the server sends none: straight-line distance x road factor at city speed.
 CITY_SPEED_KMH = 20.0
-# the statuses in which the order page shows the technician coming
-ACTIVE_TRACKING = {"ACCEPTED", "EN_ROUTE"}
 
 
 def estimate_eta_minutes(distance_km: float) -> int:

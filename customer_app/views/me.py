@@ -89,6 +89,7 @@ def invoices_section(state: CustomerState) -> ft.Control:
         for i in state.invoices
     ]
     have = {i.get("order_id") for i in state.invoices}
+    # invoices are issued for completed orders only
     done = [o for o in state.orders if o["status"] == "COMPLETED" and o["id"] not in have]
     if done:
         rows.append(field(state, "invoice_title", t(lang, "invoice_title")))

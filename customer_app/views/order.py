@@ -1,5 +1,7 @@
 """The order page: payment, live timeline, technician position and ETA, contact and
-chat, work-order signing, change requests, completion, review, complaint, cancel."""
+chat, work-order signing, change requests, completion, review, complaint, cancel. A
+move's button shows when the server allows the move (the order read's
+``allowed_actions``), a section by the phase the order is in (its ``status_groups``)."""
 
 from __future__ import annotations
 
@@ -19,11 +21,17 @@ from customer_app.components.common import (
     section,
 )
 from customer_app.i18n import event_label, money, status_label, t
-from customer_app.state import CITY_TZ, REVIEW_DIMENSIONS, CustomerState, parse_time
+from customer_app.state import (
+    CITY_TZ,
+    REVIEW_DIMENSIONS,
+    CustomerState,
+    allows,
+    in_group,
+    parse_time,
+)
 from customer_app.views.support import chat_panel
 
 COMPLAINT_CATEGORIES = ("quality", "late", "damage", "attitude", "overcharge", "other")
-SIGNABLE = {"ACCEPTED", "EN_ROUTE", "ARRIVED"}
 
 
 def local(ts: object, fmt: str = "%m-%d %H:%M") -> str:
@@ -439,27 +447,23 @@ def order_view(state: CustomerState) -> ft.View:
         controls.append(technician_section(state, o))
     if state.shows_tracking():
         controls.append(tracking_section(state))
-    if status in SIGNABLE and not o.get("work_order_confirmed_at"):
+    if in_group(o, "work_order_open") and not o.get("work_order_confirmed_at"):
         controls.append(work_order_section(state, o))
     controls += change_request_section(state)
-    if status == "AWAITING_CONFIRMATION":
+    if allows(o, "confirm"):
         controls.append(completion_section(state))
-    if status == "COMPLETED":
+    if status == "COMPLETED":  # a completed order is reviewed (not a cancelled one)
         controls.append(review_section(state))
-    if "dispute" in o.get("allowed_actions", []) or status == "DISPUTED":
+    if allows(o, "dispute") or status == "DISPUTED":
         controls.append(complaint_section(state))
-    if (
-        o.get("technician_id")
-        and status not in ("COMPLETED", "CANCELLED")
-        and "chat" not in state.missing
-    ):
+    if o.get("technician_id") and not in_group(o, "terminal") and "chat" not in state.missing:
         controls.append(
             section(
                 t(lang, "chat_technician"),
                 chat_panel(state, state.messages, "chat", act(state.submit_chat)),
             )
         )
-    if "cancel" in o.get("allowed_actions", []):
+    if allows(o, "cancel"):
         controls.append(cancel_section(state))
     controls.append(timeline_section(state))
     return page_view(state, state.route, t(lang, "order"), controls)

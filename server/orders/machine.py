@@ -32,6 +32,30 @@ ASSIGNED = frozenset(
         Status.AWAITING_CONFIRMATION,
     }
 )
+# The work order is confirmed (in the customer's app, or signed on the technician's
+# screen) between acceptance and the start of service.
+WORK_ORDER_OPEN = ASSIGNED - SERVICE_STARTED
+# The technician has checked in at the address and not yet finished there.
+ON_SITE = frozenset({Status.ARRIVED, Status.IN_SERVICE})
+# The service is under way: SOP steps are ticked and extra work is proposed.
+WORKING = frozenset({Status.IN_SERVICE})
+
+# The groups by the name an order read lists them under (``OrderRead.status_groups``):
+# clients draw an order from its groups and allowed actions, not from lists of statuses.
+STATUS_GROUPS: dict[str, frozenset[Status]] = {
+    "assigned": ASSIGNED,
+    "tracking": TRACKING,
+    "work_order_open": WORK_ORDER_OPEN,
+    "on_site": ON_SITE,
+    "working": WORKING,
+    "service_started": SERVICE_STARTED,
+    "terminal": TERMINAL,
+}
+
+
+def status_groups(status: Status) -> list[str]:
+    """The names of the groups ``status`` belongs to, in ``STATUS_GROUPS`` order."""
+    return [name for name, members in STATUS_GROUPS.items() if status in members]
 
 
 class Action(StrEnum):
@@ -346,6 +370,12 @@ def allowed_actions(status: Status) -> list[Action]:
     return [action for (source, action) in TRANSITIONS if source == status]
 
 
+def allowed_actions_for(status: Status, kind: ActorKind) -> list[Action]:
+    """The moves an actor of this kind may make from ``status``, guards aside (an order
+    read lists them for its reader)."""
+    return [a for a in allowed_actions(status) if kind in TRANSITIONS[(status, a)].actors]
+
+
 def decide(order: OrderView, action: Action, actor: Actor, ctx: Context) -> Decision:
     transition = TRANSITIONS.get((order.status, action))
     if transition is None:
@@ -423,7 +453,7 @@ def check_sop_step(
     has_photo: bool,
 ) -> EventSpec:
     """Steps are ticked in order, during service, with a photo where the step needs one."""
-    if status != Status.IN_SERVICE:
+    if status not in WORKING:
         raise IllegalTransition("SOP steps are ticked during service", status=status)
     by_no = {s.no: s for s in steps}
     step = by_no.get(step_no)

@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from server.core.jsontypes import json_column
 from server.core.money import MAX_AMOUNT
+from server.orders.machine import STATUS_GROUPS, Status
 from server.pricing.models import AddressIn, QuoteCreate
 
 # What may be written into ``Order.anomaly`` for operators to act on (ops computes its
@@ -206,7 +207,19 @@ class OrderRead(BaseModel):
     work_order_file_id: str | None
     anomaly: str | None
     sop: list[SopStepState]
-    allowed_actions: list[str]
+    allowed_actions: list[str] = PField(
+        description="The order machine's moves the caller may make from this status now "
+        "(e.g. `depart`, `cancel`, `confirm`); a guard may still refuse one."
+    )
+    status_groups: list[str] = PField(
+        description="The order machine's status groups this status belongs to, so a client "
+        "draws the order by phase rather than from lists of statuses: "
+        + "; ".join(
+            f"`{name}` ({', '.join(s.value for s in Status if s in members)})"
+            for name, members in STATUS_GROUPS.items()
+        )
+        + "."
+    )
     created_at: datetime
     updated_at: datetime
     accepted_at: datetime | None

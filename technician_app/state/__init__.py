@@ -16,11 +16,12 @@ replay (the order was cancelled meanwhile), stays on the "rejected" list until t
 technician acknowledges it — never silently dropped. (Location points are the
 exception: a refused point is logged, not put in front of the technician.)
 
-Location: while a job is on its way (an order ACCEPTED or EN_ROUTE) the device position
-is reported every ``location_interval`` seconds, so the customer sees the technician
-coming; while merely online for orders, every ``idle_location_interval`` seconds (dispatch
-uses it); otherwise never. Points taken without signal are batched into one queued post
-with their device times (the server takes up to 100 per post, 30 posts a minute).
+Location: while a job is on its way (an order in the machine's ``tracking`` group:
+accepted or en route) the device position is reported every ``location_interval``
+seconds, so the customer sees the technician coming; while merely online for orders,
+every ``idle_location_interval`` seconds (dispatch uses it); otherwise never. Points
+taken without signal are batched into one queued post with their device times (the
+server takes up to 100 per post, 30 posts a minute).
 
 Web: one web server serves many browsers. With ``persist_session=False`` the state
 never restores a saved login, and the queue and cache live in a folder per technician
@@ -50,6 +51,7 @@ from technician_app.state.labels import (
     LOCATION_HELP,
     REFUSAL_TEXTS,
     STATUS_LABELS,
+    STATUS_NOTES,
     VERIFICATION_LABELS,
     yuan,
 )
@@ -57,19 +59,18 @@ from technician_app.state.live import LiveUpdates
 from technician_app.state.loading import Loading
 from technician_app.state.location import LOCATION_POINTS_PER_POST, LocationReports
 from technician_app.state.model import (
-    ACTIVE,
     DEFAULT_CHECKIN_RADIUS_M,
-    TRACKED,
     Notice,
     Offer,
+    allows,
+    in_group,
     normalize_offer,
     parse_time,
 )
-from technician_app.state.sync import OPTIMISTIC_STATUS, QueueSync
+from technician_app.state.sync import OPTIMISTIC, QueueSync
 
 __all__ = [
     "ACTION_LABELS",
-    "ACTIVE",
     "DEFAULT_CHECKIN_RADIUS_M",
     "DEFAULT_IDLE_LOCATION_INTERVAL",
     "DEFAULT_LOCATION_INTERVAL",
@@ -77,14 +78,16 @@ __all__ = [
     "LOCATION_HELP",
     "LOCATION_POINTS_PER_POST",
     "MIN_LOCATION_INTERVAL",
-    "OPTIMISTIC_STATUS",
+    "OPTIMISTIC",
     "REFUSAL_TEXTS",
     "STATUS_LABELS",
-    "TRACKED",
+    "STATUS_NOTES",
     "VERIFICATION_LABELS",
     "Notice",
     "Offer",
     "TechnicianState",
+    "allows",
+    "in_group",
     "normalize_offer",
     "parse_time",
     "yuan",

@@ -26,7 +26,7 @@ from client.position import Locate
 from technician_app import navigation
 from technician_app.offline import OfflineQueue, QueuedAction
 from technician_app.state.labels import REFUSAL_TEXTS
-from technician_app.state.model import ACTIVE, Notice, Offer, parse_time
+from technician_app.state.model import Notice, Offer, in_group, parse_time
 
 log = logging.getLogger("technician_app")
 
@@ -231,7 +231,7 @@ class TechnicianCore:
         return self.orders.get(order_id)
 
     def active_orders(self) -> list[dict[str, Any]]:
-        active = [o for o in self.orders.values() if o.get("status") in ACTIVE]
+        active = [o for o in self.orders.values() if in_group(o, "assigned")]
         return sorted(active, key=lambda o: str(o.get("scheduled_start", "")))
 
     def pending_for(self, order_id: str) -> list[QueuedAction]:

@@ -11,7 +11,7 @@ from technician_app import navigation
 from technician_app.offline import PENDING, REJECTED, SYNCED, QueuedAction
 from technician_app.state.core import TechnicianCore
 from technician_app.state.labels import LOCATION_HELP
-from technician_app.state.model import DEFAULT_CHECKIN_RADIUS_M, Offer
+from technician_app.state.model import DEFAULT_CHECKIN_RADIUS_M, Offer, in_group
 
 
 class FieldWork(TechnicianCore):
@@ -139,9 +139,7 @@ class FieldWork(TechnicianCore):
     async def sos(self, note: str = "") -> QueuedAction:
         """Sends my location to the operators' safety desk (queued like everything else,
         so it goes out the moment there is any signal)."""
-        active = next(
-            (o for o in self.active_orders() if o.get("status") in ("ARRIVED", "IN_SERVICE")), None
-        )
+        active = next((o for o in self.active_orders() if in_group(o, "on_site")), None)
         params = {**self._here(), "note": note, "order_id": active["id"] if active else None}
         action = await self._act("sos", active["id"] if active else None, params)
         if action.status == SYNCED:

@@ -43,6 +43,10 @@ STATUS_LABELS = {
     "CANCELLED": "已取消",
     "DISPUTED": "售后处理中",
 }
+# A status that needs more than its label: a banner on the order screen, and what follows.
+STATUS_NOTES = {
+    "AWAITING_CONFIRMATION": ("服务已完成，等待客户确认", "客户确认后订单完成，收入计入结算。"),
+}
 # Refusals the technician can act on, in his words (others show the server's message).
 REFUSAL_TEXTS = {
     "code_required": "请输入短信验证码",

@@ -12,6 +12,10 @@ from client.citytime import CITY_TZ
 from technician_app.state.core import TechnicianCore
 from technician_app.state.model import normalize_offer
 
+# What a queued action changes in the local copy of an order (``sync``), kept over the
+# server's copy until the queue has been replayed.
+LOCAL_KEYS = ("status", "allowed_actions", "status_groups", "sop")
+
 
 class Loading(TechnicianCore):
     if TYPE_CHECKING:  # provided by QueueSync
@@ -43,7 +47,7 @@ class Loading(TechnicianCore):
             if order_id in pending_orders and order_id in fresh:
                 fresh[order_id] = {
                     **fresh[order_id],
-                    **{k: local[k] for k in ("status", "sop") if k in local},
+                    **{k: local[k] for k in LOCAL_KEYS if k in local},
                 }
         self.orders = fresh
         self.queue.cache_set("orders", self.orders)

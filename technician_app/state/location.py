@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from client.position import LocationUnavailable
 from technician_app.offline import QueuedAction
 from technician_app.state.core import TechnicianCore, log
-from technician_app.state.model import TRACKED
+from technician_app.state.model import in_group
 
 LOCATION_POINTS_PER_POST = 100  # the server's batch limit
 
@@ -24,7 +24,7 @@ class LocationReports(TechnicianCore):
 
     def tracked_order(self) -> dict[str, Any] | None:
         """The job the technician is on the way to (the customer follows them)."""
-        return next((o for o in self.active_orders() if o.get("status") in TRACKED), None)
+        return next((o for o in self.active_orders() if in_group(o, "tracking")), None)
 
     def location_interval_now(self) -> float | None:
         """How often the position goes out right now: fast on the way to a job, slowly

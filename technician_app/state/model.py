@@ -1,6 +1,6 @@
 """The plain data the technician app's state hands its screens: server times made
 aware, offers as the card shows them (from ``/technician/offers`` or the pool), notices,
-and which order statuses count as work under way."""
+and what an order read says the technician may do and which phase the order is in."""
 
 from __future__ import annotations
 
@@ -11,8 +11,20 @@ from typing import Any
 from client import geo
 
 DEFAULT_CHECKIN_RADIUS_M = 200.0
-ACTIVE = ("ACCEPTED", "EN_ROUTE", "ARRIVED", "IN_SERVICE", "AWAITING_CONFIRMATION")
-TRACKED = ("ACCEPTED", "EN_ROUTE")  # the customer follows the technician until arrival
+
+
+def allows(order: dict[str, Any], action: str) -> bool:
+    """Whether the server offers the technician this move of the order machine now (the
+    order read's ``allowed_actions``: ``depart``, ``arrive``, ``start`` ...)."""
+    return action in (order.get("allowed_actions") or ())
+
+
+def in_group(order: dict[str, Any], group: str) -> bool:
+    """Whether the order's status is in one of the machine's groups (the order read's
+    ``status_groups``): ``assigned`` (work under way), ``tracking`` (the customer follows
+    the technician), ``work_order_open``, ``on_site``, ``working``, ``service_started``,
+    ``terminal``."""
+    return group in (order.get("status_groups") or ())
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -18,15 +18,35 @@ from technician_app.state.core import TechnicianCore, log
 from technician_app.state.labels import ACTION_LABELS
 from technician_app.state.model import DEFAULT_CHECKIN_RADIUS_M
 
-# What a queued action does to the local copy of the order before the server answers.
-OPTIMISTIC_STATUS = {
-    "accept": "ACCEPTED",
-    "claim": "ACCEPTED",
-    "depart": "EN_ROUTE",
-    "arrive": "ARRIVED",
-    "start": "IN_SERVICE",
-    "finish": "AWAITING_CONFIRMATION",
+# What a queued move does to the local copy of the order before the server answers:
+# what the order read will say after it (status, the technician's next moves, the
+# status's groups), so the screen offers the next step without signal. The one place
+# the app foresees the order machine; tests/apps check it against the server's machine.
+_ON_THE_WAY = ("assigned", "tracking", "work_order_open")
+OPTIMISTIC: dict[str, dict[str, Any]] = {
+    "accept": {
+        "status": "ACCEPTED",
+        "allowed_actions": ("transfer", "depart"),
+        "status_groups": _ON_THE_WAY,
+    },
+    "depart": {"status": "EN_ROUTE", "allowed_actions": ("arrive",), "status_groups": _ON_THE_WAY},
+    "arrive": {
+        "status": "ARRIVED",
+        "allowed_actions": ("start",),
+        "status_groups": ("assigned", "work_order_open", "on_site"),
+    },
+    "start": {
+        "status": "IN_SERVICE",
+        "allowed_actions": ("finish",),
+        "status_groups": ("assigned", "on_site", "working", "service_started"),
+    },
+    "finish": {
+        "status": "AWAITING_CONFIRMATION",
+        "allowed_actions": (),
+        "status_groups": ("assigned", "service_started"),
+    },
 }
+OPTIMISTIC["claim"] = OPTIMISTIC["accept"]
 
 
 class QueueSync(TechnicianCore):
@@ -64,8 +84,13 @@ class QueueSync(TechnicianCore):
             self.orders[action.order_id] = order
         if order is None:
             return
-        if action.kind in OPTIMISTIC_STATUS:
-            order["status"] = OPTIMISTIC_STATUS[action.kind]
+        if action.kind in OPTIMISTIC:
+            order.update(
+                {
+                    key: list(value) if isinstance(value, tuple) else value
+                    for key, value in OPTIMISTIC[action.kind].items()
+                }
+            )
         elif action.kind == "transfer":
             self.orders.pop(action.order_id, None)
         elif action.kind == "sop_done":

@@ -1,7 +1,9 @@
 """The order screen: navigate → depart → arrive (geofenced check-in) → work order
 signature → start → SOP checklist (photos where required) → extra items → finish.
 Chat with the customer and transfer live here too. One big primary button per state,
-so accept → navigate → check in is three taps."""
+so accept → navigate → check in is three taps. What shows follows the order read: a move's
+button when the server allows the move (``allowed_actions``), a panel by the phase the
+order is in (``status_groups``)."""
 
 from __future__ import annotations
 
@@ -26,7 +28,15 @@ from technician_app.components.widgets import (
     view,
 )
 from technician_app.context import go, use_app
-from technician_app.state import DEFAULT_CHECKIN_RADIUS_M, STATUS_LABELS, parse_time, yuan
+from technician_app.state import (
+    DEFAULT_CHECKIN_RADIUS_M,
+    STATUS_LABELS,
+    STATUS_NOTES,
+    allows,
+    in_group,
+    parse_time,
+    yuan,
+)
 
 
 async def launch(url: str) -> None:
@@ -143,7 +153,7 @@ def OrderView():  # noqa: ANN201
     )
     body: list[ft.Control] = [header]
 
-    if status in ("ACCEPTED", "EN_ROUTE") and order.get("lat") is not None:
+    if in_group(order, "tracking") and order.get("lat") is not None:
         # where the door is, where I am, and the circle within which check-in counts
         body.append(
             street_map(
@@ -169,7 +179,7 @@ def OrderView():  # noqa: ANN201
             )
         )
 
-    if status == "ACCEPTED":
+    if allows(order, "depart"):
         body.append(
             ft.Row(
                 [
@@ -185,7 +195,7 @@ def OrderView():  # noqa: ANN201
             )
         )
         body.append(ft.Row([outline_button("仅标记出发", depart, key="depart")]))
-    elif status == "EN_ROUTE":
+    if allows(order, "arrive"):
         body.append(
             ft.Row(
                 [
@@ -200,9 +210,9 @@ def OrderView():  # noqa: ANN201
                 ]
             )
         )
-    if status in ("ACCEPTED", "EN_ROUTE", "ARRIVED"):
+    if in_group(order, "work_order_open"):
         body.append(_work_order(order, service, strokes, set_strokes, sign))
-    if status == "ARRIVED":
+    if allows(order, "start"):
         body.append(
             ft.Row(
                 [
@@ -218,10 +228,11 @@ def OrderView():  # noqa: ANN201
                 ]
             )
         )
-    if status in ("IN_SERVICE", "AWAITING_CONFIRMATION", "COMPLETED"):
+    if in_group(order, "service_started"):
         body.append(_sop(state, order))
-    if status == "IN_SERVICE":
+    if in_group(order, "working"):
         body.append(_extras(state, order, service, extra_code, set_extra_code, propose))
+    if allows(order, "finish"):
         all_done = all(s.get("done_at") for s in order.get("sop", []))
         body.append(
             ft.Row(
@@ -238,20 +249,15 @@ def OrderView():  # noqa: ANN201
                 ]
             )
         )
-    if status == "AWAITING_CONFIRMATION":
+    if status in STATUS_NOTES:
+        title, note = STATUS_NOTES[status]
         body.append(
             card(
-                ft.Text(
-                    "服务已完成，等待客户确认",
-                    size=24,
-                    weight=ft.FontWeight.BOLD,
-                    color=GO,
-                    key="finished_banner",
-                ),
-                ft.Text("客户确认后订单完成，收入计入结算。", size=16),
+                ft.Text(title, size=24, weight=ft.FontWeight.BOLD, color=GO, key="status_note"),
+                ft.Text(note, size=16),
             )
         )
-    if status == "ACCEPTED":
+    if allows(order, "transfer"):
         body.append(
             card(
                 ft.Text("转单", size=20, weight=ft.FontWeight.BOLD),
@@ -338,7 +344,7 @@ def _sop(state, order) -> ft.Control:  # noqa: ANN001
                 ]
             )
         )
-    if next_step is not None and order["status"] == "IN_SERVICE":
+    if next_step is not None and in_group(order, "working"):
         no = next_step["no"]
 
         async def tick(_e) -> None:  # noqa: ANN001

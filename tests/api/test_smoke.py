@@ -57,6 +57,8 @@ def test_order_walk_with_system_moves(api):
     tech = api.register("technician", "李师傅")
     order = api.order(customer)
     assert order["status"] == "PENDING_PAYMENT"
+    # what the reader may do and the machine's groups of the status come with every read
+    assert order["allowed_actions"] == ["cancel"] and order["status_groups"] == []
     system = Actor(ActorKind.SYSTEM)
     with Session(api.app.state.engine) as s:
         orders_service.move(
@@ -77,6 +79,14 @@ def test_order_walk_with_system_moves(api):
     oid = order["id"]
     r = api.post(f"/orders/{oid}/depart", tech, json={})
     assert r.status_code == 200, r.text
+    assert r.json()["allowed_actions"] == ["arrive"]
+    assert r.json()["status_groups"] == ["assigned", "tracking", "work_order_open"]
+    seen = api.get(f"/orders/{oid}", customer).json()
+    assert seen["allowed_actions"] == ["cancel"] and seen["status_groups"] == [
+        "assigned",
+        "tracking",
+        "work_order_open",
+    ]
     r = api.post(f"/orders/{oid}/arrive", tech, json={"lat": 39.9400, "lng": 116.4540})
     assert r.status_code == 409 and r.json()["error"]["code"] == "outside_geofence"
     r = api.post(f"/orders/{oid}/arrive", tech, json={"lat": 39.9335, "lng": 116.4541})
@@ -87,6 +97,8 @@ def test_order_walk_with_system_moves(api):
     assert r.status_code == 200, r.text
     r = api.post(f"/orders/{oid}/start", tech, json={})
     assert r.status_code == 200, r.text
+    assert r.json()["allowed_actions"] == ["finish"]
+    assert r.json()["status_groups"] == ["assigned", "on_site", "working", "service_started"]
     for step in r.json()["sop"]:
         body = {}
         if step["photo"]:
@@ -105,5 +117,9 @@ def test_order_walk_with_system_moves(api):
     r = api.post(f"/orders/{oid}/confirm", customer)
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "COMPLETED"
+    assert r.json()["allowed_actions"] == ["dispute"]
+    assert r.json()["status_groups"] == ["service_started", "terminal"]
+    done = api.get(f"/orders/{oid}", tech).json()
+    assert done["allowed_actions"] == [] and done["status_groups"] == r.json()["status_groups"]
     events = api.get(f"/orders/{oid}/events", customer).json()
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))

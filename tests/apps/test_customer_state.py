@@ -29,6 +29,8 @@ from customer_app.state import (
     estimate_eta_minutes,
 )
 from server.core.clock import FrozenClock
+from server.orders import machine
+from server.orders.machine import ActorKind, Status
 from tests.apps.conftest import DEMO_ADDRESS, LiveServer, live_settings, serve
 
 HOME = Address(
@@ -651,6 +653,63 @@ def _controls(root: object) -> list[object]:
 
 def _keys(view: object) -> set[str]:
     return {c.identifier for c in _controls(view) if isinstance(c, ft.Semantics) and c.identifier}
+
+
+def customer_read(status: str, **fields: object) -> dict:
+    """An order as the server reads it to its customer, for a screen built without a
+    server: what the customer may do and the status's groups from the server's machine."""
+    now = Status(status)
+    return {
+        "id": "ord_test",
+        "status": status,
+        "service_id": "svc_daily_cleaning",
+        "service_name_zh": "日常保洁",
+        "service_name_en": "Daily cleaning",
+        "scheduled_start": "2026-06-02T02:00:00Z",
+        "scheduled_end": "2026-06-02T04:00:00Z",
+        "address": DEMO_ADDRESS["text"],
+        "lat": None,
+        "lng": None,
+        "total": 12000,
+        "extras_total": 0,
+        "amount_due": 0,
+        "sop": [],
+        "technician_id": "usr_t",
+        "work_order_confirmed_at": None,
+        "allowed_actions": [a.value for a in machine.allowed_actions_for(now, ActorKind.CUSTOMER)],
+        "status_groups": machine.status_groups(now),
+        **fields,
+    }
+
+
+def test_the_order_page_offers_what_the_server_allows_not_what_the_status_suggests(
+    tmp_path: Path,
+) -> None:
+    from customer_app.views.order import order_view
+
+    state = CustomerState(
+        DoorstepClient("http://127.0.0.1:9"), store=LocalStore(tmp_path / "app.json")
+    )
+    state.order = customer_read("AWAITING_CONFIRMATION")
+    keys = _keys(order_view(state))
+    assert {"confirm-completion", "open-complaint"} <= keys and "cancel-order" not in keys
+    # the same status, but the server offers no confirmation now: no button for it
+    state.order = {**state.order, "allowed_actions": ["dispute"]}
+    keys = _keys(order_view(state))
+    assert "confirm-completion" not in keys and "open-complaint" in keys
+    # and a move it does offer has its button, whatever the status
+    state.order = {**state.order, "allowed_actions": ["cancel"]}
+    keys = _keys(order_view(state))
+    assert "cancel-order" in keys and "open-complaint" not in keys
+
+    # sections follow the phase the server puts the order in
+    state.order = customer_read("EN_ROUTE")
+    keys = _keys(order_view(state))
+    assert {"sign-work-order", "eta", "cancel-order"} <= keys
+    assert "confirm-completion" not in keys
+    state.order = {**state.order, "status_groups": ["assigned"]}
+    keys = _keys(order_view(state))
+    assert "sign-work-order" not in keys and "eta" not in keys
 
 
 async def window_cleaning_in_service(

@@ -17,10 +17,12 @@ from sqlmodel import Session, col, select
 from client import geo
 from client.api import DoorstepClient
 from client.feed import LiveFeed
+from server.orders import machine
+from server.orders.machine import Action, ActorKind
 from server.realtime.models import TechnicianLocation
 from technician_app import navigation, signature
 from technician_app.offline import PENDING, REJECTED, SYNCED
-from technician_app.state import REFUSAL_TEXTS, TechnicianState
+from technician_app.state import OPTIMISTIC, REFUSAL_TEXTS, TechnicianState, allows, in_group
 from tests.apps.conftest import DEMO_ADDRESS, LiveServer, free_port
 
 HOME = (DEMO_ADDRESS["lat"], DEMO_ADDRESS["lng"])
@@ -175,8 +177,15 @@ async def test_whole_day_including_offline(
     assert (await tech.arrive(second["id"])).status == PENDING
     assert not tech.connected
     assert tech.notices[-1].code == "pending_sync"
+    # the screen offers the next move because the local copy now allows it, as the
+    # server's read will once the check-in is replayed
+    offline = tech.order(second["id"])
+    assert allows(offline, "start") and not allows(offline, "arrive")
+    assert in_group(offline, "on_site") and not in_group(offline, "tracking")
     assert (await tech.sign_work_order(second["id"], png(4))).status == PENDING
     assert (await tech.start(second["id"])).status == PENDING
+    assert allows(tech.order(second["id"]), "finish")
+    assert in_group(tech.order(second["id"]), "working")
     for step in tech.order(second["id"])["sop"]:
         device.tick(10)
         assert (
@@ -242,6 +251,26 @@ async def test_whole_day_including_offline(
         assert third["id"] not in [o["id"] for o in tech2.active_orders()]
     finally:
         await tech2.close()
+
+
+def test_offline_moves_foresee_the_order_read_the_server_will_send() -> None:
+    """A move queued without signal changes the local order as the server's read will:
+    its status, the technician's next moves and the status's groups, from the server's
+    own machine. Every move of the technician's that keeps the order is foreseen."""
+    technician_moves = {
+        action.value
+        for (_source, action), transition in machine.TRANSITIONS.items()
+        if ActorKind.TECHNICIAN in transition.actors
+    }
+    # a transfer gives the order away and a declined offer never was ours: no local copy
+    assert set(OPTIMISTIC) == technician_moves - {"transfer", "decline"}
+    for kind, after in OPTIMISTIC.items():
+        (to,) = {t.to for (_s, a), t in machine.TRANSITIONS.items() if a == Action(kind)}
+        assert after["status"] == to.value, kind
+        assert list(after["allowed_actions"]) == [
+            a.value for a in machine.allowed_actions_for(to, ActorKind.TECHNICIAN)
+        ], kind
+        assert list(after["status_groups"]) == machine.status_groups(to), kind
 
 
 async def test_offers_from_dispatch_decline_accept_and_pool_claim(

@@ -137,6 +137,78 @@ def test_terminal_states_have_no_exit_but_dispute():
     assert machine.allowed_actions(Status.COMPLETED) == [Action.DISPUTE]
 
 
+def test_allowed_actions_for_an_actor_kind_follow_the_table():
+    for status in Status:
+        for kind in ActorKind:
+            expected = {
+                action
+                for (source, action) in EXPECTED
+                if source == status and kind in EXPECTED_ACTORS[action]
+            }
+            assert set(machine.allowed_actions_for(status, kind)) == expected, (status, kind)
+    assert machine.allowed_actions_for(Status.ACCEPTED, ActorKind.TECHNICIAN) == [
+        Action.TRANSFER,
+        Action.DEPART,
+    ]
+
+
+# The groups each status is in (what an order read's ``status_groups`` says), written out
+# independently of the implementation.
+EXPECTED_GROUPS: dict[Status, set[str]] = {
+    Status.PENDING_PAYMENT: set(),
+    Status.PENDING_DISPATCH: set(),
+    Status.OFFERED: set(),
+    Status.ACCEPTED: {"assigned", "tracking", "work_order_open"},
+    Status.EN_ROUTE: {"assigned", "tracking", "work_order_open"},
+    Status.ARRIVED: {"assigned", "work_order_open", "on_site"},
+    Status.IN_SERVICE: {"assigned", "on_site", "working", "service_started"},
+    Status.AWAITING_CONFIRMATION: {"assigned", "service_started"},
+    Status.COMPLETED: {"service_started", "terminal"},
+    Status.CANCELLED: {"terminal"},
+    Status.DISPUTED: {"service_started"},
+}
+
+
+def test_status_groups_are_sets_of_statuses_named_once():
+    assert {
+        "terminal": machine.TERMINAL,
+        "tracking": machine.TRACKING,
+        "service_started": machine.SERVICE_STARTED,
+        "assigned": machine.ASSIGNED,
+        "work_order_open": machine.WORK_ORDER_OPEN,
+        "on_site": machine.ON_SITE,
+        "working": machine.WORKING,
+    } == machine.STATUS_GROUPS
+    for name, members in machine.STATUS_GROUPS.items():
+        assert members, name
+        assert members <= set(Status), name
+    assert set(EXPECTED_GROUPS) == set(Status)
+    for status, expected in EXPECTED_GROUPS.items():
+        named = machine.status_groups(status)
+        assert set(named) == expected, status
+        assert named == [n for n in machine.STATUS_GROUPS if n in expected]  # the dict's order
+        assert expected == {n for n, m in machine.STATUS_GROUPS.items() if status in m}
+
+
+def test_status_groups_agree_with_the_moves():
+    """The groups are phases of the machine: no move leads back out of the service once it
+    started, tracking ends at arrival and the work order's phase at the start, and SOP
+    steps are ticked exactly while working."""
+    for (source, _action), transition in machine.TRANSITIONS.items():
+        if source in machine.SERVICE_STARTED:
+            assert transition.to in machine.SERVICE_STARTED
+    assert machine.TRANSITIONS[(Status.EN_ROUTE, Action.ARRIVE)].to not in machine.TRACKING
+    assert machine.TRANSITIONS[(Status.ARRIVED, Action.START)].to not in machine.WORK_ORDER_OPEN
+    assert machine.TERMINAL.isdisjoint(machine.ASSIGNED)
+    for status in Status:
+        if status in machine.WORKING:
+            continue
+        with pytest.raises(IllegalTransition):
+            machine.check_sop_step(
+                status=status, steps=(SopStep(1, "a"),), done=(), step_no=1, has_photo=False
+            )
+
+
 @pytest.mark.parametrize(
     ("status", "action", "actor"),
     [
