@@ -21,7 +21,7 @@ from server.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from server.core.ids import new_id
 from server.files import service as files_service
 from server.orders import service as orders_service
-from server.orders.machine import Status
+from server.orders.machine import WORKING, Status
 from server.pricing import engine
 from server.pricing import service as pricing_service
 from server.pricing.models import ChangeItem, ChangeItemRead, ChangeRequest, ChangeRequestRead
@@ -62,7 +62,7 @@ def propose_change(
     order = orders_service.get_for(session=session, order_id=order_id, user=technician)
     if order.technician_id != technician.id:
         raise NotFound("order not found", code="order_not_found")
-    if order.status != Status.IN_SERVICE.value:
+    if Status(order.status) not in WORKING:
         raise Conflict(
             "extras are proposed during service",
             code="illegal_transition",
@@ -208,7 +208,7 @@ def answer_change(
             code="change_request_not_pending",
             details={"status": cr.status},
         )
-    if order.status != Status.IN_SERVICE.value:
+    if Status(order.status) not in WORKING:
         raise Conflict(
             "extras are answered during service",
             code="illegal_transition",

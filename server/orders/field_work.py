@@ -106,7 +106,7 @@ def confirm_work_order(
         raise Forbidden(
             "only the assigned technician collects a signature", code="not_assigned_technician"
         )
-    if order.status not in (Status.ACCEPTED.value, Status.EN_ROUTE.value, Status.ARRIVED.value):
+    if Status(order.status) not in machine.WORK_ORDER_OPEN:
         raise Conflict(
             "the work order is confirmed between acceptance and start",
             code="illegal_transition",
