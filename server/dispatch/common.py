@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from server.catalog import service as catalog_service
 from server.core.errors import AppError, Conflict
 from server.dispatch.eligibility import Rejection
+from server.orders import queries as order_queries
 from server.orders import service as orders_service
-from server.orders.machine import Status
 from server.orders.models import Order
 
 
@@ -24,14 +24,7 @@ def commit(session: Session) -> None:
 
 
 def waiting_orders(session: Session, now: datetime, limit: int = 500) -> list[Order]:
-    return list(
-        session.exec(
-            select(Order)
-            .where(Order.status == Status.PENDING_DISPATCH.value, Order.scheduled_end > now)
-            .order_by(col(Order.scheduled_start), col(Order.created_at))
-            .limit(limit)
-        ).all()
-    )
+    return order_queries.waiting_for_dispatch(session, now, limit)
 
 
 def service_names(session: Session, service_ids: Iterable[str]) -> dict[str, tuple[str, str]]:

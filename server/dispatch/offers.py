@@ -29,6 +29,7 @@ from server.dispatch.models import (
 )
 from server.dispatch.scoring import CandidateScore
 from server.dispatch.world import World, job_facts, load_settings, load_world
+from server.orders import queries as order_queries
 from server.orders import service as orders_service
 from server.orders.machine import Action, Actor, ActorKind, Status
 from server.orders.models import Order
@@ -115,7 +116,7 @@ def expire_offers(*, session: Session, clock: Clock, report: RoundRead | None = 
     ).all()
     expired = 0
     for offer in due:
-        order = session.get(Order, offer.order_id)
+        order = order_queries.find(session, offer.order_id)
         try:
             if (
                 order is not None
@@ -194,10 +195,7 @@ def my_offers(*, session: Session, user: User, clock: Clock, timezone: str) -> l
         return []
     settings = load_settings(session=session, timezone=timezone)
     level = _level_of(session, user.id)
-    orders = {
-        o.id: o
-        for o in session.exec(select(Order).where(col(Order.id).in_([x.order_id for x in offers])))
-    }
+    orders = order_queries.by_ids(session, [x.order_id for x in offers])
     names = service_names(session, [o.service_id for o in orders.values()])
     return [
         _offer_read(

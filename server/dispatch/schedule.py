@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from server.auth.models import User
 from server.core.clock import Clock, as_utc
@@ -15,7 +15,7 @@ from server.dispatch.geo import LatLng, TravelMode
 from server.dispatch.models import ScheduleRead, ScheduleVisitRead
 from server.dispatch.routing import DayJob, plan_day
 from server.dispatch.world import HOLDING, load_settings, load_world
-from server.orders.models import Order
+from server.orders import queries as order_queries
 
 
 def schedule(
@@ -29,18 +29,7 @@ def schedule(
     # the local day's bounds, in UTC like every time the API gives out (one offset style)
     start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
     end = start + timedelta(days=1)
-    orders = list(
-        session.exec(
-            select(Order)
-            .where(
-                Order.technician_id == user.id,
-                col(Order.status).in_(HOLDING),
-                Order.scheduled_start >= start,
-                Order.scheduled_start < end,
-            )
-            .order_by(col(Order.scheduled_start))
-        ).all()
-    )
+    orders = order_queries.held_starting_between(session, user.id, HOLDING, start, end)
     settings = load_settings(session=session, timezone=timezone)
     world = load_world(
         session=session, now=now, timezone=timezone, settings=settings, ids=[user.id]

@@ -10,14 +10,14 @@ flagged ``technician_suspended`` for the operator, who calls the customer and de
 from __future__ import annotations
 
 from pydantic import BaseModel
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from server.auth.models import User
 from server.core.clock import Clock
 from server.dispatch.service import reassign
+from server.orders import queries as order_queries
 from server.orders import service as orders_service
 from server.orders.machine import Action, Actor, ActorKind, Status
-from server.orders.models import Order
 
 ANOMALY = "technician_suspended"  # one of orders.models.STORED_ANOMALIES
 UNDER_WAY = (Status.EN_ROUTE.value, Status.ARRIVED.value, Status.IN_SERVICE.value)
@@ -37,14 +37,7 @@ def release_work(
     """Hand back the suspended technician's jobs (in the caller's transaction, checkpointed)."""
     work = SuspendedWork()
     why = f"technician suspended: {reason}".strip()
-    held = session.exec(
-        select(Order)
-        .where(
-            Order.technician_id == technician_id,
-            col(Order.status).in_((Status.ACCEPTED.value, *UNDER_WAY)),
-        )
-        .order_by(col(Order.scheduled_start))
-    ).all()
+    held = order_queries.held_by(session, technician_id, (Status.ACCEPTED.value, *UNDER_WAY))
     for order in held:
         if order.status == Status.ACCEPTED.value:
             reassign(
@@ -70,11 +63,7 @@ def release_work(
             session.commit()
             orders_service.notify(session)
             work.flagged_for_operator.append(order.id)
-    offered = session.exec(
-        select(Order).where(
-            Order.offered_technician_id == technician_id, Order.status == Status.OFFERED.value
-        )
-    ).all()
+    offered = order_queries.offered_to(session, technician_id)
     for order in offered:
         # the offer itself is closed with this reason by dispatch's own listener
         orders_service.move(

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from server.catalog import service as catalog_service
 from server.core.clock import as_utc
@@ -45,6 +45,7 @@ from server.dispatch.geo import (
 )
 from server.dispatch.models import CustomerBlock
 from server.dispatch.spatial import GridIndex
+from server.orders import queries as order_queries
 from server.orders.machine import Status
 from server.orders.models import Order
 from server.rules import store as rules_store
@@ -244,22 +245,14 @@ def load_world(
     day_start, day_end = _local_day_bounds(now, timezone)
     if tech_ids:
         horizon_lo, horizon_hi = now - timedelta(days=1), now + timedelta(days=40)
-        held = session.exec(
-            select(Order).where(
-                col(Order.technician_id).in_(tech_ids),
-                col(Order.status).in_(
-                    HOLDING + (Status.AWAITING_CONFIRMATION.value, Status.COMPLETED.value)
-                ),
-                Order.scheduled_end > min(horizon_lo, day_start),
-                Order.scheduled_start < horizon_hi,
-            )
-        ).all()
-        offered = session.exec(
-            select(Order).where(
-                col(Order.offered_technician_id).in_(tech_ids),
-                Order.status == Status.OFFERED.value,
-            )
-        ).all()
+        held = order_queries.held_in_window(
+            session,
+            tech_ids,
+            HOLDING + (Status.AWAITING_CONFIRMATION.value, Status.COMPLETED.value),
+            min(horizon_lo, day_start),
+            horizon_hi,
+        )
+        offered = order_queries.offered_to_any(session, tech_ids)
         level_of = {t.id: t.level for t in rows}
         for o in held:
             if o.id == exclude_order_id:
@@ -368,15 +361,7 @@ def _recent_transfers(
 
     if not tech_ids:
         return {}, {}
-    taken: dict[str, int] = {
-        tid: int(n)
-        for tid, n in session.exec(
-            select(Order.technician_id, func.count())
-            .where(col(Order.technician_id).in_(tech_ids), col(Order.accepted_at) >= since)
-            .group_by(col(Order.technician_id))
-        ).all()
-        if tid
-    }
+    taken = order_queries.accepted_since(session, tech_ids, since)
     held_against: dict[str, int] = {}
     recent = technicians_service.recent_transfers(
         session=session, technician_ids=tech_ids, since=since

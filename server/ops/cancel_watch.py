@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from server.core.clock import FrozenClock, as_utc
 from server.core.events import Moved
-from server.orders.models import Order
+from server.orders import queries as order_queries
 from server.risk.service import flag
 from server.rules import store as rules_store
 
@@ -22,15 +22,7 @@ def watch_cancels(session: Session, moved: Moved) -> None:
     order = moved.order
     now = as_utc(order.cancelled_at or order.updated_at)
     since = now - timedelta(minutes=rules.cancel_burst_window_minutes)
-    count = session.exec(
-        select(func.count())
-        .select_from(Order)
-        .where(
-            Order.customer_id == order.customer_id,
-            Order.status == "CANCELLED",
-            col(Order.cancelled_at) >= since,
-        )
-    ).one()
+    count = order_queries.cancelled_since(session, order.customer_id, since)
     if count >= rules.cancel_burst_count:
         flag(
             session=session,

@@ -12,9 +12,9 @@ from server.core.errors import AppError, Conflict, Forbidden, NotFound, Unproces
 from server.core.ids import new_id
 from server.core.money import Money
 from server.core.settings import Settings
+from server.orders import queries as order_queries
 from server.orders import service as orders_service
 from server.orders.machine import Status
-from server.orders.models import Order
 from server.payments.common import current_rules, get_provider
 from server.payments.models import Escrow, Payment, PaymentCreate, PaymentRead
 from server.payments.providers import ProviderError, SandboxProvider
@@ -130,7 +130,7 @@ def create_payment(
         raise NotFound("order not found", code="order_not_found", details={"order_id": order_id})
     # The order's row is locked while its charge is opened: a second tap (or a second
     # device) waits here and then finds the first one's charge, never opening another.
-    order = session.get(Order, order.id, with_for_update=True, populate_existing=True) or order
+    order = order_queries.lock(session, order.id) or order
     if order.status == Status.PENDING_PAYMENT.value:
         purpose, amount = "order", order.total
     else:

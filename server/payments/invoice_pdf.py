@@ -15,6 +15,7 @@ from server.core.clock import as_utc
 from server.core.money import yuan
 from server.core.pdf import FAMILY, new_document
 from server.files.filing import BATCH, DueDocument
+from server.orders import queries as order_queries
 from server.orders.models import Order
 from server.payments.models import Invoice
 
@@ -28,7 +29,7 @@ def due_invoices(session: Session, app: Any) -> list[DueDocument]:  # noqa: ANN4
         .limit(BATCH)
     ).all()
     wanted = [invoice.order_id for invoice in invoices]
-    orders = {o.id: o for o in session.exec(select(Order).where(col(Order.id).in_(wanted)))}
+    orders = order_queries.by_ids(session, wanted)
     return [
         DueDocument(
             kind="invoice",

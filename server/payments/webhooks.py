@@ -13,9 +13,9 @@ from server.core.errors import AppError, Conflict, NotFound, Unprocessable
 from server.core.ids import new_id
 from server.core.money import Money
 from server.core.settings import Settings
+from server.orders import queries as order_queries
 from server.orders import service as orders_service
 from server.orders.machine import Action, Status
-from server.orders.models import Order
 from server.payments import ledger
 from server.payments.common import SYSTEM, escrow_for, get_provider
 from server.payments.journal import post
@@ -149,7 +149,7 @@ def _lock_order_and_payment(session: Session, payment: Payment) -> None:
     each seeing what the one before committed. Rows are locked order first, then payment,
     as opening a checkout does, so the two queue rather than deadlock."""
     if payment.order_id:
-        session.get(Order, payment.order_id, with_for_update=True, populate_existing=True)
+        order_queries.lock(session, payment.order_id)
     session.refresh(payment, with_for_update=True)
 
 

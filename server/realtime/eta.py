@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from server.core.crypto import FieldCipher
 from server.core.points import open_point
 from server.dispatch.geo import LatLng, RoadFactorTravelTime, TravelMode, distance_m
+from server.orders import queries as order_queries
 from server.orders.models import Order
 from server.realtime import visibility
 from server.realtime.messages import iso
@@ -49,13 +50,7 @@ def eta_for(
 def current_locations(
     session: Session, *, user_id: str, role: str, now: datetime, cipher: FieldCipher
 ) -> list[dict[str, Any]]:
-    orders = session.exec(
-        select(Order).where(
-            Order.customer_id == user_id,
-            col(Order.status).in_(visibility.TRACKED_STATUSES),
-            col(Order.technician_id).is_not(None),
-        )
-    ).all()
+    orders = order_queries.tracked_for_customer(session, user_id, visibility.TRACKED_STATUSES)
     out = []
     for order in orders:
         point = session.exec(  # only a point of this trip: never one from elsewhere

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import delete
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from server.auth.models import User
 from server.core.clock import Clock, as_utc
@@ -19,6 +19,7 @@ from server.core.crypto import FieldCipher
 from server.core.errors import NotFound, Unprocessable
 from server.core.points import coarse, seal_point
 from server.core.ratelimit import enforce
+from server.orders import queries as order_queries
 from server.orders.models import Order
 from server.realtime import visibility
 from server.realtime.config import RealtimeSettings
@@ -32,14 +33,7 @@ log = logging.getLogger("doorstep.realtime")
 
 
 def _tracked_orders(session: Session, technician_id: str) -> list[Order]:
-    return list(
-        session.exec(
-            select(Order).where(
-                Order.technician_id == technician_id,
-                col(Order.status).in_(visibility.TRACKED_STATUSES),
-            )
-        ).all()
-    )
+    return order_queries.held_by(session, technician_id, visibility.TRACKED_STATUSES)
 
 
 def _update_technician_location(

@@ -17,6 +17,7 @@ from server.auth.dependencies import user_from_token
 from server.core.crypto import FieldCipher
 from server.core.db import mode_engine, read_session
 from server.core.security import decode_token
+from server.orders import queries as order_queries
 from server.orders.models import Order, OrderEvent
 from server.realtime import visibility
 from server.realtime.config import RealtimeSettings
@@ -89,12 +90,7 @@ def current_cursors(app: FastAPI) -> tuple[int, int]:
 def _visible_order_ids_for_customer(
     session: Session, user_id: str, order_ids: set[str]
 ) -> set[str]:
-    if not order_ids:
-        return set()
-    rows = session.exec(
-        select(Order.id).where(col(Order.id).in_(order_ids), Order.customer_id == user_id)
-    ).all()
-    return set(rows)
+    return order_queries.owned_by_customer(session, user_id, order_ids)
 
 
 def replay(

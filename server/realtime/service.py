@@ -31,6 +31,7 @@ from server.core.errors import Forbidden, NotFound, Unprocessable
 from server.core.masking import mask_contacts
 from server.core.ratelimit import enforce
 from server.files import service as files_service
+from server.orders import queries as order_queries
 from server.orders.models import Order
 from server.realtime.config import RealtimeSettings
 from server.realtime.locations import location_sweep_task, post_locations, sweep_locations
@@ -74,7 +75,7 @@ def _order_chat_party(order: Order, user: User) -> bool:
 
 
 def _get_order_for_chat(session: Session, order_id: str, user: User) -> Order:
-    order = session.get(Order, order_id)
+    order = order_queries.find(session, order_id)
     if order is None or not _order_chat_party(order, user):
         raise NotFound("order not found", code="order_not_found", details={"order_id": order_id})
     return order
@@ -217,7 +218,7 @@ def post_support_message(
     if user.role == Role.customer.value:
         customer_id = user.id
         if body.order_id:
-            order = session.get(Order, body.order_id)
+            order = order_queries.find(session, body.order_id)
             if order is None or order.customer_id != user.id:
                 raise NotFound(
                     "order not found", code="order_not_found", details={"order_id": body.order_id}

@@ -21,6 +21,7 @@ from server.core.errors import Conflict, NotFound
 from server.core.ids import new_id
 from server.core.masking import mask_contacts
 from server.notifications import inbox as notifications
+from server.orders import queries as order_queries
 from server.orders import service as orders_service
 from server.orders.machine import Action, Actor, ActorKind
 from server.orders.models import Order
@@ -238,15 +239,7 @@ def update_complaint_rate(*, session: Session, technician_id: str, clock: Clock)
     Written into the technician profile for dispatch; over the limit → a risk flag."""
     rules = rules_store.current_rules(session=session).ops.risk
     since = clock.now() - timedelta(days=rules.complaint_rate_window_days)
-    orders = session.exec(
-        select(func.count())
-        .select_from(Order)
-        .where(
-            Order.technician_id == technician_id,
-            col(Order.status).in_(["COMPLETED", "DISPUTED"]),
-            col(Order.finished_at) >= since,
-        )
-    ).one()
+    orders = order_queries.finished_count(session, technician_id, ["COMPLETED", "DISPUTED"], since)
     complaints = session.exec(
         select(func.count())
         .select_from(Complaint)

@@ -23,7 +23,7 @@ from server.core.ids import new_id
 from server.core.loops import every
 from server.notifications import inbox as notifications
 from server.orders import anomalies
-from server.orders.models import Order
+from server.orders import queries as order_queries
 from server.reviews import levels as lv
 from server.reviews.appeals import create_appeal, decide_appeal, list_appeals
 from server.reviews.complaints import (
@@ -86,14 +86,7 @@ def _penalties(
         )
     ).all():
         out.append(lv.penalty_for("upheld_complaint", c.id, rules.reviews))
-    late = session.exec(
-        select(Order).where(
-            Order.technician_id == technician_id,
-            col(Order.arrived_at).is_not(None),
-            col(Order.arrived_at) >= since,
-            col(Order.arrived_at) < until,
-        )
-    ).all()
+    late = order_queries.arrived_between(session, technician_id, since, until)
     for o in late:
         arrived_at = cast(datetime, o.arrived_at)  # the query keeps arrived orders only
         facts = anomalies.OrderFacts(

@@ -1,0 +1,216 @@
+"""What other domains read of orders, by name: the orders' table is queried here alone.
+
+Dispatch, payments, realtime, reviews and ops need orders in many shapes (a
+technician's held jobs, the offers out, the ones being tracked, counts for rates); each
+shape is one function, so a change to the table or its indexes is made in one package.
+Writes never come through here: an order changes only by ``orders.moves``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlmodel import Session, col, func, select
+
+from server.core.events import Status
+from server.orders.models import Order
+
+
+def find(session: Session, order_id: str) -> Order | None:
+    return session.get(Order, order_id)
+
+
+def lock(session: Session, order_id: str) -> Order | None:
+    """The order's row, locked for the rest of the transaction and read afresh (money
+    races queue on it: a second checkout, a provider event)."""
+    return session.get(Order, order_id, with_for_update=True, populate_existing=True)
+
+
+def by_ids(session: Session, order_ids: Iterable[str]) -> dict[str, Order]:
+    wanted = list(dict.fromkeys(order_ids))
+    if not wanted:
+        return {}
+    return {o.id: o for o in session.exec(select(Order).where(col(Order.id).in_(wanted)))}
+
+
+def owned_by_customer(session: Session, customer_id: str, order_ids: Iterable[str]) -> set[str]:
+    """Which of these orders are the customer's."""
+    wanted = list(order_ids)
+    if not wanted:
+        return set()
+    return set(
+        session.exec(
+            select(Order.id).where(col(Order.id).in_(wanted), Order.customer_id == customer_id)
+        ).all()
+    )
+
+
+def held_by(session: Session, technician_id: str, statuses: Iterable[str]) -> list[Order]:
+    """The technician's orders in these statuses, soonest first."""
+    return list(
+        session.exec(
+            select(Order)
+            .where(Order.technician_id == technician_id, col(Order.status).in_(list(statuses)))
+            .order_by(col(Order.scheduled_start))
+        ).all()
+    )
+
+
+def held_starting_between(
+    session: Session,
+    technician_id: str,
+    statuses: Iterable[str],
+    start: datetime,
+    end: datetime,
+) -> list[Order]:
+    """The technician's orders in these statuses that start in [start, end), soonest first."""
+    return list(
+        session.exec(
+            select(Order)
+            .where(
+                Order.technician_id == technician_id,
+                col(Order.status).in_(list(statuses)),
+                Order.scheduled_start >= start,
+                Order.scheduled_start < end,
+            )
+            .order_by(col(Order.scheduled_start))
+        ).all()
+    )
+
+
+def offered_to(session: Session, technician_id: str) -> list[Order]:
+    """Orders whose offer is out to the technician now."""
+    return list(
+        session.exec(
+            select(Order).where(
+                Order.offered_technician_id == technician_id,
+                Order.status == Status.OFFERED.value,
+            )
+        ).all()
+    )
+
+
+def tracked_for_customer(
+    session: Session, customer_id: str, statuses: Iterable[str]
+) -> list[Order]:
+    """The customer's orders in these (tracking) statuses that have a technician."""
+    return list(
+        session.exec(
+            select(Order).where(
+                Order.customer_id == customer_id,
+                col(Order.status).in_(list(statuses)),
+                col(Order.technician_id).is_not(None),
+            )
+        ).all()
+    )
+
+
+def waiting_for_dispatch(session: Session, now: datetime, limit: int) -> list[Order]:
+    """Orders waiting for a technician that can still be served, soonest first."""
+    return list(
+        session.exec(
+            select(Order)
+            .where(Order.status == Status.PENDING_DISPATCH.value, Order.scheduled_end > now)
+            .order_by(col(Order.scheduled_start), col(Order.created_at))
+            .limit(limit)
+        ).all()
+    )
+
+
+def held_in_window(
+    session: Session,
+    technician_ids: list[str],
+    statuses: Iterable[str],
+    after: datetime,
+    before: datetime,
+) -> list[Order]:
+    """These technicians' orders in these statuses that overlap (after, before)."""
+    return list(
+        session.exec(
+            select(Order).where(
+                col(Order.technician_id).in_(technician_ids),
+                col(Order.status).in_(list(statuses)),
+                Order.scheduled_end > after,
+                Order.scheduled_start < before,
+            )
+        ).all()
+    )
+
+
+def offered_to_any(session: Session, technician_ids: list[str]) -> list[Order]:
+    """Orders whose offer is out to one of these technicians now."""
+    return list(
+        session.exec(
+            select(Order).where(
+                col(Order.offered_technician_id).in_(technician_ids),
+                Order.status == Status.OFFERED.value,
+            )
+        ).all()
+    )
+
+
+def accepted_since(
+    session: Session, technician_ids: Iterable[str], since: datetime
+) -> dict[str, int]:
+    """Per technician, the orders accepted since ``since`` (still held or done)."""
+    return {
+        tid: int(n)
+        for tid, n in session.exec(
+            select(Order.technician_id, func.count())
+            .where(
+                col(Order.technician_id).in_(list(technician_ids)),
+                col(Order.accepted_at) >= since,
+            )
+            .group_by(col(Order.technician_id))
+        ).all()
+        if tid
+    }
+
+
+def arrived_between(
+    session: Session, technician_id: str, since: datetime, until: datetime
+) -> list[Order]:
+    """The technician's orders he arrived at in [since, until)."""
+    return list(
+        session.exec(
+            select(Order).where(
+                Order.technician_id == technician_id,
+                col(Order.arrived_at).is_not(None),
+                col(Order.arrived_at) >= since,
+                col(Order.arrived_at) < until,
+            )
+        ).all()
+    )
+
+
+def finished_count(
+    session: Session, technician_id: str, statuses: Iterable[str], since: datetime
+) -> int:
+    """How many of the technician's orders in these statuses were finished since ``since``."""
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Order)
+            .where(
+                Order.technician_id == technician_id,
+                col(Order.status).in_(list(statuses)),
+                col(Order.finished_at) >= since,
+            )
+        ).one()
+    )
+
+
+def cancelled_since(session: Session, customer_id: str, since: datetime) -> int:
+    """How many of the customer's orders were cancelled since ``since``."""
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Order)
+            .where(
+                Order.customer_id == customer_id,
+                Order.status == Status.CANCELLED.value,
+                col(Order.cancelled_at) >= since,
+            )
+        ).one()
+    )
