@@ -20,7 +20,7 @@ from server.audit import log as audit_service
 from server.core.errors import AppError
 from server.core.security import decode_token
 
-log = logging.getLogger("doorstep.ops.audit")
+log = logging.getLogger("doorstep.audit")
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 _STAFF = {"operator", "support", "finance", "admin"}
 # staff reads outside /ops that show personal data (route templates, without /api/v1)

@@ -2,7 +2,7 @@
 
 These are the settings of a deployment (where the database is, secrets, limits).
 Business rules an operator edits at run time (prices, commission, dispatch weights)
-live in the database as versioned rules: see ``server.ops.rules``.
+live in the database as versioned rules: see ``server.rules``.
 """
 
 from __future__ import annotations

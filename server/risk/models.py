@@ -16,7 +16,7 @@ RISK_FLAG_STATUSES = ("open", "reviewed")
 
 
 class LoginThrottle(SQLModel, table=True):
-    """Failed sign-ins to one account from one client (``server.ops.risk.throttle_key``):
+    """Failed sign-ins to one account from one client (``server.risk.service.throttle_key``):
     N failures lock that client out of that account, each lockout twice as long as the
     last. Others, the owner included, sign in as usual."""
 
