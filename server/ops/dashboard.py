@@ -16,7 +16,7 @@ from server.core.clock import Clock, as_utc
 from server.core.errors import Unprocessable
 from server.ops import monitoring, stats
 from server.orders import anomalies
-from server.orders.models import Order
+from server.orders import queries as order_queries
 from server.reviews.models import Complaint, Review
 from server.rules import store as rules_store
 
@@ -34,14 +34,7 @@ def window(
 
 
 def orders_per_hour(*, session: Session, since: datetime, until: datetime) -> dict[str, Any]:
-    times = [
-        as_utc(t)
-        for t in session.exec(
-            select(Order.created_at).where(
-                col(Order.created_at) >= since, col(Order.created_at) < until
-            )
-        ).all()
-    ]
+    times = [as_utc(t) for t in order_queries.created_times_between(session, since, until)]
     buckets = stats.hour_buckets(times, since, until)
     return {
         "from": since,
@@ -54,13 +47,7 @@ def orders_per_hour(*, session: Session, since: datetime, until: datetime) -> di
 
 def gmv(*, session: Session, since: datetime, until: datetime) -> dict[str, Any]:
     """GMV: value (fen) of the orders completed in the window, price plus approved extras."""
-    rows = session.exec(
-        select(Order.completed_at, Order.total, Order.extras_total).where(
-            Order.status == "COMPLETED",
-            col(Order.completed_at) >= since,
-            col(Order.completed_at) < until,
-        )
-    ).all()
+    rows = order_queries.completed_values_between(session, since, until)
     by_day: dict[str, int] = {}
     for completed_at, total, extras in rows:
         # the window's bounds keep only orders with a completion time
@@ -80,15 +67,7 @@ def gmv(*, session: Session, since: datetime, until: datetime) -> dict[str, Any]
 
 def acceptance(*, session: Session, since: datetime, until: datetime) -> dict[str, Any]:
     """Seconds from payment (the order entering dispatch) to a technician accepting."""
-    orders = list(
-        session.exec(
-            select(Order).where(
-                col(Order.accepted_at).is_not(None),
-                col(Order.accepted_at) >= since,
-                col(Order.accepted_at) < until,
-            )
-        ).all()
-    )
+    orders = order_queries.accepted_between(session, since, until)
     facts = monitoring.facts_for(session, orders)
     seconds = []
     for o in orders:
@@ -107,13 +86,7 @@ def acceptance(*, session: Session, since: datetime, until: datetime) -> dict[st
 
 def on_time(*, session: Session, since: datetime, until: datetime) -> dict[str, Any]:
     rules = rules_store.current_rules(session=session).ops.monitor
-    rows = session.exec(
-        select(Order.scheduled_start, Order.scheduled_end, Order.arrived_at).where(
-            col(Order.arrived_at).is_not(None),
-            col(Order.arrived_at) >= since,
-            col(Order.arrived_at) < until,
-        )
-    ).all()
+    rows = order_queries.arrivals_between(session, since, until)
     late = 0
     for start, end, arrived in rows:
         facts = anomalies.OrderFacts(
@@ -135,15 +108,7 @@ def on_time(*, session: Session, since: datetime, until: datetime) -> dict[str, 
 
 
 def complaints(*, session: Session, since: datetime, until: datetime) -> dict[str, Any]:
-    finished = session.exec(
-        select(func.count())
-        .select_from(Order)
-        .where(
-            col(Order.finished_at).is_not(None),
-            col(Order.finished_at) >= since,
-            col(Order.finished_at) < until,
-        )
-    ).one()
+    finished = order_queries.finished_between(session, since, until)
     rows = session.exec(
         select(Complaint.category, Complaint.outcome).where(
             Complaint.created_at >= since, Complaint.created_at < until

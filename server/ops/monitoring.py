@@ -22,8 +22,9 @@ from server.core.points import open_point, seal_point
 from server.ops import sos
 from server.ops.models import Alert, AlertRead, OrderMonitorRead, SosIn
 from server.orders import anomalies
+from server.orders import queries as order_queries
 from server.orders import service as orders_service
-from server.orders.models import STORED_ANOMALIES, Order, OrderEvent
+from server.orders.models import STORED_ANOMALIES, Order
 from server.rules import store as rules_store
 from server.rules.ops import MonitorRules
 
@@ -45,14 +46,7 @@ def facts_for(session: Session, orders: list[Order]) -> dict[str, anomalies.Orde
     timeouts: dict[str, int] = defaultdict(int)
     sos: dict[str, int] = defaultdict(int)
     for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
-        rows = session.exec(
-            select(
-                OrderEvent.order_id, OrderEvent.type, func.min(OrderEvent.received_at), func.count()
-            )
-            .where(col(OrderEvent.order_id).in_(chunk))
-            .where(col(OrderEvent.type).in_([*_EVENT_FACTS, "order.offer_timed_out"]))
-            .group_by(OrderEvent.order_id, OrderEvent.type)
-        ).all()
+        rows = order_queries.first_events(session, chunk, [*_EVENT_FACTS, "order.offer_timed_out"])
         for order_id, type_, first, count in rows:
             if type_ == "order.offer_timed_out":
                 timeouts[order_id] = count
@@ -133,24 +127,17 @@ def list_orders(
             code="anomaly_unknown",
             details={"known": [*known, "any"]},
         )
-    query = select(Order)
-    if status:
-        query = query.where(col(Order.status).in_(status))
-    elif anomaly:
-        query = query.where(col(Order.status).in_(ACTIVE))
-    if district:
-        query = query.where(Order.district == district)
-    if technician_id:
-        query = query.where(Order.technician_id == technician_id)
-    if customer_id:
-        query = query.where(Order.customer_id == customer_id)
-    if since:
-        query = query.where(Order.created_at >= since)
-    if until:
-        query = query.where(Order.created_at < until)
     limit = max(1, limit)
-    query = query.order_by(col(Order.created_at).desc())
-    orders = list(session.exec(query if anomaly else query.limit(limit)).all())
+    orders = order_queries.for_monitor(
+        session,
+        statuses=status or (list(ACTIVE) if anomaly else None),
+        district=district,
+        technician_id=technician_id,
+        customer_id=customer_id,
+        since=since,
+        until=until,
+        limit=None if anomaly else limit,
+    )
     facts = facts_for(session, orders)
     now = clock.now()
     rules = rules_store.current_rules(session=session).ops.monitor

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlmodel import Session, col, func, select
 
 from server.core.events import Status
-from server.orders.models import Order
+from server.orders.models import Order, OrderEvent
 
 
 def find(session: Session, order_id: str) -> Order | None:
@@ -214,3 +214,120 @@ def cancelled_since(session: Session, customer_id: str, since: datetime) -> int:
             )
         ).one()
     )
+
+
+# --- the operators' reports -----------------------------------------------------------------
+
+
+def created_times_between(session: Session, since: datetime, until: datetime) -> list[datetime]:
+    return list(
+        session.exec(
+            select(Order.created_at).where(
+                col(Order.created_at) >= since, col(Order.created_at) < until
+            )
+        ).all()
+    )
+
+
+def completed_values_between(
+    session: Session, since: datetime, until: datetime
+) -> list[tuple[datetime | None, int, int]]:
+    """(completed at, price, approved extras) of the orders completed in [since, until)."""
+    return [
+        (completed_at, total, extras)
+        for completed_at, total, extras in session.exec(
+            select(Order.completed_at, Order.total, Order.extras_total).where(
+                Order.status == Status.COMPLETED.value,
+                col(Order.completed_at) >= since,
+                col(Order.completed_at) < until,
+            )
+        ).all()
+    ]
+
+
+def accepted_between(session: Session, since: datetime, until: datetime) -> list[Order]:
+    return list(
+        session.exec(
+            select(Order).where(
+                col(Order.accepted_at).is_not(None),
+                col(Order.accepted_at) >= since,
+                col(Order.accepted_at) < until,
+            )
+        ).all()
+    )
+
+
+def arrivals_between(
+    session: Session, since: datetime, until: datetime
+) -> list[tuple[datetime, datetime, datetime | None]]:
+    """(scheduled start, scheduled end, arrived at) of the arrivals in [since, until)."""
+    return [
+        (start, end, arrived)
+        for start, end, arrived in session.exec(
+            select(Order.scheduled_start, Order.scheduled_end, Order.arrived_at).where(
+                col(Order.arrived_at).is_not(None),
+                col(Order.arrived_at) >= since,
+                col(Order.arrived_at) < until,
+            )
+        ).all()
+    ]
+
+
+def finished_between(session: Session, since: datetime, until: datetime) -> int:
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Order)
+            .where(
+                col(Order.finished_at).is_not(None),
+                col(Order.finished_at) >= since,
+                col(Order.finished_at) < until,
+            )
+        ).one()
+    )
+
+
+def for_monitor(
+    session: Session,
+    *,
+    statuses: list[str] | None,
+    district: str | None,
+    technician_id: str | None,
+    customer_id: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int | None,
+) -> list[Order]:
+    """The operators' filtered list, newest first (``limit`` None: every match)."""
+    query = select(Order)
+    if statuses:
+        query = query.where(col(Order.status).in_(statuses))
+    if district:
+        query = query.where(Order.district == district)
+    if technician_id:
+        query = query.where(Order.technician_id == technician_id)
+    if customer_id:
+        query = query.where(Order.customer_id == customer_id)
+    if since:
+        query = query.where(Order.created_at >= since)
+    if until:
+        query = query.where(Order.created_at < until)
+    query = query.order_by(col(Order.created_at).desc())
+    return list(session.exec(query if limit is None else query.limit(limit)).all())
+
+
+def first_events(
+    session: Session, order_ids: list[str], event_types: list[str]
+) -> list[tuple[str, str, datetime, int]]:
+    """Per order and event type: when it first happened and how many times."""
+    return [
+        (order_id, type_, first, int(count))
+        for order_id, type_, first, count in session.exec(
+            select(
+                OrderEvent.order_id, OrderEvent.type, func.min(OrderEvent.received_at), func.count()
+            )
+            .where(col(OrderEvent.order_id).in_(order_ids))
+            .where(col(OrderEvent.type).in_(event_types))
+            .group_by(OrderEvent.order_id, OrderEvent.type)
+        ).all()
+    ]
