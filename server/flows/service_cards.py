@@ -3,11 +3,15 @@ transaction; the card turns active when the payment succeeds (payments tells pri
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import BaseModel
+
 from server.auth.dependencies import CustomerUser
 from server.core.deps import ClockDep, SessionDep, SettingsDep
 from server.core.routing import api_router
 from server.payments import service as payments_service
-from server.payments.models import PaymentCreate
+from server.payments.models import PaymentCreate, PaymentRead
 from server.pricing import service as pricing_service
 from server.pricing.models import ServiceCardRead
 
@@ -18,7 +22,16 @@ class CardPurchase(PaymentCreate):
     product_code: str
 
 
-@router.post("/me/service-cards", status_code=201)
+class CardPurchaseRead(BaseModel):
+    """The new card (active once paid) and the payment that opens it."""
+
+    card: ServiceCardRead
+    payment_id: str
+    checkout: dict[str, Any]
+    payment: PaymentRead
+
+
+@router.post("/me/service-cards", response_model=CardPurchaseRead, status_code=201)
 def buy_card(
     body: CardPurchase,
     user: CustomerUser,

@@ -226,6 +226,13 @@ class PaymentRead(BaseModel):
     succeeded_at: datetime | None
 
 
+class SandboxSettleRead(BaseModel):
+    """The sandbox's approve/fail reply: the payment as settled and each webhook's outcome."""
+
+    payment: PaymentRead
+    webhook_outcomes: list[str]
+
+
 class WebhookAck(BaseModel):
     received: bool
     outcome: str

@@ -32,6 +32,7 @@ from server.payments.models import (
     PaymentRead,
     PayoutBatchRead,
     PayoutLineRead,
+    SandboxSettleRead,
     TrialBalanceRead,
     WebhookAck,
     WithdrawalIn,
@@ -43,7 +44,7 @@ router = api_router(tags=["payments"])
 PaymentReader = Annotated[User, Depends(require_roles(Role.customer, Role.finance, Role.admin))]
 
 
-@router.post("/orders/{order_id}/payments", status_code=201)
+@router.post("/orders/{order_id}/payments", response_model=PaymentRead, status_code=201)
 def create_payment(
     order_id: str,
     body: PaymentCreate,
@@ -132,12 +133,14 @@ router.add_api_route(
     "/sandbox/payments/{payment_id}/approve",
     _sandbox(True),
     methods=["POST"],
+    response_model=SandboxSettleRead,
     summary="Sandbox: the customer approves; a signed webhook is delivered",
 )
 router.add_api_route(
     "/sandbox/payments/{payment_id}/fail",
     _sandbox(False),
     methods=["POST"],
+    response_model=SandboxSettleRead,
     summary="Sandbox: the customer declines; a signed webhook is delivered",
 )
 

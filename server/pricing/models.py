@@ -371,6 +371,11 @@ class ReferralIn(BaseModel):
     code: str = PField(min_length=4, max_length=16)
 
 
+class ReferralRead(BaseModel):
+    inviter_id: str
+    created_at: datetime
+
+
 class ChangeItemIn(BaseModel):
     code: str = PField(min_length=1, max_length=60)
     quantity: int = PField(default=1, ge=1, le=100)

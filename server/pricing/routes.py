@@ -17,6 +17,7 @@ from server.pricing.models import (
     QuoteCreate,
     QuoteRead,
     ReferralIn,
+    ReferralRead,
     ServiceCardProductRead,
     WalletRead,
 )
@@ -69,7 +70,7 @@ def claim_coupon(
     return CouponRead(**coupon.model_dump(include=set(CouponRead.model_fields)))
 
 
-@router.post("/me/referral", status_code=201)
+@router.post("/me/referral", response_model=ReferralRead, status_code=201)
 def apply_referral(
     body: ReferralIn, user: CustomerUser, session: SessionDep, clock: ClockDep
 ) -> dict:
