@@ -7,7 +7,7 @@ PORT ?= 8000
 CUSTOMER_PORT ?= 8550
 TECHNICIAN_PORT ?= 8551
 
-.PHONY: demo test test-fast bench lint clean
+.PHONY: demo test test-fast bench lint clean client-models
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check server client technician_app customer_app simulation tests bench
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
+
+# The client's reply models (client/models.py) from the server's OpenAPI; the contract test
+# (tests/unit/test_client_contract.py) fails until this is run after a server schema change.
+client-models: $(STAMP)
+	$(PY) scripts/client_models.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
