@@ -37,6 +37,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from servers import unit_of_work  # noqa: E402
 from sqlmodel import Session, SQLModel, col, select  # noqa: E402
 
 import server.models  # noqa: E402, F401
@@ -90,8 +91,8 @@ def empty_database(path: Path) -> None:
     """Schema and catalog (built once, copied for each city)."""
     engine = make_engine(f"sqlite:///{path}")
     SQLModel.metadata.create_all(engine)
-    with Session(engine) as session:
-        catalog_service.load_catalog(session=session)
+    with unit_of_work(engine) as uow:
+        catalog_service.load_catalog(uow)
     engine.dispose()
 
 
@@ -293,8 +294,8 @@ def _count_loads() -> None:
     look it up."""
     real = dispatch_world.load_world
 
-    def counting(**kw):  # noqa: ANN003, ANN202
-        world = real(**kw)
+    def counting(uow, **kw):  # noqa: ANN001, ANN003, ANN202
+        world = real(uow, **kw)
         _loaded.append(len(world.techs))
         return world
 
@@ -312,11 +313,9 @@ def bench_round(template: Path, work: Path, *, prefilter: bool, repeats: int) ->
         _copy(template, db)
         engine = make_engine(f"sqlite:///{db}")
         dispatch_service._unplaced.clear()
-        with Session(engine) as session:
+        with unit_of_work(engine, clock=FrozenClock(NOW)) as uow:
             c, w, report = _timed(
-                lambda s=session: dispatch_service.run_round(
-                    session=s, clock=FrozenClock(NOW), timezone=TZ, prefilter=prefilter
-                )
+                lambda u=uow: dispatch_service.run_round(u, timezone=TZ, prefilter=prefilter)
             )
         cpu.append(c)
         wall.append(w)
@@ -330,16 +329,15 @@ def bench_slots(template: Path, point: tuple[float, float], *, prefilter: bool, 
     engine = make_engine(f"sqlite:///{template}")
     cpu, wall, result = [], [], None
     for _ in range(repeats):
-        with Session(engine) as session:
+        with unit_of_work(engine, clock=FrozenClock(NOW)) as uow:
             c, w, result = _timed(
-                lambda s=session: dispatch_service.day_slots(
-                    session=s,
+                lambda u=uow: dispatch_service.day_slots(
+                    u,
                     service_id=SERVICE,
                     day=(NOW + timedelta(days=1)).date(),
                     lat=point[0],
                     lng=point[1],
                     units=None,
-                    clock=FrozenClock(NOW),
                     timezone=TZ,
                     prefilter=prefilter,
                 )
@@ -360,13 +358,11 @@ def bench_reach(template: Path, points: list, *, repeats: int) -> dict:
     engine = make_engine(f"sqlite:///{template}")
     pts = [LatLng(*p) for p in points]
     cpu, wall = [], []
-    with Session(engine) as session:
-        rows = len(technicians_service.whereabouts(session=session, boxes=search_boxes(pts)))
+    with unit_of_work(engine, clock=FrozenClock(NOW)) as uow:
+        rows = len(technicians_service.whereabouts(uow, boxes=search_boxes(pts)))
         for _ in range(repeats):
             c, w, found = _timed(
-                lambda s=session: dispatch_service.reachable(
-                    session=s, points=pts, now=NOW, radius_m=15_000.0
-                )
+                lambda u=uow: dispatch_service.reachable(u, points=pts, now=NOW, radius_m=15_000.0)
             )
             cpu.append(c)
             wall.append(w)

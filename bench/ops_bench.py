@@ -14,7 +14,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlmodel import Session, SQLModel
+from servers import unit_of_work
+from sqlmodel import SQLModel
 
 import server.models  # noqa: F401
 from server.audit import log as audit_service
@@ -47,31 +48,30 @@ def main() -> None:
     clock = FrozenClock(datetime(2026, 6, 1, 2, 0, tzinfo=UTC))
     out: dict[str, object] = {"orders": args.orders, "entries": args.entries}
 
-    with Session(engine) as s:
+    started = time.perf_counter()
+    for first in range(0, args.entries, 100):  # a hundred entries per transaction
+        with unit_of_work(engine, clock=clock) as uow:
+            for i in range(first, min(first + 100, args.entries)):
+                audit_service.record(
+                    uow,
+                    actor="usr_bench",
+                    actor_role="operator",
+                    action="bench.write",
+                    target_type="order",
+                    target_id=f"ord_{i}",
+                    ip="10.0.0.1",
+                    details={"i": i, "note": "x" * 40},
+                )
+    out["audit_append_per_s"] = round(args.entries / (time.perf_counter() - started))
+    with unit_of_work(engine, clock=clock) as uow:
         started = time.perf_counter()
-        for i in range(args.entries):
-            audit_service.record(
-                session=s,
-                actor="usr_bench",
-                actor_role="operator",
-                action="bench.write",
-                target_type="order",
-                target_id=f"ord_{i}",
-                ip="10.0.0.1",
-                details={"i": i, "note": "x" * 40},
-                clock=clock,
-            )
-            if i % 100 == 99:
-                s.commit()
-        s.commit()
-        out["audit_append_per_s"] = round(args.entries / (time.perf_counter() - started))
-        started = time.perf_counter()
-        result = audit_service.verify(session=s)
+        result = audit_service.verify(uow)
         assert result.ok
         out["audit_verify_per_s"] = round(args.entries / (time.perf_counter() - started))
 
-    with Session(engine) as s:
-        catalog_service.load_catalog(session=s)
+    with unit_of_work(engine, clock=clock) as uow:
+        s = uow.session
+        catalog_service.load_catalog(uow)
         s.add(
             User(
                 id="usr_c",
@@ -103,10 +103,9 @@ def main() -> None:
                     started_at=start if STATUSES[i % len(STATUSES)] == "IN_SERVICE" else None,
                 )
             )
-        s.commit()
-    with Session(engine) as s:
+    with unit_of_work(engine, clock=clock) as uow:
         started = time.perf_counter()
-        board = monitoring.current_anomalies(session=s, clock=clock)
+        board = monitoring.current_anomalies(uow)
         out["anomaly_scan_ms"] = round((time.perf_counter() - started) * 1000, 1)
         out["anomalous_orders"] = board["anomalous_orders"]
         out["anomaly_counts"] = board["counts"]

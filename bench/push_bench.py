@@ -99,14 +99,15 @@ class Worker:
 _BOOT = """
 import sys
 import uvicorn
-from sqlmodel import Session, SQLModel
+from sqlmodel import SQLModel
 import server.models
 from server.app import create_app
 from server.catalog import service as catalog_service
+from server.core.uow import UnitOfWork
 app = create_app()
 SQLModel.metadata.create_all(app.state.engine)
-with Session(app.state.engine) as s:
-    catalog_service.load_catalog(session=s)
+with UnitOfWork.begin(app.state) as uow:
+    catalog_service.load_catalog(uow)
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", ws_max_queue=4096)
 """
 

@@ -23,9 +23,25 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from server.core.clock import Clock, SystemClock  # noqa: E402
+from server.core.crypto import FieldCipher  # noqa: E402
+from server.core.settings import Settings  # noqa: E402
+from server.core.uow import Parts, UnitOfWork  # noqa: E402
 from server.ops.stats import percentile  # noqa: E402
 
 SECRET = "load-bench-secret-0123456789abcdef0123"
+
+
+def unit_of_work(engine: Any, *, clock: Clock | None = None):  # noqa: ANN201, ANN401
+    """A unit of work on ``engine`` for the benches' direct service calls (committed when
+    the block ends)."""
+    parts = Parts(
+        engine=engine,
+        clock=clock or SystemClock(),
+        cipher=FieldCipher.from_settings("", SECRET),
+        settings=Settings(env="test", secret_key=SECRET, background_tasks=False),
+    )
+    return UnitOfWork.begin(parts)
 
 
 def log(message: str) -> None:
@@ -67,7 +83,6 @@ class Setup:
 
 def prepare_database(url: str) -> None:
     """Schema by the migrations (as production), then the catalog."""
-    from sqlmodel import Session
 
     from server.catalog import service as catalog_service
     from server.core.db import make_engine
@@ -75,8 +90,8 @@ def prepare_database(url: str) -> None:
 
     upgrade(url)
     engine = make_engine(url)
-    with Session(engine) as session:
-        catalog_service.load_catalog(session=session)
+    with unit_of_work(engine) as uow:
+        catalog_service.load_catalog(uow)
     engine.dispose()
 
 
@@ -243,27 +258,17 @@ class User:
 
 def staff_user(db_url: str, role: str) -> User:
     """Staff accounts exist only through the CLI or the database; tokens from login."""
-    from sqlmodel import Session
 
     from server.auth import service as auth_service
     from server.auth.models import Role
-    from server.core.clock import SystemClock
-    from server.core.crypto import FieldCipher
     from server.core.db import make_engine
 
     phone = f"136{random.randrange(10**8):08d}"
     engine = make_engine(db_url)
-    with Session(engine) as session:
+    with unit_of_work(engine) as uow:
         user = auth_service.create_user(
-            session=session,
-            cipher=FieldCipher.from_settings("", SECRET),
-            clock=SystemClock(),
-            phone=phone,
-            password="staff password",
-            name=f"{role} 压测",
-            role=Role(role),
+            uow, phone=phone, password="staff password", name=f"{role} 压测", role=Role(role)
         )
-        session.commit()
         user_id = user.id
     engine.dispose()
     from server.core.security import make_token

@@ -57,6 +57,7 @@ from servers import (  # noqa: E402
     run_setups,
     staff_user,
     summary,
+    unit_of_work,
 )
 
 from server import bootstrap  # noqa: E402
@@ -216,23 +217,19 @@ async def make_users(
 
 def assign_directly(db_url: str, order_id: str, technician_id: str) -> bool:
     """What dispatch does when it puts an order on a technician (no HTTP route for it)."""
-    from sqlmodel import Session
-
-    from server.core.clock import SystemClock
     from server.core.db import make_engine
     from server.core.errors import AppError
     from server.orders import service as orders_service
     from server.orders.machine import Action, Actor, ActorKind
 
     engine = _engines.setdefault(db_url, make_engine(db_url))
-    with Session(engine) as session:
+    with unit_of_work(engine) as uow:
         try:
             orders_service.move(
-                session=session,
+                uow,
                 order_id=order_id,
                 action=Action.ASSIGN,
                 actor=Actor(ActorKind.SYSTEM),
-                clock=SystemClock(),
                 technician_id=technician_id,
             )
         except AppError:

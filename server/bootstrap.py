@@ -45,36 +45,32 @@ def wire() -> None:
             orders_service.count_transition,
         ],
     )
-    orders_ports.extras_paid.plug(payments_service.extras_paid)
+    orders_ports.extras_paid.plug(
+        lambda uow, order_id: payments_service.extras_paid(uow.session, order_id)
+    )
     orders_ports.may_view_in_pool.plug(
-        lambda session, order, user: dispatch_service.may_view_in_pool(
-            session=session, order=order, user=user
-        )
+        lambda uow, order, user: dispatch_service.may_view_in_pool(uow, order=order, user=user)
     )
     pricing_ports.counted_orders.plug(orders_service.counted_orders)
     pricing_ports.paid_amount.plug(
-        lambda session, order_id: payments_service.paid_amount(session=session, order_id=order_id)
+        lambda uow, order_id: payments_service.paid_amount(uow, order_id=order_id)
     )
     pricing_ports.nearest_technician.plug(
-        lambda session, lat, lng, service_id, within_m: (
-            dispatch_service.nearest_eligible_distance_m(
-                session=session, lat=lat, lng=lng, service_id=service_id, within_m=within_m
-            )
+        lambda uow, lat, lng, service_id, within_m: dispatch_service.nearest_eligible_distance_m(
+            uow, lat=lat, lng=lng, service_id=service_id, within_m=within_m
         )
     )
     files_ports.order_participant.plug(
-        lambda session, order_id, user: orders_service.is_participant(
-            session=session, order_id=order_id, user=user
-        )
+        lambda uow, order_id, user: orders_service.is_participant(uow, order_id=order_id, user=user)
     )
     files_ports.order_visible.plug(
-        lambda session, order_id, user, now: orders_service.address_visible(
-            session=session, order_id=order_id, user=user, now=now
+        lambda uow, order_id, user, now: orders_service.address_visible(
+            uow, order_id=order_id, user=user, now=now
         )
     )
     files_ports.public_photo.plug(
-        lambda session, file_id: technicians_service.file_is_public(
-            session=session, file_id=file_id
-        )
+        lambda uow, file_id: technicians_service.file_is_public(uow, file_id=file_id)
     )
-    dispatch_ports.customer_ratings.plug(reviews_ratings.customer_ratings_since)
+    dispatch_ports.customer_ratings.plug(
+        lambda uow, ids, since: reviews_ratings.customer_ratings_since(uow.session, ids, since)
+    )

@@ -9,13 +9,11 @@ from server.apps_runner import run_apps
 from server.auth import service as auth_service
 from server.auth.models import RegisterIn, Role
 from server.catalog import service as catalog_service
-from server.core.clock import SystemClock
-from server.core.crypto import FieldCipher
-from server.core.db import make_engine, session_scope
 from server.core.errors import AppError
 from server.core.install_secrets import refuses_to_listen
 from server.core.migrate import upgrade
 from server.core.settings import get_settings
+from server.core.uow import Parts, UnitOfWork
 from server.demo import seed_demo as run_seed
 from server.ops.cli import register as _register_ops
 
@@ -36,8 +34,8 @@ def migrate(revision: str = "head") -> None:
 @app.command("load-catalog")
 def load_catalog() -> None:
     """Load or refresh the service catalog from assets/catalog.yaml."""
-    with session_scope(make_engine(get_settings().effective_database_url)) as session:
-        counts = catalog_service.load_catalog(session=session)
+    with UnitOfWork.begin(Parts.from_settings(get_settings())) as uow:
+        counts = catalog_service.load_catalog(uow)
     typer.echo(f"catalog: {counts['categories']} categories, {counts['services']} services")
 
 
@@ -90,23 +88,15 @@ def users_create(
         for problem in problems:
             typer.echo(f"refused: {problem['msg']}", err=True)
         raise typer.Exit(2) from exc
-    cipher = FieldCipher.from_settings(settings.encryption_keys, settings.secret_key)
-    with session_scope(make_engine(settings.effective_database_url)) as session:
-        try:
+    try:
+        with UnitOfWork.begin(Parts.from_settings(settings)) as uow:
             user = auth_service.create_user(
-                session=session,
-                cipher=cipher,
-                clock=SystemClock(),
-                phone=body.phone,
-                password=body.password,
-                name=body.name,
-                role=body.role,
+                uow, phone=body.phone, password=body.password, name=body.name, role=body.role
             )
-        except AppError as exc:
-            typer.echo(f"refused: {exc.message} ({exc.code})", err=True)
-            raise typer.Exit(1) from exc
-        session.commit()
-        typer.echo(f"created {user.role} {user.id}")
+    except AppError as exc:
+        typer.echo(f"refused: {exc.message} ({exc.code})", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"created {user.role} {user.id}")
 
 
 @app.command("seed-demo")
@@ -114,9 +104,8 @@ def seed_demo() -> None:
     """Load the catalog and a demo district (technicians, customers, staff, past orders)."""
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    cipher = FieldCipher.from_settings(settings.encryption_keys, settings.secret_key)
-    with session_scope(make_engine(settings.effective_database_url)) as session:
-        result = run_seed(session, cipher, SystemClock(), settings)
+    with UnitOfWork.begin(Parts.from_settings(settings)) as uow:
+        result = run_seed(uow)
     if result.already_seeded:
         typer.echo("demo data already seeded; nothing changed")
     else:

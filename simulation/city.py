@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import col, func, select
 
 from server import bootstrap
 from server.auth import service as auth_service
@@ -39,6 +39,7 @@ from server.core.clock import FrozenClock, as_utc
 from server.core.crypto import FieldCipher
 from server.core.errors import AppError
 from server.core.settings import Settings
+from server.core.uow import Parts, UnitOfWork
 from server.demo import DEFAULT_CITY
 from server.dispatch import service as dispatch_service
 from server.dispatch.geo import LatLng, TravelMode, distance_m
@@ -108,6 +109,7 @@ class _Run:
         self.tz = ZoneInfo(settings.timezone)
         self.clock = FrozenClock(config.start)
         self.cipher = FieldCipher.from_settings(settings.encryption_keys, settings.secret_key)
+        self.parts = Parts(engine=engine, clock=self.clock, cipher=self.cipher, settings=settings)
         self.rng = random.Random(f"behaviour-{config.seed}")
         self.city = city
         self.pending: dict[str, _Pending] = {}
@@ -125,15 +127,14 @@ class _Run:
     def setup(self) -> None:
 
         config = self.config
-        with Session(self.engine, expire_on_commit=False) as session:
+        with UnitOfWork.begin(self.parts) as uow:
+            session = uow.session
             staff_phone = next(
                 str(s["phone"]) for s in self.city["demo_seed"]["staff"] if s["role"] == "operator"
             )
-            operator = auth_service.find_by_phone(
-                session=session, cipher=self.cipher, phone=staff_phone
-            )
+            operator = auth_service.find_by_phone(uow, phone=staff_phone)
             rules_store.update_rules(
-                session=session,
+                uow,
                 user=operator,
                 data={
                     "dispatch": {
@@ -144,17 +145,16 @@ class _Run:
                 },
                 expected_version=None,
                 note=f"simulation: {config.policy or config.mode}",
-                clock=self.clock,
             )
-            session.commit()
-            self.rules = dispatch_service.load_settings(session=session, timezone=self.tz_name)
-            online = technicians_service.list_dispatchable(session=session, now=self.clock.now())
+            uow.keep()
+            self.rules = dispatch_service.load_settings(uow, timezone=self.tz_name)
+            online = technicians_service.list_dispatchable(uow, now=self.clock.now())
             self.customers = list(
                 session.exec(
                     select(User).where(User.role == Role.customer.value).order_by(col(User.id))
                 ).all()
             )
-            self.services, supply = services_with_supply(session, online)
+            self.services, supply = services_with_supply(uow, online)
             self.users = {
                 u.id: u
                 for u in session.exec(select(User).where(col(User.id).in_([t.id for t in online])))
@@ -196,7 +196,7 @@ class _Run:
 
     # -- one wake
 
-    def _book(self, session: Session, b: Booking) -> None:
+    def _book(self, uow: UnitOfWork, b: Booking) -> None:
 
         customer = self.customers[b.customer]
         body = QuoteCreate(
@@ -206,41 +206,30 @@ class _Run:
         )
         try:
             quote = pricing_service.create_quote(
-                session=session,
-                customer=customer,
-                body=body,
-                clock=self.clock,
-                cipher=self.cipher,
-                timezone=self.tz_name,
+                uow, customer=customer, body=body, timezone=self.tz_name
             )
-            session.commit()
+            uow.keep()
             order = orders_service.create_from_quote(
-                session=session,
-                customer=customer,
-                quote_id=quote.id,
-                notes="",
-                preferred_technician_id=None,
-                clock=self.clock,
-                cipher=self.cipher,
+                uow, customer=customer, quote_id=quote.id, notes="", preferred_technician_id=None
             )
             orders_service.move(
-                session=session,
+                uow,
                 order_id=order.id,
                 action=Action.PAYMENT_SUCCEEDED,
                 actor=Actor(ActorKind.SYSTEM),
-                clock=self.clock,
             )
             self.booking_of[order.id] = b
             self.paid_at[order.id] = self.clock.now()
             patience = self.config.asap_patience_minutes if b.asap else self.config.patience_minutes
             self.give_up_at[order.id] = self.clock.now() + timedelta(minutes=patience)
         except AppError as exc:
-            session.rollback()
+            uow.undo()
             self.errors += 1
             self.echo(f"  booking refused: {exc.code}")
 
-    def _took(self, session: Session, technician_id: str, order_id: str) -> None:
+    def _took(self, uow: UnitOfWork, technician_id: str, order_id: str) -> None:
         """A technician holds the order now: it joins their day."""
+        session = uow.session
 
         order = session.get(Order, order_id)
         b = self.booking_of[order_id]
@@ -263,8 +252,9 @@ class _Run:
             )
         )
 
-    def _give_up(self, session: Session) -> None:
+    def _give_up(self, uow: UnitOfWork) -> None:
         """Customers whose booking nobody took in time cancel it."""
+        session = uow.session
 
         now = self.clock.now()
         for order_id, at in sorted(self.give_up_at.items(), key=lambda kv: (kv[1], kv[0])):
@@ -276,20 +266,20 @@ class _Run:
                 continue
             try:
                 orders_service.move(
-                    session=session,
+                    uow,
                     order_id=order_id,
                     action=Action.CANCEL,
                     actor=Actor(ActorKind.CUSTOMER, order.customer_id),
-                    clock=self.clock,
                     reason="nobody took it",
                 )
             except AppError as exc:
-                session.rollback()
+                uow.undo()
                 self.errors += 1
                 self.echo(f"  cancellation refused: {exc.code}")
 
-    def _answer(self, session: Session) -> bool:
+    def _answer(self, uow: UnitOfWork) -> bool:
         """Answers due by now. Returns whether an order went back to waiting."""
+        session = uow.session
         now = self.clock.now()
         changed = False
         for key in sorted(self.pending, key=lambda k: (self.pending[k].answer_at or now, k)):
@@ -304,30 +294,20 @@ class _Run:
             try:
                 if p.accept:
                     dispatch_service.accept_offer(
-                        session=session,
-                        user=user,
-                        offer_id=key,
-                        clock=self.clock,
-                        timezone=self.tz_name,
-                        cipher=self.cipher,
+                        uow, user=user, offer_id=key, timezone=self.tz_name
                     )
-                    self._took(session, p.technician_id, offer.order_id)
+                    self._took(uow, p.technician_id, offer.order_id)
                 else:
                     dispatch_service.decline_offer(
-                        session=session,
-                        user=user,
-                        offer_id=key,
-                        clock=self.clock,
-                        timezone=self.tz_name,
-                        reason="busy",
+                        uow, user=user, offer_id=key, timezone=self.tz_name, reason="busy"
                     )
                     changed = True
             except AppError:  # e.g. no longer eligible: the order waits again
-                session.rollback()
+                uow.undo()
                 changed = True
         return changed
 
-    def _browse(self, session: Session) -> bool:
+    def _browse(self, uow: UnitOfWork) -> bool:
         """Idle technicians whose turn it is look at the pool and may grab the nearest."""
         now = self.clock.now()
         took = False
@@ -339,13 +319,7 @@ class _Run:
             )
             if self.trips[tid].busy(now):
                 continue
-            items = dispatch_service.pool(
-                session=session,
-                user=self.users[tid],
-                clock=self.clock,
-                timezone=self.tz_name,
-                limit=1,
-            )
+            items = dispatch_service.pool(uow, user=self.users[tid], timezone=self.tz_name, limit=1)
             if not items:
                 continue
             km = items[0].distance_m / 1000
@@ -355,22 +329,18 @@ class _Run:
                 continue
             try:
                 dispatch_service.claim(
-                    session=session,
-                    user=self.users[tid],
-                    order_id=items[0].order_id,
-                    clock=self.clock,
-                    timezone=self.tz_name,
-                    cipher=self.cipher,
+                    uow, user=self.users[tid], order_id=items[0].order_id, timezone=self.tz_name
                 )
-                self._took(session, tid, items[0].order_id)
+                self._took(uow, tid, items[0].order_id)
                 self.claims += 1
                 took = True
             except AppError:
-                session.rollback()
+                uow.undo()
         return took
 
-    def _new_offers(self, session: Session) -> None:
+    def _new_offers(self, uow: UnitOfWork) -> None:
         """Decide how and when each new offer's technician answers."""
+        session = uow.session
         offers = session.exec(
             select(DispatchOffer).where(DispatchOffer.status == OfferStatus.PENDING.value)
         ).all()
@@ -394,7 +364,7 @@ class _Run:
             )
             self.pending[offer.id] = _Pending(tid, answer_at, self.rng.random() < p)
 
-    def _move_technicians(self, session: Session) -> None:
+    def _move_technicians(self, uow: UnitOfWork) -> None:
         """Departures due by now; the app reports where each technician is."""
 
         now = self.clock.now()
@@ -409,13 +379,14 @@ class _Run:
             ):
                 continue
             technicians_service.update_location(
-                session=session, user_id=tid, lat=where.lat, lng=where.lng, at=now, commit=False
+                uow, user_id=tid, lat=where.lat, lng=where.lng, at=now, commit=False
             )
             self.last_ping[tid], self.reported[tid] = now, where
-        session.commit()
+        uow.keep()
 
-    def _waiting(self, session: Session) -> int:
+    def _waiting(self, uow: UnitOfWork) -> int:
 
+        session = uow.session
         now = self.clock.now()
         return session.exec(
             select(func.count())
@@ -423,7 +394,7 @@ class _Run:
             .where(Order.status == "PENDING_DISPATCH", Order.scheduled_end > now)
         ).one()
 
-    def _dispatch(self, session: Session) -> None:
+    def _dispatch(self, uow: UnitOfWork) -> None:
         """The dispatcher's round at this moment, as the server's loop would run it: in
         batch mode the matching only on the batch beat (``batch_interval_seconds``), and
         then only if something changed or ``retry_unplaced_seconds`` passed (the cascade
@@ -436,23 +407,22 @@ class _Run:
             due = since is None or since >= rules.batch_interval_seconds
             if not (due and (self.news or since is None or since >= rules.retry_unplaced_seconds)):
                 # off the beat a round only expires overdue offers
-                self.news |= dispatch_service.expire_offers(session=session, clock=self.clock) > 0
+                self.news |= dispatch_service.expire_offers(uow) > 0
                 return
             self.last_batch, self.news = now, False
             self.batch_rounds += 1
-        result = dispatch_service.run_round(
-            session=session, clock=self.clock, timezone=self.tz_name, batch_due=True
-        )
+        result = dispatch_service.run_round(uow, timezone=self.tz_name, batch_due=True)
         self.rounds += 1
         self.errors += result.errors
         self.news |= result.expired > 0
         if result.offered:
             self.round_ms.append((time.perf_counter() - t0) * 1000.0)
 
-    def _next_wake(self, session: Session, bookings: list[Booking]) -> datetime:
+    def _next_wake(self, uow: UnitOfWork, bookings: list[Booking]) -> datetime:
         """The next moment anything can happen: a booking, an answer, an offer's deadline,
         a departure or arrival, a position report, and while orders wait the dispatcher's
         next try."""
+        session = uow.session
         now = self.clock.now()
         rules = self.rules.dispatch
         wakes = [now + timedelta(minutes=self.config.ping_minutes)]
@@ -499,19 +469,19 @@ class _Run:
         )
         wall = time.perf_counter()
         while True:
-            with Session(self.engine, expire_on_commit=False) as session:
-                self._move_technicians(session)
+            with UnitOfWork.begin(self.parts) as uow:
+                self._move_technicians(uow)
                 while bookings and bookings[0].at <= self.clock.now():
-                    self._book(session, bookings.pop(0))
+                    self._book(uow, bookings.pop(0))
                     self.news = True
-                self.news |= self._answer(session)
-                self._give_up(session)
+                self.news |= self._answer(uow)
+                self._give_up(uow)
                 if self.waiting:
-                    self._browse(session)
-                self._dispatch(session)
-                self._new_offers(session)
-                self.waiting = self._waiting(session)
-                following = self._next_wake(session, bookings)
+                    self._browse(uow)
+                self._dispatch(uow)
+                self._new_offers(uow)
+                self.waiting = self._waiting(uow)
+                following = self._next_wake(uow, bookings)
             if following >= closes:
                 break
             self.clock.set(following)

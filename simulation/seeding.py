@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlmodel import Session
 from ulid import ULID
 
 from server.auth import service as auth_service
@@ -20,6 +19,7 @@ from server.core import ids
 from server.core.clock import FrozenClock
 from server.core.crypto import FieldCipher
 from server.core.settings import Settings
+from server.core.uow import Parts, UnitOfWork
 from server.demo import seed_demo
 from server.dispatch import service as dispatch_service
 from server.rules import store as rules_store
@@ -60,25 +60,30 @@ def forget_process_state() -> None:
     rules_store._cache.clear()
 
 
-def _is_seeded(session: Session, cipher: FieldCipher, city: dict[str, Any]) -> bool:
+def _is_seeded(uow: UnitOfWork, city: dict[str, Any]) -> bool:
     admin = next(str(s["phone"]) for s in city["demo_seed"]["staff"] if s["role"] == "admin")
-    return auth_service.find_by_phone(session=session, cipher=cipher, phone=admin) is not None
+    return auth_service.find_by_phone(uow, phone=admin) is not None
 
 
 def seed_city(*, engine: Any, settings: Settings, config: SimConfig, city_path: Path) -> None:
     """Seed the district (catalog, technicians, customers, staff) as of ``config.start``."""
-    cipher = FieldCipher.from_settings(settings.encryption_keys, settings.secret_key)
+    parts = Parts(
+        engine=engine,
+        clock=FrozenClock(config.start),
+        cipher=FieldCipher.from_settings(settings.encryption_keys, settings.secret_key),
+        settings=settings,
+    )
     city = load_city(city_path)
-    with Session(engine, expire_on_commit=False) as session, seeded_ids(config.seed, 0):
-        if not _is_seeded(session, cipher, city):
-            seed_demo(session, cipher, FrozenClock(config.start), settings, city_path=city_path)
+    with UnitOfWork.begin(parts) as uow, seeded_ids(config.seed, 0):
+        if not _is_seeded(uow, city):
+            seed_demo(uow, city_path=city_path)
 
 
-def services_with_supply(session: Session, techs: list[Any]) -> tuple[list[Any], list[int]]:
+def services_with_supply(uow: UnitOfWork, techs: list[Any]) -> tuple[list[Any], list[int]]:
     """Services online, verified technicians can do (skills and papers), with how many
     can do each: demand follows supply, as it does in a market that has settled."""
     out, counts = [], []
-    for svc in catalog_service.search(session=session):
+    for svc in catalog_service.search(uow):
         need_skills = set(svc.skills or [])
         need_certs = set(svc.certificates or [])
         if svc.duration_minutes > 12 * 60:

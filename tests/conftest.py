@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from sqlmodel import Session, SQLModel
+from sqlmodel import SQLModel
 
 import server.models  # noqa: F401
 from server import bootstrap
@@ -23,6 +23,7 @@ from server.catalog import service as catalog_service
 from server.core.clock import FrozenClock
 from server.core.db import make_engine
 from server.core.settings import Settings
+from tests.unit_of_work import unit_of_work
 
 bootstrap.wire()  # tests that call services without an app still see every reaction
 
@@ -58,8 +59,8 @@ def pg_engine(worker_id: str):  # noqa: ANN201
     engine = make_engine(_worker_db_url(PG_URL, worker_id))
     SQLModel.metadata.drop_all(engine)
     SQLModel.metadata.create_all(engine)
-    with Session(engine) as session:
-        catalog_service.load_catalog(session=session)
+    with unit_of_work(engine) as uow:
+        catalog_service.load_catalog(uow)
     return engine
 
 
@@ -69,8 +70,8 @@ def sqlite_template(tmp_path_factory) -> Path:  # noqa: ANN001
     path = tmp_path_factory.mktemp("template") / "template.db"
     engine = make_engine(f"sqlite:///{path}")
     SQLModel.metadata.create_all(engine)
-    with Session(engine) as session:
-        catalog_service.load_catalog(session=session)
+    with unit_of_work(engine) as uow:
+        catalog_service.load_catalog(uow)
     engine.dispose()  # the last connection to close checkpoints the WAL into the file
     return path
 
@@ -196,17 +197,10 @@ class Api:
         from server.auth.models import Role
 
         phone = self.next_phone()
-        with Session(self.app.state.engine) as session:
+        with unit_of_work(self.app) as uow:
             auth_service.create_user(
-                session=session,
-                cipher=self.app.state.cipher,
-                clock=self.app.state.clock,
-                phone=phone,
-                password="staff password",
-                name=f"{role} staff",
-                role=Role(role),
+                uow, phone=phone, password="staff password", name=f"{role} staff", role=Role(role)
             )
-            session.commit()
         return self.login({"phone": phone}, password="staff password")
 
     def post(self, path: str, user: dict | None = None, **kwargs):  # noqa: ANN201

@@ -26,8 +26,9 @@ from sqlmodel import Session, col, select
 from server.audit import chain as auditchain
 from server.audit.models import AuditEntry, AuditRead
 from server.auth.models import User
-from server.core.clock import Clock, SystemClock, as_utc
+from server.core.clock import SystemClock, as_utc
 from server.core.ids import new_id
+from server.core.uow import UnitOfWork
 
 _PG_LOCK_KEY = 0x0D00_A0D1  # advisory lock that serialises appends on PostgreSQL
 # entries recorded while serving the current request (see audit_middleware); a list so the
@@ -78,18 +79,19 @@ def _as_dict(entry: AuditEntry) -> dict[str, Any]:
 
 
 def record(
+    uow: UnitOfWork,
     *,
-    session: Session,
     actor: User | str | None,
     action: str,
     target_type: str = "",
     target_id: str | None = None,
     ip: str | None = None,
     details: dict[str, Any] | None = None,
-    clock: Clock | None = None,
     actor_role: str | None = None,
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (no commit). ``actor`` None = the system."""
+    session = uow.session
+    clock = uow.clock
     actor_id: str | None
     role: str | None
     if isinstance(actor, User):
@@ -135,7 +137,8 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def iter_entries(*, session: Session, batch: int = 1000) -> Iterator[dict[str, Any]]:
+def iter_entries(uow: UnitOfWork, *, batch: int = 1000) -> Iterator[dict[str, Any]]:
+    session = uow.session
     last = 0
     while True:
         rows = session.exec(
@@ -151,13 +154,13 @@ def iter_entries(*, session: Session, batch: int = 1000) -> Iterator[dict[str, A
         last = rows[-1].seq
 
 
-def verify(*, session: Session, expect_head: str | None = None) -> auditchain.VerifyResult:
-    return auditchain.verify(iter_entries(session=session), expect_head=expect_head)
+def verify(uow: UnitOfWork, *, expect_head: str | None = None) -> auditchain.VerifyResult:
+    return auditchain.verify(iter_entries(uow), expect_head=expect_head)
 
 
 def search(
+    uow: UnitOfWork,
     *,
-    session: Session,
     actor_id: str | None = None,
     action: str | None = None,
     target_type: str | None = None,
@@ -167,6 +170,7 @@ def search(
     limit: int = 100,
     before_seq: int | None = None,
 ) -> list[AuditRead]:
+    session = uow.session
     query = select(AuditEntry)
     if actor_id:
         query = query.where(AuditEntry.actor_id == actor_id)
@@ -194,25 +198,23 @@ def search(
 
 
 def record_read(
+    uow: UnitOfWork,
     *,
-    session: Session,
     actor: User,
     action: str,
     target_type: str = "",
     target_id: str | None = None,
     ip: str | None = None,
     details: dict[str, Any] | None = None,
-    clock: Clock | None = None,
 ) -> None:
     """A sensitive read by staff: recorded and committed at once (reads own no transaction)."""
     record(
-        session=session,
+        uow,
         actor=actor,
         action=action,
         target_type=target_type,
         target_id=target_id,
         ip=ip,
         details=details,
-        clock=clock,
     )
-    session.commit()
+    uow.keep()

@@ -19,6 +19,7 @@ from typing import Any
 from server.audit import log as audit_service
 from server.core.errors import AppError
 from server.core.security import decode_token
+from server.core.uow import UnitOfWork
 
 log = logging.getLogger("doorstep.audit")
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -90,18 +91,17 @@ class StaffAuditNet:
         route = getattr(scope.get("route"), "path", "") or ""
         if scope["method"] not in _WRITES and route.removeprefix("/api/v1") not in SENSITIVE_READS:
             return None
-        return lambda session: self._record(scope, actor, status, session)
+        return lambda uow: self._record(scope, actor, status, uow)
 
     def _record(
-        self, scope: dict[str, Any], actor: tuple[str, str], code: int, session: Any
+        self, scope: dict[str, Any], actor: tuple[str, str], code: int, uow: UnitOfWork
     ) -> None:  # noqa: ANN401
-        app = scope["app"]
         route = getattr(scope.get("route"), "path", scope["path"])
         params = dict(scope.get("path_params") or {})
         target = next(iter(params.values()), None)
         client = scope.get("client")
         audit_service.record(
-            session=session,
+            uow,
             actor=actor[0],
             actor_role=actor[1],
             action=f"http.{scope['method'].lower()} {route.removeprefix('/api/v1')}",
@@ -109,6 +109,5 @@ class StaffAuditNet:
             or "ops",
             target_id=str(target) if target is not None else None,
             ip=client[0] if client else None,
-            clock=app.state.clock,
             details={"path_params": params, "status": code},
         )

@@ -8,14 +8,15 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import bindparam
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 
 from server.auth.models import Role, User
 from server.core.crypto import FieldCipher
-from server.core.deps import get_session
+from server.core.deps import get_unit_of_work
 from server.core.errors import AppError, Forbidden, Unauthorized
 from server.core.security import decode_token
+from server.core.uow import UnitOfWork
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -31,9 +32,11 @@ CipherDep = Annotated[FieldCipher, Depends(get_cipher)]
 _USER_BY_ID = select(User).where(col(User.id) == bindparam("id"))
 
 
-def user_from_token(token: str, *, session, settings, clock) -> User:  # noqa: ANN001
-    payload = decode_token(token, secret=settings.secret_key, kind="access", now=clock.now())
-    user = session.execute(_USER_BY_ID, {"id": payload["sub"]}).scalar_one_or_none()
+def user_from_token(uow: UnitOfWork, token: str) -> User:
+    payload = decode_token(
+        token, secret=uow.settings.secret_key, kind="access", now=uow.clock.now()
+    )
+    user = uow.session.execute(_USER_BY_ID, {"id": payload["sub"]}).scalar_one_or_none()
     if user is None:
         raise Unauthorized("unknown user", code="invalid_token")
     if user.status != "active":
@@ -52,15 +55,14 @@ class PreloadedCaller:
         self.refusal = refusal
 
 
-def preload_caller(session: Session, scope: dict[str, Any]) -> PreloadedCaller | None:
+def preload_caller(uow: UnitOfWork, scope: dict[str, Any]) -> PreloadedCaller | None:
     """The ``load_caller`` of ``server.core.uow_middleware``: runs in a worker thread."""
     authorization = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
     scheme, _, token = authorization.decode("latin-1").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
-    state = scope["app"].state
     try:
-        user = user_from_token(token, session=session, settings=state.settings, clock=state.clock)
+        user = user_from_token(uow, token)
     except AppError as refusal:
         return PreloadedCaller(token, None, refusal)
     return PreloadedCaller(token, user, None)
@@ -81,14 +83,7 @@ async def get_current_user(
             raise preloaded.refusal
         assert preloaded.user is not None
         return preloaded.user
-    state = request.app.state
-    return await run_in_threadpool(
-        user_from_token,
-        token,
-        session=await get_session(request),
-        settings=state.settings,
-        clock=state.clock,
-    )
+    return await run_in_threadpool(user_from_token, await get_unit_of_work(request), token)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -15,16 +15,16 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from server.auth.models import PhoneCode, PhoneCodeSent, User
 from server.auth.sms import SmsProvider
-from server.core.clock import Clock, as_utc
-from server.core.crypto import FieldCipher
+from server.core.clock import as_utc
 from server.core.errors import Unprocessable
 from server.core.ids import new_id
 from server.core.ratelimit import RateLimiter, enforce
 from server.core.settings import Settings
+from server.core.uow import UnitOfWork
 
 CODE_MINUTES = 10
 RESEND_SECONDS = 60
@@ -39,18 +39,19 @@ def _hash(settings: Settings, phone_index: str, code: str) -> str:
 
 
 def send_code(
+    uow: UnitOfWork,
     *,
-    session: Session,
     phone: str,
     purpose: str,
-    cipher: FieldCipher,
-    settings: Settings,
-    clock: Clock,
     sms: SmsProvider,
     limiter: RateLimiter,
     client: str,
 ) -> PhoneCodeSent:
     """Make a code (earlier ones for the number stop working) and text it. The caller commits."""
+    session = uow.session
+    cipher = uow.cipher
+    clock = uow.clock
+    settings = uow.settings
     index = cipher.blind_index(phone)
     enforce(limiter, f"phone-code:resend:{index}", limit=1, window_seconds=RESEND_SECONDS)
     enforce(limiter, f"phone-code:number:{index}", limit=PER_NUMBER_PER_HOUR, window_seconds=3600)
@@ -96,17 +97,18 @@ def send_code(
 
 
 def check_code(
+    uow: UnitOfWork,
     *,
-    session: Session,
     phone: str,
     purpose: str,
     code: str | None,
-    cipher: FieldCipher,
-    settings: Settings,
-    clock: Clock,
 ) -> None:
     """Accept the number's current code once; a wrong try counts (kept even though the
     reply is an error), and the last allowed one burns the code."""
+    session = uow.session
+    cipher = uow.cipher
+    clock = uow.clock
+    settings = uow.settings
     if not code:
         raise Unprocessable("enter the code sent to your phone", code="code_required")
     index = cipher.blind_index(phone)
@@ -131,7 +133,7 @@ def check_code(
     if current.attempts >= MAX_ATTEMPTS:
         current.consumed_at = now
     session.add(current)
-    session.commit()  # the count is kept although the reply is an error
+    uow.keep()  # the count is kept although the reply is an error
     left = MAX_ATTEMPTS - current.attempts
     raise Unprocessable(
         "wrong code" + ("; ask for a new one" if left <= 0 else ""),

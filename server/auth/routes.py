@@ -12,7 +12,7 @@ from server.auth.models import (
     TokenPair,
     UserRead,
 )
-from server.core.deps import ClockDep, SessionDep, SettingsDep, client_ip
+from server.core.deps import ClockDep, SettingsDep, UowDep, client_ip
 from server.core.routing import api_router
 
 router = api_router(tags=["auth"])
@@ -21,7 +21,7 @@ router = api_router(tags=["auth"])
 @router.post("/auth/phone-codes", response_model=PhoneCodeSent, status_code=202)
 def send_phone_code(
     body: PhoneCodeIn,
-    session: SessionDep,
+    uow: UowDep,
     settings: SettingsDep,
     clock: ClockDep,
     cipher: CipherDep,
@@ -29,40 +29,29 @@ def send_phone_code(
 ) -> PhoneCodeSent:
     """Text a one-time code to the phone (the reply is the same whether it has an account)."""
     sent = phone_codes.send_code(
-        session=session,
+        uow,
         phone=body.phone,
         purpose=body.purpose,
-        cipher=cipher,
-        settings=settings,
-        clock=clock,
         sms=request.app.state.sms,
         limiter=request.app.state.rate_limiter,
         client=client_ip(request),
     )
-    session.commit()
+    uow.keep()
     return sent
 
 
 @router.post("/auth/refresh", response_model=TokenPair)
 def refresh(
-    body: RefreshIn, session: SessionDep, settings: SettingsDep, clock: ClockDep, cipher: CipherDep
+    body: RefreshIn, uow: UowDep, settings: SettingsDep, clock: ClockDep, cipher: CipherDep
 ) -> TokenPair:
-    return service.refresh(
-        session=session, token=body.refresh_token, settings=settings, clock=clock, cipher=cipher
-    )
+    return service.refresh(uow, token=body.refresh_token)
 
 
 @router.post("/auth/logout", status_code=204)
-def logout(body: LogoutIn, session: SessionDep, settings: SettingsDep, clock: ClockDep) -> None:
+def logout(body: LogoutIn, uow: UowDep, settings: SettingsDep, clock: ClockDep) -> None:
     """End this sign-in (its refresh token stops working; the short-lived access token
     runs out within minutes), or every sign-in of the account with ``all_devices``."""
-    service.logout(
-        session=session,
-        token=body.refresh_token,
-        all_devices=body.all_devices,
-        settings=settings,
-        clock=clock,
-    )
+    service.logout(uow, token=body.refresh_token, all_devices=body.all_devices)
 
 
 @router.get("/me", response_model=UserRead)

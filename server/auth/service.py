@@ -16,13 +16,12 @@ from server.core.errors import Conflict, Forbidden, NotFound, Unauthorized, Unpr
 from server.core.ids import new_id
 from server.core.security import decode_token, hash_password, make_token, verify_password
 from server.core.settings import Settings
+from server.core.uow import UnitOfWork
 
 
 def create_user(
+    uow: UnitOfWork,
     *,
-    session: Session,
-    cipher: FieldCipher,
-    clock: Clock,
     phone: str,
     password: str,
     name: str,
@@ -34,6 +33,9 @@ def create_user(
     ``password_hash`` lets bulk imports (the demo seed) hash a shared password once:
     argon2 is deliberately slow. Every new password meets the policy (``auth.passwords``),
     staff accounts' included."""
+    session = uow.session
+    cipher = uow.cipher
+    clock = uow.clock
     problem = password_problem(password, phone=phone) if password_hash is None else None
     if problem is not None:
         raise Unprocessable(
@@ -58,19 +60,22 @@ def create_user(
     try:
         session.flush()
     except IntegrityError as exc:
-        session.rollback()
+        uow.undo()
         raise Conflict("this phone number is already registered", code="phone_taken") from exc
     return user
 
 
-def get(*, session: Session, user_id: str) -> User:
+def get(uow: UnitOfWork, *, user_id: str) -> User:
+    session = uow.session
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("user not found", code="user_not_found")
     return user
 
 
-def find_by_phone(*, session: Session, cipher: FieldCipher, phone: str) -> User | None:
+def find_by_phone(uow: UnitOfWork, *, phone: str) -> User | None:
+    session = uow.session
+    cipher = uow.cipher
     return session.exec(select(User).where(User.phone_index == cipher.blind_index(phone))).first()
 
 
@@ -97,8 +102,8 @@ def _stand_in_hash() -> str:
     return hash_password(new_id("nobody"))
 
 
-def authenticate(*, session: Session, cipher: FieldCipher, phone: str, password: str) -> User:
-    user = find_by_phone(session=session, cipher=cipher, phone=phone)
+def authenticate(uow: UnitOfWork, *, phone: str, password: str) -> User:
+    user = find_by_phone(uow, phone=phone)
     if user is None:
         verify_password(_stand_in_hash(), password)
         raise Unauthorized("wrong phone or password", code="invalid_credentials")
@@ -112,9 +117,15 @@ def authenticate(*, session: Session, cipher: FieldCipher, phone: str, password:
 
 
 def start_session(
-    *, session: Session, user: User, settings: Settings, clock: Clock, cipher: FieldCipher
+    uow: UnitOfWork,
+    *,
+    user: User,
 ) -> TokenPair:
     """Sign-in on one device: a new session and its first token pair (the caller commits)."""
+    session = uow.session
+    cipher = uow.cipher
+    clock = uow.clock
+    settings = uow.settings
     now = clock.now()
     device = AuthSession(
         id=new_id("ses"),
@@ -181,17 +192,23 @@ def _session_of(
 
 
 def refresh(
-    *, session: Session, token: str, settings: Settings, clock: Clock, cipher: FieldCipher
+    uow: UnitOfWork,
+    *,
+    token: str,
 ) -> TokenPair:
     """A new pair for the device; its refresh token now the only one that works. A token
     that was already exchanged ends the session: whoever copied it and the owner alike
     must sign in again (the owner can; a thief cannot)."""
+    session = uow.session
+    cipher = uow.cipher
+    clock = uow.clock
+    settings = uow.settings
     user, device, jti = _session_of(session, token, settings, clock)
     now = clock.now()
     if jti != device.current_jti:
         device.revoked_at, device.revoked_reason = now, "reused"
         session.add(device)
-        session.commit()  # kept although the reply is an error
+        uow.keep()  # kept although the reply is an error
         raise Unauthorized(
             "this sign-in was used elsewhere and has ended; sign in again", code="token_reused"
         )
@@ -200,14 +217,20 @@ def refresh(
     device.current_jti, device.last_used_at = new_id("rt"), now
     session.add(device)
     pair = _tokens(user=user, device=device, settings=settings, clock=clock, cipher=cipher)
-    session.commit()
+    uow.keep()
     return pair
 
 
 def logout(
-    *, session: Session, token: str, all_devices: bool, settings: Settings, clock: Clock
+    uow: UnitOfWork,
+    *,
+    token: str,
+    all_devices: bool,
 ) -> None:
     """End this device's session (or, ``all_devices``, every session of the account)."""
+    session = uow.session
+    clock = uow.clock
+    settings = uow.settings
     user, device, _ = _session_of(session, token, settings, clock)
     now = clock.now()
     ended = [device]
@@ -224,4 +247,4 @@ def logout(
     for each in ended:
         each.revoked_at, each.revoked_reason = now, "logout_all" if all_devices else "logout"
         session.add(each)
-    session.commit()
+    uow.keep()

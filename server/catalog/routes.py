@@ -4,28 +4,26 @@ from fastapi import Query
 
 from server.catalog import service
 from server.catalog.models import CategoryNode, ServiceRead, ServiceSummary
-from server.core.deps import SessionDep
+from server.core.deps import UowDep
 from server.core.routing import api_router
 
 router = api_router(prefix="/catalog", tags=["catalog"])
 
 
 @router.get("/categories", response_model=list[CategoryNode])
-def categories(session: SessionDep) -> list[CategoryNode]:
-    return service.tree(session=session)
+def categories(uow: UowDep) -> list[CategoryNode]:
+    return service.tree(uow)
 
 
 @router.get("/services", response_model=list[ServiceSummary])
 def services(
-    session: SessionDep,
+    uow: UowDep,
     q: str | None = Query(default=None, max_length=100),
     category_id: str | None = Query(default=None, max_length=64),
 ) -> list[ServiceSummary]:
-    return [
-        service.to_summary(s) for s in service.search(session=session, q=q, category_id=category_id)
-    ]
+    return [service.to_summary(s) for s in service.search(uow, q=q, category_id=category_id)]
 
 
 @router.get("/services/{service_id}", response_model=ServiceRead)
-def service_detail(service_id: str, session: SessionDep) -> ServiceRead:
-    return service.to_read(service.get_service(session=session, service_id=service_id))
+def service_detail(service_id: str, uow: UowDep) -> ServiceRead:
+    return service.to_read(service.get_service(uow, service_id=service_id))

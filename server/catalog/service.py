@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlmodel import Session, col, or_, select
+from sqlmodel import col, or_, select
 
 from server.catalog.models import (
     Category,
@@ -26,6 +26,7 @@ from server.catalog.models import (
     SopStepRead,
 )
 from server.core.errors import NotFound
+from server.core.uow import UnitOfWork
 
 DEFAULT_CATALOG = Path(__file__).resolve().parents[2] / "assets" / "catalog.yaml"
 
@@ -35,8 +36,9 @@ def _stable_id(prefix: str, code: str) -> str:
     return f"{prefix}_{code}"
 
 
-def load_catalog(*, session: Session, path: Path = DEFAULT_CATALOG) -> dict[str, int]:
+def load_catalog(uow: UnitOfWork, *, path: Path = DEFAULT_CATALOG) -> dict[str, int]:
     """Insert or update the catalog from YAML (idempotent). Commits."""
+    session = uow.session
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     counts = {"categories": 0, "services": 0}
     for skill in data.get("skills", []):
@@ -79,7 +81,7 @@ def load_catalog(*, session: Session, path: Path = DEFAULT_CATALOG) -> dict[str,
             for pos, svc in enumerate(child.get("services", [])):
                 session.merge(_service_row(svc, child_id, top_id, pos))
                 counts["services"] += 1
-    session.commit()
+    uow.keep()
     _service_copies.clear()
     return counts
 
@@ -128,9 +130,10 @@ SERVICE_COPY_SECONDS = 60.0
 _service_copies: dict[tuple[object, str], tuple[float, Service]] = {}
 
 
-def get_service(*, session: Session, service_id: str) -> Service:
+def get_service(uow: UnitOfWork, *, service_id: str) -> Service:
     """An active service, from this process's copy when it is fresh. Read-only: callers
     share the copy."""
+    session = uow.session
     key = (session.get_bind().engine.url, service_id)
     copy = _service_copies.get(key)
     if copy is None or time.monotonic() - copy[0] > SERVICE_COPY_SECONDS:
@@ -160,8 +163,9 @@ def to_summary(service: Service) -> ServiceSummary:
 
 
 def search(
-    *, session: Session, q: str | None = None, category_id: str | None = None
+    uow: UnitOfWork, *, q: str | None = None, category_id: str | None = None
 ) -> list[Service]:
+    session = uow.session
     stmt = select(Service).where(Service.active == True)  # noqa: E712
     if category_id:
         stmt = stmt.where(
@@ -186,11 +190,12 @@ def _matches(service: Service, term: str) -> bool:
     return False
 
 
-def tree(*, session: Session) -> list[CategoryNode]:
+def tree(uow: UnitOfWork) -> list[CategoryNode]:
+    session = uow.session
     categories = list(
         session.exec(select(Category).order_by(col(Category.level), col(Category.position))).all()
     )
-    services = search(session=session)
+    services = search(uow)
     nodes = {
         c.id: CategoryNode(
             id=c.id, code=c.code, level=c.level, name_zh=c.name_zh, name_en=c.name_en, icon=c.icon
@@ -209,9 +214,11 @@ def tree(*, session: Session) -> list[CategoryNode]:
     return roots
 
 
-def skill_codes(*, session: Session) -> set[str]:
+def skill_codes(uow: UnitOfWork) -> set[str]:
+    session = uow.session
     return set(session.exec(select(SkillType.code)).all())
 
 
-def certificate_codes(*, session: Session) -> set[str]:
+def certificate_codes(uow: UnitOfWork) -> set[str]:
+    session = uow.session
     return set(session.exec(select(CertificateType.code)).all())

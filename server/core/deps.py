@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from server.core.clock import Clock
 from server.core.settings import Settings
+from server.core.uow import UnitOfWork
 
 
 async def get_session(request: Request) -> Session:
@@ -35,3 +36,15 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+async def get_unit_of_work(request: Request) -> UnitOfWork:
+    """The request's unit of work (``server.core.uow_middleware`` made it; only it
+    commits): what every service of the request takes first."""
+    uow = getattr(request.state, "uow", None)
+    if uow is None:
+        raise RuntimeError("no unit of work for this request: it is served outside /api")
+    return uow
+
+
+UowDep = Annotated[UnitOfWork, Depends(get_unit_of_work)]

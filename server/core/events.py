@@ -20,9 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlmodel import Session
-
-from server.core import uow
+from server.core.uow import UnitOfWork
 
 log = logging.getLogger("doorstep.orders")
 
@@ -58,7 +56,7 @@ class Moved:
     context: dict[str, Any] = field(default_factory=dict)
 
 
-InTransaction = Callable[[Session, Moved], None]
+InTransaction = Callable[[UnitOfWork, Moved], None]
 AfterCommit = Callable[[Moved], None]
 
 
@@ -81,13 +79,12 @@ class OrderEvents:
         self._after_commit = list(after_commit)
 
     # --- announcing ------------------------------------------------------------------
-    def run_in_transaction(self, session: Session, moved: Moved) -> None:
+    def run_in_transaction(self, uow: UnitOfWork, moved: Moved) -> None:
         for listener in self._in_transaction:
-            listener(session, moved)
+            listener(uow, moved)
 
-    def run_after_commit(self, moved: Moved) -> None:
-        """Once the transaction is durable: at once when the caller committed it itself
-        (a background job), else when the request's unit of work commits."""
+    def run_after_commit(self, uow: UnitOfWork, moved: Moved) -> None:
+        """Once the move's unit of work has committed (never, if it does not)."""
         uow.after_commit(lambda: self._run_after_commit_now(moved))
 
     def _run_after_commit_now(self, moved: Moved) -> None:

@@ -39,6 +39,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from server.core.asgi import HeldReply
 from server.core.crypto import FieldCipher
 from server.core.security import signed_claims
+from server.core.uow import UnitOfWork
 
 MAX_BODY_FOR_KEY = 2 * 1024 * 1024  # bodies other than multipart uploads
 log = logging.getLogger("doorstep.idempotency")
@@ -140,8 +141,9 @@ async def replay(send, record: KeptReply, cipher: FieldCipher) -> None:  # noqa:
     await send({"type": "http.response.body", "body": reply})
 
 
-def purge_older_than(*, session: Session, before: datetime) -> int:
+def purge_older_than(uow: UnitOfWork, *, before: datetime) -> int:
     """Retention: forget keys recorded before ``before`` (the caller commits)."""
+    session = uow.session
     result = session.exec(
         delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < before)
     )

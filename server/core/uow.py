@@ -1,12 +1,20 @@
 """The unit of work: one database transaction per use case, committed once.
 
-A request that may write gets a ``UnitOfWork`` (made by ``server.core.uow_middleware``):
-its session is the one every dependency and service of that request uses, and only the
-unit of work commits it, once, after the reply is ready and before it is sent. What a
-service calls ``session.commit()`` is a checkpoint inside that transaction (a SAVEPOINT):
-``session.rollback()`` undoes back to the last checkpoint, and an error reply discards
-whatever came after it, as a rolled-back transaction would have. So the idempotency
-record and the audit entry commit with the effect, or not at all.
+Every use case runs in a ``UnitOfWork`` and every service takes it first:
+``service.move(uow, *, order_id=…)``. It carries what a use case needs besides its
+arguments: the session, the clock, the field cipher and the settings. A request gets one
+from ``server.core.uow_middleware``; a background job, the CLI and the tests open one with
+``UnitOfWork.begin(runtime)`` (one per item a sweep handles, so one item's failure
+undoes only that item).
+
+Only the unit of work commits, once: after the reply is ready and before it is sent, or
+when a ``begin`` block ends. A service that must keep part of its work even if the use
+case then ends in an error (a failed sign-in counted before the refusal) calls
+``uow.keep()``: a checkpoint inside the transaction (a SAVEPOINT). ``uow.undo()`` goes
+back to the last checkpoint; an error reply discards whatever came after it, as a
+rolled-back transaction would have. So the idempotency record and the audit entry commit
+with the effect, or not at all. (``session.commit()`` and ``session.rollback()`` on a unit
+of work's session are the same checkpoint and undo, so a helper cannot end it early.)
 
 Work that must wait for the commit (live-feed pushes, waking the dispatcher) is handed to
 ``after_commit``: it runs once the transaction is durable, and never if it is not.
@@ -20,14 +28,18 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
-from server.core.db import mode_engine
+from server.core.clock import Clock, SystemClock
+from server.core.crypto import FieldCipher
+from server.core.db import make_engine, mode_engine
+from server.core.settings import Settings
 
 log = logging.getLogger("doorstep.uow")
 
@@ -52,18 +64,56 @@ class UnitOfWorkSession(Session):
         uow.undo_to_checkpoint()
 
 
-class UnitOfWork:
-    """One use case's transaction. ``write=False`` opens it read-only."""
+class Runtime(Protocol):
+    """What a unit of work is opened from: the app's state, or a :class:`Parts` outside
+    the app (the CLI, a benchmark)."""
 
-    def __init__(self, engine: Engine, *, write: bool) -> None:
+    engine: Engine
+    clock: Clock
+    cipher: FieldCipher
+    settings: Settings
+
+
+@dataclass
+class Parts:
+    """A runtime put together by hand (the CLI and the benchmarks have no app)."""
+
+    engine: Engine
+    clock: Clock
+    cipher: FieldCipher
+    settings: Settings
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, clock: Clock | None = None) -> Parts:
+        return cls(
+            engine=make_engine(settings.effective_database_url),
+            clock=clock or SystemClock(),
+            cipher=FieldCipher.from_settings(settings.encryption_keys, settings.secret_key),
+            settings=settings,
+        )
+
+
+class UnitOfWork:
+    """One use case's transaction and what it runs with. ``write=False`` opens it
+    read-only."""
+
+    def __init__(self, runtime: Runtime, *, write: bool) -> None:
         self.write = write
+        engine = runtime.engine
         self._engine = engine
+        self.clock = runtime.clock
+        self.cipher = runtime.cipher
+        self.settings = runtime.settings
         self.session = UnitOfWorkSession(mode_engine(engine, write=write), expire_on_commit=False)
         self.session.info["uow"] = self
         self.closed = False
         self._savepoint: SessionTransaction | None = None
         self._reached: set[SessionTransaction] = set()  # transactions that reached the database
         self._after_commit: list[Callable[[], None]] = []
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
 
     def upgrade(self) -> None:
         """Make a read-only unit of work one that may write, before it touches the database."""
@@ -74,9 +124,46 @@ class UnitOfWork:
         self.session.bind = self._engine
         self.write = True
 
-    # --- checkpoints (what services still call commit and rollback) -------------------
+    @classmethod
+    @contextmanager
+    def begin(cls, runtime: Runtime, *, write: bool = True) -> Iterator[UnitOfWork]:
+        """A unit of work outside a request: committed when the block ends, rolled back
+        if it raises (a read-only one is closed)."""
+        uow = cls(runtime, write=write)
+        try:
+            with uow.bound():
+                yield uow
+        except BaseException:
+            uow.rollback()
+            raise
+        if write:
+            uow.commit()
+        else:
+            uow.close()
+
+    @contextmanager
+    def running_at(self, clock: Clock) -> Iterator[UnitOfWork]:
+        """Run part of the use case on another clock: the demo's and the simulation's
+        past visits, each step at its own moment."""
+        before, self.clock = self.clock, clock
+        try:
+            yield self
+        finally:
+            self.clock = before
+
+    # --- checkpoints ----------------------------------------------------------------------
+    def flush(self) -> None:
+        self.session.flush()
+
+    def keep(self) -> None:
+        """Keep what the use case did so far, even if it then ends in an error."""
+        self.checkpoint()
+
+    def undo(self) -> None:
+        """Go back to the last checkpoint (the start, if none)."""
+        self.undo_to_checkpoint()
+
     def checkpoint(self) -> None:
-        """Keep what the use case did so far, even if it ends in an error reply."""
         self.session.flush()
         if self._savepoint is not None and self._savepoint.is_active:
             self._savepoint.commit()
@@ -95,10 +182,9 @@ class UnitOfWork:
         self._after_commit.append(callback)
 
     def discard_tail(self) -> None:
-        """Drop what no checkpoint kept (the reply is an error, or the use case wrote
-        something it did not mean to keep), before the unit of work adds its own rows.
-        A tail that never reached the database and holds no changes is simply closed: the
-        usual case, a use case whose last act was its commit."""
+        """The reply is an error: drop what no checkpoint (``keep``) kept, before the unit
+        of work adds its own rows (the audit entry, the idempotency record). A tail that
+        never reached the database and holds no changes is simply closed."""
         savepoint = self._savepoint
         self._savepoint = None
         if savepoint is None:

@@ -26,7 +26,6 @@ import anyio
 from fastapi import Depends, Request
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlmodel import Session
 
 from server.core import idempotency
 from server.core.asgi import HeldReply, read_body, replaying
@@ -36,10 +35,10 @@ from server.core.uow import UnitOfWork
 
 log = logging.getLogger("doorstep.uow")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-Writer = Callable[[Session], None]
+Writer = Callable[[UnitOfWork], None]
 # Looks up who a request's credentials name (in the hop that opens a write's unit of work);
 # what it returns is left in the request state as ``caller`` for the auth dependency.
-CallerLoader = Callable[[Session, dict[str, Any]], Any]
+CallerLoader = Callable[[UnitOfWork, dict[str, Any]], Any]
 
 
 def writer_gate(app: Any) -> asyncio.Lock | None:  # noqa: ANN401
@@ -118,10 +117,9 @@ class UnitOfWorkMiddleware:
         reply held until the commit."""
         slots = self._slots
         assert slots is not None
-        engine = scope["app"].state.engine
         await slots.acquire()
         admitted = True
-        uow = UnitOfWork(engine, write=False)
+        uow = UnitOfWork(scope["app"].state, write=False)
         state = scope.setdefault("state", {})
         state["uow"] = uow
         state["writer_gate"] = writer_gate(scope["app"])
@@ -175,14 +173,13 @@ class UnitOfWorkMiddleware:
             if key.problem:
                 await idempotency.refuse(send, *key.problem)
                 return
-        engine = state.engine
         gate = writer_gate(scope["app"])
         assert self._slots is not None
         async with self._slots:
             if gate is not None:
                 await gate.acquire()
             try:
-                uow = UnitOfWork(engine, write=True)
+                uow = UnitOfWork(state, write=True)
                 scope.setdefault("state", {})["uow"] = uow
                 reply = HeldReply()
                 reply = await self._run(
@@ -255,7 +252,7 @@ class UnitOfWorkMiddleware:
             if earlier is not None:
                 return earlier
         if self.load_caller is not None:
-            scope.setdefault("state", {})["caller"] = self.load_caller(uow.session, scope)
+            scope.setdefault("state", {})["caller"] = self.load_caller(uow, scope)
         return None
 
     @staticmethod
@@ -273,16 +270,17 @@ class UnitOfWorkMiddleware:
         key: idempotency.RequestKey | None,
         writers: list[Writer | None],
     ) -> None:
-        uow.discard_tail()
+        if reply.status >= 400:  # an error reply keeps only what the use case kept
+            uow.discard_tail()
         for write in writers:
             if write is not None:
-                write(uow.session)
+                write(uow)
         if key is not None and idempotency.keeps_reply(reply.status):
             key.keep(uow.session, reply)
         uow.commit()
 
     async def _answer_as_first(self, state: Any, key: idempotency.RequestKey) -> HeldReply:  # noqa: ANN401
-        uow = UnitOfWork(state.engine, write=False)
+        uow = UnitOfWork(state, write=False)
         try:
             earlier = await anyio.to_thread.run_sync(
                 functools.partial(idempotency.find, drop_unfinished=False),

@@ -12,14 +12,10 @@ import zlib
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
-
 from server.auth import service as auth_service
 from server.auth.models import Role, User
-from server.core.clock import Clock
-from server.core.crypto import FieldCipher
 from server.core.security import hash_password
-from server.core.settings import Settings
+from server.core.uow import UnitOfWork
 from server.files import service as files_service
 
 
@@ -47,24 +43,21 @@ class DemoBuilder:
 
     def __init__(
         self,
+        uow: UnitOfWork,
         *,
-        session: Session,
-        cipher: FieldCipher,
-        clock: Clock,
-        settings: Settings,
         city: dict[str, Any],
         rng: random.Random,
         tz: ZoneInfo,
     ) -> None:
-        self.session = session
-        self.cipher = cipher
-        self.clock = clock
-        self.settings = settings
+        self.uow = uow
+        self.session = uow.session
+        self.cipher = uow.cipher
+        self.settings = uow.settings
         self.city = city
         self.seed = city["demo_seed"]
         self.rng = rng
         self.tz = tz
-        self.now = clock.now()
+        self.now = uow.clock.now()
         self.today = self.now.astimezone(tz).date()
         self.districts = {d["code"]: d for d in city["districts"]}
         self.compounds: dict[str, list[dict[str, Any]]] = {}
@@ -77,9 +70,7 @@ class DemoBuilder:
         if password not in self._hashes:  # argon2 is slow on purpose: once per shared password
             self._hashes[password] = hash_password(password)
         return auth_service.create_user(
-            session=self.session,
-            cipher=self.cipher,
-            clock=self.clock,
+            self.uow,
             phone=phone,
             password=password,
             name=name,
@@ -89,14 +80,12 @@ class DemoBuilder:
 
     def _file(self, owner: User, kind: str, data: bytes, order_id: str | None = None) -> str:
         row = files_service.store(
-            session=self.session,
+            self.uow,
             files_dir=self.settings.files_dir,
             owner=owner,
             kind=kind,
             data=data,
             max_bytes=self.settings.upload_max_bytes,
-            clock=self.clock,
-            cipher=self.cipher,
             order_id=order_id,
         )
         return row.id

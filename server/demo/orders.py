@@ -27,9 +27,7 @@ class PastOrdersMixin(DemoBuilder):
     def historic_orders(self, customers: list[User], techs: list[Tech]) -> list[str]:
         done = []
         for spec in self.seed["historic_orders"]:
-            service = catalog_service.get_service(
-                session=self.session, service_id=f"svc_{spec['service']}"
-            )
+            service = catalog_service.get_service(self.uow, service_id=f"svc_{spec['service']}")
             tech = self._qualified(service, techs)
             customer = customers[int(spec["customer"]) - 1]
             compound = self.compounds[spec["district"]][int(spec["compound"])]
@@ -70,100 +68,79 @@ class PastOrdersMixin(DemoBuilder):
             start - timedelta(hours=int(spec["hour"])) - timedelta(hours=3)
         )  # 21:00 the day before
         clock = FrozenClock(booked)
-        session = self.session
-        body = QuoteCreate(
-            service_id=service.id,
-            address={
-                "lat": compound["lat"],
-                "lng": compound["lng"],
-                "text": compound["text_zh"],
-                "district": self.districts[compound["district"]]["name_zh"],
-            },
-            scheduled_start=start,
-            units=int(spec["units"]),
-        )
-        quote = pricing_service.create_quote(
-            session=session,
-            customer=customer,
-            body=body,
-            clock=clock,
-            cipher=self.cipher,
-            timezone=str(self.tz),
-        )
-        clock.advance(minutes=2)
-        order = orders_service.create_from_quote(
-            session=session,
-            customer=customer,
-            quote_id=quote.id,
-            notes="",
-            preferred_technician_id=None,
-            clock=clock,
-            cipher=self.cipher,
-        )
-        system = Actor(ActorKind.SYSTEM)
-        as_tech = Actor(ActorKind.TECHNICIAN, tech.user.id)
-        as_customer = Actor(ActorKind.CUSTOMER, customer.id)
-
-        def move(action: Action, actor: Actor, **kwargs: Any) -> None:
-            orders_service.move(
-                session=session,
-                order_id=order.id,
-                action=action,
-                actor=actor,
-                clock=clock,
-                **kwargs,
+        with self.uow.running_at(clock) as uow:
+            body = QuoteCreate(
+                service_id=service.id,
+                address={
+                    "lat": compound["lat"],
+                    "lng": compound["lng"],
+                    "text": compound["text_zh"],
+                    "district": self.districts[compound["district"]]["name_zh"],
+                },
+                scheduled_start=start,
+                units=int(spec["units"]),
             )
+            quote = pricing_service.create_quote(
+                uow, customer=customer, body=body, timezone=str(self.tz)
+            )
+            clock.advance(minutes=2)
+            order = orders_service.create_from_quote(
+                uow, customer=customer, quote_id=quote.id, notes="", preferred_technician_id=None
+            )
+            system = Actor(ActorKind.SYSTEM)
+            as_tech = Actor(ActorKind.TECHNICIAN, tech.user.id)
+            as_customer = Actor(ActorKind.CUSTOMER, customer.id)
 
-        clock.advance(minutes=1)
-        move(Action.PAYMENT_SUCCEEDED, system)
-        clock.advance(seconds=20)
-        move(Action.OFFER, system, technician_id=tech.user.id)
-        clock.advance(seconds=25)
-        move(Action.ACCEPT, as_tech)
-        clock.set(start - timedelta(minutes=40))
-        move(Action.DEPART, as_tech)
-        clock.set(start - timedelta(minutes=6))
-        move(
-            Action.ARRIVE,
-            as_tech,
-            location=(compound["lat"] + 0.0002, compound["lng"] - 0.0001),
-            cipher=self.cipher,
-        )
-        clock.advance(minutes=3)
-        orders_service.confirm_work_order(
-            session=session,
-            order_id=order.id,
-            user=customer,
-            signed_on="customer_app",
-            signature_file_id=None,
-            clock=clock,
-        )
-        clock.set(start)
-        move(Action.START, as_tech)
-        order = orders_service.get(session=session, order_id=order.id)
-        end = order.scheduled_end
-        steps = sop_steps(service.sop)
-        gap = as_utc(end) - start
-        for i, step in enumerate(steps):
-            clock.set(start + gap * (i + 1) / (len(steps) + 1))
-            photo = None
-            if step.photo_required:
-                photo = self._file(
-                    tech.user, "photo", png_bytes(64, 48, (200, 210, 220)), order_id=order.id
+            def move(action: Action, actor: Actor, **kwargs: Any) -> None:
+                orders_service.move(uow, order_id=order.id, action=action, actor=actor, **kwargs)
+
+            clock.advance(minutes=1)
+            move(Action.PAYMENT_SUCCEEDED, system)
+            clock.advance(seconds=20)
+            move(Action.OFFER, system, technician_id=tech.user.id)
+            clock.advance(seconds=25)
+            move(Action.ACCEPT, as_tech)
+            clock.set(start - timedelta(minutes=40))
+            move(Action.DEPART, as_tech)
+            clock.set(start - timedelta(minutes=6))
+            move(
+                Action.ARRIVE,
+                as_tech,
+                location=(compound["lat"] + 0.0002, compound["lng"] - 0.0001),
+            )
+            clock.advance(minutes=3)
+            orders_service.confirm_work_order(
+                uow,
+                order_id=order.id,
+                user=customer,
+                signed_on="customer_app",
+                signature_file_id=None,
+            )
+            clock.set(start)
+            move(Action.START, as_tech)
+            order = orders_service.get(uow, order_id=order.id)
+            end = order.scheduled_end
+            steps = sop_steps(service.sop)
+            gap = as_utc(end) - start
+            for i, step in enumerate(steps):
+                clock.set(start + gap * (i + 1) / (len(steps) + 1))
+                photo = None
+                if step.photo_required:
+                    photo = self._file(
+                        tech.user, "photo", png_bytes(64, 48, (200, 210, 220)), order_id=order.id
+                    )
+                    uow.keep()
+                orders_service.complete_sop_step(
+                    uow,
+                    order_id=order.id,
+                    step_no=step.no,
+                    technician=tech.user,
+                    photo_file_id=photo,
+                    note="",
+                    occurred_at=None,
                 )
-                session.commit()
-            orders_service.complete_sop_step(
-                session=session,
-                order_id=order.id,
-                step_no=step.no,
-                technician=tech.user,
-                photo_file_id=photo,
-                note="",
-                occurred_at=None,
-                clock=clock,
-            )
-        clock.set(start + gap)
-        move(Action.FINISH, as_tech)
-        clock.advance(minutes=25)
-        move(Action.CONFIRM, as_customer)
-        return order.id
+            clock.set(start + gap)
+            move(Action.FINISH, as_tech)
+            clock.advance(minutes=25)
+            move(Action.CONFIRM, as_customer)
+            return order.id

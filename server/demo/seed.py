@@ -12,13 +12,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from server.auth import service as auth_service
 from server.catalog import service as catalog_service
-from server.core.clock import Clock
-from server.core.crypto import FieldCipher
-from server.core.settings import Settings
+from server.core.uow import UnitOfWork
 from server.demo.accounts import AccountsMixin, accounts
 from server.demo.orders import PastOrdersMixin
 from server.demo.technicians import TechniciansMixin
@@ -42,32 +40,23 @@ def _load_city(path: Path) -> dict[str, Any]:
     return data
 
 
-def seed_demo(
-    session: Session,
-    cipher: FieldCipher,
-    clock: Clock,
-    settings: Settings,
-    *,
-    city_path: Path = DEFAULT_CITY,
-) -> SeedResult:
-    """Build the demo district (idempotent). Commits."""
+def seed_demo(uow: UnitOfWork, *, city_path: Path = DEFAULT_CITY) -> SeedResult:
+    """Build the demo district (idempotent)."""
+    session = uow.session
     city = _load_city(city_path)
     seed = city["demo_seed"]
     admin_phone = next(str(s["phone"]) for s in seed["staff"] if s["role"] == "admin")
-    catalog_counts = catalog_service.load_catalog(session=session)
-    if auth_service.find_by_phone(session=session, cipher=cipher, phone=admin_phone) is not None:
+    catalog_counts = catalog_service.load_catalog(uow)
+    if auth_service.find_by_phone(uow, phone=admin_phone) is not None:
         total = len(session.exec(select(TechnicianProfile.user_id)).all())
         return SeedResult(already_seeded=True, accounts=accounts(city, total))
 
     rng = random.Random(int(seed["random_seed"]))
-    tz = ZoneInfo(city.get("timezone") or settings.timezone)
-    builder = _Builder(
-        session=session, cipher=cipher, clock=clock, settings=settings, city=city, rng=rng, tz=tz
-    )
+    tz = ZoneInfo(city.get("timezone") or uow.settings.timezone)
+    builder = _Builder(uow, city=city, rng=rng, tz=tz)
     customers = builder.customers()
     technicians = builder.technicians()
     builder.staff()
-    session.commit()
     orders = builder.historic_orders(customers, technicians)
     counts = {
         "categories": catalog_counts["categories"],

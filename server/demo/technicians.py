@@ -76,7 +76,7 @@ class TechniciansMixin(DemoBuilder):
 
     def _trades(self) -> dict[str, list[Service]]:
         by_top: dict[str, list[Service]] = {}
-        for service in catalog_service.search(session=self.session):
+        for service in catalog_service.search(self.uow):
             by_top.setdefault(service.top_category_id.removeprefix("cat_"), []).append(service)
         return by_top
 
@@ -181,9 +181,7 @@ class TechniciansMixin(DemoBuilder):
         index: int,
     ) -> None:
         rng = self.rng
-        profile = technicians_service.ensure_profile(
-            session=self.session, user=user, clock=self.clock
-        )
+        profile = technicians_service.ensure_profile(self.uow, user=user)
         years = rng.randint(1, 15)
         photo = self._file(
             user, "photo", png_bytes(48, 48, (rng.randrange(90, 230), rng.randrange(90, 230), 200))

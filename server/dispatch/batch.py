@@ -7,13 +7,11 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlmodel import Session
-
-from server.core.clock import Clock, as_utc
+from server.core.clock import as_utc
 from server.core.errors import AppError
+from server.core.uow import UnitOfWork
 from server.dispatch import engine
 from server.dispatch.assignment import assign_optimal
-from server.dispatch.common import commit
 from server.dispatch.decisions import (
     flag,
     last_decision,
@@ -31,13 +29,15 @@ log = logging.getLogger("doorstep.dispatch")
 
 
 def place_batch(
-    *, session: Session, orders: Sequence[Order], world: World, clock: Clock, report: RoundRead
+    uow: UnitOfWork, *, orders: Sequence[Order], world: World, report: RoundRead
 ) -> None:
     """Batch step: match all waiting orders to technicians at once, offer the matches."""
+    session = uow.session
+    clock = uow.clock
     s = world.settings
     now = clock.now()
     blocked = blocked_by(session, [o.customer_id for o in orders])
-    handed_back = handed_back_by(session, [o.id for o in orders])
+    handed_back = handed_back_by(uow, [o.id for o in orders])
     live: list[Order] = []
     jobs: list[JobFacts] = []
     tried: list[set[str]] = []
@@ -49,7 +49,7 @@ def place_batch(
         live.append(order)
         jobs.append(
             job_facts(
-                session=session,
+                uow,
                 order=order,
                 blocked=blocked.get(order.customer_id, frozenset()),
                 handed_back=handed_back.get(order.id, frozenset()),
@@ -102,8 +102,8 @@ def place_batch(
                 now=now,
                 settings=s,
             )
-            flag(session, order, DecisionOutcome.NO_CANDIDATE.value, clock, {"mode": "batch"})
-            commit(session)
+            flag(uow, order, DecisionOutcome.NO_CANDIDATE.value, {"mode": "batch"})
+            uow.keep()
             continue
         pick = matrix.details[(j, chosen[j])]
         try:
@@ -118,13 +118,11 @@ def place_batch(
                 chosen=pick.technician_id,
                 names=world.names,
             )
-            make_offer(
-                session, order=order, candidate=pick, decision=record, world=world, clock=clock
-            )
-            commit(session)
+            make_offer(uow, order=order, candidate=pick, decision=record, world=world)
+            uow.keep()
             report.offered += 1
             report.order_ids.append(order.id)
         except AppError as exc:
-            session.rollback()
+            uow.undo()
             report.errors += 1
             log.info("batch offer for %s skipped: %s", order.id, exc.code)

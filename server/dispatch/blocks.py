@@ -3,17 +3,24 @@ their orders."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from server.auth.models import Role, User
-from server.core.clock import Clock, as_utc
+from server.core.clock import as_utc
 from server.core.errors import NotFound
+from server.core.uow import UnitOfWork
 from server.dispatch.models import BlockRead, CustomerBlock
 
 
 def block(
-    *, session: Session, user: User, technician_id: str, reason: str, clock: Clock
+    uow: UnitOfWork,
+    *,
+    user: User,
+    technician_id: str,
+    reason: str,
 ) -> BlockRead:
+    session = uow.session
+    clock = uow.clock
     tech = session.get(User, technician_id)
     if tech is None or tech.role != Role.technician.value:
         raise NotFound(
@@ -31,13 +38,14 @@ def block(
             customer_id=user.id, technician_id=technician_id, reason=reason, created_at=clock.now()
         )
         session.add(existing)
-        session.commit()
+        uow.keep()
     return BlockRead(
         technician_id=technician_id, reason=existing.reason, created_at=as_utc(existing.created_at)
     )
 
 
-def unblock(*, session: Session, user: User, technician_id: str) -> None:
+def unblock(uow: UnitOfWork, *, user: User, technician_id: str) -> None:
+    session = uow.session
     existing = session.exec(
         select(CustomerBlock).where(
             CustomerBlock.customer_id == user.id, CustomerBlock.technician_id == technician_id
@@ -48,10 +56,11 @@ def unblock(*, session: Session, user: User, technician_id: str) -> None:
             "not blocked", code="block_not_found", details={"technician_id": technician_id}
         )
     session.delete(existing)
-    session.commit()
+    uow.keep()
 
 
-def blocks(*, session: Session, user: User) -> list[BlockRead]:
+def blocks(uow: UnitOfWork, *, user: User) -> list[BlockRead]:
+    session = uow.session
     rows = session.exec(
         select(CustomerBlock)
         .where(CustomerBlock.customer_id == user.id)

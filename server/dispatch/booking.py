@@ -7,11 +7,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
-
 from server.catalog import service as catalog_service
-from server.core.clock import Clock
 from server.core.errors import AppError
+from server.core.uow import UnitOfWork
 from server.dispatch import reach as reach_core
 from server.dispatch import slots as slots_core
 from server.dispatch.geo import LatLng, haversine_m
@@ -23,7 +21,7 @@ NEAREST_FIRST_SEARCH_M = 500.0  # the first ring searched for the nearest techni
 
 
 def nearest_eligible_distance_m(
-    *, session: Session, lat: float, lng: float, service_id: str, within_m: float
+    uow: UnitOfWork, *, lat: float, lng: float, service_id: str, within_m: float
 ) -> float | None:
     """Distance in metres from (lat, lng) to the nearest verified technician who has the
     service's skills, by their last known position or else their service-area centre.
@@ -34,18 +32,18 @@ def nearest_eligible_distance_m(
     someone farther is reported at ``within_m`` + 1. None when nobody anywhere has the
     skills (no traffic subsidy)."""
 
-    skills = catalog_service.get_service(session=session, service_id=service_id).skills or []
+    skills = catalog_service.get_service(uow, service_id=service_id).skills or []
     radius = min(NEAREST_FIRST_SEARCH_M, within_m)
     while True:
         box = reach_core.box_around(LatLng(lat, lng), radius)
-        near = technicians_service.skilled_positions(session=session, skills=skills, box=box)
+        near = technicians_service.skilled_positions(uow, skills=skills, box=box)
         nearest = min((haversine_m(lat, lng, p_lat, p_lng) for p_lat, p_lng in near), default=None)
         if nearest is not None and nearest <= radius:  # anyone nearer would be in the box too
             return nearest
         if radius >= within_m:
             break
         radius = min(radius * 2, within_m)
-    if technicians_service.skilled_positions(session=session, skills=skills, box=None):
+    if technicians_service.skilled_positions(uow, skills=skills, box=None):
         return within_m + 1
     return None
 
@@ -54,14 +52,13 @@ SLOT_MAX_DAYS_AHEAD = 60  # as far ahead as a quote may be booked
 
 
 def day_slots(
+    uow: UnitOfWork,
     *,
-    session: Session,
     service_id: str,
     day: date,
     lat: float,
     lng: float,
     units: int | None,
-    clock: Clock,
     timezone: str,
     customer_id: str | None = None,
     prefilter: bool = True,
@@ -72,8 +69,10 @@ def day_slots(
     Only the technicians within reach of the address are loaded (``reachable``);
     ``prefilter=False`` loads them all, the reference the counts must agree with.
     """
+    session = uow.session
+    clock = uow.clock
 
-    service = catalog_service.get_service(session=session, service_id=service_id)
+    service = catalog_service.get_service(uow, service_id=service_id)
     now = clock.now()
     today = now.astimezone(ZoneInfo(timezone)).date()
     if day < today:
@@ -109,12 +108,12 @@ def day_slots(
     blocked: frozenset[str] = frozenset()
     if customer_id:
         blocked = blocked_by(session, [customer_id]).get(customer_id, frozenset())
-    settings = load_settings(session=session, timezone=timezone)
+    settings = load_settings(uow, timezone=timezone)
     radius_m = settings.dispatch.search_radius_km * 1000.0
     ids = None
     if prefilter:
-        (ids,) = reachable(session=session, points=[LatLng(lat, lng)], now=now, radius_m=radius_m)
-    world = load_world(session=session, now=now, timezone=timezone, settings=settings, ids=ids)
+        (ids,) = reachable(uow, points=[LatLng(lat, lng)], now=now, radius_m=radius_m)
+    world = load_world(uow, now=now, timezone=timezone, settings=settings, ids=ids)
     request = slots_core.SlotRequest(
         location=LatLng(lat, lng),
         length=timedelta(minutes=minutes),

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session
-
-from server.core.clock import Clock, as_utc
+from server.core.clock import as_utc
+from server.core.uow import UnitOfWork
 from server.dispatch import engine
-from server.dispatch.common import commit
 from server.dispatch.decisions import (
     flag,
     last_decision,
@@ -24,11 +22,10 @@ from server.orders.models import Order
 
 
 def place_order(
+    uow: UnitOfWork,
     *,
-    session: Session,
     order: Order,
     world: World,
-    clock: Clock,
     report: RoundRead,
     within_reach: frozenset[str] | None = None,
 ) -> DispatchDecisionRecord | None:
@@ -38,6 +35,8 @@ def place_order(
     serve this address, so what it records does not depend on which other orders brought
     technicians into the round's world.
     """
+    session = uow.session
+    clock = uow.clock
     s = world.settings
     now = clock.now()
     tried = offered_before(session, order.id)
@@ -54,10 +53,10 @@ def place_order(
             now=now,
             settings=s,
         )
-        flag(session, order, DecisionOutcome.OFFER_LIMIT.value, clock, {"offers": len(tried)})
-        commit(session)
+        flag(uow, order, DecisionOutcome.OFFER_LIMIT.value, {"offers": len(tried)})
+        uow.keep()
         return record
-    job = job_facts(session=session, order=order)
+    job = job_facts(uow, order=order)
     techs = world.techs
     if within_reach is not None:
         techs = {tid: t for tid, t in techs.items() if tid in within_reach}
@@ -89,7 +88,7 @@ def place_order(
             and now - as_utc(last.created_at)
             < timedelta(minutes=s.dispatch.unplaced_record_minutes)
         ):
-            session.rollback()
+            uow.undo()
             return None
         record = record_decision(
             session,
@@ -101,14 +100,8 @@ def place_order(
             rejected=decision.rejected,
             considered=decision.prefiltered,
         )
-        flag(
-            session,
-            order,
-            DecisionOutcome.NO_CANDIDATE.value,
-            clock,
-            {"considered": decision.prefiltered},
-        )
-        commit(session)
+        flag(uow, order, DecisionOutcome.NO_CANDIDATE.value, {"considered": decision.prefiltered})
+        uow.keep()
         return record
     best = ranked[0]
     record = record_decision(
@@ -124,7 +117,7 @@ def place_order(
         chosen=best.technician_id,
         names=world.names,
     )
-    make_offer(session, order=order, candidate=best, decision=record, world=world, clock=clock)
-    commit(session)
+    make_offer(uow, order=order, candidate=best, decision=record, world=world)
+    uow.keep()
     report.offered += 1
     return record

@@ -1,6 +1,5 @@
-"""Small helpers several dispatch use cases share: the end of a use case's changes
-(``commit``), the orders waiting for a technician, the services' names, and how distances,
-ETAs and refusals are shown to a technician."""
+"""Small helpers several dispatch use cases share: the orders waiting for a technician,
+the services' names, and how distances, ETAs and refusals are shown to a technician."""
 
 from __future__ import annotations
 
@@ -11,28 +10,22 @@ from sqlmodel import Session
 
 from server.catalog import service as catalog_service
 from server.core.errors import AppError, Conflict
+from server.core.uow import UnitOfWork
 from server.dispatch.eligibility import Rejection
 from server.orders import queries as order_queries
-from server.orders import service as orders_service
 from server.orders.models import Order
-
-
-def commit(session: Session) -> None:
-
-    orders_service.finish_moves(session)
-    orders_service.notify(session)
 
 
 def waiting_orders(session: Session, now: datetime, limit: int = 500) -> list[Order]:
     return order_queries.waiting_for_dispatch(session, now, limit)
 
 
-def service_names(session: Session, service_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+def service_names(uow: UnitOfWork, service_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
 
     out = {}
     for sid in set(service_ids):
         try:
-            svc = catalog_service.get_service(session=session, service_id=sid)
+            svc = catalog_service.get_service(uow, service_id=sid)
             out[sid] = (svc.name_zh, svc.name_en)
         except AppError:
             out[sid] = (sid, sid)

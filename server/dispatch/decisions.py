@@ -10,8 +10,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from server.core.clock import Clock, as_utc
+from server.core.clock import as_utc
 from server.core.ids import new_id
+from server.core.uow import UnitOfWork
 from server.dispatch.eligibility import Rejection
 from server.dispatch.models import (
     DecisionOutcome,
@@ -114,28 +115,26 @@ def record_decision(
     return record
 
 
-def flag(
-    session: Session, order: Order, code: str | None, clock: Clock, note: dict[str, Any]
-) -> None:
+def flag(uow: UnitOfWork, order: Order, code: str | None, note: dict[str, Any]) -> None:
     """Set or clear the order's dispatch anomaly (ops sees it), once per change."""
 
     if order.anomaly == code:
         return
     orders_service.record(
-        session=session,
+        uow,
         order=order,
         event_type="dispatch.unplaced" if code else "dispatch.placed",
         payload={"anomaly": code, **note},
         actor_id=None,
         actor_role="system",
-        clock=clock,
         changes={"anomaly": code},
     )
 
 
-def explain(*, session: Session, order_id: str) -> OrderDispatchRead:
+def explain(uow: UnitOfWork, *, order_id: str) -> OrderDispatchRead:
+    session = uow.session
 
-    order = orders_service.get(session=session, order_id=order_id)
+    order = orders_service.get(uow, order_id=order_id)
     decisions = session.exec(
         select(DispatchDecisionRecord)
         .where(DispatchDecisionRecord.order_id == order_id)

@@ -12,12 +12,10 @@ import logging
 import threading
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
-
-from server.core.clock import Clock, as_utc
-from server.core.db import session_scope
+from server.core.clock import as_utc
 from server.core.errors import AppError
 from server.core.events import Moved
+from server.core.uow import UnitOfWork
 from server.core.uow_middleware import writer_gate
 from server.dispatch.batch import place_batch
 from server.dispatch.cascade import place_order
@@ -33,9 +31,8 @@ log = logging.getLogger("doorstep.dispatch")
 
 
 def run_round(
+    uow: UnitOfWork,
     *,
-    session: Session,
-    clock: Clock,
     timezone: str,
     batch_due: bool = True,
     prefilter: bool = True,
@@ -47,13 +44,15 @@ def run_round(
     (``reachable``); ``prefilter=False`` loads every technician, the reference the
     prefiltered round must agree with (tests, benchmarks).
     """
+    session = uow.session
+    clock = uow.clock
     report = RoundRead()
-    expire_offers(session=session, clock=clock, report=report)
+    expire_offers(uow, report=report)
     now = clock.now()
     orders = waiting_orders(session, now)
     if not orders:
         return report
-    settings = load_settings(session=session, timezone=timezone)
+    settings = load_settings(uow, timezone=timezone)
     mode = settings.dispatch.mode
     if mode == "pool":
         report.pooled = len(orders)
@@ -67,34 +66,29 @@ def run_round(
     ids: set[str] | None = None
     if prefilter:
         found = reachable(
-            session=session,
+            uow,
             points=[LatLng(o.lat, o.lng) for o in orders],
             now=now,
             radius_m=settings.dispatch.search_radius_km * 1000.0,
         )
         reach = {o.id: r for o, r in zip(orders, found, strict=True)}
         ids = set().union(*found)
-    world = load_world(session=session, now=now, timezone=timezone, settings=settings, ids=ids)
+    world = load_world(uow, now=now, timezone=timezone, settings=settings, ids=ids)
     if mode == "batch":
         if batch_due:
-            place_batch(session=session, orders=orders, world=world, clock=clock, report=report)
+            place_batch(uow, orders=orders, world=world, report=report)
         return report
     for order in orders:
         try:
             record = place_order(
-                session=session,
-                order=order,
-                world=world,
-                clock=clock,
-                report=report,
-                within_reach=reach.get(order.id),  # None: no prefilter
+                uow, order=order, world=world, report=report, within_reach=reach.get(order.id)
             )
             if record is not None and record.outcome == DecisionOutcome.OFFERED.value:
                 report.order_ids.append(order.id)
             else:
                 _unplaced[order.id] = now
         except AppError as exc:
-            session.rollback()
+            uow.undo()
             report.errors += 1
             log.info("dispatch of %s skipped: %s", order.id, exc.code)
     return report
@@ -133,14 +127,14 @@ def _one_round(app, last_batch: list[datetime | None]) -> None:  # noqa: ANN001
     stays open on the event loop, where requests holding the lock wait to finish."""
 
     settings = app.state.settings
-    with session_scope(app.state.engine) as session:
+    with UnitOfWork.begin(app.state) as uow:
         now = app.state.clock.now()
-        rules = load_settings(session=session, timezone=settings.timezone).dispatch
+        rules = load_settings(uow, timezone=settings.timezone).dispatch
         previous = last_batch[0]
         due = previous is None or (now - previous).total_seconds() >= rules.batch_interval_seconds
         if due:
             last_batch[0] = now
-        run_round(session=session, clock=app.state.clock, timezone=settings.timezone, batch_due=due)
+        run_round(uow, timezone=settings.timezone, batch_due=due)
 
 
 async def dispatch_task(app) -> None:  # noqa: ANN001

@@ -11,12 +11,12 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from server.auth.models import User
-from server.core.clock import Clock, as_utc
-from server.core.crypto import FieldCipher
+from server.core.clock import as_utc
 from server.core.errors import AppError, Conflict, Gone, NotFound
 from server.core.events import Moved
 from server.core.ids import new_id
-from server.dispatch.common import banded_distance_m, commit, eta_minutes, refusal, service_names
+from server.core.uow import UnitOfWork
+from server.dispatch.common import banded_distance_m, eta_minutes, refusal, service_names
 from server.dispatch.decisions import flag
 from server.dispatch.eligibility import Rejection, RejectionCode, evaluate
 from server.dispatch.models import (
@@ -57,15 +57,16 @@ CALENDAR_CODES = frozenset(
 
 
 def make_offer(
-    session: Session,
+    uow: UnitOfWork,
     *,
     order: Order,
     candidate: CandidateScore,
     decision: DispatchDecisionRecord,
     world: World,
-    clock: Clock,
 ) -> DispatchOffer:
     """Create the offer and move the order to OFFERED, in the caller's transaction."""
+    session = uow.session
+    clock = uow.clock
 
     now = clock.now()
     expires = now + timedelta(seconds=world.settings.dispatch.offer_timeout_seconds)
@@ -85,13 +86,12 @@ def make_offer(
     session.add(offer)
     session.flush()
     if order.anomaly in ORDER_ANOMALIES:
-        flag(session, order, None, clock, {"offer_id": offer.id})
+        flag(uow, order, None, {"offer_id": offer.id})
     orders_service.move(
-        session=session,
+        uow,
         order_id=order.id,
         action=Action.OFFER,
         actor=Actor(ActorKind.SYSTEM),
-        clock=clock,
         technician_id=candidate.technician_id,
         extra={
             "offer_id": offer.id,
@@ -99,14 +99,15 @@ def make_offer(
             "distance_m": round(candidate.distance_m),
             "traffic_subsidy": candidate.traffic_subsidy,
         },
-        commit=False,
     )
     world.reserve(candidate.technician_id, order)
     return offer
 
 
-def expire_offers(*, session: Session, clock: Clock, report: RoundRead | None = None) -> int:
+def expire_offers(uow: UnitOfWork, *, report: RoundRead | None = None) -> int:
     """Every pending offer past its deadline: the order goes back to waiting."""
+    session = uow.session
+    clock = uow.clock
 
     now = clock.now()
     due = session.exec(
@@ -124,22 +125,20 @@ def expire_offers(*, session: Session, clock: Clock, report: RoundRead | None = 
                 and order.offered_technician_id == offer.technician_id
             ):
                 orders_service.move(
-                    session=session,
+                    uow,
                     order_id=order.id,
                     action=Action.OFFER_TIMEOUT,
                     actor=Actor(ActorKind.SYSTEM),
-                    clock=clock,
                     extra={"offer_id": offer.id},
-                    commit=False,
                 )
             else:
                 offer.status = OfferStatus.WITHDRAWN.value
                 offer.responded_at = now
                 session.add(offer)
-            commit(session)
+            uow.keep()
             expired += 1
         except AppError as exc:  # the technician answered at the same moment: theirs wins
-            session.rollback()
+            uow.undo()
             log.info("offer %s not expired: %s", offer.id, exc.code)
     if report is not None:
         report.expired += expired
@@ -172,15 +171,17 @@ def _offer_read(
     )
 
 
-def _level_of(session: Session, technician_id: str) -> str | None:
+def _level_of(uow: UnitOfWork, technician_id: str) -> str | None:
 
     try:
-        return technicians_service.get_profile(session=session, user_id=technician_id).level
+        return technicians_service.get_profile(uow, user_id=technician_id).level
     except AppError:
         return None
 
 
-def my_offers(*, session: Session, user: User, clock: Clock, timezone: str) -> list[OfferRead]:
+def my_offers(uow: UnitOfWork, *, user: User, timezone: str) -> list[OfferRead]:
+    session = uow.session
+    clock = uow.clock
     now = clock.now()
     offers = session.exec(
         select(DispatchOffer)
@@ -193,10 +194,10 @@ def my_offers(*, session: Session, user: User, clock: Clock, timezone: str) -> l
     ).all()
     if not offers:
         return []
-    settings = load_settings(session=session, timezone=timezone)
-    level = _level_of(session, user.id)
+    settings = load_settings(uow, timezone=timezone)
+    level = _level_of(uow, user.id)
     orders = order_queries.by_ids(session, [x.order_id for x in offers])
-    names = service_names(session, [o.service_id for o in orders.values()])
+    names = service_names(uow, [o.service_id for o in orders.values()])
     return [
         _offer_read(
             x,
@@ -218,27 +219,23 @@ def _own_offer(session: Session, user: User, offer_id: str) -> DispatchOffer:
 
 
 def _still_eligible(
-    session: Session,
+    uow: UnitOfWork,
     *,
     technician_id: str,
     order: Order,
-    clock: Clock,
     timezone: str,
     codes: frozenset[RejectionCode],
 ) -> list[Rejection]:
+    clock = uow.clock
     world = load_world(
-        session=session,
-        now=clock.now(),
-        timezone=timezone,
-        ids=[technician_id],
-        exclude_order_id=order.id,
+        uow, now=clock.now(), timezone=timezone, ids=[technician_id], exclude_order_id=order.id
     )
     tech = world.techs.get(technician_id)
     if tech is None:
         return [Rejection(RejectionCode.NOT_VERIFIED, "technician is not verified")]
     ev = evaluate(
         tech,
-        job_facts(session=session, order=order),
+        job_facts(uow, order=order),
         now=clock.now(),
         travel=world.travel,
         policy=world.settings.policy,
@@ -247,17 +244,17 @@ def _still_eligible(
 
 
 def accept_offer(
+    uow: UnitOfWork,
     *,
-    session: Session,
     user: User,
     offer_id: str,
-    clock: Clock,
     timezone: str,
-    cipher: FieldCipher,
     occurred_at: datetime | None = None,
 ) -> Any:
     """The technician takes the offered order. Refused once the offer closed or expired,
     or when the technician's calendar no longer allows it (then the order moves on)."""
+    session = uow.session
+    clock = uow.clock
 
     offer = _own_offer(session, user, offer_id)
     now = clock.now()
@@ -267,62 +264,52 @@ def accept_offer(
             code="offer_closed",
             details={"status": offer.status},
         )
-    order = orders_service.get(session=session, order_id=offer.order_id)
+    order = orders_service.get(uow, order_id=offer.order_id)
     if now >= as_utc(offer.expires_at):
-        expire_offers(session=session, clock=clock)
+        expire_offers(uow)
         raise Gone(
             "the offer has expired",
             code="offer_expired",
             details={"expired_at": offer.expires_at.isoformat()},
         )
     reasons = _still_eligible(
-        session,
-        technician_id=user.id,
-        order=order,
-        clock=clock,
-        timezone=timezone,
-        codes=CALENDAR_CODES,
+        uow, technician_id=user.id, order=order, timezone=timezone, codes=CALENDAR_CODES
     )
     if reasons:
         orders_service.move(
-            session=session,
+            uow,
             order_id=order.id,
             action=Action.DECLINE,
             actor=Actor(ActorKind.TECHNICIAN, user.id),
-            clock=clock,
             reason="no_longer_eligible",
             extra={"offer_id": offer.id},
-            commit=False,
         )
-        commit(session)
+        uow.keep()
         raise refusal(reasons, "no_longer_eligible", "you can no longer take this order")
     orders_service.move(
-        session=session,
+        uow,
         order_id=order.id,
         action=Action.ACCEPT,
         actor=Actor(ActorKind.TECHNICIAN, user.id),
-        clock=clock,
         occurred_at=occurred_at,
         extra={"offer_id": offer.id},
-        commit=False,
     )
-    commit(session)
-    return orders_service.to_read(
-        session=session, order=order, user=user, cipher=cipher, now=clock.now()
-    )
+    uow.keep()
+    return orders_service.to_read(uow, order=order, user=user, now=clock.now())
 
 
 def decline_offer(
+    uow: UnitOfWork,
     *,
-    session: Session,
     user: User,
     offer_id: str,
-    clock: Clock,
     timezone: str,
     reason: str = "",
     occurred_at: datetime | None = None,
 ) -> OfferRead:
     """The technician passes; the dispatcher offers the order to the next candidate."""
+    session = uow.session
+    clock = uow.clock
 
     offer = _own_offer(session, user, offer_id)
     if offer.status != OfferStatus.PENDING.value:
@@ -331,27 +318,25 @@ def decline_offer(
             code="offer_closed",
             details={"status": offer.status},
         )
-    order = orders_service.get(session=session, order_id=offer.order_id)
+    order = orders_service.get(uow, order_id=offer.order_id)
     orders_service.move(
-        session=session,
+        uow,
         order_id=order.id,
         action=Action.DECLINE,
         actor=Actor(ActorKind.TECHNICIAN, user.id),
-        clock=clock,
         occurred_at=occurred_at,
         reason=reason or None,
         extra={"offer_id": offer.id},
-        commit=False,
     )
-    commit(session)
+    uow.keep()
     session.refresh(offer)
-    settings = load_settings(session=session, timezone=timezone)
-    names = service_names(session, [order.service_id])[order.service_id]
+    settings = load_settings(uow, timezone=timezone)
+    names = service_names(uow, [order.service_id])[order.service_id]
     return _offer_read(
         offer,
         order,
         names,
-        settings.technician_pay(order.total, _level_of(session, user.id)),
+        settings.technician_pay(order.total, _level_of(uow, user.id)),
         clock.now(),
     )
 
@@ -363,9 +348,10 @@ _OFFER_OUTCOME = {
 }
 
 
-def close_offers_on_move(session: Session, moved: Moved) -> None:
+def close_offers_on_move(uow: UnitOfWork, moved: Moved) -> None:
     """Whatever moved an order out of OFFERED (an answer, a timeout, a cancellation),
     its pending offer is closed in the same transaction."""
+    session = uow.session
     if moved.from_status != Status.OFFERED.value or moved.action == Action.OFFER.value:
         return
     status = _OFFER_OUTCOME.get(moved.action or "", OfferStatus.WITHDRAWN)

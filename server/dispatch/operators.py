@@ -4,13 +4,11 @@ compensation and audit entry."""
 
 from __future__ import annotations
 
-from sqlmodel import Session
-
 from server.audit import log as audit_service
 from server.auth.models import User
-from server.core.clock import Clock
 from server.core.errors import Conflict, NotFound
-from server.dispatch.common import commit, refusal
+from server.core.uow import UnitOfWork
+from server.dispatch.common import refusal
 from server.dispatch.decisions import explain, record_decision
 from server.dispatch.eligibility import evaluate
 from server.dispatch.models import DecisionOutcome, OrderDispatchRead, ReassignRead
@@ -21,27 +19,28 @@ from server.payments import service as payments_service
 
 
 def assign(
+    uow: UnitOfWork,
     *,
-    session: Session,
     user: User,
     order_id: str,
     technician_id: str,
-    clock: Clock,
     timezone: str,
     note: str = "",
 ) -> OrderDispatchRead:
     """An operator puts a technician on a waiting order; the hard filters still apply."""
+    session = uow.session
+    clock = uow.clock
 
-    order = orders_service.get(session=session, order_id=order_id)
+    order = orders_service.get(uow, order_id=order_id)
     if order.status != Status.PENDING_DISPATCH.value:
         raise Conflict(
             "only an order waiting for a technician can be assigned",
             code="order_not_assignable",
             details={"status": order.status},
         )
-    settings = load_settings(session=session, timezone=timezone)
+    settings = load_settings(uow, timezone=timezone)
     world = load_world(
-        session=session,
+        uow,
         now=clock.now(),
         timezone=timezone,
         settings=settings,
@@ -57,7 +56,7 @@ def assign(
         )
     ev = evaluate(
         tech,
-        job_facts(session=session, order=order),
+        job_facts(uow, order=order),
         now=clock.now(),
         travel=world.travel,
         policy=settings.policy,
@@ -77,27 +76,24 @@ def assign(
         considered=1,
     )
     orders_service.move(
-        session=session,
+        uow,
         order_id=order.id,
         action=Action.ASSIGN,
         actor=orders_service.actor_for(user),
-        clock=clock,
         technician_id=technician_id,
         reason=note or None,
-        commit=False,
     )
-    commit(session)
-    return explain(session=session, order_id=order.id)
+    uow.keep()
+    return explain(uow, order_id=order.id)
 
 
 def reassign(
+    uow: UnitOfWork,
     *,
-    session: Session,
     user: User | None,
     order_id: str,
     reason: str,
     platform_fault: bool,
-    clock: Clock,
     ip: str | None = None,
 ) -> ReassignRead:
     """Staff (or the system, ``user`` None) send an accepted order back to dispatch.
@@ -107,26 +103,24 @@ def reassign(
     this same transaction, and the transfer is not held against them in scoring. The
     action is audited. One transaction."""
 
-    order = orders_service.get(session=session, order_id=order_id)
+    order = orders_service.get(uow, order_id=order_id)
     _, events = orders_service.move(
-        session=session,
+        uow,
         order_id=order.id,
         action=Action.TRANSFER,
         actor=orders_service.actor_for(user),
-        clock=clock,
         reason=reason.strip() or None,
         extra={"platform_fault": platform_fault},
-        commit=False,
     )
     payload = events[-1].payload if events else {}
     previous = str(payload.get("previous_technician_id") or "")
     compensation = 0
     if events:
         compensation = payments_service.transfer_compensation(
-            session=session, order_id=order.id, seq=events[-1].seq
+            uow, order_id=order.id, seq=events[-1].seq
         )
     audit_service.record(
-        session=session,
+        uow,
         actor=user,
         action="order.reassign",
         target_type="order",
@@ -138,9 +132,8 @@ def reassign(
             "previous_technician_id": previous,
             "compensation": compensation,
         },
-        clock=clock,
     )
-    commit(session)
+    uow.keep()
     return ReassignRead(
         order_id=order.id,
         status=order.status,

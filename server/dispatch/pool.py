@@ -6,15 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
-
 from server.auth.models import Role, User
-from server.core.clock import Clock, as_utc
-from server.core.crypto import FieldCipher
+from server.core.clock import as_utc
 from server.core.errors import Conflict
+from server.core.uow import UnitOfWork
 from server.dispatch.common import (
     banded_distance_m,
-    commit,
     eta_minutes,
     refusal,
     service_names,
@@ -27,36 +24,36 @@ from server.orders import service as orders_service
 from server.orders.machine import Action, Actor, ActorKind, Status
 
 
-def may_view_in_pool(*, session: Session, order, user: User) -> bool:  # noqa: ANN001
+def may_view_in_pool(uow: UnitOfWork, *, order, user: User) -> bool:  # noqa: ANN001
     """A technician sees a pooled order's card (district only) while it waits, unless
     they transferred that order away: it is no longer theirs to take."""
     if user.role != Role.technician.value or order.status != Status.PENDING_DISPATCH.value:
         return False
-    return user.id not in handed_back_by(session, [order.id]).get(order.id, frozenset())
+    return user.id not in handed_back_by(uow, [order.id]).get(order.id, frozenset())
 
 
-def pool(
-    *, session: Session, user: User, clock: Clock, timezone: str, limit: int = 50
-) -> list[PoolItemRead]:
+def pool(uow: UnitOfWork, *, user: User, timezone: str, limit: int = 50) -> list[PoolItemRead]:
     """Waiting orders this technician may claim, nearest first (district only)."""
+    session = uow.session
+    clock = uow.clock
     now = clock.now()
     orders = waiting_orders(session, now)
     if not orders:
         return []
-    world = load_world(session=session, now=now, timezone=timezone, ids=[user.id])
+    world = load_world(uow, now=now, timezone=timezone, ids=[user.id])
     tech = world.techs.get(user.id)
     if tech is None:
         return []
     level = tech.stats.level.value
     blocked = blocked_by(session, [o.customer_id for o in orders])
-    handed_back = handed_back_by(session, [o.id for o in orders])
-    names = service_names(session, [o.service_id for o in orders])
+    handed_back = handed_back_by(uow, [o.id for o in orders])
+    names = service_names(uow, [o.service_id for o in orders])
     items = []
     for order in orders:
         if user.id in handed_back.get(order.id, frozenset()):
             continue  # they transferred it away: not theirs to take again
         job = job_facts(
-            session=session,
+            uow,
             order=order,
             blocked=blocked.get(order.customer_id, frozenset()),
             handed_back=handed_back.get(order.id, frozenset()),
@@ -89,27 +86,26 @@ def pool(
 
 
 def claim(
+    uow: UnitOfWork,
     *,
-    session: Session,
     user: User,
     order_id: str,
-    clock: Clock,
     timezone: str,
-    cipher: FieldCipher,
     occurred_at: datetime | None = None,
 ) -> Any:
     """Grab a waiting order from the pool. Exactly one claim wins: the order's version
     check turns a second concurrent claim into 409 ``conflict``. The technician who
     transferred the order away may not take it back (409 ``order_transferred_by_you``)."""
+    clock = uow.clock
 
-    order = orders_service.get(session=session, order_id=order_id)
+    order = orders_service.get(uow, order_id=order_id)
     if order.status != Status.PENDING_DISPATCH.value:
         raise Conflict(
             "this order is no longer waiting for a technician",
             code="order_not_claimable",
             details={"status": order.status},
         )
-    handed_back = handed_back_by(session, [order.id]).get(order.id, frozenset())
+    handed_back = handed_back_by(uow, [order.id]).get(order.id, frozenset())
     if user.id in handed_back:
         raise Conflict(
             "you transferred this order; it goes to another technician",
@@ -117,11 +113,7 @@ def claim(
             details={"status": order.status},
         )
     world = load_world(
-        session=session,
-        now=clock.now(),
-        timezone=timezone,
-        ids=[user.id],
-        exclude_order_id=order.id,
+        uow, now=clock.now(), timezone=timezone, ids=[user.id], exclude_order_id=order.id
     )
     tech = world.techs.get(user.id)
     if tech is None:
@@ -132,7 +124,7 @@ def claim(
         )
     ev = evaluate(
         tech,
-        job_facts(session=session, order=order, handed_back=handed_back),
+        job_facts(uow, order=order, handed_back=handed_back),
         now=clock.now(),
         travel=world.travel,
         policy=world.settings.policy,
@@ -140,15 +132,11 @@ def claim(
     if ev.rejections:
         raise refusal(list(ev.rejections), "not_eligible", "you may not take this order")
     orders_service.move(
-        session=session,
+        uow,
         order_id=order.id,
         action=Action.CLAIM,
         actor=Actor(ActorKind.TECHNICIAN, user.id),
-        clock=clock,
         occurred_at=occurred_at,
-        commit=False,
     )
-    commit(session)
-    return orders_service.to_read(
-        session=session, order=order, user=user, cipher=cipher, now=clock.now()
-    )
+    uow.keep()
+    return orders_service.to_read(uow, order=order, user=user, now=clock.now())

@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlmodel import Session
-
 from server.core.ports import Port
+from server.core.uow import UnitOfWork
 
-# (session, technician ids, since) -> per technician, (stars 1-5, when) of each visible
+# (uow, technician ids, since) -> per technician, (stars 1-5, when) of each visible
 # customer rating given since then
 customer_ratings: Port[
-    Callable[[Session, list[str], datetime], dict[str, list[tuple[float, datetime]]]]
+    Callable[[UnitOfWork, list[str], datetime], dict[str, list[tuple[float, datetime]]]]
 ] = Port("dispatch.customer_ratings")

@@ -13,7 +13,7 @@ from server.auth.dependencies import (
     StaffUser,
     TechnicianUser,
 )
-from server.core.deps import ClockDep, SessionDep, SettingsDep, client_ip
+from server.core.deps import ClockDep, SettingsDep, UowDep, client_ip
 from server.core.routing import api_router
 from server.dispatch import service
 from server.dispatch.models import (
@@ -42,7 +42,7 @@ router = api_router(tags=["dispatch"])
 @router.get("/catalog/services/{service_id}/slots", response_model=SlotsRead)
 def service_slots(
     service_id: str,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     settings: SettingsDep,
     day: date = Query(alias="date"),
@@ -52,41 +52,38 @@ def service_slots(
 ) -> SlotsRead:
     """Public: the day's slots at an address, each with how many technicians could take it."""
     return service.day_slots(
-        session=session,
+        uow,
         service_id=service_id,
         day=day,
         lat=lat,
         lng=lng,
         units=units,
-        clock=clock,
         timezone=settings.timezone,
     )
 
 
 @router.get("/technician/offers", response_model=list[OfferRead])
 def my_offers(
-    user: TechnicianUser, session: SessionDep, clock: ClockDep, settings: SettingsDep
+    user: TechnicianUser, uow: UowDep, clock: ClockDep, settings: SettingsDep
 ) -> list[OfferRead]:
-    return service.my_offers(session=session, user=user, clock=clock, timezone=settings.timezone)
+    return service.my_offers(uow, user=user, timezone=settings.timezone)
 
 
 @router.post("/technician/offers/{offer_id}/accept", response_model=OrderRead)
 def accept_offer(
     offer_id: str,
     user: TechnicianUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     settings: SettingsDep,
     cipher: CipherDep,
     body: RespondIn | None = None,
 ) -> OrderRead:
     return service.accept_offer(
-        session=session,
+        uow,
         user=user,
         offer_id=offer_id,
-        clock=clock,
         timezone=settings.timezone,
-        cipher=cipher,
         occurred_at=body.occurred_at if body else None,
     )
 
@@ -95,17 +92,16 @@ def accept_offer(
 def decline_offer(
     offer_id: str,
     user: TechnicianUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     settings: SettingsDep,
     body: DeclineIn | None = None,
 ) -> OfferRead:
     body = body or DeclineIn()
     return service.decline_offer(
-        session=session,
+        uow,
         user=user,
         offer_id=offer_id,
-        clock=clock,
         timezone=settings.timezone,
         reason=body.reason,
         occurred_at=body.occurred_at,
@@ -114,28 +110,26 @@ def decline_offer(
 
 @router.get("/technician/pool", response_model=list[PoolItemRead])
 def pool(
-    user: TechnicianUser, session: SessionDep, clock: ClockDep, settings: SettingsDep
+    user: TechnicianUser, uow: UowDep, clock: ClockDep, settings: SettingsDep
 ) -> list[PoolItemRead]:
-    return service.pool(session=session, user=user, clock=clock, timezone=settings.timezone)
+    return service.pool(uow, user=user, timezone=settings.timezone)
 
 
 @router.post("/orders/{order_id}/claim", response_model=OrderRead)
 def claim(
     order_id: str,
     user: TechnicianUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     settings: SettingsDep,
     cipher: CipherDep,
     body: RespondIn | None = None,
 ) -> OrderRead:
     return service.claim(
-        session=session,
+        uow,
         user=user,
         order_id=order_id,
-        clock=clock,
         timezone=settings.timezone,
-        cipher=cipher,
         occurred_at=body.occurred_at if body else None,
     )
 
@@ -143,43 +137,35 @@ def claim(
 @router.get("/technician/schedule", response_model=ScheduleRead)
 def schedule(
     user: TechnicianUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     settings: SettingsDep,
     day: date | None = None,
 ) -> ScheduleRead:
     """The day's jobs in visiting order with ETAs (``?day=YYYY-MM-DD``, default today)."""
-    return service.schedule(
-        session=session, user=user, clock=clock, timezone=settings.timezone, day=day
-    )
+    return service.schedule(uow, user=user, timezone=settings.timezone, day=day)
 
 
 @router.get("/me/blocked-technicians", response_model=list[BlockRead])
-def list_blocks(user: CustomerUser, session: SessionDep) -> list[BlockRead]:
-    return service.blocks(session=session, user=user)
+def list_blocks(user: CustomerUser, uow: UowDep) -> list[BlockRead]:
+    return service.blocks(uow, user=user)
 
 
 @router.post("/me/blocked-technicians", response_model=BlockRead, status_code=201)
-def block(body: BlockIn, user: CustomerUser, session: SessionDep, clock: ClockDep) -> BlockRead:
-    return service.block(
-        session=session,
-        user=user,
-        technician_id=body.technician_id,
-        reason=body.reason,
-        clock=clock,
-    )
+def block(body: BlockIn, user: CustomerUser, uow: UowDep, clock: ClockDep) -> BlockRead:
+    return service.block(uow, user=user, technician_id=body.technician_id, reason=body.reason)
 
 
 @router.delete("/me/blocked-technicians/{technician_id}", status_code=204)
-def unblock(technician_id: str, user: CustomerUser, session: SessionDep) -> Response:
-    service.unblock(session=session, user=user, technician_id=technician_id)
+def unblock(technician_id: str, user: CustomerUser, uow: UowDep) -> Response:
+    service.unblock(uow, user=user, technician_id=technician_id)
     return Response(status_code=204)
 
 
 @router.get("/ops/dispatch/{order_id}", response_model=OrderDispatchRead)
-def explain(order_id: str, user: StaffUser, session: SessionDep) -> OrderDispatchRead:
+def explain(order_id: str, user: StaffUser, uow: UowDep) -> OrderDispatchRead:
     """Every decision on the order: candidates with features and scores, rejections, offers."""
-    return service.explain(session=session, order_id=order_id)
+    return service.explain(uow, order_id=order_id)
 
 
 @router.post("/ops/dispatch/{order_id}/assign", response_model=OrderDispatchRead)
@@ -187,16 +173,15 @@ def assign(
     order_id: str,
     body: AssignIn,
     user: OperatorUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     settings: SettingsDep,
 ) -> OrderDispatchRead:
     return service.assign(
-        session=session,
+        uow,
         user=user,
         order_id=order_id,
         technician_id=body.technician_id,
-        clock=clock,
         timezone=settings.timezone,
         note=body.note,
     )
@@ -207,31 +192,26 @@ def reassign(
     order_id: str,
     body: ReassignIn,
     user: OperatorUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     request: Request,
 ) -> ReassignRead:
     """Send an accepted order back to dispatch, away from its technician, with a reason;
     ``platform_fault: true`` pays them the transfer compensation (10% by default)."""
     return service.reassign(
-        session=session,
+        uow,
         user=user,
         order_id=order_id,
         reason=body.reason,
         platform_fault=body.platform_fault,
-        clock=clock,
         ip=client_ip(request),
     )
 
 
 @router.post("/ops/dispatch/run", response_model=RoundRead)
-def run_round(
-    user: OperatorUser, session: SessionDep, clock: ClockDep, settings: SettingsDep
-) -> RoundRead:
+def run_round(user: OperatorUser, uow: UowDep, clock: ClockDep, settings: SettingsDep) -> RoundRead:
     """Run one dispatcher round now (expire offers, place waiting orders)."""
-    return service.run_round(
-        session=session, clock=clock, timezone=settings.timezone, batch_due=True
-    )
+    return service.run_round(uow, timezone=settings.timezone, batch_due=True)
 
 
 # --- suspension: the technician's record, and the work he held ------------------------
@@ -250,17 +230,15 @@ def ops_suspend(
     technician_id: str,
     body: ReasonIn,
     user: OperatorUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     cipher: CipherDep,
 ) -> SuspensionRead:
     """Suspend a verified technician: his accepted jobs go back to dispatch, his pending
     offers are withdrawn, jobs under way are flagged for the operator (``work``)."""
     profile = technicians_service.suspend(
-        session=session, operator=user, technician_id=technician_id, reason=body.reason, clock=clock
+        uow, operator=user, technician_id=technician_id, reason=body.reason
     )
-    work = release_work(
-        session=session, operator=user, technician_id=technician_id, reason=body.reason, clock=clock
-    )
-    read = technicians_service.to_read(session=session, profile=profile, cipher=cipher, own=False)
+    work = release_work(uow, operator=user, technician_id=technician_id, reason=body.reason)
+    read = technicians_service.to_read(uow, profile=profile, own=False)
     return SuspensionRead(**read.model_dump(), work=work)

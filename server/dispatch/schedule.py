@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
-
 from server.auth.models import User
-from server.core.clock import Clock, as_utc
+from server.core.clock import as_utc
+from server.core.uow import UnitOfWork
 from server.dispatch.common import service_names
 from server.dispatch.geo import LatLng, TravelMode
 from server.dispatch.models import ScheduleRead, ScheduleVisitRead
@@ -19,10 +18,12 @@ from server.orders import queries as order_queries
 
 
 def schedule(
-    *, session: Session, user: User, clock: Clock, timezone: str, day: date | None = None
+    uow: UnitOfWork, *, user: User, timezone: str, day: date | None = None
 ) -> ScheduleRead:
     """The technician's day in visiting order, with ETAs from where they are and warnings
     when two jobs cannot both be reached in time."""
+    session = uow.session
+    clock = uow.clock
     tz = ZoneInfo(timezone)
     now = clock.now()
     day = day or now.astimezone(tz).date()
@@ -30,10 +31,8 @@ def schedule(
     start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
     end = start + timedelta(days=1)
     orders = order_queries.held_starting_between(session, user.id, HOLDING, start, end)
-    settings = load_settings(session=session, timezone=timezone)
-    world = load_world(
-        session=session, now=now, timezone=timezone, settings=settings, ids=[user.id]
-    )
+    settings = load_settings(uow, timezone=timezone)
+    world = load_world(uow, now=now, timezone=timezone, settings=settings, ids=[user.id])
     tech = world.techs.get(user.id)
     origin = None
     if tech is not None:
@@ -63,7 +62,7 @@ def schedule(
     mode = tech.travel_mode if tech is not None else TravelMode.EBIKE
     plan = plan_day(jobs, start=origin, start_at=leave, travel=world.travel, mode=mode)
     by_id = {o.id: o for o in orders}
-    names = service_names(session, [o.service_id for o in orders])
+    names = service_names(uow, [o.service_id for o in orders])
     visits = []
     for v in plan.visits:
         o = by_id[v.job_id]

@@ -10,10 +10,9 @@ flagged ``technician_suspended`` for the operator, who calls the customer and de
 from __future__ import annotations
 
 from pydantic import BaseModel
-from sqlmodel import Session
 
 from server.auth.models import User
-from server.core.clock import Clock
+from server.core.uow import UnitOfWork
 from server.dispatch.service import reassign
 from server.orders import queries as order_queries
 from server.orders import service as orders_service
@@ -32,50 +31,43 @@ class SuspendedWork(BaseModel):
 
 
 def release_work(
-    *, session: Session, operator: User, technician_id: str, reason: str, clock: Clock
+    uow: UnitOfWork,
+    *,
+    operator: User,
+    technician_id: str,
+    reason: str,
 ) -> SuspendedWork:
     """Hand back the suspended technician's jobs (in the caller's transaction, checkpointed)."""
+    session = uow.session
     work = SuspendedWork()
     why = f"technician suspended: {reason}".strip()
     held = order_queries.held_by(session, technician_id, (Status.ACCEPTED.value, *UNDER_WAY))
     for order in held:
         if order.status == Status.ACCEPTED.value:
-            reassign(
-                session=session,
-                user=operator,
-                order_id=order.id,
-                reason=why,
-                platform_fault=False,
-                clock=clock,
-            )
+            reassign(uow, user=operator, order_id=order.id, reason=why, platform_fault=False)
             work.returned_to_dispatch.append(order.id)
         else:
             orders_service.record(
-                session=session,
+                uow,
                 order=order,
                 event_type="order.technician_suspended",
                 payload={"technician_id": technician_id, "reason": reason},
                 actor_id=operator.id,
                 actor_role=operator.role,
-                clock=clock,
                 changes={"anomaly": ANOMALY},
             )
-            session.commit()
-            orders_service.notify(session)
+            uow.keep()
             work.flagged_for_operator.append(order.id)
     offered = order_queries.offered_to(session, technician_id)
     for order in offered:
         # the offer itself is closed with this reason by dispatch's own listener
         orders_service.move(
-            session=session,
+            uow,
             order_id=order.id,
             action=Action.OFFER_TIMEOUT,
             actor=Actor(ActorKind.SYSTEM),
-            clock=clock,
             reason=ANOMALY,
-            commit=False,
         )
-        orders_service.finish_moves(session)
-        orders_service.notify(session)
+        uow.keep()
         work.offers_withdrawn.append(order.id)
     return work

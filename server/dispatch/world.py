@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from server.catalog import service as catalog_service
 from server.core.clock import as_utc
 from server.core.money import apply_bp
+from server.core.uow import UnitOfWork
 from server.dispatch import ports
 from server.dispatch import reach as reach_core
 from server.dispatch import slots as slots_core
@@ -101,9 +102,9 @@ class DispatchSettings:
         }
 
 
-def load_settings(*, session: Session, timezone: str) -> DispatchSettings:
+def load_settings(uow: UnitOfWork, *, timezone: str) -> DispatchSettings:
 
-    rules = rules_store.current_rules(session=session)
+    rules = rules_store.current_rules(uow)
     d = rules.dispatch
     risk = rules.ops.risk
     scoring = d.scoring.model_copy(
@@ -194,7 +195,7 @@ def _fresh_location(t: Any, now: datetime) -> LatLng | None:
 
 
 def reachable(
-    *, session: Session, points: Sequence[LatLng], now: datetime, radius_m: float
+    uow: UnitOfWork, *, points: Sequence[LatLng], now: datetime, radius_m: float
 ) -> list[frozenset[str]]:
     """Per point, the technicians who could be eligible for a job there by place alone
     (``reach.within_reach``): positioned, as ``load_world`` indexes them, within the search
@@ -206,7 +207,7 @@ def reachable(
         return []
     found = []
     boxes = reach_core.search_boxes(points)
-    for w in technicians_service.whereabouts(session=session, boxes=boxes):
+    for w in technicians_service.whereabouts(uow, boxes=boxes):
         areas, home = _area(w)
         found.append(reach_core.Whereabouts(w.id, _fresh_location(w, now) or home, areas))
     return reach_core.within_reach(found, points, radius_m)
@@ -220,8 +221,8 @@ def _local_day_bounds(now: datetime, timezone: str) -> tuple[datetime, datetime]
 
 
 def load_world(
+    uow: UnitOfWork,
     *,
-    session: Session,
     now: datetime,
     timezone: str,
     settings: DispatchSettings | None = None,
@@ -233,9 +234,10 @@ def load_world(
     ``exclude_order_id`` leaves that order out of the calendars (when checking whether
     a technician may take it, its own pending offer must not count as a clash).
     """
-    settings = settings or load_settings(session=session, timezone=timezone)
+    session = uow.session
+    settings = settings or load_settings(uow, timezone=timezone)
     rows = technicians_service.list_dispatchable(
-        session=session, ids=list(ids) if ids is not None else None, now=now, online_only=False
+        uow, ids=list(ids) if ids is not None else None, now=now, online_only=False
     )
     tech_ids = [t.id for t in rows]
     busy: dict[str, list[BusyInterval]] = {}
@@ -281,12 +283,12 @@ def load_world(
                 )
             )
     taken, transfers = _recent_transfers(
-        session, tech_ids, since=now - timedelta(days=settings.dispatch.transfer_window_days)
+        uow, tech_ids, since=now - timedelta(days=settings.dispatch.transfer_window_days)
     )
     ratings: dict[str, list[Rating]] = {}
     if tech_ids:
         since = now - timedelta(days=365)
-        given = ports.customer_ratings.ask(session, tech_ids, since)
+        given = ports.customer_ratings.ask(uow, tech_ids, since)
         for tech_id, stars_at in given.items():
             ratings[tech_id] = [Rating(min(5.0, max(1.0, stars)), at) for stars, at in stars_at]
 
@@ -354,27 +356,26 @@ def load_world(
 
 
 def _recent_transfers(
-    session: Session, tech_ids: Sequence[str], *, since: datetime
+    uow: UnitOfWork, tech_ids: Sequence[str], *, since: datetime
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Per technician since ``since``: orders taken (still held or done, plus the ones
     transferred away) and the transfers held against them (not the platform's fault)."""
+    session = uow.session
 
     if not tech_ids:
         return {}, {}
     taken = order_queries.accepted_since(session, tech_ids, since)
     held_against: dict[str, int] = {}
-    recent = technicians_service.recent_transfers(
-        session=session, technician_ids=tech_ids, since=since
-    )
+    recent = technicians_service.recent_transfers(uow, technician_ids=tech_ids, since=since)
     for tid, (own, total) in recent.items():
         taken[tid] = taken.get(tid, 0) + total
         held_against[tid] = own
     return taken, held_against
 
 
-def handed_back_by(session: Session, order_ids: Iterable[str]) -> dict[str, frozenset[str]]:
+def handed_back_by(uow: UnitOfWork, order_ids: Iterable[str]) -> dict[str, frozenset[str]]:
 
-    return technicians_service.handed_back(session=session, order_ids=order_ids)
+    return technicians_service.handed_back(uow, order_ids=order_ids)
 
 
 def blocked_by(session: Session, customer_ids: Iterable[str]) -> dict[str, frozenset[str]]:
@@ -390,18 +391,19 @@ def blocked_by(session: Session, customer_ids: Iterable[str]) -> dict[str, froze
 
 
 def job_facts(
+    uow: UnitOfWork,
     *,
-    session: Session,
     order: Order,
     blocked: frozenset[str] | None = None,
     handed_back: frozenset[str] | None = None,
 ) -> JobFacts:
+    session = uow.session
 
-    service = catalog_service.get_service(session=session, service_id=order.service_id)
+    service = catalog_service.get_service(uow, service_id=order.service_id)
     if blocked is None:
         blocked = blocked_by(session, [order.customer_id]).get(order.customer_id, frozenset())
     if handed_back is None:
-        handed_back = handed_back_by(session, [order.id]).get(order.id, frozenset())
+        handed_back = handed_back_by(uow, [order.id]).get(order.id, frozenset())
     return JobFacts(
         id=order.id,
         customer_id=order.customer_id,

@@ -25,8 +25,8 @@ from typing import Any
 from sqlmodel import Session
 
 from server.auth.models import User
-from server.core import uow
-from server.core.db import read_session, session_scope
+from server.core.db import read_session
+from server.core.uow import UnitOfWork
 from server.core.uow_middleware import writer_gate
 from server.files import service as files_service
 
@@ -52,8 +52,12 @@ Finder = Callable[[Session, Any], list[DueDocument]]
 _due = threading.Event()
 
 
-def file_soon() -> None:
-    """Wake the job once the current transaction (which made a document due) commits."""
+class _AttachedElsewhere(Exception):
+    """Another worker attached the document first: this run's file and row are undone."""
+
+
+def file_soon(uow: UnitOfWork) -> None:
+    """Wake the job once ``uow`` (which made a document due) commits."""
     uow.after_commit(_due.set)
 
 
@@ -78,32 +82,32 @@ def _keep(app: Any, doc: DueDocument, data: bytes) -> str | None:  # noqa: ANN40
     """Store the file and attach it, in one transaction; None when it was attached first
     elsewhere (the file written here is removed again). Then the feed is told."""
     settings = app.state.settings
-    with session_scope(app.state.engine) as session:
-        owner = session.get(User, doc.owner_id)
-        if owner is None:
-            return None
-        row = files_service.store(
-            session=session,
-            files_dir=settings.files_dir,
-            owner=owner,
-            kind="document",
-            data=data,
-            max_bytes=len(data),
-            clock=app.state.clock,
-            cipher=app.state.cipher,
-            order_id=doc.order_id,
-        )
-        written = settings.files_dir / row.storage_path
-        try:
-            attached = doc.attach(session, row.id)
-            if attached:
-                session.commit()
-        except BaseException:
+    written = None
+    try:
+        with UnitOfWork.begin(app.state) as uow:
+            owner = uow.session.get(User, doc.owner_id)
+            if owner is None:
+                return None
+            row = files_service.store(
+                uow,
+                files_dir=settings.files_dir,
+                owner=owner,
+                kind="document",
+                data=data,
+                max_bytes=len(data),
+                order_id=doc.order_id,
+            )
+            written = settings.files_dir / row.storage_path
+            if not doc.attach(uow.session, row.id):
+                raise _AttachedElsewhere
+    except _AttachedElsewhere:
+        assert written is not None
+        written.unlink(missing_ok=True)
+        return None
+    except BaseException:
+        if written is not None:
             written.unlink(missing_ok=True)
-            raise
-        if not attached:
-            written.unlink(missing_ok=True)
-            return None
+        raise
     app.state.realtime.publish(
         {
             "t": "document",

@@ -10,15 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlmodel import Session
-
 from server.auth.models import User
 from server.core.ports import Port
+from server.core.uow import UnitOfWork
 
-# (session, order id, user) -> True when the user takes part in the order
-order_participant: Port[Callable[[Session, str, User], bool]] = Port("files.order_participant")
-# (session, order id, user, now) -> True while the order's address (and photos) are the
+# (uow, order id, user) -> True when the user takes part in the order
+order_participant: Port[Callable[[UnitOfWork, str, User], bool]] = Port("files.order_participant")
+# (uow, order id, user, now) -> True while the order's address (and photos) are the
 # user's to see
-order_visible: Port[Callable[[Session, str, User, datetime], bool]] = Port("files.order_visible")
-# (session, file id) -> True when the photo is on a technician's public profile
-public_photo: Port[Callable[[Session, str], bool]] = Port("files.public_photo")
+order_visible: Port[Callable[[UnitOfWork, str, User, datetime], bool]] = Port("files.order_visible")
+# (uow, file id) -> True when the photo is on a technician's public profile
+public_photo: Port[Callable[[UnitOfWork, str], bool]] = Port("files.public_photo")

@@ -5,7 +5,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from server.auth.dependencies import CipherDep, CurrentUser
-from server.core.deps import ClockDep, SessionDep, SettingsDep
+from server.core.deps import ClockDep, SettingsDep, UowDep
 from server.core.errors import NotFound, PayloadTooLarge
 from server.core.routing import api_router
 from server.files import ports, service
@@ -17,7 +17,7 @@ router = api_router(prefix="/files", tags=["files"])
 @router.post("", response_model=FileRead, status_code=201)
 async def upload(
     user: CurrentUser,
-    session: SessionDep,
+    uow: UowDep,
     settings: SettingsDep,
     clock: ClockDep,
     cipher: CipherDep,
@@ -35,20 +35,18 @@ async def upload(
 
     def store() -> FileRead:
         if order_id:
-            if not ports.order_participant.ask(session, order_id, user):
+            if not ports.order_participant.ask(uow, order_id, user):
                 raise NotFound("order not found", code="order_not_found")
         row = service.store(
-            session=session,
+            uow,
             files_dir=settings.files_dir,
             owner=user,
             kind=kind,
             data=data,
             max_bytes=settings.upload_max_bytes,
-            clock=clock,
-            cipher=cipher,
             order_id=order_id,
         )
-        session.commit()
+        uow.keep()
         return service.to_read(row)
 
     # Database work off the event loop: a blocking SQLite lock wait here would stall
@@ -60,13 +58,13 @@ async def upload(
 def download(
     file_id: str,
     user: CurrentUser,
-    session: SessionDep,
+    uow: UowDep,
     settings: SettingsDep,
     clock: ClockDep,
     cipher: CipherDep,
 ) -> Response:
-    row = service.get(session=session, file_id=file_id)
-    if not service.can_read(session=session, row=row, user=user, now=clock.now()):
+    row = service.get(uow, file_id=file_id)
+    if not service.can_read(uow, row=row, user=user, now=clock.now()):
         raise NotFound("no such file", code="file_not_found")  # existence must not leak
     data = service.read(row=row, files_dir=settings.files_dir, cipher=cipher)
     return Response(data, media_type=row.content_type)

@@ -15,13 +15,13 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from server.auth.models import Role, User
-from server.core.clock import Clock
 from server.core.crypto import FieldCipher, is_sealed
 from server.core.errors import NotFound, PayloadTooLarge, Unprocessable, UnsupportedMediaType
 from server.core.ids import new_id
+from server.core.uow import UnitOfWork
 from server.files import ports
 from server.files.models import FileRead, StoredFile
 
@@ -51,18 +51,19 @@ def sniff_content_type(head: bytes) -> str | None:
 
 
 def store(
+    uow: UnitOfWork,
     *,
-    session: Session,
     files_dir: Path,
     owner: User,
     kind: str,
     data: bytes,
     max_bytes: int,
-    clock: Clock,
-    cipher: FieldCipher,
     order_id: str | None = None,
 ) -> StoredFile:
     """Validate and write a file; adds the row (the caller commits)."""
+    session = uow.session
+    cipher = uow.cipher
+    clock = uow.clock
     if kind not in KINDS:
         raise Unprocessable(
             "unknown file kind", code="file_kind_invalid", details={"allowed": sorted(KINDS)}
@@ -106,9 +107,15 @@ def read(*, row: StoredFile, files_dir: Path, cipher: FieldCipher) -> bytes:
     return cipher.open_sealed(blob) if is_sealed(blob) else blob
 
 
-def reseal_all(*, session: Session, files_dir: Path, cipher: FieldCipher) -> int:
+def reseal_all(
+    uow: UnitOfWork,
+    *,
+    files_dir: Path,
+) -> int:
     """Seal every stored file that is in clear or under an older key (rotation, and files
     from before sealing). Each is replaced whole (written aside, then renamed)."""
+    session = uow.session
+    cipher = uow.cipher
     done = 0
     for row in session.exec(select(StoredFile).order_by(col(StoredFile.created_at))).all():
         path = files_dir / row.storage_path
@@ -125,7 +132,8 @@ def reseal_all(*, session: Session, files_dir: Path, cipher: FieldCipher) -> int
     return done
 
 
-def get(*, session: Session, file_id: str) -> StoredFile:
+def get(uow: UnitOfWork, *, file_id: str) -> StoredFile:
+    session = uow.session
     row = session.get(StoredFile, file_id)
     if row is None:
         raise NotFound("no such file", code="file_not_found")
@@ -133,9 +141,10 @@ def get(*, session: Session, file_id: str) -> StoredFile:
 
 
 def ensure_owned(
-    *, session: Session, file_id: str, owner: User, kinds: set[str] | None = None
+    uow: UnitOfWork, *, file_id: str, owner: User, kinds: set[str] | None = None
 ) -> StoredFile:
     """A client may only attach files it uploaded itself."""
+    session = uow.session
     row = session.get(StoredFile, file_id)
     if row is None or row.owner_id != owner.id or (kinds and row.kind not in kinds):
         raise Unprocessable("unknown file", code="file_not_found", details={"file_id": file_id})
@@ -147,7 +156,7 @@ PRIVATE_FILE_STAFF = frozenset({Role.operator, Role.support, Role.admin})
 CERTIFICATE_REVIEWERS = frozenset({Role.operator, Role.admin})
 
 
-def can_read(*, session: Session, row: StoredFile, user: User, now: datetime) -> bool:
+def can_read(uow: UnitOfWork, *, row: StoredFile, user: User, now: datetime) -> bool:
     """An order's files (work-order PDF, site and complaint photos, invoice) show the home
     and its address, so they follow the order's address rule: the customer and staff but
     never finance; the technician only from acceptance to the window after completion.
@@ -155,13 +164,13 @@ def can_read(*, session: Session, row: StoredFile, user: User, now: datetime) ->
     if row.owner_id == user.id:
         return True
     if row.order_id:
-        return ports.order_visible.ask(session, row.order_id, user, now)
+        return ports.order_visible.ask(uow, row.order_id, user, now)
     if row.kind == "certificate":  # an ID number and a face: for those who review it
         return user.role in CERTIFICATE_REVIEWERS
     if user.role in PRIVATE_FILE_STAFF:
         return True
     if row.kind == "photo":
-        return ports.public_photo.ask(session, row.id)
+        return ports.public_photo.ask(uow, row.id)
     return False
 
 

@@ -10,7 +10,7 @@ from server.auth import service as auth_service
 from server.auth.dependencies import CipherDep
 from server.auth.models import SELF_SERVICE_ROLES, LoginIn, RegisterIn, Role, TokenPair
 from server.core.crypto import normalize_phone
-from server.core.deps import ClockDep, SessionDep, SettingsDep, client_ip
+from server.core.deps import ClockDep, SettingsDep, UowDep, client_ip
 from server.core.errors import Forbidden, NotFound, Unauthorized, Unprocessable
 from server.core.ratelimit import enforce
 from server.core.routing import api_router
@@ -22,7 +22,7 @@ router = api_router(tags=["auth"])
 
 @router.post("/auth/register", response_model=TokenPair, status_code=201)
 def register(
-    body: RegisterIn, session: SessionDep, settings: SettingsDep, clock: ClockDep, cipher: CipherDep
+    body: RegisterIn, uow: UowDep, settings: SettingsDep, clock: ClockDep, cipher: CipherDep
 ) -> TokenPair:
     if body.role not in SELF_SERVICE_ROLES:
         raise Forbidden(
@@ -31,42 +31,24 @@ def register(
     if body.referral_code and body.role != Role.customer:
         raise Unprocessable("invitation codes are for customers", code="referral_not_for_role")
     if settings.phone_verification:  # the number is the caller's before anything is said of it
-        phone_codes.check_code(
-            session=session,
-            phone=body.phone,
-            purpose="register",
-            code=body.code,
-            cipher=cipher,
-            settings=settings,
-            clock=clock,
-        )
+        phone_codes.check_code(uow, phone=body.phone, purpose="register", code=body.code)
     user = auth_service.create_user(
-        session=session,
-        cipher=cipher,
-        clock=clock,
-        phone=body.phone,
-        password=body.password,
-        name=body.name,
-        role=body.role,
+        uow, phone=body.phone, password=body.password, name=body.name, role=body.role
     )
     if body.referral_code:  # the inviter is named with the account, or neither is made
         try:
-            pricing_service.apply_referral(
-                session=session, customer=user, code=body.referral_code, clock=clock
-            )
+            pricing_service.apply_referral(uow, customer=user, code=body.referral_code)
         except NotFound as exc:
             raise Unprocessable("unknown invitation code", code=exc.code) from exc
-    pair = auth_service.start_session(
-        session=session, user=user, settings=settings, clock=clock, cipher=cipher
-    )
-    session.commit()
+    pair = auth_service.start_session(uow, user=user)
+    uow.keep()
     return pair
 
 
 @router.post("/auth/login", response_model=TokenPair)
 def login(
     body: LoginIn,
-    session: SessionDep,
+    uow: UowDep,
     settings: SettingsDep,
     clock: ClockDep,
     cipher: CipherDep,
@@ -80,7 +62,7 @@ def login(
     # Failures count per account *and* client: whoever fails on purpose locks himself out,
     # not the account's owner.
     key = risk.throttle_key(cipher.blind_index(phone), ip)
-    risk.ensure_not_locked(session=session, key=key, clock=clock)  # N failures → locked, doubling
+    risk.ensure_not_locked(uow, key=key)  # N failures → locked, doubling
     enforce(
         limiter,
         f"login:client:{key}",
@@ -88,19 +70,13 @@ def login(
         window_seconds=window,
     )
     try:
-        user = auth_service.authenticate(
-            session=session, cipher=cipher, phone=phone, password=body.password
-        )
+        user = auth_service.authenticate(uow, phone=phone, password=body.password)
     except Unauthorized:
-        known = auth_service.find_by_phone(session=session, cipher=cipher, phone=phone)
-        risk.login_failed(
-            session=session, key=key, user_id=known.id if known else None, clock=clock, ip=ip
-        )
+        known = auth_service.find_by_phone(uow, phone=phone)
+        risk.login_failed(uow, key=key, user_id=known.id if known else None, ip=ip)
         raise
-    risk.login_succeeded(session=session, key=key)
+    risk.login_succeeded(uow, key=key)
     limiter.reset(f"login:client:{key}")
-    pair = auth_service.start_session(
-        session=session, user=user, settings=settings, clock=clock, cipher=cipher
-    )
-    session.commit()
+    pair = auth_service.start_session(uow, user=user)
+    uow.keep()
     return pair

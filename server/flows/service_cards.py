@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from server.auth.dependencies import CustomerUser
-from server.core.deps import ClockDep, SessionDep, SettingsDep
+from server.core.deps import ClockDep, SettingsDep, UowDep
 from server.core.routing import api_router
 from server.payments import service as payments_service
 from server.payments.models import PaymentCreate, PaymentRead
@@ -35,25 +35,18 @@ class CardPurchaseRead(BaseModel):
 def buy_card(
     body: CardPurchase,
     user: CustomerUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     settings: SettingsDep,
 ) -> dict:
-    card = pricing_service.open_service_card(
-        session=session, customer=user, product_code=body.product_code, clock=clock
-    )
+    session = uow.session
+    card = pricing_service.open_service_card(uow, customer=user, product_code=body.product_code)
     payment = payments_service.create_card_payment(
-        session=session,
-        card_id=card.id,
-        customer_id=user.id,
-        amount=card.price,
-        body=body,
-        clock=clock,
-        settings=settings,
+        uow, card_id=card.id, customer_id=user.id, amount=card.price, body=body
     )
     card.payment_id = payment.id
     session.add(card)
-    session.commit()
+    uow.keep()
     return {
         "card": ServiceCardRead(
             **card.model_dump(include=set(ServiceCardRead.model_fields))

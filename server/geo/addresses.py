@@ -7,10 +7,10 @@ import json
 from sqlmodel import Session, col, func, select
 
 from server.auth.models import User
-from server.core.clock import Clock
 from server.core.crypto import FieldCipher
 from server.core.errors import AppError, NotFound
 from server.core.ids import new_id
+from server.core.uow import UnitOfWork
 from server.geo.models import SavedAddress, SavedAddressIn, SavedAddressRead
 
 MAX_PER_CUSTOMER = 20
@@ -27,7 +27,8 @@ def _sealed(body: SavedAddressIn, cipher: FieldCipher) -> str:
     return cipher.encrypt(json.dumps(body.model_dump(exclude={"label"}), ensure_ascii=False))
 
 
-def list_for(*, session: Session, customer: User) -> list[SavedAddress]:
+def list_for(uow: UnitOfWork, *, customer: User) -> list[SavedAddress]:
+    session = uow.session
     return list(
         session.exec(
             select(SavedAddress)
@@ -38,8 +39,14 @@ def list_for(*, session: Session, customer: User) -> list[SavedAddress]:
 
 
 def add(
-    *, session: Session, customer: User, body: SavedAddressIn, cipher: FieldCipher, clock: Clock
+    uow: UnitOfWork,
+    *,
+    customer: User,
+    body: SavedAddressIn,
 ) -> SavedAddress:
+    session = uow.session
+    cipher = uow.cipher
+    clock = uow.clock
     count = session.exec(
         select(func.count())
         .select_from(SavedAddress)
@@ -62,7 +69,7 @@ def add(
         updated_at=now,
     )
     session.add(row)
-    session.commit()
+    uow.keep()
     return row
 
 
@@ -74,21 +81,23 @@ def _own(session: Session, customer: User, address_id: str) -> SavedAddress:
 
 
 def replace(
+    uow: UnitOfWork,
     *,
-    session: Session,
     customer: User,
     address_id: str,
     body: SavedAddressIn,
-    cipher: FieldCipher,
-    clock: Clock,
 ) -> SavedAddress:
+    session = uow.session
+    cipher = uow.cipher
+    clock = uow.clock
     row = _own(session, customer, address_id)
     row.label, row.place_enc, row.updated_at = body.label, _sealed(body, cipher), clock.now()
     session.add(row)
-    session.commit()
+    uow.keep()
     return row
 
 
-def remove(*, session: Session, customer: User, address_id: str) -> None:
+def remove(uow: UnitOfWork, *, customer: User, address_id: str) -> None:
+    session = uow.session
     session.delete(_own(session, customer, address_id))
-    session.commit()
+    uow.keep()

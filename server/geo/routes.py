@@ -6,7 +6,7 @@ from fastapi import Query, Request
 from pydantic import BaseModel
 
 from server.auth.dependencies import CipherDep, CurrentUser, CustomerUser
-from server.core.deps import ClockDep, SessionDep, SettingsDep
+from server.core.deps import ClockDep, SettingsDep, UowDep
 from server.core.errors import NotFound, Unprocessable
 from server.core.ratelimit import enforce
 from server.core.routing import api_router
@@ -78,23 +78,19 @@ def reverse(
 
 
 @router.get("/me/addresses", response_model=list[SavedAddressRead])
-def list_addresses(
-    user: CustomerUser, session: SessionDep, cipher: CipherDep
-) -> list[SavedAddressRead]:
-    return [
-        addresses.to_read(r, cipher) for r in addresses.list_for(session=session, customer=user)
-    ]
+def list_addresses(user: CustomerUser, uow: UowDep, cipher: CipherDep) -> list[SavedAddressRead]:
+    return [addresses.to_read(r, cipher) for r in addresses.list_for(uow, customer=user)]
 
 
 @router.post("/me/addresses", response_model=SavedAddressRead, status_code=201)
 def add_address(
     body: SavedAddressIn,
     user: CustomerUser,
-    session: SessionDep,
+    uow: UowDep,
     cipher: CipherDep,
     clock: ClockDep,
 ) -> SavedAddressRead:
-    row = addresses.add(session=session, customer=user, body=body, cipher=cipher, clock=clock)
+    row = addresses.add(uow, customer=user, body=body)
     return addresses.to_read(row, cipher)
 
 
@@ -103,16 +99,14 @@ def replace_address(
     address_id: str,
     body: SavedAddressIn,
     user: CustomerUser,
-    session: SessionDep,
+    uow: UowDep,
     cipher: CipherDep,
     clock: ClockDep,
 ) -> SavedAddressRead:
-    row = addresses.replace(
-        session=session, customer=user, address_id=address_id, body=body, cipher=cipher, clock=clock
-    )
+    row = addresses.replace(uow, customer=user, address_id=address_id, body=body)
     return addresses.to_read(row, cipher)
 
 
 @router.delete("/me/addresses/{address_id}", status_code=204)
-def remove_address(address_id: str, user: CustomerUser, session: SessionDep) -> None:
-    addresses.remove(session=session, customer=user, address_id=address_id)
+def remove_address(address_id: str, user: CustomerUser, uow: UowDep) -> None:
+    addresses.remove(uow, customer=user, address_id=address_id)

@@ -6,26 +6,28 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from server.auth.models import User
-from server.core.clock import Clock, as_utc
+from server.core.clock import as_utc
 from server.core.errors import NotFound
 from server.core.ids import new_id
+from server.core.uow import UnitOfWork
 from server.notifications.models import Notification, NotificationRead
 
 
 def notify(
+    uow: UnitOfWork,
     *,
-    session: Session,
     user_id: str,
     kind: str,
     title: str,
-    clock: Clock,
     body: str = "",
     data: dict[str, Any] | None = None,
 ) -> Notification:
     """Add a notification in the caller's transaction (no commit)."""
+    session = uow.session
+    clock = uow.clock
     note = Notification(
         id=new_id("ntf"),
         user_id=user_id,
@@ -52,8 +54,9 @@ def to_read(note: Notification) -> NotificationRead:
 
 
 def list_for(
-    *, session: Session, user: User, unread_only: bool = False, limit: int = 50
+    uow: UnitOfWork, *, user: User, unread_only: bool = False, limit: int = 50
 ) -> list[NotificationRead]:
+    session = uow.session
     query = select(Notification).where(Notification.user_id == user.id)
     if unread_only:
         query = query.where(col(Notification.read_at).is_(None))
@@ -64,19 +67,30 @@ def list_for(
 
 
 def mark_read(
-    *, session: Session, user: User, notification_id: str, clock: Clock
+    uow: UnitOfWork,
+    *,
+    user: User,
+    notification_id: str,
 ) -> NotificationRead:
+    session = uow.session
+    clock = uow.clock
     note = session.get(Notification, notification_id)
     if note is None or note.user_id != user.id:
         raise NotFound("notification not found", code="notification_not_found")
     if note.read_at is None:
         note.read_at = clock.now()
         session.add(note)
-        session.commit()
+        uow.keep()
     return to_read(note)
 
 
-def purge_older_than(*, session: Session, days: int, clock: Clock) -> int:
+def purge_older_than(
+    uow: UnitOfWork,
+    *,
+    days: int,
+) -> int:
+    session = uow.session
+    clock = uow.clock
     cutoff = clock.now() - timedelta(days=days)
     result = session.exec(delete(Notification).where(col(Notification.created_at) < cutoff))
     return int(result.rowcount or 0)

@@ -9,10 +9,9 @@ from pathlib import Path
 import typer
 
 from server.audit import log as audit_service
-from server.core.clock import SystemClock, as_utc
-from server.core.crypto import FieldCipher
-from server.core.db import make_engine, session_scope
+from server.core.clock import as_utc
 from server.core.settings import get_settings
+from server.core.uow import Parts, UnitOfWork
 from server.files import service as files_service
 from server.ops import dashboard
 from server.ops.report import render
@@ -22,15 +21,8 @@ audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 privacy_app = typer.Typer(help="Encryption keys and retention.", no_args_is_help=True)
 
 
-def _engine():  # noqa: ANN202
-
-    return make_engine(get_settings().effective_database_url)
-
-
-def _cipher():  # noqa: ANN202
-
-    settings = get_settings()
-    return FieldCipher.from_settings(settings.encryption_keys, settings.secret_key)
+def _unit_of_work(parts: Parts | None = None):  # noqa: ANN202
+    return UnitOfWork.begin(parts or Parts.from_settings(get_settings()))
 
 
 @audit_app.command("verify")
@@ -39,8 +31,8 @@ def audit_verify(
 ) -> None:
     """Re-hash the whole chain; exit 1 at the first entry that does not fit."""
 
-    with session_scope(_engine()) as session:
-        result = audit_service.verify(session=session, expect_head=expect_head or None)
+    with _unit_of_work() as uow:
+        result = audit_service.verify(uow, expect_head=expect_head or None)
     if result.ok:
         typer.echo(f"audit log intact: {result.checked} entries; head {result.head}")
         return
@@ -57,30 +49,24 @@ def rotate_keys() -> None:
     """Re-encrypt every encrypted column and stored file under the first key of
     DOORSTEP_ENCRYPTION_KEYS (files written in clear by older versions are sealed too)."""
 
-    cipher = _cipher()
-    engine = _engine()
-    counts = privacy_service.rotate_keys(engine=engine, cipher=cipher)
+    parts = Parts.from_settings(get_settings())
+    counts = privacy_service.rotate_keys(engine=parts.engine, cipher=parts.cipher)
     for column, n in counts.items():
         typer.echo(f"{column}: {n} re-encrypted")
-    with session_scope(engine) as session:
-        sealed = files_service.reseal_all(
-            session=session, files_dir=get_settings().files_dir, cipher=cipher
-        )
+    with _unit_of_work(parts) as uow:
+        sealed = files_service.reseal_all(uow, files_dir=parts.settings.files_dir)
     typer.echo(f"files: {sealed} sealed anew")
-    typer.echo(f"done; every value and file is now under key {cipher.primary_key_id}")
+    typer.echo(f"done; every value and file is now under key {parts.cipher.primary_key_id}")
 
 
 @privacy_app.command("sweep")
 def privacy_sweep() -> None:
     """Unbind expired virtual numbers and apply retention now."""
 
-    clock = SystemClock()
-    with session_scope(_engine()) as session:
-        unbound = privacy_service.unbind_expired(session=session, clock=clock)
+    with _unit_of_work() as uow:
+        unbound = privacy_service.unbind_expired(uow)
         retention = get_settings().idempotency_retention_hours
-        purged = privacy_service.purge_expired(
-            session=session, clock=clock, idempotency_retention_hours=retention
-        )
+        purged = privacy_service.purge_expired(uow, idempotency_retention_hours=retention)
     typer.echo(f"unbound {len(unbound)} virtual numbers; purged {purged}")
 
 
@@ -95,10 +81,8 @@ def report(
     from datetime import UTC, timedelta
 
     until = as_utc(datetime.fromisoformat(to)) if to else datetime.now(UTC)
-    with session_scope(_engine()) as session:
-        summary = dashboard.summary(
-            session=session, since=until - timedelta(days=days), until=until
-        )
+    with _unit_of_work() as uow:
+        summary = dashboard.summary(uow, since=until - timedelta(days=days), until=until)
     path = render(summary, out)
     typer.echo(f"report written to {path}")
 

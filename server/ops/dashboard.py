@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import col, func, select
 
 from server.auth.models import Role, User
 from server.core.clock import Clock, as_utc
 from server.core.errors import Unprocessable
+from server.core.uow import UnitOfWork
 from server.ops import monitoring, stats
 from server.orders import anomalies
 from server.orders import queries as order_queries
@@ -33,7 +34,8 @@ def window(
     return since, until
 
 
-def orders_per_hour(*, session: Session, since: datetime, until: datetime) -> dict[str, Any]:
+def orders_per_hour(uow: UnitOfWork, *, since: datetime, until: datetime) -> dict[str, Any]:
+    session = uow.session
     times = [as_utc(t) for t in order_queries.created_times_between(session, since, until)]
     buckets = stats.hour_buckets(times, since, until)
     return {
@@ -45,8 +47,9 @@ def orders_per_hour(*, session: Session, since: datetime, until: datetime) -> di
     }
 
 
-def gmv(*, session: Session, since: datetime, until: datetime) -> dict[str, Any]:
+def gmv(uow: UnitOfWork, *, since: datetime, until: datetime) -> dict[str, Any]:
     """GMV: value (fen) of the orders completed in the window, price plus approved extras."""
+    session = uow.session
     rows = order_queries.completed_values_between(session, since, until)
     by_day: dict[str, int] = {}
     for completed_at, total, extras in rows:
@@ -65,8 +68,9 @@ def gmv(*, session: Session, since: datetime, until: datetime) -> dict[str, Any]
     }
 
 
-def acceptance(*, session: Session, since: datetime, until: datetime) -> dict[str, Any]:
+def acceptance(uow: UnitOfWork, *, since: datetime, until: datetime) -> dict[str, Any]:
     """Seconds from payment (the order entering dispatch) to a technician accepting."""
+    session = uow.session
     orders = order_queries.accepted_between(session, since, until)
     facts = monitoring.facts_for(session, orders)
     seconds = []
@@ -84,8 +88,9 @@ def acceptance(*, session: Session, since: datetime, until: datetime) -> dict[st
     }
 
 
-def on_time(*, session: Session, since: datetime, until: datetime) -> dict[str, Any]:
-    rules = rules_store.current_rules(session=session).ops.monitor
+def on_time(uow: UnitOfWork, *, since: datetime, until: datetime) -> dict[str, Any]:
+    session = uow.session
+    rules = rules_store.current_rules(uow).ops.monitor
     rows = order_queries.arrivals_between(session, since, until)
     late = 0
     for start, end, arrived in rows:
@@ -107,7 +112,8 @@ def on_time(*, session: Session, since: datetime, until: datetime) -> dict[str, 
     }
 
 
-def complaints(*, session: Session, since: datetime, until: datetime) -> dict[str, Any]:
+def complaints(uow: UnitOfWork, *, since: datetime, until: datetime) -> dict[str, Any]:
+    session = uow.session
     finished = order_queries.finished_between(session, since, until)
     rows = session.exec(
         select(Complaint.category, Complaint.outcome).where(
@@ -131,9 +137,10 @@ def complaints(*, session: Session, since: datetime, until: datetime) -> dict[st
 
 
 def technicians(
-    *, session: Session, since: datetime, until: datetime, n: int = 5, min_ratings: int = 1
+    uow: UnitOfWork, *, since: datetime, until: datetime, n: int = 5, min_ratings: int = 1
 ) -> dict[str, Any]:
     """Top and bottom technicians by mean rating in the window (with at least min_ratings)."""
+    session = uow.session
     rows = session.exec(
         select(Review.subject_id, func.avg(Review.overall), func.count())
         .where(
@@ -169,14 +176,14 @@ def technicians(
     }
 
 
-def summary(*, session: Session, since: datetime, until: datetime) -> dict[str, Any]:
+def summary(uow: UnitOfWork, *, since: datetime, until: datetime) -> dict[str, Any]:
     return {
         "from": since,
         "to": until,
-        "orders_per_hour": orders_per_hour(session=session, since=since, until=until),
-        "gmv": gmv(session=session, since=since, until=until),
-        "acceptance": acceptance(session=session, since=since, until=until),
-        "on_time": on_time(session=session, since=since, until=until),
-        "complaints": complaints(session=session, since=since, until=until),
-        "technicians": technicians(session=session, since=since, until=until),
+        "orders_per_hour": orders_per_hour(uow, since=since, until=until),
+        "gmv": gmv(uow, since=since, until=until),
+        "acceptance": acceptance(uow, since=since, until=until),
+        "on_time": on_time(uow, since=since, until=until),
+        "complaints": complaints(uow, since=since, until=until),
+        "technicians": technicians(uow, since=since, until=until),
     }

@@ -14,11 +14,12 @@ from sqlmodel import Session, col, func, select
 
 from server.audit import log as audit_service
 from server.auth.models import Role, User
-from server.core.clock import Clock, as_utc
+from server.core.clock import as_utc
 from server.core.crypto import FieldCipher
 from server.core.errors import NotFound, Unprocessable
 from server.core.ids import new_id
 from server.core.points import open_point, seal_point
+from server.core.uow import UnitOfWork
 from server.ops import sos
 from server.ops.models import Alert, AlertRead, OrderMonitorRead, SosIn
 from server.orders import anomalies
@@ -108,9 +109,8 @@ def _read(order: Order, codes: list[str]) -> OrderMonitorRead:
 
 
 def list_orders(
+    uow: UnitOfWork,
     *,
-    session: Session,
-    clock: Clock,
     status: list[str] | None = None,
     district: str | None = None,
     technician_id: str | None = None,
@@ -120,6 +120,8 @@ def list_orders(
     anomaly: str | None = None,
     limit: int = 100,
 ) -> list[OrderMonitorRead]:
+    session = uow.session
+    clock = uow.clock
     known = (*anomalies.CODES, *STORED_ANOMALIES)  # one vocabulary: computed and stored
     if anomaly and anomaly not in known and anomaly != "any":
         raise Unprocessable(
@@ -140,7 +142,7 @@ def list_orders(
     )
     facts = facts_for(session, orders)
     now = clock.now()
-    rules = rules_store.current_rules(session=session).ops.monitor
+    rules = rules_store.current_rules(uow).ops.monitor
     out = []
     for order in orders:
         codes = _codes(order, facts[order.id], now, rules)
@@ -152,9 +154,12 @@ def list_orders(
     return out
 
 
-def current_anomalies(*, session: Session, clock: Clock, cipher: FieldCipher) -> dict:
+def current_anomalies(uow: UnitOfWork) -> dict:
     """Counts over every active order, the 500 most recent anomalous ones, open alerts (SOS)."""
-    orders = list_orders(session=session, clock=clock, anomaly="any", limit=100_000)
+    session = uow.session
+    cipher = uow.cipher
+    clock = uow.clock
+    orders = list_orders(uow, anomaly="any", limit=100_000)
     counts: dict[str, int] = defaultdict(int)
     for o in orders:
         for code in o.anomalies:
@@ -191,17 +196,18 @@ def alert_read(alert: Alert, cipher: FieldCipher) -> AlertRead:
     )
 
 
-def raise_sos(
-    *, session: Session, user: User, body: SosIn, clock: Clock, cipher: FieldCipher, ip: str | None
-) -> AlertRead:
+def raise_sos(uow: UnitOfWork, *, user: User, body: SosIn, ip: str | None) -> AlertRead:
     """A customer or technician presses SOS: every responder is told at once (inbox and
     live feed, with the position)."""
+    session = uow.session
+    cipher = uow.cipher
+    clock = uow.clock
     if user.role not in (Role.customer.value, Role.technician.value):
         raise Unprocessable("SOS is for customers and technicians", code="sos_role")
     if body.order_id:
         # only on one's own order; others' orders look missing
-        order = orders_service.get_for(session=session, order_id=body.order_id, user=user)
-        if not orders_service.is_participant(session=session, order_id=order.id, user=user):
+        order = orders_service.get_for(uow, order_id=body.order_id, user=user)
+        if not orders_service.is_participant(uow, order_id=order.id, user=user):
             raise NotFound(
                 "order not found", code="order_not_found", details={"order_id": body.order_id}
             )
@@ -215,24 +221,23 @@ def raise_sos(
         created_at=clock.now(),
     )
     session.add(alert)
-    sos.tell_staff(session, alert, clock, cipher)  # inbox now, live feed on commit
+    sos.tell_staff(uow, alert)  # inbox now, live feed on commit
     audit_service.record(
-        session=session,
+        uow,
         actor=user,
         action="sos.raise",
         target_type="alert",
         target_id=alert.id,
         ip=ip,
-        clock=clock,
         details={"order_id": body.order_id},
     )
-    session.commit()
+    uow.keep()
     return alert_read(alert, cipher)
 
 
-def list_alerts(
-    *, session: Session, cipher: FieldCipher, status: str | None = None, limit: int = 100
-) -> list[AlertRead]:
+def list_alerts(uow: UnitOfWork, *, status: str | None = None, limit: int = 100) -> list[AlertRead]:
+    session = uow.session
+    cipher = uow.cipher
     query = select(Alert)
     if status:
         query = query.where(Alert.status == status)
@@ -243,16 +248,17 @@ def list_alerts(
 
 
 def handle_alert(
+    uow: UnitOfWork,
     *,
-    session: Session,
     user: User,
     alert_id: str,
     status: str,
     note: str,
-    clock: Clock,
-    cipher: FieldCipher,
     ip: str | None,
 ) -> AlertRead:
+    session = uow.session
+    cipher = uow.cipher
+    clock = uow.clock
     alert = session.get(Alert, alert_id)
     if alert is None:
         raise NotFound("alert not found", code="alert_not_found")
@@ -263,14 +269,13 @@ def handle_alert(
         alert.note_enc = cipher.encrypt((before + "\n" if before else "") + note)
     session.add(alert)
     audit_service.record(
-        session=session,
+        uow,
         actor=user,
         action="sos.handle",
         target_type="alert",
         target_id=alert.id,
         ip=ip,
-        clock=clock,
         details={"old": old, "new": status},
     )
-    session.commit()
+    uow.keep()
     return alert_read(alert, cipher)

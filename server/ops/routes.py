@@ -27,7 +27,7 @@ from server.auth.dependencies import (
     require_roles,
 )
 from server.auth.models import Role, User
-from server.core.deps import ClockDep, SessionDep, SettingsDep, client_ip
+from server.core.deps import ClockDep, SettingsDep, UowDep, client_ip
 from server.core.errors import known_filter
 from server.core.ids import CURSOR_MAX
 from server.core.routing import api_router
@@ -58,32 +58,29 @@ DashboardUser = Annotated[User, Depends(require_roles(Role.operator, Role.financ
 
 
 @router.get("/settings", response_model=RulesRead)
-def get_settings(user: StaffUser, session: SessionDep) -> RulesRead:
-    return rules_store.read_rules(session=session)
+def get_settings(user: StaffUser, uow: UowDep) -> RulesRead:
+    return rules_store.read_rules(uow)
 
 
 @router.put("/settings", response_model=RulesRead)
 def put_settings(
-    body: RulesUpdate, user: OperatorUser, session: SessionDep, clock: ClockDep, request: Request
+    body: RulesUpdate, user: OperatorUser, uow: UowDep, clock: ClockDep, request: Request
 ) -> RulesRead:
     rules_store.update_rules(
-        session=session,
+        uow,
         user=user,
         data=body.rules,
         expected_version=body.expected_version,
         note=body.note,
-        clock=clock,
         ip=client_ip(request),
     )
-    session.commit()
-    return rules_store.read_rules(session=session)
+    uow.keep()
+    return rules_store.read_rules(uow)
 
 
 @router.get("/settings/history", response_model=list[RulesHistoryItem])
-def settings_history(
-    user: StaffUser, session: SessionDep, limit: int = Query(50, ge=1, le=500)
-) -> list:
-    return rules_store.history(session=session, limit=limit)
+def settings_history(user: StaffUser, uow: UowDep, limit: int = Query(50, ge=1, le=500)) -> list:
+    return rules_store.history(uow, limit=limit)
 
 
 # --- audit ------------------------------------------------------------------------------------
@@ -92,7 +89,7 @@ def settings_history(
 @router.get("/audit", response_model=list[AuditRead])
 def audit_log(
     user: AdminUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     request: Request,
     actor_id: str | None = None,
@@ -105,7 +102,7 @@ def audit_log(
     limit: int = Query(100, ge=1, le=500),
 ) -> list[AuditRead]:
     rows = audit_service.search(
-        session=session,
+        uow,
         actor_id=actor_id,
         action=action,
         target_type=target_type,
@@ -116,22 +113,19 @@ def audit_log(
         before_seq=before_seq,
     )
     audit_service.record_read(
-        session=session,
+        uow,
         actor=user,
         action="audit.read",
         target_type="audit_log",
         ip=client_ip(request),
-        clock=clock,
         details={"filters": {"actor_id": actor_id, "action": action, "target_id": target_id}},
     )
     return rows
 
 
 @router.get("/audit/verify")
-def audit_verify(
-    user: AdminUser, session: SessionDep, expect_head: str | None = None
-) -> dict[str, Any]:
-    result = audit_service.verify(session=session, expect_head=expect_head)
+def audit_verify(user: AdminUser, uow: UowDep, expect_head: str | None = None) -> dict[str, Any]:
+    result = audit_service.verify(uow, expect_head=expect_head)
     return {
         "ok": result.ok,
         "checked": result.checked,
@@ -147,7 +141,7 @@ def audit_verify(
 @router.get("/orders", response_model=list[OrderMonitorRead])
 def monitor_orders(
     user: StaffUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     request: Request,
     status: Annotated[list[str] | None, Query()] = None,
@@ -161,8 +155,7 @@ def monitor_orders(
 ) -> list[OrderMonitorRead]:
     statuses = orders_service.known_statuses(status)
     rows = monitoring.list_orders(
-        session=session,
-        clock=clock,
+        uow,
         status=statuses,
         district=district,
         technician_id=technician_id,
@@ -173,12 +166,11 @@ def monitor_orders(
         limit=limit,
     )
     audit_service.record_read(
-        session=session,
+        uow,
         actor=user,
         action="orders.search",
         target_type="order",
         ip=client_ip(request),
-        clock=clock,
         details={
             "status": statuses,
             "district": district,
@@ -193,17 +185,17 @@ def monitor_orders(
 
 @router.get("/anomalies")
 def current_anomalies(
-    user: StaffUser, session: SessionDep, clock: ClockDep, cipher: CipherDep
+    user: StaffUser, uow: UowDep, clock: ClockDep, cipher: CipherDep
 ) -> dict[str, Any]:
-    return monitoring.current_anomalies(session=session, clock=clock, cipher=cipher)
+    return monitoring.current_anomalies(uow)
 
 
 @router.get("/alerts", response_model=list[AlertRead])
 def list_alerts(
-    user: StaffUser, session: SessionDep, cipher: CipherDep, status: str | None = None
+    user: StaffUser, uow: UowDep, cipher: CipherDep, status: str | None = None
 ) -> list[AlertRead]:
     status = known_filter(status, ALERT_STATUSES, code="status_unknown")
-    return monitoring.list_alerts(session=session, status=status, cipher=cipher)
+    return monitoring.list_alerts(uow, status=status)
 
 
 @router.post("/alerts/{alert_id}/handle", response_model=AlertRead)
@@ -211,20 +203,13 @@ def handle_alert(
     alert_id: str,
     body: AlertHandleIn,
     user: StaffUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     cipher: CipherDep,
     request: Request,
 ) -> AlertRead:
     return monitoring.handle_alert(
-        session=session,
-        user=user,
-        alert_id=alert_id,
-        status=body.status,
-        note=body.note,
-        clock=clock,
-        cipher=cipher,
-        ip=client_ip(request),
+        uow, user=user, alert_id=alert_id, status=body.status, note=body.note, ip=client_ip(request)
     )
 
 
@@ -233,11 +218,11 @@ def handle_alert(
 
 @router.get("/risk/flags", response_model=list[RiskFlagRead])
 def risk_flags(
-    user: StaffUser, session: SessionDep, status: str | None = "open", kind: str | None = None
+    user: StaffUser, uow: UowDep, status: str | None = "open", kind: str | None = None
 ) -> list[RiskFlagRead]:
     status = known_filter(status, RISK_FLAG_STATUSES, code="status_unknown")
     kind = known_filter(kind, RISK_FLAG_KINDS, code="kind_unknown")
-    return risk.list_flags(session=session, status=status, kind=kind)
+    return risk.list_flags(uow, status=status, kind=kind)
 
 
 @router.post("/risk/flags/{flag_id}/review", response_model=RiskFlagRead)
@@ -245,26 +230,19 @@ def review_flag(
     flag_id: str,
     body: RiskReviewIn,
     user: OperatorUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     request: Request,
 ) -> RiskFlagRead:
-    return risk.review_flag(
-        session=session,
-        user=user,
-        flag_id=flag_id,
-        note=body.note,
-        clock=clock,
-        ip=client_ip(request),
-    )
+    return risk.review_flag(uow, user=user, flag_id=flag_id, note=body.note, ip=client_ip(request))
 
 
 @router.post("/certificates/expire")
 def run_certificate_sweep(
-    user: OperatorUser, session: SessionDep, clock: ClockDep, settings: SettingsDep
+    user: OperatorUser, uow: UowDep, clock: ClockDep, settings: SettingsDep
 ) -> dict[str, Any]:
     """Run the certificate expiry sweep now (it also runs in the background)."""
-    expired = expiry.expire_certificates(session=session, clock=clock, timezone=settings.timezone)
+    expired = expiry.expire_certificates(uow, timezone=settings.timezone)
     return {"expired": expired}
 
 
@@ -292,7 +270,8 @@ _PANELS = {
 
 
 def _panel(compute):  # noqa: ANN001, ANN202
-    def endpoint(user: DashboardUser, session: SessionDep, window: Window) -> dict[str, Any]:
+    def endpoint(user: DashboardUser, uow: UowDep, window: Window) -> dict[str, Any]:
+        session = uow.session
         return compute(session=session, since=window[0], until=window[1])
 
     return endpoint
@@ -310,9 +289,9 @@ for _name, _compute in _PANELS.items():
 
 @router.get("/dashboard/technicians")
 def dashboard_technicians(
-    user: DashboardUser, session: SessionDep, window: Window, n: int = Query(5, ge=1, le=50)
+    user: DashboardUser, uow: UowDep, window: Window, n: int = Query(5, ge=1, le=50)
 ) -> dict[str, Any]:
-    return dashboard.technicians(session=session, since=window[0], until=window[1], n=n)
+    return dashboard.technicians(uow, since=window[0], until=window[1], n=n)
 
 
 # --- SOS and notifications (any signed-in user) ---------------------------------------------------
@@ -322,30 +301,26 @@ def dashboard_technicians(
 def sos(
     body: SosIn,
     user: CurrentUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     cipher: CipherDep,
     request: Request,
 ) -> AlertRead:
-    return monitoring.raise_sos(
-        session=session, user=user, body=body, clock=clock, cipher=cipher, ip=client_ip(request)
-    )
+    return monitoring.raise_sos(uow, user=user, body=body, ip=client_ip(request))
 
 
 @public_router.get("/me/notifications", response_model=list[NotificationRead])
 def my_notifications(
     user: CurrentUser,
-    session: SessionDep,
+    uow: UowDep,
     unread: bool = False,
     limit: int = Query(50, ge=1, le=200),
 ) -> list[NotificationRead]:
-    return notifications.list_for(session=session, user=user, unread_only=unread, limit=limit)
+    return notifications.list_for(uow, user=user, unread_only=unread, limit=limit)
 
 
 @public_router.post("/me/notifications/{notification_id}/read", response_model=NotificationRead)
 def read_notification(
-    notification_id: str, user: CurrentUser, session: SessionDep, clock: ClockDep
+    notification_id: str, user: CurrentUser, uow: UowDep, clock: ClockDep
 ) -> NotificationRead:
-    return notifications.mark_read(
-        session=session, user=user, notification_id=notification_id, clock=clock
-    )
+    return notifications.mark_read(uow, user=user, notification_id=notification_id)

@@ -8,14 +8,13 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from server.auth.models import Role, User
-from server.core.clock import Clock, as_utc
-from server.core.crypto import FieldCipher
-from server.core.db import session_scope
+from server.core.clock import as_utc
 from server.core.loops import every
 from server.core.points import open_point
+from server.core.uow import UnitOfWork
 from server.notifications import inbox as notifications
 from server.ops.models import Alert
 from server.realtime import service as realtime_service
@@ -28,10 +27,10 @@ SWEEP_SECONDS = 30
 ROLE_NAMES = {Role.customer.value: "客户", Role.technician.value: "师傅"}
 
 
-def tell_staff(
-    session: Session, alert: Alert, clock: Clock, cipher: FieldCipher, *, escalated: bool = False
-) -> None:
+def tell_staff(uow: UnitOfWork, alert: Alert, *, escalated: bool = False) -> None:
     """Inbox rows in the caller's transaction; the live message once it commits."""
+    session = uow.session
+    cipher = uow.cipher
     roles = (Role.admin.value,) if escalated else RESPONDERS
     staff = session.exec(
         select(User.id).where(col(User.role).in_(roles), User.status == "active")
@@ -48,17 +47,9 @@ def tell_staff(
         "user_role": alert.user_role,
     }
     for user_id in staff:
-        notifications.notify(
-            session=session,
-            user_id=user_id,
-            kind="sos",
-            title=title,
-            body=note,
-            data=data,
-            clock=clock,
-        )
+        notifications.notify(uow, user_id=user_id, kind="sos", title=title, body=note, data=data)
     realtime_service.publish(
-        session.get_bind(),
+        uow,
         {
             "t": "sos",
             **data,
@@ -69,10 +60,12 @@ def tell_staff(
     )
 
 
-def escalate_unanswered(*, session: Session, clock: Clock, cipher: FieldCipher) -> list[str]:
+def escalate_unanswered(uow: UnitOfWork) -> list[str]:
     """Open alerts older than the rule's minutes: marked escalated, the admins told.
     Commits."""
-    minutes = rules_store.current_rules(session=session).ops.monitor.sos_escalate_minutes
+    session = uow.session
+    clock = uow.clock
+    minutes = rules_store.current_rules(uow).ops.monitor.sos_escalate_minutes
     due = session.exec(
         select(Alert).where(
             Alert.status == "open",
@@ -82,14 +75,14 @@ def escalate_unanswered(*, session: Session, clock: Clock, cipher: FieldCipher) 
     for alert in due:
         alert.status = "escalated"
         session.add(alert)
-        tell_staff(session, alert, clock, cipher, escalated=True)
-    session.commit()
+        tell_staff(uow, alert, escalated=True)
+    uow.keep()
     return [a.id for a in due]
 
 
 def sweep_once(app: Any) -> list[str]:  # noqa: ANN401
-    with session_scope(app.state.engine) as session:
-        return escalate_unanswered(session=session, clock=app.state.clock, cipher=app.state.cipher)
+    with UnitOfWork.begin(app.state) as uow:
+        return escalate_unanswered(uow)
 
 
 async def sos_escalation_task(app: Any) -> None:  # noqa: ANN401

@@ -16,9 +16,10 @@ from sqlmodel import Session, col, select
 
 from server.auth.models import STAFF_ROLES, Role, User
 from server.catalog import service as catalog_service
-from server.core.clock import Clock, as_utc
+from server.core.clock import as_utc
 from server.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from server.core.ids import new_id
+from server.core.uow import UnitOfWork
 from server.files import service as files_service
 from server.orders import service as orders_service
 from server.orders.machine import WORKING, Status
@@ -38,8 +39,9 @@ def _cr_read(session: Session, cr: ChangeRequest) -> ChangeRequestRead:
     )
 
 
-def list_change_requests(*, session: Session, order_id: str, user: User) -> list[ChangeRequestRead]:
-    orders_service.get_for(session=session, order_id=order_id, user=user)
+def list_change_requests(uow: UnitOfWork, *, order_id: str, user: User) -> list[ChangeRequestRead]:
+    session = uow.session
+    orders_service.get_for(uow, order_id=order_id, user=user)
     rows = session.exec(
         select(ChangeRequest)
         .where(ChangeRequest.order_id == order_id)
@@ -49,17 +51,18 @@ def list_change_requests(*, session: Session, order_id: str, user: User) -> list
 
 
 def propose_change(
+    uow: UnitOfWork,
     *,
-    session: Session,
     order_id: str,
     technician: User,
     items: list[Any],
-    clock: Clock,
     timezone: str,
 ) -> ChangeRequestRead:
     """The technician proposes extras on site, only from the rate card, each with a
     reason and a photo. Over the per-order cap, support approves first."""
-    order = orders_service.get_for(session=session, order_id=order_id, user=technician)
+    session = uow.session
+    clock = uow.clock
+    order = orders_service.get_for(uow, order_id=order_id, user=technician)
     if order.technician_id != technician.id:
         raise NotFound("order not found", code="order_not_found")
     if Status(order.status) not in WORKING:
@@ -70,10 +73,10 @@ def propose_change(
         )
     for item in items:
         files_service.ensure_owned(
-            session=session, file_id=item.photo_file_id, owner=technician, kinds={"photo"}
+            uow, file_id=item.photo_file_id, owner=technician, kinds={"photo"}
         )
-    service = catalog_service.get_service(session=session, service_id=order.service_id)
-    rules = rules_store.current_rules(session=session)
+    service = catalog_service.get_service(uow, service_id=order.service_id)
+    rules = rules_store.current_rules(uow)
     local_start = as_utc(order.scheduled_start).astimezone(ZoneInfo(timezone))
     priced = []
     for item in items:
@@ -92,9 +95,7 @@ def propose_change(
     total = sum(sum(ln.amount for ln in lines) for _, lines in priced)
     # The cap is on everything asked for on this order: approved extras plus items still
     # waiting for an answer, so several small requests sent at once can't slip past support.
-    committed = order.extras_total + pricing_service.pending_change_amount(
-        session=session, order_id=order.id
-    )
+    committed = order.extras_total + pricing_service.pending_change_amount(uow, order_id=order.id)
     over_cap = committed + total > rules.pricing.change_request_cap
     cr = ChangeRequest(
         id=new_id("chg"),
@@ -124,7 +125,7 @@ def propose_change(
             )
         )
     orders_service.record(
-        session=session,
+        uow,
         order=order,
         event_type="order.change_requested",
         payload={
@@ -137,10 +138,8 @@ def propose_change(
         },
         actor_id=technician.id,
         actor_role="technician",
-        clock=clock,
     )
-    session.commit()
-    orders_service.notify(session)
+    uow.keep()
     return _cr_read(session, cr)
 
 
@@ -152,12 +151,18 @@ def _load_cr(session: Session, order_id: str, cid: str) -> ChangeRequest:
 
 
 def support_approve_change(
-    *, session: Session, order_id: str, cid: str, user: User, clock: Clock
+    uow: UnitOfWork,
+    *,
+    order_id: str,
+    cid: str,
+    user: User,
 ) -> ChangeRequestRead:
     """Over the cap: support lets the request go on to the customer."""
+    session = uow.session
+    clock = uow.clock
     if user.role not in STAFF_ROLES or user.role == Role.finance.value:
         raise Forbidden("support approves change requests over the cap", code="role_forbidden")
-    order = orders_service.get(session=session, order_id=order_id)
+    order = orders_service.get(uow, order_id=order_id)
     cr = _load_cr(session, order_id, cid)
     done = session.exec(
         update(ChangeRequest)
@@ -165,40 +170,39 @@ def support_approve_change(
         .values(status="awaiting_customer", support_id=user.id, support_at=clock.now())
     )
     if done.rowcount != 1:
-        session.rollback()
+        uow.undo()
         raise Conflict(
             "this change request is not waiting for support",
             code="change_request_not_pending",
             details={"status": cr.status},
         )
     orders_service.record(
-        session=session,
+        uow,
         order=order,
         event_type="order.change_support_approved",
         payload={"change_request_id": cid},
         actor_id=user.id,
         actor_role=user.role,
-        clock=clock,
     )
-    session.commit()
-    orders_service.notify(session)
+    uow.keep()
     session.refresh(cr)
     return _cr_read(session, cr)
 
 
 def answer_change(
+    uow: UnitOfWork,
     *,
-    session: Session,
     order_id: str,
     cid: str,
     customer: User,
     item_ids: list[str],
     approve: bool,
-    clock: Clock,
 ) -> ChangeRequestRead:
     """The customer approves or rejects items one by one; approved ones are added to
     what the order owes (``extras_total``) and the timeline says who and when."""
-    order = orders_service.get_for(session=session, order_id=order_id, user=customer)
+    session = uow.session
+    clock = uow.clock
+    order = orders_service.get_for(uow, order_id=order_id, user=customer)
     if order.customer_id != customer.id:
         raise NotFound("order not found", code="order_not_found")
     cr = _load_cr(session, order_id, cid)
@@ -241,7 +245,7 @@ def answer_change(
             .values(status=status, answered_by=customer.id, answered_at=now)
         )
         if done.rowcount != 1:
-            session.rollback()
+            uow.undo()
             raise Conflict("this item was answered meanwhile", code="change_item_answered")
         if approve:
             added += item.amount
@@ -252,7 +256,7 @@ def answer_change(
         cr.answered_at = now
     session.add(cr)
     orders_service.record(
-        session=session,
+        uow,
         order=order,
         event_type=f"order.change_{status}",
         payload={
@@ -263,10 +267,8 @@ def answer_change(
         },
         actor_id=customer.id,
         actor_role="customer",
-        clock=clock,
         changes={"extras_total": order.extras_total + added} if added else None,
     )
-    session.commit()
-    orders_service.notify(session)
+    uow.keep()
     session.refresh(cr)
     return _cr_read(session, cr)

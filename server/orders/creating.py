@@ -6,13 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
-
 from server.auth.models import User
-from server.core.clock import Clock, as_utc
-from server.core.crypto import FieldCipher
+from server.core.clock import as_utc
 from server.core.events import Moved, order_events
 from server.core.ids import new_id
+from server.core.uow import UnitOfWork
 from server.orders import machine
 from server.orders.machine import Status
 from server.orders.models import (
@@ -26,12 +24,10 @@ from server.pricing import service as pricing_service
 
 
 def create(
+    uow: UnitOfWork,
     *,
-    session: Session,
     customer: User,
     body: OrderCreate,
-    clock: Clock,
-    cipher: FieldCipher,
     timezone: str,
 ) -> Order:
     """An order from the quote the customer saw, or from the booking quoted here and now."""
@@ -39,40 +35,32 @@ def create(
     quote_id = body.quote_id
     if quote_id is None:
         quote_id = pricing_service.create_quote(
-            session=session,
-            customer=customer,
-            body=body.quote_request(),
-            clock=clock,
-            cipher=cipher,
-            timezone=timezone,
+            uow, customer=customer, body=body.quote_request(), timezone=timezone
         ).id
     return create_from_quote(
-        session=session,
+        uow,
         customer=customer,
         quote_id=quote_id,
         notes=body.notes,
         preferred_technician_id=body.preferred_technician_id,
-        clock=clock,
-        cipher=cipher,
     )
 
 
 def create_from_quote(
+    uow: UnitOfWork,
     *,
-    session: Session,
     customer: User,
     quote_id: str,
     notes: str,
     preferred_technician_id: str | None,
-    clock: Clock,
-    cipher: FieldCipher,
 ) -> Order:
     """Create an order that keeps the quote's price snapshot forever. Commits."""
+    session = uow.session
+    cipher = uow.cipher
+    clock = uow.clock
 
     now = clock.now()
-    quote = pricing_service.take_quote(
-        session=session, quote_id=quote_id, customer_id=customer.id, now=now
-    )
+    quote = pricing_service.take_quote(uow, quote_id=quote_id, customer_id=customer.id, now=now)
     order = Order(
         id=new_id("ord"),
         customer_id=customer.id,
@@ -110,7 +98,7 @@ def create_from_quote(
         received_at=now,
     )
     session.flush()  # the order and its first event, in one go: the quote's row points at it
-    pricing_service.mark_quote_used(session=session, quote=quote, order_id=order.id)
+    pricing_service.mark_quote_used(uow, quote=quote, order_id=order.id)
     moved = Moved(
         order=order,
         action=None,
@@ -120,15 +108,15 @@ def create_from_quote(
         actor_id=customer.id,
         actor_role=customer.role,
     )
-    order_events.run_in_transaction(session, moved)
-    session.commit()
-    order_events.run_after_commit(moved)
+    order_events.run_in_transaction(uow, moved)
+    uow.keep()
+    order_events.run_after_commit(uow, moved)
     return order
 
 
 def create_follow_up(
+    uow: UnitOfWork,
     *,
-    session: Session,
     original: Order,
     scheduled_start: datetime,
     lines: list[dict[str, Any]],
@@ -136,12 +124,13 @@ def create_follow_up(
     preferred_technician_id: str | None,
     actor_id: str | None,
     actor_role: str,
-    clock: Clock,
 ) -> Order:
     """A new order for the same customer, service and address as ``original`` (a redo
     visit, for example), priced by ``lines`` alone, with the same duration and the same
     notes (the door code still opens the door; the snapshot says what it follows up).
-    In the caller's transaction: the caller commits with ``finish_moves``."""
+    In the caller's unit of work."""
+    session = uow.session
+    clock = uow.clock
     now = clock.now()
     start = as_utc(scheduled_start)
     duration = as_utc(original.scheduled_end) - as_utc(original.scheduled_start)
@@ -198,6 +187,6 @@ def create_follow_up(
         actor_id=actor_id,
         actor_role=actor_role,
     )
-    order_events.run_in_transaction(session, moved)
-    session.info.setdefault("pending_moves", []).append(moved)
+    order_events.run_in_transaction(uow, moved)
+    order_events.run_after_commit(uow, moved)
     return order

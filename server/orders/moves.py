@@ -13,12 +13,12 @@ from sqlmodel import Session, col, select
 
 from server.auth.models import User
 from server.catalog import service as catalog_service
-from server.core.clock import Clock, as_utc
-from server.core.crypto import FieldCipher
+from server.core.clock import as_utc
 from server.core.errors import AppError, Conflict, Forbidden, NotFound, Unprocessable
 from server.core.events import Moved, order_events
 from server.core.observability import ORDER_TRANSITIONS
 from server.core.points import open_point
+from server.core.uow import UnitOfWork
 from server.geo.coords import haversine_m
 from server.orders import machine
 from server.orders.machine import Action, Actor, ActorKind, Status
@@ -86,8 +86,9 @@ def save_version(
         set_committed_value(order, key, value)  # already written; don't flush it twice
 
 
-def _view(session: Session, order: Order) -> machine.OrderView:
-    service = catalog_service.get_service(session=session, service_id=order.service_id)
+def _view(uow: UnitOfWork, order: Order) -> machine.OrderView:
+    session = uow.session
+    service = catalog_service.get_service(uow, service_id=order.service_id)
     required = tuple(s.no for s in machine.sop_steps(service.sop) if s.required)
     done = tuple(
         session.exec(select(SopProgress.step_no).where(SopProgress.order_id == order.id)).all()
@@ -102,9 +103,7 @@ def _view(session: Session, order: Order) -> machine.OrderView:
         sop_required_steps=required,
         sop_done_steps=done,
         completed_at=as_utc(order.completed_at) if order.completed_at else None,
-        pending_change_requests=pricing_service.pending_change_requests(
-            session=session, order_id=order.id
-        ),
+        pending_change_requests=pricing_service.pending_change_requests(uow, order_id=order.id),
     )
 
 
@@ -148,32 +147,29 @@ def device_time(
 
 
 def move(
+    uow: UnitOfWork,
     *,
-    session: Session,
     order_id: str,
     action: Action,
     actor: Actor,
-    clock: Clock,
     occurred_at: datetime | None = None,
     location: tuple[float, float] | None = None,
     technician_id: str | None = None,
     reason: str | None = None,
     extra: dict[str, Any] | None = None,
-    commit: bool = True,
-    cipher: FieldCipher | None = None,
 ) -> tuple[Order, list[OrderEvent]]:
-    """Apply one machine action. Commits (unless ``commit=False`` for a caller that owns
-    a larger transaction and then must call ``finish_move``)."""
+    """Apply one machine action in the unit of work; the other domains react in it and,
+    once it commits, after it."""
+    session = uow.session
+    clock = uow.clock
 
-    order = get(session=session, order_id=order_id)
-    rules = rules_store.current_rules(session=session).orders
+    order = get(uow, order_id=order_id)
+    rules = rules_store.current_rules(uow).orders
     now = clock.now()
     occurred_at = device_time(occurred_at, now=now, rules=rules)
     distance = None
     if location is not None:  # the geofence is measured to the door, not to the block
-        if cipher is None:
-            raise ValueError("a move with a location needs the cipher to open the exact address")
-        distance = haversine_m(*location, *open_point(cipher, order.point_enc))
+        distance = haversine_m(*location, *open_point(uow.cipher, order.point_enc))
     ctx = machine.Context(
         now=now,
         distance_to_address_m=distance,
@@ -183,7 +179,7 @@ def move(
         reason=reason,
     )
     try:
-        decision = machine.decide(_view(session, order), action, actor, ctx)
+        decision = machine.decide(_view(uow, order), action, actor, ctx)
     except machine.TransitionError as exc:
         raise transition_error(exc) from exc
 
@@ -228,12 +224,8 @@ def move(
         actor_role=role,
         context={"reason": reason, "technician_id": technician_id, **(extra or {})},
     )
-    order_events.run_in_transaction(session, moved)
-    if commit:
-        session.commit()
-        order_events.run_after_commit(moved)
-    else:
-        session.info.setdefault("pending_moves", []).append(moved)
+    order_events.run_in_transaction(uow, moved)
+    order_events.run_after_commit(uow, moved)
     return order, events
 
 
@@ -242,29 +234,22 @@ def count_transition(moved: Moved) -> None:
         ORDER_TRANSITIONS.labels(moved.action).inc()
 
 
-def finish_moves(session: Session) -> None:
-    """For callers that moved with ``commit=False``: commit, then notify."""
-    moves = session.info.pop("pending_moves", [])
-    session.commit()
-    for moved in moves:
-        order_events.run_after_commit(moved)
-
-
 def record(
+    uow: UnitOfWork,
     *,
-    session: Session,
     order: Order,
     event_type: str,
     payload: dict[str, Any],
     actor_id: str | None,
     actor_role: str,
-    clock: Clock,
     occurred_at: datetime | None = None,
     changes: dict[str, Any] | None = None,
 ) -> list[OrderEvent]:
     """Append a non-transition event (SOP step, change request, work order...) in the
-    caller's transaction, with the same optimistic lock. The caller commits and then
-    calls ``notify``."""
+    caller's unit of work, with the same optimistic lock; live listeners hear of it once
+    the unit of work commits."""
+    session = uow.session
+    clock = uow.clock
     now = clock.now()
     seq = order.last_seq + 1
     save_version(
@@ -280,24 +265,17 @@ def record(
         received_at=now,
         first_seq=seq,
     )
-    session.info.setdefault("pending_records", []).append(
-        Moved(
-            order=order,
-            action=None,
-            from_status=order.status,
-            to_status=order.status,
-            events=events,
-            actor_id=actor_id,
-            actor_role=actor_role,
-        )
+    recorded = Moved(
+        order=order,
+        action=None,
+        from_status=order.status,
+        to_status=order.status,
+        events=events,
+        actor_id=actor_id,
+        actor_role=actor_role,
     )
+    order_events.run_after_commit(uow, recorded)
     return events
-
-
-def notify(session: Session) -> None:
-    """After the caller's commit: push recorded events to live listeners."""
-    for moved in session.info.pop("pending_records", []):
-        order_events.run_after_commit(moved)
 
 
 def _role_of(session: Session, actor: Actor) -> str:

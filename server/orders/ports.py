@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlmodel import Session
-
 from server.auth.models import User
 from server.core.ports import Port
+from server.core.uow import UnitOfWork
 
-# (session, order id) -> fen paid of the order's approved extras
-extras_paid: Port[Callable[[Session, str], int]] = Port("orders.extras_paid")
-# (session, order, user) -> True when the user may see the order's card in the pool
-may_view_in_pool: Port[Callable[[Session, Any, User], bool]] = Port("orders.may_view_in_pool")
+# (uow, order id) -> fen paid of the order's approved extras
+extras_paid: Port[Callable[[UnitOfWork, str], int]] = Port("orders.extras_paid")
+# (uow, order, user) -> True when the user may see the order's card in the pool
+may_view_in_pool: Port[Callable[[UnitOfWork, Any, User], bool]] = Port("orders.may_view_in_pool")

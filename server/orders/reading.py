@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import col, func, select
 
 from server.auth.models import STAFF_ROLES, Role, User
 from server.catalog import service as catalog_service
@@ -16,6 +16,7 @@ from server.core.crypto import FieldCipher
 from server.core.errors import Forbidden, NotFound, Unprocessable
 from server.core.masking import mask_contacts
 from server.core.points import open_point
+from server.core.uow import UnitOfWork
 from server.orders import machine, ports
 from server.orders.machine import Actor, ActorKind, Status
 from server.orders.models import (
@@ -46,14 +47,16 @@ def actor_for(user: User | None) -> Actor:
 # --- reading ---------------------------------------------------------------------------
 
 
-def get(*, session: Session, order_id: str) -> Order:
+def get(uow: UnitOfWork, *, order_id: str) -> Order:
+    session = uow.session
     order = session.get(Order, order_id)
     if order is None:
         raise NotFound("order not found", code="order_not_found", details={"order_id": order_id})
     return order
 
 
-def is_participant(*, session: Session, order_id: str, user: User) -> bool:
+def is_participant(uow: UnitOfWork, *, order_id: str, user: User) -> bool:
+    session = uow.session
     order = session.get(Order, order_id)
     if order is None:
         return False
@@ -70,11 +73,12 @@ def _may_view(order: Order, user: User) -> bool:
     return False
 
 
-def get_for(*, session: Session, order_id: str, user: User) -> Order:
+def get_for(uow: UnitOfWork, *, order_id: str, user: User) -> Order:
     """An order the caller may see; others' orders look like missing ones (no leak)."""
+    session = uow.session
     order = session.get(Order, order_id)
     if order is None or not _may_view(order, user):
-        if order is not None and ports.may_view_in_pool.ask(session, order, user):
+        if order is not None and ports.may_view_in_pool.ask(uow, order, user):
             return order
         raise NotFound("order not found", code="order_not_found", details={"order_id": order_id})
     return order
@@ -95,13 +99,14 @@ def known_statuses(values: list[str] | None) -> list[str] | None:
 
 
 def list_for(
+    uow: UnitOfWork,
     *,
-    session: Session,
     user: User,
     status: list[str] | None = None,
     limit: int = 50,
     before: datetime | None = None,
 ) -> list[Order]:
+    session = uow.session
     stmt = select(Order)
     if user.role == Role.customer.value:
         stmt = stmt.where(Order.customer_id == user.id)
@@ -135,28 +140,27 @@ def address_visible_to(
     return False
 
 
-def address_visible(*, session: Session, order_id: str, user: User, now: datetime) -> bool:
+def address_visible(uow: UnitOfWork, *, order_id: str, user: User, now: datetime) -> bool:
     """``address_visible_to`` under the current rules, for things that carry the address
     (the order's files: work-order PDF, site photos)."""
+    session = uow.session
     order = session.get(Order, order_id)
     if order is None:
         return False
-    return address_visible_to(order, user, now, hours_after=_window_hours(session))
+    return address_visible_to(order, user, now, hours_after=_window_hours(uow))
 
 
-def _window_hours(session: Session) -> Callable[[], int]:
+def _window_hours(uow: UnitOfWork) -> Callable[[], int]:
     """How long after completion the technician still sees the address, when asked."""
 
-    return lambda: (
-        rules_store.current_rules(session=session).orders.exact_address_hours_after_completion
-    )
+    return lambda: rules_store.current_rules(uow).orders.exact_address_hours_after_completion
 
 
-def to_read(
-    *, session: Session, order: Order, user: User, cipher: FieldCipher, now: datetime
-) -> OrderRead:
-    service = catalog_service.get_service(session=session, service_id=order.service_id)
-    visible = address_visible_to(order, user, now, hours_after=_window_hours(session))
+def to_read(uow: UnitOfWork, *, order: Order, user: User, now: datetime) -> OrderRead:
+    session = uow.session
+    cipher = uow.cipher
+    service = catalog_service.get_service(uow, service_id=order.service_id)
+    visible = address_visible_to(order, user, now, hours_after=_window_hours(uow))
     home = open_point(cipher, order.point_enc) if visible else None
     status = Status(order.status)
     done: dict[int, SopProgress] = {}
@@ -190,21 +194,21 @@ def to_read(
         lat=home[0] if home else None,
         lng=home[1] if home else None,
         order_value=order.total + order.extras_total,
-        amount_due=amount_owed(session, order),
+        amount_due=amount_owed(uow, order),
         sop=sop,
         allowed_actions=allowed,
         status_groups=machine.status_groups(status),
     )
 
 
-def amount_owed(session: Session, order: Order) -> int:
+def amount_owed(uow: UnitOfWork, order: Order) -> int:
     """What the customer must still pay: the booked price until it is paid, then approved
     extras not yet paid; nothing on a cancelled order (refunds are the ledger's)."""
     if order.status == Status.PENDING_PAYMENT.value:
         return order.total
     if order.status == Status.CANCELLED.value or not order.extras_total:
         return 0
-    return max(0, order.extras_total - ports.extras_paid.ask(session, order.id))
+    return max(0, order.extras_total - ports.extras_paid.ask(uow, order.id))
 
 
 def _notes_for(order: Order, user: User, cipher: FieldCipher, *, visible: bool) -> str:
@@ -220,8 +224,9 @@ def _notes_for(order: Order, user: User, cipher: FieldCipher, *, visible: bool) 
 
 
 def events_after(
-    *, session: Session, order_id: str, after_seq: int = 0, limit: int = 500
+    uow: UnitOfWork, *, order_id: str, after_seq: int = 0, limit: int = 500
 ) -> list[OrderEvent]:
+    session = uow.session
     stmt = (
         select(OrderEvent)
         .where(OrderEvent.order_id == order_id, OrderEvent.seq > after_seq)
@@ -245,6 +250,7 @@ def counted_orders(customer_id: Any) -> Any:  # noqa: ANN401
     )
 
 
-def count_by_status(*, session: Session) -> dict[str, int]:
+def count_by_status(uow: UnitOfWork) -> dict[str, int]:
+    session = uow.session
     rows = session.exec(select(Order.status, func.count()).group_by(Order.status)).all()
     return {status: count for status, count in rows}

@@ -10,7 +10,7 @@ from server.auth.dependencies import (
     SupportUser,
     TechnicianUser,
 )
-from server.core.deps import ClockDep, SessionDep, SettingsDep
+from server.core.deps import ClockDep, SettingsDep, UowDep
 from server.core.ids import CURSOR_MAX
 from server.core.routing import api_router
 from server.orders import changes, service
@@ -29,34 +29,32 @@ from server.pricing.models import ChangeAnswerIn, ChangeRequestCreate, ChangeReq
 router = api_router(tags=["orders"])
 
 
-def _read(session, order, user, cipher, clock) -> OrderRead:  # noqa: ANN001
-    return service.to_read(session=session, order=order, user=user, cipher=cipher, now=clock.now())
+def _read(
+    uow,
+    order,
+    user,
+) -> OrderRead:  # noqa: ANN001
+    clock = uow.clock
+    return service.to_read(uow, order=order, user=user, now=clock.now())
 
 
 @router.post("/orders", response_model=OrderRead, status_code=201)
 def create_order(
     body: OrderCreate,
     user: CustomerUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     cipher: CipherDep,
     settings: SettingsDep,
 ) -> OrderRead:
-    order = service.create(
-        session=session,
-        customer=user,
-        body=body,
-        clock=clock,
-        cipher=cipher,
-        timezone=settings.timezone,
-    )
-    return _read(session, order, user, cipher, clock)
+    order = service.create(uow, customer=user, body=body, timezone=settings.timezone)
+    return _read(uow, order, user)
 
 
 @router.get("/orders", response_model=list[OrderRead])
 def list_orders(
     user: CurrentUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     cipher: CipherDep,
     status: list[str] | None = Query(default=None),
@@ -64,38 +62,30 @@ def list_orders(
     before: AwareDatetime | None = None,
 ) -> list[OrderRead]:
     orders = service.list_for(
-        session=session,
-        user=user,
-        status=service.known_statuses(status),
-        limit=limit,
-        before=before,
+        uow, user=user, status=service.known_statuses(status), limit=limit, before=before
     )
-    return [_read(session, o, user, cipher, clock) for o in orders]
+    return [_read(uow, o, user) for o in orders]
 
 
 @router.get("/orders/{order_id}", response_model=OrderRead)
 def get_order(
-    order_id: str, user: CurrentUser, session: SessionDep, clock: ClockDep, cipher: CipherDep
+    order_id: str, user: CurrentUser, uow: UowDep, clock: ClockDep, cipher: CipherDep
 ) -> OrderRead:
-    return _read(
-        session, service.get_for(session=session, order_id=order_id, user=user), user, cipher, clock
-    )
+    return _read(uow, service.get_for(uow, order_id=order_id, user=user), user)
 
 
 @router.get("/orders/{order_id}/events", response_model=list[OrderEventRead])
 def order_events(
     order_id: str,
     user: CurrentUser,
-    session: SessionDep,
+    uow: UowDep,
     after_seq: int = Query(default=0, ge=0, le=CURSOR_MAX),
     limit: int = Query(default=500, ge=1, le=1000),
 ) -> list[OrderEventRead]:
-    service.get_for(session=session, order_id=order_id, user=user)
+    service.get_for(uow, order_id=order_id, user=user)
     return [
         service.event_to_read(e)
-        for e in service.events_after(
-            session=session, order_id=order_id, after_seq=after_seq, limit=limit
-        )
+        for e in service.events_after(uow, order_id=order_id, after_seq=after_seq, limit=limit)
     ]
 
 
@@ -104,63 +94,56 @@ def cancel(
     order_id: str,
     body: CancelIn,
     user: CurrentUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     cipher: CipherDep,
 ) -> OrderRead:
-    service.get_for(session=session, order_id=order_id, user=user)
+    service.get_for(uow, order_id=order_id, user=user)
     extra = {"expected_fee": body.expected_fee} if body.expected_fee is not None else None
     order, _ = service.move(
-        session=session,
+        uow,
         order_id=order_id,
         action=Action.CANCEL,
         actor=service.actor_for(user),
-        clock=clock,
         reason=body.reason,
         extra=extra,
     )
-    return _read(session, order, user, cipher, clock)
+    return _read(uow, order, user)
 
 
 @router.post("/orders/{order_id}/confirm", response_model=OrderRead)
 def confirm(
-    order_id: str, user: CustomerUser, session: SessionDep, clock: ClockDep, cipher: CipherDep
+    order_id: str, user: CustomerUser, uow: UowDep, clock: ClockDep, cipher: CipherDep
 ) -> OrderRead:
-    service.get_for(session=session, order_id=order_id, user=user)
+    service.get_for(uow, order_id=order_id, user=user)
     order, _ = service.move(
-        session=session,
-        order_id=order_id,
-        action=Action.CONFIRM,
-        actor=service.actor_for(user),
-        clock=clock,
+        uow, order_id=order_id, action=Action.CONFIRM, actor=service.actor_for(user)
     )
-    return _read(session, order, user, cipher, clock)
+    return _read(uow, order, user)
 
 
 def _technician_move(action: Action):  # noqa: ANN202
     def endpoint(
         order_id: str,
         user: TechnicianUser,
-        session: SessionDep,
+        uow: UowDep,
         clock: ClockDep,
         cipher: CipherDep,
         body: ActionIn | None = None,
     ) -> OrderRead:
         body = body or ActionIn()
-        service.get_for(session=session, order_id=order_id, user=user)
+        service.get_for(uow, order_id=order_id, user=user)
         location = (body.lat, body.lng) if body.lat is not None and body.lng is not None else None
         order, _ = service.move(
-            session=session,
+            uow,
             order_id=order_id,
             action=action,
             actor=service.actor_for(user),
-            clock=clock,
             occurred_at=body.occurred_at,
             location=location,
             reason=body.reason,
-            cipher=cipher,
         )
-        return _read(session, order, user, cipher, clock)
+        return _read(uow, order, user)
 
     endpoint.__name__ = f"technician_{action.value}"
     return endpoint
@@ -188,22 +171,21 @@ def sop_done(
     step_no: int,
     body: SopDoneIn,
     user: TechnicianUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     cipher: CipherDep,
 ) -> OrderRead:
-    service.get_for(session=session, order_id=order_id, user=user)
+    service.get_for(uow, order_id=order_id, user=user)
     order = service.complete_sop_step(
-        session=session,
+        uow,
         order_id=order_id,
         step_no=step_no,
         technician=user,
         photo_file_id=body.photo_file_id,
         note=body.note,
         occurred_at=body.occurred_at,
-        clock=clock,
     )
-    return _read(session, order, user, cipher, clock)
+    return _read(uow, order, user)
 
 
 @router.post("/orders/{order_id}/work-order/confirm", response_model=OrderRead)
@@ -211,19 +193,18 @@ def confirm_work_order(
     order_id: str,
     body: WorkOrderConfirmIn,
     user: CurrentUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     cipher: CipherDep,
 ) -> OrderRead:
     order = service.confirm_work_order(
-        session=session,
+        uow,
         order_id=order_id,
         user=user,
         signed_on=body.signed_on,
         signature_file_id=body.signature_file_id,
-        clock=clock,
     )
-    return _read(session, order, user, cipher, clock)
+    return _read(uow, order, user)
 
 
 # --- on-site change requests ------------------------------------------------------------------
@@ -236,23 +217,18 @@ def propose_change(
     order_id: str,
     body: ChangeRequestCreate,
     user: TechnicianUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     settings: SettingsDep,
 ) -> ChangeRequestRead:
     return changes.propose_change(
-        session=session,
-        order_id=order_id,
-        technician=user,
-        items=body.items,
-        clock=clock,
-        timezone=settings.timezone,
+        uow, order_id=order_id, technician=user, items=body.items, timezone=settings.timezone
     )
 
 
 @router.get("/orders/{order_id}/change-requests", response_model=list[ChangeRequestRead])
-def list_changes(order_id: str, user: CurrentUser, session: SessionDep) -> list[ChangeRequestRead]:
-    return changes.list_change_requests(session=session, order_id=order_id, user=user)
+def list_changes(order_id: str, user: CurrentUser, uow: UowDep) -> list[ChangeRequestRead]:
+    return changes.list_change_requests(uow, order_id=order_id, user=user)
 
 
 @router.post("/orders/{order_id}/change-requests/{cid}/approve", response_model=ChangeRequestRead)
@@ -261,17 +237,11 @@ def approve_change(
     cid: str,
     body: ChangeAnswerIn,
     user: CustomerUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
 ) -> ChangeRequestRead:
     return changes.answer_change(
-        session=session,
-        order_id=order_id,
-        cid=cid,
-        customer=user,
-        item_ids=body.item_ids,
-        approve=True,
-        clock=clock,
+        uow, order_id=order_id, cid=cid, customer=user, item_ids=body.item_ids, approve=True
     )
 
 
@@ -281,17 +251,11 @@ def reject_change(
     cid: str,
     body: ChangeAnswerIn,
     user: CustomerUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
 ) -> ChangeRequestRead:
     return changes.answer_change(
-        session=session,
-        order_id=order_id,
-        cid=cid,
-        customer=user,
-        item_ids=body.item_ids,
-        approve=False,
-        clock=clock,
+        uow, order_id=order_id, cid=cid, customer=user, item_ids=body.item_ids, approve=False
     )
 
 
@@ -299,8 +263,6 @@ def reject_change(
     "/orders/{order_id}/change-requests/{cid}/support-approve", response_model=ChangeRequestRead
 )
 def support_approve(
-    order_id: str, cid: str, user: SupportUser, session: SessionDep, clock: ClockDep
+    order_id: str, cid: str, user: SupportUser, uow: UowDep, clock: ClockDep
 ) -> ChangeRequestRead:
-    return changes.support_approve_change(
-        session=session, order_id=order_id, cid=cid, user=user, clock=clock
-    )
+    return changes.support_approve_change(uow, order_id=order_id, cid=cid, user=user)

@@ -7,11 +7,10 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
-from server.core.clock import Clock
-from server.core.db import session_scope
 from server.core.errors import AppError
+from server.core.uow import UnitOfWork
 from server.orders import service as orders_service
 from server.orders.machine import Action
 from server.payments.common import SYSTEM, current_rules
@@ -20,10 +19,14 @@ from server.payments.models import Escrow
 log = logging.getLogger("doorstep.payments")
 
 
-def run_auto_confirm(session: Session, clock: Clock) -> list[str]:
+def run_auto_confirm(
+    uow: UnitOfWork,
+) -> list[str]:
     """Confirm orders nobody confirmed within the window (48 h by setting). Each order
     commits on its own, so one refusal doesn't hold back the others."""
-    rules = current_rules(session)
+    session = uow.session
+    clock = uow.clock
+    rules = current_rules(uow)
     cutoff = clock.now() - timedelta(hours=rules.orders.auto_confirm_hours)
     due = session.exec(
         select(Escrow.order_id)
@@ -37,35 +40,26 @@ def run_auto_confirm(session: Session, clock: Clock) -> list[str]:
     done = []
     for order_id in due:
         try:
-            order = orders_service.get(session=session, order_id=order_id)
+            order = orders_service.get(uow, order_id=order_id)
             esc = session.get(Escrow, order_id)
             if order.extras_total > (esc.extras_paid if esc else 0):
                 if order.anomaly != "extras_unpaid":
                     orders_service.record(
-                        session=session,
+                        uow,
                         order=order,
                         event_type="order.auto_confirm_held",
                         payload={"reason": "extras_unpaid"},
                         actor_id=None,
                         actor_role="system",
-                        clock=clock,
                         changes={"anomaly": "extras_unpaid"},
                     )
-                    session.commit()
-                    orders_service.notify(session)
+                    uow.keep()
                 continue
-            orders_service.move(
-                session=session,
-                order_id=order_id,
-                action=Action.AUTO_CONFIRM,
-                actor=SYSTEM,
-                clock=clock,
-                commit=False,
-            )
-            orders_service.finish_moves(session)
+            orders_service.move(uow, order_id=order_id, action=Action.AUTO_CONFIRM, actor=SYSTEM)
+            uow.keep()
             done.append(order_id)
         except AppError as exc:
-            session.rollback()
+            uow.undo()
             session.info.pop("pending_moves", None)
             log.info("auto-confirm skipped %s: %s", order_id, exc.code)
     return done
@@ -78,8 +72,8 @@ async def auto_confirm_task(app) -> None:  # noqa: ANN001
     def one_round() -> None:
         # The session lives and closes inside the worker thread: a transaction left open
         # until the event loop gets round to closing it holds SQLite's write lock meanwhile.
-        with session_scope(app.state.engine) as session:
-            run_auto_confirm(session, app.state.clock)
+        with UnitOfWork.begin(app.state) as uow:
+            run_auto_confirm(uow)
 
     while True:
         try:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from server.auth.models import Role, User
-from server.core.clock import Clock, as_utc
+from server.core.clock import as_utc
 from server.core.errors import Conflict
 from server.core.events import Moved
+from server.core.uow import UnitOfWork
 from server.orders import machine
 from server.orders import service as orders_service
 from server.orders.machine import Action, Status
@@ -29,13 +30,14 @@ from server.payments.models import CancellationQuoteRead, Escrow, Payment
 
 
 def _cancellation(
-    session: Session, order: Order, by_customer: bool, now: datetime
+    uow: UnitOfWork, order: Order, by_customer: bool, now: datetime
 ) -> policy.CancellationQuote:
+    session = uow.session
     return policy.cancellation_fee(
         now=now,
         scheduled_start=as_utc(order.scheduled_start),
         held=held(session, order.id),
-        rules=current_rules(session).payments,
+        rules=current_rules(uow).payments,
         started=order.status in (Status.IN_SERVICE.value, Status.AWAITING_CONFIRMATION.value),
         by_customer=by_customer,
         technician_assigned=order.technician_id is not None,
@@ -43,12 +45,17 @@ def _cancellation(
 
 
 def cancellation_quote(
-    *, session: Session, order_id: str, user: User, clock: Clock
+    uow: UnitOfWork,
+    *,
+    order_id: str,
+    user: User,
 ) -> CancellationQuoteRead:
-    order = orders_service.get_for(session=session, order_id=order_id, user=user)
+    session = uow.session
+    clock = uow.clock
+    order = orders_service.get_for(uow, order_id=order_id, user=user)
 
     cancellable = (Status(order.status), Action.CANCEL) in machine.TRANSITIONS
-    quote = _cancellation(session, order, user.role == Role.customer.value, clock.now())
+    quote = _cancellation(uow, order, user.role == Role.customer.value, clock.now())
     esc = session.get(Escrow, order.id)
     return CancellationQuoteRead(
         order_id=order.id,
@@ -62,12 +69,17 @@ def cancellation_quote(
     )
 
 
-def on_cancelled(session: Session, moved: Moved, clock: Clock) -> None:
+def on_cancelled(
+    uow: UnitOfWork,
+    moved: Moved,
+) -> None:
+    session = uow.session
+    clock = uow.clock
     order = moved.order
     esc = escrow_for(session, order)
     if esc.frozen:
         raise Conflict("the order's money is frozen by a complaint", code="escrow_frozen")
-    quote = _cancellation(session, order, moved.actor_role == Role.customer.value, clock.now())
+    quote = _cancellation(uow, order, moved.actor_role == Role.customer.value, clock.now())
     expected = moved.context.get("expected_fee")
     if expected is not None and int(expected) != quote.fee:
         raise Conflict(
@@ -83,13 +95,13 @@ def on_cancelled(session: Session, moved: Moved, clock: Clock) -> None:
         session.add(pending)
     amount = held(session, order.id)
     if amount > 0:
-        rules = current_rules(session).payments
-        commission = policy.commission_bp(rules, technician_level(session, order.technician_id))
+        rules = current_rules(uow).payments
+        commission = policy.commission_bp(rules, technician_level(uow, order.technician_id))
         technician_part = policy.fee_technician_part(
             quote.fee, commission, order.technician_id is not None
         )
         by_provider = (
-            refund_through_providers(session, order.id, amount - quote.fee, "cancelled", clock)
+            refund_through_providers(uow, order.id, amount - quote.fee, "cancelled")
             if amount > quote.fee
             else {}
         )

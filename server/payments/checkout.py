@@ -4,14 +4,13 @@ the payer's wallet app. What the money does once it arrives is ``webhooks``."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from server.auth.models import Role, User
-from server.core.clock import Clock
 from server.core.errors import AppError, Conflict, Forbidden, NotFound, Unprocessable
 from server.core.ids import new_id
 from server.core.money import Money
-from server.core.settings import Settings
+from server.core.uow import UnitOfWork
 from server.orders import queries as order_queries
 from server.orders import service as orders_service
 from server.orders.machine import Status
@@ -40,7 +39,7 @@ def to_read(payment: Payment) -> PaymentRead:
 
 
 def _open_payment(
-    session: Session,
+    uow: UnitOfWork,
     *,
     purpose: str,
     order_id: str | None,
@@ -48,10 +47,11 @@ def _open_payment(
     customer_id: str,
     amount: Money,
     body: PaymentCreate,
-    clock: Clock,
-    settings: Settings,
 ) -> Payment:
-    rules = current_rules(session).payments
+    session = uow.session
+    clock = uow.clock
+    settings = uow.settings
+    rules = current_rules(uow).payments
     if body.method not in rules.payment_methods:
         raise Unprocessable(
             "unknown payment method",
@@ -105,10 +105,10 @@ def _open_payment(
     session.add(payment)
     if amount == 0:
         payment.checkout = {"type": "none"}
-        payment_succeeded(session, payment, clock)
+        payment_succeeded(uow, payment)
         return payment
     checkout = provider.create(
-        session=session, payment_id=payment.id, amount=amount, method=body.method, now=now
+        uow, payment_id=payment.id, amount=amount, method=body.method, now=now
     )
     payment.provider_ref = checkout.provider_ref
     payment.checkout = checkout.action
@@ -116,16 +116,15 @@ def _open_payment(
 
 
 def create_payment(
+    uow: UnitOfWork,
     *,
-    session: Session,
     order_id: str,
     user: User,
     body: PaymentCreate,
-    clock: Clock,
-    settings: Settings,
 ) -> Payment:
     """Pay the booked price (order PENDING_PAYMENT) or, later, the approved extras."""
-    order = orders_service.get_for(session=session, order_id=order_id, user=user)
+    session = uow.session
+    order = orders_service.get_for(uow, order_id=order_id, user=user)
     if order.customer_id != user.id:
         raise NotFound("order not found", code="order_not_found", details={"order_id": order_id})
     # The order's row is locked while its charge is opened: a second tap (or a second
@@ -144,42 +143,35 @@ def create_payment(
             )
         purpose = "extras"
     payment = _open_payment(
-        session,
+        uow,
         purpose=purpose,
         order_id=order.id,
         card_id=None,
         customer_id=user.id,
         amount=amount,
         body=body,
-        clock=clock,
-        settings=settings,
     )
-    orders_service.finish_moves(session)
-    orders_service.notify(session)
+    uow.keep()
     return payment
 
 
 def create_card_payment(
+    uow: UnitOfWork,
     *,
-    session: Session,
     card_id: str,
     customer_id: str,
     amount: Money,
     body: PaymentCreate,
-    clock: Clock,
-    settings: Settings,
 ) -> Payment:
     """A service card's payment (the caller commits)."""
     return _open_payment(
-        session,
+        uow,
         purpose="service_card",
         order_id=None,
         card_id=card_id,
         customer_id=customer_id,
         amount=amount,
         body=body,
-        clock=clock,
-        settings=settings,
     )
 
 
@@ -198,8 +190,9 @@ def _may_read_payments(user: User) -> None:
         )
 
 
-def get_payment_for(*, session: Session, payment_id: str, user: User) -> Payment:
+def get_payment_for(uow: UnitOfWork, *, payment_id: str, user: User) -> Payment:
     """A payment for its customer, or for finance/admin; anyone else's looks missing."""
+    session = uow.session
     _may_read_payments(user)
     payment = session.get(Payment, payment_id)
     if payment is None or (user.role == Role.customer.value and payment.customer_id != user.id):
@@ -207,18 +200,20 @@ def get_payment_for(*, session: Session, payment_id: str, user: User) -> Payment
     return payment
 
 
-def own_payment(*, session: Session, payment_id: str, user: User) -> Payment:
+def own_payment(uow: UnitOfWork, *, payment_id: str, user: User) -> Payment:
     """The caller's own payment (the sandbox's approve page stands in for the payer's
     wallet app, so only the payer uses it); anyone else's looks missing."""
+    session = uow.session
     payment = session.get(Payment, payment_id)
     if payment is None or payment.customer_id != user.id:
         raise NotFound("payment not found", code="payment_not_found")
     return payment
 
 
-def list_for_order(*, session: Session, order_id: str, user: User) -> list[Payment]:
+def list_for_order(uow: UnitOfWork, *, order_id: str, user: User) -> list[Payment]:
+    session = uow.session
     _may_read_payments(user)
-    order = orders_service.get_for(session=session, order_id=order_id, user=user)
+    order = orders_service.get_for(uow, order_id=order_id, user=user)
     if user.role == Role.customer.value and order.customer_id != user.id:
         raise NotFound("order not found", code="order_not_found")
     return list(
@@ -229,42 +224,31 @@ def list_for_order(*, session: Session, order_id: str, user: User) -> list[Payme
 
 
 def sandbox_settle(
+    uow: UnitOfWork,
     *,
-    session: Session,
     payment_id: str,
     user: User,
     succeed: bool,
-    clock: Clock,
-    settings: Settings,
     deliveries: int = 1,
 ) -> list[str]:
     """The simulated customer approves (or declines) on the sandbox's page; the sandbox
     then delivers its signed webhook to our own handler, ``deliveries`` times (a real
     provider retries, so duplicates happen)."""
-    payment = own_payment(session=session, payment_id=payment_id, user=user)
+    clock = uow.clock
+    settings = uow.settings
+    payment = own_payment(uow, payment_id=payment_id, user=user)
     if payment.provider != "sandbox" or payment.provider_ref is None:
         raise NotFound("payment not found", code="payment_not_found")
     provider = get_provider("sandbox", settings)
     assert isinstance(provider, SandboxProvider)
     try:
-        charge = provider.settle(
-            session=session, provider_ref=payment.provider_ref, succeed=succeed
-        )
+        charge = provider.settle(uow, provider_ref=payment.provider_ref, succeed=succeed)
     except ProviderError as exc:
         raise AppError(str(exc), code=exc.code, status_code=exc.status_code) from exc
-    session.commit()
+    uow.keep()
     body = provider.event_for(charge, event_id=f"evt_{charge.ref}_{charge.status}")
     outcomes = []
     for _ in range(deliveries):
         headers = provider.signed_headers(body, clock.now())
-        outcomes.append(
-            handle_webhook(
-                session=session,
-                provider_name="sandbox",
-                body=body,
-                headers=headers,
-                clock=clock,
-                settings=settings,
-            )
-        )
+        outcomes.append(handle_webhook(uow, provider_name="sandbox", body=body, headers=headers))
     return outcomes

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from server.core.clock import Clock
 from server.core.errors import AppError, Conflict, NotFound
 from server.core.ids import new_id
 from server.core.money import Money
 from server.core.settings import Settings, get_settings
+from server.core.uow import UnitOfWork
 from server.orders.machine import Actor, ActorKind
 from server.orders.models import Order
 from server.payments.models import Escrow, Payment, Refund
@@ -22,9 +22,9 @@ from server.technicians import service as technicians_service
 SYSTEM = Actor(ActorKind.SYSTEM)
 
 
-def current_rules(session: Session):  # noqa: ANN202
+def current_rules(uow: UnitOfWork):  # noqa: ANN202
 
-    return rules_store.current_rules(session=session)
+    return rules_store.current_rules(uow)
 
 
 def get_provider(name: str, settings: Settings | None = None) -> PaymentProvider:
@@ -45,12 +45,12 @@ def escrow_for(session: Session, order: Order) -> Escrow:
     return esc
 
 
-def technician_level(session: Session, technician_id: str | None) -> str | None:
+def technician_level(uow: UnitOfWork, technician_id: str | None) -> str | None:
     if not technician_id:
         return None
 
     try:
-        return technicians_service.get_profile(session=session, user_id=technician_id).level
+        return technicians_service.get_profile(uow, user_id=technician_id).level
     except NotFound:
         return None
 
@@ -64,9 +64,14 @@ def gross(order: Order) -> Money:
 
 
 def refund_through_providers(
-    session: Session, order_id: str, amount: Money, reason: str, clock: Clock
+    uow: UnitOfWork,
+    order_id: str,
+    amount: Money,
+    reason: str,
 ) -> dict[str, Money]:
     """Send ``amount`` back through the payments it came from (latest first)."""
+    session = uow.session
+    clock = uow.clock
     payments = session.exec(
         select(Payment)
         .where(Payment.order_id == order_id, Payment.status == "succeeded")
@@ -83,10 +88,7 @@ def refund_through_providers(
         provider = get_provider(payment.provider)
         try:
             result = provider.refund(
-                session=session,
-                provider_ref=payment.provider_ref or "",
-                amount=part,
-                now=clock.now(),
+                uow, provider_ref=payment.provider_ref or "", amount=part, now=clock.now()
             )
         except ProviderError as exc:
             raise AppError(str(exc), code=exc.code, status_code=exc.status_code) from exc

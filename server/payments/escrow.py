@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-from server.core.clock import Clock
 from server.core.errors import Conflict, Unprocessable
 from server.core.ids import new_id
 from server.core.money import Money
+from server.core.uow import UnitOfWork
 from server.orders import service as orders_service
 from server.orders.machine import Status
 from server.orders.models import Order
@@ -38,13 +38,15 @@ def extras_paid(session: Session, order_id: str) -> Money:
     return esc.extras_paid if esc else 0
 
 
-def paid_amount(*, session: Session, order_id: str) -> Money:
+def paid_amount(uow: UnitOfWork, *, order_id: str) -> Money:
     """What the customer paid for the order, net of refunds."""
+    session = uow.session
     esc = session.get(Escrow, order_id)
     return (esc.paid - esc.refunded) if esc else 0
 
 
-def escrow_state(*, session: Session, order_id: str) -> dict[str, Any]:
+def escrow_state(uow: UnitOfWork, *, order_id: str) -> dict[str, Any]:
+    session = uow.session
     esc = session.get(Escrow, order_id)
     if esc is None:
         return EscrowRead(
@@ -77,14 +79,20 @@ def escrow_state(*, session: Session, order_id: str) -> dict[str, Any]:
     ).model_dump()
 
 
-def release(session: Session, order: Order, esc: Escrow, clock: Clock) -> None:
+def release(
+    uow: UnitOfWork,
+    order: Order,
+    esc: Escrow,
+) -> None:
     """Book the split of a confirmed order: technician share to their payable, the rest
     to the platform (a promotion cost when discounts exceed the commission)."""
+    session = uow.session
+    clock = uow.clock
     if esc.frozen or esc.state != "open":
         return
 
     amount = held(session, order.id)
-    card_value = pricing_service.card_value_for_order(session=session, order_id=order.id)
+    card_value = pricing_service.card_value_for_order(uow, order_id=order.id)
     technician_id = order.technician_id
     share = 0
     # A coupon (or points) that made the order free leaves nothing held, but the work was
@@ -92,8 +100,8 @@ def release(session: Session, order: Order, esc: Escrow, clock: Clock) -> None:
     # held after a payment means it was refunded: no share.
     fully_discounted = esc.paid + card_value == 0 and gross(order) > 0
     if technician_id and (amount + card_value > 0 or fully_discounted):
-        rules = current_rules(session).payments
-        commission = policy.commission_bp(rules, technician_level(session, technician_id))
+        rules = current_rules(uow).payments
+        commission = policy.commission_bp(rules, technician_level(uow, technician_id))
         share = policy.technician_share(
             gross=gross(order),
             paid=esc.paid + card_value,
@@ -125,13 +133,20 @@ def release(session: Session, order: Order, esc: Escrow, clock: Clock) -> None:
     session.add(esc)
 
 
-def freeze_escrow(*, session: Session, order_id: str, reason: str, clock: Clock) -> dict[str, Any]:
+def freeze_escrow(
+    uow: UnitOfWork,
+    *,
+    order_id: str,
+    reason: str,
+) -> dict[str, Any]:
     """A complaint holds the order's money until support resolves it. After the split,
     the technician's share still unpaid is held again (clawed back into escrow)."""
-    order = orders_service.get(session=session, order_id=order_id)
+    session = uow.session
+    clock = uow.clock
+    order = orders_service.get(uow, order_id=order_id)
     esc = escrow_for(session, order)
     if esc.frozen:
-        return escrow_state(session=session, order_id=order_id)
+        return escrow_state(uow, order_id=order_id)
     if esc.state == "released" and esc.technician_id and esc.technician_share:
         amount = min(esc.technician_share, balance(session, ledger.payable(esc.technician_id)))
         if amount > 0:
@@ -152,16 +167,22 @@ def freeze_escrow(*, session: Session, order_id: str, reason: str, clock: Clock)
     esc.frozen_at = clock.now()
     esc.version += 1
     session.add(esc)
-    return escrow_state(session=session, order_id=order_id)
+    return escrow_state(uow, order_id=order_id)
 
 
-def unfreeze_escrow(*, session: Session, order_id: str, clock: Clock) -> dict[str, Any]:
+def unfreeze_escrow(
+    uow: UnitOfWork,
+    *,
+    order_id: str,
+) -> dict[str, Any]:
     """Support resolved the complaint: what was held again goes back to the technician
     (less any refund taken from it); a confirmed order still open is split now."""
-    order = orders_service.get(session=session, order_id=order_id)
+    session = uow.session
+    clock = uow.clock
+    order = orders_service.get(uow, order_id=order_id)
     esc = escrow_for(session, order)
     if not esc.frozen:
-        return escrow_state(session=session, order_id=order_id)
+        return escrow_state(uow, order_id=order_id)
     esc.frozen = False
     esc.version += 1
     if esc.clawed_back and esc.technician_id:
@@ -183,17 +204,23 @@ def unfreeze_escrow(*, session: Session, order_id: str, clock: Clock) -> dict[st
         esc.clawed_back = 0
     session.add(esc)
     if order.status == Status.COMPLETED.value and esc.state == "open":
-        release(session, order, esc, clock)
-    return escrow_state(session=session, order_id=order_id)
+        release(uow, order, esc)
+    return escrow_state(uow, order_id=order_id)
 
 
 def refund(
-    *, session: Session, order_id: str, amount: Money, reason: str, clock: Clock
+    uow: UnitOfWork,
+    *,
+    order_id: str,
+    amount: Money,
+    reason: str,
 ) -> dict[str, Any]:
     """Refund part or all of what the customer paid, through the provider and the
     ledger; never more than was paid. Taken from what the order still holds first, the
     platform pays the rest."""
-    order = orders_service.get(session=session, order_id=order_id)
+    session = uow.session
+    clock = uow.clock
+    order = orders_service.get(uow, order_id=order_id)
     esc = escrow_for(session, order)
     if amount <= 0:
         raise Unprocessable("a refund must be positive", code="refund_invalid")
@@ -205,7 +232,7 @@ def refund(
             details={"refundable": refundable, "requested": amount},
         )
     from_escrow = min(amount, held(session, order_id))
-    by_provider = refund_through_providers(session, order_id, amount, reason, clock)
+    by_provider = refund_through_providers(uow, order_id, amount, reason)
     post(
         session,
         kind="refund",
@@ -220,28 +247,28 @@ def refund(
     esc.version += 1
     session.add(esc)
     orders_service.record(
-        session=session,
+        uow,
         order=order,
         event_type="order.refunded",
         payload={"amount": amount, "reason": reason},
         actor_id=None,
         actor_role="system",
-        clock=clock,
     )
-    return escrow_state(session=session, order_id=order_id)
+    return escrow_state(uow, order_id=order_id)
 
 
 def compensate_technician(
+    uow: UnitOfWork,
     *,
-    session: Session,
     order_id: str,
     amount: Money,
     reason: str,
-    clock: Clock,
     technician_id: str | None = None,
 ) -> dict[str, Any]:
     """Platform-funded money to the order's technician (transfer compensation, goodwill)."""
-    order = orders_service.get(session=session, order_id=order_id)
+    session = uow.session
+    clock = uow.clock
+    order = orders_service.get(uow, order_id=order_id)
     technician_id = technician_id or order.technician_id
     if not technician_id:
         raise Conflict("the order has no technician to compensate", code="no_technician")

@@ -5,13 +5,13 @@ figured from what the customer paid; the PDF follows through ``server.files.fili
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from server.auth.models import Role, User
-from server.core.clock import Clock
 from server.core.errors import Conflict, NotFound
 from server.core.ids import new_id
 from server.core.money import round_half_up
+from server.core.uow import UnitOfWork
 from server.files import filing
 from server.orders import service as orders_service
 from server.orders.machine import Status
@@ -21,21 +21,22 @@ from server.payments.models import Invoice
 
 
 def create_invoice(
+    uow: UnitOfWork,
     *,
-    session: Session,
     order_id: str,
     user: User,
     title: str,
     tax_id: str | None,
     email: str | None,
-    clock: Clock,
 ) -> Invoice:
     """An invoice for a completed order, once: the same request again (a retry) returns
     it; a request with other details is refused, since an issued invoice is not changed
     by asking twice (a corrected one is support's red-letter reissue). Its PDF follows
     (``server.files.filing``: ``file_id`` is set and pushed when it is ready)."""
+    session = uow.session
+    clock = uow.clock
 
-    order = orders_service.get_for(session=session, order_id=order_id, user=user)
+    order = orders_service.get_for(uow, order_id=order_id, user=user)
     if order.customer_id != user.id:
         raise NotFound("order not found", code="order_not_found")
     existing = session.exec(select(Invoice).where(Invoice.order_id == order_id)).first()
@@ -47,8 +48,8 @@ def create_invoice(
             code="order_not_completed",
             details={"status": order.status},
         )
-    amount = paid_amount(session=session, order_id=order_id)
-    rate = current_rules(session).payments.invoice_tax_rate_bp
+    amount = paid_amount(uow, order_id=order_id)
+    rate = current_rules(uow).payments.invoice_tax_rate_bp
     tax = amount - round_half_up(amount * 10000, 10000 + rate)
     now = clock.now()
     number = f"DS{now:%Y%m%d}{new_id('x')[-8:].upper()}"
@@ -68,12 +69,12 @@ def create_invoice(
     )
     session.add(invoice)
     try:
-        session.commit()
+        uow.keep()
     except IntegrityError:
-        session.rollback()
+        uow.undo()
         existing = session.exec(select(Invoice).where(Invoice.order_id == order_id)).one()
         return _same_invoice(existing, title=title, tax_id=tax_id, email=email)
-    filing.file_soon()
+    filing.file_soon(uow)
     return invoice
 
 
@@ -89,8 +90,9 @@ def _same_invoice(
     return existing
 
 
-def get_invoice(*, session: Session, order_id: str, user: User) -> Invoice:
-    order = orders_service.get_for(session=session, order_id=order_id, user=user)
+def get_invoice(uow: UnitOfWork, *, order_id: str, user: User) -> Invoice:
+    session = uow.session
+    order = orders_service.get_for(uow, order_id=order_id, user=user)
     invoice = session.exec(select(Invoice).where(Invoice.order_id == order.id)).first()
     if (
         invoice is None

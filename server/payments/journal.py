@@ -16,6 +16,7 @@ from server.core.db import insert_if_absent
 from server.core.errors import Conflict
 from server.core.ids import new_id
 from server.core.money import Money
+from server.core.uow import UnitOfWork
 from server.payments import ledger
 from server.payments.models import JournalEntry, JournalLine, LedgerAccount
 
@@ -102,15 +103,17 @@ def balance(session: Session, account: str) -> Money:
     return ledger.natural(account, value or 0)
 
 
-def trial_balance(*, session: Session) -> dict[str, Any]:
+def trial_balance(uow: UnitOfWork) -> dict[str, Any]:
     """From the journal lines themselves (the source of truth), not the running balances."""
+    session = uow.session
     rows = session.execute(
         select(JournalLine.account, func.sum(JournalLine.amount)).group_by(JournalLine.account)
     ).all()
     return ledger.trial_balance({account: int(total or 0) for account, total in rows})
 
 
-def entries_for_order(*, session: Session, order_id: str) -> list[dict[str, Any]]:
+def entries_for_order(uow: UnitOfWork, *, order_id: str) -> list[dict[str, Any]]:
+    session = uow.session
     entries = session.exec(
         select(JournalEntry)
         .where(JournalEntry.order_id == order_id)

@@ -5,15 +5,14 @@ transfer at the platform's fault compensates the technician it took the job from
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
-from server.core.clock import Clock, as_utc
+from server.core.clock import as_utc
 from server.core.errors import Conflict
 from server.core.events import Moved
 from server.core.money import Money, apply_bp
+from server.core.uow import UnitOfWork
 from server.orders.machine import Action, Status
 from server.payments import ledger
 from server.payments.cancellation import on_cancelled
@@ -23,19 +22,11 @@ from server.payments.journal import post
 from server.payments.models import Escrow, JournalEntry, JournalLine
 
 
-class _MoveClock:
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
-
-
-def money_on_move(session: Session, moved: Moved) -> None:
+def money_on_move(uow: UnitOfWork, moved: Moved) -> None:
+    session = uow.session
     if moved.action is None:
         return
     order = moved.order
-    clock = _MoveClock(as_utc(order.updated_at))
     if moved.action == Action.CONFIRM.value:
         esc = session.get(Escrow, order.id)
         unpaid = order.extras_total - (esc.extras_paid if esc else 0)
@@ -47,23 +38,26 @@ def money_on_move(session: Session, moved: Moved) -> None:
             )
     if moved.to_status == Status.AWAITING_CONFIRMATION.value:
         esc = escrow_for(session, order)
-        esc.awaiting_since = clock.now()
+        esc.awaiting_since = as_utc(order.updated_at)
         session.add(esc)
     elif moved.to_status == Status.COMPLETED.value:
         esc = escrow_for(session, order)
         esc.awaiting_since = None
-        release(session, order, esc, clock)
+        release(uow, order, esc)
     elif moved.to_status == Status.DISPUTED.value:
         esc = escrow_for(session, order)
         esc.awaiting_since = None
         session.add(esc)
     elif moved.to_status == Status.CANCELLED.value:
-        on_cancelled(session, moved, clock)
+        on_cancelled(uow, moved)
     elif moved.action == Action.TRANSFER.value:
-        _transfer_compensation(session, moved, clock)
+        _transfer_compensation(uow, moved)
 
 
-def _transfer_compensation(session: Session, moved: Moved, clock: Clock) -> None:
+def _transfer_compensation(
+    uow: UnitOfWork,
+    moved: Moved,
+) -> None:
     """Seed 002: the technician whose order is re-dispatched at the platform's fault (a
     double booking, a wrong assignment: ``POST /ops/orders/{id}/reassign`` with
     ``platform_fault: true``, or the system) gets 10% of the order (setting
@@ -77,6 +71,8 @@ def _transfer_compensation(session: Session, moved: Moved, clock: Clock) -> None
     the technician's split is figured on the gross too, and a coupon the platform gave
     the customer must not shrink what the platform owes the technician it took the job
     from (a fully discounted order would otherwise compensate nothing)."""
+    session = uow.session
+    clock = uow.clock
     if not moved.context.get("platform_fault"):
         return
     previous = next(
@@ -89,7 +85,7 @@ def _transfer_compensation(session: Session, moved: Moved, clock: Clock) -> None
     )
     if not previous:
         return
-    amount = apply_bp(gross(moved.order), current_rules(session).payments.transfer_compensation_bp)
+    amount = apply_bp(gross(moved.order), current_rules(uow).payments.transfer_compensation_bp)
     if amount <= 0:
         return
     seq = moved.events[-1].seq if moved.events else 0
@@ -108,10 +104,11 @@ def _transfer_key(order_id: str, seq: int) -> str:
     return f"transfer:{order_id}:{seq}"
 
 
-def transfer_compensation(*, session: Session, order_id: str, seq: int) -> Money:
+def transfer_compensation(uow: UnitOfWork, *, order_id: str, seq: int) -> Money:
     """Fen booked to the technician for the transfer recorded as the order's event
     ``seq`` (0 when it earned none). Kept out of the event's payload: the customer
     reads the timeline, and what the platform pays a technician is not theirs to see."""
+    session = uow.session
     total = session.execute(
         select(func.sum(JournalLine.amount))
         .join(JournalEntry, col(JournalEntry.id) == col(JournalLine.entry_id))

@@ -15,11 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from server.auth.models import User
-from server.core.clock import Clock, as_utc
-from server.core.db import session_scope
+from server.core.clock import as_utc
 from server.core.errors import AppError, Conflict, Unprocessable
 from server.core.ids import new_id
 from server.core.money import Money
+from server.core.uow import UnitOfWork
 from server.payments import ledger
 from server.payments.common import current_rules
 from server.payments.journal import balance, post
@@ -55,32 +55,33 @@ def _matured(session: Session, technician_id: str, cutoff: datetime) -> Money:
     return max(0, current - ledger.natural(account, int(earned_after)))
 
 
-def payout_cutoff(*, session: Session, now: datetime, timezone: str) -> datetime:
+def payout_cutoff(uow: UnitOfWork, *, now: datetime, timezone: str) -> datetime:
     """Today's cut-off in the city's calendar (T+n): the same instant for every batch,
     withdrawal and "available" figure of the day, however often they run."""
     local_day = now.astimezone(ZoneInfo(timezone)).date()
     return scheduled_cutoff(
         local_day=local_day,
         timezone=timezone,
-        delay_days=current_rules(session).payments.payout_delay_days,
+        delay_days=current_rules(uow).payments.payout_delay_days,
         now=now,
     )
 
 
 def run_payouts(
+    uow: UnitOfWork,
     *,
-    session: Session,
     user: User | None,
-    clock: Clock,
     timezone: str,
     cutoff: datetime | None = None,
     scheduled_for: date | None = None,
 ) -> PayoutBatch:
     """One batch, one line per technician with a balance matured by ``cutoff`` (default:
     today's T+n cut-off). Commits."""
+    session = uow.session
+    clock = uow.clock
     now = clock.now()
     if cutoff is None:
-        cutoff = payout_cutoff(session=session, now=now, timezone=timezone)
+        cutoff = payout_cutoff(uow, now=now, timezone=timezone)
     batch = PayoutBatch(
         id=new_id("pob"),
         cutoff=cutoff,
@@ -123,7 +124,7 @@ def run_payouts(
         batch.total += amount
         batch.lines_count += 1
     session.add(batch)
-    session.commit()
+    uow.keep()
     return batch
 
 
@@ -137,7 +138,7 @@ def scheduled_cutoff(*, local_day: date, timezone: str, delay_days: int, now: da
     return datetime.combine(first_unpaid_day, time(0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 
-def run_scheduled_payouts(*, session: Session, clock: Clock, timezone: str) -> PayoutBatch | None:
+def run_scheduled_payouts(uow: UnitOfWork, *, timezone: str) -> PayoutBatch | None:
     """One iteration of the payout schedule: once the city's local time has passed
     ``payments.payout_time``, run that day's T+n batch, once per local day. The day's
     batch row (``scheduled_for``, unique) is the state: a second run the same day, by
@@ -145,7 +146,9 @@ def run_scheduled_payouts(*, session: Session, clock: Clock, timezone: str) -> P
     server down at the set time catches up when it comes back the same day; a missed
     day is covered by the next day's batch, which pays everything matured. Returns the
     batch it ran, or None. Commits."""
-    rules = current_rules(session).payments
+    session = uow.session
+    clock = uow.clock
+    rules = current_rules(uow).payments
     if not rules.payout_schedule_enabled:
         return None
     now = clock.now()
@@ -156,25 +159,18 @@ def run_scheduled_payouts(*, session: Session, clock: Clock, timezone: str) -> P
     today = local.date()
     done = select(PayoutBatch.id).where(PayoutBatch.scheduled_for == today)
     if session.exec(done).first() is not None:
-        session.rollback()  # end the read transaction
+        uow.undo()  # end the read transaction
         return None
     cutoff = scheduled_cutoff(
         local_day=today, timezone=timezone, delay_days=rules.payout_delay_days, now=now
     )
     try:
-        return run_payouts(
-            session=session,
-            user=None,
-            clock=clock,
-            timezone=timezone,
-            cutoff=cutoff,
-            scheduled_for=today,
-        )
+        return run_payouts(uow, user=None, timezone=timezone, cutoff=cutoff, scheduled_for=today)
     except IntegrityError:  # another worker ran today's batch at the same moment
-        session.rollback()
+        uow.undo()
         return None
     except AppError as exc:  # e.g. a withdrawal took the balance meanwhile: next round retries
-        session.rollback()
+        uow.undo()
         log.info("scheduled payouts skipped: %s", exc.code)
         return None
 
@@ -185,10 +181,8 @@ async def payout_schedule_task(app) -> None:  # noqa: ANN001
     import asyncio
 
     def one_round() -> None:
-        with session_scope(app.state.engine) as session:
-            batch = run_scheduled_payouts(
-                session=session, clock=app.state.clock, timezone=app.state.settings.timezone
-            )
+        with UnitOfWork.begin(app.state) as uow:
+            batch = run_scheduled_payouts(uow, timezone=app.state.settings.timezone)
             if batch is not None:
                 log.info(
                     "scheduled payouts %s: %s lines, %s fen",
@@ -206,7 +200,8 @@ async def payout_schedule_task(app) -> None:  # noqa: ANN001
         await asyncio.sleep(interval)
 
 
-def batch_lines(*, session: Session, batch_id: str) -> list[PayoutLine]:
+def batch_lines(uow: UnitOfWork, *, batch_id: str) -> list[PayoutLine]:
+    session = uow.session
     return list(
         session.exec(
             select(PayoutLine)
@@ -216,7 +211,8 @@ def batch_lines(*, session: Session, batch_id: str) -> list[PayoutLine]:
     )
 
 
-def list_batches(*, session: Session, limit: int = 50) -> list[PayoutBatch]:
+def list_batches(uow: UnitOfWork, *, limit: int = 50) -> list[PayoutBatch]:
+    session = uow.session
     return list(
         session.exec(
             select(PayoutBatch).order_by(col(PayoutBatch.created_at).desc()).limit(limit)
@@ -225,24 +221,25 @@ def list_batches(*, session: Session, limit: int = 50) -> list[PayoutBatch]:
 
 
 def request_withdrawal(
+    uow: UnitOfWork,
     *,
-    session: Session,
     technician: User,
     amount: Money,
     bank_account: str,
-    clock: Clock,
-    cipher,
     timezone: str,
 ) -> Withdrawal:  # noqa: ANN001
     """Withdraw a matured balance to a bank account (at least the minimum). Commits."""
-    rules = current_rules(session).payments
+    session = uow.session
+    clock = uow.clock
+    cipher = uow.cipher
+    rules = current_rules(uow).payments
     if amount < rules.min_withdrawal:
         raise Unprocessable(
             "below the minimum withdrawal",
             code="withdrawal_below_minimum",
             details={"min_withdrawal": rules.min_withdrawal},
         )
-    cutoff = payout_cutoff(session=session, now=clock.now(), timezone=timezone)
+    cutoff = payout_cutoff(uow, now=clock.now(), timezone=timezone)
     available = _matured(session, technician.id, cutoff)
     if amount > available:
         raise Conflict(
@@ -270,20 +267,21 @@ def request_withdrawal(
         created_at=clock.now(),
     )
     session.add(withdrawal)
-    session.commit()
+    uow.keep()
     return withdrawal
 
 
 def earnings(
+    uow: UnitOfWork,
     *,
-    session: Session,
     technician: User,
     start: datetime,
     end: datetime,
-    clock: Clock,
     timezone: str,
 ) -> dict[str, Any]:
     """Per order and per period: what was earned, paid out, and what is available."""
+    session = uow.session
+    clock = uow.clock
     account = ledger.payable(technician.id)
     rows = session.execute(
         # SQLAlchemy's select: SQLModel's is typed for at most four columns
@@ -309,7 +307,7 @@ def earnings(
     out_kinds = ("payout", "withdrawal")
     earned = sum(ln["amount"] for ln in lines if ln["kind"] not in out_kinds)
     paid_out = -sum(ln["amount"] for ln in lines if ln["kind"] in out_kinds)
-    cutoff = payout_cutoff(session=session, now=clock.now(), timezone=timezone)
+    cutoff = payout_cutoff(uow, now=clock.now(), timezone=timezone)
     payouts: list[dict[str, Any]] = [
         {"kind": "payout", "id": p.batch_id, "amount": p.amount, "at": p.created_at}
         for p in session.exec(

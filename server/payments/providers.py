@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlmodel import Session
-
 from server.core.ids import new_id
+from server.core.uow import UnitOfWork
 from server.payments.models import SandboxCharge
 
 SIGNATURE_HEADER = "doorstep-signature"
@@ -59,7 +58,7 @@ class PaymentProvider(Protocol):
     name: str
 
     def create(
-        self, *, session: Session, payment_id: str, amount: int, method: str, now: datetime
+        self, uow: UnitOfWork, *, payment_id: str, amount: int, method: str, now: datetime
     ) -> Checkout: ...
 
     def verify_webhook(
@@ -67,10 +66,10 @@ class PaymentProvider(Protocol):
     ) -> WebhookEventIn: ...
 
     def refund(
-        self, *, session: Session, provider_ref: str, amount: int, now: datetime
+        self, uow: UnitOfWork, *, provider_ref: str, amount: int, now: datetime
     ) -> ProviderRefund: ...
 
-    def query(self, *, session: Session, provider_ref: str) -> str: ...
+    def query(self, uow: UnitOfWork, *, provider_ref: str) -> str: ...
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:
@@ -106,8 +105,9 @@ class SandboxProvider:
         self.secret = secret
 
     def create(
-        self, *, session: Session, payment_id: str, amount: int, method: str, now: datetime
+        self, uow: UnitOfWork, *, payment_id: str, amount: int, method: str, now: datetime
     ) -> Checkout:
+        session = uow.session
         ref = new_id("sbx")
         session.add(SandboxCharge(ref=ref, payment_id=payment_id, amount=amount, created_at=now))
         base = f"/api/v1/sandbox/payments/{payment_id}"
@@ -122,8 +122,9 @@ class SandboxProvider:
             action = {"type": "redirect", "url": f"{base}/approve", "fail_url": f"{base}/fail"}
         return Checkout(provider_ref=ref, action=action)
 
-    def settle(self, *, session: Session, provider_ref: str, succeed: bool) -> SandboxCharge:
+    def settle(self, uow: UnitOfWork, *, provider_ref: str, succeed: bool) -> SandboxCharge:
         """The customer approved (or declined) on the provider's page."""
+        session = uow.session
         charge = session.get(SandboxCharge, provider_ref)
         if charge is None:
             raise ProviderError("no such charge", "charge_not_found", 404)
@@ -164,8 +165,9 @@ class SandboxProvider:
             raise ProviderError("malformed event", "webhook_malformed", 400) from exc
 
     def refund(
-        self, *, session: Session, provider_ref: str, amount: int, now: datetime
+        self, uow: UnitOfWork, *, provider_ref: str, amount: int, now: datetime
     ) -> ProviderRefund:
+        session = uow.session
         charge = session.get(SandboxCharge, provider_ref)
         if charge is None or charge.status != "succeeded":
             raise ProviderError("the charge cannot be refunded", "charge_not_refundable", 409)
@@ -175,7 +177,8 @@ class SandboxProvider:
         session.add(charge)
         return ProviderRefund(provider_ref=new_id("sbr"), status="succeeded")
 
-    def query(self, *, session: Session, provider_ref: str) -> str:
+    def query(self, uow: UnitOfWork, *, provider_ref: str) -> str:
+        session = uow.session
         charge = session.get(SandboxCharge, provider_ref)
         return charge.status if charge else "unknown"
 

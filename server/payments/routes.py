@@ -15,10 +15,10 @@ from server.auth.dependencies import (
     require_roles,
 )
 from server.auth.models import Role, User
-from server.core.db import session_scope
-from server.core.deps import ClockDep, SessionDep, SettingsDep
+from server.core.deps import ClockDep, SettingsDep, UowDep
 from server.core.errors import NotFound, Unprocessable
 from server.core.routing import api_router
+from server.core.uow import UnitOfWork
 from server.orders import service as orders_service
 from server.payments import service
 from server.payments.models import (
@@ -49,13 +49,11 @@ def create_payment(
     order_id: str,
     body: PaymentCreate,
     user: CustomerUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     settings: SettingsDep,
 ) -> dict:
-    payment = service.create_payment(
-        session=session, order_id=order_id, user=user, body=body, clock=clock, settings=settings
-    )
+    payment = service.create_payment(uow, order_id=order_id, user=user, body=body)
     return {
         "payment_id": payment.id,
         "checkout": payment.checkout,
@@ -64,19 +62,14 @@ def create_payment(
 
 
 @router.get("/orders/{order_id}/payments", response_model=list[PaymentRead])
-def list_payments(order_id: str, user: PaymentReader, session: SessionDep) -> list[PaymentRead]:
-    return [
-        service.to_read(p)
-        for p in service.list_for_order(session=session, order_id=order_id, user=user)
-    ]
+def list_payments(order_id: str, user: PaymentReader, uow: UowDep) -> list[PaymentRead]:
+    return [service.to_read(p) for p in service.list_for_order(uow, order_id=order_id, user=user)]
 
 
 @router.get("/payments/{payment_id}", response_model=PaymentRead)
-def get_payment(payment_id: str, user: PaymentReader, session: SessionDep) -> PaymentRead:
+def get_payment(payment_id: str, user: PaymentReader, uow: UowDep) -> PaymentRead:
     """The paying customer, finance and admins; support and operators see orders, not money."""
-    return service.to_read(
-        service.get_payment_for(session=session, payment_id=payment_id, user=user)
-    )
+    return service.to_read(service.get_payment_for(uow, payment_id=payment_id, user=user))
 
 
 @router.post("/payments/webhooks/{provider}", response_model=WebhookAck)
@@ -88,14 +81,9 @@ async def webhook(provider: str, request: Request) -> WebhookAck:
     app = request.app
 
     def handle() -> str:
-        with session_scope(app.state.engine) as session:
+        with UnitOfWork.begin(app.state) as uow:
             return service.handle_webhook(
-                session=session,
-                provider_name=provider,
-                body=body,
-                headers=dict(request.headers),
-                clock=app.state.clock,
-                settings=app.state.settings,
+                uow, provider_name=provider, body=body, headers=dict(request.headers)
             )
 
     outcome = await run_in_threadpool(handle)
@@ -106,7 +94,7 @@ def _sandbox(settle: bool):  # noqa: ANN202
     def endpoint(
         payment_id: str,
         user: CurrentUser,
-        session: SessionDep,
+        uow: UowDep,
         clock: ClockDep,
         settings: SettingsDep,
         deliveries: int = Query(default=1, ge=1, le=3),
@@ -114,15 +102,9 @@ def _sandbox(settle: bool):  # noqa: ANN202
         if not settings.sandbox_payments:
             raise NotFound("not found", code="not_found")
         outcomes = service.sandbox_settle(
-            session=session,
-            payment_id=payment_id,
-            user=user,
-            succeed=settle,
-            clock=clock,
-            settings=settings,
-            deliveries=deliveries,
+            uow, payment_id=payment_id, user=user, succeed=settle, deliveries=deliveries
         )
-        payment = service.own_payment(session=session, payment_id=payment_id, user=user)
+        payment = service.own_payment(uow, payment_id=payment_id, user=user)
         return {"payment": service.to_read(payment).model_dump(), "webhook_outcomes": outcomes}
 
     endpoint.__name__ = "sandbox_approve" if settle else "sandbox_fail"
@@ -147,39 +129,37 @@ router.add_api_route(
 
 @router.get("/orders/{order_id}/cancellation-quote", response_model=CancellationQuoteRead)
 def cancellation_quote(
-    order_id: str, user: CurrentUser, session: SessionDep, clock: ClockDep
+    order_id: str, user: CurrentUser, uow: UowDep, clock: ClockDep
 ) -> CancellationQuoteRead:
     if user.role == Role.technician.value:
         raise NotFound("order not found", code="order_not_found")
-    return service.cancellation_quote(session=session, order_id=order_id, user=user, clock=clock)
+    return service.cancellation_quote(uow, order_id=order_id, user=user)
 
 
 @router.get("/orders/{order_id}/escrow", response_model=EscrowRead)
-def escrow(order_id: str, user: CurrentUser, session: SessionDep) -> EscrowRead:
+def escrow(order_id: str, user: CurrentUser, uow: UowDep) -> EscrowRead:
 
-    order = orders_service.get_for(session=session, order_id=order_id, user=user)
+    order = orders_service.get_for(uow, order_id=order_id, user=user)
     if user.role == Role.technician.value:
         raise NotFound("order not found", code="order_not_found")
-    return EscrowRead(**service.escrow_state(session=session, order_id=order.id))
+    return EscrowRead(**service.escrow_state(uow, order_id=order.id))
 
 
 # --- finance ---------------------------------------------------------------------------------
 
 
 @router.get("/ops/ledger/trial-balance", response_model=TrialBalanceRead)
-def trial_balance(user: FinanceUser, session: SessionDep) -> TrialBalanceRead:
-    return TrialBalanceRead(**service.trial_balance(session=session))
+def trial_balance(user: FinanceUser, uow: UowDep) -> TrialBalanceRead:
+    return TrialBalanceRead(**service.trial_balance(uow))
 
 
 @router.get("/ops/ledger/orders/{order_id}", response_model=list[JournalEntryRead])
-def order_entries(order_id: str, user: FinanceUser, session: SessionDep) -> list[JournalEntryRead]:
-    return [
-        JournalEntryRead(**e) for e in service.entries_for_order(session=session, order_id=order_id)
-    ]
+def order_entries(order_id: str, user: FinanceUser, uow: UowDep) -> list[JournalEntryRead]:
+    return [JournalEntryRead(**e) for e in service.entries_for_order(uow, order_id=order_id)]
 
 
-def _batch_read(session, batch) -> PayoutBatchRead:  # noqa: ANN001
-    lines = service.batch_lines(session=session, batch_id=batch.id)
+def _batch_read(uow, batch) -> PayoutBatchRead:  # noqa: ANN001
+    lines = service.batch_lines(uow, batch_id=batch.id)
     return PayoutBatchRead(
         id=batch.id,
         cutoff=batch.cutoff,
@@ -193,17 +173,17 @@ def _batch_read(session, batch) -> PayoutBatchRead:  # noqa: ANN001
 
 @router.post("/ops/payouts/run", response_model=PayoutBatchRead, status_code=201)
 def run_payouts(
-    user: FinanceUser, session: SessionDep, clock: ClockDep, settings: SettingsDep
+    user: FinanceUser, uow: UowDep, clock: ClockDep, settings: SettingsDep
 ) -> PayoutBatchRead:
     return _batch_read(
-        session,
-        service.run_payouts(session=session, user=user, clock=clock, timezone=settings.timezone),
+        uow,
+        service.run_payouts(uow, user=user, timezone=settings.timezone),
     )
 
 
 @router.get("/ops/payouts", response_model=list[PayoutBatchRead])
-def list_payouts(user: FinanceUser, session: SessionDep) -> list[PayoutBatchRead]:
-    return [_batch_read(session, b) for b in service.list_batches(session=session)]
+def list_payouts(user: FinanceUser, uow: UowDep) -> list[PayoutBatchRead]:
+    return [_batch_read(uow, b) for b in service.list_batches(uow)]
 
 
 # --- technicians ------------------------------------------------------------------------------
@@ -213,18 +193,16 @@ def list_payouts(user: FinanceUser, session: SessionDep) -> list[PayoutBatchRead
 def withdraw(
     body: WithdrawalIn,
     user: TechnicianUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     cipher: CipherDep,
     settings: SettingsDep,
 ) -> WithdrawalRead:
     w = service.request_withdrawal(
-        session=session,
+        uow,
         technician=user,
         amount=body.amount,
         bank_account=body.bank_account,
-        clock=clock,
-        cipher=cipher,
         timezone=settings.timezone,
     )
     return WithdrawalRead(**w.model_dump())
@@ -233,7 +211,7 @@ def withdraw(
 @router.get("/technician/earnings", response_model=EarningsRead)
 def technician_earnings(
     user: TechnicianUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     settings: SettingsDep,
     start: AwareDatetime | None = Query(default=None, alias="from"),
@@ -244,28 +222,20 @@ def technician_earnings(
     if start >= end or end - start > timedelta(days=366):
         raise Unprocessable("choose a period of at most a year", code="period_invalid")
     return EarningsRead(
-        **service.earnings(
-            session=session,
-            technician=user,
-            start=start,
-            end=end,
-            clock=clock,
-            timezone=settings.timezone,
-        )
+        **service.earnings(uow, technician=user, start=start, end=end, timezone=settings.timezone)
     )
 
 
 @router.get("/technician/payouts")
 def technician_payouts(
-    user: TechnicianUser, session: SessionDep, clock: ClockDep, settings: SettingsDep
+    user: TechnicianUser, uow: UowDep, clock: ClockDep, settings: SettingsDep
 ) -> list[dict]:
     now = clock.now()
     data = service.earnings(
-        session=session,
+        uow,
         technician=user,
         start=now - timedelta(days=366),
         end=now + timedelta(seconds=1),
-        clock=clock,
         timezone=settings.timezone,
     )
     return data["payouts"]
@@ -281,20 +251,14 @@ def _invoice_read(invoice) -> InvoiceRead:  # noqa: ANN001
 
 @router.post("/orders/{order_id}/invoice", response_model=InvoiceRead, status_code=201)
 def create_invoice(
-    order_id: str, body: InvoiceIn, user: CustomerUser, session: SessionDep, clock: ClockDep
+    order_id: str, body: InvoiceIn, user: CustomerUser, uow: UowDep, clock: ClockDep
 ) -> InvoiceRead:
     invoice = service.create_invoice(
-        session=session,
-        order_id=order_id,
-        user=user,
-        title=body.title,
-        tax_id=body.tax_id,
-        email=body.email,
-        clock=clock,
+        uow, order_id=order_id, user=user, title=body.title, tax_id=body.tax_id, email=body.email
     )
     return _invoice_read(invoice)
 
 
 @router.get("/orders/{order_id}/invoice", response_model=InvoiceRead)
-def get_invoice(order_id: str, user: CurrentUser, session: SessionDep) -> InvoiceRead:
-    return _invoice_read(service.get_invoice(session=session, order_id=order_id, user=user))
+def get_invoice(order_id: str, user: CurrentUser, uow: UowDep) -> InvoiceRead:
+    return _invoice_read(service.get_invoice(uow, order_id=order_id, user=user))

@@ -8,11 +8,10 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from server.core.clock import Clock
 from server.core.errors import AppError, Conflict, NotFound, Unprocessable
 from server.core.ids import new_id
 from server.core.money import Money
-from server.core.settings import Settings
+from server.core.uow import UnitOfWork
 from server.orders import queries as order_queries
 from server.orders import service as orders_service
 from server.orders.machine import Action, Status
@@ -23,7 +22,12 @@ from server.payments.models import Payment, Refund, WebhookEvent
 from server.payments.providers import ProviderError
 
 
-def payment_succeeded(session: Session, payment: Payment, clock: Clock) -> str:
+def payment_succeeded(
+    uow: UnitOfWork,
+    payment: Payment,
+) -> str:
+    session = uow.session
+    clock = uow.clock
     now = clock.now()
     payment.status = "succeeded"
     payment.succeeded_at = now
@@ -40,10 +44,10 @@ def payment_succeeded(session: Session, payment: Payment, clock: Clock) -> str:
             memo=f"service card {payment.card_id}",
             lines=ledger.card_purchase(provider=payment.provider, amount=payment.amount),
         )
-        pricing_service.activate_card(session=session, card_id=payment.card_id or "", clock=clock)
+        pricing_service.activate_card(uow, card_id=payment.card_id or "")
         return "card_activated"
 
-    order = orders_service.get(session=session, order_id=payment.order_id or "")
+    order = orders_service.get(uow, order_id=payment.order_id or "")
     esc = escrow_for(session, order)
     post(
         session,
@@ -63,13 +67,11 @@ def payment_succeeded(session: Session, payment: Payment, clock: Clock) -> str:
     session.add(esc)
     if payment.purpose == "order" and order.status == Status.PENDING_PAYMENT.value:
         orders_service.move(
-            session=session,
+            uow,
             order_id=order.id,
             action=Action.PAYMENT_SUCCEEDED,
             actor=SYSTEM,
-            clock=clock,
             extra={"payment_id": payment.id, "amount": payment.amount},
-            commit=False,
         )
         return "order_paid"
     if (
@@ -79,13 +81,12 @@ def payment_succeeded(session: Session, payment: Payment, clock: Clock) -> str:
         and order.status not in (Status.CANCELLED.value,)
     ):
         orders_service.record(
-            session=session,
+            uow,
             order=order,
             event_type="order.extras_paid",
             payload={"payment_id": payment.id, "amount": payment.amount},
             actor_id=None,
             actor_role="system",
-            clock=clock,
         )
         return "extras_paid"
     # Late or duplicate money (the order was cancelled, already paid or already split):
@@ -93,7 +94,7 @@ def payment_succeeded(session: Session, payment: Payment, clock: Clock) -> str:
     payment.late = True
     if payment.purpose == "extras":
         esc.extras_paid -= payment.amount
-    by_provider = _refund_through_payment(session, payment, clock)
+    by_provider = _refund_through_payment(uow, payment)
     post(
         session,
         kind="refund",
@@ -106,25 +107,26 @@ def payment_succeeded(session: Session, payment: Payment, clock: Clock) -> str:
     esc.refunded += payment.amount
     session.add(esc)
     orders_service.record(
-        session=session,
+        uow,
         order=order,
         event_type="order.payment_returned",
         payload={"payment_id": payment.id, "amount": payment.amount, "status": order.status},
         actor_id=None,
         actor_role="system",
-        clock=clock,
     )
     return "late_refunded"
 
 
-def _refund_through_payment(session: Session, payment: Payment, clock: Clock) -> dict[str, Money]:
+def _refund_through_payment(
+    uow: UnitOfWork,
+    payment: Payment,
+) -> dict[str, Money]:
+    session = uow.session
+    clock = uow.clock
     provider = get_provider(payment.provider)
     try:
         result = provider.refund(
-            session=session,
-            provider_ref=payment.provider_ref or "",
-            amount=payment.amount,
-            now=clock.now(),
+            uow, provider_ref=payment.provider_ref or "", amount=payment.amount, now=clock.now()
         )
     except ProviderError as exc:
         raise AppError(str(exc), code=exc.code, status_code=exc.status_code) from exc
@@ -154,16 +156,17 @@ def _lock_order_and_payment(session: Session, payment: Payment) -> None:
 
 
 def handle_webhook(
+    uow: UnitOfWork,
     *,
-    session: Session,
     provider_name: str,
     body: bytes,
     headers: dict[str, str],
-    clock: Clock,
-    settings: Settings,
 ) -> str:
     """A provider's signed event: verified, booked once (duplicates and replays are
     acknowledged and ignored), with the order's move in the same transaction."""
+    session = uow.session
+    clock = uow.clock
+    settings = uow.settings
     provider = get_provider(provider_name, settings)
     try:
         event = provider.verify_webhook(
@@ -212,13 +215,13 @@ def handle_webhook(
     try:
         session.flush()
     except IntegrityError:
-        session.rollback()
+        uow.undo()
         return "duplicate"
     if event.type == "payment.succeeded":
         outcome = (
             "already_succeeded"
             if payment.status == "succeeded"
-            else payment_succeeded(session, payment, clock)
+            else payment_succeeded(uow, payment)
         )
     else:
         outcome = "ignored"
@@ -230,6 +233,5 @@ def handle_webhook(
             outcome = "failed"
     claim.outcome = outcome
     session.add(claim)
-    orders_service.finish_moves(session)
-    orders_service.notify(session)
+    uow.keep()
     return outcome

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
+from server.core.uow import UnitOfWork
 from server.pricing.models import (
     ChangeItem,
     ChangeRequest,
@@ -14,8 +15,9 @@ from server.pricing.models import (
 # --- on-site change requests ------------------------------------------------------------------
 
 
-def pending_change_requests(*, session: Session, order_id: str) -> int:
+def pending_change_requests(uow: UnitOfWork, *, order_id: str) -> int:
     """Change requests awaiting an answer (from support or the customer); finishing waits."""
+    session = uow.session
     return session.execute(
         select(func.count())
         .select_from(ChangeRequest)
@@ -26,8 +28,9 @@ def pending_change_requests(*, session: Session, order_id: str) -> int:
     ).scalar_one()
 
 
-def pending_change_amount(*, session: Session, order_id: str) -> int:
+def pending_change_amount(uow: UnitOfWork, *, order_id: str) -> int:
     """Fen of the items still waiting for support's or the customer's answer."""
+    session = uow.session
     total = session.execute(
         select(func.coalesce(func.sum(ChangeItem.amount), 0))
         .join(ChangeRequest, col(ChangeRequest.id) == col(ChangeItem.change_request_id))

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session
-
 from server.core.errors import AppError
+from server.core.uow import UnitOfWork
 from server.pricing import engine
 from server.rules import store as rules_store
 
 
-def rules_versioned(session: Session) -> tuple[int, Any]:
+def rules_versioned(uow: UnitOfWork) -> tuple[int, Any]:
 
-    return rules_store.current_rules_versioned(session=session)
+    return rules_store.current_rules_versioned(uow)
 
 
 def pricing_error(exc: engine.PricingError) -> AppError:

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from server.auth.models import Role, User
 from server.core.clock import as_utc
 from server.core.ids import new_id
+from server.core.uow import UnitOfWork
 from server.pricing import engine, ports
 from server.pricing.models import (
     Coupon,
@@ -133,14 +134,15 @@ def grant(
 
 
 def ensure_welcome_coupon(
+    uow: UnitOfWork,
     *,
-    session: Session,
     customer: User,
     now: datetime,
     rules: PricingRules,
     orders_so_far: int | None = None,
 ) -> None:
     """新客首单立减: a customer with no order yet holds the first-order coupon."""
+    session = uow.session
     if customer.role != Role.customer.value or not rules.new_customer_coupon_amount:
         return
     if orders_so_far is None:

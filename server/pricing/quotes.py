@@ -17,12 +17,12 @@ from sqlmodel import Session, col, select
 
 from server.auth.models import User
 from server.catalog import service as catalog_service
-from server.core.clock import Clock, as_utc
-from server.core.crypto import FieldCipher
+from server.core.clock import as_utc
 from server.core.errors import AppError, Conflict, Gone, NotFound
 from server.core.ids import new_id
 from server.core.money import round_half_up
 from server.core.points import coarse, seal_point
+from server.core.uow import UnitOfWork
 from server.geo.coords import haversine_m
 from server.pricing import engine, ports
 from server.pricing.common import pricing_error, rules_versioned
@@ -57,10 +57,10 @@ def _held_coupons(
 
 
 def _nearest_distance(
-    session: Session, lat: float, lng: float, service_id: str, rules: PricingRules
+    uow: UnitOfWork, lat: float, lng: float, service_id: str, rules: PricingRules
 ) -> float | None:
     return ports.nearest_technician.ask(
-        session, lat, lng, service_id, engine.traffic_subsidy_full_at_m(rules)
+        uow, lat, lng, service_id, engine.traffic_subsidy_full_at_m(rules)
     )
 
 
@@ -88,31 +88,28 @@ def _refuse_unserviceable(
 
 
 def create_quote(
+    uow: UnitOfWork,
     *,
-    session: Session,
     customer: User,
     body: QuoteCreate,
-    clock: Clock,
-    cipher: FieldCipher,
     timezone: str,
 ) -> Quote:
+    session = uow.session
+    cipher = uow.cipher
+    clock = uow.clock
     now = clock.now()
     start = as_utc(body.scheduled_start)
     if start < now:
         raise AppError("the visit must be in the future", code="scheduled_in_past", status_code=422)
     if start > now + timedelta(days=60):
         raise AppError("book at most 60 days ahead", code="scheduled_too_far", status_code=422)
-    service = catalog_service.get_service(session=session, service_id=body.service_id)
-    rules_version, rules = rules_versioned(session)
+    service = catalog_service.get_service(uow, service_id=body.service_id)
+    rules_version, rules = rules_versioned(uow)
     _refuse_unserviceable(body, start=start, now=now, rules=rules.orders)
     pricing_rules: PricingRules = rules.pricing
     orders_so_far, facts = customer_facts(session, customer.id, now, pricing_rules)
     ensure_welcome_coupon(
-        session=session,
-        customer=customer,
-        now=now,
-        rules=pricing_rules,
-        orders_so_far=orders_so_far,
+        uow, customer=customer, now=now, rules=pricing_rules, orders_so_far=orders_so_far
     )
     coupons = []
     for coupon_id in body.coupon_ids:
@@ -158,7 +155,7 @@ def create_quote(
         service_id=service.id,
         now=now,
         nearest_distance_m=_nearest_distance(
-            session, body.address.lat, body.address.lng, service.id, pricing_rules
+            uow, body.address.lat, body.address.lng, service.id, pricing_rules
         ),
         customer=facts,
         coupons=tuple(coupons),
@@ -172,7 +169,7 @@ def create_quote(
         else:
             result = engine.price(request, pricing_rules)
     except engine.PricingError as exc:
-        session.rollback()
+        uow.undo()
         raise pricing_error(exc) from exc
     coupon_ids = [ln.detail["coupon_id"] for ln in result.lines if ln.code.startswith("coupon:")]
     minutes = service.duration_minutes
@@ -208,7 +205,7 @@ def create_quote(
         expires_at=now + timedelta(minutes=pricing_rules.quote_ttl_minutes),
     )
     session.add(quote)
-    session.commit()
+    uow.keep()
     return quote
 
 
@@ -217,15 +214,16 @@ _QUOTE_BY_ID = select(Quote).where(
 )  # built once: every order reads one
 
 
-def get_quote_for(*, session: Session, quote_id: str, customer_id: str) -> Quote:
+def get_quote_for(uow: UnitOfWork, *, quote_id: str, customer_id: str) -> Quote:
+    session = uow.session
     quote = session.execute(_QUOTE_BY_ID, {"id": quote_id}).scalar_one_or_none()
     if quote is None or quote.customer_id != customer_id:
         raise NotFound("quote not found", code="quote_not_found", details={"quote_id": quote_id})
     return quote
 
 
-def take_quote(*, session: Session, quote_id: str, customer_id: str, now: datetime) -> Quote:
-    quote = get_quote_for(session=session, quote_id=quote_id, customer_id=customer_id)
+def take_quote(uow: UnitOfWork, *, quote_id: str, customer_id: str, now: datetime) -> Quote:
+    quote = get_quote_for(uow, quote_id=quote_id, customer_id=customer_id)
     if quote.order_id is not None:
         raise Conflict(
             "this quote was already used", code="quote_used", details={"order_id": quote.order_id}
@@ -246,12 +244,13 @@ def _take_quote_statement() -> Any:  # noqa: ANN401
     )
 
 
-def mark_quote_used(*, session: Session, quote: Quote, order_id: str) -> None:
+def mark_quote_used(uow: UnitOfWork, *, quote: Quote, order_id: str) -> None:
     """Conditional: two orders racing for one quote can't both win; the quote's
     coupons, points and card visit are spent in the same transaction."""
+    session = uow.session
     result = session.exec(_take_quote_statement(), params={"quote": quote.id, "order": order_id})
     if result.rowcount != 1:
-        session.rollback()
+        uow.undo()
         raise Conflict("this quote was already used", code="quote_used")
     set_committed_value(quote, "order_id", order_id)
     _reserve_promotions(session, quote, order_id)
@@ -367,8 +366,9 @@ def restore_promotions(session: Session, order_id: str, now: datetime) -> None:
         session.add(use)
 
 
-def card_value_for_order(*, session: Session, order_id: str) -> int:
+def card_value_for_order(uow: UnitOfWork, *, order_id: str) -> int:
     """The prepaid money a card visit used by this order stands for (0 if none)."""
+    session = uow.session
     use = session.get(CardUse, order_id)
     return use.value if use is not None and not use.restored else 0
 

@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from server.core.clock import as_utc
 from server.core.events import Moved, Status
+from server.core.uow import UnitOfWork
 from server.pricing import engine, ports
 from server.pricing.common import rules_versioned
 from server.pricing.customers import grant
@@ -25,7 +26,8 @@ from server.pricing.quotes import restore_promotions
 # --- reacting to order moves ----------------------------------------------------------------
 
 
-def promotions_on_move(session: Session, moved: Moved) -> None:
+def promotions_on_move(uow: UnitOfWork, moved: Moved) -> None:
+    session = uow.session
     order = moved.order
     now = as_utc(order.updated_at)
     if moved.to_status == Status.CANCELLED.value and moved.action is not None:
@@ -34,12 +36,13 @@ def promotions_on_move(session: Session, moved: Moved) -> None:
         moved.to_status == Status.COMPLETED.value
         and moved.from_status == Status.AWAITING_CONFIRMATION.value
     ):
-        _reward_completed(session, order, now)
+        _reward_completed(uow, order, now)
 
 
-def _reward_completed(session: Session, order: Any, now: datetime) -> None:
-    _, rules = rules_versioned(session)
-    paid = ports.paid_amount.ask(session, order.id)
+def _reward_completed(uow: UnitOfWork, order: Any, now: datetime) -> None:
+    session = uow.session
+    _, rules = rules_versioned(uow)
+    paid = ports.paid_amount.ask(uow, order.id)
     if session.get(CustomerSpend, order.id) is None:
         session.add(
             CustomerSpend(order_id=order.id, customer_id=order.customer_id, amount=paid, at=now)

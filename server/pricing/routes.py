@@ -5,7 +5,7 @@ from server.auth.dependencies import (
     CustomerUser,
     OperatorUser,
 )
-from server.core.deps import ClockDep, SessionDep, SettingsDep
+from server.core.deps import ClockDep, SettingsDep, UowDep
 from server.core.routing import api_router
 from server.core.uow_middleware import MAY_WRITE
 from server.pricing import service
@@ -29,68 +29,53 @@ router = api_router(tags=["pricing"])
 def create_quote(
     body: QuoteCreate,
     user: CustomerUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     cipher: CipherDep,
     settings: SettingsDep,
 ) -> QuoteRead:
-    quote = service.create_quote(
-        session=session,
-        customer=user,
-        body=body,
-        clock=clock,
-        cipher=cipher,
-        timezone=settings.timezone,
-    )
+    quote = service.create_quote(uow, customer=user, body=body, timezone=settings.timezone)
     return service.to_read(quote)
 
 
 @router.get("/quotes/{quote_id}", response_model=QuoteRead)
-def get_quote(quote_id: str, user: CustomerUser, session: SessionDep) -> QuoteRead:
-    return service.to_read(
-        service.get_quote_for(session=session, quote_id=quote_id, customer_id=user.id)
-    )
+def get_quote(quote_id: str, user: CustomerUser, uow: UowDep) -> QuoteRead:
+    return service.to_read(service.get_quote_for(uow, quote_id=quote_id, customer_id=user.id))
 
 
 # --- wallet and promotions ---------------------------------------------------------------
 
 
 @router.get("/me/wallet", response_model=WalletRead, dependencies=[MAY_WRITE])
-def my_wallet(user: CustomerUser, session: SessionDep, clock: ClockDep) -> WalletRead:
-    return service.wallet(session=session, customer=user, clock=clock)
+def my_wallet(user: CustomerUser, uow: UowDep, clock: ClockDep) -> WalletRead:
+    return service.wallet(uow, customer=user)
 
 
 @router.post("/me/coupons/claim", response_model=CouponRead, status_code=201)
-def claim_coupon(
-    body: ClaimIn, user: CustomerUser, session: SessionDep, clock: ClockDep
-) -> CouponRead:
-    coupon = service.claim_coupon(
-        session=session, customer=user, campaign_code=body.campaign_code, clock=clock
-    )
+def claim_coupon(body: ClaimIn, user: CustomerUser, uow: UowDep, clock: ClockDep) -> CouponRead:
+    coupon = service.claim_coupon(uow, customer=user, campaign_code=body.campaign_code)
     return CouponRead(**coupon.model_dump(include=set(CouponRead.model_fields)))
 
 
 @router.post("/me/referral", response_model=ReferralRead, status_code=201)
-def apply_referral(
-    body: ReferralIn, user: CustomerUser, session: SessionDep, clock: ClockDep
-) -> dict:
-    referral = service.apply_referral(session=session, customer=user, code=body.code, clock=clock)
+def apply_referral(body: ReferralIn, user: CustomerUser, uow: UowDep, clock: ClockDep) -> dict:
+    referral = service.apply_referral(uow, customer=user, code=body.code)
     return {"inviter_id": referral.inviter_id, "created_at": referral.created_at}
 
 
 @router.get("/service-cards/products", response_model=list[ServiceCardProductRead])
-def card_products(session: SessionDep) -> list[ServiceCardProductRead]:
-    return service.card_products(session=session)
+def card_products(uow: UowDep) -> list[ServiceCardProductRead]:
+    return service.card_products(uow)
 
 
 @router.post("/ops/coupon-campaigns", response_model=CampaignRead, status_code=201)
 def create_campaign(
-    body: CampaignCreate, user: OperatorUser, session: SessionDep, clock: ClockDep
+    body: CampaignCreate, user: OperatorUser, uow: UowDep, clock: ClockDep
 ) -> CampaignRead:
-    campaign = service.create_campaign(session=session, user=user, body=body, clock=clock)
+    campaign = service.create_campaign(uow, user=user, body=body)
     return CampaignRead(**campaign.model_dump())
 
 
 @router.get("/ops/coupon-campaigns", response_model=list[CampaignRead])
-def list_campaigns(user: OperatorUser, session: SessionDep) -> list[CampaignRead]:
-    return [CampaignRead(**c.model_dump()) for c in service.list_campaigns(session=session)]
+def list_campaigns(user: OperatorUser, uow: UowDep) -> list[CampaignRead]:
+    return [CampaignRead(**c.model_dump()) for c in service.list_campaigns(uow)]

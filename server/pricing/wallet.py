@@ -12,9 +12,10 @@ from sqlmodel import Session, col, select
 
 from server.auth.models import User
 from server.catalog import service as catalog_service
-from server.core.clock import Clock, as_utc
+from server.core.clock import as_utc
 from server.core.errors import Conflict, NotFound, Unprocessable
 from server.core.ids import new_id
+from server.core.uow import UnitOfWork
 from server.pricing import engine
 from server.pricing.common import rules_versioned
 from server.pricing.customers import (
@@ -64,12 +65,18 @@ def _card_read(card: ServiceCard) -> ServiceCardRead:
     return ServiceCardRead(**card.model_dump(include=set(ServiceCardRead.model_fields)))
 
 
-def wallet(*, session: Session, customer: User, clock: Clock) -> WalletRead:
+def wallet(
+    uow: UnitOfWork,
+    *,
+    customer: User,
+) -> WalletRead:
+    session = uow.session
+    clock = uow.clock
     now = clock.now()
-    _, rules = rules_versioned(session)
-    ensure_welcome_coupon(session=session, customer=customer, now=now, rules=rules.pricing)
+    _, rules = rules_versioned(uow)
+    ensure_welcome_coupon(uow, customer=customer, now=now, rules=rules.pricing)
     code = referral_code_for(session, customer.id)
-    session.commit()
+    uow.keep()
     spend = yearly_spend(session, customer.id, now)
     index, level = engine.membership_for(spend, rules.pricing)
     levels = rules.pricing.membership_levels
@@ -112,8 +119,13 @@ def wallet(*, session: Session, customer: User, clock: Clock) -> WalletRead:
 
 
 def create_campaign(
-    *, session: Session, user: User, body: CampaignCreate, clock: Clock
+    uow: UnitOfWork,
+    *,
+    user: User,
+    body: CampaignCreate,
 ) -> CouponCampaign:
+    session = uow.session
+    clock = uow.clock
     if as_utc(body.valid_until) <= as_utc(body.valid_from):
         raise Unprocessable("valid_until must be after valid_from", code="campaign_invalid")
     if body.kind == "percent" and not 0 < body.percent_bp < 10000:
@@ -127,21 +139,29 @@ def create_campaign(
     )
     session.add(campaign)
     try:
-        session.commit()
+        uow.keep()
     except IntegrityError as exc:
-        session.rollback()
+        uow.undo()
         raise Conflict("a campaign with this code exists", code="campaign_exists") from exc
     return campaign
 
 
-def list_campaigns(*, session: Session) -> list[CouponCampaign]:
+def list_campaigns(uow: UnitOfWork) -> list[CouponCampaign]:
+    session = uow.session
     return list(
         session.exec(select(CouponCampaign).order_by(col(CouponCampaign.created_at).desc())).all()
     )
 
 
-def claim_coupon(*, session: Session, customer: User, campaign_code: str, clock: Clock) -> Coupon:
+def claim_coupon(
+    uow: UnitOfWork,
+    *,
+    customer: User,
+    campaign_code: str,
+) -> Coupon:
     """A customer takes a coupon from a campaign, within its window and limits."""
+    session = uow.session
+    clock = uow.clock
     now = clock.now()
     campaign = session.exec(
         select(CouponCampaign).where(CouponCampaign.code == campaign_code)
@@ -165,7 +185,7 @@ def claim_coupon(*, session: Session, customer: User, campaign_code: str, clock:
     if campaign.total_limit:
         stmt = stmt.where(col(CouponCampaign.issued) < campaign.total_limit)
     if session.exec(stmt.values(issued=CouponCampaign.issued + 1)).rowcount != 1:
-        session.rollback()
+        uow.undo()
         raise Conflict("this campaign has run out", code="campaign_exhausted")
     coupon = Coupon(
         id=new_id("cpn"),
@@ -186,28 +206,33 @@ def claim_coupon(*, session: Session, customer: User, campaign_code: str, clock:
     )
     session.add(coupon)
     try:
-        session.commit()
+        uow.keep()
     except IntegrityError as exc:
-        session.rollback()
+        uow.undo()
         raise Conflict("you already have this coupon", code="coupon_limit_reached") from exc
     return coupon
 
 
-def card_products(*, session: Session) -> list[ServiceCardProductRead]:
-    _, rules = rules_versioned(session)
+def card_products(uow: UnitOfWork) -> list[ServiceCardProductRead]:
+    _, rules = rules_versioned(uow)
     out = []
     for product in rules.pricing.service_cards:
-        service = catalog_service.get_service(session=session, service_id=product.service_id)
+        service = catalog_service.get_service(uow, service_id=product.service_id)
         price = int(service.pricing["unit_price"]) * product.units_per_visit * product.paid_visits
         out.append(ServiceCardProductRead(**product.model_dump(), price=price))
     return out
 
 
 def open_service_card(
-    *, session: Session, customer: User, product_code: str, clock: Clock
+    uow: UnitOfWork,
+    *,
+    customer: User,
+    product_code: str,
 ) -> ServiceCard:
     """A bought card, pending until its payment succeeds (``activate_card``); no commit."""
-    product = next((p for p in card_products(session=session) if p.code == product_code), None)
+    session = uow.session
+    clock = uow.clock
+    product = next((p for p in card_products(uow) if p.code == product_code), None)
     if product is None:
         raise NotFound("no such service card", code="card_product_not_found")
     now = clock.now()
@@ -229,8 +254,14 @@ def open_service_card(
     return card
 
 
-def activate_card(*, session: Session, card_id: str, clock: Clock) -> None:
+def activate_card(
+    uow: UnitOfWork,
+    *,
+    card_id: str,
+) -> None:
     """Called by payments when the card's payment succeeded (no commit)."""
+    session = uow.session
+    clock = uow.clock
     card = session.get(ServiceCard, card_id)
     if card is None:
         raise NotFound("service card not found", code="card_not_found")
@@ -240,10 +271,17 @@ def activate_card(*, session: Session, card_id: str, clock: Clock) -> None:
         session.add(card)
 
 
-def apply_referral(*, session: Session, customer: User, code: str, clock: Clock) -> Referral:
+def apply_referral(
+    uow: UnitOfWork,
+    *,
+    customer: User,
+    code: str,
+) -> Referral:
     """The invitee names their inviter (before their first order, within the window)."""
+    session = uow.session
+    clock = uow.clock
     now = clock.now()
-    _, rules = rules_versioned(session)
+    _, rules = rules_versioned(uow)
     if session.get(Referral, customer.id) is not None:
         raise Conflict("you already named who invited you", code="referral_exists")
     inviter = session.exec(
@@ -260,8 +298,8 @@ def apply_referral(*, session: Session, customer: User, code: str, clock: Clock)
     referral = Referral(invitee_id=customer.id, inviter_id=inviter.customer_id, created_at=now)
     session.add(referral)
     try:
-        session.commit()
+        uow.keep()
     except IntegrityError as exc:
-        session.rollback()
+        uow.undo()
         raise Conflict("you already named who invited you", code="referral_exists") from exc
     return referral

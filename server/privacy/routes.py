@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from server.auth.dependencies import CipherDep, CurrentUser
-from server.core.deps import ClockDep, SessionDep
+from server.core.deps import ClockDep, UowDep
 from server.core.routing import api_router
 from server.core.uow_middleware import MAY_WRITE
 from server.privacy import service
@@ -14,10 +14,8 @@ router = api_router(tags=["privacy"])
 
 @router.get("/orders/{order_id}/contact", response_model=ContactRead, dependencies=[MAY_WRITE])
 def order_contact(
-    order_id: str, user: CurrentUser, session: SessionDep, clock: ClockDep, cipher: CipherDep
+    order_id: str, user: CurrentUser, uow: UowDep, clock: ClockDep, cipher: CipherDep
 ) -> ContactRead:
     """The virtual number to call the other side of the order (bound per order, unbound
     72 h after it ends), with the other side's name and masked phone."""
-    return service.contact(
-        session=session, user=user, order_id=order_id, cipher=cipher, clock=clock
-    )
+    return service.contact(uow, user=user, order_id=order_id)

@@ -17,9 +17,9 @@ from server.auth.models import Role, User
 from server.core import idempotency
 from server.core.clock import Clock, as_utc
 from server.core.crypto import FieldCipher, mask_phone
-from server.core.db import session_scope
 from server.core.errors import Conflict, Gone, NotFound
 from server.core.ids import new_id
+from server.core.uow import UnitOfWork
 from server.notifications import inbox as notifications
 from server.orders import service as orders_service
 from server.orders.models import Order
@@ -46,17 +46,17 @@ def _ended_at(order: Order) -> datetime | None:
 
 
 def contact(
+    uow: UnitOfWork,
     *,
-    session: Session,
     user: User,
     order_id: str,
-    cipher: FieldCipher,
-    clock: Clock,
     provider: VirtualNumberProvider | None = None,
 ) -> ContactRead:
     """The order's virtual number for a participant, and who is on the other end (masked)."""
-    order = orders_service.get_for(session=session, order_id=order_id, user=user)
-    rules = rules_store.current_rules(session=session)
+    cipher = uow.cipher
+    clock = uow.clock
+    order = orders_service.get_for(uow, order_id=order_id, user=user)
+    rules = rules_store.current_rules(uow)
     now = clock.now()
     if user.id == order.customer_id:
         counterpart_id, counterpart_role = order.technician_id, Role.technician.value
@@ -71,16 +71,16 @@ def contact(
         ended + timedelta(hours=rules.privacy.virtual_number_unbind_hours) if ended else None
     )
     if order.status == "CANCELLED" or (valid_until is not None and now > valid_until):
-        unbind_order(session=session, order_id=order.id, clock=clock, provider=provider)
-        session.commit()
+        unbind_order(uow, order_id=order.id, provider=provider)
+        uow.keep()
         raise Gone("the contact number of this order has expired", code="contact_expired")
     if user.role == Role.technician.value and not orders_service.address_visible_to(
         order, user, now, hours_after=rules.orders.exact_address_hours_after_completion
     ):
         raise Gone("the contact number of this order has expired", code="contact_expired")
-    binding = _binding(session, order, cipher, clock, provider or provider_for(rules.privacy))
-    session.commit()
-    other = auth_service.get(session=session, user_id=counterpart_id)
+    binding = _binding(uow, order, provider or provider_for(rules.privacy))
+    uow.keep()
+    other = auth_service.get(uow, user_id=counterpart_id)
     return ContactRead(
         order_id=order.id,
         virtual_number=binding.number,
@@ -92,12 +92,13 @@ def contact(
 
 
 def _binding(
-    session: Session,
+    uow: UnitOfWork,
     order: Order,
-    cipher: FieldCipher,
-    clock: Clock,
     provider: VirtualNumberProvider,
 ) -> VirtualNumberBinding:
+    session = uow.session
+    cipher = uow.cipher
+    clock = uow.clock
     active = session.exec(
         select(VirtualNumberBinding).where(
             VirtualNumberBinding.order_id == order.id, VirtualNumberBinding.status == "active"
@@ -117,8 +118,8 @@ def _binding(
     technician_id = order.technician_id
     if technician_id is None:  # the caller binds only orders a technician has accepted
         raise Conflict("no technician has accepted this order yet", code="contact_not_yet")
-    customer = auth_service.get(session=session, user_id=order.customer_id)
-    technician = auth_service.get(session=session, user_id=technician_id)
+    customer = auth_service.get(uow, user_id=order.customer_id)
+    technician = auth_service.get(uow, user_id=technician_id)
     try:
         number = provider.bind(
             order_id=order.id,
@@ -154,9 +155,11 @@ def _unbind(
 
 
 def unbind_order(
-    *, session: Session, order_id: str, clock: Clock, provider: VirtualNumberProvider | None = None
+    uow: UnitOfWork, *, order_id: str, provider: VirtualNumberProvider | None = None
 ) -> int:
-    rules = rules_store.current_rules(session=session).privacy
+    session = uow.session
+    clock = uow.clock
+    rules = rules_store.current_rules(uow).privacy
     provider = provider or provider_for(rules)
     rows = session.exec(
         select(VirtualNumberBinding).where(
@@ -168,55 +171,52 @@ def unbind_order(
     return len(rows)
 
 
-def unbind_expired(
-    *, session: Session, clock: Clock, provider: VirtualNumberProvider | None = None
-) -> list[str]:
+def unbind_expired(uow: UnitOfWork, *, provider: VirtualNumberProvider | None = None) -> list[str]:
     """Sweep: unbind numbers 72 h (rule) after the order completed or at once when cancelled."""
-    rules = rules_store.current_rules(session=session).privacy
+    session = uow.session
+    clock = uow.clock
+    rules = rules_store.current_rules(uow).privacy
     provider = provider or provider_for(rules)
     now = clock.now()
     done = []
     for b in session.exec(
         select(VirtualNumberBinding).where(VirtualNumberBinding.status == "active")
     ).all():
-        order = orders_service.get(session=session, order_id=b.order_id)
+        order = orders_service.get(uow, order_id=b.order_id)
         ended = _ended_at(order)
         if order.status == "CANCELLED" or (
             ended is not None and now > ended + timedelta(hours=rules.virtual_number_unbind_hours)
         ):
             _unbind(session, b, clock, provider)
             done.append(b.id)
-    session.commit()
+    uow.keep()
     return done
 
 
-def purge_expired(
-    *, session: Session, clock: Clock, idempotency_retention_hours: int
-) -> dict[str, int]:
+def purge_expired(uow: UnitOfWork, *, idempotency_retention_hours: int) -> dict[str, int]:
     """Retention of what this area keeps: old notifications, and stored idempotent
     replies (login tokens, addresses). (The location trail's retention is the realtime
     domain's own sweep.)"""
+    clock = uow.clock
 
-    rules = rules_store.current_rules(session=session).privacy
+    rules = rules_store.current_rules(uow).privacy
     out = {
         "notifications": notifications.purge_older_than(
-            session=session, days=rules.notification_retention_days, clock=clock
+            uow, days=rules.notification_retention_days
         ),
         "idempotency_records": idempotency.purge_older_than(
-            session=session, before=clock.now() - timedelta(hours=idempotency_retention_hours)
+            uow, before=clock.now() - timedelta(hours=idempotency_retention_hours)
         ),
     }
-    session.commit()
+    uow.keep()
     return out
 
 
 def sweep_once(app) -> dict[str, Any]:  # noqa: ANN001
-    with session_scope(app.state.engine) as session:
-        unbound = unbind_expired(session=session, clock=app.state.clock)
+    with UnitOfWork.begin(app.state) as uow:
+        unbound = unbind_expired(uow)
         purged = purge_expired(
-            session=session,
-            clock=app.state.clock,
-            idempotency_retention_hours=app.state.settings.idempotency_retention_hours,
+            uow, idempotency_retention_hours=app.state.settings.idempotency_retention_hours
         )
     return {"unbound": len(unbound), **purged}
 

@@ -14,11 +14,11 @@ from sqlalchemy import delete
 from sqlmodel import Session, col
 
 from server.auth.models import User
-from server.core.clock import Clock, as_utc
-from server.core.crypto import FieldCipher
+from server.core.clock import as_utc
 from server.core.errors import NotFound, Unprocessable
 from server.core.points import coarse, seal_point
 from server.core.ratelimit import enforce
+from server.core.uow import UnitOfWork
 from server.orders import queries as order_queries
 from server.orders.models import Order
 from server.realtime import visibility
@@ -37,19 +37,14 @@ def _tracked_orders(session: Session, technician_id: str) -> list[Order]:
 
 
 def _update_technician_location(
-    session: Session, technician_id: str, lat: float, lng: float, at: datetime
+    uow: UnitOfWork, technician_id: str, lat: float, lng: float, at: datetime
 ) -> None:
     """Keep the technician's last known location, to the block (dispatch needs no more;
     the exact point is in the encrypted trail), in this transaction."""
 
     try:
         technicians_service.update_location(
-            session=session,
-            user_id=technician_id,
-            lat=coarse(lat),
-            lng=coarse(lng),
-            at=at,
-            commit=False,
+            uow, user_id=technician_id, lat=coarse(lat), lng=coarse(lng), at=at
         )
     except NotFound:
         # not onboarded yet (no profile): the points are still kept for the trip
@@ -57,17 +52,18 @@ def _update_technician_location(
 
 
 def record_locations(
+    uow: UnitOfWork,
     *,
-    session: Session,
     technician: User,
     body: LocationIn,
-    clock: Clock,
     limiter: Any,
     config: RealtimeSettings,
-    cipher: FieldCipher,
 ) -> tuple[LocationAck, list[dict[str, Any]]]:
     """Store the points (one transaction); returns the reply and the messages to push
     after the caller's commit."""
+    session = uow.session
+    cipher = uow.cipher
+    clock = uow.clock
     points = body.all_points()
     if not points:
         raise Unprocessable("send at least one point", code="no_points")
@@ -118,7 +114,7 @@ def record_locations(
         ((row, (p.lat, p.lng)) for row, p in zip(rows, points, strict=True)),
         key=lambda pair: pair[0].occurred_at,
     )
-    _update_technician_location(session, technician.id, lat, lng, latest.occurred_at)
+    _update_technician_location(uow, technician.id, lat, lng, latest.occurred_at)
     messages = [
         eta_for(order=o, cipher=cipher, lat=lat, lng=lng, at=latest.occurred_at, now=now)
         for o in tracked
@@ -130,37 +126,30 @@ def record_locations(
 
 
 def post_locations(
+    uow: UnitOfWork,
     *,
-    session: Session,
     technician: User,
     body: LocationIn,
-    clock: Clock,
     limiter: Any,
     config: RealtimeSettings,
-    cipher: FieldCipher,
 ) -> LocationAck:
     ack, messages = record_locations(
-        session=session,
-        technician=technician,
-        body=body,
-        clock=clock,
-        limiter=limiter,
-        config=config,
-        cipher=cipher,
+        uow, technician=technician, body=body, limiter=limiter, config=config
     )
-    session.commit()
+    uow.keep()
     for message in messages:
-        publish(session.get_bind(), message)
+        publish(uow, message)
     return ack
 
 
-def sweep_locations(*, session: Session, now: datetime, retention_days: int) -> int:
+def sweep_locations(uow: UnitOfWork, *, now: datetime, retention_days: int) -> int:
     """Delete points older than the retention period; returns how many went."""
+    session = uow.session
     cutoff = now - timedelta(days=retention_days)
     result = session.exec(
         delete(TechnicianLocation).where(col(TechnicianLocation.received_at) < cutoff)
     )
-    session.commit()
+    uow.keep()
     return int(result.rowcount or 0)
 
 
@@ -182,7 +171,5 @@ async def location_sweep_task(app: FastAPI) -> None:
 
 
 def _sweep_once(app: FastAPI, retention_days: int) -> int:
-    with Session(app.state.engine) as session:
-        return sweep_locations(
-            session=session, now=app.state.clock.now(), retention_days=retention_days
-        )
+    with UnitOfWork.begin(app.state) as uow:
+        return sweep_locations(uow, now=app.state.clock.now(), retention_days=retention_days)

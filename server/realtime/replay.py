@@ -17,6 +17,7 @@ from server.auth.dependencies import user_from_token
 from server.core.crypto import FieldCipher
 from server.core.db import mode_engine, read_session
 from server.core.security import decode_token
+from server.core.uow import UnitOfWork
 from server.orders import queries as order_queries
 from server.orders.models import Order, OrderEvent
 from server.realtime import visibility
@@ -34,6 +35,9 @@ class DbFeedStore:
     def _session(self) -> Session:
         """Read-only: the feed's lookups never take SQLite's write lock."""
         return Session(mode_engine(self.app.state.engine, write=False), expire_on_commit=False)
+
+    def _reading(self):  # noqa: ANN202
+        return UnitOfWork.begin(self.app.state, write=False)
 
     def check_token(self, token: str) -> tuple[str, str, datetime]:
         return check_token(self.app, token)
@@ -54,9 +58,9 @@ class DbFeedStore:
     def replay(
         self, conn: Connection, cursor: int | None, seqs: dict[str, int], chat_cursor: int | None
     ) -> dict[str, Any]:
-        with self._session() as session:
+        with self._reading() as uow:
             return replay(
-                session=session,
+                uow,
                 user_id=conn.user_id,
                 role=conn.role,
                 cursor=cursor,
@@ -66,17 +70,17 @@ class DbFeedStore:
                 watch_all=conn.watch_all,
                 config=self.app.state.realtime.config,
                 now=self.app.state.clock.now(),
-                cipher=self.app.state.cipher,
             )
 
 
 def check_token(app: FastAPI, token: str) -> tuple[str, str, datetime]:
     """(user id, role, expiry) of a valid access token; raises Unauthorized/Forbidden."""
 
-    settings, clock = app.state.settings, app.state.clock
-    with read_session(app.state.engine) as session:
-        user = user_from_token(token, session=session, settings=settings, clock=clock)
-        payload = decode_token(token, secret=settings.secret_key, kind="access", now=clock.now())
+    with UnitOfWork.begin(app.state, write=False) as uow:
+        user = user_from_token(uow, token)
+        payload = decode_token(
+            token, secret=uow.settings.secret_key, kind="access", now=uow.clock.now()
+        )
         return user.id, user.role, datetime.fromtimestamp(int(payload["exp"]), tz=UTC)
 
 
@@ -94,8 +98,8 @@ def _visible_order_ids_for_customer(
 
 
 def replay(
+    uow: UnitOfWork,
     *,
-    session: Session,
     user_id: str,
     role: str,
     cursor: int | None,
@@ -105,12 +109,13 @@ def replay(
     watch_all: bool,
     config: RealtimeSettings,
     now: datetime,
-    cipher: FieldCipher,
 ) -> dict[str, Any]:
     """Everything a connection missed: events after its per-order ``seqs`` and, for
     orders it never saw, after its global ``cursor`` (with some slack, because ids are
     handed out before commit and may become visible out of order). Duplicates are fine:
     the connection drops what it already sent."""
+    session = uow.session
+    cipher = uow.cipher
     limit = config.replay_limit
     floor = max(0, cursor - config.replay_lookback_ids) if cursor is not None else None
     events: list[dict[str, Any]] = []

@@ -31,7 +31,7 @@ from fastapi import Query, Request, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
 from server.auth.dependencies import CipherDep, CurrentUser, TechnicianUser
-from server.core.deps import ClockDep, SessionDep
+from server.core.deps import ClockDep, UowDep
 from server.core.errors import AppError
 from server.core.ids import CURSOR_MAX
 from server.core.routing import api_router
@@ -51,19 +51,17 @@ def _runtime(request_or_ws: Request | WebSocket) -> service.Runtime:
 def post_location(
     body: LocationIn,
     user: TechnicianUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     cipher: CipherDep,
     request: Request,
 ) -> LocationAck:
     return service.post_locations(
-        session=session,
+        uow,
         technician=user,
         body=body,
-        clock=clock,
         limiter=request.app.state.rate_limiter,
         config=_runtime(request).config,
-        cipher=cipher,
     )
 
 
@@ -72,20 +70,18 @@ def post_order_message(
     order_id: str,
     body: ChatIn,
     user: CurrentUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     cipher: CipherDep,
     request: Request,
 ) -> ChatRead:
     return service.post_order_message(
-        session=session,
+        uow,
         order_id=order_id,
         user=user,
         body=body,
-        clock=clock,
         config=_runtime(request).config,
         limiter=request.app.state.rate_limiter,
-        cipher=cipher,
     )
 
 
@@ -93,52 +89,43 @@ def post_order_message(
 def list_order_messages(
     order_id: str,
     user: CurrentUser,
-    session: SessionDep,
+    uow: UowDep,
     cipher: CipherDep,
     after: int = Query(0, ge=0, le=CURSOR_MAX),
     limit: int = Query(200, ge=1, le=500),
 ) -> list[ChatRead]:
-    return service.list_order_messages(
-        session=session, order_id=order_id, user=user, after=after, limit=limit, cipher=cipher
-    )
+    return service.list_order_messages(uow, order_id=order_id, user=user, after=after, limit=limit)
 
 
 @router.post("/support/messages", response_model=ChatRead, status_code=201)
 def post_support_message(
     body: ChatIn,
     user: CurrentUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     cipher: CipherDep,
     request: Request,
 ) -> ChatRead:
     return service.post_support_message(
-        session=session,
+        uow,
         user=user,
         body=body,
-        clock=clock,
         config=_runtime(request).config,
         limiter=request.app.state.rate_limiter,
-        cipher=cipher,
     )
 
 
 @router.get("/support/messages", response_model=list[ChatRead])
 def list_support_messages(
     user: CurrentUser,
-    session: SessionDep,
+    uow: UowDep,
     cipher: CipherDep,
     after: int = Query(0, ge=0, le=CURSOR_MAX),
     customer_id: str | None = None,
     limit: int = Query(200, ge=1, le=500),
 ) -> list[ChatRead]:
     return service.list_support_messages(
-        session=session,
-        user=user,
-        after=after,
-        customer_id=customer_id,
-        limit=limit,
-        cipher=cipher,
+        uow, user=user, after=after, customer_id=customer_id, limit=limit
     )
 
 

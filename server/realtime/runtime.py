@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI
 from sqlalchemy.orm import object_session
 
-from server.core import uow
 from server.core.db import mode_engine
 from server.core.events import Moved
+from server.core.uow import UnitOfWork
 from server.realtime.broker import Broker, make_broker
 from server.realtime.config import RealtimeSettings
 from server.realtime.hub import Hub
@@ -115,12 +115,14 @@ def _runtimes_for(engine: Any) -> list[Runtime]:
     return [r for r in runtimes if engine in (r.engine, mode_engine(r.engine, write=False))]
 
 
-def publish(engine: Any, message: dict[str, Any]) -> None:
-    """Push ``message`` once the transaction that wrote it is durable."""
-    uow.after_commit(lambda: _publish_now(engine, message))
+def publish(uow: UnitOfWork, message: dict[str, Any]) -> None:
+    """Push ``message`` once the unit of work that wrote it has committed."""
+    engine = uow.engine
+    uow.after_commit(lambda: publish_now(engine, message))
 
 
-def _publish_now(engine: Any, message: dict[str, Any]) -> None:
+def publish_now(engine: Any, message: dict[str, Any]) -> None:  # noqa: ANN401
+    """Push ``message`` to every feed of ``engine``'s database (after the commit)."""
     runtimes = _runtimes_for(engine)
     for runtime in runtimes:
         runtime.publish(message)
@@ -151,4 +153,4 @@ def on_order_committed(moved: Moved) -> None:
         return
     session = object_session(moved.order)
     engine = session.get_bind() if session is not None else None
-    publish(engine, order_message(moved.order, list(moved.events)))
+    publish_now(engine, order_message(moved.order, list(moved.events)))

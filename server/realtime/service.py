@@ -25,11 +25,10 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from server.auth.models import Role, User
-from server.core.clock import Clock
-from server.core.crypto import FieldCipher
 from server.core.errors import Forbidden, NotFound, Unprocessable
 from server.core.masking import mask_contacts
 from server.core.ratelimit import enforce
+from server.core.uow import UnitOfWork
 from server.files import service as files_service
 from server.orders import queries as order_queries
 from server.orders.models import Order
@@ -82,18 +81,19 @@ def _get_order_for_chat(session: Session, order_id: str, user: User) -> Order:
 
 
 def _new_message(
+    uow: UnitOfWork,
     *,
-    session: Session,
     user: User,
     body: ChatIn,
     thread: str,
     order_id: str | None,
     customer_id: str,
-    clock: Clock,
     config: RealtimeSettings,
     limiter: Any,
-    cipher: FieldCipher,
 ) -> ChatMessage:
+    session = uow.session
+    cipher = uow.cipher
+    clock = uow.clock
     if not body.text and not body.file_id:
         raise Unprocessable("a message needs text or a photo", code="empty_message")
     if len(body.text) > config.chat_text_max:
@@ -102,9 +102,7 @@ def _new_message(
         )
     enforce(limiter, f"chat:{user.id}", limit=config.chat_posts_per_minute, window_seconds=60)
     if body.file_id:
-        files_service.ensure_owned(
-            session=session, file_id=body.file_id, owner=user, kinds={"photo"}
-        )
+        files_service.ensure_owned(uow, file_id=body.file_id, owner=user, kinds={"photo"})
     masked = mask_contacts(body.text)
     now = clock.now()
     row = ChatMessage(
@@ -135,47 +133,44 @@ def _new_message(
         )
 
         session.flush()
-        since = now - risk_service.contact_attempt_window(session=session)
+        since = now - risk_service.contact_attempt_window(uow)
         risk_service.contact_attempts_counted(
-            session=session,
+            uow,
             user_id=user.id,
-            attempts=contact_attempts(session=session, user_id=user.id, since=since),
+            attempts=contact_attempts(uow, user_id=user.id, since=since),
             order_id=order_id,
-            clock=clock,
         )
     return row
 
 
 def post_order_message(
+    uow: UnitOfWork,
     *,
-    session: Session,
     order_id: str,
     user: User,
     body: ChatIn,
-    clock: Clock,
     config: RealtimeSettings,
     limiter: Any,
-    cipher: FieldCipher,
 ) -> ChatRead:
+    session = uow.session
+    cipher = uow.cipher
     order = _get_order_for_chat(session, order_id, user)
     if user.role == Role.customer.value and order.technician_id is None:
         raise Forbidden("no technician is assigned yet", code="no_technician_yet")
     row = _new_message(
-        session=session,
+        uow,
         user=user,
         body=body,
         thread="order",
         order_id=order.id,
         customer_id=order.customer_id,
-        clock=clock,
         config=config,
         limiter=limiter,
-        cipher=cipher,
     )
-    session.commit()
+    uow.keep()
     read = chat_dict(row, cipher)
     publish(
-        session.get_bind(),
+        uow,
         {
             "t": "chat",
             "thread": "order",
@@ -189,8 +184,15 @@ def post_order_message(
 
 
 def list_order_messages(
-    *, session: Session, order_id: str, user: User, after: int, limit: int, cipher: FieldCipher
+    uow: UnitOfWork,
+    *,
+    order_id: str,
+    user: User,
+    after: int,
+    limit: int,
 ) -> list[ChatRead]:
+    session = uow.session
+    cipher = uow.cipher
     _get_order_for_chat(session, order_id, user)
     rows = session.exec(
         select(ChatMessage)
@@ -206,15 +208,15 @@ def list_order_messages(
 
 
 def post_support_message(
+    uow: UnitOfWork,
     *,
-    session: Session,
     user: User,
     body: ChatIn,
-    clock: Clock,
     config: RealtimeSettings,
     limiter: Any,
-    cipher: FieldCipher,
 ) -> ChatRead:
+    session = uow.session
+    cipher = uow.cipher
     if user.role == Role.customer.value:
         customer_id = user.id
         if body.order_id:
@@ -233,21 +235,19 @@ def post_support_message(
     else:
         raise Forbidden("support chat is for customers and support staff", code="role_forbidden")
     row = _new_message(
-        session=session,
+        uow,
         user=user,
         body=body,
         thread="support",
         order_id=body.order_id,
         customer_id=customer_id,
-        clock=clock,
         config=config,
         limiter=limiter,
-        cipher=cipher,
     )
-    session.commit()
+    uow.keep()
     read = chat_dict(row, cipher)
     publish(
-        session.get_bind(),
+        uow,
         {
             "t": "chat",
             "thread": "support",
@@ -260,14 +260,15 @@ def post_support_message(
 
 
 def list_support_messages(
+    uow: UnitOfWork,
     *,
-    session: Session,
     user: User,
     after: int,
     customer_id: str | None,
     limit: int,
-    cipher: FieldCipher,
 ) -> list[ChatRead]:
+    session = uow.session
+    cipher = uow.cipher
     stmt = select(ChatMessage).where(ChatMessage.thread == "support", col(ChatMessage.id) > after)
     if user.role == Role.customer.value:
         stmt = stmt.where(ChatMessage.customer_id == user.id)
@@ -280,8 +281,9 @@ def list_support_messages(
     return [ChatRead(**chat_dict(r, cipher)) for r in rows]
 
 
-def contact_attempts(*, session: Session, user_id: str, since: datetime | None = None) -> int:
+def contact_attempts(uow: UnitOfWork, *, user_id: str, since: datetime | None = None) -> int:
     """How often a user typed contact details into chat (risk review reads this)."""
+    session = uow.session
     stmt = select(func.count()).select_from(ContactAttempt).where(ContactAttempt.user_id == user_id)
     if since is not None:
         stmt = stmt.where(col(ContactAttempt.created_at) >= since)

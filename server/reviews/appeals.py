@@ -7,13 +7,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from server.audit import log as audit_service
 from server.auth.models import Role, User
-from server.core.clock import Clock, as_utc
+from server.core.clock import as_utc
 from server.core.errors import Conflict, Forbidden, NotFound
 from server.core.ids import new_id
+from server.core.uow import UnitOfWork
 from server.notifications import inbox as notifications
 from server.reviews.complaints import update_complaint_rate
 from server.reviews.models import Appeal, AppealRead, Complaint, Outcome, Review
@@ -37,9 +38,16 @@ def appeal_read(a: Appeal) -> AppealRead:
 
 
 def create_appeal(
-    *, session: Session, user: User, target_type: str, target_id: str, reason: str, clock: Clock
+    uow: UnitOfWork,
+    *,
+    user: User,
+    target_type: str,
+    target_id: str,
+    reason: str,
 ) -> AppealRead:
-    rules = rules_store.current_rules(session=session).reviews
+    session = uow.session
+    clock = uow.clock
+    rules = rules_store.current_rules(uow).reviews
     if target_type == "review":
         review = session.get(Review, target_id)
         if (
@@ -73,13 +81,14 @@ def create_appeal(
         created_at=clock.now(),
     )
     session.add(appeal)
-    session.commit()
+    uow.keep()
     return appeal_read(appeal)
 
 
 def list_appeals(
-    *, session: Session, user: User | None = None, status: str | None = None
+    uow: UnitOfWork, *, user: User | None = None, status: str | None = None
 ) -> list[AppealRead]:
+    session = uow.session
     query = select(Appeal)
     if user is not None:
         query = query.where(Appeal.technician_id == user.id)
@@ -92,15 +101,16 @@ def list_appeals(
 
 
 def decide_appeal(
+    uow: UnitOfWork,
     *,
-    session: Session,
     user: User,
     appeal_id: str,
     decision: str,
     note: str,
-    clock: Clock,
     ip: str | None,
 ) -> AppealRead:
+    session = uow.session
+    clock = uow.clock
     appeal = session.get(Appeal, appeal_id)
     if appeal is None:
         raise NotFound("appeal not found", code="appeal_not_found")
@@ -117,9 +127,7 @@ def decide_appeal(
             review.status = "removed"
             session.add(review)
             session.flush()
-            refresh_technician_stats(
-                session=session, technician_id=appeal.technician_id, clock=clock
-            )
+            refresh_technician_stats(uow, technician_id=appeal.technician_id)
             effect = {"review_removed": review.id}
         else:
             complaint = session.get(Complaint, appeal.target_id)
@@ -128,9 +136,7 @@ def decide_appeal(
             complaint.penalty_void = True
             session.add(complaint)
             session.flush()
-            rate = update_complaint_rate(
-                session=session, technician_id=appeal.technician_id, clock=clock
-            )
+            rate = update_complaint_rate(uow, technician_id=appeal.technician_id)
             effect = {"penalty_voided": complaint.id, "complaint_rate": rate}
     appeal.status, appeal.decision_note, appeal.decided_by, appeal.decided_at = (
         decision,
@@ -140,22 +146,20 @@ def decide_appeal(
     )
     session.add(appeal)
     notifications.notify(
-        session=session,
+        uow,
         user_id=appeal.technician_id,
         kind="appeal.decided",
         title="申诉结果 / Appeal decided",
         body=note,
         data={"appeal_id": appeal.id, "decision": decision, "effect": effect},
-        clock=clock,
     )
     audit_service.record(
-        session=session,
+        uow,
         actor=user,
         action="appeal.decide",
         target_type="appeal",
         target_id=appeal.id,
         ip=ip,
-        clock=clock,
         details={
             "decision": decision,
             "note": note,
@@ -164,5 +168,5 @@ def decide_appeal(
             "effect": effect,
         },
     )
-    session.commit()
+    uow.keep()
     return appeal_read(appeal)

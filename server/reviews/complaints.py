@@ -15,11 +15,12 @@ from sqlmodel import Session, col, func, select
 
 from server.audit import log as audit_service
 from server.auth.models import User
-from server.core.clock import Clock, as_utc
+from server.core.clock import as_utc
 from server.core.crypto import FieldCipher
 from server.core.errors import Conflict, NotFound
 from server.core.ids import new_id
 from server.core.masking import mask_contacts
+from server.core.uow import UnitOfWork
 from server.notifications import inbox as notifications
 from server.orders import queries as order_queries
 from server.orders import service as orders_service
@@ -65,23 +66,24 @@ def complaint_read(
 
 
 def create_complaint(
+    uow: UnitOfWork,
     *,
-    session: Session,
     user: User,
     order_id: str,
     body: ComplaintIn,
-    clock: Clock,
-    cipher: FieldCipher,
 ) -> ComplaintRead:
     """The customer complains: evidence kept, held money frozen, the order DISPUTED."""
-    order = orders_service.get_for(session=session, order_id=order_id, user=user)
+    session = uow.session
+    cipher = uow.cipher
+    clock = uow.clock
+    order = orders_service.get_for(uow, order_id=order_id, user=user)
     if user.id != order.customer_id:
         raise NotFound("order not found", code="order_not_found", details={"order_id": order_id})
     if session.exec(
         select(Complaint).where(Complaint.order_id == order.id, Complaint.status == "open")
     ).first():
         raise Conflict("this order already has an open complaint", code="complaint_open")
-    photos = attachments(session, user, body.photo_file_ids)
+    photos = attachments(uow, user, body.photo_file_ids)
     complaint = Complaint(
         id=new_id("cmp"),
         order_id=order.id,
@@ -94,30 +96,25 @@ def create_complaint(
     )
     session.add(complaint)
     orders_service.move(
-        session=session,
+        uow,
         order_id=order.id,
         action=Action.DISPUTE,
         actor=Actor(ActorKind.CUSTOMER, user.id),
-        clock=clock,
         reason=body.category.value,
         extra={"complaint_id": complaint.id},
-        commit=False,
     )
-    payments_service.freeze_escrow(
-        session=session, order_id=order.id, reason=f"complaint {complaint.id}", clock=clock
-    )
+    payments_service.freeze_escrow(uow, order_id=order.id, reason=f"complaint {complaint.id}")
     complaint.escrow_frozen = True
     if order.technician_id:
         notifications.notify(
-            session=session,
+            uow,
             user_id=order.technician_id,
             kind="complaint.opened",
             title="您有一条新的投诉 / A customer complained",
             body=body.category.value,
             data={"complaint_id": complaint.id, "order_id": order.id},
-            clock=clock,
         )
-    orders_service.finish_moves(session)
+    uow.keep()
     return complaint_read(complaint, cipher)
 
 
@@ -129,13 +126,14 @@ def get_complaint(session: Session, complaint_id: str) -> Complaint:
 
 
 def list_complaints(
+    uow: UnitOfWork,
     *,
-    session: Session,
-    cipher: FieldCipher,
     status: str | None = None,
     technician_id: str | None = None,
     limit: int = 100,
 ) -> list[ComplaintRead]:
+    session = uow.session
+    cipher = uow.cipher
     query = select(Complaint)
     if status:
         query = query.where(Complaint.status == status)
@@ -148,34 +146,33 @@ def list_complaints(
 
 
 def complaint_detail(
+    uow: UnitOfWork,
     *,
-    session: Session,
     user: User,
     complaint_id: str,
-    clock: Clock,
-    cipher: FieldCipher,
     ip: str | None,
 ) -> ComplaintDetail:
     """Support's investigation view; the read itself is audited (it shows a customer's case)."""
+    session = uow.session
+    cipher = uow.cipher
     c = get_complaint(session, complaint_id)
-    order = orders_service.get(session=session, order_id=c.order_id)
+    order = orders_service.get(uow, order_id=c.order_id)
     timeline = [
         orders_service.event_to_read(e).model_dump(mode="json")
-        for e in orders_service.events_after(session=session, order_id=order.id)
+        for e in orders_service.events_after(uow, order_id=order.id)
     ]
     trail = _location_trail(session, order, cipher)
-    escrow = payments_service.escrow_state(session=session, order_id=order.id)
+    escrow = payments_service.escrow_state(uow, order_id=order.id)
     audit_service.record(
-        session=session,
+        uow,
         actor=user,
         action="complaint.read",
         target_type="complaint",
         target_id=c.id,
         ip=ip,
-        clock=clock,
         details={"order_id": order.id},
     )
-    session.commit()
+    uow.keep()
     return ComplaintDetail(
         **complaint_read(c, cipher).model_dump(),
         order_status=order.status,
@@ -210,8 +207,12 @@ def _location_trail(session: Session, order: Order, cipher: FieldCipher) -> list
 
 
 def technician_complaints(
-    *, session: Session, user: User, cipher: FieldCipher
+    uow: UnitOfWork,
+    *,
+    user: User,
 ) -> list[ComplaintRead]:
+    session = uow.session
+    cipher = uow.cipher
     rows = session.exec(
         select(Complaint)
         .where(Complaint.technician_id == user.id)
@@ -221,8 +222,15 @@ def technician_complaints(
 
 
 def answer_complaint(
-    *, session: Session, user: User, complaint_id: str, text: str, clock: Clock, cipher: FieldCipher
+    uow: UnitOfWork,
+    *,
+    user: User,
+    complaint_id: str,
+    text: str,
 ) -> ComplaintRead:
+    session = uow.session
+    cipher = uow.cipher
+    clock = uow.clock
     c = session.get(Complaint, complaint_id)
     if c is None or c.technician_id != user.id:
         raise NotFound("complaint not found", code="complaint_not_found")
@@ -230,14 +238,20 @@ def answer_complaint(
         raise Conflict("this complaint is already resolved", code="complaint_resolved")
     c.technician_answer_enc, c.answered_at = cipher.encrypt(text), clock.now()
     session.add(c)
-    session.commit()
+    uow.keep()
     return complaint_read(c, cipher, for_technician=True)
 
 
-def update_complaint_rate(*, session: Session, technician_id: str, clock: Clock) -> float | None:
+def update_complaint_rate(
+    uow: UnitOfWork,
+    *,
+    technician_id: str,
+) -> float | None:
     """投诉率: complaints not rejected (nor voided on appeal) / finished orders in the window.
     Written into the technician profile for dispatch; over the limit → a risk flag."""
-    rules = rules_store.current_rules(session=session).ops.risk
+    session = uow.session
+    clock = uow.clock
+    rules = rules_store.current_rules(uow).ops.risk
     since = clock.now() - timedelta(days=rules.complaint_rate_window_days)
     orders = order_queries.finished_count(session, technician_id, ["COMPLETED", "DISPUTED"], since)
     complaints = session.exec(
@@ -251,16 +265,13 @@ def update_complaint_rate(*, session: Session, technician_id: str, clock: Clock)
         )
     ).one()
     rate = round(complaints / orders, 4) if orders >= rules.complaint_rate_min_orders else None
-    ensure_profile(session, technician_id, clock)
-    technicians_service.update_complaint_rate(
-        session=session, user_id=technician_id, complaint_rate=rate
-    )
+    ensure_profile(uow, technician_id)
+    technicians_service.update_complaint_rate(uow, user_id=technician_id, complaint_rate=rate)
     if rate is not None and rate * 10_000 > rules.complaint_rate_limit_bp:
         risk.flag(
-            session=session,
+            uow,
             subject_id=technician_id,
             kind="complaint_rate",
-            clock=clock,
             details={"rate": rate, "complaints": complaints, "orders": orders},
         )
     return rate

@@ -12,10 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from server.auth.models import Role, User
-from server.core.clock import Clock, as_utc
+from server.core.clock import as_utc
 from server.core.errors import Conflict, NotFound, Unprocessable
 from server.core.ids import new_id
 from server.core.masking import mask_contacts
+from server.core.uow import UnitOfWork
 from server.orders import service as orders_service
 from server.reviews import levels as lv
 from server.reviews.common import attachments
@@ -53,10 +54,16 @@ def _review_read(review: Review, author: User | None, *, public: bool) -> Review
 
 
 def create_review(
-    *, session: Session, user: User, order_id: str, body: ReviewIn, clock: Clock
+    uow: UnitOfWork,
+    *,
+    user: User,
+    order_id: str,
+    body: ReviewIn,
 ) -> ReviewRead:
-    order = orders_service.get_for(session=session, order_id=order_id, user=user)
-    rules = rules_store.current_rules(session=session).reviews
+    session = uow.session
+    clock = uow.clock
+    order = orders_service.get_for(uow, order_id=order_id, user=user)
+    rules = rules_store.current_rules(uow).reviews
     if user.role == Role.customer.value and user.id == order.customer_id:
         dims = [body.response, body.skill, body.attitude, body.care]
         if any(d is None for d in dims):
@@ -98,24 +105,30 @@ def create_review(
         care=body.care if user.role == Role.customer.value else None,
         overall=overall,
         text=mask_contacts(body.text).text,
-        photo_file_ids=attachments(session, user, body.photo_file_ids),
+        photo_file_ids=attachments(uow, user, body.photo_file_ids),
         created_at=clock.now(),
     )
     session.add(review)
     try:
         session.flush()
     except IntegrityError as exc:
-        session.rollback()
+        uow.undo()
         raise Conflict("you have already rated this order", code="review_exists") from exc
     if user.role == Role.customer.value:
-        refresh_technician_stats(session=session, technician_id=subject, clock=clock)
-    session.commit()
+        refresh_technician_stats(uow, technician_id=subject)
+    uow.keep()
     return _review_read(review, user, public=False)
 
 
-def refresh_technician_stats(*, session: Session, technician_id: str, clock: Clock) -> None:
+def refresh_technician_stats(
+    uow: UnitOfWork,
+    *,
+    technician_id: str,
+) -> None:
     """Write rating figures (read by dispatch scoring) into the technician profile."""
-    ensure_profile(session, technician_id, clock)
+    session = uow.session
+    clock = uow.clock
+    ensure_profile(uow, technician_id)
     reviews = visible_reviews_of(session, technician_id)
     count = len(reviews)
     avg = round(sum(r.overall for r in reviews) / count, 3) if count else None
@@ -132,7 +145,7 @@ def refresh_technician_stats(*, session: Session, technician_id: str, clock: Clo
         else {}
     )
     technicians_service.update_review_stats(
-        session=session,
+        uow,
         user_id=technician_id,
         rating_avg=avg,
         rating_count=count,
@@ -142,10 +155,14 @@ def refresh_technician_stats(*, session: Session, technician_id: str, clock: Clo
     )
 
 
-def ensure_profile(session: Session, technician_id: str, clock: Clock) -> None:
+def ensure_profile(
+    uow: UnitOfWork,
+    technician_id: str,
+) -> None:
+    session = uow.session
     user = session.get(User, technician_id)
     if user is not None:
-        technicians_service.ensure_profile(session=session, user=user, clock=clock)
+        technicians_service.ensure_profile(uow, user=user)
 
 
 def visible_reviews_of(
@@ -166,7 +183,8 @@ def visible_reviews_of(
     return list(session.exec(query.order_by(col(Review.created_at).desc())).all())
 
 
-def public_reviews(*, session: Session, technician_id: str, limit: int = 50) -> list[ReviewRead]:
+def public_reviews(uow: UnitOfWork, *, technician_id: str, limit: int = 50) -> list[ReviewRead]:
+    session = uow.session
     subject = session.get(User, technician_id)
     if subject is None or subject.role != Role.technician.value:
         raise NotFound(
@@ -182,8 +200,9 @@ def public_reviews(*, session: Session, technician_id: str, limit: int = 50) -> 
     return [_review_read(r, authors.get(r.author_id), public=True) for r in reviews]
 
 
-def reviews_of_order(*, session: Session, user: User, order_id: str) -> list[ReviewRead]:
-    orders_service.get_for(session=session, order_id=order_id, user=user)
+def reviews_of_order(uow: UnitOfWork, *, user: User, order_id: str) -> list[ReviewRead]:
+    session = uow.session
+    orders_service.get_for(uow, order_id=order_id, user=user)
     reviews = session.exec(select(Review).where(Review.order_id == order_id)).all()
     authors = {
         u.id: u

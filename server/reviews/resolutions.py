@@ -8,14 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
-
 from server.audit import log as audit_service
 from server.auth.models import User
-from server.core.clock import Clock, as_utc
-from server.core.crypto import FieldCipher
+from server.core.clock import as_utc
 from server.core.errors import Conflict, Unprocessable
 from server.core.events import Moved
+from server.core.uow import UnitOfWork
 from server.notifications import inbox as notifications
 from server.orders import service as orders_service
 from server.orders.machine import Action, Actor, ActorKind
@@ -26,19 +24,20 @@ from server.reviews.models import Complaint, ComplaintRead, Outcome, ResolveIn
 
 
 def resolve_complaint(
+    uow: UnitOfWork,
     *,
-    session: Session,
     user: User,
     complaint_id: str,
     body: ResolveIn,
-    clock: Clock,
-    cipher: FieldCipher,
     ip: str | None,
 ) -> ComplaintRead:
+    session = uow.session
+    cipher = uow.cipher
+    clock = uow.clock
     c = get_complaint(session, complaint_id)
     if c.status != "open":
         raise Conflict("this complaint is already resolved", code="complaint_resolved")
-    order = orders_service.get(session=session, order_id=c.order_id)
+    order = orders_service.get(uow, order_id=c.order_id)
     paid = order.total + order.extras_total
     if body.outcome == Outcome.refund_partial and body.amount is not None and body.amount >= paid:
         raise Unprocessable(
@@ -60,24 +59,22 @@ def resolve_complaint(
             code="redo_start_invalid",
             details={"now": clock.now().isoformat()},
         )
-    money = settle_money(session, order, c, body, paid, clock)
+    money = settle_money(uow, order, c, body, paid)
     extra: dict[str, Any] = {
         "complaint_id": c.id,
         "outcome": body.outcome.value,
         "amount": money.get("amount"),
     }
     if body.outcome == Outcome.redo and body.redo_start is not None:
-        redo = book_redo(session, order, c, user, body.redo_start, clock)
+        redo = book_redo(uow, order, c, user, body.redo_start)
         extra["redo_order_id"] = money["redo_order_id"] = redo.id
     orders_service.move(
-        session=session,
+        uow,
         order_id=order.id,
         action=Action.RESOLVE,
         actor=Actor(ActorKind.STAFF, user.id),
-        clock=clock,
         reason=body.outcome.value,
         extra=extra,
-        commit=False,
     )
     c.status, c.outcome, c.amount = "resolved", body.outcome.value, money.get("amount")
     c.resolution_note, c.resolved_by, c.resolved_at = body.note, user.id, clock.now()
@@ -85,7 +82,7 @@ def resolve_complaint(
     for uid, role in ((c.customer_id, "customer"), (c.technician_id, "technician")):
         if uid:
             notifications.notify(
-                session=session,
+                uow,
                 user_id=uid,
                 kind="complaint.resolved",
                 title="投诉已处理 / Complaint resolved",
@@ -97,26 +94,28 @@ def resolve_complaint(
                     "amount": money.get("amount"),
                     "role": role,
                 },
-                clock=clock,
             )
     audit_service.record(
-        session=session,
+        uow,
         actor=user,
         action="complaint.resolve",
         target_type="complaint",
         target_id=c.id,
         ip=ip,
-        clock=clock,
         details={"order_id": order.id, "outcome": body.outcome.value, **money, "note": body.note},
     )
     if c.technician_id:
-        update_complaint_rate(session=session, technician_id=c.technician_id, clock=clock)
-    orders_service.finish_moves(session)
+        update_complaint_rate(uow, technician_id=c.technician_id)
+    uow.keep()
     return complaint_read(c, cipher)
 
 
 def settle_money(
-    session: Session, order: Order, c: Complaint, body: ResolveIn, paid: int, clock: Clock
+    uow: UnitOfWork,
+    order: Order,
+    c: Complaint,
+    body: ResolveIn,
+    paid: int,
 ) -> dict[str, Any]:
     """Refund / compensate / release through the payments domain; what was done."""
     payments = payments_service
@@ -127,18 +126,14 @@ def settle_money(
     elif body.outcome in (Outcome.refund_partial, Outcome.compensate):
         out["amount"] = body.amount
     if body.outcome in (Outcome.refund_full, Outcome.refund_partial):
-        payments.refund(
-            session=session, order_id=order.id, amount=out["amount"], reason=reason, clock=clock
-        )
+        payments.refund(uow, order_id=order.id, amount=out["amount"], reason=reason)
     elif body.outcome == Outcome.compensate:
         # goodwill money back to the customer (damage, lateness) beside the service they keep;
         # paid through the original payment, so never more than what was paid
-        payments.refund(
-            session=session, order_id=order.id, amount=out["amount"], reason=reason, clock=clock
-        )
+        payments.refund(uow, order_id=order.id, amount=out["amount"], reason=reason)
     if c.escrow_frozen and body.outcome != Outcome.redo:
         # a redo keeps the money held until the return visit is completed (on_redo_done)
-        payments.unfreeze_escrow(session=session, order_id=order.id, clock=clock)
+        payments.unfreeze_escrow(uow, order_id=order.id)
     return out
 
 
@@ -146,12 +141,16 @@ REDO_LINE = {"code": "redo", "label": "返工（免费）", "amount": 0}
 
 
 def book_redo(
-    session: Session, order: Order, c: Complaint, user: User, start: datetime, clock: Clock
+    uow: UnitOfWork,
+    order: Order,
+    c: Complaint,
+    user: User,
+    start: datetime,
 ) -> Order:
     """The free return visit: same customer, service and address, the original technician
     preferred; nothing to pay, so it goes straight to dispatch."""
     redo = orders_service.create_follow_up(
-        session=session,
+        uow,
         original=order,
         scheduled_start=start,
         lines=[dict(REDO_LINE)],
@@ -159,52 +158,40 @@ def book_redo(
         preferred_technician_id=order.technician_id,
         actor_id=user.id,
         actor_role=user.role,
-        clock=clock,
     )
     orders_service.move(
-        session=session,
+        uow,
         order_id=redo.id,
         action=Action.PAYMENT_SUCCEEDED,
         actor=Actor(ActorKind.SYSTEM),
-        clock=clock,
         reason="redo",
         extra={"redo_of": order.id, "complaint_id": c.id},
-        commit=False,
     )
     return redo
 
 
-class _MoveClock:
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
-
-
-def on_redo_done(session: Session, moved: Moved) -> None:
+def on_redo_done(uow: UnitOfWork, moved: Moved) -> None:
     """A redo visit completed (or was cancelled: nothing more will be done): the original
     order's held money is released as after any resolution."""
+    session = uow.session
     order = moved.order
     redo_of = (order.price_snapshot or {}).get("redo_of")
     if not redo_of or moved.action is None:
         return
     if moved.to_status not in ("COMPLETED", "CANCELLED"):
         return
-    clock = _MoveClock(as_utc(order.updated_at))
     c = session.get(Complaint, (order.price_snapshot or {}).get("complaint_id") or "")
     if c is not None and not c.escrow_frozen:
         return
-    payments_service.unfreeze_escrow(session=session, order_id=redo_of, clock=clock)
+    payments_service.unfreeze_escrow(uow, order_id=redo_of)
     if c is not None:
         c.escrow_frozen = False
         session.add(c)
     audit_service.record(
-        session=session,
+        uow,
         actor=None,
         action="complaint.redo_done",
         target_type="complaint",
         target_id=c.id if c is not None else None,
-        clock=clock,
         details={"order_id": redo_of, "redo_order_id": order.id, "redo_status": moved.to_status},
     )

@@ -14,7 +14,7 @@ from server.auth.dependencies import (
     SupportUser,
     TechnicianUser,
 )
-from server.core.deps import ClockDep, SessionDep, client_ip
+from server.core.deps import ClockDep, UowDep, client_ip
 from server.core.errors import known_filter
 from server.core.routing import api_router
 from server.reviews import service
@@ -38,24 +38,22 @@ router = api_router(tags=["reviews"])
 
 @router.post("/orders/{order_id}/reviews", response_model=ReviewRead, status_code=201)
 def rate_order(
-    order_id: str, body: ReviewIn, user: CurrentUser, session: SessionDep, clock: ClockDep
+    order_id: str, body: ReviewIn, user: CurrentUser, uow: UowDep, clock: ClockDep
 ) -> ReviewRead:
-    return service.create_review(
-        session=session, user=user, order_id=order_id, body=body, clock=clock
-    )
+    return service.create_review(uow, user=user, order_id=order_id, body=body)
 
 
 @router.get("/orders/{order_id}/reviews", response_model=list[ReviewRead])
-def order_reviews(order_id: str, user: CurrentUser, session: SessionDep) -> list[ReviewRead]:
-    return service.reviews_of_order(session=session, user=user, order_id=order_id)
+def order_reviews(order_id: str, user: CurrentUser, uow: UowDep) -> list[ReviewRead]:
+    return service.reviews_of_order(uow, user=user, order_id=order_id)
 
 
 @router.get("/technicians/{technician_id}/reviews", response_model=list[ReviewRead])
 def technician_reviews(
-    technician_id: str, session: SessionDep, limit: int = Query(50, ge=1, le=200)
+    technician_id: str, uow: UowDep, limit: int = Query(50, ge=1, le=200)
 ) -> list[ReviewRead]:
     """Public: what customers said, with their names masked."""
-    return service.public_reviews(session=session, technician_id=technician_id, limit=limit)
+    return service.public_reviews(uow, technician_id=technician_id, limit=limit)
 
 
 @router.post("/orders/{order_id}/complaints", response_model=ComplaintRead, status_code=201)
@@ -63,20 +61,16 @@ def complain(
     order_id: str,
     body: ComplaintIn,
     user: CustomerUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     cipher: CipherDep,
 ) -> ComplaintRead:
-    return service.create_complaint(
-        session=session, user=user, order_id=order_id, body=body, clock=clock, cipher=cipher
-    )
+    return service.create_complaint(uow, user=user, order_id=order_id, body=body)
 
 
 @router.get("/technician/complaints", response_model=list[ComplaintRead])
-def my_complaints(
-    user: TechnicianUser, session: SessionDep, cipher: CipherDep
-) -> list[ComplaintRead]:
-    return service.technician_complaints(session=session, user=user, cipher=cipher)
+def my_complaints(user: TechnicianUser, uow: UowDep, cipher: CipherDep) -> list[ComplaintRead]:
+    return service.technician_complaints(uow, user=user)
 
 
 @router.post("/technician/complaints/{complaint_id}/answer", response_model=ComplaintRead)
@@ -84,42 +78,28 @@ def answer(
     complaint_id: str,
     body: AnswerIn,
     user: TechnicianUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     cipher: CipherDep,
 ) -> ComplaintRead:
-    return service.answer_complaint(
-        session=session,
-        user=user,
-        complaint_id=complaint_id,
-        text=body.text,
-        clock=clock,
-        cipher=cipher,
-    )
+    return service.answer_complaint(uow, user=user, complaint_id=complaint_id, text=body.text)
 
 
 @router.get("/technician/score", response_model=ScoreRead)
-def my_score(user: TechnicianUser, session: SessionDep, clock: ClockDep) -> ScoreRead:
-    return service.explain_score(session=session, user=user, clock=clock)
+def my_score(user: TechnicianUser, uow: UowDep, clock: ClockDep) -> ScoreRead:
+    return service.explain_score(uow, user=user)
 
 
 @router.post("/technician/appeals", response_model=AppealRead, status_code=201)
-def appeal(
-    body: AppealIn, user: TechnicianUser, session: SessionDep, clock: ClockDep
-) -> AppealRead:
+def appeal(body: AppealIn, user: TechnicianUser, uow: UowDep, clock: ClockDep) -> AppealRead:
     return service.create_appeal(
-        session=session,
-        user=user,
-        target_type=body.target_type,
-        target_id=body.target_id,
-        reason=body.reason,
-        clock=clock,
+        uow, user=user, target_type=body.target_type, target_id=body.target_id, reason=body.reason
     )
 
 
 @router.get("/technician/appeals", response_model=list[AppealRead])
-def my_appeals(user: TechnicianUser, session: SessionDep) -> list[AppealRead]:
-    return service.list_appeals(session=session, user=user)
+def my_appeals(user: TechnicianUser, uow: UowDep) -> list[AppealRead]:
+    return service.list_appeals(uow, user=user)
 
 
 # --- support ------------------------------------------------------------------------------
@@ -128,34 +108,27 @@ def my_appeals(user: TechnicianUser, session: SessionDep) -> list[AppealRead]:
 @router.get("/ops/complaints", response_model=list[ComplaintRead])
 def ops_complaints(
     user: SupportUser,
-    session: SessionDep,
+    uow: UowDep,
     cipher: CipherDep,
     status: str | None = None,
     technician_id: str | None = None,
     limit: int = Query(100, ge=1, le=500),
 ) -> list[ComplaintRead]:
     status = known_filter(status, COMPLAINT_STATUSES, code="status_unknown")
-    return service.list_complaints(
-        session=session, cipher=cipher, status=status, technician_id=technician_id, limit=limit
-    )
+    return service.list_complaints(uow, status=status, technician_id=technician_id, limit=limit)
 
 
 @router.get("/ops/complaints/{complaint_id}", response_model=ComplaintDetail)
 def ops_complaint(
     complaint_id: str,
     user: SupportUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     cipher: CipherDep,
     request: Request,
 ) -> ComplaintDetail:
     return service.complaint_detail(
-        session=session,
-        user=user,
-        complaint_id=complaint_id,
-        clock=clock,
-        cipher=cipher,
-        ip=client_ip(request),
+        uow, user=user, complaint_id=complaint_id, ip=client_ip(request)
     )
 
 
@@ -164,27 +137,19 @@ def ops_resolve(
     complaint_id: str,
     body: ResolveIn,
     user: SupportUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     cipher: CipherDep,
     request: Request,
 ) -> ComplaintRead:
     return service.resolve_complaint(
-        session=session,
-        user=user,
-        complaint_id=complaint_id,
-        body=body,
-        clock=clock,
-        cipher=cipher,
-        ip=client_ip(request),
+        uow, user=user, complaint_id=complaint_id, body=body, ip=client_ip(request)
     )
 
 
 @router.get("/ops/appeals", response_model=list[AppealRead])
-def ops_appeals(
-    user: SupportUser, session: SessionDep, status: str | None = None
-) -> list[AppealRead]:
-    return service.list_appeals(session=session, status=status)
+def ops_appeals(user: SupportUser, uow: UowDep, status: str | None = None) -> list[AppealRead]:
+    return service.list_appeals(uow, status=status)
 
 
 @router.post("/ops/appeals/{appeal_id}/decide", response_model=AppealRead)
@@ -192,27 +157,24 @@ def ops_decide(
     appeal_id: str,
     body: AppealDecideIn,
     user: SupportUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     request: Request,
 ) -> AppealRead:
     return service.decide_appeal(
-        session=session,
+        uow,
         user=user,
         appeal_id=appeal_id,
         decision=body.decision,
         note=body.note,
-        clock=clock,
         ip=client_ip(request),
     )
 
 
 @router.post("/ops/levels/recompute")
 def ops_levels(
-    user: OperatorUser, session: SessionDep, clock: ClockDep, request: Request
+    user: OperatorUser, uow: UowDep, clock: ClockDep, request: Request
 ) -> dict[str, Any]:
     """The quarterly level review (previous quarter), written into each technician profile."""
-    results = service.recompute_levels(
-        session=session, operator=user, clock=clock, ip=client_ip(request)
-    )
+    results = service.recompute_levels(uow, operator=user, ip=client_ip(request))
     return {"technicians": results}

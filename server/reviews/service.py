@@ -13,14 +13,14 @@ import logging
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from server.audit import log as audit_service
 from server.auth.models import Role, User
-from server.core.clock import Clock, as_utc
-from server.core.db import session_scope
+from server.core.clock import as_utc
 from server.core.ids import new_id
 from server.core.loops import every
+from server.core.uow import UnitOfWork
 from server.notifications import inbox as notifications
 from server.orders import anomalies
 from server.orders import queries as order_queries
@@ -71,9 +71,10 @@ log = logging.getLogger("doorstep.reviews")
 
 
 def _penalties(
-    session: Session, technician_id: str, since: datetime, until: datetime
+    uow: UnitOfWork, technician_id: str, since: datetime, until: datetime
 ) -> list[lv.Penalty]:
-    rules = rules_store.current_rules(session=session)
+    session = uow.session
+    rules = rules_store.current_rules(uow)
     out = []
     for c in session.exec(
         select(Complaint).where(
@@ -102,26 +103,33 @@ def _penalties(
 
 
 def score_card(
-    *, session: Session, technician_id: str, since: datetime, until: datetime
+    uow: UnitOfWork, *, technician_id: str, since: datetime, until: datetime
 ) -> tuple[lv.ScoreCard, list[Review]]:
-    rules = rules_store.current_rules(session=session).reviews
+    session = uow.session
+    rules = rules_store.current_rules(uow).reviews
     reviews = visible_reviews_of(session, technician_id, since, until)
     ratings = [
         lv.Rating(r.id, r.response or 0, r.skill or 0, r.attitude or 0, r.care or 0)
         for r in reviews
     ]
-    return lv.score(ratings, _penalties(session, technician_id, since, until), rules), reviews
+    return lv.score(ratings, _penalties(uow, technician_id, since, until), rules), reviews
 
 
-def explain_score(*, session: Session, user: User, clock: Clock) -> ScoreRead:
+def explain_score(
+    uow: UnitOfWork,
+    *,
+    user: User,
+) -> ScoreRead:
     """What the technician's score and level are made of (trailing 90 days)."""
-    profile = technicians_service.ensure_profile(session=session, user=user, clock=clock)
+    session = uow.session
+    clock = uow.clock
+    profile = technicians_service.ensure_profile(uow, user=user)
     now = clock.now()
     since = now - timedelta(days=90)
     card, reviews = score_card(
-        session=session, technician_id=user.id, since=since, until=now + timedelta(seconds=1)
+        uow, technician_id=user.id, since=since, until=now + timedelta(seconds=1)
     )
-    rules = rules_store.current_rules(session=session).reviews
+    rules = rules_store.current_rules(uow).reviews
     explanation = [
         f"{card.ratings} ratings in the last 90 days; weighted mean {card.weighted_mean} "
         f"(weights response {rules.weight_response}, skill {rules.weight_skill}, "
@@ -185,15 +193,16 @@ def explain_score(*, session: Session, user: User, clock: Clock) -> ScoreRead:
 
 
 def recompute_levels(
+    uow: UnitOfWork,
     *,
-    session: Session,
     operator: User | None,
-    clock: Clock,
     ip: str | None,
     quarter_of: date | None = None,
 ) -> list[dict[str, Any]]:
     """The quarterly level review: score each technician on the previous (or given) quarter,
     keep the record, write the level into the profile; each change audited."""
+    session = uow.session
+    clock = uow.clock
     day = quarter_of or clock.now().date()
     name, start, end = lv.previous_quarter(day) if quarter_of is None else lv.quarter_of(day)
     since = datetime(start.year, start.month, start.day, tzinfo=clock.now().tzinfo)
@@ -203,8 +212,8 @@ def recompute_levels(
     results = []
     for tech in technicians:
         tech_id = tech.id
-        profile = technicians_service.ensure_profile(session=session, user=tech, clock=clock)
-        card, _ = score_card(session=session, technician_id=tech_id, since=since, until=until)
+        profile = technicians_service.ensure_profile(uow, user=tech)
+        card, _ = score_card(uow, technician_id=tech_id, since=since, until=until)
         record = session.exec(
             select(LevelRecord).where(
                 LevelRecord.technician_id == tech_id, LevelRecord.quarter == name
@@ -233,31 +242,28 @@ def recompute_levels(
         session.add(record)
         old = profile.level
         audit_service.record(
-            session=session,
+            uow,
             actor=operator,
             action="technician.level",
             target_type="technician",
             target_id=tech_id,
             ip=ip,
-            clock=clock,
             details={"quarter": name, "old": old, "new": card.level, "score": card.score},
         )
         if old != card.level:
             notifications.notify(
-                session=session,
+                uow,
                 user_id=tech_id,
                 kind="level.changed",
                 title=f"等级调整 {old}→{card.level}",
                 data={"quarter": name, "score": card.score},
-                clock=clock,
             )
         technicians_service.set_level(
-            session=session,
+            uow,
             operator=operator,
             technician_id=tech_id,
             level=technicians_service.Level(card.level),
             reason="",
-            clock=clock,
         )
         results.append(
             {
@@ -268,40 +274,36 @@ def recompute_levels(
                 "score": card.score,
             }
         )
-    session.commit()
+    uow.keep()
     return results
 
 
 QUARTERLY_ACTION = "levels.quarterly"
 
 
-def run_quarterly_levels(
-    *, session: Session, clock: Clock, timezone: str = "Asia/Shanghai"
-) -> str | None:
+def run_quarterly_levels(uow: UnitOfWork, *, timezone: str = "Asia/Shanghai") -> str | None:
     """The scheduled quarterly review: once per (local) quarter, score every technician on
     the previous quarter. The run is kept as an audit entry whose target is the quarter;
     a quarter that already has one is left alone. The quarter run, or None."""
+    clock = uow.clock
     today = technicians_service.local_today(clock.now(), timezone)
     current, _, _ = lv.quarter_of(today)
     if audit_service.search(
-        session=session, action=QUARTERLY_ACTION, target_type="quarter", target_id=current, limit=1
+        uow, action=QUARTERLY_ACTION, target_type="quarter", target_id=current, limit=1
     ):
-        session.rollback()
+        uow.undo()
         return None
     scored, start, _ = lv.previous_quarter(today)
-    results = recompute_levels(
-        session=session, operator=None, clock=clock, ip=None, quarter_of=start
-    )
+    results = recompute_levels(uow, operator=None, ip=None, quarter_of=start)
     audit_service.record(
-        session=session,
+        uow,
         actor=None,
         action=QUARTERLY_ACTION,
         target_type="quarter",
         target_id=current,
-        clock=clock,
         details={"scored_quarter": scored, "technicians": len(results)},
     )
-    session.commit()
+    uow.keep()
     return current
 
 
@@ -311,10 +313,8 @@ LEVELS_SWEEP_SECONDS = 3600
 def quarterly_levels_once(app) -> str | None:  # noqa: ANN001
     """One check, wholly in the worker thread (the session never lives on the event loop)."""
 
-    with session_scope(app.state.engine) as session:
-        return run_quarterly_levels(
-            session=session, clock=app.state.clock, timezone=app.state.settings.timezone
-        )
+    with UnitOfWork.begin(app.state) as uow:
+        return run_quarterly_levels(uow, timezone=app.state.settings.timezone)
 
 
 async def quarterly_levels_task(app) -> None:  # noqa: ANN001

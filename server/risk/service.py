@@ -16,21 +16,24 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from server.audit import log as audit_service
 from server.auth.models import User
-from server.core.clock import Clock, as_utc
+from server.core.clock import as_utc
 from server.core.errors import Conflict, NotFound, TooManyRequests
 from server.core.ids import new_id
+from server.core.uow import UnitOfWork
 from server.risk.models import LoginThrottle, RiskFlag, RiskFlagRead
 from server.rules import store as rules_store
 
 
 def flag(
-    *, session: Session, subject_id: str, kind: str, clock: Clock, details: dict[str, Any]
+    uow: UnitOfWork, *, subject_id: str, kind: str, details: dict[str, Any]
 ) -> RiskFlag | None:
     """Open a flag unless one of this kind is already open for the subject (no commit)."""
+    session = uow.session
+    clock = uow.clock
     existing = session.exec(
         select(RiskFlag).where(
             RiskFlag.subject_id == subject_id, RiskFlag.kind == kind, RiskFlag.status == "open"
@@ -45,12 +48,11 @@ def flag(
     )
     session.add(row)
     audit_service.record(
-        session=session,
+        uow,
         actor=None,
         action=f"risk.flag.{kind}",
         target_type="user",
         target_id=subject_id,
-        clock=clock,
         details=details,
     )
     return row
@@ -70,8 +72,9 @@ def flag_read(row: RiskFlag) -> RiskFlagRead:
 
 
 def list_flags(
-    *, session: Session, status: str | None = "open", kind: str | None = None
+    uow: UnitOfWork, *, status: str | None = "open", kind: str | None = None
 ) -> list[RiskFlagRead]:
+    session = uow.session
     query = select(RiskFlag)
     if status:
         query = query.where(RiskFlag.status == status)
@@ -84,8 +87,10 @@ def list_flags(
 
 
 def review_flag(
-    *, session: Session, user: User, flag_id: str, note: str, clock: Clock, ip: str | None
+    uow: UnitOfWork, *, user: User, flag_id: str, note: str, ip: str | None
 ) -> RiskFlagRead:
+    session = uow.session
+    clock = uow.clock
     row = session.get(RiskFlag, flag_id)
     if row is None:
         raise NotFound("risk flag not found", code="risk_flag_not_found")
@@ -94,44 +99,44 @@ def review_flag(
     row.status, row.reviewed_by, row.reviewed_at = "reviewed", user.id, clock.now()
     session.add(row)
     audit_service.record(
-        session=session,
+        uow,
         actor=user,
         action="risk.review",
         target_type="risk_flag",
         target_id=row.id,
         ip=ip,
-        clock=clock,
         details={"kind": row.kind, "subject_id": row.subject_id, "note": note},
     )
-    session.commit()
+    uow.keep()
     return flag_read(row)
 
 
 # --- contact details in chat ------------------------------------------------------------------
 
 
-def contact_attempt_window(*, session: Session) -> timedelta:
-    return timedelta(
-        hours=rules_store.current_rules(session=session).ops.risk.contact_attempt_window_hours
-    )
+def contact_attempt_window(uow: UnitOfWork) -> timedelta:
+    return timedelta(hours=rules_store.current_rules(uow).ops.risk.contact_attempt_window_hours)
 
 
 def contact_attempts_counted(
-    *, session: Session, user_id: str, attempts: int, order_id: str | None, clock: Clock
+    uow: UnitOfWork,
+    *,
+    user_id: str,
+    attempts: int,
+    order_id: str | None,
 ) -> RiskFlag | None:
     """Called by chat after it masked a message; ``attempts`` is the count within the window.
 
     One masked message may be innocent (a door code that looks like a number); a habit of
     them is how deals are taken off the platform, so a human looks at the account.
     """
-    rules = rules_store.current_rules(session=session).ops.risk
+    rules = rules_store.current_rules(uow).ops.risk
     if attempts < rules.contact_attempt_count:
         return None
     return flag(
-        session=session,
+        uow,
         subject_id=user_id,
         kind="contact_sharing",
-        clock=clock,
         details={
             "attempts": attempts,
             "window_hours": rules.contact_attempt_window_hours,
@@ -150,7 +155,13 @@ def throttle_key(phone_index: str, client: str) -> str:
     return hashlib.sha256(f"{phone_index}|{client}".encode()).hexdigest()
 
 
-def ensure_not_locked(*, session: Session, key: str, clock: Clock) -> None:
+def ensure_not_locked(
+    uow: UnitOfWork,
+    *,
+    key: str,
+) -> None:
+    session = uow.session
+    clock = uow.clock
     guard = session.get(LoginThrottle, key)
     if guard and guard.locked_until and as_utc(guard.locked_until) > clock.now():
         retry = int((as_utc(guard.locked_until) - clock.now()).total_seconds()) + 1
@@ -161,17 +172,15 @@ def ensure_not_locked(*, session: Session, key: str, clock: Clock) -> None:
         )
 
 
-def login_failed(
-    *, session: Session, key: str, user_id: str | None, clock: Clock, ip: str | None
-) -> bool:
+def login_failed(uow: UnitOfWork, *, key: str, user_id: str | None, ip: str | None) -> bool:
     """Count a failure (own commit); True when this failure locked the client out.
     The row is locked while counting (PostgreSQL); two first failures racing to create
     it are retried once."""
     try:
-        return _count_failure(session=session, key=key, user_id=user_id, clock=clock, ip=ip)
+        return _count_failure(uow, key=key, user_id=user_id, ip=ip)
     except IntegrityError:
-        session.rollback()
-        return _count_failure(session=session, key=key, user_id=user_id, clock=clock, ip=ip)
+        uow.undo()
+        return _count_failure(uow, key=key, user_id=user_id, ip=ip)
 
 
 def lock_minutes(base_minutes: int, lockouts_before: int) -> int:
@@ -179,10 +188,10 @@ def lock_minutes(base_minutes: int, lockouts_before: int) -> int:
     return min(base_minutes * 2 ** min(lockouts_before, 16), MAX_LOCK_MINUTES)
 
 
-def _count_failure(
-    *, session: Session, key: str, user_id: str | None, clock: Clock, ip: str | None
-) -> bool:
-    rules = rules_store.current_rules(session=session).ops.risk
+def _count_failure(uow: UnitOfWork, *, key: str, user_id: str | None, ip: str | None) -> bool:
+    session = uow.session
+    clock = uow.clock
+    rules = rules_store.current_rules(uow).ops.risk
     now = clock.now()
     guard = session.get(LoginThrottle, key, with_for_update=True) or LoginThrottle(key=key)
     window = timedelta(minutes=rules.login_failure_window_minutes)
@@ -197,13 +206,12 @@ def _count_failure(
         guard.failures, guard.window_start = 0, None
         if user_id:
             audit_service.record(
-                session=session,
+                uow,
                 actor=None,
                 action="auth.lockout",
                 target_type="user",
                 target_id=user_id,
                 ip=ip,
-                clock=clock,
                 details={
                     "minutes": minutes,
                     "failures": rules.login_max_failures,
@@ -211,20 +219,20 @@ def _count_failure(
                 },
             )
             flag(
-                session=session,
+                uow,
                 subject_id=user_id,
                 kind="login_lockout",
-                clock=clock,
                 details={"locked_until": guard.locked_until.isoformat()},
             )
     session.add(guard)
-    session.commit()
+    uow.keep()
     return locked
 
 
-def login_succeeded(*, session: Session, key: str) -> None:
+def login_succeeded(uow: UnitOfWork, *, key: str) -> None:
+    session = uow.session
     guard = session.get(LoginThrottle, key)
     if guard is not None and (guard.failures or guard.lockouts):
         guard.failures, guard.window_start, guard.lockouts = 0, None, 0
         session.add(guard)
-        session.commit()
+        uow.keep()

@@ -11,8 +11,9 @@ from sqlmodel import Session, col, select
 
 from server.audit import log as audit_service
 from server.auth.models import User
-from server.core.clock import Clock, as_utc
+from server.core.clock import as_utc
 from server.core.errors import Conflict, Unprocessable
+from server.core.uow import UnitOfWork
 from server.rules.book import Rules
 from server.rules.models import RulesHistoryItem, RulesRead, RulesVersion
 
@@ -34,10 +35,11 @@ _HEAD = (
 )
 
 
-def current_rules_versioned(*, session: Session) -> tuple[int, Rules]:
+def current_rules_versioned(uow: UnitOfWork) -> tuple[int, Rules]:
     """The rules in force. Read once per transaction (kept in ``session.info``), and the
     stored document is parsed once per process and version: a request asks for the
     newest version's key, not for its whole document."""
+    session = uow.session
     transaction = session.get_transaction()
     memo = session.info.get(_MEMO)
     if memo is not None and transaction is not None and memo[0] is transaction:
@@ -60,13 +62,14 @@ def current_rules_versioned(*, session: Session) -> tuple[int, Rules]:
     return memo
 
 
-def current_rules(*, session: Session) -> Rules:
-    return current_rules_versioned(session=session)[1]
+def current_rules(uow: UnitOfWork) -> Rules:
+    return current_rules_versioned(uow)[1]
 
 
-def read_rules(*, session: Session) -> RulesRead:
+def read_rules(uow: UnitOfWork) -> RulesRead:
+    session = uow.session
     row = _latest(session)
-    version, rules = current_rules_versioned(session=session)
+    version, rules = current_rules_versioned(uow)
     return RulesRead(
         version=version,
         rules=rules.model_dump(mode="json"),
@@ -77,17 +80,18 @@ def read_rules(*, session: Session) -> RulesRead:
 
 
 def update_rules(
+    uow: UnitOfWork,
     *,
-    session: Session,
     user: User,
     data: dict[str, Any],
     expected_version: int | None,
     note: str,
-    clock: Clock,
     ip: str | None = None,
 ) -> RulesVersion:
     """Store a new version (validated whole). Returns it; the caller commits."""
-    version, current = current_rules_versioned(session=session)
+    session = uow.session
+    clock = uow.clock
+    version, current = current_rules_versioned(uow)
     if expected_version is not None and expected_version != version:
         raise Conflict("the rules changed meanwhile", code="conflict", details={"version": version})
     merged = _deep_merge(current.model_dump(mode="json"), data)
@@ -119,17 +123,16 @@ def update_rules(
     try:
         session.flush()
     except IntegrityError as exc:
-        session.rollback()
+        uow.undo()
         raise Conflict("the rules changed meanwhile", code="conflict") from exc
     changes = diff(current.model_dump(mode="json"), row.data)
     audit_service.record(
-        session=session,
+        uow,
         actor=user,
         action="settings.update",
         target_type="rules",
         target_id=str(row.version),
         ip=ip,
-        clock=clock,
         details={
             "from_version": version,
             "to_version": row.version,
@@ -179,8 +182,9 @@ def diff(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
     return []
 
 
-def history(*, session: Session, limit: int = 50) -> list[RulesHistoryItem]:
+def history(uow: UnitOfWork, *, limit: int = 50) -> list[RulesHistoryItem]:
     """Every version, newest first, with what changed from the one before."""
+    session = uow.session
     rows = list(
         session.exec(
             select(RulesVersion)

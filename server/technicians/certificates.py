@@ -10,9 +10,9 @@ from sqlmodel import Session, col, select
 
 from server.auth.models import User
 from server.catalog.models import CertificateType
-from server.core.clock import Clock
 from server.core.errors import Conflict, NotFound, Unprocessable
 from server.core.ids import new_id
+from server.core.uow import UnitOfWork
 from server.files import service as files_service
 from server.technicians.models import Certificate, CertificateIn, CertificateRead, CertificateStatus
 from server.technicians.profiles import back_to_queue, file_url, local_today, own_profile
@@ -63,10 +63,12 @@ def certificate_to_read(
 
 
 def add_certificate(
-    *, session: Session, user: User, body: CertificateIn, clock: Clock, timezone: str
+    uow: UnitOfWork, *, user: User, body: CertificateIn, timezone: str
 ) -> CertificateRead:
     """A new certificate waits for an operator; an already expired one is refused."""
-    profile = own_profile(session, user, clock)
+    session = uow.session
+    clock = uow.clock
+    profile = own_profile(uow, user)
     now = clock.now()
     names = certificate_names(session)
     if body.type not in names:
@@ -82,9 +84,7 @@ def add_certificate(
             code="certificate_expired",
             details={"expires_on": body.expires_on.isoformat(), "today": today.isoformat()},
         )
-    files_service.ensure_owned(
-        session=session, file_id=body.file_id, owner=user, kinds={"certificate"}
-    )
+    files_service.ensure_owned(uow, file_id=body.file_id, owner=user, kinds={"certificate"})
     used = session.exec(select(Certificate).where(Certificate.file_id == body.file_id)).first()
     if used is not None:
         raise Conflict(
@@ -105,21 +105,23 @@ def add_certificate(
     back_to_queue(profile, now)
     profile.updated_at = now
     session.add(profile)
-    session.commit()
+    uow.keep()
     return certificate_to_read(cert, names, today)
 
 
-def list_certificates(
-    *, session: Session, user: User, clock: Clock, timezone: str
-) -> list[CertificateRead]:
+def list_certificates(uow: UnitOfWork, *, user: User, timezone: str) -> list[CertificateRead]:
+    session = uow.session
+    clock = uow.clock
     names = certificate_names(session)
     today = local_today(clock.now(), timezone)
     return [certificate_to_read(c, names, today) for c in certificates_of(session, user.id)]
 
 
 def get_certificate(
-    *, session: Session, user: User, certificate_id: str, clock: Clock, timezone: str
+    uow: UnitOfWork, *, user: User, certificate_id: str, timezone: str
 ) -> CertificateRead:
+    session = uow.session
+    clock = uow.clock
     cert = session.get(Certificate, certificate_id)
     if cert is None or cert.technician_id != user.id:
         raise NotFound(

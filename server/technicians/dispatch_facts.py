@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import BindParameter, and_, bindparam, or_, union_all
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from server.auth.models import User
 from server.core.clock import as_utc
+from server.core.uow import UnitOfWork
 from server.technicians import availability
 from server.technicians.models import (
     Certificate,
@@ -86,8 +87,8 @@ def _dispatchable(
 
 
 def list_dispatchable(
+    uow: UnitOfWork,
     *,
-    session: Session,
     ids: Iterable[str] | None = None,
     now: datetime | None = None,
     online_only: bool = True,
@@ -97,6 +98,7 @@ def list_dispatchable(
     Certificates are the verified ones with their expiry date: dispatch compares it with
     the job's date. Time off that ended before ``now`` is left out when ``now`` is given.
     """
+    session = uow.session
     stmt = select(TechnicianProfile, User).where(
         TechnicianProfile.user_id == User.id,
         TechnicianProfile.verification_status == VerificationStatus.verified.value,
@@ -165,13 +167,14 @@ def _skilled_positions_statements() -> tuple[Any, Any]:
 
 
 def skilled_positions(
-    *, session: Session, skills: Iterable[str], box: tuple[float, float, float, float] | None
+    uow: UnitOfWork, *, skills: Iterable[str], box: tuple[float, float, float, float] | None
 ) -> list[tuple[float, float]]:
     """Where the verified technicians with all of ``skills`` are: their last known
     position, else the centre of their service area; only those placed inside ``box``
     (None: everywhere; with a box, some just outside it may come too, at their true
     position). Pricing's traffic subsidy reads this through the indexed position columns:
     a quote costs what its neighbourhood costs, not the city."""
+    session = uow.session
     everywhere, in_box = _skilled_positions_statements()
     if box is None:
         rows = session.execute(everywhere).all()
@@ -193,8 +196,8 @@ def skilled_positions(
 
 
 def whereabouts(
+    uow: UnitOfWork,
     *,
-    session: Session,
     boxes: Iterable[tuple[float, float, float, float]] | None = None,
 ) -> list[TechnicianWhereabouts]:
     """Position and service area of the technicians ``list_dispatchable(online_only=False)``
@@ -205,6 +208,7 @@ def whereabouts(
     A few columns and no joins to certificates or calendars: dispatch reads this every
     round and loads full facts only for the technicians it keeps.
     """
+    session = uow.session
     p = TechnicianProfile
     # SQLAlchemy's select: SQLModel's is typed for at most four columns
     stmt = sa_select(
@@ -252,9 +256,10 @@ def whereabouts(
     return out
 
 
-def handed_back(*, session: Session, order_ids: Iterable[str]) -> dict[str, frozenset[str]]:
+def handed_back(uow: UnitOfWork, *, order_ids: Iterable[str]) -> dict[str, frozenset[str]]:
     """Per order, the technicians it was transferred away from (however they had got it):
     dispatch never gives the order back to them."""
+    session = uow.session
     wanted = list(set(order_ids))
     if not wanted:
         return {}
@@ -270,10 +275,11 @@ def handed_back(*, session: Session, order_ids: Iterable[str]) -> dict[str, froz
 
 
 def recent_transfers(
-    *, session: Session, technician_ids: Iterable[str], since: datetime
+    uow: UnitOfWork, *, technician_ids: Iterable[str], since: datetime
 ) -> dict[str, tuple[int, int]]:
     """Per technician since ``since``: (transfers held against them, all transfers). A
     re-dispatch at the platform's fault is in the second figure only."""
+    session = uow.session
     wanted = list(set(technician_ids))
     if not wanted:
         return {}
@@ -290,28 +296,30 @@ def recent_transfers(
 
 
 def update_location(
-    *, session: Session, user_id: str, lat: float, lng: float, at: datetime, commit: bool = True
+    uow: UnitOfWork, *, user_id: str, lat: float, lng: float, at: datetime, commit: bool = True
 ) -> TechnicianProfile:
     """Keep the last known position (a report older than the stored one is ignored)."""
+    session = uow.session
     try:
         availability.validate_point(lat, lng)
     except availability.AvailabilityError as exc:
         raise error(exc) from exc
-    profile = get_profile(session=session, user_id=user_id)
+    profile = get_profile(uow, user_id=user_id)
     at = as_utc(at)
     if profile.last_located_at is None or as_utc(profile.last_located_at) <= at:
         profile.last_lat, profile.last_lng, profile.last_located_at = lat, lng, at
         session.add(profile)
     if commit:
-        session.commit()
+        uow.keep()
     return profile
 
 
 def is_available(
-    *, session: Session, user_id: str, start: datetime, end: datetime, timezone: str
+    uow: UnitOfWork, *, user_id: str, start: datetime, end: datetime, timezone: str
 ) -> bool:
     """Weekly hours and time off only (jobs already booked are dispatch's calendar)."""
-    profile = get_profile(session=session, user_id=user_id)
+    session = uow.session
+    profile = get_profile(uow, user_id=user_id)
     leave = [
         availability.Interval(as_utc(t.start), as_utc(t.end)) for t in time_off_of(session, user_id)
     ]

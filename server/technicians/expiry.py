@@ -13,11 +13,10 @@ import logging
 from datetime import date
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from server.audit import log as audit_service
-from server.core.clock import Clock
-from server.core.db import session_scope
+from server.core.uow import UnitOfWork
 from server.notifications import inbox as notifications
 from server.technicians.models import Certificate, CertificateStatus
 from server.technicians.profiles import local_today
@@ -27,9 +26,11 @@ SWEEP_SECONDS = 3600
 
 
 def expire_certificates(
-    *, session: Session, clock: Clock, timezone: str = "Asia/Shanghai", today: date | None = None
+    uow: UnitOfWork, *, timezone: str = "Asia/Shanghai", today: date | None = None
 ) -> list[str]:
     """Mark verified certificates whose date has passed as expired; commit; ids changed."""
+    session = uow.session
+    clock = uow.clock
     today = today or local_today(clock.now(), timezone)
     due = list(
         session.exec(
@@ -53,37 +54,33 @@ def expire_certificates(
         if not result.rowcount:
             continue
         notifications.notify(
-            session=session,
+            uow,
             user_id=cert.technician_id,
             kind="certificate.expired",
             title="证书已过期 / Certificate expired",
             body=f"{cert.type} expired on {cert.expires_on}; "
             "upload a renewed one to keep taking these orders.",
             data={"certificate_id": cert.id, "type": cert.type, "expires_on": str(cert.expires_on)},
-            clock=clock,
         )
         audit_service.record(
-            session=session,
+            uow,
             actor=None,
             action="certificate.expire",
             target_type="certificate",
             target_id=cert.id,
-            clock=clock,
             details={
                 "technician_id": cert.technician_id,
                 "type": cert.type,
                 "expires_on": str(cert.expires_on),
             },
         )
-    session.commit()
+    uow.keep()
     return [c.id for c in due]
 
 
 def sweep_once(app) -> list[str]:  # noqa: ANN001
-    with session_scope(app.state.engine) as session:
-        return expire_certificates(
-            session=session, clock=app.state.clock, timezone=app.state.settings.timezone
-        )
+    with UnitOfWork.begin(app.state) as uow:
+        return expire_certificates(uow, timezone=app.state.settings.timezone)
 
 
 async def certificate_expiry_task(app) -> None:  # noqa: ANN001

@@ -8,10 +8,10 @@ from sqlmodel import Session
 
 from server.auth.models import User
 from server.catalog import service as catalog_service
-from server.core.clock import Clock, as_utc
-from server.core.crypto import FieldCipher
+from server.core.clock import as_utc
 from server.core.errors import Conflict, Unprocessable
 from server.core.ids import new_id
+from server.core.uow import UnitOfWork
 from server.files import service as files_service
 from server.technicians import availability
 from server.technicians.models import (
@@ -37,33 +37,40 @@ from server.technicians.profiles import (
 )
 
 
-def read_own(*, session: Session, user: User, clock: Clock, cipher: FieldCipher) -> ProfileRead:
-    profile = own_profile(session, user, clock)
-    return to_read(session=session, profile=profile, cipher=cipher, own=True)
+def read_own(
+    uow: UnitOfWork,
+    *,
+    user: User,
+) -> ProfileRead:
+    profile = own_profile(uow, user)
+    return to_read(uow, profile=profile, own=True)
 
 
 def update_profile(
-    *, session: Session, user: User, body: ProfileUpdate, clock: Clock
+    uow: UnitOfWork,
+    *,
+    user: User,
+    body: ProfileUpdate,
 ) -> TechnicianProfile:
-    profile = own_profile(session, user, clock)
+    session = uow.session
+    clock = uow.clock
+    profile = own_profile(uow, user)
     data = body.model_dump(exclude_unset=True)
     if "skills" in data:
         skills = data["skills"] or []
-        unknown = sorted(set(skills) - catalog_service.skill_codes(session=session))
+        unknown = sorted(set(skills) - catalog_service.skill_codes(uow))
         if unknown:
             raise Unprocessable(
                 "unknown skill",
                 code="skill_unknown",
                 details={
                     "unknown": unknown,
-                    "allowed": sorted(catalog_service.skill_codes(session=session)),
+                    "allowed": sorted(catalog_service.skill_codes(uow)),
                 },
             )
         profile.skills = skills
     if data.get("photo_file_id"):
-        files_service.ensure_owned(
-            session=session, file_id=data["photo_file_id"], owner=user, kinds={"photo"}
-        )
+        files_service.ensure_owned(uow, file_id=data["photo_file_id"], owner=user, kinds={"photo"})
     for key in ("gender", "birth_year", "experience_years", "bio", "photo_file_id", "travel_mode"):
         if key in data:
             value = data[key]
@@ -78,14 +85,13 @@ def update_profile(
     back_to_queue(profile, now)
     profile.updated_at = now
     session.add(profile)
-    session.commit()
+    uow.keep()
     return profile
 
 
-def read_availability(
-    *, session: Session, user: User, clock: Clock, timezone: str
-) -> AvailabilityRead:
-    profile = own_profile(session, user, clock)
+def read_availability(uow: UnitOfWork, *, user: User, timezone: str) -> AvailabilityRead:
+    session = uow.session
+    profile = own_profile(uow, user)
     return _availability_read(session, profile, timezone)
 
 
@@ -105,10 +111,12 @@ def _availability_read(
 
 
 def set_availability(
-    *, session: Session, user: User, body: AvailabilityIn, clock: Clock, timezone: str
+    uow: UnitOfWork, *, user: User, body: AvailabilityIn, timezone: str
 ) -> AvailabilityRead:
     """Replace the weekly schedule and the list of time off (past leave is dropped)."""
-    profile = own_profile(session, user, clock)
+    session = uow.session
+    clock = uow.clock
+    profile = own_profile(uow, user)
     now = clock.now()
     try:
         weekly = availability.normalize_weekly(body.weekly)
@@ -132,18 +140,27 @@ def set_availability(
                 reason=entry.reason,
             )
         )
-    session.commit()
+    uow.keep()
     return _availability_read(session, profile, timezone)
 
 
-def read_service_area(*, session: Session, user: User, clock: Clock) -> ServiceAreaRead:
-    return area_to_read(own_profile(session, user, clock))
+def read_service_area(
+    uow: UnitOfWork,
+    *,
+    user: User,
+) -> ServiceAreaRead:
+    return area_to_read(own_profile(uow, user))
 
 
 def set_service_area(
-    *, session: Session, user: User, body: ServiceAreaIn, clock: Clock
+    uow: UnitOfWork,
+    *,
+    user: User,
+    body: ServiceAreaIn,
 ) -> ServiceAreaRead:
-    profile = own_profile(session, user, clock)
+    session = uow.session
+    clock = uow.clock
+    profile = own_profile(uow, user)
     try:
         area = availability.make_area(
             center=(body.center.lat, body.center.lng) if body.center else None,
@@ -163,13 +180,20 @@ def set_service_area(
     profile.max_distance_km = body.max_distance_km
     profile.updated_at = clock.now()
     session.add(profile)
-    session.commit()
+    uow.keep()
     return area_to_read(profile)
 
 
-def set_online(*, session: Session, user: User, online: bool, clock: Clock) -> TechnicianProfile:
+def set_online(
+    uow: UnitOfWork,
+    *,
+    user: User,
+    online: bool,
+) -> TechnicianProfile:
     """Only a verified technician with a service area may go online; going offline always works."""
-    profile = own_profile(session, user, clock)
+    session = uow.session
+    clock = uow.clock
+    profile = own_profile(uow, user)
     if online:
         if profile.verification_status == VerificationStatus.suspended.value:
             raise Conflict(
@@ -193,5 +217,5 @@ def set_online(*, session: Session, user: User, online: bool, clock: Clock) -> T
         profile.online_changed_at = clock.now()
         profile.updated_at = clock.now()
         session.add(profile)
-        session.commit()
+        uow.keep()
     return profile

@@ -14,9 +14,10 @@ from sqlmodel import Session, col, select
 
 from server.auth import service as auth_service
 from server.auth.models import Role, User
-from server.core.clock import Clock, as_utc
-from server.core.crypto import FieldCipher, mask_phone
+from server.core.clock import as_utc
+from server.core.crypto import mask_phone
 from server.core.errors import NotFound, Unprocessable
+from server.core.uow import UnitOfWork
 from server.technicians import availability
 from server.technicians.models import (
     LatLngIn,
@@ -41,8 +42,14 @@ def local_today(now: datetime, timezone: str) -> date:
     return now.astimezone(ZoneInfo(timezone)).date()
 
 
-def ensure_profile(*, session: Session, user: User, clock: Clock) -> TechnicianProfile:
+def ensure_profile(
+    uow: UnitOfWork,
+    *,
+    user: User,
+) -> TechnicianProfile:
     """The technician's profile, created on first use (no commit: the caller's transaction)."""
+    session = uow.session
+    clock = uow.clock
     profile = session.get(TechnicianProfile, user.id)
     if profile is None:
         if user.role != Role.technician.value:
@@ -54,7 +61,8 @@ def ensure_profile(*, session: Session, user: User, clock: Clock) -> TechnicianP
     return profile
 
 
-def get_profile(*, session: Session, user_id: str) -> TechnicianProfile:
+def get_profile(uow: UnitOfWork, *, user_id: str) -> TechnicianProfile:
+    session = uow.session
     profile = session.get(TechnicianProfile, user_id)
     if profile is None:
         raise NotFound(
@@ -63,12 +71,16 @@ def get_profile(*, session: Session, user_id: str) -> TechnicianProfile:
     return profile
 
 
-def own_profile(session: Session, user: User, clock: Clock) -> TechnicianProfile:
+def own_profile(
+    uow: UnitOfWork,
+    user: User,
+) -> TechnicianProfile:
     """Load (creating if needed, committed) the caller's own profile."""
+    session = uow.session
     profile = session.get(TechnicianProfile, user.id)
     if profile is None:
-        profile = ensure_profile(session=session, user=user, clock=clock)
-        session.commit()
+        profile = ensure_profile(uow, user=user)
+        uow.keep()
     return profile
 
 
@@ -96,10 +108,9 @@ def _stats(profile: TechnicianProfile) -> StatsRead:
     )
 
 
-def to_read(
-    *, session: Session, profile: TechnicianProfile, cipher: FieldCipher, own: bool
-) -> ProfileRead:
-    user = auth_service.get(session=session, user_id=profile.user_id)
+def to_read(uow: UnitOfWork, *, profile: TechnicianProfile, own: bool) -> ProfileRead:
+    cipher = uow.cipher
+    user = auth_service.get(uow, user_id=profile.user_id)
     phone = auth_service.phone_of(user, cipher)
     location = None
     if profile.last_lat is not None and profile.last_lng is not None:

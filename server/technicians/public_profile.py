@@ -4,12 +4,12 @@ the scans) and which of his files may be shown to them.
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from server.auth import service as auth_service
 from server.auth.models import STAFF_ROLES, User
-from server.core.clock import Clock
 from server.core.errors import NotFound
+from server.core.uow import UnitOfWork
 from server.technicians.certificates import (
     certificate_names,
     certificates_of,
@@ -28,8 +28,10 @@ PUBLIC_STATUSES = {VerificationStatus.verified.value, VerificationStatus.suspend
 
 
 def public_read(
-    *, session: Session, technician_id: str, viewer: User, clock: Clock, timezone: str
+    uow: UnitOfWork, *, technician_id: str, viewer: User, timezone: str
 ) -> PublicTechnicianRead:
+    session = uow.session
+    clock = uow.clock
     profile = session.get(TechnicianProfile, technician_id)
     may_see = profile is not None and (
         profile.verification_status in PUBLIC_STATUSES
@@ -38,7 +40,7 @@ def public_read(
     )
     if profile is None or not may_see:
         raise NotFound("technician not found", code="technician_not_found")
-    user = auth_service.get(session=session, user_id=technician_id)
+    user = auth_service.get(uow, user_id=technician_id)
     names = certificate_names(session)
     today = local_today(clock.now(), timezone)
     certificates = []
@@ -77,8 +79,9 @@ def public_read(
     )
 
 
-def file_is_public(*, session: Session, file_id: str) -> bool:
+def file_is_public(uow: UnitOfWork, *, file_id: str) -> bool:
     """A technician's profile photo may be shown to customers; a certificate scan never
     (it carries an ID number and a face: the public page says verified, and until when)."""
+    session = uow.session
     stmt = select(TechnicianProfile.user_id).where(TechnicianProfile.photo_file_id == file_id)
     return session.exec(stmt).first() is not None

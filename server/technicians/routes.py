@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import Query, Request
 
 from server.auth.dependencies import CipherDep, CurrentUser, OperatorUser, StaffUser, TechnicianUser
-from server.core.deps import ClockDep, SessionDep, SettingsDep
+from server.core.deps import ClockDep, SettingsDep, UowDep
 from server.core.errors import known_filter
 from server.core.ratelimit import enforce
 from server.core.routing import api_router
@@ -36,48 +36,44 @@ router = api_router(tags=["technicians"])
 
 @router.get("/technician/profile", response_model=ProfileRead, dependencies=[MAY_WRITE])
 def get_profile(
-    user: TechnicianUser, session: SessionDep, clock: ClockDep, cipher: CipherDep
+    user: TechnicianUser, uow: UowDep, clock: ClockDep, cipher: CipherDep
 ) -> ProfileRead:
-    return service.read_own(session=session, user=user, clock=clock, cipher=cipher)
+    return service.read_own(uow, user=user)
 
 
 @router.put("/technician/profile", response_model=ProfileRead)
 def put_profile(
     body: ProfileUpdate,
     user: TechnicianUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     cipher: CipherDep,
 ) -> ProfileRead:
-    profile = service.update_profile(session=session, user=user, body=body, clock=clock)
-    return service.to_read(session=session, profile=profile, cipher=cipher, own=True)
+    profile = service.update_profile(uow, user=user, body=body)
+    return service.to_read(uow, profile=profile, own=True)
 
 
 @router.get("/technician/availability", response_model=AvailabilityRead, dependencies=[MAY_WRITE])
 def get_availability(
-    user: TechnicianUser, session: SessionDep, clock: ClockDep, settings: SettingsDep
+    user: TechnicianUser, uow: UowDep, clock: ClockDep, settings: SettingsDep
 ) -> AvailabilityRead:
-    return service.read_availability(
-        session=session, user=user, clock=clock, timezone=settings.timezone
-    )
+    return service.read_availability(uow, user=user, timezone=settings.timezone)
 
 
 @router.put("/technician/availability", response_model=AvailabilityRead)
 def put_availability(
     body: AvailabilityIn,
     user: TechnicianUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     settings: SettingsDep,
 ) -> AvailabilityRead:
-    return service.set_availability(
-        session=session, user=user, body=body, clock=clock, timezone=settings.timezone
-    )
+    return service.set_availability(uow, user=user, body=body, timezone=settings.timezone)
 
 
 @router.get("/technician/service-area", response_model=ServiceAreaRead, dependencies=[MAY_WRITE])
-def get_service_area(user: TechnicianUser, session: SessionDep, clock: ClockDep) -> ServiceAreaRead:
-    return service.read_service_area(session=session, user=user, clock=clock)
+def get_service_area(user: TechnicianUser, uow: UowDep, clock: ClockDep) -> ServiceAreaRead:
+    return service.read_service_area(uow, user=user)
 
 
 @router.put("/technician/service-area", response_model=ServiceAreaRead)
@@ -85,7 +81,7 @@ def put_service_area(
     request: Request,
     body: ServiceAreaIn,
     user: TechnicianUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     settings: SettingsDep,
 ) -> ServiceAreaRead:
@@ -95,53 +91,43 @@ def put_service_area(
         limit=settings.service_area_changes_per_hour,
         window_seconds=3600,
     )
-    return service.set_service_area(session=session, user=user, body=body, clock=clock)
+    return service.set_service_area(uow, user=user, body=body)
 
 
 @router.post("/technician/certificates", response_model=CertificateRead, status_code=201)
 def post_certificate(
     body: CertificateIn,
     user: TechnicianUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     settings: SettingsDep,
 ) -> CertificateRead:
-    return service.add_certificate(
-        session=session, user=user, body=body, clock=clock, timezone=settings.timezone
-    )
+    return service.add_certificate(uow, user=user, body=body, timezone=settings.timezone)
 
 
 @router.get("/technician/certificates", response_model=list[CertificateRead])
 def get_certificates(
-    user: TechnicianUser, session: SessionDep, clock: ClockDep, settings: SettingsDep
+    user: TechnicianUser, uow: UowDep, clock: ClockDep, settings: SettingsDep
 ) -> list[CertificateRead]:
-    return service.list_certificates(
-        session=session, user=user, clock=clock, timezone=settings.timezone
-    )
+    return service.list_certificates(uow, user=user, timezone=settings.timezone)
 
 
 @router.get("/technician/certificates/{certificate_id}", response_model=CertificateRead)
 def get_certificate(
     certificate_id: str,
     user: TechnicianUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     settings: SettingsDep,
 ) -> CertificateRead:
     return service.get_certificate(
-        session=session,
-        user=user,
-        certificate_id=certificate_id,
-        clock=clock,
-        timezone=settings.timezone,
+        uow, user=user, certificate_id=certificate_id, timezone=settings.timezone
     )
 
 
 @router.put("/technician/status", response_model=StatusRead)
-def put_status(
-    body: StatusIn, user: TechnicianUser, session: SessionDep, clock: ClockDep
-) -> StatusRead:
-    profile = service.set_online(session=session, user=user, online=body.online, clock=clock)
+def put_status(body: StatusIn, user: TechnicianUser, uow: UowDep, clock: ClockDep) -> StatusRead:
+    profile = service.set_online(uow, user=user, online=body.online)
     return StatusRead(online=profile.online, verification_status=profile.verification_status)
 
 
@@ -152,16 +138,12 @@ def put_status(
 def get_public(
     technician_id: str,
     user: CurrentUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     settings: SettingsDep,
 ) -> PublicTechnicianRead:
     return service.public_read(
-        session=session,
-        technician_id=technician_id,
-        viewer=user,
-        clock=clock,
-        timezone=settings.timezone,
+        uow, technician_id=technician_id, viewer=user, timezone=settings.timezone
     )
 
 
@@ -171,7 +153,7 @@ def get_public(
 @router.get("/ops/technicians", response_model=list[QueueItemRead])
 def ops_list(
     user: StaffUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     settings: SettingsDep,
     cipher: CipherDep,
@@ -184,11 +166,9 @@ def ops_list(
     limit: int = Query(100, ge=1, le=500),
 ) -> list[QueueItemRead]:
     return service.review_queue(
-        session=session,
+        uow,
         status=known_filter(status, [v.value for v in VerificationStatus], code="status_unknown"),
         pending_certificates=pending_certificates,
-        cipher=cipher,
-        clock=clock,
         timezone=settings.timezone,
         limit=limit,
     )
@@ -198,18 +178,12 @@ def ops_list(
 def ops_get(
     technician_id: str,
     user: StaffUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     settings: SettingsDep,
     cipher: CipherDep,
 ) -> QueueItemRead:
-    return service.queue_item(
-        session=session,
-        technician_id=technician_id,
-        cipher=cipher,
-        clock=clock,
-        timezone=settings.timezone,
-    )
+    return service.queue_item(uow, technician_id=technician_id, timezone=settings.timezone)
 
 
 @router.post("/ops/technicians/{technician_id}/verify", response_model=QueueItemRead)
@@ -217,27 +191,20 @@ def ops_verify(
     technician_id: str,
     body: VerifyIn,
     user: OperatorUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     settings: SettingsDep,
     cipher: CipherDep,
 ) -> QueueItemRead:
     service.verify(
-        session=session,
+        uow,
         operator=user,
         technician_id=technician_id,
         decision=body.decision,
         note=body.note,
-        clock=clock,
         timezone=settings.timezone,
     )
-    return service.queue_item(
-        session=session,
-        technician_id=technician_id,
-        cipher=cipher,
-        clock=clock,
-        timezone=settings.timezone,
-    )
+    return service.queue_item(uow, technician_id=technician_id, timezone=settings.timezone)
 
 
 @router.post(
@@ -249,18 +216,17 @@ def ops_review_certificate(
     certificate_id: str,
     body: VerifyIn,
     user: OperatorUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     settings: SettingsDep,
 ) -> CertificateRead:
     return service.review_certificate(
-        session=session,
+        uow,
         operator=user,
         technician_id=technician_id,
         certificate_id=certificate_id,
         decision=body.decision,
         note=body.note,
-        clock=clock,
         timezone=settings.timezone,
     )
 
@@ -270,14 +236,12 @@ def ops_reinstate(
     technician_id: str,
     body: ReasonIn,
     user: OperatorUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     cipher: CipherDep,
 ) -> ProfileRead:
-    profile = service.reinstate(
-        session=session, operator=user, technician_id=technician_id, reason=body.reason, clock=clock
-    )
-    return service.to_read(session=session, profile=profile, cipher=cipher, own=False)
+    profile = service.reinstate(uow, operator=user, technician_id=technician_id, reason=body.reason)
+    return service.to_read(uow, profile=profile, own=False)
 
 
 @router.post("/ops/technicians/{technician_id}/level", response_model=ProfileRead)
@@ -285,16 +249,11 @@ def ops_level(
     technician_id: str,
     body: LevelIn,
     user: OperatorUser,
-    session: SessionDep,
+    uow: UowDep,
     clock: ClockDep,
     cipher: CipherDep,
 ) -> ProfileRead:
     profile = service.set_level(
-        session=session,
-        operator=user,
-        technician_id=technician_id,
-        level=body.level,
-        reason=body.reason,
-        clock=clock,
+        uow, operator=user, technician_id=technician_id, level=body.level, reason=body.reason
     )
-    return service.to_read(session=session, profile=profile, cipher=cipher, own=False)
+    return service.to_read(uow, profile=profile, own=False)

@@ -7,14 +7,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from server.audit import log as audit_service
 from server.auth.models import User
 from server.catalog.models import CertificateType
-from server.core.clock import Clock
-from server.core.crypto import FieldCipher
 from server.core.errors import AppError, Conflict, NotFound, Unprocessable
+from server.core.uow import UnitOfWork
 from server.notifications import inbox as notifications
 from server.technicians.certificates import certificate_names, certificate_to_read, certificates_of
 from server.technicians.models import (
@@ -30,35 +29,33 @@ from server.technicians.profiles import area_to_read, get_profile, local_today, 
 
 
 def _audit(
-    session: Session,
+    uow: UnitOfWork,
     operator: User | None,
     action: str,
     technician_id: str,
-    clock: Clock,
     **details: Any,
 ) -> None:
     """Sensitive operator decisions go to the append-only audit log (same transaction)."""
     audit_service.record(
-        session=session,
+        uow,
         actor=operator,
         action=action,
         target_type="technician",
         target_id=technician_id,
         details=details,
-        clock=clock,
     )
 
 
 def _queue_item(
-    session: Session,
+    uow: UnitOfWork,
     profile: TechnicianProfile,
-    cipher: FieldCipher,
     names: dict[str, CertificateType],
     today: date,
 ) -> QueueItemRead:
+    session = uow.session
     certs = certificates_of(session, profile.user_id)
     return QueueItemRead(
-        profile=to_read(session=session, profile=profile, cipher=cipher, own=False),
+        profile=to_read(uow, profile=profile, own=False),
         certificates=[certificate_to_read(c, names, today) for c in certs],
         service_area=area_to_read(profile),
         ready_for_review=bool(profile.photo_file_id and profile.skills and certs),
@@ -66,16 +63,16 @@ def _queue_item(
 
 
 def review_queue(
+    uow: UnitOfWork,
     *,
-    session: Session,
     status: str | None,
     pending_certificates: bool,
-    cipher: FieldCipher,
-    clock: Clock,
     timezone: str,
     limit: int = 100,
 ) -> list[QueueItemRead]:
     """Technicians by status, oldest submission first, with their documents."""
+    session = uow.session
+    clock = uow.clock
     stmt = select(TechnicianProfile)
     if status:
         if status not in {s.value for s in VerificationStatus}:
@@ -95,32 +92,31 @@ def review_queue(
     ).limit(limit)
     names = certificate_names(session)
     today = local_today(clock.now(), timezone)
-    return [_queue_item(session, p, cipher, names, today) for p in session.exec(stmt).all()]
+    return [_queue_item(uow, p, names, today) for p in session.exec(stmt).all()]
 
 
-def queue_item(
-    *, session: Session, technician_id: str, cipher: FieldCipher, clock: Clock, timezone: str
-) -> QueueItemRead:
-    profile = get_profile(session=session, user_id=technician_id)
-    return _queue_item(
-        session, profile, cipher, certificate_names(session), local_today(clock.now(), timezone)
-    )
+def queue_item(uow: UnitOfWork, *, technician_id: str, timezone: str) -> QueueItemRead:
+    session = uow.session
+    clock = uow.clock
+    profile = get_profile(uow, user_id=technician_id)
+    return _queue_item(uow, profile, certificate_names(session), local_today(clock.now(), timezone))
 
 
 def verify(
+    uow: UnitOfWork,
     *,
-    session: Session,
     operator: User,
     technician_id: str,
     decision: str,
     note: str,
-    clock: Clock,
     timezone: str,
 ) -> TechnicianProfile:
     """Approve: the technician and every pending certificate become verified (a pending
     certificate past its date becomes expired). Reject: pending ones are rejected with
     the note; the technician may fix the file and is queued again."""
-    profile = get_profile(session=session, user_id=technician_id)
+    session = uow.session
+    clock = uow.clock
+    profile = get_profile(uow, user_id=technician_id)
     now = clock.now()
     status = profile.verification_status
     if status == VerificationStatus.suspended.value:
@@ -165,31 +161,26 @@ def verify(
     profile.reviewed_by = operator.id
     profile.updated_at = now
     _audit(
-        session,
-        operator,
-        f"technician.verify.{decision}",
-        technician_id,
-        clock,
-        note=note,
-        previous=status,
+        uow, operator, f"technician.verify.{decision}", technician_id, note=note, previous=status
     )
     session.add(profile)
-    session.commit()
+    uow.keep()
     return profile
 
 
 def review_certificate(
+    uow: UnitOfWork,
     *,
-    session: Session,
     operator: User,
     technician_id: str,
     certificate_id: str,
     decision: str,
     note: str,
-    clock: Clock,
     timezone: str,
 ) -> CertificateRead:
     """One certificate at a time (a renewal uploaded by an already verified technician)."""
+    session = uow.session
+    clock = uow.clock
     cert = session.get(Certificate, certificate_id)
     if cert is None or cert.technician_id != technician_id:
         raise NotFound("certificate not found", code="certificate_not_found")
@@ -214,24 +205,29 @@ def review_certificate(
     cert.reviewed_at = now
     cert.reviewed_by = operator.id
     _audit(
-        session,
+        uow,
         operator,
         f"technician.certificate.{decision}",
         technician_id,
-        clock,
         certificate_id=cert.id,
         type=cert.type,
         note=note,
     )
     session.add(cert)
-    session.commit()
+    uow.keep()
     return certificate_to_read(cert, certificate_names(session), today)
 
 
 def suspend(
-    *, session: Session, operator: User, technician_id: str, reason: str, clock: Clock
+    uow: UnitOfWork,
+    *,
+    operator: User,
+    technician_id: str,
+    reason: str,
 ) -> TechnicianProfile:
-    profile = get_profile(session=session, user_id=technician_id)
+    session = uow.session
+    clock = uow.clock
+    profile = get_profile(uow, user_id=technician_id)
     if profile.verification_status != VerificationStatus.verified.value:
         raise Conflict(
             "only a verified technician can be suspended",
@@ -244,25 +240,30 @@ def suspend(
     profile.online = False
     profile.online_changed_at = now
     profile.reviewed_at, profile.reviewed_by, profile.updated_at = now, operator.id, now
-    _audit(session, operator, "technician.suspend", technician_id, clock, reason=reason)
+    _audit(uow, operator, "technician.suspend", technician_id, reason=reason)
     notifications.notify(
-        session=session,
+        uow,
         user_id=technician_id,
         kind="account",
         title="账号已暂停接单",
         body=f"原因：{reason}。已接的订单已交回平台重新派单；如有疑问请联系运营。",
         data={"verification_status": profile.verification_status},
-        clock=clock,
     )
     session.add(profile)
-    session.commit()
+    uow.keep()
     return profile
 
 
 def reinstate(
-    *, session: Session, operator: User, technician_id: str, reason: str, clock: Clock
+    uow: UnitOfWork,
+    *,
+    operator: User,
+    technician_id: str,
+    reason: str,
 ) -> TechnicianProfile:
-    profile = get_profile(session=session, user_id=technician_id)
+    session = uow.session
+    clock = uow.clock
+    profile = get_profile(uow, user_id=technician_id)
     if profile.verification_status != VerificationStatus.suspended.value:
         raise Conflict(
             "this technician is not suspended",
@@ -273,35 +274,35 @@ def reinstate(
     profile.verification_status = VerificationStatus.verified.value
     profile.verification_note = reason
     profile.reviewed_at, profile.reviewed_by, profile.updated_at = now, operator.id, now
-    _audit(session, operator, "technician.reinstate", technician_id, clock, reason=reason)
+    _audit(uow, operator, "technician.reinstate", technician_id, reason=reason)
     # He went offline when suspended and may be asleep now: he is told, and goes online
     # himself when he is ready to take work (an offer he cannot answer counts against him).
     notifications.notify(
-        session=session,
+        uow,
         user_id=technician_id,
         kind="account",
         title="账号已恢复接单",
         body=f"运营已恢复你的接单资格（{reason}）。上线即可接单。",
         data={"verification_status": profile.verification_status},
-        clock=clock,
     )
     session.add(profile)
-    session.commit()
+    uow.keep()
     return profile
 
 
 def set_level(
+    uow: UnitOfWork,
     *,
-    session: Session,
     operator: User | None,
     technician_id: str,
     level: Level,
     reason: str,
-    clock: Clock,
 ) -> TechnicianProfile:
     """The quarterly S/A/B/C review (seed 002) is an operator decision (None: the
     scheduled quarterly run)."""
-    profile = get_profile(session=session, user_id=technician_id)
+    session = uow.session
+    clock = uow.clock
+    profile = get_profile(uow, user_id=technician_id)
     profile.level = Level(level).value
     if reason:
         profile.verification_note = reason
@@ -310,15 +311,7 @@ def set_level(
         operator.id if operator is not None else None,
         clock.now(),
     )
-    _audit(
-        session,
-        operator,
-        "technician.level",
-        technician_id,
-        clock,
-        level=profile.level,
-        reason=reason,
-    )
+    _audit(uow, operator, "technician.level", technician_id, level=profile.level, reason=reason)
     session.add(profile)
-    session.commit()
+    uow.keep()
     return profile

@@ -12,6 +12,7 @@ from sqlmodel import Session, col
 
 from server.core.errors import Unprocessable
 from server.core.events import Moved
+from server.core.uow import UnitOfWork
 from server.technicians.models import Level, TechnicianProfile, TechnicianTransfer
 
 
@@ -27,8 +28,8 @@ def _increment(session: Session, user_id: str | None, **columns: int) -> None:
 
 
 def update_review_stats(
+    uow: UnitOfWork,
     *,
-    session: Session,
     user_id: str,
     rating_avg: float | None,
     rating_count: int,
@@ -37,6 +38,7 @@ def update_review_stats(
     dimensions: dict[str, float] | None = None,
 ) -> None:
     """Called by the reviews domain after it recomputes a technician's figures."""
+    session = uow.session
     if good_rate_30d is not None and not 0.0 <= good_rate_30d <= 1.0:
         raise Unprocessable("good_rate_30d must be within 0..1", code="stats_invalid")
     values: dict[str, Any] = {
@@ -52,8 +54,9 @@ def update_review_stats(
     )
 
 
-def update_level(*, session: Session, user_id: str, level: Level | str) -> None:
+def update_level(uow: UnitOfWork, *, user_id: str, level: Level | str) -> None:
     """For the quarterly level review computed elsewhere (no commit: the caller's transaction)."""
+    session = uow.session
     session.execute(
         update(TechnicianProfile)
         .where(col(TechnicianProfile.user_id) == user_id)
@@ -61,7 +64,8 @@ def update_level(*, session: Session, user_id: str, level: Level | str) -> None:
     )
 
 
-def update_complaint_rate(*, session: Session, user_id: str, complaint_rate: float | None) -> None:
+def update_complaint_rate(uow: UnitOfWork, *, user_id: str, complaint_rate: float | None) -> None:
+    session = uow.session
     if complaint_rate is not None and not 0.0 <= complaint_rate <= 1.0:
         raise Unprocessable("complaint_rate must be within 0..1", code="stats_invalid")
     session.execute(
@@ -71,8 +75,9 @@ def update_complaint_rate(*, session: Session, user_id: str, complaint_rate: flo
     )
 
 
-def count_order_moves(session: Session, moved: Moved) -> None:
+def count_order_moves(uow: UnitOfWork, moved: Moved) -> None:
     """Acceptance, transfer and completion counts follow the order machine."""
+    session = uow.session
     action = moved.action
     if action == "offer":
         _increment(session, moved.order.offered_technician_id, offers_received=1)

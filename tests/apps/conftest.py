@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from sqlmodel import Session, SQLModel
+from sqlmodel import SQLModel
 
 import server.models  # noqa: F401  (every table on the metadata)
 from server.app import create_app
@@ -37,6 +37,7 @@ from server.catalog import service as catalog_service
 from server.core.clock import Clock
 from server.core.db import make_engine
 from server.core.settings import Settings
+from tests.unit_of_work import unit_of_work
 
 DEMO_ADDRESS = {
     "lat": 39.9334,
@@ -105,17 +106,14 @@ class LiveServer:
         from server.auth.models import Role
 
         phone = self.next_phone()
-        with Session(self.engine) as session:
+        with unit_of_work(self.app) as uow:
             auth_service.create_user(
-                session=session,
-                cipher=self.app.state.cipher,
-                clock=self.app.state.clock,
+                uow,
                 phone=phone,
                 password="staff password",
                 name=f"{role} staff",
                 role=Role(role),
             )
-            session.commit()
         r = self.call("POST", "/auth/login", json={"phone": phone, "password": "staff password"})
         assert r.status_code == 200, r.text
         return {**r.json(), "phone": phone, "password": "staff password"}
@@ -218,17 +216,16 @@ class LiveServer:
         from server.orders import service as orders_service
         from server.orders.machine import Action, Actor, ActorKind
 
-        with Session(self.engine) as session:
+        with unit_of_work(self.app) as uow:
             order, _ = orders_service.move(
-                session=session,
+                uow,
                 order_id=order_id,
                 action=Action(action),
                 actor=Actor(ActorKind.SYSTEM),
-                clock=self.app.state.clock,
                 technician_id=technician_id,
                 reason=reason,
             )
-            return order.status
+        return order.status
 
     def paid_order(self, customer: dict, **kwargs: Any) -> dict:
         order = self.order(customer, **kwargs)
@@ -241,7 +238,6 @@ class LiveServer:
         ``GET /technician/offers`` lists, plus the OFFER move, in one transaction. The
         returned order carries ``offer_id``."""
         from server.dispatch import service as dispatch_service
-        from server.dispatch.common import commit
         from server.dispatch.decisions import record_decision
         from server.dispatch.geo import haversine_m
         from server.dispatch.models import DecisionOutcome
@@ -252,10 +248,10 @@ class LiveServer:
         order = self.paid_order(customer, **kwargs)
         clock = self.app.state.clock
         timezone = self.app.state.settings.timezone
-        with Session(self.engine) as session:
-            row = orders_service.get(session=session, order_id=order["id"])
+        with unit_of_work(self.app) as uow:
+            row = orders_service.get(uow, order_id=order["id"])
             world = dispatch_service.load_world(
-                session=session, now=clock.now(), timezone=timezone, ids=[technician_id]
+                uow, now=clock.now(), timezone=timezone, ids=[technician_id]
             )
             facts = world.techs.get(technician_id)
             where = (facts.location or facts.home) if facts is not None else None
@@ -272,7 +268,7 @@ class LiveServer:
                 rating_estimate=0.0,
             )
             decision = record_decision(
-                session,
+                uow.session,
                 order=row,
                 mode="cascade",
                 outcome=DecisionOutcome.OFFERED,
@@ -282,11 +278,8 @@ class LiveServer:
                 considered=1,
                 chosen=technician_id,
             )
-            made = make_offer(
-                session, order=row, candidate=candidate, decision=decision, world=world, clock=clock
-            )
+            made = make_offer(uow, order=row, candidate=candidate, decision=decision, world=world)
             offer_id = made.id
-            commit(session)
         return {**order, "offer_id": offer_id}
 
     def assign(self, customer: dict, technician_id: str, **kwargs: Any) -> dict:
@@ -300,8 +293,8 @@ def serve(settings: Settings, *, clock: Clock | None = None, engine=None) -> Ite
     """Start uvicorn in a thread; stop it on exit. ``engine`` gets tables + catalog if fresh."""
     engine = engine or make_engine(settings.effective_database_url)
     SQLModel.metadata.create_all(engine)
-    with Session(engine) as session:
-        catalog_service.load_catalog(session=session)
+    with unit_of_work(engine) as uow:
+        catalog_service.load_catalog(uow)
     app = create_app(settings, clock=clock, engine=engine)
     port = free_port()
     config = uvicorn.Config(
