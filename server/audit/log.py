@@ -7,7 +7,7 @@ Any domain records a sensitive staff read or write with::
                          target_type="technician", target_id=tech_id, ip=client_ip(request),
                          details={"decision": "approved"}, clock=clock)
 
-``record`` adds the entry to the caller's transaction (it never commits): the entry
+``record`` adds the entry to the caller's unit of work: the entry
 lands if and only if the change it describes lands. Entries are append-only and hash
 chained (``server.audit.chain``); ``doorstep audit verify`` re-checks the chain.
 Never put plaintext phone numbers or addresses in ``details``.
@@ -207,7 +207,8 @@ def record_read(
     ip: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    """A sensitive read by staff: recorded and committed at once (reads own no transaction)."""
+    """A sensitive read by staff: recorded in the read's unit of work (the audit net
+    makes it writable)."""
     record(
         uow,
         actor=actor,
@@ -217,4 +218,3 @@ def record_read(
         ip=ip,
         details=details,
     )
-    uow.keep()

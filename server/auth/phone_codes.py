@@ -47,7 +47,7 @@ def send_code(
     limiter: RateLimiter,
     client: str,
 ) -> PhoneCodeSent:
-    """Make a code (earlier ones for the number stop working) and text it. The caller commits."""
+    """Make a code (earlier ones for the number stop working) and text it."""
     session = uow.session
     cipher = uow.cipher
     clock = uow.clock

@@ -36,7 +36,6 @@ def send_phone_code(
         limiter=request.app.state.rate_limiter,
         client=client_ip(request),
     )
-    uow.keep()
     return sent
 
 

@@ -121,7 +121,7 @@ def start_session(
     *,
     user: User,
 ) -> TokenPair:
-    """Sign-in on one device: a new session and its first token pair (the caller commits)."""
+    """Sign-in on one device: a new session and its first token pair ."""
     session = uow.session
     cipher = uow.cipher
     clock = uow.clock
@@ -217,7 +217,6 @@ def refresh(
     device.current_jti, device.last_used_at = new_id("rt"), now
     session.add(device)
     pair = _tokens(user=user, device=device, settings=settings, clock=clock, cipher=cipher)
-    uow.keep()
     return pair
 
 
@@ -247,4 +246,3 @@ def logout(
     for each in ended:
         each.revoked_at, each.revoked_reason = now, "logout_all" if all_devices else "logout"
         session.add(each)
-    uow.keep()

@@ -37,7 +37,7 @@ def _stable_id(prefix: str, code: str) -> str:
 
 
 def load_catalog(uow: UnitOfWork, *, path: Path = DEFAULT_CATALOG) -> dict[str, int]:
-    """Insert or update the catalog from YAML (idempotent). Commits."""
+    """Insert or update the catalog from YAML (idempotent)."""
     session = uow.session
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     counts = {"categories": 0, "services": 0}
@@ -81,7 +81,6 @@ def load_catalog(uow: UnitOfWork, *, path: Path = DEFAULT_CATALOG) -> dict[str, 
             for pos, svc in enumerate(child.get("services", [])):
                 session.merge(_service_row(svc, child_id, top_id, pos))
                 counts["services"] += 1
-    uow.keep()
     _service_copies.clear()
     return counts
 

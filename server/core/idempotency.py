@@ -142,7 +142,7 @@ async def replay(send, record: KeptReply, cipher: FieldCipher) -> None:  # noqa:
 
 
 def purge_older_than(uow: UnitOfWork, *, before: datetime) -> int:
-    """Retention: forget keys recorded before ``before`` (the caller commits)."""
+    """Retention: forget keys recorded before ``before`` (in the caller's unit of work)."""
     session = uow.session
     result = session.exec(
         delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < before)

@@ -129,7 +129,6 @@ class PastOrdersMixin(DemoBuilder):
                     photo = self._file(
                         tech.user, "photo", png_bytes(64, 48, (200, 210, 220)), order_id=order.id
                     )
-                    uow.keep()
                 orders_service.complete_sop_step(
                     uow,
                     order_id=order.id,

@@ -38,7 +38,6 @@ def block(
             customer_id=user.id, technician_id=technician_id, reason=reason, created_at=clock.now()
         )
         session.add(existing)
-        uow.keep()
     return BlockRead(
         technician_id=technician_id, reason=existing.reason, created_at=as_utc(existing.created_at)
     )
@@ -56,7 +55,6 @@ def unblock(uow: UnitOfWork, *, user: User, technician_id: str) -> None:
             "not blocked", code="block_not_found", details={"technician_id": technician_id}
         )
     session.delete(existing)
-    uow.keep()
 
 
 def blocks(uow: UnitOfWork, *, user: User) -> list[BlockRead]:

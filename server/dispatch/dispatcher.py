@@ -37,8 +37,9 @@ def run_round(
     batch_due: bool = True,
     prefilter: bool = True,
 ) -> RoundRead:
-    """One dispatcher round. Each placement commits on its own: one failure (a lost
-    race with a technician's claim, say) does not hold up the others.
+    """One dispatcher round, one unit of work. Each placement is kept as it is made
+    (``uow.keep``): one failure (a lost race with a technician's claim, say) is undone
+    alone and does not hold up the others.
 
     Facts are loaded only for the technicians within reach of a waiting order
     (``reachable``); ``prefilter=False`` loads every technician, the reference the

@@ -294,7 +294,6 @@ def accept_offer(
         occurred_at=occurred_at,
         extra={"offer_id": offer.id},
     )
-    uow.keep()
     return orders_service.to_read(uow, order=order, user=user, now=clock.now())
 
 
@@ -328,7 +327,7 @@ def decline_offer(
         reason=reason or None,
         extra={"offer_id": offer.id},
     )
-    uow.keep()
+    uow.flush()
     session.refresh(offer)
     settings = load_settings(uow, timezone=timezone)
     names = service_names(uow, [order.service_id])[order.service_id]

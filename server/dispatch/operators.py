@@ -83,7 +83,6 @@ def assign(
         technician_id=technician_id,
         reason=note or None,
     )
-    uow.keep()
     return explain(uow, order_id=order.id)
 
 
@@ -133,7 +132,6 @@ def reassign(
             "compensation": compensation,
         },
     )
-    uow.keep()
     return ReassignRead(
         order_id=order.id,
         status=order.status,

@@ -138,5 +138,4 @@ def claim(
         actor=Actor(ActorKind.TECHNICIAN, user.id),
         occurred_at=occurred_at,
     )
-    uow.keep()
     return orders_service.to_read(uow, order=order, user=user, now=clock.now())

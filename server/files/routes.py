@@ -46,7 +46,6 @@ async def upload(
             max_bytes=settings.upload_max_bytes,
             order_id=order_id,
         )
-        uow.keep()
         return service.to_read(row)
 
     # Database work off the event loop: a blocking SQLite lock wait here would stall

@@ -60,7 +60,7 @@ def store(
     max_bytes: int,
     order_id: str | None = None,
 ) -> StoredFile:
-    """Validate and write a file; adds the row (the caller commits)."""
+    """Validate and write a file; adds the row."""
     session = uow.session
     cipher = uow.cipher
     clock = uow.clock

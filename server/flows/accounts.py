@@ -41,7 +41,6 @@ def register(
         except NotFound as exc:
             raise Unprocessable("unknown invitation code", code=exc.code) from exc
     pair = auth_service.start_session(uow, user=user)
-    uow.keep()
     return pair
 
 
@@ -78,5 +77,4 @@ def login(
     risk.login_succeeded(uow, key=key)
     limiter.reset(f"login:client:{key}")
     pair = auth_service.start_session(uow, user=user)
-    uow.keep()
     return pair

@@ -46,7 +46,6 @@ def buy_card(
     )
     card.payment_id = payment.id
     session.add(card)
-    uow.keep()
     return {
         "card": ServiceCardRead(
             **card.model_dump(include=set(ServiceCardRead.model_fields))

@@ -69,7 +69,6 @@ def add(
         updated_at=now,
     )
     session.add(row)
-    uow.keep()
     return row
 
 
@@ -93,11 +92,9 @@ def replace(
     row = _own(session, customer, address_id)
     row.label, row.place_enc, row.updated_at = body.label, _sealed(body, cipher), clock.now()
     session.add(row)
-    uow.keep()
     return row
 
 
 def remove(uow: UnitOfWork, *, customer: User, address_id: str) -> None:
     session = uow.session
     session.delete(_own(session, customer, address_id))
-    uow.keep()

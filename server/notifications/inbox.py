@@ -80,7 +80,6 @@ def mark_read(
     if note.read_at is None:
         note.read_at = clock.now()
         session.add(note)
-        uow.keep()
     return to_read(note)
 
 

@@ -231,7 +231,6 @@ def raise_sos(uow: UnitOfWork, *, user: User, body: SosIn, ip: str | None) -> Al
         ip=ip,
         details={"order_id": body.order_id},
     )
-    uow.keep()
     return alert_read(alert, cipher)
 
 
@@ -277,5 +276,4 @@ def handle_alert(
         ip=ip,
         details={"old": old, "new": status},
     )
-    uow.keep()
     return alert_read(alert, cipher)

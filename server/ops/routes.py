@@ -74,7 +74,6 @@ def put_settings(
         note=body.note,
         ip=client_ip(request),
     )
-    uow.keep()
     return rules_store.read_rules(uow)
 
 

@@ -28,7 +28,7 @@ ROLE_NAMES = {Role.customer.value: "客户", Role.technician.value: "师傅"}
 
 
 def tell_staff(uow: UnitOfWork, alert: Alert, *, escalated: bool = False) -> None:
-    """Inbox rows in the caller's transaction; the live message once it commits."""
+    """Inbox rows in the unit of work; the live message once it commits."""
     session = uow.session
     cipher = uow.cipher
     roles = (Role.admin.value,) if escalated else RESPONDERS
@@ -61,8 +61,7 @@ def tell_staff(uow: UnitOfWork, alert: Alert, *, escalated: bool = False) -> Non
 
 
 def escalate_unanswered(uow: UnitOfWork) -> list[str]:
-    """Open alerts older than the rule's minutes: marked escalated, the admins told.
-    Commits."""
+    """Open alerts older than the rule's minutes: marked escalated, the admins told."""
     session = uow.session
     clock = uow.clock
     minutes = rules_store.current_rules(uow).ops.monitor.sos_escalate_minutes
@@ -76,7 +75,6 @@ def escalate_unanswered(uow: UnitOfWork) -> list[str]:
         alert.status = "escalated"
         session.add(alert)
         tell_staff(uow, alert, escalated=True)
-    uow.keep()
     return [a.id for a in due]
 
 

@@ -139,7 +139,6 @@ def propose_change(
         actor_id=technician.id,
         actor_role="technician",
     )
-    uow.keep()
     return _cr_read(session, cr)
 
 
@@ -184,7 +183,7 @@ def support_approve_change(
         actor_id=user.id,
         actor_role=user.role,
     )
-    uow.keep()
+    uow.flush()
     session.refresh(cr)
     return _cr_read(session, cr)
 
@@ -269,6 +268,6 @@ def answer_change(
         actor_role="customer",
         changes={"extras_total": order.extras_total + added} if added else None,
     )
-    uow.keep()
+    uow.flush()
     session.refresh(cr)
     return _cr_read(session, cr)

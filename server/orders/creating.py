@@ -54,7 +54,7 @@ def create_from_quote(
     notes: str,
     preferred_technician_id: str | None,
 ) -> Order:
-    """Create an order that keeps the quote's price snapshot forever. Commits."""
+    """Create an order that keeps the quote's price snapshot forever."""
     session = uow.session
     cipher = uow.cipher
     clock = uow.clock
@@ -109,7 +109,6 @@ def create_from_quote(
         actor_role=customer.role,
     )
     order_events.run_in_transaction(uow, moved)
-    uow.keep()
     order_events.run_after_commit(uow, moved)
     return order
 

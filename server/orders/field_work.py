@@ -78,7 +78,6 @@ def complete_sop_step(
         actor_role="technician",
         occurred_at=occurred_at,
     )
-    uow.keep()
     return order
 
 
@@ -133,6 +132,5 @@ def confirm_work_order(
         actor_role=user.role,
         changes={"work_order_confirmed_at": now},
     )
-    uow.keep()
     filing.file_soon(uow)
     return order

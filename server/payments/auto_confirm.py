@@ -1,6 +1,6 @@
 """Confirming for the customer: orders left awaiting confirmation past the window
-(``orders.auto_confirm_hours``) are confirmed by the system, each in its own commit;
-``auto_confirm_task`` is the background loop the app starts."""
+(``orders.auto_confirm_hours``) are confirmed by the system, each kept on its own in the
+round's unit of work; ``auto_confirm_task`` is the background loop the app starts."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def run_auto_confirm(
     uow: UnitOfWork,
 ) -> list[str]:
     """Confirm orders nobody confirmed within the window (48 h by setting). Each order
-    commits on its own, so one refusal doesn't hold back the others."""
+    is kept on its own (``uow.keep``), so one refusal doesn't hold back the others."""
     session = uow.session
     clock = uow.clock
     rules = current_rules(uow)

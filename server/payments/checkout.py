@@ -151,7 +151,6 @@ def create_payment(
         amount=amount,
         body=body,
     )
-    uow.keep()
     return payment
 
 
@@ -163,7 +162,7 @@ def create_card_payment(
     amount: Money,
     body: PaymentCreate,
 ) -> Payment:
-    """A service card's payment (the caller commits)."""
+    """A service card's payment, in the purchase's unit of work."""
     return _open_payment(
         uow,
         purpose="service_card",

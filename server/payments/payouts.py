@@ -76,7 +76,7 @@ def run_payouts(
     scheduled_for: date | None = None,
 ) -> PayoutBatch:
     """One batch, one line per technician with a balance matured by ``cutoff`` (default:
-    today's T+n cut-off). Commits."""
+    today's T+n cut-off)."""
     session = uow.session
     clock = uow.clock
     now = clock.now()
@@ -124,7 +124,7 @@ def run_payouts(
         batch.total += amount
         batch.lines_count += 1
     session.add(batch)
-    uow.keep()
+    uow.flush()
     return batch
 
 
@@ -145,7 +145,7 @@ def run_scheduled_payouts(uow: UnitOfWork, *, timezone: str) -> PayoutBatch | No
     this worker or another, a restart or a clock that never moved, books nothing. A
     server down at the set time catches up when it comes back the same day; a missed
     day is covered by the next day's batch, which pays everything matured. Returns the
-    batch it ran, or None. Commits."""
+    batch it ran, or None."""
     session = uow.session
     clock = uow.clock
     rules = current_rules(uow).payments
@@ -228,7 +228,7 @@ def request_withdrawal(
     bank_account: str,
     timezone: str,
 ) -> Withdrawal:  # noqa: ANN001
-    """Withdraw a matured balance to a bank account (at least the minimum). Commits."""
+    """Withdraw a matured balance to a bank account (at least the minimum)."""
     session = uow.session
     clock = uow.clock
     cipher = uow.cipher
@@ -267,7 +267,6 @@ def request_withdrawal(
         created_at=clock.now(),
     )
     session.add(withdrawal)
-    uow.keep()
     return withdrawal
 
 

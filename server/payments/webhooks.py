@@ -233,5 +233,4 @@ def handle_webhook(
             outcome = "failed"
     claim.outcome = outcome
     session.add(claim)
-    uow.keep()
     return outcome

@@ -205,7 +205,6 @@ def create_quote(
         expires_at=now + timedelta(minutes=pricing_rules.quote_ttl_minutes),
     )
     session.add(quote)
-    uow.keep()
     return quote
 
 

@@ -76,7 +76,6 @@ def wallet(
     _, rules = rules_versioned(uow)
     ensure_welcome_coupon(uow, customer=customer, now=now, rules=rules.pricing)
     code = referral_code_for(session, customer.id)
-    uow.keep()
     spend = yearly_spend(session, customer.id, now)
     index, level = engine.membership_for(spend, rules.pricing)
     levels = rules.pricing.membership_levels

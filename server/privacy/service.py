@@ -79,7 +79,6 @@ def contact(
     ):
         raise Gone("the contact number of this order has expired", code="contact_expired")
     binding = _binding(uow, order, provider or provider_for(rules.privacy))
-    uow.keep()
     other = auth_service.get(uow, user_id=counterpart_id)
     return ContactRead(
         order_id=order.id,
@@ -189,7 +188,6 @@ def unbind_expired(uow: UnitOfWork, *, provider: VirtualNumberProvider | None = 
         ):
             _unbind(session, b, clock, provider)
             done.append(b.id)
-    uow.keep()
     return done
 
 
@@ -208,7 +206,6 @@ def purge_expired(uow: UnitOfWork, *, idempotency_retention_hours: int) -> dict[
             uow, before=clock.now() - timedelta(hours=idempotency_retention_hours)
         ),
     }
-    uow.keep()
     return out
 
 

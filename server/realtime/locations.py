@@ -136,7 +136,6 @@ def post_locations(
     ack, messages = record_locations(
         uow, technician=technician, body=body, limiter=limiter, config=config
     )
-    uow.keep()
     for message in messages:
         publish(uow, message)
     return ack
@@ -149,7 +148,6 @@ def sweep_locations(uow: UnitOfWork, *, now: datetime, retention_days: int) -> i
     result = session.exec(
         delete(TechnicianLocation).where(col(TechnicianLocation.received_at) < cutoff)
     )
-    uow.keep()
     return int(result.rowcount or 0)
 
 

@@ -167,7 +167,6 @@ def post_order_message(
         config=config,
         limiter=limiter,
     )
-    uow.keep()
     read = chat_dict(row, cipher)
     publish(
         uow,
@@ -244,7 +243,6 @@ def post_support_message(
         config=config,
         limiter=limiter,
     )
-    uow.keep()
     read = chat_dict(row, cipher)
     publish(
         uow,

@@ -81,7 +81,6 @@ def create_appeal(
         created_at=clock.now(),
     )
     session.add(appeal)
-    uow.keep()
     return appeal_read(appeal)
 
 
@@ -168,5 +167,4 @@ def decide_appeal(
             "effect": effect,
         },
     )
-    uow.keep()
     return appeal_read(appeal)

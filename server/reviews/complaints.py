@@ -114,7 +114,6 @@ def create_complaint(
             body=body.category.value,
             data={"complaint_id": complaint.id, "order_id": order.id},
         )
-    uow.keep()
     return complaint_read(complaint, cipher)
 
 
@@ -172,7 +171,6 @@ def complaint_detail(
         ip=ip,
         details={"order_id": order.id},
     )
-    uow.keep()
     return ComplaintDetail(
         **complaint_read(c, cipher).model_dump(),
         order_status=order.status,
@@ -238,7 +236,6 @@ def answer_complaint(
         raise Conflict("this complaint is already resolved", code="complaint_resolved")
     c.technician_answer_enc, c.answered_at = cipher.encrypt(text), clock.now()
     session.add(c)
-    uow.keep()
     return complaint_read(c, cipher, for_technician=True)
 
 

@@ -116,7 +116,6 @@ def create_review(
         raise Conflict("you have already rated this order", code="review_exists") from exc
     if user.role == Role.customer.value:
         refresh_technician_stats(uow, technician_id=subject)
-    uow.keep()
     return _review_read(review, user, public=False)
 
 

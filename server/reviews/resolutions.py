@@ -106,7 +106,6 @@ def resolve_complaint(
     )
     if c.technician_id:
         update_complaint_rate(uow, technician_id=c.technician_id)
-    uow.keep()
     return complaint_read(c, cipher)
 
 

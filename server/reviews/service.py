@@ -274,7 +274,6 @@ def recompute_levels(
                 "score": card.score,
             }
         )
-    uow.keep()
     return results
 
 
@@ -303,7 +302,6 @@ def run_quarterly_levels(uow: UnitOfWork, *, timezone: str = "Asia/Shanghai") ->
         target_id=current,
         details={"scored_quarter": scored, "technicians": len(results)},
     )
-    uow.keep()
     return current
 
 

@@ -107,7 +107,6 @@ def review_flag(
         ip=ip,
         details={"kind": row.kind, "subject_id": row.subject_id, "note": note},
     )
-    uow.keep()
     return flag_read(row)
 
 
@@ -173,9 +172,9 @@ def ensure_not_locked(
 
 
 def login_failed(uow: UnitOfWork, *, key: str, user_id: str | None, ip: str | None) -> bool:
-    """Count a failure (own commit); True when this failure locked the client out.
-    The row is locked while counting (PostgreSQL); two first failures racing to create
-    it are retried once."""
+    """Count a failure (kept even though the sign-in is refused); True when this failure
+    locked the client out. The row is locked while counting (PostgreSQL); two first
+    failures racing to create it are retried once."""
     try:
         return _count_failure(uow, key=key, user_id=user_id, ip=ip)
     except IntegrityError:
@@ -235,4 +234,3 @@ def login_succeeded(uow: UnitOfWork, *, key: str) -> None:
     if guard is not None and (guard.failures or guard.lockouts):
         guard.failures, guard.window_start, guard.lockouts = 0, None, 0
         session.add(guard)
-        uow.keep()

@@ -88,7 +88,7 @@ def update_rules(
     note: str,
     ip: str | None = None,
 ) -> RulesVersion:
-    """Store a new version (validated whole). Returns it; the caller commits."""
+    """Store a new version (validated whole). Returns it."""
     session = uow.session
     clock = uow.clock
     version, current = current_rules_versioned(uow)

@@ -105,7 +105,6 @@ def add_certificate(
     back_to_queue(profile, now)
     profile.updated_at = now
     session.add(profile)
-    uow.keep()
     return certificate_to_read(cert, names, today)
 
 

@@ -296,7 +296,7 @@ def recent_transfers(
 
 
 def update_location(
-    uow: UnitOfWork, *, user_id: str, lat: float, lng: float, at: datetime, commit: bool = True
+    uow: UnitOfWork, *, user_id: str, lat: float, lng: float, at: datetime
 ) -> TechnicianProfile:
     """Keep the last known position (a report older than the stored one is ignored)."""
     session = uow.session
@@ -309,8 +309,6 @@ def update_location(
     if profile.last_located_at is None or as_utc(profile.last_located_at) <= at:
         profile.last_lat, profile.last_lng, profile.last_located_at = lat, lng, at
         session.add(profile)
-    if commit:
-        uow.keep()
     return profile
 
 

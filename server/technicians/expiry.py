@@ -74,7 +74,6 @@ def expire_certificates(
                 "expires_on": str(cert.expires_on),
             },
         )
-    uow.keep()
     return [c.id for c in due]
 
 

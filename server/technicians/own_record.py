@@ -85,7 +85,6 @@ def update_profile(
     back_to_queue(profile, now)
     profile.updated_at = now
     session.add(profile)
-    uow.keep()
     return profile
 
 
@@ -140,7 +139,6 @@ def set_availability(
                 reason=entry.reason,
             )
         )
-    uow.keep()
     return _availability_read(session, profile, timezone)
 
 
@@ -180,7 +178,6 @@ def set_service_area(
     profile.max_distance_km = body.max_distance_km
     profile.updated_at = clock.now()
     session.add(profile)
-    uow.keep()
     return area_to_read(profile)
 
 
@@ -217,5 +214,4 @@ def set_online(
         profile.online_changed_at = clock.now()
         profile.updated_at = clock.now()
         session.add(profile)
-        uow.keep()
     return profile

@@ -80,7 +80,6 @@ def own_profile(
     profile = session.get(TechnicianProfile, user.id)
     if profile is None:
         profile = ensure_profile(uow, user=user)
-        uow.keep()
     return profile
 
 

@@ -164,7 +164,6 @@ def verify(
         uow, operator, f"technician.verify.{decision}", technician_id, note=note, previous=status
     )
     session.add(profile)
-    uow.keep()
     return profile
 
 
@@ -214,7 +213,6 @@ def review_certificate(
         note=note,
     )
     session.add(cert)
-    uow.keep()
     return certificate_to_read(cert, certificate_names(session), today)
 
 
@@ -250,7 +248,6 @@ def suspend(
         data={"verification_status": profile.verification_status},
     )
     session.add(profile)
-    uow.keep()
     return profile
 
 
@@ -286,7 +283,6 @@ def reinstate(
         data={"verification_status": profile.verification_status},
     )
     session.add(profile)
-    uow.keep()
     return profile
 
 
@@ -313,5 +309,4 @@ def set_level(
     )
     _audit(uow, operator, "technician.level", technician_id, level=profile.level, reason=reason)
     session.add(profile)
-    uow.keep()
     return profile
