@@ -4,8 +4,8 @@ Every use case runs in a ``UnitOfWork`` and every service takes it first:
 ``service.move(uow, *, order_id=…)``. It carries what a use case needs besides its
 arguments: the session, the clock, the field cipher and the settings. A request gets one
 from ``server.core.uow_middleware``; a background job, the CLI and the tests open one with
-``UnitOfWork.begin(runtime)`` (one per item a sweep handles, so one item's failure
-undoes only that item).
+``UnitOfWork.begin(runtime)``: a background round or sweep is one unit of work that
+keeps each item as it goes, so one item's failure undoes only that item.
 
 Only the unit of work commits, once: after the reply is ready and before it is sent, or
 when a ``begin`` block ends. A service that must keep part of its work even if the use
@@ -16,8 +16,9 @@ rolled-back transaction would have. So the idempotency record and the audit entr
 with the effect, or not at all. (``session.commit()`` and ``session.rollback()`` on a unit
 of work's session are the same checkpoint and undo, so a helper cannot end it early.)
 
-Work that must wait for the commit (live-feed pushes, waking the dispatcher) is handed to
-``after_commit``: it runs once the transaction is durable, and never if it is not.
+Work that must wait for the commit (the order events' after-commit reactions, live-feed
+pushes, waking the dispatcher or the filing job) is handed to ``uow.after_commit``: it
+runs once the transaction is durable, and never if it is not.
 A read-only request's session runs in a read-only transaction (no write lock, a write is
 an error) and is simply closed.
 """
@@ -27,7 +28,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -42,8 +42,6 @@ from server.core.db import make_engine, mode_engine
 from server.core.settings import Settings
 
 log = logging.getLogger("doorstep.uow")
-
-_current: ContextVar[UnitOfWork | None] = ContextVar("doorstep_unit_of_work", default=None)
 
 
 class UnitOfWorkSession(Session):
@@ -107,6 +105,7 @@ class UnitOfWork:
         self.session = UnitOfWorkSession(mode_engine(engine, write=write), expire_on_commit=False)
         self.session.info["uow"] = self
         self.closed = False
+        self.committed = False
         self._savepoint: SessionTransaction | None = None
         self._reached: set[SessionTransaction] = set()  # transactions that reached the database
         self._after_commit: list[Callable[[], None]] = []
@@ -131,8 +130,7 @@ class UnitOfWork:
         if it raises (a read-only one is closed)."""
         uow = cls(runtime, write=write)
         try:
-            with uow.bound():
-                yield uow
+            yield uow
         except BaseException:
             uow.rollback()
             raise
@@ -179,7 +177,12 @@ class UnitOfWork:
 
     # --- the end ------------------------------------------------------------------------
     def after_commit(self, callback: Callable[[], None]) -> None:
-        self._after_commit.append(callback)
+        """Run ``callback`` once this unit of work has committed (at once if it has, or
+        if it is read-only and so has nothing to wait for; never if it rolls back)."""
+        if self.committed or not self.write:
+            callback()
+        elif not self.closed:
+            self._after_commit.append(callback)
 
     def discard_tail(self) -> None:
         """The reply is an error: drop what no checkpoint (``keep``) kept, before the unit
@@ -199,7 +202,7 @@ class UnitOfWork:
     def commit(self) -> None:
         """The one real COMMIT, then the work that waited for it."""
         Session.commit(self.session)
-        self.closed = True
+        self.closed = self.committed = True
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             try:
@@ -221,15 +224,6 @@ class UnitOfWork:
         if not self.closed:
             self.rollback()
 
-    # --- the current unit of work ---------------------------------------------------------
-    @contextmanager
-    def bound(self) -> Iterator[UnitOfWork]:
-        token = _current.set(self)
-        try:
-            yield self
-        finally:
-            _current.reset(token)
-
 
 @event.listens_for(UnitOfWorkSession, "after_begin")
 def _reached_the_database(
@@ -238,17 +232,3 @@ def _reached_the_database(
     uow: UnitOfWork | None = session.info.get("uow")
     if uow is not None:
         uow._reached.add(transaction)
-
-
-def current() -> UnitOfWork | None:
-    return _current.get()
-
-
-def after_commit(callback: Callable[[], Any]) -> None:
-    """Run ``callback`` once the current unit of work commits; at once outside one (a
-    background job or the CLI, which have committed when they call this)."""
-    uow = _current.get()
-    if uow is None or uow.closed or not uow.write:
-        callback()
-        return
-    uow.after_commit(callback)

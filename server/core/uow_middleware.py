@@ -211,8 +211,7 @@ class UnitOfWorkMiddleware:
             hooks = self.hooks if uow.write else ()
             tokens = [hook.start(scope) for hook in hooks]
             try:
-                with uow.bound():
-                    await self.app(scope, receive, send)
+                await self.app(scope, receive, send)
             finally:
                 writers = [
                     hook.finish(scope, token, reply.status)
