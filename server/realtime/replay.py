@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import String, cast, func
+from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 
 from server.auth.dependencies import user_from_token
@@ -18,8 +18,9 @@ from server.core.crypto import FieldCipher
 from server.core.db import mode_engine, read_session
 from server.core.security import decode_token
 from server.core.uow import UnitOfWork
+from server.orders import feed_reads
 from server.orders import queries as order_queries
-from server.orders.models import Order, OrderEvent
+from server.orders.models import OrderEvent
 from server.realtime import visibility
 from server.realtime.config import RealtimeSettings
 from server.realtime.eta import current_locations
@@ -44,15 +45,7 @@ class DbFeedStore:
 
     def order_events(self, order_id: str, after_seq: int, upto_seq: int) -> list[dict[str, Any]]:
         with self._session() as session:
-            rows = session.exec(
-                select(OrderEvent)
-                .where(
-                    OrderEvent.order_id == order_id,
-                    OrderEvent.seq > after_seq,
-                    OrderEvent.seq <= upto_seq,
-                )
-                .order_by(col(OrderEvent.seq))
-            ).all()
+            rows = feed_reads.timeline(session, order_id, after_seq=after_seq, upto_seq=upto_seq)
             return [event_dict(e) for e in rows]
 
     def replay(
@@ -86,7 +79,7 @@ def check_token(app: FastAPI, token: str) -> tuple[str, str, datetime]:
 
 def current_cursors(app: FastAPI) -> tuple[int, int]:
     with read_session(app.state.engine) as session:
-        event_id = session.exec(select(func.max(OrderEvent.id))).one() or 0
+        event_id = feed_reads.last_event_id(session)
         chat_id = session.exec(select(func.max(ChatMessage.id))).one() or 0
         return int(event_id), int(chat_id)
 
@@ -121,79 +114,32 @@ def replay(
     events: list[dict[str, Any]] = []
     holds: list[str] = []
     if role == visibility.CUSTOMER:
-        rows: list[OrderEvent] = []
         known = _visible_order_ids_for_customer(session, user_id, set(seqs))
-        if known:
-            rows += session.exec(
-                select(OrderEvent)
-                .where(col(OrderEvent.order_id).in_(known))
-                .order_by(col(OrderEvent.id))
-                .limit(limit * 2)
-            ).all()
+        rows = list(feed_reads.events_of(session, known, limit=limit * 2))
         if floor is not None:
-            rows += session.exec(
-                select(OrderEvent)
-                .join(Order, col(Order.id) == col(OrderEvent.order_id))
-                .where(Order.customer_id == user_id, col(OrderEvent.id) > floor)
-                .order_by(col(OrderEvent.id))
-                .limit(limit)
-            ).all()
+            rows += feed_reads.customer_events_after(session, user_id, floor, limit=limit)
         events = _after_known(rows, seqs, floor)
     elif role == visibility.TECHNICIAN:
-        holds = list(
-            session.exec(
-                select(Order.id).where(
-                    or_(Order.technician_id == user_id, Order.offered_technician_id == user_id),
-                    col(Order.status).notin_(["COMPLETED", "CANCELLED"]),
-                )
-            ).all()
-        )
+        holds = feed_reads.open_holds(session, user_id)
         candidates = set(seqs)
         if floor is not None:
-            candidates |= set(
-                session.exec(
-                    select(OrderEvent.order_id)
-                    .where(
-                        col(OrderEvent.id) > floor,
-                        or_(
-                            OrderEvent.actor_id == user_id,
-                            cast(OrderEvent.payload, String).contains(user_id),
-                        ),
-                    )
-                    .distinct()
-                ).all()
-            )
-            candidates |= set(
-                session.exec(
-                    select(OrderEvent.order_id)
-                    .where(col(OrderEvent.id) > floor, col(OrderEvent.order_id).in_(holds))
-                    .distinct()
-                ).all()
-            )
+            candidates |= feed_reads.orders_touching(session, user_id, floor, also=holds)
         rows = []
         for order_id in sorted(candidates):
-            timeline = session.exec(
-                select(OrderEvent)
-                .where(OrderEvent.order_id == order_id)
-                .order_by(col(OrderEvent.seq))
-            ).all()
+            timeline = feed_reads.timeline(session, order_id)
             dicts = [event_dict(e) for e in timeline]
             seen = visibility.technician_visible(user_id, dicts)
             rows += [e for e, ok in zip(timeline, seen, strict=True) if ok]
         events = _after_known(rows, seqs, floor)
     elif role in visibility.FEED_STAFF_ROLES:
-        stmt = select(OrderEvent)
-        if not watch_all:
-            stmt = stmt.where(col(OrderEvent.order_id).in_(watch | set(seqs)))
-        if floor is not None:
-            stmt = stmt.where(
-                or_(col(OrderEvent.id) > floor, col(OrderEvent.order_id).in_(set(seqs)))
-            )
-        elif watch_all:
-            stmt = stmt.where(col(OrderEvent.order_id).in_(set(seqs)))
-        events = _after_known(
-            session.exec(stmt.order_by(col(OrderEvent.id)).limit(limit * 2)).all(), seqs, floor
+        staff_rows = feed_reads.staff_events(
+            session,
+            watch=None if watch_all else watch,
+            known=set(seqs),
+            floor=floor,
+            limit=limit * 2,
         )
+        events = _after_known(staff_rows, seqs, floor)
     more = len(events) > limit
     events = events[:limit]
     chat = _chat_replay(
@@ -211,7 +157,7 @@ def replay(
         if role == "customer"
         else []
     )
-    event_cursor = session.exec(select(func.max(OrderEvent.id))).one() or 0
+    event_cursor = feed_reads.last_event_id(session)
     chat_max = session.exec(select(func.max(ChatMessage.id))).one() or 0
     return {
         "events": events,
@@ -261,7 +207,7 @@ def _chat_replay(
     if role == visibility.CUSTOMER:
         stmt = stmt.where(ChatMessage.customer_id == user_id)
     elif role == visibility.TECHNICIAN:
-        mine = select(Order.id).where(Order.technician_id == user_id)
+        mine = feed_reads.assigned_to(user_id)
         stmt = stmt.where(ChatMessage.thread == "order", col(ChatMessage.order_id).in_(mine))
     elif role in visibility.FEED_STAFF_ROLES:
         if not watch_all:
