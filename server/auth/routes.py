@@ -12,21 +12,14 @@ from server.auth.models import (
     TokenPair,
     UserRead,
 )
-from server.core.deps import ClockDep, SettingsDep, UowDep, client_ip
+from server.core.deps import UowDep, client_ip
 from server.core.routing import api_router
 
 router = api_router(tags=["auth"])
 
 
 @router.post("/auth/phone-codes", response_model=PhoneCodeSent, status_code=202)
-def send_phone_code(
-    body: PhoneCodeIn,
-    uow: UowDep,
-    settings: SettingsDep,
-    clock: ClockDep,
-    cipher: CipherDep,
-    request: Request,
-) -> PhoneCodeSent:
+def send_phone_code(body: PhoneCodeIn, uow: UowDep, request: Request) -> PhoneCodeSent:
     """Text a one-time code to the phone (the reply is the same whether it has an account)."""
     sent = phone_codes.send_code(
         uow,
@@ -40,14 +33,12 @@ def send_phone_code(
 
 
 @router.post("/auth/refresh", response_model=TokenPair)
-def refresh(
-    body: RefreshIn, uow: UowDep, settings: SettingsDep, clock: ClockDep, cipher: CipherDep
-) -> TokenPair:
+def refresh(body: RefreshIn, uow: UowDep) -> TokenPair:
     return service.refresh(uow, token=body.refresh_token)
 
 
 @router.post("/auth/logout", status_code=204)
-def logout(body: LogoutIn, uow: UowDep, settings: SettingsDep, clock: ClockDep) -> None:
+def logout(body: LogoutIn, uow: UowDep) -> None:
     """End this sign-in (its refresh token stops working; the short-lived access token
     runs out within minutes), or every sign-in of the account with ``all_devices``."""
     service.logout(uow, token=body.refresh_token, all_devices=body.all_devices)

@@ -7,13 +7,12 @@ from datetime import date
 from fastapi import Query, Request, Response
 
 from server.auth.dependencies import (
-    CipherDep,
     CustomerUser,
     OperatorUser,
     StaffUser,
     TechnicianUser,
 )
-from server.core.deps import ClockDep, SettingsDep, UowDep, client_ip
+from server.core.deps import SettingsDep, UowDep, client_ip
 from server.core.routing import api_router
 from server.dispatch import service
 from server.dispatch.models import (
@@ -43,7 +42,6 @@ router = api_router(tags=["dispatch"])
 def service_slots(
     service_id: str,
     uow: UowDep,
-    clock: ClockDep,
     settings: SettingsDep,
     day: date = Query(alias="date"),
     lat: float = Query(ge=-90, le=90),
@@ -63,9 +61,7 @@ def service_slots(
 
 
 @router.get("/technician/offers", response_model=list[OfferRead])
-def my_offers(
-    user: TechnicianUser, uow: UowDep, clock: ClockDep, settings: SettingsDep
-) -> list[OfferRead]:
+def my_offers(user: TechnicianUser, uow: UowDep, settings: SettingsDep) -> list[OfferRead]:
     return service.my_offers(uow, user=user, timezone=settings.timezone)
 
 
@@ -74,9 +70,7 @@ def accept_offer(
     offer_id: str,
     user: TechnicianUser,
     uow: UowDep,
-    clock: ClockDep,
     settings: SettingsDep,
-    cipher: CipherDep,
     body: RespondIn | None = None,
 ) -> OrderRead:
     return service.accept_offer(
@@ -93,7 +87,6 @@ def decline_offer(
     offer_id: str,
     user: TechnicianUser,
     uow: UowDep,
-    clock: ClockDep,
     settings: SettingsDep,
     body: DeclineIn | None = None,
 ) -> OfferRead:
@@ -109,9 +102,7 @@ def decline_offer(
 
 
 @router.get("/technician/pool", response_model=list[PoolItemRead])
-def pool(
-    user: TechnicianUser, uow: UowDep, clock: ClockDep, settings: SettingsDep
-) -> list[PoolItemRead]:
+def pool(user: TechnicianUser, uow: UowDep, settings: SettingsDep) -> list[PoolItemRead]:
     return service.pool(uow, user=user, timezone=settings.timezone)
 
 
@@ -120,9 +111,7 @@ def claim(
     order_id: str,
     user: TechnicianUser,
     uow: UowDep,
-    clock: ClockDep,
     settings: SettingsDep,
-    cipher: CipherDep,
     body: RespondIn | None = None,
 ) -> OrderRead:
     return service.claim(
@@ -136,11 +125,7 @@ def claim(
 
 @router.get("/technician/schedule", response_model=ScheduleRead)
 def schedule(
-    user: TechnicianUser,
-    uow: UowDep,
-    clock: ClockDep,
-    settings: SettingsDep,
-    day: date | None = None,
+    user: TechnicianUser, uow: UowDep, settings: SettingsDep, day: date | None = None
 ) -> ScheduleRead:
     """The day's jobs in visiting order with ETAs (``?day=YYYY-MM-DD``, default today)."""
     return service.schedule(uow, user=user, timezone=settings.timezone, day=day)
@@ -152,7 +137,7 @@ def list_blocks(user: CustomerUser, uow: UowDep) -> list[BlockRead]:
 
 
 @router.post("/me/blocked-technicians", response_model=BlockRead, status_code=201)
-def block(body: BlockIn, user: CustomerUser, uow: UowDep, clock: ClockDep) -> BlockRead:
+def block(body: BlockIn, user: CustomerUser, uow: UowDep) -> BlockRead:
     return service.block(uow, user=user, technician_id=body.technician_id, reason=body.reason)
 
 
@@ -170,12 +155,7 @@ def explain(order_id: str, user: StaffUser, uow: UowDep) -> OrderDispatchRead:
 
 @router.post("/ops/dispatch/{order_id}/assign", response_model=OrderDispatchRead)
 def assign(
-    order_id: str,
-    body: AssignIn,
-    user: OperatorUser,
-    uow: UowDep,
-    clock: ClockDep,
-    settings: SettingsDep,
+    order_id: str, body: AssignIn, user: OperatorUser, uow: UowDep, settings: SettingsDep
 ) -> OrderDispatchRead:
     return service.assign(
         uow,
@@ -189,12 +169,7 @@ def assign(
 
 @router.post("/ops/orders/{order_id}/reassign", response_model=ReassignRead)
 def reassign(
-    order_id: str,
-    body: ReassignIn,
-    user: OperatorUser,
-    uow: UowDep,
-    clock: ClockDep,
-    request: Request,
+    order_id: str, body: ReassignIn, user: OperatorUser, uow: UowDep, request: Request
 ) -> ReassignRead:
     """Send an accepted order back to dispatch, away from its technician, with a reason;
     ``platform_fault: true`` pays them the transfer compensation (10% by default)."""
@@ -209,7 +184,7 @@ def reassign(
 
 
 @router.post("/ops/dispatch/run", response_model=RoundRead)
-def run_round(user: OperatorUser, uow: UowDep, clock: ClockDep, settings: SettingsDep) -> RoundRead:
+def run_round(user: OperatorUser, uow: UowDep, settings: SettingsDep) -> RoundRead:
     """Run one dispatcher round now (expire offers, place waiting orders)."""
     return service.run_round(uow, timezone=settings.timezone, batch_due=True)
 
@@ -227,12 +202,7 @@ class SuspensionRead(ProfileRead):
     tags=["technicians"],
 )
 def ops_suspend(
-    technician_id: str,
-    body: ReasonIn,
-    user: OperatorUser,
-    uow: UowDep,
-    clock: ClockDep,
-    cipher: CipherDep,
+    technician_id: str, body: ReasonIn, user: OperatorUser, uow: UowDep
 ) -> SuspensionRead:
     """Suspend a verified technician: his accepted jobs go back to dispatch, his pending
     offers are withdrawn, jobs under way are flagged for the operator (``work``)."""

@@ -19,8 +19,6 @@ async def upload(
     user: CurrentUser,
     uow: UowDep,
     settings: SettingsDep,
-    clock: ClockDep,
-    cipher: CipherDep,
     file: UploadFile = File(...),
     kind: str = Form("photo"),
     order_id: str | None = Form(None),

@@ -10,7 +10,7 @@ from server.auth import service as auth_service
 from server.auth.dependencies import CipherDep
 from server.auth.models import SELF_SERVICE_ROLES, LoginIn, RegisterIn, Role, TokenPair
 from server.core.crypto import normalize_phone
-from server.core.deps import ClockDep, SettingsDep, UowDep, client_ip
+from server.core.deps import SettingsDep, UowDep, client_ip
 from server.core.errors import Forbidden, NotFound, Unauthorized, Unprocessable
 from server.core.ratelimit import enforce
 from server.core.routing import api_router
@@ -21,9 +21,7 @@ router = api_router(tags=["auth"])
 
 
 @router.post("/auth/register", response_model=TokenPair, status_code=201)
-def register(
-    body: RegisterIn, uow: UowDep, settings: SettingsDep, clock: ClockDep, cipher: CipherDep
-) -> TokenPair:
+def register(body: RegisterIn, uow: UowDep, settings: SettingsDep) -> TokenPair:
     if body.role not in SELF_SERVICE_ROLES:
         raise Forbidden(
             "staff accounts are created by an administrator", code="role_not_self_service"
@@ -46,12 +44,7 @@ def register(
 
 @router.post("/auth/login", response_model=TokenPair)
 def login(
-    body: LoginIn,
-    uow: UowDep,
-    settings: SettingsDep,
-    clock: ClockDep,
-    cipher: CipherDep,
-    request: Request,
+    body: LoginIn, uow: UowDep, settings: SettingsDep, cipher: CipherDep, request: Request
 ) -> TokenPair:
     limiter = request.app.state.rate_limiter
     window = settings.login_window_seconds

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from server.auth.dependencies import CustomerUser
-from server.core.deps import ClockDep, SettingsDep, UowDep
+from server.core.deps import UowDep
 from server.core.routing import api_router
 from server.payments import service as payments_service
 from server.payments.models import PaymentCreate, PaymentRead
@@ -32,13 +32,7 @@ class CardPurchaseRead(BaseModel):
 
 
 @router.post("/me/service-cards", response_model=CardPurchaseRead, status_code=201)
-def buy_card(
-    body: CardPurchase,
-    user: CustomerUser,
-    uow: UowDep,
-    clock: ClockDep,
-    settings: SettingsDep,
-) -> dict:
+def buy_card(body: CardPurchase, user: CustomerUser, uow: UowDep) -> dict:
     session = uow.session
     card = pricing_service.open_service_card(uow, customer=user, product_code=body.product_code)
     payment = payments_service.create_card_payment(

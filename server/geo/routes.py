@@ -6,7 +6,7 @@ from fastapi import Query, Request
 from pydantic import BaseModel
 
 from server.auth.dependencies import CipherDep, CurrentUser, CustomerUser
-from server.core.deps import ClockDep, SettingsDep, UowDep
+from server.core.deps import SettingsDep, UowDep
 from server.core.errors import NotFound, Unprocessable
 from server.core.ratelimit import enforce
 from server.core.routing import api_router
@@ -84,11 +84,7 @@ def list_addresses(user: CustomerUser, uow: UowDep, cipher: CipherDep) -> list[S
 
 @router.post("/me/addresses", response_model=SavedAddressRead, status_code=201)
 def add_address(
-    body: SavedAddressIn,
-    user: CustomerUser,
-    uow: UowDep,
-    cipher: CipherDep,
-    clock: ClockDep,
+    body: SavedAddressIn, user: CustomerUser, uow: UowDep, cipher: CipherDep
 ) -> SavedAddressRead:
     row = addresses.add(uow, customer=user, body=body)
     return addresses.to_read(row, cipher)
@@ -96,12 +92,7 @@ def add_address(
 
 @router.put("/me/addresses/{address_id}", response_model=SavedAddressRead)
 def replace_address(
-    address_id: str,
-    body: SavedAddressIn,
-    user: CustomerUser,
-    uow: UowDep,
-    cipher: CipherDep,
-    clock: ClockDep,
+    address_id: str, body: SavedAddressIn, user: CustomerUser, uow: UowDep, cipher: CipherDep
 ) -> SavedAddressRead:
     row = addresses.replace(uow, customer=user, address_id=address_id, body=body)
     return addresses.to_read(row, cipher)

@@ -20,7 +20,6 @@ from server.audit import log as audit_service
 from server.audit.models import AuditRead
 from server.auth.dependencies import (
     AdminUser,
-    CipherDep,
     CurrentUser,
     OperatorUser,
     StaffUser,
@@ -63,9 +62,7 @@ def get_settings(user: StaffUser, uow: UowDep) -> RulesRead:
 
 
 @router.put("/settings", response_model=RulesRead)
-def put_settings(
-    body: RulesUpdate, user: OperatorUser, uow: UowDep, clock: ClockDep, request: Request
-) -> RulesRead:
+def put_settings(body: RulesUpdate, user: OperatorUser, uow: UowDep, request: Request) -> RulesRead:
     rules_store.update_rules(
         uow,
         user=user,
@@ -89,7 +86,6 @@ def settings_history(user: StaffUser, uow: UowDep, limit: int = Query(50, ge=1, 
 def audit_log(
     user: AdminUser,
     uow: UowDep,
-    clock: ClockDep,
     request: Request,
     actor_id: str | None = None,
     action: str | None = None,
@@ -141,7 +137,6 @@ def audit_verify(user: AdminUser, uow: UowDep, expect_head: str | None = None) -
 def monitor_orders(
     user: StaffUser,
     uow: UowDep,
-    clock: ClockDep,
     request: Request,
     status: Annotated[list[str] | None, Query()] = None,
     district: str | None = None,
@@ -183,29 +178,19 @@ def monitor_orders(
 
 
 @router.get("/anomalies")
-def current_anomalies(
-    user: StaffUser, uow: UowDep, clock: ClockDep, cipher: CipherDep
-) -> dict[str, Any]:
+def current_anomalies(user: StaffUser, uow: UowDep) -> dict[str, Any]:
     return monitoring.current_anomalies(uow)
 
 
 @router.get("/alerts", response_model=list[AlertRead])
-def list_alerts(
-    user: StaffUser, uow: UowDep, cipher: CipherDep, status: str | None = None
-) -> list[AlertRead]:
+def list_alerts(user: StaffUser, uow: UowDep, status: str | None = None) -> list[AlertRead]:
     status = known_filter(status, ALERT_STATUSES, code="status_unknown")
     return monitoring.list_alerts(uow, status=status)
 
 
 @router.post("/alerts/{alert_id}/handle", response_model=AlertRead)
 def handle_alert(
-    alert_id: str,
-    body: AlertHandleIn,
-    user: StaffUser,
-    uow: UowDep,
-    clock: ClockDep,
-    cipher: CipherDep,
-    request: Request,
+    alert_id: str, body: AlertHandleIn, user: StaffUser, uow: UowDep, request: Request
 ) -> AlertRead:
     return monitoring.handle_alert(
         uow, user=user, alert_id=alert_id, status=body.status, note=body.note, ip=client_ip(request)
@@ -226,20 +211,13 @@ def risk_flags(
 
 @router.post("/risk/flags/{flag_id}/review", response_model=RiskFlagRead)
 def review_flag(
-    flag_id: str,
-    body: RiskReviewIn,
-    user: OperatorUser,
-    uow: UowDep,
-    clock: ClockDep,
-    request: Request,
+    flag_id: str, body: RiskReviewIn, user: OperatorUser, uow: UowDep, request: Request
 ) -> RiskFlagRead:
     return risk.review_flag(uow, user=user, flag_id=flag_id, note=body.note, ip=client_ip(request))
 
 
 @router.post("/certificates/expire")
-def run_certificate_sweep(
-    user: OperatorUser, uow: UowDep, clock: ClockDep, settings: SettingsDep
-) -> dict[str, Any]:
+def run_certificate_sweep(user: OperatorUser, uow: UowDep, settings: SettingsDep) -> dict[str, Any]:
     """Run the certificate expiry sweep now (it also runs in the background)."""
     expired = expiry.expire_certificates(uow, timezone=settings.timezone)
     return {"expired": expired}
@@ -270,8 +248,7 @@ _PANELS = {
 
 def _panel(compute):  # noqa: ANN001, ANN202
     def endpoint(user: DashboardUser, uow: UowDep, window: Window) -> dict[str, Any]:
-        session = uow.session
-        return compute(session=session, since=window[0], until=window[1])
+        return compute(uow, since=window[0], until=window[1])
 
     return endpoint
 
@@ -297,14 +274,7 @@ def dashboard_technicians(
 
 
 @public_router.post("/sos", response_model=AlertRead, status_code=201)
-def sos(
-    body: SosIn,
-    user: CurrentUser,
-    uow: UowDep,
-    clock: ClockDep,
-    cipher: CipherDep,
-    request: Request,
-) -> AlertRead:
+def sos(body: SosIn, user: CurrentUser, uow: UowDep, request: Request) -> AlertRead:
     return monitoring.raise_sos(uow, user=user, body=body, ip=client_ip(request))
 
 
@@ -319,7 +289,5 @@ def my_notifications(
 
 
 @public_router.post("/me/notifications/{notification_id}/read", response_model=NotificationRead)
-def read_notification(
-    notification_id: str, user: CurrentUser, uow: UowDep, clock: ClockDep
-) -> NotificationRead:
+def read_notification(notification_id: str, user: CurrentUser, uow: UowDep) -> NotificationRead:
     return notifications.mark_read(uow, user=user, notification_id=notification_id)

@@ -4,13 +4,12 @@ from fastapi import Query
 from pydantic import AwareDatetime
 
 from server.auth.dependencies import (
-    CipherDep,
     CurrentUser,
     CustomerUser,
     SupportUser,
     TechnicianUser,
 )
-from server.core.deps import ClockDep, SettingsDep, UowDep
+from server.core.deps import SettingsDep, UowDep
 from server.core.ids import CURSOR_MAX
 from server.core.routing import api_router
 from server.orders import changes, service
@@ -40,12 +39,7 @@ def _read(
 
 @router.post("/orders", response_model=OrderRead, status_code=201)
 def create_order(
-    body: OrderCreate,
-    user: CustomerUser,
-    uow: UowDep,
-    clock: ClockDep,
-    cipher: CipherDep,
-    settings: SettingsDep,
+    body: OrderCreate, user: CustomerUser, uow: UowDep, settings: SettingsDep
 ) -> OrderRead:
     order = service.create(uow, customer=user, body=body, timezone=settings.timezone)
     return _read(uow, order, user)
@@ -55,8 +49,6 @@ def create_order(
 def list_orders(
     user: CurrentUser,
     uow: UowDep,
-    clock: ClockDep,
-    cipher: CipherDep,
     status: list[str] | None = Query(default=None),
     limit: int = Query(default=50, ge=1, le=200),
     before: AwareDatetime | None = None,
@@ -68,9 +60,7 @@ def list_orders(
 
 
 @router.get("/orders/{order_id}", response_model=OrderRead)
-def get_order(
-    order_id: str, user: CurrentUser, uow: UowDep, clock: ClockDep, cipher: CipherDep
-) -> OrderRead:
+def get_order(order_id: str, user: CurrentUser, uow: UowDep) -> OrderRead:
     return _read(uow, service.get_for(uow, order_id=order_id, user=user), user)
 
 
@@ -90,14 +80,7 @@ def order_events(
 
 
 @router.post("/orders/{order_id}/cancel", response_model=OrderRead)
-def cancel(
-    order_id: str,
-    body: CancelIn,
-    user: CurrentUser,
-    uow: UowDep,
-    clock: ClockDep,
-    cipher: CipherDep,
-) -> OrderRead:
+def cancel(order_id: str, body: CancelIn, user: CurrentUser, uow: UowDep) -> OrderRead:
     service.get_for(uow, order_id=order_id, user=user)
     extra = {"expected_fee": body.expected_fee} if body.expected_fee is not None else None
     order, _ = service.move(
@@ -112,9 +95,7 @@ def cancel(
 
 
 @router.post("/orders/{order_id}/confirm", response_model=OrderRead)
-def confirm(
-    order_id: str, user: CustomerUser, uow: UowDep, clock: ClockDep, cipher: CipherDep
-) -> OrderRead:
+def confirm(order_id: str, user: CustomerUser, uow: UowDep) -> OrderRead:
     service.get_for(uow, order_id=order_id, user=user)
     order, _ = service.move(
         uow, order_id=order_id, action=Action.CONFIRM, actor=service.actor_for(user)
@@ -124,12 +105,7 @@ def confirm(
 
 def _technician_move(action: Action):  # noqa: ANN202
     def endpoint(
-        order_id: str,
-        user: TechnicianUser,
-        uow: UowDep,
-        clock: ClockDep,
-        cipher: CipherDep,
-        body: ActionIn | None = None,
+        order_id: str, user: TechnicianUser, uow: UowDep, body: ActionIn | None = None
     ) -> OrderRead:
         body = body or ActionIn()
         service.get_for(uow, order_id=order_id, user=user)
@@ -167,13 +143,7 @@ for _path, _action in (
 
 @router.post("/orders/{order_id}/sop/{step_no}/done", response_model=OrderRead)
 def sop_done(
-    order_id: str,
-    step_no: int,
-    body: SopDoneIn,
-    user: TechnicianUser,
-    uow: UowDep,
-    clock: ClockDep,
-    cipher: CipherDep,
+    order_id: str, step_no: int, body: SopDoneIn, user: TechnicianUser, uow: UowDep
 ) -> OrderRead:
     service.get_for(uow, order_id=order_id, user=user)
     order = service.complete_sop_step(
@@ -190,12 +160,7 @@ def sop_done(
 
 @router.post("/orders/{order_id}/work-order/confirm", response_model=OrderRead)
 def confirm_work_order(
-    order_id: str,
-    body: WorkOrderConfirmIn,
-    user: CurrentUser,
-    uow: UowDep,
-    clock: ClockDep,
-    cipher: CipherDep,
+    order_id: str, body: WorkOrderConfirmIn, user: CurrentUser, uow: UowDep
 ) -> OrderRead:
     order = service.confirm_work_order(
         uow,
@@ -218,7 +183,6 @@ def propose_change(
     body: ChangeRequestCreate,
     user: TechnicianUser,
     uow: UowDep,
-    clock: ClockDep,
     settings: SettingsDep,
 ) -> ChangeRequestRead:
     return changes.propose_change(
@@ -233,12 +197,7 @@ def list_changes(order_id: str, user: CurrentUser, uow: UowDep) -> list[ChangeRe
 
 @router.post("/orders/{order_id}/change-requests/{cid}/approve", response_model=ChangeRequestRead)
 def approve_change(
-    order_id: str,
-    cid: str,
-    body: ChangeAnswerIn,
-    user: CustomerUser,
-    uow: UowDep,
-    clock: ClockDep,
+    order_id: str, cid: str, body: ChangeAnswerIn, user: CustomerUser, uow: UowDep
 ) -> ChangeRequestRead:
     return changes.answer_change(
         uow, order_id=order_id, cid=cid, customer=user, item_ids=body.item_ids, approve=True
@@ -247,12 +206,7 @@ def approve_change(
 
 @router.post("/orders/{order_id}/change-requests/{cid}/reject", response_model=ChangeRequestRead)
 def reject_change(
-    order_id: str,
-    cid: str,
-    body: ChangeAnswerIn,
-    user: CustomerUser,
-    uow: UowDep,
-    clock: ClockDep,
+    order_id: str, cid: str, body: ChangeAnswerIn, user: CustomerUser, uow: UowDep
 ) -> ChangeRequestRead:
     return changes.answer_change(
         uow, order_id=order_id, cid=cid, customer=user, item_ids=body.item_ids, approve=False
@@ -262,7 +216,5 @@ def reject_change(
 @router.post(
     "/orders/{order_id}/change-requests/{cid}/support-approve", response_model=ChangeRequestRead
 )
-def support_approve(
-    order_id: str, cid: str, user: SupportUser, uow: UowDep, clock: ClockDep
-) -> ChangeRequestRead:
+def support_approve(order_id: str, cid: str, user: SupportUser, uow: UowDep) -> ChangeRequestRead:
     return changes.support_approve_change(uow, order_id=order_id, cid=cid, user=user)

@@ -7,7 +7,6 @@ from fastapi import Depends, Query, Request
 from pydantic import AwareDatetime
 
 from server.auth.dependencies import (
-    CipherDep,
     CurrentUser,
     CustomerUser,
     FinanceUser,
@@ -45,14 +44,7 @@ PaymentReader = Annotated[User, Depends(require_roles(Role.customer, Role.financ
 
 
 @router.post("/orders/{order_id}/payments", response_model=PaymentRead, status_code=201)
-def create_payment(
-    order_id: str,
-    body: PaymentCreate,
-    user: CustomerUser,
-    uow: UowDep,
-    clock: ClockDep,
-    settings: SettingsDep,
-) -> dict:
+def create_payment(order_id: str, body: PaymentCreate, user: CustomerUser, uow: UowDep) -> dict:
     payment = service.create_payment(uow, order_id=order_id, user=user, body=body)
     return {
         "payment_id": payment.id,
@@ -95,7 +87,6 @@ def _sandbox(settle: bool):  # noqa: ANN202
         payment_id: str,
         user: CurrentUser,
         uow: UowDep,
-        clock: ClockDep,
         settings: SettingsDep,
         deliveries: int = Query(default=1, ge=1, le=3),
     ) -> dict:
@@ -128,9 +119,7 @@ router.add_api_route(
 
 
 @router.get("/orders/{order_id}/cancellation-quote", response_model=CancellationQuoteRead)
-def cancellation_quote(
-    order_id: str, user: CurrentUser, uow: UowDep, clock: ClockDep
-) -> CancellationQuoteRead:
+def cancellation_quote(order_id: str, user: CurrentUser, uow: UowDep) -> CancellationQuoteRead:
     if user.role == Role.technician.value:
         raise NotFound("order not found", code="order_not_found")
     return service.cancellation_quote(uow, order_id=order_id, user=user)
@@ -172,9 +161,7 @@ def _batch_read(uow, batch) -> PayoutBatchRead:  # noqa: ANN001
 
 
 @router.post("/ops/payouts/run", response_model=PayoutBatchRead, status_code=201)
-def run_payouts(
-    user: FinanceUser, uow: UowDep, clock: ClockDep, settings: SettingsDep
-) -> PayoutBatchRead:
+def run_payouts(user: FinanceUser, uow: UowDep, settings: SettingsDep) -> PayoutBatchRead:
     return _batch_read(
         uow,
         service.run_payouts(uow, user=user, timezone=settings.timezone),
@@ -191,12 +178,7 @@ def list_payouts(user: FinanceUser, uow: UowDep) -> list[PayoutBatchRead]:
 
 @router.post("/technician/withdrawals", response_model=WithdrawalRead, status_code=201)
 def withdraw(
-    body: WithdrawalIn,
-    user: TechnicianUser,
-    uow: UowDep,
-    clock: ClockDep,
-    cipher: CipherDep,
-    settings: SettingsDep,
+    body: WithdrawalIn, user: TechnicianUser, uow: UowDep, settings: SettingsDep
 ) -> WithdrawalRead:
     w = service.request_withdrawal(
         uow,
@@ -250,9 +232,7 @@ def _invoice_read(invoice) -> InvoiceRead:  # noqa: ANN001
 
 
 @router.post("/orders/{order_id}/invoice", response_model=InvoiceRead, status_code=201)
-def create_invoice(
-    order_id: str, body: InvoiceIn, user: CustomerUser, uow: UowDep, clock: ClockDep
-) -> InvoiceRead:
+def create_invoice(order_id: str, body: InvoiceIn, user: CustomerUser, uow: UowDep) -> InvoiceRead:
     invoice = service.create_invoice(
         uow, order_id=order_id, user=user, title=body.title, tax_id=body.tax_id, email=body.email
     )

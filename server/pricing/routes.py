@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 from server.auth.dependencies import (
-    CipherDep,
     CustomerUser,
     OperatorUser,
 )
-from server.core.deps import ClockDep, SettingsDep, UowDep
+from server.core.deps import SettingsDep, UowDep
 from server.core.routing import api_router
 from server.core.uow_middleware import MAY_WRITE
 from server.pricing import service
@@ -27,12 +26,7 @@ router = api_router(tags=["pricing"])
 
 @router.post("/quotes", response_model=QuoteRead, status_code=201)
 def create_quote(
-    body: QuoteCreate,
-    user: CustomerUser,
-    uow: UowDep,
-    clock: ClockDep,
-    cipher: CipherDep,
-    settings: SettingsDep,
+    body: QuoteCreate, user: CustomerUser, uow: UowDep, settings: SettingsDep
 ) -> QuoteRead:
     quote = service.create_quote(uow, customer=user, body=body, timezone=settings.timezone)
     return service.to_read(quote)
@@ -47,18 +41,18 @@ def get_quote(quote_id: str, user: CustomerUser, uow: UowDep) -> QuoteRead:
 
 
 @router.get("/me/wallet", response_model=WalletRead, dependencies=[MAY_WRITE])
-def my_wallet(user: CustomerUser, uow: UowDep, clock: ClockDep) -> WalletRead:
+def my_wallet(user: CustomerUser, uow: UowDep) -> WalletRead:
     return service.wallet(uow, customer=user)
 
 
 @router.post("/me/coupons/claim", response_model=CouponRead, status_code=201)
-def claim_coupon(body: ClaimIn, user: CustomerUser, uow: UowDep, clock: ClockDep) -> CouponRead:
+def claim_coupon(body: ClaimIn, user: CustomerUser, uow: UowDep) -> CouponRead:
     coupon = service.claim_coupon(uow, customer=user, campaign_code=body.campaign_code)
     return CouponRead(**coupon.model_dump(include=set(CouponRead.model_fields)))
 
 
 @router.post("/me/referral", response_model=ReferralRead, status_code=201)
-def apply_referral(body: ReferralIn, user: CustomerUser, uow: UowDep, clock: ClockDep) -> dict:
+def apply_referral(body: ReferralIn, user: CustomerUser, uow: UowDep) -> dict:
     referral = service.apply_referral(uow, customer=user, code=body.code)
     return {"inviter_id": referral.inviter_id, "created_at": referral.created_at}
 
@@ -69,9 +63,7 @@ def card_products(uow: UowDep) -> list[ServiceCardProductRead]:
 
 
 @router.post("/ops/coupon-campaigns", response_model=CampaignRead, status_code=201)
-def create_campaign(
-    body: CampaignCreate, user: OperatorUser, uow: UowDep, clock: ClockDep
-) -> CampaignRead:
+def create_campaign(body: CampaignCreate, user: OperatorUser, uow: UowDep) -> CampaignRead:
     campaign = service.create_campaign(uow, user=user, body=body)
     return CampaignRead(**campaign.model_dump())
 

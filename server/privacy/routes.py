@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from server.auth.dependencies import CipherDep, CurrentUser
-from server.core.deps import ClockDep, UowDep
+from server.auth.dependencies import CurrentUser
+from server.core.deps import UowDep
 from server.core.routing import api_router
 from server.core.uow_middleware import MAY_WRITE
 from server.privacy import service
@@ -13,9 +13,7 @@ router = api_router(tags=["privacy"])
 
 
 @router.get("/orders/{order_id}/contact", response_model=ContactRead, dependencies=[MAY_WRITE])
-def order_contact(
-    order_id: str, user: CurrentUser, uow: UowDep, clock: ClockDep, cipher: CipherDep
-) -> ContactRead:
+def order_contact(order_id: str, user: CurrentUser, uow: UowDep) -> ContactRead:
     """The virtual number to call the other side of the order (bound per order, unbound
     72 h after it ends), with the other side's name and masked phone."""
     return service.contact(uow, user=user, order_id=order_id)

@@ -30,8 +30,8 @@ from typing import Any
 from fastapi import Query, Request, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
-from server.auth.dependencies import CipherDep, CurrentUser, TechnicianUser
-from server.core.deps import ClockDep, UowDep
+from server.auth.dependencies import CurrentUser, TechnicianUser
+from server.core.deps import UowDep
 from server.core.errors import AppError
 from server.core.ids import CURSOR_MAX
 from server.core.routing import api_router
@@ -49,12 +49,7 @@ def _runtime(request_or_ws: Request | WebSocket) -> service.Runtime:
 
 @router.post("/technician/location", response_model=LocationAck)
 def post_location(
-    body: LocationIn,
-    user: TechnicianUser,
-    uow: UowDep,
-    clock: ClockDep,
-    cipher: CipherDep,
-    request: Request,
+    body: LocationIn, user: TechnicianUser, uow: UowDep, request: Request
 ) -> LocationAck:
     return service.post_locations(
         uow,
@@ -67,13 +62,7 @@ def post_location(
 
 @router.post("/orders/{order_id}/messages", response_model=ChatRead, status_code=201)
 def post_order_message(
-    order_id: str,
-    body: ChatIn,
-    user: CurrentUser,
-    uow: UowDep,
-    clock: ClockDep,
-    cipher: CipherDep,
-    request: Request,
+    order_id: str, body: ChatIn, user: CurrentUser, uow: UowDep, request: Request
 ) -> ChatRead:
     return service.post_order_message(
         uow,
@@ -90,7 +79,6 @@ def list_order_messages(
     order_id: str,
     user: CurrentUser,
     uow: UowDep,
-    cipher: CipherDep,
     after: int = Query(0, ge=0, le=CURSOR_MAX),
     limit: int = Query(200, ge=1, le=500),
 ) -> list[ChatRead]:
@@ -99,12 +87,7 @@ def list_order_messages(
 
 @router.post("/support/messages", response_model=ChatRead, status_code=201)
 def post_support_message(
-    body: ChatIn,
-    user: CurrentUser,
-    uow: UowDep,
-    clock: ClockDep,
-    cipher: CipherDep,
-    request: Request,
+    body: ChatIn, user: CurrentUser, uow: UowDep, request: Request
 ) -> ChatRead:
     return service.post_support_message(
         uow,
@@ -119,7 +102,6 @@ def post_support_message(
 def list_support_messages(
     user: CurrentUser,
     uow: UowDep,
-    cipher: CipherDep,
     after: int = Query(0, ge=0, le=CURSOR_MAX),
     customer_id: str | None = None,
     limit: int = Query(200, ge=1, le=500),

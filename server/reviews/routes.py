@@ -7,14 +7,13 @@ from typing import Any
 from fastapi import Query, Request
 
 from server.auth.dependencies import (
-    CipherDep,
     CurrentUser,
     CustomerUser,
     OperatorUser,
     SupportUser,
     TechnicianUser,
 )
-from server.core.deps import ClockDep, UowDep, client_ip
+from server.core.deps import UowDep, client_ip
 from server.core.errors import known_filter
 from server.core.routing import api_router
 from server.reviews import service
@@ -37,9 +36,7 @@ router = api_router(tags=["reviews"])
 
 
 @router.post("/orders/{order_id}/reviews", response_model=ReviewRead, status_code=201)
-def rate_order(
-    order_id: str, body: ReviewIn, user: CurrentUser, uow: UowDep, clock: ClockDep
-) -> ReviewRead:
+def rate_order(order_id: str, body: ReviewIn, user: CurrentUser, uow: UowDep) -> ReviewRead:
     return service.create_review(uow, user=user, order_id=order_id, body=body)
 
 
@@ -57,41 +54,27 @@ def technician_reviews(
 
 
 @router.post("/orders/{order_id}/complaints", response_model=ComplaintRead, status_code=201)
-def complain(
-    order_id: str,
-    body: ComplaintIn,
-    user: CustomerUser,
-    uow: UowDep,
-    clock: ClockDep,
-    cipher: CipherDep,
-) -> ComplaintRead:
+def complain(order_id: str, body: ComplaintIn, user: CustomerUser, uow: UowDep) -> ComplaintRead:
     return service.create_complaint(uow, user=user, order_id=order_id, body=body)
 
 
 @router.get("/technician/complaints", response_model=list[ComplaintRead])
-def my_complaints(user: TechnicianUser, uow: UowDep, cipher: CipherDep) -> list[ComplaintRead]:
+def my_complaints(user: TechnicianUser, uow: UowDep) -> list[ComplaintRead]:
     return service.technician_complaints(uow, user=user)
 
 
 @router.post("/technician/complaints/{complaint_id}/answer", response_model=ComplaintRead)
-def answer(
-    complaint_id: str,
-    body: AnswerIn,
-    user: TechnicianUser,
-    uow: UowDep,
-    clock: ClockDep,
-    cipher: CipherDep,
-) -> ComplaintRead:
+def answer(complaint_id: str, body: AnswerIn, user: TechnicianUser, uow: UowDep) -> ComplaintRead:
     return service.answer_complaint(uow, user=user, complaint_id=complaint_id, text=body.text)
 
 
 @router.get("/technician/score", response_model=ScoreRead)
-def my_score(user: TechnicianUser, uow: UowDep, clock: ClockDep) -> ScoreRead:
+def my_score(user: TechnicianUser, uow: UowDep) -> ScoreRead:
     return service.explain_score(uow, user=user)
 
 
 @router.post("/technician/appeals", response_model=AppealRead, status_code=201)
-def appeal(body: AppealIn, user: TechnicianUser, uow: UowDep, clock: ClockDep) -> AppealRead:
+def appeal(body: AppealIn, user: TechnicianUser, uow: UowDep) -> AppealRead:
     return service.create_appeal(
         uow, user=user, target_type=body.target_type, target_id=body.target_id, reason=body.reason
     )
@@ -109,7 +92,6 @@ def my_appeals(user: TechnicianUser, uow: UowDep) -> list[AppealRead]:
 def ops_complaints(
     user: SupportUser,
     uow: UowDep,
-    cipher: CipherDep,
     status: str | None = None,
     technician_id: str | None = None,
     limit: int = Query(100, ge=1, le=500),
@@ -120,12 +102,7 @@ def ops_complaints(
 
 @router.get("/ops/complaints/{complaint_id}", response_model=ComplaintDetail)
 def ops_complaint(
-    complaint_id: str,
-    user: SupportUser,
-    uow: UowDep,
-    clock: ClockDep,
-    cipher: CipherDep,
-    request: Request,
+    complaint_id: str, user: SupportUser, uow: UowDep, request: Request
 ) -> ComplaintDetail:
     return service.complaint_detail(
         uow, user=user, complaint_id=complaint_id, ip=client_ip(request)
@@ -134,13 +111,7 @@ def ops_complaint(
 
 @router.post("/ops/complaints/{complaint_id}/resolve", response_model=ComplaintRead)
 def ops_resolve(
-    complaint_id: str,
-    body: ResolveIn,
-    user: SupportUser,
-    uow: UowDep,
-    clock: ClockDep,
-    cipher: CipherDep,
-    request: Request,
+    complaint_id: str, body: ResolveIn, user: SupportUser, uow: UowDep, request: Request
 ) -> ComplaintRead:
     return service.resolve_complaint(
         uow, user=user, complaint_id=complaint_id, body=body, ip=client_ip(request)
@@ -154,12 +125,7 @@ def ops_appeals(user: SupportUser, uow: UowDep, status: str | None = None) -> li
 
 @router.post("/ops/appeals/{appeal_id}/decide", response_model=AppealRead)
 def ops_decide(
-    appeal_id: str,
-    body: AppealDecideIn,
-    user: SupportUser,
-    uow: UowDep,
-    clock: ClockDep,
-    request: Request,
+    appeal_id: str, body: AppealDecideIn, user: SupportUser, uow: UowDep, request: Request
 ) -> AppealRead:
     return service.decide_appeal(
         uow,
@@ -172,9 +138,7 @@ def ops_decide(
 
 
 @router.post("/ops/levels/recompute")
-def ops_levels(
-    user: OperatorUser, uow: UowDep, clock: ClockDep, request: Request
-) -> dict[str, Any]:
+def ops_levels(user: OperatorUser, uow: UowDep, request: Request) -> dict[str, Any]:
     """The quarterly level review (previous quarter), written into each technician profile."""
     results = service.recompute_levels(uow, operator=user, ip=client_ip(request))
     return {"technicians": results}

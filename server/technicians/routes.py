@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from fastapi import Query, Request
 
-from server.auth.dependencies import CipherDep, CurrentUser, OperatorUser, StaffUser, TechnicianUser
-from server.core.deps import ClockDep, SettingsDep, UowDep
+from server.auth.dependencies import CurrentUser, OperatorUser, StaffUser, TechnicianUser
+from server.core.deps import SettingsDep, UowDep
 from server.core.errors import known_filter
 from server.core.ratelimit import enforce
 from server.core.routing import api_router
@@ -35,55 +35,36 @@ router = api_router(tags=["technicians"])
 
 
 @router.get("/technician/profile", response_model=ProfileRead, dependencies=[MAY_WRITE])
-def get_profile(
-    user: TechnicianUser, uow: UowDep, clock: ClockDep, cipher: CipherDep
-) -> ProfileRead:
+def get_profile(user: TechnicianUser, uow: UowDep) -> ProfileRead:
     return service.read_own(uow, user=user)
 
 
 @router.put("/technician/profile", response_model=ProfileRead)
-def put_profile(
-    body: ProfileUpdate,
-    user: TechnicianUser,
-    uow: UowDep,
-    clock: ClockDep,
-    cipher: CipherDep,
-) -> ProfileRead:
+def put_profile(body: ProfileUpdate, user: TechnicianUser, uow: UowDep) -> ProfileRead:
     profile = service.update_profile(uow, user=user, body=body)
     return service.to_read(uow, profile=profile, own=True)
 
 
 @router.get("/technician/availability", response_model=AvailabilityRead, dependencies=[MAY_WRITE])
-def get_availability(
-    user: TechnicianUser, uow: UowDep, clock: ClockDep, settings: SettingsDep
-) -> AvailabilityRead:
+def get_availability(user: TechnicianUser, uow: UowDep, settings: SettingsDep) -> AvailabilityRead:
     return service.read_availability(uow, user=user, timezone=settings.timezone)
 
 
 @router.put("/technician/availability", response_model=AvailabilityRead)
 def put_availability(
-    body: AvailabilityIn,
-    user: TechnicianUser,
-    uow: UowDep,
-    clock: ClockDep,
-    settings: SettingsDep,
+    body: AvailabilityIn, user: TechnicianUser, uow: UowDep, settings: SettingsDep
 ) -> AvailabilityRead:
     return service.set_availability(uow, user=user, body=body, timezone=settings.timezone)
 
 
 @router.get("/technician/service-area", response_model=ServiceAreaRead, dependencies=[MAY_WRITE])
-def get_service_area(user: TechnicianUser, uow: UowDep, clock: ClockDep) -> ServiceAreaRead:
+def get_service_area(user: TechnicianUser, uow: UowDep) -> ServiceAreaRead:
     return service.read_service_area(uow, user=user)
 
 
 @router.put("/technician/service-area", response_model=ServiceAreaRead)
 def put_service_area(
-    request: Request,
-    body: ServiceAreaIn,
-    user: TechnicianUser,
-    uow: UowDep,
-    clock: ClockDep,
-    settings: SettingsDep,
+    request: Request, body: ServiceAreaIn, user: TechnicianUser, uow: UowDep, settings: SettingsDep
 ) -> ServiceAreaRead:
     enforce(
         request.app.state.rate_limiter,
@@ -96,29 +77,21 @@ def put_service_area(
 
 @router.post("/technician/certificates", response_model=CertificateRead, status_code=201)
 def post_certificate(
-    body: CertificateIn,
-    user: TechnicianUser,
-    uow: UowDep,
-    clock: ClockDep,
-    settings: SettingsDep,
+    body: CertificateIn, user: TechnicianUser, uow: UowDep, settings: SettingsDep
 ) -> CertificateRead:
     return service.add_certificate(uow, user=user, body=body, timezone=settings.timezone)
 
 
 @router.get("/technician/certificates", response_model=list[CertificateRead])
 def get_certificates(
-    user: TechnicianUser, uow: UowDep, clock: ClockDep, settings: SettingsDep
+    user: TechnicianUser, uow: UowDep, settings: SettingsDep
 ) -> list[CertificateRead]:
     return service.list_certificates(uow, user=user, timezone=settings.timezone)
 
 
 @router.get("/technician/certificates/{certificate_id}", response_model=CertificateRead)
 def get_certificate(
-    certificate_id: str,
-    user: TechnicianUser,
-    uow: UowDep,
-    clock: ClockDep,
-    settings: SettingsDep,
+    certificate_id: str, user: TechnicianUser, uow: UowDep, settings: SettingsDep
 ) -> CertificateRead:
     return service.get_certificate(
         uow, user=user, certificate_id=certificate_id, timezone=settings.timezone
@@ -126,7 +99,7 @@ def get_certificate(
 
 
 @router.put("/technician/status", response_model=StatusRead)
-def put_status(body: StatusIn, user: TechnicianUser, uow: UowDep, clock: ClockDep) -> StatusRead:
+def put_status(body: StatusIn, user: TechnicianUser, uow: UowDep) -> StatusRead:
     profile = service.set_online(uow, user=user, online=body.online)
     return StatusRead(online=profile.online, verification_status=profile.verification_status)
 
@@ -136,11 +109,7 @@ def put_status(body: StatusIn, user: TechnicianUser, uow: UowDep, clock: ClockDe
 
 @router.get("/technicians/{technician_id}", response_model=PublicTechnicianRead)
 def get_public(
-    technician_id: str,
-    user: CurrentUser,
-    uow: UowDep,
-    clock: ClockDep,
-    settings: SettingsDep,
+    technician_id: str, user: CurrentUser, uow: UowDep, settings: SettingsDep
 ) -> PublicTechnicianRead:
     return service.public_read(
         uow, technician_id=technician_id, viewer=user, timezone=settings.timezone
@@ -154,9 +123,7 @@ def get_public(
 def ops_list(
     user: StaffUser,
     uow: UowDep,
-    clock: ClockDep,
     settings: SettingsDep,
-    cipher: CipherDep,
     status: str | None = Query(
         "pending", description="pending | verified | rejected | suspended; empty: all"
     ),
@@ -176,25 +143,14 @@ def ops_list(
 
 @router.get("/ops/technicians/{technician_id}", response_model=QueueItemRead)
 def ops_get(
-    technician_id: str,
-    user: StaffUser,
-    uow: UowDep,
-    clock: ClockDep,
-    settings: SettingsDep,
-    cipher: CipherDep,
+    technician_id: str, user: StaffUser, uow: UowDep, settings: SettingsDep
 ) -> QueueItemRead:
     return service.queue_item(uow, technician_id=technician_id, timezone=settings.timezone)
 
 
 @router.post("/ops/technicians/{technician_id}/verify", response_model=QueueItemRead)
 def ops_verify(
-    technician_id: str,
-    body: VerifyIn,
-    user: OperatorUser,
-    uow: UowDep,
-    clock: ClockDep,
-    settings: SettingsDep,
-    cipher: CipherDep,
+    technician_id: str, body: VerifyIn, user: OperatorUser, uow: UowDep, settings: SettingsDep
 ) -> QueueItemRead:
     service.verify(
         uow,
@@ -217,7 +173,6 @@ def ops_review_certificate(
     body: VerifyIn,
     user: OperatorUser,
     uow: UowDep,
-    clock: ClockDep,
     settings: SettingsDep,
 ) -> CertificateRead:
     return service.review_certificate(
@@ -233,26 +188,14 @@ def ops_review_certificate(
 
 @router.post("/ops/technicians/{technician_id}/reinstate", response_model=ProfileRead)
 def ops_reinstate(
-    technician_id: str,
-    body: ReasonIn,
-    user: OperatorUser,
-    uow: UowDep,
-    clock: ClockDep,
-    cipher: CipherDep,
+    technician_id: str, body: ReasonIn, user: OperatorUser, uow: UowDep
 ) -> ProfileRead:
     profile = service.reinstate(uow, operator=user, technician_id=technician_id, reason=body.reason)
     return service.to_read(uow, profile=profile, own=False)
 
 
 @router.post("/ops/technicians/{technician_id}/level", response_model=ProfileRead)
-def ops_level(
-    technician_id: str,
-    body: LevelIn,
-    user: OperatorUser,
-    uow: UowDep,
-    clock: ClockDep,
-    cipher: CipherDep,
-) -> ProfileRead:
+def ops_level(technician_id: str, body: LevelIn, user: OperatorUser, uow: UowDep) -> ProfileRead:
     profile = service.set_level(
         uow, operator=user, technician_id=technician_id, level=body.level, reason=body.reason
     )
