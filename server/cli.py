@@ -6,7 +6,6 @@ import typer
 
 from server import bootstrap
 from server.apps_runner import run_apps
-from server.auth import service as auth_service
 from server.auth.models import RegisterIn, Role
 from server.catalog import service as catalog_service
 from server.core.errors import AppError
@@ -15,6 +14,7 @@ from server.core.migrate import upgrade
 from server.core.settings import get_settings
 from server.core.uow import Parts, UnitOfWork
 from server.demo import seed_demo as run_seed
+from server.flows import accounts
 from server.ops.cli import register as _register_ops
 
 app = typer.Typer(help="Doorstep: on-demand home services.", no_args_is_help=True)
@@ -90,7 +90,7 @@ def users_create(
         raise typer.Exit(2) from exc
     try:
         with UnitOfWork.begin(Parts.from_settings(settings)) as uow:
-            user = auth_service.create_user(
+            user = accounts.open_account(
                 uow, phone=body.phone, password=body.password, name=body.name, role=body.role
             )
     except AppError as exc:

@@ -12,11 +12,11 @@ import zlib
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from server.auth import service as auth_service
 from server.auth.models import Role, User
 from server.core.security import hash_password
 from server.core.uow import UnitOfWork
 from server.files import service as files_service
+from server.flows import accounts
 
 
 def png_bytes(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
@@ -69,7 +69,7 @@ class DemoBuilder:
     def _user(self, *, role: Role, name: str, phone: str, password: str) -> User:
         if password not in self._hashes:  # argon2 is slow on purpose: once per shared password
             self._hashes[password] = hash_password(password)
-        return auth_service.create_user(
+        return accounts.open_account(
             self.uow,
             phone=phone,
             password=password,

@@ -48,6 +48,7 @@ def run_round(
     session = uow.session
     clock = uow.clock
     report = RoundRead()
+    uow.keep()  # what the caller did before the round is not undone with a failed placement
     expire_offers(uow, report=report)
     now = clock.now()
     orders = waiting_orders(session, now)

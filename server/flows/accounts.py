@@ -8,16 +8,40 @@ from fastapi import Request
 from server.auth import phone_codes
 from server.auth import service as auth_service
 from server.auth.dependencies import CipherDep
-from server.auth.models import SELF_SERVICE_ROLES, LoginIn, RegisterIn, Role, TokenPair
+from server.auth.models import SELF_SERVICE_ROLES, LoginIn, RegisterIn, Role, TokenPair, User
 from server.core.crypto import normalize_phone
 from server.core.deps import SettingsDep, UowDep, client_ip
 from server.core.errors import Forbidden, NotFound, Unauthorized, Unprocessable
 from server.core.ratelimit import enforce
 from server.core.routing import api_router
+from server.core.uow import UnitOfWork
 from server.pricing import service as pricing_service
 from server.risk import service as risk
+from server.technicians import service as technicians_service
 
 router = api_router(tags=["auth"])
+
+
+def open_account(
+    uow: UnitOfWork,
+    *,
+    phone: str,
+    password: str,
+    name: str,
+    role: Role,
+    password_hash: str | None = None,
+) -> User:
+    """An account with what its role starts with: a technician's profile, a customer's
+    wallet (first-order coupon, invitation code). Sign-up, the CLI and the demo make
+    accounts here, so no later read has to make them."""
+    user = auth_service.create_user(
+        uow, phone=phone, password=password, name=name, role=role, password_hash=password_hash
+    )
+    if role == Role.technician:
+        technicians_service.ensure_profile(uow, user=user)
+    elif role == Role.customer:
+        pricing_service.open_wallet(uow, customer=user)
+    return user
 
 
 @router.post("/auth/register", response_model=TokenPair, status_code=201)
@@ -30,7 +54,7 @@ def register(body: RegisterIn, uow: UowDep, settings: SettingsDep) -> TokenPair:
         raise Unprocessable("invitation codes are for customers", code="referral_not_for_role")
     if settings.phone_verification:  # the number is the caller's before anything is said of it
         phone_codes.check_code(uow, phone=body.phone, purpose="register", code=body.code)
-    user = auth_service.create_user(
+    user = open_account(
         uow, phone=body.phone, password=body.password, name=body.name, role=body.role
     )
     if body.referral_code:  # the inviter is named with the account, or neither is made

@@ -6,7 +6,6 @@ from server.auth.dependencies import (
 )
 from server.core.deps import SettingsDep, UowDep
 from server.core.routing import api_router
-from server.core.uow_middleware import MAY_WRITE
 from server.pricing import service
 from server.pricing.models import (
     CampaignCreate,
@@ -40,7 +39,7 @@ def get_quote(quote_id: str, user: CustomerUser, uow: UowDep) -> QuoteRead:
 # --- wallet and promotions ---------------------------------------------------------------
 
 
-@router.get("/me/wallet", response_model=WalletRead, dependencies=[MAY_WRITE])
+@router.get("/me/wallet", response_model=WalletRead)
 def my_wallet(user: CustomerUser, uow: UowDep) -> WalletRead:
     return service.wallet(uow, customer=user)
 

@@ -32,6 +32,7 @@ from server.pricing.wallet import (
     create_campaign,
     list_campaigns,
     open_service_card,
+    open_wallet,
     referral_code_for,
     wallet,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "pending_change_requests",
     "pricing_error",
     "promotions_on_move",
+    "open_wallet",
     "referral_code_for",
     "rules_versioned",
     "take_quote",

@@ -41,11 +41,15 @@ from server.pricing.models import (
 # --- wallet: coupons, points, membership, cards, referral -------------------------------------
 
 
+def _derived_code(customer_id: str) -> str:
+    return hashlib.sha256(customer_id.encode()).hexdigest()[:8].upper()
+
+
 def referral_code_for(session: Session, customer_id: str) -> str:
+    """The customer's invitation code, stored if it is not yet (at sign-up)."""
     row = session.get(ReferralCode, customer_id)
     if row is None:
-        code = hashlib.sha256(customer_id.encode()).hexdigest()[:8].upper()
-        row = ReferralCode(customer_id=customer_id, code=code)
+        row = ReferralCode(customer_id=customer_id, code=_derived_code(customer_id))
         try:
             with session.begin_nested():
                 session.add(row)
@@ -55,6 +59,14 @@ def referral_code_for(session: Session, customer_id: str) -> str:
                 raise
             row = existing
     return row.code
+
+
+def open_wallet(uow: UnitOfWork, *, customer: User) -> None:
+    """A new customer's wallet: the first-order coupon and the invitation code, made at
+    sign-up so that reading the wallet never writes."""
+    _, rules = rules_versioned(uow)
+    ensure_welcome_coupon(uow, customer=customer, now=uow.clock.now(), rules=rules.pricing)
+    referral_code_for(uow.session, customer.id)
 
 
 def _coupon_read(coupon: Coupon) -> CouponRead:
@@ -74,8 +86,8 @@ def wallet(
     clock = uow.clock
     now = clock.now()
     _, rules = rules_versioned(uow)
-    ensure_welcome_coupon(uow, customer=customer, now=now, rules=rules.pricing)
-    code = referral_code_for(session, customer.id)
+    stored = session.get(ReferralCode, customer.id)
+    code = stored.code if stored is not None else _derived_code(customer.id)
     spend = yearly_spend(session, customer.id, now)
     index, level = engine.membership_for(spend, rules.pricing)
     levels = rules.pricing.membership_levels

@@ -15,7 +15,7 @@ from server.core.ids import new_id
 from server.core.uow import UnitOfWork
 from server.files import service as files_service
 from server.technicians.models import Certificate, CertificateIn, CertificateRead, CertificateStatus
-from server.technicians.profiles import back_to_queue, file_url, local_today, own_profile
+from server.technicians.profiles import back_to_queue, ensure_profile, file_url, local_today
 
 
 def certificates_of(session: Session, technician_id: str) -> list[Certificate]:
@@ -68,7 +68,7 @@ def add_certificate(
     """A new certificate waits for an operator; an already expired one is refused."""
     session = uow.session
     clock = uow.clock
-    profile = own_profile(uow, user)
+    profile = ensure_profile(uow, user=user)
     now = clock.now()
     names = certificate_names(session)
     if body.type not in names:

@@ -30,6 +30,7 @@ from server.technicians.profiles import (
     area_of,
     area_to_read,
     back_to_queue,
+    ensure_profile,
     error,
     own_profile,
     time_off_of,
@@ -54,7 +55,7 @@ def update_profile(
 ) -> TechnicianProfile:
     session = uow.session
     clock = uow.clock
-    profile = own_profile(uow, user)
+    profile = ensure_profile(uow, user=user)
     data = body.model_dump(exclude_unset=True)
     if "skills" in data:
         skills = data["skills"] or []
@@ -115,7 +116,7 @@ def set_availability(
     """Replace the weekly schedule and the list of time off (past leave is dropped)."""
     session = uow.session
     clock = uow.clock
-    profile = own_profile(uow, user)
+    profile = ensure_profile(uow, user=user)
     now = clock.now()
     try:
         weekly = availability.normalize_weekly(body.weekly)
@@ -158,7 +159,7 @@ def set_service_area(
 ) -> ServiceAreaRead:
     session = uow.session
     clock = uow.clock
-    profile = own_profile(uow, user)
+    profile = ensure_profile(uow, user=user)
     try:
         area = availability.make_area(
             center=(body.center.lat, body.center.lng) if body.center else None,
@@ -190,7 +191,7 @@ def set_online(
     """Only a verified technician with a service area may go online; going offline always works."""
     session = uow.session
     clock = uow.clock
-    profile = own_profile(uow, user)
+    profile = ensure_profile(uow, user=user)
     if online:
         if profile.verification_status == VerificationStatus.suspended.value:
             raise Conflict(

@@ -47,7 +47,7 @@ def ensure_profile(
     *,
     user: User,
 ) -> TechnicianProfile:
-    """The technician's profile, created on first use (no commit: the caller's transaction)."""
+    """The technician's profile, to change: made here if sign-up did not (an older account)."""
     session = uow.session
     clock = uow.clock
     profile = session.get(TechnicianProfile, user.id)
@@ -71,16 +71,16 @@ def get_profile(uow: UnitOfWork, *, user_id: str) -> TechnicianProfile:
     return profile
 
 
-def own_profile(
-    uow: UnitOfWork,
-    user: User,
-) -> TechnicianProfile:
-    """Load (creating if needed, committed) the caller's own profile."""
-    session = uow.session
-    profile = session.get(TechnicianProfile, user.id)
-    if profile is None:
-        profile = ensure_profile(uow, user=user)
-    return profile
+def own_profile(uow: UnitOfWork, user: User) -> TechnicianProfile:
+    """The caller's own profile, to read. Sign-up makes it; an account made before that
+    reads as a blank profile until its first change stores one (a read never writes)."""
+    profile = uow.session.get(TechnicianProfile, user.id)
+    if profile is not None:
+        return profile
+    if user.role != Role.technician.value:
+        raise NotFound("technician not found", code="technician_not_found")
+    now = uow.clock.now()
+    return TechnicianProfile(user_id=user.id, created_at=now, updated_at=now)
 
 
 def time_off_of(session: Session, technician_id: str) -> list[TimeOff]:

@@ -7,7 +7,6 @@ from server.core.deps import SettingsDep, UowDep
 from server.core.errors import known_filter
 from server.core.ratelimit import enforce
 from server.core.routing import api_router
-from server.core.uow_middleware import MAY_WRITE
 from server.technicians import service
 from server.technicians.models import (
     AvailabilityIn,
@@ -34,7 +33,7 @@ router = api_router(tags=["technicians"])
 # --- the technician's own record ----------------------------------------------------------
 
 
-@router.get("/technician/profile", response_model=ProfileRead, dependencies=[MAY_WRITE])
+@router.get("/technician/profile", response_model=ProfileRead)
 def get_profile(user: TechnicianUser, uow: UowDep) -> ProfileRead:
     return service.read_own(uow, user=user)
 
@@ -45,7 +44,7 @@ def put_profile(body: ProfileUpdate, user: TechnicianUser, uow: UowDep) -> Profi
     return service.to_read(uow, profile=profile, own=True)
 
 
-@router.get("/technician/availability", response_model=AvailabilityRead, dependencies=[MAY_WRITE])
+@router.get("/technician/availability", response_model=AvailabilityRead)
 def get_availability(user: TechnicianUser, uow: UowDep, settings: SettingsDep) -> AvailabilityRead:
     return service.read_availability(uow, user=user, timezone=settings.timezone)
 
@@ -57,7 +56,7 @@ def put_availability(
     return service.set_availability(uow, user=user, body=body, timezone=settings.timezone)
 
 
-@router.get("/technician/service-area", response_model=ServiceAreaRead, dependencies=[MAY_WRITE])
+@router.get("/technician/service-area", response_model=ServiceAreaRead)
 def get_service_area(user: TechnicianUser, uow: UowDep) -> ServiceAreaRead:
     return service.read_service_area(uow, user=user)
 

@@ -198,3 +198,31 @@ def test_the_migrated_schema_keeps_the_append_only_triggers(tmp_path):
             assert {f"{table}_no_update", f"{table}_no_delete"} <= names, (table, names)
     finally:
         engine.dispose()
+
+
+def test_customers_who_never_opened_their_wallet_get_their_invitation_code(tmp_path):
+    """The code the wallet showed is stored for every customer (reading it no longer
+    stores it); a technician gets none."""
+    import hashlib
+    import sqlite3
+
+    from sqlalchemy import create_engine, text
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    upgrade(url, "f4602fd523b5")
+    plain = create_engine(url)
+    raw = sqlite3.connect(tmp_path / "m.db")
+    _insert(plain, raw, "app_user", id="usr_old_customer", role="customer", phone_index="a")
+    _insert(plain, raw, "app_user", id="usr_old_tech", role="technician", phone_index="b")
+    plain.dispose()
+    raw.commit()
+    raw.close()
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT customer_id, code FROM referral_code")).all()
+        expected = hashlib.sha256(b"usr_old_customer").hexdigest()[:8].upper()
+        assert [tuple(r) for r in rows] == [("usr_old_customer", expected)]
+    finally:
+        engine.dispose()
