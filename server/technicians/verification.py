@@ -4,6 +4,7 @@ certificate, suspension, reinstatement and the level; each one kept in the audit
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -216,74 +217,81 @@ def review_certificate(
     return certificate_to_read(cert, certificate_names(session), today)
 
 
-def suspend(
-    uow: UnitOfWork,
-    *,
-    operator: User,
-    technician_id: str,
-    reason: str,
+@dataclass(frozen=True)
+class _StandingChange:
+    """Suspending a verified technician, or reinstating a suspended one."""
+
+    before: VerificationStatus
+    after: VerificationStatus
+    refusal: tuple[str, str]  # (message, code) when the technician is not ``before``
+    action: str
+    title: str
+    body: str  # with ``{reason}``
+
+
+_SUSPEND = _StandingChange(
+    before=VerificationStatus.verified,
+    after=VerificationStatus.suspended,
+    refusal=("only a verified technician can be suspended", "not_verified"),
+    action="technician.suspend",
+    title="账号已暂停接单",
+    body="原因：{reason}。已接的订单已交回平台重新派单；如有疑问请联系运营。",
+)
+# He went offline when suspended and may be asleep now: he is told, and goes online
+# himself when he is ready to take work (an offer he cannot answer counts against him).
+_REINSTATE = _StandingChange(
+    before=VerificationStatus.suspended,
+    after=VerificationStatus.verified,
+    refusal=("this technician is not suspended", "not_suspended"),
+    action="technician.reinstate",
+    title="账号已恢复接单",
+    body="运营已恢复你的接单资格（{reason}）。上线即可接单。",
+)
+
+
+def _change_standing(
+    uow: UnitOfWork, change: _StandingChange, *, operator: User, technician_id: str, reason: str
 ) -> TechnicianProfile:
-    session = uow.session
-    clock = uow.clock
     profile = get_profile(uow, user_id=technician_id)
-    if profile.verification_status != VerificationStatus.verified.value:
+    if profile.verification_status != change.before.value:
+        message, code = change.refusal
         raise Conflict(
-            "only a verified technician can be suspended",
-            code="not_verified",
-            details={"verification_status": profile.verification_status},
+            message, code=code, details={"verification_status": profile.verification_status}
         )
-    now = clock.now()
-    profile.verification_status = VerificationStatus.suspended.value
+    now = uow.clock.now()
+    profile.verification_status = change.after.value
     profile.verification_note = reason
-    profile.online = False
-    profile.online_changed_at = now
+    if change.after == VerificationStatus.suspended:
+        profile.online = False
+        profile.online_changed_at = now
     profile.reviewed_at, profile.reviewed_by, profile.updated_at = now, operator.id, now
-    _audit(uow, operator, "technician.suspend", technician_id, reason=reason)
+    _audit(uow, operator, change.action, technician_id, reason=reason)
     notifications.notify(
         uow,
         user_id=technician_id,
         kind="account",
-        title="账号已暂停接单",
-        body=f"原因：{reason}。已接的订单已交回平台重新派单；如有疑问请联系运营。",
+        title=change.title,
+        body=change.body.format(reason=reason),
         data={"verification_status": profile.verification_status},
     )
-    session.add(profile)
+    uow.session.add(profile)
     return profile
+
+
+def suspend(
+    uow: UnitOfWork, *, operator: User, technician_id: str, reason: str
+) -> TechnicianProfile:
+    return _change_standing(
+        uow, _SUSPEND, operator=operator, technician_id=technician_id, reason=reason
+    )
 
 
 def reinstate(
-    uow: UnitOfWork,
-    *,
-    operator: User,
-    technician_id: str,
-    reason: str,
+    uow: UnitOfWork, *, operator: User, technician_id: str, reason: str
 ) -> TechnicianProfile:
-    session = uow.session
-    clock = uow.clock
-    profile = get_profile(uow, user_id=technician_id)
-    if profile.verification_status != VerificationStatus.suspended.value:
-        raise Conflict(
-            "this technician is not suspended",
-            code="not_suspended",
-            details={"verification_status": profile.verification_status},
-        )
-    now = clock.now()
-    profile.verification_status = VerificationStatus.verified.value
-    profile.verification_note = reason
-    profile.reviewed_at, profile.reviewed_by, profile.updated_at = now, operator.id, now
-    _audit(uow, operator, "technician.reinstate", technician_id, reason=reason)
-    # He went offline when suspended and may be asleep now: he is told, and goes online
-    # himself when he is ready to take work (an offer he cannot answer counts against him).
-    notifications.notify(
-        uow,
-        user_id=technician_id,
-        kind="account",
-        title="账号已恢复接单",
-        body=f"运营已恢复你的接单资格（{reason}）。上线即可接单。",
-        data={"verification_status": profile.verification_status},
+    return _change_standing(
+        uow, _REINSTATE, operator=operator, technician_id=technician_id, reason=reason
     )
-    session.add(profile)
-    return profile
 
 
 def set_level(
