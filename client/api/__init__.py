@@ -14,11 +14,15 @@ Why it looks the way it does:
   server's ``{"error": {...}}`` shape; connection failures become
   :class:`NetworkError` so an offline queue can tell "no signal" (keep and retry)
   from "refused" (show the technician, never drop).
+* Every reply is validated into its route's model of ``client.models`` (generated from
+  the server's OpenAPI; ``make client-models``), so the apps read attributes, never raw
+  JSON; a reply that does not validate is a :class:`BadReplyError` (``bad_reply``).
 
-Where things are: the request loop, tokens and the ``_get`` / ``_post`` / ``_put``
-helpers in ``core``; the endpoints by area in ``auth``, ``catalog`` (places, catalog,
-quotes), ``orders`` (with change requests), ``payments``, ``technician``, ``messages``
-(files, chat, support) and ``ops``, each a mixin of :class:`DoorstepClient`.
+Where things are: the request loop, tokens, ``parse_reply`` and the ``_get`` /
+``_get_list`` / ``_post`` / ``_put`` helpers in ``core``; the endpoints by area in
+``auth``, ``catalog`` (places, catalog, quotes), ``orders`` (with change requests),
+``payments``, ``technician``, ``messages`` (files, chat, support) and ``ops``, each a
+mixin of :class:`DoorstepClient`.
 """
 
 from __future__ import annotations
