@@ -30,7 +30,7 @@ from __future__ import annotations
 from client.api.auth import AuthApi
 from client.api.catalog import CatalogApi
 from client.api.core import API_PREFIX, ClientCore, api_root, new_idempotency_key
-from client.api.errors import ApiError, DoorstepError, NetworkError
+from client.api.errors import ApiError, BadReplyError, DoorstepError, NetworkError
 from client.api.messages import MessagesApi
 from client.api.ops import OpsApi
 from client.api.orders import OrdersApi
@@ -49,6 +49,7 @@ __all__ = [
     "API_PREFIX",
     "JSON",
     "ApiError",
+    "BadReplyError",
     "ClientCore",
     "DoorstepClient",
     "DoorstepError",

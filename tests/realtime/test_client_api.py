@@ -7,7 +7,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from client import ApiError, DoorstepClient, NetworkError, Session
+from client import ApiError, BadReplyError, DoorstepClient, NetworkError, Session
 
 
 def _client(app, **kwargs) -> DoorstepClient:  # noqa: ANN001
@@ -116,3 +116,30 @@ async def test_places_and_saved_addresses_through_the_client(app) -> None:  # no
         with pytest.raises(ApiError) as err:
             await c.place_at(91, 0)
         assert err.value.status == 422 and err.value.code == "coordinates_invalid"
+
+
+async def test_a_reply_the_models_do_not_describe_is_a_bad_reply_error() -> None:
+    """A server (or a proxy in front of it) answering with something else: a clear,
+    non-retryable ``bad_reply`` naming the route and the model, never a crash in a view."""
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/catalog/services"):
+            return httpx.Response(200, json={"not": "a list"})
+        return httpx.Response(200, json={"id": "ord_1", "status": "ACCEPTED"})
+
+    async with DoorstepClient("http://x", transport=httpx.MockTransport(reply)) as c:
+        with pytest.raises(BadReplyError) as err:
+            await c.order("ord_1")
+        assert err.value.code == "bad_reply" and not err.value.retryable
+        assert err.value.details["path"] == "/orders/ord_1"
+        assert err.value.details["expected"] == "OrderRead" and err.value.details["errors"]
+        with pytest.raises(BadReplyError) as err:
+            await c.services()
+        assert err.value.details["expected"] == "list[ServiceSummary]"
+
+
+def test_a_stored_user_that_no_longer_reads_is_dropped_not_fatal() -> None:
+    restored = Session.from_dict(
+        {"access_token": "a", "refresh_token": "r", "user": {"id": "usr_1"}}
+    )
+    assert restored.signed_in and restored.user is None and restored.refresh_token == "r"
