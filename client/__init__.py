@@ -2,6 +2,7 @@
 
 from client.api import (
     ApiError,
+    BadReplyError,
     DoorstepClient,
     DoorstepError,
     NetworkError,
@@ -12,6 +13,7 @@ from client.feed import FeedState, LiveFeed
 
 __all__ = [
     "ApiError",
+    "BadReplyError",
     "DoorstepClient",
     "DoorstepError",
     "FeedState",

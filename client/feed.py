@@ -342,23 +342,25 @@ class LiveFeed:
             return
         for event in missing:
             have = self.state.seqs.get(order_id, last)
-            if event["seq"] <= have:
+            if event.seq <= have:
                 continue
-            if event["seq"] >= seq or event["seq"] != have + 1:
+            if event.seq >= seq or event.seq != have + 1:
                 break  # only contiguous events; the rest comes with the resume
-            self.state.seqs[order_id] = event["seq"]
+            self.state.seqs[order_id] = event.seq
+            # delivered as the socket would have sent it: JSON, times as ISO text
+            row = event.model_dump(mode="json")
             await self._deliver(
                 {
                     "type": "event",
                     "id": None,
                     "order_id": order_id,
-                    "seq": event["seq"],
-                    "event_type": event["type"],
-                    "actor_id": event.get("actor_id"),
-                    "actor_role": event.get("actor_role"),
-                    "occurred_at": event.get("occurred_at"),
-                    "received_at": event.get("received_at"),
-                    "payload": event.get("payload") or {},
+                    "seq": event.seq,
+                    "event_type": event.type,
+                    "actor_id": row["actor_id"],
+                    "actor_role": row["actor_role"],
+                    "occurred_at": row["occurred_at"],
+                    "received_at": row["received_at"],
+                    "payload": event.payload,
                 }
             )
 

@@ -13,6 +13,16 @@ from typing import TYPE_CHECKING, Any
 
 from client.api import ApiError, DoorstepClient, NetworkError
 from client.citytime import CITY_TZ
+from client.models import (
+    CouponRead,
+    MembershipRead,
+    OrderEventRead,
+    OrderRead,
+    PaymentRead,
+    PlaceRead,
+    QuoteRead,
+    ServiceRead,
+)
 from client.position import Locate, LocationUnavailable
 from customer_app.i18n import t
 from customer_app.model import (
@@ -23,7 +33,6 @@ from customer_app.model import (
     BookingDraft,
     Slot,
     is_hourly,
-    items_of,
     parse_slot,
     service_minutes,
 )
@@ -44,20 +53,21 @@ class BookingFlow:
     error: str | None
     notice: str | None
     busy: bool
-    service: JSON | None
+    service: ServiceRead | None
     draft: BookingDraft | None
     slots: list[Slot]
     slots_from_server: bool
-    quote: JSON | None
-    coupons: list[JSON]
+    quote: QuoteRead | None
+    coupons: list[CouponRead]
     points: JSON | None
-    membership: JSON | None
-    order: JSON | None
-    events: list[JSON]
-    payment: JSON | None
-    place_hits: list[JSON]
-    picked_place: JSON | None
+    membership: MembershipRead | None
+    order: OrderRead | None
+    events: list[OrderEventRead]
+    payment: PaymentRead | None
+    place_hits: list[PlaceRead]
+    picked_place: PlaceRead | None
 
+    pin_moved: bool  # the picked place's position is where the customer dragged the pin
     live_quotes: bool  # the price follows every choice (the app); tests ask explicitly
     _suggest_round: int
     _quote_task: asyncio.Task | None
@@ -66,6 +76,7 @@ class BookingFlow:
 
     def _init_booking(self, *, live_quotes: bool) -> None:
         self.live_quotes = live_quotes
+        self.pin_moved = False
         self._suggest_round = 0
         self._quote_task = None
         self._quoted_key = self._quoting_key = None
@@ -108,7 +119,7 @@ class BookingFlow:
         q = str(self.form.get("addr_query", "")).strip()
         self._suggest_round += 1
         asked = self._suggest_round
-        hits: Any = []
+        hits: list[PlaceRead] = []
         if q:
             here = self.draft.address if self.draft is not None else None
             near = (here.lat, here.lng) if here is not None else None
@@ -142,21 +153,23 @@ class BookingFlow:
             self._changed()
             return
         place = await self._try("places", self.client.place_at(lat, lng))
-        named = place or {"name": t(self.lang, "my_location"), "address": "", "district": ""}
-        await self.choose_place({**named, "lat": lat, "lng": lng})
+        named = place or PlaceRead(
+            name=t(self.lang, "my_location"), address="", district="", lat=lat, lng=lng
+        )
+        await self.choose_place(named.model_copy(update={"lat": lat, "lng": lng}))
 
-    def pick_place(self, place: JSON) -> None:
+    def pick_place(self, place: PlaceRead, *, moved: bool = False) -> None:
         """A suggestion chosen: it is the booking's place at once (slots and price follow);
         the door typed beside it and the pin moved on the map refine it."""
-        self.picked_place = place
+        self.picked_place, self.pin_moved = place, moved
         self.place_hits = []
         if self.draft is not None:
             self.draft.address = self._picked_address()
             self.quote = None
         self._changed()
 
-    async def choose_place(self, place: JSON) -> None:
-        self.pick_place(place)
+    async def choose_place(self, place: PlaceRead, *, moved: bool = False) -> None:
+        self.pick_place(place, moved=moved)
         await self.load_slots()
 
     async def move_pin(self, lat: float, lng: float) -> None:
@@ -164,7 +177,8 @@ class BookingFlow:
         position is where the pin is."""
         if self.picked_place is None or not (-90 <= lat <= 90 and -180 <= lng <= 180):
             return
-        await self.choose_place({**self.picked_place, "lat": lat, "lng": lng, "moved": True})
+        moved = self.picked_place.model_copy(update={"lat": lat, "lng": lng})
+        await self.choose_place(moved, moved=True)
 
     def _picked_address(self) -> Address:
         """The picked place with what was typed beside it; named after the place until the
@@ -174,7 +188,7 @@ class BookingFlow:
         return Address.from_place(
             self.picked_place,
             detail=str(self.form.get("addr_detail", "")).strip(),
-            label=label or str(self.picked_place.get("name") or "")[:20],
+            label=label or self.picked_place.name[:20],
         )
 
     def default_address(self) -> Address | None:
@@ -219,11 +233,11 @@ class BookingFlow:
     async def begin_booking(
         self, service_id: str, *, preferred_technician_id: str | None = None
     ) -> None:
-        if self.service is None or self.service.get("id") != service_id:
+        if self.service is None or self.service.id != service_id:
             self.service = await self._try("catalog", self.client.service(service_id))
         if self.signed_in:
             await self.load_addresses()
-        pricing = (self.service or {}).get("pricing", {})
+        pricing = self.service.pricing if self.service else {}
         self.draft = BookingDraft(
             service_id=service_id,
             units=int(pricing.get("min_units") or 1),
@@ -265,9 +279,7 @@ class BookingFlow:
                 ),
             )
         if reply is not None:
-            self.slots = [
-                s for s in (parse_slot(x) for x in items_of(reply, "slots")) if s is not None
-            ]
+            self.slots = [parse_slot(x) for x in reply.slots]
             self.slots_from_server = True
             if (
                 self.slots
@@ -286,7 +298,7 @@ class BookingFlow:
         self._quote_soon()
 
     def _fallback_slots(self, day: date) -> list[Slot]:
-        minutes = service_minutes((self.service or {}), (self.draft.units if self.draft else None))
+        minutes = service_minutes(self.service, (self.draft.units if self.draft else None))
         earliest = self.now() + FALLBACK_LEAD
         slots = []
         for hour in FALLBACK_SLOT_HOURS:
@@ -349,16 +361,11 @@ class BookingFlow:
 
     async def load_wallet(self) -> None:
         """Coupons, points and membership (the Me screen and the booking screen)."""
-        wallet = await self._try("wallet", self.client.request("GET", "/me/wallet"))
-        if isinstance(wallet, dict):
-            self.coupons = [
-                c for c in wallet.get("coupons", []) if c.get("status", "available") == "available"
-            ]
-            self.points = {
-                "balance": int(wallet.get("points", 0)),
-                "value": wallet.get("points_value") or {},
-            }
-            self.membership = wallet.get("membership")
+        wallet = await self._try("wallet", self.client.wallet())
+        if wallet is not None:
+            self.coupons = [c for c in wallet.coupons if c.status == "available"]
+            self.points = {"balance": wallet.points, "value": wallet.points_value}
+            self.membership = wallet.membership
         self._changed()
 
     def redeemable_points(self) -> int:
@@ -380,9 +387,9 @@ class BookingFlow:
 
     def applied_coupon(self) -> str | None:
         """The coupon the current price uses (the customer's pick or the best one)."""
-        for line in (self.quote or {}).get("lines", []):
-            if str(line.get("code", "")).startswith("coupon:"):
-                return (line.get("detail") or {}).get("coupon_id")
+        for line in self.quote.lines if self.quote else []:
+            if line.code.startswith("coupon:"):
+                return (line.detail or {}).get("coupon_id")
         return None
 
     def _quote_key(self) -> tuple | None:
@@ -424,7 +431,7 @@ class BookingFlow:
         return True
 
     def _quote_options(self, d: BookingDraft) -> JSON:
-        pricing = (self.service or {}).get("pricing", {})
+        pricing = self.service.pricing if self.service else {}
         options: JSON = {"addons": list(d.addons)}
         if d.units:
             options["units"] = d.units
@@ -438,7 +445,7 @@ class BookingFlow:
             options["points"] = self.redeemable_points()
         return options
 
-    async def request_quote(self) -> JSON | None:
+    async def request_quote(self) -> QuoteRead | None:
         """The price of the draft as it stands (the screen's fields taken in first)."""
         self.clear_messages()
         d = self.draft
@@ -498,7 +505,7 @@ class BookingFlow:
                 await self._quote_task
             self._quote_task = None
 
-    async def place_order(self) -> JSON | None:
+    async def place_order(self) -> OrderRead | None:
         """Create the order from the price shown (asked again if the door or the notes
         changed what it covers), keep a newly picked place, then open the checkout."""
         d = self.draft
@@ -517,7 +524,7 @@ class BookingFlow:
             order = await self._run(
                 "orders",
                 self.client.create_order(
-                    quote_id=self.quote["quote_id"],
+                    quote_id=self.quote.quote_id,
                     notes=d.notes,
                     preferred_technician_id=d.preferred_technician_id,
                 ),
@@ -530,17 +537,17 @@ class BookingFlow:
         self.payment = None
         await self.start_payment()
         self.busy = False
-        self.go(f"/order/{order['id']}")
-        await self.track(order["id"])
+        self.go(f"/order/{order.id}")
+        await self.track(order.id)
         return order
 
-    async def start_payment(self) -> JSON | None:
+    async def start_payment(self) -> PaymentRead | None:
         if self.order is None:
             return None
         try:
             self.payment = await self._run(
                 "payments",
-                self.client.pay(self.order["id"], provider="sandbox", method="wechat"),
+                self.client.pay(self.order.id, provider="sandbox", method="wechat"),
                 quiet_missing=False,
             )
         except (ApiError, NetworkError):
@@ -555,7 +562,7 @@ class BookingFlow:
             await self.start_payment()
         if self.payment is None:
             return False
-        pid = self.payment.get("payment_id") or self.payment.get("id")
+        pid = self.payment.payment_id
         try:
             await self._run("payments", self.client.sandbox_approve(pid), quiet_missing=False)
         except (ApiError, NetworkError):

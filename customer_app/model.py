@@ -9,6 +9,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from client.citytime import CITY_TZ
+from client.models import (
+    OrderRead,
+    PlaceRead,
+    SavedAddressRead,
+    ServiceRead,
+    ServiceSummary,
+    SlotRead,
+)
 
 JSON = dict[str, Any]
 # When the server offers no slot endpoint: a 2-hour grid of start times, local time.
@@ -35,17 +43,17 @@ def parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def allows(order: JSON | None, action: str) -> bool:
+def allows(order: OrderRead | None, action: str) -> bool:
     """Whether the server offers the customer this move of the order machine now (the
     order read's ``allowed_actions``: ``cancel``, ``confirm``, ``dispute``)."""
-    return action in ((order or {}).get("allowed_actions") or ())
+    return order is not None and action in order.allowed_actions
 
 
-def in_group(order: JSON | None, group: str) -> bool:
+def in_group(order: OrderRead | None, group: str) -> bool:
     """Whether the order's status is in one of the machine's groups (the order read's
     ``status_groups``): ``assigned``, ``tracking`` (the technician is coming),
     ``work_order_open``, ``on_site``, ``working``, ``service_started``, ``terminal``."""
-    return group in ((order or {}).get("status_groups") or ())
+    return order is not None and group in order.status_groups
 
 
 @dataclass
@@ -74,27 +82,27 @@ class Address:
         }
 
     @classmethod
-    def from_saved(cls, row: JSON) -> Address:
+    def from_saved(cls, row: SavedAddressRead) -> Address:
         return cls(
-            text=row["text"],
-            lat=float(row["lat"]),
-            lng=float(row["lng"]),
-            district=row.get("district") or "",
-            label=row.get("label") or "",
-            detail=row.get("detail") or "",
-            id=row.get("id"),
+            text=row.text,
+            lat=row.lat,
+            lng=row.lng,
+            district=row.district or "",
+            label=row.label or "",
+            detail=row.detail or "",
+            id=row.id,
         )
 
     @classmethod
-    def from_place(cls, place: JSON, *, detail: str = "", label: str = "") -> Address:
+    def from_place(cls, place: PlaceRead, *, detail: str = "", label: str = "") -> Address:
         """A search hit: its name, with the street address when the name is not in it."""
-        name, address = str(place.get("name") or ""), str(place.get("address") or "")
+        name, address = place.name, place.address
         text = address if name and name in address else f"{address} {name}".strip()
         return cls(
             text=text or name,
-            lat=float(place["lat"]),
-            lng=float(place["lng"]),
-            district=str(place.get("district") or ""),
+            lat=place.lat,
+            lng=place.lng,
+            district=place.district,
             label=label,
             detail=detail,
         )
@@ -132,52 +140,25 @@ class BookingDraft:
     use_points: bool = False
 
 
-def service_minutes(s: JSON, units: int | None = None) -> int:
-    pricing = s.get("pricing", {})
+def service_minutes(s: ServiceSummary | ServiceRead | None, units: int | None = None) -> int:
+    pricing = s.pricing if s is not None else {}
     n = units or int(pricing.get("min_units") or 1)
-    per = int(s.get("duration_minutes") or 60)
+    per = (s.duration_minutes if s is not None else 0) or 60
     if pricing.get("unit") == "hour":
         return 60 * n
     return per * n
 
 
-def items_of(reply: Any, key: str = "items") -> list[JSON]:
-    if isinstance(reply, list):
-        return reply
-    if isinstance(reply, dict):
-        for k in (key, "items", "results", "data"):
-            if isinstance(reply.get(k), list):
-                return reply[k]
-    return []
+def is_hourly(service: ServiceRead | None) -> bool:
+    return service is not None and service.pricing.get("unit") == "hour"
 
 
-def is_hourly(service: JSON | None) -> bool:
-    return (service or {}).get("pricing", {}).get("unit") == "hour"
-
-
-def parse_slot(raw: JSON) -> Slot | None:
-    start = parse_time(raw.get("start") or raw.get("scheduled_start"))
-    if start is None:
-        return None
-    end = parse_time(raw.get("end") or raw.get("scheduled_end")) or start + timedelta(hours=2)
-    status = raw.get("status")
-    if status in ("open", "full", "past"):
-        # the slots endpoint: ``available`` counts eligible technicians; a past slot has
-        # no count to show (the view reads it as closed, a full one as full)
-        count = raw.get("available")
-        return Slot(
-            start=start,
-            end=end,
-            available=status == "open",
-            remaining=None if status == "past" else int(count or 0),
-        )
-    remaining = raw.get("remaining", raw.get("capacity_left", raw.get("capacity")))
-    available = raw.get("available")
-    if available is None:
-        available = bool(remaining) if remaining is not None else True
+def parse_slot(raw: SlotRead) -> Slot:
+    """A slot of the server's day: ``available`` counts the eligible technicians; a past
+    slot has no count to show (the view reads it as closed, a full one as full)."""
     return Slot(
-        start=start,
-        end=end,
-        available=bool(available),
-        remaining=int(remaining) if remaining is not None else None,
+        start=raw.start,
+        end=raw.end,
+        available=raw.status == "open",
+        remaining=None if raw.status == "past" else raw.available,
     )

@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from client.api import ApiError, DoorstepClient  # noqa: E402
+from client.models import TokenPair  # noqa: E402
 
 ADDRESS = {
     "lat": 39.9334,
@@ -55,15 +56,15 @@ def phone() -> str:
     return "135" + "".join(random.choice("0123456789") for _ in range(8))
 
 
-async def sign_up(client: DoorstepClient, *, name: str, role: str) -> dict:
+async def sign_up(client: DoorstepClient, *, name: str, role: str) -> TokenPair:
     """Sign-up proves the phone with a texted code: the sandbox SMS provider hands it back
     (a server with a real gateway cannot be walked by a script)."""
     number = phone()
     sent = await client.request_phone_code(number)
-    if not sent.get("sandbox_code"):
+    if not sent.sandbox_code:
         raise SystemExit("this server texts real codes: walk it with the sandbox SMS provider")
     return await client.register(
-        phone=number, password="walk-the-order", name=name, role=role, code=sent["sandbox_code"]
+        phone=number, password="walk-the-order", name=name, role=role, code=sent.sandbox_code
     )
 
 
@@ -78,7 +79,7 @@ async def walk(
         await operator.login(phone=operator_phone, password=operator_password)
         await sign_up(customer, name="走单客户", role="customer")
         me = await sign_up(tech, name="走单师傅", role="technician")
-        tech_id = me["user"]["id"]
+        tech_id = me.user.id
         print(f"customer and technician registered ({tech_id})")
 
         await tech.update_profile(
@@ -97,7 +98,7 @@ async def walk(
         )
         expires = (datetime.now(UTC) + timedelta(days=365)).date().isoformat()
         await tech.add_certificate(
-            type="health", file_id=scan["id"], number="JK-2026-001", expires_on=expires
+            type="health", file_id=scan.id, number="JK-2026-001", expires_on=expires
         )
         await operator.ops_verify_technician(tech_id, decision="approve", note="证件齐全")
         await tech.send_location(
@@ -121,13 +122,13 @@ async def walk(
         )
         print(
             "quote:",
-            ", ".join(f"{line['label']} ¥{line['amount'] / 100:.2f}" for line in quote["lines"]),
-            f"= ¥{quote['total'] / 100:.2f}",
+            ", ".join(f"{line.label} ¥{line.amount / 100:.2f}" for line in quote.lines),
+            f"= ¥{quote.total / 100:.2f}",
         )
-        order = await customer.create_order(quote_id=quote["quote_id"], notes="请带鞋套")
-        order_id = order["id"]
+        order = await customer.create_order(quote_id=quote.quote_id, notes="请带鞋套")
+        order_id = order.id
         payment = await customer.pay(order_id, provider="sandbox", method="wechat")
-        await customer.sandbox_approve(payment["payment_id"])
+        await customer.sandbox_approve(payment.payment_id)
         print(f"order {order_id} paid")
 
         taken = False
@@ -136,14 +137,14 @@ async def walk(
         pool_after = now() + wait_seconds / 2  # wait for an offer first: it walks OFFERED too
         while not taken and now() < deadline:
             for offer in await tech.offers():
-                if offer["order_id"] == order_id:
-                    await tech.accept_offer(offer["id"])
+                if offer.order_id == order_id:
+                    await tech.accept_offer(offer.offer_id)
                     print("dispatch offered the order; the technician accepted")
                     taken = True
             if (
                 not taken
                 and now() > pool_after
-                and any(item["order_id"] == order_id for item in await tech.pool())
+                and any(item.order_id == order_id for item in await tech.pool())
             ):
                 await tech.claim(order_id)
                 print("the technician claimed the order from the pool")
@@ -152,8 +153,8 @@ async def walk(
                 await asyncio.sleep(1)
         if not taken:
             print(
-                "dispatch did not offer the order to this technician in time (is the server's dispatch "
-                "loop on, and is another technician nearer?)",
+                "dispatch did not offer the order to this technician in time (is the server's "
+                "dispatch loop on, and is another technician nearer?)",
                 file=sys.stderr,
             )
             return 1
@@ -166,28 +167,29 @@ async def walk(
         await tech.arrive(order_id, lat=ADDRESS["lat"] + 0.0003, lng=ADDRESS["lng"])
         await customer.confirm_work_order(order_id)
         order = await tech.start(order_id)
-        for step in order["sop"]:
+        for step in order.sop:
             photo = None
-            if step["photo"]:
+            if step.photo:
                 photo = (
                     await tech.upload(
                         tiny_png(),
                         kind="photo",
-                        filename=f"step{step['no']}.png",
+                        filename=f"step{step.no}.png",
                         content_type="image/png",
                         order_id=order_id,
                     )
-                )["id"]
-            await tech.sop_done(order_id, step["no"], photo_file_id=photo)
+                ).id
+            await tech.sop_done(order_id, step.no, photo_file_id=photo)
         await tech.finish(order_id)
         order = await customer.confirm(order_id)
-        print(f"order status: {order['status']}")
+        print(f"order status: {order.status}")
         print("timeline:")
         for event in await customer.order_events(order_id):
             print(
-                f"  {event['seq']:>2}  {event['type']:<32} {event['actor_role']:<10} {event['occurred_at']}"
+                f"  {event.seq:>2}  {event.type:<32} {event.actor_role:<10} "
+                f"{event.occurred_at.isoformat()}"
             )
-        return 0 if order["status"] == "COMPLETED" else 1
+        return 0 if order.status == "COMPLETED" else 1
 
 
 def main() -> None:

@@ -9,12 +9,15 @@ action that did reach it harmless (same key, same reply). A replay the server re
 until they acknowledge it — never dropped.
 
 The same file keeps a small key/value cache (last known orders, session) so the app
-can show the day's jobs with no signal.
+can show the day's jobs with no signal. A server reply (a model of ``client.models``) is
+kept as its JSON (``model_dump(mode="json")``), in the cache and as an action's result,
+and read back with ``model_validate``.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import uuid
@@ -22,9 +25,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from client.api import ApiError, NetworkError
+
+log = logging.getLogger("technician_app")
+M = TypeVar("M", bound=BaseModel)
 
 PENDING = "pending"
 SYNCED = "synced"
@@ -209,6 +217,9 @@ class OfflineQueue:
         return self._select("1 = 1")
 
     def mark_synced(self, action_id: int, result: Any = None) -> None:
+        """``result``: the server's reply, a model kept as its JSON."""
+        if isinstance(result, BaseModel):
+            result = result.model_dump(mode="json")
         with self._lock:
             self._db.execute(
                 "UPDATE action SET status = ?, result = ?, synced_at = ?, "
@@ -299,3 +310,32 @@ class OfflineQueue:
     def cache_delete(self, key: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM cache WHERE key = ?", (key,))
+
+    # -- models in the cache: their JSON, validated on the way back ---------------------
+
+    def cache_model(self, key: str, model: BaseModel) -> None:
+        self.cache_set(key, model.model_dump(mode="json"))
+
+    def cached_model(self, key: str, model: type[M]) -> M | None:
+        """The model kept under ``key``; None when there is none or it no longer reads
+        (kept by an older app): the next load from the server replaces it."""
+        return _read(model, self.cache_get(key), key)
+
+    def cache_models(self, key: str, models: dict[str, M]) -> None:
+        self.cache_set(key, {k: m.model_dump(mode="json") for k, m in models.items()})
+
+    def cached_models(self, key: str, model: type[M]) -> dict[str, M]:
+        """The models kept under ``key`` by id, without those that no longer read."""
+        stored = self.cache_get(key) or {}
+        read = {k: _read(model, v, f"{key}/{k}") for k, v in stored.items()}
+        return {k: m for k, m in read.items() if m is not None}
+
+
+def _read(model: type[M], data: Any, where: str) -> M | None:
+    if data is None:
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        log.info("cached %s dropped: %s", where, exc)
+        return None

@@ -14,11 +14,15 @@ Why it looks the way it does:
   server's ``{"error": {...}}`` shape; connection failures become
   :class:`NetworkError` so an offline queue can tell "no signal" (keep and retry)
   from "refused" (show the technician, never drop).
+* Every reply is validated into its route's model of ``client.models`` (generated from
+  the server's OpenAPI; ``make client-models``), so the apps read attributes, never raw
+  JSON; a reply that does not validate is a :class:`BadReplyError` (``bad_reply``).
 
-Where things are: the request loop, tokens and the ``_get`` / ``_post`` / ``_put``
-helpers in ``core``; the endpoints by area in ``auth``, ``catalog`` (places, catalog,
-quotes), ``orders`` (with change requests), ``payments``, ``technician``, ``messages``
-(files, chat, support) and ``ops``, each a mixin of :class:`DoorstepClient`.
+Where things are: the request loop, tokens, ``parse_reply`` and the ``_get`` /
+``_get_list`` / ``_post`` / ``_put`` helpers in ``core``; the endpoints by area in
+``auth``, ``catalog`` (places, catalog, quotes), ``orders`` (with change requests),
+``payments``, ``technician``, ``messages`` (files, chat, support) and ``ops``, each a
+mixin of :class:`DoorstepClient`.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from __future__ import annotations
 from client.api.auth import AuthApi
 from client.api.catalog import CatalogApi
 from client.api.core import API_PREFIX, ClientCore, api_root, new_idempotency_key
-from client.api.errors import ApiError, DoorstepError, NetworkError
+from client.api.errors import ApiError, BadReplyError, DoorstepError, NetworkError
 from client.api.messages import MessagesApi
 from client.api.ops import OpsApi
 from client.api.orders import OrdersApi
@@ -45,6 +49,7 @@ __all__ = [
     "API_PREFIX",
     "JSON",
     "ApiError",
+    "BadReplyError",
     "ClientCore",
     "DoorstepClient",
     "DoorstepError",

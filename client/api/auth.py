@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from client.api.core import ClientCore, _clean, log
+from client.api.core import ClientCore, _clean, log, parse_reply
 from client.api.errors import ApiError, NetworkError
-from client.api.session import JSON
+from client.models import PhoneCodeSent, TokenPair, UserRead
 
 
 class AuthApi(ClientCore):
-    async def request_phone_code(self, phone: str) -> JSON:
-        """Have a one-time sign-up code texted to ``phone``: ``{expires_in, resend_after}``
-        (and ``sandbox_code`` from a server whose SMS provider is the sandbox)."""
-        return await self.request(
+    async def request_phone_code(self, phone: str) -> PhoneCodeSent:
+        """Have a one-time sign-up code texted to ``phone`` (``sandbox_code`` is set by a
+        server whose SMS provider is the sandbox)."""
+        reply = await self.request(
             "POST", "/auth/phone-codes", json={"phone": phone}, authenticated=False
         )
+        return parse_reply(PhoneCodeSent, reply, "/auth/phone-codes")
 
     async def register(
         self,
@@ -25,7 +26,7 @@ class AuthApi(ClientCore):
         code: str | None = None,
         referral_code: str | None = None,
         idempotency_key: str | None = None,
-    ) -> JSON:
+    ) -> TokenPair:
         body = _clean(
             {
                 "phone": phone,
@@ -43,13 +44,13 @@ class AuthApi(ClientCore):
             authenticated=False,
             idempotency_key=idempotency_key,
         )
-        return await self._signed_in(reply)
+        return await self._signed_in(reply, "/auth/register")
 
-    async def login(self, *, phone: str, password: str) -> JSON:
+    async def login(self, *, phone: str, password: str) -> TokenPair:
         reply = await self.request(
             "POST", "/auth/login", json={"phone": phone, "password": password}, authenticated=False
         )
-        return await self._signed_in(reply)
+        return await self._signed_in(reply, "/auth/login")
 
     async def logout(self, *, all_devices: bool = False) -> None:
         """End the sign-in on the server too (a copied refresh token stops working), then
@@ -68,7 +69,7 @@ class AuthApi(ClientCore):
         self.session.clear()
         await self._session_changed()
 
-    async def me(self) -> JSON:
-        user = await self._get("/me")
+    async def me(self) -> UserRead:
+        user = await self._get("/me", model=UserRead)
         self.session.user = user
         return user

@@ -8,7 +8,15 @@ from datetime import datetime
 from typing import Any
 
 from client.api.core import ClientCore, _iso
-from client.api.session import JSON
+from client.models import (
+    CategoryNode,
+    PlaceRead,
+    QuoteRead,
+    SavedAddressRead,
+    ServiceRead,
+    ServiceSummary,
+    SlotsRead,
+)
 
 
 class CatalogApi(ClientCore):
@@ -16,45 +24,51 @@ class CatalogApi(ClientCore):
 
     async def search_places(
         self, q: str, *, near: tuple[float, float] | None = None, limit: int = 10
-    ) -> list[JSON]:
-        """Places for autocomplete: ``{name, address, district, lat, lng}`` (WGS-84)."""
+    ) -> list[PlaceRead]:
+        """Places for autocomplete (WGS-84)."""
         near_text = f"{near[0]},{near[1]}" if near else None
-        return await self._get("/geo/search", q=q, near=near_text, limit=limit)
+        return await self._get_list(
+            "/geo/search", model=PlaceRead, q=q, near=near_text, limit=limit
+        )
 
-    async def place_at(self, lat: float, lng: float) -> JSON:
+    async def place_at(self, lat: float, lng: float) -> PlaceRead:
         """The named place at a point (404 ``place_not_found`` where there is none)."""
-        return await self._get("/geo/reverse", lat=lat, lng=lng)
+        return await self._get("/geo/reverse", model=PlaceRead, lat=lat, lng=lng)
 
-    async def saved_addresses(self) -> list[JSON]:
-        return await self._get("/me/addresses")
+    async def saved_addresses(self) -> list[SavedAddressRead]:
+        return await self._get_list("/me/addresses", model=SavedAddressRead)
 
-    async def save_address(self, address: Mapping[str, Any]) -> JSON:
-        return await self._post("/me/addresses", address)
+    async def save_address(self, address: Mapping[str, Any]) -> SavedAddressRead:
+        return await self._post("/me/addresses", address, model=SavedAddressRead)
 
-    async def update_address(self, address_id: str, address: Mapping[str, Any]) -> JSON:
-        return await self._put(f"/me/addresses/{address_id}", address)
+    async def update_address(self, address_id: str, address: Mapping[str, Any]) -> SavedAddressRead:
+        return await self._put(f"/me/addresses/{address_id}", address, model=SavedAddressRead)
 
     async def delete_address(self, address_id: str) -> None:
         await self.request("DELETE", f"/me/addresses/{address_id}")
 
     # -- catalog and quotes ---------------------------------------------------------
 
-    async def categories(self) -> list[JSON]:
-        return await self._get("/catalog/categories")
+    async def categories(self) -> list[CategoryNode]:
+        return await self._get_list("/catalog/categories", model=CategoryNode)
 
-    async def services(self, *, q: str | None = None, category_id: str | None = None) -> list[JSON]:
-        return await self._get("/catalog/services", q=q, category_id=category_id)
+    async def services(
+        self, *, q: str | None = None, category_id: str | None = None, **params: Any
+    ) -> list[ServiceSummary]:
+        """The catalog's services; ``params``: the server's other filters (``lat``, ``lng``)."""
+        return await self._get_list(
+            "/catalog/services", model=ServiceSummary, q=q, category_id=category_id, **params
+        )
 
-    async def service(self, service_id: str) -> JSON:
-        return await self._get(f"/catalog/services/{service_id}")
+    async def service(self, service_id: str) -> ServiceRead:
+        return await self._get(f"/catalog/services/{service_id}", model=ServiceRead)
 
     async def slots(
         self, service_id: str, *, date: str, lat: float, lng: float, units: int | None = None
-    ) -> JSON:
-        """The local day's slots: ``{"slots": [{start, end, available, status}]}``;
-        ``date`` is ``YYYY-MM-DD`` (a ``datetime.date`` is accepted too)."""
+    ) -> SlotsRead:
+        """The local day's slots; ``date`` is ``YYYY-MM-DD`` (a ``datetime.date`` too)."""
         path = f"/catalog/services/{service_id}/slots"
-        return await self._get(path, date=str(date), lat=lat, lng=lng, units=units)
+        return await self._get(path, model=SlotsRead, date=str(date), lat=lat, lng=lng, units=units)
 
     async def quote(
         self,
@@ -64,14 +78,14 @@ class CatalogApi(ClientCore):
         scheduled_start: datetime | str,
         idempotency_key: str | None = None,
         **options: Any,
-    ) -> JSON:
+    ) -> QuoteRead:
         body = {
             "service_id": service_id,
             "address": dict(address),
             "scheduled_start": _iso(scheduled_start),
             **options,
         }
-        return await self._post("/quotes", body, key=idempotency_key)
+        return await self._post("/quotes", body, model=QuoteRead, key=idempotency_key)
 
-    async def get_quote(self, quote_id: str) -> JSON:
-        return await self._get(f"/quotes/{quote_id}")
+    async def get_quote(self, quote_id: str) -> QuoteRead:
+        return await self._get(f"/quotes/{quote_id}", model=QuoteRead)

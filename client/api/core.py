@@ -5,7 +5,9 @@ retry; it puts an ``Idempotency-Key`` on every POST (the caller's own when given
 technician app's offline queue stores it with the action so a replay is recognised);
 it turns error replies into :class:`ApiError` and connection failures into
 :class:`NetworkError`. The endpoint methods (``client.api.auth``, ``.orders`` ...) are
-mixins of this class and call it through ``_get`` / ``_post`` / ``_put``.
+mixins of this class and call it through ``_get`` / ``_get_list`` / ``_post`` / ``_put``,
+which validate the reply into the route's model of ``client.models`` (generated from the
+server's OpenAPI): the apps render from typed models, never from raw JSON.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
-from client.api.errors import ApiError, NetworkError
+from client.api.errors import ApiError, BadReplyError, NetworkError
 from client.api.session import JSON, Session
+from client.models import TokenPair
 
 log = logging.getLogger("doorstep.client")
 
@@ -42,6 +46,26 @@ def _clean(data: Mapping[str, Any]) -> JSON:
     return {
         k: (_iso(v) if isinstance(v, datetime) else v) for k, v in data.items() if v is not None
     }
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_reply(model: type[M], data: Any, where: str) -> M:
+    """The one place a server reply becomes a model: a reply this client cannot read (an
+    older app against a newer server, a proxy's error page) is a clear
+    :class:`BadReplyError`, never a crash deep in a view."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise BadReplyError(where, model.__name__, exc) from exc
+
+
+def parse_replies(model: type[M], data: Any, where: str) -> list[M]:
+    """A list reply, each item through :func:`parse_reply`."""
+    if not isinstance(data, list):
+        raise BadReplyError(where, f"list[{model.__name__}]", None)
+    return [parse_reply(model, item, where) for item in data]
 
 
 def api_root(base_url: str) -> str:
@@ -152,30 +176,36 @@ class ClientCore:
         except httpx.TransportError as exc:
             raise NetworkError(f"connection lost: {exc}", maybe_delivered=True) from exc
 
-    # -- the three shapes every endpoint method takes -------------------------------
+    # -- the shapes every endpoint method takes: each reply becomes the route's model --
 
-    async def _get(self, path: str, **params: Any) -> Any:
-        """GET with a query; None values are left out."""
-        return await self.request("GET", path, params=params)
+    async def _get(self, path: str, *, model: type[M], **params: Any) -> M:
+        """GET with a query (None values are left out), the reply as ``model``."""
+        return parse_reply(model, await self.request("GET", path, params=params), path)
+
+    async def _get_list(self, path: str, *, model: type[M], **params: Any) -> list[M]:
+        """GET a list reply, each item as ``model``."""
+        return parse_replies(model, await self.request("GET", path, params=params), path)
 
     async def _post(
         self,
         path: str,
         body: Mapping[str, Any] | None = None,
         *,
+        model: type[M],
         key: str | None = None,
         at: datetime | str | None = None,
-    ) -> Any:
+    ) -> M:
         """POST a JSON body (None values left out) under the idempotency ``key``, with
         ``at`` as its ``occurred_at`` (the device time of a field action)."""
         payload = _clean(dict(body or {}))
         if at is not None:
             payload["occurred_at"] = _iso(at)
-        return await self.request("POST", path, json=payload, idempotency_key=key)
+        reply = await self.request("POST", path, json=payload, idempotency_key=key)
+        return parse_reply(model, reply, path)
 
-    async def _put(self, path: str, body: Mapping[str, Any]) -> Any:
+    async def _put(self, path: str, body: Mapping[str, Any], *, model: type[M]) -> M:
         """PUT a JSON body, None values left out."""
-        return await self.request("PUT", path, json=_clean(dict(body)))
+        return parse_reply(model, await self.request("PUT", path, json=_clean(dict(body))), path)
 
     # -- tokens ---------------------------------------------------------------------
 
@@ -185,20 +215,17 @@ class ClientCore:
                 return  # another task refreshed while we waited
             await self.refresh()
 
-    def _apply_tokens(self, reply: JSON) -> JSON:
-        self.session.access_token = reply["access_token"]
-        self.session.refresh_token = reply.get("refresh_token", self.session.refresh_token)
-        if reply.get("user") is not None:
-            self.session.user = reply["user"]
-        return reply
-
-    async def _signed_in(self, reply: JSON) -> JSON:
-        """Keep the tokens of a sign-up, sign-in or refresh reply and tell the app."""
-        self._apply_tokens(reply)
+    async def _signed_in(self, data: Any, where: str) -> TokenPair:
+        """Keep the tokens and the user of a sign-up, sign-in or refresh reply and tell
+        the app (which persists the session)."""
+        reply = parse_reply(TokenPair, data, where)
+        self.session.access_token = reply.access_token
+        self.session.refresh_token = reply.refresh_token
+        self.session.user = reply.user
         await self._session_changed()
         return reply
 
-    async def refresh(self) -> JSON:
+    async def refresh(self) -> TokenPair:
         if not self.session.refresh_token:
             raise ApiError(401, "not_authenticated", "no refresh token; sign in again")
         try:
@@ -213,11 +240,12 @@ class ClientCore:
                 self.session.clear()
                 await self._session_changed()
             raise
-        return await self._signed_in(reply)
+        return await self._signed_in(reply, "/auth/refresh")
 
     # -- health ---------------------------------------------------------------------
 
     async def healthz(self) -> JSON:
+        """The server's liveness probe (outside the API: no schema, plain JSON)."""
         try:
             response = await self._http.get(self.base_url.removesuffix(API_PREFIX) + "/healthz")
         except httpx.TransportError as exc:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
+from pydantic import ValidationError
 
 
 class DoorstepError(Exception):
@@ -63,3 +64,22 @@ class NetworkError(DoorstepError):
     def __init__(self, message: str, *, maybe_delivered: bool) -> None:
         super().__init__(message)
         self.maybe_delivered = maybe_delivered
+
+
+class BadReplyError(ApiError):
+    """The server answered, but not with what this client's models say (``bad_reply``):
+    usually an app older than the server. The request itself may well have been done, so
+    replaying it would not help: it is not retryable."""
+
+    def __init__(self, where: str, expected: str, error: ValidationError | None) -> None:
+        problems = error.errors(include_url=False, include_context=False) if error else []
+        super().__init__(
+            502,
+            "bad_reply",
+            f"the server's reply to {where} is not a {expected}",
+            {"path": where, "expected": expected, "errors": problems},
+        )
+
+    @property
+    def retryable(self) -> bool:
+        return False

@@ -3,8 +3,8 @@ an order's chat between customer and technician, and the customer's support thre
 
 from __future__ import annotations
 
-from client.api.core import ClientCore, _clean
-from client.api.session import JSON
+from client.api.core import ClientCore, _clean, parse_reply
+from client.models import ChatRead, FileRead
 
 
 class MessagesApi(ClientCore):
@@ -19,15 +19,16 @@ class MessagesApi(ClientCore):
         kind: str = "photo",
         order_id: str | None = None,
         idempotency_key: str | None = None,
-    ) -> JSON:
+    ) -> FileRead:
         form = _clean({"kind": kind, "order_id": order_id})
-        return await self.request(
+        reply = await self.request(
             "POST",
             "/files",
             files={"file": (filename, data, content_type)},
             data=form,
             idempotency_key=idempotency_key,
         )
+        return parse_reply(FileRead, reply, "/files")
 
     async def download(self, file_id: str) -> bytes:
         return await self.request("GET", f"/files/{file_id}")
@@ -41,12 +42,14 @@ class MessagesApi(ClientCore):
         text: str = "",
         file_id: str | None = None,
         idempotency_key: str | None = None,
-    ) -> JSON:
+    ) -> ChatRead:
         body = {"text": text, "file_id": file_id}
-        return await self._post(f"/orders/{order_id}/messages", body, key=idempotency_key)
+        path = f"/orders/{order_id}/messages"
+        return await self._post(path, body, model=ChatRead, key=idempotency_key)
 
-    async def messages(self, order_id: str, *, after: int = 0, limit: int = 200) -> list[JSON]:
-        return await self._get(f"/orders/{order_id}/messages", after=after, limit=limit)
+    async def messages(self, order_id: str, *, after: int = 0, limit: int = 200) -> list[ChatRead]:
+        path = f"/orders/{order_id}/messages"
+        return await self._get_list(path, model=ChatRead, after=after, limit=limit)
 
     async def send_support_message(
         self,
@@ -56,14 +59,14 @@ class MessagesApi(ClientCore):
         order_id: str | None = None,
         customer_id: str | None = None,
         idempotency_key: str | None = None,
-    ) -> JSON:
+    ) -> ChatRead:
         """Customer → support; support staff pass ``customer_id`` to answer a customer's thread."""
         body = {"text": text, "file_id": file_id, "order_id": order_id, "customer_id": customer_id}
-        return await self._post("/support/messages", body, key=idempotency_key)
+        return await self._post("/support/messages", body, model=ChatRead, key=idempotency_key)
 
     async def support_messages(
         self, *, after: int = 0, customer_id: str | None = None, limit: int = 200
-    ) -> list[JSON]:
-        return await self._get(
-            "/support/messages", after=after, customer_id=customer_id, limit=limit
+    ) -> list[ChatRead]:
+        return await self._get_list(
+            "/support/messages", model=ChatRead, after=after, customer_id=customer_id, limit=limit
         )

@@ -9,7 +9,15 @@ from datetime import datetime
 from typing import Any
 
 from client.api.core import ClientCore, _iso
-from client.api.session import JSON
+from client.models import (
+    CancellationQuoteRead,
+    ChangeRequestRead,
+    ComplaintRead,
+    ContactRead,
+    OrderEventRead,
+    OrderRead,
+    ReviewRead,
+)
 
 
 class OrdersApi(ClientCore):
@@ -20,13 +28,13 @@ class OrdersApi(ClientCore):
         notes: str = "",
         preferred_technician_id: str | None = None,
         idempotency_key: str | None = None,
-    ) -> JSON:
+    ) -> OrderRead:
         body = {
             "quote_id": quote_id,
             "notes": notes,
             "preferred_technician_id": preferred_technician_id,
         }
-        return await self._post("/orders", body, key=idempotency_key)
+        return await self._post("/orders", body, model=OrderRead, key=idempotency_key)
 
     async def orders(
         self,
@@ -34,16 +42,28 @@ class OrdersApi(ClientCore):
         status: list[str] | str | None = None,
         limit: int = 50,
         before: datetime | str | None = None,
-    ) -> list[JSON]:
-        return await self._get("/orders", status=status, limit=limit, before=_iso(before))
+    ) -> list[OrderRead]:
+        return await self._get_list(
+            "/orders", model=OrderRead, status=status, limit=limit, before=_iso(before)
+        )
 
-    async def order(self, order_id: str) -> JSON:
-        return await self._get(f"/orders/{order_id}")
+    async def order(self, order_id: str) -> OrderRead:
+        return await self._get(f"/orders/{order_id}", model=OrderRead)
 
     async def order_events(
         self, order_id: str, *, after_seq: int = 0, limit: int = 500
-    ) -> list[JSON]:
-        return await self._get(f"/orders/{order_id}/events", after_seq=after_seq, limit=limit)
+    ) -> list[OrderEventRead]:
+        path = f"/orders/{order_id}/events"
+        return await self._get_list(path, model=OrderEventRead, after_seq=after_seq, limit=limit)
+
+    async def cancellation_quote(self, order_id: str) -> CancellationQuoteRead:
+        """What cancelling now would cost (the fee the customer is asked to accept)."""
+        path = f"/orders/{order_id}/cancellation-quote"
+        return await self._get(path, model=CancellationQuoteRead)
+
+    async def contact(self, order_id: str) -> ContactRead:
+        """How to reach the other side of an assigned order (a masked number)."""
+        return await self._get(f"/orders/{order_id}/contact", model=ContactRead)
 
     async def cancel(
         self,
@@ -52,12 +72,14 @@ class OrdersApi(ClientCore):
         reason: str = "",
         expected_fee: int | None = None,
         idempotency_key: str | None = None,
-    ) -> JSON:
+    ) -> OrderRead:
         body = {"reason": reason, "expected_fee": expected_fee}
-        return await self._post(f"/orders/{order_id}/cancel", body, key=idempotency_key)
+        path = f"/orders/{order_id}/cancel"
+        return await self._post(path, body, model=OrderRead, key=idempotency_key)
 
-    async def confirm(self, order_id: str, *, idempotency_key: str | None = None) -> JSON:
-        return await self._post(f"/orders/{order_id}/confirm", {}, key=idempotency_key)
+    async def confirm(self, order_id: str, *, idempotency_key: str | None = None) -> OrderRead:
+        path = f"/orders/{order_id}/confirm"
+        return await self._post(path, {}, model=OrderRead, key=idempotency_key)
 
     async def confirm_work_order(
         self,
@@ -66,34 +88,38 @@ class OrdersApi(ClientCore):
         signed_on: str = "customer_app",
         signature_file_id: str | None = None,
         idempotency_key: str | None = None,
-    ) -> JSON:
+    ) -> OrderRead:
         body = {"signed_on": signed_on, "signature_file_id": signature_file_id}
-        return await self._post(f"/orders/{order_id}/work-order/confirm", body, key=idempotency_key)
+        path = f"/orders/{order_id}/work-order/confirm"
+        return await self._post(path, body, model=OrderRead, key=idempotency_key)
 
     async def review(
         self,
         order_id: str,
         *,
-        rating: int,
-        comment: str = "",
+        ratings: Mapping[str, int] | None = None,
+        text: str = "",
+        photo_file_ids: list[str] | None = None,
         idempotency_key: str | None = None,
-        **extra: Any,
-    ) -> JSON:
-        body = {"rating": rating, "comment": comment, **extra}
-        return await self._post(f"/orders/{order_id}/reviews", body, key=idempotency_key)
+    ) -> ReviewRead:
+        """``ratings``: the customer's four dimensions (``response``, ``skill``,
+        ``attitude``, ``care``, 1-5) or the technician's ``overall``."""
+        body = {**dict(ratings or {}), "text": text, "photo_file_ids": photo_file_ids}
+        path = f"/orders/{order_id}/reviews"
+        return await self._post(path, body, model=ReviewRead, key=idempotency_key)
 
     async def complaint(
         self,
         order_id: str,
         *,
         category: str,
-        description: str = "",
-        file_ids: list[str] | None = None,
+        text: str,
+        photo_file_ids: list[str] | None = None,
         idempotency_key: str | None = None,
-        **extra: Any,
-    ) -> JSON:
-        body = {"category": category, "description": description, "file_ids": file_ids, **extra}
-        return await self._post(f"/orders/{order_id}/complaints", body, key=idempotency_key)
+    ) -> ComplaintRead:
+        body = {"category": category, "text": text, "photo_file_ids": photo_file_ids}
+        path = f"/orders/{order_id}/complaints"
+        return await self._post(path, body, model=ComplaintRead, key=idempotency_key)
 
     # -- change requests: the technician proposes extra work, the customer decides --
 
@@ -106,13 +132,15 @@ class OrdersApi(ClientCore):
         idempotency_key: str | None = None,
         occurred_at: datetime | str | None = None,
         **extra: Any,
-    ) -> JSON:
+    ) -> ChangeRequestRead:
         body = {"items": [dict(i) for i in items], "reason": reason, **extra}
         path = f"/orders/{order_id}/change-requests"
-        return await self._post(path, body, key=idempotency_key, at=occurred_at)
+        return await self._post(
+            path, body, model=ChangeRequestRead, key=idempotency_key, at=occurred_at
+        )
 
-    async def change_requests(self, order_id: str) -> list[JSON]:
-        return await self._get(f"/orders/{order_id}/change-requests")
+    async def change_requests(self, order_id: str) -> list[ChangeRequestRead]:
+        return await self._get_list(f"/orders/{order_id}/change-requests", model=ChangeRequestRead)
 
     async def approve_change_request(
         self,
@@ -121,11 +149,12 @@ class OrdersApi(ClientCore):
         *,
         item_ids: list[str],
         idempotency_key: str | None = None,
-    ) -> JSON:
+    ) -> ChangeRequestRead:
         """The customer says yes to these items of the request (one by one or several;
         the server's ``ChangeAnswerIn`` wants 1-10 item ids)."""
         path = f"/orders/{order_id}/change-requests/{change_request_id}/approve"
-        return await self._post(path, {"item_ids": list(item_ids)}, key=idempotency_key)
+        body = {"item_ids": list(item_ids)}
+        return await self._post(path, body, model=ChangeRequestRead, key=idempotency_key)
 
     async def reject_change_request(
         self,
@@ -134,7 +163,8 @@ class OrdersApi(ClientCore):
         *,
         item_ids: list[str],
         idempotency_key: str | None = None,
-    ) -> JSON:
+    ) -> ChangeRequestRead:
         """The customer says no to these items; the rest of the request stays open."""
         path = f"/orders/{order_id}/change-requests/{change_request_id}/reject"
-        return await self._post(path, {"item_ids": list(item_ids)}, key=idempotency_key)
+        body = {"item_ids": list(item_ids)}
+        return await self._post(path, body, model=ChangeRequestRead, key=idempotency_key)

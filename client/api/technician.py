@@ -11,14 +11,31 @@ from datetime import datetime
 from typing import Any
 
 from client.api.core import ClientCore, _clean
-from client.api.session import JSON
+from client.models import (
+    AlertRead,
+    AvailabilityRead,
+    CertificateRead,
+    ComplaintRead,
+    EarningsRead,
+    LocationAck,
+    OfferRead,
+    OrderRead,
+    PoolItemRead,
+    ProfileRead,
+    PublicTechnicianRead,
+    ReviewRead,
+    ScheduleRead,
+    ServiceAreaRead,
+    StatusRead,
+    WithdrawalRead,
+)
 
 
 class TechnicianApi(ClientCore):
     # -- offers and the pool --------------------------------------------------------
 
-    async def offers(self) -> list[JSON]:
-        return await self._get("/technician/offers")
+    async def offers(self) -> list[OfferRead]:
+        return await self._get_list("/technician/offers", model=OfferRead)
 
     async def accept_offer(
         self,
@@ -26,9 +43,9 @@ class TechnicianApi(ClientCore):
         *,
         idempotency_key: str | None = None,
         occurred_at: datetime | str | None = None,
-    ) -> JSON:
+    ) -> OrderRead:
         path = f"/technician/offers/{offer_id}/accept"
-        return await self._post(path, {}, key=idempotency_key, at=occurred_at)
+        return await self._post(path, {}, model=OrderRead, key=idempotency_key, at=occurred_at)
 
     async def decline_offer(
         self,
@@ -37,12 +54,13 @@ class TechnicianApi(ClientCore):
         reason: str = "",
         idempotency_key: str | None = None,
         occurred_at: datetime | str | None = None,
-    ) -> JSON:
+    ) -> OfferRead:
         path = f"/technician/offers/{offer_id}/decline"
-        return await self._post(path, {"reason": reason}, key=idempotency_key, at=occurred_at)
+        body = {"reason": reason}
+        return await self._post(path, body, model=OfferRead, key=idempotency_key, at=occurred_at)
 
-    async def pool(self) -> list[JSON]:
-        return await self._get("/technician/pool")
+    async def pool(self) -> list[PoolItemRead]:
+        return await self._get_list("/technician/pool", model=PoolItemRead)
 
     async def claim(
         self,
@@ -50,9 +68,9 @@ class TechnicianApi(ClientCore):
         *,
         idempotency_key: str | None = None,
         occurred_at: datetime | str | None = None,
-    ) -> JSON:
+    ) -> OrderRead:
         path = f"/orders/{order_id}/claim"
-        return await self._post(path, {}, key=idempotency_key, at=occurred_at)
+        return await self._post(path, {}, model=OrderRead, key=idempotency_key, at=occurred_at)
 
     # -- the job on site ------------------------------------------------------------
 
@@ -64,10 +82,10 @@ class TechnicianApi(ClientCore):
         lng: float | None = None,
         idempotency_key: str | None = None,
         occurred_at: datetime | str | None = None,
-    ) -> JSON:
+    ) -> OrderRead:
         body = {"lat": lat, "lng": lng}
         path = f"/orders/{order_id}/depart"
-        return await self._post(path, body, key=idempotency_key, at=occurred_at)
+        return await self._post(path, body, model=OrderRead, key=idempotency_key, at=occurred_at)
 
     async def arrive(
         self,
@@ -77,10 +95,10 @@ class TechnicianApi(ClientCore):
         lng: float | None = None,
         idempotency_key: str | None = None,
         occurred_at: datetime | str | None = None,
-    ) -> JSON:
+    ) -> OrderRead:
         body = {"lat": lat, "lng": lng}
         path = f"/orders/{order_id}/arrive"
-        return await self._post(path, body, key=idempotency_key, at=occurred_at)
+        return await self._post(path, body, model=OrderRead, key=idempotency_key, at=occurred_at)
 
     async def start(
         self,
@@ -88,9 +106,9 @@ class TechnicianApi(ClientCore):
         *,
         idempotency_key: str | None = None,
         occurred_at: datetime | str | None = None,
-    ) -> JSON:
+    ) -> OrderRead:
         path = f"/orders/{order_id}/start"
-        return await self._post(path, {}, key=idempotency_key, at=occurred_at)
+        return await self._post(path, {}, model=OrderRead, key=idempotency_key, at=occurred_at)
 
     async def finish(
         self,
@@ -98,9 +116,9 @@ class TechnicianApi(ClientCore):
         *,
         idempotency_key: str | None = None,
         occurred_at: datetime | str | None = None,
-    ) -> JSON:
+    ) -> OrderRead:
         path = f"/orders/{order_id}/finish"
-        return await self._post(path, {}, key=idempotency_key, at=occurred_at)
+        return await self._post(path, {}, model=OrderRead, key=idempotency_key, at=occurred_at)
 
     async def transfer(
         self,
@@ -109,10 +127,10 @@ class TechnicianApi(ClientCore):
         reason: str,
         idempotency_key: str | None = None,
         occurred_at: datetime | str | None = None,
-    ) -> JSON:
+    ) -> OrderRead:
         body = {"reason": reason}
         path = f"/orders/{order_id}/transfer"
-        return await self._post(path, body, key=idempotency_key, at=occurred_at)
+        return await self._post(path, body, model=OrderRead, key=idempotency_key, at=occurred_at)
 
     async def sop_done(
         self,
@@ -123,10 +141,10 @@ class TechnicianApi(ClientCore):
         note: str = "",
         idempotency_key: str | None = None,
         occurred_at: datetime | str | None = None,
-    ) -> JSON:
+    ) -> OrderRead:
         path = f"/orders/{order_id}/sop/{step_no}/done"
         body = {"photo_file_id": photo_file_id, "note": note}
-        return await self._post(path, body, key=idempotency_key, at=occurred_at)
+        return await self._post(path, body, model=OrderRead, key=idempotency_key, at=occurred_at)
 
     async def send_location(
         self,
@@ -134,11 +152,13 @@ class TechnicianApi(ClientCore):
         *,
         order_id: str | None = None,
         idempotency_key: str | None = None,
-    ) -> JSON:
+    ) -> LocationAck:
         """Points (a batch, up to 100): ``{"lat", "lng", "occurred_at", "accuracy_m"?,
         "speed_mps"?, "heading"?}``; ``occurred_at`` is the device time of each point."""
         body = {"points": [_clean(dict(p)) for p in points], "order_id": order_id}
-        return await self._post("/technician/location", body, key=idempotency_key)
+        return await self._post(
+            "/technician/location", body, model=LocationAck, key=idempotency_key
+        )
 
     async def sos(
         self,
@@ -149,37 +169,37 @@ class TechnicianApi(ClientCore):
         note: str = "",
         occurred_at: datetime | str | None = None,
         idempotency_key: str | None = None,
-    ) -> JSON:
+    ) -> AlertRead:
         """Emergency: sends the technician's location to the operators' safety desk."""
         body = {"lat": lat, "lng": lng, "order_id": order_id, "note": note}
-        return await self._post("/sos", body, key=idempotency_key, at=occurred_at)
+        return await self._post("/sos", body, model=AlertRead, key=idempotency_key, at=occurred_at)
 
     # -- profile, availability, area, going online ----------------------------------
 
-    async def profile(self) -> JSON:
-        return await self._get("/technician/profile")
+    async def profile(self) -> ProfileRead:
+        return await self._get("/technician/profile", model=ProfileRead)
 
-    async def update_profile(self, **fields: Any) -> JSON:
-        return await self._put("/technician/profile", fields)
+    async def update_profile(self, **fields: Any) -> ProfileRead:
+        return await self._put("/technician/profile", fields, model=ProfileRead)
 
-    async def availability(self) -> JSON:
-        return await self._get("/technician/availability")
+    async def availability(self) -> AvailabilityRead:
+        return await self._get("/technician/availability", model=AvailabilityRead)
 
-    async def set_availability(self, **fields: Any) -> JSON:
-        return await self._put("/technician/availability", fields)
+    async def set_availability(self, **fields: Any) -> AvailabilityRead:
+        return await self._put("/technician/availability", fields, model=AvailabilityRead)
 
-    async def service_area(self) -> JSON:
-        return await self._get("/technician/service-area")
+    async def service_area(self) -> ServiceAreaRead:
+        return await self._get("/technician/service-area", model=ServiceAreaRead)
 
-    async def set_service_area(self, **fields: Any) -> JSON:
-        return await self._put("/technician/service-area", fields)
+    async def set_service_area(self, **fields: Any) -> ServiceAreaRead:
+        return await self._put("/technician/service-area", fields, model=ServiceAreaRead)
 
-    async def status(self) -> JSON:
-        return await self._get("/technician/status")
-
-    async def set_status(self, *, online: bool) -> JSON:
+    async def set_status(self, *, online: bool) -> StatusRead:
         """Go online (only once verified) or offline."""
-        return await self._put("/technician/status", {"online": online})
+        return await self._put("/technician/status", {"online": online}, model=StatusRead)
+
+    async def certificates(self) -> list[CertificateRead]:
+        return await self._get_list("/technician/certificates", model=CertificateRead)
 
     async def add_certificate(
         self,
@@ -188,18 +208,20 @@ class TechnicianApi(ClientCore):
         file_id: str,
         idempotency_key: str | None = None,
         **extra: Any,  # noqa: A002
-    ) -> JSON:
+    ) -> CertificateRead:
         """``type`` is a catalog certificate code; ``extra``: ``number``, ``expires_on``."""
         body = {"type": type, "file_id": file_id, **extra}
-        return await self._post("/technician/certificates", body, key=idempotency_key)
+        path = "/technician/certificates"
+        return await self._post(path, body, model=CertificateRead, key=idempotency_key)
 
     # -- money ----------------------------------------------------------------------
 
-    async def earnings(self, **params: Any) -> JSON:
-        return await self._get("/technician/earnings", **params)
+    async def earnings(self, **params: Any) -> EarningsRead:
+        """``params``: the period, ``from`` and ``to`` (ISO times)."""
+        return await self._get("/technician/earnings", model=EarningsRead, **params)
 
-    async def schedule(self, **params: Any) -> Any:
-        return await self._get("/technician/schedule", **params)
+    async def schedule(self, **params: Any) -> ScheduleRead:
+        return await self._get("/technician/schedule", model=ScheduleRead, **params)
 
     async def withdraw(
         self,
@@ -208,22 +230,28 @@ class TechnicianApi(ClientCore):
         bank_account: str,
         bank_name: str = "",
         idempotency_key: str | None = None,
-    ) -> JSON:
+    ) -> WithdrawalRead:
         """Ask for a payout of ``amount`` fen from the technician's payable balance."""
         body = {"amount": amount, "bank_account": bank_account, "bank_name": bank_name}
-        return await self._post("/technician/withdrawals", body, key=idempotency_key)
+        path = "/technician/withdrawals"
+        return await self._post(path, body, model=WithdrawalRead, key=idempotency_key)
 
     # -- reviews and complaints -----------------------------------------------------
 
-    async def technician_reviews(self, technician_id: str, *, limit: int = 50) -> Any:
-        return await self._get(f"/technicians/{technician_id}/reviews", limit=limit)
+    async def public_technician(self, technician_id: str) -> PublicTechnicianRead:
+        """The card a customer sees of a technician (name, level, rating, skills)."""
+        return await self._get(f"/technicians/{technician_id}", model=PublicTechnicianRead)
 
-    async def technician_complaints(self) -> Any:
-        return await self._get("/technician/complaints")
+    async def technician_reviews(self, technician_id: str, *, limit: int = 50) -> list[ReviewRead]:
+        path = f"/technicians/{technician_id}/reviews"
+        return await self._get_list(path, model=ReviewRead, limit=limit)
+
+    async def technician_complaints(self) -> list[ComplaintRead]:
+        return await self._get_list("/technician/complaints", model=ComplaintRead)
 
     async def reply_complaint(
         self, complaint_id: str, *, text: str, idempotency_key: str | None = None
-    ) -> JSON:
+    ) -> ComplaintRead:
         """The technician's answer to a complaint against them."""
         path = f"/technician/complaints/{complaint_id}/answer"
-        return await self._post(path, {"text": text}, key=idempotency_key)
+        return await self._post(path, {"text": text}, model=ComplaintRead, key=idempotency_key)

@@ -8,10 +8,11 @@ and name.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import flet as ft
+from pydantic import BaseModel
 
 from customer_app.i18n import has_text, money, t
 
@@ -234,8 +235,14 @@ def banner(state: Any) -> list[ft.Control]:
     return out
 
 
-def name_of(item: dict, lang: str, base: str = "name") -> str:
-    return item.get(f"{base}_{lang}") or item.get(f"{base}_zh") or item.get(base) or ""
+def name_of(item: BaseModel | Mapping[str, Any], lang: str, base: str = "name") -> str:
+    """The item's name in ``lang`` (``name_en``), else in Chinese, else its plain ``name``:
+    a server model's fields, or a free-form catalog entry (an add-on, a rate card line)."""
+    for key in (f"{base}_{lang}", f"{base}_zh", base):
+        value = item.get(key) if isinstance(item, Mapping) else getattr(item, key, None)
+        if value:
+            return str(value)
+    return ""
 
 
 def bottom_bar(state: Any) -> ft.Control:

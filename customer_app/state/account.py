@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from client.api import ApiError, NetworkError
+from client.api import ApiError, NetworkError, Session
 from customer_app.i18n import t
 from customer_app.model import masked_phone
 from customer_app.state.core import StateCore
@@ -31,9 +31,10 @@ class Account(StateCore):
         """Restore a saved session and load the home screen."""
         saved = self.store.get("session") if self.persist_session else None
         if saved and saved.get("access_token"):
-            self.client.session.access_token = saved.get("access_token")
-            self.client.session.refresh_token = saved.get("refresh_token")
-            self.client.session.user = saved.get("user")
+            restored = Session.from_dict(saved)  # the user as stored by ``to_dict``
+            self.client.session.access_token = restored.access_token
+            self.client.session.refresh_token = restored.refresh_token
+            self.client.session.user = restored.user
             try:
                 self.user = await self.client.me()
             except (ApiError, NetworkError):
@@ -57,7 +58,7 @@ class Account(StateCore):
             self._changed()
             return False
         self.form["code_sent_to"] = phone
-        self.form["code"] = (sent or {}).get("sandbox_code") or ""
+        self.form["code"] = (sent.sandbox_code if sent else None) or ""
         self.notice = t(self.lang, "code_sent", phone=masked_phone(phone)) + (
             t(self.lang, "code_filled") if self.form["code"] else ""
         )
@@ -76,7 +77,7 @@ class Account(StateCore):
         except (ApiError, NetworkError):
             self._changed()
             return False
-        self.user = reply["user"]
+        self.user = reply.user
         self._save_session()
         self.start_feed()
         await self.load_home()
@@ -90,8 +91,8 @@ class Account(StateCore):
         except (ApiError, NetworkError):
             self._changed()
             return False
-        self.user = reply["user"]
-        if self.user.get("role") != "customer":
+        self.user = reply.user
+        if self.user.role != "customer":
             self.error = "customer accounts only"
             await self.client.logout()
             self.user = None
@@ -166,11 +167,9 @@ class Account(StateCore):
         self.orders = await self._try("orders", self.client.orders(limit=100), [])
         await self.load_wallet()
         invoices = []
-        for o in [o for o in self.orders if o["status"] == "COMPLETED"][:20]:  # invoiceable
-            inv = await self._try(
-                "invoices", self.client.request("GET", f"/orders/{o['id']}/invoice")
-            )
-            if isinstance(inv, dict):
+        for o in [o for o in self.orders if o.status == "COMPLETED"][:20]:  # invoiceable
+            inv = await self._try("invoices", self.client.invoice(o.id))
+            if inv is not None:
                 invoices.append(inv)
         self.invoices = invoices
         self.go("/me")
@@ -184,7 +183,7 @@ class Account(StateCore):
         try:
             coupon = await self._run(
                 "coupons",
-                self.client.request("POST", "/me/coupons/claim", json={"campaign_code": code}),
+                self.client.claim_coupon(code),
                 quiet_missing=False,
             )
         except (ApiError, NetworkError):
@@ -196,14 +195,16 @@ class Account(StateCore):
         return bool(coupon)
 
     async def submit_invoice(self, order_id: str) -> bool:
-        title = str(self.form.get("invoice_title", "")).strip() or (self.user or {}).get("name", "")
+        title = str(self.form.get("invoice_title", "")).strip() or (
+            self.user.name if self.user else ""
+        )
         return await self.request_invoice(order_id, title)
 
     async def request_invoice(self, order_id: str, title: str) -> bool:
         try:
             reply = await self._run(
                 "invoices",
-                self.client.request("POST", f"/orders/{order_id}/invoice", json={"title": title}),
+                self.client.request_invoice(order_id, title=title),
                 quiet_missing=False,
             )
         except (ApiError, NetworkError):

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from client.api import ApiError, NetworkError
 from client.citytime import CITY_TZ
-from customer_app.model import JSON, Address, items_of, service_minutes
+from client.models import CategoryNode, ServiceSummary
+from customer_app.model import Address, service_minutes
 from customer_app.state.core import StateCore
 
 # "popular nearby" when the server offers no recommendations: the city's best sellers
@@ -58,39 +59,27 @@ class Browsing(StateCore):
         await self.load_recommendations()
         self._changed()
 
-    def all_services(self) -> list[JSON]:
-        found: dict[str, JSON] = {}
+    def all_services(self) -> list[ServiceSummary]:
+        found: dict[str, ServiceSummary] = {}
 
-        def walk(nodes: list[JSON]) -> None:
+        def walk(nodes: list[CategoryNode]) -> None:
             for node in nodes:
-                for s in node.get("services", []):
-                    found.setdefault(s["id"], s)
-                walk(node.get("children", []))
+                for s in node.services or []:
+                    found.setdefault(s.id, s)
+                walk(node.children or [])
 
         walk(self.categories)
         return list(found.values())
 
     async def load_recommendations(self) -> None:
-        """Repeat of past orders, popular nearby, seasonal — from the server when it
-        offers ``/recommendations``, otherwise derived here from the same signals."""
-        place = self.default_address()
-        params = {"lat": place.lat, "lng": place.lng} if place else {}
-        server = await self._try(
-            "recommendations", self.client.request("GET", "/recommendations", params=params)
-        )
-        if isinstance(server, dict) and any(
-            server.get(k) for k in ("repeat", "nearby", "seasonal")
-        ):
-            self.recommendations = {
-                k: list(server.get(k) or []) for k in ("repeat", "nearby", "seasonal")
-            }
-            return
-        services = {s["id"]: s for s in self.all_services()}
-        repeat: list[JSON] = []
+        """Repeat of past orders, popular nearby, seasonal: derived here from the catalog
+        and the customer's orders (the server's API has no recommendations route)."""
+        services = {s.id: s for s in self.all_services()}
+        repeat: list[ServiceSummary] = []
         if self.signed_in:
             past = await self._try("orders", self.client.orders(limit=50), [])
             for o in past:
-                s = services.get(o.get("service_id"))
+                s = services.get(o.service_id)
                 if s and s not in repeat:
                     repeat.append(s)
         month = self.now().astimezone(CITY_TZ).month
@@ -98,9 +87,7 @@ class Browsing(StateCore):
         seasonal = [
             s
             for s in services.values()
-            if any(
-                w in (s.get("name_zh", "") + " ".join(s.get("tags", []))) for w in seasonal_words
-            )
+            if any(w in (s.name_zh + " ".join(s.tags)) for w in seasonal_words)
         ]
         nearby = [services[i] for i in _POPULAR if i in services]
         self.recommendations = {
@@ -116,18 +103,14 @@ class Browsing(StateCore):
         params = {k: v for k, v in self.filters.items() if v != "any"}
         if self.query or params:
             found = await self._try(
-                "catalog",
-                self.client.request(
-                    "GET", "/catalog/services", params={"q": self.query or None, **params}
-                ),
-                [],
+                "catalog", self.client.services(q=self.query or None, **params), []
             )
         else:
             found = self.all_services()
         self.results = [s for s in found if self._duration_ok(s)]
         self._changed()
 
-    def _duration_ok(self, s: JSON) -> bool:
+    def _duration_ok(self, s: ServiceSummary) -> bool:
         band = self.filters.get("duration", "any")
         if band == "any":
             return True
@@ -157,47 +140,26 @@ class Browsing(StateCore):
         except (ApiError, NetworkError):
             self._changed()
             return
-        self.service_reviews = items_of(
-            await self._try(
-                "service_reviews",
-                self.client.request("GET", f"/catalog/services/{service_id}/reviews"),
-                [],
-            )
-        )
-        params = {k: v for k, v in self.filters.items() if k in ("gender", "level") and v != "any"}
-        self.service_technicians = items_of(
-            await self._try(
-                "technicians",
-                self.client.request(
-                    "GET", "/technicians", params={"service_id": service_id, **params}
-                ),
-                [],
-            )
-        )
+        # the API has no per-service reviews or technician list yet: those panels stay empty
+        self.service_reviews, self.service_technicians = [], []
         self.go(f"/service/{service_id}")
 
     async def open_technician(self, technician_id: str) -> None:
         self.clear_messages()
-        tech = await self._try(
-            "technicians", self.client.request("GET", f"/technicians/{technician_id}")
-        )
+        tech = await self._try("technicians", self.client.public_technician(technician_id))
         if tech is None:
             self.error = "unavailable"
             self._changed()
             return
         self.technician = tech
         self.technician_photo = None
-        url = tech.get("photo_url") or ""
+        url = tech.photo_url or ""
         if "/files/" in url:
             data = await self._try(
                 "files", self.client.download(url.rsplit("/files/", 1)[1].split("?")[0])
             )
             self.technician_photo = data if isinstance(data, bytes) else None
-        self.technician_reviews = items_of(
-            await self._try(
-                "technician_reviews",
-                self.client.request("GET", f"/technicians/{technician_id}/reviews"),
-                [],
-            )
+        self.technician_reviews = await self._try(
+            "technician_reviews", self.client.technician_reviews(technician_id), []
         )
         self.go(f"/technician/{technician_id}")

@@ -4,7 +4,6 @@ support thread (new lines arrive through the live feed, ``live_feed``)."""
 from __future__ import annotations
 
 from client.api import ApiError, NetworkError
-from customer_app.model import items_of
 from customer_app.state.core import StateCore
 
 
@@ -22,7 +21,7 @@ class Chat(StateCore):
         try:
             msg = await self._run(
                 "chat",
-                self.client.send_message(self.order["id"], text=text.strip()),
+                self.client.send_message(self.order.id, text=text.strip()),
                 quiet_missing=False,
             )
         except (ApiError, NetworkError):
@@ -47,9 +46,7 @@ class Chat(StateCore):
         return ok
 
     async def load_support(self) -> None:
-        self.support_messages = items_of(
-            await self._try("support_chat", self.client.support_messages(), [])
-        )
+        self.support_messages = await self._try("support_chat", self.client.support_messages(), [])
         self._changed()
 
     async def send_support(self, text: str) -> bool:
@@ -59,7 +56,7 @@ class Chat(StateCore):
             msg = await self._run(
                 "support_chat",
                 self.client.send_support_message(
-                    text=text.strip(), order_id=(self.order or {}).get("id")
+                    text=text.strip(), order_id=self.order.id if self.order else None
                 ),
                 quiet_missing=False,
             )

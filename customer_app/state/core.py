@@ -17,6 +17,27 @@ from datetime import UTC, datetime
 from typing import Any
 
 from client.api import ApiError, DoorstepClient, NetworkError
+from client.models import (
+    CancellationQuoteRead,
+    CategoryNode,
+    ChangeRequestRead,
+    ChatRead,
+    ComplaintRead,
+    ContactRead,
+    CouponRead,
+    InvoiceRead,
+    MembershipRead,
+    OrderEventRead,
+    OrderRead,
+    PaymentRead,
+    PlaceRead,
+    PublicTechnicianRead,
+    QuoteRead,
+    ReviewRead,
+    ServiceRead,
+    ServiceSummary,
+    UserRead,
+)
 from client.position import Locate
 from customer_app.model import JSON, BookingDraft, Slot
 from customer_app.state.store import LocalStore
@@ -67,50 +88,54 @@ class StateCore:
         self.notice: str | None = None
         self.missing: set[str] = set()
 
-        self.user: JSON | None = None
-        self.categories: list[JSON] = []
+        self.user: UserRead | None = None
+        self.categories: list[CategoryNode] = []
         self.query: str = ""
         self.filters: dict[str, str] = {"duration": "any", "gender": "any", "level": "any"}
-        self.results: list[JSON] | None = None
-        self.recommendations: dict[str, list[JSON]] = {"repeat": [], "nearby": [], "seasonal": []}
+        self.results: list[ServiceSummary] | None = None
+        self.recommendations: dict[str, list[ServiceSummary]] = {
+            "repeat": [],
+            "nearby": [],
+            "seasonal": [],
+        }
 
-        self.service: JSON | None = None
-        self.service_reviews: list[JSON] = []
-        self.service_technicians: list[JSON] = []
-        self.technician: JSON | None = None
-        self.technician_reviews: list[JSON] = []
+        self.service: ServiceRead | None = None
+        self.service_reviews: list[ReviewRead] = []
+        self.service_technicians: list[PublicTechnicianRead] = []
+        self.technician: PublicTechnicianRead | None = None
+        self.technician_reviews: list[ReviewRead] = []
         self.technician_photo: bytes | None = None
 
         self.draft: BookingDraft | None = None
         self.slots: list[Slot] = []
         self.slots_from_server: bool = False
-        self.quote: JSON | None = None
-        self.coupons: list[JSON] = []
-        self.points: JSON | None = None
-        self.membership: JSON | None = None
+        self.quote: QuoteRead | None = None
+        self.coupons: list[CouponRead] = []
+        self.points: JSON | None = None  # {"balance": int, "value": {"block", "value"}}
+        self.membership: MembershipRead | None = None
 
-        self.order: JSON | None = None
-        self.events: list[JSON] = []
-        self.payment: JSON | None = None
+        self.order: OrderRead | None = None
+        self.events: list[OrderEventRead] = []
+        self.payment: PaymentRead | None = None
         self.tracking = Tracking()
-        self.technician_card: JSON | None = None
-        self.change_requests: list[JSON] = []
-        self.contact: JSON | None = None
-        self.cancel_quote: JSON | None = None
-        self.messages: list[JSON] = []
-        self.support_messages: list[JSON] = []
+        self.technician_card: PublicTechnicianRead | None = None
+        self.change_requests: list[ChangeRequestRead] = []
+        self.contact: ContactRead | None = None
+        self.cancel_quote: CancellationQuoteRead | None = None
+        self.messages: list[ChatRead] = []
+        self.support_messages: list[ChatRead] = []
         self.feed_state: str = "idle"  # idle | live | reconnecting
         self.reviewed: bool = False
-        self.complaint: JSON | None = None
+        self.complaint: ComplaintRead | None = None
 
-        self.orders: list[JSON] = []
-        self.invoices: list[JSON] = []
+        self.orders: list[OrderRead] = []
+        self.invoices: list[InvoiceRead] = []
         self.photos: dict[str, bytes] = {}
         # what the screens' inputs hold (text fields, open panels, star choices); plain
         # data, so tests can fill a form the same way a screen does
         self.form: JSON = {}
-        self.place_hits: list[JSON] = []  # address search suggestions
-        self.picked_place: JSON | None = None  # the suggestion chosen, door not yet typed
+        self.place_hits: list[PlaceRead] = []  # address search suggestions
+        self.picked_place: PlaceRead | None = None  # the suggestion chosen, door not yet typed
 
     # -- observation ----------------------------------------------------------------
 
@@ -197,7 +222,7 @@ class StateCore:
         return self.client.session.signed_in and self.user is not None
 
     def _uid(self) -> str:
-        return (self.user or {}).get("id", "anonymous")
+        return self.user.id if self.user else "anonymous"
 
     _pending_route: str | None = None  # where to go once signed in (``account``)
 

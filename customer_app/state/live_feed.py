@@ -10,8 +10,11 @@ import contextlib
 import math
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from client import geo
 from client.api import ApiError, NetworkError
+from client.models import ChatRead
 from customer_app.model import JSON, in_group, parse_time
 from customer_app.state.core import StateCore, log
 from customer_app.state.tracking import Tracking, estimate_eta_minutes
@@ -21,7 +24,6 @@ class LiveUpdates(StateCore):
     if TYPE_CHECKING:  # provided by OrderPage and BookingFlow
 
         async def _load_order_extras(self) -> None: ...
-        def _merge_events(self, new: list[JSON]) -> None: ...
         async def stop_quoting(self) -> None: ...
 
     async def track(self, order_id: str) -> None:
@@ -90,50 +92,54 @@ class LiveUpdates(StateCore):
         """One pushed message: an order event, a technician position, a chat line, or a
         connection state change from the feed."""
         kind = message.get("type", "")
-        oid = (self.order or {}).get("id")
+        oid = self.order.id if self.order else None
         self.feed_state = "live"
         if kind == "location":
             if message.get("order_id") in (None, oid):
                 self._on_location(message)
         elif kind == "chat":
-            msg = message.get("message") or message
-            thread = msg.get("thread", "order")
-            target = self.support_messages if thread == "support" else self.messages
-            if (thread == "support" or msg.get("order_id") == oid) and all(
-                m.get("id") != msg.get("id") for m in target
-            ):
-                target.append(msg)
+            self._on_chat(message.get("message") or message, oid)
         elif kind == "document":
             self._on_document(message)
         elif kind == "event" and oid and message.get("order_id") == oid:
             self.notice = None  # the order moved on: the last action's note is stale
-            event = dict(message)
-            event["type"] = message.get("event_type") or message.get("type")
-            self._merge_events([event])
+            # the event itself joins the timeline through the typed REST read below
             with contextlib.suppress(ApiError, NetworkError):
                 self.order = await self.client.order(oid)
             await self._load_order_extras()
         self._changed()
+
+    def _on_chat(self, raw: JSON, oid: str | None) -> None:
+        """A chat line as the server pushes it (its ``ChatRead``); one that does not read
+        is left to the next REST load of the conversation."""
+        try:
+            msg = ChatRead.model_validate(raw)
+        except ValidationError as exc:
+            log.info("chat push not understood: %s", exc)
+            return
+        target = self.support_messages if msg.thread == "support" else self.messages
+        if (msg.thread == "support" or msg.order_id == oid) and all(m.id != msg.id for m in target):
+            target.append(msg)
 
     def _on_document(self, message: JSON) -> None:
         """A PDF the server filed after the reply: the signed work order of the open order,
         or an invoice asked for earlier."""
         file_id = message.get("file_id")
         if message.get("kind") == "work_order":
-            if self.order is not None and self.order.get("id") == message.get("order_id"):
-                self.order["work_order_file_id"] = file_id
+            if self.order is not None and self.order.id == message.get("order_id"):
+                self.order.work_order_file_id = file_id
             return
         for invoice in self.invoices:
-            if invoice.get("id") == message.get("invoice_id"):
-                invoice["file_id"], invoice["file_url"] = file_id, f"/api/v1/files/{file_id}"
+            if invoice.id == message.get("invoice_id"):
+                invoice.file_id, invoice.file_url = file_id, f"/api/v1/files/{file_id}"
 
     def _on_location(self, loc: JSON) -> None:
         if self.order is None or loc.get("lat") is None:
             return
         lat, lng = float(loc["lat"]), float(loc["lng"])
         dist = loc["distance_m"] / 1000 if loc.get("distance_m") is not None else None
-        if dist is None and self.order.get("lat") is not None:
-            dist = geo.haversine_m(lat, lng, self.order["lat"], self.order["lng"]) / 1000
+        if dist is None and self.order.lat is not None and self.order.lng is not None:
+            dist = geo.haversine_m(lat, lng, self.order.lat, self.order.lng) / 1000
         eta = math.ceil(loc["eta_s"] / 60) if loc.get("eta_s") is not None else None
         if eta is None and dist is not None:
             eta = estimate_eta_minutes(dist)

@@ -8,7 +8,7 @@ from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
 from client.api import ApiError, NetworkError
-from customer_app.model import JSON
+from client.models import CancellationQuoteRead, OrderRead
 from customer_app.state.core import StateCore
 
 # the four dimensions of the platform's rating (响应速度, 技能, 态度, 物品完好)
@@ -21,7 +21,7 @@ class OrderActions(StateCore):
         async def refresh_order(self) -> None: ...
 
     async def _order_action(
-        self, feature: str, call: Awaitable[JSON], notice: str | None = None
+        self, feature: str, call: Awaitable[object], notice: str | None = None
     ) -> bool:
         self.clear_messages()
         try:
@@ -29,24 +29,20 @@ class OrderActions(StateCore):
         except (ApiError, NetworkError):
             self._changed()
             return False
-        if (
-            isinstance(reply, dict)
-            and reply.get("status")
-            and reply.get("id") == (self.order or {}).get("id")
-        ):
+        if isinstance(reply, OrderRead) and self.order is not None and reply.id == self.order.id:
             self.order = reply
         self.notice = notice
         await self.refresh_order()
         return True
 
-    async def load_cancel_quote(self) -> JSON | None:
+    async def load_cancel_quote(self) -> CancellationQuoteRead | None:
         if self.order is None:
             return None
         self.clear_messages()
         try:
             self.cancel_quote = await self._run(
                 "cancellation_quote",
-                self.client.request("GET", f"/orders/{self.order['id']}/cancellation-quote"),
+                self.client.cancellation_quote(self.order.id),
                 quiet_missing=False,
             )
         except (ApiError, NetworkError):
@@ -55,9 +51,7 @@ class OrderActions(StateCore):
         return self.cancel_quote
 
     def cancel_fee(self) -> int | None:
-        if self.cancel_quote is None:
-            return None
-        return int(self.cancel_quote.get("fee", self.cancel_quote.get("cancellation_fee", 0)))
+        return self.cancel_quote.fee if self.cancel_quote is not None else None
 
     async def cancel(self, reason: str = "") -> bool:
         """Cancel with the fee the customer was shown (the server refuses another)."""
@@ -68,7 +62,7 @@ class OrderActions(StateCore):
             await self.load_cancel_quote()
             fee = self.cancel_fee()
         ok = await self._order_action(
-            "orders", self.client.cancel(self.order["id"], reason=reason, expected_fee=fee)
+            "orders", self.client.cancel(self.order.id, reason=reason, expected_fee=fee)
         )
         if ok:
             self.cancel_quote = None
@@ -83,7 +77,7 @@ class OrderActions(StateCore):
             return False
         return await self._order_action(
             "work_order",
-            self.client.confirm_work_order(self.order["id"], signed_on="customer_app"),
+            self.client.confirm_work_order(self.order.id, signed_on="customer_app"),
             notice="work_order_signed",
         )
 
@@ -92,7 +86,7 @@ class OrderActions(StateCore):
         on screen); the other items of the request stay open."""
         if self.order is None:
             return False
-        oid = self.order["id"]
+        oid = self.order.id
         if approve:
             call = self.client.approve_change_request(oid, change_request_id, item_ids=[item_id])
         else:
@@ -103,9 +97,9 @@ class OrderActions(StateCore):
         """Answer every still-pending item of one request the same way."""
         if self.order is None:
             return False
-        oid = self.order["id"]
-        cr = next((c for c in self.change_requests if c["id"] == change_request_id), {})
-        item_ids = [i["id"] for i in cr.get("items", []) if i.get("status", "pending") == "pending"]
+        oid = self.order.id
+        cr = next((c for c in self.change_requests if c.id == change_request_id), None)
+        item_ids = [i.id for i in (cr.items if cr else []) if i.status == "pending"]
         if not item_ids:
             return False
         if approve:
@@ -117,7 +111,7 @@ class OrderActions(StateCore):
     async def confirm_completion(self) -> bool:
         if self.order is None:
             return False
-        return await self._order_action("orders", self.client.confirm(self.order["id"]))
+        return await self._order_action("orders", self.client.confirm(self.order.id))
 
     # -- review and complaint -----------------------------------------------------
 
@@ -128,10 +122,10 @@ class OrderActions(StateCore):
             reply = await self._run(
                 "files",
                 self.client.upload(
-                    data, filename=name, content_type=ctype, kind="photo", order_id=self.order["id"]
+                    data, filename=name, content_type=ctype, kind="photo", order_id=self.order.id
                 ),
             )
-            ids.append(reply["id"])
+            ids.append(reply.id)
         return ids
 
     async def submit_review(
@@ -149,16 +143,13 @@ class OrderActions(StateCore):
         except (ApiError, NetworkError):
             self._changed()
             return False
-        body = {
-            **{d: int(ratings[d]) for d in REVIEW_DIMENSIONS},
-            "text": text,
-            "photo_file_ids": file_ids,
-        }
-        ok = await self._order_action(
-            "reviews",
-            self.client.request("POST", f"/orders/{self.order['id']}/reviews", json=body),
-            notice="reviewed",
+        call = self.client.review(
+            self.order.id,
+            ratings={d: int(ratings[d]) for d in REVIEW_DIMENSIONS},
+            text=text,
+            photo_file_ids=file_ids,
         )
+        ok = await self._order_action("reviews", call, notice="reviewed")
         self.reviewed = ok or self.reviewed
         self._changed()
         return ok
@@ -173,10 +164,8 @@ class OrderActions(StateCore):
             file_ids = await self._upload_photos(photos or [])
             reply = await self._run(
                 "complaints",
-                self.client.request(
-                    "POST",
-                    f"/orders/{self.order['id']}/complaints",
-                    json={"category": category, "text": text, "photo_file_ids": file_ids},
+                self.client.complaint(
+                    self.order.id, category=category, text=text, photo_file_ids=file_ids
                 ),
                 quiet_missing=False,
             )

@@ -9,7 +9,8 @@ import contextlib
 from typing import TYPE_CHECKING
 
 from client.api import ApiError, NetworkError
-from customer_app.model import JSON, in_group, items_of
+from client.models import ChangeItemRead, OrderEventRead
+from customer_app.model import in_group
 from customer_app.state.core import StateCore
 from customer_app.state.tracking import Tracking
 
@@ -38,7 +39,7 @@ class OrderPage(StateCore):
     async def refresh_order(self) -> None:
         if self.order is None:
             return
-        oid = self.order["id"]
+        oid = self.order.id
         with contextlib.suppress(ApiError, NetworkError):
             self.order = await self._run("orders", self.client.order(oid))
         await self._load_order_extras()
@@ -48,29 +49,27 @@ class OrderPage(StateCore):
         o = self.order
         if o is None:
             return
-        oid = o["id"]
-        after = self.events[-1]["seq"] if self.events else 0
+        oid = o.id
+        after = self.events[-1].seq if self.events else 0
         new = await self._try("orders", self.client.order_events(oid, after_seq=after), [])
         self._merge_events(new)
-        if o.get("technician_id"):
-            if (self.technician_card or {}).get("id") != o["technician_id"]:
+        if o.technician_id:
+            if self.technician_card is None or self.technician_card.id != o.technician_id:
                 self.technician_card = await self._try(
-                    "technicians", self.client.request("GET", f"/technicians/{o['technician_id']}")
+                    "technicians", self.client.public_technician(o.technician_id)
                 )
-            if o["status"] not in ("CANCELLED",) and (self.contact or {}).get("order_id") != oid:
-                self.contact = await self._try(
-                    "contact", self.client.request("GET", f"/orders/{oid}/contact")
-                )
+            if o.status != "CANCELLED" and (self.contact is None or self.contact.order_id != oid):
+                self.contact = await self._try("contact", self.client.contact(oid))
         else:
             self.technician_card = None
         # from check-in on, while the technician holds the order: the extra work proposed
         if in_group(o, "assigned") and not in_group(o, "tracking"):
-            self.change_requests = items_of(
-                await self._try("change_requests", self.client.change_requests(oid), [])
+            self.change_requests = await self._try(
+                "change_requests", self.client.change_requests(oid), []
             )
             # the technician's photo of each item still waiting for an answer
-            for item in self.pending_change_items():
-                fid = item.get("photo_file_id")
+            for _, item in self.pending_change_items():
+                fid = item.photo_file_id
                 if fid and fid not in self.photos:
                     data = await self._try("files", self.client.download(fid))
                     if isinstance(data, bytes):
@@ -82,32 +81,32 @@ class OrderPage(StateCore):
                     data = await self._try("files", self.client.download(fid))
                     if isinstance(data, bytes):
                         self.photos[fid] = data
-        if o.get("technician_id") and not in_group(o, "terminal"):  # the chat is open
-            self.messages = items_of(await self._try("chat", self.client.messages(oid), []))
+        if o.technician_id and not in_group(o, "terminal"):  # the chat is open
+            self.messages = await self._try("chat", self.client.messages(oid), [])
 
-    def _merge_events(self, new: list[JSON]) -> None:
-        seen = {e["seq"] for e in self.events}
+    def _merge_events(self, new: list[OrderEventRead]) -> None:
+        seen = {e.seq for e in self.events}
         for e in new:
-            if e.get("seq") not in seen:
+            if e.seq not in seen:
                 self.events.append(e)
-                seen.add(e.get("seq"))
-        self.events.sort(key=lambda e: e["seq"])
+                seen.add(e.seq)
+        self.events.sort(key=lambda e: e.seq)
 
-    def pending_change_items(self) -> list[JSON]:
-        """Items of the open change requests still waiting for the customer's answer."""
+    def pending_change_items(self) -> list[tuple[str, ChangeItemRead]]:
+        """Items of the open change requests still waiting for the customer's answer,
+        each with the id of its request."""
         return [
-            {**item, "change_request_id": cr["id"]}
+            (cr.id, item)
             for cr in self.change_requests
-            if cr.get("status") == "awaiting_customer"
-            for item in cr.get("items", [])
-            if item.get("status", "pending") == "pending"
+            if cr.status == "awaiting_customer"
+            for item in cr.items
+            if item.status == "pending"
         ]
 
     def completion_photos(self) -> list[str]:
         """File ids of the technician's evidence photos, in SOP order."""
-        return [
-            s["photo_file_id"] for s in (self.order or {}).get("sop", []) if s.get("photo_file_id")
-        ]
+        sop = self.order.sop if self.order else []
+        return [s.photo_file_id for s in sop if s.photo_file_id]
 
     async def photo(self, file_id: str) -> bytes | None:
         return await self._try("files", self.client.download(file_id))
@@ -115,18 +114,17 @@ class OrderPage(StateCore):
     def amount_to_pay(self) -> int:
         """What the customer still owes, as the server counts it (the order read's
         ``amount_due``): the order before payment, approved extras not yet paid after."""
-        return int((self.order or {}).get("amount_due") or 0)
+        return self.order.amount_due if self.order else 0
 
     def technician_name(self) -> str | None:
         """From the public page, or from the contact binding (an unverified page 404s)."""
-        name = (self.technician_card or {}).get("name")
-        if not name and (self.contact or {}).get("counterpart_role") == "technician":
-            name = self.contact.get("counterpart_name")
+        name = self.technician_card.name if self.technician_card else None
+        if not name and self.contact and self.contact.counterpart_role == "technician":
+            name = self.contact.counterpart_name
         return name or None
 
     def contact_number(self) -> str | None:
         """The masked/virtual number the platform gives for this visit, if any."""
-        c = self.contact or {}
-        if c.get("order_id") != (self.order or {}).get("id"):
+        if self.contact is None or self.order is None or self.contact.order_id != self.order.id:
             return None
-        return c.get("virtual_number")
+        return self.contact.virtual_number

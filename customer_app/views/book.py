@@ -7,6 +7,7 @@ from typing import Any
 import flet as ft
 
 from client.maps import pin_map
+from client.models import QuoteLineRead
 from customer_app.components.common import (
     KeyboardField,
     act,
@@ -24,15 +25,15 @@ from customer_app.components.common import (
     section,
 )
 from customer_app.i18n import money, t
-from customer_app.state import CITY_TZ, CustomerState, parse_time
+from customer_app.state import CITY_TZ, CustomerState
 
 WEEKDAYS = {"zh": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
 
 
 def options_section(state: CustomerState) -> ft.Control:
     lang = state.lang
-    s, d = state.service or {}, state.draft
-    p = s.get("pricing", {})
+    s, d = state.service, state.draft
+    p = s.pricing if s else {}
     if p.get("unit") == "hour":
         qty_label = t(lang, "quantity_hours")
     else:
@@ -67,7 +68,7 @@ def options_section(state: CustomerState) -> ft.Control:
         controls.append(
             field(state, "area", t(lang, "area"), keyboard=ft.KeyboardType.NUMBER, width=200)
         )
-    addons = s.get("addons") or []
+    addons = s.addons if s else []  # free-form catalog entries: {code, name_zh, price}
     if addons:
         controls.append(muted(t(lang, "addons")))
         controls += [
@@ -79,7 +80,7 @@ def options_section(state: CustomerState) -> ft.Control:
             )
             for a in addons
         ]
-    return section(name_of(s, lang), *controls)
+    return section(name_of(s, lang) if s else "", *controls)
 
 
 def time_section(state: CustomerState) -> ft.Control:
@@ -183,7 +184,7 @@ def address_section(state: CustomerState) -> ft.Control:
         )
     )
     for i, hit in enumerate(state.place_hits):
-        label = f"{hit['name']} · {hit['district']}" if hit.get("district") else hit["name"]
+        label = f"{hit.name} · {hit.district}" if hit.district else hit.name
         controls.append(
             button(
                 f"place-hit-{i}",
@@ -200,10 +201,10 @@ def address_section(state: CustomerState) -> ft.Control:
             await state.move_pin(e.coordinates.latitude, e.coordinates.longitude)
 
         controls += [
-            ft.Text(f"{t(lang, 'picked_place')}{picked['name']} · {picked.get('address', '')}"),
-            muted(t(lang, "pin_moved" if picked.get("moved") else "move_pin"), 12),
+            ft.Text(f"{t(lang, 'picked_place')}{picked.name} · {picked.address}"),
+            muted(t(lang, "pin_moved" if state.pin_moved else "move_pin"), 12),
             pin_map(
-                (picked["lat"], picked["lng"]),
+                (picked.lat, picked.lng),
                 pin_moved,
                 app="org.doorstep.customer",
                 height=180,
@@ -223,7 +224,7 @@ def extras_section(state: CustomerState) -> ft.Control:
     d = state.draft
     controls: list[ft.Control] = [field(state, "notes", t(lang, "notes"), multiline=True)]
     if d.preferred_technician_id:
-        name = (state.technician or {}).get("name") or d.preferred_technician_id
+        name = (state.technician.name if state.technician else "") or d.preferred_technician_id
         controls.append(
             ft.Row(
                 [
@@ -249,13 +250,12 @@ def extras_section(state: CustomerState) -> ft.Control:
             )
         ]
         for c in state.coupons:
-            label = c.get("label") or c["id"]
             chips.append(
                 chip(
-                    f"coupon-{c['id']}",
-                    label,
-                    d.coupon_id == c["id"] or (d.coupon_auto and applied == c["id"]),
-                    do(state.update_draft, coupon_id=c["id"], coupon_auto=False),
+                    f"coupon-{c.id}",
+                    c.label or c.id,
+                    d.coupon_id == c.id or (d.coupon_auto and applied == c.id),
+                    do(state.update_draft, coupon_id=c.id, coupon_auto=False),
                 )
             )
         controls += [muted(t(lang, "coupon")), ft.Row(chips, wrap=True, spacing=6)]
@@ -291,21 +291,17 @@ def quote_section(state: CustomerState) -> ft.Control:
             ),
         )
     lines = [
-        price_line(
-            line.get("label", line.get("code", "")),
-            int(line["amount"]),
-            detail=_line_detail(line, lang),
-        )
-        for line in q.get("lines", [])
+        price_line(line.label or line.code, line.amount, detail=_line_detail(line, lang))
+        for line in q.lines
     ]
-    expires = parse_time(q.get("expires_at"))
+    expires = q.expires_at
     controls = [
         *lines,
         ft.Divider(),
         ft.Semantics(
             identifier="quote-total",
-            label=f"{t(lang, 'total')} {money(int(q['total']))}",
-            content=price_line(t(lang, "total"), int(q["total"]), bold=True),
+            label=f"{t(lang, 'total')} {money(q.total)}",
+            content=price_line(t(lang, "total"), q.total, bold=True),
         ),
     ]
     if expires:
@@ -324,10 +320,8 @@ def quote_section(state: CustomerState) -> ft.Control:
     return section(t(lang, "quote"), *controls)
 
 
-def _line_detail(line: dict, lang: str) -> str | None:
-    detail = line.get("detail") or {}
-    if not isinstance(detail, dict):
-        return str(detail)
+def _line_detail(line: QuoteLineRead, lang: str) -> str | None:
+    detail = line.detail or {}  # free-form by the pricing rule that made the line
     explain = detail.get(f"explain_{lang}") or detail.get("explain") or detail.get(f"text_{lang}")
     if explain:
         return str(explain)

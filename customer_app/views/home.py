@@ -6,6 +6,7 @@ from typing import Any
 
 import flet as ft
 
+from client.models import ServiceRead, ServiceSummary
 from customer_app.components.common import (
     act,
     button,
@@ -39,8 +40,8 @@ FILTERS = {
 FILTER_TITLES = {"duration": "filter_duration", "gender": "filter_gender", "level": "filter_level"}
 
 
-def price_from(s: dict, lang: str) -> str:
-    p = s.get("pricing", {})
+def price_from(s: ServiceSummary | ServiceRead, lang: str) -> str:
+    p = s.pricing
     price = money(int(p.get("unit_price", 0)))
     if p.get("unit") == "hour":
         unit = "小时" if lang == "zh" else "hour"
@@ -51,28 +52,28 @@ def price_from(s: dict, lang: str) -> str:
     )
 
 
-def service_tile(state: CustomerState, s: dict, key_prefix: str) -> ft.Control:
+def service_tile(state: CustomerState, s: ServiceSummary, key_prefix: str) -> ft.Control:
     lang = state.lang
-    tags = " · ".join(s.get("tags", [])[:3])
+    tags = " · ".join(s.tags[:3])
     return keyed(
-        f"{key_prefix}-{s['id']}",
+        f"{key_prefix}-{s.id}",
         ft.ListTile(
-            key=f"{key_prefix}-{s['id']}",
+            key=f"{key_prefix}-{s.id}",
             title=ft.Text(name_of(s, lang)),
             subtitle=ft.Text(tags, size=12) if tags else None,
             trailing=ft.Text(price_from(s, lang), color=ft.Colors.TEAL_800, size=13),
-            on_click=act(state.open_service, s["id"]),
+            on_click=act(state.open_service, s.id),
             dense=True,
         ),
     )
 
 
-def rec_card(state: CustomerState, s: dict, group: str) -> ft.Control:
+def rec_card(state: CustomerState, s: ServiceSummary, group: str) -> ft.Control:
     lang = state.lang
     return keyed(
-        f"rec-{group}-{s['id']}",
+        f"rec-{group}-{s.id}",
         ft.Container(
-            key=f"rec-{group}-{s['id']}",
+            key=f"rec-{group}-{s.id}",
             content=ft.Column(
                 [
                     ft.Text(name_of(s, lang), weight=ft.FontWeight.W_500, max_lines=2),
@@ -85,7 +86,7 @@ def rec_card(state: CustomerState, s: dict, group: str) -> ft.Control:
             padding=ft.Padding.all(10),
             border_radius=10,
             bgcolor=ft.Colors.TEAL_50,
-            on_click=act(state.open_service, s["id"]),
+            on_click=act(state.open_service, s.id),
             ink=True,
         ),
         button=True,
@@ -113,19 +114,19 @@ def category_tree(state: CustomerState) -> ft.Control:
     tiles: list[ft.Control] = []
     for top in state.categories:
         children: list[ft.Control] = []
-        for child in top.get("children", []):
-            services = [service_tile(state, s, "svc") for s in child.get("services", [])]
-            for grand in child.get("children", []):
-                services += [service_tile(state, s, "svc") for s in grand.get("services", [])]
+        for child in top.children or []:
+            services = [service_tile(state, s, "svc") for s in child.services or []]
+            for grand in child.children or []:
+                services += [service_tile(state, s, "svc") for s in grand.services or []]
             children.append(
                 ft.Column([muted(name_of(child, lang), 13), *services], spacing=0, tight=True)
             )
-        children += [service_tile(state, s, "svc") for s in top.get("services", [])]
+        children += [service_tile(state, s, "svc") for s in top.services or []]
         tiles.append(
             keyed(
-                f"cat-{top['id']}",
+                f"cat-{top.id}",
                 ft.ExpansionTile(
-                    key=f"cat-{top['id']}",
+                    key=f"cat-{top.id}",
                     title=ft.Text(name_of(top, lang)),
                     controls=children,
                     dense=True,

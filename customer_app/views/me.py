@@ -11,6 +11,7 @@ from customer_app.components.common import (
     field,
     keyed,
     muted,
+    name_of,
     page_view,
     section,
 )
@@ -23,15 +24,15 @@ def orders_section(state: CustomerState) -> ft.Control:
     lang = state.lang
     tiles = [
         keyed(
-            f"order-{o['id']}",
+            f"order-{o.id}",
             ft.ListTile(
-                key=f"order-{o['id']}",
-                title=ft.Text(o.get(f"service_name_{lang}") or o.get("service_name_zh", "")),
+                key=f"order-{o.id}",
+                title=ft.Text(name_of(o, lang, "service_name")),
                 subtitle=ft.Text(
-                    f"{local(o['scheduled_start'])} · {status_label(lang, o['status'])}", size=12
+                    f"{local(o.scheduled_start)} · {status_label(lang, o.status)}", size=12
                 ),
-                trailing=ft.Text(money(int(o.get("total", 0)))),
-                on_click=act(state.open_order, o["id"]),
+                trailing=ft.Text(money(o.total)),
+                on_click=act(state.open_order, o.id),
                 dense=True,
             ),
         )
@@ -43,15 +44,15 @@ def orders_section(state: CustomerState) -> ft.Control:
 def wallet_section(state: CustomerState) -> ft.Control:
     lang = state.lang
     rows: list[ft.Control] = []
-    m = state.membership or {}
-    level = (m.get("name_zh") if lang == "zh" else m.get("code", "").title()) or m.get("code")
+    m = state.membership
+    level = ((m.name_zh if lang == "zh" else m.code.title()) or m.code) if m else None
     rows.append(ft.Text(f"{t(lang, 'membership')}: {level or t(lang, 'unavailable')}"))
-    bp = int(m.get("discount_bp") or 10000)
+    bp = (m.discount_bp if m else 0) or 10000
     if bp < 10000:  # basis points of the price paid: 9000 = 9折 = 10% off
         rows.append(muted(f"{bp / 1000:g}折" if lang == "zh" else f"{(10000 - bp) / 100:g}% off"))
-    if m.get("next_level") and m.get("next_level_spend") is not None:
-        spent, target = money(int(m["yearly_spend"])), money(int(m["next_level_spend"]))
-        rows.append(muted(t(lang, "next_level", level=m["next_level"], spent=spent, target=target)))
+    if m and m.next_level and m.next_level_spend is not None:
+        spent, target = money(m.yearly_spend), money(m.next_level_spend)
+        rows.append(muted(t(lang, "next_level", level=m.next_level, spent=spent, target=target)))
     p = state.points or {}
     balance = p.get("balance")
     rows.append(
@@ -61,10 +62,9 @@ def wallet_section(state: CustomerState) -> ft.Control:
     )
     coupons = []
     for c in state.coupons:
-        label = c.get("label") or c.get("id")
-        amount = f" -{money(int(c['amount']))}" if c.get("amount") else ""
-        until = f" · {str(c.get('valid_until', ''))[:10]}" if c.get("valid_until") else ""
-        coupons.append(ft.Text(f"· {label}{amount}{until}"))
+        amount = f" -{money(c.amount)}" if c.amount else ""
+        until = f" · {c.valid_until.isoformat()[:10]}"
+        coupons.append(ft.Text(f"· {c.label or c.id}{amount}{until}"))
     if "wallet" in state.missing:
         coupons = [muted(t(lang, "unavailable"))]
     claim = ft.Row(
@@ -83,23 +83,23 @@ def invoices_section(state: CustomerState) -> ft.Control:
         return section(t(lang, "invoices"), muted(t(lang, "unavailable")))
     rows: list[ft.Control] = [
         ft.Text(
-            f"· {i.get('number', '')} {i.get('title', '')} {money(int(i.get('amount', 0)))} "
-            f"({t(lang, 'invoice_ready' if i.get('file_id') else 'invoice_pending')})"
+            f"· {i.number} {i.title} {money(i.amount)} "
+            f"({t(lang, 'invoice_ready' if i.file_id else 'invoice_pending')})"
         )
         for i in state.invoices
     ]
-    have = {i.get("order_id") for i in state.invoices}
+    have = {i.order_id for i in state.invoices}
     # invoices are issued for completed orders only
-    done = [o for o in state.orders if o["status"] == "COMPLETED" and o["id"] not in have]
+    done = [o for o in state.orders if o.status == "COMPLETED" and o.id not in have]
     if done:
         rows.append(field(state, "invoice_title", t(lang, "invoice_title")))
         rows.append(
             ft.Row(
                 [
                     button(
-                        f"invoice-{o['id']}",
-                        f"{t(lang, 'request_invoice')} {local(o['scheduled_start'])}",
-                        act(state.submit_invoice, o["id"]),
+                        f"invoice-{o.id}",
+                        f"{t(lang, 'request_invoice')} {local(o.scheduled_start)}",
+                        act(state.submit_invoice, o.id),
                         kind="outlined",
                     )
                     for o in done[:5]
@@ -112,12 +112,12 @@ def invoices_section(state: CustomerState) -> ft.Control:
 
 def me_view(state: CustomerState) -> ft.View:
     lang = state.lang
-    user = state.user or {}
+    name = state.user.name if state.user else ""
     controls = [
         ft.Row(
             [
-                ft.CircleAvatar(content=ft.Text((user.get("name") or "?")[:1])),
-                ft.Text(user.get("name", ""), size=18, weight=ft.FontWeight.BOLD),
+                ft.CircleAvatar(content=ft.Text((name or "?")[:1])),
+                ft.Text(name, size=18, weight=ft.FontWeight.BOLD),
             ]
         ),
         orders_section(state),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import flet as ft
 
 from client.maps import street_map
+from client.models import ChangeItemRead, ChangeRequestRead, OrderRead
 from customer_app.components.common import (
     act,
     button,
@@ -16,6 +17,7 @@ from customer_app.components.common import (
     field,
     keyed,
     muted,
+    name_of,
     page_view,
     price_line,
     section,
@@ -46,9 +48,9 @@ def technician_name(state: CustomerState) -> str:
     return t(state.lang, "master", surname=name[:1], name=name) if state.lang == "zh" else name
 
 
-def header(state: CustomerState, o: dict) -> ft.Control:
+def header(state: CustomerState, o: OrderRead) -> ft.Control:
     lang = state.lang
-    name = o.get(f"service_name_{lang}") or o.get("service_name_zh", "")
+    name = name_of(o, lang, "service_name")
     live = {
         "live": (t(lang, "live"), ft.Colors.GREEN_700),
         "reconnecting": (t(lang, "reconnecting"), ft.Colors.ORANGE_800),
@@ -57,12 +59,12 @@ def header(state: CustomerState, o: dict) -> ft.Control:
         keyed(
             "order-status",
             ft.Text(
-                status_label(lang, o["status"]),
+                status_label(lang, o.status),
                 size=22,
                 weight=ft.FontWeight.BOLD,
                 color=ft.Colors.TEAL_800,
             ),
-            label=f"{t(lang, 'order')} {status_label(lang, o['status'])}",
+            label=f"{t(lang, 'order')} {status_label(lang, o.status)}",
             live_region=True,
         )
     ]
@@ -77,28 +79,28 @@ def header(state: CustomerState, o: dict) -> ft.Control:
                 tight=True,
             )
         )
-    when = f"{local(o['scheduled_start'])}–{local(o['scheduled_end'], '%H:%M')}"
+    when = f"{local(o.scheduled_start)}–{local(o.scheduled_end, '%H:%M')}"
     return section(
         name,
         ft.Row(top, alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
-        muted(t(lang, "order_no", id=o["id"]), 12),
+        muted(t(lang, "order_no", id=o.id), 12),
         ft.Text(f"{t(lang, 'scheduled')}: {when}"),
-        ft.Text(f"{t(lang, 'address')}: {o.get('address', '')}"),
-        price_line(t(lang, "total"), int(o.get("total", 0)), bold=True),
+        ft.Text(f"{t(lang, 'address')}: {o.address}"),
+        price_line(t(lang, "total"), o.total, bold=True),
     )
 
 
-def payment_section(state: CustomerState, o: dict) -> ft.Control:
+def payment_section(state: CustomerState, o: OrderRead) -> ft.Control:
     lang = state.lang
-    pay = state.payment or {}
-    checkout = pay.get("checkout") or {}
+    pay = state.payment
+    checkout = pay.checkout if pay else {}  # the provider's own fields
     ref = (
         checkout.get("qr_text")
         or checkout.get("qr")
         or checkout.get("url")
-        or pay.get("payment_id", "")
+        or (pay.payment_id if pay else "")
     )
-    title = t(lang, "pay_title") if o["status"] == "PENDING_PAYMENT" else t(lang, "pay_extras")
+    title = t(lang, "pay_title") if o.status == "PENDING_PAYMENT" else t(lang, "pay_extras")
     return section(
         title,
         ft.Row(
@@ -122,7 +124,7 @@ def tracking_section(state: CustomerState) -> ft.Control:
     tr = state.tracking
     name = technician_name(state)
     if tr.distance_km is None:  # the position is shared from departure to arrival only
-        on_the_way = (state.order or {}).get("status") == "EN_ROUTE"
+        on_the_way = state.order is not None and state.order.status == "EN_ROUTE"
         text = t(lang, "waiting_location" if on_the_way else "location_after_departure")
     else:
         text = t(lang, "eta", name=name, km=f"{tr.distance_km:.1f}", minutes=tr.eta_minutes)
@@ -137,13 +139,13 @@ def tracking_section(state: CustomerState) -> ft.Control:
 
 def mini_map(state: CustomerState) -> ft.Control:
     """The home and, once it is known, the technician on a street map."""
-    o, tr = state.order or {}, state.tracking
-    if o.get("lat") is None or o.get("lng") is None:
+    o, tr = state.order, state.tracking
+    if o is None or o.lat is None or o.lng is None:
         return ft.Container()
     here = (tr.lat, tr.lng) if tr.lat is not None and tr.lng is not None else None
     lang = state.lang
     street = street_map(
-        (o["lat"], o["lng"]),
+        (o.lat, o.lng),
         here,
         app="org.doorstep.customer",
         home_label=t(lang, "map_home"),
@@ -152,10 +154,10 @@ def mini_map(state: CustomerState) -> ft.Control:
     return keyed("live_map", street, label="map")
 
 
-def technician_section(state: CustomerState, o: dict) -> ft.Control:
+def technician_section(state: CustomerState, o: OrderRead) -> ft.Control:
     lang = state.lang
-    card = state.technician_card or {}
-    rating = card.get("rating") or card.get("rating_avg")
+    card = state.technician_card
+    rating = card.rating_avg if card else None
     line = technician_name(state) + (f"  ★{float(rating):.1f}" if rating else "")
     controls: list[ft.Control] = [
         ft.Row(
@@ -165,7 +167,7 @@ def technician_section(state: CustomerState, o: dict) -> ft.Control:
                 button(
                     "open-technician",
                     t(lang, "technician"),
-                    act(state.open_technician, o["technician_id"]),
+                    act(state.open_technician, o.technician_id),
                     kind="text",
                 )
                 if card
@@ -185,12 +187,9 @@ def technician_section(state: CustomerState, o: dict) -> ft.Control:
     return section(t(lang, "technician"), *controls)
 
 
-def work_order_section(state: CustomerState, o: dict) -> ft.Control:
+def work_order_section(state: CustomerState, o: OrderRead) -> ft.Control:
     lang = state.lang
-    steps = [
-        ft.Text(f"{s['no']}. {s.get('title_' + lang) or s.get('title_zh', '')}", size=13)
-        for s in o.get("sop", [])
-    ]
+    steps = [ft.Text(f"{s.no}. {name_of(s, lang, 'title')}", size=13) for s in o.sop]
     return section(
         t(lang, "sign_work_order"),
         *steps,
@@ -200,13 +199,13 @@ def work_order_section(state: CustomerState, o: dict) -> ft.Control:
     )
 
 
-def change_item(state: CustomerState, cr: dict, item: dict) -> ft.Control:
+def change_item(state: CustomerState, cr: ChangeRequestRead, item: ChangeItemRead) -> ft.Control:
     """One proposed item: the technician's photo and reason, the price, and the
     customer's answer (buttons while it waits, the answer once given)."""
     lang = state.lang
-    item_id = item["id"]
-    name = f"{item.get('name') or item.get('code', '')} × {item.get('quantity', 1)}"
-    fid = item.get("photo_file_id")
+    item_id = item.id
+    name = f"{item.name or item.code} × {item.quantity}"
+    fid = item.photo_file_id
     if fid and fid in state.photos:
         picture: ft.Control = ft.Image(
             src=state.photos[fid], width=96, height=96, fit=ft.BoxFit.COVER, border_radius=8
@@ -220,10 +219,10 @@ def change_item(state: CustomerState, cr: dict, item: dict) -> ft.Control:
             bgcolor=ft.Colors.GREY_100,
             alignment=ft.Alignment.CENTER,
         )
-    reason = t(lang, "cr_reason", reason=item.get("reason") or "—")
+    reason = t(lang, "cr_reason", reason=item.reason or "—")
     details = ft.Column(
         [
-            price_line(name, int(item.get("amount", 0)), bold=True),
+            price_line(name, item.amount, bold=True),
             keyed(f"cr-reason-{item_id}", ft.Text(reason, size=13), label=reason),
         ],
         spacing=4,
@@ -236,20 +235,20 @@ def change_item(state: CustomerState, cr: dict, item: dict) -> ft.Control:
             vertical_alignment=ft.CrossAxisAlignment.START,
         )
     ]
-    status = item.get("status", "pending")
-    if status == "pending" and cr.get("status") == "awaiting_customer":
+    status = item.status
+    if status == "pending" and cr.status == "awaiting_customer":
         rows.append(
             ft.Row(
                 [
                     button(
                         f"cr-approve-{item_id}",
                         t(lang, "approve"),
-                        act(state.decide_change_item, cr["id"], item_id, True),
+                        act(state.decide_change_item, cr.id, item_id, True),
                     ),
                     button(
                         f"cr-reject-{item_id}",
                         t(lang, "reject"),
-                        act(state.decide_change_item, cr["id"], item_id, False),
+                        act(state.decide_change_item, cr.id, item_id, False),
                         kind="outlined",
                     ),
                 ],
@@ -270,12 +269,11 @@ def change_request_section(state: CustomerState) -> list[ft.Control]:
     out = []
     for cr in state.change_requests:
         # awaiting_support: over the on-site cap, support looks first; answered: done
-        if cr.get("status") not in ("awaiting_customer", "awaiting_support"):
+        if cr.status not in ("awaiting_customer", "awaiting_support"):
             continue
-        items = [change_item(state, cr, i) for i in cr.get("items", [])]
-        if cr.get("total") is not None:
-            items.append(price_line(t(lang, "total"), int(cr["total"]), bold=True))
-        note = "cr_support" if cr["status"] == "awaiting_support" else "cr_each"
+        items = [change_item(state, cr, i) for i in cr.items]
+        items.append(price_line(t(lang, "total"), cr.total, bold=True))
+        note = "cr_support" if cr.status == "awaiting_support" else "cr_each"
         out.append(section(t(lang, "change_request"), muted(t(lang, note)), *items))
     return out
 
@@ -350,7 +348,7 @@ def review_section(state: CustomerState) -> ft.Control:
 
 def complaint_section(state: CustomerState) -> ft.Control:
     lang = state.lang
-    if state.complaint is not None or (state.order or {}).get("status") == "DISPUTED":
+    if state.complaint is not None or (state.order and state.order.status == "DISPUTED"):
         return section(t(lang, "complain"), ft.Text(t(lang, "complaint_filed")))
     if not state.form.get("complaint_open"):
         return button(
@@ -391,9 +389,7 @@ def cancel_section(state: CustomerState) -> ft.Control:
             "cancel-order", t(lang, "cancel_order"), act(state.load_cancel_quote), kind="outlined"
         )
     fee = state.cancel_fee() or 0
-    refund = int(
-        state.cancel_quote.get("refund", max(0, int((state.order or {}).get("total", 0)) - fee))
-    )
+    refund = state.cancel_quote.refund
     text = (
         t(lang, "cancel_fee", fee=money(fee), refund=money(refund))
         if fee
@@ -417,18 +413,18 @@ def timeline_section(state: CustomerState) -> ft.Control:
     lang = state.lang
     rows = []
     for e in reversed(state.events):
-        label = event_label(lang, e["type"], e.get("payload"))
+        label = event_label(lang, e.type, e.payload)
         rows.append(
             keyed(
-                f"event-{e['seq']}",
+                f"event-{e.seq}",
                 ft.Row(
                     [
                         ft.Icon(ft.Icons.CIRCLE, size=10, color=ft.Colors.TEAL_700),
-                        ft.Text(local(e.get("occurred_at"), "%H:%M"), width=48, size=13),
+                        ft.Text(local(e.occurred_at, "%H:%M"), width=48, size=13),
                         ft.Text(label, expand=True),
                     ]
                 ),
-                label=f"{local(e.get('occurred_at'), '%H:%M')} {label}",
+                label=f"{local(e.occurred_at, '%H:%M')} {label}",
             )
         )
     return section(t(lang, "timeline"), *(rows or [muted(t(lang, "loading"))]))
@@ -439,15 +435,15 @@ def order_view(state: CustomerState) -> ft.View:
     o = state.order
     if o is None:
         return page_view(state, state.route, t(lang, "order"), [muted(t(lang, "loading"))])
-    status = o["status"]
+    status = o.status
     controls: list[ft.Control] = [header(state, o)]
     if state.amount_to_pay() > 0:
         controls.append(payment_section(state, o))
-    if o.get("technician_id"):
+    if o.technician_id:
         controls.append(technician_section(state, o))
     if state.shows_tracking():
         controls.append(tracking_section(state))
-    if in_group(o, "work_order_open") and not o.get("work_order_confirmed_at"):
+    if in_group(o, "work_order_open") and not o.work_order_confirmed_at:
         controls.append(work_order_section(state, o))
     controls += change_request_section(state)
     if allows(o, "confirm"):
@@ -456,7 +452,7 @@ def order_view(state: CustomerState) -> ft.View:
         controls.append(review_section(state))
     if allows(o, "dispute") or status == "DISPUTED":
         controls.append(complaint_section(state))
-    if o.get("technician_id") and not in_group(o, "terminal") and "chat" not in state.missing:
+    if o.technician_id and not in_group(o, "terminal") and "chat" not in state.missing:
         controls.append(
             section(
                 t(lang, "chat_technician"),

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import flet as ft
 
+from client.models import PublicTechnicianRead, ReviewRead, ServiceRead
 from customer_app.components.common import act, button, keyed, muted, name_of, page_view, section
 from customer_app.i18n import money, t
 from customer_app.state import REVIEW_DIMENSIONS as DIMENSIONS
 from customer_app.state import CustomerState
 
 
-def price_rules(service: dict, lang: str) -> list[ft.Control]:
-    p = service.get("pricing", {})
+def price_rules(service: ServiceRead, lang: str) -> list[ft.Control]:
+    p = service.pricing  # free-form by pricing model: unit, unit_price, min_units ...
     lines: list[str] = []
     price = money(int(p.get("unit_price", 0)))
     if p.get("unit") == "hour":
@@ -40,42 +41,36 @@ def price_rules(service: dict, lang: str) -> list[ft.Control]:
         )
     lines.append(t(lang, "rule_night"))
     out: list[ft.Control] = [ft.Text(line) for line in lines]
-    if service.get("addons"):
+    if service.addons:  # catalog entries: {code, name_zh, name_en, price}
         out.append(muted(t(lang, "rule_addons")))
-        out += [
-            ft.Text(f"· {name_of(a, lang)}  {money(int(a['price']))}") for a in service["addons"]
-        ]
-    if service.get("rate_card"):
+        out += [ft.Text(f"· {name_of(a, lang)}  {money(int(a['price']))}") for a in service.addons]
+    if service.rate_card:
         out.append(muted(t(lang, "rule_rate_card")))
         out += [
-            ft.Text(f"· {name_of(r, lang)}  {money(int(r['price']))}") for r in service["rate_card"]
+            ft.Text(f"· {name_of(r, lang)}  {money(int(r['price']))}") for r in service.rate_card
         ]
     return out
 
 
-def review_tile(r: dict, lang: str) -> ft.Control:
-    stars = "★" * int(r.get("rating", 0)) + "☆" * (5 - int(r.get("rating", 0)))
+def review_tile(r: ReviewRead, lang: str) -> ft.Control:
+    rating = round(r.overall)
+    stars = "★" * rating + "☆" * (5 - rating)
     parts: list[ft.Control] = [
-        ft.Row(
-            [
-                ft.Text(stars, color=ft.Colors.AMBER_800),
-                muted(r.get("customer_name") or r.get("author") or "", 12),
-            ]
-        )
+        ft.Row([ft.Text(stars, color=ft.Colors.AMBER_800), muted(r.author_name, 12)])
     ]
-    if r.get("comment") or r.get("text"):
-        parts.append(ft.Text(r.get("comment") or r.get("text")))
+    if r.text:
+        parts.append(ft.Text(r.text))
     return ft.Column(parts, spacing=2, tight=True)
 
 
 def service_view(state: CustomerState) -> ft.View:
     lang = state.lang
-    s = state.service or {}
-    if not s:
+    s = state.service
+    if s is None:
         return page_view(state, state.route, t(lang, "loading"), [muted(t(lang, "loading"))])
     materials = (
         t(lang, "materials_platform")
-        if s.get("materials") == "platform"
+        if s.materials == "platform"
         else t(lang, "materials_customer")
     )
     controls: list[ft.Control] = [
@@ -88,7 +83,7 @@ def service_view(state: CustomerState) -> ft.View:
                     padding=ft.Padding.symmetric(horizontal=8, vertical=2),
                     border_radius=8,
                 )
-                for tag in s.get("tags", [])
+                for tag in s.tags
             ],
             wrap=True,
         ),
@@ -96,16 +91,16 @@ def service_view(state: CustomerState) -> ft.View:
             t(lang, "included"),
             ft.Text(name_of(s, lang, "description")),
             muted(materials),
-            muted(t(lang, "duration_min", minutes=s.get("duration_minutes", 0))),
+            muted(t(lang, "duration_min", minutes=s.duration_minutes)),
         ),
         section(
             t(lang, "sop"),
             *[
                 ft.Text(
-                    f"{step['no']}. {name_of(step, lang, 'title')}"
-                    + (t(lang, "photo_evidence") if step.get("photo") else "")
+                    f"{step.no}. {name_of(step, lang, 'title')}"
+                    + (t(lang, "photo_evidence") if step.photo else "")
                 )
-                for step in s.get("sop", [])
+                for step in s.sop
             ],
         ),
         section(t(lang, "price_rules"), *price_rules(s, lang)),
@@ -114,13 +109,13 @@ def service_view(state: CustomerState) -> ft.View:
     if state.service_technicians:
         techs = [
             keyed(
-                f"tech-{x['id']}",
+                f"tech-{x.id}",
                 ft.ListTile(
-                    key=f"tech-{x['id']}",
-                    title=ft.Text(x.get("name", "")),
+                    key=f"tech-{x.id}",
+                    title=ft.Text(x.name),
                     subtitle=ft.Text(_tech_line(x, lang), size=12),
-                    on_click=act(state.open_technician, x["id"]),
-                    leading=ft.CircleAvatar(content=ft.Text((x.get("name") or "?")[:1])),
+                    on_click=act(state.open_technician, x.id),
+                    leading=ft.CircleAvatar(content=ft.Text((x.name or "?")[:1])),
                     dense=True,
                 ),
             )
@@ -130,27 +125,24 @@ def service_view(state: CustomerState) -> ft.View:
     reviews = [review_tile(r, lang) for r in state.service_reviews[:10]]
     controls.append(section(t(lang, "reviews"), *(reviews or [muted(t(lang, "no_reviews"))])))
     controls.append(
-        button("book-now", t(lang, "book_now"), act(state.begin_booking, s["id"]), expand=True)
+        button("book-now", t(lang, "book_now"), act(state.begin_booking, s.id), expand=True)
     )
     return page_view(state, state.route, name_of(s, lang), controls)
 
 
-def _tech_line(x: dict, lang: str) -> str:
-    parts = []
-    if x.get("experience_years") is not None:
-        parts.append(t(lang, "experience_years", years=x["experience_years"]))
-    rating = x.get("rating") or x.get("rating_avg")
-    if rating:
-        parts.append(f"★{float(rating):.1f}")
-    if x.get("level"):
-        parts.append(str(x["level"]))
+def _tech_line(x: PublicTechnicianRead, lang: str) -> str:
+    parts = [t(lang, "experience_years", years=x.experience_years)]
+    if x.rating_avg:
+        parts.append(f"★{x.rating_avg:.1f}")
+    if x.level:
+        parts.append(x.level)
     return " · ".join(parts)
 
 
 def technician_view(state: CustomerState) -> ft.View:
     lang = state.lang
-    x = state.technician or {}
-    if not x:
+    x = state.technician
+    if x is None:
         return page_view(state, state.route, t(lang, "technician"), [muted(t(lang, "unavailable"))])
     header = ft.Row(
         [
@@ -162,10 +154,10 @@ def technician_view(state: CustomerState) -> ft.View:
                 border_radius=32,
             )
             if state.technician_photo
-            else ft.CircleAvatar(content=ft.Text((x.get("name") or "?")[:1], size=24), radius=32),
+            else ft.CircleAvatar(content=ft.Text((x.name or "?")[:1], size=24), radius=32),
             ft.Column(
                 [
-                    ft.Text(x.get("name", ""), size=20, weight=ft.FontWeight.BOLD),
+                    ft.Text(x.name, size=20, weight=ft.FontWeight.BOLD),
                     muted(_tech_line(x, lang)),
                 ],
                 spacing=2,
@@ -175,13 +167,13 @@ def technician_view(state: CustomerState) -> ft.View:
     )
     certs = [
         ft.Text(
-            f"· {c.get('name_' + lang) or c.get('name_zh') or c.get('type')}"
-            + (f"  ({c['expires_on']})" if c.get("expires_on") else "")
+            f"· {name_of(c, lang) or c.type}"
+            + (f"  ({c.expires_on.isoformat()})" if c.expires_on else "")
         )
-        for c in x.get("certificates", [])
-        if c.get("status", "verified") == "verified"
+        for c in x.certificates
+        if c.status == "verified"
     ]
-    ratings = x.get("rating_dimensions") or {}
+    ratings = x.rating_dimensions
     dims = [
         ft.Row(
             [
@@ -193,13 +185,13 @@ def technician_view(state: CustomerState) -> ft.View:
         for d in DIMENSIONS
         if ratings.get(d) is not None
     ]
-    past: list[ft.Control] = [ft.Text(t(lang, "completed_orders", n=x.get("completed_orders", 0)))]
-    if x.get("good_rate_30d") is not None:
-        past.append(muted(f"30d ✓ {float(x['good_rate_30d']) * 100:.0f}%"))
-    if x.get("bio"):
-        past.append(ft.Text(x["bio"]))
+    past: list[ft.Control] = [ft.Text(t(lang, "completed_orders", n=x.completed_orders))]
+    if x.good_rate_30d is not None:
+        past.append(muted(f"30d ✓ {x.good_rate_30d * 100:.0f}%"))
+    if x.bio:
+        past.append(ft.Text(x.bio))
     reviews = [review_tile(r, lang) for r in state.technician_reviews[:10]]
-    skills = x.get("skills") or []
+    skills = x.skills
     controls: list[ft.Control] = [
         header,
         section(t(lang, "certificates"), *(certs or [muted(t(lang, "none"))])),
@@ -214,8 +206,8 @@ def technician_view(state: CustomerState) -> ft.View:
             button(
                 "choose-technician",
                 t(lang, "choose_technician"),
-                act(state.begin_booking, state.service["id"], preferred_technician_id=x.get("id")),
+                act(state.begin_booking, state.service.id, preferred_technician_id=x.id),
                 expand=True,
             )
         )
-    return page_view(state, state.route, x.get("name", t(lang, "technician")), controls)
+    return page_view(state, state.route, x.name or t(lang, "technician"), controls)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import flet as ft
 
+from client.models import ChatRead
 from customer_app.components.common import act, button, field, muted, page_view, section
 from customer_app.i18n import t
 from customer_app.state import CustomerState
 
 
-def message_bubble(msg: dict, mine: bool) -> ft.Control:
+def message_bubble(msg: ChatRead, mine: bool) -> ft.Control:
     return ft.Row(
         [
             ft.Container(
-                content=ft.Text(msg.get("text", "")),
+                content=ft.Text(msg.text),
                 padding=ft.Padding.all(8),
                 border_radius=10,
                 bgcolor=ft.Colors.TEAL_100 if mine else ft.Colors.GREY_200,
@@ -23,12 +24,10 @@ def message_bubble(msg: dict, mine: bool) -> ft.Control:
     )
 
 
-def chat_panel(state: CustomerState, messages: list[dict], key: str, on_send) -> ft.Control:  # noqa: ANN001
+def chat_panel(state: CustomerState, messages: list[ChatRead], key: str, on_send) -> ft.Control:  # noqa: ANN001
     lang = state.lang
-    me = (state.user or {}).get("id")
-    bubbles = [
-        message_bubble(m, m.get("sender_id", m.get("author_id")) == me) for m in messages[-30:]
-    ]
+    me = state.user.id if state.user else None
+    bubbles = [message_bubble(m, m.sender_id == me) for m in messages[-30:]]
     return ft.Column(
         [
             *(bubbles or [muted(t(lang, "none"))]),

@@ -62,12 +62,13 @@ from technician_app.state.model import (
     DEFAULT_CHECKIN_RADIUS_M,
     Notice,
     Offer,
+    UnsentMessage,
     allows,
     in_group,
     normalize_offer,
     parse_time,
 )
-from technician_app.state.sync import OPTIMISTIC, QueueSync
+from technician_app.state.sync import OPTIMISTIC, QueueSync, foreseen
 
 __all__ = [
     "ACTION_LABELS",
@@ -86,7 +87,9 @@ __all__ = [
     "Notice",
     "Offer",
     "TechnicianState",
+    "UnsentMessage",
     "allows",
+    "foreseen",
     "in_group",
     "normalize_offer",
     "parse_time",

@@ -29,7 +29,7 @@ class Account(TechnicianCore):
             reply = await self._guard(self.client.login(phone=phone, password=password))
             if reply is None:
                 return False
-            if self.user.get("role") != "technician":
+            if self.session.role != "technician":
                 await self.client.logout()
                 self.notify("该账号不是技师账号", "error", "role_forbidden")
                 return False
@@ -48,7 +48,7 @@ class Account(TechnicianCore):
         sent = await self._guard(self.client.request_phone_code(phone))
         if sent is None:
             return None
-        code = str(sent.get("sandbox_code") or "")
+        code = sent.sandbox_code or ""
         if not code:  # to be typed from the text message; a filled-in one goes straight on
             masked = f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else phone
             self.notify(f"验证码已发送至 {masked}，请查收短信", "success")
@@ -93,11 +93,9 @@ class Account(TechnicianCore):
         profile = await self._guard(self.client.profile(), feature="profile", quiet=True)
         if profile is not None:
             self.profile = profile
-            self.verification = str(
-                profile.get("verification_status") or profile.get("status") or "unknown"
-            )
-            self.working = bool(profile.get("online"))
-            self.queue.cache_set("profile", profile)
+            self.verification = profile.verification_status or "unknown"
+            self.working = profile.online
+            self.queue.cache_model("profile", profile)
 
     async def save_profile(
         self,
@@ -121,8 +119,8 @@ class Account(TechnicianCore):
         if profile is None:
             return False
         self.profile = profile
-        self.verification = str(profile.get("verification_status") or self.verification)
-        self.queue.cache_set("profile", profile)
+        self.verification = profile.verification_status or self.verification
+        self.queue.cache_model("profile", profile)
         self.changed()
         return True
 
@@ -172,11 +170,7 @@ class Account(TechnicianCore):
         if file is None:
             return False
         reply = await self._guard(
-            self.client.request(
-                "POST",
-                "/technician/certificates",
-                json={"type": cert_type, "file_id": file["id"], "number": number},
-            ),
+            self.client.add_certificate(type=cert_type, file_id=file.id, number=number),
             feature="certificates",
         )
         if reply is not None:
@@ -186,25 +180,16 @@ class Account(TechnicianCore):
 
     async def load_certificates(self) -> None:
         certificates = await self._guard(
-            self.client.request("GET", "/technician/certificates"),
-            feature="certificates",
-            quiet=True,
+            self.client.certificates(), feature="certificates", quiet=True
         )
         if certificates is not None:
-            self.certificates = (
-                certificates
-                if isinstance(certificates, list)
-                else list(certificates.get("items", []))
-            )
+            self.certificates = certificates
             self.changed()
 
     # -- online for orders, and money ----------------------------------------------------
 
     async def set_working(self, online: bool) -> bool:
-        reply = await self._guard(
-            self.client.request("PUT", "/technician/status", json={"online": online}),
-            feature="status",
-        )
+        reply = await self._guard(self.client.set_status(online=online), feature="status")
         if reply is not None or "status" in self.unavailable:
             self.working = online
         self.changed()

@@ -22,11 +22,23 @@ import httpx
 
 from client import geo
 from client.api import ApiError, DoorstepClient, NetworkError, Session
+from client.models import (
+    CertificateRead,
+    ChangeRequestRead,
+    ChatRead,
+    ComplaintRead,
+    EarningsRead,
+    OrderRead,
+    ProfileRead,
+    ReviewRead,
+    ServiceRead,
+    UserRead,
+)
 from client.position import Locate
 from technician_app import navigation
 from technician_app.offline import OfflineQueue, QueuedAction
 from technician_app.state.labels import REFUSAL_TEXTS
-from technician_app.state.model import Notice, Offer, in_group, parse_time
+from technician_app.state.model import Notice, Offer, UnsentMessage, in_group
 
 log = logging.getLogger("technician_app")
 
@@ -93,13 +105,13 @@ class TechnicianCore:
         self.location_problem: str | None = None  # why the device gave none, until it does
         self.offers: list[Offer] = []
         self.pool: list[Offer] = []
-        self.certificates: list[dict[str, Any]] = []
+        self.certificates: list[CertificateRead] = []
         self._load_cached()
         self.payouts: list[dict[str, Any]] = []
-        self.reviews: list[dict[str, Any]] = []
-        self.complaints: list[dict[str, Any]] = []
-        self.messages: dict[str, list[dict[str, Any]]] = {}
-        self.change_requests: dict[str, list[dict[str, Any]]] = {}
+        self.reviews: list[ReviewRead] = []
+        self.complaints: list[ComplaintRead] = []
+        self.messages: dict[str, list[ChatRead | UnsentMessage]] = {}
+        self.change_requests: dict[str, list[ChangeRequestRead]] = {}
         self.unavailable: set[str] = set()  # features this server does not offer (yet)
         self.notices: list[Notice] = []
         self.busy = False
@@ -117,16 +129,18 @@ class TechnicianCore:
 
     def _load_cached(self) -> None:
         """What the queue's cache remembers (the day's jobs stay visible offline)."""
-        self.profile: dict[str, Any] | None = self.queue.cache_get("profile")
-        self.verification: str = (self.profile or {}).get("verification_status", "unknown")
-        self.orders: dict[str, dict[str, Any]] = self.queue.cache_get("orders", {}) or {}
-        self.earnings: dict[str, Any] | None = self.queue.cache_get("earnings")
+        self.profile: ProfileRead | None = self.queue.cached_model("profile", ProfileRead)
+        self.verification: str = self.profile.verification_status if self.profile else "unknown"
+        self.orders: dict[str, OrderRead] = self.queue.cached_models("orders", OrderRead)
+        self.earnings: EarningsRead | None = self.queue.cached_model("earnings", EarningsRead)
+        self.earnings_period: str = self.queue.cache_get("earnings_period") or "day"
         self.earned_today: int | None = (
-            (self.earnings or {}).get("earned")
-            if (self.earnings or {}).get("period") == "day"
-            else None
+            self.earnings.earned if self.earnings and self.earnings_period == "day" else None
         )
-        self.services: dict[str, dict[str, Any]] = self.queue.cache_get("services", {}) or {}
+        self.services: dict[str, ServiceRead] = self.queue.cached_models("services", ServiceRead)
+
+    def _cache_orders(self) -> None:
+        self.queue.cache_models("orders", self.orders)
 
     def user_data_dir(self, user_id: str) -> Path:
         """The web build's folder for one technician's queue and cache."""
@@ -136,9 +150,10 @@ class TechnicianCore:
     def _bind_user(self) -> None:
         """Web build: after sign-in, open this technician's own queue (their offline
         actions from an earlier session are replayed; nobody else's ever are)."""
-        if self.persist_session or not self.user.get("id"):
+        user_id = self.session.user_id
+        if self.persist_session or not user_id:
             return
-        path = self.user_data_dir(str(self.user["id"])) / "technician.sqlite3"
+        path = self.user_data_dir(user_id) / "technician.sqlite3"
         if self.queue.path == path:
             return
         old, self.queue = self.queue, OfflineQueue(path)
@@ -210,8 +225,8 @@ class TechnicianCore:
         return self.client.session.signed_in
 
     @property
-    def user(self) -> dict[str, Any]:
-        return self.client.session.user or {}
+    def user(self) -> UserRead | None:
+        return self.client.session.user
 
     @property
     def verified(self) -> bool:
@@ -227,20 +242,20 @@ class TechnicianCore:
     def rejections(self) -> list[QueuedAction]:
         return self.queue.rejected()
 
-    def order(self, order_id: str) -> dict[str, Any] | None:
+    def order(self, order_id: str) -> OrderRead | None:
         return self.orders.get(order_id)
 
-    def active_orders(self) -> list[dict[str, Any]]:
+    def active_orders(self) -> list[OrderRead]:
         active = [o for o in self.orders.values() if in_group(o, "assigned")]
-        return sorted(active, key=lambda o: str(o.get("scheduled_start", "")))
+        return sorted(active, key=lambda o: o.scheduled_start)
 
     def pending_for(self, order_id: str) -> list[QueuedAction]:
         return [a for a in self.queue.pending() if a.order_id == order_id]
 
-    def distance_to(self, order: dict[str, Any]) -> float | None:
-        if self.location is None or order.get("lat") is None or order.get("lng") is None:
+    def distance_to(self, order: OrderRead) -> float | None:
+        if self.location is None or order.lat is None or order.lng is None:
             return None
-        return geo.haversine_m(*self.location, order["lat"], order["lng"])
+        return geo.haversine_m(*self.location, order.lat, order.lng)
 
     def schedule(self) -> list[dict[str, Any]]:
         """Today's jobs in route order with travel ETAs chained from where I am."""
@@ -248,11 +263,11 @@ class TechnicianCore:
         here = self.location
         clock = self.now()
         for index, order in enumerate(self.active_orders(), start=1):
-            start = parse_time(order.get("scheduled_start"))
+            start = order.scheduled_start
             travel = None
-            if here and order.get("lat") is not None:
-                travel = navigation.eta_minutes(geo.haversine_m(*here, order["lat"], order["lng"]))
-                here = (order["lat"], order["lng"])
+            if here and order.lat is not None and order.lng is not None:
+                travel = navigation.eta_minutes(geo.haversine_m(*here, order.lat, order.lng))
+                here = (order.lat, order.lng)
             arrival = clock + timedelta(minutes=travel) if travel is not None else None
             rows.append(
                 {
@@ -261,12 +276,10 @@ class TechnicianCore:
                     "travel_minutes": travel,
                     "eta": arrival,
                     "scheduled_start": start,
-                    "late": bool(arrival and start and arrival > start),
+                    "late": arrival is not None and arrival > start,
                 }
             )
-            if start:
-                end = parse_time(order.get("scheduled_end")) or start
-                clock = max(clock, end)
+            clock = max(clock, order.scheduled_end)
         return rows
 
     def earnings_today(self) -> int | None:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from client.models import OrderRead
 from technician_app import navigation
 from technician_app.offline import PENDING, REJECTED, SYNCED, QueuedAction
 from technician_app.state.core import TechnicianCore
 from technician_app.state.labels import LOCATION_HELP
-from technician_app.state.model import DEFAULT_CHECKIN_RADIUS_M, Offer, in_group
+from technician_app.state.model import DEFAULT_CHECKIN_RADIUS_M, Offer, UnsentMessage, in_group
 
 
 class FieldWork(TechnicianCore):
@@ -24,10 +25,9 @@ class FieldWork(TechnicianCore):
             params: dict[str, Any],
             *,
             blob: bytes | None = None,
-            seed: dict[str, Any] | None = None,
             quiet: bool = False,
         ) -> QueuedAction: ...
-        async def load_order(self, order_id: str) -> dict[str, Any] | None: ...
+        async def load_order(self, order_id: str) -> OrderRead | None: ...
         async def load_messages(self, order_id: str) -> None: ...
         async def load_change_requests(self, order_id: str) -> None: ...
         async def refresh_location(self) -> bool: ...
@@ -35,9 +35,7 @@ class FieldWork(TechnicianCore):
 
     async def accept(self, offer: Offer) -> QueuedAction:
         kind = "claim" if offer.source == "pool" else "accept"
-        action = await self._act(
-            kind, offer.order_id, {"offer_id": offer.id}, seed=offer.raw.get("order")
-        )
+        action = await self._act(kind, offer.order_id, {"offer_id": offer.id})
         self.offers = [o for o in self.offers if o.order_id != offer.order_id]
         self.pool = [o for o in self.pool if o.order_id != offer.order_id]
         if action.status == SYNCED:
@@ -63,7 +61,7 @@ class FieldWork(TechnicianCore):
     async def arrive(self, order_id: str) -> QueuedAction | None:
         """Geofenced check-in with the device location. Offline, the fence is checked
         here (the server checks again on replay); online, the server decides."""
-        order = self.orders.get(order_id) or {}
+        order = self.orders.get(order_id)
         if not await self.refresh_location():
             self.notify(
                 LOCATION_HELP.get(self.location_problem or "", LOCATION_HELP[""]),
@@ -71,7 +69,7 @@ class FieldWork(TechnicianCore):
                 self.location_problem or "location_required",
             )
             return None
-        distance = self.distance_to(order)
+        distance = self.distance_to(order) if order is not None else None
         if not self.connected and distance is not None and distance > DEFAULT_CHECKIN_RADIUS_M:
             self.notify(
                 f"距服务地址 {navigation.format_distance(distance)}，需在 "
@@ -88,9 +86,9 @@ class FieldWork(TechnicianCore):
     async def sop_done(
         self, order_id: str, step_no: int, *, photo: bytes | None = None, note: str = ""
     ) -> QueuedAction | None:
-        order = self.orders.get(order_id) or {}
-        step = next((s for s in order.get("sop", []) if s.get("no") == step_no), None)
-        if step and step.get("photo") and not photo:
+        order = self.orders.get(order_id)
+        step = next((s for s in order.sop if s.no == step_no), None) if order else None
+        if step is not None and step.photo and not photo:
             self.notify("此步骤需要拍照", "error", "sop_photo_required")
             return None
         return await self._act("sop_done", order_id, {"step_no": step_no, "note": note}, blob=photo)
@@ -123,13 +121,7 @@ class FieldWork(TechnicianCore):
     async def send_message(self, order_id: str, text: str) -> QueuedAction | None:
         if not text.strip():
             return None
-        local = {
-            "id": None,
-            "text": text.strip(),
-            "sender_role": "technician",
-            "pending": True,
-            "created_at": self.now().isoformat(),
-        }
+        local = UnsentMessage(text=text.strip(), created_at=self.now())
         self.messages.setdefault(order_id, []).append(local)
         action = await self._act("message", order_id, {"text": text.strip()})
         if action.status == SYNCED:
@@ -140,8 +132,9 @@ class FieldWork(TechnicianCore):
         """Sends my location to the operators' safety desk (queued like everything else,
         so it goes out the moment there is any signal)."""
         active = next((o for o in self.active_orders() if in_group(o, "on_site")), None)
-        params = {**self._here(), "note": note, "order_id": active["id"] if active else None}
-        action = await self._act("sos", active["id"] if active else None, params)
+        order_id = active.id if active else None
+        params = {**self._here(), "note": note, "order_id": order_id}
+        action = await self._act("sos", order_id, params)
         if action.status == SYNCED:
             self.notify("已通知平台安全中心，请保持电话畅通", "success")
         elif action.status == PENDING:

@@ -10,6 +10,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from client.feed import FeedState, LiveFeed
+from client.models import OrderRead
 from technician_app.state.core import TechnicianCore, log
 
 
@@ -17,7 +18,7 @@ class LiveUpdates(TechnicianCore):
     if TYPE_CHECKING:  # provided by Loading, QueueSync and LocationReports
 
         async def load_orders(self) -> None: ...
-        async def load_order(self, order_id: str) -> dict[str, Any] | None: ...
+        async def load_order(self, order_id: str) -> OrderRead | None: ...
         async def load_offers(self) -> None: ...
         async def load_pool(self) -> None: ...
         async def load_messages(self, order_id: str) -> None: ...
@@ -100,8 +101,9 @@ class LiveUpdates(TechnicianCore):
         elif kind == "document" and message.get("kind") == "work_order":
             order = self.orders.get(str(message.get("order_id") or ""))
             if order is not None:  # the signed work order's PDF, filed after the signing
-                order["work_order_file_id"] = message.get("file_id")
-                self.queue.cache_set("orders", self.orders)
+                filed = {"work_order_file_id": message.get("file_id")}
+                self.orders[order.id] = order.model_copy(update=filed)
+                self._cache_orders()
         elif kind.startswith("offer") or kind.startswith("pool"):
             await self.load_offers()
             await self.load_pool()

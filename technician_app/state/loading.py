@@ -6,9 +6,10 @@ requests. ``refresh`` replays the queue first, so answers include what was done 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from client.citytime import CITY_TZ
+from client.models import OrderRead, ServiceRead
 from technician_app.state.core import TechnicianCore
 from technician_app.state.model import normalize_offer
 
@@ -42,26 +43,24 @@ class Loading(TechnicianCore):
         if orders is None:
             return
         pending_orders = {a.order_id for a in self.queue.pending()}
-        fresh = {o["id"]: o for o in orders}
+        fresh = {o.id: o for o in orders}
         for order_id, local in self.orders.items():
             if order_id in pending_orders and order_id in fresh:
-                fresh[order_id] = {
-                    **fresh[order_id],
-                    **{k: local[k] for k in LOCAL_KEYS if k in local},
-                }
+                kept = {k: getattr(local, k) for k in LOCAL_KEYS}
+                fresh[order_id] = fresh[order_id].model_copy(update=kept)
         self.orders = fresh
-        self.queue.cache_set("orders", self.orders)
+        self._cache_orders()
         self.changed()
 
-    async def load_order(self, order_id: str) -> dict[str, Any] | None:
+    async def load_order(self, order_id: str) -> OrderRead | None:
         order = await self._guard(self.client.order(order_id), quiet=True)
         if order is not None:
             self._store_order(order)
         return order
 
-    def _store_order(self, order: dict[str, Any]) -> None:
-        self.orders[order["id"]] = order
-        self.queue.cache_set("orders", self.orders)
+    def _store_order(self, order: OrderRead) -> None:
+        self.orders[order.id] = order
+        self._cache_orders()
         self.changed()
 
     async def load_offers(self) -> None:
@@ -69,16 +68,14 @@ class Loading(TechnicianCore):
         if offers is not None:
             now = self.now()
             self.offers = [
-                normalize_offer(o, source="offer", here=self.location, now=now)
-                for o in offers
-                if o.get("status", "pending") == "pending"
+                normalize_offer(o, source="offer", now=now) for o in offers if o.status == "pending"
             ]
             self.changed()
 
     async def load_pool(self) -> None:
         pool = await self._guard(self.client.pool(), feature="pool", quiet=True)
         if pool is not None:
-            self.pool = [normalize_offer(o, source="pool", here=self.location) for o in pool]
+            self.pool = [normalize_offer(o, source="pool") for o in pool]
             self.changed()
 
     async def load_earnings(self, period: str = "day") -> None:
@@ -95,44 +92,44 @@ class Loading(TechnicianCore):
             quiet=True,
         )
         if earnings is not None:
-            earnings["period"] = period
-            self.earnings = earnings
+            self.earnings, self.earnings_period = earnings, period
             if period == "day":
-                self.earned_today = int(earnings.get("earned", 0))
-            self.payouts = list(earnings.get("payouts", []))
-            self.queue.cache_set("earnings", earnings)
+                self.earned_today = earnings.earned
+            self.payouts = list(earnings.payouts)
+            self.queue.cache_model("earnings", earnings)
+            self.queue.cache_set("earnings_period", period)
             self.changed()
 
     async def load_reviews(self) -> None:
         reviews = await self._guard(
-            self.client.technician_reviews(self.user.get("id", "")), feature="reviews", quiet=True
+            self.client.technician_reviews(self.session.user_id or ""),
+            feature="reviews",
+            quiet=True,
         )
         if reviews is not None:
-            self.reviews = reviews if isinstance(reviews, list) else list(reviews.get("items", []))
+            self.reviews = reviews
         complaints = await self._guard(
             self.client.technician_complaints(), feature="complaints", quiet=True
         )
         if complaints is not None:
-            self.complaints = (
-                complaints if isinstance(complaints, list) else list(complaints.get("items", []))
-            )
+            self.complaints = complaints
         self.changed()
 
-    async def load_service(self, service_id: str) -> dict[str, Any] | None:
+    async def load_service(self, service_id: str) -> ServiceRead | None:
         """The catalog entry (rate card, acceptance criteria, SOP), cached for offline use."""
         if service_id in self.services:
             return self.services[service_id]
         service = await self._guard(self.client.service(service_id), quiet=True)
         if service is not None:
             self.services[service_id] = service
-            self.queue.cache_set("services", self.services)
+            self.queue.cache_models("services", self.services)
             self.changed()
         return service
 
     async def load_messages(self, order_id: str) -> None:
         messages = await self._guard(self.client.messages(order_id), feature="chat", quiet=True)
         if messages is not None:
-            self.messages[order_id] = messages
+            self.messages[order_id] = list(messages)
             self.changed()
 
     async def load_change_requests(self, order_id: str) -> None:

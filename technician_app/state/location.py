@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from client.models import OrderRead
 from client.position import LocationUnavailable
 from technician_app.offline import QueuedAction
 from technician_app.state.core import TechnicianCore, log
@@ -22,7 +23,7 @@ class LocationReports(TechnicianCore):
         async def sync(self, *, current: int | None = None, quiet: bool = False) -> None: ...
         async def _probe(self) -> None: ...
 
-    def tracked_order(self) -> dict[str, Any] | None:
+    def tracked_order(self) -> OrderRead | None:
         """The job the technician is on the way to (the customer follows them)."""
         return next((o for o in self.active_orders() if in_group(o, "tracking")), None)
 
@@ -45,7 +46,7 @@ class LocationReports(TechnicianCore):
         if self.location is None or not self.signed_in:
             return None
         tracked = self.tracked_order()
-        order_id = tracked["id"] if tracked else None
+        order_id = tracked.id if tracked else None
         point = {**self._here(), "occurred_at": self.now().isoformat()}
         last = self.queue.last_pending()
         action: QueuedAction | None = None

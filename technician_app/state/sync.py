@@ -12,6 +12,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from client.api import ApiError, NetworkError
+from client.models import OrderRead
 from technician_app import navigation
 from technician_app.offline import PENDING, QueuedAction
 from technician_app.state.core import TechnicianCore, log
@@ -47,12 +48,26 @@ OPTIMISTIC: dict[str, dict[str, Any]] = {
     },
 }
 OPTIMISTIC["claim"] = OPTIMISTIC["accept"]
+# The queued actions the server answers with the order read (kept as the local copy).
+ORDER_REPLIES = frozenset(OPTIMISTIC) | {"transfer", "sop_done", "sign_work_order"}
+
+
+def foreseen(order: OrderRead, kind: str) -> OrderRead:
+    """The order read the server will send after the technician's move ``kind``."""
+    after = OPTIMISTIC[kind]
+    return order.model_copy(
+        update={
+            "status": after["status"],
+            "allowed_actions": list(after["allowed_actions"]),
+            "status_groups": list(after["status_groups"]),
+        }
+    )
 
 
 class QueueSync(TechnicianCore):
     if TYPE_CHECKING:  # provided by Loading
 
-        async def load_order(self, order_id: str) -> dict[str, Any] | None: ...
+        async def load_order(self, order_id: str) -> OrderRead | None: ...
 
     async def _act(
         self,
@@ -61,13 +76,12 @@ class QueueSync(TechnicianCore):
         params: dict[str, Any],
         *,
         blob: bytes | None = None,
-        seed: dict[str, Any] | None = None,
         quiet: bool = False,
     ) -> QueuedAction:
         action = self.queue.enqueue(
             kind, order_id=order_id, params=params, blob=blob, occurred_at=self.now()
         )
-        self._apply_locally(action, seed)
+        self._apply_locally(action)
         self.changed()
         await self.sync(current=action.id, quiet=quiet)
         final = self.queue.get(action.id)
@@ -75,31 +89,26 @@ class QueueSync(TechnicianCore):
             self.notify(f"{ACTION_LABELS.get(kind, kind)}：已保存，待同步", "info", "pending_sync")
         return final
 
-    def _apply_locally(self, action: QueuedAction, seed: dict[str, Any] | None = None) -> None:
-        if not action.order_id:
-            return
-        order = self.orders.get(action.order_id)
-        if order is None and seed:
-            order = dict(seed)
-            self.orders[action.order_id] = order
+    def _apply_locally(self, action: QueuedAction) -> None:
+        """The local copy of the order as the server will read it once the action is
+        replayed (a new model; the old one is left as it was)."""
+        order = self.orders.get(action.order_id or "")
         if order is None:
             return
+        oid, when = order.id, action.occurred_at
         if action.kind in OPTIMISTIC:
-            order.update(
-                {
-                    key: list(value) if isinstance(value, tuple) else value
-                    for key, value in OPTIMISTIC[action.kind].items()
-                }
-            )
+            self.orders[oid] = foreseen(order, action.kind)
         elif action.kind == "transfer":
-            self.orders.pop(action.order_id, None)
+            self.orders.pop(oid, None)
         elif action.kind == "sop_done":
-            for step in order.get("sop", []):
-                if step.get("no") == action.params.get("step_no"):
-                    step["done_at"] = action.occurred_at.isoformat()
+            step_no = action.params.get("step_no")
+            sop = [
+                s.model_copy(update={"done_at": when}) if s.no == step_no else s for s in order.sop
+            ]
+            self.orders[oid] = order.model_copy(update={"sop": sop})
         elif action.kind == "sign_work_order":
-            order["work_order_confirmed_at"] = action.occurred_at.isoformat()
-        self.queue.cache_set("orders", self.orders)
+            self.orders[oid] = order.model_copy(update={"work_order_confirmed_at": when})
+        self._cache_orders()
 
     async def sync(self, *, current: int | None = None, quiet: bool = False) -> None:
         """Replay the queue in order. ``current`` is the action the technician just took:
@@ -112,17 +121,13 @@ class QueueSync(TechnicianCore):
         self._set_connected(not report.stopped_offline)
         touched: set[str] = set()
         for done in report.synced:
-            result = done.result
-            if (
-                isinstance(result, dict)
-                and "id" in result
-                and "status" in result
-                and done.order_id == result["id"]
-            ):
+            # the queue keeps each reply as JSON: an order read becomes the local copy
+            if done.kind in ORDER_REPLIES and done.result is not None:
+                order = OrderRead.model_validate(done.result)
                 if done.kind == "transfer":
-                    self.orders.pop(result["id"], None)
+                    self.orders.pop(order.id, None)
                 else:
-                    self.orders[result["id"]] = result
+                    self.orders[order.id] = order
             elif done.order_id and done.kind != "location":
                 touched.add(done.order_id)
         for rejected in report.rejected:
@@ -140,7 +145,7 @@ class QueueSync(TechnicianCore):
                 self.notify(text, "error", rejected.error_code)
             elif not quiet:
                 self.notify(f"同步被拒绝：{text}", "error", rejected.error_code)
-        self.queue.cache_set("orders", self.orders)
+        self._cache_orders()
         for order_id in touched:
             await self.load_order(order_id)
         self.changed()
@@ -198,7 +203,7 @@ class QueueSync(TechnicianCore):
                         order_id=oid,
                         idempotency_key=f"{key}-photo",
                     )
-                    photo_id = photo["id"]
+                    photo_id = photo.id
                 return await c.sop_done(
                     oid,
                     int(p["step_no"]),
@@ -219,7 +224,7 @@ class QueueSync(TechnicianCore):
                 return await c.confirm_work_order(
                     oid,
                     signed_on="technician_screen",
-                    signature_file_id=signature["id"],
+                    signature_file_id=signature.id,
                     idempotency_key=key,
                 )
             case "change_request":
@@ -230,7 +235,7 @@ class QueueSync(TechnicianCore):
                     order_id=oid,
                     idempotency_key=f"{key}-photo",
                 )
-                items = [{**item, "photo_file_id": evidence["id"]} for item in p["items"]]
+                items = [{**item, "photo_file_id": evidence.id} for item in p["items"]]
                 return await c.create_change_request(oid, items=items, idempotency_key=key)
             case "message":
                 return await c.send_message(oid, text=p["text"], idempotency_key=key)

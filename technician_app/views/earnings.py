@@ -31,7 +31,7 @@ def EarningsView():  # noqa: ANN201
         ft.context.page.run_task(state.load_earnings, period)
 
     ft.use_effect(load, [period])
-    e = state.earnings or {}
+    e = state.earnings
 
     async def withdraw(_e) -> None:  # noqa: ANN001
         try:
@@ -52,14 +52,14 @@ def EarningsView():  # noqa: ANN201
         ft.Row(
             [
                 ft.Text(
-                    f"{str(o.get('at', ''))[5:16]} {o.get('memo') or o.get('kind', '')}",
+                    f"{o.at.isoformat()[5:16]} {o.memo or o.kind}",
                     size=16,
                     expand=True,
                 ),
-                ft.Text(yuan(o.get("amount")), size=18, weight=ft.FontWeight.BOLD),
+                ft.Text(yuan(o.amount), size=18, weight=ft.FontWeight.BOLD),
             ]
         )
-        for o in e.get("lines", [])
+        for o in (e.lines if e else [])
     ]
     payouts = [
         ft.Row(
@@ -84,8 +84,10 @@ def EarningsView():  # noqa: ANN201
             card(
                 ft.Row(
                     [
-                        big_number(yuan(e.get("earned")), "本期收入", color=GO, key="period_total"),
-                        big_number(yuan(e.get("available")), "可提现"),
+                        big_number(
+                            yuan(e.earned if e else None), "本期收入", color=GO, key="period_total"
+                        ),
+                        big_number(yuan(e.available if e else None), "可提现"),
                     ],
                     alignment=ft.MainAxisAlignment.SPACE_AROUND,
                 )

@@ -27,11 +27,8 @@ from technician_app.views.onboarding import Onboarding
 
 def _route(state, schedule: list[dict]) -> list[ft.Control]:  # noqa: ANN001
     """Today's visits on a map, in order, from where I am."""
-    stops = [
-        (row["order"]["lat"], row["order"]["lng"])
-        for row in schedule
-        if row["order"].get("lat") is not None and row["order"].get("lng") is not None
-    ]
+    orders = [row["order"] for row in schedule]
+    stops = [(o.lat, o.lng) for o in orders if o.lat is not None and o.lng is not None]
     if not stops:
         return []
     return [route_map(stops, state.location, app="org.doorstep.technician")]
@@ -96,7 +93,7 @@ def HomeView():  # noqa: ANN201
             if row["travel_minutes"] is not None
             else "位置未知"
         )
-        pending = " · 待同步" if state.pending_for(order["id"]) else ""
+        pending = " · 待同步" if state.pending_for(order.id) else ""
         rows.append(
             card(
                 ft.Row(
@@ -105,17 +102,16 @@ def HomeView():  # noqa: ANN201
                         ft.Column(
                             [
                                 ft.Text(
-                                    order.get("service_name_zh", ""),
+                                    order.service_name_zh,
                                     size=20,
                                     weight=ft.FontWeight.BOLD,
                                 ),
                                 ft.Text(
-                                    f"{local_time(row['scheduled_start'])} · "
-                                    f"{order.get('district', '')}",
+                                    f"{local_time(row['scheduled_start'])} · {order.district}",
                                     size=16,
                                 ),
                                 ft.Text(
-                                    f"{STATUS_LABELS.get(order['status'], order['status'])} · "
+                                    f"{STATUS_LABELS.get(order.status, order.status)} · "
                                     f"{travel}{pending}",
                                     size=15,
                                     color=STOP if row["late"] else MUTED,
@@ -130,8 +126,8 @@ def HomeView():  # noqa: ANN201
                     [
                         big_button(
                             f"打开订单 {row['seq']}",
-                            lambda _e, oid=order["id"]: go(f"/order/{oid}"),
-                            key=f"open_order_{order['id']}",
+                            lambda _e, oid=order.id: go(f"/order/{oid}"),
+                            key=f"open_order_{order.id}",
                         )
                     ]
                 ),

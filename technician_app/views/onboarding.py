@@ -42,8 +42,8 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 @ft.component
 def Onboarding():  # noqa: ANN201
     state = use_app()
-    profile = state.profile or {}
-    skills, set_skills = ft.use_state(lambda: list(profile.get("skills") or []))
+    profile = state.profile
+    skills, set_skills = ft.use_state(lambda: list(profile.skills) if profile else [])
     # What was typed or picked last, for "save": a tap can arrive before the re-render that
     # carries the last keystroke into this function's locals.
     latest = ft.use_ref(dict)
@@ -57,8 +57,8 @@ def Onboarding():  # noqa: ANN201
 
         return latest.current.get(name, current), set_value
 
-    bio, set_bio = kept("bio", profile.get("bio") or "")
-    years, set_years = kept("years", str(profile.get("experience_years") or ""))
+    bio, set_bio = kept("bio", profile.bio if profile else "")
+    years, set_years = kept("years", str(profile.experience_years or "") if profile else "")
     hours, set_hours = kept("hours", "08:00-20:00")
     cert_type, set_cert_type = ft.use_state("health")
     cert_no, set_cert_no = ft.use_state("")
@@ -115,6 +115,7 @@ def Onboarding():  # noqa: ANN201
         await state.refresh()
 
     status = state.verification
+    note = profile.verification_note if profile else ""
     waiting = card(
         ft.Text(
             VERIFICATION_LABELS.get(status, "资料审核中"),
@@ -130,12 +131,7 @@ def Onboarding():  # noqa: ANN201
                 if status == "suspended"
                 else "平台会在 1-3 个工作日内审核你的资料与证书；审核通过后即可上线接单。"
             )
-            + (
-                f"\n{'暂停原因' if status == 'suspended' else '审核意见'}："
-                f"{profile.get('verification_note')}"
-                if profile.get("verification_note")
-                else ""
-            ),
+            + (f"\n{'暂停原因' if status == 'suspended' else '审核意见'}：{note}" if note else ""),
             size=16,
             key="verification_explained",
         ),
@@ -155,8 +151,7 @@ def Onboarding():  # noqa: ANN201
         spacing=8,
     )
     certs = [
-        ft.Text(f"{c.get('type_name_zh') or c.get('type')} · {c.get('status')}", size=16)
-        for c in state.certificates
+        ft.Text(f"{c.type_name_zh or c.type} · {c.status}", size=16) for c in state.certificates
     ]
     return ft.Column(
         [

@@ -10,6 +10,7 @@ from __future__ import annotations
 import flet as ft
 
 from client.maps import street_map
+from client.models import OrderRead, ServiceRead
 from technician_app import navigation, signature
 from technician_app.components.offer_card import local_time
 from technician_app.components.signature_pad import SignaturePad
@@ -32,9 +33,9 @@ from technician_app.state import (
     DEFAULT_CHECKIN_RADIUS_M,
     STATUS_LABELS,
     STATUS_NOTES,
+    UnsentMessage,
     allows,
     in_group,
-    parse_time,
     yuan,
 )
 
@@ -63,7 +64,7 @@ def OrderView():  # noqa: ANN201
         async def run() -> None:
             fresh = await state.load_order(order_id)
             if fresh:
-                await state.load_service(fresh["service_id"])
+                await state.load_service(fresh.service_id)
             await state.load_messages(order_id)
             await state.load_change_requests(order_id)
 
@@ -74,15 +75,16 @@ def OrderView():  # noqa: ANN201
     if order is None:
         return view(route, "订单", [ft.Text("订单不存在或已转出", size=20)], state)
 
-    status = order["status"]
-    service = state.services.get(order["service_id"], {})
+    status = order.status
+    service = state.services.get(order.service_id)
+    rate_card = service.rate_card if service else []
     distance = state.distance_to(order)
     pending = state.pending_for(order_id)
 
     async def depart_and_navigate(_e) -> None:  # noqa: ANN001
         await state.depart(order_id)
-        links = navigation.map_links(order["lat"], order["lng"], order.get("district", ""))
-        await launch(links[0].url)
+        if order.lat is not None and order.lng is not None:
+            await launch(navigation.map_links(order.lat, order.lng, order.district)[0].url)
 
     async def depart(_e) -> None:  # noqa: ANN001
         await state.depart(order_id)
@@ -114,7 +116,7 @@ def OrderView():  # noqa: ANN201
         await state.send_message(order_id, text)
 
     async def propose(_e) -> None:  # noqa: ANN001
-        item = next((i for i in service.get("rate_card", []) if i["code"] == extra_code), None)
+        item = next((i for i in rate_card if i["code"] == extra_code), None)
         if item is None:
             state.notify("请选择增项", "error", "item_required")
             return
@@ -125,7 +127,7 @@ def OrderView():  # noqa: ANN201
 
     # -- header: what, where, when, how far ----------------------------------------------
     header = card(
-        ft.Text(order.get("service_name_zh", ""), size=28, weight=ft.FontWeight.BOLD),
+        ft.Text(order.service_name_zh, size=28, weight=ft.FontWeight.BOLD),
         ft.Text(
             STATUS_LABELS.get(status, status) + (" · 待同步" if pending else ""),
             size=22,
@@ -133,8 +135,8 @@ def OrderView():  # noqa: ANN201
             color=WARN if pending else PRIMARY,
             key="order_status",
         ),
-        ft.Text(order.get("address") or order.get("district", ""), size=20, key="order_address"),
-        ft.Text(f"预约 {local_time(parse_time(order.get('scheduled_start')))}", size=18),
+        ft.Text(order.address or order.district, size=20, key="order_address"),
+        ft.Text(f"预约 {local_time(order.scheduled_start)}", size=18),
         ft.Row(
             [
                 big_number(
@@ -144,27 +146,25 @@ def OrderView():  # noqa: ANN201
                     f"{navigation.eta_minutes(distance)} 分钟" if distance is not None else "—",
                     "预计到达",
                 ),
-                big_number(
-                    yuan(order.get("order_value", order.get("total"))), "订单金额", color=GO
-                ),
+                big_number(yuan(order.order_value), "订单金额", color=GO),
             ],
             alignment=ft.MainAxisAlignment.SPACE_AROUND,
         ),
     )
     body: list[ft.Control] = [header]
 
-    if in_group(order, "tracking") and order.get("lat") is not None:
+    if in_group(order, "tracking") and order.lat is not None and order.lng is not None:
         # where the door is, where I am, and the circle within which check-in counts
         body.append(
             street_map(
-                (order["lat"], order["lng"]),
+                (order.lat, order.lng),
                 state.location,
                 mover_icon=ft.Icons.PERSON_PIN_CIRCLE,
                 circle_m=DEFAULT_CHECKIN_RADIUS_M,
                 app="org.doorstep.technician",
             )
         )
-        links = navigation.map_links(order["lat"], order["lng"], order.get("district", ""))
+        links = navigation.map_links(order.lat, order.lng, order.district)
         body.append(
             ft.Row(
                 [
@@ -222,7 +222,7 @@ def OrderView():  # noqa: ANN201
                         key="start",
                         color=GO,
                         icon=ft.Icons.PLAY_ARROW,
-                        disabled=not order.get("work_order_confirmed_at"),
+                        disabled=order.work_order_confirmed_at is None,
                         height=80,
                     )
                 ]
@@ -231,9 +231,9 @@ def OrderView():  # noqa: ANN201
     if in_group(order, "service_started"):
         body.append(_sop(state, order))
     if in_group(order, "working"):
-        body.append(_extras(state, order, service, extra_code, set_extra_code, propose))
+        body.append(_extras(state, order, rate_card, extra_code, set_extra_code, propose))
     if allows(order, "finish"):
-        all_done = all(s.get("done_at") for s in order.get("sop", []))
+        all_done = all(s.done_at for s in order.sop)
         body.append(
             ft.Row(
                 [
@@ -272,8 +272,14 @@ def OrderView():  # noqa: ANN201
     return view(route, "订单详情", body, state)
 
 
-def _work_order(order, service, strokes, set_strokes, sign) -> ft.Control:  # noqa: ANN001
-    lines = (order.get("price_snapshot") or {}).get("lines") or []
+def _work_order(
+    order: OrderRead,
+    service: ServiceRead | None,
+    strokes,
+    set_strokes,
+    sign,  # noqa: ANN001
+) -> ft.Control:
+    lines = order.price_snapshot.get("lines") or []
     items = [
         ft.Row(
             [
@@ -283,8 +289,8 @@ def _work_order(order, service, strokes, set_strokes, sign) -> ft.Control:  # no
         )
         for line in lines
     ]
-    criteria = service.get("acceptance_criteria_zh") or ""
-    if order.get("work_order_confirmed_at"):
+    criteria = service.acceptance_criteria_zh if service else ""
+    if order.work_order_confirmed_at is not None:
         return card(
             ft.Text(
                 "电子工单已确认",
@@ -301,7 +307,7 @@ def _work_order(order, service, strokes, set_strokes, sign) -> ft.Control:  # no
         ft.Row(
             [
                 ft.Text("合计", size=18, weight=ft.FontWeight.BOLD, expand=True),
-                ft.Text(yuan(order.get("total")), size=24, weight=ft.FontWeight.BOLD, color=GO),
+                ft.Text(yuan(order.total), size=24, weight=ft.FontWeight.BOLD, color=GO),
             ]
         ),
         ft.Text(f"验收标准：{criteria}" if criteria else "", size=15),
@@ -318,12 +324,12 @@ def _work_order(order, service, strokes, set_strokes, sign) -> ft.Control:  # no
     )
 
 
-def _sop(state, order) -> ft.Control:  # noqa: ANN001
-    steps = order.get("sop", [])
-    next_step = next((s for s in steps if not s.get("done_at")), None)
+def _sop(state, order: OrderRead) -> ft.Control:  # noqa: ANN001
+    steps = order.sop
+    next_step = next((s for s in steps if not s.done_at), None)
     rows: list[ft.Control] = [ft.Text("服务步骤 (SOP)", size=22, weight=ft.FontWeight.BOLD)]
     for step in steps:
-        done = bool(step.get("done_at"))
+        done = step.done_at is not None
         rows.append(
             ft.Row(
                 [
@@ -333,28 +339,28 @@ def _sop(state, order) -> ft.Control:  # noqa: ANN001
                         color=GO if done else MUTED,
                     ),
                     ft.Text(
-                        f"{step['no']}. {step.get('title_zh', '')}",
+                        f"{step.no}. {step.title_zh}",
                         size=18,
                         expand=True,
                         weight=ft.FontWeight.BOLD if step is next_step else None,
                     ),
                     ft.Icon(ft.Icons.PHOTO_CAMERA, size=24, color=WARN)
-                    if step.get("photo")
+                    if step.photo
                     else ft.Container(),
                 ]
             )
         )
     if next_step is not None and in_group(order, "working"):
-        no = next_step["no"]
+        no, needs_photo = next_step.no, next_step.photo
 
         async def tick(_e) -> None:  # noqa: ANN001
-            photo = await pick_photo() if next_step.get("photo") else None
-            if next_step.get("photo") and photo is None:
+            photo = await pick_photo() if needs_photo else None
+            if needs_photo and photo is None:
                 state.notify("此步骤需要拍照", "error", "sop_photo_required")
                 return
-            await state.sop_done(order["id"], no, photo=photo)
+            await state.sop_done(order.id, no, photo=photo)
 
-        label = f"拍照并完成第 {no} 步" if next_step.get("photo") else f"完成第 {no} 步"
+        label = f"拍照并完成第 {no} 步" if needs_photo else f"完成第 {no} 步"
         rows.append(
             ft.Row(
                 [
@@ -363,12 +369,12 @@ def _sop(state, order) -> ft.Control:  # noqa: ANN001
                         tick,
                         key=f"sop_{no}",
                         color=GO,
-                        icon=ft.Icons.PHOTO_CAMERA if next_step.get("photo") else ft.Icons.CHECK,
+                        icon=ft.Icons.PHOTO_CAMERA if needs_photo else ft.Icons.CHECK,
                     )
                 ]
             )
         )
-    done = sum(1 for s in steps if s.get("done_at"))
+    done = sum(1 for s in steps if s.done_at)
     rows.insert(
         1,
         ft.Text(
@@ -382,8 +388,8 @@ def _sop(state, order) -> ft.Control:  # noqa: ANN001
     return card(*rows)
 
 
-def _extras(state, order, service, extra_code, set_extra_code, propose) -> ft.Control:  # noqa: ANN001
-    requests = state.change_requests.get(order["id"], [])
+def _extras(state, order, rate_card, extra_code, set_extra_code, propose) -> ft.Control:  # noqa: ANN001
+    requests = state.change_requests.get(order.id, [])
     status_zh = {
         "awaiting_customer": "等待客户确认",
         "pending": "等待客户确认",
@@ -392,15 +398,15 @@ def _extras(state, order, service, extra_code, set_extra_code, propose) -> ft.Co
     }
     rows = [
         ft.Text(
-            f"{', '.join(i.get('name_zh', i.get('code', '')) for i in r.get('items', []))} · "
-            f"{yuan(r.get('total'))} · {status_zh.get(r.get('status'), r.get('status'))}",
+            f"{', '.join(i.name or i.code for i in r.items)} · "
+            f"{yuan(r.total)} · {status_zh.get(r.status, r.status)}",
             size=16,
         )
         for r in requests
     ]
     options = [
         ft.DropdownOption(key=i["code"], text=f"{i['name_zh']} {yuan(i['price'])}")
-        for i in service.get("rate_card", [])
+        for i in rate_card
     ]
     return card(
         ft.Text("增项（需客户确认后生效）", size=20, weight=ft.FontWeight.BOLD),
@@ -425,9 +431,9 @@ def _chat(state, order_id, text, set_text, send) -> ft.Control:  # noqa: ANN001
     messages = state.messages.get(order_id, [])[-8:]
     rows = [
         ft.Text(
-            ("我：" if m.get("sender_role") == "technician" else "客户：")
-            + str(m.get("text", ""))
-            + (" (待发送)" if m.get("pending") else ""),
+            ("我：" if m.sender_role == "technician" else "客户：")
+            + m.text
+            + (" (待发送)" if isinstance(m, UnsentMessage) else ""),
             size=16,
         )
         for m in messages

@@ -20,32 +20,27 @@ def RatingsView():  # noqa: ANN201
     reviews = [
         card(
             ft.Text(
-                "★" * round(r.get("overall") or 0)
-                + "☆" * (5 - round(r.get("overall") or 0))
-                + f"  {r.get('overall', 0):.1f}",
+                "★" * round(r.overall) + "☆" * (5 - round(r.overall)) + f"  {r.overall:.1f}",
                 size=26,
                 color=WARN,
             ),
-            ft.Text(f"{r.get('author_name', '')}：{r.get('text') or ''}", size=16),
+            ft.Text(f"{r.author_name}：{r.text}", size=16),
         )
         for r in state.reviews
     ]
     complaints: list[ft.Control] = []
     for c in state.complaints:
-        cid = str(c.get("id"))
+        cid = c.id
 
         async def reply(_e, cid=cid) -> None:  # noqa: ANN001
             await state.answer_complaint(cid, answers.get(cid, ""))
 
         complaints.append(
             card(
-                ft.Text(str(c.get("category", "投诉")), size=20, weight=ft.FontWeight.BOLD),
-                ft.Text(str(c.get("text", "")), size=16),
-                ft.Text(
-                    f"我的答复：{c['technician_answer']}" if c.get("technician_answer") else "",
-                    size=16,
-                ),
-                ft.Text(f"状态：{c.get('status', '')}", size=14, color=MUTED),
+                ft.Text(c.category or "投诉", size=20, weight=ft.FontWeight.BOLD),
+                ft.Text(c.text, size=16),
+                ft.Text(f"我的答复：{c.technician_answer}" if c.technician_answer else "", size=16),
+                ft.Text(f"状态：{c.status}", size=14, color=MUTED),
                 text_field(
                     "我的申诉/说明",
                     answers.get(cid, ""),

@@ -10,12 +10,23 @@ from hypothesis import strategies as st
 
 from client import geo
 from client.api import DoorstepClient
+from client.models import ServiceRead, SlotRead
 from customer_app.i18n import _STRINGS, DEFAULT_LANG, LANGS, event_label, money, status_label, t
 from customer_app.model import FALLBACK_LEAD, parse_slot, service_minutes
 from customer_app.state import CITY_TZ, CustomerState, estimate_eta_minutes
 
 OFFLINE_CLIENT = DoorstepClient("http://127.0.0.1:9")  # never called: slots are computed locally
-WINDOW = {"duration_minutes": 15, "pricing": {"unit": "item", "min_units": 4}}
+WINDOW = ServiceRead.model_validate(
+    {
+        **dict.fromkeys(("id", "code", "category_id", "top_category_id", "materials"), "x"),
+        **dict.fromkeys(("name_zh", "name_en", "description_zh", "description_en"), "擦窗"),
+        **dict.fromkeys(("acceptance_criteria_zh", "acceptance_criteria_en"), ""),
+        **dict.fromkeys(("keywords", "skills", "certificates", "tags", "addons"), []),
+        **dict.fromkeys(("rate_card", "sop"), []),
+        "duration_minutes": 15,
+        "pricing": {"unit": "item", "min_units": 4},
+    }
+)
 
 
 @given(st.integers(min_value=-(10**12), max_value=10**12))
@@ -64,13 +75,18 @@ def test_fallback_slots_never_offer_a_start_too_soon(now_naive: datetime, offset
 
 
 def test_server_slots_are_read_with_their_capacity() -> None:
-    full = parse_slot(
-        {"start": "2026-06-02T02:00:00Z", "end": "2026-06-02T04:00:00Z", "remaining": 0}
-    )
-    left = parse_slot({"start": "2026-06-02T04:00:00+00:00", "capacity_left": 3})
-    assert full is not None and not full.available and full.remaining == 0
-    assert left is not None and left.available and left.remaining == 3
-    assert parse_slot({"start": "not a time"}) is None
+    def slot(status: str, available: int) -> SlotRead:
+        return SlotRead(
+            start=datetime(2026, 6, 2, 2, tzinfo=UTC),
+            end=datetime(2026, 6, 2, 4, tzinfo=UTC),
+            available=available,
+            status=status,
+        )
+
+    full, left, past = parse_slot(slot("full", 0)), parse_slot(slot("open", 3)), slot("past", 0)
+    assert not full.available and full.remaining == 0
+    assert left.available and left.remaining == 3
+    assert not parse_slot(past).available and parse_slot(past).remaining is None
 
 
 def test_every_string_has_both_languages_and_statuses_read_well() -> None:

@@ -18,6 +18,7 @@ import pytest
 from client import geo
 from client.api import ApiError, DoorstepClient
 from client.feed import FeedState
+from client.models import OrderRead, SlotRead, UserRead
 from customer_app.i18n import money
 from customer_app.model import parse_slot
 from customer_app.state import (
@@ -104,7 +105,7 @@ async def wait_for(predicate, timeout: float = 10.0) -> None:  # noqa: ANN001
 
 async def book(
     state: CustomerState, service_id: str, start: datetime | None = None, **draft
-) -> dict:  # noqa: ANN003
+) -> OrderRead:  # noqa: ANN003
     await state.open_service(service_id)
     await state.begin_booking(service_id)
     assert state.route == f"/book/{service_id}"
@@ -119,7 +120,7 @@ async def book(
     order = await state.place_order()
     assert order is not None, state.error
     assert await state.approve_sandbox_payment(), state.error
-    assert state.order["status"] == "PENDING_DISPATCH"
+    assert state.order.status == "PENDING_DISPATCH"
     return state.order
 
 
@@ -127,19 +128,19 @@ async def test_browse_search_filters_and_recommendations(
     state: CustomerState, server: LiveServer
 ) -> None:
     await state.start()
-    tops = [c["name_zh"] for c in state.categories]
+    tops = [c.name_zh for c in state.categories]
     assert "保洁" in tops and len(state.all_services()) > 20
     assert state.recommendations["nearby"] and state.recommendations["seasonal"]
     await state.search("擦玻璃")
-    assert "svc_window_cleaning" in [s["id"] for s in state.results]
+    assert "svc_window_cleaning" in [s.id for s in state.results]
     await state.set_filter("duration", "long")
-    assert all(s["id"] != "svc_window_cleaning" for s in state.results)  # 4 panes x 15 min
+    assert all(s.id != "svc_window_cleaning" for s in state.results)  # 4 panes x 15 min
     await state.set_filter("duration", "short")
-    assert "svc_window_cleaning" in [s["id"] for s in state.results]
+    assert "svc_window_cleaning" in [s.id for s in state.results]
 
     await state.open_service("svc_window_cleaning")
     assert state.route == "/service/svc_window_cleaning"
-    assert state.service["sop"] and state.service["addons"]
+    assert state.service.sop and state.service.addons
     # signing in from the booking button comes back to booking
     await state.begin_booking("svc_window_cleaning")
     assert state.route == "/login"
@@ -168,7 +169,7 @@ async def test_sign_up_waits_for_the_code_the_customer_types_from_the_text_messa
     assert not await state.submit_auth() and state.last_error_code == "code_invalid"
     state.form["code"] = re.search(r"\d{6}", sms.outbox[-1].text).group()
     assert await state.submit_auth(), state.error
-    assert state.user["name"] == "韩女士"
+    assert state.user.name == "韩女士"
 
 
 async def test_an_address_is_found_by_name_and_kept_on_the_server(
@@ -180,7 +181,7 @@ async def test_an_address_is_found_by_name_and_kept_on_the_server(
     assert not await state.submit_address() and state.notice == "pick_a_place"
     state.form["addr_query"] = "zhongguancun"  # pinyin finds it too
     await state.search_places()
-    assert state.place_hits and state.place_hits[0]["name"] == "中关村"
+    assert state.place_hits and state.place_hits[0].name == "中关村"
     state.form["addr_query"] = "没有这个地方"
     await state.search_places()
     assert state.place_hits == [] and state.notice == "no_places"
@@ -226,25 +227,25 @@ async def test_the_price_follows_each_choice_and_a_picked_place_is_kept_at_order
         state.form["addr_query"] = "三里屯SOHO"
         await asyncio.gather(state.suggest_places(), state.suggest_places())  # two keystrokes
         hit = state.place_hits[0]
-        assert hit["name"] == "三里屯SOHO"
+        assert hit.name == "三里屯SOHO"
         await state.choose_place(hit)
         assert state.draft.address and state.slots_from_server
         state.form["addr_detail"] = "5号楼1902"
         state.choose_slot(next(s for s in state.slots if s.available))
         await wait_for(lambda: state.quote is not None)
-        assert state.applied_coupon() == state.coupons[0]["id"]  # the welcome coupon
-        first = state.quote["total"]
+        assert state.applied_coupon() == state.coupons[0].id  # the welcome coupon
+        first = state.quote.total
         state.toggle_addon("screen_wash")
         assert state.quote is None
         await wait_for(lambda: state.quote is not None)
-        assert state.quote["total"] == first + 4000
-        await state.move_pin(hit["lat"] + 0.0004, hit["lng"])  # the right building
+        assert state.quote.total == first + 4000
+        await state.move_pin(hit.lat + 0.0004, hit.lng)  # the right building
         await wait_for(lambda: state.quote is not None)
         state.form["addr_detail"] = "5号楼1903"  # corrected after the price was shown
         order = await state.place_order()
         assert order is not None, state.error
-        assert order["address"].endswith("三里屯SOHO 5号楼1903")
-        assert abs(order["lat"] - (hit["lat"] + 0.0004)) < 1e-6
+        assert order.address.endswith("三里屯SOHO 5号楼1903")
+        assert abs(order.lat - (hit.lat + 0.0004)) < 1e-6
         kept = state.addresses()[0]
         assert kept.id and kept.detail == "5号楼1903" and state.picked_place is None
     finally:
@@ -262,10 +263,10 @@ async def test_quote_lines_explain_the_total(state: CustomerState, server: LiveS
     state.toggle_addon("screen_wash")
     quote = await state.request_quote()
     assert quote is not None, state.error
-    assert sum(line["amount"] for line in quote["lines"]) == quote["total"]
+    assert sum(line.amount for line in quote.lines) == quote.total
     # the welcome coupon is taken without asking: the best one the customer holds
-    assert state.applied_coupon() == state.coupons[0]["id"]
-    assert quote["total"] >= 6 * 2500 + 4000 - 5000
+    assert state.applied_coupon() == state.coupons[0].id
+    assert quote.total >= 6 * 2500 + 4000 - 5000
     # changing an option drops the stale quote
     state.toggle_addon("screen_wash")
     assert state.quote is None
@@ -278,21 +279,21 @@ async def test_full_visit_browse_book_pay_track_sign_confirm_review(
     await state.start()
     await state.search("擦玻璃")
     order = await book(state, "svc_window_cleaning", notes="门口有狗，请敲门")
-    oid = order["id"]
-    assert order["notes"] == "门口有狗，请敲门"
-    assert "order.paid" in [e["type"] for e in state.events]
+    oid = order.id
+    assert order.notes == "门口有狗，请敲门"
+    assert "order.paid" in [e.type for e in state.events]
 
     tech = server.register("technician", "李师傅")
     tclient = DoorstepClient(server.base_url)
     tclient.session.access_token = tech["access_token"]
     try:
         server.move(oid, "assign", technician_id=tech["user"]["id"])
-        await wait_for(lambda: state.order["status"] == "ACCEPTED")
+        await wait_for(lambda: state.order.status == "ACCEPTED")
         await wait_for(lambda: state.technician_name() == "李师傅")
         assert state.contact_number()
 
         await tclient.depart(oid)
-        await wait_for(lambda: state.order["status"] == "EN_ROUTE")
+        await wait_for(lambda: state.order.status == "EN_ROUTE")
         assert state.shows_tracking()
         here = (HOME.lat + 0.0108, HOME.lng)  # 1.2 km north
         await tclient.send_location(
@@ -304,27 +305,27 @@ async def test_full_visit_browse_book_pay_track_sign_confirm_review(
         assert state.tracking.at == clock.now()  # the point's time (the server sends ``at``)
 
         await tclient.arrive(oid, lat=HOME.lat, lng=HOME.lng)
-        await wait_for(lambda: state.order["status"] == "ARRIVED")
+        await wait_for(lambda: state.order.status == "ARRIVED")
         assert await state.sign_work_order(), state.error
-        assert state.order["work_order_confirmed_at"]
+        assert state.order.work_order_confirmed_at
 
         await tclient.start(oid)
-        await wait_for(lambda: state.order["status"] == "IN_SERVICE")
-        for step in state.order["sop"]:
+        await wait_for(lambda: state.order.status == "IN_SERVICE")
+        for step in state.order.sop:
             photo = None
-            if step["photo"]:
+            if step.photo:
                 photo = (
                     await tclient.upload(
                         PNG, filename="p.png", content_type="image/png", order_id=oid
                     )
-                )["id"]
-            await tclient.sop_done(oid, step["no"], photo_file_id=photo)
+                ).id
+            await tclient.sop_done(oid, step.no, photo_file_id=photo)
         await tclient.finish(oid)
-        await wait_for(lambda: state.order["status"] == "AWAITING_CONFIRMATION")
-        assert len(state.completion_photos()) == sum(1 for s in state.order["sop"] if s["photo"])
+        await wait_for(lambda: state.order.status == "AWAITING_CONFIRMATION")
+        assert len(state.completion_photos()) == sum(1 for s in state.order.sop if s.photo)
         await wait_for(lambda: len(state.photos) == len(state.completion_photos()))
         assert await state.confirm_completion(), state.error
-        assert state.order["status"] == "COMPLETED"
+        assert state.order.status == "COMPLETED"
 
         state.form.update(
             review_response=5,
@@ -336,7 +337,7 @@ async def test_full_visit_browse_book_pay_track_sign_confirm_review(
         state.attach_review_photos([("after.png", PNG)])
         assert await state.submit_review_form(), state.error
         assert state.reviewed
-        types = [e["type"] for e in state.events]
+        types = [e.type for e in state.events]
         for expected in (
             "order.paid",
             "order.assigned",
@@ -348,21 +349,21 @@ async def test_full_visit_browse_book_pay_track_sign_confirm_review(
             "order.confirmed",
         ):
             assert expected in types
-        assert [e["seq"] for e in state.events] == sorted({e["seq"] for e in state.events})
+        assert [e.seq for e in state.events] == sorted({e.seq for e in state.events})
 
         await state.load_me()
-        assert state.route == "/me" and state.orders[0]["id"] == oid
+        assert state.route == "/me" and state.orders[0].id == oid
         assert state.membership is not None and state.points is not None
         state.form["invoice_title"] = "北京某某科技有限公司"
         assert await state.submit_invoice(oid), state.error
         assert (
-            state.invoices[0]["order_id"] == oid
-            and state.invoices[0]["title"] == "北京某某科技有限公司"
-            and state.invoices[0]["file_id"] is None  # the PDF follows the reply
+            state.invoices[0].order_id == oid
+            and state.invoices[0].title == "北京某某科技有限公司"
+            and state.invoices[0].file_id is None  # the PDF follows the reply
         )
         assert await asyncio.to_thread(server.file_documents) == 2  # work order and invoice
-        await wait_for(lambda: state.invoices[0]["file_id"] is not None)
-        assert await state.photo(state.invoices[0]["file_id"])  # downloadable
+        await wait_for(lambda: state.invoices[0].file_id is not None)
+        assert await state.photo(state.invoices[0].file_id)  # downloadable
     finally:
         await tclient.aclose()
 
@@ -377,11 +378,11 @@ async def test_cancel_shows_the_fee_of_each_band_before_confirming(
     clock.set(start - timedelta(hours=hours_before))
     quote = await state.load_cancel_quote()
     assert quote is not None, state.error
-    assert quote["fee"] == order["total"] * fee_bp // 10000
-    assert quote["fee"] + quote["refund"] == order["total"]
+    assert quote.fee == order.total * fee_bp // 10000
+    assert quote.fee + quote.refund == order.total
     assert await state.cancel("计划有变"), state.error
-    assert state.order["status"] == "CANCELLED"
-    assert "order.cancelled" in [e["type"] for e in state.events]
+    assert state.order.status == "CANCELLED"
+    assert "order.cancelled" in [e.type for e in state.events]
 
 
 async def test_cancel_refuses_a_fee_the_customer_was_not_shown(
@@ -391,17 +392,17 @@ async def test_cancel_refuses_a_fee_the_customer_was_not_shown(
     start = (clock.now() + timedelta(hours=48)).replace(minute=0, second=0, microsecond=0)
     await book(state, "svc_daily_cleaning", start=start)
     quote = await state.load_cancel_quote()
-    assert quote["fee"] == 0
+    assert quote.fee == 0
     clock.set(start - timedelta(hours=1))  # the band changed after the fee was shown
     assert not await state.cancel()
     assert state.last_error_code == "cancellation_fee_changed"
-    assert state.order["status"] == "PENDING_DISPATCH"
+    assert state.order.status == "PENDING_DISPATCH"
 
 
 async def test_complaint_freezes_the_money(state: CustomerState, server: LiveServer) -> None:
     await signed_in(state, server)
     order = await book(state, "svc_daily_cleaning")
-    oid = order["id"]
+    oid = order.id
     tech = server.register("technician", "赵师傅")
     server.move(oid, "assign", technician_id=tech["user"]["id"])
     for step, body in (("depart", {}), ("arrive", {"lat": HOME.lat, "lng": HOME.lng})):
@@ -428,15 +429,15 @@ async def test_complaint_freezes_the_money(state: CustomerState, server: LiveSer
         )
     assert server.call("POST", f"/orders/{oid}/finish", tech, json={}).status_code == 200
     await state.refresh_order()
-    assert state.order["status"] == "AWAITING_CONFIRMATION"
+    assert state.order.status == "AWAITING_CONFIRMATION"
     state.form.update(complaint_category="quality", complaint_text="厨房没有擦")
     assert await state.submit_complaint_form(), state.error
-    assert state.complaint["category"] == "quality"
+    assert state.complaint.category == "quality"
     escrow = server.call(
         "GET", f"/orders/{oid}/escrow", {"access_token": state.client.session.access_token}
     )
     assert escrow.status_code == 200 and escrow.json()["frozen"] is True
-    assert state.order["status"] == "DISPUTED"
+    assert state.order.status == "DISPUTED"
 
 
 async def test_claimed_coupon_lowers_the_quote(
@@ -460,20 +461,20 @@ async def test_claimed_coupon_lowers_the_quote(
     await signed_in(state, server)
     state.form["coupon_code"] = "CLEAN30"
     assert await state.claim_coupon(), state.error
-    clean30 = next(c for c in state.coupons if c["amount"] == 3000)
+    clean30 = next(c for c in state.coupons if c.amount == 3000)
     await state.open_service("svc_daily_cleaning")
     await state.begin_booking("svc_daily_cleaning")
     state.choose_slot(next(s for s in state.slots if s.available))
     best = await state.request_quote()  # no pick: the welcome ¥50 beats the ¥30
-    assert best is not None and state.applied_coupon() not in (None, clean30["id"])
+    assert best is not None and state.applied_coupon() not in (None, clean30.id)
     state.update_draft(coupon_auto=False)  # "no coupon"
     plain = await state.request_quote()
     assert plain is not None and state.applied_coupon() is None
-    state.update_draft(coupon_id=clean30["id"])
+    state.update_draft(coupon_id=clean30.id)
     with_coupon = await state.request_quote()
     assert with_coupon is not None, state.error
-    assert with_coupon["total"] == plain["total"] - 3000 and best["total"] == plain["total"] - 5000
-    assert any(line["amount"] == -3000 for line in with_coupon["lines"])
+    assert with_coupon.total == plain.total - 3000 and best.total == plain.total - 5000
+    assert any(line.amount == -3000 for line in with_coupon.lines)
 
 
 async def test_chat_with_the_technician_and_support(
@@ -481,22 +482,22 @@ async def test_chat_with_the_technician_and_support(
 ) -> None:
     await signed_in(state, server)
     order = await book(state, "svc_daily_cleaning")
-    oid = order["id"]
+    oid = order.id
     tech = server.register("technician", "孙师傅")
     server.move(oid, "assign", technician_id=tech["user"]["id"])
-    await wait_for(lambda: state.order["status"] == "ACCEPTED")
+    await wait_for(lambda: state.order.status == "ACCEPTED")
     state.form["chat-text"] = "您好，小区东门进"
     assert await state.submit_chat(), state.error
     seen = server.call("GET", f"/orders/{oid}/messages", tech).json()
     assert [m["text"] for m in seen] == ["您好，小区东门进"]
     r = server.call("POST", f"/orders/{oid}/messages", tech, json={"text": "好的，十分钟到"})
     assert r.status_code == 201, r.text
-    await wait_for(lambda: any(m["text"] == "好的，十分钟到" for m in state.messages))  # pushed
+    await wait_for(lambda: any(m.text == "好的，十分钟到" for m in state.messages))  # pushed
     await state.open_support()
     assert state.route == "/support"
     state.form["support-text"] = "想改预约时间"
     assert await state.submit_support(), state.error
-    assert state.support_messages[-1]["text"] == "想改预约时间"
+    assert state.support_messages[-1].text == "想改预约时间"
 
 
 async def test_the_page_catches_up_after_the_feed_drops(
@@ -504,29 +505,29 @@ async def test_the_page_catches_up_after_the_feed_drops(
 ) -> None:
     await signed_in(state, server)
     order = await book(state, "svc_daily_cleaning")
-    oid = order["id"]
+    oid = order.id
     await wait_for(lambda: state.feed_state == "live")
     tech = server.register("technician", "周师傅")
     await state._feed.drop()  # the network goes away for a moment
     server.move(oid, "assign", technician_id=tech["user"]["id"])
     assert server.call("POST", f"/orders/{oid}/depart", tech, json={}).status_code == 200
-    await wait_for(lambda: "order.departed" in [e["type"] for e in state.events])
-    await wait_for(lambda: state.order["status"] == "EN_ROUTE")
-    types = [e["type"] for e in state.events]
+    await wait_for(lambda: "order.departed" in [e.type for e in state.events])
+    await wait_for(lambda: state.order.status == "EN_ROUTE")
+    types = [e.type for e in state.events]
     assert types.index("order.assigned") < types.index("order.departed")
-    assert len(types) == len(set(e["seq"] for e in state.events))
+    assert len(types) == len(set(e.seq for e in state.events))
     assert state._feed.connects >= 2 and state.feed_state == "live"
 
 
 async def test_change_request_approved_then_paid(state: CustomerState, server: LiveServer) -> None:
     await signed_in(state, server)
     order = await book(state, "svc_window_cleaning")
-    oid = order["id"]
+    oid = order.id
     tech = server.register("technician", "钱师傅")
     server.move(oid, "assign", technician_id=tech["user"]["id"])
     for step, body in (("depart", {}), ("arrive", {"lat": HOME.lat, "lng": HOME.lng})):
         assert server.call("POST", f"/orders/{oid}/{step}", tech, json=body).status_code == 200
-    await wait_for(lambda: state.order["status"] == "ARRIVED")
+    await wait_for(lambda: state.order.status == "ARRIVED")
     assert await state.sign_work_order()
     assert server.call("POST", f"/orders/{oid}/start", tech, json={}).status_code == 200
     photo = server.call(
@@ -554,10 +555,10 @@ async def test_change_request_approved_then_paid(state: CustomerState, server: L
     assert r.status_code == 201, r.text
     await wait_for(lambda: bool(state.change_requests))
     cr = state.change_requests[0]
-    assert cr["total"] == 2 * 4000 and cr["items"][0]["reason"] == "客厅两扇落地窗"
-    assert cr["status"] == "awaiting_customer"  # the order page offers approve / reject
-    assert await state.decide_change_request(cr["id"], approve=True), state.error
-    assert state.order["extras_total"] == 8000
+    assert cr.total == 2 * 4000 and cr.items[0].reason == "客厅两扇落地窗"
+    assert cr.status == "awaiting_customer"  # the order page offers approve / reject
+    assert await state.decide_change_request(cr.id, approve=True), state.error
+    assert state.order.extras_total == 8000
     assert state.amount_to_pay() == 8000
     assert await state.approve_sandbox_payment(), state.error
     assert state.amount_to_pay() == 0
@@ -597,12 +598,12 @@ async def test_slots_come_from_the_server_with_their_capacity(
 
 def test_server_slot_statuses_are_read() -> None:
     base = {"start": "2026-06-02T02:00:00Z", "end": "2026-06-02T04:00:00Z"}
-    open_ = parse_slot({**base, "available": 3, "status": "open"})
-    full = parse_slot({**base, "available": 0, "status": "full"})
-    past = parse_slot({**base, "available": 0, "status": "past"})
-    assert open_ is not None and open_.available and open_.remaining == 3
-    assert full is not None and not full.available and full.remaining == 0
-    assert past is not None and not past.available and past.remaining is None
+    open_ = parse_slot(SlotRead.model_validate({**base, "available": 3, "status": "open"}))
+    full = parse_slot(SlotRead.model_validate({**base, "available": 0, "status": "full"}))
+    past = parse_slot(SlotRead.model_validate({**base, "available": 0, "status": "past"}))
+    assert open_.available and open_.remaining == 3
+    assert not full.available and full.remaining == 0
+    assert not past.available and past.remaining is None
 
 
 async def test_late_in_the_day_booking_opens_on_tomorrow(
@@ -655,31 +656,54 @@ def _keys(view: object) -> set[str]:
     return {c.identifier for c in _controls(view) if isinstance(c, ft.Semantics) and c.identifier}
 
 
-def customer_read(status: str, **fields: object) -> dict:
+def customer_read(status: str) -> OrderRead:
     """An order as the server reads it to its customer, for a screen built without a
     server: what the customer may do and the status's groups from the server's machine."""
     now = Status(status)
-    return {
-        "id": "ord_test",
-        "status": status,
-        "service_id": "svc_daily_cleaning",
-        "service_name_zh": "日常保洁",
-        "service_name_en": "Daily cleaning",
-        "scheduled_start": "2026-06-02T02:00:00Z",
-        "scheduled_end": "2026-06-02T04:00:00Z",
-        "address": DEMO_ADDRESS["text"],
-        "lat": None,
-        "lng": None,
-        "total": 12000,
-        "extras_total": 0,
-        "amount_due": 0,
-        "sop": [],
-        "technician_id": "usr_t",
-        "work_order_confirmed_at": None,
-        "allowed_actions": [a.value for a in machine.allowed_actions_for(now, ActorKind.CUSTOMER)],
-        "status_groups": machine.status_groups(now),
-        **fields,
-    }
+    when = "2026-06-02T02:00:00Z"
+    return OrderRead.model_validate(
+        {
+            "id": "ord_test",
+            "status": status,
+            "version": 1,
+            "last_seq": 1,
+            "customer_id": "usr_c",
+            "technician_id": "usr_t",
+            "offered_technician_id": None,
+            "service_id": "svc_daily_cleaning",
+            "service_name_zh": "日常保洁",
+            "service_name_en": "Daily cleaning",
+            "scheduled_start": when,
+            "scheduled_end": "2026-06-02T04:00:00Z",
+            "address": DEMO_ADDRESS["text"],
+            "address_visible": True,
+            "lat": None,
+            "lng": None,
+            "district": DEMO_ADDRESS["district"],
+            "notes": "",
+            "currency": "CNY",
+            "total": 12000,
+            "extras_total": 0,
+            "order_value": 12000,
+            "amount_due": 0,
+            "price_snapshot": {},
+            "work_order_confirmed_at": None,
+            "work_order_file_id": None,
+            "anomaly": None,
+            "sop": [],
+            "allowed_actions": [
+                a.value for a in machine.allowed_actions_for(now, ActorKind.CUSTOMER)
+            ],
+            "status_groups": machine.status_groups(now),
+            "created_at": when,
+            "updated_at": when,
+            **dict.fromkeys(
+                ("accepted_at", "arrived_at", "started_at", "finished_at", "completed_at"), None
+            ),
+            "cancelled_at": None,
+            "cancel_reason": None,
+        }
+    )
 
 
 def test_the_order_page_offers_what_the_server_allows_not_what_the_status_suggests(
@@ -694,11 +718,11 @@ def test_the_order_page_offers_what_the_server_allows_not_what_the_status_sugges
     keys = _keys(order_view(state))
     assert {"confirm-completion", "open-complaint"} <= keys and "cancel-order" not in keys
     # the same status, but the server offers no confirmation now: no button for it
-    state.order = {**state.order, "allowed_actions": ["dispute"]}
+    state.order = state.order.model_copy(update={"allowed_actions": ["dispute"]})
     keys = _keys(order_view(state))
     assert "confirm-completion" not in keys and "open-complaint" in keys
     # and a move it does offer has its button, whatever the status
-    state.order = {**state.order, "allowed_actions": ["cancel"]}
+    state.order = state.order.model_copy(update={"allowed_actions": ["cancel"]})
     keys = _keys(order_view(state))
     assert "cancel-order" in keys and "open-complaint" not in keys
 
@@ -707,7 +731,7 @@ def test_the_order_page_offers_what_the_server_allows_not_what_the_status_sugges
     keys = _keys(order_view(state))
     assert {"sign-work-order", "eta", "cancel-order"} <= keys
     assert "confirm-completion" not in keys
-    state.order = {**state.order, "status_groups": ["assigned"]}
+    state.order = state.order.model_copy(update={"status_groups": ["assigned"]})
     keys = _keys(order_view(state))
     assert "sign-work-order" not in keys and "eta" not in keys
 
@@ -717,12 +741,12 @@ async def window_cleaning_in_service(
 ) -> tuple[str, dict]:
     """A window cleaning booked by the app, its technician at work (work order signed)."""
     await signed_in(state, server)
-    oid = (await book(state, "svc_window_cleaning"))["id"]
+    oid = (await book(state, "svc_window_cleaning")).id
     tech = server.register("technician", technician)
     server.move(oid, "assign", technician_id=tech["user"]["id"])
     for step, body in (("depart", {}), ("arrive", {"lat": HOME.lat, "lng": HOME.lng})):
         assert server.call("POST", f"/orders/{oid}/{step}", tech, json=body).status_code == 200
-    await wait_for(lambda: state.order["status"] == "ARRIVED")
+    await wait_for(lambda: state.order.status == "ARRIVED")
     assert await state.sign_work_order()
     assert server.call("POST", f"/orders/{oid}/start", tech, json={}).status_code == 200
     return oid, tech
@@ -758,38 +782,36 @@ async def test_change_request_answered_item_by_item_with_photo_and_reason(
     r = server.call("POST", f"/orders/{oid}/change-requests", tech, json={"items": items})
     assert r.status_code == 201, r.text
     await wait_for(lambda: len(state.pending_change_items()) == 2)
-    pane, sticker = state.pending_change_items()
+    (pane_cr, pane), (sticker_cr, sticker) = state.pending_change_items()
     # the customer sees what each item is, why, and the technician's photo of it
-    assert (pane["reason"], sticker["reason"]) == ("客厅两扇落地窗", "玻璃上贴纸很多")
+    assert (pane.reason, sticker.reason) == ("客厅两扇落地窗", "玻璃上贴纸很多")
     await wait_for(lambda: ids[0] in state.photos and ids[1] in state.photos)
     assert state.photos[ids[0]] == pane_photo and state.photos[ids[1]] == sticker_photo
     keys = _keys(order_view(state))
     for item in (pane, sticker):
         for part in ("photo", "reason", "approve", "reject"):
-            assert f"cr-{part}-{item['id']}" in keys
+            assert f"cr-{part}-{item.id}" in keys
     texts = [c.value for c in _controls(order_view(state)) if isinstance(c, ft.Text)]
     assert "原因：客厅两扇落地窗" in texts and "原因：玻璃上贴纸很多" in texts
     images = [c for c in _controls(order_view(state)) if isinstance(c, ft.Image)]
     assert {bytes(c.src) for c in images} >= {pane_photo, sticker_photo}
 
     # one yes, one no: only the approved item is added to the bill
-    assert await state.decide_change_item(pane["change_request_id"], pane["id"], True), state.error
-    assert [i["id"] for i in state.pending_change_items()] == [sticker["id"]]
-    assert state.order["extras_total"] == pane["amount"] == 2 * 4000
+    assert await state.decide_change_item(pane_cr, pane.id, True), state.error
+    assert [i.id for _, i in state.pending_change_items()] == [sticker.id]
+    assert state.order.extras_total == pane.amount == 2 * 4000
     keys = _keys(order_view(state))
-    assert f"cr-approve-{pane['id']}" not in keys and f"cr-approve-{sticker['id']}" in keys
-    assert await state.decide_change_item(sticker["change_request_id"], sticker["id"], False), (
-        state.error
-    )
+    assert f"cr-approve-{pane.id}" not in keys and f"cr-approve-{sticker.id}" in keys
+    assert await state.decide_change_item(sticker_cr, sticker.id, False), state.error
     assert state.pending_change_items() == []
-    assert state.order["extras_total"] == 8000
+    assert state.order.extras_total == 8000
     (cr,) = server.call("GET", f"/orders/{oid}/change-requests", tech).json()
     assert cr["status"] == "answered" and cr["approved_total"] == 8000
     assert {i["id"]: i["status"] for i in cr["items"]} == {
-        pane["id"]: "approved",
-        sticker["id"]: "rejected",
+        pane.id: "approved",
+        sticker.id: "rejected",
     }
-    types = [e["type"] for e in state.events]
+    types = [e.type for e in state.events]
     assert "order.change_approved" in types and "order.change_rejected" in types
 
 
@@ -812,12 +834,9 @@ async def test_client_sends_the_item_ids_the_server_asks_for(
     cr = server.call("POST", f"/orders/{oid}/change-requests", tech, json={"items": items}).json()
     first, second = (i["id"] for i in cr["items"])
     answered = await state.client.reject_change_request(oid, cr["id"], item_ids=[second])
-    assert {i["id"]: i["status"] for i in answered["items"]} == {
-        first: "pending",
-        second: "rejected",
-    }
+    assert {i.id: i.status for i in answered.items} == {first: "pending", second: "rejected"}
     answered = await state.client.approve_change_request(oid, cr["id"], item_ids=[first])
-    assert answered["status"] == "answered" and answered["approved_total"] == 4000
+    assert answered.status == "answered" and answered.approved_total == 4000
 
 
 class _GivingUpFeed:
@@ -847,7 +866,14 @@ async def test_a_feed_that_gives_up_is_started_again_from_where_it_was() -> None
     client = DoorstepClient("http://127.0.0.1:9")
     client.session.access_token = "token"
     st = CustomerState(client, feed_factory=_GivingUpFeed)
-    st.user = {"id": "usr_1", "role": "customer"}
+    st.user = UserRead(
+        id="usr_1",
+        role="customer",
+        name="测试",
+        phone="13900000000",
+        status="active",
+        created_at=datetime(2026, 6, 1, tzinfo=UTC),
+    )
     st.feed_restart_delay = 0.01
     try:
         st.start_feed()
@@ -884,10 +910,10 @@ async def test_use_my_location_names_the_place_or_says_why_not(
     await state.use_my_location()
     assert state.notice == "location_denied" and state.picked_place is None
     await state.use_my_location()  # at Sanlitun SOHO: the server names it, the point stays
-    assert state.picked_place is not None and state.picked_place["name"] == "三里屯SOHO"
-    assert (state.picked_place["lat"], state.picked_place["lng"]) == (39.9299, 116.4503)
+    assert state.picked_place is not None and state.picked_place.name == "三里屯SOHO"
+    assert (state.picked_place.lat, state.picked_place.lng) == (39.9299, 116.4503)
     await state.use_my_location()  # nowhere the gazetteer knows: still usable, as "my location"
-    assert state.picked_place["name"] == "当前位置"
+    assert state.picked_place.name == "当前位置"
     state.form["addr_detail"] = "2号楼"
     assert await state.submit_address()
     assert state.addresses()[0].lat == 31.2304

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from client import geo
 from client.api import DoorstepClient
 from client.feed import LiveFeed
+from client.models import OrderRead
 from server.orders import machine
 from server.orders.machine import Action, ActorKind
 from server.realtime.models import TechnicianLocation
@@ -87,14 +88,14 @@ async def onboard(state: TechnicianState, live: LiveServer) -> None:
         filename="health.png",
         content_type="image/png",
     )
-    assert [c["type"] for c in state.certificates] == ["health"]
+    assert [c.type for c in state.certificates] == ["health"]
     await state.load_profile()
     assert state.verification == "pending"  # waiting for an operator
 
     operator = live.staff("operator")
     r = live.call(
         "POST",
-        f"/ops/technicians/{state.user['id']}/verify",
+        f"/ops/technicians/{state.user.id}/verify",
         operator,
         json={"decision": "approve", "note": "证件齐全"},
     )
@@ -111,10 +112,10 @@ async def do_job(state: TechnicianState, order_id: str, device: DeviceClock) -> 
     assert (await state.arrive(order_id)).status == SYNCED
     assert (await state.sign_work_order(order_id, png(2))).status == SYNCED
     assert (await state.start(order_id)).status == SYNCED
-    for step in state.order(order_id)["sop"]:
+    for step in state.order(order_id).sop:
         device.tick(10)
-        photo = png(step["no"]) if step["photo"] else None
-        assert (await state.sop_done(order_id, step["no"], photo=photo)).status == SYNCED
+        photo = png(step.no) if step.photo else None
+        assert (await state.sop_done(order_id, step.no, photo=photo)).status == SYNCED
     assert (await state.finish(order_id)).status == SYNCED
 
 
@@ -127,10 +128,10 @@ async def test_whole_day_including_offline(
     customer = live_server.register("customer", name="李女士")
 
     # --- job 1, online; the geofence refuses a check-in 1 km away, with the distance ---
-    first = live_server.assign(customer, tech.user["id"], hours_ahead=2)
+    first = live_server.assign(customer, tech.user.id, hours_ahead=2)
     await tech.refresh()
-    assert [o["id"] for o in tech.active_orders()] == [first["id"]]
-    assert tech.order(first["id"])["address_visible"]
+    assert [o.id for o in tech.active_orders()] == [first["id"]]
+    assert tech.order(first["id"]).address_visible
     tech.set_location(*FAR)
     row = tech.schedule()[0]
     assert row["seq"] == 1 and row["travel_minutes"] == navigation.eta_minutes(
@@ -141,32 +142,32 @@ async def test_whole_day_including_offline(
     assert refused.status == REJECTED and refused.error_code == "outside_geofence"
     assert "米内签到" in tech.notices[-1].text and "1.1 公里" in tech.notices[-1].text
     assert tech.rejections == []  # refused while looking: shown, not left on the banner
-    assert tech.order(first["id"])["status"] == "EN_ROUTE"  # reloaded from the server
+    assert tech.order(first["id"]).status == "EN_ROUTE"  # reloaded from the server
     tech.set_location(*HOME)
     assert (await tech.arrive(first["id"])).status == SYNCED
     start_refused = await tech.start(first["id"])  # no signed work order yet
     assert start_refused.error_code == "work_order_not_confirmed"
     assert (await tech.sign_work_order(first["id"], png(3))).status == SYNCED
-    assert tech.order(first["id"])["work_order_confirmed_at"]
+    assert tech.order(first["id"]).work_order_confirmed_at
     assert live_server.file_documents() == 1  # the PDF follows the signing
     filed = live_server.call("GET", f"/orders/{first['id']}", customer).json()["work_order_file_id"]
     await tech._on_feed_message(
         {"type": "document", "kind": "work_order", "order_id": first["id"], "file_id": filed}
     )
-    assert tech.order(first["id"])["work_order_file_id"] == filed
+    assert tech.order(first["id"]).work_order_file_id == filed
     assert (await tech.start(first["id"])).status == SYNCED
-    steps = tech.order(first["id"])["sop"]
-    assert await tech.sop_done(first["id"], steps[0]["no"]) is None  # photo step without a photo
+    steps = tech.order(first["id"]).sop
+    assert await tech.sop_done(first["id"], steps[0].no) is None  # photo step without a photo
     assert tech.notices[-1].code == "sop_photo_required"
     for step in steps:
-        photo = png(step["no"]) if step["photo"] else None
-        assert (await tech.sop_done(first["id"], step["no"], photo=photo)).status == SYNCED
-    assert all(s["done_at"] for s in tech.order(first["id"])["sop"])
+        photo = png(step.no) if step.photo else None
+        assert (await tech.sop_done(first["id"], step.no, photo=photo)).status == SYNCED
+    assert all(s.done_at for s in tech.order(first["id"]).sop)
     assert (await tech.finish(first["id"])).status == SYNCED
-    assert tech.order(first["id"])["status"] == "AWAITING_CONFIRMATION"
+    assert tech.order(first["id"]).status == "AWAITING_CONFIRMATION"
 
     # --- job 2: the signal drops after departure; everything else is done offline ---
-    second = live_server.assign(customer, tech.user["id"], hours_ahead=5)
+    second = live_server.assign(customer, tech.user.id, hours_ahead=5)
     await tech.refresh()
     tech.set_location(*FAR)
     assert (await tech.depart(second["id"])).status == SYNCED
@@ -180,24 +181,24 @@ async def test_whole_day_including_offline(
     # the screen offers the next move because the local copy now allows it, as the
     # server's read will once the check-in is replayed
     offline = tech.order(second["id"])
+    assert isinstance(offline, OrderRead)  # a read as the server sends it, foreseen here
+    assert OrderRead.model_validate(offline.model_dump(mode="json")) == offline
     assert allows(offline, "start") and not allows(offline, "arrive")
     assert in_group(offline, "on_site") and not in_group(offline, "tracking")
     assert (await tech.sign_work_order(second["id"], png(4))).status == PENDING
     assert (await tech.start(second["id"])).status == PENDING
     assert allows(tech.order(second["id"]), "finish")
     assert in_group(tech.order(second["id"]), "working")
-    for step in tech.order(second["id"])["sop"]:
+    for step in tech.order(second["id"]).sop:
         device.tick(10)
         assert (
-            await tech.sop_done(second["id"], step["no"], photo=png() if step["photo"] else None)
+            await tech.sop_done(second["id"], step.no, photo=png() if step.photo else None)
         ).status == PENDING
     assert (await tech.finish(second["id"])).status == PENDING
     queued = tech.pending_actions
     assert [a.kind for a in queued][:3] == ["arrive", "sign_work_order", "start"]
-    assert len(queued) == 3 + len(tech.order(second["id"])["sop"]) + 1
-    assert (
-        tech.order(second["id"])["status"] == "AWAITING_CONFIRMATION"
-    )  # shown locally, pending sync
+    assert len(queued) == 3 + len(tech.order(second["id"]).sop) + 1
+    assert tech.order(second["id"]).status == "AWAITING_CONFIRMATION"  # shown locally, pending sync
 
     # the app restarts while still offline: the queue and the orders survive on disk
     data_dir, now = tech.data_dir, tech._now
@@ -207,7 +208,7 @@ async def test_whole_day_including_offline(
         assert [a.idempotency_key for a in tech2.pending_actions] == [
             a.idempotency_key for a in queued
         ]
-        assert tech2.order(second["id"])["status"] == "AWAITING_CONFIRMATION"
+        assert tech2.order(second["id"]).status == "AWAITING_CONFIRMATION"
         await tech2.sync()  # signal is back
         assert tech2.connected and tech2.pending_actions == [] and tech2.rejections == []
         server_order = live_server.call("GET", f"/orders/{second['id']}", customer).json()
@@ -222,10 +223,10 @@ async def test_whole_day_including_offline(
         # a replay after a lost reply is harmless (same idempotency key, same answer)
         replayed = tech2.queue.all()[-1]
         again = await tech2._perform(replayed)
-        assert again["status"] == "AWAITING_CONFIRMATION"
+        assert again.status == "AWAITING_CONFIRMATION"
 
         # --- job 3: offline departure; the customer cancels meanwhile -> rejection shown ---
-        third = live_server.assign(customer, tech2.user["id"], hours_ahead=8)
+        third = live_server.assign(customer, tech2.user.id, hours_ahead=8)
         await tech2.refresh()
         go_offline(tech2)
         assert (await tech2.depart(third["id"])).status == PENDING
@@ -239,7 +240,7 @@ async def test_whole_day_including_offline(
         assert [(a.kind, a.order_id) for a in rejected] == [("depart", third["id"])]
         assert rejected[0].error_code in ("illegal_transition", "conflict")
         assert tech2.notices[-1].text.startswith("同步被拒绝")
-        assert tech2.order(third["id"])["status"] == "CANCELLED"
+        assert tech2.order(third["id"]).status == "CANCELLED"
         tech2.acknowledge(rejected[0].id)
         assert tech2.rejections == []
         log = [(a.kind, a.order_id) for a in tech2.queue.rejected(include_acknowledged=True)]
@@ -248,7 +249,7 @@ async def test_whole_day_including_offline(
             ("start", first["id"]),
             ("depart", third["id"]),
         ]  # kept in the log
-        assert third["id"] not in [o["id"] for o in tech2.active_orders()]
+        assert third["id"] not in [o.id for o in tech2.active_orders()]
     finally:
         await tech2.close()
 
@@ -281,7 +282,7 @@ async def test_offers_from_dispatch_decline_accept_and_pool_claim(
     customer = live_server.register("customer", name="李女士")
 
     # an offer as dispatch makes it: listed by GET /technician/offers, keyed by offer id
-    first = live_server.offer(customer, tech.user["id"], hours_ahead=2)
+    first = live_server.offer(customer, tech.user.id, hours_ahead=2)
     await tech.load_offers()
     (offer,) = tech.offers
     server_row = live_server.call("GET", "/technician/offers", _bearer(tech)).json()[0]
@@ -303,7 +304,7 @@ async def test_offers_from_dispatch_decline_accept_and_pool_claim(
     assert tech.offers == []
 
     # the live feed's "order.offered" brings the next offer in; accepting takes the order
-    second = live_server.offer(customer, tech.user["id"], hours_ahead=5)
+    second = live_server.offer(customer, tech.user.id, hours_ahead=5)
     await tech._on_feed_message(
         {"type": "event", "event_type": "order.offered", "order_id": second["id"]}
     )
@@ -311,9 +312,9 @@ async def test_offers_from_dispatch_decline_accept_and_pool_claim(
     assert (await tech.accept(tech.offers[0])).status == SYNCED
     assert tech.offers == []
     taken = tech.order(second["id"])
-    assert taken["status"] == "ACCEPTED" and taken["technician_id"] == tech.user["id"]
-    assert taken["address_visible"]
-    assert [o["id"] for o in tech.active_orders()] == [second["id"]]
+    assert taken.status == "ACCEPTED" and taken.technician_id == tech.user.id
+    assert taken.address_visible
+    assert [o.id for o in tech.active_orders()] == [second["id"]]
 
     # an answered offer cannot be answered again: refused while looking, shown at once
     stale = await tech.accept(offer)
@@ -326,7 +327,7 @@ async def test_offers_from_dispatch_decline_accept_and_pool_claim(
     (item,) = tech.pool
     assert item.source == "pool" and item.expires_at is None and item.district == "三里屯"
     assert (await tech.accept(item)).status == SYNCED
-    assert tech.pool == [] and tech.order(first["id"])["status"] == "ACCEPTED"
+    assert tech.pool == [] and tech.order(first["id"]).status == "ACCEPTED"
     events = live_server.call("GET", f"/orders/{first['id']}/events", customer).json()
     assert [e["type"] for e in events][-1] == "order.claimed"
 
@@ -338,7 +339,7 @@ def _bearer(state: TechnicianState) -> dict:
 async def test_transfer_with_reason(live_server: LiveServer, tech: TechnicianState) -> None:
     await onboard(tech, live_server)
     customer = live_server.register("customer")
-    order = live_server.assign(customer, tech.user["id"])
+    order = live_server.assign(customer, tech.user.id)
     await tech.refresh()
     assert await tech.transfer(order["id"], "  ") is None
     assert tech.notices[-1].code == "reason_required"
@@ -356,13 +357,13 @@ async def test_a_suspended_technician_loses_his_jobs_and_is_told_why(
 ) -> None:
     await onboard(tech, live_server)
     customer = live_server.register("customer")
-    order = live_server.assign(customer, tech.user["id"])
+    order = live_server.assign(customer, tech.user.id)
     await tech.refresh()
     assert tech.order(order["id"]) is not None
     operator = live_server.staff("operator")
     r = live_server.call(
         "POST",
-        f"/ops/technicians/{tech.user['id']}/suspend",
+        f"/ops/technicians/{tech.user.id}/suspend",
         operator,
         json={"reason": "投诉核实中"},
     )
@@ -379,7 +380,7 @@ async def test_offline_checkin_outside_fence_is_refused_locally(
 ) -> None:
     await onboard(tech, live_server)
     customer = live_server.register("customer")
-    order = live_server.assign(customer, tech.user["id"])
+    order = live_server.assign(customer, tech.user.id)
     await tech.refresh()
     tech.set_location(*FAR)
     await tech.depart(order["id"])
@@ -414,7 +415,7 @@ async def test_sos_earnings_and_change_request(
 ) -> None:
     await onboard(tech, live_server)
     customer = live_server.register("customer")
-    order = live_server.assign(customer, tech.user["id"])
+    order = live_server.assign(customer, tech.user.id)
     await tech.refresh()
     assert tech.earnings_today() == 0
     tech.set_location(*HOME)
@@ -432,7 +433,7 @@ async def test_sos_earnings_and_change_request(
         order["id"], [{"code": "balcony_clean", "quantity": 1, "reason": "阳台很脏"}], png()
     )
     assert action.status == SYNCED, (action.error_code, action.error_message)
-    assert [r["status"] for r in tech.change_requests[order["id"]]] == ["awaiting_customer"]
+    assert [r.status for r in tech.change_requests[order["id"]]] == ["awaiting_customer"]
     sos = await tech.sos("有人闹事")
     assert sos.status == SYNCED, (sos.error_code, sos.error_message)
     assert sos.result["order_id"] == order["id"] and sos.result["lat"] == HOME[0]
@@ -494,14 +495,14 @@ async def test_location_is_reported_by_the_app_and_the_customer_sees_it_coming(
     tech.idle_location_interval = 600.0  # waiting for orders: rarely
     customer = live_server.register("customer", name="李女士")
     tech.set_location(*FAR)  # ~1.1 km north of the customer
-    order = live_server.offer(customer, tech.user["id"], hours_ahead=2)
+    order = live_server.offer(customer, tech.user.id, hours_ahead=2)
     await tech.load_offers()
     (offer,) = tech.offers
     async with customer_feed(live_server, customer) as pushed:
         await tech.start_live()
         assert tech.location_interval_now() == 600.0  # online, no job on the way yet
-        await wait_for(lambda: len(stored_points(live_server, tech.user["id"])) == 1)
-        assert stored_points(live_server, tech.user["id"])[0].order_id is None  # idle report
+        await wait_for(lambda: len(stored_points(live_server, tech.user.id)) == 1)
+        assert stored_points(live_server, tech.user.id)[0].order_id is None  # idle report
 
         assert (await tech.accept(offer)).status == SYNCED
         assert (await tech.depart(order["id"])).status == SYNCED
@@ -531,7 +532,7 @@ async def test_points_taken_without_signal_go_out_in_one_batch_with_device_times
 ) -> None:
     await onboard(tech, live_server)
     customer = live_server.register("customer")
-    order = live_server.assign(customer, tech.user["id"])
+    order = live_server.assign(customer, tech.user.id)
     await tech.refresh()
     tech.set_location(*FAR)
     assert (await tech.depart(order["id"])).status == SYNCED
@@ -552,7 +553,7 @@ async def test_points_taken_without_signal_go_out_in_one_batch_with_device_times
     async with customer_feed(live_server, customer) as pushed:
         await tech.sync()
         assert tech.pending_actions == []
-        points = stored_points(live_server, tech.user["id"])
+        points = stored_points(live_server, tech.user.id)
         assert [p.occurred_at.replace(tzinfo=UTC) for p in points[-3:]] == taken
         await wait_for(lambda: any(m["type"] == "location" for m in pushed))
         latest = [m for m in pushed if m["type"] == "location"][-1]
@@ -577,7 +578,7 @@ async def test_an_offer_is_pushed_to_the_app_without_polling(
         connects = state._feed.connects
         assert state.offers == []
 
-        order = live_server.offer(customer, state.user["id"], hours_ahead=2)
+        order = live_server.offer(customer, state.user.id, hours_ahead=2)
         await wait_for(lambda: bool(state.offers), timeout=10)
         assert [(o.id, o.order_id) for o in state.offers] == [(order["offer_id"], order["id"])]
         assert state.live_rounds == 1  # no poll ran: the offer was pushed
@@ -586,7 +587,7 @@ async def test_an_offer_is_pushed_to_the_app_without_polling(
         # the accepted order's later events are pushed too
         assert (await state.accept(state.offers[0])).status == SYNCED
         live_server.move(order["id"], "cancel", reason="客户取消")
-        await wait_for(lambda: state.order(order["id"])["status"] == "CANCELLED", timeout=10)
+        await wait_for(lambda: state.order(order["id"]).status == "CANCELLED", timeout=10)
     finally:
         await state.close()
 
@@ -618,7 +619,7 @@ async def test_web_sessions_never_share_a_login_or_a_queue(
 
     second = browser()  # another person opens the same web app
     try:
-        assert not second.signed_in and second.user == {}
+        assert not second.signed_in and second.user is None
         assert second.pending_actions == [] and second.orders == {}
         assert await second.login(li["phone"], li["password"])
         assert second.pending_actions == [] and order["id"] not in second.orders
@@ -670,7 +671,7 @@ async def test_the_device_position_drives_check_in_and_says_why_it_is_missing(
         assert not state.location_fixed
         await onboard(state, live_server)
         customer = live_server.register("customer", name="李女士")
-        job = live_server.assign(customer, state.user["id"], hours_ahead=2)
+        job = live_server.assign(customer, state.user.id, hours_ahead=2)
         await state.refresh()
         assert await state.arrive(job["id"]) is None  # no permission: nothing sent
         assert state.location_problem == "location_denied"

@@ -79,20 +79,18 @@ class Technician:
 
     def photo(self, order_id: str, color: tuple[int, int, int]) -> str:
         png = photo_png(color)
-        return self("upload", png, filename="p.png", content_type="image/png", order_id=order_id)[
-            "id"
-        ]
+        return self("upload", png, filename="p.png", content_type="image/png", order_id=order_id).id
 
     def work(self, order_id: str) -> None:
         order = self("order", order_id)
-        for step in order["sop"]:
+        for step in order.sop:
             photo = None
-            if step["photo"]:
-                png = photo_png((40 + 50 * step["no"] % 200, 140, 170))
+            if step.photo:
+                png = photo_png((40 + 50 * step.no % 200, 140, 170))
                 photo = self(
                     "upload", png, filename="step.png", content_type="image/png", order_id=order_id
-                )["id"]
-            self("sop_done", order_id, step["no"], photo_file_id=photo)
+                ).id
+            self("sop_done", order_id, step.no, photo_file_id=photo)
         self("finish", order_id)
 
 

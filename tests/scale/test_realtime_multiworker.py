@@ -22,6 +22,7 @@ import pytest
 from sqlmodel import Session, SQLModel
 
 from client import DoorstepClient, LiveFeed
+from client.models import OrderRead
 
 PG_URL = os.environ.get("DOORSTEP_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("DOORSTEP_TEST_REDIS_URL", "")
@@ -183,12 +184,12 @@ async def _user(url: str, role: str) -> DoorstepClient:
         password="correct horse",
         name=f"{role} 测试",
         role=role,
-        code=sent["sandbox_code"],
+        code=sent.sandbox_code,
     )
     return api
 
 
-async def _order(api: DoorstepClient) -> dict:
+async def _order(api: DoorstepClient) -> OrderRead:
     from datetime import UTC, datetime
 
     start = datetime.now(UTC) + timedelta(hours=26)
@@ -202,7 +203,7 @@ async def _order(api: DoorstepClient) -> dict:
             "district": "三里屯",
         },
     )
-    return await api.create_order(quote_id=quote["quote_id"])
+    return await api.create_order(quote_id=quote.quote_id)
 
 
 async def _until(predicate, timeout: float = 30.0) -> None:  # noqa: ANN001
@@ -241,9 +242,9 @@ async def test_a_client_on_worker_1_sees_a_move_made_through_worker_2(cluster: C
     await asyncio.wait_for(feed.connected.wait(), 20)
     await _until(lambda: any(m["type"] == "replayed" for m in got))
     order = await _order(customer)  # through worker 2
-    await customer.cancel(order["id"], reason="计划有变")  # a transition through worker 2
-    await _until(lambda: len(_events(got, order["id"])) == 2)
-    assert [e["event_type"] for e in _events(got, order["id"])] == [
+    await customer.cancel(order.id, reason="计划有变")  # a transition through worker 2
+    await _until(lambda: len(_events(got, order.id)) == 2)
+    assert [e["event_type"] for e in _events(got, order.id)] == [
         "order.created",
         "order.cancelled",
     ]
@@ -279,14 +280,14 @@ async def test_dropping_the_connection_mid_flow_loses_and_reorders_nothing(
     for step, (action, kw) in enumerate(plan):
         args = {k: v for k, v in kw.items() if k != "actor"}
         for order in orders:
-            await asyncio.to_thread(cluster.move, order["id"], action, kw.get("actor"), **args)
+            await asyncio.to_thread(cluster.move, order.id, action, kw.get("actor"), **args)
         if step % 2 == 0:
             await feed.drop()  # the network goes away mid-flow; the feed reconnects and resumes
     for order in orders[:2]:
         await customer.cancel(
-            order["id"], reason="不需要了"
+            order.id, reason="不需要了"
         )  # through worker 2, maybe while reconnecting
-    expected = {o["id"]: len(await customer.order_events(o["id"])) for o in orders}
+    expected = {o.id: len(await customer.order_events(o.id)) for o in orders}
     await _until_or_show(
         {"c": got},
         expected,
@@ -296,8 +297,8 @@ async def test_dropping_the_connection_mid_flow_loses_and_reorders_nothing(
     await runner
     assert feed.connects >= 3
     for order in orders:
-        seqs = [e["seq"] for e in _events(got, order["id"])]
-        assert seqs == list(range(1, expected[order["id"]] + 1))  # all of them, once, in order
+        seqs = [e["seq"] for e in _events(got, order.id)]
+        assert seqs == list(range(1, expected[order.id] + 1))  # all of them, once, in order
     for api in (customer, tech, feed_api):
         await api.aclose()
 
@@ -319,42 +320,42 @@ async def test_nobody_sees_what_is_not_theirs(cluster: Cluster) -> None:
     await _until(lambda: all(any(m["type"] == "replayed" for m in g) for g in got.values()))
     a_order, b_order = await _order(alice), await _order(bob)
     for order in (a_order, b_order):
-        await asyncio.to_thread(cluster.move, order["id"], Action.PAYMENT_SUCCEEDED)
+        await asyncio.to_thread(cluster.move, order.id, Action.PAYMENT_SUCCEEDED)
     await asyncio.to_thread(
-        cluster.move, a_order["id"], Action.OFFER, technician_id=t1.session.user_id
+        cluster.move, a_order.id, Action.OFFER, technician_id=t1.session.user_id
     )
     await asyncio.to_thread(
-        cluster.move, a_order["id"], Action.ACCEPT, Actor(ActorKind.TECHNICIAN, t1.session.user_id)
+        cluster.move, a_order.id, Action.ACCEPT, Actor(ActorKind.TECHNICIAN, t1.session.user_id)
     )
     await asyncio.to_thread(
         cluster.move,
-        a_order["id"],
+        a_order.id,
         Action.TRANSFER,
         Actor(ActorKind.TECHNICIAN, t1.session.user_id),
         reason="临时有事",
     )
     await asyncio.to_thread(
-        cluster.move, a_order["id"], Action.OFFER, technician_id=t2.session.user_id
+        cluster.move, a_order.id, Action.OFFER, technician_id=t2.session.user_id
     )
     await asyncio.to_thread(
-        cluster.move, a_order["id"], Action.ACCEPT, Actor(ActorKind.TECHNICIAN, t2.session.user_id)
+        cluster.move, a_order.id, Action.ACCEPT, Actor(ActorKind.TECHNICIAN, t2.session.user_id)
     )
-    await bob.cancel(b_order["id"], reason="不要了")
-    a_total = len(await alice.order_events(a_order["id"]))
+    await bob.cancel(b_order.id, reason="不要了")
+    a_total = len(await alice.order_events(a_order.id))
     await _until_or_show(
         got,
         a_total,
         lambda: (
-            len(_events(got["alice"], a_order["id"])) == a_total
-            and len(_events(got["bob"], b_order["id"])) == 3
-            and len(_events(got["t1"], a_order["id"])) == 3
-            and len(_events(got["t2"], a_order["id"])) == 2
+            len(_events(got["alice"], a_order.id)) == a_total
+            and len(_events(got["bob"], b_order.id)) == 3
+            and len(_events(got["t1"], a_order.id)) == 3
+            and len(_events(got["t2"], a_order.id)) == 2
         ),
     )
     # barrier on both workers: anything stray was published before these and would be here
     a_last, b_last = await _order(alice), await _order(bob)
-    await _until(lambda: _events(got["alice"], a_last["id"]) and _events(got["bob"], b_last["id"]))
-    alice_orders, bob_orders = {a_order["id"], a_last["id"]}, {b_order["id"], b_last["id"]}
+    await _until(lambda: _events(got["alice"], a_last.id) and _events(got["bob"], b_last.id))
+    alice_orders, bob_orders = {a_order.id, a_last.id}, {b_order.id, b_last.id}
     assert {e["order_id"] for e in _events(got["alice"])} == alice_orders
     assert {e["order_id"] for e in _events(got["bob"])} == bob_orders
     assert [e["event_type"] for e in _events(got["t1"])] == [
