@@ -379,7 +379,7 @@ class _Run:
             ):
                 continue
             technicians_service.update_location(
-                uow, user_id=tid, lat=where.lat, lng=where.lng, at=now, commit=False
+                uow, user_id=tid, lat=where.lat, lng=where.lng, at=now
             )
             self.last_ping[tid], self.reported[tid] = now, where
         uow.keep()
