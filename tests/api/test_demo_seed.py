@@ -17,6 +17,7 @@ from server.demo import seed_demo
 from server.orders.models import Order, OrderEvent
 from server.technicians import service as technicians_service
 from server.technicians.models import Certificate, TechnicianProfile
+from tests.unit_of_work import unit_of_work
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +34,8 @@ def demo(tmp_path_factory):  # noqa: ANN001, ANN201
     SQLModel.metadata.create_all(engine)
     clock = FrozenClock()
     app = create_app(settings, clock=clock, engine=engine)
-    with Session(engine) as session:
-        result = seed_demo(session, app.state.cipher, clock, settings)
+    with unit_of_work(app) as uow:
+        result = seed_demo(uow)
     yield {"result": result, "engine": engine, "settings": settings, "clock": clock, "app": app}
     engine.dispose()
 
@@ -64,7 +65,8 @@ def test_seed_builds_the_district(seeded, engine, clock):  # noqa: ANN001
     counts = seeded.counts
     assert counts["technicians"] >= 35 and counts["customers"] == 20 and counts["staff"] == 4
     assert counts["technicians_pending"] == 3 and counts["orders_completed"] >= 5
-    with Session(engine) as s:
+    with unit_of_work(engine, clock=clock) as uow:
+        s = uow.session
         roles = Counter(s.exec(select(User.role)).all())
         assert roles["technician"] == counts["technicians"] and roles["customer"] == 20
         assert {roles[r] for r in ("operator", "support", "finance", "admin")} == {1}
@@ -72,15 +74,15 @@ def test_seed_builds_the_district(seeded, engine, clock):  # noqa: ANN001
         assert (
             statuses["pending"] == 3 and statuses["suspended"] == 1 and statuses["verified"] >= 30
         )
-        dispatchable = technicians_service.list_dispatchable(session=s, now=clock.now())
+        dispatchable = technicians_service.list_dispatchable(uow, now=clock.now())
         assert len(dispatchable) == counts["technicians_online"] >= 25
-        catalog_skills = catalog_service.skill_codes(session=s)
+        catalog_skills = catalog_service.skill_codes(uow)
         for tech in dispatchable:
             assert tech.skills and tech.skills <= catalog_skills
             assert tech.certificates and tech.location is not None and tech.weekly is not None
             assert tech.area_polygon or (tech.area_center and tech.area_radius_km)
         # every trade of the catalog is covered by someone online with every licence it needs
-        for service in catalog_service.search(session=s):
+        for service in catalog_service.search(uow):
             assert any(
                 set(service.skills) <= t.skills
                 and set(service.certificates) <= {c.type for c in t.certificates}
@@ -137,13 +139,14 @@ def seeded_now(session: Session):  # noqa: ANN201
 
 
 def test_second_run_changes_nothing(seeded, demo, engine, clock):  # noqa: ANN001
-    with Session(engine) as s:
+    with unit_of_work(demo["app"]) as uow:
+        s = uow.session
         before = (
             s.exec(select(func.count()).select_from(User)).one(),
             s.exec(select(func.count()).select_from(Order)).one(),
             s.exec(select(func.count()).select_from(Certificate)).one(),
         )
-        again = seed_demo(s, demo["app"].state.cipher, clock, demo["settings"])
+        again = seed_demo(uow)
         after = (
             s.exec(select(func.count()).select_from(User)).one(),
             s.exec(select(func.count()).select_from(Order)).one(),

@@ -10,10 +10,12 @@ from sqlmodel import Session, select
 
 from server.core.errors import AppError
 from server.core.points import coarse
+from server.core.uow import UnitOfWork
 from server.dispatch import service as dispatch_service
 from server.dispatch.models import DispatchOffer
 from server.orders import service as orders_service
 from server.orders.machine import Action, Actor, ActorKind
+from tests.unit_of_work import unit_of_work
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 64
 ADDRESS = (39.9334, 116.4540)  # where api.quote() books
@@ -86,13 +88,12 @@ def north_km(km: float) -> tuple[float, float]:
 
 def paid_order(api, customer: dict, **quote_extra) -> dict:  # noqa: ANN001
     order = api.order(customer, **quote_extra)
-    with Session(api.app.state.engine) as s:
+    with unit_of_work(api.app) as uow:
         orders_service.move(
-            session=s,
+            uow,
             order_id=order["id"],
             action=Action.PAYMENT_SUCCEEDED,
             actor=Actor(ActorKind.SYSTEM),
-            clock=api.app.state.clock,
         )
     return order
 
@@ -225,22 +226,16 @@ def test_pool_mode_exactly_one_claim_wins(api):
     def attempt(tech: dict) -> None:
         from server.auth.models import User
 
-        with Session(api.app.state.engine, expire_on_commit=False) as s:
-            user = s.get(User, tech["id"])
-            s.commit()  # SQLite: end the read transaction so nobody holds the lock at the barrier
-            barrier.wait(timeout=60)
-            try:
+        barrier.wait(timeout=60)
+        try:
+            with unit_of_work(api.app) as uow:  # one claim, committed (or undone) as a whole
+                user = uow.session.get(User, tech["id"])
                 dispatch_service.claim(
-                    session=s,
-                    user=user,
-                    order_id=order["id"],
-                    clock=api.app.state.clock,
-                    timezone="Asia/Shanghai",
-                    cipher=api.app.state.cipher,
+                    uow, user=user, order_id=order["id"], timezone="Asia/Shanghai"
                 )
-                winners.append(tech["id"])
-            except AppError as exc:
-                losers.append((exc.status_code, exc.code))
+            winners.append(tech["id"])
+        except AppError as exc:
+            losers.append((exc.status_code, exc.code))
 
     threads = [threading.Thread(target=attempt, args=(t,)) for t in techs]
     for t in threads:
@@ -402,13 +397,12 @@ def test_accept_refused_when_the_calendar_filled_meanwhile(api):
     run(api, operator)
     (offer,) = api.get("/technician/offers", tech).json()
     second = paid_order(api, customer)  # same slot; nobody else to offer it to
-    with Session(api.app.state.engine) as s:
+    with unit_of_work(api.app) as uow:
         orders_service.move(
-            session=s,
+            uow,
             order_id=second["id"],
             action=Action.ASSIGN,
             actor=Actor(ActorKind.SYSTEM),
-            clock=api.app.state.clock,
             technician_id=tech["id"],
         )
     r = api.post(f"/technician/offers/{offer['id']}/accept", tech, json={})
@@ -503,31 +497,23 @@ def test_pool_reads_and_claims_race_without_errors(api):
 
     def browse_and_claim(tech: dict) -> None:
         try:
-            with Session(api.app.state.engine, expire_on_commit=False) as s:
-                user = s.get(User, tech["id"])
-                s.commit()
-                barrier.wait(timeout=60)
-                for _ in range(3):
-                    items = dispatch_service.pool(
-                        session=s, user=user, clock=api.app.state.clock, timezone="Asia/Shanghai"
-                    )
-                    s.commit()
-                    if not items:
-                        return
-                    try:
+            barrier.wait(timeout=60)
+            for _ in range(3):
+                with UnitOfWork.begin(api.app.state, write=False) as uow:  # a read, as a GET
+                    user = uow.session.get(User, tech["id"])
+                    items = dispatch_service.pool(uow, user=user, timezone="Asia/Shanghai")
+                if not items:
+                    return
+                try:
+                    with unit_of_work(api.app) as uow:
+                        user = uow.session.get(User, tech["id"])
                         dispatch_service.claim(
-                            session=s,
-                            user=user,
-                            order_id=items[0].order_id,
-                            clock=api.app.state.clock,
-                            timezone="Asia/Shanghai",
-                            cipher=api.app.state.cipher,
+                            uow, user=user, order_id=items[0].order_id, timezone="Asia/Shanghai"
                         )
-                        claimed.append(items[0].order_id)
-                        return
-                    except AppError as exc:
-                        s.rollback()
-                        assert exc.status_code == 409, exc.code
+                    claimed.append(items[0].order_id)
+                    return
+                except AppError as exc:  # the unit of work was rolled back
+                    assert exc.status_code == 409, exc.code
         except BaseException as exc:  # noqa: BLE001  (collected and reported below)
             failures.append(exc)
 

@@ -11,11 +11,13 @@ import pytest
 from sqlmodel import Session, col, select
 
 from server.core.db import make_engine
+from server.core.uow import Parts, UnitOfWork
 from server.dispatch import booking, dispatcher, world
 from server.dispatch import service as dispatch_service
 from server.dispatch.models import DispatchDecisionRecord, DispatchOffer
 from server.technicians import service as technicians_service
 from tests.api.test_dispatch import ADDRESS, north_km, paid_order, ready_technician, set_rules
+from tests.unit_of_work import unit_of_work
 
 SECOND = north_km(25)  # a second waiting order, 25 km north of the first
 
@@ -75,9 +77,9 @@ def _district(api) -> dict[str, str]:  # noqa: ANN001
     )
     assert r.status_code == 200, r.text
     clock.advance(hours=3)  # every live position is stale now ...
-    with Session(api.app.state.engine) as s:  # ... but the mover's, reported again
+    with unit_of_work(api.app) as uow:  # ... but the mover's, reported again
         technicians_service.update_location(
-            session=s,
+            uow,
             user_id=techs["mover"]["id"],
             lat=north_km(2)[0],
             lng=north_km(2)[1],
@@ -92,10 +94,10 @@ def _spy(monkeypatch) -> list[set[str] | None]:  # noqa: ANN001
     calls: list[set[str] | None] = []
     real = world.load_world
 
-    def spy(**kwargs):  # noqa: ANN003, ANN202
+    def spy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         ids = kwargs.get("ids")
         calls.append(None if ids is None else set(ids))
-        return real(**kwargs)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(dispatcher, "load_world", spy)
     monkeypatch.setattr(booking, "load_world", spy)
@@ -141,12 +143,15 @@ def test_round_with_prefilter_decides_as_the_full_load_and_never_loads_far_techn
     engine = api.app.state.engine
     full_engine = _clone(engine, tmp_path / "full.db")
     calls = _spy(monkeypatch)
-    clock, tz = api.app.state.clock, api.app.state.settings.timezone
+    state, tz = api.app.state, api.app.state.settings.timezone
+    on_the_copy = Parts(
+        engine=full_engine, clock=state.clock, cipher=state.cipher, settings=state.settings
+    )
 
-    with Session(engine) as s:
-        fast = dispatch_service.run_round(session=s, clock=clock, timezone=tz)
-    with Session(full_engine) as s:
-        full = dispatch_service.run_round(session=s, clock=clock, timezone=tz, prefilter=False)
+    with unit_of_work(api.app) as uow:
+        fast = dispatch_service.run_round(uow, timezone=tz)
+    with UnitOfWork.begin(on_the_copy) as uow:  # the same app, on the copy of its database
+        full = dispatch_service.run_round(uow, timezone=tz, prefilter=False)
 
     (loaded, everyone) = calls
     assert everyone is None
@@ -173,20 +178,18 @@ def test_slots_with_prefilter_count_as_the_full_load(api, monkeypatch):  # noqa:
     calls = _spy(monkeypatch)
     clock, tz = api.app.state.clock, api.app.state.settings.timezone
     day = (clock.now() + timedelta(days=1)).date()
-    with Session(api.app.state.engine) as s:
+    with unit_of_work(api.app) as uow:
         for at in (ADDRESS, SECOND):
             args = dict(
-                session=s,
                 service_id="svc_daily_cleaning",
                 day=day,
                 lat=at[0],
                 lng=at[1],
                 units=None,
-                clock=clock,
                 timezone=tz,
             )
-            fast = dispatch_service.day_slots(**args)
-            full = dispatch_service.day_slots(**args, prefilter=False)
+            fast = dispatch_service.day_slots(uow, **args)
+            full = dispatch_service.day_slots(uow, **args, prefilter=False)
             assert fast == full and any(slot.available > 0 for slot in fast.slots)
     near_first, everyone, near_second, _ = calls
     assert everyone is None

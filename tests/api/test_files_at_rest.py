@@ -12,8 +12,10 @@ from pathlib import Path
 from sqlmodel import Session
 
 from server.core.crypto import FieldCipher, is_sealed
+from server.core.uow import Parts, UnitOfWork
 from server.files import service as files_service
 from server.files.models import StoredFile
+from tests.unit_of_work import unit_of_work
 
 MARK = b"DOOR-CODE-4321#"
 PNG = b"\x89PNG\r\n\x1a\n" + MARK * 20
@@ -48,18 +50,10 @@ def test_files_from_before_sealing_are_served_and_sealed_by_the_rotation(api):
     path.write_bytes(PNG)  # as an older version wrote it
     assert api.get(f"/files/{file_id}", customer).content == PNG
     app = api.app
-    with Session(app.state.engine) as s:
+    with unit_of_work(app) as uow:
+        assert files_service.reseal_all(uow, files_dir=app.state.settings.files_dir) == 1
         assert (
-            files_service.reseal_all(
-                session=s, files_dir=app.state.settings.files_dir, cipher=app.state.cipher
-            )
-            == 1
-        )
-        assert (
-            files_service.reseal_all(
-                session=s, files_dir=app.state.settings.files_dir, cipher=app.state.cipher
-            )
-            == 0
+            files_service.reseal_all(uow, files_dir=app.state.settings.files_dir) == 0
         )  # nothing left to do
     assert MARK not in path.read_bytes() and api.get(f"/files/{file_id}", customer).content == PNG
 
@@ -69,9 +63,10 @@ def test_files_from_before_sealing_are_served_and_sealed_by_the_rotation(api):
     keys = ",".join(base64.urlsafe_b64encode(k).decode() for k in (os.urandom(32), old_key))
     rotated = FieldCipher.from_settings(keys, settings.secret_key)
     assert not rotated.sealed_under_primary(path.read_bytes())
-    with Session(app.state.engine) as s:
-        assert (
-            files_service.reseal_all(session=s, files_dir=settings.files_dir, cipher=rotated) == 1
-        )
+    under_rotated = Parts(
+        engine=app.state.engine, clock=app.state.clock, cipher=rotated, settings=settings
+    )
+    with UnitOfWork.begin(under_rotated) as uow:  # the rotation runs with the new keys
+        assert files_service.reseal_all(uow, files_dir=settings.files_dir) == 1
     assert rotated.sealed_under_primary(path.read_bytes())
     assert rotated.open_sealed(path.read_bytes()) == PNG

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
 
 from server.app import create_app
 from server.auth import service as auth_service
@@ -21,6 +20,7 @@ from server.core.install_secrets import FILE_NAME, refuses_to_listen
 from server.core.security import make_token
 from server.core.settings import DEV_SECRET_KEY, PUBLIC_SANDBOX_WEBHOOK_SECRET, Settings
 from server.payments.providers import SandboxProvider
+from tests.unit_of_work import unit_of_work
 
 
 def _settings(data_dir: Path, **values) -> Settings:  # noqa: ANN003
@@ -75,20 +75,13 @@ def test_a_damaged_secrets_file_stops_the_start(tmp_path):
 def test_tokens_and_webhooks_signed_with_the_public_values_are_refused(tmp_path):
     app = create_app(_settings(tmp_path))
     now = datetime.now(UTC)
-    with Session(app.state.engine) as session:
-        from sqlmodel import SQLModel
+    from sqlmodel import SQLModel
 
-        SQLModel.metadata.create_all(app.state.engine)
+    SQLModel.metadata.create_all(app.state.engine)
+    with unit_of_work(app) as uow:
         admin = auth_service.create_user(
-            session=session,
-            cipher=app.state.cipher,
-            clock=app.state.clock,
-            phone="13900000001",
-            password="staff password 1",
-            name="admin",
-            role=Role.admin,
+            uow, phone="13900000001", password="staff password 1", name="admin", role=Role.admin
         )
-        session.commit()
         admin_id = admin.id
     forged = make_token(
         secret=DEV_SECRET_KEY,

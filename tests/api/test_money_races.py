@@ -25,6 +25,7 @@ from server.payments import service as payments_service
 from server.payments.models import Payment, PaymentCreate, SandboxCharge
 from server.payments.providers import SandboxProvider
 from tests.conftest import PG_URL
+from tests.unit_of_work import unit_of_work
 
 pytestmark = [
     pytest.mark.parametrize("db_kind", ["postgresql"]),
@@ -46,32 +47,34 @@ def _someone_waits_on_a_lock(engine) -> bool:  # noqa: ANN001
 
 
 class UseCase:
-    """One use case's transaction, as a request runs it (``server.core.uow``): what the
-    service calls ``commit`` is a checkpoint, and nothing is durable before ``finish``."""
+    """One use case's transaction, as a request runs it (``server.core.uow``): the
+    service works in the unit of work, and nothing is durable before ``finish`` commits
+    it (the reply was a success)."""
 
-    def __init__(self, engine) -> None:  # noqa: ANN001
-        self.uow = UnitOfWork(engine, write=True)
-        self.session = self.uow.session
+    def __init__(self, runtime) -> None:  # noqa: ANN001
+        self.uow = UnitOfWork(runtime, write=True)
 
-    def run(self, work: Callable[[Session], object]) -> object:
+    def run(self, work: Callable[[UnitOfWork], object]) -> object:
         try:
-            with self.uow.bound():
-                return work(self.session)
+            return work(self.uow)
         except BaseException:
             self.uow.rollback()
             raise
 
     def finish(self) -> None:
-        self.uow.discard_tail()
         self.uow.commit()
 
 
-def _second_arrives(engine, work: Callable[[Session], object]) -> tuple[Future, ThreadPoolExecutor]:  # noqa: ANN001
+def _second_arrives(
+    runtime,  # noqa: ANN001
+    work: Callable[[UnitOfWork], object],
+) -> tuple[Future, ThreadPoolExecutor]:
     """Start ``work`` as its own use case on a thread, and return once it waits on a lock
     held by the caller's open transaction (or has already finished: it did not wait)."""
+    engine = runtime.engine
 
     def run() -> object:
-        use_case = UseCase(engine)
+        use_case = UseCase(runtime)
         result = use_case.run(work)
         use_case.finish()
         return result
@@ -93,10 +96,10 @@ def refunds_sent(monkeypatch) -> Iterator[list[int]]:  # noqa: ANN001
     lock = threading.Lock()
     original = SandboxProvider.refund
 
-    def counting(self, **kwargs):  # noqa: ANN001, ANN202
+    def counting(self, uow, **kwargs):  # noqa: ANN001, ANN202
         with lock:
             sent.append(kwargs["amount"])
-        return original(self, **kwargs)
+        return original(self, uow, **kwargs)
 
     monkeypatch.setattr(SandboxProvider, "refund", counting)
     yield sent
@@ -104,10 +107,9 @@ def refunds_sent(monkeypatch) -> Iterator[list[int]]:  # noqa: ANN001
 
 def _signed_success(api, payment_id: str) -> tuple[bytes, dict[str, str]]:  # noqa: ANN001
     provider = SandboxProvider(api.app.state.settings.sandbox_webhook_secret)
-    with Session(api.app.state.engine) as s:
-        payment = s.get(Payment, payment_id)
-        charge = provider.settle(session=s, provider_ref=payment.provider_ref, succeed=True)
-        s.commit()
+    with unit_of_work(api.app) as uow:
+        payment = uow.session.get(Payment, payment_id)
+        charge = provider.settle(uow, provider_ref=payment.provider_ref, succeed=True)
         body = json.dumps(
             {
                 "id": f"evt_{payment_id}",
@@ -135,21 +137,16 @@ def test_a_duplicate_webhook_arriving_at_the_same_moment_never_reaches_the_provi
     r = api.post(f"/sandbox/payments/{second['payment_id']}/approve", customer)
     assert r.json()["webhook_outcomes"] == ["order_paid"], r.text
     body, headers = _signed_success(api, first["payment_id"])
-    engine, clock, settings = api.app.state.engine, api.app.state.clock, api.app.state.settings
+    state, engine = api.app.state, api.app.state.engine
 
-    def deliver(session: Session) -> str:
+    def deliver(uow: UnitOfWork) -> str:
         return payments_service.handle_webhook(
-            session=session,
-            provider_name="sandbox",
-            body=body,
-            headers=headers,
-            clock=clock,
-            settings=settings,
+            uow, provider_name="sandbox", body=body, headers=headers
         )
 
-    first_delivery = UseCase(engine)
+    first_delivery = UseCase(state)
     assert first_delivery.run(deliver) == "late_refunded"
-    duplicate, pool = _second_arrives(engine, deliver)
+    duplicate, pool = _second_arrives(state, deliver)
     first_delivery.finish()
     assert duplicate.result(timeout=LOCK_WAIT_LIMIT_S) == "duplicate"
     pool.shutdown()
@@ -164,22 +161,20 @@ def test_a_duplicate_webhook_arriving_at_the_same_moment_never_reaches_the_provi
 def test_two_checkouts_of_one_order_at_the_same_moment_open_one_charge(api):
     customer = api.register("customer")
     order = api.order(customer)
-    engine, clock, settings = api.app.state.engine, api.app.state.clock, api.app.state.settings
+    state, engine = api.app.state, api.app.state.engine
 
-    def checkout(session: Session) -> str:
-        user = session.get(User, customer["user"]["id"])
+    def checkout(uow: UnitOfWork) -> str:
+        user = uow.session.get(User, customer["user"]["id"])
         return payments_service.create_payment(
-            session=session,
+            uow,
             order_id=order["id"],
             user=user,
             body=PaymentCreate(provider="sandbox", method="wechat"),
-            clock=clock,
-            settings=settings,
         ).id
 
-    first_checkout = UseCase(engine)
+    first_checkout = UseCase(state)
     first = first_checkout.run(checkout)
-    second, pool = _second_arrives(engine, checkout)
+    second, pool = _second_arrives(state, checkout)
     first_checkout.finish()
     assert second.result(timeout=LOCK_WAIT_LIMIT_S) == first
     pool.shutdown()

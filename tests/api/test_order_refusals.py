@@ -2,28 +2,25 @@
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from sqlmodel import Session
-
 from server.orders import service as orders_service
 from server.orders.machine import Action, Actor, ActorKind
+from tests.unit_of_work import unit_of_work
 
 
 def _paid_and_assigned(api, customer, tech) -> str:
     order = api.order(customer)
-    with Session(api.app.state.engine) as s:
+    with unit_of_work(api.app) as uow:
         orders_service.move(
-            session=s,
+            uow,
             order_id=order["id"],
             action=Action.PAYMENT_SUCCEEDED,
             actor=Actor(ActorKind.SYSTEM),
-            clock=api.app.state.clock,
         )
         orders_service.move(
-            session=s,
+            uow,
             order_id=order["id"],
             action=Action.ASSIGN,
             actor=Actor(ActorKind.SYSTEM),
-            clock=api.app.state.clock,
             technician_id=tech["user"]["id"],
         )
     return order["id"]
@@ -148,14 +145,14 @@ def test_quote_refusals(api):
 def test_optimistic_lock_conflict(api):
     customer, tech = api.register(), api.register("technician")
     oid = _paid_and_assigned(api, customer, tech)
-    with Session(api.app.state.engine) as s:
-        stale = orders_service.get(session=s, order_id=oid)
+    with unit_of_work(api.app) as uow:
+        stale = orders_service.get(uow, order_id=oid)
         version = stale.version
     api.post(f"/orders/{oid}/depart", tech, json={})
-    with Session(api.app.state.engine) as s:
-        order = orders_service.get(session=s, order_id=oid)
+    with unit_of_work(api.app) as uow:
+        order = orders_service.get(uow, order_id=oid)
         try:
-            orders_service.save_version(s, order, version, {"district": "late write"})
+            orders_service.save_version(uow.session, order, version, {"district": "late write"})
         except Exception as exc:  # noqa: BLE001
             assert getattr(exc, "code", "") == "conflict"
             assert exc.details["status"] == "EN_ROUTE"

@@ -12,6 +12,7 @@ from server.orders import service as orders_service
 from server.orders.machine import Action, Actor, ActorKind
 from server.payments import service as payments_service
 from server.payments.providers import SIGNATURE_HEADER, SandboxProvider
+from tests.unit_of_work import unit_of_work
 
 SYSTEM = Actor(ActorKind.SYSTEM)
 
@@ -31,13 +32,12 @@ def pay(api, customer, order_id, **body):
 
 
 def assign(api, order_id, tech):
-    with Session(api.app.state.engine) as s:
+    with unit_of_work(api.app) as uow:
         orders_service.move(
-            session=s,
+            uow,
             order_id=order_id,
             action=Action.ASSIGN,
             actor=SYSTEM,
-            clock=api.app.state.clock,
             technician_id=tech["user"]["id"],
         )
 
@@ -511,45 +511,41 @@ def test_auto_confirm_and_freeze(api):
         assert finish(api, tech, order["id"], started["sop"]).status_code == 200
         orders.append(order)
     clock = api.app.state.clock
-    with Session(api.app.state.engine) as s:
-        payments_service.freeze_escrow(
-            session=s, order_id=orders[1]["id"], reason="complaint", clock=clock
-        )
-        s.commit()
-        assert payments_service.run_auto_confirm(s, clock) == []
+    with unit_of_work(api.app) as uow:
+        payments_service.freeze_escrow(uow, order_id=orders[1]["id"], reason="complaint")
+    with unit_of_work(api.app) as uow:
+        assert payments_service.run_auto_confirm(uow) == []
     clock.advance(hours=48, minutes=1)
     relogin(api, customer)
     finance = api.staff("finance")
-    with Session(api.app.state.engine) as s:
-        assert payments_service.run_auto_confirm(s, clock) == [orders[0]["id"]]
+    with unit_of_work(api.app) as uow:
+        assert payments_service.run_auto_confirm(uow) == [orders[0]["id"]]
     assert api.get(f"/orders/{orders[0]['id']}", customer).json()["status"] == "COMPLETED"
     assert (
         api.get(f"/orders/{orders[1]['id']}", customer).json()["status"] == "AWAITING_CONFIRMATION"
     )
-    with Session(api.app.state.engine) as s:
-        state = payments_service.escrow_state(session=s, order_id=orders[1]["id"])
+    with unit_of_work(api.app) as uow:
+        state = payments_service.escrow_state(uow, order_id=orders[1]["id"])
         assert state["frozen"] and state["held"] == orders[1]["total"]
         # support resolves: part refunded, the rest released
         refunded = payments_service.refund(
-            session=s, order_id=orders[1]["id"], amount=2000, reason="partial", clock=clock
+            uow, order_id=orders[1]["id"], amount=2000, reason="partial"
         )
         assert refunded["held"] == orders[1]["total"] - 2000
-        from server.core.errors import AppError
+    from server.core.errors import AppError
 
-        try:
+    try:
+        with unit_of_work(api.app) as uow:  # refused: the unit of work is rolled back
             payments_service.refund(
-                session=s,
-                order_id=orders[1]["id"],
-                amount=orders[1]["total"],
-                reason="too much",
-                clock=clock,
+                uow, order_id=orders[1]["id"], amount=orders[1]["total"], reason="too much"
             )
-            raise AssertionError("refund above what was paid must fail")
-        except AppError as exc:
-            assert exc.code == "refund_exceeds_payment"
-        payments_service.unfreeze_escrow(session=s, order_id=orders[1]["id"], clock=clock)
-        s.commit()
-        assert payments_service.run_auto_confirm(s, clock) == [orders[1]["id"]]
+        raise AssertionError("refund above what was paid must fail")
+    except AppError as exc:
+        assert exc.code == "refund_exceeds_payment"
+    with unit_of_work(api.app) as uow:
+        payments_service.unfreeze_escrow(uow, order_id=orders[1]["id"])
+    with unit_of_work(api.app) as uow:
+        assert payments_service.run_auto_confirm(uow) == [orders[1]["id"]]
     balances = trial(api, finance)
     assert balances.get(f"escrow:order:{orders[1]['id']}", 0) == 0
     assert balances["cash:provider:sandbox"] == orders[0]["total"] * 2 - 2000
@@ -662,14 +658,11 @@ def test_scheduled_payouts_run_once_a_day_at_the_set_local_time(api):
     tech = api.register("technician")
     finance = api.staff("finance")
     operator = api.staff("operator")
-    engine = api.app.state.engine
     tz = api.app.state.settings.timezone  # Asia/Shanghai, UTC+8
 
     def run_at(when: datetime):  # noqa: ANN202
-        with Session(engine) as s:
-            batch = payments_service.run_scheduled_payouts(
-                session=s, clock=FrozenClock(when), timezone=tz
-            )
+        with unit_of_work(api.app, clock=FrozenClock(when)) as uow:
+            batch = payments_service.run_scheduled_payouts(uow, timezone=tz)
             return None if batch is None else (batch.scheduled_for, batch.lines_count, batch.total)
 
     r = api.put("/ops/settings", operator, json={"rules": {"payments": {"payout_time": "25:00"}}})

@@ -1,7 +1,6 @@
-from sqlmodel import Session
-
 from server.orders import service as orders_service
 from server.orders.machine import Action, Actor, ActorKind
+from tests.unit_of_work import unit_of_work
 
 
 def test_health_and_docs(api):
@@ -17,13 +16,12 @@ def test_health_and_docs(api):
 def test_metrics_count_order_transitions(api):
     customer = api.register("customer")
     order = api.order(customer)
-    with Session(api.app.state.engine) as s:
+    with unit_of_work(api.app) as uow:
         orders_service.move(
-            session=s,
+            uow,
             order_id=order["id"],
             action=Action.PAYMENT_SUCCEEDED,
             actor=Actor(ActorKind.SYSTEM),
-            clock=api.app.state.clock,
         )
     api.app.state.settings.metrics_token = "scrape-me"
     text = api.client.get("/metrics", headers={"Authorization": "Bearer scrape-me"}).text
@@ -60,20 +58,15 @@ def test_order_walk_with_system_moves(api):
     # what the reader may do and the machine's groups of the status come with every read
     assert order["allowed_actions"] == ["cancel"] and order["status_groups"] == []
     system = Actor(ActorKind.SYSTEM)
-    with Session(api.app.state.engine) as s:
+    with unit_of_work(api.app) as uow:
         orders_service.move(
-            session=s,
-            order_id=order["id"],
-            action=Action.PAYMENT_SUCCEEDED,
-            actor=system,
-            clock=api.app.state.clock,
+            uow, order_id=order["id"], action=Action.PAYMENT_SUCCEEDED, actor=system
         )
         orders_service.move(
-            session=s,
+            uow,
             order_id=order["id"],
             action=Action.ASSIGN,
             actor=system,
-            clock=api.app.state.clock,
             technician_id=tech["user"]["id"],
         )
     oid = order["id"]

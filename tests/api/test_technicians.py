@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session
-
 from server.audit import log as audit_service
 from server.orders import service as orders_service
 from server.orders.machine import Action, Actor, ActorKind
 from server.technicians import service as technicians_service
+from tests.unit_of_work import unit_of_work
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 64
 PDF = b"%PDF-1.4\n" + b"0" * 64
@@ -187,8 +186,8 @@ def test_onboarding_review_approve_and_go_online(api):
 
     r = api.put("/technician/status", tech, json={"online": True})
     assert r.status_code == 200 and r.json() == {"online": True, "verification_status": "verified"}
-    with Session(api.app.state.engine) as s:
-        found = technicians_service.list_dispatchable(session=s)
+    with unit_of_work(api.app) as uow:
+        found = technicians_service.list_dispatchable(uow)
     assert [t.id for t in found] == [tech["user"]["id"]]
     fact = found[0]
     assert fact.skills == frozenset({"cleaning", "housekeeping"})
@@ -212,8 +211,8 @@ def test_onboarding_review_approve_and_go_online(api):
     )
     r = api.put("/technician/status", tech, json={"online": True})
     assert r.status_code == 409 and r.json()["error"]["code"] == "technician_suspended"
-    with Session(api.app.state.engine) as s:
-        assert technicians_service.list_dispatchable(session=s) == []
+    with unit_of_work(api.app) as uow:
+        assert technicians_service.list_dispatchable(uow) == []
     r = api.post(
         f"/ops/technicians/{tech['user']['id']}/reinstate", operator, json={"reason": "核实无误"}
     )
@@ -222,8 +221,8 @@ def test_onboarding_review_approve_and_go_online(api):
         f"/ops/technicians/{tech['user']['id']}/reinstate", operator, json={"reason": "again"}
     )
     assert r.status_code == 409 and r.json()["error"]["code"] == "not_suspended"
-    with Session(api.app.state.engine) as s:
-        actions = [e.action for e in audit_service.search(session=s, target_id=tech["user"]["id"])]
+    with unit_of_work(api.app) as uow:
+        actions = [e.action for e in audit_service.search(uow, target_id=tech["user"]["id"])]
     assert sorted(actions) == [
         "technician.reinstate",
         "technician.suspend",
@@ -452,28 +451,28 @@ def test_location_time_off_and_order_counters(api):
             ],
         },
     )
-    with Session(api.app.state.engine) as s:
-        technicians_service.update_location(session=s, user_id=tid, lat=39.93, lng=116.45, at=now)
+    with unit_of_work(api.app) as uow:
+        technicians_service.update_location(uow, user_id=tid, lat=39.93, lng=116.45, at=now)
         technicians_service.update_location(
-            session=s, user_id=tid, lat=1.0, lng=1.0, at=now - timedelta(minutes=5)
+            uow, user_id=tid, lat=1.0, lng=1.0, at=now - timedelta(minutes=5)
         )
-        fact = technicians_service.list_dispatchable(session=s, now=now)[0]
+        fact = technicians_service.list_dispatchable(uow, now=now)[0]
         assert fact.location == (39.93, 116.45)  # the older report was ignored
         assert len(fact.time_off) == 1 and fact.weekly_windows[0][0] == 0
         tz = "Asia/Shanghai"
         # 2026-06-01 10:00 Beijing is a Monday inside 08:00-20:00
         assert technicians_service.is_available(
-            session=s, user_id=tid, start=now, end=now + timedelta(hours=2), timezone=tz
+            uow, user_id=tid, start=now, end=now + timedelta(hours=2), timezone=tz
         )
         assert not technicians_service.is_available(
-            session=s,
+            uow,
             user_id=tid,
             start=now + timedelta(hours=9),
             end=now + timedelta(hours=11),
             timezone=tz,
         )
         assert not technicians_service.is_available(
-            session=s,
+            uow,
             user_id=tid,
             start=now + timedelta(days=3, hours=1),
             end=now + timedelta(days=3, hours=2),
@@ -484,31 +483,18 @@ def test_location_time_off_and_order_counters(api):
     customer = api.register("customer")
     order = api.order(customer)
     system = Actor(ActorKind.SYSTEM)
-    with Session(api.app.state.engine) as s:
+    with unit_of_work(api.app) as uow:
         orders_service.move(
-            session=s,
-            order_id=order["id"],
-            action=Action.PAYMENT_SUCCEEDED,
-            actor=system,
-            clock=clock,
+            uow, order_id=order["id"], action=Action.PAYMENT_SUCCEEDED, actor=system
         )
         orders_service.move(
-            session=s,
-            order_id=order["id"],
-            action=Action.OFFER,
-            actor=system,
-            clock=clock,
-            technician_id=tid,
+            uow, order_id=order["id"], action=Action.OFFER, actor=system, technician_id=tid
         )
     r = api.get("/technician/profile", tech).json()["stats"]
     assert r["offers_received"] == 1 and r["offers_accepted"] == 0
-    with Session(api.app.state.engine) as s:
+    with unit_of_work(api.app) as uow:
         orders_service.move(
-            session=s,
-            order_id=order["id"],
-            action=Action.ACCEPT,
-            actor=Actor(ActorKind.TECHNICIAN, tid),
-            clock=clock,
+            uow, order_id=order["id"], action=Action.ACCEPT, actor=Actor(ActorKind.TECHNICIAN, tid)
         )
     r = api.post(f"/orders/{order['id']}/transfer", tech, json={"reason": "临时有事"})
     assert r.status_code == 200, r.text

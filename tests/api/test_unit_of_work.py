@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from server.core import idempotency
+from server.core.db import mode_engine
 
 
 def _quote_body(api) -> dict:  # noqa: ANN001
@@ -142,16 +143,23 @@ def test_pushes_wait_for_the_commit(api, monkeypatch):  # noqa: ANN001
     from server.realtime import runtime as realtime_runtime
 
     seen: list[bool] = []
-    real = realtime_runtime._publish_now
+    real = realtime_runtime.publish_now
 
     def spy(engine, message) -> None:  # noqa: ANN001
-        from server.core import uow
-
-        current = uow.current()
-        seen.append(current is None or current.closed)
+        if message.get("t") == "order":
+            # another (read-only) connection sees only what is committed: the events pushed
+            # must be there
+            with mode_engine(api.app.state.engine, write=False).connect() as conn:
+                stored = set(
+                    conn.execute(
+                        text("SELECT seq FROM order_event WHERE order_id = :order_id"),
+                        {"order_id": message["order_id"]},
+                    ).scalars()
+                )
+            seen.append(bool(message["events"]) and {e["seq"] for e in message["events"]} <= stored)
         real(engine, message)
 
-    monkeypatch.setattr(realtime_runtime, "_publish_now", spy)
+    monkeypatch.setattr(realtime_runtime, "publish_now", spy)
     customer = api.register()
     api.order(customer)
     assert seen and all(seen)

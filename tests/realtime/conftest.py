@@ -4,10 +4,10 @@ import contextlib
 from collections.abc import Iterator
 
 import pytest
-from sqlmodel import Session
 
 from server.orders import service as orders_service
 from server.orders.machine import Action, Actor, ActorKind
+from tests.unit_of_work import unit_of_work
 
 
 @pytest.fixture
@@ -71,14 +71,9 @@ class Mover:
         self.app = app
 
     def __call__(self, order_id: str, action: Action, actor: Actor | None = None, **kw) -> None:  # noqa: ANN003
-        with Session(self.app.state.engine) as s:
+        with unit_of_work(self.app) as uow:
             orders_service.move(
-                session=s,
-                order_id=order_id,
-                action=action,
-                actor=actor or Actor(ActorKind.SYSTEM),
-                clock=self.app.state.clock,
-                **kw,
+                uow, order_id=order_id, action=action, actor=actor or Actor(ActorKind.SYSTEM), **kw
             )
 
     def tech(self, tech: dict) -> Actor:

@@ -12,6 +12,7 @@ from starlette.websockets import WebSocketDisconnect
 from server.orders.machine import Action
 from server.realtime import service as realtime_service
 from server.realtime.models import TechnicianLocation
+from tests.unit_of_work import unit_of_work
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -231,17 +232,14 @@ def test_location_rules_rate_limit_and_retention(api, app) -> None:  # noqa: ANN
         for _ in range(4)
     ]
     assert codes[-1] == 429 and 200 in codes
-    with Session(app.state.engine) as s:
-        kept = len(s.exec(select(TechnicianLocation)).all())
+    with unit_of_work(app) as uow:
+        kept = len(uow.session.exec(select(TechnicianLocation)).all())
         assert (
-            realtime_service.sweep_locations(
-                session=s, now=app.state.clock.now(), retention_days=30
-            )
-            == 0
+            realtime_service.sweep_locations(uow, now=app.state.clock.now(), retention_days=30) == 0
         )
         later = app.state.clock.now() + timedelta(days=31)
-        assert realtime_service.sweep_locations(session=s, now=later, retention_days=30) == kept
-        assert s.exec(select(TechnicianLocation)).all() == []
+        assert realtime_service.sweep_locations(uow, now=later, retention_days=30) == kept
+        assert uow.session.exec(select(TechnicianLocation)).all() == []
 
 
 def test_chat_masks_contacts_counts_attempts_and_reaches_the_other_side(
@@ -269,8 +267,8 @@ def test_chat_masks_contacts_counts_attempts_and_reaches_the_other_side(
         assert msg["masked"] and "abc_123" not in msg["text"] and "5678" not in msg["text"]
         chats = [m["message"] for m in ft.drain() if m["type"] == "chat"]
         assert [c["id"] for c in chats] == [msg["id"]] and chats[0]["text"] == msg["text"]
-    with Session(app.state.engine) as s:
-        assert realtime_service.contact_attempts(session=s, user_id=customer["user"]["id"]) == 1
+    with unit_of_work(app) as uow:
+        assert realtime_service.contact_attempts(uow, user_id=customer["user"]["id"]) == 1
     r = api.post(f"/orders/{oid}/messages", tech, json={"text": "好的，马上到"})
     assert r.status_code == 201 and not r.json()["masked"]
     with app.state.engine.connect() as conn:  # what is stored is not what was said

@@ -4,9 +4,9 @@ and escalated to the admins when nobody takes it up."""
 from __future__ import annotations
 
 import pytest
-from sqlmodel import Session
 
 from server.ops import sos
+from tests.unit_of_work import unit_of_work
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -31,17 +31,11 @@ def test_sos_reaches_every_responder_at_once_and_escalates(api, feed, app) -> No
 
     minutes = 3  # ops.monitor.sos_escalate_minutes
     app.state.clock.advance(minutes=minutes - 1)
-    with Session(app.state.engine) as s:
-        assert (
-            sos.escalate_unanswered(session=s, clock=app.state.clock, cipher=app.state.cipher) == []
-        )
+    with unit_of_work(app) as uow:
+        assert sos.escalate_unanswered(uow) == []
     app.state.clock.advance(minutes=2)
-    with Session(app.state.engine) as s:
-        assert sos.escalate_unanswered(
-            session=s, clock=app.state.clock, cipher=app.state.cipher
-        ) == [alert_id]
-        assert (
-            sos.escalate_unanswered(session=s, clock=app.state.clock, cipher=app.state.cipher) == []
-        )  # once
+    with unit_of_work(app) as uow:
+        assert sos.escalate_unanswered(uow) == [alert_id]
+        assert sos.escalate_unanswered(uow) == []  # once
     titles = [n["title"] for n in api.get("/me/notifications", admin).json() if n["kind"] == "sos"]
     assert any("超时未处理" in t for t in titles)

@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import Session, SQLModel
+from sqlmodel import SQLModel
 
 PG_URL = os.environ.get("DOORSTEP_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("DOORSTEP_TEST_REDIS_URL", "")
@@ -93,11 +93,12 @@ def prepare_schema(url: str) -> None:
     import server.models  # noqa: F401
     from server.catalog import service as catalog_service
     from server.core.db import make_engine
+    from server.core.uow import UnitOfWork
 
     engine = make_engine(url)
     SQLModel.metadata.create_all(engine)
-    with Session(engine) as session:
-        catalog_service.load_catalog(session=session)
+    with UnitOfWork.begin(runtime_for(engine)) as uow:
+        catalog_service.load_catalog(uow)
     engine.dispose()
 
 
@@ -236,6 +237,28 @@ def engine_for(url: str):  # noqa: ANN201
     return make_engine(url)
 
 
+def runtime_for(engine):  # noqa: ANN001, ANN201
+    """What the servers run with (their secret, the real time), for work done straight
+    on their database: ``UnitOfWork.begin(runtime_for(engine))``."""
+    from server.core.clock import SystemClock
+    from server.core.crypto import FieldCipher
+    from server.core.settings import Settings
+    from server.core.uow import Parts
+
+    settings = Settings(
+        env="test",
+        secret_key=SECRET,
+        sandbox_webhook_secret=WEBHOOK_SECRET,
+        background_tasks=False,
+    )
+    return Parts(
+        engine=engine,
+        clock=SystemClock(),
+        cipher=FieldCipher.from_settings("", SECRET),
+        settings=settings,
+    )
+
+
 _phones = itertools.count(13000000000 + (uuid.uuid4().int % 900_000) * 1000)
 _phone_lock = threading.Lock()
 
@@ -249,22 +272,14 @@ def make_staff(db_url: str, role: str) -> tuple[str, str]:
     """Staff accounts exist only through the CLI or the database: (phone, password)."""
     from server.auth import service as auth_service
     from server.auth.models import Role
-    from server.core.clock import SystemClock
-    from server.core.crypto import FieldCipher
+    from server.core.uow import UnitOfWork
 
     phone, password = next_phone(), "staff password"
     engine = engine_for(db_url)
-    with Session(engine) as session:
+    with UnitOfWork.begin(runtime_for(engine)) as uow:
         auth_service.create_user(
-            session=session,
-            cipher=FieldCipher.from_settings("", SECRET),
-            clock=SystemClock(),
-            phone=phone,
-            password=password,
-            name=f"{role} staff",
-            role=Role(role),
+            uow, phone=phone, password=password, name=f"{role} staff", role=Role(role)
         )
-        session.commit()
     engine.dispose()
     return phone, password
 
@@ -275,23 +290,18 @@ def bulk_users(db_url: str, role: str, n: int) -> list[User]:
     fast way to get fifty technicians; everything after sign-up goes through the API."""
     from server.auth import service as auth_service
     from server.auth.models import Role
-    from server.core.clock import SystemClock
-    from server.core.crypto import FieldCipher
     from server.core.security import hash_password, make_token
+    from server.core.uow import UnitOfWork
 
-    cipher, clock, shared = (
-        FieldCipher.from_settings("", SECRET),
-        SystemClock(),
-        hash_password("correct horse"),
-    )
+    shared = hash_password("correct horse")
     engine = engine_for(db_url)
+    runtime = runtime_for(engine)
+    clock = runtime.clock
     users = []
-    with Session(engine) as session:
+    with UnitOfWork.begin(runtime) as uow:
         for i in range(n):
             user = auth_service.create_user(
-                session=session,
-                cipher=cipher,
-                clock=clock,
+                uow,
                 phone=next_phone(),
                 password="correct horse",
                 name=f"{role} {i}",
@@ -312,7 +322,6 @@ def bulk_users(db_url: str, role: str, n: int) -> list[User]:
                     ),
                 )
             )
-        session.commit()
     engine.dispose()
     return users
 

@@ -33,6 +33,7 @@ from tests.scale.conftest import (
     drop_pg_database,
     engine_for,
     prepare_schema,
+    runtime_for,
     server_env,
     thread_server,
 )
@@ -148,17 +149,15 @@ def test_fifty_technicians_claim_one_pooled_order_exactly_one_wins(backend: Back
 
 def _signed_webhook(db_url: str, payment_id: str) -> tuple[bytes, dict[str, str]]:
     """What the sandbox provider would send for an approved charge, signed once."""
-    from sqlmodel import Session
-
+    from server.core.uow import UnitOfWork
     from server.payments.models import Payment
     from server.payments.providers import SandboxProvider
 
     provider = SandboxProvider(WEBHOOK_SECRET)
     engine = engine_for(db_url)
-    with Session(engine) as session:
-        payment = session.get(Payment, payment_id)
-        charge = provider.settle(session=session, provider_ref=payment.provider_ref, succeed=True)
-        session.commit()
+    with UnitOfWork.begin(runtime_for(engine)) as uow:
+        payment = uow.session.get(Payment, payment_id)
+        charge = provider.settle(uow, provider_ref=payment.provider_ref, succeed=True)
         body = provider.event_for(charge, event_id=f"evt_race_{payment_id}")
     engine.dispose()
     return body, provider.signed_headers(body, _now())

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlmodel import Session, SQLModel
+from sqlmodel import SQLModel
 
 from client import DoorstepClient, LiveFeed
 from client.models import OrderRead
+from tests.unit_of_work import unit_of_work
 
 PG_URL = os.environ.get("DOORSTEP_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("DOORSTEP_TEST_REDIS_URL", "")
@@ -72,21 +73,30 @@ class Cluster:
 
         self.engine = make_engine(db_url)
 
+    def runtime(self):  # noqa: ANN201
+        """What the workers run with (their secret, the real time), for this process."""
+        from server.core.clock import SystemClock
+        from server.core.crypto import FieldCipher
+        from server.core.settings import Settings
+        from server.core.uow import Parts
+
+        return Parts(
+            engine=self.engine,
+            clock=SystemClock(),
+            cipher=FieldCipher.from_settings("", SECRET),
+            settings=Settings(env="test", secret_key=SECRET, background_tasks=False),
+        )
+
     def move(self, order_id: str, action, actor=None, **kw) -> None:  # noqa: ANN001, ANN003
         """A move made by another process (dispatch, a script): reaches the workers via Redis."""
         import server.realtime.service  # noqa: F401  (registers the after-commit publisher)
-        from server.core.clock import SystemClock
+        from server.core.uow import UnitOfWork
         from server.orders import service as orders_service
         from server.orders.machine import Actor, ActorKind
 
-        with Session(self.engine) as s:
+        with UnitOfWork.begin(self.runtime()) as uow:
             orders_service.move(
-                session=s,
-                order_id=order_id,
-                action=action,
-                actor=actor or Actor(ActorKind.SYSTEM),
-                clock=SystemClock(),
-                **kw,
+                uow, order_id=order_id, action=action, actor=actor or Actor(ActorKind.SYSTEM), **kw
             )
 
 
@@ -99,8 +109,8 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:  # noqa: ANN001
     name, db_url = _fresh_database()
     engine = make_engine(db_url)
     SQLModel.metadata.create_all(engine)  # tests use the models' schema, as tests/conftest.py does
-    with Session(engine) as s:
-        catalog_service.load_catalog(session=s)
+    with unit_of_work(engine) as uow:
+        catalog_service.load_catalog(uow)
     engine.dispose()
     channel = f"doorstep:test:{uuid.uuid4().hex[:8]}"
     data_dir = tmp_path_factory.mktemp("workers")

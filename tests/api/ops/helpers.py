@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
-
 from server.orders import service as orders_service
 from server.orders.machine import Action, Actor, ActorKind
+from tests.unit_of_work import unit_of_work
 
 SYSTEM = Actor(ActorKind.SYSTEM)
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 100
@@ -21,13 +20,12 @@ def pay(api, customer, order_id):  # noqa: ANN001, ANN201
 
 
 def assign(api, order_id, tech):  # noqa: ANN001, ANN201
-    with Session(api.app.state.engine) as s:
+    with unit_of_work(api.app) as uow:
         orders_service.move(
-            session=s,
+            uow,
             order_id=order_id,
             action=Action.ASSIGN,
             actor=SYSTEM,
-            clock=api.app.state.clock,
             technician_id=tech["user"]["id"],
         )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session, SQLModel
+from sqlmodel import SQLModel
 from typer.testing import CliRunner
 
 from server.audit import log as audit_service
@@ -12,6 +12,7 @@ from server.cli import app as cli
 from server.core.db import make_engine
 from server.core.settings import get_settings
 from tests.api.ops.test_audit_store import drop_append_only_triggers
+from tests.unit_of_work import unit_of_work
 
 
 @pytest.mark.parametrize("db_kind", ["sqlite"])
@@ -21,17 +22,11 @@ def test_audit_verify_and_report_commands(tmp_path, monkeypatch, clock, db_kind)
     get_settings.cache_clear()
     engine = make_engine(url)
     SQLModel.metadata.create_all(engine)
-    with Session(engine) as session:
+    with unit_of_work(engine, clock=clock) as uow:
         for i in range(3):
             audit_service.record(
-                session=session,
-                actor="usr_a",
-                actor_role="admin",
-                action="test.cli",
-                target_id=str(i),
-                clock=clock,
+                uow, actor="usr_a", actor_role="admin", action="test.cli", target_id=str(i)
             )
-        session.commit()
     runner = CliRunner()
     try:
         ok = runner.invoke(cli, ["audit", "verify"])

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session
-
 from server.orders import service as orders_service
 from server.technicians import service as technicians_service
 from tests.api.ops.helpers import (
@@ -18,6 +16,7 @@ from tests.api.ops.helpers import (
     trial,
     walk_to_finished,
 )
+from tests.unit_of_work import unit_of_work
 
 
 def test_complaint_to_full_refund_with_ledger_balanced(api):
@@ -85,8 +84,8 @@ def test_complaint_to_full_refund_with_ledger_balanced(api):
     balances = trial(api, finance)
     assert balances["cash:provider:sandbox"] == 0  # all of it went back
     # one upheld complaint on one order: 100% > 5% → in the profile (dispatch reads it) and flagged
-    with Session(api.app.state.engine) as s:
-        profile = technicians_service.get_profile(session=s, user_id=tech["user"]["id"])
+    with unit_of_work(api.app) as uow:
+        profile = technicians_service.get_profile(uow, user_id=tech["user"]["id"])
         assert profile.complaint_rate == 1.0
     flags = api.get("/ops/risk/flags", operator, params={"kind": "complaint_rate"}).json()
     assert [f["subject_id"] for f in flags] == [tech["user"]["id"]]
@@ -265,10 +264,10 @@ def test_redo_books_a_free_visit_and_holds_the_money_until_it_is_done(api, clock
     assert redo["service_id"] == order["service_id"]
     assert redo["total"] == 0 and redo["amount_due"] == 0
     assert redo["status"] == "PENDING_DISPATCH"
-    with Session(api.app.state.engine) as s:
-        stored = orders_service.get(session=s, order_id=redo_id)
+    with unit_of_work(api.app) as uow:
+        stored = orders_service.get(uow, order_id=redo_id)
         assert stored.preferred_technician_id == tech["user"]["id"]
-        assert stored.address_enc == orders_service.get(session=s, order_id=oid).address_enc
+        assert stored.address_enc == orders_service.get(uow, order_id=oid).address_enc
     assert redo["address"] == api.get(f"/orders/{oid}", customer).json()["address"]
     assert (redo["lat"], redo["lng"]) == (39.9334, 116.4540)
     assert redo["price_snapshot"]["redo_of"] == oid
@@ -325,10 +324,10 @@ def test_quarterly_levels_run_once_per_quarter(api, clock):
 
     api.register("technician", "孙师傅")
     admin = api.staff("admin")
-    with Session(api.app.state.engine) as s:
-        first = reviews_service.run_quarterly_levels(session=s, clock=clock)
-    with Session(api.app.state.engine) as s:
-        second = reviews_service.run_quarterly_levels(session=s, clock=clock)
+    with unit_of_work(api.app) as uow:
+        first = reviews_service.run_quarterly_levels(uow)
+    with unit_of_work(api.app) as uow:
+        second = reviews_service.run_quarterly_levels(uow)
     assert first == "2026Q2" and second is None
     runs = audit_actions(api, admin, action="levels.quarterly")
     assert [(e["target_id"], e["details"]["scored_quarter"]) for e in runs] == [
@@ -336,6 +335,6 @@ def test_quarterly_levels_run_once_per_quarter(api, clock):
     ]
     assert len(audit_actions(api, admin, action="technician.level")) >= 1
     clock.advance(days=92)  # 2026-09-01: the next quarter runs again
-    with Session(api.app.state.engine) as s:
-        assert reviews_service.quarterly_levels_once(api.app) == "2026Q3"
-        assert reviews_service.run_quarterly_levels(session=s, clock=clock) is None
+    assert reviews_service.quarterly_levels_once(api.app) == "2026Q3"
+    with unit_of_work(api.app) as uow:
+        assert reviews_service.run_quarterly_levels(uow) is None

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlmodel import Session
-
 from server.technicians import expiry
 from server.technicians.models import Certificate
 from tests.api.ops.helpers import assign, audit_actions, complete, onboard, pay, relogin
+from tests.unit_of_work import unit_of_work
 
 
 def test_settings_change_is_audited_with_old_and_new(api):
@@ -218,9 +217,9 @@ def test_login_lockout_after_failures_is_audited(api, clock):
 def test_certificate_expiry_sweep_notifies_and_audits(api, clock, settings):
     tech = api.register("technician", "孙师傅")
     admin = api.staff("admin")
-    with Session(api.app.state.engine) as s:
+    with unit_of_work(api.app) as uow:
         for cid, expires in (("crt_old", date(2026, 5, 31)), ("crt_new", date(2027, 1, 1))):
-            s.add(
+            uow.session.add(
                 Certificate(
                     id=cid,
                     technician_id=tech["user"]["id"],
@@ -231,13 +230,12 @@ def test_certificate_expiry_sweep_notifies_and_audits(api, clock, settings):
                     created_at=clock.now(),
                 )
             )
-        s.commit()
-        assert expiry.expire_certificates(session=s, clock=clock, timezone=settings.timezone) == [
-            "crt_old"
-        ]
-        assert expiry.expire_certificates(session=s, clock=clock, timezone=settings.timezone) == []
-        assert s.get(Certificate, "crt_old").status == "expired"
-        assert s.get(Certificate, "crt_new").status == "verified"
+    with unit_of_work(api.app) as uow:
+        assert expiry.expire_certificates(uow, timezone=settings.timezone) == ["crt_old"]
+    with unit_of_work(api.app) as uow:
+        assert expiry.expire_certificates(uow, timezone=settings.timezone) == []
+        assert uow.session.get(Certificate, "crt_old").status == "expired"
+        assert uow.session.get(Certificate, "crt_new").status == "verified"
     notes = api.get("/me/notifications", tech).json()
     assert [n["kind"] for n in notes] == ["certificate.expired"]
     r = api.post(f"/me/notifications/{notes[0]['id']}/read", tech)

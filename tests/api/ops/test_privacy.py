@@ -23,6 +23,7 @@ from server.orders.machine import Action
 from server.privacy import service as privacy_service
 from tests.api.ops.helpers import SYSTEM, assign, complete, pay, photo, relogin, walk_to_finished
 from tests.conftest import PG_URL
+from tests.unit_of_work import unit_of_work
 
 ADDRESS = "朝阳区三里屯路19号院3号楼2单元501"
 NOTES = "门禁密码 4321# 请敲门三下"
@@ -214,10 +215,8 @@ def test_virtual_number_per_order_and_unbinding(api, clock):
     customer = relogin(api, customer)
     r = api.get(f"/orders/{other['id']}/contact", customer)
     assert r.status_code == 410 and r.json()["error"]["code"] == "contact_expired"
-    with Session(api.app.state.engine) as s:
-        assert (
-            privacy_service.unbind_expired(session=s, clock=clock) == []
-        )  # the read above unbound it
+    with unit_of_work(api.app) as uow:
+        assert privacy_service.unbind_expired(uow) == []  # the read above unbound it
     # the first order is still in progress: its number stays
     assert (
         api.get(f"/orders/{oid}/contact", customer).json()["virtual_number"]
@@ -229,11 +228,12 @@ def test_unbind_sweep_after_72_hours(api, clock):
     customer, tech = api.register("customer"), api.register("technician")
     done = complete(api, customer, tech)
     assert api.get(f"/orders/{done['id']}/contact", tech).status_code == 200
-    with Session(api.app.state.engine) as s:
-        clock.advance(hours=71)
-        assert privacy_service.unbind_expired(session=s, clock=clock) == []
-        clock.advance(hours=2)
-        assert len(privacy_service.unbind_expired(session=s, clock=clock)) == 1
+    clock.advance(hours=71)
+    with unit_of_work(api.app) as uow:
+        assert privacy_service.unbind_expired(uow) == []
+    clock.advance(hours=2)
+    with unit_of_work(api.app) as uow:
+        assert len(privacy_service.unbind_expired(uow)) == 1
 
 
 def test_exact_address_only_from_acceptance_to_72_hours_after(api, clock):
@@ -245,33 +245,33 @@ def test_exact_address_only_from_acceptance_to_72_hours_after(api, clock):
     order = api.order(customer)
     oid = order["id"]
     pay(api, customer, oid)
-    with Session(api.app.state.engine) as s:
+    with unit_of_work(api.app) as uow:
         orders_service.move(
-            session=s,
+            uow,
             order_id=oid,
             action=Action.OFFER,
             actor=SYSTEM,
-            clock=clock,
             technician_id=offered["user"]["id"],
         )
     view = api.get(f"/orders/{oid}", offered).json()
     assert view["address_visible"] is False and ADDRESS not in view["address"]
-    with Session(api.app.state.engine) as s:
+    with unit_of_work(api.app) as uow:
         orders_service.move(
-            session=s,
+            uow,
             order_id=oid,
             action=Action.DECLINE,
-            actor=orders_service.actor_for(s.get(User, offered["user"]["id"])),
-            clock=clock,
+            actor=orders_service.actor_for(uow.session.get(User, offered["user"]["id"])),
         )
     assign(api, oid, tech)
     view = api.get(f"/orders/{oid}", tech).json()
     assert view["address_visible"] is True and view["address"] == ADDRESS
     finance = api.staff("finance")
-    with Session(api.app.state.engine) as s:
-        o = orders_service.get(session=s, order_id=oid)
+    with unit_of_work(api.app) as uow:
+        o = orders_service.get(uow, order_id=oid)
         assert (
-            orders_service.address_visible_to(o, s.get(User, finance["user"]["id"]), clock.now())
+            orders_service.address_visible_to(
+                o, uow.session.get(User, finance["user"]["id"]), clock.now()
+            )
             is False
         )
     done = complete(api, customer, tech)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
-
 from server.technicians import service as technicians_service
 from tests.api.ops.helpers import audit_actions, complete, relogin, walk_to_finished
+from tests.unit_of_work import unit_of_work
 
 
 def test_two_way_ratings_public_view_and_profile_stats(api):
@@ -37,8 +36,8 @@ def test_two_way_ratings_public_view_and_profile_stats(api):
     assert len(public) == 1 and public[0]["author_name"] == "欧**"
     assert customer["user"]["id"] not in str(public)
     assert api.client.get("/api/v1/technicians/usr_nobody/reviews").status_code == 404
-    with Session(api.app.state.engine) as s:
-        profile = technicians_service.get_profile(session=s, user_id=tech["user"]["id"])
+    with unit_of_work(api.app) as uow:
+        profile = technicians_service.get_profile(uow, user_id=tech["user"]["id"])
         assert (
             profile.rating_count == 1 and profile.rating_avg == 4.5 and profile.good_rate_30d == 1.0
         )
