@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
@@ -26,6 +27,11 @@ from server.core.settings import Settings
 from tests.unit_of_work import unit_of_work
 
 bootstrap.wire()  # tests that call services without an app still see every reaction
+
+# A property holds or not whatever the machine's load: no example may fail for being slow
+# (hypothesis' default 200 ms deadline fails examples on a busy CI runner).
+hypothesis_settings.register_profile("doorstep", deadline=None)
+hypothesis_settings.load_profile("doorstep")
 
 PG_URL = os.environ.get("DOORSTEP_TEST_DATABASE_URL", "")
 # Settings read from the environment (the CLI's, get_settings()) keep an installation's
