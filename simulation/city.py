@@ -205,25 +205,28 @@ class _Run:
             scheduled_start=b.start,
         )
         try:
-            quote = pricing_service.create_quote(
-                uow, customer=customer, body=body, timezone=self.tz_name
-            )
-            uow.keep()
-            order = orders_service.create_from_quote(
-                uow, customer=customer, quote_id=quote.id, notes="", preferred_technician_id=None
-            )
-            orders_service.move(
-                uow,
-                order_id=order.id,
-                action=Action.PAYMENT_SUCCEEDED,
-                actor=Actor(ActorKind.SYSTEM),
-            )
+            with uow.attempt():
+                quote = pricing_service.create_quote(
+                    uow, customer=customer, body=body, timezone=self.tz_name
+                )
+                order = orders_service.create_from_quote(
+                    uow,
+                    customer=customer,
+                    quote_id=quote.id,
+                    notes="",
+                    preferred_technician_id=None,
+                )
+                orders_service.move(
+                    uow,
+                    order_id=order.id,
+                    action=Action.PAYMENT_SUCCEEDED,
+                    actor=Actor(ActorKind.SYSTEM),
+                )
             self.booking_of[order.id] = b
             self.paid_at[order.id] = self.clock.now()
             patience = self.config.asap_patience_minutes if b.asap else self.config.patience_minutes
             self.give_up_at[order.id] = self.clock.now() + timedelta(minutes=patience)
         except AppError as exc:
-            uow.undo()
             self.errors += 1
             self.echo(f"  booking refused: {exc.code}")
 
@@ -265,15 +268,15 @@ class _Run:
             if order is None or order.status not in ("PENDING_DISPATCH", "OFFERED"):
                 continue
             try:
-                orders_service.move(
-                    uow,
-                    order_id=order_id,
-                    action=Action.CANCEL,
-                    actor=Actor(ActorKind.CUSTOMER, order.customer_id),
-                    reason="nobody took it",
-                )
+                with uow.attempt():
+                    orders_service.move(
+                        uow,
+                        order_id=order_id,
+                        action=Action.CANCEL,
+                        actor=Actor(ActorKind.CUSTOMER, order.customer_id),
+                        reason="nobody took it",
+                    )
             except AppError as exc:
-                uow.undo()
                 self.errors += 1
                 self.echo(f"  cancellation refused: {exc.code}")
 
@@ -292,18 +295,21 @@ class _Run:
                 continue
             user = self.users[p.technician_id]
             try:
-                if p.accept:
-                    dispatch_service.accept_offer(
-                        uow, user=user, offer_id=key, timezone=self.tz_name
-                    )
-                    self._took(uow, p.technician_id, offer.order_id)
-                else:
-                    dispatch_service.decline_offer(
-                        uow, user=user, offer_id=key, timezone=self.tz_name, reason="busy"
-                    )
-                    changed = True
+                with uow.attempt():
+                    if p.accept:
+                        dispatch_service.accept_offer(
+                            uow, user=user, offer_id=key, timezone=self.tz_name
+                        )
+                    else:
+                        dispatch_service.decline_offer(
+                            uow, user=user, offer_id=key, timezone=self.tz_name, reason="busy"
+                        )
             except AppError:  # e.g. no longer eligible: the order waits again
-                uow.undo()
+                changed = True
+                continue
+            if p.accept:
+                self._took(uow, p.technician_id, offer.order_id)
+            else:
                 changed = True
         return changed
 
@@ -328,14 +334,18 @@ class _Run:
             ):
                 continue
             try:
-                dispatch_service.claim(
-                    uow, user=self.users[tid], order_id=items[0].order_id, timezone=self.tz_name
-                )
-                self._took(uow, tid, items[0].order_id)
-                self.claims += 1
-                took = True
+                with uow.attempt():
+                    dispatch_service.claim(
+                        uow,
+                        user=self.users[tid],
+                        order_id=items[0].order_id,
+                        timezone=self.tz_name,
+                    )
             except AppError:
-                uow.undo()
+                continue
+            self._took(uow, tid, items[0].order_id)
+            self.claims += 1
+            took = True
         return took
 
     def _new_offers(self, uow: UnitOfWork) -> None:

@@ -161,6 +161,18 @@ class UnitOfWork:
         """Go back to the last checkpoint (the start, if none)."""
         self.undo_to_checkpoint()
 
+    @contextmanager
+    def attempt(self) -> Iterator[UnitOfWork]:
+        """One step of a loop that may be refused (a placement in a dispatch round, a
+        simulated customer's booking): if it raises, it alone is undone and what came
+        before it stays; the error goes on to the caller."""
+        self.keep()
+        try:
+            yield self
+        except BaseException:
+            self.undo()
+            raise
+
     def checkpoint(self) -> None:
         self.session.flush()
         if self._savepoint is not None and self._savepoint.is_active:

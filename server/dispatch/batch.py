@@ -107,22 +107,21 @@ def place_batch(
             continue
         pick = matrix.details[(j, chosen[j])]
         try:
-            record = record_decision(
-                session,
-                order=order,
-                mode="batch",
-                outcome=DecisionOutcome.OFFERED,
-                now=now,
-                settings=s,
-                ranked=row,
-                chosen=pick.technician_id,
-                names=world.names,
-            )
-            make_offer(uow, order=order, candidate=pick, decision=record, world=world)
-            uow.keep()
+            with uow.attempt():
+                record = record_decision(
+                    session,
+                    order=order,
+                    mode="batch",
+                    outcome=DecisionOutcome.OFFERED,
+                    now=now,
+                    settings=s,
+                    ranked=row,
+                    chosen=pick.technician_id,
+                    names=world.names,
+                )
+                make_offer(uow, order=order, candidate=pick, decision=record, world=world)
             report.offered += 1
             report.order_ids.append(order.id)
         except AppError as exc:
-            uow.undo()
             report.errors += 1
             log.info("batch offer for %s skipped: %s", order.id, exc.code)

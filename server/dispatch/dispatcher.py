@@ -37,8 +37,8 @@ def run_round(
     batch_due: bool = True,
     prefilter: bool = True,
 ) -> RoundRead:
-    """One dispatcher round, one unit of work. Each placement is kept as it is made
-    (``uow.keep``): one failure (a lost race with a technician's claim, say) is undone
+    """One dispatcher round, one unit of work. Each placement is an attempt of its
+    own (``uow.attempt``): one failure (a lost race with a technician's claim, say) is undone
     alone and does not hold up the others.
 
     Facts are loaded only for the technicians within reach of a waiting order
@@ -48,7 +48,6 @@ def run_round(
     session = uow.session
     clock = uow.clock
     report = RoundRead()
-    uow.keep()  # what the caller did before the round is not undone with a failed placement
     expire_offers(uow, report=report)
     now = clock.now()
     orders = waiting_orders(session, now)
@@ -82,15 +81,15 @@ def run_round(
         return report
     for order in orders:
         try:
-            record = place_order(
-                uow, order=order, world=world, report=report, within_reach=reach.get(order.id)
-            )
+            with uow.attempt():
+                record = place_order(
+                    uow, order=order, world=world, report=report, within_reach=reach.get(order.id)
+                )
             if record is not None and record.outcome == DecisionOutcome.OFFERED.value:
                 report.order_ids.append(order.id)
             else:
                 _unplaced[order.id] = now
         except AppError as exc:
-            uow.undo()
             report.errors += 1
             log.info("dispatch of %s skipped: %s", order.id, exc.code)
     return report

@@ -119,26 +119,25 @@ def expire_offers(uow: UnitOfWork, *, report: RoundRead | None = None) -> int:
     for offer in due:
         order = order_queries.find(session, offer.order_id)
         try:
-            if (
-                order is not None
-                and order.status == Status.OFFERED.value
-                and order.offered_technician_id == offer.technician_id
-            ):
-                orders_service.move(
-                    uow,
-                    order_id=order.id,
-                    action=Action.OFFER_TIMEOUT,
-                    actor=Actor(ActorKind.SYSTEM),
-                    extra={"offer_id": offer.id},
-                )
-            else:
-                offer.status = OfferStatus.WITHDRAWN.value
-                offer.responded_at = now
-                session.add(offer)
-            uow.keep()
+            with uow.attempt():
+                if (
+                    order is not None
+                    and order.status == Status.OFFERED.value
+                    and order.offered_technician_id == offer.technician_id
+                ):
+                    orders_service.move(
+                        uow,
+                        order_id=order.id,
+                        action=Action.OFFER_TIMEOUT,
+                        actor=Actor(ActorKind.SYSTEM),
+                        extra={"offer_id": offer.id},
+                    )
+                else:
+                    offer.status = OfferStatus.WITHDRAWN.value
+                    offer.responded_at = now
+                    session.add(offer)
             expired += 1
         except AppError as exc:  # the technician answered at the same moment: theirs wins
-            uow.undo()
             log.info("offer %s not expired: %s", offer.id, exc.code)
     if report is not None:
         report.expired += expired
@@ -267,6 +266,7 @@ def accept_offer(
     order = orders_service.get(uow, order_id=offer.order_id)
     if now >= as_utc(offer.expires_at):
         expire_offers(uow)
+        uow.keep()  # the lapse stands although the acceptance is refused
         raise Gone(
             "the offer has expired",
             code="offer_expired",

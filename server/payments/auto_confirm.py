@@ -23,7 +23,7 @@ def run_auto_confirm(
     uow: UnitOfWork,
 ) -> list[str]:
     """Confirm orders nobody confirmed within the window (48 h by setting). Each order
-    is kept on its own (``uow.keep``), so one refusal doesn't hold back the others."""
+    is an attempt of its own (``uow.attempt``), so one refusal doesn't hold back the others."""
     session = uow.session
     clock = uow.clock
     rules = current_rules(uow)
@@ -40,29 +40,34 @@ def run_auto_confirm(
     done = []
     for order_id in due:
         try:
-            order = orders_service.get(uow, order_id=order_id)
-            esc = session.get(Escrow, order_id)
-            if order.extras_total > (esc.extras_paid if esc else 0):
-                if order.anomaly != "extras_unpaid":
-                    orders_service.record(
-                        uow,
-                        order=order,
-                        event_type="order.auto_confirm_held",
-                        payload={"reason": "extras_unpaid"},
-                        actor_id=None,
-                        actor_role="system",
-                        changes={"anomaly": "extras_unpaid"},
-                    )
-                    uow.keep()
-                continue
-            orders_service.move(uow, order_id=order_id, action=Action.AUTO_CONFIRM, actor=SYSTEM)
-            uow.keep()
-            done.append(order_id)
+            with uow.attempt():
+                confirmed = _confirm_or_hold(uow, order_id)
         except AppError as exc:
-            uow.undo()
-            session.info.pop("pending_moves", None)
             log.info("auto-confirm skipped %s: %s", order_id, exc.code)
+            continue
+        if confirmed:
+            done.append(order_id)
     return done
+
+
+def _confirm_or_hold(uow: UnitOfWork, order_id: str) -> bool:
+    """Confirm the order, or hold it (once noted) while approved extras are unpaid."""
+    order = orders_service.get(uow, order_id=order_id)
+    esc = uow.session.get(Escrow, order_id)
+    if order.extras_total > (esc.extras_paid if esc else 0):
+        if order.anomaly != "extras_unpaid":
+            orders_service.record(
+                uow,
+                order=order,
+                event_type="order.auto_confirm_held",
+                payload={"reason": "extras_unpaid"},
+                actor_id=None,
+                actor_role="system",
+                changes={"anomaly": "extras_unpaid"},
+            )
+        return False
+    orders_service.move(uow, order_id=order_id, action=Action.AUTO_CONFIRM, actor=SYSTEM)
+    return True
 
 
 async def auto_confirm_task(app) -> None:  # noqa: ANN001
