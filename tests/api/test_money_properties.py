@@ -30,7 +30,7 @@ from server.app import create_app
 from server.core.clock import FrozenClock
 from server.core.db import make_engine
 from server.payments import ledger
-from tests.api.test_payments import finish, pay, to_service
+from tests.api.payment_steps import finish, pay, to_service
 from tests.conftest import Api
 
 HOURS_AHEAD = (1, 5, 30)  # inside 2 h (30% fee), the middle band, over 24 h (free)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from tests.api.test_payments import finish, pay, relogin, to_service
+from tests.api.payment_steps import finish, pay, relogin, to_service
 
 NOTES = "门禁密码 4321#，到了打 13800138000"
 

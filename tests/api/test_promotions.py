@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.api.test_payments import finish, pay, to_service, trial
+from tests.api.payment_steps import finish, pay, to_service, trial
 
 
 def test_welcome_coupon_campaign_limits_and_card(api):

@@ -4,6 +4,7 @@ staff re-dispatch with ``platform_fault`` compensates them through the ledger.""
 
 from __future__ import annotations
 
+from tests.api.payment_steps import pay, trial
 from tests.api.test_dispatch import (
     north_km,
     paid_order,
@@ -12,7 +13,6 @@ from tests.api.test_dispatch import (
     set_rules,
     status_of,
 )
-from tests.api.test_payments import pay, trial
 
 
 def transfer(api, tech: dict, order_id: str, reason: str | None = "车坏了") -> object:  # noqa: ANN001
