@@ -124,13 +124,6 @@ def is_busy(exc: BaseException) -> bool:
     return any(marker in text for marker in markers)
 
 
-@contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session for background work and the CLI (requests use the dependency)."""
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
-
-
 def insert_if_absent(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
     """INSERT … ON CONFLICT DO NOTHING: rows that another transaction may be creating at the
     same moment (a ledger account on its first posting) are created once, without the

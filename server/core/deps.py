@@ -5,20 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlmodel import Session
 
 from server.core.clock import Clock
 from server.core.settings import Settings
 from server.core.uow import UnitOfWork
-
-
-async def get_session(request: Request) -> Session:
-    """The request's unit of work's session (``server.core.uow_middleware`` made it; only
-    it commits). Outside /api (none there today) a session of its own."""
-    uow = getattr(request.state, "uow", None)
-    if uow is None:
-        raise RuntimeError("no unit of work for this request: it is served outside /api")
-    return uow.session
 
 
 async def get_clock(request: Request) -> Clock:  # dependencies without I/O stay on the loop
@@ -29,7 +19,6 @@ async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
