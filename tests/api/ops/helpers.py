@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from server.orders import service as orders_service
-from server.orders.machine import Action, Actor, ActorKind
-from tests.unit_of_work import unit_of_work
+from server.orders.machine import Actor, ActorKind
+from tests.api.payment_steps import assign
 
 SYSTEM = Actor(ActorKind.SYSTEM)
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 100
@@ -17,17 +16,6 @@ def pay(api, customer, order_id):  # noqa: ANN001, ANN201
     assert r.status_code == 201, r.text
     r = api.post(f"/sandbox/payments/{r.json()['payment_id']}/approve", customer)
     assert r.status_code == 200, r.text
-
-
-def assign(api, order_id, tech):  # noqa: ANN001, ANN201
-    with unit_of_work(api.app) as uow:
-        orders_service.move(
-            uow,
-            order_id=order_id,
-            action=Action.ASSIGN,
-            actor=SYSTEM,
-            technician_id=tech["user"]["id"],
-        )
 
 
 def photo(api, user, order_id=None):  # noqa: ANN001, ANN201
