@@ -9,14 +9,17 @@ from server.auth.dependencies import (
     SupportUser,
     TechnicianUser,
 )
+from server.auth.models import User
 from server.core.deps import SettingsDep, UowDep
 from server.core.ids import CURSOR_MAX
 from server.core.routing import api_router
+from server.core.uow import UnitOfWork
 from server.orders import changes, service
 from server.orders.machine import Action
 from server.orders.models import (
     ActionIn,
     CancelIn,
+    Order,
     OrderCreate,
     OrderEventRead,
     OrderRead,
@@ -28,13 +31,8 @@ from server.pricing.models import ChangeAnswerIn, ChangeRequestCreate, ChangeReq
 router = api_router(tags=["orders"])
 
 
-def _read(
-    uow,
-    order,
-    user,
-) -> OrderRead:  # noqa: ANN001
-    clock = uow.clock
-    return service.to_read(uow, order=order, user=user, now=clock.now())
+def _read(uow: UnitOfWork, order: Order, user: User) -> OrderRead:
+    return service.to_read(uow, order=order, user=user, now=uow.clock.now())
 
 
 @router.post("/orders", response_model=OrderRead, status_code=201)

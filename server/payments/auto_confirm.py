@@ -19,9 +19,7 @@ from server.payments.models import Escrow
 log = logging.getLogger("doorstep.payments")
 
 
-def run_auto_confirm(
-    uow: UnitOfWork,
-) -> list[str]:
+def run_auto_confirm(uow: UnitOfWork) -> list[str]:
     """Confirm orders nobody confirmed within the window (48 h by setting). Each order
     is an attempt of its own (``uow.attempt``), so one refusal doesn't hold back the others."""
     session = uow.session
