@@ -287,11 +287,16 @@ async def test_dropping_the_connection_mid_flow_loses_and_reorders_nothing(
         (Action.ACCEPT, {"actor": tech_actor}),
         (Action.DEPART, {"actor": tech_actor}),
     ]
+    dropped_at = 0  # connections made when the feed was last dropped
     for step, (action, kw) in enumerate(plan):
         args = {k: v for k, v in kw.items() if k != "actor"}
         for order in orders:
             await asyncio.to_thread(cluster.move, order.id, action, kw.get("actor"), **args)
         if step % 2 == 0:
+            # each drop loses a live connection: the one the feed made after the last drop
+            connects = dropped_at
+            await _until(lambda connects=connects: feed.connects > connects)
+            dropped_at = feed.connects
             await feed.drop()  # the network goes away mid-flow; the feed reconnects and resumes
     for order in orders[:2]:
         await customer.cancel(
