@@ -23,8 +23,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from server.core.clock import Clock, SystemClock  # noqa: E402
-from server.core.crypto import FieldCipher  # noqa: E402
+from server.core.clock import Clock  # noqa: E402
 from server.core.settings import Settings  # noqa: E402
 from server.core.uow import Parts, UnitOfWork  # noqa: E402
 from server.ops.stats import percentile  # noqa: E402
@@ -35,13 +34,8 @@ SECRET = "load-bench-secret-0123456789abcdef0123"
 def unit_of_work(engine: Any, *, clock: Clock | None = None):  # noqa: ANN201, ANN401
     """A unit of work on ``engine`` for the benches' direct service calls (committed when
     the block ends)."""
-    parts = Parts(
-        engine=engine,
-        clock=clock or SystemClock(),
-        cipher=FieldCipher.from_settings("", SECRET),
-        settings=Settings(env="test", secret_key=SECRET, background_tasks=False),
-    )
-    return UnitOfWork.begin(parts)
+    settings = Settings(env="test", secret_key=SECRET, background_tasks=False)
+    return UnitOfWork.begin(Parts.on(engine, settings, clock=clock))
 
 
 def log(message: str) -> None:

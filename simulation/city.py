@@ -36,7 +36,6 @@ from server import bootstrap
 from server.auth import service as auth_service
 from server.auth.models import Role, User
 from server.core.clock import FrozenClock, as_utc
-from server.core.crypto import FieldCipher
 from server.core.errors import AppError
 from server.core.settings import Settings
 from server.core.uow import Parts, UnitOfWork
@@ -108,8 +107,8 @@ class _Run:
         self.tz_name = settings.timezone
         self.tz = ZoneInfo(settings.timezone)
         self.clock = FrozenClock(config.start)
-        self.cipher = FieldCipher.from_settings(settings.encryption_keys, settings.secret_key)
-        self.parts = Parts(engine=engine, clock=self.clock, cipher=self.cipher, settings=settings)
+        self.parts = Parts.on(engine, settings, clock=self.clock)
+        self.cipher = self.parts.cipher
         self.rng = random.Random(f"behaviour-{config.seed}")
         self.city = city
         self.pending: dict[str, _Pending] = {}

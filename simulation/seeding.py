@@ -17,7 +17,6 @@ from server.auth import service as auth_service
 from server.catalog import service as catalog_service
 from server.core import ids
 from server.core.clock import FrozenClock
-from server.core.crypto import FieldCipher
 from server.core.settings import Settings
 from server.core.uow import Parts, UnitOfWork
 from server.demo import seed_demo
@@ -67,12 +66,7 @@ def _is_seeded(uow: UnitOfWork, city: dict[str, Any]) -> bool:
 
 def seed_city(*, engine: Any, settings: Settings, config: SimConfig, city_path: Path) -> None:
     """Seed the district (catalog, technicians, customers, staff) as of ``config.start``."""
-    parts = Parts(
-        engine=engine,
-        clock=FrozenClock(config.start),
-        cipher=FieldCipher.from_settings(settings.encryption_keys, settings.secret_key),
-        settings=settings,
-    )
+    parts = Parts.on(engine, settings, clock=FrozenClock(config.start))
     city = load_city(city_path)
     with UnitOfWork.begin(parts) as uow, seeded_ids(config.seed, 0):
         if not _is_seeded(uow, city):

@@ -6,8 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from server.core.clock import Clock, SystemClock
-from server.core.crypto import FieldCipher
+from server.core.clock import Clock
 from server.core.settings import Settings
 from server.core.uow import Parts, UnitOfWork
 
@@ -17,12 +16,7 @@ TEST_SECRET = "test-secret-key-0123456789abcdef0123"
 def parts_for(engine: Any, *, clock: Clock | None = None) -> Parts:  # noqa: ANN401
     """A runtime for an engine with no app (schema templates, scale fixtures)."""
     settings = Settings(env="test", secret_key=TEST_SECRET, background_tasks=False)
-    return Parts(
-        engine=engine,
-        clock=clock or SystemClock(),
-        cipher=FieldCipher.from_settings("", TEST_SECRET),
-        settings=settings,
-    )
+    return Parts.on(engine, settings, clock=clock)
 
 
 @contextmanager

@@ -82,13 +82,18 @@ class Parts:
     settings: Settings
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, clock: Clock | None = None) -> Parts:
+    def on(cls, engine: Engine, settings: Settings, *, clock: Clock | None = None) -> Parts:
+        """A runtime on ``engine``, its cipher made from the settings' keys."""
         return cls(
-            engine=make_engine(settings.effective_database_url),
+            engine=engine,
             clock=clock or SystemClock(),
             cipher=FieldCipher.from_settings(settings.encryption_keys, settings.secret_key),
             settings=settings,
         )
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, clock: Clock | None = None) -> Parts:
+        return cls.on(make_engine(settings.effective_database_url), settings, clock=clock)
 
 
 class UnitOfWork:

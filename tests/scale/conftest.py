@@ -240,8 +240,6 @@ def engine_for(url: str):  # noqa: ANN201
 def runtime_for(engine):  # noqa: ANN001, ANN201
     """What the servers run with (their secret, the real time), for work done straight
     on their database: ``UnitOfWork.begin(runtime_for(engine))``."""
-    from server.core.clock import SystemClock
-    from server.core.crypto import FieldCipher
     from server.core.settings import Settings
     from server.core.uow import Parts
 
@@ -251,12 +249,7 @@ def runtime_for(engine):  # noqa: ANN001, ANN201
         sandbox_webhook_secret=WEBHOOK_SECRET,
         background_tasks=False,
     )
-    return Parts(
-        engine=engine,
-        clock=SystemClock(),
-        cipher=FieldCipher.from_settings("", SECRET),
-        settings=settings,
-    )
+    return Parts.on(engine, settings)
 
 
 _phones = itertools.count(13000000000 + (uuid.uuid4().int % 900_000) * 1000)

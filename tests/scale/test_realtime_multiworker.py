@@ -75,16 +75,11 @@ class Cluster:
 
     def runtime(self):  # noqa: ANN201
         """What the workers run with (their secret, the real time), for this process."""
-        from server.core.clock import SystemClock
-        from server.core.crypto import FieldCipher
         from server.core.settings import Settings
         from server.core.uow import Parts
 
-        return Parts(
-            engine=self.engine,
-            clock=SystemClock(),
-            cipher=FieldCipher.from_settings("", SECRET),
-            settings=Settings(env="test", secret_key=SECRET, background_tasks=False),
+        return Parts.on(
+            self.engine, Settings(env="test", secret_key=SECRET, background_tasks=False)
         )
 
     def move(self, order_id: str, action, actor=None, **kw) -> None:  # noqa: ANN001, ANN003
