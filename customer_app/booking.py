@@ -41,6 +41,7 @@ from customer_app.model import (
 # typing to pause, the price for the last of several quick choices
 SUGGEST_DELAY = 0.3
 QUOTE_DELAY = 0.25
+SAME_POINT_DEG = 1e-6  # about 0.1 m: a pin "moved" less than this has not moved
 
 
 class BookingFlow:
@@ -174,8 +175,12 @@ class BookingFlow:
 
     async def move_pin(self, lat: float, lng: float) -> None:
         """The pin dragged to the right building: the picked place keeps its name, the
-        position is where the pin is."""
-        if self.picked_place is None or not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        position is where the pin is. A tap on the pin itself (or one the map reports at
+        its centre before it is laid out) moves nothing and says nothing."""
+        here = self.picked_place
+        if here is None or not (-90 <= lat <= 90 and -180 <= lng <= 180):
+            return
+        if abs(lat - here.lat) < SAME_POINT_DEG and abs(lng - here.lng) < SAME_POINT_DEG:
             return
         moved = self.picked_place.model_copy(update={"lat": lat, "lng": lng})
         await self.choose_place(moved, moved=True)

@@ -135,7 +135,10 @@ async def test_the_price_follows_each_choice_and_a_picked_place_is_kept_at_order
         assert state.quote is None
         await wait_for(lambda: state.quote is not None)
         assert state.quote.total == first + 4000
+        await state.move_pin(hit.lat, hit.lng)  # a tap on the pin itself moves nothing
+        assert not state.pin_moved and state.quote is not None
         await state.move_pin(hit.lat + 0.0004, hit.lng)  # the right building
+        assert state.pin_moved
         await wait_for(lambda: state.quote is not None)
         state.form["addr_detail"] = "5号楼1903"  # corrected after the price was shown
         order = await state.place_order()
