@@ -486,6 +486,37 @@ class InvoiceRead(BaseModel):
     created_at: AwareDatetime = Field(..., title="Created At")
 
 
+class JobRead(BaseModel):
+    """
+    One background job (server/core/jobs.py): waiting, running, done or given up.
+    """
+
+    id: int = Field(..., title="Id")
+    task: str = Field(..., title="Task")
+    status: str = Field(..., title="Status")
+    attempts: int = Field(..., title="Attempts")
+    lock: str | None = Field(..., title="Lock")
+    scheduled_at: AwareDatetime | None = Field(..., title="Scheduled At")
+    args: dict[str, Any] = Field(..., title="Args")
+
+
+class JobScheduleRead(BaseModel):
+    task: str = Field(..., title="Task")
+    every_seconds: int = Field(..., title="Every Seconds")
+
+
+class JobsRead(BaseModel):
+    """
+    The queue as the operators see it: where jobs run, what runs periodically, and
+    the latest jobs.
+    """
+
+    runs_in: str = Field(..., title="Runs In")
+    durable: bool = Field(..., title="Durable")
+    schedule: list[JobScheduleRead] = Field(..., title="Schedule")
+    jobs: list[JobRead] = Field(..., title="Jobs")
+
+
 class JournalLineRead(BaseModel):
     account: str = Field(..., title="Account")
     amount: int = Field(..., title="Amount")

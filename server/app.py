@@ -25,36 +25,29 @@ from server.core.clock import Clock, SystemClock
 from server.core.crypto import FieldCipher
 from server.core.db import make_engine
 from server.core.errors import error_body, install_error_handlers
+from server.core.jobs import JobEngine
 from server.core.observability import Metrics, RequestContextMiddleware, configure_logging
 from server.core.ratelimit import make_rate_limiter
 from server.core.security_headers import SecurityHeaders
 from server.core.settings import Settings, get_settings
-from server.core.uow_middleware import UnitOfWorkMiddleware
+from server.core.uow_middleware import UnitOfWorkMiddleware, writer_gate
 from server.dispatch.routes import router as dispatch
-from server.dispatch.service import dispatch_task
-from server.files.filing import filing_task
 from server.files.routes import router as files
 from server.flows.accounts import router as accounts
 from server.flows.service_cards import router as service_cards
 from server.geo.routes import router as geo
 from server.ops.routes import public_router as ops_public
 from server.ops.routes import router as ops
-from server.ops.sos import sos_escalation_task
 from server.orders.routes import router as orders
 from server.orders.work_order import due_work_orders
 from server.payments.invoice_pdf import due_invoices
 from server.payments.routes import router as payments
-from server.payments.service import auto_confirm_task, payout_schedule_task
 from server.pricing.routes import router as pricing
 from server.privacy.routes import router as privacy
-from server.privacy.service import privacy_sweep_task
 from server.realtime import routes as realtime_routes
 from server.realtime import service as realtime_service
 from server.realtime.routes import router as realtime
-from server.realtime.service import location_sweep_task
 from server.reviews.routes import router as reviews
-from server.reviews.service import quarterly_levels_task
-from server.technicians.expiry import certificate_expiry_task
 from server.technicians.routes import router as technicians
 
 API_PREFIX = "/api/v1"
@@ -83,20 +76,21 @@ def _routers() -> list[APIRouter]:
     ]
 
 
-def _background_tasks() -> list:
-    """Coroutines ``task(app)`` that run while the server runs (deadlines, sweeps)."""
+def _declare_jobs(app: FastAPI) -> None:
+    """Every job of ``bootstrap.jobs``, each run in a thread (after SQLite's writer gate,
+    in line with the requests' writes), and the queue's own upkeep."""
 
-    return [
-        location_sweep_task,
-        auto_confirm_task,
-        certificate_expiry_task,
-        privacy_sweep_task,
-        dispatch_task,
-        quarterly_levels_task,
-        payout_schedule_task,
-        filing_task,
-        sos_escalation_task,
-    ]
+    async def in_a_thread(call):  # noqa: ANN001, ANN202
+        gate = writer_gate(app)
+        if gate is None:
+            return await asyncio.to_thread(call)
+        async with gate:
+            return await asyncio.to_thread(call)
+
+    engine: JobEngine = app.state.jobs
+    for spec in bootstrap.jobs(app):
+        engine.add(spec, around=in_a_thread)
+    engine.add_upkeep()
 
 
 def _document_finders() -> tuple:
@@ -159,16 +153,17 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202
-        tasks = []
-        if settings.background_tasks:
-            tasks = [asyncio.create_task(task(app)) for task in _background_tasks()]
         for hook in app.state.startup_hooks:
             await hook(app)
+        worker = None
+        if settings.runs_jobs_in_web:  # the embedded default; else `doorstep worker`
+            worker = asyncio.create_task(app.state.jobs.run_worker(name="web"))
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
+            if worker is not None:
+                worker.cancel()
+                await asyncio.gather(worker, return_exceptions=True)
             for hook in app.state.shutdown_hooks:
                 await hook(app)
 
@@ -190,10 +185,12 @@ def create_app(
     app.state.rate_limiter = make_rate_limiter(settings.effective_redis_url)
     app.state.sms = sms_provider_for(settings.sms_provider)
     app.state.document_finders = _document_finders()
+    app.state.jobs = JobEngine(settings)
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
 
     realtime_service.install(app)  # live feed: hub + broker, started with the lifespan
+    _declare_jobs(app)
     app.add_api_websocket_route("/ws", realtime_routes.feed)  # also at /api/v1/ws
     settings.files_dir.mkdir(parents=True, exist_ok=True)
 

@@ -7,23 +7,31 @@ offers are closed, the technician's counters move, then the money, then a finish
 settles its complaint. After commit: the live feed, the dispatcher's wake-up, the metric.
 
 Called by ``create_app`` (server and workers), the CLI, the simulation and the tests.
+``jobs`` lists the background jobs (server/core/jobs.py) every job worker runs.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from server.core.events import order_events
+from server.core.jobs import JobSpec
 from server.dispatch import ports as dispatch_ports
 from server.dispatch import service as dispatch_service
+from server.files import filing
 from server.files import ports as files_ports
-from server.ops import cancel_watch
+from server.ops import cancel_watch, sos
 from server.orders import ports as orders_ports
 from server.orders import service as orders_service
 from server.payments import service as payments_service
 from server.pricing import ports as pricing_ports
 from server.pricing import service as pricing_service
+from server.privacy import service as privacy_service
 from server.realtime import service as realtime_service
 from server.reviews import ratings as reviews_ratings
 from server.reviews import service as reviews_service
+from server.technicians import expiry as certificate_expiry
+from server.technicians import ports as technicians_ports
 from server.technicians import service as technicians_service
 
 
@@ -38,10 +46,10 @@ def wire() -> None:
             technicians_service.count_order_moves,
             payments_service.money_on_move,
             reviews_service.on_redo_done,
+            dispatch_service.wake_dispatcher,
         ],
         after_commit=[
             realtime_service.on_order_committed,
-            dispatch_service.wake_dispatcher,
             orders_service.count_transition,
         ],
     )
@@ -71,6 +79,44 @@ def wire() -> None:
     files_ports.public_photo.plug(
         lambda uow, file_id: technicians_service.file_is_public(uow, file_id=file_id)
     )
+    technicians_ports.came_online.plug(dispatch_service.wake_near)
     dispatch_ports.customer_ratings.plug(
         lambda uow, ids, since: reviews_ratings.customer_ratings_since(uow.session, ids, since)
     )
+
+
+def jobs(app: Any) -> list[JobSpec]:  # noqa: ANN401
+    """Every background job, what it runs and how often (seconds): the same in the web
+    server's in-process worker and in ``doorstep worker``."""
+    state = app.state
+    every_second = max(1, round(state.settings.background_interval_seconds))
+    return [
+        JobSpec(
+            dispatch_service.ROUND_JOB,
+            lambda partition: dispatch_service.round_job(state, partition=partition),
+        ),
+        JobSpec("dispatch.deadlines", lambda: dispatch_service.deadline_sweep(state), every_second),
+        JobSpec("dispatch.sweep", lambda: dispatch_service.safety_sweep(state), 10),
+        JobSpec("payments.auto_confirm", lambda: payments_service.auto_confirm_once(app), 10),
+        JobSpec("payments.payouts", lambda: payments_service.scheduled_payouts_once(app), 30),
+        JobSpec(filing.FILING_JOB, lambda: filing.file_due_async(app), filing.IDLE_SECONDS, True),
+        JobSpec("ops.sos_escalation", lambda: sos.sweep_once(app), sos.SWEEP_SECONDS),
+        JobSpec(
+            "privacy.sweep", lambda: privacy_service.sweep_once(app), privacy_service.SWEEP_SECONDS
+        ),
+        JobSpec(
+            "technicians.certificates",
+            lambda: certificate_expiry.sweep_once(app),
+            certificate_expiry.SWEEP_SECONDS,
+        ),
+        JobSpec(
+            "reviews.quarterly_levels",
+            lambda: reviews_service.quarterly_levels_once(app),
+            reviews_service.LEVELS_SWEEP_SECONDS,
+        ),
+        JobSpec(
+            "realtime.location_retention",
+            lambda: realtime_service.location_sweep_once(app),
+            int(state.realtime.config.location_sweep_seconds),
+        ),
+    ]

@@ -15,6 +15,7 @@ from server.core.settings import get_settings
 from server.core.uow import Parts, UnitOfWork
 from server.demo import seed_demo as run_seed
 from server.flows import accounts
+from server.job_worker import run_job_worker
 from server.ops.cli import register as _register_ops
 
 app = typer.Typer(help="Doorstep: on-demand home services.", no_args_is_help=True)
@@ -136,6 +137,19 @@ def apps(
             echo=typer.echo,
         )
     )
+
+
+@app.command()
+def worker(concurrency: int = 4) -> None:
+    """Run the background jobs (dispatch rounds, deadlines, sweeps, payouts) until stopped.
+
+    Needs PostgreSQL (the queue is its table); on SQLite the server runs the jobs itself.
+    Start as many as you like: periodic jobs still run once per period."""
+    settings = get_settings()
+    if not settings.effective_database_url.startswith("postgresql"):
+        typer.echo("doorstep worker needs PostgreSQL; on SQLite `doorstep serve` runs the jobs")
+        raise typer.Exit(2)
+    run_job_worker(settings, concurrency=concurrency)
 
 
 _register_ops(app)  # audit verify, privacy rotate-keys|sweep, report

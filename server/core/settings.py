@@ -51,8 +51,14 @@ class Settings(BaseSettings):
     phone_codes_per_ip_per_hour: int = 20
     login_attempts_per_ip: int = 30
     login_window_seconds: int = 300
-    background_tasks: bool = True  # dispatch deadlines, auto-confirm, retention sweeps
-    background_interval_seconds: float = 1.0
+    # Background jobs (server/core/jobs.py): dispatch, deadlines, auto-confirm, sweeps.
+    # background_tasks=False: this process runs none (tests drive them by hand).
+    background_tasks: bool = True
+    background_interval_seconds: float = 1.0  # the offer-deadline and auto-confirm sweeps
+    # Whether the web server runs the jobs itself: unset, it does on SQLite (the queue is in
+    # its memory) and leaves them to `doorstep worker` on PostgreSQL.
+    jobs_in_web: bool | None = None
+    job_stalled_after_seconds: float = 30.0  # a worker silent this long is taken for dead
     log_json: bool = False
     # browsers on other origins allowed to call the API (a web console elsewhere); the
     # apps call it from their own process, so none by default
@@ -108,6 +114,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'doorstep.db').as_posix()}"
+
+    @property
+    def runs_jobs_in_web(self) -> bool:
+        if not self.background_tasks:
+            return False
+        if self.jobs_in_web is not None:
+            return self.jobs_in_web
+        return not self.effective_database_url.startswith("postgresql")
 
     @property
     def effective_redis_url(self) -> str:

@@ -39,6 +39,7 @@ from sqlmodel import Session
 from server.core.clock import Clock, SystemClock
 from server.core.crypto import FieldCipher
 from server.core.db import make_engine, mode_engine
+from server.core.jobs import JobEngine
 from server.core.settings import Settings
 
 log = logging.getLogger("doorstep.uow")
@@ -70,16 +71,19 @@ class Runtime(Protocol):
     clock: Clock
     cipher: FieldCipher
     settings: Settings
+    jobs: JobEngine
 
 
 @dataclass
 class Parts:
-    """A runtime put together by hand (the CLI and the benchmarks have no app)."""
+    """A runtime put together by hand (the CLI and the benchmarks have no app): its job
+    queue defers (into PostgreSQL's, for the workers) and runs nothing."""
 
     engine: Engine
     clock: Clock
     cipher: FieldCipher
     settings: Settings
+    jobs: JobEngine
 
     @classmethod
     def on(cls, engine: Engine, settings: Settings, *, clock: Clock | None = None) -> Parts:
@@ -89,6 +93,7 @@ class Parts:
             clock=clock or SystemClock(),
             cipher=FieldCipher.from_settings(settings.encryption_keys, settings.secret_key),
             settings=settings,
+            jobs=JobEngine(settings),
         )
 
     @classmethod
@@ -107,6 +112,7 @@ class UnitOfWork:
         self.clock = runtime.clock
         self.cipher = runtime.cipher
         self.settings = runtime.settings
+        self.jobs = runtime.jobs
         self.session = UnitOfWorkSession(mode_engine(engine, write=write), expire_on_commit=False)
         self.session.info["uow"] = self
         self.closed = False
@@ -191,6 +197,10 @@ class UnitOfWork:
             return
         self._savepoint = None
         Session.rollback(self.session)
+
+    def defer(self, name: str, **options: Any) -> None:
+        """Defer a background job with this use case (``JobEngine.defer``)."""
+        self.jobs.defer(self, name, **options)
 
     # --- the end ------------------------------------------------------------------------
     def after_commit(self, callback: Callable[[], None]) -> None:

@@ -1,22 +1,27 @@
-"""The dispatcher: rounds and the background loop that runs them.
+"""The dispatcher: rounds, and the jobs that run them when something changes the answer.
 
-A round (``run_round``) expires overdue offers, then places each waiting order by the
-configured mode (cascade offers, batch assignment, or the open pool). The background task
-runs a round every second and at once when an order starts waiting (``wake_dispatcher``).
+A round (``run_round``) expires overdue offers, then places each waiting order of one city
+partition by the configured mode (cascade offers, batch assignment, or the open pool).
+There is no loop: a round is a job (``dispatch.round``, one per partition: jobs of one
+partition never run at once, and wake-ups that arrive meanwhile coalesce into one more
+round), deferred in the transaction that changes the answer: an order starts waiting
+(paid, declined, timed out, transferred) or a technician comes online. In batch mode the
+round waits one batch interval, so the orders of that window are matched together. The
+deadline sweep (every second) expires overdue offers, which makes their orders wait again;
+the safety sweep finds orders no wake-up reached (one the last round could not place,
+once its retry interval has passed).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
 from datetime import datetime, timedelta
+from typing import Any
 
 from server.core.clock import as_utc
 from server.core.errors import AppError
 from server.core.events import Moved
 from server.core.uow import UnitOfWork
-from server.core.uow_middleware import writer_gate
 from server.dispatch.batch import place_batch
 from server.dispatch.cascade import place_order
 from server.dispatch.common import waiting_orders
@@ -24,6 +29,7 @@ from server.dispatch.geo import LatLng
 from server.dispatch.models import DecisionOutcome, RoundRead
 from server.dispatch.offers import expire_offers
 from server.dispatch.world import load_settings, load_world, reachable
+from server.geo.partitions import partition_of
 from server.orders.machine import Status
 from server.orders.models import Order
 
@@ -36,6 +42,7 @@ def run_round(
     timezone: str,
     batch_due: bool = True,
     prefilter: bool = True,
+    partition: str | None = None,
 ) -> RoundRead:
     """One dispatcher round, one unit of work. Each placement is an attempt of its
     own (``uow.attempt``): one failure (a lost race with a technician's claim, say) is undone
@@ -43,7 +50,8 @@ def run_round(
 
     Facts are loaded only for the technicians within reach of a waiting order
     (``reachable``); ``prefilter=False`` loads every technician, the reference the
-    prefiltered round must agree with (tests, benchmarks).
+    prefiltered round must agree with (tests, benchmarks). ``partition``: only the
+    orders of that city partition (None: all).
     """
     session = uow.session
     clock = uow.clock
@@ -51,6 +59,8 @@ def run_round(
     expire_offers(uow, report=report)
     now = clock.now()
     orders = waiting_orders(session, now)
+    if partition is not None:
+        orders = [o for o in orders if partition_of(o.lat, o.lng) == partition]
     if not orders:
         return report
     settings = load_settings(uow, timezone=timezone)
@@ -114,45 +124,60 @@ def _recently_unplaced(order: Order, now: datetime, retry: timedelta) -> bool:
     return True
 
 
-_wake = threading.Event()
+ROUND_JOB = "dispatch.round"
 
 
-def wake_dispatcher(moved: Moved) -> None:
-    """An order started waiting (paid, declined, timed out, transferred): dispatch now."""
+def wake(uow: UnitOfWork, *, partition: str) -> None:
+    """Run a round for ``partition`` once ``uow`` commits (in batch mode, one batch
+    interval later); a round already waiting to run for it will do."""
+    rules = load_settings(uow, timezone=uow.settings.timezone).dispatch
+    uow.defer(
+        ROUND_JOB,
+        lock=f"dispatch:{partition}",
+        delay_seconds=rules.batch_interval_seconds if rules.mode == "batch" else 0,
+        partition=partition,
+    )
+
+
+def wake_dispatcher(uow: UnitOfWork, moved: Moved) -> None:
+    """An order started waiting (paid, declined, timed out, transferred): dispatch its
+    partition, in the same transaction."""
     if moved.to_status == Status.PENDING_DISPATCH.value:
-        _wake.set()
+        wake(uow, partition=partition_of(moved.order.lat, moved.order.lng))
 
 
-def _one_round(app, last_batch: list[datetime | None]) -> None:  # noqa: ANN001
-    """One round, wholly in a worker thread: a session (and SQLite's write lock) never
-    stays open on the event loop, where requests holding the lock wait to finish."""
-
-    settings = app.state.settings
-    with UnitOfWork.begin(app.state) as uow:
-        now = app.state.clock.now()
-        rules = load_settings(uow, timezone=settings.timezone).dispatch
-        previous = last_batch[0]
-        due = previous is None or (now - previous).total_seconds() >= rules.batch_interval_seconds
-        if due:
-            last_batch[0] = now
-        run_round(uow, timezone=settings.timezone, batch_due=due)
+def wake_near(uow: UnitOfWork, lat: float, lng: float) -> None:
+    """Something near (lat, lng) may place waiting orders now (a technician came online)."""
+    wake(uow, partition=partition_of(lat, lng))
 
 
-async def dispatch_task(app) -> None:  # noqa: ANN001
-    """Background loop: a round every ``background_interval_seconds`` and whenever an
-    order starts waiting; batch matching at the rules' batch interval."""
-    settings = app.state.settings
-    interval = max(0.2, float(settings.background_interval_seconds))
-    last_batch: list[datetime | None] = [None]
-    gate = writer_gate(app)
-    while True:
-        try:
-            if gate is None:
-                await asyncio.to_thread(_one_round, app, last_batch)
-            else:  # SQLite: queue with the requests' writers instead of polling the lock
-                async with gate:
-                    await asyncio.to_thread(_one_round, app, last_batch)
-        except Exception:  # keep the loop alive; the next round retries
-            log.exception("dispatch round failed")
-        await asyncio.to_thread(_wake.wait, interval)
-        _wake.clear()
+def round_job(runtime: Any, *, partition: str) -> RoundRead:  # noqa: ANN401
+    """The ``dispatch.round`` job: one round of one partition, one unit of work."""
+    with UnitOfWork.begin(runtime) as uow:
+        return run_round(uow, timezone=runtime.settings.timezone, partition=partition)
+
+
+def deadline_sweep(runtime: Any) -> int:  # noqa: ANN401
+    """Every second: expire overdue offers (their orders wait again, which wakes their
+    partition's round)."""
+    with UnitOfWork.begin(runtime) as uow:
+        return expire_offers(uow)
+
+
+def safety_sweep(runtime: Any) -> list[str]:  # noqa: ANN401
+    """Wake the partitions whose waiting orders no wake-up has placed: the partitions
+    woken."""
+    with UnitOfWork.begin(runtime) as uow:
+        now = uow.clock.now()
+        rules = load_settings(uow, timezone=uow.settings.timezone).dispatch
+        retry = timedelta(seconds=rules.retry_unplaced_seconds)
+        partitions = sorted(
+            {
+                partition_of(o.lat, o.lng)
+                for o in waiting_orders(uow.session, now)
+                if not _recently_unplaced(o, now, retry)
+            }
+        )
+        for partition in partitions:
+            wake(uow, partition=partition)
+    return partitions

@@ -4,8 +4,8 @@ Who may be offered an order is decided by ``eligibility`` and ``scoring`` on pla
 facts loaded here; every change of an order goes through ``orders_service.move`` so
 the machine's guards, optimistic locking and the timeline apply. The dispatcher runs
 in rounds (``run_round``): expire overdue offers, then place each waiting order by the
-configured mode (cascade offers, batch assignment, or the open pool). The background
-task runs a round every second and at once when an order starts waiting.
+configured mode (cascade offers, batch assignment, or the open pool). Rounds are jobs,
+one partition at a time, deferred with whatever changes the answer (``dispatcher``).
 
 This module is the domain's public face for routes and other domains; the use cases live
 beside it, one module each:
@@ -15,7 +15,7 @@ beside it, one module each:
 - ``cascade``, ``batch``, ``pool``: the three ways a waiting order finds a technician
 - ``offers``: making, answering, expiring and closing offers
 - ``decisions``: what each attempt decided and why (``explain``)
-- ``dispatcher``: rounds and the background loop
+- ``dispatcher``: rounds and the jobs that run them
 - ``schedule``: the technician's day plan
 - ``blocks``: customers' blocks
 - ``operators``: manual assignment and reassignment (transfer)
@@ -25,7 +25,17 @@ beside it, one module each:
 from server.dispatch.blocks import block, blocks, unblock
 from server.dispatch.booking import day_slots, nearest_eligible_distance_m
 from server.dispatch.decisions import explain
-from server.dispatch.dispatcher import _unplaced, dispatch_task, run_round, wake_dispatcher
+from server.dispatch.dispatcher import (
+    ROUND_JOB,
+    _unplaced,
+    deadline_sweep,
+    round_job,
+    run_round,
+    safety_sweep,
+    wake,
+    wake_dispatcher,
+    wake_near,
+)
 from server.dispatch.offers import (
     accept_offer,
     close_offers_on_move,
@@ -46,6 +56,7 @@ from server.dispatch.world import (
 )
 
 __all__ = [
+    "ROUND_JOB",
     "DispatchSettings",
     "World",
     "_unplaced",
@@ -57,7 +68,7 @@ __all__ = [
     "close_offers_on_move",
     "day_slots",
     "decline_offer",
-    "dispatch_task",
+    "deadline_sweep",
     "expire_offers",
     "explain",
     "load_settings",
@@ -68,9 +79,13 @@ __all__ = [
     "pool",
     "reachable",
     "reassign",
+    "round_job",
     "run_round",
+    "safety_sweep",
     "schedule",
     "travel_model",
     "unblock",
+    "wake",
     "wake_dispatcher",
+    "wake_near",
 ]

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +32,7 @@ from server.files import service as files_service
 log = logging.getLogger("doorstep.files.filing")
 
 BATCH = 20  # documents a finder hands over per pass
-IDLE_SECONDS = 5.0  # a pass at least this often (documents left by a crash or another worker)
+IDLE_SECONDS = 5  # a pass at least this often (documents left by a crash or another worker)
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ class DueDocument:
 # (read-only session, app) -> documents due, at most BATCH
 Finder = Callable[[Session, Any], list[DueDocument]]
 
-_due = threading.Event()
+FILING_JOB = "files.file_due"
 
 
 class _AttachedElsewhere(Exception):
@@ -57,8 +56,8 @@ class _AttachedElsewhere(Exception):
 
 
 def file_soon(uow: UnitOfWork) -> None:
-    """Wake the job once ``uow`` (which made a document due) commits."""
-    uow.after_commit(_due.set)
+    """Run the filing job once ``uow`` (which made a document due) commits."""
+    uow.defer(FILING_JOB, lock=FILING_JOB)
 
 
 def finders(app: Any) -> Sequence[Finder]:  # noqa: ANN401
@@ -144,15 +143,3 @@ async def file_due_async(app: Any) -> int:  # noqa: ANN401
             continue
         attached += file_id is not None
     return attached
-
-
-async def filing_task(app: Any) -> None:  # noqa: ANN401
-    """Background loop: a pass whenever a document becomes due here, else every
-    ``IDLE_SECONDS``."""
-    while True:
-        try:
-            await file_due_async(app)
-        except Exception:  # keep the loop alive; the next pass retries
-            log.exception("document filing pass failed")
-        await asyncio.to_thread(_due.wait, IDLE_SECONDS)
-        _due.clear()

@@ -66,3 +66,33 @@ class OrderMonitorRead(BaseModel):
     total: int
     created_at: datetime
     anomalies: list[str]
+
+
+JOB_STATUSES = ("todo", "doing", "succeeded", "failed", "cancelled", "aborted")
+
+
+class JobRead(BaseModel):
+    """One background job (server/core/jobs.py): waiting, running, done or given up."""
+
+    id: int
+    task: str
+    status: str
+    attempts: int
+    lock: str | None
+    scheduled_at: datetime | None
+    args: dict[str, object]
+
+
+class JobScheduleRead(BaseModel):
+    task: str
+    every_seconds: int
+
+
+class JobsRead(BaseModel):
+    """The queue as the operators see it: where jobs run, what runs periodically, and
+    the latest jobs."""
+
+    runs_in: str  # "web" (the embedded queue in the server) or "worker" (doorstep worker)
+    durable: bool  # the queue is PostgreSQL's (survives restarts) or this server's memory
+    schedule: list[JobScheduleRead]
+    jobs: list[JobRead]

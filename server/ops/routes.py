@@ -35,8 +35,12 @@ from server.notifications.models import NotificationRead
 from server.ops import dashboard, monitoring
 from server.ops.models import (
     ALERT_STATUSES,
+    JOB_STATUSES,
     AlertHandleIn,
     AlertRead,
+    JobRead,
+    JobScheduleRead,
+    JobsRead,
     OrderMonitorRead,
     SosIn,
 )
@@ -198,6 +202,29 @@ def handle_alert(
 
 
 # --- risk ---------------------------------------------------------------------------------------
+
+
+@router.get("/jobs", response_model=JobsRead)
+def list_jobs(
+    user: StaffUser,
+    uow: UowDep,
+    settings: SettingsDep,
+    status: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> JobsRead:
+    """The background jobs, newest first (``status``: todo, doing, succeeded, failed…)."""
+    status = known_filter(status, JOB_STATUSES, code="status_unknown")
+    queue = uow.jobs
+    return JobsRead(
+        runs_in="web" if settings.runs_jobs_in_web else "worker",
+        durable=queue.durable,
+        schedule=[
+            JobScheduleRead(task=spec.name, every_seconds=spec.every)
+            for spec in queue.specs.values()
+            if spec.every is not None
+        ],
+        jobs=[JobRead(**vars(job)) for job in queue.recent(uow, status=status, limit=limit)],
+    )
 
 
 @router.get("/risk/flags", response_model=list[RiskFlagRead])

@@ -12,7 +12,6 @@ from sqlmodel import col, select
 
 from server.auth.models import Role, User
 from server.core.clock import as_utc
-from server.core.loops import every
 from server.core.points import open_point
 from server.core.uow import UnitOfWork
 from server.notifications import inbox as notifications
@@ -81,13 +80,3 @@ def escalate_unanswered(uow: UnitOfWork) -> list[str]:
 def sweep_once(app: Any) -> list[str]:  # noqa: ANN401
     with UnitOfWork.begin(app.state) as uow:
         return escalate_unanswered(uow)
-
-
-async def sos_escalation_task(app: Any) -> None:  # noqa: ANN401
-    """Background loop (``server.app._background_tasks``)."""
-
-    def report(escalated: list[str]) -> None:
-        if escalated:
-            log.warning("SOS escalated: %s", escalated)
-
-    await every(SWEEP_SECONDS, lambda: sweep_once(app), what="SOS escalation round", report=report)

@@ -68,19 +68,7 @@ def _confirm_or_hold(uow: UnitOfWork, order_id: str) -> bool:
     return True
 
 
-async def auto_confirm_task(app) -> None:  # noqa: ANN001
-    """Background loop: auto-confirm every ``background_interval_seconds``."""
-    import asyncio
-
-    def one_round() -> None:
-        # The session lives and closes inside the worker thread: a transaction left open
-        # until the event loop gets round to closing it holds SQLite's write lock meanwhile.
-        with UnitOfWork.begin(app.state) as uow:
-            run_auto_confirm(uow)
-
-    while True:
-        try:
-            await asyncio.to_thread(one_round)
-        except Exception:  # keep the loop alive; the next round retries
-            log.exception("auto-confirm round failed")
-        await asyncio.sleep(app.state.settings.background_interval_seconds)
+def auto_confirm_once(app) -> list[str]:  # noqa: ANN001
+    """The auto-confirm job: one round, one unit of work."""
+    with UnitOfWork.begin(app.state) as uow:
+        return run_auto_confirm(uow)

@@ -175,29 +175,14 @@ def run_scheduled_payouts(uow: UnitOfWork, *, timezone: str) -> PayoutBatch | No
         return None
 
 
-async def payout_schedule_task(app) -> None:  # noqa: ANN001
-    """Background loop: the daily payout batch (``run_scheduled_payouts``), checked every
-    ``background_interval_seconds`` (at least every 30 s is plenty for a daily job)."""
-    import asyncio
-
-    def one_round() -> None:
-        with UnitOfWork.begin(app.state) as uow:
-            batch = run_scheduled_payouts(uow, timezone=app.state.settings.timezone)
-            if batch is not None:
-                log.info(
-                    "scheduled payouts %s: %s lines, %s fen",
-                    batch.id,
-                    batch.lines_count,
-                    batch.total,
-                )
-
-    interval = max(float(app.state.settings.background_interval_seconds), 30.0)
-    while True:
-        try:
-            await asyncio.to_thread(one_round)
-        except Exception:  # keep the loop alive; the next round retries
-            log.exception("scheduled payout round failed")
-        await asyncio.sleep(interval)
+def scheduled_payouts_once(app) -> str | None:  # noqa: ANN001
+    """The payout job: the day's batch once it is due (checked every 30 s)."""
+    with UnitOfWork.begin(app.state) as uow:
+        batch = run_scheduled_payouts(uow, timezone=app.state.settings.timezone)
+        if batch is None:
+            return None
+        log.info("scheduled payouts %s: %s lines, %s fen", batch.id, batch.lines_count, batch.total)
+        return batch.id
 
 
 def batch_lines(uow: UnitOfWork, *, batch_id: str) -> list[PayoutLine]:

@@ -27,7 +27,7 @@ owns the transaction.
 
 from __future__ import annotations
 
-from server.payments.auto_confirm import auto_confirm_task, run_auto_confirm
+from server.payments.auto_confirm import auto_confirm_once, run_auto_confirm
 from server.payments.cancellation import cancellation_quote
 from server.payments.checkout import (
     PAYMENT_READERS,
@@ -57,17 +57,17 @@ from server.payments.payouts import (
     earnings,
     list_batches,
     payout_cutoff,
-    payout_schedule_task,
     request_withdrawal,
     run_payouts,
     run_scheduled_payouts,
     scheduled_cutoff,
+    scheduled_payouts_once,
 )
 from server.payments.webhooks import handle_webhook
 
 __all__ = [
     "PAYMENT_READERS",
-    "auto_confirm_task",
+    "auto_confirm_once",
     "balance",
     "batch_lines",
     "cancellation_quote",
@@ -90,7 +90,7 @@ __all__ = [
     "own_payment",
     "paid_amount",
     "payout_cutoff",
-    "payout_schedule_task",
+    "scheduled_payouts_once",
     "post",
     "refund",
     "request_withdrawal",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -216,18 +215,6 @@ def sweep_once(app) -> dict[str, Any]:  # noqa: ANN001
             uow, idempotency_retention_hours=app.state.settings.idempotency_retention_hours
         )
     return {"unbound": len(unbound), **purged}
-
-
-async def privacy_sweep_task(app) -> None:  # noqa: ANN001
-    """Background loop: unbind expired virtual numbers, apply retention."""
-    while True:
-        try:
-            result = await asyncio.to_thread(sweep_once, app)
-            if any(result.values()):
-                log.info("privacy sweep: %s", result)
-        except Exception:  # keep sweeping; the next round retries
-            log.exception("privacy sweep failed")
-        await asyncio.sleep(SWEEP_SECONDS)
 
 
 # --- encryption at rest: every ``*_enc`` column ---------------------------------------------

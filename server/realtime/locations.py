@@ -4,7 +4,6 @@ dispatch reads), pushing the ETA to the customer of the trip, and the retention 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +25,7 @@ from server.realtime.config import RealtimeSettings
 from server.realtime.eta import eta_for
 from server.realtime.messages import iso
 from server.realtime.models import LocationAck, LocationIn, TechnicianLocation
-from server.realtime.runtime import Runtime, publish
+from server.realtime.runtime import publish
 from server.technicians import service as technicians_service
 
 log = logging.getLogger("doorstep.realtime")
@@ -151,23 +150,8 @@ def sweep_locations(uow: UnitOfWork, *, now: datetime, retention_days: int) -> i
     return int(result.rowcount or 0)
 
 
-async def location_sweep_task(app: FastAPI) -> None:
-    """Background task: apply the location retention period."""
-    runtime: Runtime = app.state.realtime
-    while True:
-        try:
-            removed = await asyncio.to_thread(
-                _sweep_once, app, runtime.config.location_retention_days
-            )
-            if removed:
-                log.info("location sweep removed %d points", removed)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # a failed sweep is retried at the next tick
-            log.exception("location sweep failed")
-        await asyncio.sleep(runtime.config.location_sweep_seconds)
-
-
-def _sweep_once(app: FastAPI, retention_days: int) -> int:
+def location_sweep_once(app: FastAPI) -> int:
+    """The retention job: points past the retention period go."""
+    retention_days = app.state.realtime.config.location_retention_days
     with UnitOfWork.begin(app.state) as uow:
         return sweep_locations(uow, now=app.state.clock.now(), retention_days=retention_days)

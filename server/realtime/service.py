@@ -33,7 +33,7 @@ from server.files import service as files_service
 from server.orders import queries as order_queries
 from server.orders.models import Order
 from server.realtime.config import RealtimeSettings
-from server.realtime.locations import location_sweep_task, post_locations, sweep_locations
+from server.realtime.locations import location_sweep_once, post_locations, sweep_locations
 from server.realtime.messages import chat_dict
 from server.realtime.models import ChatIn, ChatMessage, ChatRead, ContactAttempt
 from server.realtime.replay import check_token, current_cursors
@@ -48,7 +48,7 @@ __all__ = [
     "install",
     "list_order_messages",
     "list_support_messages",
-    "location_sweep_task",
+    "location_sweep_once",
     "on_order_committed",
     "post_locations",
     "post_order_message",

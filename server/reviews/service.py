@@ -19,7 +19,6 @@ from server.audit import log as audit_service
 from server.auth.models import Role, User
 from server.core.clock import as_utc
 from server.core.ids import new_id
-from server.core.loops import every
 from server.core.uow import UnitOfWork
 from server.notifications import inbox as notifications
 from server.orders import anomalies
@@ -57,7 +56,6 @@ __all__ = [
     "on_redo_done",
     "public_reviews",
     "quarterly_levels_once",
-    "quarterly_levels_task",
     "recompute_levels",
     "resolve_complaint",
     "reviews_of_order",
@@ -313,18 +311,3 @@ def quarterly_levels_once(app) -> str | None:  # noqa: ANN001
 
     with UnitOfWork.begin(app.state) as uow:
         return run_quarterly_levels(uow, timezone=app.state.settings.timezone)
-
-
-async def quarterly_levels_task(app) -> None:  # noqa: ANN001
-    """Background loop (``server.app._background_tasks``): the quarterly level review."""
-
-    def report(quarter: object) -> None:
-        if quarter:
-            log.info("quarterly levels recomputed for %s", quarter)
-
-    await every(
-        LEVELS_SWEEP_SECONDS,
-        lambda: quarterly_levels_once(app),
-        what="quarterly level review",
-        report=report,
-    )

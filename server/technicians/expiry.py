@@ -8,7 +8,6 @@ technician's list, a notification, and an audit entry.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import date
 
@@ -80,15 +79,3 @@ def expire_certificates(
 def sweep_once(app) -> list[str]:  # noqa: ANN001
     with UnitOfWork.begin(app.state) as uow:
         return expire_certificates(uow, timezone=app.state.settings.timezone)
-
-
-async def certificate_expiry_task(app) -> None:  # noqa: ANN001
-    """Background loop (``server.app._background_tasks``)."""
-    while True:
-        try:
-            expired = await asyncio.to_thread(sweep_once, app)
-            if expired:
-                log.info("certificates expired: %d", len(expired))
-        except Exception:  # keep sweeping; the next round retries
-            log.exception("certificate sweep failed")
-        await asyncio.sleep(SWEEP_SECONDS)

@@ -13,7 +13,7 @@ from server.core.errors import Conflict, Unprocessable
 from server.core.ids import new_id
 from server.core.uow import UnitOfWork
 from server.files import service as files_service
-from server.technicians import availability
+from server.technicians import availability, ports
 from server.technicians.models import (
     AvailabilityIn,
     AvailabilityRead,
@@ -215,4 +215,8 @@ def set_online(
         profile.online_changed_at = clock.now()
         profile.updated_at = clock.now()
         session.add(profile)
+        area = area_of(profile)
+        point = area and (area.center or (area.polygon[0] if area.polygon else None))
+        if online and point:
+            ports.came_online.ask(uow, point[0], point[1])
     return profile

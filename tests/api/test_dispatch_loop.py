@@ -94,3 +94,31 @@ def test_simulation_runs_the_demo_district(engine, settings):  # noqa: ANN001
     assert report.offers_accepted <= report.accepted
     assert report.technicians_online > 0 and report.rounds > 0
     assert 0.0 <= report.jobs_per_technician["gini"] <= 1.0
+
+
+def test_paying_defers_the_partition_round_and_operators_see_the_jobs(live_api):
+    """The round is a job deferred by the payment itself (no polling loop), and the
+    operators read the queue: what runs periodically, and each job's state."""
+    api = live_api
+    tech = ready_technician(api, "近师傅", home=north_km(1))
+    customer = api.register("customer", "张女士")
+    paid_order(api, customer)
+    assert _wait_for(lambda: api.get("/technician/offers", tech).json() != [])
+    operator = api.staff("operator")
+    queue = api.get("/ops/jobs", operator).json()
+    assert queue["runs_in"] == "web" and queue["durable"] is False
+    periods = {s["task"]: s["every_seconds"] for s in queue["schedule"]}
+    assert periods["dispatch.deadlines"] == 1 and periods["dispatch.sweep"] == 10
+    rounds = [j for j in queue["jobs"] if j["task"] == "dispatch.round"]
+    assert rounds and rounds[-1]["args"] == {"partition": "39:116"}
+    assert rounds[-1]["lock"] == "dispatch:39:116"
+    assert _wait_for(
+        lambda: any(
+            j["task"] == "dispatch.round" and j["status"] == "succeeded"
+            for j in api.get("/ops/jobs?status=succeeded", operator).json()["jobs"]
+        )
+    )
+    refused = api.get("/ops/jobs?status=lost", operator)
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "status_unknown"
+    assert api.get("/ops/jobs", customer).status_code == 403
+    assert api.get("/ops/jobs", tech).status_code == 403

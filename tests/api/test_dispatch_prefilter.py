@@ -145,7 +145,11 @@ def test_round_with_prefilter_decides_as_the_full_load_and_never_loads_far_techn
     calls = _spy(monkeypatch)
     state, tz = api.app.state, api.app.state.settings.timezone
     on_the_copy = Parts(
-        engine=full_engine, clock=state.clock, cipher=state.cipher, settings=state.settings
+        engine=full_engine,
+        clock=state.clock,
+        cipher=state.cipher,
+        settings=state.settings,
+        jobs=state.jobs,
     )
 
     with unit_of_work(api.app) as uow:

@@ -64,7 +64,11 @@ def test_files_from_before_sealing_are_served_and_sealed_by_the_rotation(api):
     rotated = FieldCipher.from_settings(keys, settings.secret_key)
     assert not rotated.sealed_under_primary(path.read_bytes())
     under_rotated = Parts(
-        engine=app.state.engine, clock=app.state.clock, cipher=rotated, settings=settings
+        engine=app.state.engine,
+        clock=app.state.clock,
+        cipher=rotated,
+        settings=settings,
+        jobs=app.state.jobs,
     )
     with UnitOfWork.begin(under_rotated) as uow:  # the rotation runs with the new keys
         assert files_service.reseal_all(uow, files_dir=settings.files_dir) == 1

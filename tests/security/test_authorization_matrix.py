@@ -95,6 +95,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/ops/audit/verify"): ADMIN,
     ("GET", "/ops/orders"): STAFF,
     ("GET", "/ops/anomalies"): STAFF,
+    ("GET", "/ops/jobs"): STAFF,
     ("GET", "/ops/alerts"): STAFF,
     ("POST", "/ops/alerts/{alert_id}/handle"): STAFF,
     ("GET", "/ops/risk/flags"): STAFF,

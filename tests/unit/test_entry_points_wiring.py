@@ -31,6 +31,7 @@ print("WIRING" + json.dumps({
     "after_commit": [name(f) for f in order_events._after_commit],
     "plugged": sorted(p.name for p in ports if p._answer is not None),
     "ports": sorted(p.name for p in ports),
+    "jobs": sorted(APP.state.jobs.app.tasks) if "APP" in globals() else None,
 }))
 """
 
@@ -38,7 +39,12 @@ START = {
     "server": """
 from server.app import create_app
 from server.core.settings import Settings
-create_app(Settings(env="test", secret_key="x" * 40, background_tasks=False, data_dir=DATA))
+APP = create_app(Settings(env="test", secret_key="x" * 40, data_dir=DATA))
+""",
+    "worker": """
+from server.core.settings import Settings
+from server.job_worker import worker_app
+APP = worker_app(Settings(env="test", secret_key="x" * 40, data_dir=DATA))
 """,
     "cli": """
 import sys
@@ -82,9 +88,13 @@ def _wiring(entry: str, data_dir: Path) -> dict:
     return json.loads(line.removeprefix("WIRING"))
 
 
-@pytest.mark.parametrize("entry", ["cli", "simulation"])
+@pytest.mark.parametrize("entry", ["worker", "cli", "simulation"])
 def test_each_entry_point_wires_what_the_server_wires(entry: str, tmp_path: Path) -> None:
     server = _wiring("server", tmp_path / "server")
-    assert len(server["in_transaction"]) == 6 and len(server["after_commit"]) == 3
+    assert len(server["in_transaction"]) == 7 and len(server["after_commit"]) == 2
     assert server["plugged"] == server["ports"]  # every port answered
-    assert _wiring(entry, tmp_path / entry) == server
+    assert {"dispatch.round", "dispatch.deadlines", "jobs.retry_stalled"} <= set(server["jobs"])
+    found = _wiring(entry, tmp_path / entry)
+    if entry != "worker":  # no application, so no jobs of its own to run
+        found["jobs"] = server["jobs"]
+    assert found == server
