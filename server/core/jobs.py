@@ -124,6 +124,13 @@ class JobEngine:
             else job_testing.InMemoryConnector()
         )
         self.app = procrastinate.App(connector=connector)
+        # Deferring inside a unit of work goes through its own connection, synchronously,
+        # whether or not this process's worker has the queue open (asynchronously).
+        self._deferrer = (
+            procrastinate.App(connector=procrastinate.SyncPsycopgConnector(conninfo=libpq_url(url)))
+            if self.durable
+            else self.app
+        )
         self.specs: dict[str, JobSpec] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self.stalled_after = settings.job_stalled_after_seconds
@@ -204,10 +211,12 @@ class JobEngine:
         if not self.durable:
             uow.after_commit(lambda: self._defer_in_memory(name, options, kwargs))
             return
+        # A coalesced duplicate must not end the use case: the defer runs in a savepoint,
+        # emitted before the driver's connection is taken (SQLAlchemy emits it lazily).
+        savepoint = uow.session.begin_nested()
         connection = uow.session.connection().connection.driver_connection
-        savepoint = uow.session.begin_nested()  # a coalesced duplicate must not end the use case
         try:
-            self.app.configure_task(name, connection=connection, **options).defer(**kwargs)
+            self._deferrer.configure_task(name, connection=connection, **options).defer(**kwargs)
         except job_errors.AlreadyEnqueued:
             savepoint.rollback()
             return

@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     # Whether the web server runs the jobs itself: unset, it does on SQLite (the queue is in
     # its memory) and leaves them to `doorstep worker` on PostgreSQL.
     jobs_in_web: bool | None = None
-    job_stalled_after_seconds: float = 30.0  # a worker silent this long is taken for dead
+    job_stalled_after_seconds: float = 15.0  # a worker silent this long is taken for dead
     log_json: bool = False
     # browsers on other origins allowed to call the API (a web console elsewhere); the
     # apps call it from their own process, so none by default

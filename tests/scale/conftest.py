@@ -115,6 +115,10 @@ def server_env(db_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
         "DOORSTEP_PHONE_CODES_PER_IP_PER_HOUR": "100000",
         "DOORSTEP_BACKGROUND_TASKS": "true",
         "DOORSTEP_BACKGROUND_INTERVAL_SECONDS": "0.5",
+        # one process serves and runs the jobs (a single-host deployment); the job tests
+        # start `doorstep worker` processes beside servers that run none
+        "DOORSTEP_JOBS_IN_WEB": "true",
+        "DOORSTEP_JOB_STALLED_AFTER_SECONDS": "5",
     }
     if REDIS_URL:
         env["DOORSTEP_BROKER_URL"] = REDIS_URL
