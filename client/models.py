@@ -907,6 +907,30 @@ class Code(RootModel[str]):
     root: str = Field(..., max_length=12, title="Code")
 
 
+class ReplayIn(BaseModel):
+    """
+    ``from`` and ``to`` bound the period (aware times; at most 31 days); ``rules`` is a
+    partial rule book merged over the current one (e.g. ``{"dispatch": {"mode": "batch"}}``).
+    """
+
+    from_: AwareDatetime = Field(..., alias="from", title="From")
+    to: AwareDatetime = Field(..., title="To")
+    rules: dict[str, Any] | None = Field(None, title="Rules")
+    seed: int | None = Field(7, ge=0, title="Seed")
+
+
+class ReplayRead(BaseModel):
+    id: str = Field(..., title="Id")
+    status: str = Field(..., title="Status")
+    period_from: AwareDatetime = Field(..., title="Period From")
+    period_to: AwareDatetime = Field(..., title="Period To")
+    rules: dict[str, Any] = Field(..., title="Rules")
+    result: dict[str, Any] | None = Field(..., title="Result")
+    error: str | None = Field(..., title="Error")
+    created_at: AwareDatetime = Field(..., title="Created At")
+    finished_at: AwareDatetime | None = Field(..., title="Finished At")
+
+
 class Amount2(RootModel[int]):
     root: int = Field(..., gt=0, le=100000000000, title="Amount")
 

@@ -21,6 +21,7 @@ from server.dispatch import service as dispatch_service
 from server.files import filing
 from server.files import ports as files_ports
 from server.ops import cancel_watch, sos
+from server.ops.replay import service as replays
 from server.orders import ports as orders_ports
 from server.orders import service as orders_service
 from server.payments import service as payments_service
@@ -97,6 +98,11 @@ def jobs(app: Any) -> list[JobSpec]:  # noqa: ANN401
         ),
         JobSpec("dispatch.deadlines", lambda: dispatch_service.deadline_sweep(state), every_second),
         JobSpec("dispatch.sweep", lambda: dispatch_service.safety_sweep(state), 10),
+        JobSpec(
+            replays.REPLAY_JOB,
+            lambda replay_id: replays.replay_job(state, replay_id=replay_id),
+            retries=3,
+        ),
         JobSpec("payments.auto_confirm", lambda: payments_service.auto_confirm_once(app), 10),
         JobSpec("payments.payouts", lambda: payments_service.scheduled_payouts_once(app), 30),
         JobSpec(filing.FILING_JOB, lambda: filing.file_due_async(app), filing.IDLE_SECONDS, True),

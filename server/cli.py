@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
 import typer
+import yaml
 
 from server import bootstrap
 from server.apps_runner import run_apps
@@ -17,6 +23,9 @@ from server.demo import seed_demo as run_seed
 from server.flows import accounts
 from server.job_worker import run_job_worker
 from server.ops.cli import register as _register_ops
+from server.ops.replay import chart
+from server.ops.replay import service as replays
+from server.ops.replay.metrics import table
 
 app = typer.Typer(help="Doorstep: on-demand home services.", no_args_is_help=True)
 users_app = typer.Typer(help="Accounts.", no_args_is_help=True)
@@ -150,6 +159,47 @@ def worker(concurrency: int = 4) -> None:
         typer.echo("doorstep worker needs PostgreSQL; on SQLite `doorstep serve` runs the jobs")
         raise typer.Exit(2)
     run_job_worker(settings, concurrency=concurrency)
+
+
+def _boundary(value: str, *, timezone: str, end: bool) -> datetime:
+    """A local day (its midnight; the day after it for ``end``: the last day counts) or an
+    ISO time with its zone."""
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise typer.BadParameter(f"{value}: give a day or a time with its zone") from None
+        return moment
+    midnight = datetime.combine(day + timedelta(days=1 if end else 0), time(), ZoneInfo(timezone))
+    return midnight.astimezone(UTC)
+
+
+@app.command()
+def replay(
+    period_from: str = typer.Option(..., "--from", help="first day (YYYY-MM-DD) or ISO time"),
+    period_to: str = typer.Option(..., "--to", help="last day (included) or ISO time"),
+    rules: Path | None = typer.Option(None, help="YAML or JSON: rules to try, over the current"),
+    png: Path | None = typer.Option(None, help="write the comparison chart here"),
+    seed: int = 7,
+    as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
+) -> None:
+    """What-if: dispatch a past period's orders again under other rules, and compare."""
+    settings = get_settings()
+    tz = settings.timezone
+    start = _boundary(period_from, timezone=tz, end=False)
+    end = _boundary(period_to, timezone=tz, end=True)
+    tried = yaml.safe_load(rules.read_text(encoding="utf-8")) if rules else {}
+    try:
+        with UnitOfWork.begin(Parts.from_settings(settings), write=False) as uow:
+            result = replays.replay(uow, start=start, end=end, rules=tried or {}, seed=seed)
+    except AppError as exc:
+        typer.echo(f"{exc.code}: {exc.message} {exc.details or ''}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json else table(result))
+    if png is not None:
+        png.write_bytes(chart.png(result))
+        typer.echo(f"chart: {png}")
 
 
 _register_ops(app)  # audit verify, privacy rotate-keys|sweep, report

@@ -19,8 +19,9 @@ from server.dispatch.models import (
     OfferStatus,
 )
 from server.dispatch.service import DispatchSettings
+from server.ops.stats import gini
 from server.orders.models import Order
-from simulation.stats import gini, quantiles, spread
+from simulation.stats import quantiles, spread
 from simulation.world import Booking, Itinerary, SimConfig
 
 

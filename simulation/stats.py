@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import statistics
 
-from server.ops.stats import percentile
+from server.ops.stats import gini, percentile
 
 
 def quantiles(values: list[float], digits: int = 1) -> dict[str, float]:
@@ -26,16 +26,6 @@ def quantiles(values: list[float], digits: int = 1) -> dict[str, float]:
         figures[f"p{p}"] = round(value, digits)
     figures["max"] = round(s[-1], digits)
     return figures
-
-
-def gini(values: list[float]) -> float:
-    """0 when everyone has the same, towards 1 when one has everything."""
-    if not values or sum(values) == 0:
-        return 0.0
-    s = sorted(values)
-    n = len(s)
-    cum = sum((i + 1) * v for i, v in enumerate(s))
-    return round((2 * cum) / (n * sum(s)) - (n + 1) / n, 4)
 
 
 def spread(values: list[float]) -> dict[str, float | None]:

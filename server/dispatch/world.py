@@ -50,6 +50,7 @@ from server.orders import queries as order_queries
 from server.orders.machine import Status
 from server.orders.models import Order
 from server.rules import store as rules_store
+from server.rules.book import Rules
 from server.rules.dispatch import DispatchRules, ScoringPolicy
 from server.technicians import service as technicians_service
 
@@ -103,8 +104,11 @@ class DispatchSettings:
 
 
 def load_settings(uow: UnitOfWork, *, timezone: str) -> DispatchSettings:
+    return settings_from_rules(rules_store.current_rules(uow), timezone=timezone)
 
-    rules = rules_store.current_rules(uow)
+
+def settings_from_rules(rules: Rules, *, timezone: str) -> DispatchSettings:
+    """What dispatch reads of a rule book (the current one, or a what-if replay's)."""
     d = rules.dispatch
     risk = rules.ops.risk
     scoring = d.scoring.model_copy(

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
+
+from server.core.jsontypes import json_column
 
 ALERT_STATUSES = ("open", "acknowledged", "closed", "escalated")
 
@@ -96,3 +99,49 @@ class JobsRead(BaseModel):
     durable: bool  # the queue is PostgreSQL's (survives restarts) or this server's memory
     schedule: list[JobScheduleRead]
     jobs: list[JobRead]
+
+
+REPLAY_STATUSES = ("queued", "done", "failed")
+
+
+class DispatchReplay(SQLModel, table=True):
+    """A what-if replay an operator asked for (``POST /ops/dispatch/replays``): the period,
+    the rules tried, and the comparison once the ``ops.replay`` job has run it."""
+
+    __tablename__ = "dispatch_replay"
+
+    id: str = Field(primary_key=True, max_length=40)
+    requested_by: str = Field(foreign_key="app_user.id", max_length=40)
+    period_from: datetime
+    period_to: datetime
+    rules: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    seed: int = 7
+    status: str = Field(default="queued", max_length=20)
+    result: dict[str, Any] | None = Field(default=None, sa_column=json_column(nullable=True))
+    error: str | None = Field(default=None, max_length=60)
+    created_at: datetime = Field(index=True)
+    finished_at: datetime | None = None
+
+
+class ReplayIn(BaseModel):
+    """``from`` and ``to`` bound the period (aware times; at most 31 days); ``rules`` is a
+    partial rule book merged over the current one (e.g. ``{"dispatch": {"mode": "batch"}}``)."""
+
+    model_config = {"populate_by_name": True}
+
+    period_from: AwareDatetime = PField(alias="from")
+    period_to: AwareDatetime = PField(alias="to")
+    rules: dict[str, Any] = PField(default_factory=dict)
+    seed: int = PField(default=7, ge=0)
+
+
+class ReplayRead(BaseModel):
+    id: str
+    status: str  # queued, done, failed
+    period_from: datetime
+    period_to: datetime
+    rules: dict[str, Any]
+    result: dict[str, Any] | None
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None

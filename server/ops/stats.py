@@ -49,3 +49,13 @@ def hour_buckets(times: Iterable[datetime], since: datetime, until: datetime) ->
 
 def rate(numerator: int, denominator: int) -> float | None:
     return round(numerator / denominator, 4) if denominator else None
+
+
+def gini(values: Sequence[float]) -> float:
+    """0 when everyone has the same, towards 1 when one has everything."""
+    if not values or sum(values) == 0:
+        return 0.0
+    s = sorted(values)
+    n = len(s)
+    cum = sum((i + 1) * v for i, v in enumerate(s))
+    return round((2 * cum) / (n * sum(s)) - (n + 1) / n, 4)

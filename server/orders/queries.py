@@ -331,3 +331,22 @@ def first_events(
             .group_by(OrderEvent.order_id, OrderEvent.type)
         ).all()
     ]
+
+
+def paid_between(
+    session: Session, since: datetime, until: datetime
+) -> list[tuple[Order, datetime]]:
+    """The orders first paid in [since, until), with when (the what-if replay's period)."""
+    first_paid = (
+        select(OrderEvent.order_id, func.min(OrderEvent.received_at).label("paid_at"))
+        .where(OrderEvent.type == "order.paid")
+        .group_by(OrderEvent.order_id)
+        .subquery()
+    )
+    rows = session.exec(
+        select(Order, first_paid.c.paid_at)
+        .join(first_paid, first_paid.c.order_id == Order.id)
+        .where(first_paid.c.paid_at >= since, first_paid.c.paid_at < until)
+        .order_by(first_paid.c.paid_at, Order.id)
+    ).all()
+    return [(order, paid_at) for order, paid_at in rows]

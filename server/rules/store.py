@@ -79,6 +79,29 @@ def read_rules(uow: UnitOfWork) -> RulesRead:
     )
 
 
+def merged_rules(current: Rules, data: dict[str, Any]) -> Rules:
+    """``data`` (a partial rule book) over ``current``, validated whole: a 422
+    ``rules_invalid`` listing what is wrong, a misspelt key included (it would otherwise be
+    dropped silently)."""
+    merged = _deep_merge(current.model_dump(mode="json"), data)
+    try:
+        rules = Rules.model_validate(merged)
+    except ValidationError as exc:
+        errors = [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"]} for e in exc.errors()]
+        raise Unprocessable(
+            "the rules are not valid", code="rules_invalid", details={"errors": errors}
+        ) from exc
+    stored = rules.model_dump(mode="json")
+    errors = [
+        {"loc": path.split("."), "msg": "unknown setting"} for path in _unknown_paths(data, stored)
+    ] + [{"loc": path.split("."), "msg": "not a finite number"} for path in _non_finite(data)]
+    if errors:
+        raise Unprocessable(
+            "the rules are not valid", code="rules_invalid", details={"errors": errors}
+        )
+    return rules
+
+
 def update_rules(
     uow: UnitOfWork,
     *,
@@ -94,23 +117,7 @@ def update_rules(
     version, current = current_rules_versioned(uow)
     if expected_version is not None and expected_version != version:
         raise Conflict("the rules changed meanwhile", code="conflict", details={"version": version})
-    merged = _deep_merge(current.model_dump(mode="json"), data)
-    try:
-        rules = Rules.model_validate(merged)
-    except ValidationError as exc:
-        errors = [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"]} for e in exc.errors()]
-        raise Unprocessable(
-            "the rules are not valid", code="rules_invalid", details={"errors": errors}
-        ) from exc
-    stored = rules.model_dump(mode="json")
-    errors = [
-        {"loc": path.split("."), "msg": "unknown setting"} for path in _unknown_paths(data, stored)
-    ] + [{"loc": path.split("."), "msg": "not a finite number"} for path in _non_finite(data)]
-    if errors:
-        # a misspelt key would otherwise be dropped silently and audited as a change
-        raise Unprocessable(
-            "the rules are not valid", code="rules_invalid", details={"errors": errors}
-        )
+    stored = merged_rules(current, data).model_dump(mode="json")
     row = RulesVersion(
         version=version + 1,
         data=stored,

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from server.app import create_app
+from server.ops.stats import gini
 from simulation.city import simulate
-from simulation.stats import gini
 from simulation.world import SimConfig
 from tests.api.test_dispatch import north_km, paid_order, ready_technician
 from tests.conftest import Api
