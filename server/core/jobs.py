@@ -103,6 +103,12 @@ def _with_the_tables(_metadata: Any, connection: Connection, **_: Any) -> None: 
     install_schema(connection)
 
 
+def is_queue_object(name: str | None) -> bool:
+    """The queue's own tables, indexes and types (Procrastinate's, not in the models):
+    Alembic's comparison with the models leaves them out."""
+    return bool(name) and str(name).startswith("procrastinate_")
+
+
 def libpq_url(database_url: str) -> str:
     return database_url.replace("postgresql+psycopg://", "postgresql://", 1)
 

@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 import server.models  # noqa: F401  (registers every table)
 from server.core.db import make_engine
+from server.core.jobs import is_queue_object
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -37,12 +38,18 @@ def run_migrations_online() -> None:
         _run(connectable)
 
 
+def models_only(name, _type, _parents) -> bool:  # noqa: ANN001
+    """What autogenerate compares: the models' objects, not the job queue's."""
+    return not is_queue_object(name)
+
+
 def _run(connection) -> None:  # noqa: ANN001
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_name=models_only,
     )
     with context.begin_transaction():
         context.run_migrations()
