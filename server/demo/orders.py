@@ -64,10 +64,47 @@ class PastOrdersMixin(DemoBuilder):
         start = datetime.combine(day, datetime.min.time(), tzinfo=self.tz) + timedelta(
             hours=int(spec["hour"])
         )
-        booked = (
-            start - timedelta(hours=int(spec["hour"])) - timedelta(hours=3)
-        )  # 21:00 the day before
+        booked = start - timedelta(hours=int(spec["hour"]) + 3)  # 21:00 the day before
         clock = FrozenClock(booked)
+        order_id = self._book(
+            clock,
+            service=service,
+            customer=customer,
+            compound=compound,
+            start=start,
+            units=int(spec["units"]),
+        )
+        with self.uow.running_at(clock) as uow:
+            system = Actor(ActorKind.SYSTEM)
+            clock.advance(seconds=20)
+            orders_service.move(
+                uow,
+                order_id=order_id,
+                action=Action.OFFER,
+                actor=system,
+                technician_id=tech.user.id,
+            )
+            clock.advance(seconds=25)
+            orders_service.move(
+                uow,
+                order_id=order_id,
+                action=Action.ACCEPT,
+                actor=Actor(ActorKind.TECHNICIAN, tech.user.id),
+            )
+        self._visit(clock, order_id=order_id, tech=tech, customer=customer, compound=compound)
+        return order_id
+
+    def _book(
+        self,
+        clock: FrozenClock,
+        *,
+        service: Service,
+        customer: User,
+        compound: dict[str, Any],
+        start: datetime,
+        units: int,
+    ) -> str:
+        """Quote, order and payment at the clock's time: the order then waits for dispatch."""
         with self.uow.running_at(clock) as uow:
             body = QuoteCreate(
                 service_id=service.id,
@@ -78,7 +115,7 @@ class PastOrdersMixin(DemoBuilder):
                     "district": self.districts[compound["district"]]["name_zh"],
                 },
                 scheduled_start=start,
-                units=int(spec["units"]),
+                units=units,
             )
             quote = pricing_service.create_quote(
                 uow, customer=customer, body=body, timezone=str(self.tz)
@@ -87,22 +124,38 @@ class PastOrdersMixin(DemoBuilder):
             order = orders_service.create_from_quote(
                 uow, customer=customer, quote_id=quote.id, notes="", preferred_technician_id=None
             )
-            system = Actor(ActorKind.SYSTEM)
+            clock.advance(minutes=1)
+            orders_service.move(
+                uow,
+                order_id=order.id,
+                action=Action.PAYMENT_SUCCEEDED,
+                actor=Actor(ActorKind.SYSTEM),
+            )
+            return order.id
+
+    def _visit(
+        self,
+        clock: FrozenClock,
+        *,
+        order_id: str,
+        tech: Tech,
+        customer: User,
+        compound: dict[str, Any],
+        late_minutes: int = -6,
+    ) -> None:
+        """From setting off to the customer's confirmation: arrival ``late_minutes`` after
+        the start (negative: early), the SOP steps with their photos, then done."""
+        with self.uow.running_at(clock) as uow:
+            order = orders_service.get(uow, order_id=order_id)
+            start = as_utc(order.scheduled_start)
             as_tech = Actor(ActorKind.TECHNICIAN, tech.user.id)
-            as_customer = Actor(ActorKind.CUSTOMER, customer.id)
 
             def move(action: Action, actor: Actor, **kwargs: Any) -> None:
-                orders_service.move(uow, order_id=order.id, action=action, actor=actor, **kwargs)
+                orders_service.move(uow, order_id=order_id, action=action, actor=actor, **kwargs)
 
-            clock.advance(minutes=1)
-            move(Action.PAYMENT_SUCCEEDED, system)
-            clock.advance(seconds=20)
-            move(Action.OFFER, system, technician_id=tech.user.id)
-            clock.advance(seconds=25)
-            move(Action.ACCEPT, as_tech)
             clock.set(start - timedelta(minutes=40))
             move(Action.DEPART, as_tech)
-            clock.set(start - timedelta(minutes=6))
+            clock.set(start + timedelta(minutes=late_minutes))
             move(
                 Action.ARRIVE,
                 as_tech,
@@ -111,35 +164,36 @@ class PastOrdersMixin(DemoBuilder):
             clock.advance(minutes=3)
             orders_service.confirm_work_order(
                 uow,
-                order_id=order.id,
+                order_id=order_id,
                 user=customer,
                 signed_on="customer_app",
                 signature_file_id=None,
             )
-            clock.set(start)
+            begun = max(start, clock.now())
+            clock.set(begun)
             move(Action.START, as_tech)
-            order = orders_service.get(uow, order_id=order.id)
-            end = order.scheduled_end
+            order = orders_service.get(uow, order_id=order_id)
+            service = catalog_service.get_service(uow, service_id=order.service_id)
+            end = max(as_utc(order.scheduled_end), begun + timedelta(minutes=30))
             steps = sop_steps(service.sop)
-            gap = as_utc(end) - start
+            gap = end - begun
             for i, step in enumerate(steps):
-                clock.set(start + gap * (i + 1) / (len(steps) + 1))
+                clock.set(begun + gap * (i + 1) / (len(steps) + 1))
                 photo = None
                 if step.photo_required:
                     photo = self._file(
-                        tech.user, "photo", png_bytes(64, 48, (200, 210, 220)), order_id=order.id
+                        tech.user, "photo", png_bytes(64, 48, (200, 210, 220)), order_id=order_id
                     )
                 orders_service.complete_sop_step(
                     uow,
-                    order_id=order.id,
+                    order_id=order_id,
                     step_no=step.no,
                     technician=tech.user,
                     photo_file_id=photo,
                     note="",
                     occurred_at=None,
                 )
-            clock.set(start + gap)
+            clock.set(end)
             move(Action.FINISH, as_tech)
             clock.advance(minutes=25)
-            move(Action.CONFIRM, as_customer)
-            return order.id
+            move(Action.CONFIRM, Actor(ActorKind.CUSTOMER, customer.id))

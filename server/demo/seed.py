@@ -18,7 +18,7 @@ from server.auth import service as auth_service
 from server.catalog import service as catalog_service
 from server.core.uow import UnitOfWork
 from server.demo.accounts import AccountsMixin, accounts
-from server.demo.orders import PastOrdersMixin
+from server.demo.history import DispatchHistoryMixin
 from server.demo.technicians import TechniciansMixin
 from server.technicians.models import TechnicianProfile, VerificationStatus
 
@@ -58,6 +58,7 @@ def seed_demo(uow: UnitOfWork, *, city_path: Path = DEFAULT_CITY) -> SeedResult:
     technicians = builder.technicians()
     builder.staff()
     orders = builder.historic_orders(customers, technicians)
+    dispatched, unplaced = builder.dispatch_history(customers, technicians)
     counts = {
         "categories": catalog_counts["categories"],
         "services": catalog_counts["services"],
@@ -69,12 +70,13 @@ def seed_demo(uow: UnitOfWork, *, city_path: Path = DEFAULT_CITY) -> SeedResult:
         "certificates": builder.certificate_count,
         "customers": len(customers),
         "staff": len(seed["staff"]),
-        "orders_completed": len(orders),
+        "orders_completed": len(orders) + dispatched,
+        "orders_cancelled": unplaced,  # nobody could take them: the customer cancelled
     }
     return SeedResult(
         already_seeded=False, counts=counts, accounts=accounts(city, len(technicians))
     )
 
 
-class _Builder(AccountsMixin, TechniciansMixin, PastOrdersMixin):
+class _Builder(AccountsMixin, TechniciansMixin, DispatchHistoryMixin):
     """The whole district: accounts, technicians and past orders over one run's state."""

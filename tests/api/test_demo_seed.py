@@ -105,13 +105,18 @@ def test_seed_builds_the_district(seeded, engine, clock):  # noqa: ANN001
 
 def test_orders_have_gap_free_timelines(seeded, engine):  # noqa: ANN001
     with Session(engine) as s:
-        orders = s.exec(select(Order)).all()
-        assert len(orders) == seeded.counts["orders_completed"]
+        every = s.exec(select(Order)).all()
+        orders = [o for o in every if o.status == "COMPLETED"]
+        assert len(orders) == seeded.counts["orders_completed"] > 100  # weeks of history
+        cancelled = [o for o in every if o.status != "COMPLETED"]
+        assert len(cancelled) == seeded.counts["orders_cancelled"]
+        for order in cancelled:  # nobody could take them: the customer gave up
+            types = [e.type for e in order_events(s, order.id)]
+            assert order.status == "CANCELLED" and order.technician_id is None
+            assert types[:2] == ["order.created", "order.paid"] and types[-1] == "order.cancelled"
         for order in orders:
             assert order.status == "COMPLETED" and order.technician_id and order.completed_at
-            events = s.exec(
-                select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.seq)
-            ).all()
+            events = order_events(s, order.id)
             assert [e.seq for e in events] == list(range(1, order.last_seq + 1))
             types = [e.type for e in events]
             assert types[0] == "order.created" and types[-1] == "order.confirmed"
@@ -132,6 +137,14 @@ def test_orders_have_gap_free_timelines(seeded, engine):  # noqa: ANN001
         done = Counter(o.technician_id for o in orders)
         for tech_id, n in done.items():
             assert s.get(TechnicianProfile, tech_id).completed_orders >= n
+
+
+def order_events(session: Session, order_id: str) -> list[OrderEvent]:
+    return list(
+        session.exec(
+            select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.seq)
+        ).all()
+    )
 
 
 def seeded_now(session: Session):  # noqa: ANN201
@@ -190,6 +203,7 @@ def _accounts_work(seeded, api):  # noqa: ANN001
     assert r.status_code == 200, r.text
     customer = {"headers": {"Authorization": f"Bearer {r.json()['access_token']}"}}
     orders = api.get("/orders", customer).json()
-    assert orders and all(o["status"] == "COMPLETED" for o in orders)
+    assert orders and all(o["status"] in ("COMPLETED", "CANCELLED") for o in orders)
+    orders = [o for o in orders if o["status"] == "COMPLETED"]
     shown = api.get(f"/technicians/{orders[0]['technician_id']}", customer)
     assert shown.status_code == 200 and shown.json()["certificates"]

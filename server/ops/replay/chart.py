@@ -36,10 +36,17 @@ def png(result: dict) -> bytes:
         replayed = [result["replayed"][key]] + [
             result["districts"][d]["replayed"][key] for d in districts
         ]
+        baseline = [result["baseline"][key]] + [
+            result["districts"][d]["baseline"][key] for d in districts
+        ]
         xs = range(len(labels))
-        width = 0.4
-        ax.bar([x - width / 2 for x in xs], [v or 0 for v in happened], width, label="happened")
-        ax.bar([x + width / 2 for x in xs], [v or 0 for v in replayed], width, label="replayed")
+        width = 0.28
+        for shift, values, label in (
+            (-width, happened, "happened"),
+            (0.0, baseline, "today's rules, re-run"),
+            (width, replayed, "rules tried"),
+        ):
+            ax.bar([x + shift for x in xs], [v or 0 for v in values], width, label=label)
         ax.set_xticks(list(xs))
         ax.set_xticklabels(labels, fontproperties=font, fontsize=7, rotation=40, ha="right")
         ax.set_title(title, fontsize=9)

@@ -101,7 +101,7 @@ def load_period(
         techs=techs,
         levels=levels,
         whereabouts=_whereabouts(uow, list(techs), start - SEEN_WITHIN, end),
-        responders=_responders(uow, start - ANSWER_HISTORY, end),
+        responders=_with_lateness(_responders(uow, start - ANSWER_HISTORY, end), happened),
     )
 
 
@@ -136,4 +136,18 @@ def _responders(uow: UnitOfWork, since: datetime, until: datetime) -> dict[str, 
             accept_rate=accepted / len(given),
             response_s=median(times) if times else DEFAULT_RESPONDER.response_s,
         )
+    return out
+
+
+def _with_lateness(
+    responders: dict[str, Responder], happened: list[Outcome]
+) -> dict[str, Responder]:
+    """Each technician's share of late arrivals among their visits of the period."""
+    arrivals: dict[str, list[bool]] = defaultdict(list)
+    for outcome in happened:
+        if outcome.technician_id is not None and outcome.on_time is not None:
+            arrivals[outcome.technician_id].append(not outcome.on_time)
+    out = dict(responders)
+    for tid, lates in arrivals.items():
+        out[tid] = replace(out.get(tid, DEFAULT_RESPONDER), late_share=sum(lates) / len(lates))
     return out

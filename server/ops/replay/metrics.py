@@ -6,11 +6,13 @@
 - on-time share: arrived by the start plus the late tolerance (of those known);
 - pay Gini: how evenly the period's pay fell on the technicians (0: evenly).
 
-Each for the whole period and per district.
+Each for the whole period and per district; as happened, as re-run under today's rules
+(the baseline) and as re-run under the rules tried.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from statistics import fmean, median
@@ -70,12 +72,8 @@ def by_district(outcomes: Sequence[Outcome]) -> dict[str, Figures]:
     return {d: figures([o for o in outcomes if o.district == d]) for d in districts}
 
 
-def comparison(
-    happened: Sequence[Outcome], rerun: Sequence[Outcome], technicians: Sequence[str]
-) -> dict:
-    """Both sides, overall and per district, with the change of each figure."""
-    before, after = figures(happened, technicians), figures(rerun, technicians)
-    change = {
+def _change(before: Figures, after: Figures) -> dict[str, float | None]:
+    return {
         name: (
             None
             if getattr(before, name) is None or getattr(after, name) is None
@@ -83,47 +81,71 @@ def comparison(
         )
         for name in FIGURES
     }
+
+
+def comparison(
+    happened: Sequence[Outcome],
+    rerun: Sequence[Outcome],
+    technicians: Sequence[str],
+    *,
+    baseline: Sequence[Outcome],
+) -> dict:
+    """What happened, the re-run under today's rules (``baseline``: the same answers drawn
+    the same way, so it isolates what the rules change) and the re-run under the rules
+    tried; ``change`` is against what happened, ``effect`` against the baseline."""
+    before, base, after = (
+        figures(happened, technicians),
+        figures(baseline, technicians),
+        figures(rerun, technicians),
+    )
+    sides = {"happened": by_district(happened), "baseline": by_district(baseline)}
+    replayed = by_district(rerun)
     districts = {
-        d: {"happened": h.as_dict(), "replayed": r.as_dict()}
-        for (d, h), r in zip(
-            by_district(happened).items(), by_district(rerun).values(), strict=True
-        )
+        d: {
+            "happened": sides["happened"][d].as_dict(),
+            "baseline": sides["baseline"][d].as_dict(),
+            "replayed": f.as_dict(),
+        }
+        for d, f in replayed.items()
     }
     return {
         "happened": before.as_dict(),
+        "baseline": base.as_dict(),
         "replayed": after.as_dict(),
-        "change": change,
+        "change": _change(before, after),
+        "effect": _change(base, after),
         "districts": districts,
     }
 
 
 def table(result: dict) -> str:
     """The comparison as a plain-text table (the CLI prints it)."""
-    rows = [("", "happened", "replayed", "change")]
+    rows = [("", "happened", "baseline", "replayed", "effect")]
     for name in FIGURES:
         rows.append(
-            (
-                name,
-                _cell(result["happened"][name]),
-                _cell(result["replayed"][name]),
-                _cell(result["change"][name]),
-            )
+            (name, *(_cell(result[side][name]) for side in ("happened", "baseline", "replayed")))
+            + (_cell(result["effect"][name]),)
         )
-    rows.append(("", "", "", ""))
-    rows.append(("district (served, km, on time)", "happened", "replayed", ""))
+    rows.append(("",) * 5)
+    rows.append(("served / km / on time", "happened", "baseline", "replayed", ""))
     for district, sides in result["districts"].items():
         rows.append(
             (
                 district or "-",
-                _triple(sides["happened"]),
-                _triple(sides["replayed"]),
+                *(_triple(sides[side]) for side in ("happened", "baseline", "replayed")),
                 "",
             )
         )
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    widths = [max(_width(r[i]) for r in rows) for i in range(5)]
     return "\n".join(
-        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows
+        "  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)).rstrip()
+        for row in rows
     )
+
+
+def _width(text: str) -> int:
+    """Columns on a terminal: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _cell(value: float | int | None) -> str:

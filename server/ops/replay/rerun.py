@@ -51,8 +51,11 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Responder:
+    """How a technician answered offers, and how often they arrived late, in the period."""
+
     accept_rate: float
     response_s: float
+    late_share: float = 0.0
 
 
 DEFAULT_RESPONDER = Responder(accept_rate=0.8, response_s=30.0)
@@ -148,10 +151,13 @@ def rerun(
     return [_cascade(o, fleet, settings, travel, responders, levels, rng) for o in ordered]
 
 
-def _answer(rng: random.Random, responder: Responder, timeout_s: float) -> tuple[bool, float]:
-    """(accepted, seconds it took): a refusal costs the answer's time, at most the timeout."""
+def _answer(rng: random.Random, responder: Responder, timeout_s: float) -> tuple[bool, float, bool]:
+    """(accepted, seconds it took, late on the day): a refusal costs the answer's time, at
+    most the timeout. Both draws are made every time, so one order's draws never shift
+    the next one's."""
     accepted = rng.random() < responder.accept_rate
-    return accepted, min(responder.response_s, timeout_s)
+    late = rng.random() < responder.late_share
+    return accepted, min(responder.response_s, timeout_s), late
 
 
 def _served(
@@ -161,20 +167,24 @@ def _served(
     fleet: _Fleet,
     settings: DispatchSettings,
     levels: Mapping[str, str],
+    late: bool,
 ) -> Outcome:
+    """Accepted ``waited`` s after it started waiting: on time if the way there fits
+    before the start (plus the tolerance) and the technician is not late as they were
+    now and then in the period (``late``, drawn from their share)."""
     tid = best.technician_id
     pay = settings.technician_pay(order.total_fen, levels.get(tid))
     fleet.give(tid, order, pay)
     accepted_at = order.waiting_at + timedelta(seconds=waited)
     arrival = max(accepted_at + timedelta(seconds=best.eta_s or 0.0), order.job.start)
-    late = timedelta(minutes=settings.dispatch.late_tolerance_minutes)
+    tolerance = timedelta(minutes=settings.dispatch.late_tolerance_minutes)
     return Outcome(
         order.id,
         order.district,
         tid,
         waited,
         best.distance_m / 1000.0,
-        arrival <= order.job.start + late,
+        arrival <= order.job.start + tolerance and not late,
         pay,
     )
 
@@ -214,10 +224,10 @@ def _cascade(
         if best is None:
             break
         responder = responders.get(best.technician_id, DEFAULT_RESPONDER)
-        accepted, took = _answer(rng, responder, rules.offer_timeout_seconds)
+        accepted, took, late = _answer(rng, responder, rules.offer_timeout_seconds)
         waited += took
         if accepted:
-            return _served(order, best, waited, fleet, settings, levels)
+            return _served(order, best, waited, fleet, settings, levels, late)
         tried.add(best.technician_id)
     return _unserved(order)
 
@@ -265,10 +275,10 @@ def _batches(
                     continue
                 offers[order.id] = offers.get(order.id, 0) + 1
                 responder = responders.get(best.technician_id, DEFAULT_RESPONDER)
-                accepted, took = _answer(rng, responder, rules.offer_timeout_seconds)
+                accepted, took, late = _answer(rng, responder, rules.offer_timeout_seconds)
                 waited = (clock - order.waiting_at).total_seconds() + took
                 if accepted:
-                    outcomes[order.id] = _served(order, best, waited, fleet, settings, levels)
+                    outcomes[order.id] = _served(order, best, waited, fleet, settings, levels, late)
                 elif offers[order.id] < rules.max_offers_per_order:
                     still.append(order)
             waiting = [o for o in still if (clock - o.waiting_at) < timedelta(hours=2)]

@@ -12,11 +12,11 @@ from server.core.clock import as_utc
 from server.core.errors import AppError, Conflict, NotFound, Unprocessable
 from server.core.ids import new_id
 from server.core.uow import UnitOfWork
-from server.dispatch.world import settings_from_rules, travel_model
+from server.dispatch.world import DispatchSettings, settings_from_rules, travel_model
 from server.ops.models import DispatchReplay, ReplayIn
 from server.ops.replay.history import load_period
 from server.ops.replay.metrics import comparison
-from server.ops.replay.rerun import rerun
+from server.ops.replay.rerun import Outcome, rerun
 from server.rules import store as rules_store
 
 log = logging.getLogger("doorstep.ops.replay")
@@ -29,7 +29,7 @@ def replay(
     uow: UnitOfWork, *, start: datetime, end: datetime, rules: dict[str, Any], seed: int = 7
 ) -> dict[str, Any]:
     """The period's orders dispatched again under the current rules with ``rules`` merged
-    over them, compared with what happened."""
+    over them, compared with what happened and with a re-run under the current rules."""
     if start.tzinfo is None or end.tzinfo is None:
         raise Unprocessable("times must carry their zone", code="naive_datetime")
     if not start < end:
@@ -38,25 +38,32 @@ def replay(
         raise Unprocessable(
             "a replay covers at most 31 days", code="period_too_long", details={"max_days": 31}
         )
-    tried = rules_store.merged_rules(rules_store.current_rules(uow), rules)
-    if tried.dispatch.mode == "pool":
+    current = rules_store.current_rules(uow)
+    tried = rules_store.merged_rules(current, rules)
+    if "pool" in (tried.dispatch.mode, current.dispatch.mode):
         raise Unprocessable(
             "the open pool depends on who browses it; replay cascade or batch",
             code="replay_mode_unsupported",
         )
-    settings = settings_from_rules(tried, timezone=uow.settings.timezone)
+    timezone = uow.settings.timezone
+    settings = settings_from_rules(tried, timezone=timezone)
     period = load_period(uow, start=start, end=end, settings=settings)
-    replayed = rerun(
-        period.orders,
-        period.techs,
-        settings=settings,
-        travel=travel_model(uow.settings.timezone),
-        whereabouts=period.whereabouts,
-        responders=period.responders,
-        levels=period.levels,
-        seed=seed,
-    )
-    result = comparison(period.happened, replayed, list(period.techs))
+
+    def under(rules_now: DispatchSettings) -> list[Outcome]:
+        return rerun(
+            period.orders,
+            period.techs,
+            settings=rules_now,
+            travel=travel_model(timezone),
+            whereabouts=period.whereabouts,
+            responders=period.responders,
+            levels=period.levels,
+            seed=seed,
+        )
+
+    replayed = under(settings)
+    baseline = under(settings_from_rules(current, timezone=timezone)) if rules else replayed
+    result = comparison(period.happened, replayed, list(period.techs), baseline=baseline)
     result.update(
         period={"from": start.isoformat(), "to": end.isoformat()},
         orders=len(period.orders),
