@@ -70,7 +70,7 @@ def seed_city(*, engine: Any, settings: Settings, config: SimConfig, city_path: 
     city = load_city(city_path)
     with UnitOfWork.begin(parts) as uow, seeded_ids(config.seed, 0):
         if not _is_seeded(uow, city):
-            seed_demo(uow, city_path=city_path)
+            seed_demo(uow, city_path=city_path, history=False)
 
 
 def services_with_supply(uow: UnitOfWork, techs: list[Any]) -> tuple[list[Any], list[int]]:

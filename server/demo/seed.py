@@ -40,8 +40,11 @@ def _load_city(path: Path) -> dict[str, Any]:
     return data
 
 
-def seed_demo(uow: UnitOfWork, *, city_path: Path = DEFAULT_CITY) -> SeedResult:
-    """Build the demo district (idempotent)."""
+def seed_demo(
+    uow: UnitOfWork, *, city_path: Path = DEFAULT_CITY, history: bool = True
+) -> SeedResult:
+    """Build the demo district (idempotent); ``history``: with its weeks of dispatched
+    orders (the simulation starts its own day without them)."""
     session = uow.session
     city = _load_city(city_path)
     seed = city["demo_seed"]
@@ -58,7 +61,7 @@ def seed_demo(uow: UnitOfWork, *, city_path: Path = DEFAULT_CITY) -> SeedResult:
     technicians = builder.technicians()
     builder.staff()
     orders = builder.historic_orders(customers, technicians)
-    dispatched, unplaced = builder.dispatch_history(customers, technicians)
+    dispatched, unplaced = builder.dispatch_history(customers, technicians) if history else (0, 0)
     counts = {
         "categories": catalog_counts["categories"],
         "services": catalog_counts["services"],
