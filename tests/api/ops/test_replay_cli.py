@@ -51,7 +51,12 @@ def test_replay_prints_the_comparison_and_draws_it(tmp_path, monkeypatch, db_kin
 
         printed = runner.invoke(cli, ["replay", *week])
         assert printed.exit_code == 0, printed.output
-    assert printed.output.splitlines()[0].split() == ["happened", "baseline", "replayed", "effect"]
+        assert printed.output.splitlines()[0].split() == [
+            "happened",
+            "baseline",
+            "replayed",
+            "effect",
+        ]
         assert "served_share" in printed.output and "三里屯" in printed.output
 
         rules.write_text("dispatch:\n  search_radius: 5\n")  # a misspelt setting
