@@ -5,7 +5,8 @@ partition by the configured mode (cascade offers, batch assignment, or the open 
 There is no loop: a round is a job (``dispatch.round``, one per partition: jobs of one
 partition never run at once, and wake-ups that arrive meanwhile coalesce into one more
 round), deferred in the transaction that changes the answer: an order starts waiting
-(paid, declined, timed out, transferred) or a technician comes online. In batch mode the
+(paid, declined, timed out, transferred), a technician comes online, or a free technician
+moves (at most one wake-up per partition every few seconds). In batch mode the
 round waits one batch interval, so the orders of that window are matched together. The
 deadline sweep (every second) expires overdue offers, which makes their orders wait again;
 the safety sweep finds orders no wake-up reached (one the last round could not place,
@@ -149,6 +150,23 @@ def wake_dispatcher(uow: UnitOfWork, moved: Moved) -> None:
 def wake_near(uow: UnitOfWork, lat: float, lng: float) -> None:
     """Something near (lat, lng) may place waiting orders now (a technician came online)."""
     wake(uow, partition=partition_of(lat, lng))
+
+
+MOVE_WAKE_SECONDS = 5.0
+_moved_wakes: dict[str, datetime] = {}  # partition -> last wake-up for a move (this process)
+
+
+def wake_moved(uow: UnitOfWork, lat: float, lng: float) -> None:
+    """A free technician reported a new position: their partition is dispatched again,
+    at most once every ``MOVE_WAKE_SECONDS`` per partition from this process (positions
+    arrive every few seconds from every technician; one round a while sees them all)."""
+    partition = partition_of(lat, lng)
+    now = uow.clock.now()
+    last = _moved_wakes.get(partition)
+    if last is not None and timedelta(0) <= now - last < timedelta(seconds=MOVE_WAKE_SECONDS):
+        return
+    _moved_wakes[partition] = now
+    wake(uow, partition=partition)
 
 
 def round_job(runtime: Any, *, partition: str) -> RoundRead:  # noqa: ANN401

@@ -34,6 +34,7 @@ from server.dispatch.dispatcher import (
     safety_sweep,
     wake,
     wake_dispatcher,
+    wake_moved,
     wake_near,
 )
 from server.dispatch.offers import (
@@ -87,5 +88,6 @@ __all__ = [
     "unblock",
     "wake",
     "wake_dispatcher",
+    "wake_moved",
     "wake_near",
 ]

@@ -18,6 +18,7 @@ from server.core.errors import NotFound, Unprocessable
 from server.core.points import coarse, seal_point
 from server.core.ratelimit import enforce
 from server.core.uow import UnitOfWork
+from server.dispatch import service as dispatch_service
 from server.orders import queries as order_queries
 from server.orders.models import Order
 from server.realtime import visibility
@@ -114,6 +115,8 @@ def record_locations(
         key=lambda pair: pair[0].occurred_at,
     )
     _update_technician_location(uow, technician.id, lat, lng, latest.occurred_at)
+    if not tracked:  # free to take a job: where they are now may place a waiting order
+        dispatch_service.wake_moved(uow, lat, lng)
     messages = [
         eta_for(order=o, cipher=cipher, lat=lat, lng=lng, at=latest.occurred_at, now=now)
         for o in tracked
