@@ -118,24 +118,20 @@ def comparison(
     }
 
 
+SIDES = ("happened", "baseline", "replayed")
+
+
 def table(result: dict) -> str:
     """The comparison as a plain-text table (the CLI prints it)."""
-    rows = [("", "happened", "baseline", "replayed", "effect")]
+    rows: list[list[str]] = [["", *SIDES, "effect"]]
     for name in FIGURES:
         rows.append(
-            (name, *(_cell(result[side][name]) for side in ("happened", "baseline", "replayed")))
-            + (_cell(result["effect"][name]),)
+            [name, *(_cell(result[side][name]) for side in SIDES), _cell(result["effect"][name])]
         )
-    rows.append(("",) * 5)
-    rows.append(("served / km / on time", "happened", "baseline", "replayed", ""))
+    rows.append([""] * 5)
+    rows.append(["served / km / on time", *SIDES, ""])
     for district, sides in result["districts"].items():
-        rows.append(
-            (
-                district or "-",
-                *(_triple(sides[side]) for side in ("happened", "baseline", "replayed")),
-                "",
-            )
-        )
+        rows.append([district or "-", *(_triple(sides[side]) for side in SIDES), ""])
     widths = [max(_width(r[i]) for r in rows) for i in range(5)]
     return "\n".join(
         "  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)).rstrip()
