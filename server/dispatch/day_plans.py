@@ -202,7 +202,7 @@ def _route(
             LatLng(o.lat, o.lng),
             as_utc(o.scheduled_start),
             as_utc(o.scheduled_start) + tolerance,
-            int((as_utc(o.scheduled_end) - as_utc(o.scheduled_start)).total_seconds()),
+            max(0, int((as_utc(o.scheduled_end) - as_utc(o.scheduled_start)).total_seconds())),
             required=False,
         )
         for o in orders
