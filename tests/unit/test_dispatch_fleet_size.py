@@ -1,14 +1,18 @@
 """The planner with the fleet first (``solve_vrptw(fleet_share=...)``): its routes are
 feasible, checked independently of the solver, and it finds the smallest fleet on small
-instances whose minimum is known. No time limit is asserted: the machine may be busy."""
+instances whose minimum is known. No time limit is asserted: the machine may be busy.
+Last, the fleet plan's schedule: a just-in-time departure, each job started earliest."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from server.dispatch.fleet import FleetJob, FleetTechnician, plan_fleet
+from server.dispatch.geo import LatLng, RoadFactorTravelTime
 from server.dispatch.vrptw import VehicleSpec, VrptwProblem, solve_vrptw
 from simulation.solomon import (
     SolomonInstance,
@@ -73,3 +77,26 @@ def test_fleet_first_needs_one_vehicle_type():
         solve_vrptw(problem, seconds=0.1, fleet_share=0.5)
     with pytest.raises(ValueError, match="fleet_share"):
         solve_vrptw(problem, seconds=0.1, fleet_share=1.0)
+
+
+def test_plan_fleet_leaves_just_in_time_and_starts_each_job_as_early_as_it_can():
+    day = datetime(2026, 6, 1, 0, 0, tzinfo=UTC)
+    home = LatLng(31.2304, 121.4737)
+
+    def at(minutes: int) -> datetime:
+        return day + timedelta(minutes=minutes)
+
+    jobs = [
+        FleetJob("late", LatLng(31.2404, 121.4737), at(240), at(300), 1800, required=False),
+        FleetJob("early", LatLng(31.2304, 121.4837), at(120), at(180), 3600, required=False),
+    ]
+    tech = FleetTechnician("t", home, at(0), at(900))
+    plan = plan_fleet([tech], jobs, plan_start=day, travel=RoadFactorTravelTime(), seconds=0.3)
+    first, second = plan.routes["t"]
+    assert (first.job_id, second.job_id) == ("early", "late")
+    assert first.arrive_at == first.start_at == at(120)  # left home just in time
+    assert plan.leave_at["t"] == at(120) - timedelta(seconds=first.travel_s)
+    assert second.start_at == at(240) and second.arrive_at == first.end_at + timedelta(
+        seconds=second.travel_s
+    )
+    assert first.end_at == at(180) and plan.distance_m["t"] > 0
