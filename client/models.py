@@ -762,6 +762,19 @@ class PlaceRead(BaseModel):
     lng: float = Field(..., title="Lng")
 
 
+class PlannedStopRead(BaseModel):
+    order_id: str = Field(..., title="Order Id")
+    status: str = Field(..., title="Status")
+    district: str = Field(..., title="District")
+    window_start: AwareDatetime = Field(..., title="Window Start")
+    window_end: AwareDatetime = Field(..., title="Window End")
+    travel_minutes: int = Field(..., title="Travel Minutes")
+    arrive_at: AwareDatetime = Field(..., title="Arrive At")
+    start_at: AwareDatetime = Field(..., title="Start At")
+    end_at: AwareDatetime = Field(..., title="End At")
+    wait_minutes: int = Field(..., title="Wait Minutes")
+
+
 class PoolItemRead(BaseModel):
     order_id: str = Field(..., title="Order Id")
     service_id: str = Field(..., title="Service Id")
@@ -1031,6 +1044,27 @@ class RoundRead(BaseModel):
     order_ids: list[str] | None = Field(None, title="Order Ids")
 
 
+class TechnicianId(RootModel[str]):
+    root: str = Field(..., max_length=64, min_length=1)
+
+
+class TechnicianIds(RootModel[list[TechnicianId]]):
+    root: list[TechnicianId] = Field(..., max_length=500, title="Technician Ids")
+
+
+class RoutePlanIn(BaseModel):
+    day: date_aliased = Field(..., title="Day")
+    technician_ids: TechnicianIds | None = Field(None, title="Technician Ids")
+
+
+class RoutePlanTotals(BaseModel):
+    technicians: int = Field(..., title="Technicians")
+    jobs: int = Field(..., title="Jobs")
+    planned: int = Field(..., title="Planned")
+    unserved: int = Field(..., title="Unserved")
+    km: float = Field(..., title="Km")
+
+
 class RulesHistoryItem(BaseModel):
     version: int = Field(..., title="Version")
     changed_by: str | None = Field(..., title="Changed By")
@@ -1296,6 +1330,15 @@ class SuspensionRead(BaseModel):
     created_at: AwareDatetime = Field(..., title="Created At")
     updated_at: AwareDatetime = Field(..., title="Updated At")
     work: SuspendedWork
+
+
+class TechnicianRouteRead(BaseModel):
+    technician_id: str = Field(..., title="Technician Id")
+    name: str = Field(..., title="Name")
+    leave_at: AwareDatetime | None = Field(..., title="Leave At")
+    stops: list[PlannedStopRead] = Field(..., title="Stops")
+    km: float = Field(..., title="Km")
+    unserved: list[str] = Field(..., title="Unserved")
 
 
 class TimeOffIn(BaseModel):
@@ -1571,6 +1614,14 @@ class RegisterIn(BaseModel):
     )
     referral_code: str | None = Field(None, title="Referral Code")
     code: Code | None = Field(None, title="Code")
+
+
+class RoutePlanRead(BaseModel):
+    day: date_aliased = Field(..., title="Day")
+    timezone: str = Field(..., title="Timezone")
+    technicians: list[TechnicianRouteRead] = Field(..., title="Technicians")
+    unserved: list[str] = Field(..., title="Unserved")
+    totals: RoutePlanTotals
 
 
 class ScheduleRead(BaseModel):

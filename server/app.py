@@ -37,6 +37,7 @@ from server.flows.accounts import router as accounts
 from server.flows.service_cards import router as service_cards
 from server.geo.routes import router as geo
 from server.ops.replay.routes import router as replays
+from server.ops.route_plans import router as route_plans
 from server.ops.routes import public_router as ops_public
 from server.ops.routes import router as ops
 from server.orders.routes import router as orders
@@ -75,6 +76,7 @@ def _routers() -> list[APIRouter]:
         privacy,
         dispatch,
         geo,
+        route_plans,
     ]
 
 

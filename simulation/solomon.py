@@ -1,5 +1,5 @@
 """The Solomon VRPTW benchmark: the public yardstick for routing with time windows, so the
-fleet planner (``server.dispatch.fleet.solve_vrptw``) can be measured against published
+fleet planner (``server.dispatch.vrptw.solve_vrptw``) can be measured against published
 best-known solutions (``bench/solomon_bench.py``).
 
 ``read_solomon`` parses the instance files (LF or CRLF, blank lines anywhere);
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from server.dispatch.fleet import VehicleSpec, VrptwProblem, solve_vrptw
+from server.dispatch.vrptw import VehicleSpec, VrptwProblem, solve_vrptw
 
 
 @dataclass(frozen=True)
@@ -191,9 +191,16 @@ def solve_solomon(
     seed: int = 0,
     scale: int = 100,
     vehicle_fixed_cost: int = 0,
+    fleet_share: float = 0.0,
 ) -> SolomonResult:
     problem = solomon_problem(inst, scale=scale)
-    sol = solve_vrptw(problem, seconds=seconds, seed=seed, vehicle_fixed_cost=vehicle_fixed_cost)
+    sol = solve_vrptw(
+        problem,
+        seconds=seconds,
+        seed=seed,
+        vehicle_fixed_cost=vehicle_fixed_cost,
+        fleet_share=fleet_share,
+    )
     routes = tuple(tuple(int(problem.names[c]) for c in r.clients) for r in sol.routes)
     ok, dist = check_solomon_routes(inst, routes)
     return SolomonResult(

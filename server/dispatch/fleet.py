@@ -1,169 +1,23 @@
 """A fleet plan for operators: many technicians' days at once. Pure computation.
 
-``solve_vrptw`` plans many vehicles with PyVRP's iterated local search, from technicians
-and jobs on a map (``fleet_problem``, ``plan_fleet``). PyVRP wants integers: meters and
-seconds. The Solomon VRPTW benchmark, the public yardstick that measures this planner
-against published best-known solutions, feeds the same solver from
-``simulation.solomon``. One technician's day alone is ``routing.plan_day``.
+Technicians and jobs on a map become an integer VRPTW (``fleet_problem``: meters and
+seconds) that ``server.dispatch.vrptw.solve_vrptw`` solves with PyVRP; ``plan_fleet``
+turns its routes back into stops with times. The same solver is measured against the
+Solomon benchmark's best-known solutions (``simulation.solomon``). One technician's day
+alone, exactly, is ``routing.plan_day``.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
 
 from server.dispatch.geo import LatLng, TravelMode, TravelTime, distance_m
-
-
-@dataclass(frozen=True)
-class VehicleSpec:
-    start_depot: int
-    end_depot: int
-    capacity: int
-    tw_early: int
-    tw_late: int
-    count: int = 1
-    name: str = ""
-
-
-@dataclass
-class VrptwProblem:
-    """An integer VRPTW: depots are locations ``0..num_depots-1``, clients follow.
-
-    ``demand``, ``service``, ``prize`` and ``required`` are per client; ``tw`` per
-    location. ``distance``/``duration`` are full square integer matrices.
-    """
-
-    names: list[str]
-    coords: list[tuple[float, float]]
-    num_depots: int
-    distance: np.ndarray
-    duration: np.ndarray
-    tw: list[tuple[int, int]]
-    service: list[int]
-    demand: list[int]
-    vehicles: list[VehicleSpec]
-    prize: list[int] | None = None
-    required: list[bool] | None = None
-
-    def __post_init__(self) -> None:
-        n = len(self.names)
-        if self.distance.shape != (n, n) or self.duration.shape != (n, n):
-            raise ValueError("distance and duration must be square matrices over all locations")
-        m = n - self.num_depots
-        for name, seq in (("service", self.service), ("demand", self.demand)):
-            if len(seq) != m:
-                raise ValueError(f"{name} needs one entry per client")
-        if len(self.tw) != n or len(self.coords) != n:
-            raise ValueError("tw and coords need one entry per location")
-
-
-@dataclass(frozen=True)
-class RoutePlan:
-    vehicle_type: int
-    clients: tuple[int, ...]  # location indices, in visiting order
-    distance: int
-    start_time: int
-    end_time: int
-
-
-@dataclass(frozen=True)
-class VrpSolution:
-    routes: tuple[RoutePlan, ...]
-    distance: int  # integer units of the problem
-    feasible: bool
-    unassigned: tuple[int, ...]  # location indices of clients left out (optional ones)
-    runtime_s: float
-    iterations: int
-
-    @property
-    def vehicles_used(self) -> int:
-        return len(self.routes)
-
-
-def solve_vrptw(
-    problem: VrptwProblem,
-    *,
-    seconds: float = 5.0,
-    seed: int = 0,
-    vehicle_fixed_cost: int = 0,
-) -> VrpSolution:
-    """Solve with PyVRP's iterated local search under a wall-clock limit."""
-    from pyvrp import Model
-    from pyvrp.stop import MaxRuntime
-
-    if seconds <= 0:
-        raise ValueError("seconds must be positive")
-    model = Model()
-    locs = [
-        model.add_location(x=float(x), y=float(y), name=nm)
-        for (x, y), nm in zip(problem.coords, problem.names, strict=True)
-    ]
-    depots = [
-        model.add_depot(
-            locs[d], tw_early=problem.tw[d][0], tw_late=problem.tw[d][1], name=problem.names[d]
-        )
-        for d in range(problem.num_depots)
-    ]
-    for v in problem.vehicles:
-        model.add_vehicle_type(
-            num_available=v.count,
-            capacity=v.capacity,
-            start_depot=depots[v.start_depot],
-            end_depot=depots[v.end_depot],
-            tw_early=v.tw_early,
-            tw_late=v.tw_late,
-            fixed_cost=vehicle_fixed_cost,
-            name=v.name,
-        )
-    for c in range(problem.num_depots, len(problem.names)):
-        k = c - problem.num_depots
-        model.add_client(
-            locs[c],
-            delivery=problem.demand[k],
-            service_duration=problem.service[k],
-            tw_early=problem.tw[c][0],
-            tw_late=problem.tw[c][1],
-            prize=0 if problem.prize is None else problem.prize[k],
-            required=True if problem.required is None else problem.required[k],
-            name=problem.names[c],
-        )
-    dist, dur = problem.distance, problem.duration
-    n = len(locs)
-    for i in range(n):
-        for j in range(n):
-            if i != j:
-                model.add_edge(locs[i], locs[j], distance=int(dist[i, j]), duration=int(dur[i, j]))
-
-    result = model.solve(stop=MaxRuntime(seconds), seed=seed, display=False, collect_stats=False)
-    best = result.best
-    nd = problem.num_depots
-    routes = []
-    visited: set[int] = set()
-    for r in best.routes():
-        clients = tuple(a.idx + nd for a in r if a.is_client())
-        visited.update(clients)
-        routes.append(
-            RoutePlan(
-                r.vehicle_type(), clients, int(r.distance()), int(r.start_time()), int(r.end_time())
-            )
-        )
-    unassigned = tuple(c for c in range(nd, n) if c not in visited)
-    return VrpSolution(
-        routes=tuple(routes),
-        distance=int(best.distance()),
-        feasible=bool(best.is_feasible()),
-        unassigned=unassigned,
-        runtime_s=float(result.runtime),
-        iterations=int(result.num_iterations),
-    )
-
-
-# -------------------------------------------------------------- operators' fleet plan
+from server.dispatch.vrptw import VehicleSpec, VrptwProblem, solve_vrptw
 
 
 @dataclass(frozen=True)
@@ -189,6 +43,9 @@ class FleetJob:
 class FleetStop:
     job_id: str
     start_at: datetime
+    arrive_at: datetime | None = None
+    end_at: datetime | None = None
+    travel_s: int = 0  # from the previous stop (or the start)
 
 
 @dataclass(frozen=True)
@@ -197,6 +54,8 @@ class FleetPlan:
     unassigned: tuple[str, ...]
     total_distance_m: int
     feasible: bool
+    distance_m: dict[str, int] = field(default_factory=dict)  # per technician, with return
+    leave_at: dict[str, datetime] = field(default_factory=dict)  # per technician with stops
 
 
 def fleet_problem(
@@ -225,6 +84,9 @@ def fleet_problem(
     def sec(t: datetime) -> int:
         return max(0, int((t - plan_start).total_seconds()))
 
+    def sec_up(t: datetime) -> int:  # a window opens no earlier in whole seconds
+        return max(0, math.ceil((t - plan_start).total_seconds()))
+
     for tech in technicians:
         s = len(points)
         points.append(tech.start)
@@ -243,7 +105,7 @@ def fleet_problem(
     for job in jobs:
         points.append(job.location)
         names.append(job.id)
-        tw.append((sec(job.earliest), sec(job.latest)))
+        tw.append((sec_up(job.earliest), max(sec_up(job.earliest), sec(job.latest))))
     n = len(points)
     distance = np.zeros((n, n), dtype=np.int64)
     duration = np.zeros((n, n), dtype=np.int64)
@@ -276,8 +138,13 @@ def plan_fleet(
     mode: TravelMode = TravelMode.EBIKE,
     seconds: float = 2.0,
     seed: int = 0,
+    no_improvement: int | None = None,
 ) -> FleetPlan:
-    """Assign and order many technicians' jobs for a day (operators' planning view)."""
+    """Assign and order many technicians' jobs for a day (operators' planning view).
+
+    ``no_improvement`` also stops after that many iterations without a better plan: a
+    technician's day of a few jobs converges in milliseconds, long before ``seconds``.
+    """
     if not technicians:
         raise ValueError("a fleet plan needs at least one technician")
     if len({j.id for j in jobs}) != len(jobs):
@@ -285,24 +152,48 @@ def plan_fleet(
     if not jobs:
         return FleetPlan({t.id: () for t in technicians}, (), 0, True)
     problem = fleet_problem(technicians, jobs, plan_start=plan_start, travel=travel, mode=mode)
-    sol = solve_vrptw(problem, seconds=seconds, seed=seed)
+    sol = solve_vrptw(problem, seconds=seconds, seed=seed, no_improvement=no_improvement)
     routes: dict[str, tuple[FleetStop, ...]] = {t.id: () for t in technicians}
+    distance = {t.id: 0 for t in technicians}
+    leave_at: dict[str, datetime] = {}
     nd = problem.num_depots
     job_by_loc = {nd + k: j for k, j in enumerate(jobs)}
     for r in sol.routes:
         tech = technicians[r.vehicle_type]
         stops = []
-        t = r.start_time
+        # Earliest starts, so a late window never hides an early arrival (PyVRP's own
+        # schedule leaves as late as it can), leaving just in time for the first job.
+        first = r.clients[0]
         prev = problem.vehicles[r.vehicle_type].start_depot
+        t = max(
+            problem.vehicles[r.vehicle_type].tw_early,
+            problem.tw[first][0] - int(problem.duration[prev, first]),
+        )
+        leave_at[tech.id] = plan_start + timedelta(seconds=t)
         for c in r.clients:
-            t = max(t + int(problem.duration[prev, c]), problem.tw[c][0])
-            stops.append(FleetStop(job_by_loc[c].id, plan_start + timedelta(seconds=t)))
-            t += problem.service[c - nd]
+            leg = int(problem.duration[prev, c])
+            arrive = t + leg
+            t = max(arrive, problem.tw[c][0])
+            end = t + problem.service[c - nd]
+            at = plan_start + timedelta(seconds=t)
+            stops.append(
+                FleetStop(
+                    job_by_loc[c].id,
+                    at,
+                    plan_start + timedelta(seconds=arrive),
+                    plan_start + timedelta(seconds=end),
+                    leg,
+                )
+            )
+            t = end
             prev = c
         routes[tech.id] = tuple(stops)
+        distance[tech.id] = r.distance
     return FleetPlan(
         routes=routes,
         unassigned=tuple(job_by_loc[c].id for c in sol.unassigned),
         total_distance_m=sol.distance,
         feasible=sol.feasible,
+        distance_m=distance,
+        leave_at=leave_at,
     )

@@ -166,6 +166,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/ops/dispatch/{order_id}/assign"): OPERATOR,
     ("POST", "/ops/dispatch/run"): OPERATOR,
     ("POST", "/ops/orders/{order_id}/reassign"): OPERATOR,
+    ("POST", "/ops/routes/plan"): OPERATOR,
 }
 
 
