@@ -1,0 +1,193 @@
+"""One decision and one batch on ``TechnicianColumns``: the engine's hot path. Pure.
+
+The same answer as ``engine.decide`` / ``engine.batch_matrix`` with the per-candidate
+code (``tests/unit/test_dispatch_vector.py`` holds them to it): the candidates within
+the radius, the same eligible ones in the same order with the same scores. Pairs the
+arrays leave undecided (``exact``) go through ``eligibility.evaluate`` and
+``scoring.score_candidate`` themselves, and so do near-ties of the ranking (scores
+within ``TIE``), so that rounding can never reorder two candidates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import numpy as np
+
+from server.dispatch.columns import TechnicianColumns
+from server.dispatch.eligibility import EligibilityPolicy, Rejection, evaluate
+from server.dispatch.facts import JobFacts
+from server.dispatch.geo import RoadFactorTravelTime
+from server.dispatch.ranked import DispatchDecision, LazyRanked, LazyRejections
+from server.dispatch.scoring import CandidateScore, score_candidate
+from server.dispatch.vector_eligibility import (
+    JobTable,
+    box_around,
+    hard_filters,
+)
+from server.dispatch.vector_scoring import score_pairs
+from server.geo.coords import haversine_many_m
+from server.rules.dispatch import DispatchWeights, ScoringPolicy
+
+TIE = 1e-9  # scores closer than this are ordered by the exact per-candidate scores
+
+
+def exact_pair(
+    cols: TechnicianColumns,
+    job: JobFacts,
+    slot: int,
+    *,
+    now: datetime,
+    travel: RoadFactorTravelTime,
+    weights: DispatchWeights,
+    scoring: ScoringPolicy,
+    policy: EligibilityPolicy,
+) -> tuple[tuple[Rejection, ...], CandidateScore | None]:
+    """The per-candidate verdict and score of one pair (the reference)."""
+    tech = cols.facts[slot]
+    assert tech is not None
+    ev = evaluate(tech, job, now=now, travel=travel, policy=policy, exhaustive=False)
+    if ev.rejections or ev.distance_m is None:
+        return ev.rejections, None
+    cs = score_candidate(
+        tech, distance_m=ev.distance_m, eta_s=ev.eta_s, now=now, weights=weights, policy=scoring
+    )
+    return (), cs
+
+
+def within_radius(
+    cols: TechnicianColumns, lat: float, lng: float, radius_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows positioned within ``radius_m`` (as the spatial index finds them), with their
+    distances: a box test on every row, the exact haversine on those inside the box."""
+    box = box_around(lat, lng, radius_m)
+    plat, plng = cols.pos_lat, cols.pos_lng
+    cand = np.flatnonzero(~np.isnan(plat)) if box is None else cols.in_box(*box)
+    d = haversine_many_m(lat, lng, plat[cand], plng[cand])
+    keep = d <= radius_m
+    return cand[keep], d[keep]
+
+
+def decide_vector(
+    job: JobFacts,
+    cols: TechnicianColumns,
+    *,
+    now: datetime,
+    travel: RoadFactorTravelTime,
+    radius_m: float,
+    weights: DispatchWeights,
+    scoring: ScoringPolicy,
+    policy: EligibilityPolicy,
+    members: np.ndarray | None = None,
+    exclude: frozenset[str] = frozenset(),
+    all_reasons: bool = False,
+) -> DispatchDecision:
+    """``engine.decide`` with the spatial index, on the arrays. ``members`` (a mask over
+    rows) narrows the technicians as the mapping passed to ``decide`` would."""
+    cand, d_index = within_radius(cols, job.location.lat, job.location.lng, radius_m)
+    if members is not None:
+        keep = members[cand]
+        cand, d_index = cand[keep], d_index[keep]
+    prefiltered = int(cand.size)
+    if exclude:
+        keep = ~np.isin(cand, cols.slots_of(exclude))
+        cand, d_index = cand[keep], d_index[keep]
+    jt = JobTable.of([job], cols, policy.tz)
+    j = np.zeros(cand.size, dtype=np.intp)
+    v = hard_filters(cols, jt, j, cand, now=now, travel=travel, policy=policy)
+    ok = np.flatnonzero(v.ok)
+    sa = score_pairs(
+        cols, cand[ok], v.dist[ok], v.eta[ok], now=now, weights=weights, policy=scoring
+    )
+    kw = dict(now=now, travel=travel, weights=weights, scoring=scoring, policy=policy)
+    checked: dict[int, tuple[Rejection, ...]] = {}
+    exact_scores: list[CandidateScore] = []
+    undecided = np.flatnonzero(v.exact)
+    if undecided.size or sa.exact.any():
+        for k in np.concatenate([cand[undecided], sa.slots[sa.exact]]).tolist():
+            reasons, cs = exact_pair(cols, job, k, **kw)  # type: ignore[arg-type]
+            if cs is None:
+                checked[k] = reasons
+            else:
+                exact_scores.append(cs)
+    fast = np.flatnonzero(~sa.exact)
+    scores, dists = sa.score[fast], sa.dist[fast]
+    if exact_scores:
+        scores = np.concatenate([scores, [c.score for c in exact_scores]])
+        dists = np.concatenate([dists, [c.distance_m for c in exact_scores]])
+    order = np.lexsort((dists, -scores))
+    # Items: an index into ``sa`` for the array-scored, else the exact CandidateScore.
+    n_fast = fast.size
+    ordered: list[int | CandidateScore] = [
+        int(fast[i]) if i < n_fast else exact_scores[i - n_fast] for i in order.tolist()
+    ]
+
+    def exact_of(x: int | CandidateScore) -> CandidateScore:
+        if isinstance(x, CandidateScore):
+            return x
+        _, cs = exact_pair(cols, job, int(sa.slots[x]), **kw)  # type: ignore[arg-type]
+        assert cs is not None, "the arrays and the per-candidate code disagree"
+        return cs
+
+    settle_ties(ordered, scores[order], exact_of)
+    names = cols.ids
+
+    def ranked_ids() -> list[str]:
+        slots = sa.slots.tolist()
+        return [
+            x.technician_id if isinstance(x, CandidateScore) else names[slots[x]] for x in ordered
+        ]
+
+    def build(i: int) -> CandidateScore:
+        x = ordered[i]
+        return x if isinstance(x, CandidateScore) else sa.candidate(x)
+
+    def rejected_keys() -> list[str]:
+        ranked = set(ranked_ids())
+        rows = [
+            (d, names[k])
+            for k, d in zip(cand.tolist(), d_index.tolist(), strict=True)
+            if names[k] not in ranked
+        ]
+        rows.sort()
+        return [tid for _, tid in rows]
+
+    def reasons(tid: str) -> tuple[Rejection, ...]:
+        k = cols.slot[tid]
+        if not all_reasons and k in checked:
+            return checked[k]
+        tech = cols.facts[k]
+        assert tech is not None
+        ev = evaluate(tech, job, now=now, travel=travel, policy=policy, exhaustive=all_reasons)
+        return ev.rejections
+
+    return DispatchDecision(
+        job.id,
+        LazyRanked(len(ordered), ranked_ids, build),
+        LazyRejections(rejected_keys, reasons),
+        prefiltered,
+        radius_m,
+    )
+
+
+def settle_ties(
+    ordered: list[int | CandidateScore],
+    scores: np.ndarray,
+    exact_of: Callable[[int | CandidateScore], CandidateScore],
+) -> None:
+    """Runs of scores within ``TIE`` of each other are re-ranked on the exact scores."""
+    close = np.flatnonzero(np.abs(np.diff(scores)) <= TIE).tolist() if len(ordered) > 1 else []
+    runs: list[list[int]] = []
+    for i in close:
+        if runs and runs[-1][-1] == i:
+            runs[-1].append(i + 1)
+        else:
+            runs.append([i, i + 1])
+    for run in runs:
+        exact = sorted(
+            (exact_of(ordered[i]) for i in run),
+            key=lambda c: (-c.score, c.distance_m, c.technician_id),
+        )
+        for i, c in zip(run, exact, strict=True):
+            ordered[i] = c

@@ -1,0 +1,163 @@
+"""``scoring.score_candidate`` over many eligible pairs at once. Pure.
+
+The features and the factors are the same formulas in the same order of operations, so a
+score differs from the per-candidate one by rounding only (the recency-weighted rating is
+aged from the latest rating's time in one step: ``TechnicianColumns.ratings``). A pair
+whose distance is within a hair of a threshold (the nearby-idle radius, the traffic
+subsidy) or whose technician has a rating dated after ``now`` is marked ``exact`` for the
+per-candidate code. ``ScoreArrays.candidate`` builds the ``CandidateScore`` of one pair
+when someone reads it (the explanation), not for every pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from server.dispatch.columns import LEVELS, TechnicianColumns, to_us
+from server.dispatch.scoring import CandidateScore, multipliers
+from server.dispatch.vector_eligibility import TOL_M
+from server.rules.dispatch import DispatchWeights, ScoringPolicy
+
+
+@dataclass
+class ScoreArrays:
+    cols: TechnicianColumns
+    policy: ScoringPolicy
+    slots: np.ndarray
+    dist: np.ndarray
+    eta: np.ndarray
+    features: dict[str, np.ndarray]
+    stars: np.ndarray
+    base: np.ndarray
+    score: np.ndarray
+    exact: np.ndarray
+
+    def candidate(self, i: int) -> CandidateScore:
+        """The explained score of pair ``i``, as ``score_candidate`` words it."""
+        tech = self.cols.facts[int(self.slots[i])]
+        assert tech is not None
+        distance = float(self.dist[i])
+        factors, reasons = multipliers(tech, distance, self.policy)
+        subsidy = distance > self.policy.traffic_subsidy_over_m
+        if subsidy:
+            reasons.append(
+                f"over {self.policy.traffic_subsidy_over_m / 1000:g} km: traffic subsidy applies"
+            )
+        return CandidateScore(
+            technician_id=tech.id,
+            score=float(self.score[i]),
+            base=float(self.base[i]),
+            features={name: float(v[i]) for name, v in self.features.items()},
+            factors=factors,
+            distance_m=distance,
+            eta_s=float(self.eta[i]),
+            traffic_subsidy=subsidy,
+            rating_estimate=float(self.stars[i]),
+            reasons=tuple(reasons),
+        )
+
+
+def rating_estimates(
+    cols: TechnicianColumns, s: np.ndarray, now: datetime, policy: ScoringPolicy
+) -> tuple[np.ndarray, np.ndarray]:
+    """``recency_weighted_rating`` per row, and where a rating postdates ``now``."""
+    t0, num, den, rest_num, rest_den = cols.ratings(
+        policy.rating_half_life_days, policy.undated_rating_age_days
+    )
+    now_s = to_us(now) / 1e6
+    half_life_s = policy.rating_half_life_days * 86_400.0
+    latest = t0[s]
+    rated = ~np.isnan(latest)
+    age = np.where(rated, now_s - np.where(rated, latest, now_s), 0.0)
+    f = np.where(rated, 0.5 ** (np.maximum(age, 0.0) / half_life_s), 0.0)
+    top = policy.rating_prior_mean * policy.rating_prior_weight + f * num[s] + rest_num[s]
+    bottom = policy.rating_prior_weight + f * den[s] + rest_den[s]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stars = np.where(bottom == 0, policy.rating_prior_mean, top / bottom)
+    return stars, rated & (age < 0)
+
+
+def _static(
+    weights: DispatchWeights, policy: ScoringPolicy
+) -> Callable[[TechnicianColumns, np.ndarray], tuple[np.ndarray, ...]]:
+    """The parts of the score that depend on the technician alone: level, fairness and
+    acceptance (and their weighted sum), the product of the standing factors, idleness."""
+
+    def compute(cols: TechnicianColumns, r: np.ndarray) -> tuple[np.ndarray, ...]:
+        level = np.array([policy.level_values[lv] for lv in LEVELS])[cols.level[r]]
+        jobs_term = 1.0 / (1.0 + cols.jobs_today[r] / policy.fairness_jobs_scale)
+        earn_term = 1.0 / (1.0 + cols.earnings[r] / policy.fairness_earnings_scale_fen)
+        fairness = 0.5 * (jobs_term + earn_term)
+        offers = cols.received[r] + policy.acceptance_prior_weight
+        prior_accepts = policy.acceptance_prior_rate * policy.acceptance_prior_weight
+        with np.errstate(divide="ignore", invalid="ignore"):
+            acceptance = np.where(
+                offers > 0,
+                (cols.accepted[r] + prior_accepts) / offers,
+                policy.acceptance_prior_rate,
+            )
+        w = weights.normalized()
+        tail = w["level"] * level + w["fairness"] * fairness + w["acceptance"] * acceptance
+        mult = np.ones(r.size)
+        low = (cols.reviews_30d[r] >= policy.good_rate_min_reviews) & (
+            cols.good_rate[r] < policy.good_rate_threshold
+        )
+        mult = np.where(low, mult * policy.good_rate_factor, mult)
+        high = (cols.cr_orders[r] >= policy.complaint_min_orders) & (
+            cols.complaint_rate[r] > policy.complaint_rate_threshold
+        )
+        mult = np.where(high, mult * policy.complaint_factor, mult)
+        if policy.transfer_factor != 1.0:
+            taken, transfers = cols.taken[r], cols.transfers[r]
+            t_rate = np.where(taken > 0, transfers / np.maximum(taken, 1), 0.0)
+            often = (
+                (taken > 0)
+                & (transfers >= policy.transfer_min_count)
+                & (t_rate > policy.transfer_rate_threshold)
+            )
+            mult = np.where(often, mult * policy.transfer_factor, mult)
+        idle = (cols.active_jobs[r] == 0).astype(np.float64)
+        return level, fairness, acceptance, tail, mult, idle
+
+    return compute
+
+
+def score_pairs(
+    cols: TechnicianColumns,
+    s: np.ndarray,
+    dist: np.ndarray,
+    eta: np.ndarray,
+    *,
+    now: datetime,
+    weights: DispatchWeights,
+    policy: ScoringPolicy,
+) -> ScoreArrays:
+    if policy.proximity_basis == "eta":
+        proximity = policy.eta_scale_s / (policy.eta_scale_s + np.maximum(0.0, eta))
+    else:
+        proximity = policy.distance_scale_m / (policy.distance_scale_m + dist)
+    stars, exact = rating_estimates(cols, s, now, policy)
+    level, fairness, acceptance, tail, mult, idle = cols.derived(
+        ("score", id(weights), id(policy)), (weights, policy), _static(weights, policy)
+    )
+    rating = (stars - 1.0) / 4.0
+    features = {
+        "proximity": proximity,
+        "rating": rating,
+        "level": level[s],
+        "fairness": fairness[s],
+        "acceptance": acceptance[s],
+    }
+    w = weights.normalized()
+    base = w["proximity"] * proximity + w["rating"] * rating + tail[s]
+    score = base * mult[s]
+    if policy.nearby_idle_boost != 1.0:
+        near = (dist <= policy.nearby_idle_radius_m) & (idle[s] > 0)
+        score = np.where(near, score * policy.nearby_idle_boost, score)
+        exact |= np.abs(dist - policy.nearby_idle_radius_m) <= TOL_M
+    exact |= np.abs(dist - policy.traffic_subsidy_over_m) <= TOL_M
+    return ScoreArrays(cols, policy, s, dist, eta, features, stars, base, score, exact)
