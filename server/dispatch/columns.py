@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from server.dispatch.column_fields import AREA_CIRCLE, AREA_NONE, AREA_PYTHON, ColumnFields
 from server.dispatch.facts import Level, TechnicianFacts, WeeklyWindow
 from server.dispatch.geo import CircleArea, PolygonArea, TravelMode
 
@@ -29,9 +30,8 @@ ONE_US = timedelta(microseconds=1)
 LEVELS = tuple(Level)
 MODES = tuple(TravelMode)
 NEVER_EXPIRES = 10**9  # a date ordinal past any real date
+NO_CERTIFICATE, PENDING = -1, -2  # none of that kind; only unverified ones
 MAX_SKILLS = 64  # skills are bits of one uint64; past this the per-candidate path runs
-
-AREA_NONE, AREA_CIRCLE, AREA_PYTHON = 0, 1, 2
 
 
 def to_us(when: datetime) -> int:
@@ -39,58 +39,17 @@ def to_us(when: datetime) -> int:
     return (when - EPOCH) // ONE_US
 
 
-class TechnicianColumns:
+class TechnicianColumns(ColumnFields):
     """Arrays of technician facts, updated one technician at a time."""
 
-    _SCALARS: dict[str, object] = {
-        "used": False,
-        "fit": False,  # verified, not suspended, online, under any daily cap
-        "verified": False,
-        "suspended": False,
-        "online": False,
-        "daily_cap": -1,
-        "jobs_today": 0,
-        "earnings": 0,
-        "active_jobs": 0,
-        "pos_lat": np.nan,
-        "pos_lng": np.nan,
-        "has_loc": False,
-        "loc_lat": 0.0,
-        "loc_lng": 0.0,
-        "has_home": False,
-        "home_lat": 0.0,
-        "home_lng": 0.0,
-        "max_dist_m": np.inf,
-        "mode": 0,
-        "skills": 0,
-        "area_kind": AREA_NONE,
-        "c_lat": 0.0,
-        "c_lng": 0.0,
-        "c_r_m": 0.0,
-        "bb_lat_lo": 0.0,
-        "bb_lat_hi": 0.0,
-        "bb_lng_lo": 0.0,
-        "bb_lng_hi": 0.0,
-        "weekly": -1,
-        "n_busy": 0,
-        "n_off": 0,
-        "level": 0,
-        "rating_avg": np.nan,
-        "rating_count": 0,
-        "good_rate": np.nan,
-        "reviews_30d": 0,
-        "complaint_rate": np.nan,
-        "cr_orders": 0,
-        "received": 0,
-        "accepted": 0,
-        "taken": 0,
-        "transfers": 0,
-    }
-
+    # One array per field, for what is read on many rows at once.
     def __init__(self, capacity: int = 64) -> None:
         self.cap = max(1, capacity)
         for name, default in self._SCALARS.items():
             setattr(self, name, np.full(self.cap, default, dtype=self._dtype(default)))
+        self.gate = np.zeros((self.cap, 3), dtype=np.int64)
+        self.block = np.tile(np.array([d for _, d in self.BLOCK]), (self.cap, 1))
+        self._views()
         self.kb = 1  # busy columns
         self.ko = 1  # time-off columns
         self.busy_start = np.zeros((self.cap, self.kb), dtype=np.int64)
@@ -111,7 +70,6 @@ class TechnicianColumns:
         self.ids: list[str] = [""] * self.cap
         self.blocking: dict[str, set[int]] = {}  # customer id -> slots who blocked them
         self._free: list[int] = []
-        self._ratings: dict[tuple[float, float], tuple[np.ndarray, ...]] = {}
         self.version = 0  # bumped on every change
         # Rows changed since the start (slots), so derived arrays update only those rows.
         self.changes: list[int] = []
@@ -122,6 +80,11 @@ class TechnicianColumns:
         if isinstance(default, bool):
             return np.bool_
         return np.int64 if isinstance(default, int) else np.float64
+
+    def _views(self) -> None:
+        self.fit, self.skills, self.status = self.gate[:, 0], self.gate[:, 1], self.gate[:, 2]
+        for i, (name, _) in enumerate(self.BLOCK):
+            setattr(self, name, self.block[:, i])
 
     @classmethod
     def build(cls, technicians: Iterable[TechnicianFacts]) -> TechnicianColumns:
@@ -165,6 +128,8 @@ class TechnicianColumns:
         self._by_lat = None
         for name, default in self._SCALARS.items():
             getattr(self, name)[k] = default
+        self.gate[k] = 0
+        self.block[k] = [d for _, d in self.BLOCK]
         self._free.append(k)
         self._changed(k)
 
@@ -193,6 +158,7 @@ class TechnicianColumns:
             if seen == len(self.changes):
                 return arrays
             rows = np.unique(np.array(self.changes[seen:], dtype=np.intp))
+            rows = rows[rows < self.cap]
             for arr, fresh in zip(arrays, compute(self, rows), strict=True):
                 arr[rows] = fresh
         self._derived[key] = (owner, len(self.changes), arrays)
@@ -214,6 +180,10 @@ class TechnicianColumns:
         for name, default in self._SCALARS.items():
             old = getattr(self, name)
             setattr(self, name, np.concatenate([old, np.full(extra, default, dtype=old.dtype)]))
+        self.gate = np.concatenate([self.gate, np.zeros((extra, 3), dtype=np.int64)])
+        pad = np.tile(np.array([d for _, d in self.BLOCK]), (extra, 1))
+        self.block = np.concatenate([self.block, pad])
+        self._views()
         for name in ("busy_start", "busy_end", "busy_lat", "busy_lng", "off_start", "off_end"):
             old = getattr(self, name)
             pad = np.zeros((extra, old.shape[1]), dtype=old.dtype)
@@ -222,7 +192,6 @@ class TechnicianColumns:
             self.cert_expiry[kind] = np.concatenate([arr, np.full(extra, -1, dtype=np.int64)])
         self.facts.extend([None] * extra)
         self.ids.extend([""] * extra)
-        self._ratings.clear()
         self._derived.clear()
         self.cap = cap
 
@@ -237,12 +206,12 @@ class TechnicianColumns:
     def _write(self, k: int, t: TechnicianFacts) -> None:
         st = t.stats
         self.used[k] = True
-        self.verified[k], self.suspended[k], self.online[k] = t.verified, t.suspended, t.online
         self.daily_cap[k] = -1 if t.daily_cap is None else t.daily_cap
         self.jobs_today[k], self.earnings[k] = st.jobs_today, st.earnings_today_fen
         self.active_jobs[k] = st.active_jobs
         capped = t.daily_cap is not None and st.jobs_today >= t.daily_cap
         self.fit[k] = t.verified and not t.suspended and t.online and not capped
+        self.status[k] = (not t.verified) | t.suspended << 1 | (not t.online) << 2 | capped << 3
         where = t.location or t.home
         lat, lng = (where.lat, where.lng) if where else (np.nan, np.nan)
         if not (self.pos_lat[k] == lat and self.pos_lng[k] == lng):
@@ -264,7 +233,7 @@ class TechnicianColumns:
         for cid in t.blocked_customer_ids:
             self.blocking.setdefault(cid, set()).add(k)
         self.level[k] = LEVELS.index(st.level)
-        self.rating_avg[k] = np.nan if st.rating_avg is None else st.rating_avg
+
         self.rating_count[k] = st.rating_count
         self.good_rate[k] = np.nan if st.good_rate_30d is None else st.good_rate_30d
         self.reviews_30d[k] = st.reviews_30d
@@ -272,8 +241,6 @@ class TechnicianColumns:
         self.cr_orders[k] = st.orders_for_complaint_rate
         self.received[k], self.accepted[k] = st.offers_received, st.offers_accepted
         self.taken[k], self.transfers[k] = st.orders_taken_recent, st.transfers_recent
-        for key, arrays in self._ratings.items():
-            _rating_row(arrays, k, t, *key)
 
     def _write_skills(self, k: int, t: TechnicianFacts) -> None:
         mask = 0
@@ -298,7 +265,7 @@ class TechnicianColumns:
         best: dict[str, int] = {}
         for c in t.certificates:
             if not c.verified:
-                best.setdefault(c.kind, -1)
+                best.setdefault(c.kind, PENDING)
                 continue
             exp = NEVER_EXPIRES if c.expires_on is None else c.expires_on.toordinal()
             best[c.kind] = max(best.get(c.kind, -1), exp)
@@ -374,54 +341,7 @@ class TechnicianColumns:
         mask[self.slots_of(ids)] = True
         return mask
 
-    def ratings(self, half_life_days: float, undated_days: float) -> tuple[np.ndarray, ...]:
-        """Per row, what ``recency_weighted_rating`` needs besides ``now``: the latest
-        rating's time (s), the decayed sums of stars and of weights as of that time, and
-        the undated ratings' share of the numerator and denominator."""
-        key = (half_life_days, undated_days)
-        arrays = self._ratings.get(key)
-        if arrays is None:
-            arrays = tuple(np.zeros(self.cap) for _ in range(5))
-            arrays[0][:] = np.nan
-            for tech in self.facts:
-                if tech is not None:
-                    _rating_row(arrays, self.slot[tech.id], tech, *key)
-            self._ratings[key] = arrays
-        return arrays
-
 
 def _signed(mask: int) -> int:
     """A 64-bit mask as the int64 the column stores."""
     return mask - (1 << 64) if mask >= 1 << 63 else mask
-
-
-def _rating_row(
-    arrays: tuple[np.ndarray, ...],
-    k: int,
-    t: TechnicianFacts,
-    half_life_days: float,
-    undated_days: float,
-) -> None:
-    """One row of ``TechnicianColumns.ratings``: the sums taken at the latest rating's
-    time, so that at decision time one power of 0.5 ages them all (``now`` >= that time;
-    a rating dated later is left to the exact per-candidate code)."""
-    st = t.stats
-    half_life_s = half_life_days * 86_400.0
-    t0_us = max((to_us(r.at) for r in st.ratings), default=None)
-    num = den = 0.0
-    n = 0
-    stars_sum = 0.0
-    for r in st.ratings:
-        w = 0.5 ** (((t0_us or 0) - to_us(r.at)) / 1e6 / half_life_s)
-        num += w * r.stars
-        den += w
-        n += 1
-        stars_sum += r.stars
-    rest_num = rest_den = 0.0
-    if st.rating_avg is not None and st.rating_count > n:
-        rest = st.rating_count - n
-        rest_mean = min(5.0, max(1.0, (st.rating_avg * st.rating_count - stars_sum) / rest))
-        w = 0.5 ** (undated_days / half_life_days)
-        rest_num, rest_den = rest * w * rest_mean, rest * w
-    arrays[0][k] = np.nan if t0_us is None else t0_us / 1e6
-    arrays[1][k], arrays[2][k], arrays[3][k], arrays[4][k] = num, den, rest_num, rest_den

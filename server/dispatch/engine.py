@@ -35,8 +35,8 @@ from server.dispatch.scoring import (
 )
 from server.dispatch.spatial import SpatialIndex
 from server.dispatch.vector_batch import batch_vector
-from server.dispatch.vector_eligibility import vector_travel
 from server.dispatch.vector_engine import decide_vector
+from server.dispatch.vector_travel import vector_travel
 from server.rules.dispatch import DispatchWeights, ScoringPolicy
 
 __all__ = [

@@ -20,9 +20,10 @@ from server.dispatch.facts import JobFacts
 from server.dispatch.geo import RoadFactorTravelTime
 from server.dispatch.ranked import BatchMatrix
 from server.dispatch.scoring import CandidateScore
-from server.dispatch.vector_eligibility import JobTable, box_around, hard_filters, haversine_pairs
+from server.dispatch.vector_eligibility import JobTable, hard_filters
 from server.dispatch.vector_engine import exact_pair
 from server.dispatch.vector_scoring import ScoreArrays, score_pairs
+from server.dispatch.vector_travel import box_around, haversine_pairs
 from server.rules.dispatch import DispatchWeights, ScoringPolicy
 
 

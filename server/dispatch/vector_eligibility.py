@@ -12,96 +12,25 @@ distinct set of windows and job, with ``eligibility.is_covered_by_weekly``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from server.dispatch.columns import (
-    AREA_CIRCLE,
-    AREA_PYTHON,
-    EPOCH,
-    MODES,
-    ONE_US,
-    TechnicianColumns,
-    to_us,
-)
+from server.dispatch.column_fields import AREA_CIRCLE, AREA_PYTHON
+from server.dispatch.columns import ONE_US, TechnicianColumns, to_us
 from server.dispatch.eligibility import EligibilityPolicy, is_covered_by_weekly
 from server.dispatch.facts import JobFacts
-from server.dispatch.geo import RoadFactorTravelTime, TravelTime
-from server.geo.coords import EARTH_RADIUS_M
+from server.dispatch.geo import RoadFactorTravelTime
+from server.dispatch.vector_travel import haversine_pairs, travel_seconds
 
 TOL_M = 1e-6  # metres: closer than this to a threshold, the exact code decides
 TOL_S = 1e-6  # seconds, likewise
 TOL_US = 2.0  # microseconds: a timedelta rounds to one
 I64_MIN = np.iinfo(np.int64).min
 I64_MAX = np.iinfo(np.int64).max
-DAY_US = 86_400 * 1_000_000
-WEEK_US = 7 * DAY_US
-
-
-def haversine_pairs(
-    lat1: np.ndarray, lng1: np.ndarray, lat2: np.ndarray, lng2: np.ndarray
-) -> np.ndarray:
-    """``coords.haversine_m`` element by element, in its order of operations."""
-    p1 = np.radians(lat1)
-    p2 = np.radians(lat2)
-    dp = p2 - p1
-    dl = np.radians(lng2 - lng1)
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(a)))
-
-
-def vector_travel(travel: TravelTime) -> RoadFactorTravelTime | None:
-    """The travel model when the arrays can reproduce it exactly, else None."""
-    if type(travel) is not RoadFactorTravelTime:
-        return None
-    if any(m not in travel.speeds for m in MODES):
-        return None
-    return travel
-
-
-def peak_flags(travel: RoadFactorTravelTime, when_us: np.ndarray) -> np.ndarray:
-    """``travel.is_peak`` for each departure time. Within a week whose ends share one UTC
-    offset (no clock change between them) the local time of day is plain arithmetic;
-    otherwise each distinct time is asked in Python."""
-    if when_us.size == 0:
-        return np.zeros(0, dtype=bool)
-    lo, hi = int(when_us.min()), int(when_us.max())
-    first, last = EPOCH + timedelta(microseconds=lo), EPOCH + timedelta(microseconds=hi)
-    offset = first.astimezone(travel.tz).utcoffset()
-    if hi - lo <= WEEK_US and offset == last.astimezone(travel.tz).utcoffset():
-        assert offset is not None
-        tod = (when_us + offset // ONE_US) % DAY_US
-        peak = np.zeros(when_us.size, dtype=bool)
-        for start, end in travel.peaks:
-            peak |= (tod >= _time_us(start)) & (tod < _time_us(end))
-        return peak
-    uniq, inverse = np.unique(when_us, return_inverse=True)
-    flags = np.fromiter(
-        (travel.is_peak(EPOCH + timedelta(microseconds=int(u))) for u in uniq.tolist()),
-        dtype=bool,
-        count=uniq.size,
-    )
-    return flags[inverse]
-
-
-def _time_us(t: time) -> int:
-    return ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.microsecond
-
-
-def travel_seconds(
-    travel: RoadFactorTravelTime, meters: np.ndarray, leave_us: np.ndarray, mode: np.ndarray
-) -> np.ndarray:
-    """``RoadFactorTravelTime.seconds_for_distance`` element by element."""
-    off = np.array([travel.speeds[m].off_peak_kmh for m in MODES])
-    peak = np.array([travel.speeds[m].peak_kmh for m in MODES])
-    speed = np.where(peak_flags(travel, leave_us), peak[mode], off[mode])
-    secs = travel.fixed_overhead_s + meters * travel.road_factor / (speed / 3.6)
-    return np.where(meters <= 0, 0.0, secs)
 
 
 @dataclass
@@ -147,6 +76,7 @@ class Verdicts:
     exact: np.ndarray
     dist: np.ndarray
     eta: np.ndarray
+    stage: np.ndarray  # where a rejected pair failed: 1 status, skills, certificates; 2 area
 
 
 def _blocked(
@@ -169,25 +99,34 @@ def _status_and_skills(
     cols: TechnicianColumns, jt: JobTable, j: np.ndarray, s: np.ndarray
 ) -> np.ndarray:
     """Group one: who fails on status, block, skills or certificates."""
-    fail = ~cols.fit[s] | ((jt.skills[j] & ~cols.skills[s]) != 0)
+    gate = cols.gate[s]
+    need = jt.skills[0] if len(jt.jobs) == 1 else jt.skills[j]
+    fail = (gate[:, 0] == 0) | ((need & ~gate[:, 1]) != 0)
     if jt.nobody.any():
         fail |= jt.nobody[j]
     for kind, needed in jt.certs.items():
-        need = needed[j]
+        need_kind = needed[j]
         expiry = cols.cert_expiry.get(kind)
-        fail |= need if expiry is None else need & (expiry[s] < jt.day[j])
+        fail |= need_kind if expiry is None else need_kind & (expiry[s] < jt.day[j])
     blocked = _blocked(cols, jt, j, s)
     return fail if blocked is None else fail | blocked
 
 
 def _outside_area(
-    cols: TechnicianColumns, jt: JobTable, j: np.ndarray, s: np.ndarray, exact: np.ndarray
+    cols: TechnicianColumns,
+    jt: JobTable,
+    j: np.ndarray,
+    s: np.ndarray,
+    g: np.ndarray,
+    exact: np.ndarray,
 ) -> np.ndarray:
-    """Group two: the job's address outside the technician's service area."""
-    kind = cols.area_kind[s]
+    """Group two: the job's address outside the technician's service area (``g``: the
+    rows' blocks)."""
+    c = TechnicianColumns.COL
+    kind = g[:, c["area_kind"]]
     lat, lng = jt.lat[j], jt.lng[j]
-    d = haversine_pairs(cols.c_lat[s], cols.c_lng[s], lat, lng)
-    r = cols.c_r_m[s]
+    d = haversine_pairs(g[:, c["c_lat"]], g[:, c["c_lng"]], lat, lng)
+    r = g[:, c["c_r_m"]]
     circle = kind == AREA_CIRCLE
     inside = circle & (d <= r)
     exact |= circle & (np.abs(d - r) <= TOL_M)
@@ -195,12 +134,12 @@ def _outside_area(
     if not drawn.any():
         return ~inside
     drawn &= (
-        (lat >= cols.bb_lat_lo[s])
-        & (lat <= cols.bb_lat_hi[s])
-        & (lng >= cols.bb_lng_lo[s])
-        & (lng <= cols.bb_lng_hi[s])
+        (lat >= g[:, c["bb_lat_lo"]])
+        & (lat <= g[:, c["bb_lat_hi"]])
+        & (lng >= g[:, c["bb_lng_lo"]])
+        & (lng <= g[:, c["bb_lng_hi"]])
     )
-    for i in np.flatnonzero(drawn).tolist():
+    for i in drawn.nonzero()[0].tolist():
         tech = cols.facts[int(s[i])]
         job = jt.jobs[int(j[i])]
         if tech is not None and any(a.contains(job.location) for a in tech.service_areas):
@@ -222,7 +161,7 @@ class _Calendar:
 
 
 def _calendar(
-    cols: TechnicianColumns, s: np.ndarray, start: np.ndarray, end: np.ndarray
+    cols: TechnicianColumns, s: np.ndarray, count: np.ndarray, start: np.ndarray, end: np.ndarray
 ) -> _Calendar:
     """The previous and next booked job (first of equal ends / starts, as the facts order
     them) and whether one overlaps the slot."""
@@ -231,8 +170,7 @@ def _calendar(
         np.zeros(n, bool), np.zeros(n, np.int64), np.zeros(n), np.zeros(n), np.zeros(n, bool),
         np.zeros(n, bool), np.zeros(n, np.int64), np.zeros(n), np.zeros(n),
     )  # fmt: skip
-    count = cols.n_busy[s]
-    some = np.flatnonzero(count > 0)
+    some = (count > 0).nonzero()[0]
     if some.size == 0:
         return out
     ss = s[some]
@@ -259,30 +197,30 @@ def _calendar(
 
 
 def _time_off(
-    cols: TechnicianColumns, s: np.ndarray, start: np.ndarray, end: np.ndarray
-) -> np.ndarray:
+    cols: TechnicianColumns, s: np.ndarray, count: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> np.ndarray | None:
+    some = (count > 0).nonzero()[0]
+    if some.size == 0:
+        return None
     hit = np.zeros(s.size, dtype=bool)
-    count = cols.n_off[s]
-    some = np.flatnonzero(count > 0)
-    if some.size:
-        width = int(count[some].max())
-        o_start = cols.off_start[s[some], :width]
-        o_end = cols.off_end[s[some], :width]
-        valid = np.arange(width)[None, :] < count[some][:, None]
-        st, en = start[some][:, None], end[some][:, None]
-        hit[some] = (valid & (o_start < en) & (st < o_end)).any(axis=1)
+    width = int(count[some].max())
+    o_start = cols.off_start[s[some], :width]
+    o_end = cols.off_end[s[some], :width]
+    valid = np.arange(width)[None, :] < count[some][:, None]
+    st, en = start[some][:, None], end[some][:, None]
+    hit[some] = (valid & (o_start < en) & (st < o_end)).any(axis=1)
     return hit
 
 
 def _outside_hours(
-    cols: TechnicianColumns, jt: JobTable, j: np.ndarray, s: np.ndarray, tz: str
-) -> np.ndarray:
-    pid = cols.weekly[s]
-    limited = np.flatnonzero(pid >= 0)
-    out = np.zeros(s.size, dtype=bool)
+    cols: TechnicianColumns, jt: JobTable, j: np.ndarray, pid: np.ndarray, tz: str
+) -> np.ndarray | None:
+    limited = (pid >= 0).nonzero()[0]
     if limited.size == 0:
-        return out
+        return None
+    out = np.zeros(pid.size, dtype=bool)
     zone = ZoneInfo(tz)
+    pids = pid[limited].astype(np.intp)
     if len(jt.jobs) == 1 and len(cols.patterns) <= 64:
         job = jt.jobs[0]
         key = (int(jt.start[0]), int(jt.end[0]), tz, len(cols.patterns))
@@ -293,9 +231,9 @@ def _outside_hours(
             covered = cols.coverage[key] = np.array(
                 [is_covered_by_weekly(job.start, job.end, w, zone) for w in cols.patterns]
             )
-        out[limited] = ~covered[pid[limited]]
+        out[limited] = ~covered[pids]
         return out
-    keys = pid[limited] * len(jt.jobs) + j[limited]
+    keys = pids * len(jt.jobs) + j[limited]
     uniq, inverse = np.unique(keys, return_inverse=True)
     covered = np.empty(uniq.size, dtype=bool)
     for u, key2 in enumerate(uniq.tolist()):
@@ -323,88 +261,84 @@ def hard_filters(
     exact = np.zeros(n, dtype=bool)
     dist = np.full(n, np.nan)
     eta = np.full(n, np.nan)
-    verdicts = Verdicts(ok, exact, dist, eta)
-    live = np.flatnonzero(~_status_and_skills(cols, jt, j, s))
+    stage = np.ones(n, dtype=np.int8)
+    verdicts = Verdicts(ok, exact, dist, eta, stage)
+    live = (~_status_and_skills(cols, jt, j, s)).nonzero()[0]
     if live.size == 0:
         return verdicts
+    g = cols.block[s[live]]
     unsure = np.zeros(live.size, dtype=bool)
-    keep = ~_outside_area(cols, jt, j[live], s[live], unsure)
+    outside = _outside_area(cols, jt, j[live], s[live], g, unsure)
+    stage[live] = np.where(outside, 2, 3)
+    keep = ~outside & ~unsure
     exact[live[unsure]] = True
-    live = live[keep & ~unsure]
+    live, g = live[keep], g[keep]
     if live.size == 0:
         return verdicts
+    c = TechnicianColumns.COL
     js, ss = j[live], s[live]
     now_us = to_us(now)
     start, end = jt.start[js], jt.end[js]
-    cal = _calendar(cols, ss, start, end)
+    cal = _calendar(cols, ss, g[:, c["n_busy"]], start, end)
     gap_s = (start - cal.prev_end) / 1e6
     chain = cal.has_prev & (gap_s <= policy.chain_gap_s)
     soon = (start - now_us) / 1e6 <= policy.live_location_horizon_s
-    has_loc, has_home = cols.has_loc[ss], cols.has_home[ss]
+    has_loc, has_home = g[:, c["has_loc"]] > 0, g[:, c["has_home"]] > 0
     use_loc = ~chain & has_loc & (soon | ~has_home)
-    use_home = ~chain & ~use_loc & has_home
-    located = chain | use_loc | use_home
-    dep_lat = np.where(chain, cal.prev_lat, np.where(use_loc, cols.loc_lat[ss], cols.home_lat[ss]))
-    dep_lng = np.where(chain, cal.prev_lng, np.where(use_loc, cols.loc_lng[ss], cols.home_lng[ss]))
-    leave = np.where(chain, cal.prev_end, np.where(use_loc, now_us, start))
+    located = chain | has_loc | has_home
+    dep_lat = np.where(use_loc, g[:, c["loc_lat"]], g[:, c["home_lat"]])
+    dep_lng = np.where(use_loc, g[:, c["loc_lng"]], g[:, c["home_lng"]])
+    leave = np.where(use_loc, now_us, start)
+    pr, nr = cal.has_prev.nonzero()[0], cal.has_next.nonzero()[0]
+    if pr.size:
+        dep_lat = np.where(chain, cal.prev_lat, dep_lat)
+        dep_lng = np.where(chain, cal.prev_lng, dep_lng)
+        leave = np.where(chain, cal.prev_end, leave)
     lat, lng = jt.lat[js], jt.lng[js]
-    mode = cols.mode[ss]
-    d = haversine_pairs(dep_lat, dep_lng, lat, lng)
+    mode = g[:, c["mode"]].astype(np.intp)
     # Travel: to the job, and between it and the booked jobs on either side, in one go.
-    pr, nr = np.flatnonzero(cal.has_prev), np.flatnonzero(cal.has_next)
-    legs = np.concatenate(
-        [
-            d,
-            haversine_pairs(cal.prev_lat[pr], cal.prev_lng[pr], lat[pr], lng[pr]),
-            haversine_pairs(lat[nr], lng[nr], cal.next_lat[nr], cal.next_lng[nr]),
-        ]
-    )
-    secs = travel_seconds(
-        travel,
-        legs,
-        np.concatenate([leave, cal.prev_end[pr], end[nr]]),
-        np.concatenate([mode, mode[pr], mode[nr]]),
-    )
     n_live, n_prev = ss.size, pr.size
-    e = secs[:n_live]
-    max_m = cols.max_dist_m[ss]
+    if pr.size or nr.size:
+        legs = haversine_pairs(
+            np.concatenate([dep_lat, cal.prev_lat[pr], lat[nr]]),
+            np.concatenate([dep_lng, cal.prev_lng[pr], lng[nr]]),
+            np.concatenate([lat, lat[pr], cal.next_lat[nr]]),
+            np.concatenate([lng, lng[pr], cal.next_lng[nr]]),
+        )
+        leaves = np.concatenate([leave, cal.prev_end[pr], end[nr]])
+        secs = travel_seconds(travel, legs, leaves, np.concatenate([mode, mode[pr], mode[nr]]))
+        d, e = legs[:n_live], secs[:n_live]
+    else:
+        d = haversine_pairs(dep_lat, dep_lng, lat, lng)
+        e = secs = travel_seconds(travel, d, leave, mode)
+    max_m = g[:, c["max_dist_m"]]
     unsure = located & (np.abs(d - max_m) <= TOL_M)
-    bad = ~located | (d > max_m)
+    bad = ~located | (d > max_m) | cal.clash
     # When: calendar, travel between jobs, weekly hours, time off.
-    bad |= cal.clash
-    need = secs[n_live : n_live + n_prev] + policy.turnaround_s
-    have = gap_s[pr]
-    bad[pr] |= need > have
-    unsure[pr] |= np.abs(need - have) <= TOL_S
-    need = secs[n_live + n_prev :] + policy.turnaround_s
-    have = (cal.next_start[nr] - end[nr]) / 1e6
-    bad[nr] |= need > have
-    unsure[nr] |= np.abs(need - have) <= TOL_S
-    late_us = timedelta(seconds=policy.late_tolerance_s) // timedelta(microseconds=1)
+    if pr.size:
+        need = secs[n_live : n_live + n_prev] + policy.turnaround_s
+        have = gap_s[pr]
+        bad[pr] |= need > have
+        unsure[pr] |= np.abs(need - have) <= TOL_S
+    if nr.size:
+        need = secs[n_live + n_prev :] + policy.turnaround_s
+        have = (cal.next_start[nr] - end[nr]) / 1e6
+        bad[nr] |= need > have
+        unsure[nr] |= np.abs(need - have) <= TOL_S
+    late_us = timedelta(seconds=policy.late_tolerance_s) // ONE_US
     timed = use_loc & (~cal.has_prev | (cal.prev_end <= now_us))
-    slack = (start - now_us + late_us).astype(np.float64)
-    bad |= timed & (e * 1e6 > slack)
-    unsure |= timed & (np.abs(e * 1e6 - slack) <= TOL_US)
-    bad |= _outside_hours(cols, jt, js, ss, policy.tz)
-    bad |= _time_off(cols, ss, start, end)
+    over = e * 1e6 - (start - now_us + late_us).astype(np.float64)
+    bad |= timed & (over > 0)
+    unsure |= timed & (np.abs(over) <= TOL_US)
+    for more in (
+        _outside_hours(cols, jt, js, g[:, c["weekly"]], policy.tz),
+        _time_off(cols, ss, g[:, c["n_off"]], start, end),
+    ):
+        if more is not None:
+            bad |= more
     exact[live[unsure]] = True
-    good = ~bad & ~unsure
-    ok[live[good]] = True
+    ok[live[~bad & ~unsure]] = True
+    stage[ok | exact] = 0
     dist[live] = d
     eta[live] = e
     return verdicts
-
-
-def box_around(lat: float, lng: float, radius_m: float) -> tuple[float, float, float, float] | None:
-    """A lat/lng box holding every point within ``radius_m`` (with a margin), or None near
-    a pole or the antimeridian, where a box does not help."""
-    m_per_deg = EARTH_RADIUS_M * math.pi / 180.0
-    dlat = radius_m / m_per_deg * 1.001 + 1e-9
-    lat_lo, lat_hi = lat - dlat, lat + dlat
-    if lat_lo <= -89.0 or lat_hi >= 89.0:
-        return None
-    cos_min = math.cos(math.radians(max(abs(lat_lo), abs(lat_hi))))
-    dlng = radius_m / (m_per_deg * cos_min) * 1.001 + 1e-9
-    if dlng >= 180.0 or lng - dlng < -180.0 or lng + dlng > 180.0:
-        return None
-    return lat_lo, lat_hi, lng - dlng, lng + dlng

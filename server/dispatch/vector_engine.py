@@ -15,18 +15,15 @@ from datetime import datetime
 
 import numpy as np
 
-from server.dispatch.columns import TechnicianColumns
+from server.dispatch.columns import NEVER_EXPIRES, TechnicianColumns
 from server.dispatch.eligibility import EligibilityPolicy, Rejection, evaluate
 from server.dispatch.facts import JobFacts
 from server.dispatch.geo import RoadFactorTravelTime
 from server.dispatch.ranked import DispatchDecision, LazyRanked, LazyRejections
 from server.dispatch.scoring import CandidateScore, score_candidate
-from server.dispatch.vector_eligibility import (
-    JobTable,
-    box_around,
-    hard_filters,
-)
+from server.dispatch.vector_eligibility import JobTable, hard_filters
 from server.dispatch.vector_scoring import score_pairs
+from server.dispatch.vector_travel import box_around
 from server.geo.coords import haversine_many_m
 from server.rules.dispatch import DispatchWeights, ScoringPolicy
 
@@ -106,9 +103,9 @@ def decide_vector(
     undecided = np.flatnonzero(v.exact)
     if undecided.size or sa.exact.any():
         for k in np.concatenate([cand[undecided], sa.slots[sa.exact]]).tolist():
-            reasons, cs = exact_pair(cols, job, k, **kw)  # type: ignore[arg-type]
+            why, cs = exact_pair(cols, job, k, **kw)  # type: ignore[arg-type]
             if cs is None:
-                checked[k] = reasons
+                checked[k] = why
             else:
                 exact_scores.append(cs)
     fast = np.flatnonzero(~sa.exact)
@@ -153,10 +150,19 @@ def decide_vector(
         rows.sort()
         return [tid for _, tid in rows]
 
+    shared: dict[int, tuple[Rejection, ...]] = {}
+
     def reasons(tid: str) -> tuple[Rejection, ...]:
         k = cols.slot[tid]
-        if not all_reasons and k in checked:
-            return checked[k]
+        if not all_reasons:
+            if k in checked:
+                return checked[k]
+            if not shared:
+                early = (v.stage == 1) | (v.stage == 2)
+                shared.update(shared_reasons(cols, jt, cand[early], v.stage[early], now, policy))
+                shared[-1] = ()
+            if k in shared:
+                return shared[k]
         tech = cols.facts[k]
         assert tech is not None
         ev = evaluate(tech, job, now=now, travel=travel, policy=policy, exhaustive=all_reasons)
@@ -169,6 +175,49 @@ def decide_vector(
         prefiltered,
         radius_m,
     )
+
+
+def shared_reasons(
+    cols: TechnicianColumns,
+    jt: JobTable,
+    slots: np.ndarray,
+    stage: np.ndarray,
+    now: datetime,
+    policy: EligibilityPolicy,
+) -> dict[int, tuple[Rejection, ...]]:
+    """Rejection reasons of the technicians ruled out early (status, skills, certificates,
+    area), which depend on a few facts only: technicians alike in those facts share the
+    reasons ``evaluate`` gives one of them. Most of a city is ruled out here."""
+    if slots.size == 0:
+        return {}
+    job = jt.jobs[0]
+    gate = cols.gate[slots]
+    capped = (gate[:, 2] & 8) != 0
+    blocked = np.isin(slots, cols.slots_of(job.blocked_technician_ids))
+    blocked |= np.isin(slots, np.array(sorted(cols.blocking.get(job.customer_id, ())), int))
+    handed_back = np.isin(slots, cols.slots_of(job.handed_back_by))
+    parts = [
+        stage.astype(np.int64),
+        gate[:, 2] | blocked.astype(np.int64) << 4 | handed_back.astype(np.int64) << 5,
+        np.where(capped, cols.daily_cap[slots], -1),
+        np.where(capped, cols.jobs_today[slots], -1),
+        jt.skills[0] & ~gate[:, 1],
+        cols.area_kind[slots].astype(np.int64),
+    ]
+    for kind in sorted(job.required_certificates):
+        expiry = cols.cert_expiry.get(kind)
+        held = np.full(slots.size, -1) if expiry is None else expiry[slots]
+        parts.append(np.where(held >= jt.day[0], NEVER_EXPIRES, held))
+    sig = np.stack(parts, axis=1)
+    uniq, first, inverse = np.unique(sig, axis=0, return_index=True, return_inverse=True)
+    travel = RoadFactorTravelTime(tz=policy.tz)  # not reached: no distance is asked so early
+    table = []
+    for i in first.tolist():
+        tech = cols.facts[int(slots[i])]
+        assert tech is not None
+        ev = evaluate(tech, job, now=now, travel=travel, policy=policy, exhaustive=False)
+        table.append(ev.rejections)
+    return {k: table[u] for k, u in zip(slots.tolist(), inverse.ravel().tolist(), strict=True)}
 
 
 def settle_ties(

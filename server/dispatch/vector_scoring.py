@@ -2,7 +2,7 @@
 
 The features and the factors are the same formulas in the same order of operations, so a
 score differs from the per-candidate one by rounding only (the recency-weighted rating is
-aged from the latest rating's time in one step: ``TechnicianColumns.ratings``). A pair
+aged from the latest rating's time in one step: ``_rating_rows``). A pair
 whose distance is within a hair of a threshold (the nearby-idle radius, the traffic
 subsidy) or whose technician has a rating dated after ``now`` is marked ``exact`` for the
 per-candidate code. ``ScoreArrays.candidate`` builds the ``CandidateScore`` of one pair
@@ -61,21 +61,60 @@ class ScoreArrays:
         )
 
 
+def _rating_rows(
+    half_life_days: float, undated_days: float
+) -> Callable[[TechnicianColumns, np.ndarray], tuple[np.ndarray, ...]]:
+    """Per row, what ``recency_weighted_rating`` needs besides ``now``: the latest
+    rating's time (s), the sums of stars and of weights decayed to that time (so that at
+    decision time one power of 0.5 ages them all; a rating dated after ``now`` is left
+    to the exact code), and the undated ratings' share of the numerator and denominator."""
+    half_life_s = half_life_days * 86_400.0
+
+    def compute(cols: TechnicianColumns, rows: np.ndarray) -> tuple[np.ndarray, ...]:
+        out = np.zeros((rows.size, 5))
+        out[:, 0] = np.nan
+        for i, k in enumerate(rows.tolist()):
+            t = cols.facts[k]
+            if t is None:
+                continue
+            st = t.stats
+            t0_us = max((to_us(r.at) for r in st.ratings), default=None)
+            num = den = stars_sum = 0.0
+            n = 0
+            for r in st.ratings:
+                w = 0.5 ** (((t0_us or 0) - to_us(r.at)) / 1e6 / half_life_s)
+                num += w * r.stars
+                den += w
+                n += 1
+                stars_sum += r.stars
+            rest_num = rest_den = 0.0
+            if st.rating_avg is not None and st.rating_count > n:
+                rest = st.rating_count - n
+                mean = min(5.0, max(1.0, (st.rating_avg * st.rating_count - stars_sum) / rest))
+                w = 0.5 ** (undated_days / half_life_days)
+                rest_num, rest_den = rest * w * mean, rest * w
+            latest = np.nan if t0_us is None else t0_us / 1e6
+            out[i] = (latest, num, den, rest_num, rest_den)
+        return (out,)
+
+    return compute
+
+
 def rating_estimates(
     cols: TechnicianColumns, s: np.ndarray, now: datetime, policy: ScoringPolicy
 ) -> tuple[np.ndarray, np.ndarray]:
     """``recency_weighted_rating`` per row, and where a rating postdates ``now``."""
-    t0, num, den, rest_num, rest_den = cols.ratings(
-        policy.rating_half_life_days, policy.undated_rating_age_days
-    )
+    key = ("ratings", policy.rating_half_life_days, policy.undated_rating_age_days)
+    (table,) = cols.derived(key, None, _rating_rows(*key[1:]))
+    r = table[s]
     now_s = to_us(now) / 1e6
     half_life_s = policy.rating_half_life_days * 86_400.0
-    latest = t0[s]
+    latest = r[:, 0]
     rated = ~np.isnan(latest)
     age = np.where(rated, now_s - np.where(rated, latest, now_s), 0.0)
     f = np.where(rated, 0.5 ** (np.maximum(age, 0.0) / half_life_s), 0.0)
-    top = policy.rating_prior_mean * policy.rating_prior_weight + f * num[s] + rest_num[s]
-    bottom = policy.rating_prior_weight + f * den[s] + rest_den[s]
+    top = policy.rating_prior_mean * policy.rating_prior_weight + f * r[:, 1] + r[:, 3]
+    bottom = policy.rating_prior_weight + f * r[:, 2] + r[:, 4]
     with np.errstate(divide="ignore", invalid="ignore"):
         stars = np.where(bottom == 0, policy.rating_prior_mean, top / bottom)
     return stars, rated & (age < 0)
@@ -121,7 +160,7 @@ def _static(
             )
             mult = np.where(often, mult * policy.transfer_factor, mult)
         idle = (cols.active_jobs[r] == 0).astype(np.float64)
-        return level, fairness, acceptance, tail, mult, idle
+        return (np.stack([level, fairness, acceptance, tail, mult, idle], axis=1),)
 
     return compute
 
@@ -141,22 +180,23 @@ def score_pairs(
     else:
         proximity = policy.distance_scale_m / (policy.distance_scale_m + dist)
     stars, exact = rating_estimates(cols, s, now, policy)
-    level, fairness, acceptance, tail, mult, idle = cols.derived(
+    (static,) = cols.derived(
         ("score", id(weights), id(policy)), (weights, policy), _static(weights, policy)
     )
+    st = static[s]
     rating = (stars - 1.0) / 4.0
     features = {
         "proximity": proximity,
         "rating": rating,
-        "level": level[s],
-        "fairness": fairness[s],
-        "acceptance": acceptance[s],
+        "level": st[:, 0],
+        "fairness": st[:, 1],
+        "acceptance": st[:, 2],
     }
     w = weights.normalized()
-    base = w["proximity"] * proximity + w["rating"] * rating + tail[s]
-    score = base * mult[s]
+    base = w["proximity"] * proximity + w["rating"] * rating + st[:, 3]
+    score = base * st[:, 4]
     if policy.nearby_idle_boost != 1.0:
-        near = (dist <= policy.nearby_idle_radius_m) & (idle[s] > 0)
+        near = (dist <= policy.nearby_idle_radius_m) & (st[:, 5] > 0)
         score = np.where(near, score * policy.nearby_idle_boost, score)
         exact |= np.abs(dist - policy.nearby_idle_radius_m) <= TOL_M
     exact |= np.abs(dist - policy.traffic_subsidy_over_m) <= TOL_M

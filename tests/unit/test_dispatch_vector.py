@@ -169,8 +169,7 @@ def assert_same(reference, fast) -> None:  # noqa: ANN001
         assert b.factors == a.factors and b.reasons == a.reasons
         assert b.traffic_subsidy == a.traffic_subsidy
     assert list(fast.rejected) == list(reference.rejected)
-    for tid in list(reference.rejected)[::7]:
-        assert fast.rejected[tid] == reference.rejected[tid]
+    assert dict(fast.rejected) == dict(reference.rejected)  # codes and messages
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
