@@ -68,7 +68,7 @@ def place_order(
         scoring=s.scoring,
         policy=s.policy,
         exclude=not_again(tried, now, s.dispatch),
-        columns=world.columns,
+        columns=world.arrays_if_worth(),
         within=within_reach,
     )
     ranked = list(decision.ranked)

@@ -65,7 +65,9 @@ class TechnicianColumns(ColumnFields):
         # (start us, end us, tz, patterns) -> which patterns cover that slot
         self.coverage: dict[tuple[int, int, str, int], np.ndarray] = {}
         self.slot: dict[str, int] = {}
-        self._by_lat: tuple[np.ndarray, np.ndarray] | None = None  # rows by latitude
+        # Positioned rows by latitude: all (key -1), or those with one skill (key: its
+        # bit). Dropped when a position or a skill changes.
+        self._by_lat: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.facts: list[TechnicianFacts | None] = [None] * self.cap
         self.ids: list[str] = [""] * self.cap
         self.blocking: dict[str, set[int]] = {}  # customer id -> slots who blocked them
@@ -125,7 +127,7 @@ class TechnicianColumns(ColumnFields):
         self._unblock(k)
         self.facts[k] = None
         self.ids[k] = ""
-        self._by_lat = None
+        self._by_lat.clear()
         for name, default in self._SCALARS.items():
             getattr(self, name)[k] = default
         self.gate[k] = 0
@@ -215,7 +217,7 @@ class TechnicianColumns(ColumnFields):
         where = t.location or t.home
         lat, lng = (where.lat, where.lng) if where else (np.nan, np.nan)
         if not (self.pos_lat[k] == lat and self.pos_lng[k] == lng):
-            self._by_lat = None
+            self._by_lat.clear()
         self.pos_lat[k], self.pos_lng[k] = lat, lng
         self.has_loc[k] = t.location is not None
         if t.location is not None:
@@ -248,6 +250,8 @@ class TechnicianColumns(ColumnFields):
             bit = self.skill_bit.setdefault(skill, len(self.skill_bit))
             if bit < MAX_SKILLS:
                 mask |= 1 << bit
+        if self.skills[k] != _signed(mask):
+            self._by_lat.clear()
         self.skills[k] = _signed(mask)
 
     def skill_mask(self, skills: Iterable[str]) -> int | None:
@@ -318,16 +322,40 @@ class TechnicianColumns(ColumnFields):
 
     # ------------------------------------------------------------------ reads
 
-    def in_box(self, lat_lo: float, lat_hi: float, lng_lo: float, lng_hi: float) -> np.ndarray:
-        """Rows positioned inside the box: a latitude band from the rows kept sorted by
-        latitude (re-sorted only after a position changed), then the longitude test."""
-        if self._by_lat is None:
-            order = np.argsort(self.pos_lat, kind="stable")  # NaN (not positioned) last
-            self._by_lat = (order, self.pos_lat[order])
-        order, lats = self._by_lat
+    def positioned(self, bit: int = -1) -> tuple[np.ndarray, np.ndarray]:
+        """Positioned rows (with skill ``bit`` only, if set) by latitude, and their
+        latitudes; kept until a position or a skill changes."""
+        got = self._by_lat.get(bit)
+        if got is None:
+            rows = np.flatnonzero(~np.isnan(self.pos_lat))
+            if bit >= 0:
+                rows = rows[(self.skills[rows] >> bit) & 1 == 1]
+            rows = rows[np.argsort(self.pos_lat[rows], kind="stable")]
+            got = self._by_lat[bit] = (rows, self.pos_lat[rows])
+        return got
+
+    def narrowest(self, skills: Iterable[str]) -> int | None:
+        """Of these skills' bits, the one fewest positioned rows have (-1: no skill asked
+        for, every row); None when no row has one of them (nobody qualifies)."""
+        best, size = -1, None
+        for skill in skills:
+            bit = self.skill_bit.get(skill)
+            if bit is None or bit >= MAX_SKILLS:
+                return None
+            n = self.positioned(bit)[0].size
+            if size is None or n < size:
+                best, size = bit, n
+        return best
+
+    def in_box(
+        self, lat_lo: float, lat_hi: float, lng_lo: float, lng_hi: float, bit: int = -1
+    ) -> np.ndarray:
+        """Positioned rows inside the box (those with skill ``bit`` only, if set): a
+        latitude band from the rows kept sorted by latitude, then the longitude test."""
+        rows, lats = self.positioned(bit)
         a = int(np.searchsorted(lats, lat_lo, side="left"))
         b = int(np.searchsorted(lats, lat_hi, side="right"))
-        band = order[a:b]
+        band = rows[a:b]
         lngs = self.pos_lng[band]
         return band[(lngs >= lng_lo) & (lngs <= lng_hi)]
 

@@ -68,42 +68,31 @@ class LazyRanked(Sequence[CandidateScore]):
 
 
 class LazyRejections(Mapping[str, tuple[Rejection, ...]]):
-    """Technician id -> why they were ruled out, worked out by ``eligibility.evaluate``
-    when read; the keys come in the order the per-candidate scan would list them."""
+    """Technician id -> why they were ruled out, worked out when first read (all at once:
+    the stored explanation reads them all); the keys come in the order the per-candidate
+    scan would list them."""
 
-    def __init__(
-        self, keys: Callable[[], list[str]], reasons: Callable[[str], tuple[Rejection, ...]]
-    ) -> None:
-        self._keys_of = keys
-        self._keys: list[str] | None = None
-        self._members: set[str] | None = None
-        self._reasons = reasons
-        self._cache: dict[str, tuple[Rejection, ...]] = {}
+    def __init__(self, work_out: Callable[[], dict[str, tuple[Rejection, ...]]]) -> None:
+        self._work_out = work_out
+        self._reasons: dict[str, tuple[Rejection, ...]] | None = None
 
-    def _ordered(self) -> list[str]:
-        if self._keys is None:
-            self._keys = self._keys_of()
-            self._members = set(self._keys)
-        return self._keys
+    @property
+    def _all(self) -> dict[str, tuple[Rejection, ...]]:
+        if self._reasons is None:
+            self._reasons = self._work_out()
+        return self._reasons
 
     def __len__(self) -> int:
-        return len(self._ordered())
+        return len(self._all)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._ordered())
+        return iter(self._all)
 
     def __contains__(self, key: object) -> bool:
-        self._ordered()
-        assert self._members is not None
-        return key in self._members
+        return key in self._all
 
     def __getitem__(self, key: str) -> tuple[Rejection, ...]:
-        if key not in self:
-            raise KeyError(key)
-        got = self._cache.get(key)
-        if got is None:
-            got = self._cache[key] = self._reasons(key)
-        return got
+        return self._all[key]
 
 
 @dataclass(frozen=True)
@@ -111,8 +100,14 @@ class DispatchDecision:
     job_id: str
     ranked: Sequence[CandidateScore]
     rejected: Mapping[str, tuple[Rejection, ...]]
-    prefiltered: int  # technicians the index returned (before exact checks)
+    # technicians the index returned (before exact checks); the array path counts them
+    # when asked (``prefiltered``), as it searches among those with the skill only
+    found: int | Callable[[], int]
     search_radius_m: float
+
+    @property
+    def prefiltered(self) -> int:
+        return self.found if isinstance(self.found, int) else self.found()
 
     @property
     def best(self) -> CandidateScore | None:

@@ -118,14 +118,14 @@ def _outside_area(
     j: np.ndarray,
     s: np.ndarray,
     g: np.ndarray,
+    d: np.ndarray,
     exact: np.ndarray,
 ) -> np.ndarray:
     """Group two: the job's address outside the technician's service area (``g``: the
-    rows' blocks)."""
+    rows' blocks, ``d``: from a circle's centre to the job)."""
     c = TechnicianColumns.COL
     kind = g[:, c["area_kind"]]
     lat, lng = jt.lat[j], jt.lng[j]
-    d = haversine_pairs(g[:, c["c_lat"]], g[:, c["c_lng"]], lat, lng)
     r = g[:, c["c_r_m"]]
     circle = kind == AREA_CIRCLE
     inside = circle & (d <= r)
@@ -267,14 +267,6 @@ def hard_filters(
     if live.size == 0:
         return verdicts
     g = cols.block[s[live]]
-    unsure = np.zeros(live.size, dtype=bool)
-    outside = _outside_area(cols, jt, j[live], s[live], g, unsure)
-    stage[live] = np.where(outside, 2, 3)
-    keep = ~outside & ~unsure
-    exact[live[unsure]] = True
-    live, g = live[keep], g[keep]
-    if live.size == 0:
-        return verdicts
     c = TechnicianColumns.COL
     js, ss = j[live], s[live]
     now_us = to_us(now)
@@ -296,21 +288,25 @@ def hard_filters(
         leave = np.where(chain, cal.prev_end, leave)
     lat, lng = jt.lat[js], jt.lng[js]
     mode = g[:, c["mode"]].astype(np.intp)
-    # Travel: to the job, and between it and the booked jobs on either side, in one go.
+    # One haversine for all: the service area's centre to the job, then the legs (to the
+    # job, and between it and the booked jobs on either side), whose travel times follow.
     n_live, n_prev = ss.size, pr.size
-    if pr.size or nr.size:
-        legs = haversine_pairs(
-            np.concatenate([dep_lat, cal.prev_lat[pr], lat[nr]]),
-            np.concatenate([dep_lng, cal.prev_lng[pr], lng[nr]]),
-            np.concatenate([lat, lat[pr], cal.next_lat[nr]]),
-            np.concatenate([lng, lng[pr], cal.next_lng[nr]]),
-        )
-        leaves = np.concatenate([leave, cal.prev_end[pr], end[nr]])
-        secs = travel_seconds(travel, legs, leaves, np.concatenate([mode, mode[pr], mode[nr]]))
-        d, e = legs[:n_live], secs[:n_live]
-    else:
-        d = haversine_pairs(dep_lat, dep_lng, lat, lng)
-        e = secs = travel_seconds(travel, d, leave, mode)
+    dists = haversine_pairs(
+        np.concatenate([g[:, c["c_lat"]], dep_lat, cal.prev_lat[pr], lat[nr]]),
+        np.concatenate([g[:, c["c_lng"]], dep_lng, cal.prev_lng[pr], lng[nr]]),
+        np.concatenate([lat, lat, lat[pr], cal.next_lat[nr]]),
+        np.concatenate([lng, lng, lng[pr], cal.next_lng[nr]]),
+    )
+    legs = dists[n_live:]
+    secs = travel_seconds(
+        travel,
+        legs,
+        np.concatenate([leave, cal.prev_end[pr], end[nr]]),
+        np.concatenate([mode, mode[pr], mode[nr]]),
+    )
+    area_unsure = np.zeros(n_live, dtype=bool)
+    outside = _outside_area(cols, jt, js, ss, g, dists[:n_live], area_unsure)
+    d, e = legs[:n_live], secs[:n_live]
     max_m = g[:, c["max_dist_m"]]
     unsure = located & (np.abs(d - max_m) <= TOL_M)
     bad = ~located | (d > max_m) | cal.clash
@@ -336,8 +332,10 @@ def hard_filters(
     ):
         if more is not None:
             bad |= more
+    unsure = area_unsure | (~outside & unsure)
+    stage[live] = np.where(outside, 2, 3)
     exact[live[unsure]] = True
-    ok[live[~bad & ~unsure]] = True
+    ok[live[~outside & ~bad & ~unsure]] = True
     stage[ok | exact] = 0
     dist[live] = d
     eta[live] = e

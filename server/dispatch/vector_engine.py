@@ -54,13 +54,13 @@ def exact_pair(
 
 
 def within_radius(
-    cols: TechnicianColumns, lat: float, lng: float, radius_m: float
+    cols: TechnicianColumns, lat: float, lng: float, radius_m: float, bit: int = -1
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Rows positioned within ``radius_m`` (as the spatial index finds them), with their
-    distances: a box test on every row, the exact haversine on those inside the box."""
+    """Rows positioned within ``radius_m`` (as the spatial index finds them; with skill
+    ``bit`` only, if set), with their distances: a box, then the exact haversine."""
     box = box_around(lat, lng, radius_m)
     plat, plng = cols.pos_lat, cols.pos_lng
-    cand = np.flatnonzero(~np.isnan(plat)) if box is None else cols.in_box(*box)
+    cand = cols.positioned(bit)[0] if box is None else cols.in_box(*box, bit=bit)
     d = haversine_many_m(lat, lng, plat[cand], plng[cand])
     keep = d <= radius_m
     return cand[keep], d[keep]
@@ -82,14 +82,34 @@ def decide_vector(
 ) -> DispatchDecision:
     """``engine.decide`` with the spatial index, on the arrays. ``members`` (a mask over
     rows) narrows the technicians as the mapping passed to ``decide`` would."""
-    cand, d_index = within_radius(cols, job.location.lat, job.location.lng, radius_m)
-    if members is not None:
-        keep = members[cand]
-        cand, d_index = cand[keep], d_index[keep]
-    prefiltered = int(cand.size)
-    if exclude:
-        keep = ~np.isin(cand, cols.slots_of(exclude))
-        cand, d_index = cand[keep], d_index[keep]
+    lat, lng = job.location
+    excluded = cols.slots_of(exclude) if exclude else None
+
+    def narrow(cand: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if members is not None:
+            keep = members[cand]
+            cand, d = cand[keep], d[keep]
+        return cand, d
+
+    # Only technicians with the job's (rarest) skill can be eligible: the hot path
+    # searches among them; everyone in the radius is counted when asked.
+    bit = cols.narrowest(job.required_skills)
+    if bit is None:
+        cand = np.zeros(0, dtype=np.intp)
+    else:
+        cand, _ = narrow(*within_radius(cols, lat, lng, radius_m, bit))
+        if excluded is not None:
+            cand = cand[~np.isin(cand, excluded)]
+    everyone: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def in_radius() -> tuple[np.ndarray, np.ndarray]:
+        if not everyone:
+            everyone.append(narrow(*within_radius(cols, lat, lng, radius_m)))
+        return everyone[0]
+
+    def prefiltered() -> int:
+        return int(in_radius()[0].size)
+
     jt = JobTable.of([job], cols, policy.tz)
     j = np.zeros(cand.size, dtype=np.intp)
     v = hard_filters(cols, jt, j, cand, now=now, travel=travel, policy=policy)
@@ -114,11 +134,11 @@ def decide_vector(
         scores = np.concatenate([scores, [c.score for c in exact_scores]])
         dists = np.concatenate([dists, [c.distance_m for c in exact_scores]])
     order = np.lexsort((dists, -scores))
-    # Items: an index into ``sa`` for the array-scored, else the exact CandidateScore.
     n_fast = fast.size
-    ordered: list[int | CandidateScore] = [
-        int(fast[i]) if i < n_fast else exact_scores[i - n_fast] for i in order.tolist()
-    ]
+
+    def item(x: int) -> int | CandidateScore:
+        """Position ``x`` of the combined list: an index into ``sa``, or an exact score."""
+        return int(fast[x]) if x < n_fast else exact_scores[x - n_fast]
 
     def exact_of(x: int | CandidateScore) -> CandidateScore:
         if isinstance(x, CandidateScore):
@@ -127,51 +147,69 @@ def decide_vector(
         assert cs is not None, "the arrays and the per-candidate code disagree"
         return cs
 
-    settle_ties(ordered, scores[order], exact_of)
+    # Near-ties, settled on the exact scores: rank -> CandidateScore.
+    settled = settle_ties(order, scores[order], lambda x: exact_of(item(x)))
     names = cols.ids
 
     def ranked_ids() -> list[str]:
-        slots = sa.slots.tolist()
-        return [
-            x.technician_id if isinstance(x, CandidateScore) else names[slots[x]] for x in ordered
-        ]
+        slots = sa.slots[fast].tolist()
+        ids = [names[k] for k in slots] + [c.technician_id for c in exact_scores]
+        out = [ids[x] for x in order.tolist()]
+        for rank, c in settled.items():
+            out[rank] = c.technician_id
+        return out
 
     def build(i: int) -> CandidateScore:
-        x = ordered[i]
+        got = settled.get(i)
+        if got is not None:
+            return got
+        x = item(int(order[i]))
         return x if isinstance(x, CandidateScore) else sa.candidate(x)
+
+    def pool() -> tuple[np.ndarray, np.ndarray]:
+        """Everyone in the radius but the excluded, with their distances."""
+        rows, d = in_radius()
+        if excluded is None:
+            return rows, d
+        keep = ~np.isin(rows, excluded)
+        return rows[keep], d[keep]
 
     def rejected_keys() -> list[str]:
         ranked = set(ranked_ids())
-        rows = [
-            (d, names[k])
-            for k, d in zip(cand.tolist(), d_index.tolist(), strict=True)
-            if names[k] not in ranked
-        ]
-        rows.sort()
-        return [tid for _, tid in rows]
+        rows, d = pool()
+        found = [(x, names[k]) for k, x in zip(rows.tolist(), d.tolist(), strict=True)]
+        return [tid for _, tid in sorted(found) if tid not in ranked]
 
-    shared: dict[int, tuple[Rejection, ...]] = {}
-
-    def reasons(tid: str) -> tuple[Rejection, ...]:
-        k = cols.slot[tid]
+    def all_reasons_of() -> dict[str, tuple[Rejection, ...]]:
+        """Every rejected technician's reasons: shared by the alike where ruled out
+        early, else from ``evaluate`` (always with ``all_reasons``)."""
+        keys = rejected_keys()
+        shared: dict[int, tuple[Rejection, ...]] = {}
         if not all_reasons:
-            if k in checked:
-                return checked[k]
-            if not shared:
-                early = (v.stage == 1) | (v.stage == 2)
-                shared.update(shared_reasons(cols, jt, cand[early], v.stage[early], now, policy))
-                shared[-1] = ()
-            if k in shared:
-                return shared[k]
-        tech = cols.facts[k]
-        assert tech is not None
-        ev = evaluate(tech, job, now=now, travel=travel, policy=policy, exhaustive=all_reasons)
-        return ev.rejections
+            early = (v.stage == 1) | (v.stage == 2)
+            rows = pool()[0]
+            skill_less = rows[~np.isin(rows, cand)]  # outside the search: no skill
+            slots = np.concatenate([cand[early], skill_less])
+            stage = np.concatenate([v.stage[early], np.ones(skill_less.size, np.int8)])
+            shared = shared_reasons(cols, jt, slots, stage, now, policy)
+            shared.update(checked)
+        out = {}
+        for tid in keys:
+            k = cols.slot[tid]
+            got = shared.get(k)
+            if got is None:
+                tech = cols.facts[k]
+                assert tech is not None
+                got = evaluate(
+                    tech, job, now=now, travel=travel, policy=policy, exhaustive=all_reasons
+                ).rejections
+            out[tid] = got
+        return out
 
     return DispatchDecision(
         job.id,
-        LazyRanked(len(ordered), ranked_ids, build),
-        LazyRejections(rejected_keys, reasons),
+        LazyRanked(int(order.size), ranked_ids, build),
+        LazyRejections(all_reasons_of),
         prefiltered,
         radius_m,
     )
@@ -209,7 +247,14 @@ def shared_reasons(
         held = np.full(slots.size, -1) if expiry is None else expiry[slots]
         parts.append(np.where(held >= jt.day[0], NEVER_EXPIRES, held))
     sig = np.stack(parts, axis=1)
-    uniq, first, inverse = np.unique(sig, axis=0, return_index=True, return_inverse=True)
+    order = np.lexsort(sig.T[::-1])
+    ordered_sig = sig[order]
+    starts = np.ones(order.size, dtype=bool)
+    starts[1:] = (ordered_sig[1:] != ordered_sig[:-1]).any(axis=1)
+    group = np.empty(order.size, dtype=np.intp)
+    group[order] = np.cumsum(starts) - 1
+    first = order[starts]
+    inverse = group
     travel = RoadFactorTravelTime(tz=policy.tz)  # not reached: no distance is asked so early
     table = []
     for i in first.tolist():
@@ -221,12 +266,14 @@ def shared_reasons(
 
 
 def settle_ties(
-    ordered: list[int | CandidateScore],
-    scores: np.ndarray,
-    exact_of: Callable[[int | CandidateScore], CandidateScore],
-) -> None:
-    """Runs of scores within ``TIE`` of each other are re-ranked on the exact scores."""
-    close = np.flatnonzero(np.abs(np.diff(scores)) <= TIE).tolist() if len(ordered) > 1 else []
+    order: np.ndarray, scores: np.ndarray, exact_of: Callable[[int], CandidateScore]
+) -> dict[int, CandidateScore]:
+    """Runs of ranks whose scores lie within ``TIE`` of each other, re-ranked on the
+    exact scores (``exact_of`` an item of ``order``): rank -> its CandidateScore."""
+    out: dict[int, CandidateScore] = {}
+    if order.size < 2:
+        return out
+    close = (np.abs(np.diff(scores)) <= TIE).nonzero()[0].tolist()
     runs: list[list[int]] = []
     for i in close:
         if runs and runs[-1][-1] == i:
@@ -235,8 +282,8 @@ def settle_ties(
             runs.append([i, i + 1])
     for run in runs:
         exact = sorted(
-            (exact_of(ordered[i]) for i in run),
+            (exact_of(int(order[i])) for i in run),
             key=lambda c: (-c.score, c.distance_m, c.technician_id),
         )
-        for i, c in zip(run, exact, strict=True):
-            ordered[i] = c
+        out.update(zip(run, exact, strict=True))
+    return out

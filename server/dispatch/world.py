@@ -169,6 +169,7 @@ class World:
     names: dict[str, str]
     index: GridIndex = field(default_factory=lambda: GridIndex(1000.0))
     _columns: TechnicianColumns | None = field(default=None, repr=False)
+    decisions: int = 0  # taken on this world so far (``arrays_if_worth``)
 
     @property
     def travel(self) -> RoadFactorTravelTime:
@@ -181,6 +182,12 @@ class World:
         if self._columns is None:
             self._columns = TechnicianColumns.build(self.techs.values())
         return self._columns
+
+    def arrays_if_worth(self) -> TechnicianColumns | None:
+        """The columns from the world's second decision on: building them costs about what
+        one per-candidate decision does, so a round that places one order skips them."""
+        self.decisions += 1
+        return self.columns if self.decisions > 1 or self._columns is not None else None
 
     def reserve(self, technician_id: str, order: Order) -> None:
         """A new offer or acceptance holds the slot for the rest of the round."""
