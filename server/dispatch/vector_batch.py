@@ -20,7 +20,7 @@ from server.dispatch.facts import JobFacts
 from server.dispatch.geo import RoadFactorTravelTime
 from server.dispatch.ranked import BatchMatrix
 from server.dispatch.scoring import CandidateScore
-from server.dispatch.vector_eligibility import JobTable, hard_filters
+from server.dispatch.vector_eligibility import JobTable, hard_filters, status_and_skills
 from server.dispatch.vector_engine import exact_pair
 from server.dispatch.vector_scoring import ScoreArrays, score_pairs
 from server.dispatch.vector_travel import box_around, haversine_pairs
@@ -69,7 +69,8 @@ class LazyDetails(Mapping[tuple[int, int], CandidateScore]):
 def candidate_pairs(
     cols: TechnicianColumns, jt: JobTable, rows: np.ndarray, radius_m: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(job, row) pairs positioned within the radius, job by job, as the index finds them."""
+    """(job, row) pairs positioned within the radius, job by job, as the index finds them
+    (less those ruled out at once on status, skills or certificates)."""
     n = len(jt.jobs)
     boxes = [box_around(float(jt.lat[i]), float(jt.lng[i]), radius_m) for i in range(n)]
     lo = np.array([b[0] if b else -np.inf for b in boxes])
@@ -81,6 +82,9 @@ def candidate_pairs(
     inside &= (plng[None, :] >= west[:, None]) & (plng[None, :] <= east[:, None])
     j, k = np.nonzero(inside)
     s = rows[k]
+    # Who fails on status or skills cannot be in the matrix, wherever they are.
+    keep = ~status_and_skills(cols, jt, j, s)
+    j, s = j[keep], s[keep]
     d = haversine_pairs(jt.lat[j], jt.lng[j], cols.pos_lat[s], cols.pos_lng[s])
     keep = d <= radius_m
     return j[keep], s[keep]

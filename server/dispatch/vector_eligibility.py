@@ -95,7 +95,7 @@ def _blocked(
     return np.isin(j * cols.cap + s, np.array(keys, dtype=np.int64))
 
 
-def _status_and_skills(
+def status_and_skills(
     cols: TechnicianColumns, jt: JobTable, j: np.ndarray, s: np.ndarray
 ) -> np.ndarray:
     """Group one: who fails on status, block, skills or certificates."""
@@ -263,7 +263,7 @@ def hard_filters(
     eta = np.full(n, np.nan)
     stage = np.ones(n, dtype=np.int8)
     verdicts = Verdicts(ok, exact, dist, eta, stage)
-    live = (~_status_and_skills(cols, jt, j, s)).nonzero()[0]
+    live = (~status_and_skills(cols, jt, j, s)).nonzero()[0]
     if live.size == 0:
         return verdicts
     g = cols.block[s[live]]
