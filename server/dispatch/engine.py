@@ -6,6 +6,10 @@ The index holds where each technician is now (live position, else home base); th
 exact departure point used for distance and ETA is worked out per job by eligibility
 (a previous job nearby in time wins over the live position). The search radius only
 trims work: set it at least as large as the largest service-area reach in the city.
+
+Given the technicians as arrays (``columns``), both run on them (``vector_engine``,
+``vector_batch``): the same candidates, order and scores without a Python loop over the
+candidates. The per-candidate code here stays the reference, and explains a rejection.
 """
 
 from __future__ import annotations
