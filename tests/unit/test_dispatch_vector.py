@@ -11,6 +11,7 @@ import pytest
 
 from server.dispatch.assignment import assign_optimal
 from server.dispatch.columns import TechnicianColumns
+from server.dispatch.eligibility import EligibilityPolicy
 from server.dispatch.engine import batch_matrix, decide
 from server.dispatch.facts import (
     BusyInterval,
@@ -284,3 +285,24 @@ def test_ties_keep_the_per_candidate_order() -> None:
     fast = decide(j, techs, columns=columns, **kw)
     assert [c.technician_id for c in fast.ranked] == ["a", "b", "c", "d"]
     assert_same(decide(j, techs, **kw), fast)
+
+
+def test_clock_changes_match(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Around a clock change (Berlin, spring forward) rush hours and weekly windows are
+    asked in local time on both paths."""
+    import tests.unit.test_dispatch_vector as here
+
+    now = datetime(2026, 3, 28, 18, 0, tzinfo=UTC)  # the night before the change
+    monkeypatch.setattr(here, "NOW", now)
+    travel = RoadFactorTravelTime(tz="Europe/Berlin")
+    policy = EligibilityPolicy(tz="Europe/Berlin")
+    techs, index, rng = city(21, 1500)
+    columns = TechnicianColumns.build(techs.values())
+    ranked = 0
+    for k in range(25):
+        j = job(k, rng, list(techs))
+        kw = dict(now=now, travel=travel, index=index, radius_m=15_000, policy=policy)
+        reference = decide(j, techs, **kw)
+        assert_same(reference, decide(j, techs, columns=columns, **kw))
+        ranked += len(reference.ranked)
+    assert ranked > 100
