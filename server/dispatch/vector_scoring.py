@@ -72,7 +72,7 @@ def _rating_rows(
 
     def compute(cols: TechnicianColumns, rows: np.ndarray) -> tuple[np.ndarray, ...]:
         out = np.zeros((rows.size, 5))
-        out[:, 0] = np.nan
+        out[:, 0] = -np.inf
         for i, k in enumerate(rows.tolist()):
             t = cols.facts[k]
             if t is None:
@@ -93,7 +93,7 @@ def _rating_rows(
                 mean = min(5.0, max(1.0, (st.rating_avg * st.rating_count - stars_sum) / rest))
                 w = 0.5 ** (undated_days / half_life_days)
                 rest_num, rest_den = rest * w * mean, rest * w
-            latest = np.nan if t0_us is None else t0_us / 1e6
+            latest = -np.inf if t0_us is None else t0_us / 1e6
             out[i] = (latest, num, den, rest_num, rest_den)
         return (out,)
 
@@ -109,15 +109,13 @@ def rating_estimates(
     r = table[s]
     now_s = to_us(now) / 1e6
     half_life_s = policy.rating_half_life_days * 86_400.0
-    latest = r[:, 0]
-    rated = ~np.isnan(latest)
-    age = np.where(rated, now_s - np.where(rated, latest, now_s), 0.0)
-    f = np.where(rated, 0.5 ** (np.maximum(age, 0.0) / half_life_s), 0.0)
+    age = now_s - r[:, 0]  # +inf without dated ratings: their sums are 0 anyway
+    f = 0.5 ** (np.maximum(age, 0.0) / half_life_s)
     top = policy.rating_prior_mean * policy.rating_prior_weight + f * r[:, 1] + r[:, 3]
     bottom = policy.rating_prior_weight + f * r[:, 2] + r[:, 4]
     with np.errstate(divide="ignore", invalid="ignore"):
         stars = np.where(bottom == 0, policy.rating_prior_mean, top / bottom)
-    return stars, rated & (age < 0)
+    return stars, age < 0
 
 
 def _static(

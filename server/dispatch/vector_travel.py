@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from datetime import time, timedelta
+from functools import lru_cache
 
 import numpy as np
 
@@ -18,8 +19,8 @@ from server.dispatch.columns import EPOCH, MODES, ONE_US
 from server.dispatch.geo import RoadFactorTravelTime, TravelTime
 from server.geo.coords import EARTH_RADIUS_M
 
-DAY_US = 86_400 * 1_000_000
-WEEK_US = 7 * DAY_US
+HOUR_US = 3_600 * 1_000_000
+DAY_US = 24 * HOUR_US
 
 
 def haversine_pairs(
@@ -52,11 +53,9 @@ def peak_flags(travel: RoadFactorTravelTime, when_us: np.ndarray) -> np.ndarray:
     lo, hi = int(when_us.min()), int(when_us.max())
     if lo == hi:
         return np.full(when_us.size, travel.is_peak(EPOCH + timedelta(microseconds=lo)))
-    first, last = EPOCH + timedelta(microseconds=lo), EPOCH + timedelta(microseconds=hi)
-    offset = first.astimezone(travel.tz).utcoffset()
-    if hi - lo <= WEEK_US and offset == last.astimezone(travel.tz).utcoffset():
-        assert offset is not None
-        tod = (when_us + offset // ONE_US) % DAY_US
+    offset = _steady_offset(travel, lo // HOUR_US, hi // HOUR_US)
+    if offset is not None:
+        tod = (when_us + offset) % DAY_US
         peak = np.zeros(when_us.size, dtype=bool)
         for start, end in travel.peaks:
             peak |= (tod >= _time_us(start)) & (tod < _time_us(end))
@@ -68,6 +67,20 @@ def peak_flags(travel: RoadFactorTravelTime, when_us: np.ndarray) -> np.ndarray:
         count=uniq.size,
     )
     return flags[inverse]
+
+
+@lru_cache(maxsize=1024)
+def _steady_offset(travel: RoadFactorTravelTime, lo_hour: int, hi_hour: int) -> int | None:
+    """The UTC offset (us) in force from the start of hour ``lo_hour`` to the end of
+    ``hi_hour`` (since the epoch), None if it may change in between or the span is long."""
+    if hi_hour - lo_hour > 7 * 24:
+        return None
+    first = EPOCH + timedelta(hours=lo_hour)
+    last = EPOCH + timedelta(hours=hi_hour + 1)
+    offset = first.astimezone(travel.tz).utcoffset()
+    if offset is None or offset != last.astimezone(travel.tz).utcoffset():
+        return None
+    return offset // ONE_US
 
 
 def _time_us(t: time) -> int:
