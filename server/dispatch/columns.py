@@ -11,7 +11,10 @@ explanations of a rejection).
 Calendars are padded per row (``busy_*``, ``off_*``: as many columns as the busiest
 technician has intervals), in the order of the facts' tuples, so "the first of equal
 ends" picks the same interval as ``eligibility``. Times are integer microseconds since
-the epoch: comparisons stay exact.
+the epoch: comparisons stay exact. What is worked out from the rows (the score's parts
+that depend on the technician alone, the rating sums) is kept by ``derived`` and
+recomputed only for the rows changed since; the positioned rows sorted by latitude, per
+skill (``positioned``), until a position or a skill changes.
 """
 
 from __future__ import annotations
@@ -72,7 +75,6 @@ class TechnicianColumns(ColumnFields):
         self.ids: list[str] = [""] * self.cap
         self.blocking: dict[str, set[int]] = {}  # customer id -> slots who blocked them
         self._free: list[int] = []
-        self.version = 0  # bumped on every change
         # Rows changed since the start (slots), so derived arrays update only those rows.
         self.changes: list[int] = []
         self._derived: dict[object, tuple[object, int, tuple[np.ndarray, ...]]] = {}
@@ -136,7 +138,6 @@ class TechnicianColumns(ColumnFields):
         self._changed(k)
 
     def _changed(self, k: int) -> None:
-        self.version += 1
         self.changes.append(k)
         if len(self.changes) > 4 * self.cap:
             self.changes.clear()
