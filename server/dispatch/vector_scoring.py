@@ -12,7 +12,7 @@ when someone reads it (the explanation), not for every pair.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -35,12 +35,29 @@ class ScoreArrays:
     base: np.ndarray
     score: np.ndarray
     exact: np.ndarray
+    _lists: dict[str, list] = field(default_factory=dict)
+    _asked: int = 0
+
+    def _values(self) -> dict[str, list] | dict[str, np.ndarray]:
+        """The arrays, as Python lists once several candidates are read (each reads a
+        dozen values; the offer alone reads one candidate)."""
+        self._asked += 1
+        if self._lists:
+            return self._lists
+        arrays = {name: getattr(self, name) for name in ("slots", "dist", "eta", "stars")}
+        arrays |= {"base": self.base, "score": self.score}
+        arrays |= {"f:" + name: v for name, v in self.features.items()}
+        if self._asked < 4:
+            return arrays
+        self._lists = {name: v.tolist() for name, v in arrays.items()}
+        return self._lists
 
     def candidate(self, i: int) -> CandidateScore:
         """The explained score of pair ``i``, as ``score_candidate`` words it."""
-        tech = self.cols.facts[int(self.slots[i])]
+        v = self._values()
+        tech = self.cols.facts[int(v["slots"][i])]
         assert tech is not None
-        distance = float(self.dist[i])
+        distance = float(v["dist"][i])
         factors, reasons = multipliers(tech, distance, self.policy)
         subsidy = distance > self.policy.traffic_subsidy_over_m
         if subsidy:
@@ -49,14 +66,14 @@ class ScoreArrays:
             )
         return CandidateScore(
             technician_id=tech.id,
-            score=float(self.score[i]),
-            base=float(self.base[i]),
-            features={name: float(v[i]) for name, v in self.features.items()},
+            score=float(v["score"][i]),
+            base=float(v["base"][i]),
+            features={name: float(v["f:" + name][i]) for name in self.features},
             factors=factors,
             distance_m=distance,
-            eta_s=float(self.eta[i]),
+            eta_s=float(v["eta"][i]),
             traffic_subsidy=subsidy,
-            rating_estimate=float(self.stars[i]),
+            rating_estimate=float(v["stars"][i]),
             reasons=tuple(reasons),
         )
 
