@@ -68,6 +68,7 @@ def place_batch(
         weights=s.dispatch.weights,
         scoring=s.scoring,
         policy=s.policy,
+        columns=world.columns,
     )
     col_of = {tid: k for k, tid in enumerate(matrix.technician_ids)}
     feasible = matrix.feasible.copy()
@@ -78,10 +79,7 @@ def place_batch(
     result = assign_optimal(matrix.scores, feasible)
     chosen = dict(result.pairs)
     for j, order in enumerate(live):
-        row = sorted(
-            (matrix.details[(j, k)] for k in range(len(matrix.technician_ids)) if feasible[j, k]),
-            key=lambda c: (-c.score, c.distance_m, c.technician_id),
-        )
+        row = matrix.row(j, feasible)
         if j not in chosen:
             if row:
                 continue  # had candidates, all taken by better matches: next batch

@@ -10,11 +10,13 @@ from zoneinfo import ZoneInfo
 from server.catalog import service as catalog_service
 from server.core.errors import AppError
 from server.core.uow import UnitOfWork
+from server.dispatch import engine
 from server.dispatch import reach as reach_core
 from server.dispatch import slots as slots_core
+from server.dispatch.eligibility import EligibilityPolicy
 from server.dispatch.geo import LatLng, haversine_m
 from server.dispatch.models import SlotRead, SlotsRead
-from server.dispatch.world import blocked_by, load_settings, load_world, reachable
+from server.dispatch.world import World, blocked_by, load_settings, load_world, reachable
 from server.technicians import service as technicians_service
 
 NEAREST_FIRST_SEARCH_M = 500.0  # the first ring searched for the nearest technician
@@ -49,6 +51,40 @@ def nearest_eligible_distance_m(
 
 
 SLOT_MAX_DAYS_AHEAD = 60  # as far ahead as a quote may be booked
+
+
+def counted_slots(
+    request: slots_core.SlotRequest,
+    day: date,
+    world: World,
+    *,
+    radius_m: float,
+    lead: timedelta,
+    policy: EligibilityPolicy,
+) -> list[slots_core.Slot]:
+    """``slots.day_slots`` on the world's technician arrays: a day asks a dozen decisions
+    of the same technicians, so the arrays (built once) answer them (the same counts)."""
+    columns = world.columns
+    out: list[slots_core.Slot] = []
+    for start in slots_core.day_starts(day, tz=world.timezone, length=request.length):
+        end = start + request.length
+        if start < world.now + lead:
+            out.append(slots_core.Slot(start, end, 0, slots_core.SlotStatus.PAST))
+            continue
+        decision = engine.decide(
+            request.job(start),
+            world.techs,
+            now=world.now,
+            travel=world.travel,
+            index=world.index,
+            radius_m=radius_m,
+            policy=policy,
+            columns=columns,
+        )
+        n = len(decision.ranked)
+        status = slots_core.status_of(start, n, now=world.now, lead=lead)
+        out.append(slots_core.Slot(start, end, n, status))
+    return out
 
 
 def day_slots(
@@ -122,17 +158,8 @@ def day_slots(
         customer_id=customer_id or "",
         blocked_technician_ids=blocked,
     )
-    result = slots_core.day_slots(
-        request,
-        day,
-        world.techs,
-        now=now,
-        travel=world.travel,
-        tz=timezone,
-        index=world.index,
-        radius_m=radius_m,
-        policy=settings.policy,
-        lead=settings.booking_lead,
+    result = counted_slots(
+        request, day, world, radius_m=radius_m, lead=settings.booking_lead, policy=settings.policy
     )
     return SlotsRead(
         service_id=service.id,

@@ -57,12 +57,9 @@ def place_order(
         uow.keep()
         return record
     job = job_facts(uow, order=order)
-    techs = world.techs
-    if within_reach is not None:
-        techs = {tid: t for tid, t in techs.items() if tid in within_reach}
     decision = engine.decide(
         job,
-        techs,
+        world.techs,
         now=now,
         travel=world.travel,
         index=world.index,
@@ -71,6 +68,8 @@ def place_order(
         scoring=s.scoring,
         policy=s.policy,
         exclude=not_again(tried, now, s.dispatch),
+        columns=world.arrays_if_worth(),
+        within=within_reach,
     )
     ranked = list(decision.ranked)
     preferred = order.preferred_technician_id
@@ -97,7 +96,7 @@ def place_order(
             outcome=DecisionOutcome.NO_CANDIDATE,
             now=now,
             settings=s,
-            rejected=decision.rejected,
+            rejected=dict(decision.rejected),
             considered=decision.prefiltered,
         )
         flag(uow, order, DecisionOutcome.NO_CANDIDATE.value, {"considered": decision.prefiltered})
@@ -112,7 +111,7 @@ def place_order(
         now=now,
         settings=s,
         ranked=ranked,
-        rejected=decision.rejected,
+        rejected=dict(decision.rejected),
         considered=decision.prefiltered,
         chosen=best.technician_id,
         names=world.names,

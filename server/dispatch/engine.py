@@ -6,18 +6,21 @@ The index holds where each technician is now (live position, else home base); th
 exact departure point used for distance and ETA is worked out per job by eligibility
 (a previous job nearby in time wins over the live position). The search radius only
 trims work: set it at least as large as the largest service-area reach in the city.
+
+Given the technicians as arrays (``columns``), both run on them (``vector_engine``,
+``vector_batch``): the same candidates, order and scores without a Python loop over the
+candidates. The per-candidate code here stays the reference, and explains a rejection.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
 import numpy as np
 
 from server.dispatch.assignment import Assignment, assign_optimal
+from server.dispatch.columns import TechnicianColumns
 from server.dispatch.eligibility import (
     DEFAULT_POLICY,
     EligibilityPolicy,
@@ -26,7 +29,8 @@ from server.dispatch.eligibility import (
     evaluate,
 )
 from server.dispatch.facts import JobFacts, TechnicianFacts
-from server.dispatch.geo import TravelTime
+from server.dispatch.geo import RoadFactorTravelTime, TravelTime
+from server.dispatch.ranked import BatchMatrix, DispatchDecision
 from server.dispatch.scoring import (
     DEFAULT_SCORING,
     DEFAULT_WEIGHTS,
@@ -34,37 +38,22 @@ from server.dispatch.scoring import (
     score_candidate,
 )
 from server.dispatch.spatial import SpatialIndex
+from server.dispatch.vector_batch import batch_vector
+from server.dispatch.vector_engine import decide_vector
+from server.dispatch.vector_travel import vector_travel
 from server.rules.dispatch import DispatchWeights, ScoringPolicy
 
+__all__ = [
+    "DEFAULT_SEARCH_RADIUS_M",
+    "BatchMatrix",
+    "DispatchDecision",
+    "batch_assign",
+    "batch_matrix",
+    "candidate_ids",
+    "decide",
+]
+
 DEFAULT_SEARCH_RADIUS_M = 15_000.0
-
-
-@dataclass(frozen=True)
-class DispatchDecision:
-    job_id: str
-    ranked: tuple[CandidateScore, ...]
-    rejected: dict[str, tuple[Rejection, ...]]
-    prefiltered: int  # technicians the index returned (before exact checks)
-    search_radius_m: float
-
-    @property
-    def best(self) -> CandidateScore | None:
-        return self.ranked[0] if self.ranked else None
-
-    def as_dict(self) -> dict[str, Any]:
-        """The explanation stored with each decision (what ops/dispatch/{id} shows)."""
-        return {
-            "job_id": self.job_id,
-            "search_radius_m": self.search_radius_m,
-            "prefiltered": self.prefiltered,
-            "ranked": [c.as_dict() for c in self.ranked],
-            "rejected": {
-                tid: [
-                    {"code": r.code.value, "message": r.message, "details": r.details} for r in rs
-                ]
-                for tid, rs in self.rejected.items()
-            },
-        }
 
 
 def candidate_ids(
@@ -81,6 +70,15 @@ def candidate_ids(
     return [tid for tid, _ in index.nearby(lat, lng, radius_m) if tid in technicians]
 
 
+def _vector_ready(
+    columns: TechnicianColumns | None, travel: TravelTime, index: SpatialIndex | None
+) -> RoadFactorTravelTime | None:
+    """The travel model when the array path can take the decision, else None."""
+    if columns is None or index is None or not columns.supported:
+        return None
+    return vector_travel(travel)
+
+
 def decide(
     job: JobFacts,
     technicians: Mapping[str, TechnicianFacts],
@@ -94,6 +92,8 @@ def decide(
     policy: EligibilityPolicy = DEFAULT_POLICY,
     exclude: frozenset[str] = frozenset(),
     all_reasons: bool = False,
+    columns: TechnicianColumns | None = None,
+    within: Collection[str] | None = None,
 ) -> DispatchDecision:
     """Rank the eligible technicians for one job; ``exclude`` drops ones already tried.
 
@@ -101,7 +101,33 @@ def decide(
     first) unless ``all_reasons``: in a dense city most candidates fail on skills, and
     running the calendar and travel checks for them only to list more reasons costs
     most of the decision's time. ``eligibility.check`` gives the full list on demand.
+
+    ``within`` narrows ``technicians`` to these ids. With ``columns`` (the same
+    technicians as arrays) and an index, the decision runs on the arrays
+    (``vector_engine``): the same answer, without a Python loop over the candidates.
     """
+    fast = _vector_ready(columns, travel, index)
+    if fast is not None and columns is not None:
+        members = None
+        if within is not None:
+            members = columns.member_mask(within)
+        elif len(technicians) != len(columns):
+            members = columns.member_mask(technicians)
+        return decide_vector(
+            job,
+            columns,
+            now=now,
+            travel=fast,
+            radius_m=radius_m,
+            weights=weights,
+            scoring=scoring,
+            policy=policy,
+            members=members,
+            exclude=exclude,
+            all_reasons=all_reasons,
+        )
+    if within is not None:
+        technicians = {tid: t for tid, t in technicians.items() if tid in within}
     ids = candidate_ids(job, technicians, index=index, radius_m=radius_m)
     ranked: list[CandidateScore] = []
     rejected: dict[str, tuple[Rejection, ...]] = {}
@@ -127,16 +153,6 @@ def decide(
     return DispatchDecision(job.id, tuple(ranked), rejected, len(ids), radius_m)
 
 
-@dataclass(frozen=True)
-class BatchMatrix:
-    job_ids: tuple[str, ...]
-    technician_ids: tuple[str, ...]
-    scores: np.ndarray  # NaN where infeasible
-    distances: np.ndarray  # NaN where infeasible
-    feasible: np.ndarray
-    details: dict[tuple[int, int], CandidateScore]
-
-
 def batch_matrix(
     jobs: Sequence[JobFacts],
     technicians: Mapping[str, TechnicianFacts],
@@ -148,7 +164,23 @@ def batch_matrix(
     weights: DispatchWeights = DEFAULT_WEIGHTS,
     scoring: ScoringPolicy = DEFAULT_SCORING,
     policy: EligibilityPolicy = DEFAULT_POLICY,
+    columns: TechnicianColumns | None = None,
 ) -> BatchMatrix:
+    """Scores of every (job, technician) pair, NaN where infeasible; on the arrays when
+    ``columns`` (holding ``technicians``) and an index are given."""
+    fast = _vector_ready(columns, travel, index)
+    if fast is not None and columns is not None:
+        return batch_vector(
+            jobs,
+            columns,
+            tuple(technicians),
+            now=now,
+            travel=fast,
+            radius_m=radius_m,
+            weights=weights,
+            scoring=scoring,
+            policy=policy,
+        )
     tech_ids = tuple(technicians)
     col = {tid: k for k, tid in enumerate(tech_ids)}
     scores = np.full((len(jobs), len(tech_ids)), np.nan)

@@ -88,47 +88,12 @@ def recency_weighted_rating(
     return num / den
 
 
-def score_candidate(
-    tech: TechnicianFacts,
-    *,
-    distance_m: float,
-    eta_s: float | None,
-    now: datetime,
-    weights: DispatchWeights = DEFAULT_WEIGHTS,
-    policy: ScoringPolicy = DEFAULT_SCORING,
-) -> CandidateScore:
-    if distance_m < 0:
-        raise ValueError("distance_m must be non-negative")
+def multipliers(
+    tech: TechnicianFacts, distance_m: float, policy: ScoringPolicy = DEFAULT_SCORING
+) -> tuple[dict[str, float], list[str]]:
+    """The score's factors (rules stated as multipliers), each with its reason; shared by
+    ``score_candidate`` and the array path's explanation of a candidate."""
     st = tech.stats
-    if policy.proximity_basis == "eta" and eta_s is not None:
-        proximity = policy.eta_scale_s / (policy.eta_scale_s + max(0.0, eta_s))
-    else:
-        proximity = policy.distance_scale_m / (policy.distance_scale_m + distance_m)
-    stars = recency_weighted_rating(
-        st.ratings, now=now, policy=policy, total_avg=st.rating_avg, total_count=st.rating_count
-    )
-    rating = (stars - 1.0) / 4.0
-    level = policy.level_values[st.level]
-    jobs_term = 1.0 / (1.0 + st.jobs_today / policy.fairness_jobs_scale)
-    earn_term = 1.0 / (1.0 + st.earnings_today_fen / policy.fairness_earnings_scale_fen)
-    fairness = 0.5 * (jobs_term + earn_term)
-    offers = st.offers_received + policy.acceptance_prior_weight
-    if offers > 0:
-        prior_accepts = policy.acceptance_prior_rate * policy.acceptance_prior_weight
-        acceptance = (st.offers_accepted + prior_accepts) / offers
-    else:
-        acceptance = policy.acceptance_prior_rate
-
-    features = {
-        "proximity": proximity,
-        "rating": rating,
-        "level": level,
-        "fairness": fairness,
-        "acceptance": acceptance,
-    }
-    w = weights.normalized()
-    base = sum(w[name] * features[name] for name in FEATURES)
-
     factors: dict[str, float] = {}
     reasons: list[str] = []
     if (
@@ -173,6 +138,51 @@ def score_candidate(
             f"{st.transfers_recent} transfers, {transfer_rate:.0%} of recent orders "
             f"> {policy.transfer_rate_threshold:.0%}: x{policy.transfer_factor:g}"
         )
+    return factors, reasons
+
+
+def score_candidate(
+    tech: TechnicianFacts,
+    *,
+    distance_m: float,
+    eta_s: float | None,
+    now: datetime,
+    weights: DispatchWeights = DEFAULT_WEIGHTS,
+    policy: ScoringPolicy = DEFAULT_SCORING,
+) -> CandidateScore:
+    if distance_m < 0:
+        raise ValueError("distance_m must be non-negative")
+    st = tech.stats
+    if policy.proximity_basis == "eta" and eta_s is not None:
+        proximity = policy.eta_scale_s / (policy.eta_scale_s + max(0.0, eta_s))
+    else:
+        proximity = policy.distance_scale_m / (policy.distance_scale_m + distance_m)
+    stars = recency_weighted_rating(
+        st.ratings, now=now, policy=policy, total_avg=st.rating_avg, total_count=st.rating_count
+    )
+    rating = (stars - 1.0) / 4.0
+    level = policy.level_values[st.level]
+    jobs_term = 1.0 / (1.0 + st.jobs_today / policy.fairness_jobs_scale)
+    earn_term = 1.0 / (1.0 + st.earnings_today_fen / policy.fairness_earnings_scale_fen)
+    fairness = 0.5 * (jobs_term + earn_term)
+    offers = st.offers_received + policy.acceptance_prior_weight
+    if offers > 0:
+        prior_accepts = policy.acceptance_prior_rate * policy.acceptance_prior_weight
+        acceptance = (st.offers_accepted + prior_accepts) / offers
+    else:
+        acceptance = policy.acceptance_prior_rate
+
+    features = {
+        "proximity": proximity,
+        "rating": rating,
+        "level": level,
+        "fairness": fairness,
+        "acceptance": acceptance,
+    }
+    w = weights.normalized()
+    base = sum(w[name] * features[name] for name in FEATURES)
+
+    factors, reasons = multipliers(tech, distance_m, policy)
     score = base
     for f in factors.values():
         score *= f

@@ -24,6 +24,7 @@ from server.core.uow import UnitOfWork
 from server.dispatch import ports
 from server.dispatch import reach as reach_core
 from server.dispatch import slots as slots_core
+from server.dispatch.columns import TechnicianColumns
 from server.dispatch.eligibility import EligibilityPolicy
 from server.dispatch.facts import (
     BusyInterval,
@@ -171,10 +172,26 @@ class World:
     techs: dict[str, TechnicianFacts]
     names: dict[str, str]
     index: GridIndex = field(default_factory=lambda: GridIndex(1000.0))
+    _columns: TechnicianColumns | None = field(default=None, repr=False)
+    decisions: int = 0  # taken on this world so far (``arrays_if_worth``)
 
     @property
     def travel(self) -> RoadFactorTravelTime:
         return travel_model(self.timezone)
+
+    @property
+    def columns(self) -> TechnicianColumns:
+        """The technicians' facts as arrays (``engine.decide``'s fast path), built on
+        first use and kept in step with ``reserve``."""
+        if self._columns is None:
+            self._columns = TechnicianColumns.build(self.techs.values())
+        return self._columns
+
+    def arrays_if_worth(self) -> TechnicianColumns | None:
+        """The columns from the world's second decision on: building them costs about what
+        one per-candidate decision does, so a round that places one order skips them."""
+        self.decisions += 1
+        return self.columns if self.decisions > 1 or self._columns is not None else None
 
     def reserve(self, technician_id: str, order: Order) -> None:
         """A new offer or acceptance holds the slot for the rest of the round."""
@@ -188,7 +205,10 @@ class World:
             order.id,
         )
         stats = replace(tech.stats, jobs_today=tech.stats.jobs_today + 1)
-        self.techs[technician_id] = replace(tech, busy=(*tech.busy, busy), stats=stats)
+        updated = replace(tech, busy=(*tech.busy, busy), stats=stats)
+        self.techs[technician_id] = updated
+        if self._columns is not None:
+            self._columns.upsert(updated)
 
 
 def _fresh_location(t: Any, now: datetime) -> LatLng | None:

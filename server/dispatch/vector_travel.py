@@ -1,0 +1,113 @@
+"""Distances, travel times and search boxes over arrays, as the scalar code computes them.
+Pure.
+
+``haversine_pairs`` is ``coords.haversine_m`` element by element; ``travel_seconds`` is
+``RoadFactorTravelTime.seconds_for_distance`` element by element (the speed by mode and
+by whether the departure falls in a rush hour, which is plain arithmetic on the local
+time of day when no clock change falls within the times asked about).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import time, timedelta
+from functools import lru_cache
+
+import numpy as np
+
+from server.dispatch.columns import EPOCH, MODES, ONE_US
+from server.dispatch.geo import RoadFactorTravelTime, TravelTime
+from server.geo.coords import EARTH_RADIUS_M
+
+HOUR_US = 3_600 * 1_000_000
+DAY_US = 24 * HOUR_US
+
+
+def haversine_pairs(
+    lat1: np.ndarray, lng1: np.ndarray, lat2: np.ndarray, lng2: np.ndarray
+) -> np.ndarray:
+    """``coords.haversine_m`` element by element, in its order of operations."""
+    p1 = np.radians(lat1)
+    p2 = np.radians(lat2)
+    dp = p2 - p1
+    dl = np.radians(lng2 - lng1)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+
+
+def vector_travel(travel: TravelTime) -> RoadFactorTravelTime | None:
+    """The travel model when the arrays can reproduce it exactly, else None."""
+    if type(travel) is not RoadFactorTravelTime:
+        return None
+    if any(m not in travel.speeds for m in MODES):
+        return None
+    return travel
+
+
+def peak_flags(travel: RoadFactorTravelTime, when_us: np.ndarray) -> np.ndarray:
+    """``travel.is_peak`` for each departure time. Within a week whose ends share one UTC
+    offset (no clock change between them) the local time of day is plain arithmetic;
+    otherwise each distinct time is asked in Python."""
+    if when_us.size == 0:
+        return np.zeros(0, dtype=bool)
+    lo, hi = int(when_us.min()), int(when_us.max())
+    if lo == hi:
+        return np.full(when_us.size, travel.is_peak(EPOCH + timedelta(microseconds=lo)))
+    offset = _steady_offset(travel, lo // HOUR_US, hi // HOUR_US)
+    if offset is not None:
+        tod = (when_us + offset) % DAY_US
+        peak = np.zeros(when_us.size, dtype=bool)
+        for start, end in travel.peaks:
+            peak |= (tod >= _time_us(start)) & (tod < _time_us(end))
+        return peak
+    uniq, inverse = np.unique(when_us, return_inverse=True)
+    flags = np.fromiter(
+        (travel.is_peak(EPOCH + timedelta(microseconds=int(u))) for u in uniq.tolist()),
+        dtype=bool,
+        count=uniq.size,
+    )
+    return flags[inverse]
+
+
+@lru_cache(maxsize=1024)
+def _steady_offset(travel: RoadFactorTravelTime, lo_hour: int, hi_hour: int) -> int | None:
+    """The UTC offset (us) in force from the start of hour ``lo_hour`` to the end of
+    ``hi_hour`` (since the epoch), None if it may change in between or the span is long."""
+    if hi_hour - lo_hour > 7 * 24:
+        return None
+    first = EPOCH + timedelta(hours=lo_hour)
+    last = EPOCH + timedelta(hours=hi_hour + 1)
+    offset = first.astimezone(travel.tz).utcoffset()
+    if offset is None or offset != last.astimezone(travel.tz).utcoffset():
+        return None
+    return offset // ONE_US
+
+
+def _time_us(t: time) -> int:
+    return ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.microsecond
+
+
+def travel_seconds(
+    travel: RoadFactorTravelTime, meters: np.ndarray, leave_us: np.ndarray, mode: np.ndarray
+) -> np.ndarray:
+    """``RoadFactorTravelTime.seconds_for_distance`` element by element."""
+    off = np.array([travel.speeds[m].off_peak_kmh for m in MODES])
+    peak = np.array([travel.speeds[m].peak_kmh for m in MODES])
+    speed = np.where(peak_flags(travel, leave_us), peak[mode], off[mode])
+    secs = travel.fixed_overhead_s + meters * travel.road_factor / (speed / 3.6)
+    return np.where(meters <= 0, 0.0, secs)
+
+
+def box_around(lat: float, lng: float, radius_m: float) -> tuple[float, float, float, float] | None:
+    """A lat/lng box holding every point within ``radius_m`` (with a margin), or None near
+    a pole or the antimeridian, where a box does not help."""
+    m_per_deg = EARTH_RADIUS_M * math.pi / 180.0
+    dlat = radius_m / m_per_deg * 1.001 + 1e-9
+    lat_lo, lat_hi = lat - dlat, lat + dlat
+    if lat_lo <= -89.0 or lat_hi >= 89.0:
+        return None
+    cos_min = math.cos(math.radians(max(abs(lat_lo), abs(lat_hi))))
+    dlng = radius_m / (m_per_deg * cos_min) * 1.001 + 1e-9
+    if dlng >= 180.0 or lng - dlng < -180.0 or lng + dlng > 180.0:
+        return None
+    return lat_lo, lat_hi, lng - dlng, lng + dlng
