@@ -142,14 +142,34 @@ def wait_ready(url: str, proc: subprocess.Popen | None = None, timeout: float = 
         time.sleep(0.1)
 
 
-class ServerProcess:
-    """One uvicorn process (no supervisor in between), so SIGKILL hits the server itself."""
+class _Process:
+    """A child process of ours that SIGKILL hits directly (no supervisor in between)."""
+
+    proc: subprocess.Popen | None = None
+
+    def kill9(self) -> None:
+        assert self.proc is not None
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+class ServerProcess(_Process):
+    """One uvicorn process."""
 
     def __init__(self, env: dict[str, str], port: int | None = None) -> None:
         self.env = env
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
@@ -170,20 +190,19 @@ class ServerProcess:
         )
         wait_ready(self.url, self.proc)
 
-    def kill9(self) -> None:
-        assert self.proc is not None
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
 
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
+class WorkerProcess(_Process):
+    """``doorstep worker`` running the background jobs."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "worker", "--concurrency", "2"],
+            cwd=ROOT,
+            env=self.env,
+        )
 
 
 @contextmanager

@@ -11,10 +11,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,10 +20,10 @@ import psycopg
 import pytest
 
 from tests.scale.conftest import (
-    ROOT,
     Api,
     ServerProcess,
     User,
+    WorkerProcess,
     _libpq,
     create_pg_database,
     drop_pg_database,
@@ -37,36 +33,6 @@ from tests.scale.conftest import (
 )
 
 pytestmark = [pytest.mark.scale, needs_pg_and_redis]
-
-
-class WorkerProcess:
-    """``doorstep worker`` in a process of its own (SIGKILL hits the worker itself)."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = env
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "worker", "--concurrency", "2"],
-            cwd=ROOT,
-            env=self.env,
-        )
-
-    def kill9(self) -> None:
-        assert self.proc is not None
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
 
 
 @dataclass

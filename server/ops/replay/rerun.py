@@ -15,6 +15,7 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from server.dispatch.engine import batch_assign, batch_matrix, decide
@@ -143,148 +144,123 @@ def rerun(
     seed: int = 7,
 ) -> list[Outcome]:
     """Every order's outcome under ``settings`` (cascade or batch)."""
-    rng = random.Random(seed)
-    fleet = _Fleet(dict(techs), whereabouts, ZoneInfo(settings.policy.tz))
+    run = _Run(
+        _Fleet(dict(techs), whereabouts, ZoneInfo(settings.policy.tz)),
+        settings,
+        travel,
+        responders,
+        levels,
+        random.Random(seed),
+    )
     ordered = sorted(orders, key=lambda o: (o.waiting_at, o.id))
     if settings.dispatch.mode == "batch":
-        return _batches(ordered, fleet, settings, travel, responders, levels, rng)
-    return [_cascade(o, fleet, settings, travel, responders, levels, rng) for o in ordered]
+        return run.batches(ordered)
+    return [run.cascade(o) for o in ordered]
 
 
-def _answer(rng: random.Random, responder: Responder, timeout_s: float) -> tuple[bool, float, bool]:
-    """(accepted, seconds it took, late on the day): a refusal costs the answer's time, at
-    most the timeout. Both draws are made every time, so one order's draws never shift
-    the next one's."""
-    accepted = rng.random() < responder.accept_rate
-    late = rng.random() < responder.late_share
-    return accepted, min(responder.response_s, timeout_s), late
+@dataclass
+class _Run:
+    fleet: _Fleet
+    settings: DispatchSettings
+    travel: TravelTime
+    responders: Mapping[str, Responder]
+    levels: Mapping[str, str]
+    rng: random.Random
 
+    def _search(self, moment: datetime) -> tuple[dict[str, TechnicianFacts], dict[str, Any]]:
+        """The technicians at ``moment`` and what a decision weighs them by."""
+        techs, index = self.fleet.view(moment)
+        rules = self.settings.dispatch
+        return techs, {
+            "now": moment,
+            "travel": self.travel,
+            "index": index,
+            "radius_m": rules.search_radius_km * 1000.0,
+            "weights": rules.weights,
+            "scoring": self.settings.scoring,
+            "policy": self.settings.policy,
+        }
 
-def _served(
-    order: PastOrder,
-    best: CandidateScore,
-    waited: float,
-    fleet: _Fleet,
-    settings: DispatchSettings,
-    levels: Mapping[str, str],
-    late: bool,
-) -> Outcome:
-    """Accepted ``waited`` s after it started waiting: on time if the way there fits
-    before the start (plus the tolerance) and the technician is not late as they were
-    now and then in the period (``late``, drawn from their share)."""
-    tid = best.technician_id
-    pay = settings.technician_pay(order.total_fen, levels.get(tid))
-    fleet.give(tid, order, pay)
-    accepted_at = order.waiting_at + timedelta(seconds=waited)
-    arrival = max(accepted_at + timedelta(seconds=best.eta_s or 0.0), order.job.start)
-    tolerance = timedelta(minutes=settings.dispatch.late_tolerance_minutes)
-    return Outcome(
-        order.id,
-        order.district,
-        tid,
-        waited,
-        best.distance_m / 1000.0,
-        arrival <= order.job.start + tolerance and not late,
-        pay,
-    )
+    def _offer(self, order: PastOrder, best: CandidateScore, waited: float) -> Outcome | float:
+        """The offer answered as that technician answers: the outcome if accepted, else
+        the seconds it took to refuse. Both draws are made every time, so one order's
+        draws never shift the next one's."""
+        responder = self.responders.get(best.technician_id, DEFAULT_RESPONDER)
+        accepted = self.rng.random() < responder.accept_rate
+        late = self.rng.random() < responder.late_share
+        took = min(responder.response_s, self.settings.dispatch.offer_timeout_seconds)
+        if not accepted:
+            return took
+        return self._served(order, best, waited + took, late)
+
+    def _served(self, order: PastOrder, best: CandidateScore, waited: float, late: bool) -> Outcome:
+        """Accepted ``waited`` s after it started waiting: on time if the way there fits
+        before the start (plus the tolerance) and the technician is not late as they
+        were now and then in the period (``late``, drawn from their share)."""
+        tid = best.technician_id
+        pay = self.settings.technician_pay(order.total_fen, self.levels.get(tid))
+        self.fleet.give(tid, order, pay)
+        accepted_at = order.waiting_at + timedelta(seconds=waited)
+        arrival = max(accepted_at + timedelta(seconds=best.eta_s or 0.0), order.job.start)
+        tolerance = timedelta(minutes=self.settings.dispatch.late_tolerance_minutes)
+        on_time = arrival <= order.job.start + tolerance and not late
+        return Outcome(
+            order.id, order.district, tid, waited, best.distance_m / 1000.0, on_time, pay
+        )
+
+    def cascade(self, order: PastOrder) -> Outcome:
+        """The best untried candidate is offered the order, then the next, up to the
+        offer limit."""
+        tried: set[str] = set()
+        waited = 0.0
+        for _offer in range(self.settings.dispatch.max_offers_per_order):
+            techs, weigh = self._search(order.waiting_at + timedelta(seconds=waited))
+            best = decide(order.job, techs, exclude=frozenset(tried), **weigh).best
+            if best is None:
+                break
+            answer = self._offer(order, best, waited)
+            if isinstance(answer, Outcome):
+                return answer
+            waited += answer
+            tried.add(best.technician_id)
+        return _unserved(order)
+
+    def batches(self, ordered: list[PastOrder]) -> list[Outcome]:
+        """Orders gathered per batch interval and matched together; one not matched, or
+        whose technician refuses, waits for the next window, up to the offer limit."""
+        rules = self.settings.dispatch
+        window = timedelta(seconds=rules.batch_interval_seconds)
+        outcomes: dict[str, Outcome] = {}
+        offers: dict[str, int] = {}
+        waiting: list[PastOrder] = []
+        pending = list(ordered)
+        clock = pending[0].waiting_at + window if pending else None
+        while clock is not None:
+            while pending and pending[0].waiting_at <= clock:
+                waiting.append(pending.pop(0))
+            if waiting:
+                techs, weigh = self._search(clock)
+                chosen = batch_assign(batch_matrix([o.job for o in waiting], techs, **weigh))
+                still: list[PastOrder] = []
+                for order in waiting:
+                    best = chosen.get(order.id)
+                    if best is None:
+                        still.append(order)
+                        continue
+                    offers[order.id] = offers.get(order.id, 0) + 1
+                    answer = self._offer(order, best, (clock - order.waiting_at).total_seconds())
+                    if isinstance(answer, Outcome):
+                        outcomes[order.id] = answer
+                    elif offers[order.id] < rules.max_offers_per_order:
+                        still.append(order)
+                waiting = [o for o in still if (clock - o.waiting_at) < timedelta(hours=2)]
+            if pending or waiting:
+                nxt = clock + window
+                clock = nxt if waiting or not pending else max(nxt, pending[0].waiting_at)
+            else:
+                clock = None
+        return [outcomes.get(o.id) or _unserved(o) for o in ordered]
 
 
 def _unserved(order: PastOrder) -> Outcome:
     return Outcome(order.id, order.district, None, None, None, None, 0)
-
-
-def _cascade(
-    order: PastOrder,
-    fleet: _Fleet,
-    settings: DispatchSettings,
-    travel: TravelTime,
-    responders: Mapping[str, Responder],
-    levels: Mapping[str, str],
-    rng: random.Random,
-) -> Outcome:
-    rules = settings.dispatch
-    tried: set[str] = set()
-    waited = 0.0
-    for _offer in range(rules.max_offers_per_order):
-        now = order.waiting_at + timedelta(seconds=waited)
-        techs, index = fleet.view(now)
-        decision = decide(
-            order.job,
-            techs,
-            now=now,
-            travel=travel,
-            index=index,
-            radius_m=rules.search_radius_km * 1000.0,
-            weights=rules.weights,
-            scoring=settings.scoring,
-            policy=settings.policy,
-            exclude=frozenset(tried),
-        )
-        best = decision.best
-        if best is None:
-            break
-        responder = responders.get(best.technician_id, DEFAULT_RESPONDER)
-        accepted, took, late = _answer(rng, responder, rules.offer_timeout_seconds)
-        waited += took
-        if accepted:
-            return _served(order, best, waited, fleet, settings, levels, late)
-        tried.add(best.technician_id)
-    return _unserved(order)
-
-
-def _batches(
-    ordered: list[PastOrder],
-    fleet: _Fleet,
-    settings: DispatchSettings,
-    travel: TravelTime,
-    responders: Mapping[str, Responder],
-    levels: Mapping[str, str],
-    rng: random.Random,
-) -> list[Outcome]:
-    """Orders gathered per batch interval and matched together; one not matched, or whose
-    technician refuses, waits for the next window, up to the offer limit."""
-    rules = settings.dispatch
-    window = timedelta(seconds=rules.batch_interval_seconds)
-    outcomes: dict[str, Outcome] = {}
-    offers: dict[str, int] = {}
-    waiting: list[PastOrder] = []
-    pending = list(ordered)
-    clock = pending[0].waiting_at + window if pending else None
-    while clock is not None:
-        while pending and pending[0].waiting_at <= clock:
-            waiting.append(pending.pop(0))
-        if waiting:
-            techs, index = fleet.view(clock)
-            matrix = batch_matrix(
-                [o.job for o in waiting],
-                techs,
-                now=clock,
-                travel=travel,
-                index=index,
-                radius_m=rules.search_radius_km * 1000.0,
-                weights=rules.weights,
-                scoring=settings.scoring,
-                policy=settings.policy,
-            )
-            chosen = batch_assign(matrix)
-            still: list[PastOrder] = []
-            for order in waiting:
-                best = chosen.get(order.id)
-                if best is None:
-                    still.append(order)
-                    continue
-                offers[order.id] = offers.get(order.id, 0) + 1
-                responder = responders.get(best.technician_id, DEFAULT_RESPONDER)
-                accepted, took, late = _answer(rng, responder, rules.offer_timeout_seconds)
-                waited = (clock - order.waiting_at).total_seconds() + took
-                if accepted:
-                    outcomes[order.id] = _served(order, best, waited, fleet, settings, levels, late)
-                elif offers[order.id] < rules.max_offers_per_order:
-                    still.append(order)
-            waiting = [o for o in still if (clock - o.waiting_at) < timedelta(hours=2)]
-        if pending or waiting:
-            nxt = clock + window
-            clock = nxt if waiting or not pending else max(nxt, pending[0].waiting_at)
-        else:
-            clock = None
-    return [outcomes.get(o.id) or _unserved(o) for o in ordered]
