@@ -46,7 +46,9 @@ log = logging.getLogger("doorstep.jobs")
 QUEUE = "doorstep"
 STALLED_CHECK = "jobs.retry_stalled"
 PRUNE = "jobs.prune"
-KEEP_FINISHED_HOURS = 24  # succeeded and failed jobs stay this long for the operators
+# succeeded and failed jobs stay this long for the operators (in memory, an hour: a day of
+# per-second sweeps would weigh on the demo server)
+KEEP_FINISHED_HOURS = {True: 24, False: 1}
 
 
 def cron_every(seconds: int) -> str:
@@ -171,9 +173,10 @@ class JobEngine:
 
     def add_upkeep(self) -> None:
         """The queue's own periodic jobs: run again the jobs of workers that stopped
-        beating (killed mid-job), and forget finished jobs after a day."""
+        beating (killed mid-job), and forget finished jobs (``KEEP_FINISHED_HOURS``)."""
         manager = self.app.job_manager
         stalled_after = self.stalled_after
+        keep_hours = KEEP_FINISHED_HOURS[self.durable]
 
         @self.app.periodic(cron=cron_every(5), periodic_id=STALLED_CHECK)
         @self.app.task(name=STALLED_CHECK, queue=QUEUE, queueing_lock=STALLED_CHECK)
@@ -191,9 +194,7 @@ class JobEngine:
         @self.app.periodic(cron=cron_every(3600), periodic_id=PRUNE)
         @self.app.task(name=PRUNE, queue=QUEUE, queueing_lock=PRUNE)
         async def prune(timestamp: int) -> None:
-            await manager.delete_old_jobs(
-                nb_hours=KEEP_FINISHED_HOURS, include_failed=True, queue=QUEUE
-            )
+            await manager.delete_old_jobs(nb_hours=keep_hours, include_failed=True, queue=QUEUE)
 
     # --- deferring ---------------------------------------------------------------------
     def defer(
