@@ -37,6 +37,9 @@ bench: $(STAMP)
 	$(PY) bench/solomon_bench.py
 	$(PY) bench/push_bench.py
 	$(PY) bench/quote_cost_bench.py
+	$(PY) bench/dispatch_scale.py
+	$(PY) bench/dispatch_wake_bench.py
+	$(PY) bench/replay_bench.py
 	$(PY) bench/load.py
 	$(PY) bench/workflow_load.py --seconds 60
 	$(VENV)/bin/doorstep-simulate
