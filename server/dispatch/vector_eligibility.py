@@ -1,36 +1,31 @@
 """The hard filters of ``eligibility.evaluate`` over many (job, technician) pairs at once.
 Pure.
 
-Each pair is a job index and a row of ``TechnicianColumns``; every check of the
-per-candidate code is an array operation here, in the same groups. What the arrays cannot
-settle exactly is marked ``exact`` and left to ``eligibility.evaluate`` itself: a float
-comparison within a hair of its threshold (a distance computed by numpy may differ from
-``math``'s in the last bit), a rating dated after ``now``. Drawn service areas are tested
-in Python, only for the pairs whose box holds the job. Weekly windows are tested once per
-distinct set of windows and job, with ``eligibility.is_covered_by_weekly``.
+Each pair is a job index and a row of ``TechnicianColumns``. Status, skills,
+certificates and blocks are array operations over every pair; the time-and-place tests of
+the pairs left run in one compiled loop (``vector_kernel``). What cannot be settled
+exactly is marked ``exact`` and left to ``eligibility.evaluate`` itself: a float
+comparison within a hair of its threshold (a distance computed here may differ from
+``math``'s in the last bit). Drawn service areas are tested in Python, only for the pairs
+whose box holds the job. Weekly windows are tested once per distinct set of windows and
+job, with ``eligibility.is_covered_by_weekly``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from server.dispatch.column_fields import AREA_CIRCLE, AREA_PYTHON
-from server.dispatch.columns import ONE_US, TechnicianColumns, to_us
+from server.dispatch.columns import TechnicianColumns, to_us
 from server.dispatch.eligibility import EligibilityPolicy, is_covered_by_weekly
 from server.dispatch.facts import JobFacts
 from server.dispatch.geo import RoadFactorTravelTime
-from server.dispatch.vector_travel import haversine_pairs, travel_seconds
-
-TOL_M = 1e-6  # metres: closer than this to a threshold, the exact code decides
-TOL_S = 1e-6  # seconds, likewise
-TOL_US = 2.0  # microseconds: a timedelta rounds to one
-I64_MIN = np.iinfo(np.int64).min
-I64_MAX = np.iinfo(np.int64).max
+from server.dispatch.vector_kernel import AREA_UNSURE, BAD, DRAWN, OUTSIDE, UNSURE
+from server.dispatch.vector_kernel import verdicts as kernel_verdicts
 
 
 @dataclass
@@ -38,14 +33,28 @@ class JobTable:
     """The jobs of a decision (one) or a batch (many), as columns."""
 
     jobs: Sequence[JobFacts]
-    lat: np.ndarray
-    lng: np.ndarray
-    start: np.ndarray  # us
-    end: np.ndarray  # us
+    where: np.ndarray  # [lat, lng] per job
+    when: np.ndarray  # [start, end] per job, us
     day: np.ndarray  # the job's local date (as certificates are checked), ordinal
     skills: np.ndarray  # int64 mask over the columns' skills
     nobody: np.ndarray  # needs a skill no technician here has
     certs: dict[str, np.ndarray]  # kind -> which jobs need it
+
+    @property
+    def lat(self) -> np.ndarray:
+        return self.where[:, 0]
+
+    @property
+    def lng(self) -> np.ndarray:
+        return self.where[:, 1]
+
+    @property
+    def start(self) -> np.ndarray:
+        return self.when[:, 0]
+
+    @property
+    def end(self) -> np.ndarray:
+        return self.when[:, 1]
 
     @classmethod
     def of(cls, jobs: Sequence[JobFacts], cols: TechnicianColumns, tz: str) -> JobTable:
@@ -57,10 +66,10 @@ class JobTable:
                 certs.setdefault(kind, np.zeros(len(jobs), dtype=bool))[i] = True
         return cls(
             jobs=jobs,
-            lat=np.array([j.location.lat for j in jobs]),
-            lng=np.array([j.location.lng for j in jobs]),
-            start=np.array([to_us(j.start) for j in jobs], dtype=np.int64),
-            end=np.array([to_us(j.end) for j in jobs], dtype=np.int64),
+            where=np.array([[j.location.lat, j.location.lng] for j in jobs]).reshape(-1, 2),
+            when=np.array([[to_us(j.start), to_us(j.end)] for j in jobs], dtype=np.int64).reshape(
+                -1, 2
+            ),
             day=np.array([j.end.astimezone(zone).date().toordinal() for j in jobs]),
             skills=np.array([m or 0 for m in masks], dtype=np.int64),
             nobody=np.array([m is None for m in masks], dtype=bool),
@@ -112,104 +121,25 @@ def status_and_skills(
     return fail if blocked is None else fail | blocked
 
 
-def _outside_area(
-    cols: TechnicianColumns,
-    jt: JobTable,
-    j: np.ndarray,
-    s: np.ndarray,
-    g: np.ndarray,
-    d: np.ndarray,
-    exact: np.ndarray,
+def _inside_drawn(
+    cols: TechnicianColumns, jt: JobTable, j: np.ndarray, s: np.ndarray, drawn: np.ndarray
 ) -> np.ndarray:
-    """Group two: the job's address outside the technician's service area (``g``: the
-    rows' blocks, ``d``: from a circle's centre to the job)."""
-    c = TechnicianColumns.COL
-    kind = g[:, c["area_kind"]]
-    lat, lng = jt.lat[j], jt.lng[j]
-    r = g[:, c["c_r_m"]]
-    circle = kind == AREA_CIRCLE
-    inside = circle & (d <= r)
-    exact |= circle & (np.abs(d - r) <= TOL_M)
-    drawn = kind == AREA_PYTHON
-    if not drawn.any():
-        return ~inside
-    drawn &= (
-        (lat >= g[:, c["bb_lat_lo"]])
-        & (lat <= g[:, c["bb_lat_hi"]])
-        & (lng >= g[:, c["bb_lng_lo"]])
-        & (lng <= g[:, c["bb_lng_hi"]])
+    """Of the pairs ``drawn`` (whose technician has a drawn service area), those whose
+    job lies in it: the areas' box first, then the shapes themselves."""
+    rows, lat, lng = s[drawn], jt.lat[j[drawn]], jt.lng[j[drawn]]
+    boxed = (
+        (lat >= cols.bb_lat_lo[rows])
+        & (lat <= cols.bb_lat_hi[rows])
+        & (lng >= cols.bb_lng_lo[rows])
+        & (lng <= cols.bb_lng_hi[rows])
     )
-    for i in drawn.nonzero()[0].tolist():
+    inside = []
+    for i in drawn[boxed].tolist():
         tech = cols.facts[int(s[i])]
         job = jt.jobs[int(j[i])]
         if tech is not None and any(a.contains(job.location) for a in tech.service_areas):
-            inside[i] = True
-    return ~inside
-
-
-@dataclass
-class _Calendar:
-    has_prev: np.ndarray
-    prev_end: np.ndarray
-    prev_lat: np.ndarray
-    prev_lng: np.ndarray
-    clash: np.ndarray
-    has_next: np.ndarray
-    next_start: np.ndarray
-    next_lat: np.ndarray
-    next_lng: np.ndarray
-
-
-def _calendar(
-    cols: TechnicianColumns, s: np.ndarray, count: np.ndarray, start: np.ndarray, end: np.ndarray
-) -> _Calendar:
-    """The previous and next booked job (first of equal ends / starts, as the facts order
-    them) and whether one overlaps the slot."""
-    n = s.size
-    out = _Calendar(
-        np.zeros(n, bool), np.zeros(n, np.int64), np.zeros(n), np.zeros(n), np.zeros(n, bool),
-        np.zeros(n, bool), np.zeros(n, np.int64), np.zeros(n), np.zeros(n),
-    )  # fmt: skip
-    some = (count > 0).nonzero()[0]
-    if some.size == 0:
-        return out
-    ss = s[some]
-    width = int(count[some].max())
-    b_start = cols.busy_start[ss, :width]
-    b_end = cols.busy_end[ss, :width]
-    valid = np.arange(width)[None, :] < count[some][:, None]
-    st, en = start[some][:, None], end[some][:, None]
-    out.clash[some] = (valid & (b_start < en) & (st < b_end)).any(axis=1)
-    rows = np.arange(some.size)
-    before = valid & (b_end <= st)
-    pi = np.where(before, b_end, I64_MIN).argmax(axis=1)
-    out.has_prev[some] = before.any(axis=1)
-    out.prev_end[some] = b_end[rows, pi]
-    out.prev_lat[some] = cols.busy_lat[ss, pi]
-    out.prev_lng[some] = cols.busy_lng[ss, pi]
-    after = valid & (b_start >= en)
-    ni = np.where(after, b_start, I64_MAX).argmin(axis=1)
-    out.has_next[some] = after.any(axis=1)
-    out.next_start[some] = b_start[rows, ni]
-    out.next_lat[some] = cols.busy_lat[ss, ni]
-    out.next_lng[some] = cols.busy_lng[ss, ni]
-    return out
-
-
-def _time_off(
-    cols: TechnicianColumns, s: np.ndarray, count: np.ndarray, start: np.ndarray, end: np.ndarray
-) -> np.ndarray | None:
-    some = (count > 0).nonzero()[0]
-    if some.size == 0:
-        return None
-    hit = np.zeros(s.size, dtype=bool)
-    width = int(count[some].max())
-    o_start = cols.off_start[s[some], :width]
-    o_end = cols.off_end[s[some], :width]
-    valid = np.arange(width)[None, :] < count[some][:, None]
-    st, en = start[some][:, None], end[some][:, None]
-    hit[some] = (valid & (o_start < en) & (st < o_end)).any(axis=1)
-    return hit
+            inside.append(i)
+    return np.array(inside, dtype=np.intp)
 
 
 def _outside_hours(
@@ -221,16 +151,8 @@ def _outside_hours(
     out = np.zeros(pid.size, dtype=bool)
     zone = ZoneInfo(tz)
     pids = pid[limited].astype(np.intp)
-    if len(jt.jobs) == 1 and len(cols.patterns) <= 64:
-        job = jt.jobs[0]
-        key = (int(jt.start[0]), int(jt.end[0]), tz, len(cols.patterns))
-        covered = cols.coverage.get(key)
-        if covered is None:
-            if len(cols.coverage) > 4096:
-                cols.coverage.clear()
-            covered = cols.coverage[key] = np.array(
-                [is_covered_by_weekly(job.start, job.end, w, zone) for w in cols.patterns]
-            )
+    covered = _coverage(cols, jt, tz)
+    if covered is not None:
         out[limited] = ~covered[pids]
         return out
     keys = pids * len(jt.jobs) + j[limited]
@@ -242,6 +164,25 @@ def _outside_hours(
         covered[u] = is_covered_by_weekly(job.start, job.end, cols.patterns[p], zone)
     out[limited] = ~covered[inverse]
     return out
+
+
+def _coverage(cols: TechnicianColumns, jt: JobTable, tz: str) -> np.ndarray | None:
+    """For one job, whether each set of weekly windows covers it (kept per job time);
+    None for a batch or past 64 sets (then each distinct pair is asked)."""
+    if len(jt.jobs) != 1 or len(cols.patterns) > 64:
+        return None
+    job = jt.jobs[0]
+    key = (int(jt.start[0]), int(jt.end[0]), tz, len(cols.patterns))
+    covered = cols.coverage.get(key)
+    if covered is None:
+        if len(cols.coverage) > 4096:
+            cols.coverage.clear()
+        zone = ZoneInfo(tz)
+        covered = cols.coverage[key] = np.array(
+            [is_covered_by_weekly(job.start, job.end, w, zone) for w in cols.patterns],
+            dtype=bool,
+        )
+    return covered
 
 
 def hard_filters(
@@ -266,73 +207,18 @@ def hard_filters(
     live = (~status_and_skills(cols, jt, j, s)).nonzero()[0]
     if live.size == 0:
         return verdicts
-    g = cols.block[s[live]]
-    c = TechnicianColumns.COL
     js, ss = j[live], s[live]
-    now_us = to_us(now)
-    start, end = jt.start[js], jt.end[js]
-    cal = _calendar(cols, ss, g[:, c["n_busy"]], start, end)
-    gap_s = (start - cal.prev_end) / 1e6
-    chain = cal.has_prev & (gap_s <= policy.chain_gap_s)
-    soon = (start - now_us) / 1e6 <= policy.live_location_horizon_s
-    has_loc, has_home = g[:, c["has_loc"]] > 0, g[:, c["has_home"]] > 0
-    use_loc = ~chain & has_loc & (soon | ~has_home)
-    located = chain | has_loc | has_home
-    dep_lat = np.where(use_loc, g[:, c["loc_lat"]], g[:, c["home_lat"]])
-    dep_lng = np.where(use_loc, g[:, c["loc_lng"]], g[:, c["home_lng"]])
-    leave = np.where(use_loc, now_us, start)
-    pr, nr = cal.has_prev.nonzero()[0], cal.has_next.nonzero()[0]
-    if pr.size:
-        dep_lat = np.where(chain, cal.prev_lat, dep_lat)
-        dep_lng = np.where(chain, cal.prev_lng, dep_lng)
-        leave = np.where(chain, cal.prev_end, leave)
-    lat, lng = jt.lat[js], jt.lng[js]
-    mode = g[:, c["mode"]].astype(np.intp)
-    # One haversine for all: the service area's centre to the job, then the legs (to the
-    # job, and between it and the booked jobs on either side), whose travel times follow.
-    n_live, n_prev = ss.size, pr.size
-    dists = haversine_pairs(
-        np.concatenate([g[:, c["c_lat"]], dep_lat, cal.prev_lat[pr], lat[nr]]),
-        np.concatenate([g[:, c["c_lng"]], dep_lng, cal.prev_lng[pr], lng[nr]]),
-        np.concatenate([lat, lat, lat[pr], cal.next_lat[nr]]),
-        np.concatenate([lng, lng, lng[pr], cal.next_lng[nr]]),
+    hours = _outside_hours(cols, jt, js, cols.weekly[ss], policy.tz)
+    hours_bad = np.zeros(ss.size, dtype=bool) if hours is None else hours
+    flags, d, e = kernel_verdicts(
+        cols, jt.where, jt.when, js, ss, hours_bad, now_us=to_us(now), travel=travel, policy=policy
     )
-    legs = dists[n_live:]
-    secs = travel_seconds(
-        travel,
-        legs,
-        np.concatenate([leave, cal.prev_end[pr], end[nr]]),
-        np.concatenate([mode, mode[pr], mode[nr]]),
-    )
-    area_unsure = np.zeros(n_live, dtype=bool)
-    outside = _outside_area(cols, jt, js, ss, g, dists[:n_live], area_unsure)
-    d, e = legs[:n_live], secs[:n_live]
-    max_m = g[:, c["max_dist_m"]]
-    unsure = located & (np.abs(d - max_m) <= TOL_M)
-    bad = ~located | (d > max_m) | cal.clash
-    # When: calendar, travel between jobs, weekly hours, time off.
-    if pr.size:
-        need = secs[n_live : n_live + n_prev] + policy.turnaround_s
-        have = gap_s[pr]
-        bad[pr] |= need > have
-        unsure[pr] |= np.abs(need - have) <= TOL_S
-    if nr.size:
-        need = secs[n_live + n_prev :] + policy.turnaround_s
-        have = (cal.next_start[nr] - end[nr]) / 1e6
-        bad[nr] |= need > have
-        unsure[nr] |= np.abs(need - have) <= TOL_S
-    late_us = timedelta(seconds=policy.late_tolerance_s) // ONE_US
-    timed = use_loc & (~cal.has_prev | (cal.prev_end <= now_us))
-    over = e * 1e6 - (start - now_us + late_us).astype(np.float64)
-    bad |= timed & (over > 0)
-    unsure |= timed & (np.abs(over) <= TOL_US)
-    for more in (
-        _outside_hours(cols, jt, js, g[:, c["weekly"]], policy.tz),
-        _time_off(cols, ss, g[:, c["n_off"]], start, end),
-    ):
-        if more is not None:
-            bad |= more
-    unsure = area_unsure | (~outside & unsure)
+    outside = (flags & OUTSIDE) != 0
+    drawn = ((flags & DRAWN) != 0).nonzero()[0]
+    if drawn.size:
+        outside[_inside_drawn(cols, jt, js, ss, drawn)] = False
+    bad = (flags & BAD) != 0
+    unsure = ((flags & AREA_UNSURE) != 0) | (~outside & ((flags & UNSURE) != 0))
     stage[live] = np.where(outside, 2, 3)
     exact[live[unsure]] = True
     ok[live[~outside & ~bad & ~unsure]] = True

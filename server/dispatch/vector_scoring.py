@@ -19,7 +19,7 @@ import numpy as np
 
 from server.dispatch.columns import LEVELS, TechnicianColumns, to_us
 from server.dispatch.scoring import CandidateScore, multipliers
-from server.dispatch.vector_eligibility import TOL_M
+from server.dispatch.vector_kernel import TOL_M
 from server.rules.dispatch import DispatchWeights, ScoringPolicy
 
 

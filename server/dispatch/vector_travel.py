@@ -1,10 +1,9 @@
 """Distances, travel times and search boxes over arrays, as the scalar code computes them.
 Pure.
 
-``haversine_pairs`` is ``coords.haversine_m`` element by element; ``travel_seconds`` is
-``RoadFactorTravelTime.seconds_for_distance`` element by element (the speed by mode and
-by whether the departure falls in a rush hour, which is plain arithmetic on the local
-time of day when no clock change falls within the times asked about).
+``haversine_pairs`` is ``coords.haversine_m`` element by element. Rush hours are plain
+arithmetic on the local time of day when no clock change falls within the times asked
+about (``steady_offset``); ``vector_kernel`` applies them.
 """
 
 from __future__ import annotations
@@ -44,33 +43,8 @@ def vector_travel(travel: TravelTime) -> RoadFactorTravelTime | None:
     return travel
 
 
-def peak_flags(travel: RoadFactorTravelTime, when_us: np.ndarray) -> np.ndarray:
-    """``travel.is_peak`` for each departure time. Within a week whose ends share one UTC
-    offset (no clock change between them) the local time of day is plain arithmetic;
-    otherwise each distinct time is asked in Python."""
-    if when_us.size == 0:
-        return np.zeros(0, dtype=bool)
-    lo, hi = int(when_us.min()), int(when_us.max())
-    if lo == hi:
-        return np.full(when_us.size, travel.is_peak(EPOCH + timedelta(microseconds=lo)))
-    offset = _steady_offset(travel, lo // HOUR_US, hi // HOUR_US)
-    if offset is not None:
-        tod = (when_us + offset) % DAY_US
-        peak = np.zeros(when_us.size, dtype=bool)
-        for start, end in travel.peaks:
-            peak |= (tod >= _time_us(start)) & (tod < _time_us(end))
-        return peak
-    uniq, inverse = np.unique(when_us, return_inverse=True)
-    flags = np.fromiter(
-        (travel.is_peak(EPOCH + timedelta(microseconds=int(u))) for u in uniq.tolist()),
-        dtype=bool,
-        count=uniq.size,
-    )
-    return flags[inverse]
-
-
 @lru_cache(maxsize=1024)
-def _steady_offset(travel: RoadFactorTravelTime, lo_hour: int, hi_hour: int) -> int | None:
+def steady_offset(travel: RoadFactorTravelTime, lo_hour: int, hi_hour: int) -> int | None:
     """The UTC offset (us) in force from the start of hour ``lo_hour`` to the end of
     ``hi_hour`` (since the epoch), None if it may change in between or the span is long."""
     if hi_hour - lo_hour > 7 * 24:
@@ -83,19 +57,9 @@ def _steady_offset(travel: RoadFactorTravelTime, lo_hour: int, hi_hour: int) -> 
     return offset // ONE_US
 
 
-def _time_us(t: time) -> int:
+def time_of_day_us(t: time) -> int:
+    """Microseconds since local midnight."""
     return ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.microsecond
-
-
-def travel_seconds(
-    travel: RoadFactorTravelTime, meters: np.ndarray, leave_us: np.ndarray, mode: np.ndarray
-) -> np.ndarray:
-    """``RoadFactorTravelTime.seconds_for_distance`` element by element."""
-    off = np.array([travel.speeds[m].off_peak_kmh for m in MODES])
-    peak = np.array([travel.speeds[m].peak_kmh for m in MODES])
-    speed = np.where(peak_flags(travel, leave_us), peak[mode], off[mode])
-    secs = travel.fixed_overhead_s + meters * travel.road_factor / (speed / 3.6)
-    return np.where(meters <= 0, 0.0, secs)
 
 
 def box_around(lat: float, lng: float, radius_m: float) -> tuple[float, float, float, float] | None:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from server.dispatch.assignment import assign_optimal
-from server.dispatch.columns import TechnicianColumns
+from server.dispatch.columns import TechnicianColumns, to_us
 from server.dispatch.eligibility import EligibilityPolicy
 from server.dispatch.engine import batch_matrix, decide
 from server.dispatch.facts import (
@@ -27,6 +27,8 @@ from server.dispatch.facts import (
 from server.dispatch.geo import CircleArea, LatLng, PolygonArea, RoadFactorTravelTime, TravelMode
 from server.dispatch.ranked import LazyRanked
 from server.dispatch.spatial import GridIndex
+from server.dispatch.vector_kernel import BAD, UNSURE
+from server.dispatch.vector_kernel import verdicts as kernel_verdicts
 from server.rules.dispatch import DispatchWeights, ScoringPolicy
 
 TRAVEL = RoadFactorTravelTime()
@@ -306,3 +308,31 @@ def test_clock_changes_match(monkeypatch: pytest.MonkeyPatch) -> None:
         assert_same(reference, decide(j, techs, columns=columns, **kw))
         ranked += len(reference.ranked)
     assert ranked > 100
+
+
+def test_jobs_far_ahead_match() -> None:
+    """A week ahead, the booked jobs of the coming days lie outside the span whose UTC
+    offset the compiled loop is given: their travel times go to the exact code, and the
+    decisions still match."""
+    techs, index, rng = city(31, 1500)
+    columns = TechnicianColumns.build(techs.values())
+    ranked = 0
+    for k in range(20):
+        j = replace(job(k, rng, list(techs)), required_certificates=frozenset())
+        j = replace(j, start=j.start + timedelta(days=6), end=j.end + timedelta(days=6))
+        kw = dict(now=NOW, travel=TRAVEL, index=index, radius_m=15_000)
+        reference = decide(j, techs, **kw)
+        assert_same(reference, decide(j, techs, columns=columns, **kw))
+        ranked += len(reference.ranked)
+    assert ranked > 50
+    # Directly: a pair whose previous job ends days before the new one is left unsure.
+    booked = next(t for t in techs.values() if t.busy and t.home is not None)
+    slot = columns.slot[booked.id]
+    later = booked.busy[-1].end + timedelta(days=5)
+    where = np.array([[CENTER.lat, CENTER.lng]])
+    when = np.array([[to_us(later), to_us(later + timedelta(hours=1))]], dtype=np.int64)
+    flags, _, _ = kernel_verdicts(
+        columns, where, when, np.array([0]), np.array([slot]), np.zeros(1, dtype=bool),
+        now_us=to_us(NOW), travel=TRAVEL, policy=EligibilityPolicy(),
+    )  # fmt: skip
+    assert flags[0] & UNSURE and not flags[0] & BAD
