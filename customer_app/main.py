@@ -15,6 +15,7 @@ from typing import Any
 
 import flet as ft
 
+from client import look
 from client.api import DoorstepClient
 from client.device import DevicePosition
 from client.feed import LiveFeed
@@ -30,7 +31,6 @@ ASSETS_DIR = next(
     (d for d in (APP_DIR.parent / "assets", APP_DIR / "assets") if (d / "fonts").is_dir()),
     APP_DIR.parent / "assets",
 )
-FONT_NAME = "DroidSansFallback"
 log = logging.getLogger("customer_app")
 
 
@@ -65,9 +65,7 @@ def App(state: CustomerState) -> list[ft.View]:
 def make_main(server_url: str, *, persist_session: bool) -> Any:
     async def main(page: ft.Page) -> None:
         page.title = t("zh", "app_title")
-        page.fonts = {FONT_NAME: "fonts/DroidSansFallbackFull.ttf"}
-        page.theme = ft.Theme(font_family=FONT_NAME, color_scheme_seed=ft.Colors.TEAL)
-        page.theme_mode = ft.ThemeMode.LIGHT
+        look.apply(page, ft.Colors.TEAL)
         client = DoorstepClient(server_url)
         state = CustomerState(
             client,

@@ -3,7 +3,7 @@
 ``flet build apk|aab|ipa|linux|macos|windows|web`` packages one folder: its
 ``pyproject.toml``, a ``main.py`` it runs, the Python packages beside it and ``assets/``.
 In this repository an app is a package (``technician_app``) that imports the shared
-``client`` package and reads the shared CJK font, so neither works from the app's folder
+``client`` package and reads the shared fonts, so neither works from the app's folder
 alone. This copies what the app needs into ``build/<app>/``:
 
     build/technician_app/
@@ -11,7 +11,7 @@ alone. This copies what the app needs into ``build/<app>/``:
       main.py             the app's ``__main__.py`` (what ``python -m technician_app`` runs)
       technician_app/     the app package
       client/             the shared API client
-      assets/fonts/       DroidSansFallbackFull.ttf (Chinese without a CDN)
+      assets/fonts/       the bundled fonts (Chinese, and the symbols it lacks, with no CDN)
 
 Then: ``cd build/technician_app && flet build apk`` (Flutter SDK required).
 """
@@ -25,12 +25,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS = ("technician_app", "customer_app")
-FONT = ROOT / "assets" / "fonts" / "DroidSansFallbackFull.ttf"
-FONT_LICENSE = ROOT / "assets" / "fonts" / "DroidSansFallback-LICENSE.txt"
+FONTS = ROOT / "assets" / "fonts"
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "pyproject.toml")
 
+
 def stage(app: str, out: Path) -> Path:
-    """Copy ``app``, ``client`` and the font into ``out`` (replaced if it exists)."""
+    """Copy ``app``, ``client`` and the fonts into ``out`` (replaced if it exists)."""
     if app not in APPS:
         raise ValueError(f"unknown app {app!r}; one of {', '.join(APPS)}")
     if out.exists():
@@ -38,10 +38,7 @@ def stage(app: str, out: Path) -> Path:
     out.mkdir(parents=True)
     shutil.copytree(ROOT / app, out / app, ignore=IGNORE)
     shutil.copytree(ROOT / "client", out / "client", ignore=IGNORE)
-    fonts = out / "assets" / "fonts"
-    fonts.mkdir(parents=True)
-    shutil.copy2(FONT, fonts / FONT.name)
-    shutil.copy2(FONT_LICENSE, fonts / FONT_LICENSE.name)
+    shutil.copytree(FONTS, out / "assets" / "fonts")
     shutil.copy2(ROOT / app / "pyproject.toml", out / "pyproject.toml")
     shutil.copy2(ROOT / app / "__main__.py", out / "main.py")
     return out

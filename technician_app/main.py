@@ -12,6 +12,7 @@ from pathlib import Path
 
 import flet as ft
 
+from client import look
 from client.device import DevicePosition
 from technician_app.context import AppContext
 from technician_app.state import (
@@ -29,16 +30,14 @@ from technician_app.views.ratings import RatingsView
 from technician_app.views.sync import SyncView
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-FONT_FAMILY = "DroidSansFallback"
-FONT_FILE = "fonts/DroidSansFallbackFull.ttf"
 PRIMARY = "#1565C0"
 
 
 def assets_dir() -> str:
-    """The repository's shared assets (CJK font) when run from a checkout; the app's own
+    """The repository's shared assets (the fonts) when run from a checkout; the app's own
     ``assets/`` folder in a packaged build."""
     shared = PACKAGE_DIR.parent / "assets"
-    if (shared / FONT_FILE).exists():
+    if (shared / look.FONTS[look.CJK_FONT]).exists():
         return str(shared)
     return str(PACKAGE_DIR / "assets")
 
@@ -125,9 +124,7 @@ def App(state: TechnicianState):  # noqa: ANN201
 def make_main(args: argparse.Namespace):  # noqa: ANN201
     async def main(page: ft.Page) -> None:
         page.title = "Doorstep 技师"
-        page.fonts = {FONT_FAMILY: FONT_FILE}
-        page.theme = ft.Theme(font_family=FONT_FAMILY, color_scheme_seed=PRIMARY)
-        page.theme_mode = ft.ThemeMode.LIGHT
+        look.apply(page, PRIMARY)
         # One state per session. The web build serves many browsers from one process:
         # no saved login is restored there, and each technician's queue lives in their
         # own folder, opened at sign-in (as the customer app keeps no web session).

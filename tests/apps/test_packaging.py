@@ -2,7 +2,7 @@
 
 The Flutter SDK is not here, so the package itself is not built; what is checked is what
 ``flet build`` relies on: the staged ``main.py`` starts the app from the staged packages
-(not from this checkout), the shared client is inside, and the CJK font is in ``assets/``.
+(not from this checkout), the shared client is inside, and the fonts are in ``assets/``.
 """
 
 from __future__ import annotations
@@ -14,17 +14,20 @@ from pathlib import Path
 
 import pytest
 
+from client import look
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 import stage_flet_build  # noqa: E402
 
 
 @pytest.mark.parametrize("app", stage_flet_build.APPS)
-def test_staged_app_imports_from_its_own_folder_and_carries_the_font(
+def test_staged_app_imports_from_its_own_folder_and_carries_the_fonts(
     app: str, tmp_path: Path
 ) -> None:
     out = stage_flet_build.stage(app, tmp_path / app)
-    assert (out / "assets" / "fonts" / "DroidSansFallbackFull.ttf").stat().st_size > 1_000_000
+    for font in look.FONTS.values():
+        assert (out / "assets" / font).stat().st_size > 500_000, font
     config = tomllib.loads((out / "pyproject.toml").read_text(encoding="utf-8"))
     assert config["tool"]["flet"]["app"] == {"path": ".", "module": "main"}
     where = subprocess.run(
