@@ -88,3 +88,21 @@ def error_text(
     if texts is None and status is not None:
         texts = ERROR_TEXTS.get(_BY_STATUS.get(status, ""))
     return _pick(texts or _FALLBACK, lang)
+
+
+# Refusals that concern one field of a form, beyond a 422's own list.
+CODE_FIELDS: dict[str, str] = {
+    "code_required": "code",
+    "code_invalid": "code",
+    "code_expired": "code",
+    "phone_taken": "phone",
+    "invalid_credentials": "password",
+}
+
+
+def error_fields(code: str, details: Mapping[str, Any] | None = None) -> list[str]:
+    """The form fields a refusal concerns: a 422's fields, or the code's own field."""
+    if code in ("validation_error", "time_without_offset"):
+        return invalid_fields(details)
+    field = CODE_FIELDS.get(code)
+    return [field] if field else []

@@ -14,7 +14,10 @@ from typing import Any
 import flet as ft
 from pydantic import BaseModel
 
-from customer_app.i18n import has_text, money, t
+from customer_app.i18n import money, t
+
+# A form field's key -> the request field a refusal names, where the two differ.
+FORM_KEYS = {"area": "area_m2", "addr_query": "address"}
 
 PRIMARY = ft.Colors.TEAL_700
 MUTED = ft.Colors.GREY_700
@@ -99,6 +102,8 @@ def field(
 
     async def changed(e: Any) -> None:
         state.form[key] = e.control.value
+        if key in state.field_errors:  # edited: the refusal no longer describes it
+            state.field_errors = {k: v for k, v in state.field_errors.items() if k != key}
         if on_change is not None:
             await on_change()
 
@@ -120,6 +125,7 @@ def field(
             on_submit=on_submit,
             ref=ref,
             dense=True,
+            error=state.field_errors.get(FORM_KEYS.get(key, key)),
         ),
     )
 
@@ -198,14 +204,7 @@ def banner(state: Any) -> list[ft.Control]:
     """Error and notice lines from the last action."""
     out: list[ft.Control] = []
     if state.error:
-        code = getattr(state, "last_error_code", None)
-        msg = (
-            t(state.lang, state.error)
-            if state.error in ("network_error", "unavailable")
-            else t(state.lang, code)
-            if code and has_text(code)  # refusals with words of their own
-            else state.error
-        )
+        msg = state.error  # already in the customer's words (client.error_texts)
         out.append(
             keyed(
                 "error",

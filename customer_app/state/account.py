@@ -93,7 +93,7 @@ class Account(StateCore):
             return False
         self.user = reply.user
         if self.user.role != "customer":
-            self.error = "customer accounts only"
+            self.refused("customer_accounts_only")
             await self.client.logout()
             self.user = None
             self._changed()

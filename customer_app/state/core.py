@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from client.api import ApiError, DoorstepClient, NetworkError
+from client.error_texts import error_fields, error_text
 from client.models import (
     CancellationQuoteRead,
     CategoryNode,
@@ -163,33 +164,42 @@ class StateCore:
             if _route_missing(exc):
                 self.missing.add(feature)
                 if not quiet_missing:
-                    self.error = "unavailable"
+                    self.error = error_text("unavailable", self.lang)
                 return None
-            self.error = exc.message if exc.message and exc.message != exc.code else exc.code
-            self.last_error_code = exc.code
+            self.refused(exc.code, status=exc.status, details=exc.details)
             raise
         except NetworkError:
-            self.error = "network_error"
+            self.error = error_text("network_error", self.lang)
             raise
+
+    def refused(
+        self, code: str, *, status: int | None = None, details: dict[str, Any] | None = None
+    ) -> None:
+        """A refusal in the customer's words, at the top and beside the fields it concerns."""
+        self.error = error_text(code, self.lang, status=status, details=details)
+        self.last_error_code = code
+        self.field_errors = {name: self.error for name in error_fields(code, details)}
 
     async def _try(self, feature: str, call: Awaitable[Any], default: Any = None) -> Any:
         """Like ``_run`` but swallows API errors (optional panels on a screen): no
         error banner for a panel that simply has nothing to show."""
-        before = (self.error, self.last_error_code)
+        before = (self.error, self.last_error_code, self.field_errors)
         try:
             result = await self._run(feature, call)
         except (ApiError, NetworkError) as exc:
             log.info("%s failed: %s", feature, exc)
-            self.error, self.last_error_code = before
+            self.error, self.last_error_code, self.field_errors = before
             return default
         return default if result is None else result
 
     last_error_code: str | None = None
+    field_errors: dict[str, str] = {}  # noqa: RUF012  (replaced, never changed in place)
 
     def clear_messages(self) -> None:
         self.error = None
         self.notice = None
         self.last_error_code = None
+        self.field_errors = {}
 
     # -- navigation -----------------------------------------------------------------
 

@@ -49,7 +49,6 @@ from technician_app.state.field_work import FieldWork
 from technician_app.state.labels import (
     ACTION_LABELS,
     LOCATION_HELP,
-    REFUSAL_TEXTS,
     STATUS_LABELS,
     STATUS_NOTES,
     VERIFICATION_LABELS,
@@ -80,7 +79,6 @@ __all__ = [
     "LOCATION_POINTS_PER_POST",
     "MIN_LOCATION_INTERVAL",
     "OPTIMISTIC",
-    "REFUSAL_TEXTS",
     "STATUS_LABELS",
     "STATUS_NOTES",
     "VERIFICATION_LABELS",

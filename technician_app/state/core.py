@@ -22,6 +22,7 @@ import httpx
 
 from client import geo
 from client.api import ApiError, DoorstepClient, NetworkError, Session
+from client.error_texts import error_text
 from client.models import (
     CertificateRead,
     ChangeRequestRead,
@@ -37,7 +38,6 @@ from client.models import (
 from client.position import Locate
 from technician_app import navigation
 from technician_app.offline import OfflineQueue, QueuedAction
-from technician_app.state.labels import REFUSAL_TEXTS
 from technician_app.state.model import Notice, Offer, UnsentMessage, in_group
 
 log = logging.getLogger("technician_app")
@@ -302,7 +302,8 @@ class TechnicianCore:
                 self.unavailable.add(feature)
                 return None
             if not quiet:
-                self.notify(REFUSAL_TEXTS.get(exc.code, exc.message), "error", exc.code)
+                text = error_text(exc.code, status=exc.status, details=exc.details)
+                self.notify(text, "error", exc.code)
             return None
         self._set_connected(True)
         if feature:

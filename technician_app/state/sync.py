@@ -12,6 +12,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from client.api import ApiError, NetworkError
+from client.error_texts import error_text
 from client.models import OrderRead
 from technician_app import navigation
 from technician_app.offline import PENDING, QueuedAction
@@ -162,7 +163,7 @@ class QueueSync(TechnicianCore):
             )
         if action.error_code in ("illegal_transition", "conflict"):
             return f"{label}失败：订单状态已变化（可能已被取消或改派）"
-        return f"{label}失败：{action.error_message or action.error_code}"
+        return f"{label}失败：{error_text(action.error_code or '', details=action.error_details)}"
 
     async def _perform(self, action: QueuedAction) -> Any:
         """Send one queued action; the idempotency key makes a repeat harmless."""

@@ -10,12 +10,13 @@ import httpx
 import pytest
 
 from client import geo
+from client.error_texts import error_text
 from client.models import OrderRead
 from server.orders import machine
 from server.orders.machine import Action, ActorKind
 from technician_app import navigation
 from technician_app.offline import PENDING, REJECTED, SYNCED
-from technician_app.state import OPTIMISTIC, REFUSAL_TEXTS, TechnicianState, allows, in_group
+from technician_app.state import OPTIMISTIC, TechnicianState, allows, in_group
 from tests.apps.conftest import LiveServer
 from tests.apps.technician.conftest import (
     FAR,
@@ -281,7 +282,7 @@ async def test_a_suspended_technician_loses_his_jobs_and_is_told_why(
     assert tech.verification == "suspended" and tech.order(order["id"]) is None
     assert not await tech.set_working(True)
     assert tech.notices[-1].code == "technician_suspended"
-    assert tech.notices[-1].text == REFUSAL_TEXTS["technician_suspended"]
+    assert tech.notices[-1].text == error_text("technician_suspended")
 
 
 async def test_offline_checkin_outside_fence_is_refused_locally(
