@@ -4,8 +4,9 @@ English, for both apps.
 The server's ``message`` is for developers (English, terse); people read ``error_text``.
 A 422 that names its fields (``details.errors[].loc``) says which fields to check, in the
 field's own words (``FIELD_TEXTS``). A code missing here (a newer server) falls back to
-words by status, never to the code itself. ``tests/apps/test_error_texts.py`` reads the
-server's source for every code it raises and fails when one has no words here.
+words by status, never to the code itself. The tables live in ``client.error_texts_table``;
+``tests/apps/test_error_texts.py`` reads the server's source for every code it raises and
+fails when one has no words there.
 """
 
 from __future__ import annotations
@@ -13,38 +14,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-# code -> (zh, en)
-ERROR_TEXTS: dict[str, tuple[str, str]] = {
-    # The client's own (no answer, or an answer without the error shape).
-    "network_error": ("网络连接失败，请稍后重试", "Cannot reach the server; try again"),
-    "unavailable": ("此功能暂不可用", "This feature is not available yet"),
-    # Generic shapes.
-    "bad_request": ("请求有误，请检查后重试", "The request was not accepted; check and retry"),
-    "unauthorized": ("登录已失效，请重新登录", "Please sign in again"),
-    "forbidden": ("您没有权限进行此操作", "You are not allowed to do this"),
-    "not_found": ("内容不存在或已删除", "Not found, or no longer there"),
-    "conflict": ("状态已变化，请刷新后重试", "Things changed meanwhile; refresh and retry"),
-    "gone": ("内容已失效", "No longer available"),
-    "payload_too_large": ("文件太大，请压缩后再上传", "The file is too large"),
-    "unsupported_media_type": ("不支持的文件格式", "Unsupported file type"),
-    "validation_error": ("填写内容有误，请检查", "Some fields are not valid; please check"),
-    "time_without_offset": ("时间格式有误", "The time has no time zone"),
-    "rate_limited": ("操作太频繁，请稍后再试", "Too many attempts; try again shortly"),
-    "busy": ("系统繁忙，请稍后重试", "The service is busy; try again shortly"),
-    "method_not_allowed": ("此操作暂不可用", "This action is not available"),
-}
+from client.error_texts_table import ERROR_TEXTS, FIELD_TEXTS
 
-# Field names of request bodies and queries -> (zh, en), for "please check: ...".
-FIELD_TEXTS: dict[str, tuple[str, str]] = {
-    "phone": ("手机号", "phone number"),
-    "password": ("密码", "password"),
-    "code": ("验证码", "verification code"),
-    "address": ("地址", "address"),
-    "time_slot": ("上门时间", "visit time"),
-}
+__all__ = ["ERROR_TEXTS", "FIELD_TEXTS", "error_text", "field_text", "invalid_fields"]
 
 # By status, for a code this table does not know yet.
-_BY_STATUS: dict[int, str] = {401: "unauthorized", 403: "forbidden", 404: "not_found"}
+_BY_STATUS: dict[int, str] = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    409: "conflict",
+    410: "gone",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    503: "busy",
+}
 _FALLBACK = ("操作未成功，请稍后重试", "That did not work; please try again")
 
 
