@@ -1,8 +1,12 @@
-"""The device's position for both apps, through Flet's geolocator (GPS on a phone, the
-browser's geolocation on the web): the ``locate()`` of ``client.position``. Asking for it
-the first time asks the user for the permission."""
+"""What the apps ask of the device through Flet's services: its position (Flet's
+geolocator: GPS on a phone, the browser's geolocation on the web; the ``locate()`` of
+``client.position``, whose first use asks the user for the permission), and a place to
+keep the signed-in session (shared preferences: the browser's local storage on the web)."""
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 import flet as ft
 import flet_geolocator as fgl
@@ -45,3 +49,29 @@ class DevicePosition:
         if position.latitude is None or position.longitude is None:
             raise LocationUnavailable("location_failed")
         return float(position.latitude), float(position.longitude)
+
+
+class DeviceSessionKeeper:
+    """A signed-in session kept on the device through Flet's shared preferences: the
+    browser's local storage on the web, so a restart of the app's server signs no one
+    out and no browser sees another's session. Made inside the page (a page service)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self._prefs = ft.SharedPreferences()
+
+    async def load(self) -> dict[str, Any] | None:
+        raw = await self._prefs.get(self.key)
+        if not isinstance(raw, str):
+            return None
+        try:
+            saved = json.loads(raw)
+        except ValueError:
+            return None
+        return saved if isinstance(saved, dict) else None
+
+    async def save(self, session: dict[str, Any] | None) -> None:
+        if session is None:
+            await self._prefs.remove(self.key)
+        else:
+            await self._prefs.set(self.key, json.dumps(session))

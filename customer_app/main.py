@@ -17,7 +17,7 @@ import flet as ft
 
 from client import look
 from client.api import DoorstepClient
-from client.device import DevicePosition
+from client.device import DevicePosition, DeviceSessionKeeper
 from client.feed import LiveFeed
 from customer_app.components.common import AppContext
 from customer_app.i18n import t
@@ -32,6 +32,7 @@ ASSETS_DIR = next(
     APP_DIR.parent / "assets",
 )
 log = logging.getLogger("customer_app")
+SESSION_KEY = "doorstep.customer.session"
 
 
 def feed_factory() -> Any:
@@ -72,12 +73,16 @@ def make_main(server_url: str, *, persist_session: bool) -> Any:
             store=LocalStore(default_store_path()),
             feed_factory=feed_factory(),
             persist_session=persist_session,
+            # the web build serves many browsers: each keeps its own session, which a
+            # restart of this process leaves in place
+            sessions=None if persist_session else DeviceSessionKeeper(SESSION_KEY),
             locate=DevicePosition().locate,
             live_quotes=True,
         )
 
         async def closed(_e: Any) -> None:
             await state.stop_tracking()
+            await state.stop_retrying()
             await client.aclose()
 
         page.on_close = closed
@@ -105,7 +110,8 @@ def cli(argv: list[str] | None = None) -> None:
     if args.web:
         if not args.open:
             os.environ.setdefault("FLET_FORCE_WEB_SERVER", "true")
-        # one web process serves many browsers: never share a signed-in session
+        # one web process serves many browsers: no session in its files (each browser
+        # keeps its own)
         ft.run(
             make_main(args.server, persist_session=False),
             host=args.host,

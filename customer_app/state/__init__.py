@@ -35,7 +35,7 @@ from customer_app.state.core import FeedFactory
 from customer_app.state.live_feed import LiveUpdates
 from customer_app.state.order_actions import REVIEW_DIMENSIONS, OrderActions
 from customer_app.state.order_page import OrderPage
-from customer_app.state.store import LocalStore, default_store_path
+from customer_app.state.store import LocalStore, SessionKeeper, default_store_path
 from customer_app.state.tracking import Tracking, estimate_eta_minutes
 
 __all__ = [
@@ -64,6 +64,7 @@ class CustomerState(Account, Browsing, OrderPage, OrderActions, Chat, LiveUpdate
         now: Callable[[], datetime] | None = None,
         feed_factory: FeedFactory | None = None,
         persist_session: bool = True,
+        sessions: SessionKeeper | None = None,
         locate: Locate | None = None,
         live_quotes: bool = False,
     ) -> None:
@@ -73,6 +74,7 @@ class CustomerState(Account, Browsing, OrderPage, OrderActions, Chat, LiveUpdate
             now=now,
             feed_factory=feed_factory,
             persist_session=persist_session,
+            sessions=sessions,
             locate=locate,
         )
         self._init_booking(live_quotes=live_quotes)

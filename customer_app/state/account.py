@@ -29,7 +29,7 @@ class Account(StateCore):
 
     async def start(self) -> None:
         """Restore a saved session and load the home screen."""
-        saved = self.store.get("session") if self.persist_session else None
+        saved = await self.sessions.load() if self.sessions is not None else None
         if saved and saved.get("access_token"):
             restored = Session.from_dict(saved)  # the user as stored by ``to_dict``
             self.client.session.access_token = restored.access_token
@@ -37,17 +37,14 @@ class Account(StateCore):
             self.client.session.user = restored.user
             try:
                 self.user = await self.client.me()
-            except (ApiError, NetworkError):
+            except ApiError:  # ended meanwhile (signed out elsewhere, reused): sign in again
                 self.client.session.clear()
+                await self._keep_session(self.client.session)
                 self.user = None
+            except NetworkError:  # no answer: still signed in, as far as anyone knows
+                self.user = restored.user
         self.start_feed()
         await self.load_home()
-
-    def _save_session(self) -> None:
-        if self.persist_session:
-            self.store.put(
-                "session", self.client.session.to_dict() if self.client.session.signed_in else None
-            )
 
     async def send_code(self, phone: str) -> bool:
         """Have the sign-up code texted; a sandbox server hands it back and it is filled in."""
@@ -78,7 +75,6 @@ class Account(StateCore):
             self._changed()
             return False
         self.user = reply.user
-        self._save_session()
         self.start_feed()
         await self.load_home()
         await self._resume_after_login()
@@ -98,7 +94,6 @@ class Account(StateCore):
             self.user = None
             self._changed()
             return False
-        self._save_session()
         self.start_feed()
         await self.load_home()
         await self._resume_after_login()
@@ -129,7 +124,6 @@ class Account(StateCore):
         await self.client.logout()
         self.user = None
         self.orders, self.order, self.events = [], None, []
-        self._save_session()
         self.history = []
         self.route = "/"
         await self.load_home()

@@ -3,13 +3,16 @@ filters, a category's services, and the pages of one service and one technician.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import itertools
 from typing import TYPE_CHECKING
 
 from client.api import ApiError, NetworkError
 from client.citytime import CITY_TZ
 from client.models import CategoryNode, ServiceSummary
 from customer_app.model import Address, service_minutes
-from customer_app.state.core import StateCore
+from customer_app.state.core import StateCore, log
 
 # "popular nearby" when the server offers no recommendations: the city's best sellers
 _POPULAR = (
@@ -37,6 +40,10 @@ _SEASONAL = {
 
 
 class Browsing(StateCore):
+    server_unreachable = False  # the catalog could not be loaded: no answer yet
+    catalog_retry_delays: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 15.0)  # then every 15 s
+    _catalog_retry: asyncio.Task | None = None
+
     if TYPE_CHECKING:  # provided by BookingFlow
 
         def default_address(self) -> Address | None: ...
@@ -55,9 +62,48 @@ class Browsing(StateCore):
         await self.search(str(self.form.get("search", "")))
 
     async def load_home(self) -> None:
-        self.categories = await self._try("catalog", self.client.categories(), [])
+        """The catalog and the recommendations. With no answer from the server the home
+        screen says so and the catalog is asked again, more slowly each time, until it
+        answers: the app recovers on its own, with no reload."""
+        try:
+            self.categories = await self._run("catalog", self.client.categories()) or []
+        except NetworkError:
+            self._retry_catalog()
+        except ApiError as exc:
+            log.info("catalog refused: %s", exc)
         await self.load_recommendations()
         self._changed()
+
+    def _retry_catalog(self) -> None:
+        self.server_unreachable = True
+        if self._catalog_retry is None or self._catalog_retry.done():
+            self._catalog_retry = asyncio.create_task(self._ask_catalog_until_answered())
+
+    async def _ask_catalog_until_answered(self) -> None:
+        delays = self.catalog_retry_delays
+        for attempt in itertools.count():
+            await asyncio.sleep(delays[min(attempt, len(delays) - 1)])
+            try:
+                categories = await self.client.categories()
+            except NetworkError:
+                continue
+            except ApiError as exc:
+                log.info("catalog refused: %s", exc)
+                return
+            self.categories, self.server_unreachable = categories, False
+            if self.last_error_code is None:  # the "no connection" line is now stale
+                self.error = None
+            await self.load_recommendations()
+            self._changed()
+            return
+
+    async def stop_retrying(self) -> None:
+        """End the catalog's retries (the page is closing)."""
+        task, self._catalog_retry = self._catalog_retry, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     def all_services(self) -> list[ServiceSummary]:
         found: dict[str, ServiceSummary] = {}

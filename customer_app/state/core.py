@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from client.api import ApiError, DoorstepClient, NetworkError
+from client.api import ApiError, DoorstepClient, NetworkError, Session
 from client.error_texts import error_fields, error_text
 from client.models import (
     CancellationQuoteRead,
@@ -41,7 +41,7 @@ from client.models import (
 )
 from client.position import Locate
 from customer_app.model import JSON, BookingDraft, Slot
-from customer_app.state.store import LocalStore
+from customer_app.state.store import FileSessionKeeper, LocalStore, SessionKeeper
 from customer_app.state.tracking import Tracking
 
 log = logging.getLogger("customer_app.state")
@@ -67,6 +67,7 @@ class StateCore:
         now: Callable[[], datetime] | None = None,
         feed_factory: FeedFactory | None = None,
         persist_session: bool = True,
+        sessions: SessionKeeper | None = None,
         locate: Locate | None = None,
     ) -> None:
         self.client = client
@@ -74,6 +75,10 @@ class StateCore:
         self.now = now or (lambda: datetime.now(UTC))
         self.feed_factory = feed_factory
         self.persist_session = persist_session
+        # where the session outlives the app: given (a browser's storage), else the
+        # install's file when this install is one person's
+        self.sessions = sessions or (FileSessionKeeper(self.store) if persist_session else None)
+        client.on_session_change = self._keep_session  # tokens rotate: keep the new ones
         self.locate = locate  # the device's position (customer_app.device), if it has one
         self._listeners: list[Callable[[], None]] = []
         self._feed: Any = None
@@ -137,6 +142,11 @@ class StateCore:
         self.form: JSON = {}
         self.place_hits: list[PlaceRead] = []  # address search suggestions
         self.picked_place: PlaceRead | None = None  # the suggestion chosen, door not yet typed
+
+    async def _keep_session(self, session: Session) -> None:
+        """Save the session where it outlives the app (nothing when signed out)."""
+        if self.sessions is not None:
+            await self.sessions.save(session.to_dict() if session.signed_in else None)
 
     # -- observation ----------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from customer_app.model import JSON
 
@@ -50,3 +50,26 @@ def default_store_path() -> Path:
     base = os.environ.get("FLET_APP_STORAGE_DATA") or os.environ.get("DOORSTEP_CUSTOMER_DATA")
     root = Path(base) if base else Path.home() / ".doorstep"
     return root / "customer_app.json"
+
+
+class SessionKeeper(Protocol):
+    """Where the signed-in session survives the app: a desktop's file, a browser's local
+    storage (the web build serves many browsers from one process, so each keeps its own)."""
+
+    async def load(self) -> JSON | None: ...
+
+    async def save(self, session: JSON | None) -> None: ...
+
+
+class FileSessionKeeper:
+    """The session in the install's ``LocalStore`` (one install, one person)."""
+
+    def __init__(self, store: LocalStore) -> None:
+        self.store = store
+
+    async def load(self) -> JSON | None:
+        saved = self.store.get("session")
+        return saved if isinstance(saved, dict) else None
+
+    async def save(self, session: JSON | None) -> None:
+        self.store.put("session", session)

@@ -47,17 +47,6 @@ STATUS_LABELS = {
 STATUS_NOTES = {
     "AWAITING_CONFIRMATION": ("服务已完成，等待客户确认", "客户确认后订单完成，收入计入结算。"),
 }
-# Refusals the technician can act on, in his words (others show the server's message).
-REFUSAL_TEXTS = {
-    "code_required": "请输入短信验证码",
-    "code_invalid": "验证码不正确",
-    "code_expired": "验证码已失效，请重新获取",
-    "phone_taken": "该手机号已注册，请直接登录",
-    "technician_suspended": "账号已暂停接单，暂不能上线；恢复后会通知你",
-    "not_verified": "资料审核通过后才能上线接单",
-    "service_area_required": "请先设置服务范围，再上线接单",
-}
-
 VERIFICATION_LABELS = {
     "pending": "资料审核中",
     "verified": "已认证",

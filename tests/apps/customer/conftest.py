@@ -62,6 +62,7 @@ async def state(
     )
     yield st
     await st.stop_tracking()
+    await st.stop_retrying()
     await client.aclose()
 
 
