@@ -12,6 +12,7 @@ alone. This copies what the app needs into ``build/<app>/``:
       technician_app/     the app package
       client/             the shared API client
       assets/fonts/       the bundled fonts (Chinese, and the symbols it lacks, with no CDN)
+      assets/sounds/      the technician's offer chime
 
 Then: ``cd build/technician_app && flet build apk`` (Flutter SDK required).
 """
@@ -25,12 +26,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS = ("technician_app", "customer_app")
-FONTS = ROOT / "assets" / "fonts"
+# The shared assets the apps read at run time (not the server's catalog and city data).
+SHARED_ASSETS = ("fonts", "sounds")
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "pyproject.toml")
 
 
 def stage(app: str, out: Path) -> Path:
-    """Copy ``app``, ``client`` and the fonts into ``out`` (replaced if it exists)."""
+    """Copy ``app``, ``client`` and the shared assets into ``out`` (replaced if it exists)."""
     if app not in APPS:
         raise ValueError(f"unknown app {app!r}; one of {', '.join(APPS)}")
     if out.exists():
@@ -38,7 +40,8 @@ def stage(app: str, out: Path) -> Path:
     out.mkdir(parents=True)
     shutil.copytree(ROOT / app, out / app, ignore=IGNORE)
     shutil.copytree(ROOT / "client", out / "client", ignore=IGNORE)
-    shutil.copytree(FONTS, out / "assets" / "fonts")
+    for folder in SHARED_ASSETS:
+        shutil.copytree(ROOT / "assets" / folder, out / "assets" / folder)
     shutil.copy2(ROOT / app / "pyproject.toml", out / "pyproject.toml")
     shutil.copy2(ROOT / app / "__main__.py", out / "main.py")
     return out

@@ -14,6 +14,7 @@ import flet as ft
 
 from client import look
 from client.device import DevicePosition
+from technician_app.alerts import DeviceAlert, OfferAlerts
 from technician_app.context import AppContext
 from technician_app.state import (
     DEFAULT_IDLE_LOCATION_INTERVAL,
@@ -142,6 +143,13 @@ def make_main(args: argparse.Namespace):  # noqa: ANN201
             idle_location_interval=args.idle_location_every,
             locate=None if fixed else DevicePosition().locate,  # the device, unless overridden
         )
+        alerts, device = OfferAlerts(), DeviceAlert()
+
+        def offers_changed() -> None:  # a new offer rings, wherever the technician is
+            if alerts.arrived(state.offers):
+                page.run_task(device.ring)
+
+        state.subscribe(offers_changed)
         page.render_views(App, state)
         if state.signed_in:
             await state.refresh()

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from client import look
+from technician_app import alerts
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -28,6 +29,7 @@ def test_staged_app_imports_from_its_own_folder_and_carries_the_fonts(
     out = stage_flet_build.stage(app, tmp_path / app)
     for font in look.FONTS.values():
         assert (out / "assets" / font).stat().st_size > 500_000, font
+    assert (out / "assets" / alerts.CHIME).stat().st_size > 10_000
     config = tomllib.loads((out / "pyproject.toml").read_text(encoding="utf-8"))
     assert config["tool"]["flet"]["app"] == {"path": ".", "module": "main"}
     where = subprocess.run(

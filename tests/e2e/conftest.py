@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 OUT_DIR = Path(__file__).resolve().parent / "out"
 CHROMIUM_ARGS = [
     "--headless",
+    "--autoplay-policy=no-user-gesture-required",  # a phone rings without a tap first
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -227,6 +228,7 @@ def open_app(browser) -> Iterator[Callable[..., object]]:  # noqa: ANN001
                 "permissions": ["geolocation"],
             }
         context = browser.new_context(viewport=viewport or PHONE_VIEWPORT, locale=locale, **located)
+        context.add_init_script(RECORD_PLAYS)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(UI_TIMEOUT_MS)
@@ -237,6 +239,17 @@ def open_app(browser) -> Iterator[Callable[..., object]]:  # noqa: ANN001
     yield open_
     for context in contexts:
         context.close()
+
+
+# Every sound the page starts, by its source: ``window.doorstepPlays`` (what rang).
+RECORD_PLAYS = """(() => {
+    window.doorstepPlays = [];
+    const play = HTMLMediaElement.prototype.play;
+    HTMLMediaElement.prototype.play = function () {
+        window.doorstepPlays.push(this.currentSrc || this.src || '');
+        return play.apply(this, arguments);
+    };
+})();"""
 
 
 _PAINTED = """() => new Promise(done =>

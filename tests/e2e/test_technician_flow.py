@@ -115,6 +115,17 @@ def _sign_on_the_pad(page) -> None:  # noqa: ANN001
     raise AssertionError("the signature pad never settled on the screen")
 
 
+# The seconds an offer card has left to answer, from its "N 秒" (-1 with none shown).
+SECONDS_LEFT = """() => {
+    for (const el of document.querySelectorAll('flt-semantics, [aria-label]')) {
+        const text = (el.getAttribute('aria-label') || '') + ' ' + (el.textContent || '');
+        const m = text.match(/(\\d+) 秒/);
+        if (m) return Number(m[1]);
+    }
+    return -1;
+}"""
+
+
 def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screenshot) -> None:  # noqa: ANN001
     operator = e2e_server.staff("operator")
     tech = verified_technician(e2e_server, operator)
@@ -148,7 +159,13 @@ def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screens
     accept = ui.button(page, "接单", exact=True).first  # only the full-screen offer card has it
     accept.wait_for(state="visible", timeout=20_000)
     ui.wait_text(page, "三里屯 · 400 米")  # district and distance, never the address
-    ui.wait_text(page, " 秒")  # the answer countdown
+    ui.wait_text(page, " 秒")  # the answer countdown, which counts down
+    first = page.evaluate(SECONDS_LEFT)
+    page.wait_for_function(
+        f"([n]) => {{ const s = ({SECONDS_LEFT})(); return s >= 0 && s < n; }}", arg=[first]
+    )
+    # the offer rang: the chime was played (and a phone vibrates)
+    page.wait_for_function("() => window.doorstepPlays.some(src => src.includes('offer.wav'))")
     screenshot(page, "technician_offer", "三里屯 · 400 米")
     ui.taps = 0  # accept → navigate → check in, counted
     ui.tap(page, "接单", exact=True)
