@@ -241,6 +241,11 @@ _STRINGS: dict[str, dict[str, str]] = {
         "zh": "投诉已提交，款项已冻结，客服将介入处理",
         "en": "Complaint filed; the money is frozen and support will step in",
     },
+    "booked_price": {"zh": "下单金额", "en": "Booked price"},
+    "extra_line": {"zh": "加项：{name} × {quantity}", "en": "Extra: {name} × {quantity}"},
+    "extras_paid_line": {"zh": "加项已支付", "en": "Extras paid"},
+    "amount_due_line": {"zh": "待支付", "en": "Still to pay"},
+    "placed_at": {"zh": "下单时间 {time}", "en": "Ordered {time}"},
     "live": {"zh": "实时", "en": "Live"},
     "reconnecting": {"zh": "重新连接中…", "en": "Reconnecting…"},
     # me
@@ -257,6 +262,14 @@ _STRINGS: dict[str, dict[str, str]] = {
         "en": "Next, {level}: {spent} of {target} this year",
     },
     "membership": {"zh": "会员等级", "en": "Membership"},
+    "next_level_any": {
+        "zh": "距下一等级：年消费 {spent} / {target}",
+        "en": "Next level: {spent} of {target} this year",
+    },
+    "coupon_kind_fixed": {"zh": "立减券", "en": "Money-off coupon"},
+    "coupon_kind_threshold": {"zh": "满减券", "en": "Spend-and-save coupon"},
+    "coupon_kind_percent": {"zh": "折扣券", "en": "Discount coupon"},
+    "coupon_any": {"zh": "优惠券", "en": "Coupon"},
     "invoices": {"zh": "发票", "en": "Invoices"},
     "request_invoice": {"zh": "申请发票", "en": "Request invoice"},
     "invoice_title": {"zh": "发票抬头", "en": "Invoice title"},
@@ -289,7 +302,11 @@ STATUS: dict[str, dict[str, str]] = {
     "DISPUTED": {"zh": "投诉处理中", "en": "Under dispute"},
 }
 
+# A run of dispatch's offers, declines and time-outs, collapsed into one line
+MATCHING_EVENT = "matching"
+
 EVENTS: dict[str, dict[str, str]] = {
+    MATCHING_EVENT: {"zh": "正在为您匹配师傅…", "en": "Finding you a technician…"},
     "order.created": {"zh": "订单已创建", "en": "Order created"},
     "order.paid": {"zh": "支付成功，正在为您匹配师傅", "en": "Paid; finding a technician"},
     "order.offered": {"zh": "已派单给附近师傅", "en": "Offered to a nearby technician"},
@@ -314,6 +331,17 @@ EVENTS: dict[str, dict[str, str]] = {
     "order.change_support_approved": {
         "zh": "客服已核实加项",
         "en": "Support checked the extra work",
+    },
+    "order.change_approved": {"zh": "您已同意加项", "en": "You approved the extra work"},
+    "order.change_rejected": {"zh": "您已拒绝加项", "en": "You declined the extra work"},
+    "order.technician_suspended": {
+        "zh": "原师傅暂停接单，正在为您重新匹配",
+        "en": "Your technician is unavailable; finding another",
+    },
+    "dispatch.placed": {"zh": "正在为您匹配师傅…", "en": "Finding you a technician…"},
+    "dispatch.unplaced": {
+        "zh": "附近师傅较忙，客服正在为您安排",
+        "en": "Technicians nearby are busy; support is arranging one",
     },
     "order.extras_paid": {"zh": "加项费用已支付", "en": "Extra work paid"},
     "order.auto_confirm_held": {"zh": "自动确认已暂停", "en": "Automatic confirmation on hold"},

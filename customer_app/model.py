@@ -162,3 +162,74 @@ def parse_slot(raw: SlotRead) -> Slot:
         available=raw.status == "open",
         remaining=None if raw.status == "past" else raw.available,
     )
+
+
+# The dispatcher's back-and-forth before a technician takes the order: offered to one,
+# declined or timed out, offered to the next. The customer reads it as one line.
+DISPATCH_CHURN = frozenset(
+    {
+        "order.offered",
+        "order.offer_declined",
+        "order.offer_timed_out",
+        "dispatch.placed",
+        "dispatch.unplaced",
+    }
+)
+MATCHING = "matching"  # the type given to a run of churn collapsed into one entry
+
+
+@dataclass
+class TimelineEntry:
+    """One line of the customer's timeline: an event, or a run of dispatch churn."""
+
+    seq: int
+    type: str  # the event's type, or ``MATCHING`` for a collapsed run
+    occurred_at: datetime
+    payload: dict[str, Any]
+
+
+def customer_timeline(events: list[Any]) -> list[TimelineEntry]:
+    """The order's events as the customer reads them: consecutive offers, declines and
+    time-outs become one "matching" entry (at its first event's time), so the internal
+    retries of dispatch do not fill the page until a technician accepts."""
+    out: list[TimelineEntry] = []
+    for e in events:
+        if e.type in DISPATCH_CHURN:
+            if out and out[-1].type == MATCHING:
+                continue
+            out.append(TimelineEntry(e.seq, MATCHING, e.occurred_at, {}))
+        else:
+            out.append(TimelineEntry(e.seq, e.type, e.occurred_at, dict(e.payload or {})))
+    return out
+
+
+@dataclass
+class Bill:
+    """What the order is worth now, line by line, as the server counts it."""
+
+    booked: int  # the price paid at booking (the order read's ``total``)
+    extras: list[tuple[str, int, int]]  # approved extra work: (name, quantity, fen)
+    value: int  # the order read's ``order_value``: booked plus approved extras
+    extras_paid: int  # approved extras already paid
+    due: int  # the order read's ``amount_due``: what is still to pay
+
+
+def order_bill(order: OrderRead, change_requests: list[Any]) -> Bill:
+    """The booked price, each approved extra as its own line (its name from the change
+    request), and the total from the server's ``order_value``; paid and still-due extras
+    from ``amount_due``, so the page never adds prices up itself."""
+    extras = [
+        (item.name or item.code, item.quantity, item.amount)
+        for cr in change_requests
+        for item in cr.items
+        if item.status == "approved"
+    ]
+    nothing_paid = order.status in ("PENDING_PAYMENT", "CANCELLED")
+    extras_paid = 0 if nothing_paid else max(0, order.extras_total - order.amount_due)
+    return Bill(
+        booked=order.total,
+        extras=extras,
+        value=order.order_value,
+        extras_paid=extras_paid,
+        due=order.amount_due,
+    )

@@ -62,8 +62,10 @@ class OrderPage(StateCore):
                 self.contact = await self._try("contact", self.client.contact(oid))
         else:
             self.technician_card = None
-        # from check-in on, while the technician holds the order: the extra work proposed
-        if in_group(o, "assigned") and not in_group(o, "tracking"):
+        # from check-in on, while the technician holds the order: the extra work proposed;
+        # afterwards too when extras were approved (the bill names each of them)
+        on_site = in_group(o, "assigned") and not in_group(o, "tracking")
+        if on_site or o.extras_total:
             self.change_requests = await self._try(
                 "change_requests", self.client.change_requests(oid), []
             )

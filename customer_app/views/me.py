@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import flet as ft
 
+from client.models import CouponRead
 from customer_app.components.common import (
     act,
     button,
@@ -15,7 +16,7 @@ from customer_app.components.common import (
     page_view,
     section,
 )
-from customer_app.i18n import money, status_label, t
+from customer_app.i18n import has_text, money, status_label, t
 from customer_app.state import CustomerState
 from customer_app.views.order import local
 
@@ -31,7 +32,7 @@ def orders_section(state: CustomerState) -> ft.Control:
                 subtitle=ft.Text(
                     f"{local(o.scheduled_start)} · {status_label(lang, o.status)}", size=12
                 ),
-                trailing=ft.Text(money(o.total)),
+                trailing=ft.Text(money(o.order_value)),
                 on_click=act(state.open_order, o.id),
                 dense=True,
             ),
@@ -41,18 +42,27 @@ def orders_section(state: CustomerState) -> ft.Control:
     return section(t(lang, "my_orders"), *(tiles or [muted(t(lang, "no_orders"))]))
 
 
+def coupon_name(lang: str, coupon: CouponRead) -> str:
+    """The coupon's label from the server, else the words for its kind (never its id)."""
+    if coupon.label:
+        return coupon.label
+    key = f"coupon_kind_{coupon.kind}"
+    return t(lang, key) if has_text(key) else t(lang, "coupon_any")
+
+
 def wallet_section(state: CustomerState) -> ft.Control:
     lang = state.lang
     rows: list[ft.Control] = []
     m = state.membership
-    level = ((m.name_zh if lang == "zh" else m.code.title()) or m.code) if m else None
+    level = m.name_zh if m else None  # the level's name as the server gives it
     rows.append(ft.Text(f"{t(lang, 'membership')}: {level or t(lang, 'unavailable')}"))
     bp = (m.discount_bp if m else 0) or 10000
     if bp < 10000:  # basis points of the price paid: 9000 = 9折 = 10% off
         rows.append(muted(f"{bp / 1000:g}折" if lang == "zh" else f"{(10000 - bp) / 100:g}% off"))
     if m and m.next_level and m.next_level_spend is not None:
         spent, target = money(m.yearly_spend), money(m.next_level_spend)
-        rows.append(muted(t(lang, "next_level", level=m.next_level, spent=spent, target=target)))
+        # the server names the current level only: the next one is "the next level"
+        rows.append(muted(t(lang, "next_level_any", spent=spent, target=target)))
     p = state.points or {}
     balance = p.get("balance")
     rows.append(
@@ -64,7 +74,7 @@ def wallet_section(state: CustomerState) -> ft.Control:
     for c in state.coupons:
         amount = f" -{money(c.amount)}" if c.amount else ""
         until = f" · {c.valid_until.isoformat()[:10]}"
-        coupons.append(ft.Text(f"· {c.label or c.id}{amount}{until}"))
+        coupons.append(ft.Text(f"· {coupon_name(lang, c)}{amount}{until}"))
     if "wallet" in state.missing:
         coupons = [muted(t(lang, "unavailable"))]
     claim = ft.Row(

@@ -22,7 +22,8 @@ from customer_app.components.common import (
     price_line,
     section,
 )
-from customer_app.i18n import event_label, money, status_label, t
+from customer_app.i18n import MATCHING_EVENT, event_label, money, status_label, t
+from customer_app.model import MATCHING, customer_timeline, order_bill
 from customer_app.state import (
     CITY_TZ,
     REVIEW_DIMENSIONS,
@@ -83,30 +84,48 @@ def header(state: CustomerState, o: OrderRead) -> ft.Control:
     return section(
         name,
         ft.Row(top, alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
-        muted(t(lang, "order_no", id=o.id), 12),
+        muted(t(lang, "placed_at", time=local(o.created_at)), 12),
         ft.Text(f"{t(lang, 'scheduled')}: {when}"),
         ft.Text(f"{t(lang, 'address')}: {o.address}"),
-        price_line(t(lang, "total"), o.total, bold=True),
+        *bill_lines(state, o),
     )
+
+
+def bill_lines(state: CustomerState, o: OrderRead) -> list[ft.Control]:
+    """What the order is worth now: the booked price, each approved extra on its own
+    line, the total the server counts (``order_value``), and paid / still-due extras."""
+    lang = state.lang
+    bill = order_bill(o, state.change_requests)
+    rows: list[ft.Control] = []
+    if bill.extras:
+        rows.append(price_line(t(lang, "booked_price"), bill.booked))
+        for name, quantity, amount in bill.extras:
+            rows.append(price_line(t(lang, "extra_line", name=name, quantity=quantity), amount))
+    total = price_line(t(lang, "total"), bill.value, bold=True)
+    rows.append(keyed("order-total", total, label=f"{t(lang, 'total')} {money(bill.value)}"))
+    if bill.extras_paid:
+        rows.append(price_line(t(lang, "extras_paid_line"), bill.extras_paid))
+    if bill.due and o.status != "PENDING_PAYMENT":
+        rows.append(price_line(t(lang, "amount_due_line"), bill.due))
+    return rows
 
 
 def payment_section(state: CustomerState, o: OrderRead) -> ft.Control:
     lang = state.lang
     pay = state.payment
     checkout = pay.checkout if pay else {}  # the provider's own fields
-    ref = (
-        checkout.get("qr_text")
-        or checkout.get("qr")
-        or checkout.get("url")
-        or (pay.payment_id if pay else "")
-    )
+    # what the code encodes, never the payment's id
+    ref = checkout.get("qr_text") or checkout.get("qr") or checkout.get("url") or ""
     title = t(lang, "pay_title") if o.status == "PENDING_PAYMENT" else t(lang, "pay_extras")
     return section(
         title,
         ft.Row(
             [
                 ft.Icon(ft.Icons.QR_CODE_2, size=96, color=ft.Colors.GREY_800),
-                ft.Column([muted(t(lang, "pay_hint")), muted(str(ref)[:48], 11)], expand=True),
+                ft.Column(
+                    [muted(t(lang, "pay_hint")), *([muted(str(ref)[:48], 11)] if ref else [])],
+                    expand=True,
+                ),
             ]
         ),
         button(
@@ -204,7 +223,7 @@ def change_item(state: CustomerState, cr: ChangeRequestRead, item: ChangeItemRea
     customer's answer (buttons while it waits, the answer once given)."""
     lang = state.lang
     item_id = item.id
-    name = f"{item.name or item.code} × {item.quantity}"
+    name = f"{item.name} × {item.quantity}"
     fid = item.photo_file_id
     if fid and fid in state.photos:
         picture: ft.Control = ft.Image(
@@ -412,8 +431,9 @@ def cancel_section(state: CustomerState) -> ft.Control:
 def timeline_section(state: CustomerState) -> ft.Control:
     lang = state.lang
     rows = []
-    for e in reversed(state.events):
-        label = event_label(lang, e.type, e.payload)
+    for e in reversed(customer_timeline(state.events)):
+        kind = MATCHING_EVENT if e.type == MATCHING else e.type
+        label = event_label(lang, kind, e.payload)
         rows.append(
             keyed(
                 f"event-{e.seq}",

@@ -13,10 +13,20 @@ from client.citytime import CITY_TZ
 from technician_app import navigation
 from technician_app.components.widgets import GO, HUGE, MUTED, STOP, WARN, big_button, card
 from technician_app.state import Offer, TechnicianState, yuan
+from technician_app.state.labels import EXPECTED_PAY_LABEL, ORDER_VALUE_LABEL
 
 
 def local_time(value: datetime | None) -> str:
     return value.astimezone(CITY_TZ).strftime("%m-%d %H:%M") if value else "—"
+
+
+def offer_money(offer: Offer) -> list[tuple[str, str]]:
+    """The two figures of an offer, each named: what the customer pays for the order and
+    the technician's share of it (the server's ``technician_pay``)."""
+    return [
+        (ORDER_VALUE_LABEL, yuan(offer.raw.total)),
+        (EXPECTED_PAY_LABEL, yuan(offer.pay)),
+    ]
 
 
 @ft.component
@@ -66,6 +76,7 @@ def OfferCard(offer: Offer, state: TechnicianState, on_accepted=None, full: bool
         if offer.distance_m is not None
         else ""
     )
+    money = offer_money(offer)
     accept_label = "立即抢单" if offer.source == "pool" else "接单"
     buttons = [
         big_button(accept_label, accept, key=f"accept_{offer.order_id}", color=GO, height=80)
@@ -107,12 +118,37 @@ def OfferCard(offer: Offer, state: TechnicianState, on_accepted=None, full: bool
                 ft.Text(local_time(offer.scheduled_start), size=26, weight=ft.FontWeight.BOLD),
             ]
         ),
-        ft.Text(
-            yuan(offer.pay),
-            size=HUGE,
-            weight=ft.FontWeight.BOLD,
-            color=GO,
-            key=f"offer_pay_{offer.order_id}",
+        ft.Row(
+            [
+                ft.Column(
+                    [
+                        ft.Text(
+                            money[1][1],
+                            size=HUGE,
+                            weight=ft.FontWeight.BOLD,
+                            color=GO,
+                            key=f"offer_pay_{offer.order_id}",
+                        ),
+                        ft.Text(money[1][0], size=16, color=MUTED),
+                    ],
+                    spacing=2,
+                ),
+                ft.Column(
+                    [
+                        ft.Text(
+                            money[0][1],
+                            size=26,
+                            weight=ft.FontWeight.BOLD,
+                            key=f"offer_value_{offer.order_id}",
+                        ),
+                        ft.Text(money[0][0], size=16, color=MUTED),
+                    ],
+                    spacing=2,
+                    horizontal_alignment=ft.CrossAxisAlignment.END,
+                ),
+            ],
+            alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
+            vertical_alignment=ft.CrossAxisAlignment.END,
         ),
         ft.Text("接单后显示详细地址", size=14, color=MUTED),
         ft.Row(buttons, spacing=12),

@@ -7,11 +7,41 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from client.citytime import CITY_TZ
 from client.feed import FeedState, LiveFeed
-from client.models import OrderRead
+from client.models import EarningsRead, OrderRead
 from technician_app.state.core import TechnicianCore, log
+
+# Order events after which the technician's money has moved: his share booked on
+# confirmation, held by a complaint and given back, a cancellation fee, a transfer paid.
+MONEY_EVENTS = frozenset(
+    {
+        "order.confirmed",
+        "order.auto_confirmed",
+        "order.disputed",
+        "order.resolved",
+        "order.refunded",
+        "order.cancelled",
+        "order.transferred",
+    }
+)
+
+
+def earnings_window(now: datetime, period: str) -> tuple[datetime, datetime]:
+    """Today, this week or this month on the city's calendar (Asia/Shanghai), whole:
+    from its first midnight to the next period's, so the figure never depends on how
+    far the device clock is from the server's."""
+    start = now.astimezone(CITY_TZ).replace(hour=0, minute=0, second=0, microsecond=0)
+    if period == "week":
+        start -= timedelta(days=start.weekday())
+        return start, start + timedelta(days=7)
+    if period == "month":
+        start = start.replace(day=1)
+        return start, (start + timedelta(days=32)).replace(day=1)
+    return start, start + timedelta(days=1)
 
 
 class LiveUpdates(TechnicianCore):
@@ -77,6 +107,47 @@ class LiveUpdates(TechnicianCore):
         )
         self._feed_task = asyncio.create_task(self._feed.run())
 
+    # -- earnings: the home's "today" and the earnings page read the same figure ---------
+
+    async def _earnings_of(self, period: str) -> EarningsRead | None:
+        start, end = earnings_window(self.now(), period)
+        return await self._guard(
+            self.client.earnings(**{"from": start.isoformat(), "to": end.isoformat()}),
+            feature="earnings",
+            quiet=True,
+        )
+
+    def _keep_earnings(self, earnings: EarningsRead, period: str) -> None:
+        """The statement the earnings page shows (cached for a start without signal)."""
+        self.earnings, self.earnings_period = earnings, period
+        self.payouts = list(earnings.payouts)
+        self.queue.cache_model("earnings", earnings)
+        self.queue.cache_set("earnings_period", period)
+
+    async def load_earnings_today(self) -> None:
+        """Today's earnings from the earnings endpoint (the home's figure); the page's
+        statement too when it shows today, so both read one reply."""
+        today = await self._earnings_of("day")
+        if today is None:
+            return
+        self.earned_today = today.earned
+        if self.earnings_period == "day":
+            self._keep_earnings(today, "day")
+        self.changed()
+
+    async def load_earnings_period(self, period: str = "day") -> None:
+        """The earnings page's statement for today / this week / this month; today's
+        figure follows from the same endpoint and calendar."""
+        earnings = await self._earnings_of(period)
+        if earnings is None:
+            return
+        self._keep_earnings(earnings, period)
+        if period == "day":
+            self.earned_today = earnings.earned
+        else:
+            await self.load_earnings_today()
+        self.changed()
+
     async def _on_feed_message(self, message: dict[str, Any]) -> None:
         kind = str(message.get("type") or "")
         if kind == "event":
@@ -93,6 +164,8 @@ class LiveUpdates(TechnicianCore):
                 or event_type in ("order.assigned", "order.accepted", "order.claimed")
             ):
                 await self.load_order(order_id)
+            if event_type in MONEY_EVENTS:
+                await self.load_earnings_period(self.earnings_period)
         elif kind == "chat":
             chat = message.get("message") or {}
             order_id = chat.get("order_id")

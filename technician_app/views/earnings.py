@@ -1,4 +1,6 @@
-"""Earnings per order and per period, payouts and their status, withdrawal request."""
+"""Earnings per order and per period in the technician's words (local times, the
+platform's fee as a percentage, what each line is for), why money is withdrawable,
+pending or frozen, payouts and withdrawals, and the withdrawal request."""
 
 from __future__ import annotations
 
@@ -14,10 +16,22 @@ from technician_app.components.widgets import (
     view,
 )
 from technician_app.context import use_app
-from technician_app.state import yuan
+from technician_app.state import parse_time, yuan
+from technician_app.state.labels import (
+    city_datetime_text,
+    earning_line_text,
+    frozen_amount,
+    money_state_notes,
+    payout_text,
+)
 
 PERIODS = [("day", "今日"), ("week", "本周"), ("month", "本月")]
-PAYOUT_STATUS = {"pending": "处理中", "paid": "已到账", "failed": "失败", "requested": "已申请"}
+
+
+def service_name(state, order_id: str | None) -> str | None:  # noqa: ANN001
+    """The job's service, when the order is on the device (never its id)."""
+    order = state.orders.get(order_id) if order_id else None
+    return order.service_name_zh if order is not None else None
 
 
 @ft.component
@@ -28,7 +42,7 @@ def EarningsView():  # noqa: ANN201
     account, set_account = ft.use_state("")
 
     def load():  # noqa: ANN202
-        ft.context.page.run_task(state.load_earnings, period)
+        ft.context.page.run_task(state.load_earnings_period, period)
 
     ft.use_effect(load, [period])
     e = state.earnings
@@ -51,9 +65,15 @@ def EarningsView():  # noqa: ANN201
     per_order = [
         ft.Row(
             [
-                ft.Text(
-                    f"{o.at.isoformat()[5:16]} {o.memo or o.kind}",
-                    size=16,
+                ft.Column(
+                    [
+                        ft.Text(
+                            earning_line_text(o.kind, o.memo, service_name(state, o.order_id)),
+                            size=16,
+                        ),
+                        ft.Text(city_datetime_text(o.at), size=14, color=MUTED),
+                    ],
+                    spacing=2,
                     expand=True,
                 ),
                 ft.Text(yuan(o.amount), size=18, weight=ft.FontWeight.BOLD),
@@ -64,13 +84,30 @@ def EarningsView():  # noqa: ANN201
     payouts = [
         ft.Row(
             [
-                ft.Text(str(p.get("created_at", ""))[:10], size=16, expand=True),
+                ft.Column(
+                    [
+                        ft.Text(payout_text(p), size=16),
+                        ft.Text(city_datetime_text(parse_time(p.get("at"))), size=14, color=MUTED),
+                    ],
+                    spacing=2,
+                    expand=True,
+                ),
                 ft.Text(yuan(p.get("amount")), size=16),
-                ft.Text(PAYOUT_STATUS.get(p.get("status"), str(p.get("status"))), size=16),
             ]
         )
         for p in state.payouts
     ]
+    disputed = sum(1 for o in state.orders.values() if o.status == "DISPUTED")
+    notes = (
+        money_state_notes(
+            balance=e.balance,
+            available=e.available,
+            frozen=frozen_amount(e.lines),
+            disputed_orders=disputed,
+        )
+        if e
+        else []
+    )
     return view(
         "/earnings",
         "我的收入",
@@ -90,7 +127,8 @@ def EarningsView():  # noqa: ANN201
                         big_number(yuan(e.available if e else None), "可提现"),
                     ],
                     alignment=ft.MainAxisAlignment.SPACE_AROUND,
-                )
+                ),
+                *[ft.Text(n, size=15, key=f"money_note_{i}") for i, n in enumerate(notes)],
             ),
             card(
                 ft.Text("按订单", size=20, weight=ft.FontWeight.BOLD),

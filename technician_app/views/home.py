@@ -21,6 +21,7 @@ from technician_app.components.widgets import (
 )
 from technician_app.context import go, use_app
 from technician_app.state import LOCATION_HELP, STATUS_LABELS, yuan
+from technician_app.state.labels import ORDER_VALUE_LABEL
 from technician_app.views.login import LoginForm
 from technician_app.views.onboarding import Onboarding
 
@@ -64,6 +65,13 @@ def _location_status(state) -> list[ft.Control]:  # noqa: ANN001
 @ft.component
 def HomeView():  # noqa: ANN201
     state = use_app()
+
+    def load_today():  # noqa: ANN202
+        # the same endpoint and calendar day as the earnings page, fresh on every visit
+        if state.signed_in and state.verified:
+            ft.context.page.run_task(state.load_earnings_today)
+
+    ft.use_effect(load_today, [state.signed_in, state.verified])
     if not state.signed_in:
         return view("/", "技师登录", [LoginForm()], state, back=None)
     if not state.verified:
@@ -109,6 +117,11 @@ def HomeView():  # noqa: ANN201
                                 ft.Text(
                                     f"{local_time(row['scheduled_start'])} · {order.district}",
                                     size=16,
+                                ),
+                                ft.Text(
+                                    f"{ORDER_VALUE_LABEL} {yuan(order.order_value)}",
+                                    size=15,
+                                    color=MUTED,
                                 ),
                                 ft.Text(
                                     f"{STATUS_LABELS.get(order.status, order.status)} · "
