@@ -577,6 +577,7 @@ class MembershipRead(BaseModel):
     discount_bp: int = Field(..., title="Discount Bp")
     yearly_spend: int = Field(..., title="Yearly Spend")
     next_level: str | None = Field(..., title="Next Level")
+    next_level_name_zh: str | None = Field(None, title="Next Level Name Zh")
     next_level_spend: int | None = Field(..., title="Next Level Spend")
 
 

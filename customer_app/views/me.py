@@ -61,8 +61,11 @@ def wallet_section(state: CustomerState) -> ft.Control:
         rows.append(muted(f"{bp / 1000:g}折" if lang == "zh" else f"{(10000 - bp) / 100:g}% off"))
     if m and m.next_level and m.next_level_spend is not None:
         spent, target = money(m.yearly_spend), money(m.next_level_spend)
-        # the server names the current level only: the next one is "the next level"
-        rows.append(muted(t(lang, "next_level_any", spent=spent, target=target)))
+        if m.next_level_name_zh and lang == "zh":
+            line = t(lang, "next_level", level=m.next_level_name_zh, spent=spent, target=target)
+        else:  # no name in this language: "the next level"
+            line = t(lang, "next_level_any", spent=spent, target=target)
+        rows.append(muted(line))
     p = state.points or {}
     balance = p.get("balance")
     rows.append(

@@ -353,6 +353,7 @@ class MembershipRead(BaseModel):
     discount_bp: int
     yearly_spend: int
     next_level: str | None
+    next_level_name_zh: str | None = None  # what the customer reads: "金卡会员"
     next_level_spend: int | None
 
 

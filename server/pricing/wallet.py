@@ -114,6 +114,7 @@ def wallet(
             discount_bp=level.discount_bp,
             yearly_spend=spend,
             next_level=nxt.code if nxt else None,
+            next_level_name_zh=nxt.name_zh if nxt else None,
             next_level_spend=nxt.min_yearly_spend if nxt else None,
         ),
         coupons=[

@@ -15,6 +15,9 @@ def test_welcome_coupon_campaign_limits_and_card(api):
     welcome = [c for c in wallet["coupons"] if c["kind"] == "new_customer"]
     assert len(welcome) == 1 and welcome[0]["amount"] == 5000
     assert wallet["membership"]["code"] == "regular" and wallet["points"] == 0
+    # the next level by name, as the customer reads it
+    assert wallet["membership"]["next_level"] and wallet["membership"]["next_level_name_zh"]
+    assert wallet["membership"]["next_level_name_zh"] == "金卡会员"
 
     now = api.app.state.clock.now()
     r = api.post(
