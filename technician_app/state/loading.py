@@ -58,6 +58,12 @@ class Loading(TechnicianCore):
             self._store_order(order)
         return order
 
+    def customer_notes(self, order_id: str) -> str:
+        """What the customer wrote for the visit (a dog, a door code), as the server gives
+        it to the technician on the job: nothing before the order is his, contacts masked."""
+        order = self.orders.get(order_id)
+        return order.notes.strip() if order is not None else ""
+
     def _store_order(self, order: OrderRead) -> None:
         self.orders[order.id] = order
         self._cache_orders()

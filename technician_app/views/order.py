@@ -152,6 +152,9 @@ def OrderView():  # noqa: ANN201
         ),
     )
     body: list[ft.Control] = [header]
+    notes = state.customer_notes(order_id)
+    if notes:
+        body.append(_customer_notes(notes))
 
     if in_group(order, "tracking") and order.lat is not None and order.lng is not None:
         # where the door is, where I am, and the circle within which check-in counts
@@ -270,6 +273,19 @@ def OrderView():  # noqa: ANN201
     if status not in ("CANCELLED",):
         body.append(_chat(state, order_id, chat_text, set_chat_text, send))
     return view(route, "订单详情", body, state)
+
+
+def _customer_notes(notes: str) -> ft.Control:
+    """The customer's notes right under the header, where they are read before knocking."""
+    return card(
+        ft.Row(
+            [
+                ft.Icon(ft.Icons.STICKY_NOTE_2, size=28, color=WARN),
+                ft.Text("客户备注", size=20, weight=ft.FontWeight.BOLD, color=WARN),
+            ]
+        ),
+        ft.Text(notes, size=22, weight=ft.FontWeight.BOLD, key="customer_notes", selectable=True),
+    )
 
 
 def _work_order(
