@@ -81,6 +81,7 @@ class Account(TechnicianCore):
         self.client.session.clear()
         self.queue.cache_delete("session")
         self.queue.cache_delete("orders")
+        self.queue.cache_delete("contacts")
         async with self._sync_lock:  # never swap the queue under a replay
             self._unbind_user()
         self.orders, self.offers, self.pool, self.profile = {}, [], [], None

@@ -67,6 +67,7 @@ def OrderView():  # noqa: ANN201
                 await state.load_service(fresh.service_id)
             await state.load_messages(order_id)
             await state.load_change_requests(order_id)
+            await state.load_contact(order_id)
 
         ft.context.page.run_task(run)
 
@@ -155,6 +156,20 @@ def OrderView():  # noqa: ANN201
     notes = state.customer_notes(order_id)
     if notes:
         body.append(_customer_notes(notes))
+    dial = state.dial_url(order_id)
+    if dial is not None:
+        body.append(
+            ft.Row(
+                [
+                    outline_button(
+                        "联系客户",
+                        lambda _e, u=dial: ft.context.page.run_task(launch, u),
+                        key="call_customer",
+                        icon=ft.Icons.PHONE,
+                    )
+                ]
+            )
+        )
 
     if in_group(order, "tracking") and order.lat is not None and order.lng is not None:
         # where the door is, where I am, and the circle within which check-in counts

@@ -61,3 +61,38 @@ async def test_notes_stay_hidden_while_the_order_is_only_offered(
     read = await tech.load_order(order["id"])
     assert read is not None and read.notes == ""
     assert tech.customer_notes(order["id"]) == ""
+
+
+async def test_call_button_dials_the_virtual_number_of_his_order_only(
+    live_server: LiveServer, tech: TechnicianState
+) -> None:
+    account = await signed_in(tech, live_server)
+    customer = live_server.register("customer", name="李女士")
+    mine = live_server.assign(customer, tech.user.id)
+    other_tech = live_server.ready_technician("赵师傅")
+    theirs = live_server.assign(customer, other_tech["user"]["id"])
+    await tech.refresh()
+    assert tech.dial_url(mine["id"]) is None  # nothing asked yet: no button
+
+    contact = await tech.load_contact(mine["id"])
+    assert contact is not None and contact.counterpart_role == "customer"
+    reply = live_server.call("GET", f"/orders/{mine['id']}/contact", account).json()
+    assert tech.dial_url(mine["id"]) == f"tel:{reply['virtual_number']}"
+    assert customer["phone"] not in tech.dial_url(mine["id"])  # never the real phone
+
+    assert await tech.load_contact(theirs["id"]) is None  # not his: not even asked
+    assert tech.dial_url(theirs["id"]) is None
+    tech.orders[theirs["id"]] = tech.order(mine["id"]).model_copy(update={"id": theirs["id"]})
+    assert await tech.load_contact(theirs["id"]) is None  # the server refuses another's order
+    assert tech.dial_url(theirs["id"]) is None
+
+
+async def test_no_number_while_the_order_is_only_offered(
+    live_server: LiveServer, tech: TechnicianState
+) -> None:
+    await signed_in(tech, live_server)
+    customer = live_server.register("customer", name="李女士")
+    offered = live_server.offer(customer, tech.user.id)
+    await tech.load_order(offered["id"])
+    assert await tech.load_contact(offered["id"]) is None
+    assert tech.dial_url(offered["id"]) is None
