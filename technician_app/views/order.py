@@ -58,6 +58,8 @@ def OrderView():  # noqa: ANN201
     reason, set_reason = ft.use_state("")
     chat_text, set_chat_text = ft.use_state("")
     extra_code, set_extra_code = ft.use_state("")
+    extra_quantity, set_extra_quantity = ft.use_state("1")
+    extra_reason, set_extra_reason = ft.use_state("")
 
     def load():  # noqa: ANN202
         async def run() -> None:
@@ -129,14 +131,14 @@ def OrderView():  # noqa: ANN201
         await state.send_message(order_id, text)
 
     async def propose(_e) -> None:  # noqa: ANN001
-        item = next((i for i in rate_card if i["code"] == extra_code), None)
+        known = any(i["code"] == extra_code for i in rate_card)
+        item = state.extra_item(extra_code if known else "", extra_quantity, extra_reason)
         if item is None:
-            state.notify("请选择增项", "error", "item_required")
             return
-        photo = await pick_photo()
-        await state.propose_change(
-            order_id, [{"code": item["code"], "quantity": 1, "reason": item["name_zh"]}], photo
-        )
+        action = await state.propose_change(order_id, [item], await pick_photo())
+        if action is not None and action.status != "rejected":
+            set_extra_quantity("1")
+            set_extra_reason("")
 
     # -- header: what, where, when, how far ----------------------------------------------
     header = card(
@@ -261,7 +263,19 @@ def OrderView():  # noqa: ANN201
     if in_group(order, "service_started"):
         body.append(sop_panel(state, order))
     if in_group(order, "working"):
-        body.append(extras_panel(state, order, rate_card, extra_code, set_extra_code, propose))
+        body.append(
+            extras_panel(
+                state,
+                order,
+                rate_card,
+                {
+                    "code": (extra_code, set_extra_code),
+                    "quantity": (extra_quantity, set_extra_quantity),
+                    "reason": (extra_reason, set_extra_reason),
+                },
+                propose,
+            )
+        )
     if allows(order, "finish"):
         all_done = all(s.done_at for s in order.sop)
         body.append(

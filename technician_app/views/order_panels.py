@@ -144,18 +144,28 @@ def sop_panel(state, order: OrderRead) -> ft.Control:  # noqa: ANN001
     return card(*rows)
 
 
-def extras_panel(state, order, rate_card, extra_code, set_extra_code, propose) -> ft.Control:  # noqa: ANN001
+def extras_panel(state, order, rate_card, form, propose) -> ft.Control:  # noqa: ANN001
+    """Extra items: pick one from the rate card, how many, and why (the customer reads the
+    reason when deciding); the photo is taken on submit. ``form``: each field's value and
+    setter by name (``code``, ``quantity``, ``reason``)."""
+    (code, set_code), (quantity, set_quantity), (reason, set_reason) = (
+        form["code"],
+        form["quantity"],
+        form["reason"],
+    )
     requests = state.change_requests.get(order.id, [])
     status_zh = {
+        "awaiting_support": "等待平台审核",
         "awaiting_customer": "等待客户确认",
-        "pending": "等待客户确认",
+        "answered": "客户已答复",
         "approved": "客户已同意",
         "rejected": "客户已拒绝",
     }
     rows = [
         ft.Text(
-            f"{', '.join(i.name or i.code for i in r.items)} · "
-            f"{yuan(r.total)} · {status_zh.get(r.status, r.status)}",
+            f"{', '.join(f'{i.name or i.code} ×{i.quantity}' for i in r.items)} · "
+            f"{yuan(r.total)} · {status_zh.get(r.status, '处理中')}\n"
+            f"原因：{'；'.join(i.reason for i in r.items)}",
             size=16,
         )
         for r in requests
@@ -168,11 +178,15 @@ def extras_panel(state, order, rate_card, extra_code, set_extra_code, propose) -
         ft.Text("增项（需客户确认后生效）", size=20, weight=ft.FontWeight.BOLD),
         ft.Dropdown(
             label="选择增项",
-            value=extra_code or None,
+            value=code or None,
             options=options,
             key="extra_item",
-            on_select=lambda e: set_extra_code(e.control.value or ""),
+            on_select=lambda e: set_code(e.control.value or ""),
         ),
+        text_field(
+            "数量", quantity, set_quantity, key="extra_quantity", keyboard=ft.KeyboardType.NUMBER
+        ),
+        text_field("增项原因（客户可见）", reason, set_reason, key="extra_reason", multiline=True),
         ft.Row([outline_button("拍照并提交增项", propose, key="propose_extra", icon=ft.Icons.ADD)]),
         *rows,
         ft.Text(
