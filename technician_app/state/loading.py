@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from client.citytime import CITY_TZ
 from client.models import ContactRead, OrderRead, ServiceRead
 from technician_app.state.core import TechnicianCore
-from technician_app.state.model import normalize_offer
+from technician_app.state.model import day_label, normalize_offer, upcoming_jobs
 
 # What a queued action changes in the local copy of an order (``sync``), kept over the
 # server's copy until the queue has been replayed.
@@ -57,6 +57,14 @@ class Loading(TechnicianCore):
         if order is not None:
             self._store_order(order)
         return order
+
+    def upcoming(self) -> list[tuple[str, OrderRead]]:
+        """Jobs of later days, soonest first, each with its day's name (明日 ...): kept
+        apart from :meth:`schedule`, which is today's alone."""
+        now = self.now()
+        return [
+            (day_label(o.scheduled_start, now), o) for o in upcoming_jobs(self.active_orders(), now)
+        ]
 
     def customer_notes(self, order_id: str) -> str:
         """What the customer wrote for the visit (a dog, a door code), as the server gives
