@@ -211,6 +211,16 @@ class CardPurchase(BaseModel):
     product_code: str = Field(..., title="Product Code")
 
 
+class CatalogTermRead(BaseModel):
+    """
+    A skill or certificate type of the catalog, as technicians pick it when onboarding.
+    """
+
+    code: str = Field(..., title="Code")
+    name_zh: str = Field(..., title="Name Zh")
+    name_en: str = Field(..., title="Name En")
+
+
 class CertificateIn(BaseModel):
     type: str = Field(..., max_length=60, min_length=1, title="Type")
     file_id: str = Field(..., max_length=64, min_length=1, title="File Id")

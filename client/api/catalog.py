@@ -9,6 +9,7 @@ from typing import Any
 
 from client.api.core import ClientCore, _iso
 from client.models import (
+    CatalogTermRead,
     CategoryNode,
     PlaceRead,
     QuoteRead,
@@ -48,6 +49,14 @@ class CatalogApi(ClientCore):
         await self.request("DELETE", f"/me/addresses/{address_id}")
 
     # -- catalog and quotes ---------------------------------------------------------
+
+    async def skills(self) -> list[CatalogTermRead]:
+        """The skills a technician may declare (``/catalog/skills``)."""
+        return await self._get_list("/catalog/skills", model=CatalogTermRead)
+
+    async def certificate_types(self) -> list[CatalogTermRead]:
+        """The certificate types a technician may submit (``/catalog/certificate-types``)."""
+        return await self._get_list("/catalog/certificate-types", model=CatalogTermRead)
 
     async def categories(self) -> list[CategoryNode]:
         return await self._get_list("/catalog/categories", model=CategoryNode)

@@ -53,6 +53,14 @@ class SkillType(SQLModel, table=True):
     name_en: str
 
 
+class CatalogTermRead(BaseModel):
+    """A skill or certificate type of the catalog, as technicians pick it when onboarding."""
+
+    code: str
+    name_zh: str
+    name_en: str
+
+
 class CertificateType(SQLModel, table=True):
     code: str = Field(primary_key=True, max_length=60)
     name_zh: str

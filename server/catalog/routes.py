@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import Query
 
 from server.catalog import service
-from server.catalog.models import CategoryNode, ServiceRead, ServiceSummary
+from server.catalog.models import CatalogTermRead, CategoryNode, ServiceRead, ServiceSummary
 from server.core.deps import UowDep
 from server.core.routing import api_router
 
@@ -13,6 +13,18 @@ router = api_router(prefix="/catalog", tags=["catalog"])
 @router.get("/categories", response_model=list[CategoryNode])
 def categories(uow: UowDep) -> list[CategoryNode]:
     return service.tree(uow)
+
+
+@router.get("/skills", response_model=list[CatalogTermRead])
+def skills(uow: UowDep) -> list[CatalogTermRead]:
+    """The skills technicians choose from when onboarding (the profile takes only these)."""
+    return service.skills(uow)
+
+
+@router.get("/certificate-types", response_model=list[CatalogTermRead])
+def certificate_types(uow: UowDep) -> list[CatalogTermRead]:
+    """The certificate types technicians may submit for verification."""
+    return service.certificate_types(uow)
 
 
 @router.get("/services", response_model=list[ServiceSummary])

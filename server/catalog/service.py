@@ -16,6 +16,7 @@ import yaml
 from sqlmodel import col, or_, select
 
 from server.catalog.models import (
+    CatalogTermRead,
     Category,
     CategoryNode,
     CertificateType,
@@ -211,6 +212,18 @@ def tree(uow: UnitOfWork) -> list[CategoryNode]:
         if s.category_id in nodes:
             nodes[s.category_id].services.append(to_summary(s))
     return roots
+
+
+def skills(uow: UnitOfWork) -> list[CatalogTermRead]:
+    """Every skill a technician may declare (the profile refuses any other)."""
+    rows = uow.session.exec(select(SkillType).order_by(col(SkillType.code))).all()
+    return [CatalogTermRead(code=r.code, name_zh=r.name_zh, name_en=r.name_en) for r in rows]
+
+
+def certificate_types(uow: UnitOfWork) -> list[CatalogTermRead]:
+    """Every certificate type a technician may submit."""
+    rows = uow.session.exec(select(CertificateType).order_by(col(CertificateType.code))).all()
+    return [CatalogTermRead(code=r.code, name_zh=r.name_zh, name_en=r.name_en) for r in rows]
 
 
 def skill_codes(uow: UnitOfWork) -> set[str]:

@@ -5,12 +5,13 @@ semantics label), so tests and screen readers find it by role and name."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import flet as ft
 
 from technician_app.state import TechnicianState
+from technician_app.state.confirmations import Confirmation
 
 GO = "#2E7D32"
 STOP = "#C62828"
@@ -111,6 +112,47 @@ def text_field(
         text_size=20,
         on_change=lambda e: on_change(e.control.value or ""),
     )
+
+
+def confirm_dialog(
+    confirmation: Confirmation, on_confirm: Callable[[], Awaitable[Any]]
+) -> ft.AlertDialog:
+    """The "are you sure?" step: big buttons, cancel on the left, the yes in its colour."""
+
+    def cancel(_e) -> None:  # noqa: ANN001
+        ft.context.page.pop_dialog()
+
+    async def confirm(_e) -> None:  # noqa: ANN001
+        ft.context.page.pop_dialog()
+        await on_confirm()
+
+    return ft.AlertDialog(
+        modal=True,
+        title=ft.Text(confirmation.title, size=24, weight=ft.FontWeight.BOLD),
+        content=ft.Text(confirmation.text, size=18, key="confirm_text"),
+        actions=[
+            outline_button("取消", cancel, key="confirm_cancel", expand=False),
+            big_button(
+                confirmation.confirm_label,
+                confirm,
+                key="confirm_ok",
+                color=STOP if confirmation.danger else GO,
+                expand=False,
+                height=56,
+            ),
+        ],
+        actions_alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
+    )
+
+
+async def confirm_then(
+    confirmation: Confirmation | None, run: Callable[[], Awaitable[Any]]
+) -> None:
+    """Run ``run`` at once when nothing needs confirming, else after the yes."""
+    if confirmation is None:
+        await run()
+        return
+    ft.context.page.show_dialog(confirm_dialog(confirmation, run))
 
 
 def status_strip(state: TechnicianState) -> ft.Control | None:

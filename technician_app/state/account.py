@@ -8,6 +8,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from client.api import ApiError, NetworkError
+from client.models import CatalogTermRead
 from technician_app.state.core import TechnicianCore
 from technician_app.state.labels import yuan
 
@@ -81,6 +82,7 @@ class Account(TechnicianCore):
         self.client.session.clear()
         self.queue.cache_delete("session")
         self.queue.cache_delete("orders")
+        self.queue.cache_delete("contacts")
         async with self._sync_lock:  # never swap the queue under a replay
             self._unbind_user()
         self.orders, self.offers, self.pool, self.profile = {}, [], [], None
@@ -96,6 +98,33 @@ class Account(TechnicianCore):
             self.verification = profile.verification_status or "unknown"
             self.working = profile.online
             self.queue.cache_model("profile", profile)
+
+    @property
+    def verification_stage(self) -> str:
+        """The verification state to show: the server's, except that a new account whose
+        data was never sent (no ``submitted_at``) is ``not_submitted``, not "under review"
+        — nobody is reviewing anything yet."""
+        if self.verification == "pending" and (
+            self.profile is None or self.profile.submitted_at is None
+        ):
+            return "not_submitted"
+        return self.verification
+
+    async def load_onboarding_choices(self) -> None:
+        """The catalog's skills and certificate types, so every trade the platform serves
+        can register (kept in the cache for a screen opened without signal)."""
+        for key, call in (
+            ("skills", self.client.skills),
+            ("certificate_types", self.client.certificate_types),
+        ):
+            terms = await self._guard(call(), feature=key, quiet=True)
+            if terms is not None:
+                self.queue.cache_models(key, {t.code: t for t in terms})
+        self.changed()
+
+    def onboarding_choices(self, key: str) -> list[CatalogTermRead]:
+        """``skills`` or ``certificate_types`` as last loaded from the catalog."""
+        return list(self.queue.cached_models(key, CatalogTermRead).values())
 
     async def save_profile(
         self,
@@ -176,6 +205,7 @@ class Account(TechnicianCore):
         if reply is not None:
             self.notify("证书已提交，等待审核", "success")
             await self.load_certificates()
+            await self.load_profile()  # the file went to review: ``submitted_at`` now set
         return reply is not None
 
     async def load_certificates(self) -> None:

@@ -38,7 +38,7 @@ from client.models import (
 from client.position import Locate
 from technician_app import navigation
 from technician_app.offline import OfflineQueue, QueuedAction
-from technician_app.state.model import Notice, Offer, UnsentMessage, in_group
+from technician_app.state.model import Notice, Offer, UnsentMessage, in_group, todays_jobs
 
 log = logging.getLogger("technician_app")
 
@@ -258,11 +258,12 @@ class TechnicianCore:
         return geo.haversine_m(*self.location, order.lat, order.lng)
 
     def schedule(self) -> list[dict[str, Any]]:
-        """Today's jobs in route order with travel ETAs chained from where I am."""
+        """Today's jobs (the city's today: :func:`~technician_app.state.model.todays_jobs`,
+        never tomorrow's) in route order with travel ETAs chained from where I am."""
         rows: list[dict[str, Any]] = []
         here = self.location
         clock = self.now()
-        for index, order in enumerate(self.active_orders(), start=1):
+        for index, order in enumerate(todays_jobs(self.active_orders(), clock), start=1):
             start = order.scheduled_start
             travel = None
             if here and order.lat is not None and order.lng is not None:

@@ -14,6 +14,9 @@ from technician_app.state.core import TechnicianCore
 from technician_app.state.labels import LOCATION_HELP
 from technician_app.state.model import DEFAULT_CHECKIN_RADIUS_M, Offer, UnsentMessage, in_group
 
+MAX_EXTRA_QUANTITY = 100  # what the server takes per item
+MAX_EXTRA_REASON = 300
+
 
 class FieldWork(TechnicianCore):
     if TYPE_CHECKING:  # provided by QueueSync, Loading and LocationReports
@@ -117,6 +120,33 @@ class FieldWork(TechnicianCore):
         if action.status == SYNCED:
             await self.load_change_requests(order_id)
         return action
+
+    def extra_item(self, code: str, quantity: str | int, reason: str) -> dict[str, Any] | None:
+        """One extra item as the server takes it (rate-card code, a whole quantity of 1 to
+        100, the technician's reason in his words), or None with a notice saying what to
+        fix. Checked before the camera opens, so a photo is never taken for nothing."""
+        if not code:
+            self.notify("请选择增项", "error", "item_required")
+            return None
+        text = str(quantity).strip()
+        count = int(text) if text.isdecimal() else 0
+        if not 1 <= count <= MAX_EXTRA_QUANTITY:
+            self.notify(f"数量请填写 1 到 {MAX_EXTRA_QUANTITY} 的整数", "error", "quantity_invalid")
+            return None
+        if not reason.strip():
+            self.notify("请填写增项原因，客户确认时会看到", "error", "reason_required")
+            return None
+        return {"code": code, "quantity": count, "reason": reason.strip()[:MAX_EXTRA_REASON]}
+
+    async def propose_extra(
+        self, order_id: str, code: str, quantity: str | int, reason: str, photo: bytes | None
+    ) -> QueuedAction | None:
+        """One rate-card item with its quantity and reason, as the change-request form
+        sends it."""
+        item = self.extra_item(code, quantity, reason)
+        if item is None:
+            return None
+        return await self.propose_change(order_id, [item], photo)
 
     async def send_message(self, order_id: str, text: str) -> QueuedAction | None:
         if not text.strip():

@@ -60,6 +60,7 @@ VERIFICATION_LABELS = {
     "rejected": "审核未通过",
     "suspended": "已暂停接单",
     "incomplete": "资料未完善",
+    "not_submitted": "资料未提交，请完善资料",
 }
 
 

@@ -9,9 +9,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from client.citytime import CITY_TZ
-from client.models import OrderRead, ServiceRead
+from client.models import ContactRead, OrderRead, ServiceRead
 from technician_app.state.core import TechnicianCore
-from technician_app.state.model import normalize_offer
+from technician_app.state.model import day_label, normalize_offer, upcoming_jobs
 
 # What a queued action changes in the local copy of an order (``sync``), kept over the
 # server's copy until the queue has been replayed.
@@ -57,6 +57,48 @@ class Loading(TechnicianCore):
         if order is not None:
             self._store_order(order)
         return order
+
+    def upcoming(self) -> list[tuple[str, OrderRead]]:
+        """Jobs of later days, soonest first, each with its day's name (明日 ...): kept
+        apart from :meth:`schedule`, which is today's alone."""
+        now = self.now()
+        return [
+            (day_label(o.scheduled_start, now), o) for o in upcoming_jobs(self.active_orders(), now)
+        ]
+
+    def customer_notes(self, order_id: str) -> str:
+        """What the customer wrote for the visit (a dog, a door code), as the server gives
+        it to the technician on the job: nothing before the order is his, contacts masked."""
+        order = self.orders.get(order_id)
+        return order.notes.strip() if order is not None else ""
+
+    async def load_contact(self, order_id: str) -> ContactRead | None:
+        """The virtual number the server binds for calling this order's customer (the real
+        phone never reaches the technician). Asked only for an order that is his now; kept
+        in the cache so the call can still be made where there is no data signal."""
+        order = self.orders.get(order_id)
+        if order is None or not order.address_visible:
+            return None
+        contact = await self._guard(self.client.contact(order_id), feature="contact", quiet=True)
+        if contact is not None:
+            contacts = self.queue.cached_models("contacts", ContactRead)
+            contacts[order_id] = contact
+            self.queue.cache_models("contacts", contacts)
+            self.changed()
+        return contact
+
+    def dial_url(self, order_id: str) -> str | None:
+        """The ``tel:`` link of 联系客户: the number the server gave for this order while
+        the order is his and the number still valid; None otherwise (no button then)."""
+        order = self.orders.get(order_id)
+        contact = self.queue.cached_models("contacts", ContactRead).get(order_id)
+        if order is None or not order.address_visible or contact is None:
+            return None
+        if contact.order_id != order_id or not contact.virtual_number:
+            return None
+        if contact.valid_until is not None and self.now() > contact.valid_until:
+            return None
+        return f"tel:{contact.virtual_number}"
 
     def _store_order(self, order: OrderRead) -> None:
         self.orders[order.id] = order

@@ -5,10 +5,12 @@ phase the order is in."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from client.citytime import CITY_TZ
 from client.models import OfferRead, OrderRead, PoolItemRead
 
 DEFAULT_CHECKIN_RADIUS_M = 200.0
@@ -26,6 +28,46 @@ def in_group(order: OrderRead, group: str) -> bool:
     the technician), ``work_order_open``, ``on_site``, ``working``, ``service_started``,
     ``terminal``."""
     return group in order.status_groups
+
+
+def city_day(moment: datetime) -> date:
+    """The calendar day of ``moment`` in the service city (Asia/Shanghai), whatever zone
+    the device is set to: "today" is the technician's working day there."""
+    return moment.astimezone(CITY_TZ).date()
+
+
+def todays_jobs(orders: Iterable[OrderRead], now: datetime) -> list[OrderRead]:
+    """The jobs of the city's today: those booked for today, and those of an earlier day
+    he still has to do something about (on the way or at the door: a visit running past
+    midnight, one overdue), so none drops out of sight. Later days' jobs are
+    :func:`upcoming_jobs`."""
+    today = city_day(now)
+    return [
+        o
+        for o in orders
+        if city_day(o.scheduled_start) == today
+        or (
+            city_day(o.scheduled_start) < today
+            and (in_group(o, "tracking") or in_group(o, "on_site"))
+        )
+    ]
+
+
+def upcoming_jobs(orders: Iterable[OrderRead], now: datetime) -> list[OrderRead]:
+    """Jobs booked for a later day than the city's today (tomorrow and on)."""
+    today = city_day(now)
+    return [o for o in orders if city_day(o.scheduled_start) > today]
+
+
+def day_label(moment: datetime, now: datetime) -> str:
+    """How a later day is named on the job list: 明日, 后天, then the date (6月5日)."""
+    local = moment.astimezone(CITY_TZ)
+    ahead = (local.date() - city_day(now)).days
+    if ahead == 1:
+        return "明日"
+    if ahead == 2:
+        return "后天"
+    return f"{local.month}月{local.day}日"
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -17,25 +17,12 @@ from technician_app.context import use_app
 from technician_app.state import VERIFICATION_LABELS
 from technician_app.views.area_editor import CITY_CENTER, AreaEditor, polygon_unfinished
 
-SKILLS = [
-    ("cleaning", "保洁"),
-    ("housekeeping", "家务料理"),
-    ("cooking", "烹饪"),
-    ("elder_care", "养老护理"),
-    ("childcare", "育儿看护"),
-    ("appliance_repair", "家电维修"),
-    ("appliance_cleaning", "家电清洗"),
-    ("installation", "安装"),
-    ("electrical", "水电电工"),
-    ("plumbing", "管道水路"),
-]
-CERTIFICATES = [
-    ("health", "健康证"),
-    ("electrician", "电工证"),
-    ("refrigeration", "制冷与空调作业证"),
-    ("caregiver", "养老护理员证"),
-    ("childcare", "育婴员证"),
-]
+CERTIFICATE_STATUS = {
+    "pending": "待审核",
+    "verified": "已通过",
+    "rejected": "未通过",
+    "expired": "已过期",
+}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -62,6 +49,13 @@ def Onboarding():  # noqa: ANN201
     hours, set_hours = kept("hours", "08:00-20:00")
     cert_type, set_cert_type = ft.use_state("health")
     cert_no, set_cert_no = ft.use_state("")
+
+    def load_choices():  # noqa: ANN202
+        ft.context.page.run_task(state.load_onboarding_choices)
+
+    ft.use_effect(load_choices, [])
+    skill_choices = state.onboarding_choices("skills")
+    certificate_choices = state.onboarding_choices("certificate_types")
 
     def toggle(code: str):  # noqa: ANN202
         return lambda _e: set_skills(
@@ -114,7 +108,7 @@ def Onboarding():  # noqa: ANN201
     async def recheck(_e) -> None:  # noqa: ANN001
         await state.refresh()
 
-    status = state.verification
+    status = state.verification_stage
     note = profile.verification_note if profile else ""
     waiting = card(
         ft.Text(
@@ -129,6 +123,9 @@ def Onboarding():  # noqa: ANN201
                 "你的账号已暂停接单：期间不会收到新订单，已接的订单已交回平台重新派单。"
                 "如有疑问请联系运营；恢复后会通知你，上线即可接单。"
                 if status == "suspended"
+                else "请选择技能、设置服务区域与时间并保存，再上传证书照片；"
+                "提交后平台会在 1-3 个工作日内审核。"
+                if status == "not_submitted"
                 else "平台会在 1-3 个工作日内审核你的资料与证书；审核通过后即可上线接单。"
             )
             + (f"\n{'暂停原因' if status == 'suspended' else '审核意见'}：{note}" if note else ""),
@@ -140,25 +137,30 @@ def Onboarding():  # noqa: ANN201
     skill_chips = ft.Row(
         [
             ft.Chip(
-                label=ft.Text(name, size=16),
-                selected=code in skills,
-                on_select=toggle(code),
-                key=f"skill_{code}",
+                label=ft.Text(skill.name_zh, size=16),
+                selected=skill.code in skills,
+                on_select=toggle(skill.code),
+                key=f"skill_{skill.code}",
             )
-            for code, name in SKILLS
+            for skill in skill_choices
         ],
         wrap=True,
         spacing=8,
     )
     certs = [
-        ft.Text(f"{c.type_name_zh or c.type} · {c.status}", size=16) for c in state.certificates
+        ft.Text(
+            f"{c.type_name_zh or '证书'} · {CERTIFICATE_STATUS.get(c.status, '处理中')}", size=16
+        )
+        for c in state.certificates
     ]
     return ft.Column(
         [
             waiting,
             card(
                 ft.Text("1. 技能", size=20, weight=ft.FontWeight.BOLD),
-                skill_chips,
+                skill_chips
+                if skill_choices
+                else ft.Text("正在读取技能列表…", size=16, key="skills_loading"),
                 text_field(
                     "从业年限",
                     years,
@@ -180,7 +182,9 @@ def Onboarding():  # noqa: ANN201
                     label="证书类型",
                     value=cert_type,
                     key="cert_type",
-                    options=[ft.DropdownOption(key=code, text=name) for code, name in CERTIFICATES],
+                    options=[
+                        ft.DropdownOption(key=c.code, text=c.name_zh) for c in certificate_choices
+                    ],
                     on_select=lambda e: set_cert_type(e.control.value or "health"),
                 ),
                 text_field("证书编号", cert_no, set_cert_no, key="cert_number"),

@@ -10,20 +10,17 @@ from __future__ import annotations
 import flet as ft
 
 from client.maps import street_map
-from client.models import OrderRead, ServiceRead
 from technician_app import navigation, signature
 from technician_app.components.offer_card import local_time
-from technician_app.components.signature_pad import SignaturePad
 from technician_app.components.widgets import (
     GO,
-    HUGE,
-    MUTED,
     PRIMARY,
     STOP,
     WARN,
     big_button,
     big_number,
     card,
+    confirm_then,
     outline_button,
     text_field,
     view,
@@ -33,20 +30,22 @@ from technician_app.state import (
     DEFAULT_CHECKIN_RADIUS_M,
     STATUS_LABELS,
     STATUS_NOTES,
-    UnsentMessage,
     allows,
     in_group,
     yuan,
+)
+from technician_app.state.confirmations import confirmation_for
+from technician_app.views.order_panels import (
+    chat_panel,
+    extras_panel,
+    pick_photo,
+    sop_panel,
+    work_order_panel,
 )
 
 
 async def launch(url: str) -> None:
     await ft.UrlLauncher().launch_url(url)
-
-
-async def pick_photo() -> bytes | None:
-    files = await ft.FilePicker().pick_files(file_type=ft.FilePickerFileType.IMAGE, with_data=True)
-    return files[0].bytes if files and files[0].bytes else None
 
 
 @ft.component
@@ -59,6 +58,8 @@ def OrderView():  # noqa: ANN201
     reason, set_reason = ft.use_state("")
     chat_text, set_chat_text = ft.use_state("")
     extra_code, set_extra_code = ft.use_state("")
+    extra_quantity, set_extra_quantity = ft.use_state("1")
+    extra_reason, set_extra_reason = ft.use_state("")
 
     def load():  # noqa: ANN202
         async def run() -> None:
@@ -67,6 +68,7 @@ def OrderView():  # noqa: ANN201
                 await state.load_service(fresh.service_id)
             await state.load_messages(order_id)
             await state.load_change_requests(order_id)
+            await state.load_contact(order_id)
 
         ft.context.page.run_task(run)
 
@@ -81,13 +83,19 @@ def OrderView():  # noqa: ANN201
     distance = state.distance_to(order)
     pending = state.pending_for(order_id)
 
-    async def depart_and_navigate(_e) -> None:  # noqa: ANN001
+    async def go_and_navigate() -> None:
         await state.depart(order_id)
         if order.lat is not None and order.lng is not None:
             await launch(navigation.map_links(order.lat, order.lng, order.district)[0].url)
 
-    async def depart(_e) -> None:  # noqa: ANN001
+    async def go_only() -> None:
         await state.depart(order_id)
+
+    async def depart_and_navigate(_e) -> None:  # noqa: ANN001
+        await confirm_then(confirmation_for("depart", order, state.now()), go_and_navigate)
+
+    async def depart(_e) -> None:  # noqa: ANN001
+        await confirm_then(confirmation_for("depart", order, state.now()), go_only)
 
     async def arrive(_e) -> None:  # noqa: ANN001
         await state.arrive(order_id)
@@ -96,14 +104,21 @@ def OrderView():  # noqa: ANN201
         if signature.ink_points(strokes) < 3:
             state.notify("请客户在签名区签字", "error", "signature_required")
             return
-        await state.sign_work_order(order_id, signature.render(strokes))
+        await state.signwork_order_panel(order_id, signature.render(strokes))
         set_strokes([])
 
     async def start(_e) -> None:  # noqa: ANN001
         await state.start(order_id)
 
     async def finish(_e) -> None:  # noqa: ANN001
-        await state.finish(order_id)
+        await confirm_then(
+            confirmation_for("finish", order, state.now()), lambda: state.finish(order_id)
+        )
+
+    async def sos(_e) -> None:  # noqa: ANN001
+        await confirm_then(
+            confirmation_for("sos", order, state.now()), lambda: state.sos("订单页紧急求助")
+        )
 
     async def transfer(_e) -> None:  # noqa: ANN001
         action = await state.transfer(order_id, reason)
@@ -116,14 +131,14 @@ def OrderView():  # noqa: ANN201
         await state.send_message(order_id, text)
 
     async def propose(_e) -> None:  # noqa: ANN001
-        item = next((i for i in rate_card if i["code"] == extra_code), None)
+        known = any(i["code"] == extra_code for i in rate_card)
+        item = state.extra_item(extra_code if known else "", extra_quantity, extra_reason)
         if item is None:
-            state.notify("请选择增项", "error", "item_required")
             return
-        photo = await pick_photo()
-        await state.propose_change(
-            order_id, [{"code": item["code"], "quantity": 1, "reason": item["name_zh"]}], photo
-        )
+        action = await state.propose_change(order_id, [item], await pick_photo())
+        if action is not None and action.status != "rejected":
+            set_extra_quantity("1")
+            set_extra_reason("")
 
     # -- header: what, where, when, how far ----------------------------------------------
     header = card(
@@ -152,6 +167,23 @@ def OrderView():  # noqa: ANN201
         ),
     )
     body: list[ft.Control] = [header]
+    notes = state.customer_notes(order_id)
+    if notes:
+        body.append(_customer_notes(notes))
+    dial = state.dial_url(order_id)
+    if dial is not None:
+        body.append(
+            ft.Row(
+                [
+                    outline_button(
+                        "联系客户",
+                        lambda _e, u=dial: ft.context.page.run_task(launch, u),
+                        key="call_customer",
+                        icon=ft.Icons.PHONE,
+                    )
+                ]
+            )
+        )
 
     if in_group(order, "tracking") and order.lat is not None and order.lng is not None:
         # where the door is, where I am, and the circle within which check-in counts
@@ -211,7 +243,7 @@ def OrderView():  # noqa: ANN201
             )
         )
     if in_group(order, "work_order_open"):
-        body.append(_work_order(order, service, strokes, set_strokes, sign))
+        body.append(work_order_panel(order, service, strokes, set_strokes, sign))
     if allows(order, "start"):
         body.append(
             ft.Row(
@@ -229,9 +261,21 @@ def OrderView():  # noqa: ANN201
             )
         )
     if in_group(order, "service_started"):
-        body.append(_sop(state, order))
+        body.append(sop_panel(state, order))
     if in_group(order, "working"):
-        body.append(_extras(state, order, rate_card, extra_code, set_extra_code, propose))
+        body.append(
+            extras_panel(
+                state,
+                order,
+                rate_card,
+                {
+                    "code": (extra_code, set_extra_code),
+                    "quantity": (extra_quantity, set_extra_quantity),
+                    "reason": (extra_reason, set_extra_reason),
+                },
+                propose,
+            )
+        )
     if allows(order, "finish"):
         all_done = all(s.done_at for s in order.sop)
         body.append(
@@ -268,184 +312,24 @@ def OrderView():  # noqa: ANN201
             )
         )
     if status not in ("CANCELLED",):
-        body.append(_chat(state, order_id, chat_text, set_chat_text, send))
+        body.append(chat_panel(state, order_id, chat_text, set_chat_text, send))
+    if in_group(order, "tracking") or in_group(order, "on_site"):
+        body.append(
+            ft.Row(
+                [big_button("SOS 紧急求助", sos, key="order_sos", color=STOP, icon=ft.Icons.SOS)]
+            )
+        )
     return view(route, "订单详情", body, state)
 
 
-def _work_order(
-    order: OrderRead,
-    service: ServiceRead | None,
-    strokes,
-    set_strokes,
-    sign,  # noqa: ANN001
-) -> ft.Control:
-    lines = order.price_snapshot.get("lines") or []
-    items = [
-        ft.Row(
-            [
-                ft.Text(line.get("label", line.get("code", "")), size=16, expand=True),
-                ft.Text(yuan(line.get("amount")), size=16),
-            ]
-        )
-        for line in lines
-    ]
-    criteria = service.acceptance_criteria_zh if service else ""
-    if order.work_order_confirmed_at is not None:
-        return card(
-            ft.Text(
-                "电子工单已确认",
-                size=20,
-                weight=ft.FontWeight.BOLD,
-                color=GO,
-                key="work_order_confirmed",
-            ),
-            ft.Text("工单 PDF 已保存到订单", size=14, color=MUTED),
-        )
+def _customer_notes(notes: str) -> ft.Control:
+    """The customer's notes right under the header, where they are read before knocking."""
     return card(
-        ft.Text("电子工单（服务前由客户确认）", size=20, weight=ft.FontWeight.BOLD),
-        *items,
         ft.Row(
             [
-                ft.Text("合计", size=18, weight=ft.FontWeight.BOLD, expand=True),
-                ft.Text(yuan(order.total), size=24, weight=ft.FontWeight.BOLD, color=GO),
+                ft.Icon(ft.Icons.STICKY_NOTE_2, size=28, color=WARN),
+                ft.Text("客户备注", size=20, weight=ft.FontWeight.BOLD, color=WARN),
             ]
         ),
-        ft.Text(f"验收标准：{criteria}" if criteria else "", size=15),
-        ft.Text("客户可在 APP 中确认，或在下方签名：", size=15, color=MUTED),
-        SignaturePad(strokes, set_strokes),
-        ft.Row(
-            [
-                big_button("客户签字确认", sign, key="sign_work_order", color=PRIMARY),
-                outline_button(
-                    "清除", lambda _e: set_strokes([]), key="clear_signature", expand=False
-                ),
-            ]
-        ),
-    )
-
-
-def _sop(state, order: OrderRead) -> ft.Control:  # noqa: ANN001
-    steps = order.sop
-    next_step = next((s for s in steps if not s.done_at), None)
-    rows: list[ft.Control] = [ft.Text("服务步骤 (SOP)", size=22, weight=ft.FontWeight.BOLD)]
-    for step in steps:
-        done = step.done_at is not None
-        rows.append(
-            ft.Row(
-                [
-                    ft.Icon(
-                        ft.Icons.CHECK_CIRCLE if done else ft.Icons.RADIO_BUTTON_UNCHECKED,
-                        size=32,
-                        color=GO if done else MUTED,
-                    ),
-                    ft.Text(
-                        f"{step.no}. {step.title_zh}",
-                        size=18,
-                        expand=True,
-                        weight=ft.FontWeight.BOLD if step is next_step else None,
-                    ),
-                    ft.Icon(ft.Icons.PHOTO_CAMERA, size=24, color=WARN)
-                    if step.photo
-                    else ft.Container(),
-                ]
-            )
-        )
-    if next_step is not None and in_group(order, "working"):
-        no, needs_photo = next_step.no, next_step.photo
-
-        async def tick(_e) -> None:  # noqa: ANN001
-            photo = await pick_photo() if needs_photo else None
-            if needs_photo and photo is None:
-                state.notify("此步骤需要拍照", "error", "sop_photo_required")
-                return
-            await state.sop_done(order.id, no, photo=photo)
-
-        label = f"拍照并完成第 {no} 步" if needs_photo else f"完成第 {no} 步"
-        rows.append(
-            ft.Row(
-                [
-                    big_button(
-                        label,
-                        tick,
-                        key=f"sop_{no}",
-                        color=GO,
-                        icon=ft.Icons.PHOTO_CAMERA if needs_photo else ft.Icons.CHECK,
-                    )
-                ]
-            )
-        )
-    done = sum(1 for s in steps if s.done_at)
-    rows.insert(
-        1,
-        ft.Text(
-            f"{done} / {len(steps)}",
-            size=HUGE,
-            weight=ft.FontWeight.BOLD,
-            color=PRIMARY,
-            key="sop_progress",
-        ),
-    )
-    return card(*rows)
-
-
-def _extras(state, order, rate_card, extra_code, set_extra_code, propose) -> ft.Control:  # noqa: ANN001
-    requests = state.change_requests.get(order.id, [])
-    status_zh = {
-        "awaiting_customer": "等待客户确认",
-        "pending": "等待客户确认",
-        "approved": "客户已同意",
-        "rejected": "客户已拒绝",
-    }
-    rows = [
-        ft.Text(
-            f"{', '.join(i.name or i.code for i in r.items)} · "
-            f"{yuan(r.total)} · {status_zh.get(r.status, r.status)}",
-            size=16,
-        )
-        for r in requests
-    ]
-    options = [
-        ft.DropdownOption(key=i["code"], text=f"{i['name_zh']} {yuan(i['price'])}")
-        for i in rate_card
-    ]
-    return card(
-        ft.Text("增项（需客户确认后生效）", size=20, weight=ft.FontWeight.BOLD),
-        ft.Dropdown(
-            label="选择增项",
-            value=extra_code or None,
-            options=options,
-            key="extra_item",
-            on_select=lambda e: set_extra_code(e.control.value or ""),
-        ),
-        ft.Row([outline_button("拍照并提交增项", propose, key="propose_extra", icon=ft.Icons.ADD)]),
-        *rows,
-        ft.Text(
-            "增项功能暂不可用" if "change_requests" in state.unavailable else "",
-            size=14,
-            color=STOP,
-        ),
-    )
-
-
-def _chat(state, order_id, text, set_text, send) -> ft.Control:  # noqa: ANN001
-    messages = state.messages.get(order_id, [])[-8:]
-    rows = [
-        ft.Text(
-            ("我：" if m.sender_role == "technician" else "客户：")
-            + m.text
-            + (" (待发送)" if isinstance(m, UnsentMessage) else ""),
-            size=16,
-        )
-        for m in messages
-    ]
-    return card(
-        ft.Text("与客户沟通", size=20, weight=ft.FontWeight.BOLD),
-        *rows,
-        ft.Row(
-            [
-                ft.Container(text_field("消息", text, set_text, key="chat_input"), expand=True),
-                big_button("发送", send, key="chat_send", expand=False, height=56),
-            ]
-        ),
-        ft.Text("聊天功能暂不可用" if "chat" in state.unavailable else "", size=14, color=STOP),
+        ft.Text(notes, size=22, weight=ft.FontWeight.BOLD, key="customer_notes", selectable=True),
     )

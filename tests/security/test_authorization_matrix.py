@@ -33,6 +33,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/auth/phone-codes"): PUBLIC,
     ("GET", "/me"): SIGNED_IN,
     ("GET", "/catalog/categories"): PUBLIC,
+    ("GET", "/catalog/skills"): PUBLIC,
+    ("GET", "/catalog/certificate-types"): PUBLIC,
     ("GET", "/catalog/services"): PUBLIC,
     ("GET", "/catalog/services/{service_id}"): PUBLIC,
     ("GET", "/catalog/services/{service_id}/slots"): PUBLIC,

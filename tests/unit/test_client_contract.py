@@ -31,6 +31,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "save_address": ("post", "/me/addresses"),
     "update_address": ("put", "/me/addresses/{address_id}"),
     "categories": ("get", "/catalog/categories"),
+    "skills": ("get", "/catalog/skills"),
+    "certificate_types": ("get", "/catalog/certificate-types"),
     "services": ("get", "/catalog/services"),
     "service": ("get", "/catalog/services/{service_id}"),
     "slots": ("get", "/catalog/services/{service_id}/slots"),

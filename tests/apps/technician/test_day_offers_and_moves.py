@@ -43,7 +43,10 @@ async def test_whole_day_including_offline(
     assert [o.id for o in tech.active_orders()] == [first["id"]]
     assert tech.order(first["id"]).address_visible
     tech.set_location(*FAR)
+    phone_time = device.now  # the schedule is the city's today: look from the visit's day
+    device.now = tech.order(first["id"]).scheduled_start - timedelta(minutes=1)
     row = tech.schedule()[0]
+    device.now = phone_time
     assert row["seq"] == 1 and row["travel_minutes"] == navigation.eta_minutes(
         geo.haversine_m(*FAR, *HOME)
     )
