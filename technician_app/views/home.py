@@ -8,6 +8,7 @@ import flet as ft
 
 from client.maps import route_map
 from technician_app.components.offer_card import OfferCard, local_time
+from technician_app.components.upcoming import upcoming_section
 from technician_app.components.widgets import (
     GO,
     MUTED,
@@ -16,11 +17,13 @@ from technician_app.components.widgets import (
     big_button,
     big_number,
     card,
+    confirm_then,
     outline_button,
     view,
 )
 from technician_app.context import go, use_app
 from technician_app.state import LOCATION_HELP, STATUS_LABELS, yuan
+from technician_app.state.confirmations import confirmation_for
 from technician_app.state.labels import ORDER_VALUE_LABEL
 from technician_app.views.login import LoginForm
 from technician_app.views.onboarding import Onboarding
@@ -89,8 +92,10 @@ def HomeView():  # noqa: ANN201
     async def toggle(e) -> None:  # noqa: ANN001
         await state.set_working(bool(e.control.value))
 
-    async def sos(_e) -> None:  # noqa: ANN001
-        await state.sos("首页一键求助")
+    async def sos(_e) -> None:  # noqa: ANN001  (asks first: one slip must not call for help)
+        await confirm_then(
+            confirmation_for("sos", None, state.now()), lambda: state.sos("首页一键求助")
+        )
 
     schedule = state.schedule()
     rows: list[ft.Control] = []
@@ -191,6 +196,7 @@ def HomeView():  # noqa: ANN201
             ft.Text("今日路线", size=22, weight=ft.FontWeight.BOLD),
             *_route(state, schedule),
             *rows,
+            *upcoming_section(state),
             ft.Row(
                 [
                     outline_button(

@@ -218,6 +218,8 @@ def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screens
         if step["no"] == 3:
             screenshot(page, "technician_sop", f"3 / {len(steps)}")
     ui.tap(page, "完成服务")
+    ui.wait_text(page, "确认服务已全部完成")  # one slip of the thumb must not end the visit
+    ui.tap(page, "确认完成")
     ui.wait_text(page, "服务已完成，等待客户确认")
     screenshot(page, "technician_finished", "服务已完成，等待客户确认")
 
