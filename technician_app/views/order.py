@@ -104,7 +104,7 @@ def OrderView():  # noqa: ANN201
         if signature.ink_points(strokes) < 3:
             state.notify("请客户在签名区签字", "error", "signature_required")
             return
-        await state.signwork_order_panel(order_id, signature.render(strokes))
+        await state.sign_work_order(order_id, signature.render(strokes))
         set_strokes([])
 
     async def start(_e) -> None:  # noqa: ANN001
