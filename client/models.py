@@ -426,6 +426,7 @@ class EarningOrder(BaseModel):
     amount: int = Field(..., title="Amount")
     at: AwareDatetime = Field(..., title="At")
     memo: str = Field(..., title="Memo")
+    service_name_zh: str | None = Field(None, title="Service Name Zh")
 
 
 class EarningsRead(BaseModel):

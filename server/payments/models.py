@@ -329,6 +329,8 @@ class EarningOrder(BaseModel):
     amount: int
     at: datetime
     memo: str
+    # the job's service in Chinese, so the statement and its charts can name it
+    service_name_zh: str | None = None
 
 
 class EarningsRead(BaseModel):

@@ -15,11 +15,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from server.auth.models import User
+from server.catalog.models import Service
 from server.core.clock import as_utc
 from server.core.errors import AppError, Conflict, Unprocessable
 from server.core.ids import new_id
 from server.core.money import Money
 from server.core.uow import UnitOfWork
+from server.orders.models import Order
 from server.payments import ledger
 from server.payments.common import current_rules
 from server.payments.journal import balance, post
@@ -275,8 +277,12 @@ def earnings(
             col(JournalLine.created_at),
             col(JournalEntry.kind),
             col(JournalEntry.memo),
+            col(Service.name_zh),
         )
         .join(JournalEntry, col(JournalEntry.id) == col(JournalLine.entry_id))
+        # the job's service names the line (an order-less line, e.g. a payout, has none)
+        .outerjoin(Order, col(Order.id) == col(JournalLine.order_id))
+        .outerjoin(Service, col(Service.id) == col(Order.service_id))
         .where(
             col(JournalLine.account) == account,
             col(JournalLine.created_at) >= start,
@@ -285,8 +291,15 @@ def earnings(
         .order_by(col(JournalLine.created_at), col(JournalLine.id))
     ).all()
     lines = [
-        {"order_id": order_id, "kind": kind, "amount": -amount, "at": at, "memo": memo}
-        for amount, order_id, at, kind, memo in rows
+        {
+            "order_id": order_id,
+            "kind": kind,
+            "amount": -amount,
+            "at": at,
+            "memo": memo,
+            "service_name_zh": service_name,
+        }
+        for amount, order_id, at, kind, memo, service_name in rows
     ]
     out_kinds = ("payout", "withdrawal")
     earned = sum(ln["amount"] for ln in lines if ln["kind"] not in out_kinds)

@@ -1,11 +1,17 @@
 """Earnings per order and per period in the technician's words (local times, the
-platform's fee as a percentage, what each line is for), why money is withdrawable,
-pending or frozen, payouts and withdrawals, and the withdrawal request."""
+platform's fee as a percentage, what each line is for), charts of the period (by day,
+by service, the money's split), why money is withdrawable, pending or frozen, payouts
+and withdrawals, and the withdrawal request."""
 
 from __future__ import annotations
 
 import flet as ft
 
+from technician_app.components.earnings_charts import (
+    income_by_day_chart,
+    income_by_service_chart,
+    money_split_bar,
+)
 from technician_app.components.widgets import (
     GO,
     MUTED,
@@ -17,6 +23,7 @@ from technician_app.components.widgets import (
 )
 from technician_app.context import use_app
 from technician_app.state import parse_time, yuan
+from technician_app.state.earnings_charts import income_by_day, income_by_service, money_split
 from technician_app.state.labels import (
     city_datetime_text,
     earning_line_text,
@@ -26,12 +33,36 @@ from technician_app.state.labels import (
 )
 
 PERIODS = [("day", "今日"), ("week", "本周"), ("month", "本月")]
+BY_DAY_TITLES = {"day": "今日每小时收入", "week": "本周每日收入", "month": "本月每日收入"}
 
 
-def service_name(state, order_id: str | None) -> str | None:  # noqa: ANN001
-    """The job's service, when the order is on the device (never its id)."""
-    order = state.orders.get(order_id) if order_id else None
+def service_name(state, line) -> str | None:  # noqa: ANN001
+    """The job's service as the statement names it, else from the order on the device
+    (never its id)."""
+    if line.service_name_zh:
+        return line.service_name_zh
+    order = state.orders.get(line.order_id) if line.order_id else None
     return order.service_name_zh if order is not None else None
+
+
+def title(text: str) -> ft.Control:
+    return ft.Text(text, size=20, weight=ft.FontWeight.BOLD)
+
+
+def chart_cards(e, period: str) -> list[ft.Control]:  # noqa: ANN001
+    """The period's charts, one under the other: by day, by service, the money's split."""
+    services = income_by_service(e)
+    return [
+        card(
+            title(BY_DAY_TITLES.get(period, "每日收入")),
+            income_by_day_chart(income_by_day(e, period), period),
+        ),
+        card(
+            title("按服务类别"),
+            *(income_by_service_chart(services) or [ft.Text("暂无", color=MUTED)]),
+        ),
+        card(title("资金构成"), *money_split_bar(money_split(e))),
+    ]
 
 
 @ft.component
@@ -68,7 +99,7 @@ def EarningsView():  # noqa: ANN201
                 ft.Column(
                     [
                         ft.Text(
-                            earning_line_text(o.kind, o.memo, service_name(state, o.order_id)),
+                            earning_line_text(o.kind, o.memo, service_name(state, o)),
                             size=16,
                         ),
                         ft.Text(city_datetime_text(o.at), size=14, color=MUTED),
@@ -130,12 +161,13 @@ def EarningsView():  # noqa: ANN201
                 ),
                 *[ft.Text(n, size=15, key=f"money_note_{i}") for i, n in enumerate(notes)],
             ),
+            *(chart_cards(e, state.earnings_period) if e else []),
             card(
-                ft.Text("按订单", size=20, weight=ft.FontWeight.BOLD),
+                title("按订单"),
                 *(per_order or [ft.Text("暂无", color=MUTED)]),
             ),
             card(
-                ft.Text("结算与提现记录", size=20, weight=ft.FontWeight.BOLD),
+                title("结算与提现记录"),
                 *(payouts or [ft.Text("暂无", color=MUTED)]),
             ),
             text_field(

@@ -67,6 +67,10 @@ def test_quote_pay_complete_confirm_split_and_payout(api):
     assert (
         earnings["earned"] == 16150 and earnings["paid_out"] == 16150 and earnings["balance"] == 0
     )
+    # each line names its job's service (for the app's charts); money paid out names none
+    services = {line["kind"]: line["service_name_zh"] for line in earnings["lines"]}
+    assert services == {"split": order["service_name_zh"], "payout": None}
+    assert order["service_name_zh"]
     assert api.get("/technician/earnings", customer).status_code == 403
 
     # points and yearly spend follow the completed order
