@@ -86,6 +86,12 @@ def make_main(server_url: str, *, persist_session: bool) -> Any:
             await client.aclose()
 
         page.on_close = closed
+
+        def resized(e: ft.PageResizeEvent) -> None:  # phone, tablet or desktop layout
+            state.set_screen_width(e.width)
+
+        state.set_screen_width(page.width)
+        page.on_resize = resized
         page.render_views(App, state)
         await state.start()
 

@@ -15,7 +15,9 @@ import flet as ft
 from pydantic import BaseModel
 
 from customer_app.i18n import money, t
+from customer_app.layout import CONTENT_WIDTH, TABS, current_tab, layout_for
 
+BUTTON_HEIGHT = 48  # Material's minimum touch target
 # A form field's key -> the request field a refusal names, where the two differ.
 FORM_KEYS = {"area": "area_m2", "addr_query": "address"}
 
@@ -66,17 +68,25 @@ def button(
     icon: Any = None,
     disabled: bool = False,
     expand: bool = False,
+    selected: bool = False,
 ) -> ft.Control:
+    """A button at least 48 px tall (a thumb's target), its words its accessible name."""
     cls = {
         "filled": ft.FilledButton,
         "outlined": ft.OutlinedButton,
         "text": ft.TextButton,
         "tonal": ft.FilledTonalButton,
     }[kind]
-    return keyed(
-        key,
-        cls(content=label, icon=icon, key=key, on_click=on_click, disabled=disabled, expand=expand),
+    control = cls(
+        content=label,
+        icon=icon,
+        key=key,
+        on_click=on_click,
+        disabled=disabled,
+        expand=expand,
+        height=BUTTON_HEIGHT,
     )
+    return keyed(key, control, **({"selected": True} if selected else {}))
 
 
 def icon_button(key: str, icon: Any, label: str, on_click: Any) -> ft.Control:
@@ -244,27 +254,38 @@ def name_of(item: BaseModel | Mapping[str, Any], lang: str, base: str = "name") 
     return ""
 
 
+_TAB_ICONS = {"home": ft.Icons.HOME, "support": ft.Icons.SUPPORT_AGENT, "me": ft.Icons.PERSON}
+_TAB_LABELS = {"home": "home", "support": "chat_support", "me": "me"}
+
+
+def _tab_actions(state: Any) -> dict[str, Any]:
+    return {
+        "home": act(state.go_home),
+        "support": act(state.open_support),
+        "me": act(state.load_me),
+    }
+
+
+def nav_tabs(state: Any) -> list[ft.Control]:
+    """The three tabs; the current one drawn filled (and announced as selected)."""
+    lang, here, actions = state.lang, current_tab(state.route), _tab_actions(state)
+    return [
+        button(
+            f"nav-{tab}",
+            t(lang, _TAB_LABELS[tab]),
+            actions[tab],
+            kind="tonal" if tab == here else "text",
+            icon=_TAB_ICONS[tab],
+            selected=tab == here,
+        )
+        for tab in TABS
+    ]
+
+
 def bottom_bar(state: Any) -> ft.Control:
-    lang = state.lang
+    """The phone's and tablet's tabs, at the thumb."""
     return ft.BottomAppBar(
-        content=ft.Row(
-            [
-                button(
-                    "nav-home", t(lang, "home"), act(state.go_home), kind="text", icon=ft.Icons.HOME
-                ),
-                button(
-                    "nav-support",
-                    t(lang, "chat_support"),
-                    act(state.open_support),
-                    kind="text",
-                    icon=ft.Icons.SUPPORT_AGENT,
-                ),
-                button(
-                    "nav-me", t(lang, "me"), act(state.load_me), kind="text", icon=ft.Icons.PERSON
-                ),
-            ],
-            alignment=ft.MainAxisAlignment.SPACE_AROUND,
-        ),
+        content=ft.Row(nav_tabs(state), alignment=ft.MainAxisAlignment.SPACE_AROUND),
         height=64,
         padding=ft.Padding.symmetric(horizontal=4, vertical=0),
     )
@@ -285,6 +306,16 @@ def page_view(
         if back
         else None
     )
+    layout = layout_for(getattr(state, "screen_width", None))
+    body: ft.Control = ft.Column(
+        [*banner(state), *controls],
+        spacing=12,
+        horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+        width=CONTENT_WIDTH[layout],
+    )
+    if layout != "phone":  # a readable measure in the middle of a wide window
+        body = ft.Row([body], alignment=ft.MainAxisAlignment.CENTER)
+    tabs_on_top = layout == "desktop" and nav  # a desktop's tabs sit in the top bar
     return ft.View(
         route=route,
         appbar=ft.AppBar(
@@ -292,17 +323,11 @@ def page_view(
             leading=leading,
             automatically_imply_leading=False,
             bgcolor=ft.Colors.TEAL_50,
-            actions=actions or [],
+            actions=[*(nav_tabs(state) if tabs_on_top else []), *(actions or [])],
         ),
-        controls=[
-            ft.Column(
-                [*banner(state), *controls],
-                spacing=12,
-                horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
-            )
-        ],
+        controls=[body],
         scroll=ft.ScrollMode.AUTO,
         padding=ft.Padding.all(12),
         bgcolor=ft.Colors.GREY_50,
-        bottom_appbar=bottom_bar(state) if nav else None,
+        bottom_appbar=bottom_bar(state) if nav and not tabs_on_top else None,
     )

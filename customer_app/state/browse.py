@@ -41,6 +41,7 @@ _SEASONAL = {
 
 class Browsing(StateCore):
     server_unreachable = False  # the catalog could not be loaded: no answer yet
+    category: CategoryNode | None = None  # the category whose services are listed
     catalog_retry_delays: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 15.0)  # then every 15 s
     _catalog_retry: asyncio.Task | None = None
 
@@ -48,9 +49,16 @@ class Browsing(StateCore):
 
         def default_address(self) -> Address | None: ...
 
+    async def browse_category(self, category_id: str) -> None:
+        """A top category's services (the home's icon grid), with the filters in force."""
+        self.category = next((c for c in self.categories if c.id == category_id), None)
+        self.query = ""
+        self.form.pop("search", None)
+        await self.search()
+
     async def go_home(self) -> None:
         self.history = []
-        self.results, self.query = None, ""
+        self.results, self.query, self.category = None, "", None
         self.form.pop("search", None)
         self.route = "/"
         self.clear_messages()
@@ -145,8 +153,11 @@ class Browsing(StateCore):
     async def search(self, query: str | None = None) -> None:
         if query is not None:
             self.query = query.strip()
+            self.category = None
         self.clear_messages()
         params = {k: v for k, v in self.filters.items() if v != "any"}
+        if self.category is not None:
+            params["category_id"] = self.category.id
         if self.query or params:
             found = await self._try(
                 "catalog", self.client.services(q=self.query or None, **params), []
@@ -170,12 +181,6 @@ class Browsing(StateCore):
     async def set_filter(self, name: str, value: str) -> None:
         self.filters[name] = value
         await self.search()
-
-    async def browse_category(self, category_id: str) -> None:
-        self.query = ""
-        found = await self._try("catalog", self.client.services(category_id=category_id), [])
-        self.results = [s for s in found if self._duration_ok(s)]
-        self._changed()
 
     # -- service and technician pages ----------------------------------------------
 

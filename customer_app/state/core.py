@@ -40,6 +40,7 @@ from client.models import (
     UserRead,
 )
 from client.position import Locate
+from customer_app.layout import layout_for
 from customer_app.model import JSON, BookingDraft, Slot
 from customer_app.state.store import FileSessionKeeper, LocalStore, SessionKeeper
 from customer_app.state.tracking import Tracking
@@ -204,6 +205,15 @@ class StateCore:
 
     last_error_code: str | None = None
     field_errors: dict[str, str] = {}  # noqa: RUF012  (replaced, never changed in place)
+
+    screen_width: float | None = None  # the window's width: which layout the screens take
+
+    def set_screen_width(self, width: float | None) -> None:
+        """Re-render when the window crosses into another layout (phone, tablet, desktop)."""
+        before = layout_for(self.screen_width)
+        self.screen_width = width
+        if layout_for(width) != before:
+            self._changed()
 
     def clear_messages(self) -> None:
         self.error = None

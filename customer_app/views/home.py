@@ -109,6 +109,42 @@ def filter_row(state: CustomerState, name: str) -> ft.Control:
     )
 
 
+def category_icon(name: str | None) -> ft.IconData:
+    """The catalog's icon name (a Material icon, ``cleaning_services``) as an icon."""
+    found = getattr(ft.Icons, (name or "").upper(), None) if name else None
+    return found if found is not None else ft.Icons.HOME_REPAIR_SERVICE
+
+
+def category_grid(state: CustomerState) -> ft.Control:
+    """The top categories as icons (保洁, 保姆, 月嫂 ...): one tap lists their services."""
+    lang = state.lang
+    tiles = [
+        keyed(
+            f"grid-{top.id}",
+            ft.Container(
+                content=ft.Column(
+                    [
+                        ft.Icon(category_icon(top.icon), size=30, color=ft.Colors.TEAL_700),
+                        ft.Text(name_of(top, lang), size=13, text_align=ft.TextAlign.CENTER),
+                    ],
+                    spacing=4,
+                    horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+                    tight=True,
+                ),
+                width=76,
+                padding=ft.Padding.symmetric(vertical=8),
+                border_radius=12,
+                bgcolor=ft.Colors.TEAL_50 if state.category is top else None,
+                on_click=act(state.browse_category, top.id),
+            ),
+            label=name_of(top, lang),
+            button=True,
+        )
+        for top in state.categories
+    ]
+    return ft.Row(tiles, wrap=True, spacing=4, run_spacing=4)
+
+
 def category_tree(state: CustomerState) -> ft.Control:
     lang = state.lang
     tiles: list[ft.Control] = []
@@ -127,6 +163,7 @@ def category_tree(state: CustomerState) -> ft.Control:
                 f"cat-{top.id}",
                 ft.ExpansionTile(
                     key=f"cat-{top.id}",
+                    leading=ft.Icon(category_icon(top.icon), color=ft.Colors.TEAL_700),
                     title=ft.Text(name_of(top, lang)),
                     controls=children,
                     dense=True,
@@ -153,11 +190,24 @@ def home_view(state: CustomerState) -> ft.View:
         ),
         ft.Column([filter_row(state, n) for n in FILTERS], spacing=2),
     ]
+    if state.categories:  # under the search box, as the app's front door
+        controls.insert(1, category_grid(state))
+    home = state.default_address()
+    if home is not None and home.district:  # where the prices and technicians are for
+        controls.insert(
+            0,
+            ft.Row(
+                [ft.Icon(ft.Icons.PLACE, size=18, color=ft.Colors.TEAL_700), muted(home.district)],
+                spacing=4,
+            ),
+        )
     if state.results is not None:
         items = [service_tile(state, s, "result") for s in state.results]
         controls.append(
             section(
-                f"{t(lang, 'results')} ({len(items)})", *(items or [muted(t(lang, "no_results"))])
+                f"{name_of(state.category, lang) if state.category else t(lang, 'results')}"
+                f" ({len(items)})",
+                *(items or [muted(t(lang, "no_results"))]),
             )
         )
     for group, title in (

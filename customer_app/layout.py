@@ -1,0 +1,37 @@
+"""Which layout a screen gets, and which tab is the current one. Pure.
+
+A phone gets the bottom tab bar and the full width; a tablet the same bar with the content
+held to a readable measure in the middle; a desktop its tabs in the top bar and a wider
+column in the middle, instead of the phone layout stretched across 1 280 px.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Layout = Literal["phone", "tablet", "desktop"]
+Tab = Literal["home", "support", "me"]
+
+TABLET_FROM = 600.0  # logical pixels: Material's compact / medium breakpoint
+DESKTOP_FROM = 1024.0
+CONTENT_WIDTH: dict[Layout, float | None] = {"phone": None, "tablet": 680.0, "desktop": 880.0}
+TABS: tuple[Tab, ...] = ("home", "support", "me")
+
+
+def layout_for(width: float | None) -> Layout:
+    """The layout of a window ``width`` logical pixels wide (unknown: a phone's)."""
+    if width is None or width < TABLET_FROM:
+        return "phone"
+    return "tablet" if width < DESKTOP_FROM else "desktop"
+
+
+def current_tab(route: str) -> Tab | None:
+    """The tab a route belongs to: an order is one of "my orders", a service and its
+    booking belong to home; sign-in belongs to none."""
+    if route.startswith("/support"):
+        return "support"
+    if route.startswith(("/me", "/order/")):
+        return "me"
+    if route.startswith("/login"):
+        return None
+    return "home"
