@@ -6,12 +6,15 @@ import flet as ft
 
 from technician_app.state import TechnicianState
 
-AppContext = ft.create_context(None)
+# None outside ``App`` (the provider in main.py gives every screen the one state object).
+AppContext: ft.ContextProvider[TechnicianState | None] = ft.create_context(None)
 
 
 def use_app() -> TechnicianState:
     """The state object, and a re-render of the calling screen whenever it changes."""
-    state: TechnicianState = ft.use_context(AppContext)
+    state = ft.use_context(AppContext)
+    if state is None:
+        raise RuntimeError("use_app() called in a screen rendered outside App")
     _, set_tick = ft.use_state(0)
 
     def subscribe():  # noqa: ANN202

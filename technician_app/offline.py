@@ -170,6 +170,8 @@ class OfflineQueue:
                 ),
             )
             row_id = cur.lastrowid
+        if row_id is None:  # sqlite3 sets it after every INSERT that wrote a row
+            raise sqlite3.DatabaseError(f"queued action {kind!r} was not stored")
         return self.get(row_id)
 
     def get(self, action_id: int) -> QueuedAction:

@@ -25,7 +25,7 @@ def SignaturePad(strokes: list[list[Point]], set_strokes: Callable) -> ft.Contro
         set_strokes(lambda cur: [*cur[:-1], [*cur[-1], (p.x, p.y)]] if cur else [[(p.x, p.y)]])
 
     paint = ft.Paint(stroke_width=3, color=ft.Colors.BLACK, style=ft.PaintingStyle.STROKE)
-    shapes = [
+    shapes: list[cv.Shape] = [
         cv.Line(x0, y0, x1, y1, paint=paint)
         for stroke in strokes
         for (x0, y0), (x1, y1) in zip(stroke, stroke[1:], strict=False)

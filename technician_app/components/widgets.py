@@ -98,7 +98,7 @@ def text_field(
     *,
     key: str,
     password: bool = False,
-    keyboard: ft.KeyboardType | None = None,
+    keyboard: ft.KeyboardType = ft.KeyboardType.TEXT,
     multiline: bool = False,
 ) -> ft.Control:
     return ft.TextField(
@@ -247,7 +247,7 @@ def view(
     *,
     back: str | None = "/",
     actions: list[ft.Control] | None = None,
-    bottom: ft.Control | None = None,
+    bottom: ft.BottomAppBar | None = None,
 ) -> ft.View:
     """The frame of every screen: app bar (with a big back button), status strip, body."""
     leading = None

@@ -19,9 +19,10 @@ LOCAL_KEYS = ("status", "allowed_actions", "status_groups", "sop")
 
 
 class Loading(TechnicianCore):
-    if TYPE_CHECKING:  # provided by QueueSync
+    if TYPE_CHECKING:  # provided by QueueSync and Account
 
         async def sync(self, *, current: int | None = None, quiet: bool = False) -> None: ...
+        async def load_profile(self) -> None: ...
 
     async def refresh(self) -> None:
         """Reload everything worth showing; replays the queue first so the server's

@@ -9,6 +9,7 @@ only logged)."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from client.api import ApiError, NetworkError
@@ -236,7 +237,9 @@ class QueueSync(TechnicianCore):
                     order_id=oid,
                     idempotency_key=f"{key}-photo",
                 )
-                items = [{**item, "photo_file_id": evidence.id} for item in p["items"]]
+                items: list[Mapping[str, Any]] = [
+                    {**item, "photo_file_id": evidence.id} for item in p["items"]
+                ]
                 return await c.create_change_request(oid, items=items, idempotency_key=key)
             case "message":
                 return await c.send_message(oid, text=p["text"], idempotency_key=key)

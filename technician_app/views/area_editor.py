@@ -10,6 +10,7 @@ from typing import Any
 import flet as ft
 
 from client.maps import area_map
+from technician_app.components.hooks import use_stable
 from technician_app.components.widgets import MUTED, outline_button, text_field
 from technician_app.context import use_app
 from technician_app.state import LOCATION_HELP
@@ -43,7 +44,7 @@ def AreaEditor(keep: Callable[[dict[str, Any]], None]) -> ft.Control:
     """Reports every change through ``keep`` (the form's save reads the last one: a tap on
     save can arrive before the re-render that carries the last change)."""
     state = use_app()
-    drawn = ft.use_ref(
+    now: dict[str, Any] = use_stable(
         lambda: {
             "mode": "circle",
             "center": state.location or CITY_CENTER,
@@ -52,7 +53,6 @@ def AreaEditor(keep: Callable[[dict[str, Any]], None]) -> ft.Control:
         }
     )
     _version, set_version = ft.use_state(0)
-    now: dict[str, Any] = drawn.current
 
     def change(**values: Any) -> None:
         now.update(values)

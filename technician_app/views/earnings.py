@@ -22,7 +22,7 @@ from technician_app.components.widgets import (
     view,
 )
 from technician_app.context import use_app
-from technician_app.state import parse_time, yuan
+from technician_app.state import TechnicianState, parse_time, yuan
 from technician_app.state.earnings_charts import income_by_day, income_by_service, money_split
 from technician_app.state.labels import (
     city_datetime_text,
@@ -36,7 +36,7 @@ PERIODS = [("day", "今日"), ("week", "本周"), ("month", "本月")]
 BY_DAY_TITLES = {"day": "今日每小时收入", "week": "本周每日收入", "month": "本月每日收入"}
 
 
-def service_name(state, line) -> str | None:  # noqa: ANN001
+def service_name(state: TechnicianState, line) -> str | None:  # noqa: ANN001
     """The job's service as the statement names it, else from the order on the device
     (never its id)."""
     if line.service_name_zh:
@@ -93,7 +93,7 @@ def EarningsView():  # noqa: ANN201
             [ft.Text("服务器暂未开放收入查询", size=18, color=MUTED)],
             state,
         )
-    per_order = [
+    per_order: list[ft.Control] = [
         ft.Row(
             [
                 ft.Column(
@@ -112,7 +112,7 @@ def EarningsView():  # noqa: ANN201
         )
         for o in (e.lines if e else [])
     ]
-    payouts = [
+    payouts: list[ft.Control] = [
         ft.Row(
             [
                 ft.Column(

@@ -22,14 +22,14 @@ from technician_app.components.widgets import (
     view,
 )
 from technician_app.context import go, use_app
-from technician_app.state import LOCATION_HELP, STATUS_LABELS, yuan
+from technician_app.state import LOCATION_HELP, STATUS_LABELS, TechnicianState, yuan
 from technician_app.state.confirmations import confirmation_for
 from technician_app.state.labels import ORDER_VALUE_LABEL
 from technician_app.views.login import LoginForm
 from technician_app.views.onboarding import Onboarding
 
 
-def _route(state, schedule: list[dict]) -> list[ft.Control]:  # noqa: ANN001
+def _route(state: TechnicianState, schedule: list[dict]) -> list[ft.Control]:  # noqa: ANN001
     """Today's visits on a map, in order, from where I am."""
     orders = [row["order"] for row in schedule]
     stops = [(o.lat, o.lng) for o in orders if o.lat is not None and o.lng is not None]
@@ -38,7 +38,7 @@ def _route(state, schedule: list[dict]) -> list[ft.Control]:  # noqa: ANN001
     return [route_map(stops, state.location, app="org.doorstep.technician")]
 
 
-def _location_status(state) -> list[ft.Control]:  # noqa: ANN001
+def _location_status(state: TechnicianState) -> list[ft.Control]:
     """Why the position matters and what to do when the device gives none; a fixed
     (developer) position is labelled as such."""
     if state.location_fixed:
@@ -231,7 +231,7 @@ def HomeView():  # noqa: ANN201
     )
 
 
-def _logout(state) -> ft.Control:  # noqa: ANN001
+def _logout(state: TechnicianState) -> ft.Control:
     async def logout(_e) -> None:  # noqa: ANN001
         await state.logout()
         go("/")

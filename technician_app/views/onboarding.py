@@ -3,8 +3,11 @@ clear "waiting for verification" state until an operator approves."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import flet as ft
 
+from technician_app.components.hooks import use_stable
 from technician_app.components.widgets import (
     GO,
     WARN,
@@ -30,19 +33,20 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 def Onboarding():  # noqa: ANN201
     state = use_app()
     profile = state.profile
-    skills, set_skills = ft.use_state(lambda: list(profile.skills) if profile else [])
+    listed_skills: list[str] = list(profile.skills) if profile else []
+    skills, set_skills = ft.use_state(listed_skills)
     # What was typed or picked last, for "save": a tap can arrive before the re-render that
     # carries the last keystroke into this function's locals.
-    latest = ft.use_ref(dict)
+    latest = use_stable(dict[str, Any])
 
     def kept(name: str, value: object) -> tuple:  # noqa: ANN202
         current, setter = ft.use_state(value)
 
         def set_value(new: object) -> None:
-            latest.current[name] = new
+            latest[name] = new
             setter(new)
 
-        return latest.current.get(name, current), set_value
+        return latest.get(name, current), set_value
 
     bio, set_bio = kept("bio", profile.bio if profile else "")
     years, set_years = kept("years", str(profile.experience_years or "") if profile else "")
@@ -68,7 +72,7 @@ def Onboarding():  # noqa: ANN201
             "years": years,
             "hours": hours,
             "area": {"center": state.location or CITY_CENTER, "radius_km": 10.0},
-            **latest.current,
+            **latest,
         }
         if polygon_unfinished(now["area"]):
             state.notify("服务范围至少要点3个点", "error", "service_area_polygon_invalid")
@@ -172,7 +176,7 @@ def Onboarding():  # noqa: ANN201
             ),
             card(
                 ft.Text("2. 服务区域与时间", size=20, weight=ft.FontWeight.BOLD),
-                AreaEditor(lambda area: latest.current.update(area=area)),
+                AreaEditor(lambda area: latest.update(area=area)),
                 text_field("每天可接单时间", hours, set_hours, key="availability_hours"),
             ),
             ft.Row([big_button("保存资料", save, key="profile_save", color=GO)]),

@@ -26,6 +26,7 @@ from technician_app.components.widgets import (
     view,
 )
 from technician_app.context import go, use_app
+from technician_app.signature import Point
 from technician_app.state import (
     DEFAULT_CHECKIN_RADIUS_M,
     STATUS_LABELS,
@@ -54,7 +55,8 @@ def OrderView():  # noqa: ANN201
     params = ft.use_route_params()
     order_id = params.get("order_id", "")
     order = state.order(order_id)
-    strokes, set_strokes = ft.use_state(list)
+    no_strokes: list[list[Point]] = []
+    strokes, set_strokes = ft.use_state(no_strokes)
     reason, set_reason = ft.use_state("")
     chat_text, set_chat_text = ft.use_state("")
     extra_code, set_extra_code = ft.use_state("")

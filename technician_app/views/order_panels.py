@@ -20,7 +20,7 @@ from technician_app.components.widgets import (
     outline_button,
     text_field,
 )
-from technician_app.state import UnsentMessage, in_group, yuan
+from technician_app.state import TechnicianState, UnsentMessage, in_group, yuan
 
 
 async def pick_photo() -> bytes | None:
@@ -80,7 +80,7 @@ def work_order_panel(
     )
 
 
-def sop_panel(state, order: OrderRead) -> ft.Control:  # noqa: ANN001
+def sop_panel(state: TechnicianState, order: OrderRead) -> ft.Control:
     steps = order.sop
     next_step = next((s for s in steps if not s.done_at), None)
     rows: list[ft.Control] = [ft.Text("服务步骤 (SOP)", size=22, weight=ft.FontWeight.BOLD)]
@@ -130,11 +130,11 @@ def sop_panel(state, order: OrderRead) -> ft.Control:  # noqa: ANN001
                 ]
             )
         )
-    done = sum(1 for s in steps if s.done_at)
+    done_count = sum(1 for s in steps if s.done_at)
     rows.insert(
         1,
         ft.Text(
-            f"{done} / {len(steps)}",
+            f"{done_count} / {len(steps)}",
             size=HUGE,
             weight=ft.FontWeight.BOLD,
             color=PRIMARY,
@@ -144,7 +144,7 @@ def sop_panel(state, order: OrderRead) -> ft.Control:  # noqa: ANN001
     return card(*rows)
 
 
-def extras_panel(state, order, rate_card, form, propose) -> ft.Control:  # noqa: ANN001
+def extras_panel(state: TechnicianState, order: OrderRead, rate_card, form, propose) -> ft.Control:  # noqa: ANN001
     """Extra items: pick one from the rate card, how many, and why (the customer reads the
     reason when deciding); the photo is taken on submit. ``form``: each field's value and
     setter by name (``code``, ``quantity``, ``reason``)."""
@@ -197,7 +197,7 @@ def extras_panel(state, order, rate_card, form, propose) -> ft.Control:  # noqa:
     )
 
 
-def chat_panel(state, order_id, text, set_text, send) -> ft.Control:  # noqa: ANN001
+def chat_panel(state: TechnicianState, order_id: str, text: str, set_text, send) -> ft.Control:  # noqa: ANN001
     messages = state.messages.get(order_id, [])[-8:]
     rows = [
         ft.Text(

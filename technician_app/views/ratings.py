@@ -11,7 +11,8 @@ from technician_app.context import use_app
 @ft.component
 def RatingsView():  # noqa: ANN201
     state = use_app()
-    answers, set_answers = ft.use_state(dict)
+    no_answers: dict[str, str] = {}  # complaint id → the answer being typed
+    answers, set_answers = ft.use_state(no_answers)
 
     def load():  # noqa: ANN202
         ft.context.page.run_task(state.load_reviews)
@@ -35,6 +36,9 @@ def RatingsView():  # noqa: ANN201
         async def reply(_e, cid=cid) -> None:  # noqa: ANN001
             await state.answer_complaint(cid, answers.get(cid, ""))
 
+        def typed(text: str, cid: str = cid) -> None:
+            set_answers(lambda cur: {**cur, cid: text})
+
         complaints.append(
             card(
                 ft.Text(c.category or "投诉", size=20, weight=ft.FontWeight.BOLD),
@@ -44,7 +48,7 @@ def RatingsView():  # noqa: ANN201
                 text_field(
                     "我的申诉/说明",
                     answers.get(cid, ""),
-                    lambda v, cid=cid: set_answers(lambda cur: {**cur, cid: v}),
+                    typed,
                     key=f"complaint_answer_{cid}",
                     multiline=True,
                 ),

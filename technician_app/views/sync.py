@@ -26,7 +26,7 @@ def SyncView():  # noqa: ANN201
     async def sync(_e) -> None:  # noqa: ANN001
         await state.sync()
 
-    pending = [
+    pending: list[ft.Control] = [
         ft.Row(
             [
                 ft.Icon(ft.Icons.SCHEDULE, color=WARN),
