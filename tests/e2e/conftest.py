@@ -252,6 +252,7 @@ RECORD_PLAYS = """(() => {
 })();"""
 
 
+DESKTOP_VIEWPORT = {"width": 1280, "height": 800}
 _PAINTED = """() => new Promise(done =>
     requestAnimationFrame(() => requestAnimationFrame(() => done(true))))"""
 
@@ -274,11 +275,23 @@ def shot(
     UI.wait_text(page, expect, timeout=timeout)
     if gone is not None:
         UI.wait_text(page, gone, timeout=timeout, present=False)
+    _painted_shot(page, path)
+    if os.environ.get("DOORSTEP_DESKTOP_SCREENSHOTS"):  # README: the desktop layout too
+        phone = page.viewport_size
+        page.set_viewport_size(DESKTOP_VIEWPORT)
+        UI.wait_text(page, expect, timeout=timeout)
+        _painted_shot(page, OUT_DIR / f"{name}_desktop.png")
+        page.set_viewport_size(phone)
+        UI.wait_text(page, expect, timeout=timeout)
+        page.evaluate(_PAINTED)
+    return path
+
+
+def _painted_shot(page, path: Path) -> None:  # noqa: ANN001
     page.evaluate(_PAINTED)
     page.wait_for_timeout(100)  # images decoded after the text appear a beat later
     page.evaluate(_PAINTED)
     page.screenshot(path=str(path))
-    return path
 
 
 # finders of one semantics node: by the app's key, or by its own accessible name

@@ -241,6 +241,14 @@ def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screens
     ui.wait_text(page, "今日工作")
     screenshot(page, "technician_home", "今日工作")
 
+    # the customer confirms: the pay is among today's earnings, by hour and by service
+    r = e2e_server.call("POST", f"/orders/{order['id']}/confirm", customer, json={})
+    assert r.status_code == 200, r.text
+    ui.tap(page, "收入", exact=True)
+    ui.wait_text(page, "今日每小时收入")
+    ui.wait_text(page, "日常保洁")  # the job's service among the day's income
+    screenshot(page, "technician_earnings", "按服务类别")
+
 
 def test_a_new_technician_sets_the_service_area_on_the_map(
     e2e_server, flet_web_app, open_app, ui, screenshot
