@@ -147,6 +147,16 @@ def traffic_subsidy_full_at_m(rules: PricingRules) -> float:
     )
 
 
+def visit_minutes(pricing: dict[str, Any], duration_minutes: int, units: int | None) -> int:
+    """How long the visit takes for ``units`` (the service's minimum when not given): an
+    hourly service books its hours; any other counts its minutes per unit (4 panes at 15
+    minutes each take an hour). The slot offered and the quote's window both use it."""
+    n = units if units is not None else int(pricing.get("min_units", 1))
+    if pricing.get("unit", "hour") == "hour":
+        return 60 * n
+    return int(duration_minutes) * max(n, 1)
+
+
 def traffic_subsidy(distance_m: float | None, rules: PricingRules) -> Money:
     if distance_m is None or distance_m <= rules.traffic_subsidy_threshold_m:
         return 0
