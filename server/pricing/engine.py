@@ -167,6 +167,12 @@ def traffic_subsidy(distance_m: float | None, rules: PricingRules) -> Money:
     )
 
 
+def for_new_customers_only(kind: str, first_order_only: bool) -> bool:
+    """A 新客券: only a customer with no order yet (cancelled ones aside) may hold it in
+    view or use it; the wallet lists and the quote applies it by this one rule."""
+    return first_order_only or kind == "new_customer"
+
+
 def coupon_problem(
     coupon: CouponOffer, *, running: Money, now: datetime, service_id: str, is_first_order: bool
 ) -> dict[str, Any] | None:
@@ -179,7 +185,7 @@ def coupon_problem(
         return {"reason": "expired", "valid_until": coupon.valid_until.isoformat()}
     if coupon.service_ids and service_id not in coupon.service_ids:
         return {"reason": "service_not_covered", "service_ids": list(coupon.service_ids)}
-    if (coupon.first_order_only or coupon.kind == "new_customer") and not is_first_order:
+    if for_new_customers_only(coupon.kind, coupon.first_order_only) and not is_first_order:
         return {"reason": "first_order_only"}
     if running < coupon.threshold:
         return {"reason": "below_threshold", "threshold": coupon.threshold, "amount": running}
