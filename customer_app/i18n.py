@@ -123,6 +123,14 @@ _STRINGS: dict[str, dict[str, str]] = {
     },
     "quote_working": {"zh": "正在计算价格", "en": "Working out the price"},
     "best_coupon_applied": {"zh": "已为您选用最优惠的券", "en": "Your best coupon is applied"},
+    "price_updating": {"zh": "价格更新中…", "en": "Updating the price…"},
+    "price_needs_slot": {
+        "zh": "选好时间后更新价格",
+        "en": "The price updates once a time is chosen",
+    },
+    "change_coupon": {"zh": "更换", "en": "Change"},
+    "best_coupon": {"zh": "自动选最优惠", "en": "Best for me"},
+    "no_usable_coupon": {"zh": "暂无可用", "en": "None usable"},
     "use_my_location": {"zh": "使用当前位置", "en": "Use my location"},
     "my_location": {"zh": "当前位置", "en": "My location"},
     "location_denied": {
