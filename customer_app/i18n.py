@@ -123,6 +123,11 @@ _STRINGS: dict[str, dict[str, str]] = {
     },
     "quote_working": {"zh": "正在计算价格", "en": "Working out the price"},
     "best_coupon_applied": {"zh": "已为您选用最优惠的券", "en": "Your best coupon is applied"},
+    "consent_agree": {"zh": "我已阅读并同意", "en": "I have read and agree to"},
+    "terms_link": {"zh": "《用户协议》", "en": "the User Agreement"},
+    "privacy_link": {"zh": "《隐私政策》", "en": "the Privacy Policy"},
+    "policy_version": {"zh": "版本 {version}", "en": "Version {version}"},
+    "close_policy": {"zh": "收起", "en": "Close"},
     "price_updating": {"zh": "价格更新中…", "en": "Updating the price…"},
     "price_needs_slot": {
         "zh": "选好时间后更新价格",

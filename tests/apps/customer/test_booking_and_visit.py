@@ -41,7 +41,11 @@ async def test_browse_search_filters_and_recommendations(
     await state.begin_booking("svc_window_cleaning")
     assert state.route == "/login"
     state.form.update(
-        auth_mode="register", phone=server.next_phone(), password="correct horse", name="王先生"
+        auth_mode="register",
+        phone=server.next_phone(),
+        password="correct horse",
+        name="王先生",
+        consent=True,
     )
     # the code is texted, filled in from the sandbox's reply and sent back in one go
     assert await state.submit_auth(), state.error
@@ -57,7 +61,9 @@ async def test_sign_up_waits_for_the_code_the_customer_types_from_the_text_messa
     sms = server.app.state.sms
     monkeypatch.setattr(sms, "name", "gateway")  # no code in the reply, as from a real one
     phone = server.next_phone()
-    state.form.update(auth_mode="register", phone=phone, password="correct horse", name="韩女士")
+    state.form.update(
+        auth_mode="register", phone=phone, password="correct horse", name="韩女士", consent=True
+    )
     assert not await state.submit_auth()
     assert state.form["code_sent_to"] == phone and state.form["code"] == ""
     assert "验证码已发送" in (state.notice or "") and phone[-4:] in state.notice

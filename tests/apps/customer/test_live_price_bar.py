@@ -36,8 +36,9 @@ def _texts(control: Any) -> list[str]:
     for c in _walk(control):
         if isinstance(c, ft.Text) and isinstance(c.value, str):
             out.append(c.value)
-        if isinstance(c, ft.Semantics) and c.label:
-            out.append(c.label)
+        label = getattr(c, "label", None)  # a Semantics' or a checkbox's words
+        if isinstance(label, str) and label:
+            out.append(label)
         if isinstance(getattr(c, "content", None), str):  # a button's words
             out.append(c.content)
     return out
