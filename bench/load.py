@@ -45,6 +45,8 @@ from typing import Any
 
 import httpx  # setup only: signing the customers up
 
+from server.auth.consent import POLICY_VERSION
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from rawhttp import RawClient, Reply  # noqa: E402
@@ -351,6 +353,7 @@ async def register_customers(base: str, n: int) -> list[User]:
                     "password": "load password",
                     "name": f"压测客户{i}",
                     "role": "customer",
+                    "accepted_policy_version": POLICY_VERSION,
                 },
             )
             r.raise_for_status()

@@ -32,6 +32,8 @@ from pathlib import Path
 import httpx
 from websockets.asyncio.client import connect
 
+from server.auth.consent import POLICY_VERSION
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out" / "push_bench.json"
 sys.path.insert(0, str(ROOT))
@@ -124,6 +126,7 @@ async def _run_config(broker: str, broker_url: str, clients: int, events: int) -
                     "password": "bench password",
                     "name": "压测",
                     "role": "customer",
+                    "accepted_policy_version": POLICY_VERSION,
                 },
             )
             r.raise_for_status()

@@ -28,6 +28,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from server.auth.consent import POLICY_VERSION
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -61,6 +63,7 @@ def quote_cpu(db: Path, points: list[tuple[float, float]], repeats: int) -> dict
                 "password": "bench password",
                 "name": "报价",
                 "role": "customer",
+                "accepted_policy_version": POLICY_VERSION,
             },
         )
         r.raise_for_status()

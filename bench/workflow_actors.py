@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 
+from server.auth.consent import POLICY_VERSION
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from servers import (  # noqa: E402
@@ -120,6 +122,7 @@ async def make_users(
                 "password": "correct horse",
                 "name": f"{role} 压测",
                 "role": role,
+                **({"accepted_policy_version": POLICY_VERSION} if role == "customer" else {}),
             },
         )
         assert r is not None and r.status_code == 201, r and r.text

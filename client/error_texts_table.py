@@ -58,6 +58,10 @@ ERROR_TEXTS: dict[str, tuple[str, str]] = {
         "Choose a stronger password",
     ),
     "code_required": ("请输入短信验证码", "Enter the code sent to your phone"),
+    "consent_required": (
+        "请先阅读并同意《用户协议》和《隐私政策》",
+        "Please read and agree to the user agreement and the privacy policy",
+    ),
     "code_invalid": ("验证码错误，请重新输入", "Wrong verification code"),
     "code_expired": ("验证码已过期，请重新获取", "The code has expired; ask for a new one"),
     "user_not_found": ("用户不存在", "User not found"),

@@ -787,6 +787,12 @@ class PlannedStopRead(BaseModel):
     wait_minutes: int = Field(..., title="Wait Minutes")
 
 
+class PolicyDocument(BaseModel):
+    code: str = Field(..., title="Code")
+    title: str = Field(..., title="Title")
+    text: str = Field(..., title="Text")
+
+
 class PoolItemRead(BaseModel):
     order_id: str = Field(..., title="Order Id")
     service_id: str = Field(..., title="Service Id")
@@ -930,6 +936,10 @@ class RefreshIn(BaseModel):
 
 class Code(RootModel[str]):
     root: str = Field(..., max_length=12, title="Code")
+
+
+class AcceptedPolicyVersion(RootModel[str]):
+    root: str = Field(..., max_length=20, title="Accepted Policy Version")
 
 
 class ReplayIn(BaseModel):
@@ -1567,6 +1577,11 @@ class PayoutBatchRead(BaseModel):
     lines: list[PayoutLineRead] = Field(..., title="Lines")
 
 
+class PoliciesRead(BaseModel):
+    version: str = Field(..., title="Version")
+    documents: list[PolicyDocument] = Field(..., title="Documents")
+
+
 class ProfileRead(BaseModel):
     """
     The technician's own view of their profile (and the operator's).
@@ -1626,6 +1641,9 @@ class RegisterIn(BaseModel):
     )
     referral_code: str | None = Field(None, title="Referral Code")
     code: Code | None = Field(None, title="Code")
+    accepted_policy_version: AcceptedPolicyVersion | None = Field(
+        None, title="Accepted Policy Version"
+    )
 
 
 class RoutePlanRead(BaseModel):

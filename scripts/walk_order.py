@@ -63,8 +63,15 @@ async def sign_up(client: DoorstepClient, *, name: str, role: str) -> TokenPair:
     sent = await client.request_phone_code(number)
     if not sent.sandbox_code:
         raise SystemExit("this server texts real codes: walk it with the sandbox SMS provider")
+    # a customer signs up having agreed to the current 用户协议 and 隐私政策
+    version = (await client.policies()).version if role == "customer" else None
     return await client.register(
-        phone=number, password="walk-the-order", name=name, role=role, code=sent.sandbox_code
+        phone=number,
+        password="walk-the-order",
+        name=name,
+        role=role,
+        code=sent.sandbox_code,
+        accepted_policy_version=version,
     )
 
 

@@ -41,6 +41,13 @@ REDIS_URL = os.environ.get("DOORSTEP_TEST_REDIS_URL", "")
 _catalog_cache: dict[str, object] = {}
 
 
+def consent_for(role: str) -> dict:
+    """A customer signs up having ticked the current 用户协议 and 隐私政策."""
+    from server.auth.consent import POLICY_VERSION
+
+    return {"accepted_policy_version": POLICY_VERSION} if role == "customer" else {}
+
+
 def _worker_db_url(base: str, worker: str) -> str:
     """One PostgreSQL database per xdist worker, created on first use."""
     import psycopg
@@ -180,6 +187,7 @@ class Api:
                 "name": name,
                 "role": role,
                 "code": self.phone_code(phone),
+                **consent_for(role),
             },
         )
         assert r.status_code == 201, r.text

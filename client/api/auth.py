@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from client.api.core import ClientCore, _clean, log, parse_reply
 from client.api.errors import ApiError, NetworkError
-from client.models import PhoneCodeSent, TokenPair, UserRead
+from client.models import PhoneCodeSent, PoliciesRead, TokenPair, UserRead
 
 
 class AuthApi(ClientCore):
@@ -16,6 +16,11 @@ class AuthApi(ClientCore):
         )
         return parse_reply(PhoneCodeSent, reply, "/auth/phone-codes")
 
+    async def policies(self) -> PoliciesRead:
+        """The 用户协议 and 隐私政策 a customer agrees to at sign-up, with their version."""
+        reply = await self.request("GET", "/policies", authenticated=False)
+        return parse_reply(PoliciesRead, reply, "/policies")
+
     async def register(
         self,
         *,
@@ -25,6 +30,7 @@ class AuthApi(ClientCore):
         role: str = "customer",
         code: str | None = None,
         referral_code: str | None = None,
+        accepted_policy_version: str | None = None,
         idempotency_key: str | None = None,
     ) -> TokenPair:
         body = _clean(
@@ -35,6 +41,7 @@ class AuthApi(ClientCore):
                 "role": role,
                 "code": code,
                 "referral_code": referral_code,
+                "accepted_policy_version": accepted_policy_version,
             }
         )
         reply = await self.request(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from client.api import ApiError, NetworkError, Session
+from client.models import PoliciesRead
 from customer_app.i18n import t
 from customer_app.model import masked_phone
 from customer_app.state.core import StateCore
@@ -62,13 +63,50 @@ class Account(StateCore):
         self._changed()
         return True
 
+    # -- consent: the 用户协议 and 隐私政策, readable here, ticked before signing up -----
+
+    policies: PoliciesRead | None = None
+
+    async def load_policies(self) -> PoliciesRead | None:
+        """The texts and their version, from the server (the version ticked is the one
+        the server records)."""
+        if self.policies is None:
+            self.policies = await self._try("policies", self.client.policies())
+            self._changed()
+        return self.policies
+
+    def toggle_consent(self) -> None:
+        self.form["consent"] = not self.form.get("consent")
+        if self.form["consent"] and self.last_error_code == "consent_required":
+            self.clear_messages()
+        self._changed()
+
+    async def open_policy(self, code: str | None) -> None:
+        """Show one of the texts on the sign-up screen (``None`` closes it)."""
+        if code is not None:
+            await self.load_policies()
+        self.form["policy_open"] = code
+        self._changed()
+
     async def register(self, *, phone: str, password: str, name: str, code: str = "") -> bool:
+        """Sign up, once the customer ticked the 用户协议 and 隐私政策: the server keeps
+        the version agreed to (and refuses a sign-up without it)."""
         self.clear_messages()
+        if not self.form.get("consent"):
+            self.refused("consent_required")
+            self._changed()
+            return False
+        policies = await self.load_policies()
         try:
             reply = await self._run(
                 "auth",
                 self.client.register(
-                    phone=phone, password=password, name=name, role="customer", code=code or None
+                    phone=phone,
+                    password=password,
+                    name=name,
+                    role="customer",
+                    code=code or None,
+                    accepted_policy_version=policies.version if policies else None,
                 ),
             )
         except (ApiError, NetworkError):
@@ -138,6 +176,11 @@ class Account(StateCore):
         phone = str(self.form.get("phone", "")).strip()
         password = str(self.form.get("password", ""))
         if self.form.get("auth_mode") == "register":
+            if not self.form.get("consent"):  # before a code is texted for nothing
+                self.clear_messages()
+                self.refused("consent_required")
+                self._changed()
+                return False
             # first the phone is proved: a code texted to it, typed (or filled) and sent back
             if self.form.get("code_sent_to") != phone:
                 if not await self.send_code(phone) or not self.form.get("code"):

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import flet as ft
 
-from customer_app.components.common import act, button, field, muted, page_view
+from customer_app.components.common import (
+    act,
+    button,
+    checkbox,
+    do,
+    field,
+    heading,
+    muted,
+    page_view,
+)
 from customer_app.i18n import t
 from customer_app.state import CustomerState
 
@@ -42,6 +51,7 @@ def login_view(state: CustomerState) -> ft.View:
             )
         )
     if registering:
+        controls += consent_controls(state)
         controls.append(
             button("register-submit", t(lang, "register"), act(state.submit_auth), expand=True)
         )
@@ -64,3 +74,61 @@ def login_view(state: CustomerState) -> ft.View:
         )
     title = t(lang, "register") if registering else t(lang, "login")
     return page_view(state, "/login", title, controls, nav=False)
+
+
+def consent_controls(state: CustomerState) -> list[ft.Control]:
+    """The tick the sign-up needs, with the 用户协议 and 隐私政策 readable right here."""
+    lang = state.lang
+    controls: list[ft.Control] = [
+        checkbox(
+            "consent",
+            f"{t(lang, 'consent_agree')}{t(lang, 'terms_link')}{t(lang, 'privacy_link')}",
+            bool(state.form.get("consent")),
+            do(state.toggle_consent),
+        ),
+        ft.Row(
+            [
+                button(
+                    "open-terms",
+                    t(lang, "terms_link"),
+                    act(state.open_policy, "terms"),
+                    kind="text",
+                ),
+                button(
+                    "open-privacy",
+                    t(lang, "privacy_link"),
+                    act(state.open_policy, "privacy"),
+                    kind="text",
+                ),
+            ],
+            wrap=True,
+        ),
+    ]
+    shown = state.form.get("policy_open")
+    policies = state.policies
+    doc = next((d for d in policies.documents if d.code == shown), None) if policies else None
+    if doc is not None and policies is not None:
+        controls.append(
+            ft.Container(
+                content=ft.Column(
+                    [
+                        heading(doc.title),
+                        muted(t(lang, "policy_version", version=policies.version), 12),
+                        ft.Text(doc.text, selectable=True),
+                        button(
+                            "close-policy",
+                            t(lang, "close_policy"),
+                            act(state.open_policy, None),
+                            kind="text",
+                        ),
+                    ],
+                    spacing=6,
+                    tight=True,
+                ),
+                padding=ft.Padding.all(12),
+                border_radius=12,
+                bgcolor=ft.Colors.WHITE,
+                border=ft.Border.all(1, ft.Colors.GREY_200),
+            )
+        )
+    return controls

@@ -239,28 +239,6 @@ def extras_section(state: CustomerState) -> ft.Control:
                 ]
             )
         )
-    if state.coupons:
-        applied = state.applied_coupon()
-        chips = [
-            chip(
-                "coupon-none",
-                t(lang, "no_coupon"),
-                d.coupon_id is None and not d.coupon_auto,
-                do(state.update_draft, coupon_id=None, coupon_auto=False),
-            )
-        ]
-        for c in state.coupons:
-            chips.append(
-                chip(
-                    f"coupon-{c.id}",
-                    c.label or c.id,
-                    d.coupon_id == c.id or (d.coupon_auto and applied == c.id),
-                    do(state.update_draft, coupon_id=c.id, coupon_auto=False),
-                )
-            )
-        controls += [muted(t(lang, "coupon")), ft.Row(chips, wrap=True, spacing=6)]
-        if d.coupon_auto and applied:
-            controls.append(muted(t(lang, "best_coupon_applied"), 12))
     balance = state.redeemable_points()
     if balance:
         controls.append(
@@ -274,50 +252,135 @@ def extras_section(state: CustomerState) -> ft.Control:
     return section(t(lang, "notes"), *controls)
 
 
+def coupon_section(state: CustomerState) -> ft.Control:
+    """The coupon the price uses (the best one unless the customer chose), as one line
+    优惠券 -¥X, with 更换 opening the choice of another or none."""
+    lang = state.lang
+    d = state.draft
+    saving = state.coupon_saving()
+    if saving:
+        shown = money(-saving)
+    elif not state.coupons:
+        shown = t(lang, "no_usable_coupon")
+    else:
+        shown = t(lang, "no_coupon")
+    line = ft.Row(
+        [
+            ft.Text(t(lang, "coupon"), expand=True),
+            ft.Text(shown, color=ft.Colors.RED_700 if saving else None),
+            button(
+                "change-coupon",
+                t(lang, "change_coupon"),
+                do(state.set_form, "coupon_picker", not state.form.get("coupon_picker")),
+                kind="text",
+            ),
+        ]
+    )
+    controls: list[ft.Control] = [keyed("coupon-line", line, label=f"{t(lang, 'coupon')} {shown}")]
+    if d.coupon_auto and saving:
+        controls.append(muted(t(lang, "best_coupon_applied"), 12))
+    if state.form.get("coupon_picker") and state.coupons:
+        applied = state.applied_coupon()
+        chips = [
+            chip("coupon-best", t(lang, "best_coupon"), d.coupon_auto, do(state.use_best_coupon))
+        ]
+        chips += [
+            chip(
+                f"coupon-{c.id}",
+                c.label or t(lang, "coupon"),
+                d.coupon_id == c.id or (d.coupon_auto and applied == c.id),
+                do(state.choose_coupon, c.id),
+            )
+            for c in state.coupons
+        ]
+        chips.append(
+            chip(
+                "coupon-none",
+                t(lang, "no_coupon"),
+                d.coupon_id is None and not d.coupon_auto,
+                do(state.choose_coupon, None),
+            )
+        )
+        controls.append(ft.Row(chips, wrap=True, spacing=6))
+    return section(t(lang, "coupon"), *controls)
+
+
+def _price_note(state: CustomerState) -> str | None:
+    """What the shown price is waiting for: the new price on its way, or a time."""
+    lang = state.lang
+    if state.quote is None:
+        waiting = state.busy or not state.booking_problems()
+        return t(lang, "quote_working" if waiting else "quote_pending")
+    if state.price_updating:
+        return t(lang, "price_needs_slot" if state.booking_problems() else "price_updating")
+    return None
+
+
 def quote_section(state: CustomerState) -> ft.Control:
+    """The breakdown of the price the bar at the bottom totals."""
     lang = state.lang
     q = state.quote
+    note = _price_note(state)
     if q is None:
-        waiting = state.busy or not state.booking_problems()
-        return section(
-            t(lang, "quote"),
-            muted(t(lang, "quote_working" if waiting else "quote_pending")),
-            button(
-                "get-quote",
-                t(lang, "get_quote"),
-                act(state.submit_quote),
-                expand=True,
-                disabled=state.busy,
-            ),
-        )
-    lines = [
+        controls: list[ft.Control] = [muted(note or "")]
+        if state.error and not state.booking_problems() and not state.busy:
+            # the last price could not be had: ask again by hand
+            controls.append(
+                button("get-quote", t(lang, "get_quote"), act(state.submit_quote), kind="outlined")
+            )
+        return section(t(lang, "quote"), *controls)
+    controls = [muted(note, 12)] if note else []
+    controls += [
         price_line(line.label or line.code, line.amount, detail=_line_detail(line, lang))
         for line in q.lines
     ]
-    expires = q.expires_at
-    controls = [
-        *lines,
-        ft.Divider(),
+    controls += [ft.Divider(), price_line(t(lang, "total"), q.total, bold=True)]
+    if q.expires_at and not note:
+        expires = q.expires_at.astimezone(CITY_TZ).strftime("%H:%M")
+        controls.append(muted(t(lang, "quote_expires", time=expires), 12))
+    return section(t(lang, "quote"), *controls)
+
+
+def price_bar(state: CustomerState) -> ft.Control:
+    """Always in sight at the bottom: 合计 ¥X as the options change (the last price,
+    marked, while the new one is on its way) and the button that places the order."""
+    lang = state.lang
+    q = state.quote
+    total = f"{t(lang, 'total')} {money(q.total)}" if q is not None else t(lang, "total")
+    note = _price_note(state)
+    if note is None and state.coupon_saving():
+        note = f"{t(lang, 'coupon')} {money(-state.coupon_saving())}"
+    summary: list[ft.Control] = [
         ft.Semantics(
             identifier="quote-total",
-            label=f"{t(lang, 'total')} {money(q.total)}",
-            content=price_line(t(lang, "total"), q.total, bold=True),
-        ),
+            label=total,
+            content=ft.Text(
+                total,
+                size=18,
+                weight=ft.FontWeight.BOLD,
+                color=ft.Colors.GREY_500 if state.price_updating else None,
+            ),
+        )
     ]
-    if expires:
-        controls.append(
-            muted(t(lang, "quote_expires", time=expires.astimezone(CITY_TZ).strftime("%H:%M")), 12)
-        )
-    controls.append(
-        button(
-            "submit-order",
-            t(lang, "submit_order"),
-            act(state.place_order),
-            expand=True,
-            disabled=state.busy,
-        )
+    if note:
+        summary.append(keyed("price-note", muted(note, 12), label=note))
+    return ft.BottomAppBar(
+        content=ft.Row(
+            [
+                ft.Column(summary, spacing=0, tight=True, expand=True),
+                button(
+                    "submit-order",
+                    t(lang, "submit_order"),
+                    act(state.place_order),
+                    disabled=state.busy or q is None or bool(state.booking_problems()),
+                ),
+            ],
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+        ),
+        height=72,
+        bgcolor=ft.Colors.WHITE,
+        padding=ft.Padding.symmetric(horizontal=12, vertical=0),
     )
-    return section(t(lang, "quote"), *controls)
 
 
 def _line_detail(line: QuoteLineRead, lang: str) -> str | None:
@@ -333,14 +396,29 @@ def _line_detail(line: QuoteLineRead, lang: str) -> str | None:
 
 
 def book_view(state: CustomerState) -> ft.View:
+    """The sections scroll in a column of their own, keyed by the booking, so the page
+    opens at its top (the screen before may have been scrolled down, and a view
+    reused in place keeps its offset); the price bar stays below them."""
     lang = state.lang
     if state.draft is None:
         return page_view(state, state.route, t(lang, "book_title"), [muted(t(lang, "loading"))])
-    controls = [
-        options_section(state),
-        time_section(state),
-        address_section(state),
-        extras_section(state),
-        quote_section(state),
-    ]
-    return page_view(state, state.route, t(lang, "book_title"), controls)
+    body = ft.Column(
+        [
+            options_section(state),
+            time_section(state),
+            address_section(state),
+            coupon_section(state),
+            extras_section(state),
+            quote_section(state),
+        ],
+        key=f"booking-{state.draft.service_id}",
+        scroll=ft.ScrollMode.AUTO,
+        expand=True,
+        spacing=12,
+        horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+    )
+    view = page_view(state, state.route, t(lang, "book_title"), [body], nav=False)
+    view.scroll = None  # the body scrolls, not the page: the bar and the top stay put
+    view.controls[0].expand = True
+    view.bottom_appbar = price_bar(state)
+    return view

@@ -54,6 +54,18 @@ class AuthSession(SQLModel, table=True):
     revoked_reason: str | None = Field(default=None, max_length=20)  # logout | reused | logout_all
 
 
+class PolicyConsent(SQLModel, table=True):
+    """The customer agreed to the 用户协议 and the 隐私政策 of this version, at this time
+    (PIPL: consent is recorded before personal data is processed)."""
+
+    __tablename__ = "policy_consent"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(foreign_key="app_user.id", index=True, max_length=40)
+    policy_version: str = Field(max_length=20)
+    agreed_at: datetime
+
+
 class PhoneCode(SQLModel, table=True):
     """A one-time code sent to a phone: proof of owning the number before an account is
     made on it. Only its hash is kept; it expires, and a few wrong tries burn it."""
@@ -105,6 +117,8 @@ class RegisterIn(BaseModel):
     role: Role = Role.customer
     referral_code: str | None = None
     code: str | None = PField(default=None, max_length=12)  # sent by POST /auth/phone-codes
+    # the version of the 用户协议 and 隐私政策 the customer ticked (GET /policies)
+    accepted_policy_version: str | None = PField(default=None, max_length=20)
 
     @field_validator("phone")
     @classmethod
@@ -151,3 +165,14 @@ class TokenPair(BaseModel):
     token_type: str = "bearer"
     expires_in: int
     user: UserRead
+
+
+class PolicyDocument(BaseModel):
+    code: str  # terms | privacy
+    title: str
+    text: str
+
+
+class PoliciesRead(BaseModel):
+    version: str
+    documents: list[PolicyDocument]

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from server.auth import phone_codes, service
+from server.auth import consent, phone_codes, service
 from server.auth.dependencies import CipherDep, CurrentUser
 from server.auth.models import (
     LogoutIn,
     PhoneCodeIn,
     PhoneCodeSent,
+    PoliciesRead,
     RefreshIn,
     TokenPair,
     UserRead,
@@ -47,3 +48,9 @@ def logout(body: LogoutIn, uow: UowDep) -> None:
 @router.get("/me", response_model=UserRead)
 def me(user: CurrentUser, cipher: CipherDep) -> UserRead:
     return service.to_read(user, cipher, own=True)
+
+
+@router.get("/policies", response_model=PoliciesRead)
+def policies() -> PoliciesRead:
+    """Public: the 用户协议 and 隐私政策 a customer agrees to at sign-up, and their version."""
+    return consent.policies()

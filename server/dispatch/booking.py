@@ -17,6 +17,7 @@ from server.dispatch.eligibility import EligibilityPolicy
 from server.dispatch.geo import LatLng, haversine_m
 from server.dispatch.models import SlotRead, SlotsRead
 from server.dispatch.world import World, blocked_by, load_settings, load_world, reachable
+from server.pricing import engine as pricing_engine
 from server.technicians import service as technicians_service
 
 NEAREST_FIRST_SEARCH_M = 500.0  # the first ring searched for the nearest technician
@@ -126,21 +127,18 @@ def day_slots(
             details={"date": day.isoformat(), "max_days": SLOT_MAX_DAYS_AHEAD},
         )
     pricing = service.pricing or {}
-    minutes = int(service.duration_minutes)
-    hours: int | None = None
-    if pricing.get("unit", "hour") == "hour":
-        lo = int(pricing.get("min_units", 1))
-        hi = int(pricing.get("max_units", max(lo, 1) * 10))
-        n = units if units is not None else lo
-        if not lo <= n <= hi:
-            raise AppError(
-                f"choose between {lo} and {hi} hours",
-                code="units_out_of_range",
-                status_code=422,
-                details={"min_units": lo, "max_units": hi},
-            )
-        minutes = 60 * n
-        hours = n
+    lo = int(pricing.get("min_units", 1))
+    hi = int(pricing.get("max_units", max(lo, 1) * 10))
+    n = units if units is not None else lo
+    if not lo <= n <= hi:
+        raise AppError(
+            f"choose between {lo} and {hi} units",
+            code="units_out_of_range",
+            status_code=422,
+            details={"min_units": lo, "max_units": hi},
+        )
+    # the slot is as long as the visit: 4 panes at 15 minutes each take an hour
+    minutes = pricing_engine.visit_minutes(pricing, service.duration_minutes, n)
     blocked: frozenset[str] = frozenset()
     if customer_id:
         blocked = blocked_by(session, [customer_id]).get(customer_id, frozenset())
@@ -165,7 +163,7 @@ def day_slots(
         service_id=service.id,
         date=day,
         timezone=timezone,
-        units=hours,
+        units=n,
         slots=[
             SlotRead(start=s.start, end=s.end, available=s.available, status=s.status.value)
             for s in result

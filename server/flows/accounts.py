@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from server.auth import phone_codes
+from server.auth import consent, phone_codes
 from server.auth import service as auth_service
 from server.auth.dependencies import CipherDep
 from server.auth.models import SELF_SERVICE_ROLES, LoginIn, RegisterIn, Role, TokenPair, User
@@ -57,6 +57,13 @@ def register(body: RegisterIn, uow: UowDep, settings: SettingsDep) -> TokenPair:
     user = open_account(
         uow, phone=body.phone, password=body.password, name=body.name, role=body.role
     )
+    # a customer's account is kept only with his consent to the current 用户协议 and
+    # 隐私政策 (PIPL), recorded with it; refused, nothing of the sign-up is kept
+    if body.role == Role.customer or body.accepted_policy_version is not None:
+        consent.require_consent(body.accepted_policy_version)
+        consent.record_consent(
+            uow, user=user, version=str(body.accepted_policy_version), now=uow.clock.now()
+        )
     if body.referral_code:  # the inviter is named with the account, or neither is made
         try:
             pricing_service.apply_referral(uow, customer=user, code=body.referral_code)

@@ -147,6 +147,16 @@ def traffic_subsidy_full_at_m(rules: PricingRules) -> float:
     )
 
 
+def visit_minutes(pricing: dict[str, Any], duration_minutes: int, units: int | None) -> int:
+    """How long the visit takes for ``units`` (the service's minimum when not given): an
+    hourly service books its hours; any other counts its minutes per unit (4 panes at 15
+    minutes each take an hour). The slot offered and the quote's window both use it."""
+    n = units if units is not None else int(pricing.get("min_units", 1))
+    if pricing.get("unit", "hour") == "hour":
+        return 60 * n
+    return int(duration_minutes) * max(n, 1)
+
+
 def traffic_subsidy(distance_m: float | None, rules: PricingRules) -> Money:
     if distance_m is None or distance_m <= rules.traffic_subsidy_threshold_m:
         return 0
@@ -155,6 +165,12 @@ def traffic_subsidy(distance_m: float | None, rules: PricingRules) -> Money:
         rules.traffic_subsidy_base + rules.traffic_subsidy_per_km * extra_km,
         rules.traffic_subsidy_cap,
     )
+
+
+def for_new_customers_only(kind: str, first_order_only: bool) -> bool:
+    """A 新客券: only a customer with no order yet (cancelled ones aside) may hold it in
+    view or use it; the wallet lists and the quote applies it by this one rule."""
+    return first_order_only or kind == "new_customer"
 
 
 def coupon_problem(
@@ -169,7 +185,7 @@ def coupon_problem(
         return {"reason": "expired", "valid_until": coupon.valid_until.isoformat()}
     if coupon.service_ids and service_id not in coupon.service_ids:
         return {"reason": "service_not_covered", "service_ids": list(coupon.service_ids)}
-    if (coupon.first_order_only or coupon.kind == "new_customer") and not is_first_order:
+    if for_new_customers_only(coupon.kind, coupon.first_order_only) and not is_first_order:
         return {"reason": "first_order_only"}
     if running < coupon.threshold:
         return {"reason": "below_threshold", "threshold": coupon.threshold, "amount": running}

@@ -172,9 +172,7 @@ def create_quote(
         uow.undo()
         raise pricing_error(exc) from exc
     coupon_ids = [ln.detail["coupon_id"] for ln in result.lines if ln.code.startswith("coupon:")]
-    minutes = service.duration_minutes
-    if service.pricing.get("unit", "hour") == "hour":
-        minutes = 60 * result.units
+    minutes = engine.visit_minutes(service.pricing, service.duration_minutes, result.units)
     quote = Quote(
         id=new_id("quo"),
         customer_id=customer.id,

@@ -101,6 +101,8 @@ def wallet(
         .order_by(col(ServiceCard.created_at))
     ).all()
     referral = session.get(Referral, customer.id)
+    # a returning customer is not shown the 新客券 the quote would refuse him
+    new_customer = order_count(session, customer.id) == 0
     return WalletRead(
         customer_id=customer.id,
         points=points_balance(session, customer.id),
@@ -120,7 +122,9 @@ def wallet(
         coupons=[
             _coupon_read(c)
             for c in coupons
-            if c.status == "available" and as_utc(c.valid_until) > now
+            if c.status == "available"
+            and as_utc(c.valid_until) > now
+            and (new_customer or not engine.for_new_customers_only(c.kind, c.first_order_only))
         ],
         service_cards=[
             _card_read(c) for c in cards if c.status == "active" or c.status == "pending"

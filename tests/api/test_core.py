@@ -2,6 +2,8 @@
 
 import pytest
 
+from server.auth.consent import POLICY_VERSION
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -174,6 +176,7 @@ def test_stored_replies_are_encrypted_and_purged_after_retention(api, clock, set
         "name": "钱女士",
         "role": "customer",
         "code": api.phone_code("13912340000"),
+        "accepted_policy_version": POLICY_VERSION,
     }
     headers = {"Idempotency-Key": "register-1"}
     first = api.client.post("/api/v1/auth/register", json=body, headers=headers)
@@ -206,6 +209,7 @@ def test_anonymous_idempotency_keys_are_per_client_address(app):
                 "name": "新用户",
                 "role": "customer",
                 "code": code,
+                "accepted_policy_version": POLICY_VERSION,
             }
             return c.post("/api/v1/auth/register", headers={"Idempotency-Key": "signup"}, json=body)
 

@@ -4,13 +4,20 @@ same whether the number has an account or not."""
 
 from __future__ import annotations
 
+from server.auth.consent import POLICY_VERSION
+
 
 def _ask(api, phone: str):  # noqa: ANN001, ANN202
     return api.post("/auth/phone-codes", json={"phone": phone})
 
 
 def _sign_up(api, phone: str, code: str | None):  # noqa: ANN001, ANN202
-    body = {"phone": phone, "password": "correct horse", "name": "新用户"}
+    body = {
+        "phone": phone,
+        "password": "correct horse",
+        "name": "新用户",
+        "accepted_policy_version": POLICY_VERSION,
+    }
     return api.post("/auth/register", json={**body, **({"code": code} if code else {})})
 
 

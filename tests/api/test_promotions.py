@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from server.auth.consent import POLICY_VERSION
 from tests.api.payment_steps import finish, pay, to_service, trial
 
 
@@ -143,7 +144,12 @@ def test_referral_rewards_both_after_first_completed_order(api):
 def test_an_invitation_code_given_at_sign_up_names_the_inviter_or_nothing_is_made(api):
     inviter = api.register("customer", "老用户")
     code = api.get("/me/wallet", inviter).json()["referral_code"]
-    body = {"password": "correct horse", "name": "新用户", "role": "customer"}
+    body = {
+        "password": "correct horse",
+        "name": "新用户",
+        "role": "customer",
+        "accepted_policy_version": POLICY_VERSION,
+    }
     phone = api.next_phone()
     sms = api.phone_code(phone)
     r = api.post(

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from server.app import create_app
+from server.auth.consent import POLICY_VERSION
 from server.core import db as db_module
 from server.core.db import make_engine
 
@@ -49,7 +50,13 @@ def test_a_read_only_transaction_refuses_to_write(engine, sqlite_path):  # noqa:
 def _register(client: TestClient, phone: str, name: str):  # noqa: ANN202
     return client.post(
         "/api/v1/auth/register",
-        json={"phone": phone, "password": "correct horse", "name": name, "role": "customer"},
+        json={
+            "phone": phone,
+            "password": "correct horse",
+            "name": name,
+            "role": "customer",
+            "accepted_policy_version": POLICY_VERSION,
+        },
     )
 
 

@@ -33,6 +33,7 @@ from sqlmodel import SQLModel
 
 import server.models  # noqa: F401  (every table on the metadata)
 from server.app import create_app
+from server.auth.consent import POLICY_VERSION
 from server.catalog import service as catalog_service
 from server.core.clock import Clock
 from server.core.db import make_engine
@@ -96,7 +97,14 @@ class LiveServer:
         r = self.call(
             "POST",
             "/auth/register",
-            json={"phone": phone, "password": password, "name": name, "role": role, "code": code},
+            json={
+                "phone": phone,
+                "password": password,
+                "name": name,
+                "role": role,
+                "code": code,
+                **({"accepted_policy_version": POLICY_VERSION} if role == "customer" else {}),
+            },
         )
         assert r.status_code == 201, r.text
         return {**r.json(), "phone": phone, "password": password}

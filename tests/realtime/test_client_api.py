@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from client import ApiError, BadReplyError, DoorstepClient, NetworkError, Session
+from server.auth.consent import POLICY_VERSION
 
 
 def _client(app, **kwargs) -> DoorstepClient:  # noqa: ANN001
@@ -16,7 +17,14 @@ def _client(app, **kwargs) -> DoorstepClient:  # noqa: ANN001
 
 async def _sign_up(c: DoorstepClient, phone: str) -> None:
     code = (await c.request_phone_code(phone)).sandbox_code
-    await c.register(phone=phone, password="correct horse", name="客户", role="customer", code=code)
+    await c.register(
+        phone=phone,
+        password="correct horse",
+        name="客户",
+        role="customer",
+        code=code,
+        accepted_policy_version=POLICY_VERSION,
+    )
 
 
 async def test_register_login_quote_order_and_errors(app, clock) -> None:  # noqa: ANN001
@@ -30,6 +38,7 @@ async def test_register_login_quote_order_and_errors(app, clock) -> None:  # noq
             name="客户",
             role="customer",
             code=sent.sandbox_code,
+            accepted_policy_version=POLICY_VERSION,
         )
         assert c.session.signed_in and c.session.role == "customer"
         assert saved and saved[-1]["access_token"] == reply.access_token

@@ -29,6 +29,8 @@ import httpx
 import pytest
 from sqlmodel import SQLModel
 
+from server.auth.consent import POLICY_VERSION
+
 PG_URL = os.environ.get("DOORSTEP_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("DOORSTEP_TEST_REDIS_URL", "")
 ROOT = Path(__file__).resolve().parents[2]
@@ -392,6 +394,7 @@ class Api:
                 "password": "correct horse",
                 "name": f"{role} 测试",
                 "role": role,
+                **({"accepted_policy_version": POLICY_VERSION} if role == "customer" else {}),
             },
         )
         assert r.status_code == 201, r.text

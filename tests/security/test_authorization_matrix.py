@@ -27,6 +27,7 @@ PAYMENT_READERS = CUSTOMER | FINANCE
 
 EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/auth/register"): PUBLIC,
+    ("GET", "/policies"): PUBLIC,
     ("POST", "/auth/login"): PUBLIC,
     ("POST", "/auth/refresh"): PUBLIC,
     ("POST", "/auth/logout"): PUBLIC,  # the refresh token in the body is the credential

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from server.auth.consent import POLICY_VERSION
 from server.auth.passwords import password_problem
 
 
@@ -17,6 +18,7 @@ def test_every_reply_carries_the_security_headers(api) -> None:  # noqa: ANN001
             "password": "correct horse",
             "name": "王",
             "code": api.phone_code(phone),
+            "accepted_policy_version": POLICY_VERSION,
         },
     )
     assert r.status_code == 201, r.text

@@ -22,6 +22,7 @@ METHODS = {"get", "post", "put", "delete", "patch"}
 ROUTES: dict[str, tuple[str, str]] = {
     "request_phone_code": ("post", "/auth/phone-codes"),
     "register": ("post", "/auth/register"),
+    "policies": ("get", "/policies"),
     "login": ("post", "/auth/login"),
     "refresh": ("post", "/auth/refresh"),
     "me": ("get", "/me"),

@@ -68,6 +68,7 @@ async def state(
 
 async def sign_up(state: CustomerState, server: LiveServer, name: str) -> None:
     """The code texted to the phone (filled in from the sandbox's reply), then the account."""
+    state.form["consent"] = True  # the 用户协议 and 隐私政策 ticked
     phone = server.next_phone()
     assert await state.send_code(phone), state.error
     assert state.form["code"] and "验证码已发送" in (state.notice or "")

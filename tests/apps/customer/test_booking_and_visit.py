@@ -41,7 +41,11 @@ async def test_browse_search_filters_and_recommendations(
     await state.begin_booking("svc_window_cleaning")
     assert state.route == "/login"
     state.form.update(
-        auth_mode="register", phone=server.next_phone(), password="correct horse", name="王先生"
+        auth_mode="register",
+        phone=server.next_phone(),
+        password="correct horse",
+        name="王先生",
+        consent=True,
     )
     # the code is texted, filled in from the sandbox's reply and sent back in one go
     assert await state.submit_auth(), state.error
@@ -57,7 +61,9 @@ async def test_sign_up_waits_for_the_code_the_customer_types_from_the_text_messa
     sms = server.app.state.sms
     monkeypatch.setattr(sms, "name", "gateway")  # no code in the reply, as from a real one
     phone = server.next_phone()
-    state.form.update(auth_mode="register", phone=phone, password="correct horse", name="韩女士")
+    state.form.update(
+        auth_mode="register", phone=phone, password="correct horse", name="韩女士", consent=True
+    )
     assert not await state.submit_auth()
     assert state.form["code_sent_to"] == phone and state.form["code"] == ""
     assert "验证码已发送" in (state.notice or "") and phone[-4:] in state.notice
@@ -132,8 +138,8 @@ async def test_the_price_follows_each_choice_and_a_picked_place_is_kept_at_order
         assert state.applied_coupon() == state.coupons[0].id  # the welcome coupon
         first = state.quote.total
         state.toggle_addon("screen_wash")
-        assert state.quote is None
-        await wait_for(lambda: state.quote is not None)
+        assert state.quote.total == first and state.price_updating  # kept, marked
+        await wait_for(lambda: not state.price_updating)
         assert state.quote.total == first + 4000
         await state.move_pin(hit.lat, hit.lng)  # a tap on the pin itself moves nothing
         assert not state.pin_moved and state.quote is not None
@@ -166,9 +172,9 @@ async def test_quote_lines_explain_the_total(state: CustomerState, server: LiveS
     # the welcome coupon is taken without asking: the best one the customer holds
     assert state.applied_coupon() == state.coupons[0].id
     assert quote.total >= 6 * 2500 + 4000 - 5000
-    # changing an option drops the stale quote
+    # changing an option marks the shown price as stale until it is asked again
     state.toggle_addon("screen_wash")
-    assert state.quote is None
+    assert state.quote is quote and state.price_updating
 
 
 async def test_full_visit_browse_book_pay_track_sign_confirm_review(

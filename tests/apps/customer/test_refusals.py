@@ -39,7 +39,9 @@ async def test_a_wrong_code_is_said_beside_the_code(
     state: CustomerState, server: LiveServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(server.app.state.sms, "name", "gateway")  # the customer types it
-    state.form.update(auth_mode="register", phone=server.next_phone(), password="correct horse")
+    state.form.update(
+        auth_mode="register", phone=server.next_phone(), password="correct horse", consent=True
+    )
     assert not await state.submit_auth()
     state.form["code"] = "000000" if "000000" not in server.app.state.sms.outbox[-1].text else "1"
     assert not await state.submit_auth()

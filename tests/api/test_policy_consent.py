@@ -1,0 +1,51 @@
+"""Sign-up records the customer's consent to the 用户协议 and 隐私政策 (the version and
+the time), and a customer's sign-up without it is refused: nothing of it is kept."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from server.auth.consent import POLICY_VERSION
+from server.auth.models import PolicyConsent
+from tests.unit_of_work import unit_of_work
+
+
+def _sign_up(api, phone: str, code: str, **extra):  # noqa: ANN001, ANN003, ANN202
+    body = {"phone": phone, "password": "correct horse", "name": "吴女士", "role": "customer"}
+    return api.post("/auth/register", json={**body, "code": code, **extra})
+
+
+def test_the_policies_are_public_with_their_version(api):
+    r = api.get("/policies")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["version"] == POLICY_VERSION
+    assert [(d["code"], d["title"]) for d in body["documents"]] == [
+        ("terms", "用户协议"),
+        ("privacy", "隐私政策"),
+    ]
+    assert all(len(d["text"]) > 50 for d in body["documents"])
+
+
+def test_sign_up_without_consent_is_refused_and_with_it_recorded(api):
+    phone = api.next_phone()
+    code = api.phone_code(phone)  # a refused sign-up keeps nothing: the code still works
+    r = _sign_up(api, phone, code)
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["code"] == "consent_required"
+    assert error["details"]["policy_version"] == POLICY_VERSION
+    r = _sign_up(api, phone, code, accepted_policy_version="2020-01-01")  # an old text
+    assert r.status_code == 422 and r.json()["error"]["code"] == "consent_required"
+    api.app.state.rate_limiter.reset(f"phone-code:resend:{api.app.state.cipher.blind_index(phone)}")
+    r = _sign_up(
+        api, phone, code, accepted_policy_version=POLICY_VERSION
+    )  # the phone is still free
+    assert r.status_code == 201, r.text
+    user_id = r.json()["user"]["id"]
+    with unit_of_work(api.app) as uow:
+        (consent,) = uow.session.exec(
+            select(PolicyConsent).where(PolicyConsent.user_id == user_id)
+        ).all()
+    assert consent.policy_version == POLICY_VERSION
+    assert consent.agreed_at == api.app.state.clock.now()
