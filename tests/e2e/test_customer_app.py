@@ -120,6 +120,7 @@ def test_new_user_books_and_follows_a_visit_live(
     ui.tap(page, "没有账号？注册")
     phone = e2e_server.next_phone()
     ui.fill(page, "手机号", phone)
+    ui.check(page, re.compile("我已阅读并同意"))  # the user agreement and privacy policy (PIPL)
     ui.fill(page, "密码", "correct horse")
     ui.press(page, "Enter")
     ui.wait_text(page, "时间段", timeout=SLOW_MS)
@@ -144,7 +145,8 @@ def test_new_user_books_and_follows_a_visit_live(
     ui.tap(page, "确认支付")
     ui.wait_text(page, "待接单")
     first_booking_taps = ui.taps
-    assert first_booking_taps <= 10, first_booking_taps  # a new user, sign-up included
+    # a new user, sign-up and consent included
+    assert first_booking_taps <= 11, first_booking_taps
     customer = e2e_server.call(
         "POST", "/auth/login", json={"phone": phone, "password": "correct horse"}
     ).json()
@@ -249,6 +251,7 @@ def test_english_ui_and_cancel_with_the_fee_shown_first(
     ui.fill(page, "Phone", phone)
     ui.fill(page, "Password", "correct horse")
     ui.fill(page, "Name", "Ms Zhang")
+    ui.check(page, re.compile("I have read and agree"))
     ui.tap(page, "Sign up", exact=True)
     ui.wait_text(page, "Popular nearby")
     ui.tap(page, "Daily home cleaning")
