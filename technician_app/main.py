@@ -16,6 +16,7 @@ from client import look
 from client.device import DevicePosition
 from technician_app.alerts import DeviceAlert, OfferAlerts
 from technician_app.context import AppContext
+from technician_app.i18n import t
 from technician_app.state import (
     DEFAULT_IDLE_LOCATION_INTERVAL,
     DEFAULT_LOCATION_INTERVAL,
@@ -124,7 +125,6 @@ def App(state: TechnicianState):  # noqa: ANN201
 
 def make_main(args: argparse.Namespace):  # noqa: ANN201
     async def main(page: ft.Page) -> None:
-        page.title = "Doorstep 技师"
         look.apply(page, PRIMARY)
         # One state per session. The web build serves many browsers from one process:
         # no saved login is restored there, and each technician's queue lives in their
@@ -143,6 +143,7 @@ def make_main(args: argparse.Namespace):  # noqa: ANN201
             idle_location_interval=args.idle_location_every,
             locate=None if fixed else DevicePosition().locate,  # the device, unless overridden
         )
+        page.title = t(state.lang, "app.window_title")
         alerts, device = OfferAlerts(), DeviceAlert()
 
         def offers_changed() -> None:  # a new offer rings, wherever the technician is

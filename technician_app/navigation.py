@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from client import geo
+from technician_app.i18n import DEFAULT_LANG, t
 
 SPEED_KMH = {"ebike": 18.0, "car": 25.0, "walk": 4.5}
 
@@ -23,10 +24,10 @@ def eta_minutes(meters: float, mode: str = "ebike") -> int:
     return geo.eta_minutes(meters, SPEED_KMH.get(mode, SPEED_KMH["ebike"]))
 
 
-def format_distance(meters: float) -> str:
+def format_distance(meters: float, lang: str = DEFAULT_LANG) -> str:
     if meters < 1000:
-        return f"{round(meters / 10) * 10:.0f} 米"
-    return f"{meters / 1000:.1f} 公里"
+        return t(lang, "distance.m", n=f"{round(meters / 10) * 10:.0f}")
+    return t(lang, "distance.km", n=f"{meters / 1000:.1f}")
 
 
 @dataclass(frozen=True)
@@ -36,28 +37,30 @@ class MapLink:
     url: str
 
 
-def map_links(lat: float, lng: float, name: str = "") -> list[MapLink]:
+def map_links(lat: float, lng: float, name: str = "", lang: str = DEFAULT_LANG) -> list[MapLink]:
     """Links that open the address in the device's map apps, best first for China."""
-    n = quote(name or "服务地址")
+    n = quote(name or t(lang, "map.default_name"))
     return [
         MapLink(
             "amap",
-            "高德地图",
+            t(lang, "map.amap"),
             f"https://uri.amap.com/navigation?to={lng:.6f},{lat:.6f},{n}&mode=ride&coordinate=wgs84&callnative=1",
         ),
         MapLink(
             "baidu",
-            "百度地图",
+            t(lang, "map.baidu"),
             f"https://api.map.baidu.com/direction?destination=latlng:{lat:.6f},{lng:.6f}|name:{n}"
             f"&coord_type=wgs84&mode=riding&output=html&src=doorstep.technician",
         ),
         MapLink(
-            "apple", "Apple 地图", f"https://maps.apple.com/?daddr={lat:.6f},{lng:.6f}&dirflg=d"
+            "apple",
+            t(lang, "map.apple"),
+            f"https://maps.apple.com/?daddr={lat:.6f},{lng:.6f}&dirflg=d",
         ),
         MapLink(
             "google",
-            "Google 地图",
+            t(lang, "map.google"),
             f"https://www.google.com/maps/dir/?api=1&destination={lat:.6f},{lng:.6f}&travelmode=two-wheeler",
         ),
-        MapLink("geo", "其他地图 (geo:)", f"geo:{lat:.6f},{lng:.6f}?q={lat:.6f},{lng:.6f}({n})"),
+        MapLink("geo", t(lang, "map.geo"), f"geo:{lat:.6f},{lng:.6f}?q={lat:.6f},{lng:.6f}({n})"),
     ]

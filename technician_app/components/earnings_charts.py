@@ -11,6 +11,7 @@ import flet as ft
 import flet_charts as fch
 
 from technician_app.components.widgets import GO, MUTED, WARN
+from technician_app.i18n import DEFAULT_LANG, t
 from technician_app.state import yuan
 from technician_app.state.earnings_charts import (
     IncomeBar,
@@ -44,7 +45,7 @@ def _shown(index: int, bar: IncomeBar, period: str) -> bool:
     return index % every == 0
 
 
-def income_by_day_chart(bars: list[IncomeBar], period: str) -> ft.Control:
+def income_by_day_chart(bars: list[IncomeBar], period: str, lang: str = DEFAULT_LANG) -> ft.Control:
     """Income per day (per hour today) as bars in yuan; a bar's tooltip names its day."""
     top = _nice_ceiling(max((b.amount for b in bars), default=0) / 100)
     low = min((b.amount for b in bars), default=0) / 100
@@ -77,7 +78,9 @@ def income_by_day_chart(bars: list[IncomeBar], period: str) -> ft.Control:
             max_y=top,
             group_alignment=ft.MainAxisAlignment.SPACE_AROUND,
             left_axis=fch.ChartAxis(
-                title=ft.Text("元", size=11, color=MUTED), title_size=16, label_size=40
+                title=ft.Text(t(lang, "chart.yuan"), size=11, color=MUTED),
+                title_size=16,
+                label_size=40,
             ),
             bottom_axis=fch.ChartAxis(labels=labels, label_size=24),
             horizontal_grid_lines=fch.ChartGridLines(color=ft.Colors.OUTLINE_VARIANT, width=0.5),

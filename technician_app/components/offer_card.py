@@ -12,20 +12,21 @@ import flet as ft
 from client.citytime import CITY_TZ
 from technician_app import navigation
 from technician_app.components.widgets import GO, HUGE, MUTED, STOP, WARN, big_button, card
+from technician_app.i18n import DEFAULT_LANG, local_name, t
 from technician_app.state import Offer, TechnicianState, yuan
-from technician_app.state.labels import EXPECTED_PAY_LABEL, ORDER_VALUE_LABEL
+from technician_app.state.labels import expected_pay_label, order_value_label
 
 
 def local_time(value: datetime | None) -> str:
     return value.astimezone(CITY_TZ).strftime("%m-%d %H:%M") if value else "—"
 
 
-def offer_money(offer: Offer) -> list[tuple[str, str]]:
+def offer_money(offer: Offer, lang: str = DEFAULT_LANG) -> list[tuple[str, str]]:
     """The two figures of an offer, each named: what the customer pays for the order and
     the technician's share of it (the server's ``technician_pay``)."""
     return [
-        (ORDER_VALUE_LABEL, yuan(offer.raw.total)),
-        (EXPECTED_PAY_LABEL, yuan(offer.pay)),
+        (order_value_label(lang), yuan(offer.raw.total)),
+        (expected_pay_label(lang), yuan(offer.pay)),
     ]
 
 
@@ -49,9 +50,10 @@ def Countdown(offer: Offer, state: TechnicianState):  # noqa: ANN201
     ft.use_effect(start, [])
     left = offer.seconds_left(now)
     if left is None:
-        return ft.Text("抢单池订单" if offer.source == "pool" else "", size=16, color=MUTED)
+        pool = t(state.lang, "offer.pool_order") if offer.source == "pool" else ""
+        return ft.Text(pool, size=16, color=MUTED)
     return ft.Text(
-        f"{left} 秒",
+        t(state.lang, "offer.seconds", n=left),
         size=HUGE,
         weight=ft.FontWeight.BOLD,
         color=STOP if left <= 10 else WARN,
@@ -70,26 +72,30 @@ def OfferCard(offer: Offer, state: TechnicianState, on_accepted=None, full: bool
         with contextlib.suppress(Exception):
             await state.decline(offer, "")
 
-    distance = navigation.format_distance(offer.distance_m) if offer.distance_m is not None else "—"
-    eta = (
-        f"约 {navigation.eta_minutes(offer.distance_m)} 分钟"
-        if offer.distance_m is not None
-        else ""
-    )
-    money = offer_money(offer)
-    accept_label = "立即抢单" if offer.source == "pool" else "接单"
+    lang = state.lang
+    meters = offer.distance_m
+    distance = navigation.format_distance(meters, lang) if meters is not None else "—"
+    eta = t(lang, "offer.eta", n=navigation.eta_minutes(meters)) if meters is not None else ""
+    money = offer_money(offer, lang)
+    accept_label = t(lang, "offer.grab_now" if offer.source == "pool" else "offer.accept")
     buttons = [
         big_button(accept_label, accept, key=f"accept_{offer.order_id}", color=GO, height=80)
     ]
     if offer.source != "pool":
         buttons.append(
-            big_button("拒绝", decline, key=f"decline_{offer.order_id}", color=STOP, height=80)
+            big_button(
+                t(lang, "offer.decline"),
+                decline,
+                key=f"decline_{offer.order_id}",
+                color=STOP,
+                height=80,
+            )
         )
     return card(
         ft.Row(
             [
                 ft.Text(
-                    "新订单" if offer.source != "pool" else "抢单",
+                    t(lang, "offer.new" if offer.source != "pool" else "offer.grab"),
                     size=22,
                     weight=ft.FontWeight.BOLD,
                 ),
@@ -98,7 +104,7 @@ def OfferCard(offer: Offer, state: TechnicianState, on_accepted=None, full: bool
             alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
         ),
         ft.Text(
-            offer.service_name,
+            local_name(lang, offer.service_name, offer.raw.service_name_en),
             size=30,
             weight=ft.FontWeight.BOLD,
             key=f"offer_service_{offer.order_id}",
@@ -150,7 +156,7 @@ def OfferCard(offer: Offer, state: TechnicianState, on_accepted=None, full: bool
             alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
             vertical_alignment=ft.CrossAxisAlignment.END,
         ),
-        ft.Text("接单后显示详细地址", size=14, color=MUTED),
+        ft.Text(t(lang, "offer.address_later"), size=14, color=MUTED),
         ft.Row(buttons, spacing=12),
         bgcolor=ft.Colors.AMBER_50 if full else None,
     )

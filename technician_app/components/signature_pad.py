@@ -15,7 +15,9 @@ PAD_HEIGHT = 160
 
 
 @ft.component
-def SignaturePad(strokes: list[list[Point]], set_strokes: Callable) -> ft.Control:  # noqa: ANN201
+def SignaturePad(strokes: list[list[Point]], set_strokes: Callable, label: str) -> ft.Control:  # noqa: ANN201
+    """``label`` names the pad for screen readers and tests, in the screen's language."""
+
     def start(e: ft.DragStartEvent) -> None:
         p = e.local_position
         set_strokes(lambda cur: [*cur, [(p.x, p.y)]])
@@ -31,7 +33,7 @@ def SignaturePad(strokes: list[list[Point]], set_strokes: Callable) -> ft.Contro
         for (x0, y0), (x1, y1) in zip(stroke, stroke[1:], strict=False)
     ]
     return ft.Semantics(
-        label="客户签名区",
+        label=label,
         identifier="signature_pad",
         container=True,
         content=ft.Container(

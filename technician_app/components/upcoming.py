@@ -8,6 +8,7 @@ import flet as ft
 from client.citytime import CITY_TZ
 from technician_app.components.widgets import MUTED, card, outline_button
 from technician_app.context import go
+from technician_app.i18n import local_name, t
 from technician_app.state import STATUS_LABELS, TechnicianState
 
 
@@ -16,7 +17,8 @@ def upcoming_section(state: TechnicianState) -> list[ft.Control]:
     jobs = state.upcoming()
     if not jobs:
         return []
-    rows: list[ft.Control] = [ft.Text("以后的订单", size=22, weight=ft.FontWeight.BOLD)]
+    lang = state.lang
+    rows: list[ft.Control] = [ft.Text(t(lang, "home.upcoming"), size=22, weight=ft.FontWeight.BOLD)]
     for label, order in jobs:
         rows.append(
             card(
@@ -26,15 +28,15 @@ def upcoming_section(state: TechnicianState) -> list[ft.Control]:
                     weight=ft.FontWeight.BOLD,
                 ),
                 ft.Text(
-                    f"{order.service_name_zh} · {order.district} · "
-                    f"{STATUS_LABELS.get(order.status, '')}",
+                    f"{local_name(lang, order.service_name_zh, order.service_name_en)} · "
+                    f"{order.district} · {STATUS_LABELS[lang].get(order.status, '')}",
                     size=16,
                     color=MUTED,
                 ),
                 ft.Row(
                     [
                         outline_button(
-                            "查看订单",
+                            t(lang, "home.view_order"),
                             lambda _e, oid=order.id: go(f"/order/{oid}"),
                             key=f"open_upcoming_{order.id}",
                         )

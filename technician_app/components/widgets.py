@@ -10,6 +10,7 @@ from typing import Any
 
 import flet as ft
 
+from technician_app.i18n import DEFAULT_LANG, LANGS, t
 from technician_app.state import TechnicianState
 from technician_app.state.confirmations import Confirmation
 
@@ -115,7 +116,9 @@ def text_field(
 
 
 def confirm_dialog(
-    confirmation: Confirmation, on_confirm: Callable[[], Awaitable[Any]]
+    confirmation: Confirmation,
+    on_confirm: Callable[[], Awaitable[Any]],
+    lang: str = DEFAULT_LANG,
 ) -> ft.AlertDialog:
     """The "are you sure?" step: big buttons, cancel on the left, the yes in its colour."""
 
@@ -131,7 +134,7 @@ def confirm_dialog(
         title=ft.Text(confirmation.title, size=24, weight=ft.FontWeight.BOLD),
         content=ft.Text(confirmation.text, size=18, key="confirm_text"),
         actions=[
-            outline_button("取消", cancel, key="confirm_cancel", expand=False),
+            outline_button(t(lang, "confirm.cancel"), cancel, key="confirm_cancel", expand=False),
             big_button(
                 confirmation.confirm_label,
                 confirm,
@@ -146,24 +149,29 @@ def confirm_dialog(
 
 
 async def confirm_then(
-    confirmation: Confirmation | None, run: Callable[[], Awaitable[Any]]
+    confirmation: Confirmation | None,
+    run: Callable[[], Awaitable[Any]],
+    lang: str = DEFAULT_LANG,
 ) -> None:
     """Run ``run`` at once when nothing needs confirming, else after the yes."""
     if confirmation is None:
         await run()
         return
-    ft.context.page.show_dialog(confirm_dialog(confirmation, run))
+    ft.context.page.show_dialog(confirm_dialog(confirmation, run, lang))
 
 
 def status_strip(state: TechnicianState) -> ft.Control | None:
     """Connection, pending-sync and rejected-sync banner, plus the latest message."""
     rows: list[ft.Control] = []
+    lang = state.lang
     pending = len(state.pending_actions)
     rejected = state.rejections
     if not state.connected:
         rows.append(
             _banner(
-                f"离线模式 · {pending} 项待同步" if pending else "离线模式：操作将保存在本机",
+                t(lang, "strip.offline_pending", n=pending)
+                if pending
+                else t(lang, "strip.offline"),
                 WARN,
                 key="offline_banner",
             )
@@ -171,7 +179,7 @@ def status_strip(state: TechnicianState) -> ft.Control | None:
     elif pending:
         rows.append(
             _banner(
-                f"{pending} 项待同步",
+                t(lang, "strip.pending", n=pending),
                 WARN,
                 key="pending_banner",
                 on_click=lambda _e: ft.context.page.navigate("/sync"),
@@ -180,7 +188,7 @@ def status_strip(state: TechnicianState) -> ft.Control | None:
     if rejected:
         rows.append(
             _banner(
-                f"{len(rejected)} 项同步被拒绝，点此查看",
+                t(lang, "strip.rejected", n=len(rejected)),
                 STOP,
                 key="rejected_banner",
                 on_click=lambda _e: ft.context.page.navigate("/sync"),
@@ -206,7 +214,7 @@ def status_strip(state: TechnicianState) -> ft.Control | None:
                             key="notice_text",
                         ),
                         ft.TextButton(
-                            content=ft.Text("知道了", color=ft.Colors.WHITE),
+                            content=ft.Text(t(lang, "strip.dismiss"), color=ft.Colors.WHITE),
                             key="notice_dismiss",
                             on_click=dismiss,
                         ),
@@ -253,7 +261,7 @@ def view(
     leading = None
     if back is not None:
         leading = ft.TextButton(
-            content=ft.Text("返回", size=18),
+            content=ft.Text(t(state.lang, "back"), size=18),
             icon=ft.Icons.ARROW_BACK,
             key="back",
             on_click=lambda _e: ft.context.page.navigate(back),
@@ -272,4 +280,23 @@ def view(
         controls=[ft.Column(body, spacing=14, scroll=ft.ScrollMode.AUTO, expand=True)],
         bottom_appbar=bottom,
         padding=16,
+    )
+
+
+def language_menu(state: TechnicianState) -> ft.Control:
+    """The 语言 / Language switch of the app bar: each language named in its own words,
+    the chosen one ticked; the choice is kept on the device (``state.set_language``)."""
+    return ft.PopupMenuButton(
+        icon=ft.Icons.TRANSLATE,
+        tooltip=t(state.lang, "language"),
+        key="language",
+        items=[
+            ft.PopupMenuItem(
+                content=t(state.lang, f"lang.{lang}"),
+                checked=state.lang == lang,
+                key=f"lang_{lang}",
+                on_click=lambda _e, lang=lang: state.set_language(lang),
+            )
+            for lang in LANGS
+        ],
     )

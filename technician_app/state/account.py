@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from client.api import ApiError, NetworkError
 from client.models import CatalogTermRead
+from technician_app.i18n import t
 from technician_app.state.core import TechnicianCore
 from technician_app.state.labels import yuan
 
@@ -32,7 +33,7 @@ class Account(TechnicianCore):
                 return False
             if self.session.role != "technician":
                 await self.client.logout()
-                self.notify("该账号不是技师账号", "error", "role_forbidden")
+                self.notify(t(self.lang, "notice.not_technician"), "error", "role_forbidden")
                 return False
             self.notices.clear()
             self._bind_user()
@@ -52,7 +53,7 @@ class Account(TechnicianCore):
         code = sent.sandbox_code or ""
         if not code:  # to be typed from the text message; a filled-in one goes straight on
             masked = f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else phone
-            self.notify(f"验证码已发送至 {masked}，请查收短信", "success")
+            self.notify(t(self.lang, "notice.code_sent", phone=masked), "success")
         return code
 
     async def register(self, *, phone: str, password: str, name: str, code: str = "") -> bool:
@@ -203,7 +204,7 @@ class Account(TechnicianCore):
             feature="certificates",
         )
         if reply is not None:
-            self.notify("证书已提交，等待审核", "success")
+            self.notify(t(self.lang, "notice.certificate_sent"), "success")
             await self.load_certificates()
             await self.load_profile()  # the file went to review: ``submitted_at`` now set
         return reply is not None
@@ -235,8 +236,8 @@ class Account(TechnicianCore):
             feature="withdraw",
         )
         if reply is not None:
-            self.notify(f"提现申请已提交：{yuan(amount)}", "success")
+            self.notify(t(self.lang, "notice.withdrawal_sent", amount=yuan(amount)), "success")
             await self.load_earnings()
         elif "withdraw" in self.unavailable:
-            self.notify("服务器暂不支持提现", "error", "unavailable")
+            self.notify(t(self.lang, "notice.no_withdrawals"), "error", "unavailable")
         return reply is not None

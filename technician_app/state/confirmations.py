@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from client.models import OrderRead
+from technician_app.i18n import DEFAULT_LANG, LANGS, t
 
 EARLY_DEPARTURE = timedelta(hours=2)  # leaving sooner than this before the visit is normal
 
@@ -24,17 +25,18 @@ class Confirmation:
     danger: bool = False
 
 
-SOS = Confirmation(
-    "紧急求助",
-    "确定发送紧急求助？平台安全中心将收到你的位置并立即联系你。如有生命危险请直接拨打 110。",
-    "确定求助",
-    danger=True,
-)
-FINISH = Confirmation(
-    "完成服务",
-    "确认服务已全部完成？提交后将请客户验收确认，之后不能再修改服务步骤或增项。",
-    "确认完成",
-)
+def _asked(lang: str, name: str, *, danger: bool = False) -> Confirmation:
+    return Confirmation(
+        t(lang, f"confirm.{name}.title"),
+        t(lang, f"confirm.{name}.text"),
+        t(lang, f"confirm.{name}.ok"),
+        danger=danger,
+    )
+
+
+# By language: the same question every time.
+SOS = {lang: _asked(lang, "sos", danger=True) for lang in LANGS}
+FINISH = {lang: _asked(lang, "finish") for lang in LANGS}
 
 
 def hours_text(delta: timedelta) -> str:
@@ -43,20 +45,21 @@ def hours_text(delta: timedelta) -> str:
     return f"{hours:.1f}".rstrip("0").rstrip(".")
 
 
-def confirmation_for(action: str, order: OrderRead | None, now: datetime) -> Confirmation | None:
+def confirmation_for(
+    action: str, order: OrderRead | None, now: datetime, lang: str = DEFAULT_LANG
+) -> Confirmation | None:
     """The question to ask before ``action`` (``sos``, ``finish``, ``depart`` ...) on
-    ``order`` at ``now``, or None when the tap goes straight through."""
+    ``order`` at ``now``, in ``lang``, or None when the tap goes straight through."""
     if action == "sos":
-        return SOS
+        return SOS.get(lang, SOS[DEFAULT_LANG])
     if action == "finish":
-        return FINISH
+        return FINISH.get(lang, FINISH[DEFAULT_LANG])
     if action == "depart" and order is not None:
         ahead = order.scheduled_start - now
         if ahead > EARLY_DEPARTURE:
             return Confirmation(
-                "提前出发",
-                f"距预约时间还有 {hours_text(ahead)} 小时，确定现在出发？"
-                "出发后客户会看到你正在路上。",
-                "确定出发",
+                t(lang, "confirm.early.title"),
+                t(lang, "confirm.early.text", hours=hours_text(ahead)),
+                t(lang, "confirm.early.ok"),
             )
     return None

@@ -37,6 +37,7 @@ from client.models import (
 )
 from client.position import Locate
 from technician_app import navigation
+from technician_app.i18n import language, t
 from technician_app.offline import OfflineQueue, QueuedAction
 from technician_app.state.model import Notice, Offer, UnsentMessage, in_group, todays_jobs
 
@@ -128,7 +129,10 @@ class TechnicianCore:
     # -- plumbing -----------------------------------------------------------------------
 
     def _load_cached(self) -> None:
-        """What the queue's cache remembers (the day's jobs stay visible offline)."""
+        """What the queue's cache remembers (the day's jobs stay visible offline). The
+        language is the technician's choice on this device; a queue that never stored
+        one (the web build's, opened at sign-in) keeps the language already shown."""
+        self.lang: str = language(self.queue.cache_get("lang") or getattr(self, "lang", None))
         self.profile: ProfileRead | None = self.queue.cached_model("profile", ProfileRead)
         self.verification: str = self.profile.verification_status if self.profile else "unknown"
         self.orders: dict[str, OrderRead] = self.queue.cached_models("orders", OrderRead)
@@ -205,6 +209,12 @@ class TechnicianCore:
                 listener()
             except Exception:  # a broken screen must not break the state
                 log.exception("state listener failed")
+
+    def set_language(self, lang: str) -> None:
+        """The technician's language (zh or en), kept on the device for next time."""
+        self.lang = language(lang)
+        self.queue.cache_set("lang", self.lang)
+        self.changed()
 
     def notify(self, text: str, kind: str = "info", code: str | None = None) -> None:
         self.notices.append(Notice(text, kind, code))
@@ -295,7 +305,7 @@ class TechnicianCore:
         except NetworkError:
             self._set_connected(False)
             if not quiet:
-                self.notify("网络不可用，已切换到离线模式", "error", "offline")
+                self.notify(t(self.lang, "notice.offline"), "error", "offline")
             return None
         except ApiError as exc:
             self._set_connected(True)
@@ -303,7 +313,7 @@ class TechnicianCore:
                 self.unavailable.add(feature)
                 return None
             if not quiet:
-                text = error_text(exc.code, status=exc.status, details=exc.details)
+                text = error_text(exc.code, self.lang, status=exc.status, details=exc.details)
                 self.notify(text, "error", exc.code)
             return None
         self._set_connected(True)

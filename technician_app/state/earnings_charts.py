@@ -11,14 +11,13 @@ from datetime import date, datetime, time, timedelta
 
 from client.citytime import CITY_TZ
 from client.models import EarningOrder, EarningsRead
+from technician_app.i18n import DEFAULT_LANG, t
 from technician_app.state.labels import frozen_amount
 
 # Money going out, not earned: the statement's ``earned`` leaves these out, so do the charts.
 OUT_KINDS = frozenset({"payout", "withdrawal"})
-WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 # A line without a job (or whose job names no service): what it is instead.
-NO_SERVICE_NAMES = {"compensation": "平台补贴", "cancellation": "客户取消补偿"}
-OTHER_INCOME = "其他收入"
+NO_SERVICE_KEYS = {"compensation": "earning.compensation", "cancellation": "earning.cancellation"}
 
 
 @dataclass(frozen=True)
@@ -58,27 +57,29 @@ def _city_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=CITY_TZ)
 
 
-def _buckets(earnings: EarningsRead, period: str) -> list[tuple[str, datetime]]:
+def _buckets(earnings: EarningsRead, period: str, lang: str) -> list[tuple[str, datetime]]:
     """The chart's buckets over the statement's own window: the hours of today, or
     every city day of the week (周一 … 周日) or month (12/1 … 12/31)."""
     first = earnings.period_from.astimezone(CITY_TZ)
     end = earnings.period_to.astimezone(CITY_TZ)
     if period == "day":
         midnight = _city_midnight(first.date())
-        return [(f"{h}时", midnight + timedelta(hours=h)) for h in range(24)]
+        return [(t(lang, "chart.hour", h=h), midnight + timedelta(hours=h)) for h in range(24)]
     buckets: list[tuple[str, datetime]] = []
     day = first.date()
     while _city_midnight(day) < end:
-        label = WEEKDAYS[day.weekday()] if period == "week" else f"{day.month}/{day.day}"
+        label = (
+            t(lang, f"weekday.{day.weekday()}") if period == "week" else f"{day.month}/{day.day}"
+        )
         buckets.append((label, _city_midnight(day)))
         day += timedelta(days=1)
     return buckets
 
 
-def income_by_day(earnings: EarningsRead, period: str) -> list[IncomeBar]:
+def income_by_day(earnings: EarningsRead, period: str, lang: str = DEFAULT_LANG) -> list[IncomeBar]:
     """The period's income per city day (per hour for ``day``), every day present:
     a day without income is a zero bar, so the week always reads 周一 to 周日."""
-    buckets = _buckets(earnings, period)
+    buckets = _buckets(earnings, period, lang)
     totals = [0] * len(buckets)
     starts = [start for _, start in buckets]
     for line in income_lines(earnings.lines):
@@ -93,18 +94,18 @@ def income_by_day(earnings: EarningsRead, period: str) -> list[IncomeBar]:
     ]
 
 
-def _service_of(line: EarningOrder) -> str:
+def _service_of(line: EarningOrder, lang: str) -> str:
     if line.service_name_zh:
         return line.service_name_zh
-    return NO_SERVICE_NAMES.get(line.kind, OTHER_INCOME)
+    return t(lang, NO_SERVICE_KEYS.get(line.kind, "money.other_income"))
 
 
-def income_by_service(earnings: EarningsRead) -> list[ServiceIncome]:
+def income_by_service(earnings: EarningsRead, lang: str = DEFAULT_LANG) -> list[ServiceIncome]:
     """The period's income per service, largest first; the amounts add up to the
     period's ``earned``. A held-back (frozen) amount counts against its job's service."""
     totals: dict[str, int] = {}
     for line in income_lines(earnings.lines):
-        name = _service_of(line)
+        name = _service_of(line, lang)
         totals[name] = totals.get(name, 0) + line.amount
     gross = sum(amount for amount in totals.values() if amount > 0)
     return [
@@ -113,13 +114,17 @@ def income_by_service(earnings: EarningsRead) -> list[ServiceIncome]:
     ]
 
 
-def money_split(earnings: EarningsRead) -> list[MoneyPart]:
+def money_split(earnings: EarningsRead, lang: str = DEFAULT_LANG) -> list[MoneyPart]:
     """The money as the page's notes define it: 可提现 (settled), 待结算 (the balance
     not yet settled, T+1) and 冻结 (held by open complaints in the period)."""
     return [
-        MoneyPart("available", "可提现", earnings.available),
-        MoneyPart("pending", "待结算", max(0, earnings.balance - earnings.available)),
-        MoneyPart("frozen", "冻结", frozen_amount(earnings.lines)),
+        MoneyPart("available", t(lang, "money.available"), earnings.available),
+        MoneyPart(
+            "pending",
+            t(lang, "money.pending"),
+            max(0, earnings.balance - earnings.available),
+        ),
+        MoneyPart("frozen", t(lang, "money.frozen"), frozen_amount(earnings.lines)),
     ]
 
 

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from client.models import OrderRead
 from technician_app import navigation
+from technician_app.i18n import t
 from technician_app.offline import PENDING, REJECTED, SYNCED, QueuedAction
 from technician_app.state.core import TechnicianCore
-from technician_app.state.labels import LOCATION_HELP
+from technician_app.state.labels import location_help
 from technician_app.state.model import DEFAULT_CHECKIN_RADIUS_M, Offer, UnsentMessage, in_group
 
 MAX_EXTRA_QUANTITY = 100  # what the server takes per item
@@ -67,7 +68,7 @@ class FieldWork(TechnicianCore):
         order = self.orders.get(order_id)
         if not await self.refresh_location():
             self.notify(
-                LOCATION_HELP.get(self.location_problem or "", LOCATION_HELP[""]),
+                location_help(self.lang, self.location_problem),
                 "error",
                 self.location_problem or "location_required",
             )
@@ -75,8 +76,12 @@ class FieldWork(TechnicianCore):
         distance = self.distance_to(order) if order is not None else None
         if not self.connected and distance is not None and distance > DEFAULT_CHECKIN_RADIUS_M:
             self.notify(
-                f"距服务地址 {navigation.format_distance(distance)}，需在 "
-                f"{DEFAULT_CHECKIN_RADIUS_M:.0f} 米内签到",
+                t(
+                    self.lang,
+                    "notice.too_far",
+                    distance=navigation.format_distance(distance, self.lang),
+                    radius=f"{DEFAULT_CHECKIN_RADIUS_M:.0f}",
+                ),
                 "error",
                 "outside_geofence",
             )
@@ -92,7 +97,7 @@ class FieldWork(TechnicianCore):
         order = self.orders.get(order_id)
         step = next((s for s in order.sop if s.no == step_no), None) if order else None
         if step is not None and step.photo and not photo:
-            self.notify("此步骤需要拍照", "error", "sop_photo_required")
+            self.notify(t(self.lang, "notice.photo_required"), "error", "sop_photo_required")
             return None
         return await self._act("sop_done", order_id, {"step_no": step_no, "note": note}, blob=photo)
 
@@ -101,7 +106,7 @@ class FieldWork(TechnicianCore):
 
     async def transfer(self, order_id: str, reason: str) -> QueuedAction | None:
         if not reason.strip():
-            self.notify("请填写转单原因", "error", "reason_required")
+            self.notify(t(self.lang, "notice.transfer_reason"), "error", "reason_required")
             return None
         return await self._act("transfer", order_id, {"reason": reason.strip()})
 
@@ -114,7 +119,7 @@ class FieldWork(TechnicianCore):
     ) -> QueuedAction | None:
         """Extra work needs the customer's yes, and a photo as evidence of why."""
         if not photo:
-            self.notify("增项需要拍照说明", "error", "photo_required")
+            self.notify(t(self.lang, "notice.extra_photo"), "error", "photo_required")
             return None
         action = await self._act("change_request", order_id, {"items": items}, blob=photo)
         if action.status == SYNCED:
@@ -126,15 +131,19 @@ class FieldWork(TechnicianCore):
         100, the technician's reason in his words), or None with a notice saying what to
         fix. Checked before the camera opens, so a photo is never taken for nothing."""
         if not code:
-            self.notify("请选择增项", "error", "item_required")
+            self.notify(t(self.lang, "notice.extra_item"), "error", "item_required")
             return None
         text = str(quantity).strip()
         count = int(text) if text.isdecimal() else 0
         if not 1 <= count <= MAX_EXTRA_QUANTITY:
-            self.notify(f"数量请填写 1 到 {MAX_EXTRA_QUANTITY} 的整数", "error", "quantity_invalid")
+            self.notify(
+                t(self.lang, "notice.extra_quantity", max=MAX_EXTRA_QUANTITY),
+                "error",
+                "quantity_invalid",
+            )
             return None
         if not reason.strip():
-            self.notify("请填写增项原因，客户确认时会看到", "error", "reason_required")
+            self.notify(t(self.lang, "notice.extra_reason"), "error", "reason_required")
             return None
         return {"code": code, "quantity": count, "reason": reason.strip()[:MAX_EXTRA_REASON]}
 
@@ -166,9 +175,9 @@ class FieldWork(TechnicianCore):
         params = {**self._here(), "note": note, "order_id": order_id}
         action = await self._act("sos", order_id, params)
         if action.status == SYNCED:
-            self.notify("已通知平台安全中心，请保持电话畅通", "success")
+            self.notify(t(self.lang, "notice.sos_sent"), "success")
         elif action.status == PENDING:
-            self.notify("求助已保存，恢复信号后立即发送；紧急情况请拨打 110", "error", "offline")
+            self.notify(t(self.lang, "notice.sos_pending"), "error", "offline")
         return action
 
     async def answer_complaint(self, complaint_id: str, text: str) -> bool:

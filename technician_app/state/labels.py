@@ -1,6 +1,7 @@
-"""What the technician reads, in his words: labels of statuses, actions and verification
-states, the refusals he can act on, what to do when the device gives no position, and
-money as yuan. Kept apart so the screens and the state say the same thing."""
+"""What the technician reads, in his words and language: labels of statuses, actions and
+verification states, what to do when the device gives no position, and money as yuan.
+Kept apart so the screens and the state say the same thing. The label tables are
+``{lang: {code: text}}``, built from :data:`technician_app.i18n.TEXTS`."""
 
 from __future__ import annotations
 
@@ -9,59 +10,71 @@ from datetime import datetime
 from typing import Any
 
 from client.citytime import CITY_TZ
+from technician_app.i18n import DEFAULT_LANG, LANGS, day_text, language, t
 
-# What to do when the device gives no position (check-in and the customer's tracking need it)
-LOCATION_HELP = {
-    "location_denied": "未获得定位权限：请在系统（网页版：浏览器）设置中允许本应用使用位置，"
-    "签到和顾客查看您的位置都需要",
-    "location_off": "定位服务已关闭：请在系统设置中打开定位后再签到",
-    "location_failed": "暂时无法获取位置：请到开阔处稍后再试",
-    "": "无法获取当前位置，请开启定位后再签到",
-}
 
-ACTION_LABELS = {
-    "accept": "接单",
-    "decline": "拒单",
-    "claim": "抢单",
-    "depart": "出发",
-    "arrive": "到达签到",
-    "start": "开始服务",
-    "sop_done": "完成步骤",
-    "finish": "完成服务",
-    "transfer": "转单",
-    "sign_work_order": "客户签字确认工单",
-    "change_request": "增项申请",
-    "message": "发送消息",
-    "sos": "紧急求助",
-    "location": "上报位置",
-    "complaint_reply": "申诉回复",
-}
-STATUS_LABELS = {
-    "PENDING_PAYMENT": "待支付",
-    "PENDING_DISPATCH": "待派单",
-    "OFFERED": "待接单",
-    "ACCEPTED": "已接单",
-    "EN_ROUTE": "出发中",
-    "ARRIVED": "已到达",
-    "IN_SERVICE": "服务中",
-    "AWAITING_CONFIRMATION": "待客户确认",
-    "COMPLETED": "已完成",
-    "CANCELLED": "已取消",
-    "DISPUTED": "售后处理中",
-}
+def _by_lang(prefix: str, codes: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """One table's codes as {lang: {code: text}}: callers pick their language's dict."""
+    return {lang: {code: t(lang, f"{prefix}.{code}") for code in codes} for lang in LANGS}
+
+
+# What to do when the device gives no position (check-in and the customer's tracking
+# need it); "" is the words for a problem without a name.
+LOCATION_HELP = _by_lang(
+    "location_help", ("location_denied", "location_off", "location_failed", "")
+)
+ACTION_LABELS = _by_lang(
+    "action",
+    (
+        "accept",
+        "decline",
+        "claim",
+        "depart",
+        "arrive",
+        "start",
+        "sop_done",
+        "finish",
+        "transfer",
+        "sign_work_order",
+        "change_request",
+        "message",
+        "sos",
+        "location",
+        "complaint_reply",
+    ),
+)
+ORDER_STATUSES = (
+    "PENDING_PAYMENT",
+    "PENDING_DISPATCH",
+    "OFFERED",
+    "ACCEPTED",
+    "EN_ROUTE",
+    "ARRIVED",
+    "IN_SERVICE",
+    "AWAITING_CONFIRMATION",
+    "COMPLETED",
+    "CANCELLED",
+    "DISPUTED",
+)
+STATUS_LABELS = _by_lang("status", ORDER_STATUSES)
 # A status that needs more than its label: a banner on the order screen, and what follows.
 STATUS_NOTES = {
-    "AWAITING_CONFIRMATION": ("服务已完成，等待客户确认", "客户确认后订单完成，收入计入结算。"),
+    lang: {
+        status: (t(lang, f"status_note.{status}.title"), t(lang, f"status_note.{status}.text"))
+        for status in ("AWAITING_CONFIRMATION",)
+    }
+    for lang in LANGS
 }
-VERIFICATION_LABELS = {
-    "pending": "资料审核中",
-    "verified": "已认证",
-    "approved": "已认证",
-    "rejected": "审核未通过",
-    "suspended": "已暂停接单",
-    "incomplete": "资料未完善",
-    "not_submitted": "资料未提交，请完善资料",
-}
+VERIFICATION_LABELS = _by_lang(
+    "verification",
+    ("pending", "verified", "approved", "rejected", "suspended", "incomplete", "not_submitted"),
+)
+
+
+def location_help(lang: str, problem: str | None) -> str:
+    """What to do about ``problem`` (why the device gave no position)."""
+    words = LOCATION_HELP[language(lang)]
+    return words.get(problem or "", words[""])
 
 
 def yuan(fen: int | None) -> str:
@@ -75,59 +88,57 @@ def yuan(fen: int | None) -> str:
 
 # --- money, in the technician's words -----------------------------------------------------
 
-# Two figures of one job, always named: what the customer pays, and his share of it.
-ORDER_VALUE_LABEL = "订单金额"
-EXPECTED_PAY_LABEL = "预计收入"
-
 # A line of the earnings statement by its ledger kind (the server's ``EarningOrder.kind``)
-EARNING_KIND_LABELS = {
-    "split": "订单收入",
-    "cancellation": "客户取消补偿",
-    "compensation": "平台补贴",
-    "freeze": "投诉处理中，收入冻结",
-    "unfreeze": "投诉处理完毕，收入解冻",
-    "payout": "结算到账",
-    "withdrawal": "提现到银行卡",
-}
-COMPENSATION_MEMOS = {"transfer compensation": "转单补偿"}
-PAYOUT_KIND_LABELS = {"payout": "平台结算到账", "withdrawal": "提现申请"}
+EARNING_KINDS = (
+    "split",
+    "cancellation",
+    "compensation",
+    "freeze",
+    "unfreeze",
+    "payout",
+    "withdrawal",
+)
+COMPENSATION_MEMOS = {"transfer compensation": "earning.transfer_compensation"}
 _SPLIT_MEMO = re.compile(r"split\s+(\d+)/(\d+)\s*bp")
 
 
-def city_datetime_text(value: datetime | None) -> str:
+def city_datetime_text(value: datetime | None, lang: str = DEFAULT_LANG) -> str:
     """A server time as the technician's clock shows it: 12月3日 14:05 (Asia/Shanghai)."""
     if value is None:
         return "—"
     local = value.astimezone(CITY_TZ)
-    return f"{local.month}月{local.day}日 {local:%H:%M}"
+    return day_text(lang, local.month, local.day, f"{local:%H:%M}")
 
 
-def platform_fee_text(memo: str) -> str:
+def platform_fee_text(memo: str, lang: str = DEFAULT_LANG) -> str:
     """The platform's cut of an order's split, as a percentage: 平台服务费 15%."""
     match = _SPLIT_MEMO.search(memo or "")
     if match is None:
         return ""
-    percent = int(match.group(2)) / 100
-    return f"平台服务费 {percent:g}%"
+    return t(lang, "earning.platform_fee", percent=f"{int(match.group(2)) / 100:g}")
 
 
-def earning_line_text(kind: str, memo: str, service_name: str | None = None) -> str:
+def earning_line_text(
+    kind: str, memo: str, service_name: str | None = None, lang: str = DEFAULT_LANG
+) -> str:
     """One line of the statement: what the money is for, never the ledger's memo."""
-    label = EARNING_KIND_LABELS.get(kind, "收入调整")
-    if kind == "compensation":
-        label = COMPENSATION_MEMOS.get(memo, label)
+    key = f"earning.{kind}" if kind in EARNING_KINDS else "earning.other"
+    if kind == "compensation" and memo in COMPENSATION_MEMOS:
+        key = COMPENSATION_MEMOS[memo]
+    label = t(lang, key)
+    head = label
+    if service_name and kind in ("split", "cancellation", "freeze", "unfreeze", "compensation"):
+        head = t(lang, "earning.with_service", service=service_name, label=label)
     if kind == "split":
-        fee = platform_fee_text(memo)
-        head = f"{service_name} {label}" if service_name else label
+        fee = platform_fee_text(memo, lang)
         return f"{head} · {fee}" if fee else head
-    if service_name and kind in ("cancellation", "freeze", "unfreeze", "compensation"):
-        return f"{service_name} {label}"
-    return label
+    return head
 
 
-def payout_text(payout: dict[str, Any]) -> str:
+def payout_text(payout: dict[str, Any], lang: str = DEFAULT_LANG) -> str:
     """A payout or withdrawal row: what it was and, for a withdrawal, the masked card."""
-    label = PAYOUT_KIND_LABELS.get(str(payout.get("kind") or ""), "结算")
+    kind = str(payout.get("kind") or "")
+    label = t(lang, f"payout.{kind}" if kind in ("payout", "withdrawal") else "payout.other")
     card = payout.get("bank_account")
     return f"{label} {card}" if card else label
 
@@ -140,18 +151,28 @@ def frozen_amount(lines: list[Any]) -> int:
 
 
 def money_state_notes(
-    *, balance: int, available: int, frozen: int, disputed_orders: int
+    *, balance: int, available: int, frozen: int, disputed_orders: int, lang: str = DEFAULT_LANG
 ) -> list[str]:
     """Why money is or is not withdrawable yet, from the server's figures: what may go
     out now, what waits for the T+1 settlement, what a complaint holds."""
     pending = max(0, balance - available)
-    notes = [f"可提现 {yuan(available)}：已结算，可申请提现到银行卡"]
+    notes = [t(lang, "money_note.available", amount=yuan(available))]
     if pending:
-        notes.append(f"待结算 {yuan(pending)}：客户确认完成后，T+1 到账可提现")
+        notes.append(t(lang, "money_note.pending", amount=yuan(pending)))
     if frozen or disputed_orders:
         held = f" {yuan(frozen)}" if frozen else ""
-        count = f"（{disputed_orders} 单）" if disputed_orders else ""
-        notes.append(f"冻结{held}：投诉处理中{count}，处理完毕后按结果结算")
+        count = t(lang, "money_note.frozen_count", n=disputed_orders) if disputed_orders else ""
+        notes.append(t(lang, "money_note.frozen", amount=held, count=count))
     if not available and not pending and not frozen and not disputed_orders:
-        notes.append("暂无待结算收入：客户确认完成后，收入 T+1 可提现")
+        notes.append(t(lang, "money_note.nothing"))
     return notes
+
+
+def order_value_label(lang: str = DEFAULT_LANG) -> str:
+    """What the customer pays for the job (always named, never a bare figure)."""
+    return t(lang, "money.order_value")
+
+
+def expected_pay_label(lang: str = DEFAULT_LANG) -> str:
+    """The technician's share of the job."""
+    return t(lang, "money.expected_pay")

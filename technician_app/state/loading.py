@@ -64,7 +64,8 @@ class Loading(TechnicianCore):
         apart from :meth:`schedule`, which is today's alone."""
         now = self.now()
         return [
-            (day_label(o.scheduled_start, now), o) for o in upcoming_jobs(self.active_orders(), now)
+            (day_label(o.scheduled_start, now, self.lang), o)
+            for o in upcoming_jobs(self.active_orders(), now)
         ]
 
     def customer_notes(self, order_id: str) -> str:

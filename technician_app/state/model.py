@@ -12,6 +12,7 @@ from typing import Any
 
 from client.citytime import CITY_TZ
 from client.models import OfferRead, OrderRead, PoolItemRead
+from technician_app.i18n import DEFAULT_LANG, day_text, t
 
 DEFAULT_CHECKIN_RADIUS_M = 200.0
 
@@ -59,15 +60,15 @@ def upcoming_jobs(orders: Iterable[OrderRead], now: datetime) -> list[OrderRead]
     return [o for o in orders if city_day(o.scheduled_start) > today]
 
 
-def day_label(moment: datetime, now: datetime) -> str:
+def day_label(moment: datetime, now: datetime, lang: str = DEFAULT_LANG) -> str:
     """How a later day is named on the job list: 明日, 后天, then the date (6月5日)."""
     local = moment.astimezone(CITY_TZ)
     ahead = (local.date() - city_day(now)).days
     if ahead == 1:
-        return "明日"
+        return t(lang, "day.tomorrow")
     if ahead == 2:
-        return "后天"
-    return f"{local.month}月{local.day}日"
+        return t(lang, "day.after_tomorrow")
+    return day_text(lang, local.month, local.day)
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -16,6 +16,7 @@ from client.api import ApiError, NetworkError
 from client.error_texts import error_text
 from client.models import OrderRead
 from technician_app import navigation
+from technician_app.i18n import t
 from technician_app.offline import PENDING, QueuedAction
 from technician_app.state.core import TechnicianCore, log
 from technician_app.state.labels import ACTION_LABELS
@@ -88,7 +89,8 @@ class QueueSync(TechnicianCore):
         await self.sync(current=action.id, quiet=quiet)
         final = self.queue.get(action.id)
         if final.status == PENDING and not quiet:
-            self.notify(f"{ACTION_LABELS.get(kind, kind)}：已保存，待同步", "info", "pending_sync")
+            label = ACTION_LABELS[self.lang].get(kind, kind)
+            self.notify(t(self.lang, "notice.saved_pending", action=label), "info", "pending_sync")
         return final
 
     def _apply_locally(self, action: QueuedAction) -> None:
@@ -141,30 +143,37 @@ class QueueSync(TechnicianCore):
                 continue
             if rejected.order_id:
                 touched.add(rejected.order_id)
-            text = self._refusal_text(rejected)
+            text = self.refusal_text(rejected)
             if rejected.id == current:
                 self.queue.acknowledge(rejected.id)
                 self.notify(text, "error", rejected.error_code)
             elif not quiet:
-                self.notify(f"同步被拒绝：{text}", "error", rejected.error_code)
+                self.notify(
+                    t(self.lang, "notice.sync_refused", text=text), "error", rejected.error_code
+                )
         self._cache_orders()
         for order_id in touched:
             await self.load_order(order_id)
         self.changed()
 
-    @staticmethod
-    def _refusal_text(action: QueuedAction) -> str:
-        label = ACTION_LABELS.get(action.kind, action.kind)
+    def refusal_text(self, action: QueuedAction) -> str:
+        """Why a queued action was refused, in the technician's words and language."""
+        lang = self.lang
+        label = ACTION_LABELS[lang].get(action.kind, action.kind)
         if action.error_code == "outside_geofence":
             distance = action.error_details.get("distance_m")
             radius = action.error_details.get("radius_m", DEFAULT_CHECKIN_RADIUS_M)
-            return (
-                f"{label}失败：距服务地址 {navigation.format_distance(float(distance or 0))}，"
-                f"需在 {float(radius):.0f} 米内签到"
+            return t(
+                lang,
+                "refusal.geofence",
+                action=label,
+                distance=navigation.format_distance(float(distance or 0), lang),
+                radius=f"{float(radius):.0f}",
             )
         if action.error_code in ("illegal_transition", "conflict"):
-            return f"{label}失败：订单状态已变化（可能已被取消或改派）"
-        return f"{label}失败：{error_text(action.error_code or '', details=action.error_details)}"
+            return t(lang, "refusal.changed", action=label)
+        text = error_text(action.error_code or "", lang, details=action.error_details)
+        return t(lang, "refusal.other", action=label, text=text)
 
     async def _perform(self, action: QueuedAction) -> Any:
         """Send one queued action; the idempotency key makes a repeat harmless."""

@@ -13,7 +13,8 @@ from client.maps import area_map
 from technician_app.components.hooks import use_stable
 from technician_app.components.widgets import MUTED, outline_button, text_field
 from technician_app.context import use_app
-from technician_app.state import LOCATION_HELP
+from technician_app.i18n import t
+from technician_app.state.labels import location_help
 
 CITY_CENTER = (39.9205, 116.4373)  # where the map opens with no position yet (朝阳, the demo city)
 MIN_CORNERS = 3
@@ -44,6 +45,7 @@ def AreaEditor(keep: Callable[[dict[str, Any]], None]) -> ft.Control:
     """Reports every change through ``keep`` (the form's save reads the last one: a tap on
     save can arrive before the re-render that carries the last change)."""
     state = use_app()
+    lang = state.lang
     now: dict[str, Any] = use_stable(
         lambda: {
             "mode": "circle",
@@ -72,7 +74,7 @@ def AreaEditor(keep: Callable[[dict[str, Any]], None]) -> ft.Control:
         else:
             problem = state.location_problem or ""
             state.notify(
-                LOCATION_HELP.get(problem, LOCATION_HELP[""]),
+                location_help(lang, problem),
                 "error",
                 problem or "location_required",
             )
@@ -81,13 +83,13 @@ def AreaEditor(keep: Callable[[dict[str, Any]], None]) -> ft.Control:
     modes = ft.Row(
         [
             ft.Chip(
-                label=ft.Text("圆形范围", size=16),
+                label=ft.Text(t(lang, "area.circle"), size=16),
                 selected=not polygon,
                 on_select=lambda _e: change(mode="circle"),
                 key="area_mode_circle",
             ),
             ft.Chip(
-                label=ft.Text("画多边形", size=16),
+                label=ft.Text(t(lang, "area.polygon"), size=16),
                 selected=polygon,
                 on_select=lambda _e: change(mode="polygon"),
                 key="area_mode_polygon",
@@ -97,7 +99,7 @@ def AreaEditor(keep: Callable[[dict[str, Any]], None]) -> ft.Control:
     )
     street = ft.Semantics(
         identifier="area-map",
-        label="服务区域地图",
+        label=t(lang, "area.map"),
         container=True,
         content=area_map(
             now["center"],
@@ -111,20 +113,21 @@ def AreaEditor(keep: Callable[[dict[str, Any]], None]) -> ft.Control:
         corners = len(now["corners"])
         tools: list[ft.Control] = [
             ft.Text(
-                f"已标 {corners} 个点" + ("" if corners >= MIN_CORNERS else "（至少3个）"),
+                t(lang, "area.corners", n=corners)
+                + ("" if corners >= MIN_CORNERS else t(lang, "area.corners_min")),
                 size=16,
                 key="area_corners",
             ),
             ft.Row(
                 [
                     outline_button(
-                        "撤销上一点",
+                        t(lang, "area.undo"),
                         lambda _e: change(corners=now["corners"][:-1]),
                         key="area_undo",
                         icon=ft.Icons.UNDO,
                     ),
                     outline_button(
-                        "清除重画",
+                        t(lang, "area.clear"),
                         lambda _e: change(corners=[]),
                         key="area_clear",
                         icon=ft.Icons.DELETE_OUTLINE,
@@ -132,17 +135,17 @@ def AreaEditor(keep: Callable[[dict[str, Any]], None]) -> ft.Control:
                 ]
             ),
         ]
-        hint = "依次点地图标出服务范围的各个角，范围内的订单会派给您"
+        hint = t(lang, "area.polygon_hint")
     else:
         tools = [
-            outline_button("以当前位置为中心", here, key="area_here", icon=ft.Icons.MY_LOCATION),
+            outline_button(t(lang, "area.here"), here, key="area_here", icon=ft.Icons.MY_LOCATION),
             text_field(
-                "服务半径（公里）",
+                t(lang, "area.radius"),
                 now["radius"],
                 lambda v: change(radius=v),
                 key="area_radius",
                 keyboard=ft.KeyboardType.NUMBER,
             ),
         ]
-        hint = "点地图选择服务区域中心，圆圈内的订单会派给您"
+        hint = t(lang, "area.circle_hint")
     return ft.Column([modes, ft.Text(hint, color=MUTED), street, *tools], spacing=10)

@@ -18,10 +18,12 @@ from technician_app.components.widgets import (
     big_button,
     big_number,
     card,
+    language_menu,
     text_field,
     view,
 )
 from technician_app.context import use_app
+from technician_app.i18n import t
 from technician_app.state import TechnicianState, parse_time, yuan
 from technician_app.state.earnings_charts import income_by_day, income_by_service, money_split
 from technician_app.state.labels import (
@@ -32,16 +34,17 @@ from technician_app.state.labels import (
     payout_text,
 )
 
-PERIODS = [("day", "今日"), ("week", "本周"), ("month", "本月")]
-BY_DAY_TITLES = {"day": "今日每小时收入", "week": "本周每日收入", "month": "本月每日收入"}
+PERIODS = ("day", "week", "month")
 
 
 def service_name(state: TechnicianState, line) -> str | None:  # noqa: ANN001
     """The job's service as the statement names it, else from the order on the device
     (never its id)."""
+    order = state.orders.get(line.order_id) if line.order_id else None
+    if order is not None and state.lang == "en" and order.service_name_en:
+        return order.service_name_en  # the statement names services in Chinese only
     if line.service_name_zh:
         return line.service_name_zh
-    order = state.orders.get(line.order_id) if line.order_id else None
     return order.service_name_zh if order is not None else None
 
 
@@ -49,19 +52,23 @@ def title(text: str) -> ft.Control:
     return ft.Text(text, size=20, weight=ft.FontWeight.BOLD)
 
 
-def chart_cards(e, period: str) -> list[ft.Control]:  # noqa: ANN001
+def chart_cards(e, period: str, lang: str) -> list[ft.Control]:  # noqa: ANN001
     """The period's charts, one under the other: by day, by service, the money's split."""
-    services = income_by_service(e)
+    services = income_by_service(e, lang)
+    by_day = f"chart.by_day.{period if period in PERIODS else 'month'}"
     return [
         card(
-            title(BY_DAY_TITLES.get(period, "每日收入")),
-            income_by_day_chart(income_by_day(e, period), period),
+            title(t(lang, by_day)),
+            income_by_day_chart(income_by_day(e, period, lang), period, lang),
         ),
         card(
-            title("按服务类别"),
-            *(income_by_service_chart(services) or [ft.Text("暂无", color=MUTED)]),
+            title(t(lang, "chart.by_service")),
+            *(
+                income_by_service_chart(services)
+                or [ft.Text(t(lang, "earnings.none"), color=MUTED)]
+            ),
         ),
-        card(title("资金构成"), *money_split_bar(money_split(e))),
+        card(title(t(lang, "chart.split")), *money_split_bar(money_split(e, lang))),
     ]
 
 
@@ -77,20 +84,21 @@ def EarningsView():  # noqa: ANN201
 
     ft.use_effect(load, [period])
     e = state.earnings
+    lang = state.lang
 
     async def withdraw(_e) -> None:  # noqa: ANN001
         try:
             fen = round(float(amount) * 100)
         except ValueError:
-            state.notify("请输入提现金额", "error", "amount_invalid")
+            state.notify(t(lang, "notice.amount_needed"), "error", "amount_invalid")
             return
         await state.withdraw(fen, account.replace(" ", ""))
 
     if "earnings" in state.unavailable:
         return view(
             "/earnings",
-            "我的收入",
-            [ft.Text("服务器暂未开放收入查询", size=18, color=MUTED)],
+            t(lang, "earnings.title"),
+            [ft.Text(t(lang, "earnings.unavailable"), size=18, color=MUTED)],
             state,
         )
     per_order: list[ft.Control] = [
@@ -99,10 +107,10 @@ def EarningsView():  # noqa: ANN201
                 ft.Column(
                     [
                         ft.Text(
-                            earning_line_text(o.kind, o.memo, service_name(state, o)),
+                            earning_line_text(o.kind, o.memo, service_name(state, o), lang),
                             size=16,
                         ),
-                        ft.Text(city_datetime_text(o.at), size=14, color=MUTED),
+                        ft.Text(city_datetime_text(o.at, lang), size=14, color=MUTED),
                     ],
                     spacing=2,
                     expand=True,
@@ -117,8 +125,10 @@ def EarningsView():  # noqa: ANN201
             [
                 ft.Column(
                     [
-                        ft.Text(payout_text(p), size=16),
-                        ft.Text(city_datetime_text(parse_time(p.get("at"))), size=14, color=MUTED),
+                        ft.Text(payout_text(p, lang), size=16),
+                        ft.Text(
+                            city_datetime_text(parse_time(p.get("at")), lang), size=14, color=MUTED
+                        ),
                     ],
                     spacing=2,
                     expand=True,
@@ -135,16 +145,20 @@ def EarningsView():  # noqa: ANN201
             available=e.available,
             frozen=frozen_amount(e.lines),
             disputed_orders=disputed,
+            lang=lang,
         )
         if e
         else []
     )
     return view(
         "/earnings",
-        "我的收入",
+        t(lang, "earnings.title"),
         [
             ft.SegmentedButton(
-                segments=[ft.Segment(value=v, label=ft.Text(t, size=18)) for v, t in PERIODS],
+                segments=[
+                    ft.Segment(value=p, label=ft.Text(t(lang, f"period.{p}"), size=18))
+                    for p in PERIODS
+                ],
                 selected=[period],
                 key="period",
                 on_change=lambda ev: set_period((ev.control.selected or ["day"])[0]),
@@ -153,38 +167,42 @@ def EarningsView():  # noqa: ANN201
                 ft.Row(
                     [
                         big_number(
-                            yuan(e.earned if e else None), "本期收入", color=GO, key="period_total"
+                            yuan(e.earned if e else None),
+                            t(lang, "earnings.period_total"),
+                            color=GO,
+                            key="period_total",
                         ),
-                        big_number(yuan(e.available if e else None), "可提现"),
+                        big_number(yuan(e.available if e else None), t(lang, "money.available")),
                     ],
                     alignment=ft.MainAxisAlignment.SPACE_AROUND,
                 ),
                 *[ft.Text(n, size=15, key=f"money_note_{i}") for i, n in enumerate(notes)],
             ),
-            *(chart_cards(e, state.earnings_period) if e else []),
+            *(chart_cards(e, state.earnings_period, lang) if e else []),
             card(
-                title("按订单"),
-                *(per_order or [ft.Text("暂无", color=MUTED)]),
+                title(t(lang, "earnings.per_order")),
+                *(per_order or [ft.Text(t(lang, "earnings.none"), color=MUTED)]),
             ),
             card(
-                title("结算与提现记录"),
-                *(payouts or [ft.Text("暂无", color=MUTED)]),
+                title(t(lang, "earnings.payouts")),
+                *(payouts or [ft.Text(t(lang, "earnings.none"), color=MUTED)]),
             ),
             text_field(
-                "提现金额（元）",
+                t(lang, "earnings.amount"),
                 amount,
                 set_amount,
                 key="withdraw_amount",
                 keyboard=ft.KeyboardType.NUMBER,
             ),
             text_field(
-                "银行卡号",
+                t(lang, "earnings.card"),
                 account,
                 set_account,
                 key="withdraw_account",
                 keyboard=ft.KeyboardType.NUMBER,
             ),
-            ft.Row([big_button("申请提现", withdraw, key="withdraw", color=GO)]),
+            ft.Row([big_button(t(lang, "earnings.withdraw"), withdraw, key="withdraw", color=GO)]),
         ],
         state,
+        actions=[language_menu(state)],
     )

@@ -18,13 +18,15 @@ from technician_app.components.widgets import (
     big_number,
     card,
     confirm_then,
+    language_menu,
     outline_button,
     view,
 )
 from technician_app.context import go, use_app
-from technician_app.state import LOCATION_HELP, STATUS_LABELS, TechnicianState, yuan
+from technician_app.i18n import local_name, t
+from technician_app.state import STATUS_LABELS, TechnicianState, yuan
 from technician_app.state.confirmations import confirmation_for
-from technician_app.state.labels import ORDER_VALUE_LABEL
+from technician_app.state.labels import location_help, order_value_label
 from technician_app.views.login import LoginForm
 from technician_app.views.onboarding import Onboarding
 
@@ -44,7 +46,7 @@ def _location_status(state: TechnicianState) -> list[ft.Control]:
     if state.location_fixed:
         return [
             ft.Text(
-                "开发者模式：使用固定位置，不读取设备定位",
+                t(state.lang, "home.location_fixed"),
                 size=14,
                 color=MUTED,
                 key="location_fixed",
@@ -58,9 +60,14 @@ def _location_status(state: TechnicianState) -> list[ft.Control]:
 
     return [
         card(
-            ft.Text("需要定位", size=20, weight=ft.FontWeight.BOLD, color=STOP),
-            ft.Text(LOCATION_HELP.get(state.location_problem, LOCATION_HELP[""]), size=16),
-            big_button("重新获取定位", retry, key="retry_location"),
+            ft.Text(
+                t(state.lang, "home.location_needed"),
+                size=20,
+                weight=ft.FontWeight.BOLD,
+                color=STOP,
+            ),
+            ft.Text(location_help(state.lang, state.location_problem), size=16),
+            big_button(t(state.lang, "home.retry_location"), retry, key="retry_location"),
         )
     ]
 
@@ -75,15 +82,30 @@ def HomeView():  # noqa: ANN201
             ft.context.page.run_task(state.load_earnings_today)
 
     ft.use_effect(load_today, [state.signed_in, state.verified])
+    lang = state.lang
     if not state.signed_in:
-        return view("/", "技师登录", [LoginForm()], state, back=None)
+        return view(
+            "/",
+            t(lang, "login.title"),
+            [LoginForm()],
+            state,
+            back=None,
+            actions=[language_menu(state)],
+        )
     if not state.verified:
-        return view("/", "完善资料", [Onboarding()], state, back=None, actions=[_logout(state)])
+        return view(
+            "/",
+            t(lang, "onboarding.title"),
+            [Onboarding()],
+            state,
+            back=None,
+            actions=[language_menu(state), _logout(state)],
+        )
     if state.offers:
         offer = state.offers[0]
         return view(
             "/",
-            "新订单",
+            t(lang, "home.offer_title"),
             [OfferCard(offer, state, on_accepted=lambda oid: go(f"/order/{oid}"))],
             state,
             back=None,
@@ -94,7 +116,9 @@ def HomeView():  # noqa: ANN201
 
     async def sos(_e) -> None:  # noqa: ANN001  (asks first: one slip must not call for help)
         await confirm_then(
-            confirmation_for("sos", None, state.now()), lambda: state.sos("首页一键求助")
+            confirmation_for("sos", None, state.now(), lang),
+            lambda: state.sos(t(lang, "home.sos_note")),
+            lang,
         )
 
     schedule = state.schedule()
@@ -102,11 +126,11 @@ def HomeView():  # noqa: ANN201
     for row in schedule:
         order = row["order"]
         travel = (
-            f"路程约 {row['travel_minutes']} 分钟"
+            t(lang, "home.travel", n=row["travel_minutes"])
             if row["travel_minutes"] is not None
-            else "位置未知"
+            else t(lang, "home.position_unknown")
         )
-        pending = " · 待同步" if state.pending_for(order.id) else ""
+        pending = t(lang, "order.pending_sync") if state.pending_for(order.id) else ""
         rows.append(
             card(
                 ft.Row(
@@ -115,7 +139,7 @@ def HomeView():  # noqa: ANN201
                         ft.Column(
                             [
                                 ft.Text(
-                                    order.service_name_zh,
+                                    local_name(lang, order.service_name_zh, order.service_name_en),
                                     size=20,
                                     weight=ft.FontWeight.BOLD,
                                 ),
@@ -124,12 +148,12 @@ def HomeView():  # noqa: ANN201
                                     size=16,
                                 ),
                                 ft.Text(
-                                    f"{ORDER_VALUE_LABEL} {yuan(order.order_value)}",
+                                    f"{order_value_label(lang)} {yuan(order.order_value)}",
                                     size=15,
                                     color=MUTED,
                                 ),
                                 ft.Text(
-                                    f"{STATUS_LABELS.get(order.status, order.status)} · "
+                                    f"{STATUS_LABELS[lang].get(order.status, order.status)} · "
                                     f"{travel}{pending}",
                                     size=15,
                                     color=STOP if row["late"] else MUTED,
@@ -143,7 +167,7 @@ def HomeView():  # noqa: ANN201
                 ft.Row(
                     [
                         big_button(
-                            f"打开订单 {row['seq']}",
+                            t(lang, "home.open_order", n=row["seq"]),
                             lambda _e, oid=order.id: go(f"/order/{oid}"),
                             key=f"open_order_{order.id}",
                         )
@@ -152,18 +176,18 @@ def HomeView():  # noqa: ANN201
             )
         )
     if not rows:
-        rows.append(ft.Text("今天暂无订单。上线后新订单会在这里弹出。", size=16, color=MUTED))
+        rows.append(ft.Text(t(lang, "home.no_orders"), size=16, color=MUTED))
 
     today = state.earnings_today()
     return view(
         "/",
-        "今日工作",
+        t(lang, "home.title"),
         [
             card(
                 ft.Row(
                     [
                         ft.Text(
-                            "接单中" if state.working else "已下线",
+                            t(lang, "home.working" if state.working else "home.offline"),
                             size=26,
                             weight=ft.FontWeight.BOLD,
                             color=GO if state.working else MUTED,
@@ -172,7 +196,7 @@ def HomeView():  # noqa: ANN201
                             value=state.working,
                             on_change=toggle,
                             key="online_toggle",
-                            label="上线接单",
+                            label=t(lang, "home.online_toggle"),
                             scale=1.4,
                         ),
                     ],
@@ -182,28 +206,31 @@ def HomeView():  # noqa: ANN201
                     [
                         big_number(
                             yuan(today) if today is not None else "—",
-                            "今日收入",
+                            t(lang, "home.earned_today"),
                             color=GO,
                             key="earnings_today",
                         ),
-                        big_number(str(len(schedule)), "今日订单"),
-                        big_number(str(len(state.pending_actions)), "待同步"),
+                        big_number(str(len(schedule)), t(lang, "home.orders_today")),
+                        big_number(str(len(state.pending_actions)), t(lang, "home.pending")),
                     ],
                     alignment=ft.MainAxisAlignment.SPACE_AROUND,
                 ),
             ),
             *_location_status(state),
-            ft.Text("今日路线", size=22, weight=ft.FontWeight.BOLD),
+            ft.Text(t(lang, "home.route"), size=22, weight=ft.FontWeight.BOLD),
             *_route(state, schedule),
             *rows,
             *upcoming_section(state),
             ft.Row(
                 [
                     outline_button(
-                        "抢单池", lambda _e: go("/pool"), key="to_pool", icon=ft.Icons.FLASH_ON
+                        t(lang, "nav.pool"),
+                        lambda _e: go("/pool"),
+                        key="to_pool",
+                        icon=ft.Icons.FLASH_ON,
                     ),
                     outline_button(
-                        "收入",
+                        t(lang, "nav.earnings"),
                         lambda _e: go("/earnings"),
                         key="to_earnings",
                         icon=ft.Icons.PAYMENTS,
@@ -213,21 +240,26 @@ def HomeView():  # noqa: ANN201
             ft.Row(
                 [
                     outline_button(
-                        "评价与投诉",
+                        t(lang, "nav.ratings"),
                         lambda _e: go("/ratings"),
                         key="to_ratings",
                         icon=ft.Icons.STAR,
                     ),
                     outline_button(
-                        "同步记录", lambda _e: go("/sync"), key="to_sync", icon=ft.Icons.SYNC
+                        t(lang, "nav.sync"),
+                        lambda _e: go("/sync"),
+                        key="to_sync",
+                        icon=ft.Icons.SYNC,
                     ),
                 ]
             ),
-            ft.Row([big_button("SOS 紧急求助", sos, key="sos", color=STOP, icon=ft.Icons.SOS)]),
+            ft.Row(
+                [big_button(t(lang, "home.sos"), sos, key="sos", color=STOP, icon=ft.Icons.SOS)]
+            ),
         ],
         state,
         back=None,
-        actions=[_logout(state)],
+        actions=[language_menu(state), _logout(state)],
     )
 
 
@@ -236,4 +268,6 @@ def _logout(state: TechnicianState) -> ft.Control:
         await state.logout()
         go("/")
 
-    return ft.TextButton(content=ft.Text("退出"), key="logout", on_click=logout)
+    return ft.TextButton(
+        content=ft.Text(t(state.lang, "home.logout")), key="logout", on_click=logout
+    )

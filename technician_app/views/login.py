@@ -13,6 +13,7 @@ from technician_app.components.widgets import (
     view,
 )
 from technician_app.context import go, use_app
+from technician_app.i18n import t
 
 
 @ft.component
@@ -25,17 +26,40 @@ def LoginForm():  # noqa: ANN201
         if await state.login(phone.strip(), password):
             go("/")
 
+    lang = state.lang
     return ft.Column(
         [
-            ft.Text("Doorstep 技师端", size=32, weight=ft.FontWeight.BOLD, color=PRIMARY),
-            ft.Text("接单 · 导航 · 签到 · 规范服务", size=16),
+            ft.Text(t(lang, "login.brand"), size=32, weight=ft.FontWeight.BOLD, color=PRIMARY),
+            ft.Text(t(lang, "login.tagline"), size=16),
             text_field(
-                "手机号", phone, set_phone, key="login_phone", keyboard=ft.KeyboardType.PHONE
+                t(lang, "login.phone"),
+                phone,
+                set_phone,
+                key="login_phone",
+                keyboard=ft.KeyboardType.PHONE,
             ),
-            text_field("密码", password, set_password, key="login_password", password=True),
-            ft.Row([big_button("登录", submit, key="login_submit", disabled=state.busy)]),
-            ft.Row([outline_button("注册成为技师", lambda _e: go("/signup"), key="to_signup")]),
-            ft.Text(f"服务器：{state.server_url}", size=12),
+            text_field(
+                t(lang, "login.password"),
+                password,
+                set_password,
+                key="login_password",
+                password=True,
+            ),
+            ft.Row(
+                [
+                    big_button(
+                        t(lang, "login.submit"), submit, key="login_submit", disabled=state.busy
+                    )
+                ]
+            ),
+            ft.Row(
+                [
+                    outline_button(
+                        t(lang, "login.to_signup"), lambda _e: go("/signup"), key="to_signup"
+                    )
+                ]
+            ),
+            ft.Text(t(lang, "login.server", url=state.server_url), size=12),
         ],
         spacing=16,
     )
@@ -73,34 +97,52 @@ def SignupView():  # noqa: ANN201
     async def resend(_e) -> None:  # noqa: ANN001
         await send_code()
 
+    lang = state.lang
     code_fields: list[ft.Control] = []
     if code_sent_to and code_sent_to == phone.strip():
         code_fields = [
             text_field(
-                "短信验证码", code, set_code, key="signup_code", keyboard=ft.KeyboardType.NUMBER
+                t(lang, "signup.code"),
+                code,
+                set_code,
+                key="signup_code",
+                keyboard=ft.KeyboardType.NUMBER,
             ),
-            ft.Row([outline_button("重新发送验证码", resend, key="signup_resend")]),
+            ft.Row([outline_button(t(lang, "signup.resend"), resend, key="signup_resend")]),
         ]
 
     return view(
         "/signup",
-        "注册技师账号",
+        t(lang, "signup.title"),
         [
-            text_field("姓名", name, set_name, key="signup_name"),
+            text_field(t(lang, "signup.name"), name, set_name, key="signup_name"),
             text_field(
-                "手机号", phone, set_phone, key="signup_phone", keyboard=ft.KeyboardType.PHONE
+                t(lang, "login.phone"),
+                phone,
+                set_phone,
+                key="signup_phone",
+                keyboard=ft.KeyboardType.PHONE,
             ),
             text_field(
-                "密码（至少8位）", password, set_password, key="signup_password", password=True
+                t(lang, "signup.password"),
+                password,
+                set_password,
+                key="signup_password",
+                password=True,
             ),
             *code_fields,
             ft.Row(
-                [big_button("注册", submit, key="signup_submit", color=GO, disabled=state.busy)]
+                [
+                    big_button(
+                        t(lang, "signup.submit"),
+                        submit,
+                        key="signup_submit",
+                        color=GO,
+                        disabled=state.busy,
+                    )
+                ]
             ),
-            ft.Text(
-                "注册后请完善技能、服务区域、可接单时间并上传证书，平台审核通过后即可接单。",
-                size=15,
-            ),
+            ft.Text(t(lang, "signup.next_steps"), size=15),
         ],
         state,
     )

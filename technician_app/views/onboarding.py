@@ -7,6 +7,7 @@ from typing import Any
 
 import flet as ft
 
+from client.models import CertificateRead
 from technician_app.components.hooks import use_stable
 from technician_app.components.widgets import (
     GO,
@@ -17,21 +18,18 @@ from technician_app.components.widgets import (
     text_field,
 )
 from technician_app.context import use_app
+from technician_app.i18n import local_name, t
 from technician_app.state import VERIFICATION_LABELS
 from technician_app.views.area_editor import CITY_CENTER, AreaEditor, polygon_unfinished
 
-CERTIFICATE_STATUS = {
-    "pending": "待审核",
-    "verified": "已通过",
-    "rejected": "未通过",
-    "expired": "已过期",
-}
+CERTIFICATE_STATUSES = ("pending", "verified", "rejected", "expired")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @ft.component
 def Onboarding():  # noqa: ANN201
     state = use_app()
+    lang = state.lang
     profile = state.profile
     listed_skills: list[str] = list(profile.skills) if profile else []
     skills, set_skills = ft.use_state(listed_skills)
@@ -75,7 +73,9 @@ def Onboarding():  # noqa: ANN201
             **latest,
         }
         if polygon_unfinished(now["area"]):
-            state.notify("服务范围至少要点3个点", "error", "service_area_polygon_invalid")
+            state.notify(
+                t(lang, "onboarding.polygon_short"), "error", "service_area_polygon_invalid"
+            )
             return
         typed_years = str(now["years"])
         ok = await state.save_profile(
@@ -92,7 +92,7 @@ def Onboarding():  # noqa: ANN201
             and ok
         )
         if ok:
-            state.notify("资料已保存，等待平台审核", "success")
+            state.notify(t(lang, "onboarding.saved"), "success")
 
     async def upload(_e) -> None:  # noqa: ANN001
         files = await ft.FilePicker().pick_files(
@@ -116,32 +116,25 @@ def Onboarding():  # noqa: ANN201
     note = profile.verification_note if profile else ""
     waiting = card(
         ft.Text(
-            VERIFICATION_LABELS.get(status, "资料审核中"),
+            VERIFICATION_LABELS[lang].get(status, t(lang, "verification.pending")),
             size=28,
             weight=ft.FontWeight.BOLD,
             color=WARN,
             key="verification_status",
         ),
         ft.Text(
-            (
-                "你的账号已暂停接单：期间不会收到新订单，已接的订单已交回平台重新派单。"
-                "如有疑问请联系运营；恢复后会通知你，上线即可接单。"
-                if status == "suspended"
-                else "请选择技能、设置服务区域与时间并保存，再上传证书照片；"
-                "提交后平台会在 1-3 个工作日内审核。"
-                if status == "not_submitted"
-                else "平台会在 1-3 个工作日内审核你的资料与证书；审核通过后即可上线接单。"
-            )
-            + (f"\n{'暂停原因' if status == 'suspended' else '审核意见'}：{note}" if note else ""),
+            _verification_explained(lang, status, note),
             size=16,
             key="verification_explained",
         ),
-        ft.Row([outline_button("刷新审核状态", recheck, key="verification_refresh")]),
+        ft.Row(
+            [outline_button(t(lang, "onboarding.recheck"), recheck, key="verification_refresh")]
+        ),
     )
     skill_chips = ft.Row(
         [
             ft.Chip(
-                label=ft.Text(skill.name_zh, size=16),
+                label=ft.Text(local_name(lang, skill.name_zh, skill.name_en), size=16),
                 selected=skill.code in skills,
                 on_select=toggle(skill.code),
                 key=f"skill_{skill.code}",
@@ -151,51 +144,51 @@ def Onboarding():  # noqa: ANN201
         wrap=True,
         spacing=8,
     )
-    certs = [
-        ft.Text(
-            f"{c.type_name_zh or '证书'} · {CERTIFICATE_STATUS.get(c.status, '处理中')}", size=16
-        )
-        for c in state.certificates
-    ]
+    certs = [ft.Text(_certificate_line(lang, c), size=16) for c in state.certificates]
     return ft.Column(
         [
             waiting,
             card(
-                ft.Text("1. 技能", size=20, weight=ft.FontWeight.BOLD),
+                ft.Text(t(lang, "onboarding.skills"), size=20, weight=ft.FontWeight.BOLD),
                 skill_chips
                 if skill_choices
-                else ft.Text("正在读取技能列表…", size=16, key="skills_loading"),
+                else ft.Text(t(lang, "onboarding.skills_loading"), size=16, key="skills_loading"),
                 text_field(
-                    "从业年限",
+                    t(lang, "onboarding.years"),
                     years,
                     set_years,
                     key="profile_years",
                     keyboard=ft.KeyboardType.NUMBER,
                 ),
-                text_field("个人简介", bio, set_bio, key="profile_bio", multiline=True),
+                text_field(
+                    t(lang, "onboarding.bio"), bio, set_bio, key="profile_bio", multiline=True
+                ),
             ),
             card(
-                ft.Text("2. 服务区域与时间", size=20, weight=ft.FontWeight.BOLD),
+                ft.Text(t(lang, "onboarding.area"), size=20, weight=ft.FontWeight.BOLD),
                 AreaEditor(lambda area: latest.update(area=area)),
-                text_field("每天可接单时间", hours, set_hours, key="availability_hours"),
+                text_field(t(lang, "onboarding.hours"), hours, set_hours, key="availability_hours"),
             ),
-            ft.Row([big_button("保存资料", save, key="profile_save", color=GO)]),
+            ft.Row([big_button(t(lang, "onboarding.save"), save, key="profile_save", color=GO)]),
             card(
-                ft.Text("3. 证书照片", size=20, weight=ft.FontWeight.BOLD),
+                ft.Text(t(lang, "onboarding.certificates"), size=20, weight=ft.FontWeight.BOLD),
                 ft.Dropdown(
-                    label="证书类型",
+                    label=t(lang, "onboarding.cert_type"),
                     value=cert_type,
                     key="cert_type",
                     options=[
-                        ft.DropdownOption(key=c.code, text=c.name_zh) for c in certificate_choices
+                        ft.DropdownOption(key=c.code, text=local_name(lang, c.name_zh, c.name_en))
+                        for c in certificate_choices
                     ],
                     on_select=lambda e: set_cert_type(e.control.value or "health"),
                 ),
-                text_field("证书编号", cert_no, set_cert_no, key="cert_number"),
+                text_field(
+                    t(lang, "onboarding.cert_number"), cert_no, set_cert_no, key="cert_number"
+                ),
                 ft.Row(
                     [
                         outline_button(
-                            "拍照/选择证书照片上传",
+                            t(lang, "onboarding.cert_upload"),
                             upload,
                             key="cert_upload",
                             icon=ft.Icons.PHOTO_CAMERA,
@@ -207,3 +200,25 @@ def Onboarding():  # noqa: ANN201
         ],
         spacing=14,
     )
+
+
+def _verification_explained(lang: str, status: str, note: str) -> str:
+    """What the verification stage means for the technician, with the operator's note."""
+    if status == "suspended":
+        text = t(lang, "onboarding.suspended")
+    elif status == "not_submitted":
+        text = t(lang, "onboarding.not_submitted")
+    else:
+        text = t(lang, "onboarding.reviewing")
+    if note:
+        key = "onboarding.suspension_reason" if status == "suspended" else "onboarding.review_note"
+        text += "\n" + t(lang, key, note=note)
+    return text
+
+
+def _certificate_line(lang: str, cert: CertificateRead) -> str:
+    """A submitted certificate: its type and where its review stands."""
+    name = local_name(lang, cert.type_name_zh, cert.type_name_en)
+    known = cert.status in CERTIFICATE_STATUSES
+    status = t(lang, f"certificate.{cert.status}" if known else "certificate.other")
+    return f"{name or t(lang, 'onboarding.certificate')} · {status}"

@@ -26,6 +26,7 @@ from technician_app.components.widgets import (
     view,
 )
 from technician_app.context import go, use_app
+from technician_app.i18n import local_name, t
 from technician_app.signature import Point
 from technician_app.state import (
     DEFAULT_CHECKIN_RADIUS_M,
@@ -36,6 +37,7 @@ from technician_app.state import (
     yuan,
 )
 from technician_app.state.confirmations import confirmation_for
+from technician_app.state.labels import order_value_label
 from technician_app.views.order_panels import (
     chat_panel,
     extras_panel,
@@ -76,8 +78,11 @@ def OrderView():  # noqa: ANN201
 
     ft.use_effect(load, [order_id])
     route = f"/order/{order_id}"
+    lang = state.lang
     if order is None:
-        return view(route, "订单", [ft.Text("订单不存在或已转出", size=20)], state)
+        return view(
+            route, t(lang, "order.short_title"), [ft.Text(t(lang, "order.missing"), size=20)], state
+        )
 
     status = order.status
     service = state.services.get(order.service_id)
@@ -88,23 +93,25 @@ def OrderView():  # noqa: ANN201
     async def go_and_navigate() -> None:
         await state.depart(order_id)
         if order.lat is not None and order.lng is not None:
-            await launch(navigation.map_links(order.lat, order.lng, order.district)[0].url)
+            await launch(navigation.map_links(order.lat, order.lng, order.district, lang)[0].url)
 
     async def go_only() -> None:
         await state.depart(order_id)
 
     async def depart_and_navigate(_e) -> None:  # noqa: ANN001
-        await confirm_then(confirmation_for("depart", order, state.now()), go_and_navigate)
+        await confirm_then(
+            confirmation_for("depart", order, state.now(), lang), go_and_navigate, lang
+        )
 
     async def depart(_e) -> None:  # noqa: ANN001
-        await confirm_then(confirmation_for("depart", order, state.now()), go_only)
+        await confirm_then(confirmation_for("depart", order, state.now(), lang), go_only, lang)
 
     async def arrive(_e) -> None:  # noqa: ANN001
         await state.arrive(order_id)
 
     async def sign(_e) -> None:  # noqa: ANN001
         if signature.ink_points(strokes) < 3:
-            state.notify("请客户在签名区签字", "error", "signature_required")
+            state.notify(t(lang, "order.sign_needed"), "error", "signature_required")
             return
         await state.sign_work_order(order_id, signature.render(strokes))
         set_strokes([])
@@ -114,12 +121,16 @@ def OrderView():  # noqa: ANN201
 
     async def finish(_e) -> None:  # noqa: ANN001
         await confirm_then(
-            confirmation_for("finish", order, state.now()), lambda: state.finish(order_id)
+            confirmation_for("finish", order, state.now(), lang),
+            lambda: state.finish(order_id),
+            lang,
         )
 
     async def sos(_e) -> None:  # noqa: ANN001
         await confirm_then(
-            confirmation_for("sos", order, state.now()), lambda: state.sos("订单页紧急求助")
+            confirmation_for("sos", order, state.now(), lang),
+            lambda: state.sos(t(lang, "order.sos_note")),
+            lang,
         )
 
     async def transfer(_e) -> None:  # noqa: ANN001
@@ -144,26 +155,34 @@ def OrderView():  # noqa: ANN201
 
     # -- header: what, where, when, how far ----------------------------------------------
     header = card(
-        ft.Text(order.service_name_zh, size=28, weight=ft.FontWeight.BOLD),
         ft.Text(
-            STATUS_LABELS.get(status, status) + (" · 待同步" if pending else ""),
+            local_name(lang, order.service_name_zh, order.service_name_en),
+            size=28,
+            weight=ft.FontWeight.BOLD,
+        ),
+        ft.Text(
+            STATUS_LABELS[lang].get(status, status)
+            + (t(lang, "order.pending_sync") if pending else ""),
             size=22,
             weight=ft.FontWeight.BOLD,
             color=WARN if pending else PRIMARY,
             key="order_status",
         ),
         ft.Text(order.address or order.district, size=20, key="order_address"),
-        ft.Text(f"预约 {local_time(order.scheduled_start)}", size=18),
+        ft.Text(t(lang, "order.scheduled", time=local_time(order.scheduled_start)), size=18),
         ft.Row(
             [
                 big_number(
-                    navigation.format_distance(distance) if distance is not None else "—", "距离"
+                    navigation.format_distance(distance, lang) if distance is not None else "—",
+                    t(lang, "order.distance"),
                 ),
                 big_number(
-                    f"{navigation.eta_minutes(distance)} 分钟" if distance is not None else "—",
-                    "预计到达",
+                    t(lang, "order.minutes", n=navigation.eta_minutes(distance))
+                    if distance is not None
+                    else "—",
+                    t(lang, "order.eta"),
                 ),
-                big_number(yuan(order.order_value), "订单金额", color=GO),
+                big_number(yuan(order.order_value), order_value_label(lang), color=GO),
             ],
             alignment=ft.MainAxisAlignment.SPACE_AROUND,
         ),
@@ -171,14 +190,14 @@ def OrderView():  # noqa: ANN201
     body: list[ft.Control] = [header]
     notes = state.customer_notes(order_id)
     if notes:
-        body.append(_customer_notes(notes))
+        body.append(_customer_notes(notes, t(lang, "order.customer_notes")))
     dial = state.dial_url(order_id)
     if dial is not None:
         body.append(
             ft.Row(
                 [
                     outline_button(
-                        "联系客户",
+                        t(lang, "order.call_customer"),
                         lambda _e, u=dial: ft.context.page.run_task(launch, u),
                         key="call_customer",
                         icon=ft.Icons.PHONE,
@@ -198,7 +217,7 @@ def OrderView():  # noqa: ANN201
                 app="org.doorstep.technician",
             )
         )
-        links = navigation.map_links(order.lat, order.lng, order.district)
+        links = navigation.map_links(order.lat, order.lng, order.district, lang)
         body.append(
             ft.Row(
                 [
@@ -218,7 +237,7 @@ def OrderView():  # noqa: ANN201
             ft.Row(
                 [
                     big_button(
-                        "导航并出发",
+                        t(lang, "order.navigate"),
                         depart_and_navigate,
                         key="navigate",
                         color=GO,
@@ -228,13 +247,13 @@ def OrderView():  # noqa: ANN201
                 ]
             )
         )
-        body.append(ft.Row([outline_button("仅标记出发", depart, key="depart")]))
+        body.append(ft.Row([outline_button(t(lang, "order.depart_only"), depart, key="depart")]))
     if allows(order, "arrive"):
         body.append(
             ft.Row(
                 [
                     big_button(
-                        "到达签到",
+                        t(lang, "order.arrive"),
                         arrive,
                         key="arrive",
                         color=GO,
@@ -245,13 +264,13 @@ def OrderView():  # noqa: ANN201
             )
         )
     if in_group(order, "work_order_open"):
-        body.append(work_order_panel(order, service, strokes, set_strokes, sign))
+        body.append(work_order_panel(lang, order, service, strokes, set_strokes, sign))
     if allows(order, "start"):
         body.append(
             ft.Row(
                 [
                     big_button(
-                        "开始服务",
+                        t(lang, "order.start"),
                         start,
                         key="start",
                         color=GO,
@@ -284,7 +303,7 @@ def OrderView():  # noqa: ANN201
             ft.Row(
                 [
                     big_button(
-                        "完成服务",
+                        t(lang, "order.finish"),
                         finish,
                         key="finish",
                         color=GO,
@@ -295,8 +314,8 @@ def OrderView():  # noqa: ANN201
                 ]
             )
         )
-    if status in STATUS_NOTES:
-        title, note = STATUS_NOTES[status]
+    if status in STATUS_NOTES[lang]:
+        title, note = STATUS_NOTES[lang][status]
         body.append(
             card(
                 ft.Text(title, size=24, weight=ft.FontWeight.BOLD, color=GO, key="status_note"),
@@ -306,10 +325,19 @@ def OrderView():  # noqa: ANN201
     if allows(order, "transfer"):
         body.append(
             card(
-                ft.Text("转单", size=20, weight=ft.FontWeight.BOLD),
-                text_field("转单原因", reason, set_reason, key="transfer_reason"),
+                ft.Text(t(lang, "order.transfer"), size=20, weight=ft.FontWeight.BOLD),
+                text_field(
+                    t(lang, "order.transfer_reason"), reason, set_reason, key="transfer_reason"
+                ),
                 ft.Row(
-                    [outline_button("提交转单", transfer, key="transfer", icon=ft.Icons.SWAP_HORIZ)]
+                    [
+                        outline_button(
+                            t(lang, "order.transfer_submit"),
+                            transfer,
+                            key="transfer",
+                            icon=ft.Icons.SWAP_HORIZ,
+                        )
+                    ]
                 ),
             )
         )
@@ -318,19 +346,23 @@ def OrderView():  # noqa: ANN201
     if in_group(order, "tracking") or in_group(order, "on_site"):
         body.append(
             ft.Row(
-                [big_button("SOS 紧急求助", sos, key="order_sos", color=STOP, icon=ft.Icons.SOS)]
+                [
+                    big_button(
+                        t(lang, "order.sos"), sos, key="order_sos", color=STOP, icon=ft.Icons.SOS
+                    )
+                ]
             )
         )
-    return view(route, "订单详情", body, state)
+    return view(route, t(lang, "order.title"), body, state)
 
 
-def _customer_notes(notes: str) -> ft.Control:
+def _customer_notes(notes: str, heading: str) -> ft.Control:
     """The customer's notes right under the header, where they are read before knocking."""
     return card(
         ft.Row(
             [
                 ft.Icon(ft.Icons.STICKY_NOTE_2, size=28, color=WARN),
-                ft.Text("客户备注", size=20, weight=ft.FontWeight.BOLD, color=WARN),
+                ft.Text(heading, size=20, weight=ft.FontWeight.BOLD, color=WARN),
             ]
         ),
         ft.Text(notes, size=22, weight=ft.FontWeight.BOLD, key="customer_notes", selectable=True),

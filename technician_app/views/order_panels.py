@@ -20,6 +20,7 @@ from technician_app.components.widgets import (
     outline_button,
     text_field,
 )
+from technician_app.i18n import local_name, t
 from technician_app.state import TechnicianState, UnsentMessage, in_group, yuan
 
 
@@ -29,6 +30,7 @@ async def pick_photo() -> bytes | None:
 
 
 def work_order_panel(
+    lang: str,
     order: OrderRead,
     service: ServiceRead | None,
     strokes,
@@ -45,35 +47,44 @@ def work_order_panel(
         )
         for line in lines
     ]
-    criteria = service.acceptance_criteria_zh if service else ""
+    criteria = (
+        local_name(lang, service.acceptance_criteria_zh, service.acceptance_criteria_en)
+        if service
+        else ""
+    )
     if order.work_order_confirmed_at is not None:
         return card(
             ft.Text(
-                "电子工单已确认",
+                t(lang, "work_order.confirmed"),
                 size=20,
                 weight=ft.FontWeight.BOLD,
                 color=GO,
                 key="work_order_confirmed",
             ),
-            ft.Text("工单 PDF 已保存到订单", size=14, color=MUTED),
+            ft.Text(t(lang, "work_order.pdf_saved"), size=14, color=MUTED),
         )
     return card(
-        ft.Text("电子工单（服务前由客户确认）", size=20, weight=ft.FontWeight.BOLD),
+        ft.Text(t(lang, "work_order.title"), size=20, weight=ft.FontWeight.BOLD),
         *items,
         ft.Row(
             [
-                ft.Text("合计", size=18, weight=ft.FontWeight.BOLD, expand=True),
+                ft.Text(
+                    t(lang, "work_order.total"), size=18, weight=ft.FontWeight.BOLD, expand=True
+                ),
                 ft.Text(yuan(order.total), size=24, weight=ft.FontWeight.BOLD, color=GO),
             ]
         ),
-        ft.Text(f"验收标准：{criteria}" if criteria else "", size=15),
-        ft.Text("客户可在 APP 中确认，或在下方签名：", size=15, color=MUTED),
-        SignaturePad(strokes, set_strokes),
+        ft.Text(t(lang, "work_order.criteria", text=criteria) if criteria else "", size=15),
+        ft.Text(t(lang, "work_order.sign_hint"), size=15, color=MUTED),
+        SignaturePad(strokes, set_strokes, t(lang, "work_order.signature_area")),
         ft.Row(
             [
-                big_button("客户签字确认", sign, key="sign_work_order", color=PRIMARY),
+                big_button(t(lang, "work_order.sign"), sign, key="sign_work_order", color=PRIMARY),
                 outline_button(
-                    "清除", lambda _e: set_strokes([]), key="clear_signature", expand=False
+                    t(lang, "work_order.clear"),
+                    lambda _e: set_strokes([]),
+                    key="clear_signature",
+                    expand=False,
                 ),
             ]
         ),
@@ -83,7 +94,8 @@ def work_order_panel(
 def sop_panel(state: TechnicianState, order: OrderRead) -> ft.Control:
     steps = order.sop
     next_step = next((s for s in steps if not s.done_at), None)
-    rows: list[ft.Control] = [ft.Text("服务步骤 (SOP)", size=22, weight=ft.FontWeight.BOLD)]
+    lang = state.lang
+    rows: list[ft.Control] = [ft.Text(t(lang, "sop.title"), size=22, weight=ft.FontWeight.BOLD)]
     for step in steps:
         done = step.done_at is not None
         rows.append(
@@ -95,7 +107,7 @@ def sop_panel(state: TechnicianState, order: OrderRead) -> ft.Control:
                         color=GO if done else MUTED,
                     ),
                     ft.Text(
-                        f"{step.no}. {step.title_zh}",
+                        f"{step.no}. {local_name(lang, step.title_zh, step.title_en)}",
                         size=18,
                         expand=True,
                         weight=ft.FontWeight.BOLD if step is next_step else None,
@@ -112,11 +124,11 @@ def sop_panel(state: TechnicianState, order: OrderRead) -> ft.Control:
         async def tick(_e) -> None:  # noqa: ANN001
             photo = await pick_photo() if needs_photo else None
             if needs_photo and photo is None:
-                state.notify("此步骤需要拍照", "error", "sop_photo_required")
+                state.notify(t(lang, "notice.photo_required"), "error", "sop_photo_required")
                 return
             await state.sop_done(order.id, no, photo=photo)
 
-        label = f"拍照并完成第 {no} 步" if needs_photo else f"完成第 {no} 步"
+        label = t(lang, "sop.photo_and_done" if needs_photo else "sop.done", no=no)
         rows.append(
             ft.Row(
                 [
@@ -153,69 +165,91 @@ def extras_panel(state: TechnicianState, order: OrderRead, rate_card, form, prop
         form["quantity"],
         form["reason"],
     )
+    lang = state.lang
     requests = state.change_requests.get(order.id, [])
-    status_zh = {
-        "awaiting_support": "等待平台审核",
-        "awaiting_customer": "等待客户确认",
-        "answered": "客户已答复",
-        "approved": "客户已同意",
-        "rejected": "客户已拒绝",
-    }
     rows = [
         ft.Text(
             f"{', '.join(f'{i.name or i.code} ×{i.quantity}' for i in r.items)} · "
-            f"{yuan(r.total)} · {status_zh.get(r.status, '处理中')}\n"
-            f"原因：{'；'.join(i.reason for i in r.items)}",
+            f"{yuan(r.total)} · {_request_status(lang, r.status)}\n"
+            + t(lang, "extras.reason_line", text="; ".join(i.reason for i in r.items)),
             size=16,
         )
         for r in requests
     ]
     options = [
-        ft.DropdownOption(key=i["code"], text=f"{i['name_zh']} {yuan(i['price'])}")
+        ft.DropdownOption(
+            key=i["code"],
+            text=f"{local_name(lang, i.get('name_zh'), i.get('name_en'))} {yuan(i['price'])}",
+        )
         for i in rate_card
     ]
     return card(
-        ft.Text("增项（需客户确认后生效）", size=20, weight=ft.FontWeight.BOLD),
+        ft.Text(t(lang, "extras.title"), size=20, weight=ft.FontWeight.BOLD),
         ft.Dropdown(
-            label="选择增项",
+            label=t(lang, "extras.pick"),
             value=code or None,
             options=options,
             key="extra_item",
             on_select=lambda e: set_code(e.control.value or ""),
         ),
         text_field(
-            "数量", quantity, set_quantity, key="extra_quantity", keyboard=ft.KeyboardType.NUMBER
+            t(lang, "extras.quantity"),
+            quantity,
+            set_quantity,
+            key="extra_quantity",
+            keyboard=ft.KeyboardType.NUMBER,
         ),
-        text_field("增项原因（客户可见）", reason, set_reason, key="extra_reason", multiline=True),
-        ft.Row([outline_button("拍照并提交增项", propose, key="propose_extra", icon=ft.Icons.ADD)]),
+        text_field(
+            t(lang, "extras.reason"), reason, set_reason, key="extra_reason", multiline=True
+        ),
+        ft.Row(
+            [
+                outline_button(
+                    t(lang, "extras.submit"), propose, key="propose_extra", icon=ft.Icons.ADD
+                )
+            ]
+        ),
         *rows,
         ft.Text(
-            "增项功能暂不可用" if "change_requests" in state.unavailable else "",
+            t(lang, "extras.unavailable") if "change_requests" in state.unavailable else "",
             size=14,
             color=STOP,
         ),
     )
 
 
+_REQUEST_STATUSES = ("awaiting_support", "awaiting_customer", "answered", "approved", "rejected")
+
+
+def _request_status(lang: str, status: str) -> str:
+    """Where an extra-items request stands, in the technician's words."""
+    return t(lang, f"extras.{status}" if status in _REQUEST_STATUSES else "extras.in_progress")
+
+
 def chat_panel(state: TechnicianState, order_id: str, text: str, set_text, send) -> ft.Control:  # noqa: ANN001
+    lang = state.lang
     messages = state.messages.get(order_id, [])[-8:]
     rows = [
         ft.Text(
-            ("我：" if m.sender_role == "technician" else "客户：")
+            t(lang, "chat.me" if m.sender_role == "technician" else "chat.customer")
             + m.text
-            + (" (待发送)" if isinstance(m, UnsentMessage) else ""),
+            + (t(lang, "chat.unsent") if isinstance(m, UnsentMessage) else ""),
             size=16,
         )
         for m in messages
     ]
     return card(
-        ft.Text("与客户沟通", size=20, weight=ft.FontWeight.BOLD),
+        ft.Text(t(lang, "chat.title"), size=20, weight=ft.FontWeight.BOLD),
         *rows,
         ft.Row(
             [
-                ft.Container(text_field("消息", text, set_text, key="chat_input"), expand=True),
-                big_button("发送", send, key="chat_send", expand=False, height=56),
+                ft.Container(
+                    text_field(t(lang, "chat.input"), text, set_text, key="chat_input"), expand=True
+                ),
+                big_button(t(lang, "chat.send"), send, key="chat_send", expand=False, height=56),
             ]
         ),
-        ft.Text("聊天功能暂不可用" if "chat" in state.unavailable else "", size=14, color=STOP),
+        ft.Text(
+            t(lang, "chat.unavailable") if "chat" in state.unavailable else "", size=14, color=STOP
+        ),
     )

@@ -7,6 +7,7 @@ import flet as ft
 from technician_app.components.offer_card import OfferCard
 from technician_app.components.widgets import MUTED, outline_button, view
 from technician_app.context import go, use_app
+from technician_app.i18n import t
 
 
 @ft.component
@@ -21,12 +22,15 @@ def PoolView():  # noqa: ANN201
         for o in state.pool
     ]
     if "pool" in state.unavailable:
-        cards = [ft.Text("服务器暂未开放抢单池", size=18, color=MUTED)]
+        cards = [ft.Text(t(state.lang, "pool.unavailable"), size=18, color=MUTED)]
     elif not cards:
-        cards = [ft.Text("暂无可抢订单", size=18, color=MUTED)]
+        cards = [ft.Text(t(state.lang, "pool.empty"), size=18, color=MUTED)]
     return view(
         "/pool",
-        "抢单池",
-        [ft.Row([outline_button("刷新", reload, key="pool_refresh")]), *cards],
+        t(state.lang, "nav.pool"),
+        [
+            ft.Row([outline_button(t(state.lang, "pool.refresh"), reload, key="pool_refresh")]),
+            *cards,
+        ],
         state,
     )

@@ -6,6 +6,7 @@ import flet as ft
 
 from technician_app.components.widgets import MUTED, WARN, card, outline_button, text_field, view
 from technician_app.context import use_app
+from technician_app.i18n import t
 
 
 @ft.component
@@ -18,6 +19,7 @@ def RatingsView():  # noqa: ANN201
         ft.context.page.run_task(state.load_reviews)
 
     ft.use_effect(load, [])
+    lang = state.lang
     reviews = [
         card(
             ft.Text(
@@ -41,32 +43,49 @@ def RatingsView():  # noqa: ANN201
 
         complaints.append(
             card(
-                ft.Text(c.category or "投诉", size=20, weight=ft.FontWeight.BOLD),
+                ft.Text(
+                    c.category or t(lang, "ratings.complaint"), size=20, weight=ft.FontWeight.BOLD
+                ),
                 ft.Text(c.text, size=16),
-                ft.Text(f"我的答复：{c.technician_answer}" if c.technician_answer else "", size=16),
-                ft.Text(f"状态：{c.status}", size=14, color=MUTED),
+                ft.Text(
+                    t(lang, "ratings.my_answer", text=c.technician_answer)
+                    if c.technician_answer
+                    else "",
+                    size=16,
+                ),
+                ft.Text(t(lang, "ratings.status", status=c.status), size=14, color=MUTED),
                 text_field(
-                    "我的申诉/说明",
+                    t(lang, "ratings.answer_field"),
                     answers.get(cid, ""),
                     typed,
                     key=f"complaint_answer_{cid}",
                     multiline=True,
                 ),
-                ft.Row([outline_button("提交申诉", reply, key=f"complaint_reply_{cid}")]),
+                ft.Row(
+                    [
+                        outline_button(
+                            t(lang, "ratings.answer_submit"), reply, key=f"complaint_reply_{cid}"
+                        )
+                    ]
+                ),
             )
         )
     missing = "reviews" in state.unavailable
     return view(
         "/ratings",
-        "评价与投诉",
+        t(lang, "nav.ratings"),
         [
-            ft.Text("收到的评价", size=22, weight=ft.FontWeight.BOLD),
+            ft.Text(t(lang, "ratings.received"), size=22, weight=ft.FontWeight.BOLD),
             *(
                 reviews
-                or [ft.Text("服务器暂未开放评价查询" if missing else "暂无评价", color=MUTED)]
+                or [
+                    ft.Text(
+                        t(lang, "ratings.unavailable" if missing else "ratings.none"), color=MUTED
+                    )
+                ]
             ),
-            ft.Text("投诉与申诉", size=22, weight=ft.FontWeight.BOLD),
-            *(complaints or [ft.Text("暂无投诉", color=MUTED)]),
+            ft.Text(t(lang, "ratings.complaints"), size=22, weight=ft.FontWeight.BOLD),
+            *(complaints or [ft.Text(t(lang, "ratings.no_complaints"), color=MUTED)]),
         ],
         state,
     )

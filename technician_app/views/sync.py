@@ -16,6 +16,7 @@ from technician_app.components.widgets import (
     view,
 )
 from technician_app.context import use_app
+from technician_app.i18n import t
 from technician_app.state import ACTION_LABELS
 
 
@@ -26,17 +27,19 @@ def SyncView():  # noqa: ANN201
     async def sync(_e) -> None:  # noqa: ANN001
         await state.sync()
 
+    lang = state.lang
+    actions = ACTION_LABELS[lang]
+
     pending: list[ft.Control] = [
         ft.Row(
             [
                 ft.Icon(ft.Icons.SCHEDULE, color=WARN),
                 ft.Text(
-                    f"{ACTION_LABELS.get(a.kind, a.kind)} · "
-                    f"{a.occurred_at.astimezone(CITY_TZ):%H:%M:%S}",
+                    f"{actions.get(a.kind, a.kind)} · {a.occurred_at.astimezone(CITY_TZ):%H:%M:%S}",
                     size=16,
                     expand=True,
                 ),
-                ft.Text("待同步", color=WARN),
+                ft.Text(t(lang, "sync.pending"), color=WARN),
             ]
         )
         for a in state.pending_actions
@@ -44,22 +47,28 @@ def SyncView():  # noqa: ANN201
     rejected = [
         card(
             ft.Text(
-                f"{ACTION_LABELS.get(a.kind, a.kind)}被拒绝",
+                t(lang, "sync.rejected", action=actions.get(a.kind, a.kind)),
                 size=18,
                 weight=ft.FontWeight.BOLD,
                 color=STOP,
             ),
-            ft.Text(state._refusal_text(a), size=16),
+            ft.Text(state.refusal_text(a), size=16),
             ft.Text(
-                f"操作时间 {a.occurred_at.astimezone(CITY_TZ):%m-%d %H:%M:%S} · "
-                f"订单 {a.order_id or '—'}",
+                t(
+                    lang,
+                    "sync.when",
+                    time=f"{a.occurred_at.astimezone(CITY_TZ):%m-%d %H:%M:%S}",
+                    order=a.order_id or "—",
+                ),
                 size=14,
                 color=MUTED,
             ),
             ft.Row(
                 [
                     outline_button(
-                        "我知道了", lambda _e, aid=a.id: state.acknowledge(aid), key=f"ack_{a.id}"
+                        t(lang, "sync.ack"),
+                        lambda _e, aid=a.id: state.acknowledge(aid),
+                        key=f"ack_{a.id}",
                     )
                 ]
             ),
@@ -68,20 +77,20 @@ def SyncView():  # noqa: ANN201
     ]
     return view(
         "/sync",
-        "同步记录",
+        t(lang, "sync.title"),
         [
             ft.Text(
-                "已连接" if state.connected else "离线",
+                t(lang, "sync.connected" if state.connected else "sync.offline"),
                 size=26,
                 weight=ft.FontWeight.BOLD,
                 color=GO if state.connected else WARN,
                 key="connection_state",
             ),
-            ft.Row([big_button("立即同步", sync, key="sync_now")]),
-            ft.Text("待同步", size=22, weight=ft.FontWeight.BOLD),
-            *(pending or [ft.Text("没有待同步的操作", color=MUTED)]),
-            ft.Text("被拒绝的操作", size=22, weight=ft.FontWeight.BOLD),
-            *(rejected or [ft.Text("没有被拒绝的操作", color=MUTED)]),
+            ft.Row([big_button(t(lang, "sync.now"), sync, key="sync_now")]),
+            ft.Text(t(lang, "sync.pending"), size=22, weight=ft.FontWeight.BOLD),
+            *(pending or [ft.Text(t(lang, "sync.no_pending"), color=MUTED)]),
+            ft.Text(t(lang, "sync.rejected_title"), size=22, weight=ft.FontWeight.BOLD),
+            *(rejected or [ft.Text(t(lang, "sync.no_rejected"), color=MUTED)]),
         ],
         state,
     )

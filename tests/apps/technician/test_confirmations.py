@@ -23,9 +23,9 @@ def order_at(start: datetime) -> OrderRead:
 
 def test_sos_and_finish_always_ask() -> None:
     sos = confirmation_for("sos", None, NOW)
-    assert sos is SOS and sos.danger and "紧急求助" in sos.text
+    assert sos is SOS["zh"] and sos.danger and "紧急求助" in sos.text
     finish = confirmation_for("finish", order_at(NOW), NOW)
-    assert finish is FINISH and not finish.danger and "完成" in finish.text
+    assert finish is FINISH["zh"] and not finish.danger and "完成" in finish.text
 
 
 def test_other_taps_go_straight_through() -> None:
@@ -52,9 +52,9 @@ def test_the_dialog_says_it_and_offers_cancel_and_yes() -> None:
     async def never() -> None:
         raise AssertionError("the dialog only runs the action on the yes")
 
-    dialog = confirm_dialog(SOS, never)
+    dialog = confirm_dialog(SOS["zh"], never)
     assert isinstance(dialog, ft.AlertDialog) and dialog.modal
-    assert dialog.title.value == "紧急求助" and dialog.content.value == SOS.text
+    assert dialog.title.value == "紧急求助" and dialog.content.value == SOS["zh"].text
     keys = [a.key for a in dialog.actions]
     assert keys == ["confirm_cancel", "confirm_ok"]
     assert dialog.actions[1].content.value == "确定求助"

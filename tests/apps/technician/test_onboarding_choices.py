@@ -45,13 +45,13 @@ async def test_not_submitted_until_data_is_sent_then_under_review(
     await new_account(tech, live_server)
     assert tech.verification == "pending"  # the server's word for a new account
     assert tech.verification_stage == "not_submitted"
-    assert VERIFICATION_LABELS[tech.verification_stage] == "资料未提交，请完善资料"
+    assert VERIFICATION_LABELS["zh"][tech.verification_stage] == "资料未提交，请完善资料"
     assert await tech.upload_certificate(
         cert_type="health", data=png(), filename="health.png", content_type="image/png"
     )
     assert tech.profile.submitted_at is not None
     assert tech.verification_stage == "pending"
-    assert VERIFICATION_LABELS[tech.verification_stage] == "资料审核中"
+    assert VERIFICATION_LABELS["zh"][tech.verification_stage] == "资料审核中"
 
 
 async def test_saving_the_profile_submits_it(
