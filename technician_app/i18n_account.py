@@ -117,6 +117,11 @@ ACCOUNT_TEXTS: Texts = {
         "en": "Tap the corners of your service area on the map; orders inside it come to you",
     },
     "area.here": {"zh": "以当前位置为中心", "en": "Centre on my position"},
+    "area.centred_here": {"zh": "中心：我的当前位置", "en": "Centre: where I am now"},
+    "area.centred_map": {
+        "zh": "中心：地图上点选的位置",
+        "en": "Centre: the point tapped on the map",
+    },
     "area.radius": {"zh": "服务半径（公里）", "en": "Service radius (km)"},
     "area.circle_hint": {
         "zh": "点地图选择服务区域中心，圆圈内的订单会派给您",

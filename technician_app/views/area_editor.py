@@ -52,6 +52,7 @@ def AreaEditor(keep: Callable[[dict[str, Any]], None]) -> ft.Control:
             "center": state.location or CITY_CENTER,
             "radius": DEFAULT_RADIUS_KM,
             "corners": [],
+            "centred": "",  # where the centre came from: "" (not chosen yet), here, map
         }
     )
     _version, set_version = ft.use_state(0)
@@ -66,11 +67,11 @@ def AreaEditor(keep: Callable[[dict[str, Any]], None]) -> ft.Control:
         if now["mode"] == "polygon":
             change(corners=[*now["corners"], point])
         else:
-            change(center=point)
+            change(center=point, centred="map")
 
     async def here(_e: Any) -> None:  # noqa: ANN401
         if await state.refresh_location() and state.location is not None:
-            change(center=state.location)
+            change(center=state.location, centred="here")
         else:
             problem = state.location_problem or ""
             state.notify(
@@ -148,4 +149,9 @@ def AreaEditor(keep: Callable[[dict[str, Any]], None]) -> ft.Control:
             ),
         ]
         hint = t(lang, "area.circle_hint")
+        if now["centred"]:  # says the tap took: the device's position can take a moment
+            tools.insert(
+                0,
+                ft.Text(t(lang, f"area.centred_{now['centred']}"), size=16, key="area_centred"),
+            )
     return ft.Column([modes, ft.Text(hint, color=MUTED), street, *tools], spacing=10)

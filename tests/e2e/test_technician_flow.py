@@ -267,6 +267,7 @@ def test_a_new_technician_sets_the_service_area_on_the_map(
     ui.wait_text(page, "点地图选择服务区域中心")
     ui.fill(page, "服务半径（公里）", "6")
     ui.tap(page, "以当前位置为中心")
+    ui.wait_text(page, "中心：我的当前位置")  # the device's position arrived (it takes a moment)
     screenshot(page, "technician_service_area", "点地图选择服务区域中心")
     ui.tap(page, "保存资料")
     ui.wait_text(page, "资料已保存")
