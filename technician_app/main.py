@@ -151,6 +151,12 @@ def make_main(args: argparse.Namespace):  # noqa: ANN201
                 page.run_task(device.ring)
 
         state.subscribe(offers_changed)
+
+        def resized(e: ft.PageResizeEvent) -> None:  # phone, or one centred column
+            state.set_screen_width(e.width)
+
+        state.set_screen_width(page.width)
+        page.on_resize = resized
         page.render_views(App, state)
         if state.signed_in:
             await state.refresh()

@@ -14,8 +14,8 @@ from typing import Any
 import flet as ft
 from pydantic import BaseModel
 
+from client.layout import CONTENT_WIDTH, TABS, current_tab, layout_for
 from customer_app.i18n import money, t
-from customer_app.layout import CONTENT_WIDTH, TABS, current_tab, layout_for
 
 BUTTON_HEIGHT = 48  # Material's minimum touch target
 # A form field's key -> the request field a refusal names, where the two differ.

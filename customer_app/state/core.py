@@ -18,6 +18,7 @@ from typing import Any
 
 from client.api import ApiError, DoorstepClient, NetworkError, Session
 from client.error_texts import error_fields, error_text
+from client.layout import layout_for
 from client.models import (
     CancellationQuoteRead,
     CategoryNode,
@@ -40,7 +41,6 @@ from client.models import (
     UserRead,
 )
 from client.position import Locate
-from customer_app.layout import layout_for
 from customer_app.model import JSON, BookingDraft, Slot
 from customer_app.state.store import FileSessionKeeper, LocalStore, SessionKeeper
 from customer_app.state.tracking import Tracking

@@ -10,6 +10,7 @@ from typing import Any
 
 import flet as ft
 
+from client.layout import TASK_WIDTH, layout_for
 from technician_app.i18n import DEFAULT_LANG, LANGS, t
 from technician_app.state import TechnicianState
 from technician_app.state.confirmations import Confirmation
@@ -268,6 +269,16 @@ def view(
         )
     strip = status_strip(state)
     body = ([strip] if strip else []) + controls
+    column = ft.Column(body, spacing=14, scroll=ft.ScrollMode.AUTO, expand=True)
+    content: ft.Control = column
+    if layout_for(state.screen_width) != "phone":  # one readable column, centred
+        column.width, column.expand = TASK_WIDTH, False
+        content = ft.Row(
+            [column],
+            alignment=ft.MainAxisAlignment.CENTER,
+            vertical_alignment=ft.CrossAxisAlignment.START,
+            expand=True,
+        )
     return ft.View(
         route=route,
         appbar=ft.AppBar(
@@ -277,7 +288,7 @@ def view(
             automatically_imply_leading=False,
             actions=actions or [],
         ),
-        controls=[ft.Column(body, spacing=14, scroll=ft.ScrollMode.AUTO, expand=True)],
+        controls=[content],
         bottom_appbar=bottom,
         padding=16,
     )

@@ -23,6 +23,7 @@ import httpx
 from client import geo
 from client.api import ApiError, DoorstepClient, NetworkError, Session
 from client.error_texts import error_text
+from client.layout import layout_for
 from client.models import (
     CertificateRead,
     ChangeRequestRead,
@@ -209,6 +210,15 @@ class TechnicianCore:
                 listener()
             except Exception:  # a broken screen must not break the state
                 log.exception("state listener failed")
+
+    screen_width: float | None = None  # the window's width: phone, tablet or desktop layout
+
+    def set_screen_width(self, width: float | None) -> None:
+        """Re-render when the window crosses into another layout."""
+        before = layout_for(self.screen_width)
+        self.screen_width = width
+        if layout_for(width) != before:
+            self.changed()
 
     def set_language(self, lang: str) -> None:
         """The technician's language (zh or en), kept on the device for next time."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from customer_app.layout import CONTENT_WIDTH, current_tab, layout_for
+from client.layout import CONTENT_WIDTH, TASK_WIDTH, current_tab, layout_for
 
 
 @pytest.mark.parametrize(
@@ -29,3 +29,18 @@ def test_wide_layouts_hold_the_content_to_a_readable_measure() -> None:
 )  # fmt: skip
 def test_each_screen_belongs_to_a_tab(route: str, tab: str | None) -> None:
     assert current_tab(route) == tab
+
+
+def test_the_technician_app_keeps_one_task_column_on_wide_screens(tmp_path) -> None:  # noqa: ANN001
+    from technician_app.state import TechnicianState
+
+    state = TechnicianState("http://127.0.0.1:9", tmp_path, use_feed=False)
+    seen: list[int] = []
+    state.subscribe(lambda: seen.append(1))
+    state.set_screen_width(412)
+    assert seen == []  # still a phone: nothing to redraw
+    state.set_screen_width(1280)
+    assert seen == [1] and layout_for(state.screen_width) == "desktop"
+    state.set_screen_width(1300)
+    assert seen == [1]
+    assert TASK_WIDTH <= CONTENT_WIDTH["desktop"]

@@ -1,8 +1,11 @@
-"""Which layout a screen gets, and which tab is the current one. Pure.
+"""Which layout a screen gets by the window's width, for both apps; and which of the
+customer app's tabs is the current one. Pure.
 
-A phone gets the bottom tab bar and the full width; a tablet the same bar with the content
-held to a readable measure in the middle; a desktop its tabs in the top bar and a wider
-column in the middle, instead of the phone layout stretched across 1 280 px.
+A phone gets the full width (the customer app: the bottom tab bar); a tablet the content
+held to a readable measure in the middle; a desktop a wider column in the middle (the
+customer app's tabs in the top bar), instead of the phone layout stretched across 1 280 px.
+The technician app's screens are task lists: on a tablet or a desktop they keep one
+column of ``TASK_WIDTH``.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ TABLET_FROM = 600.0  # logical pixels: Material's compact / medium breakpoint
 DESKTOP_FROM = 1024.0
 CONTENT_WIDTH: dict[Layout, float | None] = {"phone": None, "tablet": 680.0, "desktop": 880.0}
 TABS: tuple[Tab, ...] = ("home", "support", "me")
+TASK_WIDTH = 720.0
 
 
 def layout_for(width: float | None) -> Layout:
