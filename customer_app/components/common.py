@@ -312,9 +312,15 @@ def page_view(
         spacing=12,
         horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
         width=CONTENT_WIDTH[layout],
+        expand=layout == "phone",  # a phone's column takes the whole width
     )
-    if layout != "phone":  # a readable measure in the middle of a wide window
-        body = ft.Row([body], alignment=ft.MainAxisAlignment.CENTER)
+    # one tree in every layout (only the column's width changes), so a window crossing a
+    # breakpoint keeps what is being typed
+    body = ft.Row(
+        [body],
+        alignment=ft.MainAxisAlignment.CENTER,
+        vertical_alignment=ft.CrossAxisAlignment.START,
+    )
     tabs_on_top = layout == "desktop" and nav  # a desktop's tabs sit in the top bar
     return ft.View(
         route=route,

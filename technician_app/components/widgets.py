@@ -269,16 +269,24 @@ def view(
         )
     strip = status_strip(state)
     body = ([strip] if strip else []) + controls
-    column = ft.Column(body, spacing=14, scroll=ft.ScrollMode.AUTO, expand=True)
-    content: ft.Control = column
-    if layout_for(state.screen_width) != "phone":  # one readable column, centred
-        column.width, column.expand = TASK_WIDTH, False
-        content = ft.Row(
-            [column],
-            alignment=ft.MainAxisAlignment.CENTER,
-            vertical_alignment=ft.CrossAxisAlignment.START,
-            expand=True,
-        )
+    # One tree in every layout (a phone's column fills the width, a wider window's keeps
+    # one readable column in the middle): a window crossing a breakpoint re-lays out the
+    # same controls and keeps what is being typed.
+    wide = layout_for(state.screen_width) != "phone"
+    content = ft.Row(
+        [
+            ft.Column(
+                body,
+                spacing=14,
+                scroll=ft.ScrollMode.AUTO,
+                expand=not wide,
+                width=TASK_WIDTH if wide else None,
+            )
+        ],
+        alignment=ft.MainAxisAlignment.CENTER,
+        vertical_alignment=ft.CrossAxisAlignment.START,
+        expand=True,
+    )
     return ft.View(
         route=route,
         appbar=ft.AppBar(

@@ -264,6 +264,7 @@ def shot(
     *,
     gone: str | None = None,  # noqa: ANN001
     timeout: float = UI_TIMEOUT_MS,
+    desktop: bool = True,
 ) -> Path:
     """Screenshot for human review (tests/e2e/out/<name>.png), of the screen that shows
     ``expect``: waits for that text (a timer alone sometimes caught the previous
@@ -276,7 +277,8 @@ def shot(
     if gone is not None:
         UI.wait_text(page, gone, timeout=timeout, present=False)
     _painted_shot(page, path)
-    if os.environ.get("DOORSTEP_DESKTOP_SCREENSHOTS"):  # README: the desktop layout too
+    # README: the desktop layout too (not where a resize would move what the test taps next)
+    if desktop and os.environ.get("DOORSTEP_DESKTOP_SCREENSHOTS"):
         phone = page.viewport_size
         page.set_viewport_size(DESKTOP_VIEWPORT)
         UI.wait_text(page, expect, timeout=timeout)

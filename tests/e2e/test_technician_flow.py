@@ -244,6 +244,7 @@ def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screens
     # the customer confirms: the pay is among today's earnings, by hour and by service
     r = e2e_server.call("POST", f"/orders/{order['id']}/confirm", customer, json={})
     assert r.status_code == 200, r.text
+    ui.wait_text(page, "今天暂无订单")  # pushed: the job has left today's route (home settled)
     ui.tap(page, "收入", exact=True)
     ui.wait_text(page, "今日每小时收入")
     ui.wait_text(page, "日常保洁")  # the job's service among the day's income
@@ -268,7 +269,7 @@ def test_a_new_technician_sets_the_service_area_on_the_map(
     ui.fill(page, "服务半径（公里）", "6")
     ui.tap(page, "以当前位置为中心")
     ui.wait_text(page, "中心：我的当前位置")  # the device's position arrived (it takes a moment)
-    screenshot(page, "technician_service_area", "点地图选择服务区域中心")
+    screenshot(page, "technician_service_area", "点地图选择服务区域中心", desktop=False)
     ui.tap(page, "保存资料")
     ui.wait_text(page, "资料已保存")
     tech = e2e_server.call(
