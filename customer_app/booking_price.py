@@ -44,16 +44,6 @@ class LivePrice:
         def _take_form(self) -> bool: ...
         def update_draft(self, **changes: Any) -> None: ...
 
-    async def load_wallet(self) -> None:
-        """Coupons, points and membership (the Me screen and the booking screen)."""
-        wallet = await self._try("wallet", self.client.wallet())
-        if wallet is not None:
-            self.coupons = [c for c in wallet.coupons if c.status == "available"]
-            self.points = {"balance": wallet.points, "value": wallet.points_value}
-            self.membership = wallet.membership
-        self._changed()
-        self._quote_soon()  # the best coupon may now apply
-
     def redeemable_points(self) -> int:
         """Points are redeemed in whole blocks (e.g. 500 points = ¥40)."""
         p = self.points or {}
