@@ -126,7 +126,8 @@ async def test_the_page_opens_at_its_top(
     try:
         view = book_view(state)
         assert view.scroll is None
-        (page_column,) = view.controls
+        (centred,) = view.controls  # the page's column, centred on wide windows
+        (page_column,) = centred.controls
         body = page_column.controls[-1]
         assert isinstance(body, ft.Column) and body.scroll == ft.ScrollMode.AUTO
         assert body.key == "booking-svc_window_cleaning" and body.expand
