@@ -201,7 +201,6 @@ WORK_TEXTS: Texts = {
     "sync.rejected_title": {"zh": "被拒绝的操作", "en": "Refused actions"},
     "sync.no_rejected": {"zh": "没有被拒绝的操作", "en": "No refused actions"},
     "sync.rejected": {"zh": "{action}被拒绝", "en": "{action} refused"},
-    "sync.when": {"zh": "操作时间 {time} · 订单 {order}", "en": "Done at {time} · order {order}"},
     "sync.ack": {"zh": "我知道了", "en": "Got it"},
     # what the state says about field work
     "notice.offline": {

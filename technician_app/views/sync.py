@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import flet as ft
 
-from client.citytime import CITY_TZ
 from technician_app.components.widgets import (
     GO,
     MUTED,
@@ -18,6 +17,7 @@ from technician_app.components.widgets import (
 from technician_app.context import use_app
 from technician_app.i18n import t
 from technician_app.state import ACTION_LABELS
+from technician_app.state.action_words import action_summary
 
 
 @ft.component
@@ -35,7 +35,7 @@ def SyncView():  # noqa: ANN201
             [
                 ft.Icon(ft.Icons.SCHEDULE, color=WARN),
                 ft.Text(
-                    f"{actions.get(a.kind, a.kind)} · {a.occurred_at.astimezone(CITY_TZ):%H:%M:%S}",
+                    action_summary(a, state.orders.get(a.order_id or ""), lang),
                     size=16,
                     expand=True,
                 ),
@@ -54,12 +54,7 @@ def SyncView():  # noqa: ANN201
             ),
             ft.Text(state.refusal_text(a), size=16),
             ft.Text(
-                t(
-                    lang,
-                    "sync.when",
-                    time=f"{a.occurred_at.astimezone(CITY_TZ):%m-%d %H:%M:%S}",
-                    order=a.order_id or "—",
-                ),
+                action_summary(a, state.orders.get(a.order_id or ""), lang),
                 size=14,
                 color=MUTED,
             ),
