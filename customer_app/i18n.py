@@ -298,6 +298,7 @@ _STRINGS: dict[str, dict[str, str]] = {
     "code_filled": {"zh": "（测试环境：验证码已自动填入）", "en": " (test server: filled in)"},
     "resend_code": {"zh": "重新发送验证码", "en": "Send the code again"},
     "none": {"zh": "无", "en": "None"},
+    "remove_photo": {"zh": "移除这张照片", "en": "Remove this photo"},
     "demo_accounts": {"zh": "演示账号", "en": "Demo accounts"},
 }
 

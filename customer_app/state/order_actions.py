@@ -15,6 +15,9 @@ from customer_app.state.core import StateCore
 REVIEW_DIMENSIONS = ("response", "skill", "attitude", "care")
 
 
+MAX_PHOTOS = 9  # what the server takes with a review or a complaint
+
+
 class OrderActions(StateCore):
     if TYPE_CHECKING:  # provided by OrderPage
 
@@ -177,8 +180,19 @@ class OrderActions(StateCore):
         await self.refresh_order()
         return True
 
-    def attach_review_photos(self, photos: list[tuple[str, bytes]]) -> None:
-        self.form["review_photos"] = list(self.form.get("review_photos") or []) + list(photos)
+    def attach_photos(self, what: str, photos: list[tuple[str, bytes]]) -> None:
+        """Photos picked for a review or a complaint (``what``), shown as thumbnails until
+        sent; at most nine, as the server takes."""
+        key = f"{what}_photos"
+        self.form[key] = (list(self.form.get(key) or []) + list(photos))[:MAX_PHOTOS]
+        self._changed()
+
+    def drop_photo(self, what: str, index: int) -> None:
+        key = f"{what}_photos"
+        kept = list(self.form.get(key) or [])
+        if 0 <= index < len(kept):
+            del kept[index]
+        self.form[key] = kept
         self._changed()
 
     async def submit_review_form(self) -> bool:
@@ -193,7 +207,11 @@ class OrderActions(StateCore):
         return ok
 
     async def submit_complaint_form(self) -> bool:
-        return await self.complain(
+        ok = await self.complain(
             category=str(self.form.get("complaint_category", "quality")),
             text=str(self.form.get("complaint_text", "")).strip(),
+            photos=self.form.get("complaint_photos") or [],
         )
+        if ok:
+            self.form.pop("complaint_photos", None)
+        return ok

@@ -12,9 +12,6 @@ from client.models import ChangeItemRead, ChangeRequestRead, OrderRead
 from customer_app.components.common import (
     act,
     button,
-    chip,
-    do,
-    field,
     keyed,
     muted,
     name_of,
@@ -26,15 +23,13 @@ from customer_app.i18n import MATCHING_EVENT, event_label, money, status_label, 
 from customer_app.model import MATCHING, customer_timeline, order_bill
 from customer_app.state import (
     CITY_TZ,
-    REVIEW_DIMENSIONS,
     CustomerState,
     allows,
     in_group,
     parse_time,
 )
+from customer_app.views.order_feedback import complaint_section, review_section
 from customer_app.views.support import chat_panel
-
-COMPLAINT_CATEGORIES = ("quality", "late", "damage", "attitude", "overcharge", "other")
 
 
 def local(ts: object, fmt: str = "%m-%d %H:%M") -> str:
@@ -311,91 +306,6 @@ def completion_section(state: CustomerState) -> ft.Control:
             "confirm-completion",
             t(lang, "confirm_done"),
             act(state.confirm_completion),
-            expand=True,
-        ),
-    )
-
-
-async def pick_review_photos(state: CustomerState) -> None:
-    """Let the customer attach photos (the picker is UI; the bytes go to the state)."""
-    files = await ft.FilePicker().pick_files(
-        allow_multiple=True, with_data=True, file_type=ft.FilePickerFileType.IMAGE
-    )
-    state.attach_review_photos([(f.name, f.bytes) for f in files or [] if f.bytes])
-
-
-def review_section(state: CustomerState) -> ft.Control:
-    lang = state.lang
-    if state.reviewed:
-        return section(t(lang, "review"), ft.Text(t(lang, "reviewed")))
-    rows = []
-    for dim in REVIEW_DIMENSIONS:
-        current = int(state.form.get(f"review_{dim}", 5))
-        stars = [
-            chip(
-                f"rate-{dim}-{n}",
-                "★" * n if n == current else str(n),
-                n == current,
-                do(state.set_form, f"review_{dim}", n),
-            )
-            for n in range(1, 6)
-        ]
-        rows.append(
-            ft.Row([ft.Text(t(lang, f"dim_{dim}"), width=80), *stars], wrap=True, spacing=4)
-        )
-    attached = state.form.get("review_photos") or []
-    return section(
-        t(lang, "write_review"),
-        *rows,
-        field(state, "review_text", t(lang, "review_text"), multiline=True),
-        ft.Row(
-            [
-                button(
-                    "review-photos",
-                    f"{t(lang, 'photos')} ({len(attached)})",
-                    act(pick_review_photos, state),
-                    kind="outlined",
-                    icon=ft.Icons.PHOTO_CAMERA,
-                )
-            ]
-        ),
-        button(
-            "submit-review", t(lang, "submit_review"), act(state.submit_review_form), expand=True
-        ),
-    )
-
-
-def complaint_section(state: CustomerState) -> ft.Control:
-    lang = state.lang
-    if state.complaint is not None or (state.order and state.order.status == "DISPUTED"):
-        return section(t(lang, "complain"), ft.Text(t(lang, "complaint_filed")))
-    if not state.form.get("complaint_open"):
-        return button(
-            "open-complaint",
-            t(lang, "complain"),
-            do(state.set_form, "complaint_open", True),
-            kind="outlined",
-            icon=ft.Icons.REPORT_PROBLEM,
-        )
-    current = state.form.get("complaint_category", "quality")
-    chips = [
-        chip(
-            f"complaint-{c}",
-            t(lang, f"cat_{c}"),
-            c == current,
-            do(state.set_form, "complaint_category", c),
-        )
-        for c in COMPLAINT_CATEGORIES
-    ]
-    return section(
-        t(lang, "complain"),
-        muted(t(lang, "complaint_category")),
-        ft.Row(chips, wrap=True, spacing=6),
-        field(state, "complaint_text", t(lang, "complaint_text"), multiline=True),
-        button(
-            "submit-complaint",
-            t(lang, "submit_complaint"),
-            act(state.submit_complaint_form),
             expand=True,
         ),
     )

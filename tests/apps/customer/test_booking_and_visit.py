@@ -239,7 +239,7 @@ async def test_full_visit_browse_book_pay_track_sign_confirm_review(
             review_care=5,
             review_text="擦得很干净",
         )
-        state.attach_review_photos([("after.png", PNG)])
+        state.attach_photos("review", [("after.png", PNG)])
         assert await state.submit_review_form(), state.error
         assert state.reviewed
         types = [e.type for e in state.events]
@@ -336,8 +336,13 @@ async def test_complaint_freezes_the_money(state: CustomerState, server: LiveSer
     await state.refresh_order()
     assert state.order.status == "AWAITING_CONFIRMATION"
     state.form.update(complaint_category="quality", complaint_text="厨房没有擦")
+    # photos as evidence: picked, one removed again after seeing the thumbnails
+    state.attach_photos("complaint", [("kitchen.png", PNG), ("wrong.png", PNG)])
+    state.drop_photo("complaint", 1)
+    assert [name for name, _ in state.form["complaint_photos"]] == ["kitchen.png"]
     assert await state.submit_complaint_form(), state.error
     assert state.complaint.category == "quality"
+    assert len(state.complaint.photo_file_ids) == 1 and "complaint_photos" not in state.form
     escrow = server.call(
         "GET", f"/orders/{oid}/escrow", {"access_token": state.client.session.access_token}
     )
@@ -467,3 +472,12 @@ async def test_change_request_approved_then_paid(state: CustomerState, server: L
     assert state.amount_to_pay() == 8000
     assert await state.approve_sandbox_payment(), state.error
     assert state.amount_to_pay() == 0
+
+
+async def test_photos_stop_at_what_the_server_takes(state: CustomerState) -> None:
+    state.attach_photos("review", [(f"p{i}.png", PNG) for i in range(12)])
+    assert len(state.form["review_photos"]) == 9
+    state.drop_photo("review", 0)
+    state.drop_photo("review", 42)  # a stale tap on a thumbnail already gone
+    assert [n for n, _ in state.form["review_photos"]][:2] == ["p1.png", "p2.png"]
+    assert len(state.form["review_photos"]) == 8
