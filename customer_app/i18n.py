@@ -299,6 +299,7 @@ _STRINGS: dict[str, dict[str, str]] = {
     "resend_code": {"zh": "重新发送验证码", "en": "Send the code again"},
     "none": {"zh": "无", "en": "None"},
     "remove_photo": {"zh": "移除这张照片", "en": "Remove this photo"},
+    "review_photos_sent": {"zh": "附照片 {n} 张", "en": "{n} photos attached"},
     "demo_accounts": {"zh": "演示账号", "en": "Demo accounts"},
 }
 

@@ -108,6 +108,10 @@ class OrdersApi(ClientCore):
         path = f"/orders/{order_id}/reviews"
         return await self._post(path, body, model=ReviewRead, key=idempotency_key)
 
+    async def reviews(self, order_id: str) -> list[ReviewRead]:
+        """The order's reviews the caller may read (the customer's own, the technician's)."""
+        return await self._get_list(f"/orders/{order_id}/reviews", model=ReviewRead)
+
     async def complaint(
         self,
         order_id: str,

@@ -133,6 +133,7 @@ class StateCore:
         self.support_messages: list[ChatRead] = []
         self.feed_state: str = "idle"  # idle | live | reconnecting
         self.reviewed: bool = False
+        self.my_review: ReviewRead | None = None  # the customer's review of the open order
         self.complaint: ComplaintRead | None = None
 
         self.orders: list[OrderRead] = []

@@ -31,7 +31,7 @@ class OrderPage(StateCore):
             return
         self.events, self.payment, self.cancel_quote, self.contact = [], None, None, None
         self.messages, self.change_requests = [], []
-        self.reviewed, self.complaint = False, None
+        self.reviewed, self.complaint, self.my_review = False, None, None
         self.tracking = Tracking()
         self.go(f"/order/{order_id}")
         await self.track(order_id)
@@ -85,6 +85,10 @@ class OrderPage(StateCore):
                         self.photos[fid] = data
         if o.technician_id and not in_group(o, "terminal"):  # the chat is open
             self.messages = await self._try("chat", self.client.messages(oid), [])
+        if o.status == "COMPLETED":  # what the customer wrote, shown back to him
+            written = await self._try("reviews", self.client.reviews(oid), [])
+            self.my_review = next((r for r in written if r.author_role == "customer"), None)
+            self.reviewed = self.reviewed or self.my_review is not None
 
     def _merge_events(self, new: list[OrderEventRead]) -> None:
         seen = {e.seq for e in self.events}

@@ -12,6 +12,7 @@ from customer_app.components.common import (
     do,
     field,
     icon_button,
+    keyed,
     muted,
     section,
 )
@@ -68,7 +69,7 @@ def photo_picker(state: CustomerState, what: str) -> ft.Control:
 def review_section(state: CustomerState) -> ft.Control:
     lang = state.lang
     if state.reviewed:
-        return section(t(lang, "review"), ft.Text(t(lang, "reviewed")))
+        return section(t(lang, "review"), *written_review(state))
     rows = []
     for dim in REVIEW_DIMENSIONS:
         current = int(state.form.get(f"review_{dim}", 5))
@@ -93,6 +94,24 @@ def review_section(state: CustomerState) -> ft.Control:
             "submit-review", t(lang, "submit_review"), act(state.submit_review_form), expand=True
         ),
     )
+
+
+def written_review(state: CustomerState) -> list[ft.Control]:
+    """The customer's review as sent: each dimension's stars, the words, the photos' count."""
+    lang, mine = state.lang, state.my_review
+    if mine is None:
+        return [ft.Text(t(lang, "reviewed"))]
+    rows: list[ft.Control] = []
+    for dim in REVIEW_DIMENSIONS:
+        stars = getattr(mine, dim, None)
+        if stars:
+            line = f"{t(lang, f'dim_{dim}')}  {'★' * stars}{'☆' * (5 - stars)}"
+            rows.append(keyed(f"my-review-{dim}", ft.Text(line), label=line))
+    if mine.text:
+        rows.append(ft.Text(mine.text))
+    if mine.photo_file_ids:
+        rows.append(muted(t(lang, "review_photos_sent", n=len(mine.photo_file_ids))))
+    return [ft.Text(t(lang, "reviewed")), *rows]
 
 
 def complaint_section(state: CustomerState) -> ft.Control:

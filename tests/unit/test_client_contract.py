@@ -49,6 +49,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "confirm": ("post", "/orders/{order_id}/confirm"),
     "confirm_work_order": ("post", "/orders/{order_id}/work-order/confirm"),
     "review": ("post", "/orders/{order_id}/reviews"),
+    "reviews": ("get", "/orders/{order_id}/reviews"),
     "complaint": ("post", "/orders/{order_id}/complaints"),
     "create_change_request": ("post", "/orders/{order_id}/change-requests"),
     "change_requests": ("get", "/orders/{order_id}/change-requests"),

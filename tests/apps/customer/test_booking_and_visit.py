@@ -242,6 +242,11 @@ async def test_full_visit_browse_book_pay_track_sign_confirm_review(
         state.attach_photos("review", [("after.png", PNG)])
         assert await state.submit_review_form(), state.error
         assert state.reviewed
+        # what the customer wrote is shown back to him, also on opening the order again
+        assert state.my_review is not None and state.my_review.text == "擦得很干净"
+        await state.open_order(oid)
+        assert state.reviewed and (state.my_review.skill, state.my_review.response) == (4, 5)
+        assert state.my_review.text == "擦得很干净" and len(state.my_review.photo_file_ids) == 1
         types = [e.type for e in state.events]
         for expected in (
             "order.paid",
