@@ -3,9 +3,9 @@
 Any domain records a sensitive staff read or write with::
 
     from server.audit import log as audit_service
-    audit_service.record(session=session, actor=user, action="technician.verify",
+    audit_service.record(uow, actor=user, action="technician.verify",
                          target_type="technician", target_id=tech_id, ip=client_ip(request),
-                         details={"decision": "approved"}, clock=clock)
+                         details={"decision": "approved"})
 
 ``record`` adds the entry to the caller's unit of work: the entry
 lands if and only if the change it describes lands. Entries are append-only and hash

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
 
-from server.core.clock import as_utc
 from server.core.errors import AppError
 from server.core.uow import UnitOfWork
 from server.dispatch import engine
 from server.dispatch.assignment import assign_optimal
 from server.dispatch.decisions import (
     flag,
-    last_decision,
     not_again,
     offered_before,
     record_decision,
+    unplaced_recently,
 )
 from server.dispatch.facts import JobFacts
 from server.dispatch.models import DecisionOutcome, RoundRead
@@ -84,13 +82,7 @@ def place_batch(
             if row:
                 continue  # had candidates, all taken by better matches: next batch
             report.no_candidate += 1
-            last = last_decision(session, order.id)
-            if (
-                last is not None
-                and last.outcome == DecisionOutcome.NO_CANDIDATE.value
-                and now - as_utc(last.created_at)
-                < timedelta(minutes=s.dispatch.unplaced_record_minutes)
-            ):
+            if unplaced_recently(session, order.id, now, s.dispatch):
                 continue
             record_decision(
                 session,

@@ -3,9 +3,6 @@ technician at a time; a decline or timeout sends it to the next."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from server.core.clock import as_utc
 from server.core.uow import UnitOfWork
 from server.dispatch import engine
 from server.dispatch.decisions import (
@@ -14,6 +11,7 @@ from server.dispatch.decisions import (
     not_again,
     offered_before,
     record_decision,
+    unplaced_recently,
 )
 from server.dispatch.models import DecisionOutcome, DispatchDecisionRecord, RoundRead
 from server.dispatch.offers import make_offer
@@ -80,13 +78,7 @@ def place_order(
             ranked.insert(0, first)
     if not ranked:
         report.no_candidate += 1
-        last = last_decision(session, order.id)
-        if (
-            last is not None
-            and last.outcome == DecisionOutcome.NO_CANDIDATE.value
-            and now - as_utc(last.created_at)
-            < timedelta(minutes=s.dispatch.unplaced_record_minutes)
-        ):
+        if unplaced_recently(session, order.id, now, s.dispatch):
             uow.undo()
             return None
         record = record_decision(

@@ -66,6 +66,17 @@ def last_decision(session: Session, order_id: str) -> DispatchDecisionRecord | N
     ).first()
 
 
+def unplaced_recently(session: Session, order_id: str, now: datetime, rules: DispatchRules) -> bool:
+    """Whether the order's last decision already says nobody could take it, recently
+    enough (``unplaced_record_minutes``) that another such record would only repeat it."""
+    last = last_decision(session, order_id)
+    return (
+        last is not None
+        and last.outcome == DecisionOutcome.NO_CANDIDATE.value
+        and now - as_utc(last.created_at) < timedelta(minutes=rules.unplaced_record_minutes)
+    )
+
+
 def _explain_rejections(rejected: dict[str, tuple[Rejection, ...]], limit: int) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for reasons in rejected.values():

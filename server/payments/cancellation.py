@@ -106,11 +106,10 @@ def on_cancelled(
             else {}
         )
         post(
-            session,
+            uow,
             kind="cancellation",
             dedupe_key=f"cancel:{order.id}",
             order_id=order.id,
-            clock=clock,
             memo=f"fee {quote.fee_bp} bp",
             lines=ledger.cancellation(
                 order_id=order.id,

@@ -109,11 +109,10 @@ def release(
             commission=commission,
         )
         post(
-            session,
+            uow,
             kind="split",
             dedupe_key=f"split:{order.id}",
             order_id=order.id,
-            clock=clock,
             memo=f"split {10000 - commission}/{commission} bp",
             lines=ledger.split(
                 order_id=order.id,
@@ -151,11 +150,10 @@ def freeze_escrow(
         amount = min(esc.technician_share, balance(session, ledger.payable(esc.technician_id)))
         if amount > 0:
             post(
-                session,
+                uow,
                 kind="freeze",
                 dedupe_key=f"freeze:{order_id}:{esc.version}",
                 order_id=order_id,
-                clock=clock,
                 memo=reason,
                 lines=ledger.claw_back(
                     order_id=order_id, technician_id=esc.technician_id, amount=amount
@@ -178,7 +176,6 @@ def unfreeze_escrow(
     """Support resolved the complaint: what was held again goes back to the technician
     (less any refund taken from it); a confirmed order still open is split now."""
     session = uow.session
-    clock = uow.clock
     order = orders_service.get(uow, order_id=order_id)
     esc = escrow_for(session, order)
     if not esc.frozen:
@@ -189,11 +186,10 @@ def unfreeze_escrow(
         amount = min(esc.clawed_back, held(session, order_id))
         if amount > 0:
             post(
-                session,
+                uow,
                 kind="unfreeze",
                 dedupe_key=f"unfreeze:{order_id}:{esc.version}",
                 order_id=order_id,
-                clock=clock,
                 memo="complaint resolved",
                 lines=ledger.reversal(
                     ledger.claw_back(
@@ -219,7 +215,6 @@ def refund(
     ledger; never more than was paid. Taken from what the order still holds first, the
     platform pays the rest."""
     session = uow.session
-    clock = uow.clock
     order = orders_service.get(uow, order_id=order_id)
     esc = escrow_for(session, order)
     if amount <= 0:
@@ -234,11 +229,10 @@ def refund(
     from_escrow = min(amount, held(session, order_id))
     by_provider = refund_through_providers(uow, order_id, amount, reason)
     post(
-        session,
+        uow,
         kind="refund",
         dedupe_key=f"refund:{order_id}:{esc.refunded}:{amount}:{new_id('r')}",
         order_id=order_id,
-        clock=clock,
         memo=reason,
         lines=ledger.refund(order_id=order_id, refunds=by_provider, from_escrow=from_escrow),
     )
@@ -266,8 +260,6 @@ def compensate_technician(
     technician_id: str | None = None,
 ) -> dict[str, Any]:
     """Platform-funded money to the order's technician (transfer compensation, goodwill)."""
-    session = uow.session
-    clock = uow.clock
     order = orders_service.get(uow, order_id=order_id)
     technician_id = technician_id or order.technician_id
     if not technician_id:
@@ -275,11 +267,10 @@ def compensate_technician(
     if amount <= 0:
         raise Unprocessable("compensation must be positive", code="compensation_invalid")
     post(
-        session,
+        uow,
         kind="compensation",
         dedupe_key=f"compensation:{order_id}:{new_id('c')}",
         order_id=order_id,
-        clock=clock,
         memo=reason,
         lines=ledger.compensation(technician_id=technician_id, amount=amount),
     )

@@ -11,7 +11,6 @@ from sqlalchemy import func, inspect, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from server.core.clock import Clock
 from server.core.db import insert_if_absent
 from server.core.errors import Conflict
 from server.core.ids import new_id
@@ -22,12 +21,11 @@ from server.payments.models import JournalEntry, JournalLine, LedgerAccount
 
 
 def post(
-    session: Session,
+    uow: UnitOfWork,
     *,
     kind: str,
     dedupe_key: str,
     lines: tuple[ledger.Posting, ...],
-    clock: Clock,
     order_id: str | None = None,
     memo: str = "",
     reverses_id: str | None = None,
@@ -37,9 +35,10 @@ def post(
     ledger.check_balanced(lines)
     if not lines:
         return None
+    session = uow.session
     if session.exec(select(JournalEntry.id).where(JournalEntry.dedupe_key == dedupe_key)).first():
         return None
-    now = clock.now()
+    now = uow.clock.now()
     row = JournalEntry(
         id=new_id("jnl"),
         kind=kind,

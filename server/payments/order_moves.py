@@ -71,8 +71,6 @@ def _transfer_compensation(
     the technician's split is figured on the gross too, and a coupon the platform gave
     the customer must not shrink what the platform owes the technician it took the job
     from (a fully discounted order would otherwise compensate nothing)."""
-    session = uow.session
-    clock = uow.clock
     if not moved.context.get("platform_fault"):
         return
     previous = next(
@@ -90,11 +88,10 @@ def _transfer_compensation(
         return
     seq = moved.events[-1].seq if moved.events else 0
     post(
-        session,
+        uow,
         kind="compensation",
         dedupe_key=_transfer_key(moved.order.id, seq),
         order_id=moved.order.id,
-        clock=clock,
         memo="transfer compensation",
         lines=ledger.compensation(technician_id=previous, amount=amount),
     )

@@ -106,10 +106,9 @@ def run_payouts(
         if amount <= 0:
             continue
         row = post(
-            session,
+            uow,
             kind="payout",
             dedupe_key=f"payout:{batch.id}:{technician_id}",
-            clock=clock,
             memo=f"payout batch {batch.id}",
             lines=ledger.payout(technician_id=technician_id, amount=amount),
         )
@@ -237,10 +236,9 @@ def request_withdrawal(
     digits = bank_account.replace(" ", "")
     withdrawal_id = new_id("wdr")
     row = post(
-        session,
+        uow,
         kind="withdrawal",
         dedupe_key=f"withdrawal:{withdrawal_id}",
-        clock=clock,
         memo="withdrawal to bank",
         lines=ledger.payout(technician_id=technician.id, amount=amount),
     )

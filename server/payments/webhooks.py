@@ -20,6 +20,7 @@ from server.payments.common import SYSTEM, escrow_for, get_provider
 from server.payments.journal import post
 from server.payments.models import Payment, Refund, WebhookEvent
 from server.payments.providers import ProviderError
+from server.pricing import service as pricing_service
 
 
 def payment_succeeded(
@@ -34,13 +35,10 @@ def payment_succeeded(
     payment.updated_at = now
     session.add(payment)
     if payment.purpose == "service_card":
-        from server.pricing import service as pricing_service
-
         post(
-            session,
+            uow,
             kind="card_purchase",
             dedupe_key=f"payment:{payment.id}",
-            clock=clock,
             memo=f"service card {payment.card_id}",
             lines=ledger.card_purchase(provider=payment.provider, amount=payment.amount),
         )
@@ -50,11 +48,10 @@ def payment_succeeded(
     order = orders_service.get(uow, order_id=payment.order_id or "")
     esc = escrow_for(session, order)
     post(
-        session,
+        uow,
         kind="payment",
         dedupe_key=f"payment:{payment.id}",
         order_id=order.id,
-        clock=clock,
         memo=f"{payment.purpose} via {payment.provider}/{payment.method}",
         lines=ledger.payment_received(
             provider=payment.provider, order_id=order.id, amount=payment.amount
@@ -96,11 +93,10 @@ def payment_succeeded(
         esc.extras_paid -= payment.amount
     by_provider = _refund_through_payment(uow, payment)
     post(
-        session,
+        uow,
         kind="refund",
         dedupe_key=f"late:{payment.id}",
         order_id=order.id,
-        clock=clock,
         memo="late or duplicate payment returned",
         lines=ledger.refund(order_id=order.id, refunds=by_provider, from_escrow=payment.amount),
     )

@@ -188,7 +188,7 @@ def test_two_checkouts_of_one_order_at_the_same_moment_open_one_charge(api):
 def test_entries_update_their_accounts_in_one_order_whatever_order_their_lines_are_in(api):
     """Two entries over the same accounts, lines in opposite orders, lock the accounts'
     rows in the same order (the one that deadlocked concurrent approvals)."""
-    engine, clock = api.app.state.engine, api.app.state.clock
+    engine = api.app.state.engine
     seen: list[str] = []
 
     def watch(_conn, _cursor, statement, parameters, _context, _many) -> None:  # noqa: ANN001
@@ -198,7 +198,7 @@ def test_entries_update_their_accounts_in_one_order_whatever_order_their_lines_a
     accounts = ["cash:provider:lockpay", "escrow:order:o_lock", "payable:technician:t_lock"]
     event.listen(engine, "before_cursor_execute", watch)
     try:
-        with Session(engine) as s:
+        with unit_of_work(api.app) as uow:
             for n, lines in enumerate(
                 [
                     ledger.entry((accounts[2], -30), (accounts[1], -70), (accounts[0], 100)),
@@ -206,10 +206,7 @@ def test_entries_update_their_accounts_in_one_order_whatever_order_their_lines_a
                 ]
             ):
                 seen.clear()
-                payments_service.post(
-                    s, kind="test", dedupe_key=f"lock-order-{n}", clock=clock, lines=lines
-                )
+                payments_service.post(uow, kind="test", dedupe_key=f"lock-order-{n}", lines=lines)
                 assert seen == sorted(accounts), seen
-            s.commit()
     finally:
         event.remove(engine, "before_cursor_execute", watch)

@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlmodel import Session
 
+from server.core.uow import UnitOfWork
 from server.payments import service as payments_service
 from tests.api.payment_steps import finish, pay, relogin, to_service, trial
 from tests.unit_of_work import unit_of_work
@@ -81,14 +82,13 @@ def test_two_first_postings_to_a_new_account_race_without_a_conflict(api):
 
     from server.payments import ledger
 
-    engine, clock = api.app.state.engine, api.app.state.clock
+    engine = api.app.state.engine
 
-    def book(session, key: str, amount: int) -> None:  # noqa: ANN001
+    def book(uow: UnitOfWork, key: str, amount: int) -> None:
         payments_service.post(
-            session,
+            uow,
             kind="payment",
             dedupe_key=key,
-            clock=clock,
             lines=ledger.payment_received(provider="racepay", order_id=key, amount=amount),
         )
 
@@ -96,19 +96,18 @@ def test_two_first_postings_to_a_new_account_race_without_a_conflict(api):
 
     def second() -> None:
         try:
-            with Session(engine) as other:
+            with unit_of_work(api.app) as other:
                 book(other, "race_b", 50)
-                other.commit()
             outcome["ok"] = True
         except Exception as exc:  # reported below, the assertion says what went wrong
             outcome["error"] = exc
 
-    with Session(engine) as first:
-        book(first, "race_a", 100)  # holds the new account row, not committed yet
-        thread = threading.Thread(target=second)
-        thread.start()
-        thread.join(timeout=0.5)  # the second is now waiting on the first
-        first.commit()
+    first = UnitOfWork(api.app.state, write=True)
+    book(first, "race_a", 100)  # holds the new account row, not committed yet
+    thread = threading.Thread(target=second)
+    thread.start()
+    thread.join(timeout=0.5)  # the second is now waiting on the first
+    first.commit()
     thread.join(timeout=20)
     assert outcome.get("ok"), outcome
     with Session(engine) as s:
