@@ -52,7 +52,7 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 
-# The client's reply models (client/models.py) from the server's OpenAPI; the contract test
+# The client's reply models (client/models/) from the server's OpenAPI; the contract test
 # (tests/unit/test_client_contract.py) fails until this is run after a server schema change.
 client-models: $(STAMP)
 	$(PY) scripts/client_models.py
