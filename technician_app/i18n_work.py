@@ -164,6 +164,30 @@ WORK_TEXTS: Texts = {
     "work_order.clear": {"zh": "清除", "en": "Clear"},
     # SOP
     "sop.title": {"zh": "服务步骤 (SOP)", "en": "Service steps (SOP)"},
+    "camera.title": {"zh": "拍照留证", "en": "Photo as evidence"},
+    "camera.opening": {"zh": "正在打开相机…", "en": "Opening the camera…"},
+    "camera.ready": {
+        "zh": "对准施工部位，点“拍照”",
+        "en": "Point at the work and tap Take photo",
+    },
+    "camera.taking": {"zh": "正在拍照…", "en": "Taking the photo…"},
+    "camera.check": {
+        "zh": "照片清楚吗？清楚就使用，不清楚就重拍",
+        "en": "Is it clear? Use it, or take it again",
+    },
+    "camera.shutter": {"zh": "拍照", "en": "Take photo"},
+    "camera.retake": {"zh": "重拍", "en": "Retake"},
+    "camera.use": {"zh": "使用照片", "en": "Use photo"},
+    "camera.none": {
+        "zh": "此设备没有相机，只能从文件中选择照片",
+        "en": "This device has no camera: pick a photo from files",
+    },
+    "camera.from_files": {"zh": "选择照片", "en": "Pick a photo"},
+    "camera.failed": {
+        "zh": "无法使用相机，请在设置中允许本应用使用相机后重试",
+        "en": "The camera is not available: allow this app to use it, then try again",
+    },
+    "sop.photo_of": {"zh": "第 {no} 步照片", "en": "Photo of step {no}"},
     "sop.photo_and_done": {"zh": "拍照并完成第 {no} 步", "en": "Photo and finish step {no}"},
     "sop.done": {"zh": "完成第 {no} 步", "en": "Finish step {no}"},
     # extra items

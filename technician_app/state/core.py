@@ -114,6 +114,8 @@ class TechnicianCore:
         self.complaints: list[ComplaintRead] = []
         self.messages: dict[str, list[ChatRead | UnsentMessage]] = {}
         self.change_requests: dict[str, list[ChangeRequestRead]] = {}
+        # the photos taken on this device, by (order id, SOP step), shown beside each step
+        self.step_photos: dict[tuple[str, int], bytes] = {}
         self.unavailable: set[str] = set()  # features this server does not offer (yet)
         self.notices: list[Notice] = []
         self.busy = False

@@ -99,6 +99,8 @@ class FieldWork(TechnicianCore):
         if step is not None and step.photo and not photo:
             self.notify(t(self.lang, "notice.photo_required"), "error", "sop_photo_required")
             return None
+        if photo:  # kept before the move redraws the list, shown once the step is done
+            self.step_photos[(order_id, step_no)] = photo
         return await self._act("sop_done", order_id, {"step_no": step_no, "note": note}, blob=photo)
 
     async def finish(self, order_id: str) -> QueuedAction:

@@ -11,6 +11,7 @@ import flet as ft
 
 from client.maps import street_map
 from technician_app import navigation, signature
+from technician_app.components.camera_capture import take_photo
 from technician_app.components.offer_card import local_time
 from technician_app.components.widgets import (
     GO,
@@ -41,7 +42,6 @@ from technician_app.state.labels import order_value_label
 from technician_app.views.order_panels import (
     chat_panel,
     extras_panel,
-    pick_photo,
     sop_panel,
     work_order_panel,
 )
@@ -148,7 +148,7 @@ def OrderView():  # noqa: ANN201
         item = state.extra_item(extra_code if known else "", extra_quantity, extra_reason)
         if item is None:
             return
-        action = await state.propose_change(order_id, [item], await pick_photo())
+        action = await state.propose_change(order_id, [item], await take_photo(state.lang))
         if action is not None and action.status != "rejected":
             set_extra_quantity("1")
             set_extra_reason("")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import flet as ft
 
 from client.models import OrderRead, ServiceRead
+from technician_app.components.camera_capture import take_photo
 from technician_app.components.signature_pad import SignaturePad
 from technician_app.components.widgets import (
     GO,
@@ -22,11 +23,6 @@ from technician_app.components.widgets import (
 )
 from technician_app.i18n import local_name, t
 from technician_app.state import TechnicianState, UnsentMessage, in_group, yuan
-
-
-async def pick_photo() -> bytes | None:
-    files = await ft.FilePicker().pick_files(file_type=ft.FilePickerFileType.IMAGE, with_data=True)
-    return files[0].bytes if files and files[0].bytes else None
 
 
 def work_order_panel(
@@ -112,9 +108,7 @@ def sop_panel(state: TechnicianState, order: OrderRead) -> ft.Control:
                         expand=True,
                         weight=ft.FontWeight.BOLD if step is next_step else None,
                     ),
-                    ft.Icon(ft.Icons.PHOTO_CAMERA, size=24, color=WARN)
-                    if step.photo
-                    else ft.Container(),
+                    _step_photo(state, order.id, step.no) if step.photo else ft.Container(),
                 ]
             )
         )
@@ -122,7 +116,7 @@ def sop_panel(state: TechnicianState, order: OrderRead) -> ft.Control:
         no, needs_photo = next_step.no, next_step.photo
 
         async def tick(_e) -> None:  # noqa: ANN001
-            photo = await pick_photo() if needs_photo else None
+            photo = await take_photo(lang) if needs_photo else None
             if needs_photo and photo is None:
                 state.notify(t(lang, "notice.photo_required"), "error", "sop_photo_required")
                 return
@@ -154,6 +148,22 @@ def sop_panel(state: TechnicianState, order: OrderRead) -> ft.Control:
         ),
     )
     return card(*rows)
+
+
+def _step_photo(state: TechnicianState, order_id: str, no: int) -> ft.Control:
+    """The photo taken for a step on this device, small; else the camera mark."""
+    taken = state.step_photos.get((order_id, no))
+    if taken is None:
+        return ft.Icon(ft.Icons.PHOTO_CAMERA, size=24, color=WARN)
+    return ft.Image(
+        src=taken,
+        width=56,
+        height=56,
+        fit=ft.BoxFit.COVER,
+        border_radius=8,
+        semantics_label=t(state.lang, "sop.photo_of", no=no),
+        key=f"sop_photo_{no}",
+    )
 
 
 def extras_panel(state: TechnicianState, order: OrderRead, rate_card, form, propose) -> ft.Control:  # noqa: ANN001

@@ -39,6 +39,8 @@ OUT_DIR = Path(__file__).resolve().parent / "out"
 CHROMIUM_ARGS = [
     "--headless",
     "--autoplay-policy=no-user-gesture-required",  # a phone rings without a tap first
+    "--use-fake-device-for-media-stream",  # a camera that films a test pattern
+    "--use-fake-ui-for-media-stream",  # and may be used without asking
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -221,11 +223,11 @@ def open_app(browser) -> Iterator[Callable[..., object]]:  # noqa: ANN001
         locale: str = "zh-CN",
         geolocation: tuple[float, float] | None = None,
     ):  # noqa: ANN202
-        located: dict = {}
+        located: dict = {"permissions": ["camera"]}
         if geolocation is not None:
             located = {
                 "geolocation": {"latitude": geolocation[0], "longitude": geolocation[1]},
-                "permissions": ["geolocation"],
+                "permissions": ["camera", "geolocation"],
             }
         context = browser.new_context(viewport=viewport or PHONE_VIEWPORT, locale=locale, **located)
         context.add_init_script(RECORD_PLAYS)

@@ -206,15 +206,17 @@ def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screens
     steps = e2e_server.call("GET", f"/orders/{order['id']}", customer).json()["sop"]
     for step in steps:
         label = f"拍照并完成第 {step['no']} 步" if step["photo"] else f"完成第 {step['no']} 步"
-        if step["photo"]:
-            with page.expect_file_chooser() as chooser:
-                ui.tap(page, label)
-            chooser.value.set_files(
-                files=[{"name": f"step{step['no']}.png", "mimeType": "image/png", "buffer": PHOTO}]
-            )
-        else:
-            ui.tap(page, label)
+        ui.tap(page, label)
+        if step["photo"]:  # taken with the camera there and then, seen, then used
+            ui.wait_text(page, "对准施工部位，点“拍照”")
+            ui.tap(page, "拍照", exact=True)
+            ui.wait_text(page, "照片清楚吗？清楚就使用，不清楚就重拍")
+            if step["no"] == 1:
+                screenshot(page, "technician_camera", "使用照片")
+            ui.tap(page, "使用照片")
         ui.wait_text(page, f"{step['no']} / {len(steps)}")
+        if step["photo"]:
+            ui.wait_text(page, f"第 {step['no']} 步照片")  # its thumbnail beside the step
         if step["no"] == 3:
             screenshot(page, "technician_sop", f"3 / {len(steps)}")
     ui.tap(page, "完成服务")

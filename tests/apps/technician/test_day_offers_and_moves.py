@@ -76,6 +76,9 @@ async def test_whole_day_including_offline(
         photo = png(step.no) if step.photo else None
         assert (await tech.sop_done(first["id"], step.no, photo=photo)).status == SYNCED
     assert all(s.done_at for s in tech.order(first["id"]).sop)
+    photographed = {s.no for s in steps if s.photo}
+    assert {no for (oid, no) in tech.step_photos if oid == first["id"]} == photographed
+    assert all(tech.step_photos[(first["id"], no)] == png(no) for no in photographed)
     assert (await tech.finish(first["id"])).status == SYNCED
     assert tech.order(first["id"]).status == "AWAITING_CONFIRMATION"
 
