@@ -165,7 +165,7 @@ def status_strip(state: TechnicianState) -> ft.Control | None:
     """Connection, pending-sync and rejected-sync banner, plus the latest message."""
     rows: list[ft.Control] = []
     lang = state.lang
-    pending = len(state.pending_actions)
+    pending = len(state.waiting_actions)
     rejected = state.rejections
     if not state.connected:
         rows.append(

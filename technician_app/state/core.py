@@ -261,6 +261,15 @@ class TechnicianCore:
         return self.queue.pending()
 
     @property
+    def waiting_actions(self) -> list[QueuedAction]:
+        """What the banner and the home count as 待同步: the technician's own actions that
+        have not reached the server. Position reports are not his to worry about; and
+        with signal, an action being sent right now is not waiting: only one a send
+        has already failed for is."""
+        mine = [a for a in self.queue.pending() if a.kind != "location"]
+        return mine if not self.connected else [a for a in mine if a.attempts > 0]
+
+    @property
     def rejections(self) -> list[QueuedAction]:
         return self.queue.rejected()
 

@@ -211,7 +211,7 @@ def HomeView():  # noqa: ANN201
                             key="earnings_today",
                         ),
                         big_number(str(len(schedule)), t(lang, "home.orders_today")),
-                        big_number(str(len(state.pending_actions)), t(lang, "home.pending")),
+                        big_number(str(len(state.waiting_actions)), t(lang, "home.pending")),
                     ],
                     alignment=ft.MainAxisAlignment.SPACE_AROUND,
                 ),

@@ -72,9 +72,14 @@ async def test_whole_day_including_offline(
     steps = tech.order(first["id"]).sop
     assert await tech.sop_done(first["id"], steps[0].no) is None  # photo step without a photo
     assert tech.notices[-1].code == "sop_photo_required"
+    banner: list[int] = []  # what the 待同步 banner said at each redraw
+    unsubscribe = tech.subscribe(lambda: banner.append(len(tech.waiting_actions)))
     for step in steps:
         photo = png(step.no) if step.photo else None
         assert (await tech.sop_done(first["id"], step.no, photo=photo)).status == SYNCED
+    unsubscribe()
+    assert banner and set(banner) == {0}  # sent at once: never 待同步 with signal, not even
+    # while on its way (the redraw before the send shows the step done, not waiting)
     assert all(s.done_at for s in tech.order(first["id"]).sop)
     photographed = {s.no for s in steps if s.photo}
     assert {no for (oid, no) in tech.step_photos if oid == first["id"]} == photographed
@@ -114,6 +119,7 @@ async def test_whole_day_including_offline(
     queued = tech.pending_actions
     assert [a.kind for a in queued][:3] == ["arrive", "sign_work_order", "start"]
     assert len(queued) == 3 + len(tech.order(second["id"]).sop) + 1
+    assert tech.waiting_actions == queued  # the 待同步 banner counts every one of them
     assert tech.order(second["id"]).status == "AWAITING_CONFIRMATION"  # shown locally, pending sync
 
     # the app restarts while still offline: the queue and the orders survive on disk
@@ -127,6 +133,7 @@ async def test_whole_day_including_offline(
         assert tech2.order(second["id"]).status == "AWAITING_CONFIRMATION"
         await tech2.sync()  # signal is back
         assert tech2.connected and tech2.pending_actions == [] and tech2.rejections == []
+        assert tech2.waiting_actions == []  # and the banner is gone
         server_order = live_server.call("GET", f"/orders/{second['id']}", customer).json()
         assert server_order["status"] == "AWAITING_CONFIRMATION"
         assert all(s["done_at"] for s in server_order["sop"])

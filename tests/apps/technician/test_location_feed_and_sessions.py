@@ -129,6 +129,7 @@ async def test_points_taken_without_signal_go_out_in_one_batch_with_device_times
     (batch,) = [a for a in tech.pending_actions if a.kind == "location"]
     assert len(batch.params["points"]) == 3 and batch.order_id == order["id"]
     assert "pending_sync" not in [n.code for n in tech.notices]  # no noise for the technician
+    assert tech.waiting_actions == []  # nor a 待同步 banner for positions
 
     go_online(tech, live_server)
     async with customer_feed(live_server, customer) as pushed:
