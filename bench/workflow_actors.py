@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from server.auth.consent import POLICY_VERSION
+from server.auth.consent import version_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -122,7 +122,7 @@ async def make_users(
                 "password": "correct horse",
                 "name": f"{role} 压测",
                 "role": role,
-                **({"accepted_policy_version": POLICY_VERSION} if role == "customer" else {}),
+                "accepted_policy_version": version_for(role),
             },
         )
         assert r is not None and r.status_code == 201, r and r.text

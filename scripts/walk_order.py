@@ -64,7 +64,7 @@ async def sign_up(client: DoorstepClient, *, name: str, role: str) -> TokenPair:
     if not sent.sandbox_code:
         raise SystemExit("this server texts real codes: walk it with the sandbox SMS provider")
     # a customer signs up having agreed to the current 用户协议 and 隐私政策
-    version = (await client.policies()).version if role == "customer" else None
+    version = (await client.policies(role)).version
     return await client.register(
         phone=number,
         password="walk-the-order",

@@ -26,6 +26,15 @@ ACCOUNT_TEXTS: Texts = {
     "signup.name": {"zh": "姓名", "en": "Name"},
     "signup.password": {"zh": "密码（至少8位）", "en": "Password (8 characters or more)"},
     "signup.submit": {"zh": "注册", "en": "Sign up"},
+    "signup.consent": {
+        "zh": "我已阅读并同意《技师服务协议》和《技师隐私政策》",
+        "en": "I have read and agree to the technician agreement and privacy policy",
+    },
+    "signup.consent_needed": {
+        "zh": "请先阅读并勾选同意《技师服务协议》和《技师隐私政策》",
+        "en": "Please read and tick the technician agreement and privacy policy first",
+    },
+    "signup.policy_version": {"zh": "版本 {version}", "en": "Version {version}"},
     "signup.next_steps": {
         "zh": "注册后请完善技能、服务区域、可接单时间并上传证书，平台审核通过后即可接单。",
         "en": "After signing up, add your skills, service area, working hours and "

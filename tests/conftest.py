@@ -42,10 +42,13 @@ _catalog_cache: dict[str, object] = {}
 
 
 def consent_for(role: str) -> dict:
-    """A customer signs up having ticked the current 用户协议 and 隐私政策."""
-    from server.auth.consent import POLICY_VERSION
+    """A customer or a technician signs up having ticked his role's current agreement and
+    privacy policy (staff accounts have none: they are refused anyway)."""
+    from server.auth.consent import version_for
 
-    return {"accepted_policy_version": POLICY_VERSION} if role == "customer" else {}
+    if role not in ("customer", "technician"):
+        return {}
+    return {"accepted_policy_version": version_for(role)}
 
 
 def _worker_db_url(base: str, worker: str) -> str:

@@ -16,9 +16,10 @@ class AuthApi(ClientCore):
         )
         return parse_reply(PhoneCodeSent, reply, "/auth/phone-codes")
 
-    async def policies(self) -> PoliciesRead:
-        """The 用户协议 and 隐私政策 a customer agrees to at sign-up, with their version."""
-        reply = await self.request("GET", "/policies", authenticated=False)
+    async def policies(self, role: str = "customer") -> PoliciesRead:
+        """The agreement and privacy policy ``role`` (customer or technician) agrees to at
+        sign-up, with their version."""
+        reply = await self.request("GET", "/policies", params={"role": role}, authenticated=False)
         return parse_reply(PoliciesRead, reply, "/policies")
 
     async def register(

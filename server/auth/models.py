@@ -55,8 +55,8 @@ class AuthSession(SQLModel, table=True):
 
 
 class PolicyConsent(SQLModel, table=True):
-    """The customer agreed to the 用户协议 and the 隐私政策 of this version, at this time
-    (PIPL: consent is recorded before personal data is processed)."""
+    """The person agreed to his role's agreement and privacy policy of this version, at this
+    time (PIPL: consent is recorded before personal data is processed)."""
 
     __tablename__ = "policy_consent"
 
@@ -174,5 +174,6 @@ class PolicyDocument(BaseModel):
 
 
 class PoliciesRead(BaseModel):
+    role: str = Role.customer.value  # whose agreements these are
     version: str
     documents: list[PolicyDocument]

@@ -5,15 +5,18 @@ from fastapi import Request
 from server.auth import consent, phone_codes, service
 from server.auth.dependencies import CipherDep, CurrentUser
 from server.auth.models import (
+    SELF_SERVICE_ROLES,
     LogoutIn,
     PhoneCodeIn,
     PhoneCodeSent,
     PoliciesRead,
     RefreshIn,
+    Role,
     TokenPair,
     UserRead,
 )
 from server.core.deps import UowDep, client_ip
+from server.core.errors import Unprocessable
 from server.core.routing import api_router
 
 router = api_router(tags=["auth"])
@@ -51,6 +54,11 @@ def me(user: CurrentUser, cipher: CipherDep) -> UserRead:
 
 
 @router.get("/policies", response_model=PoliciesRead)
-def policies() -> PoliciesRead:
-    """Public: the 用户协议 and 隐私政策 a customer agrees to at sign-up, and their version."""
-    return consent.policies()
+def policies(role: Role = Role.customer) -> PoliciesRead:
+    """Public: the agreement and privacy policy a customer (or, ``?role=technician``, a
+    technician) agrees to at sign-up, and their version."""
+    if role not in SELF_SERVICE_ROLES:
+        raise Unprocessable(
+            "staff accounts sign up no agreement here", code="role_not_self_service"
+        )
+    return consent.policies(role)

@@ -57,13 +57,12 @@ def register(body: RegisterIn, uow: UowDep, settings: SettingsDep) -> TokenPair:
     user = open_account(
         uow, phone=body.phone, password=body.password, name=body.name, role=body.role
     )
-    # a customer's account is kept only with his consent to the current 用户协议 and
-    # 隐私政策 (PIPL), recorded with it; refused, nothing of the sign-up is kept
-    if body.role == Role.customer or body.accepted_policy_version is not None:
-        consent.require_consent(body.accepted_policy_version)
-        consent.record_consent(
-            uow, user=user, version=str(body.accepted_policy_version), now=uow.clock.now()
-        )
+    # an account is kept only with consent to the role's current agreement and privacy
+    # policy (PIPL), recorded with it; refused, nothing of the sign-up is kept
+    consent.require_consent(Role(body.role), body.accepted_policy_version)
+    consent.record_consent(
+        uow, user=user, version=str(body.accepted_policy_version), now=uow.clock.now()
+    )
     if body.referral_code:  # the inviter is named with the account, or neither is made
         try:
             pricing_service.apply_referral(uow, customer=user, code=body.referral_code)

@@ -268,7 +268,9 @@ def view(
             on_click=lambda _e: ft.context.page.navigate(back),
         )
     strip = status_strip(state)
-    body = ([strip] if strip else []) + controls
+    # the strip keeps its slot when it has nothing to say, so a notice that comes or goes
+    # never shifts the screen's controls (which would remount them and lose what is typed)
+    body = [ft.Container(content=strip, visible=strip is not None, key="status_strip"), *controls]
     # One tree in every layout (a phone's column fills the width, a wider window's keeps
     # one readable column in the middle): a window crossing a breakpoint re-lays out the
     # same controls and keeps what is being typed.

@@ -8,7 +8,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from client.api import ApiError, NetworkError
-from client.models import CatalogTermRead
+from client.models import CatalogTermRead, PoliciesRead
 from technician_app.i18n import t
 from technician_app.state.core import TechnicianCore
 from technician_app.state.labels import yuan
@@ -56,17 +56,44 @@ class Account(TechnicianCore):
             self.notify(t(self.lang, "notice.code_sent", phone=masked), "success")
         return code
 
-    async def register(self, *, phone: str, password: str, name: str, code: str = "") -> bool:
+    async def load_policies(self) -> PoliciesRead | None:
+        """The 技师服务协议 and 技师隐私政策, read on the sign-up screen before agreeing."""
+        if self.policies is None:
+            self.policies = await self._guard(self.client.policies("technician"))
+            self.changed()
+        return self.policies
+
+    def consent_missing(self, agreed: bool) -> bool:
+        """Said before the code is texted: sign-up needs the agreements ticked (PIPL)."""
+        if not agreed:
+            self.notify(t(self.lang, "signup.consent_needed"), "error", "consent_required")
+        return not agreed
+
+    async def register(
+        self, *, phone: str, password: str, name: str, code: str = "", agreed: bool = False
+    ) -> bool:
+        """Sign up, agreeing to the version of the agreements the technician was shown."""
+        if self.consent_missing(agreed):
+            return False
+        policies = await self.load_policies()
+        if policies is None:
+            return False
         self.busy = True
         self.changed()
         try:
             reply = await self._guard(
                 self.client.register(
-                    phone=phone, password=password, name=name, role="technician", code=code or None
+                    phone=phone,
+                    password=password,
+                    name=name,
+                    role="technician",
+                    code=code or None,
+                    accepted_policy_version=policies.version,
                 )
             )
             if reply is None:
                 return False
+            self.notices.clear()  # a refusal before it no longer stands
             self._bind_user()
             await self.refresh()
             self._wake_live()

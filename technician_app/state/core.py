@@ -31,6 +31,7 @@ from client.models import (
     ComplaintRead,
     EarningsRead,
     OrderRead,
+    PoliciesRead,
     ProfileRead,
     ReviewRead,
     ServiceRead,
@@ -116,6 +117,7 @@ class TechnicianCore:
         self.change_requests: dict[str, list[ChangeRequestRead]] = {}
         # the photos taken on this device, by (order id, SOP step), shown beside each step
         self.step_photos: dict[tuple[str, int], bytes] = {}
+        self.policies: PoliciesRead | None = None  # the agreements signed up under
         self.unavailable: set[str] = set()  # features this server does not offer (yet)
         self.notices: list[Notice] = []
         self.busy = False

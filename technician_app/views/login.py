@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import flet as ft
 
 from technician_app.components.widgets import (
     GO,
     PRIMARY,
     big_button,
+    card,
     outline_button,
     text_field,
     view,
 )
 from technician_app.context import go, use_app
 from technician_app.i18n import t
+from technician_app.state import TechnicianState
 
 
 @ft.component
@@ -73,6 +77,13 @@ def SignupView():  # noqa: ANN201
     password, set_password = ft.use_state("")
     code, set_code = ft.use_state("")
     code_sent_to, set_code_sent_to = ft.use_state("")
+    agreed, set_agreed = ft.use_state(False)
+    reading, set_reading = ft.use_state("")  # the code of the agreement opened to read
+
+    def load_policies():  # noqa: ANN202
+        ft.context.page.run_task(state.load_policies)
+
+    ft.use_effect(load_policies, [])
 
     async def send_code() -> str:
         sent = await state.send_code(phone.strip())
@@ -82,6 +93,8 @@ def SignupView():  # noqa: ANN201
         return sent or ""
 
     async def submit(_e) -> None:  # noqa: ANN001
+        if state.consent_missing(agreed):  # before anything is texted to the phone
+            return
         # first the phone is proved: the code texted to it (a sandbox server fills it in)
         typed = code
         if code_sent_to != phone.strip():
@@ -90,7 +103,7 @@ def SignupView():  # noqa: ANN201
                 return  # the technician types the code from the text message
             # a sandbox server filled it in, as a phone's one-time-code autofill would
         if await state.register(
-            phone=phone.strip(), password=password, name=name.strip(), code=typed
+            phone=phone.strip(), password=password, name=name.strip(), code=typed, agreed=agreed
         ):
             go("/")
 
@@ -131,6 +144,7 @@ def SignupView():  # noqa: ANN201
                 password=True,
             ),
             *code_fields,
+            *consent_controls(state, agreed, set_agreed, reading, set_reading),
             ft.Row(
                 [
                     big_button(
@@ -146,3 +160,44 @@ def SignupView():  # noqa: ANN201
         ],
         state,
     )
+
+
+def consent_controls(
+    state: TechnicianState,
+    agreed: bool,
+    set_agreed: Callable[[bool], None],
+    reading: str,
+    set_reading: Callable[[str], None],
+) -> list[ft.Control]:
+    """The tick for the 技师服务协议 and 技师隐私政策, each readable in full here first."""
+    lang = state.lang
+    policies = state.policies
+    documents = policies.documents if policies else []
+    links: list[ft.Control] = [
+        ft.TextButton(
+            content=ft.Text(f"《{d.title}》", size=16),
+            key=f"policy_{d.code}",
+            on_click=lambda _e, code=d.code: set_reading("" if reading == code else code),
+        )
+        for d in documents
+    ]
+    controls: list[ft.Control] = [
+        ft.Checkbox(
+            label=t(lang, "signup.consent"),
+            value=agreed,
+            key="signup_consent",
+            label_style=ft.TextStyle(size=16),
+            on_change=lambda e: set_agreed(bool(e.control.value)),
+        ),
+        ft.Row(links, wrap=True, spacing=0),
+    ]
+    shown = next((d for d in documents if d.code == reading), None)
+    if shown is not None and policies is not None:
+        controls.append(
+            card(
+                ft.Text(shown.title, size=20, weight=ft.FontWeight.BOLD),
+                ft.Text(t(lang, "signup.policy_version", version=policies.version), size=13),
+                ft.Text(shown.text, size=15, key="policy_text"),
+            )
+        )
+    return controls

@@ -33,7 +33,7 @@ from sqlmodel import SQLModel
 
 import server.models  # noqa: F401  (every table on the metadata)
 from server.app import create_app
-from server.auth.consent import POLICY_VERSION
+from server.auth.consent import version_for
 from server.catalog import service as catalog_service
 from server.core.clock import Clock
 from server.core.db import make_engine
@@ -103,7 +103,7 @@ class LiveServer:
                 "name": name,
                 "role": role,
                 "code": code,
-                **({"accepted_policy_version": POLICY_VERSION} if role == "customer" else {}),
+                "accepted_policy_version": version_for(role),
             },
         )
         assert r.status_code == 201, r.text

@@ -299,7 +299,6 @@ def _painted_shot(page, path: Path) -> None:  # noqa: ANN001
 
 
 # finders of one semantics node: by the app's key, or by its own accessible name
-_BY_ID = """(id) => document.querySelector(`flt-semantics[flt-semantics-identifier="${id}"]`)"""
 _BY_LABEL = """(name) => Array.from(document.querySelectorAll('flt-semantics')).find(
     el => (el.getAttribute('aria-label') || el.textContent || '').trim() === name)"""
 # with accessibility on, a click on a map's node is a screen reader's "activate" (a tap at
@@ -318,7 +317,10 @@ _SCROLL = """(dy) => {
     const style = getComputedStyle(el);
     return ['scroll', 'auto'].includes(style.overflowY) && el.scrollHeight > el.clientHeight;
   });
-  if (scrollable) scrollable.scrollTop += dy;
+  if (!scrollable) return false;
+  const before = scrollable.scrollTop;
+  scrollable.scrollTop += dy;
+  return scrollable.scrollTop !== before;
 }"""
 _TYPING = (
     "() => document.activeElement && ['INPUT', 'TEXTAREA'].includes(document.activeElement.tagName)"
@@ -349,10 +351,11 @@ class UI:
         target.click()
         self.taps += 1
 
-    def tap_map(self, page, identifier: str, fx: float, fy: float) -> None:  # noqa: ANN001
-        """Tap a map where a finger would, at a fraction of the box of the node the app
-        keyed ``identifier``."""
-        box = self._in_view(page, _BY_ID, identifier)
+    def tap_map(self, page, label: str, fx: float, fy: float) -> None:  # noqa: ANN001
+        """Tap a map where a finger would, at a fraction of the box of the node labelled
+        ``label`` (by its label: Flutter web does not always write a re-rendered node's
+        identifier into the page)."""
+        box = self._in_view(page, _BY_LABEL, label)
         self._finger(page, box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
 
     def tap_beside(self, page, label: str, dx: float, dy: float) -> None:  # noqa: ANN001
@@ -372,12 +375,13 @@ class UI:
 
     @staticmethod
     def _in_view(page, finder: str, arg: str) -> dict:  # noqa: ANN001
-        """The box of the node ``finder`` finds once it is on screen, scrolling to it (the
-        screen's nodes off view may leave the tree meanwhile)."""
+        """The box of the node ``finder`` finds once it is on screen, scrolling to it. A
+        node far off screen is not in the tree at all: then the screen is scrolled up,
+        and down from the top when the top is reached, until it is."""
         height = page.viewport_size["height"]
-        page.wait_for_function(f"(arg) => !!({finder})(arg)", arg=arg)
-        step = 200
-        for _scroll in range(16):
+        deadline = time.monotonic() + UI_TIMEOUT_MS / 1000
+        step = -200
+        while time.monotonic() < deadline:
             box = page.evaluate(
                 f"(arg) => {{ const el = ({finder})(arg); if (!el) return null;"
                 " const r = el.getBoundingClientRect();"
@@ -390,7 +394,9 @@ class UI:
                 step = 200 if box["y"] > 0 else -200
             # the screen's scrollable node is scrolled as a screen reader would (a mouse
             # wheel over a map would zoom the map instead)
-            page.evaluate(_SCROLL, step)
+            moved = page.evaluate(_SCROLL, step)
+            if not moved and box is None:
+                step = -step  # an end of the screen reached: look the other way
             page.evaluate(_PAINTED)
         raise AssertionError(f"{arg} never came into view")
 

@@ -266,6 +266,11 @@ def test_a_new_technician_sets_the_service_area_on_the_map(
     ui.fill(page, "姓名", "赵师傅")
     ui.fill(page, "手机号", phone)
     ui.fill(page, "密码（至少8位）", "correct horse")
+    ui.tap(page, "注册", exact=True)  # not yet: his agreements are ticked first
+    ui.wait_text(page, "请先阅读并勾选同意《技师服务协议》和《技师隐私政策》")
+    ui.tap(page, "《技师服务协议》")  # readable in full on the sign-up screen
+    ui.wait_text(page, "欢迎加入上门服务平台成为服务技师")
+    ui.check(page, "我已阅读并同意《技师服务协议》和《技师隐私政策》")
     ui.tap(page, "注册", exact=True)
     ui.wait_text(page, "点地图选择服务区域中心")
     ui.fill(page, "服务半径（公里）", "6")
@@ -311,7 +316,7 @@ def _tap_map_until(page, ui, fx: float, fy: float, corners: int) -> None:  # noq
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     for _attempt in range(3):
-        ui.tap_map(page, "area-map", fx, fy)
+        ui.tap_map(page, "服务区域地图", fx, fy)
         try:
             page.wait_for_function(f"() => ({_CORNERS})() >= {corners}", timeout=5_000)
         except PlaywrightTimeout:

@@ -29,7 +29,7 @@ import httpx
 import pytest
 from sqlmodel import SQLModel
 
-from server.auth.consent import POLICY_VERSION
+from server.auth.consent import version_for
 
 PG_URL = os.environ.get("DOORSTEP_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("DOORSTEP_TEST_REDIS_URL", "")
@@ -394,7 +394,7 @@ class Api:
                 "password": "correct horse",
                 "name": f"{role} 测试",
                 "role": role,
-                **({"accepted_policy_version": POLICY_VERSION} if role == "customer" else {}),
+                "accepted_policy_version": version_for(role),
             },
         )
         assert r.status_code == 201, r.text

@@ -23,7 +23,7 @@ from sqlmodel import SQLModel
 
 from client import DoorstepClient, LiveFeed
 from client.models import OrderRead
-from server.auth.consent import POLICY_VERSION
+from server.auth.consent import version_for
 from tests.unit_of_work import unit_of_work
 
 PG_URL = os.environ.get("DOORSTEP_TEST_DATABASE_URL", "")
@@ -191,7 +191,7 @@ async def _user(url: str, role: str) -> DoorstepClient:
         name=f"{role} 测试",
         role=role,
         code=sent.sandbox_code,
-        accepted_policy_version=POLICY_VERSION if role == "customer" else None,
+        accepted_policy_version=version_for(role),
     )
     return api
 

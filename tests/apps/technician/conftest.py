@@ -61,7 +61,9 @@ async def onboard(state: TechnicianState, live: LiveServer) -> None:
     phone = live.next_phone()
     code = await state.send_code(phone)
     assert code  # the sandbox hands it back: filled in, no message to wait for
-    assert await state.register(phone=phone, password="correct horse", name="王师傅", code=code)
+    assert await state.register(
+        phone=phone, password="correct horse", name="王师傅", code=code, agreed=True
+    )
     assert state.verification == "pending" and not state.verified
     assert await state.save_profile(skills=["cleaning"], bio="十年保洁经验", experience_years=10)
     assert await state.save_service_area(center=HOME, radius_km=10, max_distance_km=8)

@@ -18,7 +18,9 @@ CATALOG = yaml.safe_load((Path(__file__).parents[3] / "assets" / "catalog.yaml")
 async def new_account(tech: TechnicianState, live: LiveServer) -> None:
     phone = live.next_phone()
     code = await tech.send_code(phone)
-    assert await tech.register(phone=phone, password="correct horse", name="孙阿姨", code=code)
+    assert await tech.register(
+        phone=phone, password="correct horse", name="孙阿姨", code=code, agreed=True
+    )
 
 
 async def test_every_catalog_skill_can_be_chosen_and_saved(
