@@ -19,7 +19,7 @@ from client import look
 from client.api import DoorstepClient
 from client.device import DevicePosition, DeviceSessionKeeper
 from client.feed import LiveFeed
-from customer_app.components.common import AppContext
+from customer_app.context import AppContext, use_app
 from customer_app.i18n import t
 from customer_app.state import CustomerState, LocalStore, default_store_path
 from customer_app.views import view_for
@@ -47,14 +47,7 @@ def feed_factory() -> Any:
 @ft.component
 def Screen() -> ft.View:
     """The current screen; re-renders whenever the state says it changed."""
-    state: CustomerState = ft.use_context(AppContext)
-    _version, set_version = ft.use_state(0)
-
-    def subscribe() -> Any:
-        return state.subscribe(lambda: set_version(lambda v: v + 1))
-
-    ft.use_effect(subscribe, [])
-    return view_for(state)
+    return view_for(use_app())
 
 
 @ft.component

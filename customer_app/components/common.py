@@ -24,8 +24,6 @@ FORM_KEYS = {"area": "area_m2", "addr_query": "address"}
 PRIMARY = ft.Colors.TEAL_700
 MUTED = ft.Colors.GREY_700
 
-AppContext = ft.create_context(None)
-
 
 def act(
     fn: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any
@@ -86,7 +84,7 @@ def button(
         expand=expand,
         height=BUTTON_HEIGHT,
     )
-    return keyed(key, control, **({"selected": True} if selected else {}))
+    return keyed(key, control, selected=selected or None)
 
 
 def icon_button(key: str, icon: Any, label: str, on_click: Any) -> ft.Control:
@@ -100,7 +98,7 @@ def field(
     *,
     password: bool = False,
     multiline: bool = False,
-    keyboard: ft.KeyboardType | None = None,
+    keyboard: ft.KeyboardType = ft.KeyboardType.TEXT,
     width: int | None = None,
     expand: bool = False,
     on_submit: Any = None,
@@ -144,7 +142,7 @@ def field(
 def KeyboardField(state: Any, key: str, label: str) -> ft.Control:
     """A text field that takes the keyboard as it appears: the next thing to type, with
     no tap (the door number once a place is picked)."""
-    box = ft.use_ref(lambda: ft.Ref[ft.TextField]())
+    box: ft.MutableRef[ft.Ref[ft.TextField]] = ft.use_ref(ft.Ref[ft.TextField])
 
     async def take_keyboard() -> None:
         control = box.current.current if box.current is not None else None
@@ -282,7 +280,7 @@ def nav_tabs(state: Any) -> list[ft.Control]:
     ]
 
 
-def bottom_bar(state: Any) -> ft.Control:
+def bottom_bar(state: Any) -> ft.BottomAppBar:
     """The phone's and tablet's tabs, at the thumb."""
     return ft.BottomAppBar(
         content=ft.Row(nav_tabs(state), alignment=ft.MainAxisAlignment.SPACE_AROUND),
@@ -300,7 +298,11 @@ def page_view(
     back: bool = True,
     nav: bool = True,
     actions: list[ft.Control] | None = None,
+    bottom: ft.BottomAppBar | None = None,
 ) -> ft.View:
+    """A screen: the app bar, the banners, ``controls`` in a centred column, the tabs.
+    With ``bottom`` (a bar of the screen's own, in place of the tabs) the column scrolls
+    by itself and the page does not, so the bar and the column's top stay put."""
     leading = (
         icon_button("back", ft.Icons.ARROW_BACK, t(state.lang, "back"), do(state.back))
         if back
@@ -320,6 +322,7 @@ def page_view(
         [body],
         alignment=ft.MainAxisAlignment.CENTER,
         vertical_alignment=ft.CrossAxisAlignment.START,
+        expand=bottom is not None,
     )
     tabs_on_top = layout == "desktop" and nav  # a desktop's tabs sit in the top bar
     return ft.View(
@@ -332,8 +335,8 @@ def page_view(
             actions=[*(nav_tabs(state) if tabs_on_top else []), *(actions or [])],
         ),
         controls=[body],
-        scroll=ft.ScrollMode.AUTO,
+        scroll=None if bottom is not None else ft.ScrollMode.AUTO,
         padding=ft.Padding.all(12),
         bgcolor=ft.Colors.GREY_50,
-        bottom_appbar=bottom_bar(state) if nav and not tabs_on_top else None,
+        bottom_appbar=bottom or (bottom_bar(state) if nav and not tabs_on_top else None),
     )

@@ -25,14 +25,14 @@ from customer_app.components.common import (
     section,
 )
 from customer_app.i18n import money, t
-from customer_app.state import CITY_TZ, CustomerState
+from customer_app.state import CITY_TZ, BookingDraft, CustomerState
 
 WEEKDAYS = {"zh": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
 
 
-def options_section(state: CustomerState) -> ft.Control:
+def options_section(state: CustomerState, d: BookingDraft) -> ft.Control:
     lang = state.lang
-    s, d = state.service, state.draft
+    s = state.service
     p = s.pricing if s else {}
     if p.get("unit") == "hour":
         qty_label = t(lang, "quantity_hours")
@@ -83,9 +83,8 @@ def options_section(state: CustomerState) -> ft.Control:
     return section(name_of(s, lang) if s else "", *controls)
 
 
-def time_section(state: CustomerState) -> ft.Control:
+def time_section(state: CustomerState, d: BookingDraft) -> ft.Control:
     lang = state.lang
-    d = state.draft
     days = []
     for day in state.bookable_days():
         wd = WEEKDAYS[lang][day.weekday()]
@@ -118,9 +117,8 @@ def time_section(state: CustomerState) -> ft.Control:
     return section(t(lang, "time_slot"), *controls)
 
 
-def address_section(state: CustomerState) -> ft.Control:
+def address_section(state: CustomerState, d: BookingDraft) -> ft.Control:
     lang = state.lang
-    d = state.draft
     places = state.addresses()
     controls: list[ft.Control] = []
     if places:
@@ -219,9 +217,8 @@ def address_section(state: CustomerState) -> ft.Control:
     return section(t(lang, "address"), *controls)
 
 
-def extras_section(state: CustomerState) -> ft.Control:
+def extras_section(state: CustomerState, d: BookingDraft) -> ft.Control:
     lang = state.lang
-    d = state.draft
     controls: list[ft.Control] = [field(state, "notes", t(lang, "notes"), multiline=True)]
     if d.preferred_technician_id:
         name = (state.technician.name if state.technician else "") or d.preferred_technician_id
@@ -252,11 +249,10 @@ def extras_section(state: CustomerState) -> ft.Control:
     return section(t(lang, "notes"), *controls)
 
 
-def coupon_section(state: CustomerState) -> ft.Control:
+def coupon_section(state: CustomerState, d: BookingDraft) -> ft.Control:
     """The coupon the price uses (the best one unless the customer chose), as one line
     优惠券 -¥X, with 更换 opening the choice of another or none."""
     lang = state.lang
-    d = state.draft
     saving = state.coupon_saving()
     if saving:
         shown = money(-saving)
@@ -341,7 +337,7 @@ def quote_section(state: CustomerState) -> ft.Control:
     return section(t(lang, "quote"), *controls)
 
 
-def price_bar(state: CustomerState) -> ft.Control:
+def price_bar(state: CustomerState) -> ft.BottomAppBar:
     """Always in sight at the bottom: 合计 ¥X as the options change (the last price,
     marked, while the new one is on its way) and the button that places the order."""
     lang = state.lang
@@ -399,26 +395,25 @@ def book_view(state: CustomerState) -> ft.View:
     """The sections scroll in a column of their own, keyed by the booking, so the page
     opens at its top (the screen before may have been scrolled down, and a view
     reused in place keeps its offset); the price bar stays below them."""
-    lang = state.lang
-    if state.draft is None:
+    lang, d = state.lang, state.draft
+    if d is None:
         return page_view(state, state.route, t(lang, "book_title"), [muted(t(lang, "loading"))])
     body = ft.Column(
         [
-            options_section(state),
-            time_section(state),
-            address_section(state),
-            coupon_section(state),
-            extras_section(state),
+            options_section(state, d),
+            time_section(state, d),
+            address_section(state, d),
+            coupon_section(state, d),
+            extras_section(state, d),
             quote_section(state),
         ],
-        key=f"booking-{state.draft.service_id}",
+        key=f"booking-{d.service_id}",
         scroll=ft.ScrollMode.AUTO,
         expand=True,
         spacing=12,
         horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
     )
-    view = page_view(state, state.route, t(lang, "book_title"), [body], nav=False)
-    view.scroll = None  # the body scrolls, not the page: the bar and the top stay put
-    view.controls[0].expand = True
-    view.bottom_appbar = price_bar(state)
-    return view
+    # the body scrolls, not the page: the price bar and the top stay put
+    return page_view(
+        state, state.route, t(lang, "book_title"), [body], nav=False, bottom=price_bar(state)
+    )

@@ -202,12 +202,12 @@ def home_view(state: CustomerState) -> ft.View:
             ),
         )
     if state.results is not None:
-        items = [service_tile(state, s, "result") for s in state.results]
+        tiles = [service_tile(state, s, "result") for s in state.results]
         controls.append(
             section(
                 f"{name_of(state.category, lang) if state.category else t(lang, 'results')}"
-                f" ({len(items)})",
-                *(items or [muted(t(lang, "no_results"))]),
+                f" ({len(tiles)})",
+                *(tiles or [muted(t(lang, "no_results"))]),
             )
         )
     for group, title in (

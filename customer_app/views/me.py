@@ -73,7 +73,7 @@ def wallet_section(state: CustomerState) -> ft.Control:
             f"{t(lang, 'points')}: {balance if balance is not None else t(lang, 'unavailable')}"
         )
     )
-    coupons = []
+    coupons: list[ft.Control] = []
     for c in state.coupons:
         amount = f" -{money(c.amount)}" if c.amount else ""
         until = f" · {c.valid_until.isoformat()[:10]}"

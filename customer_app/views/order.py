@@ -294,7 +294,7 @@ def change_request_section(state: CustomerState) -> list[ft.Control]:
 
 def completion_section(state: CustomerState) -> ft.Control:
     lang = state.lang
-    photos = [
+    photos: list[ft.Control] = [
         ft.Image(src=state.photos[fid], width=100, height=100, fit=ft.BoxFit.COVER, border_radius=8)
         for fid in state.completion_photos()
         if fid in state.photos

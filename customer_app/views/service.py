@@ -165,7 +165,7 @@ def technician_view(state: CustomerState) -> ft.View:
             ),
         ]
     )
-    certs = [
+    certs: list[ft.Control] = [
         ft.Text(
             f"· {name_of(c, lang) or c.type}"
             + (f"  ({c.expires_on.isoformat()})" if c.expires_on else "")
@@ -174,7 +174,7 @@ def technician_view(state: CustomerState) -> ft.View:
         if c.status == "verified"
     ]
     ratings = x.rating_dimensions
-    dims = [
+    dims: list[ft.Control] = [
         ft.Row(
             [
                 ft.Text(t(lang, f"dim_{d}"), width=90),
