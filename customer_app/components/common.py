@@ -15,7 +15,8 @@ import flet as ft
 from pydantic import BaseModel
 
 from client.layout import CONTENT_WIDTH, TABS, current_tab, layout_for
-from customer_app.i18n import money, t
+from client.models import ServiceRead, ServiceSummary
+from customer_app.i18n import DEFAULT_LANG, money, t
 
 BUTTON_HEIGHT = 48  # Material's minimum touch target
 # A form field's key -> the request field a refusal names, where the two differ.
@@ -250,6 +251,21 @@ def name_of(item: BaseModel | Mapping[str, Any], lang: str, base: str = "name") 
         if value:
             return str(value)
     return ""
+
+
+def catalog_names(service: ServiceRead | None, lang: str) -> dict[str, str]:
+    """A service's add-ons and rate-card items by code, each named in ``lang``: the
+    server words price lines and extra work in Chinese only."""
+    if service is None:
+        return {}
+    entries = [*service.addons, *service.rate_card]
+    return {str(e["code"]): name_of(e, lang) for e in entries if e.get("code")}
+
+
+def tags_in(s: ServiceSummary | ServiceRead, lang: str) -> list[str]:
+    """A service's tags (3小时, 含清洁剂): the catalog words them in Chinese only, so
+    English shows none rather than Chinese."""
+    return s.tags if lang == DEFAULT_LANG else []
 
 
 _TAB_ICONS = {"home": ft.Icons.HOME, "support": ft.Icons.SUPPORT_AGENT, "me": ft.Icons.PERSON}

@@ -21,6 +21,7 @@ from client.error_texts import error_fields, error_text
 from client.layout import layout_for
 from client.models import (
     CancellationQuoteRead,
+    CatalogTermRead,
     CategoryNode,
     ChangeRequestRead,
     ChatRead,
@@ -112,6 +113,7 @@ class StateCore:
         self.technician: PublicTechnicianRead | None = None
         self.technician_reviews: list[ReviewRead] = []
         self.technician_photo: bytes | None = None
+        self.skill_terms: dict[str, CatalogTermRead] = {}  # the catalog's skills by code
 
         self.draft: BookingDraft | None = None
         self.slots: list[Slot] = []
@@ -122,6 +124,7 @@ class StateCore:
         self.membership: MembershipRead | None = None
 
         self.order: OrderRead | None = None
+        self.order_service: ServiceRead | None = None  # its rate card names extra work
         self.events: list[OrderEventRead] = []
         self.payment: PaymentRead | None = None
         self.tracking = Tracking()

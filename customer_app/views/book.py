@@ -12,6 +12,7 @@ from customer_app.components.common import (
     KeyboardField,
     act,
     button,
+    catalog_names,
     checkbox,
     chip,
     do,
@@ -24,10 +25,8 @@ from customer_app.components.common import (
     price_line,
     section,
 )
-from customer_app.i18n import money, t
+from customer_app.i18n import coupon_name, line_label, money, t
 from customer_app.state import CITY_TZ, BookingDraft, CustomerState
-
-WEEKDAYS = {"zh": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
 
 
 def options_section(state: CustomerState, d: BookingDraft) -> ft.Control:
@@ -87,8 +86,8 @@ def time_section(state: CustomerState, d: BookingDraft) -> ft.Control:
     lang = state.lang
     days = []
     for day in state.bookable_days():
-        wd = WEEKDAYS[lang][day.weekday()]
-        label = f"{day.month}/{day.day} {'周' + wd if lang == 'zh' else wd}"
+        weekday = t(lang, f"weekday.{day.weekday()}")
+        label = t(lang, "day_chip", month=day.month, day=day.day, weekday=weekday)
         days.append(chip(f"day-{day.isoformat()}", label, d.day == day, act(state.set_day, day)))
     slots = []
     for slot in state.slots:
@@ -283,7 +282,7 @@ def coupon_section(state: CustomerState, d: BookingDraft) -> ft.Control:
         chips += [
             chip(
                 f"coupon-{c.id}",
-                c.label or t(lang, "coupon"),
+                coupon_name(lang, c),
                 d.coupon_id == c.id or (d.coupon_auto and applied == c.id),
                 do(state.choose_coupon, c.id),
             )
@@ -326,8 +325,9 @@ def quote_section(state: CustomerState) -> ft.Control:
             )
         return section(t(lang, "quote"), *controls)
     controls = [muted(note, 12)] if note else []
+    names = catalog_names(state.service, lang)
     controls += [
-        price_line(line.label or line.code, line.amount, detail=_line_detail(line, lang))
+        price_line(line_label(lang, line, names), line.amount, detail=_line_detail(line, lang))
         for line in q.lines
     ]
     controls += [ft.Divider(), price_line(t(lang, "total"), q.total, bold=True)]

@@ -12,6 +12,7 @@ from client.models import ChangeItemRead, ChangeRequestRead, OrderRead
 from customer_app.components.common import (
     act,
     button,
+    catalog_names,
     keyed,
     muted,
     name_of,
@@ -90,7 +91,7 @@ def bill_lines(state: CustomerState, o: OrderRead) -> list[ft.Control]:
     """What the order is worth now: the booked price, each approved extra on its own
     line, the total the server counts (``order_value``), and paid / still-due extras."""
     lang = state.lang
-    bill = order_bill(o, state.change_requests)
+    bill = order_bill(o, state.change_requests, catalog_names(state.order_service, lang))
     rows: list[ft.Control] = []
     if bill.extras:
         rows.append(price_line(t(lang, "booked_price"), bill.booked))
@@ -218,7 +219,8 @@ def change_item(state: CustomerState, cr: ChangeRequestRead, item: ChangeItemRea
     customer's answer (buttons while it waits, the answer once given)."""
     lang = state.lang
     item_id = item.id
-    name = f"{item.name} × {item.quantity}"
+    named = catalog_names(state.order_service, lang).get(item.code) or item.name
+    name = f"{named} × {item.quantity}"
     fid = item.photo_file_id
     if fid and fid in state.photos:
         picture: ft.Control = ft.Image(
