@@ -320,7 +320,7 @@ def page_view(
     With ``bottom`` (a bar of the screen's own, in place of the tabs) the column scrolls
     by itself and the page does not, so the bar and the column's top stay put."""
     leading = (
-        icon_button("back", ft.Icons.ARROW_BACK, t(state.lang, "back"), do(state.back))
+        icon_button("back", ft.Icons.ARROW_BACK, t(state.lang, "back"), act(state.go_back))
         if back
         else None
     )
