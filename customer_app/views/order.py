@@ -342,10 +342,17 @@ def cancel_section(state: CustomerState) -> ft.Control:
 
 def timeline_section(state: CustomerState) -> ft.Control:
     lang = state.lang
+    # a step's event names it in Chinese only; the order's checklist names it in both
+    steps = (
+        {s.no: {"zh": s.title_zh, "en": s.title_en} for s in state.order.sop} if state.order else {}
+    )
     rows = []
     for e in reversed(customer_timeline(state.events)):
         kind = MATCHING_EVENT if e.type == MATCHING else e.type
-        label = event_label(lang, kind, e.payload)
+        payload = dict(e.payload)
+        if payload.get("step_no") in steps:
+            payload["title"] = steps[payload["step_no"]]
+        label = event_label(lang, kind, payload)
         rows.append(
             keyed(
                 f"event-{e.seq}",

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields
+from datetime import UTC, datetime
 from string import Formatter
 
 import flet as ft
 
-from client.models import QuoteLineRead
+from client.api import DoorstepClient
+from client.models import OrderEventRead, QuoteLineRead, SopStepState
 from customer_app.i18n import (
     DEFAULT_LANG,
     LANGS,
@@ -27,11 +29,12 @@ from customer_app.state import CustomerState
 from customer_app.views.book import book_view
 from customer_app.views.home import home_view
 from customer_app.views.me import me_view
-from customer_app.views.order import order_view
+from customer_app.views.order import order_view, timeline_section
 from customer_app.views.service import service_view
 from server.core.events import Status
 from tests.apps.conftest import LiveServer
 from tests.apps.customer.conftest import HOME, signed_in
+from tests.apps.customer.test_order_page_and_slots import customer_read
 from tests.apps.text_keys import keys_missing_a_language, used_text_keys
 
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
@@ -107,6 +110,30 @@ def test_price_lines_membership_and_discounts_in_english() -> None:
     assert discount_text("zh", 8500) == "8.5折" and discount_text("en", 8500) == "15% off"
     assert membership_name("en", "platinum", "铂金会员") == "Member"
     assert membership_name("zh", "platinum", "铂金会员") == "铂金会员"
+
+
+def test_a_done_step_is_named_in_the_customers_language() -> None:
+    """The server's event names the step in Chinese; the order's checklist in both."""
+    state = CustomerState(DoorstepClient("http://127.0.0.1:9"))  # never called
+    step = SopStepState(no=1, title_zh="拍门牌", title_en="Door number photo", photo=True)
+    state.order = customer_read("IN_SERVICE").model_copy(update={"sop": [step]})
+    at = datetime(2026, 6, 2, 2, 30, tzinfo=UTC)
+    state.events = [
+        OrderEventRead(
+            order_id="ord_test",
+            seq=5,
+            type="order.sop_step_done",
+            actor_id=None,
+            actor_role="technician",
+            occurred_at=at,
+            received_at=at,
+            payload={"step_no": 1, "title": "拍门牌"},
+        )
+    ]
+    state.set_lang("en")
+    assert "Step done: Door number photo" in _strings(timeline_section(state))
+    state.set_lang("zh")
+    assert "完成步骤：拍门牌" in _strings(timeline_section(state))
 
 
 def _strings(root: object) -> list[str]:
