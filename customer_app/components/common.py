@@ -14,9 +14,11 @@ from typing import Any
 import flet as ft
 from pydantic import BaseModel
 
+from client.citytime import CITY_TZ
 from client.layout import CONTENT_WIDTH, TABS, current_tab, layout_for
 from client.models import ServiceRead, ServiceSummary
 from customer_app.i18n import DEFAULT_LANG, money, t
+from customer_app.model import parse_time
 
 BUTTON_HEIGHT = 48  # Material's minimum touch target
 # A form field's key -> the request field a refusal names, where the two differ.
@@ -241,6 +243,12 @@ def banner(state: Any) -> list[ft.Control]:
             )
         )
     return out
+
+
+def local(ts: object, fmt: str = "%m-%d %H:%M") -> str:
+    """A server time as the city's clock reads it (06-02 10:00)."""
+    dt = parse_time(ts)
+    return dt.astimezone(CITY_TZ).strftime(fmt) if dt else ""
 
 
 def name_of(item: BaseModel | Mapping[str, Any], lang: str, base: str = "name") -> str:

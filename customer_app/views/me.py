@@ -11,6 +11,7 @@ from customer_app.components.common import (
     do,
     field,
     keyed,
+    local,
     muted,
     name_of,
     page_view,
@@ -26,7 +27,6 @@ from customer_app.i18n import (
     t,
 )
 from customer_app.state import CustomerState
-from customer_app.views.order import local
 
 
 def orders_section(state: CustomerState) -> ft.Control:

@@ -14,28 +14,23 @@ from customer_app.components.common import (
     button,
     catalog_names,
     keyed,
+    local,
     muted,
     name_of,
     page_view,
     price_line,
     section,
 )
-from customer_app.i18n import MATCHING_EVENT, event_label, money, status_label, t
-from customer_app.model import MATCHING, customer_timeline, order_bill
+from customer_app.i18n import money, status_label, t
+from customer_app.model import order_bill
 from customer_app.state import (
-    CITY_TZ,
     CustomerState,
     allows,
     in_group,
-    parse_time,
 )
 from customer_app.views.order_feedback import complaint_section, review_section
+from customer_app.views.order_timeline import timeline_section
 from customer_app.views.support import chat_panel
-
-
-def local(ts: object, fmt: str = "%m-%d %H:%M") -> str:
-    dt = parse_time(ts)
-    return dt.astimezone(CITY_TZ).strftime(fmt) if dt else ""
 
 
 def technician_name(state: CustomerState) -> str:
@@ -338,35 +333,6 @@ def cancel_section(state: CustomerState) -> ft.Control:
             ]
         ),
     )
-
-
-def timeline_section(state: CustomerState) -> ft.Control:
-    lang = state.lang
-    # a step's event names it in Chinese only; the order's checklist names it in both
-    steps = (
-        {s.no: {"zh": s.title_zh, "en": s.title_en} for s in state.order.sop} if state.order else {}
-    )
-    rows = []
-    for e in reversed(customer_timeline(state.events)):
-        kind = MATCHING_EVENT if e.type == MATCHING else e.type
-        payload = dict(e.payload)
-        if payload.get("step_no") in steps:
-            payload["title"] = steps[payload["step_no"]]
-        label = event_label(lang, kind, payload)
-        rows.append(
-            keyed(
-                f"event-{e.seq}",
-                ft.Row(
-                    [
-                        ft.Icon(ft.Icons.CIRCLE, size=10, color=ft.Colors.TEAL_700),
-                        ft.Text(local(e.occurred_at, "%H:%M"), width=48, size=13),
-                        ft.Text(label, expand=True),
-                    ]
-                ),
-                label=f"{local(e.occurred_at, '%H:%M')} {label}",
-            )
-        )
-    return section(t(lang, "timeline"), *(rows or [muted(t(lang, "loading"))]))
 
 
 def order_view(state: CustomerState) -> ft.View:

@@ -29,7 +29,8 @@ from customer_app.state import CustomerState
 from customer_app.views.book import book_view
 from customer_app.views.home import home_view
 from customer_app.views.me import me_view
-from customer_app.views.order import order_view, timeline_section
+from customer_app.views.order import order_view
+from customer_app.views.order_timeline import timeline_section
 from customer_app.views.service import service_view
 from server.core.events import Status
 from tests.apps.conftest import LiveServer
