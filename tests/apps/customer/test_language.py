@@ -31,7 +31,7 @@ from customer_app.views.home import home_view
 from customer_app.views.me import me_view
 from customer_app.views.order import order_view
 from customer_app.views.order_timeline import timeline_section
-from customer_app.views.service import service_view
+from customer_app.views.service import service_view, technician_view
 from server.core.events import Status
 from tests.apps.conftest import LiveServer
 from tests.apps.customer.conftest import HOME, signed_in
@@ -185,6 +185,12 @@ async def test_in_english_the_screens_show_no_chinese_of_their_own(
     assert _chinese_left(home_view(state), chinese, *places) == []
     await state.open_service("svc_window_cleaning")
     assert _chinese_left(service_view(state)) == []
+    tech = server.ready_technician("Li Wei", skills=("cleaning", "housekeeping"))
+    await state.open_technician(tech["user"]["id"])
+    shown = _strings(technician_view(state))
+    assert {"Cleaning", "Housekeeping"} <= set(shown), shown  # skills by name, not code
+    assert any("Health certificate" in text for text in shown), shown
+    assert _chinese_left(technician_view(state)) == []
 
     await state.begin_booking("svc_window_cleaning")
     state.choose_slot(next(s for s in state.slots if s.available))
