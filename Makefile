@@ -45,7 +45,7 @@ bench: $(STAMP)
 	$(VENV)/bin/doorstep-simulate
 
 # Style, format, the import contracts (pyproject.toml [tool.importlinter]) and types
-# (mypy with the pydantic plugin on server/, client/ and technician_app/, pyproject.toml [tool.mypy]).
+# (mypy with the pydantic plugin on server/, client/ and both apps, pyproject.toml [tool.mypy]).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check server client technician_app customer_app simulation tests bench
 	$(VENV)/bin/ruff format --check server client technician_app customer_app simulation tests bench

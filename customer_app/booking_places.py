@@ -124,7 +124,7 @@ class PlaceChoice:
             return
         if abs(lat - here.lat) < SAME_POINT_DEG and abs(lng - here.lng) < SAME_POINT_DEG:
             return
-        moved = self.picked_place.model_copy(update={"lat": lat, "lng": lng})
+        moved = here.model_copy(update={"lat": lat, "lng": lng})
         await self.choose_place(moved, moved=True)
 
     def _picked_address(self) -> Address:

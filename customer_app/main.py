@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,10 @@ from client import look
 from client.api import DoorstepClient
 from client.device import DevicePosition, DeviceSessionKeeper
 from client.feed import LiveFeed
-from customer_app.components.common import AppContext
+from customer_app.context import AppContext
 from customer_app.i18n import t
+from customer_app.navigation import ROUTES, AddressBar, AddressContext
 from customer_app.state import CustomerState, LocalStore, default_store_path
-from customer_app.views import view_for
 
 APP_DIR = Path(__file__).resolve().parent
 # the repository's shared assets (CJK font) in a checkout; ``assets/`` beside the app in a
@@ -33,6 +34,7 @@ ASSETS_DIR = next(
 )
 log = logging.getLogger("customer_app")
 SESSION_KEY = "doorstep.customer.session"
+CHOICES_KEY = "doorstep.customer.choices"  # the language
 
 
 def feed_factory() -> Any:
@@ -45,22 +47,17 @@ def feed_factory() -> Any:
 
 
 @ft.component
-def Screen() -> ft.View:
-    """The current screen; re-renders whenever the state says it changed."""
-    state: CustomerState = ft.use_context(AppContext)
-    _version, set_version = ft.use_state(0)
+def App(state: CustomerState, bar: AddressBar) -> Any:
+    """The root: the state (and through it the API client) and the address bar handed
+    down by context, the screens routed by the address."""
 
-    def subscribe() -> Any:
-        return state.subscribe(lambda: set_version(lambda v: v + 1))
+    def follow_state() -> Callable[[], None]:
+        return state.subscribe(bar.state_changed)
 
-    ft.use_effect(subscribe, [])
-    return view_for(state)
-
-
-@ft.component
-def App(state: CustomerState) -> list[ft.View]:
-    """The root: hands the state (and through it the API client) down by context."""
-    return AppContext(state, lambda: [Screen()])
+    ft.use_effect(follow_state, [])
+    return AppContext(
+        state, lambda: AddressContext(bar, lambda: ft.Router(ROUTES, manage_views=True))
+    )
 
 
 def make_main(server_url: str, *, persist_session: bool) -> Any:
@@ -76,6 +73,7 @@ def make_main(server_url: str, *, persist_session: bool) -> Any:
             # the web build serves many browsers: each keeps its own session, which a
             # restart of this process leaves in place
             sessions=None if persist_session else DeviceSessionKeeper(SESSION_KEY),
+            choices=None if persist_session else DeviceSessionKeeper(CHOICES_KEY),
             locate=DevicePosition().locate,
             live_quotes=True,
         )
@@ -92,7 +90,9 @@ def make_main(server_url: str, *, persist_session: bool) -> Any:
 
         state.set_screen_width(page.width)
         page.on_resize = resized
-        page.render_views(App, state)
+        # opened at an address (a link, a reload): the state comes there once started
+        bar = AddressBar(state, page.navigate, page.run_task, page.route or "/")
+        page.render_views(App, state, bar)
         await state.start()
 
     return main

@@ -214,12 +214,16 @@ class Bill:
     due: int  # the order read's ``amount_due``: what is still to pay
 
 
-def order_bill(order: OrderRead, change_requests: list[Any]) -> Bill:
-    """The booked price, each approved extra as its own line (its name from the change
-    request), and the total from the server's ``order_value``; paid and still-due extras
-    from ``amount_due``, so the page never adds prices up itself."""
+def order_bill(
+    order: OrderRead, change_requests: list[Any], names: dict[str, str] | None = None
+) -> Bill:
+    """The booked price, each approved extra as its own line (named by ``names``, the
+    rate card's names in the customer's language, else by the change request), and the
+    total from the server's ``order_value``; paid and still-due extras from
+    ``amount_due``, so the page never adds prices up itself."""
+    names = names or {}
     extras = [
-        (item.name or item.code, item.quantity, item.amount)
+        (names.get(item.code) or item.name or item.code, item.quantity, item.amount)
         for cr in change_requests
         for item in cr.items
         if item.status == "approved"

@@ -14,8 +14,11 @@ from typing import Any
 import flet as ft
 from pydantic import BaseModel
 
+from client.citytime import CITY_TZ
 from client.layout import CONTENT_WIDTH, TABS, current_tab, layout_for
-from customer_app.i18n import money, t
+from client.models import ServiceRead, ServiceSummary
+from customer_app.i18n import DEFAULT_LANG, money, t
+from customer_app.model import parse_time
 
 BUTTON_HEIGHT = 48  # Material's minimum touch target
 # A form field's key -> the request field a refusal names, where the two differ.
@@ -23,8 +26,6 @@ FORM_KEYS = {"area": "area_m2", "addr_query": "address"}
 
 PRIMARY = ft.Colors.TEAL_700
 MUTED = ft.Colors.GREY_700
-
-AppContext = ft.create_context(None)
 
 
 def act(
@@ -86,7 +87,7 @@ def button(
         expand=expand,
         height=BUTTON_HEIGHT,
     )
-    return keyed(key, control, **({"selected": True} if selected else {}))
+    return keyed(key, control, selected=selected or None)
 
 
 def icon_button(key: str, icon: Any, label: str, on_click: Any) -> ft.Control:
@@ -100,7 +101,7 @@ def field(
     *,
     password: bool = False,
     multiline: bool = False,
-    keyboard: ft.KeyboardType | None = None,
+    keyboard: ft.KeyboardType = ft.KeyboardType.TEXT,
     width: int | None = None,
     expand: bool = False,
     on_submit: Any = None,
@@ -144,7 +145,7 @@ def field(
 def KeyboardField(state: Any, key: str, label: str) -> ft.Control:
     """A text field that takes the keyboard as it appears: the next thing to type, with
     no tap (the door number once a place is picked)."""
-    box = ft.use_ref(lambda: ft.Ref[ft.TextField]())
+    box: ft.MutableRef[ft.Ref[ft.TextField]] = ft.use_ref(ft.Ref[ft.TextField])
 
     async def take_keyboard() -> None:
         control = box.current.current if box.current is not None else None
@@ -244,6 +245,12 @@ def banner(state: Any) -> list[ft.Control]:
     return out
 
 
+def local(ts: object, fmt: str = "%m-%d %H:%M") -> str:
+    """A server time as the city's clock reads it (06-02 10:00)."""
+    dt = parse_time(ts)
+    return dt.astimezone(CITY_TZ).strftime(fmt) if dt else ""
+
+
 def name_of(item: BaseModel | Mapping[str, Any], lang: str, base: str = "name") -> str:
     """The item's name in ``lang`` (``name_en``), else in Chinese, else its plain ``name``:
     a server model's fields, or a free-form catalog entry (an add-on, a rate card line)."""
@@ -252,6 +259,21 @@ def name_of(item: BaseModel | Mapping[str, Any], lang: str, base: str = "name") 
         if value:
             return str(value)
     return ""
+
+
+def catalog_names(service: ServiceRead | None, lang: str) -> dict[str, str]:
+    """A service's add-ons and rate-card items by code, each named in ``lang``: the
+    server words price lines and extra work in Chinese only."""
+    if service is None:
+        return {}
+    entries = [*service.addons, *service.rate_card]
+    return {str(e["code"]): name_of(e, lang) for e in entries if e.get("code")}
+
+
+def tags_in(s: ServiceSummary | ServiceRead, lang: str) -> list[str]:
+    """A service's tags (3小时, 含清洁剂): the catalog words them in Chinese only, so
+    English shows none rather than Chinese."""
+    return s.tags if lang == DEFAULT_LANG else []
 
 
 _TAB_ICONS = {"home": ft.Icons.HOME, "support": ft.Icons.SUPPORT_AGENT, "me": ft.Icons.PERSON}
@@ -282,7 +304,7 @@ def nav_tabs(state: Any) -> list[ft.Control]:
     ]
 
 
-def bottom_bar(state: Any) -> ft.Control:
+def bottom_bar(state: Any) -> ft.BottomAppBar:
     """The phone's and tablet's tabs, at the thumb."""
     return ft.BottomAppBar(
         content=ft.Row(nav_tabs(state), alignment=ft.MainAxisAlignment.SPACE_AROUND),
@@ -300,9 +322,13 @@ def page_view(
     back: bool = True,
     nav: bool = True,
     actions: list[ft.Control] | None = None,
+    bottom: ft.BottomAppBar | None = None,
 ) -> ft.View:
+    """A screen: the app bar, the banners, ``controls`` in a centred column, the tabs.
+    With ``bottom`` (a bar of the screen's own, in place of the tabs) the column scrolls
+    by itself and the page does not, so the bar and the column's top stay put."""
     leading = (
-        icon_button("back", ft.Icons.ARROW_BACK, t(state.lang, "back"), do(state.back))
+        icon_button("back", ft.Icons.ARROW_BACK, t(state.lang, "back"), act(state.go_back))
         if back
         else None
     )
@@ -320,6 +346,7 @@ def page_view(
         [body],
         alignment=ft.MainAxisAlignment.CENTER,
         vertical_alignment=ft.CrossAxisAlignment.START,
+        expand=bottom is not None,
     )
     tabs_on_top = layout == "desktop" and nav  # a desktop's tabs sit in the top bar
     return ft.View(
@@ -332,8 +359,8 @@ def page_view(
             actions=[*(nav_tabs(state) if tabs_on_top else []), *(actions or [])],
         ),
         controls=[body],
-        scroll=ft.ScrollMode.AUTO,
+        scroll=None if bottom is not None else ft.ScrollMode.AUTO,
         padding=ft.Padding.all(12),
         bgcolor=ft.Colors.GREY_50,
-        bottom_appbar=bottom_bar(state) if nav and not tabs_on_top else None,
+        bottom_appbar=bottom or (bottom_bar(state) if nav and not tabs_on_top else None),
     )

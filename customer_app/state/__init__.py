@@ -14,8 +14,9 @@ over :class:`~customer_app.state.core.StateCore` (attributes, notification, serv
 calls, navigation): ``account`` (sign-in, the "me" page), ``browse`` (home, search,
 service and technician pages), ``customer_app.booking`` (place, slot, price, order and
 pay), ``order_page`` (one order, kept current), ``order_actions`` (cancel, change
-requests, confirm, review, complain), ``chat`` (order chat, support) and ``live_feed``
-(pushes and the technician's way here). ``store`` is the app's own storage.
+requests, confirm, review, complain), ``chat`` (order chat, support), ``live_feed``
+(pushes and the technician's way here) and ``routes`` (a screen opened by its address).
+``store`` is the app's own storage.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from customer_app.state.core import FeedFactory
 from customer_app.state.live_feed import LiveUpdates
 from customer_app.state.order_actions import REVIEW_DIMENSIONS, OrderActions
 from customer_app.state.order_page import OrderPage
+from customer_app.state.routes import Routes
 from customer_app.state.store import LocalStore, SessionKeeper, default_store_path
 from customer_app.state.tracking import Tracking, estimate_eta_minutes
 
@@ -55,7 +57,9 @@ __all__ = [
 ]
 
 
-class CustomerState(Account, Browsing, OrderPage, OrderActions, Chat, LiveUpdates, BookingFlow):
+class CustomerState(
+    Account, Browsing, OrderPage, OrderActions, Chat, LiveUpdates, BookingFlow, Routes
+):
     def __init__(
         self,
         client: DoorstepClient,
@@ -66,6 +70,7 @@ class CustomerState(Account, Browsing, OrderPage, OrderActions, Chat, LiveUpdate
         persist_session: bool = True,
         sessions: SessionKeeper | None = None,
         locate: Locate | None = None,
+        choices: SessionKeeper | None = None,
         live_quotes: bool = False,
     ) -> None:
         super().__init__(
@@ -76,5 +81,6 @@ class CustomerState(Account, Browsing, OrderPage, OrderActions, Chat, LiveUpdate
             persist_session=persist_session,
             sessions=sessions,
             locate=locate,
+            choices=choices,
         )
         self._init_booking(live_quotes=live_quotes)

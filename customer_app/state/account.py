@@ -29,7 +29,8 @@ class Account(StateCore):
     # -- session --------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Restore a saved session and load the home screen."""
+        """Restore the customer's choices and a saved session, and load the home screen."""
+        await self.restore_choices()
         saved = await self.sessions.load() if self.sessions is not None else None
         if saved and saved.get("access_token"):
             restored = Session.from_dict(saved)  # the user as stored by ``to_dict``
@@ -44,6 +45,7 @@ class Account(StateCore):
                 self.user = None
             except NetworkError:  # no answer: still signed in, as far as anyone knows
                 self.user = restored.user
+        self.started.set()
         self.start_feed()
         await self.load_home()
 

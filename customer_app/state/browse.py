@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from client.api import ApiError, NetworkError
 from client.citytime import CITY_TZ
+from client.error_texts import error_text
 from client.models import CategoryNode, ServiceSummary
 from customer_app.model import Address, service_minutes
 from customer_app.state.core import StateCore, log
@@ -199,7 +200,7 @@ class Browsing(StateCore):
         self.clear_messages()
         tech = await self._try("technicians", self.client.public_technician(technician_id))
         if tech is None:
-            self.error = "unavailable"
+            self.error = error_text("unavailable", self.lang)
             self._changed()
             return
         self.technician = tech
@@ -213,4 +214,7 @@ class Browsing(StateCore):
         self.technician_reviews = await self._try(
             "technician_reviews", self.client.technician_reviews(technician_id), []
         )
+        if not self.skill_terms:  # a profile lists skills by code; the catalog names them
+            terms = await self._try("catalog", self.client.skills(), [])
+            self.skill_terms = {term.code: term for term in terms}
         self.go(f"/technician/{technician_id}")

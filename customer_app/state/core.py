@@ -18,9 +18,11 @@ from typing import Any
 
 from client.api import ApiError, DoorstepClient, NetworkError, Session
 from client.error_texts import error_fields, error_text
+from client.i18n import LANGS, language
 from client.layout import layout_for
 from client.models import (
     CancellationQuoteRead,
+    CatalogTermRead,
     CategoryNode,
     ChangeRequestRead,
     ChatRead,
@@ -70,6 +72,7 @@ class StateCore:
         persist_session: bool = True,
         sessions: SessionKeeper | None = None,
         locate: Locate | None = None,
+        choices: SessionKeeper | None = None,
     ) -> None:
         self.client = client
         self.store = store or LocalStore(None)
@@ -79,6 +82,10 @@ class StateCore:
         # where the session outlives the app: given (a browser's storage), else the
         # install's file when this install is one person's
         self.sessions = sessions or (FileSessionKeeper(self.store) if persist_session else None)
+        # where the customer's own choices (the language) outlive the app when the
+        # install's file is not one person's: the web build's browser storage
+        self.choices = choices
+        self._saving: set[asyncio.Task[None]] = set()
         client.on_session_change = self._keep_session  # tokens rotate: keep the new ones
         self.locate = locate  # the device's position (customer_app.device), if it has one
         self._listeners: list[Callable[[], None]] = []
@@ -87,9 +94,12 @@ class StateCore:
         self.feed_restart_delay = 1.0  # seconds before a feed that gave up is started again
         self.feed_restarts = 0
 
-        self.lang: str = self.store.get("lang", "zh")
+        self.lang: str = language(self.store.get("lang"))
         self.route: str = "/"
         self.history: list[str] = []
+        # set once ``start`` has restored a saved session: a screen opened by its address
+        # (``routes``) waits for it
+        self.started = asyncio.Event()
         self.busy: bool = False
         self.error: str | None = None
         self.notice: str | None = None
@@ -112,6 +122,7 @@ class StateCore:
         self.technician: PublicTechnicianRead | None = None
         self.technician_reviews: list[ReviewRead] = []
         self.technician_photo: bytes | None = None
+        self.skill_terms: dict[str, CatalogTermRead] = {}  # the catalog's skills by code
 
         self.draft: BookingDraft | None = None
         self.slots: list[Slot] = []
@@ -122,6 +133,7 @@ class StateCore:
         self.membership: MembershipRead | None = None
 
         self.order: OrderRead | None = None
+        self.order_service: ServiceRead | None = None  # its rate card names extra work
         self.events: list[OrderEventRead] = []
         self.payment: PaymentRead | None = None
         self.tracking = Tracking()
@@ -240,7 +252,17 @@ class StateCore:
         self.lang = lang
         if self.persist_session:  # one install, one person; a web server serves many
             self.store.put("lang", lang)
+        elif self.choices is not None:  # this browser's own storage
+            saving = asyncio.get_running_loop().create_task(self.choices.save({"lang": lang}))
+            self._saving.add(saving)
+            saving.add_done_callback(self._saving.discard)
         self._changed()
+
+    async def restore_choices(self) -> None:
+        """The language this browser chose before (the web build)."""
+        kept = await self.choices.load() if self.choices is not None else None
+        if kept and kept.get("lang") in LANGS:
+            self.lang = str(kept["lang"])
 
     def set_form(self, key: str, value: Any) -> None:
         self.form[key] = value

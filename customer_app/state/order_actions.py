@@ -118,14 +118,14 @@ class OrderActions(StateCore):
 
     # -- review and complaint -----------------------------------------------------
 
-    async def _upload_photos(self, photos: list[tuple[str, bytes]]) -> list[str]:
+    async def _upload_photos(self, order_id: str, photos: list[tuple[str, bytes]]) -> list[str]:
         ids = []
         for name, data in photos:
             ctype = "image/png" if name.lower().endswith(".png") else "image/jpeg"
             reply = await self._run(
                 "files",
                 self.client.upload(
-                    data, filename=name, content_type=ctype, kind="photo", order_id=self.order.id
+                    data, filename=name, content_type=ctype, kind="photo", order_id=order_id
                 ),
             )
             ids.append(reply.id)
@@ -142,7 +142,7 @@ class OrderActions(StateCore):
             return False
         self.clear_messages()
         try:
-            file_ids = await self._upload_photos(photos or [])
+            file_ids = await self._upload_photos(self.order.id, photos or [])
         except (ApiError, NetworkError):
             self._changed()
             return False
@@ -164,7 +164,7 @@ class OrderActions(StateCore):
             return False
         self.clear_messages()
         try:
-            file_ids = await self._upload_photos(photos or [])
+            file_ids = await self._upload_photos(self.order.id, photos or [])
             reply = await self._run(
                 "complaints",
                 self.client.complaint(

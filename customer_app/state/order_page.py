@@ -69,6 +69,10 @@ class OrderPage(StateCore):
             self.change_requests = await self._try(
                 "change_requests", self.client.change_requests(oid), []
             )
+            if self.change_requests and (
+                self.order_service is None or self.order_service.id != o.service_id
+            ):  # the server names extra work in Chinese; the rate card in both
+                self.order_service = await self._try("catalog", self.client.service(o.service_id))
             # the technician's photo of each item still waiting for an answer
             for _, item in self.pending_change_items():
                 fid = item.photo_file_id

@@ -7,7 +7,6 @@ from typing import Any
 import flet as ft
 
 from client.maps import pin_map
-from client.models import QuoteLineRead
 from customer_app.components.common import (
     KeyboardField,
     act,
@@ -21,18 +20,16 @@ from customer_app.components.common import (
     muted,
     name_of,
     page_view,
-    price_line,
     section,
 )
-from customer_app.i18n import money, t
-from customer_app.state import CITY_TZ, CustomerState
+from customer_app.i18n import coupon_name, money, t
+from customer_app.state import BookingDraft, CustomerState
+from customer_app.views.book_price import price_bar, quote_section
 
-WEEKDAYS = {"zh": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
 
-
-def options_section(state: CustomerState) -> ft.Control:
+def options_section(state: CustomerState, d: BookingDraft) -> ft.Control:
     lang = state.lang
-    s, d = state.service, state.draft
+    s = state.service
     p = s.pricing if s else {}
     if p.get("unit") == "hour":
         qty_label = t(lang, "quantity_hours")
@@ -83,13 +80,12 @@ def options_section(state: CustomerState) -> ft.Control:
     return section(name_of(s, lang) if s else "", *controls)
 
 
-def time_section(state: CustomerState) -> ft.Control:
+def time_section(state: CustomerState, d: BookingDraft) -> ft.Control:
     lang = state.lang
-    d = state.draft
     days = []
     for day in state.bookable_days():
-        wd = WEEKDAYS[lang][day.weekday()]
-        label = f"{day.month}/{day.day} {'周' + wd if lang == 'zh' else wd}"
+        weekday = t(lang, f"weekday.{day.weekday()}")
+        label = t(lang, "day_chip", month=day.month, day=day.day, weekday=weekday)
         days.append(chip(f"day-{day.isoformat()}", label, d.day == day, act(state.set_day, day)))
     slots = []
     for slot in state.slots:
@@ -118,9 +114,8 @@ def time_section(state: CustomerState) -> ft.Control:
     return section(t(lang, "time_slot"), *controls)
 
 
-def address_section(state: CustomerState) -> ft.Control:
+def address_section(state: CustomerState, d: BookingDraft) -> ft.Control:
     lang = state.lang
-    d = state.draft
     places = state.addresses()
     controls: list[ft.Control] = []
     if places:
@@ -219,9 +214,8 @@ def address_section(state: CustomerState) -> ft.Control:
     return section(t(lang, "address"), *controls)
 
 
-def extras_section(state: CustomerState) -> ft.Control:
+def extras_section(state: CustomerState, d: BookingDraft) -> ft.Control:
     lang = state.lang
-    d = state.draft
     controls: list[ft.Control] = [field(state, "notes", t(lang, "notes"), multiline=True)]
     if d.preferred_technician_id:
         name = (state.technician.name if state.technician else "") or d.preferred_technician_id
@@ -252,11 +246,10 @@ def extras_section(state: CustomerState) -> ft.Control:
     return section(t(lang, "notes"), *controls)
 
 
-def coupon_section(state: CustomerState) -> ft.Control:
+def coupon_section(state: CustomerState, d: BookingDraft) -> ft.Control:
     """The coupon the price uses (the best one unless the customer chose), as one line
     优惠券 -¥X, with 更换 opening the choice of another or none."""
     lang = state.lang
-    d = state.draft
     saving = state.coupon_saving()
     if saving:
         shown = money(-saving)
@@ -287,7 +280,7 @@ def coupon_section(state: CustomerState) -> ft.Control:
         chips += [
             chip(
                 f"coupon-{c.id}",
-                c.label or t(lang, "coupon"),
+                coupon_name(lang, c),
                 d.coupon_id == c.id or (d.coupon_auto and applied == c.id),
                 do(state.choose_coupon, c.id),
             )
@@ -305,120 +298,29 @@ def coupon_section(state: CustomerState) -> ft.Control:
     return section(t(lang, "coupon"), *controls)
 
 
-def _price_note(state: CustomerState) -> str | None:
-    """What the shown price is waiting for: the new price on its way, or a time."""
-    lang = state.lang
-    if state.quote is None:
-        waiting = state.busy or not state.booking_problems()
-        return t(lang, "quote_working" if waiting else "quote_pending")
-    if state.price_updating:
-        return t(lang, "price_needs_slot" if state.booking_problems() else "price_updating")
-    return None
-
-
-def quote_section(state: CustomerState) -> ft.Control:
-    """The breakdown of the price the bar at the bottom totals."""
-    lang = state.lang
-    q = state.quote
-    note = _price_note(state)
-    if q is None:
-        controls: list[ft.Control] = [muted(note or "")]
-        if state.error and not state.booking_problems() and not state.busy:
-            # the last price could not be had: ask again by hand
-            controls.append(
-                button("get-quote", t(lang, "get_quote"), act(state.submit_quote), kind="outlined")
-            )
-        return section(t(lang, "quote"), *controls)
-    controls = [muted(note, 12)] if note else []
-    controls += [
-        price_line(line.label or line.code, line.amount, detail=_line_detail(line, lang))
-        for line in q.lines
-    ]
-    controls += [ft.Divider(), price_line(t(lang, "total"), q.total, bold=True)]
-    if q.expires_at and not note:
-        expires = q.expires_at.astimezone(CITY_TZ).strftime("%H:%M")
-        controls.append(muted(t(lang, "quote_expires", time=expires), 12))
-    return section(t(lang, "quote"), *controls)
-
-
-def price_bar(state: CustomerState) -> ft.Control:
-    """Always in sight at the bottom: 合计 ¥X as the options change (the last price,
-    marked, while the new one is on its way) and the button that places the order."""
-    lang = state.lang
-    q = state.quote
-    total = f"{t(lang, 'total')} {money(q.total)}" if q is not None else t(lang, "total")
-    note = _price_note(state)
-    if note is None and state.coupon_saving():
-        note = f"{t(lang, 'coupon')} {money(-state.coupon_saving())}"
-    summary: list[ft.Control] = [
-        ft.Semantics(
-            identifier="quote-total",
-            label=total,
-            content=ft.Text(
-                total,
-                size=18,
-                weight=ft.FontWeight.BOLD,
-                color=ft.Colors.GREY_500 if state.price_updating else None,
-            ),
-        )
-    ]
-    if note:
-        summary.append(keyed("price-note", muted(note, 12), label=note))
-    return ft.BottomAppBar(
-        content=ft.Row(
-            [
-                ft.Column(summary, spacing=0, tight=True, expand=True),
-                button(
-                    "submit-order",
-                    t(lang, "submit_order"),
-                    act(state.place_order),
-                    disabled=state.busy or q is None or bool(state.booking_problems()),
-                ),
-            ],
-            vertical_alignment=ft.CrossAxisAlignment.CENTER,
-        ),
-        height=72,
-        bgcolor=ft.Colors.WHITE,
-        padding=ft.Padding.symmetric(horizontal=12, vertical=0),
-    )
-
-
-def _line_detail(line: QuoteLineRead, lang: str) -> str | None:
-    detail = line.detail or {}  # free-form by the pricing rule that made the line
-    explain = detail.get(f"explain_{lang}") or detail.get("explain") or detail.get(f"text_{lang}")
-    if explain:
-        return str(explain)
-    if detail.get("units") is not None and detail.get("unit_price") is not None:
-        return f"{detail['units']} × {money(int(detail['unit_price']))}"
-    if detail.get("rate_bp") is not None:
-        return f"{int(detail['rate_bp']) / 100:g}%"
-    return None
-
-
 def book_view(state: CustomerState) -> ft.View:
     """The sections scroll in a column of their own, keyed by the booking, so the page
     opens at its top (the screen before may have been scrolled down, and a view
     reused in place keeps its offset); the price bar stays below them."""
-    lang = state.lang
-    if state.draft is None:
+    lang, d = state.lang, state.draft
+    if d is None:
         return page_view(state, state.route, t(lang, "book_title"), [muted(t(lang, "loading"))])
     body = ft.Column(
         [
-            options_section(state),
-            time_section(state),
-            address_section(state),
-            coupon_section(state),
-            extras_section(state),
+            options_section(state, d),
+            time_section(state, d),
+            address_section(state, d),
+            coupon_section(state, d),
+            extras_section(state, d),
             quote_section(state),
         ],
-        key=f"booking-{state.draft.service_id}",
+        key=f"booking-{d.service_id}",
         scroll=ft.ScrollMode.AUTO,
         expand=True,
         spacing=12,
         horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
     )
-    view = page_view(state, state.route, t(lang, "book_title"), [body], nav=False)
-    view.scroll = None  # the body scrolls, not the page: the bar and the top stay put
-    view.controls[0].expand = True
-    view.bottom_appbar = price_bar(state)
-    return view
+    # the body scrolls, not the page: the price bar and the top stay put
+    return page_view(
+        state, state.route, t(lang, "book_title"), [body], nav=False, bottom=price_bar(state)
+    )

@@ -18,6 +18,7 @@ from customer_app.components.common import (
     name_of,
     page_view,
     section,
+    tags_in,
 )
 from customer_app.i18n import money, t
 from customer_app.state import CustomerState
@@ -44,7 +45,7 @@ def price_from(s: ServiceSummary | ServiceRead, lang: str) -> str:
     p = s.pricing
     price = money(int(p.get("unit_price", 0)))
     if p.get("unit") == "hour":
-        unit = "小时" if lang == "zh" else "hour"
+        unit = t(lang, "hour_unit")
     else:
         unit = p.get(f"unit_name_{lang}") or p.get("unit_name_zh") or ""
     return (
@@ -54,7 +55,7 @@ def price_from(s: ServiceSummary | ServiceRead, lang: str) -> str:
 
 def service_tile(state: CustomerState, s: ServiceSummary, key_prefix: str) -> ft.Control:
     lang = state.lang
-    tags = " · ".join(s.tags[:3])
+    tags = " · ".join(tags_in(s, lang)[:3])
     return keyed(
         f"{key_prefix}-{s.id}",
         ft.ListTile(
@@ -202,12 +203,12 @@ def home_view(state: CustomerState) -> ft.View:
             ),
         )
     if state.results is not None:
-        items = [service_tile(state, s, "result") for s in state.results]
+        tiles = [service_tile(state, s, "result") for s in state.results]
         controls.append(
             section(
                 f"{name_of(state.category, lang) if state.category else t(lang, 'results')}"
-                f" ({len(items)})",
-                *(items or [muted(t(lang, "no_results"))]),
+                f" ({len(tiles)})",
+                *(tiles or [muted(t(lang, "no_results"))]),
             )
         )
     for group, title in (
@@ -234,7 +235,7 @@ def home_view(state: CustomerState) -> ft.View:
     actions = [
         button(
             "lang-toggle",
-            "EN" if lang == "zh" else "中文",
+            t(lang, "lang.switch"),
             lambda _e: state.set_lang("en" if lang == "zh" else "zh"),
             kind="text",
         )

@@ -4,21 +4,29 @@ from __future__ import annotations
 
 import flet as ft
 
-from client.models import CouponRead
 from customer_app.components.common import (
     act,
     button,
     chip,
+    do,
     field,
     keyed,
+    local,
     muted,
     name_of,
     page_view,
     section,
 )
-from customer_app.i18n import has_text, money, status_label, t
+from customer_app.i18n import (
+    LANGS,
+    coupon_name,
+    discount_text,
+    membership_name,
+    money,
+    status_label,
+    t,
+)
 from customer_app.state import CustomerState
-from customer_app.views.order import local
 
 
 def orders_section(state: CustomerState) -> ft.Control:
@@ -42,29 +50,19 @@ def orders_section(state: CustomerState) -> ft.Control:
     return section(t(lang, "my_orders"), *(tiles or [muted(t(lang, "no_orders"))]))
 
 
-def coupon_name(lang: str, coupon: CouponRead) -> str:
-    """The coupon's label from the server, else the words for its kind (never its id)."""
-    if coupon.label:
-        return coupon.label
-    key = f"coupon_kind_{coupon.kind}"
-    return t(lang, key) if has_text(key) else t(lang, "coupon_any")
-
-
 def wallet_section(state: CustomerState) -> ft.Control:
     lang = state.lang
     rows: list[ft.Control] = []
     m = state.membership
-    level = m.name_zh if m else None  # the level's name as the server gives it
+    level = membership_name(lang, m.code, m.name_zh) if m else None
     rows.append(ft.Text(f"{t(lang, 'membership')}: {level or t(lang, 'unavailable')}"))
     bp = (m.discount_bp if m else 0) or 10000
-    if bp < 10000:  # basis points of the price paid: 9000 = 9折 = 10% off
-        rows.append(muted(f"{bp / 1000:g}折" if lang == "zh" else f"{(10000 - bp) / 100:g}% off"))
+    if bp < 10000:  # basis points of the price paid
+        rows.append(muted(discount_text(lang, bp)))
     if m and m.next_level and m.next_level_spend is not None:
         spent, target = money(m.yearly_spend), money(m.next_level_spend)
-        if m.next_level_name_zh and lang == "zh":
-            line = t(lang, "next_level", level=m.next_level_name_zh, spent=spent, target=target)
-        else:  # no name in this language: "the next level"
-            line = t(lang, "next_level_any", spent=spent, target=target)
+        level = membership_name(lang, m.next_level, m.next_level_name_zh)
+        line = t(lang, "next_level", level=level, spent=spent, target=target)
         rows.append(muted(line))
     p = state.points or {}
     balance = p.get("balance")
@@ -73,7 +71,7 @@ def wallet_section(state: CustomerState) -> ft.Control:
             f"{t(lang, 'points')}: {balance if balance is not None else t(lang, 'unavailable')}"
         )
     )
-    coupons = []
+    coupons: list[ft.Control] = []
     for c in state.coupons:
         amount = f" -{money(c.amount)}" if c.amount else ""
         until = f" · {c.valid_until.isoformat()[:10]}"
@@ -140,8 +138,13 @@ def me_view(state: CustomerState) -> ft.View:
             t(lang, "language"),
             ft.Row(
                 [
-                    chip("lang-zh", "中文", lang == "zh", lambda _e: state.set_lang("zh")),
-                    chip("lang-en", "English", lang == "en", lambda _e: state.set_lang("en")),
+                    chip(
+                        f"lang-{code}",
+                        t(lang, f"lang.{code}"),
+                        lang == code,
+                        do(state.set_lang, code),
+                    )
+                    for code in LANGS
                 ]
             ),
         ),

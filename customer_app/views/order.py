@@ -12,29 +12,25 @@ from client.models import ChangeItemRead, ChangeRequestRead, OrderRead
 from customer_app.components.common import (
     act,
     button,
+    catalog_names,
     keyed,
+    local,
     muted,
     name_of,
     page_view,
     price_line,
     section,
 )
-from customer_app.i18n import MATCHING_EVENT, event_label, money, status_label, t
-from customer_app.model import MATCHING, customer_timeline, order_bill
+from customer_app.i18n import money, status_label, t
+from customer_app.model import order_bill
 from customer_app.state import (
-    CITY_TZ,
     CustomerState,
     allows,
     in_group,
-    parse_time,
 )
 from customer_app.views.order_feedback import complaint_section, review_section
+from customer_app.views.order_timeline import timeline_section
 from customer_app.views.support import chat_panel
-
-
-def local(ts: object, fmt: str = "%m-%d %H:%M") -> str:
-    dt = parse_time(ts)
-    return dt.astimezone(CITY_TZ).strftime(fmt) if dt else ""
 
 
 def technician_name(state: CustomerState) -> str:
@@ -90,7 +86,7 @@ def bill_lines(state: CustomerState, o: OrderRead) -> list[ft.Control]:
     """What the order is worth now: the booked price, each approved extra on its own
     line, the total the server counts (``order_value``), and paid / still-due extras."""
     lang = state.lang
-    bill = order_bill(o, state.change_requests)
+    bill = order_bill(o, state.change_requests, catalog_names(state.order_service, lang))
     rows: list[ft.Control] = []
     if bill.extras:
         rows.append(price_line(t(lang, "booked_price"), bill.booked))
@@ -218,7 +214,8 @@ def change_item(state: CustomerState, cr: ChangeRequestRead, item: ChangeItemRea
     customer's answer (buttons while it waits, the answer once given)."""
     lang = state.lang
     item_id = item.id
-    name = f"{item.name} × {item.quantity}"
+    named = catalog_names(state.order_service, lang).get(item.code) or item.name
+    name = f"{named} × {item.quantity}"
     fid = item.photo_file_id
     if fid and fid in state.photos:
         picture: ft.Control = ft.Image(
@@ -294,7 +291,7 @@ def change_request_section(state: CustomerState) -> list[ft.Control]:
 
 def completion_section(state: CustomerState) -> ft.Control:
     lang = state.lang
-    photos = [
+    photos: list[ft.Control] = [
         ft.Image(src=state.photos[fid], width=100, height=100, fit=ft.BoxFit.COVER, border_radius=8)
         for fid in state.completion_photos()
         if fid in state.photos
@@ -336,28 +333,6 @@ def cancel_section(state: CustomerState) -> ft.Control:
             ]
         ),
     )
-
-
-def timeline_section(state: CustomerState) -> ft.Control:
-    lang = state.lang
-    rows = []
-    for e in reversed(customer_timeline(state.events)):
-        kind = MATCHING_EVENT if e.type == MATCHING else e.type
-        label = event_label(lang, kind, e.payload)
-        rows.append(
-            keyed(
-                f"event-{e.seq}",
-                ft.Row(
-                    [
-                        ft.Icon(ft.Icons.CIRCLE, size=10, color=ft.Colors.TEAL_700),
-                        ft.Text(local(e.occurred_at, "%H:%M"), width=48, size=13),
-                        ft.Text(label, expand=True),
-                    ]
-                ),
-                label=f"{local(e.occurred_at, '%H:%M')} {label}",
-            )
-        )
-    return section(t(lang, "timeline"), *(rows or [muted(t(lang, "loading"))]))
 
 
 def order_view(state: CustomerState) -> ft.View:

@@ -6,7 +6,16 @@ from __future__ import annotations
 import flet as ft
 
 from client.models import PublicTechnicianRead, ReviewRead, ServiceRead
-from customer_app.components.common import act, button, keyed, muted, name_of, page_view, section
+from customer_app.components.common import (
+    act,
+    button,
+    keyed,
+    muted,
+    name_of,
+    page_view,
+    section,
+    tags_in,
+)
 from customer_app.i18n import money, t
 from customer_app.state import REVIEW_DIMENSIONS as DIMENSIONS
 from customer_app.state import CustomerState
@@ -83,7 +92,7 @@ def service_view(state: CustomerState) -> ft.View:
                     padding=ft.Padding.symmetric(horizontal=8, vertical=2),
                     border_radius=8,
                 )
-                for tag in s.tags
+                for tag in tags_in(s, lang)
             ],
             wrap=True,
         ),
@@ -135,7 +144,7 @@ def _tech_line(x: PublicTechnicianRead, lang: str) -> str:
     if x.rating_avg:
         parts.append(f"★{x.rating_avg:.1f}")
     if x.level:
-        parts.append(x.level)
+        parts.append(t(lang, "tech_level", level=x.level))
     return " · ".join(parts)
 
 
@@ -165,7 +174,7 @@ def technician_view(state: CustomerState) -> ft.View:
             ),
         ]
     )
-    certs = [
+    certs: list[ft.Control] = [
         ft.Text(
             f"· {name_of(c, lang) or c.type}"
             + (f"  ({c.expires_on.isoformat()})" if c.expires_on else "")
@@ -174,7 +183,7 @@ def technician_view(state: CustomerState) -> ft.View:
         if c.status == "verified"
     ]
     ratings = x.rating_dimensions
-    dims = [
+    dims: list[ft.Control] = [
         ft.Row(
             [
                 ft.Text(t(lang, f"dim_{d}"), width=90),
@@ -187,7 +196,7 @@ def technician_view(state: CustomerState) -> ft.View:
     ]
     past: list[ft.Control] = [ft.Text(t(lang, "completed_orders", n=x.completed_orders))]
     if x.good_rate_30d is not None:
-        past.append(muted(f"30d ✓ {x.good_rate_30d * 100:.0f}%"))
+        past.append(muted(t(lang, "good_rate_30d", percent=f"{x.good_rate_30d * 100:.0f}")))
     if x.bio:
         past.append(ft.Text(x.bio))
     reviews = [review_tile(r, lang) for r in state.technician_reviews[:10]]
@@ -197,8 +206,15 @@ def technician_view(state: CustomerState) -> ft.View:
         section(t(lang, "certificates"), *(certs or [muted(t(lang, "none"))])),
         section(t(lang, "ratings"), *(dims or [muted(t(lang, "no_reviews"))])),
     ]
-    if skills:
-        controls.append(ft.Row([ft.Chip(label=ft.Text(str(sk))) for sk in skills], wrap=True))
+    # the profile lists skills by code: each named by the catalog (a code it does not
+    # name is left out rather than shown raw)
+    named = [name_of(state.skill_terms[sk], lang) for sk in skills if sk in state.skill_terms]
+    if named:
+        controls.append(
+            section(
+                t(lang, "skills"), ft.Row([ft.Chip(label=ft.Text(n)) for n in named], wrap=True)
+            )
+        )
     controls.append(section(t(lang, "past_work"), *(past or [muted(t(lang, "none"))])))
     controls.append(section(t(lang, "reviews"), *(reviews or [muted(t(lang, "no_reviews"))])))
     if state.service:

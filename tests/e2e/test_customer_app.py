@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from client.api import DoorstepClient
+from tests.e2e.conftest import enable_semantics
 
 pytestmark = pytest.mark.e2e
 
@@ -298,6 +299,20 @@ def test_english_ui_and_cancel_with_the_fee_shown_first(
     screenshot(page, "customer_cancel_en", shown)
     ui.tap(page, "Confirm cancellation")
     ui.wait_text(page, "Order cancelled")
+
+    # the address is the screen's own: a reload opens the same order, in the language this
+    # browser chose; the browser's back button returns to the booking, the app's back
+    # arrow goes up to the service
+    page.wait_for_url(f"**/order/{order_id}")
+    page.reload()
+    enable_semantics(page)
+    ui.wait_text(page, "Order cancelled")
+    page.go_back()
+    page.wait_for_url("**/book/svc_daily_cleaning")
+    ui.wait_text(page, "Place order")
+    ui.tap_id(page, "back")
+    page.wait_for_url("**/service/svc_daily_cleaning")
+    ui.wait_text(page, "How the price works")
     order = e2e_server.call("GET", f"/orders/{order_id}", customer).json()
     assert order["status"] == "CANCELLED"
     # booked where the pin was put, not where the browser said it was

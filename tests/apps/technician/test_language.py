@@ -3,7 +3,6 @@ the device; and every text key the app's source asks for is in its table, in bot
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 from client.error_texts import error_text
@@ -12,8 +11,7 @@ from technician_app.state import STATUS_LABELS, TechnicianState
 from technician_app.state.confirmations import confirmation_for
 from tests.apps.conftest import LiveServer
 from tests.apps.technician.conftest import DeviceClock, go_offline
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.apps.text_keys import keys_missing_a_language, used_text_keys
 
 
 async def test_english_is_chosen_kept_and_spoken_by_the_state(
@@ -55,30 +53,10 @@ async def test_english_is_chosen_kept_and_spoken_by_the_state(
         await again.close()
 
 
-def _used_keys() -> dict[str, str]:
-    """Every ``t(lang, "key", ...)`` literal in the app's source, with where it is."""
-    used: dict[str, str] = {}
-    for path in sorted((ROOT / "technician_app").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id == "t"
-                and len(node.args) >= 2
-                and isinstance(node.args[1], ast.Constant)
-                and isinstance(node.args[1].value, str)
-            ):
-                used[node.args[1].value] = f"{path.relative_to(ROOT)}:{node.lineno}"
-    return used
-
-
 def test_every_key_the_app_uses_is_in_the_table_in_both_languages() -> None:
-    used = _used_keys()
+    used = used_text_keys("technician_app")
     assert len(used) > 150  # the walk really finds the screens' texts
-    missing = {key: where for key, where in used.items() if key not in TEXTS}
-    assert not missing, missing
-    half = {key: where for key, where in used.items() if set(TEXTS[key]) != set(LANGS)}
-    assert not half, half
+    assert keys_missing_a_language(used, TEXTS, LANGS) == {}
 
 
 def test_every_entry_is_complete_and_fills_in_the_same_values() -> None:

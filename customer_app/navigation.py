@@ -1,0 +1,150 @@
+"""The app's screens as routes of ``ft.Router``, and the one rule that keeps the address
+and the state together.
+
+The state moves the customer (``go``, ``back``, an action that ends on another screen)
+and the address follows: :class:`AddressBar` pushes the state's route. An address that
+moves first (a link opened, a reload, the browser's back or forward button) reaches the
+screen the Router shows for it, and the state follows it (``CustomerState.open_route``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import flet as ft
+
+from customer_app.context import use_app
+from customer_app.state import CustomerState
+from customer_app.views.auth import login_view
+from customer_app.views.book import book_view
+from customer_app.views.home import home_view
+from customer_app.views.me import me_view
+from customer_app.views.order import order_view
+from customer_app.views.service import service_view, technician_view
+from customer_app.views.support import support_view
+
+RunTask = Callable[[Callable[[], Coroutine[Any, Any, None]]], object]
+
+
+class AddressBar:
+    """Where the address is, and which way the next move goes: the state's own moves
+    push the address (once each), an address that moved first brings the state to it
+    (and the state's changes meanwhile push nothing)."""
+
+    def __init__(
+        self,
+        state: CustomerState,
+        navigate: Callable[[str], None],
+        run_task: RunTask,
+        location: str,
+    ) -> None:
+        self.state = state
+        self.navigate = navigate
+        self.run_task = run_task
+        self.shown = location
+        # opened at an address of its own (a link, a reload): the state has yet to come
+        self.arriving: str | None = location if location != state.route else None
+
+    def state_changed(self) -> None:
+        if self.arriving is None and self.state.route != self.shown:
+            self.shown = self.state.route
+            self.navigate(self.shown)
+
+    def arrived(self, location: str) -> None:
+        """The Router shows ``location``: the state comes there unless it is there."""
+        self.shown = location
+        if location == self.state.route:
+            if self.arriving == location:
+                self.arriving = None
+            return
+        self.arriving = location
+
+        async def follow() -> None:
+            try:
+                await self.state.open_route(location)
+            finally:
+                if self.arriving == location:
+                    self.arriving = None
+            self.state_changed()  # where the state ended up (sign-in, for a signed-out link)
+
+        self.run_task(follow)
+
+
+# None outside ``App`` (the provider in main.py gives every screen the session's bar)
+AddressContext: ft.ContextProvider[AddressBar | None] = ft.create_context(None)
+
+
+def use_screen() -> CustomerState:
+    """The state for a routed screen; the state follows the address the screen is for."""
+    state = use_app()
+    location = ft.use_route_location()
+    bar = ft.use_context(AddressContext)
+
+    def follow_address() -> None:
+        if bar is not None and location:
+            bar.arrived(location)
+
+    ft.use_effect(follow_address, [location])
+    return state
+
+
+def routed(view: ft.View) -> ft.View:
+    """The view keyed by the address it is shown at (the state may already be on its way
+    elsewhere while the address catches up)."""
+    view.route = ft.use_view_path() or view.route
+    return view
+
+
+@ft.component
+def HomeScreen() -> ft.View:
+    return routed(home_view(use_screen()))
+
+
+@ft.component
+def LoginScreen() -> ft.View:
+    return routed(login_view(use_screen()))
+
+
+@ft.component
+def ServiceScreen() -> ft.View:
+    return routed(service_view(use_screen()))
+
+
+@ft.component
+def TechnicianScreen() -> ft.View:
+    return routed(technician_view(use_screen()))
+
+
+@ft.component
+def BookScreen() -> ft.View:
+    return routed(book_view(use_screen()))
+
+
+@ft.component
+def OrderScreen() -> ft.View:
+    return routed(order_view(use_screen()))
+
+
+@ft.component
+def MeScreen() -> ft.View:
+    return routed(me_view(use_screen()))
+
+
+@ft.component
+def SupportScreen() -> ft.View:
+    return routed(support_view(use_screen()))
+
+
+ROUTES = [
+    ft.Route(index=True, component=HomeScreen),
+    ft.Route(path="login", component=LoginScreen),
+    ft.Route(path="service/:service_id", component=ServiceScreen),
+    ft.Route(path="technician/:technician_id", component=TechnicianScreen),
+    ft.Route(path="book/:service_id", component=BookScreen),
+    ft.Route(path="order/:order_id", component=OrderScreen),
+    ft.Route(path="me", component=MeScreen),
+    ft.Route(path="support", component=SupportScreen),
+    # an address the app has no screen for: home (the state goes there, ``open_route``)
+    ft.Route(path=":unknown*", component=HomeScreen),
+]

@@ -1,0 +1,83 @@
+"""Coming to a screen from outside the app's own moves: a link opened, a page reloaded,
+the browser's back or forward button. The app's own moves (``go``, ``back``) change
+``route`` first and the address follows; here the address came first and the state
+follows it, loading what the screen shows when it does not hold it yet."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from customer_app.state.core import StateCore
+
+
+def parents(route: str) -> list[str]:
+    """The screens above ``route``, as the back arrow leads from a screen opened by its
+    address (a link to a booking goes back to its service, an order to "me")."""
+    kind, _, key = route.strip("/").partition("/")
+    if kind == "book" and key:
+        return ["/", f"/service/{key}"]
+    if kind == "order" and key:
+        return ["/", "/me"]
+    return [] if kind == "" else ["/"]
+
+
+class Routes(StateCore):
+    if TYPE_CHECKING:  # provided by the other parts of CustomerState
+
+        async def go_home(self) -> None: ...
+        async def open_service(self, service_id: str) -> None: ...
+        async def open_technician(self, technician_id: str) -> None: ...
+        async def begin_booking(
+            self, service_id: str, *, preferred_technician_id: str | None = None
+        ) -> None: ...
+        async def open_order(self, order_id: str) -> None: ...
+        async def load_me(self) -> None: ...
+        async def open_support(self) -> None: ...
+
+    async def open_route(self, route: str) -> None:
+        """Take ``route`` as where the customer is (one step back when it is the screen
+        before, else a screen opened by its address, with its parents behind it) and
+        load what it shows. Waits for ``start``: a saved session decides whether an
+        order or "me" can be shown."""
+        await self.started.wait()
+        if route != self.route:
+            if self.history and self.history[-1] == route:
+                self.history.pop()
+            else:
+                self.history = parents(route)
+            self.route = route
+            self.clear_messages()
+            self._changed()
+        await self.load_route(route)
+
+    async def go_back(self) -> None:
+        """The back arrow: the screen before, loaded when the state no longer holds it
+        (the parent of a screen opened by a link)."""
+        self.back()
+        await self.load_route(self.route)
+
+    async def load_route(self, route: str) -> None:
+        """Load what the screen at ``route`` shows, unless the state holds it already."""
+        kind, _, key = route.strip("/").partition("/")
+        if kind in ("", "login") and not key:
+            return
+        if kind == "service" and key:
+            if self.service is None or self.service.id != key:
+                await self.open_service(key)
+        elif kind == "technician" and key:
+            if self.technician is None or self.technician.id != key:
+                await self.open_technician(key)
+        elif kind == "book" and key:
+            if self.draft is None or self.draft.service_id != key:
+                await self.begin_booking(key)
+        elif kind == "order" and key:
+            if self.order is None or self.order.id != key:
+                await self.open_order(key)
+        elif kind == "me" and not key:
+            if not self.orders:
+                await self.load_me()
+        elif kind == "support" and not key:
+            if not self.support_messages:
+                await self.open_support()
+        else:  # an address the app has no screen for
+            await self.go_home()
