@@ -9,6 +9,23 @@ from typing import TYPE_CHECKING, Any
 
 from client.models import OrderRead
 from technician_app import navigation
+from technician_app.commands import (
+    Accept,
+    Arrive,
+    ChangeRequest,
+    Claim,
+    Command,
+    ComplaintReply,
+    Decline,
+    Depart,
+    Finish,
+    Message,
+    SignWorkOrder,
+    SopDone,
+    Sos,
+    Start,
+    Transfer,
+)
 from technician_app.i18n import t
 from technician_app.offline import PENDING, REJECTED, SYNCED, QueuedAction
 from technician_app.state.core import TechnicianCore
@@ -24,9 +41,8 @@ class FieldWork(TechnicianCore):
 
         async def _act(
             self,
-            kind: str,
+            command: Command,
             order_id: str | None,
-            params: dict[str, Any],
             *,
             blob: bytes | None = None,
             quiet: bool = False,
@@ -38,8 +54,9 @@ class FieldWork(TechnicianCore):
         def _here(self) -> dict[str, Any]: ...
 
     async def accept(self, offer: Offer) -> QueuedAction:
-        kind = "claim" if offer.source == "pool" else "accept"
-        action = await self._act(kind, offer.order_id, {"offer_id": offer.id})
+        """A direct offer is accepted; a pool order is claimed (first come, first served)."""
+        taken = Claim(offer_id=offer.id) if offer.source == "pool" else Accept(offer_id=offer.id)
+        action = await self._act(taken, offer.order_id)
         self.offers = [o for o in self.offers if o.order_id != offer.order_id]
         self.pool = [o for o in self.pool if o.order_id != offer.order_id]
         if action.status == SYNCED:
@@ -48,19 +65,17 @@ class FieldWork(TechnicianCore):
         return action
 
     async def decline(self, offer: Offer, reason: str = "") -> QueuedAction:
-        action = await self._act(
-            "decline", offer.order_id, {"offer_id": offer.id, "reason": reason}
-        )
+        action = await self._act(Decline(offer_id=offer.id, reason=reason), offer.order_id)
         self.offers = [o for o in self.offers if o.order_id != offer.order_id]
         self.changed()
         return action
 
     async def claim(self, order_id: str) -> QueuedAction:
-        return await self._act("claim", order_id, {})
+        return await self._act(Claim(), order_id)
 
     async def depart(self, order_id: str) -> QueuedAction:
         await self.refresh_location()  # where the trip starts, if the device says
-        return await self._act("depart", order_id, self._here())
+        return await self._act(Depart(**self._here()), order_id)
 
     async def arrive(self, order_id: str) -> QueuedAction | None:
         """Geofenced check-in with the device location. Offline, the fence is checked
@@ -86,10 +101,10 @@ class FieldWork(TechnicianCore):
                 "outside_geofence",
             )
             return None
-        return await self._act("arrive", order_id, self._here())
+        return await self._act(Arrive(**self._here()), order_id)
 
     async def start(self, order_id: str) -> QueuedAction:
-        return await self._act("start", order_id, {})
+        return await self._act(Start(), order_id)
 
     async def sop_done(
         self, order_id: str, step_no: int, *, photo: bytes | None = None, note: str = ""
@@ -101,20 +116,20 @@ class FieldWork(TechnicianCore):
             return None
         if photo:  # kept before the move redraws the list, shown once the step is done
             self.step_photos[(order_id, step_no)] = photo
-        return await self._act("sop_done", order_id, {"step_no": step_no, "note": note}, blob=photo)
+        return await self._act(SopDone(step_no=step_no, note=note), order_id, blob=photo)
 
     async def finish(self, order_id: str) -> QueuedAction:
-        return await self._act("finish", order_id, {})
+        return await self._act(Finish(), order_id)
 
     async def transfer(self, order_id: str, reason: str) -> QueuedAction | None:
         if not reason.strip():
             self.notify(t(self.lang, "notice.transfer_reason"), "error", "reason_required")
             return None
-        return await self._act("transfer", order_id, {"reason": reason.strip()})
+        return await self._act(Transfer(reason=reason.strip()), order_id)
 
     async def sign_work_order(self, order_id: str, signature_png: bytes) -> QueuedAction:
         """The customer signs the work order on the technician's screen."""
-        return await self._act("sign_work_order", order_id, {}, blob=signature_png)
+        return await self._act(SignWorkOrder(), order_id, blob=signature_png)
 
     async def propose_change(
         self, order_id: str, items: list[dict[str, Any]], photo: bytes | None
@@ -123,7 +138,7 @@ class FieldWork(TechnicianCore):
         if not photo:
             self.notify(t(self.lang, "notice.extra_photo"), "error", "photo_required")
             return None
-        action = await self._act("change_request", order_id, {"items": items}, blob=photo)
+        action = await self._act(ChangeRequest(items=items), order_id, blob=photo)
         if action.status == SYNCED:
             await self.load_change_requests(order_id)
         return action
@@ -164,7 +179,7 @@ class FieldWork(TechnicianCore):
             return None
         local = UnsentMessage(text=text.strip(), created_at=self.now())
         self.messages.setdefault(order_id, []).append(local)
-        action = await self._act("message", order_id, {"text": text.strip()})
+        action = await self._act(Message(text=text.strip()), order_id)
         if action.status == SYNCED:
             await self.load_messages(order_id)
         return action
@@ -174,8 +189,7 @@ class FieldWork(TechnicianCore):
         so it goes out the moment there is any signal)."""
         active = next((o for o in self.active_orders() if in_group(o, "on_site")), None)
         order_id = active.id if active else None
-        params = {**self._here(), "note": note, "order_id": order_id}
-        action = await self._act("sos", order_id, params)
+        action = await self._act(Sos(**self._here(), note=note, order_id=order_id), order_id)
         if action.status == SYNCED:
             self.notify(t(self.lang, "notice.sos_sent"), "success")
         elif action.status == PENDING:
@@ -183,9 +197,7 @@ class FieldWork(TechnicianCore):
         return action
 
     async def answer_complaint(self, complaint_id: str, text: str) -> bool:
-        action = await self._act(
-            "complaint_reply", None, {"complaint_id": complaint_id, "text": text}
-        )
+        action = await self._act(ComplaintReply(complaint_id=complaint_id, text=text), None)
         return action.status != REJECTED
 
     def acknowledge(self, action_id: int) -> None:

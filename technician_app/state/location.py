@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from client.models import OrderRead
 from client.position import LocationUnavailable
+from technician_app.commands import Location
 from technician_app.offline import QueuedAction
 from technician_app.state.core import TechnicianCore, log
 from technician_app.state.model import in_group
@@ -62,8 +63,9 @@ class LocationReports(TechnicianCore):
             if self.queue.update_params(last.id, {"points": points}):
                 action = self.queue.get(last.id)
         if action is None:
+            first = Location(points=[point])
             action = self.queue.enqueue(
-                "location", order_id=order_id, params={"points": [point]}, occurred_at=self.now()
+                first.kind, order_id=order_id, params=first.params(), occurred_at=self.now()
             )
         if self.connected:
             await self.sync(current=action.id)

@@ -9,13 +9,13 @@ only logged)."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from client.api import ApiError, NetworkError
 from client.error_texts import error_text
 from client.models import OrderRead
 from technician_app import navigation
+from technician_app.commands import Command, Sending, command_of
 from technician_app.i18n import t
 from technician_app.offline import PENDING, QueuedAction
 from technician_app.state.core import TechnicianCore, log
@@ -74,15 +74,15 @@ class QueueSync(TechnicianCore):
 
     async def _act(
         self,
-        kind: str,
+        command: Command,
         order_id: str | None,
-        params: dict[str, Any],
         *,
         blob: bytes | None = None,
         quiet: bool = False,
     ) -> QueuedAction:
+        kind = command.kind
         action = self.queue.enqueue(
-            kind, order_id=order_id, params=params, blob=blob, occurred_at=self.now()
+            kind, order_id=order_id, params=command.params(), blob=blob, occurred_at=self.now()
         )
         self._apply_locally(action)
         self.changed()
@@ -175,102 +175,16 @@ class QueueSync(TechnicianCore):
         text = error_text(action.error_code or "", lang, details=action.error_details)
         return t(lang, "refusal.other", action=label, text=text)
 
-    async def _perform(self, action: QueuedAction) -> Any:
+    async def _perform(self, action: QueuedAction) -> Any:  # noqa: ANN401
         """Send one queued action; the idempotency key makes a repeat harmless."""
-        c, key, when, p = self.client, action.idempotency_key, action.occurred_at, action.params
-        oid = action.order_id or ""
-        match action.kind:
-            case "accept":
-                return await c.accept_offer(p["offer_id"], idempotency_key=key, occurred_at=when)
-            case "decline":
-                return await c.decline_offer(
-                    p["offer_id"], reason=p.get("reason", ""), idempotency_key=key, occurred_at=when
-                )
-            case "claim":
-                return await c.claim(oid, idempotency_key=key, occurred_at=when)
-            case "depart":
-                return await c.depart(
-                    oid, lat=p.get("lat"), lng=p.get("lng"), idempotency_key=key, occurred_at=when
-                )
-            case "arrive":
-                return await c.arrive(
-                    oid, lat=p.get("lat"), lng=p.get("lng"), idempotency_key=key, occurred_at=when
-                )
-            case "start":
-                return await c.start(oid, idempotency_key=key, occurred_at=when)
-            case "finish":
-                return await c.finish(oid, idempotency_key=key, occurred_at=when)
-            case "transfer":
-                return await c.transfer(
-                    oid, reason=p["reason"], idempotency_key=key, occurred_at=when
-                )
-            case "sop_done":
-                photo_id = None
-                if action.blob:
-                    photo = await c.upload(
-                        action.blob,
-                        filename=f"sop-{p['step_no']}.jpg",
-                        kind="photo",
-                        order_id=oid,
-                        idempotency_key=f"{key}-photo",
-                    )
-                    photo_id = photo.id
-                return await c.sop_done(
-                    oid,
-                    int(p["step_no"]),
-                    photo_file_id=photo_id,
-                    note=p.get("note", ""),
-                    idempotency_key=key,
-                    occurred_at=when,
-                )
-            case "sign_work_order":
-                signature = await c.upload(
-                    action.blob or b"",
-                    filename="signature.png",
-                    content_type="image/png",
-                    kind="photo",
-                    order_id=oid,
-                    idempotency_key=f"{key}-signature",
-                )
-                return await c.confirm_work_order(
-                    oid,
-                    signed_on="technician_screen",
-                    signature_file_id=signature.id,
-                    idempotency_key=key,
-                )
-            case "change_request":
-                evidence = await c.upload(
-                    action.blob or b"",
-                    filename="change.jpg",
-                    kind="photo",
-                    order_id=oid,
-                    idempotency_key=f"{key}-photo",
-                )
-                items: list[Mapping[str, Any]] = [
-                    {**item, "photo_file_id": evidence.id} for item in p["items"]
-                ]
-                return await c.create_change_request(oid, items=items, idempotency_key=key)
-            case "message":
-                return await c.send_message(oid, text=p["text"], idempotency_key=key)
-            case "sos":
-                return await c.sos(
-                    lat=p.get("lat"),
-                    lng=p.get("lng"),
-                    order_id=p.get("order_id"),
-                    note=p.get("note", ""),
-                    occurred_at=when,
-                    idempotency_key=key,
-                )
-            case "location":
-                points = p.get("points") or [
-                    {"lat": p["lat"], "lng": p["lng"], "occurred_at": when}
-                ]
-                return await c.send_location(points, order_id=action.order_id, idempotency_key=key)
-            case "complaint_reply":
-                return await c.reply_complaint(
-                    p["complaint_id"], text=p["text"], idempotency_key=key
-                )
-        raise ValueError(f"unknown queued action {action.kind!r}")
+        out = Sending(
+            client=self.client,
+            key=action.idempotency_key,
+            when=action.occurred_at,
+            order_id=action.order_id or "",
+            blob=action.blob,
+        )
+        return await command_of(action).send(out)
 
     async def _probe(self) -> None:
         with contextlib.suppress(NetworkError, ApiError):
