@@ -227,7 +227,12 @@ def _still_eligible(
 ) -> list[Rejection]:
     clock = uow.clock
     world = load_world(
-        uow, now=clock.now(), timezone=timezone, ids=[technician_id], exclude_order_id=order.id
+        uow,
+        now=clock.now(),
+        timezone=timezone,
+        ids=[technician_id],
+        exclude_order_id=order.id,
+        asking=technician_id,
     )
     tech = world.techs.get(technician_id)
     if tech is None:

@@ -40,7 +40,7 @@ def pool(uow: UnitOfWork, *, user: User, timezone: str, limit: int = 50) -> list
     orders = waiting_orders(session, now)
     if not orders:
         return []
-    world = load_world(uow, now=now, timezone=timezone, ids=[user.id])
+    world = load_world(uow, now=now, timezone=timezone, ids=[user.id], asking=user.id)
     tech = world.techs.get(user.id)
     if tech is None:
         return []
@@ -113,7 +113,12 @@ def claim(
             details={"status": order.status},
         )
     world = load_world(
-        uow, now=clock.now(), timezone=timezone, ids=[user.id], exclude_order_id=order.id
+        uow,
+        now=clock.now(),
+        timezone=timezone,
+        ids=[user.id],
+        exclude_order_id=order.id,
+        asking=user.id,
     )
     tech = world.techs.get(user.id)
     if tech is None:
