@@ -180,8 +180,10 @@ async def feed(websocket: WebSocket) -> None:
         log.debug("feed connection ended", exc_info=True)
     finally:
         runtime.hub.remove(conn)
+        # told even when this handler is being cancelled (a client gone, a shutdown)
+        departure = asyncio.ensure_future(runtime.hub.departed(conn))
         await conn.stop()
-        await runtime.hub.departed(conn)
+        await asyncio.shield(departure)
 
 
 async def _wake_dispatch(websocket: WebSocket, technician_id: str) -> None:
