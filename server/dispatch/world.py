@@ -238,6 +238,18 @@ def reachable(
     return reach_core.within_reach(found, points, radius_m)
 
 
+def area_holders(uow: UnitOfWork, *, point: LatLng) -> frozenset[str]:
+    """The technicians whose service area contains ``point``, wherever they are now: those
+    whose pool may list an order there (the pool asks no search radius). Read from the
+    indexed area boxes, as ``reachable`` reads them."""
+    held = set()
+    for w in technicians_service.whereabouts(uow, boxes=reach_core.search_boxes([point])):
+        areas, _home = _area(w)
+        if any(a.contains(point) for a in areas):
+            held.add(w.id)
+    return frozenset(held)
+
+
 def _local_day_bounds(now: datetime, timezone: str) -> tuple[datetime, datetime]:
     tz = ZoneInfo(timezone)
     day = now.astimezone(tz).date()

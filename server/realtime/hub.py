@@ -34,7 +34,11 @@ _PLAIN = {
     "location": visibility.location_visible,
     "document": visibility.document_visible,
     "sos": visibility.sos_visible,
+    "pool": visibility.pool_visible,
 }
+# What a plain message carries only for routing, never sent on (a pool change names every
+# technician it concerns).
+_ROUTING_ONLY = frozenset({"t", "technician_ids"})
 
 
 class FeedStore(Protocol):
@@ -191,7 +195,8 @@ class Connection:
                 message=message,
                 staff_watching=self.staff_watching(message.get("order_id")),
             ):
-                await self.send({"type": kind, **{k: v for k, v in message.items() if k != "t"}})
+                sent = {k: v for k, v in message.items() if k not in _ROUTING_ONLY}
+                await self.send({"type": kind, **sent})
         elif kind == "chat":
             chat = message["message"]
             if chat["id"] in self.chat_sent:
@@ -424,6 +429,7 @@ class Hub:
                 }
         else:
             users |= {message.get("customer_id"), message.get("technician_id")}
+            users.update(message.get("technician_ids") or ())
         targets: set[Connection] = set(self.staff)
         for user_id in users:
             if user_id:
