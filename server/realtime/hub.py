@@ -390,6 +390,8 @@ class Hub:
             return
         try:
             await asyncio.to_thread(self.presence.left, conn.user_id)
+            if self.by_user.get(conn.user_id):  # he reconnected meanwhile: still here
+                await asyncio.to_thread(self.presence.alive, conn.user_id)
         except Exception:
             log.warning("presence: departure of %s not recorded", conn.user_id, exc_info=True)
 
