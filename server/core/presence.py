@@ -28,6 +28,7 @@ REDIS_PREFIX = "doorstep:presence:"
 # Redis forgets a key this many windows after its last refresh: the rule decides, the
 # expiry only keeps the keys of technicians long gone from piling up.
 REDIS_EXPIRY_WINDOWS = 2
+REDIS_TIMEOUT_S = 2.0
 
 
 # --- the rule (pure) --------------------------------------------------------------------
@@ -106,7 +107,10 @@ class RedisPresence:
     def __init__(self, url: str, window_s: float, prefix: str = REDIS_PREFIX) -> None:
         import redis
 
-        self._redis: Any = redis.Redis.from_url(url)
+        # a Redis that stops answering fails the caller in seconds instead of hanging it
+        self._redis: Any = redis.Redis.from_url(
+            url, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S
+        )
         self.window_s = window_s
         self.prefix = prefix
         self.expiry_s = max(1, int(window_s * REDIS_EXPIRY_WINDOWS) + 1)
