@@ -4,8 +4,8 @@
 nothing about whether his phone still runs the app. A 20-second offer sent to a closed
 app is a customer kept waiting, so dispatch offers only to technicians who are online
 *and* present: whose app showed a sign of life within the presence window. The signs are
-going online, a location report, and an open live connection (``/ws``), refreshed by its
-heartbeat and ended when it closes.
+going online, a location report, the app asking for its offers or the pool (its poll), and
+an open live connection (``/ws``), refreshed by its heartbeat and ended when it closes.
 
 The store keeps each technician's last sign of life: in this process's memory (embedded
 mode, where one server process runs the jobs), or in Redis when one is configured, so

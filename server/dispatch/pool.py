@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from server.auth.models import Role, User
+from server.core import presence
 from server.core.clock import as_utc
 from server.core.errors import Conflict
 from server.core.uow import UnitOfWork
@@ -69,10 +70,12 @@ def pool_viewers(uow: UnitOfWork, *, order: Order) -> list[str]:
 
 
 def pool(uow: UnitOfWork, *, user: User, timezone: str, limit: int = 50) -> list[PoolItemRead]:
-    """Waiting orders this technician may claim, nearest first (district only)."""
+    """Waiting orders this technician may claim, nearest first (district only). His app
+    asking is a sign of life."""
     session = uow.session
     clock = uow.clock
     now = clock.now()
+    presence.mark_seen(uow, user.id, now)
     orders = waiting_orders(session, now)
     if not orders:
         return []

@@ -87,6 +87,18 @@ def test_presence_runs_out_after_the_window_and_a_report_brings_it_back(api):  #
     assert offer["order_id"] == order["id"]
 
 
+def test_an_app_polling_for_work_is_present(api):  # noqa: ANN001
+    """Without its live connection the app polls its offers and the pool: signs too."""
+    operator = api.staff("operator")
+    tech = ready_technician(api, "轮询师傅", home=north_km(1), operator=operator)
+    clock = api.app.state.clock
+    for asking in ("/technician/offers", "/technician/pool"):
+        clock.advance(seconds=_window(api))
+        assert _profile(api, operator, tech)["present"] is False
+        assert api.get(asking, tech).status_code == 200
+        assert _profile(api, operator, tech)["present"] is True
+
+
 def test_online_in_the_database_alone_is_not_present(api):  # noqa: ANN001
     """As the demo seeds them: online with no app ever opened."""
     operator = api.staff("operator")
