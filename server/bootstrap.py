@@ -4,7 +4,9 @@ Domains do not subscribe themselves on import (which made the reactions depend o
 modules a process happened to load, and in which order). ``wire()`` subscribes them here,
 in the order they run: the risk watch and the coupons given back see the move first, the
 offers are closed, the technician's counters move, then the money, then a finished redo
-settles its complaint. After commit: the live feed, the dispatcher's wake-up, the metric.
+settles its complaint, and an order entering or leaving the open pool is told to the
+technicians whose pool lists it (pushed after the commit). After commit: the live feed,
+the dispatcher's wake-up, the metric.
 
 Called by ``create_app`` (server and workers), the CLI, the simulation and the tests.
 ``jobs`` lists the background jobs (server/core/jobs.py) every job worker runs.
@@ -48,6 +50,7 @@ def wire() -> None:
             payments_service.money_on_move,
             reviews_service.on_redo_done,
             dispatch_service.wake_dispatcher,
+            realtime_service.push_pool_change,
         ],
         after_commit=[
             realtime_service.on_order_committed,

@@ -35,6 +35,7 @@ from sqlmodel import col, func, select
 from server import bootstrap
 from server.auth import service as auth_service
 from server.auth.models import Role, User
+from server.core import presence
 from server.core.clock import FrozenClock, as_utc
 from server.core.errors import AppError
 from server.core.settings import Settings
@@ -378,6 +379,7 @@ class _Run:
 
         now = self.clock.now()
         for tid in sorted(self.trips):
+            presence.mark_seen(uow, tid, now)  # the app is open all along (its live feed)
             trip = self.trips[tid]
             trip.advance(now)
             where = trip.position(now)

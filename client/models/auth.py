@@ -56,6 +56,7 @@ class UserRead(BaseModel):
 
 
 class PoliciesRead(BaseModel):
+    role: str | None = Field("customer", title="Role")
     version: str = Field(..., title="Version")
     documents: list[PolicyDocument] = Field(..., title="Documents")
 

@@ -223,6 +223,8 @@ class SuspensionRead(BaseModel):
     submitted_at: AwareDatetime | None = Field(..., title="Submitted At")
     reviewed_at: AwareDatetime | None = Field(..., title="Reviewed At")
     online: bool = Field(..., title="Online")
+    present: bool = Field(..., title="Present")
+    last_seen_at: AwareDatetime | None = Field(..., title="Last Seen At")
     travel_mode: str = Field(..., title="Travel Mode")
     max_distance_km: float | None = Field(..., title="Max Distance Km")
     last_location: dict[str, Any] | None = Field(..., title="Last Location")

@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     # its memory) and leaves them to `doorstep worker` on PostgreSQL.
     jobs_in_web: bool | None = None
     job_stalled_after_seconds: float = 15.0  # a worker silent this long is taken for dead
+    # A technician is present (offers reach him) while his app showed a sign of life this
+    # recently: the live connection's heartbeat (20 s), a location report (60 s while
+    # waiting for orders), going online (server/core/presence.py).
+    presence_window_seconds: float = Field(default=90.0, gt=0)
     log_json: bool = False
     # browsers on other origins allowed to call the API (a web console elsewhere); the
     # apps call it from their own process, so none by default

@@ -13,6 +13,7 @@ from typing import Any
 from server.auth.models import User
 from server.catalog import service as catalog_service
 from server.catalog.models import Service
+from server.core import presence
 from server.core.clock import FrozenClock
 from server.core.errors import AppError
 from server.demo.orders import PastOrdersMixin
@@ -121,6 +122,9 @@ class DispatchHistoryMixin(PastOrdersMixin):
         technician who accepted, or None (declined, or nobody to offer)."""
         with self.uow.running_at(clock) as uow:
             clock.advance(seconds=self.rng.randint(1, 5))
+            for tech in by_user.values():  # back then, the online technicians' apps were open
+                if tech.online:
+                    presence.mark_seen(uow, tech.user.id, clock.now())
             dispatch_service.run_round(uow, timezone=str(self.tz))
             order = orders_service.get(uow, order_id=order_id)
             if order.status != Status.OFFERED.value or order.offered_technician_id is None:

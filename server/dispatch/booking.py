@@ -147,7 +147,8 @@ def day_slots(
     ids = None
     if prefilter:
         (ids,) = reachable(uow, points=[LatLng(lat, lng)], now=now, radius_m=radius_m)
-    world = load_world(uow, now=now, timezone=timezone, settings=settings, ids=ids)
+    # a slot is capacity ahead: who is online counts, whether his app is open right now not
+    world = load_world(uow, now=now, timezone=timezone, settings=settings, ids=ids, presence=False)
     request = slots_core.SlotRequest(
         location=LatLng(lat, lng),
         length=timedelta(minutes=minutes),

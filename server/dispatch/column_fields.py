@@ -11,6 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 AREA_NONE, AREA_CIRCLE, AREA_PYTHON = 0, 1, 2
+# The ``status`` bits of what keeps a technician from fitting: 1 not verified, 2
+# suspended, 4 offline, 8 over the daily cap, 16 online but absent (no sign of life).
+STATUS_ABSENT_BIT = 4
 
 
 class ColumnFields:
@@ -75,8 +78,8 @@ class ColumnFields:
         "transfers": 0,
     }
     # The first test of every candidate, gathered together: [fit, skills, status]. ``fit``:
-    # verified, not suspended, online, under any daily cap; ``status``: the bits of what
-    # is not (``STATUS_BITS``), for the explanation.
+    # verified, not suspended, online and present, under any daily cap; ``status``: the
+    # bits of what is not (above), for the explanation.
     GATE = ("fit", "skills", "status")
     # What the later tests read of the few candidates left, one row of floats each (one
     # gather brings a technician's whole row; field arrays are views of its columns).

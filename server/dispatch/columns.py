@@ -24,7 +24,13 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from server.dispatch.column_fields import AREA_CIRCLE, AREA_NONE, AREA_PYTHON, ColumnFields
+from server.dispatch.column_fields import (
+    AREA_CIRCLE,
+    AREA_NONE,
+    AREA_PYTHON,
+    STATUS_ABSENT_BIT,
+    ColumnFields,
+)
 from server.dispatch.facts import Level, TechnicianFacts, WeeklyWindow
 from server.dispatch.geo import CircleArea, PolygonArea, TravelMode
 
@@ -213,8 +219,15 @@ class TechnicianColumns(ColumnFields):
         self.jobs_today[k], self.earnings[k] = st.jobs_today, st.earnings_today_fen
         self.active_jobs[k] = st.active_jobs
         capped = t.daily_cap is not None and st.jobs_today >= t.daily_cap
-        self.fit[k] = t.verified and not t.suspended and t.online and not capped
-        self.status[k] = (not t.verified) | t.suspended << 1 | (not t.online) << 2 | capped << 3
+        absent = t.online and not t.present
+        self.fit[k] = t.verified and not t.suspended and t.online and t.present and not capped
+        self.status[k] = (
+            (not t.verified)
+            | t.suspended << 1
+            | (not t.online) << 2
+            | capped << 3
+            | absent << STATUS_ABSENT_BIT
+        )
         where = t.location or t.home
         lat, lng = (where.lat, where.lng) if where else (np.nan, np.nan)
         if not (self.pos_lat[k] == lat and self.pos_lng[k] == lng):

@@ -137,7 +137,9 @@ def plan_routes(
     settings = load_settings(uow, timezone=timezone)
     tolerance = timedelta(minutes=settings.dispatch.late_tolerance_minutes)
     facts = (
-        load_world(uow, now=now, timezone=timezone, settings=settings, ids=wanted).techs
+        load_world(
+            uow, now=now, timezone=timezone, settings=settings, ids=wanted, presence=False
+        ).techs
         if orders
         else {}
     )

@@ -54,6 +54,7 @@ class RejectionCode(StrEnum):
     NOT_VERIFIED = "not_verified"
     SUSPENDED = "suspended"
     OFFLINE = "offline"
+    ABSENT = "absent"  # online, but the app showed no sign of life lately
     BLOCKED = "blocked"
     MISSING_SKILL = "missing_skill"
     MISSING_CERTIFICATE = "missing_certificate"
@@ -263,6 +264,8 @@ def evaluate(
         add(Rejection(RejectionCode.SUSPENDED, "technician is suspended"))
     if not tech.online:
         add(Rejection(RejectionCode.OFFLINE, "technician is offline"))
+    elif not tech.present:
+        add(Rejection(RejectionCode.ABSENT, "technician's app showed no sign of life lately"))
     if tech.daily_cap is not None and tech.stats.jobs_today >= tech.daily_cap:
         add(
             Rejection(

@@ -168,6 +168,9 @@ class TechnicianFacts:
     verified: bool = True
     suspended: bool = False
     online: bool = True
+    # The app showed a sign of life within the presence window (server/core/presence.py):
+    # an offer sent now reaches someone.
+    present: bool = True
     skills: frozenset[str] = frozenset()
     certificates: tuple[Certificate, ...] = ()
     service_areas: tuple[ServiceArea, ...] = ()

@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from server.auth.models import User
+from server.core import presence
 from server.core.clock import as_utc
 from server.core.errors import AppError, Conflict, Gone, NotFound
 from server.core.events import Moved
@@ -179,9 +180,12 @@ def _level_of(uow: UnitOfWork, technician_id: str) -> str | None:
 
 
 def my_offers(uow: UnitOfWork, *, user: User, timezone: str) -> list[OfferRead]:
+    """The technician's offers still open. His app asking for them (its poll, the
+    fallback of the live feed) is a sign of life: offers keep reaching him."""
     session = uow.session
     clock = uow.clock
     now = clock.now()
+    presence.mark_seen(uow, user.id, now)
     offers = session.exec(
         select(DispatchOffer)
         .where(
@@ -227,7 +231,12 @@ def _still_eligible(
 ) -> list[Rejection]:
     clock = uow.clock
     world = load_world(
-        uow, now=clock.now(), timezone=timezone, ids=[technician_id], exclude_order_id=order.id
+        uow,
+        now=clock.now(),
+        timezone=timezone,
+        ids=[technician_id],
+        exclude_order_id=order.id,
+        asking=technician_id,
     )
     tech = world.techs.get(technician_id)
     if tech is None:

@@ -46,6 +46,7 @@ def assign(
         settings=settings,
         ids=[technician_id],
         exclude_order_id=order.id,
+        presence=False,  # an operator may have phoned him: no offer waits on his app
     )
     tech = world.techs.get(technician_id)
     if tech is None:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from server.auth.models import Role, User
+from server.core import presence
 from server.core.clock import as_utc
 from server.core.errors import Conflict
 from server.core.uow import UnitOfWork
@@ -18,10 +19,19 @@ from server.dispatch.common import (
     waiting_orders,
 )
 from server.dispatch.eligibility import Rejection, RejectionCode, evaluate
+from server.dispatch.geo import LatLng
 from server.dispatch.models import PoolItemRead
-from server.dispatch.world import blocked_by, handed_back_by, job_facts, load_world
+from server.dispatch.world import (
+    area_holders,
+    blocked_by,
+    handed_back_by,
+    job_facts,
+    load_settings,
+    load_world,
+)
 from server.orders import service as orders_service
 from server.orders.machine import Action, Actor, ActorKind, Status
+from server.orders.models import Order
 
 
 def may_view_in_pool(uow: UnitOfWork, *, order, user: User) -> bool:  # noqa: ANN001
@@ -32,15 +42,44 @@ def may_view_in_pool(uow: UnitOfWork, *, order, user: User) -> bool:  # noqa: AN
     return user.id not in handed_back_by(uow, [order.id]).get(order.id, frozenset())
 
 
+def pool_viewers(uow: UnitOfWork, *, order: Order) -> list[str]:
+    """In pool mode, the technicians whose pool lists ``order`` while it waits (as
+    ``pool`` judges each of them): whom to tell when it enters the pool or leaves it.
+    Only technicians online and present: nobody else has an app to tell. Empty in the
+    other modes, where a waiting order is the dispatcher's to offer."""
+    timezone = uow.settings.timezone
+    settings = load_settings(uow, timezone=timezone)
+    if settings.dispatch.mode != "pool":
+        return []
+    holders = area_holders(uow, point=LatLng(order.lat, order.lng))
+    if not holders:
+        return []
+    now = uow.clock.now()
+    world = load_world(
+        uow, now=now, timezone=timezone, settings=settings, ids=holders, exclude_order_id=order.id
+    )
+    job = job_facts(uow, order=order)
+    viewers = []
+    for tid, tech in sorted(world.techs.items()):
+        ev = evaluate(
+            tech, job, now=now, travel=world.travel, policy=settings.policy, exhaustive=False
+        )
+        if ev.eligible and ev.distance_m is not None:
+            viewers.append(tid)
+    return viewers
+
+
 def pool(uow: UnitOfWork, *, user: User, timezone: str, limit: int = 50) -> list[PoolItemRead]:
-    """Waiting orders this technician may claim, nearest first (district only)."""
+    """Waiting orders this technician may claim, nearest first (district only). His app
+    asking is a sign of life."""
     session = uow.session
     clock = uow.clock
     now = clock.now()
+    presence.mark_seen(uow, user.id, now)
     orders = waiting_orders(session, now)
     if not orders:
         return []
-    world = load_world(uow, now=now, timezone=timezone, ids=[user.id])
+    world = load_world(uow, now=now, timezone=timezone, ids=[user.id], asking=user.id)
     tech = world.techs.get(user.id)
     if tech is None:
         return []
@@ -113,7 +152,12 @@ def claim(
             details={"status": order.status},
         )
     world = load_world(
-        uow, now=clock.now(), timezone=timezone, ids=[user.id], exclude_order_id=order.id
+        uow,
+        now=clock.now(),
+        timezone=timezone,
+        ids=[user.id],
+        exclude_order_id=order.id,
+        asking=user.id,
     )
     tech = world.techs.get(user.id)
     if tech is None:

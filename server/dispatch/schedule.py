@@ -32,7 +32,9 @@ def schedule(
     end = start + timedelta(days=1)
     orders = order_queries.held_starting_between(session, user.id, HOLDING, start, end)
     settings = load_settings(uow, timezone=timezone)
-    world = load_world(uow, now=now, timezone=timezone, settings=settings, ids=[user.id])
+    world = load_world(
+        uow, now=now, timezone=timezone, settings=settings, ids=[user.id], presence=False
+    )
     tech = world.techs.get(user.id)
     origin = None
     if tech is not None:

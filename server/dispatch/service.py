@@ -45,7 +45,7 @@ from server.dispatch.offers import (
     my_offers,
 )
 from server.dispatch.operators import assign, reassign
-from server.dispatch.pool import claim, may_view_in_pool, pool
+from server.dispatch.pool import claim, may_view_in_pool, pool, pool_viewers
 from server.dispatch.schedule import schedule
 from server.dispatch.world import (
     DispatchSettings,
@@ -78,6 +78,7 @@ __all__ = [
     "my_offers",
     "nearest_eligible_distance_m",
     "pool",
+    "pool_viewers",
     "reachable",
     "reassign",
     "round_job",

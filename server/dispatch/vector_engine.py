@@ -15,6 +15,7 @@ from datetime import datetime
 
 import numpy as np
 
+from server.dispatch.column_fields import STATUS_ABSENT_BIT
 from server.dispatch.columns import NEVER_EXPIRES, TechnicianColumns
 from server.dispatch.eligibility import EligibilityPolicy, Rejection, evaluate
 from server.dispatch.facts import JobFacts
@@ -236,7 +237,9 @@ def shared_reasons(
     handed_back = np.isin(slots, cols.slots_of(job.handed_back_by))
     parts = [
         stage.astype(np.int64),
-        gate[:, 2] | blocked.astype(np.int64) << 4 | handed_back.astype(np.int64) << 5,
+        gate[:, 2]
+        | blocked.astype(np.int64) << (STATUS_ABSENT_BIT + 1)
+        | handed_back.astype(np.int64) << (STATUS_ABSENT_BIT + 2),
         np.where(capped, cols.daily_cap[slots], -1),
         np.where(capped, cols.jobs_today[slots], -1),
         jt.skills[0] & ~gate[:, 1],

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from server.catalog import service as catalog_service
+from server.core import presence as presence_store
 from server.core.clock import as_utc
 from server.core.money import apply_bp
 from server.core.uow import UnitOfWork
@@ -237,6 +238,18 @@ def reachable(
     return reach_core.within_reach(found, points, radius_m)
 
 
+def area_holders(uow: UnitOfWork, *, point: LatLng) -> frozenset[str]:
+    """The technicians whose service area contains ``point``, wherever they are now: those
+    whose pool may list an order there (the pool asks no search radius). Read from the
+    indexed area boxes, as ``reachable`` reads them."""
+    held = set()
+    for w in technicians_service.whereabouts(uow, boxes=reach_core.search_boxes([point])):
+        areas, _home = _area(w)
+        if any(a.contains(point) for a in areas):
+            held.add(w.id)
+    return frozenset(held)
+
+
 def _local_day_bounds(now: datetime, timezone: str) -> tuple[datetime, datetime]:
     tz = ZoneInfo(timezone)
     day = now.astimezone(tz).date()
@@ -252,11 +265,18 @@ def load_world(
     settings: DispatchSettings | None = None,
     ids: Iterable[str] | None = None,
     exclude_order_id: str | None = None,
+    presence: bool = True,
+    asking: str | None = None,
 ) -> World:
     """Technician facts for dispatch: profile, calendar, today's load, ratings.
 
     ``exclude_order_id`` leaves that order out of the calendars (when checking whether
     a technician may take it, its own pending offer must not count as a clash).
+    ``presence``: whether a technician must be present (his app showed a sign of life
+    lately, ``core.presence``) to be reached: yes for what is decided now (a round's
+    offers, a claim); no for planning ahead (a day's slots, route plans), where every
+    technician counts as present. ``asking``: the technician whose own request this is
+    (viewing the pool, claiming, accepting): present by asking.
     """
     session = uow.session
     settings = settings or load_settings(uow, timezone=timezone)
@@ -264,6 +284,11 @@ def load_world(
         uow, ids=list(ids) if ids is not None else None, now=now, online_only=False
     )
     tech_ids = [t.id for t in rows]
+    here: frozenset[str] | None = None  # None: everyone counts as present
+    if presence:
+        here = presence_store.present(uow, [t.id for t in rows if t.online], now)
+        if asking is not None:
+            here |= {asking}
     busy: dict[str, list[BusyInterval]] = {}
     jobs_today: dict[str, int] = {}
     earned_today: dict[str, int] = {}
@@ -356,6 +381,7 @@ def load_world(
             verified=t.verified,
             suspended=t.suspended,
             online=t.online,
+            present=here is None or t.id in here,
             skills=frozenset(t.skills),
             certificates=tuple(Certificate(c.type, c.expires_on) for c in t.certificates),
             service_areas=areas,

@@ -34,7 +34,11 @@ _PLAIN = {
     "location": visibility.location_visible,
     "document": visibility.document_visible,
     "sos": visibility.sos_visible,
+    "pool": visibility.pool_visible,
 }
+# What a plain message carries only for routing, never sent on (a pool change names every
+# technician it concerns).
+_ROUTING_ONLY = frozenset({"t", "technician_ids"})
 
 
 class FeedStore(Protocol):
@@ -49,6 +53,19 @@ class FeedStore(Protocol):
     ) -> list[dict[str, Any]]: ...
 
     def check_token(self, token: str) -> tuple[str, str, datetime]: ...
+
+
+class Presence(Protocol):
+    """Blocking presence hooks the hub calls for technicians' connections (via the
+    threadpool; ``server.realtime.presence.FeedPresence``)."""
+
+    def arrived(self, technician_id: str) -> bool: ...
+
+    def wake(self, technician_id: str) -> bool: ...
+
+    def alive(self, technician_id: str) -> None: ...
+
+    def left(self, technician_id: str) -> None: ...
 
 
 class Connection:
@@ -73,6 +90,7 @@ class Connection:
         self.closed = False
         self.close_code: int | None = None
         self.last_seen = asyncio.get_running_loop().time()
+        self.presence_at = self.last_seen  # when presence last heard of this connection
         self.sent = 0
         self._tasks: list[asyncio.Task] = []
 
@@ -177,7 +195,8 @@ class Connection:
                 message=message,
                 staff_watching=self.staff_watching(message.get("order_id")),
             ):
-                await self.send({"type": kind, **{k: v for k, v in message.items() if k != "t"}})
+                sent = {k: v for k, v in message.items() if k not in _ROUTING_ONLY}
+                await self.send({"type": kind, **sent})
         elif kind == "chat":
             chat = message["message"]
             if chat["id"] in self.chat_sent:
@@ -299,10 +318,18 @@ def event_message(event: dict[str, Any]) -> dict[str, Any]:
 
 
 class Hub:
-    def __init__(self, *, config: Any, store: FeedStore, now: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        *,
+        config: Any,
+        store: FeedStore,
+        now: Callable[[], datetime],
+        presence: Presence | None = None,
+    ) -> None:
         self.config = config
         self.store = store
         self.now = now
+        self.presence = presence
         self.by_user: dict[str, set[Connection]] = defaultdict(set)
         self.holders: dict[str, set[Connection]] = defaultdict(set)
         self.staff: set[Connection] = set()
@@ -327,6 +354,46 @@ class Hub:
         self.staff.discard(conn)
         for order_id in list(conn.holds):
             self.set_hold(conn, order_id, False)
+
+    # -- presence: a technician's open connection is his app's sign of life ------------
+
+    async def arrived(self, conn: Connection) -> bool:
+        """A technician's connection opened: True if his app had been absent (the
+        caller then lets dispatch look again, ``Presence.wake``)."""
+        if self.presence is None or conn.role != visibility.TECHNICIAN:
+            return False
+        try:
+            return await asyncio.to_thread(self.presence.arrived, conn.user_id)
+        except Exception:  # presence must never cost a technician his feed
+            log.warning("presence: arrival of %s not recorded", conn.user_id, exc_info=True)
+            return False
+
+    async def heard(self, conn: Connection) -> None:
+        """The client spoke (it answers every ping): refresh his presence, at most about
+        twice a heartbeat."""
+        if self.presence is None or conn.role != visibility.TECHNICIAN:
+            return
+        if conn.last_seen - conn.presence_at < self.config.heartbeat_seconds / 2:
+            return
+        conn.presence_at = conn.last_seen
+        try:
+            await asyncio.to_thread(self.presence.alive, conn.user_id)
+        except Exception:
+            log.warning("presence: sign of %s not recorded", conn.user_id, exc_info=True)
+
+    async def departed(self, conn: Connection) -> None:
+        """After ``remove``: his last connection here closed, his app is gone (another
+        worker holding one says otherwise at its next heartbeat)."""
+        if self.presence is None or conn.role != visibility.TECHNICIAN:
+            return
+        if self.by_user.get(conn.user_id):
+            return
+        try:
+            await asyncio.to_thread(self.presence.left, conn.user_id)
+            if self.by_user.get(conn.user_id):  # he reconnected meanwhile: still here
+                await asyncio.to_thread(self.presence.alive, conn.user_id)
+        except Exception:
+            log.warning("presence: departure of %s not recorded", conn.user_id, exc_info=True)
 
     def set_hold(self, conn: Connection, order_id: str, holds: bool) -> None:
         if holds:
@@ -364,6 +431,7 @@ class Hub:
                 }
         else:
             users |= {message.get("customer_id"), message.get("technician_id")}
+            users.update(message.get("technician_ids") or ())
         targets: set[Connection] = set(self.staff)
         for user_id in users:
             if user_id:

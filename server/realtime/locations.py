@@ -13,6 +13,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col
 
 from server.auth.models import User
+from server.core import presence
 from server.core.clock import as_utc
 from server.core.errors import NotFound, Unprocessable
 from server.core.points import coarse, seal_point
@@ -80,6 +81,7 @@ def record_locations(
         window_seconds=60,
     )
     now = clock.now()
+    presence.mark_seen(uow, technician.id, now)  # the app that sent them is running
     # the trip these points belong to: the order being travelled to (one at a time; the
     # one named, if several are); its customer alone is told
     tracked = _tracked_orders(session, technician.id)

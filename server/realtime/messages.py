@@ -50,6 +50,16 @@ def order_message(order: Order, events: list[OrderEvent]) -> dict[str, Any]:
     }
 
 
+POOL_ADDED, POOL_REMOVED = "added", "removed"
+
+
+def pool_message(order_id: str, change: str, technician_ids: list[str]) -> dict[str, Any]:
+    """The pool changed for ``technician_ids``: ``order_id`` entered it (``added``) or left
+    it (``removed``: taken by someone, cancelled). The apps reload their pool; who else
+    was told is never sent on."""
+    return {"t": "pool", "order_id": order_id, "change": change, "technician_ids": technician_ids}
+
+
 def chat_dict(row: ChatMessage, cipher: FieldCipher) -> dict[str, Any]:
     return ChatRead(
         id=row.id,

@@ -35,6 +35,7 @@ from server.core.deps import UowDep
 from server.core.errors import AppError
 from server.core.ids import CURSOR_MAX
 from server.core.routing import api_router
+from server.core.uow_middleware import writer_gate
 from server.realtime import service, visibility
 from server.realtime.hub import CLOSE_UNAUTHORIZED, Connection
 from server.realtime.models import ChatIn, ChatRead, LocationAck, LocationIn
@@ -153,6 +154,8 @@ async def feed(websocket: WebSocket) -> None:
     runtime.hub.add(conn)
     websocket.app.state.metrics.ws_connections.inc()
     try:
+        if await runtime.hub.arrived(conn):
+            await _wake_dispatch(websocket, user_id)
         cursor, chat_cursor = await asyncio.to_thread(service.current_cursors, websocket.app)
         await conn.send(
             {
@@ -177,7 +180,25 @@ async def feed(websocket: WebSocket) -> None:
         log.debug("feed connection ended", exc_info=True)
     finally:
         runtime.hub.remove(conn)
+        # told even when this handler is being cancelled (a client gone, a shutdown)
+        departure = asyncio.ensure_future(runtime.hub.departed(conn))
         await conn.stop()
+        await asyncio.shield(departure)
+
+
+async def _wake_dispatch(websocket: WebSocket, technician_id: str) -> None:
+    """A technician's app is back: dispatch looks again near him (a unit of work, on
+    SQLite behind this process's writer gate like any writer)."""
+    presence = _runtime(websocket).presence
+    gate = writer_gate(websocket.app)
+    try:
+        if gate is None:
+            await asyncio.to_thread(presence.wake, technician_id)
+            return
+        async with gate:
+            await asyncio.to_thread(presence.wake, technician_id)
+    except Exception:  # the feed goes on; the safety sweep finds the waiting orders
+        log.warning("dispatch not woken for %s", technician_id, exc_info=True)
 
 
 async def _receive(websocket: WebSocket, conn: Connection, config: Any) -> None:
@@ -190,6 +211,7 @@ async def _receive(websocket: WebSocket, conn: Connection, config: Any) -> None:
             conn.start_live(None)  # the client never said where it was: live from now
             continue
         conn.last_seen = loop.time()
+        await conn.hub.heard(conn)
         message = _parse(text)
         if message is None:
             conn.put(

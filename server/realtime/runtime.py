@@ -23,6 +23,7 @@ from server.realtime.broker import Broker, make_broker
 from server.realtime.config import RealtimeSettings
 from server.realtime.hub import Hub
 from server.realtime.messages import order_message
+from server.realtime.presence import FeedPresence
 from server.realtime.replay import DbFeedStore
 
 if TYPE_CHECKING:
@@ -42,8 +43,12 @@ class Runtime:
         self.config: RealtimeSettings = RealtimeSettings()
         self.broker_url = app.state.settings.broker_url
         self.broker: Broker = make_broker(self.broker_url, self.config.channel)
+        self.presence = FeedPresence(app.state)
         self.hub = Hub(
-            config=self.config, store=DbFeedStore(app), now=lambda: app.state.clock.now()
+            config=self.config,
+            store=DbFeedStore(app),
+            now=lambda: app.state.clock.now(),
+            presence=self.presence,
         )
         self.loop: asyncio.AbstractEventLoop | None = None
         self._sync_redis: redis.Redis | None = None

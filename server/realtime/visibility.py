@@ -110,6 +110,14 @@ def sos_visible(
     return role in FEED_STAFF_ROLES
 
 
+def pool_visible(
+    *, user_id: str, role: str, message: Mapping[str, Any], staff_watching: bool
+) -> bool:
+    """A change of the open pool: the technicians it names (those whose pool lists the
+    order), nobody else."""
+    return role == TECHNICIAN and user_id in (message.get("technician_ids") or ())
+
+
 def chat_visible(
     *, user_id: str, role: str, message: Mapping[str, Any], staff_watching: bool
 ) -> bool:

@@ -315,6 +315,10 @@ class ProfileRead(BaseModel):
     submitted_at: datetime | None
     reviewed_at: datetime | None
     online: bool
+    # His app showed a sign of life within the presence window (live connection, location
+    # report, going online): offers reach him only while online and present.
+    present: bool
+    last_seen_at: datetime | None  # his app's last sign of life, if still remembered
     travel_mode: str
     max_distance_km: float | None
     last_location: dict[str, Any] | None

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from server.auth.models import User
 from server.catalog import service as catalog_service
+from server.core import presence
 from server.core.clock import as_utc
 from server.core.errors import Conflict, Unprocessable
 from server.core.ids import new_id
@@ -210,13 +211,31 @@ def set_online(
             )
         if area_of(profile) is None:
             raise Conflict("draw your service area first", code="service_area_required")
+    if online:  # tapping 上线 is a sign of life: his app is open
+        presence.mark_seen(uow, user.id, clock.now())
     if profile.online != online:
         profile.online = online
         profile.online_changed_at = clock.now()
         profile.updated_at = clock.now()
         session.add(profile)
-        area = area_of(profile)
-        point = area and (area.center or (area.polygon[0] if area.polygon else None))
-        if online and point:
-            ports.came_online.ask(uow, point[0], point[1])
+        if online:
+            _wake_near_area(uow, profile)
     return profile
+
+
+def came_present(uow: UnitOfWork, *, user_id: str) -> bool:
+    """His app is back (it had shown no sign of life for a while): if he is online, the
+    orders waiting near his area may be his now, so dispatch looks again. True if woken."""
+    profile = uow.session.get(TechnicianProfile, user_id)
+    if profile is None or not profile.online:
+        return False
+    return _wake_near_area(uow, profile)
+
+
+def _wake_near_area(uow: UnitOfWork, profile: TechnicianProfile) -> bool:
+    area = area_of(profile)
+    point = area and (area.center or (area.polygon[0] if area.polygon else None))
+    if not point:
+        return False
+    ports.came_online.ask(uow, point[0], point[1])
+    return True

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from server.auth import service as auth_service
 from server.auth.models import Role, User
+from server.core import presence
 from server.core.clock import as_utc
 from server.core.crypto import mask_phone
 from server.core.errors import NotFound, Unprocessable
@@ -118,6 +119,7 @@ def to_read(uow: UnitOfWork, *, profile: TechnicianProfile, own: bool) -> Profil
             "lng": profile.last_lng,
             "at": as_utc(profile.last_located_at) if profile.last_located_at else None,
         }
+    seen = presence.last_seen(uow, [profile.user_id]).get(profile.user_id)
     return ProfileRead(
         user_id=profile.user_id,
         name=user.name,
@@ -135,6 +137,10 @@ def to_read(uow: UnitOfWork, *, profile: TechnicianProfile, own: bool) -> Profil
         submitted_at=profile.submitted_at,
         reviewed_at=profile.reviewed_at,
         online=profile.online,
+        present=presence.is_present(
+            seen, now=uow.clock.now(), window_s=uow.settings.presence_window_seconds
+        ),
+        last_seen_at=seen,
         travel_mode=profile.travel_mode,
         max_distance_km=profile.max_distance_km,
         last_location=location,

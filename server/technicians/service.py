@@ -29,6 +29,7 @@ from server.technicians.dispatch_facts import (
 )
 from server.technicians.models import Level
 from server.technicians.own_record import (
+    came_present,
     read_availability,
     read_own,
     read_service_area,
@@ -57,6 +58,7 @@ from server.technicians.work_stats import (
 __all__ = [
     "Level",
     "add_certificate",
+    "came_present",
     "count_order_moves",
     "ensure_profile",
     "file_is_public",

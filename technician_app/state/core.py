@@ -108,6 +108,7 @@ class TechnicianCore:
         self.location_problem: str | None = None  # why the device gave none, until it does
         self.offers: list[Offer] = []
         self.pool: list[Offer] = []
+        self._pool_asks = 0  # pool loads asked so far: a reply older than the newest is dropped
         self.certificates: list[CertificateRead] = []
         self._load_cached()
         self.payouts: list[dict[str, Any]] = []

@@ -177,8 +177,10 @@ class LiveUpdates(TechnicianCore):
                 filed = {"work_order_file_id": message.get("file_id")}
                 self.orders[order.id] = order.model_copy(update=filed)
                 self._cache_orders()
-        elif kind.startswith("offer") or kind.startswith("pool"):
+        elif kind.startswith("offer"):
             await self.load_offers()
+            await self.load_pool()
+        elif kind.startswith("pool"):  # an order entered the pool or was taken from it
             await self.load_pool()
         if self._feed is not None:
             self.queue.cache_set("feed", self._feed.state.to_dict())

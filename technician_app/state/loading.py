@@ -117,8 +117,12 @@ class Loading(TechnicianCore):
             self.changed()
 
     async def load_pool(self) -> None:
+        """The open pool. Loads overlap (the screen opening, a pushed change, the poll):
+        only the newest one's reply is shown, so an older, emptier one never wins."""
+        self._pool_asks += 1
+        ask = self._pool_asks
         pool = await self._guard(self.client.pool(), feature="pool", quiet=True)
-        if pool is not None:
+        if pool is not None and ask == self._pool_asks:
             self.pool = [normalize_offer(o, source="pool") for o in pool]
             self.changed()
 

@@ -27,8 +27,9 @@ def LoginForm():  # noqa: ANN201
     password, set_password = ft.use_state("")
 
     async def submit(_e) -> None:  # noqa: ANN001
-        if await state.login(phone.strip(), password):
-            go("/")
+        # the home route shows this form while signed out and the day once signed in, so
+        # nothing navigates: a screen opened while the sign-in finishes loading stays open
+        await state.login(phone.strip(), password)
 
     lang = state.lang
     return ft.Column(

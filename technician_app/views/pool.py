@@ -1,4 +1,8 @@
-"""The open grab pool: the same card as an offer; exactly one claim wins."""
+"""The open grab pool: the same card as an offer; exactly one claim wins.
+
+The screen follows the server by itself: it loads the pool when it opens, and the live
+feed's pool messages (an order entering the pool, or taken by someone else) reload it
+(``state/live.py``); 刷新 is only for a technician who wants to be sure."""
 
 from __future__ import annotations
 
@@ -16,6 +20,11 @@ def PoolView():  # noqa: ANN201
 
     async def reload(_e) -> None:  # noqa: ANN001
         await state.load_pool()
+
+    def load_on_opening():  # noqa: ANN202
+        ft.context.page.run_task(state.load_pool)
+
+    ft.use_effect(load_on_opening, [])
 
     cards = [
         OfferCard(o, state, on_accepted=lambda oid: go(f"/order/{oid}"), full=False)

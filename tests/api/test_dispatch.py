@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from server.core import presence
 from server.core.errors import AppError
 from server.core.points import coarse
 from server.core.uow import UnitOfWork
@@ -79,7 +80,24 @@ def ready_technician(
     r = api.post("/technician/location", tech, json={"lat": home[0], "lng": home[1]})
     assert r.status_code == 200, r.text
     tech["id"] = tech["user"]["id"]
+    tech["home"] = home
     return tech
+
+
+def app_still_open(api, tech: dict) -> None:  # noqa: ANN001
+    """What the technician's open app does while he waits for orders: report where he is
+    (a sign of life, so offers still reach him after the test's clock moved on)."""
+    lat, lng = tech["home"]
+    r = api.post("/technician/location", tech, json={"lat": lat, "lng": lng})
+    assert r.status_code == 200, r.text
+
+
+def apps_open(runtime, technician_ids) -> None:  # noqa: ANN001
+    """The technicians' apps are open (the live feed's sign of life, recorded as the feed
+    records it) on ``runtime``: an app's state, or the Parts of a copy of its database."""
+    now = runtime.clock.now()
+    for tid in technician_ids:
+        presence.mark_seen(runtime, tid, now)
 
 
 def north_km(km: float) -> tuple[float, float]:
@@ -539,6 +557,7 @@ def test_a_lapsed_offer_is_tried_again_after_the_cooldown(api):
     api.app.state.clock.advance(minutes=2)
     assert run(api, operator)["offered"] == 0  # too soon to ask again
     api.app.state.clock.advance(minutes=4)
+    app_still_open(api, tech)
     assert run(api, operator)["offered"] == 1
     (again,) = api.get("/technician/offers", tech).json()
     assert again["order_id"] == order["id"]

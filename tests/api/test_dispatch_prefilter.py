@@ -16,7 +16,14 @@ from server.dispatch import booking, dispatcher, world
 from server.dispatch import service as dispatch_service
 from server.dispatch.models import DispatchDecisionRecord, DispatchOffer
 from server.technicians import service as technicians_service
-from tests.api.test_dispatch import ADDRESS, north_km, paid_order, ready_technician, set_rules
+from tests.api.test_dispatch import (
+    ADDRESS,
+    apps_open,
+    north_km,
+    paid_order,
+    ready_technician,
+    set_rules,
+)
 from tests.unit_of_work import unit_of_work
 
 SECOND = north_km(25)  # a second waiting order, 25 km north of the first
@@ -85,6 +92,7 @@ def _district(api) -> dict[str, str]:  # noqa: ANN001
             lng=north_km(2)[1],
             at=clock.now(),
         )
+    apps_open(api.app.state, [t["id"] for t in techs.values()])  # still waiting for orders
     return {name: t["id"] for name, t in techs.items()}
 
 
@@ -151,6 +159,7 @@ def test_round_with_prefilter_decides_as_the_full_load_and_never_loads_far_techn
         settings=state.settings,
         jobs=state.jobs,
     )
+    apps_open(on_the_copy, ids.values())  # the same apps are open for the copy's round
 
     with unit_of_work(api.app) as uow:
         fast = dispatch_service.run_round(uow, timezone=tz)

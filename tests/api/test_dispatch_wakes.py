@@ -65,3 +65,18 @@ def test_batch_mode_waits_one_window_before_the_round(api, deferred) -> None:  #
     paid_order(api, api.register("customer", "张女士"))
     (round_,) = _rounds(deferred)
     assert round_["delay_seconds"] == 30
+
+
+def test_an_app_that_comes_back_wakes_the_partition(api, deferred) -> None:  # noqa: ANN001
+    """Orders waiting near him may be his now: dispatch looks again as his feed opens."""
+    tech = ready_technician(api, "近师傅", home=north_km(1))
+    feed = f"/api/v1/ws?token={tech['access_token']}"
+    deferred.clear()
+    with api.client.websocket_connect(feed) as ws:  # present already (he just went online)
+        assert ws.receive_json()["type"] == "welcome"
+    assert _rounds(deferred) == []
+    api.app.state.clock.advance(seconds=api.app.state.settings.presence_window_seconds)
+    with api.client.websocket_connect(feed) as ws:  # the app is back after a while
+        assert ws.receive_json()["type"] == "welcome"
+        (round_,) = _rounds(deferred)
+        assert round_["partition"] == "39:116"

@@ -119,3 +119,64 @@ async def test_a_gap_in_live_messages_is_filled_from_the_store() -> None:
     assert [m["seq"] for m in ws.sent] == [1, 2, 3, 4, 5] and store.gap_reads == 1
     hub.remove(conn)
     await conn.stop()
+
+
+class Signs:
+    """A presence that records what the hub tells it (``realtime.presence`` in the app)."""
+
+    def __init__(self) -> None:
+        self.told: list[tuple[str, str]] = []
+        self.while_leaving = lambda: None  # what happens while a departure is being told
+
+    def arrived(self, technician_id: str) -> bool:
+        self.told.append(("arrived", technician_id))
+        return True
+
+    def wake(self, technician_id: str) -> bool:
+        return True
+
+    def alive(self, technician_id: str) -> None:
+        self.told.append(("alive", technician_id))
+
+    def left(self, technician_id: str) -> None:
+        self.told.append(("left", technician_id))
+        self.while_leaving()
+
+
+async def test_a_technicians_connections_are_his_presence() -> None:
+    config = RealtimeSettings(heartbeat_seconds=20)
+    signs = Signs()
+    hub = Hub(config=config, store=Store({}), now=lambda: NOW, presence=signs)
+
+    def connection(user_id: str, role: str = "technician") -> Connection:
+        return Connection(hub, FakeWebSocket(), user_id=user_id, role=role, token_exp=NOW)
+
+    def connect(user_id: str, role: str = "technician") -> Connection:
+        conn = connection(user_id, role)
+        hub.add(conn)
+        return conn
+
+    customer = connect("c1", role="customer")
+    assert await hub.arrived(customer) is False  # customers have no presence
+    first = connect("t1")
+    assert await hub.arrived(first) is True
+    await hub.heard(first)  # just arrived: no refresh yet
+    first.last_seen += config.heartbeat_seconds / 2
+    await hub.heard(first)  # half a heartbeat on, the client spoke: refreshed
+    second = connect("t1")  # the same technician on a second device
+    hub.remove(first)
+    await hub.departed(first)  # one connection left: still here
+    hub.remove(second)
+    await hub.departed(second)  # his last one closed: gone
+    hub.remove(customer)
+    await hub.departed(customer)
+    assert signs.told == [("arrived", "t1"), ("alive", "t1"), ("left", "t1")]
+
+    signs.told.clear()
+    again = connect("t1")
+    hub.remove(again)
+    reconnected = connection("t1")
+    signs.while_leaving = lambda: hub.add(reconnected)
+    await hub.departed(again)  # he reconnected while his departure was being told ...
+    assert signs.told == [("left", "t1"), ("alive", "t1")]  # ... so he is still there
+    hub.remove(reconnected)

@@ -74,6 +74,7 @@ CASES = [
     ("not verified", replace(TECH, verified=False), JOB, RejectionCode.NOT_VERIFIED),
     ("suspended", replace(TECH, suspended=True), JOB, RejectionCode.SUSPENDED),
     ("offline", replace(TECH, online=False), JOB, RejectionCode.OFFLINE),
+    ("online but the app is absent", replace(TECH, present=False), JOB, RejectionCode.ABSENT),
     (
         "restricted technician at the daily cap",
         replace(TECH, daily_cap=2, stats=TechnicianStats(jobs_today=2)),
@@ -388,3 +389,10 @@ def test_first_group_only_when_not_exhaustive():
     late = evaluate(only_calendar, JOB, now=NOW, travel=TRAVEL, exhaustive=False)
     assert [r.code for r in late.rejections] == [RejectionCode.TIME_OFF]
     assert evaluate(TECH, JOB, now=NOW, travel=TRAVEL, exhaustive=False).eligible
+
+
+def test_an_offline_technician_is_offline_whatever_his_app_does() -> None:
+    """Absence is said only of someone online: offline says it all."""
+    ev = evaluate(replace(TECH, online=False, present=False), JOB, now=NOW, travel=TRAVEL)
+    codes = [r.code for r in ev.rejections]
+    assert RejectionCode.OFFLINE in codes and RejectionCode.ABSENT not in codes

@@ -119,6 +119,7 @@ def technician(k: int, rng: random.Random) -> TechnicianFacts:
         verified=rng.random() > 0.03,
         suspended=rng.random() < 0.02,
         online=rng.random() > 0.15,
+        present=rng.random() > 0.1,
         skills=frozenset(rng.sample(SKILLS, rng.randint(0, 4))),
         certificates=tuple(certificates),
         service_areas=areas(rng, home or point(rng)),
@@ -213,7 +214,8 @@ def test_subsets_full_reasons_and_updates_match() -> None:
         if k % 5 == 0:
             techs[tid] = replace(t, location=point(rng))
         elif k % 5 == 1:
-            techs[tid] = replace(t, online=not t.online)
+            change = "present" if k % 2 else "online"
+            techs[tid] = replace(t, **{change: not getattr(t, change)})
         elif k % 5 == 2:
             b = BusyInterval(at(rng, 60, 900), at(rng, 960, 1200), point(rng), "new")
             stats = replace(t.stats, jobs_today=t.stats.jobs_today + 1)

@@ -61,7 +61,10 @@ def load_period(
             session, ids, [*ACCEPTED, "order.arrived"]
         )
     }
-    world = load_world(uow, now=start, timezone=settings.policy.tz, settings=settings)
+    # the past's whereabouts come from the location reports, not from today's presence
+    world = load_world(
+        uow, now=start, timezone=settings.policy.tz, settings=settings, presence=False
+    )
     replayed = set(ids)
     techs = {
         tid: replace(t, busy=tuple(b for b in t.busy if b.order_id not in replayed))

@@ -1,0 +1,92 @@
+"""The open pool by push: in pool mode, an order entering the pool and leaving it is
+told to the technicians whose pool lists it, and to nobody else."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.core.events import Moved
+from server.dispatch import service as dispatch_service
+from server.orders import service as orders_service
+from server.realtime.pool_feed import pool_change
+from tests.api.test_dispatch import (
+    app_still_open,
+    north_km,
+    paid_order,
+    ready_technician,
+    set_rules,
+)
+from tests.unit_of_work import unit_of_work
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def _pool(messages: list[dict]) -> list[dict]:
+    return [m for m in messages if m["type"] == "pool"]
+
+
+def test_a_pool_change_is_pushed_to_the_technicians_who_may_see_it(api, feed) -> None:  # noqa: ANN001
+    operator = api.staff("operator")
+    first = ready_technician(api, "甲师傅", home=north_km(1), operator=operator)
+    second = ready_technician(api, "乙师傅", home=north_km(2), operator=operator)
+    plumber = ready_technician(
+        api, "水电师傅", home=north_km(1), skills=("plumbing",), operator=operator
+    )
+    set_rules(api, operator, {"dispatch": {"mode": "pool"}})
+    customer = api.register("customer")
+    with feed(first) as a, feed(second) as b, feed(plumber) as c, feed(customer) as d:
+        order = paid_order(api, customer)
+        added = {"type": "pool", "order_id": order["id"], "change": "added"}
+        assert _pool(a.drain()) == [added]  # who else was told is not said
+        assert _pool(b.drain()) == [added]
+        assert _pool(c.drain()) == []  # cannot do the job: it is not in his pool
+        assert _pool(d.drain()) == []
+
+        r = api.post(f"/orders/{order['id']}/claim", second, json={})
+        assert r.status_code == 200, r.text
+        removed = {"type": "pool", "order_id": order["id"], "change": "removed"}
+        assert _pool(a.drain()) == [removed]
+        taken = b.drain()
+        assert _pool(taken) == []  # his own order's events tell him
+        assert any(m.get("event_type") == "order.claimed" for m in taken)
+        assert _pool(c.drain()) == []
+
+
+def test_no_pool_pushes_when_dispatch_offers(api, feed) -> None:  # noqa: ANN001
+    operator = api.staff("operator")
+    tech = ready_technician(api, "甲师傅", home=north_km(1), operator=operator)
+    with feed(tech) as a:
+        paid_order(api, api.register("customer"))
+        assert _pool(a.drain()) == []
+
+
+def test_only_technicians_present_are_told(api) -> None:  # noqa: ANN001
+    """An absent technician has no app to tell (his pool loads when he opens it)."""
+    operator = api.staff("operator")
+    tech = ready_technician(api, "甲师傅", home=north_km(1), operator=operator)
+    set_rules(api, operator, {"dispatch": {"mode": "pool"}})
+    order = paid_order(api, api.register("customer"))
+
+    def viewers() -> list[str]:
+        with unit_of_work(api.app) as uow:
+            row = orders_service.get(uow, order_id=order["id"])
+            return dispatch_service.pool_viewers(uow, order=row)
+
+    assert viewers() == [tech["id"]]
+    api.app.state.clock.advance(seconds=api.app.state.settings.presence_window_seconds)
+    assert viewers() == []
+    app_still_open(api, tech)
+    assert viewers() == [tech["id"]]
+
+
+def test_only_entering_or_leaving_the_waiting_state_changes_the_pool() -> None:
+
+    def moved(before: str, after: str) -> Moved:
+        return Moved(order=None, action=None, from_status=before, to_status=after)
+
+    assert pool_change(moved("PENDING_PAYMENT", "PENDING_DISPATCH")) == "added"
+    assert pool_change(moved("ACCEPTED", "PENDING_DISPATCH")) == "added"  # transferred
+    assert pool_change(moved("PENDING_DISPATCH", "ACCEPTED")) == "removed"  # claimed
+    assert pool_change(moved("PENDING_DISPATCH", "CANCELLED")) == "removed"
+    assert pool_change(moved("PENDING_DISPATCH", "PENDING_DISPATCH")) is None
+    assert pool_change(moved("ACCEPTED", "EN_ROUTE")) is None
