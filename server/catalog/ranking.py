@@ -8,10 +8,10 @@ The rule, BM25F over concepts:
 * A query is a list of *concepts* (one per word the customer meant, e.g. 空调 and 清洗
   for 空调清洗); each concept is a set of alternative terms with a weight: the word
   itself 1.0, its synonyms less.
-* A concept's frequency in a service adds, per field, the field's weight (name >
-  category > keywords > tags) times the alternatives found there, each by its weight
-  and how often it occurs.
-  A term that is no whole word of the field but a piece of its text counts for less.
+* A concept's frequency in a service adds every alternative found, by its weight, how
+  often it occurs, and its field's weight (name > category > keywords > tags). When no
+  alternative is a word of the service, a piece of its text (clean in cleaning) counts
+  for less.
 * Its score is BM25's: inverse document frequency over the candidates times the
   saturated frequency, so a word every service has counts for little and a keyword
   repeated ten times no more than a few.
@@ -27,6 +27,7 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 # how much a match in each field counts: a service's name says most about what it is
 FIELD_WEIGHTS: Mapping[str, float] = {"name": 3.0, "category": 2.0, "keywords": 1.5, "tags": 0.5}
@@ -56,6 +57,21 @@ class SearchDoc:
     name: str = ""
     keywords: frozenset[str] = frozenset()
 
+    @cached_property
+    def weighted_terms(self) -> dict[str, float]:
+        """Each term's count over the fields, weighted by field: one look-up per term."""
+        weighted: dict[str, float] = {}
+        for name, text in self.fields.items():
+            field_weight = FIELD_WEIGHTS.get(name, 1.0)
+            for term, count in text.terms.items():
+                weighted[term] = weighted.get(term, 0.0) + field_weight * count
+        return weighted
+
+    @cached_property
+    def text(self) -> str:
+        """All its fields' text, to rule out a piece of a word in one look."""
+        return " | ".join(f.text for f in self.fields.values())
+
 
 @dataclass(frozen=True)
 class Concept:
@@ -81,16 +97,20 @@ class Ranked:
 
 
 def concept_frequency(doc: SearchDoc, concept: Concept) -> float:
-    """BM25F's combined frequency: per field, its weight times the alternatives found
-    there, each by its own weight and count (a service that says 孩子, 育儿 and childcare
-    is more about children than one that says 儿童 once)."""
-    total = 0.0
-    for name, text in doc.fields.items():
-        found = sum(w * text.terms.get(t, 0) for t, w in concept.alternatives.items())
-        if found == 0.0 and _part_of(concept.word, text.text):
-            found = PART_WEIGHT
-        total += FIELD_WEIGHTS.get(name, 1.0) * found
-    return total
+    """BM25F's combined frequency: every alternative found, by its weight, its count and
+    its field's weight (a service that says 孩子, 育儿 and childcare is more about children
+    than one that says 儿童 once). Only when no alternative is a word of the service do
+    pieces of its text count."""
+    weighted = doc.weighted_terms
+    alternatives = concept.alternatives
+    found = sum(alternatives[t] * weighted[t] for t in alternatives.keys() & weighted.keys())
+    if found or concept.word not in doc.text:
+        return found
+    return sum(
+        FIELD_WEIGHTS.get(name, 1.0) * PART_WEIGHT
+        for name, text in doc.fields.items()
+        if _part_of(concept.word, text.text)
+    )
 
 
 def _part_of(word: str, text: str) -> bool:

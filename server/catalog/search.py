@@ -11,11 +11,14 @@ import threading
 from collections.abc import Mapping, Sequence
 
 from server.catalog.lexicon import Lexicon, catalog_words, shared_lexicon
-from server.catalog.models import Category, Service
+from server.catalog.models import Service
 from server.catalog.ranking import Ranked, SearchDoc, rank
 
-# what a document is built from; the same text gives the same document
-DocSource = tuple[str, str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+# a service's searchable text (names, keywords, tags: Service.search_text) and its
+# categories' names: the same key, the same document
+DocKey = tuple[str, str, tuple[str, ...]]
+# category id -> its names (zh, en)
+CategoryNames = Mapping[str, tuple[str, str]]
 _MAX_DOCS = 4096
 
 
@@ -25,53 +28,45 @@ class DocumentCache:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
         self._lock = threading.Lock()
-        self._docs: dict[DocSource, SearchDoc] = {}
+        self._docs: dict[DocKey, SearchDoc] = {}
         self._generation = lexicon.generation
 
-    def documents(self, sources: Sequence[DocSource]) -> list[SearchDoc]:
+    def documents(self, services: Sequence[Service], categories: CategoryNames) -> list[SearchDoc]:
+        keys = [doc_key(s, categories) for s in services]
         with self._lock:
-            missing = [s for s in sources if s not in self._docs]
+            missing = [(k, s) for k, s in zip(keys, services, strict=True) if k not in self._docs]
             if missing:
-                texts = [t for s in missing for t in (s[1], *s[3], *s[5])]
+                texts = [t for k, s in missing for t in (s.name_zh, *s.keywords, *k[2])]
                 self.lexicon.learn(catalog_words(texts))
             if self._generation != self.lexicon.generation or len(self._docs) > _MAX_DOCS:
                 self._docs.clear()  # new words may cut the old documents differently
                 self._generation = self.lexicon.generation
-            for source in sources:
-                if source not in self._docs:
-                    self._docs[source] = self._document(source)
-            return [self._docs[s] for s in sources]
+            for key, service in zip(keys, services, strict=True):
+                if key not in self._docs:
+                    self._docs[key] = self._document(service, key[2])
+            return [self._docs[k] for k in keys]
 
-    def _document(self, source: DocSource) -> SearchDoc:
-        key, name_zh, name_en, keywords, tags, categories = source
+    def _document(self, service: Service, category_names: tuple[str, ...]) -> SearchDoc:
+        keywords = [str(k) for k in service.keywords]
         fields = {
-            "name": self.lexicon.field([name_zh, name_en]),
-            "category": self.lexicon.field(categories),
+            "name": self.lexicon.field([service.name_zh, service.name_en]),
+            "category": self.lexicon.field(category_names),
             "keywords": self.lexicon.field(keywords),
-            "tags": self.lexicon.field(tags),
+            "tags": self.lexicon.field([str(t) for t in service.tags]),
         }
         return SearchDoc(
-            key=key,
+            key=service.id,
             fields=fields,
-            name=f"{name_zh} {name_en}".lower(),
+            name=f"{service.name_zh} {service.name_en}".lower(),
             keywords=frozenset(k.lower() for k in keywords),
         )
 
 
-def doc_source(service: Service, categories: Mapping[str, Category]) -> DocSource:
-    names: list[str] = []
+def doc_key(service: Service, categories: CategoryNames) -> DocKey:
+    names: tuple[str, ...] = ()
     for category_id in (service.category_id, service.top_category_id):
-        category = categories.get(category_id)
-        if category is not None:
-            names += [category.name_zh, category.name_en]
-    return (
-        service.id,
-        service.name_zh,
-        service.name_en,
-        tuple(str(k) for k in service.keywords),
-        tuple(str(t) for t in service.tags),
-        tuple(names),
-    )
+        names += categories.get(category_id, ())
+    return (service.id, service.search_text, names)
 
 
 _cache: DocumentCache | None = None
@@ -89,10 +84,10 @@ def document_cache() -> DocumentCache:
 
 
 def ranked(
-    services: Sequence[Service], categories: Mapping[str, Category], q: str
+    services: Sequence[Service], categories: CategoryNames, q: str
 ) -> list[tuple[Service, Ranked]]:
     """The services that answer ``q``, best first, with how they matched."""
     cache = document_cache()
-    docs = cache.documents([doc_source(s, categories) for s in services])
+    docs = cache.documents(services, categories)
     by_id = {s.id: s for s in services}
     return [(by_id[r.key], r) for r in rank(docs, cache.lexicon.query(q))]

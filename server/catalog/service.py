@@ -182,7 +182,8 @@ def search(
         session.exec(stmt.order_by(col(Service.top_category_id), col(Service.position))).all()
     )
     if q and q.strip():
-        categories = {c.id: c for c in session.exec(select(Category)).all()}
+        names = select(Category.id, Category.name_zh, Category.name_en)
+        categories = {cid: (zh, en) for cid, zh, en in session.exec(names).all()}
         return [s for s, _ in catalog_search.ranked(services, categories, q)]
     return services
 

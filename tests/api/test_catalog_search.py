@@ -13,7 +13,12 @@ def codes(api, **params: str) -> list[str]:  # noqa: ANN001
 def test_search_ranks_by_relevance(api) -> None:  # noqa: ANN001
     childcare = codes(api, q="照顾小孩")
     assert childcare and all(not c.startswith("elder") for c in childcare)
-    assert childcare[0] in {"infant_nanny", "day_infant_nanny", "school_pickup", "temporary_babysitting"}
+    assert childcare[0] in {
+        "infant_nanny",
+        "day_infant_nanny",
+        "school_pickup",
+        "temporary_babysitting",
+    }
     assert codes(api, q="小孩")[0] in set(childcare)
     ac = codes(api, q="空调清洗")
     assert ac[0] == "ac_wall_cleaning" and "window_cleaning" not in ac

@@ -158,7 +158,9 @@ def test_naming_the_word_raises_a_match(docs, query, data) -> None:  # noqa: ANN
     before = {r.key: r.score for r in rank(docs, query)}
     word = query.concepts[0].word
     having = sorted(
-        k for k in before if any(d.key == k and d.fields[f].terms[word] for d in docs for f in FIELDS)
+        k
+        for k in before
+        if any(d.key == k and d.fields[f].terms[word] for d in docs for f in FIELDS)
     )
     if not having:
         return

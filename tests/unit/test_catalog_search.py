@@ -12,7 +12,7 @@ from server.catalog.service import DEFAULT_CATALOG, catalog_rows
 
 ROWS = list(catalog_rows(yaml.safe_load(DEFAULT_CATALOG.read_text(encoding="utf-8"))))
 SERVICES = [r for r in ROWS if isinstance(r, Service)]
-CATEGORIES = {r.id: r for r in ROWS if isinstance(r, Category)}
+CATEGORIES = {r.id: (r.name_zh, r.name_en) for r in ROWS if isinstance(r, Category)}
 BY_CODE = {s.code: s for s in SERVICES}
 
 
@@ -102,7 +102,7 @@ def test_a_category_filter_ranks_within_it() -> None:
 
 def test_the_catalog_words_teach_the_segmenter() -> None:
     cache = search.document_cache()
-    cache.documents([search.doc_source(s, CATEGORIES) for s in SERVICES])
+    cache.documents(SERVICES, CATEGORIES)
     lexicon = cache.lexicon
     assert lexicon.words("除甲醛") == ["除甲醛"]  # one word, from the synonym table
     assert lexicon.words("育儿嫂") == ["育儿嫂"]  # the catalog's own word
@@ -114,7 +114,6 @@ def test_the_catalog_words_teach_the_segmenter() -> None:
 
 def test_the_documents_are_built_once() -> None:
     cache = search.document_cache()
-    sources = [search.doc_source(s, CATEGORIES) for s in SERVICES]
-    first = cache.documents(sources)
-    again = cache.documents(sources)
+    first = cache.documents(SERVICES, CATEGORIES)
+    again = cache.documents(SERVICES, CATEGORIES)
     assert all(a is b for a, b in zip(first, again, strict=True))
