@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -95,7 +96,8 @@ class Lexicon:
         on its own so two keywords never run together."""
         terms: Counter[str] = Counter()
         lowered = []
-        for text in texts:
+        for raw in texts:
+            text = unicodedata.normalize("NFKC", raw)
             lowered.append(text.lower())
             with self._lock:
                 cut = self._jieba.cut_for_search(text)
@@ -103,10 +105,11 @@ class Lexicon:
         return FieldText(terms=terms, text=" | ".join(lowered))
 
     def words(self, text: str) -> list[str]:
-        """The words of a text as the segmenter cuts it, lower-cased, without spaces or
-        punctuation (空调清洗 -> 空调清洗 once the catalog taught it; 照顾小孩 -> 照顾, 小孩)."""
+        """The words of a text as the segmenter cuts it (full-width letters as ASCII),
+        lower-cased, without spaces or punctuation: 照顾小孩 -> 照顾, 小孩; 空调清洗 stays
+        whole once the catalog taught it (:meth:`query` then finds its parts)."""
         with self._lock:
-            cut = self._jieba.cut(text)
+            cut = self._jieba.cut(unicodedata.normalize("NFKC", text))
         return [normalize(t) for t in cut if _WORDLIKE.search(t.lower())]
 
     def query(self, q: str) -> Query:
@@ -127,7 +130,8 @@ class Lexicon:
                 if concept.word not in seen:
                     seen.add(concept.word)
                     concepts.append(concept)
-        return Query(concepts=concepts, phrase=re.sub(r"\s+", "", q.lower()))
+        phrase = re.sub(r"\s+", "", unicodedata.normalize("NFKC", q).lower())
+        return Query(concepts=concepts, phrase=phrase)
 
     def _inner_words(self, word: str) -> set[str]:
         if _ASCII.fullmatch(word) or len(word) <= 2:
@@ -152,8 +156,9 @@ class Lexicon:
         return pieces
 
     def _concept(self, word: str, *, whole: str, inner: Iterable[str]) -> Concept:
-        """A word's alternatives: itself, the whole it was cut from, their synonyms, and
-        the words inside it."""
+        """A word's alternatives: itself, the whole it was cut from (a service that has
+        the whole compound matches twice: the words stand together there), their
+        synonyms, and the words inside it."""
         alternatives: dict[str, float] = dict.fromkeys(inner, INNER_WORD_WEIGHT)
         for term in (word, whole):
             for synonym in self.synonyms.get(term, ()):

@@ -8,6 +8,7 @@ search cuts only the query: a few microseconds beside the database read.
 from __future__ import annotations
 
 import threading
+import unicodedata
 from collections.abc import Mapping, Sequence
 
 from server.catalog.lexicon import Lexicon, catalog_words, shared_lexicon
@@ -57,9 +58,14 @@ class DocumentCache:
         return SearchDoc(
             key=service.id,
             fields=fields,
-            name=f"{service.name_zh} {service.name_en}".lower(),
-            keywords=frozenset(k.lower() for k in keywords),
+            name=_folded(f"{service.name_zh} {service.name_en}"),
+            keywords=frozenset(_folded(k) for k in keywords),
         )
+
+
+def _folded(text: str) -> str:
+    """As the query's phrase is compared: full-width as ASCII, lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
 
 
 def doc_key(service: Service, categories: CategoryNames) -> DocKey:

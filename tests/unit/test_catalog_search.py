@@ -34,6 +34,7 @@ CASES = [
     ("空调 清洗", "ac_wall_cleaning", {"window_cleaning", "drain_unclog"}),
     ("冷气清洗", "ac_wall_cleaning", {"window_cleaning"}),
     ("AC cleaning", "ac_wall_cleaning", {"window_cleaning"}),
+    ("ＡＣ清洗", "ac_wall_cleaning", {"window_cleaning"}),  # full-width letters
     ("air conditioner cleaning", "ac_wall_cleaning", {"window_cleaning"}),
     ("window cleaning", "window_cleaning", {"ac_wall_cleaning"}),
     ("babysitter", "cat_childcare", set()),
