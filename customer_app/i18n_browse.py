@@ -31,6 +31,10 @@ BROWSE_TEXTS: Texts = {
     "level_expert": {"zh": "5年以上", "en": "5+ years"},
     "results": {"zh": "搜索结果", "en": "Results"},
     "no_results": {"zh": "没有找到相关服务", "en": "No matching service"},
+    "no_results_for": {
+        "zh": "暂无与“{query}”相关的服务，换个说法试试，或从上面的分类里找找",
+        "en": "We offer no service for “{query}”. Try other words, or browse the categories above",
+    },
     "rec_repeat": {"zh": "再来一单", "en": "Book again"},
     "rec_nearby": {"zh": "附近热门", "en": "Popular nearby"},
     "rec_seasonal": {"zh": "当季推荐", "en": "In season"},

@@ -12,6 +12,7 @@ from client.api import ApiError, NetworkError
 from client.citytime import CITY_TZ
 from client.error_texts import error_text
 from client.models import CategoryNode, ServiceSummary
+from customer_app.i18n import t
 from customer_app.model import Address, service_minutes
 from customer_app.state.core import StateCore, log
 
@@ -165,8 +166,16 @@ class Browsing(StateCore):
             )
         else:
             found = self.all_services()
+        # the server's order is the relevance order: filtering keeps it
         self.results = [s for s in found if self._duration_ok(s)]
         self._changed()
+
+    def no_results_text(self) -> str:
+        """What an empty list of results says: the words searched for, and where to look
+        instead (the server found nothing the platform offers for them)."""
+        if self.query:
+            return t(self.lang, "no_results_for", query=self.query)
+        return t(self.lang, "no_results")
 
     def _duration_ok(self, s: ServiceSummary) -> bool:
         band = self.filters.get("duration", "any")

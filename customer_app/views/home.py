@@ -208,7 +208,7 @@ def home_view(state: CustomerState) -> ft.View:
             section(
                 f"{name_of(state.category, lang) if state.category else t(lang, 'results')}"
                 f" ({len(tiles)})",
-                *(tiles or [muted(t(lang, "no_results"))]),
+                *(tiles or [muted(state.no_results_text())]),
             )
         )
     for group, title in (

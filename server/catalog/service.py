@@ -9,12 +9,14 @@ processes see it within that time.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 from sqlmodel import col, or_, select
 
+from server.catalog import search as catalog_search
 from server.catalog.models import (
     CatalogTermRead,
     Category,
@@ -42,48 +44,51 @@ def load_catalog(uow: UnitOfWork, *, path: Path = DEFAULT_CATALOG) -> dict[str, 
     session = uow.session
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     counts = {"categories": 0, "services": 0}
-    for skill in data.get("skills", []):
-        session.merge(
-            SkillType(code=skill["code"], name_zh=skill["name_zh"], name_en=skill["name_en"])
-        )
-    for cert in data.get("certificates", []):
-        session.merge(
-            CertificateType(code=cert["code"], name_zh=cert["name_zh"], name_en=cert["name_en"])
-        )
-    for top_pos, top in enumerate(data["categories"]):
-        top_id = _stable_id("cat", top["code"])
-        session.merge(
-            Category(
-                id=top_id,
-                code=top["code"],
-                parent_id=None,
-                level=1,
-                name_zh=top["name_zh"],
-                name_en=top["name_en"],
-                icon=top.get("icon"),
-                position=top_pos,
-            )
-        )
-        counts["categories"] += 1
-        for child_pos, child in enumerate(top.get("children", [])):
-            child_id = _stable_id("cat", child["code"])
-            session.merge(
-                Category(
-                    id=child_id,
-                    code=child["code"],
-                    parent_id=top_id,
-                    level=2,
-                    name_zh=child["name_zh"],
-                    name_en=child["name_en"],
-                    icon=child.get("icon") or top.get("icon"),
-                    position=child_pos,
-                )
-            )
-            for pos, svc in enumerate(child.get("services", [])):
-                session.merge(_service_row(svc, child_id, top_id, pos))
-                counts["services"] += 1
+    for row in catalog_rows(data):
+        session.merge(row)
+        if isinstance(row, Category) and row.level == 1:
+            counts["categories"] += 1
+        elif isinstance(row, Service):
+            counts["services"] += 1
     _service_copies.clear()
     return counts
+
+
+def catalog_rows(
+    data: dict[str, Any],
+) -> Iterator[SkillType | CertificateType | Category | Service]:
+    """The catalog's rows from its YAML, parents before children (no database: the
+    search tests build their documents from these)."""
+    for skill in data.get("skills", []):
+        yield SkillType(code=skill["code"], name_zh=skill["name_zh"], name_en=skill["name_en"])
+    for cert in data.get("certificates", []):
+        yield CertificateType(code=cert["code"], name_zh=cert["name_zh"], name_en=cert["name_en"])
+    for top_pos, top in enumerate(data["categories"]):
+        top_id = _stable_id("cat", top["code"])
+        yield Category(
+            id=top_id,
+            code=top["code"],
+            parent_id=None,
+            level=1,
+            name_zh=top["name_zh"],
+            name_en=top["name_en"],
+            icon=top.get("icon"),
+            position=top_pos,
+        )
+        for child_pos, child in enumerate(top.get("children", [])):
+            child_id = _stable_id("cat", child["code"])
+            yield Category(
+                id=child_id,
+                code=child["code"],
+                parent_id=top_id,
+                level=2,
+                name_zh=child["name_zh"],
+                name_en=child["name_en"],
+                icon=child.get("icon") or top.get("icon"),
+                position=child_pos,
+            )
+            for pos, svc in enumerate(child.get("services", [])):
+                yield _service_row(svc, child_id, top_id, pos)
 
 
 def _service_row(svc: dict[str, Any], category_id: str, top_id: str, position: int) -> Service:
@@ -165,6 +170,8 @@ def to_summary(service: Service) -> ServiceSummary:
 def search(
     uow: UnitOfWork, *, q: str | None = None, category_id: str | None = None
 ) -> list[Service]:
+    """Active services, in the catalog's order; with ``q``, only those that answer it,
+    most relevant first (the rule: :mod:`server.catalog.ranking`)."""
     session = uow.session
     stmt = select(Service).where(Service.active == True)  # noqa: E712
     if category_id:
@@ -174,20 +181,11 @@ def search(
     services = list(
         session.exec(stmt.order_by(col(Service.top_category_id), col(Service.position))).all()
     )
-    if q:
-        terms = [t for t in q.lower().split() if t]
-        services = [s for s in services if all(_matches(s, t) for t in terms)]
-        services.sort(key=lambda s: 0 if q.lower() in (s.name_zh + s.name_en).lower() else 1)
+    if q and q.strip():
+        names = select(Category.id, Category.name_zh, Category.name_en)
+        categories = {cid: (zh, en) for cid, zh, en in session.exec(names).all()}
+        return [s for s, _ in catalog_search.ranked(services, categories, q)]
     return services
-
-
-def _matches(service: Service, term: str) -> bool:
-    """A term matches a name, a keyword, or (for Chinese) shares a 2-character run with one."""
-    if term in service.search_text:
-        return True
-    if any(ord(ch) > 0x2E80 for ch in term) and len(term) >= 2:
-        return any(term[i : i + 2] in service.search_text for i in range(len(term) - 1))
-    return False
 
 
 def tree(uow: UnitOfWork) -> list[CategoryNode]:
