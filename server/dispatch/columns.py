@@ -19,6 +19,7 @@ skill (``positioned``), until a position or a skill changes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
@@ -98,7 +99,10 @@ class TechnicianColumns(ColumnFields):
 
     @classmethod
     def build(cls, technicians: Iterable[TechnicianFacts]) -> TechnicianColumns:
-        techs = list(technicians)
+        """Rows in order of latitude: a search box's candidates then sit close together
+        in memory, so a decision reads a few runs of rows instead of scattered ones
+        (memory latency, not arithmetic, is most of its cost)."""
+        techs = sorted(technicians, key=_latitude)
         cols = cls(capacity=len(techs) + 16)
         for tech in techs:
             cols.upsert(tech)
@@ -382,6 +386,11 @@ class TechnicianColumns(ColumnFields):
         mask = np.zeros(self.cap, dtype=bool)
         mask[self.slots_of(ids)] = True
         return mask
+
+
+def _latitude(tech: TechnicianFacts) -> float:
+    where = tech.location or tech.home
+    return where.lat if where else math.inf
 
 
 def _signed(mask: int) -> int:

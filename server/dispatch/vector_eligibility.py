@@ -121,7 +121,7 @@ def status_and_skills(
     return fail if blocked is None else fail | blocked
 
 
-def _inside_drawn(
+def inside_drawn(
     cols: TechnicianColumns, jt: JobTable, j: np.ndarray, s: np.ndarray, drawn: np.ndarray
 ) -> np.ndarray:
     """Of the pairs ``drawn`` (whose technician has a drawn service area), those whose
@@ -151,7 +151,9 @@ def _outside_hours(
     out = np.zeros(pid.size, dtype=bool)
     zone = ZoneInfo(tz)
     pids = pid[limited].astype(np.intp)
-    covered = _coverage(cols, jt, tz)
+    covered = None
+    if len(jt.jobs) == 1:
+        covered = coverage(cols, jt.jobs[0], tz, int(jt.start[0]), int(jt.end[0]))
     if covered is not None:
         out[limited] = ~covered[pids]
         return out
@@ -166,13 +168,14 @@ def _outside_hours(
     return out
 
 
-def _coverage(cols: TechnicianColumns, jt: JobTable, tz: str) -> np.ndarray | None:
+def coverage(
+    cols: TechnicianColumns, job: JobFacts, tz: str, start_us: int, end_us: int
+) -> np.ndarray | None:
     """For one job, whether each set of weekly windows covers it (kept per job time);
-    None for a batch or past 64 sets (then each distinct pair is asked)."""
-    if len(jt.jobs) != 1 or len(cols.patterns) > 64:
+    None past 64 sets (then each distinct pair is asked)."""
+    if len(cols.patterns) > 64:
         return None
-    job = jt.jobs[0]
-    key = (int(jt.start[0]), int(jt.end[0]), tz, len(cols.patterns))
+    key = (start_us, end_us, tz, len(cols.patterns))
     covered = cols.coverage.get(key)
     if covered is None:
         if len(cols.coverage) > 4096:
@@ -216,7 +219,7 @@ def hard_filters(
     outside = (flags & OUTSIDE) != 0
     drawn = ((flags & DRAWN) != 0).nonzero()[0]
     if drawn.size:
-        outside[_inside_drawn(cols, jt, js, ss, drawn)] = False
+        outside[inside_drawn(cols, jt, js, ss, drawn)] = False
     bad = (flags & BAD) != 0
     unsure = ((flags & AREA_UNSURE) != 0) | (~outside & ((flags & UNSURE) != 0))
     stage[live] = np.where(outside, 2, 3)

@@ -22,13 +22,12 @@ from server.dispatch.facts import JobFacts
 from server.dispatch.geo import RoadFactorTravelTime
 from server.dispatch.ranked import DispatchDecision, LazyRanked, LazyRejections
 from server.dispatch.scoring import CandidateScore, score_candidate
+from server.dispatch.vector_decision import TIE, Candidates, decide_rows, rank
 from server.dispatch.vector_eligibility import JobTable, hard_filters
 from server.dispatch.vector_scoring import score_pairs
 from server.dispatch.vector_travel import box_around
 from server.geo.coords import haversine_many_m
 from server.rules.dispatch import DispatchWeights, ScoringPolicy
-
-TIE = 1e-9  # scores closer than this are ordered by the exact per-candidate scores
 
 
 def exact_pair(
@@ -95,12 +94,6 @@ def decide_vector(
     # Only technicians with the job's (rarest) skill can be eligible: the hot path
     # searches among them; everyone in the radius is counted when asked.
     bit = cols.narrowest(job.required_skills)
-    if bit is None:
-        cand = np.zeros(0, dtype=np.intp)
-    else:
-        cand, _ = narrow(*within_radius(cols, lat, lng, radius_m, bit))
-        if excluded is not None:
-            cand = cand[~np.isin(cand, excluded)]
     everyone: list[tuple[np.ndarray, np.ndarray]] = []
 
     def in_radius() -> tuple[np.ndarray, np.ndarray]:
@@ -111,35 +104,53 @@ def decide_vector(
     def prefiltered() -> int:
         return int(in_radius()[0].size)
 
-    jt = JobTable.of([job], cols, policy.tz)
-    j = np.zeros(cand.size, dtype=np.intp)
-    v = hard_filters(cols, jt, j, cand, now=now, travel=travel, policy=policy)
-    ok = np.flatnonzero(v.ok)
-    sa = score_pairs(
-        cols, cand[ok], v.dist[ok], v.eta[ok], now=now, weights=weights, policy=scoring
-    )
+    tables: list[JobTable] = []
+
+    def job_table() -> JobTable:
+        if not tables:
+            tables.append(JobTable.of([job], cols, policy.tz))
+        return tables[0]
+
+    found = None
+    if bit is not None:
+        found = decide_rows(
+            cols, job, bit, radius_m=radius_m, now=now, travel=travel, weights=weights,
+            scoring=scoring, policy=policy, members=members, excluded=excluded,
+        )  # fmt: skip
+    if found is None:  # no skill anyone has, or weekly hours too varied: the array steps
+        if bit is None:
+            cand = np.zeros(0, dtype=np.intp)
+        else:
+            cand, _ = narrow(*within_radius(cols, lat, lng, radius_m, bit))
+            if excluded is not None:
+                cand = cand[~np.isin(cand, excluded)]
+        j = np.zeros(cand.size, dtype=np.intp)
+        v = hard_filters(cols, job_table(), j, cand, now=now, travel=travel, policy=policy)
+        ok = np.flatnonzero(v.ok)
+        sa = score_pairs(
+            cols, cand[ok], v.dist[ok], v.eta[ok], now=now, weights=weights, policy=scoring
+        )
+        found = Candidates.of_steps(cand, v, sa)
+    cand, sa = found.rows, found.scores
     kw = dict(now=now, travel=travel, weights=weights, scoring=scoring, policy=policy)
     checked: dict[int, tuple[Rejection, ...]] = {}
     exact_scores: list[CandidateScore] = []
-    undecided = np.flatnonzero(v.exact)
-    if undecided.size or sa.exact.any():
-        for k in np.concatenate([cand[undecided], sa.slots[sa.exact]]).tolist():
-            why, cs = exact_pair(cols, job, k, **kw)  # type: ignore[arg-type]
-            if cs is None:
-                checked[k] = why
-            else:
-                exact_scores.append(cs)
-    fast = np.flatnonzero(~sa.exact)
-    scores, dists = sa.score[fast], sa.dist[fast]
+    for k in found.recheck.tolist():
+        why, cs = exact_pair(cols, job, k, **kw)  # type: ignore[arg-type]
+        if cs is None:
+            checked[k] = why
+        else:
+            exact_scores.append(cs)
+    scores, dists = sa.score, sa.dist
     if exact_scores:
         scores = np.concatenate([scores, [c.score for c in exact_scores]])
         dists = np.concatenate([dists, [c.distance_m for c in exact_scores]])
-    order = np.lexsort((dists, -scores))
-    n_fast = fast.size
+    order, close = found.ranking or rank(scores, dists, TIE)
+    n_fast = sa.slots.size
 
     def item(x: int) -> int | CandidateScore:
         """Position ``x`` of the combined list: an index into ``sa``, or an exact score."""
-        return int(fast[x]) if x < n_fast else exact_scores[x - n_fast]
+        return x if x < n_fast else exact_scores[x - n_fast]
 
     def exact_of(x: int | CandidateScore) -> CandidateScore:
         if isinstance(x, CandidateScore):
@@ -149,15 +160,15 @@ def decide_vector(
         return cs
 
     # Near-ties, settled on the exact scores: rank -> CandidateScore.
-    settled = settle_ties(order, scores[order], lambda x: exact_of(item(x)))
+    settled = settle_ties(order, close, lambda x: exact_of(item(x)))
     names = cols.ids
 
     def ranked_ids() -> list[str]:
-        slots = sa.slots[fast].tolist()
+        slots = sa.slots.tolist()
         ids = [names[k] for k in slots] + [c.technician_id for c in exact_scores]
         out = [ids[x] for x in order.tolist()]
-        for rank, c in settled.items():
-            out[rank] = c.technician_id
+        for at, c in settled.items():
+            out[at] = c.technician_id
         return out
 
     def build(i: int) -> CandidateScore:
@@ -187,12 +198,12 @@ def decide_vector(
         keys = rejected_keys()
         shared: dict[int, tuple[Rejection, ...]] = {}
         if not all_reasons:
-            early = (v.stage == 1) | (v.stage == 2)
+            early = (found.stage == 1) | (found.stage == 2)
             rows = pool()[0]
             skill_less = rows[~np.isin(rows, cand)]  # outside the search: no skill
             slots = np.concatenate([cand[early], skill_less])
-            stage = np.concatenate([v.stage[early], np.ones(skill_less.size, np.int8)])
-            shared = shared_reasons(cols, jt, slots, stage, now, policy)
+            stage = np.concatenate([found.stage[early], np.ones(skill_less.size, np.int8)])
+            shared = shared_reasons(cols, job_table(), slots, stage, now, policy)
             shared.update(checked)
         out = {}
         for tid in keys:
@@ -269,16 +280,14 @@ def shared_reasons(
 
 
 def settle_ties(
-    order: np.ndarray, scores: np.ndarray, exact_of: Callable[[int], CandidateScore]
+    order: np.ndarray, close: np.ndarray, exact_of: Callable[[int], CandidateScore]
 ) -> dict[int, CandidateScore]:
-    """Runs of ranks whose scores lie within ``TIE`` of each other, re-ranked on the
-    exact scores (``exact_of`` an item of ``order``): rank -> its CandidateScore."""
+    """Runs of ranks whose scores lie within ``TIE`` of each other (``close``: the ranks
+    within it of the next), re-ranked on the exact scores (``exact_of`` an item of
+    ``order``): rank -> its CandidateScore."""
     out: dict[int, CandidateScore] = {}
-    if order.size < 2:
-        return out
-    close = (np.abs(np.diff(scores)) <= TIE).nonzero()[0].tolist()
     runs: list[list[int]] = []
-    for i in close:
+    for i in close.tolist():
         if runs and runs[-1][-1] == i:
             runs[-1].append(i + 1)
         else:

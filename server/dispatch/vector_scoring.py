@@ -12,7 +12,7 @@ when someone reads it (the explanation), not for every pair.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -22,42 +22,64 @@ from server.dispatch.scoring import CandidateScore, multipliers
 from server.dispatch.vector_kernel import TOL_M
 from server.rules.dispatch import DispatchWeights, ScoringPolicy
 
+# Columns of ``ScoreArrays.num``: a pair's figures, side by side.
+DIST, ETA, PROXIMITY, RATING, LEVEL, FAIRNESS, ACCEPTANCE, STARS, BASE, SCORE = range(10)
+FEATURES = (
+    ("proximity", PROXIMITY),
+    ("rating", RATING),
+    ("level", LEVEL),
+    ("fairness", FAIRNESS),
+    ("acceptance", ACCEPTANCE),
+)
+
 
 @dataclass
 class ScoreArrays:
+    """Scored pairs: their rows (``slots``), figures (``num``, one row per pair) and
+    where the per-candidate code must score them instead (``exact``)."""
+
     cols: TechnicianColumns
     policy: ScoringPolicy
     slots: np.ndarray
-    dist: np.ndarray
-    eta: np.ndarray
-    features: dict[str, np.ndarray]
-    stars: np.ndarray
-    base: np.ndarray
-    score: np.ndarray
+    num: np.ndarray
     exact: np.ndarray
-    _lists: dict[str, list] = field(default_factory=dict)
+    _rows: list[list[float]] | None = None
     _asked: int = 0
 
-    def _values(self) -> dict[str, list] | dict[str, np.ndarray]:
-        """The arrays, as Python lists once several candidates are read (each reads a
-        dozen values; the offer alone reads one candidate)."""
+    @property
+    def dist(self) -> np.ndarray:
+        return self.num[:, DIST]
+
+    @property
+    def eta(self) -> np.ndarray:
+        return self.num[:, ETA]
+
+    @property
+    def score(self) -> np.ndarray:
+        return self.num[:, SCORE]
+
+    @property
+    def features(self) -> dict[str, np.ndarray]:
+        return {name: self.num[:, column] for name, column in FEATURES}
+
+    def take(self, idx: np.ndarray) -> ScoreArrays:
+        """The pairs ``idx`` only."""
+        return ScoreArrays(self.cols, self.policy, self.slots[idx], self.num[idx], self.exact[idx])
+
+    def _row(self, i: int) -> list[float]:
+        """Pair ``i``'s figures; all pairs as lists once several are read (the offer alone
+        reads one, the stored explanation the top few)."""
         self._asked += 1
-        if self._lists:
-            return self._lists
-        arrays = {name: getattr(self, name) for name in ("slots", "dist", "eta", "stars")}
-        arrays |= {"base": self.base, "score": self.score}
-        arrays |= {"f:" + name: v for name, v in self.features.items()}
-        if self._asked < 4:
-            return arrays
-        self._lists = {name: v.tolist() for name, v in arrays.items()}
-        return self._lists
+        if self._rows is None and self._asked >= 4:
+            self._rows = self.num.tolist()
+        return self._rows[i] if self._rows is not None else self.num[i].tolist()
 
     def candidate(self, i: int) -> CandidateScore:
         """The explained score of pair ``i``, as ``score_candidate`` words it."""
-        v = self._values()
-        tech = self.cols.facts[int(v["slots"][i])]
+        v = self._row(i)
+        tech = self.cols.facts[int(self.slots[i])]
         assert tech is not None
-        distance = float(v["dist"][i])
+        distance = v[DIST]
         factors, reasons = multipliers(tech, distance, self.policy)
         subsidy = distance > self.policy.traffic_subsidy_over_m
         if subsidy:
@@ -66,14 +88,14 @@ class ScoreArrays:
             )
         return CandidateScore(
             technician_id=tech.id,
-            score=float(v["score"][i]),
-            base=float(v["base"][i]),
-            features={name: float(v["f:" + name][i]) for name in self.features},
+            score=v[SCORE],
+            base=v[BASE],
+            features={name: v[column] for name, column in FEATURES},
             factors=factors,
             distance_m=distance,
-            eta_s=float(v["eta"][i]),
+            eta_s=v[ETA],
             traffic_subsidy=subsidy,
-            rating_estimate=float(v["stars"][i]),
+            rating_estimate=v[STARS],
             reasons=tuple(reasons),
         )
 
@@ -117,13 +139,29 @@ def _rating_rows(
     return compute
 
 
+def rating_table(cols: TechnicianColumns, policy: ScoringPolicy) -> np.ndarray:
+    """Per row: the latest rating's time, the decayed sums and the undated share."""
+    key = ("ratings", policy.rating_half_life_days, policy.undated_rating_age_days)
+    (table,) = cols.derived(key, None, _rating_rows(*key[1:]))
+    return table
+
+
+def static_table(
+    cols: TechnicianColumns, weights: DispatchWeights, policy: ScoringPolicy
+) -> np.ndarray:
+    """Per row: level, fairness, acceptance, their weighted sum, the standing factors'
+    product and idleness (``_static``)."""
+    (static,) = cols.derived(
+        ("score", id(weights), id(policy)), (weights, policy), _static(weights, policy)
+    )
+    return static
+
+
 def rating_estimates(
     cols: TechnicianColumns, s: np.ndarray, now: datetime, policy: ScoringPolicy
 ) -> tuple[np.ndarray, np.ndarray]:
     """``recency_weighted_rating`` per row, and where a rating postdates ``now``."""
-    key = ("ratings", policy.rating_half_life_days, policy.undated_rating_age_days)
-    (table,) = cols.derived(key, None, _rating_rows(*key[1:]))
-    r = table[s]
+    r = rating_table(cols, policy)[s]
     now_s = to_us(now) / 1e6
     half_life_s = policy.rating_half_life_days * 86_400.0
     age = now_s - r[:, 0]  # +inf without dated ratings: their sums are 0 anyway
@@ -195,18 +233,8 @@ def score_pairs(
     else:
         proximity = policy.distance_scale_m / (policy.distance_scale_m + dist)
     stars, exact = rating_estimates(cols, s, now, policy)
-    (static,) = cols.derived(
-        ("score", id(weights), id(policy)), (weights, policy), _static(weights, policy)
-    )
-    st = static[s]
+    st = static_table(cols, weights, policy)[s]
     rating = (stars - 1.0) / 4.0
-    features = {
-        "proximity": proximity,
-        "rating": rating,
-        "level": st[:, 0],
-        "fairness": st[:, 1],
-        "acceptance": st[:, 2],
-    }
     w = weights.normalized()
     base = w["proximity"] * proximity + w["rating"] * rating + st[:, 3]
     score = base * st[:, 4]
@@ -215,4 +243,5 @@ def score_pairs(
         score = np.where(near, score * policy.nearby_idle_boost, score)
         exact |= np.abs(dist - policy.nearby_idle_radius_m) <= TOL_M
     exact |= np.abs(dist - policy.traffic_subsidy_over_m) <= TOL_M
-    return ScoreArrays(cols, policy, s, dist, eta, features, stars, base, score, exact)
+    columns = (dist, eta, proximity, rating, st[:, 0], st[:, 1], st[:, 2], stars, base, score)
+    return ScoreArrays(cols, policy, s, np.column_stack(columns), exact)

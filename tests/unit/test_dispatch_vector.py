@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import numpy as np
 import pytest
 
+from server.dispatch import vector_decision, vector_engine
 from server.dispatch.assignment import assign_optimal
 from server.dispatch.columns import TechnicianColumns, to_us
 from server.dispatch.eligibility import EligibilityPolicy
@@ -196,6 +197,38 @@ def test_decisions_match_the_per_candidate_code(seed: int) -> None:
         assert_same(reference, decide(j, techs, columns=columns, **kw))
         ranked += len(reference.ranked)
     assert ranked > 500  # the cities give the ranking something to do
+
+
+def test_one_pass_and_array_steps_take_the_same_decisions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Weekly hours too varied to work out once per job send a decision through the
+    array steps instead of the one compiled pass; both match the per-candidate code,
+    and the pass is what runs otherwise."""
+    techs, index, rng = city(11, 2000)
+    varied = {}
+    for k, (tid, t) in enumerate(techs.items()):  # 70 distinct sets of weekly windows
+        hours = tuple(WeeklyWindow(d, time(k % 10), time(13 + k % 7)) for d in range(7))
+        varied[tid] = replace(t, weekly=hours) if k % 3 else t
+    ids = list(varied)
+    passes: list[bool] = []
+    real = vector_decision.decide_rows
+
+    def counted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        got = real(*args, **kwargs)
+        passes.append(got is not None)
+        return got
+
+    monkeypatch.setattr(vector_engine, "decide_rows", counted)
+    for facts in (techs, varied):
+        columns = TechnicianColumns.build(facts.values())
+        for k in range(12):
+            j = job(k, rng, ids)
+            kw = dict(now=NOW, travel=TRAVEL, index=index, radius_m=15_000, all_reasons=k % 3 == 0)
+            assert_same(decide(j, facts, **kw), decide(j, facts, columns=columns, **kw))
+    one_pass, steps = passes[: len(passes) // 2], passes[len(passes) // 2 :]
+    assert one_pass and all(one_pass)
+    assert steps and not any(steps)
 
 
 def test_subsets_full_reasons_and_updates_match() -> None:
