@@ -84,6 +84,7 @@ def wire() -> None:
         lambda uow, file_id: technicians_service.file_is_public(uow, file_id=file_id)
     )
     technicians_ports.came_online.plug(dispatch_service.wake_near)
+    dispatch_ports.left_to_pool.plug(realtime_service.push_left_to_pool)
     dispatch_ports.customer_ratings.plug(
         lambda uow, ids, since: reviews_ratings.customer_ratings_since(uow.session, ids, since)
     )

@@ -13,8 +13,10 @@ from sqlmodel import Session, col, select
 from server.core.clock import as_utc
 from server.core.ids import new_id
 from server.core.uow import UnitOfWork
+from server.dispatch import ports as dispatch_ports
 from server.dispatch.eligibility import Rejection
 from server.dispatch.models import (
+    ORDER_ANOMALIES,
     DecisionOutcome,
     DecisionRead,
     DispatchDecisionRecord,
@@ -64,6 +66,13 @@ def last_decision(session: Session, order_id: str) -> DispatchDecisionRecord | N
         )
         .limit(1)
     ).first()
+
+
+def left_in_pool(uow: UnitOfWork, order_id: str) -> bool:
+    """Whether the offers left the order to the pool: its last decision found nobody to
+    offer it to (in the pool and batch modes, nothing else puts a waiting order there)."""
+    last = last_decision(uow.session, order_id)
+    return last is not None and last.outcome in ORDER_ANOMALIES
 
 
 def unplaced_recently(session: Session, order_id: str, now: datetime, rules: DispatchRules) -> bool:
@@ -127,10 +136,14 @@ def record_decision(
 
 
 def flag(uow: UnitOfWork, order: Order, code: str | None, note: dict[str, Any]) -> None:
-    """Set or clear the order's dispatch anomaly (ops sees it), once per change."""
-
+    """Set or clear the order's dispatch anomaly (ops sees it), once per change. An order
+    flagged as one nobody could be offered waits in the pool for a technician to take it,
+    and the ones who may are told; cleared, it is offered again and leaves their pool."""
     if order.anomaly == code:
         return
+    left = code in ORDER_ANOMALIES
+    if left != (order.anomaly in ORDER_ANOMALIES):
+        dispatch_ports.left_to_pool.ask(uow, order, left)
     orders_service.record(
         uow,
         order=order,

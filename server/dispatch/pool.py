@@ -42,14 +42,15 @@ def may_view_in_pool(uow: UnitOfWork, *, order, user: User) -> bool:  # noqa: AN
     return user.id not in handed_back_by(uow, [order.id]).get(order.id, frozenset())
 
 
-def pool_viewers(uow: UnitOfWork, *, order: Order) -> list[str]:
+def pool_viewers(uow: UnitOfWork, *, order: Order, any_mode: bool = False) -> list[str]:
     """In pool mode, the technicians whose pool lists ``order`` while it waits (as
     ``pool`` judges each of them): whom to tell when it enters the pool or leaves it.
     Only technicians online and present: nobody else has an app to tell. Empty in the
-    other modes, where a waiting order is the dispatcher's to offer."""
+    other modes, where a waiting order is the dispatcher's to offer, unless ``any_mode``
+    (an order the offers could not place, left to the pool)."""
     timezone = uow.settings.timezone
     settings = load_settings(uow, timezone=timezone)
-    if settings.dispatch.mode != "pool":
+    if settings.dispatch.mode != "pool" and not any_mode:
         return []
     holders = area_holders(uow, point=LatLng(order.lat, order.lng))
     if not holders:

@@ -24,7 +24,7 @@ beside it, one module each:
 
 from server.dispatch.blocks import block, blocks, unblock
 from server.dispatch.booking import day_slots, nearest_eligible_distance_m
-from server.dispatch.decisions import explain
+from server.dispatch.decisions import explain, left_in_pool
 from server.dispatch.dispatcher import (
     ROUND_JOB,
     _unplaced,
@@ -72,6 +72,7 @@ __all__ = [
     "deadline_sweep",
     "expire_offers",
     "explain",
+    "left_in_pool",
     "load_settings",
     "load_world",
     "may_view_in_pool",

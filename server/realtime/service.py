@@ -36,7 +36,7 @@ from server.realtime.config import RealtimeSettings
 from server.realtime.locations import location_sweep_once, post_locations, sweep_locations
 from server.realtime.messages import chat_dict
 from server.realtime.models import ChatIn, ChatMessage, ChatRead, ContactAttempt
-from server.realtime.pool_feed import push_pool_change
+from server.realtime.pool_feed import push_left_to_pool, push_pool_change
 from server.realtime.replay import check_token, current_cursors
 from server.realtime.runtime import Runtime, install, on_order_committed, publish
 from server.risk import service as risk_service
@@ -55,6 +55,7 @@ __all__ = [
     "post_order_message",
     "post_support_message",
     "publish",
+    "push_left_to_pool",
     "push_pool_change",
     "sweep_locations",
 ]

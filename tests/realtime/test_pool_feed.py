@@ -1,5 +1,6 @@
 """The open pool by push: in pool mode, an order entering the pool and leaving it is
-told to the technicians whose pool lists it, and to nobody else."""
+told to the technicians whose pool lists it, and to nobody else; in the cascade, an
+order the offers could not place is left to the pool, and told the same way."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tests.api.test_dispatch import (
     north_km,
     paid_order,
     ready_technician,
+    run,
     set_rules,
 )
 from tests.unit_of_work import unit_of_work
@@ -58,6 +60,56 @@ def test_no_pool_pushes_when_dispatch_offers(api, feed) -> None:  # noqa: ANN001
     with feed(tech) as a:
         paid_order(api, api.register("customer"))
         assert _pool(a.drain()) == []
+
+
+def test_the_cascade_leaves_an_order_nobody_took_to_the_pool_and_says_so(api, feed) -> None:  # noqa: ANN001
+    operator = api.staff("operator")
+    near = ready_technician(api, "近师傅", home=north_km(1), operator=operator)
+    far = ready_technician(api, "远师傅", home=north_km(6), operator=operator)
+    customer = api.register("customer")
+    with feed(near) as a, feed(far) as b:
+        order = paid_order(api, customer)
+        for tech in (near, far):  # each declines his offer in turn
+            run(api, operator)
+            (offer,) = api.get("/technician/offers", tech).json()
+            r = api.post(f"/technician/offers/{offer['id']}/decline", tech, json={"reason": "忙"})
+            assert r.status_code == 200, r.text
+        assert _pool(a.drain()) == [] and _pool(b.drain()) == []  # offers, not the pool
+        assert run(api, operator)["no_candidate"] == 1
+        added = {"type": "pool", "order_id": order["id"], "change": "added"}
+        assert _pool(a.drain()) == [added]
+        assert _pool(b.drain()) == [added]
+        run(api, operator)  # nothing changed: nobody is told again
+        assert _pool(a.drain()) == [] and _pool(b.drain()) == []
+        assert [p["order_id"] for p in api.get("/technician/pool", far).json()] == [order["id"]]
+
+        r = api.post(f"/orders/{order['id']}/claim", far, json={})
+        assert r.status_code == 200, r.text
+        removed = {"type": "pool", "order_id": order["id"], "change": "removed"}
+        assert _pool(a.drain()) == [removed]
+        assert _pool(b.drain()) == []  # he took it
+
+
+def test_an_order_left_to_the_pool_leaves_it_when_offered_again(api, feed) -> None:  # noqa: ANN001
+    operator = api.staff("operator")
+    near = ready_technician(api, "近师傅", home=north_km(1), operator=operator)
+    customer = api.register("customer")
+    with feed(near) as a:
+        order = paid_order(api, customer)
+        run(api, operator)
+        (offer,) = api.get("/technician/offers", near).json()
+        api.post(f"/technician/offers/{offer['id']}/decline", near, json={"reason": "忙"})
+        assert run(api, operator)["no_candidate"] == 1
+        a.drain()
+        newcomer = ready_technician(api, "新师傅", home=north_km(2), operator=operator)
+        api.app.state.clock.advance(seconds=31)  # the unplaced order's retry is due
+        app_still_open(api, newcomer)
+        report = run(api, operator)
+        assert report["offered"] == 1
+        removed = {"type": "pool", "order_id": order["id"], "change": "removed"}
+        assert _pool(a.drain()) == [removed]
+        (offer,) = api.get("/technician/offers", newcomer).json()
+        assert offer["order_id"] == order["id"]
 
 
 def test_only_technicians_present_are_told(api) -> None:  # noqa: ANN001
