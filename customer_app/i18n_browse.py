@@ -37,6 +37,7 @@ BROWSE_TEXTS: Texts = {
     },
     "rec_repeat": {"zh": "再来一单", "en": "Book again"},
     "rec_nearby": {"zh": "附近热门", "en": "Popular nearby"},
+    "rec_popular": {"zh": "平台热销", "en": "Best sellers"},
     "rec_seasonal": {"zh": "当季推荐", "en": "In season"},
     "from_price": {"zh": "{price}起", "en": "from {price}"},
     "per_unit": {"zh": "{price}/{unit}", "en": "{price} per {unit}"},

@@ -41,6 +41,7 @@ from server.ops.replay.routes import router as replays
 from server.ops.route_plans import router as route_plans
 from server.ops.routes import public_router as ops_public
 from server.ops.routes import router as ops
+from server.orders.recommendations import router as recommendations
 from server.orders.routes import router as orders
 from server.orders.work_order import due_work_orders
 from server.payments.invoice_pdf import due_invoices
@@ -65,6 +66,7 @@ def _routers() -> list[APIRouter]:
         catalog,
         files,
         orders,
+        recommendations,
         pricing,
         service_cards,
         payments,

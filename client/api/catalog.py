@@ -13,6 +13,7 @@ from client.models import (
     CategoryNode,
     PlaceRead,
     QuoteRead,
+    RecommendationsRead,
     SavedAddressRead,
     ServiceRead,
     ServiceSummary,
@@ -68,6 +69,14 @@ class CatalogApi(ClientCore):
         return await self._get_list(
             "/catalog/services", model=ServiceSummary, q=q, category_id=category_id, **params
         )
+
+    async def recommendations(
+        self, *, place: tuple[float, float] | None = None
+    ) -> RecommendationsRead:
+        """What to put before the customer, each with its reason; ``place`` (lat, lng): the
+        address he books for, which the neighbours' picks count around."""
+        where = {} if place is None else {"lat": place[0], "lng": place[1]}
+        return await self._get("/recommendations", model=RecommendationsRead, **where)
 
     async def service(self, service_id: str) -> ServiceRead:
         return await self._get(f"/catalog/services/{service_id}", model=ServiceRead)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import AwareDatetime, BaseModel, Field
 
 if TYPE_CHECKING:
+    from client.models.catalog import ServiceSummary
     from client.models.common import (
         AreaM2,
         ExpectedFee,
@@ -89,6 +90,12 @@ class OrderEventRead(BaseModel):
     payload: dict[str, Any] = Field(..., title="Payload")
 
 
+class SeasonRead(BaseModel):
+    code: str = Field(..., title="Code")
+    name_zh: str = Field(..., title="Name Zh")
+    name_en: str = Field(..., title="Name En")
+
+
 class SopDoneIn(BaseModel):
     photo_file_id: PhotoFileId | None = Field(None, title="Photo File Id")
     note: str | None = Field("", max_length=300, title="Note")
@@ -159,3 +166,19 @@ class OrderRead(BaseModel):
     completed_at: AwareDatetime | None = Field(..., title="Completed At")
     cancelled_at: AwareDatetime | None = Field(..., title="Cancelled At")
     cancel_reason: str | None = Field(..., title="Cancel Reason")
+
+
+class RecommendationRead(BaseModel):
+    service: ServiceSummary
+    reason_zh: str = Field(..., title="Reason Zh")
+    reason_en: str = Field(..., title="Reason En")
+
+
+class RecommendationGroupRead(BaseModel):
+    code: str = Field(..., title="Code")
+    items: list[RecommendationRead] = Field(..., title="Items")
+
+
+class RecommendationsRead(BaseModel):
+    groups: list[RecommendationGroupRead] = Field(..., title="Groups")
+    seasons: list[SeasonRead] = Field(..., title="Seasons")

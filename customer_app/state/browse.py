@@ -9,36 +9,11 @@ import itertools
 from typing import TYPE_CHECKING
 
 from client.api import ApiError, NetworkError
-from client.citytime import CITY_TZ
 from client.error_texts import error_text
 from client.models import CategoryNode, ServiceSummary
 from customer_app.i18n import t
 from customer_app.model import Address, service_minutes
 from customer_app.state.core import StateCore, log
-
-# "popular nearby" when the server offers no recommendations: the city's best sellers
-_POPULAR = (
-    "svc_daily_cleaning",
-    "svc_window_cleaning",
-    "svc_ac_cleaning",
-    "svc_deep_cleaning",
-    "svc_range_hood_cleaning",
-)
-# "seasonal": words of a service's name or tags that fit each month
-_SEASONAL = {
-    1: ("大扫除", "深度", "开荒"),
-    2: ("大扫除", "深度"),
-    3: ("擦玻璃", "玻璃", "除螨"),
-    4: ("空调", "除螨"),
-    5: ("空调", "除螨", "除湿"),
-    6: ("空调", "除螨", "除湿", "消毒"),
-    7: ("空调", "除湿", "消毒"),
-    8: ("空调", "冰箱"),
-    9: ("除螨", "擦玻璃"),
-    10: ("暖气", "油烟机"),
-    11: ("油烟机", "暖气", "深度"),
-    12: ("大扫除", "深度", "油烟机"),
-}
 
 
 class Browsing(StateCore):
@@ -128,29 +103,18 @@ class Browsing(StateCore):
         return list(found.values())
 
     async def load_recommendations(self) -> None:
-        """Repeat of past orders, popular nearby, seasonal: derived here from the catalog
-        and the customer's orders (the server's API has no recommendations route)."""
-        services = {s.id: s for s in self.all_services()}
-        repeat: list[ServiceSummary] = []
-        if self.signed_in:
-            past = await self._try("orders", self.client.orders(limit=50), [])
-            for o in past:
-                s = services.get(o.service_id)
-                if s and s not in repeat:
-                    repeat.append(s)
-        month = self.now().astimezone(CITY_TZ).month
-        seasonal_words = _SEASONAL.get(month, ())
-        seasonal = [
-            s
-            for s in services.values()
-            if any(w in (s.name_zh + " ".join(s.tags)) for w in seasonal_words)
-        ]
-        nearby = [services[i] for i in _POPULAR if i in services]
-        self.recommendations = {
-            "repeat": repeat[:4],
-            "nearby": nearby[:4],
-            "seasonal": seasonal[:4],
-        }
+        """The server's picks for the home screen, each with the reason shown under it:
+        the customer's own bookings, the season, what the neighbours book around his
+        default address, best sellers for a newcomer. Kept as they were when the server
+        does not answer."""
+        home = self.default_address()
+        place = None if home is None else (home.lat, home.lng)
+        got = await self._try("recommendations", self.client.recommendations(place=place))
+        if got is None:
+            return
+        self.recommendations = {g.code: g.items for g in got.groups}
+        self.seasons = got.seasons
+        self._changed()
 
     async def search(self, query: str | None = None) -> None:
         if query is not None:

@@ -37,7 +37,9 @@ from client.models import (
     PlaceRead,
     PublicTechnicianRead,
     QuoteRead,
+    RecommendationRead,
     ReviewRead,
+    SeasonRead,
     ServiceRead,
     ServiceSummary,
     UserRead,
@@ -110,11 +112,9 @@ class StateCore:
         self.query: str = ""
         self.filters: dict[str, str] = {"duration": "any", "gender": "any", "level": "any"}
         self.results: list[ServiceSummary] | None = None
-        self.recommendations: dict[str, list[ServiceSummary]] = {
-            "repeat": [],
-            "nearby": [],
-            "seasonal": [],
-        }
+        # group (repeat, seasonal, nearby, popular) -> the server's picks with reasons
+        self.recommendations: dict[str, list[RecommendationRead]] = {}
+        self.seasons: list[SeasonRead] = []  # in force today (the seasonal title names it)
 
         self.service: ServiceRead | None = None
         self.service_reviews: list[ReviewRead] = []

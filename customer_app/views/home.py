@@ -6,7 +6,7 @@ from typing import Any
 
 import flet as ft
 
-from client.models import ServiceRead, ServiceSummary
+from client.models import RecommendationRead, ServiceRead, ServiceSummary
 from customer_app.components.common import (
     act,
     button,
@@ -69,8 +69,12 @@ def service_tile(state: CustomerState, s: ServiceSummary, key_prefix: str) -> ft
     )
 
 
-def rec_card(state: CustomerState, s: ServiceSummary, group: str) -> ft.Control:
+def rec_card(state: CustomerState, pick: RecommendationRead, group: str) -> ft.Control:
+    """A recommended service with why it is there (the server's reason, in the app's
+    language) and its starting price."""
     lang = state.lang
+    s = pick.service
+    reason = pick.reason_zh if lang == "zh" else pick.reason_en
     return keyed(
         f"rec-{group}-{s.id}",
         ft.Container(
@@ -78,12 +82,13 @@ def rec_card(state: CustomerState, s: ServiceSummary, group: str) -> ft.Control:
             content=ft.Column(
                 [
                     ft.Text(name_of(s, lang), weight=ft.FontWeight.W_500, max_lines=2),
+                    ft.Text(reason, size=11, color=ft.Colors.TEAL_900, max_lines=2),
                     muted(price_from(s, lang), 12),
                 ],
                 spacing=2,
                 tight=True,
             ),
-            width=150,
+            width=160,
             padding=ft.Padding.all(10),
             border_radius=10,
             bgcolor=ft.Colors.TEAL_50,
@@ -92,6 +97,15 @@ def rec_card(state: CustomerState, s: ServiceSummary, group: str) -> ft.Control:
         ),
         button=True,
     )
+
+
+def rec_title(state: CustomerState, group: str) -> str:
+    """A group's heading; the seasonal one names the season in force."""
+    title = t(state.lang, f"rec_{group}")
+    if group == "seasonal" and state.seasons:
+        season = state.seasons[0]
+        title += f" · {season.name_zh if state.lang == 'zh' else season.name_en}"
+    return title
 
 
 def filter_row(state: CustomerState, name: str) -> ft.Control:
@@ -211,19 +225,15 @@ def home_view(state: CustomerState) -> ft.View:
                 *(tiles or [muted(state.no_results_text())]),
             )
         )
-    for group, title in (
-        ("repeat", "rec_repeat"),
-        ("nearby", "rec_nearby"),
-        ("seasonal", "rec_seasonal"),
-    ):
+    for group in ("repeat", "seasonal", "nearby", "popular"):
         items = state.recommendations.get(group) or []
         if items:
             controls.append(
                 ft.Column(
                     [
-                        heading(t(lang, title), 15),
+                        heading(rec_title(state, group), 15),
                         ft.Row(
-                            [rec_card(state, s, group) for s in items],
+                            [rec_card(state, pick, group) for pick in items],
                             scroll=ft.ScrollMode.AUTO,
                             spacing=8,
                         ),

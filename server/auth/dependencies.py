@@ -89,6 +89,20 @@ async def get_current_user(
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
+async def get_optional_user(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User | None:
+    """The caller when a token is sent (a bad one is refused as anywhere), else None: for
+    the public routes that say more to someone signed in."""
+    if credentials is None or not credentials.credentials:
+        return None
+    return await get_current_user(request, credentials)
+
+
+OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+
+
 def require_roles(*roles: Role) -> Callable[[User], Awaitable[User]]:
     allowed = {r.value for r in roles}
 

@@ -23,7 +23,8 @@ from server.dispatch.scoring import CandidateScore
 from server.dispatch.vector_eligibility import JobTable, hard_filters, status_and_skills
 from server.dispatch.vector_engine import exact_pair
 from server.dispatch.vector_scoring import ScoreArrays, score_pairs
-from server.dispatch.vector_travel import box_around, haversine_pairs
+from server.dispatch.vector_travel import haversine_pairs
+from server.geo.coords import box_around
 from server.rules.dispatch import DispatchWeights, ScoringPolicy
 
 

@@ -53,8 +53,7 @@ from server.dispatch.vector_scoring import (
     rating_table,
     static_table,
 )
-from server.dispatch.vector_travel import box_around
-from server.geo.coords import EARTH_RADIUS_M
+from server.geo.coords import EARTH_RADIUS_M, box_around
 from server.rules.dispatch import DispatchWeights, ScoringPolicy
 
 TIE = 1e-9  # scores closer than this are ordered by the exact per-candidate scores

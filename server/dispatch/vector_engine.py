@@ -25,8 +25,7 @@ from server.dispatch.scoring import CandidateScore, score_candidate
 from server.dispatch.vector_decision import TIE, Candidates, decide_rows, rank
 from server.dispatch.vector_eligibility import JobTable, hard_filters
 from server.dispatch.vector_scoring import score_pairs
-from server.dispatch.vector_travel import box_around
-from server.geo.coords import haversine_many_m
+from server.geo.coords import box_around, haversine_many_m
 from server.rules.dispatch import DispatchWeights, ScoringPolicy
 
 

@@ -8,7 +8,6 @@ about (``steady_offset``); ``vector_kernel`` applies them.
 
 from __future__ import annotations
 
-import math
 from datetime import time, timedelta
 from functools import lru_cache
 
@@ -60,18 +59,3 @@ def steady_offset(travel: RoadFactorTravelTime, lo_hour: int, hi_hour: int) -> i
 def time_of_day_us(t: time) -> int:
     """Microseconds since local midnight."""
     return ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.microsecond
-
-
-def box_around(lat: float, lng: float, radius_m: float) -> tuple[float, float, float, float] | None:
-    """A lat/lng box holding every point within ``radius_m`` (with a margin), or None near
-    a pole or the antimeridian, where a box does not help."""
-    m_per_deg = EARTH_RADIUS_M * math.pi / 180.0
-    dlat = radius_m / m_per_deg * 1.001 + 1e-9
-    lat_lo, lat_hi = lat - dlat, lat + dlat
-    if lat_lo <= -89.0 or lat_hi >= 89.0:
-        return None
-    cos_min = math.cos(math.radians(max(abs(lat_lo), abs(lat_hi))))
-    dlng = radius_m / (m_per_deg * cos_min) * 1.001 + 1e-9
-    if dlng >= 180.0 or lng - dlng < -180.0 or lng + dlng > 180.0:
-        return None
-    return lat_lo, lat_hi, lng - dlng, lng + dlng

@@ -127,6 +127,21 @@ def haversine_many_m(lat: float, lng: float, lats: np.ndarray, lngs: np.ndarray)
     return 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(a)))
 
 
+def box_around(lat: float, lng: float, radius_m: float) -> tuple[float, float, float, float] | None:
+    """A lat/lng box holding every point within ``radius_m`` (with a margin), or None near
+    a pole or the antimeridian, where a box does not help."""
+    m_per_deg = EARTH_RADIUS_M * math.pi / 180.0
+    dlat = radius_m / m_per_deg * 1.001 + 1e-9
+    lat_lo, lat_hi = lat - dlat, lat + dlat
+    if lat_lo <= -89.0 or lat_hi >= 89.0:
+        return None
+    cos_min = math.cos(math.radians(max(abs(lat_lo), abs(lat_hi))))
+    dlng = radius_m / (m_per_deg * cos_min) * 1.001 + 1e-9
+    if dlng >= 180.0 or lng - dlng < -180.0 or lng + dlng > 180.0:
+        return None
+    return lat_lo, lat_hi, lng - dlng, lng + dlng
+
+
 def valid(lat: float, lng: float) -> bool:
     """A point on Earth: finite, latitude within ±90°, longitude within ±180°."""
     return math.isfinite(lat) and math.isfinite(lng) and -90 <= lat <= 90 and -180 <= lng <= 180

@@ -350,3 +350,54 @@ def paid_between(
         .order_by(first_paid.c.paid_at, Order.id)
     ).all()
     return [(order, paid_at) for order, paid_at in rows]
+
+
+_NOT_BOOKED = (Status.PENDING_PAYMENT.value, Status.CANCELLED.value)
+
+
+def booked_by_customer(session: Session, customer_id: str, limit: int = 200) -> list[Order]:
+    """The customer's paid orders, newest first (cancelled ones and unpaid drafts left out)."""
+    return list(
+        session.exec(
+            select(Order)
+            .where(Order.customer_id == customer_id, col(Order.status).not_in(_NOT_BOOKED))
+            .order_by(col(Order.created_at).desc())
+            .limit(limit)
+        )
+    )
+
+
+def booked_in_box(
+    session: Session,
+    box: tuple[float, float, float, float],
+    since: datetime,
+    *,
+    except_customer: str | None,
+    limit: int = 5000,
+) -> list[tuple[str, float, float]]:
+    """(service id, lat, lng) of the paid orders placed since ``since`` whose address lies
+    in ``box`` (lat lo, lat hi, lng lo, lng hi), newest first; not the given customer's."""
+    lat_lo, lat_hi, lng_lo, lng_hi = box
+    query = select(Order.service_id, Order.lat, Order.lng).where(
+        col(Order.created_at) >= since,
+        col(Order.status).not_in(_NOT_BOOKED),
+        col(Order.lat).between(lat_lo, lat_hi),
+        col(Order.lng).between(lng_lo, lng_hi),
+    )
+    if except_customer is not None:
+        query = query.where(Order.customer_id != except_customer)
+    rows = session.exec(query.order_by(col(Order.created_at).desc()).limit(limit)).all()
+    return [(sid, lat, lng) for sid, lat, lng in rows]
+
+
+def best_sellers(session: Session, since: datetime, limit: int) -> list[str]:
+    """Service ids by how many paid orders they had since ``since``, most first."""
+    count = func.count(col(Order.id))
+    rows = session.exec(
+        select(Order.service_id, count)
+        .where(col(Order.created_at) >= since, col(Order.status).not_in(_NOT_BOOKED))
+        .group_by(col(Order.service_id))
+        .order_by(count.desc(), col(Order.service_id))
+        .limit(limit)
+    ).all()
+    return [sid for sid, _ in rows]

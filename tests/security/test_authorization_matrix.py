@@ -39,6 +39,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/catalog/services"): PUBLIC,
     ("GET", "/catalog/services/{service_id}"): PUBLIC,
     ("GET", "/catalog/services/{service_id}/slots"): PUBLIC,
+    ("GET", "/recommendations"): PUBLIC,
     ("POST", "/files"): SIGNED_IN,
     ("GET", "/files/{file_id}"): SIGNED_IN,
     ("GET", "/orders"): SIGNED_IN,

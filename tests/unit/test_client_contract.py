@@ -36,6 +36,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "certificate_types": ("get", "/catalog/certificate-types"),
     "services": ("get", "/catalog/services"),
     "service": ("get", "/catalog/services/{service_id}"),
+    "recommendations": ("get", "/recommendations"),
     "slots": ("get", "/catalog/services/{service_id}/slots"),
     "quote": ("post", "/quotes"),
     "get_quote": ("get", "/quotes/{quote_id}"),

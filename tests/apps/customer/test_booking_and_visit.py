@@ -26,7 +26,9 @@ async def test_browse_search_filters_and_recommendations(
     await state.start()
     tops = [c.name_zh for c in state.categories]
     assert "保洁" in tops and len(state.all_services()) > 20
-    assert state.recommendations["nearby"] and state.recommendations["seasonal"]
+    # a newcomer on a new platform: best sellers (and the season's picks), each with its reason
+    picks = [p for group in state.recommendations.values() for p in group]
+    assert state.recommendations["popular"] and all(p.reason_zh for p in picks)
     await state.search("擦玻璃")
     assert "svc_window_cleaning" in [s.id for s in state.results]
     await state.set_filter("duration", "long")

@@ -110,4 +110,4 @@ async def test_the_home_recovers_on_its_own_when_the_server_comes_back(
     assert state.error and "网络" in state.error
     await wait_for(lambda: state.categories)
     assert not state.server_unreachable and state.error is None and down["calls"] == 4
-    assert state.recommendations["nearby"]
+    assert state.recommendations["popular"]
