@@ -94,9 +94,9 @@ from client.models.dispatch import (
     TechnicianRouteRead,
 )
 from client.models.files import FileRead
-from client.models.flows import CardPurchase, CardPurchaseRead
+from client.models.flows import CardPurchase, CardPurchaseRead, NoticeCheckRead
 from client.models.geo import PlaceRead, SavedAddressIn, SavedAddressRead
-from client.models.notifications import NotificationRead
+from client.models.notifications import DeliveryRead, NotificationRead, UnreadRead
 from client.models.ops import (
     AlertHandleIn,
     AlertRead,
@@ -252,6 +252,7 @@ __all__ = [
     "CustomerId",
     "DecisionRead",
     "DeclineIn",
+    "DeliveryRead",
     "EarningOrder",
     "EarningsRead",
     "Email",
@@ -281,6 +282,7 @@ __all__ = [
     "LogoutIn",
     "MaxDistanceKm",
     "MembershipRead",
+    "NoticeCheckRead",
     "NotificationRead",
     "OfferHistoryRead",
     "OfferRead",
@@ -379,6 +381,7 @@ __all__ = [
     "TrialBalanceRead",
     "TrialBalanceRow",
     "Units",
+    "UnreadRead",
     "UserRead",
     "VerifyIn",
     "WalletRead",

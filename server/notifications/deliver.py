@@ -97,8 +97,9 @@ def _attachments(state: Any, row: Delivery) -> tuple[Attachment, ...]:  # noqa: 
         if stored is None:
             raise LookupError("the attachment is gone")
         data = read_file(row=stored, files_dir=state.settings.files_dir, cipher=uow.cipher)
-    ext = EXTENSIONS.get(stored.content_type, "bin")
-    return (Attachment(f"{row.subject[:40].split(' /')[0]}.{ext}", stored.content_type, data),)
+        content_type = stored.content_type
+    name = row.body.split(" ")[0] or "attachment"  # the invoice's number
+    return (Attachment(f"{name}.{EXTENSIONS.get(content_type, 'bin')}", content_type, data),)
 
 
 def deliver_pending(state: Any, *, limit: int = BATCH) -> int:  # noqa: ANN401
