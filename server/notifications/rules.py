@@ -15,13 +15,14 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 # Beyond the inbox (always written: it is the record) and the live feed (always tried).
 Channel = Literal["push", "sms", "email"]
 DAY = 24 * 60
+PUSH: tuple[Channel, ...] = ("push",)
 
 
 class NoticeRule(BaseModel):
     """A notice sent on an event (the technician departed, an invoice was issued)."""
 
     enabled: bool = True
-    channels: list[Channel] = Field(default_factory=lambda: ["push"], max_length=3)
+    channels: list[Channel] = Field(default_factory=lambda: list(PUSH), max_length=3)
 
     @field_validator("channels")
     @classmethod

@@ -5,6 +5,7 @@ the outside channels' sandbox record, and the invoice by e-mail."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+
 import pytest
 
 from server.notifications import deliver
