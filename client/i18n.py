@@ -36,6 +36,44 @@ ORDER_STATUS: Texts = {
     "status.CANCELLED": {"zh": "已取消", "en": "Cancelled"},
 }
 
+# The inbox, alike in both apps: the screen's words, and each kind of notice the server
+# sends by its kind (``notice_kind.<kind>``; a kind without words here shows the server's title).
+INBOX: Texts = {
+    "inbox": {"zh": "消息", "en": "Messages"},
+    "inbox_unread": {"zh": "消息（{n} 条未读）", "en": "Messages ({n} unread)"},
+    "inbox_empty": {"zh": "暂无消息", "en": "No messages yet"},
+    "inbox_read_all": {"zh": "全部已读", "en": "Mark all read"},
+    "inbox_mark_read": {"zh": "标为已读", "en": "Mark read"},
+    "inbox_new": {"zh": "未读", "en": "New"},
+    "inbox_unavailable": {"zh": "消息暂未开放", "en": "Messages are not available yet"},
+    "notice_kind.reminder.day_before": {"zh": "明天有预约", "en": "Your visit is tomorrow"},
+    "notice_kind.reminder.hour_before": {
+        "zh": "预约一小时内开始",
+        "en": "Your visit starts within the hour",
+    },
+    "notice_kind.technician.departed": {"zh": "师傅已出发", "en": "Your technician is on the way"},
+    "notice_kind.technician.late": {"zh": "师傅将晚到", "en": "Your technician is running late"},
+    "notice_kind.technician.not_departed": {"zh": "请立即出发", "en": "Please set off now"},
+    "notice_kind.support.not_departed": {"zh": "师傅未出发", "en": "Technician has not set off"},
+    "notice_kind.certificate.expiring": {
+        "zh": "证书本月到期",
+        "en": "A certificate expires this month",
+    },
+    "notice_kind.certificate.expired": {"zh": "证书已过期", "en": "Certificate expired"},
+    "notice_kind.payment.lapsing": {
+        "zh": "订单即将失效，请尽快支付",
+        "en": "Pay soon to keep your booking",
+    },
+    "notice_kind.invoice.emailed": {"zh": "电子发票已发送至邮箱", "en": "Invoice sent by e-mail"},
+}
+
+
+def notice_title(table: Texts, lang: str, kind: str, title: str) -> str:
+    """A notification's title in ``lang`` by its kind; the server's own title otherwise
+    (the kinds added later, the ones whose title says more than the kind)."""
+    key = f"notice_kind.{kind}"
+    return translate(table, lang, key) if key in table else title
+
 
 def language(lang: str | None) -> str:
     """A known language code: ``lang`` itself, else the default."""

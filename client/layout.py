@@ -30,11 +30,11 @@ def layout_for(width: float | None) -> Layout:
 
 
 def current_tab(route: str) -> Tab | None:
-    """The tab a route belongs to: an order is one of "my orders", a service and its
+    """The tab a route belongs to: an order and the inbox are "me", a service and its
     booking belong to home; sign-in belongs to none."""
     if route.startswith("/support"):
         return "support"
-    if route.startswith(("/me", "/order/")):
+    if route.startswith(("/me", "/order/", "/inbox")):
         return "me"
     if route.startswith("/login"):
         return None

@@ -14,7 +14,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from client.i18n import COMMON, DEFAULT_LANG, LANGS, ORDER_STATUS, language, merged, translate
+from client.i18n import (
+    COMMON,
+    DEFAULT_LANG,
+    INBOX,
+    LANGS,
+    ORDER_STATUS,
+    language,
+    merged,
+    notice_title,
+    translate,
+)
 from client.models import CouponRead, QuoteLineRead
 from customer_app.i18n_account import ACCOUNT_TEXTS
 from customer_app.i18n_booking import BOOKING_TEXTS, LINE_TEXTS
@@ -35,6 +45,7 @@ __all__ = [
     "line_label",
     "membership_name",
     "money",
+    "notice_label",
     "status_label",
     "t",
 ]
@@ -42,6 +53,7 @@ __all__ = [
 TEXTS = merged(
     COMMON,
     ORDER_STATUS,
+    INBOX,
     STATUS_TEXTS,
     BROWSE_TEXTS,
     BOOKING_TEXTS,
@@ -58,6 +70,11 @@ MATCHING_EVENT = "matching"
 def t(lang: str, key: str, **values: object) -> str:
     """The customer's text for ``key`` in ``lang``, ``values`` filled in."""
     return translate(TEXTS, lang, key, **values)
+
+
+def notice_label(lang: str, kind: str, title: str) -> str:
+    """A notification's title in the customer's language (``client.i18n.INBOX``)."""
+    return notice_title(TEXTS, lang, kind, title)
 
 
 def has_text(key: str) -> bool:

@@ -19,6 +19,7 @@ from customer_app.state import CustomerState
 from customer_app.views.auth import login_view
 from customer_app.views.book import book_view
 from customer_app.views.home import home_view
+from customer_app.views.inbox import inbox_view
 from customer_app.views.me import me_view
 from customer_app.views.order import order_view
 from customer_app.views.service import service_view, technician_view
@@ -136,6 +137,11 @@ def SupportScreen() -> ft.View:
     return routed(support_view(use_screen()))
 
 
+@ft.component
+def InboxScreen() -> ft.View:
+    return routed(inbox_view(use_screen()))
+
+
 ROUTES = [
     ft.Route(index=True, component=HomeScreen),
     ft.Route(path="login", component=LoginScreen),
@@ -145,6 +151,7 @@ ROUTES = [
     ft.Route(path="order/:order_id", component=OrderScreen),
     ft.Route(path="me", component=MeScreen),
     ft.Route(path="support", component=SupportScreen),
+    ft.Route(path="inbox", component=InboxScreen),
     # an address the app has no screen for: home (the state goes there, ``open_route``)
     ft.Route(path=":unknown*", component=HomeScreen),
 ]

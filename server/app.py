@@ -35,8 +35,11 @@ from server.core.uow_middleware import UnitOfWorkMiddleware, writer_gate
 from server.dispatch.routes import router as dispatch
 from server.files.routes import router as files
 from server.flows.accounts import router as accounts
+from server.flows.notices import router as notices
 from server.flows.service_cards import router as service_cards
 from server.geo.routes import router as geo
+from server.notifications.channels import Channels
+from server.notifications.routes import router as notifications
 from server.ops.replay.routes import router as replays
 from server.ops.route_plans import router as route_plans
 from server.ops.routes import public_router as ops_public
@@ -80,6 +83,8 @@ def _routers() -> list[APIRouter]:
         dispatch,
         geo,
         route_plans,
+        notifications,
+        notices,
     ]
 
 
@@ -195,6 +200,7 @@ def create_app(
     app.state.metrics = Metrics()
     app.state.rate_limiter = make_rate_limiter(settings.effective_redis_url)
     app.state.sms = sms_provider_for(settings.sms_provider)
+    app.state.channels = Channels.from_settings(settings, sms=app.state.sms)
     app.state.document_finders = _document_finders()
     app.state.jobs = JobEngine(settings)
     app.state.startup_hooks = []

@@ -22,6 +22,9 @@ from server.dispatch import ports as dispatch_ports
 from server.dispatch import service as dispatch_service
 from server.files import filing
 from server.files import ports as files_ports
+from server.flows import notices
+from server.notifications import deliver as notices_delivery
+from server.notifications import ports as notifications_ports
 from server.ops import cancel_watch, sos
 from server.ops.replay import service as replays
 from server.orders import ports as orders_ports
@@ -49,6 +52,7 @@ def wire() -> None:
             technicians_service.count_order_moves,
             payments_service.money_on_move,
             reviews_service.on_redo_done,
+            notices.on_departed,
             dispatch_service.wake_dispatcher,
             realtime_service.push_pool_change,
         ],
@@ -85,6 +89,7 @@ def wire() -> None:
     )
     technicians_ports.came_online.plug(dispatch_service.wake_near)
     dispatch_ports.left_to_pool.plug(realtime_service.push_left_to_pool)
+    notifications_ports.live.plug(realtime_service.publish)
     dispatch_ports.customer_ratings.plug(
         lambda uow, ids, since: reviews_ratings.customer_ratings_since(uow.session, ids, since)
     )
@@ -123,6 +128,12 @@ def jobs(app: Any) -> list[JobSpec]:  # noqa: ANN401
             "reviews.quarterly_levels",
             lambda: reviews_service.quarterly_levels_once(app),
             reviews_service.LEVELS_SWEEP_SECONDS,
+        ),
+        JobSpec(notices.CHECK_JOB, lambda: notices.check_once(app), notices.CHECK_SECONDS),
+        JobSpec(
+            notices_delivery.DELIVER_JOB,
+            lambda: notices_delivery.deliver_once(app),
+            notices_delivery.SWEEP_SECONDS,
         ),
         JobSpec(
             "realtime.location_retention",

@@ -11,18 +11,42 @@ from __future__ import annotations
 
 import calendar
 
-from client.i18n import COMMON, DEFAULT_LANG, LANGS, ORDER_STATUS, language, merged, translate
+from client.i18n import (
+    COMMON,
+    DEFAULT_LANG,
+    INBOX,
+    LANGS,
+    ORDER_STATUS,
+    language,
+    merged,
+    notice_title,
+    translate,
+)
 from technician_app.i18n_account import ACCOUNT_TEXTS, MONEY_TEXTS
 from technician_app.i18n_work import STATUS_TEXTS, WORK_TEXTS
 
-__all__ = ["DEFAULT_LANG", "LANGS", "TEXTS", "day_text", "language", "local_name", "t"]
+__all__ = [
+    "DEFAULT_LANG",
+    "LANGS",
+    "TEXTS",
+    "day_text",
+    "language",
+    "local_name",
+    "notice_label",
+    "t",
+]
 
-TEXTS = merged(COMMON, ORDER_STATUS, STATUS_TEXTS, WORK_TEXTS, ACCOUNT_TEXTS, MONEY_TEXTS)
+TEXTS = merged(COMMON, ORDER_STATUS, INBOX, STATUS_TEXTS, WORK_TEXTS, ACCOUNT_TEXTS, MONEY_TEXTS)
 
 
 def t(lang: str, key: str, **values: object) -> str:
     """The technician's text for ``key`` in ``lang``, ``values`` filled in."""
     return translate(TEXTS, lang, key, **values)
+
+
+def notice_label(lang: str, kind: str, title: str) -> str:
+    """A notification's title in the technician's language (``client.i18n.INBOX``)."""
+    return notice_title(TEXTS, lang, kind, title)
 
 
 def day_text(lang: str, month: int, day: int, time: str | None = None) -> str:

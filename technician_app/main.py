@@ -25,6 +25,7 @@ from technician_app.state import (
 )
 from technician_app.views.earnings import EarningsView
 from technician_app.views.home import HomeView
+from technician_app.views.inbox import InboxView
 from technician_app.views.login import SignupView
 from technician_app.views.order import OrderView
 from technician_app.views.pool import PoolView
@@ -117,6 +118,7 @@ def App(state: TechnicianState):  # noqa: ANN201
                 ft.Route(path="earnings", component=EarningsView),
                 ft.Route(path="ratings", component=RatingsView),
                 ft.Route(path="sync", component=SyncView),
+                ft.Route(path="inbox", component=InboxView),
             ],
             manage_views=True,
         ),

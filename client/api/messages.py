@@ -1,10 +1,12 @@
-"""Files (photos, signatures, certificates, PDFs: ``/files``) and the two conversations:
-an order's chat between customer and technician, and the customer's support thread."""
+"""Files (photos, signatures, certificates, PDFs: ``/files``), the two conversations (an
+order's chat between customer and technician, and the customer's support thread) and
+the inbox (``/me/notifications``: reminders, delays, decisions; new ones also arrive on
+the live feed as ``{"type": "notification"}``)."""
 
 from __future__ import annotations
 
 from client.api.core import ClientCore, _clean, parse_reply
-from client.models import ChatRead, FileRead
+from client.models import ChatRead, FileRead, NotificationRead, UnreadRead
 
 
 class MessagesApi(ClientCore):
@@ -70,3 +72,22 @@ class MessagesApi(ClientCore):
         return await self._get_list(
             "/support/messages", model=ChatRead, after=after, customer_id=customer_id, limit=limit
         )
+
+    # -- the inbox ------------------------------------------------------------------
+
+    async def notifications(
+        self, *, unread: bool = False, limit: int = 50
+    ) -> list[NotificationRead]:
+        return await self._get_list(
+            "/me/notifications", model=NotificationRead, unread=unread, limit=limit
+        )
+
+    async def read_notification(self, notification_id: str) -> NotificationRead:
+        path = f"/me/notifications/{notification_id}/read"
+        return await self._post(path, {}, model=NotificationRead)
+
+    async def read_all_notifications(self) -> UnreadRead:
+        return await self._post("/me/notifications/read-all", {}, model=UnreadRead)
+
+    async def unread_notifications(self) -> UnreadRead:
+        return await self._get("/me/notifications/unread", model=UnreadRead)

@@ -94,9 +94,9 @@ from client.models.dispatch import (
     TechnicianRouteRead,
 )
 from client.models.files import FileRead
-from client.models.flows import CardPurchase, CardPurchaseRead
+from client.models.flows import CardPurchase, CardPurchaseRead, NoticeCheckRead
 from client.models.geo import PlaceRead, SavedAddressIn, SavedAddressRead
-from client.models.notifications import NotificationRead
+from client.models.notifications import DeliveryRead, NotificationRead, UnreadRead
 from client.models.ops import (
     AlertHandleIn,
     AlertRead,
@@ -256,6 +256,7 @@ __all__ = [
     "CustomerId",
     "DecisionRead",
     "DeclineIn",
+    "DeliveryRead",
     "EarningOrder",
     "EarningsRead",
     "Email",
@@ -285,6 +286,7 @@ __all__ = [
     "LogoutIn",
     "MaxDistanceKm",
     "MembershipRead",
+    "NoticeCheckRead",
     "NotificationRead",
     "OfferHistoryRead",
     "OfferRead",
@@ -387,6 +389,7 @@ __all__ = [
     "TrialBalanceRead",
     "TrialBalanceRow",
     "Units",
+    "UnreadRead",
     "UserRead",
     "VerifyIn",
     "WalletRead",

@@ -23,6 +23,15 @@ class CardPurchase(BaseModel):
     product_code: str = Field(..., title="Product Code")
 
 
+class NoticeCheckRead(BaseModel):
+    """
+    What one check sent: the notices in total and by kind.
+    """
+
+    sent: int = Field(..., title="Sent")
+    kinds: dict[str, int] = Field(..., title="Kinds")
+
+
 class CardPurchaseRead(BaseModel):
     """
     The new card (active once paid) and the payment that opens it.

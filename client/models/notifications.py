@@ -10,6 +10,23 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, Field
 
 
+class DeliveryRead(BaseModel):
+    id: str = Field(..., title="Id")
+    notification_id: str = Field(..., title="Notification Id")
+    user_id: str = Field(..., title="User Id")
+    channel: str = Field(..., title="Channel")
+    provider: str = Field(..., title="Provider")
+    recipient: str = Field(..., title="Recipient")
+    subject: str = Field(..., title="Subject")
+    body: str = Field(..., title="Body")
+    attachment_file_id: str | None = Field(..., title="Attachment File Id")
+    status: str = Field(..., title="Status")
+    attempts: int = Field(..., title="Attempts")
+    error: str = Field(..., title="Error")
+    created_at: AwareDatetime = Field(..., title="Created At")
+    sent_at: AwareDatetime | None = Field(..., title="Sent At")
+
+
 class NotificationRead(BaseModel):
     id: str = Field(..., title="Id")
     kind: str = Field(..., title="Kind")
@@ -18,3 +35,7 @@ class NotificationRead(BaseModel):
     data: dict[str, Any] = Field(..., title="Data")
     created_at: AwareDatetime = Field(..., title="Created At")
     read_at: AwareDatetime | None = Field(..., title="Read At")
+
+
+class UnreadRead(BaseModel):
+    unread: int = Field(..., title="Unread")

@@ -31,6 +31,7 @@ from client.models import (
     CouponRead,
     InvoiceRead,
     MembershipRead,
+    NotificationRead,
     OrderEventRead,
     OrderRead,
     PaymentRead,
@@ -143,6 +144,8 @@ class StateCore:
         self.cancel_quote: CancellationQuoteRead | None = None
         self.messages: list[ChatRead] = []
         self.support_messages: list[ChatRead] = []
+        self.notices: list[NotificationRead] = []  # the inbox, newest first
+        self.unread_notices: int = 0
         self.feed_state: str = "idle"  # idle | live | reconnecting
         self.reviewed: bool = False
         self.my_review: ReviewRead | None = None  # the customer's review of the open order

@@ -1,7 +1,7 @@
 """The live feed: pushes from the server, so no page ever polls. One feed per signed-in
 session brings every order's events, the technician's position on the way (turned into
-a :class:`~customer_app.state.tracking.Tracking` with distance and ETA), chat lines and
-filed documents; a feed that gives up is started again from where it was."""
+a :class:`~customer_app.state.tracking.Tracking` with distance and ETA), chat lines,
+filed documents and new notifications; a feed that gives up is started again from where it was."""
 
 from __future__ import annotations
 
@@ -21,10 +21,11 @@ from customer_app.state.tracking import Tracking, estimate_eta_minutes
 
 
 class LiveUpdates(StateCore):
-    if TYPE_CHECKING:  # provided by OrderPage and BookingFlow
+    if TYPE_CHECKING:  # provided by OrderPage, BookingFlow and Inbox
 
         async def _load_order_extras(self) -> None: ...
         async def stop_quoting(self) -> None: ...
+        def _on_notification(self, message: JSON) -> None: ...
 
     async def track(self, order_id: str) -> None:
         """Show one order live: its timeline so far now, later changes as they are pushed."""
@@ -101,6 +102,8 @@ class LiveUpdates(StateCore):
             self._on_chat(message.get("message") or message, oid)
         elif kind == "document":
             self._on_document(message)
+        elif kind == "notification":
+            self._on_notification(message)
         elif kind == "event" and oid and message.get("order_id") == oid:
             self.notice = None  # the order moved on: the last action's note is stale
             # the event itself joins the timeline through the typed REST read below

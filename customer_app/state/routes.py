@@ -18,6 +18,8 @@ def parents(route: str) -> list[str]:
         return ["/", f"/service/{key}"]
     if kind == "order" and key:
         return ["/", "/me"]
+    if kind == "inbox":
+        return ["/", "/me"]
     return [] if kind == "" else ["/"]
 
 
@@ -33,6 +35,7 @@ class Routes(StateCore):
         async def open_order(self, order_id: str) -> None: ...
         async def load_me(self) -> None: ...
         async def open_support(self) -> None: ...
+        async def load_inbox(self) -> None: ...
 
     async def open_route(self, route: str) -> None:
         """Take ``route`` as where the customer is (one step back when it is the screen
@@ -79,5 +82,8 @@ class Routes(StateCore):
         elif kind == "support" and not key:
             if not self.support_messages:
                 await self.open_support()
+        elif kind == "inbox" and not key:
+            if self.require_login("/inbox"):
+                await self.load_inbox()
         else:  # an address the app has no screen for
             await self.go_home()

@@ -1,4 +1,5 @@
-"""Me: orders, coupons, points, membership level, invoices, language, sign out."""
+"""Me: the way to the inbox, orders, coupons, points, membership level, invoices, language,
+sign out."""
 
 from __future__ import annotations
 
@@ -130,6 +131,15 @@ def me_view(state: CustomerState) -> ft.View:
                 ft.CircleAvatar(content=ft.Text((name or "?")[:1])),
                 ft.Text(name, size=18, weight=ft.FontWeight.BOLD),
             ]
+        ),
+        button(
+            "open-inbox",
+            t(lang, "inbox_unread", n=state.unread_notices)
+            if state.unread_notices
+            else t(lang, "inbox"),
+            act(state.open_inbox),
+            kind="tonal",
+            icon=ft.Icons.NOTIFICATIONS,
         ),
         orders_section(state),
         wallet_section(state),

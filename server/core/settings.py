@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,6 +49,16 @@ class Settings(BaseSettings):
     # provider sends nothing and hands the code back in the reply
     phone_verification: bool = True
     sms_provider: str = "sandbox"
+    # The notification centre's outside channels (server/notifications/channels.py):
+    # sandbox (records what it would send) or smtp for e-mail; sandbox for app push.
+    email_provider: str = "sandbox"
+    push_provider: str = "sandbox"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    email_from: str = "Doorstep <no-reply@doorstep.local>"
     phone_codes_per_ip_per_hour: int = 20
     login_attempts_per_ip: int = 30
     login_window_seconds: int = 300

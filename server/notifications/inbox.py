@@ -1,11 +1,12 @@
-"""In-app notifications to one user (the push channel is the realtime domain's)."""
+"""In-app notifications to one user: the inbox row, and the same notification on the live
+feed once it commits (``ports.live``: the realtime domain's, above this one)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 
 from server.auth.models import User
@@ -13,7 +14,10 @@ from server.core.clock import as_utc
 from server.core.errors import NotFound
 from server.core.ids import new_id
 from server.core.uow import UnitOfWork
-from server.notifications.models import Notification, NotificationRead
+from server.notifications import ports
+from server.notifications.models import Delivery, Notification, NotificationRead
+
+LIVE = "notification"  # the live feed's message type
 
 
 def notify(
@@ -24,8 +28,11 @@ def notify(
     title: str,
     body: str = "",
     data: dict[str, Any] | None = None,
+    key: str | None = None,
+    live: bool = True,
 ) -> Notification:
-    """Add a notification in the caller's transaction (no commit)."""
+    """Add a notification in the caller's transaction (no commit); pushed live after it.
+    ``key``: see ``centre.post``, which checks it first."""
     session = uow.session
     clock = uow.clock
     note = Notification(
@@ -36,9 +43,22 @@ def notify(
         body=body,
         data=data or {},
         created_at=clock.now(),
+        key=key,
     )
     session.add(note)
+    if live:
+        push_live(uow, note)
     return note
+
+
+def push_live(uow: UnitOfWork, note: Notification) -> None:
+    """The app that is connected shows it at once (``{"type": "notification", ...}``)."""
+    message = {"t": LIVE, "user_id": note.user_id, "notification": live_dict(note)}
+    ports.live.ask(uow, message)
+
+
+def live_dict(note: Notification) -> dict[str, Any]:
+    return to_read(note).model_dump(mode="json")
 
 
 def to_read(note: Notification) -> NotificationRead:
@@ -83,6 +103,26 @@ def mark_read(
     return to_read(note)
 
 
+def mark_all_read(uow: UnitOfWork, *, user: User) -> int:
+    """Every unread notification of ``user`` read now; how many were unread."""
+    result = uow.session.exec(
+        update(Notification)
+        .where(col(Notification.user_id) == user.id, col(Notification.read_at).is_(None))
+        .values(read_at=uow.clock.now())
+    )
+    return int(result.rowcount or 0)
+
+
+def unread_count(uow: UnitOfWork, *, user: User) -> int:
+    return int(
+        uow.session.exec(
+            select(func.count())
+            .select_from(Notification)
+            .where(col(Notification.user_id) == user.id, col(Notification.read_at).is_(None))
+        ).one()
+    )
+
+
 def purge_older_than(
     uow: UnitOfWork,
     *,
@@ -91,5 +131,6 @@ def purge_older_than(
     session = uow.session
     clock = uow.clock
     cutoff = clock.now() - timedelta(days=days)
+    session.exec(delete(Delivery).where(col(Delivery.created_at) < cutoff))
     result = session.exec(delete(Notification).where(col(Notification.created_at) < cutoff))
     return int(result.rowcount or 0)

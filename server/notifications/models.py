@@ -24,6 +24,33 @@ class Notification(SQLModel, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
     created_at: datetime = Field(index=True)
     read_at: datetime | None = None
+    # names a notice once and for all (kind, subject, recipient, period): the periodic
+    # checks send each reminder once however often they run (None: no such promise)
+    key: str | None = Field(default=None, unique=True, index=True, max_length=160)
+
+
+class Delivery(SQLModel, table=True):
+    """A notification through one outside channel (SMS, e-mail, app push): written
+    ``pending`` with the notification, sent after the commit by the delivery job. A
+    sandbox provider sends nothing and marks it ``sandbox``: the row is what it would
+    have sent, for the operators and the tests."""
+
+    __tablename__ = "notification_delivery"
+
+    id: str = Field(primary_key=True, max_length=40)
+    notification_id: str = Field(index=True, max_length=40)
+    user_id: str = Field(index=True, max_length=40)
+    channel: str = Field(max_length=10)  # sms | email | push
+    provider: str = Field(default="", max_length=20)  # set when sent
+    recipient: str = Field(default="", max_length=120)  # e-mail address; masked phone
+    subject: str = Field(max_length=120)
+    body: str = ""
+    attachment_file_id: str | None = Field(default=None, max_length=40)
+    status: str = Field(default="pending", index=True, max_length=10)
+    attempts: int = 0
+    error: str = Field(default="", max_length=300)
+    created_at: datetime = Field(index=True)
+    sent_at: datetime | None = None
 
 
 class NotificationRead(BaseModel):
@@ -34,3 +61,20 @@ class NotificationRead(BaseModel):
     data: dict[str, Any]
     created_at: datetime
     read_at: datetime | None
+
+
+class DeliveryRead(BaseModel):
+    id: str
+    notification_id: str
+    user_id: str
+    channel: str
+    provider: str
+    recipient: str
+    subject: str
+    body: str
+    attachment_file_id: str | None
+    status: str
+    attempts: int
+    error: str
+    created_at: datetime
+    sent_at: datetime | None

@@ -401,3 +401,30 @@ def best_sellers(session: Session, since: datetime, limit: int) -> list[str]:
         .limit(limit)
     ).all()
     return [sid for sid, _ in rows]
+
+
+def starting_between(
+    session: Session, since: datetime, until: datetime, statuses: Iterable[str]
+) -> list[Order]:
+    """Orders in ``statuses`` whose visit starts in [since, until): the notification
+    checks' reminders and delay notices."""
+    return list(
+        session.exec(
+            select(Order).where(
+                col(Order.status).in_(list(statuses)),
+                col(Order.scheduled_start) >= since,
+                col(Order.scheduled_start) < until,
+            )
+        ).all()
+    )
+
+
+def unpaid_since(session: Session, since: datetime) -> list[Order]:
+    """Bookings still waiting for their payment, made at or after ``since``."""
+    return list(
+        session.exec(
+            select(Order).where(
+                Order.status == Status.PENDING_PAYMENT.value, col(Order.created_at) >= since
+            )
+        ).all()
+    )

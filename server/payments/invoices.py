@@ -4,8 +4,10 @@ figured from what the customer paid; the PDF follows through ``server.files.fili
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import Session, col, select
 
 from server.auth.models import Role, User
 from server.core.errors import Conflict, NotFound
@@ -101,3 +103,17 @@ def get_invoice(uow: UnitOfWork, *, order_id: str, user: User) -> Invoice:
     ):
         raise NotFound("no invoice for this order", code="invoice_not_found")
     return invoice
+
+
+def mailable_invoices(session: Session, since: datetime) -> list[Invoice]:
+    """Invoices issued since ``since`` with their PDF filed and an e-mail address to send
+    it to (the notification checks mail each once)."""
+    return list(
+        session.exec(
+            select(Invoice).where(
+                col(Invoice.created_at) >= since,
+                col(Invoice.file_id).is_not(None),
+                col(Invoice.email).is_not(None),
+            )
+        ).all()
+    )

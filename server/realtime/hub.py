@@ -35,6 +35,7 @@ _PLAIN = {
     "document": visibility.document_visible,
     "sos": visibility.sos_visible,
     "pool": visibility.pool_visible,
+    "notification": visibility.notification_visible,
 }
 # What a plain message carries only for routing, never sent on (a pool change names every
 # technician it concerns).
@@ -430,7 +431,11 @@ class Hub:
                     payload.get("previous_technician_id"),
                 }
         else:
-            users |= {message.get("customer_id"), message.get("technician_id")}
+            users |= {
+                message.get("customer_id"),
+                message.get("technician_id"),
+                message.get("user_id"),
+            }
             users.update(message.get("technician_ids") or ())
         targets: set[Connection] = set(self.staff)
         for user_id in users:

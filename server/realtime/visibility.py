@@ -142,3 +142,10 @@ def eta_text(distance_m: float, eta_s: float) -> dict[str, str]:
         km = distance_m / 1000
         en_d, zh_d = f"{km:.1f} km", f"{km:.1f}公里"
     return {"en": f"{en_d} away, about {minutes} min", "zh": f"距您{zh_d}，约{minutes}分钟"}
+
+
+def notification_visible(
+    *, user_id: str, role: str, message: Mapping[str, Any], staff_watching: bool
+) -> bool:
+    """A new inbox notification: its own user alone, staff included."""
+    return message.get("user_id") == user_id

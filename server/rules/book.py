@@ -8,6 +8,7 @@ negative weight or a value that doesn't parse is a 422 and nothing changes.
 from pydantic import BaseModel, Field
 
 from server.rules.dispatch import DispatchRules
+from server.rules.notifications import NotificationRules
 from server.rules.ops import OpsRules
 from server.rules.orders import OrderRules
 from server.rules.payments import PaymentRules
@@ -24,3 +25,4 @@ class Rules(BaseModel):
     ops: OpsRules = Field(default_factory=OpsRules)
     reviews: ReviewRules = Field(default_factory=ReviewRules)
     privacy: PrivacyRules = Field(default_factory=PrivacyRules)
+    notifications: NotificationRules = Field(default_factory=NotificationRules)

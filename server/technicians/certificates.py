@@ -127,3 +127,16 @@ def get_certificate(
             "certificate not found", code="certificate_not_found"
         )  # existence must not leak
     return certificate_to_read(cert, certificate_names(session), local_today(clock.now(), timezone))
+
+
+def verified_expiring_between(session: Session, first: date, last: date) -> list[Certificate]:
+    """Verified certificates whose date falls in [first, last] (the month's reminder)."""
+    return list(
+        session.exec(
+            select(Certificate).where(
+                Certificate.status == CertificateStatus.verified.value,
+                col(Certificate.expires_on) >= first,
+                col(Certificate.expires_on) <= last,
+            )
+        ).all()
+    )

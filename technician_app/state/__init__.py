@@ -46,6 +46,7 @@ from technician_app.state.core import (
     MIN_LOCATION_INTERVAL,
 )
 from technician_app.state.field_work import FieldWork
+from technician_app.state.inbox import Inbox
 from technician_app.state.labels import (
     ACTION_LABELS,
     LOCATION_HELP,
@@ -95,5 +96,5 @@ __all__ = [
 ]
 
 
-class TechnicianState(Account, Loading, FieldWork, LocationReports, QueueSync, LiveUpdates):
+class TechnicianState(Account, Loading, FieldWork, LocationReports, QueueSync, Inbox, LiveUpdates):
     """Everything the technician app knows and does. One per signed-in device."""

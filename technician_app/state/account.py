@@ -114,6 +114,7 @@ class Account(TechnicianCore):
         async with self._sync_lock:  # never swap the queue under a replay
             self._unbind_user()
         self.orders, self.offers, self.pool, self.profile = {}, [], [], None
+        self.inbox, self.inbox_unread, self.inbox_loaded = [], 0, False
         self.working = False
         self.changed()
 

@@ -30,6 +30,7 @@ from client.models import (
     ChatRead,
     ComplaintRead,
     EarningsRead,
+    NotificationRead,
     OrderRead,
     PoliciesRead,
     ProfileRead,
@@ -121,6 +122,9 @@ class TechnicianCore:
         self.policies: PoliciesRead | None = None  # the agreements signed up under
         self.unavailable: set[str] = set()  # features this server does not offer (yet)
         self.notices: list[Notice] = []
+        self.inbox: list[NotificationRead] = []  # the server's notifications, newest first
+        self.inbox_unread = 0
+        self.inbox_loaded = False
         self.busy = False
         self._listeners: list[Callable[[], None]] = []
         self._live_task: asyncio.Task | None = None

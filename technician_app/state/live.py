@@ -45,7 +45,10 @@ def earnings_window(now: datetime, period: str) -> tuple[datetime, datetime]:
 
 
 class LiveUpdates(TechnicianCore):
-    if TYPE_CHECKING:  # provided by Loading, QueueSync and LocationReports
+    if TYPE_CHECKING:  # provided by Loading, QueueSync, LocationReports and Inbox
+
+        def on_notification(self, message: dict[str, Any]) -> None: ...
+        async def load_inbox(self) -> None: ...
 
         async def load_orders(self) -> None: ...
         async def load_order(self, order_id: str) -> OrderRead | None: ...
@@ -182,6 +185,8 @@ class LiveUpdates(TechnicianCore):
             await self.load_pool()
         elif kind.startswith("pool"):  # an order entered the pool or was taken from it
             await self.load_pool()
+        elif kind == "notification":
+            self.on_notification(message)
         if self._feed is not None:
             self.queue.cache_set("feed", self._feed.state.to_dict())
         self.changed()
@@ -197,6 +202,8 @@ class LiveUpdates(TechnicianCore):
                     if self.connected:
                         await self.load_offers()
                         await self.load_orders()
+                        if not self.inbox_loaded:  # then kept current by the feed
+                            await self.load_inbox()
                         if self.working:
                             await self.load_pool()
                     else:

@@ -254,6 +254,18 @@ def HomeView():  # noqa: ANN201
                 ]
             ),
             ft.Row(
+                [
+                    outline_button(
+                        t(lang, "inbox_unread", n=state.inbox_unread)
+                        if state.inbox_unread
+                        else t(lang, "inbox"),
+                        lambda _e: go("/inbox"),
+                        key="to_inbox",
+                        icon=ft.Icons.NOTIFICATIONS,
+                    ),
+                ]
+            ),
+            ft.Row(
                 [big_button(t(lang, "home.sos"), sos, key="sos", color=STOP, icon=ft.Icons.SOS)]
             ),
         ],

@@ -1,0 +1,61 @@
+"""The inbox: reminders, delay notices and decisions the server sends the customer. Listed
+from ``/me/notifications``; a new one arrives on the live feed (``live_feed`` hands it
+here) and joins the list at once, unread."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from client.api import ApiError, NetworkError
+from client.models import NotificationRead
+from customer_app.model import JSON
+from customer_app.state.core import StateCore, log
+
+
+class Inbox(StateCore):
+    async def open_inbox(self) -> None:
+        if not self.require_login("/inbox"):
+            return
+        self.go("/inbox")
+        await self.load_inbox()
+
+    async def load_inbox(self) -> None:
+        self.notices = await self._try("inbox", self.client.notifications(limit=100), [])
+        self.unread_notices = sum(1 for n in self.notices if n.read_at is None)
+        self._changed()
+
+    async def load_unread(self) -> None:
+        """The count the "me" page shows beside the way in."""
+        reply = await self._try("inbox", self.client.unread_notifications())
+        if reply is not None:
+            self.unread_notices = reply.unread
+
+    async def read_notice(self, notification_id: str) -> None:
+        try:
+            read = await self._run("inbox", self.client.read_notification(notification_id))
+        except (ApiError, NetworkError):
+            self._changed()
+            return
+        if read is not None:
+            self.notices = [read if n.id == read.id else n for n in self.notices]
+            self.unread_notices = sum(1 for n in self.notices if n.read_at is None)
+        self._changed()
+
+    async def read_all_notices(self) -> None:
+        try:
+            await self._run("inbox", self.client.read_all_notifications())
+        except (ApiError, NetworkError):
+            self._changed()
+            return
+        await self.load_inbox()
+
+    def _on_notification(self, message: JSON) -> None:
+        """A pushed notification: first in the list, unread (once, however often pushed)."""
+        try:
+            note = NotificationRead.model_validate(message.get("notification") or {})
+        except ValidationError as exc:
+            log.info("notification push not understood: %s", exc)
+            return
+        if all(n.id != note.id for n in self.notices):
+            self.notices.insert(0, note)
+            self.unread_notices += note.read_at is None
