@@ -27,8 +27,10 @@ ACCOUNT_TEXTS: Texts = {
     "signup.password": {"zh": "密码（至少8位）", "en": "Password (8 characters or more)"},
     "signup.submit": {"zh": "注册", "en": "Sign up"},
     "signup.consent": {
-        "zh": "我已阅读并同意《技师服务协议》和《技师隐私政策》",
-        "en": "I have read and agree to the technician agreement and privacy policy",
+        # short enough for one line on a phone (a checkbox's label does not wrap): the
+        # two documents are named by their links right below
+        "zh": "我已阅读并同意下列两份协议",
+        "en": "I agree to the two documents below",
     },
     "signup.consent_needed": {
         "zh": "请先阅读并勾选同意《技师服务协议》和《技师隐私政策》",

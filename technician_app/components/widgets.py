@@ -281,6 +281,8 @@ def view(
                 body,
                 spacing=14,
                 scroll=ft.ScrollMode.AUTO,
+                # fields as wide as the buttons beside them (a field alone stops at 300 px)
+                horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
                 expand=not wide,
                 width=TASK_WIDTH if wide else None,
             )

@@ -69,6 +69,13 @@ class Account(TechnicianCore):
             self.notify(t(self.lang, "signup.consent_needed"), "error", "consent_required")
         return not agreed
 
+    def consent_given(self) -> None:
+        """The agreements ticked: the request to tick them no longer stands."""
+        before = len(self.notices)
+        self.notices[:] = [n for n in self.notices if n.code != "consent_required"]
+        if len(self.notices) != before:
+            self.changed()
+
     async def register(
         self, *, phone: str, password: str, name: str, code: str = "", agreed: bool = False
     ) -> bool:

@@ -17,7 +17,7 @@ from client.models import OrderRead
 from technician_app import navigation
 from technician_app.commands import Command, Sending, command_of
 from technician_app.i18n import t
-from technician_app.offline import PENDING, QueuedAction
+from technician_app.offline import PENDING, SYNCED, QueuedAction
 from technician_app.state.core import TechnicianCore, log
 from technician_app.state.labels import ACTION_LABELS
 from technician_app.state.model import DEFAULT_CHECKIN_RADIUS_M
@@ -88,6 +88,9 @@ class QueueSync(TechnicianCore):
         self.changed()
         await self.sync(current=action.id, quiet=quiet)
         final = self.queue.get(action.id)
+        if final.status == SYNCED:
+            # done now: a refusal of an earlier try (check-in too far away) no longer stands
+            self.notices[:] = [n for n in self.notices if n.kind != "error"]
         if final.status == PENDING and not quiet:
             label = ACTION_LABELS[self.lang].get(kind, kind)
             self.notify(t(self.lang, "notice.saved_pending", action=label), "info", "pending_sync")

@@ -197,7 +197,9 @@ def HomeView():  # noqa: ANN201
                             on_change=toggle,
                             key="online_toggle",
                             label=t(lang, "home.online_toggle"),
-                            scale=1.4,
+                            # grown from its right edge: a scale from the centre pushed
+                            # the label past the card's edge
+                            scale=ft.Scale(1.4, alignment=ft.Alignment.CENTER_RIGHT),
                         ),
                     ],
                     alignment=ft.MainAxisAlignment.SPACE_BETWEEN,

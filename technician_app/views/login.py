@@ -188,7 +188,7 @@ def consent_controls(
             value=agreed,
             key="signup_consent",
             label_style=ft.TextStyle(size=16),
-            on_change=lambda e: set_agreed(bool(e.control.value)),
+            on_change=lambda e: _agree(state, set_agreed, bool(e.control.value)),
         ),
         ft.Row(links, wrap=True, spacing=0),
     ]
@@ -202,3 +202,9 @@ def consent_controls(
             )
         )
     return controls
+
+
+def _agree(state: TechnicianState, set_agreed: Callable[[bool], None], agreed: bool) -> None:
+    set_agreed(agreed)
+    if agreed:
+        state.consent_given()

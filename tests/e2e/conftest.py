@@ -283,19 +283,55 @@ def shot(
     if desktop and os.environ.get("DOORSTEP_DESKTOP_SCREENSHOTS"):
         phone = page.viewport_size
         page.set_viewport_size(DESKTOP_VIEWPORT)
+        _laid_out(page, wide=True)
         UI.wait_text(page, expect, timeout=timeout)
         _painted_shot(page, OUT_DIR / f"{name}_desktop.png")
         page.set_viewport_size(phone)
+        _laid_out(page, wide=False)
         UI.wait_text(page, expect, timeout=timeout)
         page.evaluate(_PAINTED)
     return path
 
 
+# Whether the app's layout for the window's width has arrived. Flutter reflows the old
+# layout at once; the app's own (a centred column on a desktop, the full width on a
+# phone) comes from the app's process a moment later. Wide: every node of the body (below
+# the app bar, above a bottom bar) starts well inside the window. Narrow: no node is wider
+# than the window (the desktop column no longer overflows it).
+_LAID_OUT = """([wide]) => {
+  const vw = innerWidth, vh = innerHeight;
+  const boxes = Array.from(document.querySelectorAll('flt-semantics'))
+      .map(el => el.getBoundingClientRect()).filter(r => r.width > 0 && r.height > 0);
+  if (!wide) return boxes.every(r => r.width <= vw + 1);
+  const body = boxes.filter(r => r.top >= 56 && r.bottom <= vh - 90 && r.width < vw - 1);
+  return body.length > 0 && Math.min(...body.map(r => r.left)) >= 100;
+}"""
+
+
+def _laid_out(page, *, wide: bool) -> None:  # noqa: ANN001
+    """Wait (bounded) for the layout of the new width; a screen the rule does not fit
+    is shot as it is after the bound, never failed: the shots are for review."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(_LAID_OUT, arg=[wide], timeout=10_000)
+    except PlaywrightTimeout:
+        print(f"screenshot: the {'desktop' if wide else 'phone'} layout was not recognised")
+
+
 def _painted_shot(page, path: Path) -> None:  # noqa: ANN001
+    """The screen once it holds still: two frames in a row alike (a page transition,
+    images decoded after the text, map tiles arriving), or after a bound (a blinking
+    cursor, a countdown never hold still for long)."""
     page.evaluate(_PAINTED)
-    page.wait_for_timeout(100)  # images decoded after the text appear a beat later
-    page.evaluate(_PAINTED)
-    page.screenshot(path=str(path))
+    current = page.screenshot()
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        page.evaluate(_PAINTED)
+        previous, current = current, page.screenshot()
+        if current == previous:
+            break
+    path.write_bytes(current)
 
 
 # finders of one semantics node: by the app's key, or by its own accessible name

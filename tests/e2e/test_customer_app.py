@@ -122,6 +122,7 @@ def test_new_user_books_and_follows_a_visit_live(
     phone = e2e_server.next_phone()
     ui.fill(page, "手机号", phone)
     ui.check(page, re.compile("我已阅读并同意"))  # the user agreement and privacy policy (PIPL)
+    screenshot(page, "customer_signup", "我已阅读并同意")  # before the keyboard is in a field
     ui.fill(page, "密码", "correct horse")
     ui.press(page, "Enter")
     ui.wait_text(page, "时间段", timeout=SLOW_MS)
@@ -143,6 +144,7 @@ def test_new_user_books_and_follows_a_visit_live(
     ui.wait_text(page, "收银台", timeout=SLOW_MS)  # order, payment and the live page in one step
 
     # the sandbox checkout, then the order page
+    screenshot(page, "customer_checkout", "确认支付")
     ui.tap(page, "确认支付")
     ui.wait_text(page, "待接单")
     first_booking_taps = ui.taps
@@ -210,6 +212,9 @@ def test_new_user_books_and_follows_a_visit_live(
     ui.fill(page, "说说您的体验", "擦得很干净")
     ui.tap(page, "提交评价")
     screenshot(page, "customer_reviewed", "已评价")
+    ui.tap(page, "投诉", exact=True)  # the complaint form, from the order it is about
+    ui.scroll_to(page, "提交投诉")
+    screenshot(page, "customer_complaint", "问题类型")
 
     # back home: the past order comes back as a "book again" recommendation
     ui.tap(page, "首页", exact=True)
@@ -234,6 +239,10 @@ def test_new_user_books_and_follows_a_visit_live(
     ui.tap(page, "确认支付")
     ui.wait_text(page, "待接单")
     assert ui.taps <= 8, ui.taps
+    ui.tap(page, "我的", exact=True)  # the orders, the wallet
+    screenshot(page, "customer_me", "我的订单")
+    ui.tap(page, "联系客服", exact=True)
+    screenshot(page, "customer_support", "输入消息", gone="我的订单")
     again = e2e_server.call("GET", "/orders", customer).json()[0]
     assert again["id"] != order_id and again["address"] == order["address"]
     print(f"taps from home to paid: first booking {first_booking_taps}, again {ui.taps}")

@@ -144,10 +144,11 @@ def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screens
     url = flet_web_app("technician_app", e2e_server.base_url, "--poll", "600")
     page = open_app(url, geolocation=far)
 
+    screenshot(page, "technician_login", "注册成为技师")
     ui.tap(page, "登录")  # empty form: the server refuses, the app says why
+    ui.wait_text(page, "手机号或密码错误")
     ui.fill(page, "手机号", tech["phone"])
     ui.fill(page, "密码", tech["password"])
-    screenshot(page, "technician_login", "手机号")
     ui.tap(page, "登录")
     ui.wait_text(page, "今日工作")
     screenshot(page, "technician_home_empty", "今日工作")
@@ -252,6 +253,21 @@ def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screens
     ui.wait_text(page, "日常保洁")  # the job's service among the day's income
     screenshot(page, "technician_earnings", "按服务类别")
 
+    # the customer's rating reaches the technician's ratings; nothing is left to sync
+    r = e2e_server.call(
+        "POST",
+        f"/orders/{order['id']}/reviews",
+        customer,
+        json={"response": 5, "skill": 5, "attitude": 5, "care": 4, "text": "准时，干净利落"},
+    )
+    assert r.status_code == 201, r.text
+    ui.tap(page, "返回")
+    ui.tap(page, "评价与投诉")
+    screenshot(page, "technician_ratings", "准时，干净利落")
+    ui.tap(page, "返回")
+    ui.tap(page, "同步记录")
+    screenshot(page, "technician_sync", "没有待同步的操作")
+
 
 def test_a_new_technician_sets_the_service_area_on_the_map(
     e2e_server, flet_web_app, open_app, ui, screenshot
@@ -270,7 +286,8 @@ def test_a_new_technician_sets_the_service_area_on_the_map(
     ui.wait_text(page, "请先阅读并勾选同意《技师服务协议》和《技师隐私政策》")
     ui.tap(page, "《技师服务协议》")  # readable in full on the sign-up screen
     ui.wait_text(page, "欢迎加入上门服务平台成为服务技师")
-    ui.check(page, "我已阅读并同意《技师服务协议》和《技师隐私政策》")
+    ui.check(page, "我已阅读并同意下列两份协议")
+    screenshot(page, "technician_signup", "欢迎加入上门服务平台成为服务技师")
     ui.tap(page, "注册", exact=True)
     ui.wait_text(page, "点地图选择服务区域中心")
     ui.fill(page, "服务半径（公里）", "6")

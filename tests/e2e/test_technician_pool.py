@@ -38,7 +38,7 @@ def _open_pool(page, ui) -> None:  # noqa: ANN001
 
 
 def test_the_pool_screen_follows_the_server_by_push(  # noqa: ANN001
-    e2e_server, flet_web_app, open_app, ui
+    e2e_server, flet_web_app, open_app, ui, screenshot
 ) -> None:
     operator = e2e_server.staff("operator")
     r = e2e_server.call(
@@ -62,6 +62,7 @@ def test_the_pool_screen_follows_the_server_by_push(  # noqa: ANN001
     order = e2e_server.paid_order(customer)  # enters the pool: pushed to the open screen
     ui.wait_text(page, "三里屯 · ")  # the card: district and distance, never the address
     ui.wait_text(page, "暂无可抢订单", present=False)
+    screenshot(page, "technician_pool", "三里屯 · ")
 
     r = e2e_server.call("POST", f"/orders/{order['id']}/claim", rival, json={})
     assert r.status_code == 200, r.text  # taken by someone else: it leaves the screen

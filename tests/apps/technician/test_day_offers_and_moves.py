@@ -58,6 +58,7 @@ async def test_whole_day_including_offline(
     assert tech.order(first["id"]).status == "EN_ROUTE"  # reloaded from the server
     tech.set_location(*HOME)
     assert (await tech.arrive(first["id"])).status == SYNCED
+    assert not [n for n in tech.notices if n.kind == "error"]  # the refusal no longer stands
     start_refused = await tech.start(first["id"])  # no signed work order yet
     assert start_refused.error_code == "work_order_not_confirmed"
     assert (await tech.sign_work_order(first["id"], png(3))).status == SYNCED
