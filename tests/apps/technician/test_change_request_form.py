@@ -37,7 +37,10 @@ async def test_quantity_and_typed_reason_reach_the_change_request(
     [request] = tech.change_requests[order_id]
     [item] = request.items
     assert (item.code, item.quantity, item.reason) == ("cabinet_inside", 3, reason)
-    assert item.amount == 3 * item.unit_price and request.total == item.amount
+    # three at the card's price, plus the order's own surcharges (a night visit's, when
+    # the order starts after 22:00): the lines say which
+    assert item.lines[0]["amount"] == 3 * item.unit_price
+    assert item.amount == sum(line["amount"] for line in item.lines) == request.total
     assert item.reason != item.name  # his words, not the item's name
 
 
