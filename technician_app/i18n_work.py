@@ -80,6 +80,38 @@ WORK_TEXTS: Texts = {
         "zh": "接单后显示详细地址",
         "en": "The full address shows once you accept",
     },
+    # alerts beyond the screen: a notification on the device, a notice on the web
+    "alert.offer.title": {
+        "zh": "新订单，请在 {n} 秒内接单",
+        "en": "New order: answer within {n} s",
+    },
+    "alert.offer.title_open": {"zh": "新订单待接", "en": "New order for you"},
+    "alert.offer.pay": {"zh": "收入 {amount}", "en": "you earn {amount}"},
+    "alert.cancelled.title": {"zh": "订单已取消", "en": "Order cancelled"},
+    "alert.cancelled.customer": {
+        "zh": "顾客取消了 {when} 的{service}",
+        "en": "The customer cancelled {service} on {when}",
+    },
+    "alert.cancelled.platform": {
+        "zh": "平台取消了 {when} 的{service}",
+        "en": "The platform cancelled {service} on {when}",
+    },
+    "alert.change_approved.title": {"zh": "顾客已同意增项", "en": "Extra items approved"},
+    "alert.change_approved.body": {
+        "zh": "{service}：增项 {amount} 已同意",
+        "en": "{service}: extras of {amount} approved",
+    },
+    "alert.change_rejected.title": {"zh": "顾客未同意增项", "en": "Extra items declined"},
+    "alert.change_rejected.body": {
+        "zh": "{service}：增项 {amount} 未获同意",
+        "en": "{service}: extras of {amount} declined",
+    },
+    "alert.chat.customer": {"zh": "顾客发来消息", "en": "Message from the customer"},
+    "alert.chat.support": {"zh": "客服发来消息", "en": "Message from support"},
+    "alert.chat.photo": {"zh": "[图片]", "en": "[Photo]"},
+    "alert.open": {"zh": "查看", "en": "Open"},
+    "alert.notice": {"zh": "{title}：{body}", "en": "{title}: {body}"},
+    "alert.channel": {"zh": "订单提醒", "en": "Order alerts"},
     "money.order_value": {"zh": "订单金额", "en": "Order value"},
     "money.expected_pay": {"zh": "预计收入", "en": "Your pay"},
     # confirm dialogs

@@ -14,9 +14,10 @@ import flet as ft
 
 from client import look
 from client.device import DevicePosition
-from technician_app.alerts import DeviceAlert, OfferAlerts
+from technician_app.alerts import DeviceAlert, OfferAlerts, make_notifier
 from technician_app.context import AppContext
 from technician_app.i18n import t
+from technician_app.notifier import Alert
 from technician_app.state import (
     DEFAULT_IDLE_LOCATION_INTERVAL,
     DEFAULT_LOCATION_INTERVAL,
@@ -125,6 +126,27 @@ def App(state: TechnicianState):  # noqa: ANN201
     )
 
 
+def wire_notifications(page: ft.Page, state: TechnicianState) -> None:
+    """Alerts beyond the screen (``state.alerts``): the system's notifications in a built
+    app, the status strip's notice elsewhere; the state learns whether the app is in front
+    and which screen is shown."""
+
+    def show_in_app(alert: Alert) -> None:
+        text = t(state.lang, "alert.notice", title=alert.title, body=alert.body)
+        state.notify(text, "info", "alert", route=alert.payload)
+
+    state.use_notifier(
+        make_notifier(page, page.navigate, show_in_app, t(state.lang, "alert.channel"))
+    )
+    state.set_shown_route(lambda: page.route)
+
+    def lifecycle(e: ft.AppLifecycleStateChangeEvent) -> None:
+        # in front while shown and focused; hidden, paused or another window in focus: not
+        state.set_foreground(e.state in (ft.AppLifecycleState.SHOW, ft.AppLifecycleState.RESUME))
+
+    page.on_app_lifecycle_state_change = lifecycle
+
+
 def make_main(args: argparse.Namespace):  # noqa: ANN201
     async def main(page: ft.Page) -> None:
         look.apply(page, PRIMARY)
@@ -153,6 +175,7 @@ def make_main(args: argparse.Namespace):  # noqa: ANN201
                 page.run_task(device.ring)
 
         state.subscribe(offers_changed)
+        wire_notifications(page, state)
 
         def resized(e: ft.PageResizeEvent) -> None:  # phone, or one centred column
             state.set_screen_width(e.width)

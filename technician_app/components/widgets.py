@@ -203,6 +203,28 @@ def status_strip(state: TechnicianState) -> ft.Control | None:
             state.notices.clear()
             state.changed()
 
+        def open_it(_e, route: str = notice.route or "/") -> None:  # noqa: ANN001
+            dismiss(_e)
+            ft.context.page.navigate(route)
+
+        buttons = [
+            ft.TextButton(
+                content=ft.Text(t(lang, "strip.dismiss"), color=ft.Colors.WHITE),
+                key="notice_dismiss",
+                on_click=dismiss,
+            )
+        ]
+        if notice.route:  # an alert (state/alerts.py on the web): opens what it is about
+            buttons.insert(
+                0,
+                ft.TextButton(
+                    content=ft.Text(
+                        t(lang, "alert.open"), color=ft.Colors.WHITE, weight=ft.FontWeight.BOLD
+                    ),
+                    key="notice_open",
+                    on_click=open_it,
+                ),
+            )
         rows.append(
             ft.Container(
                 ft.Row(
@@ -214,11 +236,7 @@ def status_strip(state: TechnicianState) -> ft.Control | None:
                             expand=True,
                             key="notice_text",
                         ),
-                        ft.TextButton(
-                            content=ft.Text(t(lang, "strip.dismiss"), color=ft.Colors.WHITE),
-                            key="notice_dismiss",
-                            on_click=dismiss,
-                        ),
+                        *buttons,
                     ]
                 ),
                 bgcolor=color,

@@ -32,13 +32,15 @@ Where things are: :class:`TechnicianState` is composed of one mixin per concern 
 :class:`~technician_app.state.core.TechnicianCore` (queue, client, listeners,
 ``_guard``): ``account`` (sign-in, onboarding, going online, withdrawals), ``loading``
 (what the screens show), ``field_work`` (the queued actions), ``sync`` (the queue
-replayed), ``location`` (position reports) and ``live`` (feed and poll). ``labels`` holds
-the technician's texts, ``model`` the offers, notices and times.
+replayed), ``location`` (position reports), ``alerts`` (notifications beyond the
+screen) and ``live`` (feed and poll). ``labels`` holds the technician's texts, ``model``
+the offers, notices and times.
 """
 
 from __future__ import annotations
 
 from technician_app.state.account import Account
+from technician_app.state.alerts import UrgentAlerts
 from technician_app.state.core import (
     DEFAULT_IDLE_LOCATION_INTERVAL,
     DEFAULT_LOCATION_INTERVAL,
@@ -96,5 +98,7 @@ __all__ = [
 ]
 
 
-class TechnicianState(Account, Loading, FieldWork, LocationReports, QueueSync, Inbox, LiveUpdates):
+class TechnicianState(
+    Account, Loading, FieldWork, LocationReports, QueueSync, Inbox, UrgentAlerts, LiveUpdates
+):
     """Everything the technician app knows and does. One per signed-in device."""

@@ -23,6 +23,7 @@ class Account(TechnicianCore):
         async def load_earnings(self, period: str = "day") -> None: ...
         def _wake_live(self) -> None: ...
         async def _stop_feed(self, *, forget: bool = False) -> None: ...
+        async def ask_alert_permission(self) -> None: ...
 
     async def login(self, phone: str, password: str) -> bool:
         self.busy = True
@@ -260,6 +261,7 @@ class Account(TechnicianCore):
             self.working = online
         self.changed()
         if online:
+            await self.ask_alert_permission()  # the first time: offers will need notifying
             await self.load_offers()
             await self.load_pool()
         return reply is not None

@@ -41,6 +41,7 @@ from client.models import (
 from client.position import Locate
 from technician_app import navigation
 from technician_app.i18n import language, t
+from technician_app.notifier import Notifier, SilentNotifier
 from technician_app.offline import OfflineQueue, QueuedAction
 from technician_app.state.model import Notice, Offer, UnsentMessage, in_group, todays_jobs
 
@@ -126,6 +127,12 @@ class TechnicianCore:
         self.inbox_unread = 0
         self.inbox_loaded = False
         self.busy = False
+        # urgent alerts beyond the screen (state/alerts.py): where they go, whether the app
+        # is in front and on which screen, and what was alerted already
+        self.notifier: Notifier = SilentNotifier()
+        self.foreground = True
+        self.shown_route: Callable[[], str | None] = lambda: "/"  # the page's route
+        self._alerted: dict[str, None] = {}
         self._listeners: list[Callable[[], None]] = []
         self._live_task: asyncio.Task | None = None
         self._feed: Any = None
@@ -235,8 +242,11 @@ class TechnicianCore:
         self.queue.cache_set("lang", self.lang)
         self.changed()
 
-    def notify(self, text: str, kind: str = "info", code: str | None = None) -> None:
-        self.notices.append(Notice(text, kind, code))
+    def notify(
+        self, text: str, kind: str = "info", code: str | None = None, route: str | None = None
+    ) -> None:
+        """A notice on the status strip; with a ``route``, an open button to that screen."""
+        self.notices.append(Notice(text, kind, code, route))
         del self.notices[:-20]
         self.changed()
 

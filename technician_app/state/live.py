@@ -45,9 +45,10 @@ def earnings_window(now: datetime, period: str) -> tuple[datetime, datetime]:
 
 
 class LiveUpdates(TechnicianCore):
-    if TYPE_CHECKING:  # provided by Loading, QueueSync, LocationReports and Inbox
+    if TYPE_CHECKING:  # provided by Loading, QueueSync, LocationReports, Inbox, UrgentAlerts
 
         def on_notification(self, message: dict[str, Any]) -> None: ...
+        async def _alert_feed(self, message: dict[str, Any]) -> None: ...
         async def load_inbox(self) -> None: ...
 
         async def load_orders(self) -> None: ...
@@ -153,6 +154,7 @@ class LiveUpdates(TechnicianCore):
 
     async def _on_feed_message(self, message: dict[str, Any]) -> None:
         kind = str(message.get("type") or "")
+        await self._alert_feed(message)  # before the reloads: the order is still as it was
         if kind == "event":
             event_type = str(message.get("event_type") or "")
             order_id = message.get("order_id")

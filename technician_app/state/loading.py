@@ -19,10 +19,11 @@ LOCAL_KEYS = ("status", "allowed_actions", "status_groups", "sop")
 
 
 class Loading(TechnicianCore):
-    if TYPE_CHECKING:  # provided by QueueSync and Account
+    if TYPE_CHECKING:  # provided by QueueSync, Account and UrgentAlerts
 
         async def sync(self, *, current: int | None = None, quiet: bool = False) -> None: ...
         async def load_profile(self) -> None: ...
+        async def _alert_offers(self) -> None: ...
 
     async def refresh(self) -> None:
         """Reload everything worth showing; replays the queue first so the server's
@@ -115,6 +116,7 @@ class Loading(TechnicianCore):
                 normalize_offer(o, source="offer", now=now) for o in offers if o.status == "pending"
             ]
             self.changed()
+            await self._alert_offers()  # a new one beyond the screen: a notification
 
     async def load_pool(self) -> None:
         """The open pool. Loads overlap (the screen opening, a pushed change, the poll):

@@ -90,6 +90,7 @@ class Notice:
     text: str
     kind: str = "info"  # info | error | success
     code: str | None = None
+    route: str | None = None  # the screen it concerns (an alert's open button)
 
 
 @dataclass
