@@ -162,7 +162,8 @@ class LiveUpdates(TechnicianCore):
                 event_type.startswith("offer")
             ):
                 await self.load_offers()
-            if order_id and "change_request" in event_type:
+            if order_id and event_type.startswith("order.change_"):
+                # asked, answered by the customer or support, paid: the request's status
                 await self.load_change_requests(order_id)
             if order_id and (
                 order_id in self.orders

@@ -11,6 +11,12 @@ from tests.apps.technician.conftest import HOME, png
 
 
 async def working_on(live: LiveServer, tech: TechnicianState) -> str:
+    order_id, _ = await working_for(live, tech)
+    return order_id
+
+
+async def working_for(live: LiveServer, tech: TechnicianState) -> tuple[str, dict]:
+    """An order the technician has started, and its customer."""
     account = live.ready_technician("王师傅")
     assert await tech.login(account["phone"], account["password"])
     customer = live.register("customer", name="李女士")
@@ -24,7 +30,7 @@ async def working_on(live: LiveServer, tech: TechnicianState) -> str:
         tech.start(order["id"]),
     ):
         assert (await step).status == SYNCED
-    return order["id"]
+    return order["id"], customer
 
 
 async def test_quantity_and_typed_reason_reach_the_change_request(
@@ -42,6 +48,23 @@ async def test_quantity_and_typed_reason_reach_the_change_request(
     assert item.lines[0]["amount"] == 3 * item.unit_price
     assert item.amount == sum(line["amount"] for line in item.lines) == request.total
     assert item.reason != item.name  # his words, not the item's name
+
+
+async def test_the_customers_answer_reaches_the_request_by_push(
+    live_server: LiveServer, tech: TechnicianState
+) -> None:
+    order_id, customer = await working_for(live_server, tech)
+    await tech.propose_extra(order_id, "cabinet_inside", "1", "橱柜油污", png(2))
+    [request] = tech.change_requests[order_id]
+    assert request.status == "awaiting_customer"
+    path = f"/orders/{order_id}/change-requests/{request.id}/reject"
+    r = live_server.call("POST", path, customer, json={"item_ids": [request.items[0].id]})
+    assert r.status_code == 200, r.text
+    events = live_server.call("GET", f"/orders/{order_id}/events", customer).json()
+    answered = events[-1]["type"]  # what the live feed carries to his app
+    await tech._on_feed_message({"type": "event", "event_type": answered, "order_id": order_id})
+    [request] = tech.change_requests[order_id]
+    assert request.status != "awaiting_customer"
 
 
 async def test_the_form_says_what_to_fix_before_the_photo(tech: TechnicianState) -> None:
