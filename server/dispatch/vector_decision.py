@@ -155,9 +155,9 @@ def _decide(  # pragma: no cover
     tie: float,
     out: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> tuple[int, int, int, int]:
-    """One entry per candidate (``band``: rows and their latitudes, sorted by latitude;
-    ``search``: [lat lo, lat hi, lng lo, lng hi, radius m]; ``job``: ([lat, lng], [start,
-    end] us)) into ``out``: every candidate's row and stage, the rows the exact code must
+    """One entry per candidate (``band``: the rows within the search box's latitudes and
+    their latitudes, in that order; ``search``: [lng lo, lng hi, radius m]; ``job``: ([lat,
+    lng], [start, end] us)) into ``out``: every candidate's row and stage, the rows the exact code must
     settle (``recheck``), the eligible rows with their figures, and, when none is left
     to recheck, their ranking (``rank``). Returns the counts of each."""
     rows_by_lat, lats = band
@@ -170,14 +170,12 @@ def _decide(  # pragma: no cover
     ints, stage, num = out
     rows, recheck, eligible = ints[0], ints[1], ints[2]
     n = q = m = c = 0
-    lo = np.searchsorted(lats, search[0], side="left")
-    hi = np.searchsorted(lats, search[1], side="right")
-    for i in range(lo, hi):
+    for i in range(rows_by_lat.size):
         r = rows_by_lat[i]
-        if pos_lng[r] < search[2] or pos_lng[r] > search[3]:
+        if pos_lng[r] < search[0] or pos_lng[r] > search[1]:
             continue
         d_pos = _radius_m(lat, lng, lats[i], pos_lng[r])
-        if not d_pos <= search[4]:
+        if not d_pos <= search[2]:
             continue
         if (members.size > 0 and not members[r]) or _in_rows(excluded, r):
             continue
@@ -267,15 +265,18 @@ def decide_rows(
         return None
     lat, lng = job.location
     box = box_around(lat, lng, radius_m) or (-np.inf, np.inf, -np.inf, np.inf)
-    band = cols.positioned(bit)
-    size = band[0].size
+    rows_by_lat, lats = cols.positioned(bit)
+    lo = int(np.searchsorted(lats, box[0], side="left"))
+    hi = int(np.searchsorted(lats, box[1], side="right"))
+    band = (rows_by_lat[lo:hi], lats[lo:hi])
+    size = band[0].size  # the outputs' bound: small enough to come from the heap
     ints = np.empty((5, size), dtype=np.int64)
     stage = np.empty(size, dtype=np.int8)
     num = np.empty((size, SCORE + 1))
     n, q, m, c = _decide(
         band,
         cols.pos_lng,
-        np.array([*box, radius_m]),
+        np.array([box[2], box[3], radius_m]),
         (np.array([lat, lng]), np.array([start_us, end_us], dtype=np.int64)),
         NO_BOOL if members is None else members,
         NO_ROWS if excluded is None else np.sort(excluded).astype(np.int64),
