@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from server.auth.dependencies import OptionalUser
 from server.auth.models import Role, User
 from server.catalog import service as catalog_service
-from server.catalog.models import ServiceSummary
+from server.catalog.models import CategoryNode, ServiceSummary
 from server.core.deps import UowDep
 from server.core.routing import api_router
 from server.core.uow import UnitOfWork
@@ -98,7 +98,7 @@ def recommend_for(
         history=history,
         nearby=_nearby_counts(uow, place, since, customer),
         seasons=seasons(),
-        popular=queries.best_sellers(session, since, limit=8) + list(services),
+        popular=queries.best_sellers(session, since, limit=8) + _in_catalog_order(uow),
         ids_by_code={s.code: s.id for s in services.values()},
         bookable=frozenset(services),
     )
@@ -122,6 +122,19 @@ def recommend_for(
         for s in seasons_on(today, seasons())
     ]
     return RecommendationsRead(groups=groups, seasons=in_force)
+
+
+def _in_catalog_order(uow: UnitOfWork) -> list[str]:
+    """The services as the catalog lists them (its categories' order, then theirs)."""
+    found: list[str] = []
+
+    def walk(nodes: list[CategoryNode]) -> None:
+        for node in nodes:
+            found.extend(s.id for s in node.services)
+            walk(node.children)
+
+    walk(catalog_service.tree(uow))
+    return found
 
 
 def _nearby_counts(

@@ -56,6 +56,7 @@ def test_a_newcomer_signed_out_gets_best_sellers_and_the_season(api) -> None:  #
     got = groups(r.json())
     assert "repeat" not in got and "nearby" not in got
     assert got["popular"][0] == ("svc_window_cleaning", "平台热销服务")
+    assert got["popular"][1][0] == "svc_daily_cleaning"  # then the catalog's own order
     shown = [sid for items in got.values() for sid, _ in items]
     assert len(shown) == len(set(shown))
 

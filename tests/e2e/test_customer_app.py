@@ -97,8 +97,13 @@ class Technician:
 
 @pytest.fixture(autouse=True)
 def cleaner_nearby(e2e_server) -> None:  # noqa: ANN001
-    """Slots are counted by eligible technicians: one cleaner works around the demo address."""
+    """Slots are counted by eligible technicians: one cleaner works around the demo address.
+    Others have booked window cleaning lately: the platform's best seller."""
     e2e_server.ready_technician("保洁师傅")
+    for k in range(3):
+        e2e_server.paid_order(
+            e2e_server.register("customer", name=f"邻居{k}"), service_id="svc_window_cleaning"
+        )
 
 
 def test_new_user_books_and_follows_a_visit_live(
@@ -107,8 +112,8 @@ def test_new_user_books_and_follows_a_visit_live(
     url = flet_web_app("customer_app", e2e_server.base_url)
     page = open_app(url)
 
-    # home: a popular service nearby; taps are counted from here to paid
-    ui.wait_text(page, "附近热门")
+    # home: the platform's best seller, with why; taps are counted from here to paid
+    ui.wait_text(page, "平台热销")
     ui.taps = 0
     ui.tap(page, "玻璃擦洗")
 
@@ -254,7 +259,7 @@ def test_english_ui_and_cancel_with_the_fee_shown_first(
     url = flet_web_app("customer_app", e2e_server.base_url)
     page = open_app(url, geolocation=(39.9299, 116.4503))  # at Sanlitun SOHO's door
     ui.tap(page, "EN", exact=True)
-    ui.wait_text(page, "Popular nearby")
+    ui.wait_text(page, "Best sellers")
     ui.tap(page, "Sign in", exact=True)
     ui.tap(page, "New here? Sign up")
     phone = e2e_server.next_phone()
@@ -263,7 +268,7 @@ def test_english_ui_and_cancel_with_the_fee_shown_first(
     ui.fill(page, "Name", "Ms Zhang")
     ui.check(page, re.compile("I have read and agree"))
     ui.tap(page, "Sign up", exact=True)
-    ui.wait_text(page, "Popular nearby")
+    ui.wait_text(page, "Best sellers")
     ui.tap(page, "Daily home cleaning")
     ui.wait_text(page, "How the price works")
     ui.tap(page, "Book now")
