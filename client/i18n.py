@@ -55,6 +55,11 @@ INBOX: Texts = {
     "notice_kind.technician.late": {"zh": "师傅将晚到", "en": "Your technician is running late"},
     "notice_kind.technician.not_departed": {"zh": "请立即出发", "en": "Please set off now"},
     "notice_kind.support.not_departed": {"zh": "师傅未出发", "en": "Technician has not set off"},
+    "notice_kind.technician.service_overrun": {
+        "zh": "服务已超出预计时长",
+        "en": "The visit is running past its planned time",
+    },
+    "notice_kind.support.service_overrun": {"zh": "服务超时", "en": "A visit is running over time"},
     "notice_kind.certificate.expiring": {
         "zh": "证书本月到期",
         "en": "A certificate expires this month",

@@ -2,8 +2,9 @@
 
 The check (a periodic job, ``CHECK_JOB``; operators can run it at once with
 ``POST /ops/notifications/check``) reads the facts from the domains that own them —
-visits about to happen or just begun (orders), certificates (technicians), unpaid
-bookings (orders), invoices with their PDF (payments) — asks the pure rules
+visits about to happen or just begun, visits in service past their booked duration
+(orders), certificates (technicians), unpaid bookings (orders), invoices with their PDF
+(payments) — asks the pure rules
 (``server.notifications.due``) what is due now, and hands that to the centre, which
 sends each notice once (its key). A technician's departure tells the customer in the
 move's own transaction (an order-event reaction, wired in ``server.bootstrap``).
@@ -28,6 +29,7 @@ from server.core.routing import api_router
 from server.core.uow import UnitOfWork
 from server.notifications import centre, due
 from server.notifications.models import Notification
+from server.notifications.rules import NotificationRules
 from server.orders import queries as order_queries
 from server.orders.machine import Action
 from server.payments.invoices import mailable_invoices
@@ -38,6 +40,7 @@ from server.technicians.profiles import local_today
 CHECK_JOB = "notifications.check"
 CHECK_SECONDS = 60
 INVOICE_DAYS = 7  # an invoice is mailed within this long of its issue (or not at all)
+LONGEST_VISIT = timedelta(days=1)  # no visit is booked for longer (the overruns' look-back)
 
 router = api_router(prefix="/ops", tags=["ops"])
 
@@ -83,6 +86,7 @@ def due_notices(uow: UnitOfWork) -> list[due.Notice]:
             service_name=names.get(order.service_id, ""),
         )
         notices += due.visit_notices(visit, now=now, rules=rules, timezone=timezone)
+    notices += _overrun_notices(uow, rules)
     today = local_today(now, timezone)
     certificates = verified_expiring_between(session, today, due.month_end(today))
     notices += due.certificate_notices(
@@ -110,6 +114,30 @@ def due_notices(uow: UnitOfWork) -> list[due.Notice]:
         ],
         rules=rules,
     )
+    return notices
+
+
+def _overrun_notices(uow: UnitOfWork, rules: NotificationRules) -> list[due.Notice]:
+    """Visits in service past their booked duration; the look-back covers the longest
+    visit, the margin and the staleness, beyond which ``due`` sends nothing anyway."""
+    now = uow.clock.now()
+    margin = rules.service_overrun.minutes + rules.stale_after_minutes
+    since = now - LONGEST_VISIT - timedelta(minutes=margin)
+    underway = order_queries.in_service_started_since(uow.session, since)
+    names = _service_names(uow, {o.service_id for o in underway})
+    notices: list[due.Notice] = []
+    for order in underway:
+        if order.technician_id is None or order.started_at is None:
+            continue
+        visit = due.Underway(
+            order_id=order.id,
+            technician_id=order.technician_id,
+            status=order.status,
+            started_at=as_utc(order.started_at),
+            booked=as_utc(order.scheduled_end) - as_utc(order.scheduled_start),
+            service_name=names.get(order.service_id, ""),
+        )
+        notices += due.overrun_notices(visit, now=now, rules=rules)
     return notices
 
 

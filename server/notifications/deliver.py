@@ -5,14 +5,20 @@ Runs after the commit that wrote them (deferred by ``centre.post``) and every
 ``pending``), so two workers never send the same one; the sending itself is outside any
 transaction; a failure puts the row back to ``pending`` until ``MAX_ATTEMPTS``, then
 ``failed`` with the error kept. A sandbox provider marks the row ``sandbox``.
+
+A worker killed mid-send leaves its row ``sending``: a claim older than ``CLAIM_TIMEOUT``
+is taken again by the next pass (the lost send counted as an attempt), or, its attempts
+spent, ``failed``. The claim's attempt number is its token: the end of a send writes only
+while the row is still its own claim, so a send that outlived its claim changes nothing.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import and_, or_, update
 from sqlmodel import col, select
 
 from server.auth.models import User
@@ -31,26 +37,55 @@ log = logging.getLogger("doorstep.notifications.deliver")
 BATCH = 50
 MAX_ATTEMPTS = 3
 SWEEP_SECONDS = 30
+CLAIM_TIMEOUT = timedelta(minutes=5)
+"""A claim older than this is a send whose worker died: far longer than any send takes
+(every provider gives up within seconds: ``SmtpConfig.timeout_seconds``, the gateways'
+HTTP timeouts), so a live send is never taken from its worker, yet short enough that a
+reminder is not held for long."""
+STALE_ERROR = "no answer from the send within {minutes} min (its worker stopped)"
 EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 
 
 def _claim(state: Any, limit: int) -> list[Delivery]:  # noqa: ANN401
+    """Take up to ``limit`` rows to send: pending ones and stale claims (see the module)."""
+    now = state.clock.now()
+    stale = or_(col(Delivery.claimed_at).is_(None), col(Delivery.claimed_at) < now - CLAIM_TIMEOUT)
     with UnitOfWork.begin(state) as uow:
         rows = uow.session.exec(
             select(Delivery)
-            .where(Delivery.status == "pending")
+            .where(
+                or_(
+                    col(Delivery.status) == "pending",
+                    and_(col(Delivery.status) == "sending", stale),
+                )
+            )
             .order_by(col(Delivery.created_at))
             .limit(limit)
         ).all()
         claimed = []
         for row in rows:
+            as_seen = (
+                col(Delivery.id) == row.id,
+                col(Delivery.status) == row.status,
+                col(Delivery.attempts) == row.attempts,
+            )
+            if row.status == "sending" and row.attempts >= MAX_ATTEMPTS:
+                log.warning("delivery %s by %s: its last claim never finished", row.id, row.channel)
+                minutes = int(CLAIM_TIMEOUT.total_seconds() // 60)
+                uow.session.exec(
+                    update(Delivery)
+                    .where(*as_seen)
+                    .values(status="failed", error=STALE_ERROR.format(minutes=minutes))
+                )
+                continue
+            # "evaluate": the loaded row takes the claim's values (attempts is the token)
             done = uow.session.exec(
                 update(Delivery)
-                .where(col(Delivery.id) == row.id, col(Delivery.status) == "pending")
-                .values(status="sending", attempts=row.attempts + 1)
+                .where(*as_seen)
+                .values(status="sending", attempts=row.attempts + 1, claimed_at=now)
+                .execution_options(synchronize_session="evaluate")
             )
             if done.rowcount == 1:
-                row.attempts += 1
                 claimed.append(row)
         return claimed
 
@@ -125,7 +160,17 @@ def deliver_pending(state: Any, *, limit: int = BATCH) -> int:  # noqa: ANN401
                 "sent_at": state.clock.now(),
             }
         with UnitOfWork.begin(state) as uow:
-            uow.session.exec(update(Delivery).where(col(Delivery.id) == row.id).values(**values))
+            done = uow.session.exec(
+                update(Delivery)
+                .where(
+                    col(Delivery.id) == row.id,
+                    col(Delivery.status) == "sending",
+                    col(Delivery.attempts) == row.attempts,
+                )
+                .values(**values)
+            )
+            if done.rowcount != 1:
+                log.warning("delivery %s: its claim was taken again before the send ended", row.id)
     return len(rows)
 
 

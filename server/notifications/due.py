@@ -26,6 +26,8 @@ LATE = "technician.late"
 CERTIFICATE = "certificate.expiring"
 PAYMENT = "payment.lapsing"
 INVOICE = "invoice.emailed"
+OVERRUN = "technician.service_overrun"
+OVERRUN_ALERT = "support.service_overrun"
 KINDS = (
     REMINDER_DAY,
     REMINDER_HOUR,
@@ -36,6 +38,8 @@ KINDS = (
     CERTIFICATE,
     PAYMENT,
     INVOICE,
+    OVERRUN,
+    OVERRUN_ALERT,
 )
 
 # a booked visit (paid, not yet begun); the hour-before reminder also while on the way
@@ -55,6 +59,19 @@ class Visit:
     status: str
     scheduled_start: datetime
     created_at: datetime
+    service_name: str = ""
+
+
+@dataclass(frozen=True)
+class Underway:
+    """A visit begun: ``booked`` is the order's own duration (its scheduled end less its
+    start: the service's minutes times the units booked, fixed when it was booked)."""
+
+    order_id: str
+    technician_id: str
+    status: str
+    started_at: datetime
+    booked: timedelta
     service_name: str = ""
 
 
@@ -205,6 +222,50 @@ def visit_notices(
             )
         )
     return out
+
+
+def overrun_notices(visit: Underway, *, now: datetime, rules: NotificationRules) -> list[Notice]:
+    """A visit still in service past its booked duration plus the rule's margin: the
+    technician is told, support alerted (each once per order)."""
+    rule = rules.service_overrun
+    planned_end = visit.started_at + visit.booked
+    due_at = planned_end + timedelta(minutes=rule.minutes)
+    if (
+        not rule.enabled
+        or visit.status != "IN_SERVICE"
+        or not due_at <= now <= due_at + timedelta(minutes=rules.stale_after_minutes)
+    ):
+        return []
+    over = int((now - planned_end).total_seconds() // 60)
+    name = visit.service_name or "上门服务"
+    data = {
+        "order_id": visit.order_id,
+        "started_at": visit.started_at.isoformat(),
+        "planned_end": planned_end.isoformat(),
+        "over_minutes": over,
+    }
+    return [
+        Notice(
+            OVERRUN,
+            "technician",
+            visit.technician_id,
+            f"{OVERRUN}:{visit.order_id}",
+            "服务已超出预计时长 / The visit is running past its planned time",
+            f"{name} · 超出 {over} 分钟 / {over} min over",
+            _channels(rule),
+            data,
+        ),
+        Notice(
+            OVERRUN_ALERT,
+            "support",
+            None,
+            f"{OVERRUN_ALERT}:{visit.order_id}",
+            "服务超时 / A visit is running over time",
+            f"{visit.order_id} · {name} · +{over} min",
+            (),
+            {**data, "technician_id": visit.technician_id},
+        ),
+    ]
 
 
 def departed_notice(

@@ -50,6 +50,9 @@ class Delivery(SQLModel, table=True):
     attempts: int = 0
     error: str = Field(default="", max_length=300)
     created_at: datetime = Field(index=True)
+    # when the last claim took it (``sending``): a claim much older is a send whose worker
+    # died, and the row goes back to be claimed again (``deliver.CLAIM_TIMEOUT``)
+    claimed_at: datetime | None = None
     sent_at: datetime | None = None
 
 

@@ -38,6 +38,12 @@ class TimedRule(NoticeRule):
     minutes: int = Field(ge=1, le=7 * DAY)
 
 
+class OverrunRule(NoticeRule):
+    """A visit still in service ``minutes`` past its booked duration (0: at once)."""
+
+    minutes: int = Field(default=30, ge=0, le=4 * 60)
+
+
 class NotificationRules(BaseModel):
     # the customer, before the visit: the day before and one hour before
     reminder_day_before: TimedRule = Field(
@@ -54,6 +60,9 @@ class NotificationRules(BaseModel):
     technician_late: TimedRule = Field(
         default_factory=lambda: TimedRule(minutes=10, channels=["push", "sms"])
     )
+    # in service past its booked duration plus this margin: pushed to the technician, and
+    # support is alerted (in their inbox and on the live feed)
+    service_overrun: OverrunRule = Field(default_factory=OverrunRule)
     # the technician: a certificate expires within the current month (once per month)
     certificate_expiring: NoticeRule = Field(default_factory=NoticeRule)
     # the customer: an unpaid booking lapses (``orders.payment_timeout_minutes``) within this

@@ -419,6 +419,17 @@ def starting_between(
     )
 
 
+def in_service_started_since(session: Session, since: datetime) -> list[Order]:
+    """Visits under way (begun at or after ``since``): the notification checks' overruns."""
+    return list(
+        session.exec(
+            select(Order).where(
+                Order.status == Status.IN_SERVICE.value, col(Order.started_at) >= since
+            )
+        ).all()
+    )
+
+
 def unpaid_since(session: Session, since: datetime) -> list[Order]:
     """Bookings still waiting for their payment, made at or after ``since``."""
     return list(

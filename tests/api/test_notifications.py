@@ -1,10 +1,11 @@
 """The notification centre through the API: reminders due at their moment and sent once,
-the not-departed alert, the departure notice, the inbox's reads, the rules' validation,
+the not-departed and overrun alerts, the departure notice, the inbox's reads, the rules' validation,
 the outside channels' sandbox record, and the invoice by e-mail."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -120,6 +121,8 @@ def test_the_inbox_is_each_users_own(api) -> None:  # noqa: ANN001
         {"technician_late": {"channels": ["sms", "sms"]}},
         {"invoice_email": {"channels": ["push"]}},
         {"reminder_day_before": {"minute": 30}},  # misspelt
+        {"service_overrun": {"minutes": 241}},  # 0 to 240
+        {"service_overrun": {"minutes": -1}},
     ],
 )
 def test_notification_rules_are_validated(api, section) -> None:  # noqa: ANN001
@@ -145,6 +148,44 @@ def test_operators_change_the_rules_and_the_checks_follow(api) -> None:  # noqa:
     clock.advance(minutes=2)  # 119 min to go
     assert check(api, operator)["kinds"] == {"reminder.hour_before": 1}
     assert deliver.deliver_pending(api.app.state) == 0  # no outside channel asked
+
+
+def test_a_visit_running_over_tells_the_technician_and_support_once(api) -> None:  # noqa: ANN001
+    clock = api.app.state.clock
+    operator, support = staff(api, "operator"), staff(api, "support")
+    customer, tech = api.register("customer"), onboard(api)
+    order = api.order(customer)
+    oid = order["id"]
+    pay(api, customer, oid)
+    assign(api, oid, tech)
+    assert api.post(f"/orders/{oid}/depart", tech, json={}).status_code == 200
+    r = api.post(f"/orders/{oid}/arrive", tech, json={"lat": 39.9335, "lng": 116.4541})
+    assert r.status_code == 200, r.text
+    assert api.post(f"/orders/{oid}/work-order/confirm", customer, json={}).status_code == 200
+    r = api.post(f"/orders/{oid}/start", tech, json={})
+    assert r.status_code == 200 and r.json()["status"] == "IN_SERVICE", r.text
+    booked = datetime.fromisoformat(order["scheduled_end"]) - datetime.fromisoformat(
+        order["scheduled_start"]
+    )
+    assert check(api, operator)["sent"] == 0
+
+    clock.advance(seconds=(booked + timedelta(minutes=29)).total_seconds())
+    assert check(api, operator)["sent"] == 0  # within the 30-minute margin
+    clock.advance(minutes=2)
+    assert check(api, operator)["kinds"] == {
+        "technician.service_overrun": 1,
+        "support.service_overrun": 1,
+    }
+    clock.advance(minutes=20)
+    assert check(api, operator)["sent"] == 0  # once per order
+
+    [note] = [n for n in inbox(api, tech) if n["kind"] == "technician.service_overrun"]
+    assert note["title"].startswith("服务已超出预计时长")
+    assert "超出 31 分钟" in note["body"] and "31 min over" in note["body"]
+    assert note["data"]["order_id"] == oid
+    [alert] = [n for n in inbox(api, support) if n["kind"] == "support.service_overrun"]
+    assert alert["data"]["technician_id"] == tech["user"]["id"]
+    assert all(n["kind"] != "technician.service_overrun" for n in inbox(api, customer))
 
 
 def test_a_payment_about_to_lapse_is_pointed_out(api) -> None:  # noqa: ANN001

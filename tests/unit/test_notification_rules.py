@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
+from client.i18n import INBOX
 from server.notifications import due
 from server.notifications.rules import NotificationRules, TimedRule
 
@@ -127,3 +128,70 @@ def test_the_rules_refuse_a_late_reminder_before_an_early_one() -> None:
         NotificationRules(reminder_day_before=TimedRule(minutes=30))
     with pytest.raises(ValidationError):
         TimedRule(minutes=10, channels=["sms", "sms"])
+
+
+STARTED = START + timedelta(minutes=5)
+
+
+def underway(status: str = "IN_SERVICE") -> due.Underway:
+    return due.Underway(
+        order_id="ord1",
+        technician_id="tech",
+        status=status,
+        started_at=STARTED,
+        booked=timedelta(hours=2),
+        service_name="日常保洁",
+    )
+
+
+def overrun_at(at: datetime, v: due.Underway | None = None, rules=RULES) -> list[due.Notice]:  # noqa: ANN001
+    return due.overrun_notices(v or underway(), now=at, rules=rules)
+
+
+def test_an_overrun_waits_for_the_booked_duration_plus_the_margin() -> None:
+    planned_end = STARTED + timedelta(hours=2)
+    assert overrun_at(planned_end) == []
+    assert overrun_at(planned_end + timedelta(minutes=29, seconds=59)) == []
+    tech, alert = overrun_at(planned_end + timedelta(minutes=30))
+    assert (tech.kind, tech.audience, tech.user_id) == (due.OVERRUN, "technician", "tech")
+    assert tech.channels == ("push",)
+    assert tech.title.startswith("服务已超出预计时长")
+    assert tech.body == "日常保洁 · 超出 30 分钟 / 30 min over"
+    assert tech.data["over_minutes"] == 30 and tech.data["order_id"] == "ord1"
+    assert (alert.kind, alert.audience, alert.user_id) == (due.OVERRUN_ALERT, "support", None)
+    assert alert.data["technician_id"] == "tech" and alert.channels == ()
+
+
+def test_an_overrun_is_named_once_per_order() -> None:
+    planned_end = STARTED + timedelta(hours=2)
+    first = overrun_at(planned_end + timedelta(minutes=31))
+    again = overrun_at(planned_end + timedelta(minutes=50))
+    assert [n.key for n in first] == [n.key for n in again]
+    assert [n.key for n in first] == [
+        "technician.service_overrun:ord1",
+        "support.service_overrun:ord1",
+    ]
+
+
+def test_a_finished_or_stale_visit_sends_no_overrun() -> None:
+    late = STARTED + timedelta(hours=3)
+    for status in ("AWAITING_CONFIRMATION", "COMPLETED", "CANCELLED"):
+        assert overrun_at(late, underway(status)) == []
+    assert (
+        overrun_at(STARTED + timedelta(hours=2, minutes=30) + timedelta(hours=6, minutes=1)) == []
+    )
+
+
+def test_the_overrun_margin_is_a_validated_rule() -> None:
+    at_once = NotificationRules.model_validate({"service_overrun": {"minutes": 0}})
+    assert len(overrun_at(STARTED + timedelta(hours=2), rules=at_once)) == 2
+    off = NotificationRules.model_validate({"service_overrun": {"enabled": False}})
+    assert overrun_at(STARTED + timedelta(hours=4), rules=off) == []
+    for minutes in (-1, 241):
+        with pytest.raises(ValidationError):
+            NotificationRules.model_validate({"service_overrun": {"minutes": minutes}})
+
+
+def test_every_kind_has_words_in_both_apps() -> None:
+    for kind in due.KINDS:
+        assert set(INBOX[f"notice_kind.{kind}"]) == {"zh", "en"}, kind
