@@ -156,10 +156,10 @@ def _decide(  # pragma: no cover
     out: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> tuple[int, int, int, int]:
     """One entry per candidate (``band``: the rows within the search box's latitudes and
-    their latitudes, in that order; ``search``: [lng lo, lng hi, radius m]; ``job``: ([lat,
-    lng], [start, end] us)) into ``out``: every candidate's row and stage, the rows the exact code must
-    settle (``recheck``), the eligible rows with their figures, and, when none is left
-    to recheck, their ranking (``rank``). Returns the counts of each."""
+    their latitudes, in that order; ``search``: [lng lo, lng hi, radius m]; ``job``:
+    ([lat, lng], [start, end] us)) into ``out``: every candidate's row and stage, the rows
+    the exact code must settle (``recheck``), the eligible rows with their figures, and,
+    when none is left to recheck, their ranking (``rank``). Returns the counts of each."""
     rows_by_lat, lats = band
     where, when = job
     lat, lng, start, end = where[0], where[1], when[0], when[1]
