@@ -380,6 +380,22 @@ class UI:
         target.click()
         self.taps += 1
 
+    def tap_to(self, page, name: str, expect: str, *, exact: bool = False) -> None:  # noqa: ANN001
+        """Tap a button that opens a screen until the screen shows ``expect``: a tap that
+        lands while the screen re-renders (a push just arrived) is lost, so it is tapped
+        again (tapping the open screen's own tab again changes nothing)."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        for _attempt in range(3):
+            self.tap(page, name, exact=exact)
+            try:
+                self.wait_text(page, expect, timeout=5_000)
+                return
+            except PlaywrightTimeout:
+                continue
+        self.tap(page, name, exact=exact)
+        self.wait_text(page, expect)
+
     def tap_id(self, page, identifier: str) -> None:  # noqa: ANN001
         """Tap the control the app keyed ``identifier`` (when its text is not unique)."""
         target = page.locator(f'flt-semantics[flt-semantics-identifier="{identifier}"]').first

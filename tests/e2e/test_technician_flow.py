@@ -248,8 +248,7 @@ def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screens
     r = e2e_server.call("POST", f"/orders/{order['id']}/confirm", customer, json={})
     assert r.status_code == 200, r.text
     ui.wait_text(page, "今天暂无订单")  # pushed: the job has left today's route (home settled)
-    ui.tap(page, "收入", exact=True)
-    ui.wait_text(page, "今日每小时收入")
+    ui.tap_to(page, "收入", "今日每小时收入", exact=True)
     ui.wait_text(page, "日常保洁")  # the job's service among the day's income
     screenshot(page, "technician_earnings", "按服务类别")
 
