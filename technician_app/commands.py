@@ -10,6 +10,7 @@ ignored, new optional ones take their defaults).
 from __future__ import annotations
 
 import dataclasses
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,14 +49,15 @@ class Sending:
 
 
 @dataclass(frozen=True)
-class Command:
+class Command(ABC):
     kind: ClassVar[str]
 
     def params(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    @abstractmethod
     async def send(self, out: Sending) -> Any:  # noqa: ANN401  (each route's own reply)
-        raise NotImplementedError
+        """Send the action to its route; every kind of action has its own."""
 
 
 @dataclass(frozen=True)
