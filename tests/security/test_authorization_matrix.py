@@ -83,6 +83,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/ops/payouts"): FINANCE,
     ("POST", "/technician/withdrawals"): TECHNICIAN,
     ("GET", "/technician/earnings"): TECHNICIAN,
+    ("GET", "/technician/analytics"): TECHNICIAN,
     ("GET", "/technician/payouts"): TECHNICIAN,
     ("GET", "/geo/search"): SIGNED_IN,
     ("GET", "/geo/reverse"): SIGNED_IN,
