@@ -29,14 +29,15 @@ PART_COLORS = {"available": GO, "pending": WARN, "frozen": MUTED}
 LABEL_EVERY = {"day": 3, "week": 1, "month": 5}
 
 
-def _nice_ceiling(yuan_amount: float, empty: float = 100.0) -> float:
-    """The y axis's top: above the tallest bar on a round step of 1, 2 or 5 times a
-    power of ten, at most five steps high (``empty`` for an empty period, so it draws)."""
-    if yuan_amount <= 0:
-        return empty
+def _nice_axis(top_value: float, empty: float) -> tuple[float, float]:
+    """The y axis's top and step: above the tallest bar on a round step of 1, 2 or 5
+    times a power of ten (whole numbers), at most five steps high; ``empty`` (in five
+    steps) for an empty period, so it still draws."""
+    if top_value <= 0:
+        return empty, empty / 5
     steps = (m * 10**k for k in count() for m in (1, 2, 5))
-    step = next(s for s in steps if yuan_amount / s <= 5)
-    return float((int(yuan_amount / step) + 1) * step)
+    step = next(s for s in steps if top_value / s <= 5)
+    return float((int(top_value / step) + 1) * step), float(step)
 
 
 def _shown(index: int, bar: IncomeBar, period: str) -> bool:
@@ -66,7 +67,9 @@ def _bars(
     tip: Callable[[int], str],
     key: str,
 ) -> ft.Control:
-    top = _nice_ceiling(max((b.amount for b in bars), default=0) / unit, 100.0 if unit > 1 else 5.0)
+    top, step = _nice_axis(
+        max((b.amount for b in bars), default=0) / unit, 100.0 if unit > 1 else 5.0
+    )
     low = min((b.amount for b in bars), default=0) / unit
     width = 22 if len(bars) <= 7 else 10 if len(bars) <= 14 else 6
     groups = [
@@ -100,6 +103,7 @@ def _bars(
                 title=ft.Text(t(lang, axis), size=11, color=MUTED),
                 title_size=16,
                 label_size=40,
+                label_spacing=step,
             ),
             bottom_axis=fch.ChartAxis(labels=labels, label_size=24),
             horizontal_grid_lines=fch.ChartGridLines(color=ft.Colors.OUTLINE_VARIANT, width=0.5),

@@ -365,4 +365,6 @@ class TechnicianCore:
     def _set_connected(self, value: bool) -> None:
         if self.connected != value:
             self.connected = value
+            if value:  # "no network" is no longer true
+                self.notices[:] = [n for n in self.notices if n.code != "offline"]
             self.changed()

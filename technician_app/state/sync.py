@@ -154,6 +154,9 @@ class QueueSync(TechnicianCore):
                 self.notify(
                     t(self.lang, "notice.sync_refused", text=text), "error", rejected.error_code
                 )
+        if not self.queue.pending():
+            # "saved, waiting to sync" is no longer true once nothing waits
+            self.notices[:] = [n for n in self.notices if n.code != "pending_sync"]
         self._cache_orders()
         for order_id in touched:
             await self.load_order(order_id)

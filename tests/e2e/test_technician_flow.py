@@ -251,6 +251,14 @@ def test_full_job_in_the_browser(e2e_server, flet_web_app, open_app, ui, screens
     ui.tap_to(page, "收入", "今日每小时收入", exact=True)
     ui.wait_text(page, "日常保洁")  # the job's service among the day's income
     screenshot(page, "technician_earnings", "按服务类别")
+    # 经营分析: the job counted today, its income, where it was and the district beside him
+    ui.tap_to(page, "经营分析", "收入构成（按服务品类）")
+    ui.wait_text(page, "客户分布")
+    ui.wait_text(page, "区域对比")
+    screenshot(page, "technician_analytics", "收入构成（按服务品类）")
+    ui.scroll_to(page, "区域对比")
+    screenshot(page, "technician_analytics_map", "区域对比", desktop=False)
+    ui.tap(page, "返回")
 
     # the customer's rating reaches the technician's ratings; nothing is left to sync
     r = e2e_server.call(

@@ -91,7 +91,7 @@ def test_the_job_chart_counts_and_the_map_draws_one_cell_per_spot() -> None:
     chart = count_chart(bars, "day").content
     assert [g.rods[0].to_y for g in chart.groups] == [n % 3 for n in range(14)]
     assert chart.groups[2].rods[0].tooltip == "12/3 2" and chart.left_axis.title.value == "单"
-    assert chart.max_y == 3  # a round step above the most jobs in a day, not ¥100
+    assert (chart.max_y, chart.left_axis.label_spacing) == (3, 1)  # whole jobs, not ¥100
     shown = [label.label.value for label in chart.bottom_axis.labels]
     assert shown == ["12/1", "12/4", "12/7", "12/10", "12/13"]  # every third, no crowding
     street = spots_map([(31.235, 121.475, 3), (31.245, 121.465, 1)]).content
