@@ -44,6 +44,7 @@ from server.ops.replay.routes import router as replays
 from server.ops.route_plans import router as route_plans
 from server.ops.routes import public_router as ops_public
 from server.ops.routes import router as ops
+from server.orders.follow_ups import router as follow_ups
 from server.orders.recommendations import router as recommendations
 from server.orders.routes import router as orders
 from server.orders.work_order import due_work_orders
@@ -70,6 +71,7 @@ def _routers() -> list[APIRouter]:
         files,
         orders,
         recommendations,
+        follow_ups,
         pricing,
         service_cards,
         payments,

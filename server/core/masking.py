@@ -141,3 +141,11 @@ def mask_contacts(text: str) -> MaskResult:
         kinds |= found
     pieces.append(text[cursor:])
     return MaskResult("".join(pieces), tuple(sorted(kinds)))
+
+
+def mask_name(name: str) -> str:
+    """A person's name as others see it: the first character, then stars (王**)."""
+    name = name.strip()
+    if not name:
+        return "*"
+    return name[0] + "*" * min(max(len(name) - 1, 1), 2)

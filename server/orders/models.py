@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, model_validator
@@ -229,3 +229,64 @@ class OrderRead(BaseModel):
     completed_at: datetime | None
     cancelled_at: datetime | None
     cancel_reason: str | None
+
+
+class CustomerNote(SQLModel, table=True):
+    """A technician's own note on a customer he served (tags, a private note, a
+    maintenance reminder): his small-business record, seen by nobody else."""
+
+    __tablename__ = "customer_note"
+    __table_args__ = (UniqueConstraint("technician_id", "customer_id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    technician_id: str = Field(foreign_key="app_user.id", index=True)
+    customer_id: str = Field(foreign_key="app_user.id", index=True)
+    order_id: str = Field(max_length=40)  # the latest of his orders for this customer
+    tags: list[str] = Field(default_factory=list, sa_column=json_column())
+    note_enc: str | None = None  # AES-GCM like the order's notes
+    remind_on: date | None = Field(default=None, index=True)  # the city's calendar day
+    remind_what: str = ""
+    created_at: datetime
+    updated_at: datetime
+
+
+class CustomerNoteIn(BaseModel):
+    tags: list[str] = PField(default_factory=list, max_length=6)
+    note: str = PField(default="", max_length=300)
+    remind_in_days: int | None = PField(
+        default=None, ge=1, le=730, description="A maintenance reminder this many days after today"
+    )
+    remind_on: date | None = PField(default=None, description="Or on this day (city calendar)")
+    remind_what: str = PField(default="", max_length=40)
+
+    @model_validator(mode="after")
+    def _one_reminder_day(self) -> CustomerNoteIn:
+        if self.remind_in_days is not None and self.remind_on is not None:
+            raise ValueError("give remind_in_days or remind_on, not both")
+        for tag in self.tags:
+            if not 1 <= len(tag.strip()) <= 12:
+                raise ValueError("a tag has 1 to 12 characters")
+        return self
+
+
+class CustomerNoteRead(BaseModel):
+    order_id: str
+    tags: list[str]
+    note: str
+    remind_on: date | None
+    remind_what: str
+    updated_at: datetime | None  # None: nothing noted yet
+
+
+class FollowUpRead(BaseModel):
+    """A reminder due: whom to call back (by the order he served) and about what."""
+
+    order_id: str
+    customer_name: str  # masked: 王**
+    district: str
+    service_name_zh: str
+    service_name_en: str
+    tags: list[str]
+    remind_on: date
+    remind_what: str
+    overdue: bool

@@ -15,7 +15,7 @@ from server.auth.models import Role, User
 from server.core.clock import as_utc
 from server.core.errors import Conflict, NotFound, Unprocessable
 from server.core.ids import new_id
-from server.core.masking import mask_contacts
+from server.core.masking import mask_contacts, mask_name
 from server.core.uow import UnitOfWork
 from server.orders import service as orders_service
 from server.reviews import levels as lv
@@ -25,13 +25,6 @@ from server.rules import store as rules_store
 from server.technicians import service as technicians_service
 
 GOOD_REVIEW = 4.0  # overall at or above counts towards the good-review rate (好评率)
-
-
-def mask_name(name: str) -> str:
-    name = name.strip()
-    if not name:
-        return "*"
-    return name[0] + "*" * min(max(len(name) - 1, 1), 2)
 
 
 def _review_read(review: Review, author: User | None, *, public: bool) -> ReviewRead:
