@@ -112,6 +112,8 @@ from client.models.ops import (
 from client.models.orders import (
     ActionIn,
     CancelIn,
+    DelayRequestCreate,
+    DelayRequestRead,
     OrderCreate,
     OrderEventRead,
     OrderRead,
@@ -256,6 +258,8 @@ __all__ = [
     "CustomerId",
     "DecisionRead",
     "DeclineIn",
+    "DelayRequestCreate",
+    "DelayRequestRead",
     "DeliveryRead",
     "EarningOrder",
     "EarningsRead",

@@ -31,9 +31,10 @@ somebody else, nor replays their queue.
 Where things are: :class:`TechnicianState` is composed of one mixin per concern over
 :class:`~technician_app.state.core.TechnicianCore` (queue, client, listeners,
 ``_guard``): ``account`` (sign-in, onboarding, going online, withdrawals), ``loading``
-(what the screens show), ``field_work`` (the queued actions), ``sync`` (the queue
-replayed), ``location`` (position reports), ``alerts`` (notifications beyond the
-screen) and ``live`` (feed and poll). ``labels`` holds the technician's texts, ``model``
+(what the screens show), ``field_work`` (the queued actions), ``delays`` (asking the
+customer to move a visit, online only), ``sync`` (the queue replayed), ``location``
+(position reports), ``alerts`` (notifications beyond the screen) and ``live`` (feed and
+poll). ``labels`` holds the technician's texts, ``model``
 the offers, notices and times.
 """
 
@@ -47,6 +48,7 @@ from technician_app.state.core import (
     DEFAULT_SERVER_URL,
     MIN_LOCATION_INTERVAL,
 )
+from technician_app.state.delays import DelayRequests
 from technician_app.state.field_work import FieldWork
 from technician_app.state.inbox import Inbox
 from technician_app.state.labels import (
@@ -99,6 +101,14 @@ __all__ = [
 
 
 class TechnicianState(
-    Account, Loading, FieldWork, LocationReports, QueueSync, Inbox, UrgentAlerts, LiveUpdates
+    Account,
+    Loading,
+    FieldWork,
+    DelayRequests,
+    LocationReports,
+    QueueSync,
+    Inbox,
+    UrgentAlerts,
+    LiveUpdates,
 ):
     """Everything the technician app knows and does. One per signed-in device."""
