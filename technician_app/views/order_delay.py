@@ -4,6 +4,9 @@ time from two lists and the reason the customer reads."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 import flet as ft
 
 from client.models import DelayRequestRead
@@ -13,6 +16,8 @@ from technician_app.components.widgets import text_field as field
 from technician_app.i18n import t
 from technician_app.state import TechnicianState
 
+Handler = Callable[[Any], Awaitable[None]]
+Form = dict[str, tuple[str, Callable[[str], None]]]
 _COLOURS = {"pending": WARN, "accepted": GO, "declined": STOP, "expired": STOP}
 
 
@@ -26,22 +31,15 @@ def delay_status(lang: str, request: DelayRequestRead) -> str:
     )
 
 
-@ft.component
-def DelayPanel(state: TechnicianState, order_id: str):  # noqa: ANN201
+def delay_panel(state: TechnicianState, order_id: str, form: Form, submit: Handler) -> ft.Control:
+    """The panel itself. ``form``: each field's value and setter by name (``day``,
+    ``time``, ``reason``); ``submit`` sends the request."""
     lang = state.lang
-    days = state.delay_days()
-    day, set_day = ft.use_state(days[1][0])  # tomorrow, the usual move
-    at, set_at = ft.use_state("")
-    reason, set_reason = ft.use_state("")
+    (day, set_day), (at, set_at), (reason, set_reason) = form["day"], form["time"], form["reason"]
 
     def pick_day(e) -> None:  # noqa: ANN001
         set_day(e.control.value or day)
         set_at("")  # the times differ by day (today's past ones are not offered)
-
-    async def submit(_e) -> None:  # noqa: ANN001
-        if await state.request_delay(order_id, day, at, reason) is not None:
-            set_at("")
-            set_reason("")
 
     rows: list[ft.Control] = [ft.Text(t(lang, "delay.title"), size=20, weight=ft.FontWeight.BOLD)]
     last = state.last_delay(order_id)
@@ -63,7 +61,7 @@ def DelayPanel(state: TechnicianState, order_id: str):  # noqa: ANN201
             ft.Dropdown(
                 label=t(lang, "delay.day"),
                 value=day,
-                options=[ft.DropdownOption(key=iso, text=name) for iso, name in days],
+                options=[ft.DropdownOption(key=iso, text=name) for iso, name in state.delay_days()],
                 key="delay_day",
                 on_select=pick_day,
             ),
@@ -84,3 +82,18 @@ def DelayPanel(state: TechnicianState, order_id: str):  # noqa: ANN201
             ),
         ]
     return card(*rows)
+
+
+@ft.component
+def DelayPanel(state: TechnicianState, order_id: str):  # noqa: ANN201
+    day, set_day = ft.use_state(state.delay_days()[1][0])  # tomorrow, the usual move
+    at, set_at = ft.use_state("")
+    reason, set_reason = ft.use_state("")
+
+    async def submit(_e) -> None:  # noqa: ANN001
+        if await state.request_delay(order_id, day, at, reason) is not None:
+            set_at("")
+            set_reason("")
+
+    form: Form = {"day": (day, set_day), "time": (at, set_at), "reason": (reason, set_reason)}
+    return delay_panel(state, order_id, form, submit)

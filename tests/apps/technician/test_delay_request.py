@@ -7,10 +7,30 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import flet as ft
+
 from client.error_texts import error_text
 from technician_app.state import TechnicianState
+from technician_app.views.order_delay import delay_panel
 from tests.apps.conftest import LiveServer
+from tests.apps.customer.test_order_page_and_slots import _controls
 from tests.apps.technician.conftest import DeviceClock
+
+
+def panel(tech: TechnicianState, order_id: str, day: str) -> tuple[set[str], str]:
+    """The 申请改约 panel as the order screen builds it: its keys and its words."""
+
+    async def submit(_e: object) -> None:
+        return None
+
+    def keep(_value: str) -> None:
+        return None
+
+    form = {"day": (day, keep), "time": ("", keep), "reason": ("", keep)}
+    controls = _controls(delay_panel(tech, order_id, form, submit))
+    keys = {str(c.key) for c in controls if getattr(c, "key", None)}
+    words = " ".join(str(c.value) for c in controls if isinstance(c, ft.Text))
+    return keys, words
 
 
 async def job_for(
@@ -41,6 +61,9 @@ async def test_asked_then_accepted_the_job_moves(
     order_id, customer = await job_for(live_server, tech)
     assert tech.may_request_delay(order_id)
     day, _name = tech.delay_days()[3]
+    keys, words = panel(tech, order_id, day)
+    assert {"delay_day", "delay_time", "delay_reason", "request_delay"} <= keys
+    assert "申请改约" in words and "delay_status" not in keys
     made = await tech.request_delay(order_id, day, "15:00", "前一单延误，下午才能到")
     assert made is not None and made.status == "pending", tech.notices[-1]
     assert made.to_start == tech.delay_start(day, "15:00")
@@ -48,6 +71,9 @@ async def test_asked_then_accepted_the_job_moves(
     assert not tech.may_request_delay(order_id)  # one at a time; the form is gone
     assert "request_delay" not in tech.order(order_id).allowed_actions
     assert tech.notices[-1].kind == "success"
+    keys, words = panel(tech, order_id, day)
+    assert "request_delay" not in keys and "delay_status" in keys
+    assert "等待客户确认" in words and "前一单延误" in words and made.id not in words
 
     r = live_server.call("POST", f"/orders/{order_id}/delay-requests/{made.id}/accept", customer)
     assert r.status_code == 200, r.text
@@ -55,6 +81,7 @@ async def test_asked_then_accepted_the_job_moves(
     assert tech.last_delay(order_id).status == "accepted"
     assert tech.order(order_id).scheduled_start == made.to_start  # the job at its new time
     assert tech.notices[-1].kind == "success"
+    assert "客户已同意" in panel(tech, order_id, day)[1]
 
 
 async def test_declined_the_job_leaves_his_list(
