@@ -150,6 +150,10 @@ ERROR_TEXTS: dict[str, tuple[str, str]] = {
     "delay_request_pending": ("已有改约申请等待客户确认", "A request to move it awaits an answer"),
     "delay_same_time": ("新时间与原预约相同，请重新选择", "That is the booked time; pick another"),
     "delay_overlaps_job": ("新时间与您的其他订单冲突", "That time clashes with another visit"),
+    "delay_time_taken": (
+        "师傅该时段已有其他安排，请拒绝改约或联系客服",
+        "The technician is no longer free then; decline or contact support",
+    ),
     "delay_request_not_found": ("改约申请不存在", "Request to move the visit not found"),
     "delay_request_not_pending": ("改约申请已处理，请刷新", "This request was already handled"),
     "delay_request_expired": (

@@ -165,12 +165,8 @@ def answer_delay(
     clash = delay_rules.first_clash(
         to_start, to_end, delay_reads.calendar(session, row.technician_id, order.id)
     )
-    if clash is not None:
-        raise Conflict(
-            "the technician has another visit at that time now",
-            code="delay_overlaps_job",
-            details={"order_id": clash.order_id},
-        )
+    if clash is not None:  # (which visit is the technician's to know, not the customer's)
+        raise Conflict("the technician has another visit at that time now", code="delay_time_taken")
     _close(session, row, delay_rules.ACCEPTED, now)
     record(
         uow,

@@ -12,6 +12,7 @@ import pytest
 from server.core.clock import as_utc
 from server.dispatch import service as dispatch_service
 from server.orders import service as orders_service
+from server.orders.machine import Action, Actor, ActorKind
 from tests.api.test_dispatch import (
     north_km,
     paid_order,
@@ -271,3 +272,28 @@ def test_the_customer_sees_the_new_time_and_the_reason(api, verb):
     assert events[-1]["type"] == "order.delay_requested"
     assert events[-1]["payload"]["reason"] == "家中临时有事"
     assert answer(api, customer, order, request["id"], verb).status_code == 200
+
+
+def test_the_asked_for_window_stays_his_until_the_answer(api):
+    order, tech, customer, operator = accepted(api)
+    request = ask(api, tech, order, hours_later=6).json()
+    # another order at the asked-for time: dispatch does not give it to him meanwhile
+    other = paid_order(api, customer, hours_ahead=32)
+    r = api.post(
+        f"/ops/dispatch/{other['id']}/assign", operator, json={"technician_id": tech["id"]}
+    )
+    assert (r.status_code, error(r)) == (409, "technician_ineligible"), r.text
+    assert [x["code"] for x in r.json()["error"]["details"]["reasons"]] == ["slot_conflict"]
+    # put there by the system regardless, the customer can no longer take the new time
+    with unit_of_work(api.app) as uow:
+        orders_service.move(
+            uow,
+            order_id=other["id"],
+            action=Action.ASSIGN,
+            actor=Actor(ActorKind.SYSTEM),
+            technician_id=tech["id"],
+        )
+    r = answer(api, customer, order, request["id"], "accept")
+    assert (r.status_code, error(r)) == (409, "delay_time_taken")
+    assert r.json()["error"]["details"] == {}  # his other visit is not the customer's to see
+    assert answer(api, customer, order, request["id"], "decline").status_code == 200
