@@ -143,6 +143,23 @@ ERROR_TEXTS: dict[str, tuple[str, str]] = {
     "change_request_pending": ("有加项等待用户确认，请稍候", "Extras await the customer's answer"),
     "change_request_not_found": ("加项申请不存在", "Change request not found"),
     "change_request_not_pending": ("加项申请已处理，请刷新", "This change request was handled"),
+    "delay_notice_too_short": (
+        "距上门时间太近，已不能申请改约，请联系客服",
+        "Too close to the visit to move it; contact support",
+    ),
+    "delay_request_pending": ("已有改约申请等待客户确认", "A request to move it awaits an answer"),
+    "delay_same_time": ("新时间与原预约相同，请重新选择", "That is the booked time; pick another"),
+    "delay_overlaps_job": ("新时间与您的其他订单冲突", "That time clashes with another visit"),
+    "delay_time_taken": (
+        "师傅该时段已有其他安排，请拒绝改约或联系客服",
+        "The technician is no longer free then; decline or contact support",
+    ),
+    "delay_request_not_found": ("改约申请不存在", "Request to move the visit not found"),
+    "delay_request_not_pending": ("改约申请已处理，请刷新", "This request was already handled"),
+    "delay_request_expired": (
+        "已超过答复时间，正在为您重新安排师傅",
+        "Too late to answer; another technician is being found",
+    ),
     "change_item_unknown": ("加项内容有误，请刷新后重试", "Unknown or repeated items"),
     "change_item_answered": ("加项已处理，请刷新", "These items were already answered"),
     "after_sale_window_closed": ("已超过售后期限", "The after-sale period has ended"),

@@ -70,6 +70,23 @@ INBOX: Texts = {
         "en": "Pay soon to keep your booking",
     },
     "notice_kind.invoice.emailed": {"zh": "电子发票已发送至邮箱", "en": "Invoice sent by e-mail"},
+    "notice_kind.delay.requested": {
+        "zh": "师傅申请改约，请确认",
+        "en": "Your technician asks to move the visit",
+    },
+    "notice_kind.delay.accepted": {"zh": "客户已同意改约", "en": "The customer took the new time"},
+    "notice_kind.delay.declined": {
+        "zh": "客户未同意改约，订单已改派",
+        "en": "Move declined; the order went to another technician",
+    },
+    "notice_kind.delay.expired": {
+        "zh": "改约未获答复，订单已改派",
+        "en": "No answer; the order went to another technician",
+    },
+    "notice_kind.delay.redispatched": {
+        "zh": "正在为您重新安排师傅",
+        "en": "Finding you another technician",
+    },
 }
 
 

@@ -5,6 +5,7 @@ customer's language (``state.lang``, the choice kept on the device).
 The texts live in tables by area (:mod:`customer_app.i18n_browse`, finding a service;
 :mod:`customer_app.i18n_booking`, booking and the price's lines;
 :mod:`customer_app.i18n_order`, the order, its statuses and timeline;
+:mod:`customer_app.i18n_delay`, the technician's request to move the visit;
 :mod:`customer_app.i18n_account`, everything around them); the words both apps share come
 from :mod:`client.i18n`. What the server names in both languages (services, categories,
 add-ons) is shown by :func:`customer_app.components.common.name_of`.
@@ -29,6 +30,7 @@ from client.models import CouponRead, QuoteLineRead
 from customer_app.i18n_account import ACCOUNT_TEXTS
 from customer_app.i18n_booking import BOOKING_TEXTS, LINE_TEXTS
 from customer_app.i18n_browse import BROWSE_TEXTS
+from customer_app.i18n_delay import DELAY_TEXTS
 from customer_app.i18n_order import EVENT_TEXTS, ORDER_TEXTS, STATUS_TEXTS
 
 __all__ = [
@@ -60,6 +62,7 @@ TEXTS = merged(
     LINE_TEXTS,
     ORDER_TEXTS,
     EVENT_TEXTS,
+    DELAY_TEXTS,
     ACCOUNT_TEXTS,
 )
 

@@ -3,7 +3,8 @@
 Domains do not subscribe themselves on import (which made the reactions depend on which
 modules a process happened to load, and in which order). ``wire()`` subscribes them here,
 in the order they run: the risk watch and the coupons given back see the move first, the
-offers are closed, the technician's counters move, then the money, then a finished redo
+offers are closed, the technician's counters move, a waiting request to move the visit is
+withdrawn (the visit left ACCEPTED), then the money, then a finished redo
 settles its complaint, and an order entering or leaving the open pool is told to the
 technicians whose pool lists it (pushed after the commit). After commit: the live feed,
 the dispatcher's wake-up, the metric.
@@ -50,6 +51,7 @@ def wire() -> None:
             pricing_service.promotions_on_move,
             dispatch_service.close_offers_on_move,
             technicians_service.count_order_moves,
+            orders_service.withdraw_delays_on_move,
             payments_service.money_on_move,
             reviews_service.on_redo_done,
             notices.on_departed,
@@ -111,6 +113,11 @@ def jobs(app: Any) -> list[JobSpec]:  # noqa: ANN401
             replays.REPLAY_JOB,
             lambda replay_id: replays.replay_job(state, replay_id=replay_id),
             retries=3,
+        ),
+        JobSpec(
+            orders_service.DELAY_EXPIRY_JOB,
+            lambda: orders_service.delay_expiry_sweep(state),
+            orders_service.DELAY_EXPIRY_SECONDS,
         ),
         JobSpec("payments.auto_confirm", lambda: payments_service.auto_confirm_once(app), 10),
         JobSpec("payments.payouts", lambda: payments_service.scheduled_payouts_once(app), 30),

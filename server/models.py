@@ -12,7 +12,13 @@ from server.files.models import StoredFile  # noqa: F401
 from server.geo.models import SavedAddress  # noqa: F401
 from server.notifications.models import Delivery, Notification  # noqa: F401
 from server.ops.models import Alert  # noqa: F401
-from server.orders.models import CustomerNote, Order, OrderEvent, SopProgress  # noqa: F401
+from server.orders.models import (  # noqa: F401
+    CustomerNote,
+    DelayRequest,
+    Order,
+    OrderEvent,
+    SopProgress,
+)
 from server.payments.models import (  # noqa: F401
     Escrow,
     Invoice,

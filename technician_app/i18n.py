@@ -2,8 +2,9 @@
 machinery (:mod:`client.i18n`). Screens and the state call ``t(lang, key, **values)``
 with the technician's language (``state.lang``, his choice kept on the device).
 
-The texts live in two tables by subject (:mod:`technician_app.i18n_work`, the job;
-:mod:`technician_app.i18n_account`, everything around it); the words both apps share
+The texts live in tables by subject (:mod:`technician_app.i18n_work`, the job;
+:mod:`technician_app.i18n_delay`, moving a visit; :mod:`technician_app.i18n_account`,
+everything around it); the words both apps share
 come from :mod:`client.i18n`.
 """
 
@@ -24,6 +25,7 @@ from client.i18n import (
 )
 from technician_app.i18n_account import ACCOUNT_TEXTS, MONEY_TEXTS
 from technician_app.i18n_business import BUSINESS_TEXTS
+from technician_app.i18n_delay import DELAY_TEXTS
 from technician_app.i18n_work import STATUS_TEXTS, WORK_TEXTS
 
 __all__ = [
@@ -43,6 +45,7 @@ TEXTS = merged(
     INBOX,
     STATUS_TEXTS,
     WORK_TEXTS,
+    DELAY_TEXTS,
     ACCOUNT_TEXTS,
     MONEY_TEXTS,
     BUSINESS_TEXTS,

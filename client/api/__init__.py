@@ -21,8 +21,8 @@ Why it looks the way it does:
 Where things are: the request loop, tokens, ``parse_reply`` and the ``_get`` /
 ``_get_list`` / ``_post`` / ``_put`` helpers in ``core``; the endpoints by area in
 ``auth``, ``catalog`` (places, catalog, quotes), ``orders`` (with change requests),
-``payments``, ``technician``, ``messages`` (files, chat, support) and ``ops``, each a
-mixin of :class:`DoorstepClient`.
+``delays`` (moving a visit), ``payments``, ``technician``, ``messages`` (files, chat,
+support) and ``ops``, each a mixin of :class:`DoorstepClient`.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from __future__ import annotations
 from client.api.auth import AuthApi
 from client.api.catalog import CatalogApi
 from client.api.core import API_PREFIX, ClientCore, api_root, new_idempotency_key
+from client.api.delays import DelaysApi
 from client.api.errors import ApiError, BadReplyError, DoorstepError, NetworkError
 from client.api.messages import MessagesApi
 from client.api.ops import OpsApi
@@ -40,7 +41,7 @@ from client.api.technician import TechnicianApi
 
 
 class DoorstepClient(
-    AuthApi, CatalogApi, OrdersApi, PaymentsApi, TechnicianApi, MessagesApi, OpsApi
+    AuthApi, CatalogApi, OrdersApi, DelaysApi, PaymentsApi, TechnicianApi, MessagesApi, OpsApi
 ):
     """One client per app (per signed-in user); share it through a Flet context."""
 

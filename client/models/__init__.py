@@ -112,6 +112,8 @@ from client.models.ops import (
 from client.models.orders import (
     ActionIn,
     CancelIn,
+    DelayRequestCreate,
+    DelayRequestRead,
     OrderCreate,
     OrderEventRead,
     OrderRead,
@@ -265,6 +267,8 @@ __all__ = [
     "CustomerId",
     "DecisionRead",
     "DeclineIn",
+    "DelayRequestCreate",
+    "DelayRequestRead",
     "DeliveryRead",
     "DistrictComparison",
     "EarningOrder",

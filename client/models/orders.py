@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -46,6 +46,34 @@ class CancelIn(BaseModel):
         description="the fee the customer was shown; a different fee is refused (409)",
         title="Expected Fee",
     )
+
+
+class DelayRequestCreate(BaseModel):
+    """
+    ``POST /orders/{id}/delay-requests``: the new start (the visit keeps its length).
+    """
+
+    scheduled_start: AwareDatetime = Field(..., title="Scheduled Start")
+    reason: str = Field(..., max_length=300, min_length=1, title="Reason")
+
+
+class DelayRequestRead(BaseModel):
+    id: str = Field(..., title="Id")
+    order_id: str = Field(..., title="Order Id")
+    technician_id: str = Field(..., title="Technician Id")
+    status: Literal["pending", "accepted", "declined", "expired", "withdrawn"] = Field(
+        ..., title="Status"
+    )
+    reason: str = Field(..., title="Reason")
+    from_start: AwareDatetime = Field(..., title="From Start")
+    from_end: AwareDatetime = Field(..., title="From End")
+    to_start: AwareDatetime = Field(..., title="To Start")
+    to_end: AwareDatetime = Field(..., title="To End")
+    expires_at: AwareDatetime = Field(
+        ..., description="the customer answers before this moment", title="Expires At"
+    )
+    created_at: AwareDatetime = Field(..., title="Created At")
+    answered_at: AwareDatetime | None = Field(..., title="Answered At")
 
 
 class OrderCreate(BaseModel):
@@ -149,7 +177,7 @@ class OrderRead(BaseModel):
     sop: list[SopStepState] = Field(..., title="Sop")
     allowed_actions: list[str] = Field(
         ...,
-        description="The order machine's moves the caller may make from this status now (e.g. `depart`, `cancel`, `confirm`); a guard may still refuse one.",
+        description="The order machine's moves the caller may make from this status now (e.g. `depart`, `cancel`, `confirm`); a guard may still refuse one. Besides the moves, `request_delay`: the assigned technician may ask to move the visit now.",
         title="Allowed Actions",
     )
     status_groups: list[str] = Field(

@@ -14,8 +14,8 @@ over :class:`~customer_app.state.core.StateCore` (attributes, notification, serv
 calls, navigation): ``account`` (sign-in, the "me" page), ``browse`` (home, search,
 service and technician pages), ``customer_app.booking`` (place, slot, price, order and
 pay), ``order_page`` (one order, kept current), ``order_actions`` (cancel, change
-requests, confirm, review, complain), ``chat`` (order chat, support), ``inbox``
-(notifications), ``live_feed``
+requests, confirm, review, complain), ``delays`` (answering the technician's request to
+move the visit), ``chat`` (order chat, support), ``inbox`` (notifications), ``live_feed``
 (pushes and the technician's way here) and ``routes`` (a screen opened by its address).
 ``store`` is the app's own storage.
 """
@@ -34,6 +34,7 @@ from customer_app.state.account import Account
 from customer_app.state.browse import Browsing
 from customer_app.state.chat import Chat
 from customer_app.state.core import FeedFactory
+from customer_app.state.delays import DelayAnswers
 from customer_app.state.inbox import Inbox
 from customer_app.state.live_feed import LiveUpdates
 from customer_app.state.order_actions import REVIEW_DIMENSIONS, OrderActions
@@ -60,7 +61,16 @@ __all__ = [
 
 
 class CustomerState(
-    Account, Browsing, OrderPage, OrderActions, Chat, Inbox, LiveUpdates, BookingFlow, Routes
+    Account,
+    Browsing,
+    OrderPage,
+    OrderActions,
+    DelayAnswers,
+    Chat,
+    Inbox,
+    LiveUpdates,
+    BookingFlow,
+    Routes,
 ):
     def __init__(
         self,

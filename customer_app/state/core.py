@@ -29,6 +29,7 @@ from client.models import (
     ComplaintRead,
     ContactRead,
     CouponRead,
+    DelayRequestRead,
     InvoiceRead,
     MembershipRead,
     NotificationRead,
@@ -140,6 +141,7 @@ class StateCore:
         self.tracking = Tracking()
         self.technician_card: PublicTechnicianRead | None = None
         self.change_requests: list[ChangeRequestRead] = []
+        self.delay_requests: list[DelayRequestRead] = []  # the technician asks to move it
         self.contact: ContactRead | None = None
         self.cancel_quote: CancellationQuoteRead | None = None
         self.messages: list[ChatRead] = []

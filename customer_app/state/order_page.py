@@ -1,7 +1,8 @@
 """The order page: opening one order and keeping what it shows up to date (timeline,
-technician card and contact number, change requests with their photos, completion
-photos, chat), and the values the page derives from them. What is loaded when follows
-the phase the server puts the order in (its ``status_groups``)."""
+technician card and contact number, change requests with their photos, a request to
+move the visit, completion photos, chat), and the values the page derives from them.
+What is loaded when follows the phase the server puts the order in (its
+``status_groups``)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from customer_app.state.tracking import Tracking
 
 
 class OrderPage(StateCore):
-    if TYPE_CHECKING:  # provided by LiveUpdates
+    if TYPE_CHECKING:  # provided by LiveUpdates and DelayAnswers
 
         async def track(self, order_id: str) -> None: ...
+        async def load_delay_requests(self) -> None: ...
 
     async def open_order(self, order_id: str) -> None:
         if not self.require_login(f"/order/{order_id}"):
@@ -30,7 +32,7 @@ class OrderPage(StateCore):
             self._changed()
             return
         self.events, self.payment, self.cancel_quote, self.contact = [], None, None, None
-        self.messages, self.change_requests = [], []
+        self.messages, self.change_requests, self.delay_requests = [], [], []
         self.reviewed, self.complaint, self.my_review = False, None, None
         self.tracking = Tracking()
         self.go(f"/order/{order_id}")
@@ -53,6 +55,7 @@ class OrderPage(StateCore):
         after = self.events[-1].seq if self.events else 0
         new = await self._try("orders", self.client.order_events(oid, after_seq=after), [])
         self._merge_events(new)
+        await self.load_delay_requests()  # the technician asked to move the visit
         if o.technician_id:
             if self.technician_card is None or self.technician_card.id != o.technician_id:
                 self.technician_card = await self._try(

@@ -1,7 +1,8 @@
 """The order page: payment, live timeline, technician position and ETA, contact and
-chat, work-order signing, change requests, completion, review, complaint, cancel. A
-move's button shows when the server allows the move (the order read's
-``allowed_actions``), a section by the phase the order is in (its ``status_groups``)."""
+chat, a request to move the visit, work-order signing, change requests, completion,
+review, complaint, cancel. A move's button shows when the server allows the move (the
+order read's ``allowed_actions``), a section by the phase the order is in (its
+``status_groups``)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from customer_app.state import (
     allows,
     in_group,
 )
+from customer_app.views.order_delay import delay_section
 from customer_app.views.order_feedback import complaint_section, review_section
 from customer_app.views.order_timeline import timeline_section
 from customer_app.views.support import chat_panel
@@ -346,6 +348,9 @@ def order_view(state: CustomerState) -> ft.View:
         controls.append(payment_section(state, o))
     if o.technician_id:
         controls.append(technician_section(state, o))
+    delay = delay_section(state)  # the technician asks to move the visit
+    if delay is not None:
+        controls.append(delay)
     if state.shows_tracking():
         controls.append(tracking_section(state))
     if in_group(o, "work_order_open") and not o.work_order_confirmed_at:

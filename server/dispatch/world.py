@@ -49,6 +49,7 @@ from server.dispatch.geo import (
 from server.dispatch.models import CustomerBlock
 from server.dispatch.spatial import GridIndex
 from server.orders import queries as order_queries
+from server.orders import service as orders_service
 from server.orders.machine import Status
 from server.orders.models import Order
 from server.rules import store as rules_store
@@ -331,6 +332,10 @@ def load_world(
                     as_utc(o.scheduled_start), as_utc(o.scheduled_end), LatLng(o.lat, o.lng), o.id
                 )
             )
+        # a new time a technician asked the customer for (改约) is kept free for him
+        for tid, oid, start, end, lat, lng in orders_service.proposed_windows(session, tech_ids):
+            if end > now - timedelta(hours=12):
+                busy.setdefault(tid, []).append(BusyInterval(start, end, LatLng(lat, lng), oid))
     taken, transfers = _recent_transfers(
         uow, tech_ids, since=now - timedelta(days=settings.dispatch.transfer_window_days)
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -135,6 +135,8 @@ def visit_notices(
         return []
     when = _local(start, timezone)
     data = {"order_id": visit.order_id, "scheduled_start": start.isoformat()}
+    # the booked moment is in each key: a visit moved to another time (改约) is reminded again
+    moment = f"{start.astimezone(UTC):%Y%m%dT%H%MZ}"
     name = visit.service_name or "上门服务"
     out: list[Notice] = []
     day, hour = rules.reminder_day_before, rules.reminder_hour_before
@@ -151,7 +153,7 @@ def visit_notices(
                 REMINDER_DAY,
                 "customer",
                 visit.customer_id,
-                f"{REMINDER_DAY}:{visit.order_id}",
+                f"{REMINDER_DAY}:{visit.order_id}:{moment}",
                 "明天有预约 / Your visit is tomorrow",
                 f"{name} · {when}",
                 _channels(day),
@@ -164,7 +166,7 @@ def visit_notices(
                 REMINDER_HOUR,
                 "customer",
                 visit.customer_id,
-                f"{REMINDER_HOUR}:{visit.order_id}",
+                f"{REMINDER_HOUR}:{visit.order_id}:{moment}",
                 "预约即将开始 / Your visit starts within the hour",
                 f"{name} · {when}",
                 _channels(hour),
@@ -183,7 +185,7 @@ def visit_notices(
                 NOT_DEPARTED,
                 "technician",
                 visit.technician_id,
-                f"{NOT_DEPARTED}:{visit.order_id}",
+                f"{NOT_DEPARTED}:{visit.order_id}:{moment}",
                 "请立即出发 / Please set off now",
                 f"{name} · {when}",
                 _channels(late),
@@ -195,7 +197,7 @@ def visit_notices(
                 NOT_DEPARTED_ALERT,
                 "support",
                 None,
-                f"{NOT_DEPARTED_ALERT}:{visit.order_id}",
+                f"{NOT_DEPARTED_ALERT}:{visit.order_id}:{moment}",
                 "师傅未出发 / Technician has not set off",
                 f"{visit.order_id} · {when}",
                 (),
@@ -214,7 +216,7 @@ def visit_notices(
                 LATE,
                 "customer",
                 visit.customer_id,
-                f"{LATE}:{visit.order_id}",
+                f"{LATE}:{visit.order_id}:{moment}",
                 "师傅将晚到 / Your technician is running late",
                 f"{name} · {when}",
                 _channels(tardy),

@@ -69,6 +69,12 @@ class NotificationRules(BaseModel):
     payment_lapsing: TimedRule = Field(default_factory=lambda: TimedRule(minutes=10))
     # the issued invoice's PDF to the e-mail address the customer gave for it
     invoice_email: NoticeRule = Field(default_factory=lambda: NoticeRule(channels=["email"]))
+    # moving a visit (改约): the customer is asked (an answer is due before the visit);
+    # the technician hears the answer, and both hear when the order goes back to dispatch
+    delay_requested: NoticeRule = Field(
+        default_factory=lambda: NoticeRule(channels=["push", "sms"])
+    )
+    delay_answered: NoticeRule = Field(default_factory=NoticeRule)
     # a check that finds a visit's moment further past than this sends nothing (a worker
     # that was down for a day does not wake everyone up with stale reminders)
     stale_after_minutes: int = Field(default=6 * 60, ge=15, le=7 * DAY)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, model_validator
 from pydantic import Field as PField
@@ -92,6 +92,28 @@ class SopProgress(SQLModel, table=True):
     photo_file_id: str | None = Field(default=None, max_length=40)
     note: str = ""
     done_at: datetime
+
+
+class DelayRequest(SQLModel, table=True):
+    """The assigned technician asks to move the visit (改约); the customer answers
+    (``server.orders.delays``). ``from_*`` is the booking when asked, ``to_*`` the window
+    proposed; ``expires_at`` the last moment of the customer's answer."""
+
+    __tablename__ = "delay_request"
+
+    id: str = Field(primary_key=True, max_length=40)
+    order_id: str = Field(foreign_key="service_order.id", index=True)
+    technician_id: str = Field(foreign_key="app_user.id", index=True)
+    # pending -> accepted | declined | expired | withdrawn (the order moved on meanwhile)
+    status: str = Field(max_length=16, index=True)
+    reason: str = Field(max_length=300)
+    from_start: datetime
+    from_end: datetime
+    to_start: datetime
+    to_end: datetime
+    expires_at: datetime = Field(index=True)
+    created_at: datetime
+    answered_at: datetime | None = None
 
 
 # --- API schemas ---------------------------------------------------------------------
@@ -209,7 +231,8 @@ class OrderRead(BaseModel):
     sop: list[SopStepState]
     allowed_actions: list[str] = PField(
         description="The order machine's moves the caller may make from this status now "
-        "(e.g. `depart`, `cancel`, `confirm`); a guard may still refuse one."
+        "(e.g. `depart`, `cancel`, `confirm`); a guard may still refuse one. Besides the "
+        "moves, `request_delay`: the assigned technician may ask to move the visit now."
     )
     status_groups: list[str] = PField(
         description="The order machine's status groups this status belongs to, so a client "
@@ -290,3 +313,25 @@ class FollowUpRead(BaseModel):
     remind_on: date
     remind_what: str
     overdue: bool
+
+
+class DelayRequestCreate(BaseModel):
+    """``POST /orders/{id}/delay-requests``: the new start (the visit keeps its length)."""
+
+    scheduled_start: AwareDatetime
+    reason: str = PField(min_length=1, max_length=300)
+
+
+class DelayRequestRead(BaseModel):
+    id: str
+    order_id: str
+    technician_id: str
+    status: Literal["pending", "accepted", "declined", "expired", "withdrawn"]
+    reason: str
+    from_start: datetime
+    from_end: datetime
+    to_start: datetime
+    to_end: datetime
+    expires_at: datetime = PField(description="the customer answers before this moment")
+    created_at: datetime
+    answered_at: datetime | None

@@ -17,7 +17,8 @@ from server.core.errors import Forbidden, NotFound, Unprocessable
 from server.core.masking import mask_contacts
 from server.core.points import open_point
 from server.core.uow import UnitOfWork
-from server.orders import machine, ports
+from server.orders import delay_reads, machine, ports
+from server.orders.delay_rules import REQUEST_DELAY
 from server.orders.machine import Actor, ActorKind, Status
 from server.orders.models import (
     Order,
@@ -184,6 +185,8 @@ def to_read(uow: UnitOfWork, *, order: Order, user: User, now: datetime) -> Orde
         allowed = [a.value for a in machine.allowed_actions_for(status, actor_for(user).kind)]
     except Forbidden:  # a role that makes no moves (finance)
         allowed = []
+    if delay_reads.may_request(uow, order=order, user=user):  # not a move: the visit's time
+        allowed.append(REQUEST_DELAY)
     return OrderRead(
         **order.model_dump(exclude={"address_enc", "point_enc", "lat", "lng", "notes_enc"}),
         notes=_notes_for(order, user, cipher, visible=visible),

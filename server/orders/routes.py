@@ -14,11 +14,13 @@ from server.core.deps import SettingsDep, UowDep
 from server.core.ids import CURSOR_MAX
 from server.core.routing import api_router
 from server.core.uow import UnitOfWork
-from server.orders import changes, service
+from server.orders import changes, delays, service
 from server.orders.machine import Action
 from server.orders.models import (
     ActionIn,
     CancelIn,
+    DelayRequestCreate,
+    DelayRequestRead,
     Order,
     OrderCreate,
     OrderEventRead,
@@ -216,3 +218,38 @@ def reject_change(
 )
 def support_approve(order_id: str, cid: str, user: SupportUser, uow: UowDep) -> ChangeRequestRead:
     return changes.support_approve_change(uow, order_id=order_id, cid=cid, user=user)
+
+
+# --- moving a visit (改约) ---------------------------------------------------------------------
+
+
+@router.post("/orders/{order_id}/delay-requests", response_model=DelayRequestRead, status_code=201)
+def request_delay(
+    order_id: str, body: DelayRequestCreate, user: TechnicianUser, uow: UowDep
+) -> DelayRequestRead:
+    """The assigned technician asks to move the visit (at least the rule's notice before
+    it starts); the customer is asked."""
+    return delays.request_delay(
+        uow,
+        order_id=order_id,
+        technician=user,
+        scheduled_start=body.scheduled_start,
+        reason=body.reason,
+    )
+
+
+@router.get("/orders/{order_id}/delay-requests", response_model=list[DelayRequestRead])
+def list_delays(order_id: str, user: CurrentUser, uow: UowDep) -> list[DelayRequestRead]:
+    return delays.list_delay_requests(uow, order_id=order_id, user=user)
+
+
+@router.post("/orders/{order_id}/delay-requests/{rid}/accept", response_model=DelayRequestRead)
+def accept_delay(order_id: str, rid: str, user: CustomerUser, uow: UowDep) -> DelayRequestRead:
+    """The customer takes the new time: the visit moves."""
+    return delays.answer_delay(uow, order_id=order_id, request_id=rid, customer=user, accept=True)
+
+
+@router.post("/orders/{order_id}/delay-requests/{rid}/decline", response_model=DelayRequestRead)
+def decline_delay(order_id: str, rid: str, user: CustomerUser, uow: UowDep) -> DelayRequestRead:
+    """The customer keeps the booked time: another technician is sought."""
+    return delays.answer_delay(uow, order_id=order_id, request_id=rid, customer=user, accept=False)

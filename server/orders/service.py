@@ -8,10 +8,15 @@ push the change to live clients.
 This module is the domain's face for the routes and the other domains; the use cases
 live beside it: ``reading`` (who sees what), ``creating`` (booking, follow-ups),
 ``moves`` (the machine's moves and the timeline), ``field_work`` (the checklist and the
-work order) and ``changes`` (on-site change requests).
+work order), ``changes`` (on-site change requests) and ``delays`` (moving a visit).
 """
 
 from server.orders.creating import create, create_follow_up, create_from_quote
+from server.orders.delay_reads import proposed_windows
+from server.orders.delays import EXPIRY_JOB as DELAY_EXPIRY_JOB
+from server.orders.delays import EXPIRY_SECONDS as DELAY_EXPIRY_SECONDS
+from server.orders.delays import expiry_sweep as delay_expiry_sweep
+from server.orders.delays import withdraw_on_move as withdraw_delays_on_move
 from server.orders.field_work import complete_sop_step, confirm_work_order
 from server.orders.moves import (
     count_transition,
@@ -38,6 +43,8 @@ from server.orders.reading import (
 )
 
 __all__ = [
+    "DELAY_EXPIRY_JOB",
+    "DELAY_EXPIRY_SECONDS",
     "actor_for",
     "address_visible",
     "address_visible_to",
@@ -50,6 +57,7 @@ __all__ = [
     "create",
     "create_follow_up",
     "create_from_quote",
+    "delay_expiry_sweep",
     "device_time",
     "event_to_read",
     "events_after",
@@ -59,7 +67,9 @@ __all__ = [
     "known_statuses",
     "list_for",
     "move",
+    "proposed_windows",
     "record",
     "save_version",
     "to_read",
+    "withdraw_delays_on_move",
 ]

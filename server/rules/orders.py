@@ -1,6 +1,8 @@
 """Operator-editable rules of the order lifecycle (part of the versioned rules)."""
 
-from pydantic import BaseModel, Field
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, model_validator
 
 
 class ServiceRegion(BaseModel):
@@ -33,3 +35,16 @@ class OrderRules(BaseModel):
     # further ahead, or older than an offline queue can plausibly be, is refused.
     device_time_max_future_seconds: int = Field(default=300, ge=0, le=3600)
     device_time_max_age_hours: int = Field(default=24 * 7, ge=1, le=24 * 30)
+    # Moving a visit (改约, seed 003): the assigned technician asks at least this long before
+    # the booked start; the customer answers until this long before it, after which the
+    # request lapses and the order goes back to dispatch; the new start is at most this
+    # many days away.
+    delay_min_notice_minutes: int = Field(default=120, ge=30, le=7 * 24 * 60)
+    delay_answer_margin_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)
+    delay_max_days_ahead: int = Field(default=14, ge=1, le=60)
+
+    @model_validator(mode="after")
+    def _answer_before_notice(self) -> OrderRules:
+        if self.delay_answer_margin_minutes >= self.delay_min_notice_minutes:
+            raise ValueError("the customer's answer must be due after the technician's notice")
+        return self

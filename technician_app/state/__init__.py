@@ -31,10 +31,11 @@ somebody else, nor replays their queue.
 Where things are: :class:`TechnicianState` is composed of one mixin per concern over
 :class:`~technician_app.state.core.TechnicianCore` (queue, client, listeners,
 ``_guard``): ``account`` (sign-in, onboarding, going online, withdrawals), ``loading``
-(what the screens show), ``field_work`` (the queued actions), ``sync`` (the queue
-replayed), ``location`` (position reports), ``alerts`` (notifications beyond the
-screen), ``live`` (feed and poll) and ``analytics`` (经营分析). ``labels`` holds the
-technician's texts, ``model`` the offers, notices and times.
+(what the screens show), ``field_work`` (the queued actions), ``delays`` (asking the
+customer to move a visit, online only), ``sync`` (the queue replayed), ``location``
+(position reports), ``alerts`` (notifications beyond the screen), ``live`` (feed and
+poll) and ``analytics`` (经营分析). ``labels`` holds the technician's texts, ``model`` the
+offers, notices and times.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from technician_app.state.core import (
     DEFAULT_SERVER_URL,
     MIN_LOCATION_INTERVAL,
 )
+from technician_app.state.delays import DelayRequests
 from technician_app.state.field_work import FieldWork
 from technician_app.state.inbox import Inbox
 from technician_app.state.labels import (
@@ -103,6 +105,7 @@ class TechnicianState(
     Account,
     Loading,
     FieldWork,
+    DelayRequests,
     LocationReports,
     QueueSync,
     Inbox,

@@ -30,6 +30,7 @@ from client.models import (
     ChangeRequestRead,
     ChatRead,
     ComplaintRead,
+    DelayRequestRead,
     EarningsRead,
     NotificationRead,
     OrderRead,
@@ -119,6 +120,7 @@ class TechnicianCore:
         self.complaints: list[ComplaintRead] = []
         self.messages: dict[str, list[ChatRead | UnsentMessage]] = {}
         self.change_requests: dict[str, list[ChangeRequestRead]] = {}
+        self.delay_requests: dict[str, list[DelayRequestRead]] = {}  # 改约, by order
         # the photos taken on this device, by (order id, SOP step), shown beside each step
         self.step_photos: dict[tuple[str, int], bytes] = {}
         self.policies: PoliciesRead | None = None  # the agreements signed up under

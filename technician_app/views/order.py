@@ -1,9 +1,9 @@
 """The order screen: navigate → depart → arrive (geofenced check-in) → work order
 signature → start → SOP checklist (photos where required) → extra items → finish.
-Chat with the customer and transfer live here too. One big primary button per state,
-so accept → navigate → check in is three taps. What shows follows the order read: a move's
-button when the server allows the move (``allowed_actions``), a panel by the phase the
-order is in (``status_groups``)."""
+Chat with the customer, asking to move the visit (改约) and transfer live here too. One
+big primary button per state, so accept → navigate → check in is three taps. What shows
+follows the order read: a move's button when the server allows the move
+(``allowed_actions``), a panel by the phase the order is in (``status_groups``)."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ from technician_app.state import (
 )
 from technician_app.state.confirmations import confirmation_for
 from technician_app.state.labels import order_value_label
+from technician_app.views.order_delay import DelayPanel
 from technician_app.views.order_panels import (
     chat_panel,
     extras_panel,
@@ -72,6 +73,7 @@ def OrderView():  # noqa: ANN201
                 await state.load_service(fresh.service_id)
             await state.load_messages(order_id)
             await state.load_change_requests(order_id)
+            await state.load_delay_requests(order_id)
             await state.load_contact(order_id)
 
         ft.context.page.run_task(run)
@@ -322,6 +324,8 @@ def OrderView():  # noqa: ANN201
                 ft.Text(note, size=16),
             )
         )
+    if state.may_request_delay(order_id) or state.last_delay(order_id) is not None:
+        body.append(DelayPanel(state, order_id))
     if allows(order, "transfer"):
         body.append(
             card(

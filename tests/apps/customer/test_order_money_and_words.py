@@ -67,7 +67,8 @@ def test_dispatch_churn_reads_as_one_line_until_a_technician_accepts() -> None:
 def emitted_event_types() -> set[str]:
     """Every event type the server writes to an order's timeline: the order machine's
     moves, and each ``event_type=`` / ``EventSpec(`` literal in the server's code (the
-    change request's answer is ``order.change_{approved|rejected}``)."""
+    change request's answer is ``order.change_{approved|rejected}``, a request to move
+    the visit that ends it with the technician ``order.delay_{declined|expired}``)."""
     found = set(machine.EVENT_TYPES.values())
     pattern = re.compile(r"(?:event_type=|EventSpec\()\s*\"([a-z_]+\.[a-z_]+)\"")
     conditional = re.compile(r"\"(dispatch\.[a-z_]+)\" if")
@@ -76,6 +77,8 @@ def emitted_event_types() -> set[str]:
         found |= set(pattern.findall(text)) | set(conditional.findall(text))
         if 'f"order.change_{status}"' in text:
             found |= {"order.change_approved", "order.change_rejected"}
+        if 'f"order.delay_{outcome}"' in text:
+            found |= {"order.delay_declined", "order.delay_expired"}
     return found
 
 
