@@ -17,7 +17,9 @@ from client.models import (
     AvailabilityRead,
     CertificateRead,
     ComplaintRead,
+    CustomerNoteRead,
     EarningsRead,
+    FollowUpRead,
     LocationAck,
     OfferRead,
     OrderRead,
@@ -220,6 +222,38 @@ class TechnicianApi(ClientCore):
     async def earnings(self, **params: Any) -> EarningsRead:
         """``params``: the period, ``from`` and ``to`` (ISO times)."""
         return await self._get("/technician/earnings", model=EarningsRead, **params)
+
+    async def customer_note(self, order_id: str) -> CustomerNoteRead:
+        """His note on the customer of one of his orders (empty when there is none)."""
+        return await self._get(
+            f"/technician/customers/by-order/{order_id}/note", model=CustomerNoteRead
+        )
+
+    async def save_customer_note(
+        self,
+        order_id: str,
+        *,
+        tags: list[str],
+        note: str = "",
+        remind_in_days: int | None = None,
+        remind_what: str = "",
+    ) -> CustomerNoteRead:
+        body = _clean(
+            {
+                "tags": tags,
+                "note": note,
+                "remind_in_days": remind_in_days,
+                "remind_what": remind_what,
+            }
+        )
+        return await self._put(
+            f"/technician/customers/by-order/{order_id}/note", body, model=CustomerNoteRead
+        )
+
+    async def follow_ups(self, until: str | None = None) -> list[FollowUpRead]:
+        """Reminders due by ``until`` (an ISO day; default today), overdue ones included."""
+        params = {"until": until} if until else {}
+        return await self._get_list("/technician/follow-ups", model=FollowUpRead, **params)
 
     async def analytics(self, by: str = "day") -> AnalyticsRead:
         """Orders and income by day (14), week (12) or month (6), by category, where the

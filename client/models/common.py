@@ -61,6 +61,16 @@ class CustomerId(RootModel[str]):
     root: str = Field(..., max_length=40, title="Customer Id")
 
 
+class RemindInDays(RootModel[int]):
+    root: int = Field(
+        ...,
+        description="A maintenance reminder this many days after today",
+        ge=1,
+        le=730,
+        title="Remind In Days",
+    )
+
+
 class TaxId(RootModel[str]):
     root: str = Field(..., max_length=20, min_length=15, pattern="^[0-9A-Z]+$", title="Tax Id")
 

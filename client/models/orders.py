@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from datetime import date as date_aliased
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
         PreferredTechnicianId,
         QuoteId,
         Reason,
+        RemindInDays,
         ServiceCardId,
         ServiceId,
         SignatureFileId,
@@ -48,6 +50,29 @@ class CancelIn(BaseModel):
     )
 
 
+class CustomerNoteIn(BaseModel):
+    tags: list[str] | None = Field(None, max_length=6, title="Tags")
+    note: str | None = Field("", max_length=300, title="Note")
+    remind_in_days: RemindInDays | None = Field(
+        None,
+        description="A maintenance reminder this many days after today",
+        title="Remind In Days",
+    )
+    remind_on: date_aliased | None = Field(
+        None, description="Or on this day (city calendar)", title="Remind On"
+    )
+    remind_what: str | None = Field("", max_length=40, title="Remind What")
+
+
+class CustomerNoteRead(BaseModel):
+    order_id: str = Field(..., title="Order Id")
+    tags: list[str] = Field(..., title="Tags")
+    note: str = Field(..., title="Note")
+    remind_on: date_aliased | None = Field(..., title="Remind On")
+    remind_what: str = Field(..., title="Remind What")
+    updated_at: AwareDatetime | None = Field(..., title="Updated At")
+
+
 class DelayRequestCreate(BaseModel):
     """
     ``POST /orders/{id}/delay-requests``: the new start (the visit keeps its length).
@@ -74,6 +99,22 @@ class DelayRequestRead(BaseModel):
     )
     created_at: AwareDatetime = Field(..., title="Created At")
     answered_at: AwareDatetime | None = Field(..., title="Answered At")
+
+
+class FollowUpRead(BaseModel):
+    """
+    A reminder due: whom to call back (by the order he served) and about what.
+    """
+
+    order_id: str = Field(..., title="Order Id")
+    customer_name: str = Field(..., title="Customer Name")
+    district: str = Field(..., title="District")
+    service_name_zh: str = Field(..., title="Service Name Zh")
+    service_name_en: str = Field(..., title="Service Name En")
+    tags: list[str] = Field(..., title="Tags")
+    remind_on: date_aliased = Field(..., title="Remind On")
+    remind_what: str = Field(..., title="Remind What")
+    overdue: bool = Field(..., title="Overdue")
 
 
 class OrderCreate(BaseModel):

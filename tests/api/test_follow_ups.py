@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlmodel import select
 
 from server.orders.models import CustomerNote
-from tests.api.payment_steps import assign
+from tests.api.payment_steps import assign, pay
 from tests.unit_of_work import unit_of_work
 
 NOTE = "/technician/customers/by-order/{}/note"
@@ -19,6 +19,7 @@ def served(api):
     customer = api.register("customer")
     tech = api.register("technician")
     order = api.order(customer)
+    pay(api, customer, order["id"])
     assign(api, order["id"], tech)
     return customer, tech, order
 
@@ -59,6 +60,7 @@ def test_he_notes_a_customer_and_the_reminder_falls_due(api):
 
     # a second order of the same customer shares the note (one per customer)
     second = api.order(customer)
+    pay(api, customer, second["id"])
     assign(api, second["id"], tech)
     assert api.get(NOTE.format(second["id"]), tech).json()["note"] == body["note"]
     cleared = api.put(NOTE.format(second["id"]), tech, json={"tags": ["老客户"]}).json()
