@@ -165,6 +165,16 @@ from client.models.pricing import (
     WalletRead,
 )
 from client.models.privacy import ContactRead
+from client.models.quality import (
+    CheckContact,
+    CheckOutcomeIn,
+    CheckRead,
+    DepositMovementRead,
+    DepositRead,
+    DepositSummaryRead,
+    DepositTopUpIn,
+    ReassessRead,
+)
 from client.models.realtime import ChatIn, ChatRead, LocationAck, LocationIn, LocationPointIn
 from client.models.reviews import (
     AnswerIn,
@@ -246,6 +256,9 @@ __all__ = [
     "ChangeRequestRead",
     "ChatIn",
     "ChatRead",
+    "CheckContact",
+    "CheckOutcomeIn",
+    "CheckRead",
     "ClaimIn",
     "Code",
     "ComplaintDetail",
@@ -257,6 +270,10 @@ __all__ = [
     "DecisionRead",
     "DeclineIn",
     "DeliveryRead",
+    "DepositMovementRead",
+    "DepositRead",
+    "DepositSummaryRead",
+    "DepositTopUpIn",
     "EarningOrder",
     "EarningsRead",
     "Email",
@@ -324,6 +341,7 @@ __all__ = [
     "RadiusKm",
     "Reason",
     "ReasonIn",
+    "ReassessRead",
     "ReassignIn",
     "ReassignRead",
     "RecommendationGroupRead",
