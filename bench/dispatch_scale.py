@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--technicians", type=int, default=10_000)
-    ap.add_argument("--queries", type=int, default=400)
+    ap.add_argument("--queries", type=int, default=1000)
     ap.add_argument("--radius-km", type=float, default=5.0)
     ap.add_argument("--batch", type=int, default=1000)
     ap.add_argument("--batch-radius-km", type=float, default=10.0)

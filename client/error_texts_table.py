@@ -281,6 +281,7 @@ ERROR_TEXTS: dict[str, tuple[str, str]] = {
     "rules_invalid": ("规则设置有误，请检查", "The rules are not valid"),
     "sos_role": ("紧急求助仅限用户和师傅使用", "SOS is for customers and technicians"),
     "period_invalid": ("时间范围有误，请重新选择", "The period is not valid"),
+    "analytics_grouping_invalid": ("请选择按日、按周或按月查看", "Choose by day, week or month"),
     "period_too_long": ("时间范围太长，请缩短", "The period is too long"),
     "window_invalid": ("开始时间需早于结束时间", "Start before the end"),
     "window_too_long": ("时间范围太长，请缩短", "The period is too long"),

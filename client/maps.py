@@ -268,3 +268,39 @@ def pin_map(
         ),
         height,
     )
+
+
+def spots_map(
+    spots: list[tuple[float, float, int]],
+    *,
+    cell_m: float = 550.0,
+    app: str = "org.doorstep",
+    height: int = 240,
+) -> ft.Control:
+    """Where the work was: one circle per grid cell (``lat, lng, count``), darker where
+    there was more, the camera fitted to all of them (a heat map of coarse cells, never
+    a customer's home)."""
+    most = max((n for _, _, n in spots), default=1)
+    points = [fm.MapLatitudeLongitude(lat, lng) for lat, lng, _ in spots]
+    circles = [
+        fm.CircleMarker(
+            coordinates=point,
+            radius=cell_m,
+            use_radius_in_meter=True,
+            color=ft.Colors.with_opacity(0.2 + 0.6 * n / most, ft.Colors.DEEP_ORANGE_700),
+            border_stroke_width=0,
+        )
+        for point, (_, _, n) in zip(points, spots, strict=True)
+    ]
+    fit = fm.CameraFit(coordinates=points, padding=ft.Padding.all(36)) if len(points) > 1 else None
+    return _framed(
+        fm.Map(
+            key=f"spots-{len(points)}",
+            layers=[_tiles(app), fm.CircleLayer(circles=circles)],
+            initial_center=points[0] if points else fm.MapLatitudeLongitude(31.2304, 121.4737),
+            initial_zoom=13,
+            initial_camera_fit=fit,
+            bgcolor=ft.Colors.ORANGE_50,
+        ),
+        height,
+    )

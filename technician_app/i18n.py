@@ -23,6 +23,7 @@ from client.i18n import (
     translate,
 )
 from technician_app.i18n_account import ACCOUNT_TEXTS, MONEY_TEXTS
+from technician_app.i18n_business import BUSINESS_TEXTS
 from technician_app.i18n_work import STATUS_TEXTS, WORK_TEXTS
 
 __all__ = [
@@ -36,7 +37,16 @@ __all__ = [
     "t",
 ]
 
-TEXTS = merged(COMMON, ORDER_STATUS, INBOX, STATUS_TEXTS, WORK_TEXTS, ACCOUNT_TEXTS, MONEY_TEXTS)
+TEXTS = merged(
+    COMMON,
+    ORDER_STATUS,
+    INBOX,
+    STATUS_TEXTS,
+    WORK_TEXTS,
+    ACCOUNT_TEXTS,
+    MONEY_TEXTS,
+    BUSINESS_TEXTS,
+)
 
 
 def t(lang: str, key: str, **values: object) -> str:

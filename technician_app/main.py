@@ -24,6 +24,7 @@ from technician_app.state import (
     DEFAULT_SERVER_URL,
     TechnicianState,
 )
+from technician_app.views.analytics import AnalyticsView
 from technician_app.views.deposit import DepositView
 from technician_app.views.earnings import EarningsView
 from technician_app.views.home import HomeView
@@ -120,6 +121,7 @@ def App(state: TechnicianState):  # noqa: ANN201
                 ft.Route(path="earnings", component=EarningsView),
                 ft.Route(path="deposit", component=DepositView),
                 ft.Route(path="ratings", component=RatingsView),
+                ft.Route(path="analytics", component=AnalyticsView),
                 ft.Route(path="sync", component=SyncView),
                 ft.Route(path="inbox", component=InboxView),
             ],

@@ -13,6 +13,7 @@ from typing import Any
 from client.api.core import ClientCore, _clean
 from client.models import (
     AlertRead,
+    AnalyticsRead,
     AvailabilityRead,
     CertificateRead,
     ComplaintRead,
@@ -219,6 +220,11 @@ class TechnicianApi(ClientCore):
     async def earnings(self, **params: Any) -> EarningsRead:
         """``params``: the period, ``from`` and ``to`` (ISO times)."""
         return await self._get("/technician/earnings", model=EarningsRead, **params)
+
+    async def analytics(self, by: str = "day") -> AnalyticsRead:
+        """Orders and income by day (14), week (12) or month (6), by category, where the
+        customers are and the district's average."""
+        return await self._get("/technician/analytics", model=AnalyticsRead, by=by)
 
     async def schedule(self, **params: Any) -> ScheduleRead:
         return await self._get("/technician/schedule", model=ScheduleRead, **params)

@@ -14,6 +14,26 @@ if TYPE_CHECKING:
     from client.models.common import Amount, Email, TaxId
 
 
+class AnalyticsBucket(BaseModel):
+    start: AwareDatetime = Field(..., title="Start")
+    orders: int = Field(..., title="Orders")
+    income: int = Field(..., title="Income")
+
+
+class AnalyticsCategory(BaseModel):
+    category_id: str | None = Field(..., title="Category Id")
+    name_zh: str = Field(..., title="Name Zh")
+    name_en: str = Field(..., title="Name En")
+    orders: int = Field(..., title="Orders")
+    income: int = Field(..., title="Income")
+
+
+class AnalyticsSpot(BaseModel):
+    lat: float = Field(..., title="Lat")
+    lng: float = Field(..., title="Lng")
+    orders: int = Field(..., title="Orders")
+
+
 class CancellationQuoteRead(BaseModel):
     order_id: str = Field(..., title="Order Id")
     status: str = Field(..., title="Status")
@@ -23,6 +43,15 @@ class CancellationQuoteRead(BaseModel):
     fee: int = Field(..., title="Fee")
     refund: int = Field(..., title="Refund")
     paid: int = Field(..., title="Paid")
+
+
+class DistrictComparison(BaseModel):
+    district: str = Field(..., title="District")
+    technicians: int = Field(..., title="Technicians")
+    my_orders: int = Field(..., title="My Orders")
+    my_income: int = Field(..., title="My Income")
+    average_orders: float = Field(..., title="Average Orders")
+    average_income: float = Field(..., title="Average Income")
 
 
 class EarningOrder(BaseModel):
@@ -152,6 +181,18 @@ class WithdrawalRead(BaseModel):
     bank_account_masked: str = Field(..., title="Bank Account Masked")
     status: str = Field(..., title="Status")
     created_at: AwareDatetime = Field(..., title="Created At")
+
+
+class AnalyticsRead(BaseModel):
+    by: str = Field(..., title="By")
+    period_from: AwareDatetime = Field(..., title="Period From")
+    period_to: AwareDatetime = Field(..., title="Period To")
+    orders: int = Field(..., title="Orders")
+    income: int = Field(..., title="Income")
+    buckets: list[AnalyticsBucket] = Field(..., title="Buckets")
+    categories: list[AnalyticsCategory] = Field(..., title="Categories")
+    spots: list[AnalyticsSpot] = Field(..., title="Spots")
+    district: DistrictComparison | None
 
 
 class JournalEntryRead(BaseModel):

@@ -75,9 +75,9 @@ class TechnicianColumns(ColumnFields):
         # (start us, end us, tz, patterns) -> which patterns cover that slot
         self.coverage: dict[tuple[int, int, str, int], np.ndarray] = {}
         self.slot: dict[str, int] = {}
-        # Positioned rows by latitude: all (key -1), or those with one skill (key: its
-        # bit). Dropped when a position or a skill changes.
-        self._by_lat: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        # Positioned rows by latitude with their latitudes and longitudes: all (key -1),
+        # or those with one skill (key: its bit). Dropped when a position or a skill changes.
+        self._by_lat: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.facts: list[TechnicianFacts | None] = [None] * self.cap
         self.ids: list[str] = [""] * self.cap
         self.blocking: dict[str, set[int]] = {}  # customer id -> slots who blocked them
@@ -340,16 +340,17 @@ class TechnicianColumns(ColumnFields):
 
     # ------------------------------------------------------------------ reads
 
-    def positioned(self, bit: int = -1) -> tuple[np.ndarray, np.ndarray]:
-        """Positioned rows (with skill ``bit`` only, if set) by latitude, and their
-        latitudes; kept until a position or a skill changes."""
+    def positioned(self, bit: int = -1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Positioned rows (with skill ``bit`` only, if set) by latitude, their latitudes
+        and longitudes (copies side by side: a search box's band is read in one sweep);
+        kept until a position or a skill changes."""
         got = self._by_lat.get(bit)
         if got is None:
             rows = np.flatnonzero(~np.isnan(self.pos_lat))
             if bit >= 0:
                 rows = rows[(self.skills[rows] >> bit) & 1 == 1]
             rows = rows[np.argsort(self.pos_lat[rows], kind="stable")]
-            got = self._by_lat[bit] = (rows, self.pos_lat[rows])
+            got = self._by_lat[bit] = (rows, self.pos_lat[rows], self.pos_lng[rows])
         return got
 
     def narrowest(self, skills: Iterable[str]) -> int | None:
@@ -370,12 +371,11 @@ class TechnicianColumns(ColumnFields):
     ) -> np.ndarray:
         """Positioned rows inside the box (those with skill ``bit`` only, if set): a
         latitude band from the rows kept sorted by latitude, then the longitude test."""
-        rows, lats = self.positioned(bit)
+        rows, lats, lngs = self.positioned(bit)
         a = int(np.searchsorted(lats, lat_lo, side="left"))
         b = int(np.searchsorted(lats, lat_hi, side="right"))
-        band = rows[a:b]
-        lngs = self.pos_lng[band]
-        return band[(lngs >= lng_lo) & (lngs <= lng_hi)]
+        band, band_lngs = rows[a:b], lngs[a:b]
+        return band[(band_lngs >= lng_lo) & (band_lngs <= lng_hi)]
 
     def slots_of(self, ids: Iterable[str]) -> np.ndarray:
         get = self.slot.get

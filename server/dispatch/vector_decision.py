@@ -50,8 +50,7 @@ from server.dispatch.vector_scoring import (
     SCORE,
     STARS,
     ScoreArrays,
-    rating_table,
-    static_table,
+    score_table,
 )
 from server.geo.coords import EARTH_RADIUS_M, box_around
 from server.rules.dispatch import DispatchWeights, ScoringPolicy
@@ -60,6 +59,7 @@ TIE = 1e-9  # scores closer than this are ordered by the exact per-candidate sco
 NO_ROWS = np.zeros(0, dtype=np.int64)
 NO_BOOL = np.zeros(0, dtype=np.bool_)
 NO_CERTIFICATES = np.zeros((0, 1), dtype=np.int64)
+_CONSTANTS: dict[tuple[int, int], tuple[object, object, np.ndarray]] = {}
 
 
 @njit(cache=True, nogil=True)
@@ -86,37 +86,35 @@ def _score(  # pragma: no cover
     r: int,
     d: float,
     e: float,
-    ratings: np.ndarray,
-    static: np.ndarray,
+    table: np.ndarray,
     sp: np.ndarray,
     out: np.ndarray,
 ) -> bool:
     """``score_pairs`` for one pair into ``out`` (a row of ``num``); True when the exact
-    code must score it. ``sp``: [eta basis, eta scale, distance scale, w proximity,
-    w rating, prior mean, prior weight, half-life s, now s, idle boost, idle radius,
-    subsidy over]."""
+    code must score it. ``table``: ``score_table``'s rows; ``sp``: [eta basis, eta scale,
+    distance scale, w proximity, w rating, prior mean, prior weight, half-life s, now s,
+    idle boost, idle radius, subsidy over]."""
     if sp[0] > 0:
         proximity = sp[1] / (sp[1] + max(0.0, e))
     else:
         proximity = sp[2] / (sp[2] + d)
-    t = ratings[r]
+    t = table[r]
     age = sp[8] - t[0]
     f = 0.5 ** (max(age, 0.0) / sp[7])
     top = sp[5] * sp[6] + f * t[1] + t[3]
     bottom = sp[6] + f * t[2] + t[4]
     stars = sp[5] if bottom == 0 else top / bottom
     rating = (stars - 1.0) / 4.0
-    st = static[r]
-    base = sp[3] * proximity + sp[4] * rating + st[3]
-    score = base * st[4]
+    base = sp[3] * proximity + sp[4] * rating + t[8]
+    score = base * t[9]
     exact = age < 0
     if sp[9] != 1.0:
-        if d <= sp[10] and st[5] > 0:
+        if d <= sp[10] and t[10] > 0:
             score = score * sp[9]
         exact = exact or abs(d - sp[10]) <= TOL_M
     exact = exact or abs(d - sp[11]) <= TOL_M
     out[PROXIMITY], out[RATING] = proximity, rating
-    out[LEVEL], out[FAIRNESS], out[ACCEPTANCE] = st[0], st[1], st[2]
+    out[LEVEL], out[FAIRNESS], out[ACCEPTANCE] = t[5], t[6], t[7]
     out[STARS], out[BASE], out[SCORE] = stars, base, score
     return exact
 
@@ -135,8 +133,7 @@ def rank(  # pragma: no cover
 
 @njit(cache=True, nogil=True)
 def _decide(  # pragma: no cover
-    band: tuple[np.ndarray, np.ndarray],
-    pos_lng: np.ndarray,
+    band: tuple[np.ndarray, np.ndarray, np.ndarray],
     search: np.ndarray,
     job: tuple[np.ndarray, np.ndarray],
     members: np.ndarray,
@@ -151,30 +148,30 @@ def _decide(  # pragma: no cover
     busy: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     off: tuple[np.ndarray, np.ndarray],
     loop: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-    scoring: tuple[np.ndarray, np.ndarray, np.ndarray],
+    scoring: tuple[np.ndarray, np.ndarray],
     tie: float,
     out: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> tuple[int, int, int, int]:
-    """One entry per candidate (``band``: the rows within the search box's latitudes and
-    their latitudes, in that order; ``search``: [lng lo, lng hi, radius m]; ``job``:
+    """One entry per candidate (``band``: the rows within the search box's latitudes,
+    their latitudes and longitudes, in that order; ``search``: [lng lo, lng hi, radius m]; ``job``:
     ([lat, lng], [start, end] us)) into ``out``: every candidate's row and stage, the rows
     the exact code must settle (``recheck``), the eligible rows with their figures, and,
     when none is left to recheck, their ranking (``rank``). Returns the counts of each."""
-    rows_by_lat, lats = band
+    rows_by_lat, lats, lngs = band
     where, when = job
     lat, lng, start, end = where[0], where[1], when[0], when[1]
     cert_expiry, day = certs
     weekly, covered = hours
     pol, tr, ti, speeds, peaks = loop
-    ratings, static, sp = scoring
+    table, sp = scoring
     ints, stage, num = out
     rows, recheck, eligible = ints[0], ints[1], ints[2]
     n = q = m = c = 0
     for i in range(rows_by_lat.size):
-        r = rows_by_lat[i]
-        if pos_lng[r] < search[0] or pos_lng[r] > search[1]:
+        if lngs[i] < search[0] or lngs[i] > search[1]:
             continue
-        d_pos = _radius_m(lat, lng, lats[i], pos_lng[r])
+        r = rows_by_lat[i]
+        d_pos = _radius_m(lat, lng, lats[i], lngs[i])
         if not d_pos <= search[2]:
             continue
         if (members.size > 0 and not members[r]) or _in_rows(excluded, r):
@@ -190,7 +187,7 @@ def _decide(  # pragma: no cover
         p = int(block[r, cols[12]])
         f, d, e = pair_verdict(
             r, lat, lng, start, end, p >= 0 and not covered[p],
-            block, cols, busy, off, pol, tr, ti, speeds, peaks, (lats[i], pos_lng[r], d_pos),
+            block, cols, busy, off, pol, tr, ti, speeds, peaks, (lats[i], lngs[i], d_pos),
         )  # fmt: skip
         if (f & DRAWN) != 0:
             # A drawn area whose box holds the job: the exact code tests the shape.
@@ -209,7 +206,7 @@ def _decide(  # pragma: no cover
         else:
             stage[n - 1] = 0
             num[m, DIST], num[m, ETA] = d, e
-            if _score(r, d, e, ratings, static, sp, num[m]):
+            if _score(r, d, e, table, sp, num[m]):
                 recheck[q] = r
                 q += 1
             else:
@@ -265,17 +262,16 @@ def decide_rows(
         return None
     lat, lng = job.location
     box = box_around(lat, lng, radius_m) or (-np.inf, np.inf, -np.inf, np.inf)
-    rows_by_lat, lats = cols.positioned(bit)
+    rows_by_lat, lats, lngs = cols.positioned(bit)
     lo = int(np.searchsorted(lats, box[0], side="left"))
     hi = int(np.searchsorted(lats, box[1], side="right"))
-    band = (rows_by_lat[lo:hi], lats[lo:hi])
+    band = (rows_by_lat[lo:hi], lats[lo:hi], lngs[lo:hi])
     size = band[0].size  # the outputs' bound: small enough to come from the heap
     ints = np.empty((5, size), dtype=np.int64)
     stage = np.empty(size, dtype=np.int8)
     num = np.empty((size, SCORE + 1))
     n, q, m, c = _decide(
         band,
-        cols.pos_lng,
         np.array([box[2], box[3], radius_m]),
         (np.array([lat, lng]), np.array([start_us, end_us], dtype=np.int64)),
         NO_BOOL if members is None else members,
@@ -290,11 +286,7 @@ def decide_rows(
         calendars(cols),
         (cols.off_start, cols.off_end),
         loop_inputs(travel, policy, first_start_us=start_us, last_end_us=end_us, now_us=to_us(now)),
-        (
-            rating_table(cols, scoring),
-            static_table(cols, weights, scoring),
-            _scoring_inputs(now, weights, scoring),
-        ),
+        (score_table(cols, weights, scoring), _scoring_inputs(now, weights, scoring)),
         TIE,
         (ints, stage, num),
     )
@@ -325,6 +317,24 @@ def _blocked_rows(cols: TechnicianColumns, job: JobFacts) -> np.ndarray:
 
 
 def _scoring_inputs(now: datetime, weights: DispatchWeights, policy: ScoringPolicy) -> np.ndarray:
+    sp = _scoring_constants(weights, policy).copy()
+    sp[8] = to_us(now) / 1e6
+    return sp
+
+
+def _scoring_constants(weights: DispatchWeights, policy: ScoringPolicy) -> np.ndarray:
+    """``_score``'s settings, the same for every decision under one policy (``now``: 0);
+    kept per pair of objects (held in the cache, so their ids stay theirs)."""
+    key = (id(weights), id(policy))
+    got = _CONSTANTS.get(key)
+    if got is None:
+        if len(_CONSTANTS) >= 16:
+            _CONSTANTS.clear()
+        got = _CONSTANTS[key] = (weights, policy, _settings(weights, policy))
+    return got[2]
+
+
+def _settings(weights: DispatchWeights, policy: ScoringPolicy) -> np.ndarray:
     w = weights.normalized()
     return np.array(
         [
@@ -336,7 +346,7 @@ def _scoring_inputs(now: datetime, weights: DispatchWeights, policy: ScoringPoli
             policy.rating_prior_mean,
             policy.rating_prior_weight,
             policy.rating_half_life_days * 86_400.0,
-            to_us(now) / 1e6,
+            0.0,
             policy.nearby_idle_boost,
             policy.nearby_idle_radius_m,
             policy.traffic_subsidy_over_m,

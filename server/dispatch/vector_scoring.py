@@ -157,6 +157,20 @@ def static_table(
     return static
 
 
+def score_table(
+    cols: TechnicianColumns, weights: DispatchWeights, policy: ScoringPolicy
+) -> np.ndarray:
+    """``rating_table`` and ``static_table`` side by side (columns 0-4, then 5-10): the
+    single pass reads one row per candidate, not two."""
+
+    def compute(c: TechnicianColumns, r: np.ndarray) -> tuple[np.ndarray, ...]:
+        ratings = _rating_rows(policy.rating_half_life_days, policy.undated_rating_age_days)
+        return (np.hstack([ratings(c, r)[0], _static(weights, policy)(c, r)[0]]),)
+
+    (table,) = cols.derived(("score table", id(weights), id(policy)), (weights, policy), compute)
+    return table
+
+
 def rating_estimates(
     cols: TechnicianColumns, s: np.ndarray, now: datetime, policy: ScoringPolicy
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -43,9 +43,11 @@ def vector_travel(travel: TravelTime) -> RoadFactorTravelTime | None:
 
 
 @lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)
 def steady_offset(travel: RoadFactorTravelTime, lo_hour: int, hi_hour: int) -> int | None:
     """The UTC offset (us) in force from the start of hour ``lo_hour`` to the end of
-    ``hi_hour`` (since the epoch), None if it may change in between or the span is long."""
+    ``hi_hour`` (since the epoch), None if it may change in between or the span is long.
+    Kept per span: decisions for jobs in the same hours ask the same."""
     if hi_hour - lo_hour > 7 * 24:
         return None
     first = EPOCH + timedelta(hours=lo_hour)

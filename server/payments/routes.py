@@ -20,6 +20,7 @@ from server.core.routing import api_router
 from server.core.uow import UnitOfWork
 from server.orders import service as orders_service
 from server.payments import service
+from server.payments.analytics import AnalyticsRead, analytics
 from server.payments.models import (
     CancellationQuoteRead,
     EarningsRead,
@@ -206,6 +207,16 @@ def technician_earnings(
     return EarningsRead(
         **service.earnings(uow, technician=user, start=start, end=end, timezone=settings.timezone)
     )
+
+
+@router.get("/technician/analytics", response_model=AnalyticsRead)
+def technician_analytics(
+    user: TechnicianUser,
+    uow: UowDep,
+    settings: SettingsDep,
+    by: str = Query(default="day", description="day (14 days), week (12 weeks) or month (6)"),
+) -> AnalyticsRead:
+    return analytics(uow, technician=user, by=by, timezone=settings.timezone)
 
 
 @router.get("/technician/payouts")

@@ -5,6 +5,7 @@ proportional bar). The numbers come from :mod:`technician_app.state.earnings_cha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import count
 
 import flet as ft
@@ -28,11 +29,11 @@ PART_COLORS = {"available": GO, "pending": WARN, "frozen": MUTED}
 LABEL_EVERY = {"day": 3, "week": 1, "month": 5}
 
 
-def _nice_ceiling(yuan_amount: float) -> float:
+def _nice_ceiling(yuan_amount: float, empty: float = 100.0) -> float:
     """The y axis's top: above the tallest bar on a round step of 1, 2 or 5 times a
-    power of ten, at most five steps high (never 0, so an empty period still draws)."""
+    power of ten, at most five steps high (``empty`` for an empty period, so it draws)."""
     if yuan_amount <= 0:
-        return 100.0
+        return empty
     steps = (m * 10**k for k in count() for m in (1, 2, 5))
     step = next(s for s in steps if yuan_amount / s <= 5)
     return float((int(yuan_amount / step) + 1) * step)
@@ -47,20 +48,38 @@ def _shown(index: int, bar: IncomeBar, period: str) -> bool:
 
 def income_by_day_chart(bars: list[IncomeBar], period: str, lang: str = DEFAULT_LANG) -> ft.Control:
     """Income per day (per hour today) as bars in yuan; a bar's tooltip names its day."""
-    top = _nice_ceiling(max((b.amount for b in bars), default=0) / 100)
-    low = min((b.amount for b in bars), default=0) / 100
-    width = 22 if len(bars) <= 7 else 6
+    return _bars(bars, period, lang, unit=100, axis="chart.yuan", tip=yuan, key="chart_by_day")
+
+
+def count_chart(bars: list[IncomeBar], period: str, lang: str = DEFAULT_LANG) -> ft.Control:
+    """Orders per period as bars (``amount``: the count)."""
+    return _bars(bars, period, lang, unit=1, axis="chart.jobs", tip=str, key="chart_orders")
+
+
+def _bars(
+    bars: list[IncomeBar],
+    period: str,
+    lang: str,
+    *,
+    unit: int,
+    axis: str,
+    tip: Callable[[int], str],
+    key: str,
+) -> ft.Control:
+    top = _nice_ceiling(max((b.amount for b in bars), default=0) / unit, 100.0 if unit > 1 else 5.0)
+    low = min((b.amount for b in bars), default=0) / unit
+    width = 22 if len(bars) <= 7 else 10 if len(bars) <= 14 else 6
     groups = [
         fch.BarChartGroup(
             x=i,
             rods=[
                 fch.BarChartRod(
                     from_y=0,
-                    to_y=bar.amount / 100,
+                    to_y=bar.amount / unit,
                     width=width,
                     color=GO if bar.amount >= 0 else MUTED,
                     border_radius=3,
-                    tooltip=f"{bar.label} {yuan(bar.amount)}",
+                    tooltip=f"{bar.label} {tip(bar.amount)}",
                 )
             ],
         )
@@ -78,7 +97,7 @@ def income_by_day_chart(bars: list[IncomeBar], period: str, lang: str = DEFAULT_
             max_y=top,
             group_alignment=ft.MainAxisAlignment.SPACE_AROUND,
             left_axis=fch.ChartAxis(
-                title=ft.Text(t(lang, "chart.yuan"), size=11, color=MUTED),
+                title=ft.Text(t(lang, axis), size=11, color=MUTED),
                 title_size=16,
                 label_size=40,
             ),
@@ -87,7 +106,7 @@ def income_by_day_chart(bars: list[IncomeBar], period: str, lang: str = DEFAULT_
             tooltip=fch.BarChartTooltip(
                 bgcolor=ft.Colors.INVERSE_SURFACE, fit_inside_horizontally=True
             ),
-            key="chart_by_day",
+            key=key,
         ),
         height=CHART_HEIGHT,
     )

@@ -33,14 +33,15 @@ Where things are: :class:`TechnicianState` is composed of one mixin per concern 
 ``_guard``): ``account`` (sign-in, onboarding, going online, withdrawals), ``loading``
 (what the screens show), ``field_work`` (the queued actions), ``sync`` (the queue
 replayed), ``location`` (position reports), ``alerts`` (notifications beyond the
-screen) and ``live`` (feed and poll). ``labels`` holds the technician's texts, ``model``
-the offers, notices and times.
+screen), ``live`` (feed and poll) and ``analytics`` (经营分析). ``labels`` holds the
+technician's texts, ``model`` the offers, notices and times.
 """
 
 from __future__ import annotations
 
 from technician_app.state.account import Account
 from technician_app.state.alerts import UrgentAlerts
+from technician_app.state.analytics import Analytics
 from technician_app.state.core import (
     DEFAULT_IDLE_LOCATION_INTERVAL,
     DEFAULT_LOCATION_INTERVAL,
@@ -99,6 +100,14 @@ __all__ = [
 
 
 class TechnicianState(
-    Account, Loading, FieldWork, LocationReports, QueueSync, Inbox, UrgentAlerts, LiveUpdates
+    Account,
+    Loading,
+    FieldWork,
+    LocationReports,
+    QueueSync,
+    Inbox,
+    UrgentAlerts,
+    LiveUpdates,
+    Analytics,
 ):
     """Everything the technician app knows and does. One per signed-in device."""

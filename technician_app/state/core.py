@@ -25,6 +25,7 @@ from client.api import ApiError, DoorstepClient, NetworkError, Session
 from client.error_texts import error_text
 from client.layout import layout_for
 from client.models import (
+    AnalyticsRead,
     CertificateRead,
     ChangeRequestRead,
     ChatRead,
@@ -159,6 +160,8 @@ class TechnicianCore:
             self.earnings.earned if self.earnings and self.earnings_period == "day" else None
         )
         self.services: dict[str, ServiceRead] = self.queue.cached_models("services", ServiceRead)
+        self.analytics: AnalyticsRead | None = self.queue.cached_model("analytics", AnalyticsRead)
+        self.analytics_by: str = self.analytics.by if self.analytics else "day"
 
     def _cache_orders(self) -> None:
         self.queue.cache_models("orders", self.orders)

@@ -215,5 +215,13 @@ def EarningsView():  # noqa: ANN201
             ),
         ],
         state,
-        actions=[language_menu(state)],
+        actions=[
+            ft.TextButton(
+                content=ft.Text(t(lang, "analytics.open"), size=16),
+                icon=ft.Icons.INSIGHTS,
+                key="open_analytics",
+                on_click=lambda _e: ft.context.page.navigate("/analytics"),
+            ),
+            language_menu(state),
+        ],
     )

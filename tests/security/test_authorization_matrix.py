@@ -94,6 +94,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/ops/payouts"): FINANCE,
     ("POST", "/technician/withdrawals"): TECHNICIAN,
     ("GET", "/technician/earnings"): TECHNICIAN,
+    ("GET", "/technician/analytics"): TECHNICIAN,
     ("GET", "/technician/payouts"): TECHNICIAN,
     ("GET", "/technician/deposit"): TECHNICIAN,
     ("POST", "/technician/deposit/top-ups"): TECHNICIAN,

@@ -88,6 +88,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "certificates": ("get", "/technician/certificates"),
     "add_certificate": ("post", "/technician/certificates"),
     "earnings": ("get", "/technician/earnings"),
+    "analytics": ("get", "/technician/analytics"),
     "schedule": ("get", "/technician/schedule"),
     "withdraw": ("post", "/technician/withdrawals"),
     "deposit": ("get", "/technician/deposit"),
