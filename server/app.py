@@ -52,6 +52,7 @@ from server.payments.invoice_pdf import due_invoices
 from server.payments.routes import router as payments
 from server.pricing.routes import router as pricing
 from server.privacy.routes import router as privacy
+from server.quality.routes import router as quality
 from server.realtime import routes as realtime_routes
 from server.realtime import service as realtime_service
 from server.realtime.routes import router as realtime
@@ -87,6 +88,7 @@ def _routers() -> list[APIRouter]:
         route_plans,
         notifications,
         notices,
+        quality,
     ]
 
 

@@ -4,9 +4,11 @@ Domains do not subscribe themselves on import (which made the reactions depend o
 modules a process happened to load, and in which order). ``wire()`` subscribes them here,
 in the order they run: the risk watch and the coupons given back see the move first, the
 offers are closed, the technician's counters move, a waiting request to move the visit is
-withdrawn (the visit left ACCEPTED), then the money, then a finished redo
-settles its complaint, and an order entering or leaving the open pool is told to the
-technicians whose pool lists it (pushed after the commit). After commit: the live feed,
+withdrawn (the visit left ACCEPTED), then the money, then a finished redo settles its
+complaint, a completed order may be drawn for a spot check and the technician's deposit
+standing follows his finished and disputed orders, and an order entering or leaving the
+open pool is told to the technicians whose pool lists it (pushed after the commit). After
+commit: the live feed,
 the dispatcher's wake-up, the metric.
 
 Called by ``create_app`` (server and workers), the CLI, the simulation and the tests.
@@ -34,7 +36,9 @@ from server.payments import service as payments_service
 from server.pricing import ports as pricing_ports
 from server.pricing import service as pricing_service
 from server.privacy import service as privacy_service
+from server.quality import service as quality_service
 from server.realtime import service as realtime_service
+from server.reviews import ports as reviews_ports
 from server.reviews import ratings as reviews_ratings
 from server.reviews import service as reviews_service
 from server.technicians import expiry as certificate_expiry
@@ -54,6 +58,7 @@ def wire() -> None:
             orders_service.withdraw_delays_on_move,
             payments_service.money_on_move,
             reviews_service.on_redo_done,
+            quality_service.on_order_move,
             notices.on_departed,
             dispatch_service.wake_dispatcher,
             realtime_service.push_pool_change,
@@ -92,6 +97,8 @@ def wire() -> None:
     technicians_ports.came_online.plug(dispatch_service.wake_near)
     dispatch_ports.left_to_pool.plug(realtime_service.push_left_to_pool)
     notifications_ports.live.plug(realtime_service.publish)
+    dispatch_ports.deposit_capped.plug(quality_service.capped_technicians)
+    reviews_ports.complaint_rate_changed.plug(quality_service.on_complaint_rate)
     dispatch_ports.customer_ratings.plug(
         lambda uow, ids, since: reviews_ratings.customer_ratings_since(uow.session, ids, since)
     )
@@ -137,6 +144,11 @@ def jobs(app: Any) -> list[JobSpec]:  # noqa: ANN401
             reviews_service.LEVELS_SWEEP_SECONDS,
         ),
         JobSpec(notices.CHECK_JOB, lambda: notices.check_once(app), notices.CHECK_SECONDS),
+        JobSpec(
+            quality_service.REASSESS_JOB,
+            lambda: quality_service.reassess_once(app),
+            quality_service.REASSESS_SECONDS,
+        ),
         JobSpec(
             notices_delivery.DELIVER_JOB,
             lambda: notices_delivery.deliver_once(app),

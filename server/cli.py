@@ -81,7 +81,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
 @users_app.command("create")
 def users_create(
     role: str = typer.Option(
-        ..., help="operator | support | finance | admin | customer | technician"
+        ..., help="operator | support | finance | admin | quality_inspector | customer | technician"
     ),
     phone: str = typer.Option(...),
     password: str = typer.Option(...),
@@ -123,7 +123,7 @@ def seed_demo() -> None:
     typer.echo("demo accounts (role, phone, password):")
     for account in result.accounts:
         typer.echo(
-            f"  {account['role']:<10} {account['phone']:<25} "
+            f"  {account['role']:<17} {account['phone']:<25} "
             f"{account['password']:<10} {account['name']}"
         )
 

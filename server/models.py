@@ -48,6 +48,7 @@ from server.pricing.models import (  # noqa: F401
     ServiceCard,
 )
 from server.privacy.models import VirtualNumberBinding  # noqa: F401
+from server.quality.models import QualityCheck, TechnicianDeposit  # noqa: F401
 from server.realtime.models import ChatMessage, ContactAttempt, TechnicianLocation  # noqa: F401
 from server.reviews.models import Appeal, Complaint, LevelRecord, Review  # noqa: F401
 from server.risk.models import LoginThrottle, RiskFlag  # noqa: F401

@@ -269,4 +269,71 @@ MONEY_TEXTS: Texts = {
         "zh": "暂无待结算收入：客户确认完成后，收入 T+1 可提现",
         "en": "Nothing settling: pay is withdrawable the day after the customer confirms",
     },
+    # the deposit (保证金)
+    "deposit.title": {"zh": "保证金", "en": "Deposit"},
+    "deposit.open": {"zh": "保证金", "en": "Deposit"},
+    "deposit.required": {"zh": "应缴", "en": "Required"},
+    "deposit.held": {"zh": "已缴", "en": "Held"},
+    "deposit.shortfall": {"zh": "待补缴", "en": "Missing"},
+    "deposit.history": {"zh": "缴纳与扣除记录", "en": "Top-ups and deductions"},
+    "deposit.none": {"zh": "暂无记录", "en": "Nothing yet"},
+    "deposit.unavailable": {
+        "zh": "服务器暂未开放保证金查询",
+        "en": "Deposits are not available yet",
+    },
+    "deposit.top_up": {"zh": "补缴 {amount}", "en": "Top up {amount}"},
+    "deposit.complete": {"zh": "保证金已足额", "en": "Your deposit is complete"},
+    "deposit.note.base": {
+        "zh": "平台要求每位师傅缴纳保证金 {amount}，用于服务质量保障",
+        "en": "Every technician holds a {amount} deposit as a guarantee of quality",
+    },
+    "deposit.note.raised": {
+        "zh": "近{days}天投诉率 {rate} 超过 {limit}，保证金要求提高至 {amount}",
+        "en": "Your complaint rate over {days} days is {rate}, above {limit}: "
+        "the deposit required is {amount}",
+    },
+    "deposit.note.capped": {
+        "zh": "补足前每日最多接 {n} 单；补足或投诉率回落后恢复",
+        "en": "Until it is topped up you take at most {n} orders a day; "
+        "topping up or a lower rate lifts this",
+    },
+    "deposit.note.rate": {
+        "zh": "近{days}天投诉率 {rate}（{complaints} 次投诉 / {orders} 单）",
+        "en": "Complaint rate over {days} days: {rate} ({complaints} of {orders} orders)",
+    },
+    "deposit.note.no_rate": {
+        "zh": "近{days}天完成不足 {n} 单，暂不计算投诉率",
+        "en": "Fewer than {n} orders in {days} days: no complaint rate yet",
+    },
+    "deposit.note.owed": {
+        "zh": "质检扣款超出已缴保证金，欠缴 {amount}，请尽快补缴",
+        "en": "Deductions exceed your deposit by {amount}; please top up",
+    },
+    "deposit.line.top_up": {"zh": "补缴保证金", "en": "Deposit top-up"},
+    "deposit.line.deduction": {"zh": "质检未通过扣除", "en": "Failed quality check"},
+    "deposit.line.deduction_of": {
+        "zh": "{service} 质检未通过扣除",
+        "en": "Failed quality check: {service}",
+    },
+    "deposit.line.other": {"zh": "保证金调整", "en": "Deposit adjustment"},
+    "deposit.line.findings": {"zh": "原因：{findings}", "en": "Reason: {findings}"},
+    "deposit.confirm.title": {"zh": "补缴保证金", "en": "Top up the deposit"},
+    "deposit.confirm.text": {
+        "zh": "确认通过微信支付补缴保证金 {amount}？",
+        "en": "Pay {amount} into your deposit with WeChat Pay?",
+    },
+    "deposit.confirm.ok": {"zh": "确认补缴", "en": "Pay"},
+    "notice.deposit_paid": {
+        "zh": "保证金已补缴：{amount}",
+        "en": "Deposit topped up: {amount}",
+    },
+    "notice_kind.quality.check_failed": {"zh": "质检未通过", "en": "Quality check failed"},
+    "notice_kind.quality.deposit_raised": {
+        "zh": "保证金要求已提高",
+        "en": "Deposit requirement raised",
+    },
+    "notice_kind.quality.deposit_lowered": {
+        "zh": "保证金要求已恢复",
+        "en": "Deposit requirement back to normal",
+    },
 }

@@ -25,6 +25,7 @@ from technician_app.state import (
     TechnicianState,
 )
 from technician_app.views.analytics import AnalyticsView
+from technician_app.views.deposit import DepositView
 from technician_app.views.earnings import EarningsView
 from technician_app.views.home import HomeView
 from technician_app.views.inbox import InboxView
@@ -118,6 +119,7 @@ def App(state: TechnicianState):  # noqa: ANN201
                 ft.Route(path="order/:order_id", component=OrderView),
                 ft.Route(path="pool", component=PoolView),
                 ft.Route(path="earnings", component=EarningsView),
+                ft.Route(path="deposit", component=DepositView),
                 ft.Route(path="ratings", component=RatingsView),
                 ft.Route(path="analytics", component=AnalyticsView),
                 ft.Route(path="sync", component=SyncView),

@@ -22,7 +22,8 @@ Where things are: the request loop, tokens, ``parse_reply`` and the ``_get`` /
 ``_get_list`` / ``_post`` / ``_put`` helpers in ``core``; the endpoints by area in
 ``auth``, ``catalog`` (places, catalog, quotes), ``orders`` (with change requests),
 ``delays`` (moving a visit), ``payments``, ``technician``, ``messages`` (files, chat,
-support) and ``ops``, each a mixin of :class:`DoorstepClient`.
+support), ``ops`` and ``quality`` (the deposit, spot checks), each a mixin of
+:class:`DoorstepClient`.
 """
 
 from __future__ import annotations
@@ -36,12 +37,21 @@ from client.api.messages import MessagesApi
 from client.api.ops import OpsApi
 from client.api.orders import OrdersApi
 from client.api.payments import PaymentsApi
+from client.api.quality import QualityApi
 from client.api.session import JSON, Session
 from client.api.technician import TechnicianApi
 
 
 class DoorstepClient(
-    AuthApi, CatalogApi, OrdersApi, DelaysApi, PaymentsApi, TechnicianApi, MessagesApi, OpsApi
+    AuthApi,
+    CatalogApi,
+    OrdersApi,
+    DelaysApi,
+    PaymentsApi,
+    TechnicianApi,
+    MessagesApi,
+    OpsApi,
+    QualityApi,
 ):
     """One client per app (per signed-in user); share it through a Flet context."""
 

@@ -176,6 +176,16 @@ from client.models.pricing import (
     WalletRead,
 )
 from client.models.privacy import ContactRead
+from client.models.quality import (
+    CheckContact,
+    CheckOutcomeIn,
+    CheckRead,
+    DepositMovementRead,
+    DepositRead,
+    DepositSummaryRead,
+    DepositTopUpIn,
+    ReassessRead,
+)
 from client.models.realtime import ChatIn, ChatRead, LocationAck, LocationIn, LocationPointIn
 from client.models.reviews import (
     AnswerIn,
@@ -261,6 +271,9 @@ __all__ = [
     "ChangeRequestRead",
     "ChatIn",
     "ChatRead",
+    "CheckContact",
+    "CheckOutcomeIn",
+    "CheckRead",
     "ClaimIn",
     "Code",
     "ComplaintDetail",
@@ -276,6 +289,10 @@ __all__ = [
     "DelayRequestCreate",
     "DelayRequestRead",
     "DeliveryRead",
+    "DepositMovementRead",
+    "DepositRead",
+    "DepositSummaryRead",
+    "DepositTopUpIn",
     "DistrictComparison",
     "EarningOrder",
     "EarningsRead",
@@ -345,6 +362,7 @@ __all__ = [
     "RadiusKm",
     "Reason",
     "ReasonIn",
+    "ReassessRead",
     "ReassignIn",
     "ReassignRead",
     "RecommendationGroupRead",

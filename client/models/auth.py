@@ -46,9 +46,9 @@ class RefreshIn(BaseModel):
 
 class UserRead(BaseModel):
     id: str = Field(..., title="Id")
-    role: Literal["customer", "technician", "operator", "support", "finance", "admin"] = Field(
-        ..., title="Role"
-    )
+    role: Literal[
+        "customer", "technician", "operator", "support", "finance", "admin", "quality_inspector"
+    ] = Field(..., title="Role")
     name: str = Field(..., title="Name")
     phone: str = Field(..., title="Phone")
     status: str = Field(..., title="Status")
@@ -65,9 +65,12 @@ class RegisterIn(BaseModel):
     phone: str = Field(..., title="Phone")
     password: str = Field(..., title="Password")
     name: str = Field(..., title="Name")
-    role: Literal["customer", "technician", "operator", "support", "finance", "admin"] | None = (
-        Field("customer", title="Role")
-    )
+    role: (
+        Literal[
+            "customer", "technician", "operator", "support", "finance", "admin", "quality_inspector"
+        ]
+        | None
+    ) = Field("customer", title="Role")
     referral_code: str | None = Field(None, title="Referral Code")
     code: Code | None = Field(None, title="Code")
     accepted_policy_version: AcceptedPolicyVersion | None = Field(

@@ -23,7 +23,7 @@ from server.core.uow import UnitOfWork
 
 log = logging.getLogger("doorstep.audit")
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
-_STAFF = {"operator", "support", "finance", "admin"}
+_STAFF = {"operator", "support", "finance", "admin", "quality_inspector"}
 # staff reads outside /ops that show personal data (route templates, without /api/v1)
 SENSITIVE_READS = frozenset(
     {

@@ -125,3 +125,4 @@ OperatorUser = Annotated[User, Depends(require_roles(Role.operator, Role.admin))
 SupportUser = Annotated[User, Depends(require_roles(Role.support, Role.operator, Role.admin))]
 FinanceUser = Annotated[User, Depends(require_roles(Role.finance, Role.admin))]
 AdminUser = Annotated[User, Depends(require_roles(Role.admin))]
+InspectorUser = Annotated[User, Depends(require_roles(Role.quality_inspector, Role.admin))]

@@ -18,6 +18,9 @@ class Role(StrEnum):
     support = "support"
     finance = "finance"
     admin = "admin"
+    # spot checks of finished orders (a return-visit call or an on-site look): sees the
+    # checks and the orders they name, nothing else of the console
+    quality_inspector = "quality_inspector"
 
 
 STAFF_ROLES = frozenset({Role.operator, Role.support, Role.finance, Role.admin})

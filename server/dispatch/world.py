@@ -285,6 +285,7 @@ def load_world(
         uow, ids=list(ids) if ids is not None else None, now=now, online_only=False
     )
     tech_ids = [t.id for t in rows]
+    short_of_deposit = ports.deposit_capped.ask(uow, tech_ids) if tech_ids else frozenset()
     here: frozenset[str] | None = None  # None: everyone counts as present
     if presence:
         here = presence_store.present(uow, [t.id for t in rows if t.online], now)
@@ -357,7 +358,7 @@ def load_world(
             t.complaint_rate is not None
             and t.complaint_rate > settings.complaint_limit
             and t.completed_orders >= settings.complaint_min_orders
-        )
+        ) or t.id in short_of_deposit
         rating_avg = (
             t.rating_avg if t.rating_avg is not None and 1.0 <= t.rating_avg <= 5.0 else None
         )

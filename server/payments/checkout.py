@@ -1,6 +1,7 @@
-"""Paying: opening a payment with a provider for an order's price, its approved extras or
-a service card; who may read payments; and the sandbox's approve page, which stands in for
-the payer's wallet app. What the money does once it arrives is ``webhooks``."""
+"""Paying: opening a payment with a provider for an order's price, its approved extras,
+a service card or a technician's deposit; who may read payments; and the sandbox's
+approve page, which stands in for the payer's wallet app. What the money does once it
+arrives is ``webhooks``."""
 
 from __future__ import annotations
 
@@ -169,6 +170,26 @@ def create_card_payment(
         order_id=None,
         card_id=card_id,
         customer_id=customer_id,
+        amount=amount,
+        body=body,
+    )
+
+
+def create_deposit_payment(
+    uow: UnitOfWork,
+    *,
+    technician_id: str,
+    amount: Money,
+    body: PaymentCreate,
+) -> Payment:
+    """A technician's deposit top-up: the same checkout as a customer's, the technician
+    paying (the sandbox's approve page is his wallet app too)."""
+    return _open_payment(
+        uow,
+        purpose="deposit",
+        order_id=None,
+        card_id=None,
+        customer_id=technician_id,
         amount=amount,
         body=body,
     )

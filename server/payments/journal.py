@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, inspect, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -135,3 +136,58 @@ def entries_for_order(uow: UnitOfWork, *, order_id: str) -> list[dict[str, Any]]
             }
         )
     return out
+
+
+def balances(session: Session, accounts: list[str]) -> dict[str, Money]:
+    """Several accounts' balances on their normal side (an account never booked: 0)."""
+    if not accounts:
+        return {}
+    rows = session.execute(
+        select(LedgerAccount.code, LedgerAccount.balance).where(
+            col(LedgerAccount.code).in_(accounts)
+        )
+    ).all()
+    found = {code: ledger.natural(code, int(bal)) for code, bal in rows}
+    return {a: found.get(a, 0) for a in accounts}
+
+
+def account_lines(uow: UnitOfWork, *, account: str, limit: int = 200) -> list[dict[str, Any]]:
+    """What moved one account, newest first: each line with its entry's kind, key, order
+    and time (a technician's deposit history reads this)."""
+    rows = uow.session.execute(
+        sa_select(  # SQLAlchemy's: SQLModel's select is typed for at most four columns
+            col(JournalEntry.id),
+            col(JournalEntry.kind),
+            col(JournalEntry.dedupe_key),
+            col(JournalEntry.order_id),
+            col(JournalLine.amount),
+            col(JournalEntry.created_at),
+        )
+        .select_from(JournalLine)
+        .join(JournalEntry, col(JournalEntry.id) == col(JournalLine.entry_id))
+        .where(col(JournalLine.account) == account)
+        .order_by(col(JournalEntry.created_at).desc(), col(JournalLine.id).desc())
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "entry_id": entry_id,
+            "kind": kind,
+            "dedupe_key": key,
+            "order_id": order_id,
+            "amount": ledger.natural(account, int(amount)),
+            "at": at,
+        }
+        for entry_id, kind, key, order_id, amount, at in rows
+    ]
+
+
+def accounts_with_prefix(session: Session, prefix: str) -> list[str]:
+    """The accounts booked so far whose code starts with ``prefix`` (every deposit)."""
+    return list(
+        session.exec(
+            select(LedgerAccount.code)
+            .where(col(LedgerAccount.code).startswith(prefix))
+            .order_by(col(LedgerAccount.code))
+        ).all()
+    )

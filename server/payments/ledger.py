@@ -15,9 +15,13 @@ reversal (every line negated). Accounts:
     expense:compensation     debit   transfer compensation and goodwill paid to technicians
     expense:refunds          debit   refunds beyond what was still held
     payouts:sent             credit  money sent to technicians' bank accounts
+    deposit:technician:<id>  credit  a technician's deposit (保证金) we hold
+    revenue:quality_deductions credit deposits taken for failed spot checks
 
 Liability accounts (escrow, payable, deferred) and provider cash must never go
-negative in their normal direction: the service checks that with every posting.
+negative in their normal direction: the service checks that with every posting. A
+deposit may: a deduction larger than what is held leaves what he owes, and his next
+top-up covers it first.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ class LedgerError(ValueError):
         self.details = details or {}
 
 
-CREDIT_PREFIXES = ("escrow:", "payable:", "deferred:", "revenue:", "payouts:")
+CREDIT_PREFIXES = ("escrow:", "payable:", "deferred:", "revenue:", "payouts:", "deposit:")
 DEBIT_PREFIXES = ("cash:", "expense:")
 GUARDED_PREFIXES = ("escrow:", "payable:", "deferred:", "cash:")
 
@@ -49,6 +53,7 @@ COMPENSATION = "expense:compensation"
 REFUND_EXPENSE = "expense:refunds"
 DEFERRED_CARDS = "deferred:service_cards"
 PAYOUTS_SENT = "payouts:sent"
+QUALITY_DEDUCTIONS = "revenue:quality_deductions"
 
 
 def cash(provider: str) -> str:
@@ -61,6 +66,10 @@ def escrow(order_id: str) -> str:
 
 def payable(technician_id: str) -> str:
     return f"payable:technician:{technician_id}"
+
+
+def deposit(technician_id: str) -> str:
+    return f"deposit:technician:{technician_id}"
 
 
 def normal_side(account: str) -> str:
@@ -239,3 +248,15 @@ def compensation(*, technician_id: str, amount: Money) -> tuple[Posting, ...]:
 
 def payout(*, technician_id: str, amount: Money) -> tuple[Posting, ...]:
     return entry((payable(technician_id), amount), (PAYOUTS_SENT, -amount))
+
+
+def deposit_paid(*, provider: str, technician_id: str, amount: Money) -> tuple[Posting, ...]:
+    """A technician tops up his deposit through a payment provider."""
+    return entry((cash(provider), amount), (deposit(technician_id), -amount))
+
+
+def deposit_deduction(*, technician_id: str, amount: Money) -> tuple[Posting, ...]:
+    """A failed spot check: the platform keeps ``amount`` of the technician's deposit."""
+    if amount < 0:
+        raise LedgerError("a deduction is not negative", "amount_invalid", {"amount": amount})
+    return entry((deposit(technician_id), amount), (QUALITY_DEDUCTIONS, -amount))

@@ -32,6 +32,7 @@ from server.payments.cancellation import cancellation_quote
 from server.payments.checkout import (
     PAYMENT_READERS,
     create_card_payment,
+    create_deposit_payment,
     create_payment,
     get_payment_for,
     list_for_order,
@@ -50,7 +51,15 @@ from server.payments.escrow import (
     unfreeze_escrow,
 )
 from server.payments.invoices import create_invoice, get_invoice
-from server.payments.journal import balance, entries_for_order, post, trial_balance
+from server.payments.journal import (
+    account_lines,
+    accounts_with_prefix,
+    balance,
+    balances,
+    entries_for_order,
+    post,
+    trial_balance,
+)
 from server.payments.order_moves import money_on_move, transfer_compensation
 from server.payments.payouts import (
     batch_lines,
@@ -67,12 +76,16 @@ from server.payments.webhooks import handle_webhook
 
 __all__ = [
     "PAYMENT_READERS",
+    "account_lines",
+    "accounts_with_prefix",
     "auto_confirm_once",
     "balance",
+    "balances",
     "batch_lines",
     "cancellation_quote",
     "compensate_technician",
     "create_card_payment",
+    "create_deposit_payment",
     "create_invoice",
     "create_payment",
     "earnings",

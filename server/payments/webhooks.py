@@ -1,7 +1,7 @@
 """A provider's signed events, verified and booked once, and what a succeeded payment
 causes in the same transaction as the order's move: the order paid (PAYMENT_SUCCEEDED),
-its extras paid, a service card activated, or late and duplicate money sent straight back
-to the customer."""
+its extras paid, a service card activated, a technician's deposit topped up, or late and
+duplicate money sent straight back to the customer."""
 
 from __future__ import annotations
 
@@ -44,6 +44,20 @@ def payment_succeeded(
         )
         pricing_service.activate_card(uow, card_id=payment.card_id or "")
         return "card_activated"
+
+    if payment.purpose == "deposit":
+        post(
+            uow,
+            kind="deposit",
+            dedupe_key=f"payment:{payment.id}",
+            memo=f"deposit via {payment.provider}/{payment.method}",
+            lines=ledger.deposit_paid(
+                provider=payment.provider,
+                technician_id=payment.customer_id,
+                amount=payment.amount,
+            ),
+        )
+        return "deposit_paid"
 
     order = orders_service.get(uow, order_id=payment.order_id or "")
     esc = escrow_for(session, order)

@@ -8,7 +8,7 @@ Resolving one is in ``resolutions``.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, func, select
@@ -28,6 +28,7 @@ from server.orders.machine import Action, Actor, ActorKind
 from server.orders.models import Order
 from server.payments import service as payments_service
 from server.realtime.models import TechnicianLocation
+from server.reviews import ports
 from server.reviews.common import attachments
 from server.reviews.models import Complaint, ComplaintDetail, ComplaintIn, ComplaintRead, Outcome
 from server.reviews.ratings import ensure_profile
@@ -239,6 +240,33 @@ def answer_complaint(
     return complaint_read(c, cipher, for_technician=True)
 
 
+def _counted(since: datetime) -> tuple[Any, ...]:
+    """The complaints a rate counts: made since ``since``, neither rejected nor voided."""
+    return (
+        col(Complaint.created_at) >= since,
+        col(Complaint.outcome).is_distinct_from(Outcome.reject.value),
+        col(Complaint.penalty_void).is_(False),
+    )
+
+
+def complaints_by_technician(
+    session: Session, since: datetime, technician_ids: list[str] | None = None
+) -> dict[str, int]:
+    """Per technician (these, or all), the complaints a rate counts since ``since`` (the
+    deposit rule's window, read by quality)."""
+    who = (
+        col(Complaint.technician_id).is_not(None)
+        if technician_ids is None
+        else col(Complaint.technician_id).in_(technician_ids)
+    )
+    rows = session.exec(
+        select(Complaint.technician_id, func.count())
+        .where(who, *_counted(since))
+        .group_by(col(Complaint.technician_id))
+    ).all()
+    return {str(tid): int(n) for tid, n in rows}
+
+
 def update_complaint_rate(
     uow: UnitOfWork,
     *,
@@ -254,12 +282,7 @@ def update_complaint_rate(
     complaints = session.exec(
         select(func.count())
         .select_from(Complaint)
-        .where(
-            Complaint.technician_id == technician_id,
-            Complaint.created_at >= since,
-            col(Complaint.outcome).is_distinct_from(Outcome.reject.value),
-            col(Complaint.penalty_void).is_(False),
-        )
+        .where(Complaint.technician_id == technician_id, *_counted(since))
     ).one()
     rate = round(complaints / orders, 4) if orders >= rules.complaint_rate_min_orders else None
     ensure_profile(uow, technician_id)
@@ -271,4 +294,5 @@ def update_complaint_rate(
             kind="complaint_rate",
             details={"rate": rate, "complaints": complaints, "orders": orders},
         )
+    ports.complaint_rate_changed.ask(uow, technician_id)
     return rate

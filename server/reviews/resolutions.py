@@ -177,6 +177,8 @@ def on_redo_done(uow: UnitOfWork, moved: Moved) -> None:
     redo_of = (order.price_snapshot or {}).get("redo_of")
     if not redo_of or moved.action is None:
         return
+    if not (order.price_snapshot or {}).get("complaint_id"):
+        return  # a spot check's redo (quality) settles no complaint: nothing is held for it
     if moved.to_status not in ("COMPLETED", "CANCELLED"):
         return
     c = session.get(Complaint, (order.price_snapshot or {}).get("complaint_id") or "")

@@ -28,6 +28,7 @@ from server.reviews.appeals import create_appeal, decide_appeal, list_appeals
 from server.reviews.complaints import (
     answer_complaint,
     complaint_detail,
+    complaints_by_technician,
     create_complaint,
     list_complaints,
     technician_complaints,
@@ -46,6 +47,7 @@ from server.technicians import service as technicians_service
 __all__ = [
     "answer_complaint",
     "complaint_detail",
+    "complaints_by_technician",
     "create_appeal",
     "create_complaint",
     "create_review",

@@ -14,6 +14,7 @@ from server.rules.orders import OrderRules
 from server.rules.payments import PaymentRules
 from server.rules.pricing import PricingRules
 from server.rules.privacy import PrivacyRules
+from server.rules.quality import QualityRules
 from server.rules.reviews import ReviewRules
 
 
@@ -26,3 +27,4 @@ class Rules(BaseModel):
     reviews: ReviewRules = Field(default_factory=ReviewRules)
     privacy: PrivacyRules = Field(default_factory=PrivacyRules)
     notifications: NotificationRules = Field(default_factory=NotificationRules)
+    quality: QualityRules = Field(default_factory=QualityRules)

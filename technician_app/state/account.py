@@ -1,6 +1,7 @@
 """The technician's account, online-only (never queued): signing up (the phone proved by
 a texted code), in and out, onboarding (profile, service area, availability,
-certificates), going online for orders, and withdrawals: money leaves only with signal."""
+certificates), going online for orders, withdrawals and the deposit (保证金) and its
+top-up: money moves only with signal."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from client.api import ApiError, NetworkError
-from client.models import CatalogTermRead, PoliciesRead
+from client.models import CatalogTermRead, DepositRead, PoliciesRead
 from technician_app.i18n import t
 from technician_app.state.core import TechnicianCore
 from technician_app.state.labels import yuan
 
 
 class Account(TechnicianCore):
+    deposit: DepositRead | None = None  # the 保证金 screen's, as last loaded
+
     if TYPE_CHECKING:  # provided by Loading and LiveUpdates
 
         async def refresh(self) -> None: ...
@@ -122,6 +125,7 @@ class Account(TechnicianCore):
         async with self._sync_lock:  # never swap the queue under a replay
             self._unbind_user()
         self.orders, self.offers, self.pool, self.profile = {}, [], [], None
+        self.deposit = None
         self.inbox, self.inbox_unread, self.inbox_loaded = [], 0, False
         self.working = False
         self.changed()
@@ -278,3 +282,28 @@ class Account(TechnicianCore):
         elif "withdraw" in self.unavailable:
             self.notify(t(self.lang, "notice.no_withdrawals"), "error", "unavailable")
         return reply is not None
+
+    async def load_deposit(self) -> DepositRead | None:
+        """What he must hold, what is held, what is missing, and what moved it."""
+        deposit = await self._guard(self.client.deposit(), feature="deposit", quiet=True)
+        if deposit is not None:
+            self.deposit = deposit
+            self.changed()
+        return deposit
+
+    async def top_up_deposit(self, amount: int | None = None) -> bool:
+        """Pay (part of) what is missing through the sandbox provider, as the customer app
+        pays: the screen has asked first (a large payment's second confirmation), and the
+        sandbox's page is approved here as the wallet app would. Never queued."""
+        payment = await self._guard(
+            self.client.top_up_deposit(amount=amount, provider="sandbox", confirm_large=True),
+            feature="deposit",
+        )
+        if payment is None:
+            return False
+        if await self._guard(self.client.sandbox_approve(payment.payment_id)) is None:
+            await self.load_deposit()
+            return False
+        self.notify(t(self.lang, "notice.deposit_paid", amount=yuan(payment.amount)), "success")
+        await self.load_deposit()
+        return True

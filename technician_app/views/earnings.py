@@ -1,7 +1,7 @@
 """Earnings per order and per period in the technician's words (local times, the
 platform's fee as a percentage, what each line is for), charts of the period (by day,
 by service, the money's split), why money is withdrawable, pending or frozen, payouts
-and withdrawals, and the withdrawal request."""
+and withdrawals, the withdrawal request, and the way to the deposit (保证金)."""
 
 from __future__ import annotations
 
@@ -19,10 +19,11 @@ from technician_app.components.widgets import (
     big_number,
     card,
     language_menu,
+    outline_button,
     text_field,
     view,
 )
-from technician_app.context import use_app
+from technician_app.context import go, use_app
 from technician_app.i18n import t
 from technician_app.state import TechnicianState, parse_time, yuan
 from technician_app.state.earnings_charts import income_by_day, income_by_service, money_split
@@ -202,6 +203,16 @@ def EarningsView():  # noqa: ANN201
                 keyboard=ft.KeyboardType.NUMBER,
             ),
             ft.Row([big_button(t(lang, "earnings.withdraw"), withdraw, key="withdraw", color=GO)]),
+            ft.Row(
+                [
+                    outline_button(
+                        t(lang, "deposit.open"),
+                        lambda _e: go("/deposit"),
+                        key="to_deposit",
+                        icon=ft.Icons.SHIELD,
+                    )
+                ]
+            ),
         ],
         state,
         actions=[

@@ -63,13 +63,14 @@ def db_kind() -> str:
 def test_seed_builds_the_district(seeded, engine, clock):  # noqa: ANN001
     assert seeded.already_seeded is False
     counts = seeded.counts
-    assert counts["technicians"] >= 35 and counts["customers"] == 20 and counts["staff"] == 4
+    assert counts["technicians"] >= 35 and counts["customers"] == 20 and counts["staff"] == 5
     assert counts["technicians_pending"] == 3 and counts["orders_completed"] >= 5
     with unit_of_work(engine, clock=clock) as uow:
         s = uow.session
         roles = Counter(s.exec(select(User.role)).all())
         assert roles["technician"] == counts["technicians"] and roles["customer"] == 20
-        assert {roles[r] for r in ("operator", "support", "finance", "admin")} == {1}
+        staff_roles = ("operator", "support", "finance", "admin", "quality_inspector")
+        assert {roles[r] for r in staff_roles} == {1}
         statuses = Counter(s.exec(select(TechnicianProfile.verification_status)).all())
         assert (
             statuses["pending"] == 3 and statuses["suspended"] == 1 and statuses["verified"] >= 30
@@ -167,7 +168,15 @@ def test_second_run_changes_nothing(seeded, demo, engine, clock):  # noqa: ANN00
         )
     assert again.already_seeded is True and before == after
     roles = {a["role"] for a in again.accounts}
-    assert roles == {"operator", "support", "finance", "admin", "technician", "customer"}
+    assert roles == {
+        "operator",
+        "support",
+        "finance",
+        "admin",
+        "quality_inspector",
+        "technician",
+        "customer",
+    }
 
 
 def test_demo_accounts_sign_in_and_work(seeded, demo):  # noqa: ANN001

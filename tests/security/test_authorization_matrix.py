@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import re
 
-ROLES = ("anonymous", "customer", "technician", "operator", "support", "finance", "admin")
+ROLES = (
+    "anonymous",
+    "customer",
+    "technician",
+    "operator",
+    "support",
+    "finance",
+    "admin",
+    "quality_inspector",
+)
 PUBLIC = frozenset(ROLES)
 SIGNED_IN = PUBLIC - {"anonymous"}
 CUSTOMER = frozenset({"customer"})
@@ -20,6 +29,7 @@ OPERATOR = frozenset({"operator", "admin"})
 FINANCE = frozenset({"finance", "admin"})
 ADMIN = frozenset({"admin"})
 DASHBOARD = frozenset({"operator", "finance", "admin"})
+INSPECTOR = frozenset({"quality_inspector", "admin"})
 SUPPORT_CHAT = frozenset({"customer", "operator", "support", "admin"})
 # Payments: the paying customer (record check: another's is 404) and finance; support and
 # operators see orders, not money (ARCHITECTURE.md §3).
@@ -42,7 +52,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/recommendations"): PUBLIC,
     ("POST", "/files"): SIGNED_IN,
     ("GET", "/files/{file_id}"): SIGNED_IN,
-    ("GET", "/orders"): SIGNED_IN,
+    # inspectors reach the orders they check through their checks, and list none
+    ("GET", "/orders"): SIGNED_IN - {"quality_inspector"},
     ("POST", "/orders"): CUSTOMER,
     ("GET", "/orders/{order_id}"): SIGNED_IN,
     ("GET", "/orders/{order_id}/events"): SIGNED_IN,
@@ -92,6 +103,16 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("PUT", "/technician/customers/by-order/{order_id}/note"): TECHNICIAN,
     ("GET", "/technician/follow-ups"): TECHNICIAN,
     ("GET", "/technician/payouts"): TECHNICIAN,
+    ("GET", "/technician/deposit"): TECHNICIAN,
+    ("POST", "/technician/deposit/top-ups"): TECHNICIAN,
+    ("GET", "/inspections"): INSPECTOR,
+    ("GET", "/inspections/{check_id}"): INSPECTOR,
+    ("POST", "/inspections/{check_id}/claim"): INSPECTOR,
+    ("POST", "/inspections/{check_id}/outcome"): INSPECTOR,
+    ("GET", "/ops/quality/checks"): STAFF,
+    ("GET", "/ops/quality/deposits"): DASHBOARD,  # money: operators, finance, admins
+    ("GET", "/ops/quality/deposits/{technician_id}"): DASHBOARD,
+    ("POST", "/ops/quality/deposits/reassess"): OPERATOR,
     ("GET", "/geo/search"): SIGNED_IN,
     ("GET", "/geo/reverse"): SIGNED_IN,
     ("GET", "/me/addresses"): CUSTOMER,

@@ -18,7 +18,16 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from tests.conftest import PG_URL
 
-ROLES = ["anonymous", "customer", "technician", "operator", "support", "finance", "admin"]
+ROLES = [
+    "anonymous",
+    "customer",
+    "technician",
+    "operator",
+    "support",
+    "finance",
+    "admin",
+    "quality_inspector",
+]
 ROUNDS = 3  # calls per operation per run, each as another role
 
 
