@@ -35,7 +35,7 @@ def test_wiring_twice_subscribes_each_reaction_once() -> None:
     first = (list(order_events._in_transaction), list(order_events._after_commit))
     bootstrap.wire()
     assert (order_events._in_transaction, order_events._after_commit) == first
-    assert len(set(first[0])) == len(first[0]) == 10
+    assert len(set(first[0])) == len(first[0]) == 11
 
 
 def test_an_unplugged_port_says_which_it_is() -> None:

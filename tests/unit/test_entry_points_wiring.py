@@ -91,7 +91,7 @@ def _wiring(entry: str, data_dir: Path) -> dict:
 @pytest.mark.parametrize("entry", ["worker", "cli", "simulation"])
 def test_each_entry_point_wires_what_the_server_wires(entry: str, tmp_path: Path) -> None:
     server = _wiring("server", tmp_path / "server")
-    assert len(server["in_transaction"]) == 10 and len(server["after_commit"]) == 2
+    assert len(server["in_transaction"]) == 11 and len(server["after_commit"]) == 2
     assert server["plugged"] == server["ports"]  # every port answered
     assert {"dispatch.round", "dispatch.deadlines", "jobs.retry_stalled"} <= set(server["jobs"])
     found = _wiring(entry, tmp_path / entry)
