@@ -46,5 +46,28 @@ BUSINESS_TEXTS: dict[str, dict[str, str]] = {
         "en": "Your business figures cannot be loaded right now",
     },
     "chart.jobs": {"zh": "单", "en": "jobs"},
+    "customer_note.title": {
+        "zh": "客户备注（仅自己可见）",
+        "en": "Customer notes (only you see them)",
+    },
+    "customer_note.tags": {"zh": "标签", "en": "Tags"},
+    "customer_note.own_tag": {"zh": "自定义标签", "en": "Your own tag"},
+    "customer_note.note": {"zh": "备注", "en": "Note"},
+    "customer_note.remind": {"zh": "回访提醒", "en": "Follow-up reminder"},
+    "customer_note.remind_none": {"zh": "不提醒", "en": "None"},
+    "customer_note.remind_days": {"zh": "{n}天后", "en": "in {n} days"},
+    "customer_note.remind_what": {
+        "zh": "提醒事项（如：更换滤芯）",
+        "en": "What for (e.g. change the filter)",
+    },
+    "customer_note.save": {"zh": "保存备注", "en": "Save notes"},
+    "customer_note.saved": {"zh": "客户备注已保存", "en": "Customer notes saved"},
+    "customer_note.reminder_set": {
+        "zh": "已设提醒：{day} {what}",
+        "en": "Reminder set: {day} {what}",
+    },
+    "follow_up.title": {"zh": "回访提醒", "en": "Follow-ups due"},
+    "follow_up.today": {"zh": "今天", "en": "today"},
+    "follow_up.overdue": {"zh": "已过 {n} 天", "en": "{n} days overdue"},
     "loading": {"zh": "正在加载", "en": "Loading"},
 }

@@ -111,17 +111,25 @@ def follow_ups(
         raise Unprocessable("ask for at most two months ahead", code="period_invalid")
     rows = uow.session.exec(
         select(CustomerNote, Order, User)
-        .join(Order, col(Order.id) == col(CustomerNote.order_id))
+        # every order of his for the customer: the reminder opens the latest
+        .join(
+            Order,
+            (col(Order.customer_id) == col(CustomerNote.customer_id))
+            & (col(Order.technician_id) == technician.id),
+        )
         .join(User, col(User.id) == col(CustomerNote.customer_id))
         .where(
             CustomerNote.technician_id == technician.id,
             col(CustomerNote.remind_on).is_not(None),
             col(CustomerNote.remind_on) <= until,
         )
-        .order_by(col(CustomerNote.remind_on), col(CustomerNote.id))
+        .order_by(col(CustomerNote.remind_on), col(CustomerNote.id), col(Order.scheduled_start))
     ).all()
-    out = []
+    latest: dict[str, tuple[CustomerNote, Order, User]] = {}
     for note, order, customer in rows:
+        latest[note.id] = (note, order, customer)  # ordered by start: the last one stays
+    out = []
+    for note, order, customer in latest.values():
         assert note.remind_on is not None
         service = catalog_service.get_service(uow, service_id=order.service_id)
         out.append(

@@ -264,7 +264,7 @@ class CustomerNote(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=40)
     technician_id: str = Field(foreign_key="app_user.id", index=True)
     customer_id: str = Field(foreign_key="app_user.id", index=True)
-    order_id: str = Field(max_length=40)  # the latest of his orders for this customer
+    order_id: str = Field(max_length=40)  # the order it was last saved from
     tags: list[str] = Field(default_factory=list, sa_column=json_column())
     note_enc: str | None = None  # AES-GCM like the order's notes
     remind_on: date | None = Field(default=None, index=True)  # the city's calendar day

@@ -34,8 +34,8 @@ Where things are: :class:`TechnicianState` is composed of one mixin per concern 
 (what the screens show), ``field_work`` (the queued actions), ``delays`` (asking the
 customer to move a visit, online only), ``sync`` (the queue replayed), ``location``
 (position reports), ``alerts`` (notifications beyond the screen), ``live`` (feed and
-poll) and ``analytics`` (经营分析). ``labels`` holds the technician's texts, ``model`` the
-offers, notices and times.
+poll), ``analytics`` (经营分析) and ``customers`` (客户管理). ``labels`` holds the
+technician's texts, ``model`` the offers, notices and times.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ from technician_app.state.core import (
     DEFAULT_SERVER_URL,
     MIN_LOCATION_INTERVAL,
 )
+from technician_app.state.customers import CustomerNotes
 from technician_app.state.delays import DelayRequests
 from technician_app.state.field_work import FieldWork
 from technician_app.state.inbox import Inbox
@@ -112,5 +113,6 @@ class TechnicianState(
     UrgentAlerts,
     LiveUpdates,
     Analytics,
+    CustomerNotes,
 ):
     """Everything the technician app knows and does. One per signed-in device."""

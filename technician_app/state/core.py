@@ -30,8 +30,10 @@ from client.models import (
     ChangeRequestRead,
     ChatRead,
     ComplaintRead,
+    CustomerNoteRead,
     DelayRequestRead,
     EarningsRead,
+    FollowUpRead,
     NotificationRead,
     OrderRead,
     PoliciesRead,
@@ -163,6 +165,11 @@ class TechnicianCore:
         )
         self.services: dict[str, ServiceRead] = self.queue.cached_models("services", ServiceRead)
         self.analytics: AnalyticsRead | None = self.queue.cached_model("analytics", AnalyticsRead)
+        self.customer_records: dict[str, CustomerNoteRead] = {}  # by order id
+        self.follow_ups: list[FollowUpRead] = sorted(
+            self.queue.cached_models("follow_ups", FollowUpRead).values(),
+            key=lambda f: (f.remind_on, f.order_id),
+        )
         self.analytics_by: str = self.analytics.by if self.analytics else "day"
 
     def _cache_orders(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import flet as ft
 
+from client.citytime import CITY_TZ
 from client.maps import route_map
 from technician_app.components.offer_card import OfferCard, local_time
 from technician_app.components.upcoming import upcoming_section
@@ -26,6 +27,7 @@ from technician_app.context import go, use_app
 from technician_app.i18n import local_name, t
 from technician_app.state import STATUS_LABELS, TechnicianState, yuan
 from technician_app.state.confirmations import confirmation_for
+from technician_app.state.customers import follow_up_line
 from technician_app.state.labels import location_help, order_value_label
 from technician_app.views.login import LoginForm
 from technician_app.views.onboarding import Onboarding
@@ -80,6 +82,7 @@ def HomeView():  # noqa: ANN201
         # the same endpoint and calendar day as the earnings page, fresh on every visit
         if state.signed_in and state.verified:
             ft.context.page.run_task(state.load_earnings_today)
+            ft.context.page.run_task(state.load_follow_ups)
 
     ft.use_effect(load_today, [state.signed_in, state.verified])
     lang = state.lang
@@ -222,6 +225,7 @@ def HomeView():  # noqa: ANN201
             ft.Text(t(lang, "home.route"), size=22, weight=ft.FontWeight.BOLD),
             *_route(state, schedule),
             *rows,
+            *_follow_ups(state),
             *upcoming_section(state),
             ft.Row(
                 [
@@ -285,3 +289,23 @@ def _logout(state: TechnicianState) -> ft.Control:
     return ft.TextButton(
         content=ft.Text(t(state.lang, "home.logout")), key="logout", on_click=logout
     )
+
+
+def _follow_ups(state: TechnicianState) -> list[ft.Control]:
+    """回访提醒: the customers he set a reminder for, due today or overdue; each opens
+    the order he served them on (with his notes)."""
+    if not state.follow_ups:
+        return []
+    lang = state.lang
+    today = state.now().astimezone(CITY_TZ).date()
+    rows = [
+        ft.TextButton(
+            content=ft.Text(follow_up_line(f, today, lang), size=16),
+            icon=ft.Icons.PHONE_CALLBACK,
+            key=f"follow_up_{f.order_id}",
+            on_click=lambda _e, oid=f.order_id: go(f"/order/{oid}"),
+        )
+        for f in state.follow_ups
+    ]
+    title = ft.Text(t(lang, "follow_up.title"), size=20, weight=ft.FontWeight.BOLD)
+    return [card(title, *rows)]

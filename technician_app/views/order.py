@@ -39,6 +39,7 @@ from technician_app.state import (
 )
 from technician_app.state.confirmations import confirmation_for
 from technician_app.state.labels import order_value_label
+from technician_app.views.order_customer_note import CustomerNoteCard
 from technician_app.views.order_delay import DelayPanel
 from technician_app.views.order_panels import (
     chat_panel,
@@ -347,6 +348,8 @@ def OrderView():  # noqa: ANN201
         )
     if status not in ("CANCELLED",):
         body.append(chat_panel(state, order_id, chat_text, set_chat_text, send))
+    if state.user is not None and order.technician_id == state.user.id:
+        body.append(CustomerNoteCard(state, order_id))
     if in_group(order, "tracking") or in_group(order, "on_site"):
         body.append(
             ft.Row(
