@@ -121,3 +121,10 @@ def translate(table: Texts, lang: str, key: str, **values: object) -> str:
         return key
     text = entry.get(lang) or entry.get(DEFAULT_LANG) or key
     return text.format(**values) if values else text
+
+
+def rating_text(average: float) -> str:
+    """An average rating to one decimal, rounded down: 4.75 reads 4.7, so a score never
+    looks better than it is (4.8 is for 4.8 and above)."""
+    tenths = int(round(average * 1000)) // 100  # 4.7999999 is 4.8, not 4.7
+    return f"{tenths / 10:.1f}"

@@ -14,6 +14,7 @@ ACCOUNT_TEXTS: Texts = {
     "password": {"zh": "密码", "en": "Password"},
     "name": {"zh": "称呼", "en": "Name"},
     "name_optional": {"zh": "称呼（选填）", "en": "Name (optional)"},
+    "nameless": {"zh": "用户{tail}", "en": "User {tail}"},
     "have_account": {"zh": "已有账号？去登录", "en": "Have an account? Sign in"},
     "no_account": {"zh": "没有账号？注册", "en": "New here? Sign up"},
     "me": {"zh": "我的", "en": "Me"},

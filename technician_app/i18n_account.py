@@ -19,7 +19,6 @@ ACCOUNT_TEXTS: Texts = {
     "login.password": {"zh": "密码", "en": "Password"},
     "login.submit": {"zh": "登录", "en": "Sign in"},
     "login.to_signup": {"zh": "注册成为技师", "en": "Sign up as a technician"},
-    "login.server": {"zh": "服务器：{url}", "en": "Server: {url}"},
     "signup.title": {"zh": "注册技师账号", "en": "Technician sign-up"},
     "signup.code": {"zh": "短信验证码", "en": "SMS code"},
     "signup.resend": {"zh": "重新发送验证码", "en": "Send the code again"},

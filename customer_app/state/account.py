@@ -189,7 +189,11 @@ class Account(StateCore):
                 if not await self.send_code(phone) or not self.form.get("code"):
                     return False  # the customer types the code from the text message
                 # a sandbox server filled it in, as a phone's one-time-code autofill would
-            name = str(self.form.get("name", "")).strip() or phone[-4:]
+            # no name given: 用户0003, as Chinese apps call a nameless account (never the
+            # bare digits, which read as a code on the technician's screen)
+            name = str(self.form.get("name", "")).strip() or t(
+                self.lang, "nameless", tail=phone[-4:]
+            )
             code = str(self.form.get("code", "")).strip()
             ok = await self.register(phone=phone, password=password, name=name, code=code)
         else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import flet as ft
 
+from client.i18n import rating_text
 from client.maps import street_map
 from client.models import ChangeItemRead, ChangeRequestRead, OrderRead
 from customer_app.components.common import (
@@ -170,7 +171,7 @@ def technician_section(state: CustomerState, o: OrderRead) -> ft.Control:
     lang = state.lang
     card = state.technician_card
     rating = card.rating_avg if card else None
-    line = technician_name(state) + (f"  ★{float(rating):.1f}" if rating else "")
+    line = technician_name(state) + (f"  ★{rating_text(float(rating))}" if rating else "")
     controls: list[ft.Control] = [
         ft.Row(
             [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import flet as ft
 
+from client.i18n import rating_text
 from client.models import PublicTechnicianRead, ReviewRead, ServiceRead
 from customer_app.components.common import (
     act,
@@ -142,7 +143,7 @@ def service_view(state: CustomerState) -> ft.View:
 def _tech_line(x: PublicTechnicianRead, lang: str) -> str:
     parts = [t(lang, "experience_years", years=x.experience_years)]
     if x.rating_avg:
-        parts.append(f"★{x.rating_avg:.1f}")
+        parts.append(f"★{rating_text(x.rating_avg)}")
     if x.level:
         parts.append(t(lang, "tech_level", level=x.level))
     return " · ".join(parts)
@@ -188,7 +189,7 @@ def technician_view(state: CustomerState) -> ft.View:
             [
                 ft.Text(t(lang, f"dim_{d}"), width=90),
                 ft.ProgressBar(value=float(ratings[d]) / 5, expand=True, color=ft.Colors.AMBER_700),
-                ft.Text(f"{float(ratings[d]):.1f}"),
+                ft.Text(rating_text(float(ratings[d]))),
             ]
         )
         for d in DIMENSIONS

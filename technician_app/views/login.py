@@ -64,7 +64,6 @@ def LoginForm():  # noqa: ANN201
                     )
                 ]
             ),
-            ft.Text(t(lang, "login.server", url=state.server_url), size=12),
         ],
         spacing=16,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import flet as ft
 
+from client.i18n import rating_text
 from technician_app.components.widgets import MUTED, WARN, card, outline_button, text_field, view
 from technician_app.context import use_app
 from technician_app.i18n import t
@@ -23,7 +24,9 @@ def RatingsView():  # noqa: ANN201
     reviews = [
         card(
             ft.Text(
-                "★" * round(r.overall) + "☆" * (5 - round(r.overall)) + f"  {r.overall:.1f}",
+                "★" * round(r.overall)
+                + "☆" * (5 - round(r.overall))
+                + f"  {rating_text(r.overall)}",
                 size=26,
                 color=WARN,
             ),

@@ -86,3 +86,16 @@ def test_server_slots_are_read_with_their_capacity() -> None:
     assert not full.available and full.remaining == 0
     assert left.available and left.remaining == 3
     assert not parse_slot(past).available and parse_slot(past).remaining is None
+
+
+def test_ratings_read_rounded_down_to_a_tenth() -> None:
+    from client.i18n import rating_text
+
+    assert [rating_text(x) for x in (4.75, 4.8, 4.7999999, 5.0, 3.04, 4.96)] == [
+        "4.7",
+        "4.8",
+        "4.8",
+        "5.0",
+        "3.0",
+        "4.9",
+    ]

@@ -488,3 +488,13 @@ async def test_photos_stop_at_what_the_server_takes(state: CustomerState) -> Non
     state.drop_photo("review", 42)  # a stale tap on a thumbnail already gone
     assert [n for n, _ in state.form["review_photos"]][:2] == ["p1.png", "p2.png"]
     assert len(state.form["review_photos"]) == 8
+
+
+async def test_a_nameless_sign_up_is_called_user_and_the_phones_tail(
+    state: CustomerState, server: LiveServer
+) -> None:
+    """No name typed: 用户0003 (technicians and reviews never show bare digits)."""
+    phone = server.next_phone()
+    state.form.update(auth_mode="register", phone=phone, password="correct horse", consent=True)
+    assert await state.submit_auth(), state.error
+    assert state.user is not None and state.user.name == f"用户{phone[-4:]}"
