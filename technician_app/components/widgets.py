@@ -85,8 +85,9 @@ def big_number(
 
 
 def card(*controls: ft.Control, bgcolor: str | None = None, padding: int = 16) -> ft.Control:
+    """A rounded panel; its fields as wide as the panel (a field alone stops at 300 px)."""
     return ft.Container(
-        ft.Column(list(controls), spacing=10),
+        ft.Column(list(controls), spacing=10, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
         padding=padding,
         border_radius=16,
         bgcolor=bgcolor or ft.Colors.SURFACE_CONTAINER_LOW,
