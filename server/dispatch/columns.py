@@ -34,6 +34,7 @@ from server.dispatch.column_fields import (
 )
 from server.dispatch.facts import Level, TechnicianFacts, WeeklyWindow
 from server.dispatch.geo import CircleArea, PolygonArea, TravelMode
+from server.dispatch.latitude_order import ByLatitude
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_US = timedelta(microseconds=1)
@@ -75,9 +76,8 @@ class TechnicianColumns(ColumnFields):
         # (start us, end us, tz, patterns) -> which patterns cover that slot
         self.coverage: dict[tuple[int, int, str, int], np.ndarray] = {}
         self.slot: dict[str, int] = {}
-        # Positioned rows by latitude with their latitudes and longitudes: all (key -1),
-        # or those with one skill (key: its bit). Dropped when a position or a skill changes.
-        self._by_lat: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        # Positioned rows in order of latitude: all, or those with one skill.
+        self._by_lat = ByLatitude()
         self.facts: list[TechnicianFacts | None] = [None] * self.cap
         self.ids: list[str] = [""] * self.cap
         self.blocking: dict[str, set[int]] = {}  # customer id -> slots who blocked them
@@ -139,13 +139,16 @@ class TechnicianColumns(ColumnFields):
         self._unblock(k)
         self.facts[k] = None
         self.ids[k] = ""
-        self._by_lat.clear()
+        self._moved_row(k)
         for name, default in self._SCALARS.items():
             getattr(self, name)[k] = default
         self.gate[k] = 0
         self.block[k] = [d for _, d in self.BLOCK]
         self._free.append(k)
         self._changed(k)
+
+    def _moved_row(self, k: int) -> None:
+        self._by_lat.moved(k, limit=4 * self.cap)
 
     def _changed(self, k: int) -> None:
         self.changes.append(k)
@@ -235,7 +238,7 @@ class TechnicianColumns(ColumnFields):
         where = t.location or t.home
         lat, lng = (where.lat, where.lng) if where else (np.nan, np.nan)
         if not (self.pos_lat[k] == lat and self.pos_lng[k] == lng):
-            self._by_lat.clear()
+            self._moved_row(k)
         self.pos_lat[k], self.pos_lng[k] = lat, lng
         self.has_loc[k] = t.location is not None
         if t.location is not None:
@@ -269,7 +272,7 @@ class TechnicianColumns(ColumnFields):
             if bit < MAX_SKILLS:
                 mask |= 1 << bit
         if self.skills[k] != _signed(mask):
-            self._by_lat.clear()
+            self._moved_row(k)
         self.skills[k] = _signed(mask)
 
     def skill_mask(self, skills: Iterable[str]) -> int | None:
@@ -342,16 +345,8 @@ class TechnicianColumns(ColumnFields):
 
     def positioned(self, bit: int = -1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Positioned rows (with skill ``bit`` only, if set) by latitude, their latitudes
-        and longitudes (copies side by side: a search box's band is read in one sweep);
-        kept until a position or a skill changes."""
-        got = self._by_lat.get(bit)
-        if got is None:
-            rows = np.flatnonzero(~np.isnan(self.pos_lat))
-            if bit >= 0:
-                rows = rows[(self.skills[rows] >> bit) & 1 == 1]
-            rows = rows[np.argsort(self.pos_lat[rows], kind="stable")]
-            got = self._by_lat[bit] = (rows, self.pos_lat[rows], self.pos_lng[rows])
-        return got
+        and longitudes (``latitude_order.ByLatitude``)."""
+        return self._by_lat.rows(bit, self.pos_lat, self.pos_lng, self.skills)
 
     def narrowest(self, skills: Iterable[str]) -> int | None:
         """Of these skills' bits, the one fewest positioned rows have (-1: no skill asked
