@@ -50,6 +50,7 @@ from server.orders.routes import router as orders
 from server.orders.work_order import due_work_orders
 from server.payments.invoice_pdf import due_invoices
 from server.payments.routes import router as payments
+from server.pricing.mall import router as mall
 from server.pricing.routes import router as pricing
 from server.privacy.routes import router as privacy
 from server.quality.routes import router as quality
@@ -73,6 +74,7 @@ def _routers() -> list[APIRouter]:
         orders,
         recommendations,
         follow_ups,
+        mall,
         pricing,
         service_cards,
         payments,

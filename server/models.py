@@ -41,6 +41,8 @@ from server.pricing.models import (  # noqa: F401
     CouponCampaign,
     CustomerSpend,
     LoyaltyAccount,
+    MallRedemption,
+    MallStock,
     PointsEntry,
     Quote,
     Referral,

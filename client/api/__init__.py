@@ -22,7 +22,8 @@ Where things are: the request loop, tokens, ``parse_reply`` and the ``_get`` /
 ``_get_list`` / ``_post`` / ``_put`` helpers in ``core``; the endpoints by area in
 ``auth``, ``catalog`` (places, catalog, quotes), ``orders`` (with change requests),
 ``delays`` (moving a visit), ``payments``, ``technician``, ``messages`` (files, chat,
-support), ``ops`` and ``quality`` (the deposit, spot checks), each a mixin of
+support), ``ops``, ``quality`` (the deposit, spot checks) and ``mall`` (积分商城), each a
+mixin of
 :class:`DoorstepClient`.
 """
 
@@ -33,6 +34,7 @@ from client.api.catalog import CatalogApi
 from client.api.core import API_PREFIX, ClientCore, api_root, new_idempotency_key
 from client.api.delays import DelaysApi
 from client.api.errors import ApiError, BadReplyError, DoorstepError, NetworkError
+from client.api.mall import MallApi
 from client.api.messages import MessagesApi
 from client.api.ops import OpsApi
 from client.api.orders import OrdersApi
@@ -52,6 +54,7 @@ class DoorstepClient(
     MessagesApi,
     OpsApi,
     QualityApi,
+    MallApi,
 ):
     """One client per app (per signed-in user); share it through a Flet context."""
 

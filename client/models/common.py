@@ -91,6 +91,10 @@ class Heading(RootModel[float]):
     root: float = Field(..., ge=0.0, le=360.0, title="Heading")
 
 
+class AddressId(RootModel[str]):
+    root: str = Field(..., description="for a product", max_length=40, title="Address Id")
+
+
 class ServiceId(RootModel[str]):
     root: str = Field(..., max_length=64, title="Service Id")
 

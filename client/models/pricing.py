@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import AwareDatetime, BaseModel, Field
 
 if TYPE_CHECKING:
-    from client.models.common import AreaM2, ServiceCardId, Units
+    from client.models.common import AddressId, AreaM2, ServiceCardId, Units
 
 
 class AddressIn(BaseModel):
@@ -123,6 +123,43 @@ class CouponRead(BaseModel):
     valid_until: AwareDatetime = Field(..., title="Valid Until")
     status: str = Field(..., title="Status")
     order_id: str | None = Field(..., title="Order Id")
+
+
+class MallItemRead(BaseModel):
+    code: str = Field(..., title="Code")
+    kind: str = Field(..., title="Kind")
+    name_zh: str = Field(..., title="Name Zh")
+    name_en: str = Field(..., title="Name En")
+    points: int = Field(..., title="Points")
+    stock_left: int | None = Field(..., title="Stock Left")
+    my_left: int | None = Field(..., title="My Left")
+    service_id: str | None = Field(..., title="Service Id")
+    coupon_amount: int = Field(..., title="Coupon Amount")
+    coupon_threshold: int = Field(..., title="Coupon Threshold")
+    valid_days: int = Field(..., title="Valid Days")
+
+
+class MallRedeemIn(BaseModel):
+    item_code: str = Field(..., max_length=40, min_length=1, title="Item Code")
+    address_id: AddressId | None = Field(None, description="for a product", title="Address Id")
+
+
+class MallRedemptionRead(BaseModel):
+    id: str = Field(..., title="Id")
+    item_code: str = Field(..., title="Item Code")
+    name_zh: str = Field(..., title="Name Zh")
+    name_en: str = Field(..., title="Name En")
+    points: int = Field(..., title="Points")
+    status: str = Field(..., title="Status")
+    coupon_id: str | None = Field(..., title="Coupon Id")
+    address: str | None = Field(..., title="Address")
+    tracking_no: str = Field(..., title="Tracking No")
+    created_at: AwareDatetime = Field(..., title="Created At")
+    shipped_at: AwareDatetime | None = Field(..., title="Shipped At")
+
+
+class MallShipIn(BaseModel):
+    tracking_no: str = Field(..., max_length=40, min_length=4, title="Tracking No")
 
 
 class MembershipRead(BaseModel):

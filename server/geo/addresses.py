@@ -72,6 +72,11 @@ def add(
     return row
 
 
+def owned(uow: UnitOfWork, *, customer: User, address_id: str) -> SavedAddressRead:
+    """One of the customer's saved places (404 for anyone else's, as if absent)."""
+    return to_read(_own(uow.session, customer, address_id), uow.cipher)
+
+
 def _own(session: Session, customer: User, address_id: str) -> SavedAddress:
     row = session.get(SavedAddress, address_id)
     if row is None or row.customer_id != customer.id:  # someone else's: as if absent

@@ -419,3 +419,66 @@ class ChangeRequestRead(BaseModel):
     created_at: datetime
     answered_at: datetime | None
     items: list[ChangeItemRead]
+
+
+class MallStock(SQLModel, table=True):
+    """How many of a 积分商城 item have been taken (its row exists once one was)."""
+
+    __tablename__ = "mall_stock"
+
+    item_code: str = Field(primary_key=True, max_length=40)
+    taken: int = 0
+
+
+class MallRedemption(SQLModel, table=True):
+    """One exchange of points: a coupon issued at once, or a product to ship."""
+
+    __tablename__ = "mall_redemption"
+
+    id: str = Field(primary_key=True, max_length=40)
+    customer_id: str = Field(foreign_key="app_user.id", index=True)
+    item_code: str = Field(max_length=40, index=True)
+    points: int
+    status: str = Field(max_length=20, index=True)  # issued | to_ship | shipped
+    coupon_id: str | None = Field(default=None, max_length=40)
+    address_enc: str | None = None  # where a product goes (AES-GCM)
+    tracking_no: str = Field(default="", max_length=40)
+    created_at: datetime
+    shipped_at: datetime | None = None
+
+
+class MallItemRead(BaseModel):
+    code: str
+    kind: str
+    name_zh: str
+    name_en: str
+    points: int
+    stock_left: int | None  # None: no limit
+    my_left: int | None  # how many more this customer may take (None: no limit)
+    service_id: str | None  # a coupon usable only for this service
+    coupon_amount: int  # fen (0 for a product)
+    coupon_threshold: int
+    valid_days: int
+
+
+class MallRedeemIn(BaseModel):
+    item_code: str = PField(min_length=1, max_length=40)
+    address_id: str | None = PField(default=None, max_length=40, description="for a product")
+
+
+class MallRedemptionRead(BaseModel):
+    id: str
+    item_code: str
+    name_zh: str
+    name_en: str
+    points: int
+    status: str
+    coupon_id: str | None
+    address: str | None  # the owner and staff see it
+    tracking_no: str
+    created_at: datetime
+    shipped_at: datetime | None
+
+
+class MallShipIn(BaseModel):
+    tracking_no: str = PField(min_length=4, max_length=40)
