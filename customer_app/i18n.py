@@ -31,6 +31,7 @@ from customer_app.i18n_account import ACCOUNT_TEXTS
 from customer_app.i18n_booking import BOOKING_TEXTS, LINE_TEXTS
 from customer_app.i18n_browse import BROWSE_TEXTS
 from customer_app.i18n_delay import DELAY_TEXTS
+from customer_app.i18n_mall import MALL_TEXTS
 from customer_app.i18n_order import EVENT_TEXTS, ORDER_TEXTS, STATUS_TEXTS
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
 
 TEXTS = merged(
     COMMON,
+    MALL_TEXTS,
     ORDER_STATUS,
     INBOX,
     STATUS_TEXTS,

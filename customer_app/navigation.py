@@ -20,6 +20,7 @@ from customer_app.views.auth import login_view
 from customer_app.views.book import book_view
 from customer_app.views.home import home_view
 from customer_app.views.inbox import inbox_view
+from customer_app.views.mall import mall_view
 from customer_app.views.me import me_view
 from customer_app.views.order import order_view
 from customer_app.views.service import service_view, technician_view
@@ -142,6 +143,11 @@ def InboxScreen() -> ft.View:
     return routed(inbox_view(use_screen()))
 
 
+@ft.component
+def MallScreen() -> ft.View:
+    return routed(mall_view(use_screen()))
+
+
 ROUTES = [
     ft.Route(index=True, component=HomeScreen),
     ft.Route(path="login", component=LoginScreen),
@@ -152,6 +158,7 @@ ROUTES = [
     ft.Route(path="me", component=MeScreen),
     ft.Route(path="support", component=SupportScreen),
     ft.Route(path="inbox", component=InboxScreen),
+    ft.Route(path="mall", component=MallScreen),
     # an address the app has no screen for: home (the state goes there, ``open_route``)
     ft.Route(path=":unknown*", component=HomeScreen),
 ]

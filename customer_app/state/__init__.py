@@ -37,6 +37,7 @@ from customer_app.state.core import FeedFactory
 from customer_app.state.delays import DelayAnswers
 from customer_app.state.inbox import Inbox
 from customer_app.state.live_feed import LiveUpdates
+from customer_app.state.mall import Mall
 from customer_app.state.order_actions import REVIEW_DIMENSIONS, OrderActions
 from customer_app.state.order_page import OrderPage
 from customer_app.state.routes import Routes
@@ -68,6 +69,7 @@ class CustomerState(
     DelayAnswers,
     Chat,
     Inbox,
+    Mall,
     LiveUpdates,
     BookingFlow,
     Routes,

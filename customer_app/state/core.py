@@ -31,6 +31,8 @@ from client.models import (
     CouponRead,
     DelayRequestRead,
     InvoiceRead,
+    MallItemRead,
+    MallRedemptionRead,
     MembershipRead,
     NotificationRead,
     OrderEventRead,
@@ -148,6 +150,8 @@ class StateCore:
         self.support_messages: list[ChatRead] = []
         self.notices: list[NotificationRead] = []  # the inbox, newest first
         self.unread_notices: int = 0
+        self.mall_items: list[MallItemRead] = []  # 积分商城
+        self.mall_redemptions: list[MallRedemptionRead] = []  # the customer's exchanges
         self.feed_state: str = "idle"  # idle | live | reconnecting
         self.reviewed: bool = False
         self.my_review: ReviewRead | None = None  # the customer's review of the open order

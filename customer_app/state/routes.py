@@ -18,7 +18,7 @@ def parents(route: str) -> list[str]:
         return ["/", f"/service/{key}"]
     if kind == "order" and key:
         return ["/", "/me"]
-    if kind == "inbox":
+    if kind in ("inbox", "mall"):
         return ["/", "/me"]
     return [] if kind == "" else ["/"]
 
@@ -36,6 +36,7 @@ class Routes(StateCore):
         async def load_me(self) -> None: ...
         async def open_support(self) -> None: ...
         async def load_inbox(self) -> None: ...
+        async def load_mall(self) -> None: ...
 
     async def open_route(self, route: str) -> None:
         """Take ``route`` as where the customer is (one step back when it is the screen
@@ -85,5 +86,8 @@ class Routes(StateCore):
         elif kind == "inbox" and not key:
             if self.require_login("/inbox"):
                 await self.load_inbox()
+        elif kind == "mall" and not key:
+            if self.require_login("/mall"):
+                await self.load_mall()
         else:  # an address the app has no screen for
             await self.go_home()

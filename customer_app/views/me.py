@@ -68,8 +68,21 @@ def wallet_section(state: CustomerState) -> ft.Control:
     p = state.points or {}
     balance = p.get("balance")
     rows.append(
-        ft.Text(
-            f"{t(lang, 'points')}: {balance if balance is not None else t(lang, 'unavailable')}"
+        ft.Row(
+            [
+                ft.Text(
+                    f"{t(lang, 'points')}: "
+                    f"{balance if balance is not None else t(lang, 'unavailable')}",
+                    expand=True,
+                ),
+                button(
+                    "open-mall",
+                    t(lang, "open_mall"),
+                    act(state.open_mall),
+                    kind="tonal",
+                    icon=ft.Icons.REDEEM,
+                ),
+            ]
         )
     )
     coupons: list[ft.Control] = []
