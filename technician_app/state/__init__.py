@@ -34,7 +34,8 @@ Where things are: :class:`TechnicianState` is composed of one mixin per concern 
 (what the screens show), ``field_work`` (the queued actions), ``delays`` (asking the
 customer to move a visit, online only), ``sync`` (the queue replayed), ``location``
 (position reports), ``alerts`` (notifications beyond the screen), ``live`` (feed and
-poll) and ``analytics`` (经营分析). ``labels`` holds the technician's texts, ``model`` the
+poll), ``analytics`` (经营分析) and ``knowledge`` (知识库, kept for offline reading).
+``labels`` holds the technician's texts, ``model`` the
 offers, notices and times.
 """
 
@@ -52,6 +53,7 @@ from technician_app.state.core import (
 from technician_app.state.delays import DelayRequests
 from technician_app.state.field_work import FieldWork
 from technician_app.state.inbox import Inbox
+from technician_app.state.knowledge import Knowledge
 from technician_app.state.labels import (
     ACTION_LABELS,
     LOCATION_HELP,
@@ -112,5 +114,6 @@ class TechnicianState(
     UrgentAlerts,
     LiveUpdates,
     Analytics,
+    Knowledge,
 ):
     """Everything the technician app knows and does. One per signed-in device."""

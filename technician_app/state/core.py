@@ -32,6 +32,8 @@ from client.models import (
     ComplaintRead,
     DelayRequestRead,
     EarningsRead,
+    KnowledgeArticle,
+    KnowledgeSummary,
     NotificationRead,
     OrderRead,
     PoliciesRead,
@@ -164,6 +166,12 @@ class TechnicianCore:
         self.services: dict[str, ServiceRead] = self.queue.cached_models("services", ServiceRead)
         self.analytics: AnalyticsRead | None = self.queue.cached_model("analytics", AnalyticsRead)
         self.analytics_by: str = self.analytics.by if self.analytics else "day"
+        # 知识库 (state/knowledge.py): the list and the articles kept for offline reading
+        kept = self.queue.cached_models("knowledge", KnowledgeSummary)
+        self.knowledge: list[KnowledgeSummary] = list(kept.values())
+        self.articles: dict[str, KnowledgeArticle] = self.queue.cached_models(
+            "knowledge_articles", KnowledgeArticle
+        )
 
     def _cache_orders(self) -> None:
         self.queue.cache_models("orders", self.orders)
