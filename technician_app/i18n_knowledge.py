@@ -10,7 +10,10 @@ KNOWLEDGE_TEXTS: Texts = {
     "knowledge.search": {"zh": "搜索服务、故障或步骤", "en": "Search services, faults or steps"},
     "knowledge.search_button": {"zh": "搜索", "en": "Search"},
     "knowledge.clear": {"zh": "全部文章", "en": "All articles"},
-    "knowledge.none": {"zh": "没有找到相关文章，换个说法试试", "en": "No article found; try other words"},
+    "knowledge.none": {
+        "zh": "没有找到相关文章，换个说法试试",
+        "en": "No article found; try other words",
+    },
     "knowledge.empty": {
         "zh": "还没有保存的文章，联网后打开知识库即可下载",
         "en": "No article saved yet: open the knowledge base once online to download them",

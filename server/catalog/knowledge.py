@@ -112,9 +112,7 @@ def parse(data: Any, catalog: dict[str, Any]) -> KnowledgeBase:
     return KnowledgeBase(entries=entries, updated_at=updated.astimezone(UTC))
 
 
-def load(
-    path: Path = DEFAULT_KNOWLEDGE, *, catalog_path: Path = DEFAULT_CATALOG
-) -> KnowledgeBase:
+def load(path: Path = DEFAULT_KNOWLEDGE, *, catalog_path: Path = DEFAULT_CATALOG) -> KnowledgeBase:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -136,7 +134,9 @@ def shared() -> KnowledgeBase:
     return _base
 
 
-def article(service: Service, category: tuple[str, str, str | None], kb: KnowledgeBase) -> KnowledgeArticle:
+def article(
+    service: Service, category: tuple[str, str, str | None], kb: KnowledgeBase
+) -> KnowledgeArticle:
     """A service's article: its SOP from the catalog row, the rest from the file;
     ``category`` is its top category's (zh, en, icon)."""
     entry = kb.entries.get(service.code)
@@ -156,8 +156,11 @@ def article(service: Service, category: tuple[str, str, str | None], kb: Knowled
         "safety": list(entry.safety),
     }
     digest = hashlib.sha256(
-        json.dumps(KnowledgeArticle(version="", **body).model_dump(mode="json"), sort_keys=True,
-                   ensure_ascii=False).encode()
+        json.dumps(
+            KnowledgeArticle(version="", **body).model_dump(mode="json"),
+            sort_keys=True,
+            ensure_ascii=False,
+        ).encode()
     ).hexdigest()[:16]
     return KnowledgeArticle(version=digest, **body)
 
@@ -209,7 +212,9 @@ def search(
     """The articles that answer ``q``, best first, each with the fault (or safety note)
     that matched best as its hint. ``keywords``: the services' catalog keywords."""
     lexicon = shared_lexicon()
-    lexicon.learn(catalog_words([t for a in articles for t in (a.name_zh, *keywords.get(a.service_id, []))]))
+    lexicon.learn(
+        catalog_words([t for a in articles for t in (a.name_zh, *keywords.get(a.service_id, []))])
+    )
     docs = [_document(lexicon, a, keywords.get(a.service_id, [])) for a in articles]
     query = lexicon.query(q)
     by_id = {a.service_id: a for a in articles}

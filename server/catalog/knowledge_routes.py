@@ -36,7 +36,9 @@ def _categories(uow: UnitOfWork) -> dict[str, tuple[str, str, str | None]]:
     return {cid: (zh, en, icon) for cid, zh, en, icon in rows.all()}
 
 
-def _article(service: Service, categories: dict[str, tuple[str, str, str | None]]) -> KnowledgeArticle:
+def _article(
+    service: Service, categories: dict[str, tuple[str, str, str | None]]
+) -> KnowledgeArticle:
     category = categories.get(service.top_category_id, ("", "", None))
     return knowledge.article(service, category, knowledge.shared())
 

@@ -28,7 +28,9 @@ class Knowledge(TechnicianCore):
             wanted = {o.service_id for o in self.orders.values()} | set(self.articles)
             for service_id in sorted(wanted):
                 kept = self.articles.get(service_id)
-                if service_id in versions and (kept is None or kept.version != versions[service_id]):
+                if service_id in versions and (
+                    kept is None or kept.version != versions[service_id]
+                ):
                     await self.load_article(service_id)
             gone = set(self.articles) - set(versions)
             if gone:  # no longer in the catalog
@@ -119,11 +121,33 @@ _STEP_PICTURES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("记录", "日志", "填写", "小结", "报告", "计划"), "edit_note"),
     (("铜管", "排水管", "水阀", "总阀", "检漏"), "plumbing"),
     (("开启", "锁"), "key"),
-    (("诊断", "检测", "测量", "测试", "评估", "判断", "勘测", "试机", "试水", "试钥匙"), "troubleshoot"),
+    (
+        ("诊断", "检测", "测量", "测试", "评估", "判断", "勘测", "试机", "试水", "试钥匙"),
+        "troubleshoot",
+    ),
     (("搬运", "装车", "运输", "卸车", "包装", "打包", "装箱"), "local_shipping"),
     (("烹饪", "菜", "做饭", "食谱", "进食"), "restaurant"),
-    (("喂养", "哺乳", "护理", "照料", "看护", "陪", "洗浴", "助浴", "抚触", "热敷", "老人", "防滑"), "volunteer_activism"),
-    (("清洗", "清洁", "擦", "洗", "除", "消毒", "吸尘", "疏通", "拖", "清理", "家务"), "cleaning_services"),
+    (
+        (
+            "喂养",
+            "哺乳",
+            "护理",
+            "照料",
+            "看护",
+            "陪",
+            "洗浴",
+            "助浴",
+            "抚触",
+            "热敷",
+            "老人",
+            "防滑",
+        ),
+        "volunteer_activism",
+    ),
+    (
+        ("清洗", "清洁", "擦", "洗", "除", "消毒", "吸尘", "疏通", "拖", "清理", "家务"),
+        "cleaning_services",
+    ),
     (("安装", "固定", "打孔", "组装", "挂装", "复装", "装机", "更换", "维修", "配件"), "build"),
     (("整理", "分类", "归位", "收纳", "分区", "标签"), "inventory_2"),
     (("确认", "沟通", "了解", "告知", "交接", "问候", "熟悉"), "forum"),

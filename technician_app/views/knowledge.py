@@ -99,7 +99,7 @@ def ArticleView():  # noqa: ANN201
     article = state.articles.get(service_id)
     route = f"/knowledge/{service_id}"
     if article is None:
-        body = [ft.Text(t(lang, "knowledge.not_saved"), size=18, color=MUTED)]
+        body: list[ft.Control] = [ft.Text(t(lang, "knowledge.not_saved"), size=18, color=MUTED)]
         return view(route, t(lang, "nav.knowledge"), body, state, back="/knowledge")
     return view(
         route,
@@ -115,8 +115,9 @@ def _article(a: KnowledgeArticle, lang: str) -> list[ft.Control]:
     steps = [
         ft.Row(
             [
-                ft.Icon(_icon(step_picture(s.title_zh, s.photo), ft.Icons.CHECK), size=32,
-                        color=PRIMARY),
+                ft.Icon(
+                    _icon(step_picture(s.title_zh, s.photo), ft.Icons.CHECK), size=32, color=PRIMARY
+                ),
                 ft.Column(
                     [
                         ft.Text(t(lang, "knowledge.step", no=s.no), size=14, color=MUTED),

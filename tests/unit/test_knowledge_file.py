@@ -42,9 +42,7 @@ def test_an_unknown_code_is_refused():
         parse(data, CATALOG)
 
 
-@pytest.mark.parametrize(
-    "faults", [[["只有问题"]], [["", "处理"]], "不是列表", [["问题", "处理"]]]
-)
+@pytest.mark.parametrize("faults", [[["只有问题"]], [["", "处理"]], "不是列表", [["问题", "处理"]]])
 def test_a_malformed_or_thin_fault_list_is_refused(faults):
     data = copy.deepcopy(DATA)
     data["services"]["ac_repair"]["faults"] = faults

@@ -46,9 +46,7 @@ async def test_the_list_search_and_an_order_article_kept_for_offline(
     assert await tech.load_article("svc_piano_moving") is None  # never opened: not kept
 
     # the phone restarts without signal: the list and both articles are still there
-    phone = TechnicianState(
-        live_server.base_url, tmp_path / "phone", now=device, use_feed=False
-    )
+    phone = TechnicianState(live_server.base_url, tmp_path / "phone", now=device, use_feed=False)
     try:
         go_offline(phone)
         assert set(phone.articles) == {service_id, "svc_ac_repair"}
