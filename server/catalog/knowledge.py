@@ -139,9 +139,7 @@ def article(
 ) -> KnowledgeArticle:
     """A service's article: its SOP from the catalog row, the rest from the file;
     ``category`` is its top category's (zh, en, icon)."""
-    entry = kb.entries.get(service.code)
-    if entry is None:  # a service added to the database after start-up
-        entry = Entry((), ())
+    entry = kb.entries.get(service.code, Entry((), ()))
     body: dict[str, Any] = {
         "service_id": service.id,
         "service_code": service.code,

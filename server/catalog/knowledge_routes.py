@@ -49,7 +49,9 @@ def articles(
 ) -> list[KnowledgeSummary]:
     """Every active service's article in the catalog's order, or with ``q`` those that
     answer it, best first; each with its version, to refresh an offline copy."""
-    services = catalog_service.search(uow)
+    # a service loaded after this process started has no article until it restarts
+    entries = knowledge.shared().entries
+    services = [s for s in catalog_service.search(uow) if s.code in entries]
     categories = _categories(uow)
     found = [_article(s, categories) for s in services]
     if q and q.strip():

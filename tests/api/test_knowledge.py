@@ -71,3 +71,16 @@ def test_only_technicians_and_staff_read_it(api, tech):
 def test_an_unknown_service_is_not_found(api, tech):
     r = api.get("/knowledge/svc_nothing", tech)
     assert r.status_code == 404 and r.json()["error"]["code"] == "service_not_found"
+
+
+def test_a_service_loaded_after_start_has_no_article_yet(api, tech):
+    from server.catalog.models import Service
+    from tests.unit_of_work import unit_of_work
+
+    with unit_of_work(api.app) as uow:
+        row = uow.session.get(Service, "svc_ac_repair")
+        data = {**row.model_dump(), "id": "svc_new_thing", "code": "new_thing", "position": 99}
+        uow.session.add(Service(**data))
+    r = api.get("/knowledge/svc_new_thing", tech)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "knowledge_not_found"
+    assert "svc_new_thing" not in {a["service_id"] for a in api.get("/knowledge", tech).json()}
