@@ -177,13 +177,14 @@ def summary(a: KnowledgeArticle, hint: str | None = None) -> KnowledgeSummary:
     )
 
 
-_docs: dict[tuple[str, str, int], SearchDoc] = {}  # (service id, version, generation)
+# (service id, version, catalog keywords, dictionary generation) -> document
+_docs: dict[tuple[str, str, tuple[str, ...], int], SearchDoc] = {}
 _docs_lock = threading.Lock()
 
 
 def _document(lexicon: Lexicon, a: KnowledgeArticle, keywords: list[str]) -> SearchDoc:
     """An article as search sees it, cut once per version and dictionary."""
-    key = (a.service_id, a.version, lexicon.generation)
+    key = (a.service_id, a.version, tuple(keywords), lexicon.generation)
     with _docs_lock:
         if (doc := _docs.get(key)) is not None:
             return doc
