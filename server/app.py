@@ -19,6 +19,8 @@ from server.audit.middleware import StaffAuditNet
 from server.auth.dependencies import preload_caller
 from server.auth.routes import router as auth
 from server.auth.sms import sms_provider_for
+from server.catalog import knowledge
+from server.catalog.knowledge_routes import router as knowledge_routes
 from server.catalog.routes import router as catalog
 from server.core import migrate
 from server.core.asgi import read_body, replaying
@@ -70,6 +72,7 @@ def _routers() -> list[APIRouter]:
         auth,
         accounts,
         catalog,
+        knowledge_routes,
         files,
         orders,
         recommendations,
@@ -168,6 +171,7 @@ def create_app(
     if problems := settings.production_problems():
         raise RuntimeError("refusing to start in production: " + "; ".join(problems))
     settings = settings.with_install_secrets()
+    knowledge.shared()  # a broken assets/knowledge.yaml stops the start, loudly
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202

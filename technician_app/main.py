@@ -29,6 +29,7 @@ from technician_app.views.deposit import DepositView
 from technician_app.views.earnings import EarningsView
 from technician_app.views.home import HomeView
 from technician_app.views.inbox import InboxView
+from technician_app.views.knowledge import ArticleView, KnowledgeView
 from technician_app.views.login import SignupView
 from technician_app.views.order import OrderView
 from technician_app.views.pool import PoolView
@@ -124,6 +125,8 @@ def App(state: TechnicianState):  # noqa: ANN201
                 ft.Route(path="analytics", component=AnalyticsView),
                 ft.Route(path="sync", component=SyncView),
                 ft.Route(path="inbox", component=InboxView),
+                ft.Route(path="knowledge", component=KnowledgeView),
+                ft.Route(path="knowledge/:service_id", component=ArticleView),
             ],
             manage_views=True,
         ),

@@ -11,6 +11,8 @@ from client.api.core import ClientCore, _iso
 from client.models import (
     CatalogTermRead,
     CategoryNode,
+    KnowledgeArticle,
+    KnowledgeSummary,
     PlaceRead,
     QuoteRead,
     RecommendationsRead,
@@ -80,6 +82,14 @@ class CatalogApi(ClientCore):
 
     async def service(self, service_id: str) -> ServiceRead:
         return await self._get(f"/catalog/services/{service_id}", model=ServiceRead)
+
+    async def knowledge(self, *, q: str | None = None) -> list[KnowledgeSummary]:
+        """The knowledge base's articles (each with its version), or those answering ``q``."""
+        return await self._get_list("/knowledge", model=KnowledgeSummary, q=q)
+
+    async def knowledge_article(self, service_id: str) -> KnowledgeArticle:
+        """A service's SOP, common faults with their fixes and safety notes."""
+        return await self._get(f"/knowledge/{service_id}", model=KnowledgeArticle)
 
     async def slots(
         self, service_id: str, *, date: str, lat: float, lng: float, units: int | None = None

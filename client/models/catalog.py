@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 
 class CatalogTermRead(BaseModel):
@@ -18,6 +18,23 @@ class CatalogTermRead(BaseModel):
     code: str = Field(..., title="Code")
     name_zh: str = Field(..., title="Name Zh")
     name_en: str = Field(..., title="Name En")
+
+
+class KnowledgeFault(BaseModel):
+    problem: str = Field(..., title="Problem")
+    fix: str = Field(..., title="Fix")
+
+
+class KnowledgeSummary(BaseModel):
+    service_id: str = Field(..., title="Service Id")
+    service_code: str = Field(..., title="Service Code")
+    name_zh: str = Field(..., title="Name Zh")
+    name_en: str = Field(..., title="Name En")
+    category_zh: str = Field(..., title="Category Zh")
+    icon: str | None = Field(..., title="Icon")
+    updated_at: AwareDatetime = Field(..., title="Updated At")
+    version: str = Field(..., title="Version")
+    hint: str | None = Field(None, title="Hint")
 
 
 class ServiceSummary(BaseModel):
@@ -48,6 +65,25 @@ class CategoryNode(BaseModel):
     icon: str | None = Field(..., title="Icon")
     children: list[CategoryNode] | None = Field([], title="Children", validate_default=True)
     services: list[ServiceSummary] | None = Field([], title="Services", validate_default=True)
+
+
+class KnowledgeArticle(BaseModel):
+    """
+    A service's page of the technicians' knowledge base (:mod:`knowledge`).
+    """
+
+    service_id: str = Field(..., title="Service Id")
+    service_code: str = Field(..., title="Service Code")
+    name_zh: str = Field(..., title="Name Zh")
+    name_en: str = Field(..., title="Name En")
+    category_zh: str = Field(..., title="Category Zh")
+    category_en: str = Field(..., title="Category En")
+    icon: str | None = Field(..., title="Icon")
+    updated_at: AwareDatetime = Field(..., title="Updated At")
+    version: str = Field(..., title="Version")
+    sop: list[SopStepRead] = Field(..., title="Sop")
+    faults: list[KnowledgeFault] = Field(..., title="Faults")
+    safety: list[str] = Field(..., title="Safety")
 
 
 class ServiceRead(BaseModel):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -118,3 +119,37 @@ class CategoryNode(BaseModel):
     icon: str | None
     children: list[CategoryNode] = []
     services: list[ServiceSummary] = []
+
+
+class KnowledgeFault(BaseModel):
+    problem: str
+    fix: str
+
+
+class KnowledgeArticle(BaseModel):
+    """A service's page of the technicians' knowledge base (:mod:`knowledge`)."""
+
+    service_id: str
+    service_code: str
+    name_zh: str
+    name_en: str
+    category_zh: str
+    category_en: str
+    icon: str | None
+    updated_at: datetime
+    version: str  # changes whenever anything the article shows changes
+    sop: list[SopStepRead]
+    faults: list[KnowledgeFault]
+    safety: list[str]
+
+
+class KnowledgeSummary(BaseModel):
+    service_id: str
+    service_code: str
+    name_zh: str
+    name_en: str
+    category_zh: str
+    icon: str | None
+    updated_at: datetime
+    version: str
+    hint: str | None = None  # with a search: the fault or safety note that matched

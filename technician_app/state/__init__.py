@@ -34,8 +34,9 @@ Where things are: :class:`TechnicianState` is composed of one mixin per concern 
 (what the screens show), ``field_work`` (the queued actions), ``delays`` (asking the
 customer to move a visit, online only), ``sync`` (the queue replayed), ``location``
 (position reports), ``alerts`` (notifications beyond the screen), ``live`` (feed and
-poll), ``analytics`` (经营分析) and ``customers`` (客户管理). ``labels`` holds the
-technician's texts, ``model`` the offers, notices and times.
+poll), ``analytics`` (经营分析), ``customers`` (客户管理) and ``knowledge`` (知识库, kept
+for offline reading). ``labels`` holds the technician's texts, ``model`` the offers,
+notices and times.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from technician_app.state.customers import CustomerNotes
 from technician_app.state.delays import DelayRequests
 from technician_app.state.field_work import FieldWork
 from technician_app.state.inbox import Inbox
+from technician_app.state.knowledge import Knowledge
 from technician_app.state.labels import (
     ACTION_LABELS,
     LOCATION_HELP,
@@ -114,5 +116,6 @@ class TechnicianState(
     LiveUpdates,
     Analytics,
     CustomerNotes,
+    Knowledge,
 ):
     """Everything the technician app knows and does. One per signed-in device."""

@@ -34,6 +34,8 @@ from client.models import (
     DelayRequestRead,
     EarningsRead,
     FollowUpRead,
+    KnowledgeArticle,
+    KnowledgeSummary,
     NotificationRead,
     OrderRead,
     PoliciesRead,
@@ -171,6 +173,12 @@ class TechnicianCore:
             key=lambda f: (f.remind_on, f.order_id),
         )
         self.analytics_by: str = self.analytics.by if self.analytics else "day"
+        # 知识库 (state/knowledge.py): the list and the articles kept for offline reading
+        kept = self.queue.cached_models("knowledge", KnowledgeSummary)
+        self.knowledge: list[KnowledgeSummary] = list(kept.values())
+        self.articles: dict[str, KnowledgeArticle] = self.queue.cached_models(
+            "knowledge_articles", KnowledgeArticle
+        )
 
     def _cache_orders(self) -> None:
         self.queue.cache_models("orders", self.orders)

@@ -269,6 +269,12 @@ def HomeView():  # noqa: ANN201
                         key="to_inbox",
                         icon=ft.Icons.NOTIFICATIONS,
                     ),
+                    outline_button(
+                        t(lang, "nav.knowledge"),
+                        lambda _e: go("/knowledge"),
+                        key="to_knowledge",
+                        icon=ft.Icons.MENU_BOOK,
+                    ),
                 ]
             ),
             ft.Row(

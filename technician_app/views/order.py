@@ -189,6 +189,16 @@ def OrderView():  # noqa: ANN201
             ],
             alignment=ft.MainAxisAlignment.SPACE_AROUND,
         ),
+        ft.Row(
+            [
+                outline_button(
+                    t(lang, "knowledge.for_order"),
+                    lambda _e: go(f"/knowledge/{order.service_id}"),
+                    key="order_knowledge",
+                    icon=ft.Icons.MENU_BOOK,
+                )
+            ]
+        ),
     )
     body: list[ft.Control] = [header]
     notes = state.customer_notes(order_id)

@@ -54,3 +54,11 @@ def test_every_glyph_in_the_apps_is_in_a_bundled_font() -> None:
 @pytest.mark.parametrize("glyph", ["★", "☆", "✓", "¥", "·", "…", "→", "师"])
 def test_the_glyphs_the_apps_rely_on_are_covered(glyph: str) -> None:
     assert ord(glyph) in _covered()
+
+
+def test_every_glyph_of_the_knowledge_base_is_in_a_bundled_font() -> None:
+    """The articles' texts (assets/knowledge.yaml) are shown as they are written."""
+    text = (ROOT / "assets" / "knowledge.yaml").read_text(encoding="utf-8")
+    covered = _covered()
+    missing = sorted({c for c in text if ord(c) > 127 and ord(c) not in covered})
+    assert not missing, "".join(missing)

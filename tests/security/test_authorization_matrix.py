@@ -49,6 +49,9 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/catalog/services"): PUBLIC,
     ("GET", "/catalog/services/{service_id}"): PUBLIC,
     ("GET", "/catalog/services/{service_id}/slots"): PUBLIC,
+    # training material for the platform's workers (faults' fixes, safety notes)
+    ("GET", "/knowledge"): TECHNICIAN | STAFF,
+    ("GET", "/knowledge/{service_id}"): TECHNICIAN | STAFF,
     ("GET", "/recommendations"): PUBLIC,
     ("POST", "/files"): SIGNED_IN,
     ("GET", "/files/{file_id}"): SIGNED_IN,

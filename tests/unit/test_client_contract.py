@@ -36,6 +36,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "certificate_types": ("get", "/catalog/certificate-types"),
     "services": ("get", "/catalog/services"),
     "service": ("get", "/catalog/services/{service_id}"),
+    "knowledge": ("get", "/knowledge"),
+    "knowledge_article": ("get", "/knowledge/{service_id}"),
     "recommendations": ("get", "/recommendations"),
     "slots": ("get", "/catalog/services/{service_id}/slots"),
     "quote": ("post", "/quotes"),
