@@ -18,7 +18,7 @@ def parents(route: str) -> list[str]:
         return ["/", f"/service/{key}"]
     if kind == "order" and key:
         return ["/", "/me"]
-    if kind == "inbox":
+    if kind in ("inbox", "wallet"):
         return ["/", "/me"]
     return [] if kind == "" else ["/"]
 
@@ -36,6 +36,7 @@ class Routes(StateCore):
         async def load_me(self) -> None: ...
         async def open_support(self) -> None: ...
         async def load_inbox(self) -> None: ...
+        async def open_wallet(self) -> None: ...
 
     async def open_route(self, route: str) -> None:
         """Take ``route`` as where the customer is (one step back when it is the screen
@@ -82,6 +83,8 @@ class Routes(StateCore):
         elif kind == "support" and not key:
             if not self.support_messages:
                 await self.open_support()
+        elif kind == "wallet" and not key:
+            await self.open_wallet()
         elif kind == "inbox" and not key:
             if self.require_login("/inbox"):
                 await self.load_inbox()
