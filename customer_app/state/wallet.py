@@ -21,15 +21,14 @@ class StoredValue(StateCore):
     stored: StoredValueRead | None = None
     top_up_payment: PaymentRead | None = None  # a top-up's checkout, until it is paid
 
-    async def load_stored_value(self) -> StoredValueRead | None:
+    async def load_stored_value(self) -> None:
         """The balance, its limits and history (kept as it was when the server is out of reach)."""
         if not self.signed_in:
-            return None
+            return
         fresh = await self._try("stored_value", self.client.stored_value())
         if fresh is not None:
             self.stored = fresh
         self._changed()
-        return self.stored
 
     async def open_wallet(self) -> None:
         if not self.require_login("/wallet"):

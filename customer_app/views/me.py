@@ -1,5 +1,5 @@
-"""Me: the way to the inbox and the wallet (储值余额), orders, coupons, points, membership level, invoices, language,
-sign out."""
+"""Me: the way to the inbox and the wallet (储值余额), orders, coupons, points, membership
+level, invoices, language, sign out."""
 
 from __future__ import annotations
 

@@ -133,7 +133,6 @@ def payment_section(state: CustomerState, o: OrderRead) -> ft.Control:
     )
 
 
-
 def tracking_section(state: CustomerState) -> ft.Control:
     lang = state.lang
     tr = state.tracking

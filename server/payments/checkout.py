@@ -83,7 +83,8 @@ def _open_payment(
         )
     provider = get_provider(body.provider, settings)
     _check_amount(uow, amount, body)
-    stmt = select(Payment).where(        Payment.customer_id == customer_id, Payment.purpose == purpose, Payment.status == "pending"
+    stmt = select(Payment).where(
+        Payment.customer_id == customer_id, Payment.purpose == purpose, Payment.status == "pending"
     )
     stmt = (
         stmt.where(Payment.order_id == order_id)

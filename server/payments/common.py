@@ -14,8 +14,8 @@ from server.core.settings import Settings, get_settings
 from server.core.uow import UnitOfWork
 from server.orders.machine import Actor, ActorKind
 from server.orders.models import Order
-from server.payments.models import Escrow, Payment, Refund
 from server.payments import ledger
+from server.payments.models import Escrow, Payment, Refund
 from server.payments.providers import (
     PaymentProvider,
     ProviderError,

@@ -64,5 +64,7 @@ class PaymentRules(BaseModel):
             not self.wallet_min_top_up <= p <= self.wallet_max_balance
             for p in self.wallet_top_up_presets
         ):
-            raise ValueError("top-up presets lie between the minimum top-up and the maximum balance")
+            raise ValueError(
+                "top-up presets lie between the minimum top-up and the maximum balance"
+            )
         return self

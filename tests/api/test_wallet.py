@@ -28,7 +28,9 @@ def wallet(api, customer):
 
 def pay_from_balance(api, customer, oid, **body):
     return api.post(
-        f"/orders/{oid}/payments", customer, json={"provider": "wallet", "method": "balance", **body}
+        f"/orders/{oid}/payments",
+        customer,
+        json={"provider": "wallet", "method": "balance", **body},
     )
 
 
@@ -137,7 +139,9 @@ def test_top_up_limits_are_rules(api):
     r = api.put(
         "/ops/settings",
         operator,
-        json={"rules": {"payments": {"wallet_max_balance": 30000, "wallet_top_up_presets": [10000]}}},
+        json={
+            "rules": {"payments": {"wallet_max_balance": 30000, "wallet_top_up_presets": [10000]}}
+        },
     )
     assert r.status_code == 200, r.text
     top_up(api, customer, 20000)

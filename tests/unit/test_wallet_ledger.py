@@ -35,9 +35,14 @@ def test_the_wallet_is_a_guarded_liability_and_funds_wallet_payments():
     assert ledger.refund_account(WALLET) == WALLET
     assert ledger.refund_account("sandbox") == "cash:provider:sandbox"
     lines = ledger.payment_received(provider="wallet", order_id="o", amount=500, customer_id="x")
-    assert {p.account: p.amount for p in lines} == {"wallet:customer:x": 500, "escrow:order:o": -500}
+    assert {p.account: p.amount for p in lines} == {
+        "wallet:customer:x": 500,
+        "escrow:order:o": -500,
+    }
     # spending more than the balance is refused by the guard
-    spend = ledger.payment_received(provider="wallet", order_id="o", amount=200, customer_id=CUSTOMER)
+    spend = ledger.payment_received(
+        provider="wallet", order_id="o", amount=200, customer_id=CUSTOMER
+    )
     assert ledger.violations({WALLET: -100}, spend) == [{"account": WALLET, "balance": -100}]
 
 
