@@ -6,7 +6,7 @@ and nobody else sees or spends a customer's wallet."""
 from __future__ import annotations
 
 from server.payments import service as payments_service
-from tests.api.payment_steps import assign, trial
+from tests.api.payment_steps import assign, photo, to_service, trial
 from tests.unit_of_work import unit_of_work
 
 
@@ -106,6 +106,52 @@ def test_short_balance_is_refused_and_nothing_moves(api):
     }
     assert wallet(api, customer)["balance"] == 1000
     assert api.get(f"/orders/{order['id']}", customer).json()["status"] == "PENDING_PAYMENT"
+
+
+def test_a_checkout_left_open_and_paid_after_the_balance_paid_goes_back(api):
+    customer = api.register("customer")
+    top_up(api, customer, 50000)
+    order = api.order(customer)
+    oid = order["id"]
+    r = api.post(f"/orders/{oid}/payments", customer, json={"provider": "sandbox"})
+    assert r.status_code == 201 and r.json()["status"] == "pending"
+    open_checkout = r.json()["payment_id"]
+    assert pay_from_balance(api, customer, oid).status_code == 201
+    assert api.get(f"/payments/{open_checkout}", customer).json()["status"] == "cancelled"
+    # the customer still pays the old QR code: that money goes straight back to him
+    r = api.post(f"/sandbox/payments/{open_checkout}/approve", customer)
+    assert r.json()["webhook_outcomes"] == ["late_refunded"]
+    assert wallet(api, customer)["balance"] == 50000 - order["total"]
+    escrow = api.get(f"/orders/{oid}/escrow", customer).json()
+    assert escrow["held"] == order["total"]
+
+
+def test_extras_are_paid_from_the_balance_too(api):
+    customer = api.register("customer")
+    tech = api.register("technician")
+    order = api.order(customer)
+    oid = order["id"]
+    top_up(api, customer, 50000)
+    assert pay_from_balance(api, customer, oid).status_code == 201
+    to_service(api, customer, tech, oid)
+    item = {"code": "balcony_clean", "quantity": 1, "reason": "阳台很脏"}
+    r = api.post(
+        f"/orders/{oid}/change-requests",
+        tech,
+        json={"items": [{**item, "photo_file_id": photo(api, tech, oid)}]},
+    )
+    assert r.status_code == 201, r.text
+    cr = r.json()
+    r = api.post(
+        f"/orders/{oid}/change-requests/{cr['id']}/approve",
+        customer,
+        json={"item_ids": [i["id"] for i in cr["items"]]},
+    )
+    assert r.status_code == 200, r.text
+    r = pay_from_balance(api, customer, oid, amount=cr["total"])
+    assert r.status_code == 201 and r.json()["purpose"] == "extras", r.text
+    assert api.get(f"/orders/{oid}/escrow", customer).json()["extras_paid"] == cr["total"]
+    assert wallet(api, customer)["balance"] == 50000 - order["total"] - cr["total"]
 
 
 def test_a_refund_of_a_wallet_paid_order_goes_back_to_the_wallet(api):
