@@ -227,6 +227,10 @@ ERROR_TEXTS: dict[str, tuple[str, str]] = {
     "insufficient_funds": ("余额不足", "Not enough money in the account"),
     "insufficient_balance": ("可提现余额不足", "Not enough available balance"),
     "withdrawal_below_minimum": ("未达到最低提现金额", "Below the minimum withdrawal"),
+    # Stored value (储值余额).
+    "wallet_balance_short": ("余额不足，请先充值或换一种支付方式", "The balance is short; top up"),
+    "wallet_limit_exceeded": ("充值后余额将超过上限", "The balance would exceed its limit"),
+    "wallet_top_up_too_small": ("充值金额低于最低充值金额", "Below the minimum top-up"),
     # Deposits (保证金) and spot checks.
     "amount_invalid": ("金额有误，请重新填写", "The amount is not valid"),
     "deposit_complete": ("保证金已足额，无需补缴", "Your deposit is complete"),

@@ -62,6 +62,7 @@ class BookingFlow(PlaceChoice, LivePrice):
         def signed_in(self) -> bool: ...
         async def refresh_order(self) -> None: ...
         async def track(self, order_id: str) -> None: ...
+        async def load_stored_value(self) -> None: ...
 
     # -- booking --------------------------------------------------------------------
 
@@ -278,7 +279,7 @@ class BookingFlow(PlaceChoice, LivePrice):
             )
         except (ApiError, NetworkError):
             self.payment = None
-        self._changed()
+        await self.load_stored_value()  # 余额支付 beside the checkout
         return self.payment
 
     async def approve_sandbox_payment(self) -> bool:

@@ -33,6 +33,7 @@ from customer_app.i18n_browse import BROWSE_TEXTS
 from customer_app.i18n_delay import DELAY_TEXTS
 from customer_app.i18n_mall import MALL_TEXTS
 from customer_app.i18n_order import EVENT_TEXTS, ORDER_TEXTS, STATUS_TEXTS
+from customer_app.i18n_wallet import WALLET_TEXTS
 
 __all__ = [
     "DEFAULT_LANG",
@@ -66,6 +67,7 @@ TEXTS = merged(
     EVENT_TEXTS,
     DELAY_TEXTS,
     ACCOUNT_TEXTS,
+    WALLET_TEXTS,
 )
 
 # A run of dispatch's offers, declines and time-outs, collapsed into one line

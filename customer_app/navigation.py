@@ -25,6 +25,7 @@ from customer_app.views.me import me_view
 from customer_app.views.order import order_view
 from customer_app.views.service import service_view, technician_view
 from customer_app.views.support import support_view
+from customer_app.views.wallet import wallet_view
 
 RunTask = Callable[[Callable[[], Coroutine[Any, Any, None]]], object]
 
@@ -139,6 +140,11 @@ def SupportScreen() -> ft.View:
 
 
 @ft.component
+def WalletScreen() -> ft.View:
+    return routed(wallet_view(use_screen()))
+
+
+@ft.component
 def InboxScreen() -> ft.View:
     return routed(inbox_view(use_screen()))
 
@@ -159,6 +165,7 @@ ROUTES = [
     ft.Route(path="support", component=SupportScreen),
     ft.Route(path="inbox", component=InboxScreen),
     ft.Route(path="mall", component=MallScreen),
+    ft.Route(path="wallet", component=WalletScreen),
     # an address the app has no screen for: home (the state goes there, ``open_route``)
     ft.Route(path=":unknown*", component=HomeScreen),
 ]

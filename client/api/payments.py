@@ -1,6 +1,7 @@
 """Paying for an order (``/orders/{id}/payments``) and the sandbox provider's approval
 (``/sandbox/payments``), which stands in for the customer's wallet app in tests and demos;
-the customer's wallet (points, coupons, service cards, referral) and invoices."""
+the customer's wallet (points, coupons, service cards, referral), his stored value (储值余额:
+``pay(order_id, provider="wallet", method="balance")`` spends it) and invoices."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from client.models import (
     PaymentRead,
     ReferralRead,
     SandboxSettleRead,
+    StoredValueRead,
     WalletRead,
 )
 
@@ -48,6 +50,22 @@ class PaymentsApi(ClientCore):
 
     async def wallet(self) -> WalletRead:
         return await self._get("/me/wallet", model=WalletRead)
+
+    async def stored_value(self) -> StoredValueRead:
+        """储值余额: balance, limits, preset top-ups and history."""
+        return await self._get("/me/wallet/balance", model=StoredValueRead)
+
+    async def top_up_wallet(
+        self,
+        amount: int,
+        *,
+        provider: str = "sandbox",
+        method: str = "wechat",
+        idempotency_key: str | None = None,
+    ) -> PaymentRead:
+        """A checkout with the provider; its webhook credits the balance."""
+        body = {"amount": amount, "provider": provider, "method": method}
+        return await self._post("/me/wallet/top-ups", body, model=PaymentRead, key=idempotency_key)
 
     async def claim_coupon(
         self, campaign_code: str, *, idempotency_key: str | None = None

@@ -162,6 +162,20 @@ class TrialBalanceRow(BaseModel):
     balance: int = Field(..., title="Balance")
 
 
+class WalletLineRead(BaseModel):
+    entry_id: str = Field(..., title="Entry Id")
+    kind: str = Field(..., title="Kind")
+    amount: int = Field(..., title="Amount")
+    order_id: str | None = Field(..., title="Order Id")
+    at: AwareDatetime = Field(..., title="At")
+
+
+class WalletTopUpIn(BaseModel):
+    amount: int = Field(..., description="fen", ge=1, le=100000000000, title="Amount")
+    provider: str | None = Field("sandbox", max_length=20, title="Provider")
+    method: str | None = Field("wechat", max_length=20, title="Method")
+
+
 class WebhookAck(BaseModel):
     received: bool = Field(..., title="Received")
     outcome: str = Field(..., title="Outcome")
@@ -213,6 +227,15 @@ class PayoutBatchRead(BaseModel):
     created_at: AwareDatetime = Field(..., title="Created At")
     scheduled_for: date_aliased | None = Field(None, title="Scheduled For")
     lines: list[PayoutLineRead] = Field(..., title="Lines")
+
+
+class StoredValueRead(BaseModel):
+    customer_id: str = Field(..., title="Customer Id")
+    balance: int = Field(..., title="Balance")
+    max_balance: int = Field(..., title="Max Balance")
+    min_top_up: int = Field(..., title="Min Top Up")
+    top_up_presets: list[int] = Field(..., title="Top Up Presets")
+    history: list[WalletLineRead] = Field(..., title="History")
 
 
 class TrialBalanceRead(BaseModel):

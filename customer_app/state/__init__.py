@@ -16,7 +16,8 @@ service and technician pages), ``customer_app.booking`` (place, slot, price, ord
 pay), ``order_page`` (one order, kept current), ``order_actions`` (cancel, change
 requests, confirm, review, complain), ``delays`` (answering the technician's request to
 move the visit), ``chat`` (order chat, support), ``inbox`` (notifications), ``live_feed``
-(pushes and the technician's way here) and ``routes`` (a screen opened by its address).
+(pushes and the technician's way here), ``wallet`` (储值余额: top-ups, paying from the
+balance) and ``routes`` (a screen opened by its address).
 ``store`` is the app's own storage.
 """
 
@@ -43,6 +44,7 @@ from customer_app.state.order_page import OrderPage
 from customer_app.state.routes import Routes
 from customer_app.state.store import LocalStore, SessionKeeper, default_store_path
 from customer_app.state.tracking import Tracking, estimate_eta_minutes
+from customer_app.state.wallet import StoredValue
 
 __all__ = [
     "CITY_TZ",
@@ -72,6 +74,7 @@ class CustomerState(
     Mall,
     LiveUpdates,
     BookingFlow,
+    StoredValue,
     Routes,
 ):
     def __init__(

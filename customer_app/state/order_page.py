@@ -21,6 +21,7 @@ class OrderPage(StateCore):
 
         async def track(self, order_id: str) -> None: ...
         async def load_delay_requests(self) -> None: ...
+        async def load_stored_value(self) -> None: ...
 
     async def open_order(self, order_id: str) -> None:
         if not self.require_login(f"/order/{order_id}"):
@@ -36,6 +37,8 @@ class OrderPage(StateCore):
         self.reviewed, self.complaint, self.my_review = False, None, None
         self.tracking = Tracking()
         self.go(f"/order/{order_id}")
+        if self.amount_to_pay() > 0:  # 余额支付 shows the balance beside the checkout
+            await self.load_stored_value()
         await self.track(order_id)
 
     async def refresh_order(self) -> None:

@@ -18,7 +18,7 @@ def parents(route: str) -> list[str]:
         return ["/", f"/service/{key}"]
     if kind == "order" and key:
         return ["/", "/me"]
-    if kind in ("inbox", "mall"):
+    if kind in ("inbox", "mall", "wallet"):
         return ["/", "/me"]
     return [] if kind == "" else ["/"]
 
@@ -37,6 +37,7 @@ class Routes(StateCore):
         async def open_support(self) -> None: ...
         async def load_inbox(self) -> None: ...
         async def load_mall(self) -> None: ...
+        async def open_wallet(self) -> None: ...
 
     async def open_route(self, route: str) -> None:
         """Take ``route`` as where the customer is (one step back when it is the screen
@@ -83,6 +84,8 @@ class Routes(StateCore):
         elif kind == "support" and not key:
             if not self.support_messages:
                 await self.open_support()
+        elif kind == "wallet" and not key:
+            await self.open_wallet()
         elif kind == "inbox" and not key:
             if self.require_login("/inbox"):
                 await self.load_inbox()

@@ -1,5 +1,5 @@
-"""Me: the way to the inbox, orders, coupons, points, membership level, invoices, language,
-sign out."""
+"""Me: the way to the inbox and the wallet (储值余额), orders, coupons, points, membership
+level, invoices, language, sign out."""
 
 from __future__ import annotations
 
@@ -153,6 +153,15 @@ def me_view(state: CustomerState) -> ft.View:
             act(state.open_inbox),
             kind="tonal",
             icon=ft.Icons.NOTIFICATIONS,
+        ),
+        button(
+            "open-wallet",
+            t(lang, "wallet_open", amount=money(state.stored.balance))
+            if state.stored
+            else t(lang, "wallet"),
+            act(state.open_wallet),
+            kind="tonal",
+            icon=ft.Icons.ACCOUNT_BALANCE_WALLET,
         ),
         orders_section(state),
         wallet_section(state),

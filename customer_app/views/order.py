@@ -34,6 +34,7 @@ from customer_app.views.order_delay import delay_section
 from customer_app.views.order_feedback import complaint_section, review_section
 from customer_app.views.order_timeline import timeline_section
 from customer_app.views.support import chat_panel
+from customer_app.views.wallet import balance_payment
 
 
 def technician_name(state: CustomerState) -> str:
@@ -129,6 +130,7 @@ def payment_section(state: CustomerState, o: OrderRead) -> ft.Control:
             expand=True,
             disabled=state.busy,
         ),
+        *balance_payment(state),
     )
 
 

@@ -1,5 +1,6 @@
 """Paying: opening a payment with a provider for an order's price, its approved extras,
-a service card or a technician's deposit; who may read payments; and the sandbox's
+a service card, a technician's deposit or a customer's wallet top-up, or paying an order
+from that wallet's balance; who may read payments; and the sandbox's
 approve page, which stands in for the payer's wallet app. What the money does once it
 arrives is ``webhooks``."""
 
@@ -15,10 +16,14 @@ from server.core.uow import UnitOfWork
 from server.orders import queries as order_queries
 from server.orders import service as orders_service
 from server.orders.machine import Status
+from server.payments import ledger
 from server.payments.common import current_rules, get_provider
-from server.payments.models import Escrow, Payment, PaymentCreate, PaymentRead
+from server.payments.journal import balance
+from server.payments.models import Escrow, LedgerAccount, Payment, PaymentCreate, PaymentRead
 from server.payments.providers import ProviderError, SandboxProvider
 from server.payments.webhooks import handle_webhook, payment_succeeded
+
+WALLET = ledger.WALLET_PROVIDER
 
 
 def to_read(payment: Payment) -> PaymentRead:
@@ -37,6 +42,23 @@ def to_read(payment: Payment) -> PaymentRead:
         created_at=payment.created_at,
         succeeded_at=payment.succeeded_at,
     )
+
+
+def _check_amount(uow: UnitOfWork, amount: Money, body: PaymentCreate) -> None:
+    """What the customer saw must be what is owed; a large amount needs a second yes."""
+    rules = current_rules(uow).payments
+    if body.amount is not None and body.amount != amount:
+        raise Conflict(
+            "the amount does not match what is owed",
+            code="amount_mismatch",
+            details={"expected": amount, "given": body.amount},
+        )
+    if amount > rules.large_order_threshold and not body.confirm_large:
+        raise Conflict(
+            "large amounts need a second confirmation",
+            code="large_order_confirmation_required",
+            details={"amount": amount, "threshold": rules.large_order_threshold},
+        )
 
 
 def _open_payment(
@@ -60,18 +82,7 @@ def _open_payment(
             details={"allowed": rules.payment_methods},
         )
     provider = get_provider(body.provider, settings)
-    if body.amount is not None and body.amount != amount:
-        raise Conflict(
-            "the amount does not match what is owed",
-            code="amount_mismatch",
-            details={"expected": amount, "given": body.amount},
-        )
-    if amount > rules.large_order_threshold and not body.confirm_large:
-        raise Conflict(
-            "large amounts need a second confirmation",
-            code="large_order_confirmation_required",
-            details={"amount": amount, "threshold": rules.large_order_threshold},
-        )
+    _check_amount(uow, amount, body)
     stmt = select(Payment).where(
         Payment.customer_id == customer_id, Payment.purpose == purpose, Payment.status == "pending"
     )
@@ -137,12 +148,19 @@ def create_payment(
         esc = session.get(Escrow, order.id)
         amount = order.extras_total - (esc.extras_paid if esc else 0)
         if order.status in (Status.CANCELLED.value,) or amount <= 0:
+            paid = _paid_from_balance(uow, order.id) if body.provider == WALLET else None
+            if paid is not None:
+                return paid  # tapped twice: the balance was charged once
             raise Conflict(
                 "nothing to pay on this order",
                 code="nothing_to_pay",
                 details={"status": order.status},
             )
         purpose = "extras"
+    if body.provider == WALLET:
+        return _pay_from_balance(
+            uow, order_id=order.id, customer_id=user.id, purpose=purpose, amount=amount, body=body
+        )
     payment = _open_payment(
         uow,
         purpose=purpose,
@@ -153,6 +171,87 @@ def create_payment(
         body=body,
     )
     return payment
+
+
+def _paid_from_balance(uow: UnitOfWork, order_id: str) -> Payment | None:
+    return uow.session.exec(
+        select(Payment)
+        .where(
+            Payment.order_id == order_id,
+            Payment.provider == WALLET,
+            Payment.status == "succeeded",
+        )
+        .order_by(col(Payment.created_at).desc())
+    ).first()
+
+
+def _pay_from_balance(
+    uow: UnitOfWork,
+    *,
+    order_id: str,
+    customer_id: str,
+    purpose: str,
+    amount: Money,
+    body: PaymentCreate,
+) -> Payment:
+    """Pay the order (or its extras) from the customer's stored value, in this transaction:
+    the money moves from his wallet into the order's escrow exactly as a provider's would,
+    so cancellations, refunds and complaints treat it alike (a refund returns to the
+    wallet). The wallet's row is locked while its balance is checked and spent."""
+    session = uow.session
+    _check_amount(uow, amount, body)
+    account = ledger.wallet(customer_id)
+    session.exec(
+        select(LedgerAccount).where(LedgerAccount.code == account).with_for_update()
+    ).first()
+    have = balance(session, account)
+    if have < amount:
+        raise Conflict(
+            "the balance is short of the amount owed",
+            code="wallet_balance_short",
+            details={"balance": have, "amount": amount, "short": amount - have},
+        )
+    now = uow.clock.now()
+    for pending in session.exec(
+        select(Payment).where(
+            Payment.order_id == order_id, Payment.purpose == purpose, Payment.status == "pending"
+        )
+    ).all():  # an open checkout approved later is returned as late money
+        pending.status = "cancelled"
+        pending.updated_at = now
+        session.add(pending)
+    payment = Payment(
+        id=new_id("pay"),
+        purpose=purpose,
+        order_id=order_id,
+        card_id=None,
+        customer_id=customer_id,
+        provider=WALLET,
+        method="balance",
+        amount=amount,
+        checkout={"type": "balance"},
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(payment)
+    payment_succeeded(uow, payment)
+    return payment
+
+
+def create_wallet_top_up(
+    uow: UnitOfWork, *, customer_id: str, amount: Money, body: PaymentCreate
+) -> Payment:
+    """A customer's top-up of his stored value: a checkout like any other; the provider's
+    webhook credits the wallet."""
+    return _open_payment(
+        uow,
+        purpose="wallet_top_up",
+        order_id=None,
+        card_id=None,
+        customer_id=customer_id,
+        amount=amount,
+        body=body,
+    )
 
 
 def create_card_payment(

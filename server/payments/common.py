@@ -14,8 +14,14 @@ from server.core.settings import Settings, get_settings
 from server.core.uow import UnitOfWork
 from server.orders.machine import Actor, ActorKind
 from server.orders.models import Order
+from server.payments import ledger
 from server.payments.models import Escrow, Payment, Refund
-from server.payments.providers import PaymentProvider, ProviderError, provider_for
+from server.payments.providers import (
+    PaymentProvider,
+    ProviderError,
+    ProviderRefund,
+    provider_for,
+)
 from server.rules import store as rules_store
 from server.technicians import service as technicians_service
 
@@ -63,13 +69,32 @@ def gross(order: Order) -> Money:
     )
 
 
+def send_back(uow: UnitOfWork, payment: Payment, amount: Money) -> tuple[str, ProviderRefund]:
+    """Return ``amount`` of a payment where it came from: through its provider, or (paid
+    from the balance) into the customer's wallet, which the ledger entry itself credits.
+    Gives the refund's ledger source (provider name or wallet account) and the outcome."""
+    if payment.provider == ledger.WALLET_PROVIDER:
+        return ledger.wallet(payment.customer_id), ProviderRefund(
+            provider_ref=f"wallet:{payment.id}", status="succeeded"
+        )
+    provider = get_provider(payment.provider)
+    try:
+        result = provider.refund(
+            uow, provider_ref=payment.provider_ref or "", amount=amount, now=uow.clock.now()
+        )
+    except ProviderError as exc:
+        raise AppError(str(exc), code=exc.code, status_code=exc.status_code) from exc
+    return payment.provider, result
+
+
 def refund_through_providers(
     uow: UnitOfWork,
     order_id: str,
     amount: Money,
     reason: str,
 ) -> dict[str, Money]:
-    """Send ``amount`` back through the payments it came from (latest first)."""
+    """Send ``amount`` back through the payments it came from (latest first). The keys
+    are providers, or the wallet account of what was paid from the balance."""
     session = uow.session
     clock = uow.clock
     payments = session.exec(
@@ -85,13 +110,7 @@ def refund_through_providers(
         part = min(left, payment.amount - payment.refunded)
         if part <= 0:
             continue
-        provider = get_provider(payment.provider)
-        try:
-            result = provider.refund(
-                uow, provider_ref=payment.provider_ref or "", amount=part, now=clock.now()
-            )
-        except ProviderError as exc:
-            raise AppError(str(exc), code=exc.code, status_code=exc.status_code) from exc
+        source, result = send_back(uow, payment, part)
         payment.refunded += part
         payment.updated_at = clock.now()
         session.add(payment)
@@ -107,7 +126,7 @@ def refund_through_providers(
                 created_at=clock.now(),
             )
         )
-        by_provider[payment.provider] = by_provider.get(payment.provider, 0) + part
+        by_provider[source] = by_provider.get(source, 0) + part
         left -= part
     if left:
         raise Conflict(

@@ -17,6 +17,7 @@ reversal (every line negated). Accounts:
     payouts:sent             credit  money sent to technicians' bank accounts
     deposit:technician:<id>  credit  a technician's deposit (保证金) we hold
     revenue:quality_deductions credit deposits taken for failed spot checks
+    wallet:customer:<id>     credit  a customer's stored value (储值余额) we owe him
 
 Liability accounts (escrow, payable, deferred) and provider cash must never go
 negative in their normal direction: the service checks that with every posting. A
@@ -42,9 +43,18 @@ class LedgerError(ValueError):
         self.details = details or {}
 
 
-CREDIT_PREFIXES = ("escrow:", "payable:", "deferred:", "revenue:", "payouts:", "deposit:")
+CREDIT_PREFIXES = (
+    "escrow:",
+    "payable:",
+    "deferred:",
+    "revenue:",
+    "payouts:",
+    "deposit:",
+    "wallet:",
+)
 DEBIT_PREFIXES = ("cash:", "expense:")
-GUARDED_PREFIXES = ("escrow:", "payable:", "deferred:", "cash:")
+GUARDED_PREFIXES = ("escrow:", "payable:", "deferred:", "cash:", "wallet:")
+WALLET_PROVIDER = "wallet"  # an order paid from the balance names this as its provider
 
 COMMISSION = "revenue:commission"
 CANCELLATION_FEE = "revenue:cancellation_fee"
@@ -70,6 +80,25 @@ def payable(technician_id: str) -> str:
 
 def deposit(technician_id: str) -> str:
     return f"deposit:technician:{technician_id}"
+
+
+def wallet(customer_id: str) -> str:
+    return f"wallet:customer:{customer_id}"
+
+
+def funding(provider: str, customer_id: str | None = None) -> str:
+    """Where a payment's money comes from, and a refund of it goes back to: the provider's
+    cash, or for one paid from the balance the customer's wallet."""
+    if provider == WALLET_PROVIDER:
+        if not customer_id:
+            raise LedgerError("a wallet payment needs its customer", "account_unknown")
+        return wallet(customer_id)
+    return cash(provider)
+
+
+def refund_account(source: str) -> str:
+    """A refund's destination: keys are provider names, or a wallet account's code."""
+    return source if source.startswith("wallet:") else cash(source)
 
 
 def normal_side(account: str) -> str:
@@ -171,8 +200,16 @@ def trial_balance(balances: Mapping[str, Money]) -> dict:
 # --- the entries of an order's money ---------------------------------------------------
 
 
-def payment_received(*, provider: str, order_id: str, amount: Money) -> tuple[Posting, ...]:
-    return entry((cash(provider), amount), (escrow(order_id), -amount))
+def payment_received(
+    *, provider: str, order_id: str, amount: Money, customer_id: str | None = None
+) -> tuple[Posting, ...]:
+    """The order's money arrives in escrow, from a provider or from the customer's wallet."""
+    return entry((funding(provider, customer_id), amount), (escrow(order_id), -amount))
+
+
+def wallet_top_up(*, provider: str, customer_id: str, amount: Money) -> tuple[Posting, ...]:
+    """Money in through a provider, owed back to the customer as his balance."""
+    return entry((cash(provider), amount), (wallet(customer_id), -amount))
 
 
 def card_purchase(*, provider: str, amount: Money) -> tuple[Posting, ...]:
@@ -219,7 +256,7 @@ def cancellation(
     if technician_part and not technician_id:
         raise LedgerError("a technician part needs a technician", "fee_invalid")
     postings = [(escrow(order_id), held), (CANCELLATION_FEE, -(fee - technician_part))]
-    postings += [(cash(provider), -amount) for provider, amount in refunds.items()]
+    postings += [(refund_account(source), -amount) for source, amount in refunds.items()]
     if technician_id and technician_part:
         postings.append((payable(technician_id), -technician_part))
     return entry(*postings)
@@ -233,7 +270,7 @@ def refund(
     if not 0 <= from_escrow <= total:
         raise LedgerError("escrow part out of range", "refund_mismatch")
     postings = [(escrow(order_id), from_escrow), (REFUND_EXPENSE, total - from_escrow)]
-    postings += [(cash(provider), -amount) for provider, amount in refunds.items()]
+    postings += [(refund_account(source), -amount) for source, amount in refunds.items()]
     return entry(*postings)
 
 

@@ -53,7 +53,7 @@ class Payment(SQLModel, table=True):
     __tablename__ = "payment"
 
     id: str = Field(primary_key=True, max_length=40)
-    purpose: str = Field(max_length=20)  # order | extras | service_card | deposit
+    purpose: str = Field(max_length=20)  # order | extras | service_card | deposit | wallet_top_up
     order_id: str | None = Field(default=None, max_length=40, index=True)
     card_id: str | None = Field(default=None, max_length=40)
     customer_id: str = Field(foreign_key="app_user.id", index=True)

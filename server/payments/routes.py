@@ -38,6 +38,7 @@ from server.payments.models import (
     WithdrawalIn,
     WithdrawalRead,
 )
+from server.payments.wallet import StoredValueRead, WalletTopUpIn
 
 router = api_router(tags=["payments"])
 # The paying customer (record check in the service), finance and admins.
@@ -52,6 +53,19 @@ def create_payment(order_id: str, body: PaymentCreate, user: CustomerUser, uow: 
         "checkout": payment.checkout,
         **service.to_read(payment).model_dump(),
     }
+
+
+@router.get("/me/wallet/balance", response_model=StoredValueRead)
+def my_stored_value(user: CustomerUser, uow: UowDep) -> StoredValueRead:
+    """储值余额: the caller's own balance, its limits and history (``/me/wallet`` is his
+    points, coupons and cards)."""
+    return service.stored_value(uow, user=user)
+
+
+@router.post("/me/wallet/top-ups", response_model=PaymentRead, status_code=201)
+def top_up_wallet(body: WalletTopUpIn, user: CustomerUser, uow: UowDep) -> PaymentRead:
+    """A checkout with the provider; its webhook credits the balance."""
+    return service.to_read(service.wallet_top_up(uow, user=user, body=body))
 
 
 @router.get("/orders/{order_id}/payments", response_model=list[PaymentRead])

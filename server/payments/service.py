@@ -9,6 +9,7 @@ directly and never this one:
 - ``escrow``: what an order holds, its release (the split), freeze, refund, compensation;
 - ``checkout``: opening payments, who may read them, the sandbox's approve page;
 - ``webhooks``: providers' events and what a succeeded payment books;
+- ``wallet``: a customer's stored value: top-ups, balance and history;
 - ``cancellation``: the cancellation fee, quoted and taken;
 - ``order_moves``: ``money_on_move`` and transfer compensation;
 - ``auto_confirm``: confirming what the customer left unconfirmed;
@@ -72,6 +73,8 @@ from server.payments.payouts import (
     scheduled_cutoff,
     scheduled_payouts_once,
 )
+from server.payments.wallet import stored_value
+from server.payments.wallet import top_up as wallet_top_up
 from server.payments.webhooks import handle_webhook
 
 __all__ = [
@@ -115,5 +118,7 @@ __all__ = [
     "to_read",
     "transfer_compensation",
     "trial_balance",
+    "stored_value",
     "unfreeze_escrow",
+    "wallet_top_up",
 ]

@@ -1,6 +1,7 @@
 """A provider's signed events, verified and booked once, and what a succeeded payment
 causes in the same transaction as the order's move: the order paid (PAYMENT_SUCCEEDED),
-its extras paid, a service card activated, a technician's deposit topped up, or late and
+its extras paid, a service card activated, a technician's deposit or a customer's wallet
+topped up, or late and
 duplicate money sent straight back to the customer."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from server.orders import queries as order_queries
 from server.orders import service as orders_service
 from server.orders.machine import Action, Status
 from server.payments import ledger
-from server.payments.common import SYSTEM, escrow_for, get_provider
+from server.payments.common import SYSTEM, escrow_for, get_provider, send_back
 from server.payments.journal import post
 from server.payments.models import Payment, Refund, WebhookEvent
 from server.payments.providers import ProviderError
@@ -59,6 +60,20 @@ def payment_succeeded(
         )
         return "deposit_paid"
 
+    if payment.purpose == "wallet_top_up":
+        post(
+            uow,
+            kind="wallet_top_up",
+            dedupe_key=f"payment:{payment.id}",
+            memo=f"top-up via {payment.provider}/{payment.method}",
+            lines=ledger.wallet_top_up(
+                provider=payment.provider,
+                customer_id=payment.customer_id,
+                amount=payment.amount,
+            ),
+        )
+        return "wallet_topped_up"
+
     order = orders_service.get(uow, order_id=payment.order_id or "")
     esc = escrow_for(session, order)
     post(
@@ -68,7 +83,10 @@ def payment_succeeded(
         order_id=order.id,
         memo=f"{payment.purpose} via {payment.provider}/{payment.method}",
         lines=ledger.payment_received(
-            provider=payment.provider, order_id=order.id, amount=payment.amount
+            provider=payment.provider,
+            order_id=order.id,
+            amount=payment.amount,
+            customer_id=payment.customer_id,
         ),
     )
     esc.paid += payment.amount
@@ -133,13 +151,7 @@ def _refund_through_payment(
 ) -> dict[str, Money]:
     session = uow.session
     clock = uow.clock
-    provider = get_provider(payment.provider)
-    try:
-        result = provider.refund(
-            uow, provider_ref=payment.provider_ref or "", amount=payment.amount, now=clock.now()
-        )
-    except ProviderError as exc:
-        raise AppError(str(exc), code=exc.code, status_code=exc.status_code) from exc
+    source, result = send_back(uow, payment, payment.amount)
     payment.refunded = payment.amount
     session.add(
         Refund(
@@ -153,7 +165,7 @@ def _refund_through_payment(
             created_at=clock.now(),
         )
     )
-    return {payment.provider: payment.amount}
+    return {source: payment.amount}
 
 
 def _lock_order_and_payment(session: Session, payment: Payment) -> None:

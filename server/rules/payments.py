@@ -41,6 +41,13 @@ class PaymentRules(BaseModel):
         default_factory=lambda: ["wechat", "alipay", "card", "balance"]
     )
     invoice_tax_rate_bp: int = Field(default=600, ge=0, le=3000)  # 6% VAT on services
+    # 储值余额: a customer's balance is at most this; a top-up is at least the minimum, and
+    # the app offers the presets (any amount in between may be typed)
+    wallet_max_balance: int = Field(default=500_000, ge=0, le=100_000_000)  # 5000 CNY
+    wallet_min_top_up: int = Field(default=1000, ge=1, le=100_000_000)  # 10 CNY
+    wallet_top_up_presets: list[int] = Field(
+        default_factory=lambda: [5000, 10000, 20000, 50000], max_length=8
+    )
 
     @model_validator(mode="after")
     def _check(self) -> PaymentRules:
@@ -53,4 +60,11 @@ class PaymentRules(BaseModel):
             raise ValueError("the last cancellation band must start at 0 hours")
         if any(not 0 <= bp <= 10000 for bp in self.level_commission_bp.values()):
             raise ValueError("commission is 0 to 10000 basis points")
+        if any(
+            not self.wallet_min_top_up <= p <= self.wallet_max_balance
+            for p in self.wallet_top_up_presets
+        ):
+            raise ValueError(
+                "top-up presets lie between the minimum top-up and the maximum balance"
+            )
         return self

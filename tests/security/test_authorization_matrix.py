@@ -72,6 +72,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/quotes"): CUSTOMER,
     ("GET", "/quotes/{quote_id}"): CUSTOMER,
     ("GET", "/me/wallet"): CUSTOMER,
+    ("GET", "/me/wallet/balance"): CUSTOMER,
+    ("POST", "/me/wallet/top-ups"): CUSTOMER,
     ("POST", "/me/coupons/claim"): CUSTOMER,
     ("POST", "/me/referral"): CUSTOMER,
     ("GET", "/service-cards/products"): PUBLIC,

@@ -66,6 +66,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "sandbox_approve": ("post", "/sandbox/payments/{payment_id}/approve"),
     "sandbox_fail": ("post", "/sandbox/payments/{payment_id}/fail"),
     "wallet": ("get", "/me/wallet"),
+    "stored_value": ("get", "/me/wallet/balance"),
+    "top_up_wallet": ("post", "/me/wallet/top-ups"),
     "claim_coupon": ("post", "/me/coupons/claim"),
     "apply_referral": ("post", "/me/referral"),
     "buy_service_card": ("post", "/me/service-cards"),
