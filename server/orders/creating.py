@@ -12,12 +12,12 @@ from server.core.events import Moved, order_events
 from server.core.ids import new_id
 from server.core.uow import UnitOfWork
 from server.orders import machine
-from server.orders.machine import Status
+from server.orders.machine import Action, Actor, ActorKind, Status
 from server.orders.models import (
     Order,
     OrderCreate,
 )
-from server.orders.moves import append_events
+from server.orders.moves import append_events, move
 from server.pricing import service as pricing_service
 
 # --- writing ---------------------------------------------------------------------------
@@ -189,3 +189,39 @@ def create_follow_up(
     order_events.run_in_transaction(uow, moved)
     order_events.run_after_commit(uow, moved)
     return order
+
+
+REDO_LINE = {"code": "redo", "label": "返工（免费）", "amount": 0}
+
+
+def book_free_redo(
+    uow: UnitOfWork,
+    *,
+    original: Order,
+    scheduled_start: datetime,
+    marks: dict[str, Any],
+    booked_by: User,
+) -> Order:
+    """The free return visit (a complaint's redo, a failed spot check's): same customer,
+    service and address, the technician who did the work preferred; nothing to pay, so it
+    goes straight to dispatch. ``marks`` say what it follows up (in its price snapshot and
+    on its paid event)."""
+    redo = create_follow_up(
+        uow,
+        original=original,
+        scheduled_start=scheduled_start,
+        lines=[dict(REDO_LINE)],
+        snapshot=marks,
+        preferred_technician_id=original.technician_id,
+        actor_id=booked_by.id,
+        actor_role=booked_by.role,
+    )
+    move(
+        uow,
+        order_id=redo.id,
+        action=Action.PAYMENT_SUCCEEDED,
+        actor=Actor(ActorKind.SYSTEM),
+        reason="redo",
+        extra=marks,
+    )
+    return redo

@@ -11,7 +11,7 @@ live beside it: ``reading`` (who sees what), ``creating`` (booking, follow-ups),
 work order), ``changes`` (on-site change requests) and ``delays`` (moving a visit).
 """
 
-from server.orders.creating import create, create_follow_up, create_from_quote
+from server.orders.creating import book_free_redo, create, create_follow_up, create_from_quote
 from server.orders.delay_reads import proposed_windows
 from server.orders.delays import EXPIRY_JOB as DELAY_EXPIRY_JOB
 from server.orders.delays import EXPIRY_SECONDS as DELAY_EXPIRY_SECONDS
@@ -55,6 +55,7 @@ __all__ = [
     "count_transition",
     "counted_orders",
     "create",
+    "book_free_redo",
     "create_follow_up",
     "create_from_quote",
     "delay_expiry_sweep",

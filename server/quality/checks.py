@@ -27,13 +27,10 @@ from server.core.masking import mask_contacts
 from server.core.uow import UnitOfWork
 from server.notifications import inbox as notifications
 from server.orders import service as orders_service
-from server.orders.machine import Action, Actor, ActorKind
 from server.orders.models import Order
 from server.quality import deposits, sampling
 from server.quality.models import CheckContact, CheckOutcomeIn, CheckRead, QualityCheck
 from server.rules import store as rules_store
-
-REDO_LINE = {"code": "redo", "label": "返工（免费）", "amount": 0}
 
 
 def _seed(uow: UnitOfWork) -> str:
@@ -280,7 +277,13 @@ def record_outcome(
     effects: dict[str, Any] = {}
     if start is not None:
         order = orders_service.get(uow, order_id=check.order_id)
-        redo = _book_redo(uow, order, check, user, start)
+        redo = orders_service.book_free_redo(
+            uow,
+            original=order,
+            scheduled_start=start,
+            marks={"redo_of": order.id, "quality_check_id": check.id},
+            booked_by=user,
+        )
         check.redo_order_id = redo.id
         check.deduction = deposits.deduct_for_check(uow, check)
         session.add(check)
@@ -301,33 +304,6 @@ def record_outcome(
         },
     )
     return check_read(uow, check, viewer=user)
-
-
-def _book_redo(
-    uow: UnitOfWork, order: Order, check: QualityCheck, user: User, start: datetime
-) -> Order:
-    """The free return visit: same customer, service and address, the technician who did
-    the work preferred; nothing to pay, so it goes straight to dispatch."""
-    marks = {"redo_of": order.id, "quality_check_id": check.id}
-    redo = orders_service.create_follow_up(
-        uow,
-        original=order,
-        scheduled_start=start,
-        lines=[dict(REDO_LINE)],
-        snapshot=marks,
-        preferred_technician_id=order.technician_id,
-        actor_id=user.id,
-        actor_role=user.role,
-    )
-    orders_service.move(
-        uow,
-        order_id=redo.id,
-        action=Action.PAYMENT_SUCCEEDED,
-        actor=Actor(ActorKind.SYSTEM),
-        reason="redo",
-        extra=marks,
-    )
-    return redo
 
 
 def _tell_technician(uow: UnitOfWork, check: QualityCheck, order: Order, findings: str) -> None:

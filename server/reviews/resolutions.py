@@ -5,7 +5,6 @@ order leaves DISPUTED and the complaint rate is brought up to date.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from server.audit import log as audit_service
@@ -66,7 +65,13 @@ def resolve_complaint(
         "amount": money.get("amount"),
     }
     if body.outcome == Outcome.redo and body.redo_start is not None:
-        redo = book_redo(uow, order, c, user, body.redo_start)
+        redo = orders_service.book_free_redo(
+            uow,
+            original=order,
+            scheduled_start=body.redo_start,
+            marks={"redo_of": order.id, "complaint_id": c.id},
+            booked_by=user,
+        )
         extra["redo_order_id"] = money["redo_order_id"] = redo.id
     orders_service.move(
         uow,
@@ -134,39 +139,6 @@ def settle_money(
         # a redo keeps the money held until the return visit is completed (on_redo_done)
         payments.unfreeze_escrow(uow, order_id=order.id)
     return out
-
-
-REDO_LINE = {"code": "redo", "label": "返工（免费）", "amount": 0}
-
-
-def book_redo(
-    uow: UnitOfWork,
-    order: Order,
-    c: Complaint,
-    user: User,
-    start: datetime,
-) -> Order:
-    """The free return visit: same customer, service and address, the original technician
-    preferred; nothing to pay, so it goes straight to dispatch."""
-    redo = orders_service.create_follow_up(
-        uow,
-        original=order,
-        scheduled_start=start,
-        lines=[dict(REDO_LINE)],
-        snapshot={"redo_of": order.id, "complaint_id": c.id},
-        preferred_technician_id=order.technician_id,
-        actor_id=user.id,
-        actor_role=user.role,
-    )
-    orders_service.move(
-        uow,
-        order_id=redo.id,
-        action=Action.PAYMENT_SUCCEEDED,
-        actor=Actor(ActorKind.SYSTEM),
-        reason="redo",
-        extra={"redo_of": order.id, "complaint_id": c.id},
-    )
-    return redo
 
 
 def on_redo_done(uow: UnitOfWork, moved: Moved) -> None:
