@@ -14,7 +14,7 @@ MALL_TEXTS: dict[str, dict[str, str]] = {
         "en": "{amount} off, valid {days} days",
     },
     "mall_coupon_threshold": {"zh": "满{threshold}可用", "en": "on orders over {threshold}"},
-    "mall_coupon_service": {"zh": "限指定服务使用", "en": "for one service only"},
+    "mall_coupon_service": {"zh": "限{service}使用", "en": "for {service} only"},
     "mall_product": {"zh": "实物商品，寄送到：{place}", "en": "Shipped to: {place}"},
     "mall_product_no_place": {
         "zh": "实物商品，需先保存一个地址",

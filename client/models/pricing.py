@@ -134,6 +134,8 @@ class MallItemRead(BaseModel):
     stock_left: int | None = Field(..., title="Stock Left")
     my_left: int | None = Field(..., title="My Left")
     service_id: str | None = Field(..., title="Service Id")
+    service_name_zh: str | None = Field(..., title="Service Name Zh")
+    service_name_en: str | None = Field(..., title="Service Name En")
     coupon_amount: int = Field(..., title="Coupon Amount")
     coupon_threshold: int = Field(..., title="Coupon Threshold")
     valid_days: int = Field(..., title="Valid Days")

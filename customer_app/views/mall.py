@@ -21,8 +21,9 @@ def _terms(state: CustomerState, item: MallItemRead) -> str:
     parts = [t(lang, "mall_coupon_terms", amount=money(item.coupon_amount), days=item.valid_days)]
     if item.coupon_threshold:
         parts.append(t(lang, "mall_coupon_threshold", threshold=money(item.coupon_threshold)))
-    if item.service_id:
-        parts.append(t(lang, "mall_coupon_service"))
+    service = item.service_name_en if lang == "en" else item.service_name_zh
+    if service:
+        parts.append(t(lang, "mall_coupon_service", service=service))
     return "，".join(parts) if lang == "zh" else ", ".join(parts)
 
 

@@ -20,6 +20,7 @@ from sqlmodel import col, select
 
 from server.auth.dependencies import CustomerUser, OptionalUser, StaffUser
 from server.auth.models import User
+from server.catalog.models import Service
 from server.core.deps import UowDep
 from server.core.errors import Conflict, NotFound, Unprocessable
 from server.core.ids import new_id
@@ -102,6 +103,7 @@ def list_items(uow: UnitOfWork, *, user: User | None) -> list[MallItemRead]:
     out = []
     for item in items().values():
         coupon = item.coupon
+        service = uow.session.get(Service, item.service_id) if item.service_id else None
         out.append(
             MallItemRead(
                 code=item.code,
@@ -114,6 +116,8 @@ def list_items(uow: UnitOfWork, *, user: User | None) -> list[MallItemRead]:
                 if item.per_customer is None
                 else item.per_customer - mine.get(item.code, 0),
                 service_id=item.service_id,
+                service_name_zh=service.name_zh if service else None,
+                service_name_en=service.name_en if service else None,
                 coupon_amount=coupon.amount if coupon else 0,
                 coupon_threshold=coupon.threshold if coupon else 0,
                 valid_days=coupon.valid_days if coupon else 0,

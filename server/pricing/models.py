@@ -456,6 +456,8 @@ class MallItemRead(BaseModel):
     stock_left: int | None  # None: no limit
     my_left: int | None  # how many more this customer may take (None: no limit)
     service_id: str | None  # a coupon usable only for this service
+    service_name_zh: str | None
+    service_name_en: str | None
     coupon_amount: int  # fen (0 for a product)
     coupon_threshold: int
     valid_days: int

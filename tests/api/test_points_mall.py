@@ -41,6 +41,7 @@ def test_points_become_a_coupon_in_the_wallet(api):
     listed = {i["code"]: i for i in api.get("/mall/items", customer).json()}
     hours = listed["hours_daily_cleaning_2h"]
     assert hours["my_left"] == 1 and hours["service_id"] == "svc_daily_cleaning"
+    assert hours["service_name_zh"] == "日常保洁"
     r = redeem(api, customer, "hours_daily_cleaning_2h")
     assert r.status_code == 201, r.text
     got = r.json()
