@@ -6,6 +6,8 @@ duplicate money sent straight back to the customer."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -19,9 +21,31 @@ from server.orders.machine import Action, Status
 from server.payments import ledger
 from server.payments.common import SYSTEM, escrow_for, get_provider, send_back
 from server.payments.journal import post
+from server.payments.ledger import Posting
 from server.payments.models import Payment, Refund, WebhookEvent
 from server.payments.providers import ProviderError
 from server.pricing import service as pricing_service
+
+# Purposes whose money is held for the payer until it is used: the ledger kind, the memo's
+# words, the postings (provider, payer, amount) and what the webhook reports.
+HELD_FOR_PAYER: dict[str, tuple[str, str, Callable[[str, str, int], tuple[Posting, ...]], str]] = {
+    "deposit": (
+        "deposit",
+        "deposit",
+        lambda provider, payer, amount: ledger.deposit_paid(
+            provider=provider, technician_id=payer, amount=amount
+        ),
+        "deposit_paid",
+    ),
+    "wallet_top_up": (
+        "wallet_top_up",
+        "top-up",
+        lambda provider, payer, amount: ledger.wallet_top_up(
+            provider=provider, customer_id=payer, amount=amount
+        ),
+        "wallet_topped_up",
+    ),
+}
 
 
 def payment_succeeded(
@@ -46,33 +70,17 @@ def payment_succeeded(
         pricing_service.activate_card(uow, card_id=payment.card_id or "")
         return "card_activated"
 
-    if payment.purpose == "deposit":
+    held = HELD_FOR_PAYER.get(payment.purpose)
+    if held is not None:  # a deposit, a top-up: money kept for whoever paid it
+        kind, words, lines, result = held
         post(
             uow,
-            kind="deposit",
+            kind=kind,
             dedupe_key=f"payment:{payment.id}",
-            memo=f"deposit via {payment.provider}/{payment.method}",
-            lines=ledger.deposit_paid(
-                provider=payment.provider,
-                technician_id=payment.customer_id,
-                amount=payment.amount,
-            ),
+            memo=f"{words} via {payment.provider}/{payment.method}",
+            lines=lines(payment.provider, payment.customer_id, payment.amount),
         )
-        return "deposit_paid"
-
-    if payment.purpose == "wallet_top_up":
-        post(
-            uow,
-            kind="wallet_top_up",
-            dedupe_key=f"payment:{payment.id}",
-            memo=f"top-up via {payment.provider}/{payment.method}",
-            lines=ledger.wallet_top_up(
-                provider=payment.provider,
-                customer_id=payment.customer_id,
-                amount=payment.amount,
-            ),
-        )
-        return "wallet_topped_up"
+        return result
 
     order = orders_service.get(uow, order_id=payment.order_id or "")
     esc = escrow_for(session, order)
