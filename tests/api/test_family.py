@@ -222,10 +222,15 @@ def test_paying_from_the_family_balance_within_the_cap_and_refunds(api):
     assert api.get(f"/payments/{paid['payment_id']}", main).status_code == 404
     assert oid not in [o["id"] for o in api.get("/orders", main).json()]
 
+    # his history shows a member's payment, not which order it was
+    line = wallet(api, main)["history"][0]
+    assert (line["kind"], line["amount"], line["order_id"]) == ("family_payment", -total, None)
+
     # cancelled: the money goes back to the main account's wallet, not the member's
     r = api.post(f"/orders/{oid}/cancel", member, json={"reason": "plans changed"})
     assert r.status_code == 200, r.text
     assert wallet(api, main)["balance"] == 50000
+    assert wallet(api, main)["history"][0]["kind"] == "family_refund"
     assert wallet(api, member)["balance"] == 0
     assert api.get("/me/family/allowance", member).json()["spent_this_month"] == 0
 

@@ -1,5 +1,6 @@
 """The pure rules of family accounts: why an invitation is refused, the city's month a
-cap counts, what is left of it and a member's shared membership level."""
+cap counts, what is left of it, a member's shared membership level and the main account's
+history words."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from server.payments.family_pay import cap_left, month_start
+from server.payments.wallet import history_kind
 from server.pricing.customers import shared_membership
 from server.pricing.family import MAX_MEMBERS, invite_refusal
 from server.rules.pricing import PricingRules
@@ -60,3 +62,10 @@ def test_a_member_takes_the_better_level() -> None:
     # his own level when it is as good or better
     assert shared_membership(gold, 0, rules)[2] is False
     assert shared_membership(gold, gold, rules)[2] is False
+
+
+def test_the_main_accounts_history_names_a_members_lines() -> None:
+    assert history_kind("payment", family=True) == "family_payment"
+    assert history_kind("cancellation", family=True) == "family_refund"
+    assert history_kind("split", family=True) == "other"
+    assert history_kind("payment") == "payment"

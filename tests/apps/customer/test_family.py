@@ -1,7 +1,8 @@
 """家庭账户 through the customer app's state against a live server: the main account
 invites by phone, the member accepts in his app and pays an order from the family
 balance (offered but disabled, with what is missing, while over his monthly cap), and the
-main account sets the cap and never sees the member's order."""
+main account sets the cap, sees the payment in his wallet's history and never the
+member's order."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from customer_app.state import CustomerState
 from customer_app.views.family import family_view
 from customer_app.views.me import me_view
 from customer_app.views.order import order_view
+from customer_app.views.wallet import wallet_view
 from tests.apps.conftest import LiveServer
 from tests.apps.customer.conftest import HOME, signed_in
 from tests.apps.customer.test_wallet import _controls, keyed_control, texts
@@ -95,6 +97,8 @@ async def test_invite_accept_pay_within_the_cap(state: CustomerState, server: Li
     assert f"每月额度 {money(5000)}" in texts(family_view(state))
     state.form[f"cap_{mid}"] = "abc"
     assert not await state.set_family_cap(mid)
+    await state.open_wallet()
+    assert "家庭成员订单支付" in texts(wallet_view(state))
     await state.open_order(order_id)
     assert state.order is None or state.order.id != order_id
     assert state.error
