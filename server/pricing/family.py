@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import NoReturn
 
+from fastapi import Request
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -20,6 +21,7 @@ from server.core.crypto import FieldCipher, mask_phone
 from server.core.deps import UowDep
 from server.core.errors import Conflict, NotFound, Unprocessable
 from server.core.ids import new_id
+from server.core.ratelimit import enforce
 from server.core.routing import api_router
 from server.core.uow import UnitOfWork
 from server.pricing.family_models import (
@@ -34,6 +36,7 @@ from server.pricing.family_models import (
 
 MAX_MEMBERS = 5
 INVITE_DAYS = 7
+INVITES_PER_HOUR = 20
 
 # --- pure -----------------------------------------------------------------------------------
 
@@ -223,6 +226,8 @@ def accept(uow: UnitOfWork, *, user: User, invitation_id: str) -> FamilyRead:
         _refuse("family_main_cannot_join")
     if link_of(session, row.main_id) is not None:
         raise Conflict("the inviter joined another family", code="family_main_is_member")
+    # two members accepting at once queue here, so the count below holds the limit
+    session.exec(select(User.id).where(User.id == row.main_id).with_for_update()).first()
     count = session.exec(
         select(func.count()).select_from(FamilyLink).where(FamilyLink.main_id == row.main_id)
     ).one()
@@ -288,7 +293,13 @@ def get_family(user: CustomerUser, uow: UowDep) -> FamilyRead:
 
 
 @router.post("/me/family/invitations", response_model=FamilyInvitationRead, status_code=201)
-def post_invitation(body: FamilyInviteIn, user: CustomerUser, uow: UowDep) -> FamilyInvitationRead:
+def post_invitation(
+    body: FamilyInviteIn, user: CustomerUser, uow: UowDep, request: Request
+) -> FamilyInvitationRead:
+    """``not_a_customer`` tells whether a phone has an account: invitations are metered
+    per account (``INVITES_PER_HOUR``) so that cannot be asked in bulk."""
+    limiter = request.app.state.rate_limiter
+    enforce(limiter, f"family_invite:{user.id}", limit=INVITES_PER_HOUR, window_seconds=3600)
     return invite(uow, user=user, body=body)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from server.pricing.family import INVITES_PER_HOUR
 from server.pricing.models import CustomerSpend
 from tests.api.payment_steps import relogin, trial
 from tests.api.test_wallet import top_up, wallet
@@ -243,3 +244,12 @@ def test_a_short_family_balance_is_refused(api):
     r = pay_family(api, member, order["id"])
     assert code(r) == (409, "family_balance_short")
     assert api.get("/me/family/allowance", member).json()["available"] == 0
+
+
+def test_invitations_are_metered_so_phones_cannot_be_probed_in_bulk(api):
+    main = api.register("customer")
+    codes = [
+        api.post("/me/family/invitations", main, json={"phone": f"1381234{n:04d}"}).status_code
+        for n in range(INVITES_PER_HOUR + 1)
+    ]
+    assert codes == [422] * INVITES_PER_HOUR + [429]
