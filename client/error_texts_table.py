@@ -231,6 +231,31 @@ ERROR_TEXTS: dict[str, tuple[str, str]] = {
     "wallet_balance_short": ("余额不足，请先充值或换一种支付方式", "The balance is short; top up"),
     "wallet_limit_exceeded": ("充值后余额将超过上限", "The balance would exceed its limit"),
     "wallet_top_up_too_small": ("充值金额低于最低充值金额", "Below the minimum top-up"),
+    # Family accounts (家庭账户).
+    "not_a_customer": ("该手机号未注册顾客账号", "That phone has no customer account"),
+    "family_invite_self": ("不能邀请自己", "You cannot invite yourself"),
+    "already_in_family": ("对方或您已加入其他家庭账户", "Already in a family account"),
+    "family_main_cannot_join": (
+        "对方是家庭主账户，不能加入其他家庭",
+        "A main account cannot join another family",
+    ),
+    "family_main_is_member": (
+        "邀请人已加入其他家庭，邀请失效",
+        "The inviter joined another family",
+    ),
+    "family_full": ("家庭成员已满（最多 5 人）", "The family is full"),
+    "invite_not_found": ("邀请不存在或已撤回", "Invitation not found"),
+    "invite_expired": ("邀请已过期，请让对方重新邀请", "The invitation has expired"),
+    "invite_answered": ("该邀请已处理", "This invitation was already answered"),
+    "not_family_member": ("不是家庭账户成员", "Not a member of the family"),
+    "family_cap_exceeded": (
+        "超出本月家庭余额额度，请换一种支付方式",
+        "Over this month's family allowance",
+    ),
+    "family_balance_short": (
+        "家庭余额不足，请换一种支付方式",
+        "The family balance is short",
+    ),
     # Deposits (保证金) and spot checks.
     "amount_invalid": ("金额有误，请重新填写", "The amount is not valid"),
     "deposit_complete": ("保证金已足额，无需补缴", "Your deposit is complete"),

@@ -31,6 +31,7 @@ from customer_app.i18n_account import ACCOUNT_TEXTS
 from customer_app.i18n_booking import BOOKING_TEXTS, LINE_TEXTS
 from customer_app.i18n_browse import BROWSE_TEXTS
 from customer_app.i18n_delay import DELAY_TEXTS
+from customer_app.i18n_family import FAMILY_TEXTS
 from customer_app.i18n_mall import MALL_TEXTS
 from customer_app.i18n_order import EVENT_TEXTS, ORDER_TEXTS, STATUS_TEXTS
 from customer_app.i18n_wallet import WALLET_TEXTS
@@ -68,6 +69,7 @@ TEXTS = merged(
     DELAY_TEXTS,
     ACCOUNT_TEXTS,
     WALLET_TEXTS,
+    FAMILY_TEXTS,
 )
 
 # A run of dispatch's offers, declines and time-outs, collapsed into one line

@@ -22,6 +22,8 @@ WALLET_TEXTS: Texts = {
     "wallet_kind.top_up": {"zh": "充值", "en": "Top-up"},
     "wallet_kind.payment": {"zh": "订单支付", "en": "Order payment"},
     "wallet_kind.refund": {"zh": "退款到余额", "en": "Refund to balance"},
+    "wallet_kind.family_payment": {"zh": "家庭成员订单支付", "en": "A family member's order"},
+    "wallet_kind.family_refund": {"zh": "家庭成员订单退款", "en": "A family member's refund"},
     "wallet_kind.other": {"zh": "其他", "en": "Other"},
     "pay_by_balance": {"zh": "余额支付 {amount}", "en": "Pay {amount} from balance"},
     "balance_line": {"zh": "余额 {amount}", "en": "Balance {amount}"},

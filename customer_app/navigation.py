@@ -18,6 +18,7 @@ from customer_app.context import use_app
 from customer_app.state import CustomerState
 from customer_app.views.auth import login_view
 from customer_app.views.book import book_view
+from customer_app.views.family import family_view
 from customer_app.views.home import home_view
 from customer_app.views.inbox import inbox_view
 from customer_app.views.mall import mall_view
@@ -145,6 +146,11 @@ def WalletScreen() -> ft.View:
 
 
 @ft.component
+def FamilyScreen() -> ft.View:
+    return routed(family_view(use_screen()))
+
+
+@ft.component
 def InboxScreen() -> ft.View:
     return routed(inbox_view(use_screen()))
 
@@ -166,6 +172,7 @@ ROUTES = [
     ft.Route(path="inbox", component=InboxScreen),
     ft.Route(path="mall", component=MallScreen),
     ft.Route(path="wallet", component=WalletScreen),
+    ft.Route(path="family", component=FamilyScreen),
     # an address the app has no screen for: home (the state goes there, ``open_route``)
     ft.Route(path=":unknown*", component=HomeScreen),
 ]

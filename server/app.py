@@ -50,8 +50,10 @@ from server.orders.follow_ups import router as follow_ups
 from server.orders.recommendations import router as recommendations
 from server.orders.routes import router as orders
 from server.orders.work_order import due_work_orders
+from server.payments.family_pay import router as family_pay
 from server.payments.invoice_pdf import due_invoices
 from server.payments.routes import router as payments
+from server.pricing.family import router as family
 from server.pricing.mall import router as mall
 from server.pricing.routes import router as pricing
 from server.privacy.routes import router as privacy
@@ -78,9 +80,11 @@ def _routers() -> list[APIRouter]:
         recommendations,
         follow_ups,
         mall,
+        family,
         pricing,
         service_cards,
         payments,
+        family_pay,
         ops,
         replays,
         technicians,

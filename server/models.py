@@ -33,6 +33,7 @@ from server.payments.models import (  # noqa: F401
     WebhookEvent,
     Withdrawal,
 )
+from server.pricing.family_models import FamilyInvitation, FamilyLink  # noqa: F401
 from server.pricing.models import (  # noqa: F401
     CardUse,
     ChangeItem,

@@ -22,7 +22,8 @@ Where things are: the request loop, tokens, ``parse_reply`` and the ``_get`` /
 ``_get_list`` / ``_post`` / ``_put`` helpers in ``core``; the endpoints by area in
 ``auth``, ``catalog`` (places, catalog, quotes), ``orders`` (with change requests),
 ``delays`` (moving a visit), ``payments``, ``technician``, ``messages`` (files, chat,
-support), ``ops``, ``quality`` (the deposit, spot checks) and ``mall`` (积分商城), each a
+support), ``ops``, ``quality`` (the deposit, spot checks), ``mall`` (积分商城) and
+``family`` (家庭账户), each a
 mixin of
 :class:`DoorstepClient`.
 """
@@ -34,6 +35,7 @@ from client.api.catalog import CatalogApi
 from client.api.core import API_PREFIX, ClientCore, api_root, new_idempotency_key
 from client.api.delays import DelaysApi
 from client.api.errors import ApiError, BadReplyError, DoorstepError, NetworkError
+from client.api.family import FamilyApi
 from client.api.mall import MallApi
 from client.api.messages import MessagesApi
 from client.api.ops import OpsApi
@@ -55,6 +57,7 @@ class DoorstepClient(
     OpsApi,
     QualityApi,
     MallApi,
+    FamilyApi,
 ):
     """One client per app (per signed-in user); share it through a Flet context."""
 

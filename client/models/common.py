@@ -71,6 +71,10 @@ class RemindInDays(RootModel[int]):
     )
 
 
+class MonthlyCap(RootModel[int]):
+    root: int = Field(..., description="fen", ge=0, le=100000000000, title="Monthly Cap")
+
+
 class TaxId(RootModel[str]):
     root: str = Field(..., max_length=20, min_length=15, pattern="^[0-9A-Z]+$", title="Tax Id")
 

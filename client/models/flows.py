@@ -20,6 +20,7 @@ class CardPurchase(BaseModel):
     method: str | None = Field("wechat", max_length=20, title="Method")
     amount: Amount | None = Field(None, description="the amount the customer saw", title="Amount")
     confirm_large: bool | None = Field(False, title="Confirm Large")
+    family: bool | None = Field(False, title="Family")
     product_code: str = Field(..., title="Product Code")
 
 

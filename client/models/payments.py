@@ -90,6 +90,16 @@ class EscrowRead(BaseModel):
     clawed_back: int = Field(..., title="Clawed Back")
 
 
+class FamilyAllowanceRead(BaseModel):
+    main_name: str = Field(..., title="Main Name")
+    main_phone_masked: str = Field(..., title="Main Phone Masked")
+    kind: str = Field(..., title="Kind")
+    monthly_cap: int | None = Field(..., title="Monthly Cap")
+    spent_this_month: int = Field(..., title="Spent This Month")
+    cap_left: int | None = Field(..., title="Cap Left")
+    available: int = Field(..., title="Available")
+
+
 class InvoiceIn(BaseModel):
     title: str = Field(..., max_length=100, min_length=1, title="Title")
     tax_id: TaxId | None = Field(None, title="Tax Id")
@@ -122,6 +132,7 @@ class PaymentCreate(BaseModel):
     method: str | None = Field("wechat", max_length=20, title="Method")
     amount: Amount | None = Field(None, description="the amount the customer saw", title="Amount")
     confirm_large: bool | None = Field(False, title="Confirm Large")
+    family: bool | None = Field(False, title="Family")
 
 
 class PaymentRead(BaseModel):

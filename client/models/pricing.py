@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import AwareDatetime, BaseModel, Field
 
 if TYPE_CHECKING:
-    from client.models.common import AddressId, AreaM2, ServiceCardId, Units
+    from client.models.common import AddressId, AreaM2, MonthlyCap, ServiceCardId, Units
 
 
 class AddressIn(BaseModel):
@@ -125,6 +125,24 @@ class CouponRead(BaseModel):
     order_id: str | None = Field(..., title="Order Id")
 
 
+class FamilyCapIn(BaseModel):
+    monthly_cap: MonthlyCap | None = Field(None, description="fen", title="Monthly Cap")
+
+
+class FamilyInviteIn(BaseModel):
+    phone: str = Field(..., max_length=20, min_length=5, title="Phone")
+    kind: str | None = Field("family", pattern="^(family|staff)$", title="Kind")
+
+
+class FamilyPersonRead(BaseModel):
+    user_id: str = Field(..., title="User Id")
+    name: str = Field(..., title="Name")
+    phone_masked: str = Field(..., title="Phone Masked")
+    kind: str | None = Field(None, title="Kind")
+    monthly_cap: int | None = Field(None, title="Monthly Cap")
+    joined_at: AwareDatetime | None = Field(None, title="Joined At")
+
+
 class MallItemRead(BaseModel):
     code: str = Field(..., title="Code")
     kind: str = Field(..., title="Kind")
@@ -172,6 +190,7 @@ class MembershipRead(BaseModel):
     next_level: str | None = Field(..., title="Next Level")
     next_level_name_zh: str | None = Field(None, title="Next Level Name Zh")
     next_level_spend: int | None = Field(..., title="Next Level Spend")
+    via_family: bool | None = Field(False, title="Via Family")
 
 
 class QuoteCreate(BaseModel):
@@ -254,3 +273,22 @@ class WalletRead(BaseModel):
     service_cards: list[ServiceCardRead] = Field(..., title="Service Cards")
     referral_code: str = Field(..., title="Referral Code")
     invited_by: str | None = Field(..., title="Invited By")
+
+
+class FamilyInvitationRead(BaseModel):
+    invitation_id: str = Field(..., title="Invitation Id")
+    kind: str = Field(..., title="Kind")
+    status: str = Field(..., title="Status")
+    main: FamilyPersonRead
+    member: FamilyPersonRead
+    created_at: AwareDatetime = Field(..., title="Created At")
+    expires_at: AwareDatetime = Field(..., title="Expires At")
+
+
+class FamilyRead(BaseModel):
+    role: str = Field(..., title="Role")
+    max_members: int = Field(..., title="Max Members")
+    main: FamilyPersonRead | None
+    members: list[FamilyPersonRead] = Field(..., title="Members")
+    invitations_sent: list[FamilyInvitationRead] = Field(..., title="Invitations Sent")
+    invitations_received: list[FamilyInvitationRead] = Field(..., title="Invitations Received")

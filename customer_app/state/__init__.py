@@ -17,6 +17,7 @@ pay), ``order_page`` (one order, kept current), ``order_actions`` (cancel, chang
 requests, confirm, review, complain), ``delays`` (answering the technician's request to
 move the visit), ``chat`` (order chat, support), ``inbox`` (notifications), ``live_feed``
 (pushes and the technician's way here), ``wallet`` (储值余额: top-ups, paying from the
+balance), ``family`` (家庭账户: invitations, members, caps, paying from the family
 balance) and ``routes`` (a screen opened by its address).
 ``store`` is the app's own storage.
 """
@@ -36,6 +37,7 @@ from customer_app.state.browse import Browsing
 from customer_app.state.chat import Chat
 from customer_app.state.core import FeedFactory
 from customer_app.state.delays import DelayAnswers
+from customer_app.state.family import FamilyAccount
 from customer_app.state.inbox import Inbox
 from customer_app.state.live_feed import LiveUpdates
 from customer_app.state.mall import Mall
@@ -75,6 +77,7 @@ class CustomerState(
     LiveUpdates,
     BookingFlow,
     StoredValue,
+    FamilyAccount,
     Routes,
 ):
     def __init__(

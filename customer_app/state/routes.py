@@ -18,7 +18,7 @@ def parents(route: str) -> list[str]:
         return ["/", f"/service/{key}"]
     if kind == "order" and key:
         return ["/", "/me"]
-    if kind in ("inbox", "mall", "wallet"):
+    if kind in ("inbox", "mall", "wallet", "family"):
         return ["/", "/me"]
     return [] if kind == "" else ["/"]
 
@@ -38,6 +38,7 @@ class Routes(StateCore):
         async def load_inbox(self) -> None: ...
         async def load_mall(self) -> None: ...
         async def open_wallet(self) -> None: ...
+        async def open_family(self) -> None: ...
 
     async def open_route(self, route: str) -> None:
         """Take ``route`` as where the customer is (one step back when it is the screen
@@ -86,6 +87,8 @@ class Routes(StateCore):
                 await self.open_support()
         elif kind == "wallet" and not key:
             await self.open_wallet()
+        elif kind == "family" and not key:
+            await self.open_family()
         elif kind == "inbox" and not key:
             if self.require_login("/inbox"):
                 await self.load_inbox()

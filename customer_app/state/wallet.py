@@ -16,6 +16,7 @@ class StoredValue(StateCore):
     if TYPE_CHECKING:  # provided by the other parts of CustomerState
 
         async def refresh_order(self) -> None: ...
+        async def load_family_allowance(self) -> None: ...
         def amount_to_pay(self) -> int: ...
 
     stored: StoredValueRead | None = None
@@ -28,6 +29,7 @@ class StoredValue(StateCore):
         fresh = await self._try("stored_value", self.client.stored_value())
         if fresh is not None:
             self.stored = fresh
+        await self.load_family_allowance()  # 家庭余额支付 beside it, for a family member
         self._changed()
 
     async def open_wallet(self) -> None:

@@ -163,6 +163,13 @@ def me_view(state: CustomerState) -> ft.View:
             kind="tonal",
             icon=ft.Icons.ACCOUNT_BALANCE_WALLET,
         ),
+        button(
+            "open-family",
+            t(lang, "family"),
+            act(state.open_family),
+            kind="tonal",
+            icon=ft.Icons.FAMILY_RESTROOM,
+        ),
         orders_section(state),
         wallet_section(state),
         invoices_section(state),

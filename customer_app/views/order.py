@@ -30,6 +30,7 @@ from customer_app.state import (
     allows,
     in_group,
 )
+from customer_app.views.family import family_payment
 from customer_app.views.order_delay import delay_section
 from customer_app.views.order_feedback import complaint_section, review_section
 from customer_app.views.order_timeline import timeline_section
@@ -131,6 +132,7 @@ def payment_section(state: CustomerState, o: OrderRead) -> ft.Control:
             disabled=state.busy,
         ),
         *balance_payment(state),
+        *family_payment(state),
     )
 
 

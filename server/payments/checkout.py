@@ -16,7 +16,7 @@ from server.core.uow import UnitOfWork
 from server.orders import queries as order_queries
 from server.orders import service as orders_service
 from server.orders.machine import Status
-from server.payments import ledger
+from server.payments import family_pay, ledger
 from server.payments.common import current_rules, get_provider
 from server.payments.journal import balance
 from server.payments.models import Escrow, LedgerAccount, Payment, PaymentCreate, PaymentRead
@@ -148,7 +148,8 @@ def create_payment(
         esc = session.get(Escrow, order.id)
         amount = order.extras_total - (esc.extras_paid if esc else 0)
         if order.status in (Status.CANCELLED.value,) or amount <= 0:
-            paid = _paid_from_balance(uow, order.id) if body.provider == WALLET else None
+            from_balance = body.provider == WALLET or body.family
+            paid = _paid_from_balance(uow, order.id) if from_balance else None
             if paid is not None:
                 return paid  # tapped twice: the balance was charged once
             raise Conflict(
@@ -157,7 +158,7 @@ def create_payment(
                 details={"status": order.status},
             )
         purpose = "extras"
-    if body.provider == WALLET:
+    if body.provider == WALLET or body.family:
         return _pay_from_balance(
             uow, order_id=order.id, customer_id=user.id, purpose=purpose, amount=amount, body=body
         )
@@ -197,18 +198,23 @@ def _pay_from_balance(
     """Pay the order (or its extras) from the customer's stored value, in this transaction:
     the money moves from his wallet into the order's escrow exactly as a provider's would,
     so cancellations, refunds and complaints treat it alike (a refund returns to the
-    wallet). The wallet's row is locked while its balance is checked and spent."""
+    wallet). The wallet's row is locked while its balance is checked and spent. A family
+    member's ``family`` payment spends his main account's wallet within his monthly cap."""
     session = uow.session
     _check_amount(uow, amount, body)
-    account = ledger.wallet(customer_id)
+    link = family_pay.member_link(session, customer_id) if body.family else None
+    owner = link.main_id if link else customer_id
+    account = ledger.wallet(owner)
     session.exec(
         select(LedgerAccount).where(LedgerAccount.code == account).with_for_update()
     ).first()
+    if link is not None:
+        family_pay.check_cap(uow, link, amount)
     have = balance(session, account)
     if have < amount:
         raise Conflict(
             "the balance is short of the amount owed",
-            code="wallet_balance_short",
+            code="family_balance_short" if link else "wallet_balance_short",
             details={"balance": have, "amount": amount, "short": amount - have},
         )
     now = uow.clock.now()
@@ -227,8 +233,9 @@ def _pay_from_balance(
         card_id=None,
         customer_id=customer_id,
         provider=WALLET,
-        method="balance",
+        method="family" if link else "balance",
         amount=amount,
+        wallet_owner_id=link.main_id if link else None,
         checkout={"type": "balance"},
         created_at=now,
         updated_at=now,

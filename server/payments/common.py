@@ -74,7 +74,8 @@ def send_back(uow: UnitOfWork, payment: Payment, amount: Money) -> tuple[str, Pr
     from the balance) into the customer's wallet, which the ledger entry itself credits.
     Gives the refund's ledger source (provider name or wallet account) and the outcome."""
     if payment.provider == ledger.WALLET_PROVIDER:
-        return ledger.wallet(payment.customer_id), ProviderRefund(
+        owner = payment.wallet_owner_id or payment.customer_id  # a family's main wallet
+        return ledger.wallet(owner), ProviderRefund(
             provider_ref=f"wallet:{payment.id}", status="succeeded"
         )
     provider = get_provider(payment.provider)

@@ -69,6 +69,8 @@ class Payment(SQLModel, table=True):
     checkout: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
     failure_reason: str | None = None
     late: bool = False  # succeeded after its order was cancelled: refunded at once
+    # Paid from a family main account's wallet: whose (the payer is still customer_id).
+    wallet_owner_id: str | None = Field(default=None, max_length=40, index=True)
     created_at: datetime
     updated_at: datetime
     succeeded_at: datetime | None = None
@@ -208,6 +210,7 @@ class PaymentCreate(BaseModel):
         default=None, ge=0, le=MAX_AMOUNT, description="the amount the customer saw"
     )
     confirm_large: bool = False
+    family: bool = False  # with provider "wallet": from the family main account's wallet
 
 
 class PaymentRead(BaseModel):

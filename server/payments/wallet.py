@@ -9,6 +9,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 from pydantic import Field as PField
+from sqlmodel import col, select
 
 from server.auth.models import User
 from server.core.errors import Conflict, Unprocessable
@@ -29,7 +30,7 @@ class WalletTopUpIn(BaseModel):
 
 class WalletLineRead(BaseModel):
     entry_id: str
-    kind: str  # top_up | payment | refund | other
+    kind: str  # top_up | payment | refund | family_payment | family_refund | other
     amount: int  # signed: + into the balance, - out of it
     order_id: str | None
     at: datetime
@@ -55,8 +56,24 @@ HISTORY_KINDS = {
 }
 
 
-def history_kind(entry_kind: str) -> str:
-    return HISTORY_KINDS.get(entry_kind, "other")
+def history_kind(entry_kind: str, *, family: bool = False) -> str:
+    """The customer's word for a line; a family member's order paid from (or refunded
+    to) the main account's wallet is ``family_payment`` / ``family_refund``."""
+    kind = HISTORY_KINDS.get(entry_kind, "other")
+    if family and kind in ("payment", "refund"):
+        return f"family_{kind}"
+    return kind
+
+
+def _members_orders(uow: UnitOfWork, owner_id: str) -> set[str]:
+    """The orders of family members paid from ``owner_id``'s wallet: their lines show
+    without the order, which stays the member's own."""
+    rows = uow.session.exec(
+        select(Payment.order_id).where(
+            Payment.wallet_owner_id == owner_id, col(Payment.order_id).is_not(None)
+        )
+    ).all()
+    return {order_id for order_id in rows if order_id}
 
 
 def top_up_refusal(
@@ -104,6 +121,7 @@ def stored_value(uow: UnitOfWork, *, user: User, limit: int = 100) -> StoredValu
     """The caller's own balance, limits and latest movements (newest first)."""
     rules = current_rules(uow).payments
     account = ledger.wallet(user.id)
+    members_orders = _members_orders(uow, user.id)
     return StoredValueRead(
         customer_id=user.id,
         balance=balance(uow.session, account),
@@ -113,9 +131,9 @@ def stored_value(uow: UnitOfWork, *, user: User, limit: int = 100) -> StoredValu
         history=[
             WalletLineRead(
                 entry_id=line["entry_id"],
-                kind=history_kind(line["kind"]),
+                kind=history_kind(line["kind"], family=line["order_id"] in members_orders),
                 amount=line["amount"],
-                order_id=line["order_id"],
+                order_id=None if line["order_id"] in members_orders else line["order_id"],
                 at=line["at"],
             )
             for line in account_lines(uow, account=account, limit=limit)

@@ -48,6 +48,14 @@ HELD_FOR_PAYER: dict[str, tuple[str, str, Callable[[str, str, int], tuple[Postin
 }
 
 
+def _payment_memo(payment: Payment) -> str:
+    """What the journal says of a payment; one from a family wallet names both people."""
+    memo = f"{payment.purpose} via {payment.provider}/{payment.method}"
+    if payment.wallet_owner_id:
+        memo += f": wallet of {payment.wallet_owner_id} for member {payment.customer_id}"
+    return memo
+
+
 def payment_succeeded(
     uow: UnitOfWork,
     payment: Payment,
@@ -89,12 +97,12 @@ def payment_succeeded(
         kind="payment",
         dedupe_key=f"payment:{payment.id}",
         order_id=order.id,
-        memo=f"{payment.purpose} via {payment.provider}/{payment.method}",
+        memo=_payment_memo(payment),
         lines=ledger.payment_received(
             provider=payment.provider,
             order_id=order.id,
             amount=payment.amount,
-            customer_id=payment.customer_id,
+            customer_id=payment.wallet_owner_id or payment.customer_id,
         ),
     )
     esc.paid += payment.amount

@@ -1,5 +1,6 @@
-"""What pricing knows of a customer (first order, membership by yearly spend, points)
-in one round trip, and the coupons granted to him (welcome, referral)."""
+"""What pricing knows of a customer (first order, membership by yearly spend — a family
+member's the better of his and his main account's —, points) in one round trip, and the
+coupons granted to him (welcome, referral)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -16,6 +18,7 @@ from server.core.clock import as_utc
 from server.core.ids import new_id
 from server.core.uow import UnitOfWork
 from server.pricing import engine, ports
+from server.pricing.family_models import FamilyLink
 from server.pricing.models import (
     Coupon,
     CustomerSpend,
@@ -40,6 +43,29 @@ def yearly_spend(session: Session, customer_id: str, now: datetime) -> int:
     return int(session.execute(_spend_since(customer_id, now - timedelta(days=365))).scalar_one())
 
 
+def _main_of(customer_id: Any) -> Any:  # noqa: ANN401
+    return select(FamilyLink.main_id).where(FamilyLink.member_id == customer_id).scalar_subquery()
+
+
+def family_spend(session: Session, customer_id: str, now: datetime) -> int | None:
+    """The yearly spend of the caller's main account, if he is a family member."""
+    link = session.get(FamilyLink, customer_id)
+    return yearly_spend(session, link.main_id, now) if link is not None else None
+
+
+def shared_membership(
+    own_spend: int, main_spend: int | None, rules: PricingRules
+) -> tuple[int, Any, bool]:
+    """A member's level is the better of his own and his main account's (index, level,
+    whether it comes from the family): the one rule quotes and the wallet page share."""
+    index, level = engine.membership_for(own_spend, rules)
+    if main_spend is not None:
+        main_index, main_level = engine.membership_for(main_spend, rules)
+        if main_index > index:
+            return main_index, main_level, True
+    return index, level, False
+
+
 def points_balance(session: Session, customer_id: str) -> int:
     account = session.get(LoyaltyAccount, customer_id)
     return account.points if account else 0
@@ -50,12 +76,14 @@ def _facts_statement() -> Any:  # noqa: ANN401
     """Built once: a statement's construction costs several times its execution."""
     customer: Any = bindparam("customer")
     since: Any = bindparam("since")
-    return select(
+    return sa_select(  # five columns: past sqlmodel's typed overloads
         ports.counted_orders.ask(customer).scalar_subquery(),
         _spend_since(customer, since).scalar_subquery(),
         select(LoyaltyAccount.points)
         .where(LoyaltyAccount.customer_id == customer)
         .scalar_subquery(),
+        _spend_since(_main_of(customer), since).scalar_subquery(),
+        _main_of(customer),
     )
 
 
@@ -63,11 +91,12 @@ def customer_facts(
     session: Session, customer_id: str, now: datetime, rules: PricingRules
 ) -> tuple[int, engine.CustomerFacts]:
     """(orders so far, what pricing knows of the customer), in one round trip: a quote
-    asks for all three at once."""
-    orders, spend, points = session.execute(
+    asks for all of them at once (a family member's main account's spend too)."""
+    orders, spend, points, main_spend, main_id = session.execute(
         _facts_statement(), {"customer": customer_id, "since": now - timedelta(days=365)}
     ).one()
-    _, level = engine.membership_for(int(spend or 0), rules)
+    shared = int(main_spend or 0) if main_id is not None else None
+    _, level, _ = shared_membership(int(spend or 0), shared, rules)
     return orders, engine.CustomerFacts(
         membership_code=level.code,
         membership_label=level.name_zh,

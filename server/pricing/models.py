@@ -355,6 +355,7 @@ class MembershipRead(BaseModel):
     next_level: str | None
     next_level_name_zh: str | None = None  # what the customer reads: "金卡会员"
     next_level_spend: int | None
+    via_family: bool = False  # the level is the family's main account's, not his own
 
 
 class WalletRead(BaseModel):

@@ -20,8 +20,10 @@ from server.pricing import engine
 from server.pricing.common import rules_versioned
 from server.pricing.customers import (
     ensure_welcome_coupon,
+    family_spend,
     order_count,
     points_balance,
+    shared_membership,
     yearly_spend,
 )
 from server.pricing.models import (
@@ -89,7 +91,9 @@ def wallet(
     stored = session.get(ReferralCode, customer.id)
     code = stored.code if stored is not None else _derived_code(customer.id)
     spend = yearly_spend(session, customer.id, now)
-    index, level = engine.membership_for(spend, rules.pricing)
+    index, level, via_family = shared_membership(
+        spend, family_spend(session, customer.id, now), rules.pricing
+    )
     levels = rules.pricing.membership_levels
     nxt = levels[index + 1] if index + 1 < len(levels) else None
     coupons = session.exec(
@@ -118,6 +122,7 @@ def wallet(
             next_level=nxt.code if nxt else None,
             next_level_name_zh=nxt.name_zh if nxt else None,
             next_level_spend=nxt.min_yearly_spend if nxt else None,
+            via_family=via_family,
         ),
         coupons=[
             _coupon_read(c)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,6 +14,7 @@ from client.models import ServiceRead, SlotRead
 from customer_app.i18n import money
 from customer_app.model import FALLBACK_LEAD, parse_slot, service_minutes
 from customer_app.state import CITY_TZ, CustomerState, estimate_eta_minutes
+from customer_app.state.family import cap_fen
 
 OFFLINE_CLIENT = DoorstepClient("http://127.0.0.1:9")  # never called: slots are computed locally
 WINDOW = ServiceRead.model_validate(
@@ -99,3 +101,14 @@ def test_ratings_read_rounded_down_to_a_tenth() -> None:
         "3.0",
         "4.9",
     ]
+
+
+@pytest.mark.parametrize(("typed", "fen"), [("", None), (" 50 ", 5000), ("300.5", 30050), ("0", 0)])
+def test_family_cap_typed_in_yuan(typed: str, fen: int | None) -> None:
+    assert cap_fen(typed) == fen
+
+
+@pytest.mark.parametrize("typed", ["abc", "-1"])
+def test_a_bad_family_cap_is_refused(typed: str) -> None:
+    with pytest.raises(ValueError):
+        cap_fen(typed)
