@@ -30,11 +30,12 @@ def layout_for(width: float | None) -> Layout:
 
 
 def current_tab(route: str) -> Tab | None:
-    """The tab a route belongs to: an order, the inbox, the wallet and the points mall
-    are "me", a service and its booking belong to home; sign-in belongs to none."""
+    """The tab a route belongs to: an order, the inbox, the wallet, the points mall and
+    the family account are "me", a service and its booking belong to home; sign-in
+    belongs to none."""
     if route.startswith("/support"):
         return "support"
-    if route.startswith(("/me", "/order/", "/inbox", "/wallet", "/mall")):
+    if route.startswith(("/me", "/order/", "/inbox", "/wallet", "/mall", "/family")):
         return "me"
     if route.startswith("/login"):
         return None

@@ -25,7 +25,8 @@ def test_wide_layouts_hold_the_content_to_a_readable_measure() -> None:
     ("route", "tab"),
     [("/", "home"), ("/search", "home"), ("/service/svc_x", "home"), ("/book/svc_x", "home"),
      ("/technician/t1", "home"), ("/order/ord_1", "me"), ("/me", "me"), ("/support", "support"),
-     ("/inbox", "me"), ("/wallet", "me"), ("/mall", "me"), ("/login", None)],
+     ("/inbox", "me"), ("/wallet", "me"), ("/mall", "me"), ("/family", "me"),
+     ("/login", None)],
 )  # fmt: skip
 def test_each_screen_belongs_to_a_tab(route: str, tab: str | None) -> None:
     assert current_tab(route) == tab
