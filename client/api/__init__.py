@@ -21,10 +21,9 @@ Why it looks the way it does:
 Where things are: the request loop, tokens, ``parse_reply`` and the ``_get`` /
 ``_get_list`` / ``_post`` / ``_put`` helpers in ``core``; the endpoints by area in
 ``auth``, ``catalog`` (places, catalog, quotes), ``orders`` (with change requests),
-``delays`` (moving a visit), ``payments``, ``technician``, ``messages`` (files, chat,
-support), ``ops``, ``quality`` (the deposit, spot checks) and ``mall`` (积分商城), each a
-mixin of
-:class:`DoorstepClient`.
+``delays`` (moving a visit), ``payments``, ``technician``, ``training`` (courses),
+``messages`` (files, chat, support), ``ops``, ``quality`` (the deposit, spot checks) and
+``mall`` (积分商城), each a mixin of :class:`DoorstepClient`.
 """
 
 from __future__ import annotations
@@ -42,6 +41,7 @@ from client.api.payments import PaymentsApi
 from client.api.quality import QualityApi
 from client.api.session import JSON, Session
 from client.api.technician import TechnicianApi
+from client.api.training import TrainingApi
 
 
 class DoorstepClient(
@@ -51,6 +51,7 @@ class DoorstepClient(
     DelaysApi,
     PaymentsApi,
     TechnicianApi,
+    TrainingApi,
     MessagesApi,
     OpsApi,
     QualityApi,

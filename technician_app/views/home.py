@@ -275,6 +275,12 @@ def HomeView():  # noqa: ANN201
                         key="to_knowledge",
                         icon=ft.Icons.MENU_BOOK,
                     ),
+                    outline_button(
+                        t(lang, "nav.training"),
+                        lambda _e: go("/training"),
+                        key="to_training",
+                        icon=ft.Icons.SCHOOL,
+                    ),
                 ]
             ),
             ft.Row(
