@@ -173,3 +173,26 @@ def test_dispatch_reads_the_minimum_and_the_level_c_hold(api, clock):
     answers = right_answers("cleaning_basics")
     api.post("/technician/courses/cleaning_basics/quiz", tech, json={"answers": answers})
     assert not facts().suspended
+
+
+def test_the_operator_sets_the_minimum_and_the_pass_mark(api, tech):
+    operator = api.staff("operator")
+    bad = api.put("/ops/settings", operator, json={"rules": {"training": {"factor_from_day": 31}}})
+    assert bad.status_code == 422
+    r = api.put(
+        "/ops/settings",
+        operator,
+        json={"rules": {"training": {"monthly_minimum_minutes": 10, "pass_percent": 60}}},
+    )
+    assert r.status_code == 200, r.text
+    api.post("/technician/courses/safety_basics/study", tech, json={"lesson": 0})
+    body = api.get("/technician/courses", tech).json()
+    assert body["minimum_minutes"] == 10 and body["met"] is True and body["pass_percent"] == 60
+    answers = right_answers("safety_basics")
+    answers[0] = (answers[0] + 1) % 3
+    answers[1] = (answers[1] + 1) % 3  # 2 of 4 right: 50 %
+    r = api.post("/technician/courses/safety_basics/quiz", tech, json={"answers": answers})
+    assert r.json()["percent"] == 50 and r.json()["passed"] is False
+    answers[1] = right_answers("safety_basics")[1]  # 75 %
+    r = api.post("/technician/courses/safety_basics/quiz", tech, json={"answers": answers})
+    assert r.json()["passed"] is True and r.json()["pass_percent"] == 60
