@@ -110,7 +110,6 @@ def test_level_c_without_a_passed_course_is_held_from_dispatch(api, tech, clock)
     from tests.unit_of_work import unit_of_work
 
     tid = tech["user"]["id"]
-    api.get("/technician/courses", tech)  # the profile exists
     with unit_of_work(api.app) as uow:
         profile = uow.session.get(TechnicianProfile, tid)
         assert profile is not None
