@@ -33,7 +33,7 @@ TRAINING_TEXTS: Texts = {
     "training.lesson": {"zh": "第{no}课 · {minutes}分钟", "en": "Lesson {no} · {minutes} min"},
     "training.mark_studied": {"zh": "标记已学习", "en": "Mark as studied"},
     "training.studied": {"zh": "已学习", "en": "Studied"},
-    "training.article": {"zh": "相关知识库文章", "en": "Knowledge base article"},
+    "training.article": {"zh": "知识库：{name}", "en": "Knowledge base: {name}"},
     "training.quiz": {"zh": "课后测验（{percent}% 及格）", "en": "Quiz ({percent}% to pass)"},
     "training.submit": {"zh": "提交答案", "en": "Submit answers"},
     "training.result_pass": {

@@ -236,6 +236,7 @@ from client.models.technicians import (
     VerifyIn,
 )
 from client.models.training import (
+    ArticleLink,
     CourseRead,
     CourseSummary,
     LessonRead,
@@ -265,6 +266,7 @@ __all__ = [
     "AppealIn",
     "AppealRead",
     "AreaM2",
+    "ArticleLink",
     "AssignIn",
     "Attitude",
     "AuditRead",

@@ -8,6 +8,16 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 
+class ArticleLink(BaseModel):
+    """
+    A knowledge-base article a lesson points to (``GET /knowledge/{service_id}``).
+    """
+
+    service_id: str = Field(..., title="Service Id")
+    name_zh: str = Field(..., title="Name Zh")
+    name_en: str = Field(..., title="Name En")
+
+
 class CourseSummary(BaseModel):
     id: str = Field(..., title="Id")
     title: str = Field(..., title="Title")
@@ -25,7 +35,7 @@ class LessonRead(BaseModel):
     index: int = Field(..., title="Index")
     title: str = Field(..., title="Title")
     text: str = Field(..., title="Text")
-    articles: list[str] = Field(..., title="Articles")
+    articles: list[ArticleLink] = Field(..., title="Articles")
     minutes: int = Field(..., title="Minutes")
     done: bool = Field(..., title="Done")
 

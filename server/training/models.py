@@ -66,11 +66,19 @@ class CourseSummary(BaseModel):
     passed: bool
 
 
+class ArticleLink(BaseModel):
+    """A knowledge-base article a lesson points to (``GET /knowledge/{service_id}``)."""
+
+    service_id: str
+    name_zh: str
+    name_en: str
+
+
 class LessonRead(BaseModel):
     index: int
     title: str
     text: str
-    articles: list[str]  # service ids of the knowledge-base articles it points to
+    articles: list[ArticleLink]
     minutes: int
     done: bool
 

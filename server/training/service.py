@@ -18,6 +18,7 @@ from server.rules import store as rules_store
 from server.technicians.models import TechnicianProfile
 from server.training import courses as tc
 from server.training.models import (
+    ArticleLink,
     CourseRead,
     CourseSummary,
     LessonRead,
@@ -154,11 +155,14 @@ def course_page(uow: UnitOfWork, *, user: User, course_id: str) -> CourseRead:
     studied = _studied(uow, user.id).get(course.id, {})
     summary = _summary(course, studied, _attempts(uow, user.id).get(course.id, []))
     codes = {code for lesson in course.lessons for code in lesson.articles}
-    service_ids = dict(
-        uow.session.exec(
-            select(Service.code, Service.id).where(col(Service.code).in_(sorted(codes)))
+    links = {
+        code: ArticleLink(service_id=sid, name_zh=zh, name_en=en)
+        for code, sid, zh, en in uow.session.exec(
+            select(Service.code, Service.id, Service.name_zh, Service.name_en).where(
+                col(Service.code).in_(sorted(codes))
+            )
         ).all()
-    )
+    }
     return CourseRead(
         **summary.model_dump(),
         lesson_list=[
@@ -166,7 +170,7 @@ def course_page(uow: UnitOfWork, *, user: User, course_id: str) -> CourseRead:
                 index=i,
                 title=lesson.title,
                 text=lesson.text,
-                articles=[service_ids[c] for c in lesson.articles if c in service_ids],
+                articles=[links[c] for c in lesson.articles if c in links],
                 minutes=tc.lesson_minutes(course, i),
                 done=i in studied,
             )

@@ -7,6 +7,7 @@ Online only: what counts (minutes, passes) is the server's record, so nothing is
 from __future__ import annotations
 
 from client.models import QuizResult, TrainingRead
+from technician_app.i18n import t
 from technician_app.state.core import TechnicianCore
 
 
@@ -46,6 +47,10 @@ class Training(TechnicianCore):
         got = await self._guard(self.client.take_quiz(course_id, answers))
         if got is not None:
             self.quiz_results = {**self.quiz_results, course_id: got}
+            key = "training.result_pass" if got.passed else "training.result_fail"
+            words = t(self.lang, key, correct=got.correct, total=got.total, percent=got.percent)
+            # on the status strip too: the result below the quiz may be off screen
+            self.notify(words, "success" if got.passed else "error", "quiz_result")
             self.quiz_choices = {**self.quiz_choices, course_id: {}}
             await self.load_training()
             await self.load_course(course_id)

@@ -275,6 +275,10 @@ def HomeView():  # noqa: ANN201
                         key="to_knowledge",
                         icon=ft.Icons.MENU_BOOK,
                     ),
+                ]
+            ),
+            ft.Row(
+                [
                     outline_button(
                         t(lang, "nav.training"),
                         lambda _e: go("/training"),

@@ -19,7 +19,7 @@ from technician_app.components.widgets import (
     view,
 )
 from technician_app.context import go, use_app
-from technician_app.i18n import t
+from technician_app.i18n import local_name, t
 from technician_app.state import TechnicianState
 from technician_app.state.training import minutes_line
 
@@ -119,12 +119,12 @@ def _lessons(state: TechnicianState, course: CourseRead) -> list[ft.Control]:
 
         links = [
             outline_button(
-                t(lang, "training.article"),
-                lambda _e, sid=sid: go(f"/knowledge/{sid}"),
-                key=f"lesson_{lesson.index}_article_{sid}",
+                t(lang, "training.article", name=local_name(lang, a.name_zh, a.name_en)),
+                lambda _e, sid=a.service_id: go(f"/knowledge/{sid}"),
+                key=f"lesson_{lesson.index}_article_{a.service_id}",
                 icon=ft.Icons.MENU_BOOK,
             )
-            for sid in lesson.articles
+            for a in lesson.articles
         ]
         mark: ft.Control = (
             ft.Text(t(lang, "training.studied"), size=16, color=GO)

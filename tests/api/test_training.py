@@ -39,7 +39,8 @@ def test_a_course_page_has_no_answers_and_links_articles(api, tech):
     page = r.json()
     assert page["title"] == "上门作业安全基础"
     assert all("answer" not in q for q in page["quiz"])
-    assert "svc_circuit_repair" in page["lesson_list"][0]["articles"]
+    links = page["lesson_list"][0]["articles"]
+    assert [(x["service_id"], x["name_zh"]) for x in links][0] == ("svc_circuit_repair", "电路检修")
     assert api.get("/knowledge/svc_circuit_repair", tech).status_code == 200
     assert sum(lesson["minutes"] for lesson in page["lesson_list"]) == page["duration_minutes"]
 
