@@ -75,6 +75,9 @@ ERROR_TEXTS: dict[str, tuple[str, str]] = {
     # Catalogue, addresses and maps.
     "service_not_found": ("该服务不存在或已下架", "This service is not available"),
     "knowledge_not_found": ("该服务暂无知识库文章", "No knowledge base article yet"),
+    "course_not_found": ("该课程不存在或已下线", "This course is not available"),
+    "lesson_not_found": ("该课时不存在", "This lesson does not exist"),
+    "quiz_answers_invalid": ("请逐题作答后再提交", "Answer every question before submitting"),
     "address_not_found": ("地址不存在，请重新选择", "Address not found"),
     "too_many_addresses": ("常用地址已满，请先删除一个", "Too many saved addresses; remove one"),
     "place_not_found": ("附近没有找到地点，请在地图上选点", "No named place near this point"),

@@ -63,6 +63,8 @@ from server.realtime import service as realtime_service
 from server.realtime.routes import router as realtime
 from server.reviews.routes import router as reviews
 from server.technicians.routes import router as technicians
+from server.training import courses as training_courses
+from server.training.routes import router as training
 
 API_PREFIX = "/api/v1"
 log = logging.getLogger("doorstep.app")
@@ -75,6 +77,7 @@ def _routers() -> list[APIRouter]:
         accounts,
         catalog,
         knowledge_routes,
+        training,
         files,
         orders,
         recommendations,
@@ -176,6 +179,7 @@ def create_app(
         raise RuntimeError("refusing to start in production: " + "; ".join(problems))
     settings = settings.with_install_secrets()
     knowledge.shared()  # a broken assets/knowledge.yaml stops the start, loudly
+    training_courses.shared(knowledge.shared().entries)  # and so does assets/courses.yaml
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202

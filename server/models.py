@@ -57,5 +57,6 @@ from server.reviews.models import Appeal, Complaint, LevelRecord, Review  # noqa
 from server.risk.models import LoginThrottle, RiskFlag  # noqa: F401
 from server.rules.models import RulesVersion  # noqa: F401
 from server.technicians.models import Certificate, TechnicianProfile, TechnicianTransfer, TimeOff  # noqa: F401
+from server.training.models import LessonStudy, QuizAttempt  # noqa: F401
 
 appendonly.install(SQLModel.metadata)  # the ledger and the audit log only grow

@@ -4,8 +4,9 @@ with the technician's language (``state.lang``, his choice kept on the device).
 
 The texts live in tables by subject (:mod:`technician_app.i18n_work`, the job;
 :mod:`technician_app.i18n_delay`, moving a visit; :mod:`technician_app.i18n_account`,
-everything around it; :mod:`technician_app.i18n_knowledge`, the knowledge base); the
-words both apps share come from :mod:`client.i18n`.
+everything around it; :mod:`technician_app.i18n_knowledge`, the knowledge base;
+:mod:`technician_app.i18n_training`, training); the words both apps share come from
+:mod:`client.i18n`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from technician_app.i18n_account import ACCOUNT_TEXTS, MONEY_TEXTS
 from technician_app.i18n_business import BUSINESS_TEXTS
 from technician_app.i18n_delay import DELAY_TEXTS
 from technician_app.i18n_knowledge import KNOWLEDGE_TEXTS
+from technician_app.i18n_training import TRAINING_TEXTS
 from technician_app.i18n_work import STATUS_TEXTS, WORK_TEXTS
 
 __all__ = [
@@ -51,6 +53,7 @@ TEXTS = merged(
     MONEY_TEXTS,
     BUSINESS_TEXTS,
     KNOWLEDGE_TEXTS,
+    TRAINING_TEXTS,
 )
 
 

@@ -35,6 +35,7 @@ from technician_app.views.order import OrderView
 from technician_app.views.pool import PoolView
 from technician_app.views.ratings import RatingsView
 from technician_app.views.sync import SyncView
+from technician_app.views.training import CourseView, TrainingView
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PRIMARY = "#1565C0"
@@ -127,6 +128,8 @@ def App(state: TechnicianState):  # noqa: ANN201
                 ft.Route(path="inbox", component=InboxView),
                 ft.Route(path="knowledge", component=KnowledgeView),
                 ft.Route(path="knowledge/:service_id", component=ArticleView),
+                ft.Route(path="training", component=TrainingView),
+                ft.Route(path="training/:course_id", component=CourseView),
             ],
             manage_views=True,
         ),

@@ -21,11 +21,9 @@ Why it looks the way it does:
 Where things are: the request loop, tokens, ``parse_reply`` and the ``_get`` /
 ``_get_list`` / ``_post`` / ``_put`` helpers in ``core``; the endpoints by area in
 ``auth``, ``catalog`` (places, catalog, quotes), ``orders`` (with change requests),
-``delays`` (moving a visit), ``payments``, ``technician``, ``messages`` (files, chat,
-support), ``ops``, ``quality`` (the deposit, spot checks), ``mall`` (积分商城) and
-``family`` (家庭账户), each a
-mixin of
-:class:`DoorstepClient`.
+``delays`` (moving a visit), ``payments``, ``technician``, ``training`` (courses),
+``messages`` (files, chat, support), ``ops``, ``quality`` (the deposit, spot checks),
+``mall`` (积分商城) and ``family`` (家庭账户), each a mixin of :class:`DoorstepClient`.
 """
 
 from __future__ import annotations
@@ -44,6 +42,7 @@ from client.api.payments import PaymentsApi
 from client.api.quality import QualityApi
 from client.api.session import JSON, Session
 from client.api.technician import TechnicianApi
+from client.api.training import TrainingApi
 
 
 class DoorstepClient(
@@ -53,6 +52,7 @@ class DoorstepClient(
     DelaysApi,
     PaymentsApi,
     TechnicianApi,
+    TrainingApi,
     MessagesApi,
     OpsApi,
     QualityApi,

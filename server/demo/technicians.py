@@ -17,6 +17,8 @@ from server.demo.builder import DemoBuilder, png_bytes
 from server.technicians import availability
 from server.technicians import service as technicians_service
 from server.technicians.models import Certificate, CertificateStatus, TimeOff, VerificationStatus
+from server.training import courses as training_courses
+from server.training.models import LessonStudy, QuizAttempt
 
 # Certificates that lapse, and for how long they are issued (days); others never expire.
 _VALIDITY_DAYS = {
@@ -284,6 +286,47 @@ class TechniciansMixin(DemoBuilder):
             )
         profile.updated_at = self.now
         self.session.add(profile)
+        self._training(user.id, index, profile.level)
+
+    def _training(self, tech_id: str, index: int, level: str) -> None:
+        """Lessons studied lately and a passed quiz, by the technician's place in the list
+        (not the random stream, so the rest of the city stays as it was): every third is
+        short of the month's minimum, and one level-C technician in four has not passed a
+        course yet (held from orders until then)."""
+        courses = list(training_courses.shared().values())
+        taken = courses[:1] if index % 3 == 0 else courses
+        local = self.now.astimezone(self.tz)
+        month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        for course in taken:
+            for lesson in range(len(course.lessons)):
+                self.session.add(
+                    LessonStudy(
+                        id=new_id("lsn"),
+                        technician_id=tech_id,
+                        course_id=course.id,
+                        lesson=lesson,
+                        minutes=training_courses.lesson_minutes(course, lesson),
+                        studied_at=max(
+                            month_start, self.now - timedelta(hours=1 + index % 6, minutes=lesson)
+                        ),
+                    )
+                )
+        if level == "C" and index % 4 == 0:
+            return
+        first = courses[0]
+        self.session.add(
+            QuizAttempt(
+                id=new_id("quiz"),
+                technician_id=tech_id,
+                course_id=first.id,
+                answers=[q.answer for q in first.quiz],
+                correct=len(first.quiz),
+                total=len(first.quiz),
+                percent=100,
+                passed=True,
+                attempted_at=self.now - timedelta(hours=1),
+            )
+        )
 
     def _certificates(
         self, *, user: User, types: list[str], status: str, expiring_soon: bool

@@ -35,6 +35,7 @@ class ColumnFields:
     accepted: np.ndarray
     taken: np.ndarray
     transfers: np.ndarray
+    training_short: np.ndarray
     fit: np.ndarray
     skills: np.ndarray
     status: np.ndarray
@@ -76,6 +77,7 @@ class ColumnFields:
         "accepted": 0,
         "taken": 0,
         "transfers": 0,
+        "training_short": False,
     }
     # The first test of every candidate, gathered together: [fit, skills, status]. ``fit``:
     # verified, not suspended, online and present, under any daily cap; ``status``: the

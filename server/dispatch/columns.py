@@ -264,6 +264,7 @@ class TechnicianColumns(ColumnFields):
         self.cr_orders[k] = st.orders_for_complaint_rate
         self.received[k], self.accepted[k] = st.offers_received, st.offers_accepted
         self.taken[k], self.transfers[k] = st.orders_taken_recent, st.transfers_recent
+        self.training_short[k] = st.training_short
 
     def _write_skills(self, k: int, t: TechnicianFacts) -> None:
         mask = 0

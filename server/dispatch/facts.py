@@ -128,6 +128,9 @@ class TechnicianStats:
     # against the technician (not those at the platform's fault).
     orders_taken_recent: int = 0
     transfers_recent: int = 0
+    # Under the month's training minimum on a day it counts (server/training): the
+    # service decides, the score multiplies by ``training_factor``.
+    training_short: bool = False
 
     def __post_init__(self) -> None:
         _require_rate("good_rate_30d", self.good_rate_30d)

@@ -138,6 +138,9 @@ def multipliers(
             f"{st.transfers_recent} transfers, {transfer_rate:.0%} of recent orders "
             f"> {policy.transfer_rate_threshold:.0%}: x{policy.transfer_factor:g}"
         )
+    if st.training_short and policy.training_factor != 1.0:
+        factors["training_short"] = policy.training_factor
+        reasons.append(f"under the month's training minimum: x{policy.training_factor:g}")
     return factors, reasons
 
 

@@ -226,6 +226,8 @@ def _static(
                 & (t_rate > policy.transfer_rate_threshold)
             )
             mult = np.where(often, mult * policy.transfer_factor, mult)
+        if policy.training_factor != 1.0:
+            mult = np.where(cols.training_short[r], mult * policy.training_factor, mult)
         idle = (cols.active_jobs[r] == 0).astype(np.float64)
         return (np.stack([level, fairness, acceptance, tail, mult, idle], axis=1),)
 

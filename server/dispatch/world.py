@@ -56,6 +56,7 @@ from server.rules import store as rules_store
 from server.rules.book import Rules
 from server.rules.dispatch import DispatchRules, ScoringPolicy
 from server.technicians import service as technicians_service
+from server.training import service as training_service
 
 # Orders a technician holds: they block the calendar.
 HOLDING = (
@@ -340,6 +341,11 @@ def load_world(
     taken, transfers = _recent_transfers(
         uow, tech_ids, since=now - timedelta(days=settings.dispatch.transfer_window_days)
     )
+    # short of the month's training minimum (fewer offers); level C without a passed
+    # course (none until one is passed)
+    training_short, course_hold = training_service.dispatch_flags(
+        uow, {t.id: str(t.level) for t in rows}, now=now, timezone=timezone
+    )
     ratings: dict[str, list[Rating]] = {}
     if tech_ids:
         since = now - timedelta(days=365)
@@ -378,6 +384,7 @@ def load_world(
             active_jobs=active.get(t.id, 0),
             orders_taken_recent=taken.get(t.id, 0),
             transfers_recent=transfers.get(t.id, 0),
+            training_short=t.id in training_short,
         )
         weekly = None
         if t.weekly_windows is not None:
@@ -385,7 +392,7 @@ def load_world(
         facts = TechnicianFacts(
             id=t.id,
             verified=t.verified,
-            suspended=t.suspended,
+            suspended=t.suspended or t.id in course_hold,
             online=t.online,
             present=here is None or t.id in here,
             skills=frozenset(t.skills),

@@ -111,6 +111,13 @@ def _level(final: float, n: int, rules: ReviewRules) -> tuple[str, str | None, d
     return levels[-1].code, None, {}
 
 
+def level_notice(old: str, new: str, *, course_required: bool) -> str:
+    """The title of a level change; a move to C that needs a passed course says so
+    (seed 002: C级服务商需参加平台培训并通过考核,否则暂停接单)."""
+    title = f"等级调整 {old}→{new}"
+    return title + "，需通过培训考核后才能接单" if course_required else title
+
+
 def penalty_for(kind: str, ref_id: str, rules: ReviewRules) -> Penalty:
     points = {
         "upheld_complaint": rules.upheld_complaint_penalty,

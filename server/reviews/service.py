@@ -43,6 +43,8 @@ from server.reviews.ratings import (
 from server.reviews.resolutions import on_redo_done, resolve_complaint
 from server.rules import store as rules_store
 from server.technicians import service as technicians_service
+from server.training import courses as training_courses
+from server.training import service as training_service
 
 __all__ = [
     "answer_complaint",
@@ -251,12 +253,17 @@ def recompute_levels(
             details={"quarter": name, "old": old, "new": card.level, "score": card.score},
         )
         if old != card.level:
+            held = training_courses.on_hold_for_course(
+                card.level,
+                bool(training_service.passed_any(uow, [tech_id])),
+                rules_store.current_rules(uow).training,
+            )
             notifications.notify(
                 uow,
                 user_id=tech_id,
                 kind="level.changed",
-                title=f"等级调整 {old}→{card.level}",
-                data={"quarter": name, "score": card.score},
+                title=lv.level_notice(old, card.level, course_required=held),
+                data={"quarter": name, "score": card.score, "course_required": held},
             )
         technicians_service.set_level(
             uow,

@@ -16,6 +16,7 @@ from server.rules.pricing import PricingRules
 from server.rules.privacy import PrivacyRules
 from server.rules.quality import QualityRules
 from server.rules.reviews import ReviewRules
+from server.rules.training import TrainingRules
 
 
 class Rules(BaseModel):
@@ -28,3 +29,4 @@ class Rules(BaseModel):
     privacy: PrivacyRules = Field(default_factory=PrivacyRules)
     notifications: NotificationRules = Field(default_factory=NotificationRules)
     quality: QualityRules = Field(default_factory=QualityRules)
+    training: TrainingRules = Field(default_factory=TrainingRules)

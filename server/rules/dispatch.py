@@ -91,6 +91,9 @@ class ScoringPolicy(BaseModel):
     transfer_rate_threshold: float = Field(0.10, ge=0, le=1)
     transfer_min_count: int = Field(2, ge=1)
     transfer_factor: float = Field(0.7, ge=0, le=1)
+    # "未达标者会限制接单数量" (seed 003): under the monthly training minimum past
+    # ``training.factor_from_day``: priority times this (1 switches it off).
+    training_factor: float = Field(0.9, ge=0, le=1)
 
     @model_validator(mode="after")
     def _levels_complete(self) -> ScoringPolicy:

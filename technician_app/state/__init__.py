@@ -34,9 +34,9 @@ Where things are: :class:`TechnicianState` is composed of one mixin per concern 
 (what the screens show), ``field_work`` (the queued actions), ``delays`` (asking the
 customer to move a visit, online only), ``sync`` (the queue replayed), ``location``
 (position reports), ``alerts`` (notifications beyond the screen), ``live`` (feed and
-poll), ``analytics`` (经营分析), ``customers`` (客户管理) and ``knowledge`` (知识库, kept
-for offline reading). ``labels`` holds the technician's texts, ``model`` the offers,
-notices and times.
+poll), ``analytics`` (经营分析), ``customers`` (客户管理), ``knowledge`` (知识库, kept
+for offline reading) and ``training`` (培训: courses, quizzes, the monthly minimum).
+``labels`` holds the technician's texts, ``model`` the offers, notices and times.
 """
 
 from __future__ import annotations
@@ -77,6 +77,7 @@ from technician_app.state.model import (
     parse_time,
 )
 from technician_app.state.sync import OPTIMISTIC, QueueSync, foreseen
+from technician_app.state.training import Training
 
 __all__ = [
     "ACTION_LABELS",
@@ -117,5 +118,6 @@ class TechnicianState(
     Analytics,
     CustomerNotes,
     Knowledge,
+    Training,
 ):
     """Everything the technician app knows and does. One per signed-in device."""

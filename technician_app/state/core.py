@@ -30,6 +30,7 @@ from client.models import (
     ChangeRequestRead,
     ChatRead,
     ComplaintRead,
+    CourseRead,
     CustomerNoteRead,
     DelayRequestRead,
     EarningsRead,
@@ -40,8 +41,10 @@ from client.models import (
     OrderRead,
     PoliciesRead,
     ProfileRead,
+    QuizResult,
     ReviewRead,
     ServiceRead,
+    TrainingRead,
     UserRead,
 )
 from client.position import Locate
@@ -179,6 +182,11 @@ class TechnicianCore:
         self.articles: dict[str, KnowledgeArticle] = self.queue.cached_models(
             "knowledge_articles", KnowledgeArticle
         )
+        # 培训 (state/training.py): online only, the server's record
+        self.training: TrainingRead | None = None
+        self.courses_open: dict[str, CourseRead] = {}
+        self.quiz_choices: dict[str, dict[int, int]] = {}  # course -> question -> choice
+        self.quiz_results: dict[str, QuizResult] = {}
 
     def _cache_orders(self) -> None:
         self.queue.cache_models("orders", self.orders)

@@ -278,6 +278,16 @@ def HomeView():  # noqa: ANN201
                 ]
             ),
             ft.Row(
+                [
+                    outline_button(
+                        t(lang, "nav.training"),
+                        lambda _e: go("/training"),
+                        key="to_training",
+                        icon=ft.Icons.SCHOOL,
+                    ),
+                ]
+            ),
+            ft.Row(
                 [big_button(t(lang, "home.sos"), sos, key="sos", color=STOP, icon=ft.Icons.SOS)]
             ),
         ],

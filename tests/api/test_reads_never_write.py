@@ -34,7 +34,12 @@ def test_an_older_technician_without_a_profile_reads_blank_and_saves_on_change(a
     tech = api.register("technician")
     with unit_of_work(api.app) as uow:  # an account from before sign-up made profiles
         uow.session.delete(uow.session.get(TechnicianProfile, _user_id(tech)))
-    for path in ("/technician/profile", "/technician/availability", "/technician/service-area"):
+    for path in (
+        "/technician/profile",
+        "/technician/availability",
+        "/technician/service-area",
+        "/technician/courses",
+    ):
         r = api.get(path, tech)
         assert r.status_code == 200, (path, r.text)
     with unit_of_work(api.app) as uow:

@@ -52,6 +52,10 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     # training material for the platform's workers (faults' fixes, safety notes)
     ("GET", "/knowledge"): TECHNICIAN | STAFF,
     ("GET", "/knowledge/{service_id}"): TECHNICIAN | STAFF,
+    ("GET", "/technician/courses"): TECHNICIAN,
+    ("GET", "/technician/courses/{course_id}"): TECHNICIAN,
+    ("POST", "/technician/courses/{course_id}/study"): TECHNICIAN,
+    ("POST", "/technician/courses/{course_id}/quiz"): TECHNICIAN,
     ("GET", "/recommendations"): PUBLIC,
     ("POST", "/files"): SIGNED_IN,
     ("GET", "/files/{file_id}"): SIGNED_IN,

@@ -114,6 +114,7 @@ def technician(k: int, rng: random.Random) -> TechnicianFacts:
         active_jobs=int(rng.random() < 0.3),
         orders_taken_recent=taken,
         transfers_recent=rng.randint(0, min(taken, 5)),
+        training_short=rng.random() < 0.25,  # under the month's training minimum
     )
     return TechnicianFacts(
         id=f"t{k:05d}",

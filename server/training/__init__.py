@@ -1,0 +1,1 @@
+"""Technician training: courses, quizzes and the monthly study minimum."""
