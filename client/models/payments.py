@@ -46,6 +46,11 @@ class CancellationQuoteRead(BaseModel):
 
 
 class DistrictComparison(BaseModel):
+    """
+    His orders and income in the district, and the average per technician who worked
+    there in the range (finished an order or was paid for one; him included).
+    """
+
     district: str = Field(..., title="District")
     technicians: int = Field(..., title="Technicians")
     my_orders: int = Field(..., title="My Orders")

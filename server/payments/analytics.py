@@ -46,15 +46,6 @@ class AnalyticsSpot(BaseModel):
     orders: int
 
 
-class DistrictComparison(BaseModel):
-    district: str
-    technicians: int
-    my_orders: int
-    my_income: int
-    average_orders: float
-    average_income: float
-
-
 class AnalyticsRead(BaseModel):
     by: str
     period_from: datetime
@@ -64,7 +55,7 @@ class AnalyticsRead(BaseModel):
     buckets: list[AnalyticsBucket]
     categories: list[AnalyticsCategory]
     spots: list[AnalyticsSpot]
-    district: DistrictComparison | None
+    district: core.DistrictComparison | None
 
 
 def analytics(uow: UnitOfWork, *, technician: User, by: str, timezone: str) -> AnalyticsRead:
@@ -97,11 +88,7 @@ def analytics(uow: UnitOfWork, *, technician: User, by: str, timezone: str) -> A
         buckets=[AnalyticsBucket(start=b.start, orders=b.orders, income=b.income) for b in buckets],
         categories=categories,
         spots=[AnalyticsSpot(lat=s.lat, lng=s.lng, orders=s.orders) for s in core.spots(work)],
-        district=None
-        if district is None
-        else DistrictComparison(
-            **vars(_district(uow, district, technician.id, start, end)),
-        ),
+        district=None if district is None else _district(uow, district, technician.id, start, end),
     )
 
 
@@ -147,7 +134,7 @@ def _income(
 
 def _district(
     uow: UnitOfWork, district: str, me: str, start: datetime, end: datetime
-) -> core.DistrictFigures:
+) -> core.DistrictComparison:
     session = uow.session
     orders = session.execute(
         sa_select(col(Order.technician_id), func.count())

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel
+
 from server.core.errors import Unprocessable
 
 # How far back each grouping looks, in its own units: two weeks of days, a quarter of
@@ -146,8 +148,7 @@ def home_district(work: Iterable[Work]) -> str | None:
     return min(counts, key=lambda d: (-counts[d], d))
 
 
-@dataclass(frozen=True)
-class DistrictFigures:
+class DistrictComparison(BaseModel):
     """His orders and income in the district, and the average per technician who worked
     there in the range (finished an order or was paid for one; him included)."""
 
@@ -161,11 +162,11 @@ class DistrictFigures:
 
 def district_figures(
     district: str, me: str, orders: dict[str, int], income: dict[str, int]
-) -> DistrictFigures:
+) -> DistrictComparison:
     """``orders``/``income``: per technician, in the district and the range."""
     people = set(orders) | set(income) | {me}
     n = len(people)
-    return DistrictFigures(
+    return DistrictComparison(
         district=district,
         technicians=n,
         my_orders=orders.get(me, 0),
