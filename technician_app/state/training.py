@@ -12,8 +12,9 @@ from technician_app.state.core import TechnicianCore
 
 
 class Training(TechnicianCore):
-    async def load_training(self) -> None:
-        got = await self._guard(self.client.courses(), feature="training")
+    async def load_training(self, quiet: bool = False) -> None:
+        """``quiet``: for the home screen's warning (no notice when it cannot load)."""
+        got = await self._guard(self.client.courses(), feature="training", quiet=quiet)
         if got is not None:
             self.training = got
         self.changed()
@@ -71,3 +72,16 @@ def minutes_line(training: TrainingRead) -> tuple[str, dict[str, object]]:
     if training.fewer_offers:
         return "training.short_now", values
     return "training.short_later", values
+
+
+def home_warning(training: TrainingRead | None) -> tuple[str, dict[str, object]] | None:
+    """What the home screen must say about training, as a text key and its values: held
+    at level C until a course is passed, or getting fewer orders for being under the
+    month's minimum; None when neither (what is only coming is said on the 培训 page)."""
+    if training is None:
+        return None
+    if training.course_required:
+        return "training.course_required", {}
+    if training.fewer_offers:
+        return minutes_line(training)
+    return None

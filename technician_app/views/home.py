@@ -29,6 +29,7 @@ from technician_app.state import STATUS_LABELS, TechnicianState, yuan
 from technician_app.state.confirmations import confirmation_for
 from technician_app.state.customers import follow_up_line
 from technician_app.state.labels import location_help, order_value_label
+from technician_app.state.training import home_warning
 from technician_app.views.login import LoginForm
 from technician_app.views.onboarding import Onboarding
 
@@ -83,6 +84,7 @@ def HomeView():  # noqa: ANN201
         if state.signed_in and state.verified:
             ft.context.page.run_task(state.load_earnings_today)
             ft.context.page.run_task(state.load_follow_ups)
+            ft.context.page.run_task(state.load_training, True)  # quiet
 
     ft.use_effect(load_today, [state.signed_in, state.verified])
     lang = state.lang
@@ -224,6 +226,7 @@ def HomeView():  # noqa: ANN201
             *_location_status(state),
             ft.Text(t(lang, "home.route"), size=22, weight=ft.FontWeight.BOLD),
             *_route(state, schedule),
+            *_training_warning(state),
             *rows,
             *_follow_ups(state),
             *upcoming_section(state),
@@ -325,3 +328,26 @@ def _follow_ups(state: TechnicianState) -> list[ft.Control]:
     ]
     title = ft.Text(t(lang, "follow_up.title"), size=20, weight=ft.FontWeight.BOLD)
     return [card(title, *rows)]
+
+
+def _training_warning(state: TechnicianState) -> list[ft.Control]:
+    """Held at level C, or getting fewer orders for too little training this month: said
+    where he looks for work, with the way to the courses."""
+    warning = home_warning(state.training)
+    if warning is None:
+        return []
+    key, values = warning
+    return [
+        card(
+            ft.Text(t(state.lang, key, **values), size=16, color=STOP, key="training_warning"),
+            ft.Row(
+                [
+                    outline_button(
+                        t(state.lang, "nav.training"),
+                        lambda _e: go("/training"),
+                        key="training_warning_open",
+                    )
+                ]
+            ),
+        )
+    ]

@@ -43,3 +43,21 @@ async def test_courses_lessons_and_a_quiz(live_server: LiveServer, tech: Technic
     assert tech.quiz_choices["safety_basics"] == {}  # cleared for another attempt
     summary = next(c for c in tech.training.courses if c.id == "safety_basics")
     assert summary.passed and summary.best_percent == 100
+
+
+def test_the_home_screen_warns_only_when_it_costs_orders() -> None:
+    from client.models import TrainingRead
+    from technician_app.i18n import t
+    from technician_app.state.training import home_warning
+
+    base = dict(
+        month="2026-12", minutes_this_month=45, minimum_minutes=120, met=False,
+        factor_from_day=11, fewer_offers=False, course_required=False, pass_percent=80,
+        courses=[],
+    )  # fmt: skip
+    assert home_warning(None) is None
+    assert home_warning(TrainingRead(**base)) is None  # short, but not costing orders yet
+    key, values = home_warning(TrainingRead(**{**base, "fewer_offers": True}))  # type: ignore[misc]
+    assert t("zh", key, **values) == "本月已学习 45 / 120 分钟。未达标期间派单会减少，学完即恢复"
+    held = home_warning(TrainingRead(**{**base, "fewer_offers": True, "course_required": True}))
+    assert held == ("training.course_required", {})
