@@ -230,66 +230,7 @@ def HomeView():  # noqa: ANN201
             *rows,
             *_follow_ups(state),
             *upcoming_section(state),
-            ft.Row(
-                [
-                    outline_button(
-                        t(lang, "nav.pool"),
-                        lambda _e: go("/pool"),
-                        key="to_pool",
-                        icon=ft.Icons.FLASH_ON,
-                    ),
-                    outline_button(
-                        t(lang, "nav.earnings"),
-                        lambda _e: go("/earnings"),
-                        key="to_earnings",
-                        icon=ft.Icons.PAYMENTS,
-                    ),
-                ]
-            ),
-            ft.Row(
-                [
-                    outline_button(
-                        t(lang, "nav.ratings"),
-                        lambda _e: go("/ratings"),
-                        key="to_ratings",
-                        icon=ft.Icons.STAR,
-                    ),
-                    outline_button(
-                        t(lang, "nav.sync"),
-                        lambda _e: go("/sync"),
-                        key="to_sync",
-                        icon=ft.Icons.SYNC,
-                    ),
-                ]
-            ),
-            ft.Row(
-                [
-                    outline_button(
-                        t(lang, "inbox_unread", n=state.inbox_unread)
-                        if state.inbox_unread
-                        else t(lang, "inbox"),
-                        lambda _e: go("/inbox"),
-                        key="to_inbox",
-                        icon=ft.Icons.NOTIFICATIONS,
-                    ),
-                    outline_button(
-                        t(lang, "nav.knowledge"),
-                        lambda _e: go("/knowledge"),
-                        key="to_knowledge",
-                        icon=ft.Icons.MENU_BOOK,
-                    ),
-                ]
-            ),
-            ft.Row(
-                [
-                    outline_button(
-                        t(lang, "nav.training"),
-                        lambda _e: go("/training"),
-                        key="to_training",
-                        icon=ft.Icons.SCHOOL,
-                    ),
-                ]
-            ),
+            *_ways_out(state),
             ft.Row(
                 [big_button(t(lang, "home.sos"), sos, key="sos", color=STOP, icon=ft.Icons.SOS)]
             ),
@@ -308,6 +249,33 @@ def _logout(state: TechnicianState) -> ft.Control:
     return ft.TextButton(
         content=ft.Text(t(state.lang, "home.logout")), key="logout", on_click=logout
     )
+
+
+# The home's ways to the other screens, two to a row: route, text key, key, icon.
+WAYS_OUT = (
+    ("/pool", "nav.pool", "to_pool", ft.Icons.FLASH_ON),
+    ("/earnings", "nav.earnings", "to_earnings", ft.Icons.PAYMENTS),
+    ("/ratings", "nav.ratings", "to_ratings", ft.Icons.STAR),
+    ("/sync", "nav.sync", "to_sync", ft.Icons.SYNC),
+    ("/inbox", "inbox", "to_inbox", ft.Icons.NOTIFICATIONS),
+    ("/knowledge", "nav.knowledge", "to_knowledge", ft.Icons.MENU_BOOK),
+    ("/training", "nav.training", "to_training", ft.Icons.SCHOOL),
+)
+
+
+def _ways_out(state: TechnicianState) -> list[ft.Control]:
+    lang = state.lang
+
+    def label(text_key: str) -> str:
+        if text_key == "inbox" and state.inbox_unread:
+            return t(lang, "inbox_unread", n=state.inbox_unread)
+        return t(lang, text_key)
+
+    buttons = [
+        outline_button(label(text), lambda _e, r=route: go(r), key=key, icon=icon)
+        for route, text, key, icon in WAYS_OUT
+    ]
+    return [ft.Row(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
 
 
 def _follow_ups(state: TechnicianState) -> list[ft.Control]:
