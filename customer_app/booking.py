@@ -9,20 +9,17 @@ import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from client.api import ApiError, DoorstepClient, NetworkError
+from client.api import ApiError, NetworkError
 from client.citytime import CITY_TZ
 from client.models import (
-    OrderEventRead,
     OrderRead,
     PaymentRead,
-    ServiceRead,
 )
 from customer_app.booking_places import PlaceChoice
 from customer_app.booking_price import LivePrice, _fields
 from customer_app.model import (
     FALLBACK_LEAD,
     FALLBACK_SLOT_HOURS,
-    JSON,
     Address,
     BookingDraft,
     Slot,
@@ -32,34 +29,14 @@ from customer_app.model import (
 
 
 class BookingFlow(PlaceChoice, LivePrice):
-    client: DoorstepClient
-    now: Any
-    lang: str
-    form: JSON
-    error: str | None
-    notice: str | None
-    busy: bool
-    service: ServiceRead | None
-    draft: BookingDraft | None
-    slots: list[Slot]
-    slots_from_server: bool
-    order: OrderRead | None
-    events: list[OrderEventRead]
-    payment: PaymentRead | None
-
     def _init_booking(self, *, live_quotes: bool) -> None:
         self.live_quotes = live_quotes
-        self.pin_moved = False
         self._suggest_round = 0
         self._quote_task: asyncio.Task | None = None
         self._quoted_key = self._quoting_key = None
 
     if TYPE_CHECKING:  # provided by CustomerState
 
-        def go(self, route: str) -> None: ...
-        def require_login(self, route: str) -> bool: ...
-        @property
-        def signed_in(self) -> bool: ...
         async def refresh_order(self) -> None: ...
         async def track(self, order_id: str) -> None: ...
         async def load_stored_value(self) -> None: ...
@@ -69,12 +46,12 @@ class BookingFlow(PlaceChoice, LivePrice):
     async def begin_booking(
         self, service_id: str, *, preferred_technician_id: str | None = None
     ) -> None:
-        if self.service is None or self.service.id != service_id:
-            self.service = await self._try("catalog", self.client.service(service_id))
+        if self.catalog.service is None or self.catalog.service.id != service_id:
+            self.catalog.service = await self._try("catalog", self.client.service(service_id))
         if self.signed_in:
             await self.load_addresses()
-        pricing = self.service.pricing if self.service else {}
-        self.draft = BookingDraft(
+        pricing = self.catalog.service.pricing if self.catalog.service else {}
+        self.booking.draft = BookingDraft(
             service_id=service_id,
             units=int(pricing.get("min_units") or 1),
             area_m2=int(pricing["area_band_m2"]) if pricing.get("area_band_m2") else None,
@@ -82,8 +59,8 @@ class BookingFlow(PlaceChoice, LivePrice):
             preferred_technician_id=preferred_technician_id,
             day=self._first_bookable_day(),
         )
-        self.quote, self._quoted_key = None, None  # a new booking: no price yet
-        self.slots = []
+        self.booking.quote, self._quoted_key = None, None  # a new booking: no price yet
+        self.booking.slots = []
         if not self.require_login(f"/book/{service_id}"):
             return
         await asyncio.gather(self.load_slots(), self.load_wallet())
@@ -99,7 +76,7 @@ class BookingFlow(PlaceChoice, LivePrice):
         return [first + timedelta(days=i) for i in range(n)]
 
     async def load_slots(self) -> None:
-        d = self.draft
+        d = self.booking.draft
         if d is None or d.day is None:
             return
         reply = None
@@ -115,26 +92,30 @@ class BookingFlow(PlaceChoice, LivePrice):
                 ),
             )
         if reply is not None:
-            self.slots = [parse_slot(x) for x in reply.slots]
-            self.slots_from_server = True
+            self.booking.slots = [parse_slot(x) for x in reply.slots]
+            self.booking.slots_from_server = True
             if (
-                self.slots
-                and all(s.remaining is None for s in self.slots)
+                self.booking.slots
+                and all(s.remaining is None for s in self.booking.slots)
                 and (d.day <= self._first_bookable_day())
             ):
                 # late in the day every slot of today has passed: open on tomorrow instead
                 await self.set_day(d.day + timedelta(days=1))
                 return
         else:
-            self.slots = self._fallback_slots(d.day)
-            self.slots_from_server = False
-        if d.slot_start and not any(s.start == d.slot_start and s.available for s in self.slots):
+            self.booking.slots = self._fallback_slots(d.day)
+            self.booking.slots_from_server = False
+        if d.slot_start and not any(
+            s.start == d.slot_start and s.available for s in self.booking.slots
+        ):
             d.slot_start = None
-        self._changed()
+        self._changed(self.booking)
         self._quote_soon()
 
     def _fallback_slots(self, day: date) -> list[Slot]:
-        minutes = service_minutes(self.service, (self.draft.units if self.draft else None))
+        minutes = service_minutes(
+            self.catalog.service, (self.booking.draft.units if self.booking.draft else None)
+        )
         earliest = self.now() + FALLBACK_LEAD
         slots = []
         for hour in FALLBACK_SLOT_HOURS:
@@ -147,45 +128,45 @@ class BookingFlow(PlaceChoice, LivePrice):
         return slots
 
     async def set_day(self, day: date) -> None:
-        if self.draft:
-            self.draft.day = day
-            self.draft.slot_start = None
+        if self.booking.draft:
+            self.booking.draft.day = day
+            self.booking.draft.slot_start = None
         await self.load_slots()
 
     async def set_address(self, address: Address) -> None:
         """Capacity is counted at the address: a new one means new slots."""
-        if self.draft is None:
+        if self.booking.draft is None:
             return
-        self.picked_place = None
+        self.booking.picked_place = None
         self.update_draft(address=address)
         await self.load_slots()
 
     async def set_units(self, units: int) -> None:
         """The amount changes the visit's length (2 hours or 4 hours, 4 panes or 8), so
         the slots are counted again for a visit that long."""
-        if self.draft is None:
+        if self.booking.draft is None:
             return
         self.update_draft(units=units)
         await self.load_slots()
 
     def choose_slot(self, slot: Slot) -> None:
-        if self.draft and slot.available:
-            self.draft.slot_start = slot.start
-            self._changed()
+        if self.booking.draft and slot.available:
+            self.booking.draft.slot_start = slot.start
+            self._changed(self.booking)
             self._quote_soon()
 
     def update_draft(self, **changes: Any) -> None:
-        if self.draft is None:
+        if self.booking.draft is None:
             return
         for k, v in changes.items():
-            setattr(self.draft, k, v)
-        self._changed()  # the last price stays on screen, marked as updating
+            setattr(self.booking.draft, k, v)
+        self._changed(self.booking)  # the last price stays on screen, marked as updating
         self._quote_soon()
 
     def toggle_addon(self, code: str) -> None:
-        if self.draft is None:
+        if self.booking.draft is None:
             return
-        addons = list(self.draft.addons)
+        addons = list(self.booking.draft.addons)
         if code in addons:
             addons.remove(code)
         else:
@@ -196,13 +177,13 @@ class BookingFlow(PlaceChoice, LivePrice):
         """Coupons, points and membership (the Me screen and the booking screen)."""
         wallet = await self._try("wallet", self.client.wallet())
         if wallet is not None:
-            self.coupons = [c for c in wallet.coupons if c.status == "available"]
-            self.points = {"balance": wallet.points, "value": wallet.points_value}
-            self.membership = wallet.membership
-        self._changed()
+            self.me.coupons = [c for c in wallet.coupons if c.status == "available"]
+            self.me.points = {"balance": wallet.points, "value": wallet.points_value}
+            self.me.membership = wallet.membership
+        self._changed(self.booking)
 
     def booking_problems(self) -> list[str]:
-        d = self.draft
+        d = self.booking.draft
         problems = []
         if d is None:
             return ["service"]
@@ -216,86 +197,86 @@ class BookingFlow(PlaceChoice, LivePrice):
         """What the booking screen's fields hold, into the draft: the notes, the area and
         the door of a newly picked place. False (and the reason) when the area is not a
         number of square metres."""
-        d = self.draft
+        d = self.booking.draft
         if d is None:
             return False
-        if "notes" in self.form:
-            d.notes = str(self.form["notes"]).strip()
-        area = str(self.form.get("area", "")).strip()
+        if "notes" in self.session.form:
+            d.notes = str(self.session.form["notes"]).strip()
+        area = str(self.session.form.get("area", "")).strip()
         if area:
             if not area.isdigit() or int(area) < 1:
                 self.refused("validation_error", details=_fields("area_m2"))
-                self._changed()
+                self._changed(self.booking)
                 return False
             d.area_m2 = int(area)
-        if self.picked_place is not None:
+        if self.booking.picked_place is not None:
             d.address = self._picked_address()
         return True
 
     async def place_order(self) -> OrderRead | None:
         """Create the order from the price shown (asked again if the door or the notes
         changed what it covers), keep a newly picked place, then open the checkout."""
-        d = self.draft
+        d = self.booking.draft
         if d is None or not self._take_form():
             return None
-        if self.quote is None or self._quoted_key != self._quote_key():
+        if self.booking.quote is None or self._quoted_key != self._quote_key():
             if await self.request_quote() is None:
                 return None
-        assert self.quote is not None
+        assert self.booking.quote is not None
         self.clear_messages()
-        self.busy = True
-        self._changed()
-        if self.picked_place is not None:
+        self.session.busy = True
+        self._changed(self.booking)
+        if self.booking.picked_place is not None:
             await self._keep_picked_place()
         try:
             order = await self._run(
                 "orders",
                 self.client.create_order(
-                    quote_id=self.quote.quote_id,
+                    quote_id=self.booking.quote.quote_id,
                     notes=d.notes,
                     preferred_technician_id=d.preferred_technician_id,
                 ),
             )
         except (ApiError, NetworkError):
-            self.busy = False
-            self._changed()
+            self.session.busy = False
+            self._changed(self.booking)
             return None
-        self.order, self.events = order, []
-        self.payment = None
+        self.visit.order, self.visit.events = order, []
+        self.visit.payment = None
         await self.start_payment()
-        self.busy = False
+        self.session.busy = False
         self.go(f"/order/{order.id}")
         await self.track(order.id)
         return order
 
     async def start_payment(self) -> PaymentRead | None:
-        if self.order is None:
+        if self.visit.order is None:
             return None
         try:
-            self.payment = await self._run(
+            self.visit.payment = await self._run(
                 "payments",
-                self.client.pay(self.order.id, provider="sandbox", method="wechat"),
+                self.client.pay(self.visit.order.id, provider="sandbox", method="wechat"),
                 quiet_missing=False,
             )
         except (ApiError, NetworkError):
-            self.payment = None
+            self.visit.payment = None
         await self.load_stored_value()  # 余额支付 beside the checkout
-        return self.payment
+        return self.visit.payment
 
     async def approve_sandbox_payment(self) -> bool:
         """What the customer does on the sandbox checkout page (stands in for scanning
         the QR code with a wallet app): the provider then calls the signed webhook."""
-        if self.payment is None:
+        if self.visit.payment is None:
             await self.start_payment()
-        if self.payment is None:
+        if self.visit.payment is None:
             return False
-        pid = self.payment.payment_id
+        pid = self.visit.payment.payment_id
         try:
             await self._run("payments", self.client.sandbox_approve(pid), quiet_missing=False)
         except (ApiError, NetworkError):
-            self._changed()
+            self._changed(self.booking)
             return False
-        self.payment = None
-        self.notice = "paid"
+        self.visit.payment = None
+        self.session.notice = "paid"
         await self.refresh_order()
         return True

@@ -9,51 +9,37 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING, Any
 
-from client.api import ApiError, DoorstepClient, NetworkError
-from client.models import CouponRead, MembershipRead, QuoteLineRead, QuoteRead, ServiceRead
+from client.api import ApiError, NetworkError
+from client.models import QuoteLineRead, QuoteRead
 from customer_app.model import JSON, BookingDraft
+from customer_app.state.core import StateCore
 
 # seconds of quiet before asking the price: the last of several quick choices counts
 QUOTE_DELAY = 0.25
 
 
-class LivePrice:
-    client: DoorstepClient
-    service: ServiceRead | None
-    draft: BookingDraft | None
-    quote: QuoteRead | None
-    coupons: list[CouponRead]
-    points: JSON | None
-    membership: MembershipRead | None
-    busy: bool
+class LivePrice(StateCore):
     live_quotes: bool  # the price follows every choice (the app); tests ask explicitly
     _quote_task: asyncio.Task | None
     _quoted_key: tuple | None  # what the shown price was asked for
     _quoting_key: tuple | None  # what the price on its way was asked for
 
-    if TYPE_CHECKING:  # provided by CustomerState and BookingFlow
+    if TYPE_CHECKING:  # provided by BookingFlow
 
-        def _changed(self) -> None: ...
-        def clear_messages(self) -> None: ...
-        def refused(
-            self, code: str, *, status: int | None = None, details: dict[str, Any] | None = None
-        ) -> None: ...
-        async def _run(self, feature: str, call: Any, *, quiet_missing: bool = True) -> Any: ...
-        async def _try(self, feature: str, call: Any, default: Any = None) -> Any: ...
         def booking_problems(self) -> list[str]: ...
         def _take_form(self) -> bool: ...
         def update_draft(self, **changes: Any) -> None: ...
 
     def redeemable_points(self) -> int:
         """Points are redeemed in whole blocks (e.g. 500 points = ¥40)."""
-        p = self.points or {}
+        p = self.me.points or {}
         block = int((p.get("value") or {}).get("block") or 1)
         return int(p.get("balance", 0)) // block * block
 
     # -- coupons ----------------------------------------------------------------------
 
     def _coupon_line(self) -> QuoteLineRead | None:
-        for line in self.quote.lines if self.quote else []:
+        for line in self.booking.quote.lines if self.booking.quote else []:
             if line.code.startswith("coupon:"):
                 return line
         return None
@@ -81,11 +67,11 @@ class LivePrice:
     def price_updating(self) -> bool:
         """The price shown was asked for other choices than the draft's now: it stays on
         screen, marked, until the new one arrives."""
-        return self.quote is not None and self._quoted_key != self._quote_key()
+        return self.booking.quote is not None and self._quoted_key != self._quote_key()
 
     def _quote_key(self) -> tuple | None:
         """Everything the price depends on: a quote taken for another key is stale."""
-        d = self.draft
+        d = self.booking.draft
         if d is None:
             return None
         place = tuple(sorted(d.address.to_api().items())) if d.address else None
@@ -99,11 +85,11 @@ class LivePrice:
             d.coupon_id,
             d.coupon_auto,
             d.use_points,
-            len(self.coupons),  # the wallet arrived: the best coupon may apply now
+            len(self.me.coupons),  # the wallet arrived: the best coupon may apply now
         )
 
     def _quote_options(self, d: BookingDraft) -> JSON:
-        pricing = self.service.pricing if self.service else {}
+        pricing = self.catalog.service.pricing if self.catalog.service else {}
         options: JSON = {"addons": list(d.addons)}
         if d.units:
             options["units"] = d.units
@@ -111,7 +97,7 @@ class LivePrice:
             options["area_m2"] = d.area_m2
         if d.coupon_id:
             options["coupon_ids"] = [d.coupon_id]
-        elif d.coupon_auto and self.coupons:
+        elif d.coupon_auto and self.me.coupons:
             options["best_coupon"] = True  # the server picks the coupon that saves the most
         if d.use_points and self.redeemable_points():
             options["points"] = self.redeemable_points()
@@ -120,17 +106,17 @@ class LivePrice:
     async def request_quote(self) -> QuoteRead | None:
         """The price of the draft as it stands (the screen's fields taken in first)."""
         self.clear_messages()
-        d = self.draft
+        d = self.booking.draft
         if d is None or not self._take_form():
             return None
         if self.booking_problems():
             self.refused("validation_error", details=_fields(*self.booking_problems()))
-            self._changed()
+            self._changed(self.booking)
             return None
         assert d.address is not None and d.slot_start is not None
         key = self._quote_key()
-        self.busy, self._quoting_key = True, key
-        self._changed()
+        self.session.busy, self._quoting_key = True, key
+        self._changed(self.booking)
         try:
             reply = await self._run(
                 "quotes",
@@ -144,18 +130,18 @@ class LivePrice:
         except (ApiError, NetworkError):
             reply = None
         finally:
-            self.busy, self._quoting_key = False, None
+            self.session.busy, self._quoting_key = False, None
         if key == self._quote_key():  # else the draft changed meanwhile: a newer quote follows
-            self.quote, self._quoted_key = reply, key if reply is not None else None
-        self._changed()
-        return self.quote if key == self._quoted_key else None
+            self.booking.quote, self._quoted_key = reply, key if reply is not None else None
+        self._changed(self.booking)
+        return self.booking.quote if key == self._quoted_key else None
 
     submit_quote = request_quote  # the booking screen's button, when a price is wanted now
 
     def _quote_soon(self) -> None:
         """With live quotes, the price follows the customer's choices: asked once they
         pause, and only when slot and place are both chosen."""
-        if not self.live_quotes or self.draft is None or self.booking_problems():
+        if not self.live_quotes or self.booking.draft is None or self.booking_problems():
             return
         if self._quote_task is not None:
             self._quote_task.cancel()
@@ -166,7 +152,7 @@ class LivePrice:
         key = self._quote_key()
         if self.booking_problems() or key == self._quoting_key:
             return  # nothing to price yet, or this very price is on its way
-        if self.quote is not None and key == self._quoted_key:
+        if self.booking.quote is not None and key == self._quoted_key:
             return
         await self.request_quote()
 

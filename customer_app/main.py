@@ -52,7 +52,7 @@ def App(state: CustomerState, bar: AddressBar) -> Any:
     down by context, the screens routed by the address."""
 
     def follow_state() -> Callable[[], None]:
-        return state.subscribe(bar.state_changed)
+        return state.subscribe(bar.state_changed, ("session",))  # the route
 
     ft.use_effect(follow_state, [])
     return AppContext(

@@ -48,17 +48,17 @@ class AddressBar:
         self.run_task = run_task
         self.shown = location
         # opened at an address of its own (a link, a reload): the state has yet to come
-        self.arriving: str | None = location if location != state.route else None
+        self.arriving: str | None = location if location != state.session.route else None
 
     def state_changed(self) -> None:
-        if self.arriving is None and self.state.route != self.shown:
-            self.shown = self.state.route
+        if self.arriving is None and self.state.session.route != self.shown:
+            self.shown = self.state.session.route
             self.navigate(self.shown)
 
     def arrived(self, location: str) -> None:
         """The Router shows ``location``: the state comes there unless it is there."""
         self.shown = location
-        if location == self.state.route:
+        if location == self.state.session.route:
             if self.arriving == location:
                 self.arriving = None
             return
@@ -79,9 +79,10 @@ class AddressBar:
 AddressContext: ft.ContextProvider[AddressBar | None] = ft.create_context(None)
 
 
-def use_screen() -> CustomerState:
-    """The state for a routed screen; the state follows the address the screen is for."""
-    state = use_app()
+def use_screen(*stores: str) -> CustomerState:
+    """The state for a routed screen, re-rendered when the session or one of ``stores``
+    changes; the state follows the address the screen is for."""
+    state = use_app(*stores)
     location = ft.use_route_location()
     bar = ft.use_context(AddressContext)
 
@@ -102,7 +103,7 @@ def routed(view: ft.View) -> ft.View:
 
 @ft.component
 def HomeScreen() -> ft.View:
-    return routed(home_view(use_screen()))
+    return routed(home_view(use_screen("catalog", "booking", "me", "support")))
 
 
 @ft.component
@@ -112,52 +113,52 @@ def LoginScreen() -> ft.View:
 
 @ft.component
 def ServiceScreen() -> ft.View:
-    return routed(service_view(use_screen()))
+    return routed(service_view(use_screen("catalog", "booking")))
 
 
 @ft.component
 def TechnicianScreen() -> ft.View:
-    return routed(technician_view(use_screen()))
+    return routed(technician_view(use_screen("catalog")))
 
 
 @ft.component
 def BookScreen() -> ft.View:
-    return routed(book_view(use_screen()))
+    return routed(book_view(use_screen("booking", "catalog", "me")))
 
 
 @ft.component
 def OrderScreen() -> ft.View:
-    return routed(order_view(use_screen()))
+    return routed(order_view(use_screen("visit", "me", "support")))
 
 
 @ft.component
 def MeScreen() -> ft.View:
-    return routed(me_view(use_screen()))
+    return routed(me_view(use_screen("me", "support", "booking")))
 
 
 @ft.component
 def SupportScreen() -> ft.View:
-    return routed(support_view(use_screen()))
+    return routed(support_view(use_screen("support", "visit")))
 
 
 @ft.component
 def WalletScreen() -> ft.View:
-    return routed(wallet_view(use_screen()))
+    return routed(wallet_view(use_screen("me", "visit")))
 
 
 @ft.component
 def FamilyScreen() -> ft.View:
-    return routed(family_view(use_screen()))
+    return routed(family_view(use_screen("me")))
 
 
 @ft.component
 def InboxScreen() -> ft.View:
-    return routed(inbox_view(use_screen()))
+    return routed(inbox_view(use_screen("support")))
 
 
 @ft.component
 def MallScreen() -> ft.View:
-    return routed(mall_view(use_screen()))
+    return routed(mall_view(use_screen("me", "booking")))
 
 
 ROUTES = [

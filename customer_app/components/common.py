@@ -108,13 +108,15 @@ def field(
     on_change: Callable[[], Awaitable[Any]] | None = None,
     ref: ft.Ref | None = None,
 ) -> ft.Control:
-    """A text field whose value lives in ``state.form[key]`` (survives re-renders);
+    """A text field whose value lives in ``state.session.form[key]`` (survives re-renders);
     ``on_change`` runs after each edit is kept."""
 
     async def changed(e: Any) -> None:
-        state.form[key] = e.control.value
-        if key in state.field_errors:  # edited: the refusal no longer describes it
-            state.field_errors = {k: v for k, v in state.field_errors.items() if k != key}
+        state.session.form[key] = e.control.value
+        if key in state.session.field_errors:  # edited: the refusal no longer describes it
+            state.session.field_errors = {
+                k: v for k, v in state.session.field_errors.items() if k != key
+            }
         if on_change is not None:
             await on_change()
 
@@ -123,7 +125,7 @@ def field(
         ft.TextField(
             label=label,
             key=key,
-            value=state.form.get(key, ""),
+            value=state.session.form.get(key, ""),
             password=password,
             can_reveal_password=password,
             multiline=multiline,
@@ -136,7 +138,7 @@ def field(
             on_submit=on_submit,
             ref=ref,
             dense=True,
-            error=state.field_errors.get(FORM_KEYS.get(key, key)),
+            error=state.session.field_errors.get(FORM_KEYS.get(key, key)),
         ),
     )
 
@@ -214,8 +216,8 @@ def price_line(
 def banner(state: Any) -> list[ft.Control]:
     """Error and notice lines from the last action."""
     out: list[ft.Control] = []
-    if state.error:
-        msg = state.error  # already in the customer's words (client.error_texts)
+    if state.session.error:
+        msg = state.session.error  # already in the customer's words (client.error_texts)
         out.append(
             keyed(
                 "error",
@@ -229,12 +231,14 @@ def banner(state: Any) -> list[ft.Control]:
                 live_region=True,
             )
         )
-    if state.notice:
+    if state.session.notice:
         out.append(
             keyed(
                 "notice",
                 ft.Container(
-                    content=ft.Text(t(state.lang, state.notice), color=ft.Colors.TEAL_900),
+                    content=ft.Text(
+                        t(state.session.lang, state.session.notice), color=ft.Colors.TEAL_900
+                    ),
                     bgcolor=ft.Colors.TEAL_50,
                     padding=ft.Padding.all(10),
                     border_radius=8,
@@ -290,7 +294,7 @@ def _tab_actions(state: Any) -> dict[str, Any]:
 
 def nav_tabs(state: Any) -> list[ft.Control]:
     """The three tabs; the current one drawn filled (and announced as selected)."""
-    lang, here, actions = state.lang, current_tab(state.route), _tab_actions(state)
+    lang, here, actions = state.session.lang, current_tab(state.session.route), _tab_actions(state)
     return [
         button(
             f"nav-{tab}",
@@ -328,7 +332,7 @@ def page_view(
     With ``bottom`` (a bar of the screen's own, in place of the tabs) the column scrolls
     by itself and the page does not, so the bar and the column's top stay put."""
     leading = (
-        icon_button("back", ft.Icons.ARROW_BACK, t(state.lang, "back"), act(state.go_back))
+        icon_button("back", ft.Icons.ARROW_BACK, t(state.session.lang, "back"), act(state.go_back))
         if back
         else None
     )

@@ -40,13 +40,13 @@ class Account(StateCore):
             self.client.session.refresh_token = restored.refresh_token
             self.client.session.user = restored.user
             try:
-                self.user = await self.client.me()
+                self.session.user = await self.client.me()
             except ApiError:  # ended meanwhile (signed out elsewhere, reused): sign in again
                 self.client.session.clear()
                 await self._keep_session(self.client.session)
-                self.user = None
+                self.session.user = None
             except NetworkError:  # no answer: still signed in, as far as anyone knows
-                self.user = restored.user
+                self.session.user = restored.user
         self.started.set()
         self.start_feed()
         await self.load_home()
@@ -59,29 +59,27 @@ class Account(StateCore):
         except (ApiError, NetworkError):
             self._changed()
             return False
-        self.form["code_sent_to"] = phone
-        self.form["code"] = (sent.sandbox_code if sent else None) or ""
-        self.notice = t(self.lang, "code_sent", phone=masked_phone(phone)) + (
-            t(self.lang, "code_filled") if self.form["code"] else ""
+        self.session.put("code_sent_to", phone)
+        self.session.put("code", (sent.sandbox_code if sent else None) or "")
+        self.session.notice = t(self.session.lang, "code_sent", phone=masked_phone(phone)) + (
+            t(self.session.lang, "code_filled") if self.session.form["code"] else ""
         )
         self._changed()
         return True
 
     # -- consent: the 用户协议 and 隐私政策, readable here, ticked before signing up -----
 
-    policies: PoliciesRead | None = None
-
     async def load_policies(self) -> PoliciesRead | None:
         """The texts and their version, from the server (the version ticked is the one
         the server records)."""
-        if self.policies is None:
-            self.policies = await self._try("policies", self.client.policies())
+        if self.session.policies is None:
+            self.session.policies = await self._try("policies", self.client.policies())
             self._changed()
-        return self.policies
+        return self.session.policies
 
     def toggle_consent(self) -> None:
-        self.form["consent"] = not self.form.get("consent")
-        if self.form["consent"] and self.last_error_code == "consent_required":
+        self.session.put("consent", not self.session.form.get("consent"))
+        if self.session.form["consent"] and self.session.last_error_code == "consent_required":
             self.clear_messages()
         self._changed()
 
@@ -89,14 +87,14 @@ class Account(StateCore):
         """Show one of the texts on the sign-up screen (``None`` closes it)."""
         if code is not None:
             await self.load_policies()
-        self.form["policy_open"] = code
+        self.session.put("policy_open", code)
         self._changed()
 
     async def register(self, *, phone: str, password: str, name: str, code: str = "") -> bool:
         """Sign up, once the customer ticked the 用户协议 and 隐私政策: the server keeps
         the version agreed to (and refuses a sign-up without it)."""
         self.clear_messages()
-        if not self.form.get("consent"):
+        if not self.session.form.get("consent"):
             self.refused("consent_required")
             self._changed()
             return False
@@ -116,7 +114,7 @@ class Account(StateCore):
         except (ApiError, NetworkError):
             self._changed()
             return False
-        self.user = reply.user
+        self.session.user = reply.user
         self.start_feed()
         await self.load_home()
         await self._resume_after_login()
@@ -129,11 +127,11 @@ class Account(StateCore):
         except (ApiError, NetworkError):
             self._changed()
             return False
-        self.user = reply.user
-        if self.user.role != "customer":
+        self.session.user = reply.user
+        if self.session.user.role != "customer":
             self.refused("customer_accounts_only")
             await self.client.logout()
-            self.user = None
+            self.session.user = None
             self._changed()
             return False
         self.start_feed()
@@ -144,11 +142,12 @@ class Account(StateCore):
     async def _resume_after_login(self) -> None:
         """Continue what the customer was doing when the app asked them to sign in."""
         target, self._pending_route = self._pending_route, None
-        self.history = [h for h in self.history if h != "/login"]
-        if target and target.startswith("/book/") and self.draft is not None:
-            self.route = self.history.pop() if self.history else "/"
+        self.session.history = [h for h in self.session.history if h != "/login"]
+        if target and target.startswith("/book/") and self.booking.draft is not None:
+            self.session.route = self.session.history.pop() if self.session.history else "/"
             await self.begin_booking(
-                self.draft.service_id, preferred_technician_id=self.draft.preferred_technician_id
+                self.booking.draft.service_id,
+                preferred_technician_id=self.booking.draft.preferred_technician_id,
             )
         elif target and target.startswith("/order/"):
             await self.open_order(target.removeprefix("/order/"))
@@ -157,51 +156,51 @@ class Account(StateCore):
         elif target == "/support":
             await self.open_support()
         else:
-            self.route = "/"
+            self.session.route = "/"
             self.clear_messages()
             self._changed()
 
     async def logout(self) -> None:
         await self.stop_tracking()
         await self.client.logout()
-        self.user = None
-        self.orders, self.order, self.events = [], None, []
-        self.history = []
-        self.route = "/"
+        self.session.user = None
+        self.me.orders, self.visit.order, self.visit.events = [], None, []
+        self.session.history = []
+        self.session.route = "/"
         await self.load_home()
 
     async def set_auth_mode(self, mode: str) -> None:
-        self.form["auth_mode"] = mode
+        self.session.put("auth_mode", mode)
         self.clear_messages()
         self._changed()
 
     async def submit_auth(self) -> bool:
         """The login screen's button: sign in, or sign up when in register mode."""
-        phone = str(self.form.get("phone", "")).strip()
-        password = str(self.form.get("password", ""))
-        if self.form.get("auth_mode") == "register":
-            if not self.form.get("consent"):  # before a code is texted for nothing
+        phone = str(self.session.form.get("phone", "")).strip()
+        password = str(self.session.form.get("password", ""))
+        if self.session.form.get("auth_mode") == "register":
+            if not self.session.form.get("consent"):  # before a code is texted for nothing
                 self.clear_messages()
                 self.refused("consent_required")
                 self._changed()
                 return False
             # first the phone is proved: a code texted to it, typed (or filled) and sent back
-            if self.form.get("code_sent_to") != phone:
-                if not await self.send_code(phone) or not self.form.get("code"):
+            if self.session.form.get("code_sent_to") != phone:
+                if not await self.send_code(phone) or not self.session.form.get("code"):
                     return False  # the customer types the code from the text message
                 # a sandbox server filled it in, as a phone's one-time-code autofill would
             # no name given: 用户0003, as Chinese apps call a nameless account (never the
             # bare digits, which read as a code on the technician's screen)
-            name = str(self.form.get("name", "")).strip() or t(
-                self.lang, "nameless", tail=phone[-4:]
+            name = str(self.session.form.get("name", "")).strip() or t(
+                self.session.lang, "nameless", tail=phone[-4:]
             )
-            code = str(self.form.get("code", "")).strip()
+            code = str(self.session.form.get("code", "")).strip()
             ok = await self.register(phone=phone, password=password, name=name, code=code)
         else:
             ok = await self.login(phone=phone, password=password)
         if ok:
             for key in ("password", "code", "code_sent_to"):
-                self.form.pop(key, None)
+                self.session.drop(key)
         return ok
 
     # -- me -------------------------------------------------------------------------
@@ -209,21 +208,21 @@ class Account(StateCore):
     async def load_me(self) -> None:
         if not self.require_login("/me"):
             return
-        self.orders = await self._try("orders", self.client.orders(limit=100), [])
+        self.me.orders = await self._try("orders", self.client.orders(limit=100), [])
         await self.load_wallet()
         await self.load_stored_value()
         invoices = []
-        for o in [o for o in self.orders if o.status == "COMPLETED"][:20]:  # invoiceable
+        for o in [o for o in self.me.orders if o.status == "COMPLETED"][:20]:  # invoiceable
             inv = await self._try("invoices", self.client.invoice(o.id))
             if inv is not None:
                 invoices.append(inv)
-        self.invoices = invoices
+        self.me.invoices = invoices
         await self.load_unread()
         self.go("/me")
 
     async def claim_coupon(self) -> bool:
         """Claim a campaign's coupon by its code (新客券, 节日券 ...)."""
-        code = str(self.form.get("coupon_code", "")).strip()
+        code = str(self.session.form.get("coupon_code", "")).strip()
         if not code:
             return False
         self.clear_messages()
@@ -236,14 +235,14 @@ class Account(StateCore):
         except (ApiError, NetworkError):
             self._changed()
             return False
-        self.form["coupon_code"] = ""
-        self.notice = "coupon_claimed"
+        self.session.put("coupon_code", "")
+        self.session.notice = "coupon_claimed"
         await self.load_wallet()
         return bool(coupon)
 
     async def submit_invoice(self, order_id: str) -> bool:
-        title = str(self.form.get("invoice_title", "")).strip() or (
-            self.user.name if self.user else ""
+        title = str(self.session.form.get("invoice_title", "")).strip() or (
+            self.session.user.name if self.session.user else ""
         )
         return await self.request_invoice(order_id, title)
 
@@ -258,6 +257,7 @@ class Account(StateCore):
             self._changed()
             return False
         if reply:
-            self.invoices.insert(0, reply)
+            self.me.invoices.insert(0, reply)
+            self.me.touch()
         self._changed()
         return True

@@ -17,8 +17,6 @@ from customer_app.state.core import StateCore, log
 
 
 class Browsing(StateCore):
-    server_unreachable = False  # the catalog could not be loaded: no answer yet
-    category: CategoryNode | None = None  # the category whose services are listed
     catalog_retry_delays: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 15.0)  # then every 15 s
     _catalog_retry: asyncio.Task | None = None
 
@@ -28,30 +26,32 @@ class Browsing(StateCore):
 
     async def browse_category(self, category_id: str) -> None:
         """A top category's services (the home's icon grid), with the filters in force."""
-        self.category = next((c for c in self.categories if c.id == category_id), None)
-        self.query = ""
-        self.form.pop("search", None)
+        self.catalog.category = next(
+            (c for c in self.catalog.categories if c.id == category_id), None
+        )
+        self.catalog.query = ""
+        self.session.drop("search")
         await self.search()
 
     async def go_home(self) -> None:
-        self.history = []
-        self.results, self.query, self.category = None, "", None
-        self.form.pop("search", None)
-        self.route = "/"
+        self.session.history = []
+        self.catalog.results, self.catalog.query, self.catalog.category = None, "", None
+        self.session.drop("search")
+        self.session.route = "/"
         self.clear_messages()
         self._changed()
         await self.load_recommendations()  # a finished order becomes "book again"
         self._changed()
 
     async def submit_search(self) -> None:
-        await self.search(str(self.form.get("search", "")))
+        await self.search(str(self.session.form.get("search", "")))
 
     async def load_home(self) -> None:
         """The catalog and the recommendations. With no answer from the server the home
         screen says so and the catalog is asked again, more slowly each time, until it
         answers: the app recovers on its own, with no reload."""
         try:
-            self.categories = await self._run("catalog", self.client.categories()) or []
+            self.catalog.categories = await self._run("catalog", self.client.categories()) or []
         except NetworkError:
             self._retry_catalog()
         except ApiError as exc:
@@ -60,7 +60,7 @@ class Browsing(StateCore):
         self._changed()
 
     def _retry_catalog(self) -> None:
-        self.server_unreachable = True
+        self.catalog.server_unreachable = True
         if self._catalog_retry is None or self._catalog_retry.done():
             self._catalog_retry = asyncio.create_task(self._ask_catalog_until_answered())
 
@@ -75,9 +75,9 @@ class Browsing(StateCore):
             except ApiError as exc:
                 log.info("catalog refused: %s", exc)
                 return
-            self.categories, self.server_unreachable = categories, False
-            if self.last_error_code is None:  # the "no connection" line is now stale
-                self.error = None
+            self.catalog.categories, self.catalog.server_unreachable = categories, False
+            if self.session.last_error_code is None:  # the "no connection" line is now stale
+                self.session.error = None
             await self.load_recommendations()
             self._changed()
             return
@@ -99,7 +99,7 @@ class Browsing(StateCore):
                     found.setdefault(s.id, s)
                 walk(node.children or [])
 
-        walk(self.categories)
+        walk(self.catalog.categories)
         return list(found.values())
 
     async def load_recommendations(self) -> None:
@@ -112,37 +112,37 @@ class Browsing(StateCore):
         got = await self._try("recommendations", self.client.recommendations(place=place))
         if got is None:
             return
-        self.recommendations = {g.code: g.items for g in got.groups}
-        self.seasons = got.seasons
+        self.catalog.recommendations = {g.code: g.items for g in got.groups}
+        self.catalog.seasons = got.seasons
         self._changed()
 
     async def search(self, query: str | None = None) -> None:
         if query is not None:
-            self.query = query.strip()
-            self.category = None
+            self.catalog.query = query.strip()
+            self.catalog.category = None
         self.clear_messages()
-        params = {k: v for k, v in self.filters.items() if v != "any"}
-        if self.category is not None:
-            params["category_id"] = self.category.id
-        if self.query or params:
+        params = {k: v for k, v in self.catalog.filters.items() if v != "any"}
+        if self.catalog.category is not None:
+            params["category_id"] = self.catalog.category.id
+        if self.catalog.query or params:
             found = await self._try(
-                "catalog", self.client.services(q=self.query or None, **params), []
+                "catalog", self.client.services(q=self.catalog.query or None, **params), []
             )
         else:
             found = self.all_services()
         # the server's order is the relevance order: filtering keeps it
-        self.results = [s for s in found if self._duration_ok(s)]
+        self.catalog.results = [s for s in found if self._duration_ok(s)]
         self._changed()
 
     def no_results_text(self) -> str:
         """What an empty list of results says: the words searched for, and where to look
         instead (the server found nothing the platform offers for them)."""
-        if self.query:
-            return t(self.lang, "no_results_for", query=self.query)
-        return t(self.lang, "no_results")
+        if self.catalog.query:
+            return t(self.session.lang, "no_results_for", query=self.catalog.query)
+        return t(self.session.lang, "no_results")
 
     def _duration_ok(self, s: ServiceSummary) -> bool:
-        band = self.filters.get("duration", "any")
+        band = self.catalog.filters.get("duration", "any")
         if band == "any":
             return True
         minutes = service_minutes(s)
@@ -153,7 +153,8 @@ class Browsing(StateCore):
         return minutes > 240
 
     async def set_filter(self, name: str, value: str) -> None:
-        self.filters[name] = value
+        self.catalog.filters[name] = value
+        self.catalog.touch()
         await self.search()
 
     # -- service and technician pages ----------------------------------------------
@@ -161,33 +162,33 @@ class Browsing(StateCore):
     async def open_service(self, service_id: str) -> None:
         self.clear_messages()
         try:
-            self.service = await self._run("catalog", self.client.service(service_id))
+            self.catalog.service = await self._run("catalog", self.client.service(service_id))
         except (ApiError, NetworkError):
             self._changed()
             return
         # the API has no per-service reviews or technician list yet: those panels stay empty
-        self.service_reviews, self.service_technicians = [], []
+        self.catalog.service_reviews, self.catalog.service_technicians = [], []
         self.go(f"/service/{service_id}")
 
     async def open_technician(self, technician_id: str) -> None:
         self.clear_messages()
         tech = await self._try("technicians", self.client.public_technician(technician_id))
         if tech is None:
-            self.error = error_text("unavailable", self.lang)
+            self.session.error = error_text("unavailable", self.session.lang)
             self._changed()
             return
-        self.technician = tech
-        self.technician_photo = None
+        self.catalog.technician = tech
+        self.catalog.technician_photo = None
         url = tech.photo_url or ""
         if "/files/" in url:
             data = await self._try(
                 "files", self.client.download(url.rsplit("/files/", 1)[1].split("?")[0])
             )
-            self.technician_photo = data if isinstance(data, bytes) else None
-        self.technician_reviews = await self._try(
+            self.catalog.technician_photo = data if isinstance(data, bytes) else None
+        self.catalog.technician_reviews = await self._try(
             "technician_reviews", self.client.technician_reviews(technician_id), []
         )
-        if not self.skill_terms:  # a profile lists skills by code; the catalog names them
+        if not self.catalog.skill_terms:  # a profile lists skills by code; the catalog names them
             terms = await self._try("catalog", self.client.skills(), [])
-            self.skill_terms = {term.code: term for term in terms}
+            self.catalog.skill_terms = {term.code: term for term in terms}
         self.go(f"/technician/{technician_id}")

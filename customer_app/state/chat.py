@@ -9,26 +9,27 @@ from customer_app.state.core import StateCore
 
 class Chat(StateCore):
     async def submit_chat(self) -> bool:
-        ok = await self.send_chat(str(self.form.get("chat-text", "")))
+        ok = await self.send_chat(str(self.session.form.get("chat-text", "")))
         if ok:
-            self.form["chat-text"] = ""
+            self.session.put("chat-text", "")
             self._changed()
         return ok
 
     async def send_chat(self, text: str) -> bool:
-        if self.order is None or not text.strip():
+        if self.visit.order is None or not text.strip():
             return False
         try:
             msg = await self._run(
                 "chat",
-                self.client.send_message(self.order.id, text=text.strip()),
+                self.client.send_message(self.visit.order.id, text=text.strip()),
                 quiet_missing=False,
             )
         except (ApiError, NetworkError):
             self._changed()
             return False
-        if msg and msg not in self.messages:
-            self.messages.append(msg)
+        if msg and msg not in self.visit.messages:
+            self.visit.messages.append(msg)
+            self.visit.touch()
         self._changed()
         return True
 
@@ -39,14 +40,16 @@ class Chat(StateCore):
         await self.load_support()
 
     async def submit_support(self) -> bool:
-        ok = await self.send_support(str(self.form.get("support-text", "")))
+        ok = await self.send_support(str(self.session.form.get("support-text", "")))
         if ok:
-            self.form["support-text"] = ""
+            self.session.put("support-text", "")
             self._changed()
         return ok
 
     async def load_support(self) -> None:
-        self.support_messages = await self._try("support_chat", self.client.support_messages(), [])
+        self.support.support_messages = await self._try(
+            "support_chat", self.client.support_messages(), []
+        )
         self._changed()
 
     async def send_support(self, text: str) -> bool:
@@ -56,14 +59,15 @@ class Chat(StateCore):
             msg = await self._run(
                 "support_chat",
                 self.client.send_support_message(
-                    text=text.strip(), order_id=self.order.id if self.order else None
+                    text=text.strip(), order_id=self.visit.order.id if self.visit.order else None
                 ),
                 quiet_missing=False,
             )
         except (ApiError, NetworkError):
             self._changed()
             return False
-        if msg and msg not in self.support_messages:
-            self.support_messages.append(msg)
+        if msg and msg not in self.support.support_messages:
+            self.support.support_messages.append(msg)
+            self.support.touch()
         self._changed()
         return True

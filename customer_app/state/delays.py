@@ -22,32 +22,32 @@ class DelayAnswers(StateCore):
     async def load_delay_requests(self) -> None:
         """The open order's requests, if its timeline names any (most orders have none,
         and ask nothing)."""
-        o = self.order
-        if o is None or not any(e.type.startswith("order.delay_") for e in self.events):
-            self.delay_requests = []
+        o = self.visit.order
+        if o is None or not any(e.type.startswith("order.delay_") for e in self.visit.events):
+            self.visit.delay_requests = []
             return
-        self.delay_requests = await self._try(
+        self.visit.delay_requests = await self._try(
             "delay_requests", self.client.delay_requests(o.id), []
         )
 
     def pending_delay(self) -> DelayRequestRead | None:
         """The request waiting for the customer's answer (同意 / 拒绝 on the page)."""
-        waiting = [d for d in self.delay_requests if d.status == "pending"]
+        waiting = [d for d in self.visit.delay_requests if d.status == "pending"]
         return waiting[0] if waiting else None
 
     def delay_outcome(self) -> DelayRequestRead | None:
         """The newest request once answered or lapsed (a withdrawn one says nothing: the
         visit went ahead as booked)."""
-        done = [d for d in self.delay_requests if d.status not in ("pending", "withdrawn")]
+        done = [d for d in self.visit.delay_requests if d.status not in ("pending", "withdrawn")]
         return done[-1] if done else None
 
     async def answer_delay(self, accept: bool) -> bool:
         """Accept the new time (the visit moves) or decline it (the booked time stands and
         another technician is sought)."""
         request = self.pending_delay()
-        if self.order is None or request is None:
+        if self.visit.order is None or request is None:
             return False
-        oid = self.order.id
+        oid = self.visit.order.id
         if accept:
             call = self.client.accept_delay(oid, request.id)
         else:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from client.api import ApiError, NetworkError
-from client.models import FamilyAllowanceRead, FamilyRead
+from client.models import FamilyRead
 from customer_app.state.core import StateCore
 
 
@@ -29,15 +29,12 @@ class FamilyAccount(StateCore):
         async def load_stored_value(self) -> None: ...
         def amount_to_pay(self) -> int: ...
 
-    family: FamilyRead | None = None
-    allowance: FamilyAllowanceRead | None = None  # a member's: what the family balance allows
-
     async def load_family(self) -> None:
         if not self.signed_in:
             return
         fresh = await self._try("family", self.client.family())
         if fresh is not None:
-            self.family = fresh
+            self.me.family = fresh
         self._changed()
 
     async def open_family(self) -> None:
@@ -50,7 +47,7 @@ class FamilyAccount(StateCore):
         """A member's allowance on the family balance; None for anyone else."""
         if not self.signed_in:
             return
-        self.allowance = await self._try("family", self.client.family_allowance())
+        self.me.allowance = await self._try("family", self.client.family_allowance())
         self._changed()
 
     async def _family_call(self, call: object, notice: str) -> bool:
@@ -61,18 +58,18 @@ class FamilyAccount(StateCore):
             self._changed()
             return False
         if isinstance(reply, FamilyRead):
-            self.family = reply
+            self.me.family = reply
         else:
             await self.load_family()
-        self.notice = notice
+        self.session.notice = notice
         self._changed()
         return True
 
     async def invite_family(self, kind: str = "family") -> bool:
-        phone = str(self.form.get("family_phone", "")).strip()
+        phone = str(self.session.form.get("family_phone", "")).strip()
         done = await self._family_call(self.client.invite_to_family(phone, kind=kind), "invited")
         if done:
-            self.form = {k: v for k, v in self.form.items() if k != "family_phone"}
+            self.session.drop("family_phone")
             await self.load_family()
         return done
 
@@ -90,13 +87,13 @@ class FamilyAccount(StateCore):
 
     async def leave_family(self) -> bool:
         done = await self._family_call(self.client.leave_family(), "family_left")
-        self.allowance = None
+        self.me.allowance = None
         return done
 
     async def set_family_cap(self, member_id: str) -> bool:
         """The cap typed for ``member_id`` (yuan; empty for none)."""
         try:
-            cap = cap_fen(str(self.form.get(f"cap_{member_id}", "")))
+            cap = cap_fen(str(self.session.form.get(f"cap_{member_id}", "")))
         except ValueError:
             self.refused("validation_error")
             self._changed()
@@ -105,17 +102,17 @@ class FamilyAccount(StateCore):
 
     def family_short_by(self) -> int:
         """How much the family allowance lacks for what the order owes (0: it covers it)."""
-        left = self.allowance.available if self.allowance else 0
+        left = self.me.allowance.available if self.me.allowance else 0
         return max(self.amount_to_pay() - left, 0)
 
     async def pay_from_family(self) -> bool:
         """家庭余额支付: what the order owes, from the main account's wallet."""
-        order = self.order
+        order = self.visit.order
         amount = self.amount_to_pay()
-        if order is None or amount <= 0 or self.allowance is None:
+        if order is None or amount <= 0 or self.me.allowance is None:
             return False
         self.clear_messages()
-        self.busy = True
+        self.session.busy = True
         try:
             await self._run(
                 "family",
@@ -125,12 +122,12 @@ class FamilyAccount(StateCore):
                 quiet_missing=False,
             )
         except (ApiError, NetworkError):
-            self.busy = False
+            self.session.busy = False
             await self.load_family_allowance()
             return False
-        self.busy = False
-        self.payment = None
-        self.notice = "paid"
+        self.session.busy = False
+        self.visit.payment = None
+        self.session.notice = "paid"
         await self.refresh_order()
         await self.load_family_allowance()
         return True

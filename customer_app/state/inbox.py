@@ -20,15 +20,15 @@ class Inbox(StateCore):
         await self.load_inbox()
 
     async def load_inbox(self) -> None:
-        self.notices = await self._try("inbox", self.client.notifications(limit=100), [])
-        self.unread_notices = sum(1 for n in self.notices if n.read_at is None)
+        self.support.notices = await self._try("inbox", self.client.notifications(limit=100), [])
+        self.support.unread_notices = sum(1 for n in self.support.notices if n.read_at is None)
         self._changed()
 
     async def load_unread(self) -> None:
         """The count the "me" page shows beside the way in."""
         reply = await self._try("inbox", self.client.unread_notifications())
         if reply is not None:
-            self.unread_notices = reply.unread
+            self.support.unread_notices = reply.unread
 
     async def read_notice(self, notification_id: str) -> None:
         try:
@@ -37,8 +37,8 @@ class Inbox(StateCore):
             self._changed()
             return
         if read is not None:
-            self.notices = [read if n.id == read.id else n for n in self.notices]
-            self.unread_notices = sum(1 for n in self.notices if n.read_at is None)
+            self.support.notices = [read if n.id == read.id else n for n in self.support.notices]
+            self.support.unread_notices = sum(1 for n in self.support.notices if n.read_at is None)
         self._changed()
 
     async def read_all_notices(self) -> None:
@@ -56,6 +56,7 @@ class Inbox(StateCore):
         except ValidationError as exc:
             log.info("notification push not understood: %s", exc)
             return
-        if all(n.id != note.id for n in self.notices):
-            self.notices.insert(0, note)
-            self.unread_notices += note.read_at is None
+        if all(n.id != note.id for n in self.support.notices):
+            self.support.notices.insert(0, note)
+            self.support.touch()
+            self.support.unread_notices += note.read_at is None

@@ -57,7 +57,7 @@ class LiveUpdates(StateCore):
                 log.exception("live feed stopped; restarting it")
             finally:
                 watcher.cancel()
-            self.feed_state = "reconnecting"
+            self.visit.feed_state = "reconnecting"
             self._changed()
             await asyncio.sleep(delay)
             delay = min(delay * 2, 60.0)
@@ -79,22 +79,22 @@ class LiveUpdates(StateCore):
             return
         while True:
             await connected.wait()
-            if self.feed_state != "live":
-                self.feed_state = "live"
-                if self.order is not None:  # catch up on what the page missed meanwhile
+            if self.visit.feed_state != "live":
+                self.visit.feed_state = "live"
+                if self.visit.order is not None:  # catch up on what the page missed meanwhile
                     await self._load_order_extras()
                 self._changed()
             while connected.is_set():
                 await asyncio.sleep(0.25)
-            self.feed_state = "reconnecting"
+            self.visit.feed_state = "reconnecting"
             self._changed()
 
     async def on_feed_message(self, message: JSON) -> None:
         """One pushed message: an order event, a technician position, a chat line, or a
         connection state change from the feed."""
         kind = message.get("type", "")
-        oid = self.order.id if self.order else None
-        self.feed_state = "live"
+        oid = self.visit.order.id if self.visit.order else None
+        self.visit.feed_state = "live"
         if kind == "location":
             if message.get("order_id") in (None, oid):
                 self._on_location(message)
@@ -105,10 +105,10 @@ class LiveUpdates(StateCore):
         elif kind == "notification":
             self._on_notification(message)
         elif kind == "event" and oid and message.get("order_id") == oid:
-            self.notice = None  # the order moved on: the last action's note is stale
+            self.session.notice = None  # the order moved on: the last action's note is stale
             # the event itself joins the timeline through the typed REST read below
             with contextlib.suppress(ApiError, NetworkError):
-                self.order = await self.client.order(oid)
+                self.visit.order = await self.client.order(oid)
             await self._load_order_extras()
         self._changed()
 
@@ -120,33 +120,37 @@ class LiveUpdates(StateCore):
         except ValidationError as exc:
             log.info("chat push not understood: %s", exc)
             return
-        target = self.support_messages if msg.thread == "support" else self.messages
+        store = self.support if msg.thread == "support" else self.visit
+        target = self.support.support_messages if store is self.support else self.visit.messages
         if (msg.thread == "support" or msg.order_id == oid) and all(m.id != msg.id for m in target):
             target.append(msg)
+            store.touch()
 
     def _on_document(self, message: JSON) -> None:
         """A PDF the server filed after the reply: the signed work order of the open order,
         or an invoice asked for earlier."""
         file_id = message.get("file_id")
         if message.get("kind") == "work_order":
-            if self.order is not None and self.order.id == message.get("order_id"):
-                self.order.work_order_file_id = file_id
+            if self.visit.order is not None and self.visit.order.id == message.get("order_id"):
+                self.visit.order.work_order_file_id = file_id
+                self.visit.touch()
             return
-        for invoice in self.invoices:
+        for invoice in self.me.invoices:
             if invoice.id == message.get("invoice_id"):
                 invoice.file_id, invoice.file_url = file_id, f"/api/v1/files/{file_id}"
+                self.me.touch()
 
     def _on_location(self, loc: JSON) -> None:
-        if self.order is None or loc.get("lat") is None:
+        if self.visit.order is None or loc.get("lat") is None:
             return
         lat, lng = float(loc["lat"]), float(loc["lng"])
         dist = loc["distance_m"] / 1000 if loc.get("distance_m") is not None else None
-        if dist is None and self.order.lat is not None and self.order.lng is not None:
-            dist = geo.haversine_m(lat, lng, self.order.lat, self.order.lng) / 1000
+        if dist is None and self.visit.order.lat is not None and self.visit.order.lng is not None:
+            dist = geo.haversine_m(lat, lng, self.visit.order.lat, self.visit.order.lng) / 1000
         eta = math.ceil(loc["eta_s"] / 60) if loc.get("eta_s") is not None else None
         if eta is None and dist is not None:
             eta = estimate_eta_minutes(dist)
-        self.tracking = Tracking(
+        self.visit.tracking = Tracking(
             lat=lat,
             lng=lng,
             # the server sends the device time of the point as ``at``
@@ -157,7 +161,7 @@ class LiveUpdates(StateCore):
 
     def shows_tracking(self) -> bool:
         """The order page shows the technician coming (the machine's ``tracking`` phase)."""
-        return in_group(self.order, "tracking")
+        return in_group(self.visit.order, "tracking")
 
     def feed_connected(self) -> bool:
         connected = getattr(self._feed, "connected", None)
@@ -174,4 +178,4 @@ class LiveUpdates(StateCore):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        self.feed_state = "idle"
+        self.visit.feed_state = "idle"

@@ -26,14 +26,14 @@ class Mall(StateCore):
         await self.load_mall()
 
     async def load_mall(self) -> None:
-        self.mall_items = await self._try("mall", self.client.mall_items(), [])
-        self.mall_redemptions = await self._try("mall", self.client.mall_redemptions(), [])
+        self.me.mall_items = await self._try("mall", self.client.mall_items(), [])
+        self.me.mall_redemptions = await self._try("mall", self.client.mall_redemptions(), [])
         await self.load_wallet()  # the points balance
         await self.load_addresses()  # where a product would go
         self._changed()
 
     def points_balance(self) -> int | None:
-        return (self.points or {}).get("balance")
+        return (self.me.points or {}).get("balance")
 
     def ship_to(self) -> Address | None:
         """Where a product goes: the newest place saved on the server."""
@@ -53,7 +53,7 @@ class Mall(StateCore):
         return None
 
     async def redeem(self, item_code: str) -> bool:
-        item = next((i for i in self.mall_items if i.code == item_code), None)
+        item = next((i for i in self.me.mall_items if i.code == item_code), None)
         if item is None:
             return False
         self.clear_messages()
@@ -67,6 +67,6 @@ class Mall(StateCore):
         except (ApiError, NetworkError):
             self._changed()
             return False
-        self.notice = "mall_redeemed" if item.kind == "coupon" else "mall_redeemed_product"
+        self.session.notice = "mall_redeemed" if item.kind == "coupon" else "mall_redeemed_product"
         await self.load_mall()
         return True

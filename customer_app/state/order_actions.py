@@ -32,64 +32,68 @@ class OrderActions(StateCore):
         except (ApiError, NetworkError):
             self._changed()
             return False
-        if isinstance(reply, OrderRead) and self.order is not None and reply.id == self.order.id:
-            self.order = reply
-        self.notice = notice
+        if (
+            isinstance(reply, OrderRead)
+            and self.visit.order is not None
+            and reply.id == self.visit.order.id
+        ):
+            self.visit.order = reply
+        self.session.notice = notice
         await self.refresh_order()
         return True
 
     async def load_cancel_quote(self) -> CancellationQuoteRead | None:
-        if self.order is None:
+        if self.visit.order is None:
             return None
         self.clear_messages()
         try:
-            self.cancel_quote = await self._run(
+            self.visit.cancel_quote = await self._run(
                 "cancellation_quote",
-                self.client.cancellation_quote(self.order.id),
+                self.client.cancellation_quote(self.visit.order.id),
                 quiet_missing=False,
             )
         except (ApiError, NetworkError):
-            self.cancel_quote = None
+            self.visit.cancel_quote = None
         self._changed()
-        return self.cancel_quote
+        return self.visit.cancel_quote
 
     def cancel_fee(self) -> int | None:
-        return self.cancel_quote.fee if self.cancel_quote is not None else None
+        return self.visit.cancel_quote.fee if self.visit.cancel_quote is not None else None
 
     async def cancel(self, reason: str = "") -> bool:
         """Cancel with the fee the customer was shown (the server refuses another)."""
-        if self.order is None:
+        if self.visit.order is None:
             return False
         fee = self.cancel_fee()
-        if fee is None and "cancellation_quote" not in self.missing:
+        if fee is None and "cancellation_quote" not in self.session.missing:
             await self.load_cancel_quote()
             fee = self.cancel_fee()
         ok = await self._order_action(
-            "orders", self.client.cancel(self.order.id, reason=reason, expected_fee=fee)
+            "orders", self.client.cancel(self.visit.order.id, reason=reason, expected_fee=fee)
         )
         if ok:
-            self.cancel_quote = None
+            self.visit.cancel_quote = None
         return ok
 
     async def dismiss_cancel(self) -> None:
-        self.cancel_quote = None
+        self.visit.cancel_quote = None
         self._changed()
 
     async def sign_work_order(self) -> bool:
-        if self.order is None:
+        if self.visit.order is None:
             return False
         return await self._order_action(
             "work_order",
-            self.client.confirm_work_order(self.order.id, signed_on="customer_app"),
+            self.client.confirm_work_order(self.visit.order.id, signed_on="customer_app"),
             notice="work_order_signed",
         )
 
     async def decide_change_item(self, change_request_id: str, item_id: str, approve: bool) -> bool:
         """Approve or reject one item the technician proposed (with its photo and reason
         on screen); the other items of the request stay open."""
-        if self.order is None:
+        if self.visit.order is None:
             return False
-        oid = self.order.id
+        oid = self.visit.order.id
         if approve:
             call = self.client.approve_change_request(oid, change_request_id, item_ids=[item_id])
         else:
@@ -98,10 +102,10 @@ class OrderActions(StateCore):
 
     async def decide_change_request(self, change_request_id: str, approve: bool) -> bool:
         """Answer every still-pending item of one request the same way."""
-        if self.order is None:
+        if self.visit.order is None:
             return False
-        oid = self.order.id
-        cr = next((c for c in self.change_requests if c.id == change_request_id), None)
+        oid = self.visit.order.id
+        cr = next((c for c in self.visit.change_requests if c.id == change_request_id), None)
         item_ids = [i.id for i in (cr.items if cr else []) if i.status == "pending"]
         if not item_ids:
             return False
@@ -112,9 +116,9 @@ class OrderActions(StateCore):
         return await self._order_action("change_requests", call)
 
     async def confirm_completion(self) -> bool:
-        if self.order is None:
+        if self.visit.order is None:
             return False
-        return await self._order_action("orders", self.client.confirm(self.order.id))
+        return await self._order_action("orders", self.client.confirm(self.visit.order.id))
 
     # -- review and complaint -----------------------------------------------------
 
@@ -138,45 +142,45 @@ class OrderActions(StateCore):
         text: str = "",
         photos: list[tuple[str, bytes]] | None = None,
     ) -> bool:
-        if self.order is None:
+        if self.visit.order is None:
             return False
         self.clear_messages()
         try:
-            file_ids = await self._upload_photos(self.order.id, photos or [])
+            file_ids = await self._upload_photos(self.visit.order.id, photos or [])
         except (ApiError, NetworkError):
             self._changed()
             return False
         call = self.client.review(
-            self.order.id,
+            self.visit.order.id,
             ratings={d: int(ratings[d]) for d in REVIEW_DIMENSIONS},
             text=text,
             photo_file_ids=file_ids,
         )
         ok = await self._order_action("reviews", call, notice="reviewed")
-        self.reviewed = ok or self.reviewed
+        self.visit.reviewed = ok or self.visit.reviewed
         self._changed()
         return ok
 
     async def complain(
         self, *, category: str, text: str, photos: list[tuple[str, bytes]] | None = None
     ) -> bool:
-        if self.order is None:
+        if self.visit.order is None:
             return False
         self.clear_messages()
         try:
-            file_ids = await self._upload_photos(self.order.id, photos or [])
+            file_ids = await self._upload_photos(self.visit.order.id, photos or [])
             reply = await self._run(
                 "complaints",
                 self.client.complaint(
-                    self.order.id, category=category, text=text, photo_file_ids=file_ids
+                    self.visit.order.id, category=category, text=text, photo_file_ids=file_ids
                 ),
                 quiet_missing=False,
             )
         except (ApiError, NetworkError):
             self._changed()
             return False
-        self.complaint = reply
-        self.notice = "complaint_filed"
+        self.visit.complaint = reply
+        self.session.notice = "complaint_filed"
         await self.refresh_order()
         return True
 
@@ -184,34 +188,34 @@ class OrderActions(StateCore):
         """Photos picked for a review or a complaint (``what``), shown as thumbnails until
         sent; at most nine, as the server takes."""
         key = f"{what}_photos"
-        self.form[key] = (list(self.form.get(key) or []) + list(photos))[:MAX_PHOTOS]
+        self.session.put(key, (list(self.session.form.get(key) or []) + list(photos))[:MAX_PHOTOS])
         self._changed()
 
     def drop_photo(self, what: str, index: int) -> None:
         key = f"{what}_photos"
-        kept = list(self.form.get(key) or [])
+        kept = list(self.session.form.get(key) or [])
         if 0 <= index < len(kept):
             del kept[index]
-        self.form[key] = kept
+        self.session.put(key, kept)
         self._changed()
 
     async def submit_review_form(self) -> bool:
-        ratings = {d: int(self.form.get(f"review_{d}", 5)) for d in REVIEW_DIMENSIONS}
+        ratings = {d: int(self.session.form.get(f"review_{d}", 5)) for d in REVIEW_DIMENSIONS}
         ok = await self.submit_review(
             ratings=ratings,
-            text=str(self.form.get("review_text", "")).strip(),
-            photos=self.form.get("review_photos") or [],
+            text=str(self.session.form.get("review_text", "")).strip(),
+            photos=self.session.form.get("review_photos") or [],
         )
         if ok:
-            self.form.pop("review_photos", None)
+            self.session.drop("review_photos")
         return ok
 
     async def submit_complaint_form(self) -> bool:
         ok = await self.complain(
-            category=str(self.form.get("complaint_category", "quality")),
-            text=str(self.form.get("complaint_text", "")).strip(),
-            photos=self.form.get("complaint_photos") or [],
+            category=str(self.session.form.get("complaint_category", "quality")),
+            text=str(self.session.form.get("complaint_text", "")).strip(),
+            photos=self.session.form.get("complaint_photos") or [],
         )
         if ok:
-            self.form.pop("complaint_photos", None)
+            self.session.drop("complaint_photos")
         return ok

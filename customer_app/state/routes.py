@@ -46,12 +46,12 @@ class Routes(StateCore):
         load what it shows. Waits for ``start``: a saved session decides whether an
         order or "me" can be shown."""
         await self.started.wait()
-        if route != self.route:
-            if self.history and self.history[-1] == route:
-                self.history.pop()
+        if route != self.session.route:
+            if self.session.history and self.session.history[-1] == route:
+                self.session.history.pop()
             else:
-                self.history = parents(route)
-            self.route = route
+                self.session.history = parents(route)
+            self.session.route = route
             self.clear_messages()
             self._changed()
         await self.load_route(route)
@@ -60,7 +60,7 @@ class Routes(StateCore):
         """The back arrow: the screen before, loaded when the state no longer holds it
         (the parent of a screen opened by a link)."""
         self.back()
-        await self.load_route(self.route)
+        await self.load_route(self.session.route)
 
     async def load_route(self, route: str) -> None:
         """Load what the screen at ``route`` shows, unless the state holds it already."""
@@ -68,22 +68,22 @@ class Routes(StateCore):
         if kind in ("", "login") and not key:
             return
         if kind == "service" and key:
-            if self.service is None or self.service.id != key:
+            if self.catalog.service is None or self.catalog.service.id != key:
                 await self.open_service(key)
         elif kind == "technician" and key:
-            if self.technician is None or self.technician.id != key:
+            if self.catalog.technician is None or self.catalog.technician.id != key:
                 await self.open_technician(key)
         elif kind == "book" and key:
-            if self.draft is None or self.draft.service_id != key:
+            if self.booking.draft is None or self.booking.draft.service_id != key:
                 await self.begin_booking(key)
         elif kind == "order" and key:
-            if self.order is None or self.order.id != key:
+            if self.visit.order is None or self.visit.order.id != key:
                 await self.open_order(key)
         elif kind == "me" and not key:
-            if not self.orders:
+            if not self.me.orders:
                 await self.load_me()
         elif kind == "support" and not key:
-            if not self.support_messages:
+            if not self.support.support_messages:
                 await self.open_support()
         elif kind == "wallet" and not key:
             await self.open_wallet()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from client.api import ApiError, NetworkError
-from client.models import PaymentRead, StoredValueRead
+from client.models import PaymentRead
 from customer_app.state.core import StateCore
 
 
@@ -19,28 +19,25 @@ class StoredValue(StateCore):
         async def load_family_allowance(self) -> None: ...
         def amount_to_pay(self) -> int: ...
 
-    stored: StoredValueRead | None = None
-    top_up_payment: PaymentRead | None = None  # a top-up's checkout, until it is paid
-
     async def load_stored_value(self) -> None:
         """The balance, its limits and history (kept as it was when the server is out of reach)."""
         if not self.signed_in:
             return
         fresh = await self._try("stored_value", self.client.stored_value())
         if fresh is not None:
-            self.stored = fresh
+            self.me.stored = fresh
         await self.load_family_allowance()  # 家庭余额支付 beside it, for a family member
         self._changed()
 
     async def open_wallet(self) -> None:
         if not self.require_login("/wallet"):
             return
-        self.top_up_payment = None
+        self.me.top_up_payment = None
         await self.load_stored_value()
         self.go("/wallet")
 
     def balance(self) -> int | None:
-        return self.stored.balance if self.stored else None
+        return self.me.stored.balance if self.me.stored else None
 
     def balance_short_by(self) -> int:
         """How much the balance lacks for what the order owes (0: it covers it)."""
@@ -51,18 +48,18 @@ class StoredValue(StateCore):
         """Open the provider's checkout for ``amount``; the wallet grows once it is paid."""
         self.clear_messages()
         try:
-            self.top_up_payment = await self._run(
+            self.me.top_up_payment = await self._run(
                 "stored_value", self.client.top_up_wallet(amount), quiet_missing=False
             )
         except (ApiError, NetworkError):
-            self.top_up_payment = None
+            self.me.top_up_payment = None
         self._changed()
-        return self.top_up_payment
+        return self.me.top_up_payment
 
     async def approve_top_up(self) -> bool:
         """What the customer does on the sandbox's checkout page (his payment app); the
         provider's webhook then credits the wallet."""
-        pay = self.top_up_payment
+        pay = self.me.top_up_payment
         if pay is None:
             return False
         self.clear_messages()
@@ -73,18 +70,18 @@ class StoredValue(StateCore):
         except (ApiError, NetworkError):
             self._changed()
             return False
-        self.top_up_payment = None
-        self.notice = "topped_up"
+        self.me.top_up_payment = None
+        self.session.notice = "topped_up"
         await self.load_stored_value()
         return True
 
     async def pay_from_balance(self) -> bool:
         """余额支付: what the order owes, from the balance, in one step."""
-        order = self.order
+        order = self.visit.order
         if order is None or self.amount_to_pay() <= 0:
             return False
         self.clear_messages()
-        self.busy = True
+        self.session.busy = True
         try:
             await self._run(
                 "stored_value",
@@ -94,12 +91,12 @@ class StoredValue(StateCore):
                 quiet_missing=False,
             )
         except (ApiError, NetworkError):
-            self.busy = False
+            self.session.busy = False
             await self.load_stored_value()  # a short balance: show what it holds now
             return False
-        self.busy = False
-        self.payment = None
-        self.notice = "paid"
+        self.session.busy = False
+        self.visit.payment = None
+        self.session.notice = "paid"
         await self.refresh_order()
         await self.load_stored_value()
         return True

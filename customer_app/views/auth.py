@@ -19,8 +19,8 @@ from customer_app.state import CustomerState
 
 
 def login_view(state: CustomerState) -> ft.View:
-    lang = state.lang
-    registering = state.form.get("auth_mode") == "register"
+    lang = state.session.lang
+    registering = state.session.form.get("auth_mode") == "register"
     controls: list[ft.Control] = [muted(t(lang, "tagline"))]
     controls.append(field(state, "phone", t(lang, "phone"), keyboard=ft.KeyboardType.PHONE))
     if registering:  # optional: the phone's last digits stand in until one is given
@@ -31,7 +31,11 @@ def login_view(state: CustomerState) -> ft.View:
             state, "password", t(lang, "password"), password=True, on_submit=act(state.submit_auth)
         )
     )
-    if registering and state.form.get("code_sent_to") == str(state.form.get("phone", "")).strip():
+    if (
+        registering
+        and state.session.form.get("code_sent_to")
+        == str(state.session.form.get("phone", "")).strip()
+    ):
         # the phone is proved by the code texted to it (a sandbox server fills it in)
         controls.append(
             field(
@@ -46,7 +50,7 @@ def login_view(state: CustomerState) -> ft.View:
             button(
                 "resend-code",
                 t(lang, "resend_code"),
-                act(state.send_code, str(state.form.get("phone", "")).strip()),
+                act(state.send_code, str(state.session.form.get("phone", "")).strip()),
                 kind="text",
             )
         )
@@ -78,12 +82,12 @@ def login_view(state: CustomerState) -> ft.View:
 
 def consent_controls(state: CustomerState) -> list[ft.Control]:
     """The tick the sign-up needs, with the 用户协议 and 隐私政策 readable right here."""
-    lang = state.lang
+    lang = state.session.lang
     controls: list[ft.Control] = [
         checkbox(
             "consent",
             f"{t(lang, 'consent_agree')}{t(lang, 'terms_link')}{t(lang, 'privacy_link')}",
-            bool(state.form.get("consent")),
+            bool(state.session.form.get("consent")),
             do(state.toggle_consent),
         ),
         ft.Row(
@@ -104,8 +108,8 @@ def consent_controls(state: CustomerState) -> list[ft.Control]:
             wrap=True,
         ),
     ]
-    shown = state.form.get("policy_open")
-    policies = state.policies
+    shown = state.session.form.get("policy_open")
+    policies = state.session.policies
     doc = next((d for d in policies.documents if d.code == shown), None) if policies else None
     if doc is not None and policies is not None:
         controls.append(

@@ -28,8 +28,8 @@ from customer_app.views.book_price import price_bar, quote_section
 
 
 def options_section(state: CustomerState, d: BookingDraft) -> ft.Control:
-    lang = state.lang
-    s = state.service
+    lang = state.session.lang
+    s = state.catalog.service
     p = s.pricing if s else {}
     if p.get("unit") == "hour":
         qty_label = t(lang, "quantity_hours")
@@ -81,14 +81,14 @@ def options_section(state: CustomerState, d: BookingDraft) -> ft.Control:
 
 
 def time_section(state: CustomerState, d: BookingDraft) -> ft.Control:
-    lang = state.lang
+    lang = state.session.lang
     days = []
     for day in state.bookable_days():
         weekday = t(lang, f"weekday.{day.weekday()}")
         label = t(lang, "day_chip", month=day.month, day=day.day, weekday=weekday)
         days.append(chip(f"day-{day.isoformat()}", label, d.day == day, act(state.set_day, day)))
     slots = []
-    for slot in state.slots:
+    for slot in state.booking.slots:
         label = slot.label()
         if not slot.available:  # full by the server's count, or too soon / past
             label += f" {t(lang, 'slot_full' if slot.remaining == 0 else 'slot_closed')}"
@@ -109,13 +109,13 @@ def time_section(state: CustomerState, d: BookingDraft) -> ft.Control:
         muted(t(lang, "time_slot")),
         ft.Row(slots, wrap=True, spacing=6),
     ]
-    if not state.slots_from_server:
+    if not state.booking.slots_from_server:
         controls.append(muted(t(lang, "slots_estimated"), 12))
     return section(t(lang, "time_slot"), *controls)
 
 
 def address_section(state: CustomerState, d: BookingDraft) -> ft.Control:
-    lang = state.lang
+    lang = state.session.lang
     places = state.addresses()
     controls: list[ft.Control] = []
     if places:
@@ -178,7 +178,7 @@ def address_section(state: CustomerState, d: BookingDraft) -> ft.Control:
             icon=ft.Icons.MY_LOCATION,
         )
     )
-    for i, hit in enumerate(state.place_hits):
+    for i, hit in enumerate(state.booking.place_hits):
         label = f"{hit.name} · {hit.district}" if hit.district else hit.name
         controls.append(
             button(
@@ -189,7 +189,7 @@ def address_section(state: CustomerState, d: BookingDraft) -> ft.Control:
                 icon=ft.Icons.PLACE_OUTLINED,
             )
         )
-    picked = state.picked_place
+    picked = state.booking.picked_place
     if picked is not None:
 
         async def pin_moved(e: Any) -> None:
@@ -197,7 +197,7 @@ def address_section(state: CustomerState, d: BookingDraft) -> ft.Control:
 
         controls += [
             ft.Text(f"{t(lang, 'picked_place')}{picked.name} · {picked.address}"),
-            muted(t(lang, "pin_moved" if state.pin_moved else "move_pin"), 12),
+            muted(t(lang, "pin_moved" if state.booking.pin_moved else "move_pin"), 12),
             pin_map(
                 (picked.lat, picked.lng),
                 pin_moved,
@@ -215,10 +215,12 @@ def address_section(state: CustomerState, d: BookingDraft) -> ft.Control:
 
 
 def extras_section(state: CustomerState, d: BookingDraft) -> ft.Control:
-    lang = state.lang
+    lang = state.session.lang
     controls: list[ft.Control] = [field(state, "notes", t(lang, "notes"), multiline=True)]
     if d.preferred_technician_id:
-        name = (state.technician.name if state.technician else "") or d.preferred_technician_id
+        name = (
+            state.catalog.technician.name if state.catalog.technician else ""
+        ) or d.preferred_technician_id
         controls.append(
             ft.Row(
                 [
@@ -249,11 +251,11 @@ def extras_section(state: CustomerState, d: BookingDraft) -> ft.Control:
 def coupon_section(state: CustomerState, d: BookingDraft) -> ft.Control:
     """The coupon the price uses (the best one unless the customer chose), as one line
     优惠券 -¥X, with 更换 opening the choice of another or none."""
-    lang = state.lang
+    lang = state.session.lang
     saving = state.coupon_saving()
     if saving:
         shown = money(-saving)
-    elif not state.coupons:
+    elif not state.me.coupons:
         shown = t(lang, "no_usable_coupon")
     else:
         shown = t(lang, "no_coupon")
@@ -264,7 +266,7 @@ def coupon_section(state: CustomerState, d: BookingDraft) -> ft.Control:
             button(
                 "change-coupon",
                 t(lang, "change_coupon"),
-                do(state.set_form, "coupon_picker", not state.form.get("coupon_picker")),
+                do(state.set_form, "coupon_picker", not state.session.form.get("coupon_picker")),
                 kind="text",
             ),
         ]
@@ -272,7 +274,7 @@ def coupon_section(state: CustomerState, d: BookingDraft) -> ft.Control:
     controls: list[ft.Control] = [keyed("coupon-line", line, label=f"{t(lang, 'coupon')} {shown}")]
     if d.coupon_auto and saving:
         controls.append(muted(t(lang, "best_coupon_applied"), 12))
-    if state.form.get("coupon_picker") and state.coupons:
+    if state.session.form.get("coupon_picker") and state.me.coupons:
         applied = state.applied_coupon()
         chips = [
             chip("coupon-best", t(lang, "best_coupon"), d.coupon_auto, do(state.use_best_coupon))
@@ -284,7 +286,7 @@ def coupon_section(state: CustomerState, d: BookingDraft) -> ft.Control:
                 d.coupon_id == c.id or (d.coupon_auto and applied == c.id),
                 do(state.choose_coupon, c.id),
             )
-            for c in state.coupons
+            for c in state.me.coupons
         ]
         chips.append(
             chip(
@@ -302,9 +304,11 @@ def book_view(state: CustomerState) -> ft.View:
     """The sections scroll in a column of their own, keyed by the booking, so the page
     opens at its top (the screen before may have been scrolled down, and a view
     reused in place keeps its offset); the price bar stays below them."""
-    lang, d = state.lang, state.draft
+    lang, d = state.session.lang, state.booking.draft
     if d is None:
-        return page_view(state, state.route, t(lang, "book_title"), [muted(t(lang, "loading"))])
+        return page_view(
+            state, state.session.route, t(lang, "book_title"), [muted(t(lang, "loading"))]
+        )
     body = ft.Column(
         [
             options_section(state, d),
@@ -322,5 +326,10 @@ def book_view(state: CustomerState) -> ft.View:
     )
     # the body scrolls, not the page: the price bar and the top stay put
     return page_view(
-        state, state.route, t(lang, "book_title"), [body], nav=False, bottom=price_bar(state)
+        state,
+        state.session.route,
+        t(lang, "book_title"),
+        [body],
+        nav=False,
+        bottom=price_bar(state),
     )

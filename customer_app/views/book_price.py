@@ -21,9 +21,9 @@ from customer_app.state import CITY_TZ, CustomerState
 
 def _price_note(state: CustomerState) -> str | None:
     """What the shown price is waiting for: the new price on its way, or a time."""
-    lang = state.lang
-    if state.quote is None:
-        waiting = state.busy or not state.booking_problems()
+    lang = state.session.lang
+    if state.booking.quote is None:
+        waiting = state.session.busy or not state.booking_problems()
         return t(lang, "quote_working" if waiting else "quote_pending")
     if state.price_updating:
         return t(lang, "price_needs_slot" if state.booking_problems() else "price_updating")
@@ -32,19 +32,19 @@ def _price_note(state: CustomerState) -> str | None:
 
 def quote_section(state: CustomerState) -> ft.Control:
     """The breakdown of the price the bar at the bottom totals."""
-    lang = state.lang
-    q = state.quote
+    lang = state.session.lang
+    q = state.booking.quote
     note = _price_note(state)
     if q is None:
         controls: list[ft.Control] = [muted(note or "")]
-        if state.error and not state.booking_problems() and not state.busy:
+        if state.session.error and not state.booking_problems() and not state.session.busy:
             # the last price could not be had: ask again by hand
             controls.append(
                 button("get-quote", t(lang, "get_quote"), act(state.submit_quote), kind="outlined")
             )
         return section(t(lang, "quote"), *controls)
     controls = [muted(note, 12)] if note else []
-    names = catalog_names(state.service, lang)
+    names = catalog_names(state.catalog.service, lang)
     controls += [
         price_line(line_label(lang, line, names), line.amount, detail=_line_detail(line, lang))
         for line in q.lines
@@ -59,8 +59,8 @@ def quote_section(state: CustomerState) -> ft.Control:
 def price_bar(state: CustomerState) -> ft.BottomAppBar:
     """Always in sight at the bottom: 合计 ¥X as the options change (the last price,
     marked, while the new one is on its way) and the button that places the order."""
-    lang = state.lang
-    q = state.quote
+    lang = state.session.lang
+    q = state.booking.quote
     total = f"{t(lang, 'total')} {money(q.total)}" if q is not None else t(lang, "total")
     note = _price_note(state)
     if note is None and state.coupon_saving():
@@ -87,7 +87,7 @@ def price_bar(state: CustomerState) -> ft.BottomAppBar:
                     "submit-order",
                     t(lang, "submit_order"),
                     act(state.place_order),
-                    disabled=state.busy or q is None or bool(state.booking_problems()),
+                    disabled=state.session.busy or q is None or bool(state.booking_problems()),
                 ),
             ],
             vertical_alignment=ft.CrossAxisAlignment.CENTER,

@@ -26,8 +26,8 @@ def _kind(lang: str, kind: str | None) -> str:
 
 
 def received_section(state: CustomerState) -> ft.Control | None:
-    lang = state.lang
-    rows = state.family.invitations_received if state.family else []
+    lang = state.session.lang
+    rows = state.me.family.invitations_received if state.me.family else []
     if not rows:
         return None
 
@@ -51,14 +51,14 @@ def received_section(state: CustomerState) -> ft.Control | None:
                                 f"family-accept-{inv.invitation_id}",
                                 t(lang, "family_accept"),
                                 act(state.accept_family, inv.invitation_id),
-                                disabled=state.busy,
+                                disabled=state.session.busy,
                             ),
                             button(
                                 f"family-decline-{inv.invitation_id}",
                                 t(lang, "family_decline"),
                                 act(state.decline_family, inv.invitation_id),
                                 kind="outlined",
-                                disabled=state.busy,
+                                disabled=state.session.busy,
                             ),
                         ]
                     ),
@@ -71,8 +71,8 @@ def received_section(state: CustomerState) -> ft.Control | None:
 
 def invite_section(state: CustomerState) -> ft.Control | None:
     """Only a main account (or who is in no family yet) invites."""
-    lang = state.lang
-    fam = state.family
+    lang = state.session.lang
+    fam = state.me.family
     if fam is None or fam.role == "member":
         return None
     sent = [
@@ -98,14 +98,14 @@ def invite_section(state: CustomerState) -> ft.Control | None:
                     "family-invite-family",
                     t(lang, "family_invite_family"),
                     act(state.invite_family, "family"),
-                    disabled=state.busy,
+                    disabled=state.session.busy,
                 ),
                 button(
                     "family-invite-staff",
                     t(lang, "family_invite_staff"),
                     act(state.invite_family, "staff"),
                     kind="outlined",
-                    disabled=state.busy,
+                    disabled=state.session.busy,
                 ),
             ],
             wrap=True,
@@ -121,11 +121,11 @@ def _cap_text(lang: str, person: FamilyPersonRead) -> str:
 
 
 def members_section(state: CustomerState) -> ft.Control | None:
-    lang = state.lang
-    fam = state.family
+    lang = state.session.lang
+    fam = state.me.family
     if fam is None or fam.role == "none":
         return None
-    me = state.user.id if state.user else ""
+    me = state.session.user.id if state.session.user else ""
     rows: list[ft.Control] = []
     if fam.main is not None:
         rows.append(
@@ -154,14 +154,14 @@ def members_section(state: CustomerState) -> ft.Control | None:
                             t(lang, "family_cap_save"),
                             act(state.set_family_cap, person.user_id),
                             kind="outlined",
-                            disabled=state.busy,
+                            disabled=state.session.busy,
                         ),
                         button(
                             f"family-remove-{person.user_id}",
                             t(lang, "family_remove"),
                             act(state.remove_family_member, person.user_id),
                             kind="text",
-                            disabled=state.busy,
+                            disabled=state.session.busy,
                         ),
                     ],
                     wrap=True,
@@ -175,7 +175,7 @@ def members_section(state: CustomerState) -> ft.Control | None:
                 t(lang, "family_leave"),
                 act(state.leave_family),
                 kind="outlined",
-                disabled=state.busy,
+                disabled=state.session.busy,
             )
         )
     return section(t(lang, "family_members"), *(rows or [muted(t(lang, "family_none"))]))
@@ -184,8 +184,8 @@ def members_section(state: CustomerState) -> ft.Control | None:
 def family_payment(state: CustomerState) -> list[ft.Control]:
     """家庭余额支付, for a member: what the family balance allows now and what is left of
     his monthly cap; short of the amount, the button is off and says by how much."""
-    lang = state.lang
-    allowance = state.allowance
+    lang = state.session.lang
+    allowance = state.me.allowance
     if allowance is None:
         return []
     short = state.family_short_by()
@@ -204,7 +204,7 @@ def family_payment(state: CustomerState) -> list[ft.Control]:
                     t(lang, "pay_by_family", amount=money(state.amount_to_pay())),
                     act(state.pay_from_family),
                     kind="outlined",
-                    disabled=state.busy or short > 0,
+                    disabled=state.session.busy or short > 0,
                 ),
             ],
             alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
@@ -219,9 +219,9 @@ def family_payment(state: CustomerState) -> list[ft.Control]:
 
 
 def family_view(state: CustomerState) -> ft.View:
-    lang = state.lang
+    lang = state.session.lang
     parts = [received_section(state), members_section(state), invite_section(state)]
     controls = [part for part in parts if part is not None]
-    if state.family is None:
+    if state.me.family is None:
         controls = [muted(t(lang, "unavailable"))]
     return page_view(state, "/family", t(lang, "family"), controls)

@@ -54,7 +54,7 @@ def price_from(s: ServiceSummary | ServiceRead, lang: str) -> str:
 
 
 def service_tile(state: CustomerState, s: ServiceSummary, key_prefix: str) -> ft.Control:
-    lang = state.lang
+    lang = state.session.lang
     tags = " · ".join(tags_in(s, lang)[:3])
     return keyed(
         f"{key_prefix}-{s.id}",
@@ -72,7 +72,7 @@ def service_tile(state: CustomerState, s: ServiceSummary, key_prefix: str) -> ft
 def rec_card(state: CustomerState, pick: RecommendationRead, group: str) -> ft.Control:
     """A recommended service with why it is there (the server's reason, in the app's
     language) and its starting price."""
-    lang = state.lang
+    lang = state.session.lang
     s = pick.service
     reason = pick.reason_zh if lang == "zh" else pick.reason_en
     return keyed(
@@ -101,20 +101,20 @@ def rec_card(state: CustomerState, pick: RecommendationRead, group: str) -> ft.C
 
 def rec_title(state: CustomerState, group: str) -> str:
     """A group's heading; the seasonal one names the season in force."""
-    title = t(state.lang, f"rec_{group}")
-    if group == "seasonal" and state.seasons:
-        season = state.seasons[0]
-        title += f" · {season.name_zh if state.lang == 'zh' else season.name_en}"
+    title = t(state.session.lang, f"rec_{group}")
+    if group == "seasonal" and state.catalog.seasons:
+        season = state.catalog.seasons[0]
+        title += f" · {season.name_zh if state.session.lang == 'zh' else season.name_en}"
     return title
 
 
 def filter_row(state: CustomerState, name: str) -> ft.Control:
-    lang = state.lang
+    lang = state.session.lang
     chips = [
         chip(
             f"filter-{name}-{value}",
             t(lang, label),
-            state.filters.get(name) == value,
+            state.catalog.filters.get(name) == value,
             act(state.set_filter, name, value),
         )
         for value, label in FILTERS[name]
@@ -132,7 +132,7 @@ def category_icon(name: str | None) -> ft.IconData:
 
 def category_grid(state: CustomerState) -> ft.Control:
     """The top categories as icons (保洁, 保姆, 月嫂 ...): one tap lists their services."""
-    lang = state.lang
+    lang = state.session.lang
     tiles = [
         keyed(
             f"grid-{top.id}",
@@ -149,21 +149,21 @@ def category_grid(state: CustomerState) -> ft.Control:
                 width=76,
                 padding=ft.Padding.symmetric(vertical=8),
                 border_radius=12,
-                bgcolor=ft.Colors.TEAL_50 if state.category is top else None,
+                bgcolor=ft.Colors.TEAL_50 if state.catalog.category is top else None,
                 on_click=act(state.browse_category, top.id),
             ),
             label=name_of(top, lang),
             button=True,
         )
-        for top in state.categories
+        for top in state.catalog.categories
     ]
     return ft.Row(tiles, wrap=True, spacing=4, run_spacing=4)
 
 
 def category_tree(state: CustomerState) -> ft.Control:
-    lang = state.lang
+    lang = state.session.lang
     tiles: list[ft.Control] = []
-    for top in state.categories:
+    for top in state.catalog.categories:
         children: list[ft.Control] = []
         for child in top.children or []:
             services = [service_tile(state, s, "svc") for s in child.services or []]
@@ -189,7 +189,7 @@ def category_tree(state: CustomerState) -> ft.Control:
 
 
 def home_view(state: CustomerState) -> ft.View:
-    lang = state.lang
+    lang = state.session.lang
     controls: list[Any] = [
         ft.Row(
             [
@@ -205,7 +205,7 @@ def home_view(state: CustomerState) -> ft.View:
         ),
         ft.Column([filter_row(state, n) for n in FILTERS], spacing=2),
     ]
-    if state.categories:  # under the search box, as the app's front door
+    if state.catalog.categories:  # under the search box, as the app's front door
         controls.insert(1, category_grid(state))
     home = state.default_address()
     if home is not None and home.district:  # where the prices and technicians are for
@@ -216,17 +216,17 @@ def home_view(state: CustomerState) -> ft.View:
                 spacing=4,
             ),
         )
-    if state.results is not None:
-        tiles = [service_tile(state, s, "result") for s in state.results]
+    if state.catalog.results is not None:
+        tiles = [service_tile(state, s, "result") for s in state.catalog.results]
+        category = state.catalog.category
         controls.append(
             section(
-                f"{name_of(state.category, lang) if state.category else t(lang, 'results')}"
-                f" ({len(tiles)})",
+                f"{name_of(category, lang) if category else t(lang, 'results')} ({len(tiles)})",
                 *(tiles or [muted(state.no_results_text())]),
             )
         )
     for group in ("repeat", "seasonal", "nearby", "popular"):
-        items = state.recommendations.get(group) or []
+        items = state.catalog.recommendations.get(group) or []
         if items:
             controls.append(
                 ft.Column(

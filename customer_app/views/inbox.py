@@ -12,7 +12,7 @@ from customer_app.state import CustomerState
 
 
 def notice_tile(state: CustomerState, note: NotificationRead) -> ft.Control:
-    lang = state.lang
+    lang = state.session.lang
     unread = note.read_at is None
     title = notice_label(lang, note.kind, note.title)
     return keyed(
@@ -35,18 +35,18 @@ def notice_tile(state: CustomerState, note: NotificationRead) -> ft.Control:
 
 
 def inbox_view(state: CustomerState) -> ft.View:
-    lang = state.lang
-    if "inbox" in state.missing:
+    lang = state.session.lang
+    if "inbox" in state.session.missing:
         controls: list[ft.Control] = [muted(t(lang, "unavailable"))]
     else:
-        tiles = [notice_tile(state, n) for n in state.notices]
+        tiles = [notice_tile(state, n) for n in state.support.notices]
         controls = [
             button(
                 "inbox-read-all",
                 t(lang, "inbox_read_all"),
                 act(state.read_all_notices),
                 kind="outlined",
-                disabled=state.unread_notices == 0,
+                disabled=state.support.unread_notices == 0,
             ),
             *(tiles or [muted(t(lang, "inbox_empty"))]),
         ]

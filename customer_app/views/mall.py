@@ -12,7 +12,7 @@ from customer_app.state import CustomerState
 
 
 def _terms(state: CustomerState, item: MallItemRead) -> str:
-    lang = state.lang
+    lang = state.session.lang
     if item.kind == "product":
         place = state.ship_to()
         if place is None:
@@ -28,7 +28,7 @@ def _terms(state: CustomerState, item: MallItemRead) -> str:
 
 
 def item_tile(state: CustomerState, item: MallItemRead) -> ft.Control:
-    lang = state.lang
+    lang = state.session.lang
     name = item.name_en if lang == "en" else item.name_zh
     limits = []
     if item.stock_left is not None:
@@ -64,7 +64,7 @@ def item_tile(state: CustomerState, item: MallItemRead) -> ft.Control:
                                 f"redeem-{item.code}",
                                 t(lang, "mall_redeem"),
                                 act(state.redeem, item.code),
-                                disabled=why is not None or state.busy,
+                                disabled=why is not None or state.session.busy,
                             ),
                         ],
                         alignment=ft.MainAxisAlignment.END,
@@ -82,7 +82,7 @@ def item_tile(state: CustomerState, item: MallItemRead) -> ft.Control:
 
 
 def redemption_line(state: CustomerState, r: MallRedemptionRead) -> ft.Control:
-    lang = state.lang
+    lang = state.session.lang
     status = t(lang, f"mall_status.{r.status}", no=r.tracking_no)
     name = r.name_en if lang == "en" else r.name_zh
     return ft.Text(
@@ -91,8 +91,8 @@ def redemption_line(state: CustomerState, r: MallRedemptionRead) -> ft.Control:
 
 
 def mall_view(state: CustomerState) -> ft.View:
-    lang = state.lang
-    if "mall" in state.missing:
+    lang = state.session.lang
+    if "mall" in state.session.missing:
         return page_view(state, "/mall", t(lang, "mall"), [muted(t(lang, "unavailable"))])
     balance = state.points_balance()
     controls: list[ft.Control] = [
@@ -102,9 +102,9 @@ def mall_view(state: CustomerState) -> ft.View:
             weight=ft.FontWeight.BOLD,
             key="mall-balance",
         ),
-        *([item_tile(state, i) for i in state.mall_items] or [muted(t(lang, "mall_empty"))]),
+        *([item_tile(state, i) for i in state.me.mall_items] or [muted(t(lang, "mall_empty"))]),
     ]
-    if state.mall_redemptions:
-        lines = [redemption_line(state, r) for r in state.mall_redemptions]
+    if state.me.mall_redemptions:
+        lines = [redemption_line(state, r) for r in state.me.mall_redemptions]
         controls.append(section(t(lang, "mall_mine"), *lines))
     return page_view(state, "/mall", t(lang, "mall"), controls)

@@ -31,7 +31,7 @@ from customer_app.state import CustomerState
 
 
 def orders_section(state: CustomerState) -> ft.Control:
-    lang = state.lang
+    lang = state.session.lang
     tiles = [
         keyed(
             f"order-{o.id}",
@@ -46,15 +46,15 @@ def orders_section(state: CustomerState) -> ft.Control:
                 dense=True,
             ),
         )
-        for o in state.orders
+        for o in state.me.orders
     ]
     return section(t(lang, "my_orders"), *(tiles or [muted(t(lang, "no_orders"))]))
 
 
 def wallet_section(state: CustomerState) -> ft.Control:
-    lang = state.lang
+    lang = state.session.lang
     rows: list[ft.Control] = []
-    m = state.membership
+    m = state.me.membership
     level = membership_name(lang, m.code, m.name_zh) if m else None
     rows.append(ft.Text(f"{t(lang, 'membership')}: {level or t(lang, 'unavailable')}"))
     bp = (m.discount_bp if m else 0) or 10000
@@ -65,7 +65,7 @@ def wallet_section(state: CustomerState) -> ft.Control:
         level = membership_name(lang, m.next_level, m.next_level_name_zh)
         line = t(lang, "next_level", level=level, spent=spent, target=target)
         rows.append(muted(line))
-    p = state.points or {}
+    p = state.me.points or {}
     balance = p.get("balance")
     rows.append(
         ft.Row(
@@ -86,11 +86,11 @@ def wallet_section(state: CustomerState) -> ft.Control:
         )
     )
     coupons: list[ft.Control] = []
-    for c in state.coupons:
+    for c in state.me.coupons:
         amount = f" -{money(c.amount)}" if c.amount else ""
         until = f" · {c.valid_until.isoformat()[:10]}"
         coupons.append(ft.Text(f"· {coupon_name(lang, c)}{amount}{until}"))
-    if "wallet" in state.missing:
+    if "wallet" in state.session.missing:
         coupons = [muted(t(lang, "unavailable"))]
     claim = ft.Row(
         [
@@ -103,19 +103,19 @@ def wallet_section(state: CustomerState) -> ft.Control:
 
 
 def invoices_section(state: CustomerState) -> ft.Control:
-    lang = state.lang
-    if "invoices" in state.missing:
+    lang = state.session.lang
+    if "invoices" in state.session.missing:
         return section(t(lang, "invoices"), muted(t(lang, "unavailable")))
     rows: list[ft.Control] = [
         ft.Text(
             f"· {i.number} {i.title} {money(i.amount)} "
             f"({t(lang, 'invoice_ready' if i.file_id else 'invoice_pending')})"
         )
-        for i in state.invoices
+        for i in state.me.invoices
     ]
-    have = {i.order_id for i in state.invoices}
+    have = {i.order_id for i in state.me.invoices}
     # invoices are issued for completed orders only
-    done = [o for o in state.orders if o.status == "COMPLETED" and o.id not in have]
+    done = [o for o in state.me.orders if o.status == "COMPLETED" and o.id not in have]
     if done:
         rows.append(field(state, "invoice_title", t(lang, "invoice_title")))
         rows.append(
@@ -136,8 +136,8 @@ def invoices_section(state: CustomerState) -> ft.Control:
 
 
 def me_view(state: CustomerState) -> ft.View:
-    lang = state.lang
-    name = state.user.name if state.user else ""
+    lang = state.session.lang
+    name = state.session.user.name if state.session.user else ""
     controls = [
         ft.Row(
             [
@@ -147,8 +147,8 @@ def me_view(state: CustomerState) -> ft.View:
         ),
         button(
             "open-inbox",
-            t(lang, "inbox_unread", n=state.unread_notices)
-            if state.unread_notices
+            t(lang, "inbox_unread", n=state.support.unread_notices)
+            if state.support.unread_notices
             else t(lang, "inbox"),
             act(state.open_inbox),
             kind="tonal",
@@ -156,8 +156,8 @@ def me_view(state: CustomerState) -> ft.View:
         ),
         button(
             "open-wallet",
-            t(lang, "wallet_open", amount=money(state.stored.balance))
-            if state.stored
+            t(lang, "wallet_open", amount=money(state.me.stored.balance))
+            if state.me.stored
             else t(lang, "wallet"),
             act(state.open_wallet),
             kind="tonal",

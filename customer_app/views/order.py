@@ -41,17 +41,21 @@ from customer_app.views.wallet import balance_payment
 def technician_name(state: CustomerState) -> str:
     name = state.technician_name() or ""
     if not name:
-        return t(state.lang, "technician")
-    return t(state.lang, "master", surname=name[:1], name=name) if state.lang == "zh" else name
+        return t(state.session.lang, "technician")
+    return (
+        t(state.session.lang, "master", surname=name[:1], name=name)
+        if state.session.lang == "zh"
+        else name
+    )
 
 
 def header(state: CustomerState, o: OrderRead) -> ft.Control:
-    lang = state.lang
+    lang = state.session.lang
     name = name_of(o, lang, "service_name")
     live = {
         "live": (t(lang, "live"), ft.Colors.GREEN_700),
         "reconnecting": (t(lang, "reconnecting"), ft.Colors.ORANGE_800),
-    }.get(state.feed_state)
+    }.get(state.visit.feed_state)
     top = [
         keyed(
             "order-status",
@@ -90,8 +94,10 @@ def header(state: CustomerState, o: OrderRead) -> ft.Control:
 def bill_lines(state: CustomerState, o: OrderRead) -> list[ft.Control]:
     """What the order is worth now: the booked price, each approved extra on its own
     line, the total the server counts (``order_value``), and paid / still-due extras."""
-    lang = state.lang
-    bill = order_bill(o, state.change_requests, catalog_names(state.order_service, lang))
+    lang = state.session.lang
+    bill = order_bill(
+        o, state.visit.change_requests, catalog_names(state.visit.order_service, lang)
+    )
     rows: list[ft.Control] = []
     if bill.extras:
         rows.append(price_line(t(lang, "booked_price"), bill.booked))
@@ -107,8 +113,8 @@ def bill_lines(state: CustomerState, o: OrderRead) -> list[ft.Control]:
 
 
 def payment_section(state: CustomerState, o: OrderRead) -> ft.Control:
-    lang = state.lang
-    pay = state.payment
+    lang = state.session.lang
+    pay = state.visit.payment
     checkout = pay.checkout if pay else {}  # the provider's own fields
     # what the code encodes, never the payment's id
     ref = checkout.get("qr_text") or checkout.get("qr") or checkout.get("url") or ""
@@ -129,7 +135,7 @@ def payment_section(state: CustomerState, o: OrderRead) -> ft.Control:
             t(lang, "confirm_payment", amount=money(state.amount_to_pay())),
             act(state.approve_sandbox_payment),
             expand=True,
-            disabled=state.busy,
+            disabled=state.session.busy,
         ),
         *balance_payment(state),
         *family_payment(state),
@@ -137,11 +143,11 @@ def payment_section(state: CustomerState, o: OrderRead) -> ft.Control:
 
 
 def tracking_section(state: CustomerState) -> ft.Control:
-    lang = state.lang
-    tr = state.tracking
+    lang = state.session.lang
+    tr = state.visit.tracking
     name = technician_name(state)
     if tr.distance_km is None:  # the position is shared from departure to arrival only
-        on_the_way = state.order is not None and state.order.status == "EN_ROUTE"
+        on_the_way = state.visit.order is not None and state.visit.order.status == "EN_ROUTE"
         text = t(lang, "waiting_location" if on_the_way else "location_after_departure")
     else:
         text = t(lang, "eta", name=name, km=f"{tr.distance_km:.1f}", minutes=tr.eta_minutes)
@@ -156,11 +162,11 @@ def tracking_section(state: CustomerState) -> ft.Control:
 
 def mini_map(state: CustomerState) -> ft.Control:
     """The home and, once it is known, the technician on a street map."""
-    o, tr = state.order, state.tracking
+    o, tr = state.visit.order, state.visit.tracking
     if o is None or o.lat is None or o.lng is None:
         return ft.Container()
     here = (tr.lat, tr.lng) if tr.lat is not None and tr.lng is not None else None
-    lang = state.lang
+    lang = state.session.lang
     street = street_map(
         (o.lat, o.lng),
         here,
@@ -172,8 +178,8 @@ def mini_map(state: CustomerState) -> ft.Control:
 
 
 def technician_section(state: CustomerState, o: OrderRead) -> ft.Control:
-    lang = state.lang
-    card = state.technician_card
+    lang = state.session.lang
+    card = state.visit.technician_card
     rating = card.rating_avg if card else None
     line = technician_name(state) + (f"  ★{rating_text(float(rating))}" if rating else "")
     controls: list[ft.Control] = [
@@ -205,7 +211,7 @@ def technician_section(state: CustomerState, o: OrderRead) -> ft.Control:
 
 
 def work_order_section(state: CustomerState, o: OrderRead) -> ft.Control:
-    lang = state.lang
+    lang = state.session.lang
     steps = [ft.Text(f"{s.no}. {name_of(s, lang, 'title')}", size=13) for s in o.sop]
     return section(
         t(lang, "sign_work_order"),
@@ -219,14 +225,14 @@ def work_order_section(state: CustomerState, o: OrderRead) -> ft.Control:
 def change_item(state: CustomerState, cr: ChangeRequestRead, item: ChangeItemRead) -> ft.Control:
     """One proposed item: the technician's photo and reason, the price, and the
     customer's answer (buttons while it waits, the answer once given)."""
-    lang = state.lang
+    lang = state.session.lang
     item_id = item.id
-    named = catalog_names(state.order_service, lang).get(item.code) or item.name
+    named = catalog_names(state.visit.order_service, lang).get(item.code) or item.name
     name = f"{named} × {item.quantity}"
     fid = item.photo_file_id
-    if fid and fid in state.photos:
+    if fid and fid in state.visit.photos:
         picture: ft.Control = ft.Image(
-            src=state.photos[fid], width=96, height=96, fit=ft.BoxFit.COVER, border_radius=8
+            src=state.visit.photos[fid], width=96, height=96, fit=ft.BoxFit.COVER, border_radius=8
         )
     else:
         picture = ft.Container(
@@ -283,9 +289,9 @@ def change_item(state: CustomerState, cr: ChangeRequestRead, item: ChangeItemRea
 
 
 def change_request_section(state: CustomerState) -> list[ft.Control]:
-    lang = state.lang
+    lang = state.session.lang
     out = []
-    for cr in state.change_requests:
+    for cr in state.visit.change_requests:
         # awaiting_support: over the on-site cap, support looks first; answered: done
         if cr.status not in ("awaiting_customer", "awaiting_support"):
             continue
@@ -297,11 +303,13 @@ def change_request_section(state: CustomerState) -> list[ft.Control]:
 
 
 def completion_section(state: CustomerState) -> ft.Control:
-    lang = state.lang
+    lang = state.session.lang
     photos: list[ft.Control] = [
-        ft.Image(src=state.photos[fid], width=100, height=100, fit=ft.BoxFit.COVER, border_radius=8)
+        ft.Image(
+            src=state.visit.photos[fid], width=100, height=100, fit=ft.BoxFit.COVER, border_radius=8
+        )
         for fid in state.completion_photos()
-        if fid in state.photos
+        if fid in state.visit.photos
     ]
     return section(
         t(lang, "photos"),
@@ -316,13 +324,13 @@ def completion_section(state: CustomerState) -> ft.Control:
 
 
 def cancel_section(state: CustomerState) -> ft.Control:
-    lang = state.lang
-    if state.cancel_quote is None:
+    lang = state.session.lang
+    if state.visit.cancel_quote is None:
         return button(
             "cancel-order", t(lang, "cancel_order"), act(state.load_cancel_quote), kind="outlined"
         )
     fee = state.cancel_fee() or 0
-    refund = state.cancel_quote.refund
+    refund = state.visit.cancel_quote.refund
     text = (
         t(lang, "cancel_fee", fee=money(fee), refund=money(refund))
         if fee
@@ -343,10 +351,10 @@ def cancel_section(state: CustomerState) -> ft.Control:
 
 
 def order_view(state: CustomerState) -> ft.View:
-    lang = state.lang
-    o = state.order
+    lang = state.session.lang
+    o = state.visit.order
     if o is None:
-        return page_view(state, state.route, t(lang, "order"), [muted(t(lang, "loading"))])
+        return page_view(state, state.session.route, t(lang, "order"), [muted(t(lang, "loading"))])
     status = o.status
     controls: list[ft.Control] = [header(state, o)]
     if state.amount_to_pay() > 0:
@@ -367,14 +375,14 @@ def order_view(state: CustomerState) -> ft.View:
         controls.append(review_section(state))
     if allows(o, "dispute") or status == "DISPUTED":
         controls.append(complaint_section(state))
-    if o.technician_id and not in_group(o, "terminal") and "chat" not in state.missing:
+    if o.technician_id and not in_group(o, "terminal") and "chat" not in state.session.missing:
         controls.append(
             section(
                 t(lang, "chat_technician"),
-                chat_panel(state, state.messages, "chat", act(state.submit_chat)),
+                chat_panel(state, state.visit.messages, "chat", act(state.submit_chat)),
             )
         )
     if allows(o, "cancel"):
         controls.append(cancel_section(state))
     controls.append(timeline_section(state))
-    return page_view(state, state.route, t(lang, "order"), controls)
+    return page_view(state, state.session.route, t(lang, "order"), controls)

@@ -12,7 +12,7 @@ from customer_app.state import CustomerState
 
 
 def delay_section(state: CustomerState) -> ft.Control | None:
-    lang = state.lang
+    lang = state.session.lang
     request = state.pending_delay()
     if request is None:
         done = state.delay_outcome()

@@ -34,8 +34,8 @@ async def pick_photos(state: CustomerState, what: str) -> None:
 def photo_picker(state: CustomerState, what: str) -> ft.Control:
     """The add-photos button and a thumbnail of each photo picked, each removable: the
     customer sees what will be sent."""
-    lang = state.lang
-    attached = state.form.get(f"{what}_photos") or []
+    lang = state.session.lang
+    attached = state.session.form.get(f"{what}_photos") or []
     thumbs = [
         ft.Stack(
             [
@@ -67,12 +67,12 @@ def photo_picker(state: CustomerState, what: str) -> ft.Control:
 
 
 def review_section(state: CustomerState) -> ft.Control:
-    lang = state.lang
-    if state.reviewed:
+    lang = state.session.lang
+    if state.visit.reviewed:
         return section(t(lang, "review"), *written_review(state))
     rows = []
     for dim in REVIEW_DIMENSIONS:
-        current = int(state.form.get(f"review_{dim}", 5))
+        current = int(state.session.form.get(f"review_{dim}", 5))
         stars = [
             chip(
                 f"rate-{dim}-{n}",
@@ -98,7 +98,7 @@ def review_section(state: CustomerState) -> ft.Control:
 
 def written_review(state: CustomerState) -> list[ft.Control]:
     """The customer's review as sent: each dimension's stars, the words, the photos' count."""
-    lang, mine = state.lang, state.my_review
+    lang, mine = state.session.lang, state.visit.my_review
     if mine is None:
         return [ft.Text(t(lang, "reviewed"))]
     rows: list[ft.Control] = []
@@ -115,10 +115,12 @@ def written_review(state: CustomerState) -> list[ft.Control]:
 
 
 def complaint_section(state: CustomerState) -> ft.Control:
-    lang = state.lang
-    if state.complaint is not None or (state.order and state.order.status == "DISPUTED"):
+    lang = state.session.lang
+    if state.visit.complaint is not None or (
+        state.visit.order and state.visit.order.status == "DISPUTED"
+    ):
         return section(t(lang, "complain"), ft.Text(t(lang, "complaint_filed")))
-    if not state.form.get("complaint_open"):
+    if not state.session.form.get("complaint_open"):
         return button(
             "open-complaint",
             t(lang, "complain"),
@@ -126,7 +128,7 @@ def complaint_section(state: CustomerState) -> ft.Control:
             kind="outlined",
             icon=ft.Icons.REPORT_PROBLEM,
         )
-    current = state.form.get("complaint_category", "quality")
+    current = state.session.form.get("complaint_category", "quality")
     chips = [
         chip(
             f"complaint-{c}",

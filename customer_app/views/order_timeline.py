@@ -12,13 +12,15 @@ from customer_app.state import CustomerState
 
 
 def timeline_section(state: CustomerState) -> ft.Control:
-    lang = state.lang
+    lang = state.session.lang
     # a step's event names it in Chinese only; the order's checklist names it in both
     steps = (
-        {s.no: {"zh": s.title_zh, "en": s.title_en} for s in state.order.sop} if state.order else {}
+        {s.no: {"zh": s.title_zh, "en": s.title_en} for s in state.visit.order.sop}
+        if state.visit.order
+        else {}
     )
     rows = []
-    for e in reversed(customer_timeline(state.events)):
+    for e in reversed(customer_timeline(state.visit.events)):
         kind = MATCHING_EVENT if e.type == MATCHING else e.type
         payload = dict(e.payload)
         if payload.get("step_no") in steps:

@@ -74,10 +74,12 @@ def review_tile(r: ReviewRead, lang: str) -> ft.Control:
 
 
 def service_view(state: CustomerState) -> ft.View:
-    lang = state.lang
-    s = state.service
+    lang = state.session.lang
+    s = state.catalog.service
     if s is None:
-        return page_view(state, state.route, t(lang, "loading"), [muted(t(lang, "loading"))])
+        return page_view(
+            state, state.session.route, t(lang, "loading"), [muted(t(lang, "loading"))]
+        )
     materials = (
         t(lang, "materials_platform")
         if s.materials == "platform"
@@ -116,7 +118,7 @@ def service_view(state: CustomerState) -> ft.View:
         section(t(lang, "price_rules"), *price_rules(s, lang)),
         section(t(lang, "acceptance"), ft.Text(name_of(s, lang, "acceptance_criteria"))),
     ]
-    if state.service_technicians:
+    if state.catalog.service_technicians:
         techs = [
             keyed(
                 f"tech-{x.id}",
@@ -129,15 +131,15 @@ def service_view(state: CustomerState) -> ft.View:
                     dense=True,
                 ),
             )
-            for x in state.service_technicians[:10]
+            for x in state.catalog.service_technicians[:10]
         ]
         controls.append(section(t(lang, "technicians"), *techs))
-    reviews = [review_tile(r, lang) for r in state.service_reviews[:10]]
+    reviews = [review_tile(r, lang) for r in state.catalog.service_reviews[:10]]
     controls.append(section(t(lang, "reviews"), *(reviews or [muted(t(lang, "no_reviews"))])))
     controls.append(
         button("book-now", t(lang, "book_now"), act(state.begin_booking, s.id), expand=True)
     )
-    return page_view(state, state.route, name_of(s, lang), controls)
+    return page_view(state, state.session.route, name_of(s, lang), controls)
 
 
 def _tech_line(x: PublicTechnicianRead, lang: str) -> str:
@@ -150,20 +152,22 @@ def _tech_line(x: PublicTechnicianRead, lang: str) -> str:
 
 
 def technician_view(state: CustomerState) -> ft.View:
-    lang = state.lang
-    x = state.technician
+    lang = state.session.lang
+    x = state.catalog.technician
     if x is None:
-        return page_view(state, state.route, t(lang, "technician"), [muted(t(lang, "unavailable"))])
+        return page_view(
+            state, state.session.route, t(lang, "technician"), [muted(t(lang, "unavailable"))]
+        )
     header = ft.Row(
         [
             ft.Image(
-                src=state.technician_photo,
+                src=state.catalog.technician_photo,
                 width=64,
                 height=64,
                 fit=ft.BoxFit.COVER,
                 border_radius=32,
             )
-            if state.technician_photo
+            if state.catalog.technician_photo
             else ft.CircleAvatar(content=ft.Text((x.name or "?")[:1], size=24), radius=32),
             ft.Column(
                 [
@@ -200,7 +204,7 @@ def technician_view(state: CustomerState) -> ft.View:
         past.append(muted(t(lang, "good_rate_30d", percent=f"{x.good_rate_30d * 100:.0f}")))
     if x.bio:
         past.append(ft.Text(x.bio))
-    reviews = [review_tile(r, lang) for r in state.technician_reviews[:10]]
+    reviews = [review_tile(r, lang) for r in state.catalog.technician_reviews[:10]]
     skills = x.skills
     controls: list[ft.Control] = [
         header,
@@ -209,7 +213,11 @@ def technician_view(state: CustomerState) -> ft.View:
     ]
     # the profile lists skills by code: each named by the catalog (a code it does not
     # name is left out rather than shown raw)
-    named = [name_of(state.skill_terms[sk], lang) for sk in skills if sk in state.skill_terms]
+    named = [
+        name_of(state.catalog.skill_terms[sk], lang)
+        for sk in skills
+        if sk in state.catalog.skill_terms
+    ]
     if named:
         controls.append(
             section(
@@ -218,13 +226,13 @@ def technician_view(state: CustomerState) -> ft.View:
         )
     controls.append(section(t(lang, "past_work"), *(past or [muted(t(lang, "none"))])))
     controls.append(section(t(lang, "reviews"), *(reviews or [muted(t(lang, "no_reviews"))])))
-    if state.service:
+    if state.catalog.service:
         controls.append(
             button(
                 "choose-technician",
                 t(lang, "choose_technician"),
-                act(state.begin_booking, state.service.id, preferred_technician_id=x.id),
+                act(state.begin_booking, state.catalog.service.id, preferred_technician_id=x.id),
                 expand=True,
             )
         )
-    return page_view(state, state.route, x.name or t(lang, "technician"), controls)
+    return page_view(state, state.session.route, x.name or t(lang, "technician"), controls)

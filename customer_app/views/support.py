@@ -25,8 +25,8 @@ def message_bubble(msg: ChatRead, mine: bool) -> ft.Control:
 
 
 def chat_panel(state: CustomerState, messages: list[ChatRead], key: str, on_send) -> ft.Control:  # noqa: ANN001
-    lang = state.lang
-    me = state.user.id if state.user else None
+    lang = state.session.lang
+    me = state.session.user.id if state.session.user else None
     bubbles = [message_bubble(m, m.sender_id == me) for m in messages[-30:]]
     return ft.Column(
         [
@@ -43,11 +43,13 @@ def chat_panel(state: CustomerState, messages: list[ChatRead], key: str, on_send
 
 
 def support_view(state: CustomerState) -> ft.View:
-    lang = state.lang
-    if "support_chat" in state.missing:
+    lang = state.session.lang
+    if "support_chat" in state.session.missing:
         body: ft.Control = muted(t(lang, "unavailable"))
     else:
-        body = chat_panel(state, state.support_messages, "support", act(state.submit_support))
+        body = chat_panel(
+            state, state.support.support_messages, "support", act(state.submit_support)
+        )
     return page_view(
         state, "/support", t(lang, "chat_support"), [section(t(lang, "chat_support"), body)]
     )

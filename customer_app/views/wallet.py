@@ -12,8 +12,8 @@ from customer_app.state import CustomerState
 
 
 def balance_section(state: CustomerState) -> ft.Control:
-    lang = state.lang
-    sv = state.stored
+    lang = state.session.lang
+    sv = state.me.stored
     if sv is None:
         return section(t(lang, "wallet_balance"), muted(t(lang, "unavailable")))
     return section(
@@ -24,11 +24,11 @@ def balance_section(state: CustomerState) -> ft.Control:
 
 
 def top_up_section(state: CustomerState) -> ft.Control:
-    lang = state.lang
-    sv = state.stored
+    lang = state.session.lang
+    sv = state.me.stored
     if sv is None:
         return ft.Container()
-    pending = state.top_up_payment
+    pending = state.me.top_up_payment
     if pending is not None:  # the provider's checkout, as for an order
         return section(
             t(lang, "top_up"),
@@ -43,7 +43,7 @@ def top_up_section(state: CustomerState) -> ft.Control:
                 t(lang, "top_up_confirm"),
                 act(state.approve_top_up),
                 expand=True,
-                disabled=state.busy,
+                disabled=state.session.busy,
             ),
         )
     room = max(sv.max_balance - sv.balance, 0)
@@ -61,8 +61,8 @@ def top_up_section(state: CustomerState) -> ft.Control:
 
 
 def history_section(state: CustomerState) -> ft.Control:
-    lang = state.lang
-    sv = state.stored
+    lang = state.session.lang
+    sv = state.me.stored
     lines = sv.history if sv else []
     rows: list[ft.Control] = [
         keyed(
@@ -82,7 +82,7 @@ def history_section(state: CustomerState) -> ft.Control:
 def balance_payment(state: CustomerState) -> list[ft.Control]:
     """余额支付: the balance beside the checkout; short of the amount, the button is off
     and says by how much."""
-    lang = state.lang
+    lang = state.session.lang
     balance = state.balance()
     if balance is None:  # not known (the server has no wallet, or is out of reach)
         return []
@@ -96,7 +96,7 @@ def balance_payment(state: CustomerState) -> list[ft.Control]:
                     t(lang, "pay_by_balance", amount=money(state.amount_to_pay())),
                     act(state.pay_from_balance),
                     kind="outlined",
-                    disabled=state.busy or short > 0,
+                    disabled=state.session.busy or short > 0,
                 ),
             ],
             alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
@@ -109,4 +109,4 @@ def balance_payment(state: CustomerState) -> list[ft.Control]:
 
 def wallet_view(state: CustomerState) -> ft.View:
     controls = [balance_section(state), top_up_section(state), history_section(state)]
-    return page_view(state, "/wallet", t(state.lang, "wallet"), controls)
+    return page_view(state, "/wallet", t(state.session.lang, "wallet"), controls)

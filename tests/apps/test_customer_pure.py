@@ -62,7 +62,7 @@ def test_distance_is_symmetric_and_never_negative(a: float, b: float, c: float, 
 def test_fallback_slots_never_offer_a_start_too_soon(now_naive: datetime, offset: int) -> None:
     now = now_naive.replace(tzinfo=UTC)
     state = CustomerState(OFFLINE_CLIENT, now=lambda: now)
-    state.service = WINDOW
+    state.catalog.service = WINDOW
     day = state.bookable_days()[offset]
     slots = state._fallback_slots(day)
     assert [s.start for s in slots] == sorted(s.start for s in slots)

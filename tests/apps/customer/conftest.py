@@ -68,13 +68,13 @@ async def state(
 
 async def sign_up(state: CustomerState, server: LiveServer, name: str) -> None:
     """The code texted to the phone (filled in from the sandbox's reply), then the account."""
-    state.form["consent"] = True  # the 用户协议 and 隐私政策 ticked
+    state.session.form["consent"] = True  # the 用户协议 and 隐私政策 ticked
     phone = server.next_phone()
-    assert await state.send_code(phone), state.error
-    assert state.form["code"] and "验证码已发送" in (state.notice or "")
+    assert await state.send_code(phone), state.session.error
+    assert state.session.form["code"] and "验证码已发送" in (state.session.notice or "")
     assert await state.register(
-        phone=phone, password="correct horse", name=name, code=state.form["code"]
-    ), state.error
+        phone=phone, password="correct horse", name=name, code=state.session.form["code"]
+    ), state.session.error
 
 
 async def signed_in(state: CustomerState, server: LiveServer, name: str = "张女士") -> None:
@@ -97,17 +97,17 @@ async def book(
 ) -> OrderRead:  # noqa: ANN003
     await state.open_service(service_id)
     await state.begin_booking(service_id)
-    assert state.route == f"/book/{service_id}"
+    assert state.session.route == f"/book/{service_id}"
     if start is None:
-        slot = next(s for s in state.slots if s.available)
+        slot = next(s for s in state.booking.slots if s.available)
         state.choose_slot(slot)
     else:
         state.update_draft(slot_start=start)
     state.update_draft(**draft)
     quote = await state.request_quote()
-    assert quote is not None, state.error
+    assert quote is not None, state.session.error
     order = await state.place_order()
-    assert order is not None, state.error
-    assert await state.approve_sandbox_payment(), state.error
-    assert state.order.status == "PENDING_DISPATCH"
-    return state.order
+    assert order is not None, state.session.error
+    assert await state.approve_sandbox_payment(), state.session.error
+    assert state.visit.order.status == "PENDING_DISPATCH"
+    return state.visit.order

@@ -28,7 +28,7 @@ async def asked(
     order = await book(state, "svc_daily_cleaning", start=start)
     tech = server.register("technician", "赵师傅")
     server.move(order.id, "assign", technician_id=tech["user"]["id"])
-    await wait_for(lambda: state.order.status == "ACCEPTED")
+    await wait_for(lambda: state.visit.order.status == "ACCEPTED")
     body = {"scheduled_start": (start + timedelta(hours=3)).isoformat(), "reason": "前一单延误"}
     r = server.call("POST", f"/orders/{order.id}/delay-requests", tech, json=body)
     assert r.status_code == 201, r.text
@@ -43,18 +43,18 @@ async def test_the_request_arrives_and_accepting_moves_the_visit(
     state: CustomerState, server: LiveServer, clock: FrozenClock
 ) -> None:
     _tech, request = await asked(state, server, clock)
-    booked = state.order.scheduled_start
+    booked = state.visit.order.scheduled_start
     # the notification centre tells the customer too (inbox, pushed)
-    await wait_for(lambda: any(n.kind == "delay.requested" for n in state.notices))
-    assert event_label("zh", state.events[-1].type) == "师傅申请改约"
+    await wait_for(lambda: any(n.kind == "delay.requested" for n in state.support.notices))
+    assert event_label("zh", state.visit.events[-1].type) == "师傅申请改约"
     # the page shows the new time, his reason and the two answers
     view = order_view(state)
     assert {"delay-new-time", "delay-accept", "delay-decline"} <= _keys(view)
     shown = " ".join(texts(view))
     assert "新时间：" in shown and "原因：前一单延误" in shown and request.id not in shown
-    assert await state.answer_delay(True), state.error
-    assert state.order.scheduled_start == booked + timedelta(hours=3)
-    assert state.order.status == "ACCEPTED" and state.order.technician_id
+    assert await state.answer_delay(True), state.session.error
+    assert state.visit.order.scheduled_start == booked + timedelta(hours=3)
+    assert state.visit.order.status == "ACCEPTED" and state.visit.order.technician_id
     assert state.pending_delay() is None
     assert state.delay_outcome() is not None and state.delay_outcome().status == "accepted"
     assert not await state.answer_delay(True)  # nothing left to answer
@@ -66,10 +66,12 @@ async def test_declining_keeps_the_time_and_finds_another_technician(
     state: CustomerState, server: LiveServer, clock: FrozenClock
 ) -> None:
     _tech, _request = await asked(state, server, clock)
-    booked = state.order.scheduled_start
-    assert await state.answer_delay(False), state.error
-    assert state.order.status == "PENDING_DISPATCH" and state.order.technician_id is None
-    assert state.order.scheduled_start == booked
+    booked = state.visit.order.scheduled_start
+    assert await state.answer_delay(False), state.session.error
+    assert (
+        state.visit.order.status == "PENDING_DISPATCH" and state.visit.order.technician_id is None
+    )
+    assert state.visit.order.scheduled_start == booked
     assert state.delay_outcome().status == "declined"
 
 
@@ -79,10 +81,10 @@ async def test_an_unanswered_request_lapses_by_push(
     _tech, request = await asked(state, server, clock, hours_ahead=4)
     clock.set(request.expires_at)
     assert orders_service.delay_expiry_sweep(server.app.state) == [request.id]
-    await wait_for(lambda: state.order.status == "PENDING_DISPATCH")
+    await wait_for(lambda: state.visit.order.status == "PENDING_DISPATCH")
     await wait_for(lambda: state.delay_outcome() is not None)
     assert state.delay_outcome().status == "expired" and state.pending_delay() is None
-    await wait_for(lambda: any(n.kind == "delay.redispatched" for n in state.notices))
+    await wait_for(lambda: any(n.kind == "delay.redispatched" for n in state.support.notices))
 
 
 async def test_a_late_answer_is_refused_in_words(
@@ -91,5 +93,5 @@ async def test_a_late_answer_is_refused_in_words(
     _tech, request = await asked(state, server, clock, hours_ahead=4)
     clock.set(request.expires_at + timedelta(minutes=1))
     assert not await state.answer_delay(True)
-    assert state.last_error_code == "delay_request_expired"
-    assert state.error and "delay_request_expired" not in state.error
+    assert state.session.last_error_code == "delay_request_expired"
+    assert state.session.error and "delay_request_expired" not in state.session.error

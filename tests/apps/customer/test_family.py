@@ -27,34 +27,37 @@ async def test_invite_accept_pay_within_the_cap(state: CustomerState, server: Li
     member = server.register("customer", "李女士")
     await state.start()
     await signed_in(state, server, "张先生")
-    main_phone = state.user.phone
+    main_phone = state.session.user.phone
     await state.load_me()
     assert keyed_control(me_view(state), "open-family") is not None
     await state.open_family()
-    assert state.route == "/family" and state.family.role == "none"
-    state.form["family_phone"] = member["phone"]
-    assert await state.invite_family("family"), state.error
-    assert state.notice == "invited" and "family_phone" not in state.form
-    [sent] = state.family.invitations_sent
+    assert state.session.route == "/family" and state.me.family.role == "none"
+    state.session.form["family_phone"] = member["phone"]
+    assert await state.invite_family("family"), state.session.error
+    assert state.session.notice == "invited" and "family_phone" not in state.session.form
+    [sent] = state.me.family.invitations_sent
     assert "待对方接受" in texts(family_view(state))
-    state.form["family_phone"] = "13800009999"  # nobody's
+    state.session.form["family_phone"] = "13800009999"  # nobody's
     assert not await state.invite_family("staff")
-    assert state.last_error_code == "not_a_customer" and state.error == "该手机号未注册顾客账号"
-    presets = state.stored.top_up_presets if state.stored else []
+    assert (
+        state.session.last_error_code == "not_a_customer"
+        and state.session.error == "该手机号未注册顾客账号"
+    )
+    presets = state.me.stored.top_up_presets if state.me.stored else []
     await state.open_wallet()
-    assert await state.start_top_up(presets[-1]) is not None, state.error
-    assert await state.approve_top_up(), state.error
+    assert await state.start_top_up(presets[-1]) is not None, state.session.error
+    assert await state.approve_top_up(), state.session.error
 
     # the member answers in his app
     await state.logout()
-    assert await state.login(phone=member["phone"], password="correct horse"), state.error
+    assert await state.login(phone=member["phone"], password="correct horse"), state.session.error
     state.save_address(HOME)
     await state.open_family()
-    [received] = state.family.invitations_received
+    [received] = state.me.family.invitations_received
     assert received.invitation_id == sent.invitation_id and received.main.name == "张先生"
     assert keyed_control(family_view(state), f"family-accept-{received.invitation_id}")
-    assert await state.accept_family(received.invitation_id), state.error
-    assert state.family.role == "member" and state.notice == "family_joined"
+    assert await state.accept_family(received.invitation_id), state.session.error
+    assert state.me.family.role == "member" and state.session.notice == "family_joined"
     assert "退出家庭账户" in [str(getattr(c, "content", "")) for c in _controls(family_view(state))]
 
     # the main account caps him below the order's price
@@ -62,43 +65,43 @@ async def test_invite_accept_pay_within_the_cap(state: CustomerState, server: Li
     mid = member["user"]["id"]
     await state.open_service("svc_daily_cleaning")
     await state.begin_booking("svc_daily_cleaning")
-    state.choose_slot(next(s for s in state.slots if s.available))
-    assert await state.request_quote() is not None, state.error
-    assert await state.place_order() is not None, state.error
+    state.choose_slot(next(s for s in state.booking.slots if s.available))
+    assert await state.request_quote() is not None, state.session.error
+    assert await state.place_order() is not None, state.session.error
     due = state.amount_to_pay()
     assert 0 < due <= presets[-1]
     r = server.call("PUT", f"/me/family/members/{mid}/cap", main, json={"monthly_cap": due - 1})
     assert r.status_code == 200, r.text
     await state.load_stored_value()
-    assert state.allowance is not None and state.allowance.cap_left == due - 1
+    assert state.me.allowance is not None and state.me.allowance.cap_left == due - 1
     assert keyed_control(order_view(state), "pay-family").disabled
     assert f"家庭余额可用额度不足，还差 {money(1)}" in texts(order_view(state))
     assert not await state.pay_from_family()
-    assert state.last_error_code == "family_cap_exceeded"
-    assert state.order.status == "PENDING_PAYMENT"
+    assert state.session.last_error_code == "family_cap_exceeded"
+    assert state.visit.order.status == "PENDING_PAYMENT"
 
     r = server.call("PUT", f"/me/family/members/{mid}/cap", main, json={"monthly_cap": due})
     assert r.status_code == 200, r.text
     await state.load_stored_value()
     assert not keyed_control(order_view(state), "pay-family").disabled
-    assert await state.pay_from_family(), state.error
-    assert state.notice == "paid" and state.order.status == "PENDING_DISPATCH"
-    assert state.allowance.cap_left == 0 and state.allowance.spent_this_month == due
-    order_id = state.order.id
+    assert await state.pay_from_family(), state.session.error
+    assert state.session.notice == "paid" and state.visit.order.status == "PENDING_DISPATCH"
+    assert state.me.allowance.cap_left == 0 and state.me.allowance.spent_this_month == due
+    order_id = state.visit.order.id
 
     # the main account sets a cap in his app, and cannot open the member's order
     await state.logout()
-    assert await state.login(phone=main_phone, password="correct horse"), state.error
+    assert await state.login(phone=main_phone, password="correct horse"), state.session.error
     await state.open_family()
-    assert [m.user_id for m in state.family.members] == [mid]
-    state.form[f"cap_{mid}"] = "50"
-    assert await state.set_family_cap(mid), state.error
-    assert state.family.members[0].monthly_cap == 5000
+    assert [m.user_id for m in state.me.family.members] == [mid]
+    state.session.form[f"cap_{mid}"] = "50"
+    assert await state.set_family_cap(mid), state.session.error
+    assert state.me.family.members[0].monthly_cap == 5000
     assert f"每月额度 {money(5000)}" in texts(family_view(state))
-    state.form[f"cap_{mid}"] = "abc"
+    state.session.form[f"cap_{mid}"] = "abc"
     assert not await state.set_family_cap(mid)
     await state.open_wallet()
     assert "家庭成员订单支付" in texts(wallet_view(state))
     await state.open_order(order_id)
-    assert state.order is None or state.order.id != order_id
-    assert state.error
+    assert state.visit.order is None or state.visit.order.id != order_id
+    assert state.session.error

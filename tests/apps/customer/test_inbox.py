@@ -13,23 +13,27 @@ async def test_a_pushed_notice_joins_the_inbox_and_is_read(
 ) -> None:
     await signed_in(state, server)
     await state.open_inbox()
-    assert state.route == "/inbox" and state.notices == [] and state.unread_notices == 0
+    assert (
+        state.session.route == "/inbox"
+        and state.support.notices == []
+        and state.support.unread_notices == 0
+    )
     order = await book(state, "svc_daily_cleaning")
     await state.open_inbox()
     tech = server.register("technician", "赵师傅")
     server.move(order.id, "assign", technician_id=tech["user"]["id"])
     r = server.call("POST", f"/orders/{order.id}/depart", tech, json={})
     assert r.status_code == 200, r.text
-    await wait_for(lambda: [n.kind for n in state.notices] == ["technician.departed"])
-    assert state.unread_notices == 1
-    note = state.notices[0]
+    await wait_for(lambda: [n.kind for n in state.support.notices] == ["technician.departed"])
+    assert state.support.unread_notices == 1
+    note = state.support.notices[0]
     assert note.data == {"order_id": order.id} and note.body == "赵师傅"
     await state.read_notice(note.id)
-    assert state.notices[0].read_at is not None and state.unread_notices == 0
+    assert state.support.notices[0].read_at is not None and state.support.unread_notices == 0
     await state.load_me()
-    assert state.unread_notices == 0
+    assert state.support.unread_notices == 0
     # pushed twice (a resumed feed): listed once
     state._on_notification({"notification": note.model_dump(mode="json")})
-    assert len(state.notices) == 1
+    assert len(state.support.notices) == 1
     await state.read_all_notices()
-    assert state.unread_notices == 0
+    assert state.support.unread_notices == 0

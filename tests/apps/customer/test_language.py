@@ -117,9 +117,9 @@ def test_a_done_step_is_named_in_the_customers_language() -> None:
     """The server's event names the step in Chinese; the order's checklist in both."""
     state = CustomerState(DoorstepClient("http://127.0.0.1:9"))  # never called
     step = SopStepState(no=1, title_zh="拍门牌", title_en="Door number photo", photo=True)
-    state.order = customer_read("IN_SERVICE").model_copy(update={"sop": [step]})
+    state.visit.order = customer_read("IN_SERVICE").model_copy(update={"sop": [step]})
     at = datetime(2026, 6, 2, 2, 30, tzinfo=UTC)
-    state.events = [
+    state.visit.events = [
         OrderEventRead(
             order_id="ord_test",
             seq=5,
@@ -193,14 +193,14 @@ async def test_in_english_the_screens_show_no_chinese_of_their_own(
     assert _chinese_left(technician_view(state)) == []
 
     await state.begin_booking("svc_window_cleaning")
-    state.choose_slot(next(s for s in state.slots if s.available))
-    assert await state.request_quote() is not None, state.error
-    assert {line.code for line in state.quote.lines} >= {"base"}
+    state.choose_slot(next(s for s in state.booking.slots if s.available))
+    assert await state.request_quote() is not None, state.session.error
+    assert {line.code for line in state.booking.quote.lines} >= {"base"}
     assert _chinese_left(book_view(state), *places) == []
 
-    assert await state.place_order() is not None, state.error
-    assert await state.approve_sandbox_payment(), state.error
-    assert state.events  # the timeline has its lines
+    assert await state.place_order() is not None, state.session.error
+    assert await state.approve_sandbox_payment(), state.session.error
+    assert state.visit.events  # the timeline has its lines
     assert _chinese_left(order_view(state), *places) == []
 
     await state.load_me()

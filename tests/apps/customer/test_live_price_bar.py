@@ -56,8 +56,8 @@ async def _live_state(server: LiveServer, clock: FrozenClock, tmp_path: Path) ->
     await signed_in(state, server)
     await state.open_service("svc_window_cleaning")
     await state.begin_booking("svc_window_cleaning")
-    state.choose_slot(next(s for s in state.slots if s.available))
-    await wait_for(lambda: state.quote is not None and not state.price_updating)
+    state.choose_slot(next(s for s in state.booking.slots if s.available))
+    await wait_for(lambda: state.booking.quote is not None and not state.price_updating)
     return state
 
 
@@ -66,21 +66,25 @@ async def test_the_bar_totals_the_price_and_keeps_it_while_updating(
 ) -> None:
     state = await _live_state(server, clock, tmp_path)
     try:
-        first = state.quote.total
+        first = state.booking.quote.total
         bar = book_view(state).bottom_appbar
         assert isinstance(bar, ft.BottomAppBar)
         assert f"合计 {money(first)}" in _texts(bar) and "提交订单" in _texts(bar)
         state.toggle_addon("screen_wash")
         # the last price stays, marked, until the new one arrives: never a blank
-        assert state.quote is not None and state.quote.total == first and state.price_updating
+        assert (
+            state.booking.quote is not None
+            and state.booking.quote.total == first
+            and state.price_updating
+        )
         shown = set(_texts(book_view(state).bottom_appbar))
         assert {f"合计 {money(first)}", "价格更新中…"} <= shown
         await wait_for(lambda: not state.price_updating)
-        assert state.quote.total == first + 4000
+        assert state.booking.quote.total == first + 4000
         assert f"合计 {money(first + 4000)}" in _texts(book_view(state).bottom_appbar)
         # another day clears the slot: the old price stays, saying what it waits for
-        await state.set_day(state.draft.day + timedelta(days=1))
-        assert state.quote is not None and state.price_updating
+        await state.set_day(state.booking.draft.day + timedelta(days=1))
+        assert state.booking.quote is not None and state.price_updating
         assert "选好时间后更新价格" in _texts(book_view(state).bottom_appbar)
     finally:
         await state.stop_quoting()
@@ -93,23 +97,23 @@ async def test_the_best_coupon_is_applied_shown_and_can_be_changed_or_dropped(
 ) -> None:
     state = await _live_state(server, clock, tmp_path)
     try:
-        welcome = state.coupons[0]
-        assert state.draft.coupon_auto and state.applied_coupon() == welcome.id
+        welcome = state.me.coupons[0]
+        assert state.booking.draft.coupon_auto and state.applied_coupon() == welcome.id
         assert state.coupon_saving() == welcome.amount
-        with_coupon = state.quote.total
+        with_coupon = state.booking.quote.total
         assert "优惠券 -¥50.00" in _texts(book_view(state))
         state.set_form("coupon_picker", True)  # 更换
         assert {"自动选最优惠", "不使用优惠券", welcome.label} <= set(_texts(book_view(state)))
         state.choose_coupon(None)
         await wait_for(lambda: not state.price_updating)
-        assert state.applied_coupon() is None and state.quote.total == with_coupon + 5000
+        assert state.applied_coupon() is None and state.booking.quote.total == with_coupon + 5000
         assert "优惠券 不使用优惠券" in _texts(book_view(state))
         state.choose_coupon(welcome.id)
         await wait_for(lambda: not state.price_updating)
-        assert state.applied_coupon() == welcome.id and state.quote.total == with_coupon
+        assert state.applied_coupon() == welcome.id and state.booking.quote.total == with_coupon
         state.use_best_coupon()
         await wait_for(lambda: not state.price_updating)
-        assert state.draft.coupon_auto and state.applied_coupon() == welcome.id
+        assert state.booking.draft.coupon_auto and state.applied_coupon() == welcome.id
     finally:
         await state.stop_quoting()
         await state.stop_tracking()
@@ -132,7 +136,7 @@ async def test_the_page_opens_at_its_top(
         assert isinstance(body, ft.Column) and body.scroll == ft.ScrollMode.AUTO
         assert body.key == "booking-svc_window_cleaning" and body.expand
         # the first thing on the page is the service and its amount, then the time
-        assert state.service.name_zh in _texts(body.controls[0])
+        assert state.catalog.service.name_zh in _texts(body.controls[0])
         assert "时间段" in _texts(body.controls[1])
     finally:
         await state.stop_quoting()

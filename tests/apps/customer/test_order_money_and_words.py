@@ -108,7 +108,7 @@ async def test_after_paying_an_extra_the_order_says_what_it_is_worth_now(
     from customer_app.views.order import order_view
 
     oid, tech = await window_cleaning_in_service(state, server, "周师傅")
-    booked = state.order.total
+    booked = state.visit.order.total
     r = server.call(
         "POST",
         "/files",
@@ -123,13 +123,13 @@ async def test_after_paying_an_extra_the_order_says_what_it_is_worth_now(
     assert r.status_code == 201, r.text
     await wait_for(lambda: len(state.pending_change_items()) == 1)
     (cr_id, item) = state.pending_change_items()[0]
-    assert await state.decide_change_item(cr_id, item.id, True), state.error
+    assert await state.decide_change_item(cr_id, item.id, True), state.session.error
     assert state.amount_to_pay() == item.amount
-    assert await state.approve_sandbox_payment(), state.error
-    await wait_for(lambda: state.order.amount_due == 0)
+    assert await state.approve_sandbox_payment(), state.session.error
+    await wait_for(lambda: state.visit.order.amount_due == 0)
 
     worth = booked + item.amount
-    assert state.order.order_value == worth
+    assert state.visit.order.order_value == worth
     view = order_view(state)
     shown = texts(view)
     (total,) = [c for c in _controls(view) if getattr(c, "identifier", None) == "order-total"]

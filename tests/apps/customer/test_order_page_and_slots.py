@@ -46,21 +46,24 @@ async def test_slots_come_from_the_server_with_their_capacity(
     await signed_in(state, server)
     await state.open_service("svc_daily_cleaning")
     await state.begin_booking("svc_daily_cleaning")
-    assert state.slots_from_server and state.slots
+    assert state.booking.slots_from_server and state.booking.slots
     # the one cleaner near home: every bookable slot is open with one technician
-    assert all(s.end - s.start == timedelta(hours=2) for s in state.slots)
-    bookable = [s for s in state.slots if s.available]
+    assert all(s.end - s.start == timedelta(hours=2) for s in state.booking.slots)
+    bookable = [s for s in state.booking.slots if s.available]
     assert bookable and all(s.remaining == 1 and s.start >= state.now() for s in bookable)
     state.choose_slot(bookable[0])
     # four hours: the slots are counted again, for longer visits
     await state.set_units(4)
-    assert state.draft.units == 4
-    assert all(s.end - s.start == timedelta(hours=4) for s in state.slots)
+    assert state.booking.draft.units == 4
+    assert all(s.end - s.start == timedelta(hours=4) for s in state.booking.slots)
     # 40 km north nobody works: every slot is full, and the chosen one is dropped
     far = Address(text="远处", lat=HOME.lat + 0.36, lng=HOME.lng, district="", label="远")
     await state.set_address(far)
-    assert state.slots and not any(s.available for s in state.slots)
-    assert {s.remaining for s in state.slots} <= {0, None} and state.draft.slot_start is None
+    assert state.booking.slots and not any(s.available for s in state.booking.slots)
+    assert {s.remaining for s in state.booking.slots} <= {
+        0,
+        None,
+    } and state.booking.draft.slot_start is None
 
 
 def test_server_slot_statuses_are_read() -> None:
@@ -81,8 +84,8 @@ async def test_late_in_the_day_booking_opens_on_tomorrow(
     await state.open_service("svc_daily_cleaning")
     await state.begin_booking("svc_daily_cleaning")
     today = clock.now().astimezone(CITY_TZ).date()
-    assert state.draft is not None and state.draft.day == today + timedelta(days=1)
-    assert state.slots_from_server and any(s.available for s in state.slots)
+    assert state.booking.draft is not None and state.booking.draft.day == today + timedelta(days=1)
+    assert state.booking.slots_from_server and any(s.available for s in state.booking.slots)
 
 
 async def test_late_in_the_day_an_address_typed_after_opening_the_form_moves_to_tomorrow(
@@ -94,14 +97,14 @@ async def test_late_in_the_day_an_address_typed_after_opening_the_form_moves_to_
     await state.open_service("svc_daily_cleaning")
     await state.begin_booking("svc_daily_cleaning")
     today = clock.now().astimezone(CITY_TZ).date()
-    assert state.draft is not None and state.draft.address is None
-    state.form["addr_query"] = "三里屯SOHO"
+    assert state.booking.draft is not None and state.booking.draft.address is None
+    state.session.form["addr_query"] = "三里屯SOHO"
     await state.search_places()
-    state.pick_place(state.place_hits[0])
-    state.form.update(addr_detail="5号楼1902", addr_label="家")
+    state.pick_place(state.booking.place_hits[0])
+    state.session.form.update(addr_detail="5号楼1902", addr_label="家")
     assert await state.submit_address()
-    assert state.draft.day == today + timedelta(days=1)
-    assert state.slots_from_server and any(s.available for s in state.slots)
+    assert state.booking.draft.day == today + timedelta(days=1)
+    assert state.booking.slots_from_server and any(s.available for s in state.booking.slots)
 
 
 def _controls(root: object) -> list[object]:
@@ -181,24 +184,24 @@ def test_the_order_page_offers_what_the_server_allows_not_what_the_status_sugges
     state = CustomerState(
         DoorstepClient("http://127.0.0.1:9"), store=LocalStore(tmp_path / "app.json")
     )
-    state.order = customer_read("AWAITING_CONFIRMATION")
+    state.visit.order = customer_read("AWAITING_CONFIRMATION")
     keys = _keys(order_view(state))
     assert {"confirm-completion", "open-complaint"} <= keys and "cancel-order" not in keys
     # the same status, but the server offers no confirmation now: no button for it
-    state.order = state.order.model_copy(update={"allowed_actions": ["dispute"]})
+    state.visit.order = state.visit.order.model_copy(update={"allowed_actions": ["dispute"]})
     keys = _keys(order_view(state))
     assert "confirm-completion" not in keys and "open-complaint" in keys
     # and a move it does offer has its button, whatever the status
-    state.order = state.order.model_copy(update={"allowed_actions": ["cancel"]})
+    state.visit.order = state.visit.order.model_copy(update={"allowed_actions": ["cancel"]})
     keys = _keys(order_view(state))
     assert "cancel-order" in keys and "open-complaint" not in keys
 
     # sections follow the phase the server puts the order in
-    state.order = customer_read("EN_ROUTE")
+    state.visit.order = customer_read("EN_ROUTE")
     keys = _keys(order_view(state))
     assert {"sign-work-order", "eta", "cancel-order"} <= keys
     assert "confirm-completion" not in keys
-    state.order = state.order.model_copy(update={"status_groups": ["assigned"]})
+    state.visit.order = state.visit.order.model_copy(update={"status_groups": ["assigned"]})
     keys = _keys(order_view(state))
     assert "sign-work-order" not in keys and "eta" not in keys
 
@@ -213,7 +216,7 @@ async def window_cleaning_in_service(
     server.move(oid, "assign", technician_id=tech["user"]["id"])
     for step, body in (("depart", {}), ("arrive", {"lat": HOME.lat, "lng": HOME.lng})):
         assert server.call("POST", f"/orders/{oid}/{step}", tech, json=body).status_code == 200
-    await wait_for(lambda: state.order.status == "ARRIVED")
+    await wait_for(lambda: state.visit.order.status == "ARRIVED")
     assert await state.sign_work_order()
     assert server.call("POST", f"/orders/{oid}/start", tech, json={}).status_code == 200
     return oid, tech
@@ -252,8 +255,8 @@ async def test_change_request_answered_item_by_item_with_photo_and_reason(
     (pane_cr, pane), (sticker_cr, sticker) = state.pending_change_items()
     # the customer sees what each item is, why, and the technician's photo of it
     assert (pane.reason, sticker.reason) == ("客厅两扇落地窗", "玻璃上贴纸很多")
-    await wait_for(lambda: ids[0] in state.photos and ids[1] in state.photos)
-    assert state.photos[ids[0]] == pane_photo and state.photos[ids[1]] == sticker_photo
+    await wait_for(lambda: ids[0] in state.visit.photos and ids[1] in state.visit.photos)
+    assert state.visit.photos[ids[0]] == pane_photo and state.visit.photos[ids[1]] == sticker_photo
     keys = _keys(order_view(state))
     for item in (pane, sticker):
         for part in ("photo", "reason", "approve", "reject"):
@@ -264,21 +267,21 @@ async def test_change_request_answered_item_by_item_with_photo_and_reason(
     assert {bytes(c.src) for c in images} >= {pane_photo, sticker_photo}
 
     # one yes, one no: only the approved item is added to the bill
-    assert await state.decide_change_item(pane_cr, pane.id, True), state.error
+    assert await state.decide_change_item(pane_cr, pane.id, True), state.session.error
     assert [i.id for _, i in state.pending_change_items()] == [sticker.id]
-    assert state.order.extras_total == pane.amount == 2 * 4000
+    assert state.visit.order.extras_total == pane.amount == 2 * 4000
     keys = _keys(order_view(state))
     assert f"cr-approve-{pane.id}" not in keys and f"cr-approve-{sticker.id}" in keys
-    assert await state.decide_change_item(sticker_cr, sticker.id, False), state.error
+    assert await state.decide_change_item(sticker_cr, sticker.id, False), state.session.error
     assert state.pending_change_items() == []
-    assert state.order.extras_total == 8000
+    assert state.visit.order.extras_total == 8000
     (cr,) = server.call("GET", f"/orders/{oid}/change-requests", tech).json()
     assert cr["status"] == "answered" and cr["approved_total"] == 8000
     assert {i["id"]: i["status"] for i in cr["items"]} == {
         pane.id: "approved",
         sticker.id: "rejected",
     }
-    types = [e.type for e in state.events]
+    types = [e.type for e in state.visit.events]
     assert "order.change_approved" in types and "order.change_rejected" in types
 
 
@@ -333,7 +336,7 @@ async def test_a_feed_that_gives_up_is_started_again_from_where_it_was() -> None
     client = DoorstepClient("http://127.0.0.1:9")
     client.session.access_token = "token"
     st = CustomerState(client, feed_factory=_GivingUpFeed)
-    st.user = UserRead(
+    st.session.user = UserRead(
         id="usr_1",
         role="customer",
         name="测试",
@@ -348,11 +351,11 @@ async def test_a_feed_that_gives_up_is_started_again_from_where_it_was() -> None
         first, second = _GivingUpFeed.made
         assert second.state is first.state  # resumes from the old position: nothing lost
         assert st._feed is second and st.feed_restarts == 1
-        await wait_for(lambda: st.feed_state == "live", timeout=5)
+        await wait_for(lambda: st.visit.feed_state == "live", timeout=5)
     finally:
         await st.stop_tracking()
         await client.aclose()
-    assert second.stopped and st.feed_state == "idle"
+    assert second.stopped and st.visit.feed_state == "idle"
 
 
 async def test_use_my_location_names_the_place_or_says_why_not(
@@ -375,12 +378,14 @@ async def test_use_my_location_names_the_place_or_says_why_not(
 
     state.locate = locate
     await state.use_my_location()
-    assert state.notice == "location_denied" and state.picked_place is None
+    assert state.session.notice == "location_denied" and state.booking.picked_place is None
     await state.use_my_location()  # at Sanlitun SOHO: the server names it, the point stays
-    assert state.picked_place is not None and state.picked_place.name == "三里屯SOHO"
-    assert (state.picked_place.lat, state.picked_place.lng) == (39.9299, 116.4503)
+    assert (
+        state.booking.picked_place is not None and state.booking.picked_place.name == "三里屯SOHO"
+    )
+    assert (state.booking.picked_place.lat, state.booking.picked_place.lng) == (39.9299, 116.4503)
     await state.use_my_location()  # nowhere the gazetteer knows: still usable, as "my location"
-    assert state.picked_place.name == "当前位置"
-    state.form["addr_detail"] = "2号楼"
+    assert state.booking.picked_place.name == "当前位置"
+    state.session.form["addr_detail"] = "2号楼"
     assert await state.submit_address()
     assert state.addresses()[0].lat == 31.2304

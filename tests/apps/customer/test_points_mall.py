@@ -22,33 +22,36 @@ def give_points(server: LiveServer, user_id: str, points: int) -> None:
 
 async def test_points_for_a_coupon_then_a_product(state: CustomerState, server: LiveServer) -> None:
     await signed_in(state, server)
-    assert state.user is not None
-    give_points(server, state.user.id, 1100)
+    assert state.session.user is not None
+    give_points(server, state.session.user.id, 1100)
     await state.open_mall()
-    assert state.route == "/mall" and state.points_balance() == 1100
-    items = {i.code: i for i in state.mall_items}
+    assert state.session.route == "/mall" and state.points_balance() == 1100
+    items = {i.code: i for i in state.me.mall_items}
     assert state.why_not(items["hours_daily_cleaning_2h"]) == "mall_points_short"  # 1500
     assert state.why_not(items["cleaning_kit"]) == "mall_no_address"  # only kept on the phone
     assert state.why_not(items["coupon_10"]) is None
 
     assert await state.redeem("coupon_10")
-    assert state.notice == "mall_redeemed" and state.points_balance() == 900
-    assert any(c.label == "10元无门槛券" for c in state.coupons)
-    [done] = state.mall_redemptions
+    assert state.session.notice == "mall_redeemed" and state.points_balance() == 900
+    assert any(c.label == "10元无门槛券" for c in state.me.coupons)
+    [done] = state.me.mall_redemptions
     assert done.status == "issued"
 
     await state.client.save_address({**DEMO_ADDRESS, "label": "家", "detail": "2单元301"})
     await state.load_mall()
     place = state.ship_to()
     assert place is not None and place.detail == "2单元301"
-    kit = next(i for i in state.mall_items if i.code == "cleaning_kit")
+    kit = next(i for i in state.me.mall_items if i.code == "cleaning_kit")
     assert state.why_not(kit) is None
     assert await state.redeem("cleaning_kit")
-    assert state.notice == "mall_redeemed_product" and state.points_balance() == 0
-    shipped = next(r for r in state.mall_redemptions if r.item_code == "cleaning_kit")
+    assert state.session.notice == "mall_redeemed_product" and state.points_balance() == 0
+    shipped = next(r for r in state.me.mall_redemptions if r.item_code == "cleaning_kit")
     assert shipped.status == "to_ship" and shipped.address and "2单元301" in shipped.address
 
     # a refusal reads in the customer's words and takes nothing
     assert not await state.redeem("coupon_10")
-    assert (state.error, state.last_error_code) == ("积分不足", "points_insufficient")
+    assert (state.session.error, state.session.last_error_code) == (
+        "积分不足",
+        "points_insufficient",
+    )
     assert state.points_balance() == 0

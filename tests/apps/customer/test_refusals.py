@@ -26,27 +26,29 @@ async def test_a_wrong_password_is_said_beside_the_password(
     state: CustomerState, server: LiveServer
 ) -> None:
     await sign_up(state, server, "周女士")
-    phone = state.user.phone
+    phone = state.session.user.phone
     await state.logout()
-    state.form.update(auth_mode="login", phone=phone, password="not my password")
+    state.session.form.update(auth_mode="login", phone=phone, password="not my password")
     assert not await state.submit_auth()
-    assert state.last_error_code == "invalid_credentials"
-    assert_in_chinese(state.error, state.last_error_code)
-    assert state.field_errors == {"password": state.error}
+    assert state.session.last_error_code == "invalid_credentials"
+    assert_in_chinese(state.session.error, state.session.last_error_code)
+    assert state.session.field_errors == {"password": state.session.error}
 
 
 async def test_a_wrong_code_is_said_beside_the_code(
     state: CustomerState, server: LiveServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(server.app.state.sms, "name", "gateway")  # the customer types it
-    state.form.update(
+    state.session.form.update(
         auth_mode="register", phone=server.next_phone(), password="correct horse", consent=True
     )
     assert not await state.submit_auth()
-    state.form["code"] = "000000" if "000000" not in server.app.state.sms.outbox[-1].text else "1"
+    state.session.form["code"] = (
+        "000000" if "000000" not in server.app.state.sms.outbox[-1].text else "1"
+    )
     assert not await state.submit_auth()
-    assert state.last_error_code == "code_invalid"
-    assert_in_chinese(state.field_errors.get("code"), "code_invalid")
+    assert state.session.last_error_code == "code_invalid"
+    assert_in_chinese(state.session.field_errors.get("code"), "code_invalid")
 
 
 async def test_a_field_the_server_rejects_is_named_in_chinese(
@@ -54,11 +56,11 @@ async def test_a_field_the_server_rejects_is_named_in_chinese(
 ) -> None:
     # the server's own check (a 422 naming the field), not one of the app's
     assert not await state.send_code("12")
-    assert state.last_error_code == "validation_error"
-    assert_in_chinese(state.error, "validation_error")
-    assert "手机号" in state.error and set(state.field_errors) == {"phone"}
+    assert state.session.last_error_code == "validation_error"
+    assert_in_chinese(state.session.error, "validation_error")
+    assert "手机号" in state.session.error and set(state.session.field_errors) == {"phone"}
     state.clear_messages()
-    assert state.field_errors == {} and state.error is None
+    assert state.session.field_errors == {} and state.session.error is None
 
 
 async def test_a_booking_without_time_or_address_says_what_is_missing(
@@ -67,12 +69,12 @@ async def test_a_booking_without_time_or_address_says_what_is_missing(
     await signed_in(state, server)
     await state.start()
     await state.begin_booking("svc_window_cleaning")
-    assert state.draft is not None
-    state.draft.slot_start = None
-    state.draft.address = None
+    assert state.booking.draft is not None
+    state.booking.draft.slot_start = None
+    state.booking.draft.address = None
     assert await state.request_quote() is None
-    assert_in_chinese(state.error, None)
-    assert set(state.field_errors) == {"time_slot", "address"}
+    assert_in_chinese(state.session.error, None)
+    assert set(state.session.field_errors) == {"time_slot", "address"}
 
 
 def test_unknown_codes_fall_back_to_words_never_to_the_code() -> None:

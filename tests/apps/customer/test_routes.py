@@ -49,7 +49,7 @@ async def test_links_reloads_and_both_back_buttons(
     await state.go_home()
 
     # a reload at the order's address: a fresh start there, nothing loaded yet
-    state.order, state.orders, state.history = None, [], []
+    state.visit.order, state.me.orders, state.session.history = None, [], []
     browser = Browser()
     bar = AddressBar(state, browser.pushed.append, browser.run_task, f"/order/{oid}")
     state.subscribe(bar.state_changed)
@@ -57,12 +57,16 @@ async def test_links_reloads_and_both_back_buttons(
     assert browser.pushed == []
     bar.arrived(f"/order/{oid}")
     await browser.settle()
-    assert state.route == f"/order/{oid}" and state.order is not None and state.order.id == oid
-    assert state.history == ["/", "/me"] and browser.pushed == []
+    assert (
+        state.session.route == f"/order/{oid}"
+        and state.visit.order is not None
+        and state.visit.order.id == oid
+    )
+    assert state.session.history == ["/", "/me"] and browser.pushed == []
 
     # the back arrow: up to "me", loaded, and the address follows
     await state.go_back()
-    assert state.route == "/me" and [o.id for o in state.orders] == [oid]
+    assert state.session.route == "/me" and [o.id for o in state.me.orders] == [oid]
     assert browser.pushed == ["/me"]
     bar.arrived("/me")  # the address arrives: nothing more to do
     await browser.settle()
@@ -74,19 +78,19 @@ async def test_links_reloads_and_both_back_buttons(
     bar.arrived(f"/order/{oid}")
     bar.arrived("/me")
     await browser.settle()
-    assert state.route == "/me" and state.history == ["/"]
+    assert state.session.route == "/me" and state.session.history == ["/"]
     assert browser.pushed == ["/me", f"/order/{oid}"]
 
     # an address with no screen: home, and the address is put right
     bar.arrived("/no/such/screen")
     await browser.settle()
-    assert state.route == "/" and browser.pushed[-1] == "/"
+    assert state.session.route == "/" and browser.pushed[-1] == "/"
 
     # signed out, a link to the order: sign in first, then the order opens
-    phone = state.user.phone if state.user else ""
+    phone = state.session.user.phone if state.session.user else ""
     await state.logout()
     bar.arrived(f"/order/{oid}")
     await browser.settle()
-    assert state.route == "/login" and browser.pushed[-1] == "/login"
-    assert await state.login(phone=phone, password="correct horse"), state.error
-    assert state.route == f"/order/{oid}" and browser.pushed[-1] == f"/order/{oid}"
+    assert state.session.route == "/login" and browser.pushed[-1] == "/login"
+    assert await state.login(phone=phone, password="correct horse"), state.session.error
+    assert state.session.route == f"/order/{oid}" and browser.pushed[-1] == f"/order/{oid}"

@@ -52,10 +52,10 @@ async def test_a_restart_of_the_web_app_signs_no_one_out(
 
     after = web_state(server, clock, tmp_path, mine)  # a new process, the same browser
     await after.start()
-    assert after.user is not None and after.user.name == "孙女士"
+    assert after.session.user is not None and after.session.user.name == "孙女士"
     other = web_state(server, clock, tmp_path, theirs)  # another browser: nobody
     await other.start()
-    assert other.user is None
+    assert other.session.user is None
     assert LocalStore(tmp_path / "shared.json").get("session") is None
     await after.logout()
     assert mine.saved is None
@@ -78,14 +78,14 @@ async def test_a_session_ended_elsewhere_signs_out_and_no_answer_keeps_in(
 
     offline.client.me = no_answer  # type: ignore[method-assign]
     await offline.start()
-    assert offline.user is not None and storage.saved == kept
+    assert offline.session.user is not None and storage.saved == kept
 
     await first.client.logout(all_devices=True)  # ended on the server, from elsewhere
     storage.saved = kept
     clock.advance(hours=2)  # the access token has expired: the refresh is refused
     ended = web_state(server, clock, tmp_path, storage)
     await ended.start()
-    assert ended.user is None and storage.saved is None
+    assert ended.session.user is None and storage.saved is None
     for st in (first, offline, ended):
         await st.client.aclose()
 
@@ -106,8 +106,10 @@ async def test_the_home_recovers_on_its_own_when_the_server_comes_back(
     state.client.categories = categories  # type: ignore[method-assign]
     state.catalog_retry_delays = (0.01, 0.02)
     await state.start()
-    assert state.categories == [] and state.server_unreachable
-    assert state.error and "网络" in state.error
-    await wait_for(lambda: state.categories)
-    assert not state.server_unreachable and state.error is None and down["calls"] == 4
-    assert state.recommendations["popular"]
+    assert state.catalog.categories == [] and state.catalog.server_unreachable
+    assert state.session.error and "网络" in state.session.error
+    await wait_for(lambda: state.catalog.categories)
+    assert (
+        not state.catalog.server_unreachable and state.session.error is None and down["calls"] == 4
+    )
+    assert state.catalog.recommendations["popular"]

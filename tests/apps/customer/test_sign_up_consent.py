@@ -20,13 +20,13 @@ async def test_sign_up_needs_the_tick_and_the_texts_are_readable_there(
 ) -> None:
     phone = server.next_phone()
     await state.set_auth_mode("register")
-    state.form.update(phone=phone, password="correct horse", name="郑女士")
+    state.session.form.update(phone=phone, password="correct horse", name="郑女士")
     shown = _texts(login_view(state))
     assert "我已阅读并同意《用户协议》《隐私政策》" in shown
     texted = len(server.app.state.sms.outbox)
     assert not await state.submit_auth()
-    assert state.last_error_code == "consent_required"
-    assert state.error == "请先阅读并同意《用户协议》和《隐私政策》"
+    assert state.session.last_error_code == "consent_required"
+    assert state.session.error == "请先阅读并同意《用户协议》和《隐私政策》"
     assert len(server.app.state.sms.outbox) == texted  # no code texted for nothing
     # each text opens on the sign-up screen
     await state.open_policy("privacy")
@@ -36,11 +36,11 @@ async def test_sign_up_needs_the_tick_and_the_texts_are_readable_there(
     assert any("注册即表示您同意" in x for x in _texts(login_view(state)))
     await state.open_policy(None)
     state.toggle_consent()
-    assert state.error is None  # ticked: the refusal no longer stands
-    assert await state.submit_auth(), state.error
-    assert state.user is not None and state.user.name == "郑女士"
+    assert state.session.error is None  # ticked: the refusal no longer stands
+    assert await state.submit_auth(), state.session.error
+    assert state.session.user is not None and state.session.user.name == "郑女士"
     with unit_of_work(server.app) as uow:
         (consent,) = uow.session.exec(
-            select(PolicyConsent).where(PolicyConsent.user_id == state.user.id)
+            select(PolicyConsent).where(PolicyConsent.user_id == state.session.user.id)
         ).all()
     assert consent.policy_version == POLICY_VERSION
