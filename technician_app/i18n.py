@@ -1,6 +1,6 @@
 """Chinese (the default) and English for the technician app, on the apps' shared
 machinery (:mod:`client.i18n`). Screens and the state call ``t(lang, key, **values)``
-with the technician's language (``state.lang``, his choice kept on the device).
+with the technician's language (``state.session.lang``, his choice kept on the device).
 
 The texts live in tables by subject (:mod:`technician_app.i18n_work`, the job;
 :mod:`technician_app.i18n_delay`, moving a visit; :mod:`technician_app.i18n_account`,

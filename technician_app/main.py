@@ -142,11 +142,11 @@ def wire_notifications(page: ft.Page, state: TechnicianState) -> None:
     and which screen is shown."""
 
     def show_in_app(alert: Alert) -> None:
-        text = t(state.lang, "alert.notice", title=alert.title, body=alert.body)
+        text = t(state.session.lang, "alert.notice", title=alert.title, body=alert.body)
         state.notify(text, "info", "alert", route=alert.payload)
 
     state.use_notifier(
-        make_notifier(page, page.navigate, show_in_app, t(state.lang, "alert.channel"))
+        make_notifier(page, page.navigate, show_in_app, t(state.session.lang, "alert.channel"))
     )
     state.set_shown_route(lambda: page.route)
 
@@ -177,14 +177,14 @@ def make_main(args: argparse.Namespace):  # noqa: ANN201
             idle_location_interval=args.idle_location_every,
             locate=None if fixed else DevicePosition().locate,  # the device, unless overridden
         )
-        page.title = t(state.lang, "app.window_title")
+        page.title = t(state.session.lang, "app.window_title")
         alerts, device = OfferAlerts(), DeviceAlert()
 
         def offers_changed() -> None:  # a new offer rings, wherever the technician is
-            if alerts.arrived(state.offers):
+            if alerts.arrived(state.work.offers):
                 page.run_task(device.ring)
 
-        state.subscribe(offers_changed)
+        state.subscribe(offers_changed, ("work",))
         wire_notifications(page, state)
 
         def resized(e: ft.PageResizeEvent) -> None:  # phone, or one centred column

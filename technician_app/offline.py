@@ -137,6 +137,16 @@ class OfflineQueue:
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        # told after each change to the actions (the app marks its sync store)
+        self.on_change: Callable[[], None] | None = None
+
+    def _change(self, sql: str, args: tuple) -> int:
+        """One write to the actions; returns the rows it changed."""
+        with self._lock:
+            count = self._db.execute(sql, args).rowcount
+        if count and self.on_change is not None:
+            self.on_change()
+        return count
 
     def close(self) -> None:
         with self._lock:
@@ -170,6 +180,8 @@ class OfflineQueue:
                 ),
             )
             row_id = cur.lastrowid
+        if self.on_change is not None:
+            self.on_change()
         if row_id is None:  # sqlite3 sets it after every INSERT that wrote a row
             raise sqlite3.DatabaseError(f"queued action {kind!r} was not stored")
         return self.get(row_id)
@@ -203,12 +215,13 @@ class OfflineQueue:
         """Change what a not-yet-attempted action will send (location points are batched
         this way). False when it was attempted meanwhile: its idempotency key is then
         bound to what was sent."""
-        with self._lock:
-            cur = self._db.execute(
+        return (
+            self._change(
                 "UPDATE action SET params = ? WHERE id = ? AND status = ? AND attempts = 0",
                 (json.dumps(params, ensure_ascii=False), action_id, PENDING),
             )
-        return cur.rowcount == 1
+            == 1
+        )
 
     def rejected(self, *, include_acknowledged: bool = False) -> list[QueuedAction]:
         if include_acknowledged:
@@ -222,50 +235,44 @@ class OfflineQueue:
         """``result``: the server's reply, a model kept as its JSON."""
         if isinstance(result, BaseModel):
             result = result.model_dump(mode="json")
-        with self._lock:
-            self._db.execute(
-                "UPDATE action SET status = ?, result = ?, synced_at = ?, "
-                "attempts = attempts + 1, blob = NULL WHERE id = ?",
-                (
-                    SYNCED,
-                    json.dumps(result, ensure_ascii=False, default=str)
-                    if result is not None
-                    else None,
-                    utcnow().isoformat(),
-                    action_id,
-                ),
-            )
+        self._change(
+            "UPDATE action SET status = ?, result = ?, synced_at = ?, "
+            "attempts = attempts + 1, blob = NULL WHERE id = ?",
+            (
+                SYNCED,
+                json.dumps(result, ensure_ascii=False, default=str) if result is not None else None,
+                utcnow().isoformat(),
+                action_id,
+            ),
+        )
 
     def mark_rejected(
         self, action_id: int, *, code: str, message: str, details: dict[str, Any] | None = None
     ) -> None:
-        with self._lock:
-            self._db.execute(
-                "UPDATE action SET status = ?, error_code = ?, error_message = ?, "
-                "error_details = ?, attempts = attempts + 1 WHERE id = ?",
-                (
-                    REJECTED,
-                    code,
-                    message,
-                    json.dumps(details or {}, ensure_ascii=False, default=str),
-                    action_id,
-                ),
-            )
+        self._change(
+            "UPDATE action SET status = ?, error_code = ?, error_message = ?, "
+            "error_details = ?, attempts = attempts + 1 WHERE id = ?",
+            (
+                REJECTED,
+                code,
+                message,
+                json.dumps(details or {}, ensure_ascii=False, default=str),
+                action_id,
+            ),
+        )
 
     def mark_attempt(self, action_id: int, *, message: str) -> None:
-        with self._lock:
-            self._db.execute(
-                "UPDATE action SET attempts = attempts + 1, error_message = ? WHERE id = ?",
-                (message, action_id),
-            )
+        self._change(
+            "UPDATE action SET attempts = attempts + 1, error_message = ? WHERE id = ?",
+            (message, action_id),
+        )
 
     def acknowledge(self, action_id: int) -> None:
         """The technician has seen a rejection; it stays in the log, off the banner."""
-        with self._lock:
-            self._db.execute(
-                "UPDATE action SET acknowledged = 1 WHERE id = ? AND status = ?",
-                (action_id, REJECTED),
-            )
+        self._change(
+            "UPDATE action SET acknowledged = 1 WHERE id = ? AND status = ?",
+            (action_id, REJECTED),
+        )
 
     async def replay(self, perform: Performer) -> ReplayReport:
         """Send pending actions oldest first. A network error (or a retryable server

@@ -50,10 +50,10 @@ def Countdown(offer: Offer, state: TechnicianState):  # noqa: ANN201
     ft.use_effect(start, [])
     left = offer.seconds_left(now)
     if left is None:
-        pool = t(state.lang, "offer.pool_order") if offer.source == "pool" else ""
+        pool = t(state.session.lang, "offer.pool_order") if offer.source == "pool" else ""
         return ft.Text(pool, size=16, color=MUTED)
     return ft.Text(
-        t(state.lang, "offer.seconds", n=left),
+        t(state.session.lang, "offer.seconds", n=left),
         size=HUGE,
         weight=ft.FontWeight.BOLD,
         color=STOP if left <= 10 else WARN,
@@ -72,7 +72,7 @@ def OfferCard(offer: Offer, state: TechnicianState, on_accepted=None, full: bool
         with contextlib.suppress(Exception):
             await state.decline(offer, "")
 
-    lang = state.lang
+    lang = state.session.lang
     meters = offer.distance_m
     distance = navigation.format_distance(meters, lang) if meters is not None else "—"
     eta = t(lang, "offer.eta", n=navigation.eta_minutes(meters)) if meters is not None else ""

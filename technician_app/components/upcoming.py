@@ -17,7 +17,7 @@ def upcoming_section(state: TechnicianState) -> list[ft.Control]:
     jobs = state.upcoming()
     if not jobs:
         return []
-    lang = state.lang
+    lang = state.session.lang
     rows: list[ft.Control] = [ft.Text(t(lang, "home.upcoming"), size=22, weight=ft.FontWeight.BOLD)]
     for label, order in jobs:
         rows.append(

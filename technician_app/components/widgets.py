@@ -165,10 +165,10 @@ async def confirm_then(
 def status_strip(state: TechnicianState) -> ft.Control | None:
     """Connection, pending-sync and rejected-sync banner, plus the latest message."""
     rows: list[ft.Control] = []
-    lang = state.lang
+    lang = state.session.lang
     pending = len(state.waiting_actions)
     rejected = state.rejections
-    if not state.connected:
+    if not state.sync_state.connected:
         rows.append(
             _banner(
                 t(lang, "strip.offline_pending", n=pending)
@@ -196,12 +196,12 @@ def status_strip(state: TechnicianState) -> ft.Control | None:
                 on_click=lambda _e: ft.context.page.navigate("/sync"),
             )
         )
-    if state.notices:
-        notice = state.notices[-1]
+    if state.session.notices:
+        notice = state.session.notices[-1]
         color = {"error": STOP, "success": GO}.get(notice.kind, PRIMARY)
 
         def dismiss(_e) -> None:  # noqa: ANN001
-            state.notices.clear()
+            state.session.notices.clear()
             state.changed()
 
         def open_it(_e, route: str = notice.route or "/") -> None:  # noqa: ANN001
@@ -281,7 +281,7 @@ def view(
     leading = None
     if back is not None:
         leading = ft.TextButton(
-            content=ft.Text(t(state.lang, "back"), size=18),
+            content=ft.Text(t(state.session.lang, "back"), size=18),
             icon=ft.Icons.ARROW_BACK,
             key="back",
             on_click=lambda _e: ft.context.page.navigate(back),
@@ -293,7 +293,7 @@ def view(
     # One tree in every layout (a phone's column fills the width, a wider window's keeps
     # one readable column in the middle): a window crossing a breakpoint re-lays out the
     # same controls and keeps what is being typed.
-    wide = layout_for(state.screen_width) != "phone"
+    wide = layout_for(state.session.screen_width) != "phone"
     content = ft.Row(
         [
             ft.Column(
@@ -330,12 +330,12 @@ def language_menu(state: TechnicianState) -> ft.Control:
     the chosen one ticked; the choice is kept on the device (``state.set_language``)."""
     return ft.PopupMenuButton(
         icon=ft.Icons.TRANSLATE,
-        tooltip=t(state.lang, "language"),
+        tooltip=t(state.session.lang, "language"),
         key="language",
         items=[
             ft.PopupMenuItem(
-                content=t(state.lang, f"lang.{lang}"),
-                checked=state.lang == lang,
+                content=t(state.session.lang, f"lang.{lang}"),
+                checked=state.session.lang == lang,
                 key=f"lang_{lang}",
                 on_click=lambda _e, lang=lang: state.set_language(lang),
             )

@@ -29,23 +29,26 @@ class Account(TechnicianCore):
         async def ask_alert_permission(self) -> None: ...
 
     async def login(self, phone: str, password: str) -> bool:
-        self.busy = True
+        self.session.busy = True
         self.changed()
         try:
             reply = await self._guard(self.client.login(phone=phone, password=password))
             if reply is None:
                 return False
-            if self.session.role != "technician":
+            if self.client.session.role != "technician":
                 await self.client.logout()
-                self.notify(t(self.lang, "notice.not_technician"), "error", "role_forbidden")
+                self.notify(
+                    t(self.session.lang, "notice.not_technician"), "error", "role_forbidden"
+                )
                 return False
-            self.notices.clear()
+            self.session.notices.clear()
+            self.session.touch()
             self._bind_user()
             await self.refresh()
             self._wake_live()
             return True
         finally:
-            self.busy = False
+            self.session.busy = False
             self.changed()
 
     async def send_code(self, phone: str) -> str | None:
@@ -57,27 +60,28 @@ class Account(TechnicianCore):
         code = sent.sandbox_code or ""
         if not code:  # to be typed from the text message; a filled-in one goes straight on
             masked = f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else phone
-            self.notify(t(self.lang, "notice.code_sent", phone=masked), "success")
+            self.notify(t(self.session.lang, "notice.code_sent", phone=masked), "success")
         return code
 
     async def load_policies(self) -> PoliciesRead | None:
         """The 技师服务协议 and 技师隐私政策, read on the sign-up screen before agreeing."""
-        if self.policies is None:
-            self.policies = await self._guard(self.client.policies("technician"))
+        if self.session.policies is None:
+            self.session.policies = await self._guard(self.client.policies("technician"))
             self.changed()
-        return self.policies
+        return self.session.policies
 
     def consent_missing(self, agreed: bool) -> bool:
         """Said before the code is texted: sign-up needs the agreements ticked (PIPL)."""
         if not agreed:
-            self.notify(t(self.lang, "signup.consent_needed"), "error", "consent_required")
+            self.notify(t(self.session.lang, "signup.consent_needed"), "error", "consent_required")
         return not agreed
 
     def consent_given(self) -> None:
         """The agreements ticked: the request to tick them no longer stands."""
-        before = len(self.notices)
-        self.notices[:] = [n for n in self.notices if n.code != "consent_required"]
-        if len(self.notices) != before:
+        before = len(self.session.notices)
+        self.session.notices[:] = [n for n in self.session.notices if n.code != "consent_required"]
+        self.session.touch()
+        if len(self.session.notices) != before:
             self.changed()
 
     async def register(
@@ -89,7 +93,7 @@ class Account(TechnicianCore):
         policies = await self.load_policies()
         if policies is None:
             return False
-        self.busy = True
+        self.session.busy = True
         self.changed()
         try:
             reply = await self._guard(
@@ -104,13 +108,14 @@ class Account(TechnicianCore):
             )
             if reply is None:
                 return False
-            self.notices.clear()  # a refusal before it no longer stands
+            self.session.notices.clear()  # a refusal before it no longer stands
+            self.session.touch()
             self._bind_user()
             await self.refresh()
             self._wake_live()
             return True
         finally:
-            self.busy = False
+            self.session.busy = False
             self.changed()
 
     async def logout(self) -> None:
@@ -124,10 +129,10 @@ class Account(TechnicianCore):
         self.queue.cache_delete("contacts")
         async with self._sync_lock:  # never swap the queue under a replay
             self._unbind_user()
-        self.orders, self.offers, self.pool, self.profile = {}, [], [], None
-        self.deposit = None
-        self.inbox, self.inbox_unread, self.inbox_loaded = [], 0, False
-        self.working = False
+        self.work.orders, self.work.offers, self.work.pool, self.me.profile = {}, [], [], None
+        self.me.deposit = None
+        self.live.inbox, self.live.inbox_unread, self.live.inbox_loaded = [], 0, False
+        self.live.working = False
         self.changed()
 
     # -- onboarding ---------------------------------------------------------------------
@@ -135,9 +140,9 @@ class Account(TechnicianCore):
     async def load_profile(self) -> None:
         profile = await self._guard(self.client.profile(), feature="profile", quiet=True)
         if profile is not None:
-            self.profile = profile
-            self.verification = profile.verification_status or "unknown"
-            self.working = profile.online
+            self.me.profile = profile
+            self.me.verification = profile.verification_status or "unknown"
+            self.live.working = profile.online
             self.queue.cache_model("profile", profile)
 
     @property
@@ -145,11 +150,11 @@ class Account(TechnicianCore):
         """The verification state to show: the server's, except that a new account whose
         data was never sent (no ``submitted_at``) is ``not_submitted``, not "under review"
         — nobody is reviewing anything yet."""
-        if self.verification == "pending" and (
-            self.profile is None or self.profile.submitted_at is None
+        if self.me.verification == "pending" and (
+            self.me.profile is None or self.me.profile.submitted_at is None
         ):
             return "not_submitted"
-        return self.verification
+        return self.me.verification
 
     async def load_onboarding_choices(self) -> None:
         """The catalog's skills and certificate types, so every trade the platform serves
@@ -188,8 +193,8 @@ class Account(TechnicianCore):
         profile = await self._guard(self.client.update_profile(**fields), feature="profile")
         if profile is None:
             return False
-        self.profile = profile
-        self.verification = profile.verification_status or self.verification
+        self.me.profile = profile
+        self.me.verification = profile.verification_status or self.me.verification
         self.queue.cache_model("profile", profile)
         self.changed()
         return True
@@ -244,7 +249,7 @@ class Account(TechnicianCore):
             feature="certificates",
         )
         if reply is not None:
-            self.notify(t(self.lang, "notice.certificate_sent"), "success")
+            self.notify(t(self.session.lang, "notice.certificate_sent"), "success")
             await self.load_certificates()
             await self.load_profile()  # the file went to review: ``submitted_at`` now set
         return reply is not None
@@ -254,15 +259,15 @@ class Account(TechnicianCore):
             self.client.certificates(), feature="certificates", quiet=True
         )
         if certificates is not None:
-            self.certificates = certificates
+            self.me.certificates = certificates
             self.changed()
 
     # -- online for orders, and money ----------------------------------------------------
 
     async def set_working(self, online: bool) -> bool:
         reply = await self._guard(self.client.set_status(online=online), feature="status")
-        if reply is not None or "status" in self.unavailable:
-            self.working = online
+        if reply is not None or "status" in self.session.unavailable:
+            self.live.working = online
         self.changed()
         if online:
             await self.ask_alert_permission()  # the first time: offers will need notifying
@@ -277,17 +282,19 @@ class Account(TechnicianCore):
             feature="withdraw",
         )
         if reply is not None:
-            self.notify(t(self.lang, "notice.withdrawal_sent", amount=yuan(amount)), "success")
+            self.notify(
+                t(self.session.lang, "notice.withdrawal_sent", amount=yuan(amount)), "success"
+            )
             await self.load_earnings()
-        elif "withdraw" in self.unavailable:
-            self.notify(t(self.lang, "notice.no_withdrawals"), "error", "unavailable")
+        elif "withdraw" in self.session.unavailable:
+            self.notify(t(self.session.lang, "notice.no_withdrawals"), "error", "unavailable")
         return reply is not None
 
     async def load_deposit(self) -> DepositRead | None:
         """What he must hold, what is held, what is missing, and what moved it."""
         deposit = await self._guard(self.client.deposit(), feature="deposit", quiet=True)
         if deposit is not None:
-            self.deposit = deposit
+            self.me.deposit = deposit
             self.changed()
         return deposit
 
@@ -304,6 +311,8 @@ class Account(TechnicianCore):
         if await self._guard(self.client.sandbox_approve(payment.payment_id)) is None:
             await self.load_deposit()
             return False
-        self.notify(t(self.lang, "notice.deposit_paid", amount=yuan(payment.amount)), "success")
+        self.notify(
+            t(self.session.lang, "notice.deposit_paid", amount=yuan(payment.amount)), "success"
+        )
         await self.load_deposit()
         return True

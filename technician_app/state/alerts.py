@@ -87,20 +87,24 @@ class UrgentAlerts(TechnicianCore):
 
     async def _alert_offers(self) -> None:
         """Each offer (not the pool's open orders) once, by its offer id."""
-        for offer in self.offers:
+        for offer in self.work.offers:
             if offer.source == "offer":
                 left = offer.seconds_left(self.now())
                 title = (
-                    t(self.lang, "alert.offer.title", n=left)
+                    t(self.session.lang, "alert.offer.title", n=left)
                     if left
-                    else t(self.lang, "alert.offer.title_open")
+                    else t(self.session.lang, "alert.offer.title_open")
                 )
                 await self._alert(f"offer:{offer.id}", title, self._offer_line(offer), OFFER_ROUTE)
 
     def _offer_line(self, offer: Offer) -> str:
-        parts = [offer.service_name, offer.district, _when(offer.scheduled_start, self.lang)]
+        parts = [
+            offer.service_name,
+            offer.district,
+            _when(offer.scheduled_start, self.session.lang),
+        ]
         if offer.pay is not None:
-            parts.append(t(self.lang, "alert.offer.pay", amount=yuan(offer.pay)))
+            parts.append(t(self.session.lang, "alert.offer.pay", amount=yuan(offer.pay)))
         return " · ".join(p for p in parts if p)
 
     async def _alert_feed(self, message: dict[str, Any]) -> None:
@@ -115,23 +119,25 @@ class UrgentAlerts(TechnicianCore):
 
     async def _alert_event(self, message: dict[str, Any]) -> None:
         event_type = str(message.get("event_type") or "")
-        order = self.orders.get(str(message.get("order_id") or ""))
+        order = self.work.orders.get(str(message.get("order_id") or ""))
         if order is None:  # not his order (or not one this device knows)
             return
         actor = str(message.get("actor_role") or "")
         payload = message.get("payload") or {}
-        service = local_name(self.lang, order.service_name_zh, order.service_name_en)
-        when = _when(order.scheduled_start, self.lang)
+        service = local_name(self.session.lang, order.service_name_zh, order.service_name_en)
+        when = _when(order.scheduled_start, self.session.lang)
         key = f"event:{message.get('id') or (order.id, event_type, message.get('seq'))}"
         if event_type == "order.cancelled" and actor != "technician":
             who = "customer" if actor == "customer" else "platform"
-            title = t(self.lang, "alert.cancelled.title")
-            body = t(self.lang, f"alert.cancelled.{who}", service=service, when=when)
+            title = t(self.session.lang, "alert.cancelled.title")
+            body = t(self.session.lang, f"alert.cancelled.{who}", service=service, when=when)
         elif event_type in ("order.change_approved", "order.change_rejected"):
             answer = event_type.removeprefix("order.change_")
-            title = t(self.lang, f"alert.change_{answer}.title")
+            title = t(self.session.lang, f"alert.change_{answer}.title")
             amount = yuan(int(payload.get("amount") or 0))
-            body = t(self.lang, f"alert.change_{answer}.body", service=service, amount=amount)
+            body = t(
+                self.session.lang, f"alert.change_{answer}.body", service=service, amount=amount
+            )
         else:
             return
         await self._alert(key, title, body, order_route(order.id))
@@ -145,11 +151,14 @@ class UrgentAlerts(TechnicianCore):
         if chat.sender_role == "technician" or not chat.order_id:
             return
         who = "customer" if chat.sender_role == "customer" else "support"
-        text = chat.text.strip() or t(self.lang, "alert.chat.photo")
+        text = chat.text.strip() or t(self.session.lang, "alert.chat.photo")
         if len(text) > CHAT_CHARS:
             text = text[: CHAT_CHARS - 1] + "…"
         await self._alert(
-            f"chat:{chat.id}", t(self.lang, f"alert.chat.{who}"), text, order_route(chat.order_id)
+            f"chat:{chat.id}",
+            t(self.session.lang, f"alert.chat.{who}"),
+            text,
+            order_route(chat.order_id),
         )
 
     async def _alert_notice(self, raw: dict[str, Any]) -> None:
@@ -159,5 +168,5 @@ class UrgentAlerts(TechnicianCore):
             log.info("notification push not understood: %s", exc)
             return
         if note.read_at is None:
-            title = notice_label(self.lang, note.kind, note.title)
+            title = notice_label(self.session.lang, note.kind, note.title)
             await self._alert(f"notice:{note.id}", title, note.body, INBOX_ROUTE)

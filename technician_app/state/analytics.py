@@ -21,7 +21,7 @@ class Analytics(TechnicianCore):
     async def load_analytics(self, by: str = "day") -> None:
         got = await self._guard(self.client.analytics(by), feature="analytics")
         if got is not None:
-            self.analytics, self.analytics_by = got, by
+            self.me.analytics, self.me.analytics_by = got, by
             self.queue.cache_model("analytics", got)
         self.changed()
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,33 +26,23 @@ from client.error_texts import error_text
 from client.layout import layout_for
 from client.models import (
     AnalyticsRead,
-    CertificateRead,
-    ChangeRequestRead,
-    ChatRead,
-    ComplaintRead,
-    CourseRead,
-    CustomerNoteRead,
-    DelayRequestRead,
     EarningsRead,
     FollowUpRead,
     KnowledgeArticle,
     KnowledgeSummary,
-    NotificationRead,
     OrderRead,
-    PoliciesRead,
     ProfileRead,
-    QuizResult,
-    ReviewRead,
     ServiceRead,
-    TrainingRead,
     UserRead,
 )
 from client.position import Locate
+from client.store import Store, StoreSet
 from technician_app import navigation
 from technician_app.i18n import language, t
 from technician_app.notifier import Notifier, SilentNotifier
 from technician_app.offline import OfflineQueue, QueuedAction
-from technician_app.state.model import Notice, Offer, UnsentMessage, in_group, todays_jobs
+from technician_app.state.model import Notice, in_group, todays_jobs
+from technician_app.state.stores import LiveStore, MeStore, SessionStore, SyncStore, WorkStore
 
 log = logging.getLogger("technician_app")
 
@@ -111,45 +101,28 @@ class TechnicianCore:
         session = Session.from_dict(self.queue.cache_get("session"))
         self.client = self._make_client(server_url, session)
 
-        self.connected = True
-        self.working = False  # online for orders (the technician's toggle)
-        self.location: tuple[float, float] | None = location
+        self.session = SessionStore(language(None))
+        self.me = MeStore()
+        self.work = WorkStore()
+        self.sync_state = SyncStore()
+        self.live = LiveStore()
+        self.live.location = location
+        self.live.location_fixed = location is not None and locate is None  # developer's
         self.locate = locate
-        self.location_fixed = location is not None and locate is None  # the developer override
-        self.location_problem: str | None = None  # why the device gave none, until it does
-        self.offers: list[Offer] = []
-        self.pool: list[Offer] = []
         self._pool_asks = 0  # pool loads asked so far: a reply older than the newest is dropped
-        self.certificates: list[CertificateRead] = []
         self._load_cached()
-        self.payouts: list[dict[str, Any]] = []
-        self.reviews: list[ReviewRead] = []
-        self.complaints: list[ComplaintRead] = []
-        self.messages: dict[str, list[ChatRead | UnsentMessage]] = {}
-        self.change_requests: dict[str, list[ChangeRequestRead]] = {}
-        self.delay_requests: dict[str, list[DelayRequestRead]] = {}  # 改约, by order
-        # the photos taken on this device, by (order id, SOP step), shown beside each step
-        self.step_photos: dict[tuple[str, int], bytes] = {}
-        self.policies: PoliciesRead | None = None  # the agreements signed up under
-        self.unavailable: set[str] = set()  # features this server does not offer (yet)
-        self.notices: list[Notice] = []
-        self.inbox: list[NotificationRead] = []  # the server's notifications, newest first
-        self.inbox_unread = 0
-        self.inbox_loaded = False
-        self.busy = False
+        self.stores = StoreSet([self.session, self.me, self.work, self.sync_state, self.live])
         # urgent alerts beyond the screen (state/alerts.py): where they go, whether the app
         # is in front and on which screen, and what was alerted already
         self.notifier: Notifier = SilentNotifier()
         self.foreground = True
         self.shown_route: Callable[[], str | None] = lambda: "/"  # the page's route
         self._alerted: dict[str, None] = {}
-        self._listeners: list[Callable[[], None]] = []
         self._live_task: asyncio.Task | None = None
         self._feed: Any = None
         self._feed_task: asyncio.Task | None = None
         self._location_task: asyncio.Task | None = None
         self._last_location_report: float | None = None  # event-loop time
-        self.live_rounds = 0  # background refreshes done (the poll: the feed's fallback)
         self._wake: asyncio.Event | None = None
         self._sync_lock = asyncio.Lock()
 
@@ -159,37 +132,35 @@ class TechnicianCore:
         """What the queue's cache remembers (the day's jobs stay visible offline). The
         language is the technician's choice on this device; a queue that never stored
         one (the web build's, opened at sign-in) keeps the language already shown."""
-        self.lang: str = language(self.queue.cache_get("lang") or getattr(self, "lang", None))
-        self.profile: ProfileRead | None = self.queue.cached_model("profile", ProfileRead)
-        self.verification: str = self.profile.verification_status if self.profile else "unknown"
-        self.orders: dict[str, OrderRead] = self.queue.cached_models("orders", OrderRead)
-        self.earnings: EarningsRead | None = self.queue.cached_model("earnings", EarningsRead)
-        self.earnings_period: str = self.queue.cache_get("earnings_period") or "day"
-        self.earned_today: int | None = (
-            self.earnings.earned if self.earnings and self.earnings_period == "day" else None
+        cache = self.queue
+        cache.on_change = self.sync_state.touch  # its actions are what the sync store shows
+        self.sync_state.touch()
+        self.session.lang = language(cache.cache_get("lang") or self.session.lang)
+        me, work = self.me, self.work
+        me.profile = cache.cached_model("profile", ProfileRead)
+        me.verification = me.profile.verification_status if me.profile else "unknown"
+        work.orders = cache.cached_models("orders", OrderRead)
+        me.earnings = cache.cached_model("earnings", EarningsRead)
+        me.earnings_period = cache.cache_get("earnings_period") or "day"
+        me.earned_today = (
+            me.earnings.earned if me.earnings and me.earnings_period == "day" else None
         )
-        self.services: dict[str, ServiceRead] = self.queue.cached_models("services", ServiceRead)
-        self.analytics: AnalyticsRead | None = self.queue.cached_model("analytics", AnalyticsRead)
-        self.customer_records: dict[str, CustomerNoteRead] = {}  # by order id
-        self.follow_ups: list[FollowUpRead] = sorted(
-            self.queue.cached_models("follow_ups", FollowUpRead).values(),
+        work.services = cache.cached_models("services", ServiceRead)
+        me.analytics = cache.cached_model("analytics", AnalyticsRead)
+        work.customer_records = {}  # by order id
+        work.follow_ups = sorted(
+            cache.cached_models("follow_ups", FollowUpRead).values(),
             key=lambda f: (f.remind_on, f.order_id),
         )
-        self.analytics_by: str = self.analytics.by if self.analytics else "day"
+        me.analytics_by = me.analytics.by if me.analytics else "day"
         # 知识库 (state/knowledge.py): the list and the articles kept for offline reading
-        kept = self.queue.cached_models("knowledge", KnowledgeSummary)
-        self.knowledge: list[KnowledgeSummary] = list(kept.values())
-        self.articles: dict[str, KnowledgeArticle] = self.queue.cached_models(
-            "knowledge_articles", KnowledgeArticle
-        )
+        me.knowledge = list(cache.cached_models("knowledge", KnowledgeSummary).values())
+        me.articles = cache.cached_models("knowledge_articles", KnowledgeArticle)
         # 培训 (state/training.py): online only, the server's record
-        self.training: TrainingRead | None = None
-        self.courses_open: dict[str, CourseRead] = {}
-        self.quiz_choices: dict[str, dict[int, int]] = {}  # course -> question -> choice
-        self.quiz_results: dict[str, QuizResult] = {}
+        me.training, me.courses_open, me.quiz_choices, me.quiz_results = None, {}, {}, {}
 
     def _cache_orders(self) -> None:
-        self.queue.cache_models("orders", self.orders)
+        self.queue.cache_models("orders", self.work.orders)
 
     def user_data_dir(self, user_id: str) -> Path:
         """The web build's folder for one technician's queue and cache."""
@@ -199,7 +170,7 @@ class TechnicianCore:
     def _bind_user(self) -> None:
         """Web build: after sign-in, open this technician's own queue (their offline
         actions from an earlier session are replayed; nobody else's ever are)."""
-        user_id = self.session.user_id
+        user_id = self.client.session.user_id
         if self.persist_session or not user_id:
             return
         path = self.user_data_dir(user_id) / "technician.sqlite3"
@@ -239,53 +210,43 @@ class TechnicianCore:
         with contextlib.suppress(RuntimeError):
             asyncio.get_running_loop().create_task(old.aclose())
 
-    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
-        self._listeners.append(listener)
+    def subscribe(
+        self, listener: Callable[[], None], stores: Iterable[str] | None = None
+    ) -> Callable[[], None]:
+        """``listener`` after each step that changed one of ``stores`` (all if None)."""
+        return self.stores.subscribe(listener, stores)
 
-        def unsubscribe() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return unsubscribe
-
-    def changed(self) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener()
-            except Exception:  # a broken screen must not break the state
-                log.exception("state listener failed")
-
-    screen_width: float | None = None  # the window's width: phone, tablet or desktop layout
+    def changed(self, *touched: Store) -> None:
+        """The end of a step: tell the screens of every store it changed. ``touched``
+        are stores changed in place (an order's list appended to, the queue)."""
+        self.stores.flush(*touched)
 
     def set_screen_width(self, width: float | None) -> None:
         """Re-render when the window crosses into another layout."""
-        before = layout_for(self.screen_width)
-        self.screen_width = width
+        before = layout_for(self.session.screen_width)
+        self.session.screen_width = width
         if layout_for(width) != before:
             self.changed()
 
     def set_language(self, lang: str) -> None:
         """The technician's language (zh or en), kept on the device for next time."""
-        self.lang = language(lang)
-        self.queue.cache_set("lang", self.lang)
+        self.session.lang = language(lang)
+        self.queue.cache_set("lang", self.session.lang)
         self.changed()
 
     def notify(
         self, text: str, kind: str = "info", code: str | None = None, route: str | None = None
     ) -> None:
         """A notice on the status strip; with a ``route``, an open button to that screen."""
-        self.notices.append(Notice(text, kind, code, route))
-        del self.notices[:-20]
+        self.session.notices.append(Notice(text, kind, code, route))
+        del self.session.notices[:-20]
+        self.session.touch()
         self.changed()
 
     def now(self) -> datetime:
         return self._now()
 
     # -- derived values -----------------------------------------------------------------
-
-    @property
-    def session(self) -> Session:
-        return self.client.session
 
     @property
     def signed_in(self) -> bool:
@@ -297,8 +258,8 @@ class TechnicianCore:
 
     @property
     def verified(self) -> bool:
-        return self.verification in ("verified", "approved") or (
-            self.verification == "unknown" and "profile" in self.unavailable
+        return self.me.verification in ("verified", "approved") or (
+            self.me.verification == "unknown" and "profile" in self.session.unavailable
         )
 
     @property
@@ -312,32 +273,32 @@ class TechnicianCore:
         with signal, an action being sent right now is not waiting: only one a send
         has already failed for is."""
         mine = [a for a in self.queue.pending() if a.kind != "location"]
-        return mine if not self.connected else [a for a in mine if a.attempts > 0]
+        return mine if not self.sync_state.connected else [a for a in mine if a.attempts > 0]
 
     @property
     def rejections(self) -> list[QueuedAction]:
         return self.queue.rejected()
 
     def order(self, order_id: str) -> OrderRead | None:
-        return self.orders.get(order_id)
+        return self.work.orders.get(order_id)
 
     def active_orders(self) -> list[OrderRead]:
-        active = [o for o in self.orders.values() if in_group(o, "assigned")]
+        active = [o for o in self.work.orders.values() if in_group(o, "assigned")]
         return sorted(active, key=lambda o: o.scheduled_start)
 
     def pending_for(self, order_id: str) -> list[QueuedAction]:
         return [a for a in self.queue.pending() if a.order_id == order_id]
 
     def distance_to(self, order: OrderRead) -> float | None:
-        if self.location is None or order.lat is None or order.lng is None:
+        if self.live.location is None or order.lat is None or order.lng is None:
             return None
-        return geo.haversine_m(*self.location, order.lat, order.lng)
+        return geo.haversine_m(*self.live.location, order.lat, order.lng)
 
     def schedule(self) -> list[dict[str, Any]]:
         """Today's jobs (the city's today: :func:`~technician_app.state.model.todays_jobs`,
         never tomorrow's) in route order with travel ETAs chained from where I am."""
         rows: list[dict[str, Any]] = []
-        here = self.location
+        here = self.live.location
         clock = self.now()
         for index, order in enumerate(todays_jobs(self.active_orders(), clock), start=1):
             start = order.scheduled_start
@@ -360,7 +321,7 @@ class TechnicianCore:
         return rows
 
     def earnings_today(self) -> int | None:
-        return self.earned_today
+        return self.me.earned_today
 
     # -- calls that need the server -----------------------------------------------------
 
@@ -371,25 +332,30 @@ class TechnicianCore:
         except NetworkError:
             self._set_connected(False)
             if not quiet:
-                self.notify(t(self.lang, "notice.offline"), "error", "offline")
+                self.notify(t(self.session.lang, "notice.offline"), "error", "offline")
             return None
         except ApiError as exc:
             self._set_connected(True)
             if exc.status == 404 and exc.code == "not_found" and feature:
-                self.unavailable.add(feature)
+                self.session.unavailable.add(feature)
+                self.session.touch()
                 return None
             if not quiet:
-                text = error_text(exc.code, self.lang, status=exc.status, details=exc.details)
+                text = error_text(
+                    exc.code, self.session.lang, status=exc.status, details=exc.details
+                )
                 self.notify(text, "error", exc.code)
             return None
         self._set_connected(True)
-        if feature:
-            self.unavailable.discard(feature)
+        if feature in self.session.unavailable:  # it is back
+            self.session.unavailable.discard(feature)
+            self.session.touch()
         return result
 
     def _set_connected(self, value: bool) -> None:
-        if self.connected != value:
-            self.connected = value
+        if self.sync_state.connected != value:
+            self.sync_state.connected = value
             if value:  # "no network" is no longer true
-                self.notices[:] = [n for n in self.notices if n.code != "offline"]
+                self.session.notices[:] = [n for n in self.session.notices if n.code != "offline"]
+                self.session.touch()
             self.changed()

@@ -21,7 +21,8 @@ class CustomerNotes(TechnicianCore):
     async def load_customer_note(self, order_id: str) -> None:
         got = await self._guard(self.client.customer_note(order_id), quiet=True)
         if got is not None:
-            self.customer_records[order_id] = got
+            self.work.customer_records[order_id] = got
+            self.work.touch()
             self.changed()
 
     async def save_customer_note(
@@ -44,15 +45,16 @@ class CustomerNotes(TechnicianCore):
         )
         if saved is None:
             return False
-        self.customer_records[order_id] = saved
-        self.notify(t(self.lang, "customer_note.saved"), "success", "customer_note_saved")
+        self.work.customer_records[order_id] = saved
+        self.work.touch()
+        self.notify(t(self.session.lang, "customer_note.saved"), "success", "customer_note_saved")
         await self.load_follow_ups()
         return True
 
     async def load_follow_ups(self) -> None:
         got = await self._guard(self.client.follow_ups(), quiet=True)
         if got is not None:
-            self.follow_ups = list(got)
+            self.work.follow_ups = list(got)
             self.queue.cache_models("follow_ups", {f.order_id: f for f in got})
             self.changed()
 

@@ -36,23 +36,24 @@ class DelayRequests(TechnicianCore):
             self.client.delay_requests(order_id), feature="delay_requests", quiet=True
         )
         if requests is not None:
-            self.delay_requests[order_id] = list(requests)
+            self.work.delay_requests[order_id] = list(requests)
+            self.work.touch()
             self.changed()
 
     def pending_delay(self, order_id: str) -> DelayRequestRead | None:
         """The request still waiting for the customer, if any."""
-        waiting = [d for d in self.delay_requests.get(order_id, []) if d.status == "pending"]
+        waiting = [d for d in self.work.delay_requests.get(order_id, []) if d.status == "pending"]
         return waiting[0] if waiting else None
 
     def last_delay(self, order_id: str) -> DelayRequestRead | None:
         """The newest request of this job, whatever became of it."""
-        requests = self.delay_requests.get(order_id, [])
+        requests = self.work.delay_requests.get(order_id, [])
         return requests[-1] if requests else None
 
     def may_request_delay(self, order_id: str) -> bool:
         """The server offers it on the order read (``request_delay``: his job, accepted,
         the notice still open) and nothing is waiting for the customer."""
-        order = self.orders.get(order_id)
+        order = self.work.orders.get(order_id)
         return (
             order is not None
             and allows(order, "request_delay")
@@ -67,9 +68,9 @@ class DelayRequests(TechnicianCore):
             day = today + timedelta(days=ahead)
             names = {0: "delay.today", 1: "day.tomorrow", 2: "day.after_tomorrow"}
             label = (
-                t(self.lang, names[ahead])
+                t(self.session.lang, names[ahead])
                 if ahead in names
-                else day_text(self.lang, day.month, day.day)
+                else day_text(self.session.lang, day.month, day.day)
             )
             days.append((day.isoformat(), label))
         return days
@@ -104,10 +105,10 @@ class DelayRequests(TechnicianCore):
         technician's words (too close to the visit, a clash with another job …)."""
         start = self.delay_start(day, at) if day and at else None
         if start is None:
-            self.notify(t(self.lang, "notice.delay_time"), "error", "time_required")
+            self.notify(t(self.session.lang, "notice.delay_time"), "error", "time_required")
             return None
         if not reason.strip():
-            self.notify(t(self.lang, "notice.delay_reason"), "error", "reason_required")
+            self.notify(t(self.session.lang, "notice.delay_reason"), "error", "reason_required")
             return None
         made = await self._guard(
             self.client.request_delay(
@@ -116,8 +117,9 @@ class DelayRequests(TechnicianCore):
         )
         if made is None:
             return None
-        self.delay_requests[order_id] = [*self.delay_requests.get(order_id, []), made]
-        self.notify(t(self.lang, "notice.delay_sent"), "success")
+        self.work.delay_requests[order_id] = [*self.work.delay_requests.get(order_id, []), made]
+        self.work.touch()
+        self.notify(t(self.session.lang, "notice.delay_sent"), "success")
         await self.load_order(order_id)  # the order read no longer offers a second one
         return made
 
@@ -127,12 +129,13 @@ class DelayRequests(TechnicianCore):
         (it went back to dispatch) and he is told why."""
         await self.load_delay_requests(order_id)
         if event_type in _LOST:
-            order = self.orders.pop(order_id, None)
+            order = self.work.orders.pop(order_id, None)
+            self.work.touch()
             self._cache_orders()
             if order is not None:
                 key = "notice.delay_declined" if event_type == _LOST[0] else "notice.delay_expired"
-                self.notify(t(self.lang, key), "error", event_type.removeprefix("order."))
+                self.notify(t(self.session.lang, key), "error", event_type.removeprefix("order."))
         elif event_type == "order.delay_accepted":
             await self.load_order(order_id)
-            self.notify(t(self.lang, "notice.delay_accepted"), "success")
+            self.notify(t(self.session.lang, "notice.delay_accepted"), "success")
         self.changed()

@@ -57,8 +57,8 @@ class FieldWork(TechnicianCore):
         """A direct offer is accepted; a pool order is claimed (first come, first served)."""
         taken = Claim(offer_id=offer.id) if offer.source == "pool" else Accept(offer_id=offer.id)
         action = await self._act(taken, offer.order_id)
-        self.offers = [o for o in self.offers if o.order_id != offer.order_id]
-        self.pool = [o for o in self.pool if o.order_id != offer.order_id]
+        self.work.offers = [o for o in self.work.offers if o.order_id != offer.order_id]
+        self.work.pool = [o for o in self.work.pool if o.order_id != offer.order_id]
         if action.status == SYNCED:
             await self.load_order(offer.order_id)
         self.changed()
@@ -66,7 +66,7 @@ class FieldWork(TechnicianCore):
 
     async def decline(self, offer: Offer, reason: str = "") -> QueuedAction:
         action = await self._act(Decline(offer_id=offer.id, reason=reason), offer.order_id)
-        self.offers = [o for o in self.offers if o.order_id != offer.order_id]
+        self.work.offers = [o for o in self.work.offers if o.order_id != offer.order_id]
         self.changed()
         return action
 
@@ -80,21 +80,25 @@ class FieldWork(TechnicianCore):
     async def arrive(self, order_id: str) -> QueuedAction | None:
         """Geofenced check-in with the device location. Offline, the fence is checked
         here (the server checks again on replay); online, the server decides."""
-        order = self.orders.get(order_id)
+        order = self.work.orders.get(order_id)
         if not await self.refresh_location():
             self.notify(
-                location_help(self.lang, self.location_problem),
+                location_help(self.session.lang, self.live.location_problem),
                 "error",
-                self.location_problem or "location_required",
+                self.live.location_problem or "location_required",
             )
             return None
         distance = self.distance_to(order) if order is not None else None
-        if not self.connected and distance is not None and distance > DEFAULT_CHECKIN_RADIUS_M:
+        if (
+            not self.sync_state.connected
+            and distance is not None
+            and distance > DEFAULT_CHECKIN_RADIUS_M
+        ):
             self.notify(
                 t(
-                    self.lang,
+                    self.session.lang,
                     "notice.too_far",
-                    distance=navigation.format_distance(distance, self.lang),
+                    distance=navigation.format_distance(distance, self.session.lang),
                     radius=f"{DEFAULT_CHECKIN_RADIUS_M:.0f}",
                 ),
                 "error",
@@ -109,13 +113,16 @@ class FieldWork(TechnicianCore):
     async def sop_done(
         self, order_id: str, step_no: int, *, photo: bytes | None = None, note: str = ""
     ) -> QueuedAction | None:
-        order = self.orders.get(order_id)
+        order = self.work.orders.get(order_id)
         step = next((s for s in order.sop if s.no == step_no), None) if order else None
         if step is not None and step.photo and not photo:
-            self.notify(t(self.lang, "notice.photo_required"), "error", "sop_photo_required")
+            self.notify(
+                t(self.session.lang, "notice.photo_required"), "error", "sop_photo_required"
+            )
             return None
         if photo:  # kept before the move redraws the list, shown once the step is done
-            self.step_photos[(order_id, step_no)] = photo
+            self.work.step_photos[(order_id, step_no)] = photo
+            self.work.touch()
         return await self._act(SopDone(step_no=step_no, note=note), order_id, blob=photo)
 
     async def finish(self, order_id: str) -> QueuedAction:
@@ -123,7 +130,7 @@ class FieldWork(TechnicianCore):
 
     async def transfer(self, order_id: str, reason: str) -> QueuedAction | None:
         if not reason.strip():
-            self.notify(t(self.lang, "notice.transfer_reason"), "error", "reason_required")
+            self.notify(t(self.session.lang, "notice.transfer_reason"), "error", "reason_required")
             return None
         return await self._act(Transfer(reason=reason.strip()), order_id)
 
@@ -136,7 +143,7 @@ class FieldWork(TechnicianCore):
     ) -> QueuedAction | None:
         """Extra work needs the customer's yes, and a photo as evidence of why."""
         if not photo:
-            self.notify(t(self.lang, "notice.extra_photo"), "error", "photo_required")
+            self.notify(t(self.session.lang, "notice.extra_photo"), "error", "photo_required")
             return None
         action = await self._act(ChangeRequest(items=items), order_id, blob=photo)
         if action.status == SYNCED:
@@ -148,19 +155,19 @@ class FieldWork(TechnicianCore):
         100, the technician's reason in his words), or None with a notice saying what to
         fix. Checked before the camera opens, so a photo is never taken for nothing."""
         if not code:
-            self.notify(t(self.lang, "notice.extra_item"), "error", "item_required")
+            self.notify(t(self.session.lang, "notice.extra_item"), "error", "item_required")
             return None
         text = str(quantity).strip()
         count = int(text) if text.isdecimal() else 0
         if not 1 <= count <= MAX_EXTRA_QUANTITY:
             self.notify(
-                t(self.lang, "notice.extra_quantity", max=MAX_EXTRA_QUANTITY),
+                t(self.session.lang, "notice.extra_quantity", max=MAX_EXTRA_QUANTITY),
                 "error",
                 "quantity_invalid",
             )
             return None
         if not reason.strip():
-            self.notify(t(self.lang, "notice.extra_reason"), "error", "reason_required")
+            self.notify(t(self.session.lang, "notice.extra_reason"), "error", "reason_required")
             return None
         return {"code": code, "quantity": count, "reason": reason.strip()[:MAX_EXTRA_REASON]}
 
@@ -178,7 +185,8 @@ class FieldWork(TechnicianCore):
         if not text.strip():
             return None
         local = UnsentMessage(text=text.strip(), created_at=self.now())
-        self.messages.setdefault(order_id, []).append(local)
+        self.work.messages.setdefault(order_id, []).append(local)
+        self.work.touch()
         action = await self._act(Message(text=text.strip()), order_id)
         if action.status == SYNCED:
             await self.load_messages(order_id)
@@ -191,9 +199,9 @@ class FieldWork(TechnicianCore):
         order_id = active.id if active else None
         action = await self._act(Sos(**self._here(), note=note, order_id=order_id), order_id)
         if action.status == SYNCED:
-            self.notify(t(self.lang, "notice.sos_sent"), "success")
+            self.notify(t(self.session.lang, "notice.sos_sent"), "success")
         elif action.status == PENDING:
-            self.notify(t(self.lang, "notice.sos_pending"), "error", "offline")
+            self.notify(t(self.session.lang, "notice.sos_pending"), "error", "offline")
         return action
 
     async def answer_complaint(self, complaint_id: str, text: str) -> bool:

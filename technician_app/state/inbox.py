@@ -19,15 +19,15 @@ class Inbox(TechnicianCore):
     async def load_inbox(self) -> None:
         notes = await self._guard(self.client.notifications(limit=100), feature="inbox", quiet=True)
         if notes is not None:
-            self.inbox, self.inbox_loaded = list(notes), True
-            self.inbox_unread = sum(1 for n in self.inbox if n.read_at is None)
+            self.live.inbox, self.live.inbox_loaded = list(notes), True
+            self.live.inbox_unread = sum(1 for n in self.live.inbox if n.read_at is None)
             self.changed()
 
     async def read_notice(self, notification_id: str) -> None:
         read = await self._guard(self.client.read_notification(notification_id), feature="inbox")
         if read is not None:
-            self.inbox = [read if n.id == read.id else n for n in self.inbox]
-            self.inbox_unread = sum(1 for n in self.inbox if n.read_at is None)
+            self.live.inbox = [read if n.id == read.id else n for n in self.live.inbox]
+            self.live.inbox_unread = sum(1 for n in self.live.inbox if n.read_at is None)
             self.changed()
 
     async def read_all_notices(self) -> None:
@@ -42,6 +42,7 @@ class Inbox(TechnicianCore):
         except ValidationError as exc:
             log.info("notification push not understood: %s", exc)
             return
-        if all(n.id != note.id for n in self.inbox):
-            self.inbox.insert(0, note)
-            self.inbox_unread += note.read_at is None
+        if all(n.id != note.id for n in self.live.inbox):
+            self.live.inbox.insert(0, note)
+            self.live.touch()
+            self.live.inbox_unread += note.read_at is None

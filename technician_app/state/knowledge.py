@@ -22,20 +22,20 @@ class Knowledge(TechnicianCore):
         services not kept yet, fetched again."""
         got = await self._guard(self.client.knowledge(), feature="knowledge", quiet=True)
         if got is not None:
-            self.knowledge = got
+            self.me.knowledge = got
             self.queue.cache_models("knowledge", {a.service_id: a for a in got})
             versions = {a.service_id: a.version for a in got}
-            wanted = {o.service_id for o in self.orders.values()} | set(self.articles)
+            wanted = {o.service_id for o in self.work.orders.values()} | set(self.me.articles)
             for service_id in sorted(wanted):
-                kept = self.articles.get(service_id)
+                kept = self.me.articles.get(service_id)
                 if service_id in versions and (
                     kept is None or kept.version != versions[service_id]
                 ):
                     await self.load_article(service_id)
-            gone = set(self.articles) - set(versions)
+            gone = set(self.me.articles) - set(versions)
             if gone:  # no longer in the catalog
                 for service_id in gone:
-                    del self.articles[service_id]
+                    del self.me.articles[service_id]
                 self._cache_articles()
         self.changed()
 
@@ -43,40 +43,43 @@ class Knowledge(TechnicianCore):
         """The article from the server, kept for offline; without signal the kept one."""
         got = await self._guard(self.client.knowledge_article(service_id), quiet=True)
         if got is not None:
-            self.articles[service_id] = got
+            self.me.articles[service_id] = got
+            self.me.touch()
             self._cache_articles()
             self.changed()
             return got
-        return self.articles.get(service_id)
+        return self.me.articles.get(service_id)
 
     async def search_knowledge(self, q: str) -> None:
         """The server's search (the catalog's segmenter and ranking); without signal,
         the kept articles that contain every word."""
-        self.knowledge_query = q.strip()
-        if not self.knowledge_query:
-            self.knowledge_found = None
+        self.me.knowledge_query = q.strip()
+        if not self.me.knowledge_query:
+            self.me.knowledge_found = None
             self.changed()
             return
-        got = await self._guard(self.client.knowledge(q=self.knowledge_query), quiet=True)
-        self.knowledge_found = got if got is not None else self._search_kept(self.knowledge_query)
+        got = await self._guard(self.client.knowledge(q=self.me.knowledge_query), quiet=True)
+        self.me.knowledge_found = (
+            got if got is not None else self._search_kept(self.me.knowledge_query)
+        )
         self.changed()
 
     def knowledge_shown(self) -> list[KnowledgeSummary]:
         """What the list screen shows: the search's answer, else the whole list (offline
         and never loaded: the kept articles)."""
-        if self.knowledge_found is not None:
-            return self.knowledge_found
-        if self.knowledge:
-            return self.knowledge
-        return [summary_of(a) for a in self.articles.values()]
+        if self.me.knowledge_found is not None:
+            return self.me.knowledge_found
+        if self.me.knowledge:
+            return self.me.knowledge
+        return [summary_of(a) for a in self.me.articles.values()]
 
     def kept_offline(self, service_id: str) -> bool:
-        return service_id in self.articles
+        return service_id in self.me.articles
 
     def _search_kept(self, q: str) -> list[KnowledgeSummary]:
         words = [w.lower() for w in q.split()]
         found = []
-        for a in self.articles.values():
+        for a in self.me.articles.values():
             texts = article_texts(a)
             if all(any(w in x.lower() for x in texts) for w in words):
                 hint = next((x for x in texts[2:] if any(w in x.lower() for w in words)), None)
@@ -84,7 +87,7 @@ class Knowledge(TechnicianCore):
         return found
 
     def _cache_articles(self) -> None:
-        self.queue.cache_models("knowledge_articles", self.articles)
+        self.queue.cache_models("knowledge_articles", self.me.articles)
 
 
 def article_texts(a: KnowledgeArticle) -> list[str]:

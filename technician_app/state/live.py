@@ -124,8 +124,8 @@ class LiveUpdates(TechnicianCore):
 
     def _keep_earnings(self, earnings: EarningsRead, period: str) -> None:
         """The statement the earnings page shows (cached for a start without signal)."""
-        self.earnings, self.earnings_period = earnings, period
-        self.payouts = list(earnings.payouts)
+        self.me.earnings, self.me.earnings_period = earnings, period
+        self.me.payouts = list(earnings.payouts)
         self.queue.cache_model("earnings", earnings)
         self.queue.cache_set("earnings_period", period)
 
@@ -135,8 +135,8 @@ class LiveUpdates(TechnicianCore):
         today = await self._earnings_of("day")
         if today is None:
             return
-        self.earned_today = today.earned
-        if self.earnings_period == "day":
+        self.me.earned_today = today.earned
+        if self.me.earnings_period == "day":
             self._keep_earnings(today, "day")
         self.changed()
 
@@ -148,7 +148,7 @@ class LiveUpdates(TechnicianCore):
             return
         self._keep_earnings(earnings, period)
         if period == "day":
-            self.earned_today = earnings.earned
+            self.me.earned_today = earnings.earned
         else:
             await self.load_earnings_today()
         self.changed()
@@ -169,22 +169,23 @@ class LiveUpdates(TechnicianCore):
             if order_id and event_type.startswith("order.delay_"):
                 await self.on_delay_event(event_type, order_id)  # asked, answered, lapsed
             if order_id and (
-                order_id in self.orders
+                order_id in self.work.orders
                 or event_type in ("order.assigned", "order.accepted", "order.claimed")
             ):
                 await self.load_order(order_id)
             if event_type in MONEY_EVENTS:
-                await self.load_earnings_period(self.earnings_period)
+                await self.load_earnings_period(self.me.earnings_period)
         elif kind == "chat":
             chat = message.get("message") or {}
             order_id = chat.get("order_id")
             if order_id:
                 await self.load_messages(order_id)
         elif kind == "document" and message.get("kind") == "work_order":
-            order = self.orders.get(str(message.get("order_id") or ""))
+            order = self.work.orders.get(str(message.get("order_id") or ""))
             if order is not None:  # the signed work order's PDF, filed after the signing
                 filed = {"work_order_file_id": message.get("file_id")}
-                self.orders[order.id] = order.model_copy(update=filed)
+                self.work.orders[order.id] = order.model_copy(update=filed)
+                self.work.touch()
                 self._cache_orders()
         elif kind.startswith("offer"):
             await self.load_offers()
@@ -205,18 +206,18 @@ class LiveUpdates(TechnicianCore):
                         self._feed = self._feed_task = None  # it gave up: start a fresh one
                     await self._start_feed()
                     await self.sync(quiet=False)
-                    if self.connected:
+                    if self.sync_state.connected:
                         await self.load_offers()
                         await self.load_orders()
-                        if not self.inbox_loaded:  # then kept current by the feed
+                        if not self.live.inbox_loaded:  # then kept current by the feed
                             await self.load_inbox()
-                        if self.working:
+                        if self.live.working:
                             await self.load_pool()
                     else:
                         await self._probe()
             except Exception:
                 log.exception("live loop iteration failed")
-            self.live_rounds += 1
+            self.live.live_rounds += 1
             if self._wake is None:
                 self._wake = asyncio.Event()
             with contextlib.suppress(TimeoutError):

@@ -31,7 +31,7 @@ class Loading(TechnicianCore):
         if not self.signed_in:
             return
         await self.sync()
-        if not self.connected:
+        if not self.sync_state.connected:
             return
         await self.load_profile()
         await self.load_orders()
@@ -46,11 +46,11 @@ class Loading(TechnicianCore):
             return
         pending_orders = {a.order_id for a in self.queue.pending()}
         fresh = {o.id: o for o in orders}
-        for order_id, local in self.orders.items():
+        for order_id, local in self.work.orders.items():
             if order_id in pending_orders and order_id in fresh:
                 kept = {k: getattr(local, k) for k in LOCAL_KEYS}
                 fresh[order_id] = fresh[order_id].model_copy(update=kept)
-        self.orders = fresh
+        self.work.orders = fresh
         self._cache_orders()
         self.changed()
 
@@ -65,21 +65,21 @@ class Loading(TechnicianCore):
         apart from :meth:`schedule`, which is today's alone."""
         now = self.now()
         return [
-            (day_label(o.scheduled_start, now, self.lang), o)
+            (day_label(o.scheduled_start, now, self.session.lang), o)
             for o in upcoming_jobs(self.active_orders(), now)
         ]
 
     def customer_notes(self, order_id: str) -> str:
         """What the customer wrote for the visit (a dog, a door code), as the server gives
         it to the technician on the job: nothing before the order is his, contacts masked."""
-        order = self.orders.get(order_id)
+        order = self.work.orders.get(order_id)
         return order.notes.strip() if order is not None else ""
 
     async def load_contact(self, order_id: str) -> ContactRead | None:
         """The virtual number the server binds for calling this order's customer (the real
         phone never reaches the technician). Asked only for an order that is his now; kept
         in the cache so the call can still be made where there is no data signal."""
-        order = self.orders.get(order_id)
+        order = self.work.orders.get(order_id)
         if order is None or not order.address_visible:
             return None
         contact = await self._guard(self.client.contact(order_id), feature="contact", quiet=True)
@@ -93,7 +93,7 @@ class Loading(TechnicianCore):
     def dial_url(self, order_id: str) -> str | None:
         """The ``tel:`` link of 联系客户: the number the server gave for this order while
         the order is his and the number still valid; None otherwise (no button then)."""
-        order = self.orders.get(order_id)
+        order = self.work.orders.get(order_id)
         contact = self.queue.cached_models("contacts", ContactRead).get(order_id)
         if order is None or not order.address_visible or contact is None:
             return None
@@ -104,7 +104,8 @@ class Loading(TechnicianCore):
         return f"tel:{contact.virtual_number}"
 
     def _store_order(self, order: OrderRead) -> None:
-        self.orders[order.id] = order
+        self.work.orders[order.id] = order
+        self.work.touch()
         self._cache_orders()
         self.changed()
 
@@ -112,7 +113,7 @@ class Loading(TechnicianCore):
         offers = await self._guard(self.client.offers(), feature="offers", quiet=True)
         if offers is not None:
             now = self.now()
-            self.offers = [
+            self.work.offers = [
                 normalize_offer(o, source="offer", now=now) for o in offers if o.status == "pending"
             ]
             self.changed()
@@ -125,7 +126,7 @@ class Loading(TechnicianCore):
         ask = self._pool_asks
         pool = await self._guard(self.client.pool(), feature="pool", quiet=True)
         if pool is not None and ask == self._pool_asks:
-            self.pool = [normalize_offer(o, source="pool") for o in pool]
+            self.work.pool = [normalize_offer(o, source="pool") for o in pool]
             self.changed()
 
     async def load_earnings(self, period: str = "day") -> None:
@@ -142,44 +143,46 @@ class Loading(TechnicianCore):
             quiet=True,
         )
         if earnings is not None:
-            self.earnings, self.earnings_period = earnings, period
+            self.me.earnings, self.me.earnings_period = earnings, period
             if period == "day":
-                self.earned_today = earnings.earned
-            self.payouts = list(earnings.payouts)
+                self.me.earned_today = earnings.earned
+            self.me.payouts = list(earnings.payouts)
             self.queue.cache_model("earnings", earnings)
             self.queue.cache_set("earnings_period", period)
             self.changed()
 
     async def load_reviews(self) -> None:
         reviews = await self._guard(
-            self.client.technician_reviews(self.session.user_id or ""),
+            self.client.technician_reviews(self.client.session.user_id or ""),
             feature="reviews",
             quiet=True,
         )
         if reviews is not None:
-            self.reviews = reviews
+            self.me.reviews = reviews
         complaints = await self._guard(
             self.client.technician_complaints(), feature="complaints", quiet=True
         )
         if complaints is not None:
-            self.complaints = complaints
+            self.me.complaints = complaints
         self.changed()
 
     async def load_service(self, service_id: str) -> ServiceRead | None:
         """The catalog entry (rate card, acceptance criteria, SOP), cached for offline use."""
-        if service_id in self.services:
-            return self.services[service_id]
+        if service_id in self.work.services:
+            return self.work.services[service_id]
         service = await self._guard(self.client.service(service_id), quiet=True)
         if service is not None:
-            self.services[service_id] = service
-            self.queue.cache_models("services", self.services)
+            self.work.services[service_id] = service
+            self.work.touch()
+            self.queue.cache_models("services", self.work.services)
             self.changed()
         return service
 
     async def load_messages(self, order_id: str) -> None:
         messages = await self._guard(self.client.messages(order_id), feature="chat", quiet=True)
         if messages is not None:
-            self.messages[order_id] = list(messages)
+            self.work.messages[order_id] = list(messages)
+            self.work.touch()
             self.changed()
 
     async def load_change_requests(self, order_id: str) -> None:
@@ -187,5 +190,6 @@ class Loading(TechnicianCore):
             self.client.change_requests(order_id), feature="change_requests", quiet=True
         )
         if requests is not None:
-            self.change_requests[order_id] = requests
+            self.work.change_requests[order_id] = requests
+            self.work.touch()
             self.changed()

@@ -31,11 +31,11 @@ class LocationReports(TechnicianCore):
     def location_interval_now(self) -> float | None:
         """How often the position goes out right now: fast on the way to a job, slowly
         while online for orders, not at all when offline for orders or signed out."""
-        if not self.signed_in or (self.location is None and self.locate is None):
+        if not self.signed_in or (self.live.location is None and self.locate is None):
             return None
         if self.tracked_order() is not None:
             return self.location_interval or None
-        if self.working:
+        if self.live.working:
             return self.idle_location_interval or None
         return None
 
@@ -44,7 +44,7 @@ class LocationReports(TechnicianCore):
         Without signal the points pile up in one pending post (up to the server's batch
         size) instead of one post each, so the replay is one request, not a burst that
         the server's rate limit would refuse."""
-        if self.location is None or not self.signed_in:
+        if self.live.location is None or not self.signed_in:
             return None
         tracked = self.tracked_order()
         order_id = tracked.id if tracked else None
@@ -67,34 +67,38 @@ class LocationReports(TechnicianCore):
             action = self.queue.enqueue(
                 first.kind, order_id=order_id, params=first.params(), occurred_at=self.now()
             )
-        if self.connected:
+        if self.sync_state.connected:
             await self.sync(current=action.id)
         else:
             await self._probe()  # no signal: the point waits (and gathers more) until there is
         return self.queue.get(action.id)
 
     def set_location(self, lat: float, lng: float) -> None:
-        self.location = (lat, lng)
+        self.live.location = (lat, lng)
         self.changed()
 
     async def refresh_location(self) -> bool:
         """Ask the device where it is (the first time, the user is asked for the
         permission); remember why not when it says no. True when there is a position."""
         if self.locate is None:
-            return self.location is not None
+            return self.live.location is not None
         try:
             lat, lng = await self.locate()
         except LocationUnavailable as exc:
-            if self.location_problem != exc.code:
-                self.location_problem = exc.code
+            if self.live.location_problem != exc.code:
+                self.live.location_problem = exc.code
                 self.changed()
             return False
-        self.location_problem = None
+        self.live.location_problem = None
         self.set_location(lat, lng)
         return True
 
     def _here(self) -> dict[str, Any]:
-        return {"lat": self.location[0], "lng": self.location[1]} if self.location else {}
+        return (
+            {"lat": self.live.location[0], "lng": self.live.location[1]}
+            if self.live.location
+            else {}
+        )
 
     async def _location_loop(self) -> None:
         """Report the position at the rate the moment calls for (see ``location_interval_now``);

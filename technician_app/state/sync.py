@@ -90,31 +90,38 @@ class QueueSync(TechnicianCore):
         final = self.queue.get(action.id)
         if final.status == SYNCED:
             # done now: a refusal of an earlier try (check-in too far away) no longer stands
-            self.notices[:] = [n for n in self.notices if n.kind != "error"]
+            self.session.notices[:] = [n for n in self.session.notices if n.kind != "error"]
+            self.session.touch()
         if final.status == PENDING and not quiet:
-            label = ACTION_LABELS[self.lang].get(kind, kind)
-            self.notify(t(self.lang, "notice.saved_pending", action=label), "info", "pending_sync")
+            label = ACTION_LABELS[self.session.lang].get(kind, kind)
+            self.notify(
+                t(self.session.lang, "notice.saved_pending", action=label), "info", "pending_sync"
+            )
         return final
 
     def _apply_locally(self, action: QueuedAction) -> None:
         """The local copy of the order as the server will read it once the action is
         replayed (a new model; the old one is left as it was)."""
-        order = self.orders.get(action.order_id or "")
+        order = self.work.orders.get(action.order_id or "")
         if order is None:
             return
         oid, when = order.id, action.occurred_at
         if action.kind in OPTIMISTIC:
-            self.orders[oid] = foreseen(order, action.kind)
+            self.work.orders[oid] = foreseen(order, action.kind)
+            self.work.touch()
         elif action.kind == "transfer":
-            self.orders.pop(oid, None)
+            self.work.orders.pop(oid, None)
+            self.work.touch()
         elif action.kind == "sop_done":
             step_no = action.params.get("step_no")
             sop = [
                 s.model_copy(update={"done_at": when}) if s.no == step_no else s for s in order.sop
             ]
-            self.orders[oid] = order.model_copy(update={"sop": sop})
+            self.work.orders[oid] = order.model_copy(update={"sop": sop})
+            self.work.touch()
         elif action.kind == "sign_work_order":
-            self.orders[oid] = order.model_copy(update={"work_order_confirmed_at": when})
+            self.work.orders[oid] = order.model_copy(update={"work_order_confirmed_at": when})
+            self.work.touch()
         self._cache_orders()
 
     async def sync(self, *, current: int | None = None, quiet: bool = False) -> None:
@@ -132,9 +139,11 @@ class QueueSync(TechnicianCore):
             if done.kind in ORDER_REPLIES and done.result is not None:
                 order = OrderRead.model_validate(done.result)
                 if done.kind == "transfer":
-                    self.orders.pop(order.id, None)
+                    self.work.orders.pop(order.id, None)
+                    self.work.touch()
                 else:
-                    self.orders[order.id] = order
+                    self.work.orders[order.id] = order
+                    self.work.touch()
             elif done.order_id and done.kind != "location":
                 touched.add(done.order_id)
         for rejected in report.rejected:
@@ -152,11 +161,14 @@ class QueueSync(TechnicianCore):
                 self.notify(text, "error", rejected.error_code)
             elif not quiet:
                 self.notify(
-                    t(self.lang, "notice.sync_refused", text=text), "error", rejected.error_code
+                    t(self.session.lang, "notice.sync_refused", text=text),
+                    "error",
+                    rejected.error_code,
                 )
         if not self.queue.pending():
             # "saved, waiting to sync" is no longer true once nothing waits
-            self.notices[:] = [n for n in self.notices if n.code != "pending_sync"]
+            self.session.notices[:] = [n for n in self.session.notices if n.code != "pending_sync"]
+            self.session.touch()
         self._cache_orders()
         for order_id in touched:
             await self.load_order(order_id)
@@ -164,7 +176,7 @@ class QueueSync(TechnicianCore):
 
     def refusal_text(self, action: QueuedAction) -> str:
         """Why a queued action was refused, in the technician's words and language."""
-        lang = self.lang
+        lang = self.session.lang
         label = ACTION_LABELS[lang].get(action.kind, action.kind)
         if action.error_code == "outside_geofence":
             distance = action.error_details.get("distance_m")

@@ -16,43 +16,45 @@ class Training(TechnicianCore):
         """``quiet``: for the home screen's warning (no notice when it cannot load)."""
         got = await self._guard(self.client.courses(), feature="training", quiet=quiet)
         if got is not None:
-            self.training = got
+            self.me.training = got
         self.changed()
 
     async def load_course(self, course_id: str) -> None:
         got = await self._guard(self.client.course(course_id), feature="training")
         if got is not None:
-            self.courses_open = {**self.courses_open, course_id: got}
+            self.me.courses_open = {**self.me.courses_open, course_id: got}
         self.changed()
 
     async def study_lesson(self, course_id: str, lesson: int) -> None:
         """Mark a lesson studied; the month's minutes are read again."""
         got = await self._guard(self.client.study_lesson(course_id, lesson))
         if got is not None:
-            self.courses_open = {**self.courses_open, course_id: got}
+            self.me.courses_open = {**self.me.courses_open, course_id: got}
             await self.load_training()
         self.changed()
 
     def choose(self, course_id: str, question: int, choice: int) -> None:
-        chosen = {**self.quiz_choices.get(course_id, {}), question: choice}
-        self.quiz_choices = {**self.quiz_choices, course_id: chosen}
+        chosen = {**self.me.quiz_choices.get(course_id, {}), question: choice}
+        self.me.quiz_choices = {**self.me.quiz_choices, course_id: chosen}
         self.changed()
 
     async def submit_quiz(self, course_id: str) -> QuizResult | None:
         """Send the chosen answers (an unchosen question as -1); keep the result."""
-        course = self.courses_open.get(course_id)
+        course = self.me.courses_open.get(course_id)
         if course is None:
             return None
-        chosen = self.quiz_choices.get(course_id, {})
+        chosen = self.me.quiz_choices.get(course_id, {})
         answers = [chosen.get(q.index, -1) for q in course.quiz]
         got = await self._guard(self.client.take_quiz(course_id, answers))
         if got is not None:
-            self.quiz_results = {**self.quiz_results, course_id: got}
+            self.me.quiz_results = {**self.me.quiz_results, course_id: got}
             key = "training.result_pass" if got.passed else "training.result_fail"
-            words = t(self.lang, key, correct=got.correct, total=got.total, percent=got.percent)
+            words = t(
+                self.session.lang, key, correct=got.correct, total=got.total, percent=got.percent
+            )
             # on the status strip too: the result below the quiz may be off screen
             self.notify(words, "success" if got.passed else "error", "quiz_result")
-            self.quiz_choices = {**self.quiz_choices, course_id: {}}
+            self.me.quiz_choices = {**self.me.quiz_choices, course_id: {}}
             await self.load_training()
             await self.load_course(course_id)
         self.changed()

@@ -35,15 +35,15 @@ def title(text: str) -> ft.Control:
 
 @ft.component
 def AnalyticsView():  # noqa: ANN201
-    state = use_app()
-    by, set_by = ft.use_state(state.analytics_by)
+    state = use_app("me")
+    by, set_by = ft.use_state(state.me.analytics_by)
 
     def load():  # noqa: ANN202
         ft.context.page.run_task(state.load_analytics, by)
 
     ft.use_effect(load, [by])
-    lang = state.lang
-    a = state.analytics if state.analytics and state.analytics.by == by else None
+    lang = state.session.lang
+    a = state.me.analytics if state.me.analytics and state.me.analytics.by == by else None
     body: list[ft.Control] = [
         ft.SegmentedButton(
             segments=[
@@ -56,7 +56,7 @@ def AnalyticsView():  # noqa: ANN201
         )
     ]
     if a is None:
-        note = "analytics.unavailable" if "analytics" in state.unavailable else "loading"
+        note = "analytics.unavailable" if "analytics" in state.session.unavailable else "loading"
         body.append(ft.Text(t(lang, note), size=18, color=MUTED, key="analytics_status"))
         return view("/analytics", t(lang, "analytics.title"), body, state, back="/earnings")
     body.append(

@@ -44,12 +44,12 @@ def polygon_unfinished(area: dict[str, Any]) -> bool:
 def AreaEditor(keep: Callable[[dict[str, Any]], None]) -> ft.Control:
     """Reports every change through ``keep`` (the form's save reads the last one: a tap on
     save can arrive before the re-render that carries the last change)."""
-    state = use_app()
-    lang = state.lang
+    state = use_app("live", "me")
+    lang = state.session.lang
     now: dict[str, Any] = use_stable(
         lambda: {
             "mode": "circle",
-            "center": state.location or CITY_CENTER,
+            "center": state.live.location or CITY_CENTER,
             "radius": DEFAULT_RADIUS_KM,
             "corners": [],
             "centred": "",  # where the centre came from: "" (not chosen yet), here, map
@@ -70,10 +70,10 @@ def AreaEditor(keep: Callable[[dict[str, Any]], None]) -> ft.Control:
             change(center=point, centred="map")
 
     async def here(_e: Any) -> None:  # noqa: ANN401
-        if await state.refresh_location() and state.location is not None:
-            change(center=state.location, centred="here")
+        if await state.refresh_location() and state.live.location is not None:
+            change(center=state.live.location, centred="here")
         else:
-            problem = state.location_problem or ""
+            problem = state.live.location_problem or ""
             state.notify(
                 location_help(lang, problem),
                 "error",

@@ -28,15 +28,15 @@ from technician_app.state.labels import city_datetime_text
 
 @ft.component
 def DepositView():  # noqa: ANN201
-    state = use_app()
+    state = use_app("me")
 
     def load():  # noqa: ANN202
         ft.context.page.run_task(state.load_deposit)
 
     ft.use_effect(load, [])
-    d = state.deposit
-    lang = state.lang
-    if "deposit" in state.unavailable:
+    d = state.me.deposit
+    lang = state.session.lang
+    if "deposit" in state.session.unavailable:
         return view(
             "/deposit",
             t(lang, "deposit.title"),

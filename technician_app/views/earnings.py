@@ -41,8 +41,8 @@ PERIODS = ("day", "week", "month")
 def service_name(state: TechnicianState, line) -> str | None:  # noqa: ANN001
     """The job's service as the statement names it, else from the order on the device
     (never its id)."""
-    order = state.orders.get(line.order_id) if line.order_id else None
-    if order is not None and state.lang == "en" and order.service_name_en:
+    order = state.work.orders.get(line.order_id) if line.order_id else None
+    if order is not None and state.session.lang == "en" and order.service_name_en:
         return order.service_name_en  # the statement names services in Chinese only
     if line.service_name_zh:
         return line.service_name_zh
@@ -75,7 +75,7 @@ def chart_cards(e, period: str, lang: str) -> list[ft.Control]:  # noqa: ANN001
 
 @ft.component
 def EarningsView():  # noqa: ANN201
-    state = use_app()
+    state = use_app("me", "work")
     period, set_period = ft.use_state("day")
     amount, set_amount = ft.use_state("")
     account, set_account = ft.use_state("")
@@ -84,8 +84,8 @@ def EarningsView():  # noqa: ANN201
         ft.context.page.run_task(state.load_earnings_period, period)
 
     ft.use_effect(load, [period])
-    e = state.earnings
-    lang = state.lang
+    e = state.me.earnings
+    lang = state.session.lang
 
     async def withdraw(_e) -> None:  # noqa: ANN001
         try:
@@ -95,7 +95,7 @@ def EarningsView():  # noqa: ANN201
             return
         await state.withdraw(fen, account.replace(" ", ""))
 
-    if "earnings" in state.unavailable:
+    if "earnings" in state.session.unavailable:
         return view(
             "/earnings",
             t(lang, "earnings.title"),
@@ -137,9 +137,9 @@ def EarningsView():  # noqa: ANN201
                 ft.Text(yuan(p.get("amount")), size=16),
             ]
         )
-        for p in state.payouts
+        for p in state.me.payouts
     ]
-    disputed = sum(1 for o in state.orders.values() if o.status == "DISPUTED")
+    disputed = sum(1 for o in state.work.orders.values() if o.status == "DISPUTED")
     notes = (
         money_state_notes(
             balance=e.balance,
@@ -179,7 +179,7 @@ def EarningsView():  # noqa: ANN201
                 ),
                 *[ft.Text(n, size=15, key=f"money_note_{i}") for i, n in enumerate(notes)],
             ),
-            *(chart_cards(e, state.earnings_period, lang) if e else []),
+            *(chart_cards(e, state.me.earnings_period, lang) if e else []),
             card(
                 title(t(lang, "earnings.per_order")),
                 *(per_order or [ft.Text(t(lang, "earnings.none"), color=MUTED)]),

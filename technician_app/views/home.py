@@ -40,22 +40,22 @@ def _route(state: TechnicianState, schedule: list[dict]) -> list[ft.Control]:  #
     stops = [(o.lat, o.lng) for o in orders if o.lat is not None and o.lng is not None]
     if not stops:
         return []
-    return [route_map(stops, state.location, app="org.doorstep.technician")]
+    return [route_map(stops, state.live.location, app="org.doorstep.technician")]
 
 
 def _location_status(state: TechnicianState) -> list[ft.Control]:
     """Why the position matters and what to do when the device gives none; a fixed
     (developer) position is labelled as such."""
-    if state.location_fixed:
+    if state.live.location_fixed:
         return [
             ft.Text(
-                t(state.lang, "home.location_fixed"),
+                t(state.session.lang, "home.location_fixed"),
                 size=14,
                 color=MUTED,
                 key="location_fixed",
             )
         ]
-    if state.location_problem is None:
+    if state.live.location_problem is None:
         return []
 
     async def retry(_e) -> None:  # noqa: ANN001
@@ -64,20 +64,20 @@ def _location_status(state: TechnicianState) -> list[ft.Control]:
     return [
         card(
             ft.Text(
-                t(state.lang, "home.location_needed"),
+                t(state.session.lang, "home.location_needed"),
                 size=20,
                 weight=ft.FontWeight.BOLD,
                 color=STOP,
             ),
-            ft.Text(location_help(state.lang, state.location_problem), size=16),
-            big_button(t(state.lang, "home.retry_location"), retry, key="retry_location"),
+            ft.Text(location_help(state.session.lang, state.live.location_problem), size=16),
+            big_button(t(state.session.lang, "home.retry_location"), retry, key="retry_location"),
         )
     ]
 
 
 @ft.component
 def HomeView():  # noqa: ANN201
-    state = use_app()
+    state = use_app("live", "me", "work")
 
     def load_today():  # noqa: ANN202
         # the same endpoint and calendar day as the earnings page, fresh on every visit
@@ -87,7 +87,7 @@ def HomeView():  # noqa: ANN201
             ft.context.page.run_task(state.load_training, True)  # quiet
 
     ft.use_effect(load_today, [state.signed_in, state.verified])
-    lang = state.lang
+    lang = state.session.lang
     if not state.signed_in:
         return view(
             "/",
@@ -106,8 +106,8 @@ def HomeView():  # noqa: ANN201
             back=None,
             actions=[language_menu(state), _logout(state)],
         )
-    if state.offers:
-        offer = state.offers[0]
+    if state.work.offers:
+        offer = state.work.offers[0]
         return view(
             "/",
             t(lang, "home.offer_title"),
@@ -192,13 +192,13 @@ def HomeView():  # noqa: ANN201
                 ft.Row(
                     [
                         ft.Text(
-                            t(lang, "home.working" if state.working else "home.offline"),
+                            t(lang, "home.working" if state.live.working else "home.offline"),
                             size=26,
                             weight=ft.FontWeight.BOLD,
-                            color=GO if state.working else MUTED,
+                            color=GO if state.live.working else MUTED,
                         ),
                         ft.Switch(
-                            value=state.working,
+                            value=state.live.working,
                             on_change=toggle,
                             key="online_toggle",
                             label=t(lang, "home.online_toggle"),
@@ -247,7 +247,7 @@ def _logout(state: TechnicianState) -> ft.Control:
         go("/")
 
     return ft.TextButton(
-        content=ft.Text(t(state.lang, "home.logout")), key="logout", on_click=logout
+        content=ft.Text(t(state.session.lang, "home.logout")), key="logout", on_click=logout
     )
 
 
@@ -264,11 +264,11 @@ WAYS_OUT = (
 
 
 def _ways_out(state: TechnicianState) -> list[ft.Control]:
-    lang = state.lang
+    lang = state.session.lang
 
     def label(text_key: str) -> str:
-        if text_key == "inbox" and state.inbox_unread:
-            return t(lang, "inbox_unread", n=state.inbox_unread)
+        if text_key == "inbox" and state.live.inbox_unread:
+            return t(lang, "inbox_unread", n=state.live.inbox_unread)
         return t(lang, text_key)
 
     buttons = [
@@ -281,9 +281,9 @@ def _ways_out(state: TechnicianState) -> list[ft.Control]:
 def _follow_ups(state: TechnicianState) -> list[ft.Control]:
     """回访提醒: the customers he set a reminder for, due today or overdue; each opens
     the order he served them on (with his notes)."""
-    if not state.follow_ups:
+    if not state.work.follow_ups:
         return []
-    lang = state.lang
+    lang = state.session.lang
     today = state.now().astimezone(CITY_TZ).date()
     rows = [
         ft.TextButton(
@@ -292,7 +292,7 @@ def _follow_ups(state: TechnicianState) -> list[ft.Control]:
             key=f"follow_up_{f.order_id}",
             on_click=lambda _e, oid=f.order_id: go(f"/order/{oid}"),
         )
-        for f in state.follow_ups
+        for f in state.work.follow_ups
     ]
     title = ft.Text(t(lang, "follow_up.title"), size=20, weight=ft.FontWeight.BOLD)
     return [card(title, *rows)]
@@ -301,17 +301,19 @@ def _follow_ups(state: TechnicianState) -> list[ft.Control]:
 def _training_warning(state: TechnicianState) -> list[ft.Control]:
     """Held at level C, or getting fewer orders for too little training this month: said
     where he looks for work, with the way to the courses."""
-    warning = home_warning(state.training)
+    warning = home_warning(state.me.training)
     if warning is None:
         return []
     key, values = warning
     return [
         card(
-            ft.Text(t(state.lang, key, **values), size=16, color=STOP, key="training_warning"),
+            ft.Text(
+                t(state.session.lang, key, **values), size=16, color=STOP, key="training_warning"
+            ),
             ft.Row(
                 [
                     outline_button(
-                        t(state.lang, "nav.training"),
+                        t(state.session.lang, "nav.training"),
                         lambda _e: go("/training"),
                         key="training_warning_open",
                     )

@@ -19,19 +19,19 @@ def _when(moment: datetime) -> str:
 
 @ft.component
 def InboxView():  # noqa: ANN201
-    state = use_app()
+    state = use_app("live")
 
     def load_on_opening():  # noqa: ANN202
         ft.context.page.run_task(state.load_inbox)
 
     ft.use_effect(load_on_opening, [])
-    lang = state.lang
+    lang = state.session.lang
 
     async def read_all(_e) -> None:  # noqa: ANN001
         await state.read_all_notices()
 
     rows: list[ft.Control] = []
-    for note in state.inbox:
+    for note in state.live.inbox:
         unread = note.read_at is None
 
         async def read(_e, nid=note.id) -> None:  # noqa: ANN001
@@ -51,7 +51,7 @@ def InboxView():  # noqa: ANN201
                 on_click=read if unread else None,
             )
         )
-    if "inbox" in state.unavailable:
+    if "inbox" in state.session.unavailable:
         rows = [ft.Text(t(lang, "inbox_unavailable"), size=18, color=MUTED)]
     elif not rows:
         rows = [ft.Text(t(lang, "inbox_empty"), size=18, color=MUTED)]

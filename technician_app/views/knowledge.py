@@ -30,14 +30,14 @@ def _icon(name: str | None, default: ft.IconData) -> ft.IconData:
 
 @ft.component
 def KnowledgeView():  # noqa: ANN201
-    state = use_app()
-    typed, set_typed = ft.use_state(state.knowledge_query)
+    state = use_app("me", "work")
+    typed, set_typed = ft.use_state(state.me.knowledge_query)
 
     def load():  # noqa: ANN202
         ft.context.page.run_task(state.load_knowledge)
 
     ft.use_effect(load, [])
-    lang = state.lang
+    lang = state.session.lang
 
     async def search(_e) -> None:  # noqa: ANN001
         await state.search_knowledge(typed)
@@ -76,27 +76,27 @@ def KnowledgeView():  # noqa: ANN201
             ]
         ),
     ]
-    if not state.connected:
+    if not state.sync_state.connected:
         top.append(ft.Text(t(lang, "knowledge.offline"), size=16, color=WARN))
-    if state.knowledge_found is not None:
+    if state.me.knowledge_found is not None:
         top.append(ft.Text(t(lang, "knowledge.found", n=len(shown)), size=16, color=MUTED))
     if not rows:
-        empty = "knowledge.none" if state.knowledge_found is not None else "knowledge.empty"
+        empty = "knowledge.none" if state.me.knowledge_found is not None else "knowledge.empty"
         rows.append(ft.Text(t(lang, empty), size=18, color=MUTED))
     return view("/knowledge", t(lang, "nav.knowledge"), [*top, *rows], state)
 
 
 @ft.component
 def ArticleView():  # noqa: ANN201
-    state = use_app()
+    state = use_app("me", "work")
     service_id = ft.use_route_params().get("service_id", "")
 
     def load():  # noqa: ANN202
         ft.context.page.run_task(state.load_article, service_id)
 
     ft.use_effect(load, [service_id])
-    lang = state.lang
-    article = state.articles.get(service_id)
+    lang = state.session.lang
+    article = state.me.articles.get(service_id)
     route = f"/knowledge/{service_id}"
     if article is None:
         body: list[ft.Control] = [ft.Text(t(lang, "knowledge.not_saved"), size=18, color=MUTED)]

@@ -31,7 +31,7 @@ def LoginForm():  # noqa: ANN201
         # nothing navigates: a screen opened while the sign-in finishes loading stays open
         await state.login(phone.strip(), password)
 
-    lang = state.lang
+    lang = state.session.lang
     return ft.Column(
         [
             ft.Text(t(lang, "login.brand"), size=32, weight=ft.FontWeight.BOLD, color=PRIMARY),
@@ -53,7 +53,10 @@ def LoginForm():  # noqa: ANN201
             ft.Row(
                 [
                     big_button(
-                        t(lang, "login.submit"), submit, key="login_submit", disabled=state.busy
+                        t(lang, "login.submit"),
+                        submit,
+                        key="login_submit",
+                        disabled=state.session.busy,
                     )
                 ]
             ),
@@ -110,7 +113,7 @@ def SignupView():  # noqa: ANN201
     async def resend(_e) -> None:  # noqa: ANN001
         await send_code()
 
-    lang = state.lang
+    lang = state.session.lang
     code_fields: list[ft.Control] = []
     if code_sent_to and code_sent_to == phone.strip():
         code_fields = [
@@ -152,7 +155,7 @@ def SignupView():  # noqa: ANN201
                         submit,
                         key="signup_submit",
                         color=GO,
-                        disabled=state.busy,
+                        disabled=state.session.busy,
                     )
                 ]
             ),
@@ -170,8 +173,8 @@ def consent_controls(
     set_reading: Callable[[str], None],
 ) -> list[ft.Control]:
     """The tick for the 技师服务协议 and 技师隐私政策, each readable in full here first."""
-    lang = state.lang
-    policies = state.policies
+    lang = state.session.lang
+    policies = state.session.policies
     documents = policies.documents if policies else []
     links: list[ft.Control] = [
         ft.TextButton(

@@ -28,9 +28,9 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 @ft.component
 def Onboarding():  # noqa: ANN201
-    state = use_app()
-    lang = state.lang
-    profile = state.profile
+    state = use_app("me", "live")
+    lang = state.session.lang
+    profile = state.me.profile
     listed_skills: list[str] = list(profile.skills) if profile else []
     skills, set_skills = ft.use_state(listed_skills)
     # What was typed or picked last, for "save": a tap can arrive before the re-render that
@@ -69,7 +69,7 @@ def Onboarding():  # noqa: ANN201
             "bio": bio,
             "years": years,
             "hours": hours,
-            "area": {"center": state.location or CITY_CENTER, "radius_km": 10.0},
+            "area": {"center": state.live.location or CITY_CENTER, "radius_km": 10.0},
             **latest,
         }
         if polygon_unfinished(now["area"]):
@@ -144,7 +144,7 @@ def Onboarding():  # noqa: ANN201
         wrap=True,
         spacing=8,
     )
-    certs = [ft.Text(_certificate_line(lang, c), size=16) for c in state.certificates]
+    certs = [ft.Text(_certificate_line(lang, c), size=16) for c in state.me.certificates]
     return ft.Column(
         [
             waiting,

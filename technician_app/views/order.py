@@ -55,7 +55,7 @@ async def launch(url: str) -> None:
 
 @ft.component
 def OrderView():  # noqa: ANN201
-    state = use_app()
+    state = use_app("work", "live", "me")
     params = ft.use_route_params()
     order_id = params.get("order_id", "")
     order = state.order(order_id)
@@ -81,14 +81,14 @@ def OrderView():  # noqa: ANN201
 
     ft.use_effect(load, [order_id])
     route = f"/order/{order_id}"
-    lang = state.lang
+    lang = state.session.lang
     if order is None:
         return view(
             route, t(lang, "order.short_title"), [ft.Text(t(lang, "order.missing"), size=20)], state
         )
 
     status = order.status
-    service = state.services.get(order.service_id)
+    service = state.work.services.get(order.service_id)
     rate_card = service.rate_card if service else []
     distance = state.distance_to(order)
     pending = state.pending_for(order_id)
@@ -151,7 +151,7 @@ def OrderView():  # noqa: ANN201
         item = state.extra_item(extra_code if known else "", extra_quantity, extra_reason)
         if item is None:
             return
-        action = await state.propose_change(order_id, [item], await take_photo(state.lang))
+        action = await state.propose_change(order_id, [item], await take_photo(state.session.lang))
         if action is not None and action.status != "rejected":
             set_extra_quantity("1")
             set_extra_reason("")
@@ -224,7 +224,7 @@ def OrderView():  # noqa: ANN201
         body.append(
             street_map(
                 (order.lat, order.lng),
-                state.location,
+                state.live.location,
                 mover_icon=ft.Icons.PERSON_PIN_CIRCLE,
                 circle_m=DEFAULT_CHECKIN_RADIUS_M,
                 app="org.doorstep.technician",

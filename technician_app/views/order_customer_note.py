@@ -14,8 +14,8 @@ from technician_app.state.customers import PRESET_TAGS, REMIND_DAYS
 
 @ft.component
 def CustomerNoteCard(state: TechnicianState, order_id: str):  # noqa: ANN201
-    lang = state.lang
-    saved = state.customer_records.get(order_id)
+    lang = state.session.lang
+    saved = state.work.customer_records.get(order_id)
     tags, set_tags = ft.use_state(list(saved.tags) if saved else [])
     own_tag, set_own_tag = ft.use_state("")
     note, set_note = ft.use_state(saved.note if saved else "")
@@ -25,7 +25,7 @@ def CustomerNoteCard(state: TechnicianState, order_id: str):  # noqa: ANN201
     def load():  # noqa: ANN202
         async def run() -> None:
             await state.load_customer_note(order_id)
-            got = state.customer_records.get(order_id)
+            got = state.work.customer_records.get(order_id)
             if got is not None:
                 set_tags(list(got.tags))
                 set_note(got.note)
@@ -45,12 +45,12 @@ def CustomerNoteCard(state: TechnicianState, order_id: str):  # noqa: ANN201
         ):
             set_own_tag("")
             set_days(0)
-            got = state.customer_records.get(order_id)
+            got = state.work.customer_records.get(order_id)
             set_tags(list(got.tags) if got else chosen)
 
     shown_tags = list(dict.fromkeys([*PRESET_TAGS, *tags]))
     reminder: list[ft.Control] = []
-    current = state.customer_records.get(order_id)
+    current = state.work.customer_records.get(order_id)
     if current is not None and current.remind_on is not None:
         day = f"{current.remind_on.month}/{current.remind_on.day}"
         reminder.append(

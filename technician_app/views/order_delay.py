@@ -34,7 +34,7 @@ def delay_status(lang: str, request: DelayRequestRead) -> str:
 def delay_panel(state: TechnicianState, order_id: str, form: Form, submit: Handler) -> ft.Control:
     """The panel itself. ``form``: each field's value and setter by name (``day``,
     ``time``, ``reason``); ``submit`` sends the request."""
-    lang = state.lang
+    lang = state.session.lang
     (day, set_day), (at, set_at), (reason, set_reason) = form["day"], form["time"], form["reason"]
 
     def pick_day(e) -> None:  # noqa: ANN001

@@ -90,7 +90,7 @@ def work_order_panel(
 def sop_panel(state: TechnicianState, order: OrderRead) -> ft.Control:
     steps = order.sop
     next_step = next((s for s in steps if not s.done_at), None)
-    lang = state.lang
+    lang = state.session.lang
     rows: list[ft.Control] = [ft.Text(t(lang, "sop.title"), size=22, weight=ft.FontWeight.BOLD)]
     for step in steps:
         done = step.done_at is not None
@@ -152,7 +152,7 @@ def sop_panel(state: TechnicianState, order: OrderRead) -> ft.Control:
 
 def _step_photo(state: TechnicianState, order_id: str, no: int) -> ft.Control:
     """The photo taken for a step on this device, small; else the camera mark."""
-    taken = state.step_photos.get((order_id, no))
+    taken = state.work.step_photos.get((order_id, no))
     if taken is None:
         return ft.Icon(ft.Icons.PHOTO_CAMERA, size=24, color=WARN)
     return ft.Image(
@@ -161,7 +161,7 @@ def _step_photo(state: TechnicianState, order_id: str, no: int) -> ft.Control:
         height=56,
         fit=ft.BoxFit.COVER,
         border_radius=8,
-        semantics_label=t(state.lang, "sop.photo_of", no=no),
+        semantics_label=t(state.session.lang, "sop.photo_of", no=no),
         key=f"sop_photo_{no}",
     )
 
@@ -175,8 +175,8 @@ def extras_panel(state: TechnicianState, order: OrderRead, rate_card, form, prop
         form["quantity"],
         form["reason"],
     )
-    lang = state.lang
-    requests = state.change_requests.get(order.id, [])
+    lang = state.session.lang
+    requests = state.work.change_requests.get(order.id, [])
     rows = [
         ft.Text(
             f"{', '.join(f'{i.name or i.code} ×{i.quantity}' for i in r.items)} · "
@@ -221,7 +221,7 @@ def extras_panel(state: TechnicianState, order: OrderRead, rate_card, form, prop
         ),
         *rows,
         ft.Text(
-            t(lang, "extras.unavailable") if "change_requests" in state.unavailable else "",
+            t(lang, "extras.unavailable") if "change_requests" in state.session.unavailable else "",
             size=14,
             color=STOP,
         ),
@@ -237,8 +237,8 @@ def _request_status(lang: str, status: str) -> str:
 
 
 def chat_panel(state: TechnicianState, order_id: str, text: str, set_text, send) -> ft.Control:  # noqa: ANN001
-    lang = state.lang
-    messages = state.messages.get(order_id, [])[-8:]
+    lang = state.session.lang
+    messages = state.work.messages.get(order_id, [])[-8:]
     rows = [
         ft.Text(
             t(lang, "chat.me" if m.sender_role == "technician" else "chat.customer")
@@ -260,6 +260,8 @@ def chat_panel(state: TechnicianState, order_id: str, text: str, set_text, send)
             ]
         ),
         ft.Text(
-            t(lang, "chat.unavailable") if "chat" in state.unavailable else "", size=14, color=STOP
+            t(lang, "chat.unavailable") if "chat" in state.session.unavailable else "",
+            size=14,
+            color=STOP,
         ),
     )

@@ -16,7 +16,7 @@ from technician_app.i18n import t
 
 @ft.component
 def PoolView():  # noqa: ANN201
-    state = use_app()
+    state = use_app("work", "live")
 
     async def reload(_e) -> None:  # noqa: ANN001
         await state.load_pool()
@@ -28,17 +28,19 @@ def PoolView():  # noqa: ANN201
 
     cards = [
         OfferCard(o, state, on_accepted=lambda oid: go(f"/order/{oid}"), full=False)
-        for o in state.pool
+        for o in state.work.pool
     ]
-    if "pool" in state.unavailable:
-        cards = [ft.Text(t(state.lang, "pool.unavailable"), size=18, color=MUTED)]
+    if "pool" in state.session.unavailable:
+        cards = [ft.Text(t(state.session.lang, "pool.unavailable"), size=18, color=MUTED)]
     elif not cards:
-        cards = [ft.Text(t(state.lang, "pool.empty"), size=18, color=MUTED)]
+        cards = [ft.Text(t(state.session.lang, "pool.empty"), size=18, color=MUTED)]
     return view(
         "/pool",
-        t(state.lang, "nav.pool"),
+        t(state.session.lang, "nav.pool"),
         [
-            ft.Row([outline_button(t(state.lang, "pool.refresh"), reload, key="pool_refresh")]),
+            ft.Row(
+                [outline_button(t(state.session.lang, "pool.refresh"), reload, key="pool_refresh")]
+            ),
             *cards,
         ],
         state,

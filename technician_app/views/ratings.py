@@ -12,7 +12,7 @@ from technician_app.i18n import t
 
 @ft.component
 def RatingsView():  # noqa: ANN201
-    state = use_app()
+    state = use_app("me")
     no_answers: dict[str, str] = {}  # complaint id → the answer being typed
     answers, set_answers = ft.use_state(no_answers)
 
@@ -20,7 +20,7 @@ def RatingsView():  # noqa: ANN201
         ft.context.page.run_task(state.load_reviews)
 
     ft.use_effect(load, [])
-    lang = state.lang
+    lang = state.session.lang
     reviews = [
         card(
             ft.Text(
@@ -32,10 +32,10 @@ def RatingsView():  # noqa: ANN201
             ),
             ft.Text(f"{r.author_name}：{r.text}", size=16),
         )
-        for r in state.reviews
+        for r in state.me.reviews
     ]
     complaints: list[ft.Control] = []
-    for c in state.complaints:
+    for c in state.me.complaints:
         cid = c.id
 
         async def reply(_e, cid=cid) -> None:  # noqa: ANN001
@@ -73,7 +73,7 @@ def RatingsView():  # noqa: ANN201
                 ),
             )
         )
-    missing = "reviews" in state.unavailable
+    missing = "reviews" in state.session.unavailable
     return view(
         "/ratings",
         t(lang, "nav.ratings"),

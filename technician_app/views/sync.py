@@ -22,12 +22,12 @@ from technician_app.state.action_words import action_summary
 
 @ft.component
 def SyncView():  # noqa: ANN201
-    state = use_app()
+    state = use_app("work")
 
     async def sync(_e) -> None:  # noqa: ANN001
         await state.sync()
 
-    lang = state.lang
+    lang = state.session.lang
     actions = ACTION_LABELS[lang]
 
     pending: list[ft.Control] = [
@@ -35,7 +35,7 @@ def SyncView():  # noqa: ANN201
             [
                 ft.Icon(ft.Icons.SCHEDULE, color=WARN),
                 ft.Text(
-                    action_summary(a, state.orders.get(a.order_id or ""), lang),
+                    action_summary(a, state.work.orders.get(a.order_id or ""), lang),
                     size=16,
                     expand=True,
                 ),
@@ -54,7 +54,7 @@ def SyncView():  # noqa: ANN201
             ),
             ft.Text(state.refusal_text(a), size=16),
             ft.Text(
-                action_summary(a, state.orders.get(a.order_id or ""), lang),
+                action_summary(a, state.work.orders.get(a.order_id or ""), lang),
                 size=14,
                 color=MUTED,
             ),
@@ -75,10 +75,10 @@ def SyncView():  # noqa: ANN201
         t(lang, "sync.title"),
         [
             ft.Text(
-                t(lang, "sync.connected" if state.connected else "sync.offline"),
+                t(lang, "sync.connected" if state.sync_state.connected else "sync.offline"),
                 size=26,
                 weight=ft.FontWeight.BOLD,
-                color=GO if state.connected else WARN,
+                color=GO if state.sync_state.connected else WARN,
                 key="connection_state",
             ),
             ft.Row([big_button(t(lang, "sync.now"), sync, key="sync_now")]),

@@ -26,14 +26,14 @@ from technician_app.state.training import minutes_line
 
 @ft.component
 def TrainingView():  # noqa: ANN201
-    state = use_app()
+    state = use_app("me")
 
     def load():  # noqa: ANN202
         ft.context.page.run_task(state.load_training)
 
     ft.use_effect(load, [])
-    lang = state.lang
-    training = state.training
+    lang = state.session.lang
+    training = state.me.training
     if training is None:
         body: list[ft.Control] = [ft.Text(t(lang, "training.loading"), size=18, color=MUTED)]
         return view("/training", t(lang, "nav.training"), body, state)
@@ -86,20 +86,20 @@ def _overview(training: TrainingRead, lang: str) -> list[ft.Control]:
 
 @ft.component
 def CourseView():  # noqa: ANN201
-    state = use_app()
+    state = use_app("me")
     course_id = ft.use_route_params().get("course_id", "")
 
     def load():  # noqa: ANN202
         ft.context.page.run_task(state.load_course, course_id)
 
     ft.use_effect(load, [course_id])
-    lang = state.lang
-    course = state.courses_open.get(course_id)
+    lang = state.session.lang
+    course = state.me.courses_open.get(course_id)
     route = f"/training/{course_id}"
     if course is None:
         body: list[ft.Control] = [ft.Text(t(lang, "training.loading"), size=18, color=MUTED)]
         return view(route, t(lang, "nav.training"), body, state, back="/training")
-    pass_percent = state.training.pass_percent if state.training else 80
+    pass_percent = state.me.training.pass_percent if state.me.training else 80
     return view(
         route,
         course.title,
@@ -110,7 +110,7 @@ def CourseView():  # noqa: ANN201
 
 
 def _lessons(state: TechnicianState, course: CourseRead) -> list[ft.Control]:
-    lang = state.lang
+    lang = state.session.lang
     out: list[ft.Control] = []
     for lesson in course.lesson_list:
 
@@ -153,8 +153,8 @@ def _lessons(state: TechnicianState, course: CourseRead) -> list[ft.Control]:
 
 
 def _quiz(state: TechnicianState, course: CourseRead, pass_percent: int) -> list[ft.Control]:
-    lang = state.lang
-    chosen = state.quiz_choices.get(course.id, {})
+    lang = state.session.lang
+    chosen = state.me.quiz_choices.get(course.id, {})
     questions: list[ft.Control] = [
         ft.Text(t(lang, "training.quiz", percent=pass_percent), size=22, weight=ft.FontWeight.BOLD)
     ]
@@ -175,7 +175,7 @@ def _quiz(state: TechnicianState, course: CourseRead, pass_percent: int) -> list
         await state.submit_quiz(course.id)
 
     questions.append(big_button(t(lang, "training.submit"), submit, key="quiz_submit"))
-    result = state.quiz_results.get(course.id)
+    result = state.me.quiz_results.get(course.id)
     if result is not None:
         questions.extend(_result(result, lang))
     return [card(*questions)]

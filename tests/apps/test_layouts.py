@@ -41,7 +41,7 @@ def test_the_technician_app_keeps_one_task_column_on_wide_screens(tmp_path) -> N
     state.set_screen_width(412)
     assert seen == []  # still a phone: nothing to redraw
     state.set_screen_width(1280)
-    assert seen == [1] and layout_for(state.screen_width) == "desktop"
+    assert seen == [1] and layout_for(state.session.screen_width) == "desktop"
     state.set_screen_width(1300)
     assert seen == [1]
     assert TASK_WIDTH <= CONTENT_WIDTH["desktop"]

@@ -64,7 +64,7 @@ async def onboard(state: TechnicianState, live: LiveServer) -> None:
     assert await state.register(
         phone=phone, password="correct horse", name="王师傅", code=code, agreed=True
     )
-    assert state.verification == "pending" and not state.verified
+    assert state.me.verification == "pending" and not state.verified
     assert await state.save_profile(skills=["cleaning"], bio="十年保洁经验", experience_years=10)
     assert await state.save_service_area(center=HOME, radius_km=10, max_distance_km=8)
     assert await state.save_availability(
@@ -77,9 +77,9 @@ async def onboard(state: TechnicianState, live: LiveServer) -> None:
         filename="health.png",
         content_type="image/png",
     )
-    assert [c.type for c in state.certificates] == ["health"]
+    assert [c.type for c in state.me.certificates] == ["health"]
     await state.load_profile()
-    assert state.verification == "pending"  # waiting for an operator
+    assert state.me.verification == "pending"  # waiting for an operator
 
     operator = live.staff("operator")
     r = live.call(

@@ -64,10 +64,10 @@ async def test_a_confirmed_job_shows_in_every_figure(
     device.now = datetime.now(UTC)
 
     await tech.load_earnings_period("month")
-    earned = tech.earnings.earned if tech.earnings else 0
+    earned = tech.me.earnings.earned if tech.me.earnings else 0
     await tech.load_analytics("day")
-    a = tech.analytics
-    assert a is not None and tech.analytics_by == "day"
+    a = tech.me.analytics
+    assert a is not None and tech.me.analytics_by == "day"
     assert (a.orders, a.income) == (1, earned) and earned > 0
     today = order_bars(a, "zh")[-1]
     assert today.amount == 1 and income_bars(a, "zh")[-1].amount == earned
@@ -79,10 +79,10 @@ async def test_a_confirmed_job_shows_in_every_figure(
     assert a.district is not None and a.district.my_orders == 1
 
     await tech.load_analytics("month")
-    assert tech.analytics is not None and tech.analytics.by == "month"
-    assert len(tech.analytics.buckets) == 6 and tech.analytics.income == earned
+    assert tech.me.analytics is not None and tech.me.analytics.by == "month"
+    assert len(tech.me.analytics.buckets) == 6 and tech.me.analytics.income == earned
     # kept for a start without signal
-    assert tech.queue.cached_model("analytics", type(tech.analytics)) == tech.analytics
+    assert tech.queue.cached_model("analytics", type(tech.me.analytics)) == tech.me.analytics
 
 
 def test_the_job_chart_counts_and_the_map_draws_one_cell_per_spot() -> None:

@@ -40,7 +40,7 @@ async def test_quantity_and_typed_reason_reach_the_change_request(
     reason = "橱柜内部油污严重，客户要求一并清洁"
     action = await tech.propose_extra(order_id, "cabinet_inside", " 3 ", reason, png(2))
     assert action is not None and action.status == SYNCED, action
-    [request] = tech.change_requests[order_id]
+    [request] = tech.work.change_requests[order_id]
     [item] = request.items
     assert (item.code, item.quantity, item.reason) == ("cabinet_inside", 3, reason)
     # three at the card's price, plus the order's own surcharges (a night visit's, when
@@ -55,7 +55,7 @@ async def test_the_customers_answer_reaches_the_request_by_push(
 ) -> None:
     order_id, customer = await working_for(live_server, tech)
     await tech.propose_extra(order_id, "cabinet_inside", "1", "橱柜油污", png(2))
-    [request] = tech.change_requests[order_id]
+    [request] = tech.work.change_requests[order_id]
     assert request.status == "awaiting_customer"
     path = f"/orders/{order_id}/change-requests/{request.id}/reject"
     r = live_server.call("POST", path, customer, json={"item_ids": [request.items[0].id]})
@@ -63,18 +63,18 @@ async def test_the_customers_answer_reaches_the_request_by_push(
     events = live_server.call("GET", f"/orders/{order_id}/events", customer).json()
     answered = events[-1]["type"]  # what the live feed carries to his app
     await tech._on_feed_message({"type": "event", "event_type": answered, "order_id": order_id})
-    [request] = tech.change_requests[order_id]
+    [request] = tech.work.change_requests[order_id]
     assert request.status != "awaiting_customer"
 
 
 async def test_the_form_says_what_to_fix_before_the_photo(tech: TechnicianState) -> None:
     assert tech.extra_item("", "1", "阳台很脏") is None
-    assert tech.notices[-1].code == "item_required"
+    assert tech.session.notices[-1].code == "item_required"
     for quantity in ("0", "", "1.5", "-2", "abc", "101"):
         assert tech.extra_item("balcony_clean", quantity, "阳台很脏") is None, quantity
-        assert tech.notices[-1].code == "quantity_invalid"
+        assert tech.session.notices[-1].code == "quantity_invalid"
     assert tech.extra_item("balcony_clean", "2", "   ") is None
-    assert tech.notices[-1].code == "reason_required"
+    assert tech.session.notices[-1].code == "reason_required"
     assert tech.extra_item("balcony_clean", 2, " 阳台很脏 ") == {
         "code": "balcony_clean",
         "quantity": 2,

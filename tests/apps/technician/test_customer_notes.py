@@ -25,7 +25,7 @@ async def test_a_note_and_its_reminder_reach_the_day_view(
     first = live_server.assign(customer, tech.user.id)
     await tech.refresh()
     await tech.load_customer_note(first["id"])
-    assert tech.customer_records[first["id"]].updated_at is None  # nothing noted yet
+    assert tech.work.customer_records[first["id"]].updated_at is None  # nothing noted yet
     assert await tech.save_customer_note(
         first["id"],
         tags=["有宠物", "老客户"],
@@ -33,14 +33,14 @@ async def test_a_note_and_its_reminder_reach_the_day_view(
         remind_in_days=28,
         remind_what="更换滤芯",
     )
-    saved = tech.customer_records[first["id"]]
+    saved = tech.work.customer_records[first["id"]]
     assert saved.tags == ["有宠物", "老客户"] and saved.remind_what == "更换滤芯"
-    assert tech.notices[-1].code == "customer_note_saved"
-    assert tech.follow_ups == []  # due in 28 days, not today
+    assert tech.session.notices[-1].code == "customer_note_saved"
+    assert tech.work.follow_ups == []  # due in 28 days, not today
 
     second = live_server.assign(customer, tech.user.id, hours_ahead=30)
     await tech.load_customer_note(second["id"])
-    assert tech.customer_records[second["id"]].note == "家里有狗，先打电话"
+    assert tech.work.customer_records[second["id"]].note == "家里有狗，先打电话"
 
     # 28 days pass: the reminder is due (the server's record moved to today)
     with unit_of_work(live_server.app) as uow:
@@ -48,7 +48,7 @@ async def test_a_note_and_its_reminder_reach_the_day_view(
         row.remind_on = row.remind_on - timedelta(days=28)
         uow.session.add(row)
     await tech.load_follow_ups()
-    [due] = tech.follow_ups
+    [due] = tech.work.follow_ups
     assert due.order_id == second["id"] and due.customer_name == "王*"
     today = due.remind_on
     assert follow_up_line(due, today, "zh").startswith("王* · 更换滤芯 · ")
@@ -60,5 +60,5 @@ async def test_a_note_and_its_reminder_reach_the_day_view(
     assert not await tech.save_customer_note(
         second["id"], tags=[], note="", remind_in_days=7, remind_what=""
     )
-    assert tech.notices[-1].text == "请填写提醒事项，例如“更换滤芯”"
+    assert tech.session.notices[-1].text == "请填写提醒事项，例如“更换滤芯”"
     assert isinstance(today, date)

@@ -34,7 +34,7 @@ async def test_whole_day_including_offline(
 ) -> None:
     await onboard(tech, live_server)
     assert await tech.set_working(True)
-    assert tech.working
+    assert tech.live.working
     customer = live_server.register("customer", name="李女士")
 
     # --- job 1, online; the geofence refuses a check-in 1 km away, with the distance ---
@@ -53,12 +53,16 @@ async def test_whole_day_including_offline(
     assert (await tech.depart(first["id"])).status == SYNCED
     refused = await tech.arrive(first["id"])
     assert refused.status == REJECTED and refused.error_code == "outside_geofence"
-    assert "米内签到" in tech.notices[-1].text and "1.1 公里" in tech.notices[-1].text
+    assert (
+        "米内签到" in tech.session.notices[-1].text and "1.1 公里" in tech.session.notices[-1].text
+    )
     assert tech.rejections == []  # refused while looking: shown, not left on the banner
     assert tech.order(first["id"]).status == "EN_ROUTE"  # reloaded from the server
     tech.set_location(*HOME)
     assert (await tech.arrive(first["id"])).status == SYNCED
-    assert not [n for n in tech.notices if n.kind == "error"]  # the refusal no longer stands
+    assert not [
+        n for n in tech.session.notices if n.kind == "error"
+    ]  # the refusal no longer stands
     start_refused = await tech.start(first["id"])  # no signed work order yet
     assert start_refused.error_code == "work_order_not_confirmed"
     assert (await tech.sign_work_order(first["id"], png(3))).status == SYNCED
@@ -72,7 +76,7 @@ async def test_whole_day_including_offline(
     assert (await tech.start(first["id"])).status == SYNCED
     steps = tech.order(first["id"]).sop
     assert await tech.sop_done(first["id"], steps[0].no) is None  # photo step without a photo
-    assert tech.notices[-1].code == "sop_photo_required"
+    assert tech.session.notices[-1].code == "sop_photo_required"
     banner: list[int] = []  # what the 待同步 banner said at each redraw
     unsubscribe = tech.subscribe(lambda: banner.append(len(tech.waiting_actions)))
     for step in steps:
@@ -83,8 +87,8 @@ async def test_whole_day_including_offline(
     # while on its way (the redraw before the send shows the step done, not waiting)
     assert all(s.done_at for s in tech.order(first["id"]).sop)
     photographed = {s.no for s in steps if s.photo}
-    assert {no for (oid, no) in tech.step_photos if oid == first["id"]} == photographed
-    assert all(tech.step_photos[(first["id"], no)] == png(no) for no in photographed)
+    assert {no for (oid, no) in tech.work.step_photos if oid == first["id"]} == photographed
+    assert all(tech.work.step_photos[(first["id"], no)] == png(no) for no in photographed)
     assert (await tech.finish(first["id"])).status == SYNCED
     assert tech.order(first["id"]).status == "AWAITING_CONFIRMATION"
 
@@ -98,8 +102,8 @@ async def test_whole_day_including_offline(
     device.tick(25)
     arrived_at = device.now
     assert (await tech.arrive(second["id"])).status == PENDING
-    assert not tech.connected
-    assert tech.notices[-1].code == "pending_sync"
+    assert not tech.sync_state.connected
+    assert tech.session.notices[-1].code == "pending_sync"
     # the screen offers the next move because the local copy now allows it, as the
     # server's read will once the check-in is replayed
     offline = tech.order(second["id"])
@@ -133,7 +137,7 @@ async def test_whole_day_including_offline(
         ]
         assert tech2.order(second["id"]).status == "AWAITING_CONFIRMATION"
         await tech2.sync()  # signal is back
-        assert tech2.connected and tech2.pending_actions == [] and tech2.rejections == []
+        assert tech2.sync_state.connected and tech2.pending_actions == [] and tech2.rejections == []
         assert tech2.waiting_actions == []  # and the banner is gone
         server_order = live_server.call("GET", f"/orders/{second['id']}", customer).json()
         assert server_order["status"] == "AWAITING_CONFIRMATION"
@@ -163,7 +167,7 @@ async def test_whole_day_including_offline(
         rejected = tech2.rejections
         assert [(a.kind, a.order_id) for a in rejected] == [("depart", third["id"])]
         assert rejected[0].error_code in ("illegal_transition", "conflict")
-        assert tech2.notices[-1].text.startswith("同步被拒绝")
+        assert tech2.session.notices[-1].text.startswith("同步被拒绝")
         assert tech2.order(third["id"]).status == "CANCELLED"
         tech2.acknowledge(rejected[0].id)
         assert tech2.rejections == []
@@ -208,7 +212,7 @@ async def test_offers_from_dispatch_decline_accept_and_pool_claim(
     # an offer as dispatch makes it: listed by GET /technician/offers, keyed by offer id
     first = live_server.offer(customer, tech.user.id, hours_ahead=2)
     await tech.load_offers()
-    (offer,) = tech.offers
+    (offer,) = tech.work.offers
     server_row = live_server.call("GET", "/technician/offers", _bearer(tech)).json()[0]
     assert offer.id == first["offer_id"] != first["id"] and offer.order_id == first["id"]
     assert offer.source == "offer" and offer.district == "三里屯"
@@ -221,20 +225,20 @@ async def test_offers_from_dispatch_decline_accept_and_pool_claim(
 
     # declining answers the offer (by offer id); the order goes back to dispatch
     assert (await tech.decline(offer, "太远")).status == SYNCED
-    assert tech.offers == []
+    assert tech.work.offers == []
     back = live_server.call("GET", f"/orders/{first['id']}", customer).json()
     assert back["status"] == "PENDING_DISPATCH" and back["technician_id"] is None
     await tech.load_offers()
-    assert tech.offers == []
+    assert tech.work.offers == []
 
     # the live feed's "order.offered" brings the next offer in; accepting takes the order
     second = live_server.offer(customer, tech.user.id, hours_ahead=5)
     await tech._on_feed_message(
         {"type": "event", "event_type": "order.offered", "order_id": second["id"]}
     )
-    assert [(o.id, o.order_id) for o in tech.offers] == [(second["offer_id"], second["id"])]
-    assert (await tech.accept(tech.offers[0])).status == SYNCED
-    assert tech.offers == []
+    assert [(o.id, o.order_id) for o in tech.work.offers] == [(second["offer_id"], second["id"])]
+    assert (await tech.accept(tech.work.offers[0])).status == SYNCED
+    assert tech.work.offers == []
     taken = tech.order(second["id"])
     assert taken.status == "ACCEPTED" and taken.technician_id == tech.user.id
     assert taken.address_visible
@@ -243,21 +247,21 @@ async def test_offers_from_dispatch_decline_accept_and_pool_claim(
     # an answered offer cannot be answered again: refused while looking, shown at once
     stale = await tech.accept(offer)
     assert stale.status == REJECTED and stale.error_code == "offer_closed"
-    assert tech.notices[-1].code == "offer_closed" and tech.rejections == []
+    assert tech.session.notices[-1].code == "offer_closed" and tech.rejections == []
 
     # the open pool: the order declined above is still waiting; claiming it takes it
     await tech.load_pool()
-    assert [p.order_id for p in tech.pool] == [first["id"]]
-    (item,) = tech.pool
+    assert [p.order_id for p in tech.work.pool] == [first["id"]]
+    (item,) = tech.work.pool
     assert item.source == "pool" and item.expires_at is None and item.district == "三里屯"
     assert (await tech.accept(item)).status == SYNCED
-    assert tech.pool == [] and tech.order(first["id"]).status == "ACCEPTED"
+    assert tech.work.pool == [] and tech.order(first["id"]).status == "ACCEPTED"
     events = live_server.call("GET", f"/orders/{first['id']}/events", customer).json()
     assert [e["type"] for e in events][-1] == "order.claimed"
 
 
 def _bearer(state: TechnicianState) -> dict:
-    return {"access_token": state.session.access_token}
+    return {"access_token": state.client.session.access_token}
 
 
 async def test_transfer_with_reason(live_server: LiveServer, tech: TechnicianState) -> None:
@@ -266,7 +270,7 @@ async def test_transfer_with_reason(live_server: LiveServer, tech: TechnicianSta
     order = live_server.assign(customer, tech.user.id)
     await tech.refresh()
     assert await tech.transfer(order["id"], "  ") is None
-    assert tech.notices[-1].code == "reason_required"
+    assert tech.session.notices[-1].code == "reason_required"
     assert (await tech.transfer(order["id"], "车坏了，赶不过去")).status == SYNCED
     assert tech.order(order["id"]) is None
     events = live_server.call("GET", f"/orders/{order['id']}/events", customer).json()
@@ -293,10 +297,10 @@ async def test_a_suspended_technician_loses_his_jobs_and_is_told_why(
     )
     assert r.status_code == 200 and r.json()["work"]["returned_to_dispatch"] == [order["id"]]
     await tech.refresh()
-    assert tech.verification == "suspended" and tech.order(order["id"]) is None
+    assert tech.me.verification == "suspended" and tech.order(order["id"]) is None
     assert not await tech.set_working(True)
-    assert tech.notices[-1].code == "technician_suspended"
-    assert tech.notices[-1].text == error_text("technician_suspended")
+    assert tech.session.notices[-1].code == "technician_suspended"
+    assert tech.session.notices[-1].text == error_text("technician_suspended")
 
 
 async def test_offline_checkin_outside_fence_is_refused_locally(
@@ -310,9 +314,9 @@ async def test_offline_checkin_outside_fence_is_refused_locally(
     await tech.depart(order["id"])
     go_offline(tech)
     await tech.load_orders()  # discovers there is no signal
-    assert not tech.connected
+    assert not tech.sync_state.connected
     assert await tech.arrive(order["id"]) is None
-    assert tech.notices[-1].code == "outside_geofence"
+    assert tech.session.notices[-1].code == "outside_geofence"
     assert tech.pending_actions == []
 
 
@@ -321,14 +325,14 @@ async def test_login_refuses_a_customer_account(
 ) -> None:
     customer = live_server.register("customer")
     assert not await tech.login(customer["phone"], customer["password"])
-    assert tech.notices[-1].code == "role_forbidden"
+    assert tech.session.notices[-1].code == "role_forbidden"
     assert not tech.signed_in
 
 
 async def test_network_error_reports_offline_without_queueing_reads(tech: TechnicianState) -> None:
     go_offline(tech)
     assert not await tech.login("13900000001", "whatever")
-    assert not tech.connected and tech.notices[-1].code == "offline"
+    assert not tech.sync_state.connected and tech.session.notices[-1].code == "offline"
     assert tech.pending_actions == []
     with pytest.raises(httpx.ConnectError):
         await tech.client.http.get("/healthz")
@@ -357,7 +361,7 @@ async def test_sos_earnings_and_change_request(
         order["id"], [{"code": "balcony_clean", "quantity": 1, "reason": "阳台很脏"}], png()
     )
     assert action.status == SYNCED, (action.error_code, action.error_message)
-    assert [r.status for r in tech.change_requests[order["id"]]] == ["awaiting_customer"]
+    assert [r.status for r in tech.work.change_requests[order["id"]]] == ["awaiting_customer"]
     sos = await tech.sos("有人闹事")
     assert sos.status == SYNCED, (sos.error_code, sos.error_message)
     assert sos.result["order_id"] == order["id"] and sos.result["lat"] == HOME[0]

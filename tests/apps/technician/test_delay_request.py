@@ -65,12 +65,12 @@ async def test_asked_then_accepted_the_job_moves(
     assert {"delay_day", "delay_time", "delay_reason", "request_delay"} <= keys
     assert "申请改约" in words and "delay_status" not in keys
     made = await tech.request_delay(order_id, day, "15:00", "前一单延误，下午才能到")
-    assert made is not None and made.status == "pending", tech.notices[-1]
+    assert made is not None and made.status == "pending", tech.session.notices[-1]
     assert made.to_start == tech.delay_start(day, "15:00")
     assert tech.pending_delay(order_id) == made
     assert not tech.may_request_delay(order_id)  # one at a time; the form is gone
     assert "request_delay" not in tech.order(order_id).allowed_actions
-    assert tech.notices[-1].kind == "success"
+    assert tech.session.notices[-1].kind == "success"
     keys, words = panel(tech, order_id, day)
     assert "request_delay" not in keys and "delay_status" in keys
     assert "等待客户确认" in words and "前一单延误" in words and made.id not in words
@@ -80,7 +80,7 @@ async def test_asked_then_accepted_the_job_moves(
     assert await pushed(live_server, tech, order_id, customer) == "order.delay_accepted"
     assert tech.last_delay(order_id).status == "accepted"
     assert tech.order(order_id).scheduled_start == made.to_start  # the job at its new time
-    assert tech.notices[-1].kind == "success"
+    assert tech.session.notices[-1].kind == "success"
     assert "客户已同意" in panel(tech, order_id, day)[1]
 
 
@@ -96,7 +96,7 @@ async def test_declined_the_job_leaves_his_list(
     assert await pushed(live_server, tech, order_id, customer) == "order.delay_declined"
     assert tech.order(order_id) is None and order_id not in [o.id for o in tech.active_orders()]
     assert tech.last_delay(order_id).status == "declined"  # still his to read
-    assert tech.notices[-1].code == "delay_declined"
+    assert tech.session.notices[-1].code == "delay_declined"
     await tech.load_orders()
     assert tech.order(order_id) is None  # the server agrees: the job is someone else's
 
@@ -107,16 +107,18 @@ async def test_the_form_says_what_is_missing_and_the_server_why_not(
     order_id, _customer = await job_for(live_server, tech)
     day, _name = tech.delay_days()[3]
     assert await tech.request_delay(order_id, day, "", "车坏了") is None
-    assert tech.notices[-1].code == "time_required"
+    assert tech.session.notices[-1].code == "time_required"
     assert await tech.request_delay(order_id, day, "15:00", "   ") is None
-    assert tech.notices[-1].code == "reason_required"
-    assert tech.delay_requests.get(order_id, []) == []  # nothing was sent
+    assert tech.session.notices[-1].code == "reason_required"
+    assert tech.work.delay_requests.get(order_id, []) == []  # nothing was sent
     # a job that starts within two hours no longer moves: not offered, and refused
     soon, _ = await job_for(live_server, tech, hours_ahead=2)
     assert not tech.may_request_delay(soon)
     assert await tech.request_delay(soon, day, "15:00", "车坏了") is None
-    assert tech.notices[-1].code == "delay_notice_too_short"
-    assert tech.notices[-1].text == error_text("delay_notice_too_short")  # words, not a code
+    assert tech.session.notices[-1].code == "delay_notice_too_short"
+    assert tech.session.notices[-1].text == error_text(
+        "delay_notice_too_short"
+    )  # words, not a code
 
 
 async def test_the_days_and_times_offered(tech: TechnicianState, device: DeviceClock) -> None:

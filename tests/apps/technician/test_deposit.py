@@ -24,10 +24,11 @@ async def test_a_failed_check_shows_in_his_deposit_and_a_top_up_makes_it_whole(
     assert tech.user is not None
 
     await tech.load_deposit()
-    assert tech.deposit is not None and tech.deposit.held == 0
-    assert tech.deposit.required == 200_000 and tech.deposit.history == []
+    assert tech.me.deposit is not None and tech.me.deposit.held == 0
+    assert tech.me.deposit.required == 200_000 and tech.me.deposit.history == []
     assert (
-        standing_notes(tech.deposit)[0] == "平台要求每位师傅缴纳保证金 ¥2000.00，用于服务质量保障"
+        standing_notes(tech.me.deposit)[0]
+        == "平台要求每位师傅缴纳保证金 ¥2000.00，用于服务质量保障"
     )
 
     customer = live_server.register("customer", "赵女士")
@@ -49,7 +50,7 @@ async def test_a_failed_check_shows_in_his_deposit_and_a_top_up_makes_it_whole(
     assert r.status_code == 200, r.text
 
     await tech.load_deposit()
-    d = tech.deposit
+    d = tech.me.deposit
     assert d is not None and d.held == -20_000 and d.shortfall == 220_000
     [line] = d.history
     assert movement_text(line) == "日常保洁 质检未通过扣除"
@@ -58,16 +59,16 @@ async def test_a_failed_check_shows_in_his_deposit_and_a_top_up_makes_it_whole(
     assert "质检扣款超出已缴保证金，欠缴 ¥200.00，请尽快补缴" in standing_notes(d)
 
     await tech.load_inbox()
-    failed = next(n for n in tech.inbox if n.kind == "quality.check_failed")
+    failed = next(n for n in tech.live.inbox if n.kind == "quality.check_failed")
     assert notice_label("zh", failed.kind, failed.title) == "质检未通过"
     assert "未清洁冰箱内部" in failed.body and "¥200.00" in failed.body
 
     assert await tech.top_up_deposit()
-    d = tech.deposit
+    d = tech.me.deposit
     assert d is not None and d.held == 200_000 and d.shortfall == 0
     assert [movement_text(m) for m in d.history] == ["补缴保证金", "日常保洁 质检未通过扣除"]
     assert d.history[0].amount == 220_000
-    assert any(n.text == "保证金已补缴：¥2200.00" for n in tech.notices)
+    assert any(n.text == "保证金已补缴：¥2200.00" for n in tech.session.notices)
     assert standing_notes(d)[-1] == "保证金已足额"
     assert not await tech.top_up_deposit()  # nothing missing: refused, in his words
-    assert tech.notices[-1].text == "保证金已足额，无需补缴"
+    assert tech.session.notices[-1].text == "保证金已足额，无需补缴"

@@ -58,16 +58,16 @@ async def test_an_offer_in_the_background_is_one_notification_in_chinese(
     phone: TechnicianState,
 ) -> None:
     phone.set_foreground(False)
-    phone.offers = [offer("a"), offer("p", source="pool")]  # the pool is gone looking for
+    phone.work.offers = [offer("a"), offer("p", source="pool")]  # the pool is gone looking for
     await phone._alert_offers()
     assert sent(phone) == [
         Alert("新订单，请在 20 秒内接单", "日常保洁 · 朝阳区 · 6月1日 12:00 · 收入 ¥85.00", "/")
     ]
     await phone._alert_offers()  # reloaded, pushed again: still one
     phone.set_foreground(True)
-    phone.offers = []
+    phone.work.offers = []
     await phone._alert_offers()
-    phone.offers = [offer("a")]  # the same offer back in the list: never twice
+    phone.work.offers = [offer("a")]  # the same offer back in the list: never twice
     phone.set_foreground(False)
     await phone._alert_offers()
     assert len(sent(phone)) == 1
@@ -76,7 +76,7 @@ async def test_an_offer_in_the_background_is_one_notification_in_chinese(
 async def test_in_english_when_he_chose_english(phone: TechnicianState) -> None:
     phone.set_language("en")
     phone.set_shown_route(lambda: "/earnings")  # in front, but on another screen
-    phone.offers = [offer("a")]
+    phone.work.offers = [offer("a")]
     await phone._alert_offers()
     assert sent(phone) == [
         Alert(
@@ -89,12 +89,12 @@ async def test_in_english_when_he_chose_english(phone: TechnicianState) -> None:
 
 async def test_none_while_he_looks_at_the_offer(phone: TechnicianState) -> None:
     phone.set_shown_route(lambda: "/")  # the home shows a pending offer first
-    phone.offers = [offer("a")]
+    phone.work.offers = [offer("a")]
     await phone._alert_offers()
     assert sent(phone) == []
     phone.set_shown_route(lambda: "/pool")
     await phone._alert_offers()  # seen once already: not later from another screen
-    phone.offers = [offer("a"), offer("b")]
+    phone.work.offers = [offer("a"), offer("b")]
     await phone._alert_offers()
     assert [a.payload for a in sent(phone)] == ["/"]
 
@@ -103,9 +103,9 @@ async def test_the_web_build_shows_the_alert_in_the_app(phone: TechnicianState) 
     page = SimpleNamespace(web=True, route="/earnings", navigate=lambda route: None)
     wire_notifications(page, phone)  # type: ignore[arg-type]
     assert isinstance(phone.notifier, InAppNotifier)
-    phone.offers = [offer("a")]
+    phone.work.offers = [offer("a")]
     await phone._alert_offers()
-    notice = phone.notices[-1]
+    notice = phone.session.notices[-1]
     assert notice.route == "/" and notice.code == "alert"
     assert notice.text == "新订单，请在 20 秒内接单：日常保洁 · 朝阳区 · 6月1日 12:00 · 收入 ¥85.00"
     page.on_app_lifecycle_state_change(SimpleNamespace(state=ft.AppLifecycleState.HIDE))
@@ -170,7 +170,7 @@ async def test_order_news_from_the_feed(
         await tech.load_offers()
         (alert,) = notifier.sent
         assert re.fullmatch(r"新订单，请在 \d+ 秒内接单", alert.title)
-        assert alert.body.startswith(tech.offers[0].service_name + " · 三里屯 · ")
+        assert alert.body.startswith(tech.work.offers[0].service_name + " · 三里屯 · ")
         assert "收入 ¥" in alert.body and alert.payload == "/"
         assert "ord_" not in alert.title + alert.body and offered["id"] not in alert.body
 

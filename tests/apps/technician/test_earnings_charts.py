@@ -188,8 +188,8 @@ async def test_a_confirmed_job_shows_on_its_day_and_under_its_service(
     device.now = datetime.now(UTC)  # the phone's clock on the server's day again
 
     await tech.load_earnings_period("week")
-    earnings = tech.earnings
-    assert earnings is not None and tech.earnings_period == "week"
+    earnings = tech.me.earnings
+    assert earnings is not None and tech.me.earnings_period == "week"
     (split,) = [ln for ln in earnings.lines if ln.kind == "split"]
     service = tech.order(order["id"]).service_name_zh
     assert split.service_name_zh == service  # the statement names the job's service

@@ -13,10 +13,10 @@ async def test_the_inbox_lists_pushed_notices_and_marks_them_read(
 ) -> None:
     await onboard(tech, live_server)
     await tech.load_inbox()
-    assert tech.inbox_loaded and tech.inbox_unread == len(
-        [n for n in tech.inbox if n.read_at is None]
+    assert tech.live.inbox_loaded and tech.live.inbox_unread == len(
+        [n for n in tech.live.inbox if n.read_at is None]
     )
-    before = len(tech.inbox)
+    before = len(tech.live.inbox)
     pushed = {
         "type": "notification",
         "notification": {
@@ -31,8 +31,10 @@ async def test_the_inbox_lists_pushed_notices_and_marks_them_read(
     }
     await tech._on_feed_message(pushed)  # what the live feed hands over
     await tech._on_feed_message(pushed)  # a resumed feed: listed once
-    assert [n.id for n in tech.inbox][:1] == ["ntf_pushed"] and len(tech.inbox) == before + 1
-    unread = tech.inbox_unread
+    assert [n.id for n in tech.live.inbox][:1] == ["ntf_pushed"] and len(
+        tech.live.inbox
+    ) == before + 1
+    unread = tech.live.inbox_unread
     assert unread >= 1
     await tech.read_all_notices()
-    assert tech.inbox_unread == 0  # reloaded from the server: the pushed sample is not there
+    assert tech.live.inbox_unread == 0  # reloaded from the server: the pushed sample is not there

@@ -22,11 +22,11 @@ async def test_the_list_search_and_an_order_article_kept_for_offline(
     await tech.refresh()
 
     await tech.load_knowledge()
-    assert len(tech.knowledge) > 60 and "knowledge" not in tech.unavailable
+    assert len(tech.me.knowledge) > 60 and "knowledge" not in tech.session.unavailable
     # the order's service is fetched ahead: readable in the basement
     service_id = order["service_id"]
-    assert set(tech.articles) == {service_id}
-    kept = tech.articles[service_id]
+    assert set(tech.me.articles) == {service_id}
+    kept = tech.me.articles[service_id]
     assert [s.title_zh for s in kept.sop] == [s.title_zh for s in tech.order(order["id"]).sop]
     assert kept.faults and kept.safety
 
@@ -38,7 +38,7 @@ async def test_the_list_search_and_an_order_article_kept_for_offline(
 
     go_offline(tech)
     await tech.search_knowledge("漏水")  # offline: over the two kept articles
-    assert not tech.connected
+    assert not tech.sync_state.connected
     assert [a.service_code for a in tech.knowledge_shown()] == ["ac_repair"]
     assert "漏水" in (tech.knowledge_shown()[0].hint or "")
     again = await tech.load_article("svc_ac_repair")
@@ -49,16 +49,16 @@ async def test_the_list_search_and_an_order_article_kept_for_offline(
     phone = TechnicianState(live_server.base_url, tmp_path / "phone", now=device, use_feed=False)
     try:
         go_offline(phone)
-        assert set(phone.articles) == {service_id, "svc_ac_repair"}
-        assert len(phone.knowledge) == len(tech.knowledge)
+        assert set(phone.me.articles) == {service_id, "svc_ac_repair"}
+        assert len(phone.me.knowledge) == len(tech.me.knowledge)
         await phone.search_knowledge("")
-        assert len(phone.knowledge_shown()) == len(tech.knowledge)
+        assert len(phone.knowledge_shown()) == len(tech.me.knowledge)
     finally:
         await phone.close()
 
     go_online(tech, live_server)
     await tech.search_knowledge("")
-    assert tech.knowledge_found is None
+    assert tech.me.knowledge_found is None
 
 
 async def test_a_changed_article_is_fetched_again(
@@ -68,10 +68,10 @@ async def test_a_changed_article_is_fetched_again(
     assert await tech.login(account["phone"], account["password"])
     assert await tech.load_article("svc_ac_repair") is not None
     # the copy on the phone is older than the server's (as after a content update)
-    stale = tech.articles["svc_ac_repair"].model_copy(update={"version": "old", "safety": []})
-    tech.articles["svc_ac_repair"] = stale
+    stale = tech.me.articles["svc_ac_repair"].model_copy(update={"version": "old", "safety": []})
+    tech.me.articles["svc_ac_repair"] = stale
     await tech.load_knowledge()
-    fresh = tech.articles["svc_ac_repair"]
+    fresh = tech.me.articles["svc_ac_repair"]
     assert fresh.version != "old" and fresh.safety
 
 

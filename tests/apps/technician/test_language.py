@@ -20,33 +20,33 @@ async def test_english_is_chosen_kept_and_spoken_by_the_state(
     folder = tmp_path / "phone"
     tech = TechnicianState(live_server.base_url, folder, now=device, use_feed=False)
     try:
-        assert tech.lang == "zh"
+        assert tech.session.lang == "zh"
         assert (await tech.transfer("o1", " ")) is None
-        assert tech.notices[-1].text == "请填写转单原因"
+        assert tech.session.notices[-1].text == "请填写转单原因"
 
         tech.set_language("en")
         assert (await tech.transfer("o1", " ")) is None
-        assert tech.notices[-1].text == "Please say why you hand it back"
+        assert tech.session.notices[-1].text == "Please say why you hand it back"
         # a refusal from the server, in the technician's language
         assert not await tech.login(live_server.register("technician")["phone"], "wrong-pass-1")
-        refusal = tech.notices[-1]
+        refusal = tech.session.notices[-1]
         assert refusal.kind == "error" and refusal.code
         assert refusal.text == error_text(refusal.code, "en")
         assert refusal.text != error_text(refusal.code, "zh")
         # no signal: the notice and a status label, in English
         go_offline(tech)
         assert not await tech.login("13900000001", "whatever")
-        assert tech.notices[-1].text == "No network; switched to offline mode"
-        assert STATUS_LABELS[tech.lang]["EN_ROUTE"] == "On the way"
-        sos = confirmation_for("sos", None, device(), tech.lang)
+        assert tech.session.notices[-1].text == "No network; switched to offline mode"
+        assert STATUS_LABELS[tech.session.lang]["EN_ROUTE"] == "On the way"
+        sos = confirmation_for("sos", None, device(), tech.session.lang)
         assert sos is not None and sos.confirm_label == "Call for help"
     finally:
         await tech.close()
 
     again = TechnicianState(live_server.base_url, folder, now=device, use_feed=False)
     try:
-        assert again.lang == "en"  # the choice outlives the app
-        assert STATUS_LABELS[again.lang]["ACCEPTED"] == "Accepted"
+        assert again.session.lang == "en"  # the choice outlives the app
+        assert STATUS_LABELS[again.session.lang]["ACCEPTED"] == "Accepted"
         again.set_language("zh")
         assert again.queue.cache_get("lang") == "zh"
     finally:

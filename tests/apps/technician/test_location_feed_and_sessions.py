@@ -78,7 +78,7 @@ async def test_location_is_reported_by_the_app_and_the_customer_sees_it_coming(
     tech.set_location(*FAR)  # ~1.1 km north of the customer
     order = live_server.offer(customer, tech.user.id, hours_ahead=2)
     await tech.load_offers()
-    (offer,) = tech.offers
+    (offer,) = tech.work.offers
     async with customer_feed(live_server, customer) as pushed:
         await tech.start_live()
         assert tech.location_interval_now() == 600.0  # online, no job on the way yet
@@ -105,7 +105,7 @@ async def test_location_is_reported_by_the_app_and_the_customer_sees_it_coming(
         tech.set_location(*HOME)
         assert (await tech.arrive(order["id"])).status == SYNCED
         assert tech.location_interval_now() == 600.0
-        assert tech.rejections == [] and not [n for n in tech.notices if n.kind == "error"]
+        assert tech.rejections == [] and not [n for n in tech.session.notices if n.kind == "error"]
 
 
 async def test_points_taken_without_signal_go_out_in_one_batch_with_device_times(
@@ -119,7 +119,7 @@ async def test_points_taken_without_signal_go_out_in_one_batch_with_device_times
     assert (await tech.depart(order["id"])).status == SYNCED
     go_offline(tech)
     await tech.load_orders()  # finds out there is no signal
-    assert not tech.connected
+    assert not tech.sync_state.connected
     taken = []
     for step in range(3):
         device.tick(1)
@@ -128,7 +128,9 @@ async def test_points_taken_without_signal_go_out_in_one_batch_with_device_times
         assert (await tech.report_location()).status == PENDING
     (batch,) = [a for a in tech.pending_actions if a.kind == "location"]
     assert len(batch.params["points"]) == 3 and batch.order_id == order["id"]
-    assert "pending_sync" not in [n.code for n in tech.notices]  # no noise for the technician
+    assert "pending_sync" not in [
+        n.code for n in tech.session.notices
+    ]  # no noise for the technician
     assert tech.waiting_actions == []  # nor a 待同步 banner for positions
 
     go_online(tech, live_server)
@@ -156,18 +158,18 @@ async def test_an_offer_is_pushed_to_the_app_without_polling(
         customer = live_server.register("customer", name="李女士")
         await state.start_live()
         await wait_for(lambda: state._feed is not None and state._feed.connected.is_set())
-        await wait_for(lambda: state.live_rounds == 1)  # the first (and only) poll is done
+        await wait_for(lambda: state.live.live_rounds == 1)  # the first (and only) poll is done
         connects = state._feed.connects
-        assert state.offers == []
+        assert state.work.offers == []
 
         order = live_server.offer(customer, state.user.id, hours_ahead=2)
-        await wait_for(lambda: bool(state.offers), timeout=10)
-        assert [(o.id, o.order_id) for o in state.offers] == [(order["offer_id"], order["id"])]
-        assert state.live_rounds == 1  # no poll ran: the offer was pushed
+        await wait_for(lambda: bool(state.work.offers), timeout=10)
+        assert [(o.id, o.order_id) for o in state.work.offers] == [(order["offer_id"], order["id"])]
+        assert state.live.live_rounds == 1  # no poll ran: the offer was pushed
         assert state._feed.connects == connects  # over the same connection
 
         # the accepted order's later events are pushed too
-        assert (await state.accept(state.offers[0])).status == SYNCED
+        assert (await state.accept(state.work.offers[0])).status == SYNCED
         live_server.move(order["id"], "cancel", reason="客户取消")
         await wait_for(lambda: state.order(order["id"]).status == "CANCELLED", timeout=10)
     finally:
@@ -192,7 +194,7 @@ async def test_web_sessions_never_share_a_login_or_a_queue(
     first = browser()
     try:
         assert await first.login(wang["phone"], wang["password"])
-        assert order["id"] in first.orders
+        assert order["id"] in first.work.orders
         first.set_location(*FAR)
         go_offline(first)
         assert (await first.depart(order["id"])).status == PENDING  # queued, not sent
@@ -202,15 +204,15 @@ async def test_web_sessions_never_share_a_login_or_a_queue(
     second = browser()  # another person opens the same web app
     try:
         assert not second.signed_in and second.user is None
-        assert second.pending_actions == [] and second.orders == {}
+        assert second.pending_actions == [] and second.work.orders == {}
         assert await second.login(li["phone"], li["password"])
-        assert second.pending_actions == [] and order["id"] not in second.orders
+        assert second.pending_actions == [] and order["id"] not in second.work.orders
         await second.sync()
         r = live_server.call("GET", f"/orders/{order['id']}", customer).json()
         assert r["status"] == "ACCEPTED"  # Wang's queued departure was not replayed by Li
         ended = second.client.session.refresh_token
         await second.logout()
-        assert not second.signed_in and second.orders == {} and second.pending_actions == []
+        assert not second.signed_in and second.work.orders == {} and second.pending_actions == []
         r = live_server.call("POST", "/auth/refresh", None, json={"refresh_token": ended})
         assert r.status_code == 401  # signed out on the server, not only forgotten here
     finally:
@@ -250,17 +252,20 @@ async def test_the_device_position_drives_check_in_and_says_why_it_is_missing(
         live_server.base_url, tmp_path / "gps", now=device, use_feed=False, locate=locate
     )
     try:
-        assert not state.location_fixed
+        assert not state.live.location_fixed
         await onboard(state, live_server)
         customer = live_server.register("customer", name="李女士")
         job = live_server.assign(customer, state.user.id, hours_ahead=2)
         await state.refresh()
         assert await state.arrive(job["id"]) is None  # no permission: nothing sent
-        assert state.location_problem == "location_denied"
-        assert state.notices[-1].code == "location_denied" and "设置" in state.notices[-1].text
+        assert state.live.location_problem == "location_denied"
+        assert (
+            state.session.notices[-1].code == "location_denied"
+            and "设置" in state.session.notices[-1].text
+        )
         where[0] = FAR
         assert (await state.depart(job["id"])).status == SYNCED
-        assert state.location == FAR and state.location_problem is None
+        assert state.live.location == FAR and state.live.location_problem is None
         assert (await state.report_location()).status == SYNCED
         with Session(live_server.engine) as session:
             point = session.exec(select(TechnicianLocation)).first()

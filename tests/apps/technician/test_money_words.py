@@ -78,7 +78,7 @@ async def test_offer_card_names_the_order_amount_and_the_technicians_share(
     customer = live_server.register("customer")
     live_server.offer(customer, tech.user.id)
     await tech.load_offers()
-    (offer,) = tech.offers
+    (offer,) = tech.work.offers
     assert offer.pay is not None and 0 < offer.pay < offer.raw.total
     assert offer_money(offer) == [
         ("订单金额", yuan(offer.raw.total)),
@@ -107,18 +107,20 @@ async def test_home_today_and_the_earnings_page_agree_after_a_finished_job(
     today = tech.earnings_today()
     assert today is not None and today > 0
     await tech.load_earnings_period("day")  # the earnings page
-    assert tech.earnings is not None and tech.earnings.earned == today == tech.earnings_today()
+    assert (
+        tech.me.earnings is not None and tech.me.earnings.earned == today == tech.earnings_today()
+    )
     await tech.load_earnings_period("week")  # another period leaves today's figure alone
-    assert tech.earnings_today() == today and tech.earnings.earned >= today
+    assert tech.earnings_today() == today and tech.me.earnings.earned >= today
 
     # the statement in his words: the share, the platform's fee, why it is not out yet
-    (split,) = [ln for ln in tech.earnings.lines if ln.kind == "split"]
+    (split,) = [ln for ln in tech.me.earnings.lines if ln.kind == "split"]
     text = earning_line_text(split.kind, split.memo, tech.order(order["id"]).service_name_zh)
     assert "平台服务费" in text and "%" in text and "bp" not in text
     notes = money_state_notes(
-        balance=tech.earnings.balance,
-        available=tech.earnings.available,
-        frozen=frozen_amount(tech.earnings.lines),
+        balance=tech.me.earnings.balance,
+        available=tech.me.earnings.available,
+        frozen=frozen_amount(tech.me.earnings.lines),
         disputed_orders=0,
     )
     assert f"待结算 {yuan(today)}：客户确认完成后，T+1 到账可提现" in notes

@@ -34,24 +34,24 @@ async def test_every_catalog_skill_can_be_chosen_and_saved(
     certificates = {c.code for c in tech.onboarding_choices("certificate_types")}
     assert certificates == {c["code"] for c in CATALOG["certificates"]}
     assert await tech.save_profile(skills=["maternity_care", "locksmith", "moving", "organizing"])
-    assert set(tech.profile.skills) == {"maternity_care", "locksmith", "moving", "organizing"}
+    assert set(tech.me.profile.skills) == {"maternity_care", "locksmith", "moving", "organizing"}
     assert await tech.upload_certificate(
         cert_type="locksmith", data=png(), filename="lock.png", content_type="image/png"
     )
-    assert [c.type for c in tech.certificates] == ["locksmith"]
+    assert [c.type for c in tech.me.certificates] == ["locksmith"]
 
 
 async def test_not_submitted_until_data_is_sent_then_under_review(
     live_server: LiveServer, tech: TechnicianState
 ) -> None:
     await new_account(tech, live_server)
-    assert tech.verification == "pending"  # the server's word for a new account
+    assert tech.me.verification == "pending"  # the server's word for a new account
     assert tech.verification_stage == "not_submitted"
     assert VERIFICATION_LABELS["zh"][tech.verification_stage] == "资料未提交，请完善资料"
     assert await tech.upload_certificate(
         cert_type="health", data=png(), filename="health.png", content_type="image/png"
     )
-    assert tech.profile.submitted_at is not None
+    assert tech.me.profile.submitted_at is not None
     assert tech.verification_stage == "pending"
     assert VERIFICATION_LABELS["zh"][tech.verification_stage] == "资料审核中"
 

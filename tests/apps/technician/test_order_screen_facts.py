@@ -82,7 +82,7 @@ async def test_call_button_dials_the_virtual_number_of_his_order_only(
 
     assert await tech.load_contact(theirs["id"]) is None  # not his: not even asked
     assert tech.dial_url(theirs["id"]) is None
-    tech.orders[theirs["id"]] = tech.order(mine["id"]).model_copy(update={"id": theirs["id"]})
+    tech.work.orders[theirs["id"]] = tech.order(mine["id"]).model_copy(update={"id": theirs["id"]})
     assert await tech.load_contact(theirs["id"]) is None  # the server refuses another's order
     assert tech.dial_url(theirs["id"]) is None
 

@@ -23,14 +23,14 @@ async def test_a_pushed_pool_change_reloads_the_pool(
     assert await tech.set_working(True)
     _pool_mode(live_server)
     await tech.load_pool()
-    assert tech.pool == []
+    assert tech.work.pool == []
     order = live_server.paid_order(live_server.register("customer", name="李女士"))
     pushed = {"type": "pool", "change": "added", "order_id": order["id"]}
     await tech._on_feed_message(pushed)  # what the live feed hands over
-    assert [p.order_id for p in tech.pool] == [order["id"]]
+    assert [p.order_id for p in tech.work.pool] == [order["id"]]
     live_server.move(order["id"], "cancel", reason="计划有变")
     await tech._on_feed_message({**pushed, "change": "removed"})
-    assert tech.pool == []
+    assert tech.work.pool == []
 
 
 async def test_an_older_pool_reply_arriving_last_is_dropped(
@@ -60,7 +60,7 @@ async def test_an_older_pool_reply_arriving_last_is_dropped(
     await first_back.wait()
     order = live_server.paid_order(live_server.register("customer", name="李女士"))
     await tech.load_pool()
-    assert [p.order_id for p in tech.pool] == [order["id"]]
+    assert [p.order_id for p in tech.work.pool] == [order["id"]]
     second_done.set()
     await older
-    assert [p.order_id for p in tech.pool] == [order["id"]]
+    assert [p.order_id for p in tech.work.pool] == [order["id"]]

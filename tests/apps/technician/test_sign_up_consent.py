@@ -24,12 +24,12 @@ async def test_sign_up_needs_his_tick_on_his_own_agreements(
     texted = len(live_server.app.state.sms.outbox)
     assert tech.consent_missing(False)
     assert not await tech.register(phone=phone, password="correct horse", name="孙师傅")
-    assert tech.notices[-1].code == "consent_required"
-    assert tech.notices[-1].text == "请先阅读并勾选同意《技师服务协议》和《技师隐私政策》"
+    assert tech.session.notices[-1].code == "consent_required"
+    assert tech.session.notices[-1].text == "请先阅读并勾选同意《技师服务协议》和《技师隐私政策》"
     assert len(live_server.app.state.sms.outbox) == texted  # no code texted for nothing
     assert not tech.signed_in
     tech.consent_given()  # ticked: the request to tick no longer shows
-    assert not [n for n in tech.notices if n.code == "consent_required"]
+    assert not [n for n in tech.session.notices if n.code == "consent_required"]
 
     code = await tech.send_code(phone)
     assert code

@@ -23,11 +23,11 @@ async def test_the_waiting_notice_leaves_once_everything_is_synced(
     go_offline(tech)
     assert (await tech.depart(order["id"])).status == PENDING
     await tech.load_analytics("day")  # a page opened without signal says so
-    assert [n.code for n in tech.notices[-2:]] == ["pending_sync", "offline"]
+    assert [n.code for n in tech.session.notices[-2:]] == ["pending_sync", "offline"]
     tech.notify("其他提示")  # notices about other things stay
     go_online(tech, live_server)
     device.tick(5)
     assert (await tech.arrive(order["id"])).status == SYNCED  # replays the departure first
     assert tech.pending_actions == []
-    assert all(n.code not in ("pending_sync", "offline") for n in tech.notices)
-    assert "其他提示" in [n.text for n in tech.notices]
+    assert all(n.code not in ("pending_sync", "offline") for n in tech.session.notices)
+    assert "其他提示" in [n.text for n in tech.session.notices]

@@ -16,7 +16,7 @@ async def test_courses_lessons_and_a_quiz(live_server: LiveServer, tech: Technic
     assert await tech.login(account["phone"], account["password"])
 
     await tech.load_training()
-    training = tech.training
+    training = tech.me.training
     assert training is not None and training.minutes_this_month == 0
     assert "safety_basics" in [c.id for c in training.courses]
     key, values = minutes_line(training)
@@ -24,12 +24,12 @@ async def test_courses_lessons_and_a_quiz(live_server: LiveServer, tech: Technic
     assert "120" in t("zh", key, **values)
 
     await tech.load_course("safety_basics")
-    course = tech.courses_open["safety_basics"]
+    course = tech.me.courses_open["safety_basics"]
     assert len(course.lesson_list) == 3 and not any(x.done for x in course.lesson_list)
     await tech.study_lesson("safety_basics", 0)
     await tech.study_lesson("safety_basics", 0)  # again: counted once
-    assert tech.courses_open["safety_basics"].lesson_list[0].done
-    assert tech.training is not None and tech.training.minutes_this_month == 10
+    assert tech.me.courses_open["safety_basics"].lesson_list[0].done
+    assert tech.me.training is not None and tech.me.training.minutes_this_month == 10
 
     right = [q.answer for q in tc.shared()["safety_basics"].quiz]
     tech.choose("safety_basics", 0, (right[0] + 1) % 3)  # one wrong, the rest unanswered
@@ -39,9 +39,9 @@ async def test_courses_lessons_and_a_quiz(live_server: LiveServer, tech: Technic
         tech.choose("safety_basics", i, answer)
     result = await tech.submit_quiz("safety_basics")
     assert result is not None and result.passed and result.attempts == 2
-    assert tech.quiz_results["safety_basics"].percent == 100
-    assert tech.quiz_choices["safety_basics"] == {}  # cleared for another attempt
-    summary = next(c for c in tech.training.courses if c.id == "safety_basics")
+    assert tech.me.quiz_results["safety_basics"].percent == 100
+    assert tech.me.quiz_choices["safety_basics"] == {}  # cleared for another attempt
+    summary = next(c for c in tech.me.training.courses if c.id == "safety_basics")
     assert summary.passed and summary.best_percent == 100
 
 
