@@ -1,16 +1,17 @@
 """The customer app's state and behaviour, free of any UI.
 
-Screens read attributes of :class:`CustomerState` and call its async actions; tests
-drive the same object against a real server. Every change ends in ``_changed()``,
-which notifies subscribers (the Flet root component re-renders on it).
+Screens read the feature stores of :class:`CustomerState` (``state.booking.quote``,
+:mod:`customer_app.state.stores`) and call its async actions; tests drive the same
+object against a real server. Every step ends in ``_changed()``, which tells the screens
+that follow a store it changed (each screen re-renders on the stores it names).
 
 Endpoints that other parts of the platform add over time (slots, coupons, points,
 technician pages, reviews, chat, ...) are used when the server has them; a route the
-server does not know is recorded in ``missing`` and the screen says "not available
+server does not know is recorded in ``session.missing`` and the screen says "not available
 yet" instead of failing.
 
 :class:`CustomerState` is composed of one mixin per use case, each in its own module
-over :class:`~customer_app.state.core.StateCore` (attributes, notification, server
+over :class:`~customer_app.state.core.StateCore` (the stores, their flushing, server
 calls, navigation): ``account`` (sign-in, the "me" page), ``browse`` (home, search,
 service and technician pages), ``customer_app.booking`` (place, slot, price, order and
 pay), ``order_page`` (one order, kept current), ``order_actions`` (cancel, change

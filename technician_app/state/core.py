@@ -1,8 +1,8 @@
 """What every part of the technician app's state stands on: the offline queue and its
 cache, the API client and the signed-in technician (with the web build's folder per
-technician), change notification and notices, values derived from the cached orders,
-and ``_guard``, the way every online-only call is made (it tracks the connection and
-the features this server lacks, and turns refusals into notices).
+technician), the feature stores and their flushing, notices, values derived from the
+cached orders, and ``_guard``, the way every online-only call is made (it tracks the
+connection and the features this server lacks, and turns refusals into notices).
 
 The parts (``account``, ``loading``, ``field_work`` ...) are mixins of
 :class:`TechnicianCore`; :class:`technician_app.state.TechnicianState` composes them.
@@ -61,7 +61,7 @@ def _interval(seconds: float | None) -> float:
 
 
 class TechnicianCore:
-    """The queue, the client, the listeners and what is derived from the cached orders."""
+    """The stores, the queue, the client and what is derived from the cached orders."""
 
     def __init__(
         self,
