@@ -28,16 +28,17 @@ never restores a saved login, and the queue and cache live in a folder per techn
 (``data_dir/users/<user id>/``), opened at sign-in: a second browser never opens as
 somebody else, nor replays their queue.
 
-Where things are: the data is in the feature stores of ``stores`` (``state.work.orders``,
-``state.me.earnings`` ...), which screens follow by name. :class:`TechnicianState` is
-composed of one mixin per concern over :class:`~technician_app.state.core.TechnicianCore`
-(the stores, queue, client, ``_guard``): ``account`` (sign-in, onboarding, going online, withdrawals), ``loading``
+Where things are: the data is in the feature stores of ``stores``
+(``state.work.orders``, ``state.me.earnings`` ...), which screens follow by name.
+:class:`TechnicianState` is composed of one mixin per concern over
+:class:`~technician_app.state.core.TechnicianCore` (the stores, queue, client,
+``_guard``): ``account`` (sign-in, onboarding, going online, withdrawals), ``loading``
 (what the screens show), ``field_work`` (the queued actions), ``delays`` (asking the
 customer to move a visit, online only), ``sync`` (the queue replayed), ``location``
 (position reports), ``alerts`` (notifications beyond the screen), ``live`` (feed and
-poll), ``analytics`` (经营分析), ``customers`` (客户管理), ``knowledge`` (知识库, kept
-for offline reading) and ``training`` (培训: courses, quizzes, the monthly minimum).
-``labels`` holds the technician's texts, ``model`` the offers, notices and times.
+poll), ``analytics`` (经营分析), ``customers`` (客户管理), ``knowledge`` (知识库, kept for offline
+reading) and ``training`` (培训: courses, quizzes, the monthly minimum). ``labels`` holds
+the technician's texts, ``model`` the offers, notices and times.
 """
 
 from __future__ import annotations
