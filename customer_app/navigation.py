@@ -101,64 +101,84 @@ def routed(view: ft.View) -> ft.View:
     return view
 
 
+# the stores each screen reads besides the session, by its view's name: it re-renders when
+# one of them changes (tests/apps/customer/test_screen_stores.py holds each view to it).
+# The saved places live in the app's storage; their loading marks the booking store, so
+# the screens that show one (home's district, a product's address) follow it.
+READS: dict[str, tuple[str, ...]] = {
+    "home": ("catalog", "booking", "me", "support"),
+    "login": (),
+    "service": ("catalog", "booking"),
+    "technician": ("catalog",),
+    "book": ("booking", "catalog", "me"),
+    "order": ("visit", "me", "support"),
+    "me": ("me", "support", "booking"),
+    "support": ("support", "visit"),
+    "wallet": ("me", "visit"),
+    "family": ("me",),
+    "inbox": ("support",),
+    "mall": ("me", "booking"),
+}
+
+
 @ft.component
 def HomeScreen() -> ft.View:
-    return routed(home_view(use_screen("catalog", "booking", "me", "support")))
+    return routed(home_view(use_screen(*READS["home"])))
 
 
 @ft.component
 def LoginScreen() -> ft.View:
-    return routed(login_view(use_screen()))
+    return routed(login_view(use_screen(*READS["login"])))
 
 
 @ft.component
 def ServiceScreen() -> ft.View:
-    return routed(service_view(use_screen("catalog", "booking")))
+    return routed(service_view(use_screen(*READS["service"])))
 
 
 @ft.component
 def TechnicianScreen() -> ft.View:
-    return routed(technician_view(use_screen("catalog")))
+    return routed(technician_view(use_screen(*READS["technician"])))
 
 
 @ft.component
 def BookScreen() -> ft.View:
-    return routed(book_view(use_screen("booking", "catalog", "me")))
+    return routed(book_view(use_screen(*READS["book"])))
 
 
 @ft.component
 def OrderScreen() -> ft.View:
-    return routed(order_view(use_screen("visit", "me", "support")))
+    return routed(order_view(use_screen(*READS["order"])))
 
 
 @ft.component
 def MeScreen() -> ft.View:
-    return routed(me_view(use_screen("me", "support", "booking")))
+    return routed(me_view(use_screen(*READS["me"])))
 
 
 @ft.component
 def SupportScreen() -> ft.View:
-    return routed(support_view(use_screen("support", "visit")))
+    return routed(support_view(use_screen(*READS["support"])))
 
 
 @ft.component
 def WalletScreen() -> ft.View:
-    return routed(wallet_view(use_screen("me", "visit")))
+    return routed(wallet_view(use_screen(*READS["wallet"])))
 
 
 @ft.component
 def FamilyScreen() -> ft.View:
-    return routed(family_view(use_screen("me")))
+    return routed(family_view(use_screen(*READS["family"])))
 
 
 @ft.component
 def InboxScreen() -> ft.View:
-    return routed(inbox_view(use_screen("support")))
+    return routed(inbox_view(use_screen(*READS["inbox"])))
 
 
 @ft.component
 def MallScreen() -> ft.View:
-    return routed(mall_view(use_screen("me", "booking")))
+    return routed(mall_view(use_screen(*READS["mall"])))
 
 
 ROUTES = [

@@ -1,14 +1,32 @@
 """Which screens a change re-renders: each routed screen follows the session and the
-stores it reads (``customer_app.navigation``), so a pushed notice redraws the inbox and
-not the booking form, and typing into the booking redraws no inbox."""
+stores it reads (``customer_app.navigation.READS``), so a pushed notice redraws the inbox
+and not the booking form, and typing into the booking redraws no inbox; and no screen
+reads a store it does not follow."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from client.api import DoorstepClient
+from client.store import Store
 from customer_app.model import BookingDraft
+from customer_app.navigation import READS
 from customer_app.state import CustomerState
+from customer_app.views.auth import login_view
+from customer_app.views.book import book_view
+from customer_app.views.family import family_view
+from customer_app.views.home import home_view
+from customer_app.views.inbox import inbox_view
+from customer_app.views.mall import mall_view
+from customer_app.views.me import me_view
+from customer_app.views.order import order_view
+from customer_app.views.service import service_view, technician_view
+from customer_app.views.support import support_view
+from customer_app.views.wallet import wallet_view
+from tests.apps.conftest import LiveServer
+from tests.apps.customer.conftest import signed_in
 
 
 def offline_state() -> CustomerState:
@@ -50,3 +68,69 @@ async def test_changing_the_booking_redraws_the_booking_form_only() -> None:
     assert (len(book), len(inbox)) == (1, 0)
     state.set_form("notes", "家里有狗，请先敲门")  # the session: every screen
     assert (len(book), len(inbox)) == (2, 1)
+
+
+@contextmanager
+def stores_read() -> Iterator[set[str]]:
+    """The names of the stores whose data is read meanwhile (directly or by a method of
+    the state)."""
+    seen: set[str] = set()
+    original = Store.__getattribute__
+    own = {name for name in vars(Store) if not name.startswith("__")} | {"put", "drop"}
+
+    def spy(store: Store, key: str) -> object:
+        if not key.startswith("_") and key not in own:
+            seen.add(object.__getattribute__(store, "name"))
+        return original(store, key)
+
+    Store.__getattribute__ = spy  # type: ignore[method-assign]
+    try:
+        yield seen
+    finally:
+        Store.__getattribute__ = original  # type: ignore[method-assign]
+
+
+def reads_of(view: Callable[[CustomerState], object], state: CustomerState) -> set[str]:
+    with stores_read() as seen:
+        view(state)
+    return seen - {"session"}
+
+
+async def test_every_screen_follows_every_store_it_reads(
+    state: CustomerState, server: LiveServer
+) -> None:
+    """A screen that read a store it does not follow would show it stale after a change."""
+    shown: dict[str, set[str]] = {}
+    shown["login"] = reads_of(login_view, state)
+    await signed_in(state, server)
+    await state.load_home()
+    shown["home"] = reads_of(home_view, state)
+    await state.open_service("svc_window_cleaning")
+    shown["service"] = reads_of(service_view, state)
+    tech = server.ready_technician("李师傅", skills=("cleaning", "housekeeping"))
+    await state.open_technician(tech["user"]["id"])
+    shown["technician"] = reads_of(technician_view, state)
+    await state.begin_booking("svc_window_cleaning")
+    state.choose_slot(next(s for s in state.booking.slots if s.available))
+    assert await state.request_quote() is not None, state.session.error
+    shown["book"] = reads_of(book_view, state)
+    assert await state.place_order() is not None, state.session.error
+    shown["order"] = reads_of(order_view, state)  # waiting for payment
+    assert await state.approve_sandbox_payment(), state.session.error
+    shown["order"] |= reads_of(order_view, state)
+    await state.load_me()
+    shown["me"] = reads_of(me_view, state)
+    await state.open_support()
+    shown["support"] = reads_of(support_view, state)
+    await state.open_wallet()
+    shown["wallet"] = reads_of(wallet_view, state)
+    await state.open_family()
+    shown["family"] = reads_of(family_view, state)
+    await state.open_inbox()
+    shown["inbox"] = reads_of(inbox_view, state)
+    await state.open_mall()
+    shown["mall"] = reads_of(mall_view, state)
+    assert set(shown) == set(READS)  # every screen walked
+    unfollowed = {name: read - set(READS[name]) for name, read in shown.items()}
+    assert {name: left for name, left in unfollowed.items() if left} == {}
+    assert all(shown[name] for name in READS if READS[name])  # the spy saw the reads
