@@ -77,6 +77,16 @@ def error_text(
     return _pick(texts or _FALLBACK, lang)
 
 
+def field_error_text(
+    code: str, field: str, lang: str = "zh", details: Mapping[str, Any] | None = None
+) -> str:
+    """The words beside one field: a 422 is said for that field alone (请检查：地址 under
+    the address, not the whole list); any other refusal is said whole."""
+    if code == "validation_error":
+        return error_text(code, lang, details={"errors": [{"loc": ["body", field]}]})
+    return error_text(code, lang, details=details)
+
+
 # Refusals that concern one field of a form, beyond a 422's own list.
 CODE_FIELDS: dict[str, str] = {
     "code_required": "code",

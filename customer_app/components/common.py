@@ -187,6 +187,15 @@ def muted(text: str, size: int = 13) -> ft.Control:
     return ft.Text(text, size=size, color=MUTED)
 
 
+def field_error(state: Any, field_name: str) -> list[ft.Control]:
+    """A refusal's line under a choice that is not a text field (the time slots): the
+    same words a text field shows under itself."""
+    said = state.session.field_errors.get(field_name)
+    return (
+        [ft.Text(said, size=12, color=ft.Colors.RED_700, key=f"error-{field_name}")] if said else []
+    )
+
+
 def section(title: str, *controls: ft.Control) -> ft.Control:
     return ft.Container(
         content=ft.Column([heading(title), *controls], spacing=6, tight=True),

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from client.api import ApiError, DoorstepClient, NetworkError, Session
-from client.error_texts import error_fields, error_text
+from client.error_texts import error_fields, error_text, field_error_text
 from client.i18n import LANGS, language
 from client.layout import layout_for
 from client.position import Locate
@@ -129,10 +129,12 @@ class StateCore:
         self, code: str, *, status: int | None = None, details: dict[str, Any] | None = None
     ) -> None:
         """A refusal in the customer's words, at the top and beside the fields it concerns."""
-        self.session.error = error_text(code, self.session.lang, status=status, details=details)
+        lang = self.session.lang
+        self.session.error = error_text(code, lang, status=status, details=details)
         self.session.last_error_code = code
         self.session.field_errors = {
-            name: self.session.error for name in error_fields(code, details)
+            name: field_error_text(code, name, lang, details)
+            for name in error_fields(code, details)
         }
 
     async def _try(self, feature: str, call: Awaitable[Any], default: Any = None) -> Any:

@@ -15,6 +15,7 @@ from customer_app.components.common import (
     chip,
     do,
     field,
+    field_error,
     icon_button,
     keyed,
     muted,
@@ -108,6 +109,7 @@ def time_section(state: CustomerState, d: BookingDraft) -> ft.Control:
         ft.Row(days, wrap=True, spacing=6),
         muted(t(lang, "time_slot")),
         ft.Row(slots, wrap=True, spacing=6),
+        *field_error(state, "time_slot"),
     ]
     if not state.booking.slots_from_server:
         controls.append(muted(t(lang, "slots_estimated"), 12))

@@ -297,14 +297,17 @@ class LiveServer:
 
 
 @contextmanager
-def serve(settings: Settings, *, clock: Clock | None = None, engine=None) -> Iterator[LiveServer]:  # noqa: ANN001
-    """Start uvicorn in a thread; stop it on exit. ``engine`` gets tables + catalog if fresh."""
+def serve(  # noqa: ANN001
+    settings: Settings, *, clock: Clock | None = None, engine=None, port: int | None = None
+) -> Iterator[LiveServer]:
+    """Start uvicorn in a thread; stop it on exit. ``engine`` gets tables + catalog if fresh;
+    ``port``: where an app was already told to look (a server that comes up late)."""
     engine = engine or make_engine(settings.effective_database_url)
     SQLModel.metadata.create_all(engine)
     with unit_of_work(engine) as uow:
         catalog_service.load_catalog(uow)
     app = create_app(settings, clock=clock, engine=engine)
-    port = free_port()
+    port = port or free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="auto"
     )

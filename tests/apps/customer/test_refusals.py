@@ -75,6 +75,12 @@ async def test_a_booking_without_time_or_address_says_what_is_missing(
     assert await state.request_quote() is None
     assert_in_chinese(state.session.error, None)
     assert set(state.session.field_errors) == {"time_slot", "address"}
+    # each field says what is wrong with it alone; the top line says both
+    assert state.session.field_errors == {
+        "time_slot": "请检查：上门时间",
+        "address": "请检查：地址",
+    }
+    assert state.session.error == "请检查：上门时间、地址"
 
 
 def test_unknown_codes_fall_back_to_words_never_to_the_code() -> None:
