@@ -262,6 +262,23 @@ def test_demo_customers_earned_points_on_their_confirmed_orders(seeded, demo):  
         assert api.get("/me/wallet", customer).json()["points"] == points - cheapest["points"]
 
 
+def test_past_departures_fill_no_inbox_but_are_recorded_skipped(seeded, demo):  # noqa: ANN001
+    """The history's departures are weeks old: nobody's inbox hears "on the way" of them;
+    each is one skipped row per channel (inbox, push) for the operators."""
+    from server.notifications.models import Delivery, Notification
+
+    with unit_of_work(demo["app"]) as uow:
+        s = uow.session
+        kinds = set(s.exec(select(Notification.kind)).all())
+        assert "technician.departed" not in kinds
+        skipped = s.exec(select(Delivery).where(Delivery.status == "skipped")).all()
+    assert Counter(d.channel for d in skipped) == {
+        "inbox": seeded.counts["orders_completed"],
+        "push": seeded.counts["orders_completed"],
+    }
+    assert all(d.subject.startswith("师傅已出发") for d in skipped)
+
+
 def test_the_city_has_trained_and_untrained_technicians(seeded, demo):  # noqa: ANN001
     """Some under the month's minimum, most over; all but some level-C ones passed a course."""
     from server.training import service as training_service
