@@ -87,18 +87,7 @@ def service_view(state: CustomerState) -> ft.View:
     )
     controls: list[ft.Control] = [
         ft.Text(name_of(s, lang), size=20, weight=ft.FontWeight.BOLD),
-        ft.Row(
-            [
-                ft.Container(
-                    ft.Text(tag, size=12),
-                    bgcolor=ft.Colors.TEAL_50,
-                    padding=ft.Padding.symmetric(horizontal=8, vertical=2),
-                    border_radius=8,
-                )
-                for tag in tags_in(s, lang)
-            ],
-            wrap=True,
-        ),
+        ft.Row([_tag(tag) for tag in tags_in(s, lang)], wrap=True),
         section(
             t(lang, "included"),
             ft.Text(name_of(s, lang, "description")),
@@ -142,6 +131,16 @@ def service_view(state: CustomerState) -> ft.View:
     return page_view(state, state.session.route, name_of(s, lang), controls)
 
 
+def _tag(text: str) -> ft.Control:
+    """A label to read, not to tap (a chip without a handler is drawn greyed out)."""
+    return ft.Container(
+        ft.Text(text, size=12),
+        bgcolor=ft.Colors.TEAL_50,
+        padding=ft.Padding.symmetric(horizontal=8, vertical=2),
+        border_radius=8,
+    )
+
+
 def _tech_line(x: PublicTechnicianRead, lang: str) -> str:
     parts = [t(lang, "experience_years", years=x.experience_years)]
     if x.rating_avg:
@@ -158,17 +157,27 @@ def technician_view(state: CustomerState) -> ft.View:
         return page_view(
             state, state.session.route, t(lang, "technician"), [muted(t(lang, "unavailable"))]
         )
+    # the initial, under the photo: it shows when there is none, or one that cannot be
+    # drawn (an empty circle otherwise); a photo covers it
+    initial = ft.CircleAvatar(content=ft.Text((x.name or "?")[:1], size=24), radius=32)
     header = ft.Row(
         [
-            ft.Image(
-                src=state.catalog.technician_photo,
+            ft.Stack(
+                [
+                    initial,
+                    ft.Image(
+                        src=state.catalog.technician_photo,
+                        width=64,
+                        height=64,
+                        fit=ft.BoxFit.COVER,
+                        border_radius=32,
+                    ),
+                ],
                 width=64,
                 height=64,
-                fit=ft.BoxFit.COVER,
-                border_radius=32,
             )
             if state.catalog.technician_photo
-            else ft.CircleAvatar(content=ft.Text((x.name or "?")[:1], size=24), radius=32),
+            else initial,
             ft.Column(
                 [
                     ft.Text(x.name, size=20, weight=ft.FontWeight.BOLD),
@@ -219,11 +228,7 @@ def technician_view(state: CustomerState) -> ft.View:
         if sk in state.catalog.skill_terms
     ]
     if named:
-        controls.append(
-            section(
-                t(lang, "skills"), ft.Row([ft.Chip(label=ft.Text(n)) for n in named], wrap=True)
-            )
-        )
+        controls.append(section(t(lang, "skills"), ft.Row([_tag(n) for n in named], wrap=True)))
     controls.append(section(t(lang, "past_work"), *(past or [muted(t(lang, "none"))])))
     controls.append(section(t(lang, "reviews"), *(reviews or [muted(t(lang, "no_reviews"))])))
     if state.catalog.service:

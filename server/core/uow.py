@@ -110,6 +110,9 @@ class UnitOfWork:
         engine = runtime.engine
         self._engine = engine
         self.clock = runtime.clock
+        # the runtime's own clock, which ``running_at`` leaves alone: the present, against
+        # which a notice about a replayed past moment is judged too old to send
+        self.wall_clock = runtime.clock
         self.cipher = runtime.cipher
         self.settings = runtime.settings
         self.jobs = runtime.jobs
@@ -153,7 +156,7 @@ class UnitOfWork:
     @contextmanager
     def running_at(self, clock: Clock) -> Iterator[UnitOfWork]:
         """Run part of the use case on another clock: the demo's and the simulation's
-        past visits, each step at its own moment."""
+        past visits, each step at its own moment (``wall_clock`` stays the present)."""
         before, self.clock = self.clock, clock
         try:
             yield self

@@ -1,6 +1,8 @@
 """The demo's past orders: each booked the evening before and walked through the order
 machine to COMPLETED (payment, offer, visit, work order, SOP steps with photos,
-confirmation), every step at a plausible time, so timelines look lived in.
+confirmation), every step at a plausible time, so timelines look lived in. The payment
+goes through the sandbox provider, so the confirmation releases real escrow and the
+customer earns points on it as on the platform (the 积分商城 works from a demo account).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from server.demo.builder import DemoBuilder, png_bytes
 from server.demo.technicians import Tech
 from server.orders import service as orders_service
 from server.orders.machine import Action, Actor, ActorKind, sop_steps
+from server.payments import service as payments_service
+from server.payments.models import PaymentCreate
 from server.pricing import service as pricing_service
 from server.pricing.models import QuoteCreate
 from server.technicians.models import VerificationStatus
@@ -125,12 +129,15 @@ class PastOrdersMixin(DemoBuilder):
                 uow, customer=customer, quote_id=quote.id, notes="", preferred_technician_id=None
             )
             clock.advance(minutes=1)
-            orders_service.move(
-                uow,
-                order_id=order.id,
-                action=Action.PAYMENT_SUCCEEDED,
-                actor=Actor(ActorKind.SYSTEM),
+            # Paid through the sandbox like any customer: the escrow then holds the money,
+            # so the confirmation splits it and earns the customer his points.
+            payment = payments_service.create_payment(
+                uow, order_id=order.id, user=customer, body=PaymentCreate(provider="sandbox")
             )
+            if payment.status != "succeeded":  # nothing to pay (a coupon covered it) is paid
+                payments_service.sandbox_settle(
+                    uow, payment_id=payment.id, user=customer, succeed=True
+                )
             return order.id
 
     def _visit(

@@ -157,7 +157,9 @@ def check_once(app: Any) -> int:  # noqa: ANN401
 
 
 def on_departed(uow: UnitOfWork, moved: Moved) -> None:
-    """The customer hears that the technician is on the way (order-event reaction)."""
+    """The customer hears that the technician is on the way (order-event reaction),
+    unless the departure is older than the rule's ``max_age_minutes``: one replayed
+    from an offline queue long after, or a past visit of the demo's history."""
     if moved.action != Action.DEPART.value:
         return
     order = moved.order
@@ -167,6 +169,7 @@ def on_departed(uow: UnitOfWork, moved: Moved) -> None:
         customer_id=order.customer_id,
         technician_name=technician.name if technician is not None else "",
         rules=rules_store.current_rules(uow).notifications,
+        occurred_at=as_utc(moved.events[0].occurred_at) if moved.events else None,
     )
     if notice is not None:
         centre.send(uow, notice)

@@ -7,11 +7,17 @@ channel (SMS, e-mail, app push), which the delivery job sends after the commit
 (``deliver``). A notice with a key that was already sent is skipped — the periodic
 checks rely on it to be safe to run twice — and the unique index on the key settles two
 writers racing for the same one.
+
+A notice about an event older than its rule's ``max_age_minutes`` (measured against the
+unit of work's ``wall_clock``, the present even while a past moment is replayed) reaches
+nobody: no inbox row, and one ``skipped`` delivery per channel it would have gone through
+(``inbox`` among them), so the operators see what was held back and why.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +32,8 @@ from server.notifications.models import Delivery, DeliveryRead, Notification
 from server.notifications.rules import Channel
 
 DELIVER_JOB = "notifications.deliver"
+SKIPPED = "skipped"
+TOO_OLD = "the event was {age} min old, past the rule's {limit} min"
 
 
 def already_sent(uow: UnitOfWork, key: str) -> bool:
@@ -46,11 +54,22 @@ def post(
     channels: Iterable[Channel] = (),
     email: str | None = None,
     attachment_file_id: str | None = None,
+    occurred_at: datetime | None = None,
+    max_age_minutes: int | None = None,
 ) -> Notification | None:
-    """Tell ``user_id``; None when the notice with this ``key`` went out before."""
+    """Tell ``user_id``; None when the notice with this ``key`` went out before, or its
+    event (``occurred_at``, default now) is older than ``max_age_minutes``."""
     if key is not None and already_sent(uow, key):
         return None
     session = uow.session
+    outside = [c for c in channels if c != "email" or email]
+    too_old = _too_old(uow, occurred_at, max_age_minutes)
+    if too_old is not None:  # recorded, not lost: one skipped row per channel, inbox too
+        for channel in ["inbox", *outside]:
+            row = _delivery(uow, "", user_id, channel, title, body, email, None)
+            row.status, row.error = SKIPPED, too_old
+            session.add(row)
+        return None
     savepoint = session.begin_nested() if key is not None else None
     note = inbox.notify(
         uow, user_id=user_id, kind=kind, title=title, body=body, data=data, key=key, live=False
@@ -63,24 +82,46 @@ def post(
             return None
         savepoint.commit()
     inbox.push_live(uow, note)
-    outside = [c for c in channels if c != "email" or email]
     for channel in outside:
         session.add(
-            Delivery(
-                id=new_id("dlv"),
-                notification_id=note.id,
-                user_id=user_id,
-                channel=channel,
-                recipient=(email or "") if channel == "email" else "",
-                subject=title,
-                body=body,
-                attachment_file_id=attachment_file_id if channel == "email" else None,
-                created_at=uow.clock.now(),
-            )
+            _delivery(uow, note.id, user_id, channel, title, body, email, attachment_file_id)
         )
     if outside:
         uow.defer(DELIVER_JOB, lock=DELIVER_JOB)
     return note
+
+
+def _too_old(uow: UnitOfWork, occurred_at: datetime | None, limit: int | None) -> str | None:
+    """Why an event's notice is no news any more (None: it is)."""
+    if limit is None:
+        return None
+    age = uow.wall_clock.now() - (as_utc(occurred_at) if occurred_at else uow.clock.now())
+    if age <= timedelta(minutes=limit):
+        return None
+    return TOO_OLD.format(age=int(age.total_seconds() // 60), limit=limit)
+
+
+def _delivery(
+    uow: UnitOfWork,
+    notification_id: str,
+    user_id: str,
+    channel: str,
+    title: str,
+    body: str,
+    email: str | None,
+    attachment_file_id: str | None,
+) -> Delivery:
+    return Delivery(
+        id=new_id("dlv"),
+        notification_id=notification_id,
+        user_id=user_id,
+        channel=channel,
+        recipient=(email or "") if channel == "email" else "",
+        subject=title,
+        body=body,
+        attachment_file_id=attachment_file_id if channel == "email" else None,
+        created_at=uow.clock.now(),
+    )
 
 
 def send(uow: UnitOfWork, notice: Notice, *, support_ids: Iterable[str] = ()) -> list[Notification]:
@@ -102,6 +143,8 @@ def send(uow: UnitOfWork, notice: Notice, *, support_ids: Iterable[str] = ()) ->
             channels=notice.channels,
             email=notice.email,
             attachment_file_id=notice.attachment_file_id,
+            occurred_at=notice.occurred_at,
+            max_age_minutes=notice.max_age_minutes,
         )
         if note is not None:
             sent.append(note)

@@ -68,6 +68,7 @@ def requested_notice(facts: DelayFacts, *, rules: NotificationRules, timezone: s
             f"{name} · {old} → {new} · {facts.reason} · 请在 {until} 前答复 / answer by {until}",
             tuple(rule.channels),
             {**_data(facts), "expires_at": facts.expires_at.isoformat()},
+            max_age_minutes=rule.max_age_minutes,
         )
     ]
 
@@ -112,6 +113,7 @@ def answered_notices(
             body,
             channels,
             data,
+            max_age_minutes=rule.max_age_minutes,
         )
     ]
     if outcome == "expired":
@@ -125,6 +127,7 @@ def answered_notices(
                 f"{name} · {_local(facts.from_start, timezone)}",
                 channels,
                 data,
+                max_age_minutes=rule.max_age_minutes,
             )
         )
     return out

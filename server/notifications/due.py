@@ -116,6 +116,10 @@ class Notice:
     data: dict[str, Any] = field(default_factory=dict)
     email: str | None = None
     attachment_file_id: str | None = None
+    # an event's notice: when the event happened (None: now) and the rule's
+    # ``max_age_minutes``, past which the centre skips it (None: never too old)
+    occurred_at: datetime | None = None
+    max_age_minutes: int | None = None
 
 
 def _local(moment: datetime, timezone: str) -> str:
@@ -271,9 +275,15 @@ def overrun_notices(visit: Underway, *, now: datetime, rules: NotificationRules)
 
 
 def departed_notice(
-    *, order_id: str, customer_id: str, technician_name: str, rules: NotificationRules
+    *,
+    order_id: str,
+    customer_id: str,
+    technician_name: str,
+    rules: NotificationRules,
+    occurred_at: datetime | None = None,
 ) -> Notice | None:
-    """The customer's "on the way" notice (on the technician's departure)."""
+    """The customer's "on the way" notice (on the technician's departure, which
+    ``occurred_at``: the device's time when replayed from an offline queue)."""
     rule = rules.technician_departed
     if not rule.enabled:
         return None
@@ -286,6 +296,8 @@ def departed_notice(
         technician_name,
         _channels(rule),
         {"order_id": order_id},
+        occurred_at=occurred_at,
+        max_age_minutes=rule.max_age_minutes,
     )
 
 

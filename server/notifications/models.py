@@ -33,14 +33,16 @@ class Delivery(SQLModel, table=True):
     """A notification through one outside channel (SMS, e-mail, app push): written
     ``pending`` with the notification, sent after the commit by the delivery job. A
     sandbox provider sends nothing and marks it ``sandbox``: the row is what it would
-    have sent, for the operators and the tests."""
+    have sent, for the operators and the tests. A notice whose event was too old for its
+    rule is ``skipped`` before it reaches anyone: one row per channel, ``inbox`` too, with
+    no notification (``notification_id`` empty) and the reason in ``error``."""
 
     __tablename__ = "notification_delivery"
 
     id: str = Field(primary_key=True, max_length=40)
     notification_id: str = Field(index=True, max_length=40)
     user_id: str = Field(index=True, max_length=40)
-    channel: str = Field(max_length=10)  # sms | email | push
+    channel: str = Field(max_length=10)  # sms | email | push; inbox: only when skipped
     provider: str = Field(default="", max_length=20)  # set when sent
     recipient: str = Field(default="", max_length=120)  # e-mail address; masked phone
     subject: str = Field(max_length=120)

@@ -37,8 +37,8 @@ def read_all(user: CurrentUser, uow: UowDep) -> UnreadRead:
 def deliveries(
     user: StaffUser,
     uow: UowDep,
-    channel: Literal["sms", "email", "push"] | None = None,
-    status: Literal["pending", "sending", "sent", "sandbox", "failed"] | None = None,
+    channel: Literal["sms", "email", "push", "inbox"] | None = None,
+    status: Literal["pending", "sending", "sent", "sandbox", "failed", "skipped"] | None = None,
     user_id: str | None = Query(None, max_length=40),
     limit: int = Query(100, ge=1, le=500),
 ) -> list[DeliveryRead]:

@@ -23,6 +23,11 @@ class NoticeRule(BaseModel):
 
     enabled: bool = True
     channels: list[Channel] = Field(default_factory=lambda: list(PUSH), max_length=3)
+    # an event older than this when its notice would go out sends nothing (the deliveries
+    # are recorded ``skipped``): a departure replayed from an offline queue hours later, or
+    # the demo's weeks of past visits, is no news. The periodic checks' notices are judged
+    # at their moment by ``stale_after_minutes`` instead.
+    max_age_minutes: int = Field(default=DAY, ge=1, le=30 * DAY)
 
     @field_validator("channels")
     @classmethod
@@ -56,7 +61,8 @@ class NotificationRules(BaseModel):
         default_factory=lambda: TimedRule(minutes=15, channels=["push", "sms"])
     )
     # the customer: the technician is on the way; he has not arrived this long after the start
-    technician_departed: NoticeRule = Field(default_factory=NoticeRule)
+    # (news while he is on the way: not once he could have arrived)
+    technician_departed: NoticeRule = Field(default_factory=lambda: NoticeRule(max_age_minutes=60))
     technician_late: TimedRule = Field(
         default_factory=lambda: TimedRule(minutes=10, channels=["push", "sms"])
     )

@@ -218,6 +218,67 @@ def _accounts_work(seeded, api):  # noqa: ANN001
     assert shown.status_code == 200 and shown.json()["certificates"]
 
 
+def test_demo_customers_earned_points_on_their_confirmed_orders(seeded, demo):  # noqa: ANN001
+    """Every confirmed order was paid and earned its points through the platform's own
+    ledger, so the first demo customer can take a mall item with them."""
+    from fastapi.testclient import TestClient
+
+    from server.payments.models import Escrow
+    from server.pricing.engine import points_earned
+    from server.pricing.models import LoyaltyAccount, PointsEntry
+    from server.rules.pricing import PricingRules
+    from tests.conftest import Api
+
+    with unit_of_work(demo["app"]) as uow:
+        s = uow.session
+        completed = s.exec(select(Order).where(Order.status == "COMPLETED")).all()
+        earned = {e.order_id: e for e in s.exec(select(PointsEntry)).all()}
+        for order in completed:
+            esc = s.get(Escrow, order.id)
+            assert esc is not None and esc.paid == order.total and esc.state == "released"
+            entry = earned[order.id]
+            assert entry.entry_key == f"earn:{order.id}" and entry.reason == "earned"
+            assert entry.delta == points_earned(esc.paid, PricingRules())
+            assert entry.delta > 0 and entry.customer_id == order.customer_id
+        for account in s.exec(select(LoyaltyAccount)).all():
+            assert account.points == sum(
+                e.delta for e in earned.values() if e.customer_id == account.customer_id
+            )
+    by_role = {a["role"]: a for a in seeded.accounts}
+    with TestClient(demo["app"]) as client:
+        api = Api(client)
+        r = api.post(
+            "/auth/login",
+            json={"phone": by_role["customer"]["phone"].split("..")[0], "password": "demo1234"},
+        )
+        assert r.status_code == 200, r.text
+        customer = {"headers": {"Authorization": f"Bearer {r.json()['access_token']}"}}
+        points = api.get("/me/wallet", customer).json()["points"]
+        items = api.get("/mall/items", customer).json()
+        cheapest = min((i for i in items if i["kind"] == "coupon"), key=lambda i: i["points"])
+        assert points >= cheapest["points"]
+        r = api.post("/me/mall/redemptions", customer, json={"item_code": cheapest["code"]})
+        assert r.status_code == 201, r.text
+        assert api.get("/me/wallet", customer).json()["points"] == points - cheapest["points"]
+
+
+def test_past_departures_fill_no_inbox_but_are_recorded_skipped(seeded, demo):  # noqa: ANN001
+    """The history's departures are weeks old: nobody's inbox hears "on the way" of them;
+    each is one skipped row per channel (inbox, push) for the operators."""
+    from server.notifications.models import Delivery, Notification
+
+    with unit_of_work(demo["app"]) as uow:
+        s = uow.session
+        kinds = set(s.exec(select(Notification.kind)).all())
+        assert "technician.departed" not in kinds
+        skipped = s.exec(select(Delivery).where(Delivery.status == "skipped")).all()
+    assert Counter(d.channel for d in skipped) == {
+        "inbox": seeded.counts["orders_completed"],
+        "push": seeded.counts["orders_completed"],
+    }
+    assert all(d.subject.startswith("师傅已出发") for d in skipped)
+
+
 def test_the_city_has_trained_and_untrained_technicians(seeded, demo):  # noqa: ANN001
     """Some under the month's minimum, most over; all but some level-C ones passed a course."""
     from server.training import service as training_service

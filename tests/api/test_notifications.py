@@ -90,6 +90,35 @@ def test_the_customer_hears_when_the_technician_sets_off(api) -> None:  # noqa: 
     assert note["body"] == "李师傅"
 
 
+def test_a_departure_replayed_past_its_rules_window_is_skipped_and_recorded(api) -> None:  # noqa: ANN001
+    """An offline queue reaching the server late: a departure 30 min old is still news, one
+    two hours old (past ``technician_departed.max_age_minutes``, 60) tells nobody; its
+    inbox and push deliveries are recorded ``skipped`` with the reason."""
+    clock, operator = api.app.state.clock, staff(api, "operator")
+    customer, tech = api.register("customer"), onboard(api, "李师傅")
+    orders = [api.order(customer) for _ in range(2)]
+    for order in orders:
+        pay(api, customer, order["id"])
+        assign(api, order["id"], tech)
+    clock.advance(hours=2)
+    for order, minutes in zip(orders, (30, 120), strict=True):
+        then = clock.now() - timedelta(minutes=minutes)
+        body = {"occurred_at": then.isoformat()}
+        r = api.post(f"/orders/{order['id']}/depart", fresh(api, tech), json=body)
+        assert r.status_code == 200, r.text
+    told = [n for n in inbox(api, customer) if n["kind"] == "technician.departed"]
+    assert [n["data"]["order_id"] for n in told] == [orders[0]["id"]]
+    params = {"status": "skipped", "user_id": customer["user"]["id"]}
+    r = api.get("/ops/notifications/deliveries", fresh(api, operator), params=params)
+    assert r.status_code == 200, r.text
+    skipped = r.json()
+    assert sorted(d["channel"] for d in skipped) == ["inbox", "push"]
+    for row in skipped:
+        assert row["subject"].startswith("师傅已出发") and row["notification_id"] == ""
+        assert row["error"] == "the event was 120 min old, past the rule's 60 min"
+    assert deliver.deliver_pending(api.app.state) == 1  # the fresh one's push alone
+
+
 def test_the_inbox_is_each_users_own(api) -> None:  # noqa: ANN001
     a, b = api.register("customer"), api.register("customer")
     tech = onboard(api)

@@ -21,6 +21,7 @@ AND the ``CI`` variable is unset; in CI a missing browser is a failure.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -282,15 +283,43 @@ def shot(
     # README: the desktop layout too (not where a resize would move what the test taps next)
     if desktop and os.environ.get("DOORSTEP_DESKTOP_SCREENSHOTS"):
         phone = page.viewport_size
+        bars = page.evaluate(_BARS)
         page.set_viewport_size(DESKTOP_VIEWPORT)
         _laid_out(page, wide=True)
         UI.wait_text(page, expect, timeout=timeout)
         _painted_shot(page, OUT_DIR / f"{name}_desktop.png")
         page.set_viewport_size(phone)
         _laid_out(page, wide=False)
+        _bars_back(page, bars)
         UI.wait_text(page, expect, timeout=timeout)
         page.evaluate(_PAINTED)
     return path
+
+
+# The nodes in the fixed bars (the app bar's band at the top, a bottom bar's), by name and
+# place: the phone layout's before the desktop shot. Back at the phone's width, the tabs
+# of the desktop's top bar may still stand in the accessibility tree for a moment after the
+# pixels show the bottom bar, and a tap on one of them is lost.
+_BARS = """() => {
+  const vh = innerHeight;
+  return Array.from(document.querySelectorAll('flt-semantics'))
+      .map(el => [(el.getAttribute('aria-label') || el.textContent || '').trim().slice(0, 20),
+                  el.getBoundingClientRect()])
+      .filter(([, r]) => r.width > 0 && r.height > 0 && (r.bottom <= 56 || r.top >= vh - 90))
+      .map(([name, r]) => `${name}@${Math.round(r.x)},${Math.round(r.y)}`)
+      .sort().join('|');
+}"""
+
+
+def _bars_back(page, bars: str) -> None:  # noqa: ANN001
+    """Wait (bounded) until the fixed bars stand as they did before the desktop shot; a
+    screen whose bars changed meanwhile (a message came and went) goes on after the bound."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(f"() => ({_BARS})() === {json.dumps(bars)}", timeout=10_000)
+    except PlaywrightTimeout:
+        print("screenshot: the phone layout's bars did not come back as they were")
 
 
 # Whether the app's layout for the window's width has arrived. Flutter reflows the old

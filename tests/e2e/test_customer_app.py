@@ -163,7 +163,8 @@ def test_new_user_books_and_follows_a_visit_live(
     home = {"lat": booked["lat"], "lng": booked["lng"]}  # the place picked by name
 
     # a technician takes it (dispatch's step), departs and moves: the page follows live
-    tech = Technician(e2e_server.base_url, e2e_server.register("technician", "李师傅"))
+    # (verified, with a profile and certificates: his page, opened later from the order, shows them)
+    tech = Technician(e2e_server.base_url, e2e_server.ready_technician("李师傅"))
     e2e_server.move(order_id, "assign", technician_id=tech.account["user"]["id"])
     ui.wait_text(page, "已接单")
     tech("depart", order_id)
@@ -216,7 +217,12 @@ def test_new_user_books_and_follows_a_visit_live(
     ui.wait_text(page, "评价本次服务")
     ui.fill(page, "说说您的体验", "擦得很干净")
     ui.tap(page, "提交评价")
-    screenshot(page, "customer_reviewed", "已评价")
+    ui.wait_text(page, "已评价")
+    # the technician who came, from the order: certificates, ratings, the review just given
+    ui.tap_id(page, "open-technician")
+    screenshot(page, "customer_technician", "服务案例", gone="已评价")
+    ui.tap_id(page, "back")
+    screenshot(page, "customer_reviewed", "已评价", gone="服务案例")
     ui.tap(page, "投诉", exact=True)  # the complaint form, from the order it is about
     ui.scroll_to(page, "提交投诉")
     screenshot(page, "customer_complaint", "问题类型")

@@ -195,3 +195,20 @@ def test_the_overrun_margin_is_a_validated_rule() -> None:
 def test_every_kind_has_words_in_both_apps() -> None:
     for kind in due.KINDS:
         assert set(INBOX[f"notice_kind.{kind}"]) == {"zh", "en"}, kind
+
+
+def test_event_notices_carry_their_rules_window() -> None:
+    """A departure is news for an hour, a request to move a visit for a day; the
+    periodic reminders are judged at their moment (``stale_after_minutes``) instead."""
+    then = START - timedelta(hours=3)
+    notice = due.departed_notice(
+        order_id="ord1", customer_id="cust", technician_name="李师傅", rules=RULES, occurred_at=then
+    )
+    assert notice is not None and (notice.occurred_at, notice.max_age_minutes) == (then, 60)
+    assert RULES.delay_requested.max_age_minutes == 24 * 60
+    reminders = due.visit_notices(
+        visit(), now=START - timedelta(minutes=30), rules=RULES, timezone=TZ
+    )
+    assert reminders and all(n.max_age_minutes is None for n in reminders)
+    with pytest.raises(ValidationError):
+        NotificationRules.model_validate({"technician_departed": {"max_age_minutes": 0}})
