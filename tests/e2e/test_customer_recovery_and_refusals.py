@@ -26,13 +26,12 @@ def under_field(page, label: str, text: str) -> bool:  # noqa: ANN001
 
 
 def test_opened_while_the_server_is_down_the_home_fills_in_by_itself(
-    tmp_path, flet_web_app, open_app, ui, screenshot
+    tmp_path, flet_web_app, open_app, ui
 ) -> None:  # noqa: ANN001
     port = free_port()  # nothing answers here yet
     url = flet_web_app("customer_app", f"http://127.0.0.1:{port}")
     page = open_app(url)
     ui.wait_text(page, "网络连接失败")
-    screenshot(page, "customer_server_down", "网络连接失败")
     settings = live_settings(tmp_path / "server")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with serve(settings, port=port):
