@@ -201,8 +201,7 @@ def status_strip(state: TechnicianState) -> ft.Control | None:
         color = {"error": STOP, "success": GO}.get(notice.kind, PRIMARY)
 
         def dismiss(_e) -> None:  # noqa: ANN001
-            state.session.notices.clear()
-            state.changed()
+            state.dismiss_notices()
 
         def open_it(_e, route: str = notice.route or "/") -> None:  # noqa: ANN001
             dismiss(_e)

@@ -243,6 +243,11 @@ class TechnicianCore:
         self.session.touch()
         self.changed()
 
+    def dismiss_notices(self) -> None:
+        """The status strip's 知道了: its notices leave every screen."""
+        self.session.notices.clear()
+        self.changed(self.session)
+
     def now(self) -> datetime:
         return self._now()
 

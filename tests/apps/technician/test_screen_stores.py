@@ -60,3 +60,12 @@ def test_a_new_language_redraws_every_screen(tmp_path: Path) -> None:
     training, inbox = follow(state, "me"), follow(state, "live")
     state.set_language("en")
     assert (len(training), len(inbox)) == (1, 1)
+
+
+def test_a_notice_and_its_dismissal_reach_every_screen(tmp_path: Path) -> None:
+    state = offline_phone(tmp_path)
+    training = follow(state, "me")
+    state.notify("已保存，待同步")
+    assert len(training) == 1 and state.session.notices
+    state.dismiss_notices()  # the strip's 知道了
+    assert len(training) == 2 and state.session.notices == []
