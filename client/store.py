@@ -32,7 +32,7 @@ class Store:
         object.__setattr__(self, "_dirty", False)
 
     def __setattr__(self, key: str, value: Any) -> None:
-        if not key.startswith("_") and getattr(self, key, _UNSET) is not value:
+        if not key.startswith("_") and not _same(getattr(self, key, _UNSET), value):
             object.__setattr__(self, "_dirty", True)
         object.__setattr__(self, key, value)
 
@@ -63,6 +63,17 @@ class Store:
 
 
 _UNSET = object()
+
+
+def _same(old: Any, new: Any) -> bool:
+    """An equal value is no change (a step that clears messages already clear redraws
+    nothing); values that cannot be compared count as changed."""
+    if old is new:
+        return True
+    try:
+        return bool(old == new)
+    except (TypeError, ValueError):
+        return False
 
 
 class StoreSet:

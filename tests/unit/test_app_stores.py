@@ -61,6 +61,8 @@ def test_writing_the_same_value_is_no_change_and_in_place_needs_a_touch() -> Non
     stores.subscribe(lambda: told.append(1), ["counter"])
     items = counter.items
     counter.items = items  # the same list
+    counter.count = 0  # an equal value
+    counter.items = []  # an equal list
     counter.items.append(3)  # in place: not seen by itself
     stores.flush()
     assert told == []
