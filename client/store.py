@@ -26,40 +26,42 @@ class Store:
     """One feature's data. Subclasses declare their attributes in ``__init__``."""
 
     name = "store"
+    _listeners: list[Listener]
+    _dirty: bool
 
     def __init__(self) -> None:
-        object.__setattr__(self, "_listeners", [])
-        object.__setattr__(self, "_dirty", False)
+        self._listeners = []
+        self._dirty = False
 
     def __setattr__(self, key: str, value: Any) -> None:
+        """A public attribute given a different value marks the store changed."""
         if not key.startswith("_") and not _same(getattr(self, key, _UNSET), value):
             object.__setattr__(self, "_dirty", True)
         object.__setattr__(self, key, value)
 
     @property
     def dirty(self) -> bool:
-        return bool(self._dirty)  # type: ignore[attr-defined]
+        return self._dirty
 
     def touch(self) -> None:
         """Something inside the store changed in place."""
-        object.__setattr__(self, "_dirty", True)
-
-    def subscribe(self, fn: Listener) -> Callable[[], None]:
-        listeners: list[Listener] = self._listeners  # type: ignore[attr-defined]
-        listeners.append(fn)
-
-        def dispose() -> None:
-            with contextlib.suppress(ValueError):
-                listeners.remove(fn)
-
-        return dispose
+        self._dirty = True
 
     def settle(self) -> None:
         """Changes so far are told (or were the store's making)."""
-        object.__setattr__(self, "_dirty", False)
+        self._dirty = False
+
+    def subscribe(self, fn: Listener) -> Callable[[], None]:
+        self._listeners.append(fn)
+
+        def dispose() -> None:
+            with contextlib.suppress(ValueError):
+                self._listeners.remove(fn)
+
+        return dispose
 
     def listeners(self) -> list[Listener]:
-        return list(self._listeners)  # type: ignore[attr-defined]
+        return list(self._listeners)
 
 
 _UNSET = object()
