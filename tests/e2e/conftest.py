@@ -34,7 +34,7 @@ import httpx
 import pytest
 
 from tests.apps.conftest import LiveServer, free_port, live_settings, serve
-from tests.e2e.ui import PAINTED, UI, UI_TIMEOUT_MS
+from tests.e2e.ui import UI, UI_TIMEOUT_MS, painted
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT_DIR = Path(__file__).resolve().parent / "out"
@@ -290,7 +290,7 @@ def shot(
         _laid_out(page, wide=False)
         _bars_back(page, bars)
         UI.wait_text(page, expect, timeout=timeout)
-        page.evaluate(PAINTED)
+        painted(page)
     return path
 
 
@@ -350,11 +350,11 @@ def _painted_shot(page, path: Path) -> None:  # noqa: ANN001
     """The screen once it holds still: two frames in a row alike (a page transition,
     images decoded after the text, map tiles arriving), or after a bound (a blinking
     cursor, a countdown never hold still for long)."""
-    page.evaluate(PAINTED)
+    painted(page)
     current = page.screenshot()
     deadline = time.monotonic() + 3
     while time.monotonic() < deadline:
-        page.evaluate(PAINTED)
+        painted(page)
         previous, current = current, page.screenshot()
         if current == previous:
             break

@@ -6,8 +6,20 @@ from __future__ import annotations
 import time
 
 UI_TIMEOUT_MS = 30_000
-PAINTED = """() => new Promise(done =>
-    requestAnimationFrame(() => requestAnimationFrame(() => done(true))))"""
+FRAME_WAIT_MS = 5_000
+
+
+def painted(page) -> None:  # noqa: ANN001
+    """Two animation frames drawn since now: what was just changed is on screen. Bounded,
+    as every wait here: a page that draws no frame within the bound (a renderer busy with
+    something else) is taken as it stands, and the next wait for a text decides."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _frame in range(2):
+        try:
+            page.wait_for_function("() => true", polling="raf", timeout=FRAME_WAIT_MS)
+        except PlaywrightTimeout:
+            return
 
 
 _BY_LABEL = """(name) => Array.from(document.querySelectorAll('flt-semantics')).find(
@@ -124,7 +136,7 @@ class UI:
             moved = page.evaluate(_SCROLL, step)
             if not moved and box is None:
                 step = -step  # an end of the screen reached: look the other way
-            page.evaluate(PAINTED)
+            painted(page)
         raise AssertionError(f"{arg} never came into view")
 
     def check(self, page, name: object) -> None:  # noqa: ANN001
