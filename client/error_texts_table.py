@@ -321,6 +321,12 @@ ERROR_TEXTS: dict[str, tuple[str, str]] = {
     "file_type_not_allowed": ("不支持该文件格式，请换一个", "This file type is not accepted"),
     "file_kind_invalid": ("文件类型有误", "Unknown file kind"),
     "notification_not_found": ("消息不存在", "Notification not found"),
+    "notice_group_locked": (
+        "这类通知关系到订单和安全，不能关闭",
+        "These notices concern your orders and safety; they stay on",
+    ),
+    "notice_group_unknown": ("没有这类通知，请刷新后重试", "No such kind of notice; refresh"),
+    "notice_channel_unknown": ("没有这个通知渠道，请刷新后重试", "No such channel; refresh"),
     # Operations (staff screens).
     "status_unknown": ("状态筛选有误", "Unknown status filter"),
     "kind_unknown": ("类型筛选有误", "Unknown kind filter"),

@@ -27,6 +27,7 @@ from client.i18n import (
     translate,
 )
 from client.models import CouponRead, QuoteLineRead
+from client.notice_settings import NOTICE_SETTINGS
 from customer_app.i18n_account import ACCOUNT_TEXTS
 from customer_app.i18n_booking import BOOKING_TEXTS, LINE_TEXTS
 from customer_app.i18n_browse import BROWSE_TEXTS
@@ -58,6 +59,7 @@ __all__ = [
 TEXTS = merged(
     COMMON,
     MALL_TEXTS,
+    NOTICE_SETTINGS,
     ORDER_STATUS,
     INBOX,
     STATUS_TEXTS,

@@ -23,6 +23,7 @@ from customer_app.views.home import home_view
 from customer_app.views.inbox import inbox_view
 from customer_app.views.mall import mall_view
 from customer_app.views.me import me_view
+from customer_app.views.notice_settings import notice_settings_view
 from customer_app.views.order import order_view
 from customer_app.views.service import service_view, technician_view
 from customer_app.views.support import support_view
@@ -118,6 +119,7 @@ READS: dict[str, tuple[str, ...]] = {
     "family": ("me",),
     "inbox": ("support",),
     "mall": ("me", "booking"),
+    "notice_settings": ("me",),
 }
 
 
@@ -181,6 +183,11 @@ def MallScreen() -> ft.View:
     return routed(mall_view(use_screen(*READS["mall"])))
 
 
+@ft.component
+def NoticeSettingsScreen() -> ft.View:
+    return routed(notice_settings_view(use_screen(*READS["notice_settings"])))
+
+
 ROUTES = [
     ft.Route(index=True, component=HomeScreen),
     ft.Route(path="login", component=LoginScreen),
@@ -194,6 +201,7 @@ ROUTES = [
     ft.Route(path="mall", component=MallScreen),
     ft.Route(path="wallet", component=WalletScreen),
     ft.Route(path="family", component=FamilyScreen),
+    ft.Route(path="notice-settings", component=NoticeSettingsScreen),
     # an address the app has no screen for: home (the state goes there, ``open_route``)
     ft.Route(path=":unknown*", component=HomeScreen),
 ]

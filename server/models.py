@@ -10,7 +10,7 @@ from server.core.idempotency import IdempotencyRecord  # noqa: F401
 from server.dispatch.models import CustomerBlock, DispatchDecisionRecord, DispatchOffer  # noqa: F401
 from server.files.models import StoredFile  # noqa: F401
 from server.geo.models import SavedAddress  # noqa: F401
-from server.notifications.models import Delivery, Notification  # noqa: F401
+from server.notifications.models import Delivery, Notification, NotificationPreference  # noqa: F401
 from server.ops.models import Alert  # noqa: F401
 from server.orders.models import (  # noqa: F401
     CustomerNote,

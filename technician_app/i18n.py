@@ -6,7 +6,7 @@ The texts live in tables by subject (:mod:`technician_app.i18n_work`, the job;
 :mod:`technician_app.i18n_delay`, moving a visit; :mod:`technician_app.i18n_account`,
 everything around it; :mod:`technician_app.i18n_knowledge`, the knowledge base;
 :mod:`technician_app.i18n_training`, training); the words both apps share come from
-:mod:`client.i18n`.
+:mod:`client.i18n` (通知设置's from :mod:`client.notice_settings`).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from client.i18n import (
     notice_title,
     translate,
 )
+from client.notice_settings import NOTICE_SETTINGS
 from technician_app.i18n_account import ACCOUNT_TEXTS, MONEY_TEXTS
 from technician_app.i18n_business import BUSINESS_TEXTS
 from technician_app.i18n_delay import DELAY_TEXTS
@@ -54,6 +55,7 @@ TEXTS = merged(
     BUSINESS_TEXTS,
     KNOWLEDGE_TEXTS,
     TRAINING_TEXTS,
+    NOTICE_SETTINGS,
 )
 
 

@@ -31,6 +31,7 @@ from technician_app.views.home import HomeView
 from technician_app.views.inbox import InboxView
 from technician_app.views.knowledge import ArticleView, KnowledgeView
 from technician_app.views.login import SignupView
+from technician_app.views.notice_settings import NoticeSettingsView
 from technician_app.views.order import OrderView
 from technician_app.views.pool import PoolView
 from technician_app.views.ratings import RatingsView
@@ -130,6 +131,7 @@ def App(state: TechnicianState):  # noqa: ANN201
                 ft.Route(path="knowledge/:service_id", component=ArticleView),
                 ft.Route(path="training", component=TrainingView),
                 ft.Route(path="training/:course_id", component=CourseView),
+                ft.Route(path="notice-settings", component=NoticeSettingsView),
             ],
             manage_views=True,
         ),

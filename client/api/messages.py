@@ -1,12 +1,19 @@
 """Files (photos, signatures, certificates, PDFs: ``/files``), the two conversations (an
 order's chat between customer and technician, and the customer's support thread) and
 the inbox (``/me/notifications``: reminders, delays, decisions; new ones also arrive on
-the live feed as ``{"type": "notification"}``)."""
+the live feed as ``{"type": "notification"}``) with its settings (通知设置: which
+outside channels and optional notices one has turned off)."""
 
 from __future__ import annotations
 
 from client.api.core import ClientCore, _clean, parse_reply
-from client.models import ChatRead, FileRead, NotificationRead, UnreadRead
+from client.models import (
+    ChatRead,
+    FileRead,
+    NotificationPreferencesRead,
+    NotificationRead,
+    UnreadRead,
+)
 
 
 class MessagesApi(ClientCore):
@@ -91,3 +98,16 @@ class MessagesApi(ClientCore):
 
     async def unread_notifications(self) -> UnreadRead:
         return await self._get("/me/notifications/unread", model=UnreadRead)
+
+    async def notification_preferences(self) -> NotificationPreferencesRead:
+        """One's switches: channels, and the role's groups (essential ones locked)."""
+        return await self._get("/me/notification-preferences", model=NotificationPreferencesRead)
+
+    async def save_notification_preferences(
+        self, *, muted_channels: list[str], muted_groups: list[str]
+    ) -> NotificationPreferencesRead:
+        """Replace the whole setting; an essential group is refused (notice_group_locked)."""
+        body = {"muted_channels": muted_channels, "muted_groups": muted_groups}
+        return await self._put(
+            "/me/notification-preferences", body, model=NotificationPreferencesRead
+        )

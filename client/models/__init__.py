@@ -51,6 +51,8 @@ from client.models.common import (
     Lng,
     MaxDistanceKm,
     MonthlyCap,
+    MutedChannel,
+    MutedGroup,
     OrderId,
     OrderId2,
     Overall,
@@ -102,7 +104,15 @@ from client.models.dispatch import (
 from client.models.files import FileRead
 from client.models.flows import CardPurchase, CardPurchaseRead, NoticeCheckRead
 from client.models.geo import PlaceRead, SavedAddressIn, SavedAddressRead
-from client.models.notifications import DeliveryRead, NotificationRead, UnreadRead
+from client.models.notifications import (
+    ChannelSwitch,
+    DeliveryRead,
+    GroupSwitch,
+    NotificationPreferencesRead,
+    NotificationPreferencesWrite,
+    NotificationRead,
+    UnreadRead,
+)
 from client.models.ops import (
     AlertHandleIn,
     AlertRead,
@@ -300,6 +310,7 @@ __all__ = [
     "ChangeItemRead",
     "ChangeRequestCreate",
     "ChangeRequestRead",
+    "ChannelSwitch",
     "ChatIn",
     "ChatRead",
     "CheckContact",
@@ -343,6 +354,7 @@ __all__ = [
     "FileId",
     "FileRead",
     "FollowUpRead",
+    "GroupSwitch",
     "HTTPValidationError",
     "Heading",
     "InvoiceIn",
@@ -372,7 +384,11 @@ __all__ = [
     "MaxDistanceKm",
     "MembershipRead",
     "MonthlyCap",
+    "MutedChannel",
+    "MutedGroup",
     "NoticeCheckRead",
+    "NotificationPreferencesRead",
+    "NotificationPreferencesWrite",
     "NotificationRead",
     "OfferHistoryRead",
     "OfferRead",

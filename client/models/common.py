@@ -99,6 +99,14 @@ class AddressId(RootModel[str]):
     root: str = Field(..., description="for a product", max_length=40, title="Address Id")
 
 
+class MutedChannel(RootModel[str]):
+    root: str = Field(..., max_length=40)
+
+
+class MutedGroup(RootModel[str]):
+    root: str = Field(..., max_length=40)
+
+
 class ServiceId(RootModel[str]):
     root: str = Field(..., max_length=64, title="Service Id")
 

@@ -5,9 +5,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from client.models.common import MutedChannel, MutedGroup
+
+
+class ChannelSwitch(BaseModel):
+    channel: str = Field(..., title="Channel")
+    on: bool = Field(..., title="On")
 
 
 class DeliveryRead(BaseModel):
@@ -25,6 +33,40 @@ class DeliveryRead(BaseModel):
     error: str = Field(..., title="Error")
     created_at: AwareDatetime = Field(..., title="Created At")
     sent_at: AwareDatetime | None = Field(..., title="Sent At")
+
+
+class GroupSwitch(BaseModel):
+    group: str = Field(..., title="Group")
+    on: bool = Field(..., title="On")
+    locked: bool = Field(..., title="Locked")
+
+
+class NotificationPreferencesRead(BaseModel):
+    """
+    The switches as the settings page shows them: every outside channel, the groups of
+    the person's role (essential ones ``locked``, always on). A muted channel keeps only
+    the optional groups off it: essential notices still go through it.
+    """
+
+    channels: list[ChannelSwitch] = Field(..., title="Channels")
+    groups: list[GroupSwitch] = Field(..., title="Groups")
+    locked: list[str] = Field(..., title="Locked")
+    muted_channels: list[str] = Field(..., title="Muted Channels")
+    muted_groups: list[str] = Field(..., title="Muted Groups")
+    updated_at: AwareDatetime | None = Field(..., title="Updated At")
+
+
+class NotificationPreferencesWrite(BaseModel):
+    """
+    The whole setting (what is not named is on): unknown names, and muting an
+    essential group, are refused with their own codes.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    muted_channels: list[MutedChannel] | None = Field(None, max_length=10, title="Muted Channels")
+    muted_groups: list[MutedGroup] | None = Field(None, max_length=20, title="Muted Groups")
 
 
 class NotificationRead(BaseModel):

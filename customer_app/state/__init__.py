@@ -16,7 +16,8 @@ calls, navigation): ``account`` (sign-in, the "me" page), ``browse`` (home, sear
 service and technician pages), ``customer_app.booking`` (place, slot, price, order and
 pay), ``order_page`` (one order, kept current), ``order_actions`` (cancel, change
 requests, confirm, review, complain), ``delays`` (answering the technician's request to
-move the visit), ``chat`` (order chat, support), ``inbox`` (notifications), ``live_feed``
+move the visit), ``chat`` (order chat, support), ``inbox`` (notifications),
+``notice_settings`` (通知设置: the channels and notices turned off), ``live_feed``
 (pushes and the technician's way here), ``wallet`` (储值余额: top-ups, paying from the
 balance), ``family`` (家庭账户: invitations, members, caps, paying from the family
 balance) and ``routes`` (a screen opened by its address).
@@ -42,6 +43,7 @@ from customer_app.state.family import FamilyAccount
 from customer_app.state.inbox import Inbox
 from customer_app.state.live_feed import LiveUpdates
 from customer_app.state.mall import Mall
+from customer_app.state.notice_settings import NoticeSettings
 from customer_app.state.order_actions import REVIEW_DIMENSIONS, OrderActions
 from customer_app.state.order_page import OrderPage
 from customer_app.state.routes import Routes
@@ -74,6 +76,7 @@ class CustomerState(
     DelayAnswers,
     Chat,
     Inbox,
+    NoticeSettings,
     Mall,
     LiveUpdates,
     BookingFlow,

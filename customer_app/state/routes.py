@@ -18,7 +18,7 @@ def parents(route: str) -> list[str]:
         return ["/", f"/service/{key}"]
     if kind == "order" and key:
         return ["/", "/me"]
-    if kind in ("inbox", "mall", "wallet", "family"):
+    if kind in ("inbox", "mall", "wallet", "family", "notice-settings"):
         return ["/", "/me"]
     return [] if kind == "" else ["/"]
 
@@ -39,6 +39,7 @@ class Routes(StateCore):
         async def load_mall(self) -> None: ...
         async def open_wallet(self) -> None: ...
         async def open_family(self) -> None: ...
+        async def open_notice_settings(self) -> None: ...
 
     async def open_route(self, route: str) -> None:
         """Take ``route`` as where the customer is (one step back when it is the screen
@@ -89,6 +90,8 @@ class Routes(StateCore):
             await self.open_wallet()
         elif kind == "family" and not key:
             await self.open_family()
+        elif kind == "notice-settings" and not key:
+            await self.open_notice_settings()
         elif kind == "inbox" and not key:
             if self.require_login("/inbox"):
                 await self.load_inbox()

@@ -23,6 +23,7 @@ from client.models import (
     MallItemRead,
     MallRedemptionRead,
     MembershipRead,
+    NotificationPreferencesRead,
     NotificationRead,
     OrderEventRead,
     OrderRead,
@@ -161,7 +162,7 @@ class SupportStore(Store):
 
 class MeStore(Store):
     """The customer's own things: past orders, invoices, coupons and points, the wallet,
-    the family account and the points mall."""
+    the family account, the points mall and the notification settings."""
 
     name = "me"
 
@@ -178,3 +179,4 @@ class MeStore(Store):
         self.allowance: FamilyAllowanceRead | None = None  # what the family balance allows
         self.mall_items: list[MallItemRead] = []  # 积分商城
         self.mall_redemptions: list[MallRedemptionRead] = []  # the customer's exchanges
+        self.notice_settings: NotificationPreferencesRead | None = None  # 通知设置

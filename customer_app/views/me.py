@@ -1,5 +1,5 @@
-"""Me: the way to the inbox and the wallet (储值余额), orders, coupons, points, membership
-level, invoices, language, sign out."""
+"""Me: the way to the inbox, the wallet (储值余额), the family account and 通知设置; orders,
+coupons, points, membership level, invoices, language, sign out."""
 
 from __future__ import annotations
 
@@ -169,6 +169,13 @@ def me_view(state: CustomerState) -> ft.View:
             act(state.open_family),
             kind="tonal",
             icon=ft.Icons.FAMILY_RESTROOM,
+        ),
+        button(
+            "open-notice-settings",
+            t(lang, "notice_settings"),
+            act(state.open_notice_settings),
+            kind="tonal",
+            icon=ft.Icons.NOTIFICATIONS_ACTIVE,
         ),
         orders_section(state),
         wallet_section(state),

@@ -4,9 +4,11 @@ names, at most once per key.
 ``post`` writes the inbox row (the record, and what the apps list), pushes it on the live
 feed after the commit (``inbox.push_live``), and writes one ``Delivery`` row per outside
 channel (SMS, e-mail, app push), which the delivery job sends after the commit
-(``deliver``). A notice with a key that was already sent is skipped — the periodic
-checks rely on it to be safe to run twice — and the unique index on the key settles two
-writers racing for the same one.
+(``deliver``) — unless the person turned that channel, or the notice's group, off
+(``groups``, 通知设置): then the row is written ``skipped`` with the reason ``muted`` and
+nothing is sent; the inbox row is written all the same. A notice with a key that was
+already sent is skipped — the periodic checks rely on it to be safe to run twice — and
+the unique index on the key settles two writers racing for the same one.
 
 A notice about an event older than its rule's ``max_age_minutes`` (measured against the
 unit of work's ``wall_clock``, the present even while a past moment is replayed) reaches
@@ -26,8 +28,9 @@ from sqlmodel import col, select
 from server.core.clock import as_utc
 from server.core.ids import new_id
 from server.core.uow import UnitOfWork
-from server.notifications import inbox
+from server.notifications import inbox, preferences
 from server.notifications.due import Notice
+from server.notifications.groups import MUTED, is_muted
 from server.notifications.models import Delivery, DeliveryRead, Notification
 from server.notifications.rules import Channel
 
@@ -82,11 +85,16 @@ def post(
             return None
         savepoint.commit()
     inbox.push_live(uow, note)
+    muted = preferences.muted_for(uow, user_id) if outside else None
+    to_send = 0
     for channel in outside:
-        session.add(
-            _delivery(uow, note.id, user_id, channel, title, body, email, attachment_file_id)
-        )
-    if outside:
+        row = _delivery(uow, note.id, user_id, channel, title, body, email, attachment_file_id)
+        if muted is not None and is_muted(kind, channel, muted):  # his choice, recorded
+            row.status, row.error = SKIPPED, MUTED
+        else:
+            to_send += 1
+        session.add(row)
+    if to_send:
         uow.defer(DELIVER_JOB, lock=DELIVER_JOB)
     return note
 

@@ -58,6 +58,18 @@ class Delivery(SQLModel, table=True):
     sent_at: datetime | None = None
 
 
+class NotificationPreference(SQLModel, table=True):
+    """What one person turned off (通知设置): outside channels and optional groups of
+    notices (``groups``). No row: nothing is off."""
+
+    __tablename__ = "notification_preference"
+
+    user_id: str = Field(primary_key=True, foreign_key="app_user.id", max_length=40)
+    muted_channels: list[str] = Field(default_factory=list, sa_column=json_column())
+    muted_groups: list[str] = Field(default_factory=list, sa_column=json_column())
+    updated_at: datetime
+
+
 class NotificationRead(BaseModel):
     id: str
     kind: str

@@ -37,7 +37,8 @@ Where things are: the data is in the feature stores of ``stores``
 customer to move a visit, online only), ``sync`` (the queue replayed), ``location``
 (position reports), ``alerts`` (notifications beyond the screen), ``live`` (feed and
 poll), ``analytics`` (经营分析), ``customers`` (客户管理), ``knowledge`` (知识库, kept for offline
-reading) and ``training`` (培训: courses, quizzes, the monthly minimum). ``labels`` holds
+reading), ``training`` (培训: courses, quizzes, the monthly minimum) and
+``notice_settings`` (通知设置: the channels and notices turned off). ``labels`` holds
 the technician's texts, ``model`` the offers, notices and times.
 """
 
@@ -78,6 +79,7 @@ from technician_app.state.model import (
     normalize_offer,
     parse_time,
 )
+from technician_app.state.notice_settings import NoticeSettings
 from technician_app.state.sync import OPTIMISTIC, QueueSync, foreseen
 from technician_app.state.training import Training
 
@@ -121,5 +123,6 @@ class TechnicianState(
     CustomerNotes,
     Knowledge,
     Training,
+    NoticeSettings,
 ):
     """Everything the technician app knows and does. One per signed-in device."""

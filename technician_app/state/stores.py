@@ -24,6 +24,7 @@ from client.models import (
     FollowUpRead,
     KnowledgeArticle,
     KnowledgeSummary,
+    NotificationPreferencesRead,
     NotificationRead,
     OrderRead,
     PoliciesRead,
@@ -55,7 +56,7 @@ class SessionStore(Store):
 
 class MeStore(Store):
     """The technician's own record: profile and verification, money (earnings, payouts,
-    the deposit, analytics), ratings, and learning (知识库, 培训)."""
+    the deposit, analytics), ratings, learning (知识库, 培训) and 通知设置."""
 
     name = "me"
 
@@ -81,6 +82,7 @@ class MeStore(Store):
         self.courses_open: dict[str, CourseRead] = {}
         self.quiz_choices: dict[str, dict[int, int]] = {}  # course -> question -> choice
         self.quiz_results: dict[str, QuizResult] = {}
+        self.notice_settings: NotificationPreferencesRead | None = None  # online only
 
 
 class WorkStore(Store):

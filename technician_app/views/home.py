@@ -260,6 +260,7 @@ WAYS_OUT = (
     ("/inbox", "inbox", "to_inbox", ft.Icons.NOTIFICATIONS),
     ("/knowledge", "nav.knowledge", "to_knowledge", ft.Icons.MENU_BOOK),
     ("/training", "nav.training", "to_training", ft.Icons.SCHOOL),
+    ("/notice-settings", "notice_settings", "to_notice_settings", ft.Icons.NOTIFICATIONS_ACTIVE),
 )
 
 

@@ -194,6 +194,9 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/me/notifications/{notification_id}/read"): SIGNED_IN,
     ("GET", "/me/notifications/unread"): SIGNED_IN,
     ("POST", "/me/notifications/read-all"): SIGNED_IN,
+    # 通知设置: the app users' own (staff hear what their work needs)
+    ("GET", "/me/notification-preferences"): CUSTOMER | TECHNICIAN,
+    ("PUT", "/me/notification-preferences"): CUSTOMER | TECHNICIAN,
     ("GET", "/ops/notifications/deliveries"): STAFF,
     ("POST", "/ops/notifications/check"): OPERATOR,
     ("GET", "/orders/{order_id}/reviews"): SIGNED_IN,

@@ -136,6 +136,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "read_notification": ("post", "/me/notifications/{notification_id}/read"),
     "read_all_notifications": ("post", "/me/notifications/read-all"),
     "unread_notifications": ("get", "/me/notifications/unread"),
+    "notification_preferences": ("get", "/me/notification-preferences"),
+    "save_notification_preferences": ("put", "/me/notification-preferences"),
     "ops_technicians": ("get", "/ops/technicians"),
     "ops_verify_technician": ("post", "/ops/technicians/{technician_id}/verify"),
     "ops_orders": ("get", "/ops/orders"),

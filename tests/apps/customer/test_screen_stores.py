@@ -21,6 +21,7 @@ from customer_app.views.home import home_view
 from customer_app.views.inbox import inbox_view
 from customer_app.views.mall import mall_view
 from customer_app.views.me import me_view
+from customer_app.views.notice_settings import notice_settings_view
 from customer_app.views.order import order_view
 from customer_app.views.service import service_view, technician_view
 from customer_app.views.support import support_view
@@ -130,6 +131,8 @@ async def test_every_screen_follows_every_store_it_reads(
     shown["inbox"] = reads_of(inbox_view, state)
     await state.open_mall()
     shown["mall"] = reads_of(mall_view, state)
+    await state.open_notice_settings()
+    shown["notice_settings"] = reads_of(notice_settings_view, state)
     assert set(shown) == set(READS)  # every screen walked
     unfollowed = {name: read - set(READS[name]) for name, read in shown.items()}
     assert {name: left for name, left in unfollowed.items() if left} == {}
