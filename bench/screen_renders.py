@@ -1,13 +1,13 @@
 """How often the customer app's screens redraw: feature stores against one change signal.
 
 A scripted customer (``CustomerState`` against a real server on SQLite, with the demo
-city's technicians) browses, signs
-up, picks a place, books, pays, follows the technician's way (the live feed's pushes,
-handed to the state as the feed hands them over), writes to support and opens the inbox,
-the wallet and the points mall; the platform's notices arrive meanwhile. Every step ends in a flush of the stores. The baseline is the app as
-it was built before the stores: one signal, which redrew every screen on every step.
-With the stores a screen redraws when the session or a store it reads changed
-(``customer_app.navigation.READS``).
+city's technicians) browses, signs up, picks a place, books, pays, follows the
+technician's way (the live feed's pushes, handed to the state as the feed hands them
+over), writes to support and opens the inbox, the wallet and the points mall; the
+platform's notices arrive meanwhile. Every step ends in a flush of the stores. The
+baseline is the app as it was built before the stores: one signal, which redrew every
+screen on every step. With the stores a screen redraws when the session or a store it
+reads changed (``customer_app.navigation.READS``).
 
 Two figures, each against the one-signal baseline of the same walk:
 
