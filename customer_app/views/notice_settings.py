@@ -20,17 +20,16 @@ def _switch(
     if locked:
         hint = t(lang, "notice_settings.locked") + (f" · {hint}" if hint else "")
     key = f"notice-{switch}-{name}"
+    turn = None if locked else act(state.set_notice_switch, switch, name, not on)
     return keyed(
         key,
-        ft.ListTile(
+        ft.ListTile(  # the whole row turns the switch, not only the switch itself
             title=ft.Text(label),
             subtitle=ft.Text(hint, size=12) if hint else None,
             trailing=ft.Switch(
-                value=on,
-                key=key,
-                disabled=locked or state.session.busy,
-                on_change=None if locked else act(state.set_notice_switch, switch, name, not on),
+                value=on, key=key, disabled=locked or state.session.busy, on_change=turn
             ),
+            on_click=turn,
             dense=True,
         ),
     )
@@ -44,7 +43,7 @@ def notice_settings_view(state: CustomerState) -> ft.View:
         key = (
             "notice_settings.unavailable"
             if "notice_settings" in state.session.missing
-            else ("notice_settings.loading")
+            else "notice_settings.loading"
         )
         return page_view(state, "/notice-settings", title, [muted(t(lang, key))])
     controls: list[ft.Control] = [

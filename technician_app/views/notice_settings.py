@@ -61,11 +61,13 @@ def _switch(
     async def turn(_e) -> None:  # noqa: ANN001
         await state.set_notice_switch(switch, name, not on)
 
+    # the whole row turns the switch: a gloved finger need not find the switch itself
     return ft.ListTile(
         title=ft.Text(label, size=18),
         subtitle=ft.Text(hint, size=15, color=MUTED) if hint else None,
         trailing=ft.Switch(
             value=on, key=f"notice_{switch}_{name}", disabled=locked, on_change=turn
         ),
+        on_click=None if locked else turn,
         key=f"notice_row_{switch}_{name}",
     )

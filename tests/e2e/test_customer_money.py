@@ -49,3 +49,14 @@ def test_a_top_up_and_points_for_a_coupon(
     ui.wait_text(page, "兑换成功，优惠券已放入钱包")
     ui.wait_text(page, "我的积分：100")
     ui.wait_text(page, "我的兑换")
+
+    # 通知设置: the reminders before a visit turned off; paying before a booking lapses
+    # stays on (essential), and the server keeps the choice
+    ui.tap(page, "我的", exact=True)
+    ui.tap_to(page, "通知设置", "通知类型")
+    ui.wait_text(page, "必要通知，不能关闭")
+    ui.tap(page, "上门前提醒")
+    ui.wait_text(page, "已保存")
+    saved = e2e_server.call("GET", "/me/notification-preferences", login).json()
+    assert saved["muted_groups"] == ["reminders"], saved
+    screenshot(page, "customer_notice_settings", "通知类型")

@@ -41,3 +41,17 @@ def test_study_a_lesson_and_pass_a_quiz(  # noqa: ANN001
     ui.tap_to(page, "返回", "本月已学习 10 / 120 分钟")
     ui.wait_text(page, "考核已通过")
     screenshot(page, "technician_training", "本月已学习 10 / 120 分钟")
+
+    # 通知设置, beside 培训: the certificate reminder turned off, his work alerts locked on
+    ui.tap_to(page, "返回", "今日工作")
+    ui.scroll_to(page, "通知设置")
+    ui.tap_to(page, "通知设置", "通知类型")
+    ui.wait_text(page, "必要通知，不能关闭")
+    ui.tap(page, "证书到期提醒")
+    ui.wait_text(page, "已保存")
+    login = e2e_server.call(
+        "POST", "/auth/login", json={"phone": tech["phone"], "password": tech["password"]}
+    ).json()
+    saved = e2e_server.call("GET", "/me/notification-preferences", login).json()
+    assert saved["muted_groups"] == ["certificates"], saved
+    screenshot(page, "technician_notice_settings", "通知类型")
