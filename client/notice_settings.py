@@ -31,14 +31,17 @@ def muted_after(
     return channels, groups
 
 
-def switch_words(table: Texts, lang: str, switch: Switch, name: str) -> tuple[str, str]:
-    """A switch's label and its one-line explanation (a group the app has no words for
-    yet: its name, no explanation)."""
-    key = f"notice_{switch}.{name}"
-    if key not in table:
-        return name, ""
-    hint = f"notice_{switch}_hint.{name}"
-    return translate(table, lang, key), translate(table, lang, hint) if hint in table else ""
+def switch_words(
+    table: Texts, lang: str, switch: Switch, name: str, *, locked: bool = False
+) -> tuple[str, str]:
+    """A switch's label and its one-line explanation, led by why it cannot be turned off
+    when ``locked`` (a group the app has no words for yet: its name, no explanation)."""
+    key, hint_key = f"notice_{switch}.{name}", f"notice_{switch}_hint.{name}"
+    label = translate(table, lang, key) if key in table else name
+    hint = translate(table, lang, hint_key) if key in table and hint_key in table else ""
+    if locked:
+        hint = translate(table, lang, "notice_settings.locked") + (f" · {hint}" if hint else "")
+    return label, hint
 
 
 def shown_after(

@@ -16,9 +16,7 @@ def _switch(
     state: CustomerState, switch: Switch, name: str, on: bool, *, locked: bool = False
 ) -> ft.Control:
     lang = state.session.lang
-    label, hint = switch_words(TEXTS, lang, switch, name)
-    if locked:
-        hint = t(lang, "notice_settings.locked") + (f" · {hint}" if hint else "")
+    label, hint = switch_words(TEXTS, lang, switch, name, locked=locked)
     key = f"notice-{switch}-{name}"
     turn = None if locked else act(state.set_notice_switch, switch, name, not on)
     return keyed(

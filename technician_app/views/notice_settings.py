@@ -54,9 +54,7 @@ def _switch(
     state: TechnicianState, switch: Switch, name: str, on: bool, *, locked: bool = False
 ) -> ft.Control:
     lang = state.session.lang
-    label, hint = switch_words(TEXTS, lang, switch, name)
-    if locked:
-        hint = t(lang, "notice_settings.locked") + (f" · {hint}" if hint else "")
+    label, hint = switch_words(TEXTS, lang, switch, name, locked=locked)
 
     async def turn(_e) -> None:  # noqa: ANN001
         await state.set_notice_switch(switch, name, not on)

@@ -121,18 +121,16 @@ async def test_every_screen_follows_every_store_it_reads(
     shown["order"] |= reads_of(order_view, state)
     await state.load_me()
     shown["me"] = reads_of(me_view, state)
-    await state.open_support()
-    shown["support"] = reads_of(support_view, state)
-    await state.open_wallet()
-    shown["wallet"] = reads_of(wallet_view, state)
-    await state.open_family()
-    shown["family"] = reads_of(family_view, state)
-    await state.open_inbox()
-    shown["inbox"] = reads_of(inbox_view, state)
-    await state.open_mall()
-    shown["mall"] = reads_of(mall_view, state)
-    await state.open_notice_settings()
-    shown["notice_settings"] = reads_of(notice_settings_view, state)
+    for name, open_screen, view in (
+        ("support", state.open_support, support_view),
+        ("wallet", state.open_wallet, wallet_view),
+        ("family", state.open_family, family_view),
+        ("inbox", state.open_inbox, inbox_view),
+        ("mall", state.open_mall, mall_view),
+        ("notice_settings", state.open_notice_settings, notice_settings_view),
+    ):
+        await open_screen()
+        shown[name] = reads_of(view, state)
     assert set(shown) == set(READS)  # every screen walked
     unfollowed = {name: read - set(READS[name]) for name, read in shown.items()}
     assert {name: left for name, left in unfollowed.items() if left} == {}
