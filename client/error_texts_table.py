@@ -250,6 +250,11 @@ ERROR_TEXTS: dict[str, tuple[str, str]] = {
     "invite_not_found": ("邀请不存在或已撤回", "Invitation not found"),
     "invite_expired": ("邀请已过期，请让对方重新邀请", "The invitation has expired"),
     "invite_answered": ("该邀请已处理", "This invitation was already answered"),
+    "invite_withdrawn": ("对方已撤回该邀请", "The inviter withdrew this invitation"),
+    "invite_not_pending": (
+        "该邀请已被接受、拒绝或已过期，无法撤回",
+        "This invitation is no longer pending and cannot be withdrawn",
+    ),
     "not_family_member": ("不是家庭账户成员", "Not a member of the family"),
     "family_cap_exceeded": (
         "超出本月家庭余额额度，请换一种支付方式",

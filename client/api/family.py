@@ -1,6 +1,7 @@
-"""家庭账户: the caller's family, invitations by phone and their answers, removing or
-leaving, a member's monthly cap, and what a member may pay from the family balance
-(``pay(order_id, provider="wallet", method="family", family=True)`` spends it)."""
+"""家庭账户: the caller's family, invitations by phone (withdrawn while pending) and their
+answers, removing or leaving, a member's monthly cap, and what a member may pay from the
+family balance (``pay(order_id, provider="wallet", method="family", family=True)``
+spends it)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,12 @@ class FamilyApi(ClientCore):
     async def decline_family_invitation(self, invitation_id: str) -> FamilyInvitationRead:
         path = f"/me/family/invitations/{invitation_id}/decline"
         return await self._post(path, {}, model=FamilyInvitationRead)
+
+    async def withdraw_family_invitation(self, invitation_id: str) -> FamilyRead:
+        """The main account takes back an invitation still pending (409
+        ``invite_not_pending`` once it is answered or lapsed)."""
+        path = f"/me/family/invitations/{invitation_id}/withdraw"
+        return await self._post(path, {}, model=FamilyRead)
 
     async def remove_family_member(self, member_id: str) -> FamilyRead:
         return await self._post(f"/me/family/members/{member_id}/remove", {}, model=FamilyRead)

@@ -1,6 +1,7 @@
-"""家庭账户: the family page (invite by phone as family or staff, answer invitations,
-members with remove / leave, each member's monthly cap) and paying an order from the
-family balance (家庭余额支付), which a member sees with what is left of his cap."""
+"""家庭账户: the family page (invite by phone as family or staff, withdraw one still
+pending after a second tap, answer invitations, members with remove / leave, each
+member's monthly cap) and paying an order from the family balance (家庭余额支付), which a
+member sees with what is left of his cap."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import TYPE_CHECKING
 from client.api import ApiError, NetworkError
 from client.models import FamilyRead
 from customer_app.state.core import StateCore
+
+WITHDRAWING = "family_withdrawing"  # the invitation whose 撤回 waits for its confirmation
 
 
 def cap_fen(text: str) -> int | None:
@@ -71,6 +74,25 @@ class FamilyAccount(StateCore):
         if done:
             self.session.drop("family_phone")
             await self.load_family()
+        return done
+
+    def ask_withdraw_family(self, invitation_id: str) -> None:
+        """撤回 asks first: the row shows 确认撤回 / 保留 until one is tapped."""
+        self.session.put(WITHDRAWING, invitation_id)
+        self._changed()
+
+    def keep_family_invitation(self) -> None:
+        self.session.drop(WITHDRAWING)
+        self._changed()
+
+    async def withdraw_family(self, invitation_id: str) -> bool:
+        """Take back an invitation still pending; refused (answered or lapsed meanwhile),
+        the page is read again so the row goes."""
+        self.session.drop(WITHDRAWING)
+        call = self.client.withdraw_family_invitation(invitation_id)
+        done = await self._family_call(call, "family_withdrawn")
+        if not done:
+            await self.load_family()  # keeps the refusal shown
         return done
 
     async def accept_family(self, invitation_id: str) -> bool:

@@ -1,6 +1,7 @@
-"""家庭账户: invite by phone (as family or staff), answer the invitations received, the
-members with their monthly caps (the main account sets them and removes members; a
-member leaves); and 家庭余额支付 on an order's payment step, for a member."""
+"""家庭账户: invite by phone (as family or staff) and withdraw an invitation still pending
+(撤回, confirmed), answer the invitations received, the members with their monthly caps
+(the main account sets them and removes members; a member leaves); and 家庭余额支付 on
+an order's payment step, for a member."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from client.models import FamilyInvitationRead, FamilyPersonRead
 from customer_app.components.common import (
     act,
     button,
+    do,
     field,
     keyed,
     local,
@@ -19,6 +21,7 @@ from customer_app.components.common import (
 )
 from customer_app.i18n import money, t
 from customer_app.state import CustomerState
+from customer_app.state.family import WITHDRAWING
 
 
 def _kind(lang: str, kind: str | None) -> str:
@@ -69,25 +72,57 @@ def received_section(state: CustomerState) -> ft.Control | None:
     return section(t(lang, "family_received"), *[row(inv) for inv in rows])
 
 
+def sent_row(state: CustomerState, inv: FamilyInvitationRead) -> ft.Control:
+    """A pending invitation with 撤回, which asks once more (确认撤回 / 保留) before it
+    takes the invitation back."""
+    lang = state.session.lang
+    iid = inv.invitation_id
+    line = t(
+        lang,
+        "family_sent_line",
+        name=inv.member.name,
+        phone=inv.member.phone_masked,
+        kind=_kind(lang, inv.kind),
+        until=local(inv.expires_at),
+    )
+    busy = state.session.busy
+    if state.session.form.get(WITHDRAWING) == iid:
+        actions = [
+            muted(t(lang, "family_withdraw_ask", name=inv.member.name), 12),
+            button(
+                f"family-withdraw-confirm-{iid}",
+                t(lang, "family_withdraw_confirm"),
+                act(state.withdraw_family, iid),
+                disabled=busy,
+            ),
+            button(
+                f"family-withdraw-keep-{iid}",
+                t(lang, "family_withdraw_keep"),
+                do(state.keep_family_invitation),
+                kind="outlined",
+                disabled=busy,
+            ),
+        ]
+    else:
+        actions = [
+            button(
+                f"family-withdraw-{iid}",
+                t(lang, "family_withdraw"),
+                do(state.ask_withdraw_family, iid),
+                kind="text",
+                disabled=busy,
+            )
+        ]
+    return keyed(f"family-sent-{iid}", ft.Row([muted(line), *actions], wrap=True))
+
+
 def invite_section(state: CustomerState) -> ft.Control | None:
     """Only a main account (or who is in no family yet) invites."""
     lang = state.session.lang
     fam = state.me.family
     if fam is None or fam.role == "member":
         return None
-    sent = [
-        muted(
-            t(
-                lang,
-                "family_sent_line",
-                name=inv.member.name,
-                phone=inv.member.phone_masked,
-                kind=_kind(lang, inv.kind),
-                until=local(inv.expires_at),
-            )
-        )
-        for inv in fam.invitations_sent
-    ]
+    sent = [sent_row(state, inv) for inv in fam.invitations_sent]
     return section(
         t(lang, "family_invite"),
         muted(t(lang, "family_intro", n=fam.max_members)),

@@ -1,5 +1,6 @@
 """Family accounts (家庭账户 / 企业员工): a main account invites registered customers by
-phone; each accepts or declines in his app within 7 days. Members share the better
+phone; each is told in his inbox and accepts or declines in his app within 7 days (the
+main account may withdraw an invitation still pending). Members share the better
 membership level (``customers.customer_facts``) and may pay from the main account's
 wallet within a monthly cap (``payments.family_pay``); each keeps his own addresses
 and orders, which the main account never sees."""
@@ -24,6 +25,7 @@ from server.core.ids import new_id
 from server.core.ratelimit import enforce
 from server.core.routing import api_router
 from server.core.uow import UnitOfWork
+from server.notifications import centre
 from server.pricing.family_models import (
     FamilyCapIn,
     FamilyInvitation,
@@ -37,6 +39,8 @@ from server.pricing.family_models import (
 MAX_MEMBERS = 5
 INVITE_DAYS = 7
 INVITES_PER_HOUR = 20
+INVITED = "family.invited"  # the invitee's inbox notice; in no group (inbox only)
+FAMILY_ROUTE = "/family"  # the customer app's family screen, where he answers
 
 # --- pure -----------------------------------------------------------------------------------
 
@@ -187,7 +191,25 @@ def invite(uow: UnitOfWork, *, user: User, body: FamilyInviteIn) -> FamilyInvita
         expires_at=now + timedelta(days=INVITE_DAYS),
     )
     session.add(row)
+    _tell_invitee(uow, inviter=user, row=row)
     return _invitation_read(uow, row)
+
+
+def _tell_invitee(uow: UnitOfWork, *, inviter: User, row: FamilyInvitation) -> None:
+    """The invitee learns of it in his inbox (no outside channel: an invitation waits 7
+    days for his answer, and his app lists it on the family screen the notice leads to).
+    Keyed by the invitation, so it is told once."""
+    who = inviter.name or mask_phone(auth_service.phone_of(inviter, uow.cipher))
+    kind = "企业员工" if row.kind == "staff" else "家人"
+    centre.post(
+        uow,
+        user_id=row.member_id,
+        kind=INVITED,
+        title=f"{who}邀请您加入家庭账户",
+        body=f"以{kind}身份加入，{INVITE_DAYS} 天内在「我的 → 家庭账户」接受或拒绝",
+        data={"route": FAMILY_ROUTE, "invitation_id": row.id, "kind": row.kind},
+        key=f"{INVITED}:{row.id}",
+    )
 
 
 def _refuse(code: str, **details: object) -> NoReturn:
@@ -210,6 +232,8 @@ def _received(uow: UnitOfWork, *, user: User, invitation_id: str) -> FamilyInvit
         uow.session.add(row)
         uow.keep()  # the expiry is recorded even though the answer is refused
         raise Conflict("the invitation has expired", code="invite_expired")
+    if row.status == "withdrawn":
+        raise Conflict("the inviter withdrew the invitation", code="invite_withdrawn")
     if row.status != "pending":
         raise Conflict(
             "the invitation was answered", code="invite_answered", details={"status": row.status}
@@ -250,6 +274,30 @@ def decline(uow: UnitOfWork, *, user: User, invitation_id: str) -> FamilyInvitat
     row.status, row.answered_at = "declined", uow.clock.now()
     uow.session.add(row)
     return _invitation_read(uow, row)
+
+
+def withdraw(uow: UnitOfWork, *, user: User, invitation_id: str) -> FamilyRead:
+    """The main account takes back an invitation nobody answered yet, freeing its place.
+    Anyone else's looks missing (404); one no longer pending is a 409
+    ``invite_not_pending`` naming its status (a lapsed one is recorded ``expired``)."""
+    now = uow.clock.now()
+    row = uow.session.get(FamilyInvitation, invitation_id)
+    if row is None or row.main_id != user.id:
+        raise NotFound("invitation not found", code="invite_not_found")
+    if is_expired(row, now):
+        row.status = "expired"
+        uow.session.add(row)
+        uow.keep()  # the expiry is recorded even though the withdrawal is refused
+    if row.status != "pending":
+        raise Conflict(
+            "the invitation is no longer pending",
+            code="invite_not_pending",
+            details={"status": row.status},
+        )
+    row.status, row.answered_at = "withdrawn", now  # answered_at: when it was closed
+    uow.session.add(row)
+    uow.session.flush()
+    return family(uow, user=user)
 
 
 def _own_member(uow: UnitOfWork, *, main: User, member_id: str) -> FamilyLink:
@@ -311,6 +359,11 @@ def post_accept(invitation_id: str, user: CustomerUser, uow: UowDep) -> FamilyRe
 @router.post("/me/family/invitations/{invitation_id}/decline", response_model=FamilyInvitationRead)
 def post_decline(invitation_id: str, user: CustomerUser, uow: UowDep) -> FamilyInvitationRead:
     return decline(uow, user=user, invitation_id=invitation_id)
+
+
+@router.post("/me/family/invitations/{invitation_id}/withdraw", response_model=FamilyRead)
+def post_withdraw(invitation_id: str, user: CustomerUser, uow: UowDep) -> FamilyRead:
+    return withdraw(uow, user=user, invitation_id=invitation_id)
 
 
 @router.post("/me/family/members/{member_id}/remove", response_model=FamilyRead)

@@ -32,7 +32,8 @@ class FamilyInvitation(SQLModel, table=True):
     main_id: str = Field(foreign_key="app_user.id", index=True, max_length=40)
     member_id: str = Field(foreign_key="app_user.id", index=True, max_length=40)
     kind: str = Field(max_length=10)
-    status: str = Field(default="pending", max_length=12)  # pending|accepted|declined|expired
+    # pending | accepted | declined | expired | withdrawn (by the main account)
+    status: str = Field(default="pending", max_length=12)
     created_at: datetime
     expires_at: datetime
     answered_at: datetime | None = None

@@ -118,6 +118,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/me/family/invitations"): CUSTOMER,
     ("POST", "/me/family/invitations/{invitation_id}/accept"): CUSTOMER,
     ("POST", "/me/family/invitations/{invitation_id}/decline"): CUSTOMER,
+    ("POST", "/me/family/invitations/{invitation_id}/withdraw"): CUSTOMER,
     ("POST", "/me/family/members/{member_id}/remove"): CUSTOMER,
     ("PUT", "/me/family/members/{member_id}/cap"): CUSTOMER,
     ("POST", "/me/family/leave"): CUSTOMER,

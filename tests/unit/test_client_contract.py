@@ -111,6 +111,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "invite_to_family": ("post", "/me/family/invitations"),
     "accept_family_invitation": ("post", "/me/family/invitations/{invitation_id}/accept"),
     "decline_family_invitation": ("post", "/me/family/invitations/{invitation_id}/decline"),
+    "withdraw_family_invitation": ("post", "/me/family/invitations/{invitation_id}/withdraw"),
     "remove_family_member": ("post", "/me/family/members/{member_id}/remove"),
     "set_family_cap": ("put", "/me/family/members/{member_id}/cap"),
     "leave_family": ("post", "/me/family/leave"),

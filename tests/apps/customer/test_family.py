@@ -2,7 +2,7 @@
 invites by phone, the member accepts in his app and pays an order from the family
 balance (offered but disabled, with what is missing, while over his monthly cap), and the
 main account sets the cap, sees the payment in his wallet's history and never the
-member's order."""
+member's order; and withdrawing an invitation still pending."""
 
 from __future__ import annotations
 
@@ -105,3 +105,56 @@ async def test_invite_accept_pay_within_the_cap(state: CustomerState, server: Li
     await state.open_order(order_id)
     assert state.visit.order is None or state.visit.order.id != order_id
     assert state.session.error
+
+
+async def test_withdraw_a_pending_invitation_after_confirming(
+    state: CustomerState, server: LiveServer
+) -> None:
+    """撤回 asks once more; 保留 keeps the invitation, 确认撤回 takes it back. One the
+    invitee accepted meanwhile is refused in words and leaves the list on the next read.
+    The invitee finds the invitation in his inbox, leading to the family screen."""
+    member = server.register("customer", "李女士")
+    await state.start()
+    await signed_in(state, server, "张先生")
+    await state.open_family()
+    state.session.form["family_phone"] = member["phone"]
+    assert await state.invite_family("family"), state.session.error
+    [sent] = state.me.family.invitations_sent
+    iid = sent.invitation_id
+    view = family_view(state)
+    assert keyed_control(view, f"family-withdraw-{iid}") is not None
+    state.ask_withdraw_family(iid)
+    view = family_view(state)
+    assert "撤回对李女士的邀请？" in texts(view)
+    keyed_control(view, f"family-withdraw-confirm-{iid}")
+    state.keep_family_invitation()
+    assert "撤回对李女士的邀请？" not in texts(family_view(state))
+    assert [i.invitation_id for i in state.me.family.invitations_sent] == [iid]
+
+    state.ask_withdraw_family(iid)
+    assert await state.withdraw_family(iid), state.session.error
+    assert state.session.notice == "family_withdrawn" and state.me.family.invitations_sent == []
+    assert "family_withdrawing" not in state.session.form
+    invitee = _token(server, member["phone"])
+    path = f"/me/family/invitations/{iid}/accept"
+    r = server.call("POST", path, invitee)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "invite_withdrawn"
+
+    # invited again, and accepted in the other app before the main account withdraws
+    state.session.form["family_phone"] = member["phone"]
+    assert await state.invite_family("family"), state.session.error
+    [again] = state.me.family.invitations_sent
+    r = server.call("POST", f"/me/family/invitations/{again.invitation_id}/accept", invitee)
+    assert r.status_code == 200, r.text
+    assert not await state.withdraw_family(again.invitation_id)
+    assert state.session.last_error_code == "invite_not_pending"
+    assert state.session.error == "该邀请已被接受、拒绝或已过期，无法撤回"
+    assert state.me.family.invitations_sent == [] and state.me.family.role == "main"
+
+    # the invitee's inbox: one notice per invitation, to the family screen
+    await state.logout()
+    assert await state.login(phone=member["phone"], password="correct horse"), state.session.error
+    await state.open_inbox()
+    invited = [n for n in state.support.notices if n.kind == "family.invited"]
+    assert [n.title for n in invited] == ["张先生邀请您加入家庭账户"] * 2
+    assert {n.data["route"] for n in invited} == {"/family"}
