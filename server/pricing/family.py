@@ -232,13 +232,22 @@ def _received(uow: UnitOfWork, *, user: User, invitation_id: str) -> FamilyInvit
         uow.session.add(row)
         uow.keep()  # the expiry is recorded even though the answer is refused
         raise Conflict("the invitation has expired", code="invite_expired")
+    _still_pending(row)
+    return row
+
+
+def _still_pending(row: FamilyInvitation) -> None:
     if row.status == "withdrawn":
         raise Conflict("the inviter withdrew the invitation", code="invite_withdrawn")
     if row.status != "pending":
         raise Conflict(
             "the invitation was answered", code="invite_answered", details={"status": row.status}
         )
-    return row
+
+
+def _lock_family(session: Session, main_id: str) -> None:
+    """Changes to one family's members and invitations take turns on its main account."""
+    session.exec(select(User.id).where(User.id == main_id).with_for_update()).first()
 
 
 def accept(uow: UnitOfWork, *, user: User, invitation_id: str) -> FamilyRead:
@@ -250,8 +259,11 @@ def accept(uow: UnitOfWork, *, user: User, invitation_id: str) -> FamilyRead:
         _refuse("family_main_cannot_join")
     if link_of(session, row.main_id) is not None:
         raise Conflict("the inviter joined another family", code="family_main_is_member")
-    # two members accepting at once queue here, so the count below holds the limit
-    session.exec(select(User.id).where(User.id == row.main_id).with_for_update()).first()
+    # two members accepting at once, or the main account withdrawing, queue here: the
+    # count below holds the limit, and a withdrawal that went first is seen
+    _lock_family(session, row.main_id)
+    session.refresh(row)
+    _still_pending(row)
     count = session.exec(
         select(func.count()).select_from(FamilyLink).where(FamilyLink.main_id == row.main_id)
     ).one()
@@ -281,7 +293,8 @@ def withdraw(uow: UnitOfWork, *, user: User, invitation_id: str) -> FamilyRead:
     Anyone else's looks missing (404); one no longer pending is a 409
     ``invite_not_pending`` naming its status (a lapsed one is recorded ``expired``)."""
     now = uow.clock.now()
-    row = uow.session.get(FamilyInvitation, invitation_id)
+    _lock_family(uow.session, user.id)  # an acceptance under way finishes first
+    row = uow.session.get(FamilyInvitation, invitation_id, populate_existing=True)
     if row is None or row.main_id != user.id:
         raise NotFound("invitation not found", code="invite_not_found")
     if is_expired(row, now):
