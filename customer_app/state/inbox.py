@@ -1,8 +1,10 @@
 """The inbox: reminders, delay notices and decisions the server sends the customer. Listed
 from ``/me/notifications``; a new one arrives on the live feed (``live_feed`` hands it
-here) and joins the list at once, unread."""
+here) and joins the list at once, unread. A tap on one opens what it is about."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -12,7 +14,21 @@ from customer_app.model import JSON
 from customer_app.state.core import StateCore, log
 
 
+def notice_route(data: dict[str, Any]) -> str | None:
+    """The app screen a notice is about: the route it names (one of the app's own), else
+    its order's page, else none (a notice that is only news)."""
+    route = data.get("route")
+    if isinstance(route, str) and route.startswith("/") and not route.startswith("//"):
+        return route
+    order_id = data.get("order_id")
+    return f"/order/{order_id}" if isinstance(order_id, str) and order_id else None
+
+
 class Inbox(StateCore):
+    if TYPE_CHECKING:  # provided by the other parts of CustomerState
+
+        async def load_route(self, route: str) -> None: ...
+
     async def open_inbox(self) -> None:
         if not self.require_login("/inbox"):
             return
@@ -40,6 +56,19 @@ class Inbox(StateCore):
             self.support.notices = [read if n.id == read.id else n for n in self.support.notices]
             self.support.unread_notices = sum(1 for n in self.support.notices if n.read_at is None)
         self._changed()
+
+    async def open_notice(self, notification_id: str) -> None:
+        """A tap on a notice: read, and the screen it is about opened (its ``route``, or
+        its order's page), with the inbox behind it for the back arrow."""
+        note = next((n for n in self.support.notices if n.id == notification_id), None)
+        if note is None:
+            return
+        if note.read_at is None:
+            await self.read_notice(notification_id)
+        route = notice_route(note.data)
+        if route is not None:
+            self.go(route)
+            await self.load_route(route)
 
     async def read_all_notices(self) -> None:
         try:

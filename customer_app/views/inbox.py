@@ -1,5 +1,6 @@
 """The inbox: the customer's notifications, newest first; new ones appear as they are
-pushed (the live feed), a tap marks one read."""
+pushed (the live feed); a tap marks one read and opens what it is about (its order, the
+family invitation)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def notice_tile(state: CustomerState, note: NotificationRead) -> ft.Control:
             title=ft.Text(title, weight=ft.FontWeight.BOLD if unread else None),
             subtitle=ft.Text(f"{note.body} · {local(note.created_at)}", size=12),
             trailing=ft.Text(t(lang, "inbox_new"), color=ft.Colors.TEAL_700) if unread else None,
-            on_click=act(state.read_notice, note.id) if unread else None,
+            on_click=act(state.open_notice, note.id),
             dense=True,
         ),
         label=title,
