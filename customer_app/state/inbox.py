@@ -4,24 +4,15 @@ here) and joins the list at once, unread. A tap on one opens what it is about.""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from client.api import ApiError, NetworkError
 from client.models import NotificationRead
+from client.notices import notice_route
 from customer_app.model import JSON
 from customer_app.state.core import StateCore, log
-
-
-def notice_route(data: dict[str, Any]) -> str | None:
-    """The app screen a notice is about: the route it names (one of the app's own), else
-    its order's page, else none (a notice that is only news)."""
-    route = data.get("route")
-    if isinstance(route, str) and route.startswith("/") and not route.startswith("//"):
-        return route
-    order_id = data.get("order_id")
-    return f"/order/{order_id}" if isinstance(order_id, str) and order_id else None
 
 
 class Inbox(StateCore):

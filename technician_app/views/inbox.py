@@ -1,5 +1,5 @@
 """The inbox: reminders to set off, certificates to renew, decisions on complaints. New ones
-appear as they are pushed (the live feed); a tap marks one read."""
+appear as they are pushed (the live feed); a tap marks one read and opens its order."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import datetime
 import flet as ft
 
 from client.citytime import CITY_TZ
+from client.notices import notice_route
 from technician_app.components.widgets import GO, MUTED, outline_button, view
 from technician_app.context import use_app
 from technician_app.i18n import notice_label, t
@@ -34,8 +35,13 @@ def InboxView():  # noqa: ANN201
     for note in state.live.inbox:
         unread = note.read_at is None
 
-        async def read(_e, nid=note.id) -> None:  # noqa: ANN001
-            await state.read_notice(nid)
+        async def open_it(_e, nid=note.id, unread=unread, data=note.data) -> None:  # noqa: ANN001
+            """Read, and what it is about opened (its order), the inbox behind it."""
+            if unread:
+                await state.read_notice(nid)
+            route = notice_route(data)
+            if route is not None:
+                ft.context.page.navigate(route)
 
         title = notice_label(lang, note.kind, note.title)
         rows.append(
@@ -48,7 +54,7 @@ def InboxView():  # noqa: ANN201
                 title=ft.Text(title, size=18, weight=ft.FontWeight.BOLD if unread else None),
                 subtitle=ft.Text(f"{note.body} · {_when(note.created_at)}", size=15),
                 trailing=ft.Text(t(lang, "inbox_new"), color=GO) if unread else None,
-                on_click=read if unread else None,
+                on_click=open_it,
             )
         )
     if "inbox" in state.session.unavailable:

@@ -3,8 +3,8 @@ list at once, unread; one marked read (or all) stays read on the server."""
 
 from __future__ import annotations
 
+from client.notices import notice_route
 from customer_app.state import CustomerState
-from customer_app.state.inbox import notice_route
 from tests.apps.conftest import LiveServer
 from tests.apps.customer.conftest import book, signed_in, wait_for
 
