@@ -46,6 +46,7 @@ from customer_app.views.home import home_view  # noqa: E402
 from customer_app.views.inbox import inbox_view  # noqa: E402
 from customer_app.views.mall import mall_view  # noqa: E402
 from customer_app.views.me import me_view  # noqa: E402
+from customer_app.views.notice_settings import notice_settings_view  # noqa: E402
 from customer_app.views.order import order_view  # noqa: E402
 from customer_app.views.service import service_view, technician_view  # noqa: E402
 from customer_app.views.support import support_view  # noqa: E402
@@ -65,12 +66,13 @@ VIEWS: dict[str, Callable[[CustomerState], Any]] = {
     "family": family_view,
     "inbox": inbox_view,
     "mall": mall_view,
+    "notice_settings": notice_settings_view,
 }
 
 
 def screen_of(route: str) -> str:
     head = route.strip("/").split("/")[0]
-    return head or "home"
+    return head.replace("-", "_") or "home"
 
 
 class Meter:
