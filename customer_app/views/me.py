@@ -3,6 +3,8 @@ coupons, points, membership level, invoices, language, sign out."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import flet as ft
 
 from customer_app.components.common import (
@@ -75,13 +77,7 @@ def wallet_section(state: CustomerState) -> ft.Control:
                     f"{balance if balance is not None else t(lang, 'unavailable')}",
                     expand=True,
                 ),
-                button(
-                    "open-mall",
-                    t(lang, "open_mall"),
-                    act(state.open_mall),
-                    kind="tonal",
-                    icon=ft.Icons.REDEEM,
-                ),
+                way_in("open-mall", t(lang, "open_mall"), state.open_mall, ft.Icons.REDEEM),
             ]
         )
     )
@@ -135,6 +131,13 @@ def invoices_section(state: CustomerState) -> ft.Control:
     return section(t(lang, "invoices"), *(rows or [muted(t(lang, "none"))]))
 
 
+def way_in(
+    key: str, label: str, opens: Callable[[], Awaitable[None]], icon: ft.IconData
+) -> ft.Control:
+    """One of the me page's ways to its other screens."""
+    return button(key, label, act(opens), kind="tonal", icon=icon)
+
+
 def me_view(state: CustomerState) -> ft.View:
     lang = state.session.lang
     name = state.session.user.name if state.session.user else ""
@@ -145,37 +148,28 @@ def me_view(state: CustomerState) -> ft.View:
                 ft.Text(name, size=18, weight=ft.FontWeight.BOLD),
             ]
         ),
-        button(
+        way_in(
             "open-inbox",
             t(lang, "inbox_unread", n=state.support.unread_notices)
             if state.support.unread_notices
             else t(lang, "inbox"),
-            act(state.open_inbox),
-            kind="tonal",
-            icon=ft.Icons.NOTIFICATIONS,
+            state.open_inbox,
+            ft.Icons.NOTIFICATIONS,
         ),
-        button(
+        way_in(
             "open-wallet",
             t(lang, "wallet_open", amount=money(state.me.stored.balance))
             if state.me.stored
             else t(lang, "wallet"),
-            act(state.open_wallet),
-            kind="tonal",
-            icon=ft.Icons.ACCOUNT_BALANCE_WALLET,
+            state.open_wallet,
+            ft.Icons.ACCOUNT_BALANCE_WALLET,
         ),
-        button(
-            "open-family",
-            t(lang, "family"),
-            act(state.open_family),
-            kind="tonal",
-            icon=ft.Icons.FAMILY_RESTROOM,
-        ),
-        button(
+        way_in("open-family", t(lang, "family"), state.open_family, ft.Icons.FAMILY_RESTROOM),
+        way_in(
             "open-notice-settings",
             t(lang, "notice_settings"),
-            act(state.open_notice_settings),
-            kind="tonal",
-            icon=ft.Icons.NOTIFICATIONS_ACTIVE,
+            state.open_notice_settings,
+            ft.Icons.NOTIFICATIONS_ACTIVE,
         ),
         orders_section(state),
         wallet_section(state),
