@@ -21,6 +21,7 @@ import server.models  # noqa: F401
 from server import bootstrap
 from server.app import create_app
 from server.catalog import service as catalog_service
+from server.core import security
 from server.core.clock import FrozenClock
 from server.core.db import make_engine
 from server.core.settings import Settings
@@ -32,6 +33,9 @@ bootstrap.wire()  # tests that call services without an app still see every reac
 # (hypothesis' default 200 ms deadline fails examples on a busy CI runner).
 hypothesis_settings.register_profile("doorstep", deadline=None)
 hypothesis_settings.load_profile("doorstep")
+# sign-ups and sign-ins by the thousand: argon2 at its cheapest cost in tests (the hash
+# format and its checks are the same)
+security.use_cheapest_password_hashing()
 
 PG_URL = os.environ.get("DOORSTEP_TEST_DATABASE_URL", "")
 # Settings read from the environment (the CLI's, get_settings()) keep an installation's

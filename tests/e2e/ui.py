@@ -70,17 +70,22 @@ class UI:
     def tap_to(self, page, name: str, expect: str, *, exact: bool = False) -> None:  # noqa: ANN001
         """Tap a button that opens a screen until the screen shows ``expect``: a tap that
         lands while the screen re-renders (a push just arrived) is lost, so it is tapped
-        again (tapping the open screen's own tab again changes nothing)."""
+        again while the button is still there (tapping the open screen's own tab again
+        changes nothing). Once the button is gone the tap was taken: the screen it opened
+        is given the whole wait to show ``expect``."""
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+        self.tap(page, name, exact=exact)
         for _attempt in range(3):
-            self.tap(page, name, exact=exact)
             try:
                 self.wait_text(page, expect, timeout=5_000)
                 return
             except PlaywrightTimeout:
-                continue
-        self.tap(page, name, exact=exact)
+                again = self.button(page, name, exact=exact).first
+                if not again.is_visible():
+                    break
+                again.click()
+                self.taps += 1
         self.wait_text(page, expect)
 
     def tap_id(self, page, identifier: str) -> None:  # noqa: ANN001
