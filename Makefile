@@ -21,11 +21,12 @@ demo: $(STAMP)
 	$(VENV)/bin/doorstep apps --port $(PORT) --customer-port $(CUSTOMER_PORT) --technician-port $(TECHNICIAN_PORT)
 
 # Three runs: the bulk in parallel; real-server scale tests and browser tests serially
-# (Playwright's sync API keeps an event loop that must not share a worker with async tests).
+# (Playwright's sync API keeps an event loop that must not share a worker with async tests);
+# the last two collect only their own folders, where all their tests are.
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadgroup -q -p no:cacheprovider -m "not e2e and not scale"
-	$(PY) -m pytest -q -p no:cacheprovider -m scale
-	$(PY) -m pytest -q -p no:cacheprovider -m e2e
+	$(PY) -m pytest -q -p no:cacheprovider -m scale tests/scale
+	$(PY) -m pytest -q -p no:cacheprovider -m e2e tests/e2e
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -x -m "not e2e and not scale" -p no:cacheprovider

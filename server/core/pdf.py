@@ -7,8 +7,10 @@ DejaVu Sans and fall back to it for Chinese.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fpdf import FPDF
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 FONTS = Path(__file__).resolve().parents[2] / "assets" / "fonts"
 LATIN_FONT = FONTS / "DejaVuSans.ttf"
@@ -17,6 +19,9 @@ FAMILY = "doc"
 
 
 def new_document() -> FPDF:
+    # imported on first use: it costs a good part of a second at every process start
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.add_page()
     pdf.add_font(FAMILY, fname=str(LATIN_FONT))

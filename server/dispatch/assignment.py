@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 
 @dataclass(frozen=True)
@@ -75,6 +74,9 @@ def assign_optimal(
     if prefer_coverage:
         bonus = float(cost.max()) * min(cost.shape) + 1.0
         cost = np.where(sub_mask, cost + bonus, 0.0)
+    # imported on first use: it costs a good part of a second at every process start
+    from scipy.optimize import linear_sum_assignment
+
     rows, cols = linear_sum_assignment(cost, maximize=True)
     pairs = [(int(j), int(keep[t])) for j, t in zip(rows, cols, strict=True) if sub_mask[j, t]]
     return Assignment.from_pairs(pairs, s)

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from pypinyin import Style, lazy_pinyin
 
 from server.geo.coords import haversine_m
 
@@ -37,6 +36,9 @@ class Entry:
 
 
 def _keys(*names: str) -> tuple[str, ...]:
+    # imported on first use: it costs a good part of a second at every process start
+    from pypinyin import Style, lazy_pinyin
+
     out: list[str] = []
     for name in names:
         if not name:

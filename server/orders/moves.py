@@ -70,6 +70,8 @@ def save_version(
         update(Order)
         .where(col(Order.id) == order.id, col(Order.version) == expected_version)
         .values(**changes)
+        # the session's copy is set below: no search of the session for rows to update
+        .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         session.rollback()

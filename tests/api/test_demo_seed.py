@@ -19,6 +19,8 @@ from server.technicians import service as technicians_service
 from server.technicians.models import Certificate, TechnicianProfile
 from tests.unit_of_work import unit_of_work
 
+# the module's tests share one seeded database: they run on one worker, so it is seeded once
+pytestmark = pytest.mark.xdist_group("demo_seed")
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):  # noqa: ANN001, ANN201

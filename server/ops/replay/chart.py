@@ -6,9 +6,6 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from matplotlib import font_manager
-from matplotlib.figure import Figure
-
 FONTS = Path(__file__).resolve().parents[3] / "assets" / "fonts"
 # Latin from DejaVu, Chinese from Droid Sans Fallback (matplotlib falls back per glyph)
 FAMILIES = {"DejaVuSans.ttf": "DejaVu Sans", "DroidSansFallbackFull.ttf": "Droid Sans Fallback"}
@@ -22,6 +19,10 @@ PANELS = (
 
 
 def png(result: dict) -> bytes:
+    # imported on first use: it costs a good part of a second at every process start
+    from matplotlib import font_manager
+    from matplotlib.figure import Figure
+
     for name in FAMILIES:
         font_manager.fontManager.addfont(str(FONTS / name))
     font = font_manager.FontProperties(family=list(FAMILIES.values()))
