@@ -12,6 +12,12 @@ from __future__ import annotations
 
 import flet as ft
 
+# How the web builds draw: CanvasKit. Flutter's multi-threaded skwasm renderer, which
+# Chromium would get since Flet's web server makes the page cross-origin isolated, can
+# corrupt its heap when text is laid out while a frame is drawn; the page then stops for
+# good with a core pinned (flutter/flutter#190039).
+WEB_RENDERER = ft.WebRenderer.CANVAS_KIT
+
 CJK_FONT = "DroidSansFallback"
 SYMBOL_FONT = "DejaVuSans"
 FONTS = {

@@ -125,6 +125,7 @@ def cli(argv: list[str] | None = None) -> None:
             view=ft.AppView.WEB_BROWSER,
             assets_dir=str(ASSETS_DIR),
             no_cdn=True,
+            web_renderer=look.WEB_RENDERER,
         )
     else:
         ft.run(make_main(args.server, persist_session=True), assets_dir=str(ASSETS_DIR))

@@ -217,6 +217,7 @@ def main(argv: list[str] | None = None) -> None:
             port=args.port,
             view=ft.AppView.WEB_BROWSER,
             no_cdn=True,
+            web_renderer=look.WEB_RENDERER,
             assets_dir=assets_dir(),
         )
     else:
