@@ -22,6 +22,7 @@ from tests.unit_of_work import unit_of_work
 # the module's tests share one seeded database: they run on one worker, so it is seeded once
 pytestmark = pytest.mark.xdist_group("demo_seed")
 
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):  # noqa: ANN001, ANN201
     """One seeded SQLite database for the module: seeding takes a while (argon2, PDFs)."""
