@@ -269,6 +269,15 @@ ERROR_TEXTS: dict[str, tuple[str, str]] = {
     "deposit_complete": ("保证金已足额，无需补缴", "Your deposit is complete"),
     "top_up_invalid": ("请输入大于 0 的补缴金额", "Enter an amount above zero"),
     "top_up_too_large": ("补缴金额不能超过待补金额", "That is more than what is missing"),
+    "return_invalid": ("请输入大于 0 的退还金额", "Enter an amount above zero"),
+    "deposit_not_returnable": (
+        "退还金额超过可退还的保证金",
+        "That is more than the deposit holds above what is required",
+    ),
+    "deposit_checks_open": (
+        "您有质检尚未出结果，结果出来后才能退还保证金",
+        "A quality check of yours is still open: the deposit can be returned once it is decided",
+    ),
     "check_not_found": ("质检任务不存在", "Quality check not found"),
     "check_recorded": ("该质检已有结果，请刷新", "This check is already recorded"),
     "check_taken": ("该质检已由其他质检员领取", "Another inspector took this check"),

@@ -274,7 +274,7 @@ MONEY_TEXTS: Texts = {
     "deposit.required": {"zh": "应缴", "en": "Required"},
     "deposit.held": {"zh": "已缴", "en": "Held"},
     "deposit.shortfall": {"zh": "待补缴", "en": "Missing"},
-    "deposit.history": {"zh": "缴纳与扣除记录", "en": "Top-ups and deductions"},
+    "deposit.history": {"zh": "缴纳、扣除与退还记录", "en": "Top-ups, deductions and returns"},
     "deposit.none": {"zh": "暂无记录", "en": "Nothing yet"},
     "deposit.unavailable": {
         "zh": "服务器暂未开放保证金查询",
@@ -322,6 +322,19 @@ MONEY_TEXTS: Texts = {
         "en": "Pay {amount} into your deposit with WeChat Pay?",
     },
     "deposit.confirm.ok": {"zh": "确认补缴", "en": "Pay"},
+    "deposit.returnable": {"zh": "可退还 {amount}", "en": "Returnable: {amount}"},
+    "deposit.return": {"zh": "退还 {amount}", "en": "Take back {amount}"},
+    "deposit.return_confirm.title": {"zh": "退还保证金", "en": "Take back the deposit"},
+    "deposit.return_confirm.text": {
+        "zh": "确认退还保证金 {amount}？将随下次结算打到您的收款账户。",
+        "en": "Take back {amount} of your deposit? It is paid out with your next payout.",
+    },
+    "deposit.return_confirm.ok": {"zh": "确认退还", "en": "Take back"},
+    "deposit.line.return": {"zh": "退还保证金", "en": "Deposit returned"},
+    "notice.deposit_returned": {
+        "zh": "已退还 {amount}，将随下次结算打到您的收款账户",
+        "en": "{amount} returned: it is paid out with your next payout",
+    },
     "notice.deposit_paid": {
         "zh": "保证金已补缴：{amount}",
         "en": "Deposit topped up: {amount}",
@@ -335,4 +348,5 @@ MONEY_TEXTS: Texts = {
         "zh": "保证金要求已恢复",
         "en": "Deposit requirement back to normal",
     },
+    "notice_kind.quality.deposit_returned": {"zh": "保证金已退还", "en": "Deposit returned"},
 }

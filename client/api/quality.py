@@ -1,5 +1,6 @@
-"""Quality control: the technician's deposit (保证金) and its top-up through a payment
-provider, and the quality inspectors' spot checks (list, claim, record the outcome)."""
+"""Quality control: the technician's deposit (保证金), its top-up through a payment
+provider and the return of what it holds above the requirement, and the quality
+inspectors' spot checks (list, claim, record the outcome)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,14 @@ class QualityApi(ClientCore):
         }
         path = "/technician/deposit/top-ups"
         return await self._post(path, body, model=PaymentRead, key=idempotency_key)
+
+    async def return_deposit(
+        self, *, amount: int | None = None, idempotency_key: str | None = None
+    ) -> DepositRead:
+        """Take back ``amount`` fen (None: all that is returnable) of what the deposit holds
+        above the requirement; it is paid out with his next payout. The new deposit."""
+        path = "/technician/deposit/returns"
+        return await self._post(path, {"amount": amount}, model=DepositRead, key=idempotency_key)
 
     # -- quality inspectors -------------------------------------------------------------
 

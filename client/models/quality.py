@@ -56,11 +56,12 @@ class CheckRead(BaseModel):
 
 class DepositMovementRead(BaseModel):
     """
-    One line of a deposit's history: money in (a top-up) or out (a deduction).
+    One line of a deposit's history: money in (a top-up) or out (a deduction, or a
+    return of what it held above the requirement).
     """
 
     entry_id: str = Field(..., title="Entry Id")
-    kind: Literal["top_up", "deduction", "other"] = Field(..., title="Kind")
+    kind: Literal["top_up", "deduction", "return", "other"] = Field(..., title="Kind")
     amount: int = Field(..., title="Amount")
     at: AwareDatetime = Field(..., title="At")
     order_id: str | None = Field(None, title="Order Id")
@@ -75,6 +76,7 @@ class DepositRead(BaseModel):
     required: int = Field(..., title="Required")
     held: int = Field(..., title="Held")
     shortfall: int = Field(..., title="Shortfall")
+    returnable: int = Field(..., title="Returnable")
     raised: bool = Field(..., title="Raised")
     capped: bool = Field(..., title="Capped")
     daily_cap: int | None = Field(..., title="Daily Cap")
@@ -88,6 +90,10 @@ class DepositRead(BaseModel):
     rate_bp: int | None = Field(..., title="Rate Bp")
     assessed_at: AwareDatetime | None = Field(..., title="Assessed At")
     history: list[DepositMovementRead] | None = Field(None, title="History")
+
+
+class DepositReturnIn(BaseModel):
+    amount: int | None = Field(None, title="Amount")
 
 
 class DepositSummaryRead(BaseModel):

@@ -103,6 +103,15 @@ def balance(session: Session, account: str) -> Money:
     return ledger.natural(account, value or 0)
 
 
+def locked_balance(session: Session, account: str) -> Money:
+    """The balance with the account's row locked until the transaction ends: money taken
+    out on what it holds (a deposit returned) is not taken twice by two requests."""
+    session.exec(
+        select(LedgerAccount).where(LedgerAccount.code == account).with_for_update()
+    ).first()
+    return balance(session, account)
+
+
 def trial_balance(uow: UnitOfWork) -> dict[str, Any]:
     """From the journal lines themselves (the source of truth), not the running balances."""
     session = uow.session

@@ -15,7 +15,8 @@ reversal (every line negated). Accounts:
     expense:compensation     debit   transfer compensation and goodwill paid to technicians
     expense:refunds          debit   refunds beyond what was still held
     payouts:sent             credit  money sent to technicians' bank accounts
-    deposit:technician:<id>  credit  a technician's deposit (保证金) we hold
+    deposit:technician:<id>  credit  a technician's deposit (保证金) we hold (what it holds
+                                     above the requirement he may take back to his payable)
     revenue:quality_deductions credit deposits taken for failed spot checks
     wallet:customer:<id>     credit  a customer's stored value (储值余额) we owe him
 
@@ -297,3 +298,11 @@ def deposit_deduction(*, technician_id: str, amount: Money) -> tuple[Posting, ..
     if amount < 0:
         raise LedgerError("a deduction is not negative", "amount_invalid", {"amount": amount})
     return entry((deposit(technician_id), amount), (QUALITY_DEDUCTIONS, -amount))
+
+
+def deposit_return(*, technician_id: str, amount: Money) -> tuple[Posting, ...]:
+    """He takes back what his deposit holds above the requirement: it becomes what we owe
+    him, paid out with his next payout."""
+    if amount <= 0:
+        raise LedgerError("a return is more than zero", "amount_invalid", {"amount": amount})
+    return entry((deposit(technician_id), amount), (payable(technician_id), -amount))

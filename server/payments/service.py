@@ -58,6 +58,7 @@ from server.payments.journal import (
     balance,
     balances,
     entries_for_order,
+    locked_balance,
     post,
     trial_balance,
 )
@@ -102,6 +103,7 @@ __all__ = [
     "held",
     "list_batches",
     "list_for_order",
+    "locked_balance",
     "money_on_move",
     "own_payment",
     "paid_amount",

@@ -1,5 +1,5 @@
 """The deposit rule (pure): what a technician must hold, whether his orders are capped,
-and how much a top-up may be.
+how much a top-up may be, and how much may be returned.
 
 Seed 002: 若服务商被投诉率>5%，系统自动限制其接单量，并要求缴纳更高保证金（如从2000元提升至
 5000元）. The rate counts complaints over the finished orders of a window; below a minimum
@@ -69,3 +69,22 @@ def top_up_amount(asked: int | None, short_fen: int) -> int:
             {"amount": asked, "shortfall": short_fen},
         )
     return asked
+
+
+def returnable(required_fen: int, held_fen: int) -> int:
+    """What the deposit holds above what the rule requires of him: his to take back."""
+    return max(0, held_fen - required_fen)
+
+
+def return_amount(asked: int | None, returnable_fen: int) -> int:
+    """A return is all that is returnable (by default) or part of it, never more: what
+    stays is at least what the rule requires."""
+    if asked is not None and asked <= 0:
+        raise DepositError("a return is more than zero", "return_invalid", {"amount": asked})
+    if returnable_fen <= 0 or (asked is not None and asked > returnable_fen):
+        raise DepositError(
+            "the deposit holds no more than that above what is required",
+            "deposit_not_returnable",
+            {"amount": asked, "returnable": max(0, returnable_fen)},
+        )
+    return returnable_fen if asked is None else asked

@@ -3,9 +3,11 @@ him, its history, top-ups through the payment providers, deductions for failed c
 which technicians dispatch caps.
 
 The money is the ledger's account ``deposit:technician:<id>`` (a top-up books it in the
-payment's webhook, a deduction here). The rule's standing (raised or not, and the figures
-behind it) is reassessed when something it counts changes: an order of his completed or
-disputed, a complaint resolved or appealed, and hourly as the window slides.
+payment's webhook, a deduction here, and a return of what it holds above the requirement
+moves that to his payable, paid out with his earnings). The rule's standing (raised or
+not, and the figures behind it) is reassessed when something it counts changes: an order
+of his completed or disputed, a complaint resolved or appealed, and hourly as the window
+slides.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from server.catalog import service as catalog_service
 from server.core.clock import as_utc
 from server.core.errors import AppError, Conflict, NotFound, Unprocessable
 from server.core.events import Moved, Status
+from server.core.ids import new_id
 from server.core.masking import mask_contacts
 from server.core.uow import UnitOfWork
 from server.notifications import inbox as notifications
@@ -32,6 +35,7 @@ from server.quality import deposit_rule as rule
 from server.quality.models import (
     DepositMovementRead,
     DepositRead,
+    DepositReturnIn,
     DepositSummaryRead,
     DepositTopUpIn,
     QualityCheck,
@@ -43,7 +47,11 @@ from server.rules import store as rules_store
 from server.rules.quality import DepositRules
 
 FINISHED = (Status.COMPLETED.value, Status.DISPUTED.value)
-MOVEMENT_KINDS = {"deposit": "top_up", "deposit_deduction": "deduction"}
+MOVEMENT_KINDS = {
+    "deposit": "top_up",
+    "deposit_deduction": "deduction",
+    "deposit_return": "return",
+}
 
 
 def _rules(uow: UnitOfWork) -> DepositRules:
@@ -169,6 +177,7 @@ def deposit_read(uow: UnitOfWork, *, technician_id: str, history: bool = True) -
         required=required,
         held=have,
         shortfall=rule.shortfall(required, have),
+        returnable=rule.returnable(required, have),
         raised=raised,
         capped=capped,
         daily_cap=cap if capped else None,
@@ -285,6 +294,48 @@ def top_up(uow: UnitOfWork, *, user: User, body: DepositTopUpIn) -> Payment:
     return payments_service.create_deposit_payment(
         uow, technician_id=user.id, amount=amount, body=payment
     )
+
+
+def return_excess(uow: UnitOfWork, *, user: User, body: DepositReturnIn) -> DepositRead:
+    """He takes back (part of) what his deposit holds above what the rule requires now: it
+    moves to his payable and goes out with his next payout. Not while a check of his is
+    open: a failure would deduct from what he took back. The deposit's row stays locked
+    until the commit, so two requests cannot both take the same excess."""
+    tid = user.id
+    have = payments_service.locked_balance(uow.session, ledger.deposit(tid))
+    open_check = uow.session.exec(
+        select(QualityCheck.id).where(
+            QualityCheck.technician_id == tid, QualityCheck.status == "open"
+        )
+    ).first()
+    if open_check is not None:
+        raise Conflict(
+            "a quality check of yours is still open; its outcome may take from the deposit",
+            code="deposit_checks_open",
+            details={"check_id": open_check},
+        )
+    d = deposit_read(uow, technician_id=tid, history=False)
+    try:
+        amount = rule.return_amount(body.amount, rule.returnable(d.required, have))
+    except rule.DepositError as exc:
+        kind: type[AppError] = Conflict if exc.code == "deposit_not_returnable" else Unprocessable
+        raise kind(str(exc), code=exc.code, details=exc.details) from exc
+    payments_service.post(
+        uow,
+        kind="deposit_return",
+        dedupe_key=new_id("deposit_return"),
+        memo=f"deposit above the requirement returned to {tid}",
+        lines=ledger.deposit_return(technician_id=tid, amount=amount),
+    )
+    notifications.notify(
+        uow,
+        user_id=tid,
+        kind="quality.deposit_returned",
+        title="保证金已退还 / Deposit returned",
+        body=f"已退还保证金 ¥{amount / 100:.2f}，将随下次结算打到您的收款账户。",
+        data={"amount": amount},
+    )
+    return deposit_read(uow, technician_id=tid)
 
 
 def deduct_for_check(uow: UnitOfWork, check: QualityCheck) -> int:

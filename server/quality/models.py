@@ -105,10 +105,11 @@ class CheckRead(BaseModel):
 
 
 class DepositMovementRead(BaseModel):
-    """One line of a deposit's history: money in (a top-up) or out (a deduction)."""
+    """One line of a deposit's history: money in (a top-up) or out (a deduction, or a
+    return of what it held above the requirement)."""
 
     entry_id: str
-    kind: Literal["top_up", "deduction", "other"]
+    kind: Literal["top_up", "deduction", "return", "other"]
     amount: int  # fen, + in, - out
     at: datetime
     order_id: str | None = None
@@ -123,6 +124,7 @@ class DepositRead(BaseModel):
     required: int
     held: int  # below zero: a deduction took more than was held, and he owes it
     shortfall: int
+    returnable: int  # held above required: his to take back (POST .../returns)
     raised: bool
     capped: bool
     daily_cap: int | None  # orders a day while capped
@@ -158,6 +160,12 @@ class DepositTopUpIn(BaseModel):
     provider: str = PField(default="sandbox", max_length=20)
     method: str = PField(default="wechat", max_length=20)
     confirm_large: bool = False
+
+
+class DepositReturnIn(BaseModel):
+    # None: all that is returnable; more than zero and at most that (the rule says why:
+    # ``return_invalid`` / ``deposit_not_returnable``)
+    amount: int | None = None
 
 
 class ReassessRead(BaseModel):

@@ -32,6 +32,7 @@ from server.quality.models import (
     CheckOutcomeIn,
     CheckRead,
     DepositRead,
+    DepositReturnIn,
     DepositSummaryRead,
     DepositTopUpIn,
     ReassessRead,
@@ -92,6 +93,13 @@ def top_up(body: DepositTopUpIn, user: TechnicianUser, uow: UowDep) -> PaymentRe
     """Pay (part of) what is missing through a payment provider; the deposit grows when
     the provider confirms (the sandbox: ``POST /sandbox/payments/{id}/approve``)."""
     return payments_service.to_read(service.top_up(uow, user=user, body=body))
+
+
+@router.post("/technician/deposit/returns", response_model=DepositRead, status_code=201)
+def return_deposit(body: DepositReturnIn, user: TechnicianUser, uow: UowDep) -> DepositRead:
+    """Take back what the deposit holds above the requirement (all by default): it is
+    paid out with the next payout. His own deposit only: there is no way to name another's."""
+    return service.return_excess(uow, user=user, body=body)
 
 
 # --- operators -----------------------------------------------------------------------------

@@ -316,3 +316,19 @@ class Account(TechnicianCore):
         )
         await self.load_deposit()
         return True
+
+    async def return_deposit(self, amount: int | None = None) -> bool:
+        """Take back what the deposit holds above the requirement (all by default): the
+        screen has asked first; the money goes out with his next payout. Never queued."""
+        d = await self._guard(self.client.return_deposit(amount=amount), feature="deposit")
+        if d is None:
+            await self.load_deposit()
+            return False
+        self.me.deposit = d  # the reply is the deposit as it now stands, with the line
+        self.changed()
+        line = next((m for m in d.history or [] if m.kind == "return"), None)
+        returned = amount if amount is not None else -line.amount if line else 0
+        self.notify(
+            t(self.session.lang, "notice.deposit_returned", amount=yuan(returned)), "success"
+        )
+        return True

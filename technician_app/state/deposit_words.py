@@ -56,9 +56,11 @@ def standing_notes(d: DepositRead, lang: str = DEFAULT_LANG) -> list[str]:
 
 
 def movement_text(m: DepositMovementRead, lang: str = DEFAULT_LANG) -> str:
-    """What a line was for: a top-up, or a failed check on a named job."""
+    """What a line was for: a top-up, a return, or a failed check on a named job."""
     if m.kind == "top_up":
         return t(lang, "deposit.line.top_up")
+    if m.kind == "return":
+        return t(lang, "deposit.line.return")
     if m.kind == "deduction":
         service = local_name(lang, m.service_name_zh, m.service_name_en)
         if service:

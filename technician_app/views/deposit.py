@@ -1,6 +1,7 @@
 """The deposit (保证金): what the platform requires, what is held, what is missing, why (the
-complaint rate, a cap on orders), every top-up and deduction with its reason, and the
-top-up itself (asked first: it is a payment). Opened from the earnings page."""
+complaint rate, a cap on orders), every top-up, deduction and return with its reason, the
+top-up itself (asked first: it is a payment) and the return of what it holds above the
+requirement (asked first too). Opened from the earnings page."""
 
 from __future__ import annotations
 
@@ -55,6 +56,16 @@ def DepositView():  # noqa: ANN201
         )
         await confirm_then(asked, state.top_up_deposit, lang)
 
+    async def take_back(_e) -> None:  # noqa: ANN001
+        if d is None:
+            return
+        asked = Confirmation(
+            t(lang, "deposit.return_confirm.title"),
+            t(lang, "deposit.return_confirm.text", amount=yuan(d.returnable)),
+            t(lang, "deposit.return_confirm.ok"),
+        )
+        await confirm_then(asked, state.return_deposit, lang)
+
     history: list[ft.Control] = []
     for i, m in enumerate((d.history or []) if d else []):
         reason = movement_reason(m, lang)
@@ -81,6 +92,7 @@ def DepositView():  # noqa: ANN201
         )
     notes = standing_notes(d, lang) if d else []
     short = d is not None and d.shortfall > 0
+    extra = d.returnable if d is not None else 0
     return view(
         "/deposit",
         t(lang, "deposit.title"),
@@ -116,6 +128,18 @@ def DepositView():  # noqa: ANN201
                     )
                     for i, n in enumerate(notes)
                 ],
+                *(
+                    [
+                        ft.Text(
+                            t(lang, "deposit.returnable", amount=yuan(extra)),
+                            size=16,
+                            color=GO,
+                            key="deposit_returnable",
+                        )
+                    ]
+                    if extra > 0
+                    else []
+                ),
             ),
             *(
                 [
@@ -131,6 +155,21 @@ def DepositView():  # noqa: ANN201
                     )
                 ]
                 if short and d is not None
+                else []
+            ),
+            *(
+                [
+                    ft.Row(
+                        [
+                            big_button(
+                                t(lang, "deposit.return", amount=yuan(extra)),
+                                take_back,
+                                key="deposit_return",
+                            )
+                        ]
+                    )
+                ]
+                if extra > 0
                 else []
             ),
             card(

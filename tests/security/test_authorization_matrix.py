@@ -128,6 +128,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/technician/payouts"): TECHNICIAN,
     ("GET", "/technician/deposit"): TECHNICIAN,
     ("POST", "/technician/deposit/top-ups"): TECHNICIAN,
+    ("POST", "/technician/deposit/returns"): TECHNICIAN,
     ("GET", "/inspections"): INSPECTOR,
     ("GET", "/inspections/{check_id}"): INSPECTOR,
     ("POST", "/inspections/{check_id}/claim"): INSPECTOR,

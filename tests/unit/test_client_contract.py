@@ -120,6 +120,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "withdraw": ("post", "/technician/withdrawals"),
     "deposit": ("get", "/technician/deposit"),
     "top_up_deposit": ("post", "/technician/deposit/top-ups"),
+    "return_deposit": ("post", "/technician/deposit/returns"),
     "inspections": ("get", "/inspections"),
     "inspection": ("get", "/inspections/{check_id}"),
     "claim_inspection": ("post", "/inspections/{check_id}/claim"),

@@ -142,3 +142,46 @@ def test_a_deduction_is_never_negative():
     with pytest.raises(ledger.LedgerError):
         ledger.deposit_deduction(technician_id="usr_t", amount=-1)
     assert ledger.deposit_deduction(technician_id="usr_t", amount=0) == ()
+
+
+def test_a_return_is_what_is_held_above_the_requirement_at_most():
+    assert rule.returnable(200_000, 500_000) == 300_000
+    assert rule.returnable(500_000, 200_000) == 0
+    assert rule.returnable(200_000, -20_000) == 0  # owed: nothing to return
+    assert rule.return_amount(None, 300_000) == 300_000
+    assert rule.return_amount(100_000, 300_000) == 100_000
+    for asked, returnable, code in (
+        (0, 10, "return_invalid"),
+        (-5, 10, "return_invalid"),
+        (11, 10, "deposit_not_returnable"),
+        (None, 0, "deposit_not_returnable"),
+        (1, 0, "deposit_not_returnable"),
+    ):
+        with pytest.raises(rule.DepositError) as refused:
+            rule.return_amount(asked, returnable)
+        assert refused.value.code == code
+    with pytest.raises(rule.DepositError) as refused:
+        rule.return_amount(11, 10)
+    assert refused.value.details["returnable"] == 10
+
+
+@given(
+    required=st.integers(0, 1_000_000),
+    held=st.integers(-1_000_000, 2_000_000),
+    asked=st.none() | st.integers(-10, 2_000_000),
+)
+def test_a_return_never_leaves_the_deposit_below_the_requirement(required, held, asked):
+    """Whatever is asked: a return granted leaves at least what is required, its entry
+    balances and moves exactly the amount from the deposit to what we owe him."""
+    tid = "usr_t"
+    try:
+        amount = rule.return_amount(asked, rule.returnable(required, held))
+    except rule.DepositError:
+        assert asked is not None and asked <= 0 or held - required < (asked or 1)
+        return
+    assert 0 < amount <= held - required
+    assert held - amount >= required
+    lines = ledger.deposit_return(technician_id=tid, amount=amount)
+    assert sum(p.amount for p in lines) == 0
+    moved = {p.account: ledger.natural(p.account, p.amount) for p in lines}
+    assert moved == {ledger.deposit(tid): -amount, ledger.payable(tid): amount}

@@ -72,3 +72,35 @@ async def test_a_failed_check_shows_in_his_deposit_and_a_top_up_makes_it_whole(
     assert standing_notes(d)[-1] == "保证金已足额"
     assert not await tech.top_up_deposit()  # nothing missing: refused, in his words
     assert tech.session.notices[-1].text == "保证金已足额，无需补缴"
+
+
+async def test_he_takes_back_what_his_deposit_holds_above_the_requirement(
+    live_server: LiveServer, tech: TechnicianState
+) -> None:
+    operator = live_server.staff("operator")
+
+    def base(fen: int) -> None:
+        rules = {"quality": {"deposit": {"base_fen": fen}}}
+        r = live_server.call("PUT", "/ops/settings", operator, json={"rules": rules})
+        assert r.status_code == 200, r.text
+
+    base(500_000)
+    await onboard(tech, live_server)
+    assert await tech.top_up_deposit()
+    base(200_000)  # the requirement falls: ¥3000 is his again
+    await tech.load_deposit()
+    d = tech.me.deposit
+    assert d is not None and d.held == 500_000 and d.returnable == 300_000
+
+    assert await tech.return_deposit()
+    d = tech.me.deposit
+    assert d is not None and d.held == 200_000 and d.returnable == 0
+    assert [movement_text(m) for m in d.history or []] == ["退还保证金", "补缴保证金"]
+    assert movement_text(d.history[0], "en") == "Deposit returned"
+    assert tech.session.notices[-1].text == "已退还 ¥3000.00，将随下次结算打到您的收款账户"
+    assert not await tech.return_deposit()  # nothing above the requirement: refused
+    assert tech.session.notices[-1].text == "退还金额超过可退还的保证金"
+
+    await tech.load_inbox()
+    note = next(n for n in tech.live.inbox if n.kind == "quality.deposit_returned")
+    assert notice_label("zh", note.kind, note.title) == "保证金已退还"
