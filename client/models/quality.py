@@ -102,6 +102,7 @@ class DepositSummaryRead(BaseModel):
     required: int = Field(..., title="Required")
     held: int = Field(..., title="Held")
     shortfall: int = Field(..., title="Shortfall")
+    returnable: int = Field(..., title="Returnable")
     raised: bool = Field(..., title="Raised")
     capped: bool = Field(..., title="Capped")
     rate_bp: int | None = Field(..., title="Rate Bp")

@@ -256,6 +256,7 @@ def summaries(
                         "required",
                         "held",
                         "shortfall",
+                        "returnable",
                         "raised",
                         "capped",
                         "rate_bp",

@@ -146,6 +146,7 @@ class DepositSummaryRead(BaseModel):
     required: int
     held: int
     shortfall: int
+    returnable: int
     raised: bool
     capped: bool
     rate_bp: int | None

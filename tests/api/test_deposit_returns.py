@@ -46,6 +46,8 @@ def test_a_technician_takes_back_what_his_deposit_holds_above_the_requirement(ap
         assert r.status_code == status and r.json()["error"]["code"] == code, r.text
     refused = api.post("/technician/deposit/returns", tech, json={"amount": 300_001})
     assert refused.json()["error"]["details"]["returnable"] == 300_000
+    [row] = api.get("/ops/quality/deposits", finance).json()  # finance sees it too
+    assert row["technician_id"] == tid and row["returnable"] == 300_000
 
     r = api.post("/technician/deposit/returns", tech, json={"amount": 100_000})
     assert r.status_code == 201, r.text
