@@ -1,27 +1,13 @@
 """The technician's 保证金 screen in headless Chromium: opened from the earnings page, it
 says what is required, held and missing and why (a failed spot check took part of it,
-with the inspector's reason), and the top-up, asked first, makes it whole."""
+with the inspector's reason), and the top-up, asked first, makes it whole; once the
+requirement falls, what it holds above it is taken back (退还), asked first too."""
 
 from __future__ import annotations
 
 import pytest
 
 pytestmark = pytest.mark.e2e
-
-
-def _open(page, ui, button: str, expect: str) -> None:  # noqa: ANN001
-    """Tap ``button`` until ``expect`` shows: a tap that lands while the screen re-renders
-    with what was just loaded opens nothing (as the pool's browser test knows)."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    for _attempt in range(5):
-        ui.tap(page, button)
-        try:
-            ui.wait_text(page, expect, timeout=5_000)
-            return
-        except PlaywrightTimeout:
-            continue
-    raise AssertionError(f"{expect} never showed after tapping {button}")
 
 
 def test_the_deposit_screen_shows_a_deduction_and_takes_a_top_up(  # noqa: ANN001
@@ -58,15 +44,37 @@ def test_the_deposit_screen_shows_a_deduction_and_takes_a_top_up(  # noqa: ANN00
     ui.fill(page, "密码", tech["password"])
     ui.tap(page, "登录")
     ui.wait_text(page, "今日工作")
-    _open(page, ui, "收入", "申请提现")
-    _open(page, ui, "保证金", "缴纳与扣除记录")
+    ui.tap_to(page, "收入", "申请提现")
+    ui.tap_to(page, "保证金", "缴纳、扣除与退还记录")
     ui.wait_text(page, "日常保洁 质检未通过扣除")
     ui.wait_text(page, "原因：未清洁冰箱内部")
     ui.wait_text(page, "质检扣款超出已缴保证金，欠缴 ¥200.00，请尽快补缴")
-    screenshot(page, "technician_deposit", "缴纳与扣除记录")
+    screenshot(page, "technician_deposit", "缴纳、扣除与退还记录")
 
     ui.tap(page, "补缴 ¥2200.00")
     ui.wait_text(page, "确认通过微信支付补缴保证金 ¥2200.00？")
     ui.tap(page, "确认补缴")
     ui.wait_text(page, "保证金已足额")
     ui.wait_text(page, "补缴保证金")
+
+    # the requirement falls (operators lower the base): what is held above it is his to
+    # take back, asked first, paid out with his next payout
+    operator = e2e_server.staff("operator")
+    r = e2e_server.call(
+        "PUT",
+        "/ops/settings",
+        operator,
+        json={"rules": {"quality": {"deposit": {"base_fen": 150_000}}}},
+    )
+    assert r.status_code == 200, r.text
+    ui.tap(page, "返回")
+    ui.tap_to(page, "保证金", "可退还 ¥500.00")
+    screenshot(page, "technician_deposit_return", "可退还 ¥500.00")
+    ui.tap(page, "退还 ¥500.00")
+    ui.wait_text(page, "确认退还保证金 ¥500.00？")
+    ui.tap(page, "确认退还")
+    ui.wait_text(page, "已退还 ¥500.00，将随下次结算打到您的收款账户")
+    ui.wait_text(page, "退还保证金")
+    ui.wait_text(page, "可退还", present=False)
+    held = e2e_server.call("GET", "/technician/deposit", tech).json()
+    assert (held["held"], held["returnable"]) == (150_000, 0)
