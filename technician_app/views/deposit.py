@@ -5,6 +5,8 @@ requirement (asked first too). Opened from the earnings page."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import flet as ft
 
 from technician_app.components.widgets import (
@@ -46,25 +48,23 @@ def DepositView():  # noqa: ANN201
             back="/earnings",
         )
 
-    async def top_up(_e) -> None:  # noqa: ANN001
-        if d is None:
-            return
-        asked = Confirmation(
-            t(lang, "deposit.confirm.title"),
-            t(lang, "deposit.confirm.text", amount=yuan(d.shortfall)),
-            t(lang, "deposit.confirm.ok"),
-        )
-        await confirm_then(asked, state.top_up_deposit, lang)
+    def asked_first(texts: str, amount: int, then: Callable[[], Awaitable[object]]):  # noqa: ANN202
+        """A tap that moves money: its confirmation (``texts``: the i18n group) first."""
 
-    async def take_back(_e) -> None:  # noqa: ANN001
-        if d is None:
-            return
-        asked = Confirmation(
-            t(lang, "deposit.return_confirm.title"),
-            t(lang, "deposit.return_confirm.text", amount=yuan(d.returnable)),
-            t(lang, "deposit.return_confirm.ok"),
-        )
-        await confirm_then(asked, state.return_deposit, lang)
+        async def on_tap(_e) -> None:  # noqa: ANN001
+            asked = Confirmation(
+                t(lang, f"{texts}.title"),
+                t(lang, f"{texts}.text", amount=yuan(amount)),
+                t(lang, f"{texts}.ok"),
+            )
+            await confirm_then(asked, then, lang)
+
+        return on_tap
+
+    top_up = asked_first("deposit.confirm", d.shortfall if d else 0, state.top_up_deposit)
+    take_back = asked_first(
+        "deposit.return_confirm", d.returnable if d else 0, state.return_deposit
+    )
 
     history: list[ft.Control] = []
     for i, m in enumerate((d.history or []) if d else []):

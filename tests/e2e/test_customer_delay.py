@@ -25,11 +25,7 @@ def test_the_customer_takes_the_new_time_the_technician_asks_for(
 
     url = flet_web_app("customer_app", e2e_server.base_url)
     page = open_app(url)
-    ui.tap(page, "登录", exact=True)
-    ui.fill(page, "手机号", customer["phone"])
-    ui.fill(page, "密码", customer["password"])
-    ui.press(page, "Enter")
-    ui.tap(page, "我的", exact=True)
+    ui.sign_in_to_me(page, customer)
     ui.tap_to(page, "消息", "师傅申请改约")
     ui.tap(page, "师傅申请改约")  # the notice opens its order
     page.wait_for_url(f"**/order/{order['id']}")

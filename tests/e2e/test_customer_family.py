@@ -20,11 +20,7 @@ def test_a_member_accepts_an_invitation_to_the_family(
 
     url = flet_web_app("customer_app", e2e_server.base_url)
     page = open_app(url)
-    ui.tap(page, "登录", exact=True)
-    ui.fill(page, "手机号", member["phone"])
-    ui.fill(page, "密码", member["password"])
-    ui.press(page, "Enter")
-    ui.tap(page, "我的", exact=True)
+    ui.sign_in_to_me(page, member)
     ui.tap_to(page, "家庭账户", "收到的邀请")
     ui.wait_text(page, "邀请您以家人身份加入")  # who invites, and as what
     ui.tap(page, "接受", exact=True)

@@ -21,11 +21,7 @@ def test_the_inbox_fills_live_and_a_tap_opens_the_order(
     url = flet_web_app("customer_app", e2e_server.base_url)
     page = open_app(url)
 
-    ui.tap(page, "登录", exact=True)
-    ui.fill(page, "手机号", customer["phone"])
-    ui.fill(page, "密码", customer["password"])
-    ui.press(page, "Enter")
-    ui.tap(page, "我的", exact=True)
+    ui.sign_in_to_me(page, customer)
     ui.tap(page, "消息", exact=True)
     ui.wait_text(page, "暂无消息")
 

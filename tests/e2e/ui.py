@@ -88,6 +88,14 @@ class UI:
                 self.taps += 1
         self.wait_text(page, expect)
 
+    def sign_in_to_me(self, page, user: dict) -> None:  # noqa: ANN001
+        """The customer app: 登录 with a registered user's phone and password, then 我的."""
+        self.tap(page, "登录", exact=True)
+        self.fill(page, "手机号", user["phone"])
+        self.fill(page, "密码", user["password"])
+        self.press(page, "Enter")
+        self.tap(page, "我的", exact=True)
+
     def tap_id(self, page, identifier: str) -> None:  # noqa: ANN001
         """Tap the control the app keyed ``identifier`` (when its text is not unique)."""
         target = page.locator(f'flt-semantics[flt-semantics-identifier="{identifier}"]').first
