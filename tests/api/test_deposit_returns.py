@@ -5,11 +5,7 @@ never more, never while a check of his is open, never anyone's but his own."""
 from __future__ import annotations
 
 from tests.api.ops.helpers import complete, trial
-
-
-def set_rules(api, operator, rules: dict) -> None:  # noqa: ANN001
-    r = api.put("/ops/settings", operator, json={"rules": rules})
-    assert r.status_code == 200, r.text
+from tests.api.test_quality_checks import passed, set_rules
 
 
 def paid_in(api, tech, amount: int) -> None:  # noqa: ANN001
@@ -93,12 +89,7 @@ def test_no_return_while_a_check_of_his_is_open(api):
     assert r.status_code == 409 and r.json()["error"]["code"] == "deposit_checks_open"
     assert api.get("/technician/deposit", tech).json()["held"] == 500_000
     [check] = api.get("/inspections", inspector).json()
-    r = api.post(
-        f"/inspections/{check['id']}/outcome",
-        inspector,
-        json={"result": "pass", "method": "call", "findings": "客户满意"},
-    )
-    assert r.status_code == 200, r.text
+    passed(api, inspector, check["id"])
     r = api.post("/technician/deposit/returns", tech, json={})
     assert r.status_code == 201 and r.json()["held"] == 200_000
 
