@@ -45,6 +45,7 @@ _SCROLL = """(dy) => {
   scrollable.scrollTop += dy;
   return scrollable.scrollTop !== before;
 }"""
+_HOLDS = "(text) => !!document.activeElement && document.activeElement.value === text"
 _TYPING = (
     "() => document.activeElement && ['INPUT', 'TEXTAREA'].includes(document.activeElement.tagName)"
 )
@@ -190,12 +191,20 @@ class UI:
 
     @staticmethod
     def _typed(page, text: str) -> bool:  # noqa: ANN001
-        page.wait_for_timeout(150)
+        """Replace the focused field's text with ``text``: once the app has drawn the
+        focus (its editing state is in the field), select all, delete, type, and wait
+        for the field to hold ``text`` (False when it does not within the bound)."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        painted(page)
         page.keyboard.press("Control+A")
         page.keyboard.press("Delete")
         page.keyboard.type(text, delay=20)
-        page.wait_for_timeout(150)
-        return page.evaluate("() => document.activeElement && document.activeElement.value") == text
+        try:
+            page.wait_for_function(_HOLDS, arg=text, timeout=FRAME_WAIT_MS)
+        except PlaywrightTimeout:
+            return False
+        return True
 
     @staticmethod
     def wait_text(page, text: str, *, timeout: float = UI_TIMEOUT_MS, present: bool = True) -> None:  # noqa: ANN001
