@@ -28,6 +28,18 @@ def _kind(lang: str, kind: str | None) -> str:
     return t(lang, f"family_kind.{kind or 'family'}")
 
 
+def _invitation_text(lang: str, key: str, who: FamilyPersonRead, inv: FamilyInvitationRead) -> str:
+    """An invitation in one line: who (the inviter, or the one invited), as what, until."""
+    return t(
+        lang,
+        key,
+        name=who.name,
+        phone=who.phone_masked,
+        kind=_kind(lang, inv.kind),
+        until=local(inv.expires_at),
+    )
+
+
 def received_section(state: CustomerState) -> ft.Control | None:
     lang = state.session.lang
     rows = state.me.family.invitations_received if state.me.family else []
@@ -35,14 +47,7 @@ def received_section(state: CustomerState) -> ft.Control | None:
         return None
 
     def row(inv: FamilyInvitationRead) -> ft.Control:
-        text = t(
-            lang,
-            "family_invited_by",
-            name=inv.main.name,
-            phone=inv.main.phone_masked,
-            kind=_kind(lang, inv.kind),
-            until=local(inv.expires_at),
-        )
+        text = _invitation_text(lang, "family_invited_by", inv.main, inv)
         return keyed(
             f"family-invitation-{inv.invitation_id}",
             ft.Column(
@@ -77,14 +82,7 @@ def sent_row(state: CustomerState, inv: FamilyInvitationRead) -> ft.Control:
     takes the invitation back."""
     lang = state.session.lang
     iid = inv.invitation_id
-    line = t(
-        lang,
-        "family_sent_line",
-        name=inv.member.name,
-        phone=inv.member.phone_masked,
-        kind=_kind(lang, inv.kind),
-        until=local(inv.expires_at),
-    )
+    line = _invitation_text(lang, "family_sent_line", inv.member, inv)
     busy = state.session.busy
     if state.session.form.get(WITHDRAWING) == iid:
         actions = [
